@@ -1,0 +1,60 @@
+// aimc forward: run a model once on exactly the given tensors.
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "commands.h"
+#include "core/error.h"
+#include "data/npy.h"
+#include "onnx/importer.h"
+#include "sim/reference/executor.h"
+
+namespace aimc::cli {
+
+namespace {
+struct ForwardArgs {
+  std::string model;
+  std::vector<std::string> inputs;
+  std::string output;
+  std::string all_outputs;
+  int threads = 2;
+};
+
+void run_forward(const ForwardArgs& a) {
+  if (a.output.empty() && a.all_outputs.empty()) {
+    throw Error("give -o OUT.npy or --all-outputs DIR", ErrorContext{.field = "forward"});
+  }
+  Graph graph = import_onnx(a.model);
+  if (a.inputs.size() != graph.inputs.size()) {
+    throw Error(fmt::format("the model has {} input(s), {} --input given", graph.inputs.size(),
+                            a.inputs.size()),
+                ErrorContext{.file = a.model, .field = "--input"});
+  }
+  std::vector<Tensor> inputs;
+  for (const std::string& path : a.inputs) inputs.push_back(read_npy(path));
+  ReferenceExecutor exec(graph, ReferenceOptions{.threads = a.threads});
+  std::vector<Tensor> outputs = exec.run(inputs);
+  if (!a.output.empty()) write_npy(a.output, outputs.at(0));
+  if (!a.all_outputs.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(a.all_outputs, ec);
+    if (ec) throw Error("cannot create directory: " + ec.message(), ErrorContext{.file = a.all_outputs});
+    for (size_t i = 0; i < outputs.size(); ++i) {
+      write_npy((std::filesystem::path(a.all_outputs) / fmt::format("out{}.npy", i)).string(), outputs[i]);
+    }
+  }
+}
+}  // namespace
+
+void add_forward(CLI::App& app) {
+  auto args = std::make_shared<ForwardArgs>();
+  CLI::App* sub = app.add_subcommand("forward", "Run a model once on given .npy tensors (digital fp32 reference)");
+  sub->add_option("--model", args->model, "ONNX model")->required();
+  sub->add_option("--input", args->inputs, "input .npy, one per graph input, in graph input order")->required();
+  sub->add_option("-o,--output", args->output, "write the first output here (.npy)");
+  sub->add_option("--all-outputs", args->all_outputs, "write every output as DIR/out<i>.npy");
+  sub->add_option("--threads", args->threads, "threads")->check(CLI::Range(1, 1024));
+  sub->callback([args] { run_forward(*args); });
+}
+
+}  // namespace aimc::cli

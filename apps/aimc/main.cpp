@@ -1,0 +1,41 @@
+// aimc command-line interface: parses flags, calls the library, prints.
+// Exit codes: 0 success, 2 bad input or usage, 1 internal error.
+#include <cstdio>
+#include <exception>
+
+#include <fmt/format.h>
+
+#include "aimc/version.h"
+#include "commands.h"
+#include "core/error.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"aimc: compile, simulate and measure neural networks on analog in-memory-computing chips"};
+  app.set_version_flag("--version", std::string("aimc ") + aimc::kVersion);
+  app.require_subcommand(1);
+  aimc::cli::add_infer(app);
+  aimc::cli::add_forward(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    fmt::print(stderr, "aimc: {}\n", e.what());
+    return 2;
+  } catch (const aimc::Error& e) {
+    fmt::print(stderr, "aimc: error: {}\n", e.what());
+    return 2;
+  } catch (const aimc::InternalError& e) {
+    fmt::print(stderr, "aimc: {}\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "aimc: internal error: {}\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,106 @@
+// Typed attributes of each canonical op. All values are resolved at import: no ONNX
+// defaults, negative axes or "0 = copy" conventions survive past the importer.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <variant>
+#include <vector>
+
+#include "core/tensor.h"
+
+namespace aimc {
+
+// Conv and pooling geometry over the spatial dims (1 or 2 of them).
+struct WindowAttrs {
+  std::vector<int64_t> kernel;     // kernel size per spatial dim
+  std::vector<int64_t> strides;    // per spatial dim
+  std::vector<int64_t> dilations;  // per spatial dim
+  std::vector<int64_t> pads;       // begin pads for every spatial dim, then end pads (ONNX order)
+};
+
+struct ConvAttrs {
+  WindowAttrs window;
+  int64_t group = 1;
+};
+
+struct PoolAttrs {
+  WindowAttrs window;
+  bool ceil_mode = false;
+  bool count_include_pad = false;  // AveragePool only
+};
+
+struct GemmAttrs {
+  float alpha = 1.0f;
+  float beta = 1.0f;
+  bool trans_a = false;
+  bool trans_b = false;
+};
+
+// LeakyRelu: alpha. Clip: min/max (infinite when absent).
+struct ScalarAttrs {
+  float alpha = 0.0f;
+  float min = -std::numeric_limits<float>::infinity();
+  float max = std::numeric_limits<float>::infinity();
+};
+
+struct NormAttrs {
+  int64_t axis = 1;  // LayerNormalization: first normalised axis (BatchNormalization: unused)
+  float epsilon = 1e-5f;
+};
+
+struct AxisAttrs {
+  int64_t axis = 0;  // Concat, Gather, Softmax
+};
+
+struct SplitAttrs {
+  int64_t axis = 0;
+  std::vector<int64_t> sizes;  // one per output
+};
+
+struct ReduceAttrs {
+  std::vector<int64_t> axes;  // sorted, non-negative
+  bool keepdims = true;
+};
+
+struct ReshapeAttrs {
+  Shape shape;  // output shape at the import batch size
+};
+
+struct TransposeAttrs {
+  std::vector<int64_t> perm;
+};
+
+// One entry per input dim (steps may be negative); ends are clamped to the dim at import.
+struct SliceAttrs {
+  std::vector<int64_t> starts, ends, steps;
+};
+
+struct PadAttrs {
+  std::vector<int64_t> pads;  // begin for every dim, then end (may be negative: crop)
+  float value = 0.0f;         // constant mode only
+};
+
+struct LstmAttrs {
+  int64_t hidden_size = 0;
+  // Outputs Y [T,1,N,H], Y_h [1,N,H], Y_c [1,N,H]; any may be absent (kNoValue).
+};
+
+struct CastAttrs {
+  DType to = DType::f32;
+};
+
+// Fake quantisation with scale/zero point per tensor (size 1) or per `axis` channel.
+struct FakeQuantAttrs {
+  std::vector<float> scale;
+  std::vector<int32_t> zero_point;
+  int64_t axis = 1;   // channel axis when per-channel
+  int32_t qmin = -128;
+  int32_t qmax = 127;
+};
+
+using Attrs = std::variant<std::monostate, ConvAttrs, PoolAttrs, GemmAttrs, ScalarAttrs, NormAttrs,
+                           AxisAttrs, SplitAttrs, ReduceAttrs, ReshapeAttrs, TransposeAttrs,
+                           SliceAttrs, PadAttrs, LstmAttrs, CastAttrs, FakeQuantAttrs>;
+
+}  // namespace aimc

@@ -1,0 +1,536 @@
+// Shape, dtype and batch-axis inference for every canonical op.
+#include <algorithm>
+#include <numeric>
+
+#include <fmt/format.h>
+
+#include "ir/graph.h"
+
+namespace aimc {
+
+namespace {
+
+[[noreturn]] void fail(const Node& n, const std::string& message) {
+  throw Error(message, ErrorContext{.node = n.name, .op = std::string(op_name(n.op))});
+}
+
+const Value& in(const Graph& g, const Node& n, size_t i) {
+  ValueId id = n.input(i);
+  if (id == kNoValue) fail(n, fmt::format("input {} is required", i));
+  return g.value(id);
+}
+
+bool has_input(const Node& n, size_t i) { return n.input(i) != kNoValue; }
+
+void set_out(Graph& g, const Node& n, size_t i, DType dtype, Shape shape, int batch_axis) {
+  if (i >= n.outputs.size() || n.outputs[i] == kNoValue) return;
+  for (int64_t d : shape) {
+    if (d < 0) fail(n, fmt::format("output {} would have negative dimension: {}", i, shape_str(shape)));
+  }
+  Value& v = g.value(n.outputs[i]);
+  v.dtype = dtype;
+  v.shape = std::move(shape);
+  v.batch_axis = batch_axis;
+}
+
+void require_float(const Node& n, const Value& v) {
+  if (v.dtype != DType::f32) {
+    fail(n, fmt::format("input '{}' has type {}, expected f32", v.name, dtype_name(v.dtype)));
+  }
+}
+
+void require_rank(const Node& n, const Value& v, int64_t lo, int64_t hi) {
+  auto r = static_cast<int64_t>(v.shape.size());
+  if (r < lo || r > hi) {
+    fail(n, fmt::format("input '{}' has shape {}, expected rank {}{}", v.name, shape_str(v.shape), lo,
+                        hi == lo ? "" : fmt::format("..{}", hi)));
+  }
+}
+
+// Output size of a sliding window along one dim.
+int64_t window_out(int64_t size, int64_t k, int64_t stride, int64_t dil, int64_t pb, int64_t pe,
+                   bool ceil_mode) {
+  int64_t span = dil * (k - 1) + 1;
+  int64_t avail = size + pb + pe - span;
+  if (avail < 0) return -1;
+  int64_t out = (ceil_mode ? (avail + stride - 1) / stride : avail / stride) + 1;
+  // A window may not start in the end padding (PyTorch / ONNX rule for ceil_mode).
+  if (ceil_mode && (out - 1) * stride >= size + pb) --out;
+  return out;
+}
+
+Shape window_shape(const Node& n, const Value& x, int64_t channels, const WindowAttrs& w,
+                   bool ceil_mode) {
+  size_t sd = x.shape.size() - 2;
+  if (w.kernel.size() != sd || w.strides.size() != sd || w.dilations.size() != sd ||
+      w.pads.size() != 2 * sd) {
+    fail(n, fmt::format("window attributes do not match {} spatial dims of input {}", sd,
+                        shape_str(x.shape)));
+  }
+  Shape out = {x.shape[0], channels};
+  for (size_t i = 0; i < sd; ++i) {
+    if (w.kernel[i] < 1 || w.strides[i] < 1 || w.dilations[i] < 1) {
+      fail(n, "kernel, strides and dilations must be >= 1");
+    }
+    int64_t o = window_out(x.shape[i + 2], w.kernel[i], w.strides[i], w.dilations[i], w.pads[i],
+                           w.pads[i + sd], ceil_mode);
+    if (o < 1) {
+      fail(n, fmt::format("kernel {} does not fit input {} with pads {}", shape_str(w.kernel),
+                          shape_str(x.shape), shape_str(w.pads)));
+    }
+    out.push_back(o);
+  }
+  return out;
+}
+
+// Broadcast two shapes numpy-style; returns the output shape and batch axis.
+std::pair<Shape, int> broadcast(const Node& n, const Value& a, const Value& b) {
+  size_t r = std::max(a.shape.size(), b.shape.size());
+  Shape out(r);
+  for (size_t i = 0; i < r; ++i) {
+    int64_t da = i < r - a.shape.size() ? 1 : a.shape[i - (r - a.shape.size())];
+    int64_t db = i < r - b.shape.size() ? 1 : b.shape[i - (r - b.shape.size())];
+    if (da != db && da != 1 && db != 1) {
+      fail(n, fmt::format("shapes {} and {} do not broadcast", shape_str(a.shape), shape_str(b.shape)));
+    }
+    out[i] = da == 1 ? db : da;
+  }
+  auto mapped = [&](const Value& v) {
+    return v.batch_axis < 0 ? -1 : static_cast<int>(r - v.shape.size()) + v.batch_axis;
+  };
+  int ba = mapped(a), bb = mapped(b);
+  if (ba >= 0 && bb >= 0 && ba != bb) fail(n, "inputs carry the batch on different axes");
+  int batch = ba >= 0 ? ba : bb;
+  // The input without the batch must not have a non-1 extent along it.
+  if (batch >= 0) {
+    for (const Value* v : {&a, &b}) {
+      if (v->batch_axis >= 0) continue;
+      int64_t pos = batch - static_cast<int64_t>(r - v->shape.size());
+      if (pos >= 0 && v->shape[static_cast<size_t>(pos)] != 1) {
+        fail(n, fmt::format("'{}' of shape {} spans the batch axis", v->name, shape_str(v->shape)));
+      }
+    }
+  }
+  return {out, batch};
+}
+
+int64_t normalize_axis(const Node& n, int64_t axis, int64_t rank) {
+  int64_t a = axis < 0 ? axis + rank : axis;
+  if (a < 0 || a >= rank) fail(n, fmt::format("axis {} out of range for rank {}", axis, rank));
+  return a;
+}
+
+void infer_conv(Graph& g, const Node& n) {
+  const Value& x = in(g, n, 0);
+  const Value& w = in(g, n, 1);
+  require_float(n, x);
+  require_rank(n, x, 3, 4);
+  const auto& a = n.attr<ConvAttrs>();
+  if (w.shape.size() != x.shape.size()) {
+    fail(n, fmt::format("weight {} and input {} ranks differ", shape_str(w.shape), shape_str(x.shape)));
+  }
+  if (a.group < 1 || x.shape[1] != w.shape[1] * a.group || w.shape[0] % a.group != 0) {
+    fail(n, fmt::format("input channels {} do not match weight {} with group {}", x.shape[1],
+                        shape_str(w.shape), a.group));
+  }
+  for (size_t i = 2; i < w.shape.size(); ++i) {
+    if (w.shape[i] != a.window.kernel[i - 2]) {
+      fail(n, fmt::format("weight {} does not match kernel_shape {}", shape_str(w.shape),
+                          shape_str(a.window.kernel)));
+    }
+  }
+  if (has_input(n, 2) && in(g, n, 2).shape != Shape{w.shape[0]}) {
+    fail(n, fmt::format("bias {} does not match {} output channels", shape_str(in(g, n, 2).shape),
+                        w.shape[0]));
+  }
+  set_out(g, n, 0, DType::f32, window_shape(n, x, w.shape[0], a.window, false), x.batch_axis);
+}
+
+void infer_gemm(Graph& g, const Node& n) {
+  const Value& a = in(g, n, 0);
+  const Value& b = in(g, n, 1);
+  require_float(n, a);
+  require_float(n, b);
+  require_rank(n, a, 2, 2);
+  require_rank(n, b, 2, 2);
+  const auto& at = n.attr<GemmAttrs>();
+  int64_t m = at.trans_a ? a.shape[1] : a.shape[0];
+  int64_t ka = at.trans_a ? a.shape[0] : a.shape[1];
+  int64_t kb = at.trans_b ? b.shape[1] : b.shape[0];
+  int64_t nn = at.trans_b ? b.shape[0] : b.shape[1];
+  if (ka != kb) {
+    fail(n, fmt::format("inner dimensions differ: A {} and B {} (trans_a={}, trans_b={})",
+                        shape_str(a.shape), shape_str(b.shape), at.trans_a, at.trans_b));
+  }
+  if (has_input(n, 2)) {
+    const Value& c = in(g, n, 2);
+    Value out_like;
+    out_like.shape = {m, nn};
+    broadcast(n, out_like, c);
+    for (size_t i = 0; i < c.shape.size(); ++i) {
+      int64_t want = c.shape.size() == 2 ? (i == 0 ? m : nn) : nn;
+      if (c.shape[i] != 1 && c.shape[i] != want) {
+        fail(n, fmt::format("C {} does not broadcast to [{}, {}]", shape_str(c.shape), m, nn));
+      }
+    }
+  }
+  int batch = -1;
+  if (a.batch_axis == (at.trans_a ? 1 : 0)) batch = 0;
+  if (a.batch_axis == (at.trans_a ? 0 : 1)) fail(n, "the batch axis is contracted");
+  set_out(g, n, 0, DType::f32, {m, nn}, batch);
+}
+
+void infer_matmul(Graph& g, const Node& n) {
+  const Value& a = in(g, n, 0);
+  const Value& b = in(g, n, 1);
+  require_float(n, a);
+  require_float(n, b);
+  require_rank(n, a, 1, 8);
+  require_rank(n, b, 1, 8);
+  Shape as = a.shape, bs = b.shape;
+  bool a_vec = as.size() == 1, b_vec = bs.size() == 1;
+  if (a_vec) as.insert(as.begin(), 1);
+  if (b_vec) bs.push_back(1);
+  if (as.back() != bs[bs.size() - 2]) {
+    fail(n, fmt::format("inner dimensions differ: {} x {}", shape_str(a.shape), shape_str(b.shape)));
+  }
+  Value la, lb;
+  la.shape.assign(as.begin(), as.end() - 2);
+  lb.shape.assign(bs.begin(), bs.end() - 2);
+  la.name = a.name;
+  lb.name = b.name;
+  // Batch axis bookkeeping in the leading (broadcast) dims.
+  la.batch_axis = a.batch_axis >= 0 && a.batch_axis < static_cast<int>(la.shape.size()) ? a.batch_axis : -1;
+  lb.batch_axis = b.batch_axis >= 0 && b.batch_axis < static_cast<int>(lb.shape.size()) ? b.batch_axis : -1;
+  auto [lead, lead_batch] = broadcast(n, la, lb);
+  Shape out = lead;
+  if (!a_vec) out.push_back(as[as.size() - 2]);
+  if (!b_vec) out.push_back(bs.back());
+  int batch = lead_batch;
+  auto r = static_cast<int>(out.size());
+  if (a.batch_axis >= 0 && !a_vec && a.batch_axis == static_cast<int>(a.shape.size()) - 2) {
+    batch = r - (b_vec ? 1 : 2);
+  }
+  if (b.batch_axis >= 0 && !b_vec && b.batch_axis == static_cast<int>(b.shape.size()) - 1) batch = r - 1;
+  if ((a.batch_axis >= 0 && a.batch_axis == static_cast<int>(a.shape.size()) - 1) ||
+      (b.batch_axis >= 0 && b.batch_axis == static_cast<int>(b.shape.size()) - (b_vec ? 1 : 2))) {
+    fail(n, "the batch axis is contracted");
+  }
+  set_out(g, n, 0, DType::f32, out, batch);
+}
+
+void infer_lstm(Graph& g, const Node& n) {
+  const Value& x = in(g, n, 0);
+  const Value& w = in(g, n, 1);
+  const Value& r = in(g, n, 2);
+  require_float(n, x);
+  require_rank(n, x, 3, 3);
+  int64_t h = n.attr<LstmAttrs>().hidden_size;
+  int64_t t = x.shape[0], batch = x.shape[1], isz = x.shape[2];
+  if (w.shape != Shape{1, 4 * h, isz}) {
+    fail(n, fmt::format("W {} expected [1, {}, {}] (forward direction, hidden_size {})",
+                        shape_str(w.shape), 4 * h, isz, h));
+  }
+  if (r.shape != Shape{1, 4 * h, h}) {
+    fail(n, fmt::format("R {} expected [1, {}, {}]", shape_str(r.shape), 4 * h, h));
+  }
+  if (has_input(n, 3) && in(g, n, 3).shape != Shape{1, 8 * h}) {
+    fail(n, fmt::format("B {} expected [1, {}]", shape_str(in(g, n, 3).shape), 8 * h));
+  }
+  if (has_input(n, 4)) fail(n, "sequence_lens is not supported (all sequences have full length)");
+  for (size_t i : {5, 6}) {
+    if (!has_input(n, i)) continue;
+    const Value& s = in(g, n, i);
+    if (s.shape != Shape{1, batch, h} && s.shape != Shape{1, 1, h}) {
+      fail(n, fmt::format("initial state {} expected [1, {}, {}]", shape_str(s.shape), batch, h));
+    }
+  }
+  if (x.batch_axis == 0 || x.batch_axis == 2) fail(n, "input must be [seq, batch, features]");
+  int xb = x.batch_axis;  // 1 or -1
+  set_out(g, n, 0, DType::f32, {t, 1, batch, h}, xb < 0 ? -1 : 2);
+  set_out(g, n, 1, DType::f32, {1, batch, h}, xb < 0 ? -1 : 1);
+  set_out(g, n, 2, DType::f32, {1, batch, h}, xb < 0 ? -1 : 1);
+}
+
+void infer_pool(Graph& g, const Node& n) {
+  const Value& x = in(g, n, 0);
+  require_float(n, x);
+  require_rank(n, x, 3, 4);
+  const auto& a = n.attr<PoolAttrs>();
+  set_out(g, n, 0, DType::f32, window_shape(n, x, x.shape[1], a.window, a.ceil_mode), x.batch_axis);
+}
+
+void infer_reduce(Graph& g, const Node& n) {
+  const Value& x = in(g, n, 0);
+  require_float(n, x);
+  const auto& a = n.attr<ReduceAttrs>();
+  Shape out;
+  int batch = -1;
+  for (size_t i = 0; i < x.shape.size(); ++i) {
+    bool reduced = std::find(a.axes.begin(), a.axes.end(), static_cast<int64_t>(i)) != a.axes.end();
+    if (static_cast<int>(i) == x.batch_axis && !reduced) batch = static_cast<int>(out.size());
+    if (!reduced) {
+      out.push_back(x.shape[i]);
+    } else if (a.keepdims) {
+      out.push_back(1);
+    }
+  }
+  for (int64_t ax : a.axes) {
+    if (ax < 0 || ax >= static_cast<int64_t>(x.shape.size())) fail(n, "reduction axis out of range");
+    if (ax == x.batch_axis) fail(n, "reduces over the batch axis");
+  }
+  set_out(g, n, 0, DType::f32, out, batch);
+}
+
+void infer_reshape(Graph& g, const Node& n) {
+  const Value& x = in(g, n, 0);
+  const Shape& s = n.attr<ReshapeAttrs>().shape;
+  if (numel(s) != numel(x.shape)) {
+    fail(n, fmt::format("cannot reshape {} to {}", shape_str(x.shape), shape_str(s)));
+  }
+  int batch = -1;
+  if (x.batch_axis >= 0) {
+    auto a = static_cast<size_t>(x.batch_axis);
+    bool kept = s.size() > a && s[a] == x.shape[a] &&
+                numel(Shape(s.begin(), s.begin() + static_cast<int64_t>(a))) ==
+                    numel(Shape(x.shape.begin(), x.shape.begin() + static_cast<int64_t>(a)));
+    if (!kept) {
+      fail(n, fmt::format("reshape {} -> {} merges the batch axis {} with other axes",
+                          shape_str(x.shape), shape_str(s), a));
+    }
+    batch = x.batch_axis;
+  }
+  set_out(g, n, 0, x.dtype, s, batch);
+}
+
+void infer_transpose(Graph& g, const Node& n) {
+  const Value& x = in(g, n, 0);
+  const auto& perm = n.attr<TransposeAttrs>().perm;
+  if (perm.size() != x.shape.size()) fail(n, "perm length differs from the input rank");
+  std::vector<int64_t> sorted = perm;
+  std::sort(sorted.begin(), sorted.end());
+  for (size_t i = 0; i < sorted.size(); ++i) {
+    if (sorted[i] != static_cast<int64_t>(i)) fail(n, "perm is not a permutation");
+  }
+  Shape out(perm.size());
+  int batch = -1;
+  for (size_t i = 0; i < perm.size(); ++i) {
+    out[i] = x.shape[static_cast<size_t>(perm[i])];
+    if (perm[i] == x.batch_axis) batch = static_cast<int>(i);
+  }
+  set_out(g, n, 0, x.dtype, out, batch);
+}
+
+void infer_concat(Graph& g, const Node& n) {
+  if (n.inputs.empty()) fail(n, "needs at least one input");
+  const Value& first = in(g, n, 0);
+  auto rank = static_cast<int64_t>(first.shape.size());
+  int64_t axis = n.attr<AxisAttrs>().axis;
+  if (axis < 0 || axis >= rank) fail(n, "axis out of range");
+  Shape out = first.shape;
+  out[static_cast<size_t>(axis)] = 0;
+  int batch = -1;
+  for (size_t i = 0; i < n.inputs.size(); ++i) {
+    const Value& v = in(g, n, i);
+    if (v.dtype != first.dtype) fail(n, "inputs have different types");
+    if (static_cast<int64_t>(v.shape.size()) != rank) fail(n, "inputs have different ranks");
+    for (int64_t d = 0; d < rank; ++d) {
+      if (d != axis && v.shape[static_cast<size_t>(d)] != first.shape[static_cast<size_t>(d)]) {
+        fail(n, fmt::format("input shapes {} and {} differ outside axis {}", shape_str(first.shape),
+                            shape_str(v.shape), axis));
+      }
+    }
+    out[static_cast<size_t>(axis)] += v.shape[static_cast<size_t>(axis)];
+    if (v.batch_axis >= 0) batch = v.batch_axis;
+  }
+  if (batch == axis) fail(n, "concatenates along the batch axis");
+  set_out(g, n, 0, first.dtype, out, batch);
+}
+
+void infer_split(Graph& g, const Node& n) {
+  const Value& x = in(g, n, 0);
+  const auto& a = n.attr<SplitAttrs>();
+  if (a.axis < 0 || a.axis >= static_cast<int64_t>(x.shape.size())) fail(n, "axis out of range");
+  if (a.axis == x.batch_axis) fail(n, "splits along the batch axis");
+  if (a.sizes.size() != n.outputs.size()) fail(n, "split sizes do not match the outputs");
+  int64_t total = std::accumulate(a.sizes.begin(), a.sizes.end(), int64_t{0});
+  if (total != x.shape[static_cast<size_t>(a.axis)]) {
+    fail(n, fmt::format("split sizes {} do not add up to {}", shape_str(a.sizes),
+                        x.shape[static_cast<size_t>(a.axis)]));
+  }
+  for (size_t i = 0; i < a.sizes.size(); ++i) {
+    Shape s = x.shape;
+    s[static_cast<size_t>(a.axis)] = a.sizes[i];
+    set_out(g, n, i, x.dtype, s, x.batch_axis);
+  }
+}
+
+void infer_slice(Graph& g, const Node& n) {
+  const Value& x = in(g, n, 0);
+  const auto& a = n.attr<SliceAttrs>();
+  size_t r = x.shape.size();
+  if (a.starts.size() != r || a.ends.size() != r || a.steps.size() != r) {
+    fail(n, "slice attributes do not match the input rank");
+  }
+  Shape out(r);
+  for (size_t i = 0; i < r; ++i) {
+    int64_t st = a.steps[i];
+    if (st == 0) fail(n, "slice step 0");
+    int64_t len = st > 0 ? (a.ends[i] - a.starts[i] + st - 1) / st : (a.starts[i] - a.ends[i] - st - 1) / -st;
+    out[i] = std::max<int64_t>(0, len);
+    if (static_cast<int>(i) == x.batch_axis && (a.starts[i] != 0 || st != 1 || a.ends[i] < x.shape[i])) {
+      fail(n, "slices the batch axis");
+    }
+  }
+  set_out(g, n, 0, x.dtype, out, x.batch_axis);
+}
+
+void infer_pad(Graph& g, const Node& n) {
+  const Value& x = in(g, n, 0);
+  const auto& a = n.attr<PadAttrs>();
+  size_t r = x.shape.size();
+  if (a.pads.size() != 2 * r) fail(n, "pads do not match the input rank");
+  Shape out(r);
+  for (size_t i = 0; i < r; ++i) {
+    out[i] = x.shape[i] + a.pads[i] + a.pads[i + r];
+    if (static_cast<int>(i) == x.batch_axis && (a.pads[i] != 0 || a.pads[i + r] != 0)) {
+      fail(n, "pads the batch axis");
+    }
+  }
+  set_out(g, n, 0, x.dtype, out, x.batch_axis);
+}
+
+void infer_gather(Graph& g, const Node& n) {
+  const Value& data = in(g, n, 0);
+  const Value& idx = in(g, n, 1);
+  if (idx.dtype != DType::i64 && idx.dtype != DType::i32) fail(n, "indices must be integers");
+  int64_t axis = normalize_axis(n, n.attr<AxisAttrs>().axis, static_cast<int64_t>(data.shape.size()));
+  if (axis == data.batch_axis) fail(n, "gathers along the batch axis");
+  Shape out(data.shape.begin(), data.shape.begin() + axis);
+  out.insert(out.end(), idx.shape.begin(), idx.shape.end());
+  out.insert(out.end(), data.shape.begin() + axis + 1, data.shape.end());
+  int batch = -1;
+  if (idx.batch_axis >= 0) {
+    batch = static_cast<int>(axis) + idx.batch_axis;
+  } else if (data.batch_axis >= 0) {
+    batch = data.batch_axis < axis ? data.batch_axis
+                                   : data.batch_axis - 1 + static_cast<int>(idx.shape.size());
+  }
+  set_out(g, n, 0, data.dtype, out, batch);
+}
+
+void infer_fake_quant(Graph& g, const Node& n) {
+  const Value& x = in(g, n, 0);
+  require_float(n, x);
+  const auto& a = n.attr<FakeQuantAttrs>();
+  if (a.scale.empty() || a.scale.size() != a.zero_point.size()) fail(n, "scale and zero point sizes differ");
+  if (a.scale.size() > 1) {
+    if (a.axis < 0 || a.axis >= static_cast<int64_t>(x.shape.size()) ||
+        static_cast<int64_t>(a.scale.size()) != x.shape[static_cast<size_t>(a.axis)]) {
+      fail(n, fmt::format("{} per-channel scales do not match axis {} of {}", a.scale.size(), a.axis,
+                          shape_str(x.shape)));
+    }
+  }
+  for (float s : a.scale) {
+    if (!(s > 0)) fail(n, fmt::format("scale {} must be positive", s));
+  }
+  if (a.qmin >= a.qmax) fail(n, "empty quantisation range");
+  set_out(g, n, 0, DType::f32, x.shape, x.batch_axis);
+}
+
+void infer_norm_like(Graph& g, const Node& n) {
+  const Value& x = in(g, n, 0);
+  require_float(n, x);
+  if (n.op == OpKind::BatchNormalization) {
+    require_rank(n, x, 2, 5);
+    for (size_t i = 1; i <= 4; ++i) {
+      if (in(g, n, i).shape != Shape{x.shape[1]}) {
+        fail(n, fmt::format("parameter {} has shape {}, expected [{}]", i, shape_str(in(g, n, i).shape),
+                            x.shape[1]));
+      }
+    }
+  } else if (n.op == OpKind::LayerNormalization) {
+    int64_t axis = n.attr<NormAttrs>().axis;
+    if (axis < 0 || axis >= static_cast<int64_t>(x.shape.size())) fail(n, "axis out of range");
+    if (axis <= x.batch_axis) fail(n, "normalises over the batch axis");
+    Shape norm(x.shape.begin() + axis, x.shape.end());
+    for (size_t i = 1; i <= 2; ++i) {
+      if (!has_input(n, i)) continue;
+      if (numel(in(g, n, i).shape) != numel(norm)) {
+        fail(n, fmt::format("parameter {} has shape {}, expected {}", i, shape_str(in(g, n, i).shape),
+                            shape_str(norm)));
+      }
+    }
+  } else {  // Softmax
+    int64_t axis = n.attr<AxisAttrs>().axis;
+    if (axis < 0 || axis >= static_cast<int64_t>(x.shape.size())) fail(n, "axis out of range");
+    if (axis == x.batch_axis) fail(n, "softmax over the batch axis");
+  }
+  set_out(g, n, 0, DType::f32, x.shape, x.batch_axis);
+}
+
+}  // namespace
+
+void infer_node(Graph& g, const Node& n) {
+  switch (n.op) {
+    case OpKind::Conv: return infer_conv(g, n);
+    case OpKind::Gemm: return infer_gemm(g, n);
+    case OpKind::MatMul: return infer_matmul(g, n);
+    case OpKind::LSTM: return infer_lstm(g, n);
+    case OpKind::Add:
+    case OpKind::Sub:
+    case OpKind::Mul:
+    case OpKind::Div:
+    case OpKind::Pow: {
+      const Value& a = in(g, n, 0);
+      const Value& b = in(g, n, 1);
+      if (a.dtype != b.dtype) {
+        fail(n, fmt::format("input types differ: {} and {}", dtype_name(a.dtype), dtype_name(b.dtype)));
+      }
+      auto [shape, batch] = broadcast(n, a, b);
+      return set_out(g, n, 0, a.dtype, shape, batch);
+    }
+    case OpKind::BatchNormalization:
+    case OpKind::LayerNormalization:
+    case OpKind::Softmax: return infer_norm_like(g, n);
+    case OpKind::MaxPool:
+    case OpKind::AveragePool: return infer_pool(g, n);
+    case OpKind::GlobalAveragePool: {
+      const Value& x = in(g, n, 0);
+      require_float(n, x);
+      require_rank(n, x, 3, 5);
+      Shape s = x.shape;
+      for (size_t i = 2; i < s.size(); ++i) s[i] = 1;
+      return set_out(g, n, 0, DType::f32, s, x.batch_axis);
+    }
+    case OpKind::ReduceMean:
+    case OpKind::ReduceSum: return infer_reduce(g, n);
+    case OpKind::Reshape: return infer_reshape(g, n);
+    case OpKind::Transpose: return infer_transpose(g, n);
+    case OpKind::Concat: return infer_concat(g, n);
+    case OpKind::Split: return infer_split(g, n);
+    case OpKind::Slice: return infer_slice(g, n);
+    case OpKind::Pad: return infer_pad(g, n);
+    case OpKind::Gather: return infer_gather(g, n);
+    case OpKind::Cast: {
+      const Value& x = in(g, n, 0);
+      return set_out(g, n, 0, n.attr<CastAttrs>().to, x.shape, x.batch_axis);
+    }
+    case OpKind::FakeQuant: return infer_fake_quant(g, n);
+    default: break;
+  }
+  if (is_elementwise_unary(n.op)) {
+    const Value& x = in(g, n, 0);
+    bool keeps_int = n.op == OpKind::Neg || n.op == OpKind::Abs || n.op == OpKind::Sign ||
+                     n.op == OpKind::Relu;
+    if (!keeps_int) require_float(n, x);
+    return set_out(g, n, 0, x.dtype, x.shape, x.batch_axis);
+  }
+  throw InternalError(fmt::format("infer_node: no rule for {}", op_name(n.op)));
+}
+
+void infer_shapes(Graph& g) {
+  for (const Node& n : g.nodes()) infer_node(g, n);
+}
+
+}  // namespace aimc

@@ -1,0 +1,23 @@
+// ONNX model -> Graph. The only code in aimc that knows ONNX.
+#pragma once
+
+#include <string>
+
+#include "ir/graph.h"
+
+namespace aimc {
+
+struct ImportOptions {
+  int64_t batch = 1;  // batch size assumed for a symbolic batch dimension at import
+};
+
+// Reads an ONNX file (opsets 11-17, as PyTorch exports), maps it to canonical ops, folds
+// constant sub-graphs (Shape/Gather/Concat chains, Constant, Identity, Dropout...), and infers
+// shapes. Throws Error naming the file and the node on anything unsupported or inconsistent.
+Graph import_onnx(const std::string& path, const ImportOptions& options = {});
+
+// Same, from serialized bytes (`origin` names the source in messages).
+Graph import_onnx_bytes(const std::string& bytes, const std::string& origin,
+                        const ImportOptions& options = {});
+
+}  // namespace aimc

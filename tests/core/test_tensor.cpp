@@ -1,0 +1,60 @@
+#include <gtest/gtest.h>
+
+#include "core/tensor.h"
+
+namespace aimc {
+
+TEST(Tensor, ZeroInitialisedWithShape) {
+  Tensor t(DType::f32, {2, 3});
+  EXPECT_EQ(t.numel(), 6);
+  EXPECT_EQ(t.nbytes(), 24u);
+  EXPECT_EQ(t.dim(-1), 3);
+  for (float v : t.span<float>()) EXPECT_EQ(v, 0.0f);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(t.raw()) % 64, 0u);
+}
+
+TEST(Tensor, WrongTypeAccessIsInternalError) {
+  Tensor t(DType::i32, {4});
+  EXPECT_THROW(t.data<float>(), InternalError);
+  EXPECT_NO_THROW(t.data<int32_t>());
+}
+
+TEST(Tensor, NegativeDimensionIsUserError) { EXPECT_THROW(Tensor(DType::f32, {2, -1}), Error); }
+
+TEST(Tensor, ReshapeAndSliceShareStorage) {
+  Tensor t = Tensor::from<float>({0, 1, 2, 3, 4, 5}, {3, 2});
+  Tensor r = t.reshaped({6});
+  Tensor s = t.slice_outer(1, 3);
+  EXPECT_EQ(s.shape(), (Shape{2, 2}));
+  EXPECT_EQ(s.data<float>()[0], 2.0f);
+  s.data<float>()[0] = 42.0f;
+  EXPECT_EQ(t.data<float>()[2], 42.0f);
+  EXPECT_EQ(r.data<float>()[2], 42.0f);
+  Tensor c = t.clone();
+  c.data<float>()[0] = -1.0f;
+  EXPECT_EQ(t.data<float>()[0], 0.0f);
+}
+
+TEST(Tensor, CastRoundsToNearestEvenAndSaturates) {
+  Tensor t = Tensor::from<float>({0.5f, 1.5f, -2.5f, 300.0f, -300.0f, 2.4f}, {6});
+  Tensor i8 = t.cast(DType::i8);
+  std::vector<int8_t> want = {0, 2, -2, 127, -128, 2};
+  for (size_t i = 0; i < want.size(); ++i) EXPECT_EQ(i8.data<int8_t>()[i], want[i]) << i;
+  Tensor u8 = t.cast(DType::u8);
+  EXPECT_EQ(u8.data<uint8_t>()[3], 255);
+  EXPECT_EQ(u8.data<uint8_t>()[4], 0);
+}
+
+TEST(Tensor, Int64VectorKeepsLargeValues) {
+  Tensor t = Tensor::from<int64_t>({INT64_MAX, -1}, {2});
+  EXPECT_EQ(t.to_int64_vector(), (std::vector<int64_t>{INT64_MAX, -1}));
+  EXPECT_THROW(Tensor::from<float>({1.0f}, {1}).to_int64_vector(), InternalError);
+}
+
+TEST(Shape, Helpers) {
+  EXPECT_EQ(numel({}), 1);
+  EXPECT_EQ(numel({2, 0, 3}), 0);
+  EXPECT_EQ(shape_str({1, 28, 28}), "[1, 28, 28]");
+}
+
+}  // namespace aimc

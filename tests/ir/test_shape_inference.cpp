@@ -1,0 +1,165 @@
+#include <gtest/gtest.h>
+
+#include "ir/graph.h"
+
+namespace aimc {
+
+namespace {
+ValueId input(Graph& g, const std::string& name, Shape s, int batch_axis = 0) {
+  Value v;
+  v.name = name;
+  v.shape = std::move(s);
+  v.batch_axis = batch_axis;
+  ValueId id = g.add_value(v);
+  g.inputs.push_back(id);
+  return id;
+}
+ValueId out(Graph& g, const std::string& name) {
+  Value v;
+  v.name = name;
+  return g.add_value(v);
+}
+ValueId weight(Graph& g, const std::string& name, Shape s) { return g.add_constant(name, Tensor(DType::f32, s)); }
+}  // namespace
+
+TEST(ShapeInference, ConvWithPadsStridesDilationsAndGroups) {
+  Graph g;
+  ValueId x = input(g, "x", {1, 8, 17, 17});
+  ValueId w = weight(g, "w", {16, 4, 3, 3});
+  ValueId y = out(g, "y");
+  ConvAttrs a{.window = {.kernel = {3, 3}, .strides = {2, 2}, .dilations = {2, 1}, .pads = {1, 0, 1, 2}}, .group = 2};
+  g.add_node({.name = "conv", .op = OpKind::Conv, .inputs = {x, w}, .outputs = {y}, .attrs = a});
+  infer_shapes(g);
+  // H: (17 + 2 - 2*2 - 1)/2 + 1 = 8; W: (17 + 2 - 3)/2 + 1 = 9
+  EXPECT_EQ(g.value(y).shape, (Shape{1, 16, 8, 9}));
+  EXPECT_EQ(g.value(y).batch_axis, 0);
+}
+
+TEST(ShapeInference, ConvChannelMismatchNamesNode) {
+  Graph g;
+  ValueId x = input(g, "x", {1, 3, 8, 8});
+  ValueId w = weight(g, "w", {4, 2, 3, 3});
+  ValueId y = out(g, "y");
+  ConvAttrs a{.window = {.kernel = {3, 3}, .strides = {1, 1}, .dilations = {1, 1}, .pads = {0, 0, 0, 0}}};
+  g.add_node({.name = "conv7", .op = OpKind::Conv, .inputs = {x, w}, .outputs = {y}, .attrs = a});
+  try {
+    infer_shapes(g);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.context().node, "conv7");
+    EXPECT_EQ(e.context().op, "Conv");
+  }
+}
+
+TEST(ShapeInference, MaxPoolCeilModeDropsWindowStartingInPadding) {
+  Graph g;
+  ValueId x = input(g, "x", {1, 1, 6, 6});
+  ValueId y = out(g, "y");
+  PoolAttrs a{.window = {.kernel = {2, 2}, .strides = {2, 2}, .dilations = {1, 1}, .pads = {1, 1, 1, 1}},
+              .ceil_mode = true};
+  g.add_node({.name = "pool", .op = OpKind::MaxPool, .inputs = {x}, .outputs = {y}, .attrs = a});
+  infer_shapes(g);
+  // ceil((6+2-2)/2)+1 = 4, last window starts at 6 >= 6+1? no -> 4 (torch gives 4)
+  EXPECT_EQ(g.value(y).shape, (Shape{1, 1, 4, 4}));
+}
+
+TEST(ShapeInference, BroadcastAndBatchAxis) {
+  Graph g;
+  ValueId x = input(g, "x", {1, 4, 5});
+  ValueId c = weight(g, "c", {4, 1});
+  ValueId y = out(g, "y");
+  g.add_node({.name = "add", .op = OpKind::Add, .inputs = {x, c}, .outputs = {y}});
+  infer_shapes(g);
+  EXPECT_EQ(g.value(y).shape, (Shape{1, 4, 5}));
+  EXPECT_EQ(g.value(y).batch_axis, 0);
+  EXPECT_EQ(g.runtime_shape(y, 32), (Shape{32, 4, 5}));
+}
+
+TEST(ShapeInference, BroadcastMismatchIsError) {
+  Graph g;
+  ValueId a = input(g, "a", {2, 3}, -1);
+  ValueId b = input(g, "b", {4, 5}, -1);
+  ValueId y = out(g, "y");
+  g.add_node({.name = "add", .op = OpKind::Add, .inputs = {a, b}, .outputs = {y}});
+  EXPECT_THROW(infer_shapes(g), Error);
+}
+
+TEST(ShapeInference, ReshapeKeepsBatchOrRejectsMerging) {
+  Graph g;
+  ValueId x = input(g, "x", {1, 4, 2, 2});
+  ValueId y = out(g, "y");
+  ValueId z = out(g, "z");
+  g.add_node({.name = "flat", .op = OpKind::Reshape, .inputs = {x}, .outputs = {y}, .attrs = ReshapeAttrs{{1, 16}}});
+  g.add_node({.name = "merge", .op = OpKind::Reshape, .inputs = {y}, .outputs = {z}, .attrs = ReshapeAttrs{{16}}});
+  EXPECT_THROW(infer_shapes(g), Error);
+  EXPECT_EQ(g.value(y).shape, (Shape{1, 16}));
+  EXPECT_EQ(g.value(y).batch_axis, 0);
+}
+
+TEST(ShapeInference, TransposeMovesBatchAxis) {
+  Graph g;
+  ValueId x = input(g, "x", {1, 7, 3});
+  ValueId y = out(g, "y");
+  g.add_node({.name = "t", .op = OpKind::Transpose, .inputs = {x}, .outputs = {y}, .attrs = TransposeAttrs{{1, 0, 2}}});
+  infer_shapes(g);
+  EXPECT_EQ(g.value(y).shape, (Shape{7, 1, 3}));
+  EXPECT_EQ(g.value(y).batch_axis, 1);
+}
+
+TEST(ShapeInference, MatMulAndGemm) {
+  Graph g;
+  ValueId x = input(g, "x", {1, 5, 8});
+  ValueId w = weight(g, "w", {8, 3});
+  ValueId y = out(g, "y");
+  g.add_node({.name = "mm", .op = OpKind::MatMul, .inputs = {x, w}, .outputs = {y}});
+  ValueId a = input(g, "a", {1, 8});
+  ValueId b = weight(g, "b", {10, 8});
+  ValueId c = weight(g, "c", {10});
+  ValueId z = out(g, "z");
+  g.add_node({.name = "fc", .op = OpKind::Gemm, .inputs = {a, b, c}, .outputs = {z}, .attrs = GemmAttrs{.trans_b = true}});
+  infer_shapes(g);
+  EXPECT_EQ(g.value(y).shape, (Shape{1, 5, 3}));
+  EXPECT_EQ(g.value(y).batch_axis, 0);
+  EXPECT_EQ(g.value(z).shape, (Shape{1, 10}));
+}
+
+TEST(ShapeInference, LstmShapes) {
+  Graph g;
+  ValueId x = input(g, "x", {6, 1, 4}, 1);
+  ValueId w = weight(g, "W", {1, 12, 4});
+  ValueId r = weight(g, "R", {1, 12, 3});
+  ValueId y = out(g, "Y"), yh = out(g, "Y_h");
+  g.add_node({.name = "lstm", .op = OpKind::LSTM, .inputs = {x, w, r}, .outputs = {y, yh, kNoValue},
+              .attrs = LstmAttrs{3}});
+  infer_shapes(g);
+  EXPECT_EQ(g.value(y).shape, (Shape{6, 1, 1, 3}));
+  EXPECT_EQ(g.value(y).batch_axis, 2);
+  EXPECT_EQ(g.value(yh).shape, (Shape{1, 1, 3}));
+}
+
+TEST(Graph, TextFormIsDeterministic) {
+  Graph g;
+  g.name = "tiny";
+  ValueId x = input(g, "x", {1, 4});
+  ValueId y = out(g, "y");
+  g.add_node({.name = "relu0", .op = OpKind::Relu, .inputs = {x}, .outputs = {y}});
+  g.outputs.push_back(y);
+  infer_shapes(g);
+  EXPECT_EQ(g.to_text(), "graph tiny (import batch 1)\n  input %x: f32[1, 4]@0\n"
+                         "  %y: f32[1, 4]@0 = Relu(%x)  # relu0\n  output %y\n");
+}
+
+TEST(Graph, RemoveDeadNodes) {
+  Graph g;
+  ValueId x = input(g, "x", {1, 4});
+  ValueId y = out(g, "y"), z = out(g, "z");
+  g.add_node({.name = "dead", .op = OpKind::Sigmoid, .inputs = {x}, .outputs = {z}});
+  g.add_node({.name = "live", .op = OpKind::Relu, .inputs = {x}, .outputs = {y}});
+  g.outputs.push_back(y);
+  EXPECT_EQ(g.remove_dead_nodes(), 1u);
+  ASSERT_EQ(g.num_nodes(), 1u);
+  EXPECT_EQ(g.value(y).producer, 0);
+  EXPECT_EQ(g.value(z).producer, -1);
+}
+
+}  // namespace aimc
