@@ -1,5 +1,158 @@
-// placeholder: being written
 #include "onnx/importer.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "onnx/context.h"
+#include "onnx/tensor_proto.h"
+
 namespace aimc {
-Graph import_onnx(const std::string&, const ImportOptions&) { throw InternalError("not written yet"); }
+
+namespace {
+using namespace onnx_import;
+
+constexpr int64_t kMinOpset = 11;
+constexpr int64_t kMaxOpset = 17;
+
+int64_t default_opset(const onnx::ModelProto& m, const std::string& file) {
+  for (const auto& o : m.opset_import()) {
+    if (o.domain().empty() || o.domain() == "ai.onnx") return o.version();
+  }
+  throw Error("model imports no default-domain (ai.onnx) opset", ErrorContext{.file = file});
+}
+
+// Adds graph input `vi` as a runtime input. The batch axis is the first symbolic dimension
+// (or axis 0 when every dimension is fixed).
+void add_input(Graph& g, Context& ctx, const onnx::ValueInfoProto& vi, const ImportOptions& opt, const std::string& file) {
+  if (!vi.type().has_tensor_type()) {
+    throw Error(fmt::format("graph input '{}' is not a tensor", vi.name()), ErrorContext{.file = file});
+  }
+  const auto& tt = vi.type().tensor_type();
+  Value v;
+  v.name = vi.name();
+  v.dtype = dtype_from_onnx(tt.elem_type(), fmt::format("graph input '{}'", vi.name()));
+  if (!tt.has_shape()) throw Error(fmt::format("graph input '{}' has no shape", vi.name()), ErrorContext{.file = file});
+  int batch_axis = -1;
+  for (int i = 0; i < tt.shape().dim_size(); ++i) {
+    const auto& d = tt.shape().dim(i);
+    if (d.has_dim_value() && d.dim_value() > 0) {
+      v.shape.push_back(d.dim_value());
+      continue;
+    }
+    if (batch_axis >= 0) {
+      throw Error(fmt::format("graph input '{}' has more than one symbolic dimension (axes {} and {}); only the "
+                              "batch dimension may be symbolic",
+                              vi.name(), batch_axis, i),
+                  ErrorContext{.file = file});
+    }
+    batch_axis = i;
+    v.shape.push_back(opt.batch);
+  }
+  if (batch_axis < 0 && !v.shape.empty()) batch_axis = 0;
+  v.batch_axis = batch_axis;
+  if (batch_axis >= 0) g.import_batch = v.shape[static_cast<size_t>(batch_axis)];
+  ValueId id = g.add_value(std::move(v));
+  g.inputs.push_back(id);
+  ctx.bind(vi.name(), id);
+}
+
+std::string node_display_name(const onnx::NodeProto& n, int index) {
+  if (!n.name().empty()) return n.name();
+  if (n.output_size() > 0 && !n.output(0).empty()) return n.op_type() + ":" + n.output(0);
+  return fmt::format("{}_{}", n.op_type(), index);
+}
+
+Graph build(const onnx::ModelProto& model, const std::string& file, const std::string& model_dir,
+            const ImportOptions& opt) {
+  int64_t opset = default_opset(model, file);
+  if (opset < kMinOpset || opset > kMaxOpset) {
+    throw Error(fmt::format("opset {} is not supported (aimc reads opsets {}-{})", opset, kMinOpset, kMaxOpset),
+                ErrorContext{.file = file});
+  }
+  const onnx::GraphProto& gp = model.graph();
+  Graph g;
+  g.name = gp.name();
+  g.import_batch = opt.batch;
+  Context ctx(g, file, model_dir, opset);
+
+  for (const auto& init : gp.initializer()) {
+    Tensor t;
+    try {
+      t = tensor_from_proto(init, model_dir);
+    } catch (Error& e) {
+      e.with_file(file);
+      throw;
+    }
+    ctx.bind(init.name(), g.add_constant(init.name(), std::move(t)));
+  }
+  for (const auto& in : gp.input()) {
+    if (!ctx.lookup(in.name())) add_input(g, ctx, in, opt, file);
+  }
+  for (const auto& n : gp.node()) {
+    for (const auto& name : n.input()) ctx.add_use(name);
+  }
+  for (const auto& o : gp.output()) ctx.add_use(o.name());
+
+  for (int i = 0; i < gp.node_size(); ++i) {
+    const onnx::NodeProto& n = gp.node(i);
+    ctx.begin_node(n, node_display_name(n, i));
+    try {
+      if (!n.domain().empty() && n.domain() != "ai.onnx") {
+        ctx.fail(fmt::format("op '{}' of domain '{}' is not supported", n.op_type(), n.domain()));
+      }
+      if (try_fold(ctx)) continue;
+      const Converter* convert = find_converter(n.op_type());
+      if (!convert) ctx.fail(fmt::format("unsupported op '{}'", n.op_type()));
+      (*convert)(ctx);
+    } catch (Error& e) {
+      e.with_node(ctx.node_name(), n.op_type());
+      e.with_file(file);
+      throw;
+    }
+  }
+
+  for (const auto& o : gp.output()) {
+    auto id = ctx.lookup(o.name());
+    if (!id) {
+      throw Error(fmt::format("graph output '{}' is not produced by any node", o.name()), ErrorContext{.file = file});
+    }
+    if (g.value(*id).is_constant()) {
+      throw Error(fmt::format("graph output '{}' is a constant (it does not depend on any input)", o.name()),
+                  ErrorContext{.file = file});
+    }
+    g.outputs.push_back(*id);
+  }
+  if (g.inputs.empty()) throw Error("model has no runtime inputs", ErrorContext{.file = file});
+  g.remove_dead_nodes();
+  return g;
+}
+
+}  // namespace
+
+Graph import_onnx_bytes(const std::string& bytes, const std::string& origin, const ImportOptions& options) {
+  onnx::ModelProto model;
+  if (bytes.empty()) throw Error("empty file: not an ONNX model", ErrorContext{.file = origin});
+  if (!model.ParseFromString(bytes)) {
+    throw Error("cannot parse as an ONNX model (truncated or not an ONNX file)", ErrorContext{.file = origin});
+  }
+  if (!model.has_graph() || model.graph().node_size() == 0) {
+    throw Error("ONNX model has no graph nodes (truncated or not an ONNX file)", ErrorContext{.file = origin});
+  }
+  std::string dir = std::filesystem::path(origin).parent_path().string();
+  return build(model, origin, dir, options);
+}
+
+Graph import_onnx(const std::string& path, const ImportOptions& options) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) throw Error("no such file", ErrorContext{.file = path});
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw Error("cannot open file", ErrorContext{.file = path});
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  return import_onnx_bytes(ss.str(), path, options);
+}
+
 }  // namespace aimc

@@ -1,0 +1,210 @@
+// ONNX neural-network ops: Conv, Gemm, MatMul, LSTM, normalisations, pooling, reductions.
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "onnx/converters.h"
+
+namespace aimc::onnx_import {
+
+namespace {
+
+std::vector<int64_t> ints_or(const Context& ctx, const char* name, size_t n, int64_t fill) {
+  auto v = ctx.attr_ints(name);
+  if (!v) return std::vector<int64_t>(n, fill);
+  return *v;
+}
+
+// Sliding-window geometry from ONNX attributes, resolving auto_pad.
+WindowAttrs window(const Context& ctx, const Shape& x, std::vector<int64_t> kernel) {
+  if (x.size() < 3) ctx.fail(fmt::format("input {} needs spatial dimensions", shape_str(x)));
+  size_t sd = x.size() - 2;
+  WindowAttrs w;
+  w.kernel = std::move(kernel);
+  w.strides = ints_or(ctx, "strides", sd, 1);
+  w.dilations = ints_or(ctx, "dilations", sd, 1);
+  w.pads = ints_or(ctx, "pads", 2 * sd, 0);
+  if (w.kernel.size() != sd || w.strides.size() != sd || w.dilations.size() != sd || w.pads.size() != 2 * sd) {
+    ctx.fail(fmt::format("kernel_shape/strides/dilations/pads do not match {} spatial dims", sd));
+  }
+  std::string auto_pad = ctx.attr_string("auto_pad", "NOTSET");
+  if (auto_pad == "VALID") {
+    std::fill(w.pads.begin(), w.pads.end(), 0);
+  } else if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
+    for (size_t i = 0; i < sd; ++i) {
+      int64_t in = x[i + 2], s = w.strides[i];
+      int64_t out = (in + s - 1) / s;
+      int64_t total = std::max<int64_t>(0, (out - 1) * s + (w.kernel[i] - 1) * w.dilations[i] + 1 - in);
+      int64_t small = total / 2, big = total - small;
+      w.pads[i] = auto_pad == "SAME_UPPER" ? small : big;
+      w.pads[i + sd] = auto_pad == "SAME_UPPER" ? big : small;
+    }
+  } else if (auto_pad != "NOTSET") {
+    ctx.fail(fmt::format("auto_pad '{}' is not one of NOTSET, VALID, SAME_UPPER, SAME_LOWER", auto_pad));
+  }
+  return w;
+}
+
+void conv(Context& ctx) {
+  ctx.expect_attrs({"kernel_shape", "strides", "dilations", "pads", "auto_pad", "group"});
+  const Value& x = ctx.input_value(0);
+  const Value& w = ctx.input_value(1);
+  if (w.shape.size() < 3) ctx.fail(fmt::format("weight {} must have rank >= 3", shape_str(w.shape)));
+  std::vector<int64_t> kernel(w.shape.begin() + 2, w.shape.end());
+  if (auto k = ctx.attr_ints("kernel_shape"); k && *k != kernel) {
+    ctx.fail(fmt::format("kernel_shape {} does not match weight {}", shape_str(*k), shape_str(w.shape)));
+  }
+  ConvAttrs a{.window = window(ctx, x.shape, kernel), .group = ctx.attr_int("group", 1)};
+  std::vector<ValueId> in = {ctx.input(0), ctx.input(1)};
+  if (ctx.has_input(2)) in.push_back(ctx.input(2));
+  ctx.emit(OpKind::Conv, in, a);
+}
+
+void gemm(Context& ctx) {
+  ctx.expect_attrs({"alpha", "beta", "transA", "transB"});
+  GemmAttrs a{.alpha = ctx.attr_float("alpha", 1.0f),
+              .beta = ctx.attr_float("beta", 1.0f),
+              .trans_a = ctx.attr_int("transA", 0) != 0,
+              .trans_b = ctx.attr_int("transB", 0) != 0};
+  std::vector<ValueId> in = {ctx.input(0), ctx.input(1)};
+  if (ctx.has_input(2)) in.push_back(ctx.input(2));
+  ctx.emit(OpKind::Gemm, in, a);
+}
+
+void matmul(Context& ctx) {
+  ctx.expect_attrs({});
+  ctx.emit(OpKind::MatMul, {ctx.input(0), ctx.input(1)});
+}
+
+void batch_norm(Context& ctx) {
+  ctx.expect_attrs({"epsilon", "momentum", "training_mode", "spatial"});
+  if (ctx.attr_int("training_mode", 0) != 0) ctx.fail("training_mode=1 is not supported (inference only)");
+  if (ctx.attr_int("spatial", 1) != 1) ctx.fail("spatial=0 is not supported");
+  for (size_t i = 1; i < ctx.num_outputs(); ++i) {
+    if (ctx.output_used(i)) ctx.fail("training outputs (running mean/var) are not supported");
+  }
+  std::vector<ValueId> in;
+  for (size_t i = 0; i < 5; ++i) in.push_back(ctx.input(i));
+  ctx.emit(OpKind::BatchNormalization, in, NormAttrs{.epsilon = ctx.attr_float("epsilon", 1e-5f)}, 1);
+}
+
+void layer_norm(Context& ctx) {
+  ctx.expect_attrs({"axis", "epsilon", "stash_type"});
+  for (size_t i = 1; i < ctx.num_outputs(); ++i) {
+    if (ctx.output_used(i)) ctx.fail("the Mean and InvStdDev outputs are not supported");
+  }
+  auto rank = static_cast<int64_t>(ctx.input_value(0).shape.size());
+  NormAttrs a{.axis = axis_arg(ctx, ctx.attr_int("axis", -1), rank), .epsilon = ctx.attr_float("epsilon", 1e-5f)};
+  std::vector<ValueId> in = {ctx.input(0), ctx.input(1)};
+  if (ctx.has_input(2)) in.push_back(ctx.input(2));
+  ctx.emit(OpKind::LayerNormalization, in, a, 1);
+}
+
+void softmax(Context& ctx) {
+  ctx.expect_attrs({"axis"});
+  const Shape shape = ctx.input_value(0).shape;  // a copy: emitting nodes may move values
+  auto rank = static_cast<int64_t>(shape.size());
+  int64_t axis = axis_arg(ctx, ctx.attr_int("axis", ctx.opset() >= 13 ? -1 : 1), rank);
+  if (ctx.opset() >= 13 || axis == rank - 1) {
+    ctx.emit(OpKind::Softmax, {ctx.input(0)}, AxisAttrs{axis});
+    return;
+  }
+  // Before opset 13, Softmax works on the input coerced to 2-D at `axis`.
+  Shape flat(shape.begin(), shape.begin() + axis);
+  flat.push_back(numel(Shape(shape.begin() + axis, shape.end())));
+  ValueId f = ctx.emit_internal(OpKind::Reshape, {ctx.input(0)}, ReshapeAttrs{flat}, "coerce2d");
+  ValueId s = ctx.emit_internal(OpKind::Softmax, {f}, AxisAttrs{axis}, "softmax");
+  ctx.emit(OpKind::Reshape, {s}, ReshapeAttrs{shape});
+}
+
+void pool(Context& ctx, OpKind op) {
+  if (op == OpKind::MaxPool) {
+    ctx.expect_attrs({"kernel_shape", "strides", "dilations", "pads", "auto_pad", "ceil_mode", "storage_order"});
+    if (ctx.output_used(1)) ctx.fail("the Indices output is not supported");
+  } else {
+    ctx.expect_attrs({"kernel_shape", "strides", "pads", "auto_pad", "ceil_mode", "count_include_pad"});
+  }
+  auto kernel = ctx.attr_ints("kernel_shape");
+  if (!kernel) ctx.fail("kernel_shape is required");
+  PoolAttrs a{.window = window(ctx, ctx.input_value(0).shape, *kernel),
+              .ceil_mode = ctx.attr_int("ceil_mode", 0) != 0,
+              .count_include_pad = ctx.attr_int("count_include_pad", 0) != 0};
+  ctx.emit(op, {ctx.input(0)}, a, 1);
+}
+
+void global_average_pool(Context& ctx) {
+  ctx.expect_attrs({});
+  ctx.emit(OpKind::GlobalAveragePool, {ctx.input(0)});
+}
+
+void reduce(Context& ctx, OpKind op) {
+  ctx.expect_attrs({"axes", "keepdims", "noop_with_empty_axes"});
+  auto rank = static_cast<int64_t>(ctx.input_value(0).shape.size());
+  std::vector<int64_t> axes;
+  if (auto a = ctx.attr_ints("axes")) {
+    axes = *a;
+  } else if (ctx.has_input(1)) {
+    axes = ctx.constant_ints(1, "axes");
+  }
+  if (axes.empty()) {
+    if (ctx.attr_int("noop_with_empty_axes", 0) != 0) {
+      ctx.alias_output(0, ctx.input(0));
+      return;
+    }
+    for (int64_t i = 0; i < rank; ++i) axes.push_back(i);
+  }
+  for (int64_t& a : axes) a = axis_arg(ctx, a, rank);
+  std::sort(axes.begin(), axes.end());
+  ctx.emit(op, {ctx.input(0)}, ReduceAttrs{.axes = axes, .keepdims = ctx.attr_int("keepdims", 1) != 0});
+}
+
+void lstm(Context& ctx) {
+  ctx.expect_attrs({"hidden_size", "direction", "activations", "clip", "input_forget", "layout",
+                    "activation_alpha", "activation_beta"});
+  if (ctx.attr_string("direction", "forward") != "forward") {
+    ctx.fail(fmt::format("direction '{}' is not supported (forward only)", ctx.attr_string("direction", "")));
+  }
+  if (auto acts = ctx.attr(std::string("activations"))) {
+    std::vector<std::string> want = {"Sigmoid", "Tanh", "Tanh"};
+    if (acts->strings_size() != 3) ctx.fail("activations must be the default Sigmoid, Tanh, Tanh");
+    for (int i = 0; i < 3; ++i) {
+      if (acts->strings(i) != want[static_cast<size_t>(i)]) ctx.fail("activations must be the default Sigmoid, Tanh, Tanh");
+    }
+  }
+  if (ctx.attr("clip")) ctx.fail("the clip attribute is not supported");
+  if (ctx.attr_int("input_forget", 0) != 0) ctx.fail("input_forget=1 is not supported");
+  if (ctx.attr_int("layout", 0) != 0) ctx.fail("layout=1 (batch-first) is not supported");
+  if (ctx.has_input(7)) ctx.fail("peephole weights (P) are not supported");
+  int64_t hidden = ctx.attr_int("hidden_size", 0);
+  if (hidden <= 0) ctx.fail("hidden_size must be positive");
+  const Value& x = ctx.input_value(0);
+  if (ctx.has_input(4)) {
+    // Accept sequence_lens only when every sequence has the full length.
+    if (x.shape.size() != 3) ctx.fail("X must be [seq, batch, input]");
+    for (int64_t len : ctx.constant_ints(4, "sequence_lens")) {
+      if (len != x.shape[0]) ctx.fail("sequence_lens shorter than the sequence are not supported");
+    }
+  }
+  std::vector<ValueId> in = {ctx.input(0), ctx.input(1), ctx.input(2), ctx.optional_input(3), kNoValue,
+                             ctx.optional_input(5), ctx.optional_input(6)};
+  ctx.emit(OpKind::LSTM, in, LstmAttrs{hidden});
+}
+
+}  // namespace
+
+void register_nn_converters(ConverterTable& t) {
+  t["Conv"] = conv;
+  t["Gemm"] = gemm;
+  t["MatMul"] = matmul;
+  t["BatchNormalization"] = batch_norm;
+  t["LayerNormalization"] = layer_norm;
+  t["Softmax"] = softmax;
+  t["MaxPool"] = [](Context& ctx) { pool(ctx, OpKind::MaxPool); };
+  t["AveragePool"] = [](Context& ctx) { pool(ctx, OpKind::AveragePool); };
+  t["GlobalAveragePool"] = global_average_pool;
+  t["ReduceMean"] = [](Context& ctx) { reduce(ctx, OpKind::ReduceMean); };
+  t["ReduceSum"] = [](Context& ctx) { reduce(ctx, OpKind::ReduceSum); };
+  t["LSTM"] = lstm;
+}
+
+}  // namespace aimc::onnx_import

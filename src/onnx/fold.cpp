@@ -1,0 +1,355 @@
+// Constant folding at import: ONNX nodes whose inputs are all constants (and Shape of any
+// value) are evaluated here, so shape computations (Shape -> Gather -> Concat -> Reshape)
+// become plain constants. Evaluation is exact: integer arithmetic on integers, float ops in
+// double rounded once to f32.
+#include <cmath>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "onnx/converters.h"
+#include "onnx/shape_rules.h"
+#include "onnx/tensor_proto.h"
+
+namespace aimc::onnx_import {
+
+namespace {
+
+std::vector<int64_t> strides_of(const Shape& s) {
+  std::vector<int64_t> st(s.size(), 1);
+  for (size_t i = s.size(); i-- > 1;) st[i - 1] = st[i] * s[i];
+  return st;
+}
+
+// out[i] = in[index_map(i)] for every element, whatever the dtype.
+template <class F>
+Tensor remap(const Tensor& in, Shape out_shape, F index_map) {
+  Tensor out(in.dtype(), std::move(out_shape));
+  size_t es = dtype_size(in.dtype());
+  const std::byte* src = in.raw();
+  std::byte* dst = out.raw();
+  for (int64_t i = 0; i < out.numel(); ++i) std::memcpy(dst + i * es, src + index_map(i) * es, es);
+  return out;
+}
+
+// Multi-index of linear index i in a shape with strides st.
+void unravel(int64_t i, const std::vector<int64_t>& st, std::vector<int64_t>& idx) {
+  for (size_t d = 0; d < st.size(); ++d) {
+    idx[d] = i / st[d];
+    i %= st[d];
+  }
+}
+
+Tensor permute(const Tensor& t, const std::vector<int64_t>& perm) {
+  Shape out_shape(perm.size());
+  for (size_t i = 0; i < perm.size(); ++i) out_shape[i] = t.shape()[static_cast<size_t>(perm[i])];
+  auto ost = strides_of(out_shape), ist = strides_of(t.shape());
+  std::vector<int64_t> idx(perm.size());
+  return remap(t, out_shape, [&](int64_t i) {
+    unravel(i, ost, idx);
+    int64_t src = 0;
+    for (size_t d = 0; d < perm.size(); ++d) src += idx[d] * ist[static_cast<size_t>(perm[d])];
+    return src;
+  });
+}
+
+Tensor slice(const Tensor& t, const SliceAttrs& a) {
+  size_t r = static_cast<size_t>(t.rank());
+  Shape out_shape(r);
+  for (size_t d = 0; d < r; ++d) {
+    int64_t st = a.steps[d];
+    int64_t len = st > 0 ? (a.ends[d] - a.starts[d] + st - 1) / st : (a.starts[d] - a.ends[d] - st - 1) / -st;
+    out_shape[d] = std::max<int64_t>(0, len);
+  }
+  auto ost = strides_of(out_shape), ist = strides_of(t.shape());
+  std::vector<int64_t> idx(r);
+  return remap(t, out_shape, [&](int64_t i) {
+    unravel(i, ost, idx);
+    int64_t src = 0;
+    for (size_t d = 0; d < r; ++d) src += (a.starts[d] + idx[d] * a.steps[d]) * ist[d];
+    return src;
+  });
+}
+
+// Broadcast source shape `s` (right-aligned) into `out`: linear source index for output i.
+struct Broadcaster {
+  std::vector<int64_t> out_st, src_st;
+  Broadcaster(const Shape& out, const Shape& s) : out_st(strides_of(out)), src_st(out.size(), 0) {
+    auto st = strides_of(s);
+    size_t off = out.size() - s.size();
+    for (size_t d = 0; d < s.size(); ++d) src_st[d + off] = s[d] == 1 ? 0 : st[d];
+  }
+  int64_t operator()(int64_t i) const {
+    int64_t src = 0;
+    for (size_t d = 0; d < out_st.size(); ++d) {
+      src += (i / out_st[d]) * src_st[d];
+      i %= out_st[d];
+    }
+    return src;
+  }
+};
+
+Shape broadcast_shape(const Context& ctx, const Shape& a, const Shape& b) {
+  size_t r = std::max(a.size(), b.size());
+  Shape out(r);
+  for (size_t i = 0; i < r; ++i) {
+    int64_t da = i < r - a.size() ? 1 : a[i - (r - a.size())];
+    int64_t db = i < r - b.size() ? 1 : b[i - (r - b.size())];
+    if (da != db && da != 1 && db != 1) ctx.fail(fmt::format("shapes {} and {} do not broadcast", shape_str(a), shape_str(b)));
+    out[i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+void set_from_double(Tensor& t, int64_t i, double v) {
+  switch (t.dtype()) {
+    case DType::f32: t.data<float>()[i] = static_cast<float>(v); break;
+    case DType::i32: t.data<int32_t>()[i] = static_cast<int32_t>(v); break;
+    case DType::i64: t.data<int64_t>()[i] = static_cast<int64_t>(v); break;
+    case DType::i8: t.data<int8_t>()[i] = static_cast<int8_t>(v); break;
+    case DType::u8: t.data<uint8_t>()[i] = static_cast<uint8_t>(v); break;
+  }
+}
+
+// Integer tensors are computed in int64 (exact); floats in double.
+Tensor binary(const Context& ctx, const Tensor& a, const Tensor& b, const std::string& op) {
+  bool cmp = op == "Equal" || op == "Less" || op == "Greater" || op == "LessOrEqual" || op == "GreaterOrEqual";
+  if (a.dtype() != b.dtype()) ctx.fail("input types differ");
+  Shape shape = broadcast_shape(ctx, a.shape(), b.shape());
+  Tensor out(cmp ? DType::u8 : a.dtype(), shape);
+  Broadcaster ba(shape, a.shape()), bb(shape, b.shape());
+  bool integer = a.dtype() != DType::f32;
+  std::vector<int64_t> ai = integer ? a.to_int64_vector() : std::vector<int64_t>{};
+  std::vector<int64_t> bi = integer ? b.to_int64_vector() : std::vector<int64_t>{};
+  for (int64_t i = 0; i < out.numel(); ++i) {
+    int64_t ia = ba(i), ib = bb(i);
+    if (integer) {
+      int64_t x = ai[static_cast<size_t>(ia)], y = bi[static_cast<size_t>(ib)], r = 0;
+      if (op == "Add") r = x + y;
+      else if (op == "Sub") r = x - y;
+      else if (op == "Mul") r = x * y;
+      else if (op == "Div") {
+        if (y == 0) ctx.fail("integer division by zero");
+        r = x / y;
+      } else if (op == "Equal") r = x == y;
+      else if (op == "Less") r = x < y;
+      else if (op == "Greater") r = x > y;
+      else if (op == "LessOrEqual") r = x <= y;
+      else if (op == "GreaterOrEqual") r = x >= y;
+      else if (op == "Min") r = std::min(x, y);
+      else if (op == "Max") r = std::max(x, y);
+      else if (op == "Pow") r = static_cast<int64_t>(std::pow(static_cast<double>(x), static_cast<double>(y)));
+      if (out.dtype() == DType::i64) {
+        out.data<int64_t>()[i] = r;
+      } else {
+        set_from_double(out, i, static_cast<double>(r));
+      }
+    } else {
+      float xf = a.data<float>()[ia], yf = b.data<float>()[ib];
+      double r = 0;
+      if (op == "Add") r = xf + yf;
+      else if (op == "Sub") r = xf - yf;
+      else if (op == "Mul") r = xf * yf;
+      else if (op == "Div") r = xf / yf;
+      else if (op == "Pow") r = std::pow(xf, yf);
+      else if (op == "Equal") r = xf == yf;
+      else if (op == "Less") r = xf < yf;
+      else if (op == "Greater") r = xf > yf;
+      else if (op == "LessOrEqual") r = xf <= yf;
+      else if (op == "GreaterOrEqual") r = xf >= yf;
+      else if (op == "Min") r = std::min(xf, yf);
+      else if (op == "Max") r = std::max(xf, yf);
+      set_from_double(out, i, r);
+    }
+  }
+  return out;
+}
+
+Tensor unary(const Tensor& a, const std::string& op) {
+  Tensor out(op == "Not" ? DType::u8 : a.dtype(), a.shape());
+  for (int64_t i = 0; i < a.numel(); ++i) {
+    double x = a.as_double(i), r = 0;
+    if (op == "Neg") r = -x;
+    else if (op == "Abs") r = std::fabs(x);
+    else if (op == "Sqrt") r = std::sqrt(x);
+    else if (op == "Floor") r = std::floor(x);
+    else if (op == "Ceil") r = std::ceil(x);
+    else if (op == "Not") r = x == 0;
+    else if (op == "Reciprocal") r = 1.0 / x;
+    else if (op == "Exp") r = std::exp(x);
+    if (a.dtype() == DType::i64 && op != "Not") {
+      out.data<int64_t>()[i] = op == "Neg" ? -a.data<int64_t>()[i] : static_cast<int64_t>(r);
+    } else {
+      set_from_double(out, i, r);
+    }
+  }
+  return out;
+}
+
+Tensor constant_attr(const Context& ctx) {
+  if (const auto* a = ctx.attr("value")) return tensor_from_proto(a->t(), ctx.model_dir());
+  if (const auto* a = ctx.attr("value_float")) return Tensor::scalar<float>(a->f());
+  if (const auto* a = ctx.attr("value_int")) return Tensor::scalar<int64_t>(a->i());
+  if (auto v = ctx.attr_floats("value_floats")) return Tensor::from<float>(*v, {static_cast<int64_t>(v->size())});
+  if (auto v = ctx.attr_ints("value_ints")) return Tensor::from<int64_t>(*v, {static_cast<int64_t>(v->size())});
+  ctx.fail("Constant without a supported value attribute (value, value_float(s), value_int(s))");
+}
+
+Tensor cast_to(const Tensor& t, DType to, bool to_bool) {
+  if (!to_bool) return t.cast(to);
+  Tensor out(DType::u8, t.shape());
+  for (int64_t i = 0; i < t.numel(); ++i) out.data<uint8_t>()[i] = t.as_double(i) != 0;
+  return out;
+}
+
+bool all_inputs_constant(const Context& ctx) {
+  for (size_t i = 0; i < ctx.num_inputs(); ++i) {
+    if (!ctx.has_input(i)) continue;
+    if (ctx.pending_quant(ctx.node().input(static_cast<int>(i)))) return false;
+    if (!ctx.input_value(i).is_constant()) return false;
+  }
+  return true;
+}
+
+const Tensor& c(const Context& ctx, size_t i) { return *ctx.input_value(i).constant; }
+
+}  // namespace
+
+bool try_fold(Context& ctx) {
+  const std::string& op = ctx.node().op_type();
+  if (op == "Constant") {
+    ctx.constant_output(0, constant_attr(ctx));
+    return true;
+  }
+  if (op == "Shape") {
+    const Shape& s = ctx.input_value(0).shape;
+    auto rank = static_cast<int64_t>(s.size());
+    int64_t start = ctx.attr_int("start", 0), end = ctx.attr_int("end", rank);
+    if (start < 0) start += rank;
+    if (end < 0) end += rank;
+    start = std::clamp<int64_t>(start, 0, rank);
+    end = std::clamp<int64_t>(end, start, rank);
+    std::vector<int64_t> dims(s.begin() + start, s.begin() + end);
+    ctx.constant_output(0, Tensor::from<int64_t>(dims, {static_cast<int64_t>(dims.size())}));
+    return true;
+  }
+  if (op == "Size") {
+    ctx.constant_output(0, Tensor::scalar<int64_t>(numel(ctx.input_value(0).shape)));
+    return true;
+  }
+  if (op == "QuantizeLinear" || op == "DequantizeLinear" || !all_inputs_constant(ctx) || ctx.num_inputs() == 0) {
+    return false;
+  }
+  if (op == "Identity" || op == "Dropout") {
+    ctx.alias_output(0, ctx.input(0));
+  } else if (op == "ConstantOfShape") {
+    std::vector<int64_t> dims = ctx.constant_ints(0, "shape");
+    Tensor fill = ctx.attr("value") ? tensor_from_proto(ctx.attr("value")->t(), ctx.model_dir()) : Tensor::scalar<float>(0);
+    Tensor out(fill.dtype(), dims);
+    for (int64_t i = 0; i < out.numel(); ++i) set_from_double(out, i, fill.as_double(0));
+    ctx.constant_output(0, out);
+  } else if (op == "Range") {
+    const Tensor& s = c(ctx, 0);
+    double start = s.as_double(0), limit = c(ctx, 1).as_double(0), delta = c(ctx, 2).as_double(0);
+    if (delta == 0) ctx.fail("Range delta is 0");
+    auto n = static_cast<int64_t>(std::max(0.0, std::ceil((limit - start) / delta)));
+    Tensor out(s.dtype(), {n});
+    for (int64_t i = 0; i < n; ++i) set_from_double(out, i, start + static_cast<double>(i) * delta);
+    ctx.constant_output(0, out);
+  } else if (op == "Cast") {
+    bool to_bool = ctx.attr_int("to", 0) == onnx::TensorProto::BOOL;
+    ctx.constant_output(0, cast_to(c(ctx, 0), cast_target(ctx), to_bool));
+  } else if (op == "Reshape") {
+    ctx.constant_output(0, c(ctx, 0).clone().reshaped(reshape_target(ctx, c(ctx, 0).shape(), ctx.constant_ints(1, "shape"),
+                                                                        ctx.attr_int("allowzero", 0) != 0)));
+  } else if (op == "Flatten") {
+    ctx.constant_output(0, c(ctx, 0).clone().reshaped(flatten_target(ctx, c(ctx, 0).shape(), ctx.attr_int("axis", 1))));
+  } else if (op == "Squeeze") {
+    ctx.constant_output(0, c(ctx, 0).clone().reshaped(squeeze_target(ctx, c(ctx, 0).shape(), squeeze_axes(ctx), -1)));
+  } else if (op == "Unsqueeze") {
+    auto axes = squeeze_axes(ctx);
+    if (!axes) ctx.fail("axes are required");
+    ctx.constant_output(0, c(ctx, 0).clone().reshaped(unsqueeze_target(ctx, c(ctx, 0).shape(), *axes)));
+  } else if (op == "Transpose") {
+    ctx.constant_output(0, permute(c(ctx, 0), transpose_perm(ctx, static_cast<size_t>(c(ctx, 0).rank()))));
+  } else if (op == "Slice") {
+    ctx.constant_output(0, slice(c(ctx, 0), slice_attrs(ctx, c(ctx, 0).shape())));
+  } else if (op == "Concat") {
+    const Tensor& first = c(ctx, 0);
+    int64_t axis = axis_arg(ctx, ctx.attr_int("axis", 0), first.rank());
+    // Concatenate along `axis` by viewing each input as [outer, len, inner].
+    int64_t outer = numel(Shape(first.shape().begin(), first.shape().begin() + axis));
+    int64_t inner = numel(Shape(first.shape().begin() + axis + 1, first.shape().end()));
+    Shape out_shape = first.shape();
+    out_shape[static_cast<size_t>(axis)] = 0;
+    for (size_t i = 0; i < ctx.num_inputs(); ++i) {
+      const Tensor& t = c(ctx, i);
+      if (t.dtype() != first.dtype() || t.rank() != first.rank()) ctx.fail("Concat inputs differ in type or rank");
+      out_shape[static_cast<size_t>(axis)] += t.dim(axis);
+    }
+    Tensor out(first.dtype(), out_shape);
+    size_t es = dtype_size(first.dtype());
+    int64_t offset = 0, total = out_shape[static_cast<size_t>(axis)];
+    for (size_t i = 0; i < ctx.num_inputs(); ++i) {
+      const Tensor& t = c(ctx, i);
+      int64_t len = t.dim(axis);
+      for (int64_t o = 0; o < outer; ++o) {
+        std::memcpy(out.raw() + ((o * total + offset) * inner) * es, t.raw() + (o * len * inner) * es,
+                    static_cast<size_t>(len * inner) * es);
+      }
+      offset += len;
+    }
+    ctx.constant_output(0, out);
+  } else if (op == "Gather") {
+    const Tensor& data = c(ctx, 0);
+    int64_t axis = axis_arg(ctx, ctx.attr_int("axis", 0), data.rank());
+    std::vector<int64_t> idx = ctx.constant_ints(1, "indices");
+    int64_t dim = data.dim(axis);
+    for (int64_t& i : idx) {
+      if (i < -dim || i >= dim) ctx.fail(fmt::format("index {} out of range for dimension {}", i, dim));
+      if (i < 0) i += dim;
+    }
+    const Shape& ds = data.shape();
+    Shape out_shape(ds.begin(), ds.begin() + axis);
+    out_shape.insert(out_shape.end(), c(ctx, 1).shape().begin(), c(ctx, 1).shape().end());
+    out_shape.insert(out_shape.end(), ds.begin() + axis + 1, ds.end());
+    int64_t inner = numel(Shape(ds.begin() + axis + 1, ds.end()));
+    auto n_idx = static_cast<int64_t>(idx.size());
+    ctx.constant_output(0, remap(data, out_shape, [&](int64_t i) {
+                          int64_t in = i % inner, rest = i / inner;
+                          int64_t k = rest % n_idx, o = rest / n_idx;
+                          return (o * dim + idx[static_cast<size_t>(k)]) * inner + in;
+                        }));
+  } else if (op == "Expand") {
+    const Tensor& t = c(ctx, 0);
+    Shape target = ctx.constant_ints(1, "shape");
+    Shape out_shape = broadcast_shape(ctx, t.shape(), target);
+    Broadcaster b(out_shape, t.shape());
+    ctx.constant_output(0, remap(t, out_shape, b));
+  } else if (op == "Where") {
+    const Tensor &cond = c(ctx, 0), &x = c(ctx, 1), &y = c(ctx, 2);
+    Shape s = broadcast_shape(ctx, broadcast_shape(ctx, cond.shape(), x.shape()), y.shape());
+    Broadcaster bc(s, cond.shape()), bx(s, x.shape()), by(s, y.shape());
+    Tensor out(x.dtype(), s);
+    size_t es = dtype_size(x.dtype());
+    for (int64_t i = 0; i < out.numel(); ++i) {
+      const Tensor& src = cond.as_double(bc(i)) != 0 ? x : y;
+      int64_t si = &src == &x ? bx(i) : by(i);
+      std::memcpy(out.raw() + i * es, src.raw() + si * es, es);
+    }
+    ctx.constant_output(0, out);
+  } else if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div" || op == "Pow" || op == "Equal" ||
+             op == "Less" || op == "Greater" || op == "LessOrEqual" || op == "GreaterOrEqual" || op == "Min" ||
+             op == "Max") {
+    if (ctx.num_inputs() != 2) return false;
+    ctx.constant_output(0, binary(ctx, c(ctx, 0), c(ctx, 1), op));
+  } else if (op == "Neg" || op == "Abs" || op == "Sqrt" || op == "Floor" || op == "Ceil" || op == "Not" ||
+             op == "Reciprocal" || op == "Exp") {
+    ctx.constant_output(0, unary(c(ctx, 0), op));
+  } else {
+    return false;  // e.g. Conv on constants: left to the executor's constant evaluation
+  }
+  return true;
+}
+
+}  // namespace aimc::onnx_import

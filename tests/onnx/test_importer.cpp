@@ -1,0 +1,253 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "model_builder.h"
+#include "onnx/importer.h"
+
+namespace aimc {
+
+using test::ModelBuilder;
+
+namespace {
+Graph import(const ModelBuilder& m, const std::string& origin = "model.onnx") {
+  return import_onnx_bytes(m.bytes(), origin);
+}
+
+// Runs f, expecting an aimc::Error whose one-line message contains every fragment.
+template <class F>
+void expect_error(F f, std::vector<std::string> fragments) {
+  try {
+    f();
+    FAIL() << "no error thrown";
+  } catch (const Error& e) {
+    std::string what = e.what();
+    EXPECT_EQ(what.find('\n'), std::string::npos);
+    for (const auto& frag : fragments) EXPECT_NE(what.find(frag), std::string::npos) << what << " lacks " << frag;
+  }
+}
+
+ModelBuilder relu_model() {
+  ModelBuilder m;
+  m.input("x", {-1, 4}).output("y");
+  m.node("Relu", {"x"}, {"y"}, "relu0");
+  return m;
+}
+}  // namespace
+
+TEST(Importer, SymbolicBatchBecomesBatchAxis) {
+  Graph g = import(relu_model());
+  ASSERT_EQ(g.inputs.size(), 1u);
+  EXPECT_EQ(g.value(g.inputs[0]).batch_axis, 0);
+  EXPECT_EQ(g.value(g.outputs[0]).shape, (Shape{1, 4}));
+  EXPECT_EQ(g.runtime_shape(g.outputs[0], 9), (Shape{9, 4}));
+}
+
+TEST(Importer, TruncatedFileIsOneLineError) {
+  ModelBuilder m = relu_model();
+  m.init_f("w", {64}, std::vector<float>(64, 1.0f));
+  std::string bytes = m.bytes();
+  expect_error([&] { import_onnx_bytes(bytes.substr(0, bytes.size() / 2), "cut.onnx"); }, {"cut.onnx", "truncated"});
+  expect_error([&] { import_onnx_bytes("", "empty.onnx"); }, {"empty.onnx"});
+}
+
+TEST(Importer, MissingFile) {
+  expect_error([] { import_onnx("/nonexistent/model.onnx"); }, {"/nonexistent/model.onnx", "no such file"});
+}
+
+TEST(Importer, UnsupportedOpNamesNodeAndOp) {
+  ModelBuilder m;
+  m.input("x", {1, 4}).output("y");
+  m.node("FooBar", {"x"}, {"y"}, "weird_node");
+  expect_error([&] { import(m, "m.onnx"); }, {"m.onnx", "node 'weird_node' (FooBar)", "unsupported op 'FooBar'"});
+}
+
+TEST(Importer, UnsupportedAttributeIsError) {
+  ModelBuilder m;
+  m.input("x", {1, 4}).output("y");
+  auto* n = m.node("Relu", {"x"}, {"y"}, "r");
+  ModelBuilder::attr_i(n, "mystery", 1);
+  expect_error([&] { import(m); }, {"node 'r' (Relu)", "attribute 'mystery'"});
+}
+
+TEST(Importer, ShapeMismatchNamesNode) {
+  ModelBuilder m;
+  m.input("a", {2, 3}).input("b", {4, 5}).output("y");
+  m.node("Add", {"a", "b"}, {"y"}, "add_bad");
+  expect_error([&] { import(m); }, {"node 'add_bad' (Add)", "do not broadcast"});
+}
+
+TEST(Importer, GemmInnerDimensionMismatch) {
+  ModelBuilder m;
+  m.input("x", {1, 4}).output("y");
+  m.init_f("w", {3, 5}, std::vector<float>(15, 0.f));
+  auto* n = m.node("Gemm", {"x", "w"}, {"y"}, "fc");
+  ModelBuilder::attr_i(n, "transB", 1);
+  expect_error([&] { import(m); }, {"node 'fc' (Gemm)", "inner dimensions"});
+}
+
+TEST(Importer, OpsetOutOfRange) {
+  ModelBuilder m(9);
+  m.input("x", {1, 4}).output("y");
+  m.node("Relu", {"x"}, {"y"});
+  expect_error([&] { import(m); }, {"opset 9 is not supported"});
+}
+
+TEST(Importer, MissingExternalDataFile) {
+  ModelBuilder m;
+  m.input("x", {1, 4}).output("y");
+  auto* t = m.init_raw("w", onnx::TensorProto::FLOAT, {4});
+  t->set_data_location(onnx::TensorProto::EXTERNAL);
+  auto* kv = t->add_external_data();
+  kv->set_key("location");
+  kv->set_value("weights.bin");
+  m.node("Add", {"x", "w"}, {"y"});
+  expect_error([&] { import(m, "/tmp/aimc_no_dir/m.onnx"); }, {"weights.bin", "not found", "'w'"});
+}
+
+TEST(Importer, ExternalDataIsRead) {
+  auto dir = std::filesystem::temp_directory_path() / "aimc_ext_test";
+  std::filesystem::create_directories(dir);
+  std::vector<float> w = {1, 2, 3, 4};
+  {
+    std::ofstream f(dir / "w.bin", std::ios::binary);
+    f.write(reinterpret_cast<const char*>(w.data()), 16);
+  }
+  ModelBuilder m;
+  m.input("x", {1, 4}).output("y");
+  auto* t = m.init_raw("w", onnx::TensorProto::FLOAT, {4});
+  t->set_data_location(onnx::TensorProto::EXTERNAL);
+  auto* kv = t->add_external_data();
+  kv->set_key("location");
+  kv->set_value("w.bin");
+  m.node("Add", {"x", "w"}, {"y"});
+  Graph g = import(m, (dir / "m.onnx").string());
+  const Tensor& c = *g.value(*g.find_value("w")).constant;
+  EXPECT_EQ(c.data<float>()[3], 4.0f);
+}
+
+TEST(Importer, ShapeChainFoldsToReshape) {
+  // y = reshape(x, [x.shape[0], -1]) as PyTorch exports x.view(x.size(0), -1).
+  ModelBuilder m;
+  m.input("x", {-1, 2, 3, 4}).output("y");
+  m.init_i64("idx0", {}, {0});
+  m.init_i64("minus1", {1}, {-1});
+  m.node("Shape", {"x"}, {"s"});
+  auto* gather = m.node("Gather", {"s", "idx0"}, {"n"});
+  ModelBuilder::attr_i(gather, "axis", 0);
+  m.init_i64("axes0", {1}, {0});
+  m.node("Unsqueeze", {"n", "axes0"}, {"n1"});
+  auto* cat = m.node("Concat", {"n1", "minus1"}, {"shape"});
+  ModelBuilder::attr_i(cat, "axis", 0);
+  m.node("Reshape", {"x", "shape"}, {"y"}, "flatten");
+  Graph g = import(m);
+  ASSERT_EQ(g.num_nodes(), 1u);
+  EXPECT_EQ(g.node(0).op, OpKind::Reshape);
+  EXPECT_EQ(g.node(0).attr<ReshapeAttrs>().shape, (Shape{1, 24}));
+  EXPECT_EQ(g.value(g.outputs[0]).batch_axis, 0);
+  EXPECT_EQ(g.runtime_shape(g.outputs[0], 5), (Shape{5, 24}));
+}
+
+TEST(Importer, IdentityAndDropoutVanish) {
+  ModelBuilder m;
+  m.input("x", {1, 4}).output("y");
+  m.node("Identity", {"x"}, {"a"});
+  m.node("Dropout", {"a"}, {"b"});
+  m.node("Relu", {"b"}, {"y"});
+  Graph g = import(m);
+  ASSERT_EQ(g.num_nodes(), 1u);
+  EXPECT_EQ(g.node(0).inputs[0], g.inputs[0]);
+}
+
+TEST(Importer, QdqPairBecomesFakeQuantWithClipRange) {
+  ModelBuilder m;
+  m.input("x", {1, 4}).output("y");
+  m.init_f("s", {}, {0.5f});
+  auto* zp = m.init_raw("z", onnx::TensorProto::UINT8, {});
+  zp->set_raw_data(std::string(1, '\0'));
+  m.init_f("lo", {}, {0.f});
+  m.init_f("hi", {}, {15.f});
+  m.node("QuantizeLinear", {"x", "s", "z"}, {"q"});
+  m.node("Clip", {"q", "lo", "hi"}, {"qc"});
+  m.node("DequantizeLinear", {"qc", "s", "z"}, {"y"}, "dq");
+  Graph g = import(m);
+  ASSERT_EQ(g.num_nodes(), 1u);
+  const auto& a = g.node(0).attr<FakeQuantAttrs>();
+  EXPECT_EQ(g.node(0).op, OpKind::FakeQuant);
+  EXPECT_EQ(a.scale, std::vector<float>{0.5f});
+  EXPECT_EQ(a.qmin, 0);
+  EXPECT_EQ(a.qmax, 15);
+}
+
+TEST(Importer, QuantizeWithoutDequantizeIsError) {
+  ModelBuilder m;
+  m.input("x", {1, 4}).output("y");
+  m.init_f("s", {}, {0.5f});
+  m.node("QuantizeLinear", {"x", "s"}, {"q"});
+  m.node("Relu", {"q"}, {"y"}, "relu_int");
+  expect_error([&] { import(m); }, {"relu_int", "QuantizeLinear"});
+}
+
+TEST(Importer, DequantizedInt8WeightsKeepTheirScale) {
+  ModelBuilder m;
+  m.input("x", {-1, 2}).output("y");
+  auto* w = m.init_raw("wq", onnx::TensorProto::INT8, {2, 2});
+  w->set_raw_data(std::string{char(1), char(-2), char(3), char(127)});
+  m.init_f("ws", {}, {0.25f});
+  auto* zp = m.init_raw("wz", onnx::TensorProto::INT8, {});
+  zp->set_raw_data(std::string(1, '\0'));
+  m.node("DequantizeLinear", {"wq", "ws", "wz"}, {"w"});
+  m.node("MatMul", {"x", "w"}, {"y"});
+  Graph g = import(m);
+  ASSERT_EQ(g.num_nodes(), 2u);
+  EXPECT_EQ(g.node(0).op, OpKind::FakeQuant);
+  const auto& a = g.node(0).attr<FakeQuantAttrs>();
+  EXPECT_EQ(a.qmin, -128);
+  const Tensor& wf = *g.value(g.node(0).inputs[0]).constant;
+  EXPECT_EQ(wf.data<float>()[1], -0.5f);
+  EXPECT_EQ(wf.data<float>()[3], 31.75f);
+}
+
+TEST(Importer, ConvAutoPadSameUpper) {
+  ModelBuilder m;
+  m.input("x", {1, 1, 5, 5}).output("y");
+  m.init_f("w", {2, 1, 2, 2}, std::vector<float>(8, 1.f));
+  auto* n = m.node("Conv", {"x", "w"}, {"y"});
+  auto* a = n->add_attribute();
+  a->set_name("auto_pad");
+  a->set_type(onnx::AttributeProto::STRING);
+  a->set_s("SAME_UPPER");
+  ModelBuilder::attr_ints(n, "strides", {2, 2});
+  Graph g = import(m);
+  EXPECT_EQ(g.value(g.outputs[0]).shape, (Shape{1, 2, 3, 3}));
+  EXPECT_EQ(g.node(0).attr<ConvAttrs>().window.pads, (std::vector<int64_t>{0, 0, 1, 1}));
+}
+
+TEST(Importer, SliceResolvesNegativeAndClampedBounds) {
+  ModelBuilder m;
+  m.input("x", {1, 10}).output("y");
+  m.init_i64("st", {1}, {-1});
+  m.init_i64("en", {1}, {INT64_MIN});
+  m.init_i64("ax", {1}, {1});
+  m.init_i64("sp", {1}, {-3});
+  m.node("Slice", {"x", "st", "en", "ax", "sp"}, {"y"});
+  Graph g = import(m);
+  const auto& a = g.node(0).attr<SliceAttrs>();
+  EXPECT_EQ(a.starts[1], 9);
+  EXPECT_EQ(a.ends[1], -1);
+  EXPECT_EQ(g.value(g.outputs[0]).shape, (Shape{1, 4}));  // 9, 6, 3, 0
+}
+
+TEST(Importer, SoftmaxBeforeOpset13CoercesTo2d) {
+  ModelBuilder m(11);
+  m.input("x", {-1, 2, 3}).output("y");
+  auto* n = m.node("Softmax", {"x"}, {"y"});
+  ModelBuilder::attr_i(n, "axis", 1);
+  Graph g = import(m);
+  ASSERT_EQ(g.num_nodes(), 3u);
+  EXPECT_EQ(g.node(0).attr<ReshapeAttrs>().shape, (Shape{1, 6}));
+  EXPECT_EQ(g.node(2).attr<ReshapeAttrs>().shape, (Shape{1, 2, 3}));
+}
+
+}  // namespace aimc
