@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/tensor.h"
 
@@ -20,13 +22,26 @@ struct Dataset {
   int64_t size() const { return inputs.rank() > 0 ? inputs.dim(0) : 0; }
 };
 
-// Loads a dataset from a spec string:
-//   mnist:DIR       t10k-images-idx3-ubyte[.gz] and t10k-labels-idx1-ubyte[.gz] in DIR
-//   cifar10:DIR     test_batch.bin in DIR
-//   npy:X.npy[,Y.npy]
-//   tokens:...      language-model token windows (see docs/user-guide.md)
+// Loads a dataset from a spec string (paths may not contain ',' or '='):
+//   mnist:DIR[,split=test|train]   t10k-images-idx3-ubyte[.gz] and t10k-labels-idx1-ubyte[.gz] in DIR
+//                                  (split=train: the train-* files)
+//   cifar10:DIR|FILE               test_batch.bin[.gz] in DIR, or a .bin[.gz] batch file
+//   npy:X.npy[,Y.npy]              inputs in X's own dtype (u8 images are not rescaled); labels from
+//                                  Y (integer dtype, one per sample) as i64
+//   tokens:TEXT[,vocab=FILE|train=FILE][,seq=N][,level=word|char]
+//                                  language-model windows (tokens.h, docs/user-guide-data.md)
 // `limit` >= 0 keeps only the first `limit` samples. Throws Error naming the file on a
-// missing, truncated or wrong-format file, or on a malformed spec.
+// missing, truncated or wrong-format file, or naming the field "--data" on a malformed spec.
 Dataset load_dataset(const std::string& spec, int64_t limit = -1);
+
+// A spec split into its parts: "tokens:a.txt,seq=20" -> {"tokens", {"a.txt"}, {{"seq", "20"}}}.
+struct DatasetSpec {
+  std::string kind;
+  std::vector<std::string> paths;                            // positional parts, in order
+  std::vector<std::pair<std::string, std::string>> options;  // key=value parts, in order
+};
+// Checks the kind, the number of paths and the option names (not the values or the files).
+// Throws Error{.field = "--data"} listing the accepted forms.
+DatasetSpec parse_dataset_spec(const std::string& spec);
 
 }  // namespace aimc
