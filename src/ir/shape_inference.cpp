@@ -288,17 +288,27 @@ void infer_reshape(Graph& g, const Node& n) {
   if (numel(s) != numel(x.shape)) {
     fail(n, fmt::format("cannot reshape {} to {}", shape_str(x.shape), shape_str(s)));
   }
+  // The batch axis survives when some output axis has the same extent and the same number of
+  // elements before it (so the batch still strides over whole samples). Prefer the same index.
   int batch = -1;
   if (x.batch_axis >= 0) {
     auto a = static_cast<size_t>(x.batch_axis);
-    bool kept = s.size() > a && s[a] == x.shape[a] &&
-                numel(Shape(s.begin(), s.begin() + static_cast<int64_t>(a))) ==
-                    numel(Shape(x.shape.begin(), x.shape.begin() + static_cast<int64_t>(a)));
-    if (!kept) {
-      fail(n, fmt::format("reshape {} -> {} merges the batch axis {} with other axes",
-                          shape_str(x.shape), shape_str(s), a));
+    int64_t before = numel(Shape(x.shape.begin(), x.shape.begin() + static_cast<int64_t>(a)));
+    auto fits = [&](size_t k) {
+      return k < s.size() && s[k] == x.shape[a] &&
+             numel(Shape(s.begin(), s.begin() + static_cast<int64_t>(k))) == before;
+    };
+    if (fits(a)) {
+      batch = x.batch_axis;
+    } else {
+      for (size_t k = 0; k < s.size() && batch < 0; ++k) {
+        if (fits(k)) batch = static_cast<int>(k);
+      }
     }
-    batch = x.batch_axis;
+    if (batch < 0) {
+      fail(n, fmt::format("reshape {} -> {} merges the batch axis {} with other axes", shape_str(x.shape),
+                          shape_str(s), a));
+    }
   }
   set_out(g, n, 0, x.dtype, s, batch);
 }

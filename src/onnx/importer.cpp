@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <unordered_map>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -24,9 +26,42 @@ int64_t default_opset(const onnx::ModelProto& m, const std::string& file) {
   throw Error("model imports no default-domain (ai.onnx) opset", ErrorContext{.file = file});
 }
 
-// Adds graph input `vi` as a runtime input. The batch axis is the first symbolic dimension
-// (or axis 0 when every dimension is fixed).
-void add_input(Graph& g, Context& ctx, const onnx::ValueInfoProto& vi, const ImportOptions& opt, const std::string& file) {
+// Graph inputs that reach an LSTM's X (sequence-first: [seq, batch, ...]) directly or through an
+// embedding Gather or value-preserving ops. Their batch is at axis 1 when no dim is symbolic.
+std::unordered_set<std::string> sequence_first_inputs(const onnx::GraphProto& gp) {
+  std::unordered_map<std::string, const onnx::NodeProto*> producer;
+  for (const auto& n : gp.node()) {
+    for (const auto& o : n.output()) producer[o] = &n;
+  }
+  std::unordered_set<std::string> found;
+  for (const auto& n : gp.node()) {
+    if (n.op_type() != "LSTM" || n.input_size() == 0) continue;
+    std::string name = n.input(0);
+    for (int hops = 0; hops < 16; ++hops) {
+      auto it = producer.find(name);
+      if (it == producer.end()) {
+        found.insert(name);
+        break;
+      }
+      const onnx::NodeProto& p = *it->second;
+      if (p.op_type() == "Gather" && p.input_size() == 2) {
+        name = p.input(1);  // embedding: follow the indices
+      } else if (p.input_size() >= 1 && (p.op_type() == "Cast" || p.op_type() == "Identity" ||
+                                         p.op_type() == "Dropout" || p.op_type() == "Relu" ||
+                                         p.op_type() == "Tanh" || p.op_type() == "Sigmoid")) {
+        name = p.input(0);
+      } else {
+        break;
+      }
+    }
+  }
+  return found;
+}
+
+// Adds graph input `vi` as a runtime input. The batch axis is the first symbolic dimension;
+// when every dimension is fixed it is axis 0, or axis 1 for a sequence-first input.
+void add_input(Graph& g, Context& ctx, const onnx::ValueInfoProto& vi, const ImportOptions& opt, const std::string& file,
+               bool sequence_first) {
   if (!vi.type().has_tensor_type()) {
     throw Error(fmt::format("graph input '{}' is not a tensor", vi.name()), ErrorContext{.file = file});
   }
@@ -51,7 +86,7 @@ void add_input(Graph& g, Context& ctx, const onnx::ValueInfoProto& vi, const Imp
     batch_axis = i;
     v.shape.push_back(opt.batch);
   }
-  if (batch_axis < 0 && !v.shape.empty()) batch_axis = 0;
+  if (batch_axis < 0 && !v.shape.empty()) batch_axis = sequence_first && v.shape.size() >= 2 ? 1 : 0;
   v.batch_axis = batch_axis;
   if (batch_axis >= 0) g.import_batch = v.shape[static_cast<size_t>(batch_axis)];
   ValueId id = g.add_value(std::move(v));
@@ -88,8 +123,9 @@ Graph build(const onnx::ModelProto& model, const std::string& file, const std::s
     }
     ctx.bind(init.name(), g.add_constant(init.name(), std::move(t)));
   }
+  const auto seq_first = sequence_first_inputs(gp);
   for (const auto& in : gp.input()) {
-    if (!ctx.lookup(in.name())) add_input(g, ctx, in, opt, file);
+    if (!ctx.lookup(in.name())) add_input(g, ctx, in, opt, file, seq_first.count(in.name()) > 0);
   }
   for (const auto& n : gp.node()) {
     for (const auto& name : n.input()) ctx.add_use(name);

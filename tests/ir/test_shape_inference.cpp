@@ -96,6 +96,16 @@ TEST(ShapeInference, ReshapeKeepsBatchOrRejectsMerging) {
   EXPECT_EQ(g.value(y).batch_axis, 0);
 }
 
+TEST(ShapeInference, ReshapeFollowsBatchAxisThroughSqueeze) {
+  Graph g;
+  ValueId x = input(g, "x", {5, 1, 3, 8}, 2);  // LSTM Y: [seq, dirs, batch, hidden]
+  ValueId y = out(g, "y");
+  g.add_node({.name = "squeeze", .op = OpKind::Reshape, .inputs = {x}, .outputs = {y}, .attrs = ReshapeAttrs{{5, 3, 8}}});
+  infer_shapes(g);
+  EXPECT_EQ(g.value(y).batch_axis, 1);
+  EXPECT_EQ(g.runtime_shape(y, 7), (Shape{5, 7, 8}));
+}
+
 TEST(ShapeInference, TransposeMovesBatchAxis) {
   Graph g;
   ValueId x = input(g, "x", {1, 7, 3});

@@ -1,0 +1,34 @@
+"""Helpers shared by the tests in tests/python. Not a script."""
+
+import os
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def aimc_bin():
+    """The aimc executable named by $AIMC_BIN, or None when unset or not executable."""
+    path = os.environ.get("AIMC_BIN")
+    return path if path and os.path.isfile(path) and os.access(path, os.X_OK) else None
+
+
+def run_aimc(*args, timeout=300):
+    """Run $AIMC_BIN with args; returns the CompletedProcess (text stdout/stderr)."""
+    return subprocess.run([aimc_bin(), *map(str, args)], capture_output=True, text=True, timeout=timeout)
+
+
+def close(actual, expected):
+    """The comparison every output check uses: rtol 1e-4, atol 1e-5 scaled by the output's magnitude."""
+    atol = 1e-5 * max(1.0, float(np.abs(expected).max(initial=0.0)))
+    return np.allclose(actual, expected, rtol=1e-4, atol=atol)
+
+
+def case_entry(manifest, name, key="cases"):
+    for entry in manifest[key]:
+        if entry["name"] == name:
+            return entry
+    pytest.fail(f"case {name} is missing from the manifest; regenerate AIMC_OP_MODELS with op_models.py")

@@ -1,0 +1,379 @@
+"""A small numpy evaluator of ONNX graphs: an independent check that the op-model fixtures' .onnx files
+compute what torch computed (there is no onnxruntime here). Not a script; used by test_op_models.py and
+test_reference_models.py.
+
+    outputs = onnx_ref.run(onnx.load("conv_basic.onnx"), [np.load("conv_basic.in0.npy")])
+
+Covers exactly the ops and attribute forms the fixtures use (default domain, opsets 11-17): auto_pad
+NOTSET, LSTM forward direction with layout 0, no activations/clip overrides. Anything else raises
+NotImplementedError naming the node.
+"""
+
+import numpy as np
+import onnx
+from onnx import helper, numpy_helper
+from scipy.special import erf
+
+OPS = {}
+
+
+def op(*names):
+    def register(fn):
+        for n in names:
+            OPS[n] = fn
+        return fn
+    return register
+
+
+def run(model, inputs):
+    """Evaluate model's graph on inputs (graph input order); returns the graph outputs in order."""
+    graph = model.graph
+    opset = next(o.version for o in model.opset_import if o.domain in ("", "ai.onnx"))
+    env = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
+    env.update(zip([i.name for i in graph.input if i.name not in env], inputs))
+    for node in graph.node:
+        if node.op_type not in OPS:
+            raise NotImplementedError(f"{node.name}: op {node.op_type}")
+        attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        args = [env[i] if i else None for i in node.input]
+        out = OPS[node.op_type](args, attrs, opset, len(node.output))
+        for name, value in zip(node.output, out if isinstance(out, (list, tuple)) else [out]):
+            env[name] = value
+    return [env[o.name] for o in graph.output]
+
+
+def _np_dtype(onnx_type):
+    return onnx.mapping.TENSOR_TYPE_TO_NP_TYPE[onnx_type]
+
+
+def _axes(args, attrs, opset, index, first_opset):
+    """Axes of Squeeze/Unsqueeze/ReduceMean: an attribute before first_opset, then an input."""
+    if opset < first_opset:
+        return attrs.get("axes")
+    return None if len(args) <= index or args[index] is None else [int(a) for a in args[index]]
+
+
+# ---------------------------------------------------------------- elementwise
+def _elementwise(fn):
+    return lambda args, attrs, opset, n_out: fn(*args).astype(args[0].dtype)
+
+
+_ELEMENTWISE = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Pow": np.power,
+                "Relu": lambda x: np.maximum(x, 0), "Sigmoid": lambda x: 1 / (1 + np.exp(-x)), "Tanh": np.tanh,
+                "Sign": np.sign, "Sqrt": np.sqrt, "Erf": erf, "Identity": lambda x: x}
+for _name, _fn in _ELEMENTWISE.items():
+    OPS[_name] = _elementwise(_fn)
+
+
+@op("Div")
+def _div(args, attrs, opset, n_out):
+    a, b = args
+    if np.issubdtype(a.dtype, np.integer):
+        return (np.sign(a) * np.sign(b) * (np.abs(a) // np.abs(b))).astype(a.dtype)
+    return (a / b).astype(a.dtype)
+
+
+@op("LeakyRelu")
+def _leaky_relu(args, attrs, opset, n_out):
+    x = args[0]
+    return np.where(x >= 0, x, x * attrs.get("alpha", 0.01)).astype(x.dtype)
+
+
+@op("Clip")
+def _clip(args, attrs, opset, n_out):
+    x = args[0]
+    lo = args[1] if len(args) > 1 and args[1] is not None else None
+    hi = args[2] if len(args) > 2 and args[2] is not None else None
+    if lo is not None:
+        x = np.maximum(x, lo)
+    if hi is not None:
+        x = np.minimum(x, hi)
+    return x.astype(args[0].dtype)
+
+
+@op("Dropout")
+def _dropout(args, attrs, opset, n_out):
+    return [args[0], np.ones(args[0].shape, bool)][:n_out]
+
+
+@op("Cast")
+def _cast(args, attrs, opset, n_out):
+    return args[0].astype(_np_dtype(attrs["to"]))
+
+
+# ---------------------------------------------------------------- constants and shapes
+@op("Constant")
+def _constant(args, attrs, opset, n_out):
+    if "value" not in attrs:
+        raise NotImplementedError(f"Constant with {list(attrs)}")
+    return numpy_helper.to_array(attrs["value"])
+
+
+@op("ConstantOfShape")
+def _constant_of_shape(args, attrs, opset, n_out):
+    value = numpy_helper.to_array(attrs["value"]) if "value" in attrs else np.zeros(1, np.float32)
+    return np.full([int(d) for d in args[0]], value.reshape(-1)[0], dtype=value.dtype)
+
+
+@op("Shape")
+def _shape(args, attrs, opset, n_out):
+    return np.array(args[0].shape, np.int64)
+
+
+@op("Range")
+def _range(args, attrs, opset, n_out):
+    start, limit, delta = args
+    return np.arange(start, limit, delta, dtype=start.dtype)
+
+
+@op("Gather")
+def _gather(args, attrs, opset, n_out):
+    return np.take(args[0], args[1], axis=attrs.get("axis", 0))
+
+
+@op("Slice")
+def _slice(args, attrs, opset, n_out):
+    x, starts, ends = args[:3]
+    axes = args[3] if len(args) > 3 and args[3] is not None else range(len(starts))
+    steps = args[4] if len(args) > 4 and args[4] is not None else [1] * len(starts)
+    index = [slice(None)] * x.ndim
+    for s, e, a, st in zip(starts, ends, axes, steps):
+        index[int(a)] = slice(int(s), int(e), int(st))  # Python slicing clamps exactly as ONNX Slice does
+    return x[tuple(index)]
+
+
+@op("Concat")
+def _concat(args, attrs, opset, n_out):
+    return np.concatenate(args, axis=attrs["axis"])
+
+
+@op("Reshape")
+def _reshape(args, attrs, opset, n_out):
+    x, shape = args
+    shape = [x.shape[i] if d == 0 and not attrs.get("allowzero", 0) else int(d) for i, d in enumerate(shape)]
+    return x.reshape(shape)
+
+
+@op("Flatten")
+def _flatten(args, attrs, opset, n_out):
+    x, axis = args[0], attrs.get("axis", 1) % max(args[0].ndim, 1)
+    return x.reshape(int(np.prod(x.shape[:axis])), -1)
+
+
+@op("Transpose")
+def _transpose(args, attrs, opset, n_out):
+    return np.transpose(args[0], attrs.get("perm"))
+
+
+@op("Squeeze")
+def _squeeze(args, attrs, opset, n_out):
+    axes = _axes(args, attrs, opset, 1, 13)
+    return np.squeeze(args[0], axis=None if axes is None else tuple(axes))
+
+
+@op("Unsqueeze")
+def _unsqueeze(args, attrs, opset, n_out):
+    axes = _axes(args, attrs, opset, 1, 13)
+    return np.expand_dims(args[0], tuple(a % (args[0].ndim + len(axes)) for a in axes))
+
+
+@op("Split")
+def _split(args, attrs, opset, n_out):
+    x, axis = args[0], attrs.get("axis", 0)
+    sizes = attrs.get("split") if opset < 13 else (list(args[1]) if len(args) > 1 and args[1] is not None else None)
+    if sizes is None:
+        sizes = [x.shape[axis] // n_out] * n_out
+    return np.split(x, np.cumsum(sizes)[:-1], axis=axis)
+
+
+@op("Pad")
+def _pad(args, attrs, opset, n_out):
+    x, pads = args[0], [int(p) for p in args[1]]
+    if attrs.get("mode", b"constant") != b"constant" or min(pads) < 0:
+        raise NotImplementedError("Pad: only non-negative constant padding")
+    value = args[2] if len(args) > 2 and args[2] is not None else 0
+    n = x.ndim
+    return np.pad(x, [(pads[i], pads[i + n]) for i in range(n)], constant_values=value)
+
+
+# ---------------------------------------------------------------- linear algebra
+@op("MatMul")
+def _matmul(args, attrs, opset, n_out):
+    return np.matmul(args[0], args[1])
+
+
+@op("Gemm")
+def _gemm(args, attrs, opset, n_out):
+    a = args[0].T if attrs.get("transA", 0) else args[0]
+    b = args[1].T if attrs.get("transB", 0) else args[1]
+    y = attrs.get("alpha", 1.0) * (a @ b)
+    if len(args) > 2 and args[2] is not None:
+        y = y + attrs.get("beta", 1.0) * args[2]
+    return y.astype(args[0].dtype)
+
+
+def _spatial_windows(x, kernel, strides, dilations, pads, fill):
+    """Pad x (N, C, *spatial) and yield, per kernel offset, the strided view of every window's element."""
+    nd = len(kernel)
+    xp = np.pad(x, [(0, 0), (0, 0)] + [(pads[i], pads[i + nd]) for i in range(nd)], constant_values=fill)
+    out = [(xp.shape[2 + i] - (kernel[i] - 1) * dilations[i] - 1) // strides[i] + 1 for i in range(nd)]
+    for offset in np.ndindex(*kernel):
+        idx = tuple(slice(o * d, o * d + (n - 1) * s + 1, s) for o, d, n, s in zip(offset, dilations, out, strides))
+        yield offset, xp[(slice(None), slice(None)) + idx]
+
+
+def _check_auto_pad(attrs):
+    if attrs.get("auto_pad", b"NOTSET") != b"NOTSET":
+        raise NotImplementedError("auto_pad")
+
+
+@op("Conv")
+def _conv(args, attrs, opset, n_out):
+    _check_auto_pad(attrs)
+    x, w = args[0], args[1]
+    nd, group = w.ndim - 2, attrs.get("group", 1)
+    kernel = list(w.shape[2:])
+    strides, dil = attrs.get("strides", [1] * nd), attrs.get("dilations", [1] * nd)
+    pads = attrs.get("pads", [0] * 2 * nd)
+    cin_g, cout_g = x.shape[1] // group, w.shape[0] // group
+    y = None
+    for offset, win in _spatial_windows(x, kernel, strides, dil, pads, 0.0):
+        for g in range(group):
+            wk = w[(slice(g * cout_g, (g + 1) * cout_g), slice(None)) + offset]
+            part = np.einsum("nc...,oc->no...", win[:, g * cin_g:(g + 1) * cin_g], wk)
+            if y is None:
+                y = np.zeros((x.shape[0], w.shape[0]) + part.shape[2:], np.float64)
+            y[:, g * cout_g:(g + 1) * cout_g] += part
+    if len(args) > 2 and args[2] is not None:
+        y += args[2].reshape((1, -1) + (1,) * nd)
+    return y.astype(x.dtype)
+
+
+# ---------------------------------------------------------------- pooling and normalisation
+def _pool(args, attrs, kind):
+    _check_auto_pad(attrs)
+    x = args[0]
+    kernel = attrs["kernel_shape"]
+    nd = len(kernel)
+    strides, dil = attrs.get("strides", [1] * nd), attrs.get("dilations", [1] * nd)
+    pads = list(attrs.get("pads", [0] * 2 * nd))
+    extra = [0] * nd  # end padding beyond `pads` that ceil_mode's last window needs
+    if attrs.get("ceil_mode", 0):
+        for i in range(nd):
+            size, span = x.shape[2 + i], (kernel[i] - 1) * dil[i] + 1
+            n = -(-(size + pads[i] + pads[i + nd] - span) // strides[i]) + 1
+            if (n - 1) * strides[i] >= size + pads[i]:  # a window may not start in the end padding
+                n -= 1
+            extra[i] = max(0, (n - 1) * strides[i] + span - (size + pads[i] + pads[i + nd]))
+    full = pads[:nd] + [pads[nd + i] + extra[i] for i in range(nd)]
+    if kind == "max":
+        return np.max([w for _, w in _spatial_windows(x, kernel, strides, dil, full, -np.inf)], axis=0)
+    total = sum(w for _, w in _spatial_windows(x.astype(np.float64), kernel, strides, dil, full, 0.0))
+    ones = np.ones((1, 1) + x.shape[2:])
+    if attrs.get("count_include_pad", 0):  # count the explicit padding, not the ceil_mode extension
+        ones = np.pad(ones, [(0, 0), (0, 0)] + [(pads[i], pads[i + nd]) for i in range(nd)], constant_values=1)
+        count = sum(w for _, w in _spatial_windows(ones, kernel, strides, dil, [0] * nd + extra, 0.0))
+    else:
+        count = sum(w for _, w in _spatial_windows(ones, kernel, strides, dil, full, 0.0))
+    return (total / count).astype(x.dtype)
+
+
+OPS["MaxPool"] = lambda args, attrs, opset, n_out: _pool(args, attrs, "max")
+OPS["AveragePool"] = lambda args, attrs, opset, n_out: _pool(args, attrs, "avg")
+
+
+@op("GlobalAveragePool")
+def _global_avg_pool(args, attrs, opset, n_out):
+    return args[0].mean(axis=tuple(range(2, args[0].ndim)), keepdims=True, dtype=np.float64).astype(args[0].dtype)
+
+
+@op("ReduceMean")
+def _reduce_mean(args, attrs, opset, n_out):
+    axes = _axes(args, attrs, opset, 1, 18)
+    return args[0].mean(axis=None if axes is None else tuple(axes), keepdims=bool(attrs.get("keepdims", 1)))
+
+
+@op("Softmax")
+def _softmax(args, attrs, opset, n_out):
+    x = args[0]
+    if opset < 13:  # coerced to 2-D at axis (default 1)
+        axis = attrs.get("axis", 1) % x.ndim
+        flat = x.reshape(int(np.prod(x.shape[:axis])), -1)
+        return _softmax([flat], {"axis": -1}, 13, 1).reshape(x.shape)
+    e = np.exp(x - x.max(axis=attrs.get("axis", -1), keepdims=True))
+    return (e / e.sum(axis=attrs.get("axis", -1), keepdims=True)).astype(x.dtype)
+
+
+@op("BatchNormalization")
+def _batch_norm(args, attrs, opset, n_out):
+    x, scale, bias, mean, var = args[:5]
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    y = (x - mean.reshape(shape)) / np.sqrt(var.reshape(shape) + attrs.get("epsilon", 1e-5))
+    return (y * scale.reshape(shape) + bias.reshape(shape)).astype(x.dtype)
+
+
+@op("LayerNormalization")
+def _layer_norm(args, attrs, opset, n_out):
+    x, scale = args[0], args[1]
+    axes = tuple(range(attrs.get("axis", -1) % x.ndim, x.ndim))
+    mean = x.mean(axis=axes, keepdims=True, dtype=np.float64)
+    var = ((x - mean) ** 2).mean(axis=axes, keepdims=True)
+    y = (x - mean) / np.sqrt(var + attrs.get("epsilon", 1e-5)) * scale
+    if len(args) > 2 and args[2] is not None:
+        y = y + args[2]
+    return y.astype(x.dtype)
+
+
+# ---------------------------------------------------------------- quantisation
+def _per_axis(p, x, axis):
+    if p.ndim == 0:
+        return p
+    shape = [1] * x.ndim
+    shape[axis % x.ndim] = -1
+    return p.reshape(shape)
+
+
+@op("QuantizeLinear")
+def _quantize(args, attrs, opset, n_out):
+    x, scale = args[0], args[1]
+    zp = args[2] if len(args) > 2 and args[2] is not None else np.uint8(0)
+    axis = attrs.get("axis", 1)
+    info = np.iinfo(zp.dtype)
+    q = np.rint(x / _per_axis(scale, x, axis)) + _per_axis(zp, x, axis).astype(np.float64)
+    return np.clip(q, info.min, info.max).astype(zp.dtype)
+
+
+@op("DequantizeLinear")
+def _dequantize(args, attrs, opset, n_out):
+    x, scale = args[0], args[1]
+    zp = args[2] if len(args) > 2 and args[2] is not None else np.zeros((), x.dtype)
+    axis = attrs.get("axis", 1)
+    centred = x.astype(np.int32) - _per_axis(zp, x, axis).astype(np.int32)
+    return (centred * _per_axis(scale, x, axis)).astype(np.float32)
+
+
+# ---------------------------------------------------------------- LSTM
+@op("LSTM")
+def _lstm(args, attrs, opset, n_out):
+    if attrs.get("direction", b"forward") != b"forward" or attrs.get("layout", 0) or "activations" in attrs \
+            or "clip" in attrs or attrs.get("input_forget", 0):
+        raise NotImplementedError("LSTM: only forward, layout 0, default activations")
+    x, w, r = args[0], args[1][0], args[2][0]
+    hidden = attrs["hidden_size"]
+    get = lambda i: args[i] if len(args) > i and args[i] is not None else None  # noqa: E731
+    if get(4) is not None or get(7) is not None:
+        raise NotImplementedError("LSTM: sequence_lens / peepholes")
+    b = get(3)[0] if get(3) is not None else np.zeros(8 * hidden, x.dtype)
+    batch = x.shape[1]
+    h = get(5)[0] if get(5) is not None else np.zeros((batch, hidden), x.dtype)
+    c = get(6)[0] if get(6) is not None else np.zeros((batch, hidden), x.dtype)
+    sig = lambda v: 1 / (1 + np.exp(-v))  # noqa: E731
+    ys = []
+    for xt in x:
+        gates = xt @ w.T + h @ r.T + b[:4 * hidden] + b[4 * hidden:]
+        i, o, f, g = np.split(gates, 4, axis=1)  # ONNX gate order: input, output, forget, cell
+        c = sig(f) * c + sig(i) * np.tanh(g)
+        h = sig(o) * np.tanh(c)
+        ys.append(h)
+    y = np.stack(ys)[:, None].astype(x.dtype)
+    return [y, h[None].astype(x.dtype), c[None].astype(x.dtype)][:n_out]

@@ -1,0 +1,858 @@
+"""Generate small ONNX models covering every op aimc imports, with inputs and torch's outputs as .npy.
+
+Command (from the repository root; about 3 s on 2 cores):
+
+    /usr/bin/python3 tests/python/op_models.py OUTDIR [--only NAME ...]
+
+Per case NAME it writes OUTDIR/NAME.onnx, OUTDIR/NAME.in0.npy (.in1.npy, ... in graph input order),
+OUTDIR/NAME.out0.npy (.out1.npy, ... in graph output order) and, under OUTDIR/bad/, invalid models for the
+error tests. OUTDIR/manifest.json lists every case: opset, input/output files with names, shapes and dtypes,
+and "ops", the sorted op types of the exported graph. Bad models carry "stderr_must_contain": a list of
+groups of words, every group must be matched by one of its words (case-insensitive).
+
+Each case is one small nn.Module exported by torch.onnx (PyTorch 1.13) at the opset given in its @case,
+with do_constant_folding=True and a dynamic batch axis unless the case says otherwise. Graph inputs are
+named "input" (or input0, input1, ... when there are several), outputs "output" (or output0, ...).
+Inputs are float32 (int64 for token ids), batch 2 or 3. Seeds come from the case name, so reruns write
+byte-identical files.
+A few cases ("onnx_*") are built with onnx.helper around torch weights because torch never emits those
+node forms (a Conv with asymmetric pads, Identity and Dropout nodes); torch computes their outputs.
+Every good model passes onnx.checker (full check) and the output shapes are checked against torch's.
+"""
+
+import argparse
+import json
+import math
+import sys
+import time
+import warnings
+import zlib
+from pathlib import Path
+
+import numpy as np
+import onnx
+import torch
+import torch.nn.functional as F
+from google.protobuf.message import DecodeError
+from onnx import TensorProto, helper, numpy_helper
+from torch import nn
+from torch.onnx import symbolic_helper
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+from models.mnist_lenet.model import LeNet  # noqa: E402
+from models.resnet_cifar.model import ResNetCifar  # noqa: E402
+
+CASES = {}
+
+
+def case(opset=13, fold=True, batch_axis=0, preserve=False):
+    """Register a builder returning (module, [inputs]). batch_axis is the dynamic "batch" axis of every
+    input and output (None: static shapes); preserve exports with TrainingMode.PRESERVE (the module is
+    still in eval mode), which skips torch's Conv+BatchNorm fusion."""
+    def register(fn):
+        CASES[fn.__name__] = dict(build=fn, opset=opset, fold=fold, batch_axis=batch_axis, preserve=preserve)
+        return fn
+    return register
+
+
+class Fn(nn.Module):
+    """A parameter-free module computing fn(*inputs)."""
+
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, *xs):
+        return self.fn(*xs)
+
+
+randn = torch.randn
+
+
+def positive(*shape):
+    return torch.rand(*shape) + 0.5
+
+
+# ---------------------------------------------------------------- Conv
+@case(opset=13)
+def conv_basic():
+    return nn.Conv2d(3, 8, 3), [randn(2, 3, 8, 8)]
+
+
+@case(opset=11)
+def conv_nobias_stride2():
+    return nn.Conv2d(4, 8, 3, stride=2, padding=1, bias=False), [randn(2, 4, 9, 9)]
+
+
+@case(opset=17)
+def conv_dilation2():
+    return nn.Conv2d(4, 6, 3, padding=2, dilation=2), [randn(2, 4, 10, 10)]
+
+
+@case(opset=12)
+def conv_groups():
+    return nn.Conv2d(8, 12, 3, padding=1, groups=4), [randn(2, 8, 6, 6)]
+
+
+@case(opset=13)
+def conv_depthwise():
+    return nn.Conv2d(8, 8, 3, stride=2, padding=1, groups=8), [randn(3, 8, 9, 9)]
+
+
+@case(opset=13)
+def conv_depthwise_multiplier():
+    return nn.Conv2d(4, 8, 5, padding=2, groups=4, bias=False), [randn(2, 4, 7, 7)]
+
+
+@case(opset=14)
+def conv_rect_kernel():
+    return nn.Conv2d(3, 5, (3, 1), stride=(2, 1), padding=(1, 0)), [randn(2, 3, 8, 5)]
+
+
+class PadConv(nn.Module):
+    """F.pad(x, (left 1, right 0, top 2, bottom 1)) then a 3x3 conv without padding."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3)
+
+    def forward(self, x):
+        return self.conv(F.pad(x, (1, 0, 2, 1)))
+
+
+@case(opset=13)
+def pad_then_conv():
+    """Asymmetric padding as torch exports it: a Pad node, then a Conv without pads."""
+    return PadConv(), [randn(2, 3, 7, 6)]
+
+
+@case(opset=16)
+def conv1d():
+    return nn.Conv1d(4, 6, 3, stride=2, padding=1), [randn(2, 4, 11)]
+
+
+# ---------------------------------------------------------------- Gemm / MatMul
+@case(opset=13)
+def linear():
+    return nn.Linear(16, 8), [randn(3, 16)]
+
+
+@case(opset=11, batch_axis=None)
+def linear_static_batch():
+    return nn.Sequential(nn.Linear(12, 10), nn.ReLU(), nn.Linear(10, 4)), [randn(2, 12)]
+
+
+@case(opset=13)
+def linear_3d():
+    """nn.Linear on a 3-D input exports MatMul + Add instead of Gemm."""
+    return nn.Linear(8, 6), [randn(2, 5, 8)]
+
+
+class MatMulConst(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(torch.randn(16, 6))
+
+    def forward(self, x):
+        return x @ self.w
+
+
+@case(opset=13)
+def matmul_const():
+    return MatMulConst(), [randn(2, 4, 16)]
+
+
+@case(opset=15)
+def matmul_activations():
+    return Fn(lambda a, b: a @ b), [randn(2, 4, 8), randn(2, 8, 5)]
+
+
+class Attention(nn.Module):
+    """Two-head self-attention: Linear, chunk, view/transpose, q @ k^T / sqrt(d), softmax, @ v."""
+
+    def __init__(self, dim=16, heads=2):
+        super().__init__()
+        self.qkv = nn.Linear(dim, 3 * dim)
+        self.proj = nn.Linear(dim, dim)
+        self.heads = heads
+        self.scale = math.sqrt(dim // heads)
+
+    def forward(self, x):
+        b, t, d = x.shape
+        q, k, v = (y.view(b, t, self.heads, -1).transpose(1, 2) for y in self.qkv(x).chunk(3, dim=-1))
+        att = torch.softmax(q @ k.transpose(-2, -1) / self.scale, dim=-1)
+        return self.proj((att @ v).transpose(1, 2).reshape(b, t, d))
+
+
+@case(opset=14)
+def attention():
+    return Attention(), [randn(2, 5, 16)]
+
+
+# ---------------------------------------------------------------- elementwise
+class ElementwiseConst(nn.Module):
+    """Add/Sub/Mul/Div against per-channel constants (C,1,1) and scalars."""
+
+    def __init__(self, c=4):
+        super().__init__()
+        self.register_buffer("a", torch.randn(c, 1, 1))
+        self.register_buffer("b", torch.rand(c, 1, 1) + 0.5)
+
+    def forward(self, x):
+        return ((x + self.a) * self.b - 0.5) / self.b / 3.0 - self.a
+
+
+@case(opset=13)
+def elementwise_const():
+    return ElementwiseConst(), [randn(2, 4, 3, 5)]
+
+
+@case(opset=11)
+def elementwise_broadcast():
+    """Between activations: b (N,C,1,1) broadcast against a (N,C,H,W); b > 0."""
+    return Fn(lambda a, b: (a + b) * (a - b) / b), [randn(2, 4, 3, 5), positive(2, 4, 1, 1)]
+
+
+@case(opset=13)
+def relu():
+    return nn.ReLU(), [randn(2, 3, 4, 4)]
+
+
+@case(opset=12)
+def leaky_relu():
+    return nn.LeakyReLU(0.1), [randn(2, 3, 4, 4)]
+
+
+@case(opset=11)
+def relu6():
+    return nn.ReLU6(), [randn(2, 3, 4, 4) * 4]
+
+
+@case(opset=13)
+def hardtanh():
+    return nn.Hardtanh(-0.5, 0.8), [randn(2, 3, 4, 4)]
+
+
+@case(opset=17)
+def clamp_min():
+    return Fn(lambda x: torch.clamp(x, min=-0.2)), [randn(2, 3, 4, 4)]
+
+
+@case(opset=13)
+def sigmoid():
+    return nn.Sigmoid(), [randn(2, 3, 4, 4) * 3]
+
+
+@case(opset=15)
+def tanh():
+    return nn.Tanh(), [randn(2, 3, 4, 4) * 2]
+
+
+@case(opset=13)
+def sign():
+    return Fn(torch.sign), [randn(2, 3, 4, 4)]
+
+
+@case(opset=13)
+def gelu():
+    """nn.GELU exports its erf form: Div, Erf, Add, Mul, Mul."""
+    return nn.GELU(), [randn(2, 3, 4, 4) * 2]
+
+
+# ---------------------------------------------------------------- normalisation
+@case(opset=13)
+def batchnorm2d():
+    return nn.BatchNorm2d(4), [randn(2, 4, 5, 5)]
+
+
+@case(opset=13)
+def conv_bn_folded():
+    """Constant folding merges the eval-mode BatchNorm into the Conv: only Conv remains."""
+    return nn.Sequential(nn.Conv2d(3, 6, 3, padding=1), nn.BatchNorm2d(6), nn.ReLU()), [randn(2, 3, 6, 6)]
+
+
+@case(opset=13, fold=False, preserve=True)
+def conv_bn_nofold():
+    """do_constant_folding=False and TrainingMode.PRESERVE: BatchNormalization stays a node after the Conv
+    (with EVAL mode torch 1.13 fuses it into the Conv even without constant folding)."""
+    return nn.Sequential(nn.Conv2d(3, 6, 3, padding=1, bias=False), nn.BatchNorm2d(6), nn.ReLU()), [randn(2, 3, 6, 6)]
+
+
+@case(opset=11)
+def linear_batchnorm1d():
+    return nn.Sequential(nn.Linear(12, 8), nn.BatchNorm1d(8), nn.ReLU()), [randn(3, 12)]
+
+
+@case(opset=17)
+def layernorm_opset17():
+    """Opset 17: a LayerNormalization node (axis -1, epsilon 1e-5)."""
+    return nn.LayerNorm(16), [randn(2, 5, 16) * 2 + 1]
+
+
+@case(opset=13)
+def layernorm_opset13():
+    """Opset 13: LayerNorm decomposed into ReduceMean, Sub, Pow, Add, Sqrt, Div, Mul, Add."""
+    return nn.LayerNorm(16), [randn(2, 5, 16) * 2 + 1]
+
+
+# ---------------------------------------------------------------- pooling
+@case(opset=13)
+def maxpool_pad_stride():
+    return nn.MaxPool2d(3, stride=2, padding=1), [randn(2, 3, 9, 9)]
+
+
+@case(opset=11)
+def maxpool_ceil():
+    return nn.MaxPool2d(2, stride=2, ceil_mode=True), [randn(2, 3, 7, 7)]
+
+
+@case(opset=17)
+def maxpool_overlap_ceil_pad():
+    return nn.MaxPool2d(3, stride=2, padding=1, ceil_mode=True), [randn(2, 2, 8, 8)]
+
+
+@case(opset=11)
+def avgpool_include_pad():
+    return nn.AvgPool2d(3, stride=2, padding=1, count_include_pad=True), [randn(2, 3, 7, 7)]
+
+
+@case(opset=13)
+def avgpool_exclude_pad():
+    return nn.AvgPool2d(3, stride=2, padding=1, count_include_pad=False), [randn(2, 3, 7, 7)]
+
+
+@case(opset=17)
+def avgpool_plain():
+    return nn.AvgPool2d(2), [randn(2, 3, 6, 6)]
+
+
+@case(opset=13)
+def global_avgpool():
+    return nn.AdaptiveAvgPool2d(1), [randn(2, 5, 4, 6)]
+
+
+# ---------------------------------------------------------------- shapes
+@case(opset=13)
+def flatten():
+    return nn.Flatten(), [randn(2, 3, 4, 5)]
+
+
+@case(opset=13)
+def reshape_size0():
+    """x.view(x.size(0), -1) with a dynamic batch: Shape, Gather, Unsqueeze, Concat, Reshape."""
+    return Fn(lambda x: x.view(x.size(0), -1)), [randn(3, 2, 3, 4)]
+
+
+@case(opset=11)
+def reshape_const():
+    return Fn(lambda x: x.reshape(-1, 6, 8)), [randn(2, 4, 12)]
+
+
+@case(opset=13)
+def permute():
+    return Fn(lambda x: x.permute(0, 2, 3, 1)), [randn(2, 3, 4, 5)]
+
+
+@case(opset=11)
+def squeeze_unsqueeze_opset11():
+    """Opset 11: axes are attributes."""
+    return Fn(lambda x: x.squeeze(3).unsqueeze(1) * 2.0), [randn(2, 3, 4, 1)]
+
+
+@case(opset=13)
+def squeeze_unsqueeze_opset13():
+    """Opset 13: axes are inputs."""
+    return Fn(lambda x: x.squeeze(3).unsqueeze(1) * 2.0), [randn(2, 3, 4, 1)]
+
+
+@case(opset=12)
+def concat():
+    return Fn(lambda x, y: torch.cat([x, y, x * 2.0], dim=1)), [randn(2, 3, 4, 4), randn(2, 2, 4, 4)]
+
+
+@case(opset=11)
+def split_opset11():
+    """Opset 11: split sizes are an attribute; three outputs."""
+    return Fn(lambda x: torch.split(x, [2, 3, 3], dim=1)), [randn(2, 8, 3)]
+
+
+@case(opset=13)
+def split_opset13():
+    """Opset 13: split sizes are an input; three outputs."""
+    return Fn(lambda x: torch.split(x, [2, 3, 3], dim=1)), [randn(2, 8, 3)]
+
+
+@case(opset=17)
+def chunk():
+    return Fn(lambda x: [y * (i + 1) for i, y in enumerate(x.chunk(2, dim=-1))]), [randn(2, 3, 6)]
+
+
+@case(opset=13)
+def softmax_lastdim():
+    return nn.Softmax(dim=-1), [randn(2, 10) * 3]
+
+
+@case(opset=13)
+def softmax_dim1():
+    return nn.Softmax(dim=1), [randn(2, 4, 3, 3) * 3]
+
+
+@case(opset=11)
+def softmax_dim1_opset11():
+    """Opset 11 Softmax flattens from its axis on, so torch wraps it in Transposes for dim=1 of 4-D."""
+    return nn.Softmax(dim=1), [randn(2, 4, 3, 3) * 3]
+
+
+@case(opset=13)
+def identity_dropout():
+    """nn.Identity and eval-mode nn.Dropout vanish in the export: only Gemm, Relu, Gemm remain."""
+    return nn.Sequential(nn.Linear(8, 8), nn.Identity(), nn.Dropout(0.5), nn.ReLU(), nn.Linear(8, 4)), [randn(2, 8)]
+
+
+@case(opset=13)
+def arange_positional():
+    """x + 0.1 * arange(x.size(1)): Shape, Gather, Cast, Range, Unsqueeze on the static axis 1, which fold
+    to a constant once the input shape is known."""
+    return Fn(lambda x: x + 0.1 * torch.arange(x.size(1), dtype=torch.float32)[None, :, None]), [randn(2, 5, 3)]
+
+
+@case(opset=13)
+def slice_strided():
+    """x[:, :, ::2, ::2]: Slice with steps."""
+    return Fn(lambda x: x[:, :, ::2, ::2]), [randn(2, 3, 7, 8)]
+
+
+@case(opset=11)
+def slice_ranges():
+    return Fn(lambda x: x[:, 1:3, :, 2:-1]), [randn(2, 4, 3, 7)]
+
+
+@case(opset=13)
+def pad_zero():
+    return Fn(lambda x: F.pad(x, (1, 2, 0, 1))), [randn(2, 3, 4, 4)]
+
+
+@case(opset=13)
+def pad_option_a():
+    """ResNet option-A shortcut for planes=8: F.pad(x[:, :, ::2, ::2], (0,0,0,0,2,2)); torch emits the pads
+    through a ConstantOfShape/Concat/Reshape/Slice(step -1)/Transpose/Reshape/Cast chain."""
+    planes = 8
+    return Fn(lambda x: F.pad(x[:, :, ::2, ::2], (0, 0, 0, 0, planes // 4, planes // 4))), [randn(2, 4, 6, 6)]
+
+
+# ---------------------------------------------------------------- LSTM and embedding
+class LSTMOut(nn.Module):
+    """nn.LSTM (batch_first False); returns (y, h_n, c_n). State: zeros, constant buffers or inputs."""
+
+    def __init__(self, layers, state=None, batch=2):
+        super().__init__()
+        self.lstm = nn.LSTM(6, 8, num_layers=layers)
+        self.state = state
+        if state == "const":
+            self.register_buffer("h0", torch.randn(layers, batch, 8) * 0.5)
+            self.register_buffer("c0", torch.randn(layers, batch, 8) * 0.5)
+
+    def forward(self, x, h0=None, c0=None):
+        if self.state == "const":
+            h0, c0 = self.h0, self.c0
+        y, (h, c) = self.lstm(x, None if h0 is None else (h0, c0))
+        return y, h, c
+
+
+@case(opset=13, batch_axis=1)
+def lstm_1layer():
+    return LSTMOut(1), [randn(5, 2, 6)]
+
+
+@case(opset=11, batch_axis=None)
+def lstm_1layer_h0_const():
+    """h0/c0 are initializers, so the batch is static (2)."""
+    return LSTMOut(1, "const"), [randn(4, 2, 6)]
+
+
+@case(opset=17, batch_axis=1)
+def lstm_2layer():
+    return LSTMOut(2), [randn(5, 3, 6)]
+
+
+@case(opset=13, batch_axis=1)
+def lstm_2layer_h0_input():
+    """Inputs x (seq, batch, 6), h0 and c0 (2, batch, 8); outputs y, h_n, c_n."""
+    return LSTMOut(2, "input"), [randn(4, 2, 6), randn(2, 2, 8) * 0.5, randn(2, 2, 8) * 0.5]
+
+
+class EmbeddingLM(nn.Module):
+    """Token ids (seq, batch) -> Embedding (Gather) -> LSTM -> Linear logits (seq, batch, vocab)."""
+
+    def __init__(self, vocab=30):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, 8)
+        self.lstm = nn.LSTM(8, 12)
+        self.out = nn.Linear(12, vocab)
+
+    def forward(self, tokens):
+        return self.out(self.lstm(self.embed(tokens))[0])
+
+
+@case(opset=13)
+def embedding():
+    return nn.Embedding(20, 8), [torch.randint(0, 20, (2, 5))]
+
+
+@case(opset=14, batch_axis=1)
+def embedding_lstm_lm():
+    return EmbeddingLM(), [torch.randint(0, 30, (6, 2))]
+
+
+# ---------------------------------------------------------------- QDQ
+@symbolic_helper.parse_args("v", "f", "i", "i", "i")
+def _fq_per_tensor(g, x, scale, zero_point, qmin, qmax):
+    dtype = torch.int8 if qmin < 0 else torch.uint8
+    s = g.op("Constant", value_t=torch.tensor(scale, dtype=torch.float32))
+    z = g.op("Constant", value_t=torch.tensor(zero_point, dtype=dtype))
+    return g.op("DequantizeLinear", _clip_int(g, g.op("QuantizeLinear", x, s, z), qmin, qmax, dtype), s, z)
+
+
+@symbolic_helper.parse_args("v", "v", "v", "i", "i", "i")
+def _fq_per_channel(g, x, scale, zero_point, axis, qmin, qmax):
+    dtype = torch.int8 if qmin < 0 else torch.uint8
+    z = g.op("Cast", zero_point, to_i=TensorProto.INT8 if qmin < 0 else TensorProto.UINT8)
+    q = g.op("QuantizeLinear", x, scale, z, axis_i=axis)
+    return g.op("DequantizeLinear", _clip_int(g, q, qmin, qmax, dtype), scale, z, axis_i=axis)
+
+
+def _clip_int(g, q, qmin, qmax, dtype):
+    """Ranges narrower than int8/uint8 (e.g. 4-bit) become a Clip on the integer tensor between
+    QuantizeLinear and DequantizeLinear, as torch itself does for its (0, 127) range."""
+    info = torch.iinfo(dtype)
+    if not (info.min <= qmin <= qmax <= info.max):
+        raise ValueError(f"quant range ({qmin}, {qmax}) does not fit {dtype}")
+    if (qmin, qmax) == (info.min, info.max):
+        return q
+    return g.op("Clip", q, g.op("Constant", value_t=torch.tensor(qmin, dtype=dtype)),
+                g.op("Constant", value_t=torch.tensor(qmax, dtype=dtype)))
+
+
+# torch 1.13 refuses quant ranges other than (0,255), (-128,127), (0,127); these symbolics accept any
+# sub-range and emit the same QuantizeLinear/DequantizeLinear pair for the full 8-bit ranges.
+torch.onnx.register_custom_op_symbolic("aten::fake_quantize_per_tensor_affine", _fq_per_tensor, 13)
+torch.onnx.register_custom_op_symbolic("aten::fake_quantize_per_channel_affine", _fq_per_channel, 13)
+
+
+def pow2_scale(amax, qmax):
+    """Smallest power of two s with amax <= s * qmax. Power-of-two scales make x / s exact in fp32, so
+    torch (x * (1/s)) and ONNX (x / s) round the same; with weights, inputs and biases on such grids the
+    quantized conv/linear sums are exact in fp32 in any summation order."""
+    return 2.0 ** torch.ceil(torch.log2(amax / qmax))
+
+
+class QdqLayer(nn.Module):
+    """Fake-quantized input (per tensor) -> layer with fake-quantized weight (per output channel, zero
+    point 0) -> ReLU -> fake-quantized output. Ranges: act (0, 2^a-1), weight (-2^(w-1), 2^(w-1)-1)."""
+
+    def __init__(self, layer, w_bits, a_bits, in_scale, in_zp, out_scale):
+        super().__init__()
+        self.layer = layer
+        self.w_range = (-2 ** (w_bits - 1), 2 ** (w_bits - 1) - 1)
+        self.a_range = (0, 2 ** a_bits - 1)
+        self.in_q = (in_scale, in_zp)
+        self.out_scale = out_scale
+        w = layer.weight.detach()
+        amax = w.abs().flatten(1).amax(1)
+        self.register_buffer("w_scale", pow2_scale(amax, self.w_range[1]).float())
+        self.register_buffer("w_zp", torch.zeros(len(amax), dtype=torch.int32))
+        with torch.no_grad():
+            layer.bias.copy_(torch.round(layer.bias * 2 ** 14) / 2 ** 14)
+
+    def forward(self, x):
+        x = torch.fake_quantize_per_tensor_affine(x, self.in_q[0], self.in_q[1], *self.a_range)
+        w = torch.fake_quantize_per_channel_affine(self.layer.weight, self.w_scale, self.w_zp, 0, *self.w_range)
+        if isinstance(self.layer, nn.Conv2d):
+            y = F.conv2d(x, w, self.layer.bias, padding=self.layer.padding)
+        else:
+            y = F.linear(x, w, self.layer.bias)
+        return torch.fake_quantize_per_tensor_affine(F.relu(y), self.out_scale, 0, *self.a_range)
+
+
+@case(opset=13)
+def qdq_conv():
+    """8 bit: uint8 activations (zero point 128 at the input, 0 after ReLU), int8 per-channel weights."""
+    return QdqLayer(nn.Conv2d(4, 6, 3, padding=1), 8, 8, 1 / 32, 128, 1 / 64), [randn(2, 4, 5, 5)]
+
+
+@case(opset=13)
+def qdq_conv_4bit():
+    """4 bit: activations (0, 15), weights (-8, 7); the narrow ranges are a Clip on the integer tensor."""
+    return QdqLayer(nn.Conv2d(4, 6, 3, padding=1), 4, 4, 1 / 4, 8, 1 / 8), [randn(2, 4, 5, 5)]
+
+
+@case(opset=13)
+def qdq_linear():
+    return QdqLayer(nn.Linear(12, 6), 8, 8, 1 / 32, 128, 1 / 64), [randn(3, 12)]
+
+
+# ---------------------------------------------------------------- whole networks
+@case(opset=13)
+def resnet8_cifar():
+    """ResNet-20's CIFAR architecture with one block per stage (models/resnet_cifar), random weights."""
+    return ResNetCifar(8), [torch.rand(2, 3, 32, 32)]
+
+
+@case(opset=13)
+def mnist_lenet():
+    """models/mnist_lenet architecture, random weights."""
+    return LeNet(), [torch.rand(2, 1, 28, 28)]
+
+
+# ---------------------------------------------------------------- onnx.helper cases (torch computes outputs)
+def _helper_model(nodes, inputs, outputs, initializers, opset):
+    graph = helper.make_graph(nodes, "g", inputs, outputs, initializers)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="op_models.py")
+
+
+def _vi(name, shape, elem=TensorProto.FLOAT):
+    return helper.make_tensor_value_info(name, elem, shape)
+
+
+def onnx_conv_asym_pads():
+    """One Conv node with pads [top 2, left 1, bottom 1, right 0]; torch: F.pad(x, (1, 0, 2, 1)) + conv."""
+    module = PadConv()
+    x = randn(2, 3, 7, 6)
+    conv = module.conv
+    out_shape = module(x).shape
+    node = helper.make_node("Conv", ["input", "w", "b"], ["output"], name="conv_asym", kernel_shape=[3, 3],
+                            pads=[2, 1, 1, 0], strides=[1, 1])
+    model = _helper_model([node], [_vi("input", ["batch", 3, 7, 6])], [_vi("output", ["batch", *out_shape[1:]])],
+                          [numpy_helper.from_array(conv.weight.detach().numpy(), "w"),
+                           numpy_helper.from_array(conv.bias.detach().numpy(), "b")], 13)
+    return module, [x], model
+
+
+def onnx_identity_dropout():
+    """Identity -> Dropout (opset 13, ratio input 0.5, inference: identity) -> Relu; torch: relu."""
+    nodes = [helper.make_node("Identity", ["input"], ["id"], name="identity"),
+             helper.make_node("Dropout", ["id", "ratio"], ["drop"], name="dropout"),
+             helper.make_node("Relu", ["drop"], ["output"], name="relu")]
+    ratio = numpy_helper.from_array(np.array(0.5, dtype=np.float32), "ratio")
+    model = _helper_model(nodes, [_vi("input", ["batch", 3, 4])], [_vi("output", ["batch", 3, 4])], [ratio], 13)
+    return nn.ReLU(), [randn(2, 3, 4)], model
+
+
+HELPER_CASES = {f.__name__: f for f in (onnx_conv_asym_pads, onnx_identity_dropout)}
+
+
+# ---------------------------------------------------------------- generation
+def doc(fn):
+    return " ".join((fn.__doc__ or "").split())
+
+
+def seed_of(name):
+    return zlib.crc32(name.encode())
+
+
+def prepare(module):
+    """Eval mode; give BatchNorm and LayerNorm non-trivial statistics and affine parameters."""
+    with torch.no_grad():
+        for m in module.modules():
+            if isinstance(m, nn.modules.batchnorm._BatchNorm):
+                m.running_mean.copy_(torch.randn_like(m.running_mean) * 0.3)
+                m.running_var.copy_(torch.rand_like(m.running_var) + 0.5)
+            if isinstance(m, (nn.modules.batchnorm._BatchNorm, nn.LayerNorm)):
+                m.weight.copy_(torch.rand_like(m.weight) + 0.5)
+                m.bias.copy_(torch.randn_like(m.bias) * 0.2)
+    return module.eval()
+
+
+def flat_outputs(out):
+    if isinstance(out, torch.Tensor):
+        return [out]
+    return [t for o in out for t in flat_outputs(o)]
+
+
+def io_names(prefix, n):
+    return [prefix] if n == 1 else [f"{prefix}{i}" for i in range(n)]
+
+
+def graph_ops(model):
+    return sorted({n.op_type for n in model.graph.node})
+
+
+def check_shapes(name, model, outputs):
+    """The exported graph's declared output shapes must agree with torch's (symbolic dims allowed)."""
+    inferred = onnx.shape_inference.infer_shapes(model, check_type=True, strict_mode=True)
+    for vi, t in zip(inferred.graph.output, outputs):
+        dims = vi.type.tensor_type.shape.dim
+        if len(dims) != t.dim():
+            raise AssertionError(f"{name}: output {vi.name} rank {len(dims)} != torch {t.dim()}")
+        for d, n in zip(dims, t.shape):
+            if d.HasField("dim_value") and d.dim_value != n:
+                raise AssertionError(f"{name}: output {vi.name} shape {dims} != torch {tuple(t.shape)}")
+
+
+def export_case(name, spec, outdir):
+    torch.manual_seed(seed_of(name))
+    module, inputs = spec["build"]()
+    module = prepare(module)
+    with torch.no_grad():
+        outputs = flat_outputs(module(*inputs))
+    in_names, out_names = io_names("input", len(inputs)), io_names("output", len(outputs))
+    dynamic = {}
+    if spec["batch_axis"] is not None:
+        dynamic = {n: {spec["batch_axis"]: "batch"} for n in in_names + out_names}
+    path = outdir / f"{name}.onnx"
+    torch.onnx.export(module, tuple(inputs), str(path), opset_version=spec["opset"],
+                      do_constant_folding=spec["fold"], input_names=in_names, output_names=out_names,
+                      dynamic_axes=dynamic or None,
+                      training=torch.onnx.TrainingMode.PRESERVE if spec["preserve"] else torch.onnx.TrainingMode.EVAL)
+    model = onnx.load(str(path))
+    if [i.name for i in model.graph.input] != in_names:
+        raise AssertionError(f"{name}: graph inputs {[i.name for i in model.graph.input]} != {in_names}")
+    return finish(name, doc(spec["build"]), model, inputs, outputs, outdir, spec["opset"], spec["fold"],
+                  spec["batch_axis"])
+
+
+def export_helper_case(name, build, outdir):
+    torch.manual_seed(seed_of(name))
+    module, inputs, model = build()
+    with torch.no_grad():
+        outputs = flat_outputs(prepare(module)(*inputs))
+    onnx.save(model, str(outdir / f"{name}.onnx"))
+    return finish(name, doc(build), model, inputs, outputs, outdir, model.opset_import[0].version, None, 0)
+
+
+def finish(name, note, model, inputs, outputs, outdir, opset, fold, batch_axis):
+    onnx.checker.check_model(model, full_check=True)
+    check_shapes(name, model, outputs)
+    if (len(model.graph.input), len(model.graph.output)) != (len(inputs), len(outputs)):
+        raise AssertionError(f"{name}: graph has {len(model.graph.input)} inputs, {len(model.graph.output)} "
+                             f"outputs; torch {len(inputs)}, {len(outputs)}")
+    entry = dict(name=name, model=f"{name}.onnx", opset=opset, constant_folding=fold, batch_axis=batch_axis,
+                 note=note, inputs=[], outputs=[], ops=graph_ops(model))
+    for kind, tensors, infos in (("in", inputs, model.graph.input), ("out", outputs, model.graph.output)):
+        for i, (t, vi) in enumerate(zip(tensors, infos)):
+            arr = t.detach().numpy()
+            arr = arr.astype(np.int64 if arr.dtype == np.int64 else np.float32)
+            f = f"{name}.{kind}{i}.npy"
+            np.save(outdir / f, arr)
+            entry[kind + "puts"].append(dict(file=f, name=vi.name, shape=list(arr.shape), dtype=str(arr.dtype)))
+    return entry
+
+
+# ---------------------------------------------------------------- bad models
+BAD_CASES = {}
+
+
+def bad_case(fn):
+    """Register an invalid model: fn(rng) -> (ModelProto or raw bytes, [inputs], stderr_must_contain).
+    aimc forward must exit 2 with one stderr line containing a word of every group."""
+    BAD_CASES[fn.__name__] = fn
+    return fn
+
+
+@bad_case
+def truncated(rng):
+    """The first half of a valid Conv model's bytes (cut inside the graph, so protobuf parsing fails)."""
+    w = numpy_helper.from_array(rng.standard_normal((8, 3, 3, 3)).astype(np.float32), "w")
+    conv = helper.make_node("Conv", ["input", "w"], ["output"], name="conv", kernel_shape=[3, 3])
+    raw = _helper_model([conv], [_vi("input", [2, 3, 8, 8])], [_vi("output", [2, 8, 6, 6])], [w],
+                        13).SerializeToString()
+    cut = raw[:len(raw) // 2]
+    try:
+        onnx.load_from_string(cut)
+    except DecodeError:
+        return cut, [rng.standard_normal((2, 3, 8, 8)).astype(np.float32)], [["truncated", "parse"]]
+    raise AssertionError("the truncated model still parses")
+
+
+@bad_case
+def unsupported_op(rng):
+    """A valid ONNX model whose only node is NonMaxSuppression (named nms_node)."""
+    scores = numpy_helper.from_array(rng.random((1, 1, 6)).astype(np.float32), "scores")
+    nms = helper.make_node("NonMaxSuppression", ["input", "scores"], ["output"], name="nms_node")
+    model = _helper_model([nms], [_vi("input", [1, 6, 4])], [_vi("output", [None, 3], TensorProto.INT64)],
+                          [scores], 13)
+    return model, [rng.random((1, 6, 4)).astype(np.float32)], [["NonMaxSuppression"], ["nms_node"]]
+
+
+@bad_case
+def unknown_op(rng):
+    """A node of the made-up op FooBar (named foobar_node) in the default domain."""
+    foo = helper.make_node("FooBar", ["input"], ["output"], name="foobar_node")
+    model = _helper_model([foo], [_vi("input", [2, 3])], [_vi("output", [2, 3])], [], 13)
+    return model, [rng.standard_normal((2, 3)).astype(np.float32)], [["FooBar"], ["foobar_node"]]
+
+
+@bad_case
+def shape_mismatch_add(rng):
+    """Add (named add_mismatch) of a [2,3] input and a [4,5] initializer: not broadcastable."""
+    b = numpy_helper.from_array(rng.standard_normal((4, 5)).astype(np.float32), "b")
+    add = helper.make_node("Add", ["input", "b"], ["output"], name="add_mismatch")
+    model = _helper_model([add], [_vi("input", [2, 3])], [_vi("output", [2, 3])], [b], 13)
+    return model, [rng.standard_normal((2, 3)).astype(np.float32)], [["add_mismatch"]]
+
+
+@bad_case
+def shape_mismatch_gemm(rng):
+    """Gemm (named gemm_mismatch) of a [2,8] input and a [6,4] weight: K is 8 against 6."""
+    w = numpy_helper.from_array(rng.standard_normal((6, 4)).astype(np.float32), "w")
+    gemm = helper.make_node("Gemm", ["input", "w"], ["output"], name="gemm_mismatch")
+    model = _helper_model([gemm], [_vi("input", [2, 8])], [_vi("output", [2, 4])], [w], 13)
+    return model, [rng.standard_normal((2, 8)).astype(np.float32)], [["gemm_mismatch"]]
+
+
+@bad_case
+def external_data_missing(rng):
+    """A MatMul weight stored as external data in missing_weights.bin, which does not exist."""
+    w = TensorProto(name="w", data_type=TensorProto.FLOAT, dims=[3, 3], data_location=TensorProto.EXTERNAL)
+    for key, value in (("location", "missing_weights.bin"), ("offset", "0"), ("length", "36")):
+        entry = w.external_data.add()
+        entry.key, entry.value = key, value
+    mm = helper.make_node("MatMul", ["input", "w"], ["output"], name="matmul_external")
+    model = _helper_model([mm], [_vi("input", [2, 3])], [_vi("output", [2, 3])], [w], 13)
+    return model, [rng.standard_normal((2, 3)).astype(np.float32)], [["missing_weights.bin"]]
+
+
+def export_bad_case(name, build, outdir):
+    model, inputs, must = build(np.random.default_rng(seed_of(name)))
+    path = outdir / "bad" / f"{name}.onnx"
+    path.parent.mkdir(exist_ok=True)
+    path.write_bytes(model if isinstance(model, bytes) else model.SerializeToString())
+    entry = dict(name=name, model=f"bad/{name}.onnx", note=doc(build), inputs=[], stderr_must_contain=must)
+    for i, arr in enumerate(inputs):
+        entry["inputs"].append(dict(file=f"bad/{name}.in{i}.npy", shape=list(arr.shape), dtype=str(arr.dtype)))
+        np.save(outdir / entry["inputs"][-1]["file"], arr)
+    return entry
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("outdir", type=Path)
+    ap.add_argument("--only", nargs="*", help="generate only these cases (bad models are always written)")
+    args = ap.parse_args()
+    torch.set_num_threads(2)
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"torch\.onnx")
+    args.outdir.mkdir(parents=True, exist_ok=True)
+    t0 = time.time()
+    names = list(CASES) + list(HELPER_CASES)
+    unknown = set(args.only or []) - set(names)
+    if unknown:
+        ap.error(f"unknown cases: {sorted(unknown)}")
+    cases = []
+    for name in names:
+        if args.only and name not in args.only:
+            continue
+        if name in CASES:
+            cases.append(export_case(name, CASES[name], args.outdir))
+        else:
+            cases.append(export_helper_case(name, HELPER_CASES[name], args.outdir))
+        print(f"{name}: opset {cases[-1]['opset']}, ops {' '.join(cases[-1]['ops'])}", flush=True)
+    bad = [export_bad_case(name, build, args.outdir) for name, build in BAD_CASES.items()]
+    manifest = dict(generator="tests/python/op_models.py", torch=torch.__version__, onnx=onnx.__version__,
+                    cases=cases, bad=bad)
+    (args.outdir / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    print(f"{len(cases)} cases, {len(manifest['bad'])} bad models in {args.outdir} ({time.time() - t0:.1f} s)")
+
+
+if __name__ == "__main__":
+    main()
