@@ -77,7 +77,7 @@ void add_infer(CLI::App& app) {
   auto args = std::make_shared<InferArgs>();
   CLI::App* sub = app.add_subcommand("infer", "Top-1 accuracy and images/s of the digital fp32 reference on a dataset");
   sub->add_option("--model", args->model, "ONNX model")->required();
-  sub->add_option("--data", args->data, "mnist:DIR | cifar10:DIR | npy:X.npy[,Y.npy]")->required();
+  sub->add_option("--data", args->data, "mnist:DIR[,split=train] | cifar10:DIR | npy:X.npy[,Y.npy] | tokens:TEXT[,seq=N][,level=word|char] (docs/user-guide-data.md)")->required();
   sub->add_option("--limit", args->limit, "evaluate only the first N samples")->check(CLI::PositiveNumber);
   sub->add_option("--batch", args->batch, "batch size")->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
   sub->add_option("--threads", args->threads, "threads")->check(CLI::Range(1, 1024));

@@ -8,5 +8,7 @@ namespace aimc::cli {
 
 void add_infer(CLI::App& app);
 void add_forward(CLI::App& app);
+void add_graph(CLI::App& app);
+void add_chip(CLI::App& app);
 
 }  // namespace aimc::cli

@@ -15,6 +15,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   aimc::cli::add_infer(app);
   aimc::cli::add_forward(app);
+  aimc::cli::add_graph(app);
+  aimc::cli::add_chip(app);
 
   try {
     app.parse(argc, argv);

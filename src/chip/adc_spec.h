@@ -1,0 +1,37 @@
+// The analog-to-digital converters that read the crossbar columns (`cores.adc`).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace aimc::chip {
+
+template <class S>
+class Schema;
+
+enum class AdcKind {
+  Cco,         // current-controlled-oscillator, time-based (HERMES)
+  Sar,         // successive approximation (Jia et al.)
+  Flash,
+  Comparator,  // a 1-bit sense decision per column (Zhang & Verma)
+  Ideal,       // exact quantiser
+};
+
+struct AdcSpec {
+  AdcKind kind = AdcKind::Ideal;
+  int64_t bits = 0;                      // output resolution
+  int64_t columns_per_adc = 1;           // 1 = one ADC per column; k = shared by k columns in turn
+  // Input range that maps to full scale, in units of the largest single-row product
+  // (|w|max·|x|max), i.e. aihwkit's out_bound. Not for comparators.
+  std::optional<double> full_scale;
+  std::optional<double> t_conversion_ns;  // one conversion; required with bit-serial inputs
+  std::optional<double> e_conversion_pj;  // one conversion, when known separately from the read mode
+  double gain_rel_std = 0;                // column-to-column gain σ left after calibration
+  double offset_lsb_std = 0;              // column-to-column offset σ left after calibration (LSB)
+};
+
+const Schema<AdcSpec>& adc_schema();
+std::string to_string(AdcKind kind);
+
+}  // namespace aimc::chip

@@ -1,0 +1,138 @@
+#include "chip/core_spec.h"
+
+#include "chip/device_registry.h"
+#include "chip/devices/pcm.h"
+#include "chip/schema/schema.h"
+
+namespace aimc::chip {
+
+namespace {
+void check_arrangement(const CoreSpec& c, const Site& site) {
+  int64_t product = 1;
+  for (int64_t d : c.arrangement) product *= d;
+  if (product != c.count) {
+    site.fail_key("arrangement", fmt::format("{} places {} cores; expected a product equal to count {}",
+                                             list_text(c.arrangement), product, c.count));
+  }
+}
+
+void check_adc_sharing(const CoreSpec& c, const Site& site) {
+  if (c.cols % c.adc.columns_per_adc != 0) {
+    site.child("adc").fail_key("columns_per_adc", fmt::format("{} does not divide cols {}; expected a divisor of cols",
+                                                              c.adc.columns_per_adc, c.cols));
+  }
+}
+
+void check_weights(const CoreSpec& c, const Site& site) {
+  if (c.weights.scheme == WeightScheme::BitSliced && c.weights.bits && *c.weights.bits > c.cols) {
+    site.child("weights").fail_key("bits", fmt::format("{}-bit weights need {} columns; the crossbar has {}",
+                                                       *c.weights.bits, *c.weights.bits, c.cols));
+  }
+  const std::string& tech = c.device.technology;
+  const bool binary_cells = tech == "sram-binary" || tech == "charge-domain";
+  if (binary_cells && c.weights.scheme == WeightScheme::Differential) {
+    site.child("weights").fail_key("scheme", "differential needs analog cells; " + tech +
+                                                 " cells store one bit, expected binary or bit-sliced");
+  }
+  if ((tech == "pcm" || tech == "rram") && c.weights.scheme != WeightScheme::Differential) {
+    site.child("weights").fail_key("scheme", to_string(c.weights.scheme) + " is for binary cells; " + tech +
+                                                 " weights are stored as differential pairs, expected differential");
+  }
+}
+
+// The HERMES model was fitted for 1 or 2 devices per polarity and up to 10.35 µS per device.
+void check_pcm_model(const CoreSpec& c, const Site& site) {
+  const PcmSpec* pcm = c.device.get_if<PcmSpec>();
+  if (pcm == nullptr || pcm->model != PcmModel::Hermes) return;
+  const int64_t devices = c.weights.devices_per_polarity.value_or(0);
+  if (devices != 1 && devices != 2) {
+    site.child("weights").fail_key("devices_per_polarity",
+                                   fmt::format("{} is not characterised by the hermes PCM model; expected 1 or 2", devices));
+  }
+  if (pcm->g_max_us > hermes_g_max_limit_us(devices) + 1e-12) {
+    site.child("device").fail_key("g_max_us", fmt::format("{} exceeds the {} µS the hermes model was characterised at "
+                                                          "with {} device(s) per polarity",
+                                                          format_real(pcm->g_max_us),
+                                                          format_real(hermes_g_max_limit_us(devices)), devices));
+  }
+}
+
+void check_read_modes(const CoreSpec& c, const Site& site) {
+  const bool serial = c.input.kind == InputKind::BitSerial;
+  const Site modes = site.child("read_modes");
+  if (serial && !c.adc.t_conversion_ns) {
+    site.child("adc").fail_key("t_conversion_ns", "missing; bit-serial inputs take their time per bit-plane from it");
+  }
+  for (const ReadModeSpec& m : c.read_modes) {
+    const Site at = modes.child(m.name);
+    if (serial) {
+      if (m.t_mvm_ns || m.t_mvm_cycles) {
+        at.fail_key(m.t_mvm_ns ? "t_mvm_ns" : "t_mvm_cycles",
+                    "not used with bit-serial inputs (t = phases · bits · columns_per_adc · adc.t_conversion_ns)");
+      }
+      if (m.e_mvm_pj) at.fail_key("e_mvm_pj", "not used with bit-serial inputs; give e_bit_phase_pj");
+      if (!m.e_bit_phase_pj) at.fail_key("e_bit_phase_pj", "missing; expected a number in (0, 1e+12] for bit-serial inputs");
+    } else {
+      if (!m.t_mvm_ns && !m.t_mvm_cycles) at.fail_key("t_mvm_ns", "missing; give t_mvm_ns or t_mvm_cycles for " +
+                                                                     to_string(c.input.kind) + " inputs");
+      if (m.e_bit_phase_pj) at.fail_key("e_bit_phase_pj", "only for bit-serial inputs; give e_mvm_pj");
+      if (!m.e_mvm_pj) at.fail_key("e_mvm_pj", "missing; expected a number in (0, 1e+12] for " + to_string(c.input.kind) +
+                                                   " inputs");
+    }
+    if (c.input.kind == InputKind::Pwm && m.t_mvm_ns) {
+      const double pulse = static_cast<double>(m.phases) * pwm_pulse_ns(c.input, c.input.bits);
+      if (*m.t_mvm_ns < pulse) {
+        at.fail_key("t_mvm_ns", fmt::format("{} ns is shorter than the {} ns of PWM pulses it must contain "
+                                            "(phases · levels · t_lsb_ns)",
+                                            format_real(*m.t_mvm_ns), format_real(pulse)));
+      }
+    }
+  }
+}
+}  // namespace
+
+const Schema<CoreSpec>& core_schema() {
+  static const Schema<CoreSpec> s =
+      Schema<CoreSpec>("cores", "The chip's cores, all identical: count, arrangement and one core's contents.")
+          .required("count", &CoreSpec::count, IntCodec{1, 1 << 20}, "identical cores on the chip")
+          .required("arrangement", &CoreSpec::arrangement,
+                    ListCodec<IntCodec>{.element = {1, 1 << 20}, .min_size = 1, .max_size = 4},
+                    "physical grid of cores, e.g. [8, 8]; the product must equal count")
+          .required("rows", &CoreSpec::rows, IntCodec{1, 65536}, "crossbar rows (inputs of one MVM)")
+          .required("cols", &CoreSpec::cols, IntCodec{1, 65536},
+                    "crossbar columns of cells (a unit cell per weight, or a bit cell per weight bit)")
+          .defaulted("arrays", &CoreSpec::arrays, IntCodec{1, 1024}, int64_t{1}, "crossbars per core computing concurrently")
+          .optional("area_mm2", &CoreSpec::area_mm2, RealCodec{0, 1e4, true},
+                    "area of one core with its converters and local digital units (mm²)")
+          .optional("static_power_mw", &CoreSpec::static_power_mw, RealCodec{0, 1e7}, "static power of one core (mW)")
+          .required("device", &CoreSpec::device, DeviceCodec{&DeviceRegistry::builtin()}, "the cell technology")
+          .required("weights", &CoreSpec::weights, StructCodec<WeightEncodingSpec>{&weights_schema()}, "weight encoding")
+          .required("input", &CoreSpec::input, StructCodec<InputEncoderSpec>{&input_schema()}, "input encoding")
+          .required("adc", &CoreSpec::adc, StructCodec<AdcSpec>{&adc_schema()}, "column converters")
+          .required("read_modes", &CoreSpec::read_modes, NamedMapCodec<ReadModeSpec>{&read_mode_schema(), 1},
+                    "the MVM modes, by name")
+          .defaulted("digital", &CoreSpec::digital, NamedMapCodec<DigitalUnitSpec>{&digital_unit_schema()}, {},
+                     "per-core digital units, by name")
+          .defaulted("memories", &CoreSpec::memories, NamedMapCodec<MemorySpec>{&memory_schema()}, {},
+                     "per-core memories and buffers, by name")
+          .required("programming", &CoreSpec::programming, StructCodec<ProgrammingSpec>{&programming_schema()},
+                    "weight programming")
+          .rule("the product of `arrangement` equals `count`", check_arrangement)
+          .rule("`adc.columns_per_adc` divides `cols`", check_adc_sharing)
+          .rule("pcm and rram store differential weights; sram-binary and charge-domain cells binary or bit-sliced "
+                "ones; bit-sliced `bits` fit in `cols`",
+                check_weights)
+          .rule("the hermes PCM model needs `weights.devices_per_polarity` 1 or 2 and `g_max_us` ≤ 10.35 per device",
+                check_pcm_model)
+          .rule("bit-serial inputs: read modes give `e_bit_phase_pj` and no latency, and `adc.t_conversion_ns` is "
+                "given; pwm/dac inputs: read modes give `t_mvm_ns` or `t_mvm_cycles` and `e_mvm_pj`; a PWM mode's "
+                "`t_mvm_ns` holds its pulses",
+                check_read_modes);
+  return s;
+}
+
+int64_t core_weight_capacity(const CoreSpec& core, int64_t weight_bits) {
+  return core.rows * core.arrays * (core.cols / columns_per_weight(core.weights, weight_bits));
+}
+
+}  // namespace aimc::chip

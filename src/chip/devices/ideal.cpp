@@ -1,0 +1,13 @@
+#include "chip/devices/ideal.h"
+
+namespace aimc::chip {
+
+const Schema<IdealDeviceSpec>& ideal_schema() {
+  static const Schema<IdealDeviceSpec> s("device (technology: ideal)",
+                                         "Exact weights: no programming error, drift or read noise. No parameters.");
+  return s;
+}
+
+DeviceTechnology ideal_technology() { return make_device_technology("ideal", "exact weights, no noise", ideal_schema()); }
+
+}  // namespace aimc::chip

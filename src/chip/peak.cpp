@@ -1,0 +1,73 @@
+#include "chip/peak.h"
+
+#include <fmt/format.h>
+
+#include "chip/schema/schema.h"
+#include "core/error.h"
+
+namespace aimc::chip {
+
+double mvm_latency_ns(const ChipSpec& chip, const ReadModeSpec& mode, int64_t input_bits) {
+  const CoreSpec& core = chip.cores;
+  if (core.input.kind == InputKind::BitSerial) {
+    return static_cast<double>(mode.phases * input_bits * core.adc.columns_per_adc) * core.adc.t_conversion_ns.value();
+  }
+  if (mode.t_mvm_cycles) return static_cast<double>(*mode.t_mvm_cycles) * 1e3 / chip.clock_mhz;
+  return mode.t_mvm_ns.value();
+}
+
+double core_mvm_energy_pj(const CoreSpec& core, const ReadModeSpec& mode, int64_t input_bits) {
+  if (core.input.kind == InputKind::BitSerial) {
+    return static_cast<double>(mode.phases * input_bits) * mode.e_bit_phase_pj.value();
+  }
+  return mode.e_mvm_pj.value();
+}
+
+int64_t chip_weight_capacity(const ChipSpec& chip, std::optional<int64_t> weight_bits) {
+  return chip.cores.count * core_weight_capacity(chip.cores, weight_bits.value_or(1));
+}
+
+std::optional<AreaBasis> area_basis(const ChipSpec& chip) {
+  if (chip.area_mm2) return AreaBasis{*chip.area_mm2, "die"};
+  if (chip.cores.area_mm2) return AreaBasis{static_cast<double>(chip.cores.count) * *chip.cores.area_mm2, "cores"};
+  return std::nullopt;
+}
+
+PeakPoint peak_point(const ChipSpec& chip, const std::string& mode_name, int64_t input_bits,
+                     std::optional<int64_t> weight_bits) {
+  const CoreSpec& core = chip.cores;
+  const ReadModeSpec* mode = find_named(core.read_modes, mode_name);
+  if (mode == nullptr) throw Error(fmt::format("chip '{}' has no read mode '{}'", chip.name, mode_name));
+  if (input_bits < 1 || input_bits > core.input.bits) {
+    throw Error(fmt::format("{}-bit inputs; chip '{}' takes 1 to {} bits", input_bits, chip.name, core.input.bits));
+  }
+  const std::optional<int64_t> max_w = max_weight_bits(core.weights);
+  if (weight_bits && (*weight_bits < 1 || (max_w && *weight_bits > *max_w))) {
+    throw Error(fmt::format("{}-bit weights; chip '{}' stores up to {} bits", *weight_bits, chip.name, max_w.value_or(0)));
+  }
+  PeakPoint p;
+  p.mode = mode->name;
+  p.input_bits = input_bits;
+  p.weight_bits = weight_bits;
+  p.weights = chip_weight_capacity(chip, weight_bits);
+  p.ops_per_mvm = 2.0 * static_cast<double>(p.weights);  // every stored weight does one MAC
+  p.t_mvm_ns = mvm_latency_ns(chip, *mode, input_bits);
+  p.e_mvm_pj = static_cast<double>(core.count) * core_mvm_energy_pj(core, *mode, input_bits);
+  p.tops = p.ops_per_mvm / p.t_mvm_ns * 1e-3;  // ops/ns = GOPS
+  p.tops_per_w = p.ops_per_mvm / p.e_mvm_pj;  // ops/pJ = TOPS/W
+  p.power_w = p.e_mvm_pj / p.t_mvm_ns * 1e-3;  // pJ/ns = mW
+  if (auto area = area_basis(chip)) p.tops_per_mm2 = p.tops / area->mm2;
+  return p;
+}
+
+std::vector<PeakPoint> peak_table(const ChipSpec& chip) {
+  std::vector<PeakPoint> table;
+  for (const ReadModeSpec& mode : chip.cores.read_modes) {
+    for (int64_t bits : peak_input_bits(chip.cores.input)) {
+      table.push_back(peak_point(chip, mode.name, bits, peak_weight_bits(chip.cores.weights, bits)));
+    }
+  }
+  return table;
+}
+
+}  // namespace aimc::chip

@@ -1,0 +1,35 @@
+#include "chip/read_mode_spec.h"
+
+#include "chip/schema/schema.h"
+
+namespace aimc::chip {
+
+const Schema<ReadModeSpec>& read_mode_schema() {
+  static const Schema<ReadModeSpec> s =
+      Schema<ReadModeSpec>("read_modes.<name>",
+                           "One way a core performs an MVM, with its latency, energy and noise. With pwm or dac "
+                           "inputs: t = t_mvm_ns (or t_mvm_cycles / clock), e = e_mvm_pj. With bit-serial "
+                           "inputs: t = phases · input_bits · adc.columns_per_adc · adc.t_conversion_ns and "
+                           "e = phases · input_bits · e_bit_phase_pj. Energies are per core and MVM.")
+          .required("phases", &ReadModeSpec::phases, IntCodec{1, 64}, "sequential array evaluations per MVM")
+          .optional("t_mvm_ns", &ReadModeSpec::t_mvm_ns, RealCodec{0, 1e9, true},
+                    "pwm/dac inputs: latency of one MVM (ns)")
+          .optional("t_mvm_cycles", &ReadModeSpec::t_mvm_cycles, IntCodec{1, 1000000000},
+                    "pwm/dac inputs: latency of one MVM in chip clock cycles (instead of t_mvm_ns)")
+          .optional("e_mvm_pj", &ReadModeSpec::e_mvm_pj, RealCodec{0, 1e12, true},
+                    "pwm/dac inputs: energy of one MVM on one core (pJ)")
+          .optional("e_bit_phase_pj", &ReadModeSpec::e_bit_phase_pj, RealCodec{0, 1e12, true},
+                    "bit-serial inputs: energy of one bit-plane evaluation on one core (pJ)")
+          .required("out_noise_rel_std", &ReadModeSpec::out_noise_rel_std, RealCodec{0, 1},
+                    "σ of the Gaussian MVM output error, relative to the output full scale")
+          .rule("not both t_mvm_ns and t_mvm_cycles; not both e_mvm_pj and e_bit_phase_pj",
+                [](const ReadModeSpec& m, const Site& site) {
+                  if (m.t_mvm_ns && m.t_mvm_cycles) site.fail_key("t_mvm_cycles", "give t_mvm_ns or t_mvm_cycles, not both");
+                  if (m.e_mvm_pj && m.e_bit_phase_pj) {
+                    site.fail_key("e_bit_phase_pj", "give e_mvm_pj or e_bit_phase_pj, not both");
+                  }
+                });
+  return s;
+}
+
+}  // namespace aimc::chip

@@ -1,0 +1,32 @@
+// One way a core performs an MVM (`cores.read_modes.<name>`): HERMES has a fast one-phase mode and a
+// precise four-phase mode. Each mode has its latency, energy and output noise.
+//
+// Latency and energy depend on the input encoding (cores.input):
+//   pwm, dac:    t = t_mvm_ns, or t_mvm_cycles of the chip clock;  e = e_mvm_pj
+//   bit-serial:  t = phases · input_bits · adc.columns_per_adc · adc.t_conversion_ns
+//                e = phases · input_bits · e_bit_phase_pj
+// All energies are per core and per MVM over the whole array (array, input drivers and ADCs).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace aimc::chip {
+
+template <class S>
+class Schema;
+
+struct ReadModeSpec {
+  std::string name;                     // the map key: "one-phase"
+  int64_t phases = 1;                   // sequential array evaluations per MVM
+  std::optional<double> t_mvm_ns;       // pwm/dac: latency of one MVM
+  std::optional<int64_t> t_mvm_cycles;  // pwm/dac: the same in chip clock cycles (instead of t_mvm_ns)
+  std::optional<double> e_mvm_pj;       // pwm/dac: energy of one MVM on one core
+  std::optional<double> e_bit_phase_pj; // bit-serial: energy of one bit-plane evaluation on one core
+  double out_noise_rel_std = 0;         // Gaussian MVM output error σ, relative to the output full scale
+};
+
+const Schema<ReadModeSpec>& read_mode_schema();
+
+}  // namespace aimc::chip
