@@ -10,5 +10,6 @@ void add_infer(CLI::App& app);
 void add_forward(CLI::App& app);
 void add_graph(CLI::App& app);
 void add_chip(CLI::App& app);
+void add_compile(CLI::App& app);
 
 }  // namespace aimc::cli

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   aimc::cli::add_forward(app);
   aimc::cli::add_graph(app);
   aimc::cli::add_chip(app);
+  aimc::cli::add_compile(app);
 
   try {
     app.parse(argc, argv);

@@ -117,6 +117,8 @@ const Schema<CoreSpec>& core_schema() {
                      "per-core memories and buffers, by name")
           .required("programming", &CoreSpec::programming, StructCodec<ProgrammingSpec>{&programming_schema()},
                     "weight programming")
+          .defaulted("faults", &CoreSpec::faults, StructCodec<FaultSpec>{&fault_schema()}, FaultSpec{},
+                     "stuck devices and dead columns, drawn per tile (default: none)")
           .rule("the product of `arrangement` equals `count`", check_arrangement)
           .rule("`adc.columns_per_adc` divides `cols`", check_adc_sharing)
           .rule("pcm and rram store differential weights; sram-binary and charge-domain cells binary or bit-sliced "

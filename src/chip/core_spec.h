@@ -10,6 +10,7 @@
 #include "chip/adc_spec.h"
 #include "chip/device_spec.h"
 #include "chip/digital_spec.h"
+#include "chip/fault_spec.h"
 #include "chip/input_spec.h"
 #include "chip/memory_spec.h"
 #include "chip/programming_spec.h"
@@ -37,6 +38,7 @@ struct CoreSpec {
   std::vector<DigitalUnitSpec> digital;  // per-core digital units
   std::vector<MemorySpec> memories;      // per-core memories and buffers
   ProgrammingSpec programming;
+  FaultSpec faults;                      // stuck devices and dead columns (default: none)
 };
 
 const Schema<CoreSpec>& core_schema();

@@ -34,7 +34,13 @@ const Schema<ProgrammingSpec>& programming_schema() {
                     "program-and-verify: one verify read (ns)")
           .optional("max_iterations", &ProgrammingSpec::max_iterations, IntCodec{1, 100000},
                     "program-and-verify: iteration limit")
+          .optional("verify_margin_us", &ProgrammingSpec::verify_margin_us, RealCodec{0, 1e4, true},
+                    "program-and-verify: acceptance margin of a unit cell's verify read (µS); absent: the device "
+                    "model's programming noise is taken as the already verified result")
           .optional("e_write_pj", &ProgrammingSpec::e_write_pj, RealCodec{0, 1e12}, "energy of one write operation (pJ)")
+          .defaulted("reload", &ProgrammingSpec::reload, BoolCodec{}, false,
+                     "weights may be rewritten during a network's execution, so a network larger than the chip "
+                     "runs in reload segments (compiler); false: it must fit")
           .rule("program-and-verify needs t_verify_ns and max_iterations; direct-write has none of the "
                 "program-and-verify keys",
                 [](const ProgrammingSpec& p, const Site& site) {
@@ -47,6 +53,7 @@ const Schema<ProgrammingSpec>& programming_schema() {
                     if (p.t_init_ns) site.fail_key("t_init_ns", "only for program-and-verify");
                     if (p.t_verify_ns) site.fail_key("t_verify_ns", "only for program-and-verify");
                     if (p.max_iterations) site.fail_key("max_iterations", "only for program-and-verify");
+                    if (p.verify_margin_us) site.fail_key("verify_margin_us", "only for program-and-verify");
                   }
                 });
   return s;

@@ -23,7 +23,14 @@ struct ProgrammingSpec {
   std::optional<double> t_init_ns;       // program-and-verify: initial pulses before iterating
   std::optional<double> t_verify_ns;     // program-and-verify: one verify read
   std::optional<int64_t> max_iterations; // program-and-verify: iteration limit
+  // program-and-verify: a unit cell is accepted when its verify read is within this many µS of the
+  // target (absent: the device model's programming noise is already the verified result).
+  std::optional<double> verify_margin_us;
   std::optional<double> e_write_pj;      // energy of one write operation
+  // Weights may be rewritten between parts of one network's execution (cheap SRAM writes): a
+  // network larger than the chip then runs in reload segments (compiler). False for PCM, whose
+  // program-and-verify is far slower than inference.
+  bool reload = false;
 };
 
 const Schema<ProgrammingSpec>& programming_schema();

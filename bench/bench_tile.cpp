@@ -1,0 +1,86 @@
+// Crossbar tile throughput against a plain fp32 GEMM of the same shape, in the same run:
+//   HERMES PCM 256×256 tile, 8-bit PWM inputs and 8-bit ADC, batch 1024 (one- and four-phase), at
+//   t = 1 h (drift, read noise, GDC) with the read mode's output noise;
+//   charge-domain 1152×64-weight tile (1152×256 cells) at 4-bit BPBS, batch 1024, against GEMMs of
+//   both the weight shape (1152×64) and the cell array's (1152×256).
+// Run: OMP_NUM_THREADS=2 build-tile/bench/bench_tile   (OMP_NUM_THREADS sets the threads). On a
+// shared machine compare ratios within one run, repeated; the CPU column (the main thread's CPU
+// time) is steadier than wall time when other processes take the cores.
+#include <benchmark/benchmark.h>
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include "chip/loader.h"
+#include "core/rng.h"
+#include "sim/functional/bit_kernels.h"
+#include "sim/functional/tile.h"
+
+namespace {
+
+using aimc::DType;
+using aimc::Tensor;
+using namespace aimc::functional;
+
+aimc::chip::CoreSpec core_of(const std::string& preset) {
+  static const aimc::chip::PresetLibrary library({std::string(AIMC_SOURCE_DIR) + "/presets"});
+  return aimc::chip::load_chip(preset, library).cores;
+}
+
+Tensor random(int64_t r, int64_t c, uint64_t seed) {
+  Tensor t(DType::f32, {r, c});
+  aimc::Rng(seed, 0, aimc::RngPurpose::test).fill_normal(0, t.span<float>());
+  return t;
+}
+
+void plain_gemm(benchmark::State& state, int64_t m, int64_t k, int64_t n) {
+  using dnnl::memory;
+  dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  dnnl::stream stream(engine);
+  const memory::desc a_d({m, k}, memory::data_type::f32, memory::format_tag::ab);
+  const memory::desc b_d({k, n}, memory::data_type::f32, memory::format_tag::any);
+  const memory::desc c_d({m, n}, memory::data_type::f32, memory::format_tag::ab);
+  const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a_d, b_d, c_d), engine);
+  const dnnl::matmul prim(pd);
+  Tensor a = random(m, k, 1), b = random(k, n, 2), c(DType::f32, {m, n});
+  memory a_m(a_d, engine, a.data<float>()), c_m(c_d, engine, c.data<float>()), b_m(pd.weights_desc(), engine);
+  memory b_plain({{k, n}, memory::data_type::f32, memory::format_tag::ab}, engine, b.data<float>());
+  dnnl::reorder(b_plain, b_m).execute(stream, b_plain, b_m);
+  for (auto _ : state) {
+    prim.execute(stream, {{DNNL_ARG_SRC, a_m}, {DNNL_ARG_WEIGHTS, b_m}, {DNNL_ARG_DST, c_m}});
+    stream.wait();
+  }
+  state.SetItemsProcessed(state.iterations() * m);
+}
+
+void tile_mvm(benchmark::State& state, const std::string& preset, const std::string& mode, int64_t rows, int64_t cols,
+              TileOptions options) {
+  Tile tile(core_of(preset), TileContext{.seed = 1, .tile_id = 0, .read_mode = mode}, options);
+  tile.program(random(rows, cols, 3));
+  const Tensor x = random(1024, rows, 4);
+  tile.calibrate(x);
+  tile.set_time(3600);
+  for (auto _ : state) benchmark::DoNotOptimize(tile.mvm(x).raw());
+  state.SetItemsProcessed(state.iterations() * 1024);
+}
+
+BENCHMARK_CAPTURE(plain_gemm, gemm_1024x256x256, 1024, 256, 256)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(tile_mvm, hermes_one_phase_256x256, "hermes", "one-phase", 256, 256, TileOptions{})
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(tile_mvm, hermes_four_phase_256x256, "hermes", "four-phase", 256, 256, TileOptions{})
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(plain_gemm, gemm_1024x1152x64, 1024, 1152, 64)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(plain_gemm, gemm_1024x1152x256, 1024, 1152, 256)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(tile_mvm, bpbs_4b_1152x64, "verma-cimu", "bpbs", 1152, 64,
+                  TileOptions{.input_bits = 4, .weight_bits = 4})
+    ->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::AddCustomContext("bit_kernels", aimc::functional::bit_kernels_isa());
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -1,0 +1,292 @@
+// assign-digital: every graph node not mapped to crossbars, and every layer's own digital steps
+// (bias, partial sums of row splits, shift-add of bit slices and bit-serial inputs, LSTM gate
+// math), goes to a digital unit that supports it: a per-core unit (HERMES's LDPU, Jia's SIMD, a
+// cluster's RISC-V cores) on the cores where its data is, else a chip-level unit (HERMES's GDPUs),
+// else the host (off chip, marked "host": HERMES's max-pool). Programmable (RISC-V) units run any
+// op; fixed-function units only those they list. Layout-only nodes (Reshape, Slice, Concat, Pad...)
+// are data movement ("layout"). A Sign right after a layer on a chip whose ADC is a comparator is
+// computed by the comparator, with the layer's bias as its threshold ("adc").
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "compiler/pass.h"
+#include "compiler/passes/common.h"
+#include "compiler/weights.h"
+
+namespace aimc::compiler {
+
+namespace {
+
+using chip::DigitalOp;
+
+struct Need {
+  std::vector<DigitalOp> kinds;  // acceptable chip ops, preferred first; empty: programmable units only
+  bool layout = false;
+  int64_t ops = 0;
+};
+
+Need classify(const Graph& g, const Node& n) {
+  const int64_t out = n.outputs.empty() || n.outputs[0] == kNoValue ? 0 : per_inference_numel(g, n.outputs[0]);
+  auto runtime = [&](size_t i) { return n.input(i) != kNoValue && !constant_value(g, n.input(i)).has_value(); };
+  auto window = [&]() {
+    int64_t k = 1;
+    for (int64_t d : n.attr<PoolAttrs>().window.kernel) k *= d;
+    return k;
+  };
+  switch (n.op) {
+    case OpKind::Relu:
+    case OpKind::Clip: return {{DigitalOp::Relu}, false, out};
+    case OpKind::Sigmoid: return {{DigitalOp::Sigmoid}, false, out};
+    case OpKind::Tanh: return {{DigitalOp::Tanh}, false, out};
+    case OpKind::Softmax: return {{DigitalOp::Softmax}, false, 3 * out};
+    case OpKind::Sign: return {{DigitalOp::Sign}, false, out};
+    case OpKind::Add:
+      if (runtime(0) && runtime(1)) return {{DigitalOp::ResidualAdd, DigitalOp::ElementwiseAdd}, false, out};
+      return {{DigitalOp::Bias, DigitalOp::Affine, DigitalOp::ElementwiseAdd}, false, out};
+    case OpKind::Sub:
+      if (runtime(0) && runtime(1)) return {{DigitalOp::ElementwiseAdd}, false, out};
+      return {{DigitalOp::Affine, DigitalOp::Bias}, false, out};
+    case OpKind::Mul:
+    case OpKind::Div:
+      if (runtime(0) && runtime(1)) return {{DigitalOp::ElementwiseMul}, false, out};
+      return {{DigitalOp::Affine}, false, out};
+    case OpKind::BatchNormalization: return {{DigitalOp::Affine}, false, out};
+    case OpKind::MaxPool: return {{DigitalOp::MaxPool}, false, out * window()};
+    case OpKind::AveragePool: return {{DigitalOp::AvgPool}, false, out * window()};
+    case OpKind::GlobalAveragePool:
+    case OpKind::ReduceMean: return {{DigitalOp::AvgPool}, false, per_inference_numel(g, n.inputs[0])};
+    case OpKind::FakeQuant: return {{DigitalOp::Quantize}, false, out};
+    case OpKind::Reshape:
+    case OpKind::Transpose:
+    case OpKind::Concat:
+    case OpKind::Split:
+    case OpKind::Slice:
+    case OpKind::Pad:
+    case OpKind::Cast: return {{}, true, 0};
+    case OpKind::Conv: {
+      const Shape& w = g.value(n.inputs[1]).shape;
+      return {{}, false, 2 * out * numel(Shape(w.begin() + 1, w.end()))};
+    }
+    case OpKind::Gemm:
+    case OpKind::MatMul: {
+      const Shape& a = g.value(n.inputs[0]).shape;
+      return {{}, false, 2 * out * (a.empty() ? 1 : a.back())};
+    }
+    default: return {{}, false, out};
+  }
+}
+
+class AssignDigital final : public Pass {
+ public:
+  std::string_view name() const override { return "assign-digital"; }
+  std::string_view summary() const override {
+    return "assign every non-crossbar op to a per-core or chip-level digital unit that supports it, else the host";
+  }
+
+  void run(CompileContext& ctx) override {
+    const Graph& g = ctx.graph;
+    Program& p = ctx.program;
+    p.digital_ops.clear();
+    std::vector<int32_t> layer_of_node(g.num_nodes(), -1);
+    for (size_t l = 0; l < ctx.layer_node.size(); ++l) layer_of_node[static_cast<size_t>(ctx.layer_node[l])] = static_cast<int32_t>(l);
+    const auto readers = value_readers(g);
+
+    // Where each value's data is, as cores (empty: not on a core).
+    std::vector<std::vector<int32_t>> home(g.num_values());
+    std::vector<std::vector<int32_t>> reduce(p.layers.size()), all(p.layers.size());
+    for (const Tile& t : p.tiles) {
+      reduce[static_cast<size_t>(t.layer)].push_back(t.reduce_core);
+      all[static_cast<size_t>(t.layer)].push_back(t.core);
+    }
+    for (auto* v : {&reduce, &all}) {
+      for (auto& c : *v) {
+        std::sort(c.begin(), c.end());
+        c.erase(std::unique(c.begin(), c.end()), c.end());
+      }
+    }
+
+    struct Pending {
+      int32_t node;
+      Need need;
+      size_t op_index;
+    };
+    std::vector<Pending> pending;
+    int64_t host = 0, on_core = 0, on_chip = 0, by_adc = 0;
+    for (size_t i = 0; i < g.num_nodes(); ++i) {
+      const Node& n = g.node(static_cast<int32_t>(i));
+      const int32_t li = layer_of_node[i];
+      if (li >= 0) {
+        for (ValueId o : n.outputs) {
+          if (o != kNoValue) home[static_cast<size_t>(o)] = reduce[static_cast<size_t>(li)];
+        }
+        add_layer_ops(ctx, li, readers, reduce[static_cast<size_t>(li)]);
+        continue;
+      }
+      bool all_const = true;
+      for (ValueId in : n.inputs) all_const = all_const && (in == kNoValue || constant_value(g, in).has_value());
+      if (all_const) continue;  // folded at load time (e.g. FakeQuant of weights)
+      Need need = classify(g, n);
+      DigitalOp_ op = make_op(ctx, n.name, std::string(op_name(n.op)), need, -1);
+      // Sign right after a layer on a comparator ADC: the converter decides.
+      if (n.op == OpKind::Sign && ctx.chip.cores.adc.kind == chip::AdcKind::Comparator) {
+        const Value& x = g.value(n.inputs[0]);
+        if (x.producer >= 0 && layer_of_node[static_cast<size_t>(x.producer)] >= 0) {
+          op.scope = Scope::Core;
+          op.unit = "adc";
+          op.unit_index = -1;
+          op.ops_per_inference = 0;
+        }
+      }
+      std::vector<int32_t> cores;
+      for (ValueId in : n.inputs) {
+        if (in != kNoValue && !home[static_cast<size_t>(in)].empty()) {
+          cores = home[static_cast<size_t>(in)];
+          break;
+        }
+      }
+      if (op.scope == Scope::Core) {
+        op.cores = cores;
+        if (cores.empty()) pending.push_back(Pending{static_cast<int32_t>(i), need, p.digital_ops.size()});
+        for (ValueId o : n.outputs) {
+          if (o != kNoValue) home[static_cast<size_t>(o)] = cores;
+        }
+      }
+      p.digital_ops.push_back(op);
+    }
+    // Ops on per-core units before any layer (input normalisation): on the first consumer layer's cores.
+    for (auto it = pending.rbegin(); it != pending.rend(); ++it) {
+      const Node& n = g.node(it->node);
+      std::vector<int32_t> cores;
+      for (ValueId o : n.outputs) {
+        if (o == kNoValue) continue;
+        for (int32_t r : readers[static_cast<size_t>(o)]) {
+          const int32_t li = layer_of_node[static_cast<size_t>(r)];
+          if (li >= 0) {
+            cores = all[static_cast<size_t>(li)];
+          } else {
+            for (ValueId ro : g.node(r).outputs) {
+              if (ro != kNoValue && !home[static_cast<size_t>(ro)].empty()) cores = home[static_cast<size_t>(ro)];
+            }
+          }
+          if (!cores.empty()) break;
+        }
+        if (!cores.empty()) break;
+      }
+      if (cores.empty() && !p.tiles.empty()) cores = {p.tiles.front().core};
+      p.digital_ops[it->op_index].cores = cores;
+      for (ValueId o : n.outputs) {
+        if (o != kNoValue) home[static_cast<size_t>(o)] = cores;
+      }
+    }
+    for (DigitalOp_& d : p.digital_ops) d.id = static_cast<int32_t>(&d - p.digital_ops.data());
+    for (const DigitalOp_& d : p.digital_ops) {
+      if (d.unit == "layout") continue;
+      if (d.unit == "adc") ++by_adc;
+      else if (d.scope == Scope::Host) ++host;
+      else if (d.scope == Scope::Chip) ++on_chip;
+      else ++on_core;
+    }
+    statistics()["on-core-units"] = on_core;
+    statistics()["on-chip-units"] = on_chip;
+    statistics()["on-host"] = host;
+    statistics()["by-adc"] = by_adc;
+  }
+
+ private:
+  using DigitalOp_ = compiler::DigitalOp;
+
+  // The first unit supporting one of `need.kinds` (programmable units support everything).
+  static DigitalOp_ make_op(const CompileContext& ctx, const std::string& node, const std::string& op, const Need& need,
+                            int32_t layer) {
+    DigitalOp_ d;
+    d.node = node;
+    d.op = op;
+    d.layer = layer;
+    d.ops_per_inference = need.ops;
+    if (!need.kinds.empty()) d.kind = need.kinds.front();
+    if (need.layout) {
+      d.scope = Scope::Core;
+      d.unit = "layout";
+      return d;
+    }
+    auto supports = [&](const chip::DigitalUnitSpec& u) -> std::optional<DigitalOp> {
+      for (DigitalOp k : need.kinds) {
+        if (std::find(u.ops.begin(), u.ops.end(), k) != u.ops.end()) return k;
+      }
+      if (u.kind == chip::DigitalKind::RiscV) return need.kinds.empty() ? std::optional<DigitalOp>() : need.kinds.front();
+      return std::nullopt;
+    };
+    auto programmable = [&](const chip::DigitalUnitSpec& u) { return u.kind == chip::DigitalKind::RiscV; };
+    for (size_t i = 0; i < ctx.chip.cores.digital.size(); ++i) {
+      const auto& u = ctx.chip.cores.digital[i];
+      if (auto k = supports(u); k || programmable(u)) {
+        d.kind = k;
+        d.scope = Scope::Core;
+        d.unit = u.name;
+        d.unit_index = static_cast<int32_t>(i);
+        return d;
+      }
+    }
+    for (size_t i = 0; i < ctx.chip.digital.size(); ++i) {
+      const auto& u = ctx.chip.digital[i];
+      if (auto k = supports(u); k || programmable(u)) {
+        d.kind = k;
+        d.scope = Scope::Chip;
+        d.unit = u.name;
+        d.unit_index = static_cast<int32_t>(i);
+        return d;
+      }
+    }
+    d.scope = Scope::Host;
+    d.unit = "host";
+    return d;
+  }
+
+  void add_layer_ops(CompileContext& ctx, int32_t li, const std::vector<std::vector<int32_t>>& readers,
+                     const std::vector<int32_t>& cores) {
+    Program& p = ctx.program;
+    const Layer& l = p.layers[static_cast<size_t>(li)];
+    const Graph& g = ctx.graph;
+    const int64_t vc = l.vectors_per_inference * l.cols;
+    auto add = [&](const std::string& step, std::vector<DigitalOp> kinds, int64_t ops) {
+      DigitalOp_ d = make_op(ctx, l.name, step, Need{std::move(kinds), false, ops}, li);
+      if (d.scope == Scope::Core) d.cores = cores;
+      p.digital_ops.push_back(d);
+    };
+    const int64_t row_blocks = ceil_div(l.group_rows, ctx.chip.cores.rows);
+    if (row_blocks > 1) add("partial-sum", {DigitalOp::PartialSum, DigitalOp::ElementwiseAdd}, vc * (row_blocks - 1));
+    const int64_t planes = ctx.chip.cores.input.kind == chip::InputKind::BitSerial ? l.quant.input_bits : 1;
+    if (l.columns_per_weight * planes > 1) add("shift-add", {DigitalOp::ShiftAdd}, vc * (l.columns_per_weight * planes - 1));
+    if (l.has_bias) {
+      // A comparator ADC followed only by Sign applies the bias as its threshold.
+      const Node& n = g.node(ctx.layer_node[static_cast<size_t>(li)]);
+      const auto& rd = readers[static_cast<size_t>(n.outputs[0])];
+      if (ctx.chip.cores.adc.kind == chip::AdcKind::Comparator && rd.size() == 1 && g.node(rd[0]).op == OpKind::Sign) {
+        DigitalOp_ d;
+        d.node = l.name;
+        d.op = "bias";
+        d.kind = DigitalOp::Bias;
+        d.layer = li;
+        d.scope = Scope::Core;
+        d.unit = "adc";
+        d.cores = cores;
+        p.digital_ops.push_back(d);
+      } else {
+        add("bias", {DigitalOp::Bias, DigitalOp::Affine}, vc);
+      }
+    }
+    if (l.kind == LayerKind::Lstm) {
+      const int64_t H = l.cols / 4, T = l.vectors_per_inference;
+      add("lstm-sigmoid", {DigitalOp::Sigmoid}, 3 * H * T);
+      add("lstm-tanh", {DigitalOp::Tanh}, 2 * H * T);
+      add("lstm-cell", {DigitalOp::LstmGates, DigitalOp::ElementwiseMul}, 4 * H * T);
+    }
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Pass> make_assign_digital_pass() { return std::make_unique<AssignDigital>(); }
+
+}  // namespace aimc::compiler

@@ -1,0 +1,103 @@
+#include "compiler/passes/common.h"
+
+#include <algorithm>
+#include <string>
+
+#include "compiler/weights.h"
+#include "core/error.h"
+
+namespace aimc::compiler {
+
+std::vector<std::vector<int32_t>> value_readers(const Graph& g) {
+  std::vector<std::vector<int32_t>> r(g.num_values());
+  for (size_t i = 0; i < g.num_nodes(); ++i) {
+    for (ValueId v : g.node(static_cast<int32_t>(i)).inputs) {
+      if (v != kNoValue) r[static_cast<size_t>(v)].push_back(static_cast<int32_t>(i));
+    }
+  }
+  return r;
+}
+
+bool is_graph_output(const Graph& g, ValueId id) {
+  return std::find(g.outputs.begin(), g.outputs.end(), id) != g.outputs.end();
+}
+
+int64_t per_inference_numel(const Graph& g, ValueId id) { return numel(g.runtime_shape(id, 1)); }
+
+int64_t logical_cols(const CompileContext& ctx, const Layer& layer) {
+  return ctx.chip.cores.cols / layer.columns_per_weight;
+}
+
+std::optional<Layer> describe_layer(const Graph& g, int32_t node) {
+  const Node& n = g.node(node);
+  auto runtime = [&](size_t i) { return n.input(i) != kNoValue && !constant_value(g, n.input(i)); };
+  auto constant = [&](size_t i) { return n.input(i) != kNoValue && constant_value(g, n.input(i)).has_value(); };
+  Layer l;
+  l.name = n.name;
+  if (n.outputs.empty() || n.outputs[0] == kNoValue || !runtime(0)) return std::nullopt;
+  l.input_value = g.value(n.input(0)).name;
+  l.output_value = g.value(n.outputs[0]).name;
+  const Shape ws = n.input(1) != kNoValue ? g.value(n.input(1)).shape : Shape{};
+  switch (n.op) {
+    case OpKind::Conv: {
+      if (!constant(1) || ws.size() < 3) return std::nullopt;
+      if (n.input(2) != kNoValue && !constant(2)) return std::nullopt;
+      const int64_t group = n.attr<ConvAttrs>().group;
+      const int64_t K = numel(Shape(ws.begin() + 2, ws.end()));
+      l.kind = LayerKind::Conv;
+      l.groups = group;
+      l.group_rows = ws[1] * K;
+      l.group_cols = ws[0] / group;
+      l.rows = l.group_rows * group;
+      l.cols = ws[0];
+      l.has_bias = n.input(2) != kNoValue;
+      l.vectors_per_inference = per_inference_numel(g, n.outputs[0]) / l.cols;
+      return l;
+    }
+    case OpKind::Gemm: {
+      const GemmAttrs& a = n.attr<GemmAttrs>();
+      if (a.trans_a || !constant(1) || ws.size() != 2) return std::nullopt;
+      if (n.input(2) != kNoValue && !constant(2)) return std::nullopt;
+      l.kind = LayerKind::Gemm;
+      l.rows = a.trans_b ? ws[1] : ws[0];
+      l.cols = a.trans_b ? ws[0] : ws[1];
+      if (n.input(2) != kNoValue) {
+        const int64_t nb = g.value(n.input(2)).constant ? numel(g.value(n.input(2)).shape) : 0;
+        if (nb != 1 && nb != l.cols) return std::nullopt;
+        l.has_bias = true;
+      }
+      break;
+    }
+    case OpKind::MatMul: {
+      if (!constant(1) || ws.size() != 2) return std::nullopt;
+      l.kind = LayerKind::MatMul;
+      l.rows = ws[0];
+      l.cols = ws[1];
+      break;
+    }
+    case OpKind::LSTM: {
+      if (!constant(1) || !constant(2) || (n.input(3) != kNoValue && !constant(3))) return std::nullopt;
+      if (ws.size() != 3 || ws[0] != 1) return std::nullopt;
+      const int64_t H = n.attr<LstmAttrs>().hidden_size;
+      l.kind = LayerKind::Lstm;
+      l.rows = ws[2] + H;
+      l.cols = 4 * H;
+      l.has_bias = n.input(3) != kNoValue;
+      l.group_rows = l.rows;
+      l.group_cols = l.cols;
+      l.vectors_per_inference = per_inference_numel(g, n.input(0)) / ws[2];
+      return l;
+    }
+    default: return std::nullopt;
+  }
+  l.group_rows = l.rows;
+  l.group_cols = l.cols;
+  l.vectors_per_inference = per_inference_numel(g, n.input(0)) / l.rows;
+  return l;
+}
+
+void require(bool condition, const char* pass, const char* before) {
+  if (!condition) throw InternalError(std::string("pass '") + pass + "' needs '" + before + "' to run before it");
+}
+
+}  // namespace aimc::compiler

@@ -1,0 +1,30 @@
+// Small helpers shared by the passes.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "compiler/context.h"
+#include "ir/graph.h"
+
+namespace aimc::compiler {
+
+inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// For every value, the indices of the nodes reading it.
+std::vector<std::vector<int32_t>> value_readers(const Graph& g);
+// Whether `id` is one of the graph outputs.
+bool is_graph_output(const Graph& g, ValueId id);
+// Elements of value `id` in one inference (batch 1).
+int64_t per_inference_numel(const Graph& g, ValueId id);
+// Crossbar columns (logical weights) a crossbar holds for `layer`.
+int64_t logical_cols(const CompileContext& ctx, const Layer& layer);
+// The crossbar form of node `node` when it is a weighted layer with constant weights (Conv, Gemm
+// without trans_a, MatMul with a constant 2-D right operand, LSTM); absent otherwise. Fills every
+// Layer field that depends only on the graph (not quant, replicas or columns_per_weight).
+std::optional<Layer> describe_layer(const Graph& g, int32_t node);
+// Requires a pass to have run before (throws InternalError naming both).
+void require(bool condition, const char* pass, const char* before);
+
+}  // namespace aimc::compiler

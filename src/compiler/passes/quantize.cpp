@@ -1,0 +1,225 @@
+// quantize: the precision and scales of every weighted layer, from the chip's encoders
+// (cores.input.bits, cores.weights, cores.adc.bits) and from the model:
+//   - FakeQuant nodes on a layer's input or weights (QDQ models) give their scale and bit width;
+//   - otherwise the weight scale is max|W| / (2^(b−1) − 1) per layer or per column (binary: mean|W|;
+//     analog weights: max|W|), and the input step comes from a calibration batch run through the
+//     digital reference: max|x| / (2^(b−1) − 1) for signed inputs, max x / (2^b − 1) for unsigned.
+// The graph is not changed: the simulators quantise as the chip does, from these numbers.
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "compiler/pass.h"
+#include "compiler/passes/common.h"
+#include "compiler/weights.h"
+#include "core/error.h"
+#include "core/rng.h"
+#include "sim/reference/executor.h"
+
+namespace aimc::compiler {
+
+namespace {
+
+int64_t bits_of_range(int32_t qmin, int32_t qmax) {
+  int64_t levels = int64_t{qmax} - qmin + 1, b = 0;
+  while ((int64_t{1} << b) < levels) ++b;
+  return std::max<int64_t>(b, 1);
+}
+
+class Quantize final : public Pass {
+ public:
+  std::string_view name() const override { return "quantize"; }
+  std::string_view summary() const override {
+    return "choose each layer's input, weight and ADC precision and scales (chip encoders, FakeQuant nodes, calibration)";
+  }
+  std::vector<PassOption> options() const override {
+    return {{"granularity", "enum", "per-layer", "weight scales per layer or per output column", {"per-layer", "per-channel"}},
+            {"calibration", "enum", "auto", "auto: run a calibration batch through the digital reference; none: no input steps",
+             {"auto", "none"}},
+            {"samples", "int", "4", "calibration samples when no calibration data is given", {}},
+            {"weight-bits", "int", "0", "weight precision (0: the chip's)", {}},
+            {"input-bits", "int", "0", "input precision (0: the chip's)", {}}};
+  }
+
+  void run(CompileContext& ctx) override {
+    const Graph& g = ctx.graph;
+    const chip::CoreSpec& core = ctx.chip.cores;
+    const int64_t in_bits = int_option("input-bits") > 0 ? int_option("input-bits") : core.input.bits;
+    if (in_bits < 1 || in_bits > core.input.bits) {
+      throw Error(fmt::format("quantize{{input-bits={}}}: the chip's inputs take 1..{} bits", in_bits, core.input.bits),
+                  ErrorContext{.field = "pipeline"});
+    }
+    const int64_t w_bits = chip_weight_bits(core);
+    std::vector<int32_t> nodes;
+    std::vector<ValueId> calibrate;
+    int64_t from_fq = 0;
+    for (size_t i = 0; i < g.num_nodes(); ++i) {
+      auto layer = describe_layer(g, static_cast<int32_t>(i));
+      if (!layer) continue;
+      const Node& n = g.node(static_cast<int32_t>(i));
+      Quantization q;
+      q.adc_bits = core.adc.bits;
+      q.input_bits = in_bits;
+      q.weight_bits = w_bits;
+      q.source = "chip";
+      const Tensor m = layer_matrix(g, *layer, static_cast<int32_t>(i));
+      // Weights: a FakeQuant on the weight input fixes precision and scale.
+      const Value& wv = g.value(n.input(1));
+      if (wv.producer >= 0 && g.node(wv.producer).op == OpKind::FakeQuant) {
+        const auto& fq = g.node(wv.producer).attr<FakeQuantAttrs>();
+        q.weight_bits = bits_of_range(fq.qmin, fq.qmax);
+        q.weight_scale = fq.scale;
+        q.source = "fake-quant";
+        ++from_fq;
+      } else {
+        q.weight_scale = weight_scales(m, q.weight_bits, option("granularity") == "per-channel");
+      }
+      // Inputs: a per-tensor FakeQuant right before the layer fixes the input step.
+      const Value& xv = g.value(n.input(0));
+      if (xv.producer >= 0 && g.node(xv.producer).op == OpKind::FakeQuant &&
+          g.node(xv.producer).attr<FakeQuantAttrs>().scale.size() == 1) {
+        const auto& fq = g.node(xv.producer).attr<FakeQuantAttrs>();
+        q.input_step = fq.scale[0];
+        q.input_bits = std::min<int64_t>(bits_of_range(fq.qmin, fq.qmax), core.input.bits);
+        q.input_signed = fq.qmin < 0;
+        q.source = "fake-quant";
+      } else {
+        calibrate.push_back(n.input(0));
+      }
+      ctx.node_quant[n.name] = q;
+      nodes.push_back(static_cast<int32_t>(i));
+    }
+    if (!calibrate.empty() && option("calibration") == "auto") run_calibration(ctx, nodes);
+    statistics()["layers"] = static_cast<int64_t>(nodes.size());
+    statistics()["from-fake-quant"] = from_fq;
+    statistics()["calibrated"] = option("calibration") == "auto" ? static_cast<int64_t>(calibrate.size()) : 0;
+  }
+
+ private:
+  int64_t chip_weight_bits(const chip::CoreSpec& core) const {
+    const int64_t want = int_option("weight-bits");
+    const auto& w = core.weights;
+    ErrorContext where{.field = "pipeline"};
+    switch (w.scheme) {
+      case chip::WeightScheme::Binary:
+        if (want > 1) throw Error(fmt::format("quantize{{weight-bits={}}}: the chip stores binary weights", want), where);
+        return 1;
+      case chip::WeightScheme::BitSliced:
+        if (want > *w.bits) {
+          throw Error(fmt::format("quantize{{weight-bits={}}}: the chip's bit-sliced weights take 1..{} bits", want, *w.bits),
+                      where);
+        }
+        return want > 0 ? want : *w.bits;
+      case chip::WeightScheme::Differential:
+        if (want > 16) throw Error(fmt::format("quantize{{weight-bits={}}}: at most 16", want), where);
+        return want > 0 ? want : w.bits.value_or(0);
+    }
+    return 0;
+  }
+
+  static std::vector<float> weight_scales(const Tensor& m, int64_t bits, bool per_channel) {
+    const int64_t R = m.dim(0), C = m.dim(1);
+    const float* w = m.data<float>();
+    std::vector<double> mx(static_cast<size_t>(per_channel ? C : 1), 0.0), sum(mx.size(), 0.0);
+    std::vector<int64_t> cnt(mx.size(), 0);
+    for (int64_t r = 0; r < R; ++r) {
+      for (int64_t c = 0; c < C; ++c) {
+        const size_t k = per_channel ? static_cast<size_t>(c) : 0;
+        const double a = std::fabs(w[r * C + c]);
+        mx[k] = std::max(mx[k], a);
+        if (a > 0) {
+          sum[k] += a;
+          ++cnt[k];
+        }
+      }
+    }
+    std::vector<float> s(mx.size());
+    for (size_t k = 0; k < s.size(); ++k) {
+      double v = bits == 1 ? (cnt[k] ? sum[k] / static_cast<double>(cnt[k]) : 0.0)
+                 : bits == 0 ? mx[k]
+                             : mx[k] / static_cast<double>((int64_t{1} << (bits - 1)) - 1);
+      s[k] = static_cast<float>(v > 0 ? v : 1.0);
+    }
+    return s;
+  }
+
+  // Synthetic inputs: f32 uniform in [0, 1) (image pixels as the dataset readers give them);
+  // integer inputs uniform over the rows of the table a Gather reads them with (token ids).
+  std::vector<Tensor> synthetic_inputs(const CompileContext& ctx) const {
+    const Graph& g = ctx.graph;
+    const int64_t batch = std::max<int64_t>(1, int_option("samples"));
+    auto readers = value_readers(g);
+    std::vector<Tensor> out;
+    Rng rng(ctx.seed, 0, RngPurpose::calibration);
+    uint64_t counter = 0;
+    for (ValueId id : g.inputs) {
+      Shape s = g.runtime_shape(id, batch);
+      const Value& v = g.value(id);
+      Tensor t(v.dtype, s);
+      int64_t vocab = 2;
+      for (int32_t r : readers[static_cast<size_t>(id)]) {
+        const Node& n = g.node(r);
+        if (n.op == OpKind::Gather && n.input(1) == id && n.input(0) != kNoValue) vocab = g.value(n.input(0)).shape.at(0);
+      }
+      for (int64_t i = 0; i < t.numel(); ++i) {
+        const double u = rng.uniform(counter++);
+        switch (v.dtype) {
+          case DType::f32: t.data<float>()[i] = static_cast<float>(u); break;
+          case DType::i64: t.data<int64_t>()[i] = static_cast<int64_t>(u * static_cast<double>(vocab)); break;
+          case DType::i32: t.data<int32_t>()[i] = static_cast<int32_t>(u * static_cast<double>(vocab)); break;
+          case DType::u8: t.data<uint8_t>()[i] = static_cast<uint8_t>(u * 255.0); break;
+          case DType::i8: t.data<int8_t>()[i] = static_cast<int8_t>(u * 255.0 - 128.0); break;
+        }
+      }
+      out.push_back(std::move(t));
+    }
+    return out;
+  }
+
+  void run_calibration(CompileContext& ctx, const std::vector<int32_t>& nodes) const {
+    Graph probe = ctx.graph;
+    std::vector<std::string> names;
+    for (int32_t ni : nodes) {
+      const Node& n = probe.node(ni);
+      Quantization& q = ctx.node_quant[n.name];
+      if (q.input_step > 0) continue;
+      probe.outputs.push_back(n.input(0));
+      names.push_back(n.name);
+    }
+    const size_t first = ctx.graph.outputs.size();
+    std::vector<Tensor> inputs = ctx.calibration.inputs.empty() ? synthetic_inputs(ctx) : ctx.calibration.inputs;
+    ReferenceExecutor exec(probe, ReferenceOptions{.threads = 1});
+    std::vector<Tensor> outs = exec.run(inputs);
+    const auto& enc = ctx.chip.cores.input;
+    for (size_t k = 0; k < names.size(); ++k) {
+      const Tensor x = outs[first + k].cast(DType::f32);
+      float mx = 0, mn = 0;
+      for (float v : x.span<float>()) {
+        mx = std::max(mx, v);
+        mn = std::min(mn, v);
+      }
+      Quantization& q = ctx.node_quant[names[k]];
+      const bool signed_data = mn < 0;
+      const auto& node_layer = *std::find_if(nodes.begin(), nodes.end(), [&](int32_t ni) { return ctx.graph.node(ni).name == names[k]; });
+      if (ctx.graph.node(node_layer).op == OpKind::LSTM) mx = std::max({mx, -mn, 1.0f});  // h ∈ (−1, 1)
+      q.input_signed = signed_data || ctx.graph.node(node_layer).op == OpKind::LSTM;
+      const float range = std::max(mx, -mn);
+      const bool chip_signed = enc.sign != chip::InputSign::Unsigned;
+      if (q.input_signed && !chip_signed) {
+        ctx.program.warnings.push_back(fmt::format(
+            "layer '{}' has negative inputs (min {:.3g}) but the chip's inputs are unsigned", names[k], mn));
+      }
+      const double levels = q.input_signed && chip_signed ? std::ldexp(1.0, static_cast<int>(q.input_bits) - 1) - 1
+                                                          : std::ldexp(1.0, static_cast<int>(q.input_bits)) - 1;
+      q.input_step = static_cast<float>((range > 0 ? range : 1.0f) / std::max(levels, 1.0));
+      if (q.source == "chip") q.source = "calibration";
+    }
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Pass> make_quantize_pass() { return std::make_unique<Quantize>(); }
+
+}  // namespace aimc::compiler

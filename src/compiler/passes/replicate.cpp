@@ -1,0 +1,95 @@
+// replicate: copies of a layer's crossbars so that more of its input vectors are computed at once.
+//   pipelined:     repeatedly give one more replica to the bottleneck layer (most MVMs per crossbar
+//                  per inference, vectors / replicas) while its crossbars fit in what is left;
+//   layer:         give replicas where they save the most MVM time per crossbar spent;
+//   data-parallel: as many copies of the whole network as fit.
+// mode=none keeps one copy. A layer never gets more replicas than it has input vectors per inference. `budget` caps the extra crossbars (−1: all free ones). Layers sharing
+// a crossbar with another layer, and networks that need weight reloading, are not replicated.
+#include <algorithm>
+#include <cmath>
+
+#include "compiler/pass.h"
+#include "compiler/passes/common.h"
+
+namespace aimc::compiler {
+
+namespace {
+
+class Replicate final : public Pass {
+ public:
+  std::string_view name() const override { return "replicate"; }
+  std::string_view summary() const override {
+    return "replicate bottleneck layers (or the whole network, data-parallel) into the free crossbars";
+  }
+  std::vector<PassOption> options() const override {
+    return {{"mode", "enum", "auto", "auto | none", {"auto", "none"}},
+            {"budget", "int", "-1", "most extra crossbars to spend (-1: every free one)", {}},
+            {"max-replicas", "int", "1024", "most copies of one layer", {}}};
+  }
+
+  void run(CompileContext& ctx) override {
+    auto& layers = ctx.program.layers;
+    std::vector<int64_t> bins(layers.size(), 0);
+    std::vector<char> replicable(layers.size(), 1);
+    for (const Bin& b : ctx.bins) {
+      if (b.layer >= 0) {
+        ++bins[static_cast<size_t>(b.layer)];
+      } else {
+        for (const BinEntry& e : b.entries) replicable[static_cast<size_t>(ctx.blocks[static_cast<size_t>(e.block)].layer)] = 0;
+      }
+    }
+    for (Layer& l : layers) l.replicas = 1;
+    const int64_t used = static_cast<int64_t>(ctx.bins.size());
+    int64_t free = ctx.crossbars() - used;
+    if (option("budget") != "-1") free = std::min(free, std::max<int64_t>(0, int_option("budget")));
+    const int64_t max_r = std::max<int64_t>(1, int_option("max-replicas"));
+    auto cost = [&](size_t i) { return static_cast<double>(layers[i].vectors_per_inference) / static_cast<double>(layers[i].replicas); };
+    double before = 0;
+    for (size_t i = 0; i < layers.size(); ++i) before = std::max(before, cost(i));
+    int64_t spent = 0;
+    if (option("mode") == "auto" && free > 0 && !layers.empty()) {
+      if (ctx.schedule_kind == ScheduleKind::DataParallel) {
+        const bool all = std::all_of(replicable.begin(), replicable.end(), [](char c) { return c != 0; });
+        const int64_t copies = all && used > 0 ? std::min<int64_t>(max_r, 1 + free / used) : 1;
+        for (Layer& l : layers) l.replicas = copies;
+        spent = (copies - 1) * used;
+      } else {
+        while (true) {
+          int64_t best = -1;
+          double best_score = 0;
+          for (size_t i = 0; i < layers.size(); ++i) {
+            if (!replicable[i] || bins[i] == 0 || layers[i].replicas >= std::min(max_r, layers[i].vectors_per_inference)) continue;
+            const double c = cost(i);
+            const double score = ctx.schedule_kind == ScheduleKind::Pipelined
+                                     ? c
+                                     : (c - static_cast<double>(layers[i].vectors_per_inference) /
+                                                static_cast<double>(layers[i].replicas + 1)) /
+                                           static_cast<double>(bins[i]);
+            if (ctx.schedule_kind != ScheduleKind::Pipelined && bins[i] > free - spent) continue;
+            if (best < 0 || score > best_score) {
+              best = static_cast<int64_t>(i);
+              best_score = score;
+            }
+          }
+          if (best < 0 || bins[static_cast<size_t>(best)] > free - spent || best_score <= 0) break;
+          layers[static_cast<size_t>(best)].replicas += 1;
+          spent += bins[static_cast<size_t>(best)];
+        }
+      }
+    }
+    double after = 0;
+    for (size_t i = 0; i < layers.size(); ++i) after = std::max(after, cost(i));
+    int64_t replicated = 0;
+    for (const Layer& l : layers) replicated += l.replicas > 1 ? 1 : 0;
+    statistics()["replicated-layers"] = replicated;
+    statistics()["extra-crossbars"] = spent;
+    statistics()["bottleneck-mvms-before"] = static_cast<int64_t>(std::ceil(before));
+    statistics()["bottleneck-mvms-after"] = static_cast<int64_t>(std::ceil(after));
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Pass> make_replicate_pass() { return std::make_unique<Replicate>(); }
+
+}  // namespace aimc::compiler

@@ -1,0 +1,227 @@
+// route: the bytes per inference that cross the chip's network, per edge. Data is tracked as
+// pieces: a fraction [lo, hi) of a tensor in channel-major order (a layer's column blocks, the row
+// blocks that read it: conv rows are (c, kh, kw), so row fractions are channel fractions; Flatten
+// keeps the order) held at an endpoint for a share of the inferences (replicas). A transfer moves
+// the overlap of a producer piece and a consumer piece when their endpoints differ. Partial sums
+// go from each row block's core to its column block's reducing core; an LSTM's hidden state goes
+// back from its gate unit to the rows that read h. Inputs come from and outputs go to the host.
+// Activations take ceil(input bits / 8) bytes an element; partial sums the digital width's bytes.
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "compiler/pass.h"
+#include "compiler/passes/common.h"
+#include "compiler/topology.h"
+#include "compiler/weights.h"
+
+namespace aimc::compiler {
+
+namespace {
+
+struct Piece {
+  Endpoint ep;
+  double lo = 0, hi = 1, share = 1;
+};
+using Dist = std::vector<Piece>;
+
+Endpoint core_ep(int32_t c) { return Endpoint{EndpointKind::Core, c}; }
+
+Dist spread(const std::vector<int32_t>& cores) {
+  Dist d;
+  const double n = static_cast<double>(cores.size());
+  for (size_t k = 0; k < cores.size(); ++k) {
+    d.push_back(Piece{core_ep(cores[k]), static_cast<double>(k) / n, static_cast<double>(k + 1) / n, 1.0});
+  }
+  return d;
+}
+
+Dist at(const DigitalOp& op) {
+  if (op.scope == Scope::Chip) return {Piece{Endpoint{EndpointKind::Unit, op.unit_index}, 0, 1, 1}};
+  if (op.scope == Scope::Host) return {Piece{Endpoint{EndpointKind::Host, 0}, 0, 1, 1}};
+  return spread(op.cores);
+}
+
+bool on_cores(const Dist& d) {
+  return !d.empty() && std::all_of(d.begin(), d.end(), [](const Piece& p) { return p.ep.kind == EndpointKind::Core; });
+}
+
+class Route final : public Pass {
+ public:
+  std::string_view name() const override { return "route"; }
+  std::string_view summary() const override {
+    return "compute the bytes per inference each edge moves between cores, digital units and the host";
+  }
+
+  void run(CompileContext& ctx) override {
+    const Graph& g = ctx.graph;
+    Program& p = ctx.program;
+    const double act_bytes = std::ceil(static_cast<double>(ctx.chip.cores.input.bits) / 8.0);
+    double psum_bytes = 4;
+    for (const auto& u : ctx.chip.cores.digital) {
+      if (std::find(u.ops.begin(), u.ops.end(), chip::DigitalOp::PartialSum) != u.ops.end()) {
+        psum_bytes = std::ceil(static_cast<double>(std::max<int64_t>(u.width_bits, 8)) / 8.0);
+        break;
+      }
+    }
+    std::vector<int32_t> layer_of_node(g.num_nodes(), -1);
+    for (size_t l = 0; l < ctx.layer_node.size(); ++l) layer_of_node[static_cast<size_t>(ctx.layer_node[l])] = static_cast<int32_t>(l);
+    std::map<std::string, const DigitalOp*> graph_op;
+    std::map<std::pair<int32_t, std::string>, const DigitalOp*> layer_op;
+    for (const DigitalOp& d : p.digital_ops) {
+      if (d.layer < 0) graph_op[d.node] = &d;
+      else layer_op[{d.layer, d.op}] = &d;
+    }
+    std::vector<std::vector<int32_t>> tiles_of(p.layers.size());
+    for (const Tile& t : p.tiles) tiles_of[static_cast<size_t>(t.layer)].push_back(t.id);
+
+    std::map<std::tuple<Endpoint, Endpoint, std::string, TransferKind>, double> acc;
+    auto move = [&](const Dist& from, const Dist& to, double bytes, const std::string& value, TransferKind kind) {
+      for (const Piece& a : from) {
+        for (const Piece& b : to) {
+          if (a.ep == b.ep) continue;
+          const double ov = std::max(0.0, std::min(a.hi, b.hi) - std::max(a.lo, b.lo));
+          if (ov <= 0) continue;
+          acc[{a.ep, b.ep, value, kind}] += bytes * ov * a.share * b.share;
+        }
+      }
+    };
+
+    std::vector<Dist> dist(g.num_values());
+    for (ValueId in : g.inputs) dist[static_cast<size_t>(in)] = {Piece{Endpoint{EndpointKind::Host, 0}, 0, 1, 1}};
+    for (size_t i = 0; i < g.num_nodes(); ++i) {
+      const Node& n = g.node(static_cast<int32_t>(i));
+      const int32_t li = layer_of_node[i];
+      std::vector<ValueId> runtime;
+      for (ValueId in : n.inputs) {
+        if (in != kNoValue && !dist[static_cast<size_t>(in)].empty()) runtime.push_back(in);
+      }
+      if (li >= 0) {
+        route_layer(ctx, li, tiles_of[static_cast<size_t>(li)], dist, layer_op, move, act_bytes, psum_bytes);
+        continue;
+      }
+      auto it = graph_op.find(n.name);
+      if (it == graph_op.end() || runtime.empty()) continue;
+      const DigitalOp& op = *it->second;
+      Dist out;
+      const Dist& first = dist[static_cast<size_t>(runtime[0])];
+      if (op.unit == "layout" || op.unit == "adc") {
+        out = first;
+      } else if (op.scope == Scope::Core) {
+        out = on_cores(first) ? first : at(op);
+        if (!on_cores(first)) move(first, out, bytes(g, runtime[0], act_bytes), g.value(runtime[0]).name, kind_of(first));
+        for (size_t k = 1; k < runtime.size(); ++k) {
+          move(dist[static_cast<size_t>(runtime[k])], out, bytes(g, runtime[k], act_bytes), g.value(runtime[k]).name,
+               kind_of(dist[static_cast<size_t>(runtime[k])]));
+        }
+      } else {
+        out = at(op);
+        for (ValueId v : runtime) move(dist[static_cast<size_t>(v)], out, bytes(g, v, act_bytes), g.value(v).name, kind_of(dist[static_cast<size_t>(v)]));
+      }
+      for (ValueId o : n.outputs) {
+        if (o != kNoValue) dist[static_cast<size_t>(o)] = out;
+      }
+    }
+    for (ValueId o : g.outputs) {
+      move(dist[static_cast<size_t>(o)], {Piece{Endpoint{EndpointKind::Host, 0}, 0, 1, 1}}, bytes(g, o, act_bytes),
+           g.value(o).name, TransferKind::Output);
+    }
+
+    Topology topo(ctx.chip);
+    p.transfers.clear();
+    int64_t total = 0, hop_bytes = 0, off_chip = 0;
+    for (const auto& [key, b] : acc) {
+      const int64_t v = std::llround(b);
+      if (v <= 0) continue;
+      const auto& [from, to, value, kind] = key;
+      Transfer t{from, to, v, value, kind, topo.hops(from, to)};
+      total += v;
+      hop_bytes += v * t.hops;
+      if (from.kind == EndpointKind::Host || to.kind == EndpointKind::Host) off_chip += v;
+      p.transfers.push_back(t);
+    }
+    statistics()["transfers"] = static_cast<int64_t>(p.transfers.size());
+    statistics()["bytes-per-inference"] = total;
+    statistics()["hop-bytes-per-inference"] = hop_bytes;
+    statistics()["off-chip-bytes-per-inference"] = off_chip;
+  }
+
+ private:
+  static TransferKind kind_of(const Dist& from) {
+    return !from.empty() && from.front().ep.kind == EndpointKind::Host ? TransferKind::Input : TransferKind::Activation;
+  }
+  static double bytes(const Graph& g, ValueId v, double act_bytes) {
+    return static_cast<double>(per_inference_numel(g, v)) * act_bytes;
+  }
+
+  template <class Move>
+  static void route_layer(const CompileContext& ctx, int32_t li, const std::vector<int32_t>& tiles, std::vector<Dist>& dist,
+                          const std::map<std::pair<int32_t, std::string>, const DigitalOp*>& layer_op, Move& move,
+                          double act_bytes, double psum_bytes) {
+    const Graph& g = ctx.graph;
+    const Program& p = ctx.program;
+    const Layer& l = p.layers[static_cast<size_t>(li)];
+    const Node& n = g.node(ctx.layer_node[static_cast<size_t>(li)]);
+    const double share = 1.0 / static_cast<double>(l.replicas);
+    const bool lstm = l.kind == LayerKind::Lstm;
+    const int64_t x_rows = lstm ? l.rows - l.cols / 4 : l.rows;
+    // Inputs: each tile's core needs the channel fraction its rows read.
+    Dist need, need_h;
+    std::map<std::tuple<int32_t, int64_t, int64_t, int32_t>, bool> seen;
+    for (int32_t ti : tiles) {
+      const Tile& t = p.tiles[static_cast<size_t>(ti)];
+      if (seen[{t.core, t.row_begin, t.row_end, t.replica}]) continue;
+      seen[{t.core, t.row_begin, t.row_end, t.replica}] = true;
+      if (t.row_begin < x_rows) {
+        need.push_back(Piece{core_ep(t.core), static_cast<double>(t.row_begin) / static_cast<double>(x_rows),
+                             static_cast<double>(std::min(t.row_end, x_rows)) / static_cast<double>(x_rows), share});
+      }
+      if (lstm && t.row_end > x_rows) {
+        const double H = static_cast<double>(l.rows - x_rows);
+        need_h.push_back(Piece{core_ep(t.core), static_cast<double>(std::max(t.row_begin, x_rows) - x_rows) / H,
+                               static_cast<double>(t.row_end - x_rows) / H, share});
+      }
+    }
+    const ValueId x = n.inputs[0];
+    move(dist[static_cast<size_t>(x)], need, bytes(g, x, act_bytes), g.value(x).name, kind_of(dist[static_cast<size_t>(x)]));
+    // Partial sums: every row block not on its reducing core sends its column block's sums.
+    for (int32_t ti : tiles) {
+      const Tile& t = p.tiles[static_cast<size_t>(ti)];
+      if (t.core == t.reduce_core) continue;
+      const double b = static_cast<double>(l.vectors_per_inference * t.cols()) * psum_bytes * share;
+      move(Dist{Piece{core_ep(t.core), 0, 1, 1}}, Dist{Piece{core_ep(t.reduce_core), 0, 1, 1}}, b, l.name + ":psum",
+           TransferKind::PartialSum);
+    }
+    // Outputs: at the reducing cores, a column fraction each; an LSTM's at its gate unit.
+    Dist out;
+    std::map<std::tuple<int32_t, int64_t, int32_t>, bool> seen_out;
+    for (int32_t ti : tiles) {
+      const Tile& t = p.tiles[static_cast<size_t>(ti)];
+      if (seen_out[{t.replica, t.col_begin, t.reduce_core}]) continue;
+      seen_out[{t.replica, t.col_begin, t.reduce_core}] = true;
+      out.push_back(Piece{core_ep(t.reduce_core), static_cast<double>(t.col_begin) / static_cast<double>(l.cols),
+                          static_cast<double>(t.col_end) / static_cast<double>(l.cols), share});
+    }
+    if (lstm) {
+      auto it = layer_op.find({li, "lstm-cell"});
+      Dist gates = it != layer_op.end() ? at(*it->second) : Dist{};
+      if (!gates.empty() && !on_cores(gates)) {
+        // Gate pre-activations go to the unit; h goes back to the rows that read it.
+        move(out, gates, static_cast<double>(l.vectors_per_inference * l.cols) * psum_bytes, l.name + ":gates",
+             TransferKind::Activation);
+        out = gates;
+      }
+      const double h_bytes = static_cast<double>(l.vectors_per_inference * (l.rows - x_rows)) * act_bytes;
+      move(out, need_h, h_bytes, l.name + ":h", TransferKind::Recurrent);
+    }
+    for (ValueId o : n.outputs) {
+      if (o != kNoValue) dist[static_cast<size_t>(o)] = out;
+    }
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Pass> make_route_pass() { return std::make_unique<Route>(); }
+
+}  // namespace aimc::compiler

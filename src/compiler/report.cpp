@@ -1,0 +1,184 @@
+#include "compiler/report.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+namespace aimc::compiler {
+
+namespace {
+struct LayerStats {
+  int64_t tiles = 0;       // per replica
+  int64_t crossbars = 0;   // per replica (distinct slots)
+  int64_t cells = 0;       // weight cells per replica
+  double utilisation = 0;  // cells / (crossbars · rows · cols)
+};
+
+LayerStats layer_stats(const Program& p, const Layer& l) {
+  LayerStats s;
+  std::set<std::tuple<int32_t, int32_t, int32_t>> slots;
+  for (const Tile& t : p.tiles) {
+    if (t.layer != l.id || t.replica != 0) continue;
+    ++s.tiles;
+    s.cells += t.rows() * t.cols() * l.columns_per_weight;
+    slots.emplace(t.segment, t.core, t.array);
+  }
+  s.crossbars = static_cast<int64_t>(slots.size());
+  const double cap = static_cast<double>(s.crossbars * p.crossbar_rows * p.crossbar_cols);
+  s.utilisation = cap > 0 ? static_cast<double>(s.cells) / cap : 0;
+  return s;
+}
+
+std::vector<int64_t> arrangement(const Program& p) {
+  std::vector<int64_t> dims;
+  if (p.chip_resolved.contains("cores") && p.chip_resolved["cores"].contains("arrangement")) {
+    for (const auto& d : p.chip_resolved["cores"]["arrangement"]) dims.push_back(d.get<int64_t>());
+  }
+  if (dims.empty()) dims = {p.crossbars_available};
+  return dims;
+}
+
+int64_t used_cells(const Program& p) {
+  int64_t cells = 0;
+  for (const Tile& t : p.tiles) cells += t.rows() * t.cols() * p.layers[static_cast<size_t>(t.layer)].columns_per_weight;
+  return cells;
+}
+}  // namespace
+
+std::string floor_plan(const Program& p) {
+  const std::vector<int64_t> dims = arrangement(p);
+  int64_t total = 1;
+  for (int64_t d : dims) total *= d;
+  const size_t split = dims.size() / 2;  // first `split` dims down, the rest across
+  int64_t down = 1;
+  for (size_t i = 0; i < split; ++i) down *= dims[i];
+  const int64_t across = total / std::max<int64_t>(down, 1);
+  std::map<int32_t, std::set<int32_t>> on_core;
+  for (const Tile& t : p.tiles) on_core[t.core].insert(t.layer);
+  size_t width = 2;
+  for (const Layer& l : p.layers) width = std::max(width, fmt::format("{}", l.id).size() + 1);
+  std::ostringstream os;
+  for (int64_t r = 0; r < down; ++r) {
+    os << "  ";
+    for (int64_t c = 0; c < across; ++c) {
+      const int32_t core = static_cast<int32_t>(r * across + c);
+      std::string cell = ".";
+      auto it = on_core.find(core);
+      if (it != on_core.end()) cell = fmt::format("{}{}", *it->second.begin(), it->second.size() > 1 ? "+" : "");
+      os << fmt::format("{:>{}}", cell, width + 1);
+    }
+    os << "\n";
+  }
+  return os.str();
+}
+
+Json report_json(const Program& p) {
+  Json j;
+  const int64_t used = p.crossbars_used();
+  std::set<int32_t> cores;
+  for (const Tile& t : p.tiles) cores.insert(t.core);
+  const int64_t cores_available = p.chip_resolved.contains("cores") ? p.chip_resolved["cores"].value("count", int64_t{0}) : 0;
+  j["chip"] = p.chip_name;
+  j["schedule"] = to_string(p.schedule.kind);
+  j["tiles_used"] = used;
+  j["tiles_available"] = p.crossbars_available;
+  j["tiles_placed"] = static_cast<int64_t>(p.tiles.size());
+  j["cores_used"] = static_cast<int64_t>(cores.size());
+  j["cores_available"] = cores_available;
+  j["cell_utilisation"] = used > 0 ? static_cast<double>(used_cells(p)) / static_cast<double>(used * p.crossbar_rows * p.crossbar_cols) : 0.0;
+  j["reload_segments"] = static_cast<int64_t>(p.schedule.segments.size());
+  int64_t writes = 0, cells = 0;
+  for (const Segment& s : p.schedule.segments) {
+    writes += s.write_operations;
+    cells += s.cells_written;
+  }
+  j["programming"] = {{"cells_written", cells}, {"write_operations", writes}};
+  int64_t total = 0, hop = 0, off = 0;
+  std::map<std::string, int64_t> by_kind;
+  for (const Transfer& t : p.transfers) {
+    total += t.bytes_per_inference;
+    hop += t.bytes_per_inference * t.hops;
+    if (t.from.kind == EndpointKind::Host || t.to.kind == EndpointKind::Host) off += t.bytes_per_inference;
+    by_kind[to_string(t.kind)] += t.bytes_per_inference;
+  }
+  j["traffic"] = {{"bytes_per_inference", total}, {"on_chip_bytes_per_inference", total - off},
+                  {"off_chip_bytes_per_inference", off}, {"hop_bytes_per_inference", hop}, {"by_kind", by_kind}};
+  double bottleneck = 0;
+  std::string bottleneck_layer;
+  for (const Stage& s : p.schedule.stages) {
+    if (s.mvms_per_inference > bottleneck) {
+      bottleneck = s.mvms_per_inference;
+      bottleneck_layer = s.layers.empty() ? "" : p.layer(s.layers.front()).name;
+    }
+  }
+  j["bottleneck"] = {{"layer", bottleneck_layer}, {"mvms_per_inference", bottleneck}};
+  Json layers = Json::array();
+  for (const Layer& l : p.layers) {
+    const LayerStats s = layer_stats(p, l);
+    layers.push_back({{"name", l.name}, {"kind", to_string(l.kind)}, {"rows", l.rows}, {"cols", l.cols}, {"groups", l.groups},
+                      {"tiles", s.tiles}, {"crossbars", s.crossbars}, {"replicas", l.replicas},
+                      {"cell_utilisation", s.utilisation}, {"cores", p.cores_of(l.id)},
+                      {"vectors_per_inference", l.vectors_per_inference}, {"weight_bits", l.quant.weight_bits},
+                      {"input_bits", l.quant.input_bits}});
+  }
+  j["layers"] = layers;
+  std::map<std::string, int64_t> units;
+  Json off_chip = Json::array();
+  for (const DigitalOp& d : p.digital_ops) {
+    units[d.unit] += 1;
+    if (d.scope == Scope::Host) off_chip.push_back(fmt::format("{} ({})", d.node, d.op));
+  }
+  j["digital_units"] = units;
+  j["off_chip_ops"] = off_chip;
+  j["warnings"] = p.warnings;
+  return j;
+}
+
+std::string report_text(const Program& p) {
+  const Json j = report_json(p);
+  std::ostringstream os;
+  os << fmt::format("mapping of {} onto {} ({} schedule)\n", p.graph_name.empty() ? p.model_path : p.graph_name, p.chip_name,
+                    to_string(p.schedule.kind));
+  os << fmt::format("  {:<28} {:>11} {:>6} {:>6} {:>5} {:>7}  {}\n", "layer", "rows x cols", "tiles", "util", "repl", "mvms",
+                    "cores");
+  for (const auto& l : j["layers"]) {
+    std::vector<int32_t> cores = l["cores"].get<std::vector<int32_t>>();
+    std::string cs = cores.empty() ? "-" : fmt::format("{}", fmt::join(cores.begin(), cores.begin() + std::min<size_t>(cores.size(), 8), ","));
+    if (cores.size() > 8) cs += fmt::format(",... ({})", cores.size());
+    std::string name = l["name"].get<std::string>();
+    if (name.size() > 28) name = name.substr(0, 25) + "...";
+    os << fmt::format("  {:<28} {:>11} {:>6} {:>5.1f}% {:>5} {:>7}  {}\n", name,
+                      fmt::format("{}x{}", l["rows"].get<int64_t>(), l["cols"].get<int64_t>()), l["tiles"].get<int64_t>(),
+                      100.0 * l["cell_utilisation"].get<double>(), l["replicas"].get<int64_t>(),
+                      l["vectors_per_inference"].get<int64_t>(), cs);
+  }
+  os << fmt::format("crossbars   {} used of {} ({} tiles placed){}\n", j["tiles_used"].get<int64_t>(),
+                    j["tiles_available"].get<int64_t>(), j["tiles_placed"].get<int64_t>(),
+                    p.schedule.reloads() ? fmt::format(", {} reload segments", p.schedule.segments.size()) : "");
+  os << fmt::format("cores       {} used of {}\n", j["cores_used"].get<int64_t>(), j["cores_available"].get<int64_t>());
+  os << fmt::format("cells       {:.1f}% of the used crossbars' cells hold weights\n", 100.0 * j["cell_utilisation"].get<double>());
+  const auto& tr = j["traffic"];
+  os << fmt::format("traffic     {} B/inference on chip ({} B x hops), {} B/inference off chip\n",
+                    tr["on_chip_bytes_per_inference"].get<int64_t>(), tr["hop_bytes_per_inference"].get<int64_t>(),
+                    tr["off_chip_bytes_per_inference"].get<int64_t>());
+  os << fmt::format("bottleneck  {} ({:.0f} MVMs per crossbar per inference)\n", j["bottleneck"]["layer"].get<std::string>(),
+                    j["bottleneck"]["mvms_per_inference"].get<double>());
+  if (p.schedule.reloads()) {
+    os << fmt::format("programming {} cells, {} write operations per pass over the segments\n",
+                      j["programming"]["cells_written"].get<int64_t>(), j["programming"]["write_operations"].get<int64_t>());
+  }
+  if (!j["off_chip_ops"].empty()) {
+    std::vector<std::string> ops = j["off_chip_ops"].get<std::vector<std::string>>();
+    os << fmt::format("off chip    {} op(s) run on the host: {}{}\n", ops.size(),
+                      fmt::join(ops.begin(), ops.begin() + std::min<size_t>(ops.size(), 6), ", "), ops.size() > 6 ? ", ..." : "");
+  }
+  os << "floor plan (layer id per core):\n" << floor_plan(p);
+  for (const std::string& w : p.warnings) os << "warning: " << w << "\n";
+  return os.str();
+}
+
+}  // namespace aimc::compiler

@@ -1,0 +1,19 @@
+#include "device/i_input_encoder.h"
+
+#include "device/numeric.h"
+
+namespace aimc::device {
+
+namespace {
+// Compiled per ISA level, selected at run time (the same codes on every CPU).
+__attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4"))) void quantise(
+    const float* __restrict x, size_t n, float inv, float lo, float hi, float* __restrict codes) {
+  for (size_t i = 0; i < n; ++i) codes[i] = round_even(clampf(x[i] * inv, lo, hi));
+}
+}  // namespace
+
+void IInputEncoder::encode(std::span<const float> x, float step, std::span<float> codes) const {
+  quantise(x.data(), x.size(), 1.0f / step, static_cast<float>(code_min()), static_cast<float>(code_max()), codes.data());
+}
+
+}  // namespace aimc::device

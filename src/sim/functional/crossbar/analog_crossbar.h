@@ -1,0 +1,58 @@
+// Differential analog crossbar (pcm, rram, ideal): each weight is a unit cell of n devices per
+// polarity, W ≈ (ΣG⁺ − ΣG⁻)/s. See docs/tile-model.md §2 for the equations.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "device/i_device_model.h"
+#include "sim/functional/crossbar/i_crossbar.h"
+#include "sim/functional/fixed_gemm.h"
+
+namespace aimc::functional {
+
+class AnalogCrossbar final : public ICrossbar {
+ public:
+  explicit AnalogCrossbar(const CrossbarSetup& setup);
+
+  void program(const float* w, int64_t rows, int64_t cols) override;
+  int64_t physical_columns() const override { return m_cols; }
+  std::vector<float> spec_adc_full_scale(int64_t input_code_max, AdcRange range) const override;
+  void set_time(double t_s) override;
+  void mvm(const float* x, int64_t batch, uint64_t first, const TileScaling& scaling, float* y) const override;
+  ProgrammingStats programming_stats() const override { return m_stats; }
+  MvmActions actions(int64_t vectors) const override;
+
+  // For tests: per-device state (index ((polarity·n + device)·rows + row)·cols + col, polarity 0 = G⁺).
+  const std::vector<float>& g_target() const { return m_g_target; }
+  const std::vector<float>& g_prog() const { return m_g_prog; }
+  const std::vector<float>& g_now() const { return m_g_now; }
+  const std::vector<float>& drift_nu() const { return m_nu; }
+  const std::vector<float>& compensation() const { return m_alpha; }
+  // µS per weight unit (the tile's, or column c's with WeightScale::PerColumn).
+  double us_per_weight(int64_t c = 0) const { return m_s[static_cast<size_t>(c)]; }
+
+ private:
+  int64_t devices() const { return 2 * m_n * m_rows * m_cols; }
+  void apply_stuck(std::vector<float>& g) const;
+  void program_and_verify();
+  // Σ over the n devices of each polarity of g: plus/minus (rows × cols, µS).
+  void polarity_sums(const std::vector<float>& g, std::vector<float>& plus, std::vector<float>& minus) const;
+  void load_weights(const std::vector<float>& g);  // GEMM operands and drift compensation from g
+
+  CrossbarSetup m_setup;
+  std::unique_ptr<device::IDeviceModel> m_device;
+  device::AdcColumns m_adc_columns;
+  int64_t m_n = 1, m_rows = 0, m_cols = 0, m_phases = 1;
+  std::vector<double> m_s;                 // µS per weight unit, per column
+  std::vector<float> m_g_target, m_g_prog, m_nu, m_g_now;
+  std::vector<uint8_t> m_stuck;            // 0 none, 1 off, 2 on (per device)
+  std::vector<uint8_t> m_dead;             // per column
+  std::vector<float> m_target_diff;        // ΣG⁺ − ΣG⁻ targets (rows × cols)
+  std::vector<float> m_reference;          // drift compensation reference per column (programmed state)
+  std::vector<float> m_alpha;              // drift compensation factor per column
+  FixedGemm m_gemm;                        // one-phase: G⁺ − G⁻; four-phase: [G⁺ | G⁻]
+  ProgrammingStats m_stats;
+};
+
+}  // namespace aimc::functional

@@ -1,0 +1,203 @@
+// Time evolution and MVM of the differential analog crossbar.
+//
+// One-phase (phases: 1): signed input codes drive the rows in one step (V_cm ± V_read, HERMES-Core),
+//   y = x·(ΣG⁺ − ΣG⁻) + σ_out·FS·N, one ADC conversion of the signed sum.
+// Four-phase (phases: 4): ASSUMPTION (chips.md §1.2: how the phases split is unverified): one phase
+//   per sign quadrant, P_ab = x^a·G^b for a, b ∈ {+, −}, each a one-signed integration with its own
+//   output noise σ_out·FS/2 (so the sum has the read mode's σ_out·FS) that saturates on its own at
+//   [0, FS]; the ADC's counter accumulates P++ − P+− − P−+ + P−− and quantises once.
+#include <algorithm>
+#include <bit>
+#include <cmath>
+
+#include "chip/devices/pcm.h"
+#include "core/error.h"
+#include "device/noise_stream.h"
+#include "sim/functional/crossbar/analog_crossbar.h"
+#include "sim/functional/epilogue.h"
+
+namespace aimc::functional {
+
+namespace {
+// A read epoch per time value, so set_time(t) draws the same read noise whenever t is the same.
+uint64_t epoch_of(double t_s) {
+  uint64_t h = std::bit_cast<uint64_t>(t_s) * 0x9E3779B97F4A7C15ull;
+  return (h >> 40) + 1;  // 24 bits above the 40 device-index bits; epoch 0 is never used
+}
+
+chip::DriftCompensation compensation_of(const chip::CoreSpec& core) {
+  const chip::PcmSpec* pcm = core.device.get_if<chip::PcmSpec>();
+  return pcm ? pcm->drift_compensation : chip::DriftCompensation::None;
+}
+}  // namespace
+
+void AnalogCrossbar::load_weights(const std::vector<float>& g) {
+  std::vector<float> plus, minus;
+  polarity_sums(g, plus, minus);
+  const size_t cells = plus.size();
+  // Drift compensation: α = ref / cur of the one-hot readout (mean |ΣG⁺ − ΣG⁻|).
+  std::vector<float> cur(static_cast<size_t>(m_cols), 0.0f);
+  for (int64_t r = 0; r < m_rows; ++r) {
+    for (int64_t c = 0; c < m_cols; ++c) cur[c] += std::fabs(plus[r * m_cols + c] - minus[r * m_cols + c]);
+  }
+  if (m_reference.empty()) m_reference = cur;
+  const chip::DriftCompensation mode = compensation_of(*m_setup.core);
+  if (mode == chip::DriftCompensation::PerColumn) {
+    for (int64_t c = 0; c < m_cols; ++c) m_alpha[c] = cur[c] > 0 ? m_reference[c] / cur[c] : 1.0f;
+  } else if (mode == chip::DriftCompensation::Global) {
+    double ref = 0, now = 0;
+    for (int64_t c = 0; c < m_cols; ++c) {
+      ref += m_reference[c];
+      now += cur[c];
+    }
+    std::fill(m_alpha.begin(), m_alpha.end(), now > 0 ? static_cast<float>(ref / now) : 1.0f);
+  }
+  if (m_phases == 1) {
+    for (size_t i = 0; i < cells; ++i) plus[i] -= minus[i];
+    m_gemm.set_weights(plus.data(), m_rows, m_cols);
+  } else {
+    std::vector<float> both(2 * cells);
+    for (int64_t r = 0; r < m_rows; ++r) {
+      std::copy_n(plus.data() + r * m_cols, m_cols, both.data() + 2 * r * m_cols);
+      std::copy_n(minus.data() + r * m_cols, m_cols, both.data() + (2 * r + 1) * m_cols);
+    }
+    m_gemm.set_weights(both.data(), m_rows, 2 * m_cols);
+  }
+}
+
+void AnalogCrossbar::set_time(double t_s) {
+  AIMC_ASSERT(t_s >= 0, "set_time: negative time");
+  const TileContext& ctx = m_setup.context;
+  m_g_now.resize(m_g_prog.size());
+  m_device->read(m_g_prog, m_nu, t_s, device::DeviceDraw{ctx.seed, ctx.tile_id, 0}, epoch_of(t_s), m_g_now);
+  apply_stuck(m_g_now);
+  load_weights(m_g_now);
+}
+
+namespace {
+// Per-column ADC full scale (unit products) from a per-tile or per-column TileScaling entry.
+std::vector<float> per_column(const std::vector<float>& v, int64_t cols) {
+  AIMC_ASSERT(v.size() == 1 || static_cast<int64_t>(v.size()) == cols, "adc_full_scale: 1 or one per column");
+  return v.size() == 1 ? std::vector<float>(static_cast<size_t>(cols), v[0]) : v;
+}
+
+// Per-thread buffers of the MVM epilogue (noise, input codes), kept between calls.
+std::vector<float>& noise_buffer() {
+  thread_local std::vector<float> z;
+  return z;
+}
+std::vector<float>& code_buffer() {
+  thread_local std::vector<float> q;
+  return q;
+}
+float* sized(std::vector<float>& v, size_t n) {
+  if (v.size() < n) v.resize(n);
+  return v.data();
+}
+}  // namespace
+
+// y = x·(ΣG⁺ − ΣG⁻) per column in unit products, then per chunk of rows (in cache): output noise,
+// v / LSB, the ADC (code per column gain and offset, saturation), code · LSB · input_step / s · α
+// (digital affine correction and drift compensation), dead columns 0.
+void AnalogCrossbar::mvm(const float* x, int64_t batch, uint64_t first, const TileScaling& sc, float* y) const {
+  const bool convert = m_setup.options.converters;
+  const device::IInputEncoder& enc = *m_setup.encoder;
+  const device::IAdc& adc = *m_setup.adc;
+  const int64_t cols = m_cols, rows = m_rows;
+  const std::vector<float> fs = per_column(sc.adc_full_scale, cols);
+  const double step = convert ? sc.input_step : 1.0;
+  const float sigma = static_cast<float>(m_setup.mode->out_noise_rel_std);
+  ColumnEpilogue ep;
+  ep.cols = cols;
+  ep.lsb.resize(static_cast<size_t>(cols));
+  ep.noise.resize(static_cast<size_t>(cols));
+  ep.scale.resize(static_cast<size_t>(cols));
+  ep.full_scale = fs;
+  ep.dead = m_dead;
+  ep.convert = convert;
+  ep.fused = !convert || adc.linear();
+  ep.code_lo = adc.code_min();
+  ep.code_hi = adc.code_max();
+  ep.gain = m_adc_columns.gain.data();
+  ep.offset = m_adc_columns.offset.data();
+  for (int64_t c = 0; c < cols; ++c) {
+    ep.lsb[c] = fs[c] / adc.code_max();
+    ep.noise[c] = (m_phases == 1 ? sigma : 0.5f * sigma) * fs[c];  // four phases: σ/2 each, σ in all
+    // code · LSB · input_step / s · α (without converters: v · 1 / s · α)
+    ep.scale[c] = static_cast<float>((convert ? static_cast<double>(ep.lsb[c]) : 1.0) * step / m_s[c] * m_alpha[c]);
+  }
+  const TileContext& ctx = m_setup.context;
+  const device::NoiseStream noise(ctx.seed, ctx.tile_id, RngPurpose::output_noise);
+  const int64_t draws = m_phases == 1 ? cols : 4 * cols;  // noise numbers per vector
+  const float input_step = sc.input_step;
+
+  const auto finish = [&](GemmChunk& chunk) {
+    const int64_t n = chunk.i1 - chunk.i0;
+    float* out = y + chunk.i0 * cols;
+    const float* z = nullptr;
+    if (sigma > 0) {
+      float* buf = sized(noise_buffer(), static_cast<size_t>(n * draws));
+      noise.fill_normal((first + static_cast<uint64_t>(chunk.i0)) * static_cast<uint64_t>(draws), {buf, static_cast<size_t>(n * draws)});
+      z = buf;
+    }
+    if (m_phases == 1) {
+      column_sums_one_phase(ep, chunk.y + chunk.pos0 * cols, z, n, out);
+    } else {
+      const size_t block = static_cast<size_t>(FixedGemm::kChunkRows * 2 * cols);
+      column_sums_four_phase(ep, chunk.y + chunk.pos0 * 2 * cols, chunk.y + block + chunk.pos0 * 2 * cols, z, n, out);
+    }
+    if (!ep.fused) {
+      adc.convert({out, static_cast<size_t>(n * cols)}, cols, m_adc_columns);
+      scale_columns(ep, n, out);
+    }
+  };
+
+  if (m_phases == 1) {
+    m_gemm.run(
+        batch, first, 1,
+        [&](GemmChunk& chunk) {
+          const size_t n = static_cast<size_t>((chunk.i1 - chunk.i0) * rows);
+          const float* src = x + chunk.i0 * rows;
+          float* dst = chunk.a + chunk.pos0 * rows;
+          if (convert) {
+            enc.encode({src, n}, input_step, {dst, n});
+          } else {
+            std::copy_n(src, n, dst);
+          }
+        },
+        finish);
+    return;
+  }
+  // Four phases: the positive and negative parts of the inputs (operands 0 and 1) against
+  // [G⁺ | G⁻]; a chunk without negative inputs (e.g. after a ReLU) skips its second GEMM.
+  m_gemm.run(
+      batch, first, 2,
+      [&](GemmChunk& chunk) {
+        const size_t n = static_cast<size_t>((chunk.i1 - chunk.i0) * rows);
+        const float* src = x + chunk.i0 * rows;
+        const float* q = src;
+        if (convert) {
+          float* codes = sized(code_buffer(), n);
+          enc.encode({src, n}, input_step, {codes, n});
+          q = codes;
+        }
+        float* pos = chunk.a + chunk.pos0 * rows;
+        float* neg = chunk.a + FixedGemm::kChunkRows * rows + chunk.pos0 * rows;
+        if (!split_signs(q, n, pos, neg)) chunk.active &= ~2u;
+      },
+      finish);
+}
+
+MvmActions AnalogCrossbar::actions(int64_t vectors) const {
+  return MvmActions{.vectors = vectors,
+                    .array_evaluations = vectors * m_phases,
+                    .input_conversions = vectors * m_phases * m_rows,
+                    .adc_conversions = vectors * m_cols,
+                    .digital_ops = vectors * m_cols};
+}
+
+std::unique_ptr<ICrossbar> make_analog_crossbar(const CrossbarSetup& setup) {
+  return std::make_unique<AnalogCrossbar>(setup);
+}
+
+}  // namespace aimc::functional

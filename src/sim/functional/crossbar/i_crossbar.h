@@ -1,0 +1,55 @@
+// ICrossbar: one technology's crossbar arithmetic inside a Tile (STYLE P1: implementations in this
+// folder, chosen by `cores.device.technology`): differential analog devices (pcm, rram, ideal),
+// binary SRAM in the current domain (sram-binary), charge-domain bit-parallel/bit-serial cells
+// (charge-domain). The Tile owns the converters and the scaling; a crossbar owns the programmed
+// state. Contract: program() before set_time() and mvm(); mvm() is const and thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "chip/core_spec.h"
+#include "device/i_adc.h"
+#include "device/i_input_encoder.h"
+#include "sim/functional/tile_types.h"
+
+namespace aimc::functional {
+
+// Everything a crossbar needs from its tile, resolved once (no strings in the hot loop: P6).
+struct CrossbarSetup {
+  const chip::CoreSpec* core = nullptr;
+  const chip::ReadModeSpec* mode = nullptr;
+  TileContext context;
+  TileOptions options;
+  int64_t weight_bits = 0;   // resolved (0: analog, unquantised)
+  const device::IInputEncoder* encoder = nullptr;
+  const device::IAdc* adc = nullptr;
+};
+
+class ICrossbar {
+ public:
+  virtual ~ICrossbar() = default;
+
+  // Maps a rows×cols weight block (row-major, rows = inputs) to cells and programs them.
+  virtual void program(const float* w, int64_t rows, int64_t cols) = 0;
+  // Physical columns the block occupies (each with an ADC).
+  virtual int64_t physical_columns() const = 0;
+  // The ADC full scale (unit products) from the spec's adc.full_scale, per tile (1 entry) or per
+  // physical column, for inputs whose largest code is input_code_max.
+  virtual std::vector<float> spec_adc_full_scale(int64_t input_code_max, AdcRange range) const = 0;
+  // Device state t_s seconds after programming (drift, read noise, drift compensation).
+  virtual void set_time(double t_s) = 0;
+  // y (batch × cols, weight domain) from x (batch × rows, values): the crossbar encodes x with
+  // setup.encoder at scaling.input_step (fused with its own input preparation), or uses the values
+  // as they are when options.converters is false. Row i is global vector first + i (its noise draws).
+  virtual void mvm(const float* x, int64_t batch, uint64_t first, const TileScaling& scaling, float* y) const = 0;
+  virtual ProgrammingStats programming_stats() const = 0;
+  virtual MvmActions actions(int64_t vectors) const = 0;
+};
+
+std::unique_ptr<ICrossbar> make_analog_crossbar(const CrossbarSetup& setup);
+std::unique_ptr<ICrossbar> make_sram_binary_crossbar(const CrossbarSetup& setup);
+std::unique_ptr<ICrossbar> make_charge_domain_crossbar(const CrossbarSetup& setup);
+
+}  // namespace aimc::functional

@@ -1,0 +1,141 @@
+#include "sim/functional/epilogue.h"
+
+#include "device/numeric.h"
+
+#define AIMC_CLONES __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")))
+
+namespace aimc::functional {
+
+namespace {
+// The fused linear ADC and digital scale of one row (see ColumnEpilogue::fused).
+[[gnu::always_inline]] inline void finish_row(const ColumnEpilogue& ep, float* __restrict o) {
+  const int64_t cols = ep.cols;
+  const float* __restrict scale = ep.scale.data();
+  const uint8_t* __restrict dead = ep.dead.data();
+  if (ep.convert) {
+    const float* __restrict gain = ep.gain;
+    const float* __restrict offset = ep.offset;
+    const float lo = ep.code_lo, hi = ep.code_hi;
+    for (int64_t c = 0; c < cols; ++c) {
+      const float code = device::round_even(device::clampf(o[c] * gain[c] + offset[c], lo, hi));
+      o[c] = dead[c] ? 0.0f : code * scale[c];
+    }
+  } else {
+    for (int64_t c = 0; c < cols; ++c) o[c] = dead[c] ? 0.0f : o[c] * scale[c];
+  }
+}
+}  // namespace
+
+AIMC_CLONES void column_sums_one_phase(const ColumnEpilogue& ep, const float* g, const float* z, int64_t n, float* out) {
+  const int64_t cols = ep.cols;
+  const float* __restrict lsb = ep.lsb.data();
+  const float* __restrict sd = ep.noise.data();
+  for (int64_t i = 0; i < n; ++i) {
+    const float* __restrict gi = g + i * cols;
+    float* __restrict oi = out + i * cols;
+    if (z) {
+      const float* __restrict zi = z + i * cols;
+      if (ep.convert) {
+        for (int64_t c = 0; c < cols; ++c) oi[c] = (gi[c] + sd[c] * zi[c]) / lsb[c];
+      } else {
+        for (int64_t c = 0; c < cols; ++c) oi[c] = gi[c] + sd[c] * zi[c];
+      }
+    } else if (ep.convert) {
+      for (int64_t c = 0; c < cols; ++c) oi[c] = gi[c] / lsb[c];
+    } else {
+      for (int64_t c = 0; c < cols; ++c) oi[c] = gi[c];
+    }
+    if (ep.fused) finish_row(ep, oi);
+  }
+}
+
+namespace {
+inline float saturate(float v, float hi) { return v < 0.0f ? 0.0f : (hi < v ? hi : v); }
+}  // namespace
+
+AIMC_CLONES void column_sums_four_phase(const ColumnEpilogue& ep, const float* p, const float* q, const float* z,
+                                        int64_t n, float* out) {
+  const int64_t cols = ep.cols;
+  const float* __restrict lsb = ep.lsb.data();
+  const float* __restrict sd = ep.noise.data();
+  const float* __restrict fs = ep.full_scale.data();
+  for (int64_t i = 0; i < n; ++i) {
+    const float* __restrict pp = p + i * 2 * cols;
+    const float* __restrict pm = pp + cols;
+    const float* __restrict mp = q + i * 2 * cols;
+    const float* __restrict mm = mp + cols;
+    float* __restrict oi = out + i * cols;
+    if (z && ep.convert) {
+      const float* __restrict z0 = z + i * 4 * cols;
+      const float* __restrict z1 = z0 + cols;
+      const float* __restrict z2 = z1 + cols;
+      const float* __restrict z3 = z2 + cols;
+      for (int64_t c = 0; c < cols; ++c) {
+        const float a = saturate(pp[c] + sd[c] * z0[c], fs[c]);
+        const float b = saturate(pm[c] + sd[c] * z1[c], fs[c]);
+        const float d = saturate(mp[c] + sd[c] * z2[c], fs[c]);
+        const float e = saturate(mm[c] + sd[c] * z3[c], fs[c]);
+        oi[c] = (a - b - d + e) / lsb[c];
+      }
+    } else if (z) {
+      const float* __restrict z0 = z + i * 4 * cols;
+      const float* __restrict z1 = z0 + cols;
+      const float* __restrict z2 = z1 + cols;
+      const float* __restrict z3 = z2 + cols;
+      for (int64_t c = 0; c < cols; ++c) {
+        oi[c] = (pp[c] + sd[c] * z0[c]) - (pm[c] + sd[c] * z1[c]) - (mp[c] + sd[c] * z2[c]) + (mm[c] + sd[c] * z3[c]);
+      }
+    } else if (ep.convert) {
+      for (int64_t c = 0; c < cols; ++c) {
+        oi[c] = (saturate(pp[c], fs[c]) - saturate(pm[c], fs[c]) - saturate(mp[c], fs[c]) + saturate(mm[c], fs[c])) / lsb[c];
+      }
+    } else {
+      for (int64_t c = 0; c < cols; ++c) oi[c] = pp[c] - pm[c] - mp[c] + mm[c];
+    }
+    if (ep.fused) finish_row(ep, oi);
+  }
+}
+
+AIMC_CLONES void scale_columns(const ColumnEpilogue& ep, int64_t n, float* out) {
+  const int64_t cols = ep.cols;
+  const float* __restrict scale = ep.scale.data();
+  const uint8_t* __restrict dead = ep.dead.data();
+  for (int64_t i = 0; i < n; ++i) {
+    float* __restrict oi = out + i * cols;
+    for (int64_t c = 0; c < cols; ++c) oi[c] = dead[c] ? 0.0f : oi[c] * scale[c];
+  }
+}
+
+AIMC_CLONES void levels_over_lsb(const uint32_t* counts, const float* z, float sd, float lsb, size_t n, float* v) {
+  const uint32_t* __restrict c = counts;
+  float* __restrict out = v;
+  if (z) {
+    const float* __restrict zz = z;
+    for (size_t k = 0; k < n; ++k) out[k] = (static_cast<float>(c[k]) + sd * zz[k]) / lsb;
+  } else {
+    for (size_t k = 0; k < n; ++k) out[k] = static_cast<float>(c[k]) / lsb;
+  }
+}
+
+AIMC_CLONES void weighted_code_sums(const float* code, const int32_t* w, int64_t planes, int64_t phys, int64_t* t) {
+  int64_t* __restrict acc = t;
+  for (int64_t p = 0; p < phys; ++p) acc[p] = 0;
+  for (int64_t i = 0; i < planes; ++i) {
+    const float* __restrict ci = code + i * phys;
+    const int32_t* __restrict wi = w + i * phys;
+    for (int64_t p = 0; p < phys; ++p) acc[p] += static_cast<int64_t>(wi[p] * static_cast<int32_t>(ci[p]));
+  }
+}
+
+AIMC_CLONES bool split_signs(const float* q, size_t n, float* pos, float* neg) {
+  int any = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const float v = q[i];
+    pos[i] = v > 0.0f ? v : 0.0f;
+    neg[i] = v < 0.0f ? -v : 0.0f;
+    any |= v < 0.0f ? 1 : 0;
+  }
+  return any != 0;
+}
+
+}  // namespace aimc::functional

@@ -1,0 +1,134 @@
+#include "sim/functional/fixed_gemm.h"
+
+#include <algorithm>
+#include <cstring>
+#include <oneapi/dnnl/dnnl.hpp>
+#include <vector>
+
+#include "core/error.h"
+#include "core/threads.h"
+
+namespace aimc::functional {
+
+using dnnl::memory;
+
+struct FixedGemm::Impl {
+  dnnl::engine engine{dnnl::engine::kind::cpu, 0};
+  int64_t k = 0, n = 0;
+  dnnl::matmul::primitive_desc pd;
+  dnnl::matmul prim;
+  memory weights;
+};
+
+FixedGemm::FixedGemm() : m_impl(std::make_unique<Impl>()) {}
+FixedGemm::~FixedGemm() = default;
+FixedGemm::FixedGemm(FixedGemm&&) noexcept = default;
+FixedGemm& FixedGemm::operator=(FixedGemm&&) noexcept = default;
+
+int64_t FixedGemm::k() const { return m_impl->k; }
+int64_t FixedGemm::n() const { return m_impl->n; }
+
+void FixedGemm::set_weights(const float* b, int64_t k, int64_t n) {
+  Impl& im = *m_impl;
+  const bool same_shape = im.prim && im.k == k && im.n == n;
+  im.k = k;
+  im.n = n;
+  if (!same_shape) {
+    // One thread while the primitive is planned: its work split must not depend on the caller's
+    // thread count (it always runs on one thread, inside our own parallel loop).
+    ThreadScope one(1);
+    const memory::desc src({kChunkRows, k}, memory::data_type::f32, memory::format_tag::ab);
+    const memory::desc wei({k, n}, memory::data_type::f32, memory::format_tag::any);
+    const memory::desc dst({kChunkRows, n}, memory::data_type::f32, memory::format_tag::ab);
+    // A user scratchpad, one per thread (Scratch below): the library's global scratchpad is not safe
+    // for concurrent executions of one primitive from several threads.
+    dnnl::primitive_attr attr;
+    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+    im.pd = dnnl::matmul::primitive_desc(dnnl::matmul::desc(src, wei, dst), attr, im.engine);
+    im.prim = dnnl::matmul(im.pd);
+    im.weights = memory(im.pd.weights_desc(), im.engine);
+  }
+  const memory::desc plain({k, n}, memory::data_type::f32, memory::format_tag::ab);
+  memory src(plain, im.engine, const_cast<float*>(b));
+  dnnl::stream stream(im.engine);
+  dnnl::reorder(src, im.weights).execute(stream, src, im.weights);
+  stream.wait();
+}
+
+namespace {
+// Per-thread input and output buffers, kept between runs (no allocation or page faults per MVM).
+struct Scratch {
+  std::vector<float> a, y;
+  std::vector<uint8_t> pad;  // the primitive's scratchpad
+};
+Scratch& scratch() {
+  thread_local Scratch s;
+  return s;
+}
+}  // namespace
+
+void FixedGemm::run(int64_t m, uint64_t first, int64_t operands, const ChunkFn& prepare, const ChunkFn& finish) const {
+  const Impl& im = *m_impl;
+  AIMC_ASSERT(im.prim, "FixedGemm::run before set_weights");
+  AIMC_ASSERT(operands >= 1 && operands <= 32, "FixedGemm::run: 1 to 32 operands");
+  if (m == 0) return;
+  const uint64_t chunk0 = first / kChunkRows;
+  const int64_t chunks = static_cast<int64_t>((first + static_cast<uint64_t>(m) - 1) / kChunkRows - chunk0 + 1);
+  const size_t a_block = static_cast<size_t>(kChunkRows * im.k), y_block = static_cast<size_t>(kChunkRows * im.n);
+  const uint32_t all = operands == 32 ? ~0u : (1u << operands) - 1;
+#pragma omp parallel if (chunks > 1)
+  {
+    Scratch& s = scratch();
+    if (s.a.size() < a_block * static_cast<size_t>(operands)) s.a.resize(a_block * static_cast<size_t>(operands), 0.0f);
+    if (s.y.size() < y_block * static_cast<size_t>(operands)) s.y.resize(y_block * static_cast<size_t>(operands), 0.0f);
+    dnnl::stream stream(im.engine);
+    const memory::desc a_desc({kChunkRows, im.k}, memory::data_type::f32, memory::format_tag::ab);
+    const memory::desc y_desc({kChunkRows, im.n}, memory::data_type::f32, memory::format_tag::ab);
+    memory a_mem(a_desc, im.engine, s.a.data());
+    memory y_mem(y_desc, im.engine, s.y.data());
+    const memory::desc pad_desc = im.pd.scratchpad_desc();
+    if (s.pad.size() < pad_desc.get_size()) s.pad.resize(pad_desc.get_size());
+    memory pad_mem(pad_desc, im.engine, s.pad.data());
+#pragma omp for schedule(dynamic, 1)  // results do not depend on which thread runs a chunk
+    for (int64_t c = 0; c < chunks; ++c) {
+      const uint64_t base = (chunk0 + static_cast<uint64_t>(c)) * kChunkRows;  // global index of position 0
+      GemmChunk chunk;
+      chunk.i0 = static_cast<int64_t>(std::max(base, first) - first);
+      chunk.i1 = std::min<int64_t>(m, static_cast<int64_t>(base + kChunkRows - first));
+      chunk.pos0 = static_cast<int64_t>(first + static_cast<uint64_t>(chunk.i0) - base);
+      chunk.a = s.a.data();
+      chunk.y = s.y.data();
+      chunk.active = all;
+      prepare(chunk);
+      for (int64_t op = 0; op < operands; ++op) {
+        float* y_op = s.y.data() + static_cast<size_t>(op) * y_block;
+        if (!((chunk.active >> op) & 1u)) {
+          std::fill_n(y_op, y_block, 0.0f);
+          continue;
+        }
+        a_mem.set_data_handle(s.a.data() + static_cast<size_t>(op) * a_block);
+        y_mem.set_data_handle(y_op);
+        im.prim.execute(stream, {{DNNL_ARG_SRC, a_mem},
+                                 {DNNL_ARG_WEIGHTS, im.weights},
+                                 {DNNL_ARG_DST, y_mem},
+                                 {DNNL_ARG_SCRATCHPAD, pad_mem}});
+      }
+      stream.wait();
+      finish(chunk);
+    }
+  }
+}
+
+void FixedGemm::run(const float* a, int64_t m, uint64_t first, float* y) const {
+  const int64_t k = m_impl->k, n = m_impl->n;
+  run(
+      m, first, 1,
+      [&](GemmChunk& c) {
+        std::memcpy(c.a + c.pos0 * k, a + c.i0 * k, sizeof(float) * static_cast<size_t>((c.i1 - c.i0) * k));
+      },
+      [&](GemmChunk& c) {
+        std::memcpy(y + c.i0 * n, c.y + c.pos0 * n, sizeof(float) * static_cast<size_t>((c.i1 - c.i0) * n));
+      });
+}
+
+}  // namespace aimc::functional

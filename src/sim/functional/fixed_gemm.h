@@ -1,0 +1,62 @@
+// y = a·B for a constant B, computed so every output row is bit-identical whatever the batch size,
+// the batch split and the thread count (the tile's determinism contract).
+//
+// Rows are processed in chunks of kChunkRows, aligned to the rows' GLOBAL vector index: vector v
+// always sits at position v mod kChunkRows of a chunk computed by the same single-threaded oneDNN
+// matmul primitive (created with one thread, B reordered once), so its dot products are always
+// summed in the same order. Chunks run in parallel under OpenMP, one parallel region per run().
+//
+// The chunk form of run() lets the caller write a chunk's inputs straight into the GEMM's
+// (thread-local, reused) input buffer and consume its outputs while they are in cache, so a tile
+// MVM is one pass: encode → GEMM → noise, ADC and digital correction, per chunk.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+namespace aimc::functional {
+
+// One chunk of a run: rows [i0, i1) of the batch sit at positions pos0 .. pos0 + (i1 − i0) − 1.
+struct GemmChunk {
+  int64_t i0 = 0, i1 = 0;
+  int64_t pos0 = 0;
+  // operands × kChunkRows × k inputs (row-major): prepare writes rows pos0 .. of each operand it
+  // uses; other rows hold stale finite values and only produce outputs nobody reads.
+  float* a = nullptr;
+  // operands × kChunkRows × n outputs, valid in finish.
+  float* y = nullptr;
+  // Bit s set: operand s is computed. prepare may clear the bit of an operand whose rows are all
+  // zero; its outputs are then set to +0 without a GEMM (equal to the GEMM's when B ≥ 0).
+  uint32_t active = 0;
+};
+
+class FixedGemm {
+ public:
+  static constexpr int64_t kChunkRows = 32;
+  using ChunkFn = std::function<void(GemmChunk&)>;
+
+  FixedGemm();
+  ~FixedGemm();
+  FixedGemm(FixedGemm&&) noexcept;
+  FixedGemm& operator=(FixedGemm&&) noexcept;
+
+  // B is k×n, row-major; copied (reordered) into the primitive's layout.
+  void set_weights(const float* b, int64_t k, int64_t n);
+  int64_t k() const;
+  int64_t n() const;
+
+  // For each chunk: prepare(chunk) fills chunk.a, the GEMM runs for each active operand (up to 32
+  // operands, each a kChunkRows × k block against the same B), then finish(chunk) on the same
+  // thread. Thread-safe (const).
+  void run(int64_t m, uint64_t first, int64_t operands, const ChunkFn& prepare, const ChunkFn& finish) const;
+
+  // y = a·B for a (m×k, row-major; row i is global vector first + i), y (m×n).
+  void run(const float* a, int64_t m, uint64_t first, float* y) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace aimc::functional

@@ -1,0 +1,144 @@
+#include "sim/functional/tile.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "chip/weights_spec.h"
+#include "core/error.h"
+#include "device/registry.h"
+
+namespace aimc::functional {
+
+namespace {
+
+const chip::ReadModeSpec& find_mode(const chip::CoreSpec& core, const std::string& name) {
+  if (core.read_modes.empty()) throw Error("the core has no read modes", ErrorContext{.field = "cores.read_modes"});
+  if (name.empty()) return core.read_modes.front();
+  std::string names;
+  for (const chip::ReadModeSpec& m : core.read_modes) {
+    if (m.name == name) return m;
+    names += (names.empty() ? "" : ", ") + m.name;
+  }
+  throw Error("no read mode '" + name + "'; expected one of: " + names, ErrorContext{.field = "cores.read_modes"});
+}
+
+int64_t resolve_weight_bits(const chip::CoreSpec& core, const TileOptions& o) {
+  const auto max_bits = chip::max_weight_bits(core.weights);
+  if (core.weights.scheme == chip::WeightScheme::Binary) return 1;
+  const int64_t bits = o.weight_bits > 0 ? o.weight_bits : max_bits.value_or(0);
+  if (max_bits && bits > *max_bits) {
+    throw Error(std::to_string(bits) + "-bit weights requested; the core stores at most " + std::to_string(*max_bits),
+                ErrorContext{.field = "cores.weights.bits"});
+  }
+  if (core.weights.scheme == chip::WeightScheme::BitSliced && bits < 2) {
+    throw Error("bit-sliced weights need 2 or more bits (two's complement)", ErrorContext{.field = "cores.weights.bits"});
+  }
+  return bits;
+}
+
+}  // namespace
+
+Tile::Tile(const chip::CoreSpec& core, TileContext context, TileOptions options)
+    : m_core(core), m_context(std::move(context)), m_options(options) {
+  m_mode = &find_mode(m_core, m_context.read_mode);
+  const int64_t input_bits = m_options.input_bits > 0 ? m_options.input_bits : m_core.input.bits;
+  m_encoder = device::make_input_encoder(m_core.input, input_bits);
+  const std::string& tech = m_core.device.technology;
+  const bool levels = tech == "charge-domain";
+  m_adc = device::make_adc(m_core.adc, levels ? device::AdcPolarity::Unsigned : device::AdcPolarity::Signed);
+  const CrossbarSetup setup{.core = &m_core,
+                            .mode = m_mode,
+                            .context = m_context,
+                            .options = m_options,
+                            .weight_bits = resolve_weight_bits(m_core, m_options),
+                            .encoder = m_encoder.get(),
+                            .adc = m_adc.get()};
+  if (tech == "sram-binary") {
+    m_crossbar = make_sram_binary_crossbar(setup);
+  } else if (tech == "charge-domain") {
+    m_crossbar = make_charge_domain_crossbar(setup);
+  } else {
+    m_crossbar = make_analog_crossbar(setup);
+  }
+  if (!m_options.converters && (m_encoder->bit_serial() || tech == "sram-binary" || levels)) {
+    throw Error("converters: false is for analog devices; " + tech + " tiles compute on input codes",
+                ErrorContext{.field = "cores.device.technology"});
+  }
+}
+
+Tile::~Tile() = default;
+Tile::Tile(Tile&&) noexcept = default;
+Tile& Tile::operator=(Tile&&) noexcept = default;
+
+void Tile::program(const Tensor& weights) {
+  if (weights.rank() != 2 || weights.dtype() != DType::f32) {
+    throw Error("tile weights must be a rows × cols f32 matrix, got " + shape_str(weights.shape()));
+  }
+  m_rows = weights.dim(0);
+  m_cols = weights.dim(1);
+  const int64_t per_weight = m_core.weights.scheme == chip::WeightScheme::BitSliced
+                                 ? chip::columns_per_weight(m_core.weights, resolve_weight_bits(m_core, m_options))
+                                 : 1;
+  if (m_rows > m_core.rows || m_cols * per_weight > m_core.cols * m_core.arrays) {
+    throw Error("a " + std::to_string(m_rows) + " × " + std::to_string(m_cols) + " block (" + std::to_string(per_weight) +
+                " column(s) per weight) does not fit a " + std::to_string(m_core.rows) + " × " +
+                std::to_string(m_core.cols) + " crossbar");
+  }
+  const Tensor w = weights.clone();
+  m_crossbar->program(w.data<float>(), m_rows, m_cols);
+  m_programmed = true;
+  m_scaling = TileScaling{};
+}
+
+void Tile::calibrate(float input_step) {
+  AIMC_ASSERT(m_programmed, "Tile::calibrate before program");
+  if (!(input_step > 0) || !std::isfinite(input_step)) throw Error("input step must be a positive number");
+  m_scaling.input_step = input_step;
+  m_scaling.adc_full_scale = m_crossbar->spec_adc_full_scale(m_encoder->code_max(), m_options.adc_range);
+}
+
+void Tile::calibrate(const Tensor& batch) {
+  float x_max = 0;
+  for (float v : batch.span<float>()) x_max = std::max(x_max, std::fabs(v));
+  const float code_max = static_cast<float>(std::max(m_encoder->code_max(), -m_encoder->code_min()));
+  calibrate(x_max > 0 ? x_max / code_max : 1.0f);
+}
+
+void Tile::set_scaling(TileScaling scaling) {
+  AIMC_ASSERT(m_programmed, "Tile::set_scaling before program");
+  const auto n = static_cast<int64_t>(scaling.adc_full_scale.size());
+  if (!(scaling.input_step > 0) || (n != 1 && n != physical_columns())) {
+    throw Error("tile scaling needs input_step > 0 and adc_full_scale with 1 or " + std::to_string(physical_columns()) +
+                " entries");
+  }
+  m_scaling = std::move(scaling);
+}
+
+void Tile::set_time(double t_s) {
+  AIMC_ASSERT(m_programmed, "Tile::set_time before program");
+  if (!(t_s >= 0) || !std::isfinite(t_s)) throw Error("time since programming must be ≥ 0 s");
+  m_crossbar->set_time(t_s);
+}
+
+Tensor Tile::mvm(const Tensor& x, uint64_t first_vector) const {
+  AIMC_ASSERT(m_programmed, "Tile::mvm before program");
+  if (x.rank() != 2 || x.dim(1) != m_rows || x.dtype() != DType::f32) {
+    throw Error("tile input must be batch × " + std::to_string(m_rows) + " f32, got " + shape_str(x.shape()));
+  }
+  const int64_t batch = x.dim(0);
+  Tensor y(DType::f32, {batch, m_cols});
+  if (!m_options.converters) {
+    const TileScaling none{.input_step = 1, .adc_full_scale = {1}};
+    m_crossbar->mvm(x.data<float>(), batch, first_vector, none, y.data<float>());
+    return y;
+  }
+  AIMC_ASSERT(m_scaling.input_step > 0, "Tile::mvm before calibrate/set_scaling");
+  m_crossbar->mvm(x.data<float>(), batch, first_vector, m_scaling, y.data<float>());  // encodes the inputs itself
+  return y;
+}
+
+int64_t Tile::physical_columns() const { return m_crossbar->physical_columns(); }
+ProgrammingStats Tile::programming_stats() const { return m_crossbar->programming_stats(); }
+MvmActions Tile::actions(int64_t vectors) const { return m_crossbar->actions(vectors); }
+
+}  // namespace aimc::functional

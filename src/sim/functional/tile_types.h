@@ -1,0 +1,69 @@
+// The plain values a Tile is configured with and reports (STYLE P7: spec, state and stats apart).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace aimc::functional {
+
+// Identity of one placed tile block: its random numbers and the read mode it runs in.
+struct TileContext {
+  uint64_t seed = 0;      // the experiment's seed
+  uint32_t tile_id = 0;   // RNG stream: unique for every placed tile block of a program
+  std::string read_mode;  // a `cores.read_modes` name; empty: the first one
+};
+
+// How the ADC full scale is calibrated from the spec's `adc.full_scale`.
+enum class AdcRange {
+  PerTile,    // one range for all columns, from the tile's largest |weight|
+  PerColumn,  // each column's range from its own largest |weight|
+};
+
+// How weights map to conductances: s = (g_max − g_min) / max|W| over the tile or over each column
+// (aihwkit's per-channel remapping; the column's digital scale undoes its own s).
+enum class WeightScale {
+  PerTile,
+  PerColumn,
+};
+
+// Choices made when the tile is programmed (the compiler's, per layer).
+struct TileOptions {
+  int64_t input_bits = 0;   // ≤ cores.input.bits; 0: cores.input.bits
+  int64_t weight_bits = 0;  // bit-sliced: ≤ cores.weights.bits; differential: quantise to this many
+                            // bits before programming; 0: cores.weights.bits (absent: analog weights)
+  float weight_step = 0;    // bit-sliced/binary: value of one weight LSB (binary: the ±1 magnitude);
+                            // 0: from the weights (max|W| / (2^(b−1) − 1); binary: mean |W|)
+  bool converters = true;   // false: inputs are not quantised and columns not converted (exact
+                            // analog path, for tests of the devices alone); analog devices only
+  AdcRange adc_range = AdcRange::PerTile;
+  WeightScale weight_scale = WeightScale::PerTile;  // differential analog devices
+};
+
+// The tile's input and output scaling, explicit so a compiler can set it (Tile::set_scaling) or a
+// calibration batch can (Tile::calibrate). "Unit product" = one input code × one weight unit: µS for
+// differential devices, 1 for binary and bit-sliced cells; column sums are in unit products.
+struct TileScaling {
+  float input_step = 0;                // value of one input code: x ≈ code · input_step
+  std::vector<float> adc_full_scale;   // column value at the ADC's largest code, in unit products;
+                                       // 1 entry (per tile) or one per physical column
+};
+
+// What programming the tile cost (STYLE P8: count actions, price them elsewhere).
+struct ProgrammingStats {
+  int64_t cells = 0;          // unit cells (or bit cells) written
+  int64_t pulses = 0;         // programming pulses per unit cell, summed (direct write: one per cell)
+  int64_t verify_reads = 0;   // program-and-verify reads, summed
+  int64_t unconverged = 0;    // cells still outside the margin after max_iterations
+};
+
+// What an MVM of `vectors` input vectors costs in actions.
+struct MvmActions {
+  int64_t vectors = 0;
+  int64_t array_evaluations = 0;  // analog array evaluations (phases, bit-planes)
+  int64_t input_conversions = 0;  // DAC/PWM drives of one row
+  int64_t adc_conversions = 0;    // column conversions
+  int64_t digital_ops = 0;        // shift-add, affine and drift-compensation operations per output
+};
+
+}  // namespace aimc::functional

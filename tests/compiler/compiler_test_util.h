@@ -1,0 +1,101 @@
+// Builders for the compiler tests: small graphs made in C++ and chips from the presets.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "chip/loader.h"
+#include "compiler/pipeline.h"
+#include "compiler/program.h"
+#include "ir/graph.h"
+
+namespace aimc::test {
+
+inline std::string source_path(const std::string& relative) { return std::string(AIMC_SOURCE_DIR) + "/" + relative; }
+
+inline const chip::PresetLibrary& presets() {
+  static const chip::PresetLibrary library({source_path("presets")});
+  return library;
+}
+
+inline chip::ChipSpec preset(const std::string& name) { return chip::load_chip(name, presets()); }
+
+// A chip from YAML text (may start with `base: <preset>`).
+inline chip::ChipSpec chip_yaml(const std::string& yaml) {
+  return chip::parse_chip(yaml, "test.yaml", presets(), source_path("presets"));
+}
+
+// Deterministic weights in (-1, 1), distinct per element.
+inline Tensor weights(Shape shape, uint32_t seed = 1) {
+  Tensor t(DType::f32, shape);
+  uint32_t s = seed * 2654435761u + 12345u;
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    s = s * 1664525u + 1013904223u;
+    t.data<float>()[i] = static_cast<float>((s >> 8) & 0xFFFF) / 32768.0f - 1.0f + 1e-6f * static_cast<float>(i % 7);
+  }
+  return t;
+}
+
+class GraphBuilder {
+ public:
+  explicit GraphBuilder(std::string name) { g.name = std::move(name); }
+  ValueId input(const std::string& name, Shape shape, int batch_axis = 0, DType dtype = DType::f32) {
+    Value v;
+    v.name = name;
+    v.dtype = dtype;
+    v.shape = std::move(shape);
+    v.batch_axis = batch_axis;
+    ValueId id = g.add_value(v);
+    g.inputs.push_back(id);
+    return id;
+  }
+  ValueId constant(const std::string& name, Tensor t) { return g.add_constant(name, std::move(t)); }
+  ValueId node(const std::string& name, OpKind op, std::vector<ValueId> inputs, Attrs attrs = {}, int outputs = 1) {
+    Node n;
+    n.name = name;
+    n.op = op;
+    n.inputs = std::move(inputs);
+    n.attrs = std::move(attrs);
+    ValueId first = kNoValue;
+    for (int k = 0; k < outputs; ++k) {
+      Value v;
+      v.name = outputs == 1 ? name + "_out" : name + "_out" + std::to_string(k);
+      ValueId id = g.add_value(v);
+      if (k == 0) first = id;
+      n.outputs.push_back(id);
+    }
+    g.add_node(std::move(n));
+    return first;
+  }
+  ValueId gemm(const std::string& name, ValueId x, int64_t in, int64_t out, bool bias = true, uint32_t seed = 1) {
+    ValueId w = constant(name + ".weight", weights({out, in}, seed));
+    std::vector<ValueId> ins = {x, w};
+    if (bias) ins.push_back(constant(name + ".bias", weights({out}, seed + 100)));
+    return node(name, OpKind::Gemm, ins, GemmAttrs{1.0f, 1.0f, false, true});
+  }
+  ValueId conv(const std::string& name, ValueId x, int64_t cin, int64_t cout, int64_t k, int64_t group = 1,
+               bool bias = true, uint32_t seed = 1, int64_t stride = 1) {
+    ValueId w = constant(name + ".weight", weights({cout, cin / group, k, k}, seed));
+    std::vector<ValueId> ins = {x, w};
+    if (bias) ins.push_back(constant(name + ".bias", weights({cout}, seed + 100)));
+    ConvAttrs a;
+    a.window = WindowAttrs{{k, k}, {stride, stride}, {1, 1}, {k / 2, k / 2, k / 2, k / 2}};
+    a.group = group;
+    return node(name, OpKind::Conv, ins, a);
+  }
+  Graph finish(std::vector<ValueId> outputs) {
+    g.outputs = std::move(outputs);
+    infer_shapes(g);
+    return std::move(g);
+  }
+  Graph g;
+};
+
+inline compiler::Program compile(const Graph& g, const chip::ChipSpec& chip, const std::string& pipeline = "") {
+  compiler::CompileOptions o;
+  o.pipeline = pipeline;
+  return compiler::compile(g, chip, o);
+}
+
+}  // namespace aimc::test

@@ -1,0 +1,252 @@
+// Pipelines as text, the passes' diagnostics, the network-does-not-fit error, reload segments,
+// the Program's JSON and its golden text, and the digital-unit assignment.
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "compiler/pass.h"
+#include "compiler/report.h"
+#include "compiler/topology.h"
+#include "compiler/weights.h"
+#include "compiler_test_util.h"
+#include "core/error.h"
+#include "onnx/importer.h"
+#include "sim/reference/executor.h"
+
+namespace aimc {
+namespace {
+
+using compiler::Program;
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+Graph mlp(int64_t in, int64_t hidden, int64_t out) {
+  test::GraphBuilder b("mlp");
+  ValueId x = b.input("x", {1, in});
+  ValueId h = b.node("relu", OpKind::Relu, {b.gemm("fc1", x, in, hidden, true, 1)});
+  return b.finish({b.gemm("fc2", h, hidden, out, true, 2)});
+}
+
+TEST(Pipeline, ParsesPassesAndOptions) {
+  auto passes = compiler::parse_pipeline("fold-batchnorm, quantize{granularity=per-channel,samples=2},schedule{kind=layer}");
+  ASSERT_EQ(passes.size(), 3u);
+  EXPECT_EQ(passes[1]->spec(), "quantize{granularity=per-channel,samples=2}");
+  EXPECT_EQ(passes[2]->option("kind"), "layer");
+  EXPECT_EQ(compiler::registered_passes().size(), 10u);
+}
+
+TEST(Pipeline, DiagnosticsNameThePassAndTheChoices) {
+  EXPECT_EQ(error_of([] { compiler::parse_pipeline("fold-batchnorm,frobnicate"); }),
+            "pipeline: unknown pass 'frobnicate' (passes: assign-digital, fold-batchnorm, lower-to-crossbar, pack, "
+            "partition, place, quantize, replicate, route, schedule)");
+  EXPECT_EQ(error_of([] { compiler::parse_pipeline("schedule{kind=systolic}"); }),
+            "pipeline: schedule{kind=systolic}: expected one of layer, pipelined, data-parallel");
+  EXPECT_EQ(error_of([] { compiler::parse_pipeline("replicate{budget=lots}"); }),
+            "pipeline: replicate{budget=lots}: expected an integer");
+  EXPECT_EQ(error_of([] { compiler::parse_pipeline("place{colour=red}"); }),
+            "pipeline: pass 'place' has no option 'colour' (options: reload, refine, window)");
+  EXPECT_EQ(error_of([] { compiler::parse_pipeline("quantize{granularity=per-layer"); }),
+            "pipeline: unbalanced '{' in pipeline 'quantize{granularity=per-layer'");
+  EXPECT_EQ(error_of([] { compiler::default_pipeline("systolic"); }),
+            "--schedule: unknown schedule 'systolic' (schedules: layer, pipelined, data-parallel)");
+}
+
+TEST(Pipeline, TooBigIsAClearError) {
+  // fc1 2048 x 1792: 8 x 7 = 56 crossbars, fc2 1792 x 10: 7, together 63 of 64.
+  // fc1 2304 x 2048: 9 x 8 = 72 crossbars, fc2 2048 x 10: 8, together 80.
+  Graph fits = mlp(2048, 1792, 10);
+  EXPECT_EQ(error_of([&] { test::compile(fits, test::preset("hermes")); }), "(no error)");
+  Graph big = mlp(2304, 2048, 10);
+  EXPECT_EQ(error_of([&] { test::compile(big, test::preset("hermes")); }),
+            "mlp needs 80 crossbars of 256x256, hermes has 64 (and its cores.programming does not allow reloading weights)");
+}
+
+TEST(Pipeline, ReloadSegmentsWhenTheChipAllowsIt) {
+  Graph big = mlp(2304, 2048, 10);
+  chip::ChipSpec c = test::chip_yaml("base: hermes\nname: hermes-reload\ncores:\n  programming:\n    reload: true\n");
+  Program p = test::compile(big, c);
+  ASSERT_EQ(p.schedule.segments.size(), 2u);
+  EXPECT_EQ(p.schedule.segments[0].tiles.size(), 64u);
+  EXPECT_EQ(p.schedule.segments[1].tiles.size(), 16u);
+  EXPECT_EQ(p.schedule.segments[0].cells_written, 64 * 256 * 256);
+  EXPECT_EQ(p.schedule.segments[0].write_operations, 64 * 256 * 256);  // one unit cell per write
+  for (const auto& l : p.layers) EXPECT_EQ(l.replicas, 1);
+}
+
+TEST(Pipeline, NoCoreOverCapacityAndNoOverlap) {
+  Graph g = mlp(600, 700, 300);
+  for (const std::string chip : {"hermes", "cluster-512", "verma-cimu"}) {
+    Program p = test::compile(g, test::preset(chip));
+    std::map<std::tuple<int32_t, int32_t, int32_t>, int64_t> area;
+    std::set<std::pair<int32_t, int32_t>> slots;
+    for (const auto& t : p.tiles) {
+      area[{t.segment, t.core, t.array}] += t.rows() * t.cols() * p.layers[static_cast<size_t>(t.layer)].columns_per_weight;
+      EXPECT_LT(t.array, 1);
+      slots.insert({t.segment, t.core});
+    }
+    for (const auto& [k, a] : area) EXPECT_LE(a, p.crossbar_rows * p.crossbar_cols);
+    EXPECT_LE(static_cast<int64_t>(slots.size()), p.crossbars_available * static_cast<int64_t>(p.schedule.segments.size()));
+    // The JSON reader re-checks overlap and core ranges.
+    EXPECT_NO_THROW(compiler::program_from_json(compiler::to_json(p), "p.json"));
+  }
+}
+
+TEST(Program, JsonRoundTripAndFieldErrors) {
+  Program p = test::compile(mlp(300, 64, 10), test::preset("hermes"));
+  const compiler::Json j = compiler::to_json(p);
+  EXPECT_EQ(j["format"], "aimc-program");
+  EXPECT_EQ(j["version"], 1);
+  Program back = compiler::program_from_json(j, "p.json");
+  EXPECT_EQ(compiler::to_json(back).dump(), j.dump());
+  EXPECT_EQ(compiler::to_text(back), compiler::to_text(p));
+  compiler::Json bad = j;
+  bad["tiles"][1]["rows"] = {0, 9999};
+  EXPECT_EQ(error_of([&] { compiler::program_from_json(bad, "p.json"); }),
+            "p.json: tiles[1].rows: expected [begin, end) inside the layer");
+  bad = j;
+  bad["layers"][0].erase("replicas");
+  EXPECT_EQ(error_of([&] { compiler::program_from_json(bad, "p.json"); }), "p.json: layers[0].replicas: missing");
+  bad = j;
+  bad["version"] = 7;
+  EXPECT_EQ(error_of([&] { compiler::program_from_json(bad, "p.json"); }),
+            "p.json: version: version 7 is not supported (this aimc reads version 1)");
+  bad = j;
+  bad["tiles"][1]["offset"] = {0, 0};
+  bad["tiles"][1]["core"] = bad["tiles"][0]["core"];
+  EXPECT_NE(error_of([&] { compiler::program_from_json(bad, "p.json"); }).find("overlap"), std::string::npos);
+  // A Program is tied to its chip.
+  EXPECT_NO_THROW(compiler::check_chip(p, test::preset("hermes"), "p.json"));
+  EXPECT_NE(error_of([&] { compiler::check_chip(p, test::preset("cluster-512"), "p.json"); })
+                .find("the program was compiled for chip 'hermes'"),
+            std::string::npos);
+}
+
+// Golden text of a tiny network's Program and report (P10). AIMC_UPDATE_GOLDEN=1 rewrites the files.
+void expect_golden(const std::string& name, const std::string& text) {
+  const std::string path = test::source_path("tests/compiler/golden/" + name);
+  if (std::getenv("AIMC_UPDATE_GOLDEN")) {
+    std::ofstream(path) << text;
+    return;
+  }
+  std::ifstream f(path);
+  ASSERT_TRUE(f) << path << " is missing; run with AIMC_UPDATE_GOLDEN=1";
+  std::stringstream ss;
+  ss << f.rdbuf();
+  EXPECT_EQ(ss.str(), text) << "golden " << name << " differs; rerun with AIMC_UPDATE_GOLDEN=1 after checking";
+}
+
+Graph tiny_cnn() {
+  test::GraphBuilder b("tiny");
+  ValueId x = b.input("x", {1, 3, 8, 8});
+  ValueId c1 = b.node("relu1", OpKind::Relu, {b.conv("conv1", x, 3, 16, 3, 1, true, 1)});
+  PoolAttrs pool;
+  pool.window = WindowAttrs{{2, 2}, {2, 2}, {1, 1}, {0, 0, 0, 0}};
+  ValueId p1 = b.node("pool1", OpKind::MaxPool, {c1}, pool);
+  ValueId c2 = b.node("relu2", OpKind::Relu, {b.conv("conv2", p1, 16, 32, 3, 1, true, 2)});
+  ValueId gap = b.node("gap", OpKind::GlobalAveragePool, {c2});
+  ValueId flat = b.node("flatten", OpKind::Reshape, {gap}, ReshapeAttrs{{1, 32}});
+  return b.finish({b.gemm("fc", flat, 32, 300, true, 3)});
+}
+
+TEST(Golden, TinyCnnOnHermes) {
+  Program p = test::compile(tiny_cnn(), test::preset("hermes"), compiler::default_pipeline("pipelined", "none"));
+  expect_golden("tiny_cnn_hermes.program.txt", compiler::to_text(p));
+  expect_golden("tiny_cnn_hermes.report.txt", compiler::report_text(p));
+}
+
+TEST(Golden, TinyCnnOnCluster512DataParallel) {
+  Program p = test::compile(tiny_cnn(), test::preset("cluster-512"), compiler::default_pipeline("data-parallel", "none"));
+  expect_golden("tiny_cnn_cluster512.program.txt", compiler::to_text(p));
+}
+
+TEST(AssignDigital, UnitsFollowTheChip) {
+  Program h = test::compile(tiny_cnn(), test::preset("hermes"));
+  std::map<std::string, std::string> unit;
+  for (const auto& d : h.digital_ops) unit[d.node + "/" + d.op] = d.unit;
+  EXPECT_EQ(unit["relu1/Relu"], "ldpu");
+  EXPECT_EQ(unit["pool1/MaxPool"], "host");  // HERMES max-pool runs off chip
+  EXPECT_EQ(unit["gap/GlobalAveragePool"], "host");
+  EXPECT_EQ(unit["flatten/Reshape"], "layout");
+  EXPECT_EQ(unit["fc/bias"], "ldpu");
+  Program c = test::compile(tiny_cnn(), test::preset("cluster-512"));
+  for (const auto& d : c.digital_ops) {
+    if (d.unit != "layout") EXPECT_EQ(d.unit, "risc-v") << d.node;
+  }
+  // Off-chip ops cost traffic to and from the host.
+  int64_t host_bytes = 0;
+  for (const auto& t : h.transfers) {
+    if (t.to.kind == compiler::EndpointKind::Host && t.value == "relu1_out") host_bytes += t.bytes_per_inference;
+  }
+  // 16 x 8 x 8 one-byte activations, summed over conv1's replicas (each share rounded to a byte).
+  EXPECT_NEAR(static_cast<double>(host_bytes), 16 * 8 * 8, static_cast<double>(h.layers[0].replicas));
+}
+
+TEST(FoldBatchnorm, FoldsIntoConvAndKeepsTheFunction) {
+  test::GraphBuilder b("bn");
+  ValueId x = b.input("x", {1, 4, 6, 6});
+  ValueId c = b.conv("conv", x, 4, 8, 3, 1, false);
+  auto pos = [](Shape s, uint32_t seed) {
+    Tensor t = test::weights(s, seed);
+    for (float& v : t.span<float>()) v = std::fabs(v) + 0.5f;
+    return t;
+  };
+  ValueId y = b.node("bn", OpKind::BatchNormalization,
+                     {c, b.constant("g", test::weights({8}, 7)), b.constant("beta", test::weights({8}, 8)),
+                      b.constant("mu", test::weights({8}, 9)), b.constant("var", pos({8}, 10))},
+                     NormAttrs{1, 1e-5f});
+  Graph g = b.finish({b.node("relu", OpKind::Relu, {y})});
+  Program p = test::compile(g, test::preset("hermes"));
+  EXPECT_EQ(p.statistics["fold-batchnorm"]["folded"], 1);
+  ASSERT_EQ(p.layers.size(), 1u);
+  EXPECT_TRUE(p.layers[0].has_bias);
+  Graph folded = compiler::prepare_graph(g, p);
+  EXPECT_EQ(folded.num_nodes(), 2u);
+  Tensor in = test::weights({2, 4, 6, 6}, 11);
+  ReferenceExecutor e1(g, {}), e2(folded, {});
+  Tensor a = e1.run({in})[0], b2 = e2.run({in})[0];
+  for (int64_t i = 0; i < a.numel(); ++i) EXPECT_NEAR(a.data<float>()[i], b2.data<float>()[i], 1e-5f);
+}
+
+TEST(PrepareGraph, ReimportedModelMatchesTheProgram) {
+  const std::string path = test::source_path("models/resnet20_cifar10.onnx");
+  compiler::CompileOptions o;
+  o.model_path = path;
+  Program p = compiler::compile(import_onnx(path), test::preset("hermes"), o);
+  EXPECT_EQ(p.layers.size(), 20u);  // 19 convs and the classifier
+  EXPECT_NO_THROW(compiler::check_model(p, path));
+  Graph g = compiler::prepare_graph(import_onnx(path), p);
+  for (const auto& l : p.layers) EXPECT_NO_THROW(compiler::layer_node(g, l));
+  EXPECT_NE(error_of([&] { compiler::check_model(p, test::source_path("models/mnist_lenet.onnx")); })
+                .find("the program was compiled from a different model"),
+            std::string::npos);
+  Program other = p;
+  other.layers[3].weights_sha256 = "0";
+  EXPECT_NE(error_of([&] { compiler::prepare_graph(import_onnx(path), other); }).find("has other weights"), std::string::npos);
+}
+
+TEST(Topology, HopDistances) {
+  compiler::Topology mesh(test::preset("hermes"));
+  EXPECT_EQ(mesh.hops(0, 63), 14);
+  EXPECT_EQ(mesh.hops(0, 8), 1);
+  EXPECT_EQ(mesh.locality_order()[8], 15);  // the snake turns back on the second row
+  compiler::Topology tree(test::preset("cluster-512"));
+  EXPECT_EQ(tree.hops(0, 3), 2);
+  EXPECT_EQ(tree.hops(0, 4), 4);
+  EXPECT_EQ(tree.hops(0, 16), 6);
+  EXPECT_EQ(tree.hops(0, 511), 8);
+}
+
+}  // namespace
+}  // namespace aimc

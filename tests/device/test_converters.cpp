@@ -1,0 +1,97 @@
+// Input encoders and ADCs: exact code boundaries, saturation, signed handling, variation.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "core/error.h"
+#include "device/registry.h"
+
+namespace aimc::device {
+namespace {
+
+chip::AdcSpec adc_spec(chip::AdcKind kind, int64_t bits) {
+  return chip::AdcSpec{.kind = kind, .bits = bits, .full_scale = 12};
+}
+
+TEST(Adc, SignedTransferCurveIsExact) {
+  const auto adc = make_adc(adc_spec(chip::AdcKind::Cco, 8), AdcPolarity::Signed);
+  EXPECT_EQ(adc->code_min(), -127);
+  EXPECT_EQ(adc->code_max(), 127);
+  std::vector<float> v = {0.0f, 0.49f, 0.5f, 0.51f, 1.5f, 2.5f, -0.5f, -0.51f, 126.49f, 126.5f, 127.0f, 300.0f, -1e9f};
+  const std::vector<float> want = {0, 0, 0, 1, 2, 2, 0, -1, 126, 126, 127, 127, -127};  // ties to even
+  const AdcColumns none{std::vector<float>(1, 1.0f), std::vector<float>(1, 0.0f)};
+  adc->convert(v, 1, none);
+  EXPECT_EQ(v, want);
+}
+
+TEST(Adc, UnsignedSaturatesAtZeroAndFullScale) {
+  const auto adc = make_adc(adc_spec(chip::AdcKind::Sar, 8), AdcPolarity::Unsigned);
+  std::vector<float> v = {-3.0f, 0.0f, 254.5f, 254.51f, 255.0f, 256.0f};
+  const AdcColumns none{std::vector<float>(1, 1.0f), std::vector<float>(1, 0.0f)};
+  adc->convert(v, 1, none);
+  EXPECT_EQ(v, (std::vector<float>{0, 0, 254, 255, 255, 255}));
+}
+
+TEST(Adc, ColumnGainAndOffsetApplyBeforeRounding) {
+  const auto adc = make_adc(adc_spec(chip::AdcKind::Ideal, 4), AdcPolarity::Signed);
+  std::vector<float> v = {2.0f, 2.0f, 2.0f, 2.0f};
+  const AdcColumns var{{1.0f, 1.5f}, {0.0f, 0.6f}};
+  adc->convert(v, 2, var);
+  EXPECT_EQ(v, (std::vector<float>{2, 4, 2, 4}));  // 2·1.5 + 0.6 = 3.6 → 4
+}
+
+TEST(Adc, VariationIsDrawnPerColumnWithTheSpecSigma) {
+  chip::AdcSpec spec = adc_spec(chip::AdcKind::Cco, 8);
+  spec.gain_rel_std = 0.05;
+  spec.offset_lsb_std = 0.5;
+  const AdcColumns c = draw_adc_columns(spec, 20000, 1, 2);
+  double g2 = 0, o2 = 0;
+  for (size_t i = 0; i < c.gain.size(); ++i) {
+    g2 += (c.gain[i] - 1) * (c.gain[i] - 1);
+    o2 += c.offset[i] * c.offset[i];
+  }
+  EXPECT_NEAR(std::sqrt(g2 / 20000), 0.05, 0.002);
+  EXPECT_NEAR(std::sqrt(o2 / 20000), 0.5, 0.02);
+}
+
+TEST(Adc, ComparatorDecidesTheSign) {
+  const auto adc = make_adc(chip::AdcSpec{.kind = chip::AdcKind::Comparator, .bits = 1}, AdcPolarity::Signed);
+  std::vector<float> v = {-0.1f, 0.0f, 3.0f};
+  adc->convert(v, 3, AdcColumns{{1, 1, 1}, {0, 0, 0}});
+  EXPECT_EQ(v, (std::vector<float>{-1, 1, 1}));
+}
+
+TEST(InputEncoder, BipolarPwmIsSymmetric) {
+  const chip::InputEncoderSpec in{.kind = chip::InputKind::Pwm, .bits = 8, .sign = chip::InputSign::Bipolar, .t_lsb_ns = 1};
+  const auto enc = make_input_encoder(in, 8);
+  EXPECT_EQ(enc->code_min(), -127);
+  EXPECT_EQ(enc->code_max(), 127);
+  std::vector<float> x = {0.1f, 0.149f, 0.15f, -0.26f, 100.0f, -100.0f}, q(6);
+  enc->encode(x, 0.1f, q);
+  EXPECT_EQ(q, (std::vector<float>{1, 1, 2, -3, 127, -127}));
+}
+
+TEST(InputEncoder, BitSerialTwosComplementPlanes) {
+  const chip::InputEncoderSpec in{.kind = chip::InputKind::BitSerial, .bits = 8, .sign = chip::InputSign::TwosComplement};
+  const auto enc = make_input_encoder(in, 4);
+  EXPECT_EQ(enc->code_min(), -8);
+  EXPECT_EQ(enc->code_max(), 7);
+  EXPECT_EQ(enc->plane_weight(0), 1);
+  EXPECT_EQ(enc->plane_weight(3), -8);
+  EXPECT_THROW(make_input_encoder(in, 9), Error);
+}
+
+TEST(Registry, UnknownNamesListTheValidOnes) {
+  chip::CoreSpec core;
+  core.device.technology = "memristor";
+  try {
+    make_device_model(core);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), "cores.device.technology: no analog device model 'memristor'; expected one of: pcm, rram, ideal");
+  }
+}
+
+}  // namespace
+}  // namespace aimc::device

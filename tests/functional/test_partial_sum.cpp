@@ -1,0 +1,54 @@
+// accumulate_partial_sums: round to the LSB (ties to even), add, saturate in the digital width after
+// every addition — exact integer results.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "sim/functional/partial_sum.h"
+
+namespace aimc::functional {
+namespace {
+
+TEST(PartialSum, RoundsToTheLsbWithTiesToEven) {
+  std::vector<int32_t> acc(6, 0);
+  const std::vector<float> partial = {0.25f, 0.5f, 0.75f, 1.5f, 2.5f, -2.5f};  // in units of lsb 0.5: .5 1 1.5 3 5 -5
+  accumulate_partial_sums(acc, partial, 0.5f, 16);
+  EXPECT_EQ(acc, (std::vector<int32_t>{0, 1, 2, 3, 5, -5}));  // 0.5 → 0, 1.5 → 2 (ties to even)
+}
+
+TEST(PartialSum, SaturatesAfterEveryAddition) {
+  // 8 bits: ±127. 100 + 50 saturates at 127, then −50 gives 77 (not 100: the order matters).
+  std::vector<int32_t> acc = {100, -100, 0};
+  accumulate_partial_sums(acc, std::vector<float>{50, -50, 1000}, 1.0f, 8);
+  EXPECT_EQ(acc, (std::vector<int32_t>{127, -127, 127}));
+  accumulate_partial_sums(acc, std::vector<float>{-50, 50, -1e9f}, 1.0f, 8);
+  EXPECT_EQ(acc, (std::vector<int32_t>{77, -77, -127}));
+}
+
+TEST(PartialSum, ValuesAreCountsTimesTheLsb) {
+  const std::vector<int32_t> acc = {-32767, -3, 0, 5, 32767};
+  std::vector<float> values(acc.size());
+  partial_sums_to_values(acc, 0.125f, values);
+  EXPECT_EQ(values, (std::vector<float>{-4095.875f, -0.375f, 0.0f, 0.625f, 4095.875f}));
+}
+
+TEST(PartialSum, MatchesAStepwiseReference) {
+  const int64_t width = 12;
+  const int64_t hi = (1 << (width - 1)) - 1;
+  std::vector<int32_t> acc(500, 0);
+  std::vector<int64_t> ref(500, 0);
+  for (int step = 0; step < 8; ++step) {
+    std::vector<float> partial(500);
+    for (size_t i = 0; i < partial.size(); ++i) {
+      const int64_t v = static_cast<int64_t>((i * 31 + static_cast<size_t>(step) * 977) % 1601) - 800;
+      partial[i] = static_cast<float>(v);
+      ref[i] = std::clamp<int64_t>(ref[i] + v, -hi, hi);
+    }
+    accumulate_partial_sums(acc, partial, 1.0f, width);
+  }
+  for (size_t i = 0; i < acc.size(); ++i) EXPECT_EQ(acc[i], ref[i]) << i;
+}
+
+}  // namespace
+}  // namespace aimc::functional
