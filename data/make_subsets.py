@@ -8,18 +8,25 @@ Writes
   data/mnist-test-1k/t10k-images-idx3-ubyte.gz   first 1000 MNIST test images (idx3, magic 0x803, 1000x28x28)
   data/mnist-test-1k/t10k-labels-idx1-ubyte.gz   their labels (idx1, magic 0x801, 1000)
   data/cifar10-test-500/test_batch.bin           first 500 CIFAR-10 test records (1 label byte + 3072 pixel bytes)
+  data/ptb-test-excerpt/ptb.test.txt             first 200 lines of PTB's ptb.test.txt, byte for byte
+  data/ptb-test-excerpt/vocab.txt                the character-level vocabulary of ptb.train.txt (aimc's
+                                                 `level=char`: sorted characters incl. `_`, then <eos>; 50 lines)
+  data/ptb-test-excerpt/vocab-word.txt           the word-level vocabulary (order of first appearance, 10000 lines)
+Read the excerpt with e.g. tokens:data/ptb-test-excerpt/ptb.test.txt,vocab=data/ptb-test-excerpt/vocab.txt,level=char,seq=100
 The gzip files are written with mtime 0 and no file name, so reruns give byte-identical files.
 """
 
 import argparse
 import gzip
 import struct
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MNIST_N = 1000
 CIFAR_N = 500
 CIFAR_RECORD = 1 + 3 * 32 * 32
+PTB_LINES = 200
 
 
 def read_idx(path):
@@ -50,7 +57,7 @@ def write_idx_subset(src, dst, n):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data",
-                    help="folder holding mnist/ and cifar10/ (default: ../shared/data)")
+                    help="folder holding mnist/, cifar10/ and ptb/ (default: ../shared/data)")
     args = ap.parse_args()
 
     mnist_out = ROOT / "data" / "mnist-test-1k"
@@ -65,6 +72,20 @@ def main():
     dst.parent.mkdir(parents=True, exist_ok=True)
     dst.write_bytes(data)
     print(f"{dst.relative_to(ROOT)}: {CIFAR_N} records, {len(data)} bytes")
+
+    sys.path.insert(0, str(ROOT / "models" / "lstm_ptb"))
+    from model import read_text, vocabulary  # noqa: E402  (the same tokenisation as aimc's tokens: reader)
+    ptb = args.shared / "ptb"
+    out = ROOT / "data" / "ptb-test-excerpt"
+    out.mkdir(parents=True, exist_ok=True)
+    lines = (ptb / "ptb.test.txt").read_bytes().split(b"\n")[:PTB_LINES]
+    (out / "ptb.test.txt").write_bytes(b"\n".join(lines) + b"\n")
+    train = read_text(ptb / "ptb.train.txt.gz")
+    for name, level in (("vocab.txt", "char"), ("vocab-word.txt", "word")):
+        vocab = vocabulary(train, level)
+        (out / name).write_bytes(("\n".join(vocab) + "\n").encode("latin-1"))
+        print(f"{(out / name).relative_to(ROOT)}: {len(vocab)} {level} tokens")
+    print(f"{(out / 'ptb.test.txt').relative_to(ROOT)}: {PTB_LINES} lines")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   pybind11-dev python3-dev
   python3-torch python3-torchvision python3-onnx python3-numpy python3-pytest python3-matplotlib
+  libopenblas0-pthread
 )
 
 missing=()
