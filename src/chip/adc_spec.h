@@ -29,6 +29,9 @@ struct AdcSpec {
   std::optional<double> e_conversion_pj;  // one conversion, when known separately from the read mode
   double gain_rel_std = 0;                // column-to-column gain σ left after calibration
   double offset_lsb_std = 0;              // column-to-column offset σ left after calibration (LSB)
+  // Static integral nonlinearity: the peak deviation (LSB) of a cubic bow that is zero at mid-scale
+  // and at both ends of the range (0 = linear).
+  double inl_lsb = 0;
 };
 
 const Schema<AdcSpec>& adc_schema();

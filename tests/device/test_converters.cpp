@@ -55,6 +55,35 @@ TEST(Adc, VariationIsDrawnPerColumnWithTheSpecSigma) {
   EXPECT_NEAR(std::sqrt(o2 / 20000), 0.5, 0.02);
 }
 
+TEST(Adc, IntegralNonlinearityIsACubicBowOfThePeakSize) {
+  chip::AdcSpec spec = adc_spec(chip::AdcKind::Cco, 8);
+  spec.inl_lsb = 2.0;
+  const auto adc = make_adc(spec, AdcPolarity::Signed);
+  EXPECT_FALSE(adc->linear());
+  const AdcColumns ideal{.gain = {1.0f}, .offset = {0.0f}};
+  auto code = [&](float v) {
+    std::vector<float> x = {v};
+    adc->convert(x, 1, ideal);
+    return x[0];
+  };
+  // Zero error at mid-scale and at both ends of the range.
+  EXPECT_EQ(code(0.0f), 0.0f);
+  EXPECT_EQ(code(127.0f), 127.0f);
+  EXPECT_EQ(code(-127.0f), -127.0f);
+  // The bow peaks at u = 1/sqrt(3), i.e. v = 127/sqrt(3) = 73.3, with |error| = inl = 2 LSB:
+  // 73 -> 73 - 2.0 = 71; symmetric for negative inputs; small in between (36 -> 34.6 -> 35).
+  EXPECT_EQ(code(73.0f), 71.0f);
+  EXPECT_EQ(code(-73.0f), -71.0f);
+  EXPECT_EQ(code(36.0f), 35.0f);
+  // Nowhere does the error exceed the peak by more than the rounding.
+  for (int i = -1270; i <= 1270; ++i) {
+    const float v = 0.1f * static_cast<float>(i);
+    EXPECT_LE(std::fabs(code(v) - v), 2.0f + 0.5f + 1e-4f) << v;
+  }
+  spec.inl_lsb = 0.0;
+  EXPECT_TRUE(make_adc(spec, AdcPolarity::Signed)->linear());
+}
+
 TEST(Adc, ComparatorDecidesTheSign) {
   const auto adc = make_adc(chip::AdcSpec{.kind = chip::AdcKind::Comparator, .bits = 1}, AdcPolarity::Signed);
   std::vector<float> v = {-0.1f, 0.0f, 3.0f};
