@@ -16,6 +16,11 @@ def aimc_bin():
     return path if path and os.path.isfile(path) and os.access(path, os.X_OK) else None
 
 
+def full_tests():
+    """Full CIFAR-10 test-set evaluations take minutes on 2 cores: they run with AIMC_FULL_TESTS=1."""
+    return os.environ.get("AIMC_FULL_TESTS") == "1"
+
+
 def run_aimc(*args, timeout=300):
     """Run $AIMC_BIN with args; returns the CompletedProcess (text stdout/stderr)."""
     return subprocess.run([aimc_bin(), *map(str, args)], capture_output=True, text=True, timeout=timeout)

@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import ROOT, aimc_bin, close, run_aimc
+from helpers import ROOT, aimc_bin, close, full_tests, run_aimc
 
 sys.path.insert(0, str(ROOT))
 from models.bnn_mnist.model import BnnDeploy  # noqa: E402
@@ -69,6 +69,8 @@ def test_accuracy_matches_torch(name, which, tmp_path):
     kind, folder = DATA[which]
     if not folder.exists():
         pytest.skip(f"{folder} not found")
+    if which == "cifar_full" and not full_tests():
+        pytest.skip("full CIFAR-10 evaluation: set AIMC_FULL_TESTS=1")
     torch.set_num_threads(2)
     model = torch_module(name)
     images, labels = load_mnist(folder) if kind == "mnist" else load_cifar10(folder / "test_batch.bin")
