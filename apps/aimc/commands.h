@@ -11,5 +11,7 @@ void add_forward(CLI::App& app);
 void add_graph(CLI::App& app);
 void add_chip(CLI::App& app);
 void add_compile(CLI::App& app);
+void add_perf(CLI::App& app);
+void add_eval(CLI::App& app);
 
 }  // namespace aimc::cli

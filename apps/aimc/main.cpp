@@ -18,6 +18,8 @@ int main(int argc, char** argv) {
   aimc::cli::add_graph(app);
   aimc::cli::add_chip(app);
   aimc::cli::add_compile(app);
+  aimc::cli::add_perf(app);
+  aimc::cli::add_eval(app);
 
   try {
     app.parse(argc, argv);

@@ -67,8 +67,6 @@ Tile::Tile(const chip::CoreSpec& core, TileContext context, TileOptions options)
 }
 
 Tile::~Tile() = default;
-Tile::Tile(Tile&&) noexcept = default;
-Tile& Tile::operator=(Tile&&) noexcept = default;
 
 void Tile::program(const Tensor& weights) {
   if (weights.rank() != 2 || weights.dtype() != DType::f32) {

@@ -29,8 +29,9 @@ class Tile {
   // Pre: `core` is validated (chip loader); the read mode exists. Throws aimc::Error otherwise.
   Tile(const chip::CoreSpec& core, TileContext context, TileOptions options = {});
   ~Tile();
-  Tile(Tile&&) noexcept;
-  Tile& operator=(Tile&&) noexcept;
+  // Not movable: the crossbar keeps a reference to m_core (hold tiles by unique_ptr).
+  Tile(Tile&&) = delete;
+  Tile& operator=(Tile&&) = delete;
 
   // Programs the weight block (rows ≤ cores.rows; cols · columns per weight ≤ cores.cols).
   void program(const Tensor& weights);

@@ -1,0 +1,437 @@
+// aimc eval: the accuracy a network reaches on a chip — the digital fp32 reference, then the chip
+// (functional simulation of the compiled Program) at each time since programming, mean ± std over
+// K independent programming draws (repeat r uses seed S + r).
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "chip/loader.h"
+#include "chip/resolved.h"
+#include "commands.h"
+#include "compiler/pipeline.h"
+#include "compiler/program.h"
+#include "core/error.h"
+#include "data/dataset.h"
+#include "onnx/importer.h"
+#include "sim/functional/executor.h"
+#include "sim/metrics.h"
+#include "sim/reference/executor.h"
+
+namespace aimc::cli {
+
+namespace {
+
+chip::PresetLibrary eval_presets() {
+  std::vector<std::filesystem::path> dirs;
+  if (const char* env = std::getenv("AIMC_PRESETS"); env != nullptr && *env != '\0') {
+    std::string list = env;
+    for (std::size_t start = 0; start <= list.size();) {
+      const std::size_t end = std::min(list.find(':', start), list.size());
+      if (end > start) dirs.emplace_back(list.substr(start, end - start));
+      start = end + 1;
+    }
+  }
+  dirs.emplace_back(AIMC_PRESET_DIR);
+  dirs.emplace_back(AIMC_INSTALL_PRESET_DIR);
+  return chip::PresetLibrary(std::move(dirs));
+}
+
+struct EvalArgs {
+  std::string model;
+  std::string program;
+  std::string chip;
+  std::string data;
+  std::string drift_times = "1s,1h,1d,1y";
+  int64_t repeats = 1;
+  uint64_t seed = 0;
+  int64_t limit = -1;
+  int64_t batch = 64;
+  int threads = 2;
+  std::string json;
+  std::string read_mode;
+  std::string gdc = "chip";
+  int64_t calibration_samples = 0;  // > 0: compile --model with the first N dataset samples as calibration
+  bool progress = true;
+};
+
+// "1s,1h,1d,1y" → seconds. Units: s, m (minutes), h, d, w, y (365 days); a bare number is seconds.
+std::vector<double> parse_drift_times(const std::string& text) {
+  const ErrorContext where{.field = "--drift-times"};
+  std::vector<double> times;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t end = std::min(text.find(',', start), text.size());
+    std::string item = text.substr(start, end - start);
+    start = end + 1;
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
+    if (item.empty()) throw Error(fmt::format("'{}' has an empty time; expected e.g. 1s,1h,1d,1y", text), where);
+    double unit = 1;
+    std::string number = item;
+    const char last = item.back();
+    if (std::isalpha(static_cast<unsigned char>(last))) {
+      number = item.substr(0, item.size() - 1);
+      switch (last) {
+        case 's': unit = 1; break;
+        case 'm': unit = 60; break;
+        case 'h': unit = 3600; break;
+        case 'd': unit = 86400; break;
+        case 'w': unit = 7 * 86400.0; break;
+        case 'y': unit = 365 * 86400.0; break;
+        default: throw Error(fmt::format("'{}': unknown unit '{}' (s, m, h, d, w, y)", item, last), where);
+      }
+    }
+    char* rest = nullptr;
+    const double v = number.empty() ? NAN : std::strtod(number.c_str(), &rest);
+    if (number.empty() || rest == nullptr || *rest != '\0' || !std::isfinite(v) || v < 0) {
+      throw Error(fmt::format("'{}' is not a time ≥ 0 (e.g. 1s, 1h, 1d, 1y, 3600)", item), where);
+    }
+    times.push_back(v * unit);
+    if (end == text.size()) break;
+  }
+  if (times.empty()) throw Error("no drift times given", where);
+  return times;
+}
+
+std::optional<chip::DriftCompensation> parse_gdc(const std::string& s) {
+  if (s == "chip") return std::nullopt;
+  if (s == "on" || s == "global") return chip::DriftCompensation::Global;
+  if (s == "column" || s == "per-column") return chip::DriftCompensation::PerColumn;
+  if (s == "off" || s == "none") return chip::DriftCompensation::None;
+  throw Error(fmt::format("'{}': expected chip, on, column or off", s), ErrorContext{.field = "--gdc"});
+}
+
+// Progress with an ETA on stderr, only when stderr is a terminal.
+class Progress {
+ public:
+  explicit Progress(int64_t total, bool enabled) : m_total(total), m_enabled(enabled && isatty(fileno(stderr)) != 0) {}
+  ~Progress() {
+    if (m_enabled && m_drawn) std::fputs("\r\033[K", stderr);
+  }
+  void step(const std::string& label, int64_t n = 1) {
+    m_done += n;
+    if (!m_enabled) return;
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
+    const double frac = m_total > 0 ? static_cast<double>(m_done) / static_cast<double>(m_total) : 1.0;
+    const double eta = frac > 0 ? elapsed * (1 - frac) / frac : 0;
+    const int width = 30;
+    const int filled = static_cast<int>(frac * width);
+    fmt::print(stderr, "\r\033[K[{}{}] {:3.0f}% {} ETA {:.0f}s", std::string(static_cast<size_t>(filled), '#'),
+               std::string(static_cast<size_t>(width - filled), '.'), 100 * frac, label, eta);
+    std::fflush(stderr);
+    m_drawn = true;
+  }
+
+ private:
+  int64_t m_total, m_done = 0;
+  bool m_enabled, m_drawn = false;
+  std::chrono::steady_clock::time_point m_start = std::chrono::steady_clock::now();
+};
+
+// Top-1 hits of `forward(inputs, offset)` over the dataset in batches.
+template <class Forward>
+ClassificationResult classify(const Dataset& data, int64_t batch, Forward&& forward, Progress& progress,
+                              const std::string& label) {
+  ClassificationResult r;
+  const int64_t n = data.size();
+  const int64_t* labels = data.labels.data<int64_t>();
+  for (int64_t b0 = 0; b0 < n; b0 += batch) {
+    const int64_t b1 = std::min(n, b0 + batch);
+    const Tensor scores = forward(data.inputs.slice_outer(b0, b1), b0);
+    if (scores.rank() != 2 || scores.dim(0) != b1 - b0) {
+      throw Error(fmt::format("the model's output {} is not [batch, classes] scores", shape_str(scores.shape())),
+                  ErrorContext{.field = "--model"});
+    }
+    const std::vector<int64_t> top = argmax_rows(scores);
+    for (int64_t i = 0; i < b1 - b0; ++i) r.correct += top[static_cast<size_t>(i)] == labels[b0 + i] ? 1 : 0;
+    r.samples += b1 - b0;
+    progress.step(label);
+  }
+  return r;
+}
+
+// Language models: the token windows [N, T] of the dataset fed in the model's layout (batch axis 0
+// or 1), logits [.., V] with the batch at their batch axis; the sum of −log softmax(target).
+struct LanguageModel {
+  int input_batch_axis = 0;
+  int output_batch_axis = 0;
+};
+
+Tensor lm_batch(const Tensor& windows, int axis) {
+  if (axis == 0) return windows;
+  const int64_t n = windows.dim(0), t = windows.dim(1);
+  Tensor x(DType::i64, {t, n});
+  const int64_t* s = windows.data<int64_t>();
+  int64_t* d = x.data<int64_t>();
+  for (int64_t b = 0; b < n; ++b) {
+    for (int64_t j = 0; j < t; ++j) d[j * n + b] = s[b * t + j];
+  }
+  return x;
+}
+
+struct NllResult {
+  double nats = 0;
+  int64_t tokens = 0;
+  double mean() const { return tokens > 0 ? nats / static_cast<double>(tokens) : 0.0; }
+};
+
+template <class Forward>
+NllResult language_nll(const Dataset& data, int64_t batch, const LanguageModel& lm, Forward&& forward,
+                       Progress& progress, const std::string& label) {
+  NllResult r;
+  const int64_t n = data.size(), t_len = data.inputs.dim(1);
+  const int64_t* targets = data.labels.data<int64_t>();
+  for (int64_t b0 = 0; b0 < n; b0 += batch) {
+    const int64_t b1 = std::min(n, b0 + batch), nb = b1 - b0;
+    const Tensor logits = forward(lm_batch(data.inputs.slice_outer(b0, b1), lm.input_batch_axis), b0);
+    if (logits.rank() != 3 || logits.numel() % (nb * t_len) != 0) {
+      throw Error(fmt::format("the model's output {} is not [T, N, V] or [N, T, V] logits", shape_str(logits.shape())),
+                  ErrorContext{.field = "--model"});
+    }
+    const int64_t v = logits.dim(2);
+    const float* l = logits.data<float>();
+    for (int64_t b = 0; b < nb; ++b) {
+      for (int64_t j = 0; j < t_len; ++j) {
+        const float* row = l + (lm.output_batch_axis == 0 ? b * t_len + j : j * nb + b) * v;
+        float m = row[0];
+        for (int64_t c = 1; c < v; ++c) m = std::max(m, row[c]);
+        double z = 0;
+        for (int64_t c = 0; c < v; ++c) z += std::exp(static_cast<double>(row[c] - m));
+        const int64_t target = targets[(b0 + b) * t_len + j];
+        if (target < 0 || target >= v) throw Error("a target token is outside the model's vocabulary", ErrorContext{.field = "--data"});
+        r.nats += std::log(z) + static_cast<double>(m) - static_cast<double>(row[target]);
+        ++r.tokens;
+      }
+    }
+    progress.step(label);
+  }
+  return r;
+}
+
+LanguageModel check_tokens_fit(const Graph& graph, const Dataset& data, const std::string& spec) {
+  if (graph.inputs.size() != 1 || graph.outputs.empty()) {
+    throw Error("eval needs a model with one input", ErrorContext{.field = "--model"});
+  }
+  const Value& in = graph.value(graph.inputs[0]);
+  const Value& out = graph.value(graph.outputs[0]);
+  const int64_t t_len = data.inputs.dim(1);
+  const bool ok = in.shape.size() == 2 && (in.batch_axis == 0 || in.batch_axis == 1) &&
+                  in.shape[static_cast<size_t>(1 - in.batch_axis)] == t_len && in.dtype == DType::i64 &&
+                  (out.batch_axis == 0 || out.batch_axis == 1);
+  if (!ok) {
+    throw Error(fmt::format("token windows i64 [N, {}] do not match the model input '{}' {} {} (batch axis {})", t_len,
+                            in.name, dtype_name(in.dtype), shape_str(in.shape), in.batch_axis),
+                ErrorContext{.file = spec});
+  }
+  if (!data.has_labels() || data.size() == 0) throw Error("the dataset has no token windows", ErrorContext{.file = spec});
+  return LanguageModel{.input_batch_axis = in.batch_axis, .output_batch_axis = out.batch_axis};
+}
+
+void check_data_fits(const Graph& graph, const Dataset& data, const std::string& spec) {
+  if (graph.inputs.size() != 1) {
+    throw Error(fmt::format("eval needs a model with one input, this one has {}", graph.inputs.size()),
+                ErrorContext{.field = "--model"});
+  }
+  const Value& in = graph.value(graph.inputs[0]);
+  Shape want = in.shape, got = data.inputs.shape();
+  if (in.batch_axis != 0 || got.size() != want.size() || in.dtype != data.inputs.dtype() ||
+      !std::equal(want.begin() + 1, want.end(), got.begin() + 1)) {
+    want[0] = got.empty() ? 0 : got[0];
+    throw Error(fmt::format("dataset samples {} {} do not match the model input '{}' {} {}", dtype_name(data.inputs.dtype()),
+                            shape_str(got), in.name, dtype_name(in.dtype), shape_str(want)),
+                ErrorContext{.file = spec});
+  }
+  if (!data.has_labels()) throw Error("the dataset has no labels", ErrorContext{.file = spec});
+  if (data.size() == 0) throw Error("the dataset is empty", ErrorContext{.file = spec});
+}
+
+void write_json(const std::string& path, const nlohmann::ordered_json& j) {
+  std::ofstream f(path);
+  if (!f) throw Error("cannot open for writing", ErrorContext{.file = path});
+  f << j.dump(2) << "\n";
+  if (!f) throw Error("write failed", ErrorContext{.file = path});
+}
+
+std::string format_time(double t) {
+  if (t >= 365 * 86400.0 && std::fmod(t, 365 * 86400.0) == 0) return fmt::format("{}y", t / (365 * 86400.0));
+  if (t >= 86400 && std::fmod(t, 86400) == 0) return fmt::format("{}d", t / 86400);
+  if (t >= 3600 && std::fmod(t, 3600) == 0) return fmt::format("{}h", t / 3600);
+  return fmt::format("{}s", t);
+}
+
+void run_eval(const EvalArgs& a) {
+  // Every flag is checked before any work.
+  if (a.model.empty() == a.program.empty()) {
+    throw Error("eval needs exactly one of --model and --program", ErrorContext{.field = "--model"});
+  }
+  if (a.repeats < 1) throw Error(fmt::format("must be ≥ 1, got {}", a.repeats), ErrorContext{.field = "--repeats"});
+  const std::vector<double> times = parse_drift_times(a.drift_times);
+  const std::optional<chip::DriftCompensation> gdc = parse_gdc(a.gdc);
+  const chip::ChipSpec chip = chip::load_chip(a.chip, eval_presets());
+
+  compiler::Program program;
+  std::string model_path;
+  if (!a.program.empty()) {
+    program = compiler::load_program(a.program);
+    compiler::check_chip(program, chip, a.program);
+    model_path = program.model_path;
+    if (!std::filesystem::exists(model_path)) {
+      const auto beside = std::filesystem::path(a.program).parent_path() / model_path;
+      if (std::filesystem::exists(beside)) model_path = beside.string();
+    }
+    compiler::check_model(program, model_path);
+  } else {
+    model_path = a.model;
+  }
+  const Graph imported = import_onnx(model_path);
+  const Dataset data = load_dataset(a.data, a.limit);
+  const bool lm = data.kind == "tokens";
+  LanguageModel lm_layout;
+  if (lm) {
+    lm_layout = check_tokens_fit(imported, data, a.data);
+  } else {
+    check_data_fits(imported, data, a.data);
+  }
+  if (a.program.empty()) {
+    Graph g = imported;
+    g.name = std::filesystem::path(model_path).stem().string();
+    compiler::CompileOptions opt;
+    opt.model_path = model_path;
+    opt.seed = 0;  // the calibration seed of `aimc compile` (the same Program as compile + --program)
+    if (a.calibration_samples > 0) {
+      const int64_t n = std::min(a.calibration_samples, data.size());
+      opt.calibration.inputs = {lm ? lm_batch(data.inputs.slice_outer(0, n), lm_layout.input_batch_axis)
+                                   : data.inputs.slice_outer(0, n)};
+    }
+    program = compiler::compile(g, chip, opt);
+  }
+  const Graph prepared = compiler::prepare_graph(imported, program);
+
+  const int64_t batches = (data.size() + a.batch - 1) / a.batch;
+  Progress progress(batches * (1 + a.repeats * static_cast<int64_t>(times.size())), a.progress);
+  // One number per pass over the data: accuracy, or for language models the mean nats per token.
+  auto score = [&](auto&& forward, const std::string& label) -> double {
+    if (lm) return language_nll(data, a.batch, lm_layout, forward, progress, label).mean();
+    return classify(data, a.batch, forward, progress, label).accuracy();
+  };
+
+  // The digital reference.
+  auto t0 = std::chrono::steady_clock::now();
+  ReferenceExecutor reference(imported, ReferenceOptions{.threads = a.threads});
+  const double digital = score([&](const Tensor& x, int64_t) { return reference.run({x}).at(0); }, "digital");
+  const double digital_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  // The chip: per repeat a fresh programming draw, then every drift time.
+  std::vector<std::vector<double>> values(times.size());
+  double chip_s = 0, program_s = 0;
+  int64_t chip_samples = 0, tiles = 0;
+  for (int64_t r = 0; r < a.repeats; ++r) {
+    functional::FunctionalOptions fo;
+    fo.seed = a.seed + static_cast<uint64_t>(r);
+    fo.threads = a.threads;
+    fo.read_mode = a.read_mode;
+    fo.drift_compensation = gdc;
+    auto p0 = std::chrono::steady_clock::now();
+    functional::ChipExecutor chip_exec(program, prepared, chip, fo);
+    program_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - p0).count();
+    tiles = chip_exec.tiles();
+    for (size_t ti = 0; ti < times.size(); ++ti) {
+      auto c0 = std::chrono::steady_clock::now();
+      chip_exec.set_time(times[ti]);
+      const double v = score([&](const Tensor& x, int64_t offset) { return chip_exec.run({x}, offset).at(0); },
+                             fmt::format("repeat {}/{} t={}", r + 1, a.repeats, format_time(times[ti])));
+      chip_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - c0).count();
+      chip_samples += data.size();
+      values[ti].push_back(lm ? std::exp(v) : v);  // perplexity per repeat
+    }
+  }
+
+  auto mean_std = [](const std::vector<double>& v) {
+    double mean = 0;
+    for (double x : v) mean += x;
+    mean /= static_cast<double>(v.size());
+    double var = 0;
+    for (double x : v) var += (x - mean) * (x - mean);
+    return std::pair{mean, v.size() > 1 ? std::sqrt(var / static_cast<double>(v.size() - 1)) : 0.0};
+  };
+  const std::string metric = lm ? "perplexity" : "accuracy";
+  auto show = [&](double v) { return lm ? fmt::format("{:.3f}", v) : fmt::format("{:.2f}%", 100 * v); };
+  auto show_std = [&](double v) { return lm ? fmt::format("{:.3f}", v) : fmt::format("{:.2f}", 100 * v); };
+  const double digital_value = lm ? std::exp(digital) : digital;
+  nlohmann::ordered_json chip_rows = nlohmann::ordered_json::array();
+  fmt::print("model      {}\n", model_path);
+  fmt::print("chip       {} ({} tiles{})\n", chip.name, tiles, a.read_mode.empty() ? "" : ", read mode " + a.read_mode);
+  fmt::print("data       {} ({} samples)\n", a.data, data.size());
+  fmt::print("digital    {} {}\n", metric, show(digital_value));
+  for (size_t ti = 0; ti < times.size(); ++ti) {
+    const auto [mean, std] = mean_std(values[ti]);
+    fmt::print("chip t={:<6} {} ± {} ({} repeats)\n", format_time(times[ti]), show(mean), show_std(std), values[ti].size());
+    nlohmann::ordered_json row{{"t_s", times[ti]}, {metric + "_mean", mean}, {metric + "_std", std}, {"repeats", a.repeats},
+                               {metric, values[ti]}};
+    if (lm) row["bits_per_token_mean"] = std::log2(mean);
+    chip_rows.push_back(row);
+  }
+  const double chip_ms = chip_samples > 0 ? 1e3 * chip_s / static_cast<double>(chip_samples) : 0.0;
+  const double digital_ms = 1e3 * digital_s / static_cast<double>(std::max<int64_t>(1, data.size()));
+  fmt::print("speed      chip {:.3f} ms/sample, digital {:.3f} ms/sample ({} threads, batch {}); programming {:.2f} s\n",
+             chip_ms, digital_ms, a.threads, a.batch, program_s / static_cast<double>(a.repeats));
+  if (!a.json.empty()) {
+    nlohmann::ordered_json j;
+    j["model"] = model_path;
+    j["data"] = a.data;
+    j["samples"] = data.size();
+    j["metric"] = metric;
+    j["digital"] = {{metric, digital_value}};
+    if (lm) j["digital"]["bits_per_token"] = std::log2(digital_value);
+    j["chip"] = chip_rows;
+    j["seed"] = a.seed;
+    j["repeats"] = a.repeats;
+    j["read_mode"] = a.read_mode;
+    j["drift_compensation"] = a.gdc;
+    j["chip_name"] = chip.name;
+    j["tiles"] = tiles;
+    j["timing"] = {{"chip_ms_per_sample", chip_ms},
+                   {"digital_ms_per_sample", digital_ms},
+                   {"programming_s", program_s},
+                   {"threads", a.threads},
+                   {"batch", a.batch}};
+    j["resolved_chip"] = nlohmann::ordered_json::parse(chip::resolved_json(chip).dump());
+    write_json(a.json, j);
+  }
+}
+
+}  // namespace
+
+void add_eval(CLI::App& app) {
+  auto args = std::make_shared<EvalArgs>();
+  CLI::App* sub = app.add_subcommand("eval", "Accuracy of the digital reference and of the chip over time since programming");
+  sub->add_option("--model", args->model, "ONNX model (compiled with the default pipeline)");
+  sub->add_option("--program", args->program, "compiled Program (JSON) from `aimc compile -o`");
+  sub->add_option("--chip", args->chip, "preset name or chip .yaml file")->required();
+  sub->add_option("--data", args->data, "mnist:DIR | cifar10:DIR | npy:X.npy,Y.npy (docs/user-guide-data.md)")->required();
+  sub->add_option("--drift-times", args->drift_times, "times since programming, e.g. 1s,1h,1d,1y (default)");
+  sub->add_option("--repeats", args->repeats, "independent programming draws K (mean ± std), default 1");
+  sub->add_option("--seed", args->seed, "seed; repeat r uses seed + r");
+  sub->add_option("--limit", args->limit, "evaluate only the first N samples")->check(CLI::PositiveNumber);
+  sub->add_option("--batch", args->batch, "batch size")->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
+  sub->add_option("--threads", args->threads, "threads")->check(CLI::Range(1, 1024));
+  sub->add_option("--read-mode", args->read_mode, "a cores.read_modes name (default: the chip's first)");
+  sub->add_option("--gdc", args->gdc, "drift compensation: chip (as the chip says), on, column, off");
+  sub->add_option("--calibration-samples", args->calibration_samples,
+                  "with --model: calibrate input steps on the first N samples of --data (default: synthetic inputs, as `aimc compile`)")
+      ->check(CLI::NonNegativeNumber);
+  sub->add_option("--json", args->json, "also write the result as JSON to this file");
+  sub->callback([args] { run_eval(*args); });
+}
+
+}  // namespace aimc::cli

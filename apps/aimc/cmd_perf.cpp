@@ -1,0 +1,103 @@
+// aimc perf: timing and energy of a Program on a chip (discrete-event simulation, src/sim/perf).
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "chip/loader.h"
+#include "commands.h"
+#include "compiler/pipeline.h"
+#include "compiler/program.h"
+#include "core/error.h"
+#include "onnx/importer.h"
+#include "sim/perf/perf_sim.h"
+#include "sim/perf/report.h"
+
+namespace aimc::cli {
+
+namespace {
+chip::PresetLibrary perf_presets() {
+  std::vector<std::filesystem::path> dirs;
+  if (const char* env = std::getenv("AIMC_PRESETS"); env != nullptr && *env != '\0') {
+    std::string list = env;
+    for (std::size_t start = 0; start <= list.size();) {
+      const std::size_t end = std::min(list.find(':', start), list.size());
+      if (end > start) dirs.emplace_back(list.substr(start, end - start));
+      start = end + 1;
+    }
+  }
+  dirs.emplace_back(AIMC_PRESET_DIR);
+  dirs.emplace_back(AIMC_INSTALL_PRESET_DIR);
+  return chip::PresetLibrary(std::move(dirs));
+}
+
+struct PerfArgs {
+  std::string model, program, chip, schedule = "pipelined", replicate = "auto", json, read_mode;
+  int64_t images = 16, batch = 0, chunks = 1, peak_bits = 0;
+  double host_gops = 0;
+  bool peak = false;
+  int64_t top = 12;
+};
+
+void run_perf(const PerfArgs& a) {
+  if (a.chip.empty()) throw Error("perf needs --chip", ErrorContext{.field = "--chip"});
+  const chip::ChipSpec chip = chip::load_chip(a.chip, perf_presets());
+  compiler::Program program;
+  if (a.peak) {
+    const int64_t bits = a.peak_bits > 0 ? a.peak_bits : chip.cores.input.bits;
+    program = perf::peak_program(chip, bits, 64);
+  } else if (!a.program.empty()) {
+    if (!a.model.empty()) throw Error("give --model or --program, not both", ErrorContext{.field = "--program"});
+    program = compiler::load_program(a.program);
+    compiler::check_chip(program, chip, a.program);
+  } else if (!a.model.empty()) {
+    compiler::schedule_kind_from_string(a.schedule);
+    Graph graph = import_onnx(a.model);
+    graph.name = std::filesystem::path(a.model).stem().string();
+    compiler::CompileOptions opt;
+    opt.schedule = a.schedule;
+    opt.replicate = a.replicate;
+    opt.model_path = a.model;
+    program = compiler::compile(graph, chip, opt);
+  } else {
+    throw Error("perf needs --model, --program or --peak", ErrorContext{.field = "--model"});
+  }
+  perf::PerfOptions opt;
+  opt.images = a.images;
+  opt.batch = a.batch;
+  opt.chunks = a.chunks;
+  opt.read_mode = a.read_mode;
+  opt.host_gops = a.host_gops;
+  const perf::PerfStats stats = perf::simulate(chip, program, opt);
+  fmt::print("{}", perf::to_text(stats, static_cast<size_t>(a.top)));
+  if (!a.json.empty()) {
+    std::ofstream f(a.json);
+    if (!f) throw Error("cannot open for writing", ErrorContext{.file = a.json});
+    f << perf::to_json(stats).dump(2) << "\n";
+    if (!f) throw Error("write failed", ErrorContext{.file = a.json});
+  }
+}
+}  // namespace
+
+void add_perf(CLI::App& app) {
+  auto args = std::make_shared<PerfArgs>();
+  CLI::App* sub = app.add_subcommand("perf", "Latency, throughput, energy and utilisation of a network on a chip (event simulation)");
+  sub->add_option("--model", args->model, "ONNX model (compiled on the fly with the default pipeline)");
+  sub->add_option("--program", args->program, "a compiled Program (JSON from aimc compile -o)");
+  sub->add_option("--chip", args->chip, "preset name or chip .yaml file");
+  sub->add_option("--images", args->images, "inferences streamed (default 16)");
+  sub->add_option("--batch", args->batch, "inferences per batch for layer schedules and reloads (default: all)");
+  sub->add_option("--chunks", args->chunks, "slices per inference flowing through the stages separately (default 1)");
+  sub->add_option("--schedule", args->schedule, "with --model: layer | pipelined | data-parallel (default pipelined)");
+  sub->add_option("--replicate", args->replicate, "with --model: auto | none (default auto)");
+  sub->add_option("--read-mode", args->read_mode, "read mode (default: the chip's first)");
+  sub->add_option("--host-gops", args->host_gops, "host throughput for off-chip ops, Gop/s (default 0: free)");
+  sub->add_flag("--peak", args->peak, "simulate a synthetic workload that keeps every crossbar busy");
+  sub->add_option("--peak-bits", args->peak_bits, "with --peak: input bits (default: the encoder's)");
+  sub->add_option("--top", args->top, "rows of the layer and core tables (0: all)");
+  sub->add_option("--json", args->json, "write the results as JSON to this file");
+  sub->callback([args] { run_perf(*args); });
+}
+
+}  // namespace aimc::cli

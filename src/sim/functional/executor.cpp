@@ -1,0 +1,637 @@
+// ChipExecutor: preparation (constant sub-graphs folded, tiles programmed, steps planned with
+// value lifetimes) and run (analog layers through the tiles, other nodes through the reference
+// kernels, values released when no later step reads them).
+#include "sim/functional/executor.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "compiler/weights.h"
+#include "core/error.h"
+#include "core/threads.h"
+#include "sim/functional/partial_sum.h"
+#include "sim/functional/tile.h"
+#include "sim/reference/kernel.h"
+#include "sim/reference/plan.h"
+#include "sim/reference/value_store.h"
+
+namespace aimc::functional {
+
+using compiler::LayerKind;
+using ref::Buffer;
+using ref::KernelSpec;
+using ref::RunContext;
+using ref::ValueStore;
+
+namespace {
+
+// Ends a run of the store whatever happens.
+struct StoreRun {
+  ValueStore& store;
+  StoreRun(ValueStore& s, int64_t batch) : store(s) { store.begin(batch); }
+  ~StoreRun() { store.end(); }
+  StoreRun(const StoreRun&) = delete;
+  StoreRun& operator=(const StoreRun&) = delete;
+};
+
+// Tiles of one column block of one replica, summed over their row blocks (in row order).
+struct ColumnBlock {
+  int64_t col_begin = 0, col_end = 0;
+  std::vector<size_t> tiles;  // indices into LayerRun::tiles, sorted by row_begin
+  float lsb = 0;              // accumulator LSB (weight domain): the finest tile output LSB
+};
+
+// Conv geometry over 2 spatial dims (1-D convs have H = 1).
+struct ConvGeometry {
+  int64_t c = 0, h = 1, w = 0, oh = 1, ow = 0;
+  int64_t kh = 1, kw = 1, sh = 1, sw = 1, dh = 1, dw = 1, ph = 0, pw = 0;
+};
+
+struct LayerRun {
+  const compiler::Layer* layer = nullptr;
+  int32_t node = -1;
+  // In Program tile order for this layer. Held by pointer: a Tile's crossbar keeps a pointer to
+  // the Tile's own CoreSpec, so a moved Tile would leave it dangling (tile.cpp, reported).
+  std::vector<std::unique_ptr<Tile>> tiles;
+  std::vector<const compiler::Tile*> placed;     // the Program's tile behind each of `tiles`
+  std::vector<std::vector<ColumnBlock>> blocks;  // per replica
+  std::vector<float> bias;                       // per column, empty: none
+  std::vector<float> col_scale;                  // per column digital scale of pre-scaled weights, or empty
+  int64_t width_bits = 0;                        // partial-sum accumulator width; 0: fp32
+  bool by_sample = false;                        // replicas split samples (else positions)
+};
+
+struct StepRun {
+  int32_t node = -1;
+  int32_t layer = -1;  // index into Impl::layers, or -1: a reference kernel
+  KernelSpec spec;
+  std::unique_ptr<ref::Kernel> kernel;
+  std::vector<ValueId> release;
+};
+
+// The width of the digital unit that sums the layer's row splits (0: fp32, e.g. on the host).
+int64_t partial_sum_width(const compiler::Program& p, const chip::ChipSpec& chip, int32_t layer) {
+  for (const compiler::DigitalOp& op : p.digital_ops) {
+    if (op.layer != layer || op.op != "partial-sum") continue;
+    if (op.unit_index < 0) return 0;
+    const auto i = static_cast<size_t>(op.unit_index);
+    if (op.scope == compiler::Scope::Core && i < chip.cores.digital.size()) return chip.cores.digital[i].width_bits;
+    if (op.scope == compiler::Scope::Chip && i < chip.digital.size()) return chip.digital[i].width_bits;
+    return 0;
+  }
+  return 0;
+}
+
+chip::CoreSpec core_with_compensation(const chip::ChipSpec& chip, const FunctionalOptions& o) {
+  chip::CoreSpec core = chip.cores;
+  if (o.drift_compensation) {
+    if (const chip::PcmSpec* pcm = core.device.get_if<chip::PcmSpec>()) {
+      chip::PcmSpec copy = *pcm;
+      copy.drift_compensation = *o.drift_compensation;
+      core.device.params = copy;
+    }
+  }
+  return core;
+}
+
+float max_abs(const Tensor& t) {
+  float m = 0;
+  for (float v : t.span<float>()) m = std::max(m, std::fabs(v));
+  return m;
+}
+
+}  // namespace
+
+struct ChipExecutor::Impl {
+  Impl(const compiler::Program& p, const Graph& g, const chip::ChipSpec& c, FunctionalOptions o)
+      : program(p), graph(g), chip(c), options(std::move(o)), engine(dnnl::engine::kind::cpu, 0), store(g, engine) {}
+
+  void fold_constants(std::vector<char>& run);
+  void prepare_layers();
+  void plan_steps(const std::vector<char>& run);
+  int64_t validate(const std::vector<Tensor>& inputs) const;
+  void run_layer(LayerRun& l, int64_t batch, int64_t sample_offset);
+  void run_lstm(LayerRun& l, int64_t sample_offset);
+  // y[n × cols] = Σ row blocks (partial-sum unit) ‖ column blocks + bias, for replica k's vectors x.
+  void matrix_vectors(const LayerRun& l, int64_t k, const Tensor& x, uint64_t first, float* y) const;
+
+  const compiler::Program& program;
+  const Graph& graph;
+  const chip::ChipSpec& chip;
+  FunctionalOptions options;
+  dnnl::engine engine;
+  ValueStore store;
+  std::vector<LayerRun> layers;
+  std::vector<StepRun> steps;
+};
+
+void ChipExecutor::Impl::fold_constants(std::vector<char>& run) {
+  StoreRun scope(store, graph.import_batch);
+  auto constant = [this](ValueId id) { return store.constant(id); };
+  for (size_t i = 0; i < graph.num_nodes(); ++i) {
+    if (!run[i]) continue;
+    const Node& n = graph.nodes()[i];
+    bool all_constant = !n.inputs.empty();
+    for (ValueId v : n.inputs) all_constant = all_constant && (v == kNoValue || store.constant(v) != nullptr);
+    if (!all_constant) continue;
+    KernelSpec spec{&graph, &n, n.inputs, n.outputs, {}, engine, constant};
+    RunContext ctx(store, spec, nullptr);
+    ref::make_kernel(spec)->run(ctx);
+    store.release_temps();
+    for (ValueId o : n.outputs) {
+      if (o != kNoValue) store.set_constant(o, store.plain(o));
+    }
+    run[i] = 0;
+  }
+}
+
+void ChipExecutor::Impl::prepare_layers() {
+  const chip::CoreSpec core = core_with_compensation(chip, options);
+  const bool data_parallel = program.schedule.kind == compiler::ScheduleKind::DataParallel;
+  for (const compiler::Layer& layer : program.layers) {
+    const ErrorContext where{.node = layer.name};
+    const float step = layer.quant.input_step;
+    if (options.converters && !(step > 0)) {
+      throw Error("the layer has no input step (compile with calibration, or from a model with fake-quant inputs)",
+                  where);
+    }
+    LayerRun l;
+    l.layer = &layer;
+    l.node = compiler::layer_node(graph, layer);
+    const Tensor matrix = compiler::layer_matrix(graph, layer, l.node);
+    l.bias = compiler::layer_bias(graph, layer, l.node);
+    // Fixed-point partial sums for differential analog cells, whose outputs are ADC codes × an LSB
+    // derived below; binary and bit-sliced tiles already give exact integer multiples (fp32 sums).
+    const std::string& tech = chip.cores.device.technology;
+    const bool differential = tech == "pcm" || tech == "rram" || tech == "ideal";
+    l.width_bits = options.converters && differential ? partial_sum_width(program, chip, layer.id) : 0;
+    l.by_sample = data_parallel || layer.vectors_per_inference <= 1;
+
+    TileOptions topt;
+    topt.input_bits = layer.quant.input_bits;
+    topt.weight_bits = layer.quant.weight_bits;
+    topt.converters = options.converters;
+    const bool per_column = layer.quant.weight_scale.size() > 1;
+    if (per_column && !differential && layer.quant.weight_bits > 0) {
+      // Bit-sliced / binary cells take one weight step per tile: per-column (per-channel) scales are
+      // applied digitally instead — the tile holds W[:, c] / s_c (integers for fake-quant weights)
+      // with step 1, and the column's output is multiplied by s_c (exact).
+      if (static_cast<int64_t>(layer.quant.weight_scale.size()) != layer.cols) {
+        throw Error("per-column weight scales do not match the layer's columns", where);
+      }
+      l.col_scale = layer.quant.weight_scale;
+      topt.weight_step = 1.0f;
+    } else if (per_column) {
+      topt.weight_scale = WeightScale::PerColumn;
+      topt.adc_range = AdcRange::PerColumn;
+    } else if (layer.quant.weight_bits > 0 && layer.quant.weight_scale.size() == 1) {
+      topt.weight_step = layer.quant.weight_scale[0];  // one weight LSB for the whole layer
+    }
+    // ASSUMPTION (docs/functional-sim.md): a bit-serial two's-complement chip feeds a layer whose
+    // inputs are all ≥ 0 (e.g. after a ReLU) as unsigned bit planes (no negatively weighted MSB),
+    // so an unsigned b-bit activation keeps all its codes.
+    chip::CoreSpec layer_core = core;
+    if (!layer.quant.input_signed && layer_core.input.sign == chip::InputSign::TwosComplement) {
+      layer_core.input.sign = chip::InputSign::Unsigned;
+    }
+    const int64_t replicas = std::max<int64_t>(1, layer.replicas);
+    l.blocks.resize(static_cast<size_t>(replicas));
+    std::vector<float> tile_lsb;
+    for (int32_t tid : program.tiles_of(layer.id)) {
+      const compiler::Tile& t = program.tiles.at(static_cast<size_t>(tid));
+      auto owned = std::make_unique<Tile>(
+          layer_core, TileContext{.seed = options.seed, .tile_id = static_cast<uint32_t>(t.id), .read_mode = options.read_mode},
+          topt);
+      Tile& tile = *owned;
+      Tensor w = compiler::tile_weights(matrix, t);
+      if (!l.col_scale.empty()) {
+        float* wd = w.data<float>();
+        const int64_t tc = t.cols();
+        for (int64_t r = 0; r < t.rows(); ++r) {
+          for (int64_t c = 0; c < tc; ++c) wd[r * tc + c] /= l.col_scale[static_cast<size_t>(t.col_begin + c)];
+        }
+      }
+      tile.program(w);
+      float lsb = 0;
+      if (options.converters) {
+        tile.calibrate(step);
+        // The tile's output LSB in the weight domain: ADC full scale (adc.full_scale × the largest
+        // single-row product x_max·|w|max) over the largest ADC code.
+        const double x_max = static_cast<double>(step) * static_cast<double>(tile.encoder().code_max());
+        const double fs = chip.cores.adc.full_scale.value_or(1.0);
+        const double code_max = std::max(1.0, static_cast<double>(tile.adc().code_max()));
+        lsb = static_cast<float>(fs * x_max * static_cast<double>(max_abs(w)) / code_max);
+      }
+      if (options.t_s) tile.set_time(*options.t_s);
+      const size_t index = l.tiles.size();
+      l.tiles.push_back(std::move(owned));
+      l.placed.push_back(&t);
+      tile_lsb.push_back(lsb);
+      if (t.replica < 0 || t.replica >= replicas) {
+        throw Error(fmt::format("tile {} has replica {}, the layer has {}", t.id, t.replica, replicas), where);
+      }
+      auto& blocks = l.blocks[static_cast<size_t>(t.replica)];
+      auto it = std::find_if(blocks.begin(), blocks.end(),
+                             [&](const ColumnBlock& b) { return b.col_begin == t.col_begin && b.col_end == t.col_end; });
+      if (it == blocks.end()) {
+        blocks.push_back(ColumnBlock{.col_begin = t.col_begin, .col_end = t.col_end, .tiles = {}, .lsb = 0});
+        it = blocks.end() - 1;
+      }
+      it->tiles.push_back(index);
+    }
+    // Row order inside each column block; the finest positive LSB accumulates.
+    const std::vector<const compiler::Tile*>& placed = l.placed;
+    for (auto& blocks : l.blocks) {
+      if (blocks.empty()) throw Error("a replica of the layer has no tiles", where);
+      for (ColumnBlock& b : blocks) {
+        std::sort(b.tiles.begin(), b.tiles.end(), [&](size_t x, size_t y) { return placed[x]->row_begin < placed[y]->row_begin; });
+        float lsb = 0;
+        for (size_t i : b.tiles) {
+          if (tile_lsb[i] > 0 && (lsb == 0 || tile_lsb[i] < lsb)) lsb = tile_lsb[i];
+        }
+        b.lsb = lsb;
+      }
+    }
+    layers.push_back(std::move(l));
+  }
+}
+
+void ChipExecutor::Impl::plan_steps(const std::vector<char>& run) {
+  std::map<int32_t, int32_t> layer_of_node;
+  for (size_t i = 0; i < layers.size(); ++i) layer_of_node[layers[i].node] = static_cast<int32_t>(i);
+  auto constant = [this](ValueId id) { return store.constant(id); };
+  std::vector<int64_t> last_read(graph.num_values(), -1);
+  for (size_t i = 0; i < graph.num_nodes(); ++i) {
+    const auto it = layer_of_node.find(static_cast<int32_t>(i));
+    const bool is_layer = it != layer_of_node.end();
+    if (!run[i] && !is_layer) continue;
+    const Node& n = graph.nodes()[i];
+    StepRun s;
+    s.node = static_cast<int32_t>(i);
+    s.spec = KernelSpec{&graph, &n, n.inputs, n.outputs, {}, engine, constant};
+    if (is_layer) {
+      s.layer = it->second;
+      if (n.inputs.empty() || store.constant(n.inputs[0]) != nullptr) {
+        throw Error("an analog layer needs a run-time input", ErrorContext{.node = n.name});
+      }
+    } else {
+      s.kernel = ref::make_kernel(s.spec);
+    }
+    for (ValueId v : n.inputs) {
+      if (v != kNoValue && store.constant(v) == nullptr) last_read[static_cast<size_t>(v)] = static_cast<int64_t>(steps.size());
+    }
+    steps.push_back(std::move(s));
+  }
+  std::vector<char> keep(graph.num_values(), 0);
+  for (ValueId v : graph.outputs) keep[static_cast<size_t>(v)] = 1;
+  for (size_t v = 0; v < last_read.size(); ++v) {
+    if (last_read[v] >= 0 && !keep[v]) steps[static_cast<size_t>(last_read[v])].release.push_back(static_cast<ValueId>(v));
+  }
+  store.set_poolable(std::vector<char>(graph.num_values(), 0));
+}
+
+int64_t ChipExecutor::Impl::validate(const std::vector<Tensor>& inputs) const {
+  if (inputs.size() != graph.inputs.size()) {
+    throw Error(fmt::format("the graph has {} input(s), {} given", graph.inputs.size(), inputs.size()),
+                ErrorContext{.field = "inputs"});
+  }
+  int64_t batch = -1;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const Value& v = graph.value(graph.inputs[i]);
+    const Tensor& t = inputs[i];
+    ErrorContext where{.field = fmt::format("input '{}'", v.name)};
+    if (v.batch_axis < 0) throw Error("the chip executor needs inputs with a batch axis", where);
+    if (t.dtype() != v.dtype) {
+      throw Error(fmt::format("has type {}, expected {}", dtype_name(t.dtype()), dtype_name(v.dtype)), where);
+    }
+    bool ok = t.rank() == static_cast<int64_t>(v.shape.size()) && t.rank() > 0;
+    for (size_t d = 0; ok && d < v.shape.size(); ++d) ok = static_cast<int>(d) == v.batch_axis || t.shape()[d] == v.shape[d];
+    if (!ok) {
+      throw Error(fmt::format("has shape {}, expected {} (any size at batch axis {})", shape_str(t.shape()),
+                              shape_str(v.shape), v.batch_axis),
+                  where);
+    }
+    const int64_t b = t.shape()[static_cast<size_t>(v.batch_axis)];
+    if (b < 1) throw Error("has an empty batch", where);
+    if (batch >= 0 && b != batch) throw Error("inputs differ in batch size", where);
+    batch = b;
+  }
+  return batch >= 0 ? batch : graph.import_batch;
+}
+
+// One analog layer on a batch: per replica, per chunk of samples, the replica's input vectors
+// (im2col for convs) through every tile, row blocks summed, column blocks concatenated, bias.
+void ChipExecutor::Impl::run_layer(LayerRun& l, int64_t batch, int64_t sample_offset) {
+  if (l.layer->kind == LayerKind::Lstm) {
+    run_lstm(l, sample_offset);
+    return;
+  }
+  const compiler::Layer& layer = *l.layer;
+  const Node& node = graph.node(l.node);
+  const Tensor& x = store.plain(node.inputs[0]);
+  const ValueId out_id = node.outputs[0];
+  const Shape out_shape = store.shape(out_id);
+  Tensor out(DType::f32, out_shape);
+  const int64_t rows = layer.rows, cols = layer.cols;
+  const bool conv = layer.kind == LayerKind::Conv;
+
+  ConvGeometry g;
+  int64_t positions = 1;  // vectors per sample
+  int64_t outer = 1, inner = 1;  // matrix layers: positions = outer · inner around the batch axis
+  // Memory row of (sample b, position p) of a matrix layer's input and output.
+  auto matrix_row = [&](int64_t b, int64_t p) { return ((p / inner) * batch + b) * inner + p % inner; };
+  if (conv) {
+    const auto& a = node.attr<ConvAttrs>();
+    const Shape& xs = x.shape();
+    const size_t sd = a.window.kernel.size();
+    if (sd == 2) {
+      g = ConvGeometry{.c = xs[1], .h = xs[2], .w = xs[3], .oh = out_shape[2], .ow = out_shape[3],
+                       .kh = a.window.kernel[0], .kw = a.window.kernel[1], .sh = a.window.strides[0],
+                       .sw = a.window.strides[1], .dh = a.window.dilations[0], .dw = a.window.dilations[1],
+                       .ph = a.window.pads[0], .pw = a.window.pads[1]};
+    } else if (sd == 1) {
+      g = ConvGeometry{.c = xs[1], .h = 1, .w = xs[2], .oh = 1, .ow = out_shape[2], .kh = 1, .kw = a.window.kernel[0],
+                       .sh = 1, .sw = a.window.strides[0], .dh = 1, .dw = a.window.dilations[0], .ph = 0,
+                       .pw = a.window.pads[0]};
+    } else {
+      throw Error("only 1-D and 2-D convolutions run on crossbars", ErrorContext{.node = layer.name});
+    }
+    if (g.c * g.kh * g.kw != rows) throw InternalError("conv rows do not match the layer matrix");
+    positions = g.oh * g.ow;
+  } else {
+    // Matrix layers: input [outer..., B, inner..., rows] with the batch at its axis; the vectors
+    // of a sample are its (outer, inner) positions, in that order.
+    const Value& xval = graph.value(node.inputs[0]);
+    const int ba = xval.batch_axis;
+    if (ba < 0 || ba >= static_cast<int>(x.rank()) - 1 || x.numel() % (batch * rows) != 0 ||
+        out.numel() != x.numel() / rows * cols) {
+      throw Error(fmt::format("input {} does not fit a {} × {} matrix with a batch axis", shape_str(x.shape()), rows, cols),
+                  ErrorContext{.node = layer.name});
+    }
+    for (int d = 0; d < ba; ++d) outer *= x.dim(d);
+    positions = x.numel() / (batch * rows);
+    inner = positions / outer;
+  }
+  const auto replicas = static_cast<int64_t>(l.blocks.size());
+  const float* xd = x.data<float>();
+  float* od = out.data<float>();
+
+  for (int64_t k = 0; k < replicas; ++k) {
+    // The samples (by_sample) or positions (else) replica k computes, and their vector indices.
+    std::vector<int64_t> samples;     // batch positions of the samples this replica sees
+    std::vector<int64_t> pos;         // positions within a sample
+    if (l.by_sample) {
+      for (int64_t b = 0; b < batch; ++b) {
+        if ((sample_offset + b) % replicas == k) samples.push_back(b);
+      }
+      for (int64_t p = 0; p < positions; ++p) pos.push_back(p);
+    } else {
+      for (int64_t b = 0; b < batch; ++b) samples.push_back(b);
+      for (int64_t p = k; p < positions; p += replicas) pos.push_back(p);
+    }
+    if (samples.empty() || pos.empty()) continue;
+    const auto npos = static_cast<int64_t>(pos.size());
+    const int64_t chunk = std::max<int64_t>(1, options.max_chunk_floats / std::max<int64_t>(1, npos * rows));
+    for (size_t s0 = 0; s0 < samples.size(); s0 += static_cast<size_t>(chunk)) {
+      const size_t s1 = std::min(samples.size(), s0 + static_cast<size_t>(chunk));
+      const auto ns = static_cast<int64_t>(s1 - s0);
+      const int64_t n = ns * npos;
+      // Vector index of the chunk's first vector: contiguous per replica in global sample order.
+      const int64_t first_sample = sample_offset + samples[s0];
+      const uint64_t first = static_cast<uint64_t>(l.by_sample ? first_sample / replicas : first_sample) *
+                             static_cast<uint64_t>(npos);
+      Tensor xin(DType::f32, {n, rows});
+      float* xv = xin.data<float>();
+      // Vectors are independent: filled in parallel (the result does not depend on the threads).
+#pragma omp parallel for schedule(static)
+      for (int64_t v = 0; v < n; ++v) {
+        const int64_t si = v / npos, j = v % npos;
+        const int64_t b = samples[s0 + static_cast<size_t>(si)];
+        {
+          float* row = xv + v * rows;
+          const int64_t p = pos[static_cast<size_t>(j)];
+          if (!conv) {
+            std::memcpy(row, xd + matrix_row(b, p) * rows, static_cast<size_t>(rows) * sizeof(float));
+            continue;
+          }
+          const int64_t oy = p / g.ow, ox = p % g.ow;
+          int64_t r = 0;
+          for (int64_t c = 0; c < g.c; ++c) {
+            const float* plane = xd + (b * g.c + c) * g.h * g.w;
+            for (int64_t ky = 0; ky < g.kh; ++ky) {
+              const int64_t iy = oy * g.sh - g.ph + ky * g.dh;
+              for (int64_t kx = 0; kx < g.kw; ++kx, ++r) {
+                const int64_t ix = ox * g.sw - g.pw + kx * g.dw;
+                row[r] = (iy >= 0 && iy < g.h && ix >= 0 && ix < g.w) ? plane[iy * g.w + ix] : 0.0f;
+              }
+            }
+          }
+        }
+      }
+      Tensor y(DType::f32, {n, cols});
+      float* yv = y.data<float>();
+      matrix_vectors(l, k, xin, first, yv);
+      // Scatter: conv outputs are [B, C_out, positions]; matrix outputs [B, positions, cols].
+#pragma omp parallel for schedule(static)
+      for (int64_t v = 0; v < n; ++v) {
+        const int64_t si = v / npos, j = v % npos;
+        const int64_t b = samples[s0 + static_cast<size_t>(si)];
+        {
+          const int64_t p = pos[static_cast<size_t>(j)];
+          const float* src = yv + v * cols;
+          if (conv) {
+            for (int64_t c = 0; c < cols; ++c) od[(b * cols + c) * positions + p] = src[c];
+          } else {
+            std::memcpy(od + matrix_row(b, p) * cols, src, static_cast<size_t>(cols) * sizeof(float));
+          }
+        }
+      }
+    }
+  }
+  store.set(out_id, Buffer{out, {}});
+}
+
+void ChipExecutor::Impl::matrix_vectors(const LayerRun& l, int64_t k, const Tensor& x, uint64_t first,
+                                        float* yv) const {
+  const int64_t rows = l.layer->rows, cols = l.layer->cols, n = x.dim(0);
+  const float* xv = x.data<float>();
+  // Every column lies in exactly one column block (group blocks included), so yv is fully written.
+  for (const ColumnBlock& cb : l.blocks[static_cast<size_t>(k)]) {
+    const int64_t bc = cb.col_end - cb.col_begin;
+    std::vector<int32_t> acc;
+    const bool fixed = l.width_bits > 0 && cb.tiles.size() > 1 && cb.lsb > 0;
+    if (fixed) acc.assign(static_cast<size_t>(n * bc), 0);
+    Tensor sum;
+    for (size_t ti : cb.tiles) {
+      const Tile& tile = *l.tiles[ti];
+      const compiler::Tile& pt = *l.placed[ti];
+      const int64_t tr = pt.row_end - pt.row_begin;
+      Tensor xt = x;  // a tile over all rows reads the vectors as they are
+      if (tr != rows) {
+        xt = Tensor(DType::f32, {n, tr});
+#pragma omp parallel for schedule(static)
+        for (int64_t i = 0; i < n; ++i) {
+          std::memcpy(xt.data<float>() + i * tr, xv + i * rows + pt.row_begin, static_cast<size_t>(tr) * sizeof(float));
+        }
+      }
+      const Tensor part = tile.mvm(xt, first);
+      if (fixed) {
+        accumulate_partial_sums(acc, part.span<float>(), cb.lsb, l.width_bits);
+      } else if (sum.numel() == 0) {
+        sum = part;
+      } else {
+        float* sd = sum.data<float>();
+        const float* pd = part.data<float>();
+        for (int64_t i = 0; i < n * bc; ++i) sd[i] += pd[i];
+      }
+    }
+    if (fixed) {
+      sum = Tensor(DType::f32, {n, bc});
+      partial_sums_to_values(acc, cb.lsb, sum.span<float>());
+    }
+    const float* sd = sum.data<float>();
+    if (!l.col_scale.empty()) {
+      const float* sc = l.col_scale.data() + cb.col_begin;
+      for (int64_t i = 0; i < n; ++i) {
+        for (int64_t c = 0; c < bc; ++c) yv[i * cols + cb.col_begin + c] = sd[i * bc + c] * sc[c];
+      }
+      continue;
+    }
+    for (int64_t i = 0; i < n; ++i) {
+      std::memcpy(yv + i * cols + cb.col_begin, sd + i * bc, static_cast<size_t>(bc) * sizeof(float));
+    }
+  }
+  if (!l.bias.empty()) {
+    for (int64_t i = 0; i < n; ++i) {
+      for (int64_t c = 0; c < cols; ++c) yv[i * cols + c] += l.bias[static_cast<size_t>(c)];
+    }
+  }
+}
+
+namespace {
+float sigmoid(float v) { return 1.0f / (1.0f + std::exp(-v)); }
+}  // namespace
+
+// ONNX LSTM (forward, default activations): per time step t, the vectors [x_t; h_(t−1)] of every
+// sample through replica t mod R's tiles (gates i, o, f, c + bias), then the cell update in fp32.
+// Vector index: t · 2^32 + global sample index (contiguous over a batch, distinct over steps).
+void ChipExecutor::Impl::run_lstm(LayerRun& l, int64_t sample_offset) {
+  const compiler::Layer& layer = *l.layer;
+  const Node& node = graph.node(l.node);
+  const ErrorContext where{.node = layer.name};
+  const Tensor& x = store.plain(node.inputs[0]);
+  if (x.rank() != 3) throw Error("LSTM input must be [T, N, I]", where);
+  if (node.input(4) != kNoValue) throw Error("LSTM sequence_lens are not supported on crossbars", where);
+  const int64_t t_len = x.dim(0), n = x.dim(1), in = x.dim(2);
+  const int64_t h = node.attr<LstmAttrs>().hidden_size, g4 = 4 * h;
+  if (in + h != layer.rows || g4 != layer.cols) throw InternalError("LSTM rows do not match the layer matrix");
+  auto init = [&](size_t i, std::vector<float>& s) {
+    s.assign(static_cast<size_t>(n * h), 0.0f);
+    if (node.input(i) == kNoValue) return;
+    const Tensor& src = store.plain(node.inputs[i]);
+    const bool bcast = src.dim(1) == 1;
+    for (int64_t b = 0; b < n; ++b) {
+      std::memcpy(s.data() + b * h, src.data<float>() + (bcast ? 0 : b * h), static_cast<size_t>(h) * sizeof(float));
+    }
+  };
+  std::vector<float> hs, cs;
+  init(5, hs);
+  init(6, cs);
+  const bool want_y = node.outputs.size() > 0 && node.outputs[0] != kNoValue;
+  Tensor y;
+  if (want_y) y = Tensor(DType::f32, store.shape(node.outputs[0]));
+  const auto replicas = static_cast<int64_t>(l.blocks.size());
+  Tensor xin_t(DType::f32, {n, layer.rows});
+  float* xin = xin_t.data<float>();
+  std::vector<float> gates(static_cast<size_t>(n * g4));
+  for (int64_t t = 0; t < t_len; ++t) {
+    for (int64_t b = 0; b < n; ++b) {
+      std::memcpy(xin + b * layer.rows, x.data<float>() + (t * n + b) * in, static_cast<size_t>(in) * sizeof(float));
+      std::memcpy(xin + b * layer.rows + in, hs.data() + b * h, static_cast<size_t>(h) * sizeof(float));
+    }
+    const uint64_t first = (static_cast<uint64_t>(t) << 32) + static_cast<uint64_t>(sample_offset);
+    matrix_vectors(l, t % replicas, xin_t, first, gates.data());
+    for (int64_t b = 0; b < n; ++b) {
+      const float* g = gates.data() + b * g4;
+      float* hv = hs.data() + b * h;
+      float* cv = cs.data() + b * h;
+      for (int64_t j = 0; j < h; ++j) {
+        const float i = sigmoid(g[j]), o = sigmoid(g[h + j]), f = sigmoid(g[2 * h + j]), c = std::tanh(g[3 * h + j]);
+        cv[j] = f * cv[j] + i * c;
+        hv[j] = o * std::tanh(cv[j]);
+      }
+    }
+    if (want_y) std::memcpy(y.data<float>() + t * n * h, hs.data(), static_cast<size_t>(n * h) * sizeof(float));
+  }
+  if (want_y) store.set(node.outputs[0], Buffer{y, {}});
+  auto put = [&](size_t i, const std::vector<float>& s) {
+    if (node.outputs.size() <= i || node.outputs[i] == kNoValue) return;
+    Tensor v(DType::f32, store.shape(node.outputs[i]));
+    std::memcpy(v.data<float>(), s.data(), s.size() * sizeof(float));
+    store.set(node.outputs[i], Buffer{v, {}});
+  };
+  put(1, hs);
+  put(2, cs);
+}
+
+ChipExecutor::ChipExecutor(const compiler::Program& program, const Graph& graph, const chip::ChipSpec& chip,
+                           FunctionalOptions options)
+    : m_impl(std::make_unique<Impl>(program, graph, chip, std::move(options))) {
+  Impl& im = *m_impl;
+  ThreadScope threads(im.options.threads);
+  std::vector<char> run = ref::live_nodes(graph);
+  im.prepare_layers();
+  for (const LayerRun& l : im.layers) run[static_cast<size_t>(l.node)] = 1;
+  im.fold_constants(run);
+  im.plan_steps(run);
+}
+
+ChipExecutor::~ChipExecutor() = default;
+
+void ChipExecutor::set_time(double t_s) {
+  ThreadScope threads(m_impl->options.threads);
+  for (LayerRun& l : m_impl->layers) {
+    for (auto& t : l.tiles) t->set_time(t_s);
+  }
+}
+
+std::vector<Tensor> ChipExecutor::run(const std::vector<Tensor>& inputs, int64_t sample_offset) {
+  Impl& im = *m_impl;
+  if (sample_offset < 0) throw Error("sample offset must be ≥ 0", ErrorContext{.field = "sample_offset"});
+  const int64_t batch = im.validate(inputs);
+  ThreadScope threads(im.options.threads);
+  StoreRun scope(im.store, batch);
+  for (size_t i = 0; i < inputs.size(); ++i) im.store.set(im.graph.inputs[i], Buffer{inputs[i], {}});
+  for (StepRun& step : im.steps) {
+    if (step.layer >= 0) {
+      im.run_layer(im.layers[static_cast<size_t>(step.layer)], batch, sample_offset);
+    } else {
+      RunContext ctx(im.store, step.spec, nullptr);
+      step.kernel->run(ctx);
+      im.store.release_temps();
+    }
+    for (ValueId v : step.release) im.store.release(v);
+  }
+  im.store.stream().wait();
+  std::vector<Tensor> outputs;
+  outputs.reserve(im.graph.outputs.size());
+  for (ValueId id : im.graph.outputs) {
+    const Tensor* c = im.store.constant(id);
+    outputs.push_back(c != nullptr ? c->clone() : im.store.plain(id).clone());
+  }
+  return outputs;
+}
+
+int64_t ChipExecutor::tiles() const {
+  int64_t n = 0;
+  for (const LayerRun& l : m_impl->layers) n += static_cast<int64_t>(l.tiles.size());
+  return n;
+}
+
+int64_t ChipExecutor::analog_layers() const { return static_cast<int64_t>(m_impl->layers.size()); }
+
+}  // namespace aimc::functional

@@ -1,0 +1,69 @@
+#include "sim/perf/energy_table.h"
+
+#include <algorithm>
+
+#include "chip/peak.h"
+
+namespace aimc::perf {
+
+EnergyTable::EnergyTable(const chip::ChipSpec& chip, const chip::ReadModeSpec& mode, std::vector<std::string> unit_names,
+                         std::vector<std::optional<double>> unit_e_op_pj, std::vector<std::string> link_names,
+                         std::vector<std::optional<double>> link_e_bit_hop_pj)
+    : m_chip(chip), m_mode(mode), m_unit_names(std::move(unit_names)), m_unit_e(std::move(unit_e_op_pj)),
+      m_link_names(std::move(link_names)), m_link_e(std::move(link_e_bit_hop_pj)) {
+  if (!chip.cores.memories.empty()) {
+    m_buf_read = chip.cores.memories.front().e_read_pj_per_byte;
+    m_buf_write = chip.cores.memories.front().e_write_pj_per_byte;
+  }
+  for (const auto& m : chip.memories) {
+    if (m.off_chip) {
+      m_off_read = m.e_read_pj_per_byte;
+      break;
+    }
+  }
+  if (chip.static_power_mw) m_static_w = *chip.static_power_mw * 1e-3;
+  else if (chip.cores.static_power_mw) m_static_w = *chip.cores.static_power_mw * 1e-3 * static_cast<double>(chip.cores.count);
+}
+
+double EnergyTable::array_mvm_pj(int64_t input_bits) const {
+  return chip::core_mvm_energy_pj(m_chip.cores, m_mode, input_bits) / static_cast<double>(m_chip.cores.arrays);
+}
+
+EnergyBreakdown EnergyTable::price(const ActionCounts& c) const {
+  EnergyBreakdown e;
+  double mvm = 0;
+  for (int b = 1; b <= kMaxInputBits; ++b) {
+    if (c.array_mvms_by_bits[static_cast<size_t>(b)] > 0) mvm += c.array_mvms_by_bits[static_cast<size_t>(b)] * array_mvm_pj(b);
+  }
+  double adc = 0;
+  if (m_chip.cores.adc.e_conversion_pj) adc = std::min(mvm, c.adc_conversions * *m_chip.cores.adc.e_conversion_pj);
+  e.pj["crossbar"] = mvm - adc;
+  e.pj["adc"] = adc;
+  double dig = 0;
+  for (size_t i = 0; i < c.digital_ops.size() && i < m_unit_e.size(); ++i) dig += c.digital_ops[i] * m_unit_e[i].value_or(0);
+  e.pj["digital"] = dig;
+  e.pj["buffers"] = c.buffer_read_bytes * m_buf_read.value_or(0) + c.buffer_write_bytes * m_buf_write.value_or(0);
+  double noc = 0;
+  for (size_t i = 0; i < c.bit_hops.size() && i < m_link_e.size(); ++i) noc += c.bit_hops[i] * m_link_e[i].value_or(0);
+  e.pj["noc"] = noc;
+  e.pj["offchip"] = c.offchip_bytes * m_off_read.value_or(0);
+  e.pj["programming"] = c.write_pulses * m_chip.cores.programming.e_write_pj.value_or(0);
+  return e;
+}
+
+std::vector<std::string> EnergyTable::unpriced(const ActionCounts& c) const {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < c.digital_ops.size() && i < m_unit_e.size(); ++i) {
+    if (c.digital_ops[i] > 0 && !m_unit_e[i]) out.push_back("digital ops on " + m_unit_names[i]);
+  }
+  if (c.buffer_read_bytes + c.buffer_write_bytes > 0 && (!m_buf_read || !m_buf_write)) out.push_back("buffer accesses");
+  for (size_t i = 0; i < c.bit_hops.size() && i < m_link_e.size(); ++i) {
+    if (c.bit_hops[i] > 0 && !m_link_e[i]) out.push_back("bit-hops on " + m_link_names[i] + " links");
+  }
+  if (c.offchip_bytes > 0 && !m_off_read) out.push_back("off-chip bytes");
+  if (c.write_pulses > 0 && !m_chip.cores.programming.e_write_pj) out.push_back("weight writes");
+  if (m_static_w == 0) out.push_back("static power");
+  return out;
+}
+
+}  // namespace aimc::perf

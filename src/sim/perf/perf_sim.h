@@ -1,0 +1,128 @@
+// Discrete-event performance and energy simulation of a Program on a Chip.
+//
+// Resources (dense integer ids, STYLE P6): one MVM engine per crossbar (core × array), one per
+// digital unit class on each core, one per chip-level unit, the host, and every network link
+// (NocModel). A resource serves its tasks first come, first served: a task released at time t
+// starts at max(t, the resource's free time) and holds it for its occupancy; a transfer holds every
+// link of its route at once (wormhole) for bytes / the slowest link's bandwidth and arrives after
+// that plus the hop latencies. Events (task completions) are processed in time order.
+//
+// One inference (or one of `chunks` equal slices of it) walks the schedule's stages in order; a
+// stage is a chain of task groups, each starting when the previous one has finished:
+//   [input transfers] → MVMs on every crossbar of the stage's layer (vectors / replicas each, at
+//   mvm_latency_ns(mode, input bits)) → the layer's own transfers (partial sums, gates) → each
+//   digital op (ops / (ops_per_cycle · count · clock) on each of its cores) → the value transfers.
+// An LSTM stage repeats MVMs, own transfers and digital ops once per time step (h(t−1) → step t).
+// Schedules: pipelined — inferences stream, stages overlap across inputs; layer — a batch goes
+// through one stage at a time (a barrier per stage), batches one after another; data-parallel —
+// inference i runs on network copy i mod network_replicas. Reload segments: a batch runs segment
+// by segment; before each, the segment's weights are fetched from the host and written
+// (ceil(write ops / parallel_writes) · (t_write, or t_init + iterations · (t_write + t_verify))).
+//
+// Lifecycle (STYLE P2): construct (init: parameters) → setup() (resolve the Program into task
+// templates) → run() → stats(). Action counts are priced only in stats() (STYLE P8).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "chip/chip_spec.h"
+#include "compiler/program.h"
+#include "sim/perf/actions.h"
+#include "sim/perf/energy_table.h"
+
+namespace aimc::perf {
+
+struct PerfOptions {
+  int64_t images = 16;          // inferences streamed
+  int64_t batch = 0;            // inferences per batch (layer schedule, reloads); 0: all
+  int64_t chunks = 1;           // slices per inference that flow through the stages separately
+  std::string read_mode;        // empty: the chip's first read mode
+  std::optional<int64_t> verify_iterations;  // program-and-verify iterations (absent: max_iterations)
+  double host_gops = 0;         // host digital throughput; 0: host ops take no time
+};
+
+struct LayerStats {
+  int32_t stage = 0;
+  std::string name;
+  double macs_per_inference = 0;
+  double mvms_per_inference = 0;   // array MVMs
+  double service_ns = 0;           // per inference: the stage's busiest resource (its pipelined bound)
+  double time_ns = 0;              // mean span of the stage per inference (first start → last end)
+  std::vector<int32_t> cores;
+  ActionCounts actions;            // per run
+  EnergyBreakdown energy;          // per run
+};
+
+struct CoreStats {
+  int32_t core = 0;
+  double crossbar_busy_ns = 0;     // summed over the core's arrays
+  double digital_busy_ns = 0;
+  ActionCounts actions;
+  EnergyBreakdown energy;
+};
+
+struct LinkStats {
+  std::string name;
+  double busy_ns = 0;
+  double bytes = 0;
+};
+
+struct PerfStats {
+  std::string chip, model, schedule, read_mode;
+  int64_t images = 0, batch = 0, chunks = 1, segments = 1;
+  double makespan_ns = 0;
+  double latency_ns = 0;           // one inference alone on the chip: its first task's start → its last task's end
+  double mean_latency_ns = 0;
+  double critical_path_ns = 0;     // first inference's chain of group maxima (no contention)
+  double inferences_per_s = 0;     // steady state (after the first batch) when images ≥ 2·batch
+  double macs_per_inference = 0;
+  double tops = 0;                 // 2 · MACs · inferences/s
+  double energy_per_inference_j = 0;
+  double dynamic_energy_per_inference_j = 0;
+  double tops_per_w = 0;           // 2 · MACs / energy per inference (static included)
+  double tops_per_w_dynamic = 0;
+  double programming_ns = 0;       // total weight (re)programming time on the critical chain
+  int32_t bottleneck_stage = -1;
+  std::string bottleneck;          // the bottleneck layer's name
+  double bottleneck_service_ns = 0;
+  std::string bottleneck_resource;  // the resource busiest per inference over all stages
+  double bottleneck_resource_ns = 0;
+  ActionCounts actions;
+  EnergyBreakdown energy;          // whole run, static included
+  std::vector<std::string> unpriced;
+  std::vector<LayerStats> layers;
+  std::vector<CoreStats> cores;
+  std::vector<LinkStats> links;    // links that carried traffic
+  double link_class_util = 0;      // busiest link's busy fraction
+  int64_t events = 0;
+  double wall_s = 0;
+  double events_per_s = 0;
+};
+
+class PerfSimulator {
+ public:
+  PerfSimulator(const chip::ChipSpec& chip, const compiler::Program& program, PerfOptions options);
+  ~PerfSimulator();
+  PerfSimulator(const PerfSimulator&) = delete;
+  PerfSimulator& operator=(const PerfSimulator&) = delete;
+  void setup();
+  void run();
+  PerfStats stats() const;
+
+ private:
+  struct Impl;
+  Impl* m;
+};
+
+// One call: setup, run, stats.
+PerfStats simulate(const chip::ChipSpec& chip, const compiler::Program& program, const PerfOptions& options);
+
+// A synthetic Program that keeps every crossbar of the chip busy: one full-size layer with one
+// replica per crossbar and `mvms_per_crossbar` vectors each, at `input_bits` and the chip's peak
+// weight precision; no digital ops, no transfers.
+compiler::Program peak_program(const chip::ChipSpec& chip, int64_t input_bits, int64_t mvms_per_crossbar);
+
+}  // namespace aimc::perf

@@ -1,0 +1,133 @@
+#include "sim/perf/report.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace aimc::perf {
+
+namespace {
+nlohmann::ordered_json energy_json(const EnergyBreakdown& e) {
+  nlohmann::ordered_json j = nlohmann::ordered_json::object();
+  for (const auto& [k, v] : e.pj) j[k] = v * 1e-12;
+  return j;
+}
+nlohmann::ordered_json actions_json(const ActionCounts& a) {
+  return {{"array_mvms", a.array_mvms()},       {"array_evaluations", a.array_evaluations},
+          {"adc_conversions", a.adc_conversions}, {"dac_drives", a.dac_drives},
+          {"digital_ops", a.digital_ops},         {"buffer_read_bytes", a.buffer_read_bytes},
+          {"buffer_write_bytes", a.buffer_write_bytes}, {"offchip_bytes", a.offchip_bytes},
+          {"bit_hops", a.bit_hops},               {"cells_written", a.cells_written},
+          {"write_operations", a.write_operations}, {"write_pulses", a.write_pulses},
+          {"verify_reads", a.verify_reads}};
+}
+}  // namespace
+
+nlohmann::ordered_json to_json(const PerfStats& s) {
+  nlohmann::ordered_json j;
+  const double n = static_cast<double>(s.images);
+  j["chip"] = s.chip;
+  j["model"] = s.model;
+  j["schedule"] = s.schedule;
+  j["read_mode"] = s.read_mode;
+  j["images"] = s.images;
+  j["batch"] = s.batch;
+  j["chunks"] = s.chunks;
+  j["segments"] = s.segments;
+  j["latency_s"] = s.latency_ns * 1e-9;
+  j["mean_latency_s"] = s.mean_latency_ns * 1e-9;
+  j["critical_path_s"] = s.critical_path_ns * 1e-9;
+  j["makespan_s"] = s.makespan_ns * 1e-9;
+  j["inferences_per_s"] = s.inferences_per_s;
+  j["macs_per_inference"] = s.macs_per_inference;
+  j["tops"] = s.tops;
+  j["tops_per_w"] = s.tops_per_w;
+  j["tops_per_w_dynamic"] = s.tops_per_w_dynamic;
+  j["energy_per_inference_j"] = s.energy_per_inference_j;
+  j["dynamic_energy_per_inference_j"] = s.dynamic_energy_per_inference_j;
+  j["inferences_per_s_per_w"] = s.energy_per_inference_j > 0 ? 1.0 / s.energy_per_inference_j : 0;
+  j["programming_s"] = s.programming_ns * 1e-9;
+  j["bottleneck"] = {{"stage", s.bottleneck_stage}, {"layer", s.bottleneck}, {"service_s", s.bottleneck_service_ns * 1e-9},
+                     {"resource", s.bottleneck_resource}, {"resource_busy_s", s.bottleneck_resource_ns * 1e-9}};
+  nlohmann::ordered_json layers = nlohmann::ordered_json::array();
+  for (const auto& l : s.layers) {
+    layers.push_back({{"stage", l.stage}, {"name", l.name}, {"macs_per_inference", l.macs_per_inference},
+                      {"mvms_per_inference", l.mvms_per_inference}, {"service_s", l.service_ns * 1e-9},
+                      {"time_s", l.time_ns * 1e-9}, {"cores", l.cores.size()},
+                      {"energy_per_inference_j", l.energy.total_pj() * 1e-12 / n}, {"energy_j", energy_json(l.energy)}});
+  }
+  j["layers"] = layers;
+  nlohmann::ordered_json cores = nlohmann::ordered_json::array();
+  for (const auto& c : s.cores) {
+    if (c.crossbar_busy_ns == 0 && c.digital_busy_ns == 0 && c.actions.array_mvms() == 0) continue;
+    cores.push_back({{"core", c.core}, {"crossbar_busy", s.makespan_ns > 0 ? c.crossbar_busy_ns / s.makespan_ns : 0},
+                     {"digital_busy", s.makespan_ns > 0 ? c.digital_busy_ns / s.makespan_ns : 0},
+                     {"crossbar_time_s", c.crossbar_busy_ns * 1e-9}, {"digital_time_s", c.digital_busy_ns * 1e-9},
+                     {"energy_j", c.energy.total_pj() * 1e-12}});
+  }
+  j["cores"] = cores;
+  nlohmann::ordered_json links = nlohmann::ordered_json::array();
+  for (const auto& l : s.links) {
+    links.push_back({{"link", l.name}, {"utilisation", s.makespan_ns > 0 ? l.busy_ns / s.makespan_ns : 0}, {"bytes", l.bytes}});
+  }
+  j["links"] = links;
+  j["energy_by_component"] = energy_json(s.energy);
+  j["actions"] = actions_json(s.actions);
+  j["unpriced"] = s.unpriced;
+  j["simulator"] = {{"events", s.events}, {"wall_s", s.wall_s}, {"events_per_s", s.events_per_s}};
+  return j;
+}
+
+std::string to_text(const PerfStats& s, size_t top) {
+  std::string o;
+  auto line = [&](const std::string& t) { o += t + "\n"; };
+  const double n = static_cast<double>(s.images);
+  line(fmt::format("{} on {} ({} schedule, read mode {}, {} images, batch {}{})", s.model, s.chip, s.schedule, s.read_mode, s.images,
+                   s.batch, s.segments > 1 ? fmt::format(", {} reload segments", s.segments) : ""));
+  line(fmt::format("  latency          {:.4g} us (critical path {:.4g} us, mean under load {:.4g} us)", s.latency_ns * 1e-3,
+                   s.critical_path_ns * 1e-3, s.mean_latency_ns * 1e-3));
+  line(fmt::format("  throughput       {:.5g} inferences/s, {:.4g} TOPS (2 x {:.4g} MMAC per inference)", s.inferences_per_s, s.tops,
+                   s.macs_per_inference * 1e-6));
+  line(fmt::format("  energy           {:.4g} uJ per inference ({:.4g} uJ dynamic), {:.4g} TOPS/W, {:.5g} inferences/s/W",
+                   s.energy_per_inference_j * 1e6, s.dynamic_energy_per_inference_j * 1e6, s.tops_per_w,
+                   s.energy_per_inference_j > 0 ? 1.0 / s.energy_per_inference_j : 0));
+  if (s.programming_ns > 0) line(fmt::format("  reprogramming    {:.4g} us over the run", s.programming_ns * 1e-3));
+  line(fmt::format("  bottleneck       stage {} ({}), {:.4g} us per inference; busiest resource {} ({:.4g} us per inference)",
+                   s.bottleneck_stage, s.bottleneck, s.bottleneck_service_ns * 1e-3, s.bottleneck_resource, s.bottleneck_resource_ns * 1e-3));
+  std::string comp;
+  for (const auto& [k, v] : s.energy.pj) {
+    if (v > 0) comp += fmt::format(" {} {:.4g} uJ", k, v * 1e-6 / n);
+  }
+  line("  energy/inference" + comp);
+  if (!s.unpriced.empty()) {
+    std::string u;
+    for (const auto& x : s.unpriced) u += (u.empty() ? "" : "; ") + x;
+    line("  not priced       " + u);
+  }
+  line(fmt::format("  {:>5} {:<40} {:>12} {:>12} {:>12} {:>6}", "stage", "layer", "service us", "span us", "energy uJ", "cores"));
+  std::vector<const LayerStats*> ls;
+  for (const auto& l : s.layers) ls.push_back(&l);
+  std::stable_sort(ls.begin(), ls.end(), [](auto* a, auto* b) { return a->service_ns > b->service_ns; });
+  for (size_t i = 0; i < ls.size() && (top == 0 || i < top); ++i) {
+    const auto& l = *ls[i];
+    line(fmt::format("  {:>5} {:<40} {:>12.4g} {:>12.4g} {:>12.4g} {:>6}", l.stage, l.name.substr(0, 40), l.service_ns * 1e-3,
+                     l.time_ns * 1e-3, l.energy.total_pj() * 1e-6 / n, l.cores.size()));
+  }
+  std::vector<const CoreStats*> cs;
+  for (const auto& c : s.cores) cs.push_back(&c);
+  std::stable_sort(cs.begin(), cs.end(), [](auto* a, auto* b) { return a->crossbar_busy_ns > b->crossbar_busy_ns; });
+  line(fmt::format("  {:>5} {:>10} {:>10} {:>12}", "core", "xbar busy", "dig busy", "energy uJ"));
+  for (size_t i = 0; i < cs.size() && (top == 0 || i < top); ++i) {
+    const auto& c = *cs[i];
+    if (c.crossbar_busy_ns == 0 && c.digital_busy_ns == 0) break;
+    line(fmt::format("  {:>5} {:>9.1f}% {:>9.1f}% {:>12.4g}", c.core, 100 * c.crossbar_busy_ns / s.makespan_ns,
+                     100 * c.digital_busy_ns / s.makespan_ns, c.energy.total_pj() * 1e-6));
+  }
+  for (size_t i = 0; i < s.links.size() && i < 3; ++i) {
+    line(fmt::format("  link {:<20} {:.1f}% busy, {:.4g} bytes", s.links[i].name, 100 * s.links[i].busy_ns / s.makespan_ns, s.links[i].bytes));
+  }
+  line(fmt::format("  simulator        {} events in {:.3g} s ({:.3g} events/s)", s.events, s.wall_s, s.events_per_s));
+  return o;
+}
+
+}  // namespace aimc::perf

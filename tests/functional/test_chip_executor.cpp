@@ -1,0 +1,259 @@
+// ChipExecutor: a compiled Program run through the tiles equals the digital reference on an ideal
+// chip, is bit-identical across thread counts and batch splits, and behaves on a noisy chip.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+
+#include "chip/loader.h"
+#include "compiler/pipeline.h"
+#include "compiler/program.h"
+#include "core/error.h"
+#include "data/dataset.h"
+#include "onnx/importer.h"
+#include "sim/functional/executor.h"
+#include "sim/metrics.h"
+#include "sim/reference/executor.h"
+#include "../compiler/compiler_test_util.h"
+
+namespace aimc::functional {
+namespace {
+
+const std::string kSource = AIMC_SOURCE_DIR;
+
+chip::ChipSpec derive(const std::string& yaml) {
+  chip::PresetLibrary presets({kSource + "/presets"});
+  return chip::parse_chip(yaml, "derived.yaml", presets, kSource + "/presets");
+}
+
+// Small crossbars so that LeNet's layers split over rows and columns (partial sums) and conv1 is
+// replicated into the free crossbars.
+const char* kIdeal64 =
+    "base: hermes\nname: ideal64\ncores:\n  rows: 64\n  cols: 64\n  device: {technology: ideal}\n"
+    "  read_modes:\n    one-phase: {out_noise_rel_std: 0}\n    four-phase: {out_noise_rel_std: 0}\n";
+const char* kHermes64 = "base: hermes\nname: hermes64\ncores:\n  rows: 64\n  cols: 64\n";
+
+struct Compiled {
+  Graph imported;
+  compiler::Program program;
+  Graph prepared;
+};
+
+Compiled compile_model(const std::string& model, const chip::ChipSpec& chip) {
+  Compiled c;
+  c.imported = import_onnx(kSource + "/" + model);
+  compiler::CompileOptions opt;
+  opt.model_path = kSource + "/" + model;
+  c.program = compiler::compile(c.imported, chip, opt);
+  c.prepared = compiler::prepare_graph(c.imported, c.program);
+  return c;
+}
+
+const Dataset& mnist() {
+  static const Dataset d = load_dataset("mnist:" + kSource + "/data/mnist-test-1k", 64);
+  return d;
+}
+
+bool has_split(const compiler::Program& p, bool rows) {
+  for (const compiler::Tile& t : p.tiles) {
+    const compiler::Layer& l = p.layer(t.layer);
+    if (rows ? t.rows() < l.group_rows : t.cols() < l.group_cols) return true;
+  }
+  return false;
+}
+
+TEST(ChipExecutor, IdealChipWithoutConvertersEqualsTheReference) {
+  const chip::ChipSpec chip = derive(kIdeal64);
+  Compiled c = compile_model("models/mnist_lenet.onnx", chip);
+  ASSERT_TRUE(has_split(c.program, true)) << "the test needs row splits";
+  ASSERT_TRUE(has_split(c.program, false)) << "the test needs column splits";
+  bool replicated = false;
+  for (const compiler::Layer& l : c.program.layers) replicated = replicated || l.replicas > 1;
+  ASSERT_TRUE(replicated) << "the test needs a replicated layer";
+
+  ChipExecutor exec(c.program, c.prepared, chip, FunctionalOptions{.seed = 3, .threads = 2, .converters = false});
+  ReferenceExecutor ref(c.imported, ReferenceOptions{.threads = 2});
+  const Tensor x = mnist().inputs.slice_outer(0, 16);
+  const Tensor y = exec.run({x}).at(0);
+  const Tensor r = ref.run({x}).at(0);
+  ASSERT_EQ(y.shape(), r.shape());
+  float scale = 0;
+  for (float v : r.span<float>()) scale = std::max(scale, std::fabs(v));
+  for (int64_t i = 0; i < y.numel(); ++i) {
+    ASSERT_NEAR(y.data<float>()[i], r.data<float>()[i], 1e-4f * scale) << "element " << i;
+  }
+  EXPECT_EQ(argmax_rows(y), argmax_rows(r));
+}
+
+TEST(ChipExecutor, IdealChipWithConvertersIsCloseToTheReference) {
+  const chip::ChipSpec chip = derive(kIdeal64);
+  Compiled c = compile_model("models/mnist_lenet.onnx", chip);
+  ChipExecutor exec(c.program, c.prepared, chip, FunctionalOptions{.seed = 3, .threads = 2});
+  ReferenceExecutor ref(c.imported, ReferenceOptions{.threads = 2});
+  const Tensor x = mnist().inputs.slice_outer(0, 64);
+  const std::vector<int64_t> a = argmax_rows(exec.run({x}).at(0));
+  const std::vector<int64_t> b = argmax_rows(ref.run({x}).at(0));
+  int agree = 0;
+  for (size_t i = 0; i < a.size(); ++i) agree += a[i] == b[i] ? 1 : 0;
+  EXPECT_GE(agree, 62);  // 8-bit inputs and ADCs change at most a few of 64 decisions
+}
+
+// Runs `images` images in batches of `batch` at `threads` threads (sample offsets as in eval).
+Tensor run_split(ChipExecutor& exec, const Tensor& x, int64_t batch) {
+  const int64_t n = x.dim(0);
+  Tensor out;
+  std::vector<float> all;
+  int64_t classes = 0;
+  for (int64_t b0 = 0; b0 < n; b0 += batch) {
+    const Tensor y = exec.run({x.slice_outer(b0, std::min(n, b0 + batch))}, b0).at(0);
+    classes = y.dim(1);
+    all.insert(all.end(), y.data<float>(), y.data<float>() + y.numel());
+  }
+  return Tensor::from<float>(all, {n, classes});
+}
+
+TEST(ChipExecutor, BitIdenticalAcrossThreadsAndBatchSplits) {
+  const chip::ChipSpec chip = derive(kHermes64);
+  Compiled c = compile_model("models/mnist_lenet.onnx", chip);
+  const Tensor x = mnist().inputs.slice_outer(0, 64);
+  std::vector<Tensor> results;
+  for (const auto& [threads, batch] : std::vector<std::pair<int, int64_t>>{{1, 64}, {2, 7}, {2, 64}, {1, 7}}) {
+    ChipExecutor exec(c.program, c.prepared, chip,
+                      FunctionalOptions{.seed = 11, .threads = threads, .read_mode = "four-phase", .t_s = 3600.0});
+    results.push_back(run_split(exec, x, batch));
+  }
+  for (size_t k = 1; k < results.size(); ++k) {
+    ASSERT_EQ(results[k].numel(), results[0].numel());
+    for (int64_t i = 0; i < results[0].numel(); ++i) {
+      ASSERT_EQ(results[k].data<float>()[i], results[0].data<float>()[i]) << "run " << k << " element " << i;
+    }
+  }
+}
+
+TEST(ChipExecutor, SeedsTimesAndDriftCompensationChangeTheOutputs) {
+  const chip::ChipSpec chip = derive(kHermes64);
+  Compiled c = compile_model("models/mnist_lenet.onnx", chip);
+  const Tensor x = mnist().inputs.slice_outer(0, 8);
+  auto run = [&](uint64_t seed, std::optional<double> t, std::optional<chip::DriftCompensation> gdc) {
+    ChipExecutor exec(c.program, c.prepared, chip,
+                      FunctionalOptions{.seed = seed, .threads = 2, .t_s = t, .drift_compensation = gdc});
+    return exec.run({x}).at(0);
+  };
+  auto differ = [](const Tensor& a, const Tensor& b) {
+    for (int64_t i = 0; i < a.numel(); ++i) {
+      if (a.data<float>()[i] != b.data<float>()[i]) return true;
+    }
+    return false;
+  };
+  const Tensor base = run(1, 1.0, std::nullopt);
+  EXPECT_FALSE(differ(base, run(1, 1.0, std::nullopt)));
+  EXPECT_TRUE(differ(base, run(2, 1.0, std::nullopt)));
+  EXPECT_TRUE(differ(base, run(1, 86400.0 * 365, std::nullopt)));
+  EXPECT_TRUE(differ(run(1, 86400.0 * 365, chip::DriftCompensation::Global),
+                     run(1, 86400.0 * 365, chip::DriftCompensation::None)));
+  // set_time on a constructed executor equals the time given at construction.
+  ChipExecutor exec(c.program, c.prepared, chip, FunctionalOptions{.seed = 1, .threads = 2});
+  exec.set_time(1.0);
+  EXPECT_FALSE(differ(base, exec.run({x}).at(0)));
+}
+
+TEST(ChipExecutor, HermesAccuracyIsCloseToDigital) {
+  const chip::ChipSpec chip = derive("base: hermes\nname: hermes-copy\n");
+  Compiled c = compile_model("models/mnist_lenet.onnx", chip);
+  const Dataset data = load_dataset("mnist:" + kSource + "/data/mnist-test-1k", 256);
+  ChipExecutor exec(c.program, c.prepared, chip, FunctionalOptions{.seed = 0, .threads = 2, .t_s = 1.0});
+  ReferenceExecutor ref(c.imported, ReferenceOptions{.threads = 2});
+  const double chip_acc = evaluate_classifier([&](const Tensor& x) { return exec.run({x}).at(0); }, data, 64).accuracy();
+  const double digital = evaluate_classifier([&](const Tensor& x) { return ref.run({x}).at(0); }, data, 64).accuracy();
+  EXPECT_GT(digital, 0.9);
+  EXPECT_NEAR(chip_acc, digital, 0.03);
+}
+
+TEST(ChipExecutor, RejectsAWrongInputShape) {
+  const chip::ChipSpec chip = derive(kIdeal64);
+  Compiled c = compile_model("models/mnist_lenet.onnx", chip);
+  ChipExecutor exec(c.program, c.prepared, chip, FunctionalOptions{});
+  EXPECT_THROW(exec.run({Tensor(DType::f32, {2, 1, 20, 20})}), Error);
+  EXPECT_THROW(exec.run({mnist().inputs.slice_outer(0, 2)}, -1), Error);
+}
+
+// The 4-bit CIFAR-10 CNN (per-channel fake-quant weights, unsigned 4/8-bit activations) on the
+// charge-domain BPBS chip without capacitor mismatch: per-column weight scales applied digitally and
+// unsigned bit planes for post-ReLU inputs keep it at the reference's decisions.
+TEST(ChipExecutor, ChargeDomainFourBitCnnFollowsTheReference) {
+  const chip::ChipSpec chip = test::preset("verma-cimu");
+  Compiled c = compile_model("models/cnn4b_cifar10.onnx", chip);
+  const Dataset data = load_dataset("cifar10:" + kSource + "/data/cifar10-test-500", 32);
+  ChipExecutor exec(c.program, c.prepared, chip, FunctionalOptions{.seed = 0, .threads = 2});
+  ReferenceExecutor ref(c.imported, ReferenceOptions{.threads = 2});
+  const std::vector<int64_t> a = argmax_rows(exec.run({data.inputs}).at(0));
+  const std::vector<int64_t> b = argmax_rows(ref.run({data.inputs}).at(0));
+  int agree = 0;
+  for (size_t i = 0; i < a.size(); ++i) agree += a[i] == b[i] ? 1 : 0;
+  EXPECT_GE(agree, 28);  // before both fixes: about half
+}
+
+// An LSTM (sequence-first input, batch at axis 1) and a MatMul decoder on its 4-D output [T, 1, N, H]
+// (batch at axis 2): gate matrices split over rows and columns, the step loop, the cell update.
+Graph lstm_graph() {
+  test::GraphBuilder b("lstm");
+  const int64_t T = 6, N = 3, I = 40, H = 50, V = 20;
+  ValueId x = b.input("x", {T, N, I}, 1);
+  ValueId w = b.constant("W", test::weights({1, 4 * H, I}, 3));
+  ValueId r = b.constant("R", test::weights({1, 4 * H, H}, 4));
+  ValueId bias = b.constant("B", test::weights({1, 8 * H}, 5));
+  ValueId y = b.node("lstm", OpKind::LSTM, {x, w, r, bias}, LstmAttrs{H}, 3);
+  ValueId d = b.constant("D", test::weights({H, V}, 6));
+  ValueId logits = b.node("decoder", OpKind::MatMul, {y, d});
+  return b.finish({logits, y + 1});
+}
+
+Tensor lstm_input(int64_t n) {
+  Tensor x = test::weights({6, n, 40}, 9);
+  for (float& v : x.span<float>()) v = 0.5f * (v + 1.0f);  // [0, 1), as the synthetic calibration
+  return x;
+}
+
+TEST(ChipExecutor, LstmAndBatchAxisOneEqualTheReferenceOnAnIdealChip) {
+  const chip::ChipSpec chip = derive(kIdeal64);
+  const Graph g = lstm_graph();
+  const compiler::Program p = test::compile(g, chip);
+  ASSERT_EQ(p.layers.size(), 2u);
+  ASSERT_TRUE(has_split(p, true));
+  const Graph prepared = compiler::prepare_graph(g, p);
+  ChipExecutor exec(p, prepared, chip, FunctionalOptions{.seed = 1, .threads = 2, .converters = false});
+  ReferenceExecutor ref(g, ReferenceOptions{.threads = 2});
+  const Tensor x = lstm_input(3);
+  const std::vector<Tensor> a = exec.run({x});
+  const std::vector<Tensor> b = ref.run({x});
+  ASSERT_EQ(a.size(), 2u);
+  for (size_t k = 0; k < a.size(); ++k) {
+    ASSERT_EQ(a[k].shape(), b[k].shape());
+    float scale = 0;
+    for (float v : b[k].span<float>()) scale = std::max(scale, std::fabs(v));
+    for (int64_t i = 0; i < a[k].numel(); ++i) {
+      ASSERT_NEAR(a[k].data<float>()[i], b[k].data<float>()[i], 1e-4f * std::max(scale, 1.0f)) << k << ":" << i;
+    }
+  }
+}
+
+TEST(ChipExecutor, LstmOnHermesIsDeterministicAndClose) {
+  const chip::ChipSpec chip = derive(kHermes64);
+  const Graph g = lstm_graph();
+  const compiler::Program p = test::compile(g, chip);
+  const Graph prepared = compiler::prepare_graph(g, p);
+  const Tensor x = lstm_input(3);
+  ChipExecutor one(p, prepared, chip, FunctionalOptions{.seed = 4, .threads = 1, .t_s = 60.0});
+  ChipExecutor two(p, prepared, chip, FunctionalOptions{.seed = 4, .threads = 2, .t_s = 60.0});
+  const Tensor a = one.run({x}, 5).at(1), b = two.run({x}, 5).at(1);
+  for (int64_t i = 0; i < a.numel(); ++i) ASSERT_EQ(a.data<float>()[i], b.data<float>()[i]) << i;
+  ReferenceExecutor ref(g, ReferenceOptions{.threads = 2});
+  const Tensor r = ref.run({x}).at(1);
+  double err = 0;
+  for (int64_t i = 0; i < a.numel(); ++i) err = std::max(err, static_cast<double>(std::fabs(a.data<float>()[i] - r.data<float>()[i])));
+  EXPECT_LT(err, 0.5);  // h ∈ (−1, 1): the noisy chip stays in the neighbourhood
+  EXPECT_GT(err, 0.0);
+}
+
+}  // namespace
+}  // namespace aimc::functional

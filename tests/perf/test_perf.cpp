@@ -1,0 +1,287 @@
+// Performance simulator: hand-computable cases, analytic bounds (STYLE P11) and the peak figures.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "chip/loader.h"
+#include "chip/peak.h"
+#include "compiler/pipeline.h"
+#include "onnx/importer.h"
+#include "sim/perf/noc_model.h"
+#include "sim/perf/perf_sim.h"
+#include "sim/perf/report.h"
+
+namespace aimc::perf {
+namespace {
+
+std::string source_path(const std::string& r) { return std::string(AIMC_SOURCE_DIR) + "/" + r; }
+const chip::PresetLibrary& presets() {
+  static const chip::PresetLibrary lib({source_path("presets")});
+  return lib;
+}
+chip::ChipSpec preset(const std::string& name) { return chip::load_chip(name, presets()); }
+
+using compiler::Endpoint;
+using compiler::EndpointKind;
+
+// A Program by hand: layers of rows × cols with `vectors` each, one tile per layer on `core`.
+struct Builder {
+  compiler::Program p;
+  int32_t layer(int64_t rows, int64_t cols, int64_t vectors, int32_t core, int32_t segment = 0, int64_t bits = 8, int64_t cpw = 1) {
+    compiler::Layer L;
+    L.id = static_cast<int32_t>(p.layers.size());
+    L.name = fmt::format("L{}", L.id);
+    L.rows = L.group_rows = rows;
+    L.cols = L.group_cols = cols;
+    L.vectors_per_inference = vectors;
+    L.columns_per_weight = cpw;
+    L.quant.input_bits = bits;
+    L.quant.adc_bits = 8;
+    L.output_value = L.name + "_out";
+    p.layers.push_back(L);
+    compiler::Tile t;
+    t.id = static_cast<int32_t>(p.tiles.size());
+    t.layer = L.id;
+    t.core = core;
+    t.reduce_core = core;
+    t.row_end = rows;
+    t.col_end = cols;
+    t.segment = segment;
+    p.tiles.push_back(t);
+    compiler::Stage st;
+    st.id = L.id;
+    st.layers = {L.id};
+    st.cores = {core};
+    p.schedule.stages.push_back(st);
+    if (p.schedule.segments.size() <= static_cast<size_t>(segment)) p.schedule.segments.resize(static_cast<size_t>(segment) + 1);
+    auto& seg = p.schedule.segments[static_cast<size_t>(segment)];
+    seg.id = segment;
+    seg.layers.push_back(L.id);
+    seg.tiles.push_back(t.id);
+    return L.id;
+  }
+  void transfer(int32_t from_core, int32_t to_core, int64_t bytes, const std::string& value) {
+    p.transfers.push_back({{EndpointKind::Core, from_core}, {EndpointKind::Core, to_core}, bytes, value, compiler::TransferKind::Activation, 1});
+  }
+};
+
+TEST(PerfSim, OneLayerOnOneCore) {
+  const auto chip = preset("hermes");
+  Builder b;
+  b.layer(256, 256, 100, 0);
+  PerfOptions o;
+  o.images = 1;
+  const PerfStats s = simulate(chip, b.p, o);
+  const auto& mode = chip.cores.read_modes.front();
+  const double t = chip::mvm_latency_ns(chip, mode, 8);
+  EXPECT_NEAR(s.latency_ns, 100 * t, 1e-6);
+  EXPECT_NEAR(s.critical_path_ns, 100 * t, 1e-6);
+  EXPECT_NEAR(s.dynamic_energy_per_inference_j, 100 * chip::core_mvm_energy_pj(chip.cores, mode, 8) * 1e-12, 1e-15);
+  EXPECT_DOUBLE_EQ(s.macs_per_inference, 100.0 * 256 * 256);
+  EXPECT_NEAR(s.actions.adc_conversions, 100.0 * 256 * mode.phases, 1e-6);
+  EXPECT_EQ(s.bottleneck, "L0");
+}
+
+TEST(PerfSim, TwoStagePipelineBottleneck) {
+  const auto chip = preset("hermes");
+  Builder b;
+  b.layer(128, 128, 100, 0);
+  b.layer(128, 128, 300, 1);
+  PerfOptions o;
+  o.images = 20;
+  const PerfStats s = simulate(chip, b.p, o);
+  const double t = chip::mvm_latency_ns(chip, chip.cores.read_modes.front(), 8);
+  EXPECT_NEAR(s.latency_ns, 400 * t, 1e-6);
+  EXPECT_NEAR(s.inferences_per_s, 1e9 / (300 * t), 1e-6 * 1e9 / (300 * t));
+  EXPECT_EQ(s.bottleneck_stage, 1);
+  EXPECT_NEAR(s.bottleneck_service_ns, 300 * t, 1e-6);
+  // The makespan: the first inference's first stage, then 20 bottleneck services.
+  EXPECT_NEAR(s.makespan_ns, 100 * t + 20 * 300 * t, 1e-6);
+}
+
+TEST(PerfSim, LayerByLayerBatch) {
+  const auto chip = preset("hermes");
+  Builder b;
+  b.layer(128, 128, 100, 0);
+  b.layer(128, 128, 300, 1);
+  b.p.schedule.kind = compiler::ScheduleKind::LayerByLayer;
+  PerfOptions o;
+  o.images = 8;
+  o.batch = 4;
+  const PerfStats s = simulate(chip, b.p, o);
+  const double t = chip::mvm_latency_ns(chip, chip.cores.read_modes.front(), 8);
+  // A batch: 4 × 100 on stage 0, then 4 × 300 on stage 1; batches one after another.
+  EXPECT_NEAR(s.makespan_ns, 2 * (400 * t + 1200 * t), 1e-6);
+  EXPECT_NEAR(s.inferences_per_s, 4 / (1600 * t * 1e-9), 1e-3);
+}
+
+TEST(PerfSim, TwoTransfersShareALink) {
+  const auto chip = preset("hermes");  // mesh, link_bytes_per_cycle 8 at 1 GHz, 1-cycle hops
+  Builder b;
+  b.layer(16, 16, 1, 0);
+  b.transfer(0, 1, 800, "L0_out");
+  b.transfer(0, 1, 800, "L0_out");
+  PerfOptions o;
+  o.images = 1;
+  const PerfStats s = simulate(chip, b.p, o);
+  const double t = chip::mvm_latency_ns(chip, chip.cores.read_modes.front(), 8);
+  const double bw = *chip.noc.link_bytes_per_cycle * chip.clock_mhz * 1e-3;  // bytes/ns
+  const double hop = static_cast<double>(*chip.noc.hop_latency_cycles) * 1e3 / chip.clock_mhz;
+  EXPECT_NEAR(s.latency_ns, t + 2 * 800 / bw + hop, 1e-6);
+  EXPECT_NEAR(s.critical_path_ns, t + 800 / bw + hop, 1e-6);
+  EXPECT_NEAR(s.actions.bit_hops.at(0), 2 * 800 * 8, 1e-6);
+  ASSERT_FALSE(s.links.empty());
+  EXPECT_NEAR(s.links.front().busy_ns, 2 * 800 / bw, 1e-6);
+}
+
+TEST(PerfSim, CutThroughOverTwoHops) {
+  const auto chip = preset("hermes");  // 8 x 8 mesh: core 0 → core 2 is two hops east
+  Builder b;
+  b.layer(16, 16, 1, 0);
+  b.transfer(0, 2, 800, "L0_out");
+  PerfOptions o;
+  o.images = 1;
+  const PerfStats s = simulate(chip, b.p, o);
+  const double t = chip::mvm_latency_ns(chip, chip.cores.read_modes.front(), 8);
+  const double bw = *chip.noc.link_bytes_per_cycle * chip.clock_mhz * 1e-3;
+  const double hop = static_cast<double>(*chip.noc.hop_latency_cycles) * 1e3 / chip.clock_mhz;
+  EXPECT_NEAR(s.latency_ns, t + 2 * hop + 800 / bw, 1e-6);
+  EXPECT_NEAR(s.actions.bit_hops.at(0), 2 * 800 * 8, 1e-6);
+  EXPECT_EQ(s.links.size(), 2u);
+}
+
+TEST(PerfSim, DataParallelCopiesShareTheInputs) {
+  const auto chip = preset("hermes");
+  Builder b;
+  b.layer(128, 128, 200, 0);
+  b.p.layers[0].replicas = 2;
+  compiler::Tile t = b.p.tiles[0];
+  t.id = 1;
+  t.replica = 1;
+  t.core = t.reduce_core = 5;
+  b.p.tiles.push_back(t);
+  b.p.schedule.stages[0].cores = {0, 5};
+  b.p.schedule.segments[0].tiles.push_back(1);
+  b.p.schedule.kind = compiler::ScheduleKind::DataParallel;
+  b.p.schedule.network_replicas = 2;
+  PerfOptions o;
+  o.images = 20;
+  const PerfStats s = simulate(chip, b.p, o);
+  const double t_mvm = chip::mvm_latency_ns(chip, chip.cores.read_modes.front(), 8);
+  EXPECT_NEAR(s.latency_ns, 200 * t_mvm, 1e-6);          // one copy does the whole inference
+  EXPECT_NEAR(s.makespan_ns, 10 * 200 * t_mvm, 1e-6);    // ten inferences on each copy
+  EXPECT_NEAR(s.cores[0].crossbar_busy_ns, s.cores[5].crossbar_busy_ns, 1e-6);
+}
+
+TEST(PerfSim, LstmStepsRunOneAfterAnother) {
+  const auto chip = preset("hermes");  // chip-level GDPUs compute the gate math
+  ASSERT_FALSE(chip.digital.empty());
+  Builder b;
+  b.layer(128, 128, 4, 0);
+  b.p.layers[0].kind = compiler::LayerKind::Lstm;
+  compiler::DigitalOp d;
+  d.node = "L0";
+  d.op = "lstm-cell";
+  d.layer = 0;
+  d.scope = compiler::Scope::Chip;
+  d.unit = chip.digital[0].name;
+  d.unit_index = 0;
+  d.ops_per_inference = 4000;
+  b.p.digital_ops.push_back(d);
+  b.p.schedule.stages[0].digital_ops = {0};
+  PerfOptions o;
+  o.images = 1;
+  const PerfStats s = simulate(chip, b.p, o);
+  const double t = chip::mvm_latency_ns(chip, chip.cores.read_modes.front(), 8);
+  const auto& u = chip.digital[0];
+  const double op_ns = 1000.0 / (u.ops_per_cycle * static_cast<double>(u.count) * u.clock_mhz.value_or(chip.clock_mhz) * 1e-3);
+  EXPECT_NEAR(s.latency_ns, 4 * (t + op_ns), 1e-6);  // step t+1's MVM waits for step t's h
+  EXPECT_EQ(s.events, 8);                             // 4 × (one MVM task, one GDPU task)
+  EXPECT_NEAR(s.actions.digital_ops.at(chip.cores.digital.size()), 4000, 1e-9);
+}
+
+TEST(PerfSim, ReloadProgrammingTime) {
+  const auto chip = preset("verma-cimu");  // direct write 5 ns, 256 cells per write, 1 head
+  Builder b;
+  b.layer(256, 64, 10, 0, 0, 4, 4);
+  b.layer(256, 64, 10, 0, 1, 4, 4);
+  PerfOptions o;
+  o.images = 1;
+  const PerfStats s = simulate(chip, b.p, o);
+  const auto& pg = chip.cores.programming;
+  const double cells = 256.0 * 64 * 4;
+  const double write = std::ceil(cells / static_cast<double>(pg.cells_per_write) / static_cast<double>(pg.parallel_writes)) * pg.t_write_ns;
+  const double bytes = cells / 8;  // bit cells
+  const double bw = *chip.noc.link_bytes_per_cycle * chip.clock_mhz * 1e-3;
+  const double hop = static_cast<double>(*chip.noc.hop_latency_cycles) * 1e3 / chip.clock_mhz;
+  const double fetch = hop + bytes / bw;  // core 0 sits at the west edge: one edge link
+  const double t = chip::mvm_latency_ns(chip, chip.cores.read_modes.front(), 4);
+  EXPECT_NEAR(s.programming_ns, 2 * (fetch + write), 1e-6);
+  EXPECT_NEAR(s.makespan_ns, 2 * (fetch + write) + 20 * t, 1e-6);
+  EXPECT_NEAR(s.actions.write_operations, 2 * cells / static_cast<double>(pg.cells_per_write), 1e-9);
+  EXPECT_NEAR(s.actions.cells_written, 2 * cells, 1e-9);
+}
+
+TEST(PerfSim, TreeRoutesMatchCompilerHops) {
+  const auto chip = preset("cluster-512");
+  NocModel noc(chip);
+  EXPECT_EQ(noc.route({EndpointKind::Core, 0}, {EndpointKind::Core, 1}).size(), 2u);
+  EXPECT_EQ(noc.route({EndpointKind::Core, 0}, {EndpointKind::Core, 5}).size(), 4u);
+  EXPECT_EQ(noc.route({EndpointKind::Core, 0}, {EndpointKind::Core, 511}).size(), 8u);
+  // To the host: up every level, plus the off-chip memory link.
+  EXPECT_EQ(noc.route({EndpointKind::Core, 7}, {EndpointKind::Host, 0}).size(), 5u);
+}
+
+// Every preset and read mode: a workload that keeps every crossbar busy reaches chip show's peak.
+TEST(PerfSim, PeakOfEveryPreset) {
+  for (const auto& entry : presets().list()) {
+    const auto chip = chip::load_chip(entry.name, presets());
+    for (const auto& mode : chip.cores.read_modes) {
+      const int64_t bits = chip.cores.input.bits;
+      const chip::PeakPoint peak = chip::peak_point(chip, mode.name, bits, chip::peak_weight_bits(chip.cores.weights, bits));
+      PerfOptions o;
+      o.images = 8;
+      o.read_mode = mode.name;
+      const PerfStats s = simulate(chip, peak_program(chip, bits, 16), o);
+      EXPECT_NEAR(s.tops / peak.tops, 1.0, 0.02) << entry.name << " " << mode.name;
+      EXPECT_NEAR(s.tops_per_w_dynamic / peak.tops_per_w, 1.0, 0.02) << entry.name << " " << mode.name;
+      EXPECT_LE(s.tops, peak.tops * (1 + 1e-9)) << entry.name;
+    }
+  }
+}
+
+// A real network on every preset: throughput never above the peak, latency never below the critical path.
+TEST(PerfSim, BoundsOnACompiledNetwork) {
+  Graph g = import_onnx(source_path("models/mnist_lenet.onnx"));
+  for (const std::string name : {"hermes", "verma-cimu", "cluster-512"}) {
+    const auto chip = preset(name);
+    for (const std::string sched : {"pipelined", "layer"}) {
+      compiler::CompileOptions co;
+      co.schedule = sched;
+      const compiler::Program p = compiler::compile(g, chip, co);
+      PerfOptions o;
+      o.images = 6;
+      o.batch = 3;
+      const PerfStats s = simulate(chip, p, o);
+      double best = 0;
+      for (const auto& mode : chip.cores.read_modes) {
+        for (int64_t bits = 1; bits <= chip.cores.input.bits; ++bits) {
+          best = std::max(best, chip::peak_point(chip, mode.name, bits, chip::peak_weight_bits(chip.cores.weights, bits)).tops);
+        }
+      }
+      EXPECT_LE(s.tops, best) << name << " " << sched;
+      EXPECT_GE(s.latency_ns, s.critical_path_ns * (1 - 1e-9)) << name << " " << sched;
+      EXPECT_GT(s.inferences_per_s, 0) << name;
+      const auto j = to_json(s);
+      for (const char* key : {"latency_s", "inferences_per_s", "tops", "tops_per_w", "energy_per_inference_j", "bottleneck", "layers", "cores",
+                              "energy_by_component"}) {
+        EXPECT_TRUE(j.contains(key)) << key;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace aimc::perf

@@ -1,0 +1,111 @@
+"""aimc eval: digital vs chip accuracy over drift times; JSON fields; bad inputs exit 2 with one line."""
+
+import json
+
+import pytest
+
+from helpers import ROOT, aimc_bin, run_aimc
+
+pytestmark = pytest.mark.skipif(aimc_bin() is None, reason="AIMC_BIN is not set")
+
+MNIST = f"mnist:{ROOT}/data/mnist-test-1k"
+CIFAR = f"cifar10:{ROOT}/data/cifar10-test-500"
+LENET = ROOT / "models" / "mnist_lenet.onnx"
+
+
+def one_line_error(r):
+    assert r.returncode == 2, r.stderr
+    lines = [line for line in r.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, r.stderr
+    return lines[0]
+
+
+def test_eval_json_fields_and_accuracy_close_to_digital(tmp_path):
+    out = tmp_path / "eval.json"
+    r = run_aimc("eval", "--model", LENET, "--chip", "hermes", "--data", MNIST, "--limit", 1000,
+                 "--drift-times", "1s,1d", "--repeats", 2, "--seed", 7, "--json", out, timeout=900)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr == ""  # no progress bar in a pipe
+    j = json.loads(out.read_text())
+    assert j["seed"] == 7
+    assert j["chip_name"] == "hermes"
+    assert j["resolved_chip"]["name"] == "hermes"
+    digital = j["digital"]["accuracy"]
+    assert digital > 0.9
+    assert [row["t_s"] for row in j["chip"]] == [1, 86400]
+    for row in j["chip"]:
+        assert row["repeats"] == 2
+        assert len(row["accuracy"]) == 2
+        assert 0 <= row["accuracy_std"] < 0.05
+    # t = 1 s on hermes: within a few points of digital
+    assert abs(j["chip"][0]["accuracy_mean"] - digital) < 0.03
+    assert "digital" in r.stdout and "chip t=1s" in r.stdout
+
+
+def test_eval_program_equals_model_path(tmp_path):
+    prog = tmp_path / "p.json"
+    r = run_aimc("compile", "--model", LENET, "--chip", "hermes", "-o", prog)
+    assert r.returncode == 0, r.stderr
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    common = ["--chip", "hermes", "--data", MNIST, "--limit", 100, "--drift-times", "1h", "--seed", 3]
+    assert run_aimc("eval", "--program", prog, *common, "--json", a, "--batch", 64, "--threads", 1).returncode == 0
+    assert run_aimc("eval", "--model", LENET, *common, "--json", b, "--batch", 7, "--threads", 2).returncode == 0
+    ja, jb = json.loads(a.read_text()), json.loads(b.read_text())
+    assert ja["chip"][0]["accuracy"] == jb["chip"][0]["accuracy"]
+    assert ja["digital"] == jb["digital"]
+
+
+def test_eval_rejects_a_program_for_another_chip(tmp_path):
+    prog = tmp_path / "p.json"
+    assert run_aimc("compile", "--model", LENET, "--chip", "hermes", "-o", prog).returncode == 0
+    line = one_line_error(run_aimc("eval", "--program", prog, "--chip", "hermes-core", "--data", MNIST, "--limit", 10))
+    assert "chip" in line
+
+
+def test_eval_rejects_a_dataset_of_another_shape():
+    line = one_line_error(run_aimc("eval", "--model", LENET, "--chip", "hermes", "--data", CIFAR, "--limit", 10))
+    assert "do not match the model input" in line
+
+
+@pytest.mark.parametrize("times", ["1x", "abc", "1s,,1h", "-1s", ""])
+def test_eval_rejects_bad_drift_times(times):
+    line = one_line_error(run_aimc("eval", "--model", LENET, "--chip", "hermes", "--data", MNIST, "--limit", 10,
+                                   "--drift-times", times))
+    assert "--drift-times" in line
+
+
+def test_eval_rejects_zero_repeats():
+    line = one_line_error(run_aimc("eval", "--model", LENET, "--chip", "hermes", "--data", MNIST, "--limit", 10,
+                                   "--repeats", 0))
+    assert "--repeats" in line
+
+
+def test_eval_needs_model_or_program():
+    one_line_error(run_aimc("eval", "--chip", "hermes", "--data", MNIST))
+
+
+def test_eval_language_model_reports_perplexity(tmp_path):
+    """An untrained (seeded) CharLSTM exported like models/lstm_ptb/train.py: the tokens path runs end to end
+    (sequence-first input, LSTM gate matrices on crossbars) and the chip's perplexity is near the digital one."""
+    torch = pytest.importorskip("torch")
+    import sys
+    sys.path.insert(0, str(ROOT / "models" / "lstm_ptb"))
+    from model import CharLSTM
+    torch.manual_seed(0)
+    model = CharLSTM(vocab=50, embed=16, hidden=64).eval()
+    onnx_path = tmp_path / "lstm.onnx"
+    torch.onnx.export(model, torch.zeros(20, 2, dtype=torch.int64), onnx_path, opset_version=13,
+                      do_constant_folding=True, input_names=["input"], output_names=["output"],
+                      dynamic_axes={"input": {1: "batch"}, "output": {1: "batch"}})
+    ptb = ROOT / "data" / "ptb-test-excerpt"
+    data = f"tokens:{ptb / 'ptb.test.txt'},vocab={ptb / 'vocab.txt'},level=char,seq=20"
+    out = tmp_path / "lm.json"
+    r = run_aimc("eval", "--model", onnx_path, "--chip", "hermes", "--data", data, "--limit", 40,
+                 "--drift-times", "1s", "--json", out)
+    assert r.returncode == 0, r.stderr
+    j = json.loads(out.read_text())
+    assert j["metric"] == "perplexity"
+    digital = j["digital"]["perplexity"]
+    assert 20 < digital < 80  # untrained: near the vocabulary size
+    assert abs(j["chip"][0]["perplexity_mean"] - digital) < 0.1 * digital
+    assert "perplexity" in r.stdout

@@ -1,0 +1,69 @@
+"""End-to-end tests of `aimc perf`: the JSON fields, the peak of every preset against `aimc chip show`
+(computed by the tool, never typed in), compiled networks within the analytic bounds, and errors.
+
+Needs $AIMC_BIN (skipped otherwise).
+"""
+
+import json
+
+import pytest
+
+from helpers import ROOT, aimc_bin, run_aimc
+
+pytestmark = pytest.mark.skipif(aimc_bin() is None, reason="AIMC_BIN is unset or not executable")
+
+PRESETS = ["cluster-512", "hermes", "hermes-core", "verma-cimu", "zhang-bnn-sram"]
+KEYS = {"latency_s", "inferences_per_s", "tops", "tops_per_w", "energy_per_inference_j", "bottleneck", "layers", "cores",
+        "energy_by_component"}
+
+
+def perf_json(tmp_path, *args):
+    out = tmp_path / "perf.json"
+    r = run_aimc("perf", *args, "--json", out)
+    assert r.returncode == 0, r.stderr
+    return json.loads(out.read_text()), r.stdout
+
+
+def peak_points(tmp_path, chip):
+    out = tmp_path / "chip.json"
+    r = run_aimc("chip", "show", chip, "--json", out)
+    assert r.returncode == 0, r.stderr
+    return json.loads(out.read_text())["peak"]
+
+
+@pytest.mark.parametrize("chip", PRESETS)
+def test_peak_workload_reproduces_chip_show(tmp_path, chip):
+    for p in peak_points(tmp_path, chip):
+        j, _ = perf_json(tmp_path, "--peak", "--chip", chip, "--read-mode", p["mode"], "--peak-bits", p["input_bits"], "--images", 4)
+        assert j["tops"] == pytest.approx(p["tops"], rel=0.02), (chip, p["mode"], p["input_bits"])
+        assert j["tops_per_w_dynamic"] == pytest.approx(p["tops_per_w"], rel=0.02), (chip, p["mode"], p["input_bits"])
+        assert j["tops"] <= p["tops"] * (1 + 1e-9)
+
+
+@pytest.mark.parametrize("chip", ["hermes", "cluster-512", "verma-cimu"])
+@pytest.mark.parametrize("schedule", ["pipelined", "layer", "data-parallel"])
+def test_model_within_bounds(tmp_path, chip, schedule):
+    j, text = perf_json(tmp_path, "--model", ROOT / "models" / "mnist_lenet.onnx", "--chip", chip, "--schedule", schedule,
+                        "--images", 8, "--batch", 4)
+    assert KEYS <= j.keys()
+    assert j["latency_s"] >= j["critical_path_s"] * (1 - 1e-9)
+    best = max(p["tops"] for p in peak_points(tmp_path, chip))
+    assert 0 < j["tops"] <= best
+    assert j["energy_per_inference_j"] > 0 and j["layers"] and j["cores"]
+    assert j["simulator"]["events_per_s"] > 0
+    assert "events/s" in text
+
+
+def test_program_file_and_errors(tmp_path):
+    prog = tmp_path / "p.json"
+    r = run_aimc("compile", "--model", ROOT / "models" / "mnist_lenet.onnx", "--chip", "hermes", "-o", prog)
+    assert r.returncode == 0, r.stderr
+    j, _ = perf_json(tmp_path, "--program", prog, "--chip", "hermes", "--images", 4)
+    assert j["model"] == "mnist_lenet" and j["images"] == 4
+    # Another chip than the Program's: one line, exit 2.
+    r = run_aimc("perf", "--program", prog, "--chip", "cluster-512")
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
+    r = run_aimc("perf", "--chip", "hermes")
+    assert r.returncode == 2 and "--model" in r.stderr
+    r = run_aimc("perf", "--peak", "--chip", "hermes", "--read-mode", "nope")
+    assert r.returncode == 2 and "nope" in r.stderr
