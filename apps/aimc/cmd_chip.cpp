@@ -11,28 +11,12 @@
 #include "chip/resolved.h"
 #include "chip/summary.h"
 #include "commands.h"
+#include "presets.h"
 #include "core/error.h"
 
 namespace aimc::cli {
 
 namespace {
-// Where presets are looked for, first match wins: $AIMC_PRESETS (':'-separated folders), the
-// source tree's presets/ and the installed share/aimc/presets.
-chip::PresetLibrary preset_library() {
-  std::vector<std::filesystem::path> dirs;
-  if (const char* env = std::getenv("AIMC_PRESETS"); env != nullptr && *env != '\0') {
-    std::string list = env;
-    for (std::size_t start = 0; start <= list.size();) {
-      const std::size_t end = std::min(list.find(':', start), list.size());
-      if (end > start) dirs.emplace_back(list.substr(start, end - start));
-      start = end + 1;
-    }
-  }
-  dirs.emplace_back(AIMC_PRESET_DIR);
-  dirs.emplace_back(AIMC_INSTALL_PRESET_DIR);
-  return chip::PresetLibrary(std::move(dirs));
-}
-
 void write_text(const std::string& path, const std::string& text) {
   if (path == "-") {
     std::cout << text;

@@ -9,6 +9,7 @@
 
 #include "chip/loader.h"
 #include "commands.h"
+#include "presets.h"
 #include "compiler/pass.h"
 #include "compiler/pipeline.h"
 #include "compiler/program.h"
@@ -19,22 +20,6 @@
 namespace aimc::cli {
 
 namespace {
-// Presets: $AIMC_PRESETS (':'-separated), the source tree's presets/, the installed copy (as `aimc chip`).
-chip::PresetLibrary compile_presets() {
-  std::vector<std::filesystem::path> dirs;
-  if (const char* env = std::getenv("AIMC_PRESETS"); env != nullptr && *env != '\0') {
-    std::string list = env;
-    for (std::size_t start = 0; start <= list.size();) {
-      const std::size_t end = std::min(list.find(':', start), list.size());
-      if (end > start) dirs.emplace_back(list.substr(start, end - start));
-      start = end + 1;
-    }
-  }
-  dirs.emplace_back(AIMC_PRESET_DIR);
-  dirs.emplace_back(AIMC_INSTALL_PRESET_DIR);
-  return chip::PresetLibrary(std::move(dirs));
-}
-
 struct CompileArgs {
   std::string model;
   std::string chip;
@@ -69,7 +54,7 @@ void run_compile(const CompileArgs& a) {
   if (a.model.empty() || a.chip.empty()) throw Error("compile needs --model and --chip", ErrorContext{.field = "--model"});
   compiler::schedule_kind_from_string(a.schedule);
   compiler::default_pipeline(a.schedule, a.replicate);  // checks --replicate
-  const chip::ChipSpec chip = chip::load_chip(a.chip, compile_presets());
+  const chip::ChipSpec chip = chip::load_chip(a.chip, preset_library());
   Graph graph = import_onnx(a.model);
   graph.name = std::filesystem::path(a.model).stem().string();  // messages name the model file
   compiler::CompileOptions opt;

@@ -18,6 +18,7 @@
 #include "chip/loader.h"
 #include "chip/resolved.h"
 #include "commands.h"
+#include "presets.h"
 #include "compiler/pipeline.h"
 #include "compiler/program.h"
 #include "core/error.h"
@@ -30,21 +31,6 @@
 namespace aimc::cli {
 
 namespace {
-
-chip::PresetLibrary eval_presets() {
-  std::vector<std::filesystem::path> dirs;
-  if (const char* env = std::getenv("AIMC_PRESETS"); env != nullptr && *env != '\0') {
-    std::string list = env;
-    for (std::size_t start = 0; start <= list.size();) {
-      const std::size_t end = std::min(list.find(':', start), list.size());
-      if (end > start) dirs.emplace_back(list.substr(start, end - start));
-      start = end + 1;
-    }
-  }
-  dirs.emplace_back(AIMC_PRESET_DIR);
-  dirs.emplace_back(AIMC_INSTALL_PRESET_DIR);
-  return chip::PresetLibrary(std::move(dirs));
-}
 
 struct EvalArgs {
   std::string model;
@@ -277,7 +263,7 @@ void run_eval(const EvalArgs& a) {
   if (a.repeats < 1) throw Error(fmt::format("must be ≥ 1, got {}", a.repeats), ErrorContext{.field = "--repeats"});
   const std::vector<double> times = parse_drift_times(a.drift_times);
   const std::optional<chip::DriftCompensation> gdc = parse_gdc(a.gdc);
-  const chip::ChipSpec chip = chip::load_chip(a.chip, eval_presets());
+  const chip::ChipSpec chip = chip::load_chip(a.chip, preset_library());
 
   compiler::Program program;
   std::string model_path;

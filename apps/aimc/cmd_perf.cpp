@@ -7,6 +7,7 @@
 
 #include "chip/loader.h"
 #include "commands.h"
+#include "presets.h"
 #include "compiler/pipeline.h"
 #include "compiler/program.h"
 #include "core/error.h"
@@ -17,21 +18,6 @@
 namespace aimc::cli {
 
 namespace {
-chip::PresetLibrary perf_presets() {
-  std::vector<std::filesystem::path> dirs;
-  if (const char* env = std::getenv("AIMC_PRESETS"); env != nullptr && *env != '\0') {
-    std::string list = env;
-    for (std::size_t start = 0; start <= list.size();) {
-      const std::size_t end = std::min(list.find(':', start), list.size());
-      if (end > start) dirs.emplace_back(list.substr(start, end - start));
-      start = end + 1;
-    }
-  }
-  dirs.emplace_back(AIMC_PRESET_DIR);
-  dirs.emplace_back(AIMC_INSTALL_PRESET_DIR);
-  return chip::PresetLibrary(std::move(dirs));
-}
-
 struct PerfArgs {
   std::string model, program, chip, schedule = "pipelined", replicate = "auto", json, read_mode;
   int64_t images = 16, batch = 0, chunks = 1, peak_bits = 0;
@@ -42,7 +28,7 @@ struct PerfArgs {
 
 void run_perf(const PerfArgs& a) {
   if (a.chip.empty()) throw Error("perf needs --chip", ErrorContext{.field = "--chip"});
-  const chip::ChipSpec chip = chip::load_chip(a.chip, perf_presets());
+  const chip::ChipSpec chip = chip::load_chip(a.chip, preset_library());
   compiler::Program program;
   if (a.peak) {
     const int64_t bits = a.peak_bits > 0 ? a.peak_bits : chip.cores.input.bits;
