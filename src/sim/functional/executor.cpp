@@ -25,18 +25,10 @@ using compiler::LayerKind;
 using ref::Buffer;
 using ref::KernelSpec;
 using ref::RunContext;
+using ref::StoreRun;
 using ref::ValueStore;
 
 namespace {
-
-// Ends a run of the store whatever happens.
-struct StoreRun {
-  ValueStore& store;
-  StoreRun(ValueStore& s, int64_t batch) : store(s) { store.begin(batch); }
-  ~StoreRun() { store.end(); }
-  StoreRun(const StoreRun&) = delete;
-  StoreRun& operator=(const StoreRun&) = delete;
-};
 
 // Tiles of one column block of one replica, summed over their row blocks (in row order).
 struct ColumnBlock {
@@ -110,7 +102,6 @@ struct ChipExecutor::Impl {
   Impl(const compiler::Program& p, const Graph& g, const chip::ChipSpec& c, FunctionalOptions o)
       : program(p), graph(g), chip(c), options(std::move(o)), engine(dnnl::engine::kind::cpu, 0), store(g, engine) {}
 
-  void fold_constants(std::vector<char>& run);
   void prepare_layers();
   void plan_steps(const std::vector<char>& run);
   int64_t validate(const std::vector<Tensor>& inputs) const;
@@ -129,25 +120,6 @@ struct ChipExecutor::Impl {
   std::vector<StepRun> steps;
 };
 
-void ChipExecutor::Impl::fold_constants(std::vector<char>& run) {
-  StoreRun scope(store, graph.import_batch);
-  auto constant = [this](ValueId id) { return store.constant(id); };
-  for (size_t i = 0; i < graph.num_nodes(); ++i) {
-    if (!run[i]) continue;
-    const Node& n = graph.nodes()[i];
-    bool all_constant = !n.inputs.empty();
-    for (ValueId v : n.inputs) all_constant = all_constant && (v == kNoValue || store.constant(v) != nullptr);
-    if (!all_constant) continue;
-    KernelSpec spec{&graph, &n, n.inputs, n.outputs, {}, engine, constant};
-    RunContext ctx(store, spec, nullptr);
-    ref::make_kernel(spec)->run(ctx);
-    store.release_temps();
-    for (ValueId o : n.outputs) {
-      if (o != kNoValue) store.set_constant(o, store.plain(o));
-    }
-    run[i] = 0;
-  }
-}
 
 void ChipExecutor::Impl::prepare_layers() {
   const chip::CoreSpec core = core_with_compensation(chip, options);
@@ -586,7 +558,7 @@ ChipExecutor::ChipExecutor(const compiler::Program& program, const Graph& graph,
   std::vector<char> run = ref::live_nodes(graph);
   im.prepare_layers();
   for (const LayerRun& l : im.layers) run[static_cast<size_t>(l.node)] = 1;
-  im.fold_constants(run);
+  ref::fold_constant_nodes(im.graph, im.store, im.engine, run);
   im.plan_steps(run);
 }
 

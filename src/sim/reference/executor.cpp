@@ -15,13 +15,13 @@ using ref::Buffer;
 using ref::KernelSpec;
 using ref::Plan;
 using ref::RunContext;
+using ref::StoreRun;
 using ref::ValueStore;
 
 struct ReferenceExecutor::Impl {
   Impl(const Graph& g, ReferenceOptions o)
       : graph(g), options(o), engine(dnnl::engine::kind::cpu, 0), store(g, engine) {}
 
-  void fold_constants(std::vector<char>& run);
   int64_t validate(const std::vector<Tensor>& inputs) const;
 
   const Graph& graph;
@@ -31,45 +31,13 @@ struct ReferenceExecutor::Impl {
   Plan plan;
 };
 
-namespace {
 
-// Ends a run of the store whatever happens.
-struct StoreRun {
-  ValueStore& store;
-  StoreRun(ValueStore& s, int64_t batch) : store(s) { store.begin(batch); }
-  ~StoreRun() { store.end(); }
-  StoreRun(const StoreRun&) = delete;
-  StoreRun& operator=(const StoreRun&) = delete;
-};
-
-}  // namespace
-
-// Evaluates, once, every node whose inputs are all constants; its outputs become constants.
-void ReferenceExecutor::Impl::fold_constants(std::vector<char>& run) {
-  StoreRun scope(store, graph.import_batch);
-  auto constant = [this](ValueId id) { return store.constant(id); };
-  for (size_t i = 0; i < graph.num_nodes(); ++i) {
-    if (!run[i]) continue;
-    const Node& n = graph.nodes()[i];
-    bool all_constant = !n.inputs.empty();
-    for (ValueId v : n.inputs) all_constant = all_constant && (v == kNoValue || store.constant(v) != nullptr);
-    if (!all_constant) continue;
-    KernelSpec spec{&graph, &n, n.inputs, n.outputs, {}, engine, constant};
-    RunContext ctx(store, spec, nullptr);
-    ref::make_kernel(spec)->run(ctx);
-    store.release_temps();
-    for (ValueId o : n.outputs) {
-      if (o != kNoValue) store.set_constant(o, store.plain(o));
-    }
-    run[i] = 0;
-  }
-}
 
 ReferenceExecutor::ReferenceExecutor(const Graph& graph, ReferenceOptions options)
     : m_impl(std::make_unique<Impl>(graph, options)) {
   ThreadScope threads(options.threads);
   std::vector<char> run = ref::live_nodes(graph);
-  m_impl->fold_constants(run);
+  ref::fold_constant_nodes(m_impl->graph, m_impl->store, m_impl->engine, run);
   Impl& im = *m_impl;
   im.plan = ref::make_plan(graph, run, im.engine, [&im](ValueId id) { return im.store.constant(id); });
   im.store.set_poolable(im.plan.poolable);

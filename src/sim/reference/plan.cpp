@@ -149,4 +149,24 @@ Plan make_plan(const Graph& g, const std::vector<char>& run, const dnnl::engine&
   return plan;
 }
 
+void fold_constant_nodes(const Graph& graph, ValueStore& store, const dnnl::engine& engine, std::vector<char>& run) {
+  StoreRun scope(store, graph.import_batch);
+  auto constant = [&store](ValueId id) { return store.constant(id); };
+  for (size_t i = 0; i < graph.num_nodes(); ++i) {
+    if (!run[i]) continue;
+    const Node& n = graph.nodes()[i];
+    bool all_constant = !n.inputs.empty();
+    for (ValueId v : n.inputs) all_constant = all_constant && (v == kNoValue || store.constant(v) != nullptr);
+    if (!all_constant) continue;
+    KernelSpec spec{&graph, &n, n.inputs, n.outputs, {}, engine, constant};
+    RunContext ctx(store, spec, nullptr);
+    make_kernel(spec)->run(ctx);
+    store.release_temps();
+    for (ValueId o : n.outputs) {
+      if (o != kNoValue) store.set_constant(o, store.plain(o));
+    }
+    run[i] = 0;
+  }
+}
+
 }  // namespace aimc::ref

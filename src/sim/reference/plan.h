@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "sim/reference/kernel.h"
+#include "sim/reference/value_store.h"
 
 namespace aimc::ref {
 
@@ -31,6 +32,10 @@ struct Plan {
 
 // Nodes needed for the graph outputs (per node index).
 std::vector<char> live_nodes(const Graph& graph);
+
+// Evaluates, once, every node in `run` whose inputs are all constants in `store`; its outputs
+// become constants there and the node is cleared from `run`.
+void fold_constant_nodes(const Graph& graph, ValueStore& store, const dnnl::engine& engine, std::vector<char>& run);
 
 // `run`: per node, whether it runs per batch (live and not folded into a constant).
 Plan make_plan(const Graph& graph, const std::vector<char>& run, const dnnl::engine& engine,

@@ -82,4 +82,13 @@ class ValueStore {
   int64_t m_batch = 0;
 };
 
+// Ends a run of the store whatever happens.
+struct StoreRun {
+  ValueStore& store;
+  StoreRun(ValueStore& s, int64_t batch) : store(s) { store.begin(batch); }
+  ~StoreRun() { store.end(); }
+  StoreRun(const StoreRun&) = delete;
+  StoreRun& operator=(const StoreRun&) = delete;
+};
+
 }  // namespace aimc::ref
