@@ -36,7 +36,6 @@ import torch.nn.functional as F
 from google.protobuf.message import DecodeError
 from onnx import TensorProto, helper, numpy_helper
 from torch import nn
-from torch.onnx import symbolic_helper
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -506,38 +505,10 @@ def embedding_lstm_lm():
 
 
 # ---------------------------------------------------------------- QDQ
-@symbolic_helper.parse_args("v", "f", "i", "i", "i")
-def _fq_per_tensor(g, x, scale, zero_point, qmin, qmax):
-    dtype = torch.int8 if qmin < 0 else torch.uint8
-    s = g.op("Constant", value_t=torch.tensor(scale, dtype=torch.float32))
-    z = g.op("Constant", value_t=torch.tensor(zero_point, dtype=dtype))
-    return g.op("DequantizeLinear", _clip_int(g, g.op("QuantizeLinear", x, s, z), qmin, qmax, dtype), s, z)
-
-
-@symbolic_helper.parse_args("v", "v", "v", "i", "i", "i")
-def _fq_per_channel(g, x, scale, zero_point, axis, qmin, qmax):
-    dtype = torch.int8 if qmin < 0 else torch.uint8
-    z = g.op("Cast", zero_point, to_i=TensorProto.INT8 if qmin < 0 else TensorProto.UINT8)
-    q = g.op("QuantizeLinear", x, scale, z, axis_i=axis)
-    return g.op("DequantizeLinear", _clip_int(g, q, qmin, qmax, dtype), scale, z, axis_i=axis)
-
-
-def _clip_int(g, q, qmin, qmax, dtype):
-    """Ranges narrower than int8/uint8 (e.g. 4-bit) become a Clip on the integer tensor between
-    QuantizeLinear and DequantizeLinear, as torch itself does for its (0, 127) range."""
-    info = torch.iinfo(dtype)
-    if not (info.min <= qmin <= qmax <= info.max):
-        raise ValueError(f"quant range ({qmin}, {qmax}) does not fit {dtype}")
-    if (qmin, qmax) == (info.min, info.max):
-        return q
-    return g.op("Clip", q, g.op("Constant", value_t=torch.tensor(qmin, dtype=dtype)),
-                g.op("Constant", value_t=torch.tensor(qmax, dtype=dtype)))
-
-
-# torch 1.13 refuses quant ranges other than (0,255), (-128,127), (0,127); these symbolics accept any
-# sub-range and emit the same QuantizeLinear/DequantizeLinear pair for the full 8-bit ranges.
-torch.onnx.register_custom_op_symbolic("aten::fake_quantize_per_tensor_affine", _fq_per_tensor, 13)
-torch.onnx.register_custom_op_symbolic("aten::fake_quantize_per_channel_affine", _fq_per_channel, 13)
+# Narrow-range (e.g. 4-bit) fake quantisation exports as QuantizeLinear -> Clip -> DequantizeLinear:
+# the symbolics live in models/qdq_export.py, registered on import.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "models"))
+import qdq_export  # noqa: E402,F401
 
 
 def pow2_scale(amax, qmax):
