@@ -1,7 +1,6 @@
 // aimc chip: list the preset chips, show one with its computed peak figures, validate chip files,
 // print the chip YAML schema.
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -13,21 +12,11 @@
 #include "commands.h"
 #include "presets.h"
 #include "core/error.h"
+#include "core/text_file.h"
 
 namespace aimc::cli {
 
 namespace {
-void write_text(const std::string& path, const std::string& text) {
-  if (path == "-") {
-    std::cout << text;
-    return;
-  }
-  std::ofstream f(path);
-  if (!f) throw Error("cannot open for writing", ErrorContext{.file = path});
-  f << text;
-  if (!f) throw Error("write failed", ErrorContext{.file = path});
-}
-
 void run_list() {
   const chip::PresetLibrary library = preset_library();
   const std::vector<chip::PresetEntry> entries = library.list();
@@ -54,8 +43,8 @@ void run_show(const ShowArgs& a) {
   const chip::ChipSpec c = chip::load_chip(a.chip, preset_library());
   // With `--json -` or `--yaml -`, stdout carries only that document.
   if (a.json != "-" && a.yaml != "-") fmt::print("{}", chip::chip_summary_text(c));
-  if (!a.json.empty()) write_text(a.json, chip::chip_summary_json(c).dump(2) + "\n");
-  if (!a.yaml.empty()) write_text(a.yaml, chip::resolved_yaml(c));
+  if (!a.json.empty()) write_text_file(a.json, chip::chip_summary_json(c).dump(2) + "\n");
+  if (!a.yaml.empty()) write_text_file(a.yaml, chip::resolved_yaml(c));
 }
 
 void run_validate(const std::vector<std::string>& files) {

@@ -1,7 +1,6 @@
 // aimc compile: map an ONNX model onto a chip and write the Program (JSON), the mapping report, or both.
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -15,6 +14,7 @@
 #include "compiler/program.h"
 #include "compiler/report.h"
 #include "core/error.h"
+#include "core/text_file.h"
 #include "onnx/importer.h"
 
 namespace aimc::cli {
@@ -33,13 +33,6 @@ struct CompileArgs {
   bool list_passes = false;
   uint64_t seed = 0;
 };
-
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream f(path);
-  if (!f) throw Error("cannot open for writing", ErrorContext{.file = path});
-  f << text;
-  if (!f) throw Error("write failed", ErrorContext{.file = path});
-}
 
 void run_compile(const CompileArgs& a) {
   if (a.list_passes) {
@@ -66,7 +59,7 @@ void run_compile(const CompileArgs& a) {
   opt.seed = a.seed;
   const compiler::Program program = compiler::compile(graph, chip, opt);
   if (!a.output.empty()) compiler::save_program(program, a.output);
-  if (!a.json.empty()) write_file(a.json, compiler::report_json(program).dump(2) + "\n");
+  if (!a.json.empty()) write_text_file(a.json, compiler::report_json(program).dump(2) + "\n");
   if (a.report) {
     fmt::print("{}", compiler::report_text(program));
   } else {

@@ -9,7 +9,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <optional>
 
 #include <fmt/format.h>
@@ -22,6 +21,7 @@
 #include "compiler/pipeline.h"
 #include "compiler/program.h"
 #include "core/error.h"
+#include "core/text_file.h"
 #include "data/dataset.h"
 #include "onnx/importer.h"
 #include "sim/functional/executor.h"
@@ -241,13 +241,6 @@ void check_data_fits(const Graph& graph, const Dataset& data, const std::string&
   if (data.size() == 0) throw Error("the dataset is empty", ErrorContext{.file = spec});
 }
 
-void write_json(const std::string& path, const nlohmann::ordered_json& j) {
-  std::ofstream f(path);
-  if (!f) throw Error("cannot open for writing", ErrorContext{.file = path});
-  f << j.dump(2) << "\n";
-  if (!f) throw Error("write failed", ErrorContext{.file = path});
-}
-
 std::string format_time(double t) {
   if (t >= 365 * 86400.0 && std::fmod(t, 365 * 86400.0) == 0) return fmt::format("{}y", t / (365 * 86400.0));
   if (t >= 86400 && std::fmod(t, 86400) == 0) return fmt::format("{}d", t / 86400);
@@ -392,7 +385,7 @@ void run_eval(const EvalArgs& a) {
                    {"threads", a.threads},
                    {"batch", a.batch}};
     j["resolved_chip"] = nlohmann::ordered_json::parse(chip::resolved_json(chip).dump());
-    write_json(a.json, j);
+    write_text_file(a.json, j.dump(2) + "\n");
   }
 }
 

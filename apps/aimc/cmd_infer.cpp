@@ -1,13 +1,13 @@
 // aimc infer: top-1 accuracy and speed of the digital reference on a dataset.
 #include <algorithm>
 #include <chrono>
-#include <fstream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
 #include "core/error.h"
+#include "core/text_file.h"
 #include "data/dataset.h"
 #include "onnx/importer.h"
 #include "sim/reference/executor.h"
@@ -24,13 +24,6 @@ struct InferArgs {
   int threads = 2;
   std::string json;
 };
-
-void write_json(const std::string& path, const nlohmann::json& j) {
-  std::ofstream f(path);
-  if (!f) throw Error("cannot open for writing", ErrorContext{.file = path});
-  f << j.dump(2) << "\n";
-  if (!f) throw Error("write failed", ErrorContext{.file = path});
-}
 
 void run_infer(const InferArgs& a) {
   Graph graph = import_onnx(a.model);
@@ -60,7 +53,7 @@ void run_infer(const InferArgs& a) {
   fmt::print("accuracy   {:.2f}% ({} / {})\n", 100.0 * r.accuracy(), r.correct, r.samples);
   fmt::print("speed      {:.0f} images/s (batch {}, {} threads, {:.3f} s)\n", ips, a.batch, a.threads, seconds);
   if (!a.json.empty()) {
-    write_json(a.json, {{"model", a.model},
+    write_text_file(a.json, nlohmann::json{{"model", a.model},
                         {"data", a.data},
                         {"accuracy", r.accuracy()},
                         {"correct", r.correct},
@@ -68,7 +61,8 @@ void run_infer(const InferArgs& a) {
                         {"images_per_s", ips},
                         {"seconds", seconds},
                         {"batch", a.batch},
-                        {"threads", a.threads}});
+                        {"threads", a.threads}}
+                                .dump(2) + "\n");
   }
 }
 }  // namespace

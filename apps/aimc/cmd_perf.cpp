@@ -1,7 +1,6 @@
 // aimc perf: timing and energy of a Program on a chip (discrete-event simulation, src/sim/perf).
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 
 #include <fmt/format.h>
 
@@ -11,6 +10,7 @@
 #include "compiler/pipeline.h"
 #include "compiler/program.h"
 #include "core/error.h"
+#include "core/text_file.h"
 #include "onnx/importer.h"
 #include "sim/perf/perf_sim.h"
 #include "sim/perf/report.h"
@@ -57,12 +57,7 @@ void run_perf(const PerfArgs& a) {
   opt.host_gops = a.host_gops;
   const perf::PerfStats stats = perf::simulate(chip, program, opt);
   fmt::print("{}", perf::to_text(stats, static_cast<size_t>(a.top)));
-  if (!a.json.empty()) {
-    std::ofstream f(a.json);
-    if (!f) throw Error("cannot open for writing", ErrorContext{.file = a.json});
-    f << perf::to_json(stats).dump(2) << "\n";
-    if (!f) throw Error("write failed", ErrorContext{.file = a.json});
-  }
+  if (!a.json.empty()) write_text_file(a.json, perf::to_json(stats).dump(2) + "\n");
 }
 }  // namespace
 

@@ -11,6 +11,7 @@
 #include "chip/resolved.h"
 #include "compiler/sha256.h"
 #include "core/error.h"
+#include "core/text_file.h"
 
 namespace aimc::compiler {
 
@@ -438,12 +439,7 @@ Program program_from_json(const Json& j, const std::string& origin) {
   return p;
 }
 
-void save_program(const Program& p, const std::string& path) {
-  std::ofstream f(path);
-  if (!f) throw Error("cannot open for writing", ErrorContext{.file = path});
-  f << to_json(p).dump(1) << "\n";
-  if (!f) throw Error("write failed", ErrorContext{.file = path});
-}
+void save_program(const Program& p, const std::string& path) { write_text_file(path, to_json(p).dump(1) + "\n"); }
 
 Program load_program(const std::string& path) {
   std::ifstream f(path);
