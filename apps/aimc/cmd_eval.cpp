@@ -124,123 +124,6 @@ class Progress {
   std::chrono::steady_clock::time_point m_start = std::chrono::steady_clock::now();
 };
 
-// Top-1 hits of `forward(inputs, offset)` over the dataset in batches.
-template <class Forward>
-ClassificationResult classify(const Dataset& data, int64_t batch, Forward&& forward, Progress& progress,
-                              const std::string& label) {
-  ClassificationResult r;
-  const int64_t n = data.size();
-  const int64_t* labels = data.labels.data<int64_t>();
-  for (int64_t b0 = 0; b0 < n; b0 += batch) {
-    const int64_t b1 = std::min(n, b0 + batch);
-    const Tensor scores = forward(data.inputs.slice_outer(b0, b1), b0);
-    if (scores.rank() != 2 || scores.dim(0) != b1 - b0) {
-      throw Error(fmt::format("the model's output {} is not [batch, classes] scores", shape_str(scores.shape())),
-                  ErrorContext{.field = "--model"});
-    }
-    const std::vector<int64_t> top = argmax_rows(scores);
-    for (int64_t i = 0; i < b1 - b0; ++i) r.correct += top[static_cast<size_t>(i)] == labels[b0 + i] ? 1 : 0;
-    r.samples += b1 - b0;
-    progress.step(label);
-  }
-  return r;
-}
-
-// Language models: the token windows [N, T] of the dataset fed in the model's layout (batch axis 0
-// or 1), logits [.., V] with the batch at their batch axis; the sum of −log softmax(target).
-struct LanguageModel {
-  int input_batch_axis = 0;
-  int output_batch_axis = 0;
-};
-
-Tensor lm_batch(const Tensor& windows, int axis) {
-  if (axis == 0) return windows;
-  const int64_t n = windows.dim(0), t = windows.dim(1);
-  Tensor x(DType::i64, {t, n});
-  const int64_t* s = windows.data<int64_t>();
-  int64_t* d = x.data<int64_t>();
-  for (int64_t b = 0; b < n; ++b) {
-    for (int64_t j = 0; j < t; ++j) d[j * n + b] = s[b * t + j];
-  }
-  return x;
-}
-
-struct NllResult {
-  double nats = 0;
-  int64_t tokens = 0;
-  double mean() const { return tokens > 0 ? nats / static_cast<double>(tokens) : 0.0; }
-};
-
-template <class Forward>
-NllResult language_nll(const Dataset& data, int64_t batch, const LanguageModel& lm, Forward&& forward,
-                       Progress& progress, const std::string& label) {
-  NllResult r;
-  const int64_t n = data.size(), t_len = data.inputs.dim(1);
-  const int64_t* targets = data.labels.data<int64_t>();
-  for (int64_t b0 = 0; b0 < n; b0 += batch) {
-    const int64_t b1 = std::min(n, b0 + batch), nb = b1 - b0;
-    const Tensor logits = forward(lm_batch(data.inputs.slice_outer(b0, b1), lm.input_batch_axis), b0);
-    if (logits.rank() != 3 || logits.numel() % (nb * t_len) != 0) {
-      throw Error(fmt::format("the model's output {} is not [T, N, V] or [N, T, V] logits", shape_str(logits.shape())),
-                  ErrorContext{.field = "--model"});
-    }
-    const int64_t v = logits.dim(2);
-    const float* l = logits.data<float>();
-    for (int64_t b = 0; b < nb; ++b) {
-      for (int64_t j = 0; j < t_len; ++j) {
-        const float* row = l + (lm.output_batch_axis == 0 ? b * t_len + j : j * nb + b) * v;
-        float m = row[0];
-        for (int64_t c = 1; c < v; ++c) m = std::max(m, row[c]);
-        double z = 0;
-        for (int64_t c = 0; c < v; ++c) z += std::exp(static_cast<double>(row[c] - m));
-        const int64_t target = targets[(b0 + b) * t_len + j];
-        if (target < 0 || target >= v) throw Error("a target token is outside the model's vocabulary", ErrorContext{.field = "--data"});
-        r.nats += std::log(z) + static_cast<double>(m) - static_cast<double>(row[target]);
-        ++r.tokens;
-      }
-    }
-    progress.step(label);
-  }
-  return r;
-}
-
-LanguageModel check_tokens_fit(const Graph& graph, const Dataset& data, const std::string& spec) {
-  if (graph.inputs.size() != 1 || graph.outputs.empty()) {
-    throw Error("eval needs a model with one input", ErrorContext{.field = "--model"});
-  }
-  const Value& in = graph.value(graph.inputs[0]);
-  const Value& out = graph.value(graph.outputs[0]);
-  const int64_t t_len = data.inputs.dim(1);
-  const bool ok = in.shape.size() == 2 && (in.batch_axis == 0 || in.batch_axis == 1) &&
-                  in.shape[static_cast<size_t>(1 - in.batch_axis)] == t_len && in.dtype == DType::i64 &&
-                  (out.batch_axis == 0 || out.batch_axis == 1);
-  if (!ok) {
-    throw Error(fmt::format("token windows i64 [N, {}] do not match the model input '{}' {} {} (batch axis {})", t_len,
-                            in.name, dtype_name(in.dtype), shape_str(in.shape), in.batch_axis),
-                ErrorContext{.file = spec});
-  }
-  if (!data.has_labels() || data.size() == 0) throw Error("the dataset has no token windows", ErrorContext{.file = spec});
-  return LanguageModel{.input_batch_axis = in.batch_axis, .output_batch_axis = out.batch_axis};
-}
-
-void check_data_fits(const Graph& graph, const Dataset& data, const std::string& spec) {
-  if (graph.inputs.size() != 1) {
-    throw Error(fmt::format("eval needs a model with one input, this one has {}", graph.inputs.size()),
-                ErrorContext{.field = "--model"});
-  }
-  const Value& in = graph.value(graph.inputs[0]);
-  Shape want = in.shape, got = data.inputs.shape();
-  if (in.batch_axis != 0 || got.size() != want.size() || in.dtype != data.inputs.dtype() ||
-      !std::equal(want.begin() + 1, want.end(), got.begin() + 1)) {
-    want[0] = got.empty() ? 0 : got[0];
-    throw Error(fmt::format("dataset samples {} {} do not match the model input '{}' {} {}", dtype_name(data.inputs.dtype()),
-                            shape_str(got), in.name, dtype_name(in.dtype), shape_str(want)),
-                ErrorContext{.file = spec});
-  }
-  if (!data.has_labels()) throw Error("the dataset has no labels", ErrorContext{.file = spec});
-  if (data.size() == 0) throw Error("the dataset is empty", ErrorContext{.file = spec});
-}
-
 std::string format_time(double t) {
   if (t >= 365 * 86400.0 && std::fmod(t, 365 * 86400.0) == 0) return fmt::format("{}y", t / (365 * 86400.0));
   if (t >= 86400 && std::fmod(t, 86400) == 0) return fmt::format("{}d", t / 86400);
@@ -275,11 +158,11 @@ void run_eval(const EvalArgs& a) {
   const Graph imported = import_onnx(model_path);
   const Dataset data = load_dataset(a.data, a.limit);
   const bool lm = data.kind == "tokens";
-  LanguageModel lm_layout;
+  LanguageModelLayout lm_layout;
   if (lm) {
-    lm_layout = check_tokens_fit(imported, data, a.data);
+    lm_layout = check_language_model_data(imported, data, a.data);
   } else {
-    check_data_fits(imported, data, a.data);
+    check_classifier_data(imported, data, a.data);
   }
   if (a.program.empty()) {
     Graph g = imported;
@@ -289,7 +172,7 @@ void run_eval(const EvalArgs& a) {
     opt.seed = 0;  // the calibration seed of `aimc compile` (the same Program as compile + --program)
     if (a.calibration_samples > 0) {
       const int64_t n = std::min(a.calibration_samples, data.size());
-      opt.calibration.inputs = {lm ? lm_batch(data.inputs.slice_outer(0, n), lm_layout.input_batch_axis)
+      opt.calibration.inputs = {lm ? language_model_batch(data.inputs.slice_outer(0, n), lm_layout.input_batch_axis)
                                    : data.inputs.slice_outer(0, n)};
     }
     program = compiler::compile(g, chip, opt);
@@ -299,9 +182,10 @@ void run_eval(const EvalArgs& a) {
   const int64_t batches = (data.size() + a.batch - 1) / a.batch;
   Progress progress(batches * (1 + a.repeats * static_cast<int64_t>(times.size())), a.progress);
   // One number per pass over the data: accuracy, or for language models the mean nats per token.
-  auto score = [&](auto&& forward, const std::string& label) -> double {
-    if (lm) return language_nll(data, a.batch, lm_layout, forward, progress, label).mean();
-    return classify(data, a.batch, forward, progress, label).accuracy();
+  auto score = [&](const SampleForward& forward, const std::string& label) -> double {
+    const BatchDone done = [&](int64_t) { progress.step(label); };
+    if (lm) return evaluate_language_model(forward, data, a.batch, lm_layout, done).nats_per_token();
+    return evaluate_classifier(forward, data, a.batch, done).accuracy();
   };
 
   // The digital reference.

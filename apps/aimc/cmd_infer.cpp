@@ -1,5 +1,4 @@
-// aimc infer: top-1 accuracy and speed of the digital reference on a dataset.
-#include <algorithm>
+// aimc infer: top-1 accuracy (or a language model's perplexity) and speed of the digital reference on a dataset.
 #include <chrono>
 
 #include <fmt/format.h>
@@ -28,48 +27,63 @@ struct InferArgs {
 void run_infer(const InferArgs& a) {
   Graph graph = import_onnx(a.model);
   Dataset data = load_dataset(a.data, a.limit);
+  const bool lm = data.kind == "tokens";
+  LanguageModelLayout layout;
+  if (lm) {
+    layout = check_language_model_data(graph, data, a.data);
+  } else {
+    check_classifier_data(graph, data, a.data);
+  }
   ReferenceExecutor exec(graph, ReferenceOptions{.threads = a.threads});
+  const SampleForward forward = [&](const Tensor& x, int64_t) { return exec.run({x}).at(0); };
   auto start = std::chrono::steady_clock::now();
-  if (graph.inputs.size() != 1) {
-    throw Error(fmt::format("infer needs a model with one input, this one has {}", graph.inputs.size()),
-                ErrorContext{.file = a.model});
+  ClassificationResult r;
+  NllResult nll;
+  if (lm) {
+    nll = evaluate_language_model(forward, data, a.batch, layout);
+  } else {
+    r = evaluate_classifier(forward, data, a.batch);
   }
-  const Value& in = graph.value(graph.inputs[0]);
-  Shape want = in.shape, got = data.inputs.shape();
-  if (in.batch_axis != 0 || got.size() != want.size() || in.dtype != data.inputs.dtype() ||
-      !std::equal(want.begin() + 1, want.end(), got.begin() + 1)) {
-    want[0] = got.empty() ? 0 : got[0];
-    throw Error(fmt::format("dataset samples {} {} do not match the model input '{}' {} {}",
-                            dtype_name(data.inputs.dtype()), shape_str(got), in.name, dtype_name(in.dtype),
-                            shape_str(want)),
-                ErrorContext{.file = a.data});
-  }
-  ClassificationResult r = evaluate_classifier(
-      [&](const Tensor& x) { return exec.run({x}).at(0); }, data, a.batch);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  double ips = seconds > 0 ? static_cast<double>(r.samples) / seconds : 0.0;
+  const int64_t samples = data.size();
+  double ips = seconds > 0 ? static_cast<double>(samples) / seconds : 0.0;
+  const char* unit = lm ? "windows" : "images";
   fmt::print("model      {}\n", a.model);
-  fmt::print("data       {} ({} images)\n", a.data, r.samples);
-  fmt::print("accuracy   {:.2f}% ({} / {})\n", 100.0 * r.accuracy(), r.correct, r.samples);
-  fmt::print("speed      {:.0f} images/s (batch {}, {} threads, {:.3f} s)\n", ips, a.batch, a.threads, seconds);
+  fmt::print("data       {} ({} {})\n", a.data, samples, unit);
+  if (lm) {
+    fmt::print("perplexity {:.4f} ({:.4f} bits per token over {} tokens)\n", nll.perplexity(), nll.bits_per_token(),
+               nll.tokens);
+  } else {
+    fmt::print("accuracy   {:.2f}% ({} / {})\n", 100.0 * r.accuracy(), r.correct, r.samples);
+  }
+  fmt::print("speed      {:.0f} {}/s (batch {}, {} threads, {:.3f} s)\n", ips, unit, a.batch, a.threads, seconds);
   if (!a.json.empty()) {
-    write_text_file(a.json, nlohmann::json{{"model", a.model},
-                        {"data", a.data},
-                        {"accuracy", r.accuracy()},
-                        {"correct", r.correct},
-                        {"images", r.samples},
-                        {"images_per_s", ips},
-                        {"seconds", seconds},
-                        {"batch", a.batch},
-                        {"threads", a.threads}}
-                                .dump(2) + "\n");
+    nlohmann::ordered_json j{{"model", a.model}, {"data", a.data}};
+    if (lm) {
+      j["metric"] = "perplexity";
+      j["perplexity"] = nll.perplexity();
+      j["bits_per_token"] = nll.bits_per_token();
+      j["tokens"] = nll.tokens;
+      j["windows"] = samples;
+    } else {
+      j["metric"] = "accuracy";
+      j["accuracy"] = r.accuracy();
+      j["correct"] = r.correct;
+      j["images"] = r.samples;
+    }
+    j["samples_per_s"] = ips;
+    if (!lm) j["images_per_s"] = ips;
+    j["seconds"] = seconds;
+    j["batch"] = a.batch;
+    j["threads"] = a.threads;
+    write_text_file(a.json, j.dump(2) + "\n");
   }
 }
 }  // namespace
 
 void add_infer(CLI::App& app) {
   auto args = std::make_shared<InferArgs>();
-  CLI::App* sub = app.add_subcommand("infer", "Top-1 accuracy and images/s of the digital fp32 reference on a dataset");
+  CLI::App* sub = app.add_subcommand("infer", "Top-1 accuracy (language models: perplexity, bits per token) and speed of the digital fp32 reference on a dataset");
   sub->add_option("--model", args->model, "ONNX model")->required();
   sub->add_option("--data", args->data, "mnist:DIR[,split=train] | cifar10:DIR | npy:X.npy[,Y.npy] | tokens:TEXT[,seq=N][,level=word|char] (docs/user-guide-data.md)")->required();
   sub->add_option("--limit", args->limit, "evaluate only the first N samples")->check(CLI::PositiveNumber);

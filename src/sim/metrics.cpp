@@ -1,8 +1,16 @@
 #include "sim/metrics.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include <fmt/format.h>
 
+#include "core/error.h"
+
 namespace aimc {
+
+double NllResult::bits_per_token() const { return nats_per_token() / std::log(2.0); }
+double NllResult::perplexity() const { return std::exp(nats_per_token()); }
 
 std::vector<int64_t> argmax_rows(const Tensor& scores) {
   if (scores.rank() != 2 || scores.dtype() != DType::f32) {
@@ -22,7 +30,49 @@ std::vector<int64_t> argmax_rows(const Tensor& scores) {
   return out;
 }
 
-ClassificationResult evaluate_classifier(const BatchForward& forward, const Dataset& data, int64_t batch) {
+void check_classifier_data(const Graph& graph, const Dataset& data, const std::string& spec) {
+  if (graph.inputs.size() != 1) {
+    throw Error(fmt::format("the model needs one input, this one has {}", graph.inputs.size()),
+                ErrorContext{.field = "--model"});
+  }
+  const Value& in = graph.value(graph.inputs[0]);
+  Shape want = in.shape, got = data.inputs.shape();
+  if (in.batch_axis != 0 || got.size() != want.size() || in.dtype != data.inputs.dtype() ||
+      !std::equal(want.begin() + 1, want.end(), got.begin() + 1)) {
+    want[0] = got.empty() ? 0 : got[0];
+    throw Error(fmt::format("dataset samples {} {} do not match the model input '{}' {} {}", dtype_name(data.inputs.dtype()),
+                            shape_str(got), in.name, dtype_name(in.dtype), shape_str(want)),
+                ErrorContext{.file = spec});
+  }
+  if (!data.has_labels()) throw Error("the dataset has no labels", ErrorContext{.file = spec});
+  if (data.labels.rank() != 1 || data.labels.dtype() != DType::i64) {
+    throw Error("expected one i64 class label per sample", ErrorContext{.file = spec});
+  }
+  if (data.size() == 0) throw Error("the dataset is empty", ErrorContext{.file = spec});
+}
+
+LanguageModelLayout check_language_model_data(const Graph& graph, const Dataset& data, const std::string& spec) {
+  if (graph.inputs.size() != 1 || graph.outputs.empty()) {
+    throw Error(fmt::format("the model needs one input, this one has {}", graph.inputs.size()),
+                ErrorContext{.field = "--model"});
+  }
+  const Value& in = graph.value(graph.inputs[0]);
+  const Value& out = graph.value(graph.outputs[0]);
+  const int64_t t_len = data.inputs.rank() == 2 ? data.inputs.dim(1) : 0;
+  const bool ok = t_len > 0 && in.shape.size() == 2 && (in.batch_axis == 0 || in.batch_axis == 1) &&
+                  in.shape[static_cast<size_t>(1 - in.batch_axis)] == t_len && in.dtype == DType::i64 &&
+                  (out.batch_axis == 0 || out.batch_axis == 1);
+  if (!ok) {
+    throw Error(fmt::format("token windows i64 [N, {}] do not match the model input '{}' {} {} (batch axis {})", t_len,
+                            in.name, dtype_name(in.dtype), shape_str(in.shape), in.batch_axis),
+                ErrorContext{.file = spec});
+  }
+  if (!data.has_labels() || data.size() == 0) throw Error("the dataset has no token windows", ErrorContext{.file = spec});
+  return LanguageModelLayout{.input_batch_axis = in.batch_axis, .output_batch_axis = out.batch_axis};
+}
+
+ClassificationResult evaluate_classifier(const SampleForward& forward, const Dataset& data, int64_t batch,
+                                         const BatchDone& done) {
   if (!data.has_labels()) throw Error("dataset has no labels", ErrorContext{.file = data.path});
   if (data.labels.rank() != 1 || data.labels.dtype() != DType::i64) {
     throw Error("expected one i64 class label per sample", ErrorContext{.file = data.path});
@@ -31,14 +81,63 @@ ClassificationResult evaluate_classifier(const BatchForward& forward, const Data
   ClassificationResult r;
   const int64_t* labels = data.labels.data<int64_t>();
   for (int64_t begin = 0; begin < data.size(); begin += batch) {
-    int64_t end = std::min(begin + batch, data.size());
-    Tensor scores = forward(data.inputs.slice_outer(begin, end));
+    const int64_t end = std::min(begin + batch, data.size());
+    const Tensor scores = forward(data.inputs.slice_outer(begin, end), begin);
     if (scores.rank() != 2 || scores.dim(0) != end - begin) {
-      throw Error(fmt::format("model output {} is not [batch, classes]", shape_str(scores.shape())));
+      throw Error(fmt::format("the model's output {} is not [batch, classes] scores", shape_str(scores.shape())),
+                  ErrorContext{.field = "--model"});
     }
-    std::vector<int64_t> pred = argmax_rows(scores);
-    for (int64_t i = 0; i < end - begin; ++i) r.correct += pred[static_cast<size_t>(i)] == labels[begin + i];
+    const std::vector<int64_t> pred = argmax_rows(scores);
+    for (int64_t i = 0; i < end - begin; ++i) r.correct += pred[static_cast<size_t>(i)] == labels[begin + i] ? 1 : 0;
     r.samples += end - begin;
+    if (done) done(end);
+  }
+  return r;
+}
+
+Tensor language_model_batch(const Tensor& windows, int batch_axis) {
+  if (batch_axis == 0) return windows;
+  const int64_t n = windows.dim(0), t = windows.dim(1);
+  Tensor x(DType::i64, {t, n});
+  const int64_t* s = windows.data<int64_t>();
+  int64_t* d = x.data<int64_t>();
+  for (int64_t b = 0; b < n; ++b) {
+    for (int64_t j = 0; j < t; ++j) d[j * n + b] = s[b * t + j];
+  }
+  return x;
+}
+
+NllResult evaluate_language_model(const SampleForward& forward, const Dataset& data, int64_t batch,
+                                  const LanguageModelLayout& layout, const BatchDone& done) {
+  AIMC_ASSERT(batch > 0, "evaluate_language_model: batch must be positive");
+  NllResult r;
+  const int64_t n = data.size(), t_len = data.inputs.dim(1);
+  const int64_t* targets = data.labels.data<int64_t>();
+  for (int64_t b0 = 0; b0 < n; b0 += batch) {
+    const int64_t b1 = std::min(n, b0 + batch), nb = b1 - b0;
+    const Tensor logits = forward(language_model_batch(data.inputs.slice_outer(b0, b1), layout.input_batch_axis), b0);
+    if (logits.rank() != 3 || logits.dtype() != DType::f32 || logits.numel() % (nb * t_len) != 0) {
+      throw Error(fmt::format("the model's output {} is not [T, N, V] or [N, T, V] logits", shape_str(logits.shape())),
+                  ErrorContext{.field = "--model"});
+    }
+    const int64_t v = logits.dim(2);
+    const float* l = logits.data<float>();
+    for (int64_t b = 0; b < nb; ++b) {
+      for (int64_t j = 0; j < t_len; ++j) {
+        const float* row = l + (layout.output_batch_axis == 0 ? b * t_len + j : j * nb + b) * v;
+        const float m = *std::max_element(row, row + v);
+        double z = 0;
+        for (int64_t c = 0; c < v; ++c) z += std::exp(static_cast<double>(row[c] - m));
+        const int64_t target = targets[(b0 + b) * t_len + j];
+        if (target < 0 || target >= v) {
+          throw Error(fmt::format("target token {} is outside the model's vocabulary of {}", target, v),
+                      ErrorContext{.file = data.path});
+        }
+        r.nats += std::log(z) + static_cast<double>(m) - static_cast<double>(row[target]);
+        ++r.tokens;
+      }
+    }
+    if (done) done(b1);
   }
   return r;
 }

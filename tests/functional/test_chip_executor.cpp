@@ -163,8 +163,8 @@ TEST(ChipExecutor, HermesAccuracyIsCloseToDigital) {
   const Dataset data = load_dataset("mnist:" + kSource + "/data/mnist-test-1k", 256);
   ChipExecutor exec(c.program, c.prepared, chip, FunctionalOptions{.seed = 0, .threads = 2, .t_s = 1.0});
   ReferenceExecutor ref(c.imported, ReferenceOptions{.threads = 2});
-  const double chip_acc = evaluate_classifier([&](const Tensor& x) { return exec.run({x}).at(0); }, data, 64).accuracy();
-  const double digital = evaluate_classifier([&](const Tensor& x) { return ref.run({x}).at(0); }, data, 64).accuracy();
+  const double chip_acc = evaluate_classifier([&](const Tensor& x, int64_t o) { return exec.run({x}, o).at(0); }, data, 64).accuracy();
+  const double digital = evaluate_classifier([&](const Tensor& x, int64_t) { return ref.run({x}).at(0); }, data, 64).accuracy();
   EXPECT_GT(digital, 0.9);
   EXPECT_NEAR(chip_acc, digital, 0.03);
 }

@@ -11,9 +11,9 @@ Image models (torch module + .pt state, .onnx exported from it):
   resnet20_cifar10_hwa  models/resnet_cifar/hwa.py folded_resnet(20)   cifar10:data/cifar10-test-500 (and full)
 `$AIMC_BIN infer --model M.onnx --data SPEC --json OUT` must report the torch accuracy within 0.0005
 (0.05 percentage points) and the same number of images.
-Language model: `aimc infer` does not report perplexity yet, so `$AIMC_BIN forward` runs models/lstm_ptb.onnx on
-3 windows of the committed PTB excerpt (int64 ids [100, 3], sequence-first, the windows of aimc's
-`tokens:...,level=char,seq=100` reader transposed) and its logits must match torch's (rtol 1e-4).
+Language model: `$AIMC_BIN infer --data tokens:...,level=char,seq=100` must report torch's bits per character
+within 1e-4 (relative) on the committed PTB excerpt and on the full PTB test text (same windows, each from a zero
+state), and `$AIMC_BIN forward` on 3 windows (int64 ids [100, 3], sequence-first) must give torch's logits (rtol 1e-4).
 Skipped when AIMC_BIN is unset; a model whose files are not made yet is skipped.
 """
 
@@ -29,7 +29,7 @@ from helpers import ROOT, aimc_bin, close, full_tests, run_aimc
 sys.path.insert(0, str(ROOT))
 from models.bnn_mnist.model import BnnDeploy  # noqa: E402
 from models.cnn4b_cifar10.model import Cnn4b  # noqa: E402
-from models.lstm_ptb.model import CharLSTM, encode, read_text, windows  # noqa: E402
+from models.lstm_ptb.model import CharLSTM, encode, evaluate, read_text, windows  # noqa: E402
 from models.mnist_lenet.model import accuracy, load_mnist  # noqa: E402
 from models.resnet_cifar.hwa import folded_resnet  # noqa: E402
 from models.resnet_cifar.model import load_cifar10  # noqa: E402
@@ -99,3 +99,24 @@ def test_lstm_logits_match_torch(tmp_path):
     got = np.load(tmp_path / "logits.npy")
     assert got.shape == want.shape == (100, 3, 50)
     assert close(got, want), f"max abs diff {np.abs(got - want).max():.3g}"
+
+
+@pytest.mark.parametrize("text", [ROOT / "data" / "ptb-test-excerpt" / "ptb.test.txt", SHARED / "ptb" / "ptb.test.txt"])
+def test_lstm_bits_per_character_match_torch(text, tmp_path):
+    if not text.exists():
+        pytest.skip(f"{text} not found")
+    torch.set_num_threads(2)
+    model = torch_module("lstm_ptb")
+    vocab_file = ROOT / "data" / "ptb-test-excerpt" / "vocab.txt"
+    vocab = vocab_file.read_text(encoding="latin-1").split("\n")[:-1]
+    ids = encode(read_text(text), vocab)
+    with torch.no_grad():
+        nats, tokens = evaluate(model, ids, 100)
+    out = tmp_path / "infer.json"
+    proc = run_aimc("infer", "--model", MODELS / "lstm_ptb.onnx", "--data",
+                    f"tokens:{text},vocab={vocab_file},level=char,seq=100", "--json", out, timeout=1800)
+    assert proc.returncode == 0, f"aimc infer exited {proc.returncode}: {proc.stderr.strip()}"
+    got = json.loads(out.read_text())
+    assert got["metric"] == "perplexity" and got["tokens"] == tokens == (len(ids) - 1) // 100 * 100
+    want_bpc = nats / np.log(2)
+    assert abs(got["bits_per_token"] - want_bpc) <= 1e-4 * want_bpc, f"aimc {got['bits_per_token']:.6f}, torch {want_bpc:.6f}"
