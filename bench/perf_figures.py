@@ -97,6 +97,9 @@ def simulate(binary, out, paths, runs):
         run([binary, "compile", "--model", paths[net], "--chip", chip, "--pipeline", pipe, "-o", prog])
         run([binary, "perf", "--program", prog, "--chip", chip, *perf_args, "--json", res])
         results[rid] = json.loads(res.read_text())
+        program = json.loads(prog.read_text())
+        results[rid]["stage_mvms"] = [st["mvms_per_inference"] for st in program["schedule"]["stages"]]
+        results[rid]["crossbars_used"] = len({(t["segment"], t["core"], t["array"]) for t in program["tiles"]})
         print(f"{rid}: {time.time() - t0:.1f} s", file=sys.stderr)
     return results
 
@@ -147,14 +150,16 @@ def rows_verma(r):
 
 
 def rows_hermes(r):
+    """Per pipeline step: one input vector through the bottleneck stage (its busiest crossbar's MVMs per
+    image are the steps per image); the energy of a step is the image's energy over its steps."""
     r9, ls = r["hermes_r9"], r["hermes_lstm"]
-    step = r9["bottleneck"]["service_s"]
-    share = step * r9["inferences_per_s"]  # the fraction of an inference's energy in one pipeline step
+    steps = r9["stage_mvms"][r9["bottleneck"]["stage"]]
     return [
-        ("ResNet-9 per pipeline step (µs): the bottleneck stage's service", step * 1e6, 1.52),
-        ("ResNet-9 energy per step (µJ): energy per image / steps per image", r9["energy_per_inference_j"] * share * 1e6, 1.51),
+        ("ResNet-9 pipeline step (µs): bottleneck service / its MVMs per image", r9["bottleneck"]["service_s"] / steps * 1e6, 1.52),
+        ("ResNet-9 energy per step (µJ): energy per image / steps per image", r9["energy_per_inference_j"] / steps * 1e6, 1.51),
+        (f"ResNet-9: crossbars used (steps per image: {steps:.0f})", r9["crossbars_used"], None),
         ("ResNet-9 images/s", r9["inferences_per_s"], None),
-        ("LSTM time step (µs): one sequence alone / 16 steps", ls["latency_s"] / SEQ * 1e6, 1.43),
+        (f"LSTM time step (µs): one {SEQ}-step sequence alone / {SEQ}", ls["latency_s"] / SEQ * 1e6, 1.43),
         ("LSTM energy per step (µJ)", ls["energy_per_inference_j"] / SEQ * 1e6, 5.24),
     ]
 

@@ -196,7 +196,7 @@ TEST(PerfSim, PeakOfEveryPreset) {
       o.read_mode = mode.name;
       const PerfStats s = simulate(chip, peak_program(chip, bits, 16), o);
       EXPECT_NEAR(s.tops / peak.tops, 1.0, 0.02) << entry.name << " " << mode.name;
-      EXPECT_NEAR(s.tops_per_w_dynamic / peak.tops_per_w, 1.0, 0.02) << entry.name << " " << mode.name;
+      EXPECT_NEAR(s.tops_per_w_mvm / peak.tops_per_w, 1.0, 0.02) << entry.name << " " << mode.name;
       EXPECT_LE(s.tops, peak.tops * (1 + 1e-9)) << entry.name;
     }
   }

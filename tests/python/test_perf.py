@@ -36,7 +36,7 @@ def test_peak_workload_reproduces_chip_show(tmp_path, chip):
     for p in peak_points(tmp_path, chip):
         j, _ = perf_json(tmp_path, "--peak", "--chip", chip, "--read-mode", p["mode"], "--peak-bits", p["input_bits"], "--images", 4)
         assert j["tops"] == pytest.approx(p["tops"], rel=0.02), (chip, p["mode"], p["input_bits"])
-        assert j["tops_per_w_dynamic"] == pytest.approx(p["tops_per_w"], rel=0.02), (chip, p["mode"], p["input_bits"])
+        assert j["tops_per_w_mvm"] == pytest.approx(p["tops_per_w"], rel=0.02), (chip, p["mode"], p["input_bits"])
         assert j["tops"] <= p["tops"] * (1 + 1e-9)
 
 

@@ -150,6 +150,8 @@ PerfStats PerfSimulator::Impl::stats() const {
   st.energy_per_inference_j = st.energy.total_pj() * 1e-12 / static_cast<double>(opt.images);
   st.tops_per_w = st.energy_per_inference_j > 0 ? 2.0 * st.macs_per_inference / st.energy_per_inference_j * 1e-12 : 0;
   st.tops_per_w_dynamic = st.dynamic_energy_per_inference_j > 0 ? 2.0 * st.macs_per_inference / st.dynamic_energy_per_inference_j * 1e-12 : 0;
+  const double mvm_pj = st.energy.pj.at("crossbar") + st.energy.pj.at("adc");
+  st.tops_per_w_mvm = mvm_pj > 0 ? 2.0 * st.macs_per_inference * static_cast<double>(opt.images) / mvm_pj : 0;
   st.unpriced = table->unpriced(st.actions);
   for (const auto& w : warnings) st.unpriced.push_back("warning: " + w);
   return st;
