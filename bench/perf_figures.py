@@ -64,9 +64,14 @@ def export_networks(out):
 SEQ = 16  # LSTM time steps per sequence
 
 
-def pipeline(replicate="mode=auto", residuals="on-chip", schedule="pipelined"):
-    return (f"fold-batchnorm,quantize,lower-to-crossbar,partition,pack,replicate{{{replicate}}},place,assign-digital,"
+def pipeline(replicate="mode=auto", residuals="on-chip", schedule="pipelined", quantize="", pack=""):
+    q = f"quantize{{{quantize}}}" if quantize else "quantize"
+    k = f"pack{{{pack}}}" if pack else "pack"
+    return (f"fold-batchnorm,{q},lower-to-crossbar,partition,{k},replicate{{{replicate}}},place,assign-digital,"
             f"route{{residuals={residuals}}},schedule{{kind={schedule}}}")
+
+
+W4A4 = "weight-bits=4,input-bits=4"  # Jia 2022's ResNet-50 and CNN: 4-b weights and activations [P]
 
 
 # id, preset, network, compile pipeline, perf arguments
@@ -75,10 +80,12 @@ RUNS = [
     ("c512_hbm", "cluster-512", "resnet18_256", pipeline("budget=61", "off-chip"), ["--images", "16"]),
     ("c512_norep_hbm", "cluster-512", "resnet18_256", pipeline("mode=none", "off-chip"), ["--images", "16"]),
     ("c512_auto", "cluster-512", "resnet18_256", pipeline("mode=auto", "on-chip"), ["--images", "16"]),
-    ("verma_cnn", "verma-cimu", "cnn4b", pipeline(), ["--images", "64", "--batch", "64"]),
-    ("verma_r50", "verma-cimu", "resnet50", pipeline(), ["--images", "32", "--batch", "16"]),
-    ("hermes_r9", "hermes", "resnet9", pipeline(), ["--images", "16"]),
-    ("hermes_lstm", "hermes", "lstm1", pipeline(), ["--images", "16"]),
+    ("verma_cnn", "verma-cimu", "cnn4b", pipeline(pack="scope=layer"), ["--images", "64", "--batch", "64"]),
+    ("verma_cnn_netpack", "verma-cimu", "cnn4b", pipeline(), ["--images", "64", "--batch", "64"]),
+    ("verma_r50", "verma-cimu", "resnet50", pipeline(quantize=W4A4, pack="scope=layer"), ["--images", "32", "--batch", "16"]),
+    ("verma_r50_netpack", "verma-cimu", "resnet50", pipeline(quantize=W4A4), ["--images", "32", "--batch", "16"]),
+    ("hermes_r9", "hermes", "resnet9", pipeline(), ["--images", "16", "--read-mode", "four-phase"]),
+    ("hermes_lstm", "hermes", "lstm1", pipeline(), ["--images", "16", "--read-mode", "four-phase"]),
 ]
 
 
@@ -139,13 +146,28 @@ def rows_cluster(r):
 
 
 def rows_verma(r):
-    c, rn = r["verma_cnn"], r["verma_r50"]
+    c, rn, cn, rnn = r["verma_cnn"], r["verma_r50"], r["verma_cnn_netpack"], r["verma_r50_netpack"]
+
+    def without_reload(j):  # the same run with weight programming free: its time taken out of the run
+        return j["images"] / (j["makespan_s"] - j["programming_s"])
+
+    def reload_uj(j):  # weight fetches (off-chip reads) and writes, per image
+        e = j["energy_by_component"]
+        return (e["programming"] + e["offchip"]) / j["images"] * 1e6
+
     return [
-        ("CIFAR-10 CNN (models/cnn4b_cifar10): images/s", c["inferences_per_s"], 7815),
+        ("CIFAR-10 CNN (models/cnn4b_cifar10, per-layer crossbars): images/s", c["inferences_per_s"], 7815),
         ("CIFAR-10 CNN: images/s/W", c["inferences_per_s_per_w"], 51.5e3),
-        ("ResNet-50 224×224: images/s (weights reloaded per 16-image batch)", rn["inferences_per_s"], 581),
+        ("CIFAR-10 CNN: µJ per image", c["energy_per_inference_j"] * 1e6, 19.4),
+        ("CIFAR-10 CNN: images/s without reloading (programming time taken out)", without_reload(c), None),
+        ("CIFAR-10 CNN, network-packed crossbars (compiler default): images/s", cn["inferences_per_s"], 7815),
+        (f"ResNet-50 224×224 W4/A4 ({rn['segments']} reload segments, batch 16): images/s", rn["inferences_per_s"], 581),
         ("ResNet-50: images/s/W", rn["inferences_per_s_per_w"], 3.0e3),
-        ("ResNet-50: reprogramming time per batch (ms)", rn["programming_s"] * 1e3 / max(1, rn["images"] // 16), None),
+        ("ResNet-50: µJ per image", rn["energy_per_inference_j"] * 1e6, 333),
+        ("ResNet-50: of which weight reloading (fetch + write), µJ per image", reload_uj(rn), None),
+        ("ResNet-50: reprogramming time per 16-image batch (ms)", rn["programming_s"] * 1e3 / max(1, rn["images"] // 16), None),
+        ("ResNet-50: images/s without reloading", without_reload(rn), 581),
+        ("ResNet-50, network-packed crossbars: images/s", rnn["inferences_per_s"], 581),
     ]
 
 
@@ -172,7 +194,7 @@ def table(rows):
 
 
 SECTIONS = {"cluster-512": (rows_cluster, ["c512_paper", "c512_hbm", "c512_norep_hbm"]),
-            "verma-cimu": (rows_verma, ["verma_cnn", "verma_r50"]),
+            "verma-cimu": (rows_verma, ["verma_cnn", "verma_r50", "verma_cnn_netpack", "verma_r50_netpack"]),
             "hermes": (rows_hermes, ["hermes_r9", "hermes_lstm"])}
 
 
