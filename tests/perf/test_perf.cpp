@@ -166,7 +166,11 @@ TEST(PerfSim, ReloadProgrammingTime) {
   const double bytes = cells / 8;  // bit cells
   const double bw = *chip.noc.link_bytes_per_cycle * chip.clock_mhz * 1e-3;
   const double hop = static_cast<double>(*chip.noc.hop_latency_cycles) * 1e3 / chip.clock_mhz;
-  const double fetch = hop + bytes / bw;  // core 0 sits at the west edge: one edge link
+  // The weight buffer's link, then core 0's west edge link (the slower one sets the rate).
+  const auto& mem = chip.memories.front();
+  const double mem_bw = mem.bw_bytes_per_cycle * chip.clock_mhz * 1e-3;
+  const double mem_lat = static_cast<double>(mem.latency_cycles) * 1e3 / chip.clock_mhz;
+  const double fetch = mem_lat + hop + bytes / std::min(bw, mem_bw);
   const double t = chip::mvm_latency_ns(chip, chip.cores.read_modes.front(), 4);
   EXPECT_NEAR(s.programming_ns, 2 * (fetch + write), 1e-6);
   EXPECT_NEAR(s.makespan_ns, 2 * (fetch + write) + 20 * t, 1e-6);
