@@ -152,6 +152,29 @@ TEST(PerfSim, LstmStepsRunOneAfterAnother) {
   EXPECT_NEAR(s.actions.digital_ops.at(chip.cores.digital.size()), 4000, 1e-9);
 }
 
+// Two replicas of a recurrent layer take turns (step t on replica t mod 2): each step is still a
+// whole MVM, so one sequence takes as long as on one replica.
+TEST(PerfSim, ReplicatedLstmStepsTakeTurns) {
+  const auto chip = preset("hermes");
+  Builder b;
+  b.layer(128, 128, 4, 0);
+  b.p.layers[0].kind = compiler::LayerKind::Lstm;
+  b.p.layers[0].replicas = 2;
+  compiler::Tile t1 = b.p.tiles[0];
+  t1.id = 1;
+  t1.replica = 1;
+  t1.core = t1.reduce_core = 1;
+  b.p.tiles.push_back(t1);
+  b.p.schedule.segments[0].tiles.push_back(1);
+  PerfOptions o;
+  o.images = 1;
+  const PerfStats s = simulate(chip, b.p, o);
+  const double t = chip::mvm_latency_ns(chip, chip.cores.read_modes.front(), 8);
+  EXPECT_NEAR(s.latency_ns, 4 * t, 1e-6);
+  EXPECT_NEAR(s.cores[0].crossbar_busy_ns, 2 * t, 1e-6);
+  EXPECT_NEAR(s.cores[1].crossbar_busy_ns, 2 * t, 1e-6);
+}
+
 TEST(PerfSim, ReloadProgrammingTime) {
   const auto chip = preset("verma-cimu");  // direct write 5 ns, 256 cells per write, 1 head
   Builder b;

@@ -187,7 +187,12 @@ void PerfSimulator::Impl::setup() {
         const auto& L = prog.layers[static_cast<size_t>(l)];
         const int64_t R = dp ? 1 : std::max<int64_t>(1, L.replicas);
         const int64_t rr = dp ? 0 : r % R;
-        const double vectors = static_cast<double>(rr < L.vectors_per_inference ? (L.vectors_per_inference - rr + R - 1) / R : 0) / K;
+        // A recurrent layer's step t is its vector t, computed whole by replica t mod R (replicas
+        // take turns; step t + 1 still waits for step t).
+        const bool recurrent = steps > 1 && L.kind == compiler::LayerKind::Lstm;
+        if (recurrent && rr != step % R) continue;
+        const double vectors = recurrent ? 1.0 / chunks
+                                         : static_cast<double>(rr < L.vectors_per_inference ? (L.vectors_per_inference - rr + R - 1) / R : 0) / K;
         const int64_t bits = std::clamp<int64_t>(L.quant.input_bits > 0 ? L.quant.input_bits : cores.input.bits, 1, kMaxInputBits);
         auto [it, fresh] = per_xbar.try_emplace(x, blank());
         Task& k = it->second;
