@@ -64,6 +64,21 @@ TEST(PerfCluster, ResidualsThroughOffChipMemory) {
   EXPECT_GT(soff.latency_ns, son.latency_ns);
 }
 
+// The schedule pass gives every transfer its stage; a Program without (older) is matched by value
+// name and simulates the same.
+TEST(PerfCluster, TransferStagesFromTheProgram) {
+  const compiler::Program p = compile_resnet20("cluster-512", "off-chip");
+  for (const auto& t : p.transfers) EXPECT_GE(t.stage, 0) << t.value;
+  compiler::Program old = compiler::program_from_json(compiler::to_json(p), "test");
+  for (auto& t : old.transfers) t.stage = -1;
+  PerfOptions o;
+  o.images = 3;
+  const PerfStats a = simulate(preset("cluster-512"), p, o), b = simulate(preset("cluster-512"), old, o);
+  EXPECT_DOUBLE_EQ(a.makespan_ns, b.makespan_ns);
+  EXPECT_EQ(a.events, b.events);
+  EXPECT_TRUE(a.unpriced == b.unpriced);  // no "transfers whose producer was not found" warning either way
+}
+
 // The RISC-V cores marshal every conv's input windows: one op per row of each input vector, on
 // the cores holding the layer's tiles; HERMES (fixed-function LDPUs) has no such step.
 TEST(PerfCluster, Im2colOnProgrammableCoresOnly) {

@@ -107,14 +107,21 @@ void PerfSimulator::Impl::setup() {
     }
     for (int32_t d : st.digital_ops) stage_of_value[prog.digital_ops[static_cast<size_t>(d)].node] = st.id;
   }
-  // Transfers → (stage, phase): 0 before the MVMs (inputs), 1 after them (a layer's own), 2 after the digital ops.
+  // Transfers → (stage, phase): 0 before the MVMs (inputs), 1 after them (a layer's own), 2 after the
+  // digital ops — the Program's Transfer::stage/at; a Program without them (older) is matched by value name.
   std::vector<std::vector<std::vector<int32_t>>> xfers(n_stages, std::vector<std::vector<int32_t>>(3));
   int64_t unmapped = 0;
   for (size_t i = 0; i < prog.transfers.size(); ++i) {
     const auto& t = prog.transfers[i];
     int32_t stage = -1, phase = 2;
-    if (t.kind == TransferKind::Input) stage = 0, phase = 0;
-    else if (t.kind == TransferKind::Output) stage = static_cast<int32_t>(n_stages) - 1;
+    if (t.stage >= 0 && t.stage < static_cast<int32_t>(n_stages)) {
+      stage = t.stage;
+      phase = t.at == compiler::TransferAt::Start ? 0 : t.at == compiler::TransferAt::AfterMvm ? 1 : 2;
+    } else if (t.kind == TransferKind::Input) {
+      stage = 0, phase = 0;
+    } else if (t.kind == TransferKind::Output) {
+      stage = static_cast<int32_t>(n_stages) - 1;
+    }
     if (stage < 0) {
       const auto c = t.value.rfind(':');
       if (c != std::string::npos && own_layer.count(t.value.substr(0, c))) {
