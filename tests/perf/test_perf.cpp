@@ -201,6 +201,26 @@ TEST(PerfSim, ReloadProgrammingTime) {
   EXPECT_NEAR(s.actions.cells_written, 2 * cells, 1e-9);
 }
 
+// Two cores reloaded together: their fetches share the weight buffer's link, the second waits one
+// serialisation (the programming time is simulated, not a sum of uncontended tasks).
+TEST(PerfSim, ReloadFetchesShareTheBufferLink) {
+  const auto chip = preset("verma-cimu");
+  Builder b;
+  b.layer(256, 64, 10, 0, 0, 4, 4);
+  b.layer(256, 64, 10, 4, 0, 4, 4);  // core 4: row 1 of the 4×4 mesh, its own west edge link
+  b.layer(256, 64, 10, 0, 1, 4, 4);
+  PerfOptions o;
+  o.images = 1;
+  const PerfStats s = simulate(chip, b.p, o);
+  const auto& pg = chip.cores.programming;
+  const double cells = 256.0 * 64 * 4;
+  const double write = std::ceil(cells / static_cast<double>(pg.cells_per_write)) * pg.t_write_ns;
+  const double serial = cells / 8 / (*chip.noc.link_bytes_per_cycle * chip.clock_mhz * 1e-3);  // the edge link is the slower
+  const double hop = static_cast<double>(*chip.noc.hop_latency_cycles) * 1e3 / chip.clock_mhz;
+  const double mem_lat = static_cast<double>(chip.memories.front().latency_cycles) * 1e3 / chip.clock_mhz;
+  EXPECT_NEAR(s.programming_ns, (mem_lat + hop + 2 * serial + write) + (mem_lat + hop + serial + write), 1e-6);
+}
+
 TEST(PerfSim, TreeRoutesMatchCompilerHops) {
   const auto chip = preset("cluster-512");
   NocModel noc(chip);

@@ -57,6 +57,7 @@ struct ProgramJob {
   std::vector<std::vector<int32_t>> groups;  // fetches, then writes
   size_t group = 0;
   int32_t outstanding = 0;
+  double start = 0;  // when the batch reached the segment: the writes hold the batch until done
 };
 
 inline double ceil_div_d(int64_t a, int64_t b) { return static_cast<double>((a + b - 1) / b); }

@@ -117,6 +117,7 @@ void PerfSimulator::Impl::arrive(int64_t b, int32_t s, double now) {
     ProgramJob job = program_templ.at(static_cast<size_t>(stage_segment[static_cast<size_t>(s)]));
     job.batch = b;
     job.stage = s;
+    job.start = now;
     jobs.push_back(std::move(job));
     job_advance(static_cast<int64_t>(jobs.size() - 1), now);
     return;
@@ -137,6 +138,7 @@ void PerfSimulator::Impl::job_advance(int64_t j, double now) {
   if (job.group >= job.groups.size()) {
     const int64_t b = job.batch;
     const int32_t s = job.stage;
+    programming_ns += now - job.start;  // fetches contend for the links: the simulated time, not a sum of tasks
     release_batch(b, s, now);
     return;
   }

@@ -85,7 +85,7 @@ struct PerfStats {
   double tops_per_w = 0;           // 2 · MACs / energy per inference (static included)
   double tops_per_w_dynamic = 0;
   double tops_per_w_mvm = 0;       // the MVMs' energy only (array, drivers, ADCs): what chip show's peak counts
-  double programming_ns = 0;       // total weight (re)programming time on the critical chain
+  double programming_ns = 0;       // total weight (re)programming time (each segment's fetches and writes, simulated)
   int32_t bottleneck_stage = -1;
   std::string bottleneck;          // the bottleneck layer's name
   double bottleneck_service_ns = 0;

@@ -93,13 +93,7 @@ PerfStats PerfSimulator::Impl::stats() const {
     st.inferences_per_s = std::max(st.inferences_per_s, static_cast<double>(opt.images) / (makespan * 1e-9));
     st.tops = 2.0 * st.macs_per_inference * st.inferences_per_s * 1e-12;
   }
-  for (const auto& j : program_templ) {
-    for (const auto& grp : j.groups) {
-      double m = 0;
-      for (int32_t id : grp) m = std::max(m, tasks[static_cast<size_t>(id)].lat_ns);
-      st.programming_ns += m * static_cast<double>(jobs.size()) / static_cast<double>(std::max<size_t>(1, program_templ.size()));
-    }
-  }
+  st.programming_ns = programming_ns;
   for (size_t s = 0; s < n_stages; ++s) {
     const auto& stg = prog.schedule.stages[s];
     LayerStats ls;
