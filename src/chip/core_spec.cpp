@@ -72,6 +72,7 @@ void check_read_modes(const CoreSpec& c, const Site& site) {
       }
       if (m.e_mvm_pj) at.fail_key("e_mvm_pj", "not used with bit-serial inputs; give e_bit_phase_pj");
       if (!m.e_bit_phase_pj) at.fail_key("e_bit_phase_pj", "missing; expected a number in (0, 1e+12] for bit-serial inputs");
+      if (m.job) at.fail_key("job", "only for pwm/dac inputs (a bit-serial MVM's time comes from its conversions)");
     } else {
       if (!m.t_mvm_ns && !m.t_mvm_cycles) at.fail_key("t_mvm_ns", "missing; give t_mvm_ns or t_mvm_cycles for " +
                                                                      to_string(c.input.kind) + " inputs");
@@ -128,7 +129,7 @@ const Schema<CoreSpec>& core_schema() {
                 check_pcm_model)
           .rule("bit-serial inputs: read modes give `e_bit_phase_pj` and no latency, and `adc.t_conversion_ns` is "
                 "given; pwm/dac inputs: read modes give `t_mvm_ns` or `t_mvm_cycles` and `e_mvm_pj`; a PWM mode's "
-                "`t_mvm_ns` holds its pulses",
+                "`t_mvm_ns` holds its pulses; a `job` only with pwm/dac inputs",
                 check_read_modes);
   return s;
 }

@@ -1,5 +1,8 @@
 #include "chip/peak.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include <fmt/format.h>
 
 #include "chip/schema/schema.h"
@@ -7,13 +10,26 @@
 
 namespace aimc::chip {
 
-double mvm_latency_ns(const ChipSpec& chip, const ReadModeSpec& mode, int64_t input_bits) {
+double mvm_latency_ns(const ChipSpec& chip, const ReadModeSpec& mode, int64_t input_bits, int64_t rows, int64_t cols) {
   const CoreSpec& core = chip.cores;
   if (core.input.kind == InputKind::BitSerial) {
     return static_cast<double>(mode.phases * input_bits * core.adc.columns_per_adc) * core.adc.t_conversion_ns.value();
   }
-  if (mode.t_mvm_cycles) return static_cast<double>(*mode.t_mvm_cycles) * 1e3 / chip.clock_mhz;
-  return mode.t_mvm_ns.value();
+  const double t_clk_ns = 1e3 / chip.clock_mhz;
+  const double t = mode.t_mvm_cycles ? static_cast<double>(*mode.t_mvm_cycles) * t_clk_ns : mode.t_mvm_ns.value();
+  if (!mode.job) return t;
+  const MvmJobSpec& j = *mode.job;
+  auto beats = [&](int64_t elements, int64_t bits) {
+    const int64_t bytes = elements * ((bits + 7) / 8);
+    return (bytes + j.stream_bytes_per_cycle - 1) / j.stream_bytes_per_cycle;
+  };
+  const int64_t r = rows < 0 ? core.rows : std::min(rows, core.rows);
+  const int64_t c = cols < 0 ? core.cols : std::min(cols, core.cols);
+  // ceil(t / T_clk), with a tolerance so that an exact multiple is not rounded up by float error.
+  const int64_t compute = static_cast<int64_t>(std::ceil(t / t_clk_ns - 1e-9));
+  const int64_t cycles = j.idle_cycles + beats(r, input_bits) + j.fifo_cycles + compute + j.compute_extra_cycles +
+                         beats(c, core.adc.bits) + j.fifo_cycles;
+  return static_cast<double>(cycles) * t_clk_ns;
 }
 
 double core_mvm_energy_pj(const CoreSpec& core, const ReadModeSpec& mode, int64_t input_bits) {

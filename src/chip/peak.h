@@ -35,8 +35,10 @@ struct PeakPoint {
   int64_t weights = 0;                  // weights the chip stores at weight_bits
 };
 
-// Latency of one MVM in `mode` with `input_bits` of input (ns).
-double mvm_latency_ns(const ChipSpec& chip, const ReadModeSpec& mode, int64_t input_bits);
+// Latency of one MVM in `mode` with `input_bits` of input (ns), on `rows` active rows and `cols`
+// active physical columns (−1: the whole crossbar); only a mode with a `job` depends on them.
+double mvm_latency_ns(const ChipSpec& chip, const ReadModeSpec& mode, int64_t input_bits, int64_t rows = -1,
+                      int64_t cols = -1);
 // Energy of one MVM on one core (pJ).
 double core_mvm_energy_pj(const CoreSpec& core, const ReadModeSpec& mode, int64_t input_bits);
 // Weights the chip stores at `weight_bits` (absent: one column per weight).

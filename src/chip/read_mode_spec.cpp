@@ -4,6 +4,25 @@
 
 namespace aimc::chip {
 
+const Schema<MvmJobSpec>& mvm_job_schema() {
+  static const Schema<MvmJobSpec> s =
+      Schema<MvmJobSpec>("read_modes.<name>.job",
+                         "The job sequence of an MVM engine that streams its operands (Bruschi's IMA): per MVM "
+                         "of r active rows and c active columns, idle_cycles + ceil(r · ceil(input_bits/8) / "
+                         "stream_bytes_per_cycle) + fifo_cycles + ceil(t_mvm / T_clk) + compute_extra_cycles + "
+                         "ceil(c · ceil(adc.bits/8) / stream_bytes_per_cycle) + fifo_cycles chip clock cycles, "
+                         "one phase after another.")
+          .defaulted("idle_cycles", &MvmJobSpec::idle_cycles, IntCodec{0, 1000000}, int64_t{0},
+                     "cycles before each job")
+          .required("stream_bytes_per_cycle", &MvmJobSpec::stream_bytes_per_cycle, IntCodec{1, 1 << 20},
+                    "bytes the operand streamer moves per cycle (inputs in, outputs out)")
+          .defaulted("fifo_cycles", &MvmJobSpec::fifo_cycles, IntCodec{0, 1000000}, int64_t{0},
+                     "cycles after the stream-in and after the stream-out")
+          .defaulted("compute_extra_cycles", &MvmJobSpec::compute_extra_cycles, IntCodec{0, 1000000}, int64_t{0},
+                     "cycles after ceil(t_mvm / T_clk) of analog computation");
+  return s;
+}
+
 const Schema<ReadModeSpec>& read_mode_schema() {
   static const Schema<ReadModeSpec> s =
       Schema<ReadModeSpec>("read_modes.<name>",
@@ -22,6 +41,8 @@ const Schema<ReadModeSpec>& read_mode_schema() {
                     "bit-serial inputs: energy of one bit-plane evaluation on one core (pJ)")
           .required("out_noise_rel_std", &ReadModeSpec::out_noise_rel_std, RealCodec{0, 1},
                     "σ of the Gaussian MVM output error, relative to the output full scale")
+          .optional("job", &ReadModeSpec::job, StructCodec<MvmJobSpec>{&mvm_job_schema()},
+                    "a streaming MVM engine's job sequence (absent: an MVM takes t_mvm alone)")
           .rule("not both t_mvm_ns and t_mvm_cycles; not both e_mvm_pj and e_bit_phase_pj",
                 [](const ReadModeSpec& m, const Site& site) {
                   if (m.t_mvm_ns && m.t_mvm_cycles) site.fail_key("t_mvm_cycles", "give t_mvm_ns or t_mvm_cycles, not both");

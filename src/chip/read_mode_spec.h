@@ -6,6 +6,10 @@
 //   bit-serial:  t = phases · input_bits · adc.columns_per_adc · adc.t_conversion_ns
 //                e = phases · input_bits · e_bit_phase_pj
 // All energies are per core and per MVM over the whole array (array, input drivers and ADCs).
+// With a `job` (an accelerator that streams its operands, as Bruschi's IMA), an MVM of r active
+// rows and c active columns takes, in chip clock cycles:
+//   idle + ceil(r · in_bytes / stream) + fifo + ceil(t / T_clk) + compute_extra + ceil(c · out_bytes / stream) + fifo
+// (in_bytes = ceil(input bits / 8), out_bytes = ceil(adc bits / 8); phases strictly sequential).
 #pragma once
 
 #include <cstdint>
@@ -17,6 +21,14 @@ namespace aimc::chip {
 template <class S>
 class Schema;
 
+// The job sequence of a streaming MVM engine (`read_modes.<name>.job`).
+struct MvmJobSpec {
+  int64_t idle_cycles = 0;             // before each job
+  int64_t stream_bytes_per_cycle = 0;  // operand streamer width, in and out
+  int64_t fifo_cycles = 0;             // after stream-in and after stream-out
+  int64_t compute_extra_cycles = 0;    // after ceil(t_mvm / T_clk)
+};
+
 struct ReadModeSpec {
   std::string name;                     // the map key: "one-phase"
   int64_t phases = 1;                   // sequential array evaluations per MVM
@@ -25,7 +37,10 @@ struct ReadModeSpec {
   std::optional<double> e_mvm_pj;       // pwm/dac: energy of one MVM on one core
   std::optional<double> e_bit_phase_pj; // bit-serial: energy of one bit-plane evaluation on one core
   double out_noise_rel_std = 0;         // Gaussian MVM output error σ, relative to the output full scale
+  std::optional<MvmJobSpec> job;        // absent: an MVM takes t_mvm alone
 };
+
+const Schema<MvmJobSpec>& mvm_job_schema();
 
 const Schema<ReadModeSpec>& read_mode_schema();
 

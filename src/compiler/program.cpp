@@ -45,6 +45,7 @@ const Names<Scope> kScopes{{{Scope::Core, "core"}, {Scope::Chip, "chip"}, {Scope
 const Names<TransferKind> kTransferKinds{{{TransferKind::Activation, "activation"}, {TransferKind::PartialSum, "partial-sum"},
                                           {TransferKind::Recurrent, "recurrent"}, {TransferKind::Input, "input"},
                                           {TransferKind::Output, "output"}}};
+const Names<TransferAt> kTransferAts{{{TransferAt::Start, "start"}, {TransferAt::AfterMvm, "after-mvm"}, {TransferAt::End, "end"}}};
 
 std::optional<chip::DigitalOp> digital_op_from(const std::string& s) {
   for (int i = 0; i <= static_cast<int>(chip::DigitalOp::Softmax); ++i) {
@@ -166,6 +167,7 @@ std::string to_string(LayerKind k) { return kLayerKinds.of(k); }
 std::string to_string(ScheduleKind k) { return kScheduleKinds.of(k); }
 std::string to_string(Scope s) { return kScopes.of(s); }
 std::string to_string(TransferKind k) { return kTransferKinds.of(k); }
+std::string to_string(TransferAt a) { return kTransferAts.of(a); }
 
 ScheduleKind schedule_kind_from_string(const std::string& s) {
   auto k = kScheduleKinds.parse(s);
@@ -248,6 +250,7 @@ Json to_json(const Program& p) {
     tr.push_back({{"from", endpoint_json(t.from, p.chip_resolved)}, {"to", endpoint_json(t.to, p.chip_resolved)},
                   {"bytes_per_inference", t.bytes_per_inference}, {"value", t.value}, {"kind", to_string(t.kind)},
                   {"hops", t.hops}});
+    if (t.stage >= 0) tr.back()["stage"] = t.stage, tr.back()["at"] = to_string(t.at);
   }
   j["transfers"] = tr;
   Json stages = Json::array(), segments = Json::array();
@@ -382,6 +385,11 @@ Program program_from_json(const Json& j, const std::string& origin) {
     t.value = r.str("value");
     t.kind = r.named("kind", kTransferKinds);
     t.hops = r.i64("hops");
+    if (r.has("stage")) {  // optional: Programs written before the field have none
+      t.stage = r.i32("stage");
+      t.at = r.named("at", kTransferAts);
+      if (t.stage < 0 || t.stage >= static_cast<int32_t>(top.child("schedule").array("stages").size())) r.fail("stage", "no such stage");
+    }
     p.transfers.push_back(t);
   }
   Reader s = top.child("schedule");
@@ -495,8 +503,9 @@ std::string to_text(const Program& p) {
                       d.cores.empty() ? "" : fmt::format(" cores {}", fmt::join(d.cores, ",")), d.ops_per_inference);
   }
   for (const Transfer& t : p.transfers) {
-    os << fmt::format("  transfer {} -> {} {} B {} {} hops={}\n", endpoint_text(t.from), endpoint_text(t.to),
-                      t.bytes_per_inference, to_string(t.kind), t.value, t.hops);
+    os << fmt::format("  transfer {} -> {} {} B {} {} hops={}{}\n", endpoint_text(t.from), endpoint_text(t.to),
+                      t.bytes_per_inference, to_string(t.kind), t.value, t.hops,
+                      t.stage >= 0 ? fmt::format(" stage S{} {}", t.stage, to_string(t.at)) : "");
   }
   for (const Stage& s : p.schedule.stages) {
     os << fmt::format("  stage S{} layers {} cores {} digital {} mvms={:.6g}\n", s.id, fmt::join(s.layers, ","),

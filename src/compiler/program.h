@@ -33,11 +33,13 @@ enum class ScheduleKind { LayerByLayer, Pipelined, DataParallel };
 enum class Scope { Core, Chip, Host };  // where a digital op runs
 enum class EndpointKind { Core, Unit, Host };
 enum class TransferKind { Activation, PartialSum, Recurrent, Input, Output };
+enum class TransferAt { Start, AfterMvm, End };  // when, within its stage, a transfer moves
 
 std::string to_string(LayerKind k);
 std::string to_string(ScheduleKind k);
 std::string to_string(Scope s);
 std::string to_string(TransferKind k);
+std::string to_string(TransferAt a);
 // Parses "layer" | "pipelined" | "data-parallel"; throws Error listing the valid names.
 ScheduleKind schedule_kind_from_string(const std::string& s);
 
@@ -127,6 +129,11 @@ struct Transfer {
   std::string value;  // graph value (or "<layer>:psum")
   TransferKind kind = TransferKind::Activation;
   int64_t hops = 0;   // hop distance on the chip's network
+  // Set by `schedule`: the stage it belongs to (-1: unknown, a Program from before the field, matched by
+  // `value`) and when in it: start (inputs, before the MVMs), after-mvm (a layer's own partial sums,
+  // gates, h; an operand read back for a digital op), end (values the stage produced).
+  int32_t stage = -1;
+  TransferAt at = TransferAt::End;
 };
 
 struct Stage {

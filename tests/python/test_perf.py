@@ -36,7 +36,7 @@ def test_peak_workload_reproduces_chip_show(tmp_path, chip):
     for p in peak_points(tmp_path, chip):
         j, _ = perf_json(tmp_path, "--peak", "--chip", chip, "--read-mode", p["mode"], "--peak-bits", p["input_bits"], "--images", 4)
         assert j["tops"] == pytest.approx(p["tops"], rel=0.02), (chip, p["mode"], p["input_bits"])
-        assert j["tops_per_w_dynamic"] == pytest.approx(p["tops_per_w"], rel=0.02), (chip, p["mode"], p["input_bits"])
+        assert j["tops_per_w_mvm"] == pytest.approx(p["tops_per_w"], rel=0.02), (chip, p["mode"], p["input_bits"])
         assert j["tops"] <= p["tops"] * (1 + 1e-9)
 
 
@@ -67,3 +67,28 @@ def test_program_file_and_errors(tmp_path):
     assert r.returncode == 2 and "--model" in r.stderr
     r = run_aimc("perf", "--peak", "--chip", "hermes", "--read-mode", "nope")
     assert r.returncode == 2 and "nope" in r.stderr
+
+
+def test_residuals_off_chip_cli(tmp_path):
+    """route{residuals=off-chip}: ResNet-20's 9 held tensors make a round trip to memory, each transfer
+    carries its stage, and the simulator counts the extra off-chip bytes (2 x 86,016 per image)."""
+    pipe = ("fold-batchnorm,quantize{{calibration=none}},lower-to-crossbar,partition,pack,replicate{{mode=none}},place,"
+            "assign-digital,route{{residuals={}}},schedule")
+    off_chip = {}
+    for where in ("on-chip", "off-chip"):
+        prog = tmp_path / f"{where}.json"
+        r = run_aimc("compile", "--model", ROOT / "models" / "resnet20_cifar10.onnx", "--chip", "cluster-512",
+                     "--pipeline", pipe.format(where), "-o", prog)
+        assert r.returncode == 0, r.stderr
+        program = json.loads(prog.read_text())
+        assert all("stage" in t and t["at"] in ("start", "after-mvm", "end") for t in program["transfers"])
+        back = [t for t in program["transfers"] if t["value"].endswith(":residual")]
+        assert (len(back) > 0) == (where == "off-chip")
+        assert all(t["from"] == "host" and t["at"] == "after-mvm" for t in back)
+        j, _ = perf_json(tmp_path, "--program", prog, "--chip", "cluster-512", "--images", 2)
+        off_chip[where] = j["actions"]["offchip_bytes"]
+    held = 3 * 16 * 32 * 32 + 3 * 32 * 16 * 16 + 3 * 64 * 8 * 8
+    assert off_chip["off-chip"] - off_chip["on-chip"] == pytest.approx(2 * 2 * held)
+    r = run_aimc("compile", "--model", ROOT / "models" / "resnet20_cifar10.onnx", "--chip", "cluster-512",
+                 "--pipeline", pipe.format("hbm"))
+    assert r.returncode == 2 and "residuals" in r.stderr and len(r.stderr.strip().splitlines()) == 1

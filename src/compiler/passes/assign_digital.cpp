@@ -1,6 +1,6 @@
 // assign-digital: every graph node not mapped to crossbars, and every layer's own digital steps
-// (bias, partial sums of row splits, shift-add of bit slices and bit-serial inputs, LSTM gate
-// math), goes to a digital unit that supports it: a per-core unit (HERMES's LDPU, Jia's SIMD, a
+// (im2col on programmable cores, bias, partial sums of row splits, shift-add of bit slices and
+// bit-serial inputs, LSTM gate math), goes to a digital unit that supports it: a per-core unit (HERMES's LDPU, Jia's SIMD, a
 // cluster's RISC-V cores) on the cores where its data is, else a chip-level unit (HERMES's GDPUs),
 // else the host (off chip, marked "host": HERMES's max-pool). Programmable (RISC-V) units run any
 // op; fixed-function units only those they list. Layout-only nodes (Reshape, Slice, Concat, Pad...)
@@ -120,7 +120,7 @@ class AssignDigital final : public Pass {
         for (ValueId o : n.outputs) {
           if (o != kNoValue) home[static_cast<size_t>(o)] = reduce[static_cast<size_t>(li)];
         }
-        add_layer_ops(ctx, li, readers, reduce[static_cast<size_t>(li)]);
+        add_layer_ops(ctx, li, readers, reduce[static_cast<size_t>(li)], all[static_cast<size_t>(li)]);
         continue;
       }
       bool all_const = true;
@@ -244,7 +244,7 @@ class AssignDigital final : public Pass {
   }
 
   void add_layer_ops(CompileContext& ctx, int32_t li, const std::vector<std::vector<int32_t>>& readers,
-                     const std::vector<int32_t>& cores) {
+                     const std::vector<int32_t>& cores, const std::vector<int32_t>& tile_cores) {
     Program& p = ctx.program;
     const Layer& l = p.layers[static_cast<size_t>(li)];
     const Graph& g = ctx.graph;
@@ -254,6 +254,16 @@ class AssignDigital final : public Pass {
       if (d.scope == Scope::Core) d.cores = cores;
       p.digital_ops.push_back(d);
     };
+    // Programmable cores marshal a convolution's input windows (im2col) into the crossbar's input
+    // buffer, one element moved per row of every input vector (Bruschi 2023's RISC-V cores); a chip
+    // with only fixed-function units gets its windows from its input path in hardware.
+    const auto& units = ctx.chip.cores.digital;
+    if (l.kind == LayerKind::Conv &&
+        std::any_of(units.begin(), units.end(), [](const chip::DigitalUnitSpec& u) { return u.kind == chip::DigitalKind::RiscV; })) {
+      DigitalOp_ d = make_op(ctx, l.name, "im2col", Need{{}, false, l.vectors_per_inference * l.rows}, li);
+      d.cores = tile_cores;
+      p.digital_ops.push_back(d);
+    }
     const int64_t row_blocks = ceil_div(l.group_rows, ctx.chip.cores.rows);
     if (row_blocks > 1) add("partial-sum", {DigitalOp::PartialSum, DigitalOp::ElementwiseAdd}, vc * (row_blocks - 1));
     const int64_t planes = ctx.chip.cores.input.kind == chip::InputKind::BitSerial ? l.quant.input_bits : 1;

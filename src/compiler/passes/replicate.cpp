@@ -4,7 +4,8 @@
 //   layer:         give replicas where they save the most MVM time per crossbar spent;
 //   data-parallel: as many copies of the whole network as fit.
 // mode=none keeps one copy. A layer never gets more replicas than it has input vectors per inference. `budget` caps the extra crossbars (−1: all free ones). Layers sharing
-// a crossbar with another layer, and networks that need weight reloading, are not replicated.
+// a crossbar with another layer are not replicated; a network that needs weight reloading gets
+// replicas only in the free crossbars of its last segment (never an extra segment), not data-parallel copies.
 #include <algorithm>
 #include <cmath>
 
@@ -40,7 +41,11 @@ class Replicate final : public Pass {
     }
     for (Layer& l : layers) l.replicas = 1;
     const int64_t used = static_cast<int64_t>(ctx.bins.size());
-    int64_t free = ctx.crossbars() - used;
+    // A network that needs reload segments may fill its last segment's free crossbars: replicas
+    // never add a segment (place cuts the instances into segments of the chip's crossbars in order).
+    const int64_t capacity = ctx.crossbars();
+    const bool reloads = used > capacity && ctx.chip.cores.programming.reload && ctx.schedule_kind != ScheduleKind::DataParallel;
+    int64_t free = reloads ? (used + capacity - 1) / capacity * capacity - used : capacity - used;
     if (option("budget") != "-1") free = std::min(free, std::max<int64_t>(0, int_option("budget")));
     const int64_t max_r = std::max<int64_t>(1, int_option("max-replicas"));
     auto cost = [&](size_t i) { return static_cast<double>(layers[i].vectors_per_inference) / static_cast<double>(layers[i].replicas); };

@@ -4,7 +4,9 @@
 // keeps the order) held at an endpoint for a share of the inferences (replicas). A transfer moves
 // the overlap of a producer piece and a consumer piece when their endpoints differ. Partial sums
 // go from each row block's core to its column block's reducing core; an LSTM's hidden state goes
-// back from its gate unit to the rows that read h. Inputs come from and outputs go to the host.
+// back from its gate unit to the rows that read h. Inputs come from and outputs go to the host;
+// with residuals=off-chip a residual add's held input makes a round trip to off-chip memory
+// (Bruschi 2023's baseline mapping, before its on-chip residual buffer).
 // Activations take ceil(input bits / 8) bytes an element; partial sums the digital width's bytes.
 #include <algorithm>
 #include <cmath>
@@ -52,10 +54,15 @@ class Route final : public Pass {
   std::string_view summary() const override {
     return "compute the bytes per inference each edge moves between cores, digital units and the host";
   }
+  std::vector<PassOption> options() const override {
+    return {{"residuals", "enum", "on-chip", "on-chip: a residual add's held input goes core to core; off-chip: "
+                                             "through off-chip memory (written, read back)", {"on-chip", "off-chip"}}};
+  }
 
   void run(CompileContext& ctx) override {
     const Graph& g = ctx.graph;
     Program& p = ctx.program;
+    const bool residuals_off_chip = option("residuals") == "off-chip";
     const double act_bytes = std::ceil(static_cast<double>(ctx.chip.cores.input.bits) / 8.0);
     double psum_bytes = 4;
     for (const auto& u : ctx.chip.cores.digital) {
@@ -108,11 +115,26 @@ class Route final : public Pass {
       if (op.unit == "layout" || op.unit == "adc") {
         out = first;
       } else if (op.scope == Scope::Core) {
-        out = on_cores(first) ? first : at(op);
-        if (!on_cores(first)) move(first, out, bytes(g, runtime[0], act_bytes), g.value(runtime[0]).name, kind_of(first));
-        for (size_t k = 1; k < runtime.size(); ++k) {
-          move(dist[static_cast<size_t>(runtime[k])], out, bytes(g, runtime[k], act_bytes), g.value(runtime[k]).name,
-               kind_of(dist[static_cast<size_t>(runtime[k])]));
+        // A residual add's held input (the one produced earliest; both have the add's shape) goes
+        // through off-chip memory when residuals=off-chip: written there, read back for the add.
+        const size_t skip = residuals_off_chip && op.kind == chip::DigitalOp::ResidualAdd && runtime.size() == 2
+                                ? (g.value(runtime[0]).producer < g.value(runtime[1]).producer ? 0 : 1)
+                                : runtime.size();
+        const size_t main = skip == 0 ? 1 : 0;
+        const Dist& base = dist[static_cast<size_t>(runtime[main])];
+        out = on_cores(base) ? base : at(op);
+        if (!on_cores(base)) move(base, out, bytes(g, runtime[main], act_bytes), g.value(runtime[main]).name, kind_of(base));
+        for (size_t k = 0; k < runtime.size(); ++k) {
+          if (k == main) continue;
+          const ValueId v = runtime[k];
+          const Dist& from = dist[static_cast<size_t>(v)];
+          if (k == skip) {
+            const Dist memory{Piece{Endpoint{EndpointKind::Host, 0}, 0, 1, 1}};
+            move(from, memory, bytes(g, v, act_bytes), g.value(v).name, TransferKind::Activation);
+            move(memory, out, bytes(g, v, act_bytes), n.name + ":residual", TransferKind::Activation);
+            continue;
+          }
+          move(from, out, bytes(g, v, act_bytes), g.value(v).name, kind_of(from));
         }
       } else {
         out = at(op);

@@ -3,7 +3,8 @@
 // stages one after another; kind=data-parallel: every stage, with the network copied
 // `network_replicas` times over disjoint cores, each copy taking every n-th input (Jia et al.).
 // Digital ops join the stage of the layer whose output they read. A network cut into reload
-// segments (place) lists each segment's tiles and its writes: cells and write operations.
+// segments (place) lists each segment's tiles and its writes: cells and write operations. Each
+// transfer gets its stage and when in it it moves (Transfer::stage, Transfer::at).
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -60,6 +61,7 @@ class Schedule_ final : public Pass {
       }
       if (stage >= 0) s.stages[static_cast<size_t>(stage)].digital_ops.push_back(d.id);
     }
+    assign_transfer_stages(ctx, stage_of_layer, layer_at_node);
     // Segments.
     int32_t segments = 1;
     for (const Tile& t : p.tiles) segments = std::max(segments, t.segment + 1);
@@ -85,6 +87,45 @@ class Schedule_ final : public Pass {
     statistics()["segments"] = static_cast<int64_t>(s.segments.size());
     statistics()["network-replicas"] = s.network_replicas;
     statistics()["bottleneck-mvms"] = static_cast<int64_t>(std::ceil(bottleneck));
+  }
+
+ private:
+  // Each transfer's stage and moment: the network's inputs at the start of stage 0, its outputs at the
+  // end of the last stage, a value computed off chip (from the host) at the end of its producer's stage; "NAME:suffix" (a layer's partial sums, gates or h; an operand read back for
+  // digital op NAME) after that stage's MVMs; any other value at the end of the stage that produced it.
+  static void assign_transfer_stages(CompileContext& ctx, const std::vector<int32_t>& stage_of_layer,
+                                     const std::vector<int32_t>& layer_at_node) {
+    Program& p = ctx.program;
+    const Graph& g = ctx.graph;
+    if (p.schedule.stages.empty()) return;
+    std::map<std::string, int32_t> stage_of_node;  // layer and digital op nodes
+    for (const Layer& l : p.layers) stage_of_node[l.name] = stage_of_layer[static_cast<size_t>(l.id)];
+    for (const Stage& st : p.schedule.stages) {
+      for (int32_t d : st.digital_ops) stage_of_node[p.digital_ops[static_cast<size_t>(d)].node] = st.id;
+    }
+    std::map<std::string, int32_t> stage_of_value;
+    for (size_t v = 0; v < g.num_values(); ++v) {
+      const Value& val = g.value(static_cast<ValueId>(v));
+      if (val.producer < 0) continue;
+      const Node& n = g.node(val.producer);
+      const int32_t l = layer_at_node[static_cast<size_t>(val.producer)];
+      if (l >= 0) stage_of_value[val.name] = stage_of_layer[static_cast<size_t>(l)];
+      else if (auto it = stage_of_node.find(n.name); it != stage_of_node.end()) stage_of_value[val.name] = it->second;
+    }
+    const int32_t last = static_cast<int32_t>(p.schedule.stages.size()) - 1;
+    for (Transfer& t : p.transfers) {
+      t.stage = -1;
+      const auto produced = stage_of_value.find(t.value);
+      if (t.kind == TransferKind::Input && produced == stage_of_value.end()) {
+        t.stage = 0, t.at = TransferAt::Start;  // the network's input
+      } else if (t.kind == TransferKind::Output) {
+        t.stage = last, t.at = TransferAt::End;
+      } else if (auto c = t.value.rfind(':'); c != std::string::npos && stage_of_node.count(t.value.substr(0, c))) {
+        t.stage = stage_of_node[t.value.substr(0, c)], t.at = TransferAt::AfterMvm;
+      } else if (produced != stage_of_value.end()) {  // also a value coming back from the host (HERMES's max-pool)
+        t.stage = produced->second, t.at = TransferAt::End;
+      }
+    }
   }
 };
 

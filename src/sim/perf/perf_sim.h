@@ -3,21 +3,24 @@
 // Resources (dense integer ids, STYLE P6): one MVM engine per crossbar (core × array), one per
 // digital unit class on each core, one per chip-level unit, the host, and every network link
 // (NocModel). A resource serves its tasks first come, first served: a task released at time t
-// starts at max(t, the resource's free time) and holds it for its occupancy; a transfer holds every
-// link of its route at once (wormhole) for bytes / the slowest link's bandwidth and arrives after
-// that plus the hop latencies. Events (task completions) are processed in time order.
+// starts at max(t, the resource's free time) and holds it for its occupancy; a transfer takes the
+// links of its route one after another as its head reaches them (virtual cut-through), holding each
+// for bytes / the slowest link's bandwidth. Events are processed in time order.
 //
 // One inference (or one of `chunks` equal slices of it) walks the schedule's stages in order; a
 // stage is a chain of task groups, each starting when the previous one has finished:
-//   [input transfers] → MVMs on every crossbar of the stage's layer (vectors / replicas each, at
-//   mvm_latency_ns(mode, input bits)) → the layer's own transfers (partial sums, gates) → each
-//   digital op (ops / (ops_per_cycle · count · clock) on each of its cores) → the value transfers.
-// An LSTM stage repeats MVMs, own transfers and digital ops once per time step (h(t−1) → step t).
+//   [transfers at its start] → MVMs on every crossbar of the stage's layer (vectors / replicas each,
+//   at mvm_latency_ns(mode, input bits, active rows, active columns)) → the transfers after its MVMs
+//   (partial sums, gates, operands read back) → each digital op (ops / (ops_per_cycle · count ·
+//   clock) on each of its cores) → the transfers at its end (Transfer::stage/at).
+// An LSTM stage repeats MVMs, own transfers and digital ops once per time step (h(t−1) → step t);
+// replicas of the layer take turns (step t on replica t mod replicas).
 // Schedules: pipelined — inferences stream, stages overlap across inputs; layer — a batch goes
 // through one stage at a time (a barrier per stage), batches one after another; data-parallel —
 // inference i runs on network copy i mod network_replicas. Reload segments: a batch runs segment
-// by segment; before each, the segment's weights are fetched from the host and written
-// (ceil(write ops / parallel_writes) · (t_write, or t_init + iterations · (t_write + t_verify))).
+// by segment; before each, the segment's weights are fetched from the host (through the off-chip
+// memory's link) and written (ceil(write ops / parallel_writes) · (t_write, or t_init + iterations ·
+// (t_write + t_verify))). The work is split over perf_tasks.cpp, perf_run.cpp and perf_stats.cpp.
 //
 // Lifecycle (STYLE P2): construct (init: parameters) → setup() (resolve the Program into task
 // templates) → run() → stats(). Action counts are priced only in stats() (STYLE P8).
@@ -84,7 +87,8 @@ struct PerfStats {
   double dynamic_energy_per_inference_j = 0;
   double tops_per_w = 0;           // 2 · MACs / energy per inference (static included)
   double tops_per_w_dynamic = 0;
-  double programming_ns = 0;       // total weight (re)programming time on the critical chain
+  double tops_per_w_mvm = 0;       // the MVMs' energy only (array, drivers, ADCs): what chip show's peak counts
+  double programming_ns = 0;       // total weight (re)programming time (each segment's fetches and writes, simulated)
   int32_t bottleneck_stage = -1;
   std::string bottleneck;          // the bottleneck layer's name
   double bottleneck_service_ns = 0;

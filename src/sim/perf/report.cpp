@@ -43,6 +43,7 @@ nlohmann::ordered_json to_json(const PerfStats& s) {
   j["tops"] = s.tops;
   j["tops_per_w"] = s.tops_per_w;
   j["tops_per_w_dynamic"] = s.tops_per_w_dynamic;
+  j["tops_per_w_mvm"] = s.tops_per_w_mvm;
   j["energy_per_inference_j"] = s.energy_per_inference_j;
   j["dynamic_energy_per_inference_j"] = s.dynamic_energy_per_inference_j;
   j["inferences_per_s_per_w"] = s.energy_per_inference_j > 0 ? 1.0 / s.energy_per_inference_j : 0;

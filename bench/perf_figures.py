@@ -1,0 +1,241 @@
+"""The published workload figures of ../shared/reference/chips.md against `aimc perf` on the compiled networks.
+
+Run (repository root, after building):  /usr/bin/python3 bench/perf_figures.py [--bin build/aimc] [--out DIR]
+                                        [--only ID ...] [--write-docs]
+Exports the networks with random weights (seeded; torchvision ResNet-18 at 256x256 and ResNet-50 at 224x224,
+the ResNet-9 of tests/python/test_compile.py, a 1-layer LSTM language model) into DIR, compiles each onto its
+preset, simulates it and prints one markdown table per preset: every simulated figure is read from the
+simulator's JSON, the published one from chips.md (the only numbers typed in here). With --write-docs the
+tables replace the generated sections of docs/presets/<preset>.md and docs/perf-sim.md.
+"""
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "python"))
+
+
+def export_networks(out):
+    import torch
+    import torchvision
+    from torch import nn
+    from test_compile import ResNet9, export
+
+    class LstmLM(nn.Module):
+        """HERMES's LSTM class (chips.md 1.4): 1 layer, H = 256, embedding 32, vocabulary 50, sequence first."""
+
+        def __init__(self, vocab=50, embed=32, hidden=256):
+            super().__init__()
+            self.embed = nn.Embedding(vocab, embed)
+            self.lstm = nn.LSTM(embed, hidden, num_layers=1)
+            self.out = nn.Linear(hidden, vocab)
+
+        def forward(self, tokens):
+            y, _ = self.lstm(self.embed(tokens))
+            return self.out(y)
+
+    torch.manual_seed(0)
+    torch.set_num_threads(2)
+    nets = {
+        "resnet18_256": lambda p: export(torchvision.models.resnet18(), torch.rand(1, 3, 256, 256), p),
+        "resnet50": lambda p: export(torchvision.models.resnet50(), torch.rand(1, 3, 224, 224), p),
+        "resnet9": lambda p: export(ResNet9(), torch.rand(1, 3, 32, 32), p),
+        "lstm1": lambda p: export(LstmLM(), torch.randint(0, 50, (SEQ, 1)), p, dynamic_axis=1),
+        # models/lstm_ptb/model.py's paper-sized variant: embed 64, H = 512, 1.21M weights (HERMES's: 1.30M)
+        "lstm512": lambda p: export(LstmLM(embed=64, hidden=512), torch.randint(0, 50, (SEQ, 1)), p, dynamic_axis=1),
+    }
+    paths = {}
+    for name, make in nets.items():
+        path = out / f"{name}.onnx"
+        if not path.exists():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                make(path)
+        paths[name] = path
+    paths["cnn4b"] = ROOT / "models" / "cnn4b_cifar10.onnx"
+    return paths
+
+
+SEQ = 16  # LSTM time steps per sequence
+
+
+def pipeline(replicate="mode=auto", residuals="on-chip", schedule="pipelined", quantize="", pack=""):
+    q = f"quantize{{{quantize}}}" if quantize else "quantize"
+    k = f"pack{{{pack}}}" if pack else "pack"
+    return (f"fold-batchnorm,{q},lower-to-crossbar,partition,{k},replicate{{{replicate}}},place,assign-digital,"
+            f"route{{residuals={residuals}}},schedule{{kind={schedule}}}")
+
+
+W4A4 = "weight-bits=4,input-bits=4"  # Jia 2022's ResNet-50 and CNN: 4-b weights and activations [P]
+
+
+# id, preset, network, compile pipeline, perf arguments
+RUNS = [
+    ("c512_paper", "cluster-512", "resnet18_256", pipeline("budget=61", "on-chip"), ["--images", "16"]),
+    ("c512_hbm", "cluster-512", "resnet18_256", pipeline("budget=61", "off-chip"), ["--images", "16"]),
+    ("c512_norep_hbm", "cluster-512", "resnet18_256", pipeline("mode=none", "off-chip"), ["--images", "16"]),
+    ("c512_auto", "cluster-512", "resnet18_256", pipeline("mode=auto", "on-chip"), ["--images", "16"]),
+    ("verma_cnn", "verma-cimu", "cnn4b", pipeline(pack="scope=layer"), ["--images", "64", "--batch", "64"]),
+    ("verma_cnn_netpack", "verma-cimu", "cnn4b", pipeline(), ["--images", "64", "--batch", "64"]),
+    ("verma_r50", "verma-cimu", "resnet50", pipeline(quantize=W4A4, pack="scope=layer"), ["--images", "32", "--batch", "16"]),
+    ("verma_r50_netpack", "verma-cimu", "resnet50", pipeline(quantize=W4A4), ["--images", "32", "--batch", "16"]),
+    ("hermes_r9", "hermes", "resnet9", pipeline(), ["--images", "16", "--read-mode", "four-phase"]),
+    ("hermes_lstm", "hermes", "lstm1", pipeline(), ["--images", "16", "--read-mode", "four-phase"]),
+    ("hermes_lstm512", "hermes", "lstm512", pipeline(), ["--images", "16", "--read-mode", "four-phase"]),
+]
+
+
+def run(cmd):
+    r = subprocess.run([str(c) for c in cmd], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise SystemExit(f"failed ({r.returncode}): {' '.join(map(str, cmd))}\n{r.stderr}")
+    return r.stdout
+
+
+def simulate(binary, out, paths, runs):
+    results = {}
+    for rid, chip, net, pipe, perf_args in runs:
+        prog, res = out / f"{rid}.program.json", out / f"{rid}.perf.json"
+        t0 = time.time()
+        run([binary, "compile", "--model", paths[net], "--chip", chip, "--pipeline", pipe, "-o", prog])
+        run([binary, "perf", "--program", prog, "--chip", chip, *perf_args, "--json", res])
+        results[rid] = json.loads(res.read_text())
+        program = json.loads(prog.read_text())
+        results[rid]["stage_mvms"] = [st["mvms_per_inference"] for st in program["schedule"]["stages"]]
+        results[rid]["crossbars_used"] = len({(t["segment"], t["core"], t["array"]) for t in program["tiles"]})
+        print(f"{rid}: {time.time() - t0:.1f} s", file=sys.stderr)
+    return results
+
+
+def fmt(x, digits=3):
+    if x is None:
+        return "—"
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    return f"{x:.{digits}g}"
+
+
+def gap(sim, pub):
+    return f"{(sim / pub - 1) * 100:+.0f}%"
+
+
+def batch_rate(j):
+    """Images per second over the whole run (the paper's 16 images / batch time, pipeline fill included)."""
+    return j["images"] / j["makespan_s"] if "images" in j else None
+
+
+def rows_cluster(r):
+    p, hbm, base = r["c512_paper"], r["c512_hbm"], r["c512_norep_hbm"]
+    n = 16
+    rows = [
+        ("ResNet-18 256×256: images/s (16 images / run time)", n / p["makespan_s"], 3303),
+        ("ResNet-18: images/s steady state", p["inferences_per_s"], 3303),
+        ("ResNet-18: TOPS (steady state)", p["tops"], 20.2),
+        ("ResNet-18: TOPS/W", p["tops_per_w"], 6.5),
+        ("ResNet-18: energy per 16-image batch (mJ)", p["energy_per_inference_j"] * n * 1e3, 15),
+        ("speed-up from replication (61 clusters)", hbm["inferences_per_s"] / base["inferences_per_s"], 1.6),
+        ("speed-up from on-chip residuals", p["inferences_per_s"] / hbm["inferences_per_s"], 1.9),
+    ]
+    if "c512_auto" in r:
+        rows.append(("(replication into every free cluster: images/s)", r["c512_auto"]["inferences_per_s"], None))
+    return rows
+
+
+def rows_verma(r):
+    c, rn, cn, rnn = r["verma_cnn"], r["verma_r50"], r["verma_cnn_netpack"], r["verma_r50_netpack"]
+
+    def without_reload(j):  # the same run with weight programming free: its time taken out of the run
+        return j["images"] / (j["makespan_s"] - j["programming_s"])
+
+    def reload_uj(j):  # weight fetches (off-chip reads) and writes, per image
+        e = j["energy_by_component"]
+        return (e["programming"] + e["offchip"]) / j["images"] * 1e6
+
+    return [
+        ("CIFAR-10 CNN (models/cnn4b_cifar10, per-layer crossbars): images/s", c["inferences_per_s"], 7815),
+        ("CIFAR-10 CNN: images/s/W", c["inferences_per_s_per_w"], 51.5e3),
+        ("CIFAR-10 CNN: µJ per image", c["energy_per_inference_j"] * 1e6, 19.4),
+        ("CIFAR-10 CNN: images/s without reloading (programming time taken out)", without_reload(c), None),
+        ("CIFAR-10 CNN, network-packed crossbars (compiler default): images/s", cn["inferences_per_s"], 7815),
+        (f"ResNet-50 224×224 W4/A4 ({rn['segments']} reload segments, batch 16): images/s", rn["inferences_per_s"], 581),
+        ("ResNet-50: images/s/W", rn["inferences_per_s_per_w"], 3.0e3),
+        ("ResNet-50: µJ per image", rn["energy_per_inference_j"] * 1e6, 333),
+        ("ResNet-50: of which weight reloading (fetch + write), µJ per image", reload_uj(rn), None),
+        ("ResNet-50: reprogramming time per 16-image batch (ms)", rn["programming_s"] * 1e3 / max(1, rn["images"] // 16), None),
+        ("ResNet-50: images/s without reloading", without_reload(rn), 581),
+        ("ResNet-50, network-packed crossbars: images/s", rnn["inferences_per_s"], 581),
+    ]
+
+
+def rows_hermes(r):
+    """Per pipeline step: one input vector through the bottleneck stage (its busiest crossbar's MVMs per
+    image are the steps per image); the energy of a step is the image's energy over its steps."""
+    r9, ls, l5 = r["hermes_r9"], r["hermes_lstm"], r["hermes_lstm512"]
+    steps = r9["stage_mvms"][r9["bottleneck"]["stage"]]
+    return [
+        ("ResNet-9 pipeline step (µs): bottleneck service / its MVMs per image", r9["bottleneck"]["service_s"] / steps * 1e6, 1.52),
+        ("ResNet-9 energy per step (µJ): energy per image / steps per image", r9["energy_per_inference_j"] / steps * 1e6, 1.51),
+        (f"ResNet-9: crossbars used (steps per image: {steps:.0f})", r9["crossbars_used"], None),
+        ("ResNet-9 images/s", r9["inferences_per_s"], None),
+        (f"LSTM H=256 (models/lstm_ptb): time step (µs), one {SEQ}-step sequence alone / {SEQ}", ls["latency_s"] / SEQ * 1e6, 1.43),
+        ("LSTM H=256: energy per step (µJ)", ls["energy_per_inference_j"] / SEQ * 1e6, 5.24),
+        (f"LSTM H=512 (1.21M weights): time step (µs)", l5["latency_s"] / SEQ * 1e6, 1.43),
+        ("LSTM H=512: energy per step (µJ)", l5["energy_per_inference_j"] / SEQ * 1e6, 5.24),
+    ]
+
+
+def table(rows):
+    out = ["| figure | simulated | published | gap |", "|---|---|---|---|"]
+    for name, sim, pub in rows:
+        out.append(f"| {name} | {fmt(sim)} | {fmt(pub)} | {gap(sim, pub) if pub else ''} |")
+    return "\n".join(out)
+
+
+SECTIONS = {"cluster-512": (rows_cluster, ["c512_paper", "c512_hbm", "c512_norep_hbm"]),
+            "verma-cimu": (rows_verma, ["verma_cnn", "verma_r50", "verma_cnn_netpack", "verma_r50_netpack"]),
+            "hermes": (rows_hermes, ["hermes_r9", "hermes_lstm", "hermes_lstm512"])}
+
+
+def write_section(path, name, text):
+    begin, end = f"<!-- perf-figures:{name}:begin (bench/perf_figures.py) -->", f"<!-- perf-figures:{name}:end -->"
+    doc = path.read_text()
+    block = f"{begin}\n{text}\n{end}"
+    if begin in doc:
+        doc = re.sub(re.escape(begin) + r".*?" + re.escape(end), lambda _: block, doc, flags=re.S)
+    else:
+        doc = doc.rstrip() + f"\n\n## Reproduced figures\n\n{block}\n"
+    path.write_text(doc)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", default=str(ROOT / "build" / "aimc"))
+    ap.add_argument("--out", default="/tmp/aimc_perf_figures")
+    ap.add_argument("--only", nargs="*", help="run ids (default: all)")
+    ap.add_argument("--write-docs", action="store_true")
+    a = ap.parse_args()
+    out = Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = export_networks(out)
+    runs = [r for r in RUNS if not a.only or r[0] in a.only]
+    results = simulate(Path(a.bin), out, paths, runs)
+    (out / "results.json").write_text(json.dumps(results, indent=1))
+    for preset, (rows, needed) in SECTIONS.items():
+        if not all(k in results for k in needed):
+            continue
+        text = table(rows(results))
+        print(f"\n### {preset}\n\n{text}")
+        if a.write_docs:
+            write_section(ROOT / "docs" / "presets" / f"{preset}.md", preset, text)
+            write_section(ROOT / "docs" / "perf-sim.md", preset, f"**{preset}**\n\n{text}")
+
+
+if __name__ == "__main__":
+    main()

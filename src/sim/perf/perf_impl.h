@@ -1,0 +1,137 @@
+// Internal state of the performance simulator, shared by its parts (not installed API):
+//   perf_tasks.cpp  setup(): the Program → task templates per schedule, reload programming jobs;
+//   perf_run.cpp    run(): the event loop (FCFS resources, cut-through transfers, barriers);
+//   perf_stats.cpp  stats(): figures, per-layer/core/link statistics, pricing of the action counts.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <queue>
+#include <string>
+#include <vector>
+
+#include "sim/perf/noc_model.h"
+#include "sim/perf/perf_sim.h"
+
+namespace aimc::perf::detail {
+
+struct Task {
+  std::vector<int32_t> res;  // resource ids held for `occ_ns`
+  double occ_ns = 0;
+  double lat_ns = 0;         // release-to-completion when uncontended (≥ occ_ns)
+  int32_t core = -1;         // for per-core statistics
+  int32_t stage = 0;
+  bool transfer = false;     // res is a route: links taken hop by hop (virtual cut-through)
+  std::vector<double> hop_ns;  // transfer: latency of each link
+  ActionCounts actions;      // per execution
+  int64_t executions = 0;
+};
+
+struct Group {
+  std::vector<int32_t> tasks;
+  int32_t stage = 0;
+};
+
+struct Item {
+  int64_t inference = 0;
+  int32_t copy = 0;
+  int64_t batch = 0;
+  int32_t group = 0;
+  int32_t outstanding = 0;
+  double start = -1, stage_start = 0, done = -1;
+};
+
+struct Event {
+  double t;
+  int64_t seq;
+  int64_t owner;  // ≥ 0: item; < 0: programming job −owner−1
+  int32_t task;
+  int32_t hop;    // transfer: the head reaches link `hop`; −1: the task completes
+  bool operator>(const Event& o) const { return t != o.t ? t > o.t : seq > o.seq; }
+};
+
+struct ProgramJob {
+  int64_t batch = 0;
+  int32_t stage = 0;
+  std::vector<std::vector<int32_t>> groups;  // fetches, then writes
+  size_t group = 0;
+  int32_t outstanding = 0;
+  double start = 0;  // when the batch reached the segment: the writes hold the batch until done
+};
+
+inline double ceil_div_d(int64_t a, int64_t b) { return static_cast<double>((a + b - 1) / b); }
+
+}  // namespace aimc::perf::detail
+
+namespace aimc::perf {
+
+using detail::Event;
+using detail::Group;
+using detail::Item;
+using detail::ProgramJob;
+using detail::Task;
+
+struct PerfSimulator::Impl {
+  chip::ChipSpec chip;
+  compiler::Program prog;
+  PerfOptions opt;
+  const chip::ReadModeSpec* mode = nullptr;
+  NocModel noc;
+  std::unique_ptr<EnergyTable> table;
+  std::vector<std::string> unit_names;
+  int32_t n_core_units = 0, n_chip_units = 0, host_class = 0;
+  // Resources.
+  int32_t r_dig = 0, r_chip = 0, r_host = 0, r_link = 0, n_res = 0;
+  std::vector<double> free_at, busy;
+  // Templates.
+  std::vector<Task> tasks;
+  std::vector<std::vector<Group>> templ;             // per network copy
+  std::vector<std::vector<int32_t>> stage_first;     // per copy: first group of each stage (size stages+1)
+  std::vector<int32_t> stage_segment;                // per stage
+  std::vector<bool> barrier;                         // per stage: the batch waits for each other here
+  std::vector<ProgramJob> program_templ;             // per segment (reloads)
+  int32_t copies = 1;
+  int64_t batch = 1;
+  bool sequential_batches = false;
+  std::vector<std::string> warnings;
+  // Run state.
+  std::vector<Item> items;
+  std::priority_queue<Event, std::vector<Event>, std::greater<>> queue;
+  int64_t seq = 0, events = 0;
+  std::map<std::pair<int64_t, int32_t>, int64_t> arrivals;
+  std::vector<ProgramJob> jobs;
+  std::vector<int64_t> batch_done;
+  std::vector<double> stage_span;
+  double programming_ns = 0, wall_s = 0, makespan = 0;
+
+  Impl(const chip::ChipSpec& c, const compiler::Program& p, PerfOptions o) : chip(c), prog(p), opt(std::move(o)), noc(c) {}
+
+  int32_t xbar(int32_t core, int32_t array) const { return core * static_cast<int32_t>(chip.cores.arrays) + array; }
+  double unit_ops_per_ns(const chip::DigitalUnitSpec& u) const;
+  int32_t add_transfer(const compiler::Transfer& t, double bytes, int32_t stage);
+  int32_t push(Task k);
+  Task blank() const;
+  void setup();
+  // Per segment: fetch each core's weights from the host, then write them (all of a core's arrays held).
+  void build_programming();
+  void start_tasks(const std::vector<int32_t>& ids, double now, int64_t owner, int32_t& outstanding);
+  void note_start(int64_t owner, double start);
+  // A transfer's head reaches link `hop` of its route at `now`: it waits for the link, holds it for
+  // the serialisation time, and moves on after the link's latency.
+  void hop(const Event& e);
+  int32_t stage_of_group(const Item& it, int32_t g) const;
+  // The item is about to enter group `g`.
+  void enter(int64_t i, int32_t g, double now, bool past_barrier = false);
+  void finish_stage_if_end(Item& it, int32_t g, double now);
+  int64_t items_in_batch(int64_t b) const;
+  void arrive(int64_t b, int32_t s, double now);
+  void release_batch(int64_t b, int32_t s, double now);
+  void job_advance(int64_t j, double now);
+  void launch_batch(int64_t b, double now);
+  void run();
+  std::string resource_name(int32_t r) const;
+  PerfStats stats() const;
+};
+
+}  // namespace aimc::perf

@@ -1,0 +1,209 @@
+// run(): the event loop — resources served first come first served, transfers hop by hop.
+#include "sim/perf/perf_impl.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+
+namespace aimc::perf {
+
+using compiler::EndpointKind;
+using compiler::Program;
+using compiler::Scope;
+using compiler::ScheduleKind;
+using compiler::TransferKind;
+using detail::ceil_div_d;
+
+void PerfSimulator::Impl::start_tasks(const std::vector<int32_t>& ids, double now, int64_t owner, int32_t& outstanding) {
+  outstanding = static_cast<int32_t>(ids.size());
+  for (int32_t id : ids) {
+    Task& k = tasks[static_cast<size_t>(id)];
+    ++k.executions;
+    if (k.transfer) {  // links are taken one by one as the head arrives (hop events)
+      queue.push(Event{now, seq++, owner, id, 0});
+      continue;
+    }
+    double start = now;
+    for (int32_t r : k.res) start = std::max(start, free_at[static_cast<size_t>(r)]);
+    for (int32_t r : k.res) free_at[static_cast<size_t>(r)] = start + k.occ_ns, busy[static_cast<size_t>(r)] += k.occ_ns;
+    note_start(owner, start);
+    queue.push(Event{start + k.lat_ns, seq++, owner, id, -1});
+  }
+}
+
+void PerfSimulator::Impl::note_start(int64_t owner, double start) {
+  if (owner < 0) return;
+  Item& it = items[static_cast<size_t>(owner)];
+  it.start = it.start < 0 ? start : std::min(it.start, start);
+}
+
+// A transfer's head reaches link `hop` of its route at `now`: it waits for the link, holds it for
+// the serialisation time, and moves on after the link's latency.
+void PerfSimulator::Impl::hop(const Event& e) {
+  const Task& k = tasks[static_cast<size_t>(e.task)];
+  const size_t h = static_cast<size_t>(e.hop);
+  const auto r = static_cast<size_t>(k.res[h]);
+  const double start = std::max(e.t, free_at[r]);
+  free_at[r] = start + k.occ_ns;
+  busy[r] += k.occ_ns;
+  if (h == 0) note_start(e.owner, start);
+  if (h + 1 < k.res.size()) {
+    queue.push(Event{start + k.hop_ns[h], seq++, e.owner, e.task, e.hop + 1});
+  } else {
+    queue.push(Event{start + k.hop_ns[h] + k.occ_ns, seq++, e.owner, e.task, -1});
+  }
+}
+
+int32_t PerfSimulator::Impl::stage_of_group(const Item& it, int32_t g) const {
+  const auto& f = stage_first[static_cast<size_t>(it.copy)];
+  return static_cast<int32_t>(std::upper_bound(f.begin(), f.end(), g) - f.begin()) - 1;
+}
+
+// The item is about to enter group `g`.
+void PerfSimulator::Impl::enter(int64_t i, int32_t g, double now, bool past_barrier) {
+  Item& it = items[static_cast<size_t>(i)];
+  const auto& groups = templ[static_cast<size_t>(it.copy)];
+  const auto& f = stage_first[static_cast<size_t>(it.copy)];
+  while (true) {
+    it.group = g;
+    if (g >= static_cast<int32_t>(groups.size())) {
+      finish_stage_if_end(it, g, now);
+      it.done = now;
+      if (sequential_batches && ++batch_done[static_cast<size_t>(it.batch)] == items_in_batch(it.batch)) launch_batch(it.batch + 1, now);
+      return;
+    }
+    const int32_t s = stage_of_group(it, g);
+    finish_stage_if_end(it, g, now);
+    if (g == f[static_cast<size_t>(s)]) {
+      if (barrier[static_cast<size_t>(s)] && !past_barrier) {
+        arrive(it.batch, s, now);
+        return;
+      }
+      it.stage_start = now;
+    }
+    past_barrier = false;
+    const auto& grp = groups[static_cast<size_t>(g)];
+    if (grp.tasks.empty()) {
+      ++g;
+      continue;
+    }
+    start_tasks(grp.tasks, now, i, it.outstanding);
+    return;
+  }
+}
+
+void PerfSimulator::Impl::finish_stage_if_end(Item& it, int32_t g, double now) {
+  // Entering the first group of stage s + 1 (or the end) closes stage s.
+  const auto& f = stage_first[static_cast<size_t>(it.copy)];
+  for (size_t s = 0; s + 1 < f.size(); ++s) {
+    if (f[s + 1] == g && f[s] < g) {
+      stage_span[s] += now - it.stage_start;
+      return;
+    }
+  }
+}
+
+int64_t PerfSimulator::Impl::items_in_batch(int64_t b) const {
+  const int64_t first = b * batch;
+  return (std::min(opt.images, first + batch) - first) * opt.chunks;
+}
+
+void PerfSimulator::Impl::arrive(int64_t b, int32_t s, double now) {
+  if (++arrivals[{b, s}] < items_in_batch(b)) return;
+  if (prog.schedule.reloads()) {
+    ProgramJob job = program_templ.at(static_cast<size_t>(stage_segment[static_cast<size_t>(s)]));
+    job.batch = b;
+    job.stage = s;
+    job.start = now;
+    jobs.push_back(std::move(job));
+    job_advance(static_cast<int64_t>(jobs.size() - 1), now);
+    return;
+  }
+  release_batch(b, s, now);
+}
+
+void PerfSimulator::Impl::release_batch(int64_t b, int32_t s, double now) {
+  const int64_t first = b * batch * opt.chunks, n = items_in_batch(b);
+  for (int64_t i = first; i < first + n; ++i) {
+    enter(i, stage_first[static_cast<size_t>(items[static_cast<size_t>(i)].copy)][static_cast<size_t>(s)], now, true);
+  }
+}
+
+void PerfSimulator::Impl::job_advance(int64_t j, double now) {
+  ProgramJob& job = jobs[static_cast<size_t>(j)];
+  while (job.group < job.groups.size() && job.groups[job.group].empty()) ++job.group;
+  if (job.group >= job.groups.size()) {
+    const int64_t b = job.batch;
+    const int32_t s = job.stage;
+    programming_ns += now - job.start;  // fetches contend for the links: the simulated time, not a sum of tasks
+    release_batch(b, s, now);
+    return;
+  }
+  const std::vector<int32_t> ids = job.groups[job.group];
+  ++job.group;
+  int32_t out = 0;
+  start_tasks(ids, now, -j - 1, out);
+  jobs[static_cast<size_t>(j)].outstanding = out;
+}
+
+void PerfSimulator::Impl::launch_batch(int64_t b, double now) {
+  const int64_t first = b * batch * opt.chunks;
+  if (first >= opt.images * opt.chunks) return;
+  const int64_t n = items_in_batch(b);
+  for (int64_t i = first; i < first + n; ++i) enter(i, 0, now);
+}
+
+void PerfSimulator::Impl::run() {
+  const auto t0 = std::chrono::steady_clock::now();
+  free_at.assign(static_cast<size_t>(n_res), 0.0);
+  busy.assign(static_cast<size_t>(n_res), 0.0);
+  stage_span.assign(prog.schedule.stages.size(), 0.0);
+  items.clear();
+  for (int64_t inf = 0; inf < opt.images; ++inf) {
+    for (int64_t c = 0; c < opt.chunks; ++c) {
+      Item it;
+      it.inference = inf;
+      it.copy = static_cast<int32_t>(inf % copies);
+      it.batch = inf / batch;
+      items.push_back(it);
+    }
+  }
+  batch_done.assign(static_cast<size_t>((opt.images + batch - 1) / batch + 1), 0);
+  if (sequential_batches) {
+    launch_batch(0, 0.0);
+  } else {
+    for (int64_t i = 0; i < static_cast<int64_t>(items.size()); ++i) enter(i, 0, 0.0);
+  }
+  while (!queue.empty()) {
+    const Event e = queue.top();
+    queue.pop();
+    ++events;
+    makespan = std::max(makespan, e.t);
+    if (e.hop >= 0) {
+      hop(e);
+    } else if (e.owner >= 0) {
+      Item& it = items[static_cast<size_t>(e.owner)];
+      if (--it.outstanding == 0) enter(e.owner, it.group + 1, e.t);
+    } else {
+      const int64_t j = -e.owner - 1;
+      if (--jobs[static_cast<size_t>(j)].outstanding == 0) job_advance(j, e.t);
+    }
+  }
+  for (const Item& it : items) {
+    if (it.done < 0) throw InternalError("perf: an inference did not finish (deadlocked schedule)");
+  }
+  wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+std::string PerfSimulator::Impl::resource_name(int32_t r) const {
+  if (r < r_dig) return fmt::format("core{}.array{}", r / chip.cores.arrays, r % chip.cores.arrays);
+  if (r < r_chip) return fmt::format("core{}.{}", (r - r_dig) / n_core_units, chip.cores.digital[static_cast<size_t>((r - r_dig) % n_core_units)].name);
+  if (r < r_host) return "chip." + chip.digital[static_cast<size_t>(r - r_chip)].name;
+  if (r == r_host) return "host";
+  return "link " + noc.links()[static_cast<size_t>(r - r_link)].name;
+}
+
+}  // namespace aimc::perf

@@ -1,0 +1,154 @@
+// stats(): the figures of a finished run; action counts are priced here only (STYLE P8).
+#include "sim/perf/perf_impl.h"
+
+#include <algorithm>
+
+namespace aimc::perf {
+
+using compiler::Program;
+
+PerfStats PerfSimulator::Impl::stats() const {
+  PerfStats st;
+  st.chip = chip.name;
+  st.model = prog.graph_name;
+  st.schedule = compiler::to_string(prog.schedule.kind);
+  st.read_mode = mode->name;
+  st.images = opt.images;
+  st.batch = batch;
+  st.chunks = opt.chunks;
+  st.segments = static_cast<int64_t>(prog.schedule.segments.size());
+  st.makespan_ns = makespan;
+  st.events = events;
+  st.wall_s = wall_s;
+  st.events_per_s = wall_s > 0 ? static_cast<double>(events) / wall_s : 0;
+  // Latencies and throughput, per inference (its chunks together).
+  std::vector<double> start(static_cast<size_t>(opt.images), 1e300), done(static_cast<size_t>(opt.images), 0);
+  for (const Item& it : items) {
+    start[static_cast<size_t>(it.inference)] = std::min(start[static_cast<size_t>(it.inference)], it.start);
+    done[static_cast<size_t>(it.inference)] = std::max(done[static_cast<size_t>(it.inference)], it.done);
+  }
+  st.latency_ns = done[0] - start[0];
+  double sum = 0;
+  for (int64_t i = 0; i < opt.images; ++i) sum += done[static_cast<size_t>(i)] - start[static_cast<size_t>(i)];
+  st.mean_latency_ns = sum / static_cast<double>(opt.images);
+  std::vector<double> sorted = done;
+  std::sort(sorted.begin(), sorted.end());
+  const int64_t warm = sequential_batches ? batch : 1;
+  if (opt.images >= 2 * warm && sorted.back() > sorted[static_cast<size_t>(warm - 1)]) {
+    st.inferences_per_s = static_cast<double>(opt.images - warm) / ((sorted.back() - sorted[static_cast<size_t>(warm - 1)]) * 1e-9);
+  } else {
+    st.inferences_per_s = static_cast<double>(opt.images) / (makespan * 1e-9);
+  }
+  // Critical path of one inference: Σ over copy 0's groups of the slowest task (× chunks: one after another).
+  for (const auto& g : templ[0]) {
+    double m = 0;
+    for (int32_t k : g.tasks) m = std::max(m, tasks[static_cast<size_t>(k)].lat_ns);
+    st.critical_path_ns += m;
+  }
+  // MACs.
+  for (const auto& L : prog.layers) st.macs_per_inference += static_cast<double>(L.vectors_per_inference * L.groups * L.group_rows * L.group_cols);
+  for (const auto& d : prog.digital_ops) {
+    if (d.layer < 0 && (d.op == "Conv" || d.op == "MatMul" || d.op == "Gemm")) st.macs_per_inference += static_cast<double>(d.ops_per_inference) / 2.0;
+  }
+  st.tops = 2.0 * st.macs_per_inference * st.inferences_per_s * 1e-12;
+  // Actions, per core and per layer (stage).
+  const size_t n_stages = prog.schedule.stages.size();
+  st.actions.resize(static_cast<size_t>(host_class + 1), noc.class_names().size());
+  std::vector<ActionCounts> per_stage(n_stages, st.actions);
+  std::vector<ActionCounts> per_core(static_cast<size_t>(chip.cores.count), st.actions);
+  std::vector<std::vector<double>> stage_res_occ(n_stages);
+  for (const Task& k : tasks) {
+    if (k.executions == 0) continue;
+    const double n = static_cast<double>(k.executions);
+    st.actions.add(k.actions, n);
+    if (k.stage >= 0) per_stage[static_cast<size_t>(k.stage)].add(k.actions, n);
+    if (k.core >= 0) per_core[static_cast<size_t>(k.core)].add(k.actions, n);
+  }
+  // Service time per stage: the busiest resource's occupancy per inference (copy 0's template).
+  for (const auto& g : templ[0]) {
+    for (int32_t id : g.tasks) {
+      const Task& k = tasks[static_cast<size_t>(id)];
+      auto& occ = stage_res_occ[static_cast<size_t>(g.stage)];
+      if (occ.empty()) occ.assign(static_cast<size_t>(n_res), 0.0);
+      for (int32_t r : k.res) occ[static_cast<size_t>(r)] += k.occ_ns * static_cast<double>(opt.chunks);
+    }
+  }
+  {
+    // The busiest resource over a whole inference (a link may serve several stages).
+    std::vector<double> occ(static_cast<size_t>(n_res), 0.0);
+    for (const auto& g : templ[0]) {
+      for (int32_t id : g.tasks) {
+        const Task& k = tasks[static_cast<size_t>(id)];
+        for (int32_t r : k.res) occ[static_cast<size_t>(r)] += k.occ_ns * static_cast<double>(opt.chunks);
+      }
+    }
+    const auto it = std::max_element(occ.begin(), occ.end());
+    st.bottleneck_resource_ns = *it;
+    st.bottleneck_resource = resource_name(static_cast<int32_t>(it - occ.begin()));
+    // The steady-state estimate can overshoot when completions bunch (interleaved recurrent inputs):
+    // keep it between the whole run's average and the busiest resource's bound (copies in parallel).
+    if (st.bottleneck_resource_ns > 0) {
+      st.inferences_per_s = std::min(st.inferences_per_s, static_cast<double>(copies) / (st.bottleneck_resource_ns * 1e-9));
+    }
+    st.inferences_per_s = std::max(st.inferences_per_s, static_cast<double>(opt.images) / (makespan * 1e-9));
+    st.tops = 2.0 * st.macs_per_inference * st.inferences_per_s * 1e-12;
+  }
+  st.programming_ns = programming_ns;
+  for (size_t s = 0; s < n_stages; ++s) {
+    const auto& stg = prog.schedule.stages[s];
+    LayerStats ls;
+    ls.stage = static_cast<int32_t>(s);
+    for (int32_t l : stg.layers) {
+      const auto& L = prog.layers[static_cast<size_t>(l)];
+      ls.name += (ls.name.empty() ? "" : "+") + L.name;
+      ls.macs_per_inference += static_cast<double>(L.vectors_per_inference * L.groups * L.group_rows * L.group_cols);
+    }
+    ls.cores = stg.cores;
+    ls.actions = per_stage[s];
+    ls.mvms_per_inference = ls.actions.array_mvms() / static_cast<double>(opt.images);
+    ls.energy = table->price(ls.actions);
+    if (!stage_res_occ[s].empty()) ls.service_ns = *std::max_element(stage_res_occ[s].begin(), stage_res_occ[s].end());
+    ls.time_ns = stage_span[s] / static_cast<double>(opt.images * opt.chunks) * static_cast<double>(opt.chunks);
+    if (ls.service_ns > st.bottleneck_service_ns) {
+      st.bottleneck_service_ns = ls.service_ns;
+      st.bottleneck_stage = ls.stage;
+      st.bottleneck = ls.name;
+    }
+    st.layers.push_back(std::move(ls));
+  }
+  const int32_t arrays = static_cast<int32_t>(chip.cores.arrays);
+  for (int32_t c = 0; c < chip.cores.count; ++c) {
+    CoreStats cs;
+    cs.core = c;
+    for (int32_t a = 0; a < arrays; ++a) cs.crossbar_busy_ns += busy[static_cast<size_t>(xbar(c, a))];
+    for (int32_t u = 0; u < n_core_units; ++u) cs.digital_busy_ns += busy[static_cast<size_t>(r_dig + c * n_core_units + u)];
+    cs.actions = per_core[static_cast<size_t>(c)];
+    cs.energy = table->price(cs.actions);
+    st.cores.push_back(std::move(cs));
+  }
+  for (size_t l = 0; l < noc.links().size(); ++l) {
+    const double b = busy[static_cast<size_t>(r_link) + l];
+    if (b <= 0) continue;
+    LinkStats ls;
+    ls.name = noc.links()[l].name;
+    ls.busy_ns = b;
+    ls.bytes = b * noc.links()[l].bytes_per_ns;
+    st.link_class_util = std::max(st.link_class_util, makespan > 0 ? b / makespan : 0);
+    st.links.push_back(std::move(ls));
+  }
+  std::sort(st.links.begin(), st.links.end(), [](const LinkStats& a, const LinkStats& b) { return a.busy_ns > b.busy_ns; });
+  st.energy = table->price(st.actions);
+  const double dynamic_pj = st.energy.total_pj();
+  st.energy.pj["static"] = table->static_power_w() * makespan * 1e3;  // W · ns = nJ → pJ
+  st.dynamic_energy_per_inference_j = dynamic_pj * 1e-12 / static_cast<double>(opt.images);
+  st.energy_per_inference_j = st.energy.total_pj() * 1e-12 / static_cast<double>(opt.images);
+  st.tops_per_w = st.energy_per_inference_j > 0 ? 2.0 * st.macs_per_inference / st.energy_per_inference_j * 1e-12 : 0;
+  st.tops_per_w_dynamic = st.dynamic_energy_per_inference_j > 0 ? 2.0 * st.macs_per_inference / st.dynamic_energy_per_inference_j * 1e-12 : 0;
+  const double mvm_pj = st.energy.pj.at("crossbar") + st.energy.pj.at("adc");
+  st.tops_per_w_mvm = mvm_pj > 0 ? 2.0 * st.macs_per_inference * static_cast<double>(opt.images) / mvm_pj : 0;
+  st.unpriced = table->unpriced(st.actions);
+  for (const auto& w : warnings) st.unpriced.push_back("warning: " + w);
+  return st;
+}
+
+}  // namespace aimc::perf

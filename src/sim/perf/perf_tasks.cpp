@@ -1,0 +1,333 @@
+// setup(): resolve the Program into task templates (per network copy and stage) and reload jobs.
+#include "sim/perf/perf_impl.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "chip/peak.h"
+#include "chip/schema/schema.h"
+#include "core/error.h"
+
+namespace aimc::perf {
+
+using compiler::EndpointKind;
+using compiler::Program;
+using compiler::Scope;
+using compiler::ScheduleKind;
+using compiler::TransferKind;
+using detail::ceil_div_d;
+
+double PerfSimulator::Impl::unit_ops_per_ns(const chip::DigitalUnitSpec& u) const {
+  return u.ops_per_cycle * static_cast<double>(u.count) * u.clock_mhz.value_or(chip.clock_mhz) * 1e-3;
+}
+
+int32_t PerfSimulator::Impl::add_transfer(const compiler::Transfer& t, double bytes, int32_t stage) {
+  std::vector<int32_t> path = noc.route(t.from, t.to);
+  if (path.empty() || bytes <= 0) return -1;
+  Task k = blank();
+  k.stage = stage;
+  double bw = 0, lat = 0;
+  for (int32_t l : path) {
+    const Link& link = noc.links()[static_cast<size_t>(l)];
+    if (link.bytes_per_ns > 0) bw = bw == 0 ? link.bytes_per_ns : std::min(bw, link.bytes_per_ns);
+    lat += link.latency_ns;
+    k.res.push_back(r_link + l);
+    k.hop_ns.push_back(link.latency_ns);
+    if (link.cls >= 0) k.actions.bit_hops[static_cast<size_t>(link.cls)] += 8.0 * bytes;
+  }
+  k.occ_ns = bw > 0 ? bytes / bw : 0;
+  k.lat_ns = lat + k.occ_ns;
+  k.transfer = true;
+  if (t.from.kind == EndpointKind::Core) k.actions.buffer_read_bytes += bytes, k.core = t.from.index;
+  if (t.to.kind == EndpointKind::Core) {
+    k.actions.buffer_write_bytes += bytes;
+    if (k.core < 0) k.core = t.to.index;
+  }
+  if (t.from.kind == EndpointKind::Host || t.to.kind == EndpointKind::Host) k.actions.offchip_bytes += bytes;
+  return push(std::move(k));
+}
+
+int32_t PerfSimulator::Impl::push(Task k) {
+  k.actions.digital_ops.resize(static_cast<size_t>(host_class + 1), 0.0);
+  k.actions.bit_hops.resize(noc.class_names().size(), 0.0);
+  tasks.push_back(std::move(k));
+  return static_cast<int32_t>(tasks.size() - 1);
+}
+
+Task PerfSimulator::Impl::blank() const {
+  Task k;
+  k.actions.resize(static_cast<size_t>(host_class + 1), noc.class_names().size());
+  return k;
+}
+
+void PerfSimulator::Impl::setup() {
+  const auto& cores = chip.cores;
+  mode = opt.read_mode.empty() ? &cores.read_modes.front() : chip::find_named(cores.read_modes, opt.read_mode);
+  if (mode == nullptr) throw Error(fmt::format("chip '{}' has no read mode '{}'", chip.name, opt.read_mode), ErrorContext{.field = "--read-mode"});
+  if (opt.images < 1) throw Error("--images must be at least 1", ErrorContext{.field = "--images"});
+  if (opt.chunks < 1) throw Error("--chunks must be at least 1", ErrorContext{.field = "--chunks"});
+  // Digital unit classes: per-core units, chip units, the host.
+  std::vector<std::optional<double>> unit_e;
+  for (const auto& u : cores.digital) unit_names.push_back("core." + u.name), unit_e.push_back(u.e_op_pj);
+  for (const auto& u : chip.digital) unit_names.push_back("chip." + u.name), unit_e.push_back(u.e_op_pj);
+  unit_names.push_back("host");
+  unit_e.emplace_back(std::nullopt);
+  n_core_units = static_cast<int32_t>(cores.digital.size());
+  n_chip_units = static_cast<int32_t>(chip.digital.size());
+  host_class = n_core_units + n_chip_units;
+  table = std::make_unique<EnergyTable>(chip, *mode, unit_names, unit_e, noc.class_names(), noc.class_e_bit_hop_pj());
+  // Resources.
+  const int32_t n_xbar = static_cast<int32_t>(cores.count * cores.arrays);
+  r_dig = n_xbar;
+  r_chip = r_dig + static_cast<int32_t>(cores.count) * n_core_units;
+  r_host = r_chip + n_chip_units;
+  r_link = r_host + 1;
+  n_res = r_link + static_cast<int32_t>(noc.links().size());
+
+  const auto& sched = prog.schedule;
+  const bool dp = sched.kind == ScheduleKind::DataParallel;
+  copies = dp ? static_cast<int32_t>(std::max<int64_t>(1, sched.network_replicas)) : 1;
+  const size_t n_stages = sched.stages.size();
+  if (n_stages == 0) throw Error("the Program has no stages", ErrorContext{.field = "schedule.stages"});
+  // Network copy of each core (data-parallel): the replica of the tiles it holds.
+  std::vector<int32_t> copy_of_core(static_cast<size_t>(cores.count), -1);
+  if (dp) for (const auto& t : prog.tiles) copy_of_core[static_cast<size_t>(t.core)] = t.replica % copies;
+  // Stage of each layer, digital op node and produced value (STYLE P6: resolved once, here).
+  std::vector<int32_t> stage_of_layer(prog.layers.size(), 0);
+  std::unordered_map<std::string, int32_t> stage_of_value, own_layer;
+  for (const auto& st : sched.stages) {
+    for (int32_t l : st.layers) {
+      stage_of_layer[static_cast<size_t>(l)] = st.id;
+      stage_of_value[prog.layers[static_cast<size_t>(l)].output_value] = st.id;
+      own_layer[prog.layers[static_cast<size_t>(l)].name] = st.id;
+    }
+    for (int32_t d : st.digital_ops) stage_of_value[prog.digital_ops[static_cast<size_t>(d)].node] = st.id;
+  }
+  // Transfers → (stage, phase): 0 before the MVMs (inputs), 1 after them (a layer's own), 2 after the
+  // digital ops — the Program's Transfer::stage/at; a Program without them (older) is matched by value name.
+  std::vector<std::vector<std::vector<int32_t>>> xfers(n_stages, std::vector<std::vector<int32_t>>(3));
+  int64_t unmapped = 0;
+  for (size_t i = 0; i < prog.transfers.size(); ++i) {
+    const auto& t = prog.transfers[i];
+    int32_t stage = -1, phase = 2;
+    if (t.stage >= 0 && t.stage < static_cast<int32_t>(n_stages)) {
+      stage = t.stage;
+      phase = t.at == compiler::TransferAt::Start ? 0 : t.at == compiler::TransferAt::AfterMvm ? 1 : 2;
+    } else if (t.kind == TransferKind::Input) {
+      stage = 0, phase = 0;
+    } else if (t.kind == TransferKind::Output) {
+      stage = static_cast<int32_t>(n_stages) - 1;
+    }
+    if (stage < 0) {
+      const auto c = t.value.rfind(':');
+      if (c != std::string::npos && own_layer.count(t.value.substr(0, c))) {
+        stage = own_layer[t.value.substr(0, c)], phase = 1;
+      } else if (c != std::string::npos && stage_of_value.count(t.value.substr(0, c))) {
+        stage = stage_of_value[t.value.substr(0, c)], phase = 1;  // an operand read back for a digital op ("add:residual")
+      } else if (auto it = stage_of_value.find(t.value); it != stage_of_value.end()) {
+        stage = it->second;
+      } else if (auto o = t.value.rfind("_output"); o != std::string::npos && stage_of_value.count(t.value.substr(0, o))) {
+        stage = stage_of_value[t.value.substr(0, o)];
+      } else {
+        stage = 0, ++unmapped;
+      }
+    }
+    xfers[static_cast<size_t>(stage)][static_cast<size_t>(phase)].push_back(static_cast<int32_t>(i));
+  }
+  if (unmapped > 0) warnings.push_back(fmt::format("{} transfers whose producer was not found were put in stage 0", unmapped));
+
+  const double chunks = static_cast<double>(opt.chunks);
+  double K = chunks;  // the share of an inference one group carries (chunks × recurrent steps)
+  const bool bit_serial = cores.input.kind == chip::InputKind::BitSerial;
+  templ.assign(static_cast<size_t>(copies), {});
+  stage_first.assign(static_cast<size_t>(copies), {});
+  for (int32_t c = 0; c < copies; ++c) {
+    auto& groups = templ[static_cast<size_t>(c)];
+    auto in_copy = [&](const compiler::Endpoint& e) {
+      return !dp || e.kind != EndpointKind::Core || copy_of_core[static_cast<size_t>(e.index)] < 0 ||
+             copy_of_core[static_cast<size_t>(e.index)] == c;
+    };
+    auto transfer_group = [&](size_t s, int phase) {
+      Group g;
+      g.stage = static_cast<int32_t>(s);
+      for (int32_t i : xfers[s][static_cast<size_t>(phase)]) {
+        const auto& t = prog.transfers[static_cast<size_t>(i)];
+        if (!in_copy(t.from) || !in_copy(t.to)) continue;
+        const double bytes = static_cast<double>(t.bytes_per_inference) * (dp ? copies : 1) / K;
+        if (int32_t k = add_transfer(t, bytes, g.stage); k >= 0) g.tasks.push_back(k);
+      }
+      if (!g.tasks.empty()) groups.push_back(std::move(g));
+    };
+    for (size_t s = 0; s < n_stages; ++s) {
+      const auto& st = sched.stages[s];
+      stage_first[static_cast<size_t>(c)].push_back(static_cast<int32_t>(groups.size()));
+      transfer_group(s, 0);
+      // A recurrent layer (LSTM) runs its time steps one after another: step t needs h(t−1), so the
+      // MVMs, the layer's own transfers and the stage's digital ops repeat once per step.
+      int64_t steps = 1;
+      for (int32_t l : st.layers) {
+        const auto& L = prog.layers[static_cast<size_t>(l)];
+        if (L.kind == compiler::LayerKind::Lstm) steps = std::max<int64_t>(steps, L.vectors_per_inference);
+      }
+      K = chunks * static_cast<double>(steps);
+      for (int64_t step = 0; step < steps; ++step) {
+      // MVMs: per crossbar, Σ over its (layer, replica) of the replica's vectors.
+      Group mg;
+      mg.stage = static_cast<int32_t>(s);
+      std::map<int32_t, Task> per_xbar;
+      std::map<std::tuple<int32_t, int32_t, int32_t>, std::pair<int64_t, int64_t>> active;  // (xbar, layer, replica) → rows, cols
+      for (int32_t l : st.layers) {
+        for (int32_t ti : prog.tiles_of(l)) {
+          const auto& t = prog.tiles[static_cast<size_t>(ti)];
+          if (dp && t.replica % copies != c) continue;
+          auto& a = active[{xbar(t.core, t.array), l, t.replica}];
+          a.first += t.rows();
+          a.second += t.cols();
+        }
+      }
+      for (const auto& [key, rc] : active) {
+        const auto& [x, l, r] = key;
+        const auto& L = prog.layers[static_cast<size_t>(l)];
+        const int64_t R = dp ? 1 : std::max<int64_t>(1, L.replicas);
+        const int64_t rr = dp ? 0 : r % R;
+        // A recurrent layer's step t is its vector t, computed whole by replica t mod R (replicas
+        // take turns; step t + 1 still waits for step t).
+        const bool recurrent = steps > 1 && L.kind == compiler::LayerKind::Lstm;
+        if (recurrent && rr != step % R) continue;
+        const double vectors = recurrent ? 1.0 / chunks
+                                         : static_cast<double>(rr < L.vectors_per_inference ? (L.vectors_per_inference - rr + R - 1) / R : 0) / K;
+        const int64_t bits = std::clamp<int64_t>(L.quant.input_bits > 0 ? L.quant.input_bits : cores.input.bits, 1, kMaxInputBits);
+        auto [it, fresh] = per_xbar.try_emplace(x, blank());
+        Task& k = it->second;
+        if (fresh) {
+          k.res = {x};
+          k.core = x / static_cast<int32_t>(cores.arrays);
+          k.stage = static_cast<int32_t>(s);
+        }
+        const double evals = static_cast<double>(mode->phases * (bit_serial ? bits : 1));
+        k.occ_ns += vectors * chip::mvm_latency_ns(chip, *mode, bits, rc.first, rc.second * L.columns_per_weight);
+        k.actions.array_mvms_by_bits[static_cast<size_t>(bits)] += vectors;
+        k.actions.array_evaluations += vectors * evals;
+        k.actions.adc_conversions += vectors * evals * static_cast<double>(rc.second * L.columns_per_weight);
+        k.actions.dac_drives += vectors * evals * static_cast<double>(rc.first);
+        k.actions.buffer_read_bytes += vectors * static_cast<double>(rc.first * ((bits + 7) / 8));
+        k.actions.buffer_write_bytes += vectors * static_cast<double>(rc.second * ((std::max<int64_t>(L.quant.adc_bits, 1) + 7) / 8));
+      }
+      for (auto& [x, k] : per_xbar) {
+        k.lat_ns = k.occ_ns;
+        mg.tasks.push_back(push(std::move(k)));
+      }
+      groups.push_back(std::move(mg));
+      transfer_group(s, 1);
+      // Digital ops, in order.
+      for (int32_t di : st.digital_ops) {
+        const auto& d = prog.digital_ops[static_cast<size_t>(di)];
+        if (d.unit == "layout" || d.unit == "adc" || d.ops_per_inference <= 0) continue;
+        Group g;
+        g.stage = static_cast<int32_t>(s);
+        const double ops = static_cast<double>(d.ops_per_inference) / K;
+        if (d.scope == Scope::Core) {
+          std::vector<int32_t> on;
+          for (int32_t core : d.cores) if (in_copy({EndpointKind::Core, core})) on.push_back(core);
+          if (on.empty()) on = d.cores;
+          const auto& u = cores.digital.at(static_cast<size_t>(d.unit_index));
+          for (int32_t core : on) {
+            Task k = blank();
+            k.res = {r_dig + core * n_core_units + d.unit_index};
+            k.core = core;
+            k.stage = g.stage;
+            const double per = ops / static_cast<double>(on.size());
+            k.occ_ns = k.lat_ns = per / unit_ops_per_ns(u);
+            k.actions.digital_ops[static_cast<size_t>(d.unit_index)] += per;
+            g.tasks.push_back(push(std::move(k)));
+          }
+        } else {
+          Task k = blank();
+          k.stage = g.stage;
+          if (d.scope == Scope::Chip) {
+            const auto& u = chip.digital.at(static_cast<size_t>(d.unit_index));
+            k.res = {r_chip + d.unit_index};
+            k.occ_ns = ops / unit_ops_per_ns(u);
+            k.actions.digital_ops[static_cast<size_t>(n_core_units + d.unit_index)] += ops;
+          } else {
+            k.res = {r_host};
+            k.occ_ns = opt.host_gops > 0 ? ops / opt.host_gops : 0;
+            k.actions.digital_ops[static_cast<size_t>(host_class)] += ops;
+          }
+          k.lat_ns = k.occ_ns;
+          g.tasks.push_back(push(std::move(k)));
+        }
+        groups.push_back(std::move(g));
+      }
+      }  // steps
+      K = chunks;
+      transfer_group(s, 2);
+    }
+    stage_first[static_cast<size_t>(c)].push_back(static_cast<int32_t>(groups.size()));
+  }
+  // Reload segments: the segment of a stage is its tiles' largest; a new segment starts with a barrier.
+  stage_segment.assign(n_stages, 0);
+  for (const auto& t : prog.tiles) {
+    int32_t& sg = stage_segment[static_cast<size_t>(stage_of_layer[static_cast<size_t>(t.layer)])];
+    sg = std::max(sg, t.segment);
+  }
+  for (size_t s = 1; s < n_stages; ++s) stage_segment[s] = std::max(stage_segment[s], stage_segment[s - 1]);
+  const bool reloads = sched.reloads();
+  barrier.assign(n_stages, false);
+  for (size_t s = 0; s < n_stages; ++s) {
+    if (sched.kind == ScheduleKind::LayerByLayer && s > 0) barrier[s] = true;
+    if (reloads && (s == 0 || stage_segment[s] != stage_segment[s - 1])) barrier[s] = true;
+  }
+  sequential_batches = reloads || sched.kind == ScheduleKind::LayerByLayer;
+  batch = opt.batch > 0 ? std::min(opt.batch, opt.images) : opt.images;
+  if (reloads) build_programming();
+}
+
+// Per segment: fetch each core's weights from the host, then write them (all of a core's arrays held).
+void PerfSimulator::Impl::build_programming() {
+  const auto& pg = chip.cores.programming;
+  const double iterations = pg.scheme == chip::ProgrammingScheme::ProgramAndVerify
+                                ? static_cast<double>(opt.verify_iterations.value_or(pg.max_iterations.value_or(1)))
+                                : 1.0;
+  const double t_op = pg.scheme == chip::ProgrammingScheme::ProgramAndVerify
+                          ? pg.t_init_ns.value_or(0) + iterations * (pg.t_write_ns + pg.t_verify_ns.value_or(0))
+                          : pg.t_write_ns;
+  for (const auto& seg : prog.schedule.segments) {
+    std::map<int32_t, std::pair<double, double>> per_core;  // core → (cells, write ops)
+    std::map<int32_t, double> bytes;
+    for (int32_t ti : seg.tiles) {
+      const auto& t = prog.tiles[static_cast<size_t>(ti)];
+      const auto& L = prog.layers[static_cast<size_t>(t.layer)];
+      const int64_t cells = t.rows() * t.cols() * L.columns_per_weight;
+      per_core[t.core].first += static_cast<double>(cells);
+      per_core[t.core].second += ceil_div_d(cells, pg.cells_per_write);
+      const int64_t bits_per_cell = L.columns_per_weight > 1 || L.quant.weight_bits <= 1 ? 1 : L.quant.weight_bits;
+      bytes[t.core] += static_cast<double>(cells * bits_per_cell) / 8.0;
+    }
+    ProgramJob job;
+    job.groups.resize(2);
+    for (const auto& [core, b] : bytes) {
+      compiler::Transfer t{{EndpointKind::Host, 0}, {EndpointKind::Core, core}, 0, "weights", TransferKind::Input, 0};
+      if (int32_t k = add_transfer(t, b, -1); k >= 0) job.groups[0].push_back(k);
+    }
+    for (const auto& [core, cw] : per_core) {
+      Task k = blank();
+      k.stage = -1;
+      k.core = core;
+      for (int32_t a = 0; a < chip.cores.arrays; ++a) k.res.push_back(xbar(core, a));
+      k.occ_ns = k.lat_ns = std::ceil(cw.second / static_cast<double>(pg.parallel_writes)) * t_op;
+      k.actions.cells_written += cw.first;
+      k.actions.write_operations += cw.second;
+      k.actions.write_pulses += cw.second * iterations;
+      if (pg.scheme == chip::ProgrammingScheme::ProgramAndVerify) k.actions.verify_reads += cw.second * iterations;
+      job.groups[1].push_back(push(std::move(k)));
+    }
+    program_templ.push_back(std::move(job));
+  }
+}
+
+}  // namespace aimc::perf

@@ -1,0 +1,66 @@
+// Shared by the perf tests: the presets, and a Program built by hand.
+#pragma once
+
+#include <string>
+
+#include <fmt/format.h>
+
+#include "chip/loader.h"
+#include "compiler/program.h"
+
+namespace aimc::perf {
+namespace {
+
+std::string source_path(const std::string& r) { return std::string(AIMC_SOURCE_DIR) + "/" + r; }
+const chip::PresetLibrary& presets() {
+  static const chip::PresetLibrary lib({source_path("presets")});
+  return lib;
+}
+chip::ChipSpec preset(const std::string& name) { return chip::load_chip(name, presets()); }
+
+using compiler::Endpoint;
+using compiler::EndpointKind;
+
+// A Program by hand: layers of rows × cols with `vectors` each, one tile per layer on `core`.
+struct Builder {
+  compiler::Program p;
+  int32_t layer(int64_t rows, int64_t cols, int64_t vectors, int32_t core, int32_t segment = 0, int64_t bits = 8, int64_t cpw = 1) {
+    compiler::Layer L;
+    L.id = static_cast<int32_t>(p.layers.size());
+    L.name = fmt::format("L{}", L.id);
+    L.rows = L.group_rows = rows;
+    L.cols = L.group_cols = cols;
+    L.vectors_per_inference = vectors;
+    L.columns_per_weight = cpw;
+    L.quant.input_bits = bits;
+    L.quant.adc_bits = 8;
+    L.output_value = L.name + "_out";
+    p.layers.push_back(L);
+    compiler::Tile t;
+    t.id = static_cast<int32_t>(p.tiles.size());
+    t.layer = L.id;
+    t.core = core;
+    t.reduce_core = core;
+    t.row_end = rows;
+    t.col_end = cols;
+    t.segment = segment;
+    p.tiles.push_back(t);
+    compiler::Stage st;
+    st.id = L.id;
+    st.layers = {L.id};
+    st.cores = {core};
+    p.schedule.stages.push_back(st);
+    if (p.schedule.segments.size() <= static_cast<size_t>(segment)) p.schedule.segments.resize(static_cast<size_t>(segment) + 1);
+    auto& seg = p.schedule.segments[static_cast<size_t>(segment)];
+    seg.id = segment;
+    seg.layers.push_back(L.id);
+    seg.tiles.push_back(t.id);
+    return L.id;
+  }
+  void transfer(int32_t from_core, int32_t to_core, int64_t bytes, const std::string& value) {
+    p.transfers.push_back({{EndpointKind::Core, from_core}, {EndpointKind::Core, to_core}, bytes, value, compiler::TransferKind::Activation, 1});
+  }
+};
+
+}  // namespace
+}  // namespace aimc::perf

@@ -1,0 +1,106 @@
+// cluster-512's mapping features, hand-computed: the IMA job (streamed operands), the RISC-V cores'
+// im2col, and residual tensors held on chip or sent through off-chip memory.
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "chip/peak.h"
+#include "compiler/pipeline.h"
+#include "ir/graph.h"
+#include "onnx/importer.h"
+#include "perf_test_util.h"
+#include "sim/perf/perf_sim.h"
+
+namespace aimc::perf {
+namespace {
+
+// chips.md 4.1 (the authors' ima_v1_impl.cpp) at the preset's 1 GHz: idle 2, stream-in
+// ceil(h/4) + 2, compute ceil(130 ns / 1 ns) + 1, stream-out ceil(w/4) + 2 cycles.
+TEST(PerfCluster, ImaJobCycles) {
+  const auto chip = preset("cluster-512");
+  const auto& mode = chip.cores.read_modes.front();
+  EXPECT_DOUBLE_EQ(chip::mvm_latency_ns(chip, mode, 8), 2 + (64 + 2) + (130 + 1) + (64 + 2));           // 265
+  EXPECT_DOUBLE_EQ(chip::mvm_latency_ns(chip, mode, 8, 147, 64), 2 + (37 + 2) + (130 + 1) + (16 + 2));  // 190
+  // A layer of 147 × 64 on one IMA: 10 jobs one after another.
+  Builder b;
+  b.layer(147, 64, 10, 0);
+  PerfOptions o;
+  o.images = 1;
+  const PerfStats s = simulate(chip, b.p, o);
+  EXPECT_NEAR(s.latency_ns, 10 * 190.0, 1e-6);
+  // The peak: full 256 × 256 jobs of 265 cycles.
+  const chip::PeakPoint peak = chip::peak_point(chip, mode.name, 8, 4);
+  EXPECT_NEAR(peak.tops, 2.0 * 512 * 256 * 256 / 265.0 * 1e-3, 1e-9);
+}
+
+compiler::Program compile_resnet20(const std::string& chip_name, const std::string& residuals) {
+  Graph g = import_onnx(source_path("models/resnet20_cifar10.onnx"));
+  compiler::CompileOptions co;
+  co.pipeline = "fold-batchnorm,quantize{calibration=none},lower-to-crossbar,partition,pack,replicate{mode=none},place,"
+                "assign-digital,route{residuals=" + residuals + "},schedule{kind=pipelined}";
+  return compiler::compile(g, preset(chip_name), co);
+}
+
+int64_t off_chip_bytes(const compiler::Program& p) {
+  int64_t b = 0;
+  for (const auto& t : p.transfers) {
+    if (t.from.kind == EndpointKind::Host || t.to.kind == EndpointKind::Host) b += t.bytes_per_inference;
+  }
+  return b;
+}
+
+// ResNet-20 (CIFAR-10) has 9 residual adds: 3 of 16×32×32, 3 of 32×16×16, 3 of 64×8×8 8-bit
+// elements. Off chip, each held tensor is written to memory and read back: 2 × its bytes.
+TEST(PerfCluster, ResidualsThroughOffChipMemory) {
+  const compiler::Program on = compile_resnet20("cluster-512", "on-chip");
+  const compiler::Program off = compile_resnet20("cluster-512", "off-chip");
+  const int64_t held = 3 * 16 * 32 * 32 + 3 * 32 * 16 * 16 + 3 * 64 * 8 * 8;
+  EXPECT_EQ(off_chip_bytes(off) - off_chip_bytes(on), 2 * held);
+  // The simulator counts the same bytes off chip, and the round trips cost time on the memory link.
+  PerfOptions o;
+  o.images = 2;
+  const PerfStats son = simulate(preset("cluster-512"), on, o), soff = simulate(preset("cluster-512"), off, o);
+  EXPECT_NEAR(soff.actions.offchip_bytes - son.actions.offchip_bytes, 2.0 * 2 * static_cast<double>(held), 1e-6);
+  EXPECT_GT(soff.latency_ns, son.latency_ns);
+}
+
+// The schedule pass gives every transfer its stage; a Program without (older) is matched by value
+// name and simulates the same.
+TEST(PerfCluster, TransferStagesFromTheProgram) {
+  const compiler::Program p = compile_resnet20("cluster-512", "off-chip");
+  for (const auto& t : p.transfers) EXPECT_GE(t.stage, 0) << t.value;
+  compiler::Program old = compiler::program_from_json(compiler::to_json(p), "test");
+  for (auto& t : old.transfers) t.stage = -1;
+  PerfOptions o;
+  o.images = 3;
+  const PerfStats a = simulate(preset("cluster-512"), p, o), b = simulate(preset("cluster-512"), old, o);
+  EXPECT_DOUBLE_EQ(a.makespan_ns, b.makespan_ns);
+  EXPECT_EQ(a.events, b.events);
+  EXPECT_TRUE(a.unpriced == b.unpriced);  // no "transfers whose producer was not found" warning either way
+}
+
+// The RISC-V cores marshal every conv's input windows: one op per row of each input vector, on
+// the cores holding the layer's tiles; HERMES (fixed-function LDPUs) has no such step.
+TEST(PerfCluster, Im2colOnProgrammableCoresOnly) {
+  const compiler::Program p = compile_resnet20("cluster-512", "on-chip");
+  int64_t convs = 0;
+  for (const auto& L : p.layers) {
+    if (L.kind != compiler::LayerKind::Conv) continue;
+    ++convs;
+    int found = 0;
+    for (const auto& d : p.digital_ops) {
+      if (d.layer != L.id || d.op != "im2col") continue;
+      ++found;
+      EXPECT_EQ(d.ops_per_inference, L.vectors_per_inference * L.rows) << L.name;
+      EXPECT_EQ(d.unit, "risc-v");
+      EXPECT_EQ(d.cores, p.cores_of(L.id)) << L.name;
+    }
+    EXPECT_EQ(found, 1) << L.name;
+  }
+  EXPECT_EQ(convs, 19);  // ResNet-20 with identity (padded) shortcuts: 19 convs
+  const compiler::Program h = compile_resnet20("hermes", "on-chip");
+  for (const auto& d : h.digital_ops) EXPECT_NE(d.op, "im2col");
+}
+
+}  // namespace
+}  // namespace aimc::perf
