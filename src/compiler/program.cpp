@@ -225,6 +225,7 @@ Json to_json(const Program& p) {
                       {"output", l.output_value}, {"weights_sha256", l.weights_sha256},
                       {"quant",
                        {{"input_bits", q.input_bits}, {"input_signed", q.input_signed}, {"input_step", q.input_step},
+                        {"input_offset", q.input_offset},
                         {"weight_bits", q.weight_bits}, {"weight_scale", q.weight_scale}, {"adc_bits", q.adc_bits},
                         {"source", q.source}}}});
   }
@@ -312,6 +313,8 @@ Program program_from_json(const Json& j, const std::string& origin) {
     l.quant.input_bits = q.i64("input_bits");
     l.quant.input_signed = q.boolean("input_signed");
     l.quant.input_step = static_cast<float>(q.real("input_step"));
+    l.quant.input_offset = q.has("input_offset") ? static_cast<float>(q.real("input_offset")) : 0.0f;
+    if (!(l.quant.input_offset >= 0)) q.fail("input_offset", "expected a number ≥ 0");
     l.quant.weight_bits = q.i64("weight_bits");
     for (const Json& s : q.array("weight_scale")) {
       if (!s.is_number()) q.fail("weight_scale", "expected a list of numbers");
@@ -478,10 +481,11 @@ std::string to_text(const Program& p) {
   if (p.schedule.network_replicas > 1) os << fmt::format(" x{} network replicas", p.schedule.network_replicas);
   os << "\n";
   for (const Layer& l : p.layers) {
-    os << fmt::format("  layer L{} {} {} {}x{}{} vectors={} cpw={} replicas={} bias={} quant(in={}b{} step={:.6g} w={}b scale[{}] adc={}b {})\n",
+    os << fmt::format("  layer L{} {} {} {}x{}{} vectors={} cpw={} replicas={} bias={} quant(in={}b{} step={:.6g}{} w={}b scale[{}] adc={}b {})\n",
                       l.id, l.name, to_string(l.kind), l.rows, l.cols, l.groups > 1 ? fmt::format(" groups={}", l.groups) : "",
                       l.vectors_per_inference, l.columns_per_weight, l.replicas, l.has_bias, l.quant.input_bits,
-                      l.quant.input_signed ? "s" : "u", l.quant.input_step, l.quant.weight_bits, l.quant.weight_scale.size(),
+                      l.quant.input_signed ? "s" : "u", l.quant.input_step,
+                      l.quant.input_offset > 0 ? fmt::format(" offset={:.6g}", l.quant.input_offset) : "", l.quant.weight_bits, l.quant.weight_scale.size(),
                       l.quant.adc_bits, l.quant.source);
   }
   for (const Tile& t : p.tiles) {

@@ -260,9 +260,7 @@ class AssignDigital final : public Pass {
     if (l.columns_per_weight * planes > 1) add("shift-add", {DigitalOp::ShiftAdd}, vc * (l.columns_per_weight * planes - 1));
     if (l.has_bias) {
       // A comparator ADC followed only by Sign applies the bias as its threshold.
-      const Node& n = g.node(ctx.layer_node[static_cast<size_t>(li)]);
-      const auto& rd = readers[static_cast<size_t>(n.outputs[0])];
-      if (ctx.chip.cores.adc.kind == chip::AdcKind::Comparator && rd.size() == 1 && g.node(rd[0]).op == OpKind::Sign) {
+      if (ctx.chip.cores.adc.kind == chip::AdcKind::Comparator && read_only_by_sign(g, ctx.layer_node[static_cast<size_t>(li)], readers)) {
         DigitalOp_ d;
         d.node = l.name;
         d.op = "bias";

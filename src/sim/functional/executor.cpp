@@ -13,6 +13,7 @@
 #include "compiler/weights.h"
 #include "core/error.h"
 #include "core/threads.h"
+#include "sim/functional/input_offset.h"
 #include "sim/functional/partial_sum.h"
 #include "sim/functional/tile.h"
 #include "sim/reference/kernel.h"
@@ -54,6 +55,7 @@ struct LayerRun {
   std::vector<float> bias;                       // per column, empty: none
   std::vector<float> col_scale;                  // per column digital scale of pre-scaled weights, or empty
   int64_t width_bits = 0;                        // partial-sum accumulator width; 0: fp32
+  float input_offset = 0;                        // offset-binary inputs (input_offset.h); 0: none
   bool by_sample = false;                        // replicas split samples (else positions)
 };
 
@@ -146,6 +148,7 @@ void ChipExecutor::Impl::prepare_layers() {
     TileOptions topt;
     topt.input_bits = layer.quant.input_bits;
     topt.weight_bits = layer.quant.weight_bits;
+    topt.adc_bits = layer.quant.adc_bits;
     topt.converters = options.converters;
     const bool per_column = layer.quant.weight_scale.size() > 1;
     if (per_column && !differential && layer.quant.weight_bits > 0) {
@@ -166,6 +169,16 @@ void ChipExecutor::Impl::prepare_layers() {
     // ASSUMPTION (docs/functional-sim.md): a bit-serial two's-complement chip feeds a layer whose
     // inputs are all ≥ 0 (e.g. after a ReLU) as unsigned bit planes (no negatively weighted MSB),
     // so an unsigned b-bit activation keeps all its codes.
+    if (options.converters && layer.quant.input_offset > 0) {
+      std::vector<float> binary_step;
+      if (chip.cores.weights.scheme == chip::WeightScheme::Binary && (topt.weight_step > 0 || !l.col_scale.empty())) {
+        binary_step = l.col_scale.empty() ? std::vector<float>(static_cast<size_t>(layer.cols), topt.weight_step) : l.col_scale;
+      }
+      l.bias = offset_bias(matrix, binary_step, layer.quant.input_offset, std::move(l.bias));
+      l.input_offset = layer.quant.input_offset;
+    }
+    // A comparator that binarises the layer (adc_bits 1) applies the bias as its column thresholds.
+    const bool comparator = options.converters && chip.cores.adc.kind == chip::AdcKind::Comparator && layer.quant.adc_bits <= 1;
     chip::CoreSpec layer_core = core;
     if (!layer.quant.input_signed && layer_core.input.sign == chip::InputSign::TwosComplement) {
       layer_core.input.sign = chip::InputSign::Unsigned;
@@ -198,6 +211,15 @@ void ChipExecutor::Impl::prepare_layers() {
         const double code_max = std::max(1.0, static_cast<double>(tile.adc().code_max()));
         lsb = static_cast<float>(fs * x_max * static_cast<double>(max_abs(w)) / code_max);
       }
+      if (comparator) {
+        if (t.rows() != layer.group_rows) throw Error("a comparator decides on a whole column; the layer is split over rows", where);
+        std::vector<float> threshold(static_cast<size_t>(t.cols()), 0.0f);
+        for (int64_t c = 0; c < t.cols() && !l.bias.empty(); ++c) {
+          const auto col = static_cast<size_t>(t.col_begin + c);
+          threshold[static_cast<size_t>(c)] = -l.bias[col] / (l.col_scale.empty() ? 1.0f : l.col_scale[col]);
+        }
+        tile.set_thresholds(std::move(threshold));
+      }
       if (options.t_s) tile.set_time(*options.t_s);
       const size_t index = l.tiles.size();
       l.tiles.push_back(std::move(owned));
@@ -227,6 +249,10 @@ void ChipExecutor::Impl::prepare_layers() {
         }
         b.lsb = lsb;
       }
+    }
+    if (comparator) {
+      l.bias.clear();  // applied by the comparators
+      l.col_scale.clear();  // a ±1 decision is not rescaled
     }
     layers.push_back(std::move(l));
   }
@@ -430,7 +456,8 @@ void ChipExecutor::Impl::run_layer(LayerRun& l, int64_t batch, int64_t sample_of
 void ChipExecutor::Impl::matrix_vectors(const LayerRun& l, int64_t k, const Tensor& x, uint64_t first,
                                         float* yv) const {
   const int64_t rows = l.layer->rows, cols = l.layer->cols, n = x.dim(0);
-  const float* xv = x.data<float>();
+  const Tensor xs = l.input_offset != 0 ? offset_inputs(x, l.input_offset) : x;
+  const float* xv = xs.data<float>();
   // Every column lies in exactly one column block (group blocks included), so yv is fully written.
   for (const ColumnBlock& cb : l.blocks[static_cast<size_t>(k)]) {
     const int64_t bc = cb.col_end - cb.col_begin;
@@ -442,7 +469,7 @@ void ChipExecutor::Impl::matrix_vectors(const LayerRun& l, int64_t k, const Tens
       const Tile& tile = *l.tiles[ti];
       const compiler::Tile& pt = *l.placed[ti];
       const int64_t tr = pt.row_end - pt.row_begin;
-      Tensor xt = x;  // a tile over all rows reads the vectors as they are
+      Tensor xt = xs;  // a tile over all rows reads the vectors as they are
       if (tr != rows) {
         xt = Tensor(DType::f32, {n, tr});
 #pragma omp parallel for schedule(static)
