@@ -242,6 +242,7 @@ Json to_json(const Program& p) {
     ops.push_back({{"id", d.id}, {"node", d.node}, {"op", d.op}, {"kind", d.kind ? Json(chip::to_string(*d.kind)) : Json()},
                    {"layer", d.layer}, {"scope", to_string(d.scope)}, {"unit", d.unit}, {"unit_index", d.unit_index},
                    {"cores", d.cores}, {"ops_per_inference", d.ops_per_inference}});
+    if (d.frac_bits) ops.back()["frac_bits"] = *d.frac_bits;
   }
   j["digital_ops"] = ops;
   Json tr = Json::array();
@@ -374,6 +375,10 @@ Program program_from_json(const Json& j, const std::string& origin) {
     d.unit_index = r.i32("unit_index");
     d.cores = r.ids("cores");
     d.ops_per_inference = r.i64("ops_per_inference");
+    if (r.has("frac_bits")) {
+      d.frac_bits = r.i32("frac_bits");
+      if (d.unit_index < 0) r.fail("frac_bits", "a fixed-point format needs a digital unit");
+    }
     p.digital_ops.push_back(d);
   }
   for (size_t i = 0; i < top.array("transfers").size(); ++i) {
@@ -494,9 +499,10 @@ std::string to_text(const Program& p) {
                       t.row_offset, t.col_offset, t.segment, t.reduce_core);
   }
   for (const DigitalOp& d : p.digital_ops) {
-    os << fmt::format("  digital D{} {} {}{} -> {} {}{} ops={}\n", d.id, d.node, d.op,
+    os << fmt::format("  digital D{} {} {}{} -> {} {}{} ops={}{}\n", d.id, d.node, d.op,
                       d.kind ? " (" + chip::to_string(*d.kind) + ")" : "", to_string(d.scope), d.unit,
-                      d.cores.empty() ? "" : fmt::format(" cores {}", fmt::join(d.cores, ",")), d.ops_per_inference);
+                      d.cores.empty() ? "" : fmt::format(" cores {}", fmt::join(d.cores, ",")), d.ops_per_inference,
+                      d.frac_bits ? fmt::format(" frac={}", *d.frac_bits) : "");
   }
   for (const Transfer& t : p.transfers) {
     os << fmt::format("  transfer {} -> {} {} B {} {} hops={}\n", endpoint_text(t.from), endpoint_text(t.to),

@@ -115,6 +115,10 @@ struct DigitalOp {
   int32_t unit_index = -1;               // index in chip.cores.digital (Core) or chip.digital (Chip)
   std::vector<int32_t> cores;            // Core scope: where it runs (ops split evenly)
   int64_t ops_per_inference = 0;
+  // Graph-node ops on a unit with `width_bits`: the output's fixed-point format, value = integer ·
+  // 2^−frac_bits, integer within ±(2^(width_bits−1) − 1) (pass assign-digital, from the calibrated
+  // range); absent: fp32 (host, no width, layout, or no calibration).
+  std::optional<int32_t> frac_bits;
 };
 
 struct Endpoint {

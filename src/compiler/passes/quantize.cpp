@@ -101,7 +101,7 @@ class Quantize final : public Pass {
       ctx.node_quant[n.name] = q;
       nodes.push_back(static_cast<int32_t>(i));
     }
-    if (!calibrate.empty() && option("calibration") == "auto") run_calibration(ctx, nodes);
+    if (option("calibration") == "auto") run_calibration(ctx, nodes);
     statistics()["layers"] = static_cast<int64_t>(nodes.size());
     statistics()["from-fake-quant"] = from_fq;
     statistics()["calibrated"] = option("calibration") == "auto" ? static_cast<int64_t>(calibrate.size()) : 0;
@@ -219,10 +219,25 @@ class Quantize final : public Pass {
       probe.outputs.push_back(n.input(0));
       names.push_back(n.name);
     }
+    // The other nodes' outputs: the ranges the digital units' fixed-point formats are chosen from.
+    std::vector<ValueId> ranged;
+    for (size_t i = 0; i < probe.num_nodes(); ++i) {
+      if (std::find(nodes.begin(), nodes.end(), static_cast<int32_t>(i)) != nodes.end()) continue;
+      for (ValueId o : probe.node(static_cast<int32_t>(i)).outputs) {
+        if (o != kNoValue && probe.value(o).dtype == DType::f32) ranged.push_back(o);
+      }
+    }
     const size_t first = ctx.graph.outputs.size();
+    probe.outputs.insert(probe.outputs.end(), ranged.begin(), ranged.end());
     std::vector<Tensor> inputs = ctx.calibration.inputs.empty() ? synthetic_inputs(ctx) : ctx.calibration.inputs;
     ReferenceExecutor exec(probe, ReferenceOptions{.threads = 1});
     std::vector<Tensor> outs = exec.run(inputs);
+    const size_t first_ranged = first + names.size();
+    for (size_t k = 0; k < ranged.size(); ++k) {
+      float m = 0;
+      for (float v : outs[first_ranged + k].span<float>()) m = std::max(m, std::fabs(v));
+      ctx.value_range[probe.value(ranged[k]).name] = m;
+    }
     const auto& enc = ctx.chip.cores.input;
     for (size_t k = 0; k < names.size(); ++k) {
       const Tensor x = outs[first + k].cast(DType::f32);

@@ -13,6 +13,7 @@
 #include "compiler/weights.h"
 #include "core/error.h"
 #include "core/threads.h"
+#include "sim/functional/digital_ops.h"
 #include "sim/functional/input_offset.h"
 #include "sim/functional/partial_sum.h"
 #include "sim/functional/tile.h"
@@ -65,7 +66,20 @@ struct StepRun {
   KernelSpec spec;
   std::unique_ptr<ref::Kernel> kernel;
   std::vector<ValueId> release;
+  std::optional<FixedPoint> fixed;  // the output format of the digital unit that computes the node
 };
+
+// Fixed-point output formats of graph-node ops on digital units with a width, by node name.
+std::map<std::string, FixedPoint> fixed_point_ops(const compiler::Program& p, const chip::ChipSpec& chip) {
+  std::map<std::string, FixedPoint> m;
+  for (const compiler::DigitalOp& d : p.digital_ops) {
+    if (d.layer >= 0 || !d.frac_bits || d.unit_index < 0) continue;
+    const auto& units = d.scope == compiler::Scope::Core ? chip.cores.digital : chip.digital;
+    const auto i = static_cast<size_t>(d.unit_index);
+    if (i < units.size()) m[d.node] = FixedPoint{.width_bits = units[i].width_bits, .frac_bits = *d.frac_bits};
+  }
+  return m;
+}
 
 // The width of the digital unit that sums the layer's row splits (0: fp32, e.g. on the host).
 int64_t partial_sum_width(const compiler::Program& p, const chip::ChipSpec& chip, int32_t layer) {
@@ -109,6 +123,8 @@ struct ChipExecutor::Impl {
   int64_t validate(const std::vector<Tensor>& inputs) const;
   void run_layer(LayerRun& l, int64_t batch, int64_t sample_offset);
   void run_lstm(LayerRun& l, int64_t sample_offset);
+  // The node's f32 outputs in its digital unit's fixed-point format (digital_ops.h).
+  void round_outputs(const StepRun& step);
   // y[n × cols] = Σ row blocks (partial-sum unit) ‖ column blocks + bias, for replica k's vectors x.
   void matrix_vectors(const LayerRun& l, int64_t k, const Tensor& x, uint64_t first, float* y) const;
 
@@ -262,6 +278,7 @@ void ChipExecutor::Impl::plan_steps(const std::vector<char>& run) {
   std::map<int32_t, int32_t> layer_of_node;
   for (size_t i = 0; i < layers.size(); ++i) layer_of_node[layers[i].node] = static_cast<int32_t>(i);
   auto constant = [this](ValueId id) { return store.constant(id); };
+  const std::map<std::string, FixedPoint> fixed = fixed_point_ops(program, chip);
   std::vector<int64_t> last_read(graph.num_values(), -1);
   for (size_t i = 0; i < graph.num_nodes(); ++i) {
     const auto it = layer_of_node.find(static_cast<int32_t>(i));
@@ -278,6 +295,7 @@ void ChipExecutor::Impl::plan_steps(const std::vector<char>& run) {
       }
     } else {
       s.kernel = ref::make_kernel(s.spec);
+      if (const auto f = fixed.find(n.name); options.converters && f != fixed.end()) s.fixed = f->second;
     }
     for (ValueId v : n.inputs) {
       if (v != kNoValue && store.constant(v) == nullptr) last_read[static_cast<size_t>(v)] = static_cast<int64_t>(steps.size());
@@ -511,6 +529,15 @@ void ChipExecutor::Impl::matrix_vectors(const LayerRun& l, int64_t k, const Tens
   }
 }
 
+void ChipExecutor::Impl::round_outputs(const StepRun& step) {
+  for (ValueId o : graph.node(step.node).outputs) {
+    if (o == kNoValue || store.constant(o) != nullptr || graph.value(o).dtype != DType::f32) continue;
+    Tensor t = store.plain(o).clone();
+    to_fixed_point(t.span<float>(), *step.fixed);
+    store.set(o, Buffer{t, {}});
+  }
+}
+
 namespace {
 float sigmoid(float v) { return 1.0f / (1.0f + std::exp(-v)); }
 }  // namespace
@@ -612,6 +639,7 @@ std::vector<Tensor> ChipExecutor::run(const std::vector<Tensor>& inputs, int64_t
       RunContext ctx(im.store, step.spec, nullptr);
       step.kernel->run(ctx);
       im.store.release_temps();
+      if (step.fixed) im.round_outputs(step);
     }
     for (ValueId v : step.release) im.store.release(v);
   }
