@@ -182,9 +182,6 @@ void ChipExecutor::Impl::prepare_layers() {
     } else if (layer.quant.weight_bits > 0 && layer.quant.weight_scale.size() == 1) {
       topt.weight_step = layer.quant.weight_scale[0];  // one weight LSB for the whole layer
     }
-    // ASSUMPTION (docs/functional-sim.md): a bit-serial two's-complement chip feeds a layer whose
-    // inputs are all ≥ 0 (e.g. after a ReLU) as unsigned bit planes (no negatively weighted MSB),
-    // so an unsigned b-bit activation keeps all its codes.
     if (options.converters && layer.quant.input_offset > 0) {
       std::vector<float> binary_step;
       if (chip.cores.weights.scheme == chip::WeightScheme::Binary && (topt.weight_step > 0 || !l.col_scale.empty())) {
@@ -195,6 +192,9 @@ void ChipExecutor::Impl::prepare_layers() {
     }
     // A comparator that binarises the layer (adc_bits 1) applies the bias as its column thresholds.
     const bool comparator = options.converters && chip.cores.adc.kind == chip::AdcKind::Comparator && layer.quant.adc_bits <= 1;
+    // ASSUMPTION (docs/functional-sim.md): a bit-serial two's-complement chip feeds a layer whose
+    // inputs are all ≥ 0 (e.g. after a ReLU) as unsigned bit planes (no negatively weighted MSB),
+    // so an unsigned b-bit activation keeps all its codes.
     chip::CoreSpec layer_core = core;
     if (!layer.quant.input_signed && layer_core.input.sign == chip::InputSign::TwosComplement) {
       layer_core.input.sign = chip::InputSign::Unsigned;
