@@ -32,7 +32,18 @@ struct AdcSpec {
   // Static integral nonlinearity: the peak deviation (LSB) of a cubic bow that is zero at mid-scale
   // and at both ends of the range (0 = linear).
   double inl_lsb = 0;
+  // Comparator only: bits of the multi-level read-out of a layer whose output is not binarised
+  // (a successive approximation with the comparator against its per-column reference, stepped in
+  // units of one unit product: codes ±(2^(b−1) − 1)); 0: such layers cannot run on the chip.
+  int64_t readout_bits = 0;
 };
+
+// Array evaluations (and comparator decisions per column) one MVM of a layer converted at
+// `adc_bits` takes: a comparator's multi-level read-out re-evaluates the array once per SAR step;
+// every other converter digitises one evaluation.
+inline int64_t readout_evaluations(const AdcSpec& adc, int64_t adc_bits) {
+  return adc.kind == AdcKind::Comparator && adc_bits > 1 ? adc_bits : 1;
+}
 
 const Schema<AdcSpec>& adc_schema();
 std::string to_string(AdcKind kind);

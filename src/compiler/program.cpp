@@ -227,6 +227,7 @@ Json to_json(const Program& p) {
                       {"output", l.output_value}, {"weights_sha256", l.weights_sha256},
                       {"quant",
                        {{"input_bits", q.input_bits}, {"input_signed", q.input_signed}, {"input_step", q.input_step},
+                        {"input_offset", q.input_offset},
                         {"weight_bits", q.weight_bits}, {"weight_scale", q.weight_scale}, {"adc_bits", q.adc_bits},
                         {"source", q.source}}}});
   }
@@ -243,6 +244,7 @@ Json to_json(const Program& p) {
     ops.push_back({{"id", d.id}, {"node", d.node}, {"op", d.op}, {"kind", d.kind ? Json(chip::to_string(*d.kind)) : Json()},
                    {"layer", d.layer}, {"scope", to_string(d.scope)}, {"unit", d.unit}, {"unit_index", d.unit_index},
                    {"cores", d.cores}, {"ops_per_inference", d.ops_per_inference}});
+    if (d.frac_bits) ops.back()["frac_bits"] = *d.frac_bits;
   }
   j["digital_ops"] = ops;
   Json tr = Json::array();
@@ -315,6 +317,8 @@ Program program_from_json(const Json& j, const std::string& origin) {
     l.quant.input_bits = q.i64("input_bits");
     l.quant.input_signed = q.boolean("input_signed");
     l.quant.input_step = static_cast<float>(q.real("input_step"));
+    l.quant.input_offset = q.has("input_offset") ? static_cast<float>(q.real("input_offset")) : 0.0f;
+    if (!(l.quant.input_offset >= 0)) q.fail("input_offset", "expected a number ≥ 0");
     l.quant.weight_bits = q.i64("weight_bits");
     for (const Json& s : q.array("weight_scale")) {
       if (!s.is_number()) q.fail("weight_scale", "expected a list of numbers");
@@ -374,6 +378,10 @@ Program program_from_json(const Json& j, const std::string& origin) {
     d.unit_index = r.i32("unit_index");
     d.cores = r.ids("cores");
     d.ops_per_inference = r.i64("ops_per_inference");
+    if (r.has("frac_bits")) {
+      d.frac_bits = r.i32("frac_bits");
+      if (d.unit_index < 0) r.fail("frac_bits", "a fixed-point format needs a digital unit");
+    }
     p.digital_ops.push_back(d);
   }
   for (size_t i = 0; i < top.array("transfers").size(); ++i) {
@@ -486,10 +494,11 @@ std::string to_text(const Program& p) {
   if (p.schedule.network_replicas > 1) os << fmt::format(" x{} network replicas", p.schedule.network_replicas);
   os << "\n";
   for (const Layer& l : p.layers) {
-    os << fmt::format("  layer L{} {} {} {}x{}{} vectors={} cpw={} replicas={} bias={} quant(in={}b{} step={:.6g} w={}b scale[{}] adc={}b {})\n",
+    os << fmt::format("  layer L{} {} {} {}x{}{} vectors={} cpw={} replicas={} bias={} quant(in={}b{} step={:.6g}{} w={}b scale[{}] adc={}b {})\n",
                       l.id, l.name, to_string(l.kind), l.rows, l.cols, l.groups > 1 ? fmt::format(" groups={}", l.groups) : "",
                       l.vectors_per_inference, l.columns_per_weight, l.replicas, l.has_bias, l.quant.input_bits,
-                      l.quant.input_signed ? "s" : "u", l.quant.input_step, l.quant.weight_bits, l.quant.weight_scale.size(),
+                      l.quant.input_signed ? "s" : "u", l.quant.input_step,
+                      l.quant.input_offset > 0 ? fmt::format(" offset={:.6g}", l.quant.input_offset) : "", l.quant.weight_bits, l.quant.weight_scale.size(),
                       l.quant.adc_bits, l.quant.source);
   }
   for (const Tile& t : p.tiles) {
@@ -498,9 +507,10 @@ std::string to_text(const Program& p) {
                       t.row_offset, t.col_offset, t.segment, t.reduce_core);
   }
   for (const DigitalOp& d : p.digital_ops) {
-    os << fmt::format("  digital D{} {} {}{} -> {} {}{} ops={}\n", d.id, d.node, d.op,
+    os << fmt::format("  digital D{} {} {}{} -> {} {}{} ops={}{}\n", d.id, d.node, d.op,
                       d.kind ? " (" + chip::to_string(*d.kind) + ")" : "", to_string(d.scope), d.unit,
-                      d.cores.empty() ? "" : fmt::format(" cores {}", fmt::join(d.cores, ",")), d.ops_per_inference);
+                      d.cores.empty() ? "" : fmt::format(" cores {}", fmt::join(d.cores, ",")), d.ops_per_inference,
+                      d.frac_bits ? fmt::format(" frac={}", *d.frac_bits) : "");
   }
   for (const Transfer& t : p.transfers) {
     os << fmt::format("  transfer {} -> {} {} B {} {} hops={}{}\n", endpoint_text(t.from), endpoint_text(t.to),

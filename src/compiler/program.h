@@ -47,10 +47,13 @@ ScheduleKind schedule_kind_from_string(const std::string& s);
 struct Quantization {
   int64_t input_bits = 0;           // activation precision at the crossbar rows, sign included
   bool input_signed = true;         // the layer's inputs take negative values
-  float input_step = 0;             // value of one input code (x ≈ code · step)
+  float input_step = 0;             // value of one input code (x + input_offset ≈ code · step)
+  float input_offset = 0;           // signed inputs on unsigned rows (offset binary): the rows take
+                                    // x + offset ≥ 0; the compiler's −offset·Σ_r W[r, c] joins the bias
   int64_t weight_bits = 0;          // 0: analog (unquantised) weights
   std::vector<float> weight_scale;  // value of one weight LSB: 1 entry (per layer) or one per column
-  int64_t adc_bits = 0;
+  int64_t adc_bits = 0;             // comparator chips: 1 = binarised by the comparators (Sign with the
+                                    // bias as threshold), more = the multi-level read-out
   std::string source;               // "calibration" | "fake-quant" | "chip" (how the scales were found)
 };
 
@@ -114,6 +117,10 @@ struct DigitalOp {
   int32_t unit_index = -1;               // index in chip.cores.digital (Core) or chip.digital (Chip)
   std::vector<int32_t> cores;            // Core scope: where it runs (ops split evenly)
   int64_t ops_per_inference = 0;
+  // Graph-node ops on a unit with `width_bits`: the output's fixed-point format, value = integer ·
+  // 2^−frac_bits, integer within ±(2^(width_bits−1) − 1) (pass assign-digital, from the calibrated
+  // range); absent: fp32 (host, no width, layout, or no calibration).
+  std::optional<int32_t> frac_bits;
 };
 
 struct Endpoint {

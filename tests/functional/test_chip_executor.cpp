@@ -193,6 +193,26 @@ TEST(ChipExecutor, ChargeDomainFourBitCnnFollowsTheReference) {
   EXPECT_GE(agree, 28);  // before both fixes: about half
 }
 
+// models/bnn_mnist on zhang-bnn-sram (ideal 6T array as the preset has it): hidden layers binarised
+// by the comparators against their bias thresholds, the classifier's integer scores read out exactly
+// (9-bit read-out of sums within ±128), so the chip's scores equal the reference's bit for bit.
+TEST(ChipExecutor, BnnOnComparatorChipEqualsTheReference) {
+  const chip::ChipSpec chip = test::preset("zhang-bnn-sram");
+  Compiled c = compile_model("models/bnn_mnist.onnx", chip);
+  ChipExecutor exec(c.program, c.prepared, chip, FunctionalOptions{.seed = 0, .threads = 2});
+  ReferenceExecutor ref(c.imported, ReferenceOptions{.threads = 2});
+  const Dataset data = load_dataset("mnist:" + kSource + "/data/mnist-test-1k", 1000);
+  const Tensor y = exec.run({data.inputs}).at(0), r = ref.run({data.inputs}).at(0);
+  ASSERT_EQ(y.shape(), r.shape());
+  int64_t differ = 0;
+  for (int64_t i = 0; i < y.numel(); ++i) {
+    if (y.data<float>()[i] != r.data<float>()[i]) {
+      if (++differ <= 10) ADD_FAILURE() << "score " << i << ": chip " << y.data<float>()[i] << ", reference " << r.data<float>()[i];
+    }
+  }
+  EXPECT_EQ(differ, 0);
+}
+
 // An LSTM (sequence-first input, batch at axis 1) and a MatMul decoder on its 4-D output [T, 1, N, H]
 // (batch at axis 2): gate matrices split over rows and columns, the step loop, the cell update.
 Graph lstm_graph() {

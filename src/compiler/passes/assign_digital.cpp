@@ -5,8 +5,11 @@
 // else the host (off chip, marked "host": HERMES's max-pool). Programmable (RISC-V) units run any
 // op; fixed-function units only those they list. Layout-only nodes (Reshape, Slice, Concat, Pad...)
 // are data movement ("layout"). A Sign right after a layer on a chip whose ADC is a comparator is
-// computed by the comparator, with the layer's bias as its threshold ("adc").
+// computed by the comparator, with the layer's bias as its threshold ("adc"). A graph node's op on a
+// unit with `width_bits` gets its output's fixed-point format (frac_bits) from the range `quantize`
+// calibrated: the integer part holds twice the calibrated max |v| (one bit of headroom).
 #include <algorithm>
+#include <cmath>
 
 #include <fmt/format.h>
 
@@ -138,6 +141,7 @@ class AssignDigital final : public Pass {
           op.ops_per_inference = 0;
         }
       }
+      if (op.unit_index >= 0) op.frac_bits = frac_bits(ctx, n, op);
       std::vector<int32_t> cores;
       for (ValueId in : n.inputs) {
         if (in != kNoValue && !home[static_cast<size_t>(in)].empty()) {
@@ -195,6 +199,18 @@ class AssignDigital final : public Pass {
 
  private:
   using DigitalOp_ = compiler::DigitalOp;
+
+  // Fractional bits of node n's output on d's unit: (2^(w−1) − 1)·2^−f ≥ 2·range. Absent without a
+  // calibrated range, or above 32 bits (the fp32 simulation holds no more).
+  static std::optional<int32_t> frac_bits(const CompileContext& ctx, const Node& n, const DigitalOp_& d) {
+    const auto& units = d.scope == Scope::Core ? ctx.chip.cores.digital : ctx.chip.digital;
+    const int64_t w = units.at(static_cast<size_t>(d.unit_index)).width_bits;
+    if (w < 2 || w > 32 || n.outputs.empty() || n.outputs[0] == kNoValue) return std::nullopt;
+    const auto it = ctx.value_range.find(ctx.graph.value(n.outputs[0]).name);
+    if (it == ctx.value_range.end() || !(it->second > 0) || !std::isfinite(it->second)) return std::nullopt;
+    const auto e = static_cast<int64_t>(std::ceil(std::log2(2.0 * static_cast<double>(it->second))));
+    return static_cast<int32_t>(w - 1 - e);
+  }
 
   // The first unit supporting one of `need.kinds` (programmable units support everything).
   static DigitalOp_ make_op(const CompileContext& ctx, const std::string& node, const std::string& op, const Need& need,
@@ -270,9 +286,7 @@ class AssignDigital final : public Pass {
     if (l.columns_per_weight * planes > 1) add("shift-add", {DigitalOp::ShiftAdd}, vc * (l.columns_per_weight * planes - 1));
     if (l.has_bias) {
       // A comparator ADC followed only by Sign applies the bias as its threshold.
-      const Node& n = g.node(ctx.layer_node[static_cast<size_t>(li)]);
-      const auto& rd = readers[static_cast<size_t>(n.outputs[0])];
-      if (ctx.chip.cores.adc.kind == chip::AdcKind::Comparator && rd.size() == 1 && g.node(rd[0]).op == OpKind::Sign) {
+      if (ctx.chip.cores.adc.kind == chip::AdcKind::Comparator && read_only_by_sign(g, ctx.layer_node[static_cast<size_t>(li)], readers)) {
         DigitalOp_ d;
         d.node = l.name;
         d.op = "bias";

@@ -18,6 +18,13 @@ std::vector<std::vector<int32_t>> value_readers(const Graph& g) {
   return r;
 }
 
+bool read_only_by_sign(const Graph& g, int32_t node, const std::vector<std::vector<int32_t>>& readers) {
+  const Node& n = g.node(node);
+  if (n.outputs.empty() || n.outputs[0] == kNoValue || is_graph_output(g, n.outputs[0])) return false;
+  const auto& rd = readers[static_cast<size_t>(n.outputs[0])];
+  return rd.size() == 1 && g.node(rd[0]).op == OpKind::Sign;
+}
+
 bool is_graph_output(const Graph& g, ValueId id) {
   return std::find(g.outputs.begin(), g.outputs.end(), id) != g.outputs.end();
 }

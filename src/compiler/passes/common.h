@@ -24,6 +24,9 @@ int64_t logical_cols(const CompileContext& ctx, const Layer& layer);
 // without trans_a, MatMul with a constant 2-D right operand, LSTM); absent otherwise. Fills every
 // Layer field that depends only on the graph (not quant, replicas or columns_per_weight).
 std::optional<Layer> describe_layer(const Graph& g, int32_t node);
+// Whether node `node`'s first output is read by exactly one node, a Sign: on a comparator chip the
+// column comparators compute that Sign, with the layer's bias as their thresholds.
+bool read_only_by_sign(const Graph& g, int32_t node, const std::vector<std::vector<int32_t>>& readers);
 // Requires a pass to have run before (throws InternalError naming both).
 void require(bool condition, const char* pass, const char* before);
 

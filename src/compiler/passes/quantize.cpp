@@ -4,6 +4,10 @@
 //   - otherwise the weight scale is max|W| / (2^(b−1) − 1) per layer or per column (binary: mean|W|;
 //     analog weights: max|W|), and the input step comes from a calibration batch run through the
 //     digital reference: max|x| / (2^(b−1) − 1) for signed inputs, max x / (2^b − 1) for unsigned.
+// Signed inputs on a chip with unsigned rows are fed offset binary (x + offset, offset = the
+// calibrated range or −qmin·step); binary activations (a Sign's output) take 1 bit there (a word
+// line on or off). On a comparator chip, a layer read only by a Sign is binarised by the comparators
+// (adc_bits 1); any other layer needs the comparators' multi-level read-out (cores.adc.readout_bits).
 // The graph is not changed: the simulators quantise as the chip does, from these numbers.
 #include <algorithm>
 #include <cmath>
@@ -54,12 +58,14 @@ class Quantize final : public Pass {
     std::vector<int32_t> nodes;
     std::vector<ValueId> calibrate;
     int64_t from_fq = 0;
+    const bool unsigned_rows = core.input.sign == chip::InputSign::Unsigned;
+    const auto readers = value_readers(g);
     for (size_t i = 0; i < g.num_nodes(); ++i) {
       auto layer = describe_layer(g, static_cast<int32_t>(i));
       if (!layer) continue;
       const Node& n = g.node(static_cast<int32_t>(i));
       Quantization q;
-      q.adc_bits = core.adc.bits;
+      q.adc_bits = adc_bits(ctx, static_cast<int32_t>(i), *layer, readers);
       q.input_bits = in_bits;
       q.weight_bits = w_bits;
       q.source = "chip";
@@ -75,28 +81,54 @@ class Quantize final : public Pass {
       } else {
         q.weight_scale = weight_scales(m, q.weight_bits, option("granularity") == "per-channel");
       }
-      // Inputs: a per-tensor FakeQuant right before the layer fixes the input step.
-      const Value& xv = g.value(n.input(0));
+      // Inputs: a per-tensor FakeQuant right before the layer (through reshapes, e.g. a Flatten)
+      // fixes the input step.
+      const Value* xp = &g.value(n.input(0));
+      while (xp->producer >= 0 && g.node(xp->producer).op == OpKind::Reshape) xp = &g.value(g.node(xp->producer).inputs[0]);
+      const Value& xv = *xp;
       if (xv.producer >= 0 && g.node(xv.producer).op == OpKind::FakeQuant &&
           g.node(xv.producer).attr<FakeQuantAttrs>().scale.size() == 1) {
         const auto& fq = g.node(xv.producer).attr<FakeQuantAttrs>();
         q.input_step = fq.scale[0];
         q.input_bits = std::min<int64_t>(bits_of_range(fq.qmin, fq.qmax), core.input.bits);
         q.input_signed = fq.qmin < 0;
+        if (q.input_signed && unsigned_rows) q.input_offset = static_cast<float>(-fq.qmin) * q.input_step;
         q.source = "fake-quant";
       } else {
+        if (unsigned_rows && xv.producer >= 0 && g.node(xv.producer).op == OpKind::Sign) q.input_bits = 1;
         calibrate.push_back(n.input(0));
       }
       ctx.node_quant[n.name] = q;
       nodes.push_back(static_cast<int32_t>(i));
     }
-    if (!calibrate.empty() && option("calibration") == "auto") run_calibration(ctx, nodes);
+    if (option("calibration") == "auto") run_calibration(ctx, nodes);
     statistics()["layers"] = static_cast<int64_t>(nodes.size());
     statistics()["from-fake-quant"] = from_fq;
     statistics()["calibrated"] = option("calibration") == "auto" ? static_cast<int64_t>(calibrate.size()) : 0;
   }
 
  private:
+  static int64_t adc_bits(const CompileContext& ctx, int32_t node, const Layer& layer,
+                          const std::vector<std::vector<int32_t>>& readers) {
+    const chip::CoreSpec& core = ctx.chip.cores;
+    if (core.adc.kind != chip::AdcKind::Comparator) return core.adc.bits;
+    const ErrorContext where{.node = layer.name};
+    if (read_only_by_sign(ctx.graph, node, readers)) {
+      if (layer.group_rows > core.rows) {
+        throw Error(fmt::format("a comparator decides on a whole column: the layer's {} rows exceed the crossbar's {}",
+                                layer.group_rows, core.rows),
+                    where);
+      }
+      return 1;
+    }
+    if (core.adc.readout_bits == 0) {
+      throw Error("the layer's output is not binarised by a Sign and the chip's comparators have no multi-level read-out "
+                  "(cores.adc.readout_bits)",
+                  where);
+    }
+    return core.adc.readout_bits;
+  }
+
   int64_t chip_weight_bits(const chip::CoreSpec& core) const {
     const int64_t want = int_option("weight-bits");
     const auto& w = core.weights;
@@ -187,10 +219,25 @@ class Quantize final : public Pass {
       probe.outputs.push_back(n.input(0));
       names.push_back(n.name);
     }
+    // The other nodes' outputs: the ranges the digital units' fixed-point formats are chosen from.
+    std::vector<ValueId> ranged;
+    for (size_t i = 0; i < probe.num_nodes(); ++i) {
+      if (std::find(nodes.begin(), nodes.end(), static_cast<int32_t>(i)) != nodes.end()) continue;
+      for (ValueId o : probe.node(static_cast<int32_t>(i)).outputs) {
+        if (o != kNoValue && probe.value(o).dtype == DType::f32) ranged.push_back(o);
+      }
+    }
     const size_t first = ctx.graph.outputs.size();
+    probe.outputs.insert(probe.outputs.end(), ranged.begin(), ranged.end());
     std::vector<Tensor> inputs = ctx.calibration.inputs.empty() ? synthetic_inputs(ctx) : ctx.calibration.inputs;
     ReferenceExecutor exec(probe, ReferenceOptions{.threads = 1});
     std::vector<Tensor> outs = exec.run(inputs);
+    const size_t first_ranged = first + names.size();
+    for (size_t k = 0; k < ranged.size(); ++k) {
+      float m = 0;
+      for (float v : outs[first_ranged + k].span<float>()) m = std::max(m, std::fabs(v));
+      ctx.value_range[probe.value(ranged[k]).name] = m;
+    }
     const auto& enc = ctx.chip.cores.input;
     for (size_t k = 0; k < names.size(); ++k) {
       const Tensor x = outs[first + k].cast(DType::f32);
@@ -206,13 +253,13 @@ class Quantize final : public Pass {
       q.input_signed = signed_data || ctx.graph.node(node_layer).op == OpKind::LSTM;
       const float range = std::max(mx, -mn);
       const bool chip_signed = enc.sign != chip::InputSign::Unsigned;
-      if (q.input_signed && !chip_signed) {
-        ctx.program.warnings.push_back(fmt::format(
-            "layer '{}' has negative inputs (min {:.3g}) but the chip's inputs are unsigned", names[k], mn));
-      }
       const double levels = q.input_signed && chip_signed ? std::ldexp(1.0, static_cast<int>(q.input_bits) - 1) - 1
                                                           : std::ldexp(1.0, static_cast<int>(q.input_bits)) - 1;
-      q.input_step = static_cast<float>((range > 0 ? range : 1.0f) / std::max(levels, 1.0));
+      const float span = range > 0 ? range : 1.0f;
+      // Offset binary on unsigned rows: [−range, range] onto codes 0 .. 2^b − 1.
+      const bool offset = q.input_signed && !chip_signed;
+      q.input_offset = offset ? span : 0.0f;
+      q.input_step = static_cast<float>((offset ? 2.0 * span : span) / std::max(levels, 1.0));
       if (q.source == "chip") q.source = "calibration";
     }
   }

@@ -13,6 +13,8 @@
 #include "compiler/weights.h"
 #include "core/error.h"
 #include "core/threads.h"
+#include "sim/functional/digital_ops.h"
+#include "sim/functional/input_offset.h"
 #include "sim/functional/partial_sum.h"
 #include "sim/functional/tile.h"
 #include "sim/reference/kernel.h"
@@ -54,6 +56,7 @@ struct LayerRun {
   std::vector<float> bias;                       // per column, empty: none
   std::vector<float> col_scale;                  // per column digital scale of pre-scaled weights, or empty
   int64_t width_bits = 0;                        // partial-sum accumulator width; 0: fp32
+  float input_offset = 0;                        // offset-binary inputs (input_offset.h); 0: none
   bool by_sample = false;                        // replicas split samples (else positions)
 };
 
@@ -63,7 +66,20 @@ struct StepRun {
   KernelSpec spec;
   std::unique_ptr<ref::Kernel> kernel;
   std::vector<ValueId> release;
+  std::optional<FixedPoint> fixed;  // the output format of the digital unit that computes the node
 };
+
+// Fixed-point output formats of graph-node ops on digital units with a width, by node name.
+std::map<std::string, FixedPoint> fixed_point_ops(const compiler::Program& p, const chip::ChipSpec& chip) {
+  std::map<std::string, FixedPoint> m;
+  for (const compiler::DigitalOp& d : p.digital_ops) {
+    if (d.layer >= 0 || !d.frac_bits || d.unit_index < 0) continue;
+    const auto& units = d.scope == compiler::Scope::Core ? chip.cores.digital : chip.digital;
+    const auto i = static_cast<size_t>(d.unit_index);
+    if (i < units.size()) m[d.node] = FixedPoint{.width_bits = units[i].width_bits, .frac_bits = *d.frac_bits};
+  }
+  return m;
+}
 
 // The width of the digital unit that sums the layer's row splits (0: fp32, e.g. on the host).
 int64_t partial_sum_width(const compiler::Program& p, const chip::ChipSpec& chip, int32_t layer) {
@@ -107,6 +123,8 @@ struct ChipExecutor::Impl {
   int64_t validate(const std::vector<Tensor>& inputs) const;
   void run_layer(LayerRun& l, int64_t batch, int64_t sample_offset);
   void run_lstm(LayerRun& l, int64_t sample_offset);
+  // The node's f32 outputs in its digital unit's fixed-point format (digital_ops.h).
+  void round_outputs(const StepRun& step);
   // y[n × cols] = Σ row blocks (partial-sum unit) ‖ column blocks + bias, for replica k's vectors x.
   void matrix_vectors(const LayerRun& l, int64_t k, const Tensor& x, uint64_t first, float* y) const;
 
@@ -146,6 +164,7 @@ void ChipExecutor::Impl::prepare_layers() {
     TileOptions topt;
     topt.input_bits = layer.quant.input_bits;
     topt.weight_bits = layer.quant.weight_bits;
+    topt.adc_bits = layer.quant.adc_bits;
     topt.converters = options.converters;
     const bool per_column = layer.quant.weight_scale.size() > 1;
     if (per_column && !differential && layer.quant.weight_bits > 0) {
@@ -163,6 +182,16 @@ void ChipExecutor::Impl::prepare_layers() {
     } else if (layer.quant.weight_bits > 0 && layer.quant.weight_scale.size() == 1) {
       topt.weight_step = layer.quant.weight_scale[0];  // one weight LSB for the whole layer
     }
+    if (options.converters && layer.quant.input_offset > 0) {
+      std::vector<float> binary_step;
+      if (chip.cores.weights.scheme == chip::WeightScheme::Binary && (topt.weight_step > 0 || !l.col_scale.empty())) {
+        binary_step = l.col_scale.empty() ? std::vector<float>(static_cast<size_t>(layer.cols), topt.weight_step) : l.col_scale;
+      }
+      l.bias = offset_bias(matrix, binary_step, layer.quant.input_offset, std::move(l.bias));
+      l.input_offset = layer.quant.input_offset;
+    }
+    // A comparator that binarises the layer (adc_bits 1) applies the bias as its column thresholds.
+    const bool comparator = options.converters && chip.cores.adc.kind == chip::AdcKind::Comparator && layer.quant.adc_bits <= 1;
     // ASSUMPTION (docs/functional-sim.md): a bit-serial two's-complement chip feeds a layer whose
     // inputs are all ≥ 0 (e.g. after a ReLU) as unsigned bit planes (no negatively weighted MSB),
     // so an unsigned b-bit activation keeps all its codes.
@@ -198,6 +227,15 @@ void ChipExecutor::Impl::prepare_layers() {
         const double code_max = std::max(1.0, static_cast<double>(tile.adc().code_max()));
         lsb = static_cast<float>(fs * x_max * static_cast<double>(max_abs(w)) / code_max);
       }
+      if (comparator) {
+        if (t.rows() != layer.group_rows) throw Error("a comparator decides on a whole column; the layer is split over rows", where);
+        std::vector<float> threshold(static_cast<size_t>(t.cols()), 0.0f);
+        for (int64_t c = 0; c < t.cols() && !l.bias.empty(); ++c) {
+          const auto col = static_cast<size_t>(t.col_begin + c);
+          threshold[static_cast<size_t>(c)] = -l.bias[col] / (l.col_scale.empty() ? 1.0f : l.col_scale[col]);
+        }
+        tile.set_thresholds(std::move(threshold));
+      }
       if (options.t_s) tile.set_time(*options.t_s);
       const size_t index = l.tiles.size();
       l.tiles.push_back(std::move(owned));
@@ -228,6 +266,10 @@ void ChipExecutor::Impl::prepare_layers() {
         b.lsb = lsb;
       }
     }
+    if (comparator) {
+      l.bias.clear();  // applied by the comparators
+      l.col_scale.clear();  // a ±1 decision is not rescaled
+    }
     layers.push_back(std::move(l));
   }
 }
@@ -236,6 +278,7 @@ void ChipExecutor::Impl::plan_steps(const std::vector<char>& run) {
   std::map<int32_t, int32_t> layer_of_node;
   for (size_t i = 0; i < layers.size(); ++i) layer_of_node[layers[i].node] = static_cast<int32_t>(i);
   auto constant = [this](ValueId id) { return store.constant(id); };
+  const std::map<std::string, FixedPoint> fixed = fixed_point_ops(program, chip);
   std::vector<int64_t> last_read(graph.num_values(), -1);
   for (size_t i = 0; i < graph.num_nodes(); ++i) {
     const auto it = layer_of_node.find(static_cast<int32_t>(i));
@@ -252,6 +295,7 @@ void ChipExecutor::Impl::plan_steps(const std::vector<char>& run) {
       }
     } else {
       s.kernel = ref::make_kernel(s.spec);
+      if (const auto f = fixed.find(n.name); options.converters && f != fixed.end()) s.fixed = f->second;
     }
     for (ValueId v : n.inputs) {
       if (v != kNoValue && store.constant(v) == nullptr) last_read[static_cast<size_t>(v)] = static_cast<int64_t>(steps.size());
@@ -430,7 +474,8 @@ void ChipExecutor::Impl::run_layer(LayerRun& l, int64_t batch, int64_t sample_of
 void ChipExecutor::Impl::matrix_vectors(const LayerRun& l, int64_t k, const Tensor& x, uint64_t first,
                                         float* yv) const {
   const int64_t rows = l.layer->rows, cols = l.layer->cols, n = x.dim(0);
-  const float* xv = x.data<float>();
+  const Tensor xs = l.input_offset != 0 ? offset_inputs(x, l.input_offset) : x;
+  const float* xv = xs.data<float>();
   // Every column lies in exactly one column block (group blocks included), so yv is fully written.
   for (const ColumnBlock& cb : l.blocks[static_cast<size_t>(k)]) {
     const int64_t bc = cb.col_end - cb.col_begin;
@@ -442,7 +487,7 @@ void ChipExecutor::Impl::matrix_vectors(const LayerRun& l, int64_t k, const Tens
       const Tile& tile = *l.tiles[ti];
       const compiler::Tile& pt = *l.placed[ti];
       const int64_t tr = pt.row_end - pt.row_begin;
-      Tensor xt = x;  // a tile over all rows reads the vectors as they are
+      Tensor xt = xs;  // a tile over all rows reads the vectors as they are
       if (tr != rows) {
         xt = Tensor(DType::f32, {n, tr});
 #pragma omp parallel for schedule(static)
@@ -481,6 +526,15 @@ void ChipExecutor::Impl::matrix_vectors(const LayerRun& l, int64_t k, const Tens
     for (int64_t i = 0; i < n; ++i) {
       for (int64_t c = 0; c < cols; ++c) yv[i * cols + c] += l.bias[static_cast<size_t>(c)];
     }
+  }
+}
+
+void ChipExecutor::Impl::round_outputs(const StepRun& step) {
+  for (ValueId o : graph.node(step.node).outputs) {
+    if (o == kNoValue || store.constant(o) != nullptr || graph.value(o).dtype != DType::f32) continue;
+    Tensor t = store.plain(o).clone();
+    to_fixed_point(t.span<float>(), *step.fixed);
+    store.set(o, Buffer{t, {}});
   }
 }
 
@@ -585,6 +639,7 @@ std::vector<Tensor> ChipExecutor::run(const std::vector<Tensor>& inputs, int64_t
       RunContext ctx(im.store, step.spec, nullptr);
       step.kernel->run(ctx);
       im.store.release_temps();
+      if (step.fixed) im.round_outputs(step);
     }
     for (ValueId v : step.release) im.store.release(v);
   }

@@ -8,8 +8,9 @@
 // bias added digitally in fp32. Replica k of a layer computes the vectors whose index within the
 // inference is ≡ k (mod replicas) (conv: output positions in raster order; one-vector layers and
 // data-parallel schedules: the sample index). Every other graph node runs through the fp32
-// reference kernels (ASSUMPTION, docs/functional-sim.md: the digital units' fixed-point
-// arithmetic is not modelled yet).
+// reference kernels, its output rounded to the fixed-point format of the digital unit computing it
+// where the Program gives one (digital_ops.h). Comparator chips: binarised layers get their bias as
+// column thresholds; offset-binary inputs (input_offset.h) move −offset·Σ W into the bias.
 //
 // Determinism: each tile's MVM noise is keyed by a vector index that is a function of the global
 // sample index (run()'s sample_offset + position in the batch), so the outputs are bit-identical

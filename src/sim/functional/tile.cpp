@@ -105,11 +105,23 @@ void Tile::calibrate(const Tensor& batch) {
 void Tile::set_scaling(TileScaling scaling) {
   AIMC_ASSERT(m_programmed, "Tile::set_scaling before program");
   const auto n = static_cast<int64_t>(scaling.adc_full_scale.size());
-  if (!(scaling.input_step > 0) || (n != 1 && n != physical_columns())) {
-    throw Error("tile scaling needs input_step > 0 and adc_full_scale with 1 or " + std::to_string(physical_columns()) +
-                " entries");
+  if (!(scaling.input_step > 0) || (n != 1 && n != physical_columns()) ||
+      (!scaling.threshold.empty() && static_cast<int64_t>(scaling.threshold.size()) != m_cols)) {
+    throw Error("tile scaling needs input_step > 0, adc_full_scale with 1 or " + std::to_string(physical_columns()) +
+                " entries and no thresholds or " + std::to_string(m_cols));
   }
   m_scaling = std::move(scaling);
+}
+
+void Tile::set_thresholds(std::vector<float> threshold) {
+  AIMC_ASSERT(m_scaling.input_step > 0, "Tile::set_thresholds before calibrate/set_scaling");
+  if (m_core.adc.kind != chip::AdcKind::Comparator || m_options.adc_bits > 1) {
+    throw Error("column thresholds need the comparator's 1-bit decision", ErrorContext{.field = "cores.adc.kind"});
+  }
+  if (static_cast<int64_t>(threshold.size()) != m_cols) {
+    throw Error("tile thresholds need " + std::to_string(m_cols) + " entries, got " + std::to_string(threshold.size()));
+  }
+  m_scaling.threshold = std::move(threshold);
 }
 
 void Tile::set_time(double t_s) {

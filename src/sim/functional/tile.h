@@ -42,6 +42,9 @@ class Tile {
   // Explicit scaling (e.g. from the compiler); adc_full_scale has 1 or physical_columns() entries.
   void set_scaling(TileScaling scaling);
   const TileScaling& scaling() const { return m_scaling; }
+  // Comparator ADCs only: per-column decision thresholds in the weight domain (cols() entries),
+  // set by the comparator's per-column reference; after calibrate / set_scaling.
+  void set_thresholds(std::vector<float> threshold);
   // State t_s ≥ 0 seconds after programming: drift, accumulated read noise, drift compensation.
   void set_time(double t_s);
   // y = the tile's estimate of x·W. Pre: programmed and scaled; x is batch × rows f32.

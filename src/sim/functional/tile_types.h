@@ -37,6 +37,8 @@ struct TileOptions {
   bool converters = true;   // false: inputs are not quantised and columns not converted (exact
                             // analog path, for tests of the devices alone); analog devices only
   AdcRange adc_range = AdcRange::PerTile;
+  int64_t adc_bits = 0;     // comparator ADCs: > 1 reads the columns out at this many bits
+                            // (cores.adc.readout_bits); 0 or 1: the 1-bit decision
   WeightScale weight_scale = WeightScale::PerTile;  // differential analog devices
 };
 
@@ -47,6 +49,8 @@ struct TileScaling {
   float input_step = 0;                // value of one input code: x ≈ code · input_step
   std::vector<float> adc_full_scale;   // column value at the ADC's largest code, in unit products;
                                        // 1 entry (per tile) or one per physical column
+  std::vector<float> threshold;        // comparator ADCs: per column, weight domain: +1 when
+                                       // (x·W)_c ≥ threshold_c, else −1; empty: 0
 };
 
 // What programming the tile cost (STYLE P8: count actions, price them elsewhere).

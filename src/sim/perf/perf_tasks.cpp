@@ -208,8 +208,11 @@ void PerfSimulator::Impl::setup() {
           k.core = x / static_cast<int32_t>(cores.arrays);
           k.stage = static_cast<int32_t>(s);
         }
-        const double evals = static_cast<double>(mode->phases * (bit_serial ? bits : 1));
-        k.occ_ns += vectors * chip::mvm_latency_ns(chip, *mode, bits, rc.first, rc.second * L.columns_per_weight);
+        // A comparator's multi-level read-out re-evaluates the array once per step.
+        const auto readout = static_cast<double>(chip::readout_evaluations(cores.adc, L.quant.adc_bits));
+        const double evals = static_cast<double>(mode->phases * (bit_serial ? bits : 1)) * readout;
+        k.occ_ns += vectors * readout *
+                    chip::mvm_latency_ns(chip, *mode, bits, rc.first, rc.second * L.columns_per_weight);
         k.actions.array_mvms_by_bits[static_cast<size_t>(bits)] += vectors;
         k.actions.array_evaluations += vectors * evals;
         k.actions.adc_conversions += vectors * evals * static_cast<double>(rc.second * L.columns_per_weight);

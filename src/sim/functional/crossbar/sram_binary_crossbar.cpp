@@ -5,8 +5,12 @@
 // Inputs: word-line DAC codes x_r (unsigned 5 b on the chip). Column signal: S = Σ_r x_r·w_r·(1 + δ_rc)
 //   with δ the cell's read-current mismatch (current_mismatch_rel_std; bit-line variation), plus the
 //   read mode's output noise σ_out·FS.
-// Comparator (adc.kind: comparator): output sign(S) ∈ {−1, +1} (ties → +1), returned as is — the
-//   binarised activation. FS = rows·code_max for the noise scale. Other ADC kinds: signed linear
+// Comparator (adc.kind: comparator): output sign(S − θ_c) ∈ {−1, +1} (ties → +1), returned as is —
+//   the binarised activation; θ_c = the column's threshold (TileScaling::threshold, weight domain)
+//   in unit products, set by the comparator's per-column reference. FS = rows·code_max for the noise
+//   scale. Multi-level read-out (options.adc_bits = b > 1): successive approximation with the
+//   comparator against that reference stepped in unit products, code = clamp(round(S), ±(2^(b−1) − 1)),
+//   b array evaluations per MVM; y = code·input_step·weight_step. Other ADC kinds: signed linear
 //   ADC over FS = full_scale·code_max unit products, y = code·LSB·input_step·weight_step.
 // With no mismatch S is computed exactly with packed bits: Σ_r x_r w_r = 2·Σ_r x_r b_r − Σ_r x_r,
 //   Σ_r x_r b_r = Σ_p pw_p·popcount(plane_p & b).
@@ -14,6 +18,8 @@
 #include <cmath>
 
 #include "chip/devices/sram_binary.h"
+#include "core/error.h"
+#include "device/numeric.h"
 #include "device/noise_stream.h"
 #include "device/registry.h"
 #include "sim/functional/bit_kernels.h"
@@ -38,7 +44,10 @@ class SramBinaryCrossbar final : public ICrossbar {
   explicit SramBinaryCrossbar(const CrossbarSetup& setup)
       : m_setup(setup),
         m_mismatch(setup.core->device.as<chip::SramBinarySpec>().current_mismatch_rel_std),
-        m_comparator(setup.adc->bits() == 1 && setup.adc->code_max() == 1.0f && setup.adc->code_min() == -1.0f) {}
+        m_comparator(setup.adc->bits() == 1 && setup.adc->code_max() == 1.0f && setup.adc->code_min() == -1.0f),
+        m_readout_bits(m_comparator && setup.options.adc_bits > 1 ? setup.options.adc_bits : 0) {
+    if (m_readout_bits > 16) throw Error("a comparator read-out takes at most 16 bits", ErrorContext{.field = "cores.adc.readout_bits"});
+  }
 
   void program(const float* w, int64_t rows, int64_t cols) override {
     m_rows = rows;
@@ -86,14 +95,25 @@ class SramBinaryCrossbar final : public ICrossbar {
     const float fs = sc.adc_full_scale.at(0);
     const float sigma = static_cast<float>(m_setup.mode->out_noise_rel_std) * fs;
     const float lsb = m_comparator ? 1.0f : fs / m_setup.adc->code_max();
-    const float scale = m_comparator ? 1.0f : lsb * sc.input_step * m_weight_step;
+    const float unit = sc.input_step * m_weight_step;  // one unit product in the weight domain
+    const float scale = m_comparator && m_readout_bits == 0 ? 1.0f : lsb * unit;
+    std::vector<float> theta(static_cast<size_t>(m_cols), 0.0f);  // thresholds in unit products
+    for (size_t c = 0; c < sc.threshold.size(); ++c) theta[c] = sc.threshold[c] / unit;
+    const auto code_max = static_cast<float>(m_readout_bits > 1 ? device::symmetric_code_max(m_readout_bits) : 0);
     const device::NoiseStream noise(m_setup.context.seed, m_setup.context.tile_id, RngPurpose::output_noise);
-    // Column signals of vector v (in y's row) → noise, ADC or comparator, digital scale.
+    // Column signals of vector v (in y's row) → noise, ADC, comparator or read-out, digital scale.
     const auto finish = [&](int64_t v) {
       const std::span<float> row(y + v * m_cols, static_cast<size_t>(m_cols));
       if (sigma > 0) noise.add_normal((first + static_cast<uint64_t>(v)) * static_cast<uint64_t>(m_cols), sigma, row);
-      for (float& s : row) s /= lsb;
-      m_setup.adc->convert(row, m_cols, m_adc_columns);
+      if (m_readout_bits > 0) {
+        const auto& g = m_adc_columns;
+        for (int64_t c = 0; c < m_cols; ++c) {
+          row[c] = device::round_even(device::clampf(row[c] * g.gain[c] + g.offset[c], -code_max, code_max));
+        }
+      } else {
+        for (int64_t c = 0; c < m_cols; ++c) row[c] = row[c] / lsb - theta[c];
+        m_setup.adc->convert(row, m_cols, m_adc_columns);
+      }
       for (int64_t c = 0; c < m_cols; ++c) row[c] = m_dead[c] ? 0.0f : row[c] * scale;
     };
     if (m_mismatch > 0) {
@@ -140,17 +160,19 @@ class SramBinaryCrossbar final : public ICrossbar {
   ProgrammingStats programming_stats() const override { return ProgrammingStats{.cells = m_rows * m_cols, .pulses = m_rows * m_cols}; }
 
   MvmActions actions(int64_t vectors) const override {
+    const int64_t steps = std::max<int64_t>(1, m_readout_bits);  // read-out: one evaluation per SAR step
     return MvmActions{.vectors = vectors,
-                      .array_evaluations = vectors,
-                      .input_conversions = vectors * m_rows,
-                      .adc_conversions = vectors * m_cols,
-                      .digital_ops = m_comparator ? 0 : vectors * m_cols};
+                      .array_evaluations = vectors * steps,
+                      .input_conversions = vectors * m_rows * steps,
+                      .adc_conversions = vectors * m_cols * steps,
+                      .digital_ops = m_comparator && m_readout_bits == 0 ? 0 : vectors * m_cols};
   }
 
  private:
   CrossbarSetup m_setup;
   double m_mismatch;
   bool m_comparator;
+  int64_t m_readout_bits;  // comparator multi-level read-out bits; 0: the 1-bit decision
   int64_t m_rows = 0, m_cols = 0, m_words = 0;
   float m_weight_step = 1;
   std::vector<uint64_t> m_wt;

@@ -1,0 +1,58 @@
+// The digital units' fixed-point output format (digital_ops.h) against integer references.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "sim/functional/digital_ops.h"
+
+namespace aimc::functional {
+namespace {
+
+TEST(FixedPoint, RoundsToTheLsbWithTiesToEven) {
+  // 8 bits, 2 fractional bits: LSB 0.25, codes ±127 → ±31.75.
+  std::vector<float> v = {0.125f, 0.375f, -0.125f, -0.375f, 1.1f, -1.1f, 0.0f, 2.625f};
+  to_fixed_point(v, FixedPoint{.width_bits = 8, .frac_bits = 2});
+  const std::vector<float> want = {0.0f, 0.5f, -0.0f, -0.5f, 1.0f, -1.0f, 0.0f, 2.5f};
+  for (size_t i = 0; i < v.size(); ++i) EXPECT_EQ(v[i], want[i]) << i;
+}
+
+TEST(FixedPoint, SaturatesSymmetricallyAtTheWidth) {
+  std::vector<float> v = {31.75f, 31.9f, 1000.0f, -31.75f, -31.9f, -1e30f, std::numeric_limits<float>::infinity()};
+  to_fixed_point(v, FixedPoint{.width_bits = 8, .frac_bits = 2});
+  const std::vector<float> want = {31.75f, 31.75f, 31.75f, -31.75f, -31.75f, -31.75f, 31.75f};
+  for (size_t i = 0; i < v.size(); ++i) EXPECT_EQ(v[i], want[i]) << i;
+}
+
+TEST(FixedPoint, EqualsTheIntegerReferenceOverAGrid) {
+  // Every value k/64 in [−40, 40] through 12 bits with 4 fractional bits: integer reference
+  // q = round_half_even(k / 4) clamped to ±2047, value q / 16.
+  for (const int32_t frac : {4, -1}) {
+    std::vector<float> v;
+    for (int64_t k = -40 * 64; k <= 40 * 64; ++k) v.push_back(static_cast<float>(k) / 64.0f);
+    std::vector<float> got = v;
+    to_fixed_point(got, FixedPoint{.width_bits = 12, .frac_bits = frac});
+    for (size_t i = 0; i < v.size(); ++i) {
+      const auto k = static_cast<int64_t>(std::lround(v[i] * 64.0f));
+      // value·2^f = k·2^f / 64 = num / den
+      const int64_t num = frac >= 0 ? k << frac : k, den = frac >= 0 ? 64 : 64 << -frac;
+      const int64_t a = num < 0 ? -num : num;
+      int64_t q = a / den;
+      const int64_t r = a % den;
+      if (2 * r > den || (2 * r == den && q % 2 != 0)) ++q;
+      q = std::min<int64_t>(q, 2047) * (num < 0 ? -1 : 1);
+      const float want = static_cast<float>(std::ldexp(static_cast<double>(q), -frac));
+      ASSERT_EQ(got[i], want) << "frac " << frac << ", value " << v[i];
+    }
+  }
+}
+
+TEST(FixedPoint, KeepsNan) {
+  std::vector<float> v = {std::numeric_limits<float>::quiet_NaN()};
+  to_fixed_point(v, FixedPoint{.width_bits = 16, .frac_bits = 8});
+  EXPECT_TRUE(std::isnan(v[0]));
+}
+
+}  // namespace
+}  // namespace aimc::functional
