@@ -323,7 +323,7 @@ void ChipExecutor::Impl::run_layer(LayerRun& l, int64_t batch, int64_t sample_of
   const Tensor& x = store.plain(node.inputs[0]);
   const ValueId out_id = node.outputs[0];
   const Shape out_shape = store.shape(out_id);
-  Tensor out(DType::f32, out_shape);
+  Tensor out = store.pool().take(DType::f32, out_shape);  // every element is written below
   const int64_t rows = layer.rows, cols = layer.cols;
   const bool conv = layer.kind == LayerKind::Conv;
 
@@ -426,16 +426,25 @@ void ChipExecutor::Impl::run_layer(LayerRun& l, int64_t batch, int64_t sample_of
         }
       }
       matrix_vectors(l, item.k, xv, n, r.first + static_cast<uint64_t>(item.v0), yv, s);
-      // Scatter: conv outputs are [B, C_out, positions]; matrix outputs [B, positions, cols].
-      for (int64_t v = 0; v < n; ++v) {
+      // Scatter: conv outputs are [B, C_out, positions] (per sample and column, the positions of
+      // the item's run of that sample), matrix outputs [B, positions, cols].
+      for (int64_t v = 0; v < n;) {
         const int64_t b = r.samples[static_cast<size_t>((item.v0 + v) / npos)];
-        const int64_t p = r.pos[static_cast<size_t>((item.v0 + v) % npos)];
-        const float* src = yv + v * cols;
+        const int64_t j = (item.v0 + v) % npos;
+        const int64_t run = std::min(n - v, npos - j);
+        const int64_t* p = r.pos.data() + j;
         if (conv) {
-          for (int64_t c = 0; c < cols; ++c) od[(b * cols + c) * positions + p] = src[c];
+          for (int64_t c = 0; c < cols; ++c) {
+            float* dst = od + (b * cols + c) * positions;
+            const float* src = yv + v * cols + c;
+            for (int64_t i = 0; i < run; ++i) dst[p[i]] = src[i * cols];
+          }
         } else {
-          std::memcpy(od + matrix_row(b, p) * cols, src, static_cast<size_t>(cols) * sizeof(float));
+          for (int64_t i = 0; i < run; ++i) {
+            std::memcpy(od + matrix_row(b, p[i]) * cols, yv + (v + i) * cols, static_cast<size_t>(cols) * sizeof(float));
+          }
         }
+        v += run;
       }
     } catch (...) {
 #pragma omp critical(aimc_executor_failure)
