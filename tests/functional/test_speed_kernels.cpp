@@ -1,5 +1,5 @@
 // The kernels of the chip path's hot loop against plain references: im2col (every padding, stride
-// and dilation case), the sign split of the four-phase inputs and the four-phase epilogue with and
+// and dilation case), the output transpose, the sign split of the four-phase inputs and the four-phase epilogue with and
 // without the (skipped) negative-input products — bit for bit.
 #include <gtest/gtest.h>
 
@@ -10,7 +10,7 @@
 
 #include "core/rng.h"
 #include "sim/functional/epilogue.h"
-#include "sim/functional/im2col.h"
+#include "sim/functional/conv_vectors.h"
 
 namespace aimc::functional {
 namespace {
@@ -49,6 +49,19 @@ TEST(Im2col, EqualsTheDirectDefinitionForEveryGeometry) {
           }
         }
       }
+    }
+  }
+}
+
+TEST(VectorsToPlanes, TransposesIntoStridedPlanes) {
+  const int64_t n = 19, cols = 21, plane = 40;
+  const std::vector<float> y = random_values(static_cast<size_t>(n * cols), 5);
+  std::vector<float> out(static_cast<size_t>(cols * plane), -7.0f);
+  vectors_to_planes(y.data(), n, cols, out.data() + 3, plane);
+  for (int64_t c = 0; c < cols; ++c) {
+    for (int64_t i = 0; i < plane; ++i) {
+      const float want = i >= 3 && i < 3 + n ? y[static_cast<size_t>((i - 3) * cols + c)] : -7.0f;
+      ASSERT_EQ(out[static_cast<size_t>(c * plane + i)], want) << "column " << c << " position " << i;
     }
   }
 }

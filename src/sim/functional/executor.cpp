@@ -14,7 +14,7 @@
 #include "compiler/weights.h"
 #include "core/error.h"
 #include "core/threads.h"
-#include "sim/functional/im2col.h"
+#include "sim/functional/conv_vectors.h"
 #include "sim/functional/partial_sum.h"
 #include "sim/functional/tile.h"
 #include "sim/reference/kernel.h"
@@ -433,7 +433,9 @@ void ChipExecutor::Impl::run_layer(LayerRun& l, int64_t batch, int64_t sample_of
         const int64_t j = (item.v0 + v) % npos;
         const int64_t run = std::min(n - v, npos - j);
         const int64_t* p = r.pos.data() + j;
-        if (conv) {
+        if (conv && (run == 1 || p[1] == p[0] + 1)) {  // consecutive positions (one replica)
+          vectors_to_planes(yv + v * cols, run, cols, od + b * cols * positions + p[0], positions);
+        } else if (conv) {
           for (int64_t c = 0; c < cols; ++c) {
             float* dst = od + (b * cols + c) * positions;
             const float* src = yv + v * cols + c;

@@ -1,4 +1,4 @@
-#include "sim/functional/im2col.h"
+#include "sim/functional/conv_vectors.h"
 
 #include <algorithm>
 
@@ -50,6 +50,15 @@ void im2col_vector(const ConvGeometry& g, const float* x, int64_t p, float* row)
       for (int64_t kx = kx_lo; kx < kx_hi; ++kx) dst[kx] = line[x0 + kx * g.dw];
       for (int64_t kx = kx_hi; kx < g.kw; ++kx) dst[kx] = 0.0f;
     }
+  }
+}
+
+__attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4"))) void vectors_to_planes(
+    const float* y, int64_t n, int64_t cols, float* out, int64_t plane) {
+  for (int64_t c = 0; c < cols; ++c) {
+    const float* __restrict src = y + c;
+    float* __restrict dst = out + c * plane;
+    for (int64_t i = 0; i < n; ++i) dst[i] = src[i * cols];
   }
 }
 
