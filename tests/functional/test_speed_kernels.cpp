@@ -54,14 +54,19 @@ TEST(Im2col, EqualsTheDirectDefinitionForEveryGeometry) {
 }
 
 TEST(VectorsToPlanes, TransposesIntoStridedPlanes) {
-  const int64_t n = 19, cols = 21, plane = 40;
+  const int64_t n = 19, cols = 21;
   const std::vector<float> y = random_values(static_cast<size_t>(n * cols), 5);
-  std::vector<float> out(static_cast<size_t>(cols * plane), -7.0f);
-  vectors_to_planes(y.data(), n, cols, out.data() + 3, plane);
-  for (int64_t c = 0; c < cols; ++c) {
-    for (int64_t i = 0; i < plane; ++i) {
-      const float want = i >= 3 && i < 3 + n ? y[static_cast<size_t>((i - 3) * cols + c)] : -7.0f;
-      ASSERT_EQ(out[static_cast<size_t>(c * plane + i)], want) << "column " << c << " position " << i;
+  for (const int64_t step : {1, 3}) {
+    const int64_t plane = 3 + n * step + 2;
+    std::vector<float> out(static_cast<size_t>(cols * plane), -7.0f);
+    vectors_to_planes(y.data(), n, cols, out.data() + 3, plane, step);
+    for (int64_t c = 0; c < cols; ++c) {
+      for (int64_t i = 0; i < plane; ++i) {
+        const int64_t j = (i - 3) / step;
+        const bool hit = i >= 3 && (i - 3) % step == 0 && j < n;
+        const float want = hit ? y[static_cast<size_t>(j * cols + c)] : -7.0f;
+        ASSERT_EQ(out[static_cast<size_t>(c * plane + i)], want) << "column " << c << " position " << i << " step " << step;
+      }
     }
   }
 }

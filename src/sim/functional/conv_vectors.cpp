@@ -1,6 +1,7 @@
 #include "sim/functional/conv_vectors.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace aimc::functional {
 
@@ -24,6 +25,24 @@ void interior(const ConvGeometry& g, const float* x, int64_t y0, int64_t x0, flo
     }
   }
 }
+
+// kw = 3 with a fourth input column inside the row (x0 + 4 ≤ w): each tap row is one 16-byte copy
+// whose fourth float lands on the next tap row's first slot, which the next copy overwrites; the
+// last tap row is copied narrow, so nothing is written past the vector.
+void interior3_wide(const ConvGeometry& g, const float* x, int64_t y0, int64_t x0, float* row) {
+  float* const last = row + 3 * (g.c * g.kh - 1);
+  for (int64_t c = 0; c < g.c; ++c) {
+    const float* plane = x + c * g.h * g.w + y0 * g.w + x0;
+    for (int64_t ky = 0; ky < g.kh; ++ky, row += 3) {
+      const float* line = plane + ky * g.dh * g.w;
+      if (row != last) {
+        std::memcpy(row, line, 4 * sizeof(float));
+      } else {
+        std::memcpy(row, line, 3 * sizeof(float));
+      }
+    }
+  }
+}
 }  // namespace
 
 void im2col_vector(const ConvGeometry& g, const float* x, int64_t p, float* row) {
@@ -33,6 +52,7 @@ void im2col_vector(const ConvGeometry& g, const float* x, int64_t p, float* row)
   valid_taps(y0, g.kh, g.dh, g.h, ky_lo, ky_hi);
   valid_taps(x0, g.kw, g.dw, g.w, kx_lo, kx_hi);
   if (ky_lo == 0 && ky_hi == g.kh && kx_lo == 0 && kx_hi == g.kw && g.dw == 1) {
+    if (g.kw == 3 && x0 + 4 <= g.w) return interior3_wide(g, x, y0, x0, row);
     if (g.kw == 3) return interior<3>(g, x, y0, x0, row);
     if (g.kw == 1) return interior<1>(g, x, y0, x0, row);
   }
@@ -54,11 +74,15 @@ void im2col_vector(const ConvGeometry& g, const float* x, int64_t p, float* row)
 }
 
 __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4"))) void vectors_to_planes(
-    const float* y, int64_t n, int64_t cols, float* out, int64_t plane) {
+    const float* y, int64_t n, int64_t cols, float* out, int64_t plane, int64_t step) {
   for (int64_t c = 0; c < cols; ++c) {
     const float* __restrict src = y + c;
     float* __restrict dst = out + c * plane;
-    for (int64_t i = 0; i < n; ++i) dst[i] = src[i * cols];
+    if (step == 1) {
+      for (int64_t i = 0; i < n; ++i) dst[i] = src[i * cols];
+    } else {
+      for (int64_t i = 0; i < n; ++i) dst[i * step] = src[i * cols];
+    }
   }
 }
 

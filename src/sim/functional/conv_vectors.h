@@ -17,8 +17,9 @@ struct ConvGeometry {
 // output position p = oy·ow + ox of one sample x [C, H, W].
 void im2col_vector(const ConvGeometry& g, const float* x, int64_t p, float* row);
 
-// out[c·plane + i] = y[i·cols + c] for i < n, c < cols: n consecutive positions' output vectors y
-// into the output planes of one sample (out points at the first position in plane 0).
-void vectors_to_planes(const float* y, int64_t n, int64_t cols, float* out, int64_t plane);
+// out[c·plane + i·step] = y[i·cols + c] for i < n, c < cols: the output vectors y of n positions
+// step apart (a replica's share) into the output planes of one sample (out: the first position in
+// plane 0).
+void vectors_to_planes(const float* y, int64_t n, int64_t cols, float* out, int64_t plane, int64_t step);
 
 }  // namespace aimc::functional

@@ -433,14 +433,9 @@ void ChipExecutor::Impl::run_layer(LayerRun& l, int64_t batch, int64_t sample_of
         const int64_t j = (item.v0 + v) % npos;
         const int64_t run = std::min(n - v, npos - j);
         const int64_t* p = r.pos.data() + j;
-        if (conv && (run == 1 || p[1] == p[0] + 1)) {  // consecutive positions (one replica)
-          vectors_to_planes(yv + v * cols, run, cols, od + b * cols * positions + p[0], positions);
-        } else if (conv) {
-          for (int64_t c = 0; c < cols; ++c) {
-            float* dst = od + (b * cols + c) * positions;
-            const float* src = yv + v * cols + c;
-            for (int64_t i = 0; i < run; ++i) dst[p[i]] = src[i * cols];
-          }
+        if (conv) {  // a replica's positions are equally spaced
+          const int64_t step = run > 1 ? p[1] - p[0] : 1;
+          vectors_to_planes(yv + v * cols, run, cols, od + b * cols * positions + p[0], positions, step);
         } else {
           for (int64_t i = 0; i < run; ++i) {
             std::memcpy(od + matrix_row(b, p[i]) * cols, yv + (v + i) * cols, static_cast<size_t>(cols) * sizeof(float));
