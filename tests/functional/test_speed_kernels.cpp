@@ -50,6 +50,21 @@ TEST(Im2col, EqualsTheDirectDefinitionForEveryGeometry) {
         }
       }
     }
+    // Runs of positions (every step from 1 to 3, from every start) equal the single vectors, and
+    // write nothing past their rows (ld leaves a guard gap).
+    for (int64_t step = 1; step <= 3; ++step) {
+      for (int64_t p0 = 0; p0 < g.oh * g.ow; ++p0) {
+        const int64_t n = (g.oh * g.ow - 1 - p0) / step + 1, ld = rows + 2;
+        std::vector<float> many(static_cast<size_t>(n * ld), -3.0f);
+        im2col_vectors(g, x.data(), p0, step, n, many.data(), ld);
+        for (int64_t i = 0; i < n; ++i) {
+          im2col_vector(g, x.data(), p0 + i * step, row.data());
+          ASSERT_EQ(0, std::memcmp(row.data(), many.data() + i * ld, static_cast<size_t>(rows) * sizeof(float)));
+          ASSERT_EQ(many[static_cast<size_t>(i * ld + rows)], -3.0f);
+          ASSERT_EQ(many[static_cast<size_t>(i * ld + rows + 1)], -3.0f);
+        }
+      }
+    }
   }
 }
 

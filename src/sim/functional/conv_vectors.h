@@ -16,6 +16,8 @@ struct ConvGeometry {
 // row[(c·kh + ky)·kw + kx] = x[c, oy·sh − ph + ky·dh, ox·sw − pw + kx·dw] (0 outside the input) for
 // output position p = oy·ow + ox of one sample x [C, H, W].
 void im2col_vector(const ConvGeometry& g, const float* x, int64_t p, float* row);
+// The rows of n positions p0 + i·step of one sample: row i at out + i·ld (ld ≥ c·kh·kw).
+void im2col_vectors(const ConvGeometry& g, const float* x, int64_t p0, int64_t step, int64_t n, float* out, int64_t ld);
 
 // out[c·plane + i·step] = y[i·cols + c] for i < n, c < cols: the output vectors y of n positions
 // step apart (a replica's share) into the output planes of one sample (out: the first position in

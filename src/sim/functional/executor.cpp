@@ -416,14 +416,20 @@ void ChipExecutor::Impl::run_layer(LayerRun& l, int64_t batch, int64_t sample_of
       MatrixScratch& s = matrix_scratch();
       float* xv = sized(s.x, static_cast<size_t>(n * rows));
       float* yv = sized(s.y, static_cast<size_t>(n * cols));
-      for (int64_t v = 0; v < n; ++v) {
+      // Gather, per run of one sample's positions (a replica's positions are equally spaced).
+      for (int64_t v = 0; v < n;) {
         const int64_t b = r.samples[static_cast<size_t>((item.v0 + v) / npos)];
-        const int64_t p = r.pos[static_cast<size_t>((item.v0 + v) % npos)];
+        const int64_t j = (item.v0 + v) % npos;
+        const int64_t run = std::min(n - v, npos - j);
+        const int64_t* p = r.pos.data() + j;
         if (conv) {
-          im2col_vector(g, xd + b * g.c * g.h * g.w, p, xv + v * rows);
+          im2col_vectors(g, xd + b * g.c * g.h * g.w, p[0], run > 1 ? p[1] - p[0] : 1, run, xv + v * rows, rows);
         } else {
-          std::memcpy(xv + v * rows, xd + matrix_row(b, p) * rows, static_cast<size_t>(rows) * sizeof(float));
+          for (int64_t i = 0; i < run; ++i) {
+            std::memcpy(xv + (v + i) * rows, xd + matrix_row(b, p[i]) * rows, static_cast<size_t>(rows) * sizeof(float));
+          }
         }
+        v += run;
       }
       matrix_vectors(l, item.k, xv, n, r.first + static_cast<uint64_t>(item.v0), yv, s);
       // Scatter: conv outputs are [B, C_out, positions] (per sample and column, the positions of
