@@ -132,8 +132,8 @@ TEST(ChipExecutor, BitIdenticalAcrossThreadsAndBatchSplits) {
 }
 
 // ResNet-20 on the full hermes: 3×3 convs (the 16-byte im2col copies), replicated layers (equally
-// spaced positions through the output transpose), 3-tile row splits with 16-bit partial sums and
-// work items cut at different places by each batch split.
+// spaced positions through the output transpose), 3-tile row splits with 16-bit partial sums, work
+// items cut at different places by each batch split, and one-thread sub-batches of 16 samples.
 TEST(ChipExecutor, ResNetOnHermesIsBitIdenticalAcrossThreadsAndBatchSplits) {
   chip::PresetLibrary presets({kSource + "/presets"});
   const chip::ChipSpec chip = chip::load_chip("hermes", presets);
@@ -142,9 +142,9 @@ TEST(ChipExecutor, ResNetOnHermesIsBitIdenticalAcrossThreadsAndBatchSplits) {
   for (const compiler::Layer& l : c.program.layers) replicated += l.replicas > 1 ? 1 : 0;
   ASSERT_GT(replicated, 0);
   ASSERT_TRUE(has_split(c.program, true));
-  const Tensor x = load_dataset("cifar10:" + kSource + "/data/cifar10-test-500", 12).inputs;
+  const Tensor x = load_dataset("cifar10:" + kSource + "/data/cifar10-test-500", 40).inputs;
   std::vector<Tensor> results;
-  for (const auto& [threads, batch] : std::vector<std::pair<int, int64_t>>{{1, 12}, {2, 5}, {2, 12}}) {
+  for (const auto& [threads, batch] : std::vector<std::pair<int, int64_t>>{{1, 40}, {2, 7}, {2, 40}, {1, 13}}) {
     ChipExecutor exec(c.program, c.prepared, chip,
                       FunctionalOptions{.seed = 3, .threads = threads, .read_mode = "four-phase", .t_s = 3600.0});
     results.push_back(run_split(exec, x, batch));

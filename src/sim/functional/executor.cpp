@@ -42,6 +42,8 @@ struct ColumnBlock {
 // Vectors per work item of an analog layer (a multiple of FixedGemm::kChunkRows): the per-thread
 // buffers hold this many vectors, which bounds the memory beyond one batch's activations.
 constexpr int64_t kItemVectors = 256;
+// Samples per sub-batch of a one-thread run() (see there).
+constexpr int64_t kSubBatch = 16;
 
 // Per-thread buffers of an analog layer's work items, kept between items and batches.
 struct MatrixScratch {
@@ -120,6 +122,8 @@ struct ChipExecutor::Impl {
   void prepare_layers();
   void plan_steps(const std::vector<char>& run);
   int64_t validate(const std::vector<Tensor>& inputs) const;
+  // The steps on one (sub-)batch; returns the graph outputs.
+  std::vector<Tensor> run_batch(const std::vector<Tensor>& inputs, int64_t batch, int64_t sample_offset);
   void run_layer(LayerRun& l, int64_t batch, int64_t sample_offset);
   void run_lstm(LayerRun& l, int64_t sample_offset);
   // y[n × cols] = Σ row blocks (partial-sum unit) ‖ column blocks + bias, for replica k's vectors x.
@@ -603,29 +607,64 @@ void ChipExecutor::set_time(double t_s) {
   }
 }
 
+// With one thread a batch runs as sub-batches of kSubBatch samples when every graph input and
+// output carries the batch at axis 0: a sub-batch's activations stay in the caches between layers
+// (ResNet-20's first stage: 1 MB for 16 samples, 8 MB for 128; +18 % images/s at batch 128), and
+// the outputs do not depend on the split. Not with several threads: each sub-batch adds a parallel
+// region (a barrier) per node, which cost more than the caches gave on a loaded 2-core machine.
 std::vector<Tensor> ChipExecutor::run(const std::vector<Tensor>& inputs, int64_t sample_offset) {
   Impl& im = *m_impl;
   if (sample_offset < 0) throw Error("sample offset must be ≥ 0", ErrorContext{.field = "sample_offset"});
   const int64_t batch = im.validate(inputs);
+  bool axis0 = true;
+  for (ValueId id : im.graph.inputs) axis0 = axis0 && im.graph.value(id).batch_axis == 0;
+  for (ValueId id : im.graph.outputs) axis0 = axis0 && im.graph.value(id).batch_axis == 0 && im.store.constant(id) == nullptr;
   ThreadScope threads(im.options.threads);
-  StoreRun scope(im.store, batch);
-  for (size_t i = 0; i < inputs.size(); ++i) im.store.set(im.graph.inputs[i], Buffer{inputs[i], {}});
-  for (StepRun& step : im.steps) {
-    if (step.layer >= 0) {
-      im.run_layer(im.layers[static_cast<size_t>(step.layer)], batch, sample_offset);
-    } else {
-      RunContext ctx(im.store, step.spec, nullptr);
-      step.kernel->run(ctx);
-      im.store.release_temps();
-    }
-    for (ValueId v : step.release) im.store.release(v);
+  const int64_t sub_batch = threads.threads() == 1 ? kSubBatch : batch;
+  if (!axis0 || batch <= sub_batch) return im.run_batch(inputs, batch, sample_offset);
+  std::vector<std::vector<Tensor>> parts;
+  for (int64_t b0 = 0; b0 < batch; b0 += sub_batch) {
+    const int64_t b1 = std::min(batch, b0 + sub_batch);
+    std::vector<Tensor> sub;
+    sub.reserve(inputs.size());
+    for (const Tensor& t : inputs) sub.push_back(t.slice_outer(b0, b1));
+    parts.push_back(im.run_batch(sub, b1 - b0, sample_offset + b0));
   }
-  im.store.stream().wait();
   std::vector<Tensor> outputs;
-  outputs.reserve(im.graph.outputs.size());
-  for (ValueId id : im.graph.outputs) {
-    const Tensor* c = im.store.constant(id);
-    outputs.push_back(c != nullptr ? c->clone() : im.store.plain(id).clone());
+  for (size_t o = 0; o < parts[0].size(); ++o) {
+    Shape shape = parts[0][o].shape();
+    shape[0] = batch;
+    Tensor out(parts[0][o].dtype(), shape);
+    size_t at = 0;
+    for (const std::vector<Tensor>& part : parts) {
+      std::memcpy(out.raw() + at, part[o].raw(), part[o].nbytes());
+      at += part[o].nbytes();
+    }
+    outputs.push_back(std::move(out));
+  }
+  return outputs;
+}
+
+std::vector<Tensor> ChipExecutor::Impl::run_batch(const std::vector<Tensor>& inputs, int64_t batch,
+                                                  int64_t sample_offset) {
+  StoreRun scope(store, batch);
+  for (size_t i = 0; i < inputs.size(); ++i) store.set(graph.inputs[i], Buffer{inputs[i], {}});
+  for (StepRun& step : steps) {
+    if (step.layer >= 0) {
+      run_layer(layers[static_cast<size_t>(step.layer)], batch, sample_offset);
+    } else {
+      RunContext ctx(store, step.spec, nullptr);
+      step.kernel->run(ctx);
+      store.release_temps();
+    }
+    for (ValueId v : step.release) store.release(v);
+  }
+  store.stream().wait();
+  std::vector<Tensor> outputs;
+  outputs.reserve(graph.outputs.size());
+  for (ValueId id : graph.outputs) {
+    const Tensor* c = store.constant(id);
+    outputs.push_back(c != nullptr ? c->clone() : store.plain(id).clone());
   }
   return outputs;
 }
