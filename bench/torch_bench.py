@@ -6,7 +6,8 @@ Commands (from the repository root):
                                                      [--batch 128] [--seconds 5] [--warmup-seconds 1]
     nice -n 10 /usr/bin/python3 bench/torch_bench.py --export PATH.onnx [--record]
 
-Benchmark: per model, one JSON line {"model", "batch", "threads", "images_per_s"} on stdout. Inputs are
+Benchmark: per model, one JSON line {"model", "batch", "threads", "images_per_s", "cpu_images_per_s"} on stdout
+(cpu_images_per_s: images per second of the process's CPU time, all threads). Inputs are
 random pixels in [0, 1] (seed 0). mnist_lenet is models/mnist_lenet/model.py with models/mnist_lenet.pt,
 the same weights as models/mnist_lenet.onnx; resnet20 is models/resnet_cifar/model.py with the shared
 pretrained weights (../shared/data/cifar10_resnet_weights) when present, else seed-0 random weights.
@@ -53,19 +54,20 @@ def build(name):
 
 @torch.inference_mode()
 def bench(model, shape, batch, seconds, warmup_seconds):
-    """Images per second of model on one random batch, run repeatedly for `seconds` after a warm-up."""
+    """(images per wall-clock second, per CPU second) of model on one random batch, run repeatedly for
+    `seconds` after a warm-up."""
     x = torch.rand((batch,) + shape, generator=torch.Generator().manual_seed(0))
     t_end = time.perf_counter() + warmup_seconds
     model(x)
     while time.perf_counter() < t_end:
         model(x)
-    runs, t0 = 0, time.perf_counter()
+    runs, t0, cpu0 = 0, time.perf_counter(), time.process_time()
     while True:
         model(x)
         runs += 1
         elapsed = time.perf_counter() - t0
         if elapsed >= seconds:
-            return runs * batch / elapsed
+            return runs * batch / elapsed, runs * batch / max(time.process_time() - cpu0, 1e-9)
 
 
 def export(model, path):
@@ -111,9 +113,9 @@ def main():
         return
     for name in (["mnist_lenet", "resnet20"] if args.model == "all" else [args.model]):
         model, shape = build(name)
-        ips = bench(model, shape, args.batch, args.seconds, args.warmup_seconds)
+        ips, cpu_ips = bench(model, shape, args.batch, args.seconds, args.warmup_seconds)
         print(json.dumps({"model": name, "batch": args.batch, "threads": args.threads,
-                          "images_per_s": round(ips, 1)}), flush=True)
+                          "images_per_s": round(ips, 1), "cpu_images_per_s": round(cpu_ips, 1)}), flush=True)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ struct ColumnEpilogue {
   std::vector<float> full_scale;   // ADC full scale (four-phase per-phase saturation)
   std::vector<float> scale;        // code → weight domain: LSB · input_step / s · α
   std::vector<uint8_t> dead;       // 1: the column reads 0
+  std::vector<float> zeros;        // four phases: 2·cols of +0 (the P−± rows when q = nullptr)
   // A linear ADC (IAdc::linear) fused into the column kernels: with `fused`, they write final
   // outputs dead ? 0 : round_even(clampf(v·gain + offset, code_lo, code_hi))·scale (convert) or
   // dead ? 0 : v·scale (no converters); without, v and the caller converts and scales.
@@ -30,9 +31,10 @@ struct ColumnEpilogue {
 // v[i, c] = (g[i, c] + noise[c]·z[i, c]) / lsb[c] (without z: no noise; without convert: no
 // division), then out = v, or the final output when ep.fused. g and z are n × cols.
 void column_sums_one_phase(const ColumnEpilogue& ep, const float* g, const float* z, int64_t n, float* out);
-// Four phases per output from p = [P++ | P+−] and q = [P−+ | P−−] (rows of 2·cols), noise z
-// (rows of 4·cols, phase k at k·cols): each phase P + noise[c]·z saturates at [0, full_scale[c]]
-// (convert), v = (P++ − P+− − P−+ + P−−) / lsb[c]; out as above.
+// Four phases per output from p = [P++ | P+−] and q = [P−+ | P−−] (rows of 2·cols; q = nullptr:
+// all +0, no negative inputs), noise z (rows of 4·cols, phase k at k·cols): each phase
+// P + noise[c]·z saturates at [0, full_scale[c]] (convert), v = (P++ − P+− − P−+ + P−−) / lsb[c];
+// out as above.
 void column_sums_four_phase(const ColumnEpilogue& ep, const float* p, const float* q, const float* z, int64_t n,
                             float* out);
 // out[i, c] = dead[c] ? 0 : out[i, c]·scale[c].
@@ -41,7 +43,8 @@ void scale_columns(const ColumnEpilogue& ep, int64_t n, float* out);
 void levels_over_lsb(const uint32_t* counts, const float* z, float sd, float lsb, size_t n, float* v);
 // t[p] = Σ_i w[i·phys + p]·code[i·phys + p] for p < phys (codes: integers as floats; |w·code| < 2^31).
 void weighted_code_sums(const float* code, const int32_t* w, int64_t planes, int64_t phys, int64_t* t);
-// pos[i] = max(q[i], 0), neg[i] = max(−q[i], 0) (+0 for zeros); returns whether any q[i] < 0.
-bool split_signs(const float* q, size_t n, float* pos, float* neg);
+// In place: neg[i] = max(−pos[i], 0), pos[i] = max(pos[i], 0) (+0 for zeros and −0), and returns
+// true, when some pos[i] has its sign bit set; else leaves pos as it is (all ≥ +0) and returns false.
+bool split_signs(float* pos, size_t n, float* neg);
 
 }  // namespace aimc::functional

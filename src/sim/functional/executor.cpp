@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <exception>
 #include <map>
 
 #include <fmt/format.h>
@@ -13,6 +14,7 @@
 #include "compiler/weights.h"
 #include "core/error.h"
 #include "core/threads.h"
+#include "sim/functional/conv_vectors.h"
 #include "sim/functional/digital_ops.h"
 #include "sim/functional/input_offset.h"
 #include "sim/functional/partial_sum.h"
@@ -39,11 +41,26 @@ struct ColumnBlock {
   float lsb = 0;              // accumulator LSB (weight domain): the finest tile output LSB
 };
 
-// Conv geometry over 2 spatial dims (1-D convs have H = 1).
-struct ConvGeometry {
-  int64_t c = 0, h = 1, w = 0, oh = 1, ow = 0;
-  int64_t kh = 1, kw = 1, sh = 1, sw = 1, dh = 1, dw = 1, ph = 0, pw = 0;
+// Vectors per work item of an analog layer (a multiple of FixedGemm::kChunkRows): the per-thread
+// buffers hold this many vectors, which bounds the memory beyond one batch's activations.
+constexpr int64_t kItemVectors = 256;
+// Samples per sub-batch of a one-thread run() (see there).
+constexpr int64_t kSubBatch = 16;
+
+// Per-thread buffers of an analog layer's work items, kept between items and batches.
+struct MatrixScratch {
+  std::vector<float> x, y, rows, sum, part, offset;
+  std::vector<int32_t> acc;
 };
+MatrixScratch& matrix_scratch() {
+  thread_local MatrixScratch s;
+  return s;
+}
+template <class T>
+T* sized(std::vector<T>& v, size_t n) {
+  if (v.size() < n) v.resize(n);
+  return v.data();
+}
 
 struct LayerRun {
   const compiler::Layer* layer = nullptr;
@@ -121,12 +138,15 @@ struct ChipExecutor::Impl {
   void prepare_layers();
   void plan_steps(const std::vector<char>& run);
   int64_t validate(const std::vector<Tensor>& inputs) const;
+  // The steps on one (sub-)batch; returns the graph outputs.
+  std::vector<Tensor> run_batch(const std::vector<Tensor>& inputs, int64_t batch, int64_t sample_offset);
   void run_layer(LayerRun& l, int64_t batch, int64_t sample_offset);
   void run_lstm(LayerRun& l, int64_t sample_offset);
   // The node's f32 outputs in its digital unit's fixed-point format (digital_ops.h).
   void round_outputs(const StepRun& step);
   // y[n × cols] = Σ row blocks (partial-sum unit) ‖ column blocks + bias, for replica k's vectors x.
-  void matrix_vectors(const LayerRun& l, int64_t k, const Tensor& x, uint64_t first, float* y) const;
+  void matrix_vectors(const LayerRun& l, int64_t k, const float* x, int64_t n, uint64_t first, float* y,
+                      MatrixScratch& s) const;
 
   const compiler::Program& program;
   const Graph& graph;
@@ -351,7 +371,7 @@ void ChipExecutor::Impl::run_layer(LayerRun& l, int64_t batch, int64_t sample_of
   const Tensor& x = store.plain(node.inputs[0]);
   const ValueId out_id = node.outputs[0];
   const Shape out_shape = store.shape(out_id);
-  Tensor out(DType::f32, out_shape);
+  Tensor out = store.pool().take(DType::f32, out_shape);  // every element is written below
   const int64_t rows = layer.rows, cols = layer.cols;
   const bool conv = layer.kind == LayerKind::Conv;
 
@@ -393,133 +413,153 @@ void ChipExecutor::Impl::run_layer(LayerRun& l, int64_t batch, int64_t sample_of
     inner = positions / outer;
   }
   const auto replicas = static_cast<int64_t>(l.blocks.size());
-  const float* xd = x.data<float>();
-  float* od = out.data<float>();
 
+  // Work items: per replica, runs of its vectors cut at global vector indices that are multiples
+  // of kItemVectors (so no GEMM chunk straddles two items), all replicas in one parallel loop.
+  // A tile's outputs do not depend on how its vectors are split, so neither does the result.
+  struct Replica {
+    std::vector<int64_t> samples;  // batch positions of the samples the replica sees
+    std::vector<int64_t> pos;      // positions within a sample
+    uint64_t first = 0;            // global vector index of its first vector
+  };
+  struct Item {
+    int64_t k = 0, v0 = 0, v1 = 0;
+  };
+  std::vector<Replica> reps(static_cast<size_t>(replicas));
+  std::vector<Item> items;
   for (int64_t k = 0; k < replicas; ++k) {
-    // The samples (by_sample) or positions (else) replica k computes, and their vector indices.
-    std::vector<int64_t> samples;     // batch positions of the samples this replica sees
-    std::vector<int64_t> pos;         // positions within a sample
+    Replica& r = reps[static_cast<size_t>(k)];
     if (l.by_sample) {
       for (int64_t b = 0; b < batch; ++b) {
-        if ((sample_offset + b) % replicas == k) samples.push_back(b);
+        if ((sample_offset + b) % replicas == k) r.samples.push_back(b);
       }
-      for (int64_t p = 0; p < positions; ++p) pos.push_back(p);
+      for (int64_t p = 0; p < positions; ++p) r.pos.push_back(p);
     } else {
-      for (int64_t b = 0; b < batch; ++b) samples.push_back(b);
-      for (int64_t p = k; p < positions; p += replicas) pos.push_back(p);
+      for (int64_t b = 0; b < batch; ++b) r.samples.push_back(b);
+      for (int64_t p = k; p < positions; p += replicas) r.pos.push_back(p);
     }
-    if (samples.empty() || pos.empty()) continue;
-    const auto npos = static_cast<int64_t>(pos.size());
-    const int64_t chunk = std::max<int64_t>(1, options.max_chunk_floats / std::max<int64_t>(1, npos * rows));
-    for (size_t s0 = 0; s0 < samples.size(); s0 += static_cast<size_t>(chunk)) {
-      const size_t s1 = std::min(samples.size(), s0 + static_cast<size_t>(chunk));
-      const auto ns = static_cast<int64_t>(s1 - s0);
-      const int64_t n = ns * npos;
-      // Vector index of the chunk's first vector: contiguous per replica in global sample order.
-      const int64_t first_sample = sample_offset + samples[s0];
-      const uint64_t first = static_cast<uint64_t>(l.by_sample ? first_sample / replicas : first_sample) *
-                             static_cast<uint64_t>(npos);
-      Tensor xin(DType::f32, {n, rows});
-      float* xv = xin.data<float>();
-      // Vectors are independent: filled in parallel (the result does not depend on the threads).
-#pragma omp parallel for schedule(static)
-      for (int64_t v = 0; v < n; ++v) {
-        const int64_t si = v / npos, j = v % npos;
-        const int64_t b = samples[s0 + static_cast<size_t>(si)];
-        {
-          float* row = xv + v * rows;
-          const int64_t p = pos[static_cast<size_t>(j)];
-          if (!conv) {
-            std::memcpy(row, xd + matrix_row(b, p) * rows, static_cast<size_t>(rows) * sizeof(float));
-            continue;
-          }
-          const int64_t oy = p / g.ow, ox = p % g.ow;
-          int64_t r = 0;
-          for (int64_t c = 0; c < g.c; ++c) {
-            const float* plane = xd + (b * g.c + c) * g.h * g.w;
-            for (int64_t ky = 0; ky < g.kh; ++ky) {
-              const int64_t iy = oy * g.sh - g.ph + ky * g.dh;
-              for (int64_t kx = 0; kx < g.kw; ++kx, ++r) {
-                const int64_t ix = ox * g.sw - g.pw + kx * g.dw;
-                row[r] = (iy >= 0 && iy < g.h && ix >= 0 && ix < g.w) ? plane[iy * g.w + ix] : 0.0f;
-              }
-            }
-          }
-        }
-      }
-      Tensor y(DType::f32, {n, cols});
-      float* yv = y.data<float>();
-      matrix_vectors(l, k, xin, first, yv);
-      // Scatter: conv outputs are [B, C_out, positions]; matrix outputs [B, positions, cols].
-#pragma omp parallel for schedule(static)
-      for (int64_t v = 0; v < n; ++v) {
-        const int64_t si = v / npos, j = v % npos;
-        const int64_t b = samples[s0 + static_cast<size_t>(si)];
-        {
-          const int64_t p = pos[static_cast<size_t>(j)];
-          const float* src = yv + v * cols;
-          if (conv) {
-            for (int64_t c = 0; c < cols; ++c) od[(b * cols + c) * positions + p] = src[c];
-          } else {
-            std::memcpy(od + matrix_row(b, p) * cols, src, static_cast<size_t>(cols) * sizeof(float));
-          }
-        }
-      }
+    if (r.samples.empty() || r.pos.empty()) continue;
+    const auto npos = static_cast<int64_t>(r.pos.size());
+    // Vector indices are contiguous per replica in global sample order.
+    const int64_t first_sample = sample_offset + r.samples[0];
+    r.first = static_cast<uint64_t>(l.by_sample ? first_sample / replicas : first_sample) * static_cast<uint64_t>(npos);
+    const int64_t total = static_cast<int64_t>(r.samples.size()) * npos;
+    for (int64_t v0 = 0; v0 < total;) {
+      const auto g = static_cast<int64_t>(r.first % static_cast<uint64_t>(kItemVectors)) + v0;
+      const int64_t v1 = std::min(total, v0 + kItemVectors - g % kItemVectors);
+      items.push_back(Item{k, v0, v1});
+      v0 = v1;
     }
   }
+  const float* xd = x.data<float>();
+  float* od = out.data<float>();
+  std::exception_ptr failure;
+#pragma omp parallel for schedule(dynamic, 1)
+  for (size_t it = 0; it < items.size(); ++it) {
+    try {
+      const Item& item = items[it];
+      const Replica& r = reps[static_cast<size_t>(item.k)];
+      const auto npos = static_cast<int64_t>(r.pos.size());
+      const int64_t n = item.v1 - item.v0;
+      MatrixScratch& s = matrix_scratch();
+      float* xv = sized(s.x, static_cast<size_t>(n * rows));
+      float* yv = sized(s.y, static_cast<size_t>(n * cols));
+      // Gather, per run of one sample's positions (a replica's positions are equally spaced).
+      for (int64_t v = 0; v < n;) {
+        const int64_t b = r.samples[static_cast<size_t>((item.v0 + v) / npos)];
+        const int64_t j = (item.v0 + v) % npos;
+        const int64_t run = std::min(n - v, npos - j);
+        const int64_t* p = r.pos.data() + j;
+        if (conv) {
+          im2col_vectors(g, xd + b * g.c * g.h * g.w, p[0], run > 1 ? p[1] - p[0] : 1, run, xv + v * rows, rows);
+        } else {
+          for (int64_t i = 0; i < run; ++i) {
+            std::memcpy(xv + (v + i) * rows, xd + matrix_row(b, p[i]) * rows, static_cast<size_t>(rows) * sizeof(float));
+          }
+        }
+        v += run;
+      }
+      matrix_vectors(l, item.k, xv, n, r.first + static_cast<uint64_t>(item.v0), yv, s);
+      // Scatter: conv outputs are [B, C_out, positions] (per sample and column, the positions of
+      // the item's run of that sample), matrix outputs [B, positions, cols].
+      for (int64_t v = 0; v < n;) {
+        const int64_t b = r.samples[static_cast<size_t>((item.v0 + v) / npos)];
+        const int64_t j = (item.v0 + v) % npos;
+        const int64_t run = std::min(n - v, npos - j);
+        const int64_t* p = r.pos.data() + j;
+        if (conv) {  // a replica's positions are equally spaced
+          const int64_t step = run > 1 ? p[1] - p[0] : 1;
+          vectors_to_planes(yv + v * cols, run, cols, od + b * cols * positions + p[0], positions, step);
+        } else {
+          for (int64_t i = 0; i < run; ++i) {
+            std::memcpy(od + matrix_row(b, p[i]) * cols, yv + (v + i) * cols, static_cast<size_t>(cols) * sizeof(float));
+          }
+        }
+        v += run;
+      }
+    } catch (...) {
+#pragma omp critical(aimc_executor_failure)
+      if (!failure) failure = std::current_exception();
+    }
+  }
+  if (failure) std::rethrow_exception(failure);
   store.set(out_id, Buffer{out, {}});
 }
 
-void ChipExecutor::Impl::matrix_vectors(const LayerRun& l, int64_t k, const Tensor& x, uint64_t first,
-                                        float* yv) const {
-  const int64_t rows = l.layer->rows, cols = l.layer->cols, n = x.dim(0);
-  const Tensor xs = l.input_offset != 0 ? offset_inputs(x, l.input_offset) : x;
-  const float* xv = xs.data<float>();
+// Runs on the calling thread when called inside a parallel region (the tiles' own loops are then
+// serial), else each tile MVM is parallel over its chunks (LSTM steps).
+void ChipExecutor::Impl::matrix_vectors(const LayerRun& l, int64_t k, const float* xv, int64_t n, uint64_t first,
+                                        float* yv, MatrixScratch& s) const {
+  const int64_t rows = l.layer->rows, cols = l.layer->cols;
+  if (l.input_offset != 0) {  // offset-binary inputs (input_offset.h)
+    float* shifted = sized(s.offset, static_cast<size_t>(n * rows));
+    offset_inputs(xv, n * rows, l.input_offset, shifted);
+    xv = shifted;
+  }
   // Every column lies in exactly one column block (group blocks included), so yv is fully written.
   for (const ColumnBlock& cb : l.blocks[static_cast<size_t>(k)]) {
     const int64_t bc = cb.col_end - cb.col_begin;
-    std::vector<int32_t> acc;
     const bool fixed = l.width_bits > 0 && cb.tiles.size() > 1 && cb.lsb > 0;
-    if (fixed) acc.assign(static_cast<size_t>(n * bc), 0);
-    Tensor sum;
+    const size_t block = static_cast<size_t>(n * bc);
+    int32_t* acc = nullptr;
+    if (fixed) {
+      acc = sized(s.acc, block);
+      std::fill_n(acc, block, 0);
+    }
+    float* sum = sized(s.sum, block);
+    float* part = sized(s.part, block);
+    bool first_tile = true;
     for (size_t ti : cb.tiles) {
       const Tile& tile = *l.tiles[ti];
       const compiler::Tile& pt = *l.placed[ti];
       const int64_t tr = pt.row_end - pt.row_begin;
-      Tensor xt = xs;  // a tile over all rows reads the vectors as they are
+      const float* xt = xv;  // a tile over all rows reads the vectors as they are
       if (tr != rows) {
-        xt = Tensor(DType::f32, {n, tr});
-#pragma omp parallel for schedule(static)
+        float* rows_of_tile = sized(s.rows, static_cast<size_t>(n * tr));
         for (int64_t i = 0; i < n; ++i) {
-          std::memcpy(xt.data<float>() + i * tr, xv + i * rows + pt.row_begin, static_cast<size_t>(tr) * sizeof(float));
+          std::memcpy(rows_of_tile + i * tr, xv + i * rows + pt.row_begin, static_cast<size_t>(tr) * sizeof(float));
         }
+        xt = rows_of_tile;
       }
-      const Tensor part = tile.mvm(xt, first);
+      float* out = fixed || !first_tile ? part : sum;
+      tile.mvm(xt, n, first, out);
       if (fixed) {
-        accumulate_partial_sums(acc, part.span<float>(), cb.lsb, l.width_bits);
-      } else if (sum.numel() == 0) {
-        sum = part;
-      } else {
-        float* sd = sum.data<float>();
-        const float* pd = part.data<float>();
-        for (int64_t i = 0; i < n * bc; ++i) sd[i] += pd[i];
+        accumulate_partial_sums({acc, block}, {part, block}, cb.lsb, l.width_bits);
+      } else if (!first_tile) {
+        for (size_t i = 0; i < block; ++i) sum[i] += part[i];
       }
+      first_tile = false;
     }
-    if (fixed) {
-      sum = Tensor(DType::f32, {n, bc});
-      partial_sums_to_values(acc, cb.lsb, sum.span<float>());
-    }
-    const float* sd = sum.data<float>();
+    if (fixed) partial_sums_to_values({acc, block}, cb.lsb, {sum, block});
     if (!l.col_scale.empty()) {
       const float* sc = l.col_scale.data() + cb.col_begin;
       for (int64_t i = 0; i < n; ++i) {
-        for (int64_t c = 0; c < bc; ++c) yv[i * cols + cb.col_begin + c] = sd[i * bc + c] * sc[c];
+        for (int64_t c = 0; c < bc; ++c) yv[i * cols + cb.col_begin + c] = sum[i * bc + c] * sc[c];
       }
       continue;
     }
     for (int64_t i = 0; i < n; ++i) {
-      std::memcpy(yv + i * cols + cb.col_begin, sd + i * bc, static_cast<size_t>(bc) * sizeof(float));
+      std::memcpy(yv + i * cols + cb.col_begin, sum + i * bc, static_cast<size_t>(bc) * sizeof(float));
     }
   }
   if (!l.bias.empty()) {
@@ -571,8 +611,8 @@ void ChipExecutor::Impl::run_lstm(LayerRun& l, int64_t sample_offset) {
   Tensor y;
   if (want_y) y = Tensor(DType::f32, store.shape(node.outputs[0]));
   const auto replicas = static_cast<int64_t>(l.blocks.size());
-  Tensor xin_t(DType::f32, {n, layer.rows});
-  float* xin = xin_t.data<float>();
+  std::vector<float> xin_buffer(static_cast<size_t>(n * layer.rows));
+  float* xin = xin_buffer.data();
   std::vector<float> gates(static_cast<size_t>(n * g4));
   for (int64_t t = 0; t < t_len; ++t) {
     for (int64_t b = 0; b < n; ++b) {
@@ -580,7 +620,7 @@ void ChipExecutor::Impl::run_lstm(LayerRun& l, int64_t sample_offset) {
       std::memcpy(xin + b * layer.rows + in, hs.data() + b * h, static_cast<size_t>(h) * sizeof(float));
     }
     const uint64_t first = (static_cast<uint64_t>(t) << 32) + static_cast<uint64_t>(sample_offset);
-    matrix_vectors(l, t % replicas, xin_t, first, gates.data());
+    matrix_vectors(l, t % replicas, xin, n, first, gates.data(), matrix_scratch());
     for (int64_t b = 0; b < n; ++b) {
       const float* g = gates.data() + b * g4;
       float* hv = hs.data() + b * h;
@@ -625,30 +665,65 @@ void ChipExecutor::set_time(double t_s) {
   }
 }
 
+// With one thread a batch runs as sub-batches of kSubBatch samples when every graph input and
+// output carries the batch at axis 0: a sub-batch's activations stay in the caches between layers
+// (ResNet-20's first stage: 1 MB for 16 samples, 8 MB for 128; +18 % images/s at batch 128), and
+// the outputs do not depend on the split. Not with several threads: each sub-batch adds a parallel
+// region (a barrier) per node, which cost more than the caches gave on a loaded 2-core machine.
 std::vector<Tensor> ChipExecutor::run(const std::vector<Tensor>& inputs, int64_t sample_offset) {
   Impl& im = *m_impl;
   if (sample_offset < 0) throw Error("sample offset must be ≥ 0", ErrorContext{.field = "sample_offset"});
   const int64_t batch = im.validate(inputs);
+  bool axis0 = true;
+  for (ValueId id : im.graph.inputs) axis0 = axis0 && im.graph.value(id).batch_axis == 0;
+  for (ValueId id : im.graph.outputs) axis0 = axis0 && im.graph.value(id).batch_axis == 0 && im.store.constant(id) == nullptr;
   ThreadScope threads(im.options.threads);
-  StoreRun scope(im.store, batch);
-  for (size_t i = 0; i < inputs.size(); ++i) im.store.set(im.graph.inputs[i], Buffer{inputs[i], {}});
-  for (StepRun& step : im.steps) {
-    if (step.layer >= 0) {
-      im.run_layer(im.layers[static_cast<size_t>(step.layer)], batch, sample_offset);
-    } else {
-      RunContext ctx(im.store, step.spec, nullptr);
-      step.kernel->run(ctx);
-      im.store.release_temps();
-      if (step.fixed) im.round_outputs(step);
-    }
-    for (ValueId v : step.release) im.store.release(v);
+  const int64_t sub_batch = threads.threads() == 1 ? kSubBatch : batch;
+  if (!axis0 || batch <= sub_batch) return im.run_batch(inputs, batch, sample_offset);
+  std::vector<std::vector<Tensor>> parts;
+  for (int64_t b0 = 0; b0 < batch; b0 += sub_batch) {
+    const int64_t b1 = std::min(batch, b0 + sub_batch);
+    std::vector<Tensor> sub;
+    sub.reserve(inputs.size());
+    for (const Tensor& t : inputs) sub.push_back(t.slice_outer(b0, b1));
+    parts.push_back(im.run_batch(sub, b1 - b0, sample_offset + b0));
   }
-  im.store.stream().wait();
   std::vector<Tensor> outputs;
-  outputs.reserve(im.graph.outputs.size());
-  for (ValueId id : im.graph.outputs) {
-    const Tensor* c = im.store.constant(id);
-    outputs.push_back(c != nullptr ? c->clone() : im.store.plain(id).clone());
+  for (size_t o = 0; o < parts[0].size(); ++o) {
+    Shape shape = parts[0][o].shape();
+    shape[0] = batch;
+    Tensor out(parts[0][o].dtype(), shape);
+    size_t at = 0;
+    for (const std::vector<Tensor>& part : parts) {
+      std::memcpy(out.raw() + at, part[o].raw(), part[o].nbytes());
+      at += part[o].nbytes();
+    }
+    outputs.push_back(std::move(out));
+  }
+  return outputs;
+}
+
+std::vector<Tensor> ChipExecutor::Impl::run_batch(const std::vector<Tensor>& inputs, int64_t batch,
+                                                  int64_t sample_offset) {
+  StoreRun scope(store, batch);
+  for (size_t i = 0; i < inputs.size(); ++i) store.set(graph.inputs[i], Buffer{inputs[i], {}});
+  for (StepRun& step : steps) {
+    if (step.layer >= 0) {
+      run_layer(layers[static_cast<size_t>(step.layer)], batch, sample_offset);
+    } else {
+      RunContext ctx(store, step.spec, nullptr);
+      step.kernel->run(ctx);
+      store.release_temps();
+      if (step.fixed) round_outputs(step);
+    }
+    for (ValueId v : step.release) store.release(v);
+  }
+  store.stream().wait();
+  std::vector<Tensor> outputs;
+  outputs.reserve(graph.outputs.size());
+  for (ValueId id : graph.outputs) {
+    const Tensor* c = store.constant(id);
+    outputs.push_back(c != nullptr ? c->clone() : store.plain(id).clone());
   }
   return outputs;
 }

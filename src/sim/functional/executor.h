@@ -44,7 +44,6 @@ struct FunctionalOptions {
   // Overrides the device's drift compensation (PCM); absent: as the chip says.
   std::optional<chip::DriftCompensation> drift_compensation;
   bool converters = true;       // false: no input quantisation and no ADC (ideal-periphery tests)
-  int64_t max_chunk_floats = int64_t{1} << 22;  // im2col buffer bound per analog step (memory)
 };
 
 class ChipExecutor {

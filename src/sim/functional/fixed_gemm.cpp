@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <oneapi/dnnl/dnnl.hpp>
+#include <omp.h>
 #include <vector>
 
 #include "core/error.h"
@@ -76,7 +77,7 @@ void FixedGemm::run(int64_t m, uint64_t first, int64_t operands, const ChunkFn& 
   const int64_t chunks = static_cast<int64_t>((first + static_cast<uint64_t>(m) - 1) / kChunkRows - chunk0 + 1);
   const size_t a_block = static_cast<size_t>(kChunkRows * im.k), y_block = static_cast<size_t>(kChunkRows * im.n);
   const uint32_t all = operands == 32 ? ~0u : (1u << operands) - 1;
-#pragma omp parallel if (chunks > 1)
+#pragma omp parallel if (chunks > 1 && !omp_in_parallel())  // inside a caller's parallel loop: this thread
   {
     Scratch& s = scratch();
     if (s.a.size() < a_block * static_cast<size_t>(operands)) s.a.resize(a_block * static_cast<size_t>(operands), 0.0f);
@@ -102,10 +103,7 @@ void FixedGemm::run(int64_t m, uint64_t first, int64_t operands, const ChunkFn& 
       prepare(chunk);
       for (int64_t op = 0; op < operands; ++op) {
         float* y_op = s.y.data() + static_cast<size_t>(op) * y_block;
-        if (!((chunk.active >> op) & 1u)) {
-          std::fill_n(y_op, y_block, 0.0f);
-          continue;
-        }
+        if (!((chunk.active >> op) & 1u)) continue;
         a_mem.set_data_handle(s.a.data() + static_cast<size_t>(op) * a_block);
         y_mem.set_data_handle(y_op);
         im.prim.execute(stream, {{DNNL_ARG_SRC, a_mem},

@@ -27,7 +27,8 @@ struct GemmChunk {
   // operands × kChunkRows × n outputs, valid in finish.
   float* y = nullptr;
   // Bit s set: operand s is computed. prepare may clear the bit of an operand whose rows are all
-  // zero; its outputs are then set to +0 without a GEMM (equal to the GEMM's when B ≥ 0).
+  // zero; its outputs are then not written (finish reads chunk.active and takes them as +0, equal
+  // to the GEMM's when B ≥ 0).
   uint32_t active = 0;
 };
 

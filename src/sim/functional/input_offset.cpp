@@ -23,10 +23,8 @@ std::vector<float> offset_bias(const Tensor& matrix, std::span<const float> bina
   return bias;
 }
 
-Tensor offset_inputs(const Tensor& x, float offset) {
-  Tensor y = x.clone();
-  for (float& v : y.span<float>()) v += offset;
-  return y;
+void offset_inputs(const float* x, int64_t n, float offset, float* y) {
+  for (int64_t i = 0; i < n; ++i) y[i] = x[i] + offset;
 }
 
 }  // namespace aimc::functional

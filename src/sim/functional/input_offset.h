@@ -16,7 +16,7 @@ namespace aimc::functional {
 // An empty `bias` counts as zeros.
 std::vector<float> offset_bias(const Tensor& matrix, std::span<const float> binary_step, float offset,
                                std::vector<float> bias);
-// x + offset, element by element (a new tensor).
-Tensor offset_inputs(const Tensor& x, float offset);
+// y[i] = x[i] + offset for i < n (y may be x).
+void offset_inputs(const float* x, int64_t n, float offset, float* y);
 
 }  // namespace aimc::functional

@@ -135,16 +135,20 @@ Tensor Tile::mvm(const Tensor& x, uint64_t first_vector) const {
   if (x.rank() != 2 || x.dim(1) != m_rows || x.dtype() != DType::f32) {
     throw Error("tile input must be batch × " + std::to_string(m_rows) + " f32, got " + shape_str(x.shape()));
   }
-  const int64_t batch = x.dim(0);
-  Tensor y(DType::f32, {batch, m_cols});
+  Tensor y(DType::f32, {x.dim(0), m_cols});
+  mvm(x.data<float>(), x.dim(0), first_vector, y.data<float>());
+  return y;
+}
+
+void Tile::mvm(const float* x, int64_t batch, uint64_t first_vector, float* y) const {
+  AIMC_ASSERT(m_programmed, "Tile::mvm before program");
   if (!m_options.converters) {
     const TileScaling none{.input_step = 1, .adc_full_scale = {1}};
-    m_crossbar->mvm(x.data<float>(), batch, first_vector, none, y.data<float>());
-    return y;
+    m_crossbar->mvm(x, batch, first_vector, none, y);
+    return;
   }
   AIMC_ASSERT(m_scaling.input_step > 0, "Tile::mvm before calibrate/set_scaling");
-  m_crossbar->mvm(x.data<float>(), batch, first_vector, m_scaling, y.data<float>());  // encodes the inputs itself
-  return y;
+  m_crossbar->mvm(x, batch, first_vector, m_scaling, y);  // encodes the inputs itself
 }
 
 int64_t Tile::physical_columns() const { return m_crossbar->physical_columns(); }

@@ -49,6 +49,9 @@ class Tile {
   void set_time(double t_s);
   // y = the tile's estimate of x·W. Pre: programmed and scaled; x is batch × rows f32.
   Tensor mvm(const Tensor& x, uint64_t first_vector = 0) const;
+  // The same on raw row-major buffers (x: batch × rows, y: batch × cols), for callers that keep
+  // their own buffers. Called inside an OpenMP parallel region it runs on the calling thread only.
+  void mvm(const float* x, int64_t batch, uint64_t first_vector, float* y) const;
 
   int64_t rows() const { return m_rows; }
   int64_t cols() const { return m_cols; }

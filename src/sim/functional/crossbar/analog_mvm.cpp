@@ -86,10 +86,6 @@ std::vector<float>& noise_buffer() {
   thread_local std::vector<float> z;
   return z;
 }
-std::vector<float>& code_buffer() {
-  thread_local std::vector<float> q;
-  return q;
-}
 float* sized(std::vector<float>& v, size_t n) {
   if (v.size() < n) v.resize(n);
   return v.data();
@@ -119,6 +115,7 @@ void AnalogCrossbar::mvm(const float* x, int64_t batch, uint64_t first, const Ti
   ep.code_lo = adc.code_min();
   ep.code_hi = adc.code_max();
   ep.gain = m_adc_columns.gain.data();
+  if (m_phases != 1) ep.zeros.assign(static_cast<size_t>(2 * cols), 0.0f);
   ep.offset = m_adc_columns.offset.data();
   for (int64_t c = 0; c < cols; ++c) {
     ep.lsb[c] = fs[c] / adc.code_max();
@@ -144,7 +141,8 @@ void AnalogCrossbar::mvm(const float* x, int64_t batch, uint64_t first, const Ti
       column_sums_one_phase(ep, chunk.y + chunk.pos0 * cols, z, n, out);
     } else {
       const size_t block = static_cast<size_t>(FixedGemm::kChunkRows * 2 * cols);
-      column_sums_four_phase(ep, chunk.y + chunk.pos0 * 2 * cols, chunk.y + block + chunk.pos0 * 2 * cols, z, n, out);
+      const float* q = (chunk.active & 2u) != 0 ? chunk.y + block + chunk.pos0 * 2 * cols : nullptr;
+      column_sums_four_phase(ep, chunk.y + chunk.pos0 * 2 * cols, q, z, n, out);
     }
     if (!ep.fused) {
       adc.convert({out, static_cast<size_t>(n * cols)}, cols, m_adc_columns);
@@ -175,15 +173,14 @@ void AnalogCrossbar::mvm(const float* x, int64_t batch, uint64_t first, const Ti
       [&](GemmChunk& chunk) {
         const size_t n = static_cast<size_t>((chunk.i1 - chunk.i0) * rows);
         const float* src = x + chunk.i0 * rows;
-        const float* q = src;
-        if (convert) {
-          float* codes = sized(code_buffer(), n);
-          enc.encode({src, n}, input_step, {codes, n});
-          q = codes;
-        }
         float* pos = chunk.a + chunk.pos0 * rows;
         float* neg = chunk.a + FixedGemm::kChunkRows * rows + chunk.pos0 * rows;
-        if (!split_signs(q, n, pos, neg)) chunk.active &= ~2u;
+        if (convert) {
+          enc.encode({src, n}, input_step, {pos, n});
+        } else {
+          std::copy_n(src, n, pos);
+        }
+        if (!split_signs(pos, n, neg)) chunk.active &= ~2u;
       },
       finish);
 }

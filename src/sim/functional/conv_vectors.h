@@ -1,0 +1,27 @@
+// A convolution on crossbars, between NCHW activations and per-position vectors: the input vector
+// of an output position is its im2col row in (c, kh, kw) order (the layer matrix's row order, zeros
+// where the window lies in the padding); the output vectors go back to output planes.
+#pragma once
+
+#include <cstdint>
+
+namespace aimc::functional {
+
+// Conv geometry over 2 spatial dims (1-D convs have H = 1).
+struct ConvGeometry {
+  int64_t c = 0, h = 1, w = 0, oh = 1, ow = 0;
+  int64_t kh = 1, kw = 1, sh = 1, sw = 1, dh = 1, dw = 1, ph = 0, pw = 0;
+};
+
+// row[(c·kh + ky)·kw + kx] = x[c, oy·sh − ph + ky·dh, ox·sw − pw + kx·dw] (0 outside the input) for
+// output position p = oy·ow + ox of one sample x [C, H, W].
+void im2col_vector(const ConvGeometry& g, const float* x, int64_t p, float* row);
+// The rows of n positions p0 + i·step of one sample: row i at out + i·ld (ld ≥ c·kh·kw).
+void im2col_vectors(const ConvGeometry& g, const float* x, int64_t p0, int64_t step, int64_t n, float* out, int64_t ld);
+
+// out[c·plane + i·step] = y[i·cols + c] for i < n, c < cols: the output vectors y of n positions
+// step apart (a replica's share) into the output planes of one sample (out: the first position in
+// plane 0).
+void vectors_to_planes(const float* y, int64_t n, int64_t cols, float* out, int64_t plane, int64_t step);
+
+}  // namespace aimc::functional

@@ -1,0 +1,160 @@
+// The kernels of the chip path's hot loop against plain references: im2col (every padding, stride
+// and dilation case), the output transpose, the sign split of the four-phase inputs and the four-phase epilogue with and
+// without the (skipped) negative-input products — bit for bit.
+#include <gtest/gtest.h>
+
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "core/rng.h"
+#include "sim/functional/epilogue.h"
+#include "sim/functional/conv_vectors.h"
+
+namespace aimc::functional {
+namespace {
+
+std::vector<float> random_values(size_t n, uint64_t seed) {
+  std::vector<float> v(n);
+  Rng(seed, 0, RngPurpose::test).fill_normal(0, v);
+  return v;
+}
+
+TEST(Im2col, EqualsTheDirectDefinitionForEveryGeometry) {
+  const std::vector<ConvGeometry> shapes = {
+      {.c = 3, .h = 7, .w = 6, .kh = 3, .kw = 3, .sh = 1, .sw = 1, .dh = 1, .dw = 1, .ph = 1, .pw = 1},
+      {.c = 2, .h = 8, .w = 8, .kh = 3, .kw = 3, .sh = 2, .sw = 2, .dh = 1, .dw = 1, .ph = 1, .pw = 1},
+      {.c = 2, .h = 9, .w = 7, .kh = 3, .kw = 2, .sh = 1, .sw = 2, .dh = 2, .dw = 3, .ph = 2, .pw = 3},
+      {.c = 4, .h = 5, .w = 5, .kh = 1, .kw = 1, .sh = 1, .sw = 1, .dh = 1, .dw = 1, .ph = 0, .pw = 0},
+      {.c = 3, .h = 1, .w = 10, .kh = 1, .kw = 5, .sh = 1, .sw = 1, .dh = 1, .dw = 1, .ph = 0, .pw = 2},  // 1-D
+      {.c = 1, .h = 4, .w = 4, .kh = 5, .kw = 5, .sh = 1, .sw = 1, .dh = 1, .dw = 1, .ph = 2, .pw = 2},  // all padding
+  };
+  for (ConvGeometry g : shapes) {
+    g.oh = (g.h + 2 * g.ph - g.dh * (g.kh - 1) - 1) / g.sh + 1;
+    g.ow = (g.w + 2 * g.pw - g.dw * (g.kw - 1) - 1) / g.sw + 1;
+    const std::vector<float> x = random_values(static_cast<size_t>(g.c * g.h * g.w), 3);
+    const int64_t rows = g.c * g.kh * g.kw;
+    std::vector<float> row(static_cast<size_t>(rows), -1.0f);
+    for (int64_t p = 0; p < g.oh * g.ow; ++p) {
+      im2col_vector(g, x.data(), p, row.data());
+      const int64_t oy = p / g.ow, ox = p % g.ow;
+      for (int64_t c = 0; c < g.c; ++c) {
+        for (int64_t ky = 0; ky < g.kh; ++ky) {
+          for (int64_t kx = 0; kx < g.kw; ++kx) {
+            const int64_t iy = oy * g.sh - g.ph + ky * g.dh, ix = ox * g.sw - g.pw + kx * g.dw;
+            const float want = iy >= 0 && iy < g.h && ix >= 0 && ix < g.w ? x[static_cast<size_t>((c * g.h + iy) * g.w + ix)] : 0.0f;
+            ASSERT_EQ(std::bit_cast<uint32_t>(row[static_cast<size_t>((c * g.kh + ky) * g.kw + kx)]), std::bit_cast<uint32_t>(want))
+                << "c " << c << " ky " << ky << " kx " << kx << " position " << p << " kernel " << g.kh << "x" << g.kw;
+          }
+        }
+      }
+    }
+    // Runs of positions (every step from 1 to 3, from every start) equal the single vectors, and
+    // write nothing past their rows (ld leaves a guard gap).
+    for (int64_t step = 1; step <= 3; ++step) {
+      for (int64_t p0 = 0; p0 < g.oh * g.ow; ++p0) {
+        const int64_t n = (g.oh * g.ow - 1 - p0) / step + 1, ld = rows + 2;
+        std::vector<float> many(static_cast<size_t>(n * ld), -3.0f);
+        im2col_vectors(g, x.data(), p0, step, n, many.data(), ld);
+        for (int64_t i = 0; i < n; ++i) {
+          im2col_vector(g, x.data(), p0 + i * step, row.data());
+          ASSERT_EQ(0, std::memcmp(row.data(), many.data() + i * ld, static_cast<size_t>(rows) * sizeof(float)));
+          ASSERT_EQ(many[static_cast<size_t>(i * ld + rows)], -3.0f);
+          ASSERT_EQ(many[static_cast<size_t>(i * ld + rows + 1)], -3.0f);
+        }
+      }
+    }
+  }
+}
+
+TEST(VectorsToPlanes, TransposesIntoStridedPlanes) {
+  const int64_t n = 19, cols = 21;
+  const std::vector<float> y = random_values(static_cast<size_t>(n * cols), 5);
+  for (const int64_t step : {1, 3}) {
+    const int64_t plane = 3 + n * step + 2;
+    std::vector<float> out(static_cast<size_t>(cols * plane), -7.0f);
+    vectors_to_planes(y.data(), n, cols, out.data() + 3, plane, step);
+    for (int64_t c = 0; c < cols; ++c) {
+      for (int64_t i = 0; i < plane; ++i) {
+        const int64_t j = (i - 3) / step;
+        const bool hit = i >= 3 && (i - 3) % step == 0 && j < n;
+        const float want = hit ? y[static_cast<size_t>(j * cols + c)] : -7.0f;
+        ASSERT_EQ(out[static_cast<size_t>(c * plane + i)], want) << "column " << c << " position " << i << " step " << step;
+      }
+    }
+  }
+}
+
+TEST(SplitSigns, LeavesNonNegativeCodesAloneAndSplitsOthers) {
+  std::vector<float> pos = {0.0f, 3.0f, 7.0f}, neg(3, 9.0f);
+  EXPECT_FALSE(split_signs(pos.data(), pos.size(), neg.data()));
+  EXPECT_EQ(pos, (std::vector<float>{0.0f, 3.0f, 7.0f}));
+  pos = {-2.0f, 3.0f, -0.0f, 0.0f};
+  neg.assign(4, 9.0f);
+  EXPECT_TRUE(split_signs(pos.data(), pos.size(), neg.data()));
+  EXPECT_EQ(pos, (std::vector<float>{0.0f, 3.0f, 0.0f, 0.0f}));
+  EXPECT_EQ(neg, (std::vector<float>{2.0f, 0.0f, 0.0f, 0.0f}));
+  EXPECT_FALSE(std::signbit(pos[2]));  // −0 becomes +0 on both sides
+  EXPECT_FALSE(std::signbit(neg[2]));
+}
+
+// The scalar definition of column_sums_four_phase (noise, saturation, linear ADC, scale).
+float four_phase_reference(const ColumnEpilogue& ep, const float* p, const float* q, const float* z, int64_t i,
+                           int64_t c) {
+  const int64_t cols = ep.cols;
+  const auto sat = [&](float v) { return v < 0.0f ? 0.0f : (v > ep.full_scale[c] ? ep.full_scale[c] : v); };
+  float ph[4];
+  for (int k = 0; k < 4; ++k) {
+    const float signal = k < 2 ? p[i * 2 * cols + k * cols + c] : q[i * 2 * cols + (k - 2) * cols + c];
+    ph[k] = sat(signal + ep.noise[c] * z[i * 4 * cols + k * cols + c]);
+  }
+  const float v = (ph[0] - ph[1] - ph[2] + ph[3]) / ep.lsb[c];
+  float code = v * ep.gain[c] + ep.offset[c];
+  code = code < ep.code_lo ? ep.code_lo : (code > ep.code_hi ? ep.code_hi : code);
+  code = (code + 12582912.0f) - 12582912.0f;
+  return ep.dead[c] ? 0.0f : code * ep.scale[c];
+}
+
+TEST(FourPhaseEpilogue, VectorisedEqualsScalarAndSkippedProductsAreZero) {
+  const int64_t cols = 37, n = 5;  // odd sizes: vector bodies and remainders
+  ColumnEpilogue ep;
+  ep.cols = cols;
+  ep.fused = true;
+  ep.code_lo = -127;
+  ep.code_hi = 127;
+  std::vector<float> gain(cols), offset(cols);
+  for (int64_t c = 0; c < cols; ++c) {
+    ep.lsb.push_back(0.5f + 0.01f * static_cast<float>(c));
+    ep.noise.push_back(0.3f);
+    ep.full_scale.push_back(40.0f + static_cast<float>(c));
+    ep.scale.push_back(0.125f);
+    ep.dead.push_back(c == 5 ? 1 : 0);
+    gain[c] = 1.0f + 0.001f * static_cast<float>(c);
+    offset[c] = 0.25f;
+  }
+  ep.gain = gain.data();
+  ep.offset = offset.data();
+  ep.zeros.assign(static_cast<size_t>(2 * cols), 0.0f);
+  std::vector<float> p = random_values(static_cast<size_t>(n * 2 * cols), 1), q = random_values(p.size(), 2);
+  for (float& v : p) v = 30.0f * std::fabs(v);  // phases reach the full scale (saturation)
+  for (float& v : q) v = 30.0f * std::fabs(v);
+  const std::vector<float> z = random_values(static_cast<size_t>(n * 4 * cols), 4);
+  std::vector<float> out(static_cast<size_t>(n * cols));
+  column_sums_four_phase(ep, p.data(), q.data(), z.data(), n, out.data());
+  for (int64_t i = 0; i < n; ++i) {
+    for (int64_t c = 0; c < cols; ++c) {
+      EXPECT_EQ(std::bit_cast<uint32_t>(out[static_cast<size_t>(i * cols + c)]),
+                std::bit_cast<uint32_t>(four_phase_reference(ep, p.data(), q.data(), z.data(), i, c)));
+    }
+  }
+  // q = nullptr (no negative inputs, GEMM skipped) equals explicit +0 products.
+  const std::vector<float> zero_q(q.size(), 0.0f);
+  std::vector<float> with_zeros(out.size()), skipped(out.size());
+  column_sums_four_phase(ep, p.data(), zero_q.data(), z.data(), n, with_zeros.data());
+  column_sums_four_phase(ep, p.data(), nullptr, z.data(), n, skipped.data());
+  EXPECT_EQ(0, std::memcmp(with_zeros.data(), skipped.data(), skipped.size() * sizeof(float)));
+}
+
+}  // namespace
+}  // namespace aimc::functional
