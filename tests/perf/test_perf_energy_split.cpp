@@ -48,7 +48,7 @@ TEST(PerfEnergySplit, BitSerialHalfRows) {
 }
 
 TEST(PerfEnergySplit, SharesAboveOneAreRejected) {
-  const std::string yaml = "base: hermes\ncores:\n  read_modes:\n    four-phase:\n"
+  const std::string yaml = "base: hermes\nname: bad\ncores:\n  read_modes:\n    four-phase:\n"
                            "      energy_split: {rows: 0.7, cols: 0.4}\n";
   try {
     chip::parse_chip(yaml, "bad.yaml", presets(), source_path("presets"));
