@@ -110,6 +110,8 @@ def simulate(binary, out, paths, runs):
         program = json.loads(prog.read_text())
         results[rid]["stage_mvms"] = [st["mvms_per_inference"] for st in program["schedule"]["stages"]]
         results[rid]["crossbars_used"] = len({(t["segment"], t["core"], t["array"]) for t in program["tiles"]})
+        results[rid]["layer_vectors"] = {l["name"]: l["vectors_per_inference"] for l in program["layers"]}
+        results[rid]["weights"] = sum(l["groups"] * l["group_rows"] * l["group_cols"] for l in program["layers"])
         print(f"{rid}: {time.time() - t0:.1f} s", file=sys.stderr)
     return results
 
@@ -174,14 +176,27 @@ def rows_verma(r):
     ]
 
 
+def stage_vectors(j, stage_name):
+    """Vectors per image of a stage's layers (a stage's name joins its layers' with '+')."""
+    v = {j["layer_vectors"][n] for n in stage_name.split("+")}
+    if len(v) != 1:
+        raise SystemExit(f"stage {stage_name}: layers with different vectors per image {sorted(v)}")
+    return v.pop()
+
+
 def rows_hermes(r):
     """Per pipeline step: one input vector through the bottleneck stage (its busiest crossbar's MVMs per
-    image are the steps per image); the energy of a step is the image's energy over its steps."""
+    image are the steps per image); the energy of a step is the image's energy over its steps. The
+    paper's "per input" energy read as one input vector through every layer once (each core of the
+    unreplicated network one MVM): Σ over layers of the layer's energy per image / its vectors per image."""
     r9, ls, l5 = r["hermes_r9"], r["hermes_lstm"], r["hermes_lstm512"]
     steps = r9["stage_mvms"][r9["bottleneck"]["stage"]]
+    per_vector = sum(l["energy_per_inference_j"] / stage_vectors(r9, l["name"]) for l in r9["layers"])
     return [
         ("ResNet-9 pipeline step (µs): bottleneck service / its MVMs per image", r9["bottleneck"]["service_s"] / steps * 1e6, 1.52),
         ("ResNet-9 energy per step (µJ): energy per image / steps per image", r9["energy_per_inference_j"] / steps * 1e6, 1.51),
+        ("ResNet-9 energy per input vector through every layer once (µJ)", per_vector * 1e6, 1.51),
+        ("ResNet-9 weights (M)", r9["weights"] * 1e-6, 1.87),
         (f"ResNet-9: crossbars used (steps per image: {steps:.0f})", r9["crossbars_used"], None),
         ("ResNet-9 images/s", r9["inferences_per_s"], None),
         (f"LSTM H=256 (models/lstm_ptb): time step (µs), one {SEQ}-step sequence alone / {SEQ}", ls["latency_s"] / SEQ * 1e6, 1.43),

@@ -80,6 +80,9 @@ void check_read_modes(const CoreSpec& c, const Site& site) {
       if (!m.e_mvm_pj) at.fail_key("e_mvm_pj", "missing; expected a number in (0, 1e+12] for " + to_string(c.input.kind) +
                                                    " inputs");
     }
+    if (m.energy_split && c.adc.e_conversion_pj) {
+      at.fail_key("energy_split", "give energy_split or adc.e_conversion_pj, not both (both split out the ADCs' share)");
+    }
     if (c.input.kind == InputKind::Pwm && m.t_mvm_ns) {
       const double pulse = static_cast<double>(m.phases) * pwm_pulse_ns(c.input, c.input.bits);
       if (*m.t_mvm_ns < pulse) {
@@ -129,7 +132,7 @@ const Schema<CoreSpec>& core_schema() {
                 check_pcm_model)
           .rule("bit-serial inputs: read modes give `e_bit_phase_pj` and no latency, and `adc.t_conversion_ns` is "
                 "given; pwm/dac inputs: read modes give `t_mvm_ns` or `t_mvm_cycles` and `e_mvm_pj`; a PWM mode's "
-                "`t_mvm_ns` holds its pulses; a `job` only with pwm/dac inputs",
+                "`t_mvm_ns` holds its pulses; a `job` only with pwm/dac inputs; not both `energy_split` and `adc.e_conversion_pj`",
                 check_read_modes);
   return s;
 }

@@ -23,6 +23,21 @@ const Schema<MvmJobSpec>& mvm_job_schema() {
   return s;
 }
 
+const Schema<EnergySplitSpec>& energy_split_schema() {
+  static const Schema<EnergySplitSpec> s =
+      Schema<EnergySplitSpec>("read_modes.<name>.energy_split",
+                              "Shares of a full-array MVM's energy e that scale with the used part of the array: "
+                              "an MVM of r active rows and c active columns of an R x C array costs e · ((1 - rows "
+                              "- cols) + rows · r/R + cols · c/C); a full array costs e.")
+          .required("rows", &EnergySplitSpec::rows, RealCodec{0, 1},
+                    "share proportional to driven rows (input drivers, array current)")
+          .required("cols", &EnergySplitSpec::cols, RealCodec{0, 1}, "share proportional to converted columns (ADCs)")
+          .rule("rows + cols <= 1", [](const EnergySplitSpec& e, const Site& site) {
+            if (e.rows + e.cols > 1 + 1e-12) site.fail_key("cols", "rows + cols exceeds 1 (they are shares of one energy)");
+          });
+  return s;
+}
+
 const Schema<ReadModeSpec>& read_mode_schema() {
   static const Schema<ReadModeSpec> s =
       Schema<ReadModeSpec>("read_modes.<name>",
@@ -43,6 +58,9 @@ const Schema<ReadModeSpec>& read_mode_schema() {
                     "σ of the Gaussian MVM output error, relative to the output full scale")
           .optional("job", &ReadModeSpec::job, StructCodec<MvmJobSpec>{&mvm_job_schema()},
                     "a streaming MVM engine's job sequence (absent: an MVM takes t_mvm alone)")
+          .optional("energy_split", &ReadModeSpec::energy_split, StructCodec<EnergySplitSpec>{&energy_split_schema()},
+                    "shares of the MVM energy that scale with driven rows and converted columns (absent: "
+                    "every MVM costs the full-array energy)")
           .rule("not both t_mvm_ns and t_mvm_cycles; not both e_mvm_pj and e_bit_phase_pj",
                 [](const ReadModeSpec& m, const Site& site) {
                   if (m.t_mvm_ns && m.t_mvm_cycles) site.fail_key("t_mvm_cycles", "give t_mvm_ns or t_mvm_cycles, not both");

@@ -10,6 +10,10 @@
 // rows and c active columns takes, in chip clock cycles:
 //   idle + ceil(r · in_bytes / stream) + fifo + ceil(t / T_clk) + compute_extra + ceil(c · out_bytes / stream) + fifo
 // (in_bytes = ceil(input bits / 8), out_bytes = ceil(adc bits / 8); phases strictly sequential).
+// With an `energy_split`, an MVM of r active rows and c active columns costs
+//   e · ((1 − rows − cols) + rows · r / R + cols · c / C)
+// (R × C the array): the row drivers and the array current scale with driven rows, the converters
+// with converted columns; a full-array MVM costs exactly e, so the peak figures do not change.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +33,12 @@ struct MvmJobSpec {
   int64_t compute_extra_cycles = 0;    // after ceil(t_mvm / T_clk)
 };
 
+// Shares of a full-array MVM's energy that scale with the used part of the array.
+struct EnergySplitSpec {
+  double rows = 0;  // ∝ driven rows: input drivers (PWM/DAC) and the array
+  double cols = 0;  // ∝ converted columns: the ADCs
+};
+
 struct ReadModeSpec {
   std::string name;                     // the map key: "one-phase"
   int64_t phases = 1;                   // sequential array evaluations per MVM
@@ -38,9 +48,12 @@ struct ReadModeSpec {
   std::optional<double> e_bit_phase_pj; // bit-serial: energy of one bit-plane evaluation on one core
   double out_noise_rel_std = 0;         // Gaussian MVM output error σ, relative to the output full scale
   std::optional<MvmJobSpec> job;        // absent: an MVM takes t_mvm alone
+  std::optional<EnergySplitSpec> energy_split;  // absent: every MVM costs the full-array energy
 };
 
 const Schema<MvmJobSpec>& mvm_job_schema();
+
+const Schema<EnergySplitSpec>& energy_split_schema();
 
 const Schema<ReadModeSpec>& read_mode_schema();
 

@@ -107,4 +107,25 @@ void require(bool condition, const char* pass, const char* before) {
   if (!condition) throw InternalError(std::string("pass '") + pass + "' needs '" + before + "' to run before it");
 }
 
+std::vector<int32_t> cut_segments(const std::vector<int64_t>& groups, int64_t capacity) {
+  std::vector<int32_t> seg;
+  int32_t current = 0;
+  int64_t used = 0;
+  for (int64_t g : groups) {
+    if (used > 0 && used + g > capacity) {
+      ++current;
+      used = 0;
+    }
+    for (int64_t k = 0; k < g; ++k) {
+      if (used == capacity) {
+        ++current;
+        used = 0;
+      }
+      seg.push_back(current);
+      ++used;
+    }
+  }
+  return seg;
+}
+
 }  // namespace aimc::compiler

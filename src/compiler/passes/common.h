@@ -27,6 +27,12 @@ std::optional<Layer> describe_layer(const Graph& g, int32_t node);
 // Whether node `node`'s first output is read by exactly one node, a Sign: on a comparator chip the
 // column comparators compute that Sign, with the layer's bias as their thresholds.
 bool read_only_by_sign(const Graph& g, int32_t node, const std::vector<std::vector<int32_t>>& readers);
+// Reload segments cut at layer boundaries. `groups[i]` is the size, in crossbars, of the i-th run of
+// crossbars placed together (one layer with its replicas, or one crossbar shared by layers); a
+// segment of `capacity` crossbars takes groups while the next fits whole; a group larger than a
+// segment starts a new one and spans as many as it needs (its rest shares the last one). Returns
+// the segment of every crossbar, in order.
+std::vector<int32_t> cut_segments(const std::vector<int64_t>& groups, int64_t capacity);
 // Requires a pass to have run before (throws InternalError naming both).
 void require(bool condition, const char* pass, const char* before);
 

@@ -5,7 +5,8 @@
 // hop-weighted traffic: activations between consecutive layers (split evenly over their crossbars)
 // and partial sums from row blocks to the first row block of their column block. A network
 // that needs more crossbars than the chip has is infeasible — unless `cores.programming.reload`
-// allows rewriting weights, when it is cut into reload segments that each fit.
+// allows rewriting weights, when it is cut into reload segments that each fit, at layer boundaries
+// (`cut_segments`: a layer splits only when it is larger than the chip).
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -65,6 +66,22 @@ std::vector<Instance> instances(const CompileContext& ctx) {
   return out;
 }
 
+// The reload segment of every instance: cut at layer boundaries (a layer's instances are consecutive).
+std::vector<int32_t> segments_of(const CompileContext& ctx, const std::vector<Instance>& inst, int64_t capacity) {
+  std::vector<int64_t> groups;
+  int32_t last = -1;
+  for (const Instance& in : inst) {
+    const int32_t layer = ctx.bins[static_cast<size_t>(in.bin)].layer;
+    if (layer >= 0 && layer == last) {
+      ++groups.back();
+    } else {
+      groups.push_back(1);
+    }
+    last = layer;
+  }
+  return cut_segments(groups, capacity);
+}
+
 class Place final : public Pass {
  public:
   std::string_view name() const override { return "place"; }
@@ -115,9 +132,10 @@ class Place final : public Pass {
     for (int32_t core : topo.locality_order()) {
       for (int32_t a = 0; a < ctx.chip.cores.arrays; ++a) slots.emplace_back(core, a);
     }
+    const std::vector<int32_t> seg = segments_of(ctx, inst, capacity);
     std::vector<int64_t> slot_of(inst.size());
-    for (size_t k = 0; k < inst.size(); ++k) slot_of[k] = static_cast<int64_t>(k) % capacity;
-    if (option("refine") == "swap") refine(ctx, inst, slots, topo, slot_of);
+    for (size_t k = 0; k < inst.size(); ++k) slot_of[k] = k > 0 && seg[k] == seg[k - 1] ? slot_of[k - 1] + 1 : 0;
+    if (option("refine") == "swap") refine(ctx, inst, slots, topo, seg, slot_of);
     std::vector<Tile> tiles;
     for (int64_t k = 0; k < needed; ++k) {
       const Instance& in = inst[static_cast<size_t>(k)];
@@ -137,7 +155,7 @@ class Place final : public Pass {
         t.array = array;
         t.row_offset = e.row_offset;
         t.col_offset = e.col_offset;
-        t.segment = static_cast<int32_t>(k / capacity);
+        t.segment = seg[static_cast<size_t>(k)];
         tiles.push_back(t);
       }
     }
@@ -214,16 +232,15 @@ class Place final : public Pass {
 
   void refine(const CompileContext& ctx, const std::vector<Instance>& inst,
               const std::vector<std::pair<int32_t, int32_t>>& slots, const Topology& topo,
-              std::vector<int64_t>& slot_of) {
+              const std::vector<int32_t>& seg, std::vector<int64_t>& slot_of) {
     const int64_t capacity = static_cast<int64_t>(slots.size());
     const auto adj = traffic(ctx, inst);
     const int64_t window = std::max<int64_t>(1, int_option("window"));
-    const int64_t segments = (static_cast<int64_t>(inst.size()) + capacity - 1) / capacity;
     auto cost_of = [&](size_t k) {
       double c = 0;
       const int32_t core = slots[static_cast<size_t>(slot_of[k])].first;
       for (const auto& [j, w] : adj[k]) {
-        if (static_cast<int64_t>(k) / capacity != static_cast<int64_t>(j) / capacity) continue;  // other segment
+        if (seg[k] != seg[static_cast<size_t>(j)]) continue;  // other segment
         c += w * static_cast<double>(topo.hops(core, slots[static_cast<size_t>(slot_of[static_cast<size_t>(j)])].first));
       }
       return c;
@@ -231,11 +248,11 @@ class Place final : public Pass {
     double before = 0;
     for (size_t k = 0; k < inst.size(); ++k) before += cost_of(k);
     int64_t swaps = 0;
-    for (int64_t seg = 0; seg < segments; ++seg) {
+    for (size_t first = 0, last = 0; first < inst.size(); first = last) {
+      last = first;
+      while (last < inst.size() && seg[last] == seg[first]) ++last;
       // occupant[slot] = instance index or -1, within this segment.
       std::vector<int64_t> occupant(static_cast<size_t>(capacity), -1);
-      const size_t first = static_cast<size_t>(seg * capacity);
-      const size_t last = std::min(inst.size(), first + static_cast<size_t>(capacity));
       for (size_t k = first; k < last; ++k) occupant[static_cast<size_t>(slot_of[k])] = static_cast<int64_t>(k);
       for (int pass = 0; pass < 3; ++pass) {
         int64_t improved = 0;

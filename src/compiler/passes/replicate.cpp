@@ -4,10 +4,13 @@
 //   layer:         give replicas where they save the most MVM time per crossbar spent;
 //   data-parallel: as many copies of the whole network as fit.
 // mode=none keeps one copy. A layer never gets more replicas than it has input vectors per inference. `budget` caps the extra crossbars (−1: all free ones). Layers sharing
-// a crossbar with another layer are not replicated; a network that needs weight reloading gets
-// replicas only in the free crossbars of its last segment (never an extra segment), not data-parallel copies.
+// a crossbar with another layer are not replicated. A network that needs weight reloading gets no
+// data-parallel copies, and replicas only while place's reload segments (cut at layer boundaries)
+// stay as many as without them; as its segments run one after another, when the costliest layer
+// cannot grow the next costliest may (it may be another segment's bottleneck).
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "compiler/pass.h"
 #include "compiler/passes/common.h"
@@ -41,11 +44,24 @@ class Replicate final : public Pass {
     }
     for (Layer& l : layers) l.replicas = 1;
     const int64_t used = static_cast<int64_t>(ctx.bins.size());
-    // A network that needs reload segments may fill its last segment's free crossbars: replicas
-    // never add a segment (place cuts the instances into segments of the chip's crossbars in order).
     const int64_t capacity = ctx.crossbars();
     const bool reloads = used > capacity && ctx.chip.cores.programming.reload && ctx.schedule_kind != ScheduleKind::DataParallel;
-    int64_t free = reloads ? (used + capacity - 1) / capacity * capacity - used : capacity - used;
+    // Reload segments as place cuts them: a layer's bins with their replicas together, at its first bin.
+    auto segments = [&] {
+      std::vector<int64_t> groups;
+      std::vector<char> seen(layers.size(), 0);
+      for (const Bin& b : ctx.bins) {
+        if (b.layer < 0) {
+          groups.push_back(1);
+        } else if (!seen[static_cast<size_t>(b.layer)]) {
+          seen[static_cast<size_t>(b.layer)] = 1;
+          groups.push_back(bins[static_cast<size_t>(b.layer)] * layers[static_cast<size_t>(b.layer)].replicas);
+        }
+      }
+      return cut_segments(groups, capacity).back() + 1;
+    };
+    const int32_t base_segments = reloads ? segments() : 1;
+    int64_t free = reloads ? std::numeric_limits<int64_t>::max() : capacity - used;
     if (option("budget") != "-1") free = std::min(free, std::max<int64_t>(0, int_option("budget")));
     const int64_t max_r = std::max<int64_t>(1, int_option("max-replicas"));
     auto cost = [&](size_t i) { return static_cast<double>(layers[i].vectors_per_inference) / static_cast<double>(layers[i].replicas); };
@@ -59,26 +75,38 @@ class Replicate final : public Pass {
         for (Layer& l : layers) l.replicas = copies;
         spent = (copies - 1) * used;
       } else {
+        auto score = [&](size_t i) {
+          const double c = cost(i);
+          return ctx.schedule_kind == ScheduleKind::Pipelined
+                     ? c
+                     : (c - static_cast<double>(layers[i].vectors_per_inference) / static_cast<double>(layers[i].replicas + 1)) /
+                           static_cast<double>(bins[i]);
+        };
         while (true) {
-          int64_t best = -1;
-          double best_score = 0;
+          std::vector<size_t> order;
           for (size_t i = 0; i < layers.size(); ++i) {
-            if (!replicable[i] || bins[i] == 0 || layers[i].replicas >= std::min(max_r, layers[i].vectors_per_inference)) continue;
-            const double c = cost(i);
-            const double score = ctx.schedule_kind == ScheduleKind::Pipelined
-                                     ? c
-                                     : (c - static_cast<double>(layers[i].vectors_per_inference) /
-                                                static_cast<double>(layers[i].replicas + 1)) /
-                                           static_cast<double>(bins[i]);
-            if (ctx.schedule_kind != ScheduleKind::Pipelined && bins[i] > free - spent) continue;
-            if (best < 0 || score > best_score) {
-              best = static_cast<int64_t>(i);
-              best_score = score;
+            if (replicable[i] && bins[i] > 0 && layers[i].replicas < std::min(max_r, layers[i].vectors_per_inference) &&
+                score(i) > 0) {
+              order.push_back(i);
             }
           }
-          if (best < 0 || bins[static_cast<size_t>(best)] > free - spent || best_score <= 0) break;
-          layers[static_cast<size_t>(best)].replicas += 1;
-          spent += bins[static_cast<size_t>(best)];
+          std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return score(a) > score(b); });
+          bool grown = false;
+          for (size_t i : order) {
+            // Without reloads the pipelined bottleneck alone matters: stop when it cannot grow.
+            const bool fits = bins[i] <= free - spent;
+            if (fits) {
+              layers[i].replicas += 1;
+              if (!reloads || segments() <= base_segments) {
+                spent += bins[i];
+                grown = true;
+                break;
+              }
+              layers[i].replicas -= 1;
+            }
+            if (!reloads && ctx.schedule_kind == ScheduleKind::Pipelined) break;
+          }
+          if (!grown) break;
         }
       }
     }

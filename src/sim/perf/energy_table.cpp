@@ -36,7 +36,18 @@ EnergyBreakdown EnergyTable::price(const ActionCounts& c) const {
     if (c.array_mvms_by_bits[static_cast<size_t>(b)] > 0) mvm += c.array_mvms_by_bits[static_cast<size_t>(b)] * array_mvm_pj(b);
   }
   double adc = 0;
-  if (m_chip.cores.adc.e_conversion_pj) adc = std::min(mvm, c.adc_conversions * *m_chip.cores.adc.e_conversion_pj);
+  if (m_mode.energy_split) {
+    // One array evaluation of a full array costs array_mvm_pj(1) / phases with either encoding
+    // (pwm/dac: e_mvm over its phases; bit-serial: one bit-plane phase), so a drive or a conversion
+    // has one price whatever the input bits; the rest of the MVM energy is per MVM.
+    const chip::EnergySplitSpec& split = *m_mode.energy_split;
+    const double per_eval = array_mvm_pj(1) / static_cast<double>(m_mode.phases);
+    const double rows_pj = c.dac_drives * split.rows * per_eval / static_cast<double>(m_chip.cores.rows);
+    adc = c.adc_conversions * split.cols * per_eval / static_cast<double>(m_chip.cores.cols);
+    mvm = (1.0 - split.rows - split.cols) * mvm + rows_pj + adc;
+  } else if (m_chip.cores.adc.e_conversion_pj) {
+    adc = std::min(mvm, c.adc_conversions * *m_chip.cores.adc.e_conversion_pj);
+  }
   e.pj["crossbar"] = mvm - adc;
   e.pj["adc"] = adc;
   double dig = 0;

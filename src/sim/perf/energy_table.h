@@ -1,7 +1,10 @@
 // Prices action counts (STYLE P8): an energy table built once from a ChipSpec and a read mode.
 //   crossbar MVM:   core_mvm_energy_pj(core, mode, bits) / arrays per array MVM (the read mode's
 //                   energy covers array, drivers and converters; peak.h prices the same way)
-//   adc:            when cores.adc.e_conversion_pj is given, conversions × it, taken out of the
+//   energy_split:   a read mode's shares scaling with the used array: (1 − rows − cols) of each MVM's
+//                   energy per MVM, rows · e_eval / R per row drive, cols · e_eval / C per conversion
+//                   ("adc"), e_eval = one full-array evaluation (array_mvm_pj(1) / phases)
+//   adc:            else, when cores.adc.e_conversion_pj is given, conversions × it, taken out of the
 //                   crossbar share (the total does not change; else it stays inside the MVM)
 //   digital:        ops × the unit's e_op_pj;  buffers: bytes × the core memory's pJ/byte
 //   network:        bit-hops × the link class's e_bit_hop_pj;  off-chip: bytes × the memory's pJ/byte

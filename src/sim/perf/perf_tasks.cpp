@@ -215,8 +215,10 @@ void PerfSimulator::Impl::setup() {
                     chip::mvm_latency_ns(chip, *mode, bits, rc.first, rc.second * L.columns_per_weight);
         k.actions.array_mvms_by_bits[static_cast<size_t>(bits)] += vectors;
         k.actions.array_evaluations += vectors * evals;
-        k.actions.adc_conversions += vectors * evals * static_cast<double>(rc.second * L.columns_per_weight);
-        k.actions.dac_drives += vectors * evals * static_cast<double>(rc.first);
+        // Blocks packed on one array may overlap in rows or columns: an MVM drives at most R rows and
+        // converts at most C columns.
+        k.actions.adc_conversions += vectors * evals * static_cast<double>(std::min(rc.second * L.columns_per_weight, cores.cols));
+        k.actions.dac_drives += vectors * evals * static_cast<double>(std::min(rc.first, cores.rows));
         k.actions.buffer_read_bytes += vectors * static_cast<double>(rc.first * ((bits + 7) / 8));
         k.actions.buffer_write_bytes += vectors * static_cast<double>(rc.second * ((std::max<int64_t>(L.quant.adc_bits, 1) + 7) / 8));
       }
