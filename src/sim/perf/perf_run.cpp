@@ -10,13 +10,6 @@
 
 namespace aimc::perf {
 
-using compiler::EndpointKind;
-using compiler::Program;
-using compiler::Scope;
-using compiler::ScheduleKind;
-using compiler::TransferKind;
-using detail::ceil_div_d;
-
 void PerfSimulator::Impl::start_tasks(const std::vector<int32_t>& ids, double now, int64_t owner, int32_t& outstanding) {
   outstanding = static_cast<int32_t>(ids.size());
   for (int32_t id : ids) {

@@ -5,8 +5,6 @@
 
 namespace aimc::perf {
 
-using compiler::Program;
-
 PerfStats PerfSimulator::Impl::stats() const {
   PerfStats st;
   st.chip = chip.name;

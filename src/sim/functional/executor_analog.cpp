@@ -1,0 +1,248 @@
+// run_layer(): one Conv / Gemm / MatMul layer on a batch through its tiles, in parallel work
+// items over the replicas' im2col'd (or matrix-row) vectors; matrix_vectors(): one set of vectors
+// through a replica's tiles (row blocks summed by the partial-sum unit, column blocks, bias).
+#include <algorithm>
+#include <cstring>
+#include <exception>
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "sim/functional/conv_vectors.h"
+#include "sim/functional/executor_impl.h"
+#include "sim/functional/input_offset.h"
+#include "sim/functional/partial_sum.h"
+
+namespace aimc::functional {
+
+using compiler::LayerKind;
+using ref::Buffer;
+
+namespace {
+
+// Vectors per work item of an analog layer (a multiple of FixedGemm::kChunkRows): the per-thread
+// buffers hold this many vectors, which bounds the memory beyond one batch's activations.
+constexpr int64_t kItemVectors = 256;
+
+}  // namespace
+
+namespace detail {
+
+MatrixScratch& matrix_scratch() {
+  thread_local MatrixScratch s;
+  return s;
+}
+
+}  // namespace detail
+
+// One analog layer on a batch: per replica, per chunk of samples, the replica's input vectors
+// (im2col for convs) through every tile, row blocks summed, column blocks concatenated, bias.
+void ChipExecutor::Impl::run_layer(LayerRun& l, int64_t batch, int64_t sample_offset) {
+  if (l.layer->kind == LayerKind::Lstm) {
+    run_lstm(l, sample_offset);
+    return;
+  }
+  const compiler::Layer& layer = *l.layer;
+  const Node& node = graph.node(l.node);
+  const Tensor& x = store.plain(node.inputs[0]);
+  const ValueId out_id = node.outputs[0];
+  const Shape out_shape = store.shape(out_id);
+  Tensor out = store.pool().take(DType::f32, out_shape);  // every element is written below
+  const int64_t rows = layer.rows, cols = layer.cols;
+  const bool conv = layer.kind == LayerKind::Conv;
+
+  ConvGeometry g;
+  int64_t positions = 1;  // vectors per sample
+  int64_t outer = 1, inner = 1;  // matrix layers: positions = outer · inner around the batch axis
+  // Memory row of (sample b, position p) of a matrix layer's input and output.
+  auto matrix_row = [&](int64_t b, int64_t p) { return ((p / inner) * batch + b) * inner + p % inner; };
+  if (conv) {
+    const auto& a = node.attr<ConvAttrs>();
+    const Shape& xs = x.shape();
+    const size_t sd = a.window.kernel.size();
+    if (sd == 2) {
+      g = ConvGeometry{.c = xs[1], .h = xs[2], .w = xs[3], .oh = out_shape[2], .ow = out_shape[3],
+                       .kh = a.window.kernel[0], .kw = a.window.kernel[1], .sh = a.window.strides[0],
+                       .sw = a.window.strides[1], .dh = a.window.dilations[0], .dw = a.window.dilations[1],
+                       .ph = a.window.pads[0], .pw = a.window.pads[1]};
+    } else if (sd == 1) {
+      g = ConvGeometry{.c = xs[1], .h = 1, .w = xs[2], .oh = 1, .ow = out_shape[2], .kh = 1, .kw = a.window.kernel[0],
+                       .sh = 1, .sw = a.window.strides[0], .dh = 1, .dw = a.window.dilations[0], .ph = 0,
+                       .pw = a.window.pads[0]};
+    } else {
+      throw Error("only 1-D and 2-D convolutions run on crossbars", ErrorContext{.node = layer.name});
+    }
+    if (g.c * g.kh * g.kw != rows) throw InternalError("conv rows do not match the layer matrix");
+    positions = g.oh * g.ow;
+  } else {
+    // Matrix layers: input [outer..., B, inner..., rows] with the batch at its axis; the vectors
+    // of a sample are its (outer, inner) positions, in that order.
+    const Value& xval = graph.value(node.inputs[0]);
+    const int ba = xval.batch_axis;
+    if (ba < 0 || ba >= static_cast<int>(x.rank()) - 1 || x.numel() % (batch * rows) != 0 ||
+        out.numel() != x.numel() / rows * cols) {
+      throw Error(fmt::format("input {} does not fit a {} × {} matrix with a batch axis", shape_str(x.shape()), rows, cols),
+                  ErrorContext{.node = layer.name});
+    }
+    for (int d = 0; d < ba; ++d) outer *= x.dim(d);
+    positions = x.numel() / (batch * rows);
+    inner = positions / outer;
+  }
+  const auto replicas = static_cast<int64_t>(l.blocks.size());
+
+  // Work items: per replica, runs of its vectors cut at global vector indices that are multiples
+  // of kItemVectors (so no GEMM chunk straddles two items), all replicas in one parallel loop.
+  // A tile's outputs do not depend on how its vectors are split, so neither does the result.
+  struct Replica {
+    std::vector<int64_t> samples;  // batch positions of the samples the replica sees
+    std::vector<int64_t> pos;      // positions within a sample
+    uint64_t first = 0;            // global vector index of its first vector
+  };
+  struct Item {
+    int64_t k = 0, v0 = 0, v1 = 0;
+  };
+  std::vector<Replica> reps(static_cast<size_t>(replicas));
+  std::vector<Item> items;
+  for (int64_t k = 0; k < replicas; ++k) {
+    Replica& r = reps[static_cast<size_t>(k)];
+    if (l.by_sample) {
+      for (int64_t b = 0; b < batch; ++b) {
+        if ((sample_offset + b) % replicas == k) r.samples.push_back(b);
+      }
+      for (int64_t p = 0; p < positions; ++p) r.pos.push_back(p);
+    } else {
+      for (int64_t b = 0; b < batch; ++b) r.samples.push_back(b);
+      for (int64_t p = k; p < positions; p += replicas) r.pos.push_back(p);
+    }
+    if (r.samples.empty() || r.pos.empty()) continue;
+    const auto npos = static_cast<int64_t>(r.pos.size());
+    // Vector indices are contiguous per replica in global sample order.
+    const int64_t first_sample = sample_offset + r.samples[0];
+    r.first = static_cast<uint64_t>(l.by_sample ? first_sample / replicas : first_sample) * static_cast<uint64_t>(npos);
+    const int64_t total = static_cast<int64_t>(r.samples.size()) * npos;
+    for (int64_t v0 = 0; v0 < total;) {
+      const auto g = static_cast<int64_t>(r.first % static_cast<uint64_t>(kItemVectors)) + v0;
+      const int64_t v1 = std::min(total, v0 + kItemVectors - g % kItemVectors);
+      items.push_back(Item{k, v0, v1});
+      v0 = v1;
+    }
+  }
+  const float* xd = x.data<float>();
+  float* od = out.data<float>();
+  std::exception_ptr failure;
+#pragma omp parallel for schedule(dynamic, 1)
+  for (size_t it = 0; it < items.size(); ++it) {
+    try {
+      const Item& item = items[it];
+      const Replica& r = reps[static_cast<size_t>(item.k)];
+      const auto npos = static_cast<int64_t>(r.pos.size());
+      const int64_t n = item.v1 - item.v0;
+      MatrixScratch& s = matrix_scratch();
+      float* xv = sized(s.x, static_cast<size_t>(n * rows));
+      float* yv = sized(s.y, static_cast<size_t>(n * cols));
+      // Gather, per run of one sample's positions (a replica's positions are equally spaced).
+      for (int64_t v = 0; v < n;) {
+        const int64_t b = r.samples[static_cast<size_t>((item.v0 + v) / npos)];
+        const int64_t j = (item.v0 + v) % npos;
+        const int64_t run = std::min(n - v, npos - j);
+        const int64_t* p = r.pos.data() + j;
+        if (conv) {
+          im2col_vectors(g, xd + b * g.c * g.h * g.w, p[0], run > 1 ? p[1] - p[0] : 1, run, xv + v * rows, rows);
+        } else {
+          for (int64_t i = 0; i < run; ++i) {
+            std::memcpy(xv + (v + i) * rows, xd + matrix_row(b, p[i]) * rows, static_cast<size_t>(rows) * sizeof(float));
+          }
+        }
+        v += run;
+      }
+      matrix_vectors(l, item.k, xv, n, r.first + static_cast<uint64_t>(item.v0), yv, s);
+      // Scatter: conv outputs are [B, C_out, positions] (per sample and column, the positions of
+      // the item's run of that sample), matrix outputs [B, positions, cols].
+      for (int64_t v = 0; v < n;) {
+        const int64_t b = r.samples[static_cast<size_t>((item.v0 + v) / npos)];
+        const int64_t j = (item.v0 + v) % npos;
+        const int64_t run = std::min(n - v, npos - j);
+        const int64_t* p = r.pos.data() + j;
+        if (conv) {  // a replica's positions are equally spaced
+          const int64_t step = run > 1 ? p[1] - p[0] : 1;
+          vectors_to_planes(yv + v * cols, run, cols, od + b * cols * positions + p[0], positions, step);
+        } else {
+          for (int64_t i = 0; i < run; ++i) {
+            std::memcpy(od + matrix_row(b, p[i]) * cols, yv + (v + i) * cols, static_cast<size_t>(cols) * sizeof(float));
+          }
+        }
+        v += run;
+      }
+    } catch (...) {
+#pragma omp critical(aimc_executor_failure)
+      if (!failure) failure = std::current_exception();
+    }
+  }
+  if (failure) std::rethrow_exception(failure);
+  store.set(out_id, Buffer{out, {}});
+}
+
+// Runs on the calling thread when called inside a parallel region (the tiles' own loops are then
+// serial), else each tile MVM is parallel over its chunks (LSTM steps).
+void ChipExecutor::Impl::matrix_vectors(const LayerRun& l, int64_t k, const float* xv, int64_t n, uint64_t first,
+                                        float* yv, MatrixScratch& s) const {
+  const int64_t rows = l.layer->rows, cols = l.layer->cols;
+  if (l.input_offset != 0) {  // offset-binary inputs (input_offset.h)
+    float* shifted = sized(s.offset, static_cast<size_t>(n * rows));
+    offset_inputs(xv, n * rows, l.input_offset, shifted);
+    xv = shifted;
+  }
+  // Every column lies in exactly one column block (group blocks included), so yv is fully written.
+  for (const ColumnBlock& cb : l.blocks[static_cast<size_t>(k)]) {
+    const int64_t bc = cb.col_end - cb.col_begin;
+    const bool fixed = l.width_bits > 0 && cb.tiles.size() > 1 && cb.lsb > 0;
+    const size_t block = static_cast<size_t>(n * bc);
+    int32_t* acc = nullptr;
+    if (fixed) {
+      acc = sized(s.acc, block);
+      std::fill_n(acc, block, 0);
+    }
+    float* sum = sized(s.sum, block);
+    float* part = sized(s.part, block);
+    bool first_tile = true;
+    for (size_t ti : cb.tiles) {
+      const Tile& tile = *l.tiles[ti];
+      const compiler::Tile& pt = *l.placed[ti];
+      const int64_t tr = pt.row_end - pt.row_begin;
+      const float* xt = xv;  // a tile over all rows reads the vectors as they are
+      if (tr != rows) {
+        float* rows_of_tile = sized(s.rows, static_cast<size_t>(n * tr));
+        for (int64_t i = 0; i < n; ++i) {
+          std::memcpy(rows_of_tile + i * tr, xv + i * rows + pt.row_begin, static_cast<size_t>(tr) * sizeof(float));
+        }
+        xt = rows_of_tile;
+      }
+      float* out = fixed || !first_tile ? part : sum;
+      tile.mvm(xt, n, first, out);
+      if (fixed) {
+        accumulate_partial_sums({acc, block}, {part, block}, cb.lsb, l.width_bits);
+      } else if (!first_tile) {
+        for (size_t i = 0; i < block; ++i) sum[i] += part[i];
+      }
+      first_tile = false;
+    }
+    if (fixed) partial_sums_to_values({acc, block}, cb.lsb, {sum, block});
+    if (!l.col_scale.empty()) {
+      const float* sc = l.col_scale.data() + cb.col_begin;
+      for (int64_t i = 0; i < n; ++i) {
+        for (int64_t c = 0; c < bc; ++c) yv[i * cols + cb.col_begin + c] = sum[i * bc + c] * sc[c];
+      }
+      continue;
+    }
+    for (int64_t i = 0; i < n; ++i) {
+      std::memcpy(yv + i * cols + cb.col_begin, sum + i * bc, static_cast<size_t>(bc) * sizeof(float));
+    }
+  }
+  if (!l.bias.empty()) {
+    for (int64_t i = 0; i < n; ++i) {
+      for (int64_t c = 0; c < cols; ++c) yv[i * cols + c] += l.bias[static_cast<size_t>(c)];
+    }
+  }
+}
+
+}  // namespace aimc::functional

@@ -1,0 +1,106 @@
+// Internal state of the chip executor, shared by its parts (not installed API):
+//   executor.cpp          construction, the step plan, run() / run_batch() and the digital nodes;
+//   executor_prepare.cpp  prepare_layers(): the analog layers' tiles programmed and arranged;
+//   executor_analog.cpp   run_layer(): an analog layer's vectors in parallel work items, matrix_vectors();
+//   executor_lstm.cpp     run_lstm(): an LSTM layer step by step.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "compiler/program.h"
+#include "sim/functional/digital_ops.h"
+#include "sim/functional/executor.h"
+#include "sim/functional/tile.h"
+#include "sim/reference/kernel.h"
+#include "sim/reference/value_store.h"
+
+namespace aimc::functional::detail {
+
+// Tiles of one column block of one replica, summed over their row blocks (in row order).
+struct ColumnBlock {
+  int64_t col_begin = 0, col_end = 0;
+  std::vector<size_t> tiles;  // indices into LayerRun::tiles, sorted by row_begin
+  float lsb = 0;              // accumulator LSB (weight domain): the finest tile output LSB
+};
+
+// Per-thread buffers of an analog layer's work items, kept between items and batches.
+struct MatrixScratch {
+  std::vector<float> x, y, rows, sum, part, offset;
+  std::vector<int32_t> acc;
+};
+// This thread's buffers (thread_local).
+MatrixScratch& matrix_scratch();
+// v.data(), v grown to at least n elements.
+template <class T>
+T* sized(std::vector<T>& v, size_t n) {
+  if (v.size() < n) v.resize(n);
+  return v.data();
+}
+
+struct LayerRun {
+  const compiler::Layer* layer = nullptr;
+  int32_t node = -1;
+  // In Program tile order for this layer. Held by pointer: a Tile's crossbar keeps a pointer to
+  // the Tile's own CoreSpec, so a moved Tile would leave it dangling (tile.cpp, reported).
+  std::vector<std::unique_ptr<Tile>> tiles;
+  std::vector<const compiler::Tile*> placed;     // the Program's tile behind each of `tiles`
+  std::vector<std::vector<ColumnBlock>> blocks;  // per replica
+  std::vector<float> bias;                       // per column, empty: none
+  std::vector<float> col_scale;                  // per column digital scale of pre-scaled weights, or empty
+  int64_t width_bits = 0;                        // partial-sum accumulator width; 0: fp32
+  float input_offset = 0;                        // offset-binary inputs (input_offset.h); 0: none
+  bool by_sample = false;                        // replicas split samples (else positions)
+};
+
+struct StepRun {
+  int32_t node = -1;
+  int32_t layer = -1;  // index into Impl::layers, or -1: a reference kernel
+  ref::KernelSpec spec;
+  std::unique_ptr<ref::Kernel> kernel;
+  std::vector<ValueId> release;
+  std::optional<FixedPoint> fixed;  // the output format of the digital unit that computes the node
+};
+
+}  // namespace aimc::functional::detail
+
+namespace aimc::functional {
+
+using detail::ColumnBlock;
+using detail::LayerRun;
+using detail::matrix_scratch;
+using detail::MatrixScratch;
+using detail::sized;
+using detail::StepRun;
+
+struct ChipExecutor::Impl {
+  Impl(const compiler::Program& p, const Graph& g, const chip::ChipSpec& c, FunctionalOptions o)
+      : program(p), graph(g), chip(c), options(std::move(o)), engine(dnnl::engine::kind::cpu, 0), store(g, engine) {}
+
+  void prepare_layers();
+  void plan_steps(const std::vector<char>& run);
+  int64_t validate(const std::vector<Tensor>& inputs) const;
+  // The steps on one (sub-)batch; returns the graph outputs.
+  std::vector<Tensor> run_batch(const std::vector<Tensor>& inputs, int64_t batch, int64_t sample_offset);
+  void run_layer(LayerRun& l, int64_t batch, int64_t sample_offset);
+  void run_lstm(LayerRun& l, int64_t sample_offset);
+  // The node's f32 outputs in its digital unit's fixed-point format (digital_ops.h).
+  void round_outputs(const StepRun& step);
+  // y[n × cols] = Σ row blocks (partial-sum unit) ‖ column blocks + bias, for replica k's vectors x.
+  void matrix_vectors(const LayerRun& l, int64_t k, const float* x, int64_t n, uint64_t first, float* y,
+                      MatrixScratch& s) const;
+
+  const compiler::Program& program;
+  const Graph& graph;
+  const chip::ChipSpec& chip;
+  FunctionalOptions options;
+  dnnl::engine engine;
+  ref::ValueStore store;
+  std::vector<LayerRun> layers;
+  std::vector<StepRun> steps;
+};
+
+}  // namespace aimc::functional

@@ -1,0 +1,78 @@
+// run_lstm(): an ONNX LSTM layer step by step, its gate matrices through the tiles.
+#include <cmath>
+#include <cstring>
+
+#include "core/error.h"
+#include "sim/functional/executor_impl.h"
+
+namespace aimc::functional {
+
+using ref::Buffer;
+
+namespace {
+float sigmoid(float v) { return 1.0f / (1.0f + std::exp(-v)); }
+}  // namespace
+
+// ONNX LSTM (forward, default activations): per time step t, the vectors [x_t; h_(t−1)] of every
+// sample through replica t mod R's tiles (gates i, o, f, c + bias), then the cell update in fp32.
+// Vector index: t · 2^32 + global sample index (contiguous over a batch, distinct over steps).
+void ChipExecutor::Impl::run_lstm(LayerRun& l, int64_t sample_offset) {
+  const compiler::Layer& layer = *l.layer;
+  const Node& node = graph.node(l.node);
+  const ErrorContext where{.node = layer.name};
+  const Tensor& x = store.plain(node.inputs[0]);
+  if (x.rank() != 3) throw Error("LSTM input must be [T, N, I]", where);
+  if (node.input(4) != kNoValue) throw Error("LSTM sequence_lens are not supported on crossbars", where);
+  const int64_t t_len = x.dim(0), n = x.dim(1), in = x.dim(2);
+  const int64_t h = node.attr<LstmAttrs>().hidden_size, g4 = 4 * h;
+  if (in + h != layer.rows || g4 != layer.cols) throw InternalError("LSTM rows do not match the layer matrix");
+  auto init = [&](size_t i, std::vector<float>& s) {
+    s.assign(static_cast<size_t>(n * h), 0.0f);
+    if (node.input(i) == kNoValue) return;
+    const Tensor& src = store.plain(node.inputs[i]);
+    const bool bcast = src.dim(1) == 1;
+    for (int64_t b = 0; b < n; ++b) {
+      std::memcpy(s.data() + b * h, src.data<float>() + (bcast ? 0 : b * h), static_cast<size_t>(h) * sizeof(float));
+    }
+  };
+  std::vector<float> hs, cs;
+  init(5, hs);
+  init(6, cs);
+  const bool want_y = node.outputs.size() > 0 && node.outputs[0] != kNoValue;
+  Tensor y;
+  if (want_y) y = Tensor(DType::f32, store.shape(node.outputs[0]));
+  const auto replicas = static_cast<int64_t>(l.blocks.size());
+  std::vector<float> xin_buffer(static_cast<size_t>(n * layer.rows));
+  float* xin = xin_buffer.data();
+  std::vector<float> gates(static_cast<size_t>(n * g4));
+  for (int64_t t = 0; t < t_len; ++t) {
+    for (int64_t b = 0; b < n; ++b) {
+      std::memcpy(xin + b * layer.rows, x.data<float>() + (t * n + b) * in, static_cast<size_t>(in) * sizeof(float));
+      std::memcpy(xin + b * layer.rows + in, hs.data() + b * h, static_cast<size_t>(h) * sizeof(float));
+    }
+    const uint64_t first = (static_cast<uint64_t>(t) << 32) + static_cast<uint64_t>(sample_offset);
+    matrix_vectors(l, t % replicas, xin, n, first, gates.data(), matrix_scratch());
+    for (int64_t b = 0; b < n; ++b) {
+      const float* g = gates.data() + b * g4;
+      float* hv = hs.data() + b * h;
+      float* cv = cs.data() + b * h;
+      for (int64_t j = 0; j < h; ++j) {
+        const float i = sigmoid(g[j]), o = sigmoid(g[h + j]), f = sigmoid(g[2 * h + j]), c = std::tanh(g[3 * h + j]);
+        cv[j] = f * cv[j] + i * c;
+        hv[j] = o * std::tanh(cv[j]);
+      }
+    }
+    if (want_y) std::memcpy(y.data<float>() + t * n * h, hs.data(), static_cast<size_t>(n * h) * sizeof(float));
+  }
+  if (want_y) store.set(node.outputs[0], Buffer{y, {}});
+  auto put = [&](size_t i, const std::vector<float>& s) {
+    if (node.outputs.size() <= i || node.outputs[i] == kNoValue) return;
+    Tensor v(DType::f32, store.shape(node.outputs[i]));
+    std::memcpy(v.data<float>(), s.data(), s.size() * sizeof(float));
+    store.set(node.outputs[i], Buffer{v, {}});
+  };
+  put(1, hs);
+  put(2, cs);
+}
+
+}  // namespace aimc::functional

@@ -1,0 +1,187 @@
+// prepare_layers(): each analog layer's tiles created from the Program, programmed, calibrated and
+// arranged into column blocks of row-ordered tiles per replica; bias, per-column scales, input
+// offset and comparator thresholds resolved.
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "compiler/weights.h"
+#include "core/error.h"
+#include "sim/functional/executor_impl.h"
+#include "sim/functional/input_offset.h"
+
+namespace aimc::functional {
+
+namespace {
+
+// The width of the digital unit that sums the layer's row splits (0: fp32, e.g. on the host).
+int64_t partial_sum_width(const compiler::Program& p, const chip::ChipSpec& chip, int32_t layer) {
+  for (const compiler::DigitalOp& op : p.digital_ops) {
+    if (op.layer != layer || op.op != "partial-sum") continue;
+    if (op.unit_index < 0) return 0;
+    const auto i = static_cast<size_t>(op.unit_index);
+    if (op.scope == compiler::Scope::Core && i < chip.cores.digital.size()) return chip.cores.digital[i].width_bits;
+    if (op.scope == compiler::Scope::Chip && i < chip.digital.size()) return chip.digital[i].width_bits;
+    return 0;
+  }
+  return 0;
+}
+
+chip::CoreSpec core_with_compensation(const chip::ChipSpec& chip, const FunctionalOptions& o) {
+  chip::CoreSpec core = chip.cores;
+  if (o.drift_compensation) {
+    if (const chip::PcmSpec* pcm = core.device.get_if<chip::PcmSpec>()) {
+      chip::PcmSpec copy = *pcm;
+      copy.drift_compensation = *o.drift_compensation;
+      core.device.params = copy;
+    }
+  }
+  return core;
+}
+
+float max_abs(const Tensor& t) {
+  float m = 0;
+  for (float v : t.span<float>()) m = std::max(m, std::fabs(v));
+  return m;
+}
+
+}  // namespace
+
+void ChipExecutor::Impl::prepare_layers() {
+  const chip::CoreSpec core = core_with_compensation(chip, options);
+  const bool data_parallel = program.schedule.kind == compiler::ScheduleKind::DataParallel;
+  for (const compiler::Layer& layer : program.layers) {
+    const ErrorContext where{.node = layer.name};
+    const float step = layer.quant.input_step;
+    if (options.converters && !(step > 0)) {
+      throw Error("the layer has no input step (compile with calibration, or from a model with fake-quant inputs)",
+                  where);
+    }
+    LayerRun l;
+    l.layer = &layer;
+    l.node = compiler::layer_node(graph, layer);
+    const Tensor matrix = compiler::layer_matrix(graph, layer, l.node);
+    l.bias = compiler::layer_bias(graph, layer, l.node);
+    // Fixed-point partial sums for differential analog cells, whose outputs are ADC codes × an LSB
+    // derived below; binary and bit-sliced tiles already give exact integer multiples (fp32 sums).
+    const std::string& tech = chip.cores.device.technology;
+    const bool differential = tech == "pcm" || tech == "rram" || tech == "ideal";
+    l.width_bits = options.converters && differential ? partial_sum_width(program, chip, layer.id) : 0;
+    l.by_sample = data_parallel || layer.vectors_per_inference <= 1;
+
+    TileOptions topt;
+    topt.input_bits = layer.quant.input_bits;
+    topt.weight_bits = layer.quant.weight_bits;
+    topt.adc_bits = layer.quant.adc_bits;
+    topt.converters = options.converters;
+    const bool per_column = layer.quant.weight_scale.size() > 1;
+    if (per_column && !differential && layer.quant.weight_bits > 0) {
+      // Bit-sliced / binary cells take one weight step per tile: per-column (per-channel) scales are
+      // applied digitally instead — the tile holds W[:, c] / s_c (integers for fake-quant weights)
+      // with step 1, and the column's output is multiplied by s_c (exact).
+      if (static_cast<int64_t>(layer.quant.weight_scale.size()) != layer.cols) {
+        throw Error("per-column weight scales do not match the layer's columns", where);
+      }
+      l.col_scale = layer.quant.weight_scale;
+      topt.weight_step = 1.0f;
+    } else if (per_column) {
+      topt.weight_scale = WeightScale::PerColumn;
+      topt.adc_range = AdcRange::PerColumn;
+    } else if (layer.quant.weight_bits > 0 && layer.quant.weight_scale.size() == 1) {
+      topt.weight_step = layer.quant.weight_scale[0];  // one weight LSB for the whole layer
+    }
+    if (options.converters && layer.quant.input_offset > 0) {
+      std::vector<float> binary_step;
+      if (chip.cores.weights.scheme == chip::WeightScheme::Binary && (topt.weight_step > 0 || !l.col_scale.empty())) {
+        binary_step = l.col_scale.empty() ? std::vector<float>(static_cast<size_t>(layer.cols), topt.weight_step) : l.col_scale;
+      }
+      l.bias = offset_bias(matrix, binary_step, layer.quant.input_offset, std::move(l.bias));
+      l.input_offset = layer.quant.input_offset;
+    }
+    // A comparator that binarises the layer (adc_bits 1) applies the bias as its column thresholds.
+    const bool comparator = options.converters && chip.cores.adc.kind == chip::AdcKind::Comparator && layer.quant.adc_bits <= 1;
+    // ASSUMPTION (docs/functional-sim.md): a bit-serial two's-complement chip feeds a layer whose
+    // inputs are all ≥ 0 (e.g. after a ReLU) as unsigned bit planes (no negatively weighted MSB),
+    // so an unsigned b-bit activation keeps all its codes.
+    chip::CoreSpec layer_core = core;
+    if (!layer.quant.input_signed && layer_core.input.sign == chip::InputSign::TwosComplement) {
+      layer_core.input.sign = chip::InputSign::Unsigned;
+    }
+    const int64_t replicas = std::max<int64_t>(1, layer.replicas);
+    l.blocks.resize(static_cast<size_t>(replicas));
+    std::vector<float> tile_lsb;
+    for (int32_t tid : program.tiles_of(layer.id)) {
+      const compiler::Tile& t = program.tiles.at(static_cast<size_t>(tid));
+      auto owned = std::make_unique<Tile>(
+          layer_core, TileContext{.seed = options.seed, .tile_id = static_cast<uint32_t>(t.id), .read_mode = options.read_mode},
+          topt);
+      Tile& tile = *owned;
+      Tensor w = compiler::tile_weights(matrix, t);
+      if (!l.col_scale.empty()) {
+        float* wd = w.data<float>();
+        const int64_t tc = t.cols();
+        for (int64_t r = 0; r < t.rows(); ++r) {
+          for (int64_t c = 0; c < tc; ++c) wd[r * tc + c] /= l.col_scale[static_cast<size_t>(t.col_begin + c)];
+        }
+      }
+      tile.program(w);
+      float lsb = 0;
+      if (options.converters) {
+        tile.calibrate(step);
+        // The tile's output LSB in the weight domain: ADC full scale (adc.full_scale × the largest
+        // single-row product x_max·|w|max) over the largest ADC code.
+        const double x_max = static_cast<double>(step) * static_cast<double>(tile.encoder().code_max());
+        const double fs = chip.cores.adc.full_scale.value_or(1.0);
+        const double code_max = std::max(1.0, static_cast<double>(tile.adc().code_max()));
+        lsb = static_cast<float>(fs * x_max * static_cast<double>(max_abs(w)) / code_max);
+      }
+      if (comparator) {
+        if (t.rows() != layer.group_rows) throw Error("a comparator decides on a whole column; the layer is split over rows", where);
+        std::vector<float> threshold(static_cast<size_t>(t.cols()), 0.0f);
+        for (int64_t c = 0; c < t.cols() && !l.bias.empty(); ++c) {
+          const auto col = static_cast<size_t>(t.col_begin + c);
+          threshold[static_cast<size_t>(c)] = -l.bias[col] / (l.col_scale.empty() ? 1.0f : l.col_scale[col]);
+        }
+        tile.set_thresholds(std::move(threshold));
+      }
+      if (options.t_s) tile.set_time(*options.t_s);
+      const size_t index = l.tiles.size();
+      l.tiles.push_back(std::move(owned));
+      l.placed.push_back(&t);
+      tile_lsb.push_back(lsb);
+      if (t.replica < 0 || t.replica >= replicas) {
+        throw Error(fmt::format("tile {} has replica {}, the layer has {}", t.id, t.replica, replicas), where);
+      }
+      auto& blocks = l.blocks[static_cast<size_t>(t.replica)];
+      auto it = std::find_if(blocks.begin(), blocks.end(),
+                             [&](const ColumnBlock& b) { return b.col_begin == t.col_begin && b.col_end == t.col_end; });
+      if (it == blocks.end()) {
+        blocks.push_back(ColumnBlock{.col_begin = t.col_begin, .col_end = t.col_end, .tiles = {}, .lsb = 0});
+        it = blocks.end() - 1;
+      }
+      it->tiles.push_back(index);
+    }
+    // Row order inside each column block; the finest positive LSB accumulates.
+    const std::vector<const compiler::Tile*>& placed = l.placed;
+    for (auto& blocks : l.blocks) {
+      if (blocks.empty()) throw Error("a replica of the layer has no tiles", where);
+      for (ColumnBlock& b : blocks) {
+        std::sort(b.tiles.begin(), b.tiles.end(), [&](size_t x, size_t y) { return placed[x]->row_begin < placed[y]->row_begin; });
+        float lsb = 0;
+        for (size_t i : b.tiles) {
+          if (tile_lsb[i] > 0 && (lsb == 0 || tile_lsb[i] < lsb)) lsb = tile_lsb[i];
+        }
+        b.lsb = lsb;
+      }
+    }
+    if (comparator) {
+      l.bias.clear();  // applied by the comparators
+      l.col_scale.clear();  // a ±1 decision is not rescaled
+    }
+    layers.push_back(std::move(l));
+  }
+}
+
+}  // namespace aimc::functional
