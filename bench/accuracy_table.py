@@ -18,7 +18,6 @@ ROOT = Path(__file__).resolve().parents[1]
 # run name -> (preset, row label); rows appear in this order.
 RUNS = {
     "plain_hermes4": ("hermes", "ResNet-20 plain (`resnet20_cifar10.onnx`), four-phase, GDC"),
-    "plain_hermes4_nogdc": ("hermes", "ResNet-20 plain, four-phase, no drift compensation"),
     "hwa_hermes4": ("hermes", "ResNet-20 HWA, programming noise (`resnet20_cifar10_hwa.onnx`), four-phase, GDC"),
     "hwa_drift_hermes4": ("hermes", "ResNet-20 HWA, drift-aware (`resnet20_cifar10_hwa_drift.onnx`), four-phase, GDC"),
     "hwa_drift_hermes4_nogdc": ("hermes", "ResNet-20 HWA, drift-aware, four-phase, no drift compensation"),

@@ -26,6 +26,5 @@ run plain_hermes4 --model models/resnet20_cifar10.onnx --chip hermes --read-mode
 run cnn4b_verma --model models/cnn4b_cifar10.onnx --chip verma-cimu --data $C --drift-times 1s --batch 125
 run hwa_drift_hermes4_nogdc --model models/resnet20_cifar10_hwa_drift.onnx --chip hermes --read-mode four-phase --data $C --drift-times $T --batch 125 --gdc off --limit 2000
 run hwa_hermes4 --model models/resnet20_cifar10_hwa.onnx --chip hermes --read-mode four-phase --data $C --drift-times $T --batch 125 --limit 2000
-run plain_hermes4_nogdc --model models/resnet20_cifar10.onnx --chip hermes --read-mode four-phase --data $C --drift-times $T --batch 125 --gdc off --limit 2000
 run lstm_hermes4 --model models/lstm_ptb.onnx --chip hermes --read-mode four-phase --data $PTB --drift-times $T --limit 1000
 /usr/bin/python3 bench/accuracy_table.py "$OUT"
