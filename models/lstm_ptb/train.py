@@ -3,7 +3,7 @@
 Command (from the repository root; roughly 2-10 s per step depending on the load of the 2 cores: torch 1.13
 runs the LSTM's matrix products through Debian's reference BLAS):
 
-    nice -n 19 /usr/bin/python3 models/lstm_ptb/train.py [--data ../shared/data/ptb] [--steps 1000] [--hidden 256 --embed 32]
+    nice -n 19 /usr/bin/python3 models/lstm_ptb/train.py [--data ../shared/data/ptb] [--steps 4000] [--hidden 256 --embed 32]
 
 Training: batches of 64 windows of 100 characters at random offsets of the ptb.train.txt token stream, each from
 a zero state (as evaluated), Adam (lr 3e-3, 50 warm-up steps, cosine to 0), gradient norm clipped to 1,
@@ -43,7 +43,7 @@ COMMAND = "`nice -n 19 /usr/bin/python3 models/lstm_ptb/train.py`"
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "ptb")
-    ap.add_argument("--steps", type=int, default=1000)
+    ap.add_argument("--steps", type=int, default=4000)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--hidden", type=int, default=256)
