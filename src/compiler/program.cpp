@@ -109,6 +109,14 @@ class Reader {
     for (int64_t v : ints(key)) out.push_back(static_cast<int32_t>(v));
     return out;
   }
+  // ids(key), each in [0, count); otherwise fails with "no such <what>".
+  std::vector<int32_t> ids_below(const std::string& key, size_t count, const char* what) const {
+    std::vector<int32_t> out = ids(key);
+    for (int32_t v : out) {
+      if (v < 0 || v >= static_cast<int32_t>(count)) fail(key, fmt::format("no such {}", what));
+    }
+    return out;
+  }
   template <class E>
   E named(const std::string& key, const Names<E>& names) const {
     auto v = names.parse(str(key));
@@ -407,13 +415,10 @@ Program program_from_json(const Json& j, const std::string& origin) {
     Reader r = s.item("stages", i);
     Stage st;
     st.id = r.i32("id");
-    st.layers = r.ids("layers");
+    st.layers = r.ids_below("layers", p.layers.size(), "layer");
     st.cores = r.ids("cores");
     st.digital_ops = r.ids("digital_ops");
     st.mvms_per_inference = r.real("mvms_per_inference");
-    for (int32_t l : st.layers) {
-      if (l < 0 || l >= static_cast<int32_t>(p.layers.size())) r.fail("layers", "no such layer");
-    }
     p.schedule.stages.push_back(st);
   }
   for (size_t i = 0; i < s.array("segments").size(); ++i) {
@@ -421,12 +426,9 @@ Program program_from_json(const Json& j, const std::string& origin) {
     Segment sg;
     sg.id = r.i32("id");
     sg.layers = r.ids("layers");
-    sg.tiles = r.ids("tiles");
+    sg.tiles = r.ids_below("tiles", p.tiles.size(), "tile");
     sg.cells_written = r.i64("cells_written");
     sg.write_operations = r.i64("write_operations");
-    for (int32_t t : sg.tiles) {
-      if (t < 0 || t >= static_cast<int32_t>(p.tiles.size())) r.fail("tiles", "no such tile");
-    }
     p.schedule.segments.push_back(sg);
   }
   for (const Json& w : top.array("warnings")) p.warnings.push_back(w.is_string() ? w.get<std::string>() : w.dump());
