@@ -123,6 +123,9 @@ const Schema<CoreSpec>& core_schema() {
                     "weight programming")
           .defaulted("faults", &CoreSpec::faults, StructCodec<FaultSpec>{&fault_schema()}, FaultSpec{},
                      "stuck devices and dead columns, drawn per tile (default: none)")
+          .defaulted("drift_compensation", &CoreSpec::drift_compensation,
+                     StructCodec<DriftCompensationSpec>{&drift_compensation_schema()}, DriftCompensationSpec{},
+                     "the read-out's compensation of conductance drift (default: none)")
           .rule("the product of `arrangement` equals `count`", check_arrangement)
           .rule("`adc.columns_per_adc` divides `cols`", check_adc_sharing)
           .rule("pcm and rram store differential weights; sram-binary and charge-domain cells binary or bit-sliced "

@@ -10,6 +10,7 @@
 #include "chip/adc_spec.h"
 #include "chip/device_spec.h"
 #include "chip/digital_spec.h"
+#include "chip/drift_compensation_spec.h"
 #include "chip/fault_spec.h"
 #include "chip/input_spec.h"
 #include "chip/memory_spec.h"
@@ -39,6 +40,7 @@ struct CoreSpec {
   std::vector<MemorySpec> memories;      // per-core memories and buffers
   ProgrammingSpec programming;
   FaultSpec faults;                      // stuck devices and dead columns (default: none)
+  DriftCompensationSpec drift_compensation;  // the read-out's drift compensation (default: none)
 };
 
 const Schema<CoreSpec>& core_schema();

@@ -56,6 +56,15 @@ const Schema<ReadModeSpec>& read_mode_schema() {
                     "bit-serial inputs: energy of one bit-plane evaluation on one core (pJ)")
           .required("out_noise_rel_std", &ReadModeSpec::out_noise_rel_std, RealCodec{0, 1},
                     "σ of the Gaussian MVM output error, relative to the output full scale")
+          .optional("measured_mvm_error_rel_std", &ReadModeSpec::measured_mvm_error_rel_std, RealCodec{0, 1},
+                    "a published measurement of the total MVM error σ (random weights and inputs, error "
+                    "relative to the largest expected output; `aimc chip characterize` runs it): "
+                    "out_noise_rel_std is what remains after programming, read noise and quantisation, "
+                    "fitted with `aimc chip characterize --fit` so that the simulation reproduces this total")
+          .defaulted("phase_full_scale", &ReadModeSpec::phase_full_scale, RealCodec{0, 1e6, true}, 1.0,
+                     "analog cells read in several phases: the level at which one phase's integration "
+                     "saturates, as a multiple of the ADC full scale (the phases' signed sum is converted "
+                     "once, at the full scale)")
           .optional("job", &ReadModeSpec::job, StructCodec<MvmJobSpec>{&mvm_job_schema()},
                     "a streaming MVM engine's job sequence (absent: an MVM takes t_mvm alone)")
           .optional("energy_split", &ReadModeSpec::energy_split, StructCodec<EnergySplitSpec>{&energy_split_schema()},

@@ -47,6 +47,11 @@ struct ReadModeSpec {
   std::optional<double> e_mvm_pj;       // pwm/dac: energy of one MVM on one core
   std::optional<double> e_bit_phase_pj; // bit-serial: energy of one bit-plane evaluation on one core
   double out_noise_rel_std = 0;         // Gaussian MVM output error σ, relative to the output full scale
+  std::optional<double> measured_mvm_error_rel_std;  // a published measurement of the TOTAL MVM error σ
+                                        // (aimc chip characterize's definition); out_noise_rel_std is
+                                        // fitted so that the simulated measurement reproduces it
+  double phase_full_scale = 1;          // phases > 1, analog cells: one phase's integration saturates at
+                                        // this multiple of the ADC full scale (the final sum at 1)
   std::optional<MvmJobSpec> job;        // absent: an MVM takes t_mvm alone
   std::optional<EnergySplitSpec> energy_split;  // absent: every MVM costs the full-array energy
 };

@@ -40,8 +40,8 @@ chip::CoreSpec drift_only_core(chip::DriftCompensation dc) {
   auto pcm = core.device.as<chip::PcmSpec>();
   pcm.prog_noise_scale = 0;
   pcm.read_noise_scale = 0;
-  pcm.drift_compensation = dc;
   core.device.params = pcm;
+  core.drift_compensation = chip::DriftCompensationSpec{.scheme = dc, .readout = chip::CompensationReadout::Exact};
   for (auto& m : core.read_modes) m.out_noise_rel_std = 0;
   return core;
 }

@@ -7,15 +7,9 @@ const EnumCodec<PcmModel>& model_codec() {
   static const EnumCodec<PcmModel> c{{{"pcm-like", PcmModel::PcmLike}, {"hermes", PcmModel::Hermes}}};
   return c;
 }
-const EnumCodec<DriftCompensation>& compensation_codec() {
-  static const EnumCodec<DriftCompensation> c{
-      {{"none", DriftCompensation::None}, {"global", DriftCompensation::Global}, {"per-column", DriftCompensation::PerColumn}}};
-  return c;
-}
 }  // namespace
 
 std::string to_string(PcmModel model) { return model_codec().name_of(model); }
-std::string to_string(DriftCompensation compensation) { return compensation_codec().name_of(compensation); }
 
 double hermes_g_max_limit_us(int64_t devices_per_polarity) { return 10.35 * static_cast<double>(devices_per_polarity); }
 
@@ -38,9 +32,6 @@ const Schema<PcmSpec>& pcm_schema() {
                      "multiplies the read-noise Q_s (1 = as fitted)")
           .defaulted("drift_scale", &PcmSpec::drift_scale, RealCodec{0, 100}, 1.0,
                      "multiplies the drift exponent ν (1 = as fitted)")
-          .required("drift_compensation", &PcmSpec::drift_compensation, compensation_codec(),
-                    "output rescaling against drift: `none`, `global` (aihwkit GlobalDriftCompensation) or "
-                    "`per-column`")
           .rule("g_min_us < g_max_us", [](const PcmSpec& p, const Site& site) {
             if (p.g_min_us >= p.g_max_us) {
               site.fail_key("g_min_us", fmt::format("{} is not below g_max_us {}; expected g_min_us < g_max_us",

@@ -11,8 +11,6 @@
 
 namespace aimc::chip {
 
-enum class DriftCompensation { None, Global, PerColumn };
-
 struct PcmSpec {
   PcmModel model = PcmModel::PcmLike;
   double g_max_us = 0;           // conductance the largest |weight| maps to, per polarity
@@ -22,13 +20,11 @@ struct PcmSpec {
   double prog_noise_scale = 1;   // multiplies σ_prog (1 = as fitted)
   double read_noise_scale = 1;   // multiplies Q_s
   double drift_scale = 1;        // multiplies ν
-  DriftCompensation drift_compensation = DriftCompensation::None;
 };
 
 const Schema<PcmSpec>& pcm_schema();
 DeviceTechnology pcm_technology();
 std::string to_string(PcmModel model);
-std::string to_string(DriftCompensation compensation);
 
 // The largest g_max (µS) the HERMES model was characterised at: 10.35 per device (aihwkit asserts).
 double hermes_g_max_limit_us(int64_t devices_per_polarity);

@@ -38,7 +38,10 @@ class Quantize final : public Pass {
     return "choose each layer's input, weight and ADC precision and scales (chip encoders, FakeQuant nodes, calibration)";
   }
   std::vector<PassOption> options() const override {
-    return {{"granularity", "enum", "per-layer", "weight scales per layer or per output column", {"per-layer", "per-channel"}},
+    return {{"granularity", "enum", "auto",
+             "weight scales per layer or per output column; auto: per column where the cores' digital units apply a "
+             "per-column scale (an `affine` op, e.g. HERMES's LDPU), else per layer",
+             {"auto", "per-layer", "per-channel"}},
             {"calibration", "enum", "auto", "auto: run a calibration batch through the digital reference; none: no input steps",
              {"auto", "none"}},
             {"samples", "int", "4", "calibration samples when no calibration data is given", {}},
@@ -79,7 +82,7 @@ class Quantize final : public Pass {
         q.source = "fake-quant";
         ++from_fq;
       } else {
-        q.weight_scale = weight_scales(m, q.weight_bits, option("granularity") == "per-channel");
+        q.weight_scale = weight_scales(m, q.weight_bits, per_channel(core));
       }
       // Inputs: a per-tensor FakeQuant right before the layer (through reshapes, e.g. a Flatten)
       // fixes the input step.
@@ -127,6 +130,17 @@ class Quantize final : public Pass {
                   where);
     }
     return core.adc.readout_bits;
+  }
+
+  // Per-column weight scales: each output column mapped onto the full conductance (or code) range,
+  // the column's own scale undone by the core's digital affine step — what a chip with a per-column
+  // scale does with a batch-norm-folded layer, whose columns differ by the norm's γ/σ.
+  bool per_channel(const chip::CoreSpec& core) const {
+    const std::string& g = option("granularity");
+    if (g != "auto") return g == "per-channel";
+    return std::any_of(core.digital.begin(), core.digital.end(), [](const chip::DigitalUnitSpec& u) {
+      return std::find(u.ops.begin(), u.ops.end(), chip::DigitalOp::Affine) != u.ops.end();
+    });
   }
 
   int64_t chip_weight_bits(const chip::CoreSpec& core) const {
@@ -253,8 +267,13 @@ class Quantize final : public Pass {
       q.input_signed = signed_data || ctx.graph.node(node_layer).op == OpKind::LSTM;
       const float range = std::max(mx, -mn);
       const bool chip_signed = enc.sign != chip::InputSign::Unsigned;
-      const double levels = q.input_signed && chip_signed ? std::ldexp(1.0, static_cast<int>(q.input_bits) - 1) - 1
-                                                          : std::ldexp(1.0, static_cast<int>(q.input_bits)) - 1;
+      // The codes the encoder really has: a bipolar (or two's-complement) encoder gives ±(2^(b−1) − 1)
+      // whatever the data's sign, so non-negative data (after a ReLU) uses 0 .. 2^(b−1) − 1 of them;
+      // only unsigned rows give 0 .. 2^b − 1.
+      // (A two's-complement bit-serial chip feeds non-negative data as unsigned planes: executor_prepare.)
+      const bool symmetric_codes = enc.sign == chip::InputSign::Bipolar || (chip_signed && q.input_signed);
+      const double levels = symmetric_codes ? std::ldexp(1.0, static_cast<int>(q.input_bits) - 1) - 1
+                                        : std::ldexp(1.0, static_cast<int>(q.input_bits)) - 1;
       const float span = range > 0 ? range : 1.0f;
       // Offset binary on unsigned rows: [−range, range] onto codes 0 .. 2^b − 1.
       const bool offset = q.input_signed && !chip_signed;

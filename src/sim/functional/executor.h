@@ -28,7 +28,7 @@
 #include <vector>
 
 #include "chip/chip_spec.h"
-#include "chip/devices/pcm.h"
+#include "chip/drift_compensation_spec.h"
 #include "compiler/program.h"
 #include "core/tensor.h"
 #include "ir/graph.h"
@@ -41,8 +41,9 @@ struct FunctionalOptions {
   std::string read_mode;        // a cores.read_modes name; empty: the chip's first
   std::optional<double> t_s;    // time since programming applied at construction (absent: none,
                                 // the programmed state without drift or read noise)
-  // Overrides the device's drift compensation (PCM); absent: as the chip says.
+  // Override cores.drift_compensation's scheme / readout; absent: as the chip says.
   std::optional<chip::DriftCompensation> drift_compensation;
+  std::optional<chip::CompensationReadout> compensation_readout;
   bool converters = true;       // false: no input quantisation and no ADC (ideal-periphery tests)
 };
 

@@ -31,13 +31,8 @@ int64_t partial_sum_width(const compiler::Program& p, const chip::ChipSpec& chip
 
 chip::CoreSpec core_with_compensation(const chip::ChipSpec& chip, const FunctionalOptions& o) {
   chip::CoreSpec core = chip.cores;
-  if (o.drift_compensation) {
-    if (const chip::PcmSpec* pcm = core.device.get_if<chip::PcmSpec>()) {
-      chip::PcmSpec copy = *pcm;
-      copy.drift_compensation = *o.drift_compensation;
-      core.device.params = copy;
-    }
-  }
+  if (o.drift_compensation) core.drift_compensation.scheme = *o.drift_compensation;
+  if (o.compensation_readout) core.drift_compensation.readout = *o.compensation_readout;
   return core;
 }
 

@@ -127,7 +127,12 @@ void Tile::set_thresholds(std::vector<float> threshold) {
 void Tile::set_time(double t_s) {
   AIMC_ASSERT(m_programmed, "Tile::set_time before program");
   if (!(t_s >= 0) || !std::isfinite(t_s)) throw Error("time since programming must be ≥ 0 s");
-  m_crossbar->set_time(t_s);
+  if (!m_options.converters) {
+    m_crossbar->set_time(t_s, TileScaling{.input_step = 1, .adc_full_scale = {1}});
+    return;
+  }
+  AIMC_ASSERT(m_scaling.input_step > 0, "Tile::set_time before calibrate/set_scaling");
+  m_crossbar->set_time(t_s, m_scaling);
 }
 
 Tensor Tile::mvm(const Tensor& x, uint64_t first_vector) const {

@@ -18,7 +18,7 @@ class AnalogCrossbar final : public ICrossbar {
   void program(const float* w, int64_t rows, int64_t cols) override;
   int64_t physical_columns() const override { return m_cols; }
   std::vector<float> spec_adc_full_scale(int64_t input_code_max, AdcRange range) const override;
-  void set_time(double t_s) override;
+  void set_time(double t_s, const TileScaling& scaling) override;
   void mvm(const float* x, int64_t batch, uint64_t first, const TileScaling& scaling, float* y) const override;
   ProgrammingStats programming_stats() const override { return m_stats; }
   MvmActions actions(int64_t vectors) const override;
@@ -38,7 +38,11 @@ class AnalogCrossbar final : public ICrossbar {
   void program_and_verify();
   // Σ over the n devices of each polarity of g: plus/minus (rows × cols, µS).
   void polarity_sums(const std::vector<float>& g, std::vector<float>& plus, std::vector<float>& minus) const;
-  void load_weights(const std::vector<float>& g);  // GEMM operands and drift compensation from g
+  void load_weights(const std::vector<float>& g);  // GEMM operands (and exact column sums) from g
+  // Σ over rows of |output| per column for one-hot inputs at the largest input code, through this
+  // tile's read path (α = 1 while it runs); `epoch` keys its output noise.
+  std::vector<float> chip_readout(const TileScaling& scaling, uint64_t epoch);
+  void update_compensation(const std::vector<float>& ref, const std::vector<float>& cur);
 
   CrossbarSetup m_setup;
   std::unique_ptr<device::IDeviceModel> m_device;
@@ -50,6 +54,9 @@ class AnalogCrossbar final : public ICrossbar {
   std::vector<uint8_t> m_dead;             // per column
   std::vector<float> m_target_diff;        // ΣG⁺ − ΣG⁻ targets (rows × cols)
   std::vector<float> m_reference;          // drift compensation reference per column (programmed state)
+  TileScaling m_reference_scaling;         // the scaling the chip-readout reference was taken with
+  std::vector<float> m_programmed_sums;    // m_exact_sums of the programmed state
+  std::vector<float> m_exact_sums;         // Σ_r |ΣG⁺ − ΣG⁻| per column of the loaded conductances
   std::vector<float> m_alpha;              // drift compensation factor per column
   FixedGemm m_gemm;                        // one-phase: G⁺ − G⁻; four-phase: [G⁺ | G⁻]
   ProgrammingStats m_stats;

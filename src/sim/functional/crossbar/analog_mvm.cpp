@@ -5,7 +5,8 @@
 // Four-phase (phases: 4): ASSUMPTION (chips.md §1.2: how the phases split is unverified): one phase
 //   per sign quadrant, P_ab = x^a·G^b for a, b ∈ {+, −}, each a one-signed integration with its own
 //   output noise σ_out·FS/2 (so the sum has the read mode's σ_out·FS) that saturates on its own at
-//   [0, FS]; the ADC's counter accumulates P++ − P+− − P−+ + P−− and quantises once.
+//   [0, phase_full_scale·FS]; the ADC's counter accumulates P++ − P+− − P−+ + P−− and quantises once
+//   (saturating at ±FS).
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -25,32 +26,18 @@ uint64_t epoch_of(double t_s) {
   return (h >> 40) + 1;  // 24 bits above the 40 device-index bits; epoch 0 is never used
 }
 
-chip::DriftCompensation compensation_of(const chip::CoreSpec& core) {
-  const chip::PcmSpec* pcm = core.device.get_if<chip::PcmSpec>();
-  return pcm ? pcm->drift_compensation : chip::DriftCompensation::None;
-}
+// Vector indices of the drift-compensation readouts (their output-noise draws): far above any data
+// vector, one block of `rows` per read epoch (epoch 0: the reference right after programming).
+constexpr uint64_t kReadoutFirst = uint64_t{1} << 48;
 }  // namespace
 
 void AnalogCrossbar::load_weights(const std::vector<float>& g) {
   std::vector<float> plus, minus;
   polarity_sums(g, plus, minus);
   const size_t cells = plus.size();
-  // Drift compensation: α = ref / cur of the one-hot readout (mean |ΣG⁺ − ΣG⁻|).
-  std::vector<float> cur(static_cast<size_t>(m_cols), 0.0f);
+  m_exact_sums.assign(static_cast<size_t>(m_cols), 0.0f);
   for (int64_t r = 0; r < m_rows; ++r) {
-    for (int64_t c = 0; c < m_cols; ++c) cur[c] += std::fabs(plus[r * m_cols + c] - minus[r * m_cols + c]);
-  }
-  if (m_reference.empty()) m_reference = cur;
-  const chip::DriftCompensation mode = compensation_of(*m_setup.core);
-  if (mode == chip::DriftCompensation::PerColumn) {
-    for (int64_t c = 0; c < m_cols; ++c) m_alpha[c] = cur[c] > 0 ? m_reference[c] / cur[c] : 1.0f;
-  } else if (mode == chip::DriftCompensation::Global) {
-    double ref = 0, now = 0;
-    for (int64_t c = 0; c < m_cols; ++c) {
-      ref += m_reference[c];
-      now += cur[c];
-    }
-    std::fill(m_alpha.begin(), m_alpha.end(), now > 0 ? static_cast<float>(ref / now) : 1.0f);
+    for (int64_t c = 0; c < m_cols; ++c) m_exact_sums[c] += std::fabs(plus[r * m_cols + c] - minus[r * m_cols + c]);
   }
   if (m_phases == 1) {
     for (size_t i = 0; i < cells; ++i) plus[i] -= minus[i];
@@ -65,13 +52,62 @@ void AnalogCrossbar::load_weights(const std::vector<float>& g) {
   }
 }
 
-void AnalogCrossbar::set_time(double t_s) {
+// aihwkit GlobalDriftCompensation: forward eye(rows) through the tile (every row alone at its
+// largest input, here the largest input code) and take mean |Y|; per column for per-column.
+std::vector<float> AnalogCrossbar::chip_readout(const TileScaling& scaling, uint64_t epoch) {
+  std::fill(m_alpha.begin(), m_alpha.end(), 1.0f);
+  const float x_max = static_cast<float>(m_setup.options.converters ? m_setup.encoder->code_max() * scaling.input_step : 1.0);
+  std::vector<float> x(static_cast<size_t>(m_rows * m_rows), 0.0f), y(static_cast<size_t>(m_rows * m_cols));
+  for (int64_t r = 0; r < m_rows; ++r) x[static_cast<size_t>(r * m_rows + r)] = x_max;
+  mvm(x.data(), m_rows, kReadoutFirst + epoch * static_cast<uint64_t>(m_rows), scaling, y.data());
+  std::vector<float> sums(static_cast<size_t>(m_cols), 0.0f);
+  for (int64_t r = 0; r < m_rows; ++r) {
+    for (int64_t c = 0; c < m_cols; ++c) sums[c] += std::fabs(y[static_cast<size_t>(r * m_cols + c)]);
+  }
+  return sums;
+}
+
+void AnalogCrossbar::update_compensation(const std::vector<float>& ref, const std::vector<float>& cur) {
+  const chip::DriftCompensation scheme = m_setup.core->drift_compensation.scheme;
+  if (scheme == chip::DriftCompensation::PerColumn) {
+    for (int64_t c = 0; c < m_cols; ++c) m_alpha[c] = cur[c] > 0 ? ref[c] / cur[c] : 1.0f;
+  } else if (scheme == chip::DriftCompensation::Global) {
+    double r = 0, now = 0;
+    for (int64_t c = 0; c < m_cols; ++c) {
+      r += ref[c];
+      now += cur[c];
+    }
+    // aihwkit clamps the readout's mean at 1e-4; a tile that reads all zeros keeps α = 1.
+    std::fill(m_alpha.begin(), m_alpha.end(), now > 0 && r > 0 ? static_cast<float>(r / now) : 1.0f);
+  } else {
+    std::fill(m_alpha.begin(), m_alpha.end(), 1.0f);
+  }
+}
+
+void AnalogCrossbar::set_time(double t_s, const TileScaling& scaling) {
   AIMC_ASSERT(t_s >= 0, "set_time: negative time");
   const TileContext& ctx = m_setup.context;
+  const chip::DriftCompensationSpec& dc = m_setup.core->drift_compensation;
+  const bool chip_readout_on = dc.scheme != chip::DriftCompensation::None && dc.readout == chip::CompensationReadout::Chip;
+  const bool same_scaling = scaling.input_step == m_reference_scaling.input_step &&
+                            scaling.adc_full_scale == m_reference_scaling.adc_full_scale;
+  if (chip_readout_on && (m_reference.empty() || !same_scaling)) {
+    // The reference: the programmed state (programming noise, no drift, no read noise), read once.
+    load_weights(m_g_prog);
+    m_reference = chip_readout(scaling, 0);
+    m_reference_scaling = scaling;
+  }
   m_g_now.resize(m_g_prog.size());
   m_device->read(m_g_prog, m_nu, t_s, device::DeviceDraw{ctx.seed, ctx.tile_id, 0}, epoch_of(t_s), m_g_now);
   apply_stuck(m_g_now);
   load_weights(m_g_now);
+  if (chip_readout_on) {
+    const std::vector<float> cur = chip_readout(scaling, epoch_of(t_s));
+    update_compensation(m_reference, cur);
+  } else {
+    if (m_reference.empty()) m_reference = m_programmed_sums;
+    update_compensation(m_reference, m_exact_sums);
+  }
 }
 
 namespace {
@@ -108,7 +144,8 @@ void AnalogCrossbar::mvm(const float* x, int64_t batch, uint64_t first, const Ti
   ep.lsb.resize(static_cast<size_t>(cols));
   ep.noise.resize(static_cast<size_t>(cols));
   ep.scale.resize(static_cast<size_t>(cols));
-  ep.full_scale = fs;
+  ep.full_scale = fs;  // four phases: each phase saturates at phase_full_scale × the ADC's full scale
+  for (float& v : ep.full_scale) v *= static_cast<float>(m_setup.mode->phase_full_scale);
   ep.dead = m_dead;
   ep.convert = convert;
   ep.fused = !convert || adc.linear();

@@ -136,13 +136,14 @@ void AnalogCrossbar::program(const float* w, int64_t rows, int64_t cols) {
   program_and_verify();
   m_nu.assign(static_cast<size_t>(devices()), 0.0f);
   m_device->drift_exponents(m_g_target, device::DeviceDraw{ctx.seed, ctx.tile_id, 0}, m_nu);
-  // Drift-compensation reference: the programmed state (programming noise, no drift), read out as
-  // aihwkit's GlobalDriftCompensation does with one-hot inputs through ideal periphery, i.e.
-  // mean |ΣG⁺ − ΣG⁻| over the tile (global) or over each column (per-column).
+  // Drift compensation: the reference is the programmed state (programming noise, no drift), read
+  // at the first set_time — through the tile's read path (readout: chip, which needs the tile's
+  // scaling) or as exact sums |ΣG⁺ − ΣG⁻| (readout: exact).
   m_g_now = m_g_prog;
   m_reference.clear();
   m_alpha.assign(static_cast<size_t>(cols), 1.0f);
   load_weights(m_g_now);
+  m_programmed_sums = m_exact_sums;
 }
 
 std::vector<float> AnalogCrossbar::spec_adc_full_scale(int64_t input_code_max, AdcRange range) const {

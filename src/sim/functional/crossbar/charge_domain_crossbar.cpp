@@ -93,7 +93,7 @@ class ChargeDomainCrossbar final : public ICrossbar {
     return {static_cast<float>(std::max(m_setup.core->adc.full_scale.value_or(255.0), static_cast<double>(m_rows)))};
   }
 
-  void set_time(double) override {}  // SRAM cells and capacitors do not drift
+  void set_time(double, const TileScaling&) override {}  // SRAM cells and capacitors do not drift
 
   void mvm(const float* x, int64_t batch, uint64_t first, const TileScaling& sc, float* y) const override {
     const device::IInputEncoder& enc = *m_setup.encoder;

@@ -38,8 +38,9 @@ class ICrossbar {
   // The ADC full scale (unit products) from the spec's adc.full_scale, per tile (1 entry) or per
   // physical column, for inputs whose largest code is input_code_max.
   virtual std::vector<float> spec_adc_full_scale(int64_t input_code_max, AdcRange range) const = 0;
-  // Device state t_s seconds after programming (drift, read noise, drift compensation).
-  virtual void set_time(double t_s) = 0;
+  // Device state t_s seconds after programming (drift, read noise, drift compensation); `scaling`
+  // is the tile's current scaling, through which a chip-readout drift compensation is measured.
+  virtual void set_time(double t_s, const TileScaling& scaling) = 0;
   // y (batch × cols, weight domain) from x (batch × rows, values): the crossbar encodes x with
   // setup.encoder at scaling.input_step (fused with its own input preparation), or uses the values
   // as they are when options.converters is false. Row i is global vector first + i (its noise draws).

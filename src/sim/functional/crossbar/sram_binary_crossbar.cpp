@@ -88,7 +88,7 @@ class SramBinaryCrossbar final : public ICrossbar {
     return {static_cast<float>(fs * static_cast<double>(input_code_max))};
   }
 
-  void set_time(double) override {}
+  void set_time(double, const TileScaling&) override {}
 
   void mvm(const float* x, int64_t batch, uint64_t first, const TileScaling& sc, float* y) const override {
     const device::IInputEncoder& enc = *m_setup.encoder;
