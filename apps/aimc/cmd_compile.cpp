@@ -15,6 +15,7 @@
 #include "compiler/report.h"
 #include "core/error.h"
 #include "core/text_file.h"
+#include "experiment/program_source.h"
 #include "onnx/importer.h"
 
 namespace aimc::cli {
@@ -32,6 +33,9 @@ struct CompileArgs {
   bool print_ir = false;
   bool list_passes = false;
   uint64_t seed = 0;
+  std::string calibration_data;
+  int64_t calibration_samples = kDefaultCalibrationSamples;
+  bool allow_quantize = false;
 };
 
 void run_compile(const CompileArgs& a) {
@@ -48,22 +52,26 @@ void run_compile(const CompileArgs& a) {
   compiler::schedule_kind_from_string(a.schedule);
   compiler::default_pipeline(a.schedule, a.replicate);  // checks --replicate
   const chip::ChipSpec chip = chip::load_chip(a.chip, preset_library());
-  Graph graph = import_onnx(a.model);
-  graph.name = std::filesystem::path(a.model).stem().string();  // messages name the model file
-  compiler::CompileOptions opt;
-  opt.pipeline = a.pipeline;
-  opt.schedule = a.schedule;
-  opt.replicate = a.replicate;
-  opt.model_path = a.model;
-  opt.print_ir_after_all = a.print_ir;
-  opt.seed = a.seed;
-  const compiler::Program program = compiler::compile(graph, chip, opt);
+  experiment::CompileSettings cs;
+  cs.pipeline = a.pipeline;
+  cs.schedule = a.schedule;
+  cs.replicate = a.replicate;
+  cs.print_ir_after_all = a.print_ir;
+  cs.seed = a.seed;
+  cs.allow_quantize = a.allow_quantize;
+  if (!a.calibration_data.empty()) {
+    cs.calibration = experiment::calibration_inputs(import_onnx(a.model), a.calibration_data, a.calibration_samples);
+    cs.calibration_source = fmt::format("{}, first {} samples", a.calibration_data, cs.calibration.at(0).dim(0));
+  }
+  const compiler::Program program = experiment::load_or_compile({.model = a.model}, chip, cs).program;
+  const std::string graph_name = program.graph_name;
+  print_warnings(program);
   if (!a.output.empty()) compiler::save_program(program, a.output);
   if (!a.json.empty()) write_text_file(a.json, compiler::report_json(program).dump(2) + "\n");
   if (a.report) {
     fmt::print("{}", compiler::report_text(program));
   } else {
-    fmt::print("{} on {}: {} crossbars of {} used, {} tiles, {} schedule{}{}\n", graph.name, chip.name, program.crossbars_used(),
+    fmt::print("{} on {}: {} crossbars of {} used, {} tiles, {} schedule{}{}\n", graph_name, chip.name, program.crossbars_used(),
                program.crossbars_available, program.tiles.size(), compiler::to_string(program.schedule.kind),
                program.schedule.reloads() ? fmt::format(", {} reload segments", program.schedule.segments.size()) : "",
                a.output.empty() ? "" : ", program written to " + a.output);
@@ -85,6 +93,14 @@ void add_compile(CLI::App& app) {
   sub->add_flag("--print-ir-after-all", args->print_ir, "print the IR after every pass (stderr)");
   sub->add_flag("--list-passes", args->list_passes, "list the passes with their options and exit");
   sub->add_option("--seed", args->seed, "seed of the synthetic calibration inputs");
+  sub->add_option("--calibration-data", args->calibration_data,
+                  "calibrate input ranges on real samples: mnist:DIR | cifar10:DIR | npy:X.npy | tokens:TEXT "
+                  "(default: synthetic inputs uniform in [0, 1))");
+  sub->add_option("--calibration-samples", args->calibration_samples,
+                  fmt::format("with --calibration-data: the first N samples (default {})", kDefaultCalibrationSamples))
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
+  sub->add_flag("--allow-quantize", args->allow_quantize,
+                "accept fp32 weights rounded to a low-precision chip (recorded; compile only warns)");
   sub->callback([args] { run_compile(*args); });
 }
 

@@ -11,6 +11,7 @@
 #include "compiler/program.h"
 #include "core/error.h"
 #include "core/text_file.h"
+#include "experiment/program_source.h"
 #include "onnx/importer.h"
 #include "sim/perf/perf_sim.h"
 #include "sim/perf/report.h"
@@ -33,19 +34,19 @@ void run_perf(const PerfArgs& a) {
   if (a.peak) {
     const int64_t bits = a.peak_bits > 0 ? a.peak_bits : chip.cores.input.bits;
     program = perf::peak_program(chip, bits, 64);
-  } else if (!a.program.empty()) {
-    if (!a.model.empty()) throw Error("give --model or --program, not both", ErrorContext{.field = "--program"});
-    program = compiler::load_program(a.program);
-    compiler::check_chip(program, chip, a.program);
-  } else if (!a.model.empty()) {
+  } else if (!a.program.empty() || !a.model.empty()) {
+    if (!a.model.empty() && !a.program.empty()) throw Error("give --model or --program, not both", ErrorContext{.field = "--program"});
     compiler::schedule_kind_from_string(a.schedule);
-    Graph graph = import_onnx(a.model);
-    graph.name = std::filesystem::path(a.model).stem().string();
-    compiler::CompileOptions opt;
-    opt.schedule = a.schedule;
-    opt.replicate = a.replicate;
-    opt.model_path = a.model;
-    program = compiler::compile(graph, chip, opt);
+    experiment::CompileSettings cs;
+    cs.schedule = a.schedule;
+    cs.replicate = a.replicate;
+    if (!a.program.empty()) {
+      program = compiler::load_program(a.program);  // timing needs no model file
+      compiler::check_chip(program, chip, a.program);
+    } else {
+      program = experiment::load_or_compile({.model = a.model}, chip, cs).program;
+    }
+    print_warnings(program);
   } else {
     throw Error("perf needs --model, --program or --peak", ErrorContext{.field = "--model"});
   }

@@ -34,6 +34,7 @@ struct Bin {
 // Calibration inputs for `quantize` (empty: synthetic inputs drawn from `seed`).
 struct CalibrationData {
   std::vector<Tensor> inputs;  // graph input order, batch at each input's batch axis
+  std::string source;          // where they came from (for the Program and the report)
 };
 
 struct CompileContext {
@@ -49,6 +50,7 @@ struct CompileContext {
   ScheduleKind schedule_kind = ScheduleKind::Pipelined;  // from the pipeline's `schedule` pass
   CalibrationData calibration;
   uint64_t seed = 0;
+  bool allow_quantize = false;  // CompileOptions::allow_quantize
 
   int64_t crossbars() const { return chip.cores.count * chip.cores.arrays; }
   // Text of the mapping state after a pass (graph summary, layers, blocks, bins, tiles...).

@@ -103,6 +103,7 @@ Program compile(const Graph& graph, const chip::ChipSpec& chip, const CompileOpt
   ctx.chip = chip;
   ctx.calibration = options.calibration;
   ctx.seed = options.seed;
+  ctx.allow_quantize = options.allow_quantize;
   for (const auto& p : passes) {
     if (p->name() == "schedule") ctx.schedule_kind = schedule_kind_from_string(p->option("kind"));
   }

@@ -31,6 +31,8 @@ struct CompileOptions {
   std::function<void(const std::string&)> print;  // receives the IR dumps (default: stderr)
   CalibrationData calibration;
   uint64_t seed = 0;
+  bool allow_quantize = false;  // quantise fp32 weights to a low-precision chip (binary, < 8 bits) without
+                                // QDQ scales; otherwise that is an error naming what the chip needs
 };
 
 // Runs the pipeline on a copy of `graph` for `chip`. Throws Error when the network does not fit.

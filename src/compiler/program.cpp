@@ -237,7 +237,7 @@ Json to_json(const Program& p) {
                        {{"input_bits", q.input_bits}, {"input_signed", q.input_signed}, {"input_step", q.input_step},
                         {"input_offset", q.input_offset},
                         {"weight_bits", q.weight_bits}, {"weight_scale", q.weight_scale}, {"adc_bits", q.adc_bits},
-                        {"source", q.source}}}});
+                        {"source", q.source}, {"weight_error_rms", q.weight_error_rms}}}});
   }
   j["layers"] = layers;
   Json tiles = Json::array();
@@ -275,6 +275,7 @@ Json to_json(const Program& p) {
   j["schedule"] = {{"kind", to_string(p.schedule.kind)}, {"network_replicas", p.schedule.network_replicas},
                    {"reloads", p.schedule.reloads()}, {"stages", stages}, {"segments", segments}};
   j["warnings"] = p.warnings;
+  j["calibration"] = p.calibration;
   j["statistics"] = p.statistics;
   return j;
 }
@@ -337,6 +338,7 @@ Program program_from_json(const Json& j, const std::string& origin) {
     }
     l.quant.adc_bits = q.i64("adc_bits");
     l.quant.source = q.str("source");
+    l.quant.weight_error_rms = q.has("weight_error_rms") ? static_cast<float>(q.real("weight_error_rms")) : 0.0f;
     p.layers.push_back(l);
   }
   for (size_t i = 0; i < top.array("tiles").size(); ++i) {
@@ -432,6 +434,7 @@ Program program_from_json(const Json& j, const std::string& origin) {
     p.schedule.segments.push_back(sg);
   }
   for (const Json& w : top.array("warnings")) p.warnings.push_back(w.is_string() ? w.get<std::string>() : w.dump());
+  if (top.has("calibration")) p.calibration = top.str("calibration");
   if (top.has("statistics")) p.statistics = top.at("statistics").get<std::map<std::string, std::map<std::string, int64_t>>>();
   // Cross-checks: cores exist; no two tiles of one segment overlap in one crossbar.
   const int64_t cores = p.chip_resolved.contains("cores") ? p.chip_resolved["cores"].value("count", int64_t{0}) : 0;

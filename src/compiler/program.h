@@ -55,6 +55,9 @@ struct Quantization {
   int64_t adc_bits = 0;             // comparator chips: 1 = binarised by the comparators (Sign with the
                                     // bias as threshold), more = the multi-level read-out
   std::string source;               // "calibration" | "fake-quant" | "chip" (how the scales were found)
+  float weight_error_rms = 0;       // fp32 weights the chip cannot hold, quantised by the compiler
+                                    // (no QDQ scales): rms of the rounding error / max|W|; 0 when the
+                                    // weights are analog or already on the chip's grid
 };
 
 // One weighted node lowered to crossbar form: a rows × cols matrix, y = x · W (rows = inputs).
@@ -183,6 +186,7 @@ struct Program {
   std::vector<Transfer> transfers;
   Schedule schedule;
   std::vector<std::string> warnings;
+  std::string calibration;   // where the input ranges were calibrated ("synthetic ..." or a dataset spec)
   std::map<std::string, std::map<std::string, int64_t>> statistics;  // pass → counter → value
 
   // Accessors (no string parsing in simulators).

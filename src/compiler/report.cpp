@@ -1,7 +1,9 @@
 #include "compiler/report.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -116,15 +118,44 @@ Json report_json(const Program& p) {
     }
   }
   j["bottleneck"] = {{"layer", bottleneck_layer}, {"mvms_per_inference", bottleneck}};
+  // The input codes the chip's encoder has for a layer (bipolar: ±(2^(b−1) − 1) whatever the data's
+  // sign; two's complement: the same for signed data, all 2^b − 1 for non-negative data; unsigned:
+  // 0 .. 2^b − 1, signed data offset binary) and so the input range the calibration chose.
+  std::string sign;
+  if (p.chip_resolved.contains("cores") && p.chip_resolved["cores"].contains("input")) {
+    const Json& in = p.chip_resolved["cores"]["input"];
+    if (in.contains("sign") && in["sign"].is_string()) sign = in["sign"].get<std::string>();
+  }
+  std::optional<double> adc_fs;
+  if (p.chip_resolved.contains("cores") && p.chip_resolved["cores"].contains("adc") &&
+      p.chip_resolved["cores"]["adc"].contains("full_scale") && p.chip_resolved["cores"]["adc"]["full_scale"].is_number()) {
+    adc_fs = p.chip_resolved["cores"]["adc"]["full_scale"].get<double>();
+  }
+  auto input_range = [&](const Quantization& q) -> std::pair<double, double> {
+    const int b = static_cast<int>(q.input_bits);
+    const bool symmetric = sign == "bipolar" || (sign == "twos-complement" && q.input_signed);
+    const double code_max = symmetric ? std::ldexp(1.0, b - 1) - 1 : std::ldexp(1.0, b) - 1;
+    const double hi = code_max * q.input_step - q.input_offset;
+    const double lo = symmetric && q.input_signed ? -hi : -q.input_offset;
+    return {lo, hi};
+  };
   Json layers = Json::array();
   for (const Layer& l : p.layers) {
     const LayerStats s = layer_stats(p, l);
+    const auto [in_lo, in_hi] = input_range(l.quant);
+    double w_max = 0;
+    for (float v : l.quant.weight_scale) w_max = std::max(w_max, static_cast<double>(v));
+    if (l.quant.weight_bits > 1) w_max *= std::ldexp(1.0, static_cast<int>(l.quant.weight_bits) - 1) - 1;
     layers.push_back({{"name", l.name}, {"kind", to_string(l.kind)}, {"rows", l.rows}, {"cols", l.cols}, {"groups", l.groups},
                       {"tiles", s.tiles}, {"crossbars", s.crossbars}, {"replicas", l.replicas},
                       {"cell_utilisation", s.utilisation}, {"cores", p.cores_of(l.id)},
                       {"vectors_per_inference", l.vectors_per_inference}, {"weight_bits", l.quant.weight_bits},
-                      {"input_bits", l.quant.input_bits}});
+                      {"input_bits", l.quant.input_bits}, {"input_range", {in_lo, in_hi}},
+                      {"calibration", l.quant.source}});
+    // Differential cells: the ADC's full scale in output units, adc.full_scale × x_max × max|W|.
+    if (adc_fs && l.quant.weight_bits == 0) layers.back()["adc_full_scale"] = *adc_fs * std::max(in_hi, -in_lo) * w_max;
   }
+  j["calibration"] = p.calibration;
   j["layers"] = layers;
   std::map<std::string, int64_t> units;
   Json off_chip = Json::array();
@@ -143,18 +174,19 @@ std::string report_text(const Program& p) {
   std::ostringstream os;
   os << fmt::format("mapping of {} onto {} ({} schedule)\n", p.graph_name.empty() ? p.model_path : p.graph_name, p.chip_name,
                     to_string(p.schedule.kind));
-  os << fmt::format("  {:<28} {:>11} {:>6} {:>6} {:>5} {:>7}  {}\n", "layer", "rows x cols", "tiles", "util", "repl", "mvms",
-                    "cores");
+  os << fmt::format("  {:<28} {:>11} {:>6} {:>6} {:>5} {:>7} {:>17}  {}\n", "layer", "rows x cols", "tiles", "util", "repl",
+                    "mvms", "input range", "cores");
   for (const auto& l : j["layers"]) {
     std::vector<int32_t> cores = l["cores"].get<std::vector<int32_t>>();
     std::string cs = cores.empty() ? "-" : fmt::format("{}", fmt::join(cores.begin(), cores.begin() + std::min<size_t>(cores.size(), 8), ","));
     if (cores.size() > 8) cs += fmt::format(",... ({})", cores.size());
     std::string name = l["name"].get<std::string>();
     if (name.size() > 28) name = name.substr(0, 25) + "...";
-    os << fmt::format("  {:<28} {:>11} {:>6} {:>5.1f}% {:>5} {:>7}  {}\n", name,
+    const auto range = l["input_range"].get<std::vector<double>>();
+    os << fmt::format("  {:<28} {:>11} {:>6} {:>5.1f}% {:>5} {:>7} {:>17}  {}\n", name,
                       fmt::format("{}x{}", l["rows"].get<int64_t>(), l["cols"].get<int64_t>()), l["tiles"].get<int64_t>(),
                       100.0 * l["cell_utilisation"].get<double>(), l["replicas"].get<int64_t>(),
-                      l["vectors_per_inference"].get<int64_t>(), cs);
+                      l["vectors_per_inference"].get<int64_t>(), fmt::format("{:.3g}..{:.3g}", range[0], range[1]), cs);
   }
   os << fmt::format("crossbars   {} used of {} ({} tiles placed){}\n", j["tiles_used"].get<int64_t>(),
                     j["tiles_available"].get<int64_t>(), j["tiles_placed"].get<int64_t>(),
@@ -176,6 +208,7 @@ std::string report_text(const Program& p) {
     os << fmt::format("off chip    {} op(s) run on the host: {}{}\n", ops.size(),
                       fmt::join(ops.begin(), ops.begin() + std::min<size_t>(ops.size(), 6), ", "), ops.size() > 6 ? ", ..." : "");
   }
+  if (!p.calibration.empty()) os << fmt::format("calibrated  on {} (input range: what the encoder's codes cover)\n", p.calibration);
   os << "floor plan (layer id per core):\n" << floor_plan(p);
   for (const std::string& w : p.warnings) os << "warning: " << w << "\n";
   return os.str();

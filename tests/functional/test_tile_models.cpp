@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <algorithm>
 #include <numeric>
 
 #include "chip/devices/pcm.h"
@@ -120,6 +121,44 @@ TEST(DriftCompensation, PerColumnRestoresEachColumnsMean) {
     EXPECT_NEAR(mean_abs(y1, c) / mean_abs(y0, c), 1.0, 1e-5) << c;
   }
   EXPECT_GT(hi - lo, 0.01f) << "per-column factors differ";
+}
+
+// GDC through the chip's read path (readout: chip, aihwkit's forward of eye(rows) through the tile):
+// every row alone at the largest input code, the column's sum through the ADC, α = Σ|codes(0)| /
+// Σ|codes(t)|. Closed form from the device states: code = round_even(code_max·ΔG / LSB), saturated.
+TEST(DriftCompensation, ChipReadoutQuantisesTheCalibrationThroughTheAdc) {
+  const int64_t rows = 128, cols = 64;
+  const Tensor w = test::random_tensor(rows, cols, 33);
+  chip::CoreSpec core = drift_only_core(chip::DriftCompensation::Global);
+  core.drift_compensation.readout = chip::CompensationReadout::Chip;
+  core.read_modes.erase(core.read_modes.begin() + 1, core.read_modes.end());  // one-phase
+  Tile tile(core, TileContext{.seed = 6}, TileOptions{});
+  tile.program(w);
+  tile.calibrate(0.01f);
+  tile.set_time(86400.0 * 365);
+  const AnalogCrossbar& xb = analog(tile);
+  const double code_in = static_cast<double>(tile.encoder().code_max());
+  const double lsb = tile.scaling().adc_full_scale.at(0) / static_cast<double>(tile.adc().code_max());
+  const double code_hi = tile.adc().code_max();
+  auto readout = [&](const std::vector<float>& g) {
+    const size_t cells = static_cast<size_t>(rows * cols);
+    const int64_t n = core.weights.devices_per_polarity.value_or(1);
+    double sum = 0;
+    for (size_t i = 0; i < cells; ++i) {
+      double d = 0;
+      for (int64_t k = 0; k < n; ++k) d += g[static_cast<size_t>(k) * cells + i] - g[static_cast<size_t>(n + k) * cells + i];
+      const double v = static_cast<float>(code_in * d) / static_cast<float>(lsb);
+      sum += std::fabs(std::clamp(std::nearbyint(v), -code_hi, code_hi));
+    }
+    return sum;
+  };
+  const double alpha = readout(xb.g_prog()) / readout(xb.g_now());
+  for (float a : xb.compensation()) EXPECT_NEAR(a, alpha, 2e-3 * alpha);
+  // The exact readout (Σ|ΔG|) gives another factor: the ADC's rounding of small weights biases it.
+  const auto ref = column_abs_sums(xb, xb.g_prog(), rows, cols), cur = column_abs_sums(xb, xb.g_now(), rows, cols);
+  const double exact = std::accumulate(ref.begin(), ref.end(), 0.0) / std::accumulate(cur.begin(), cur.end(), 0.0);
+  EXPECT_GT(std::fabs(alpha - exact), 1e-4 * exact);
+  EXPECT_GT(alpha, 1.2);
 }
 
 // WeightScale::PerColumn: s_c = (g_max − g_min)/max|W_c|, so every column uses the full conductance

@@ -44,7 +44,8 @@ def test_eval_json_fields_and_accuracy_close_to_digital(tmp_path):
 
 def test_eval_program_equals_model_path(tmp_path):
     prog = tmp_path / "p.json"
-    r = run_aimc("compile", "--model", LENET, "--chip", "hermes", "-o", prog)
+    # eval --model calibrates on the first 64 samples of its --data; compile does the same when told
+    r = run_aimc("compile", "--model", LENET, "--chip", "hermes", "-o", prog, "--calibration-data", MNIST)
     assert r.returncode == 0, r.stderr
     a, b = tmp_path / "a.json", tmp_path / "b.json"
     common = ["--chip", "hermes", "--data", MNIST, "--limit", 100, "--drift-times", "1h", "--seed", 3]

@@ -13,6 +13,7 @@
 #include <cmath>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "compiler/pass.h"
 #include "compiler/passes/common.h"
@@ -60,6 +61,7 @@ class Quantize final : public Pass {
     const int64_t w_bits = chip_weight_bits(core);
     std::vector<int32_t> nodes;
     std::vector<ValueId> calibrate;
+    std::vector<std::string> quantized;  // layers whose fp32 weights the compiler rounds to the chip's grid
     int64_t from_fq = 0;
     const bool unsigned_rows = core.input.sign == chip::InputSign::Unsigned;
     const auto readers = value_readers(g);
@@ -83,6 +85,8 @@ class Quantize final : public Pass {
         ++from_fq;
       } else {
         q.weight_scale = weight_scales(m, q.weight_bits, per_channel(core));
+        q.weight_error_rms = grid_error(m, q.weight_bits, q.weight_scale);
+        if (q.weight_error_rms > 0) quantized.push_back(fmt::format("{} ({:.1f}%)", n.name, 100 * q.weight_error_rms));
       }
       // Inputs: a per-tensor FakeQuant right before the layer (through reshapes, e.g. a Flatten)
       // fixes the input step.
@@ -103,6 +107,21 @@ class Quantize final : public Pass {
       }
       ctx.node_quant[n.name] = q;
       nodes.push_back(static_cast<int32_t>(i));
+    }
+    if (!quantized.empty()) {
+      ctx.program.warnings.push_back(fmt::format(
+          "{} layer(s) have fp32 weights that the chip stores at {} ({}): the compiler rounds them (rms error / max|W| "
+          "per layer: {}). Export the model quantisation-aware (QDQ FakeQuant weights, or binarised weights) for "
+          "accuracy; `aimc eval` refuses this without --allow-quantize",
+          quantized.size(), w_bits == 1 ? "1 bit (binary)" : fmt::format("{} bits", w_bits),
+          core.weights.scheme == chip::WeightScheme::Binary ? "cores.weights.scheme: binary" : "cores.weights.bits",
+          fmt::join(quantized, ", ")));
+    }
+    if (option("calibration") == "auto" && !calibrate.empty()) {
+      ctx.program.calibration = ctx.calibration.inputs.empty()
+                                    ? fmt::format("synthetic: {} samples, f32 inputs uniform in [0, 1)", int_option("samples"))
+                                    : (ctx.calibration.source.empty() ? "given samples" : ctx.calibration.source);
+      if (ctx.calibration.inputs.empty()) warn_if_synthetic_misfits(ctx);
     }
     if (option("calibration") == "auto") run_calibration(ctx, nodes);
     statistics()["layers"] = static_cast<int64_t>(nodes.size());
@@ -141,6 +160,69 @@ class Quantize final : public Pass {
     return std::any_of(core.digital.begin(), core.digital.end(), [](const chip::DigitalUnitSpec& u) {
       return std::find(u.ops.begin(), u.ops.end(), chip::DigitalOp::Affine) != u.ops.end();
     });
+  }
+
+  // rms of (W − W rounded to the chip's grid) / max|W| over the layer: 0 when the weights already sit
+  // on the grid (a binarised or integer export) or the chip keeps analog weights (bits 0) or ≥ 8 bits.
+  static float grid_error(const Tensor& m, int64_t bits, const std::vector<float>& scale) {
+    if (bits == 0 || bits >= 8) return 0.0f;
+    const int64_t R = m.dim(0), C = m.dim(1);
+    const float* w = m.data<float>();
+    const double q_max = bits == 1 ? 1.0 : static_cast<double>((int64_t{1} << (bits - 1)) - 1);
+    double err2 = 0, w_max = 0;
+    for (int64_t i = 0; i < R * C; ++i) w_max = std::max(w_max, static_cast<double>(std::fabs(w[i])));
+    for (int64_t r = 0; r < R; ++r) {
+      for (int64_t c = 0; c < C; ++c) {
+        const double s = scale.size() == 1 ? scale[0] : scale[static_cast<size_t>(c)];
+        const double v = w[r * C + c];
+        const double q = bits == 1 ? (v == 0 ? 0.0 : std::copysign(s, v)) : std::clamp(std::nearbyint(v / s), -q_max, q_max) * s;
+        err2 += (v - q) * (v - q);
+      }
+    }
+    const double rms = w_max > 0 ? std::sqrt(err2 / static_cast<double>(R * C)) / w_max : 0.0;
+    return rms > 1e-4 ? static_cast<float>(rms) : 0.0f;
+  }
+
+  // Synthetic calibration feeds uniform [0, 1) pixels. A model that normalises or quantises its own
+  // inputs (Sub/Div/Mul/Add, BatchNormalization or FakeQuant before its first weighted layer, past
+  // layout and pooling ops — as the models in models/ do) expects exactly that; one whose first
+  // weighted layer reads the raw input likely expects normalised inputs (e.g. torchvision's
+  // mean/std), whose range the synthetic samples do not cover: warn once.
+  static void warn_if_synthetic_misfits(CompileContext& ctx) {
+    const Graph& g = ctx.graph;
+    const auto readers = value_readers(g);
+    auto transparent = [](OpKind op) {
+      switch (op) {
+        case OpKind::Reshape: case OpKind::Transpose: case OpKind::Slice: case OpKind::Pad: case OpKind::Concat:
+        case OpKind::Split: case OpKind::Cast: case OpKind::MaxPool: case OpKind::AveragePool:
+        case OpKind::GlobalAveragePool: return true;
+        default: return false;
+      }
+    };
+    for (ValueId id : g.inputs) {
+      if (g.value(id).dtype != DType::f32) continue;
+      std::vector<ValueId> frontier{id};
+      bool raw = false;
+      for (size_t k = 0; k < frontier.size() && !raw && k < 4096; ++k) {
+        for (int32_t r : readers[static_cast<size_t>(frontier[k])]) {
+          const Node& n = g.node(r);
+          if (describe_layer(g, r)) raw = true;
+          if (transparent(n.op)) {
+            for (ValueId o : n.outputs) {
+              if (o != kNoValue) frontier.push_back(o);
+            }
+          }
+        }
+      }
+      if (raw) {
+        ctx.program.warnings.push_back(fmt::format(
+            "input '{}' reaches a weighted layer without normalisation, but the input ranges were calibrated on "
+            "synthetic inputs uniform in [0, 1); if the model expects other values (e.g. mean/std-normalised images) "
+            "give real samples: compile --calibration-data SPEC (eval calibrates on its --data)",
+            g.value(id).name));
+        return;
+      }
+    }
   }
 
   int64_t chip_weight_bits(const chip::CoreSpec& core) const {

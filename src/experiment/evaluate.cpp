@@ -1,0 +1,162 @@
+#include "experiment/evaluate.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "sim/functional/executor.h"
+#include "sim/metrics.h"
+#include "sim/reference/executor.h"
+
+namespace aimc::experiment {
+
+std::vector<double> parse_drift_times(const std::string& text) {
+  const ErrorContext where{.field = "--drift-times"};
+  std::vector<double> times;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t end = std::min(text.find(',', start), text.size());
+    std::string item = text.substr(start, end - start);
+    start = end + 1;
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
+    if (item.empty()) throw Error(fmt::format("'{}' has an empty time; expected e.g. 1s,1h,1d,1y", text), where);
+    double unit = 1;
+    std::string number = item;
+    const char last = item.back();
+    if (std::isalpha(static_cast<unsigned char>(last))) {
+      number = item.substr(0, item.size() - 1);
+      switch (last) {
+        case 's': unit = 1; break;
+        case 'm': unit = 60; break;
+        case 'h': unit = 3600; break;
+        case 'd': unit = 86400; break;
+        case 'w': unit = 7 * 86400.0; break;
+        case 'y': unit = 365 * 86400.0; break;
+        default: throw Error(fmt::format("'{}': unknown unit '{}' (s, m, h, d, w, y)", item, last), where);
+      }
+    }
+    char* rest = nullptr;
+    const double v = number.empty() ? NAN : std::strtod(number.c_str(), &rest);
+    if (number.empty() || rest == nullptr || *rest != '\0' || !std::isfinite(v) || v < 0) {
+      throw Error(fmt::format("'{}' is not a time ≥ 0 (e.g. 1s, 1h, 1d, 1y, 3600)", item), where);
+    }
+    times.push_back(v * unit);
+    if (end == text.size()) break;
+  }
+  if (times.empty()) throw Error("no drift times given", where);
+  return times;
+}
+
+std::string format_time(double t) {
+  if (t >= 365 * 86400.0 && std::fmod(t, 365 * 86400.0) == 0) return fmt::format("{}y", t / (365 * 86400.0));
+  if (t >= 86400 && std::fmod(t, 86400) == 0) return fmt::format("{}d", t / 86400);
+  if (t >= 3600 && std::fmod(t, 3600) == 0) return fmt::format("{}h", t / 3600);
+  return fmt::format("{}s", t);
+}
+
+void require_chip_precision(const compiler::Program& program, const chip::ChipSpec& chip) {
+  std::string layers;
+  int64_t n = 0, bits = 0;
+  for (const compiler::Layer& l : program.layers) {
+    if (l.quant.weight_error_rms <= 0) continue;
+    if (n++ < 3) layers += fmt::format("{}{} ({:.1f}% rms)", layers.empty() ? "" : ", ", l.name, 100 * l.quant.weight_error_rms);
+    bits = l.quant.weight_bits;
+  }
+  if (n == 0) return;
+  throw Error(fmt::format("{} layer(s) have fp32 weights that chip '{}' stores at {} ({}{}): rounding them silently changes "
+                          "the network. Export it quantisation-aware (QDQ FakeQuant weights, or binarised weights), or "
+                          "accept the rounding with --allow-quantize",
+                          n, chip.name, bits == 1 ? "1 bit (binary)" : fmt::format("{} bits", bits), layers,
+                          n > 3 ? ", ..." : ""),
+              ErrorContext{.file = program.model_path});
+}
+
+namespace {
+std::pair<double, double> mean_std(const std::vector<double>& v) {
+  double mean = 0;
+  for (double x : v) mean += x;
+  mean /= static_cast<double>(v.size());
+  double var = 0;
+  for (double x : v) var += (x - mean) * (x - mean);
+  return {mean, v.size() > 1 ? std::sqrt(var / static_cast<double>(v.size() - 1)) : 0.0};
+}
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+}  // namespace
+
+EvalResult evaluate(const LoadedProgram& loaded, const chip::ChipSpec& chip, const Dataset& data,
+                    const std::string& data_spec, const EvalOptions& o) {
+  if (o.repeats < 1) throw Error(fmt::format("must be ≥ 1, got {}", o.repeats), ErrorContext{.field = "--repeats"});
+  if (o.drift_times.empty()) throw Error("no drift times given", ErrorContext{.field = "--drift-times"});
+  if (!o.allow_quantize) require_chip_precision(loaded.program, chip);
+  const bool lm = data.kind == "tokens";
+  LanguageModelLayout layout;
+  if (lm) {
+    layout = check_language_model_data(loaded.imported, data, data_spec);
+  } else {
+    check_classifier_data(loaded.imported, data, data_spec);
+  }
+  if (loaded.program.tiles.empty()) {
+    throw Error("the Program maps no layer to crossbars: a chip run would be the digital reference",
+                ErrorContext{.field = "--program"});
+  }
+  EvalResult res;
+  res.metric = lm ? "perplexity" : "accuracy";
+  res.samples = data.size();
+  for (const compiler::Layer& l : loaded.program.layers) res.replicated_layers += l.replicas > 1 ? 1 : 0;
+  // One number per pass over the data: accuracy, or for language models the mean nats per token.
+  auto score = [&](const SampleForward& forward, const std::string& label) -> double {
+    const BatchDone done = [&](int64_t) {
+      if (o.on_batch) o.on_batch(label);
+    };
+    if (lm) return evaluate_language_model(forward, data, o.batch, layout, done).nats_per_token();
+    return evaluate_classifier(forward, data, o.batch, done).accuracy();
+  };
+
+  auto t0 = std::chrono::steady_clock::now();
+  ReferenceExecutor reference(loaded.imported, ReferenceOptions{.threads = o.threads});
+  const double digital = score([&](const Tensor& x, int64_t) { return reference.run({x}).at(0); }, "digital");
+  res.digital = lm ? std::exp(digital) : digital;
+  const double digital_s = seconds_since(t0);
+
+  std::vector<std::vector<double>> values(o.drift_times.size());
+  double chip_s = 0, program_s = 0;
+  int64_t chip_samples = 0;
+  for (int64_t r = 0; r < o.repeats; ++r) {
+    functional::FunctionalOptions fo;
+    fo.seed = o.seed + static_cast<uint64_t>(r);
+    fo.threads = o.threads;
+    fo.read_mode = o.read_mode;
+    fo.drift_compensation = o.drift_compensation;
+    fo.compensation_readout = o.compensation_readout;
+    auto p0 = std::chrono::steady_clock::now();
+    functional::ChipExecutor chip_exec(loaded.program, loaded.prepared, chip, fo);
+    program_s += seconds_since(p0);
+    res.tiles = chip_exec.tiles();
+    for (size_t ti = 0; ti < o.drift_times.size(); ++ti) {
+      auto c0 = std::chrono::steady_clock::now();
+      chip_exec.set_time(o.drift_times[ti]);
+      const double v = score([&](const Tensor& x, int64_t offset) { return chip_exec.run({x}, offset).at(0); },
+                             fmt::format("repeat {}/{} t={}", r + 1, o.repeats, format_time(o.drift_times[ti])));
+      chip_s += seconds_since(c0);
+      chip_samples += data.size();
+      values[ti].push_back(lm ? std::exp(v) : v);  // perplexity per repeat
+    }
+  }
+  for (size_t ti = 0; ti < o.drift_times.size(); ++ti) {
+    const auto [mean, std] = mean_std(values[ti]);
+    res.chip.push_back(EvalPoint{.t_s = o.drift_times[ti], .values = values[ti], .mean = mean, .std = std});
+  }
+  res.chip_ms_per_sample = chip_samples > 0 ? 1e3 * chip_s / static_cast<double>(chip_samples) : 0.0;
+  res.digital_ms_per_sample = 1e3 * digital_s / static_cast<double>(std::max<int64_t>(1, data.size()));
+  res.programming_s = program_s / static_cast<double>(o.repeats);
+  return res;
+}
+
+}  // namespace aimc::experiment

@@ -1,0 +1,62 @@
+// The accuracy experiment: the digital fp32 reference, then the chip (functional simulation of the
+// compiled Program) at each time since programming, over K independent programming draws (repeat r
+// uses seed S + r). Language models report perplexity. What `aimc eval` runs and prints.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "chip/chip_spec.h"
+#include "data/dataset.h"
+#include "experiment/program_source.h"
+
+namespace aimc::experiment {
+
+struct EvalOptions {
+  std::vector<double> drift_times{1.0, 3600.0, 86400.0, 365 * 86400.0};  // seconds since programming
+  int64_t repeats = 1;
+  uint64_t seed = 0;
+  int64_t batch = 64;
+  int threads = 1;
+  std::string read_mode;                                   // empty: the chip's first
+  std::optional<chip::DriftCompensation> drift_compensation;   // override of the chip's scheme
+  std::optional<chip::CompensationReadout> compensation_readout;
+  bool allow_quantize = false;                             // accept fp32 weights rounded to the chip's grid
+  std::function<void(const std::string& label)> on_batch;  // progress: called after every batch
+};
+
+struct EvalPoint {
+  double t_s = 0;
+  std::vector<double> values;  // per repeat: accuracy (fraction) or perplexity
+  double mean = 0, std = 0;    // sample std (0 for one repeat)
+};
+
+struct EvalResult {
+  std::string metric;           // "accuracy" | "perplexity"
+  double digital = 0;           // the fp32 reference's value
+  std::vector<EvalPoint> chip;  // one per drift time
+  int64_t samples = 0;
+  int64_t tiles = 0;
+  int64_t replicated_layers = 0;
+  double chip_ms_per_sample = 0, digital_ms_per_sample = 0, programming_s = 0;
+};
+
+// Pre: `loaded` from load_or_compile, `data` loaded from `data_spec`. Throws Error when the data does
+// not fit the model, a layer lacks an input step, or (without allow_quantize) the Program rounds fp32
+// weights to a low-precision chip (require_chip_precision).
+EvalResult evaluate(const LoadedProgram& loaded, const chip::ChipSpec& chip, const Dataset& data,
+                    const std::string& data_spec, const EvalOptions& options);
+
+// Throws Error naming the layers whose fp32 weights the compiler rounded to the chip's grid.
+void require_chip_precision(const compiler::Program& program, const chip::ChipSpec& chip);
+
+// "1s,1h,1d,1y" → seconds (units s, m, h, d, w, y = 365 d; a bare number is seconds).
+std::vector<double> parse_drift_times(const std::string& text);
+std::string format_time(double t_s);
+
+}  // namespace aimc::experiment

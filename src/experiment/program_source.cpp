@@ -1,0 +1,71 @@
+#include "experiment/program_source.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "compiler/pipeline.h"
+#include "core/error.h"
+#include "data/dataset.h"
+#include "onnx/importer.h"
+#include "sim/metrics.h"
+
+namespace aimc::experiment {
+
+std::vector<Tensor> calibration_inputs(const Graph& graph, const std::string& spec, int64_t samples) {
+  if (samples < 1) {
+    throw Error(fmt::format("must be ≥ 1, got {}", samples), ErrorContext{.field = "--calibration-samples"});
+  }
+  const Dataset data = load_dataset(spec, samples);
+  if (data.kind == "tokens") {
+    const LanguageModelLayout layout = check_language_model_data(graph, data, spec);
+    return {language_model_batch(data.inputs, layout.input_batch_axis)};
+  }
+  check_classifier_data(graph, data, spec);
+  return {data.inputs};
+}
+
+LoadedProgram load_or_compile(const ProgramSource& source, const chip::ChipSpec& chip, const CompileSettings& s) {
+  if (source.model.empty() == source.program.empty()) {
+    throw Error("give exactly one of a model (--model) and a compiled Program (--program)", ErrorContext{.field = "--model"});
+  }
+  LoadedProgram out;
+  if (!source.program.empty()) {
+    if (!s.calibration.empty()) {
+      throw Error(fmt::format("a compiled Program keeps the calibration it was compiled with ({}); calibrate when "
+                              "compiling (aimc compile --calibration-data) or evaluate the model (--model)",
+                              source.program),
+                  ErrorContext{.field = "--calibration-data"});
+    }
+    out.program = compiler::load_program(source.program);
+    compiler::check_chip(out.program, chip, source.program);
+    out.model_path = out.program.model_path;
+    if (!std::filesystem::exists(out.model_path)) {
+      const auto beside = std::filesystem::path(source.program).parent_path() / out.model_path;
+      if (std::filesystem::exists(beside)) out.model_path = beside.string();
+    }
+    compiler::check_model(out.program, out.model_path);
+    out.imported = import_onnx(out.model_path);
+  } else {
+    out.model_path = source.model;
+    out.imported = import_onnx(source.model);
+    Graph g = out.imported;
+    g.name = std::filesystem::path(source.model).stem().string();  // messages name the model file
+    compiler::CompileOptions opt;
+    opt.pipeline = s.pipeline;
+    opt.schedule = s.schedule;
+    opt.replicate = s.replicate;
+    opt.model_path = source.model;
+    opt.seed = s.seed;
+    opt.calibration.inputs = s.calibration;
+    opt.calibration.source = s.calibration_source;
+    opt.allow_quantize = s.allow_quantize;
+    opt.print_ir_after_all = s.print_ir_after_all;
+    out.program = compiler::compile(g, chip, opt);
+  }
+  out.prepared = compiler::prepare_graph(out.imported, out.program);
+  return out;
+}
+
+}  // namespace aimc::experiment

@@ -1,0 +1,50 @@
+// Where an experiment's Program comes from: a compiled Program file (checked against its chip and
+// model), or the model compiled on the spot — with calibration data when the user has it. The one
+// place the CLI's compile, eval and perf commands (and the Python module) get a Program from.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "chip/chip_spec.h"
+#include "compiler/program.h"
+#include "core/tensor.h"
+#include "ir/graph.h"
+
+namespace aimc::experiment {
+
+// How to compile a model (ignored for a Program file, whose options are fixed).
+struct CompileSettings {
+  std::string pipeline;              // empty: the default pipeline of schedule and replicate
+  std::string schedule = "pipelined";
+  std::string replicate = "auto";
+  uint64_t seed = 0;                 // seed of synthetic calibration inputs
+  std::vector<Tensor> calibration;   // real calibration inputs (graph input order); empty: synthetic
+  std::string calibration_source;    // where they came from, for messages ("cifar10:DIR, first 64")
+  bool allow_quantize = false;       // let weights be quantised to a chip's precision without QDQ scales
+  bool print_ir_after_all = false;
+};
+
+struct ProgramSource {
+  std::string model;    // ONNX model (compiled with `settings`)
+  std::string program;  // or a compiled Program (JSON)
+};
+
+struct LoadedProgram {
+  compiler::Program program;
+  Graph imported;          // the model as imported
+  Graph prepared;          // the model with the Program's graph rewrites (what the executor runs)
+  std::string model_path;  // the model file actually read
+};
+
+// Exactly one of source.model and source.program. A Program is checked against `chip` and its
+// model file's hash (the model is looked up beside the Program when its recorded path is absent).
+// Throws Error (file, field) on any mismatch; a Program file with calibration settings is an error.
+LoadedProgram load_or_compile(const ProgramSource& source, const chip::ChipSpec& chip, const CompileSettings& settings);
+
+// The first `samples` inputs of dataset `spec` in the layout of `graph`'s input (image batches as
+// they are; token windows in the model's batch layout), for calibration. Checks the data fits.
+std::vector<Tensor> calibration_inputs(const Graph& graph, const std::string& spec, int64_t samples);
+
+}  // namespace aimc::experiment
