@@ -17,7 +17,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # run name -> (preset, row label); rows appear in this order.
 RUNS = {
-    "plain_hermes4": ("hermes", "ResNet-20 plain (`resnet20_cifar10.onnx`), four-phase, GDC"),
+    "plain_hermes4": ("hermes", "ResNet-20 pretrained (`resnet20_cifar10.onnx`), four-phase, GDC"),
+    "plain_hermes4_norep": ("hermes", "same, `--replicate none` (no replicas)"),
+    "resnet32_hermes4": ("hermes", "ResNet-32 pretrained (`export_pretrained.py`), four-phase, GDC"),
+    "resnet56_hermes4": ("hermes", "ResNet-56 pretrained (`export_pretrained.py`), four-phase, GDC"),
+    "resnet20_aihwkit": ("hermes", "ResNet-20 pretrained on `bench/chips/hermes-aihwkit.yaml` (aihwkit's HERMES "
+                                   "config, docs/aihwkit.md)"),
+    "resnet32_aihwkit": ("hermes", "ResNet-32 pretrained on `hermes-aihwkit.yaml` (aihwkit measured 92.7 → 89.0 / "
+                                   "87.1 / 77.6 / 30.2 % on the full set, issue 12)"),
     "hwa_hermes4": ("hermes", "ResNet-20 HWA, programming noise (`resnet20_cifar10_hwa.onnx`), four-phase, GDC"),
     "hwa_drift_hermes4": ("hermes", "ResNet-20 HWA, drift-aware (`resnet20_cifar10_hwa_drift.onnx`), four-phase, GDC"),
     "hwa_drift_hermes4_nogdc": ("hermes", "ResNet-20 HWA, drift-aware, four-phase, no drift compensation"),

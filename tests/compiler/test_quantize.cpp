@@ -1,0 +1,102 @@
+// The quantize pass: input steps cover the calibrated range with the codes the encoder has, weight
+// scales per column where the cores apply a per-column affine, real calibration data, and the
+// warnings for synthetic calibration and for fp32 weights rounded to a low-precision chip.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "compiler_test_util.h"
+#include "core/rng.h"
+#include "sim/reference/executor.h"
+
+namespace aimc {
+namespace {
+
+Graph relu_net() {
+  test::GraphBuilder b("relu_net");
+  ValueId x = b.input("x", {1, 3, 8, 8});
+  ValueId c1 = b.node("relu1", OpKind::Relu, {b.conv("conv1", x, 3, 16, 3, 1, true, 1)});
+  ValueId gap = b.node("gap", OpKind::GlobalAveragePool, {c1});
+  ValueId flat = b.node("flatten", OpKind::Reshape, {gap}, ReshapeAttrs{{1, 16}});
+  return b.finish({b.gemm("fc", flat, 16, 10, true, 3)});
+}
+
+Tensor images(int64_t n, float lo, float hi) {
+  Tensor t(DType::f32, {n, 3, 8, 8});
+  const Rng rng(11, 0, RngPurpose::test);
+  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = lo + (hi - lo) * rng.uniform(static_cast<uint64_t>(i));
+  return t;
+}
+
+compiler::Program compile_with(const Graph& g, const chip::ChipSpec& chip, std::vector<Tensor> calibration) {
+  compiler::CompileOptions o;
+  o.pipeline = compiler::default_pipeline("pipelined", "none");
+  o.calibration.inputs = std::move(calibration);
+  o.calibration.source = "test images";
+  return compiler::compile(g, chip, o);
+}
+
+float max_of(const Tensor& t) {
+  float m = 0;
+  for (float v : t.span<float>()) m = std::max(m, std::fabs(v));
+  return m;
+}
+
+// HERMES's bipolar PWM encoder has codes ±127: a post-ReLU layer's range max x is 127 steps, not 255
+// (which would clip every input above max/2), and a signed input (normalised images) also ±127.
+TEST(Quantize, InputStepUsesTheEncodersCodes) {
+  const Graph g = relu_net();
+  const Tensor x = images(8, -2.0f, 2.0f);
+  const compiler::Program p = compile_with(g, test::preset("hermes"), {x});
+  Graph probe = g;
+  const auto fc_in = *std::find_if(g.nodes().begin(), g.nodes().end(), [](const Node& n) { return n.name == "fc"; });
+  probe.outputs.push_back(fc_in.inputs[0]);
+  ReferenceExecutor exec(probe, ReferenceOptions{.threads = 1});
+  const std::vector<Tensor> outs = exec.run({x});
+  const compiler::Layer& conv1 = p.layer(*p.find_layer("conv1"));
+  const compiler::Layer& fc = p.layer(*p.find_layer("fc"));
+  EXPECT_TRUE(conv1.quant.input_signed);
+  EXPECT_FALSE(fc.quant.input_signed);
+  EXPECT_NEAR(conv1.quant.input_step * 127, max_of(x), 1e-5 * max_of(x));
+  EXPECT_NEAR(fc.quant.input_step * 127, max_of(outs.back()), 1e-5 * max_of(outs.back()));
+  EXPECT_EQ(p.calibration, "test images");
+  EXPECT_TRUE(p.warnings.empty());
+}
+
+// granularity=auto: per column on a chip whose core digital unit has `affine` (HERMES's LDPU), per
+// layer when it has none.
+TEST(Quantize, WeightScalesPerColumnWhereTheCoreHasAnAffineStep) {
+  const Graph g = relu_net();
+  chip::ChipSpec hermes = test::preset("hermes");
+  EXPECT_EQ(compile_with(g, hermes, {images(4, 0, 1)}).layer(0).quant.weight_scale.size(), 16u);
+  for (auto& u : hermes.cores.digital) std::erase(u.ops, chip::DigitalOp::Affine);
+  EXPECT_EQ(compile_with(g, hermes, {images(4, 0, 1)}).layer(0).quant.weight_scale.size(), 1u);
+}
+
+// A model whose first weighted layer reads the raw input, calibrated on synthetic [0, 1) pixels, gets
+// one warning; given calibration samples, none.
+TEST(Quantize, SyntheticCalibrationOfARawInputWarns) {
+  const compiler::Program p = test::compile(relu_net(), test::preset("hermes"));
+  ASSERT_EQ(p.warnings.size(), 1u);
+  EXPECT_NE(p.warnings[0].find("synthetic inputs uniform in [0, 1)"), std::string::npos);
+  EXPECT_NE(p.calibration.find("synthetic"), std::string::npos);
+}
+
+// fp32 weights on cluster-512's 4-bit cells are rounded: recorded per layer with a warning.
+TEST(Quantize, Fp32WeightsOnALowPrecisionChipAreRecorded) {
+  const compiler::Program p = compile_with(relu_net(), test::preset("cluster-512"), {images(4, 0, 1)});
+  for (const compiler::Layer& l : p.layers) {
+    EXPECT_GT(l.quant.weight_error_rms, 0.0f) << l.name;
+    EXPECT_LT(l.quant.weight_error_rms, 0.1f) << l.name;
+  }
+  ASSERT_EQ(p.warnings.size(), 1u);
+  EXPECT_NE(p.warnings[0].find("4 bits"), std::string::npos);
+  // On HERMES (analog weights) nothing is rounded.
+  for (const compiler::Layer& l : compile_with(relu_net(), test::preset("hermes"), {images(4, 0, 1)}).layers) {
+    EXPECT_EQ(l.quant.weight_error_rms, 0.0f);
+  }
+}
+
+}  // namespace
+}  // namespace aimc
