@@ -161,6 +161,20 @@ TEST(DriftCompensation, ChipReadoutQuantisesTheCalibrationThroughTheAdc) {
   EXPECT_GT(alpha, 1.2);
 }
 
+// HERMES TDP: the two devices of a polarity share one drift exponent (fitted per polarity).
+TEST(DriftExponents, DevicesOfAPolarityShareOne) {
+  const int64_t rows = 16, cols = 8, cells = rows * cols;
+  Tile tile(test::preset_core("hermes"), TileContext{.seed = 3}, TileOptions{.converters = false});
+  tile.program(test::random_tensor(rows, cols, 5));
+  const std::vector<float>& nu = analog(tile).drift_nu();
+  ASSERT_EQ(static_cast<int64_t>(nu.size()), 4 * cells);
+  for (int64_t i = 0; i < cells; ++i) {
+    EXPECT_EQ(nu[static_cast<size_t>(i)], nu[static_cast<size_t>(cells + i)]);              // G1+ = G2+
+    EXPECT_EQ(nu[static_cast<size_t>(2 * cells + i)], nu[static_cast<size_t>(3 * cells + i)]);  // G1- = G2-
+  }
+  EXPECT_NE(nu[0], nu[static_cast<size_t>(2 * cells)]);
+}
+
 // WeightScale::PerColumn: s_c = (g_max − g_min)/max|W_c|, so every column uses the full conductance
 // range; the digital scale undoes each column's s, so the ideal tile is still x·W.
 TEST(WeightMapping, PerColumnScaleUsesEachColumnsRange) {

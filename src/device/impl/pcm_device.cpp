@@ -6,7 +6,8 @@
 // n devices per polarity (HERMES TDP: n = 2) holds n devices, each targeted at g/n (both devices of
 // a polarity share the target, as aihwkit's HERMES docstring assumes). The fitted σ is evaluated at
 // the polarity's x = n·g_dev/g_max and each device gets independent noise of σ/√n, so the polarity
-// total has exactly aihwkit's σ; likewise for the read noise. Each device draws its own ν.
+// total has exactly aihwkit's σ; likewise for the read noise. ν is drawn per device here; the
+// crossbar gives the devices of one polarity device 0's ν (the ν statistics are fitted per polarity).
 #include <algorithm>
 #include <cmath>
 #include <vector>

@@ -29,6 +29,12 @@ uint64_t epoch_of(double t_s) {
 // Vector indices of the drift-compensation readouts (their output-noise draws): far above any data
 // vector, one block of `rows` per read epoch (epoch 0: the reference right after programming).
 constexpr uint64_t kReadoutFirst = uint64_t{1} << 48;
+
+// Per-column ADC full scale (unit products) from a per-tile or per-column TileScaling entry.
+std::vector<float> per_column(const std::vector<float>& v, int64_t cols) {
+  AIMC_ASSERT(v.size() == 1 || static_cast<int64_t>(v.size()) == cols, "adc_full_scale: 1 or one per column");
+  return v.size() == 1 ? std::vector<float>(static_cast<size_t>(cols), v[0]) : v;
+}
 }  // namespace
 
 void AnalogCrossbar::load_weights(const std::vector<float>& g) {
@@ -60,11 +66,21 @@ std::vector<float> AnalogCrossbar::chip_readout(const TileScaling& scaling, uint
   std::vector<float> x(static_cast<size_t>(m_rows * m_rows), 0.0f), y(static_cast<size_t>(m_rows * m_cols));
   for (int64_t r = 0; r < m_rows; ++r) x[static_cast<size_t>(r * m_rows + r)] = x_max;
   mvm(x.data(), m_rows, kReadoutFirst + epoch * static_cast<uint64_t>(m_rows), scaling, y.data());
-  std::vector<float> sums(static_cast<size_t>(m_cols), 0.0f);
+  // Summed as the chip reads them, in ADC codes (unit products without converters): the weight-domain
+  // outputs divided by each column's code → weight factor LSB_c · input_step / s_c.
+  const bool convert = m_setup.options.converters;
+  const std::vector<float> fs = convert ? per_column(scaling.adc_full_scale, m_cols) : std::vector<float>();
+  std::vector<double> sums(static_cast<size_t>(m_cols), 0.0);
   for (int64_t r = 0; r < m_rows; ++r) {
     for (int64_t c = 0; c < m_cols; ++c) sums[c] += std::fabs(y[static_cast<size_t>(r * m_cols + c)]);
   }
-  return sums;
+  std::vector<float> codes(static_cast<size_t>(m_cols));
+  for (int64_t c = 0; c < m_cols; ++c) {
+    const double lsb = convert ? static_cast<double>(fs[c]) / m_setup.adc->code_max() : 1.0;
+    const double to_weight = lsb * (convert ? scaling.input_step : 1.0) / m_s[c];
+    codes[c] = static_cast<float>(sums[c] / to_weight);
+  }
+  return codes;
 }
 
 void AnalogCrossbar::update_compensation(const std::vector<float>& ref, const std::vector<float>& cur) {
@@ -111,11 +127,6 @@ void AnalogCrossbar::set_time(double t_s, const TileScaling& scaling) {
 }
 
 namespace {
-// Per-column ADC full scale (unit products) from a per-tile or per-column TileScaling entry.
-std::vector<float> per_column(const std::vector<float>& v, int64_t cols) {
-  AIMC_ASSERT(v.size() == 1 || static_cast<int64_t>(v.size()) == cols, "adc_full_scale: 1 or one per column");
-  return v.size() == 1 ? std::vector<float>(static_cast<size_t>(cols), v[0]) : v;
-}
 
 // Per-thread buffers of the MVM epilogue (noise, input codes), kept between calls.
 std::vector<float>& noise_buffer() {

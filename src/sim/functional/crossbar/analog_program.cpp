@@ -136,6 +136,13 @@ void AnalogCrossbar::program(const float* w, int64_t rows, int64_t cols) {
   program_and_verify();
   m_nu.assign(static_cast<size_t>(devices()), 0.0f);
   m_device->drift_exponents(m_g_target, device::DeviceDraw{ctx.seed, ctx.tile_id, 0}, m_nu);
+  // The devices of one polarity drift together: the drift-exponent statistics are fitted per
+  // polarity (aihwkit HermesNoiseModel models both devices as holding the same G), so independent
+  // draws per device would narrow the polarity's ν spread by √n. Device 0's ν stands for all n.
+  for (int64_t pol = 0; pol < 2; ++pol) {
+    const float* first = m_nu.data() + static_cast<size_t>(pol * m_n) * cells;
+    for (int64_t d = 1; d < m_n; ++d) std::copy_n(first, cells, m_nu.data() + static_cast<size_t>(pol * m_n + d) * cells);
+  }
   // Drift compensation: the reference is the programmed state (programming noise, no drift), read
   // at the first set_time — through the tile's read path (readout: chip, which needs the tile's
   // scaling) or as exact sums |ΣG⁺ − ΣG⁻| (readout: exact).
