@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "compiler/evaluations.h"
 #include "compiler/passes/rect_pack.h"
 #include "compiler/report.h"
 #include "compiler/weights.h"
@@ -184,6 +185,35 @@ TEST(Pack, ResNet56ShapesFitHermesOnlyWith2DPacking) {
     compiler::reconstruct_layer(q, m, l.id, 0, &cov);
     for (int32_t c : cov) ASSERT_EQ(c, 1) << l.name;
   }
+}
+
+// A 576 x 64 conv in three row blocks: on three crossbars (block-diagonal) one evaluation each per
+// vector; on one crossbar side by side (2-D, layer scope) three evaluations in turn, which the
+// schedule's busiest-crossbar MVM count shows.
+TEST(Pack, RowBlocksSharingRowsAreEvaluatedInTurn) {
+  test::GraphBuilder b("conv");
+  ValueId x = b.input("x", {1, 64, 8, 8});
+  const Graph g = b.finish({b.conv("conv", x, 64, 64, 3)});
+  const auto hermes = test::preset("hermes");
+  const std::string tail = ",replicate{mode=none},place,assign-digital,route,schedule";
+  Program d = test::compile(g, hermes, "quantize{calibration=none},lower-to-crossbar,partition,pack" + tail);
+  EXPECT_EQ(d.crossbars_used(), 3);
+  EXPECT_DOUBLE_EQ(d.schedule.stages[0].mvms_per_inference, 64);
+  Program r = test::compile(g, hermes, "quantize{calibration=none},lower-to-crossbar,partition,pack{scope=layer,shape=rect}" + tail);
+  EXPECT_EQ(r.crossbars_used(), 1);
+  EXPECT_DOUBLE_EQ(r.schedule.stages[0].mvms_per_inference, 3 * 64);
+  const auto ev = compiler::array_evaluations(r, {0, 1, 2});
+  ASSERT_EQ(ev.size(), 3u);
+  int64_t rows = 0;
+  for (const auto& e : ev) {
+    EXPECT_EQ(e.cols, 64);
+    rows += e.rows;
+  }
+  EXPECT_EQ(rows, 576);
+  // Block-diagonal tiles of one layer: one evaluation of all their rows and columns.
+  const auto one = compiler::array_evaluations(d, {0});
+  ASSERT_EQ(one.size(), 1u);
+  EXPECT_EQ(one[0].rows, 256);
 }
 
 Graph four_128(int layers) {

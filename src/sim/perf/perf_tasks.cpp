@@ -10,6 +10,7 @@
 
 #include "chip/peak.h"
 #include "chip/schema/schema.h"
+#include "compiler/evaluations.h"
 #include "core/error.h"
 
 namespace aimc::perf {
@@ -20,47 +21,6 @@ using compiler::Scope;
 using compiler::ScheduleKind;
 using compiler::TransferKind;
 using detail::ceil_div_d;
-
-namespace {
-
-// The array evaluations (MVMs per input vector) of one layer replica's tiles on one crossbar, as
-// (rows driven, physical columns converted) each. Tiles evaluate together when their columns are
-// disjoint and their rows are disjoint (block-diagonal: the groups of a grouped conv, row blocks of
-// one vector) or the same rows of the layer at the same offset (one input); tiles sharing rows with
-// other inputs, or columns, run in turn (2-D packing). Greedy, in tile order.
-std::vector<std::pair<int64_t, int64_t>> evaluation_sizes(const std::vector<const compiler::Tile*>& tiles, int64_t cpw) {
-  auto together = [&](const compiler::Tile& a, const compiler::Tile& b) {
-    const bool cols_apart = a.col_offset >= b.col_offset + b.cols() * cpw || b.col_offset >= a.col_offset + a.cols() * cpw;
-    const bool rows_apart = a.row_offset >= b.row_offset + b.rows() || b.row_offset >= a.row_offset + a.rows();
-    const bool same_input = a.row_offset == b.row_offset && a.row_begin == b.row_begin && a.row_end == b.row_end;
-    return cols_apart && (rows_apart || same_input);
-  };
-  std::vector<std::vector<const compiler::Tile*>> groups;
-  for (const compiler::Tile* t : tiles) {
-    auto g = std::find_if(groups.begin(), groups.end(), [&](const auto& members) {
-      return std::all_of(members.begin(), members.end(), [&](const compiler::Tile* m) { return together(*t, *m); });
-    });
-    if (g == groups.end()) {
-      groups.push_back({t});
-    } else {
-      g->push_back(t);
-    }
-  }
-  std::vector<std::pair<int64_t, int64_t>> out;
-  for (const auto& members : groups) {
-    int64_t rows = 0, cols = 0;
-    for (size_t i = 0; i < members.size(); ++i) {
-      const bool driven = std::any_of(members.begin(), members.begin() + static_cast<std::ptrdiff_t>(i),
-                                      [&](const compiler::Tile* m) { return m->row_offset == members[i]->row_offset; });
-      if (!driven) rows += members[i]->rows();
-      cols += members[i]->cols() * cpw;
-    }
-    out.emplace_back(rows, cols);
-  }
-  return out;
-}
-
-}  // namespace
 
 double PerfSimulator::Impl::unit_ops_per_ns(const chip::DigitalUnitSpec& u) const {
   return u.ops_per_cycle * static_cast<double>(u.count) * u.clock_mhz.value_or(chip.clock_mhz) * 1e-3;
@@ -220,13 +180,13 @@ void PerfSimulator::Impl::setup() {
       Group mg;
       mg.stage = static_cast<int32_t>(s);
       std::map<int32_t, Task> per_xbar;
-      // (xbar, layer, replica) → its tiles there, then their array evaluations (evaluation_groups).
-      std::map<std::tuple<int32_t, int32_t, int32_t>, std::vector<const compiler::Tile*>> on_xbar;
+      // (xbar, layer, replica) → its tiles there, then their array evaluations.
+      std::map<std::tuple<int32_t, int32_t, int32_t>, std::vector<int32_t>> on_xbar;
       for (int32_t l : st.layers) {
         for (int32_t ti : prog.tiles_of(l)) {
           const auto& t = prog.tiles[static_cast<size_t>(ti)];
           if (dp && t.replica % copies != c) continue;
-          on_xbar[{xbar(t.core, t.array), l, t.replica}].push_back(&t);
+          on_xbar[{xbar(t.core, t.array), l, t.replica}].push_back(ti);
         }
       }
       for (const auto& [key, xtiles] : on_xbar) {
@@ -253,7 +213,8 @@ void PerfSimulator::Impl::setup() {
         const double evals = static_cast<double>(mode->phases * (bit_serial ? bits : 1)) * readout;
         // Each array evaluation is one MVM: the evaluations of one crossbar run in turn (its task's
         // occupancy is their sum), each driving its own rows and converting its own columns.
-        for (const auto& [rows, cols] : evaluation_sizes(xtiles, L.columns_per_weight)) {
+        for (const compiler::Evaluation& ev : compiler::array_evaluations(prog, xtiles)) {
+          const int64_t rows = ev.rows, cols = ev.cols;
           k.occ_ns += vectors * readout * chip::mvm_latency_ns(chip, *mode, bits, rows, cols);
           k.actions.array_mvms_by_bits[static_cast<size_t>(bits)] += vectors;
           k.actions.array_evaluations += vectors * evals;
