@@ -216,6 +216,27 @@ TEST(Pack, RowBlocksSharingRowsAreEvaluatedInTurn) {
   EXPECT_EQ(one[0].rows, 256);
 }
 
+// Replication follows the evaluations: convs B (144 x 64) and A (576 x 64) both take 64 vectors,
+// but A's three row blocks side by side on one crossbar take three evaluations each, so the one
+// spare crossbar replicates A.
+TEST(Pack, ReplicateCountsEvaluations) {
+  test::GraphBuilder b("two");
+  ValueId x = b.input("x", {1, 16, 16, 16});
+  ValueId h = b.node("relu", OpKind::Relu, {b.conv("B", x, 16, 64, 3, 1, true, 1, 2)});
+  const Graph g = b.finish({b.conv("A", h, 64, 64, 3, 1, true, 2)});
+  Program p = test::compile(g, test::preset("hermes"),
+                            "quantize{calibration=none},lower-to-crossbar,partition,pack{scope=layer,shape=rect},"
+                            "replicate{budget=1},place,assign-digital,route,schedule");
+  ASSERT_EQ(p.layers.size(), 2u);
+  EXPECT_EQ(p.layers[0].vectors_per_inference, 64);
+  EXPECT_EQ(p.layers[1].vectors_per_inference, 64);
+  EXPECT_EQ(p.layers[0].replicas, 1);
+  EXPECT_EQ(p.layers[1].replicas, 2);
+  EXPECT_EQ(p.statistics["replicate"]["bottleneck-mvms-before"], 192);
+  EXPECT_EQ(p.statistics["replicate"]["bottleneck-mvms-after"], 96);
+  EXPECT_DOUBLE_EQ(p.schedule.stages[1].mvms_per_inference, 96);
+}
+
 Graph four_128(int layers) {
   test::GraphBuilder b("quarters");
   ValueId h = b.input("x", {1, 128});
