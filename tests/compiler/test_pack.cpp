@@ -274,6 +274,17 @@ TEST(Pack, ModesAndTheirOrder) {
   p = test::compile(g, one, pipeline(""));
   EXPECT_EQ(p.statistics["pack"]["crossbars"], 1);
   EXPECT_EQ(p.statistics["pack"]["rect-packed"], 1);
+  // A chip that reloads weights takes 2-D packing only when it avoids reloading.
+  const auto one_reload = test::chip_yaml(
+      "base: hermes\nname: hermes-1r\ncores:\n  count: 1\n  arrangement: [1, 1]\n  programming:\n    reload: true\n");
+  p = test::compile(g, one_reload, pipeline(""));
+  EXPECT_EQ(p.statistics["pack"]["rect-packed"], 1);
+  EXPECT_EQ(p.schedule.segments.size(), 1u);
+  p = test::compile(four_128(12), one_reload, pipeline(""));
+  EXPECT_EQ(p.statistics["pack"]["rect-packed"], 0);  // 3 crossbars 2-D, 6 block-diagonal: reloads either way
+  EXPECT_EQ(p.statistics["pack"]["crossbars"], 6);
+  p = test::compile(four_128(12), one_reload, pipeline("{shape=rect}"));
+  EXPECT_EQ(p.statistics["pack"]["crossbars"], 3);
   // shape=diagonal never goes 2-D: the refusal reports the best block-diagonal count.
   EXPECT_EQ(error_of([&] { test::compile(g, one, pipeline("{shape=diagonal}")); }),
             "quarters needs 2 crossbars of 256x256, hermes-1 has 1 (and its cores.programming does not allow reloading weights)");
