@@ -89,6 +89,10 @@ struct Layer {
 // of core `core` (col_offset in physical columns). `segment` is the reload segment it is
 // programmed in (0 when the network fits). Replica k of a layer computes the layer's input
 // vectors whose index is ≡ k (mod replicas) (conv: output positions in raster order per image).
+// Tiles of one crossbar never overlap, but may share rows (columns apart) or columns (rows apart):
+// pass `pack`'s 2-D packing. Tiles of one layer replica whose rows and columns are both apart (or
+// with the same rows of the layer at the same offset: one input) are evaluated together; any other
+// tiles of a crossbar run in turn, each MVM driving its own rows and converting its own columns.
 struct Tile {
   int32_t id = 0;
   int32_t layer = 0;

@@ -44,6 +44,37 @@ std::vector<int64_t> arrangement(const Program& p) {
   return dims;
 }
 
+// Crossbars (segment, core, array) holding several tiles, in slot order.
+Json shared_crossbars(const Program& p) {
+  std::map<std::tuple<int32_t, int32_t, int32_t>, std::vector<const Tile*>> on;
+  for (const Tile& t : p.tiles) on[{t.segment, t.core, t.array}].push_back(&t);
+  Json out = Json::array();
+  for (const auto& [slot, tiles] : on) {
+    if (tiles.size() < 2) continue;
+    std::set<int32_t> layers;
+    bool share = false;  // some two tiles share rows or columns (2-D packing): they run in turn
+    Json ids = Json::array(), blocks = Json::array();
+    for (size_t i = 0; i < tiles.size(); ++i) {
+      const Tile& a = *tiles[i];
+      const int64_t aw = a.cols() * p.layers[static_cast<size_t>(a.layer)].columns_per_weight;
+      layers.insert(a.layer);
+      ids.push_back(a.id);
+      blocks.push_back(fmt::format("L{}[{}:{},{}:{}]@{},{}", a.layer, a.row_begin, a.row_end, a.col_begin, a.col_end,
+                                   a.row_offset, a.col_offset));
+      for (size_t j = 0; j < i; ++j) {
+        const Tile& b = *tiles[j];
+        const int64_t bw = b.cols() * p.layers[static_cast<size_t>(b.layer)].columns_per_weight;
+        const bool rows_apart = a.row_offset >= b.row_offset + b.rows() || b.row_offset >= a.row_offset + a.rows();
+        const bool cols_apart = a.col_offset >= b.col_offset + bw || b.col_offset >= a.col_offset + aw;
+        if (!rows_apart || !cols_apart) share = true;
+      }
+    }
+    out.push_back({{"segment", std::get<0>(slot)}, {"core", std::get<1>(slot)}, {"array", std::get<2>(slot)},
+                   {"tiles", ids}, {"layers", layers}, {"blocks", blocks}, {"shares_rows_or_columns", share}});
+  }
+  return out;
+}
+
 int64_t used_cells(const Program& p) {
   int64_t cells = 0;
   for (const Tile& t : p.tiles) cells += t.rows() * t.cols() * p.layers[static_cast<size_t>(t.layer)].columns_per_weight;
@@ -92,6 +123,8 @@ Json report_json(const Program& p) {
   j["cores_used"] = static_cast<int64_t>(cores.size());
   j["cores_available"] = cores_available;
   j["cell_utilisation"] = used > 0 ? static_cast<double>(used_cells(p)) / static_cast<double>(used * p.crossbar_rows * p.crossbar_cols) : 0.0;
+  j["cells_holding_weights"] = used_cells(p);
+  j["shared_crossbars"] = shared_crossbars(p);
   j["reload_segments"] = static_cast<int64_t>(p.schedule.segments.size());
   int64_t writes = 0, cells = 0;
   for (const Segment& s : p.schedule.segments) {
@@ -193,6 +226,25 @@ std::string report_text(const Program& p) {
                     p.schedule.reloads() ? fmt::format(", {} reload segments", p.schedule.segments.size()) : "");
   os << fmt::format("cores       {} used of {}\n", j["cores_used"].get<int64_t>(), j["cores_available"].get<int64_t>());
   os << fmt::format("cells       {:.1f}% of the used crossbars' cells hold weights\n", 100.0 * j["cell_utilisation"].get<double>());
+  if (const Json& sh = j["shared_crossbars"]; !sh.empty()) {
+    int64_t multi = 0, turns = 0;
+    for (const auto& x : sh) {
+      multi += x["layers"].size() > 1 ? 1 : 0;
+      turns += x["shares_rows_or_columns"].get<bool>() ? 1 : 0;
+    }
+    os << fmt::format("shared      {} crossbars hold several tiles ({} of several layers, {} with tiles sharing rows or "
+                      "columns, run in turn); tiles as L<layer>[rows,cols]@row,col:\n",
+                      sh.size(), multi, turns);
+    constexpr size_t kShown = 32;
+    for (size_t i = 0; i < sh.size() && i < kShown; ++i) {
+      const auto& x = sh[i];
+      os << fmt::format("  {}core {} array {}: {}\n",
+                        p.schedule.reloads() ? fmt::format("segment {} ", x["segment"].get<int32_t>()) : "",
+                        x["core"].get<int32_t>(), x["array"].get<int32_t>(),
+                        fmt::join(x["blocks"].get<std::vector<std::string>>(), " "));
+    }
+    if (sh.size() > kShown) os << fmt::format("  ... {} more\n", sh.size() - kShown);
+  }
   const auto& tr = j["traffic"];
   os << fmt::format("traffic     {} B/inference on chip ({} B x hops), {} B/inference off chip\n",
                     tr["on_chip_bytes_per_inference"].get<int64_t>(), tr["hop_bytes_per_inference"].get<int64_t>(),

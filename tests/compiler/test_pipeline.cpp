@@ -65,11 +65,18 @@ TEST(Pipeline, DiagnosticsNameThePassAndTheChoices) {
 
 TEST(Pipeline, TooBigIsAClearError) {
   // fc1 2048 x 1792: 8 x 7 = 56 crossbars, fc2 1792 x 10: 7, together 63 of 64.
-  // fc1 2304 x 2048: 9 x 8 = 72 crossbars, fc2 2048 x 10: 8, together 80.
+  // fc1 2304 x 2048: 9 x 8 = 72 crossbars, fc2 2048 x 10: 8 blocks of 256 x 10, together 80
+  // block-diagonally; 2-D packing puts fc2's blocks side by side in one crossbar: 73, the count
+  // the error reports (the fewest of the packings tried).
   Graph fits = mlp(2048, 1792, 10);
   EXPECT_EQ(error_of([&] { test::compile(fits, test::preset("hermes")); }), "(no error)");
   Graph big = mlp(2304, 2048, 10);
   EXPECT_EQ(error_of([&] { test::compile(big, test::preset("hermes")); }),
+            "mlp needs 73 crossbars of 256x256, hermes has 64 (and its cores.programming does not allow reloading weights)");
+  EXPECT_EQ(error_of([&] {
+              test::compile(big, test::preset("hermes"),
+                            "fold-batchnorm,quantize{calibration=none},lower-to-crossbar,partition,pack{shape=diagonal},place");
+            }),
             "mlp needs 80 crossbars of 256x256, hermes has 64 (and its cores.programming does not allow reloading weights)");
 }
 

@@ -1,6 +1,8 @@
 // replicate: copies of a layer's crossbars so that more of its input vectors are computed at once.
 //   pipelined:     repeatedly give one more replica to the bottleneck layer (most MVMs per crossbar
-//                  per inference, vectors / replicas) while its crossbars fit in what is left;
+//                  per inference, vectors / replicas × the array evaluations a vector takes on its
+//                  busiest crossbar: one, more when its blocks share rows or columns) while its
+//                  crossbars fit in what is left;
 //   layer:         give replicas where they save the most MVM time per crossbar spent;
 //   data-parallel: as many copies of the whole network as fit.
 // mode=none keeps one copy. A layer never gets more replicas than it has input vectors per inference. `budget` caps the extra crossbars (−1: all free ones). Layers sharing
@@ -12,6 +14,7 @@
 #include <cmath>
 #include <limits>
 
+#include "compiler/evaluations.h"
 #include "compiler/pass.h"
 #include "compiler/passes/common.h"
 
@@ -35,9 +38,19 @@ class Replicate final : public Pass {
     auto& layers = ctx.program.layers;
     std::vector<int64_t> bins(layers.size(), 0);
     std::vector<char> replicable(layers.size(), 1);
+    // Array evaluations per input vector on the layer's busiest crossbar (more than one when its
+    // blocks share rows or columns there: 2-D packing).
+    std::vector<double> evaluations(layers.size(), 1.0);
     for (const Bin& b : ctx.bins) {
       if (b.layer >= 0) {
         ++bins[static_cast<size_t>(b.layer)];
+        std::vector<PlacedBlock> placed;
+        for (const BinEntry& e : b.entries) {
+          const Block& k = ctx.blocks[static_cast<size_t>(e.block)];
+          placed.push_back({k.r0, k.r1, e.row_offset, e.col_offset, (k.c1 - k.c0) * layers[static_cast<size_t>(b.layer)].columns_per_weight});
+        }
+        double& ev = evaluations[static_cast<size_t>(b.layer)];
+        ev = std::max(ev, static_cast<double>(array_evaluations(placed).size()));
       } else {
         for (const BinEntry& e : b.entries) replicable[static_cast<size_t>(ctx.blocks[static_cast<size_t>(e.block)].layer)] = 0;
       }
@@ -64,7 +77,9 @@ class Replicate final : public Pass {
     int64_t free = reloads ? std::numeric_limits<int64_t>::max() : capacity - used;
     if (option("budget") != "-1") free = std::min(free, std::max<int64_t>(0, int_option("budget")));
     const int64_t max_r = std::max<int64_t>(1, int_option("max-replicas"));
-    auto cost = [&](size_t i) { return static_cast<double>(layers[i].vectors_per_inference) / static_cast<double>(layers[i].replicas); };
+    auto cost = [&](size_t i) {
+      return evaluations[i] * static_cast<double>(layers[i].vectors_per_inference) / static_cast<double>(layers[i].replicas);
+    };
     double before = 0;
     for (size_t i = 0; i < layers.size(); ++i) before = std::max(before, cost(i));
     int64_t spent = 0;
@@ -79,7 +94,8 @@ class Replicate final : public Pass {
           const double c = cost(i);
           return ctx.schedule_kind == ScheduleKind::Pipelined
                      ? c
-                     : (c - static_cast<double>(layers[i].vectors_per_inference) / static_cast<double>(layers[i].replicas + 1)) /
+                     : (c - evaluations[i] * static_cast<double>(layers[i].vectors_per_inference) /
+                                static_cast<double>(layers[i].replicas + 1)) /
                            static_cast<double>(bins[i]);
         };
         while (true) {

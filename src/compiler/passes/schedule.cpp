@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 
+#include "compiler/evaluations.h"
 #include "compiler/pass.h"
 #include "compiler/passes/common.h"
 
@@ -40,7 +41,16 @@ class Schedule_ final : public Pass {
       st.id = static_cast<int32_t>(s.stages.size());
       st.layers = {l.id};
       st.cores = p.cores_of(l.id);
-      st.mvms_per_inference = static_cast<double>(l.vectors_per_inference) /
+      // Vectors per replica × the array evaluations they take on the layer's busiest crossbar (one,
+      // unless tiles of the layer share rows or columns there: 2-D packing).
+      std::map<std::tuple<int32_t, int32_t, int32_t, int32_t>, std::vector<int32_t>> on_xbar;
+      for (int32_t t : p.tiles_of(l.id)) {
+        const Tile& tile = p.tiles[static_cast<size_t>(t)];
+        on_xbar[{tile.segment, tile.core, tile.array, tile.replica}].push_back(t);
+      }
+      size_t evaluations = 1;
+      for (const auto& [slot, tiles] : on_xbar) evaluations = std::max(evaluations, array_evaluations(p, tiles).size());
+      st.mvms_per_inference = static_cast<double>(evaluations) * static_cast<double>(l.vectors_per_inference) /
                               static_cast<double>(s.kind == ScheduleKind::DataParallel ? 1 : l.replicas);
       stage_of_layer[static_cast<size_t>(l.id)] = st.id;
       s.stages.push_back(st);

@@ -10,6 +10,7 @@
 
 #include "chip/peak.h"
 #include "chip/schema/schema.h"
+#include "compiler/evaluations.h"
 #include "core/error.h"
 
 namespace aimc::perf {
@@ -179,17 +180,16 @@ void PerfSimulator::Impl::setup() {
       Group mg;
       mg.stage = static_cast<int32_t>(s);
       std::map<int32_t, Task> per_xbar;
-      std::map<std::tuple<int32_t, int32_t, int32_t>, std::pair<int64_t, int64_t>> active;  // (xbar, layer, replica) → rows, cols
+      // (xbar, layer, replica) → its tiles there, then their array evaluations.
+      std::map<std::tuple<int32_t, int32_t, int32_t>, std::vector<int32_t>> on_xbar;
       for (int32_t l : st.layers) {
         for (int32_t ti : prog.tiles_of(l)) {
           const auto& t = prog.tiles[static_cast<size_t>(ti)];
           if (dp && t.replica % copies != c) continue;
-          auto& a = active[{xbar(t.core, t.array), l, t.replica}];
-          a.first += t.rows();
-          a.second += t.cols();
+          on_xbar[{xbar(t.core, t.array), l, t.replica}].push_back(ti);
         }
       }
-      for (const auto& [key, rc] : active) {
+      for (const auto& [key, xtiles] : on_xbar) {
         const auto& [x, l, r] = key;
         const auto& L = prog.layers[static_cast<size_t>(l)];
         const int64_t R = dp ? 1 : std::max<int64_t>(1, L.replicas);
@@ -211,16 +211,18 @@ void PerfSimulator::Impl::setup() {
         // A comparator's multi-level read-out re-evaluates the array once per step.
         const auto readout = static_cast<double>(chip::readout_evaluations(cores.adc, L.quant.adc_bits));
         const double evals = static_cast<double>(mode->phases * (bit_serial ? bits : 1)) * readout;
-        k.occ_ns += vectors * readout *
-                    chip::mvm_latency_ns(chip, *mode, bits, rc.first, rc.second * L.columns_per_weight);
-        k.actions.array_mvms_by_bits[static_cast<size_t>(bits)] += vectors;
-        k.actions.array_evaluations += vectors * evals;
-        // Blocks packed on one array may overlap in rows or columns: an MVM drives at most R rows and
-        // converts at most C columns.
-        k.actions.adc_conversions += vectors * evals * static_cast<double>(std::min(rc.second * L.columns_per_weight, cores.cols));
-        k.actions.dac_drives += vectors * evals * static_cast<double>(std::min(rc.first, cores.rows));
-        k.actions.buffer_read_bytes += vectors * static_cast<double>(rc.first * ((bits + 7) / 8));
-        k.actions.buffer_write_bytes += vectors * static_cast<double>(rc.second * ((std::max<int64_t>(L.quant.adc_bits, 1) + 7) / 8));
+        // Each array evaluation is one MVM: the evaluations of one crossbar run in turn (its task's
+        // occupancy is their sum), each driving its own rows and converting its own columns.
+        for (const compiler::Evaluation& ev : compiler::array_evaluations(prog, xtiles)) {
+          const int64_t rows = ev.rows, cols = ev.cols;
+          k.occ_ns += vectors * readout * chip::mvm_latency_ns(chip, *mode, bits, rows, cols);
+          k.actions.array_mvms_by_bits[static_cast<size_t>(bits)] += vectors;
+          k.actions.array_evaluations += vectors * evals;
+          k.actions.adc_conversions += vectors * evals * static_cast<double>(std::min(cols, cores.cols));
+          k.actions.dac_drives += vectors * evals * static_cast<double>(std::min(rows, cores.rows));
+          k.actions.buffer_read_bytes += vectors * static_cast<double>(rows * ((bits + 7) / 8));
+          k.actions.buffer_write_bytes += vectors * static_cast<double>(cols / L.columns_per_weight * ((std::max<int64_t>(L.quant.adc_bits, 1) + 7) / 8));
+        }
       }
       for (auto& [x, k] : per_xbar) {
         k.lat_ns = k.occ_ns;

@@ -1,0 +1,335 @@
+// Pass `pack`: the 2-D rectangle packer (never overlaps, never leaves the array, packs known sets
+// tightly, deterministic), the packing modes and their order under scope=auto, a ResNet-56-shaped
+// network on HERMES (73 crossbars block-diagonally, refused; fits with 2-D packing), the Program's
+// overlap check on tiles sharing rows or columns, and the mapping report of shared crossbars.
+#include <algorithm>
+#include <set>
+
+#include <gtest/gtest.h>
+
+#include "compiler/evaluations.h"
+#include "compiler/passes/rect_pack.h"
+#include "compiler/report.h"
+#include "compiler/weights.h"
+#include "compiler_test_util.h"
+#include "core/error.h"
+
+namespace aimc {
+namespace {
+
+using compiler::Program;
+using compiler::RectSize;
+using compiler::RectSpot;
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+// Spots inside R × C, pairwise apart in rows or in columns within a bin; bins 0..n-1, none empty.
+void expect_valid_packing(const std::vector<RectSize>& sizes, const std::vector<RectSpot>& spots, int64_t R, int64_t C) {
+  ASSERT_EQ(spots.size(), sizes.size());
+  int32_t bins = 0;
+  for (const RectSpot& s : spots) bins = std::max(bins, s.bin + 1);
+  std::vector<int64_t> area(static_cast<size_t>(bins), 0);
+  for (size_t i = 0; i < spots.size(); ++i) {
+    const RectSpot& a = spots[i];
+    ASSERT_GE(a.bin, 0);
+    ASSERT_GE(a.row, 0);
+    ASSERT_GE(a.col, 0);
+    ASSERT_LE(a.row + sizes[i].rows, R) << "rectangle " << i;
+    ASSERT_LE(a.col + sizes[i].cols, C) << "rectangle " << i;
+    area[static_cast<size_t>(a.bin)] += sizes[i].rows * sizes[i].cols;
+    for (size_t j = 0; j < i; ++j) {
+      const RectSpot& b = spots[j];
+      if (a.bin != b.bin) continue;
+      const bool rows_apart = a.row >= b.row + sizes[j].rows || b.row >= a.row + sizes[i].rows;
+      const bool cols_apart = a.col >= b.col + sizes[j].cols || b.col >= a.col + sizes[i].cols;
+      ASSERT_TRUE(rows_apart || cols_apart) << "rectangles " << j << " and " << i << " overlap in bin " << a.bin;
+    }
+  }
+  for (int64_t a : area) EXPECT_GT(a, 0);  // no empty bin
+}
+
+int32_t bins_of(const std::vector<RectSpot>& spots) {
+  int32_t n = 0;
+  for (const RectSpot& s : spots) n = std::max(n, s.bin + 1);
+  return n;
+}
+
+// A small portable generator (the standard distributions differ between libraries).
+struct Lcg {
+  uint64_t s;
+  int64_t below(int64_t n) {
+    s = s * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<int64_t>((s >> 33) % static_cast<uint64_t>(n));
+  }
+};
+
+TEST(RectPack, RandomSetsNeverOverlapNorLeaveTheArray) {
+  Lcg rng{20240607};
+  for (int trial = 0; trial < 300; ++trial) {
+    const int64_t R = 16 + rng.below(300), C = 16 + rng.below(300);
+    const int64_t n = 1 + rng.below(60);
+    // Mixes of tall, wide, small and full-size rectangles.
+    std::vector<RectSize> sizes;
+    int64_t area = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      const int64_t kind = rng.below(4);
+      RectSize s{1 + rng.below(R), 1 + rng.below(C)};
+      if (kind == 1) s.rows = R;
+      if (kind == 2) s = {1 + rng.below(std::max<int64_t>(1, R / 4)), 1 + rng.below(std::max<int64_t>(1, C / 4))};
+      sizes.push_back(s);
+      area += s.rows * s.cols;
+    }
+    const std::vector<RectSpot> spots = compiler::pack_rects(sizes, R, C);
+    expect_valid_packing(sizes, spots, R, C);
+    const int32_t bins = bins_of(spots);
+    EXPECT_GE(bins, (area + R * C - 1) / (R * C));
+    EXPECT_LE(bins, n);
+    // Deterministic.
+    const std::vector<RectSpot> again = compiler::pack_rects(sizes, R, C);
+    for (size_t i = 0; i < spots.size(); ++i) {
+      EXPECT_EQ(spots[i].bin, again[i].bin);
+      EXPECT_EQ(spots[i].row, again[i].row);
+      EXPECT_EQ(spots[i].col, again[i].col);
+    }
+  }
+}
+
+TEST(RectPack, KnownSetsPackOptimally) {
+  // Four 128 x 128 quarters fill one 256 x 256 array.
+  std::vector<RectSize> quarters(4, RectSize{128, 128});
+  auto spots = compiler::pack_rects(quarters, 256, 256);
+  expect_valid_packing(quarters, spots, 256, 256);
+  EXPECT_EQ(bins_of(spots), 1);
+  // Full-height column strips side by side: 8 of 256 x 32, 4 of 256 x 64.
+  std::vector<RectSize> strips(8, RectSize{256, 32});
+  strips.insert(strips.end(), 4, RectSize{256, 64});
+  spots = compiler::pack_rects(strips, 256, 256);
+  expect_valid_packing(strips, spots, 256, 256);
+  EXPECT_EQ(bins_of(spots), 2);
+  // A 576 x 64 conv's row blocks (256, 256, 64 rows) with a 144 x 16 one: one array.
+  std::vector<RectSize> conv = {{256, 64}, {256, 64}, {64, 64}, {144, 16}};
+  spots = compiler::pack_rects(conv, 256, 256);
+  expect_valid_packing(conv, spots, 256, 256);
+  EXPECT_EQ(bins_of(spots), 1);
+  // A full array stays alone; nothing fits beside it.
+  std::vector<RectSize> full = {{256, 256}, {1, 1}};
+  spots = compiler::pack_rects(full, 256, 256);
+  EXPECT_EQ(bins_of(spots), 2);
+}
+
+// The shapes of the CIFAR ResNet-56 (3n+2 layers with n = 9, two 3x3 convs per basic block): conv1
+// 3 → 16; 18 convs 16 → 16; 32 channels: one 16 → 32 (stride 2) and 17 of 32 → 32, a 1x1
+// downsampling conv 16 → 32 beside it; 64 channels likewise; a 64 → 10 classifier. The other
+// residual adds do not change the mapping and are left out.
+Graph resnet56_shapes() {
+  test::GraphBuilder b("resnet56");
+  ValueId x = b.input("x", {1, 3, 32, 32});
+  uint32_t seed = 1;
+  int n = 0;
+  auto conv = [&](ValueId in, int64_t cin, int64_t cout, int64_t k, int64_t stride) {
+    const std::string name = "conv" + std::to_string(n++);
+    return b.node(name + "_relu", OpKind::Relu, {b.conv(name, in, cin, cout, k, 1, true, seed++, stride)});
+  };
+  ValueId h = conv(x, 3, 16, 3, 1);
+  for (int i = 0; i < 18; ++i) h = conv(h, 16, 16, 3, 1);
+  h = b.node("down1", OpKind::Add, {conv(h, 16, 32, 3, 2), conv(h, 16, 32, 1, 2)});  // with the 1x1 shortcut
+  for (int i = 0; i < 17; ++i) h = conv(h, 32, 32, 3, 1);
+  h = b.node("down2", OpKind::Add, {conv(h, 32, 64, 3, 2), conv(h, 32, 64, 1, 2)});
+  for (int i = 0; i < 17; ++i) h = conv(h, 64, 64, 3, 1);
+  ValueId gap = b.node("gap", OpKind::GlobalAveragePool, {h});
+  ValueId flat = b.node("flatten", OpKind::Reshape, {gap}, ReshapeAttrs{{1, 64}});
+  return b.finish({b.gemm("fc", flat, 64, 10, true, seed)});
+}
+
+std::string pipeline(const std::string& pack) {
+  return "fold-batchnorm,quantize{calibration=none},lower-to-crossbar,partition,pack" + pack +
+         ",replicate,place,assign-digital,route,schedule";
+}
+
+int64_t weights_of(const Program& p) {
+  int64_t w = 0;
+  for (const auto& l : p.layers) w += l.groups * l.group_rows * l.group_cols;
+  return w;
+}
+
+TEST(Pack, ResNet56ShapesFitHermesOnlyWith2DPacking) {
+  const Graph g = resnet56_shapes();
+  const auto hermes = test::preset("hermes");
+  // Block-diagonal packing, even across layers, needs 73 crossbars of the 64.
+  EXPECT_EQ(error_of([&] { test::compile(g, hermes, pipeline("{shape=diagonal}")); }),
+            "resnet56 needs 73 crossbars of 256x256, hermes has 64 (and its cores.programming does not allow reloading weights)");
+  // The default (scope=auto): layer-scoped 2-D packing is the first that fits, one crossbar a layer.
+  Program p = test::compile(g, hermes, pipeline(""));
+  EXPECT_EQ(p.statistics["pack"]["rect-packed"], 1);
+  EXPECT_EQ(p.statistics["pack"]["multi-layer-crossbars"], 0);
+  EXPECT_EQ(p.statistics["pack"]["crossbars"], static_cast<int64_t>(p.layers.size()));
+  EXPECT_LE(p.crossbars_used(), 64);
+  EXPECT_NO_THROW(compiler::program_from_json(compiler::to_json(p), "p.json"));
+  // Network-scoped 2-D packing: close to the cell lower bound (weights / 65536 = 12.96).
+  Program q = test::compile(g, hermes, pipeline("{scope=network,shape=rect}"));
+  const int64_t bound = (weights_of(q) + 65535) / 65536;
+  EXPECT_EQ(bound, 13);
+  EXPECT_LE(q.statistics["pack"]["crossbars"], bound + 2);
+  EXPECT_NO_THROW(compiler::program_from_json(compiler::to_json(q), "q.json"));
+  // Every weight is on exactly one tile per replica.
+  for (const auto& l : q.layers) {
+    const Tensor m = compiler::layer_matrix(g, l, compiler::layer_node(g, l));
+    std::vector<int32_t> cov;
+    compiler::reconstruct_layer(q, m, l.id, 0, &cov);
+    for (int32_t c : cov) ASSERT_EQ(c, 1) << l.name;
+  }
+}
+
+// A 576 x 64 conv in three row blocks: on three crossbars (block-diagonal) one evaluation each per
+// vector; on one crossbar side by side (2-D, layer scope) three evaluations in turn, which the
+// schedule's busiest-crossbar MVM count shows.
+TEST(Pack, RowBlocksSharingRowsAreEvaluatedInTurn) {
+  test::GraphBuilder b("conv");
+  ValueId x = b.input("x", {1, 64, 8, 8});
+  const Graph g = b.finish({b.conv("conv", x, 64, 64, 3)});
+  const auto hermes = test::preset("hermes");
+  const std::string tail = ",replicate{mode=none},place,assign-digital,route,schedule";
+  Program d = test::compile(g, hermes, "quantize{calibration=none},lower-to-crossbar,partition,pack" + tail);
+  EXPECT_EQ(d.crossbars_used(), 3);
+  EXPECT_DOUBLE_EQ(d.schedule.stages[0].mvms_per_inference, 64);
+  Program r = test::compile(g, hermes, "quantize{calibration=none},lower-to-crossbar,partition,pack{scope=layer,shape=rect}" + tail);
+  EXPECT_EQ(r.crossbars_used(), 1);
+  EXPECT_DOUBLE_EQ(r.schedule.stages[0].mvms_per_inference, 3 * 64);
+  const auto ev = compiler::array_evaluations(r, {0, 1, 2});
+  ASSERT_EQ(ev.size(), 3u);
+  int64_t rows = 0;
+  for (const auto& e : ev) {
+    EXPECT_EQ(e.cols, 64);
+    rows += e.rows;
+  }
+  EXPECT_EQ(rows, 576);
+  // Block-diagonal tiles of one layer: one evaluation of all their rows and columns.
+  const auto one = compiler::array_evaluations(d, {0});
+  ASSERT_EQ(one.size(), 1u);
+  EXPECT_EQ(one[0].rows, 256);
+}
+
+// Replication follows the evaluations: convs B (144 x 64) and A (576 x 64) both take 64 vectors,
+// but A's three row blocks side by side on one crossbar take three evaluations each, so the one
+// spare crossbar replicates A.
+TEST(Pack, ReplicateCountsEvaluations) {
+  test::GraphBuilder b("two");
+  ValueId x = b.input("x", {1, 16, 16, 16});
+  ValueId h = b.node("relu", OpKind::Relu, {b.conv("B", x, 16, 64, 3, 1, true, 1, 2)});
+  const Graph g = b.finish({b.conv("A", h, 64, 64, 3, 1, true, 2)});
+  Program p = test::compile(g, test::preset("hermes"),
+                            "quantize{calibration=none},lower-to-crossbar,partition,pack{scope=layer,shape=rect},"
+                            "replicate{budget=1},place,assign-digital,route,schedule");
+  ASSERT_EQ(p.layers.size(), 2u);
+  EXPECT_EQ(p.layers[0].vectors_per_inference, 64);
+  EXPECT_EQ(p.layers[1].vectors_per_inference, 64);
+  EXPECT_EQ(p.layers[0].replicas, 1);
+  EXPECT_EQ(p.layers[1].replicas, 2);
+  EXPECT_EQ(p.statistics["replicate"]["bottleneck-mvms-before"], 192);
+  EXPECT_EQ(p.statistics["replicate"]["bottleneck-mvms-after"], 96);
+  EXPECT_DOUBLE_EQ(p.schedule.stages[1].mvms_per_inference, 96);
+}
+
+Graph four_128(int layers) {
+  test::GraphBuilder b("quarters");
+  ValueId h = b.input("x", {1, 128});
+  for (int i = 0; i < layers; ++i) h = b.gemm("fc" + std::to_string(i), h, 128, 128, true, static_cast<uint32_t>(i + 1));
+  return b.finish({h});
+}
+
+TEST(Pack, ModesAndTheirOrder) {
+  const Graph g = four_128(4);
+  const auto hermes = test::preset("hermes");
+  // Default: fits one layer a crossbar, block-diagonal (the existing result).
+  Program p = test::compile(g, hermes, pipeline(""));
+  EXPECT_EQ(p.statistics["pack"]["crossbars"], 4);
+  EXPECT_EQ(p.statistics["pack"]["rect-packed"], 0);
+  // Block-diagonal across layers: two 128 x 128 blocks a crossbar.
+  p = test::compile(g, hermes, pipeline("{scope=network}"));
+  EXPECT_EQ(p.statistics["pack"]["crossbars"], 2);
+  // 2-D across layers: the four quarters of one crossbar.
+  p = test::compile(g, hermes, pipeline("{scope=network,shape=rect}"));
+  EXPECT_EQ(p.statistics["pack"]["crossbars"], 1);
+  EXPECT_EQ(p.statistics["pack"]["crossbars-sharing-rows-or-columns"], 1);
+  EXPECT_EQ(p.crossbars_used(), 1);
+  std::set<std::pair<int64_t, int64_t>> corners;
+  for (const auto& t : p.tiles) corners.insert({t.row_offset, t.col_offset});
+  EXPECT_EQ(corners, (std::set<std::pair<int64_t, int64_t>>{{0, 0}, {0, 128}, {128, 0}, {128, 128}}));
+  // 2-D per layer keeps layers apart.
+  p = test::compile(g, hermes, pipeline("{scope=layer,shape=rect}"));
+  EXPECT_EQ(p.statistics["pack"]["crossbars"], 4);
+  // On a chip of 2 crossbars scope=auto stops at block-diagonal network packing; on 1 it goes 2-D.
+  const auto two = test::chip_yaml("base: hermes\nname: hermes-2\ncores:\n  count: 2\n  arrangement: [1, 2]\n");
+  p = test::compile(g, two, pipeline(""));
+  EXPECT_EQ(p.statistics["pack"]["crossbars"], 2);
+  EXPECT_EQ(p.statistics["pack"]["rect-packed"], 0);
+  const auto one = test::chip_yaml("base: hermes\nname: hermes-1\ncores:\n  count: 1\n  arrangement: [1, 1]\n");
+  p = test::compile(g, one, pipeline(""));
+  EXPECT_EQ(p.statistics["pack"]["crossbars"], 1);
+  EXPECT_EQ(p.statistics["pack"]["rect-packed"], 1);
+  // A chip that reloads weights takes 2-D packing only when it avoids reloading.
+  const auto one_reload = test::chip_yaml(
+      "base: hermes\nname: hermes-1r\ncores:\n  count: 1\n  arrangement: [1, 1]\n  programming:\n    reload: true\n");
+  p = test::compile(g, one_reload, pipeline(""));
+  EXPECT_EQ(p.statistics["pack"]["rect-packed"], 1);
+  EXPECT_EQ(p.schedule.segments.size(), 1u);
+  p = test::compile(four_128(12), one_reload, pipeline(""));
+  EXPECT_EQ(p.statistics["pack"]["rect-packed"], 0);  // 3 crossbars 2-D, 6 block-diagonal: reloads either way
+  EXPECT_EQ(p.statistics["pack"]["crossbars"], 6);
+  p = test::compile(four_128(12), one_reload, pipeline("{shape=rect}"));
+  EXPECT_EQ(p.statistics["pack"]["crossbars"], 3);
+  // shape=diagonal never goes 2-D: the refusal reports the best block-diagonal count.
+  EXPECT_EQ(error_of([&] { test::compile(g, one, pipeline("{shape=diagonal}")); }),
+            "quarters needs 2 crossbars of 256x256, hermes-1 has 1 (and its cores.programming does not allow reloading weights)");
+}
+
+TEST(Pack, OverlapCheckAcceptsSharedRowsAndRejectsOverlap) {
+  Program p = test::compile(four_128(4), test::preset("hermes"), pipeline("{scope=network,shape=rect}"));
+  compiler::Json j = compiler::to_json(p);
+  EXPECT_NO_THROW(compiler::program_from_json(j, "p.json"));
+  ASSERT_EQ(j["tiles"].size(), 4u);
+  compiler::Json ok = j;
+  for (int i = 0; i < 4; ++i) ok["tiles"][i]["offset"] = {128 * (i / 2), 128 * (i % 2)};
+  EXPECT_NO_THROW(compiler::program_from_json(ok, "p.json"));
+  // Tile 1 moved onto half of tile 0's columns, on its rows: overlap.
+  compiler::Json bad = ok;
+  bad["tiles"][1]["offset"] = {0, 64};
+  EXPECT_NE(error_of([&] { compiler::program_from_json(bad, "p.json"); }).find("overlap"), std::string::npos);
+  // Sharing columns with rows apart is fine; one row more is an overlap.
+  // (tiles 0 and 2 share columns 0..127, rows apart; tiles 0 and 1 share rows, columns apart.)
+  ok["tiles"][2]["offset"] = {127, 0};
+  EXPECT_NE(error_of([&] { compiler::program_from_json(ok, "p.json"); }).find("overlap"), std::string::npos);
+}
+
+TEST(Pack, ReportShowsCellsAndSharedCrossbars) {
+  Program p = test::compile(four_128(4), test::preset("hermes"), pipeline("{scope=network,shape=rect}"));
+  const compiler::Json j = compiler::report_json(p);
+  EXPECT_EQ(j["tiles_used"], 1);
+  EXPECT_DOUBLE_EQ(j["cell_utilisation"].get<double>(), 1.0);
+  ASSERT_EQ(j["shared_crossbars"].size(), 1u);
+  EXPECT_EQ(j["shared_crossbars"][0]["tiles"].size(), 4u);
+  EXPECT_EQ(j["shared_crossbars"][0]["layers"].size(), 4u);
+  EXPECT_TRUE(j["shared_crossbars"][0]["shares_rows_or_columns"].get<bool>());
+  const std::string text = compiler::report_text(p);
+  EXPECT_NE(text.find("cells       100.0% of the used crossbars' cells hold weights"), std::string::npos) << text;
+  EXPECT_NE(text.find("shared      1 crossbars hold several tiles (1 of several layers, 1 with tiles sharing rows or columns"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("L0[0:128,0:128]@"), std::string::npos) << text;
+  // Block-diagonal: two layers a crossbar, half the cells.
+  Program d = test::compile(four_128(4), test::preset("hermes"), pipeline("{scope=network}"));
+  const compiler::Json jd = compiler::report_json(d);
+  EXPECT_DOUBLE_EQ(jd["cell_utilisation"].get<double>(), 0.5);
+  ASSERT_EQ(jd["shared_crossbars"].size(), 2u);
+  EXPECT_FALSE(jd["shared_crossbars"][0]["shares_rows_or_columns"].get<bool>());
+}
+
+}  // namespace
+}  // namespace aimc
