@@ -8,7 +8,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <optional>
 
 #include <fmt/format.h>
@@ -61,7 +60,6 @@ std::optional<chip::DriftCompensation> parse_gdc(const std::string& s) {
 }
 
 std::optional<chip::CompensationReadout> parse_gdc_readout(const std::string& s) {
-  if (s == "chip-default" || s.empty()) return std::nullopt;
   if (s == "chip") return std::nullopt;
   if (s == "exact") return chip::CompensationReadout::Exact;
   if (s == "adc" || s == "read-path") return chip::CompensationReadout::Chip;
