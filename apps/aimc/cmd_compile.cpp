@@ -1,6 +1,5 @@
 // aimc compile: map an ONNX model onto a chip and write the Program (JSON), the mapping report, or both.
 #include <cstdlib>
-#include <filesystem>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -16,7 +15,6 @@
 #include "core/error.h"
 #include "core/text_file.h"
 #include "experiment/program_source.h"
-#include "onnx/importer.h"
 
 namespace aimc::cli {
 
@@ -59,10 +57,8 @@ void run_compile(const CompileArgs& a) {
   cs.print_ir_after_all = a.print_ir;
   cs.seed = a.seed;
   cs.allow_quantize = a.allow_quantize;
-  if (!a.calibration_data.empty()) {
-    cs.calibration = experiment::calibration_inputs(import_onnx(a.model), a.calibration_data, a.calibration_samples);
-    cs.calibration_source = fmt::format("{}, first {} samples", a.calibration_data, cs.calibration.at(0).dim(0));
-  }
+  cs.calibration_data = a.calibration_data;
+  cs.calibration_samples = a.calibration_samples;
   const compiler::Program program = experiment::load_or_compile({.model = a.model}, chip, cs).program;
   const std::string graph_name = program.graph_name;
   print_warnings(program);

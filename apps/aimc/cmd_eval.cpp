@@ -22,7 +22,6 @@
 #include "data/dataset.h"
 #include "experiment/evaluate.h"
 #include "experiment/program_source.h"
-#include "onnx/importer.h"
 
 namespace aimc::cli {
 
@@ -122,12 +121,8 @@ void run_eval(const EvalArgs& a) {
   cs.allow_quantize = a.allow_quantize;
   if (!a.model.empty()) {
     // The model is calibrated on real samples: the first N of --data unless --calibration-data says otherwise.
-    const int64_t n = a.calibration_samples.value_or(kDefaultCalibrationSamples);
-    if (n > 0) {
-      const std::string spec = a.calibration_data.empty() ? a.data : a.calibration_data;
-      cs.calibration = experiment::calibration_inputs(import_onnx(a.model), spec, n);
-      cs.calibration_source = fmt::format("{}, first {} samples", spec, cs.calibration.at(0).dim(0));
-    }
+    cs.calibration_data = a.calibration_data.empty() ? a.data : a.calibration_data;
+    cs.calibration_samples = a.calibration_samples.value_or(kDefaultCalibrationSamples);
   }
   const experiment::LoadedProgram loaded = experiment::load_or_compile({.model = a.model, .program = a.program}, chip, cs);
   if (!a.allow_quantize) experiment::require_chip_precision(loaded.program, chip);  // one line, before any warning

@@ -1,6 +1,5 @@
 // aimc perf: timing and energy of a Program on a chip (discrete-event simulation, src/sim/perf).
 #include <cstdlib>
-#include <filesystem>
 
 #include <fmt/format.h>
 
@@ -12,7 +11,6 @@
 #include "core/error.h"
 #include "core/text_file.h"
 #include "experiment/program_source.h"
-#include "onnx/importer.h"
 #include "sim/perf/perf_sim.h"
 #include "sim/perf/report.h"
 

@@ -32,7 +32,7 @@ LoadedProgram load_or_compile(const ProgramSource& source, const chip::ChipSpec&
   }
   LoadedProgram out;
   if (!source.program.empty()) {
-    if (!s.calibration.empty()) {
+    if (!s.calibration_data.empty()) {
       throw Error(fmt::format("a compiled Program keeps the calibration it was compiled with ({}); calibrate when "
                               "compiling (aimc compile --calibration-data) or evaluate the model (--model)",
                               source.program),
@@ -58,8 +58,11 @@ LoadedProgram load_or_compile(const ProgramSource& source, const chip::ChipSpec&
     opt.replicate = s.replicate;
     opt.model_path = source.model;
     opt.seed = s.seed;
-    opt.calibration.inputs = s.calibration;
-    opt.calibration.source = s.calibration_source;
+    if (!s.calibration_data.empty() && s.calibration_samples > 0) {
+      opt.calibration.inputs = calibration_inputs(out.imported, s.calibration_data, s.calibration_samples);
+      opt.calibration.source =
+          fmt::format("{}, first {} samples", s.calibration_data, opt.calibration.inputs.at(0).dim(0));
+    }
     opt.allow_quantize = s.allow_quantize;
     opt.print_ir_after_all = s.print_ir_after_all;
     out.program = compiler::compile(g, chip, opt);

@@ -20,8 +20,8 @@ struct CompileSettings {
   std::string schedule = "pipelined";
   std::string replicate = "auto";
   uint64_t seed = 0;                 // seed of synthetic calibration inputs
-  std::vector<Tensor> calibration;   // real calibration inputs (graph input order); empty: synthetic
-  std::string calibration_source;    // where they came from, for messages ("cifar10:DIR, first 64")
+  std::string calibration_data;      // dataset spec of real calibration samples; empty: synthetic inputs
+  int64_t calibration_samples = 64;  // the first N samples of calibration_data (0: synthetic inputs)
   bool allow_quantize = false;       // let weights be quantised to a chip's precision without QDQ scales
   bool print_ir_after_all = false;
 };

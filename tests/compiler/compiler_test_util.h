@@ -2,15 +2,27 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "chip/loader.h"
 #include "compiler/pipeline.h"
 #include "compiler/program.h"
+#include "core/error.h"
 #include "ir/graph.h"
 
 namespace aimc::test {
+
+// The message of the aimc::Error that `f` throws ("(no error)" when it throws none).
+inline std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
 
 inline std::string source_path(const std::string& relative) { return std::string(AIMC_SOURCE_DIR) + "/" + relative; }
 

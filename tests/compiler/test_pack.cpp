@@ -21,15 +21,6 @@ using compiler::Program;
 using compiler::RectSize;
 using compiler::RectSpot;
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
 // Spots inside R × C, pairwise apart in rows or in columns within a bin; bins 0..n-1, none empty.
 void expect_valid_packing(const std::vector<RectSize>& sizes, const std::vector<RectSpot>& spots, int64_t R, int64_t C) {
   ASSERT_EQ(spots.size(), sizes.size());
@@ -163,7 +154,7 @@ TEST(Pack, ResNet56ShapesFitHermesOnlyWith2DPacking) {
   const Graph g = resnet56_shapes();
   const auto hermes = test::preset("hermes");
   // Block-diagonal packing, even across layers, needs 73 crossbars of the 64.
-  EXPECT_EQ(error_of([&] { test::compile(g, hermes, pipeline("{shape=diagonal}")); }),
+  EXPECT_EQ(test::error_of([&] { test::compile(g, hermes, pipeline("{shape=diagonal}")); }),
             "resnet56 needs 73 crossbars of 256x256, hermes has 64 (and its cores.programming does not allow reloading weights)");
   // The default (scope=auto): layer-scoped 2-D packing is the first that fits, one crossbar a layer.
   Program p = test::compile(g, hermes, pipeline(""));
@@ -286,7 +277,7 @@ TEST(Pack, ModesAndTheirOrder) {
   p = test::compile(four_128(12), one_reload, pipeline("{shape=rect}"));
   EXPECT_EQ(p.statistics["pack"]["crossbars"], 3);
   // shape=diagonal never goes 2-D: the refusal reports the best block-diagonal count.
-  EXPECT_EQ(error_of([&] { test::compile(g, one, pipeline("{shape=diagonal}")); }),
+  EXPECT_EQ(test::error_of([&] { test::compile(g, one, pipeline("{shape=diagonal}")); }),
             "quarters needs 2 crossbars of 256x256, hermes-1 has 1 (and its cores.programming does not allow reloading weights)");
 }
 
@@ -301,11 +292,11 @@ TEST(Pack, OverlapCheckAcceptsSharedRowsAndRejectsOverlap) {
   // Tile 1 moved onto half of tile 0's columns, on its rows: overlap.
   compiler::Json bad = ok;
   bad["tiles"][1]["offset"] = {0, 64};
-  EXPECT_NE(error_of([&] { compiler::program_from_json(bad, "p.json"); }).find("overlap"), std::string::npos);
+  EXPECT_NE(test::error_of([&] { compiler::program_from_json(bad, "p.json"); }).find("overlap"), std::string::npos);
   // Sharing columns with rows apart is fine; one row more is an overlap.
   // (tiles 0 and 2 share columns 0..127, rows apart; tiles 0 and 1 share rows, columns apart.)
   ok["tiles"][2]["offset"] = {127, 0};
-  EXPECT_NE(error_of([&] { compiler::program_from_json(ok, "p.json"); }).find("overlap"), std::string::npos);
+  EXPECT_NE(test::error_of([&] { compiler::program_from_json(ok, "p.json"); }).find("overlap"), std::string::npos);
 }
 
 TEST(Pack, ReportShowsCellsAndSharedCrossbars) {

@@ -23,15 +23,6 @@ namespace {
 
 using compiler::Program;
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
 Graph mlp(int64_t in, int64_t hidden, int64_t out) {
   test::GraphBuilder b("mlp");
   ValueId x = b.input("x", {1, in});
@@ -48,18 +39,18 @@ TEST(Pipeline, ParsesPassesAndOptions) {
 }
 
 TEST(Pipeline, DiagnosticsNameThePassAndTheChoices) {
-  EXPECT_EQ(error_of([] { compiler::parse_pipeline("fold-batchnorm,frobnicate"); }),
+  EXPECT_EQ(test::error_of([] { compiler::parse_pipeline("fold-batchnorm,frobnicate"); }),
             "pipeline: unknown pass 'frobnicate' (passes: assign-digital, fold-batchnorm, lower-to-crossbar, pack, "
             "partition, place, quantize, replicate, route, schedule)");
-  EXPECT_EQ(error_of([] { compiler::parse_pipeline("schedule{kind=systolic}"); }),
+  EXPECT_EQ(test::error_of([] { compiler::parse_pipeline("schedule{kind=systolic}"); }),
             "pipeline: schedule{kind=systolic}: expected one of layer, pipelined, data-parallel");
-  EXPECT_EQ(error_of([] { compiler::parse_pipeline("replicate{budget=lots}"); }),
+  EXPECT_EQ(test::error_of([] { compiler::parse_pipeline("replicate{budget=lots}"); }),
             "pipeline: replicate{budget=lots}: expected an integer");
-  EXPECT_EQ(error_of([] { compiler::parse_pipeline("place{colour=red}"); }),
+  EXPECT_EQ(test::error_of([] { compiler::parse_pipeline("place{colour=red}"); }),
             "pipeline: pass 'place' has no option 'colour' (options: reload, refine, window)");
-  EXPECT_EQ(error_of([] { compiler::parse_pipeline("quantize{granularity=per-layer"); }),
+  EXPECT_EQ(test::error_of([] { compiler::parse_pipeline("quantize{granularity=per-layer"); }),
             "pipeline: unbalanced '{' in pipeline 'quantize{granularity=per-layer'");
-  EXPECT_EQ(error_of([] { compiler::default_pipeline("systolic"); }),
+  EXPECT_EQ(test::error_of([] { compiler::default_pipeline("systolic"); }),
             "--schedule: unknown schedule 'systolic' (schedules: layer, pipelined, data-parallel)");
 }
 
@@ -69,11 +60,11 @@ TEST(Pipeline, TooBigIsAClearError) {
   // block-diagonally; 2-D packing puts fc2's blocks side by side in one crossbar: 73, the count
   // the error reports (the fewest of the packings tried).
   Graph fits = mlp(2048, 1792, 10);
-  EXPECT_EQ(error_of([&] { test::compile(fits, test::preset("hermes")); }), "(no error)");
+  EXPECT_EQ(test::error_of([&] { test::compile(fits, test::preset("hermes")); }), "(no error)");
   Graph big = mlp(2304, 2048, 10);
-  EXPECT_EQ(error_of([&] { test::compile(big, test::preset("hermes")); }),
+  EXPECT_EQ(test::error_of([&] { test::compile(big, test::preset("hermes")); }),
             "mlp needs 73 crossbars of 256x256, hermes has 64 (and its cores.programming does not allow reloading weights)");
-  EXPECT_EQ(error_of([&] {
+  EXPECT_EQ(test::error_of([&] {
               test::compile(big, test::preset("hermes"),
                             "fold-batchnorm,quantize{calibration=none},lower-to-crossbar,partition,pack{shape=diagonal},place");
             }),
@@ -120,22 +111,22 @@ TEST(Program, JsonRoundTripAndFieldErrors) {
   EXPECT_EQ(compiler::to_text(back), compiler::to_text(p));
   compiler::Json bad = j;
   bad["tiles"][1]["rows"] = {0, 9999};
-  EXPECT_EQ(error_of([&] { compiler::program_from_json(bad, "p.json"); }),
+  EXPECT_EQ(test::error_of([&] { compiler::program_from_json(bad, "p.json"); }),
             "p.json: tiles[1].rows: expected [begin, end) inside the layer");
   bad = j;
   bad["layers"][0].erase("replicas");
-  EXPECT_EQ(error_of([&] { compiler::program_from_json(bad, "p.json"); }), "p.json: layers[0].replicas: missing");
+  EXPECT_EQ(test::error_of([&] { compiler::program_from_json(bad, "p.json"); }), "p.json: layers[0].replicas: missing");
   bad = j;
   bad["version"] = 7;
-  EXPECT_EQ(error_of([&] { compiler::program_from_json(bad, "p.json"); }),
+  EXPECT_EQ(test::error_of([&] { compiler::program_from_json(bad, "p.json"); }),
             "p.json: version: version 7 is not supported (this aimc reads version 1)");
   bad = j;
   bad["tiles"][1]["offset"] = {0, 0};
   bad["tiles"][1]["core"] = bad["tiles"][0]["core"];
-  EXPECT_NE(error_of([&] { compiler::program_from_json(bad, "p.json"); }).find("overlap"), std::string::npos);
+  EXPECT_NE(test::error_of([&] { compiler::program_from_json(bad, "p.json"); }).find("overlap"), std::string::npos);
   // A Program is tied to its chip.
   EXPECT_NO_THROW(compiler::check_chip(p, test::preset("hermes"), "p.json"));
-  EXPECT_NE(error_of([&] { compiler::check_chip(p, test::preset("cluster-512"), "p.json"); })
+  EXPECT_NE(test::error_of([&] { compiler::check_chip(p, test::preset("cluster-512"), "p.json"); })
                 .find("the program was compiled for chip 'hermes'"),
             std::string::npos);
 }
@@ -235,12 +226,12 @@ TEST(PrepareGraph, ReimportedModelMatchesTheProgram) {
   EXPECT_NO_THROW(compiler::check_model(p, path));
   Graph g = compiler::prepare_graph(import_onnx(path), p);
   for (const auto& l : p.layers) EXPECT_NO_THROW(compiler::layer_node(g, l));
-  EXPECT_NE(error_of([&] { compiler::check_model(p, test::source_path("models/mnist_lenet.onnx")); })
+  EXPECT_NE(test::error_of([&] { compiler::check_model(p, test::source_path("models/mnist_lenet.onnx")); })
                 .find("the program was compiled from a different model"),
             std::string::npos);
   Program other = p;
   other.layers[3].weights_sha256 = "0";
-  EXPECT_NE(error_of([&] { compiler::prepare_graph(import_onnx(path), other); }).find("has other weights"), std::string::npos);
+  EXPECT_NE(test::error_of([&] { compiler::prepare_graph(import_onnx(path), other); }).find("has other weights"), std::string::npos);
 }
 
 TEST(Topology, HopDistances) {
