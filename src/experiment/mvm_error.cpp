@@ -86,7 +86,6 @@ MvmErrorStats measure_mvm_error(const chip::ChipSpec& chip, const MvmErrorOption
     const int64_t c_lo = tile.encoder().code_min(), c_hi = tile.encoder().code_max();
     const float step = 1.0f / static_cast<float>(std::max(c_hi, -c_lo));
     tile.calibrate(step);
-    tile.set_time(o.t_s);
     Tensor x(DType::f32, {o.vectors, rows});
     float* xd = x.data<float>();
     const double span = static_cast<double>(c_hi - c_lo + 1);
@@ -118,6 +117,7 @@ MvmErrorStats measure_mvm_error(const chip::ChipSpec& chip, const MvmErrorOption
       for (float& f : sc.adc_full_scale) f = static_cast<float>(f * (y_max / spec_fs));
       tile.set_scaling(std::move(sc));
     }
+    tile.set_time(o.t_s);  // after the scaling: a drift compensation reads through this ADC range
     const Tensor y = tile.mvm(x, 0);
     const float* yd = y.data<float>();
     for (int64_t i = 0; i < o.vectors * cols; ++i) {
