@@ -74,6 +74,7 @@ void run_characterize(const CharacterizeArgs& a) {
   if (modes.empty()) {
     for (const chip::ReadModeSpec& m : c.cores.read_modes) modes.push_back(m.name);
   }
+  for (const std::string& m : modes) experiment::with_output_noise(c, m, 0.0);  // unknown mode: error before output
   fmt::print("MVM error of {} ({} random {}x{} matrices x {} random input vectors, read {} s after programming;\n"
              "error relative to the largest exact output; docs/characterize.md)\n",
              c.name, a.options.matrices, c.cores.rows, c.cores.cols, a.options.vectors, a.options.t_s);

@@ -17,7 +17,16 @@ std::vector<Tensor> calibration_inputs(const Graph& graph, const std::string& sp
   if (samples < 1) {
     throw Error(fmt::format("must be ≥ 1, got {}", samples), ErrorContext{.field = "--calibration-samples"});
   }
-  const Dataset data = load_dataset(spec, samples);
+  Dataset data;
+  try {
+    data = load_dataset(spec, samples);
+  } catch (const Error& e) {
+    // The spec parser names its usual flag; here the spec came from --calibration-data.
+    if (e.context().field != "--data") throw;
+    ErrorContext c = e.context();
+    c.field = "--calibration-data";
+    throw Error(e.message(), c);
+  }
   if (data.kind == "tokens") {
     const LanguageModelLayout layout = check_language_model_data(graph, data, spec);
     return {language_model_batch(data.inputs, layout.input_batch_axis)};

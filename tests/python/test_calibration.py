@@ -116,3 +116,9 @@ def test_calibration_flags_with_a_program_are_an_error(tmp_path):
         line = one_line_error(run_aimc("eval", "--program", prog, "--chip", "hermes", "--data", MNIST, "--limit", 8,
                                        *flags))
         assert flags[0] in line and "compiled Program" in line
+
+
+def test_a_bad_calibration_spec_names_its_flag():
+    line = one_line_error(run_aimc("eval", "--model", LENET, "--chip", "hermes", "--data", MNIST,
+                                   "--calibration-data", "/nope"))
+    assert line.startswith("aimc: error: --calibration-data: '/nope' is not KIND:PATH")
