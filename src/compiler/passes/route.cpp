@@ -7,7 +7,10 @@
 // back from its gate unit to the rows that read h. Inputs come from and outputs go to the host;
 // with residuals=off-chip a residual add's held input makes a round trip to off-chip memory
 // (Bruschi 2023's baseline mapping, before its on-chip residual buffer).
-// Activations take ceil(input bits / 8) bytes an element; partial sums the digital width's bytes.
+// An activation takes the bits of the crossbar rows that read it (the consuming layers' input
+// precision, carried back through digital and layout ops; the chip's input bits where no layer reads
+// it), in the smallest power-of-two container, packed: a W4/A4 layer's inputs move half a byte an
+// element. Partial sums take the digital width's bytes.
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -28,6 +31,37 @@ struct Piece {
 using Dist = std::vector<Piece>;
 
 Endpoint core_ep(int32_t c) { return Endpoint{EndpointKind::Core, c}; }
+
+// Bytes of a `bits`-wide element in the smallest power-of-two container, packed.
+double container_bytes(int64_t bits) {
+  int64_t container = 1;
+  while (container < bits) container *= 2;
+  return static_cast<double>(container) / 8.0;
+}
+
+// Bytes an element of each value takes on the network (see the file comment). Nodes are in
+// topological order, so one backward sweep carries every consumer's precision to its inputs.
+std::vector<double> element_bytes(const CompileContext& ctx, const std::vector<int32_t>& layer_of_node) {
+  const Graph& g = ctx.graph;
+  std::vector<int64_t> bits(g.num_values(), 0);
+  for (size_t i = g.num_nodes(); i-- > 0;) {
+    const Node& n = g.node(static_cast<int32_t>(i));
+    int64_t need = 0;
+    if (layer_of_node[i] >= 0) {
+      need = ctx.program.layers[static_cast<size_t>(layer_of_node[i])].quant.input_bits;
+    } else {
+      for (ValueId o : n.outputs) {
+        if (o != kNoValue) need = std::max(need, bits[static_cast<size_t>(o)]);
+      }
+    }
+    for (ValueId in : n.inputs) {
+      if (in != kNoValue) bits[static_cast<size_t>(in)] = std::max(bits[static_cast<size_t>(in)], need);
+    }
+  }
+  std::vector<double> bytes(g.num_values());
+  for (size_t v = 0; v < bits.size(); ++v) bytes[v] = container_bytes(bits[v] > 0 ? bits[v] : ctx.chip.cores.input.bits);
+  return bytes;
+}
 
 Dist spread(const std::vector<int32_t>& cores) {
   Dist d;
@@ -63,7 +97,6 @@ class Route final : public Pass {
     const Graph& g = ctx.graph;
     Program& p = ctx.program;
     const bool residuals_off_chip = option("residuals") == "off-chip";
-    const double act_bytes = std::ceil(static_cast<double>(ctx.chip.cores.input.bits) / 8.0);
     double psum_bytes = 4;
     for (const auto& u : ctx.chip.cores.digital) {
       if (std::find(u.ops.begin(), u.ops.end(), chip::DigitalOp::PartialSum) != u.ops.end()) {
@@ -73,6 +106,7 @@ class Route final : public Pass {
     }
     std::vector<int32_t> layer_of_node(g.num_nodes(), -1);
     for (size_t l = 0; l < ctx.layer_node.size(); ++l) layer_of_node[static_cast<size_t>(ctx.layer_node[l])] = static_cast<int32_t>(l);
+    const std::vector<double> act_bytes = element_bytes(ctx, layer_of_node);
     std::map<std::string, const DigitalOp*> graph_op;
     std::map<std::pair<int32_t, std::string>, const DigitalOp*> layer_op;
     for (const DigitalOp& d : p.digital_ops) {
@@ -172,14 +206,14 @@ class Route final : public Pass {
   static TransferKind kind_of(const Dist& from) {
     return !from.empty() && from.front().ep.kind == EndpointKind::Host ? TransferKind::Input : TransferKind::Activation;
   }
-  static double bytes(const Graph& g, ValueId v, double act_bytes) {
-    return static_cast<double>(per_inference_numel(g, v)) * act_bytes;
+  static double bytes(const Graph& g, ValueId v, const std::vector<double>& act_bytes) {
+    return static_cast<double>(per_inference_numel(g, v)) * act_bytes[static_cast<size_t>(v)];
   }
 
   template <class Move>
   static void route_layer(const CompileContext& ctx, int32_t li, const std::vector<int32_t>& tiles, std::vector<Dist>& dist,
                           const std::map<std::pair<int32_t, std::string>, const DigitalOp*>& layer_op, Move& move,
-                          double act_bytes, double psum_bytes) {
+                          const std::vector<double>& act_bytes, double psum_bytes) {
     const Graph& g = ctx.graph;
     const Program& p = ctx.program;
     const Layer& l = p.layers[static_cast<size_t>(li)];
@@ -233,7 +267,7 @@ class Route final : public Pass {
              TransferKind::Activation);
         out = gates;
       }
-      const double h_bytes = static_cast<double>(l.vectors_per_inference * (l.rows - x_rows)) * act_bytes;
+      const double h_bytes = static_cast<double>(l.vectors_per_inference * (l.rows - x_rows)) * container_bytes(l.quant.input_bits > 0 ? l.quant.input_bits : ctx.chip.cores.input.bits);
       move(out, need_h, h_bytes, l.name + ":h", TransferKind::Recurrent);
     }
     for (ValueId o : n.outputs) {

@@ -1,0 +1,55 @@
+// The route pass: the bytes a value takes on the network follow the precision of the crossbar rows
+// that read it, packed in power-of-two containers.
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "compiler_test_util.h"
+
+namespace aimc {
+namespace {
+
+Graph two_convs() {
+  test::GraphBuilder b("two_convs");
+  ValueId x = b.input("x", {1, 16, 8, 8});
+  ValueId r1 = b.node("relu1", OpKind::Relu, {b.conv("conv1", x, 16, 32, 3, 1, true, 1)});
+  ValueId r2 = b.node("relu2", OpKind::Relu, {b.conv("conv2", r1, 32, 32, 3, 1, true, 2)});
+  return b.finish({r2});
+}
+
+// Bytes per inference of each value over all its transfers.
+std::map<std::string, int64_t> bytes_by_value(const compiler::Program& p) {
+  std::map<std::string, int64_t> out;
+  for (const auto& t : p.transfers) out[t.value] += t.bytes_per_inference;
+  return out;
+}
+
+compiler::Program compile_at(int64_t input_bits) {
+  const std::string q = input_bits > 0 ? "quantize{input-bits=" + std::to_string(input_bits) + "}" : "quantize";
+  return test::compile(two_convs(), test::preset("verma-cimu"),
+                       "fold-batchnorm," + q + ",lower-to-crossbar,partition,pack{scope=layer},replicate{mode=none},place,"
+                       "assign-digital,route,schedule");
+}
+
+TEST(Route, ActivationsTakeTheBitsOfTheRowsThatReadThem) {
+  const auto b8 = bytes_by_value(compile_at(0));  // the chip's 8-bit inputs: a byte an element
+  const auto b4 = bytes_by_value(compile_at(4));  // W4/A4: two elements a byte
+  ASSERT_GT(b8.at("x"), 0);
+  EXPECT_EQ(b8.at("x"), 16 * 8 * 8);
+  EXPECT_EQ(b4.at("x"), 16 * 8 * 8 / 2);
+  // relu1's output is read by conv2's rows; it goes to conv2's cores at conv2's precision.
+  ASSERT_TRUE(b8.count("relu1_out"));
+  EXPECT_EQ(b4.at("relu1_out") * 2, b8.at("relu1_out"));
+  // The network's output is read by no crossbar: the chip's input width.
+  EXPECT_EQ(b4.at("relu2_out"), b8.at("relu2_out"));
+  EXPECT_EQ(b8.at("relu2_out"), 32 * 8 * 8);
+}
+
+TEST(Route, OddPrecisionsTakeTheNextPowerOfTwoContainer) {
+  EXPECT_EQ(bytes_by_value(compile_at(3)).at("x"), 16 * 8 * 8 / 2);  // 3 bits in a nibble
+  EXPECT_EQ(bytes_by_value(compile_at(5)).at("x"), 16 * 8 * 8);      // 5 bits in a byte
+  EXPECT_EQ(bytes_by_value(compile_at(2)).at("x"), 16 * 8 * 8 / 4);
+}
+
+}  // namespace
+}  // namespace aimc
