@@ -1,12 +1,17 @@
 """The published workload figures of ../shared/reference/chips.md against `aimc perf` on the compiled networks.
 
 Run (repository root, after building):  /usr/bin/python3 bench/perf_figures.py [--bin build/aimc] [--out DIR]
-                                        [--only ID ...] [--write-docs]
+                                        [--only ID ...] [--write-docs] [--sensitivity]
 Exports the networks with random weights (seeded; torchvision ResNet-18 at 256x256 and ResNet-50 at 224x224,
 the ResNet-9 of tests/python/test_compile.py, a 1-layer LSTM language model) into DIR, compiles each onto its
 preset, simulates it and prints one markdown table per preset: every simulated figure is read from the
 simulator's JSON, the published one from chips.md (the only numbers typed in here). With --write-docs the
 tables replace the generated sections of docs/presets/<preset>.md and docs/perf-sim.md.
+
+--sensitivity also reruns every figure with each of the preset's ASSUMPTION parameters (ASSUMPTIONS below)
+at half and at twice its value, in a derived chip file written from `aimc chip show --yaml` (the resolved
+chip, so any parameter is one path), and tables the range each figure spans and whether the published
+figure lies inside it (with --write-docs into the presets' pages).
 """
 
 import argparse
@@ -17,6 +22,8 @@ import sys
 import time
 import warnings
 from pathlib import Path
+
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "python"))
@@ -90,6 +97,114 @@ RUNS = [
     ("hermes_lstm", "hermes", "lstm1", pipeline(), ["--images", "16", "--read-mode", "four-phase"]),
     ("hermes_lstm512", "hermes", "lstm512", pipeline(), ["--images", "16", "--read-mode", "four-phase"]),
 ]
+
+
+# The presets' ASSUMPTION parameters that can move a workload figure: (label, paths in the resolved chip
+# YAML; `*` walks every entry of a list). Each is scaled by ½ and 2 in the sensitivity tables.
+ASSUMPTIONS = {
+    "cluster-512": [
+        ("clock (1 GHz)", ["clock_mhz"]),
+        ("IMA energy per MVM (13.4 nJ)", ["cores.read_modes.analog.e_mvm_pj"]),
+        ("RISC-V throughput (8 ops/cycle)", ["cores.digital.risc-v.clock_mhz"]),
+        ("RISC-V energy per op (1 pJ)", ["cores.digital.risc-v.e_op_pj"]),
+        ("L1 energy per byte (1 pJ)", ["cores.memories.l1.e_read_pj_per_byte", "cores.memories.l1.e_write_pj_per_byte"]),
+        ("network energy per bit-hop", ["noc.levels.*.e_bit_hop_pj"]),
+        ("memory path (16 B/cycle)", ["memories.l2.bw_bytes_per_cycle", "noc.levels.3.link_bytes_per_cycle"]),
+        ("HBM energy per byte (31 pJ)", ["memories.l2.e_read_pj_per_byte", "memories.l2.e_write_pj_per_byte"]),
+    ],
+    "verma-cimu": [
+        ("OCN link width (4 B/cycle)", ["noc.link_bytes_per_cycle"]),
+        ("SIMD throughput (1 op/cycle)", ["cores.digital.simd.clock_mhz"]),
+        ("SIMD energy per op (0.2 pJ)", ["cores.digital.simd.e_op_pj"]),
+        ("buffer energy per byte (0.25 pJ)", ["cores.memories.buffer.e_read_pj_per_byte",
+                                              "cores.memories.buffer.e_write_pj_per_byte"]),
+        ("network energy per bit-hop (0.05 pJ)", ["noc.e_bit_hop_pj"]),
+        ("weight buffer bandwidth (16 B/cycle)", ["memories.weight_buffer.bw_bytes_per_cycle"]),
+        ("weight buffer energy per byte (8 pJ)", ["memories.weight_buffer.e_read_pj_per_byte",
+                                                  "memories.weight_buffer.e_write_pj_per_byte"]),
+        ("row write time (5 ns)", ["cores.programming.t_write_ns"]),
+        ("row write energy (2 pJ)", ["cores.programming.e_write_pj"]),
+    ],
+    "hermes": [
+        ("LDPU throughput (8 ops/cycle)", ["cores.digital.ldpu.clock_mhz"]),
+        ("GDPU count (8)", ["digital.gdpu.count"]),
+        ("GDPU throughput (1 op/cycle)", ["digital.gdpu.clock_mhz"]),
+        ("mesh link width (8 B/cycle)", ["noc.link_bytes_per_cycle"]),
+        ("four-phase energy share with the driven rows (0.5)", ["cores.read_modes.four-phase.energy_split.rows"]),
+    ],
+}
+INTEGER_KEYS = {"count", "bw_bytes_per_cycle", "link_bytes_per_cycle"}
+
+
+def scaled_chip(binary, preset, paths, factor, out):
+    """A chip file: the resolved preset with every parameter in `paths` times `factor`."""
+    base = out / f"{preset}.resolved.yaml"
+    if not base.exists():
+        run([binary, "chip", "show", preset, "--yaml", base])
+    chip = yaml.safe_load(base.read_text())
+
+    def scale(node, keys):
+        if not keys:
+            raise SystemExit("empty path")
+        k, rest = keys[0], keys[1:]
+        children = range(len(node)) if k == "*" else [int(k) if isinstance(node, list) else k]
+        for c in children:
+            if rest:
+                scale(node[c], rest)
+            elif node[c] is None and k == "clock_mhz":  # a unit's clock defaults to the chip's: its throughput
+                node[c] = chip["clock_mhz"] * factor
+            elif node[c] is None:
+                raise SystemExit(f"{preset}: {'.'.join(keys)} is not set; nothing to scale")
+            else:
+                v = node[c] * factor
+                node[c] = max(1, round(v)) if k in INTEGER_KEYS else v
+
+    for p in paths:
+        scale(chip, p.split("."))
+    # A share of an energy split scaled past 1 is capped so the split stays a split.
+    split = chip["cores"]["read_modes"]
+    for m in split.values():
+        es = (m or {}).get("energy_split")
+        if es and es["rows"] + es["cols"] > 1:
+            total = es["rows"] + es["cols"]
+            es["rows"], es["cols"] = es["rows"] / total, es["cols"] / total
+    name = out / f"{preset}.{abs(hash((tuple(paths), factor))):x}.yaml"
+    name.write_text(yaml.safe_dump(chip, sort_keys=False))
+    return name
+
+
+def sensitivity(binary, out, paths, preset, rows_of, run_ids, nominal):
+    """The figures of `preset` with each assumption at ½× and 2×: rows of (figure, published, nominal, {label:
+    (half, double)})."""
+    runs = [r for r in RUNS if r[0] in run_ids]
+    spans = {}
+    for label, keys in ASSUMPTIONS[preset]:
+        at = []
+        for factor in (0.5, 2.0):
+            chip = scaled_chip(binary, preset, keys, factor, out)
+            varied = [(rid, chip, net, pipe, args) for rid, _, net, pipe, args in runs]
+            at.append(rows_of(simulate(binary, out, paths, varied)))
+        spans[label] = at
+    table_rows = []
+    for i, (name, sim, pub) in enumerate(nominal):
+        if pub is None:
+            continue
+        table_rows.append((name, pub, sim, {label: (at[0][i][1], at[1][i][1]) for label, at in spans.items()}))
+    return table_rows
+
+
+def sensitivity_table(rows):
+    labels = list(rows[0][3]) if rows else []
+    out = ["| figure | published | simulated | " + " | ".join(f"{l}: ½× / 2×" for l in labels) +
+           " | range over all | published inside |",
+           "|---|---|---|" + "---|" * len(labels) + "---|---|"]
+    for name, pub, sim, spans in rows:
+        values = [sim] + [v for pair in spans.values() for v in pair]
+        lo, hi = min(values), max(values)
+        cells = [f"{fmt(a)} / {fmt(b)}" for a, b in spans.values()]
+        out.append(f"| {name} | {fmt(pub)} | {fmt(sim)} | " + " | ".join(cells) +
+                   f" | {fmt(lo)}–{fmt(hi)} | {'yes' if lo <= pub <= hi else 'no'} |")
+    return "\n".join(out)
 
 
 def run(cmd):
@@ -218,14 +333,14 @@ SECTIONS = {"cluster-512": (rows_cluster, ["c512_paper", "c512_hbm", "c512_norep
             "hermes": (rows_hermes, ["hermes_r9", "hermes_lstm", "hermes_lstm512"])}
 
 
-def write_section(path, name, text):
+def write_section(path, name, text, heading="Reproduced figures"):
     begin, end = f"<!-- perf-figures:{name}:begin (bench/perf_figures.py) -->", f"<!-- perf-figures:{name}:end -->"
     doc = path.read_text()
     block = f"{begin}\n{text}\n{end}"
     if begin in doc:
         doc = re.sub(re.escape(begin) + r".*?" + re.escape(end), lambda _: block, doc, flags=re.S)
     else:
-        doc = doc.rstrip() + f"\n\n## Reproduced figures\n\n{block}\n"
+        doc = doc.rstrip() + f"\n\n## {heading}\n\n{block}\n"
     path.write_text(doc)
 
 
@@ -235,6 +350,7 @@ def main():
     ap.add_argument("--out", default="/tmp/aimc_perf_figures")
     ap.add_argument("--only", nargs="*", help="run ids (default: all)")
     ap.add_argument("--write-docs", action="store_true")
+    ap.add_argument("--sensitivity", action="store_true", help="also vary each ASSUMPTION parameter ½× and 2×")
     a = ap.parse_args()
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -250,6 +366,12 @@ def main():
         if a.write_docs:
             write_section(ROOT / "docs" / "presets" / f"{preset}.md", preset, text)
             write_section(ROOT / "docs" / "perf-sim.md", preset, f"**{preset}**\n\n{text}")
+        if a.sensitivity:
+            text = sensitivity_table(sensitivity(Path(a.bin), out, paths, preset, rows, needed, rows(results)))
+            print(f"\n### {preset}: sensitivity to the assumptions\n\n{text}")
+            if a.write_docs:
+                write_section(ROOT / "docs" / "presets" / f"{preset}.md", f"{preset}-sensitivity", text,
+                              "Sensitivity of the reproduced figures to the assumptions")
 
 
 if __name__ == "__main__":

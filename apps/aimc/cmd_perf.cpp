@@ -18,8 +18,8 @@ namespace aimc::cli {
 
 namespace {
 struct PerfArgs {
-  std::string model, program, chip, schedule = "pipelined", replicate = "auto", json, read_mode;
-  int64_t images = 16, batch = 0, chunks = 1, peak_bits = 0;
+  std::string model, program, chip, schedule = "pipelined", replicate = "auto", json, read_mode, calibration_data;
+  int64_t images = 16, batch = 0, chunks = 1, peak_bits = 0, calibration_samples = kDefaultCalibrationSamples;
   double host_gops = 0;
   bool peak = false;
   int64_t top = 12;
@@ -38,7 +38,13 @@ void run_perf(const PerfArgs& a) {
     experiment::CompileSettings cs;
     cs.schedule = a.schedule;
     cs.replicate = a.replicate;
+    cs.calibration_data = a.calibration_data;
+    cs.calibration_samples = a.calibration_samples;
     if (!a.program.empty()) {
+      if (!a.calibration_data.empty()) {
+        throw Error("--calibration-data needs --model (a Program carries the input activity it was compiled with: "
+                    "aimc compile --calibration-data)", ErrorContext{.field = "--calibration-data"});
+      }
       program = compiler::load_program(a.program);  // timing needs no model file
       compiler::check_chip(program, chip, a.program);
     } else {
@@ -72,6 +78,12 @@ void add_perf(CLI::App& app) {
   sub->add_option("--schedule", args->schedule, "with --model: layer | pipelined | data-parallel (default pipelined)");
   sub->add_option("--replicate", args->replicate, "with --model: auto | none (default auto)");
   sub->add_option("--read-mode", args->read_mode, "read mode (default: the chip's first)");
+  sub->add_option("--calibration-data", args->calibration_data,
+                  "with --model: dataset SPEC to calibrate on; its measured input activity prices the row drives "
+                  "(data-dependent energy, reported beside the data-independent estimate)");
+  sub->add_option("--calibration-samples", args->calibration_samples,
+                  fmt::format("with --calibration-data: the first N samples (default {})", kDefaultCalibrationSamples))
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
   sub->add_option("--host-gops", args->host_gops, "host throughput for off-chip ops, Gop/s (default 0: free)");
   sub->add_flag("--peak", args->peak, "simulate a synthetic workload that keeps every crossbar busy");
   sub->add_option("--peak-bits", args->peak_bits, "with --peak: input bits (default: the encoder's)");

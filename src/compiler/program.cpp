@@ -238,6 +238,12 @@ Json to_json(const Program& p) {
                         {"input_offset", q.input_offset},
                         {"weight_bits", q.weight_bits}, {"weight_scale", q.weight_scale}, {"adc_bits", q.adc_bits},
                         {"source", q.source}, {"weight_error_rms", q.weight_error_rms}}}});
+    if (q.activity) {
+      layers.back()["quant"]["activity"] = {{"zero_fraction", q.activity->zero_fraction},
+                                            {"mean_magnitude", q.activity->mean_magnitude},
+                                            {"ones_fraction", q.activity->ones_fraction},
+                                            {"samples", q.activity->samples}};
+    }
   }
   j["layers"] = layers;
   Json tiles = Json::array();
@@ -339,6 +345,21 @@ Program program_from_json(const Json& j, const std::string& origin) {
     l.quant.adc_bits = q.i64("adc_bits");
     l.quant.source = q.str("source");
     l.quant.weight_error_rms = q.has("weight_error_rms") ? static_cast<float>(q.real("weight_error_rms")) : 0.0f;
+    if (q.has("activity")) {
+      Reader a = q.child("activity");
+      InputActivity act;
+      auto fraction = [&](const char* key) {
+        const double v = a.real(key);
+        if (!(v >= 0 && v <= 1)) a.fail(key, "expected a fraction in [0, 1]");
+        return v;
+      };
+      act.zero_fraction = fraction("zero_fraction");
+      act.mean_magnitude = fraction("mean_magnitude");
+      act.ones_fraction = fraction("ones_fraction");
+      act.samples = a.i64("samples");
+      if (act.samples < 1) a.fail("samples", "expected at least 1");
+      l.quant.activity = act;
+    }
     p.layers.push_back(l);
   }
   for (size_t i = 0; i < top.array("tiles").size(); ++i) {

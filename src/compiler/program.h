@@ -43,6 +43,16 @@ std::string to_string(TransferAt a);
 // Parses "layer" | "pipelined" | "data-parallel"; throws Error listing the valid names.
 ScheduleKind schedule_kind_from_string(const std::string& s);
 
+// How busy a layer's crossbar rows are, measured on real calibration data (pass `quantize`): the
+// input codes the rows take (offset binary included), over the calibration set. The performance
+// simulator prices row drives by it (data-dependent energy); absent, every drive counts in full.
+struct InputActivity {
+  double zero_fraction = 0;    // codes that are 0: rows left undriven (DAC: no level, PWM: no pulse)
+  double mean_magnitude = 1;   // mean |code| / the largest code: a PWM pulse's mean length
+  double ones_fraction = 1;    // mean fraction of 1 bits over the input's bit-planes (bit-serial)
+  int64_t samples = 0;         // input codes the figures are taken over
+};
+
 // Precisions and scales of one analog layer (pass `quantize`).
 struct Quantization {
   int64_t input_bits = 0;           // activation precision at the crossbar rows, sign included
@@ -58,6 +68,7 @@ struct Quantization {
   float weight_error_rms = 0;       // fp32 weights the chip cannot hold, quantised by the compiler
                                     // (no QDQ scales): rms of the rounding error / max|W|; 0 when the
                                     // weights are analog or already on the chip's grid
+  std::optional<InputActivity> activity;  // only when calibrated on real data
 };
 
 // One weighted node lowered to crossbar form: a rows × cols matrix, y = x · W (rows = inputs).

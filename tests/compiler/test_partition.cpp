@@ -21,7 +21,9 @@ void expect_each_weight_once(const Graph& g, const Program& p) {
         const int64_t row = i / l.cols, col = i % l.cols;
         const bool in_block = row / l.group_rows == col / l.group_cols;
         ASSERT_EQ(cov[static_cast<size_t>(i)], in_block ? 1 : 0) << l.name << " replica " << r << " element " << i;
-        if (in_block) ASSERT_EQ(back.data<float>()[i], m.data<float>()[i]);
+        if (in_block) {
+          ASSERT_EQ(back.data<float>()[i], m.data<float>()[i]);
+        }
       }
     }
   }

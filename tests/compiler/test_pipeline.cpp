@@ -180,7 +180,9 @@ TEST(AssignDigital, UnitsFollowTheChip) {
   EXPECT_EQ(unit["fc/bias"], "ldpu");
   Program c = test::compile(tiny_cnn(), test::preset("cluster-512"));
   for (const auto& d : c.digital_ops) {
-    if (d.unit != "layout") EXPECT_EQ(d.unit, "risc-v") << d.node;
+    if (d.unit != "layout") {
+      EXPECT_EQ(d.unit, "risc-v") << d.node;
+    }
   }
   // Off-chip ops cost traffic to and from the host.
   int64_t host_bytes = 0;

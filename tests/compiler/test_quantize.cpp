@@ -66,6 +66,33 @@ TEST(Quantize, InputStepUsesTheEncodersCodes) {
 
 // granularity=auto: per column on a chip whose core digital unit has `affine` (HERMES's LDPU), per
 // layer when it has none.
+// The input activity of real calibration data, against its closed form: codes of x uniform in
+// [−2, 2] on HERMES's ±127 bipolar codes have mean |code| / 127 = 1/2, a zero code for |x| < step/2
+// (1/254 of the data), and half their 8 two's-complement bits set (3.5 of 7 magnitude bits for
+// x ≥ 0, one more for the sign's complement when x < 0: 4 of 8 on average).
+TEST(Quantize, InputActivityOfRealCalibrationData) {
+  const Graph g = relu_net();
+  const compiler::Program p = compile_with(g, test::preset("hermes"), {images(64, -2.0f, 2.0f)});
+  const auto& a = p.layer(*p.find_layer("conv1")).quant.activity;
+  ASSERT_TRUE(a.has_value());
+  EXPECT_EQ(a->samples, 64 * 3 * 8 * 8);
+  EXPECT_NEAR(a->mean_magnitude, 0.5, 0.02);
+  EXPECT_NEAR(a->zero_fraction, 1.0 / 254, 0.004);
+  EXPECT_NEAR(a->ones_fraction, 0.5, 0.02);
+  // Post-ReLU inputs of fc: none negative, so fewer bits and more zeros than conv1's.
+  const auto& fc = p.layer(*p.find_layer("fc")).quant.activity;
+  ASSERT_TRUE(fc.has_value());
+  EXPECT_LT(fc->ones_fraction, a->ones_fraction);
+  // Synthetic calibration measures nothing.
+  compiler::CompileOptions o;
+  o.pipeline = compiler::default_pipeline("pipelined", "none");
+  EXPECT_FALSE(compiler::compile(g, test::preset("hermes"), o).layer(0).quant.activity.has_value());
+  // The Program keeps it.
+  const compiler::Program back = compiler::program_from_json(compiler::to_json(p), "test");
+  ASSERT_TRUE(back.layer(*back.find_layer("conv1")).quant.activity.has_value());
+  EXPECT_DOUBLE_EQ(back.layer(*back.find_layer("conv1")).quant.activity->mean_magnitude, a->mean_magnitude);
+}
+
 TEST(Quantize, WeightScalesPerColumnWhereTheCoreHasAnAffineStep) {
   const Graph g = relu_net();
   chip::ChipSpec hermes = test::preset("hermes");

@@ -92,3 +92,28 @@ def test_residuals_off_chip_cli(tmp_path):
     r = run_aimc("compile", "--model", ROOT / "models" / "resnet20_cifar10.onnx", "--chip", "cluster-512",
                  "--pipeline", pipe.format("hbm"))
     assert r.returncode == 2 and "residuals" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_data_dependent_energy_cli(tmp_path):
+    """perf --calibration-data: the measured input activity prices the row drives; post-ReLU CIFAR-10
+    activations drive HERMES's PWM rows with short pulses, so the data-dependent energy is below the
+    data-independent estimate, by exactly the row share the JSON's actions imply. Without data both agree."""
+    cifar = f"cifar10:{ROOT}/data/cifar10-test-500"
+    model = ROOT / "models" / "resnet20_cifar10.onnx"
+    j, out = perf_json(tmp_path, "--model", model, "--chip", "hermes", "--images", 2, "--calibration-data", cifar,
+                       "--calibration-samples", 16)
+    assert j["input_activity_from"].startswith("cifar10:")
+    assert "data-dependent" in out
+    a = j["actions"]
+    assert 0 < a["dac_drive_activity"] < a["dac_drives"]
+    assert j["energy_per_inference_j"] < j["data_independent_energy_per_inference_j"]
+    plain, _ = perf_json(tmp_path, "--model", model, "--chip", "hermes", "--images", 2)
+    assert plain["input_activity_from"] is None
+    assert plain["energy_per_inference_j"] == pytest.approx(plain["data_independent_energy_per_inference_j"], rel=1e-12)
+    # The data-independent estimate does not depend on the calibration data.
+    assert j["data_independent_energy_per_inference_j"] == pytest.approx(plain["energy_per_inference_j"], rel=1e-6)
+    # A Program carries its activity: the flag belongs to --model.
+    prog = tmp_path / "p.json"
+    assert run_aimc("compile", "--model", model, "--chip", "hermes", "-o", prog).returncode == 0
+    r = run_aimc("perf", "--program", prog, "--chip", "hermes", "--calibration-data", cifar)
+    assert r.returncode == 2 and "--calibration-data" in r.stderr and len(r.stderr.strip().splitlines()) == 1

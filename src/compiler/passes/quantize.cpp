@@ -10,6 +10,7 @@
 // (adc_bits 1); any other layer needs the comparators' multi-level read-out (cores.adc.readout_bits).
 // The graph is not changed: the simulators quantise as the chip does, from these numbers.
 #include <algorithm>
+#include <bit>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -362,7 +363,32 @@ class Quantize final : public Pass {
       q.input_offset = offset ? span : 0.0f;
       q.input_step = static_cast<float>((offset ? 2.0 * span : span) / std::max(levels, 1.0));
       if (q.source == "chip") q.source = "calibration";
+      if (!ctx.calibration.inputs.empty()) q.activity = input_activity(x, q, levels, symmetric_codes, chip_signed);
     }
+  }
+
+  // The codes real data drives the rows with: zeros, mean magnitude, and 1 bits per bit-plane (two's
+  // complement where the chip's rows take signed codes, else the magnitude's bits).
+  static InputActivity input_activity(const Tensor& x, const Quantization& q, double levels, bool symmetric, bool chip_signed) {
+    const double lo = symmetric ? -levels : 0.0, hi = q.input_offset > 0 ? std::ldexp(1.0, static_cast<int>(q.input_bits)) - 1 : levels;
+    const uint64_t mask = q.input_bits >= 64 ? ~0ull : (1ull << q.input_bits) - 1;
+    int64_t zeros = 0;
+    double magnitude = 0, ones = 0;
+    for (float v : x.span<float>()) {
+      const double code = std::clamp(std::nearbyint((static_cast<double>(v) + q.input_offset) / q.input_step), lo, hi);
+      const auto c = static_cast<int64_t>(code);
+      zeros += c == 0;
+      magnitude += std::fabs(code);
+      const uint64_t bits = chip_signed && q.input_signed ? static_cast<uint64_t>(c) & mask : static_cast<uint64_t>(c < 0 ? -c : c);
+      ones += std::popcount(bits);
+    }
+    const auto n = static_cast<double>(std::max<int64_t>(x.numel(), 1));
+    InputActivity a;
+    a.samples = x.numel();
+    a.zero_fraction = static_cast<double>(zeros) / n;
+    a.mean_magnitude = magnitude / n / std::max(hi, 1.0);
+    a.ones_fraction = ones / n / static_cast<double>(std::max<int64_t>(q.input_bits, 1));
+    return a;
   }
 };
 

@@ -16,6 +16,9 @@ struct ActionCounts {
   double array_evaluations = 0;   // array read phases: phases (× input bit-planes when bit-serial)
   double adc_conversions = 0;     // column conversions
   double dac_drives = 0;          // row drives (PWM pulses / DAC levels / bit-planes)
+  double dac_drive_activity = 0;  // the same drives weighted by the input they carry (a layer's
+                                  // measured InputActivity: PWM pulse length, a DAC's non-zero
+                                  // levels, a bit-plane's 1 bits); = dac_drives without a measurement
   std::vector<double> digital_ops;  // by digital unit class (EnergyTable::unit_class)
   double buffer_read_bytes = 0;   // per-core memory
   double buffer_write_bytes = 0;
@@ -41,6 +44,7 @@ struct ActionCounts {
     array_evaluations += scale * o.array_evaluations;
     adc_conversions += scale * o.adc_conversions;
     dac_drives += scale * o.dac_drives;
+    dac_drive_activity += scale * o.dac_drive_activity;
     if (digital_ops.size() < o.digital_ops.size()) digital_ops.resize(o.digital_ops.size(), 0.0);
     for (size_t i = 0; i < o.digital_ops.size(); ++i) digital_ops[i] += scale * o.digital_ops[i];
     buffer_read_bytes += scale * o.buffer_read_bytes;

@@ -29,7 +29,7 @@ double EnergyTable::array_mvm_pj(int64_t input_bits) const {
   return chip::core_mvm_energy_pj(m_chip.cores, m_mode, input_bits) / static_cast<double>(m_chip.cores.arrays);
 }
 
-EnergyBreakdown EnergyTable::price(const ActionCounts& c) const {
+EnergyBreakdown EnergyTable::price(const ActionCounts& c, bool data_dependent) const {
   EnergyBreakdown e;
   double mvm = 0;
   for (int b = 1; b <= kMaxInputBits; ++b) {
@@ -42,7 +42,8 @@ EnergyBreakdown EnergyTable::price(const ActionCounts& c) const {
     // has one price whatever the input bits; the rest of the MVM energy is per MVM.
     const chip::EnergySplitSpec& split = *m_mode.energy_split;
     const double per_eval = array_mvm_pj(1) / static_cast<double>(m_mode.phases);
-    const double rows_pj = c.dac_drives * split.rows * per_eval / static_cast<double>(m_chip.cores.rows);
+    const double drives = data_dependent ? c.dac_drive_activity : c.dac_drives;
+    const double rows_pj = drives * split.rows * per_eval / static_cast<double>(m_chip.cores.rows);
     adc = c.adc_conversions * split.cols * per_eval / static_cast<double>(m_chip.cores.cols);
     mvm = (1.0 - split.rows - split.cols) * mvm + rows_pj + adc;
   } else if (m_chip.cores.adc.e_conversion_pj) {

@@ -2,8 +2,9 @@
 //   crossbar MVM:   core_mvm_energy_pj(core, mode, bits) / arrays per array MVM (the read mode's
 //                   energy covers array, drivers and converters; peak.h prices the same way)
 //   energy_split:   a read mode's shares scaling with the used array: (1 − rows − cols) of each MVM's
-//                   energy per MVM, rows · e_eval / R per row drive, cols · e_eval / C per conversion
-//                   ("adc"), e_eval = one full-array evaluation (array_mvm_pj(1) / phases)
+//                   energy per MVM, rows · e_eval / R per full row drive (times the drive's measured
+//                   input activity when data-dependent), cols · e_eval / C per conversion ("adc"),
+//                   e_eval = one full-array evaluation (array_mvm_pj(1) / phases)
 //   adc:            else, when cores.adc.e_conversion_pj is given, conversions × it, taken out of the
 //                   crossbar share (the total does not change; else it stays inside the MVM)
 //   digital:        ops × the unit's e_op_pj;  buffers: bytes × the core memory's pJ/byte
@@ -39,7 +40,10 @@ class EnergyTable {
   EnergyTable(const chip::ChipSpec& chip, const chip::ReadModeSpec& mode, std::vector<std::string> unit_names,
               std::vector<std::optional<double>> unit_e_op_pj, std::vector<std::string> link_names,
               std::vector<std::optional<double>> link_e_bit_hop_pj);
-  EnergyBreakdown price(const ActionCounts& counts) const;
+  // `data_dependent`: row drives priced by the input they carried (ActionCounts::dac_drive_activity),
+  // else each drive in full (the data-independent estimate). Only a read mode with an energy_split
+  // has a row share to scale.
+  EnergyBreakdown price(const ActionCounts& counts, bool data_dependent = true) const;
   double static_power_w() const { return m_static_w; }
   // Names of counted actions the table cannot price (given the counts).
   std::vector<std::string> unpriced(const ActionCounts& counts) const;

@@ -85,6 +85,10 @@ struct PerfStats {
   double tops = 0;                 // 2 · MACs · inferences/s
   double energy_per_inference_j = 0;
   double dynamic_energy_per_inference_j = 0;
+  // The same with every row drive priced in full, whatever input it carried (differs from the above
+  // only where layers carry a measured input activity, Program quant.activity).
+  double data_independent_energy_per_inference_j = 0;
+  std::string activity_source;     // calibration data the activities were measured on ("" : none)
   double tops_per_w = 0;           // 2 · MACs / energy per inference (static included)
   double tops_per_w_dynamic = 0;
   double tops_per_w_mvm = 0;       // the MVMs' energy only (array, drivers, ADCs): what chip show's peak counts

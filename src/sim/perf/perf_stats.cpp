@@ -140,6 +140,11 @@ PerfStats PerfSimulator::Impl::stats() const {
   st.energy.pj["static"] = table->static_power_w() * makespan * 1e3;  // W · ns = nJ → pJ
   st.dynamic_energy_per_inference_j = dynamic_pj * 1e-12 / static_cast<double>(opt.images);
   st.energy_per_inference_j = st.energy.total_pj() * 1e-12 / static_cast<double>(opt.images);
+  st.data_independent_energy_per_inference_j =
+      st.energy_per_inference_j + (table->price(st.actions, false).total_pj() - dynamic_pj) * 1e-12 / static_cast<double>(opt.images);
+  for (const auto& L : prog.layers) {
+    if (L.quant.activity) st.activity_source = prog.calibration;
+  }
   st.tops_per_w = st.energy_per_inference_j > 0 ? 2.0 * st.macs_per_inference / st.energy_per_inference_j * 1e-12 : 0;
   st.tops_per_w_dynamic = st.dynamic_energy_per_inference_j > 0 ? 2.0 * st.macs_per_inference / st.dynamic_energy_per_inference_j * 1e-12 : 0;
   const double mvm_pj = st.energy.pj.at("crossbar") + st.energy.pj.at("adc");

@@ -22,6 +22,21 @@ using compiler::ScheduleKind;
 using compiler::TransferKind;
 using detail::ceil_div_d;
 
+namespace {
+// The share of a full drive a row of layer L takes on average (1 without a measured activity): a
+// PWM pulse lasts |code| LSBs, a DAC drives only non-zero codes, a bit-plane only the rows whose bit
+// is 1 (Jia et al.: zero inputs masked, energy proportional to sparsity).
+double drive_activity(const compiler::Layer& L, chip::InputKind kind) {
+  if (!L.quant.activity) return 1.0;
+  switch (kind) {
+    case chip::InputKind::Pwm: return L.quant.activity->mean_magnitude;
+    case chip::InputKind::Dac: return 1.0 - L.quant.activity->zero_fraction;
+    case chip::InputKind::BitSerial: return L.quant.activity->ones_fraction;
+  }
+  return 1.0;
+}
+}  // namespace
+
 double PerfSimulator::Impl::unit_ops_per_ns(const chip::DigitalUnitSpec& u) const {
   return u.ops_per_cycle * static_cast<double>(u.count) * u.clock_mhz.value_or(chip.clock_mhz) * 1e-3;
 }
@@ -220,6 +235,7 @@ void PerfSimulator::Impl::setup() {
           k.actions.array_evaluations += vectors * evals;
           k.actions.adc_conversions += vectors * evals * static_cast<double>(std::min(cols, cores.cols));
           k.actions.dac_drives += vectors * evals * static_cast<double>(std::min(rows, cores.rows));
+          k.actions.dac_drive_activity += vectors * evals * static_cast<double>(std::min(rows, cores.rows)) * drive_activity(L, cores.input.kind);
           k.actions.buffer_read_bytes += vectors * static_cast<double>(rows * ((bits + 7) / 8));
           k.actions.buffer_write_bytes += vectors * static_cast<double>(cols / L.columns_per_weight * ((std::max<int64_t>(L.quant.adc_bits, 1) + 7) / 8));
         }

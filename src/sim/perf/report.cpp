@@ -15,6 +15,7 @@ nlohmann::ordered_json energy_json(const EnergyBreakdown& e) {
 nlohmann::ordered_json actions_json(const ActionCounts& a) {
   return {{"array_mvms", a.array_mvms()},       {"array_evaluations", a.array_evaluations},
           {"adc_conversions", a.adc_conversions}, {"dac_drives", a.dac_drives},
+          {"dac_drive_activity", a.dac_drive_activity},
           {"digital_ops", a.digital_ops},         {"buffer_read_bytes", a.buffer_read_bytes},
           {"buffer_write_bytes", a.buffer_write_bytes}, {"offchip_bytes", a.offchip_bytes},
           {"bit_hops", a.bit_hops},               {"cells_written", a.cells_written},
@@ -46,6 +47,8 @@ nlohmann::ordered_json to_json(const PerfStats& s) {
   j["tops_per_w_mvm"] = s.tops_per_w_mvm;
   j["energy_per_inference_j"] = s.energy_per_inference_j;
   j["dynamic_energy_per_inference_j"] = s.dynamic_energy_per_inference_j;
+  j["data_independent_energy_per_inference_j"] = s.data_independent_energy_per_inference_j;
+  j["input_activity_from"] = s.activity_source.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(s.activity_source);
   j["inferences_per_s_per_w"] = s.energy_per_inference_j > 0 ? 1.0 / s.energy_per_inference_j : 0;
   j["programming_s"] = s.programming_ns * 1e-9;
   j["bottleneck"] = {{"stage", s.bottleneck_stage}, {"layer", s.bottleneck}, {"service_s", s.bottleneck_service_ns * 1e-9},
@@ -92,6 +95,12 @@ std::string to_text(const PerfStats& s, size_t top) {
   line(fmt::format("  energy           {:.4g} uJ per inference ({:.4g} uJ dynamic), {:.4g} TOPS/W, {:.5g} inferences/s/W",
                    s.energy_per_inference_j * 1e6, s.dynamic_energy_per_inference_j * 1e6, s.tops_per_w,
                    s.energy_per_inference_j > 0 ? 1.0 / s.energy_per_inference_j : 0));
+  if (!s.activity_source.empty()) {
+    const double di = s.data_independent_energy_per_inference_j;
+    line(fmt::format("  data-dependent   row drives priced by the input activity measured on {}; every drive in full: "
+                     "{:.4g} uJ per inference ({:+.1f}%)",
+                     s.activity_source, di * 1e6, s.energy_per_inference_j > 0 ? (di / s.energy_per_inference_j - 1) * 100 : 0.0));
+  }
   if (s.programming_ns > 0) line(fmt::format("  reprogramming    {:.4g} us over the run", s.programming_ns * 1e-3));
   line(fmt::format("  bottleneck       stage {} ({}), {:.4g} us per inference; busiest resource {} ({:.4g} us per inference)",
                    s.bottleneck_stage, s.bottleneck, s.bottleneck_service_ns * 1e-3, s.bottleneck_resource, s.bottleneck_resource_ns * 1e-3));
