@@ -90,7 +90,10 @@ def networks(tmp_path_factory):
     image = torch.rand(1, 3, 224, 224)
     nets["resnet18"] = export(torchvision.models.resnet18(), image, out / "resnet18.onnx")
     nets["resnet50"] = export(torchvision.models.resnet50(), image, out / "resnet50.onnx")
-    nets["mobilenetv2"] = export(torchvision.models.mobilenet_v2(), image, out / "mobilenetv2.onnx")
+    mnv2 = torchvision.models.mobilenet_v2()
+    nets["mobilenetv2"] = export(mnv2, image, out / "mobilenetv2.onnx")
+    nets["mobilenetv2_features"] = export(nn.Sequential(mnv2.features, nn.AdaptiveAvgPool2d(1), nn.Flatten()), image,
+                                          out / "mobilenetv2_features.onnx")
     nets["resnet9"] = export(ResNet9(), torch.rand(1, 3, 32, 32), out / "resnet9.onnx")
     nets["lstm_lm"] = export(LstmLM(), torch.randint(0, 50, (16, 1)), out / "lstm_lm.onnx", dynamic_axis=1)
     for path in sorted((ROOT / "models").glob("*.onnx")):
@@ -161,6 +164,30 @@ def test_resnet18_on_cluster512_pipelined_with_replication(networks, tmp_path):
     assert program["schedule"]["kind"] == "pipelined"
     assert max(layer["replicas"] for layer in program["layers"]) > 1
     assert program["statistics"]["replicate"]["bottleneck-mvms-after"] < program["statistics"]["replicate"]["bottleneck-mvms-before"]
+
+
+def test_mobilenetv2_packs_like_tile_and_pack(networks, tmp_path):
+    """Garofalo et al. (JETCAS 2022) map MobileNetV2's convolutions onto 34 crossbars with Tile&Pack,
+    depthwise convolutions on the digital accelerator: network-wide 2-D packing does the same (the
+    convolutions' cells need 32.4 arrays), and the whole network, classifier included, stays within 10%
+    of its cell lower bound (here computed from the Program's layers)."""
+    pipe = ("fold-batchnorm,quantize{calibration=none},lower-to-crossbar,partition,pack{scope=network,shape=rect},"
+            "replicate{mode=none},place,assign-digital,route,schedule")
+
+    def crossbars(net):
+        r, prog, rep = compile_net(networks[net], "cluster-512", tmp_path, "--pipeline", pipe)
+        assert r.returncode == 0, r.stderr
+        p = json.loads(prog.read_text())
+        assert all(layer["groups"] == 1 for layer in p["layers"]), "a depthwise conv on the crossbars"
+        cells = sum(l["groups"] * l["group_rows"] * l["group_cols"] * l["columns_per_weight"] for l in p["layers"])
+        used = len({(t["segment"], t["core"], t["array"]) for t in p["tiles"]})
+        return used, cells / (256 * 256), r.stdout
+
+    convs, convs_bound, _ = crossbars("mobilenetv2_features")
+    assert convs <= 34 and convs >= convs_bound
+    whole, bound, report = crossbars("mobilenetv2")
+    assert bound <= whole <= 1.10 * bound
+    assert re.search(r"cells\s+\d+(\.\d+)?% of the used crossbars' cells hold weights", report)
 
 
 def test_bnn_on_zhang_reloads_layer_by_layer(networks, tmp_path):
