@@ -79,6 +79,12 @@ TEST(PerfSim, TwoStagePipelineBottleneck) {
   EXPECT_NEAR(s.bottleneck_service_ns, 300 * t, 1e-6);
   // The makespan: the first inference's first stage, then 20 bottleneck services.
   EXPECT_NEAR(s.makespan_ns, 100 * t + 20 * 300 * t, 1e-6);
+  // One inference alone: stage by stage, all analog, summing to the latency.
+  ASSERT_EQ(s.critical_path.size(), 2u);
+  EXPECT_NEAR(s.critical_path[0].analog_ns, 100 * t, 1e-6);
+  EXPECT_NEAR(s.critical_path[1].analog_ns, 300 * t, 1e-6);
+  EXPECT_NEAR(s.critical_path[0].time_ns + s.critical_path[1].time_ns, s.latency_ns, 1e-6);
+  EXPECT_EQ(s.critical_path[1].name, "L1");
 }
 
 TEST(PerfSim, LayerByLayerBatch) {
@@ -114,6 +120,17 @@ TEST(PerfSim, TwoTransfersShareALink) {
   EXPECT_NEAR(s.actions.bit_hops.at(0), 2 * 800 * 8, 1e-6);
   ASSERT_FALSE(s.links.empty());
   EXPECT_NEAR(s.links.front().busy_ns, 2 * 800 / bw, 1e-6);
+  // The critical path: the MVM (analog), then the second transfer, which waited one serialisation
+  // for the first on their shared link (waiting) before its own hop and serialisation (network).
+  ASSERT_EQ(s.critical_path.size(), 1u);
+  const PathStep& p = s.critical_path.front();
+  EXPECT_NEAR(p.time_ns, s.latency_ns, 1e-6);
+  EXPECT_NEAR(p.analog_ns, t, 1e-6);
+  EXPECT_NEAR(p.waiting_ns, 800 / bw, 1e-6);
+  EXPECT_NEAR(p.network_ns, 800 / bw + hop, 1e-6);
+  EXPECT_DOUBLE_EQ(p.digital_ns + p.memory_ns + p.host_ns + p.barrier_ns, 0.0);
+  EXPECT_EQ(p.resource, "core0.array0");  // the longest critical task: t > 800 / bw + hop
+  EXPECT_GT(t, 800 / bw + hop);
 }
 
 TEST(PerfSim, CutThroughOverTwoHops) {

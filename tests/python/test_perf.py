@@ -117,3 +117,19 @@ def test_data_dependent_energy_cli(tmp_path):
     assert run_aimc("compile", "--model", model, "--chip", "hermes", "-o", prog).returncode == 0
     r = run_aimc("perf", "--program", prog, "--chip", "hermes", "--calibration-data", cifar)
     assert r.returncode == 2 and "--calibration-data" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_critical_path_names_where_the_latency_goes(tmp_path):
+    """One inference alone, stage by stage: the kinds sum to each stage's time and the stages to the
+    latency; verma-cimu's CNN reloads its weights (barrier time: the writes) and crosses the network."""
+    j, out = perf_json(tmp_path, "--model", ROOT / "models" / "cnn4b_cifar10.onnx", "--chip", "verma-cimu", "--images", 4)
+    path = j["critical_path"]
+    assert path and "latency by kind" in out
+    kinds = ("waiting_s", "analog_s", "digital_s", "network_s", "memory_s", "host_s", "barrier_s")
+    for p in path:
+        assert p["time_s"] == pytest.approx(sum(p[k] for k in kinds), rel=1e-9, abs=1e-15)
+        assert p["resource"]
+    assert sum(p["time_s"] for p in path) == pytest.approx(j["latency_s"], rel=1e-9)
+    assert sum(p["analog_s"] for p in path) > 0 and sum(p["network_s"] + p["memory_s"] for p in path) > 0
+    if j["segments"] > 1:
+        assert sum(p["barrier_s"] for p in path) > 0

@@ -51,6 +51,13 @@ struct Event {
   bool operator>(const Event& o) const { return t != o.t ? t > o.t : seq > o.seq; }
 };
 
+// A task group of inference 0, chunk 0 (item 0), as it ran: the critical-path trace.
+struct GroupTrace {
+  int32_t group = 0, stage = 0;
+  double release = 0, end = 0;
+  int32_t last_task = -1;  // the task that ended the group
+};
+
 struct ProgramJob {
   int64_t batch = 0;
   int32_t stage = 0;
@@ -68,6 +75,7 @@ namespace aimc::perf {
 
 using detail::Event;
 using detail::Group;
+using detail::GroupTrace;
 using detail::Item;
 using detail::ProgramJob;
 using detail::Task;
@@ -104,6 +112,8 @@ struct PerfSimulator::Impl {
   std::vector<int64_t> batch_done;
   std::vector<double> stage_span;
   double programming_ns = 0, wall_s = 0, makespan = 0;
+  std::vector<GroupTrace> trace;       // item 0's groups, in order
+  std::vector<double> trace_start;     // per task: when item 0's execution of it took its resource
 
   Impl(const chip::ChipSpec& c, const compiler::Program& p, PerfOptions o) : chip(c), prog(p), opt(std::move(o)), noc(c) {}
 
@@ -132,6 +142,7 @@ struct PerfSimulator::Impl {
   void run();
   std::string resource_name(int32_t r) const;
   PerfStats stats() const;
+  std::vector<PathStep> critical_path() const;
 };
 
 }  // namespace aimc::perf

@@ -23,6 +23,7 @@ void PerfSimulator::Impl::start_tasks(const std::vector<int32_t>& ids, double no
     for (int32_t r : k.res) start = std::max(start, free_at[static_cast<size_t>(r)]);
     for (int32_t r : k.res) free_at[static_cast<size_t>(r)] = start + k.occ_ns, busy[static_cast<size_t>(r)] += k.occ_ns;
     note_start(owner, start);
+    if (owner == 0) trace_start[static_cast<size_t>(id)] = start;
     queue.push(Event{start + k.lat_ns, seq++, owner, id, -1});
   }
 }
@@ -43,6 +44,7 @@ void PerfSimulator::Impl::hop(const Event& e) {
   free_at[r] = start + k.occ_ns;
   busy[r] += k.occ_ns;
   if (h == 0) note_start(e.owner, start);
+  if (h == 0 && e.owner == 0) trace_start[static_cast<size_t>(e.task)] = start;
   if (h + 1 < k.res.size()) {
     queue.push(Event{start + k.hop_ns[h], seq++, e.owner, e.task, e.hop + 1});
   } else {
@@ -83,6 +85,7 @@ void PerfSimulator::Impl::enter(int64_t i, int32_t g, double now, bool past_barr
       ++g;
       continue;
     }
+    if (i == 0) trace.push_back(GroupTrace{g, s, now, now, -1});
     start_tasks(grp.tasks, now, i, it.outstanding);
     return;
   }
@@ -152,6 +155,8 @@ void PerfSimulator::Impl::launch_batch(int64_t b, double now) {
 void PerfSimulator::Impl::run() {
   const auto t0 = std::chrono::steady_clock::now();
   free_at.assign(static_cast<size_t>(n_res), 0.0);
+  trace.clear();
+  trace_start.assign(tasks.size(), 0.0);
   busy.assign(static_cast<size_t>(n_res), 0.0);
   stage_span.assign(prog.schedule.stages.size(), 0.0);
   items.clear();
@@ -179,7 +184,10 @@ void PerfSimulator::Impl::run() {
       hop(e);
     } else if (e.owner >= 0) {
       Item& it = items[static_cast<size_t>(e.owner)];
-      if (--it.outstanding == 0) enter(e.owner, it.group + 1, e.t);
+      if (--it.outstanding == 0) {
+        if (e.owner == 0) trace.back().end = e.t, trace.back().last_task = e.task;
+        enter(e.owner, it.group + 1, e.t);
+      }
     } else {
       const int64_t j = -e.owner - 1;
       if (--jobs[static_cast<size_t>(j)].outstanding == 0) job_advance(j, e.t);

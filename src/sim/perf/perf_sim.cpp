@@ -34,6 +34,7 @@ PerfStats simulate(const chip::ChipSpec& chip, const Program& program, const Per
     alone.run();
     const PerfStats a = alone.stats();
     st.latency_ns = a.latency_ns;
+    st.critical_path = a.critical_path;
     st.events += a.events;
     st.wall_s += a.wall_s;
     st.events_per_s = st.wall_s > 0 ? static_cast<double>(st.events) / st.wall_s : 0;

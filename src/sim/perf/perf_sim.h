@@ -59,6 +59,20 @@ struct LayerStats {
   EnergyBreakdown energy;          // per run
 };
 
+// One stage on the critical path of an inference alone on the chip: where its time went. Each of the
+// stage's task groups ends when its last task does; that task's wait for its resource (held by
+// another of the inference's own tasks) is `waiting`, its service is charged to its kind: analog (a
+// crossbar's MVMs), digital (a core's or the chip's digital units), network (an on-chip transfer),
+// memory (a transfer through the off-chip memory's link), host (ops placed on the host). `barrier_ns`:
+// time between groups with no task running (a stage barrier, weight reprogramming).
+struct PathStep {
+  int32_t stage = 0;
+  std::string name;                // the stage's layers
+  double time_ns = 0;              // release of its first group → end of its last
+  double waiting_ns = 0, analog_ns = 0, digital_ns = 0, network_ns = 0, memory_ns = 0, host_ns = 0, barrier_ns = 0;
+  std::string resource;            // the resource of the stage's longest critical task
+};
+
 struct CoreStats {
   int32_t core = 0;
   double crossbar_busy_ns = 0;     // summed over the core's arrays
@@ -80,6 +94,7 @@ struct PerfStats {
   double latency_ns = 0;           // one inference alone on the chip: its first task's start → its last task's end
   double mean_latency_ns = 0;
   double critical_path_ns = 0;     // first inference's chain of group maxima (no contention)
+  std::vector<PathStep> critical_path;  // the inference alone, stage by stage (sums to latency_ns)
   double inferences_per_s = 0;     // steady state (after the first batch) when images ≥ 2·batch
   double macs_per_inference = 0;
   double tops = 0;                 // 2 · MACs · inferences/s

@@ -3,7 +3,55 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 namespace aimc::perf {
+
+std::vector<PathStep> PerfSimulator::Impl::critical_path() const {
+  std::vector<PathStep> steps;
+  const int32_t offchip = noc.offchip_link() >= 0 ? r_link + noc.offchip_link() : -1;
+  std::vector<double> longest;  // per step: its longest critical service (names the resource)
+  double prev_end = trace.empty() ? 0 : trace.front().release;
+  for (const GroupTrace& g : trace) {
+    if (steps.empty() || steps.back().stage != g.stage) {
+      PathStep p;
+      p.stage = g.stage;
+      for (int32_t l : prog.schedule.stages[static_cast<size_t>(g.stage)].layers) {
+        p.name += (p.name.empty() ? "" : "+") + prog.layers[static_cast<size_t>(l)].name;
+      }
+      if (p.name.empty()) p.name = fmt::format("stage {}", g.stage);
+      steps.push_back(std::move(p));
+      longest.push_back(-1);
+    }
+    PathStep& p = steps.back();
+    p.barrier_ns += std::max(0.0, g.release - prev_end);
+    prev_end = g.end;
+    p.time_ns += g.end - g.release;
+    if (g.last_task < 0) continue;
+    const Task& k = tasks[static_cast<size_t>(g.last_task)];
+    const double start = std::clamp(trace_start[static_cast<size_t>(g.last_task)], g.release, g.end);
+    p.waiting_ns += start - g.release;
+    const double service = g.end - start;
+    int32_t named = k.res.empty() ? -1 : k.res.front();
+    if (k.transfer) {
+      const bool memory = offchip >= 0 && std::find(k.res.begin(), k.res.end(), offchip) != k.res.end();
+      (memory ? p.memory_ns : p.network_ns) += service;
+      if (memory) named = offchip;
+    } else if (named < r_dig) {
+      p.analog_ns += service;
+    } else if (named < r_host) {
+      p.digital_ns += service;
+    } else {
+      p.host_ns += service;
+    }
+    if (service > longest.back() && named >= 0) {
+      longest.back() = service;
+      p.resource = resource_name(named);
+    }
+  }
+  for (PathStep& p : steps) p.time_ns += p.barrier_ns;
+  return steps;
+}
 
 PerfStats PerfSimulator::Impl::stats() const {
   PerfStats st;
@@ -26,6 +74,7 @@ PerfStats PerfSimulator::Impl::stats() const {
     done[static_cast<size_t>(it.inference)] = std::max(done[static_cast<size_t>(it.inference)], it.done);
   }
   st.latency_ns = done[0] - start[0];
+  st.critical_path = critical_path();
   double sum = 0;
   for (int64_t i = 0; i < opt.images; ++i) sum += done[static_cast<size_t>(i)] - start[static_cast<size_t>(i)];
   st.mean_latency_ns = sum / static_cast<double>(opt.images);

@@ -61,6 +61,14 @@ nlohmann::ordered_json to_json(const PerfStats& s) {
                       {"energy_per_inference_j", l.energy.total_pj() * 1e-12 / n}, {"energy_j", energy_json(l.energy)}});
   }
   j["layers"] = layers;
+  nlohmann::ordered_json path = nlohmann::ordered_json::array();
+  for (const auto& p : s.critical_path) {
+    path.push_back({{"stage", p.stage}, {"name", p.name}, {"time_s", p.time_ns * 1e-9}, {"waiting_s", p.waiting_ns * 1e-9},
+                    {"analog_s", p.analog_ns * 1e-9}, {"digital_s", p.digital_ns * 1e-9}, {"network_s", p.network_ns * 1e-9},
+                    {"memory_s", p.memory_ns * 1e-9}, {"host_s", p.host_ns * 1e-9}, {"barrier_s", p.barrier_ns * 1e-9},
+                    {"resource", p.resource}});
+  }
+  j["critical_path"] = path;
   nlohmann::ordered_json cores = nlohmann::ordered_json::array();
   for (const auto& c : s.cores) {
     if (c.crossbar_busy_ns == 0 && c.digital_busy_ns == 0 && c.actions.array_mvms() == 0) continue;
@@ -122,6 +130,30 @@ std::string to_text(const PerfStats& s, size_t top) {
     const auto& l = *ls[i];
     line(fmt::format("  {:>5} {:<40} {:>12.4g} {:>12.4g} {:>12.4g} {:>6}", l.stage, l.name.substr(0, 40), l.service_ns * 1e-3,
                      l.time_ns * 1e-3, l.energy.total_pj() * 1e-6 / n, l.cores.size()));
+  }
+  if (!s.critical_path.empty()) {
+    // Where one inference alone spends its latency, by kind, and the stages that take longest.
+    PathStep sum;
+    for (const auto& p : s.critical_path) {
+      sum.waiting_ns += p.waiting_ns, sum.analog_ns += p.analog_ns, sum.digital_ns += p.digital_ns;
+      sum.network_ns += p.network_ns, sum.memory_ns += p.memory_ns, sum.host_ns += p.host_ns, sum.barrier_ns += p.barrier_ns;
+    }
+    std::string kinds;
+    for (const auto& [name, v] : {std::pair{"analog", sum.analog_ns}, {"digital", sum.digital_ns}, {"network", sum.network_ns},
+                                  {"memory", sum.memory_ns}, {"host", sum.host_ns}, {"waiting", sum.waiting_ns},
+                                  {"barrier", sum.barrier_ns}}) {
+      if (v > 0) kinds += fmt::format(" {} {:.4g} us", name, v * 1e-3);
+    }
+    line("  latency by kind " + kinds);
+    line(fmt::format("  {:>5} {:<40} {:>12} {:>9}  {}", "stage", "critical path: layer", "time us", "share", "longest on"));
+    std::vector<const PathStep*> ps;
+    for (const auto& p : s.critical_path) ps.push_back(&p);
+    std::stable_sort(ps.begin(), ps.end(), [](auto* a, auto* b) { return a->time_ns > b->time_ns; });
+    for (size_t i = 0; i < ps.size() && (top == 0 || i < top); ++i) {
+      const auto& p = *ps[i];
+      line(fmt::format("  {:>5} {:<40} {:>12.4g} {:>8.1f}%  {}", p.stage, p.name.substr(0, 40), p.time_ns * 1e-3,
+                       s.latency_ns > 0 ? 100 * p.time_ns / s.latency_ns : 0.0, p.resource));
+    }
   }
   std::vector<const CoreStats*> cs;
   for (const auto& c : s.cores) cs.push_back(&c);
