@@ -228,6 +228,31 @@ TEST(Pack, ReplicateCountsEvaluations) {
   EXPECT_DOUBLE_EQ(p.schedule.stages[1].mvms_per_inference, 96);
 }
 
+// replicate{total=N}: the crossbars in all, replicas included (a published mapping's core count).
+TEST(Pack, ReplicateTotalCapsTheCrossbarsInAll) {
+  test::GraphBuilder b("two");
+  ValueId x = b.input("x", {1, 16, 16, 16});
+  ValueId h = b.node("relu", OpKind::Relu, {b.conv("B", x, 16, 64, 3, 1, true, 1, 2)});
+  const Graph g = b.finish({b.conv("A", h, 64, 64, 3, 1, true, 2)});
+  auto crossbars = [&](const std::string& replicate) {
+    Program p = test::compile(g, test::preset("hermes"),
+                              "quantize{calibration=none},lower-to-crossbar,partition,pack{scope=layer},replicate{" +
+                                  replicate + "},place,assign-digital,route,schedule");
+    std::set<std::pair<int32_t, int32_t>> used;
+    for (const auto& t : p.tiles) used.insert({t.core, t.array});
+    return static_cast<int64_t>(used.size());
+  };
+  const int64_t minimal = crossbars("mode=none");  // B on 1 crossbar, A on 3
+  ASSERT_EQ(minimal, 4);
+  // Greedy, one replica of the bottleneck at a time while it fits: B (1 crossbar), then A (3) no longer.
+  EXPECT_EQ(crossbars("total=7"), 5);
+  EXPECT_EQ(crossbars("total=8"), 8);   // B, then A
+  EXPECT_EQ(crossbars("total=4"), 4);
+  EXPECT_EQ(crossbars("total=1"), 4);   // below the minimal mapping: no replicas, never fewer crossbars
+  EXPECT_EQ(crossbars("total=40,budget=4"), 8);  // both caps hold
+  EXPECT_EQ(crossbars("total=8,budget=40"), 8);
+}
+
 Graph four_128(int layers) {
   test::GraphBuilder b("quarters");
   ValueId h = b.input("x", {1, 128});

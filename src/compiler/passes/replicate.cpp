@@ -5,7 +5,8 @@
 //                  crossbars fit in what is left;
 //   layer:         give replicas where they save the most MVM time per crossbar spent;
 //   data-parallel: as many copies of the whole network as fit.
-// mode=none keeps one copy. A layer never gets more replicas than it has input vectors per inference. `budget` caps the extra crossbars (−1: all free ones). Layers sharing
+// mode=none keeps one copy. A layer never gets more replicas than it has input vectors per inference.
+// `budget` caps the extra crossbars (−1: all free ones), `total` the crossbars in all. Layers sharing
 // a crossbar with another layer are not replicated. A network that needs weight reloading gets no
 // data-parallel copies, and replicas only while place's reload segments (cut at layer boundaries)
 // stay as many as without them; as its segments run one after another, when the costliest layer
@@ -31,6 +32,8 @@ class Replicate final : public Pass {
   std::vector<PassOption> options() const override {
     return {{"mode", "enum", "auto", "auto | none", {"auto", "none"}},
             {"budget", "int", "-1", "most extra crossbars to spend (-1: every free one)", {}},
+            {"total", "int", "-1", "most crossbars in all, replicas included (-1: no cap; a published mapping's "
+                                   "core count, e.g. Bruschi 2023's 261 / 322 clusters)", {}},
             {"max-replicas", "int", "1024", "most copies of one layer", {}}};
   }
 
@@ -76,6 +79,7 @@ class Replicate final : public Pass {
     const int32_t base_segments = reloads ? segments() : 1;
     int64_t free = reloads ? std::numeric_limits<int64_t>::max() : capacity - used;
     if (option("budget") != "-1") free = std::min(free, std::max<int64_t>(0, int_option("budget")));
+    if (option("total") != "-1") free = std::min(free, std::max<int64_t>(0, int_option("total") - used));
     const int64_t max_r = std::max<int64_t>(1, int_option("max-replicas"));
     auto cost = [&](size_t i) {
       return evaluations[i] * static_cast<double>(layers[i].vectors_per_inference) / static_cast<double>(layers[i].replicas);
