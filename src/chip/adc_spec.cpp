@@ -29,6 +29,7 @@ const Schema<AdcSpec>& adc_schema() {
                     "(aihwkit out_bound); required except for comparators")
           .optional("t_conversion_ns", &AdcSpec::t_conversion_ns, RealCodec{0, 1e9, true},
                     "time of one conversion (ns); required with bit-serial inputs")
+          .optional("area_mm2", &AdcSpec::area_mm2, RealCodec{0, 1e4, true}, "area of one converter (mm²)")
           .optional("e_conversion_pj", &AdcSpec::e_conversion_pj, RealCodec{0, 1e9},
                     "energy of one conversion (pJ), when known apart from the read mode's energy")
           .required("gain_rel_std", &AdcSpec::gain_rel_std, RealCodec{0, 1},

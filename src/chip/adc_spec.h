@@ -27,6 +27,7 @@ struct AdcSpec {
   std::optional<double> full_scale;
   std::optional<double> t_conversion_ns;  // one conversion; required with bit-serial inputs
   std::optional<double> e_conversion_pj;  // one conversion, when known separately from the read mode
+  std::optional<double> area_mm2;         // one converter
   double gain_rel_std = 0;                // column-to-column gain σ left after calibration
   double offset_lsb_std = 0;              // column-to-column offset σ left after calibration (LSB)
   // Static integral nonlinearity: the peak deviation (LSB) of a cubic bow that is zero at mid-scale

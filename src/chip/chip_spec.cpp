@@ -1,5 +1,6 @@
 #include "chip/chip_spec.h"
 
+#include "chip/area.h"
 #include "chip/schema/schema.h"
 
 namespace aimc::chip {
@@ -31,7 +32,8 @@ const Schema<ChipSpec>& chip_schema() {
           .optional("technology_nm", &ChipSpec::technology_nm, IntCodec{1, 1000}, "CMOS technology node (nm)")
           .required("clock_mhz", &ChipSpec::clock_mhz, RealCodec{0, 1e5, true}, "main digital clock (MHz)")
           .optional("area_mm2", &ChipSpec::area_mm2, RealCodec{0, 1e5, true},
-                    "die area (mm²); absent: peak TOPS/mm² uses cores.count · cores.area_mm2")
+                    "die area (mm²); absent: the cores' area (given, or summed from their parts) and the chip-level parts' "
+                    "(`aimc chip show` lists them)")
           .optional("static_power_mw", &ChipSpec::static_power_mw, RealCodec{0, 1e7}, "static power of the chip (mW)")
           .required("cores", &ChipSpec::cores, StructCodec<CoreSpec>{&core_schema()}, "the cores")
           .defaulted("digital", &ChipSpec::digital, NamedMapCodec<DigitalUnitSpec>{&digital_unit_schema()}, {},
@@ -39,7 +41,9 @@ const Schema<ChipSpec>& chip_schema() {
           .required("noc", &ChipSpec::noc, StructCodec<NocSpec>{&noc_schema()}, "the network between cores")
           .defaulted("memories", &ChipSpec::memories, NamedMapCodec<MemorySpec>{&memory_schema()}, {},
                      "chip-level and off-chip memories, by name")
-          .rule("a mesh needs a 2-D `cores.arrangement`; a tree's fan-outs multiply to `cores.count`", check_noc_shape);
+          .rule("a mesh needs a 2-D `cores.arrangement`; a tree's fan-outs multiply to `cores.count`", check_noc_shape)
+          .rule("areas: a part is no larger than the total it belongs to; off-chip memories take no die area",
+                validate_area);
   return s;
 }
 

@@ -108,6 +108,8 @@ const Schema<CoreSpec>& core_schema() {
           .defaulted("arrays", &CoreSpec::arrays, IntCodec{1, 1024}, int64_t{1}, "crossbars per core computing concurrently")
           .optional("area_mm2", &CoreSpec::area_mm2, RealCodec{0, 1e4, true},
                     "area of one core with its converters and local digital units (mm²)")
+          .optional("array_area_mm2", &CoreSpec::array_area_mm2, RealCodec{0, 1e4, true},
+                    "area of one crossbar with its row drivers (mm²); a part of the core's area")
           .optional("static_power_mw", &CoreSpec::static_power_mw, RealCodec{0, 1e7}, "static power of one core (mW)")
           .required("device", &CoreSpec::device, DeviceCodec{&DeviceRegistry::builtin()}, "the cell technology")
           .required("weights", &CoreSpec::weights, StructCodec<WeightEncodingSpec>{&weights_schema()}, "weight encoding")

@@ -30,6 +30,7 @@ struct CoreSpec {
   int64_t cols = 0;                      // crossbar columns of cells (unit cells or bit cells)
   int64_t arrays = 1;                    // crossbars per core computing concurrently
   std::optional<double> area_mm2;        // one core with its converters and local digital units
+  std::optional<double> array_area_mm2;  // one crossbar with its row drivers (a part of area_mm2)
   std::optional<double> static_power_mw; // one core, idle
   DeviceSpec device;
   WeightEncodingSpec weights;

@@ -52,6 +52,8 @@ const Schema<DigitalUnitSpec>& digital_unit_schema() {
           .optional("clock_mhz", &DigitalUnitSpec::clock_mhz, RealCodec{0, 1e5, true},
                     "own clock (MHz); absent: the chip's clock_mhz")
           .optional("e_op_pj", &DigitalUnitSpec::e_op_pj, RealCodec{0, 1e9}, "energy of one operation (pJ)")
+          .optional("area_mm2", &DigitalUnitSpec::area_mm2, RealCodec{0, 1e4, true},
+                    "area of the unit class, all `count` units together (mm²)")
           .rule("no operation listed twice", [](const DigitalUnitSpec& d, const Site& site) {
             std::set<DigitalOp> seen;
             for (std::size_t i = 0; i < d.ops.size(); ++i) {

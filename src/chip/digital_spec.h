@@ -43,6 +43,7 @@ struct DigitalUnitSpec {
   double ops_per_cycle = 0;           // throughput of one unit
   std::optional<double> clock_mhz;    // when it runs on its own clock (absent: the chip clock)
   std::optional<double> e_op_pj;      // energy of one operation
+  std::optional<double> area_mm2;     // the whole unit class (all `count` of them) on one core or the chip
 };
 
 const Schema<DigitalUnitSpec>& digital_unit_schema();

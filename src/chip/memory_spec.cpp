@@ -31,7 +31,8 @@ const Schema<MemorySpec>& memory_schema() {
           .optional("e_read_pj_per_byte", &MemorySpec::e_read_pj_per_byte, RealCodec{0, 1e9},
                     "read energy (pJ per byte)")
           .optional("e_write_pj_per_byte", &MemorySpec::e_write_pj_per_byte, RealCodec{0, 1e9},
-                    "write energy (pJ per byte)");
+                    "write energy (pJ per byte)")
+          .optional("area_mm2", &MemorySpec::area_mm2, RealCodec{0, 1e5, true}, "area of the memory (mm²); on-chip memories only");
   return s;
 }
 

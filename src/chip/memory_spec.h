@@ -23,6 +23,7 @@ struct MemorySpec {
   int64_t latency_cycles = 0;                 // access latency
   std::optional<double> e_read_pj_per_byte;
   std::optional<double> e_write_pj_per_byte;
+  std::optional<double> area_mm2;             // on-chip memories only
 };
 
 const Schema<MemorySpec>& memory_schema();

@@ -27,6 +27,7 @@ struct NocSpec {
   std::optional<double> link_bytes_per_cycle;  // mesh, bus, crossbar
   std::optional<int64_t> hop_latency_cycles;   // mesh, bus, crossbar
   std::optional<double> e_bit_hop_pj;          // mesh, bus, crossbar (absent: unknown)
+  std::optional<double> area_mm2;              // the whole network: routers and links
   std::vector<NocLevelSpec> levels;            // tree only, from the cores upwards
 };
 

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "chip/area.h"
 #include "chip/schema/schema.h"
 #include "core/error.h"
 
@@ -44,9 +45,9 @@ int64_t chip_weight_capacity(const ChipSpec& chip, std::optional<int64_t> weight
 }
 
 std::optional<AreaBasis> area_basis(const ChipSpec& chip) {
-  if (chip.area_mm2) return AreaBasis{*chip.area_mm2, "die"};
-  if (chip.cores.area_mm2) return AreaBasis{static_cast<double>(chip.cores.count) * *chip.cores.area_mm2, "cores"};
-  return std::nullopt;
+  const std::optional<AreaBreakdown> a = area_breakdown(chip);
+  if (!a) return std::nullopt;
+  return AreaBasis{a->total_mm2, a->basis};
 }
 
 PeakPoint peak_point(const ChipSpec& chip, const std::string& mode_name, int64_t input_bits,

@@ -4,7 +4,7 @@
 //                   adc.t_conversion_ns (bit-serial)
 //   energy        = cores · (e_mvm_pj, or phases · input bits · e_bit_phase_pj)
 //   TOPS          = ops / latency;  TOPS/W = ops / energy;  TOPS/mm² = TOPS / area
-// with area the die area when given, else cores · core area.
+// with area the die area when given, else the cores' and the chip-level parts' (chip/area.h).
 #pragma once
 
 #include <cstdint>

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "chip/area.h"
 #include "chip/devices/pcm.h"
 #include "chip/peak.h"
 #include "chip/resolved.h"
@@ -87,10 +88,17 @@ std::string chip_summary_text(const ChipSpec& chip) {
   line("adc", fmt::format("{}, {} bits, {}", to_string(c.adc.kind), c.adc.bits,
                           c.adc.columns_per_adc == 1 ? std::string("one per column")
                                                      : fmt::format("one per {} columns", c.adc.columns_per_adc)));
-  if (auto area = area_basis(chip)) {
-    line("area", area->basis == "die" ? fmt::format("{} mm2 (die)", format_real(area->mm2))
-                                      : fmt::format("{:.4g} mm2 ({} x {} mm2 per core)", area->mm2, c.count,
-                                                    format_real(*c.area_mm2)));
+  if (auto area = area_breakdown(chip)) {
+    std::string text = area->basis == "die" ? fmt::format("{} mm2 (die)", format_real(area->total_mm2))
+                                            : fmt::format("{:.4g} mm2 ({} x {:.4g} mm2 per core{})", area->total_mm2, c.count,
+                                                          core_area_mm2(c).value_or(0),
+                                                          area->total_mm2 > static_cast<double>(c.count) * core_area_mm2(c).value_or(0)
+                                                              ? " and chip-level parts" : "");
+    std::string parts;
+    for (const auto& [name, mm2] : area->parts) {
+      parts += fmt::format("{}{} {:.4g} mm2 ({:.1f}%)", parts.empty() ? "" : ", ", name, mm2, 100 * mm2 / area->total_mm2);
+    }
+    line("area", text + (parts.empty() ? "" : ": " + parts));
   } else {
     line("area", "unknown");
   }
@@ -131,6 +139,11 @@ Json chip_summary_json(const ChipSpec& chip) {
   j["clock_mhz"] = chip.clock_mhz;
   j["area_mm2"] = area ? Json(area->mm2) : Json(nullptr);
   j["area_basis"] = area ? Json(area->basis) : Json(nullptr);
+  Json parts = Json::object();
+  if (auto breakdown = area_breakdown(chip)) {
+    for (const auto& [name, mm2] : breakdown->parts) parts[name] = mm2;
+  }
+  j["area_parts_mm2"] = parts;
   Json peaks = Json::array();
   for (const PeakPoint& p : peak_table(chip)) {
     peaks.push_back(Json{{"mode", p.mode},

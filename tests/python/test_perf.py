@@ -133,3 +133,17 @@ def test_critical_path_names_where_the_latency_goes(tmp_path):
     assert sum(p["analog_s"] for p in path) > 0 and sum(p["network_s"] + p["memory_s"] for p in path) > 0
     if j["segments"] > 1:
         assert sum(p["barrier_s"] for p in path) > 0
+
+
+def test_workload_density_uses_the_chips_area(tmp_path):
+    """perf's GOPS/mm² on a workload is its TOPS over the area `chip show` reports; a chip of unknown
+    area reports none."""
+    shown = tmp_path / "chip.json"
+    assert run_aimc("chip", "show", "hermes", "--json", shown).returncode == 0
+    chip = json.loads(shown.read_text())
+    j, out = perf_json(tmp_path, "--model", ROOT / "models" / "resnet20_cifar10.onnx", "--chip", "hermes", "--images", 4)
+    assert j["area_mm2"] == pytest.approx(chip["area_mm2"]) and chip["area_mm2"] == pytest.approx(64 * 0.634)
+    assert j["tops_per_mm2"] == pytest.approx(j["tops"] / j["area_mm2"])
+    assert "GOPS/mm2" in out
+    v, _ = perf_json(tmp_path, "--model", ROOT / "models" / "cnn4b_cifar10.onnx", "--chip", "verma-cimu", "--images", 2)
+    assert v["area_mm2"] is None and v["tops_per_mm2"] is None

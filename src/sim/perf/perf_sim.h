@@ -98,6 +98,8 @@ struct PerfStats {
   double inferences_per_s = 0;     // steady state (after the first batch) when images ≥ 2·batch
   double macs_per_inference = 0;
   double tops = 0;                 // 2 · MACs · inferences/s
+  std::optional<double> area_mm2;  // the chip's area (chip/area.h), when known
+  std::optional<double> tops_per_mm2;  // tops / area_mm2: the workload's density
   double energy_per_inference_j = 0;
   double dynamic_energy_per_inference_j = 0;
   // The same with every row drive priced in full, whatever input it carried (differs from the above

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "chip/peak.h"
+
 namespace aimc::perf {
 
 std::vector<PathStep> PerfSimulator::Impl::critical_path() const {
@@ -141,6 +143,10 @@ PerfStats PerfSimulator::Impl::stats() const {
     st.tops = 2.0 * st.macs_per_inference * st.inferences_per_s * 1e-12;
   }
   st.programming_ns = programming_ns;
+  if (const auto area = chip::area_basis(chip)) {
+    st.area_mm2 = area->mm2;
+    st.tops_per_mm2 = st.tops / area->mm2;
+  }
   for (size_t s = 0; s < n_stages; ++s) {
     const auto& stg = prog.schedule.stages[s];
     LayerStats ls;

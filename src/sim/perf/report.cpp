@@ -42,6 +42,8 @@ nlohmann::ordered_json to_json(const PerfStats& s) {
   j["inferences_per_s"] = s.inferences_per_s;
   j["macs_per_inference"] = s.macs_per_inference;
   j["tops"] = s.tops;
+  j["area_mm2"] = s.area_mm2 ? nlohmann::ordered_json(*s.area_mm2) : nlohmann::ordered_json(nullptr);
+  j["tops_per_mm2"] = s.tops_per_mm2 ? nlohmann::ordered_json(*s.tops_per_mm2) : nlohmann::ordered_json(nullptr);
   j["tops_per_w"] = s.tops_per_w;
   j["tops_per_w_dynamic"] = s.tops_per_w_dynamic;
   j["tops_per_w_mvm"] = s.tops_per_w_mvm;
@@ -98,8 +100,9 @@ std::string to_text(const PerfStats& s, size_t top) {
                    s.batch, s.segments > 1 ? fmt::format(", {} reload segments", s.segments) : ""));
   line(fmt::format("  latency          {:.4g} us (critical path {:.4g} us, mean under load {:.4g} us)", s.latency_ns * 1e-3,
                    s.critical_path_ns * 1e-3, s.mean_latency_ns * 1e-3));
-  line(fmt::format("  throughput       {:.5g} inferences/s, {:.4g} TOPS (2 x {:.4g} MMAC per inference)", s.inferences_per_s, s.tops,
-                   s.macs_per_inference * 1e-6));
+  line(fmt::format("  throughput       {:.5g} inferences/s, {:.4g} TOPS (2 x {:.4g} MMAC per inference){}", s.inferences_per_s, s.tops,
+                   s.macs_per_inference * 1e-6,
+                   s.tops_per_mm2 ? fmt::format(", {:.4g} GOPS/mm2 on {:.4g} mm2", *s.tops_per_mm2 * 1e3, *s.area_mm2) : ""));
   line(fmt::format("  energy           {:.4g} uJ per inference ({:.4g} uJ dynamic), {:.4g} TOPS/W, {:.5g} inferences/s/W",
                    s.energy_per_inference_j * 1e6, s.dynamic_energy_per_inference_j * 1e6, s.tops_per_w,
                    s.energy_per_inference_j > 0 ? 1.0 / s.energy_per_inference_j : 0));
