@@ -224,8 +224,8 @@ def simulate(binary, out, paths, runs):
     for rid, chip, net, pipe, perf_args in runs:
         prog, res = out / f"{rid}.program.json", out / f"{rid}.perf.json"
         t0 = time.time()
-        run([binary, "compile", "--model", paths[net], "--chip", chip, "--pipeline", pipe, "-o", prog])
-        run([binary, "perf", "--program", prog, "--chip", chip, *perf_args, "--json", res])
+        run([binary, "compile", "--model", paths[net], "--chip", chip, "--pipeline", pipe, "-o", prog, "--force"])
+        run([binary, "perf", "--program", prog, "--chip", chip, *perf_args, "--json", res, "--force"])
         results[rid] = json.loads(res.read_text())
         program = json.loads(prog.read_text())
         results[rid]["stage_mvms"] = [st["mvms_per_inference"] for st in program["schedule"]["stages"]]

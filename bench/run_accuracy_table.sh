@@ -16,7 +16,7 @@ run() {
   local name=$1; shift
   if [[ -n "${SKIP_DONE:-}" && -f "$OUT/$name.json" ]]; then echo "== $name: done before"; return; fi
   echo "== $name $(date +%T)"
-  "$B" eval "$@" --repeats 5 --threads 2 --json "$OUT/$name.json" | tail -n 7 || echo "== $name FAILED"
+  "$B" eval "$@" --repeats 5 --threads 2 --json "$OUT/$name.json" --force | tail -n 7 || echo "== $name FAILED"
 }
 M=${MODELS:-build/models}   # the pretrained ResNet-32/56 exports (models/resnet_cifar/export_pretrained.py)
 /usr/bin/python3 models/resnet_cifar/export_pretrained.py "$M" --depths 32 56 >/dev/null

@@ -39,9 +39,11 @@ struct ShowArgs {
   std::string chip;
   std::string json;
   std::string yaml;
+  bool force = false;
 };
 
 void run_show(const ShowArgs& a) {
+  check_command_outputs({{"--json", a.json}, {"--yaml", a.yaml}}, {a.chip}, a.force);
   const chip::ChipSpec c = chip::load_chip(a.chip, preset_library());
   // With `--json -` or `--yaml -`, stdout carries only that document.
   if (a.json != "-" && a.yaml != "-") fmt::print("{}", chip::chip_summary_text(c));
@@ -63,12 +65,14 @@ struct CharacterizeArgs {
   experiment::MvmErrorOptions options;
   bool fit = false;
   std::string json;
+  bool force = false;
 };
 
 std::string pct(double v) { return fmt::format("{:.3f}%", 100 * v); }
 
 // The MVM-error measurement per read mode, each source added in turn, against the published total.
 void run_characterize(const CharacterizeArgs& a) {
+  check_command_outputs({{"--json", a.json}}, {a.chip}, a.force);
   const chip::ChipSpec c = chip::load_chip(a.chip, preset_library());
   std::vector<std::string> modes = a.read_modes;
   if (modes.empty()) {
@@ -132,6 +136,7 @@ void add_chip(CLI::App& app) {
   s->add_option("chip", show->chip, "preset name or chip .yaml file")->required();
   s->add_option("--json", show->json, "also write the summary, peak figures and resolved spec as JSON (- for stdout)");
   s->add_option("--yaml", show->yaml, "also write the resolved chip (bases merged, defaults filled) as YAML (- for stdout)");
+  add_force_flag(s, show->force);
   s->callback([show] { run_show(*show); });
 
   auto files = std::make_shared<std::vector<std::string>>();
@@ -152,6 +157,7 @@ void add_chip(CLI::App& app) {
   k->add_option("--seed", ch->options.seed, "seed");
   k->add_flag("--fit", ch->fit, "fit each read mode's out_noise_rel_std to its measured_mvm_error_rel_std");
   k->add_option("--json", ch->json, "also write the figures as JSON to this file");
+  add_force_flag(k, ch->force);
   k->callback([ch] { run_characterize(*ch); });
 
   chip->add_subcommand("schema", "Print the reference of every chip YAML key (Markdown)")->callback([] {

@@ -34,6 +34,7 @@ struct CompileArgs {
   std::string calibration_data;
   int64_t calibration_samples = kDefaultCalibrationSamples;
   bool allow_quantize = false;
+  bool force = false;
 };
 
 void run_compile(const CompileArgs& a) {
@@ -49,6 +50,9 @@ void run_compile(const CompileArgs& a) {
   if (a.model.empty() || a.chip.empty()) throw Error("compile needs --model and --chip", ErrorContext{.field = "--model"});
   compiler::schedule_kind_from_string(a.schedule);
   compiler::default_pipeline(a.schedule, a.replicate);  // checks --replicate
+  std::vector<std::string> inputs = dataset_paths(a.calibration_data);
+  inputs.insert(inputs.end(), {a.model, a.chip});
+  check_command_outputs({{"-o", a.output}, {"--json", a.json}}, inputs, a.force);
   const chip::ChipSpec chip = chip::load_chip(a.chip, preset_library());
   experiment::CompileSettings cs;
   cs.pipeline = a.pipeline;
@@ -97,6 +101,7 @@ void add_compile(CLI::App& app) {
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
   sub->add_flag("--allow-quantize", args->allow_quantize,
                 "accept fp32 weights rounded to a low-precision chip (recorded; compile only warns)");
+  add_force_flag(sub, args->force);
   sub->callback([args] { run_compile(*args); });
 }
 

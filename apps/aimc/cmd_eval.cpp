@@ -48,6 +48,7 @@ struct EvalArgs {
   std::optional<int64_t> calibration_samples;  // default: kDefaultCalibrationSamples
   bool allow_quantize = false;
   bool progress = true;
+  bool force = false;
 };
 
 std::optional<chip::DriftCompensation> parse_gdc(const std::string& s) {
@@ -113,6 +114,10 @@ void run_eval(const EvalArgs& a) {
                 "--calibration-data, or evaluate the model (--model)",
                 ErrorContext{.field = a.calibration_data.empty() ? "--calibration-samples" : "--calibration-data"});
   }
+  std::vector<std::string> inputs = dataset_paths(a.data);
+  for (const std::string& f : dataset_paths(a.calibration_data)) inputs.push_back(f);
+  inputs.insert(inputs.end(), {a.model, a.program, a.chip});
+  check_command_outputs({{"--json", a.json}}, inputs, a.force);
   const chip::ChipSpec chip = chip::load_chip(a.chip, preset_library());
   const Dataset data = load_dataset(a.data, a.limit);
   experiment::CompileSettings cs;
@@ -215,6 +220,7 @@ void add_eval(CLI::App& app) {
   sub->add_flag("--allow-quantize", args->allow_quantize,
                 "accept fp32 weights rounded to a low-precision chip (binary, < 8 bits) without QDQ scales");
   sub->add_option("--json", args->json, "also write the result as JSON to this file");
+  add_force_flag(sub, args->force);
   sub->callback([args] { run_eval(*args); });
 }
 

@@ -18,9 +18,13 @@ struct ForwardArgs {
   std::string output;
   std::string all_outputs;
   int threads = 2;
+  bool force = false;
 };
 
 void run_forward(const ForwardArgs& a) {
+  std::vector<std::string> input_files = a.inputs;
+  input_files.push_back(a.model);
+  check_command_outputs({{"-o", a.output}}, input_files, a.force);
   if (a.output.empty() && a.all_outputs.empty()) {
     throw Error("give -o OUT.npy or --all-outputs DIR", ErrorContext{.field = "forward"});
   }
@@ -34,6 +38,12 @@ void run_forward(const ForwardArgs& a) {
   for (const std::string& path : a.inputs) inputs.push_back(read_npy(path));
   ReferenceExecutor exec(graph, ReferenceOptions{.threads = a.threads});
   std::vector<Tensor> outputs = exec.run(inputs);
+  std::vector<OutputPath> each;
+  for (size_t i = 0; !a.all_outputs.empty() && i < outputs.size(); ++i) {
+    each.push_back({"--all-outputs", (std::filesystem::path(a.all_outputs) / fmt::format("out{}.npy", i)).string()});
+  }
+  each.push_back({"-o", a.output});
+  check_command_outputs(each, input_files, a.force);
   if (!a.output.empty()) write_npy(a.output, outputs.at(0));
   if (!a.all_outputs.empty()) {
     std::error_code ec;
@@ -53,6 +63,7 @@ void add_forward(CLI::App& app) {
   sub->add_option("--input", args->inputs, "input .npy, one per graph input, in graph input order")->required();
   sub->add_option("-o,--output", args->output, "write the first output here (.npy)");
   sub->add_option("--all-outputs", args->all_outputs, "write every output as DIR/out<i>.npy");
+  add_force_flag(sub, args->force);
   sub->add_option("--threads", args->threads, "threads")->check(CLI::Range(1, 1024));
   sub->callback([args] { run_forward(*args); });
 }

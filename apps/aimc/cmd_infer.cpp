@@ -22,9 +22,13 @@ struct InferArgs {
   int64_t batch = 128;
   int threads = 2;
   std::string json;
+  bool force = false;
 };
 
 void run_infer(const InferArgs& a) {
+  std::vector<std::string> inputs = dataset_paths(a.data);
+  inputs.push_back(a.model);
+  check_command_outputs({{"--json", a.json}}, inputs, a.force);
   Graph graph = import_onnx(a.model);
   Dataset data = load_dataset(a.data, a.limit);
   const bool lm = data.kind == "tokens";
@@ -90,6 +94,7 @@ void add_infer(CLI::App& app) {
   sub->add_option("--batch", args->batch, "batch size")->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
   sub->add_option("--threads", args->threads, "threads")->check(CLI::Range(1, 1024));
   sub->add_option("--json", args->json, "also write the result as JSON to this file");
+  add_force_flag(sub, args->force);
   sub->callback([args] { run_infer(*args); });
 }
 

@@ -22,11 +22,15 @@ struct PerfArgs {
   int64_t images = 16, batch = 0, chunks = 1, peak_bits = 0, calibration_samples = kDefaultCalibrationSamples;
   double host_gops = 0;
   bool peak = false;
+  bool force = false;
   int64_t top = 12;
 };
 
 void run_perf(const PerfArgs& a) {
   if (a.chip.empty()) throw Error("perf needs --chip", ErrorContext{.field = "--chip"});
+  std::vector<std::string> inputs = dataset_paths(a.calibration_data);
+  inputs.insert(inputs.end(), {a.model, a.program, a.chip});
+  check_command_outputs({{"--json", a.json}}, inputs, a.force);
   const chip::ChipSpec chip = chip::load_chip(a.chip, preset_library());
   compiler::Program program;
   if (a.peak) {
@@ -89,6 +93,7 @@ void add_perf(CLI::App& app) {
   sub->add_option("--peak-bits", args->peak_bits, "with --peak: input bits (default: the encoder's)");
   sub->add_option("--top", args->top, "rows of the layer and core tables (0: all)");
   sub->add_option("--json", args->json, "write the results as JSON to this file");
+  add_force_flag(sub, args->force);
   sub->callback([args] { run_perf(*args); });
 }
 

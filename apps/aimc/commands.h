@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "compiler/program.h"
+#include "core/text_file.h"
 
 namespace aimc::cli {
 
@@ -14,6 +15,13 @@ namespace aimc::cli {
 inline constexpr int64_t kDefaultCalibrationSamples = 64;
 // Prints the Program's compile warnings on stderr ("aimc: warning: ...").
 void print_warnings(const compiler::Program& program);
+// The files and folders a dataset spec (KIND:PATH[,PATH][,key=value]) reads.
+std::vector<std::string> dataset_paths(const std::string& spec);
+// Every writing command, before any work: its outputs are none of its inputs and replace an existing
+// file only with --force (core/text_file.h; docs/user-guide.md "Output files").
+void check_command_outputs(const std::vector<OutputPath>& outputs, const std::vector<std::string>& inputs, bool force);
+// Adds the --force flag of a writing command.
+void add_force_flag(CLI::App* sub, bool& force);
 
 void add_infer(CLI::App& app);
 void add_forward(CLI::App& app);

@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include "core/text_file.h"
 #include "data/gzip.h"
 
 namespace aimc {
@@ -331,13 +332,9 @@ void write_npy(const std::string& path, const Tensor& t) {
   pre += '\0';
   for (size_t i = 0; i < prefix - 8; ++i) pre += static_cast<char>((header.size() >> (8 * i)) & 0xff);
 
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  if (!f) throw Error(fmt::format("cannot open for writing: {}", std::strerror(errno)), at);
-  f.write(pre.data(), static_cast<std::streamsize>(pre.size()));
-  f.write(header.data(), static_cast<std::streamsize>(header.size()));
-  if (t.numel() > 0) f.write(reinterpret_cast<const char*>(t.raw()), static_cast<std::streamsize>(t.nbytes()));
-  f.close();
-  if (!f) throw Error("write failed", at);
+  std::string bytes = pre + header;
+  if (t.numel() > 0) bytes.append(reinterpret_cast<const char*>(t.raw()), t.nbytes());
+  write_file_atomic(path, bytes);
 }
 
 }  // namespace aimc

@@ -21,9 +21,18 @@ def full_tests():
     return os.environ.get("AIMC_FULL_TESTS") == "1"
 
 
-def run_aimc(*args, timeout=300):
-    """Run $AIMC_BIN with args; returns the CompletedProcess (text stdout/stderr)."""
-    return subprocess.run([aimc_bin(), *map(str, args)], capture_output=True, text=True, timeout=timeout)
+OUTPUT_FLAGS = ("-o", "--output", "--json", "--yaml", "--all-outputs")
+
+
+def run_aimc(*args, timeout=300, force=None):
+    """Run $AIMC_BIN with args; returns the CompletedProcess (text stdout/stderr). Tests rewrite their
+    result files, so a command that writes one gets --force unless `force=False` (the tests of the
+    output rules themselves: tests/python/test_cli.py)."""
+    args = [str(a) for a in args]
+    if force is None:
+        force = any(a in OUTPUT_FLAGS for a in args)
+    return subprocess.run([aimc_bin(), *args, *(["--force"] if force else [])], capture_output=True, text=True,
+                          timeout=timeout)
 
 
 def close(actual, expected):

@@ -104,3 +104,65 @@ def test_graph_prints_canonical_ops():
     proc = run_aimc("graph", "--model", MODEL)
     assert proc.returncode == 0, proc.stderr
     assert "Conv(" in proc.stdout and "Gemm(" in proc.stdout
+
+
+def sha(path):
+    import hashlib
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_outputs_aimed_at_inputs_are_refused(tmp_path):
+    """Every writing command, with an output aimed at one of its inputs: exit 2, one line naming the
+    file, and the input unchanged (issue: compile -o M.onnx used to replace the model with JSON)."""
+    import shutil
+
+    model = tmp_path / "m.onnx"
+    shutil.copy(MODEL, model)
+    x = tmp_path / "x.npy"
+    np.save(x, np.zeros((1, 1, 28, 28), np.float32))
+    chip = tmp_path / "c.yaml"
+    chip.write_text("base: hermes\nname: mine\n")
+    data = tmp_path / "d"
+    shutil.copytree(MNIST_1K, data)
+    idx = next(p for p in data.iterdir() if p.is_file())
+    prog = tmp_path / "p.json"
+    assert run_aimc("compile", "--model", model, "--chip", "hermes", "-o", prog).returncode == 0
+    before = {p: sha(p) for p in (model, x, chip, prog, idx)}
+    cases = [
+        (("compile", "--model", model, "--chip", "hermes", "-o", model), "-o"),
+        (("compile", "--model", model, "--chip", chip, "--json", chip), "--json"),
+        (("forward", "--model", model, "--input", x, "-o", x), "-o"),
+        (("eval", "--model", model, "--chip", "hermes", "--data", f"mnist:{data}", "--limit", 4, "--json", model), "--json"),
+        (("perf", "--program", prog, "--chip", "hermes", "--json", prog), "--json"),
+        (("infer", "--model", model, "--data", f"mnist:{data}", "--limit", 4, "--json", model), "--json"),
+        (("chip", "show", chip, "--yaml", chip), "--yaml"),
+        (("chip", "characterize", chip, "--matrices", 1, "--vectors", 8, "--json", chip), "--json"),
+    ]
+    for args, flag in cases:
+        for force in (False, True):  # --force never allows it
+            one_line_error(run_aimc(*args, force=force), flag, "also an input")
+    assert {p: sha(p) for p in before} == before
+    # An output in the dataset's folder is fine when it is not one of its files.
+    assert run_aimc("infer", "--model", model, "--data", f"mnist:{data}", "--limit", 4, "--json", data / "r.json",
+                    force=False).returncode == 0
+
+
+def test_existing_outputs_need_force_and_failed_runs_write_nothing(tmp_path):
+    out = tmp_path / "p.json"
+    args = ("compile", "--model", MODEL, "--chip", "hermes", "-o", out)
+    assert run_aimc(*args, force=False).returncode == 0
+    first = out.read_text()
+    out.write_text("mine")
+    one_line_error(run_aimc(*args, force=False), "-o", "exists", "--force")
+    assert out.read_text() == "mine"
+    assert run_aimc(*args, force=True).returncode == 0
+    assert out.read_text() == first
+    # A failing run writes nothing, and no temporary file is left behind.
+    bad = tmp_path / "bad.json"
+    r = run_aimc("compile", "--model", MODEL, "--chip", "hermes", "--pipeline", "quantize{nope=1}", "-o", bad, force=False)
+    assert r.returncode == 2 and not bad.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.json"]
+    # Two outputs naming one file, or a folder as the output: refused.
+    one_line_error(run_aimc("compile", "--model", MODEL, "--chip", "hermes", "-o", tmp_path / "a.json", "--json",
+                            tmp_path / "a.json", force=False), "--json", "also the output of -o")
+    one_line_error(run_aimc("perf", "--model", MODEL, "--chip", "hermes", "--json", tmp_path, force=True), "--json", "folder")
