@@ -36,6 +36,9 @@ const Schema<NocSpec>& noc_schema() {
                     "mesh/bus/crossbar: bandwidth of one link (bytes per chip clock cycle)")
           .optional("hop_latency_cycles", &NocSpec::hop_latency_cycles, IntCodec{0, 1000000},
                     "mesh/bus/crossbar: latency of one hop (cycles)")
+          .defaulted("multicast", &NocSpec::multicast, BoolCodec{}, false,
+                     "the routers copy a transfer to several destinations where their routes part (a value needed by "
+                     "several cores crosses each link once); false: one copy per destination")
           .optional("area_mm2", &NocSpec::area_mm2, RealCodec{0, 1e5, true}, "area of the whole network, routers and links (mm²)")
           .optional("e_bit_hop_pj", &NocSpec::e_bit_hop_pj, RealCodec{0, 1e6},
                     "mesh/bus/crossbar: energy per bit per hop (pJ)")

@@ -28,6 +28,8 @@ struct NocSpec {
   std::optional<int64_t> hop_latency_cycles;   // mesh, bus, crossbar
   std::optional<double> e_bit_hop_pj;          // mesh, bus, crossbar (absent: unknown)
   std::optional<double> area_mm2;              // the whole network: routers and links
+  bool multicast = false;                      // one transfer reaches several destinations, copied
+                                               // where their routes part (else one copy each)
   std::vector<NocLevelSpec> levels;            // tree only, from the cores upwards
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -267,6 +268,7 @@ Json to_json(const Program& p) {
                   {"bytes_per_inference", t.bytes_per_inference}, {"value", t.value}, {"kind", to_string(t.kind)},
                   {"hops", t.hops}});
     if (t.stage >= 0) tr.back()["stage"] = t.stage, tr.back()["at"] = to_string(t.at);
+    if (t.multicast >= 0) tr.back()["multicast"] = t.multicast;
   }
   j["transfers"] = tr;
   Json stages = Json::array(), segments = Json::array();
@@ -429,7 +431,24 @@ Program program_from_json(const Json& j, const std::string& origin) {
       t.at = r.named("at", kTransferAts);
       if (t.stage < 0 || t.stage >= static_cast<int32_t>(top.child("schedule").array("stages").size())) r.fail("stage", "no such stage");
     }
+    if (r.has("multicast")) {
+      t.multicast = r.i32("multicast");
+      if (t.multicast < -1 || t.multicast >= static_cast<int32_t>(top.array("transfers").size())) {
+        r.fail("multicast", "expected -1 or a group id below the number of transfers");
+      }
+    }
     p.transfers.push_back(t);
+  }
+  // A multicast group's members share their source, value and bytes.
+  std::map<int32_t, const Transfer*> first_of;
+  for (size_t i = 0; i < p.transfers.size(); ++i) {
+    const Transfer& t = p.transfers[i];
+    if (t.multicast < 0) continue;
+    auto [it, fresh] = first_of.try_emplace(t.multicast, &t);
+    if (!fresh && (!(it->second->from == t.from) || it->second->value != t.value ||
+                   it->second->bytes_per_inference != t.bytes_per_inference)) {
+      top.item("transfers", i).fail("multicast", "a multicast group's transfers share their source, value and bytes");
+    }
   }
   Reader s = top.child("schedule");
   p.schedule.kind = s.named("kind", kScheduleKinds);
@@ -539,9 +558,10 @@ std::string to_text(const Program& p) {
                       d.frac_bits ? fmt::format(" frac={}", *d.frac_bits) : "");
   }
   for (const Transfer& t : p.transfers) {
-    os << fmt::format("  transfer {} -> {} {} B {} {} hops={}{}\n", endpoint_text(t.from), endpoint_text(t.to),
+    os << fmt::format("  transfer {} -> {} {} B {} {} hops={}{}{}\n", endpoint_text(t.from), endpoint_text(t.to),
                       t.bytes_per_inference, to_string(t.kind), t.value, t.hops,
-                      t.stage >= 0 ? fmt::format(" stage S{} {}", t.stage, to_string(t.at)) : "");
+                      t.stage >= 0 ? fmt::format(" stage S{} {}", t.stage, to_string(t.at)) : "",
+                      t.multicast >= 0 ? fmt::format(" multicast={}", t.multicast) : "");
   }
   for (const Stage& s : p.schedule.stages) {
     os << fmt::format("  stage S{} layers {} cores {} digital {} mvms={:.6g}\n", s.id, fmt::join(s.layers, ","),

@@ -159,6 +159,9 @@ struct Transfer {
   // gates, h; an operand read back for a digital op), end (values the stage produced).
   int32_t stage = -1;
   TransferAt at = TransferAt::End;
+  // Transfers with one id carry the same data from one source to several destinations (pass `route`
+  // on a chip with noc.multicast): the network copies it where their routes part. −1: its own.
+  int32_t multicast = -1;
 };
 
 struct Stage {

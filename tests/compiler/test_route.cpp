@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <set>
 
 #include "compiler_test_util.h"
 
@@ -49,6 +50,39 @@ TEST(Route, OddPrecisionsTakeTheNextPowerOfTwoContainer) {
   EXPECT_EQ(bytes_by_value(compile_at(3)).at("x"), 16 * 8 * 8 / 2);  // 3 bits in a nibble
   EXPECT_EQ(bytes_by_value(compile_at(5)).at("x"), 16 * 8 * 8);      // 5 bits in a byte
   EXPECT_EQ(bytes_by_value(compile_at(2)).at("x"), 16 * 8 * 8 / 4);
+}
+
+// noc.multicast: the input of a layer split over several cores by columns goes to each of them; the
+// transfers carry the same data and form one multicast group (bytes per destination unchanged).
+TEST(Route, MulticastGroupsTransfersOfTheSameData) {
+  test::GraphBuilder b("wide");
+  ValueId x = b.input("x", {1, 16, 8, 8});
+  const Graph g = b.finish({b.conv("conv", x, 16, 512, 3, 1, true, 1)});  // 512 columns: two CIMUs
+  const std::string pipe = "fold-batchnorm,quantize,lower-to-crossbar,partition,pack{scope=layer},replicate{mode=none},place,"
+                           "assign-digital,route,schedule";
+  const compiler::Program plain = test::compile(g, test::preset("verma-cimu"), pipe);
+  const compiler::Program multi =
+      test::compile(g, test::chip_yaml("base: verma-cimu\nname: verma-multicast\nnoc:\n  multicast: true\n"), pipe);
+  ASSERT_EQ(plain.transfers.size(), multi.transfers.size());
+  std::map<int32_t, std::vector<const compiler::Transfer*>> groups;
+  for (size_t i = 0; i < multi.transfers.size(); ++i) {
+    EXPECT_EQ(plain.transfers[i].multicast, -1);
+    EXPECT_EQ(plain.transfers[i].bytes_per_inference, multi.transfers[i].bytes_per_inference);
+    if (multi.transfers[i].multicast >= 0) groups[multi.transfers[i].multicast].push_back(&multi.transfers[i]);
+  }
+  ASSERT_EQ(groups.size(), 1u);
+  const auto& members = groups.begin()->second;
+  std::set<int32_t> cores;  // bit-sliced 8-bit weights: 512 · 8 columns on 16 CIMUs, each needing all of x
+  for (const auto& t : multi.tiles) cores.insert(t.core);
+  ASSERT_GE(cores.size(), 2u);
+  ASSERT_EQ(members.size(), cores.size());
+  EXPECT_EQ(members[0]->value, "x");
+  EXPECT_EQ(members[0]->from, members[1]->from);
+  EXPECT_FALSE(members[0]->to == members[1]->to);
+  EXPECT_EQ(members[0]->bytes_per_inference, 16 * 8 * 8);
+  // The Program keeps the groups.
+  const compiler::Program back = compiler::program_from_json(compiler::to_json(multi), "test");
+  EXPECT_EQ(back.transfers[0].multicast, multi.transfers[0].multicast);
 }
 
 }  // namespace

@@ -133,6 +133,33 @@ TEST(PerfSim, TwoTransfersShareALink) {
   EXPECT_GT(t, 800 / bw + hop);
 }
 
+// A multicast from core 0 to cores 1 and 2 of a mesh row: the second copy leaves the first at core 1
+// (after its hop) and takes only the 1 → 2 link; each link carries the bytes once.
+TEST(PerfSim, MulticastCrossesEachLinkOnce) {
+  const auto chip = preset("hermes");
+  const double t = chip::mvm_latency_ns(chip, chip.cores.read_modes.front(), 8);
+  const double bw = *chip.noc.link_bytes_per_cycle * chip.clock_mhz * 1e-3;
+  const double hop = static_cast<double>(*chip.noc.hop_latency_cycles) * 1e3 / chip.clock_mhz;
+  PerfOptions o;
+  o.images = 1;
+  auto run = [&](bool multicast) {
+    Builder b;
+    b.layer(16, 16, 1, 0);
+    b.transfer(0, 1, 800, "L0_out");
+    b.transfer(0, 2, 800, "L0_out");
+    if (multicast) b.p.transfers[0].multicast = b.p.transfers[1].multicast = 0;
+    return simulate(chip, b.p, o);
+  };
+  const PerfStats apart = run(false), multi = run(true);
+  // Apart: three link traversals, the second copy queues behind the first on 0 → 1.
+  EXPECT_NEAR(apart.actions.bit_hops.at(0), 3 * 800 * 8, 1e-6);
+  EXPECT_NEAR(apart.latency_ns, t + 2 * 800 / bw + 2 * hop, 1e-6);
+  // Multicast: two link traversals; the branch starts at core 1 one hop in, with no queueing.
+  EXPECT_NEAR(multi.actions.bit_hops.at(0), 2 * 800 * 8, 1e-6);
+  EXPECT_NEAR(multi.latency_ns, t + 2 * hop + 800 / bw, 1e-6);
+  EXPECT_NEAR(multi.actions.buffer_read_bytes, apart.actions.buffer_read_bytes - 800, 1e-6);  // read once
+}
+
 TEST(PerfSim, CutThroughOverTwoHops) {
   const auto chip = preset("hermes");  // 8 x 8 mesh: core 0 → core 2 is two hops east
   Builder b;

@@ -6,7 +6,9 @@
 // go from each row block's core to its column block's reducing core; an LSTM's hidden state goes
 // back from its gate unit to the rows that read h. Inputs come from and outputs go to the host;
 // with residuals=off-chip a residual add's held input makes a round trip to off-chip memory
-// (Bruschi 2023's baseline mapping, before its on-chip residual buffer).
+// (Bruschi 2023's baseline mapping, before its on-chip residual buffer). On a chip whose network
+// multicasts (noc.multicast), transfers from one source carrying the same pieces (the same data for
+// the same inferences) form one multicast group; the byte counts stay per destination.
 // An activation takes the bits of the crossbar rows that read it (the consuming layers' input
 // precision, carried back through digital and layout ops; the chip's input bits where no layer reads
 // it), in the smallest power-of-two container, packed: a W4/A4 layer's inputs move half a byte an
@@ -27,6 +29,7 @@ namespace {
 struct Piece {
   Endpoint ep;
   double lo = 0, hi = 1, share = 1;
+  int32_t replica = 0;  // with share: which inferences (replica r of 1/share takes those ≡ r)
 };
 using Dist = std::vector<Piece>;
 
@@ -116,14 +119,19 @@ class Route final : public Pass {
     std::vector<std::vector<int32_t>> tiles_of(p.layers.size());
     for (const Tile& t : p.tiles) tiles_of[static_cast<size_t>(t.layer)].push_back(t.id);
 
-    std::map<std::tuple<Endpoint, Endpoint, std::string, TransferKind>, double> acc;
+    using Key = std::tuple<Endpoint, Endpoint, std::string, TransferKind>;
+    std::map<Key, double> acc;
+    // What each transfer carries: the pieces of data (interval, producer and consumer inferences).
+    // Transfers from one source with the same pieces carry the same data: one multicast.
+    std::map<Key, std::vector<std::tuple<double, double, double, int32_t, double, int32_t>>> carries;
     auto move = [&](const Dist& from, const Dist& to, double bytes, const std::string& value, TransferKind kind) {
       for (const Piece& a : from) {
         for (const Piece& b : to) {
           if (a.ep == b.ep) continue;
-          const double ov = std::max(0.0, std::min(a.hi, b.hi) - std::max(a.lo, b.lo));
-          if (ov <= 0) continue;
-          acc[{a.ep, b.ep, value, kind}] += bytes * ov * a.share * b.share;
+          const double lo = std::max(a.lo, b.lo), hi = std::min(a.hi, b.hi);
+          if (hi - lo <= 0) continue;
+          acc[{a.ep, b.ep, value, kind}] += bytes * (hi - lo) * a.share * b.share;
+          carries[{a.ep, b.ep, value, kind}].emplace_back(lo, hi, a.share, a.replica, b.share, b.replica);
         }
       }
     };
@@ -186,6 +194,9 @@ class Route final : public Pass {
     Topology topo(ctx.chip);
     p.transfers.clear();
     int64_t total = 0, hop_bytes = 0, off_chip = 0;
+    std::map<std::tuple<Endpoint, std::string, TransferKind, int64_t, std::vector<std::tuple<double, double, double, int32_t, double, int32_t>>>,
+             std::vector<size_t>>
+        same_data;
     for (const auto& [key, b] : acc) {
       const int64_t v = std::llround(b);
       if (v <= 0) continue;
@@ -194,7 +205,19 @@ class Route final : public Pass {
       total += v;
       hop_bytes += v * t.hops;
       if (from.kind == EndpointKind::Host || to.kind == EndpointKind::Host) off_chip += v;
+      auto pieces = carries[key];
+      std::sort(pieces.begin(), pieces.end());
+      same_data[{from, value, kind, v, pieces}].push_back(p.transfers.size());
       p.transfers.push_back(t);
+    }
+    if (ctx.chip.noc.multicast) {
+      int64_t groups = 0;
+      for (const auto& [key, members] : same_data) {
+        if (members.size() < 2) continue;
+        for (size_t i : members) p.transfers[i].multicast = static_cast<int32_t>(members.front());
+        ++groups;
+      }
+      statistics()["multicast-groups"] = groups;
     }
     statistics()["transfers"] = static_cast<int64_t>(p.transfers.size());
     statistics()["bytes-per-inference"] = total;
@@ -230,12 +253,12 @@ class Route final : public Pass {
       seen[{t.core, t.row_begin, t.row_end, t.replica}] = true;
       if (t.row_begin < x_rows) {
         need.push_back(Piece{core_ep(t.core), static_cast<double>(t.row_begin) / static_cast<double>(x_rows),
-                             static_cast<double>(std::min(t.row_end, x_rows)) / static_cast<double>(x_rows), share});
+                             static_cast<double>(std::min(t.row_end, x_rows)) / static_cast<double>(x_rows), share, t.replica});
       }
       if (lstm && t.row_end > x_rows) {
         const double H = static_cast<double>(l.rows - x_rows);
         need_h.push_back(Piece{core_ep(t.core), static_cast<double>(std::max(t.row_begin, x_rows) - x_rows) / H,
-                               static_cast<double>(t.row_end - x_rows) / H, share});
+                               static_cast<double>(t.row_end - x_rows) / H, share, t.replica});
       }
     }
     const ValueId x = n.inputs[0];
@@ -256,7 +279,7 @@ class Route final : public Pass {
       if (seen_out[{t.replica, t.col_begin, t.reduce_core}]) continue;
       seen_out[{t.replica, t.col_begin, t.reduce_core}] = true;
       out.push_back(Piece{core_ep(t.reduce_core), static_cast<double>(t.col_begin) / static_cast<double>(l.cols),
-                          static_cast<double>(t.col_end) / static_cast<double>(l.cols), share});
+                          static_cast<double>(t.col_end) / static_cast<double>(l.cols), share, t.replica});
     }
     if (lstm) {
       auto it = layer_op.find({li, "lstm-cell"});

@@ -24,6 +24,7 @@ struct Task {
   int32_t stage = 0;
   bool transfer = false;     // res is a route: links taken hop by hop (virtual cut-through)
   std::vector<double> hop_ns;  // transfer: latency of each link
+  double lead_ns = 0;        // transfer: a multicast branch starts where it leaves the routes before it
   ActionCounts actions;      // per execution
   int64_t executions = 0;
 };
@@ -119,7 +120,9 @@ struct PerfSimulator::Impl {
 
   int32_t xbar(int32_t core, int32_t array) const { return core * static_cast<int32_t>(chip.cores.arrays) + array; }
   double unit_ops_per_ns(const chip::DigitalUnitSpec& u) const;
-  int32_t add_transfer(const compiler::Transfer& t, double bytes, int32_t stage);
+  // A transfer task; `carried`: the links earlier members of its multicast group already take (the
+  // branch takes only the others, after the shared prefix's latency), updated.
+  int32_t add_transfer(const compiler::Transfer& t, double bytes, int32_t stage, std::vector<int32_t>* carried = nullptr);
   int32_t push(Task k);
   Task blank() const;
   void setup();

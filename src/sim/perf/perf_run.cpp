@@ -16,7 +16,7 @@ void PerfSimulator::Impl::start_tasks(const std::vector<int32_t>& ids, double no
     Task& k = tasks[static_cast<size_t>(id)];
     ++k.executions;
     if (k.transfer) {  // links are taken one by one as the head arrives (hop events)
-      queue.push(Event{now, seq++, owner, id, 0});
+      queue.push(Event{now + k.lead_ns, seq++, owner, id, 0});
       continue;
     }
     double start = now;

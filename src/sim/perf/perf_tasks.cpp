@@ -41,9 +41,10 @@ double PerfSimulator::Impl::unit_ops_per_ns(const chip::DigitalUnitSpec& u) cons
   return u.ops_per_cycle * static_cast<double>(u.count) * u.clock_mhz.value_or(chip.clock_mhz) * 1e-3;
 }
 
-int32_t PerfSimulator::Impl::add_transfer(const compiler::Transfer& t, double bytes, int32_t stage) {
+int32_t PerfSimulator::Impl::add_transfer(const compiler::Transfer& t, double bytes, int32_t stage, std::vector<int32_t>* carried) {
   std::vector<int32_t> path = noc.route(t.from, t.to);
   if (path.empty() || bytes <= 0) return -1;
+  const bool branch = carried != nullptr && !carried->empty();
   Task k = blank();
   k.stage = stage;
   double bw = 0, lat = 0;
@@ -51,14 +52,22 @@ int32_t PerfSimulator::Impl::add_transfer(const compiler::Transfer& t, double by
     const Link& link = noc.links()[static_cast<size_t>(l)];
     if (link.bytes_per_ns > 0) bw = bw == 0 ? link.bytes_per_ns : std::min(bw, link.bytes_per_ns);
     lat += link.latency_ns;
+    if (carried != nullptr && std::find(carried->begin(), carried->end(), l) != carried->end()) {
+      if (k.res.empty()) k.lead_ns += link.latency_ns;  // the shared prefix: the data is already on its way
+      continue;
+    }
+    if (carried != nullptr) carried->push_back(l);
     k.res.push_back(r_link + l);
     k.hop_ns.push_back(link.latency_ns);
     if (link.cls >= 0) k.actions.bit_hops[static_cast<size_t>(link.cls)] += 8.0 * bytes;
   }
   k.occ_ns = bw > 0 ? bytes / bw : 0;
   k.lat_ns = lat + k.occ_ns;
-  k.transfer = true;
-  if (t.from.kind == EndpointKind::Core) k.actions.buffer_read_bytes += bytes, k.core = t.from.index;
+  k.transfer = !k.res.empty();  // a branch with no links of its own arrives with the copy it shares
+  if (t.from.kind == EndpointKind::Core) {
+    if (!branch) k.actions.buffer_read_bytes += bytes;  // the source reads the data once
+    k.core = t.from.index;
+  }
   if (t.to.kind == EndpointKind::Core) {
     k.actions.buffer_write_bytes += bytes;
     if (k.core < 0) k.core = t.to.index;
@@ -170,11 +179,13 @@ void PerfSimulator::Impl::setup() {
     auto transfer_group = [&](size_t s, int phase) {
       Group g;
       g.stage = static_cast<int32_t>(s);
+      std::map<int32_t, std::vector<int32_t>> carried;  // per multicast group: the links it takes
       for (int32_t i : xfers[s][static_cast<size_t>(phase)]) {
         const auto& t = prog.transfers[static_cast<size_t>(i)];
         if (!in_copy(t.from) || !in_copy(t.to)) continue;
         const double bytes = static_cast<double>(t.bytes_per_inference) * (dp ? copies : 1) / K;
-        if (int32_t k = add_transfer(t, bytes, g.stage); k >= 0) g.tasks.push_back(k);
+        std::vector<int32_t>* links = t.multicast >= 0 ? &carried[t.multicast] : nullptr;
+        if (int32_t k = add_transfer(t, bytes, g.stage, links); k >= 0) g.tasks.push_back(k);
       }
       if (!g.tasks.empty()) groups.push_back(std::move(g));
     };
