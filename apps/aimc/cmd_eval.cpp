@@ -199,7 +199,8 @@ void add_eval(CLI::App& app) {
   sub->add_option("--chip", args->chip, "preset name or chip .yaml file")->required();
   sub->add_option("--data", args->data, "mnist:DIR | cifar10:DIR | npy:X.npy,Y.npy (docs/user-guide-data.md)")->required();
   sub->add_option("--drift-times", args->drift_times, "times since programming, e.g. 1s,1h,1d,1y (default)");
-  sub->add_option("--repeats", args->repeats, "independent programming draws K (mean ± std), default 1");
+  sub->add_option("--repeats", args->repeats, "independent programming draws K (mean ± std), default 1")
+      ->check(CLI::Range(int64_t{1}, int64_t{100000}));
   sub->add_option("--seed", args->seed, "seed; repeat r uses seed + r");
   sub->add_option("--limit", args->limit, "evaluate only the first N samples")->check(CLI::PositiveNumber);
   sub->add_option("--batch", args->batch, "batch size")->check(CLI::Range(int64_t{1}, int64_t{1} << 20));

@@ -31,6 +31,11 @@ void run_perf(const PerfArgs& a) {
   std::vector<std::string> inputs = dataset_paths(a.calibration_data);
   inputs.insert(inputs.end(), {a.model, a.program, a.chip});
   check_command_outputs({{"--json", a.json}}, inputs, a.force);
+  if (a.images * a.chunks > (int64_t{1} << 24)) {
+    throw Error(fmt::format("{} images x {} chunks is {} simulated items; expected at most {}", a.images, a.chunks,
+                            a.images * a.chunks, int64_t{1} << 24),
+                ErrorContext{.field = "--chunks"});
+  }
   const chip::ChipSpec chip = chip::load_chip(a.chip, preset_library());
   compiler::Program program;
   if (a.peak) {
@@ -76,9 +81,11 @@ void add_perf(CLI::App& app) {
   sub->add_option("--model", args->model, "ONNX model (compiled on the fly with the default pipeline)");
   sub->add_option("--program", args->program, "a compiled Program (JSON from aimc compile -o)");
   sub->add_option("--chip", args->chip, "preset name or chip .yaml file");
-  sub->add_option("--images", args->images, "inferences streamed (default 16)");
-  sub->add_option("--batch", args->batch, "inferences per batch for layer schedules and reloads (default: all)");
-  sub->add_option("--chunks", args->chunks, "slices per inference flowing through the stages separately (default 1)");
+  sub->add_option("--images", args->images, "inferences streamed (default 16)")->check(CLI::Range(int64_t{1}, int64_t{1} << 24));
+  sub->add_option("--batch", args->batch, "inferences per batch for layer schedules and reloads (default: all)")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 24));
+  sub->add_option("--chunks", args->chunks, "slices per inference flowing through the stages separately (default 1)")
+      ->check(CLI::Range(int64_t{1}, int64_t{4096}));
   sub->add_option("--schedule", args->schedule, "with --model: layer | pipelined | data-parallel (default pipelined)");
   sub->add_option("--replicate", args->replicate, "with --model: auto | none (default auto)");
   sub->add_option("--read-mode", args->read_mode, "read mode (default: the chip's first)");
@@ -88,10 +95,11 @@ void add_perf(CLI::App& app) {
   sub->add_option("--calibration-samples", args->calibration_samples,
                   fmt::format("with --calibration-data: the first N samples (default {})", kDefaultCalibrationSamples))
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
-  sub->add_option("--host-gops", args->host_gops, "host throughput for off-chip ops, Gop/s (default 0: free)");
+  sub->add_option("--host-gops", args->host_gops, "host throughput for off-chip ops, Gop/s (default 0: free)")
+      ->check(CLI::Range(0.0, 1e9));
   sub->add_flag("--peak", args->peak, "simulate a synthetic workload that keeps every crossbar busy");
   sub->add_option("--peak-bits", args->peak_bits, "with --peak: input bits (default: the encoder's)");
-  sub->add_option("--top", args->top, "rows of the layer and core tables (0: all)");
+  sub->add_option("--top", args->top, "rows of the layer and core tables (0: all)")->check(CLI::Range(int64_t{0}, int64_t{1} << 20));
   sub->add_option("--json", args->json, "write the results as JSON to this file");
   add_force_flag(sub, args->force);
   sub->callback([args] { run_perf(*args); });

@@ -11,6 +11,7 @@
 
 #include "chip/schema/schema.h"
 #include "core/error.h"
+#include "core/input_file.h"
 
 namespace aimc::chip {
 
@@ -32,16 +33,8 @@ YAML::Node parse_yaml(const std::string& text, const std::string& label) {
   }
 }
 
-std::string read_text(const std::string& path) {
-  std::error_code ec;
-  if (!fs::exists(path, ec)) throw Error("no such file", ErrorContext{.file = path});
-  if (fs::is_directory(path, ec)) throw Error("is a folder; expected a chip .yaml file", ErrorContext{.file = path});
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("cannot open for reading", ErrorContext{.file = path});
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+// A chip file is text a person writes: 16 MiB is far beyond any.
+std::string read_text(const std::string& path) { return read_whole_file(path, uint64_t{16} << 20, "a chip .yaml file"); }
 
 ChipSpec load_document(const std::string& text, const std::string& label, const std::string& dir,
                        const PresetLibrary& presets, Chain& chain);

@@ -12,6 +12,7 @@
 #include "chip/resolved.h"
 #include "compiler/sha256.h"
 #include "core/error.h"
+#include "core/input_file.h"
 #include "core/text_file.h"
 
 namespace aimc::compiler {
@@ -503,6 +504,7 @@ Program program_from_json(const Json& j, const std::string& origin) {
 void save_program(const Program& p, const std::string& path) { write_text_file(path, to_json(p).dump(1) + "\n"); }
 
 Program load_program(const std::string& path) {
+  require_regular_file(path, "a Program .json file (aimc compile -o)");
   std::ifstream f(path);
   if (!f) throw Error("cannot read the program", ErrorContext{.file = path});
   Json j;

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "core/input_file.h"
 
 namespace aimc {
 
@@ -20,12 +21,6 @@ namespace fs = std::filesystem;
 namespace {
 gzFile as_gz(void* p) { return static_cast<gzFile>(p); }
 
-void require_regular_file(const std::string& path) {
-  std::error_code ec;
-  fs::file_status st = fs::status(path, ec);
-  if (!fs::exists(st)) throw Error("no such file", ErrorContext{.file = path});
-  if (fs::is_directory(st)) throw Error("is a directory, expected a file", ErrorContext{.file = path});
-}
 }  // namespace
 
 GzReader::GzReader(const std::string& path) : m_path(path) {

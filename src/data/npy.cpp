@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include "core/input_file.h"
 #include "core/text_file.h"
 #include "data/gzip.h"
 
@@ -218,8 +219,7 @@ NpyFile open_npy(const std::string& path) {
   namespace fs = std::filesystem;
   const ErrorContext at{.file = path};
   std::error_code ec;
-  if (!fs::exists(path, ec)) throw Error("no such file", at);
-  if (fs::is_directory(path, ec)) throw Error("is a directory, expected a .npy file", at);
+  require_regular_file(path, "a .npy file");
   const uint64_t size = fs::file_size(path, ec);
   if (ec) throw Error(fmt::format("cannot read: {}", ec.message()), at);
   NpyFile npy{.file = std::ifstream(path, std::ios::binary), .header = {}, .kind = {}};

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "core/input_file.h"
 #include "onnx/context.h"
 #include "onnx/tensor_proto.h"
 
@@ -182,8 +183,7 @@ Graph import_onnx_bytes(const std::string& bytes, const std::string& origin, con
 }
 
 Graph import_onnx(const std::string& path, const ImportOptions& options) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) throw Error("no such file", ErrorContext{.file = path});
+  require_regular_file(path, "an ONNX model");
   std::ifstream f(path, std::ios::binary);
   if (!f) throw Error("cannot open file", ErrorContext{.file = path});
   std::ostringstream ss;

@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "core/input_file.h"
+
 namespace aimc::onnx_import {
 
 namespace {
@@ -71,6 +73,10 @@ std::string read_external(const TP& t, const std::string& model_dir, size_t want
   }
   if (location.empty()) throw Error(fmt::format("tensor '{}' has external data without a location", t.name()));
   std::filesystem::path path = std::filesystem::path(model_dir) / location;
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec)) {
+    require_regular_file(path.string(), fmt::format("the external data file of tensor '{}'", t.name()));
+  }
   std::ifstream f(path, std::ios::binary);
   if (!f) {
     throw Error(fmt::format("external data file '{}' of tensor '{}' not found", path.string(), t.name()));

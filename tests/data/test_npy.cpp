@@ -128,7 +128,7 @@ TEST(Npy, ErrorsOnBadMagicAndVersion) {
   test::write_file(p, b);
   EXPECT_DATA_ERROR(read_npy(p), p, "unsupported .npy format version 4.0 (supported: 1.0, 2.0, 3.0)");
   EXPECT_DATA_ERROR(read_npy(dir / "missing.npy"), dir / "missing.npy", "no such file");
-  EXPECT_DATA_ERROR(read_npy(dir.str()), dir.str(), "is a directory");
+  EXPECT_DATA_ERROR(read_npy(dir.str()), dir.str(), "is a folder; expected a .npy file");
 }
 
 TEST(Npy, ErrorsOnUnsupportedDtypes) {

@@ -166,3 +166,34 @@ def test_existing_outputs_need_force_and_failed_runs_write_nothing(tmp_path):
     one_line_error(run_aimc("compile", "--model", MODEL, "--chip", "hermes", "-o", tmp_path / "a.json", "--json",
                             tmp_path / "a.json", force=False), "--json", "also the output of -o")
     one_line_error(run_aimc("perf", "--model", MODEL, "--chip", "hermes", "--json", tmp_path, force=True), "--json", "folder")
+
+
+def test_device_files_and_fifos_are_refused_not_read_forever(tmp_path):
+    """A chip, a base:, a Program, a model, an npy input or a dataset naming /dev/zero or a FIFO: exit 2
+    at once with one line naming the file (these used to read forever)."""
+    import os
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    base = tmp_path / "b.yaml"
+    base.write_text("base: /dev/zero\nname: x\n")
+    for bad in ("/dev/zero", str(fifo)):
+        for args in [("chip", "show", bad), ("perf", "--program", bad, "--chip", "hermes"),
+                     ("compile", "--model", bad, "--chip", "hermes"), ("graph", "--model", bad),
+                     ("forward", "--model", MODEL, "--input", bad, "-o", tmp_path / "o.npy"),
+                     ("infer", "--model", MODEL, "--data", f"tokens:{bad}"),
+                     ("infer", "--model", MODEL, "--data", f"cifar10:{bad}"),
+                     ("infer", "--model", MODEL, "--data", f"npy:{bad}")]:
+            r = run_aimc(*args, timeout=20)
+            one_line_error(r, bad, "not a regular file")
+    one_line_error(run_aimc("chip", "show", base, timeout=20), "/dev/zero", "not a regular file")
+
+
+def test_option_bounds(tmp_path):
+    for args in [("perf", "--peak", "--chip", "hermes", "--images", 0),
+                 ("perf", "--peak", "--chip", "hermes", "--images", 2 ** 40),
+                 ("perf", "--peak", "--chip", "hermes", "--chunks", 10 ** 6),
+                 ("perf", "--peak", "--chip", "hermes", "--images", 2 ** 24, "--chunks", 2),
+                 ("eval", "--model", MODEL, "--chip", "hermes", "--data", f"mnist:{MNIST_1K}", "--repeats", 10 ** 9)]:
+        r = run_aimc(*args, timeout=20)
+        assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, (args, r.stderr)

@@ -1,0 +1,17 @@
+// Reading the files users give aimc: every one is checked first. It must exist and be a regular
+// file — a folder means a wrong path, and a device (/dev/zero), FIFO or socket would be read forever.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace aimc {
+
+// Throws Error naming the file and `expected` ("a chip .yaml file") unless `path` is a regular file.
+void require_regular_file(const std::string& path, std::string_view expected = "a file");
+
+// The whole file (checked as above), refused when larger than `max_bytes`.
+std::string read_whole_file(const std::string& path, uint64_t max_bytes, std::string_view expected = "a file");
+
+}  // namespace aimc

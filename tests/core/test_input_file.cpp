@@ -1,0 +1,40 @@
+// Input files: only regular files are read (folders, devices, FIFOs refused), with a size cap.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+
+#include "core/error.h"
+#include "core/input_file.h"
+
+namespace aimc {
+namespace {
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST(InputFile, OnlyRegularFilesWithinTheCap) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / "aimc_input_file_test";
+  fs::create_directories(dir);
+  const std::string f = (dir / "c.yaml").string();
+  std::ofstream(f) << "name: x\n";
+  EXPECT_EQ(read_whole_file(f, 100, "a chip"), "name: x\n");
+  EXPECT_NE(error_of([&] { read_whole_file(f, 4, "a chip"); }).find("is 8 bytes; expected a chip of at most 4 bytes"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { require_regular_file(dir.string(), "a chip"); }).find("is a folder; expected a chip"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { require_regular_file("/dev/zero"); }).find("not a regular file"), std::string::npos);
+  EXPECT_NE(error_of([&] { require_regular_file((dir / "none").string()); }).find("no such file"), std::string::npos);
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace aimc
