@@ -49,6 +49,26 @@ void check_classifier_data(const Graph& graph, const Dataset& data, const std::s
     throw Error("expected one i64 class label per sample", ErrorContext{.file = spec});
   }
   if (data.size() == 0) throw Error("the dataset is empty", ErrorContext{.file = spec});
+  // Labels the model cannot output would score 0 % without a word; NaN inputs would be class 0.
+  const Value& out = graph.value(graph.outputs.at(0));
+  const int64_t classes = out.shape.size() == 2 && out.batch_axis == 0 ? out.shape[1] : 0;
+  const int64_t* label = data.labels.data<int64_t>();
+  for (int64_t i = 0; i < data.labels.numel(); ++i) {
+    if (label[i] < 0 || (classes > 0 && label[i] >= classes)) {
+      throw Error(fmt::format("sample {} has label {}; the model outputs {} classes (0..{})", i, label[i], classes, classes - 1),
+                  ErrorContext{.file = spec});
+    }
+  }
+  if (data.inputs.dtype() == DType::f32) {
+    const int64_t per = data.size() > 0 ? data.inputs.numel() / data.size() : 0;
+    const float* x = data.inputs.data<float>();
+    for (int64_t i = 0; i < data.inputs.numel(); ++i) {
+      if (!std::isfinite(x[i])) {
+        throw Error(fmt::format("sample {} holds a non-finite value ({}); expected finite inputs", i / per, x[i]),
+                    ErrorContext{.file = spec});
+      }
+    }
+  }
 }
 
 LanguageModelLayout check_language_model_data(const Graph& graph, const Dataset& data, const std::string& spec) {

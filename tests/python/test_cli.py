@@ -197,3 +197,20 @@ def test_option_bounds(tmp_path):
                  ("eval", "--model", MODEL, "--chip", "hermes", "--data", f"mnist:{MNIST_1K}", "--repeats", 10 ** 9)]:
         r = run_aimc(*args, timeout=20)
         assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, (args, r.stderr)
+
+
+def test_labels_the_model_cannot_output_and_nan_inputs_are_errors(tmp_path):
+    """Silent wrong answers become errors: a label outside the model's classes (was 0 % accuracy, exit 0)
+    and a NaN input (was scored as class 0), each naming the sample."""
+    x = np.random.default_rng(0).random((4, 1, 28, 28), dtype=np.float32)
+    y = np.array([1, 2, 10, 3], np.int64)
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "y.npy", y)
+    spec = f"npy:{tmp_path / 'x.npy'},{tmp_path / 'y.npy'}"
+    for cmd in (("infer",), ("eval", "--chip", "hermes")):
+        one_line_error(run_aimc(*cmd, "--model", MODEL, "--data", spec), "sample 2 has label 10", "10 classes")
+    y[2] = 0
+    x[3, 0, 5, 5] = np.nan
+    np.save(tmp_path / "y.npy", y)
+    np.save(tmp_path / "x.npy", x)
+    one_line_error(run_aimc("infer", "--model", MODEL, "--data", spec), "sample 3", "non-finite")
