@@ -12,14 +12,13 @@
 // clock) and cpu_images_per_s (images per second of the process's CPU time, all threads: steadier
 // than wall time when other processes share the cores).
 #include <benchmark/benchmark.h>
+#include <fmt/format.h>
 
-#include <ctime>
 #include <cstdlib>
+#include <ctime>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "chip/loader.h"
 #include "compiler/pipeline.h"

@@ -1,5 +1,7 @@
 #include "bench_graphs.h"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <string>
 
@@ -25,7 +27,7 @@ class Builder {
     Rng(1, m_seed++, RngPurpose::test).fill_uniform(0, t.span<float>());
     const float a = std::sqrt(3.0f / static_cast<float>(fan_in));
     for (float& v : t.span<float>()) v = (2.0f * v - 1.0f) * a;
-    return g.add_constant("w" + std::to_string(m_seed), t);
+    return g.add_constant(fmt::format("w{}", m_seed), t);  // not "w" + to_string: GCC 12's false -Wrestrict
   }
 
   ValueId node(OpKind op, std::vector<ValueId> inputs, Attrs attrs = {}) {

@@ -9,6 +9,7 @@
 // $AIMC_BENCH_BATCH (default 128) the batch. One benchmark per model and thread count, named
 // NAME/threads:T, with the counter images_per_s (wall-clock).
 #include <benchmark/benchmark.h>
+#include <fmt/format.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -17,8 +18,6 @@
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "bench_graphs.h"
 #include "core/rng.h"
@@ -90,8 +89,7 @@ void run_model(benchmark::State& state, std::shared_ptr<Graph> graph, int thread
     auto out = exec.run(inputs);
     benchmark::DoNotOptimize(out.data());
   }
-  state.counters["images_per_s"] =
-      benchmark::Counter(static_cast<double>(batch), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["images_per_s"] = benchmark::Counter(static_cast<double>(batch), benchmark::Counter::kIsIterationInvariantRate);
   state.counters["batch"] = static_cast<double>(batch);
   state.counters["threads"] = threads;
 }

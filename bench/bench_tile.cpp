@@ -70,8 +70,7 @@ BENCHMARK_CAPTURE(tile_mvm, hermes_four_phase_256x256, "hermes", "four-phase", 2
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(plain_gemm, gemm_1024x1152x64, 1024, 1152, 64)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(plain_gemm, gemm_1024x1152x256, 1024, 1152, 256)->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(tile_mvm, bpbs_4b_1152x64, "verma-cimu", "bpbs", 1152, 64,
-                  TileOptions{.input_bits = 4, .weight_bits = 4})
+BENCHMARK_CAPTURE(tile_mvm, bpbs_4b_1152x64, "verma-cimu", "bpbs", 1152, 64, TileOptions{.input_bits = 4, .weight_bits = 4})
     ->Unit(benchmark::kMicrosecond);
 
 }  // namespace

@@ -1,9 +1,9 @@
 // aimc chip: list the preset chips, show one with its computed peak figures, validate chip files,
 // print the chip YAML schema.
+#include <fmt/format.h>
+
 #include <cstdlib>
 #include <iostream>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "chip/loader.h"
@@ -11,10 +11,10 @@
 #include "chip/resolved.h"
 #include "chip/summary.h"
 #include "commands.h"
-#include "presets.h"
 #include "core/error.h"
 #include "core/text_file.h"
 #include "experiment/mvm_error.h"
+#include "presets.h"
 
 namespace aimc::cli {
 
@@ -55,8 +55,8 @@ void run_validate(const std::vector<std::string>& files) {
   const chip::PresetLibrary library = preset_library();
   for (const std::string& f : files) {
     const chip::ChipSpec c = chip::load_chip(f, library);
-    fmt::print("{}: ok ({}, {} core{} of {}x{} {})\n", f, c.name, c.cores.count, c.cores.count == 1 ? "" : "s", c.cores.rows, c.cores.cols,
-               c.cores.device.technology);
+    fmt::print("{}: ok ({}, {} core{} of {}x{} {})\n", f, c.name, c.cores.count, c.cores.count == 1 ? "" : "s", c.cores.rows,
+               c.cores.cols, c.cores.device.technology);
   }
 }
 struct CharacterizeArgs {
@@ -79,20 +79,21 @@ void run_characterize(const CharacterizeArgs& a) {
     for (const chip::ReadModeSpec& m : c.cores.read_modes) modes.push_back(m.name);
   }
   for (const std::string& m : modes) experiment::with_output_noise(c, m, 0.0);  // unknown mode: error before output
-  fmt::print("MVM error of {} ({} random {}x{} matrices x {} random input vectors, read {} s after programming;\n"
-             "error relative to the largest exact output; docs/characterize.md)\n",
-             c.name, a.options.matrices, c.cores.rows, c.cores.cols, a.options.vectors, a.options.t_s);
+  fmt::print(
+      "MVM error of {} ({} random {}x{} matrices x {} random input vectors, read {} s after programming;\n"
+      "error relative to the largest exact output; docs/characterize.md)\n",
+      c.name, a.options.matrices, c.cores.rows, c.cores.cols, a.options.vectors, a.options.t_s);
   nlohmann::ordered_json out = nlohmann::ordered_json::array();
   for (const std::string& mode : modes) {
     experiment::MvmErrorOptions o = a.options;
     o.read_mode = mode;
     const experiment::MvmErrorBreakdown b = experiment::characterize_mvm_error(c, o);
-    fmt::print("\nread mode {}\n  {:<36} {:>9} {:>9} {:>9} {:>9}\n", b.read_mode, "sources", "sigma", "mean",
-               "p99 |e|", "rel L2");
+    fmt::print("\nread mode {}\n  {:<36} {:>9} {:>9} {:>9} {:>9}\n", b.read_mode, "sources", "sigma", "mean", "p99 |e|",
+               "rel L2");
     auto row = [&](const std::string& label, const experiment::MvmErrorStats& s) {
       fmt::print("  {:<36} {:>9} {:>9} {:>9} {:>9}\n", label, pct(s.sigma), pct(s.mean), pct(s.p99_abs), pct(s.rel_l2));
-      return nlohmann::ordered_json{{"sigma", s.sigma}, {"mean", s.mean}, {"p99_abs", s.p99_abs},
-                                    {"rel_l2", s.rel_l2}, {"outputs", s.outputs}};
+      return nlohmann::ordered_json{
+          {"sigma", s.sigma}, {"mean", s.mean}, {"p99_abs", s.p99_abs}, {"rel_l2", s.rel_l2}, {"outputs", s.outputs}};
     };
     nlohmann::ordered_json j{{"read_mode", b.read_mode}};
     if (b.has_devices) j["converters_only"] = row("converters (ideal devices)", b.converters);

@@ -1,13 +1,12 @@
 // aimc compile: map an ONNX model onto a chip and write the Program (JSON), the mapping report, or both.
-#include <cstdlib>
-#include <iostream>
-
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <cstdlib>
+#include <iostream>
+
 #include "chip/loader.h"
 #include "commands.h"
-#include "presets.h"
 #include "compiler/pass.h"
 #include "compiler/pipeline.h"
 #include "compiler/program.h"
@@ -15,6 +14,7 @@
 #include "core/error.h"
 #include "core/text_file.h"
 #include "experiment/program_source.h"
+#include "presets.h"
 
 namespace aimc::cli {
 
@@ -42,7 +42,8 @@ void run_compile(const CompileArgs& a) {
     for (const compiler::PassInfo& p : compiler::registered_passes()) {
       fmt::print("{:<18} {}\n", p.name, p.summary);
       for (const compiler::PassOption& o : p.options) {
-        fmt::print("  {}={} ({}) {}\n", o.name, o.default_value, o.type == "enum" ? fmt::format("{}", fmt::join(o.choices, "|")) : o.type, o.help);
+        fmt::print("  {}={} ({}) {}\n", o.name, o.default_value,
+                   o.type == "enum" ? fmt::format("{}", fmt::join(o.choices, "|")) : o.type, o.help);
       }
     }
     return;
@@ -86,7 +87,8 @@ void add_compile(CLI::App& app) {
   sub->add_option("--chip", args->chip, "preset name or chip .yaml file");
   sub->add_option("--schedule", args->schedule, "layer | pipelined | data-parallel (default pipelined)");
   sub->add_option("--replicate", args->replicate, "auto | none: replicate bottleneck layers into free crossbars (default auto)");
-  sub->add_option("--pipeline", args->pipeline, "pass pipeline, e.g. 'fold-batchnorm,quantize,...,schedule{kind=layer}' (overrides --schedule/--replicate)");
+  sub->add_option("--pipeline", args->pipeline,
+                  "pass pipeline, e.g. 'fold-batchnorm,quantize,...,schedule{kind=layer}' (overrides --schedule/--replicate)");
   sub->add_option("-o,--output", args->output, "write the Program (JSON) to this file");
   sub->add_flag("--report", args->report, "print the mapping report");
   sub->add_option("--json", args->json, "write the mapping report as JSON to this file");

@@ -1,6 +1,7 @@
 // aimc eval: the accuracy a network reaches on a chip — the digital fp32 reference, then the chip
 // (functional simulation of the compiled Program) at each time since programming, mean ± std over
 // K independent programming draws (repeat r uses seed S + r).
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -8,20 +9,18 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <optional>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "chip/loader.h"
 #include "chip/resolved.h"
 #include "commands.h"
-#include "presets.h"
 #include "core/error.h"
 #include "core/text_file.h"
 #include "data/dataset.h"
 #include "experiment/evaluate.h"
 #include "experiment/program_source.h"
+#include "presets.h"
 
 namespace aimc::cli {
 
@@ -44,7 +43,7 @@ struct EvalArgs {
   std::string gdc_readout = "chip";
   std::string replicate = "auto";
   std::string pipeline;
-  std::string calibration_data;              // default: --data
+  std::string calibration_data;                // default: --data
   std::optional<int64_t> calibration_samples;  // default: kDefaultCalibrationSamples
   bool allow_quantize = false;
   bool progress = true;
@@ -63,7 +62,8 @@ std::optional<chip::CompensationReadout> parse_gdc_readout(const std::string& s)
   if (s == "chip") return std::nullopt;
   if (s == "exact") return chip::CompensationReadout::Exact;
   if (s == "adc" || s == "read-path") return chip::CompensationReadout::Chip;
-  throw Error(fmt::format("'{}': expected chip (as the chip says), read-path or exact", s), ErrorContext{.field = "--gdc-readout"});
+  throw Error(fmt::format("'{}': expected chip (as the chip says), read-path or exact", s),
+              ErrorContext{.field = "--gdc-readout"});
 }
 
 // Progress with an ETA on stderr, only when stderr is a terminal.
@@ -110,9 +110,10 @@ void run_eval(const EvalArgs& a) {
   if (a.repeats < 1) throw Error(fmt::format("must be ≥ 1, got {}", a.repeats), ErrorContext{.field = "--repeats"});
   const bool calibration_flags = a.calibration_samples.has_value() || !a.calibration_data.empty();
   if (!a.program.empty() && calibration_flags) {
-    throw Error("a compiled Program keeps the calibration it was compiled with; calibrate with aimc compile "
-                "--calibration-data, or evaluate the model (--model)",
-                ErrorContext{.field = a.calibration_data.empty() ? "--calibration-samples" : "--calibration-data"});
+    throw Error(
+        "a compiled Program keeps the calibration it was compiled with; calibrate with aimc compile "
+        "--calibration-data, or evaluate the model (--model)",
+        ErrorContext{.field = a.calibration_data.empty() ? "--calibration-samples" : "--calibration-data"});
   }
   std::vector<std::string> inputs = dataset_paths(a.data);
   for (const std::string& f : dataset_paths(a.calibration_data)) inputs.push_back(f);
@@ -144,9 +145,9 @@ void run_eval(const EvalArgs& a) {
   auto show_std = [&](double v) { return lm ? fmt::format("{:.3f}", v) : fmt::format("{:.2f}", 100 * v); };
   fmt::print("model      {}\n", loaded.model_path);
   fmt::print("chip       {} ({} tiles{}{})\n", chip.name, r.tiles, a.read_mode.empty() ? "" : ", read mode " + a.read_mode,
-             r.replicated_layers > 0 ? fmt::format(", {} layers replicated: each replica programmed independently",
-                                                   r.replicated_layers)
-                                     : "");
+             r.replicated_layers > 0
+                 ? fmt::format(", {} layers replicated: each replica programmed independently", r.replicated_layers)
+                 : "");
   fmt::print("data       {} ({} samples)\n", a.data, r.samples);
   fmt::print("calibrated {}\n", loaded.program.calibration.empty() ? "(fake-quant scales)" : loaded.program.calibration);
   fmt::print("digital    {} {}\n", r.metric, show(r.digital));
@@ -154,8 +155,8 @@ void run_eval(const EvalArgs& a) {
   for (const experiment::EvalPoint& p : r.chip) {
     fmt::print("chip t={:<6} {} ± {} ({} repeats)\n", experiment::format_time(p.t_s), show(p.mean), show_std(p.std),
                p.values.size());
-    nlohmann::ordered_json row{{"t_s", p.t_s}, {r.metric + "_mean", p.mean}, {r.metric + "_std", p.std},
-                               {"repeats", a.repeats}, {r.metric, p.values}};
+    nlohmann::ordered_json row{
+        {"t_s", p.t_s}, {r.metric + "_mean", p.mean}, {r.metric + "_std", p.std}, {"repeats", a.repeats}, {r.metric, p.values}};
     if (lm) row["bits_per_token_mean"] = std::log2(p.mean);
     chip_rows.push_back(row);
   }

@@ -1,7 +1,7 @@
 // aimc forward: run a model once on exactly the given tensors.
-#include <filesystem>
-
 #include <fmt/format.h>
+
+#include <filesystem>
 
 #include "commands.h"
 #include "core/error.h"
@@ -30,8 +30,7 @@ void run_forward(const ForwardArgs& a) {
   }
   Graph graph = import_onnx(a.model);
   if (a.inputs.size() != graph.inputs.size()) {
-    throw Error(fmt::format("the model has {} input(s), {} --input given", graph.inputs.size(),
-                            a.inputs.size()),
+    throw Error(fmt::format("the model has {} input(s), {} --input given", graph.inputs.size(), a.inputs.size()),
                 ErrorContext{.file = a.model, .field = "--input"});
   }
   std::vector<Tensor> inputs;

@@ -1,7 +1,7 @@
 // aimc infer: top-1 accuracy (or a language model's perplexity) and speed of the digital reference on a dataset.
-#include <chrono>
-
 #include <fmt/format.h>
+
+#include <chrono>
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
@@ -9,8 +9,8 @@
 #include "core/text_file.h"
 #include "data/dataset.h"
 #include "onnx/importer.h"
-#include "sim/reference/executor.h"
 #include "sim/metrics.h"
+#include "sim/reference/executor.h"
 
 namespace aimc::cli {
 
@@ -55,8 +55,7 @@ void run_infer(const InferArgs& a) {
   fmt::print("model      {}\n", a.model);
   fmt::print("data       {} ({} {})\n", a.data, samples, unit);
   if (lm) {
-    fmt::print("perplexity {:.4f} ({:.4f} bits per token over {} tokens)\n", nll.perplexity(), nll.bits_per_token(),
-               nll.tokens);
+    fmt::print("perplexity {:.4f} ({:.4f} bits per token over {} tokens)\n", nll.perplexity(), nll.bits_per_token(), nll.tokens);
   } else {
     fmt::print("accuracy   {:.2f}% ({} / {})\n", 100.0 * r.accuracy(), r.correct, r.samples);
   }
@@ -87,9 +86,14 @@ void run_infer(const InferArgs& a) {
 
 void add_infer(CLI::App& app) {
   auto args = std::make_shared<InferArgs>();
-  CLI::App* sub = app.add_subcommand("infer", "Top-1 accuracy (language models: perplexity, bits per token) and speed of the digital fp32 reference on a dataset");
+  CLI::App* sub = app.add_subcommand(
+      "infer",
+      "Top-1 accuracy (language models: perplexity, bits per token) and speed of the digital fp32 reference on a dataset");
   sub->add_option("--model", args->model, "ONNX model")->required();
-  sub->add_option("--data", args->data, "mnist:DIR[,split=train] | cifar10:DIR | npy:X.npy[,Y.npy] | tokens:TEXT[,seq=N][,level=word|char] (docs/user-guide-data.md)")->required();
+  sub->add_option("--data", args->data,
+                  "mnist:DIR[,split=train] | cifar10:DIR | npy:X.npy[,Y.npy] | tokens:TEXT[,seq=N][,level=word|char] "
+                  "(docs/user-guide-data.md)")
+      ->required();
   sub->add_option("--limit", args->limit, "evaluate only the first N samples")->check(CLI::PositiveNumber);
   sub->add_option("--batch", args->batch, "batch size")->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
   sub->add_option("--threads", args->threads, "threads")->check(CLI::Range(1, 1024));

@@ -1,16 +1,16 @@
 // aimc perf: timing and energy of a Program on a chip (discrete-event simulation, src/sim/perf).
-#include <cstdlib>
-
 #include <fmt/format.h>
+
+#include <cstdlib>
 
 #include "chip/loader.h"
 #include "commands.h"
-#include "presets.h"
 #include "compiler/pipeline.h"
 #include "compiler/program.h"
 #include "core/error.h"
 #include "core/text_file.h"
 #include "experiment/program_source.h"
+#include "presets.h"
 #include "sim/perf/perf_sim.h"
 #include "sim/perf/report.h"
 
@@ -42,7 +42,8 @@ void run_perf(const PerfArgs& a) {
     const int64_t bits = a.peak_bits > 0 ? a.peak_bits : chip.cores.input.bits;
     program = perf::peak_program(chip, bits, 64);
   } else if (!a.program.empty() || !a.model.empty()) {
-    if (!a.model.empty() && !a.program.empty()) throw Error("give --model or --program, not both", ErrorContext{.field = "--program"});
+    if (!a.model.empty() && !a.program.empty())
+      throw Error("give --model or --program, not both", ErrorContext{.field = "--program"});
     compiler::schedule_kind_from_string(a.schedule);
     experiment::CompileSettings cs;
     cs.schedule = a.schedule;
@@ -51,8 +52,10 @@ void run_perf(const PerfArgs& a) {
     cs.calibration_samples = a.calibration_samples;
     if (!a.program.empty()) {
       if (!a.calibration_data.empty()) {
-        throw Error("--calibration-data needs --model (a Program carries the input activity it was compiled with: "
-                    "aimc compile --calibration-data)", ErrorContext{.field = "--calibration-data"});
+        throw Error(
+            "--calibration-data needs --model (a Program carries the input activity it was compiled with: "
+            "aimc compile --calibration-data)",
+            ErrorContext{.field = "--calibration-data"});
       }
       program = compiler::load_program(a.program);  // timing needs no model file
       compiler::check_chip(program, chip, a.program);
@@ -77,7 +80,8 @@ void run_perf(const PerfArgs& a) {
 
 void add_perf(CLI::App& app) {
   auto args = std::make_shared<PerfArgs>();
-  CLI::App* sub = app.add_subcommand("perf", "Latency, throughput, energy and utilisation of a network on a chip (event simulation)");
+  CLI::App* sub =
+      app.add_subcommand("perf", "Latency, throughput, energy and utilisation of a network on a chip (event simulation)");
   sub->add_option("--model", args->model, "ONNX model (compiled on the fly with the default pipeline)");
   sub->add_option("--program", args->program, "a compiled Program (JSON from aimc compile -o)");
   sub->add_option("--chip", args->chip, "preset name or chip .yaml file");
@@ -99,7 +103,8 @@ void add_perf(CLI::App& app) {
       ->check(CLI::Range(0.0, 1e9));
   sub->add_flag("--peak", args->peak, "simulate a synthetic workload that keeps every crossbar busy");
   sub->add_option("--peak-bits", args->peak_bits, "with --peak: input bits (default: the encoder's)");
-  sub->add_option("--top", args->top, "rows of the layer and core tables (0: all)")->check(CLI::Range(int64_t{0}, int64_t{1} << 20));
+  sub->add_option("--top", args->top, "rows of the layer and core tables (0: all)")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 20));
   sub->add_option("--json", args->json, "write the results as JSON to this file");
   add_force_flag(sub, args->force);
   sub->callback([args] { run_perf(*args); });

@@ -2,9 +2,8 @@
 // Callbacks throw; main() turns exceptions into exit codes.
 #pragma once
 
-#include <cstdint>
-
 #include <CLI/CLI.hpp>
+#include <cstdint>
 
 #include "compiler/program.h"
 #include "core/text_file.h"

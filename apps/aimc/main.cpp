@@ -1,9 +1,9 @@
 // aimc command-line interface: parses flags, calls the library, prints.
 // Exit codes: 0 success, 2 bad input or usage, 1 internal error.
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <exception>
-
-#include <fmt/format.h>
 
 #include "aimc/version.h"
 #include "commands.h"

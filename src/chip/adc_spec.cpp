@@ -41,19 +41,19 @@ const Schema<AdcSpec>& adc_schema() {
           .defaulted("readout_bits", &AdcSpec::readout_bits, IntCodec{0, 16}, int64_t{0},
                      "comparator only: bits of the multi-level read-out (successive approximation against the "
                      "per-column reference, one array evaluation per step) of a layer without Sign; 0 = none")
-          .rule("a comparator has 1 bit and no full_scale; other kinds need full_scale",
-                [](const AdcSpec& a, const Site& site) {
-                  if (a.kind == AdcKind::Comparator) {
-                    if (a.bits != 1) site.fail_key("bits", fmt::format("{} bits for a comparator; expected 1", a.bits));
-                    if (a.full_scale) site.fail_key("full_scale", "not used by a comparator (it decides a sign); remove it");
-                    if (a.inl_lsb != 0) site.fail_key("inl_lsb", "not used by a comparator; remove it");
-                    if (a.readout_bits == 1) site.fail_key("readout_bits", "1 bit is the comparator's own decision; expected 0 or 2..16");
-                  } else if (a.readout_bits != 0) {
-                    site.fail_key("readout_bits", "only for comparators; remove it");
-                  } else if (!a.full_scale) {
-                    site.fail_key("full_scale", "missing; expected a number in (0, 1e+09] for kind " + to_string(a.kind));
-                  }
-                });
+          .rule("a comparator has 1 bit and no full_scale; other kinds need full_scale", [](const AdcSpec& a, const Site& site) {
+            if (a.kind == AdcKind::Comparator) {
+              if (a.bits != 1) site.fail_key("bits", fmt::format("{} bits for a comparator; expected 1", a.bits));
+              if (a.full_scale) site.fail_key("full_scale", "not used by a comparator (it decides a sign); remove it");
+              if (a.inl_lsb != 0) site.fail_key("inl_lsb", "not used by a comparator; remove it");
+              if (a.readout_bits == 1)
+                site.fail_key("readout_bits", "1 bit is the comparator's own decision; expected 0 or 2..16");
+            } else if (a.readout_bits != 0) {
+              site.fail_key("readout_bits", "only for comparators; remove it");
+            } else if (!a.full_scale) {
+              site.fail_key("full_scale", "missing; expected a number in (0, 1e+09] for kind " + to_string(a.kind));
+            }
+          });
   return s;
 }
 

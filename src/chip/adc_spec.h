@@ -11,8 +11,8 @@ template <class S>
 class Schema;
 
 enum class AdcKind {
-  Cco,         // current-controlled-oscillator, time-based (HERMES)
-  Sar,         // successive approximation (Jia et al.)
+  Cco,  // current-controlled-oscillator, time-based (HERMES)
+  Sar,  // successive approximation (Jia et al.)
   Flash,
   Comparator,  // a 1-bit sense decision per column (Zhang & Verma)
   Ideal,       // exact quantiser
@@ -20,8 +20,8 @@ enum class AdcKind {
 
 struct AdcSpec {
   AdcKind kind = AdcKind::Ideal;
-  int64_t bits = 0;                      // output resolution
-  int64_t columns_per_adc = 1;           // 1 = one ADC per column; k = shared by k columns in turn
+  int64_t bits = 0;             // output resolution
+  int64_t columns_per_adc = 1;  // 1 = one ADC per column; k = shared by k columns in turn
   // Input range that maps to full scale, in units of the largest single-row product
   // (|w|max·|x|max), i.e. aihwkit's out_bound. Not for comparators.
   std::optional<double> full_scale;

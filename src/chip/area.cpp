@@ -36,8 +36,11 @@ double core_parts_mm2(const CoreSpec& core) { return sum(core_parts(core)); }
 void validate_area(const ChipSpec& chip, const Site& site) {
   for (const auto& m : chip.memories) {
     if (m.off_chip && m.area_mm2) {
-      site.child("memories").child(m.name).fail_key("area_mm2", "an off-chip memory takes no die area; expected no area_mm2 "
-                                                                "(or off_chip: false)");
+      site.child("memories")
+          .child(m.name)
+          .fail_key("area_mm2",
+                    "an off-chip memory takes no die area; expected no area_mm2 "
+                    "(or off_chip: false)");
     }
   }
   const double parts = core_parts_mm2(chip.cores);

@@ -25,8 +25,8 @@ class Site;
 
 struct AreaBreakdown {
   double total_mm2 = 0;
-  std::string basis;                                   // "die" or "cores"
-  std::vector<std::pair<std::string, double>> parts;   // name → mm², the chip's total of each
+  std::string basis;                                  // "die" or "cores"
+  std::vector<std::pair<std::string, double>> parts;  // name → mm², the chip's total of each
 };
 
 std::optional<AreaBreakdown> area_breakdown(const ChipSpec& chip);

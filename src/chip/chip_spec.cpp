@@ -8,15 +8,15 @@ namespace aimc::chip {
 namespace {
 void check_noc_shape(const ChipSpec& c, const Site& site) {
   if (c.noc.topology == NocTopology::Mesh && c.cores.arrangement.size() != 2) {
-    site.child("cores").fail_key("arrangement", fmt::format("{} is not a 2-D grid; a mesh needs [rows, cols]",
-                                                            list_text(c.cores.arrangement)));
+    site.child("cores").fail_key("arrangement",
+                                 fmt::format("{} is not a 2-D grid; a mesh needs [rows, cols]", list_text(c.cores.arrangement)));
   }
   if (c.noc.topology == NocTopology::Tree) {
     int64_t leaves = 1;
     for (const NocLevelSpec& l : c.noc.levels) leaves *= l.fanout;
     if (leaves != c.cores.count) {
-      site.child("noc").fail_key("levels", fmt::format("the fan-outs reach {} cores; expected cores.count {}", leaves,
-                                                       c.cores.count));
+      site.child("noc").fail_key("levels",
+                                 fmt::format("the fan-outs reach {} cores; expected cores.count {}", leaves, c.cores.count));
     }
   }
 }
@@ -24,8 +24,9 @@ void check_noc_shape(const ChipSpec& c, const Site& site) {
 
 const Schema<ChipSpec>& chip_schema() {
   static const Schema<ChipSpec> s =
-      Schema<ChipSpec>("chip", "The top level of a chip file. `base:` (a preset name or a file path) may precede it "
-                               "to derive the chip from another one, overriding only the keys given.")
+      Schema<ChipSpec>("chip",
+                       "The top level of a chip file. `base:` (a preset name or a file path) may precede it "
+                       "to derive the chip from another one, overriding only the keys given.")
           .required("name", &ChipSpec::name, StringCodec{}, "the chip's name (also in a file derived with base:)")
           .defaulted("description", &ChipSpec::description, StringCodec{.non_empty = false}, std::string(),
                      "one line about the chip and its source")
@@ -42,8 +43,7 @@ const Schema<ChipSpec>& chip_schema() {
           .defaulted("memories", &ChipSpec::memories, NamedMapCodec<MemorySpec>{&memory_schema()}, {},
                      "chip-level and off-chip memories, by name")
           .rule("a mesh needs a 2-D `cores.arrangement`; a tree's fan-outs multiply to `cores.count`", check_noc_shape)
-          .rule("areas: a part is no larger than the total it belongs to; off-chip memories take no die area",
-                validate_area);
+          .rule("areas: a part is no larger than the total it belongs to; off-chip memories take no die area", validate_area);
   return s;
 }
 

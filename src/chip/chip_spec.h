@@ -28,9 +28,9 @@ struct ChipSpec {
   std::optional<double> area_mm2;         // die area, when published
   std::optional<double> static_power_mw;  // whole chip, idle
   CoreSpec cores;
-  std::vector<DigitalUnitSpec> digital;   // chip-level digital units
+  std::vector<DigitalUnitSpec> digital;  // chip-level digital units
   NocSpec noc;
-  std::vector<MemorySpec> memories;       // chip-level and off-chip memories
+  std::vector<MemorySpec> memories;  // chip-level and off-chip memories
 };
 
 const Schema<ChipSpec>& chip_schema();

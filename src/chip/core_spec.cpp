@@ -11,28 +11,28 @@ void check_arrangement(const CoreSpec& c, const Site& site) {
   int64_t product = 1;
   for (int64_t d : c.arrangement) product *= d;
   if (product != c.count) {
-    site.fail_key("arrangement", fmt::format("{} places {} cores; expected a product equal to count {}",
-                                             list_text(c.arrangement), product, c.count));
+    site.fail_key("arrangement", fmt::format("{} places {} cores; expected a product equal to count {}", list_text(c.arrangement),
+                                             product, c.count));
   }
 }
 
 void check_adc_sharing(const CoreSpec& c, const Site& site) {
   if (c.cols % c.adc.columns_per_adc != 0) {
-    site.child("adc").fail_key("columns_per_adc", fmt::format("{} does not divide cols {}; expected a divisor of cols",
-                                                              c.adc.columns_per_adc, c.cols));
+    site.child("adc").fail_key(
+        "columns_per_adc", fmt::format("{} does not divide cols {}; expected a divisor of cols", c.adc.columns_per_adc, c.cols));
   }
 }
 
 void check_weights(const CoreSpec& c, const Site& site) {
   if (c.weights.scheme == WeightScheme::BitSliced && c.weights.bits && *c.weights.bits > c.cols) {
-    site.child("weights").fail_key("bits", fmt::format("{}-bit weights need {} columns; the crossbar has {}",
-                                                       *c.weights.bits, *c.weights.bits, c.cols));
+    site.child("weights").fail_key(
+        "bits", fmt::format("{}-bit weights need {} columns; the crossbar has {}", *c.weights.bits, *c.weights.bits, c.cols));
   }
   const std::string& tech = c.device.technology;
   const bool binary_cells = tech == "sram-binary" || tech == "charge-domain";
   if (binary_cells && c.weights.scheme == WeightScheme::Differential) {
-    site.child("weights").fail_key("scheme", "differential needs analog cells; " + tech +
-                                                 " cells store one bit, expected binary or bit-sliced");
+    site.child("weights").fail_key(
+        "scheme", "differential needs analog cells; " + tech + " cells store one bit, expected binary or bit-sliced");
   }
   if ((tech == "pcm" || tech == "rram") && c.weights.scheme != WeightScheme::Differential) {
     site.child("weights").fail_key("scheme", to_string(c.weights.scheme) + " is for binary cells; " + tech +
@@ -50,10 +50,10 @@ void check_pcm_model(const CoreSpec& c, const Site& site) {
                                    fmt::format("{} is not characterised by the hermes PCM model; expected 1 or 2", devices));
   }
   if (pcm->g_max_us > hermes_g_max_limit_us(devices) + 1e-12) {
-    site.child("device").fail_key("g_max_us", fmt::format("{} exceeds the {} µS the hermes model was characterised at "
-                                                          "with {} device(s) per polarity",
-                                                          format_real(pcm->g_max_us),
-                                                          format_real(hermes_g_max_limit_us(devices)), devices));
+    site.child("device").fail_key("g_max_us",
+                                  fmt::format("{} exceeds the {} µS the hermes model was characterised at "
+                                              "with {} device(s) per polarity",
+                                              format_real(pcm->g_max_us), format_real(hermes_g_max_limit_us(devices)), devices));
   }
 }
 
@@ -74,11 +74,11 @@ void check_read_modes(const CoreSpec& c, const Site& site) {
       if (!m.e_bit_phase_pj) at.fail_key("e_bit_phase_pj", "missing; expected a number in (0, 1e+12] for bit-serial inputs");
       if (m.job) at.fail_key("job", "only for pwm/dac inputs (a bit-serial MVM's time comes from its conversions)");
     } else {
-      if (!m.t_mvm_ns && !m.t_mvm_cycles) at.fail_key("t_mvm_ns", "missing; give t_mvm_ns or t_mvm_cycles for " +
-                                                                     to_string(c.input.kind) + " inputs");
+      if (!m.t_mvm_ns && !m.t_mvm_cycles)
+        at.fail_key("t_mvm_ns", "missing; give t_mvm_ns or t_mvm_cycles for " + to_string(c.input.kind) + " inputs");
       if (m.e_bit_phase_pj) at.fail_key("e_bit_phase_pj", "only for bit-serial inputs; give e_mvm_pj");
-      if (!m.e_mvm_pj) at.fail_key("e_mvm_pj", "missing; expected a number in (0, 1e+12] for " + to_string(c.input.kind) +
-                                                   " inputs");
+      if (!m.e_mvm_pj)
+        at.fail_key("e_mvm_pj", "missing; expected a number in (0, 1e+12] for " + to_string(c.input.kind) + " inputs");
     }
     if (m.energy_split && c.adc.e_conversion_pj) {
       at.fail_key("energy_split", "give energy_split or adc.e_conversion_pj, not both (both split out the ADCs' share)");
@@ -130,15 +130,17 @@ const Schema<CoreSpec>& core_schema() {
                      "the read-out's compensation of conductance drift (default: none)")
           .rule("the product of `arrangement` equals `count`", check_arrangement)
           .rule("`adc.columns_per_adc` divides `cols`", check_adc_sharing)
-          .rule("pcm and rram store differential weights; sram-binary and charge-domain cells binary or bit-sliced "
-                "ones; bit-sliced `bits` fit in `cols`",
-                check_weights)
+          .rule(
+              "pcm and rram store differential weights; sram-binary and charge-domain cells binary or bit-sliced "
+              "ones; bit-sliced `bits` fit in `cols`",
+              check_weights)
           .rule("the hermes PCM model needs `weights.devices_per_polarity` 1 or 2 and `g_max_us` ≤ 10.35 per device",
                 check_pcm_model)
-          .rule("bit-serial inputs: read modes give `e_bit_phase_pj` and no latency, and `adc.t_conversion_ns` is "
-                "given; pwm/dac inputs: read modes give `t_mvm_ns` or `t_mvm_cycles` and `e_mvm_pj`; a PWM mode's "
-                "`t_mvm_ns` holds its pulses; a `job` only with pwm/dac inputs; not both `energy_split` and `adc.e_conversion_pj`",
-                check_read_modes);
+          .rule(
+              "bit-serial inputs: read modes give `e_bit_phase_pj` and no latency, and `adc.t_conversion_ns` is "
+              "given; pwm/dac inputs: read modes give `t_mvm_ns` or `t_mvm_cycles` and `e_mvm_pj`; a PWM mode's "
+              "`t_mvm_ns` holds its pulses; a `job` only with pwm/dac inputs; not both `energy_split` and `adc.e_conversion_pj`",
+              check_read_modes);
   return s;
 }
 

@@ -24,14 +24,14 @@ template <class S>
 class Schema;
 
 struct CoreSpec {
-  int64_t count = 0;                     // identical cores on the chip
-  std::vector<int64_t> arrangement;      // physical grid, e.g. {8, 8}; product = count
-  int64_t rows = 0;                      // crossbar rows: inputs of one MVM
-  int64_t cols = 0;                      // crossbar columns of cells (unit cells or bit cells)
-  int64_t arrays = 1;                    // crossbars per core computing concurrently
-  std::optional<double> area_mm2;        // one core with its converters and local digital units
-  std::optional<double> array_area_mm2;  // one crossbar with its row drivers (a part of area_mm2)
-  std::optional<double> static_power_mw; // one core, idle
+  int64_t count = 0;                      // identical cores on the chip
+  std::vector<int64_t> arrangement;       // physical grid, e.g. {8, 8}; product = count
+  int64_t rows = 0;                       // crossbar rows: inputs of one MVM
+  int64_t cols = 0;                       // crossbar columns of cells (unit cells or bit cells)
+  int64_t arrays = 1;                     // crossbars per core computing concurrently
+  std::optional<double> area_mm2;         // one core with its converters and local digital units
+  std::optional<double> array_area_mm2;   // one crossbar with its row drivers (a part of area_mm2)
+  std::optional<double> static_power_mw;  // one core, idle
   DeviceSpec device;
   WeightEncodingSpec weights;
   InputEncoderSpec input;
@@ -40,7 +40,7 @@ struct CoreSpec {
   std::vector<DigitalUnitSpec> digital;  // per-core digital units
   std::vector<MemorySpec> memories;      // per-core memories and buffers
   ProgrammingSpec programming;
-  FaultSpec faults;                      // stuck devices and dead columns (default: none)
+  FaultSpec faults;                          // stuck devices and dead columns (default: none)
   DriftCompensationSpec drift_compensation;  // the read-out's drift compensation (default: none)
 };
 

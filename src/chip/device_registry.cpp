@@ -29,8 +29,7 @@ void DeviceRegistry::add(DeviceTechnology technology) {
 }
 
 const DeviceTechnology* DeviceRegistry::find(std::string_view name) const {
-  auto it = std::find_if(m_technologies.begin(), m_technologies.end(),
-                         [&](const DeviceTechnology& t) { return t.name == name; });
+  auto it = std::find_if(m_technologies.begin(), m_technologies.end(), [&](const DeviceTechnology& t) { return t.name == name; });
   return it == m_technologies.end() ? nullptr : &*it;
 }
 
@@ -85,8 +84,9 @@ Json DeviceCodec::to_json(const DeviceSpec& v) const {
 const SchemaDoc* DeviceCodec::nested() const {
   static const SchemaDoc doc = [this] {
     SchemaDoc d{.name = "device",
-                .help = "The memory-cell technology. `technology` names it; the other keys are that technology's "
-                        "parameters, listed under `cores.device (technology: NAME)` below."};
+                .help =
+                    "The memory-cell technology. `technology` names it; the other keys are that technology's "
+                    "parameters, listed under `cores.device (technology: NAME)` below."};
     d.fields.push_back(FieldDoc{.key = "technology",
                                 .presence = Presence::Required,
                                 .expected = "one of: " + join_names(registry->names()),

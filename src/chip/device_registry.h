@@ -33,20 +33,19 @@ struct DeviceTechnology {
 template <class T>
 DeviceTechnology make_device_technology(std::string name, std::string help, const Schema<T>& schema) {
   const Schema<T>* s = &schema;
-  return DeviceTechnology{
-      .name = std::move(name),
-      .help = std::move(help),
-      .doc = &schema.doc(),
-      .make = [] { return std::any(T{}); },
-      .read = [s](std::any& params, const Site& site,
-                  bool over_base) { s->read(*std::any_cast<T>(&params), site, over_base, {"technology"}); },
-      .validate =
-          [s](const std::any& params, const Site& site) {
-            const T* p = std::any_cast<T>(&params);
-            if (p == nullptr) site.fail("device parameters do not match the technology");
-            s->validate(*p, site);
-          },
-      .to_json = [s](const std::any& params) { return s->to_json(*std::any_cast<T>(&params)); }};
+  return DeviceTechnology{.name = std::move(name),
+                          .help = std::move(help),
+                          .doc = &schema.doc(),
+                          .make = [] { return std::any(T{}); },
+                          .read = [s](std::any& params, const Site& site,
+                                      bool over_base) { s->read(*std::any_cast<T>(&params), site, over_base, {"technology"}); },
+                          .validate =
+                              [s](const std::any& params, const Site& site) {
+                                const T* p = std::any_cast<T>(&params);
+                                if (p == nullptr) site.fail("device parameters do not match the technology");
+                                s->validate(*p, site);
+                              },
+                          .to_json = [s](const std::any& params) { return s->to_json(*std::any_cast<T>(&params)); }};
 }
 
 class DeviceRegistry {

@@ -16,13 +16,13 @@ class Schema;
 enum class DigitalKind { FixedFunction, Simd, RiscV };
 
 enum class DigitalOp {
-  Affine,          // per-column scale and offset (also folded batch-norm)
+  Affine,  // per-column scale and offset (also folded batch-norm)
   Bias,
   Relu,
-  Sign,            // binarisation (BNN activations)
-  ShiftAdd,        // recombining bit-planes / bit-slices
-  PartialSum,      // accumulating partial MVM results of a layer split over cores
-  Quantize,        // requantising to the next layer's input precision
+  Sign,        // binarisation (BNN activations)
+  ShiftAdd,    // recombining bit-planes / bit-slices
+  PartialSum,  // accumulating partial MVM results of a layer split over cores
+  Quantize,    // requantising to the next layer's input precision
   MaxPool,
   AvgPool,
   ResidualAdd,
@@ -30,20 +30,20 @@ enum class DigitalOp {
   ElementwiseMul,
   Sigmoid,
   Tanh,
-  LstmGates,       // the LSTM cell-state update
+  LstmGates,  // the LSTM cell-state update
   Softmax,
 };
 
 struct DigitalUnitSpec {
-  std::string name;                   // the map key: "ldpu"
+  std::string name;  // the map key: "ldpu"
   DigitalKind kind = DigitalKind::FixedFunction;
-  int64_t count = 1;                  // units of this kind (per core or per chip)
-  std::vector<DigitalOp> ops;         // the operations it computes
-  int64_t width_bits = 0;             // datapath width
-  double ops_per_cycle = 0;           // throughput of one unit
-  std::optional<double> clock_mhz;    // when it runs on its own clock (absent: the chip clock)
-  std::optional<double> e_op_pj;      // energy of one operation
-  std::optional<double> area_mm2;     // the whole unit class (all `count` of them) on one core or the chip
+  int64_t count = 1;                // units of this kind (per core or per chip)
+  std::vector<DigitalOp> ops;       // the operations it computes
+  int64_t width_bits = 0;           // datapath width
+  double ops_per_cycle = 0;         // throughput of one unit
+  std::optional<double> clock_mhz;  // when it runs on its own clock (absent: the chip clock)
+  std::optional<double> e_op_pj;    // energy of one operation
+  std::optional<double> area_mm2;   // the whole unit class (all `count` of them) on one core or the chip
 };
 
 const Schema<DigitalUnitSpec>& digital_unit_schema();

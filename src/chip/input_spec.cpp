@@ -6,14 +6,12 @@ namespace aimc::chip {
 
 namespace {
 const EnumCodec<InputKind>& kind_codec() {
-  static const EnumCodec<InputKind> c{
-      {{"pwm", InputKind::Pwm}, {"dac", InputKind::Dac}, {"bit-serial", InputKind::BitSerial}}};
+  static const EnumCodec<InputKind> c{{{"pwm", InputKind::Pwm}, {"dac", InputKind::Dac}, {"bit-serial", InputKind::BitSerial}}};
   return c;
 }
 const EnumCodec<InputSign>& sign_codec() {
-  static const EnumCodec<InputSign> c{{{"unsigned", InputSign::Unsigned},
-                                       {"bipolar", InputSign::Bipolar},
-                                       {"twos-complement", InputSign::TwosComplement}}};
+  static const EnumCodec<InputSign> c{
+      {{"unsigned", InputSign::Unsigned}, {"bipolar", InputSign::Bipolar}, {"twos-complement", InputSign::TwosComplement}}};
   return c;
 }
 }  // namespace
@@ -30,8 +28,7 @@ const Schema<InputEncoderSpec>& input_schema() {
           .required("sign", &InputEncoderSpec::sign, sign_codec(),
                     "`unsigned`, `bipolar` (sign applied in the same step) or `twos-complement` (bit-serial, "
                     "MSB plane weighted negatively)")
-          .optional("t_lsb_ns", &InputEncoderSpec::t_lsb_ns, RealCodec{0, 1e6, true},
-                    "pwm only: pulse duration per LSB (ns)")
+          .optional("t_lsb_ns", &InputEncoderSpec::t_lsb_ns, RealCodec{0, 1e6, true}, "pwm only: pulse duration per LSB (ns)")
           .rule("`t_lsb_ns` is given exactly when kind is pwm",
                 [](const InputEncoderSpec& in, const Site& site) {
                   if (in.kind == InputKind::Pwm && !in.t_lsb_ns) {

@@ -25,7 +25,7 @@ enum class InputSign {
 
 struct InputEncoderSpec {
   InputKind kind = InputKind::Pwm;
-  int64_t bits = 0;              // largest input precision, sign included
+  int64_t bits = 0;  // largest input precision, sign included
   InputSign sign = InputSign::Unsigned;
   std::optional<double> t_lsb_ns;  // pwm only: pulse time per LSB
 };

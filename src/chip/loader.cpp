@@ -1,13 +1,13 @@
 #include "chip/loader.h"
 
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <vector>
-
-#include <fmt/format.h>
-#include <yaml-cpp/yaml.h>
 
 #include "chip/schema/schema.h"
 #include "core/error.h"
@@ -36,8 +36,8 @@ YAML::Node parse_yaml(const std::string& text, const std::string& label) {
 // A chip file is text a person writes: 16 MiB is far beyond any.
 std::string read_text(const std::string& path) { return read_whole_file(path, uint64_t{16} << 20, "a chip .yaml file"); }
 
-ChipSpec load_document(const std::string& text, const std::string& label, const std::string& dir,
-                       const PresetLibrary& presets, Chain& chain);
+ChipSpec load_document(const std::string& text, const std::string& label, const std::string& dir, const PresetLibrary& presets,
+                       Chain& chain);
 
 std::string chain_key(const std::string& path) {
   std::error_code ec;
@@ -69,8 +69,8 @@ std::string resolve_base(const Site& base_site, const std::string& dir, const Pr
                              did_you_mean(ref, names), names.empty() ? "(no presets found)" : join_names(names)));
 }
 
-ChipSpec load_document(const std::string& text, const std::string& label, const std::string& dir,
-                       const PresetLibrary& presets, Chain& chain) {
+ChipSpec load_document(const std::string& text, const std::string& label, const std::string& dir, const PresetLibrary& presets,
+                       Chain& chain) {
   const YAML::Node root = parse_yaml(text, label);
   const Site site(label, root);
   if (!root.IsDefined() || root.IsNull()) site.fail("empty file; expected a chip description (a map)");
@@ -109,15 +109,14 @@ ChipSpec load_chip(const std::string& ref, const PresetLibrary& presets) {
     std::error_code ec;
     if (!fs::is_regular_file(ref, ec)) {
       const std::vector<std::string> names = presets.names();
-      throw Error(fmt::format("unknown chip '{}'{}; expected a preset ({}) or a .yaml file", ref,
-                              did_you_mean(ref, names), names.empty() ? "none found" : join_names(names)));
+      throw Error(fmt::format("unknown chip '{}'{}; expected a preset ({}) or a .yaml file", ref, did_you_mean(ref, names),
+                              names.empty() ? "none found" : join_names(names)));
     }
   }
   return load_chip_file(ref, presets);
 }
 
-ChipSpec parse_chip(const std::string& yaml, const std::string& label, const PresetLibrary& presets,
-                    const std::string& dir) {
+ChipSpec parse_chip(const std::string& yaml, const std::string& label, const PresetLibrary& presets, const std::string& dir) {
   Chain chain;
   return load_document(yaml, label, dir, presets, chain);
 }

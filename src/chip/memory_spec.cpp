@@ -28,11 +28,10 @@ const Schema<MemorySpec>& memory_schema() {
           .required("bw_bytes_per_cycle", &MemorySpec::bw_bytes_per_cycle, RealCodec{0, 1e9, true},
                     "bandwidth of all banks together (bytes per chip clock cycle)")
           .required("latency_cycles", &MemorySpec::latency_cycles, IntCodec{0, 1000000000}, "access latency (cycles)")
-          .optional("e_read_pj_per_byte", &MemorySpec::e_read_pj_per_byte, RealCodec{0, 1e9},
-                    "read energy (pJ per byte)")
-          .optional("e_write_pj_per_byte", &MemorySpec::e_write_pj_per_byte, RealCodec{0, 1e9},
-                    "write energy (pJ per byte)")
-          .optional("area_mm2", &MemorySpec::area_mm2, RealCodec{0, 1e5, true}, "area of the memory (mm²); on-chip memories only");
+          .optional("e_read_pj_per_byte", &MemorySpec::e_read_pj_per_byte, RealCodec{0, 1e9}, "read energy (pJ per byte)")
+          .optional("e_write_pj_per_byte", &MemorySpec::e_write_pj_per_byte, RealCodec{0, 1e9}, "write energy (pJ per byte)")
+          .optional("area_mm2", &MemorySpec::area_mm2, RealCodec{0, 1e5, true},
+                    "area of the memory (mm²); on-chip memories only");
   return s;
 }
 

@@ -1,9 +1,9 @@
 #include "chip/peak.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-
-#include <fmt/format.h>
 
 #include "chip/area.h"
 #include "chip/schema/schema.h"
@@ -50,8 +50,7 @@ std::optional<AreaBasis> area_basis(const ChipSpec& chip) {
   return AreaBasis{a->total_mm2, a->basis};
 }
 
-PeakPoint peak_point(const ChipSpec& chip, const std::string& mode_name, int64_t input_bits,
-                     std::optional<int64_t> weight_bits) {
+PeakPoint peak_point(const ChipSpec& chip, const std::string& mode_name, int64_t input_bits, std::optional<int64_t> weight_bits) {
   const CoreSpec& core = chip.cores;
   const ReadModeSpec* mode = find_named(core.read_modes, mode_name);
   if (mode == nullptr) throw Error(fmt::format("chip '{}' has no read mode '{}'", chip.name, mode_name));
@@ -71,7 +70,7 @@ PeakPoint peak_point(const ChipSpec& chip, const std::string& mode_name, int64_t
   p.t_mvm_ns = mvm_latency_ns(chip, *mode, input_bits);
   p.e_mvm_pj = static_cast<double>(core.count) * core_mvm_energy_pj(core, *mode, input_bits);
   p.tops = p.ops_per_mvm / p.t_mvm_ns * 1e-3;  // ops/ns = GOPS
-  p.tops_per_w = p.ops_per_mvm / p.e_mvm_pj;  // ops/pJ = TOPS/W
+  p.tops_per_w = p.ops_per_mvm / p.e_mvm_pj;   // ops/pJ = TOPS/W
   p.power_w = p.e_mvm_pj / p.t_mvm_ns * 1e-3;  // pJ/ns = mW
   if (auto area = area_basis(chip)) p.tops_per_mm2 = p.tops / area->mm2;
   return p;

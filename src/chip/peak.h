@@ -22,23 +22,22 @@ struct AreaBasis {
 };
 
 struct PeakPoint {
-  std::string mode;                     // read mode name
+  std::string mode;  // read mode name
   int64_t input_bits = 0;
-  std::optional<int64_t> weight_bits;   // absent for analog (unquantised) weights
-  double t_mvm_ns = 0;                  // one MVM on every core at once
-  double ops_per_mvm = 0;               // all cores (a multiply-accumulate is 2 ops)
-  double e_mvm_pj = 0;                  // all cores
+  std::optional<int64_t> weight_bits;  // absent for analog (unquantised) weights
+  double t_mvm_ns = 0;                 // one MVM on every core at once
+  double ops_per_mvm = 0;              // all cores (a multiply-accumulate is 2 ops)
+  double e_mvm_pj = 0;                 // all cores
   double tops = 0;
   double tops_per_w = 0;
-  std::optional<double> tops_per_mm2;   // absent when the area is unknown
-  double power_w = 0;                   // e_mvm / t_mvm
-  int64_t weights = 0;                  // weights the chip stores at weight_bits
+  std::optional<double> tops_per_mm2;  // absent when the area is unknown
+  double power_w = 0;                  // e_mvm / t_mvm
+  int64_t weights = 0;                 // weights the chip stores at weight_bits
 };
 
 // Latency of one MVM in `mode` with `input_bits` of input (ns), on `rows` active rows and `cols`
 // active physical columns (−1: the whole crossbar); only a mode with a `job` depends on them.
-double mvm_latency_ns(const ChipSpec& chip, const ReadModeSpec& mode, int64_t input_bits, int64_t rows = -1,
-                      int64_t cols = -1);
+double mvm_latency_ns(const ChipSpec& chip, const ReadModeSpec& mode, int64_t input_bits, int64_t rows = -1, int64_t cols = -1);
 // Energy of one MVM on one core (pJ).
 double core_mvm_energy_pj(const CoreSpec& core, const ReadModeSpec& mode, int64_t input_bits);
 // Weights the chip stores at `weight_bits` (absent: one column per weight).
@@ -47,8 +46,7 @@ std::optional<AreaBasis> area_basis(const ChipSpec& chip);
 
 // The peak of one read mode at one precision. Throws aimc::Error when the mode does not exist or
 // a precision is outside what the encoders support.
-PeakPoint peak_point(const ChipSpec& chip, const std::string& mode, int64_t input_bits,
-                     std::optional<int64_t> weight_bits);
+PeakPoint peak_point(const ChipSpec& chip, const std::string& mode, int64_t input_bits, std::optional<int64_t> weight_bits);
 // Every read mode at every input precision of peak_input_bits(), with peak_weight_bits().
 std::vector<PeakPoint> peak_table(const ChipSpec& chip);
 

@@ -30,8 +30,7 @@ const Schema<ProgrammingSpec>& programming_schema() {
                     "write operations in flight at once (write heads)")
           .optional("t_init_ns", &ProgrammingSpec::t_init_ns, RealCodec{0, 1e12},
                     "program-and-verify: initial pulses before iterating (ns)")
-          .optional("t_verify_ns", &ProgrammingSpec::t_verify_ns, RealCodec{0, 1e12},
-                    "program-and-verify: one verify read (ns)")
+          .optional("t_verify_ns", &ProgrammingSpec::t_verify_ns, RealCodec{0, 1e12}, "program-and-verify: one verify read (ns)")
           .optional("max_iterations", &ProgrammingSpec::max_iterations, IntCodec{1, 100000},
                     "program-and-verify: iteration limit")
           .optional("verify_margin_us", &ProgrammingSpec::verify_margin_us, RealCodec{0, 1e4, true},
@@ -41,21 +40,23 @@ const Schema<ProgrammingSpec>& programming_schema() {
           .defaulted("reload", &ProgrammingSpec::reload, BoolCodec{}, false,
                      "weights may be rewritten during a network's execution, so a network larger than the chip "
                      "runs in reload segments (compiler); false: it must fit")
-          .rule("program-and-verify needs t_verify_ns and max_iterations; direct-write has none of the "
-                "program-and-verify keys",
-                [](const ProgrammingSpec& p, const Site& site) {
-                  if (p.scheme == ProgrammingScheme::ProgramAndVerify) {
-                    if (!p.t_verify_ns) site.fail_key("t_verify_ns", "missing; expected a number in [0, 1e+12] for program-and-verify");
-                    if (!p.max_iterations) {
-                      site.fail_key("max_iterations", "missing; expected an integer in 1..100000 for program-and-verify");
-                    }
-                  } else {
-                    if (p.t_init_ns) site.fail_key("t_init_ns", "only for program-and-verify");
-                    if (p.t_verify_ns) site.fail_key("t_verify_ns", "only for program-and-verify");
-                    if (p.max_iterations) site.fail_key("max_iterations", "only for program-and-verify");
-                    if (p.verify_margin_us) site.fail_key("verify_margin_us", "only for program-and-verify");
+          .rule(
+              "program-and-verify needs t_verify_ns and max_iterations; direct-write has none of the "
+              "program-and-verify keys",
+              [](const ProgrammingSpec& p, const Site& site) {
+                if (p.scheme == ProgrammingScheme::ProgramAndVerify) {
+                  if (!p.t_verify_ns)
+                    site.fail_key("t_verify_ns", "missing; expected a number in [0, 1e+12] for program-and-verify");
+                  if (!p.max_iterations) {
+                    site.fail_key("max_iterations", "missing; expected an integer in 1..100000 for program-and-verify");
                   }
-                });
+                } else {
+                  if (p.t_init_ns) site.fail_key("t_init_ns", "only for program-and-verify");
+                  if (p.t_verify_ns) site.fail_key("t_verify_ns", "only for program-and-verify");
+                  if (p.max_iterations) site.fail_key("max_iterations", "only for program-and-verify");
+                  if (p.verify_margin_us) site.fail_key("verify_margin_us", "only for program-and-verify");
+                }
+              });
   return s;
 }
 
@@ -64,8 +65,8 @@ double worst_case_core_programming_ns(const CoreSpec& core) {
   const double cells = static_cast<double>(core.rows * core.cols * core.arrays);
   const double groups = std::ceil(cells / static_cast<double>(p.cells_per_write * p.parallel_writes));
   const double per_group = p.scheme == ProgrammingScheme::ProgramAndVerify
-                               ? p.t_init_ns.value_or(0.0) +
-                                     static_cast<double>(p.max_iterations.value_or(1)) * (p.t_write_ns + p.t_verify_ns.value_or(0.0))
+                               ? p.t_init_ns.value_or(0.0) + static_cast<double>(p.max_iterations.value_or(1)) *
+                                                                 (p.t_write_ns + p.t_verify_ns.value_or(0.0))
                                : p.t_write_ns;
   return groups * per_group;
 }

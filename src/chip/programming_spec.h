@@ -17,16 +17,16 @@ enum class ProgrammingScheme { ProgramAndVerify, DirectWrite };
 
 struct ProgrammingSpec {
   ProgrammingScheme scheme = ProgrammingScheme::DirectWrite;
-  double t_write_ns = 0;                 // one write (or program-pulse) operation
-  int64_t cells_per_write = 1;           // crossbar cells one write operation sets
-  int64_t parallel_writes = 1;           // write operations in flight at once (write heads)
-  std::optional<double> t_init_ns;       // program-and-verify: initial pulses before iterating
-  std::optional<double> t_verify_ns;     // program-and-verify: one verify read
-  std::optional<int64_t> max_iterations; // program-and-verify: iteration limit
+  double t_write_ns = 0;                  // one write (or program-pulse) operation
+  int64_t cells_per_write = 1;            // crossbar cells one write operation sets
+  int64_t parallel_writes = 1;            // write operations in flight at once (write heads)
+  std::optional<double> t_init_ns;        // program-and-verify: initial pulses before iterating
+  std::optional<double> t_verify_ns;      // program-and-verify: one verify read
+  std::optional<int64_t> max_iterations;  // program-and-verify: iteration limit
   // program-and-verify: a unit cell is accepted when its verify read is within this many µS of the
   // target (absent: the device model's programming noise is already the verified result).
   std::optional<double> verify_margin_us;
-  std::optional<double> e_write_pj;      // energy of one write operation
+  std::optional<double> e_write_pj;  // energy of one write operation
   // Weights may be rewritten between parts of one network's execution (cheap SRAM writes): a
   // network larger than the chip then runs in reload segments (compiler). False for PCM, whose
   // program-and-verify is far slower than inference.

@@ -12,8 +12,7 @@ const Schema<MvmJobSpec>& mvm_job_schema() {
                          "stream_bytes_per_cycle) + fifo_cycles + ceil(t_mvm / T_clk) + compute_extra_cycles + "
                          "ceil(c · ceil(adc.bits/8) / stream_bytes_per_cycle) + fifo_cycles chip clock cycles, "
                          "one phase after another.")
-          .defaulted("idle_cycles", &MvmJobSpec::idle_cycles, IntCodec{0, 1000000}, int64_t{0},
-                     "cycles before each job")
+          .defaulted("idle_cycles", &MvmJobSpec::idle_cycles, IntCodec{0, 1000000}, int64_t{0}, "cycles before each job")
           .required("stream_bytes_per_cycle", &MvmJobSpec::stream_bytes_per_cycle, IntCodec{1, 1 << 20},
                     "bytes the operand streamer moves per cycle (inputs in, outputs out)")
           .defaulted("fifo_cycles", &MvmJobSpec::fifo_cycles, IntCodec{0, 1000000}, int64_t{0},
@@ -46,8 +45,7 @@ const Schema<ReadModeSpec>& read_mode_schema() {
                            "inputs: t = phases · input_bits · adc.columns_per_adc · adc.t_conversion_ns and "
                            "e = phases · input_bits · e_bit_phase_pj. Energies are per core and MVM.")
           .required("phases", &ReadModeSpec::phases, IntCodec{1, 64}, "sequential array evaluations per MVM")
-          .optional("t_mvm_ns", &ReadModeSpec::t_mvm_ns, RealCodec{0, 1e9, true},
-                    "pwm/dac inputs: latency of one MVM (ns)")
+          .optional("t_mvm_ns", &ReadModeSpec::t_mvm_ns, RealCodec{0, 1e9, true}, "pwm/dac inputs: latency of one MVM (ns)")
           .optional("t_mvm_cycles", &ReadModeSpec::t_mvm_cycles, IntCodec{1, 1000000000},
                     "pwm/dac inputs: latency of one MVM in chip clock cycles (instead of t_mvm_ns)")
           .optional("e_mvm_pj", &ReadModeSpec::e_mvm_pj, RealCodec{0, 1e12, true},

@@ -40,20 +40,20 @@ struct EnergySplitSpec {
 };
 
 struct ReadModeSpec {
-  std::string name;                     // the map key: "one-phase"
-  int64_t phases = 1;                   // sequential array evaluations per MVM
-  std::optional<double> t_mvm_ns;       // pwm/dac: latency of one MVM
-  std::optional<int64_t> t_mvm_cycles;  // pwm/dac: the same in chip clock cycles (instead of t_mvm_ns)
-  std::optional<double> e_mvm_pj;       // pwm/dac: energy of one MVM on one core
-  std::optional<double> e_bit_phase_pj; // bit-serial: energy of one bit-plane evaluation on one core
-  double out_noise_rel_std = 0;         // Gaussian MVM output error σ, relative to the output full scale
+  std::string name;                                  // the map key: "one-phase"
+  int64_t phases = 1;                                // sequential array evaluations per MVM
+  std::optional<double> t_mvm_ns;                    // pwm/dac: latency of one MVM
+  std::optional<int64_t> t_mvm_cycles;               // pwm/dac: the same in chip clock cycles (instead of t_mvm_ns)
+  std::optional<double> e_mvm_pj;                    // pwm/dac: energy of one MVM on one core
+  std::optional<double> e_bit_phase_pj;              // bit-serial: energy of one bit-plane evaluation on one core
+  double out_noise_rel_std = 0;                      // Gaussian MVM output error σ, relative to the output full scale
   std::optional<double> measured_mvm_error_rel_std;  // a published measurement of the TOTAL MVM error σ
-                                        // (aimc chip characterize's definition); out_noise_rel_std is
-                                        // fitted so that the simulated measurement reproduces it
-  double phase_full_scale = 1;          // phases > 1, analog cells: one phase's integration saturates at
-                                        // this multiple of the ADC full scale (the final sum at 1)
-  std::optional<MvmJobSpec> job;        // absent: an MVM takes t_mvm alone
-  std::optional<EnergySplitSpec> energy_split;  // absent: every MVM costs the full-array energy
+                                                     // (aimc chip characterize's definition); out_noise_rel_std is
+                                                     // fitted so that the simulated measurement reproduces it
+  double phase_full_scale = 1;                       // phases > 1, analog cells: one phase's integration saturates at
+                                                     // this multiple of the ADC full scale (the final sum at 1)
+  std::optional<MvmJobSpec> job;                     // absent: an MVM takes t_mvm alone
+  std::optional<EnergySplitSpec> energy_split;       // absent: every MVM costs the full-array energy
 };
 
 const Schema<MvmJobSpec>& mvm_job_schema();

@@ -1,8 +1,8 @@
 #include "chip/resolved.h"
 
-#include <algorithm>
-
 #include <yaml-cpp/yaml.h>
+
+#include <algorithm>
 
 #include "chip/schema/schema.h"
 
@@ -26,11 +26,21 @@ void emit(YAML::Emitter& out, const Json& v) {
       for (const Json& e : v) emit(out, e);
       out << YAML::EndSeq;
       break;
-    case Json::value_t::null: out << YAML::Null; break;
-    case Json::value_t::boolean: out << (v.get<bool>() ? "true" : "false"); break;
-    case Json::value_t::number_integer: out << v.get<int64_t>(); break;
-    case Json::value_t::number_unsigned: out << v.get<uint64_t>(); break;
-    case Json::value_t::number_float: out << format_real(v.get<double>()); break;
+    case Json::value_t::null:
+      out << YAML::Null;
+      break;
+    case Json::value_t::boolean:
+      out << (v.get<bool>() ? "true" : "false");
+      break;
+    case Json::value_t::number_integer:
+      out << v.get<int64_t>();
+      break;
+    case Json::value_t::number_unsigned:
+      out << v.get<uint64_t>();
+      break;
+    case Json::value_t::number_float:
+      out << format_real(v.get<double>());
+      break;
     default: {
       // Quote only text that would read back as something else (a number, a boolean, null).
       const std::string& s = v.get_ref<const std::string&>();

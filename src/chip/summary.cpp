@@ -89,11 +89,12 @@ std::string chip_summary_text(const ChipSpec& chip) {
                           c.adc.columns_per_adc == 1 ? std::string("one per column")
                                                      : fmt::format("one per {} columns", c.adc.columns_per_adc)));
   if (auto area = area_breakdown(chip)) {
-    std::string text = area->basis == "die" ? fmt::format("{} mm2 (die)", format_real(area->total_mm2))
-                                            : fmt::format("{:.4g} mm2 ({} x {:.4g} mm2 per core{})", area->total_mm2, c.count,
-                                                          core_area_mm2(c).value_or(0),
-                                                          area->total_mm2 > static_cast<double>(c.count) * core_area_mm2(c).value_or(0)
-                                                              ? " and chip-level parts" : "");
+    std::string text =
+        area->basis == "die"
+            ? fmt::format("{} mm2 (die)", format_real(area->total_mm2))
+            : fmt::format(
+                  "{:.4g} mm2 ({} x {:.4g} mm2 per core{})", area->total_mm2, c.count, core_area_mm2(c).value_or(0),
+                  area->total_mm2 > static_cast<double>(c.count) * core_area_mm2(c).value_or(0) ? " and chip-level parts" : "");
     std::string parts;
     for (const auto& [name, mm2] : area->parts) {
       parts += fmt::format("{}{} {:.4g} mm2 ({:.1f}%)", parts.empty() ? "" : ", ", name, mm2, 100 * mm2 / area->total_mm2);
@@ -105,16 +106,16 @@ std::string chip_summary_text(const ChipSpec& chip) {
   line("digital", "per core: " + units_text(c.digital) + "; per chip: " + units_text(chip.digital));
   line("noc", noc_text(chip.noc));
   line("memories", "per core: " + memories_text(c.memories) + "; per chip: " + memories_text(chip.memories));
-  line("programming", fmt::format("{}, at most {} per core", to_string(c.programming.scheme),
-                                  time_text(worst_case_core_programming_ns(c))));
+  line("programming",
+       fmt::format("{}, at most {} per core", to_string(c.programming.scheme), time_text(worst_case_core_programming_ns(c))));
 
   s += "\npeak figures, computed from the parameters (all cores busy):\n";
-  s += fmt::format("  {:<12} {:>5} {:>5} {:>10} {:>9} {:>8} {:>9} {:>8}\n", "mode", "in", "w", "t_mvm", "TOPS",
-                   "TOPS/W", "TOPS/mm2", "power");
+  s += fmt::format("  {:<12} {:>5} {:>5} {:>10} {:>9} {:>8} {:>9} {:>8}\n", "mode", "in", "w", "t_mvm", "TOPS", "TOPS/W",
+                   "TOPS/mm2", "power");
   for (const PeakPoint& p : peak_table(chip)) {
     s += fmt::format("  {:<12} {:>5} {:>5} {:>10} {:>9.4g} {:>8.4g} {:>9} {:>8}\n", p.mode, p.input_bits,
-                     p.weight_bits ? std::to_string(*p.weight_bits) : std::string("analog"), time_text(p.t_mvm_ns),
-                     p.tops, p.tops_per_w, p.tops_per_mm2 ? fmt::format("{:.4g}", *p.tops_per_mm2) : std::string("-"),
+                     p.weight_bits ? std::to_string(*p.weight_bits) : std::string("analog"), time_text(p.t_mvm_ns), p.tops,
+                     p.tops_per_w, p.tops_per_mm2 ? fmt::format("{:.4g}", *p.tops_per_mm2) : std::string("-"),
                      fmt::format("{:.3g} W", p.power_w));
   }
   return s;

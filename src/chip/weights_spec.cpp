@@ -8,9 +8,8 @@ namespace aimc::chip {
 
 namespace {
 const EnumCodec<WeightScheme>& scheme_codec() {
-  static const EnumCodec<WeightScheme> c{{{"differential", WeightScheme::Differential},
-                                          {"binary", WeightScheme::Binary},
-                                          {"bit-sliced", WeightScheme::BitSliced}}};
+  static const EnumCodec<WeightScheme> c{
+      {{"differential", WeightScheme::Differential}, {"binary", WeightScheme::Binary}, {"bit-sliced", WeightScheme::BitSliced}}};
   return c;
 }
 }  // namespace
@@ -57,9 +56,12 @@ int64_t columns_per_weight(const WeightEncodingSpec& w, int64_t weight_bits) {
 
 std::optional<int64_t> peak_weight_bits(const WeightEncodingSpec& w, int64_t input_bits) {
   switch (w.scheme) {
-    case WeightScheme::BitSliced: return std::min(input_bits, w.bits.value_or(input_bits));
-    case WeightScheme::Binary: return 1;
-    case WeightScheme::Differential: return w.bits;
+    case WeightScheme::BitSliced:
+      return std::min(input_bits, w.bits.value_or(input_bits));
+    case WeightScheme::Binary:
+      return 1;
+    case WeightScheme::Differential:
+      return w.bits;
   }
   return std::nullopt;
 }

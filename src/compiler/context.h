@@ -42,11 +42,11 @@ struct CompileContext {
   chip::ChipSpec chip;
   Program program;
   std::map<std::string, Quantization> node_quant;  // by node name (pass `quantize`)
-  std::map<std::string, float> value_range;  // max |v| of node outputs (f32) in the calibration run, by
-                                             // value name (pass `quantize`)
-  std::vector<int32_t> layer_node;  // node index of each layer (graph after fold-batchnorm)
+  std::map<std::string, float> value_range;        // max |v| of node outputs (f32) in the calibration run, by
+                                                   // value name (pass `quantize`)
+  std::vector<int32_t> layer_node;                 // node index of each layer (graph after fold-batchnorm)
   std::vector<Block> blocks;
-  std::vector<Bin> bins;            // per replica-0; replicas duplicate a layer's bins
+  std::vector<Bin> bins;                                 // per replica-0; replicas duplicate a layer's bins
   ScheduleKind schedule_kind = ScheduleKind::Pipelined;  // from the pipeline's `schedule` pass
   CalibrationData calibration;
   uint64_t seed = 0;

@@ -16,7 +16,8 @@ std::vector<Evaluation> array_evaluations(const std::vector<PlacedBlock>& blocks
   for (size_t i = 0; i < blocks.size(); ++i) {
     const PlacedBlock& t = blocks[i];
     auto e = std::find_if(out.begin(), out.end(), [&](const Evaluation& ev) {
-      return std::all_of(ev.members.begin(), ev.members.end(), [&](int32_t m) { return together(t, blocks[static_cast<size_t>(m)]); });
+      return std::all_of(ev.members.begin(), ev.members.end(),
+                         [&](int32_t m) { return together(t, blocks[static_cast<size_t>(m)]); });
     });
     if (e == out.end()) {
       out.push_back(Evaluation{});
@@ -36,7 +37,8 @@ std::vector<Evaluation> array_evaluations(const Program& p, const std::vector<in
   std::vector<PlacedBlock> blocks;
   for (int32_t id : tiles) {
     const Tile& t = p.tiles[static_cast<size_t>(id)];
-    blocks.push_back({t.row_begin, t.row_end, t.row_offset, t.col_offset, t.cols() * p.layers[static_cast<size_t>(t.layer)].columns_per_weight});
+    blocks.push_back({t.row_begin, t.row_end, t.row_offset, t.col_offset,
+                      t.cols() * p.layers[static_cast<size_t>(t.layer)].columns_per_weight});
   }
   std::vector<Evaluation> out = array_evaluations(blocks);
   for (Evaluation& e : out) {

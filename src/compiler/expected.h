@@ -17,8 +17,8 @@ struct Infeasible {
 template <class T>
 class Expected {
  public:
-  Expected(T value) : m_v(std::move(value)) {}             // NOLINT(google-explicit-constructor)
-  Expected(Infeasible why) : m_v(std::move(why)) {}        // NOLINT(google-explicit-constructor)
+  Expected(T value) : m_v(std::move(value)) {}       // NOLINT(google-explicit-constructor)
+  Expected(Infeasible why) : m_v(std::move(why)) {}  // NOLINT(google-explicit-constructor)
   bool ok() const { return m_v.index() == 0; }
   explicit operator bool() const { return ok(); }
   T& value() {

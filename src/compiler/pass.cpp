@@ -1,10 +1,10 @@
 #include "compiler/pass.h"
 
-#include <algorithm>
-#include <mutex>
-
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+
+#include <algorithm>
+#include <mutex>
 
 #include "core/error.h"
 
@@ -112,8 +112,7 @@ std::unique_ptr<Pass> create_pass(const std::string& name) {
   if (it == registry().end()) {
     std::vector<std::string> names;
     for (const auto& [n, info] : registry()) names.push_back(n);
-    throw Error(fmt::format("unknown pass '{}' (passes: {})", name, fmt::join(names, ", ")),
-                ErrorContext{.field = "pipeline"});
+    throw Error(fmt::format("unknown pass '{}' (passes: {})", name, fmt::join(names, ", ")), ErrorContext{.field = "pipeline"});
   }
   return it->second.make();
 }

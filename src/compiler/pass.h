@@ -20,7 +20,7 @@ namespace aimc::compiler {
 
 struct PassOption {
   std::string name;
-  std::string type;           // "int", "enum", "bool", "real"
+  std::string type;  // "int", "enum", "bool", "real"
   std::string default_value;
   std::string help;
   std::vector<std::string> choices;  // enum only

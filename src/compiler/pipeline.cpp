@@ -1,10 +1,10 @@
 #include "compiler/pipeline.h"
 
-#include <cstdio>
-#include <sstream>
-
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+
+#include <cstdio>
+#include <sstream>
 
 #include "chip/resolved.h"
 #include "compiler/passes/common.h"
@@ -46,7 +46,8 @@ std::vector<std::string> split_top(const std::string& text, const std::string& w
 std::string default_pipeline(const std::string& schedule, const std::string& replicate) {
   schedule_kind_from_string(schedule);
   if (replicate != "auto" && replicate != "none") {
-    throw Error(fmt::format("unknown replication mode '{}' (modes: auto, none)", replicate), ErrorContext{.field = "--replicate"});
+    throw Error(fmt::format("unknown replication mode '{}' (modes: auto, none)", replicate),
+                ErrorContext{.field = "--replicate"});
   }
   return fmt::format(
       "fold-batchnorm,quantize,lower-to-crossbar,partition,pack,replicate{{mode={}}},place,assign-digital,route,"
@@ -62,7 +63,8 @@ std::vector<std::unique_ptr<Pass>> parse_pipeline(const std::string& text) {
     const auto brace = item.find('{');
     std::unique_ptr<Pass> pass = create_pass(trim(item.substr(0, brace)));
     if (brace != std::string::npos) {
-      if (item.back() != '}') throw Error(fmt::format("'{}': options must end with '}}'", item), ErrorContext{.field = "pipeline"});
+      if (item.back() != '}')
+        throw Error(fmt::format("'{}': options must end with '}}'", item), ErrorContext{.field = "pipeline"});
       const std::string body = item.substr(brace + 1, item.size() - brace - 2);
       if (!trim(body).empty()) {
         for (const std::string& kv : split_top(body, "options")) {

@@ -23,10 +23,10 @@ std::string default_pipeline(const std::string& schedule = "pipelined", const st
 std::vector<std::unique_ptr<Pass>> parse_pipeline(const std::string& text);
 
 struct CompileOptions {
-  std::string pipeline;             // empty: default_pipeline(schedule, replicate)
+  std::string pipeline;  // empty: default_pipeline(schedule, replicate)
   std::string schedule = "pipelined";
   std::string replicate = "auto";
-  std::string model_path;           // recorded in the Program with its sha256 (may be empty in tests)
+  std::string model_path;  // recorded in the Program with its sha256 (may be empty in tests)
   bool print_ir_after_all = false;
   std::function<void(const std::string&)> print;  // receives the IR dumps (default: stderr)
   CalibrationData calibration;

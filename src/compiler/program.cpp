@@ -1,13 +1,13 @@
 #include "compiler/program.h"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include <algorithm>
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
-
-#include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include "chip/resolved.h"
 #include "compiler/sha256.h"
@@ -39,15 +39,19 @@ struct Names {
     return fmt::format("{}", fmt::join(n, ", "));
   }
 };
-const Names<LayerKind> kLayerKinds{{{LayerKind::Conv, "conv"}, {LayerKind::Gemm, "gemm"}, {LayerKind::MatMul, "matmul"},
-                                    {LayerKind::Lstm, "lstm"}}};
-const Names<ScheduleKind> kScheduleKinds{{{ScheduleKind::LayerByLayer, "layer"}, {ScheduleKind::Pipelined, "pipelined"},
+const Names<LayerKind> kLayerKinds{
+    {{LayerKind::Conv, "conv"}, {LayerKind::Gemm, "gemm"}, {LayerKind::MatMul, "matmul"}, {LayerKind::Lstm, "lstm"}}};
+const Names<ScheduleKind> kScheduleKinds{{{ScheduleKind::LayerByLayer, "layer"},
+                                          {ScheduleKind::Pipelined, "pipelined"},
                                           {ScheduleKind::DataParallel, "data-parallel"}}};
 const Names<Scope> kScopes{{{Scope::Core, "core"}, {Scope::Chip, "chip"}, {Scope::Host, "host"}}};
-const Names<TransferKind> kTransferKinds{{{TransferKind::Activation, "activation"}, {TransferKind::PartialSum, "partial-sum"},
-                                          {TransferKind::Recurrent, "recurrent"}, {TransferKind::Input, "input"},
+const Names<TransferKind> kTransferKinds{{{TransferKind::Activation, "activation"},
+                                          {TransferKind::PartialSum, "partial-sum"},
+                                          {TransferKind::Recurrent, "recurrent"},
+                                          {TransferKind::Input, "input"},
                                           {TransferKind::Output, "output"}}};
-const Names<TransferAt> kTransferAts{{{TransferAt::Start, "start"}, {TransferAt::AfterMvm, "after-mvm"}, {TransferAt::End, "end"}}};
+const Names<TransferAt> kTransferAts{
+    {{TransferAt::Start, "start"}, {TransferAt::AfterMvm, "after-mvm"}, {TransferAt::End, "end"}}};
 
 std::optional<chip::DigitalOp> digital_op_from(const std::string& s) {
   for (int i = 0; i <= static_cast<int>(chip::DigitalOp::Softmax); ++i) {
@@ -139,7 +143,8 @@ class Reader {
 
 Json endpoint_json(const Endpoint& e, const Json& resolved) {
   switch (e.kind) {
-    case EndpointKind::Core: return Json{{"core", e.index}};
+    case EndpointKind::Core:
+      return Json{{"core", e.index}};
     case EndpointKind::Unit: {
       std::string name;
       if (resolved.contains("digital") && resolved["digital"].is_object()) {
@@ -150,7 +155,8 @@ Json endpoint_json(const Endpoint& e, const Json& resolved) {
       }
       return Json{{"unit", e.index}, {"name", name}};
     }
-    case EndpointKind::Host: return "host";
+    case EndpointKind::Host:
+      return "host";
   }
   return "host";
 }
@@ -165,9 +171,12 @@ Endpoint endpoint_from(const Json& j, const std::string& origin, const std::stri
 
 std::string endpoint_text(const Endpoint& e) {
   switch (e.kind) {
-    case EndpointKind::Core: return fmt::format("core {}", e.index);
-    case EndpointKind::Unit: return fmt::format("unit {}", e.index);
-    case EndpointKind::Host: return "host";
+    case EndpointKind::Core:
+      return fmt::format("core {}", e.index);
+    case EndpointKind::Unit:
+      return fmt::format("unit {}", e.index);
+    case EndpointKind::Host:
+      return "host";
   }
   return "?";
 }
@@ -181,7 +190,9 @@ std::string to_string(TransferAt a) { return kTransferAts.of(a); }
 
 ScheduleKind schedule_kind_from_string(const std::string& s) {
   auto k = kScheduleKinds.parse(s);
-  if (!k) throw Error(fmt::format("unknown schedule '{}' (schedules: {})", s, kScheduleKinds.all()), ErrorContext{.field = "--schedule"});
+  if (!k)
+    throw Error(fmt::format("unknown schedule '{}' (schedules: {})", s, kScheduleKinds.all()),
+                ErrorContext{.field = "--schedule"});
   return *k;
 }
 
@@ -230,16 +241,31 @@ Json to_json(const Program& p) {
   Json layers = Json::array();
   for (const Layer& l : p.layers) {
     const Quantization& q = l.quant;
-    layers.push_back({{"id", l.id}, {"name", l.name}, {"kind", to_string(l.kind)}, {"rows", l.rows}, {"cols", l.cols},
-                      {"groups", l.groups}, {"group_rows", l.group_rows}, {"group_cols", l.group_cols},
-                      {"vectors_per_inference", l.vectors_per_inference}, {"columns_per_weight", l.columns_per_weight},
-                      {"replicas", l.replicas}, {"has_bias", l.has_bias}, {"input", l.input_value},
-                      {"output", l.output_value}, {"weights_sha256", l.weights_sha256},
+    layers.push_back({{"id", l.id},
+                      {"name", l.name},
+                      {"kind", to_string(l.kind)},
+                      {"rows", l.rows},
+                      {"cols", l.cols},
+                      {"groups", l.groups},
+                      {"group_rows", l.group_rows},
+                      {"group_cols", l.group_cols},
+                      {"vectors_per_inference", l.vectors_per_inference},
+                      {"columns_per_weight", l.columns_per_weight},
+                      {"replicas", l.replicas},
+                      {"has_bias", l.has_bias},
+                      {"input", l.input_value},
+                      {"output", l.output_value},
+                      {"weights_sha256", l.weights_sha256},
                       {"quant",
-                       {{"input_bits", q.input_bits}, {"input_signed", q.input_signed}, {"input_step", q.input_step},
+                       {{"input_bits", q.input_bits},
+                        {"input_signed", q.input_signed},
+                        {"input_step", q.input_step},
                         {"input_offset", q.input_offset},
-                        {"weight_bits", q.weight_bits}, {"weight_scale", q.weight_scale}, {"adc_bits", q.adc_bits},
-                        {"source", q.source}, {"weight_error_rms", q.weight_error_rms}}}});
+                        {"weight_bits", q.weight_bits},
+                        {"weight_scale", q.weight_scale},
+                        {"adc_bits", q.adc_bits},
+                        {"source", q.source},
+                        {"weight_error_rms", q.weight_error_rms}}}});
     if (q.activity) {
       layers.back()["quant"]["activity"] = {{"zero_fraction", q.activity->zero_fraction},
                                             {"mean_magnitude", q.activity->mean_magnitude},
@@ -250,23 +276,41 @@ Json to_json(const Program& p) {
   j["layers"] = layers;
   Json tiles = Json::array();
   for (const Tile& t : p.tiles) {
-    tiles.push_back({{"id", t.id}, {"layer", t.layer}, {"group", t.group}, {"rows", {t.row_begin, t.row_end}},
-                     {"cols", {t.col_begin, t.col_end}}, {"replica", t.replica}, {"core", t.core}, {"array", t.array},
-                     {"offset", {t.row_offset, t.col_offset}}, {"segment", t.segment}, {"reduce_core", t.reduce_core}});
+    tiles.push_back({{"id", t.id},
+                     {"layer", t.layer},
+                     {"group", t.group},
+                     {"rows", {t.row_begin, t.row_end}},
+                     {"cols", {t.col_begin, t.col_end}},
+                     {"replica", t.replica},
+                     {"core", t.core},
+                     {"array", t.array},
+                     {"offset", {t.row_offset, t.col_offset}},
+                     {"segment", t.segment},
+                     {"reduce_core", t.reduce_core}});
   }
   j["tiles"] = tiles;
   Json ops = Json::array();
   for (const DigitalOp& d : p.digital_ops) {
-    ops.push_back({{"id", d.id}, {"node", d.node}, {"op", d.op}, {"kind", d.kind ? Json(chip::to_string(*d.kind)) : Json()},
-                   {"layer", d.layer}, {"scope", to_string(d.scope)}, {"unit", d.unit}, {"unit_index", d.unit_index},
-                   {"cores", d.cores}, {"ops_per_inference", d.ops_per_inference}});
+    ops.push_back({{"id", d.id},
+                   {"node", d.node},
+                   {"op", d.op},
+                   {"kind", d.kind ? Json(chip::to_string(*d.kind)) : Json()},
+                   {"layer", d.layer},
+                   {"scope", to_string(d.scope)},
+                   {"unit", d.unit},
+                   {"unit_index", d.unit_index},
+                   {"cores", d.cores},
+                   {"ops_per_inference", d.ops_per_inference}});
     if (d.frac_bits) ops.back()["frac_bits"] = *d.frac_bits;
   }
   j["digital_ops"] = ops;
   Json tr = Json::array();
   for (const Transfer& t : p.transfers) {
-    tr.push_back({{"from", endpoint_json(t.from, p.chip_resolved)}, {"to", endpoint_json(t.to, p.chip_resolved)},
-                  {"bytes_per_inference", t.bytes_per_inference}, {"value", t.value}, {"kind", to_string(t.kind)},
+    tr.push_back({{"from", endpoint_json(t.from, p.chip_resolved)},
+                  {"to", endpoint_json(t.to, p.chip_resolved)},
+                  {"bytes_per_inference", t.bytes_per_inference},
+                  {"value", t.value},
+                  {"kind", to_string(t.kind)},
                   {"hops", t.hops}});
     if (t.stage >= 0) tr.back()["stage"] = t.stage, tr.back()["at"] = to_string(t.at);
     if (t.multicast >= 0) tr.back()["multicast"] = t.multicast;
@@ -274,15 +318,24 @@ Json to_json(const Program& p) {
   j["transfers"] = tr;
   Json stages = Json::array(), segments = Json::array();
   for (const Stage& s : p.schedule.stages) {
-    stages.push_back({{"id", s.id}, {"layers", s.layers}, {"cores", s.cores}, {"digital_ops", s.digital_ops},
+    stages.push_back({{"id", s.id},
+                      {"layers", s.layers},
+                      {"cores", s.cores},
+                      {"digital_ops", s.digital_ops},
                       {"mvms_per_inference", s.mvms_per_inference}});
   }
   for (const Segment& s : p.schedule.segments) {
-    segments.push_back({{"id", s.id}, {"layers", s.layers}, {"tiles", s.tiles}, {"cells_written", s.cells_written},
+    segments.push_back({{"id", s.id},
+                        {"layers", s.layers},
+                        {"tiles", s.tiles},
+                        {"cells_written", s.cells_written},
                         {"write_operations", s.write_operations}});
   }
-  j["schedule"] = {{"kind", to_string(p.schedule.kind)}, {"network_replicas", p.schedule.network_replicas},
-                   {"reloads", p.schedule.reloads()}, {"stages", stages}, {"segments", segments}};
+  j["schedule"] = {{"kind", to_string(p.schedule.kind)},
+                   {"network_replicas", p.schedule.network_replicas},
+                   {"reloads", p.schedule.reloads()},
+                   {"stages", stages},
+                   {"segments", segments}};
   j["warnings"] = p.warnings;
   j["calibration"] = p.calibration;
   j["statistics"] = p.statistics;
@@ -293,7 +346,8 @@ Program program_from_json(const Json& j, const std::string& origin) {
   Reader top(j, origin, "");
   if (top.str("format") != kProgramFormat) top.fail("format", fmt::format("expected \"{}\"", kProgramFormat));
   if (top.i64("version") != kProgramVersion) {
-    top.fail("version", fmt::format("version {} is not supported (this aimc reads version {})", top.i64("version"), kProgramVersion));
+    top.fail("version",
+             fmt::format("version {} is not supported (this aimc reads version {})", top.i64("version"), kProgramVersion));
   }
   Program p;
   Reader chip = top.child("chip");
@@ -375,8 +429,10 @@ Program program_from_json(const Json& j, const std::string& origin) {
     const Layer& l = p.layers[static_cast<size_t>(t.layer)];
     t.group = r.i32("group");
     auto rows = r.ints("rows"), cols = r.ints("cols"), off = r.ints("offset");
-    if (rows.size() != 2 || rows[0] < 0 || rows[0] >= rows[1] || rows[1] > l.rows) r.fail("rows", "expected [begin, end) inside the layer");
-    if (cols.size() != 2 || cols[0] < 0 || cols[0] >= cols[1] || cols[1] > l.cols) r.fail("cols", "expected [begin, end) inside the layer");
+    if (rows.size() != 2 || rows[0] < 0 || rows[0] >= rows[1] || rows[1] > l.rows)
+      r.fail("rows", "expected [begin, end) inside the layer");
+    if (cols.size() != 2 || cols[0] < 0 || cols[0] >= cols[1] || cols[1] > l.cols)
+      r.fail("cols", "expected [begin, end) inside the layer");
     if (off.size() != 2) r.fail("offset", "expected [row, column]");
     t.row_begin = rows[0];
     t.row_end = rows[1];
@@ -430,7 +486,8 @@ Program program_from_json(const Json& j, const std::string& origin) {
     if (r.has("stage")) {  // optional: Programs written before the field have none
       t.stage = r.i32("stage");
       t.at = r.named("at", kTransferAts);
-      if (t.stage < 0 || t.stage >= static_cast<int32_t>(top.child("schedule").array("stages").size())) r.fail("stage", "no such stage");
+      if (t.stage < 0 || t.stage >= static_cast<int32_t>(top.child("schedule").array("stages").size()))
+        r.fail("stage", "no such stage");
     }
     if (r.has("multicast")) {
       t.multicast = r.i32("multicast");
@@ -483,8 +540,9 @@ Program program_from_json(const Json& j, const std::string& origin) {
   std::map<std::tuple<int32_t, int32_t, int32_t>, std::vector<const Tile*>> by_slot;
   for (const Tile& t : p.tiles) {
     if (cores > 0 && (t.core < 0 || t.core >= cores || t.array < 0 || t.array >= arrays)) {
-      throw Error(fmt::format("tile {} is on core {} array {}, the chip has {} cores of {} arrays", t.id, t.core, t.array, cores, arrays),
-                  ErrorContext{.file = origin, .field = fmt::format("tiles[{}].core", t.id)});
+      throw Error(
+          fmt::format("tile {} is on core {} array {}, the chip has {} cores of {} arrays", t.id, t.core, t.array, cores, arrays),
+          ErrorContext{.file = origin, .field = fmt::format("tiles[{}].core", t.id)});
     }
     for (const Tile* o : by_slot[{t.segment, t.core, t.array}]) {
       const int64_t ow = p.layers[static_cast<size_t>(o->layer)].columns_per_weight;
@@ -541,17 +599,19 @@ std::string to_text(const Program& p) {
   if (p.schedule.network_replicas > 1) os << fmt::format(" x{} network replicas", p.schedule.network_replicas);
   os << "\n";
   for (const Layer& l : p.layers) {
-    os << fmt::format("  layer L{} {} {} {}x{}{} vectors={} cpw={} replicas={} bias={} quant(in={}b{} step={:.6g}{} w={}b scale[{}] adc={}b {})\n",
-                      l.id, l.name, to_string(l.kind), l.rows, l.cols, l.groups > 1 ? fmt::format(" groups={}", l.groups) : "",
-                      l.vectors_per_inference, l.columns_per_weight, l.replicas, l.has_bias, l.quant.input_bits,
-                      l.quant.input_signed ? "s" : "u", l.quant.input_step,
-                      l.quant.input_offset > 0 ? fmt::format(" offset={:.6g}", l.quant.input_offset) : "", l.quant.weight_bits, l.quant.weight_scale.size(),
-                      l.quant.adc_bits, l.quant.source);
+    os << fmt::format(
+        "  layer L{} {} {} {}x{}{} vectors={} cpw={} replicas={} bias={} quant(in={}b{} step={:.6g}{} w={}b scale[{}] adc={}b "
+        "{})\n",
+        l.id, l.name, to_string(l.kind), l.rows, l.cols, l.groups > 1 ? fmt::format(" groups={}", l.groups) : "",
+        l.vectors_per_inference, l.columns_per_weight, l.replicas, l.has_bias, l.quant.input_bits,
+        l.quant.input_signed ? "s" : "u", l.quant.input_step,
+        l.quant.input_offset > 0 ? fmt::format(" offset={:.6g}", l.quant.input_offset) : "", l.quant.weight_bits,
+        l.quant.weight_scale.size(), l.quant.adc_bits, l.quant.source);
   }
   for (const Tile& t : p.tiles) {
     os << fmt::format("  tile T{} L{} g{} rows[{},{}) cols[{},{}) r{} core {} array {} at ({},{}) seg {} reduce {}\n", t.id,
-                      t.layer, t.group, t.row_begin, t.row_end, t.col_begin, t.col_end, t.replica, t.core, t.array,
-                      t.row_offset, t.col_offset, t.segment, t.reduce_core);
+                      t.layer, t.group, t.row_begin, t.row_end, t.col_begin, t.col_end, t.replica, t.core, t.array, t.row_offset,
+                      t.col_offset, t.segment, t.reduce_core);
   }
   for (const DigitalOp& d : p.digital_ops) {
     os << fmt::format("  digital D{} {} {}{} -> {} {}{} ops={}{}\n", d.id, d.node, d.op,

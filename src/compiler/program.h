@@ -12,11 +12,10 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "chip/chip_spec.h"
 #include "chip/digital_spec.h"
@@ -47,27 +46,27 @@ ScheduleKind schedule_kind_from_string(const std::string& s);
 // input codes the rows take (offset binary included), over the calibration set. The performance
 // simulator prices row drives by it (data-dependent energy); absent, every drive counts in full.
 struct InputActivity {
-  double zero_fraction = 0;    // codes that are 0: rows left undriven (DAC: no level, PWM: no pulse)
-  double mean_magnitude = 1;   // mean |code| / the largest code: a PWM pulse's mean length
-  double ones_fraction = 1;    // mean fraction of 1 bits over the input's bit-planes (bit-serial)
-  int64_t samples = 0;         // input codes the figures are taken over
+  double zero_fraction = 0;   // codes that are 0: rows left undriven (DAC: no level, PWM: no pulse)
+  double mean_magnitude = 1;  // mean |code| / the largest code: a PWM pulse's mean length
+  double ones_fraction = 1;   // mean fraction of 1 bits over the input's bit-planes (bit-serial)
+  int64_t samples = 0;        // input codes the figures are taken over
 };
 
 // Precisions and scales of one analog layer (pass `quantize`).
 struct Quantization {
-  int64_t input_bits = 0;           // activation precision at the crossbar rows, sign included
-  bool input_signed = true;         // the layer's inputs take negative values
-  float input_step = 0;             // value of one input code (x + input_offset ≈ code · step)
-  float input_offset = 0;           // signed inputs on unsigned rows (offset binary): the rows take
-                                    // x + offset ≥ 0; the compiler's −offset·Σ_r W[r, c] joins the bias
-  int64_t weight_bits = 0;          // 0: analog (unquantised) weights
-  std::vector<float> weight_scale;  // value of one weight LSB: 1 entry (per layer) or one per column
-  int64_t adc_bits = 0;             // comparator chips: 1 = binarised by the comparators (Sign with the
-                                    // bias as threshold), more = the multi-level read-out
-  std::string source;               // "calibration" | "fake-quant" | "chip" (how the scales were found)
-  float weight_error_rms = 0;       // fp32 weights the chip cannot hold, quantised by the compiler
-                                    // (no QDQ scales): rms of the rounding error / max|W|; 0 when the
-                                    // weights are analog or already on the chip's grid
+  int64_t input_bits = 0;                 // activation precision at the crossbar rows, sign included
+  bool input_signed = true;               // the layer's inputs take negative values
+  float input_step = 0;                   // value of one input code (x + input_offset ≈ code · step)
+  float input_offset = 0;                 // signed inputs on unsigned rows (offset binary): the rows take
+                                          // x + offset ≥ 0; the compiler's −offset·Σ_r W[r, c] joins the bias
+  int64_t weight_bits = 0;                // 0: analog (unquantised) weights
+  std::vector<float> weight_scale;        // value of one weight LSB: 1 entry (per layer) or one per column
+  int64_t adc_bits = 0;                   // comparator chips: 1 = binarised by the comparators (Sign with the
+                                          // bias as threshold), more = the multi-level read-out
+  std::string source;                     // "calibration" | "fake-quant" | "chip" (how the scales were found)
+  float weight_error_rms = 0;             // fp32 weights the chip cannot hold, quantised by the compiler
+                                          // (no QDQ scales): rms of the rounding error / max|W|; 0 when the
+                                          // weights are analog or already on the chip's grid
   std::optional<InputActivity> activity;  // only when calibrated on real data
 };
 
@@ -80,18 +79,18 @@ struct Quantization {
 //   LSTM:   rows = I + H ([x_t; h_(t−1)]), cols = 4H in ONNX gate order (i, o, f, c); bias Wb + Rb.
 struct Layer {
   int32_t id = 0;
-  std::string name;                  // the graph node's name
+  std::string name;  // the graph node's name
   LayerKind kind = LayerKind::Gemm;
-  int64_t rows = 0, cols = 0;        // the full logical matrix
+  int64_t rows = 0, cols = 0;  // the full logical matrix
   int64_t groups = 1;
   int64_t group_rows = 0, group_cols = 0;
-  int64_t vectors_per_inference = 0; // MVMs (input vectors) of this layer in one inference
-  int64_t columns_per_weight = 1;    // physical crossbar columns per weight (bit-sliced: bits)
+  int64_t vectors_per_inference = 0;  // MVMs (input vectors) of this layer in one inference
+  int64_t columns_per_weight = 1;     // physical crossbar columns per weight (bit-sliced: bits)
   int64_t replicas = 1;
   bool has_bias = false;
   Quantization quant;
-  std::string weights_sha256;        // of the rows × cols f32 matrix (little endian), to detect a changed model
-  std::string input_value;           // graph value names, for the simulators
+  std::string weights_sha256;  // of the rows × cols f32 matrix (little endian), to detect a changed model
+  std::string input_value;     // graph value names, for the simulators
   std::string output_value;
 };
 
@@ -124,16 +123,16 @@ struct Tile {
 // post-processing (partial sums, shift-add, bias, LSTM gate math).
 struct DigitalOp {
   int32_t id = 0;
-  std::string node;                      // graph node name
-  std::string op;                        // graph op name ("Relu") or the layer step ("partial-sum")
-  std::optional<chip::DigitalOp> kind;   // the chip operation it needs; absent: layout-only or programmable
-  int32_t layer = -1;                    // the layer it post-processes, -1 for graph nodes
+  std::string node;                     // graph node name
+  std::string op;                       // graph op name ("Relu") or the layer step ("partial-sum")
+  std::optional<chip::DigitalOp> kind;  // the chip operation it needs; absent: layout-only or programmable
+  int32_t layer = -1;                   // the layer it post-processes, -1 for graph nodes
   Scope scope = Scope::Host;
-  std::string unit;                      // digital unit name; "host" off chip; "adc" when the column
-                                         // converters compute it (comparator thresholds); "layout"
-                                         // for pure data movement
-  int32_t unit_index = -1;               // index in chip.cores.digital (Core) or chip.digital (Chip)
-  std::vector<int32_t> cores;            // Core scope: where it runs (ops split evenly)
+  std::string unit;            // digital unit name; "host" off chip; "adc" when the column
+                               // converters compute it (comparator thresholds); "layout"
+                               // for pure data movement
+  int32_t unit_index = -1;     // index in chip.cores.digital (Core) or chip.digital (Chip)
+  std::vector<int32_t> cores;  // Core scope: where it runs (ops split evenly)
   int64_t ops_per_inference = 0;
   // Graph-node ops on a unit with `width_bits`: the output's fixed-point format, value = integer ·
   // 2^−frac_bits, integer within ±(2^(width_bits−1) − 1) (pass assign-digital, from the calibrated
@@ -153,7 +152,7 @@ struct Transfer {
   int64_t bytes_per_inference = 0;
   std::string value;  // graph value (or "<layer>:psum")
   TransferKind kind = TransferKind::Activation;
-  int64_t hops = 0;   // hop distance on the chip's network
+  int64_t hops = 0;  // hop distance on the chip's network
   // Set by `schedule`: the stage it belongs to (-1: unknown, a Program from before the field, matched by
   // `value`) and when in it: start (inputs, before the MVMs), after-mvm (a layer's own partial sums,
   // gates, h; an operand read back for a digital op), end (values the stage produced).
@@ -183,20 +182,20 @@ struct Segment {
 
 struct Schedule {
   ScheduleKind kind = ScheduleKind::Pipelined;
-  int64_t network_replicas = 1;    // data-parallel: independent copies of the whole network
-  std::vector<Stage> stages;       // in execution (topological) order
-  std::vector<Segment> segments;   // one when the network fits; more: reprogramming between them
+  int64_t network_replicas = 1;   // data-parallel: independent copies of the whole network
+  std::vector<Stage> stages;      // in execution (topological) order
+  std::vector<Segment> segments;  // one when the network fits; more: reprogramming between them
   bool reloads() const { return segments.size() > 1; }
 };
 
 struct Program {
   std::string chip_name;
-  std::string chip_sha256;   // of the resolved chip JSON (compact dump)
-  Json chip_resolved;        // the resolved chip (STYLE P5)
+  std::string chip_sha256;  // of the resolved chip JSON (compact dump)
+  Json chip_resolved;       // the resolved chip (STYLE P5)
   std::string model_path;
   std::string model_sha256;
   std::string graph_name;
-  std::string pipeline;      // the pass pipeline that made it
+  std::string pipeline;  // the pass pipeline that made it
   int64_t crossbar_rows = 0, crossbar_cols = 0, crossbars_available = 0;
   std::vector<Layer> layers;
   std::vector<Tile> tiles;
@@ -204,7 +203,7 @@ struct Program {
   std::vector<Transfer> transfers;
   Schedule schedule;
   std::vector<std::string> warnings;
-  std::string calibration;   // where the input ranges were calibrated ("synthetic ..." or a dataset spec)
+  std::string calibration;  // where the input ranges were calibrated ("synthetic ..." or a dataset spec)
   std::map<std::string, std::map<std::string, int64_t>> statistics;  // pass → counter → value
 
   // Accessors (no string parsing in simulators).

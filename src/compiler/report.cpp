@@ -1,14 +1,14 @@
 #include "compiler/report.h"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include <algorithm>
 #include <cmath>
 #include <map>
 #include <optional>
 #include <set>
 #include <sstream>
-
-#include <fmt/format.h>
-#include <fmt/ranges.h>
 
 namespace aimc::compiler {
 
@@ -69,8 +69,13 @@ Json shared_crossbars(const Program& p) {
         if (!rows_apart || !cols_apart) share = true;
       }
     }
-    out.push_back({{"segment", std::get<0>(slot)}, {"core", std::get<1>(slot)}, {"array", std::get<2>(slot)},
-                   {"tiles", ids}, {"layers", layers}, {"blocks", blocks}, {"shares_rows_or_columns", share}});
+    out.push_back({{"segment", std::get<0>(slot)},
+                   {"core", std::get<1>(slot)},
+                   {"array", std::get<2>(slot)},
+                   {"tiles", ids},
+                   {"layers", layers},
+                   {"blocks", blocks},
+                   {"shares_rows_or_columns", share}});
   }
   return out;
 }
@@ -122,7 +127,8 @@ Json report_json(const Program& p) {
   j["tiles_placed"] = static_cast<int64_t>(p.tiles.size());
   j["cores_used"] = static_cast<int64_t>(cores.size());
   j["cores_available"] = cores_available;
-  j["cell_utilisation"] = used > 0 ? static_cast<double>(used_cells(p)) / static_cast<double>(used * p.crossbar_rows * p.crossbar_cols) : 0.0;
+  j["cell_utilisation"] =
+      used > 0 ? static_cast<double>(used_cells(p)) / static_cast<double>(used * p.crossbar_rows * p.crossbar_cols) : 0.0;
   j["cells_holding_weights"] = used_cells(p);
   j["shared_crossbars"] = shared_crossbars(p);
   j["reload_segments"] = static_cast<int64_t>(p.schedule.segments.size());
@@ -140,8 +146,11 @@ Json report_json(const Program& p) {
     if (t.from.kind == EndpointKind::Host || t.to.kind == EndpointKind::Host) off += t.bytes_per_inference;
     by_kind[to_string(t.kind)] += t.bytes_per_inference;
   }
-  j["traffic"] = {{"bytes_per_inference", total}, {"on_chip_bytes_per_inference", total - off},
-                  {"off_chip_bytes_per_inference", off}, {"hop_bytes_per_inference", hop}, {"by_kind", by_kind}};
+  j["traffic"] = {{"bytes_per_inference", total},
+                  {"on_chip_bytes_per_inference", total - off},
+                  {"off_chip_bytes_per_inference", off},
+                  {"hop_bytes_per_inference", hop},
+                  {"by_kind", by_kind}};
   double bottleneck = 0;
   std::string bottleneck_layer;
   for (const Stage& s : p.schedule.stages) {
@@ -179,11 +188,20 @@ Json report_json(const Program& p) {
     double w_max = 0;
     for (float v : l.quant.weight_scale) w_max = std::max(w_max, static_cast<double>(v));
     if (l.quant.weight_bits > 1) w_max *= std::ldexp(1.0, static_cast<int>(l.quant.weight_bits) - 1) - 1;
-    layers.push_back({{"name", l.name}, {"kind", to_string(l.kind)}, {"rows", l.rows}, {"cols", l.cols}, {"groups", l.groups},
-                      {"tiles", s.tiles}, {"crossbars", s.crossbars}, {"replicas", l.replicas},
-                      {"cell_utilisation", s.utilisation}, {"cores", p.cores_of(l.id)},
-                      {"vectors_per_inference", l.vectors_per_inference}, {"weight_bits", l.quant.weight_bits},
-                      {"input_bits", l.quant.input_bits}, {"input_range", {in_lo, in_hi}},
+    layers.push_back({{"name", l.name},
+                      {"kind", to_string(l.kind)},
+                      {"rows", l.rows},
+                      {"cols", l.cols},
+                      {"groups", l.groups},
+                      {"tiles", s.tiles},
+                      {"crossbars", s.crossbars},
+                      {"replicas", l.replicas},
+                      {"cell_utilisation", s.utilisation},
+                      {"cores", p.cores_of(l.id)},
+                      {"vectors_per_inference", l.vectors_per_inference},
+                      {"weight_bits", l.quant.weight_bits},
+                      {"input_bits", l.quant.input_bits},
+                      {"input_range", {in_lo, in_hi}},
                       {"calibration", l.quant.source}});
     // Differential cells: the ADC's full scale in output units, adc.full_scale × x_max × max|W|.
     if (adc_fs && l.quant.weight_bits == 0) layers.back()["adc_full_scale"] = *adc_fs * std::max(in_hi, -in_lo) * w_max;
@@ -211,7 +229,8 @@ std::string report_text(const Program& p) {
                     "mvms", "input range", "cores");
   for (const auto& l : j["layers"]) {
     std::vector<int32_t> cores = l["cores"].get<std::vector<int32_t>>();
-    std::string cs = cores.empty() ? "-" : fmt::format("{}", fmt::join(cores.begin(), cores.begin() + std::min<size_t>(cores.size(), 8), ","));
+    std::string cs =
+        cores.empty() ? "-" : fmt::format("{}", fmt::join(cores.begin(), cores.begin() + std::min<size_t>(cores.size(), 8), ","));
     if (cores.size() > 8) cs += fmt::format(",... ({})", cores.size());
     std::string name = l["name"].get<std::string>();
     if (name.size() > 28) name = name.substr(0, 25) + "...";
@@ -225,23 +244,24 @@ std::string report_text(const Program& p) {
                     j["tiles_available"].get<int64_t>(), j["tiles_placed"].get<int64_t>(),
                     p.schedule.reloads() ? fmt::format(", {} reload segments", p.schedule.segments.size()) : "");
   os << fmt::format("cores       {} used of {}\n", j["cores_used"].get<int64_t>(), j["cores_available"].get<int64_t>());
-  os << fmt::format("cells       {:.1f}% of the used crossbars' cells hold weights\n", 100.0 * j["cell_utilisation"].get<double>());
+  os << fmt::format("cells       {:.1f}% of the used crossbars' cells hold weights\n",
+                    100.0 * j["cell_utilisation"].get<double>());
   if (const Json& sh = j["shared_crossbars"]; !sh.empty()) {
     int64_t multi = 0, turns = 0;
     for (const auto& x : sh) {
       multi += x["layers"].size() > 1 ? 1 : 0;
       turns += x["shares_rows_or_columns"].get<bool>() ? 1 : 0;
     }
-    os << fmt::format("shared      {} crossbars hold several tiles ({} of several layers, {} with tiles sharing rows or "
-                      "columns, run in turn); tiles as L<layer>[rows,cols]@row,col:\n",
-                      sh.size(), multi, turns);
+    os << fmt::format(
+        "shared      {} crossbars hold several tiles ({} of several layers, {} with tiles sharing rows or "
+        "columns, run in turn); tiles as L<layer>[rows,cols]@row,col:\n",
+        sh.size(), multi, turns);
     constexpr size_t kShown = 32;
     for (size_t i = 0; i < sh.size() && i < kShown; ++i) {
       const auto& x = sh[i];
-      os << fmt::format("  {}core {} array {}: {}\n",
-                        p.schedule.reloads() ? fmt::format("segment {} ", x["segment"].get<int32_t>()) : "",
-                        x["core"].get<int32_t>(), x["array"].get<int32_t>(),
-                        fmt::join(x["blocks"].get<std::vector<std::string>>(), " "));
+      os << fmt::format(
+          "  {}core {} array {}: {}\n", p.schedule.reloads() ? fmt::format("segment {} ", x["segment"].get<int32_t>()) : "",
+          x["core"].get<int32_t>(), x["array"].get<int32_t>(), fmt::join(x["blocks"].get<std::vector<std::string>>(), " "));
     }
     if (sh.size() > kShown) os << fmt::format("  ... {} more\n", sh.size() - kShown);
   }
@@ -260,7 +280,8 @@ std::string report_text(const Program& p) {
     os << fmt::format("off chip    {} op(s) run on the host: {}{}\n", ops.size(),
                       fmt::join(ops.begin(), ops.begin() + std::min<size_t>(ops.size(), 6), ", "), ops.size() > 6 ? ", ..." : "");
   }
-  if (!p.calibration.empty()) os << fmt::format("calibrated  on {} (input range: what the encoder's codes cover)\n", p.calibration);
+  if (!p.calibration.empty())
+    os << fmt::format("calibrated  on {} (input range: what the encoder's codes cover)\n", p.calibration);
   os << "floor plan (layer id per core):\n" << floor_plan(p);
   for (const std::string& w : p.warnings) os << "warning: " << w << "\n";
   return os.str();

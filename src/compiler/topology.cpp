@@ -63,16 +63,20 @@ int64_t Topology::hops(int32_t a, int32_t b) const {
       return 2 * static_cast<int64_t>(m_level_size.size());
     }
     case chip::NocTopology::Bus:
-    case chip::NocTopology::Crossbar: return 1;
+    case chip::NocTopology::Crossbar:
+      return 1;
   }
   return 1;
 }
 
 int64_t Topology::edge_hops(int32_t core) const {
   switch (m_chip.noc.topology) {
-    case chip::NocTopology::Mesh: return coords(core).back() + 1;
-    case chip::NocTopology::Tree: return static_cast<int64_t>(m_level_size.size());
-    default: return 1;
+    case chip::NocTopology::Mesh:
+      return coords(core).back() + 1;
+    case chip::NocTopology::Tree:
+      return static_cast<int64_t>(m_level_size.size());
+    default:
+      return 1;
   }
 }
 

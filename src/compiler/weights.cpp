@@ -1,8 +1,8 @@
 #include "compiler/weights.h"
 
-#include <cmath>
-
 #include <fmt/format.h>
+
+#include <cmath>
 
 #include "core/error.h"
 
@@ -55,8 +55,7 @@ int32_t layer_node(const Graph& g, const Layer& layer) {
   for (size_t i = 0; i < g.num_nodes(); ++i) {
     if (g.node(static_cast<int32_t>(i)).name == layer.name) return static_cast<int32_t>(i);
   }
-  throw Error(fmt::format("layer '{}' of the program is not a node of the model", layer.name),
-              ErrorContext{.node = layer.name});
+  throw Error(fmt::format("layer '{}' of the program is not a node of the model", layer.name), ErrorContext{.node = layer.name});
 }
 
 Tensor layer_matrix(const Graph& g, const Layer& layer, int32_t node) {
@@ -135,7 +134,8 @@ std::vector<float> layer_bias(const Graph& g, const Layer& layer, int32_t node) 
       }
       break;
     }
-    case LayerKind::MatMul: break;
+    case LayerKind::MatMul:
+      break;
   }
   return b;
 }
@@ -151,8 +151,7 @@ Tensor tile_weights(const Tensor& m, const Tile& t) {
   return out;
 }
 
-Tensor reconstruct_layer(const Program& p, const Tensor& m, int32_t layer, int32_t replica,
-                         std::vector<int32_t>* coverage) {
+Tensor reconstruct_layer(const Program& p, const Tensor& m, int32_t layer, int32_t replica, std::vector<int32_t>* coverage) {
   const int64_t R = m.dim(0), C = m.dim(1);
   Tensor out(DType::f32, {R, C});
   std::vector<int32_t> cov(static_cast<size_t>(R * C), 0);

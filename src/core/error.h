@@ -45,12 +45,11 @@ class InternalError : public std::logic_error {
 };
 
 // Throws InternalError when `condition` is false.
-#define AIMC_ASSERT(condition, message)                                                   \
-  do {                                                                                    \
-    if (!(condition)) {                                                                   \
-      throw ::aimc::InternalError(std::string(__FILE__) + ":" + std::to_string(__LINE__) + \
-                                  ": " + (message));                                      \
-    }                                                                                     \
+#define AIMC_ASSERT(condition, message)                                                                       \
+  do {                                                                                                        \
+    if (!(condition)) {                                                                                       \
+      throw ::aimc::InternalError(std::string(__FILE__) + ":" + std::to_string(__LINE__) + ": " + (message)); \
+    }                                                                                                         \
   } while (false)
 
 }  // namespace aimc

@@ -1,7 +1,8 @@
 #include "core/rng.h"
 
-#include <Random123/boxmuller.hpp>
 #include <Random123/philox.h>
+
+#include <Random123/boxmuller.hpp>
 #include <Random123/uniform.hpp>
 
 namespace aimc {
@@ -28,8 +29,7 @@ Rng::Rng(uint64_t seed, uint32_t stream, RngPurpose purpose)
 void Rng::block(uint64_t block, uint32_t out[4]) const {
   Philox rng;
   Philox::key_type key = {{m_key[0], m_key[1]}};
-  Philox::ctr_type ctr = {{m_stream, m_purpose, static_cast<uint32_t>(block),
-                           static_cast<uint32_t>(block >> 32)}};
+  Philox::ctr_type ctr = {{m_stream, m_purpose, static_cast<uint32_t>(block), static_cast<uint32_t>(block >> 32)}};
   Philox::ctr_type r = rng(ctr, key);
   for (int i = 0; i < 4; ++i) out[i] = r[i];
 }

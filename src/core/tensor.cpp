@@ -1,32 +1,42 @@
 #include "core/tensor.h"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
 
-#include <fmt/format.h>
-
 namespace aimc {
 
 size_t dtype_size(DType t) {
   switch (t) {
-    case DType::f32: return 4;
-    case DType::i32: return 4;
-    case DType::i64: return 8;
-    case DType::i8: return 1;
-    case DType::u8: return 1;
+    case DType::f32:
+      return 4;
+    case DType::i32:
+      return 4;
+    case DType::i64:
+      return 8;
+    case DType::i8:
+      return 1;
+    case DType::u8:
+      return 1;
   }
   throw InternalError("dtype_size: bad dtype");
 }
 
 const char* dtype_name(DType t) {
   switch (t) {
-    case DType::f32: return "f32";
-    case DType::i32: return "i32";
-    case DType::i64: return "i64";
-    case DType::i8: return "i8";
-    case DType::u8: return "u8";
+    case DType::f32:
+      return "f32";
+    case DType::i32:
+      return "i32";
+    case DType::i64:
+      return "i64";
+    case DType::i8:
+      return "i8";
+    case DType::u8:
+      return "u8";
   }
   return "?";
 }
@@ -73,8 +83,7 @@ void Tensor::check_type(DType t) const {
 }
 
 Tensor Tensor::reshaped(Shape shape) const {
-  AIMC_ASSERT(aimc::numel(shape) == m_numel,
-              fmt::format("reshape {} -> {}", shape_str(m_shape), shape_str(shape)));
+  AIMC_ASSERT(aimc::numel(shape) == m_numel, fmt::format("reshape {} -> {}", shape_str(m_shape), shape_str(shape)));
   Tensor t = *this;
   t.m_shape = std::move(shape);
   return t;
@@ -99,11 +108,16 @@ Tensor Tensor::clone() const {
 double Tensor::as_double(int64_t i) const {
   AIMC_ASSERT(i >= 0 && i < m_numel, "as_double index");
   switch (m_dtype) {
-    case DType::f32: return data<float>()[i];
-    case DType::i32: return data<int32_t>()[i];
-    case DType::i64: return static_cast<double>(data<int64_t>()[i]);
-    case DType::i8: return data<int8_t>()[i];
-    case DType::u8: return data<uint8_t>()[i];
+    case DType::f32:
+      return data<float>()[i];
+    case DType::i32:
+      return data<int32_t>()[i];
+    case DType::i64:
+      return static_cast<double>(data<int64_t>()[i]);
+    case DType::i8:
+      return data<int8_t>()[i];
+    case DType::u8:
+      return data<uint8_t>()[i];
   }
   return 0;
 }
@@ -143,11 +157,21 @@ Tensor Tensor::cast(DType to) const {
   if (to == m_dtype) return clone();
   Tensor t(to, m_shape);
   switch (to) {
-    case DType::f32: cast_into<float>(*this, t); break;
-    case DType::i32: cast_into<int32_t>(*this, t); break;
-    case DType::i64: cast_into<int64_t>(*this, t); break;
-    case DType::i8: cast_into<int8_t>(*this, t); break;
-    case DType::u8: cast_into<uint8_t>(*this, t); break;
+    case DType::f32:
+      cast_into<float>(*this, t);
+      break;
+    case DType::i32:
+      cast_into<int32_t>(*this, t);
+      break;
+    case DType::i64:
+      cast_into<int64_t>(*this, t);
+      break;
+    case DType::i8:
+      cast_into<int8_t>(*this, t);
+      break;
+    case DType::u8:
+      cast_into<uint8_t>(*this, t);
+      break;
   }
   return t;
 }

@@ -25,15 +25,25 @@ const char* dtype_name(DType t);
 template <class T>
 constexpr DType dtype_of();
 template <>
-constexpr DType dtype_of<float>() { return DType::f32; }
+constexpr DType dtype_of<float>() {
+  return DType::f32;
+}
 template <>
-constexpr DType dtype_of<int32_t>() { return DType::i32; }
+constexpr DType dtype_of<int32_t>() {
+  return DType::i32;
+}
 template <>
-constexpr DType dtype_of<int64_t>() { return DType::i64; }
+constexpr DType dtype_of<int64_t>() {
+  return DType::i64;
+}
 template <>
-constexpr DType dtype_of<int8_t>() { return DType::i8; }
+constexpr DType dtype_of<int8_t>() {
+  return DType::i8;
+}
 template <>
-constexpr DType dtype_of<uint8_t>() { return DType::u8; }
+constexpr DType dtype_of<uint8_t>() {
+  return DType::u8;
+}
 
 // Product of the dimensions (1 for a scalar shape {}).
 int64_t numel(const Shape& shape);
@@ -87,9 +97,7 @@ class Tensor {
     return {data<T>(), static_cast<size_t>(m_numel)};
   }
   std::byte* raw() { return m_storage ? static_cast<std::byte*>(m_storage.get()) + m_offset : nullptr; }
-  const std::byte* raw() const {
-    return m_storage ? static_cast<const std::byte*>(m_storage.get()) + m_offset : nullptr;
-  }
+  const std::byte* raw() const { return m_storage ? static_cast<const std::byte*>(m_storage.get()) + m_offset : nullptr; }
 
   // Same storage, new shape with the same element count.
   Tensor reshaped(Shape shape) const;

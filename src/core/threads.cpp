@@ -11,8 +11,7 @@ int hardware_threads() {
   return n == 0 ? 1 : static_cast<int>(n);
 }
 
-ThreadScope::ThreadScope(int threads)
-    : m_threads(threads > 0 ? threads : hardware_threads()), m_previous(omp_get_max_threads()) {
+ThreadScope::ThreadScope(int threads) : m_threads(threads > 0 ? threads : hardware_threads()), m_previous(omp_get_max_threads()) {
   omp_set_num_threads(m_threads);
 }
 

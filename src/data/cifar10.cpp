@@ -1,11 +1,11 @@
 // CIFAR-10 binary batches: records of one label byte (0..9) and 3072 pixel bytes, the R, G and B
 // 32x32 planes in turn (so a record is already CHW).
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <filesystem>
 #include <system_error>
-
-#include <fmt/format.h>
 
 #include "data/gzip.h"
 #include "data/readers.h"
@@ -49,8 +49,8 @@ Dataset load_cifar10(const std::string& path, int64_t limit) {
     }
   }
   const int64_t count = limit >= 0 ? std::min(n, limit) : n;
-  Dataset d{.kind = "cifar10", .path = file, .inputs = Tensor(DType::f32, {count, 3, 32, 32}),
-            .labels = Tensor(DType::i64, {count})};
+  Dataset d{
+      .kind = "cifar10", .path = file, .inputs = Tensor(DType::f32, {count, 3, 32, 32}), .labels = Tensor(DType::i64, {count})};
   std::array<float, 256> scale{};
   for (int v = 0; v < 256; ++v) scale[static_cast<size_t>(v)] = static_cast<float>(v) / 255.0f;
   float* x = d.inputs.data<float>();

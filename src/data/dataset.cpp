@@ -1,11 +1,11 @@
 // The --data spec: parsing, checking and dispatch to the readers; and the npy:X[,Y] dataset.
 #include "data/dataset.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <charconv>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "data/npy.h"
 #include "data/readers.h"
@@ -31,15 +31,12 @@ const std::vector<Form>& forms() {
       {"mnist", 1, 1, {"split"}, "mnist:DIR[,split=test|train]"},
       {"cifar10", 1, 1, {}, "cifar10:DIR|FILE.bin[.gz]"},
       {"npy", 1, 2, {}, "npy:X.npy[,Y.npy]"},
-      {"tokens", 1, 1, {"vocab", "train", "seq", "level"},
-       "tokens:TEXT[,vocab=FILE|train=FILE][,seq=N][,level=word|char]"},
+      {"tokens", 1, 1, {"vocab", "train", "seq", "level"}, "tokens:TEXT[,vocab=FILE|train=FILE][,seq=N][,level=word|char]"},
   };
   return kForms;
 }
 
-[[noreturn]] void bad_spec(const std::string& message) {
-  throw Error(message, ErrorContext{.field = "--data"});
-}
+[[noreturn]] void bad_spec(const std::string& message) { throw Error(message, ErrorContext{.field = "--data"}); }
 
 std::string option(const DatasetSpec& spec, std::string_view key, const std::string& fallback) {
   for (const auto& [k, v] : spec.options) {
@@ -82,11 +79,10 @@ DatasetSpec parse_dataset_spec(const std::string& spec) {
     if (size_t eq = part.find('='); eq != std::string::npos) {
       std::string key = part.substr(0, eq), value = part.substr(eq + 1);
       if (std::find(form.keys.begin(), form.keys.end(), key) == form.keys.end()) {
-        bad_spec(form.keys.empty()
-                     ? fmt::format("{}: unknown option '{}' ({} takes no options); expected {}", out.kind, key, out.kind,
-                                   form.syntax)
-                     : fmt::format("{}: unknown option '{}' (accepted: {}); expected {}", out.kind, key,
-                                   fmt::join(form.keys, ", "), form.syntax));
+        bad_spec(form.keys.empty() ? fmt::format("{}: unknown option '{}' ({} takes no options); expected {}", out.kind, key,
+                                                 out.kind, form.syntax)
+                                   : fmt::format("{}: unknown option '{}' (accepted: {}); expected {}", out.kind, key,
+                                                 fmt::join(form.keys, ", "), form.syntax));
       }
       if (value.empty()) bad_spec(fmt::format("{}: option '{}' has no value; expected {}", out.kind, key, form.syntax));
       for (const auto& kv : out.options) {
@@ -100,8 +96,8 @@ DatasetSpec parse_dataset_spec(const std::string& spec) {
     pos = comma + 1;
   }
   if (out.paths.size() < form.min_paths || out.paths.size() > form.max_paths) {
-    bad_spec(fmt::format("{}: {} path{} given; expected {}", out.kind, out.paths.size(),
-                         out.paths.size() == 1 ? "" : "s", form.syntax));
+    bad_spec(fmt::format("{}: {} path{} given; expected {}", out.kind, out.paths.size(), out.paths.size() == 1 ? "" : "s",
+                         form.syntax));
   }
   return out;
 }

@@ -1,5 +1,6 @@
 #include "data/gzip.h"
 
+#include <fmt/format.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -8,8 +9,6 @@
 #include <cstring>
 #include <filesystem>
 #include <system_error>
-
-#include <fmt/format.h>
 
 #include "core/error.h"
 #include "core/input_file.h"
@@ -31,8 +30,7 @@ GzReader::GzReader(const std::string& path) : m_path(path) {
   errno = 0;
   m_file = gzopen(path.c_str(), "rb");
   if (!m_file) {
-    throw Error(fmt::format("cannot open: {}", errno ? std::strerror(errno) : "out of memory"),
-                ErrorContext{.file = path});
+    throw Error(fmt::format("cannot open: {}", errno ? std::strerror(errno) : "out of memory"), ErrorContext{.file = path});
   }
   gzbuffer(as_gz(m_file), 1u << 18);
 }
@@ -56,8 +54,7 @@ size_t GzReader::read(std::vector<uint8_t>& out, size_t n) {
     const char* msg = gzerror(as_gz(m_file), &err);
     if (r < 0 || (err != Z_OK && err != Z_STREAM_END)) {
       out.resize(old);
-      throw Error(fmt::format("corrupt or truncated gzip data: {}", msg ? msg : "read error"),
-                  ErrorContext{.file = m_path});
+      throw Error(fmt::format("corrupt or truncated gzip data: {}", msg ? msg : "read error"), ErrorContext{.file = m_path});
     }
     out.resize(old + static_cast<size_t>(r));
     got += static_cast<size_t>(r);
@@ -78,8 +75,7 @@ std::string plain_or_gz(const std::string& path) {
   std::error_code ec;
   if (fs::exists(path, ec)) return path;
   if (fs::exists(path + ".gz", ec)) return path + ".gz";
-  throw Error(fmt::format("no such file (nor {}.gz)", fs::path(path).filename().string()),
-              ErrorContext{.file = path});
+  throw Error(fmt::format("no such file (nor {}.gz)", fs::path(path).filename().string()), ErrorContext{.file = path});
 }
 
 }  // namespace aimc

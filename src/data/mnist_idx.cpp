@@ -1,5 +1,7 @@
 // MNIST in the idx format: a big-endian header (magic 0x00000800 + rank, then one uint32 per
 // dimension) followed by the unsigned bytes in C order.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -7,8 +9,6 @@
 #include <limits>
 #include <system_error>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "data/gzip.h"
 #include "data/readers.h"
@@ -49,15 +49,13 @@ Idx read_idx_file(const std::string& path, int rank) {
     uint32_t magic = big_endian_u32(idx.bytes.data());
     uint32_t want = 0x00000800u | static_cast<uint32_t>(rank);
     if (magic != want) {
-      throw Error(fmt::format("bad magic 0x{:08x}: expected 0x{:08x} (idx{}-ubyte {})", magic, want, rank,
-                              what_of(rank)),
-                  at);
+      throw Error(fmt::format("bad magic 0x{:08x}: expected 0x{:08x} (idx{}-ubyte {})", magic, want, rank, what_of(rank)), at);
     }
   }
   if (idx.bytes.size() < header) {
-    throw Error(fmt::format("truncated: an idx{}-ubyte header needs {} bytes, file has {}{}", rank, header,
-                            idx.bytes.size(), unpacked),
-                at);
+    throw Error(
+        fmt::format("truncated: an idx{}-ubyte header needs {} bytes, file has {}{}", rank, header, idx.bytes.size(), unpacked),
+        at);
   }
   uint64_t total = header;
   bool overflow = false;
@@ -77,9 +75,7 @@ Idx read_idx_file(const std::string& path, int rank) {
                 at);
   }
   if (idx.bytes.size() > total) {
-    throw Error(fmt::format("size mismatch: header says {} ({} bytes), file is longer", describe(idx.dims),
-                            total),
-                at);
+    throw Error(fmt::format("size mismatch: header says {} ({} bytes), file is longer", describe(idx.dims), total), at);
   }
   idx.data_offset = header;
   return idx;
@@ -132,8 +128,7 @@ Dataset load_mnist(const std::string& dir, const std::string& split, int64_t lim
 
   const int64_t count = kept(n, limit);
   const int64_t h = static_cast<int64_t>(rows), w = static_cast<int64_t>(cols);
-  Dataset d{.kind = "mnist", .path = dir, .inputs = Tensor(DType::f32, {count, 1, h, w}),
-            .labels = Tensor(DType::i64, {count})};
+  Dataset d{.kind = "mnist", .path = dir, .inputs = Tensor(DType::f32, {count, 1, h, w}), .labels = Tensor(DType::i64, {count})};
   std::array<float, 256> scale{};
   for (int v = 0; v < 256; ++v) scale[static_cast<size_t>(v)] = static_cast<float>(v) / 255.0f;
   float* x = d.inputs.data<float>();

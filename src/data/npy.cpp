@@ -3,6 +3,8 @@
 // 'shape': (...)} padded with spaces and '\n', then the data in C order.
 #include "data/npy.h"
 
+#include <fmt/format.h>
+
 #include <bit>
 #include <cerrno>
 #include <cstring>
@@ -13,8 +15,6 @@
 #include <string_view>
 #include <system_error>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "core/input_file.h"
 #include "core/text_file.h"
@@ -67,8 +67,7 @@ class HeaderParser {
       if (key == "descr") {
         once(seen_descr);
         if (peek() == '[') {
-          throw Error(fmt::format("unsupported dtype: a structured array (descr is a list of fields); supported: {}",
-                                  kSupported),
+          throw Error(fmt::format("unsupported dtype: a structured array (descr is a list of fields); supported: {}", kSupported),
                       ErrorContext{.file = m_path});
         }
         h.descr = string_literal();
@@ -103,8 +102,8 @@ class HeaderParser {
   }
   char peek() const { return m_pos < m_text.size() ? m_text[m_pos] : '\0'; }
   void skip_ws() {
-    while (m_pos < m_text.size() && (m_text[m_pos] == ' ' || m_text[m_pos] == '\n' || m_text[m_pos] == '\t' ||
-                                     m_text[m_pos] == '\r')) {
+    while (m_pos < m_text.size() &&
+           (m_text[m_pos] == ' ' || m_text[m_pos] == '\n' || m_text[m_pos] == '\t' || m_text[m_pos] == '\r')) {
       ++m_pos;
     }
   }
@@ -174,8 +173,8 @@ class HeaderParser {
 
 struct Kind {
   DType dtype;
-  size_t item;      // bytes per element in the file
-  bool from_f64;    // converted to f32 on reading
+  size_t item;    // bytes per element in the file
+  bool from_f64;  // converted to f32 on reading
 };
 
 std::optional<Kind> kind_of(const std::string& descr) {
@@ -199,11 +198,16 @@ std::optional<Kind> kind_of(const std::string& descr) {
 
 const char* descr_of(DType t) {
   switch (t) {
-    case DType::f32: return "<f4";
-    case DType::i32: return "<i4";
-    case DType::i64: return "<i8";
-    case DType::i8: return "|i1";
-    case DType::u8: return "|u1";
+    case DType::f32:
+      return "<f4";
+    case DType::i32:
+      return "<i4";
+    case DType::i64:
+      return "<i8";
+    case DType::i8:
+      return "|i1";
+    case DType::u8:
+      return "|u1";
   }
   throw InternalError("descr_of: bad dtype");
 }
@@ -238,12 +242,12 @@ NpyFile open_npy(const std::string& path) {
   }
   const uint64_t prefix = major == 1 ? 10 : 12;
   if (size < prefix) throw Error(fmt::format("truncated: {} bytes, shorter than the .npy preamble", size), at);
-  const uint64_t header_len = major == 1 ? (uint64_t{pre[8]} | uint64_t{pre[9]} << 8)
-                                         : (uint64_t{pre[8]} | uint64_t{pre[9]} << 8 | uint64_t{pre[10]} << 16 |
-                                            uint64_t{pre[11]} << 24);
+  const uint64_t header_len =
+      major == 1 ? (uint64_t{pre[8]} | uint64_t{pre[9]} << 8)
+                 : (uint64_t{pre[8]} | uint64_t{pre[9]} << 8 | uint64_t{pre[10]} << 16 | uint64_t{pre[11]} << 24);
   if (header_len > size - prefix) {
-    throw Error(fmt::format("truncated: the preamble announces a {}-byte header, the file has {} bytes after it",
-                            header_len, size - prefix),
+    throw Error(fmt::format("truncated: the preamble announces a {}-byte header, the file has {} bytes after it", header_len,
+                            size - prefix),
                 at);
   }
   std::string text(static_cast<size_t>(header_len), '\0');
@@ -270,8 +274,7 @@ NpyFile open_npy(const std::string& path) {
   const uint64_t available = size - prefix - header_len;
   if (available != bytes) {
     throw Error(fmt::format("{}: shape {} of '{}' needs {} bytes of data, the file has {}",
-                            available < bytes ? "truncated" : "size mismatch", py_shape(h.shape), h.descr, bytes,
-                            available),
+                            available < bytes ? "truncated" : "size mismatch", py_shape(h.shape), h.descr, bytes, available),
                 at);
   }
 

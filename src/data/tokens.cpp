@@ -1,11 +1,11 @@
 #include "data/tokens.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <filesystem>
 #include <system_error>
-
-#include <fmt/format.h>
 
 #include "data/gzip.h"
 
@@ -112,13 +112,12 @@ Vocabulary read_vocabulary(const std::string& path, TokenLevel level) {
     while (!entry.empty() && is_space(entry.back())) entry.remove_suffix(1);
     if (entry.empty()) throw Error(fmt::format("vocabulary line {} is empty: expected one token per line", line), at);
     if (level == TokenLevel::character && entry.size() != 1 && entry != kEosToken && entry != kUnkToken) {
-      throw Error(fmt::format("vocabulary line {}: '{}' is not one character, {} or {} (character level)", line,
-                              shown(entry), kEosToken, kUnkToken),
+      throw Error(fmt::format("vocabulary line {}: '{}' is not one character, {} or {} (character level)", line, shown(entry),
+                              kEosToken, kUnkToken),
                   at);
     }
     if (auto id = v.find(entry)) {
-      throw Error(fmt::format("vocabulary line {}: duplicate token '{}' (also line {})", line, shown(entry), *id + 1),
-                  at);
+      throw Error(fmt::format("vocabulary line {}: duplicate token '{}' (also line {})", line, shown(entry), *id + 1), at);
     }
     v.add(entry);
   }
@@ -147,9 +146,9 @@ std::vector<int64_t> encode_tokens(std::string_view text, const Vocabulary& voca
     } else if (unk) {
       ids.push_back(*unk);
     } else {
-      throw Error(fmt::format("line {}: unknown {} '{}' (not in the vocabulary, which has no {})", line, what,
-                              shown(token), kUnkToken),
-                  ErrorContext{.file = text_path});
+      throw Error(
+          fmt::format("line {}: unknown {} '{}' (not in the vocabulary, which has no {})", line, what, shown(token), kUnkToken),
+          ErrorContext{.file = text_path});
     }
   });
   return ids;
@@ -174,9 +173,10 @@ std::string default_training_text(const std::string& text) {
     }
   }
   if (!replaced) {
-    throw Error("no training text to take the vocabulary from (the file name has no test/valid part): "
-                "give vocab=FILE or train=FILE",
-                ErrorContext{.file = text});
+    throw Error(
+        "no training text to take the vocabulary from (the file name has no test/valid part): "
+        "give vocab=FILE or train=FILE",
+        ErrorContext{.file = text});
   }
   if (parts.size() > 1 && parts.back() == "gz") parts.pop_back();
   const std::string candidate = (p.parent_path() / fmt::format("{}", fmt::join(parts, "."))).string();
@@ -200,21 +200,20 @@ Vocabulary load_vocabulary(const TokenOptions& opts) {
 }
 
 Dataset load_tokens(const TokenOptions& opts, int64_t limit) {
-  if (opts.seq <= 0) throw Error(fmt::format("seq={}: expected a positive window length", opts.seq),
-                                 ErrorContext{.field = "--data"});
+  if (opts.seq <= 0)
+    throw Error(fmt::format("seq={}: expected a positive window length", opts.seq), ErrorContext{.field = "--data"});
   const std::string path = plain_or_gz(opts.text);
   const std::vector<uint8_t> bytes = read_file_bytes(path);
   const Vocabulary vocab = load_vocabulary(opts);
   const std::vector<int64_t> ids = encode_tokens(as_text(bytes), vocab, opts.level, path);
   const int64_t total = static_cast<int64_t>(ids.size());
   if (total < opts.seq + 1) {
-    throw Error(fmt::format("{} tokens, fewer than one window of seq+1 = {}", total, opts.seq + 1),
-                ErrorContext{.file = path});
+    throw Error(fmt::format("{} tokens, fewer than one window of seq+1 = {}", total, opts.seq + 1), ErrorContext{.file = path});
   }
   int64_t n = (total - 1) / opts.seq;
   if (limit >= 0) n = std::min(n, limit);
-  Dataset d{.kind = "tokens", .path = path, .inputs = Tensor(DType::i64, {n, opts.seq}),
-            .labels = Tensor(DType::i64, {n, opts.seq})};
+  Dataset d{
+      .kind = "tokens", .path = path, .inputs = Tensor(DType::i64, {n, opts.seq}), .labels = Tensor(DType::i64, {n, opts.seq})};
   const size_t count = static_cast<size_t>(n * opts.seq);
   std::copy(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(count), d.inputs.data<int64_t>());
   std::copy(ids.begin() + 1, ids.begin() + 1 + static_cast<std::ptrdiff_t>(count), d.labels.data<int64_t>());

@@ -46,8 +46,7 @@ class Vocabulary {
 
 // Calls `fn(token, line)` for every token of `text` in order (line counts from 1). Tokens are
 // views into `text` or into the constants above.
-void for_each_token(std::string_view text, TokenLevel level,
-                    const std::function<void(std::string_view token, int64_t line)>& fn);
+void for_each_token(std::string_view text, TokenLevel level, const std::function<void(std::string_view token, int64_t line)>& fn);
 
 // The vocabulary of a training text: word level, the tokens in order of first appearance;
 // character level, the distinct characters (including "_") sorted by byte value, then <eos>.

@@ -45,8 +45,8 @@ class IDeviceModel {
   virtual void drift_exponents(std::span<const float> g_target, const DeviceDraw& draw, std::span<float> nu) const = 0;
   // Conductance t_s ≥ 0 seconds after programming: drift from g_prog with exponents nu and the read
   // noise accumulated until then, one draw per device and `epoch`. Mutates only g_out.
-  virtual void read(std::span<const float> g_prog, std::span<const float> nu, double t_s, const DeviceDraw& draw,
-                    uint64_t epoch, std::span<float> g_out) const = 0;
+  virtual void read(std::span<const float> g_prog, std::span<const float> nu, double t_s, const DeviceDraw& draw, uint64_t epoch,
+                    std::span<float> g_out) const = 0;
 };
 
 }  // namespace aimc::device

@@ -1,13 +1,13 @@
 #include "device/i_input_encoder.h"
-
 #include "device/numeric.h"
 
 namespace aimc::device {
 
 namespace {
 // Compiled per ISA level, selected at run time (the same codes on every CPU).
-__attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4"))) void quantise(
-    const float* __restrict x, size_t n, float inv, float lo, float hi, float* __restrict codes) {
+__attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4"))) void quantise(const float* __restrict x, size_t n,
+                                                                                            float inv, float lo, float hi,
+                                                                                            float* __restrict codes) {
   for (size_t i = 0; i < n; ++i) codes[i] = round_even(clampf(x[i] * inv, lo, hi));
 }
 }  // namespace

@@ -111,8 +111,8 @@ AIMC_AVX512 [[gnu::always_inline]] inline void box_muller16(__m512i a, __m512i b
   // fast_log(u)
   const __m512i bits = _mm512_castps_si512(u);
   __m512i e = _mm512_sub_epi32(_mm512_and_si512(_mm512_srli_epi32(bits, 23), _mm512_set1_epi32(0xFF)), _mm512_set1_epi32(127));
-  __m512 m = _mm512_castsi512_ps(
-      _mm512_or_si512(_mm512_and_si512(bits, _mm512_set1_epi32(0x7FFFFF)), _mm512_set1_epi32(0x3F800000)));
+  __m512 m =
+      _mm512_castsi512_ps(_mm512_or_si512(_mm512_and_si512(bits, _mm512_set1_epi32(0x7FFFFF)), _mm512_set1_epi32(0x3F800000)));
   const __mmask16 big = _mm512_cmp_ps_mask(m, _mm512_set1_ps(1.41421356f), _CMP_GT_OQ);
   m = _mm512_mask_mul_ps(m, big, m, half);
   e = _mm512_mask_add_epi32(e, big, e, _mm512_set1_epi32(1));
@@ -140,7 +140,8 @@ AIMC_AVX512 [[gnu::always_inline]] inline void box_muller16(__m512i a, __m512i b
   const __m512i quadrant = _mm512_and_si512(q, _mm512_set1_epi32(3));
   // quadrant 0: (cs, sn), 1: (−sn, cs), 2: (−cs, −sn), 3: (sn, −cs)
   const __mmask16 swap = _mm512_test_epi32_mask(quadrant, _mm512_set1_epi32(1));
-  const __mmask16 neg_c = _mm512_cmp_epu32_mask(_mm512_sub_epi32(quadrant, _mm512_set1_epi32(1)), _mm512_set1_epi32(2), _MM_CMPINT_LT);
+  const __mmask16 neg_c =
+      _mm512_cmp_epu32_mask(_mm512_sub_epi32(quadrant, _mm512_set1_epi32(1)), _mm512_set1_epi32(2), _MM_CMPINT_LT);
   const __mmask16 neg_s = _mm512_cmp_epi32_mask(quadrant, _mm512_set1_epi32(2), _MM_CMPINT_GE);
   const __m512i sign = _mm512_set1_epi32(static_cast<int>(0x80000000u));
   __m512 cq = _mm512_mask_blend_ps(swap, cs, sn);
@@ -161,7 +162,8 @@ AIMC_AVX512 void philox32(uint64_t first_block, uint32_t stream, uint32_t purpos
   const __m512i lane = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
   __m512i c0[4], c1[4], c2[4], c3[4];
   for (int h = 0; h < 4; ++h) {
-    const __m512i block = _mm512_add_epi64(_mm512_set1_epi64(static_cast<long long>(first_block + 8 * static_cast<uint64_t>(h))), lane);
+    const __m512i block =
+        _mm512_add_epi64(_mm512_set1_epi64(static_cast<long long>(first_block + 8 * static_cast<uint64_t>(h))), lane);
     c0[h] = _mm512_set1_epi64(stream);
     c1[h] = _mm512_set1_epi64(purpose);
     c2[h] = block;  // low word in the low half
@@ -229,8 +231,7 @@ bool use_avx512() {
 
 // Normals of counter blocks first_block .. first_block + kLanes − 1 (4·kLanes numbers) into out,
 // with the fastest kernel this CPU runs (all kernels give the same numbers).
-void normals(uint64_t first_block, uint32_t stream, uint32_t purpose, uint32_t key0, uint32_t key1, float* out,
-             bool portable) {
+void normals(uint64_t first_block, uint32_t stream, uint32_t purpose, uint32_t key0, uint32_t key1, float* out, bool portable) {
 #if defined(__x86_64__)
   if (!portable && use_avx512()) {
     normals_avx512(first_block, stream, purpose, key0, key1, out);
@@ -242,8 +243,7 @@ void normals(uint64_t first_block, uint32_t stream, uint32_t purpose, uint32_t k
 
 // Calls sink(offset, values, count) over consecutive pieces of normals first .. first + n − 1.
 template <class Sink>
-void generate(uint64_t first, size_t n, uint32_t stream, uint32_t purpose, const uint32_t key[2], bool portable,
-              Sink&& sink) {
+void generate(uint64_t first, size_t n, uint32_t stream, uint32_t purpose, const uint32_t key[2], bool portable, Sink&& sink) {
   constexpr uint64_t kChunk = 4 * kLanes;
   alignas(64) float buffer[kChunk];
   size_t done = 0;

@@ -1,11 +1,11 @@
 #include "experiment/evaluate.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
-
-#include <fmt/format.h>
 
 #include "core/error.h"
 #include "sim/functional/executor.h"
@@ -31,13 +31,26 @@ std::vector<double> parse_drift_times(const std::string& text) {
     if (std::isalpha(static_cast<unsigned char>(last))) {
       number = item.substr(0, item.size() - 1);
       switch (last) {
-        case 's': unit = 1; break;
-        case 'm': unit = 60; break;
-        case 'h': unit = 3600; break;
-        case 'd': unit = 86400; break;
-        case 'w': unit = 7 * 86400.0; break;
-        case 'y': unit = 365 * 86400.0; break;
-        default: throw Error(fmt::format("'{}': unknown unit '{}' (s, m, h, d, w, y)", item, last), where);
+        case 's':
+          unit = 1;
+          break;
+        case 'm':
+          unit = 60;
+          break;
+        case 'h':
+          unit = 3600;
+          break;
+        case 'd':
+          unit = 86400;
+          break;
+        case 'w':
+          unit = 7 * 86400.0;
+          break;
+        case 'y':
+          unit = 365 * 86400.0;
+          break;
+        default:
+          throw Error(fmt::format("'{}': unknown unit '{}' (s, m, h, d, w, y)", item, last), where);
       }
     }
     char* rest = nullptr;
@@ -68,12 +81,12 @@ void require_chip_precision(const compiler::Program& program, const chip::ChipSp
     bits = l.quant.weight_bits;
   }
   if (n == 0) return;
-  throw Error(fmt::format("{} layer(s) have fp32 weights that chip '{}' stores at {} ({}{}): rounding them silently changes "
-                          "the network. Export it quantisation-aware (QDQ FakeQuant weights, or binarised weights), or "
-                          "accept the rounding with --allow-quantize",
-                          n, chip.name, bits == 1 ? "1 bit (binary)" : fmt::format("{} bits", bits), layers,
-                          n > 3 ? ", ..." : ""),
-              ErrorContext{.file = program.model_path});
+  throw Error(
+      fmt::format("{} layer(s) have fp32 weights that chip '{}' stores at {} ({}{}): rounding them silently changes "
+                  "the network. Export it quantisation-aware (QDQ FakeQuant weights, or binarised weights), or "
+                  "accept the rounding with --allow-quantize",
+                  n, chip.name, bits == 1 ? "1 bit (binary)" : fmt::format("{} bits", bits), layers, n > 3 ? ", ..." : ""),
+      ErrorContext{.file = program.model_path});
 }
 
 namespace {
@@ -90,8 +103,8 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 }
 }  // namespace
 
-EvalResult evaluate(const LoadedProgram& loaded, const chip::ChipSpec& chip, const Dataset& data,
-                    const std::string& data_spec, const EvalOptions& o) {
+EvalResult evaluate(const LoadedProgram& loaded, const chip::ChipSpec& chip, const Dataset& data, const std::string& data_spec,
+                    const EvalOptions& o) {
   if (o.repeats < 1) throw Error(fmt::format("must be ≥ 1, got {}", o.repeats), ErrorContext{.field = "--repeats"});
   if (o.drift_times.empty()) throw Error("no drift times given", ErrorContext{.field = "--drift-times"});
   if (!o.allow_quantize) require_chip_precision(loaded.program, chip);

@@ -5,11 +5,10 @@
 
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "chip/chip_spec.h"
 #include "data/dataset.h"
@@ -23,8 +22,8 @@ struct EvalOptions {
   uint64_t seed = 0;
   int64_t batch = 64;
   int threads = 1;
-  std::string read_mode;                                   // empty: the chip's first
-  std::optional<chip::DriftCompensation> drift_compensation;   // override of the chip's scheme
+  std::string read_mode;                                      // empty: the chip's first
+  std::optional<chip::DriftCompensation> drift_compensation;  // override of the chip's scheme
   std::optional<chip::CompensationReadout> compensation_readout;
   bool allow_quantize = false;                             // accept fp32 weights rounded to the chip's grid
   std::function<void(const std::string& label)> on_batch;  // progress: called after every batch
@@ -49,8 +48,8 @@ struct EvalResult {
 // Pre: `loaded` from load_or_compile, `data` loaded from `data_spec`. Throws Error when the data does
 // not fit the model, a layer lacks an input step, or (without allow_quantize) the Program rounds fp32
 // weights to a low-precision chip (require_chip_precision).
-EvalResult evaluate(const LoadedProgram& loaded, const chip::ChipSpec& chip, const Dataset& data,
-                    const std::string& data_spec, const EvalOptions& options);
+EvalResult evaluate(const LoadedProgram& loaded, const chip::ChipSpec& chip, const Dataset& data, const std::string& data_spec,
+                    const EvalOptions& options);
 
 // Throws Error naming the layers whose fp32 weights the compiler rounded to the chip's grid.
 void require_chip_precision(const compiler::Program& program, const chip::ChipSpec& chip);

@@ -1,9 +1,9 @@
 #include "experiment/mvm_error.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-
-#include <fmt/format.h>
 
 #include "chip/devices/ideal.h"
 #include "core/error.h"
@@ -71,14 +71,13 @@ MvmErrorStats measure_mvm_error(const chip::ChipSpec& chip, const MvmErrorOption
   double err2 = 0, ref2 = 0;
   const Rng weight_rng(o.seed, 0, RngPurpose::test), input_rng(o.seed, 1, RngPurpose::test);
   for (int64_t m = 0; m < o.matrices; ++m) {
-    functional::Tile tile(core,
-                          functional::TileContext{.seed = o.seed, .tile_id = static_cast<uint32_t>(m), .read_mode = mode.name},
-                          topt);
+    functional::Tile tile(
+        core, functional::TileContext{.seed = o.seed, .tile_id = static_cast<uint32_t>(m), .read_mode = mode.name}, topt);
     Tensor w(DType::f32, {rows, cols});
     float* wd = w.data<float>();
     for (int64_t i = 0; i < rows * cols; ++i) {
       const double u = 2.0 * weight_rng.uniform(static_cast<uint64_t>(m * rows * cols + i)) - 1.0;  // (−1, 1)
-      wd[i] = static_cast<float>(w_code == 0 ? u
+      wd[i] = static_cast<float>(w_code == 0   ? u
                                  : w_code == 1 ? (u < 0 ? -1.0 : 1.0)
                                                : std::round(u * static_cast<double>(w_code)));
     }

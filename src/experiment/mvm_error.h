@@ -26,19 +26,19 @@
 namespace aimc::experiment {
 
 struct MvmErrorOptions {
-  std::string read_mode;   // empty: the chip's first
-  int64_t matrices = 4;    // M
-  int64_t vectors = 512;   // N per matrix
-  double t_s = 0;          // time since programming of the read (0: the first read)
+  std::string read_mode;  // empty: the chip's first
+  int64_t matrices = 4;   // M
+  int64_t vectors = 512;  // N per matrix
+  double t_s = 0;         // time since programming of the read (0: the first read)
   uint64_t seed = 0;
 };
 
 struct MvmErrorStats {
-  double sigma = 0;        // σ of e
-  double mean = 0;         // mean of e
-  double p99_abs = 0;      // 99th percentile of |e|
-  double rel_l2 = 0;       // ‖y_chip − y‖₂ / ‖y‖₂
-  int64_t outputs = 0;     // M · N · cols
+  double sigma = 0;     // σ of e
+  double mean = 0;      // mean of e
+  double p99_abs = 0;   // 99th percentile of |e|
+  double rel_l2 = 0;    // ‖y_chip − y‖₂ / ‖y‖₂
+  int64_t outputs = 0;  // M · N · cols
 };
 
 // The measurement on `chip` exactly as configured.
@@ -47,12 +47,12 @@ MvmErrorStats measure_mvm_error(const chip::ChipSpec& chip, const MvmErrorOption
 // The measurement with one part of the chip at a time, cumulatively.
 struct MvmErrorBreakdown {
   std::string read_mode;
-  bool has_devices = false;     // differential analog cells: the "converters only" row is meaningful
-  MvmErrorStats converters;     // ideal devices, no output noise: quantisation and saturation only
-  MvmErrorStats devices;        // + the device model (programming, drift, read noise at t_s)
-  MvmErrorStats total;          // + the read mode's output noise (as configured)
-  double out_noise_rel_std = 0; // the read mode's configured output noise
-  double measured = -1;         // the read mode's measured_mvm_error_rel_std (−1: none given)
+  bool has_devices = false;      // differential analog cells: the "converters only" row is meaningful
+  MvmErrorStats converters;      // ideal devices, no output noise: quantisation and saturation only
+  MvmErrorStats devices;         // + the device model (programming, drift, read noise at t_s)
+  MvmErrorStats total;           // + the read mode's output noise (as configured)
+  double out_noise_rel_std = 0;  // the read mode's configured output noise
+  double measured = -1;          // the read mode's measured_mvm_error_rel_std (−1: none given)
 };
 MvmErrorBreakdown characterize_mvm_error(const chip::ChipSpec& chip, const MvmErrorOptions& options);
 

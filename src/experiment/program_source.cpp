@@ -1,9 +1,9 @@
 #include "experiment/program_source.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <filesystem>
-
-#include <fmt/format.h>
 
 #include "compiler/pipeline.h"
 #include "core/error.h"
@@ -69,8 +69,7 @@ LoadedProgram load_or_compile(const ProgramSource& source, const chip::ChipSpec&
     opt.seed = s.seed;
     if (!s.calibration_data.empty() && s.calibration_samples > 0) {
       opt.calibration.inputs = calibration_inputs(out.imported, s.calibration_data, s.calibration_samples);
-      opt.calibration.source =
-          fmt::format("{}, first {} samples", s.calibration_data, opt.calibration.inputs.at(0).dim(0));
+      opt.calibration.source = fmt::format("{}, first {} samples", s.calibration_data, opt.calibration.inputs.at(0).dim(0));
     }
     opt.allow_quantize = s.allow_quantize;
     opt.print_ir_after_all = s.print_ir_after_all;

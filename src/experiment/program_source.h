@@ -16,7 +16,7 @@ namespace aimc::experiment {
 
 // How to compile a model (ignored for a Program file, whose options are fixed).
 struct CompileSettings {
-  std::string pipeline;              // empty: the default pipeline of schedule and replicate
+  std::string pipeline;  // empty: the default pipeline of schedule and replicate
   std::string schedule = "pipelined";
   std::string replicate = "auto";
   uint64_t seed = 0;                 // seed of synthetic calibration inputs

@@ -94,13 +94,12 @@ struct CastAttrs {
 struct FakeQuantAttrs {
   std::vector<float> scale;
   std::vector<int32_t> zero_point;
-  int64_t axis = 1;   // channel axis when per-channel
+  int64_t axis = 1;  // channel axis when per-channel
   int32_t qmin = -128;
   int32_t qmax = 127;
 };
 
-using Attrs = std::variant<std::monostate, ConvAttrs, PoolAttrs, GemmAttrs, ScalarAttrs, NormAttrs,
-                           AxisAttrs, SplitAttrs, ReduceAttrs, ReshapeAttrs, TransposeAttrs,
-                           SliceAttrs, PadAttrs, LstmAttrs, CastAttrs, FakeQuantAttrs>;
+using Attrs = std::variant<std::monostate, ConvAttrs, PoolAttrs, GemmAttrs, ScalarAttrs, NormAttrs, AxisAttrs, SplitAttrs,
+                           ReduceAttrs, ReshapeAttrs, TransposeAttrs, SliceAttrs, PadAttrs, LstmAttrs, CastAttrs, FakeQuantAttrs>;
 
 }  // namespace aimc

@@ -21,8 +21,7 @@ ValueId Graph::add_constant(std::string name, Tensor t) {
 int32_t Graph::add_node(Node n) {
   auto index = static_cast<int32_t>(m_nodes.size());
   for (ValueId in : n.inputs) {
-    AIMC_ASSERT(in == kNoValue || (in >= 0 && static_cast<size_t>(in) < m_values.size()),
-                "add_node: bad input id in " + n.name);
+    AIMC_ASSERT(in == kNoValue || (in >= 0 && static_cast<size_t>(in) < m_values.size()), "add_node: bad input id in " + n.name);
   }
   for (ValueId out : n.outputs) {
     if (out == kNoValue) continue;

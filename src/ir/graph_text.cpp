@@ -1,7 +1,7 @@
 // Deterministic text form of a Graph.
-#include <sstream>
-
 #include <fmt/format.h>
+
+#include <sstream>
 
 #include "ir/graph.h"
 
@@ -16,50 +16,35 @@ std::string type_str(const Value& v) {
 }
 
 std::string window_str(const WindowAttrs& w) {
-  return fmt::format("kernel={} strides={} dilations={} pads={}", shape_str(w.kernel),
-                     shape_str(w.strides), shape_str(w.dilations), shape_str(w.pads));
+  return fmt::format("kernel={} strides={} dilations={} pads={}", shape_str(w.kernel), shape_str(w.strides),
+                     shape_str(w.dilations), shape_str(w.pads));
 }
 
 struct AttrPrinter {
   std::string operator()(const std::monostate&) const { return ""; }
-  std::string operator()(const ConvAttrs& a) const {
-    return fmt::format("{} group={}", window_str(a.window), a.group);
-  }
+  std::string operator()(const ConvAttrs& a) const { return fmt::format("{} group={}", window_str(a.window), a.group); }
   std::string operator()(const PoolAttrs& a) const {
-    return fmt::format("{} ceil_mode={} count_include_pad={}", window_str(a.window), a.ceil_mode,
-                       a.count_include_pad);
+    return fmt::format("{} ceil_mode={} count_include_pad={}", window_str(a.window), a.ceil_mode, a.count_include_pad);
   }
   std::string operator()(const GemmAttrs& a) const {
     return fmt::format("alpha={} beta={} trans_a={} trans_b={}", a.alpha, a.beta, a.trans_a, a.trans_b);
   }
-  std::string operator()(const ScalarAttrs& a) const {
-    return fmt::format("alpha={} min={} max={}", a.alpha, a.min, a.max);
-  }
-  std::string operator()(const NormAttrs& a) const {
-    return fmt::format("axis={} epsilon={}", a.axis, a.epsilon);
-  }
+  std::string operator()(const ScalarAttrs& a) const { return fmt::format("alpha={} min={} max={}", a.alpha, a.min, a.max); }
+  std::string operator()(const NormAttrs& a) const { return fmt::format("axis={} epsilon={}", a.axis, a.epsilon); }
   std::string operator()(const AxisAttrs& a) const { return fmt::format("axis={}", a.axis); }
-  std::string operator()(const SplitAttrs& a) const {
-    return fmt::format("axis={} sizes={}", a.axis, shape_str(a.sizes));
-  }
-  std::string operator()(const ReduceAttrs& a) const {
-    return fmt::format("axes={} keepdims={}", shape_str(a.axes), a.keepdims);
-  }
+  std::string operator()(const SplitAttrs& a) const { return fmt::format("axis={} sizes={}", a.axis, shape_str(a.sizes)); }
+  std::string operator()(const ReduceAttrs& a) const { return fmt::format("axes={} keepdims={}", shape_str(a.axes), a.keepdims); }
   std::string operator()(const ReshapeAttrs& a) const { return "shape=" + shape_str(a.shape); }
   std::string operator()(const TransposeAttrs& a) const { return "perm=" + shape_str(a.perm); }
   std::string operator()(const SliceAttrs& a) const {
-    return fmt::format("starts={} ends={} steps={}", shape_str(a.starts), shape_str(a.ends),
-                       shape_str(a.steps));
+    return fmt::format("starts={} ends={} steps={}", shape_str(a.starts), shape_str(a.ends), shape_str(a.steps));
   }
-  std::string operator()(const PadAttrs& a) const {
-    return fmt::format("pads={} value={}", shape_str(a.pads), a.value);
-  }
+  std::string operator()(const PadAttrs& a) const { return fmt::format("pads={} value={}", shape_str(a.pads), a.value); }
   std::string operator()(const LstmAttrs& a) const { return fmt::format("hidden_size={}", a.hidden_size); }
   std::string operator()(const CastAttrs& a) const { return fmt::format("to={}", dtype_name(a.to)); }
   std::string operator()(const FakeQuantAttrs& a) const {
     if (a.scale.size() == 1) {
-      return fmt::format("scale={} zero_point={} range=[{}, {}]", a.scale[0], a.zero_point[0], a.qmin,
-                         a.qmax);
+      return fmt::format("scale={} zero_point={} range=[{}, {}]", a.scale[0], a.zero_point[0], a.qmin, a.qmax);
     }
     return fmt::format("per_channel={} axis={} range=[{}, {}]", a.scale.size(), a.axis, a.qmin, a.qmax);
   }

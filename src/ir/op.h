@@ -9,25 +9,48 @@ namespace aimc {
 
 enum class OpKind : uint8_t {
   // Weighted layers (the analog candidates).
-  Conv,       // X[N,C,H,W] (or [N,C,L]), W[M,C/group,kH,kW], optional B[M]
-  Gemm,       // A[M,K], B, optional C; attrs alpha/beta/trans_a/trans_b (ONNX Gemm)
-  MatMul,     // numpy matmul semantics with broadcasting of batch dims
-  LSTM,       // ONNX LSTM, forward direction; inputs X,W,R,B,sequence_lens(absent),initial_h,initial_c
+  Conv,    // X[N,C,H,W] (or [N,C,L]), W[M,C/group,kH,kW], optional B[M]
+  Gemm,    // A[M,K], B, optional C; attrs alpha/beta/trans_a/trans_b (ONNX Gemm)
+  MatMul,  // numpy matmul semantics with broadcasting of batch dims
+  LSTM,    // ONNX LSTM, forward direction; inputs X,W,R,B,sequence_lens(absent),initial_h,initial_c
   // Element-wise binary with numpy broadcasting.
-  Add, Sub, Mul, Div, Pow,
+  Add,
+  Sub,
+  Mul,
+  Div,
+  Pow,
   // Element-wise unary.
-  Relu, LeakyRelu, Clip, Sigmoid, Tanh, Sign, Erf, Sqrt, Exp, Log, Neg, Abs, Reciprocal,
+  Relu,
+  LeakyRelu,
+  Clip,
+  Sigmoid,
+  Tanh,
+  Sign,
+  Erf,
+  Sqrt,
+  Exp,
+  Log,
+  Neg,
+  Abs,
+  Reciprocal,
   // Normalisation.
   BatchNormalization,  // inference form: X, scale, B, mean, var
   LayerNormalization,  // X, scale, optional B; normalises over axes [axis, rank)
   Softmax,             // over one axis (opset-13 semantics)
   // Pooling and reductions.
-  MaxPool, AveragePool, GlobalAveragePool,
-  ReduceMean, ReduceSum,
+  MaxPool,
+  AveragePool,
+  GlobalAveragePool,
+  ReduceMean,
+  ReduceSum,
   // Data movement.
-  Reshape,    // to attrs.shape (fully resolved; no 0/-1)
-  Transpose, Concat, Split, Slice, Pad,
-  Gather,     // table[indices] along an axis (embedding when the table is constant)
+  Reshape,  // to attrs.shape (fully resolved; no 0/-1)
+  Transpose,
+  Concat,
+  Split,
+  Slice,
+  Pad,
+  Gather,  // table[indices] along an axis (embedding when the table is constant)
   Cast,
   // Quantisation: QuantizeLinear followed by DequantizeLinear, i.e. fake quantisation.
   FakeQuant,  // X -> (clamp(round(X/s)+z, qmin, qmax) - z) * s, per tensor or per axis

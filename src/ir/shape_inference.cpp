@@ -1,8 +1,8 @@
 // Shape, dtype and batch-axis inference for every canonical op.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <numeric>
-
-#include <fmt/format.h>
 
 #include "ir/graph.h"
 
@@ -48,8 +48,7 @@ void require_rank(const Node& n, const Value& v, int64_t lo, int64_t hi) {
 }
 
 // Output size of a sliding window along one dim.
-int64_t window_out(int64_t size, int64_t k, int64_t stride, int64_t dil, int64_t pb, int64_t pe,
-                   bool ceil_mode) {
+int64_t window_out(int64_t size, int64_t k, int64_t stride, int64_t dil, int64_t pb, int64_t pe, bool ceil_mode) {
   int64_t span = dil * (k - 1) + 1;
   int64_t avail = size + pb + pe - span;
   if (avail < 0) return -1;
@@ -59,24 +58,20 @@ int64_t window_out(int64_t size, int64_t k, int64_t stride, int64_t dil, int64_t
   return out;
 }
 
-Shape window_shape(const Node& n, const Value& x, int64_t channels, const WindowAttrs& w,
-                   bool ceil_mode) {
+Shape window_shape(const Node& n, const Value& x, int64_t channels, const WindowAttrs& w, bool ceil_mode) {
   size_t sd = x.shape.size() - 2;
-  if (w.kernel.size() != sd || w.strides.size() != sd || w.dilations.size() != sd ||
-      w.pads.size() != 2 * sd) {
-    fail(n, fmt::format("window attributes do not match {} spatial dims of input {}", sd,
-                        shape_str(x.shape)));
+  if (w.kernel.size() != sd || w.strides.size() != sd || w.dilations.size() != sd || w.pads.size() != 2 * sd) {
+    fail(n, fmt::format("window attributes do not match {} spatial dims of input {}", sd, shape_str(x.shape)));
   }
   Shape out = {x.shape[0], channels};
   for (size_t i = 0; i < sd; ++i) {
     if (w.kernel[i] < 1 || w.strides[i] < 1 || w.dilations[i] < 1) {
       fail(n, "kernel, strides and dilations must be >= 1");
     }
-    int64_t o = window_out(x.shape[i + 2], w.kernel[i], w.strides[i], w.dilations[i], w.pads[i],
-                           w.pads[i + sd], ceil_mode);
+    int64_t o = window_out(x.shape[i + 2], w.kernel[i], w.strides[i], w.dilations[i], w.pads[i], w.pads[i + sd], ceil_mode);
     if (o < 1) {
-      fail(n, fmt::format("kernel {} does not fit input {} with pads {}", shape_str(w.kernel),
-                          shape_str(x.shape), shape_str(w.pads)));
+      fail(n, fmt::format("kernel {} does not fit input {} with pads {}", shape_str(w.kernel), shape_str(x.shape),
+                          shape_str(w.pads)));
     }
     out.push_back(o);
   }
@@ -95,9 +90,7 @@ std::pair<Shape, int> broadcast(const Node& n, const Value& a, const Value& b) {
     }
     out[i] = da == 1 ? db : da;
   }
-  auto mapped = [&](const Value& v) {
-    return v.batch_axis < 0 ? -1 : static_cast<int>(r - v.shape.size()) + v.batch_axis;
-  };
+  auto mapped = [&](const Value& v) { return v.batch_axis < 0 ? -1 : static_cast<int>(r - v.shape.size()) + v.batch_axis; };
   int ba = mapped(a), bb = mapped(b);
   if (ba >= 0 && bb >= 0 && ba != bb) fail(n, "inputs carry the batch on different axes");
   int batch = ba >= 0 ? ba : bb;
@@ -130,18 +123,15 @@ void infer_conv(Graph& g, const Node& n) {
     fail(n, fmt::format("weight {} and input {} ranks differ", shape_str(w.shape), shape_str(x.shape)));
   }
   if (a.group < 1 || x.shape[1] != w.shape[1] * a.group || w.shape[0] % a.group != 0) {
-    fail(n, fmt::format("input channels {} do not match weight {} with group {}", x.shape[1],
-                        shape_str(w.shape), a.group));
+    fail(n, fmt::format("input channels {} do not match weight {} with group {}", x.shape[1], shape_str(w.shape), a.group));
   }
   for (size_t i = 2; i < w.shape.size(); ++i) {
     if (w.shape[i] != a.window.kernel[i - 2]) {
-      fail(n, fmt::format("weight {} does not match kernel_shape {}", shape_str(w.shape),
-                          shape_str(a.window.kernel)));
+      fail(n, fmt::format("weight {} does not match kernel_shape {}", shape_str(w.shape), shape_str(a.window.kernel)));
     }
   }
   if (has_input(n, 2) && in(g, n, 2).shape != Shape{w.shape[0]}) {
-    fail(n, fmt::format("bias {} does not match {} output channels", shape_str(in(g, n, 2).shape),
-                        w.shape[0]));
+    fail(n, fmt::format("bias {} does not match {} output channels", shape_str(in(g, n, 2).shape), w.shape[0]));
   }
   set_out(g, n, 0, DType::f32, window_shape(n, x, w.shape[0], a.window, false), x.batch_axis);
 }
@@ -159,8 +149,8 @@ void infer_gemm(Graph& g, const Node& n) {
   int64_t kb = at.trans_b ? b.shape[1] : b.shape[0];
   int64_t nn = at.trans_b ? b.shape[0] : b.shape[1];
   if (ka != kb) {
-    fail(n, fmt::format("inner dimensions differ: A {} and B {} (trans_a={}, trans_b={})",
-                        shape_str(a.shape), shape_str(b.shape), at.trans_a, at.trans_b));
+    fail(n, fmt::format("inner dimensions differ: A {} and B {} (trans_a={}, trans_b={})", shape_str(a.shape), shape_str(b.shape),
+                        at.trans_a, at.trans_b));
   }
   if (has_input(n, 2)) {
     const Value& c = in(g, n, 2);
@@ -228,8 +218,7 @@ void infer_lstm(Graph& g, const Node& n) {
   int64_t h = n.attr<LstmAttrs>().hidden_size;
   int64_t t = x.shape[0], batch = x.shape[1], isz = x.shape[2];
   if (w.shape != Shape{1, 4 * h, isz}) {
-    fail(n, fmt::format("W {} expected [1, {}, {}] (forward direction, hidden_size {})",
-                        shape_str(w.shape), 4 * h, isz, h));
+    fail(n, fmt::format("W {} expected [1, {}, {}] (forward direction, hidden_size {})", shape_str(w.shape), 4 * h, isz, h));
   }
   if (r.shape != Shape{1, 4 * h, h}) {
     fail(n, fmt::format("R {} expected [1, {}, {}]", shape_str(r.shape), 4 * h, h));
@@ -295,8 +284,7 @@ void infer_reshape(Graph& g, const Node& n) {
     auto a = static_cast<size_t>(x.batch_axis);
     int64_t before = numel(Shape(x.shape.begin(), x.shape.begin() + static_cast<int64_t>(a)));
     auto fits = [&](size_t k) {
-      return k < s.size() && s[k] == x.shape[a] &&
-             numel(Shape(s.begin(), s.begin() + static_cast<int64_t>(k))) == before;
+      return k < s.size() && s[k] == x.shape[a] && numel(Shape(s.begin(), s.begin() + static_cast<int64_t>(k))) == before;
     };
     if (fits(a)) {
       batch = x.batch_axis;
@@ -306,8 +294,7 @@ void infer_reshape(Graph& g, const Node& n) {
       }
     }
     if (batch < 0) {
-      fail(n, fmt::format("reshape {} -> {} merges the batch axis {} with other axes", shape_str(x.shape),
-                          shape_str(s), a));
+      fail(n, fmt::format("reshape {} -> {} merges the batch axis {} with other axes", shape_str(x.shape), shape_str(s), a));
     }
   }
   set_out(g, n, 0, x.dtype, s, batch);
@@ -346,8 +333,7 @@ void infer_concat(Graph& g, const Node& n) {
     if (static_cast<int64_t>(v.shape.size()) != rank) fail(n, "inputs have different ranks");
     for (int64_t d = 0; d < rank; ++d) {
       if (d != axis && v.shape[static_cast<size_t>(d)] != first.shape[static_cast<size_t>(d)]) {
-        fail(n, fmt::format("input shapes {} and {} differ outside axis {}", shape_str(first.shape),
-                            shape_str(v.shape), axis));
+        fail(n, fmt::format("input shapes {} and {} differ outside axis {}", shape_str(first.shape), shape_str(v.shape), axis));
       }
     }
     out[static_cast<size_t>(axis)] += v.shape[static_cast<size_t>(axis)];
@@ -365,8 +351,7 @@ void infer_split(Graph& g, const Node& n) {
   if (a.sizes.size() != n.outputs.size()) fail(n, "split sizes do not match the outputs");
   int64_t total = std::accumulate(a.sizes.begin(), a.sizes.end(), int64_t{0});
   if (total != x.shape[static_cast<size_t>(a.axis)]) {
-    fail(n, fmt::format("split sizes {} do not add up to {}", shape_str(a.sizes),
-                        x.shape[static_cast<size_t>(a.axis)]));
+    fail(n, fmt::format("split sizes {} do not add up to {}", shape_str(a.sizes), x.shape[static_cast<size_t>(a.axis)]));
   }
   for (size_t i = 0; i < a.sizes.size(); ++i) {
     Shape s = x.shape;
@@ -423,8 +408,7 @@ void infer_gather(Graph& g, const Node& n) {
   if (idx.batch_axis >= 0) {
     batch = static_cast<int>(axis) + idx.batch_axis;
   } else if (data.batch_axis >= 0) {
-    batch = data.batch_axis < axis ? data.batch_axis
-                                   : data.batch_axis - 1 + static_cast<int>(idx.shape.size());
+    batch = data.batch_axis < axis ? data.batch_axis : data.batch_axis - 1 + static_cast<int>(idx.shape.size());
   }
   set_out(g, n, 0, data.dtype, out, batch);
 }
@@ -437,8 +421,7 @@ void infer_fake_quant(Graph& g, const Node& n) {
   if (a.scale.size() > 1) {
     if (a.axis < 0 || a.axis >= static_cast<int64_t>(x.shape.size()) ||
         static_cast<int64_t>(a.scale.size()) != x.shape[static_cast<size_t>(a.axis)]) {
-      fail(n, fmt::format("{} per-channel scales do not match axis {} of {}", a.scale.size(), a.axis,
-                          shape_str(x.shape)));
+      fail(n, fmt::format("{} per-channel scales do not match axis {} of {}", a.scale.size(), a.axis, shape_str(x.shape)));
     }
   }
   for (float s : a.scale) {
@@ -455,8 +438,7 @@ void infer_norm_like(Graph& g, const Node& n) {
     require_rank(n, x, 2, 5);
     for (size_t i = 1; i <= 4; ++i) {
       if (in(g, n, i).shape != Shape{x.shape[1]}) {
-        fail(n, fmt::format("parameter {} has shape {}, expected [{}]", i, shape_str(in(g, n, i).shape),
-                            x.shape[1]));
+        fail(n, fmt::format("parameter {} has shape {}, expected [{}]", i, shape_str(in(g, n, i).shape), x.shape[1]));
       }
     }
   } else if (n.op == OpKind::LayerNormalization) {
@@ -467,8 +449,7 @@ void infer_norm_like(Graph& g, const Node& n) {
     for (size_t i = 1; i <= 2; ++i) {
       if (!has_input(n, i)) continue;
       if (numel(in(g, n, i).shape) != numel(norm)) {
-        fail(n, fmt::format("parameter {} has shape {}, expected {}", i, shape_str(in(g, n, i).shape),
-                            shape_str(norm)));
+        fail(n, fmt::format("parameter {} has shape {}, expected {}", i, shape_str(in(g, n, i).shape), shape_str(norm)));
       }
     }
   } else {  // Softmax
@@ -483,10 +464,14 @@ void infer_norm_like(Graph& g, const Node& n) {
 
 void infer_node(Graph& g, const Node& n) {
   switch (n.op) {
-    case OpKind::Conv: return infer_conv(g, n);
-    case OpKind::Gemm: return infer_gemm(g, n);
-    case OpKind::MatMul: return infer_matmul(g, n);
-    case OpKind::LSTM: return infer_lstm(g, n);
+    case OpKind::Conv:
+      return infer_conv(g, n);
+    case OpKind::Gemm:
+      return infer_gemm(g, n);
+    case OpKind::MatMul:
+      return infer_matmul(g, n);
+    case OpKind::LSTM:
+      return infer_lstm(g, n);
     case OpKind::Add:
     case OpKind::Sub:
     case OpKind::Mul:
@@ -502,9 +487,11 @@ void infer_node(Graph& g, const Node& n) {
     }
     case OpKind::BatchNormalization:
     case OpKind::LayerNormalization:
-    case OpKind::Softmax: return infer_norm_like(g, n);
+    case OpKind::Softmax:
+      return infer_norm_like(g, n);
     case OpKind::MaxPool:
-    case OpKind::AveragePool: return infer_pool(g, n);
+    case OpKind::AveragePool:
+      return infer_pool(g, n);
     case OpKind::GlobalAveragePool: {
       const Value& x = in(g, n, 0);
       require_float(n, x);
@@ -514,25 +501,34 @@ void infer_node(Graph& g, const Node& n) {
       return set_out(g, n, 0, DType::f32, s, x.batch_axis);
     }
     case OpKind::ReduceMean:
-    case OpKind::ReduceSum: return infer_reduce(g, n);
-    case OpKind::Reshape: return infer_reshape(g, n);
-    case OpKind::Transpose: return infer_transpose(g, n);
-    case OpKind::Concat: return infer_concat(g, n);
-    case OpKind::Split: return infer_split(g, n);
-    case OpKind::Slice: return infer_slice(g, n);
-    case OpKind::Pad: return infer_pad(g, n);
-    case OpKind::Gather: return infer_gather(g, n);
+    case OpKind::ReduceSum:
+      return infer_reduce(g, n);
+    case OpKind::Reshape:
+      return infer_reshape(g, n);
+    case OpKind::Transpose:
+      return infer_transpose(g, n);
+    case OpKind::Concat:
+      return infer_concat(g, n);
+    case OpKind::Split:
+      return infer_split(g, n);
+    case OpKind::Slice:
+      return infer_slice(g, n);
+    case OpKind::Pad:
+      return infer_pad(g, n);
+    case OpKind::Gather:
+      return infer_gather(g, n);
     case OpKind::Cast: {
       const Value& x = in(g, n, 0);
       return set_out(g, n, 0, n.attr<CastAttrs>().to, x.shape, x.batch_axis);
     }
-    case OpKind::FakeQuant: return infer_fake_quant(g, n);
-    default: break;
+    case OpKind::FakeQuant:
+      return infer_fake_quant(g, n);
+    default:
+      break;
   }
   if (is_elementwise_unary(n.op)) {
     const Value& x = in(g, n, 0);
-    bool keeps_int = n.op == OpKind::Neg || n.op == OpKind::Abs || n.op == OpKind::Sign ||
-                     n.op == OpKind::Relu;
+    bool keeps_int = n.op == OpKind::Neg || n.op == OpKind::Abs || n.op == OpKind::Sign || n.op == OpKind::Relu;
     if (!keeps_int) require_float(n, x);
     return set_out(g, n, 0, x.dtype, x.shape, x.batch_axis);
   }

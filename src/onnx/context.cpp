@@ -13,9 +13,10 @@ ValueId Context::input(size_t i) const {
   const std::string& name = m_node->input(static_cast<int>(i));
   auto v = lookup(name);
   if (!v && pending_quant(name)) {
-    fail(fmt::format("input '{}' is the integer output of a QuantizeLinear; aimc supports QuantizeLinear only "
-                     "followed by DequantizeLinear (QDQ)",
-                     name));
+    fail(
+        fmt::format("input '{}' is the integer output of a QuantizeLinear; aimc supports QuantizeLinear only "
+                    "followed by DequantizeLinear (QDQ)",
+                    name));
   }
   if (!v) fail(fmt::format("input '{}' is not produced by any earlier node, initializer or graph input", name));
   return *v;
@@ -120,8 +121,8 @@ ValueId Context::emit_internal(OpKind op, std::vector<ValueId> inputs, Attrs att
   Value v;
   v.name = m_node_name + "/" + suffix;
   ValueId id = m_graph.add_value(std::move(v));
-  int32_t index = m_graph.add_node(
-      Node{.name = m_node_name + "/" + suffix, .op = op, .inputs = std::move(inputs), .outputs = {id}, .attrs = std::move(attrs)});
+  int32_t index = m_graph.add_node(Node{
+      .name = m_node_name + "/" + suffix, .op = op, .inputs = std::move(inputs), .outputs = {id}, .attrs = std::move(attrs)});
   try {
     infer_node(m_graph, m_graph.node(index));
   } catch (Error& e) {

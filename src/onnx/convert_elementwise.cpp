@@ -1,9 +1,9 @@
 // Element-wise ONNX ops: binary arithmetic with broadcasting, activations, Clip.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
-
-#include <fmt/format.h>
 
 #include "onnx/converters.h"
 
@@ -62,13 +62,20 @@ void leaky_relu(Context& ctx) {
 }  // namespace
 
 void register_elementwise_converters(ConverterTable& t) {
-  for (auto [name, op] : {std::pair{"Add", OpKind::Add}, {"Sub", OpKind::Sub}, {"Mul", OpKind::Mul},
-                          {"Div", OpKind::Div}, {"Pow", OpKind::Pow}}) {
+  for (auto [name, op] :
+       {std::pair{"Add", OpKind::Add}, {"Sub", OpKind::Sub}, {"Mul", OpKind::Mul}, {"Div", OpKind::Div}, {"Pow", OpKind::Pow}}) {
     t[name] = [op = op](Context& ctx) { binary(ctx, op); };
   }
-  for (auto [name, op] : {std::pair{"Relu", OpKind::Relu}, {"Sigmoid", OpKind::Sigmoid}, {"Tanh", OpKind::Tanh},
-                          {"Sign", OpKind::Sign}, {"Erf", OpKind::Erf}, {"Sqrt", OpKind::Sqrt},
-                          {"Exp", OpKind::Exp}, {"Log", OpKind::Log}, {"Neg", OpKind::Neg}, {"Abs", OpKind::Abs},
+  for (auto [name, op] : {std::pair{"Relu", OpKind::Relu},
+                          {"Sigmoid", OpKind::Sigmoid},
+                          {"Tanh", OpKind::Tanh},
+                          {"Sign", OpKind::Sign},
+                          {"Erf", OpKind::Erf},
+                          {"Sqrt", OpKind::Sqrt},
+                          {"Exp", OpKind::Exp},
+                          {"Log", OpKind::Log},
+                          {"Neg", OpKind::Neg},
+                          {"Abs", OpKind::Abs},
                           {"Reciprocal", OpKind::Reciprocal}}) {
     t[name] = [op = op](Context& ctx) { unary(ctx, op); };
   }

@@ -1,7 +1,7 @@
 // ONNX neural-network ops: Conv, Gemm, MatMul, LSTM, normalisations, pooling, reductions.
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "onnx/converters.h"
 
@@ -159,8 +159,8 @@ void reduce(Context& ctx, OpKind op) {
 }
 
 void lstm(Context& ctx) {
-  ctx.expect_attrs({"hidden_size", "direction", "activations", "clip", "input_forget", "layout",
-                    "activation_alpha", "activation_beta"});
+  ctx.expect_attrs(
+      {"hidden_size", "direction", "activations", "clip", "input_forget", "layout", "activation_alpha", "activation_beta"});
   if (ctx.attr_string("direction", "forward") != "forward") {
     ctx.fail(fmt::format("direction '{}' is not supported (forward only)", ctx.attr_string("direction", "")));
   }
@@ -185,8 +185,8 @@ void lstm(Context& ctx) {
       if (len != x.shape[0]) ctx.fail("sequence_lens shorter than the sequence are not supported");
     }
   }
-  std::vector<ValueId> in = {ctx.input(0), ctx.input(1), ctx.input(2), ctx.optional_input(3), kNoValue,
-                             ctx.optional_input(5), ctx.optional_input(6)};
+  std::vector<ValueId> in = {ctx.input(0), ctx.input(1),          ctx.input(2),         ctx.optional_input(3),
+                             kNoValue,     ctx.optional_input(5), ctx.optional_input(6)};
   ctx.emit(OpKind::LSTM, in, LstmAttrs{hidden});
 }
 

@@ -1,9 +1,9 @@
 // QDQ models: QuantizeLinear -> [Clip] -> DequantizeLinear becomes one FakeQuant node whose
 // scale and range are the layer's quantisation; DequantizeLinear of an integer constant
 // (quantised weights) becomes the float constant plus a FakeQuant that records its scale.
-#include <limits>
-
 #include <fmt/format.h>
+
+#include <limits>
 
 #include "onnx/converters.h"
 
@@ -20,10 +20,14 @@ struct QParams {
 
 std::pair<int32_t, int32_t> range_of(DType t) {
   switch (t) {
-    case DType::u8: return {0, 255};
-    case DType::i8: return {-128, 127};
-    case DType::i32: return {std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max()};
-    default: return {0, 0};
+    case DType::u8:
+      return {0, 255};
+    case DType::i8:
+      return {-128, 127};
+    case DType::i32:
+      return {std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max()};
+    default:
+      return {0, 0};
   }
 }
 
@@ -57,12 +61,10 @@ void quantize(Context& ctx) {
   const Value& x = ctx.input_value(0);
   if (x.dtype != DType::f32) ctx.fail("input must be float");
   QParams q = qparams(ctx, static_cast<int64_t>(x.shape.size()));
-  ctx.set_pending_quant(ctx.node().output(0), PendingQuant{.x = ctx.input(0),
-                                                           .scale = q.scale,
-                                                           .zero_point = q.zero_point,
-                                                           .axis = q.axis,
-                                                           .qmin = q.qmin,
-                                                           .qmax = q.qmax});
+  ctx.set_pending_quant(
+      ctx.node().output(0),
+      PendingQuant{
+          .x = ctx.input(0), .scale = q.scale, .zero_point = q.zero_point, .axis = q.axis, .qmin = q.qmin, .qmax = q.qmax});
 }
 
 FakeQuantAttrs attrs_of(const PendingQuant& p) {

@@ -80,9 +80,7 @@ void cast(Context& ctx) {
   ctx.emit(OpKind::Cast, {ctx.input(0)}, CastAttrs{to});
 }
 
-void identity(Context& ctx) {
-  ctx.alias_output(0, ctx.input(0));
-}
+void identity(Context& ctx) { ctx.alias_output(0, ctx.input(0)); }
 
 void dropout(Context& ctx) {
   ctx.expect_attrs({"ratio", "seed", "is_test"});

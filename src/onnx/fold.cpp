@@ -2,10 +2,10 @@
 // value) are evaluated here, so shape computations (Shape -> Gather -> Concat -> Reshape)
 // become plain constants. Evaluation is exact: integer arithmetic on integers, float ops in
 // double rounded once to f32.
+#include <fmt/format.h>
+
 #include <cmath>
 #include <cstring>
-
-#include <fmt/format.h>
 
 #include "onnx/converters.h"
 #include "onnx/shape_rules.h"
@@ -103,11 +103,21 @@ Shape broadcast_shape(const Context& ctx, const Shape& a, const Shape& b) {
 
 void set_from_double(Tensor& t, int64_t i, double v) {
   switch (t.dtype()) {
-    case DType::f32: t.data<float>()[i] = static_cast<float>(v); break;
-    case DType::i32: t.data<int32_t>()[i] = static_cast<int32_t>(v); break;
-    case DType::i64: t.data<int64_t>()[i] = static_cast<int64_t>(v); break;
-    case DType::i8: t.data<int8_t>()[i] = static_cast<int8_t>(v); break;
-    case DType::u8: t.data<uint8_t>()[i] = static_cast<uint8_t>(v); break;
+    case DType::f32:
+      t.data<float>()[i] = static_cast<float>(v);
+      break;
+    case DType::i32:
+      t.data<int32_t>()[i] = static_cast<int32_t>(v);
+      break;
+    case DType::i64:
+      t.data<int64_t>()[i] = static_cast<int64_t>(v);
+      break;
+    case DType::i8:
+      t.data<int8_t>()[i] = static_cast<int8_t>(v);
+      break;
+    case DType::u8:
+      t.data<uint8_t>()[i] = static_cast<uint8_t>(v);
+      break;
   }
 }
 
@@ -261,7 +271,7 @@ bool try_fold(Context& ctx) {
     ctx.constant_output(0, cast_to(c(ctx, 0), cast_target(ctx), to_bool));
   } else if (op == "Reshape") {
     ctx.constant_output(0, c(ctx, 0).clone().reshaped(reshape_target(ctx, c(ctx, 0).shape(), ctx.constant_ints(1, "shape"),
-                                                                        ctx.attr_int("allowzero", 0) != 0)));
+                                                                     ctx.attr_int("allowzero", 0) != 0)));
   } else if (op == "Flatten") {
     ctx.constant_output(0, c(ctx, 0).clone().reshaped(flatten_target(ctx, c(ctx, 0).shape(), ctx.attr_int("axis", 1))));
   } else if (op == "Squeeze") {
@@ -338,13 +348,12 @@ bool try_fold(Context& ctx) {
       std::memcpy(out.raw() + i * es, src.raw() + si * es, es);
     }
     ctx.constant_output(0, out);
-  } else if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div" || op == "Pow" || op == "Equal" ||
-             op == "Less" || op == "Greater" || op == "LessOrEqual" || op == "GreaterOrEqual" || op == "Min" ||
-             op == "Max") {
+  } else if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div" || op == "Pow" || op == "Equal" || op == "Less" ||
+             op == "Greater" || op == "LessOrEqual" || op == "GreaterOrEqual" || op == "Min" || op == "Max") {
     if (ctx.num_inputs() != 2) return false;
     ctx.constant_output(0, binary(ctx, c(ctx, 0), c(ctx, 1), op));
-  } else if (op == "Neg" || op == "Abs" || op == "Sqrt" || op == "Floor" || op == "Ceil" || op == "Not" ||
-             op == "Reciprocal" || op == "Exp") {
+  } else if (op == "Neg" || op == "Abs" || op == "Sqrt" || op == "Floor" || op == "Ceil" || op == "Not" || op == "Reciprocal" ||
+             op == "Exp") {
     ctx.constant_output(0, unary(c(ctx, 0), op));
   } else {
     return false;  // e.g. Conv on constants: left to the executor's constant evaluation

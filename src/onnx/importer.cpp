@@ -1,12 +1,12 @@
 #include "onnx/importer.h"
 
+#include <fmt/format.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <unordered_map>
 #include <unordered_set>
-
-#include <fmt/format.h>
 
 #include "core/input_file.h"
 #include "onnx/context.h"
@@ -47,9 +47,8 @@ std::unordered_set<std::string> sequence_first_inputs(const onnx::GraphProto& gp
       const onnx::NodeProto& p = *it->second;
       if (p.op_type() == "Gather" && p.input_size() == 2) {
         name = p.input(1);  // embedding: follow the indices
-      } else if (p.input_size() >= 1 && (p.op_type() == "Cast" || p.op_type() == "Identity" ||
-                                         p.op_type() == "Dropout" || p.op_type() == "Relu" ||
-                                         p.op_type() == "Tanh" || p.op_type() == "Sigmoid")) {
+      } else if (p.input_size() >= 1 && (p.op_type() == "Cast" || p.op_type() == "Identity" || p.op_type() == "Dropout" ||
+                                         p.op_type() == "Relu" || p.op_type() == "Tanh" || p.op_type() == "Sigmoid")) {
         name = p.input(0);
       } else {
         break;
@@ -101,8 +100,7 @@ std::string node_display_name(const onnx::NodeProto& n, int index) {
   return fmt::format("{}_{}", n.op_type(), index);
 }
 
-Graph build(const onnx::ModelProto& model, const std::string& file, const std::string& model_dir,
-            const ImportOptions& opt) {
+Graph build(const onnx::ModelProto& model, const std::string& file, const std::string& model_dir, const ImportOptions& opt) {
   int64_t opset = default_opset(model, file);
   if (opset < kMinOpset || opset > kMaxOpset) {
     throw Error(fmt::format("opset {} is not supported (aimc reads opsets {}-{})", opset, kMinOpset, kMaxOpset),

@@ -1,9 +1,9 @@
 #include "onnx/shape_rules.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <limits>
-
-#include <fmt/format.h>
 
 #include "onnx/converters.h"
 
@@ -50,8 +50,7 @@ std::optional<std::vector<int64_t>> squeeze_axes(const Context& ctx) {
   return std::nullopt;
 }
 
-Shape squeeze_target(const Context& ctx, const Shape& in, const std::optional<std::vector<int64_t>>& axes,
-                     int keep_axis) {
+Shape squeeze_target(const Context& ctx, const Shape& in, const std::optional<std::vector<int64_t>>& axes, int keep_axis) {
   auto rank = static_cast<int64_t>(in.size());
   std::vector<char> drop(in.size(), 0);
   if (axes) {

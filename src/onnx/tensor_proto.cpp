@@ -1,10 +1,10 @@
 #include "onnx/tensor_proto.h"
 
+#include <fmt/format.h>
+
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-
-#include <fmt/format.h>
 
 #include "core/input_file.h"
 
@@ -15,34 +15,57 @@ using TP = onnx::TensorProto;
 
 const char* onnx_type_name(int t) {
   switch (t) {
-    case TP::FLOAT: return "float";
-    case TP::UINT8: return "uint8";
-    case TP::INT8: return "int8";
-    case TP::UINT16: return "uint16";
-    case TP::INT16: return "int16";
-    case TP::INT32: return "int32";
-    case TP::INT64: return "int64";
-    case TP::STRING: return "string";
-    case TP::BOOL: return "bool";
-    case TP::FLOAT16: return "float16";
-    case TP::DOUBLE: return "double";
-    case TP::UINT32: return "uint32";
-    case TP::UINT64: return "uint64";
-    case TP::BFLOAT16: return "bfloat16";
-    default: return "unknown";
+    case TP::FLOAT:
+      return "float";
+    case TP::UINT8:
+      return "uint8";
+    case TP::INT8:
+      return "int8";
+    case TP::UINT16:
+      return "uint16";
+    case TP::INT16:
+      return "int16";
+    case TP::INT32:
+      return "int32";
+    case TP::INT64:
+      return "int64";
+    case TP::STRING:
+      return "string";
+    case TP::BOOL:
+      return "bool";
+    case TP::FLOAT16:
+      return "float16";
+    case TP::DOUBLE:
+      return "double";
+    case TP::UINT32:
+      return "uint32";
+    case TP::UINT64:
+      return "uint64";
+    case TP::BFLOAT16:
+      return "bfloat16";
+    default:
+      return "unknown";
   }
 }
 
 size_t onnx_elem_size(int t) {
   switch (t) {
-    case TP::FLOAT: return 4;
-    case TP::UINT8: return 1;
-    case TP::INT8: return 1;
-    case TP::INT32: return 4;
-    case TP::INT64: return 8;
-    case TP::BOOL: return 1;
-    case TP::DOUBLE: return 8;
-    default: return 0;
+    case TP::FLOAT:
+      return 4;
+    case TP::UINT8:
+      return 1;
+    case TP::INT8:
+      return 1;
+    case TP::INT32:
+      return 4;
+    case TP::INT64:
+      return 8;
+    case TP::BOOL:
+      return 1;
+    case TP::DOUBLE:
+      return 8;
+    default:
+      return 0;
   }
 }
 
@@ -59,7 +82,9 @@ void from_raw(const char* bytes, int t, Tensor& out) {
       }
       return;
     }
-    default: std::memcpy(out.raw(), bytes, out.nbytes()); return;
+    default:
+      std::memcpy(out.raw(), bytes, out.nbytes());
+      return;
   }
 }
 
@@ -85,9 +110,10 @@ std::string read_external(const TP& t, const std::string& model_dir, size_t want
   auto size = static_cast<int64_t>(f.tellg());
   if (length < 0) length = size - offset;
   if (offset < 0 || offset + length > size || static_cast<size_t>(length) != want) {
-    throw Error(fmt::format("external data of tensor '{}' in '{}' is truncated or mis-sized: need {} bytes at "
-                            "offset {}, file has {}",
-                            t.name(), path.string(), want, offset, size));
+    throw Error(
+        fmt::format("external data of tensor '{}' in '{}' is truncated or mis-sized: need {} bytes at "
+                    "offset {}, file has {}",
+                    t.name(), path.string(), want, offset, size));
   }
   std::string buf(static_cast<size_t>(length), '\0');
   f.seekg(offset);
@@ -99,15 +125,20 @@ std::string read_external(const TP& t, const std::string& model_dir, size_t want
 DType dtype_from_onnx(int onnx_type, const std::string& what) {
   switch (onnx_type) {
     case TP::FLOAT:
-    case TP::DOUBLE: return DType::f32;
+    case TP::DOUBLE:
+      return DType::f32;
     case TP::UINT8:
-    case TP::BOOL: return DType::u8;
-    case TP::INT8: return DType::i8;
-    case TP::INT32: return DType::i32;
-    case TP::INT64: return DType::i64;
+    case TP::BOOL:
+      return DType::u8;
+    case TP::INT8:
+      return DType::i8;
+    case TP::INT32:
+      return DType::i32;
+    case TP::INT64:
+      return DType::i64;
     default:
-      throw Error(fmt::format("{} has element type {}; aimc supports float, double, int8, uint8, int32, int64, bool",
-                              what, onnx_type_name(onnx_type)));
+      throw Error(fmt::format("{} has element type {}; aimc supports float, double, int8, uint8, int32, int64, bool", what,
+                              onnx_type_name(onnx_type)));
   }
 }
 
@@ -132,8 +163,8 @@ Tensor tensor_from_proto(const TP& t, const std::string& model_dir) {
   }
   if (t.has_raw_data()) {
     if (t.raw_data().size() != raw_size) {
-      throw Error(fmt::format("{} of shape {} has {} bytes of data, expected {}", what, shape_str(shape),
-                              t.raw_data().size(), raw_size));
+      throw Error(
+          fmt::format("{} of shape {} has {} bytes of data, expected {}", what, shape_str(shape), t.raw_data().size(), raw_size));
     }
     from_raw(t.raw_data().data(), t.data_type(), out);
     return out;
@@ -164,7 +195,8 @@ Tensor tensor_from_proto(const TP& t, const std::string& model_dir) {
       check_count(t.int32_data_size());
       for (int64_t i = 0; i < n; ++i) out.data<uint8_t>()[i] = static_cast<uint8_t>(t.int32_data(static_cast<int>(i)));
       break;
-    default: break;
+    default:
+      break;
   }
   return out;
 }

@@ -1,9 +1,9 @@
 // ONNX TensorProto <-> aimc Tensor.
 #pragma once
 
-#include <string>
-
 #include <onnx/onnx_pb.h>
+
+#include <string>
 
 #include "core/tensor.h"
 

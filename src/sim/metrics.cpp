@@ -1,9 +1,9 @@
 #include "sim/metrics.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-
-#include <fmt/format.h>
 
 #include "core/error.h"
 
@@ -14,8 +14,8 @@ double NllResult::perplexity() const { return std::exp(nats_per_token()); }
 
 std::vector<int64_t> argmax_rows(const Tensor& scores) {
   if (scores.rank() != 2 || scores.dtype() != DType::f32) {
-    throw Error(fmt::format("expected class scores of shape [batch, classes] (f32), got {} {}",
-                            dtype_name(scores.dtype()), shape_str(scores.shape())));
+    throw Error(fmt::format("expected class scores of shape [batch, classes] (f32), got {} {}", dtype_name(scores.dtype()),
+                            shape_str(scores.shape())));
   }
   int64_t rows = scores.dim(0), cols = scores.dim(1);
   const float* s = scores.data<float>();
@@ -32,8 +32,7 @@ std::vector<int64_t> argmax_rows(const Tensor& scores) {
 
 void check_classifier_data(const Graph& graph, const Dataset& data, const std::string& spec) {
   if (graph.inputs.size() != 1) {
-    throw Error(fmt::format("the model needs one input, this one has {}", graph.inputs.size()),
-                ErrorContext{.field = "--model"});
+    throw Error(fmt::format("the model needs one input, this one has {}", graph.inputs.size()), ErrorContext{.field = "--model"});
   }
   const Value& in = graph.value(graph.inputs[0]);
   Shape want = in.shape, got = data.inputs.shape();
@@ -73,8 +72,7 @@ void check_classifier_data(const Graph& graph, const Dataset& data, const std::s
 
 LanguageModelLayout check_language_model_data(const Graph& graph, const Dataset& data, const std::string& spec) {
   if (graph.inputs.size() != 1 || graph.outputs.empty()) {
-    throw Error(fmt::format("the model needs one input, this one has {}", graph.inputs.size()),
-                ErrorContext{.field = "--model"});
+    throw Error(fmt::format("the model needs one input, this one has {}", graph.inputs.size()), ErrorContext{.field = "--model"});
   }
   const Value& in = graph.value(graph.inputs[0]);
   const Value& out = graph.value(graph.outputs[0]);
@@ -83,8 +81,8 @@ LanguageModelLayout check_language_model_data(const Graph& graph, const Dataset&
                   in.shape[static_cast<size_t>(1 - in.batch_axis)] == t_len && in.dtype == DType::i64 &&
                   (out.batch_axis == 0 || out.batch_axis == 1);
   if (!ok) {
-    throw Error(fmt::format("token windows i64 [N, {}] do not match the model input '{}' {} {} (batch axis {})", t_len,
-                            in.name, dtype_name(in.dtype), shape_str(in.shape), in.batch_axis),
+    throw Error(fmt::format("token windows i64 [N, {}] do not match the model input '{}' {} {} (batch axis {})", t_len, in.name,
+                            dtype_name(in.dtype), shape_str(in.shape), in.batch_axis),
                 ErrorContext{.file = spec});
   }
   if (!data.has_labels() || data.size() == 0) throw Error("the dataset has no token windows", ErrorContext{.file = spec});

@@ -40,7 +40,7 @@ TEST(Area, PartsAddUpToTheCoresAndTheChipLevel) {
   std::map<std::string, double> part(a->parts.begin(), a->parts.end());
   EXPECT_EQ(a->basis, "cores");
   EXPECT_DOUBLE_EQ(part["arrays"], 64 * 0.2);
-  EXPECT_DOUBLE_EQ(part["adcs"], 64 * 256 * 0.0005);      // one ADC per column
+  EXPECT_DOUBLE_EQ(part["adcs"], 64 * 256 * 0.0005);  // one ADC per column
   EXPECT_DOUBLE_EQ(part["core ldpu"], 64 * 0.05);
   EXPECT_NEAR(part["core other"], 64 * (0.634 - 0.2 - 0.128 - 0.05), 1e-9);
   EXPECT_DOUBLE_EQ(part["chip gdpu"], 0.4);

@@ -1,10 +1,10 @@
 // Every malformed chip file in tests/chip/bad/ fails with exactly the one-line error its first line
 // announces ("# expect: ..."; {file} is the file's path, {dir} its folder).
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <fstream>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "chip_test_util.h"
 

@@ -17,8 +17,9 @@ ChipSpec derive(const std::string& yaml) {
 
 TEST(Base, OverridesOnlyTheGivenKeys) {
   const ChipSpec base = test::preset("hermes");
-  const ChipSpec d = derive("base: hermes\nname: hermes-odp\ncores:\n  weights:\n    devices_per_polarity: 1\n"
-                            "  device:\n    g_max_us: 10.35\n    t0_s: 200\n");
+  const ChipSpec d = derive(
+      "base: hermes\nname: hermes-odp\ncores:\n  weights:\n    devices_per_polarity: 1\n"
+      "  device:\n    g_max_us: 10.35\n    t0_s: 200\n");
   EXPECT_EQ(d.name, "hermes-odp");
   EXPECT_EQ(d.cores.weights.devices_per_polarity, 1);
   EXPECT_EQ(d.cores.weights.scheme, WeightScheme::Differential);
@@ -35,9 +36,10 @@ TEST(Base, OverridesOnlyTheGivenKeys) {
 }
 
 TEST(Base, MergesNamedEntriesAndRemovesWithNull) {
-  const ChipSpec d = derive("base: hermes\nname: h\ncores:\n  read_modes:\n    one-phase: {t_mvm_ns: 266}\n"
-                            "    four-phase: null\n    two-phase: {phases: 2, t_mvm_ns: 266, e_mvm_pj: 30000, "
-                            "out_noise_rel_std: 0.01}\n");
+  const ChipSpec d = derive(
+      "base: hermes\nname: h\ncores:\n  read_modes:\n    one-phase: {t_mvm_ns: 266}\n"
+      "    four-phase: null\n    two-phase: {phases: 2, t_mvm_ns: 266, e_mvm_pj: 30000, "
+      "out_noise_rel_std: 0.01}\n");
   ASSERT_EQ(d.cores.read_modes.size(), 2u);
   EXPECT_EQ(d.cores.read_modes[0].name, "one-phase");
   EXPECT_DOUBLE_EQ(*d.cores.read_modes[0].t_mvm_ns, 266);

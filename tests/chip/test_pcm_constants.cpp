@@ -1,9 +1,9 @@
 // The PCM models' constants evaluate as aihwkit's formulas do (values worked out by hand from
 // src/aihwkit/inference/noise/pcm.py and hermes.py).
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cmath>
-
-#include <gtest/gtest.h>
 
 #include "chip/devices/pcm_constants.h"
 #include "core/error.h"

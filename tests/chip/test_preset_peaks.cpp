@@ -16,8 +16,8 @@ void expect_within(double computed, double published, const char* what) {
 
 TEST(PresetPeaks, HermesOnePhase) {
   const PeakPoint p = peak_point(test::preset("hermes"), "one-phase", 8, std::nullopt);
-  expect_within(p.tops, 63.1, "TOPS");              // Le Gallo 2023 abstract
-  expect_within(p.tops_per_w, 9.76, "TOPS/W");      // Le Gallo 2023 abstract
+  expect_within(p.tops, 63.1, "TOPS");          // Le Gallo 2023 abstract
+  expect_within(p.tops_per_w, 9.76, "TOPS/W");  // Le Gallo 2023 abstract
   EXPECT_EQ(p.weights, 64 * 256 * 256);
 }
 
@@ -39,11 +39,11 @@ TEST(PresetPeaks, HermesCoreDerivedWithBase) {
 TEST(PresetPeaks, JiaEightAndFourBit) {
   const ChipSpec jia = test::preset("verma-cimu");
   const PeakPoint p8 = peak_point(jia, "bpbs", 8, 8);
-  expect_within(p8.tops, 3.0, "TOPS at 8 b");         // Jia 2022 abstract
+  expect_within(p8.tops, 3.0, "TOPS at 8 b");           // Jia 2022 abstract
   expect_within(p8.tops_per_w, 30.0, "TOPS/W at 8 b");  // Jia 2022 abstract
-  EXPECT_DOUBLE_EQ(p8.t_mvm_ns, 400.0);               // 8 bit-phases at 20 MS/s
+  EXPECT_DOUBLE_EQ(p8.t_mvm_ns, 400.0);                 // 8 bit-phases at 20 MS/s
   const PeakPoint p4 = peak_point(jia, "bpbs", 4, 4);
-  expect_within(p4.tops, 11.8, "TOPS at 4 b");        // Jia 2022 Table IV
+  expect_within(p4.tops, 11.8, "TOPS at 4 b");  // Jia 2022 Table IV
   EXPECT_DOUBLE_EQ(p4.t_mvm_ns, 200.0);
 }
 

@@ -1,9 +1,9 @@
 // The resolved form of every preset reads back to the same chip, and the schema reference in
 // docs/chip-yaml.md is the one the parameter tables generate.
+#include <gtest/gtest.h>
+
 #include <fstream>
 #include <sstream>
-
-#include <gtest/gtest.h>
 
 #include "chip/reference_doc.h"
 #include "chip/resolved.h"
@@ -51,8 +51,8 @@ TEST(SchemaReference, DocsEmbedTheGeneratedReference) {
 
 TEST(SchemaReference, DocumentsEveryKeyAndTechnology) {
   const std::string ref = chip_schema_reference();
-  for (const char* key : {"`cores.adc`", "| `bits` |", "`cores.read_modes.<name>`", "`noc.levels[]`",
-                          "(technology: pcm)", "(technology: charge-domain)", "| `t_mvm_ns` |", "| `e_bit_phase_pj` |"}) {
+  for (const char* key : {"`cores.adc`", "| `bits` |", "`cores.read_modes.<name>`", "`noc.levels[]`", "(technology: pcm)",
+                          "(technology: charge-domain)", "| `t_mvm_ns` |", "| `e_bit_phase_pj` |"}) {
     EXPECT_NE(ref.find(key), std::string::npos) << key;
   }
 }

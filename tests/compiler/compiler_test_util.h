@@ -86,8 +86,8 @@ class GraphBuilder {
     if (bias) ins.push_back(constant(name + ".bias", weights({out}, seed + 100)));
     return node(name, OpKind::Gemm, ins, GemmAttrs{1.0f, 1.0f, false, true});
   }
-  ValueId conv(const std::string& name, ValueId x, int64_t cin, int64_t cout, int64_t k, int64_t group = 1,
-               bool bias = true, uint32_t seed = 1, int64_t stride = 1) {
+  ValueId conv(const std::string& name, ValueId x, int64_t cin, int64_t cout, int64_t k, int64_t group = 1, bool bias = true,
+               uint32_t seed = 1, int64_t stride = 1) {
     ValueId w = constant(name + ".weight", weights({cout, cin / group, k, k}, seed));
     std::vector<ValueId> ins = {x, w};
     if (bias) ins.push_back(constant(name + ".bias", weights({cout}, seed + 100)));

@@ -48,13 +48,15 @@ Tensor run_tiles(const compiler::Program& p, const Graph& g, const compiler::Lay
     for (int64_t v = 0; v < V; ++v) {
       for (int64_t c = 0; c < t.cols(); ++c) {
         double s = 0;
-        for (int64_t r = 0; r < t.rows(); ++r) s += x.data<float>()[v * l.rows + t.row_begin + r] * w.data<float>()[r * t.cols() + c];
+        for (int64_t r = 0; r < t.rows(); ++r)
+          s += x.data<float>()[v * l.rows + t.row_begin + r] * w.data<float>()[r * t.cols() + c];
         y.data<float>()[v * l.cols + t.col_begin + c] += static_cast<float>(s);
       }
     }
   }
   for (int64_t v = 0; v < V; ++v) {
-    for (int64_t c = 0; c < static_cast<int64_t>(bias.size()); ++c) y.data<float>()[v * l.cols + c] += bias[static_cast<size_t>(c)];
+    for (int64_t c = 0; c < static_cast<int64_t>(bias.size()); ++c)
+      y.data<float>()[v * l.cols + c] += bias[static_cast<size_t>(c)];
   }
   return y;
 }
@@ -62,11 +64,11 @@ Tensor run_tiles(const compiler::Program& p, const Graph& g, const compiler::Lay
 TEST(IdealEquivalence, ConvGroupedConvAndGemmFromTilesEqualTheReference) {
   test::GraphBuilder b("eq");
   ValueId x = b.input("x", {1, 40, 6, 6});
-  ValueId c1 = b.conv("c1", x, 40, 300, 3, 1, true, 1);         // 360 rows x 300 cols: 2 x 2 tiles
+  ValueId c1 = b.conv("c1", x, 40, 300, 3, 1, true, 1);  // 360 rows x 300 cols: 2 x 2 tiles
   ValueId r1 = b.node("r1", OpKind::Relu, {c1});
-  ValueId c2 = b.conv("c2", r1, 300, 300, 3, 30, true, 2, 2);   // grouped: 30 groups of 90 x 10
+  ValueId c2 = b.conv("c2", r1, 300, 300, 3, 30, true, 2, 2);  // grouped: 30 groups of 90 x 10
   ValueId f = b.node("flat", OpKind::Reshape, {c2}, ReshapeAttrs{{1, 300 * 9}});
-  ValueId fc = b.gemm("fc", f, 300 * 9, 20, true, 3);           // 2700 rows: 11 row tiles
+  ValueId fc = b.gemm("fc", f, 300 * 9, 20, true, 3);  // 2700 rows: 11 row tiles
   Graph g = b.finish({fc});
   compiler::Program p = test::compile(g, test::preset("hermes"));
   ASSERT_EQ(p.layers.size(), 3u);

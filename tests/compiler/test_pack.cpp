@@ -2,10 +2,10 @@
 // tightly, deterministic), the packing modes and their order under scope=auto, a ResNet-56-shaped
 // network on HERMES (73 crossbars block-diagonally, refused; fits with 2-D packing), the Program's
 // overlap check on tiles sharing rows or columns, and the mapping report of shared crossbars.
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <set>
-
-#include <gtest/gtest.h>
 
 #include "compiler/evaluations.h"
 #include "compiler/passes/rect_pack.h"
@@ -190,7 +190,8 @@ TEST(Pack, RowBlocksSharingRowsAreEvaluatedInTurn) {
   Program d = test::compile(g, hermes, "quantize{calibration=none},lower-to-crossbar,partition,pack" + tail);
   EXPECT_EQ(d.crossbars_used(), 3);
   EXPECT_DOUBLE_EQ(d.schedule.stages[0].mvms_per_inference, 64);
-  Program r = test::compile(g, hermes, "quantize{calibration=none},lower-to-crossbar,partition,pack{scope=layer,shape=rect}" + tail);
+  Program r =
+      test::compile(g, hermes, "quantize{calibration=none},lower-to-crossbar,partition,pack{scope=layer,shape=rect}" + tail);
   EXPECT_EQ(r.crossbars_used(), 1);
   EXPECT_DOUBLE_EQ(r.schedule.stages[0].mvms_per_inference, 3 * 64);
   const auto ev = compiler::array_evaluations(r, {0, 1, 2});
@@ -236,8 +237,8 @@ TEST(Pack, ReplicateTotalCapsTheCrossbarsInAll) {
   const Graph g = b.finish({b.conv("A", h, 64, 64, 3, 1, true, 2)});
   auto crossbars = [&](const std::string& replicate) {
     Program p = test::compile(g, test::preset("hermes"),
-                              "quantize{calibration=none},lower-to-crossbar,partition,pack{scope=layer},replicate{" +
-                                  replicate + "},place,assign-digital,route,schedule");
+                              "quantize{calibration=none},lower-to-crossbar,partition,pack{scope=layer},replicate{" + replicate +
+                                  "},place,assign-digital,route,schedule");
     std::set<std::pair<int32_t, int32_t>> used;
     for (const auto& t : p.tiles) used.insert({t.core, t.array});
     return static_cast<int64_t>(used.size());
@@ -246,9 +247,9 @@ TEST(Pack, ReplicateTotalCapsTheCrossbarsInAll) {
   ASSERT_EQ(minimal, 4);
   // Greedy, one replica of the bottleneck at a time while it fits: B (1 crossbar), then A (3) no longer.
   EXPECT_EQ(crossbars("total=7"), 5);
-  EXPECT_EQ(crossbars("total=8"), 8);   // B, then A
+  EXPECT_EQ(crossbars("total=8"), 8);  // B, then A
   EXPECT_EQ(crossbars("total=4"), 4);
-  EXPECT_EQ(crossbars("total=1"), 4);   // below the minimal mapping: no replicas, never fewer crossbars
+  EXPECT_EQ(crossbars("total=1"), 4);            // below the minimal mapping: no replicas, never fewer crossbars
   EXPECT_EQ(crossbars("total=40,budget=4"), 8);  // both caps hold
   EXPECT_EQ(crossbars("total=8,budget=40"), 8);
 }

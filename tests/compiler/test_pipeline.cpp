@@ -1,13 +1,13 @@
 // Pipelines as text, the passes' diagnostics, the network-does-not-fit error, reload segments,
 // the Program's JSON and its golden text, and the digital-unit assignment.
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
-
-#include <gtest/gtest.h>
 
 #include "compiler/pass.h"
 #include "compiler/report.h"
@@ -126,8 +126,9 @@ TEST(Program, JsonRoundTripAndFieldErrors) {
   EXPECT_NE(test::error_of([&] { compiler::program_from_json(bad, "p.json"); }).find("overlap"), std::string::npos);
   // A Program is tied to its chip.
   EXPECT_NO_THROW(compiler::check_chip(p, test::preset("hermes"), "p.json"));
-  EXPECT_NE(test::error_of([&] { compiler::check_chip(p, test::preset("cluster-512"), "p.json"); })
-                .find("the program was compiled for chip 'hermes'"),
+  EXPECT_NE(test::error_of([&] {
+              compiler::check_chip(p, test::preset("cluster-512"), "p.json");
+            }).find("the program was compiled for chip 'hermes'"),
             std::string::npos);
 }
 
@@ -228,12 +229,14 @@ TEST(PrepareGraph, ReimportedModelMatchesTheProgram) {
   EXPECT_NO_THROW(compiler::check_model(p, path));
   Graph g = compiler::prepare_graph(import_onnx(path), p);
   for (const auto& l : p.layers) EXPECT_NO_THROW(compiler::layer_node(g, l));
-  EXPECT_NE(test::error_of([&] { compiler::check_model(p, test::source_path("models/mnist_lenet.onnx")); })
-                .find("the program was compiled from a different model"),
+  EXPECT_NE(test::error_of([&] {
+              compiler::check_model(p, test::source_path("models/mnist_lenet.onnx"));
+            }).find("the program was compiled from a different model"),
             std::string::npos);
   Program other = p;
   other.layers[3].weights_sha256 = "0";
-  EXPECT_NE(test::error_of([&] { compiler::prepare_graph(import_onnx(path), other); }).find("has other weights"), std::string::npos);
+  EXPECT_NE(test::error_of([&] { compiler::prepare_graph(import_onnx(path), other); }).find("has other weights"),
+            std::string::npos);
 }
 
 TEST(Topology, HopDistances) {

@@ -28,8 +28,9 @@ std::map<std::string, int64_t> bytes_by_value(const compiler::Program& p) {
 compiler::Program compile_at(int64_t input_bits) {
   const std::string q = input_bits > 0 ? "quantize{input-bits=" + std::to_string(input_bits) + "}" : "quantize";
   return test::compile(two_convs(), test::preset("verma-cimu"),
-                       "fold-batchnorm," + q + ",lower-to-crossbar,partition,pack{scope=layer},replicate{mode=none},place,"
-                       "assign-digital,route,schedule");
+                       "fold-batchnorm," + q +
+                           ",lower-to-crossbar,partition,pack{scope=layer},replicate{mode=none},place,"
+                           "assign-digital,route,schedule");
 }
 
 TEST(Route, ActivationsTakeTheBitsOfTheRowsThatReadThem) {
@@ -58,8 +59,9 @@ TEST(Route, MulticastGroupsTransfersOfTheSameData) {
   test::GraphBuilder b("wide");
   ValueId x = b.input("x", {1, 16, 8, 8});
   const Graph g = b.finish({b.conv("conv", x, 16, 512, 3, 1, true, 1)});  // 512 columns: two CIMUs
-  const std::string pipe = "fold-batchnorm,quantize,lower-to-crossbar,partition,pack{scope=layer},replicate{mode=none},place,"
-                           "assign-digital,route,schedule";
+  const std::string pipe =
+      "fold-batchnorm,quantize,lower-to-crossbar,partition,pack{scope=layer},replicate{mode=none},place,"
+      "assign-digital,route,schedule";
   const compiler::Program plain = test::compile(g, test::preset("verma-cimu"), pipe);
   const compiler::Program multi =
       test::compile(g, test::chip_yaml("base: verma-cimu\nname: verma-multicast\nnoc:\n  multicast: true\n"), pipe);

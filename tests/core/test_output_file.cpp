@@ -74,7 +74,9 @@ TEST(OutputFile, OutputsFollowTheRules) {
   EXPECT_NE(error_of([&] { check_outputs({{"--json", out}}, {in}, false); }).find("--force"), std::string::npos);
   EXPECT_EQ(error_of([&] { check_outputs({{"--json", out}}, {in}, true); }), "(no error)");
   EXPECT_EQ(error_of([&] { check_outputs({{"--json", "-"}, {"-o", ""}}, {in}, false); }), "(no error)");
-  EXPECT_NE(error_of([&] { check_outputs({{"-o", out}, {"--json", out}}, {}, true); }).find("also the output of -o"),
+  EXPECT_NE(error_of([&] {
+              check_outputs({{"-o", out}, {"--json", out}}, {}, true);
+            }).find("also the output of -o"),
             std::string::npos);
 }
 

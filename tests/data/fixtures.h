@@ -49,9 +49,7 @@ inline void write_file(const std::string& path, const Bytes& bytes) {
   ASSERT_TRUE(f.good()) << path;
 }
 
-inline void write_text(const std::string& path, const std::string& text) {
-  write_file(path, Bytes(text.begin(), text.end()));
-}
+inline void write_text(const std::string& path, const std::string& text) { write_file(path, Bytes(text.begin(), text.end())); }
 
 inline void write_gz(const std::string& path, const Bytes& bytes) {
   gzFile f = gzopen(path.c_str(), "wb");
@@ -134,13 +132,13 @@ std::optional<Error> error_of(F&& f) {
 }  // namespace aimc::test
 
 // Expects `statement` to throw aimc::Error with context file `expected_file` and `substring` in what().
-#define EXPECT_DATA_ERROR(statement, expected_file, substring)                                  \
-  do {                                                                                 \
-    std::optional<::aimc::Error> err_ = ::aimc::test::error_of([&] { statement; });    \
-    if (!err_) {                                                                       \
-      ADD_FAILURE() << "expected aimc::Error from: " #statement;                       \
-      break;                                                                           \
-    }                                                                                  \
-    EXPECT_EQ(err_->context().file, std::string(expected_file)) << err_->what();               \
-    EXPECT_THAT(err_->what(), ::testing::HasSubstr(substring));                        \
+#define EXPECT_DATA_ERROR(statement, expected_file, substring)                      \
+  do {                                                                              \
+    std::optional<::aimc::Error> err_ = ::aimc::test::error_of([&] { statement; }); \
+    if (!err_) {                                                                    \
+      ADD_FAILURE() << "expected aimc::Error from: " #statement;                    \
+      break;                                                                        \
+    }                                                                               \
+    EXPECT_EQ(err_->context().file, std::string(expected_file)) << err_->what();    \
+    EXPECT_THAT(err_->what(), ::testing::HasSubstr(substring));                     \
   } while (false)

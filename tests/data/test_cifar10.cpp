@@ -79,15 +79,13 @@ TEST(Cifar10, EmptyFile) {
 TEST(Cifar10, LabelOutOfRange) {
   TempDir dir;
   test::write_file(dir / "test_batch.bin", test::cifar_records({1, 10}));
-  EXPECT_DATA_ERROR(load_dataset("cifar10:" + dir.str()), dir / "test_batch.bin",
-                    "record 1: label 10 is not a class 0..9");
+  EXPECT_DATA_ERROR(load_dataset("cifar10:" + dir.str()), dir / "test_batch.bin", "record 1: label 10 is not a class 0..9");
 }
 
 TEST(Cifar10, MissingPaths) {
   TempDir dir;
   EXPECT_DATA_ERROR(load_dataset("cifar10:" + (dir / "nope")), dir / "nope", "no such file or directory");
-  EXPECT_DATA_ERROR(load_dataset("cifar10:" + dir.str()), dir / "test_batch.bin",
-                    "no such file (nor test_batch.bin.gz)");
+  EXPECT_DATA_ERROR(load_dataset("cifar10:" + dir.str()), dir / "test_batch.bin", "no such file (nor test_batch.bin.gz)");
 }
 
 TEST(Cifar10, CommittedSubset) {

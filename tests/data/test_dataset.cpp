@@ -23,8 +23,9 @@ TEST(DatasetSpec, SplitsKindPathsAndOptions) {
 
 TEST(DatasetSpec, MalformedSpecsNameTheFieldAndTheAcceptedForms) {
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"", "is not KIND:PATH; accepted: mnist:DIR[,split=test|train] | cifar10:DIR|FILE.bin[.gz] | "
-           "npy:X.npy[,Y.npy] | tokens:TEXT[,vocab=FILE|train=FILE][,seq=N][,level=word|char]"},
+      {"",
+       "is not KIND:PATH; accepted: mnist:DIR[,split=test|train] | cifar10:DIR|FILE.bin[.gz] | "
+       "npy:X.npy[,Y.npy] | tokens:TEXT[,vocab=FILE|train=FILE][,seq=N][,level=word|char]"},
       {"mnist", "'mnist' is not KIND:PATH; accepted: mnist:DIR"},
       {"imagenet:/x", "unknown dataset kind 'imagenet'; accepted: mnist:DIR"},
       {"mnist:", "has an empty path; expected mnist:DIR[,split=test|train]"},
@@ -105,8 +106,7 @@ TEST(NpyDataset, BadLabels) {
   write_npy(dir / "y2.npy", Tensor(DType::i64, {4, 2}));
   const std::string x = "npy:" + (dir / "x.npy") + ",";
   EXPECT_DATA_ERROR(load_dataset(x + (dir / "yf.npy")), dir / "yf.npy", "labels must be an integer array");
-  EXPECT_DATA_ERROR(load_dataset(x + (dir / "y3.npy")), dir / "y3.npy",
-                    "3 labels, but " + (dir / "x.npy") + " has 4 samples");
+  EXPECT_DATA_ERROR(load_dataset(x + (dir / "y3.npy")), dir / "y3.npy", "3 labels, but " + (dir / "x.npy") + " has 4 samples");
   EXPECT_DATA_ERROR(load_dataset(x + (dir / "y3.npy"), 2), dir / "y3.npy", "3 labels, but");
   EXPECT_DATA_ERROR(load_dataset(x + (dir / "y2.npy")), dir / "y2.npy", "labels must have shape [N] or [N, 1]");
   EXPECT_DATA_ERROR(load_dataset(x + (dir / "none.npy")), dir / "none.npy", "no such file");

@@ -158,8 +158,7 @@ TEST(Mnist, ShortHeader) {
   const std::string images = dir / "t10k-images-idx3-ubyte";
   const Bytes full = test::idx_bytes(kImages, {1, 28, 28}, test::image_pixels(1));
   test::write_file(images, Bytes(full.begin(), full.begin() + 6));
-  EXPECT_DATA_ERROR(load_dataset("mnist:" + dir.str()), images,
-                    "truncated: an idx3-ubyte header needs 16 bytes, file has 6");
+  EXPECT_DATA_ERROR(load_dataset("mnist:" + dir.str()), images, "truncated: an idx3-ubyte header needs 16 bytes, file has 6");
   // Every prefix of a valid file is an error, never a crash.
   for (size_t n = 0; n < full.size(); n += (n < 40 ? 1 : 97)) {
     test::write_file(images, Bytes(full.begin(), full.begin() + static_cast<std::ptrdiff_t>(n)));

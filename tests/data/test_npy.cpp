@@ -1,7 +1,7 @@
+#include <fmt/format.h>
+
 #include <cstdlib>
 #include <random>
-
-#include <fmt/format.h>
 
 #include "data/npy.h"
 #include "fixtures.h"
@@ -28,9 +28,9 @@ void expect_same(const Tensor& a, const Tensor& b) {
 }
 
 std::vector<Tensor> every_dtype() {
-  return {iota<float>({2, 3}, -1.5f),       iota<int32_t>({4}, -2),       iota<int64_t>({2, 1, 2, 2}, -(int64_t{1} << 40)),
+  return {iota<float>({2, 3}, -1.5f),       iota<int32_t>({4}, -2),           iota<int64_t>({2, 1, 2, 2}, -(int64_t{1} << 40)),
           iota<int8_t>({3, 2}, int8_t{-3}), iota<uint8_t>({5}, uint8_t{250}), Tensor::scalar<float>(3.25f),
-          Tensor::scalar<int64_t>(-7),       Tensor(DType::f32, {0, 3}),   Tensor(DType::u8, {2, 0})};
+          Tensor::scalar<int64_t>(-7),      Tensor(DType::f32, {0, 3}),       Tensor(DType::u8, {2, 0})};
 }
 
 TEST(Npy, RoundTripsEveryDtypeAndShape) {
@@ -94,8 +94,8 @@ TEST(Npy, ReadsHandBuiltHeaders) {
     EXPECT_EQ(t.to_int64_vector(), (std::vector<int64_t>{-5, 1LL << 50}));
   }
   // Python 2 long dimensions and a scalar.
-  test::write_file(p, test::npy_bytes("{'descr': '<i4', 'fortran_order': False, 'shape': (1L, 2L), }",
-                                      test::raw_of<int32_t>({4, 5})));
+  test::write_file(
+      p, test::npy_bytes("{'descr': '<i4', 'fortran_order': False, 'shape': (1L, 2L), }", test::raw_of<int32_t>({4, 5})));
   EXPECT_EQ(read_npy(p).shape(), (Shape{1, 2}));
   test::write_file(p, test::npy_bytes("{'descr': '|i1', 'fortran_order': False, 'shape': (), }", {0xff}));
   Tensor s = read_npy(p);
@@ -136,10 +136,9 @@ TEST(Npy, ErrorsOnUnsupportedDtypes) {
   const std::string p = dir / "x.npy";
   for (const char* descr : {"<c8", ">f4", "<f2", "<u4", "|O", "<U5", "f4"}) {
     SCOPED_TRACE(descr);
-    test::write_file(p, test::npy_bytes(std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': (2,), }",
-                                        Bytes(8)));
-    EXPECT_DATA_ERROR(read_npy(p), p,
-                      std::string("unsupported dtype '") + descr + "'");
+    test::write_file(
+        p, test::npy_bytes(std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': (2,), }", Bytes(8)));
+    EXPECT_DATA_ERROR(read_npy(p), p, std::string("unsupported dtype '") + descr + "'");
     EXPECT_DATA_ERROR(read_npy(p), p, "supported: <f4, <f8 (read as f32), <i4, <i8, |i1, |u1, |b1 (read as u8)");
   }
   test::write_file(p, test::npy_bytes("{'descr': '>f4', 'fortran_order': False, 'shape': (2,), }", Bytes(8)));
@@ -202,12 +201,10 @@ TEST(Npy, ErrorsOnGarbageHeaders) {
     EXPECT_DATA_ERROR(read_npy(p), p, "bad .npy header: " + message);
   }
   // A shape whose byte count overflows 64 bits.
-  test::write_file(p, test::npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296), }",
-                                      Bytes(8)));
+  test::write_file(p, test::npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296), }", Bytes(8)));
   EXPECT_DATA_ERROR(read_npy(p), p, "too large");
   // A shape claiming 2^40 elements without overflow: an error from the file size, no allocation.
-  test::write_file(p, test::npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (1099511627776,), }",
-                                      Bytes(8)));
+  test::write_file(p, test::npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (1099511627776,), }", Bytes(8)));
   EXPECT_DATA_ERROR(read_npy(p), p, "truncated");
 }
 

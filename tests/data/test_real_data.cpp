@@ -12,7 +12,7 @@ namespace {
 
 const std::string kShared = AIMC_SOURCE_DIR "/../shared/data";
 
-#define REQUIRE_SHARED(path)                                                 \
+#define REQUIRE_SHARED(path) \
   if (!std::filesystem::exists(path)) GTEST_SKIP() << (path) << " not present"
 
 template <class F>
@@ -72,8 +72,8 @@ TEST(RealData, PtbWordLevel) {
   EXPECT_EQ(vocab.size(), 10000);
   EXPECT_TRUE(vocab.find("<unk>").has_value());
   const std::vector<uint8_t> text = test::read_bytes(opts.text);
-  std::vector<int64_t> ids = encode_tokens(std::string_view(reinterpret_cast<const char*>(text.data()), text.size()),
-                                           vocab, TokenLevel::word, opts.text);
+  std::vector<int64_t> ids = encode_tokens(std::string_view(reinterpret_cast<const char*>(text.data()), text.size()), vocab,
+                                           TokenLevel::word, opts.text);
   EXPECT_EQ(ids.size(), 82430u);
   Dataset d = timed("ptb_test_ms", [] { return load_dataset("tokens:" + kShared + "/ptb/ptb.test.txt"); });
   EXPECT_EQ(d.inputs.shape(), (Shape{(82430 - 1) / 35, 35}));

@@ -10,9 +10,7 @@
 namespace aimc::device {
 namespace {
 
-chip::AdcSpec adc_spec(chip::AdcKind kind, int64_t bits) {
-  return chip::AdcSpec{.kind = kind, .bits = bits, .full_scale = 12};
-}
+chip::AdcSpec adc_spec(chip::AdcKind kind, int64_t bits) { return chip::AdcSpec{.kind = kind, .bits = bits, .full_scale = 12}; }
 
 TEST(Adc, SignedTransferCurveIsExact) {
   const auto adc = make_adc(adc_spec(chip::AdcKind::Cco, 8), AdcPolarity::Signed);
@@ -118,7 +116,8 @@ TEST(Registry, UnknownNamesListTheValidOnes) {
     make_device_model(core);
     FAIL();
   } catch (const Error& e) {
-    EXPECT_EQ(std::string(e.what()), "cores.device.technology: no analog device model 'memristor'; expected one of: pcm, rram, ideal");
+    EXPECT_EQ(std::string(e.what()),
+              "cores.device.technology: no analog device model 'memristor'; expected one of: pcm, rram, ideal");
   }
 }
 

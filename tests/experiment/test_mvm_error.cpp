@@ -26,7 +26,8 @@ chip::ChipSpec ideal_hermes() {
 // Exact input codes and ideal devices leave only the ADC's rounding of the full scale (the largest
 // exact output) into ±127 codes: a uniform error of one LSB, σ = 1 / (127 · √12) of the full scale.
 TEST(MvmError, IdealDevicesGiveTheAdcsRoundingError) {
-  const MvmErrorStats s = measure_mvm_error(ideal_hermes(), MvmErrorOptions{.read_mode = "one-phase", .matrices = 2, .vectors = 256});
+  const MvmErrorStats s =
+      measure_mvm_error(ideal_hermes(), MvmErrorOptions{.read_mode = "one-phase", .matrices = 2, .vectors = 256});
   const double closed = 1.0 / (127.0 * std::sqrt(12.0));
   EXPECT_NEAR(s.sigma, closed, 0.03 * closed);
   EXPECT_NEAR(s.mean, 0.0, 0.05 * closed);

@@ -11,13 +11,13 @@
 #include <cmath>
 #include <cstdio>
 
+#include "../compiler/compiler_test_util.h"
 #include "chip/loader.h"
 #include "compiler/pipeline.h"
 #include "compiler/weights.h"
 #include "data/dataset.h"
 #include "onnx/importer.h"
 #include "sim/functional/executor.h"
-#include "../compiler/compiler_test_util.h"
 
 namespace aimc::functional {
 namespace {
@@ -38,8 +38,8 @@ struct LayerCheck {
 
 // One matrix-vector product of the reference: the codes of one input vector against the layer.
 // Returns (Σ pw·sw·code, Σ pw·sw·L) for every column.
-void reference_column_sums(const std::vector<int64_t>& x, const std::vector<int64_t>& q, int64_t rows, int64_t cols,
-                           int64_t bx, int64_t bw, int64_t fs, std::vector<int64_t>& adc, std::vector<int64_t>& exact) {
+void reference_column_sums(const std::vector<int64_t>& x, const std::vector<int64_t>& q, int64_t rows, int64_t cols, int64_t bx,
+                           int64_t bw, int64_t fs, std::vector<int64_t>& adc, std::vector<int64_t>& exact) {
   adc.assign(static_cast<size_t>(cols), 0);
   exact.assign(static_cast<size_t>(cols), 0);
   for (int64_t c = 0; c < cols; ++c) {
@@ -47,7 +47,8 @@ void reference_column_sums(const std::vector<int64_t>& x, const std::vector<int6
       for (int64_t j = 0; j < bw; ++j) {
         int64_t level = 0;
         for (int64_t r = 0; r < rows; ++r) {
-          level += ((x[static_cast<size_t>(r)] >> i) & 1) & ((static_cast<uint64_t>(q[static_cast<size_t>(r * cols + c)]) >> j) & 1);
+          level +=
+              ((x[static_cast<size_t>(r)] >> i) & 1) & ((static_cast<uint64_t>(q[static_cast<size_t>(r * cols + c)]) >> j) & 1);
         }
         const int64_t pw = int64_t{1} << i;  // unsigned input codes (post-ReLU / pixels)
         const int64_t sw = j == bw - 1 ? -(int64_t{1} << j) : (int64_t{1} << j);
@@ -93,7 +94,9 @@ TEST(BitTrueBpbs, Cnn4bOnVermaEqualsTheIntegerReferenceLayerByLayer) {
     const int64_t rows = l.rows, cols = l.cols, bx = l.quant.input_bits, bw = l.quant.weight_bits;
     const int64_t fs = std::max<int64_t>(255, rows);
     const float step = l.quant.input_step;
-    const auto scale = [&](int64_t c) { return l.quant.weight_scale[l.quant.weight_scale.size() == 1 ? 0 : static_cast<size_t>(c)]; };
+    const auto scale = [&](int64_t c) {
+      return l.quant.weight_scale[l.quant.weight_scale.size() == 1 ? 0 : static_cast<size_t>(c)];
+    };
     std::vector<int64_t> q(static_cast<size_t>(rows * cols));
     for (int64_t r = 0; r < rows; ++r) {
       for (int64_t c = 0; c < cols; ++c) {
@@ -155,7 +158,8 @@ TEST(BitTrueBpbs, Cnn4bOnVermaEqualsTheIntegerReferenceLayerByLayer) {
         ++check.outputs;
         check.adc_rounded += adc[static_cast<size_t>(c)] * fs != exact[static_cast<size_t>(c)] * 255;
         if (std::fabs(got - want) > 0.25 * unit) {
-          if (++check.mismatches <= 3) ADD_FAILURE() << l.name << " vector " << v << " column " << c << ": chip " << got << ", reference " << want;
+          if (++check.mismatches <= 3)
+            ADD_FAILURE() << l.name << " vector " << v << " column " << c << ": chip " << got << ", reference " << want;
         }
       }
     }
@@ -166,9 +170,11 @@ TEST(BitTrueBpbs, Cnn4bOnVermaEqualsTheIntegerReferenceLayerByLayer) {
     }
     total += check.outputs;
     rounded += check.adc_rounded;
-    std::printf("[ bit-true ] %-12s %5lld rows: %lld outputs equal the reference, %lld of them differ from the exact integer MVM by ADC rounding\n",
-                l.name.c_str(), static_cast<long long>(rows), static_cast<long long>(check.outputs - check.mismatches),
-                static_cast<long long>(check.adc_rounded));
+    std::printf(
+        "[ bit-true ] %-12s %5lld rows: %lld outputs equal the reference, %lld of them differ from the exact integer MVM by ADC "
+        "rounding\n",
+        l.name.c_str(), static_cast<long long>(rows), static_cast<long long>(check.outputs - check.mismatches),
+        static_cast<long long>(check.adc_rounded));
   }
   EXPECT_GT(total, 0);
   EXPECT_GT(rounded, 0);  // the tall layers do round (chips.md §2.2: quantisation error beyond 255 levels)

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <string>
 
+#include "../compiler/compiler_test_util.h"
 #include "chip/loader.h"
 #include "compiler/pipeline.h"
 #include "compiler/program.h"
@@ -15,7 +16,6 @@
 #include "sim/functional/executor.h"
 #include "sim/metrics.h"
 #include "sim/reference/executor.h"
-#include "../compiler/compiler_test_util.h"
 
 namespace aimc::functional {
 namespace {
@@ -173,8 +173,8 @@ TEST(ChipExecutor, SeedsTimesAndDriftCompensationChangeTheOutputs) {
   EXPECT_FALSE(differ(base, run(1, 1.0, std::nullopt)));
   EXPECT_TRUE(differ(base, run(2, 1.0, std::nullopt)));
   EXPECT_TRUE(differ(base, run(1, 86400.0 * 365, std::nullopt)));
-  EXPECT_TRUE(differ(run(1, 86400.0 * 365, chip::DriftCompensation::Global),
-                     run(1, 86400.0 * 365, chip::DriftCompensation::None)));
+  EXPECT_TRUE(
+      differ(run(1, 86400.0 * 365, chip::DriftCompensation::Global), run(1, 86400.0 * 365, chip::DriftCompensation::None)));
   // set_time on a constructed executor equals the time given at construction.
   ChipExecutor exec(c.program, c.prepared, chip, FunctionalOptions{.seed = 1, .threads = 2});
   exec.set_time(1.0);
@@ -187,7 +187,8 @@ TEST(ChipExecutor, HermesAccuracyIsCloseToDigital) {
   const Dataset data = load_dataset("mnist:" + kSource + "/data/mnist-test-1k", 256);
   ChipExecutor exec(c.program, c.prepared, chip, FunctionalOptions{.seed = 0, .threads = 2, .t_s = 1.0});
   ReferenceExecutor ref(c.imported, ReferenceOptions{.threads = 2});
-  const double chip_acc = evaluate_classifier([&](const Tensor& x, int64_t o) { return exec.run({x}, o).at(0); }, data, 64).accuracy();
+  const double chip_acc =
+      evaluate_classifier([&](const Tensor& x, int64_t o) { return exec.run({x}, o).at(0); }, data, 64).accuracy();
   const double digital = evaluate_classifier([&](const Tensor& x, int64_t) { return ref.run({x}).at(0); }, data, 64).accuracy();
   EXPECT_GT(digital, 0.9);
   EXPECT_NEAR(chip_acc, digital, 0.03);
@@ -231,7 +232,8 @@ TEST(ChipExecutor, BnnOnComparatorChipEqualsTheReference) {
   int64_t differ = 0;
   for (int64_t i = 0; i < y.numel(); ++i) {
     if (y.data<float>()[i] != r.data<float>()[i]) {
-      if (++differ <= 10) ADD_FAILURE() << "score " << i << ": chip " << y.data<float>()[i] << ", reference " << r.data<float>()[i];
+      if (++differ <= 10)
+        ADD_FAILURE() << "score " << i << ": chip " << y.data<float>()[i] << ", reference " << r.data<float>()[i];
     }
   }
   EXPECT_EQ(differ, 0);
@@ -294,7 +296,8 @@ TEST(ChipExecutor, LstmOnHermesIsDeterministicAndClose) {
   ReferenceExecutor ref(g, ReferenceOptions{.threads = 2});
   const Tensor r = ref.run({x}).at(1);
   double err = 0;
-  for (int64_t i = 0; i < a.numel(); ++i) err = std::max(err, static_cast<double>(std::fabs(a.data<float>()[i] - r.data<float>()[i])));
+  for (int64_t i = 0; i < a.numel(); ++i)
+    err = std::max(err, static_cast<double>(std::fabs(a.data<float>()[i] - r.data<float>()[i])));
   EXPECT_LT(err, 0.5);  // h ∈ (−1, 1): the noisy chip stays in the neighbourhood
   EXPECT_GT(err, 0.0);
 }

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "core/rng.h"
-#include "sim/functional/epilogue.h"
 #include "sim/functional/conv_vectors.h"
+#include "sim/functional/epilogue.h"
 
 namespace aimc::functional {
 namespace {
@@ -28,7 +28,7 @@ TEST(Im2col, EqualsTheDirectDefinitionForEveryGeometry) {
       {.c = 2, .h = 9, .w = 7, .kh = 3, .kw = 2, .sh = 1, .sw = 2, .dh = 2, .dw = 3, .ph = 2, .pw = 3},
       {.c = 4, .h = 5, .w = 5, .kh = 1, .kw = 1, .sh = 1, .sw = 1, .dh = 1, .dw = 1, .ph = 0, .pw = 0},
       {.c = 3, .h = 1, .w = 10, .kh = 1, .kw = 5, .sh = 1, .sw = 1, .dh = 1, .dw = 1, .ph = 0, .pw = 2},  // 1-D
-      {.c = 1, .h = 4, .w = 4, .kh = 5, .kw = 5, .sh = 1, .sw = 1, .dh = 1, .dw = 1, .ph = 2, .pw = 2},  // all padding
+      {.c = 1, .h = 4, .w = 4, .kh = 5, .kw = 5, .sh = 1, .sw = 1, .dh = 1, .dw = 1, .ph = 2, .pw = 2},   // all padding
   };
   for (ConvGeometry g : shapes) {
     g.oh = (g.h + 2 * g.ph - g.dh * (g.kh - 1) - 1) / g.sh + 1;
@@ -43,8 +43,10 @@ TEST(Im2col, EqualsTheDirectDefinitionForEveryGeometry) {
         for (int64_t ky = 0; ky < g.kh; ++ky) {
           for (int64_t kx = 0; kx < g.kw; ++kx) {
             const int64_t iy = oy * g.sh - g.ph + ky * g.dh, ix = ox * g.sw - g.pw + kx * g.dw;
-            const float want = iy >= 0 && iy < g.h && ix >= 0 && ix < g.w ? x[static_cast<size_t>((c * g.h + iy) * g.w + ix)] : 0.0f;
-            ASSERT_EQ(std::bit_cast<uint32_t>(row[static_cast<size_t>((c * g.kh + ky) * g.kw + kx)]), std::bit_cast<uint32_t>(want))
+            const float want =
+                iy >= 0 && iy < g.h && ix >= 0 && ix < g.w ? x[static_cast<size_t>((c * g.h + iy) * g.w + ix)] : 0.0f;
+            ASSERT_EQ(std::bit_cast<uint32_t>(row[static_cast<size_t>((c * g.kh + ky) * g.kw + kx)]),
+                      std::bit_cast<uint32_t>(want))
                 << "c " << c << " ky " << ky << " kx " << kx << " position " << p << " kernel " << g.kh << "x" << g.kw;
           }
         }
@@ -100,8 +102,7 @@ TEST(SplitSigns, LeavesNonNegativeCodesAloneAndSplitsOthers) {
 }
 
 // The scalar definition of column_sums_four_phase (noise, saturation, linear ADC, scale).
-float four_phase_reference(const ColumnEpilogue& ep, const float* p, const float* q, const float* z, int64_t i,
-                           int64_t c) {
+float four_phase_reference(const ColumnEpilogue& ep, const float* p, const float* q, const float* z, int64_t i, int64_t c) {
   const int64_t cols = ep.cols;
   const auto sat = [&](float v) { return v < 0.0f ? 0.0f : (v > ep.full_scale[c] ? ep.full_scale[c] : v); };
   float ph[4];

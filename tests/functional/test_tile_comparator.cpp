@@ -74,7 +74,8 @@ TEST(TileComparator, ReadOutGivesTheIntegerSumWithinItsCodes) {
   const Tensor x = random_codes(batch, rows, 2, step, 32);
   const std::vector<int64_t> s = integer_sums(x, w, step);
   for (const int64_t bits : {9, 4}) {
-    Tile tile(core, TileContext{.seed = 6}, TileOptions{.input_bits = 1, .weight_bits = 1, .weight_step = 1.0f, .adc_bits = bits});
+    Tile tile(core, TileContext{.seed = 6},
+              TileOptions{.input_bits = 1, .weight_bits = 1, .weight_step = 1.0f, .adc_bits = bits});
     tile.program(w);
     tile.calibrate(step);
     const Tensor y = tile.mvm(x);

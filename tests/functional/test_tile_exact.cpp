@@ -92,7 +92,8 @@ TEST(TileExact, BinarySramComparatorIsTheSignOfTheIntegerSum) {
   for (int64_t b = 0; b < batch; ++b) {
     for (int64_t c = 0; c < cols; ++c) {
       int64_t s = 0;
-      for (int64_t r = 0; r < rows; ++r) s += int64_t(x.data<float>()[b * rows + r]) * (w.data<float>()[r * cols + c] >= 0 ? 1 : -1);
+      for (int64_t r = 0; r < rows; ++r)
+        s += int64_t(x.data<float>()[b * rows + r]) * (w.data<float>()[r * cols + c] >= 0 ? 1 : -1);
       EXPECT_EQ(y.data<float>()[b * cols + c], s >= 0 ? 1.0f : -1.0f);
     }
   }
@@ -115,7 +116,8 @@ TEST(TileExact, BinarySramWithAnAdcIsExactPlusMinusOneArithmetic) {
   for (int64_t b = 0; b < batch; ++b) {
     for (int64_t c = 0; c < cols; ++c) {
       int64_t s = 0;
-      for (int64_t r = 0; r < rows; ++r) s += int64_t(x.data<float>()[b * rows + r]) * (w.data<float>()[r * cols + c] >= 0 ? 1 : -1);
+      for (int64_t r = 0; r < rows; ++r)
+        s += int64_t(x.data<float>()[b * rows + r]) * (w.data<float>()[r * cols + c] >= 0 ? 1 : -1);
       EXPECT_EQ(y.data<float>()[b * cols + c], static_cast<float>(s));
     }
   }

@@ -2,8 +2,8 @@
 // the ADC path, capacitor and current mismatch, one- vs four-phase output noise, RRAM.
 #include <gtest/gtest.h>
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 #include "chip/devices/pcm.h"
@@ -54,7 +54,8 @@ std::vector<double> column_abs_sums(const AnalogCrossbar& xb, const std::vector<
   const int64_t n = static_cast<int64_t>(g.size() / (2 * cells));
   for (size_t i = 0; i < cells; ++i) {
     double d = 0;
-    for (int64_t k = 0; k < n; ++k) d += double(g[static_cast<size_t>(k) * cells + i]) - g[static_cast<size_t>(n + k) * cells + i];
+    for (int64_t k = 0; k < n; ++k)
+      d += double(g[static_cast<size_t>(k) * cells + i]) - g[static_cast<size_t>(n + k) * cells + i];
     out[i % static_cast<size_t>(cols)] += std::fabs(d);
   }
   (void)xb;
@@ -169,7 +170,7 @@ TEST(DriftExponents, DevicesOfAPolarityShareOne) {
   const std::vector<float>& nu = analog(tile).drift_nu();
   ASSERT_EQ(static_cast<int64_t>(nu.size()), 4 * cells);
   for (int64_t i = 0; i < cells; ++i) {
-    EXPECT_EQ(nu[static_cast<size_t>(i)], nu[static_cast<size_t>(cells + i)]);              // G1+ = G2+
+    EXPECT_EQ(nu[static_cast<size_t>(i)], nu[static_cast<size_t>(cells + i)]);                  // G1+ = G2+
     EXPECT_EQ(nu[static_cast<size_t>(2 * cells + i)], nu[static_cast<size_t>(3 * cells + i)]);  // G1- = G2-
   }
   EXPECT_NE(nu[0], nu[static_cast<size_t>(2 * cells)]);
@@ -220,9 +221,8 @@ TEST(WeightMapping, PerColumnScaleUsesEachColumnsRange) {
 // RRAM with Gaussian programming noise far from the clamp at 0 and program-and-verify.
 chip::CoreSpec rram_core(double sigma_rel, std::optional<double> margin, int64_t iterations) {
   chip::CoreSpec core = test::preset_core("hermes");
-  core.device = chip::DeviceSpec{
-      .technology = "rram",
-      .params = chip::RramSpec{.g_min_us = 20, .g_max_us = 100, .prog_noise_rel_std = sigma_rel}};
+  core.device = chip::DeviceSpec{.technology = "rram",
+                                 .params = chip::RramSpec{.g_min_us = 20, .g_max_us = 100, .prog_noise_rel_std = sigma_rel}};
   core.weights = chip::WeightEncodingSpec{.scheme = chip::WeightScheme::Differential, .devices_per_polarity = 1};
   core.programming.scheme = chip::ProgrammingScheme::ProgramAndVerify;
   core.programming.verify_margin_us = margin;
@@ -345,7 +345,8 @@ TEST(TileAdc, OutputsAreCodeTimesLsb) {
   Rng rng(3, 0, RngPurpose::test);
   for (int64_t i = 0; i < w.numel(); ++i) w.data<float>()[i] = static_cast<float>(static_cast<int>(rng.bits(i) % 17) - 8);
   w.data<float>()[0] = 8;  // max|W| = 8: s = 2 devices · 1 µS / 8 = 1/4 µS per unit, D = W/4 exactly
-  for (int64_t i = 0; i < x.numel(); ++i) x.data<float>()[i] = static_cast<float>(static_cast<int>(rng.bits(1 << 20 | i) % 255) - 127);
+  for (int64_t i = 0; i < x.numel(); ++i)
+    x.data<float>()[i] = static_cast<float>(static_cast<int>(rng.bits(1 << 20 | i) % 255) - 127);
   tile.program(w);
   const float fs = 160.0f;  // small enough that some columns saturate
   tile.set_scaling(TileScaling{.input_step = 1.0f, .adc_full_scale = {fs}});
@@ -453,7 +454,8 @@ TEST(Mismatch, CurrentMismatchVarianceMatchesTheCellSum) {
     for (int64_t v = 0; v < 2; ++v) {
       for (int64_t c = 0; c < cols; ++c) {
         double exact = 0;
-        for (int64_t r = 0; r < rows; ++r) exact += x.data<float>()[v * rows + r] * (w.data<float>()[r * cols + c] >= 0 ? 1.0 : -1.0);
+        for (int64_t r = 0; r < rows; ++r)
+          exact += x.data<float>()[v * rows + r] * (w.data<float>()[r * cols + c] >= 0 ? 1.0 : -1.0);
         s2[v] += std::pow(y.data<float>()[v * cols + c] - exact, 2);
       }
     }

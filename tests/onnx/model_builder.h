@@ -1,10 +1,10 @@
 // Builds small ONNX models in memory for importer tests.
 #pragma once
 
+#include <onnx/onnx_pb.h>
+
 #include <string>
 #include <vector>
-
-#include <onnx/onnx_pb.h>
 
 namespace aimc::test {
 
@@ -19,8 +19,7 @@ class ModelBuilder {
   }
 
   // dims: -1 for a symbolic dimension.
-  ModelBuilder& input(const std::string& name, std::vector<int64_t> dims,
-                      int elem = onnx::TensorProto::FLOAT) {
+  ModelBuilder& input(const std::string& name, std::vector<int64_t> dims, int elem = onnx::TensorProto::FLOAT) {
     value_info(m_model.mutable_graph()->add_input(), name, dims, elem);
     return *this;
   }

@@ -11,9 +11,7 @@ namespace aimc {
 using test::ModelBuilder;
 
 namespace {
-Graph import(const ModelBuilder& m, const std::string& origin = "model.onnx") {
-  return import_onnx_bytes(m.bytes(), origin);
-}
+Graph import(const ModelBuilder& m, const std::string& origin = "model.onnx") { return import_onnx_bytes(m.bytes(), origin); }
 
 // Runs f, expecting an aimc::Error whose one-line message contains every fragment.
 template <class F>

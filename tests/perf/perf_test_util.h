@@ -1,9 +1,9 @@
 // Shared by the perf tests: the presets, and a Program built by hand.
 #pragma once
 
-#include <string>
-
 #include <fmt/format.h>
+
+#include <string>
 
 #include "chip/loader.h"
 #include "compiler/program.h"
@@ -24,7 +24,8 @@ using compiler::EndpointKind;
 // A Program by hand: layers of rows × cols with `vectors` each, one tile per layer on `core`.
 struct Builder {
   compiler::Program p;
-  int32_t layer(int64_t rows, int64_t cols, int64_t vectors, int32_t core, int32_t segment = 0, int64_t bits = 8, int64_t cpw = 1) {
+  int32_t layer(int64_t rows, int64_t cols, int64_t vectors, int32_t core, int32_t segment = 0, int64_t bits = 8,
+                int64_t cpw = 1) {
     compiler::Layer L;
     L.id = static_cast<int32_t>(p.layers.size());
     L.name = fmt::format("L{}", L.id);
@@ -58,7 +59,8 @@ struct Builder {
     return L.id;
   }
   void transfer(int32_t from_core, int32_t to_core, int64_t bytes, const std::string& value) {
-    p.transfers.push_back({{EndpointKind::Core, from_core}, {EndpointKind::Core, to_core}, bytes, value, compiler::TransferKind::Activation, 1});
+    p.transfers.push_back(
+        {{EndpointKind::Core, from_core}, {EndpointKind::Core, to_core}, bytes, value, compiler::TransferKind::Activation, 1});
   }
 };
 

@@ -1,18 +1,17 @@
 // Performance simulator: hand-computable cases, analytic bounds (STYLE P11) and the peak figures.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
-
-#include <fmt/format.h>
 
 #include "chip/loader.h"
 #include "chip/peak.h"
 #include "compiler/pipeline.h"
 #include "onnx/importer.h"
+#include "perf_test_util.h"
 #include "sim/perf/noc_model.h"
 #include "sim/perf/perf_sim.h"
 #include "sim/perf/report.h"
-#include "perf_test_util.h"
 
 namespace aimc::perf {
 namespace {
@@ -45,8 +44,8 @@ TEST(PerfSim, RowDrivesArePricedByTheMeasuredInputActivity) {
   PerfOptions o;
   o.images = 1;
   const PerfStats full = simulate(chip, b.p, o);
-  b.p.layers[0].quant.activity = compiler::InputActivity{.zero_fraction = 0.5, .mean_magnitude = 0.25, .ones_fraction = 0.9,
-                                                         .samples = 10};
+  b.p.layers[0].quant.activity =
+      compiler::InputActivity{.zero_fraction = 0.5, .mean_magnitude = 0.25, .ones_fraction = 0.9, .samples = 10};
   b.p.calibration = "test data";
   const PerfStats measured = simulate(chip, b.p, o);
   const double e = chip::core_mvm_energy_pj(chip.cores, mode, 8) * 1e-12;  // one full-array MVM
@@ -59,7 +58,14 @@ TEST(PerfSim, RowDrivesArePricedByTheMeasuredInputActivity) {
   EXPECT_DOUBLE_EQ(measured.latency_ns, full.latency_ns);  // energy only: the pulse slots are fixed
   // A bit-serial chip counts the rows whose bit is 1 in each plane.
   const auto serial = preset("verma-cimu");
-  const PerfStats s_full = simulate(serial, [&] { Builder c; c.layer(128, 64, 100, 0); return c.p; }(), o);
+  const PerfStats s_full = simulate(
+      serial,
+      [&] {
+        Builder c;
+        c.layer(128, 64, 100, 0);
+        return c.p;
+      }(),
+      o);
   const PerfStats s_meas = simulate(serial, b.p, o);
   EXPECT_NEAR(s_meas.actions.dac_drive_activity, 0.9 * s_full.actions.dac_drives, 1e-9 * s_full.actions.dac_drives);
 }
@@ -194,8 +200,8 @@ TEST(PerfSim, DataParallelCopiesShareTheInputs) {
   o.images = 20;
   const PerfStats s = simulate(chip, b.p, o);
   const double t_mvm = chip::mvm_latency_ns(chip, chip.cores.read_modes.front(), 8);
-  EXPECT_NEAR(s.latency_ns, 200 * t_mvm, 1e-6);          // one copy does the whole inference
-  EXPECT_NEAR(s.makespan_ns, 10 * 200 * t_mvm, 1e-6);    // ten inferences on each copy
+  EXPECT_NEAR(s.latency_ns, 200 * t_mvm, 1e-6);        // one copy does the whole inference
+  EXPECT_NEAR(s.makespan_ns, 10 * 200 * t_mvm, 1e-6);  // ten inferences on each copy
   EXPECT_NEAR(s.cores[0].crossbar_busy_ns, s.cores[5].crossbar_busy_ns, 1e-6);
 }
 
@@ -222,7 +228,7 @@ TEST(PerfSim, LstmStepsRunOneAfterAnother) {
   const auto& u = chip.digital[0];
   const double op_ns = 1000.0 / (u.ops_per_cycle * static_cast<double>(u.count) * u.clock_mhz.value_or(chip.clock_mhz) * 1e-3);
   EXPECT_NEAR(s.latency_ns, 4 * (t + op_ns), 1e-6);  // step t+1's MVM waits for step t's h
-  EXPECT_EQ(s.events, 8);                             // 4 × (one MVM task, one GDPU task)
+  EXPECT_EQ(s.events, 8);                            // 4 × (one MVM task, one GDPU task)
   EXPECT_NEAR(s.actions.digital_ops.at(chip.cores.digital.size()), 4000, 1e-9);
 }
 
@@ -259,7 +265,8 @@ TEST(PerfSim, ReloadProgrammingTime) {
   const PerfStats s = simulate(chip, b.p, o);
   const auto& pg = chip.cores.programming;
   const double cells = 256.0 * 64 * 4;
-  const double write = std::ceil(cells / static_cast<double>(pg.cells_per_write) / static_cast<double>(pg.parallel_writes)) * pg.t_write_ns;
+  const double write =
+      std::ceil(cells / static_cast<double>(pg.cells_per_write) / static_cast<double>(pg.parallel_writes)) * pg.t_write_ns;
   const double bytes = cells / 8;  // bit cells
   const double bw = *chip.noc.link_bytes_per_cycle * chip.clock_mhz * 1e-3;
   const double hop = static_cast<double>(*chip.noc.hop_latency_cycles) * 1e3 / chip.clock_mhz;
@@ -346,8 +353,8 @@ TEST(PerfSim, BoundsOnACompiledNetwork) {
       EXPECT_GE(s.latency_ns, s.critical_path_ns * (1 - 1e-9)) << name << " " << sched;
       EXPECT_GT(s.inferences_per_s, 0) << name;
       const auto j = to_json(s);
-      for (const char* key : {"latency_s", "inferences_per_s", "tops", "tops_per_w", "energy_per_inference_j", "bottleneck", "layers", "cores",
-                              "energy_by_component"}) {
+      for (const char* key : {"latency_s", "inferences_per_s", "tops", "tops_per_w", "energy_per_inference_j", "bottleneck",
+                              "layers", "cores", "energy_by_component"}) {
         EXPECT_TRUE(j.contains(key)) << key;
       }
     }

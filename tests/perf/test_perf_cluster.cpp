@@ -36,8 +36,10 @@ TEST(PerfCluster, ImaJobCycles) {
 compiler::Program compile_resnet20(const std::string& chip_name, const std::string& residuals) {
   Graph g = import_onnx(source_path("models/resnet20_cifar10.onnx"));
   compiler::CompileOptions co;
-  co.pipeline = "fold-batchnorm,quantize{calibration=none},lower-to-crossbar,partition,pack,replicate{mode=none},place,"
-                "assign-digital,route{residuals=" + residuals + "},schedule{kind=pipelined}";
+  co.pipeline =
+      "fold-batchnorm,quantize{calibration=none},lower-to-crossbar,partition,pack,replicate{mode=none},place,"
+      "assign-digital,route{residuals=" +
+      residuals + "},schedule{kind=pipelined}";
   return compiler::compile(g, preset(chip_name), co);
 }
 

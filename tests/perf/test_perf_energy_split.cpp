@@ -3,8 +3,8 @@
 
 #include "chip/peak.h"
 #include "core/error.h"
-#include "sim/perf/perf_sim.h"
 #include "perf_test_util.h"
+#include "sim/perf/perf_sim.h"
 
 namespace aimc::perf {
 namespace {
@@ -48,8 +48,9 @@ TEST(PerfEnergySplit, BitSerialHalfRows) {
 }
 
 TEST(PerfEnergySplit, SharesAboveOneAreRejected) {
-  const std::string yaml = "base: hermes\nname: bad\ncores:\n  read_modes:\n    four-phase:\n"
-                           "      energy_split: {rows: 0.7, cols: 0.4}\n";
+  const std::string yaml =
+      "base: hermes\nname: bad\ncores:\n  read_modes:\n    four-phase:\n"
+      "      energy_split: {rows: 0.7, cols: 0.4}\n";
   try {
     chip::parse_chip(yaml, "bad.yaml", presets(), source_path("presets"));
     FAIL() << "accepted shares summing to 1.1";

@@ -5,8 +5,8 @@
 #include <gtest/gtest.h>
 
 #include "chip/peak.h"
-#include "sim/perf/perf_sim.h"
 #include "perf_test_util.h"
+#include "sim/perf/perf_sim.h"
 
 namespace aimc::perf {
 namespace {

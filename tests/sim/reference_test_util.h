@@ -66,8 +66,7 @@ inline std::vector<Tensor> run_graph(const Graph& g, const std::vector<Tensor>& 
 }
 
 // |got - want| <= atol + rtol·|want| element-wise, reporting the first few mismatches.
-inline void expect_close(const Tensor& got, const std::vector<double>& want, double rtol = 1e-4,
-                         double atol = 1e-5) {
+inline void expect_close(const Tensor& got, const std::vector<double>& want, double rtol = 1e-4, double atol = 1e-5) {
   ASSERT_EQ(got.numel(), static_cast<int64_t>(want.size())) << "shape " << shape_str(got.shape());
   int bad = 0;
   for (int64_t i = 0; i < got.numel(); ++i) {

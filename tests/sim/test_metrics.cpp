@@ -46,7 +46,9 @@ double expected_nats(const std::vector<double>& p) {
 TEST(Metrics, LanguageModelNllInBothLayouts) {
   // Two windows of T = 3 tokens, V = 2; target always token 0, p(0) differs per (window, position).
   const std::vector<double> p = {0.9, 0.5, 0.25, 0.6, 0.7, 0.8};  // [window][position]
-  Dataset data{.kind = "tokens", .path = "t.txt", .inputs = i64_tensor({2, 3}, {1, 1, 1, 1, 1, 1}),
+  Dataset data{.kind = "tokens",
+               .path = "t.txt",
+               .inputs = i64_tensor({2, 3}, {1, 1, 1, 1, 1, 1}),
                .labels = i64_tensor({2, 3}, {0, 0, 0, 0, 0, 0})};
   for (int axis : {0, 1}) {
     const auto forward = [&](const Tensor& x, int64_t first) {

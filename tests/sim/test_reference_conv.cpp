@@ -5,8 +5,7 @@ namespace aimc::test {
 namespace {
 
 // Direct convolution; a 1-D input is a 2-D one of height 1.
-std::vector<double> naive_conv(const Tensor& x, const Tensor& w, const Tensor* b, const ConvAttrs& a,
-                               const Shape& ys) {
+std::vector<double> naive_conv(const Tensor& x, const Tensor& w, const Tensor* b, const ConvAttrs& a, const Shape& ys) {
   const bool two = x.rank() == 4;
   const int64_t n_ = x.dim(0), c_ = x.dim(1), h = two ? x.dim(2) : 1, wd = x.dim(-1);
   const int64_t m_ = w.dim(0), cg = w.dim(1), kh = two ? w.dim(2) : 1, kw = w.dim(-1);
@@ -31,8 +30,7 @@ std::vector<double> naive_conv(const Tensor& x, const Tensor& w, const Tensor* b
                 const int64_t iy = oy * sh - ph + ky * dh, ix = ox * sw - pw + kx * dw;
                 if (iy < 0 || iy >= h || ix < 0 || ix >= wd) continue;
                 const int64_t ic = g * cg + c;
-                s += static_cast<double>(xp[((n * c_ + ic) * h + iy) * wd + ix]) *
-                     wp[((m * cg + c) * kh + ky) * kw + kx];
+                s += static_cast<double>(xp[((n * c_ + ic) * h + iy) * wd + ix]) * wp[((m * cg + c) * kh + ky) * kw + kx];
               }
           y[static_cast<size_t>(((n * m_ + m) * oh + oy) * ow + ox)] = s;
         }
@@ -214,8 +212,8 @@ TEST(ConvFusion, StridedShortcutOnConvolutionLayout) {
     for (int64_t c = 15; c > -1; c -= 3)
       for (int64_t i = 1; i < 7; i += 2)
         for (int64_t j = 7; j > -1; j -= 2) want_rev.push_back(at(n, c, i, j));
-    for (int64_t c = 0; c < 16; ++c)  // channels 1..15 then one 0.5 channel
-      for (int64_t i = 0; i < 8; ++i)   // rows: 2 of 0.5, then 0..5
+    for (int64_t c = 0; c < 16; ++c)       // channels 1..15 then one 0.5 channel
+      for (int64_t i = 0; i < 8; ++i)      // rows: 2 of 0.5, then 0..5
         for (int64_t j = 0; j < 6; ++j) {  // cols 3..7, then one 0.5
           bool in = c < 15 && i >= 2 && j < 5;
           want_crop.push_back(in ? at(n, c + 1, i - 2, j + 3) : 0.5);

@@ -93,8 +93,7 @@ TEST(Gather, AnyAxisWithNegativeIndices) {
   ValueId idx = gb.input("idx", {2, 2}, 0, DType::i64);
   ValueId emb = gb.node(OpKind::Gather, {gb.constant("table", table), idx}, AxisAttrs{.axis = 0});
   ValueId x = gb.input("x", {2, 4, 3});
-  ValueId cols = gb.node(OpKind::Gather, {x, gb.constant("cols", Tensor::from<int32_t>({-1, 0}, {2}))},
-                         AxisAttrs{.axis = 2});
+  ValueId cols = gb.node(OpKind::Gather, {x, gb.constant("cols", Tensor::from<int32_t>({-1, 0}, {2}))}, AxisAttrs{.axis = 2});
   gb.output(emb);
   gb.output(cols);
   const Graph& g = gb.finish();
@@ -148,8 +147,8 @@ double fake_quant(double x, double s, int z, int lo, int hi) {
 TEST(FakeQuant, PerTensorRoundsHalfToEvenAndSaturates) {
   GraphBuilder gb;
   ValueId x = gb.input("x", {1, 8});
-  gb.output(gb.node(OpKind::FakeQuant, {x},
-                    FakeQuantAttrs{.scale = {0.5f}, .zero_point = {3}, .axis = 1, .qmin = 0, .qmax = 10}));
+  gb.output(
+      gb.node(OpKind::FakeQuant, {x}, FakeQuantAttrs{.scale = {0.5f}, .zero_point = {3}, .axis = 1, .qmin = 0, .qmax = 10}));
   // x/s = 0.5, 1.5, 2.5, -0.5, -3.5, 3.6, 100, -100
   Tensor xt = Tensor::from<float>({0.25f, 0.75f, 1.25f, -0.25f, -1.75f, 1.8f, 50.0f, -50.0f}, {1, 8});
   Tensor out = run_graph(gb.finish(), {xt}).at(0);

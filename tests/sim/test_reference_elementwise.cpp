@@ -8,11 +8,16 @@ namespace {
 
 double apply_binary(OpKind op, double a, double b) {
   switch (op) {
-    case OpKind::Add: return a + b;
-    case OpKind::Sub: return a - b;
-    case OpKind::Mul: return a * b;
-    case OpKind::Div: return a / b;
-    default: return std::pow(a, b);
+    case OpKind::Add:
+      return a + b;
+    case OpKind::Sub:
+      return a - b;
+    case OpKind::Mul:
+      return a * b;
+    case OpKind::Div:
+      return a / b;
+    default:
+      return std::pow(a, b);
   }
 }
 
@@ -51,12 +56,12 @@ TEST_P(BinaryTest, BroadcastsLikeNumpy) {
   expect_close(out, want);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Ops, BinaryTest,
-    ::testing::Combine(::testing::Values(OpKind::Add, OpKind::Sub, OpKind::Mul, OpKind::Div, OpKind::Pow),
-                       ::testing::Values(BinaryCase{{2, 3, 4, 5}, {2, 3, 4, 5}}, BinaryCase{{2, 3, 4, 5}, {3, 1, 5}},
-                                         BinaryCase{{2, 3, 4, 5}, {1, 3, 1, 1}}, BinaryCase{{4, 1}, {1, 5}},
-                                         BinaryCase{{3, 70, 80}, {}}, BinaryCase{{6}, {2, 1, 6}})));
+INSTANTIATE_TEST_SUITE_P(Ops, BinaryTest,
+                         ::testing::Combine(::testing::Values(OpKind::Add, OpKind::Sub, OpKind::Mul, OpKind::Div, OpKind::Pow),
+                                            ::testing::Values(BinaryCase{{2, 3, 4, 5}, {2, 3, 4, 5}},
+                                                              BinaryCase{{2, 3, 4, 5}, {3, 1, 5}},
+                                                              BinaryCase{{2, 3, 4, 5}, {1, 3, 1, 1}}, BinaryCase{{4, 1}, {1, 5}},
+                                                              BinaryCase{{3, 70, 80}, {}}, BinaryCase{{6}, {2, 1, 6}})));
 
 TEST(Binary, IntegerArithmeticTruncatesDivision) {
   GraphBuilder gb;
@@ -118,20 +123,20 @@ double sign(double v) { return v > 0 ? 1 : (v < 0 ? -1 : 0); }
 
 INSTANTIATE_TEST_SUITE_P(
     Ops, UnaryTest,
-    ::testing::Values(
-        UnaryCase{OpKind::Relu, {}, [](double v) { return std::max(v, 0.0); }, -2, 2},
-        UnaryCase{OpKind::LeakyRelu, {.alpha = 0.2f}, [](double v) { return v < 0 ? 0.2 * v : v; }, -2, 2},
-        UnaryCase{OpKind::Clip, {.min = -0.5f, .max = 0.25f}, [](double v) { return std::clamp(v, -0.5, 0.25); }, -2, 2},
-        UnaryCase{OpKind::Sigmoid, {}, [](double v) { return 1 / (1 + std::exp(-v)); }, -30, 30},
-        UnaryCase{OpKind::Tanh, {}, [](double v) { return std::tanh(v); }, -5, 5},
-        UnaryCase{OpKind::Sign, {}, sign, -2, 2},
-        UnaryCase{OpKind::Erf, {}, [](double v) { return std::erf(v); }, -3, 3},
-        UnaryCase{OpKind::Sqrt, {}, [](double v) { return std::sqrt(v); }, 0, 9},
-        UnaryCase{OpKind::Exp, {}, [](double v) { return std::exp(v); }, -5, 5},
-        UnaryCase{OpKind::Log, {}, [](double v) { return std::log(v); }, 0.01f, 9},
-        UnaryCase{OpKind::Neg, {}, [](double v) { return -v; }, -2, 2},
-        UnaryCase{OpKind::Abs, {}, [](double v) { return std::fabs(v); }, -2, 2},
-        UnaryCase{OpKind::Reciprocal, {}, [](double v) { return 1 / v; }, 0.5f, 4}),
+    ::testing::Values(UnaryCase{OpKind::Relu, {}, [](double v) { return std::max(v, 0.0); }, -2, 2},
+                      UnaryCase{OpKind::LeakyRelu, {.alpha = 0.2f}, [](double v) { return v < 0 ? 0.2 * v : v; }, -2, 2},
+                      UnaryCase{
+                          OpKind::Clip, {.min = -0.5f, .max = 0.25f}, [](double v) { return std::clamp(v, -0.5, 0.25); }, -2, 2},
+                      UnaryCase{OpKind::Sigmoid, {}, [](double v) { return 1 / (1 + std::exp(-v)); }, -30, 30},
+                      UnaryCase{OpKind::Tanh, {}, [](double v) { return std::tanh(v); }, -5, 5},
+                      UnaryCase{OpKind::Sign, {}, sign, -2, 2},
+                      UnaryCase{OpKind::Erf, {}, [](double v) { return std::erf(v); }, -3, 3},
+                      UnaryCase{OpKind::Sqrt, {}, [](double v) { return std::sqrt(v); }, 0, 9},
+                      UnaryCase{OpKind::Exp, {}, [](double v) { return std::exp(v); }, -5, 5},
+                      UnaryCase{OpKind::Log, {}, [](double v) { return std::log(v); }, 0.01f, 9},
+                      UnaryCase{OpKind::Neg, {}, [](double v) { return -v; }, -2, 2},
+                      UnaryCase{OpKind::Abs, {}, [](double v) { return std::fabs(v); }, -2, 2},
+                      UnaryCase{OpKind::Reciprocal, {}, [](double v) { return 1 / v; }, 0.5f, 4}),
     [](const auto& info) { return std::string(op_name(info.param.op)); });
 
 TEST(Unary, IntegerNegAbsSignRelu) {
@@ -168,7 +173,8 @@ TEST(Unary, BetweenConvolutionsInBlockedLayout) {
         std::vector<double> mid(static_cast<size_t>(ch));
         for (int64_t c = 0; c < ch; ++c) {
           double v = 0;
-          for (int64_t i = 0; i < 3; ++i) v += static_cast<double>(xt.data<float>()[(n * 3 + i) * 25 + p]) * w1.data<float>()[c * 3 + i];
+          for (int64_t i = 0; i < 3; ++i)
+            v += static_cast<double>(xt.data<float>()[(n * 3 + i) * 25 + p]) * w1.data<float>()[c * 3 + i];
           mid[static_cast<size_t>(c)] = std::exp(v) - 1 / (1 + std::exp(-v));
         }
         for (int64_t o = 0; o < 4; ++o) {

@@ -11,8 +11,8 @@ Graph small_cnn() {
   ValueId x = gb.input("x", {1, 3, 12, 12});
   ConvAttrs same{.window = {.kernel = {3, 3}, .strides = {1, 1}, .dilations = {1, 1}, .pads = {1, 1, 1, 1}}};
   ValueId sub = gb.node(OpKind::Sub, {x, gb.constant("mean", random_tensor({1, 3, 1, 1}, 50))});
-  ValueId c1 = gb.node(OpKind::Conv, {sub, gb.constant("w1", random_tensor({16, 3, 3, 3}, 51)),
-                                      gb.constant("b1", random_tensor({16}, 52))}, same);
+  ValueId c1 = gb.node(
+      OpKind::Conv, {sub, gb.constant("w1", random_tensor({16, 3, 3, 3}, 51)), gb.constant("b1", random_tensor({16}, 52))}, same);
   ValueId r1 = gb.node(OpKind::Relu, {c1});
   ValueId p1 = gb.node(OpKind::MaxPool, {r1},
                        PoolAttrs{.window = {.kernel = {2, 2}, .strides = {2, 2}, .dilations = {1, 1}, .pads = {0, 0, 0, 0}}});
@@ -23,9 +23,9 @@ Graph small_cnn() {
   ValueId r3 = gb.node(OpKind::Relu, {add});
   ValueId gap = gb.node(OpKind::GlobalAveragePool, {r3});
   ValueId flat = gb.node(OpKind::Reshape, {gap}, ReshapeAttrs{{1, 16}});
-  ValueId fc = gb.node(OpKind::Gemm, {flat, gb.constant("wf", random_tensor({10, 16}, 55)),
-                                      gb.constant("bf", random_tensor({10}, 56))},
-                       GemmAttrs{.trans_b = true});
+  ValueId fc =
+      gb.node(OpKind::Gemm, {flat, gb.constant("wf", random_tensor({10, 16}, 55)), gb.constant("bf", random_tensor({10}, 56))},
+              GemmAttrs{.trans_b = true});
   ValueId sm = gb.node(OpKind::Softmax, {fc}, AxisAttrs{.axis = 1});
   gb.output(fc);
   gb.output(sm);
@@ -47,8 +47,7 @@ TEST(Executor, BatchResultsMatchSamplesRunAlone) {
     auto one = exec.run({big.slice_outer(s, s + 1).clone()});
     ASSERT_EQ(one[1].shape(), (Shape{1, 10}));
     std::vector<double> all_rows = to_doubles(all[1]);
-    expect_close(one[1], std::vector<double>(all_rows.begin() + s * 10, all_rows.begin() + (s + 1) * 10), 1e-5,
-                 1e-5);
+    expect_close(one[1], std::vector<double>(all_rows.begin() + s * 10, all_rows.begin() + (s + 1) * 10), 1e-5, 1e-5);
   }
 }
 
@@ -88,8 +87,7 @@ TEST(Executor, ReportsWrongInputsNamingThem) {
             "input 'image': has shape [2, 3, 5, 4], expected [1, 3, 4, 4] (any size at batch axis 0)");
   EXPECT_EQ(message({random_tensor({2, 3, 4}, 2), good}),
             "input 'image': has shape [2, 3, 4], expected [1, 3, 4, 4] (any size at batch axis 0)");
-  EXPECT_EQ(message({good, random_tensor({3, 3, 4, 4}, 3)}),
-            "input 'mask': has batch size 3, but input 'image' has 2");
+  EXPECT_EQ(message({good, random_tensor({3, 3, 4, 4}, 3)}), "input 'mask': has batch size 3, but input 'image' has 2");
   EXPECT_EQ(exec.run({good, good})[0].shape(), (Shape{2, 3, 4, 4}));
 }
 

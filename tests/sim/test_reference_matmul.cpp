@@ -8,10 +8,10 @@ struct GemmCase {
   const char* name;
   bool trans_a, trans_b;
   float alpha, beta;
-  Shape c;             // shape of C ({} = no C)
+  Shape c;  // shape of C ({} = no C)
   bool b_constant;
   bool c_constant;
-  bool relu;           // followed by a (fused) Relu
+  bool relu;  // followed by a (fused) Relu
 };
 
 class GemmTest : public ::testing::TestWithParam<GemmCase> {};
@@ -32,8 +32,7 @@ TEST_P(GemmTest, MatchesLoop) {
     ins.push_back(p.c_constant ? gb.constant("c", ct) : gb.input("c", p.c, -1));
     if (!p.c_constant) inputs.push_back(ct);
   }
-  ValueId y = gb.node(OpKind::Gemm, ins,
-                      GemmAttrs{.alpha = p.alpha, .beta = p.beta, .trans_a = p.trans_a, .trans_b = p.trans_b});
+  ValueId y = gb.node(OpKind::Gemm, ins, GemmAttrs{.alpha = p.alpha, .beta = p.beta, .trans_a = p.trans_a, .trans_b = p.trans_b});
   if (p.relu) y = gb.node(OpKind::Relu, {y});
   gb.output(y);
   Tensor out = run_graph(gb.finish(), inputs).at(0);
@@ -48,8 +47,7 @@ TEST_P(GemmTest, MatchesLoop) {
       }
       s *= p.alpha;
       if (!p.c.empty()) {
-        int64_t ci = p.c.size() == 2 ? (p.c[0] == 1 ? 0 : i) * p.c[1] + (p.c[1] == 1 ? 0 : j)
-                                     : (p.c[0] == 1 ? 0 : j);
+        int64_t ci = p.c.size() == 2 ? (p.c[0] == 1 ? 0 : i) * p.c[1] + (p.c[1] == 1 ? 0 : j) : (p.c[0] == 1 ? 0 : j);
         s += p.beta * ct.data<float>()[ci];
       }
       want[static_cast<size_t>(i * n + j)] = p.relu ? std::max(0.0, s) : s;
@@ -58,18 +56,17 @@ TEST_P(GemmTest, MatchesLoop) {
   expect_close(out, want);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Flags, GemmTest,
-    ::testing::Values(GemmCase{"plain_bias", false, true, 1.0f, 1.0f, {6}, true, true, false},
-                      GemmCase{"bias_relu", false, true, 1.0f, 1.0f, {1, 6}, true, true, true},
-                      GemmCase{"trans_a_alpha_beta", true, false, 0.5f, 2.0f, {6}, true, true, false},
-                      GemmCase{"both_trans_full_c", true, true, 1.5f, -1.0f, {5, 6}, true, true, false},
-                      GemmCase{"column_c", false, false, 1.0f, 0.5f, {5, 1}, true, true, true},
-                      GemmCase{"scalar_c", false, false, 1.0f, 1.0f, {1}, true, true, false},
-                      GemmCase{"runtime_b_alpha", false, true, 2.0f, 1.0f, {6}, false, true, true},
-                      GemmCase{"runtime_c", false, false, 1.0f, 3.0f, {6}, true, false, false},
-                      GemmCase{"no_c", true, false, 1.0f, 1.0f, {}, false, true, false}),
-    [](const auto& info) { return std::string(info.param.name); });
+INSTANTIATE_TEST_SUITE_P(Flags, GemmTest,
+                         ::testing::Values(GemmCase{"plain_bias", false, true, 1.0f, 1.0f, {6}, true, true, false},
+                                           GemmCase{"bias_relu", false, true, 1.0f, 1.0f, {1, 6}, true, true, true},
+                                           GemmCase{"trans_a_alpha_beta", true, false, 0.5f, 2.0f, {6}, true, true, false},
+                                           GemmCase{"both_trans_full_c", true, true, 1.5f, -1.0f, {5, 6}, true, true, false},
+                                           GemmCase{"column_c", false, false, 1.0f, 0.5f, {5, 1}, true, true, true},
+                                           GemmCase{"scalar_c", false, false, 1.0f, 1.0f, {1}, true, true, false},
+                                           GemmCase{"runtime_b_alpha", false, true, 2.0f, 1.0f, {6}, false, true, true},
+                                           GemmCase{"runtime_c", false, false, 1.0f, 3.0f, {6}, true, false, false},
+                                           GemmCase{"no_c", true, false, 1.0f, 1.0f, {}, false, true, false}),
+                         [](const auto& info) { return std::string(info.param.name); });
 
 // numpy matmul of a [..., M, K] and b [..., K, N] with broadcast batch dims.
 std::vector<double> naive_matmul(const Tensor& a, const Tensor& b, const Shape& os) {
@@ -131,17 +128,16 @@ TEST_P(MatMulTest, MatchesLoop) {
   expect_close(out, naive_matmul(at, bt, g.value(y).shape));
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Shapes, MatMulTest,
-    ::testing::Values(MatMulCase{"rows_by_weight", {3, 5, 8}, {8, 4}, 0, true},
-                      MatMulCase{"activation_weight", {4, 8}, {8, 6}, 0, false},
-                      MatMulCase{"batched", {2, 3, 5, 4}, {2, 3, 4, 6}, -1, false},
-                      MatMulCase{"broadcast_b", {2, 3, 5, 4}, {1, 3, 4, 6}, 0, false},
-                      MatMulCase{"broadcast_a", {2, 1, 5, 4}, {3, 4, 6}, 0, false},
-                      MatMulCase{"const_batched_b", {2, 3, 5, 4}, {3, 4, 6}, 0, true},
-                      MatMulCase{"vector_left", {7}, {2, 7, 3}, -1, false},
-                      MatMulCase{"vector_right", {2, 3, 7}, {7}, 0, true}),
-    [](const auto& info) { return std::string(info.param.name); });
+INSTANTIATE_TEST_SUITE_P(Shapes, MatMulTest,
+                         ::testing::Values(MatMulCase{"rows_by_weight", {3, 5, 8}, {8, 4}, 0, true},
+                                           MatMulCase{"activation_weight", {4, 8}, {8, 6}, 0, false},
+                                           MatMulCase{"batched", {2, 3, 5, 4}, {2, 3, 4, 6}, -1, false},
+                                           MatMulCase{"broadcast_b", {2, 3, 5, 4}, {1, 3, 4, 6}, 0, false},
+                                           MatMulCase{"broadcast_a", {2, 1, 5, 4}, {3, 4, 6}, 0, false},
+                                           MatMulCase{"const_batched_b", {2, 3, 5, 4}, {3, 4, 6}, 0, true},
+                                           MatMulCase{"vector_left", {7}, {2, 7, 3}, -1, false},
+                                           MatMulCase{"vector_right", {2, 3, 7}, {7}, 0, true}),
+                         [](const auto& info) { return std::string(info.param.name); });
 
 TEST(MatMul, FusedReluAndClip) {
   GraphBuilder gb;
@@ -164,8 +160,8 @@ struct LstmRef {
 };
 
 // Direct ONNX LSTM recurrence (gate order i, o, f, c) in double precision.
-LstmRef naive_lstm(const Tensor& x, const Tensor& w, const Tensor& r, const Tensor* b, const Tensor* h0,
-                   const Tensor* c0, int64_t hs) {
+LstmRef naive_lstm(const Tensor& x, const Tensor& w, const Tensor& r, const Tensor* b, const Tensor* h0, const Tensor* c0,
+                   int64_t hs) {
   const int64_t t_len = x.dim(0), n = x.dim(1), in = x.dim(2);
   std::vector<double> h(static_cast<size_t>(n * hs), 0.0), c(h);
   for (int64_t i = 0; i < n * hs; ++i) {
@@ -183,7 +179,8 @@ LstmRef naive_lstm(const Tensor& x, const Tensor& w, const Tensor& r, const Tens
         for (int64_t q = 0; q < 4; ++q) {
           const int64_t row = q * hs + j;
           double s = b ? static_cast<double>(b->data<float>()[row]) + b->data<float>()[4 * hs + row] : 0.0;
-          for (int64_t e = 0; e < in; ++e) s += static_cast<double>(x.data<float>()[(t * n + bi) * in + e]) * w.data<float>()[row * in + e];
+          for (int64_t e = 0; e < in; ++e)
+            s += static_cast<double>(x.data<float>()[(t * n + bi) * in + e]) * w.data<float>()[row * in + e];
           for (int64_t e = 0; e < hs; ++e) s += h[static_cast<size_t>(bi * hs + e)] * r.data<float>()[row * hs + e];
           g[q] = s;
         }
@@ -205,12 +202,11 @@ TEST(Lstm, MatchesCellLoopWithBiasAndInitialState) {
   const int64_t t_len = 5, n = 3, in = 4, hs = 6;
   GraphBuilder gb;
   ValueId x = gb.input("x", {t_len, n, in}, 1);
-  Tensor w = random_tensor({1, 4 * hs, in}, 2), r = random_tensor({1, 4 * hs, hs}, 3),
-         b = random_tensor({1, 8 * hs}, 4), h0 = random_tensor({1, n, hs}, 5), c0 = random_tensor({1, n, hs}, 6);
+  Tensor w = random_tensor({1, 4 * hs, in}, 2), r = random_tensor({1, 4 * hs, hs}, 3), b = random_tensor({1, 8 * hs}, 4),
+         h0 = random_tensor({1, n, hs}, 5), c0 = random_tensor({1, n, hs}, 6);
   ValueId h0v = gb.input("h0", {1, n, hs}, 1);
   auto outs = gb.nodes(OpKind::LSTM,
-                       {x, gb.constant("w", w), gb.constant("r", r), gb.constant("b", b), kNoValue, h0v,
-                        gb.constant("c0", c0)},
+                       {x, gb.constant("w", w), gb.constant("r", r), gb.constant("b", b), kNoValue, h0v, gb.constant("c0", c0)},
                        LstmAttrs{.hidden_size = hs}, 3);
   for (ValueId o : outs) gb.output(o);
   const Graph& g = gb.finish();
@@ -227,8 +223,7 @@ TEST(Lstm, ConstantBatchOneStateBroadcastsAndOutputsMayBeAbsent) {
   const int64_t t_len = 4, n = 5, in = 3, hs = 8;
   GraphBuilder gb;
   ValueId x = gb.input("x", {t_len, n, in}, 1);
-  Tensor w = random_tensor({1, 4 * hs, in}, 12), r = random_tensor({1, 4 * hs, hs}, 13),
-         h0 = random_tensor({1, 1, hs}, 15);
+  Tensor w = random_tensor({1, 4 * hs, in}, 12), r = random_tensor({1, 4 * hs, hs}, 13), h0 = random_tensor({1, 1, hs}, 15);
   ValueId wv = gb.input("w", {1, 4 * hs, in}, -1);  // weights given at run time
   auto outs = gb.nodes(OpKind::LSTM, {x, wv, gb.constant("r", r), kNoValue, kNoValue, gb.constant("h0", h0)},
                        LstmAttrs{.hidden_size = hs}, 3);

@@ -26,8 +26,7 @@ std::vector<double> naive_pool(const Tensor& x, const Shape& ys, bool is_max, co
           }
         if (!is_max) {
           if (a.count_include_pad) {
-            count = (std::min(y0 + win.kernel[0], h + win.pads[2]) - y0) *
-                    (std::min(x0 + win.kernel[1], w + win.pads[3]) - x0);
+            count = (std::min(y0 + win.kernel[0], h + win.pads[2]) - y0) * (std::min(x0 + win.kernel[1], w + win.pads[3]) - x0);
           }
           acc /= static_cast<double>(count);
         }
@@ -58,8 +57,8 @@ TEST_P(PoolTest, MatchesLoop) {
   expect_close(out, naive_pool(xt, g.value(y).shape, c.op == OpKind::MaxPool, c.attrs));
 }
 
-PoolAttrs pool(std::vector<int64_t> k, std::vector<int64_t> s, std::vector<int64_t> p, bool ceil,
-               bool include_pad = false, std::vector<int64_t> d = {1, 1}) {
+PoolAttrs pool(std::vector<int64_t> k, std::vector<int64_t> s, std::vector<int64_t> p, bool ceil, bool include_pad = false,
+               std::vector<int64_t> d = {1, 1}) {
   return PoolAttrs{.window = {.kernel = std::move(k), .strides = std::move(s), .dilations = std::move(d), .pads = std::move(p)},
                    .ceil_mode = ceil,
                    .count_include_pad = include_pad};
@@ -67,14 +66,15 @@ PoolAttrs pool(std::vector<int64_t> k, std::vector<int64_t> s, std::vector<int64
 
 INSTANTIATE_TEST_SUITE_P(
     Cases, PoolTest,
-    ::testing::Values(PoolCase{"max2", OpKind::MaxPool, {2, 16, 8, 8}, pool({2, 2}, {2, 2}, {0, 0, 0, 0}, false)},
-                      PoolCase{"max_ceil", OpKind::MaxPool, {2, 3, 7, 6}, pool({3, 3}, {2, 2}, {0, 1, 0, 1}, true)},
-                      PoolCase{"max_dilated", OpKind::MaxPool, {1, 4, 9, 9}, pool({3, 2}, {1, 2}, {1, 1, 1, 0}, false, false, {2, 3})},
-                      PoolCase{"avg_exclude_pad", OpKind::AveragePool, {2, 5, 7, 7}, pool({3, 3}, {2, 2}, {1, 1, 1, 1}, false)},
-                      PoolCase{"avg_include_pad", OpKind::AveragePool, {2, 5, 7, 7}, pool({3, 3}, {2, 2}, {1, 1, 1, 1}, false, true)},
-                      PoolCase{"avg_ceil_exclude", OpKind::AveragePool, {2, 3, 6, 8}, pool({3, 3}, {2, 2}, {1, 0, 1, 0}, true)},
-                      PoolCase{"avg_ceil_include", OpKind::AveragePool, {2, 3, 6, 8}, pool({3, 3}, {2, 2}, {1, 0, 1, 0}, true, true)},
-                      PoolCase{"avg_ceil_include_nopad", OpKind::AveragePool, {1, 2, 5, 5}, pool({2, 2}, {2, 2}, {0, 0, 0, 0}, true, true)}),
+    ::testing::Values(
+        PoolCase{"max2", OpKind::MaxPool, {2, 16, 8, 8}, pool({2, 2}, {2, 2}, {0, 0, 0, 0}, false)},
+        PoolCase{"max_ceil", OpKind::MaxPool, {2, 3, 7, 6}, pool({3, 3}, {2, 2}, {0, 1, 0, 1}, true)},
+        PoolCase{"max_dilated", OpKind::MaxPool, {1, 4, 9, 9}, pool({3, 2}, {1, 2}, {1, 1, 1, 0}, false, false, {2, 3})},
+        PoolCase{"avg_exclude_pad", OpKind::AveragePool, {2, 5, 7, 7}, pool({3, 3}, {2, 2}, {1, 1, 1, 1}, false)},
+        PoolCase{"avg_include_pad", OpKind::AveragePool, {2, 5, 7, 7}, pool({3, 3}, {2, 2}, {1, 1, 1, 1}, false, true)},
+        PoolCase{"avg_ceil_exclude", OpKind::AveragePool, {2, 3, 6, 8}, pool({3, 3}, {2, 2}, {1, 0, 1, 0}, true)},
+        PoolCase{"avg_ceil_include", OpKind::AveragePool, {2, 3, 6, 8}, pool({3, 3}, {2, 2}, {1, 0, 1, 0}, true, true)},
+        PoolCase{"avg_ceil_include_nopad", OpKind::AveragePool, {1, 2, 5, 5}, pool({2, 2}, {2, 2}, {0, 0, 0, 0}, true, true)}),
     [](const auto& info) { return std::string(info.param.name); });
 
 TEST(Pool, OneDimensionalMaxPool) {
@@ -187,7 +187,8 @@ TEST(Norm, BatchNormalizationInference) {
   for (int64_t i = 0; i < xt.numel(); ++i) {
     const int64_t c = (i / 20) % 3;
     want.push_back((xt.data<float>()[i] - mean.data<float>()[c]) / std::sqrt(var.data<float>()[c] + 1e-3) *
-                       scale.data<float>()[c] + bias.data<float>()[c]);
+                       scale.data<float>()[c] +
+                   bias.data<float>()[c]);
   }
   expect_close(out, want);
 }

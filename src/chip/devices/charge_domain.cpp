@@ -7,16 +7,14 @@ const Schema<ChargeDomainSpec>& charge_domain_schema() {
       Schema<ChargeDomainSpec>("device (technology: charge-domain)",
                                "Binary SRAM cells with a compute capacitor; columns accumulate by charge sharing.")
           .required("transistors", &ChargeDomainSpec::transistors, IntCodec{4, 16}, "transistors per bit cell")
-          .required("capacitor_ff", &ChargeDomainSpec::capacitor_ff, RealCodec{0, 1000, true},
-                    "compute capacitor per cell (fF)")
+          .required("capacitor_ff", &ChargeDomainSpec::capacitor_ff, RealCodec{0, 1000, true}, "compute capacitor per cell (fF)")
           .required("capacitor_mismatch_rel_std", &ChargeDomainSpec::capacitor_mismatch_rel_std, RealCodec{0, 1},
                     "σ of a cell capacitor relative to nominal");
   return s;
 }
 
 DeviceTechnology charge_domain_technology() {
-  return make_device_technology("charge-domain", "binary SRAM cells with charge-domain accumulation",
-                                charge_domain_schema());
+  return make_device_technology("charge-domain", "binary SRAM cells with charge-domain accumulation", charge_domain_schema());
 }
 
 }  // namespace aimc::chip

@@ -10,9 +10,9 @@
 namespace aimc::chip {
 
 struct ChargeDomainSpec {
-  int64_t transistors = 0;               // per bit cell (8 for 6T + 2 PMOS)
-  double capacitor_ff = 0;               // the cell's compute capacitor
-  double capacitor_mismatch_rel_std = 0; // σ of a cell capacitor / nominal
+  int64_t transistors = 0;                // per bit cell (8 for 6T + 2 PMOS)
+  double capacitor_ff = 0;                // the cell's compute capacitor
+  double capacitor_mismatch_rel_std = 0;  // σ of a cell capacitor / nominal
 };
 
 const Schema<ChargeDomainSpec>& charge_domain_schema();

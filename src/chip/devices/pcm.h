@@ -13,13 +13,13 @@ namespace aimc::chip {
 
 struct PcmSpec {
   PcmModel model = PcmModel::PcmLike;
-  double g_max_us = 0;           // conductance the largest |weight| maps to, per polarity
-  double g_min_us = 0;           // conductance added to both polarities
-  double t0_s = 0;               // first read after programming: drift reference time
-  double t_read_s = 0;           // read duration in the 1/f noise formula
-  double prog_noise_scale = 1;   // multiplies σ_prog (1 = as fitted)
-  double read_noise_scale = 1;   // multiplies Q_s
-  double drift_scale = 1;        // multiplies ν
+  double g_max_us = 0;          // conductance the largest |weight| maps to, per polarity
+  double g_min_us = 0;          // conductance added to both polarities
+  double t0_s = 0;              // first read after programming: drift reference time
+  double t_read_s = 0;          // read duration in the 1/f noise formula
+  double prog_noise_scale = 1;  // multiplies σ_prog (1 = as fitted)
+  double read_noise_scale = 1;  // multiplies Q_s
+  double drift_scale = 1;       // multiplies ν
 };
 
 const Schema<PcmSpec>& pcm_schema();

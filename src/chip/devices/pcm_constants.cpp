@@ -15,14 +15,13 @@ constexpr double kNoSplit = std::numeric_limits<double>::infinity();
 // μ_ν = clamp(-0.0155 ln x + 0.0244, 0.049, 0.1); σ_ν = clamp(-0.0125 ln x - 0.0059, 0.008, 0.045);
 // Q_s = min(0.0088 / max(x^0.65, 1e-3), 0.2).
 PcmConstants pcm_like() {
-  return PcmConstants{
-      .source = "aihwkit PCMLikeNoiseModel (Nandakumar ICECS 2019; Joshi Nat. Commun. 2020)",
-      .prog_sigma_coeff = {0.26348, 1.9650, -1.1731},
-      .prog_g_max_reference_us = 25.0,
-      .drift_x_floor = 1e-7,
-      .drift_nu_mean = {.split = kNoSplit, .below = {-0.0155, 0.0244, 0.049, 0.1}},
-      .drift_nu_std = {.split = kNoSplit, .below = {-0.0125, -0.0059, 0.008, 0.045}},
-      .read_noise_qs = InversePower{.a = 0.0088, .exponent = 0.65, .floor = 1e-3, .max = 0.2}};
+  return PcmConstants{.source = "aihwkit PCMLikeNoiseModel (Nandakumar ICECS 2019; Joshi Nat. Commun. 2020)",
+                      .prog_sigma_coeff = {0.26348, 1.9650, -1.1731},
+                      .prog_g_max_reference_us = 25.0,
+                      .drift_x_floor = 1e-7,
+                      .drift_nu_mean = {.split = kNoSplit, .below = {-0.0155, 0.0244, 0.049, 0.1}},
+                      .drift_nu_std = {.split = kNoSplit, .below = {-0.0125, -0.0059, 0.008, 0.045}},
+                      .read_noise_qs = InversePower{.a = 0.0088, .exponent = 0.65, .floor = 1e-3, .max = 0.2}};
 }
 
 // HermesNoiseModel (aihwkit hermes.py). μ_ν is the same for 1 and 2 devices.
@@ -50,8 +49,8 @@ PcmConstants hermes_one_device() {
       .drift_x_floor = 1e-7,
       .drift_nu_mean = hermes_nu_mean(),
       .drift_nu_std = {.split = 0.3039, .below = {-0.0120, -0.0023, 0.0124, 0.04}, .above = {0.0104, 0.0116, -0.0165}},
-      .read_noise_qs = Piecewise{
-          .split = 0.1591, .below = {-0.0078, 0.0038, 0.0179, 0.04}, .above = {0.0088, 0.0768, -0.1352, 0.0664}}};
+      .read_noise_qs =
+          Piecewise{.split = 0.1591, .below = {-0.0078, 0.0038, 0.0179, 0.04}, .above = {0.0088, 0.0768, -0.1352, 0.0664}}};
 }
 }  // namespace
 
@@ -78,9 +77,7 @@ double polynomial(const std::vector<double>& coeff, double x) {
 
 double evaluate(const Piecewise& f, double x) { return x < f.split ? evaluate(f.below, x) : polynomial(f.above, x); }
 
-double evaluate(const InversePower& f, double x) {
-  return std::min(f.a / std::max(std::pow(x, f.exponent), f.floor), f.max);
-}
+double evaluate(const InversePower& f, double x) { return std::min(f.a / std::max(std::pow(x, f.exponent), f.floor), f.max); }
 
 double prog_noise_sigma_us(const PcmConstants& c, double g_target_us, double g_max_us) {
   return polynomial(c.prog_sigma_coeff, g_target_us / g_max_us) * g_max_us / c.prog_g_max_reference_us;

@@ -34,12 +34,12 @@ struct InversePower {
 };
 
 struct PcmConstants {
-  std::string source;                      // where the numbers come from
-  std::vector<double> prog_sigma_coeff;    // σ_prog (µS at the reference g_max) = Σ c_i·x^i
-  double prog_g_max_reference_us = 0;      // the g_max those coefficients were fitted at
-  double drift_x_floor = 0;                // x is clamped to at least this before ln (aihwkit _ZERO_CLIP)
-  Piecewise drift_nu_mean;                 // μ_ν(x)
-  Piecewise drift_nu_std;                  // σ_ν(x)
+  std::string source;                                   // where the numbers come from
+  std::vector<double> prog_sigma_coeff;                 // σ_prog (µS at the reference g_max) = Σ c_i·x^i
+  double prog_g_max_reference_us = 0;                   // the g_max those coefficients were fitted at
+  double drift_x_floor = 0;                             // x is clamped to at least this before ln (aihwkit _ZERO_CLIP)
+  Piecewise drift_nu_mean;                              // μ_ν(x)
+  Piecewise drift_nu_std;                               // σ_ν(x)
   std::variant<InversePower, Piecewise> read_noise_qs;  // Q_s(x), x = |g_prog| / g_max
 };
 

@@ -9,8 +9,8 @@
 namespace aimc::chip {
 
 struct SramBinarySpec {
-  int64_t transistors = 0;             // per bit cell (6 for 6T)
-  double current_mismatch_rel_std = 0; // σ of a cell's read current / its nominal value
+  int64_t transistors = 0;              // per bit cell (6 for 6T)
+  double current_mismatch_rel_std = 0;  // σ of a cell's read current / its nominal value
 };
 
 const Schema<SramBinarySpec>& sram_binary_schema();

@@ -11,14 +11,14 @@
 // Every failure is Site::fail, so it names the file, line and YAML path.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "chip/schema/scalars.h"
 #include "chip/schema/schema_doc.h"
@@ -190,7 +190,7 @@ struct ListCodec {
   std::size_t max_size = 1 << 20;
 
   std::string expected() const {
-    const std::string n = max_size == min_size ? std::to_string(min_size)
+    const std::string n = max_size == min_size     ? std::to_string(min_size)
                           : max_size >= (1u << 20) ? fmt::format("{} or more", min_size)
                                                    : fmt::format("{} to {}", min_size, max_size);
     return fmt::format("a list of {} elements, each {}", n, element.expected());

@@ -1,9 +1,9 @@
 #include "chip/schema/scalars.h"
 
+#include <fmt/format.h>
+
 #include <charconv>
 #include <cmath>
-
-#include <fmt/format.h>
 
 namespace aimc::chip {
 

@@ -2,11 +2,11 @@
 // conversions (a quoted "256" is a string, `yes` is not a boolean, 1.5 is not an integer).
 #pragma once
 
+#include <yaml-cpp/yaml.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
-
-#include <yaml-cpp/yaml.h>
 
 namespace aimc::chip {
 

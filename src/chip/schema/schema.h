@@ -30,29 +30,26 @@ class Schema {
   template <ValueCodec C>
   Schema& required(std::string key, typename C::value_type S::*member, C codec, std::string help) {
     add_doc(key, Presence::Required, codec, "", help);
-    m_fields.push_back(Field{
-        .key = std::move(key),
-        .presence = Presence::Required,
-        .read = [member, codec](S& s, const Site& site, bool over) { codec.read(s.*member, site, over); },
-        .absent = nullptr,
-        .validate = [member, codec](const S& s, const Site& site) { codec.validate(s.*member, site); },
-        .to_json = [member, codec](const S& s) { return codec.to_json(s.*member); },
-        .expected = codec.expected()});
+    m_fields.push_back(Field{.key = std::move(key),
+                             .presence = Presence::Required,
+                             .read = [member, codec](S& s, const Site& site, bool over) { codec.read(s.*member, site, over); },
+                             .absent = nullptr,
+                             .validate = [member, codec](const S& s, const Site& site) { codec.validate(s.*member, site); },
+                             .to_json = [member, codec](const S& s) { return codec.to_json(s.*member); },
+                             .expected = codec.expected()});
     return *this;
   }
 
   template <ValueCodec C>
-  Schema& defaulted(std::string key, typename C::value_type S::*member, C codec, typename C::value_type value,
-                    std::string help) {
+  Schema& defaulted(std::string key, typename C::value_type S::*member, C codec, typename C::value_type value, std::string help) {
     add_doc(key, Presence::Defaulted, codec, codec.to_json(value).dump(), help);
-    m_fields.push_back(Field{
-        .key = std::move(key),
-        .presence = Presence::Defaulted,
-        .read = [member, codec](S& s, const Site& site, bool over) { codec.read(s.*member, site, over); },
-        .absent = [member, value](S& s) { s.*member = value; },
-        .validate = [member, codec](const S& s, const Site& site) { codec.validate(s.*member, site); },
-        .to_json = [member, codec](const S& s) { return codec.to_json(s.*member); },
-        .expected = codec.expected()});
+    m_fields.push_back(Field{.key = std::move(key),
+                             .presence = Presence::Defaulted,
+                             .read = [member, codec](S& s, const Site& site, bool over) { codec.read(s.*member, site, over); },
+                             .absent = [member, value](S& s) { s.*member = value; },
+                             .validate = [member, codec](const S& s, const Site& site) { codec.validate(s.*member, site); },
+                             .to_json = [member, codec](const S& s) { return codec.to_json(s.*member); },
+                             .expected = codec.expected()});
     return *this;
   }
 
@@ -60,31 +57,30 @@ class Schema {
   template <ValueCodec C>
   Schema& optional(std::string key, std::optional<typename C::value_type> S::*member, C codec, std::string help) {
     add_doc(key, Presence::Optional, codec, "", help);
-    m_fields.push_back(Field{
-        .key = std::move(key),
-        .presence = Presence::Optional,
-        .read =
-            [member, codec](S& s, const Site& site, bool over) {
-              auto& slot = s.*member;
-              if (site.node().IsNull()) {
-                slot.reset();
-                return;
-              }
-              const bool merge = over && slot.has_value();
-              if (!merge) slot.emplace();
-              codec.read(*slot, site, merge);
-            },
-        .absent = [member](S& s) { (s.*member).reset(); },
-        .validate =
-            [member, codec](const S& s, const Site& site) {
-              if (const auto& slot = s.*member) codec.validate(*slot, site);
-            },
-        .to_json =
-            [member, codec](const S& s) {
-              const auto& slot = s.*member;
-              return slot ? codec.to_json(*slot) : Json(nullptr);
-            },
-        .expected = codec.expected()});
+    m_fields.push_back(Field{.key = std::move(key),
+                             .presence = Presence::Optional,
+                             .read =
+                                 [member, codec](S& s, const Site& site, bool over) {
+                                   auto& slot = s.*member;
+                                   if (site.node().IsNull()) {
+                                     slot.reset();
+                                     return;
+                                   }
+                                   const bool merge = over && slot.has_value();
+                                   if (!merge) slot.emplace();
+                                   codec.read(*slot, site, merge);
+                                 },
+                             .absent = [member](S& s) { (s.*member).reset(); },
+                             .validate =
+                                 [member, codec](const S& s, const Site& site) {
+                                   if (const auto& slot = s.*member) codec.validate(*slot, site);
+                                 },
+                             .to_json =
+                                 [member, codec](const S& s) {
+                                   const auto& slot = s.*member;
+                                   return slot ? codec.to_json(*slot) : Json(nullptr);
+                                 },
+                             .expected = codec.expected()});
     return *this;
   }
 
@@ -146,8 +142,7 @@ class Schema {
   };
 
   template <class C>
-  void add_doc(const std::string& key, Presence presence, const C& codec, std::string default_text,
-               const std::string& help) {
+  void add_doc(const std::string& key, Presence presence, const C& codec, std::string default_text, const std::string& help) {
     m_doc.fields.push_back(FieldDoc{.key = key,
                                     .presence = presence,
                                     .expected = codec.expected(),

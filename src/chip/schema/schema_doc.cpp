@@ -1,17 +1,20 @@
 #include "chip/schema/schema_doc.h"
 
-#include <set>
-
 #include <fmt/format.h>
+
+#include <set>
 
 namespace aimc::chip {
 
 namespace {
 const char* presence_text(Presence p) {
   switch (p) {
-    case Presence::Required: return "required";
-    case Presence::Defaulted: return "default";
-    case Presence::Optional: return "optional";
+    case Presence::Required:
+      return "required";
+    case Presence::Defaulted:
+      return "default";
+    case Presence::Optional:
+      return "optional";
   }
   return "";
 }

@@ -19,9 +19,7 @@ std::string join_path(std::string_view parent, std::string_view key) {
   return std::string(parent) + "." + std::string(key);
 }
 
-Site::Site(std::string file, YAML::Node node) : Site(std::move(file), node, "", -1) {
-  m_line = line_of(m_node, -1);
-}
+Site::Site(std::string file, YAML::Node node) : Site(std::move(file), node, "", -1) { m_line = line_of(m_node, -1); }
 
 Site::Site(std::string file, YAML::Node node, std::string path, int line)
     : m_file(std::move(file)), m_node(node), m_path(std::move(path)), m_line(line) {}

@@ -5,10 +5,10 @@
 // unknown: a spec built in C++ has no file and no line).
 #pragma once
 
+#include <yaml-cpp/yaml.h>
+
 #include <string>
 #include <string_view>
-
-#include <yaml-cpp/yaml.h>
 
 namespace aimc::chip {
 

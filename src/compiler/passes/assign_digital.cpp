@@ -8,10 +8,10 @@
 // computed by the comparator, with the layer's bias as its threshold ("adc"). A graph node's op on a
 // unit with `width_bits` gets its output's fixed-point format (frac_bits) from the range `quantize`
 // calibrated: the integer part holds twice the calibrated max |v| (one bit of headroom).
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-
-#include <fmt/format.h>
 
 #include "compiler/pass.h"
 #include "compiler/passes/common.h"
@@ -39,11 +39,16 @@ Need classify(const Graph& g, const Node& n) {
   };
   switch (n.op) {
     case OpKind::Relu:
-    case OpKind::Clip: return {{DigitalOp::Relu}, false, out};
-    case OpKind::Sigmoid: return {{DigitalOp::Sigmoid}, false, out};
-    case OpKind::Tanh: return {{DigitalOp::Tanh}, false, out};
-    case OpKind::Softmax: return {{DigitalOp::Softmax}, false, 3 * out};
-    case OpKind::Sign: return {{DigitalOp::Sign}, false, out};
+    case OpKind::Clip:
+      return {{DigitalOp::Relu}, false, out};
+    case OpKind::Sigmoid:
+      return {{DigitalOp::Sigmoid}, false, out};
+    case OpKind::Tanh:
+      return {{DigitalOp::Tanh}, false, out};
+    case OpKind::Softmax:
+      return {{DigitalOp::Softmax}, false, 3 * out};
+    case OpKind::Sign:
+      return {{DigitalOp::Sign}, false, out};
     case OpKind::Add:
       if (runtime(0) && runtime(1)) return {{DigitalOp::ResidualAdd, DigitalOp::ElementwiseAdd}, false, out};
       return {{DigitalOp::Bias, DigitalOp::Affine, DigitalOp::ElementwiseAdd}, false, out};
@@ -54,19 +59,25 @@ Need classify(const Graph& g, const Node& n) {
     case OpKind::Div:
       if (runtime(0) && runtime(1)) return {{DigitalOp::ElementwiseMul}, false, out};
       return {{DigitalOp::Affine}, false, out};
-    case OpKind::BatchNormalization: return {{DigitalOp::Affine}, false, out};
-    case OpKind::MaxPool: return {{DigitalOp::MaxPool}, false, out * window()};
-    case OpKind::AveragePool: return {{DigitalOp::AvgPool}, false, out * window()};
+    case OpKind::BatchNormalization:
+      return {{DigitalOp::Affine}, false, out};
+    case OpKind::MaxPool:
+      return {{DigitalOp::MaxPool}, false, out * window()};
+    case OpKind::AveragePool:
+      return {{DigitalOp::AvgPool}, false, out * window()};
     case OpKind::GlobalAveragePool:
-    case OpKind::ReduceMean: return {{DigitalOp::AvgPool}, false, per_inference_numel(g, n.inputs[0])};
-    case OpKind::FakeQuant: return {{DigitalOp::Quantize}, false, out};
+    case OpKind::ReduceMean:
+      return {{DigitalOp::AvgPool}, false, per_inference_numel(g, n.inputs[0])};
+    case OpKind::FakeQuant:
+      return {{DigitalOp::Quantize}, false, out};
     case OpKind::Reshape:
     case OpKind::Transpose:
     case OpKind::Concat:
     case OpKind::Split:
     case OpKind::Slice:
     case OpKind::Pad:
-    case OpKind::Cast: return {{}, true, 0};
+    case OpKind::Cast:
+      return {{}, true, 0};
     case OpKind::Conv: {
       const Shape& w = g.value(n.inputs[1]).shape;
       return {{}, false, 2 * out * numel(Shape(w.begin() + 1, w.end()))};
@@ -76,7 +87,8 @@ Need classify(const Graph& g, const Node& n) {
       const Shape& a = g.value(n.inputs[0]).shape;
       return {{}, false, 2 * out * (a.empty() ? 1 : a.back())};
     }
-    default: return {{}, false, out};
+    default:
+      return {{}, false, out};
   }
 }
 
@@ -92,7 +104,8 @@ class AssignDigital final : public Pass {
     Program& p = ctx.program;
     p.digital_ops.clear();
     std::vector<int32_t> layer_of_node(g.num_nodes(), -1);
-    for (size_t l = 0; l < ctx.layer_node.size(); ++l) layer_of_node[static_cast<size_t>(ctx.layer_node[l])] = static_cast<int32_t>(l);
+    for (size_t l = 0; l < ctx.layer_node.size(); ++l)
+      layer_of_node[static_cast<size_t>(ctx.layer_node[l])] = static_cast<int32_t>(l);
     const auto readers = value_readers(g);
 
     // Where each value's data is, as cores (empty: not on a core).
@@ -274,8 +287,9 @@ class AssignDigital final : public Pass {
     // buffer, one element moved per row of every input vector (Bruschi 2023's RISC-V cores); a chip
     // with only fixed-function units gets its windows from its input path in hardware.
     const auto& units = ctx.chip.cores.digital;
-    if (l.kind == LayerKind::Conv &&
-        std::any_of(units.begin(), units.end(), [](const chip::DigitalUnitSpec& u) { return u.kind == chip::DigitalKind::RiscV; })) {
+    if (l.kind == LayerKind::Conv && std::any_of(units.begin(), units.end(), [](const chip::DigitalUnitSpec& u) {
+          return u.kind == chip::DigitalKind::RiscV;
+        })) {
       DigitalOp_ d = make_op(ctx, l.name, "im2col", Need{{}, false, l.vectors_per_inference * l.rows}, li);
       d.cores = tile_cores;
       p.digital_ops.push_back(d);
@@ -286,7 +300,8 @@ class AssignDigital final : public Pass {
     if (l.columns_per_weight * planes > 1) add("shift-add", {DigitalOp::ShiftAdd}, vc * (l.columns_per_weight * planes - 1));
     if (l.has_bias) {
       // A comparator ADC followed only by Sign applies the bias as its threshold.
-      if (ctx.chip.cores.adc.kind == chip::AdcKind::Comparator && read_only_by_sign(g, ctx.layer_node[static_cast<size_t>(li)], readers)) {
+      if (ctx.chip.cores.adc.kind == chip::AdcKind::Comparator &&
+          read_only_by_sign(g, ctx.layer_node[static_cast<size_t>(li)], readers)) {
         DigitalOp_ d;
         d.node = l.name;
         d.op = "bias";

@@ -25,15 +25,11 @@ bool read_only_by_sign(const Graph& g, int32_t node, const std::vector<std::vect
   return rd.size() == 1 && g.node(rd[0]).op == OpKind::Sign;
 }
 
-bool is_graph_output(const Graph& g, ValueId id) {
-  return std::find(g.outputs.begin(), g.outputs.end(), id) != g.outputs.end();
-}
+bool is_graph_output(const Graph& g, ValueId id) { return std::find(g.outputs.begin(), g.outputs.end(), id) != g.outputs.end(); }
 
 int64_t per_inference_numel(const Graph& g, ValueId id) { return numel(g.runtime_shape(id, 1)); }
 
-int64_t logical_cols(const CompileContext& ctx, const Layer& layer) {
-  return ctx.chip.cores.cols / layer.columns_per_weight;
-}
+int64_t logical_cols(const CompileContext& ctx, const Layer& layer) { return ctx.chip.cores.cols / layer.columns_per_weight; }
 
 std::optional<Layer> describe_layer(const Graph& g, int32_t node) {
   const Node& n = g.node(node);
@@ -95,7 +91,8 @@ std::optional<Layer> describe_layer(const Graph& g, int32_t node) {
       l.vectors_per_inference = per_inference_numel(g, n.input(0)) / ws[2];
       return l;
     }
-    default: return std::nullopt;
+    default:
+      return std::nullopt;
   }
   l.group_rows = l.rows;
   l.group_cols = l.cols;

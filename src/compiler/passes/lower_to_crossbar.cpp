@@ -32,7 +32,9 @@ class LowerToCrossbar final : public Pass {
     return "turn Conv, Gemm, MatMul (constant weights) and LSTM into crossbar matrices; grouped convs block diagonal";
   }
   std::vector<PassOption> options() const override {
-    return {{"grouped", "enum", "auto",
+    return {{"grouped",
+             "enum",
+             "auto",
              "grouped/depthwise convs: crossbar (block-diagonal), digital, or auto (digital for depthwise when the chip "
              "has programmable units)",
              {"auto", "crossbar", "digital"}}};
@@ -66,8 +68,7 @@ class LowerToCrossbar final : public Pass {
                                 layer->quant.weight_bits, layer->columns_per_weight, ctx.chip.cores.cols));
       }
       const Tensor m = layer_matrix(g, *layer, static_cast<int32_t>(i));
-      layer->weights_sha256 =
-          sha256_hex(std::string_view(reinterpret_cast<const char*>(m.raw()), m.nbytes()));
+      layer->weights_sha256 = sha256_hex(std::string_view(reinterpret_cast<const char*>(m.raw()), m.nbytes()));
       layer->id = static_cast<int32_t>(ctx.program.layers.size());
       weights += layer->group_rows * layer->group_cols * layer->groups;
       ctx.program.layers.push_back(*layer);

@@ -126,13 +126,18 @@ class Pack final : public Pass {
  public:
   std::string_view name() const override { return "pack"; }
   std::string_view summary() const override {
-    return "pack blocks into shared crossbars, block-diagonally or as 2-D rectangles (groups of a layer; across layers when needed)";
+    return "pack blocks into shared crossbars, block-diagonally or as 2-D rectangles (groups of a layer; across layers when "
+           "needed)";
   }
   std::vector<PassOption> options() const override {
-    return {{"scope", "enum", "auto",
+    return {{"scope",
+             "enum",
+             "auto",
              "layer | network | none | auto (the first packing that fits: layer, network; then 2-D ones when shape=auto)",
              {"auto", "layer", "network", "none"}},
-            {"shape", "enum", "auto",
+            {"shape",
+             "enum",
+             "auto",
              "diagonal: disjoint rows and columns; rect: 2-D rectangles (may share rows or columns, run in turn); "
              "auto: diagonal, rect only when scope=auto and no block-diagonal packing fits",
              {"auto", "diagonal", "rect"}}};

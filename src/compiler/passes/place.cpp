@@ -7,13 +7,13 @@
 // that needs more crossbars than the chip has is infeasible — unless `cores.programming.reload`
 // allows rewriting weights, when it is cut into reload segments that each fit, at layer boundaries
 // (`cut_segments`: a layer splits only when it is larger than the chip).
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <map>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "compiler/expected.h"
 #include "compiler/pass.h"
@@ -89,9 +89,15 @@ class Place final : public Pass {
     return "assign crossbars to cores in network locality order; reload segments when the chip allows rewriting";
   }
   std::vector<PassOption> options() const override {
-    return {{"reload", "enum", "auto", "auto: reload segments only when the network does not fit and the chip allows it; never",
+    return {{"reload",
+             "enum",
+             "auto",
+             "auto: reload segments only when the network does not fit and the chip allows it; never",
              {"auto", "never"}},
-            {"refine", "enum", "swap", "swap: pairwise swaps lowering hop-weighted traffic; none: locality order only",
+            {"refine",
+             "enum",
+             "swap",
+             "swap: pairwise swaps lowering hop-weighted traffic; none: locality order only",
              {"swap", "none"}},
             {"window", "int", "48", "swap partners per crossbar: the next N slots in locality order", {}}};
   }
@@ -122,10 +128,10 @@ class Place final : public Pass {
     const int64_t capacity = ctx.crossbars();
     const int64_t needed = static_cast<int64_t>(inst.size());
     if (needed > capacity && (!ctx.chip.cores.programming.reload || option("reload") == "never")) {
-      return Infeasible{fmt::format(
-          "{} needs {} crossbars of {}x{}, {} has {}{}", ctx.graph.name.empty() ? "the network" : ctx.graph.name, needed,
-          ctx.chip.cores.rows, ctx.chip.cores.cols, ctx.chip.name, capacity,
-          ctx.chip.cores.programming.reload ? "" : " (and its cores.programming does not allow reloading weights)")};
+      return Infeasible{
+          fmt::format("{} needs {} crossbars of {}x{}, {} has {}{}", ctx.graph.name.empty() ? "the network" : ctx.graph.name,
+                      needed, ctx.chip.cores.rows, ctx.chip.cores.cols, ctx.chip.name, capacity,
+                      ctx.chip.cores.programming.reload ? "" : " (and its cores.programming does not allow reloading weights)")};
     }
     Topology topo(ctx.chip);
     std::vector<std::pair<int32_t, int32_t>> slots;  // (core, array) in locality order
@@ -164,7 +170,7 @@ class Place final : public Pass {
 
   // Traffic between crossbar instances (bytes per inference, approximate) for the swap refinement.
   static std::vector<std::vector<std::pair<int32_t, double>>> traffic(const CompileContext& ctx,
-                                                                       const std::vector<Instance>& inst) {
+                                                                      const std::vector<Instance>& inst) {
     const Graph& g = ctx.graph;
     const auto& layers = ctx.program.layers;
     std::vector<std::vector<std::pair<int32_t, double>>> adj(inst.size());
@@ -220,8 +226,7 @@ class Place final : public Pass {
         const auto& b = of_layer[static_cast<size_t>(q)];
         if (a.empty() || b.empty()) continue;
         const double bytes = static_cast<double>(layers[static_cast<size_t>(q)].vectors_per_inference) *
-                             static_cast<double>(layers[static_cast<size_t>(q)].rows) /
-                             static_cast<double>(a.size() * b.size());
+                             static_cast<double>(layers[static_cast<size_t>(q)].rows) / static_cast<double>(a.size() * b.size());
         for (size_t x : a) {
           for (size_t y : b) link(x, y, bytes);
         }
@@ -230,9 +235,8 @@ class Place final : public Pass {
     return adj;
   }
 
-  void refine(const CompileContext& ctx, const std::vector<Instance>& inst,
-              const std::vector<std::pair<int32_t, int32_t>>& slots, const Topology& topo,
-              const std::vector<int32_t>& seg, std::vector<int64_t>& slot_of) {
+  void refine(const CompileContext& ctx, const std::vector<Instance>& inst, const std::vector<std::pair<int32_t, int32_t>>& slots,
+              const Topology& topo, const std::vector<int32_t>& seg, std::vector<int64_t>& slot_of) {
     const int64_t capacity = static_cast<int64_t>(slots.size());
     const auto adj = traffic(ctx, inst);
     const int64_t window = std::max<int64_t>(1, int_option("window"));

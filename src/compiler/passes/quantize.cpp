@@ -9,12 +9,12 @@
 // line on or off). On a comparator chip, a layer read only by a Sign is binarised by the comparators
 // (adc_bits 1); any other layer needs the comparators' multi-level read-out (cores.adc.readout_bits).
 // The graph is not changed: the simulators quantise as the chip does, from these numbers.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include <algorithm>
 #include <bit>
 #include <cmath>
-
-#include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include "compiler/pass.h"
 #include "compiler/passes/common.h"
@@ -40,11 +40,16 @@ class Quantize final : public Pass {
     return "choose each layer's input, weight and ADC precision and scales (chip encoders, FakeQuant nodes, calibration)";
   }
   std::vector<PassOption> options() const override {
-    return {{"granularity", "enum", "auto",
+    return {{"granularity",
+             "enum",
+             "auto",
              "weight scales per layer or per output column; auto: per column where the cores' digital units apply a "
              "per-column scale (an `affine` op, e.g. HERMES's LDPU), else per layer",
              {"auto", "per-layer", "per-channel"}},
-            {"calibration", "enum", "auto", "auto: run a calibration batch through the digital reference; none: no input steps",
+            {"calibration",
+             "enum",
+             "auto",
+             "auto: run a calibration batch through the digital reference; none: no input steps",
              {"auto", "none"}},
             {"samples", "int", "4", "calibration samples when no calibration data is given", {}},
             {"weight-bits", "int", "0", "weight precision (0: the chip's)", {}},
@@ -145,9 +150,10 @@ class Quantize final : public Pass {
       return 1;
     }
     if (core.adc.readout_bits == 0) {
-      throw Error("the layer's output is not binarised by a Sign and the chip's comparators have no multi-level read-out "
-                  "(cores.adc.readout_bits)",
-                  where);
+      throw Error(
+          "the layer's output is not binarised by a Sign and the chip's comparators have no multi-level read-out "
+          "(cores.adc.readout_bits)",
+          where);
     }
     return core.adc.readout_bits;
   }
@@ -194,10 +200,19 @@ class Quantize final : public Pass {
     const auto readers = value_readers(g);
     auto transparent = [](OpKind op) {
       switch (op) {
-        case OpKind::Reshape: case OpKind::Transpose: case OpKind::Slice: case OpKind::Pad: case OpKind::Concat:
-        case OpKind::Split: case OpKind::Cast: case OpKind::MaxPool: case OpKind::AveragePool:
-        case OpKind::GlobalAveragePool: return true;
-        default: return false;
+        case OpKind::Reshape:
+        case OpKind::Transpose:
+        case OpKind::Slice:
+        case OpKind::Pad:
+        case OpKind::Concat:
+        case OpKind::Split:
+        case OpKind::Cast:
+        case OpKind::MaxPool:
+        case OpKind::AveragePool:
+        case OpKind::GlobalAveragePool:
+          return true;
+        default:
+          return false;
       }
     };
     for (ValueId id : g.inputs) {
@@ -216,11 +231,11 @@ class Quantize final : public Pass {
         }
       }
       if (raw) {
-        ctx.program.warnings.push_back(fmt::format(
-            "input '{}' reaches a weighted layer without normalisation, but the input ranges were calibrated on "
-            "synthetic inputs uniform in [0, 1); if the model expects other values (e.g. mean/std-normalised images) "
-            "give real samples: compile --calibration-data SPEC (eval calibrates on its --data)",
-            g.value(id).name));
+        ctx.program.warnings.push_back(
+            fmt::format("input '{}' reaches a weighted layer without normalisation, but the input ranges were calibrated on "
+                        "synthetic inputs uniform in [0, 1); if the model expects other values (e.g. mean/std-normalised images) "
+                        "give real samples: compile --calibration-data SPEC (eval calibrates on its --data)",
+                        g.value(id).name));
         return;
       }
     }
@@ -265,7 +280,7 @@ class Quantize final : public Pass {
     }
     std::vector<float> s(mx.size());
     for (size_t k = 0; k < s.size(); ++k) {
-      double v = bits == 1 ? (cnt[k] ? sum[k] / static_cast<double>(cnt[k]) : 0.0)
+      double v = bits == 1   ? (cnt[k] ? sum[k] / static_cast<double>(cnt[k]) : 0.0)
                  : bits == 0 ? mx[k]
                              : mx[k] / static_cast<double>((int64_t{1} << (bits - 1)) - 1);
       s[k] = static_cast<float>(v > 0 ? v : 1.0);
@@ -294,11 +309,21 @@ class Quantize final : public Pass {
       for (int64_t i = 0; i < t.numel(); ++i) {
         const double u = rng.uniform(counter++);
         switch (v.dtype) {
-          case DType::f32: t.data<float>()[i] = static_cast<float>(u); break;
-          case DType::i64: t.data<int64_t>()[i] = static_cast<int64_t>(u * static_cast<double>(vocab)); break;
-          case DType::i32: t.data<int32_t>()[i] = static_cast<int32_t>(u * static_cast<double>(vocab)); break;
-          case DType::u8: t.data<uint8_t>()[i] = static_cast<uint8_t>(u * 255.0); break;
-          case DType::i8: t.data<int8_t>()[i] = static_cast<int8_t>(u * 255.0 - 128.0); break;
+          case DType::f32:
+            t.data<float>()[i] = static_cast<float>(u);
+            break;
+          case DType::i64:
+            t.data<int64_t>()[i] = static_cast<int64_t>(u * static_cast<double>(vocab));
+            break;
+          case DType::i32:
+            t.data<int32_t>()[i] = static_cast<int32_t>(u * static_cast<double>(vocab));
+            break;
+          case DType::u8:
+            t.data<uint8_t>()[i] = static_cast<uint8_t>(u * 255.0);
+            break;
+          case DType::i8:
+            t.data<int8_t>()[i] = static_cast<int8_t>(u * 255.0 - 128.0);
+            break;
         }
       }
       out.push_back(std::move(t));
@@ -345,7 +370,8 @@ class Quantize final : public Pass {
       }
       Quantization& q = ctx.node_quant[names[k]];
       const bool signed_data = mn < 0;
-      const auto& node_layer = *std::find_if(nodes.begin(), nodes.end(), [&](int32_t ni) { return ctx.graph.node(ni).name == names[k]; });
+      const auto& node_layer =
+          *std::find_if(nodes.begin(), nodes.end(), [&](int32_t ni) { return ctx.graph.node(ni).name == names[k]; });
       if (ctx.graph.node(node_layer).op == OpKind::LSTM) mx = std::max({mx, -mn, 1.0f});  // h ∈ (−1, 1)
       q.input_signed = signed_data || ctx.graph.node(node_layer).op == OpKind::LSTM;
       const float range = std::max(mx, -mn);
@@ -356,7 +382,7 @@ class Quantize final : public Pass {
       // (A two's-complement bit-serial chip feeds non-negative data as unsigned planes: executor_prepare.)
       const bool symmetric_codes = enc.sign == chip::InputSign::Bipolar || (chip_signed && q.input_signed);
       const double levels = symmetric_codes ? std::ldexp(1.0, static_cast<int>(q.input_bits) - 1) - 1
-                                        : std::ldexp(1.0, static_cast<int>(q.input_bits)) - 1;
+                                            : std::ldexp(1.0, static_cast<int>(q.input_bits)) - 1;
       const float span = range > 0 ? range : 1.0f;
       // Offset binary on unsigned rows: [−range, range] onto codes 0 .. 2^b − 1.
       const bool offset = q.input_signed && !chip_signed;
@@ -370,7 +396,8 @@ class Quantize final : public Pass {
   // The codes real data drives the rows with: zeros, mean magnitude, and 1 bits per bit-plane (two's
   // complement where the chip's rows take signed codes, else the magnitude's bits).
   static InputActivity input_activity(const Tensor& x, const Quantization& q, double levels, bool symmetric, bool chip_signed) {
-    const double lo = symmetric ? -levels : 0.0, hi = q.input_offset > 0 ? std::ldexp(1.0, static_cast<int>(q.input_bits)) - 1 : levels;
+    const double lo = symmetric ? -levels : 0.0,
+                 hi = q.input_offset > 0 ? std::ldexp(1.0, static_cast<int>(q.input_bits)) - 1 : levels;
     const uint64_t mask = q.input_bits >= 64 ? ~0ull : (1ull << q.input_bits) - 1;
     int64_t zeros = 0;
     double magnitude = 0, ones = 0;
@@ -379,7 +406,8 @@ class Quantize final : public Pass {
       const auto c = static_cast<int64_t>(code);
       zeros += c == 0;
       magnitude += std::fabs(code);
-      const uint64_t bits = chip_signed && q.input_signed ? static_cast<uint64_t>(c) & mask : static_cast<uint64_t>(c < 0 ? -c : c);
+      const uint64_t bits =
+          chip_signed && q.input_signed ? static_cast<uint64_t>(c) & mask : static_cast<uint64_t>(c < 0 ? -c : c);
       ones += std::popcount(bits);
     }
     const auto n = static_cast<double>(std::max<int64_t>(x.numel(), 1));

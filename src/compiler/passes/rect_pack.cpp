@@ -16,9 +16,7 @@ bool contains(const Rect& a, const Rect& b) {
   return b.r >= a.r && b.c >= a.c && b.r + b.h <= a.r + a.h && b.c + b.w <= a.c + a.w;
 }
 
-bool intersects(const Rect& a, const Rect& b) {
-  return a.c < b.c + b.w && b.c < a.c + a.w && a.r < b.r + b.h && b.r < a.r + a.h;
-}
+bool intersects(const Rect& a, const Rect& b) { return a.c < b.c + b.w && b.c < a.c + a.w && a.r < b.r + b.h && b.r < a.r + a.h; }
 
 // The maximal free rectangles of one bin (they may overlap each other).
 struct FreeSpace {
@@ -50,8 +48,8 @@ struct FreeSpace {
   }
 };
 
-std::vector<RectSpot> pack_in_order(const std::vector<RectSize>& sizes, const std::vector<size_t>& order, int64_t R,
-                                    int64_t C, int32_t& bins_used) {
+std::vector<RectSpot> pack_in_order(const std::vector<RectSize>& sizes, const std::vector<size_t>& order, int64_t R, int64_t C,
+                                    int32_t& bins_used) {
   std::vector<RectSpot> spots(sizes.size());
   std::vector<FreeSpace> bins;
   std::vector<int32_t> open;  // bins with free space left, in opening order
@@ -94,9 +92,15 @@ std::vector<RectSpot> pack_in_order(const std::vector<RectSize>& sizes, const st
 std::vector<RectSpot> pack_rects(const std::vector<RectSize>& sizes, int64_t R, int64_t C) {
   using Key = std::tuple<int64_t, int64_t>;
   const std::vector<Key (*)(const RectSize&)> keys = {
-      [](const RectSize& s) { return Key{s.rows, s.cols}; },           // height, then width
-      [](const RectSize& s) { return Key{s.rows * s.cols, s.rows}; },  // area, then height
-      [](const RectSize& s) { return Key{s.cols, s.rows}; },           // width, then height
+      [](const RectSize& s) {
+        return Key{s.rows, s.cols};
+      },  // height, then width
+      [](const RectSize& s) {
+        return Key{s.rows * s.cols, s.rows};
+      },  // area, then height
+      [](const RectSize& s) {
+        return Key{s.cols, s.rows};
+      },  // width, then height
   };
   std::vector<RectSpot> best;
   int32_t best_bins = -1;

@@ -32,8 +32,12 @@ class Replicate final : public Pass {
   std::vector<PassOption> options() const override {
     return {{"mode", "enum", "auto", "auto | none", {"auto", "none"}},
             {"budget", "int", "-1", "most extra crossbars to spend (-1: every free one)", {}},
-            {"total", "int", "-1", "most crossbars in all, replicas included (-1: no cap; a published mapping's "
-                                   "core count, e.g. Bruschi 2023's 261 / 322 clusters)", {}},
+            {"total",
+             "int",
+             "-1",
+             "most crossbars in all, replicas included (-1: no cap; a published mapping's "
+             "core count, e.g. Bruschi 2023's 261 / 322 clusters)",
+             {}},
             {"max-replicas", "int", "1024", "most copies of one layer", {}}};
   }
 
@@ -50,7 +54,8 @@ class Replicate final : public Pass {
         std::vector<PlacedBlock> placed;
         for (const BinEntry& e : b.entries) {
           const Block& k = ctx.blocks[static_cast<size_t>(e.block)];
-          placed.push_back({k.r0, k.r1, e.row_offset, e.col_offset, (k.c1 - k.c0) * layers[static_cast<size_t>(b.layer)].columns_per_weight});
+          placed.push_back(
+              {k.r0, k.r1, e.row_offset, e.col_offset, (k.c1 - k.c0) * layers[static_cast<size_t>(b.layer)].columns_per_weight});
         }
         double& ev = evaluations[static_cast<size_t>(b.layer)];
         ev = std::max(ev, static_cast<double>(array_evaluations(placed).size()));

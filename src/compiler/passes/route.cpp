@@ -92,8 +92,12 @@ class Route final : public Pass {
     return "compute the bytes per inference each edge moves between cores, digital units and the host";
   }
   std::vector<PassOption> options() const override {
-    return {{"residuals", "enum", "on-chip", "on-chip: a residual add's held input goes core to core; off-chip: "
-                                             "through off-chip memory (written, read back)", {"on-chip", "off-chip"}}};
+    return {{"residuals",
+             "enum",
+             "on-chip",
+             "on-chip: a residual add's held input goes core to core; off-chip: "
+             "through off-chip memory (written, read back)",
+             {"on-chip", "off-chip"}}};
   }
 
   void run(CompileContext& ctx) override {
@@ -108,7 +112,8 @@ class Route final : public Pass {
       }
     }
     std::vector<int32_t> layer_of_node(g.num_nodes(), -1);
-    for (size_t l = 0; l < ctx.layer_node.size(); ++l) layer_of_node[static_cast<size_t>(ctx.layer_node[l])] = static_cast<int32_t>(l);
+    for (size_t l = 0; l < ctx.layer_node.size(); ++l)
+      layer_of_node[static_cast<size_t>(ctx.layer_node[l])] = static_cast<int32_t>(l);
     const std::vector<double> act_bytes = element_bytes(ctx, layer_of_node);
     std::map<std::string, const DigitalOp*> graph_op;
     std::map<std::pair<int32_t, std::string>, const DigitalOp*> layer_op;
@@ -180,7 +185,8 @@ class Route final : public Pass {
         }
       } else {
         out = at(op);
-        for (ValueId v : runtime) move(dist[static_cast<size_t>(v)], out, bytes(g, v, act_bytes), g.value(v).name, kind_of(dist[static_cast<size_t>(v)]));
+        for (ValueId v : runtime)
+          move(dist[static_cast<size_t>(v)], out, bytes(g, v, act_bytes), g.value(v).name, kind_of(dist[static_cast<size_t>(v)]));
       }
       for (ValueId o : n.outputs) {
         if (o != kNoValue) dist[static_cast<size_t>(o)] = out;
@@ -194,7 +200,8 @@ class Route final : public Pass {
     Topology topo(ctx.chip);
     p.transfers.clear();
     int64_t total = 0, hop_bytes = 0, off_chip = 0;
-    std::map<std::tuple<Endpoint, std::string, TransferKind, int64_t, std::vector<std::tuple<double, double, double, int32_t, double, int32_t>>>,
+    std::map<std::tuple<Endpoint, std::string, TransferKind, int64_t,
+                        std::vector<std::tuple<double, double, double, int32_t, double, int32_t>>>,
              std::vector<size_t>>
         same_data;
     for (const auto& [key, b] : acc) {
@@ -290,7 +297,8 @@ class Route final : public Pass {
              TransferKind::Activation);
         out = gates;
       }
-      const double h_bytes = static_cast<double>(l.vectors_per_inference * (l.rows - x_rows)) * container_bytes(l.quant.input_bits > 0 ? l.quant.input_bits : ctx.chip.cores.input.bits);
+      const double h_bytes = static_cast<double>(l.vectors_per_inference * (l.rows - x_rows)) *
+                             container_bytes(l.quant.input_bits > 0 ? l.quant.input_bits : ctx.chip.cores.input.bits);
       move(out, need_h, h_bytes, l.name + ":h", TransferKind::Recurrent);
     }
     for (ValueId o : n.outputs) {

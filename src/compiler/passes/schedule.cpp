@@ -33,7 +33,8 @@ class Schedule_ final : public Pass {
     Schedule& s = p.schedule;
     s = Schedule{};
     s.kind = schedule_kind_from_string(option("kind"));
-    for (const Layer& l : p.layers) s.network_replicas = s.kind == ScheduleKind::DataParallel ? std::max(s.network_replicas, l.replicas) : 1;
+    for (const Layer& l : p.layers)
+      s.network_replicas = s.kind == ScheduleKind::DataParallel ? std::max(s.network_replicas, l.replicas) : 1;
     // Stages: one per layer, in graph order; digital graph ops join the stage of the latest layer before them.
     std::vector<int32_t> stage_of_layer(p.layers.size(), -1);
     for (const Layer& l : p.layers) {
@@ -56,16 +57,19 @@ class Schedule_ final : public Pass {
       s.stages.push_back(st);
     }
     std::map<std::string, int32_t> node_index;
-    for (size_t i = 0; i < ctx.graph.num_nodes(); ++i) node_index[ctx.graph.node(static_cast<int32_t>(i)).name] = static_cast<int32_t>(i);
+    for (size_t i = 0; i < ctx.graph.num_nodes(); ++i)
+      node_index[ctx.graph.node(static_cast<int32_t>(i)).name] = static_cast<int32_t>(i);
     std::vector<int32_t> layer_at_node(ctx.graph.num_nodes(), -1);
-    for (size_t l = 0; l < ctx.layer_node.size(); ++l) layer_at_node[static_cast<size_t>(ctx.layer_node[l])] = static_cast<int32_t>(l);
+    for (size_t l = 0; l < ctx.layer_node.size(); ++l)
+      layer_at_node[static_cast<size_t>(ctx.layer_node[l])] = static_cast<int32_t>(l);
     for (const DigitalOp& d : p.digital_ops) {
       int32_t stage = -1;
       if (d.layer >= 0) {
         stage = stage_of_layer[static_cast<size_t>(d.layer)];
       } else {
         for (int32_t i = node_index[d.node]; i >= 0 && stage < 0; --i) {
-          if (layer_at_node[static_cast<size_t>(i)] >= 0) stage = stage_of_layer[static_cast<size_t>(layer_at_node[static_cast<size_t>(i)])];
+          if (layer_at_node[static_cast<size_t>(i)] >= 0)
+            stage = stage_of_layer[static_cast<size_t>(layer_at_node[static_cast<size_t>(i)])];
         }
         if (stage < 0 && !s.stages.empty()) stage = 0;
       }
@@ -101,8 +105,9 @@ class Schedule_ final : public Pass {
 
  private:
   // Each transfer's stage and moment: the network's inputs at the start of stage 0, its outputs at the
-  // end of the last stage, a value computed off chip (from the host) at the end of its producer's stage; "NAME:suffix" (a layer's partial sums, gates or h; an operand read back for
-  // digital op NAME) after that stage's MVMs; any other value at the end of the stage that produced it.
+  // end of the last stage, a value computed off chip (from the host) at the end of its producer's stage; "NAME:suffix" (a layer's
+  // partial sums, gates or h; an operand read back for digital op NAME) after that stage's MVMs; any other value at the end of
+  // the stage that produced it.
   static void assign_transfer_stages(CompileContext& ctx, const std::vector<int32_t>& stage_of_layer,
                                      const std::vector<int32_t>& layer_at_node) {
     Program& p = ctx.program;

@@ -18,8 +18,10 @@ namespace {
 
 // The transfer curve over a rows × cols block, compiled per ISA level (run-time selection; no FMA
 // contraction: the same codes on every CPU).
-__attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4"))) void quantise(
-    float* v, size_t rows, int64_t cols, const float* __restrict gain, const float* __restrict offset, float lo, float hi) {
+__attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4"))) void quantise(float* v, size_t rows, int64_t cols,
+                                                                                            const float* __restrict gain,
+                                                                                            const float* __restrict offset,
+                                                                                            float lo, float hi) {
   for (size_t r = 0; r < rows; ++r) {
     float* __restrict row = v + r * static_cast<size_t>(cols);
     for (int64_t c = 0; c < cols; ++c) row[c] = round_even(clampf(row[c] * gain[c] + offset[c], lo, hi));

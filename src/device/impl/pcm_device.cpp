@@ -59,8 +59,8 @@ class PcmDevice final : public IDeviceModel {
     }
   }
 
-  void read(std::span<const float> g_prog, std::span<const float> nu, double t_s, const DeviceDraw& draw,
-            uint64_t epoch, std::span<float> g_out) const override {
+  void read(std::span<const float> g_prog, std::span<const float> nu, double t_s, const DeviceDraw& draw, uint64_t epoch,
+            std::span<float> g_out) const override {
     // aihwkit: t = t_inference + t0; g_drift = g_prog·(t/t0)^−ν for t > t0;
     // σ_read = |g_drift|·Q_s(|g_prog|/g_max)·sqrt(ln((t + t_read)/(2 t_read))).
     const double t = t_s + m_spec.t0_s;

@@ -35,8 +35,8 @@ class RramDevice final : public IDeviceModel {
     std::fill(nu.begin(), nu.end(), static_cast<float>(m_spec.drift_nu.value_or(0.0)));
   }
 
-  void read(std::span<const float> g_prog, std::span<const float> nu, double t_s, const DeviceDraw& draw,
-            uint64_t epoch, std::span<float> g_out) const override {
+  void read(std::span<const float> g_prog, std::span<const float> nu, double t_s, const DeviceDraw& draw, uint64_t epoch,
+            std::span<float> g_out) const override {
     const double t0 = m_spec.t0_s.value_or(1.0);
     const double log_ratio = std::log((t_s + t0) / t0);
     const NoiseStream noise(draw.seed, draw.stream, RngPurpose::read_noise);

@@ -64,8 +64,7 @@ AIMC_AVX512_POPCNT inline __mmask8 tail_mask(int64_t remaining) {
 // P planes × CV vectors of 8 columns of 64-bit accumulators in registers; every weight vector is
 // loaded once per word and ANDed with the P broadcast plane words.
 template <int P, int CV>
-AIMC_AVX512_POPCNT void popcount_block(const uint64_t* x, const uint64_t* wt, int64_t words, int64_t ncols,
-                                       uint32_t* counts) {
+AIMC_AVX512_POPCNT void popcount_block(const uint64_t* x, const uint64_t* wt, int64_t words, int64_t ncols, uint32_t* counts) {
   for (int64_t j0 = 0; j0 < ncols; j0 += 8 * CV) {
     __mmask8 mask[CV];
     __m512i acc[P][CV];
@@ -95,14 +94,30 @@ void and_popcount_planes_avx512(const uint64_t* x, int64_t planes, const uint64_
     const uint64_t* xs = x + p0 * words;
     uint32_t* cs = counts + p0 * ncols;
     switch (n) {
-      case 1: popcount_block<1, 4>(xs, wt, words, ncols, cs); break;
-      case 2: popcount_block<2, 4>(xs, wt, words, ncols, cs); break;
-      case 3: popcount_block<3, 4>(xs, wt, words, ncols, cs); break;
-      case 4: popcount_block<4, 4>(xs, wt, words, ncols, cs); break;
-      case 5: popcount_block<5, 2>(xs, wt, words, ncols, cs); break;
-      case 6: popcount_block<6, 2>(xs, wt, words, ncols, cs); break;
-      case 7: popcount_block<7, 2>(xs, wt, words, ncols, cs); break;
-      default: popcount_block<8, 2>(xs, wt, words, ncols, cs); break;
+      case 1:
+        popcount_block<1, 4>(xs, wt, words, ncols, cs);
+        break;
+      case 2:
+        popcount_block<2, 4>(xs, wt, words, ncols, cs);
+        break;
+      case 3:
+        popcount_block<3, 4>(xs, wt, words, ncols, cs);
+        break;
+      case 4:
+        popcount_block<4, 4>(xs, wt, words, ncols, cs);
+        break;
+      case 5:
+        popcount_block<5, 2>(xs, wt, words, ncols, cs);
+        break;
+      case 6:
+        popcount_block<6, 2>(xs, wt, words, ncols, cs);
+        break;
+      case 7:
+        popcount_block<7, 2>(xs, wt, words, ncols, cs);
+        break;
+      default:
+        popcount_block<8, 2>(xs, wt, words, ncols, cs);
+        break;
     }
     p0 += n;
   }
@@ -148,8 +163,7 @@ void and_popcount(const uint64_t* x, const uint64_t* wt, int64_t words, int64_t 
   and_popcount_portable(x, wt, words, ncols, counts);
 }
 
-void and_popcount_planes(const uint64_t* x, int64_t planes, const uint64_t* wt, int64_t words, int64_t ncols,
-                         uint32_t* counts) {
+void and_popcount_planes(const uint64_t* x, int64_t planes, const uint64_t* wt, int64_t words, int64_t ncols, uint32_t* counts) {
 #if defined(__x86_64__)
   if (fast()) return and_popcount_planes_avx512(x, planes, wt, words, ncols, counts);
 #endif

@@ -16,8 +16,7 @@ void and_popcount(const uint64_t* x, const uint64_t* wt, int64_t words, int64_t 
 
 // The same for `planes` input bit-planes at once (x: planes × words, counts: planes × ncols), each
 // weight word loaded once for all planes: counts[p·ncols + j] = Σ_w popcount(x[p·words + w] & wt[w·ncols + j]).
-void and_popcount_planes(const uint64_t* x, int64_t planes, const uint64_t* wt, int64_t words, int64_t ncols,
-                         uint32_t* counts);
+void and_popcount_planes(const uint64_t* x, int64_t planes, const uint64_t* wt, int64_t words, int64_t ncols, uint32_t* counts);
 
 // Bit p of the two's-complement integer code of row r → bit r of out[p·words + r/64], for
 // p < planes ≤ 32. codes hold integers as floats; words = words_for(rows).

@@ -27,8 +27,7 @@ Window window_of(const ConvGeometry& g, int64_t p) {
   w.x0 = ox * g.sw - g.pw;
   valid_taps(w.y0, g.kh, g.dh, g.h, w.ky_lo, w.ky_hi);
   valid_taps(w.x0, g.kw, g.dw, g.w, w.kx_lo, w.kx_hi);
-  w.wide = g.kw == 3 && g.dw == 1 && w.ky_lo == 0 && w.ky_hi == g.kh && w.kx_lo == 0 && w.kx_hi == 3 &&
-           w.x0 + 4 <= g.w;
+  w.wide = g.kw == 3 && g.dw == 1 && w.ky_lo == 0 && w.ky_hi == g.kh && w.kx_lo == 0 && w.kx_hi == 3 && w.x0 + 4 <= g.w;
   return w;
 }
 
@@ -64,8 +63,7 @@ void im2col_vector(const ConvGeometry& g, const float* x, int64_t p, float* row)
 
 // Blocks of kBlock windows, channel-major inside a block: the block's rows stay in L1 while every
 // channel plane is read (the planes are 4 KB apart for 32 × 32 inputs: the same L1 sets).
-void im2col_vectors(const ConvGeometry& g, const float* x, int64_t p0, int64_t step, int64_t n, float* out,
-                    int64_t ld) {
+void im2col_vectors(const ConvGeometry& g, const float* x, int64_t p0, int64_t step, int64_t n, float* out, int64_t ld) {
   constexpr int64_t kBlock = 16;
   const int64_t taps = g.kh * g.kw;
   Window windows[kBlock];
@@ -79,8 +77,10 @@ void im2col_vectors(const ConvGeometry& g, const float* x, int64_t p0, int64_t s
   }
 }
 
-__attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4"))) void vectors_to_planes(
-    const float* y, int64_t n, int64_t cols, float* out, int64_t plane, int64_t step) {
+__attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4"))) void vectors_to_planes(const float* y, int64_t n,
+                                                                                                     int64_t cols, float* out,
+                                                                                                     int64_t plane,
+                                                                                                     int64_t step) {
   for (int64_t c = 0; c < cols; ++c) {
     const float* __restrict src = y + c;
     float* __restrict dst = out + c * plane;

@@ -77,8 +77,8 @@ namespace {
   }
 }
 
-AIMC_CLONES void column_sums_four_phase(const ColumnEpilogue& ep, const float* p, const float* q, const float* z,
-                                        int64_t n, float* out) {
+AIMC_CLONES void column_sums_four_phase(const ColumnEpilogue& ep, const float* p, const float* q, const float* z, int64_t n,
+                                        float* out) {
   const int64_t cols = ep.cols;
   const float* __restrict lsb = ep.lsb.data();
   const float* __restrict sd = ep.noise.data();

@@ -12,13 +12,13 @@ namespace aimc::functional {
 // Per-column constants of one MVM.
 struct ColumnEpilogue {
   int64_t cols = 0;
-  bool convert = true;             // ADC present: v / LSB (and four-phase saturation)
-  std::vector<float> lsb;          // ADC LSB (unit products)
-  std::vector<float> noise;        // σ of the output noise per draw (unit products)
-  std::vector<float> full_scale;   // ADC full scale (four-phase per-phase saturation)
-  std::vector<float> scale;        // code → weight domain: LSB · input_step / s · α
-  std::vector<uint8_t> dead;       // 1: the column reads 0
-  std::vector<float> zeros;        // four phases: 2·cols of +0 (the P−± rows when q = nullptr)
+  bool convert = true;            // ADC present: v / LSB (and four-phase saturation)
+  std::vector<float> lsb;         // ADC LSB (unit products)
+  std::vector<float> noise;       // σ of the output noise per draw (unit products)
+  std::vector<float> full_scale;  // ADC full scale (four-phase per-phase saturation)
+  std::vector<float> scale;       // code → weight domain: LSB · input_step / s · α
+  std::vector<uint8_t> dead;      // 1: the column reads 0
+  std::vector<float> zeros;       // four phases: 2·cols of +0 (the P−± rows when q = nullptr)
   // A linear ADC (IAdc::linear) fused into the column kernels: with `fused`, they write final
   // outputs dead ? 0 : round_even(clampf(v·gain + offset, code_lo, code_hi))·scale (convert) or
   // dead ? 0 : v·scale (no converters); without, v and the caller converts and scales.
@@ -35,8 +35,7 @@ void column_sums_one_phase(const ColumnEpilogue& ep, const float* g, const float
 // all +0, no negative inputs), noise z (rows of 4·cols, phase k at k·cols): each phase
 // P + noise[c]·z saturates at [0, full_scale[c]] (convert), v = (P++ − P+− − P−+ + P−−) / lsb[c];
 // out as above.
-void column_sums_four_phase(const ColumnEpilogue& ep, const float* p, const float* q, const float* z, int64_t n,
-                            float* out);
+void column_sums_four_phase(const ColumnEpilogue& ep, const float* p, const float* q, const float* z, int64_t n, float* out);
 // out[i, c] = dead[c] ? 0 : out[i, c]·scale[c].
 void scale_columns(const ColumnEpilogue& ep, int64_t n, float* out);
 // Bit-serial conversions: v[k] = (counts[k] + sd·z[k]) / lsb (without z: counts[k] / lsb).

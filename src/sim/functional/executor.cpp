@@ -5,12 +5,12 @@
 // (executor_impl.h).
 #include "sim/functional/executor.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstring>
 #include <map>
 #include <string>
-
-#include <fmt/format.h>
 
 #include "core/error.h"
 #include "core/threads.h"
@@ -42,7 +42,6 @@ std::map<std::string, FixedPoint> fixed_point_ops(const compiler::Program& p, co
 }
 
 }  // namespace
-
 
 void ChipExecutor::Impl::plan_steps(const std::vector<char>& run) {
   std::map<int32_t, int32_t> layer_of_node;
@@ -97,8 +96,8 @@ int64_t ChipExecutor::Impl::validate(const std::vector<Tensor>& inputs) const {
     bool ok = t.rank() == static_cast<int64_t>(v.shape.size()) && t.rank() > 0;
     for (size_t d = 0; ok && d < v.shape.size(); ++d) ok = static_cast<int>(d) == v.batch_axis || t.shape()[d] == v.shape[d];
     if (!ok) {
-      throw Error(fmt::format("has shape {}, expected {} (any size at batch axis {})", shape_str(t.shape()),
-                              shape_str(v.shape), v.batch_axis),
+      throw Error(fmt::format("has shape {}, expected {} (any size at batch axis {})", shape_str(t.shape()), shape_str(v.shape),
+                              v.batch_axis),
                   where);
     }
     const int64_t b = t.shape()[static_cast<size_t>(v.batch_axis)];
@@ -177,8 +176,7 @@ std::vector<Tensor> ChipExecutor::run(const std::vector<Tensor>& inputs, int64_t
   return outputs;
 }
 
-std::vector<Tensor> ChipExecutor::Impl::run_batch(const std::vector<Tensor>& inputs, int64_t batch,
-                                                  int64_t sample_offset) {
+std::vector<Tensor> ChipExecutor::Impl::run_batch(const std::vector<Tensor>& inputs, int64_t batch, int64_t sample_offset) {
   StoreRun scope(store, batch);
   for (size_t i = 0; i < inputs.size(); ++i) store.set(graph.inputs[i], Buffer{inputs[i], {}});
   for (StepRun& step : steps) {

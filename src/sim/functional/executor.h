@@ -36,23 +36,22 @@
 namespace aimc::functional {
 
 struct FunctionalOptions {
-  uint64_t seed = 0;            // programming, read and output noise (Philox keys)
-  int threads = 1;              // OpenMP / oneDNN threads of run()
-  std::string read_mode;        // a cores.read_modes name; empty: the chip's first
-  std::optional<double> t_s;    // time since programming applied at construction (absent: none,
-                                // the programmed state without drift or read noise)
+  uint64_t seed = 0;          // programming, read and output noise (Philox keys)
+  int threads = 1;            // OpenMP / oneDNN threads of run()
+  std::string read_mode;      // a cores.read_modes name; empty: the chip's first
+  std::optional<double> t_s;  // time since programming applied at construction (absent: none,
+                              // the programmed state without drift or read noise)
   // Override cores.drift_compensation's scheme / readout; absent: as the chip says.
   std::optional<chip::DriftCompensation> drift_compensation;
   std::optional<chip::CompensationReadout> compensation_readout;
-  bool converters = true;       // false: no input quantisation and no ADC (ideal-periphery tests)
+  bool converters = true;  // false: no input quantisation and no ADC (ideal-periphery tests)
 };
 
 class ChipExecutor {
  public:
   // Programs every tile of `program`. Throws Error when a layer's node is missing from `graph`
   // or a layer has no input step.
-  ChipExecutor(const compiler::Program& program, const Graph& graph, const chip::ChipSpec& chip,
-               FunctionalOptions options);
+  ChipExecutor(const compiler::Program& program, const Graph& graph, const chip::ChipSpec& chip, FunctionalOptions options);
   ~ChipExecutor();
   ChipExecutor(const ChipExecutor&) = delete;
   ChipExecutor& operator=(const ChipExecutor&) = delete;
@@ -63,7 +62,7 @@ class ChipExecutor {
   // index of the batch's first sample (noise keys). Returns the graph outputs in order.
   std::vector<Tensor> run(const std::vector<Tensor>& inputs, int64_t sample_offset = 0);
 
-  int64_t tiles() const;          // placed tiles (all replicas)
+  int64_t tiles() const;  // placed tiles (all replicas)
   int64_t analog_layers() const;
 
  private:

@@ -1,11 +1,11 @@
 // run_layer(): one Conv / Gemm / MatMul layer on a batch through its tiles, in parallel work
 // items over the replicas' im2col'd (or matrix-row) vectors; matrix_vectors(): one set of vectors
 // through a replica's tiles (row blocks summed by the partial-sum unit, column blocks, bias).
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstring>
 #include <exception>
-
-#include <fmt/format.h>
 
 #include "core/error.h"
 #include "sim/functional/conv_vectors.h"
@@ -52,7 +52,7 @@ void ChipExecutor::Impl::run_layer(LayerRun& l, int64_t batch, int64_t sample_of
   const bool conv = layer.kind == LayerKind::Conv;
 
   ConvGeometry g;
-  int64_t positions = 1;  // vectors per sample
+  int64_t positions = 1;         // vectors per sample
   int64_t outer = 1, inner = 1;  // matrix layers: positions = outer · inner around the batch axis
   // Memory row of (sample b, position p) of a matrix layer's input and output.
   auto matrix_row = [&](int64_t b, int64_t p) { return ((p / inner) * batch + b) * inner + p % inner; };
@@ -61,13 +61,32 @@ void ChipExecutor::Impl::run_layer(LayerRun& l, int64_t batch, int64_t sample_of
     const Shape& xs = x.shape();
     const size_t sd = a.window.kernel.size();
     if (sd == 2) {
-      g = ConvGeometry{.c = xs[1], .h = xs[2], .w = xs[3], .oh = out_shape[2], .ow = out_shape[3],
-                       .kh = a.window.kernel[0], .kw = a.window.kernel[1], .sh = a.window.strides[0],
-                       .sw = a.window.strides[1], .dh = a.window.dilations[0], .dw = a.window.dilations[1],
-                       .ph = a.window.pads[0], .pw = a.window.pads[1]};
+      g = ConvGeometry{.c = xs[1],
+                       .h = xs[2],
+                       .w = xs[3],
+                       .oh = out_shape[2],
+                       .ow = out_shape[3],
+                       .kh = a.window.kernel[0],
+                       .kw = a.window.kernel[1],
+                       .sh = a.window.strides[0],
+                       .sw = a.window.strides[1],
+                       .dh = a.window.dilations[0],
+                       .dw = a.window.dilations[1],
+                       .ph = a.window.pads[0],
+                       .pw = a.window.pads[1]};
     } else if (sd == 1) {
-      g = ConvGeometry{.c = xs[1], .h = 1, .w = xs[2], .oh = 1, .ow = out_shape[2], .kh = 1, .kw = a.window.kernel[0],
-                       .sh = 1, .sw = a.window.strides[0], .dh = 1, .dw = a.window.dilations[0], .ph = 0,
+      g = ConvGeometry{.c = xs[1],
+                       .h = 1,
+                       .w = xs[2],
+                       .oh = 1,
+                       .ow = out_shape[2],
+                       .kh = 1,
+                       .kw = a.window.kernel[0],
+                       .sh = 1,
+                       .sw = a.window.strides[0],
+                       .dh = 1,
+                       .dw = a.window.dilations[0],
+                       .ph = 0,
                        .pw = a.window.pads[0]};
     } else {
       throw Error("only 1-D and 2-D convolutions run on crossbars", ErrorContext{.node = layer.name});
@@ -184,8 +203,8 @@ void ChipExecutor::Impl::run_layer(LayerRun& l, int64_t batch, int64_t sample_of
 
 // Runs on the calling thread when called inside a parallel region (the tiles' own loops are then
 // serial), else each tile MVM is parallel over its chunks (LSTM steps).
-void ChipExecutor::Impl::matrix_vectors(const LayerRun& l, int64_t k, const float* xv, int64_t n, uint64_t first,
-                                        float* yv, MatrixScratch& s) const {
+void ChipExecutor::Impl::matrix_vectors(const LayerRun& l, int64_t k, const float* xv, int64_t n, uint64_t first, float* yv,
+                                        MatrixScratch& s) const {
   const int64_t rows = l.layer->rows, cols = l.layer->cols;
   if (l.input_offset != 0) {  // offset-binary inputs (input_offset.h)
     float* shifted = sized(s.offset, static_cast<size_t>(n * rows));

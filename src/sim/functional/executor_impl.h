@@ -90,8 +90,7 @@ struct ChipExecutor::Impl {
   // The node's f32 outputs in its digital unit's fixed-point format (digital_ops.h).
   void round_outputs(const StepRun& step);
   // y[n × cols] = Σ row blocks (partial-sum unit) ‖ column blocks + bias, for replica k's vectors x.
-  void matrix_vectors(const LayerRun& l, int64_t k, const float* x, int64_t n, uint64_t first, float* y,
-                      MatrixScratch& s) const;
+  void matrix_vectors(const LayerRun& l, int64_t k, const float* x, int64_t n, uint64_t first, float* y, MatrixScratch& s) const;
 
   const compiler::Program& program;
   const Graph& graph;

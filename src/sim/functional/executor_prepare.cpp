@@ -1,11 +1,11 @@
 // prepare_layers(): each analog layer's tiles created from the Program, programmed, calibrated and
 // arranged into column blocks of row-ordered tiles per replica; bias, per-column scales, input
 // offset and comparator thresholds resolved.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <string>
-
-#include <fmt/format.h>
 
 #include "compiler/weights.h"
 #include "core/error.h"
@@ -51,8 +51,7 @@ void ChipExecutor::Impl::prepare_layers() {
     const ErrorContext where{.node = layer.name};
     const float step = layer.quant.input_step;
     if (options.converters && !(step > 0)) {
-      throw Error("the layer has no input step (compile with calibration, or from a model with fake-quant inputs)",
-                  where);
+      throw Error("the layer has no input step (compile with calibration, or from a model with fake-quant inputs)", where);
     }
     LayerRun l;
     l.layer = &layer;
@@ -133,7 +132,8 @@ void ChipExecutor::Impl::prepare_layers() {
         lsb = static_cast<float>(fs * x_max * static_cast<double>(max_abs(w)) / code_max);
       }
       if (comparator) {
-        if (t.rows() != layer.group_rows) throw Error("a comparator decides on a whole column; the layer is split over rows", where);
+        if (t.rows() != layer.group_rows)
+          throw Error("a comparator decides on a whole column; the layer is split over rows", where);
         std::vector<float> threshold(static_cast<size_t>(t.cols()), 0.0f);
         for (int64_t c = 0; c < t.cols() && !l.bias.empty(); ++c) {
           const auto col = static_cast<size_t>(t.col_begin + c);
@@ -163,7 +163,8 @@ void ChipExecutor::Impl::prepare_layers() {
     for (auto& blocks : l.blocks) {
       if (blocks.empty()) throw Error("a replica of the layer has no tiles", where);
       for (ColumnBlock& b : blocks) {
-        std::sort(b.tiles.begin(), b.tiles.end(), [&](size_t x, size_t y) { return placed[x]->row_begin < placed[y]->row_begin; });
+        std::sort(b.tiles.begin(), b.tiles.end(),
+                  [&](size_t x, size_t y) { return placed[x]->row_begin < placed[y]->row_begin; });
         float lsb = 0;
         for (size_t i : b.tiles) {
           if (tile_lsb[i] > 0 && (lsb == 0 || tile_lsb[i] < lsb)) lsb = tile_lsb[i];
@@ -172,7 +173,7 @@ void ChipExecutor::Impl::prepare_layers() {
       }
     }
     if (comparator) {
-      l.bias.clear();  // applied by the comparators
+      l.bias.clear();       // applied by the comparators
       l.col_scale.clear();  // a ±1 decision is not rescaled
     }
     layers.push_back(std::move(l));

@@ -1,9 +1,10 @@
 #include "sim/functional/fixed_gemm.h"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <cstring>
 #include <oneapi/dnnl/dnnl.hpp>
-#include <omp.h>
 #include <vector>
 
 #include "core/error.h"
@@ -106,10 +107,9 @@ void FixedGemm::run(int64_t m, uint64_t first, int64_t operands, const ChunkFn& 
         if (!((chunk.active >> op) & 1u)) continue;
         a_mem.set_data_handle(s.a.data() + static_cast<size_t>(op) * a_block);
         y_mem.set_data_handle(y_op);
-        im.prim.execute(stream, {{DNNL_ARG_SRC, a_mem},
-                                 {DNNL_ARG_WEIGHTS, im.weights},
-                                 {DNNL_ARG_DST, y_mem},
-                                 {DNNL_ARG_SCRATCHPAD, pad_mem}});
+        im.prim.execute(
+            stream,
+            {{DNNL_ARG_SRC, a_mem}, {DNNL_ARG_WEIGHTS, im.weights}, {DNNL_ARG_DST, y_mem}, {DNNL_ARG_SCRATCHPAD, pad_mem}});
       }
       stream.wait();
       finish(chunk);
@@ -121,12 +121,8 @@ void FixedGemm::run(const float* a, int64_t m, uint64_t first, float* y) const {
   const int64_t k = m_impl->k, n = m_impl->n;
   run(
       m, first, 1,
-      [&](GemmChunk& c) {
-        std::memcpy(c.a + c.pos0 * k, a + c.i0 * k, sizeof(float) * static_cast<size_t>((c.i1 - c.i0) * k));
-      },
-      [&](GemmChunk& c) {
-        std::memcpy(y + c.i0 * n, c.y + c.pos0 * n, sizeof(float) * static_cast<size_t>((c.i1 - c.i0) * n));
-      });
+      [&](GemmChunk& c) { std::memcpy(c.a + c.pos0 * k, a + c.i0 * k, sizeof(float) * static_cast<size_t>((c.i1 - c.i0) * k)); },
+      [&](GemmChunk& c) { std::memcpy(y + c.i0 * n, c.y + c.pos0 * n, sizeof(float) * static_cast<size_t>((c.i1 - c.i0) * n)); });
 }
 
 }  // namespace aimc::functional

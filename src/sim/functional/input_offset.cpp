@@ -4,8 +4,7 @@
 
 namespace aimc::functional {
 
-std::vector<float> offset_bias(const Tensor& matrix, std::span<const float> binary_step, float offset,
-                               std::vector<float> bias) {
+std::vector<float> offset_bias(const Tensor& matrix, std::span<const float> binary_step, float offset, std::vector<float> bias) {
   const int64_t rows = matrix.dim(0), cols = matrix.dim(1);
   AIMC_ASSERT(binary_step.empty() || static_cast<int64_t>(binary_step.size()) == cols, "one binary step per column");
   if (bias.empty()) bias.assign(static_cast<size_t>(cols), 0.0f);
@@ -17,8 +16,8 @@ std::vector<float> offset_bias(const Tensor& matrix, std::span<const float> bina
       const float v = w[r * cols + c];
       sum += binary_step.empty() ? v : (v >= 0 ? binary_step[c] : -binary_step[c]);
     }
-    bias[static_cast<size_t>(c)] = static_cast<float>(static_cast<double>(bias[static_cast<size_t>(c)]) -
-                                                      static_cast<double>(offset) * sum);
+    bias[static_cast<size_t>(c)] =
+        static_cast<float>(static_cast<double>(bias[static_cast<size_t>(c)]) - static_cast<double>(offset) * sum);
   }
   return bias;
 }

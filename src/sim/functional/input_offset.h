@@ -14,8 +14,7 @@ namespace aimc::functional {
 // bias[c] − offset·Σ_r W[r, c] for the rows × cols `matrix`. binary_step: empty for cells that hold
 // W as it is; else one entry per column, the magnitude of a binary cell (W ≥ 0 → +step, else −step).
 // An empty `bias` counts as zeros.
-std::vector<float> offset_bias(const Tensor& matrix, std::span<const float> binary_step, float offset,
-                               std::vector<float> bias);
+std::vector<float> offset_bias(const Tensor& matrix, std::span<const float> binary_step, float offset, std::vector<float> bias);
 // y[i] = x[i] + offset for i < n (y may be x).
 void offset_inputs(const float* x, int64_t n, float offset, float* y);
 

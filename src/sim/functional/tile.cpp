@@ -79,8 +79,8 @@ void Tile::program(const Tensor& weights) {
                                  : 1;
   if (m_rows > m_core.rows || m_cols * per_weight > m_core.cols * m_core.arrays) {
     throw Error("a " + std::to_string(m_rows) + " × " + std::to_string(m_cols) + " block (" + std::to_string(per_weight) +
-                " column(s) per weight) does not fit a " + std::to_string(m_core.rows) + " × " +
-                std::to_string(m_core.cols) + " crossbar");
+                " column(s) per weight) does not fit a " + std::to_string(m_core.rows) + " × " + std::to_string(m_core.cols) +
+                " crossbar");
   }
   const Tensor w = weights.clone();
   m_crossbar->program(w.data<float>(), m_rows, m_cols);

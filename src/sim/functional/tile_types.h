@@ -37,8 +37,8 @@ struct TileOptions {
   bool converters = true;   // false: inputs are not quantised and columns not converted (exact
                             // analog path, for tests of the devices alone); analog devices only
   AdcRange adc_range = AdcRange::PerTile;
-  int64_t adc_bits = 0;     // comparator ADCs: > 1 reads the columns out at this many bits
-                            // (cores.adc.readout_bits); 0 or 1: the 1-bit decision
+  int64_t adc_bits = 0;                             // comparator ADCs: > 1 reads the columns out at this many bits
+                                                    // (cores.adc.readout_bits); 0 or 1: the 1-bit decision
   WeightScale weight_scale = WeightScale::PerTile;  // differential analog devices
 };
 
@@ -46,19 +46,19 @@ struct TileOptions {
 // calibration batch can (Tile::calibrate). "Unit product" = one input code × one weight unit: µS for
 // differential devices, 1 for binary and bit-sliced cells; column sums are in unit products.
 struct TileScaling {
-  float input_step = 0;                // value of one input code: x ≈ code · input_step
-  std::vector<float> adc_full_scale;   // column value at the ADC's largest code, in unit products;
-                                       // 1 entry (per tile) or one per physical column
-  std::vector<float> threshold;        // comparator ADCs: per column, weight domain: +1 when
-                                       // (x·W)_c ≥ threshold_c, else −1; empty: 0
+  float input_step = 0;               // value of one input code: x ≈ code · input_step
+  std::vector<float> adc_full_scale;  // column value at the ADC's largest code, in unit products;
+                                      // 1 entry (per tile) or one per physical column
+  std::vector<float> threshold;       // comparator ADCs: per column, weight domain: +1 when
+                                      // (x·W)_c ≥ threshold_c, else −1; empty: 0
 };
 
 // What programming the tile cost (STYLE P8: count actions, price them elsewhere).
 struct ProgrammingStats {
-  int64_t cells = 0;          // unit cells (or bit cells) written
-  int64_t pulses = 0;         // programming pulses per unit cell, summed (direct write: one per cell)
-  int64_t verify_reads = 0;   // program-and-verify reads, summed
-  int64_t unconverged = 0;    // cells still outside the margin after max_iterations
+  int64_t cells = 0;         // unit cells (or bit cells) written
+  int64_t pulses = 0;        // programming pulses per unit cell, summed (direct write: one per cell)
+  int64_t verify_reads = 0;  // program-and-verify reads, summed
+  int64_t unconverged = 0;   // cells still outside the margin after max_iterations
 };
 
 // What an MVM of `vectors` input vectors costs in actions.

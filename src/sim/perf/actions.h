@@ -13,21 +13,21 @@ inline constexpr int kMaxInputBits = 16;
 
 struct ActionCounts {
   std::array<double, kMaxInputBits + 1> array_mvms_by_bits{};  // crossbar MVMs, by input precision
-  double array_evaluations = 0;   // array read phases: phases (× input bit-planes when bit-serial)
-  double adc_conversions = 0;     // column conversions
-  double dac_drives = 0;          // row drives (PWM pulses / DAC levels / bit-planes)
-  double dac_drive_activity = 0;  // the same drives weighted by the input they carry (a layer's
-                                  // measured InputActivity: PWM pulse length, a DAC's non-zero
-                                  // levels, a bit-plane's 1 bits); = dac_drives without a measurement
+  double array_evaluations = 0;                                // array read phases: phases (× input bit-planes when bit-serial)
+  double adc_conversions = 0;                                  // column conversions
+  double dac_drives = 0;                                       // row drives (PWM pulses / DAC levels / bit-planes)
+  // The drives weighted by the input they carry (a layer's measured InputActivity: PWM pulse length,
+  // a DAC's non-zero levels, a bit-plane's 1 bits); = dac_drives without a measurement.
+  double dac_drive_activity = 0;
   std::vector<double> digital_ops;  // by digital unit class (EnergyTable::unit_class)
-  double buffer_read_bytes = 0;   // per-core memory
+  double buffer_read_bytes = 0;     // per-core memory
   double buffer_write_bytes = 0;
-  double offchip_bytes = 0;       // bytes to or from the host / off-chip memory
-  std::vector<double> bit_hops;   // by network link class (NocModel::link_class)
+  double offchip_bytes = 0;      // bytes to or from the host / off-chip memory
+  std::vector<double> bit_hops;  // by network link class (NocModel::link_class)
   double cells_written = 0;
-  double write_operations = 0;    // Σ ceil(cells / cells_per_write)
-  double write_pulses = 0;        // write operations × program iterations
-  double verify_reads = 0;        // program-and-verify reads
+  double write_operations = 0;  // Σ ceil(cells / cells_per_write)
+  double write_pulses = 0;      // write operations × program iterations
+  double verify_reads = 0;      // program-and-verify reads
 
   double array_mvms() const {
     double s = 0;

@@ -9,8 +9,12 @@ namespace aimc::perf {
 EnergyTable::EnergyTable(const chip::ChipSpec& chip, const chip::ReadModeSpec& mode, std::vector<std::string> unit_names,
                          std::vector<std::optional<double>> unit_e_op_pj, std::vector<std::string> link_names,
                          std::vector<std::optional<double>> link_e_bit_hop_pj)
-    : m_chip(chip), m_mode(mode), m_unit_names(std::move(unit_names)), m_unit_e(std::move(unit_e_op_pj)),
-      m_link_names(std::move(link_names)), m_link_e(std::move(link_e_bit_hop_pj)) {
+    : m_chip(chip),
+      m_mode(mode),
+      m_unit_names(std::move(unit_names)),
+      m_unit_e(std::move(unit_e_op_pj)),
+      m_link_names(std::move(link_names)),
+      m_link_e(std::move(link_e_bit_hop_pj)) {
   if (!chip.cores.memories.empty()) {
     m_buf_read = chip.cores.memories.front().e_read_pj_per_byte;
     m_buf_write = chip.cores.memories.front().e_write_pj_per_byte;

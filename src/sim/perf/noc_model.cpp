@@ -56,8 +56,10 @@ NocModel::NocModel(const chip::ChipSpec& chip) : m_chip(chip), m_clock_ghz(chip.
         m_level_base.push_back(static_cast<int32_t>(m_links.size()));
         const int64_t children = n / size;  // nodes below the level-l routers (cores for l = 0)
         for (int64_t c = 0; c < children; ++c) {
-          add_link(lv.link_bytes_per_cycle, static_cast<double>(lv.hop_latency_cycles), static_cast<int32_t>(l), fmt::format("l{}.{}.up", l + 1, c));
-          add_link(lv.link_bytes_per_cycle, static_cast<double>(lv.hop_latency_cycles), static_cast<int32_t>(l), fmt::format("l{}.{}.down", l + 1, c));
+          add_link(lv.link_bytes_per_cycle, static_cast<double>(lv.hop_latency_cycles), static_cast<int32_t>(l),
+                   fmt::format("l{}.{}.up", l + 1, c));
+          add_link(lv.link_bytes_per_cycle, static_cast<double>(lv.hop_latency_cycles), static_cast<int32_t>(l),
+                   fmt::format("l{}.{}.down", l + 1, c));
         }
         size *= lv.fanout;
         m_level_size.push_back(size);
@@ -73,7 +75,8 @@ NocModel::NocModel(const chip::ChipSpec& chip) : m_chip(chip), m_clock_ghz(chip.
       if (bus) {
         add_link(bw, lat, 0, "bus");
       } else {
-        for (int64_t c = 0; c < n + static_cast<int64_t>(chip.digital.size()) + 1; ++c) add_link(bw, lat, 0, fmt::format("port{}", c));
+        for (int64_t c = 0; c < n + static_cast<int64_t>(chip.digital.size()) + 1; ++c)
+          add_link(bw, lat, 0, fmt::format("port{}", c));
       }
       break;
     }
@@ -173,7 +176,9 @@ std::vector<int32_t> NocModel::route(const Endpoint& a, const Endpoint& b) const
       }
       break;
     }
-    case chip::NocTopology::Bus: path.push_back(0); break;
+    case chip::NocTopology::Bus:
+      path.push_back(0);
+      break;
     case chip::NocTopology::Crossbar: {
       const int64_t n = m_chip.cores.count;
       int64_t port = 0;

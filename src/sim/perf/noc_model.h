@@ -28,7 +28,7 @@ namespace aimc::perf {
 struct Link {
   double bytes_per_ns = 0;
   double latency_ns = 0;
-  int32_t cls = 0;        // link class (energy row); the off-chip link has class -1
+  int32_t cls = 0;  // link class (energy row); the off-chip link has class -1
   std::string name;
 };
 

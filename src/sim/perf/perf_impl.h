@@ -19,13 +19,13 @@ namespace aimc::perf::detail {
 struct Task {
   std::vector<int32_t> res;  // resource ids held for `occ_ns`
   double occ_ns = 0;
-  double lat_ns = 0;         // release-to-completion when uncontended (≥ occ_ns)
-  int32_t core = -1;         // for per-core statistics
+  double lat_ns = 0;  // release-to-completion when uncontended (≥ occ_ns)
+  int32_t core = -1;  // for per-core statistics
   int32_t stage = 0;
-  bool transfer = false;     // res is a route: links taken hop by hop (virtual cut-through)
+  bool transfer = false;       // res is a route: links taken hop by hop (virtual cut-through)
   std::vector<double> hop_ns;  // transfer: latency of each link
-  double lead_ns = 0;        // transfer: a multicast branch starts where it leaves the routes before it
-  ActionCounts actions;      // per execution
+  double lead_ns = 0;          // transfer: a multicast branch starts where it leaves the routes before it
+  ActionCounts actions;        // per execution
   int64_t executions = 0;
 };
 
@@ -48,7 +48,7 @@ struct Event {
   int64_t seq;
   int64_t owner;  // ≥ 0: item; < 0: programming job −owner−1
   int32_t task;
-  int32_t hop;    // transfer: the head reaches link `hop`; −1: the task completes
+  int32_t hop;  // transfer: the head reaches link `hop`; −1: the task completes
   bool operator>(const Event& o) const { return t != o.t ? t > o.t : seq > o.seq; }
 };
 
@@ -95,11 +95,11 @@ struct PerfSimulator::Impl {
   std::vector<double> free_at, busy;
   // Templates.
   std::vector<Task> tasks;
-  std::vector<std::vector<Group>> templ;             // per network copy
-  std::vector<std::vector<int32_t>> stage_first;     // per copy: first group of each stage (size stages+1)
-  std::vector<int32_t> stage_segment;                // per stage
-  std::vector<bool> barrier;                         // per stage: the batch waits for each other here
-  std::vector<ProgramJob> program_templ;             // per segment (reloads)
+  std::vector<std::vector<Group>> templ;          // per network copy
+  std::vector<std::vector<int32_t>> stage_first;  // per copy: first group of each stage (size stages+1)
+  std::vector<int32_t> stage_segment;             // per stage
+  std::vector<bool> barrier;                      // per stage: the batch waits for each other here
+  std::vector<ProgramJob> program_templ;          // per segment (reloads)
   int32_t copies = 1;
   int64_t batch = 1;
   bool sequential_batches = false;
@@ -113,8 +113,8 @@ struct PerfSimulator::Impl {
   std::vector<int64_t> batch_done;
   std::vector<double> stage_span;
   double programming_ns = 0, wall_s = 0, makespan = 0;
-  std::vector<GroupTrace> trace;       // item 0's groups, in order
-  std::vector<double> trace_start;     // per task: when item 0's execution of it took its resource
+  std::vector<GroupTrace> trace;    // item 0's groups, in order
+  std::vector<double> trace_start;  // per task: when item 0's execution of it took its resource
 
   Impl(const chip::ChipSpec& c, const compiler::Program& p, PerfOptions o) : chip(c), prog(p), opt(std::move(o)), noc(c) {}
 

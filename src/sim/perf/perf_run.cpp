@@ -1,12 +1,11 @@
 // run(): the event loop — resources served first come first served, transfers hop by hop.
-#include "sim/perf/perf_impl.h"
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <chrono>
 
-#include <fmt/format.h>
-
 #include "core/error.h"
+#include "sim/perf/perf_impl.h"
 
 namespace aimc::perf {
 
@@ -67,7 +66,8 @@ void PerfSimulator::Impl::enter(int64_t i, int32_t g, double now, bool past_barr
     if (g >= static_cast<int32_t>(groups.size())) {
       finish_stage_if_end(it, g, now);
       it.done = now;
-      if (sequential_batches && ++batch_done[static_cast<size_t>(it.batch)] == items_in_batch(it.batch)) launch_batch(it.batch + 1, now);
+      if (sequential_batches && ++batch_done[static_cast<size_t>(it.batch)] == items_in_batch(it.batch))
+        launch_batch(it.batch + 1, now);
       return;
     }
     const int32_t s = stage_of_group(it, g);
@@ -201,7 +201,9 @@ void PerfSimulator::Impl::run() {
 
 std::string PerfSimulator::Impl::resource_name(int32_t r) const {
   if (r < r_dig) return fmt::format("core{}.array{}", r / chip.cores.arrays, r % chip.cores.arrays);
-  if (r < r_chip) return fmt::format("core{}.{}", (r - r_dig) / n_core_units, chip.cores.digital[static_cast<size_t>((r - r_dig) % n_core_units)].name);
+  if (r < r_chip)
+    return fmt::format("core{}.{}", (r - r_dig) / n_core_units,
+                       chip.cores.digital[static_cast<size_t>((r - r_dig) % n_core_units)].name);
   if (r < r_host) return "chip." + chip.digital[static_cast<size_t>(r - r_chip)].name;
   if (r == r_host) return "host";
   return "link " + noc.links()[static_cast<size_t>(r - r_link)].name;

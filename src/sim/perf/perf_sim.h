@@ -39,24 +39,24 @@
 namespace aimc::perf {
 
 struct PerfOptions {
-  int64_t images = 16;          // inferences streamed
-  int64_t batch = 0;            // inferences per batch (layer schedule, reloads); 0: all
-  int64_t chunks = 1;           // slices per inference that flow through the stages separately
-  std::string read_mode;        // empty: the chip's first read mode
+  int64_t images = 16;                       // inferences streamed
+  int64_t batch = 0;                         // inferences per batch (layer schedule, reloads); 0: all
+  int64_t chunks = 1;                        // slices per inference that flow through the stages separately
+  std::string read_mode;                     // empty: the chip's first read mode
   std::optional<int64_t> verify_iterations;  // program-and-verify iterations (absent: max_iterations)
-  double host_gops = 0;         // host digital throughput; 0: host ops take no time
+  double host_gops = 0;                      // host digital throughput; 0: host ops take no time
 };
 
 struct LayerStats {
   int32_t stage = 0;
   std::string name;
   double macs_per_inference = 0;
-  double mvms_per_inference = 0;   // array MVMs
-  double service_ns = 0;           // per inference: the stage's busiest resource (its pipelined bound)
-  double time_ns = 0;              // mean span of the stage per inference (first start → last end)
+  double mvms_per_inference = 0;  // array MVMs
+  double service_ns = 0;          // per inference: the stage's busiest resource (its pipelined bound)
+  double time_ns = 0;             // mean span of the stage per inference (first start → last end)
   std::vector<int32_t> cores;
-  ActionCounts actions;            // per run
-  EnergyBreakdown energy;          // per run
+  ActionCounts actions;    // per run
+  EnergyBreakdown energy;  // per run
 };
 
 // One stage on the critical path of an inference alone on the chip: where its time went. Each of the
@@ -67,15 +67,15 @@ struct LayerStats {
 // time between groups with no task running (a stage barrier, weight reprogramming).
 struct PathStep {
   int32_t stage = 0;
-  std::string name;                // the stage's layers
-  double time_ns = 0;              // release of its first group → end of its last
+  std::string name;    // the stage's layers
+  double time_ns = 0;  // release of its first group → end of its last
   double waiting_ns = 0, analog_ns = 0, digital_ns = 0, network_ns = 0, memory_ns = 0, host_ns = 0, barrier_ns = 0;
-  std::string resource;            // the resource of the stage's longest critical task
+  std::string resource;  // the resource of the stage's longest critical task
 };
 
 struct CoreStats {
   int32_t core = 0;
-  double crossbar_busy_ns = 0;     // summed over the core's arrays
+  double crossbar_busy_ns = 0;  // summed over the core's arrays
   double digital_busy_ns = 0;
   ActionCounts actions;
   EnergyBreakdown energy;
@@ -91,37 +91,37 @@ struct PerfStats {
   std::string chip, model, schedule, read_mode;
   int64_t images = 0, batch = 0, chunks = 1, segments = 1;
   double makespan_ns = 0;
-  double latency_ns = 0;           // one inference alone on the chip: its first task's start → its last task's end
+  double latency_ns = 0;  // one inference alone on the chip: its first task's start → its last task's end
   double mean_latency_ns = 0;
-  double critical_path_ns = 0;     // first inference's chain of group maxima (no contention)
+  double critical_path_ns = 0;          // first inference's chain of group maxima (no contention)
   std::vector<PathStep> critical_path;  // the inference alone, stage by stage (sums to latency_ns)
-  double inferences_per_s = 0;     // steady state (after the first batch) when images ≥ 2·batch
+  double inferences_per_s = 0;          // steady state (after the first batch) when images ≥ 2·batch
   double macs_per_inference = 0;
-  double tops = 0;                 // 2 · MACs · inferences/s
-  std::optional<double> area_mm2;  // the chip's area (chip/area.h), when known
+  double tops = 0;                     // 2 · MACs · inferences/s
+  std::optional<double> area_mm2;      // the chip's area (chip/area.h), when known
   std::optional<double> tops_per_mm2;  // tops / area_mm2: the workload's density
   double energy_per_inference_j = 0;
   double dynamic_energy_per_inference_j = 0;
   // The same with every row drive priced in full, whatever input it carried (differs from the above
   // only where layers carry a measured input activity, Program quant.activity).
   double data_independent_energy_per_inference_j = 0;
-  std::string activity_source;     // calibration data the activities were measured on ("" : none)
-  double tops_per_w = 0;           // 2 · MACs / energy per inference (static included)
+  std::string activity_source;  // calibration data the activities were measured on ("" : none)
+  double tops_per_w = 0;        // 2 · MACs / energy per inference (static included)
   double tops_per_w_dynamic = 0;
-  double tops_per_w_mvm = 0;       // the MVMs' energy only (array, drivers, ADCs): what chip show's peak counts
-  double programming_ns = 0;       // total weight (re)programming time (each segment's fetches and writes, simulated)
+  double tops_per_w_mvm = 0;  // the MVMs' energy only (array, drivers, ADCs): what chip show's peak counts
+  double programming_ns = 0;  // total weight (re)programming time (each segment's fetches and writes, simulated)
   int32_t bottleneck_stage = -1;
-  std::string bottleneck;          // the bottleneck layer's name
+  std::string bottleneck;  // the bottleneck layer's name
   double bottleneck_service_ns = 0;
   std::string bottleneck_resource;  // the resource busiest per inference over all stages
   double bottleneck_resource_ns = 0;
   ActionCounts actions;
-  EnergyBreakdown energy;          // whole run, static included
+  EnergyBreakdown energy;  // whole run, static included
   std::vector<std::string> unpriced;
   std::vector<LayerStats> layers;
   std::vector<CoreStats> cores;
-  std::vector<LinkStats> links;    // links that carried traffic
-  double link_class_util = 0;      // busiest link's busy fraction
+  std::vector<LinkStats> links;  // links that carried traffic
+  double link_class_util = 0;    // busiest link's busy fraction
   int64_t events = 0;
   double wall_s = 0;
   double events_per_s = 0;

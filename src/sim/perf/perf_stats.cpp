@@ -1,11 +1,10 @@
 // stats(): the figures of a finished run; action counts are priced here only (STYLE P8).
-#include "sim/perf/perf_impl.h"
+#include <fmt/format.h>
 
 #include <algorithm>
 
-#include <fmt/format.h>
-
 #include "chip/peak.h"
+#include "sim/perf/perf_impl.h"
 
 namespace aimc::perf {
 
@@ -84,7 +83,8 @@ PerfStats PerfSimulator::Impl::stats() const {
   std::sort(sorted.begin(), sorted.end());
   const int64_t warm = sequential_batches ? batch : 1;
   if (opt.images >= 2 * warm && sorted.back() > sorted[static_cast<size_t>(warm - 1)]) {
-    st.inferences_per_s = static_cast<double>(opt.images - warm) / ((sorted.back() - sorted[static_cast<size_t>(warm - 1)]) * 1e-9);
+    st.inferences_per_s =
+        static_cast<double>(opt.images - warm) / ((sorted.back() - sorted[static_cast<size_t>(warm - 1)]) * 1e-9);
   } else {
     st.inferences_per_s = static_cast<double>(opt.images) / (makespan * 1e-9);
   }
@@ -95,9 +95,11 @@ PerfStats PerfSimulator::Impl::stats() const {
     st.critical_path_ns += m;
   }
   // MACs.
-  for (const auto& L : prog.layers) st.macs_per_inference += static_cast<double>(L.vectors_per_inference * L.groups * L.group_rows * L.group_cols);
+  for (const auto& L : prog.layers)
+    st.macs_per_inference += static_cast<double>(L.vectors_per_inference * L.groups * L.group_rows * L.group_cols);
   for (const auto& d : prog.digital_ops) {
-    if (d.layer < 0 && (d.op == "Conv" || d.op == "MatMul" || d.op == "Gemm")) st.macs_per_inference += static_cast<double>(d.ops_per_inference) / 2.0;
+    if (d.layer < 0 && (d.op == "Conv" || d.op == "MatMul" || d.op == "Gemm"))
+      st.macs_per_inference += static_cast<double>(d.ops_per_inference) / 2.0;
   }
   st.tops = 2.0 * st.macs_per_inference * st.inferences_per_s * 1e-12;
   // Actions, per core and per layer (stage).
@@ -196,12 +198,14 @@ PerfStats PerfSimulator::Impl::stats() const {
   st.dynamic_energy_per_inference_j = dynamic_pj * 1e-12 / static_cast<double>(opt.images);
   st.energy_per_inference_j = st.energy.total_pj() * 1e-12 / static_cast<double>(opt.images);
   st.data_independent_energy_per_inference_j =
-      st.energy_per_inference_j + (table->price(st.actions, false).total_pj() - dynamic_pj) * 1e-12 / static_cast<double>(opt.images);
+      st.energy_per_inference_j +
+      (table->price(st.actions, false).total_pj() - dynamic_pj) * 1e-12 / static_cast<double>(opt.images);
   for (const auto& L : prog.layers) {
     if (L.quant.activity) st.activity_source = prog.calibration;
   }
   st.tops_per_w = st.energy_per_inference_j > 0 ? 2.0 * st.macs_per_inference / st.energy_per_inference_j * 1e-12 : 0;
-  st.tops_per_w_dynamic = st.dynamic_energy_per_inference_j > 0 ? 2.0 * st.macs_per_inference / st.dynamic_energy_per_inference_j * 1e-12 : 0;
+  st.tops_per_w_dynamic =
+      st.dynamic_energy_per_inference_j > 0 ? 2.0 * st.macs_per_inference / st.dynamic_energy_per_inference_j * 1e-12 : 0;
   const double mvm_pj = st.energy.pj.at("crossbar") + st.energy.pj.at("adc");
   st.tops_per_w_mvm = mvm_pj > 0 ? 2.0 * st.macs_per_inference * static_cast<double>(opt.images) / mvm_pj : 0;
   st.unpriced = table->unpriced(st.actions);

@@ -1,24 +1,23 @@
 // setup(): resolve the Program into task templates (per network copy and stage) and reload jobs.
-#include "sim/perf/perf_impl.h"
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
 #include <map>
 #include <unordered_map>
 
-#include <fmt/format.h>
-
 #include "chip/peak.h"
 #include "chip/schema/schema.h"
 #include "compiler/evaluations.h"
 #include "core/error.h"
+#include "sim/perf/perf_impl.h"
 
 namespace aimc::perf {
 
 using compiler::EndpointKind;
 using compiler::Program;
-using compiler::Scope;
 using compiler::ScheduleKind;
+using compiler::Scope;
 using compiler::TransferKind;
 using detail::ceil_div_d;
 
@@ -29,9 +28,12 @@ namespace {
 double drive_activity(const compiler::Layer& L, chip::InputKind kind) {
   if (!L.quant.activity) return 1.0;
   switch (kind) {
-    case chip::InputKind::Pwm: return L.quant.activity->mean_magnitude;
-    case chip::InputKind::Dac: return 1.0 - L.quant.activity->zero_fraction;
-    case chip::InputKind::BitSerial: return L.quant.activity->ones_fraction;
+    case chip::InputKind::Pwm:
+      return L.quant.activity->mean_magnitude;
+    case chip::InputKind::Dac:
+      return 1.0 - L.quant.activity->zero_fraction;
+    case chip::InputKind::BitSerial:
+      return L.quant.activity->ones_fraction;
   }
   return 1.0;
 }
@@ -41,7 +43,8 @@ double PerfSimulator::Impl::unit_ops_per_ns(const chip::DigitalUnitSpec& u) cons
   return u.ops_per_cycle * static_cast<double>(u.count) * u.clock_mhz.value_or(chip.clock_mhz) * 1e-3;
 }
 
-int32_t PerfSimulator::Impl::add_transfer(const compiler::Transfer& t, double bytes, int32_t stage, std::vector<int32_t>* carried) {
+int32_t PerfSimulator::Impl::add_transfer(const compiler::Transfer& t, double bytes, int32_t stage,
+                                          std::vector<int32_t>* carried) {
   std::vector<int32_t> path = noc.route(t.from, t.to);
   if (path.empty() || bytes <= 0) return -1;
   const bool branch = carried != nullptr && !carried->empty();
@@ -92,7 +95,8 @@ Task PerfSimulator::Impl::blank() const {
 void PerfSimulator::Impl::setup() {
   const auto& cores = chip.cores;
   mode = opt.read_mode.empty() ? &cores.read_modes.front() : chip::find_named(cores.read_modes, opt.read_mode);
-  if (mode == nullptr) throw Error(fmt::format("chip '{}' has no read mode '{}'", chip.name, opt.read_mode), ErrorContext{.field = "--read-mode"});
+  if (mode == nullptr)
+    throw Error(fmt::format("chip '{}' has no read mode '{}'", chip.name, opt.read_mode), ErrorContext{.field = "--read-mode"});
   if (opt.images < 1) throw Error("--images must be at least 1", ErrorContext{.field = "--images"});
   if (opt.chunks < 1) throw Error("--chunks must be at least 1", ErrorContext{.field = "--chunks"});
   // Digital unit classes: per-core units, chip units, the host.
@@ -120,7 +124,8 @@ void PerfSimulator::Impl::setup() {
   if (n_stages == 0) throw Error("the Program has no stages", ErrorContext{.field = "schedule.stages"});
   // Network copy of each core (data-parallel): the replica of the tiles it holds.
   std::vector<int32_t> copy_of_core(static_cast<size_t>(cores.count), -1);
-  if (dp) for (const auto& t : prog.tiles) copy_of_core[static_cast<size_t>(t.core)] = t.replica % copies;
+  if (dp)
+    for (const auto& t : prog.tiles) copy_of_core[static_cast<size_t>(t.core)] = t.replica % copies;
   // Stage of each layer, digital op node and produced value (STYLE P6: resolved once, here).
   std::vector<int32_t> stage_of_layer(prog.layers.size(), 0);
   std::unordered_map<std::string, int32_t> stage_of_value, own_layer;
@@ -202,101 +207,106 @@ void PerfSimulator::Impl::setup() {
       }
       K = chunks * static_cast<double>(steps);
       for (int64_t step = 0; step < steps; ++step) {
-      // MVMs: per crossbar, Σ over its (layer, replica) of the replica's vectors.
-      Group mg;
-      mg.stage = static_cast<int32_t>(s);
-      std::map<int32_t, Task> per_xbar;
-      // (xbar, layer, replica) → its tiles there, then their array evaluations.
-      std::map<std::tuple<int32_t, int32_t, int32_t>, std::vector<int32_t>> on_xbar;
-      for (int32_t l : st.layers) {
-        for (int32_t ti : prog.tiles_of(l)) {
-          const auto& t = prog.tiles[static_cast<size_t>(ti)];
-          if (dp && t.replica % copies != c) continue;
-          on_xbar[{xbar(t.core, t.array), l, t.replica}].push_back(ti);
+        // MVMs: per crossbar, Σ over its (layer, replica) of the replica's vectors.
+        Group mg;
+        mg.stage = static_cast<int32_t>(s);
+        std::map<int32_t, Task> per_xbar;
+        // (xbar, layer, replica) → its tiles there, then their array evaluations.
+        std::map<std::tuple<int32_t, int32_t, int32_t>, std::vector<int32_t>> on_xbar;
+        for (int32_t l : st.layers) {
+          for (int32_t ti : prog.tiles_of(l)) {
+            const auto& t = prog.tiles[static_cast<size_t>(ti)];
+            if (dp && t.replica % copies != c) continue;
+            on_xbar[{xbar(t.core, t.array), l, t.replica}].push_back(ti);
+          }
         }
-      }
-      for (const auto& [key, xtiles] : on_xbar) {
-        const auto& [x, l, r] = key;
-        const auto& L = prog.layers[static_cast<size_t>(l)];
-        const int64_t R = dp ? 1 : std::max<int64_t>(1, L.replicas);
-        const int64_t rr = dp ? 0 : r % R;
-        // A recurrent layer's step t is its vector t, computed whole by replica t mod R (replicas
-        // take turns; step t + 1 still waits for step t).
-        const bool recurrent = steps > 1 && L.kind == compiler::LayerKind::Lstm;
-        if (recurrent && rr != step % R) continue;
-        const double vectors = recurrent ? 1.0 / chunks
-                                         : static_cast<double>(rr < L.vectors_per_inference ? (L.vectors_per_inference - rr + R - 1) / R : 0) / K;
-        const int64_t bits = std::clamp<int64_t>(L.quant.input_bits > 0 ? L.quant.input_bits : cores.input.bits, 1, kMaxInputBits);
-        auto [it, fresh] = per_xbar.try_emplace(x, blank());
-        Task& k = it->second;
-        if (fresh) {
-          k.res = {x};
-          k.core = x / static_cast<int32_t>(cores.arrays);
-          k.stage = static_cast<int32_t>(s);
+        for (const auto& [key, xtiles] : on_xbar) {
+          const auto& [x, l, r] = key;
+          const auto& L = prog.layers[static_cast<size_t>(l)];
+          const int64_t R = dp ? 1 : std::max<int64_t>(1, L.replicas);
+          const int64_t rr = dp ? 0 : r % R;
+          // A recurrent layer's step t is its vector t, computed whole by replica t mod R (replicas
+          // take turns; step t + 1 still waits for step t).
+          const bool recurrent = steps > 1 && L.kind == compiler::LayerKind::Lstm;
+          if (recurrent && rr != step % R) continue;
+          const double vectors =
+              recurrent ? 1.0 / chunks
+                        : static_cast<double>(rr < L.vectors_per_inference ? (L.vectors_per_inference - rr + R - 1) / R : 0) / K;
+          const int64_t bits =
+              std::clamp<int64_t>(L.quant.input_bits > 0 ? L.quant.input_bits : cores.input.bits, 1, kMaxInputBits);
+          auto [it, fresh] = per_xbar.try_emplace(x, blank());
+          Task& k = it->second;
+          if (fresh) {
+            k.res = {x};
+            k.core = x / static_cast<int32_t>(cores.arrays);
+            k.stage = static_cast<int32_t>(s);
+          }
+          // A comparator's multi-level read-out re-evaluates the array once per step.
+          const auto readout = static_cast<double>(chip::readout_evaluations(cores.adc, L.quant.adc_bits));
+          const double evals = static_cast<double>(mode->phases * (bit_serial ? bits : 1)) * readout;
+          // Each array evaluation is one MVM: the evaluations of one crossbar run in turn (its task's
+          // occupancy is their sum), each driving its own rows and converting its own columns.
+          for (const compiler::Evaluation& ev : compiler::array_evaluations(prog, xtiles)) {
+            const int64_t rows = ev.rows, cols = ev.cols;
+            k.occ_ns += vectors * readout * chip::mvm_latency_ns(chip, *mode, bits, rows, cols);
+            k.actions.array_mvms_by_bits[static_cast<size_t>(bits)] += vectors;
+            k.actions.array_evaluations += vectors * evals;
+            k.actions.adc_conversions += vectors * evals * static_cast<double>(std::min(cols, cores.cols));
+            k.actions.dac_drives += vectors * evals * static_cast<double>(std::min(rows, cores.rows));
+            k.actions.dac_drive_activity +=
+                vectors * evals * static_cast<double>(std::min(rows, cores.rows)) * drive_activity(L, cores.input.kind);
+            k.actions.buffer_read_bytes += vectors * static_cast<double>(rows * ((bits + 7) / 8));
+            k.actions.buffer_write_bytes +=
+                vectors * static_cast<double>(cols / L.columns_per_weight * ((std::max<int64_t>(L.quant.adc_bits, 1) + 7) / 8));
+          }
         }
-        // A comparator's multi-level read-out re-evaluates the array once per step.
-        const auto readout = static_cast<double>(chip::readout_evaluations(cores.adc, L.quant.adc_bits));
-        const double evals = static_cast<double>(mode->phases * (bit_serial ? bits : 1)) * readout;
-        // Each array evaluation is one MVM: the evaluations of one crossbar run in turn (its task's
-        // occupancy is their sum), each driving its own rows and converting its own columns.
-        for (const compiler::Evaluation& ev : compiler::array_evaluations(prog, xtiles)) {
-          const int64_t rows = ev.rows, cols = ev.cols;
-          k.occ_ns += vectors * readout * chip::mvm_latency_ns(chip, *mode, bits, rows, cols);
-          k.actions.array_mvms_by_bits[static_cast<size_t>(bits)] += vectors;
-          k.actions.array_evaluations += vectors * evals;
-          k.actions.adc_conversions += vectors * evals * static_cast<double>(std::min(cols, cores.cols));
-          k.actions.dac_drives += vectors * evals * static_cast<double>(std::min(rows, cores.rows));
-          k.actions.dac_drive_activity += vectors * evals * static_cast<double>(std::min(rows, cores.rows)) * drive_activity(L, cores.input.kind);
-          k.actions.buffer_read_bytes += vectors * static_cast<double>(rows * ((bits + 7) / 8));
-          k.actions.buffer_write_bytes += vectors * static_cast<double>(cols / L.columns_per_weight * ((std::max<int64_t>(L.quant.adc_bits, 1) + 7) / 8));
+        for (auto& [x, k] : per_xbar) {
+          k.lat_ns = k.occ_ns;
+          mg.tasks.push_back(push(std::move(k)));
         }
-      }
-      for (auto& [x, k] : per_xbar) {
-        k.lat_ns = k.occ_ns;
-        mg.tasks.push_back(push(std::move(k)));
-      }
-      groups.push_back(std::move(mg));
-      transfer_group(s, 1);
-      // Digital ops, in order.
-      for (int32_t di : st.digital_ops) {
-        const auto& d = prog.digital_ops[static_cast<size_t>(di)];
-        if (d.unit == "layout" || d.unit == "adc" || d.ops_per_inference <= 0) continue;
-        Group g;
-        g.stage = static_cast<int32_t>(s);
-        const double ops = static_cast<double>(d.ops_per_inference) / K;
-        if (d.scope == Scope::Core) {
-          std::vector<int32_t> on;
-          for (int32_t core : d.cores) if (in_copy({EndpointKind::Core, core})) on.push_back(core);
-          if (on.empty()) on = d.cores;
-          const auto& u = cores.digital.at(static_cast<size_t>(d.unit_index));
-          for (int32_t core : on) {
+        groups.push_back(std::move(mg));
+        transfer_group(s, 1);
+        // Digital ops, in order.
+        for (int32_t di : st.digital_ops) {
+          const auto& d = prog.digital_ops[static_cast<size_t>(di)];
+          if (d.unit == "layout" || d.unit == "adc" || d.ops_per_inference <= 0) continue;
+          Group g;
+          g.stage = static_cast<int32_t>(s);
+          const double ops = static_cast<double>(d.ops_per_inference) / K;
+          if (d.scope == Scope::Core) {
+            std::vector<int32_t> on;
+            for (int32_t core : d.cores)
+              if (in_copy({EndpointKind::Core, core})) on.push_back(core);
+            if (on.empty()) on = d.cores;
+            const auto& u = cores.digital.at(static_cast<size_t>(d.unit_index));
+            for (int32_t core : on) {
+              Task k = blank();
+              k.res = {r_dig + core * n_core_units + d.unit_index};
+              k.core = core;
+              k.stage = g.stage;
+              const double per = ops / static_cast<double>(on.size());
+              k.occ_ns = k.lat_ns = per / unit_ops_per_ns(u);
+              k.actions.digital_ops[static_cast<size_t>(d.unit_index)] += per;
+              g.tasks.push_back(push(std::move(k)));
+            }
+          } else {
             Task k = blank();
-            k.res = {r_dig + core * n_core_units + d.unit_index};
-            k.core = core;
             k.stage = g.stage;
-            const double per = ops / static_cast<double>(on.size());
-            k.occ_ns = k.lat_ns = per / unit_ops_per_ns(u);
-            k.actions.digital_ops[static_cast<size_t>(d.unit_index)] += per;
+            if (d.scope == Scope::Chip) {
+              const auto& u = chip.digital.at(static_cast<size_t>(d.unit_index));
+              k.res = {r_chip + d.unit_index};
+              k.occ_ns = ops / unit_ops_per_ns(u);
+              k.actions.digital_ops[static_cast<size_t>(n_core_units + d.unit_index)] += ops;
+            } else {
+              k.res = {r_host};
+              k.occ_ns = opt.host_gops > 0 ? ops / opt.host_gops : 0;
+              k.actions.digital_ops[static_cast<size_t>(host_class)] += ops;
+            }
+            k.lat_ns = k.occ_ns;
             g.tasks.push_back(push(std::move(k)));
           }
-        } else {
-          Task k = blank();
-          k.stage = g.stage;
-          if (d.scope == Scope::Chip) {
-            const auto& u = chip.digital.at(static_cast<size_t>(d.unit_index));
-            k.res = {r_chip + d.unit_index};
-            k.occ_ns = ops / unit_ops_per_ns(u);
-            k.actions.digital_ops[static_cast<size_t>(n_core_units + d.unit_index)] += ops;
-          } else {
-            k.res = {r_host};
-            k.occ_ns = opt.host_gops > 0 ? ops / opt.host_gops : 0;
-            k.actions.digital_ops[static_cast<size_t>(host_class)] += ops;
-          }
-          k.lat_ns = k.occ_ns;
-          g.tasks.push_back(push(std::move(k)));
+          groups.push_back(std::move(g));
         }
-        groups.push_back(std::move(g));
-      }
       }  // steps
       K = chunks;
       transfer_group(s, 2);

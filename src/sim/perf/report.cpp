@@ -1,8 +1,8 @@
 #include "sim/perf/report.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 namespace aimc::perf {
 
@@ -13,13 +13,19 @@ nlohmann::ordered_json energy_json(const EnergyBreakdown& e) {
   return j;
 }
 nlohmann::ordered_json actions_json(const ActionCounts& a) {
-  return {{"array_mvms", a.array_mvms()},       {"array_evaluations", a.array_evaluations},
-          {"adc_conversions", a.adc_conversions}, {"dac_drives", a.dac_drives},
+  return {{"array_mvms", a.array_mvms()},
+          {"array_evaluations", a.array_evaluations},
+          {"adc_conversions", a.adc_conversions},
+          {"dac_drives", a.dac_drives},
           {"dac_drive_activity", a.dac_drive_activity},
-          {"digital_ops", a.digital_ops},         {"buffer_read_bytes", a.buffer_read_bytes},
-          {"buffer_write_bytes", a.buffer_write_bytes}, {"offchip_bytes", a.offchip_bytes},
-          {"bit_hops", a.bit_hops},               {"cells_written", a.cells_written},
-          {"write_operations", a.write_operations}, {"write_pulses", a.write_pulses},
+          {"digital_ops", a.digital_ops},
+          {"buffer_read_bytes", a.buffer_read_bytes},
+          {"buffer_write_bytes", a.buffer_write_bytes},
+          {"offchip_bytes", a.offchip_bytes},
+          {"bit_hops", a.bit_hops},
+          {"cells_written", a.cells_written},
+          {"write_operations", a.write_operations},
+          {"write_pulses", a.write_pulses},
           {"verify_reads", a.verify_reads}};
 }
 }  // namespace
@@ -50,33 +56,51 @@ nlohmann::ordered_json to_json(const PerfStats& s) {
   j["energy_per_inference_j"] = s.energy_per_inference_j;
   j["dynamic_energy_per_inference_j"] = s.dynamic_energy_per_inference_j;
   j["data_independent_energy_per_inference_j"] = s.data_independent_energy_per_inference_j;
-  j["input_activity_from"] = s.activity_source.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(s.activity_source);
+  j["input_activity_from"] =
+      s.activity_source.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(s.activity_source);
   j["inferences_per_s_per_w"] = s.energy_per_inference_j > 0 ? 1.0 / s.energy_per_inference_j : 0;
   j["programming_s"] = s.programming_ns * 1e-9;
-  j["bottleneck"] = {{"stage", s.bottleneck_stage}, {"layer", s.bottleneck}, {"service_s", s.bottleneck_service_ns * 1e-9},
-                     {"resource", s.bottleneck_resource}, {"resource_busy_s", s.bottleneck_resource_ns * 1e-9}};
+  j["bottleneck"] = {{"stage", s.bottleneck_stage},
+                     {"layer", s.bottleneck},
+                     {"service_s", s.bottleneck_service_ns * 1e-9},
+                     {"resource", s.bottleneck_resource},
+                     {"resource_busy_s", s.bottleneck_resource_ns * 1e-9}};
   nlohmann::ordered_json layers = nlohmann::ordered_json::array();
   for (const auto& l : s.layers) {
-    layers.push_back({{"stage", l.stage}, {"name", l.name}, {"macs_per_inference", l.macs_per_inference},
-                      {"mvms_per_inference", l.mvms_per_inference}, {"service_s", l.service_ns * 1e-9},
-                      {"time_s", l.time_ns * 1e-9}, {"cores", l.cores.size()},
-                      {"energy_per_inference_j", l.energy.total_pj() * 1e-12 / n}, {"energy_j", energy_json(l.energy)}});
+    layers.push_back({{"stage", l.stage},
+                      {"name", l.name},
+                      {"macs_per_inference", l.macs_per_inference},
+                      {"mvms_per_inference", l.mvms_per_inference},
+                      {"service_s", l.service_ns * 1e-9},
+                      {"time_s", l.time_ns * 1e-9},
+                      {"cores", l.cores.size()},
+                      {"energy_per_inference_j", l.energy.total_pj() * 1e-12 / n},
+                      {"energy_j", energy_json(l.energy)}});
   }
   j["layers"] = layers;
   nlohmann::ordered_json path = nlohmann::ordered_json::array();
   for (const auto& p : s.critical_path) {
-    path.push_back({{"stage", p.stage}, {"name", p.name}, {"time_s", p.time_ns * 1e-9}, {"waiting_s", p.waiting_ns * 1e-9},
-                    {"analog_s", p.analog_ns * 1e-9}, {"digital_s", p.digital_ns * 1e-9}, {"network_s", p.network_ns * 1e-9},
-                    {"memory_s", p.memory_ns * 1e-9}, {"host_s", p.host_ns * 1e-9}, {"barrier_s", p.barrier_ns * 1e-9},
+    path.push_back({{"stage", p.stage},
+                    {"name", p.name},
+                    {"time_s", p.time_ns * 1e-9},
+                    {"waiting_s", p.waiting_ns * 1e-9},
+                    {"analog_s", p.analog_ns * 1e-9},
+                    {"digital_s", p.digital_ns * 1e-9},
+                    {"network_s", p.network_ns * 1e-9},
+                    {"memory_s", p.memory_ns * 1e-9},
+                    {"host_s", p.host_ns * 1e-9},
+                    {"barrier_s", p.barrier_ns * 1e-9},
                     {"resource", p.resource}});
   }
   j["critical_path"] = path;
   nlohmann::ordered_json cores = nlohmann::ordered_json::array();
   for (const auto& c : s.cores) {
     if (c.crossbar_busy_ns == 0 && c.digital_busy_ns == 0 && c.actions.array_mvms() == 0) continue;
-    cores.push_back({{"core", c.core}, {"crossbar_busy", s.makespan_ns > 0 ? c.crossbar_busy_ns / s.makespan_ns : 0},
+    cores.push_back({{"core", c.core},
+                     {"crossbar_busy", s.makespan_ns > 0 ? c.crossbar_busy_ns / s.makespan_ns : 0},
                      {"digital_busy", s.makespan_ns > 0 ? c.digital_busy_ns / s.makespan_ns : 0},
-                     {"crossbar_time_s", c.crossbar_busy_ns * 1e-9}, {"digital_time_s", c.digital_busy_ns * 1e-9},
+                     {"crossbar_time_s", c.crossbar_busy_ns * 1e-9},
+                     {"digital_time_s", c.digital_busy_ns * 1e-9},
                      {"energy_j", c.energy.total_pj() * 1e-12}});
   }
   j["cores"] = cores;
@@ -96,25 +120,27 @@ std::string to_text(const PerfStats& s, size_t top) {
   std::string o;
   auto line = [&](const std::string& t) { o += t + "\n"; };
   const double n = static_cast<double>(s.images);
-  line(fmt::format("{} on {} ({} schedule, read mode {}, {} images, batch {}{})", s.model, s.chip, s.schedule, s.read_mode, s.images,
-                   s.batch, s.segments > 1 ? fmt::format(", {} reload segments", s.segments) : ""));
+  line(fmt::format("{} on {} ({} schedule, read mode {}, {} images, batch {}{})", s.model, s.chip, s.schedule, s.read_mode,
+                   s.images, s.batch, s.segments > 1 ? fmt::format(", {} reload segments", s.segments) : ""));
   line(fmt::format("  latency          {:.4g} us (critical path {:.4g} us, mean under load {:.4g} us)", s.latency_ns * 1e-3,
                    s.critical_path_ns * 1e-3, s.mean_latency_ns * 1e-3));
-  line(fmt::format("  throughput       {:.5g} inferences/s, {:.4g} TOPS (2 x {:.4g} MMAC per inference){}", s.inferences_per_s, s.tops,
-                   s.macs_per_inference * 1e-6,
+  line(fmt::format("  throughput       {:.5g} inferences/s, {:.4g} TOPS (2 x {:.4g} MMAC per inference){}", s.inferences_per_s,
+                   s.tops, s.macs_per_inference * 1e-6,
                    s.tops_per_mm2 ? fmt::format(", {:.4g} GOPS/mm2 on {:.4g} mm2", *s.tops_per_mm2 * 1e3, *s.area_mm2) : ""));
   line(fmt::format("  energy           {:.4g} uJ per inference ({:.4g} uJ dynamic), {:.4g} TOPS/W, {:.5g} inferences/s/W",
                    s.energy_per_inference_j * 1e6, s.dynamic_energy_per_inference_j * 1e6, s.tops_per_w,
                    s.energy_per_inference_j > 0 ? 1.0 / s.energy_per_inference_j : 0));
   if (!s.activity_source.empty()) {
     const double di = s.data_independent_energy_per_inference_j;
-    line(fmt::format("  data-dependent   row drives priced by the input activity measured on {}; every drive in full: "
-                     "{:.4g} uJ per inference ({:+.1f}%)",
-                     s.activity_source, di * 1e6, s.energy_per_inference_j > 0 ? (di / s.energy_per_inference_j - 1) * 100 : 0.0));
+    line(
+        fmt::format("  data-dependent   row drives priced by the input activity measured on {}; every drive in full: "
+                    "{:.4g} uJ per inference ({:+.1f}%)",
+                    s.activity_source, di * 1e6, s.energy_per_inference_j > 0 ? (di / s.energy_per_inference_j - 1) * 100 : 0.0));
   }
   if (s.programming_ns > 0) line(fmt::format("  reprogramming    {:.4g} us over the run", s.programming_ns * 1e-3));
   line(fmt::format("  bottleneck       stage {} ({}), {:.4g} us per inference; busiest resource {} ({:.4g} us per inference)",
-                   s.bottleneck_stage, s.bottleneck, s.bottleneck_service_ns * 1e-3, s.bottleneck_resource, s.bottleneck_resource_ns * 1e-3));
+                   s.bottleneck_stage, s.bottleneck, s.bottleneck_service_ns * 1e-3, s.bottleneck_resource,
+                   s.bottleneck_resource_ns * 1e-3));
   std::string comp;
   for (const auto& [k, v] : s.energy.pj) {
     if (v > 0) comp += fmt::format(" {} {:.4g} uJ", k, v * 1e-6 / n);
@@ -142,8 +168,12 @@ std::string to_text(const PerfStats& s, size_t top) {
       sum.network_ns += p.network_ns, sum.memory_ns += p.memory_ns, sum.host_ns += p.host_ns, sum.barrier_ns += p.barrier_ns;
     }
     std::string kinds;
-    for (const auto& [name, v] : {std::pair{"analog", sum.analog_ns}, {"digital", sum.digital_ns}, {"network", sum.network_ns},
-                                  {"memory", sum.memory_ns}, {"host", sum.host_ns}, {"waiting", sum.waiting_ns},
+    for (const auto& [name, v] : {std::pair{"analog", sum.analog_ns},
+                                  {"digital", sum.digital_ns},
+                                  {"network", sum.network_ns},
+                                  {"memory", sum.memory_ns},
+                                  {"host", sum.host_ns},
+                                  {"waiting", sum.waiting_ns},
                                   {"barrier", sum.barrier_ns}}) {
       if (v > 0) kinds += fmt::format(" {} {:.4g} us", name, v * 1e-3);
     }
@@ -169,7 +199,8 @@ std::string to_text(const PerfStats& s, size_t top) {
                      100 * c.digital_busy_ns / s.makespan_ns, c.energy.total_pj() * 1e-6));
   }
   for (size_t i = 0; i < s.links.size() && i < 3; ++i) {
-    line(fmt::format("  link {:<20} {:.1f}% busy, {:.4g} bytes", s.links[i].name, 100 * s.links[i].busy_ns / s.makespan_ns, s.links[i].bytes));
+    line(fmt::format("  link {:<20} {:.1f}% busy, {:.4g} bytes", s.links[i].name, 100 * s.links[i].busy_ns / s.makespan_ns,
+                     s.links[i].bytes));
   }
   line(fmt::format("  simulator        {} events in {:.3g} s ({:.3g} events/s)", s.events, s.wall_s, s.events_per_s));
   return o;

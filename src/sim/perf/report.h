@@ -1,9 +1,8 @@
 // Printers for PerfStats (STYLE P7): text for people, JSON for tools.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "sim/perf/perf_sim.h"
 

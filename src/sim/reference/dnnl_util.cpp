@@ -6,11 +6,16 @@ memory::dims to_dims(const Shape& shape) { return memory::dims(shape.begin(), sh
 
 memory::data_type dnnl_type(DType t) {
   switch (t) {
-    case DType::f32: return memory::data_type::f32;
-    case DType::i32: return memory::data_type::s32;
-    case DType::i8: return memory::data_type::s8;
-    case DType::u8: return memory::data_type::u8;
-    case DType::i64: break;
+    case DType::f32:
+      return memory::data_type::f32;
+    case DType::i32:
+      return memory::data_type::s32;
+    case DType::i8:
+      return memory::data_type::s8;
+    case DType::u8:
+      return memory::data_type::u8;
+    case DType::i64:
+      break;
   }
   throw InternalError("oneDNN has no 64-bit integer type");
 }
@@ -40,9 +45,7 @@ bool has_padding(const memory::desc& desc) {
   return false;
 }
 
-memory::desc layout_of(const Buffer& b, const Shape& shape) {
-  return b.blocked() ? b.desc : plain_desc(shape, b.data.dtype());
-}
+memory::desc layout_of(const Buffer& b, const Shape& shape) { return b.blocked() ? b.desc : plain_desc(shape, b.data.dtype()); }
 
 void reorder(dnnl::stream& stream, const memory& src, const memory& dst) {
   dnnl::reorder(src, dst).execute(stream, const_cast<memory&>(src), const_cast<memory&>(dst));
@@ -74,15 +77,20 @@ dnnl::primitive_attr post_op_attr(const std::vector<PostOp>& ops) {
   dnnl::post_ops po;
   for (const PostOp& p : ops) {
     switch (p.op) {
-      case OpKind::Add: po.append_sum(1.0f); break;
-      case OpKind::Relu: po.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f); break;
+      case OpKind::Add:
+        po.append_sum(1.0f);
+        break;
+      case OpKind::Relu:
+        po.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
+        break;
       case OpKind::LeakyRelu:
         po.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, p.attrs.alpha, 0.0f);
         break;
       case OpKind::Clip:
         po.append_eltwise(1.0f, dnnl::algorithm::eltwise_clip, p.attrs.min, p.attrs.max);
         break;
-      default: throw InternalError("post_op_attr: op cannot be fused");
+      default:
+        throw InternalError("post_op_attr: op cannot be fused");
     }
   }
   dnnl::primitive_attr attr;

@@ -1,10 +1,9 @@
 // Small helpers between aimc tensors and oneDNN memory.
 #pragma once
 
+#include <oneapi/dnnl/dnnl.hpp>
 #include <utility>
 #include <vector>
-
-#include <oneapi/dnnl/dnnl.hpp>
 
 #include "core/tensor.h"
 #include "sim/reference/kernel.h"
@@ -40,8 +39,7 @@ dnnl::primitive_attr post_op_attr(const std::vector<PostOp>& ops);
 class WeightCache {
  public:
   WeightCache() = default;
-  WeightCache(Tensor plain, memory::desc plain_layout)
-      : m_plain(std::move(plain)), m_layout(std::move(plain_layout)) {}
+  WeightCache(Tensor plain, memory::desc plain_layout) : m_plain(std::move(plain)), m_layout(std::move(plain_layout)) {}
   memory get(const memory::desc& want, const dnnl::engine& engine, dnnl::stream& stream);
 
  private:

@@ -19,8 +19,7 @@ using ref::StoreRun;
 using ref::ValueStore;
 
 struct ReferenceExecutor::Impl {
-  Impl(const Graph& g, ReferenceOptions o)
-      : graph(g), options(o), engine(dnnl::engine::kind::cpu, 0), store(g, engine) {}
+  Impl(const Graph& g, ReferenceOptions o) : graph(g), options(o), engine(dnnl::engine::kind::cpu, 0), store(g, engine) {}
 
   int64_t validate(const std::vector<Tensor>& inputs) const;
 
@@ -30,8 +29,6 @@ struct ReferenceExecutor::Impl {
   ValueStore store;
   Plan plan;
 };
-
-
 
 ReferenceExecutor::ReferenceExecutor(const Graph& graph, ReferenceOptions options)
     : m_impl(std::make_unique<Impl>(graph, options)) {

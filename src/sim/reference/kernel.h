@@ -7,11 +7,10 @@
 
 #include <functional>
 #include <memory>
+#include <oneapi/dnnl/dnnl.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <oneapi/dnnl/dnnl.hpp>
 
 #include "core/error.h"
 #include "core/tensor.h"
@@ -36,9 +35,9 @@ struct PostOp {
 // What a kernel is built from (at preparation).
 struct KernelSpec {
   const Graph* graph = nullptr;
-  const Node* node = nullptr;     // the primary node: names errors, carries the attributes
-  std::vector<ValueId> inputs;    // the node's inputs, then the sum operand of a fused Add
-  std::vector<ValueId> outputs;   // the step's outputs (those of its last fused node)
+  const Node* node = nullptr;    // the primary node: names errors, carries the attributes
+  std::vector<ValueId> inputs;   // the node's inputs, then the sum operand of a fused Add
+  std::vector<ValueId> outputs;  // the step's outputs (those of its last fused node)
   std::vector<PostOp> post_ops;
   dnnl::engine engine;
   std::function<const Tensor*(ValueId)> constant;  // a graph or folded constant, else nullptr
@@ -49,7 +48,9 @@ struct KernelSpec {
   const Value& input_value(size_t i) const { return graph->value(inputs.at(i)); }
   const Value& output_value(size_t i) const { return graph->value(outputs.at(i)); }
   template <class T>
-  const T& attr() const { return node->attr<T>(); }
+  const T& attr() const {
+    return node->attr<T>();
+  }
   Error error(const std::string& message) const;
   // Index of the fused sum operand among `inputs`, or -1.
   int sum_input() const;
@@ -72,11 +73,11 @@ class RunContext {
   bool has_input(size_t i) const { return m_spec.has_input(i); }
   const Shape& in_shape(size_t i) const;  // runtime (logical) shape
   DType in_dtype(size_t i) const;
-  const Buffer& in_buffer(size_t i);      // as stored: plain or blocked
-  const Tensor& in(size_t i);             // plain (a blocked value is reordered once and kept)
+  const Buffer& in_buffer(size_t i);  // as stored: plain or blocked
+  const Tensor& in(size_t i);         // plain (a blocked value is reordered once and kept)
   // True if input i's buffer may be reused for an output (no later step reads it).
   bool stealable(size_t i) const;
-  Buffer steal(size_t i);                 // precondition: stealable(i)
+  Buffer steal(size_t i);  // precondition: stealable(i)
 
   bool has_output(size_t i) const;
   const Shape& out_shape(size_t i) const;

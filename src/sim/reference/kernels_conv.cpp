@@ -39,14 +39,12 @@ class ConvKernel final : public Kernel {
     const Shape& xs = ctx.in_shape(0);
     const Prim& p = prim(ctx.engine(), xs, ctx.out_shape(0));
     memory src = input_as(ctx, 0, p.pd.src_desc());
-    memory weights = m_weights ? m_weights->get(p.pd.weights_desc(), ctx.engine(), ctx.stream())
-                               : input_as_weights(ctx, p.pd.weights_desc());
+    memory weights =
+        m_weights ? m_weights->get(p.pd.weights_desc(), ctx.engine(), ctx.stream()) : input_as_weights(ctx, p.pd.weights_desc());
     memory::desc dst_desc = p.pd.dst_desc();
-    Tensor dst = m_sum >= 0 ? sum_destination(ctx, static_cast<size_t>(m_sum), dst_desc)
-                            : ctx.new_storage(dst_desc);
+    Tensor dst = m_sum >= 0 ? sum_destination(ctx, static_cast<size_t>(m_sum), dst_desc) : ctx.new_storage(dst_desc);
     memory dst_mem = wrap(dst, dst_desc, ctx.engine());
-    std::unordered_map<int, memory> args = {
-        {DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dst_mem}};
+    std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dst_mem}};
     if (m_has_bias) {
       const Tensor& b = m_bias ? *m_bias : ctx.in(2);
       args.emplace(DNNL_ARG_BIAS, wrap(b, p.pd.bias_desc(), ctx.engine()));
@@ -89,8 +87,8 @@ class ConvKernel final : public Kernel {
     memory::desc dst(to_dims(ys), f32, any);
     memory::desc bias;
     if (m_has_bias) bias = memory::desc({ys[1]}, f32, memory::format_tag::x);
-    convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src,
-                                wei, bias, dst, strides, dil, pad_l, pad_r);
+    convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src, wei, bias, dst,
+                                strides, dil, pad_l, pad_r);
     convolution_forward::primitive_desc pd(d, m_attr, engine);
     return m_prims.emplace(xs[0], Prim{pd, convolution_forward(pd)}).first->second;
   }

@@ -1,10 +1,10 @@
 // Data movement of any element type: Reshape (a view), Transpose, Concat, Split on plain data;
 // Slice (negative steps) and Pad (constant, negative pads crop) also on permuted oneDNN layouts.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstring>
 #include <optional>
-
-#include <fmt/format.h>
 
 #include "sim/reference/dnnl_util.h"
 
@@ -24,8 +24,8 @@ std::vector<int64_t> row_major_strides(const Shape& s) {
 
 // out[out_base + Σ i_d·out_strides_d] = in[in_base + Σ i_d·in_strides_d] for every index i < dims.
 template <class T>
-void copy_nd(const std::vector<int64_t>& dims, const T* in, int64_t in_base, const std::vector<int64_t>& in_st,
-             T* out, int64_t out_base, const std::vector<int64_t>& out_st) {
+void copy_nd(const std::vector<int64_t>& dims, const T* in, int64_t in_base, const std::vector<int64_t>& in_st, T* out,
+             int64_t out_base, const std::vector<int64_t>& out_st) {
   const size_t r = dims.size();
   if (r == 0) {
     out[out_base] = in[in_base];
@@ -58,16 +58,19 @@ void copy_nd(const std::vector<int64_t>& dims, const T* in, int64_t in_base, con
 template <class F>
 void with_element_type(DType t, F f) {
   switch (dtype_size(t)) {
-    case 1: return f(uint8_t{});
-    case 4: return f(uint32_t{});
-    case 8: return f(uint64_t{});
-    default: throw InternalError("unexpected element size");
+    case 1:
+      return f(uint8_t{});
+    case 4:
+      return f(uint32_t{});
+    case 8:
+      return f(uint64_t{});
+    default:
+      throw InternalError("unexpected element size");
   }
 }
 
 void copy_nd_any(DType t, const std::vector<int64_t>& dims, const std::byte* in, int64_t in_base,
-                 const std::vector<int64_t>& in_st, std::byte* out, int64_t out_base,
-                 const std::vector<int64_t>& out_st) {
+                 const std::vector<int64_t>& in_st, std::byte* out, int64_t out_base, const std::vector<int64_t>& out_st) {
   with_element_type(t, [&](auto e) {
     using E = decltype(e);
     copy_nd(dims, reinterpret_cast<const E*>(in), in_base, in_st, reinterpret_cast<E*>(out), out_base, out_st);
@@ -142,8 +145,7 @@ class ConcatSplitKernel final : public Kernel {
 std::optional<std::vector<int64_t>> stored_strides(const Buffer& b, const Shape& shape) {
   if (!b.blocked()) return row_major_strides(shape);
   const dnnl_memory_desc_t& d = b.desc.data;
-  if (d.format_kind != dnnl_blocked || d.format_desc.blocking.inner_nblks != 0 || d.offset0 != 0 ||
-      has_padding(b.desc)) {
+  if (d.format_kind != dnnl_blocked || d.format_desc.blocking.inner_nblks != 0 || d.offset0 != 0 || has_padding(b.desc)) {
     return std::nullopt;
   }
   return std::vector<int64_t>(d.format_desc.blocking.strides, d.format_desc.blocking.strides + d.ndims);
@@ -214,10 +216,9 @@ class SliceKernel final : public Kernel {
     int64_t base = 0;
     for (size_t d = 0; d < xs.size(); ++d) {
       const int64_t len = ys[d], start = m_attrs.starts[d], step = m_attrs.steps[d];
-      if (len > 0 && (start < 0 || start >= xs[d] || start + (len - 1) * step < 0 ||
-                      start + (len - 1) * step >= xs[d])) {
-        throw ctx.error(fmt::format("slice of dim {} (start {}, step {}, {} elements) leaves the input {}", d,
-                                    start, step, len, shape_str(xs)));
+      if (len > 0 && (start < 0 || start >= xs[d] || start + (len - 1) * step < 0 || start + (len - 1) * step >= xs[d])) {
+        throw ctx.error(fmt::format("slice of dim {} (start {}, step {}, {} elements) leaves the input {}", d, start, step, len,
+                                    shape_str(xs)));
       }
       base += start * io.in_st[d];
       in_st[d] = step * io.in_st[d];
@@ -247,11 +248,21 @@ class PadKernel final : public Kernel {
     std::byte* y = io.out.data.raw();
     const int64_t n = numel(ys);
     switch (io.src.dtype()) {
-      case DType::f32: fill<float>(y, n, m_attrs.value); break;
-      case DType::i32: fill<int32_t>(y, n, m_attrs.value); break;
-      case DType::i64: fill<int64_t>(y, n, m_attrs.value); break;
-      case DType::i8: fill<int8_t>(y, n, m_attrs.value); break;
-      case DType::u8: fill<uint8_t>(y, n, m_attrs.value); break;
+      case DType::f32:
+        fill<float>(y, n, m_attrs.value);
+        break;
+      case DType::i32:
+        fill<int32_t>(y, n, m_attrs.value);
+        break;
+      case DType::i64:
+        fill<int64_t>(y, n, m_attrs.value);
+        break;
+      case DType::i8:
+        fill<int8_t>(y, n, m_attrs.value);
+        break;
+      case DType::u8:
+        fill<uint8_t>(y, n, m_attrs.value);
+        break;
     }
     const size_t r = xs.size();
     std::vector<int64_t> dims(r);
@@ -276,13 +287,19 @@ class PadKernel final : public Kernel {
 
 std::unique_ptr<Kernel> make_movement_kernel(const KernelSpec& spec) {
   switch (spec.node->op) {
-    case OpKind::Reshape: return std::make_unique<ReshapeKernel>();
-    case OpKind::Transpose: return std::make_unique<TransposeKernel>(spec);
+    case OpKind::Reshape:
+      return std::make_unique<ReshapeKernel>();
+    case OpKind::Transpose:
+      return std::make_unique<TransposeKernel>(spec);
     case OpKind::Concat:
-    case OpKind::Split: return std::make_unique<ConcatSplitKernel>(spec);
-    case OpKind::Slice: return std::make_unique<SliceKernel>(spec);
-    case OpKind::Pad: return std::make_unique<PadKernel>(spec);
-    default: throw InternalError("make_movement_kernel: unexpected op");
+    case OpKind::Split:
+      return std::make_unique<ConcatSplitKernel>(spec);
+    case OpKind::Slice:
+      return std::make_unique<SliceKernel>(spec);
+    case OpKind::Pad:
+      return std::make_unique<PadKernel>(spec);
+    default:
+      throw InternalError("make_movement_kernel: unexpected op");
   }
 }
 

@@ -4,10 +4,10 @@
 // Blocked (oneDNN) inputs are processed in their layout when every operand has the same layout
 // and the op maps the zero padding to zero; the output keeps that layout. An input no later
 // step reads is overwritten in place.
+#include <fmt/format.h>
+
 #include <cmath>
 #include <limits>
-
-#include <fmt/format.h>
 
 #include "sim/reference/dnnl_util.h"
 #include "sim/reference/elementwise.h"
@@ -65,7 +65,8 @@ void map_floats(const float* x, float* y, int64_t n, F f) {
 
 void apply_unary(OpKind op, const ScalarAttrs& a, const float* x, float* y, int64_t n) {
   switch (op) {
-    case OpKind::Relu: return map_floats(x, y, n, [](float v) { return v > 0.0f ? v : 0.0f; });
+    case OpKind::Relu:
+      return map_floats(x, y, n, [](float v) { return v > 0.0f ? v : 0.0f; });
     case OpKind::LeakyRelu: {
       const float alpha = a.alpha;
       return map_floats(x, y, n, [alpha](float v) { return v < 0.0f ? alpha * v : v; });
@@ -74,18 +75,28 @@ void apply_unary(OpKind op, const ScalarAttrs& a, const float* x, float* y, int6
       const float lo = a.min, hi = a.max;
       return map_floats(x, y, n, [lo, hi](float v) { return v < lo ? lo : (v > hi ? hi : v); });
     }
-    case OpKind::Sigmoid: return map_floats(x, y, n, [](float v) { return sigmoid(v); });
-    case OpKind::Tanh: return map_floats(x, y, n, [](float v) { return std::tanh(v); });
+    case OpKind::Sigmoid:
+      return map_floats(x, y, n, [](float v) { return sigmoid(v); });
+    case OpKind::Tanh:
+      return map_floats(x, y, n, [](float v) { return std::tanh(v); });
     case OpKind::Sign:
       return map_floats(x, y, n, [](float v) { return v > 0.0f ? 1.0f : (v < 0.0f ? -1.0f : 0.0f); });
-    case OpKind::Erf: return map_floats(x, y, n, [](float v) { return std::erf(v); });
-    case OpKind::Sqrt: return map_floats(x, y, n, [](float v) { return std::sqrt(v); });
-    case OpKind::Exp: return map_floats(x, y, n, [](float v) { return std::exp(v); });
-    case OpKind::Log: return map_floats(x, y, n, [](float v) { return std::log(v); });
-    case OpKind::Neg: return map_floats(x, y, n, [](float v) { return -v; });
-    case OpKind::Abs: return map_floats(x, y, n, [](float v) { return std::fabs(v); });
-    case OpKind::Reciprocal: return map_floats(x, y, n, [](float v) { return 1.0f / v; });
-    default: break;
+    case OpKind::Erf:
+      return map_floats(x, y, n, [](float v) { return std::erf(v); });
+    case OpKind::Sqrt:
+      return map_floats(x, y, n, [](float v) { return std::sqrt(v); });
+    case OpKind::Exp:
+      return map_floats(x, y, n, [](float v) { return std::exp(v); });
+    case OpKind::Log:
+      return map_floats(x, y, n, [](float v) { return std::log(v); });
+    case OpKind::Neg:
+      return map_floats(x, y, n, [](float v) { return -v; });
+    case OpKind::Abs:
+      return map_floats(x, y, n, [](float v) { return std::fabs(v); });
+    case OpKind::Reciprocal:
+      return map_floats(x, y, n, [](float v) { return 1.0f / v; });
+    default:
+      break;
   }
   throw InternalError(fmt::format("apply_unary: {} is not a unary op", op_name(op)));
 }
@@ -96,28 +107,37 @@ template <class T>
 T int_unary(OpKind op, T v) {
   if constexpr (std::is_signed_v<T>) {
     switch (op) {
-      case OpKind::Neg: return static_cast<T>(-v);
-      case OpKind::Abs: return v < 0 ? static_cast<T>(-v) : v;
-      case OpKind::Sign: return static_cast<T>(v > 0 ? 1 : (v < 0 ? -1 : 0));
-      default: return v > 0 ? v : T{0};  // Relu
+      case OpKind::Neg:
+        return static_cast<T>(-v);
+      case OpKind::Abs:
+        return v < 0 ? static_cast<T>(-v) : v;
+      case OpKind::Sign:
+        return static_cast<T>(v > 0 ? 1 : (v < 0 ? -1 : 0));
+      default:
+        return v > 0 ? v : T{0};  // Relu
     }
   } else {
     switch (op) {
-      case OpKind::Neg: return static_cast<T>(-v);
-      case OpKind::Sign: return static_cast<T>(v > 0 ? 1 : 0);
-      default: return v;  // Abs, Relu
+      case OpKind::Neg:
+        return static_cast<T>(-v);
+      case OpKind::Sign:
+        return static_cast<T>(v > 0 ? 1 : 0);
+      default:
+        return v;  // Abs, Relu
     }
   }
 }
 
 // out = op(a, b) over a broadcast, for one element type.
 template <class T>
-void binary_typed(const KernelSpec& spec, OpKind op, const BroadcastPlan& p, const T* a, const T* b, T* out,
-                  int64_t b_count) {
+void binary_typed(const KernelSpec& spec, OpKind op, const BroadcastPlan& p, const T* a, const T* b, T* out, int64_t b_count) {
   switch (op) {
-    case OpKind::Add: return broadcast_apply(p, a, b, out, [](T x, T y) { return static_cast<T>(x + y); });
-    case OpKind::Sub: return broadcast_apply(p, a, b, out, [](T x, T y) { return static_cast<T>(x - y); });
-    case OpKind::Mul: return broadcast_apply(p, a, b, out, [](T x, T y) { return static_cast<T>(x * y); });
+    case OpKind::Add:
+      return broadcast_apply(p, a, b, out, [](T x, T y) { return static_cast<T>(x + y); });
+    case OpKind::Sub:
+      return broadcast_apply(p, a, b, out, [](T x, T y) { return static_cast<T>(x - y); });
+    case OpKind::Mul:
+      return broadcast_apply(p, a, b, out, [](T x, T y) { return static_cast<T>(x * y); });
     case OpKind::Div:
       if constexpr (std::is_integral_v<T>) {
         for (int64_t i = 0; i < b_count; ++i) {
@@ -129,28 +149,32 @@ void binary_typed(const KernelSpec& spec, OpKind op, const BroadcastPlan& p, con
       if constexpr (std::is_same_v<T, float>) {
         return broadcast_apply(p, a, b, out, [](float x, float y) { return std::pow(x, y); });
       } else {
-        return broadcast_apply(p, a, b, out, [](T x, T y) {
-          return static_cast<T>(std::pow(static_cast<double>(x), static_cast<double>(y)));
-        });
+        return broadcast_apply(p, a, b, out,
+                               [](T x, T y) { return static_cast<T>(std::pow(static_cast<double>(x), static_cast<double>(y))); });
       }
-    default: break;
+    default:
+      break;
   }
   throw InternalError("binary_typed: not a binary op");
 }
 
 template <class T>
-void binary_dispatch(const KernelSpec& spec, const BroadcastPlan& p, const Tensor& a, const Tensor& b,
-                     std::byte* out) {
+void binary_dispatch(const KernelSpec& spec, const BroadcastPlan& p, const Tensor& a, const Tensor& b, std::byte* out) {
   binary_typed<T>(spec, spec.node->op, p, a.data<T>(), b.data<T>(), reinterpret_cast<T*>(out), b.numel());
 }
 
 void run_binary(const KernelSpec& spec, const BroadcastPlan& p, const Tensor& a, const Tensor& b, std::byte* out) {
   switch (a.dtype()) {
-    case DType::f32: return binary_dispatch<float>(spec, p, a, b, out);
-    case DType::i32: return binary_dispatch<int32_t>(spec, p, a, b, out);
-    case DType::i64: return binary_dispatch<int64_t>(spec, p, a, b, out);
-    case DType::i8: return binary_dispatch<int8_t>(spec, p, a, b, out);
-    case DType::u8: return binary_dispatch<uint8_t>(spec, p, a, b, out);
+    case DType::f32:
+      return binary_dispatch<float>(spec, p, a, b, out);
+    case DType::i32:
+      return binary_dispatch<int32_t>(spec, p, a, b, out);
+    case DType::i64:
+      return binary_dispatch<int64_t>(spec, p, a, b, out);
+    case DType::i8:
+      return binary_dispatch<int8_t>(spec, p, a, b, out);
+    case DType::u8:
+      return binary_dispatch<uint8_t>(spec, p, a, b, out);
   }
 }
 
@@ -213,8 +237,7 @@ void int_unary_loop(OpKind op, const T* x, T* y, int64_t n) {
 
 class UnaryKernel final : public Kernel {
  public:
-  explicit UnaryKernel(const KernelSpec& spec)
-      : m_op(spec.node->op), m_keeps_zero(keeps_zero(spec)) {
+  explicit UnaryKernel(const KernelSpec& spec) : m_op(spec.node->op), m_keeps_zero(keeps_zero(spec)) {
     if (m_op == OpKind::LeakyRelu || m_op == OpKind::Clip) m_attrs = spec.attr<ScalarAttrs>();
   }
 
@@ -231,11 +254,21 @@ class UnaryKernel final : public Kernel {
     Buffer out = output_like(ctx, 1, memory::desc());
     const int64_t n = x.numel();
     switch (x.dtype()) {
-      case DType::f32: apply_unary(m_op, m_attrs, x.data<float>(), out.data.data<float>(), n); break;
-      case DType::i32: int_unary_loop(m_op, x.data<int32_t>(), out.data.data<int32_t>(), n); break;
-      case DType::i64: int_unary_loop(m_op, x.data<int64_t>(), out.data.data<int64_t>(), n); break;
-      case DType::i8: int_unary_loop(m_op, x.data<int8_t>(), out.data.data<int8_t>(), n); break;
-      case DType::u8: int_unary_loop(m_op, x.data<uint8_t>(), out.data.data<uint8_t>(), n); break;
+      case DType::f32:
+        apply_unary(m_op, m_attrs, x.data<float>(), out.data.data<float>(), n);
+        break;
+      case DType::i32:
+        int_unary_loop(m_op, x.data<int32_t>(), out.data.data<int32_t>(), n);
+        break;
+      case DType::i64:
+        int_unary_loop(m_op, x.data<int64_t>(), out.data.data<int64_t>(), n);
+        break;
+      case DType::i8:
+        int_unary_loop(m_op, x.data<int8_t>(), out.data.data<int8_t>(), n);
+        break;
+      case DType::u8:
+        int_unary_loop(m_op, x.data<uint8_t>(), out.data.data<uint8_t>(), n);
+        break;
     }
     ctx.set_output(0, std::move(out));
   }

@@ -1,12 +1,12 @@
 // Gather (any axis, negative indices wrap, out-of-range indices are an Error naming the node)
 // and Cast (float -> integer truncates toward zero and saturates, NaN -> 0, as numpy's astype
 // and onnxruntime do for in-range values).
+#include <fmt/format.h>
+
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <utility>
-
-#include <fmt/format.h>
 
 #include "sim/reference/kernel.h"
 
@@ -42,8 +42,7 @@ class GatherKernel final : public Kernel {
 #pragma omp parallel for schedule(static) if (outer * n * inner >= (int64_t{1} << 16))
     for (int64_t o = 0; o < outer; ++o) {
       for (int64_t j = 0; j < n; ++j) {
-        std::memcpy(dst + static_cast<size_t>(o * n + j) * row, src + static_cast<size_t>(o * len + idx[j]) * row,
-                    row);
+        std::memcpy(dst + static_cast<size_t>(o * n + j) * row, src + static_cast<size_t>(o * len + idx[j]) * row, row);
       }
     }
   }
@@ -79,11 +78,16 @@ void cast_loop(const Tensor& x, Tensor& y) {
 template <class To>
 void cast_to(const Tensor& x, Tensor& y) {
   switch (x.dtype()) {
-    case DType::f32: return cast_loop<To, float>(x, y);
-    case DType::i32: return cast_loop<To, int32_t>(x, y);
-    case DType::i64: return cast_loop<To, int64_t>(x, y);
-    case DType::i8: return cast_loop<To, int8_t>(x, y);
-    case DType::u8: return cast_loop<To, uint8_t>(x, y);
+    case DType::f32:
+      return cast_loop<To, float>(x, y);
+    case DType::i32:
+      return cast_loop<To, int32_t>(x, y);
+    case DType::i64:
+      return cast_loop<To, int64_t>(x, y);
+    case DType::i8:
+      return cast_loop<To, int8_t>(x, y);
+    case DType::u8:
+      return cast_loop<To, uint8_t>(x, y);
   }
 }
 
@@ -93,11 +97,16 @@ class CastKernel final : public Kernel {
     const Tensor& x = ctx.in(0);
     Tensor& y = ctx.new_output(0);
     switch (y.dtype()) {
-      case DType::f32: return cast_to<float>(x, y);
-      case DType::i32: return cast_to<int32_t>(x, y);
-      case DType::i64: return cast_to<int64_t>(x, y);
-      case DType::i8: return cast_to<int8_t>(x, y);
-      case DType::u8: return cast_to<uint8_t>(x, y);
+      case DType::f32:
+        return cast_to<float>(x, y);
+      case DType::i32:
+        return cast_to<int32_t>(x, y);
+      case DType::i64:
+        return cast_to<int64_t>(x, y);
+      case DType::i8:
+        return cast_to<int8_t>(x, y);
+      case DType::u8:
+        return cast_to<uint8_t>(x, y);
     }
   }
 };

@@ -48,10 +48,8 @@ class LstmKernel final : public Kernel {
       const float* b = ctx.in(3).data<float>();
       for (int64_t j = 0; j < g4; ++j) bsum[j] = b[j] + b[g4 + j];
     }
-    memory w = m_w ? m_w->get(p.proj_pd.weights_desc(), ctx.engine(), ctx.stream())
-                   : wrap(ctx.in(1), m_w_layout, ctx.engine());
-    memory r = m_r ? m_r->get(p.step_pd.weights_desc(), ctx.engine(), ctx.stream())
-                   : wrap(ctx.in(2), m_r_layout, ctx.engine());
+    memory w = m_w ? m_w->get(p.proj_pd.weights_desc(), ctx.engine(), ctx.stream()) : wrap(ctx.in(1), m_w_layout, ctx.engine());
+    memory r = m_r ? m_r->get(p.step_pd.weights_desc(), ctx.engine(), ctx.stream()) : wrap(ctx.in(2), m_r_layout, ctx.engine());
     p.proj.execute(ctx.stream(), {{DNNL_ARG_SRC, wrap(ctx.in(0), plain_desc({t_len * n, m_i}), ctx.engine())},
                                   {DNNL_ARG_WEIGHTS, w},
                                   {DNNL_ARG_BIAS, wrap(bias, plain_desc({1, g4}), ctx.engine())},
@@ -66,9 +64,9 @@ class LstmKernel final : public Kernel {
     memory h_mem = wrap(hs, plain_desc({n, h}), ctx.engine());
     for (int64_t t = 0; t < t_len; ++t) {
       float* g = gates.data<float>() + t * n * g4;
-      p.step.execute(ctx.stream(), {{DNNL_ARG_SRC, h_mem},
-                                    {DNNL_ARG_WEIGHTS, r},
-                                    {DNNL_ARG_DST, memory(plain_desc({n, g4}), ctx.engine(), g)}});
+      p.step.execute(
+          ctx.stream(),
+          {{DNNL_ARG_SRC, h_mem}, {DNNL_ARG_WEIGHTS, r}, {DNNL_ARG_DST, memory(plain_desc({n, g4}), ctx.engine(), g)}});
 #pragma omp parallel for schedule(static) if (n * h >= 4096)
       for (int64_t b = 0; b < n; ++b) cell(g + b * g4, hp + b * h, cp + b * h, h);
       if (y) std::copy(hp, hp + n * h, y + t * n * h);
@@ -111,9 +109,7 @@ class LstmKernel final : public Kernel {
     auto key = std::make_pair(t_len, n);
     auto it = m_prims.find(key);
     if (it != m_prims.end()) return it->second;
-    auto any = [](int64_t r, int64_t c) {
-      return memory::desc({r, c}, memory::data_type::f32, memory::format_tag::any);
-    };
+    auto any = [](int64_t r, int64_t c) { return memory::desc({r, c}, memory::data_type::f32, memory::format_tag::any); };
     const int64_t g4 = 4 * m_h;
     matmul::desc proj(plain_desc({t_len * n, m_i}), m_w ? any(m_i, g4) : m_w_layout, plain_desc({1, g4}),
                       plain_desc({t_len * n, g4}));

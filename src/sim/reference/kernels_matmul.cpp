@@ -69,8 +69,8 @@ class GemmKernel final : public Kernel {
     const auto& pd = m_pds.at(m);
     Tensor& out = ctx.new_output(0);
     memory a = wrap(ctx.in(0), src_desc(m), ctx.engine());
-    memory b = m_weights ? m_weights->get(pd.weights_desc(), ctx.engine(), ctx.stream())
-                         : wrap(ctx.in(1), m_b_layout, ctx.engine());
+    memory b =
+        m_weights ? m_weights->get(pd.weights_desc(), ctx.engine(), ctx.stream()) : wrap(ctx.in(1), m_b_layout, ctx.engine());
     std::unordered_map<int, memory> args = {
         {DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, b}, {DNNL_ARG_DST, wrap(out, plain_desc(os), ctx.engine())}};
     if (m_bias) args.emplace(DNNL_ARG_BIAS, wrap(*m_bias, plain_desc({1, m_n}), ctx.engine()));
@@ -96,8 +96,7 @@ class GemmKernel final : public Kernel {
   const matmul& get(const dnnl::engine& engine, int64_t m) {
     auto it = m_prims.find(m);
     if (it != m_prims.end()) return it->second;
-    memory::desc wei = m_weights ? memory::desc({m_k, m_n}, memory::data_type::f32, memory::format_tag::any)
-                                 : m_b_layout;
+    memory::desc wei = m_weights ? memory::desc({m_k, m_n}, memory::data_type::f32, memory::format_tag::any) : m_b_layout;
     memory::desc bias = m_bias ? plain_desc({1, m_n}) : memory::desc();
     matmul::desc d(src_desc(m), wei, bias, plain_desc({m, m_n}));
     matmul::primitive_desc pd(d, m_attr, engine);
@@ -146,9 +145,8 @@ class MatMulKernel final : public Kernel {
     memory a = wrap(ctx.in(0), p.pd.src_desc(), ctx.engine());
     memory b = m_weights ? m_weights->get(p.pd.weights_desc(), ctx.engine(), ctx.stream())
                          : wrap(ctx.in(1), p.pd.weights_desc(), ctx.engine());
-    p.prim.execute(ctx.stream(), {{DNNL_ARG_SRC, a},
-                                  {DNNL_ARG_WEIGHTS, b},
-                                  {DNNL_ARG_DST, wrap(out, p.pd.dst_desc(), ctx.engine())}});
+    p.prim.execute(ctx.stream(),
+                   {{DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, b}, {DNNL_ARG_DST, wrap(out, p.pd.dst_desc(), ctx.engine())}});
   }
 
  private:

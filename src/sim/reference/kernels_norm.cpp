@@ -135,9 +135,12 @@ class SoftmaxKernel final : public Kernel {
 
 std::unique_ptr<Kernel> make_norm_kernel(const KernelSpec& spec) {
   switch (spec.node->op) {
-    case OpKind::BatchNormalization: return std::make_unique<BatchNormKernel>(spec);
-    case OpKind::LayerNormalization: return std::make_unique<LayerNormKernel>(spec);
-    default: return std::make_unique<SoftmaxKernel>(spec);
+    case OpKind::BatchNormalization:
+      return std::make_unique<BatchNormKernel>(spec);
+    case OpKind::LayerNormalization:
+      return std::make_unique<LayerNormKernel>(spec);
+    default:
+      return std::make_unique<SoftmaxKernel>(spec);
   }
 }
 

@@ -105,8 +105,8 @@ class PoolKernel final : public Kernel {
     const Prim& p = prim(ctx, src, kernel, strides, dil, pad_l, pad_r);
     memory::desc dst_desc = p.pd.dst_desc();
     Tensor dst = ctx.new_storage(dst_desc);
-    p.prim.execute(ctx.stream(), {{DNNL_ARG_SRC, wrap(in.data, src, ctx.engine())},
-                                  {DNNL_ARG_DST, wrap(dst, dst_desc, ctx.engine())}});
+    p.prim.execute(ctx.stream(),
+                   {{DNNL_ARG_SRC, wrap(in.data, src, ctx.engine())}, {DNNL_ARG_DST, wrap(dst, dst_desc, ctx.engine())}});
     ctx.set_output(0, Buffer{dst, dst_desc});
   }
 
@@ -117,9 +117,8 @@ class PoolKernel final : public Kernel {
     pooling_v2_forward prim;
   };
 
-  const Prim& prim(RunContext& ctx, const memory::desc& src, const memory::dims& kernel,
-                   const memory::dims& strides, const memory::dims& dil, const memory::dims& pad_l,
-                   const memory::dims& pad_r) {
+  const Prim& prim(RunContext& ctx, const memory::desc& src, const memory::dims& kernel, const memory::dims& strides,
+                   const memory::dims& dil, const memory::dims& pad_l, const memory::dims& pad_r) {
     const int64_t n = ctx.in_shape(0)[0];
     auto it = m_prims.find(n);
     if (it != m_prims.end() && it->second.src == src) return it->second;
@@ -128,8 +127,7 @@ class PoolKernel final : public Kernel {
                               ? dnnl::algorithm::pooling_avg_include_padding
                               : dnnl::algorithm::pooling_avg_exclude_padding;
     memory::desc dst(to_dims(ctx.out_shape(0)), memory::data_type::f32, memory::format_tag::any);
-    pooling_v2_forward::desc d(dnnl::prop_kind::forward_inference, alg, src, dst, strides, kernel, dil, pad_l,
-                               pad_r);
+    pooling_v2_forward::desc d(dnnl::prop_kind::forward_inference, alg, src, dst, strides, kernel, dil, pad_l, pad_r);
     pooling_v2_forward::primitive_desc pd(d, ctx.engine());
     m_prims.erase(n);
     return m_prims.emplace(n, Prim{src, pd, pooling_v2_forward(pd)}).first->second;

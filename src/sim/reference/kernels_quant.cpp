@@ -51,8 +51,6 @@ class FakeQuantKernel final : public Kernel {
 
 }  // namespace
 
-std::unique_ptr<Kernel> make_fake_quant_kernel(const KernelSpec& spec) {
-  return std::make_unique<FakeQuantKernel>(spec);
-}
+std::unique_ptr<Kernel> make_fake_quant_kernel(const KernelSpec& spec) { return std::make_unique<FakeQuantKernel>(spec); }
 
 }  // namespace aimc::ref

@@ -9,8 +9,8 @@ namespace {
 bool is_fusable_eltwise(OpKind op) { return op == OpKind::Relu || op == OpKind::LeakyRelu || op == OpKind::Clip; }
 
 struct Draft {
-  int32_t node;     // primary node
-  int32_t position; // index of the last fused node (where the step runs)
+  int32_t node;      // primary node
+  int32_t position;  // index of the last fused node (where the step runs)
   std::vector<ValueId> inputs, outputs;
   std::vector<PostOp> post_ops;
 };
@@ -28,8 +28,8 @@ std::vector<std::vector<int32_t>> readers(const Graph& g, const std::vector<char
 }
 
 // Extends a Conv/Gemm/MatMul draft with the element-wise readers it can absorb.
-void fuse(const Graph& g, const std::vector<std::vector<int32_t>>& rd, const std::vector<char>& is_output,
-          Draft& d, std::vector<char>& absorbed) {
+void fuse(const Graph& g, const std::vector<std::vector<int32_t>>& rd, const std::vector<char>& is_output, Draft& d,
+          std::vector<char>& absorbed) {
   const OpKind op = g.node(d.node).op;
   ValueId cur = d.outputs[0];
   bool has_sum = false;
@@ -93,8 +93,7 @@ Plan make_plan(const Graph& g, const std::vector<char>& run, const dnnl::engine&
     }
     drafts.push_back(std::move(d));
   }
-  std::stable_sort(drafts.begin(), drafts.end(),
-                   [](const Draft& a, const Draft& b) { return a.position < b.position; });
+  std::stable_sort(drafts.begin(), drafts.end(), [](const Draft& a, const Draft& b) { return a.position < b.position; });
 
   // Lifetimes. Reshape outputs view their input's buffer: the two share an alias root.
   const auto ns = static_cast<int32_t>(drafts.size());

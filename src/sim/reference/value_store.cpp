@@ -32,8 +32,11 @@ void BufferPool::trim() {
 // ---- ValueStore ----
 
 ValueStore::ValueStore(const Graph& graph, dnnl::engine engine)
-    : m_graph(graph), m_engine(std::move(engine)), m_stream(m_engine),
-      m_slots(graph.num_values()), m_constants(graph.num_values()),
+    : m_graph(graph),
+      m_engine(std::move(engine)),
+      m_stream(m_engine),
+      m_slots(graph.num_values()),
+      m_constants(graph.num_values()),
       m_poolable(graph.num_values(), 0) {
   for (size_t i = 0; i < graph.num_values(); ++i) {
     const Value& v = graph.values()[i];
@@ -155,9 +158,7 @@ DType RunContext::in_dtype(size_t i) const { return m_spec.input_value(i).dtype;
 const Buffer& RunContext::in_buffer(size_t i) { return m_store.buffer(m_spec.inputs.at(i)); }
 const Tensor& RunContext::in(size_t i) { return m_store.plain(m_spec.inputs.at(i)); }
 
-bool RunContext::stealable(size_t i) const {
-  return m_stealable != nullptr && i < m_stealable->size() && (*m_stealable)[i] != 0;
-}
+bool RunContext::stealable(size_t i) const { return m_stealable != nullptr && i < m_stealable->size() && (*m_stealable)[i] != 0; }
 
 Buffer RunContext::steal(size_t i) {
   AIMC_ASSERT(stealable(i), "RunContext::steal: input may not be reused");

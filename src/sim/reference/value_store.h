@@ -8,10 +8,9 @@
 
 #include <cstdint>
 #include <map>
+#include <oneapi/dnnl/dnnl.hpp>
 #include <optional>
 #include <vector>
-
-#include <oneapi/dnnl/dnnl.hpp>
 
 #include "ir/graph.h"
 #include "sim/reference/kernel.h"

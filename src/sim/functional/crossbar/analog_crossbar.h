@@ -48,17 +48,17 @@ class AnalogCrossbar final : public ICrossbar {
   std::unique_ptr<device::IDeviceModel> m_device;
   device::AdcColumns m_adc_columns;
   int64_t m_n = 1, m_rows = 0, m_cols = 0, m_phases = 1;
-  std::vector<double> m_s;                 // µS per weight unit, per column
+  std::vector<double> m_s;  // µS per weight unit, per column
   std::vector<float> m_g_target, m_g_prog, m_nu, m_g_now;
-  std::vector<uint8_t> m_stuck;            // 0 none, 1 off, 2 on (per device)
-  std::vector<uint8_t> m_dead;             // per column
-  std::vector<float> m_target_diff;        // ΣG⁺ − ΣG⁻ targets (rows × cols)
-  std::vector<float> m_reference;          // drift compensation reference per column (programmed state)
-  TileScaling m_reference_scaling;         // the scaling the chip-readout reference was taken with
-  std::vector<float> m_programmed_sums;    // m_exact_sums of the programmed state
-  std::vector<float> m_exact_sums;         // Σ_r |ΣG⁺ − ΣG⁻| per column of the loaded conductances
-  std::vector<float> m_alpha;              // drift compensation factor per column
-  FixedGemm m_gemm;                        // one-phase: G⁺ − G⁻; four-phase: [G⁺ | G⁻]
+  std::vector<uint8_t> m_stuck;          // 0 none, 1 off, 2 on (per device)
+  std::vector<uint8_t> m_dead;           // per column
+  std::vector<float> m_target_diff;      // ΣG⁺ − ΣG⁻ targets (rows × cols)
+  std::vector<float> m_reference;        // drift compensation reference per column (programmed state)
+  TileScaling m_reference_scaling;       // the scaling the chip-readout reference was taken with
+  std::vector<float> m_programmed_sums;  // m_exact_sums of the programmed state
+  std::vector<float> m_exact_sums;       // Σ_r |ΣG⁺ − ΣG⁻| per column of the loaded conductances
+  std::vector<float> m_alpha;            // drift compensation factor per column
+  FixedGemm m_gemm;                      // one-phase: G⁺ − G⁻; four-phase: [G⁺ | G⁻]
   ProgrammingStats m_stats;
 };
 

@@ -105,8 +105,8 @@ void AnalogCrossbar::set_time(double t_s, const TileScaling& scaling) {
   const TileContext& ctx = m_setup.context;
   const chip::DriftCompensationSpec& dc = m_setup.core->drift_compensation;
   const bool chip_readout_on = dc.scheme != chip::DriftCompensation::None && dc.readout == chip::CompensationReadout::Chip;
-  const bool same_scaling = scaling.input_step == m_reference_scaling.input_step &&
-                            scaling.adc_full_scale == m_reference_scaling.adc_full_scale;
+  const bool same_scaling =
+      scaling.input_step == m_reference_scaling.input_step && scaling.adc_full_scale == m_reference_scaling.adc_full_scale;
   if (chip_readout_on && (m_reference.empty() || !same_scaling)) {
     // The reference: the programmed state (programming noise, no drift, no read noise), read once.
     load_weights(m_g_prog);
@@ -182,7 +182,8 @@ void AnalogCrossbar::mvm(const float* x, int64_t batch, uint64_t first, const Ti
     const float* z = nullptr;
     if (sigma > 0) {
       float* buf = sized(noise_buffer(), static_cast<size_t>(n * draws));
-      noise.fill_normal((first + static_cast<uint64_t>(chunk.i0)) * static_cast<uint64_t>(draws), {buf, static_cast<size_t>(n * draws)});
+      noise.fill_normal((first + static_cast<uint64_t>(chunk.i0)) * static_cast<uint64_t>(draws),
+                        {buf, static_cast<size_t>(n * draws)});
       z = buf;
     }
     if (m_phases == 1) {
@@ -241,8 +242,6 @@ MvmActions AnalogCrossbar::actions(int64_t vectors) const {
                     .digital_ops = vectors * m_cols};
 }
 
-std::unique_ptr<ICrossbar> make_analog_crossbar(const CrossbarSetup& setup) {
-  return std::make_unique<AnalogCrossbar>(setup);
-}
+std::unique_ptr<ICrossbar> make_analog_crossbar(const CrossbarSetup& setup) { return std::make_unique<AnalogCrossbar>(setup); }
 
 }  // namespace aimc::functional

@@ -21,8 +21,8 @@
 #include "device/numeric.h"
 #include "device/registry.h"
 #include "sim/functional/bit_kernels.h"
-#include "sim/functional/epilogue.h"
 #include "sim/functional/crossbar/i_crossbar.h"
+#include "sim/functional/epilogue.h"
 #include "sim/functional/faults.h"
 #include "sim/functional/fixed_gemm.h"
 
@@ -52,7 +52,9 @@ void shift_add(const float* code, const int32_t* weight, int64_t planes, int64_t
 class ChargeDomainCrossbar final : public ICrossbar {
  public:
   explicit ChargeDomainCrossbar(const CrossbarSetup& setup)
-      : m_setup(setup), m_bw(setup.weight_bits), m_mismatch(setup.core->device.as<chip::ChargeDomainSpec>().capacitor_mismatch_rel_std) {}
+      : m_setup(setup),
+        m_bw(setup.weight_bits),
+        m_mismatch(setup.core->device.as<chip::ChargeDomainSpec>().capacitor_mismatch_rel_std) {}
 
   void program(const float* w, int64_t rows, int64_t cols) override {
     m_rows = rows;

@@ -22,7 +22,7 @@ struct CrossbarSetup {
   const chip::ReadModeSpec* mode = nullptr;
   TileContext context;
   TileOptions options;
-  int64_t weight_bits = 0;   // resolved (0: analog, unquantised)
+  int64_t weight_bits = 0;  // resolved (0: analog, unquantised)
   const device::IInputEncoder* encoder = nullptr;
   const device::IAdc* adc = nullptr;
 };

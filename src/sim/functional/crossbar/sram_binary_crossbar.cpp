@@ -19,8 +19,8 @@
 
 #include "chip/devices/sram_binary.h"
 #include "core/error.h"
-#include "device/numeric.h"
 #include "device/noise_stream.h"
+#include "device/numeric.h"
 #include "device/registry.h"
 #include "sim/functional/bit_kernels.h"
 #include "sim/functional/crossbar/i_crossbar.h"
@@ -46,7 +46,8 @@ class SramBinaryCrossbar final : public ICrossbar {
         m_mismatch(setup.core->device.as<chip::SramBinarySpec>().current_mismatch_rel_std),
         m_comparator(setup.adc->bits() == 1 && setup.adc->code_max() == 1.0f && setup.adc->code_min() == -1.0f),
         m_readout_bits(m_comparator && setup.options.adc_bits > 1 ? setup.options.adc_bits : 0) {
-    if (m_readout_bits > 16) throw Error("a comparator read-out takes at most 16 bits", ErrorContext{.field = "cores.adc.readout_bits"});
+    if (m_readout_bits > 16)
+      throw Error("a comparator read-out takes at most 16 bits", ErrorContext{.field = "cores.adc.readout_bits"});
   }
 
   void program(const float* w, int64_t rows, int64_t cols) override {
@@ -157,7 +158,9 @@ class SramBinaryCrossbar final : public ICrossbar {
     }
   }
 
-  ProgrammingStats programming_stats() const override { return ProgrammingStats{.cells = m_rows * m_cols, .pulses = m_rows * m_cols}; }
+  ProgrammingStats programming_stats() const override {
+    return ProgrammingStats{.cells = m_rows * m_cols, .pulses = m_rows * m_cols};
+  }
 
   MvmActions actions(int64_t vectors) const override {
     const int64_t steps = std::max<int64_t>(1, m_readout_bits);  // read-out: one evaluation per SAR step
