@@ -27,6 +27,18 @@ WindowAttrs window(const Context& ctx, const Shape& x, std::vector<int64_t> kern
   if (w.kernel.size() != sd || w.strides.size() != sd || w.dilations.size() != sd || w.pads.size() != 2 * sd) {
     ctx.fail(fmt::format("kernel_shape/strides/dilations/pads do not match {} spatial dims", sd));
   }
+  // Checked before any arithmetic: a zero stride divides by zero, a negative pad or a huge window
+  // reaches the kernels.
+  constexpr int64_t kMax = int64_t{1} << 24;
+  auto check = [&](const char* name, const std::vector<int64_t>& v, int64_t lo) {
+    for (int64_t e : v) {
+      if (e < lo || e > kMax) ctx.fail(fmt::format("{} {} has {}; expected values in {}..{}", name, shape_str(v), e, lo, kMax));
+    }
+  };
+  check("kernel_shape", w.kernel, 1);
+  check("strides", w.strides, 1);
+  check("dilations", w.dilations, 1);
+  check("pads", w.pads, 0);
   std::string auto_pad = ctx.attr_string("auto_pad", "NOTSET");
   if (auto_pad == "VALID") {
     std::fill(w.pads.begin(), w.pads.end(), 0);

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "onnx/converters.h"
 #include "onnx/shape_rules.h"
@@ -135,12 +136,14 @@ Tensor binary(const Context& ctx, const Tensor& a, const Tensor& b, const std::s
     int64_t ia = ba(i), ib = bb(i);
     if (integer) {
       int64_t x = ai[static_cast<size_t>(ia)], y = bi[static_cast<size_t>(ib)], r = 0;
-      if (op == "Add") r = x + y;
-      else if (op == "Sub") r = x - y;
-      else if (op == "Mul") r = x * y;
+      bool overflow = false;
+      if (op == "Add") overflow = __builtin_add_overflow(x, y, &r);
+      else if (op == "Sub") overflow = __builtin_sub_overflow(x, y, &r);
+      else if (op == "Mul") overflow = __builtin_mul_overflow(x, y, &r);
       else if (op == "Div") {
         if (y == 0) ctx.fail("integer division by zero");
-        r = x / y;
+        overflow = x == std::numeric_limits<int64_t>::min() && y == -1;
+        if (!overflow) r = x / y;
       } else if (op == "Equal") r = x == y;
       else if (op == "Less") r = x < y;
       else if (op == "Greater") r = x > y;
@@ -148,7 +151,12 @@ Tensor binary(const Context& ctx, const Tensor& a, const Tensor& b, const std::s
       else if (op == "GreaterOrEqual") r = x >= y;
       else if (op == "Min") r = std::min(x, y);
       else if (op == "Max") r = std::max(x, y);
-      else if (op == "Pow") r = static_cast<int64_t>(std::pow(static_cast<double>(x), static_cast<double>(y)));
+      else if (op == "Pow") {
+        const double p = std::pow(static_cast<double>(x), static_cast<double>(y));
+        overflow = !(std::fabs(p) < 9.2e18);
+        if (!overflow) r = static_cast<int64_t>(p);
+      }
+      if (overflow) ctx.fail(fmt::format("integer {} of {} and {} overflows 64 bits", op, x, y));
       if (out.dtype() == DType::i64) {
         out.data<int64_t>()[i] = r;
       } else {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -12,6 +13,16 @@ namespace aimc::onnx_import {
 
 namespace {
 using TP = onnx::TensorProto;
+
+// An external-data `offset` or `length`: a non-negative decimal integer.
+int64_t non_negative(const std::string& text, const char* key, const std::string& tensor) {
+  int64_t v = -1;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v < 0) {
+    throw Error(fmt::format("external data of tensor '{}': {} '{}' is not a non-negative integer", tensor, key, text));
+  }
+  return v;
+}
 
 const char* onnx_type_name(int t) {
   switch (t) {
@@ -93,8 +104,8 @@ std::string read_external(const TP& t, const std::string& model_dir, size_t want
   int64_t offset = 0, length = -1;
   for (const auto& kv : t.external_data()) {
     if (kv.key() == "location") location = kv.value();
-    if (kv.key() == "offset") offset = std::stoll(kv.value());
-    if (kv.key() == "length") length = std::stoll(kv.value());
+    if (kv.key() == "offset") offset = non_negative(kv.value(), "offset", t.name());
+    if (kv.key() == "length") length = non_negative(kv.value(), "length", t.name());
   }
   if (location.empty()) throw Error(fmt::format("tensor '{}' has external data without a location", t.name()));
   std::filesystem::path path = std::filesystem::path(model_dir) / location;
@@ -109,7 +120,7 @@ std::string read_external(const TP& t, const std::string& model_dir, size_t want
   f.seekg(0, std::ios::end);
   auto size = static_cast<int64_t>(f.tellg());
   if (length < 0) length = size - offset;
-  if (offset < 0 || offset + length > size || static_cast<size_t>(length) != want) {
+  if (offset < 0 || offset > size || length > size - offset || static_cast<size_t>(length) != want) {
     throw Error(
         fmt::format("external data of tensor '{}' in '{}' is truncated or mis-sized: need {} bytes at "
                     "offset {}, file has {}",
@@ -146,8 +157,13 @@ Tensor tensor_from_proto(const TP& t, const std::string& model_dir) {
   std::string what = fmt::format("tensor '{}'", t.name());
   DType dtype = dtype_from_onnx(t.data_type(), what);
   Shape shape(t.dims().begin(), t.dims().end());
+  int64_t count = 1;
   for (int64_t d : shape) {
     if (d < 0) throw Error(fmt::format("{} has a negative dimension", what));
+    if (__builtin_mul_overflow(count, d, &count) || count > (int64_t{1} << 34)) {
+      throw Error(fmt::format("{} of shape {} has more than 2^34 elements; expected a tensor that fits in memory", what,
+                              shape_str(shape)));
+    }
   }
   Tensor out(dtype, shape);
   const int64_t n = out.numel();

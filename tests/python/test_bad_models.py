@@ -1,0 +1,73 @@
+"""Malformed ONNX models that used to crash the importer (SIGFPE, SIGSEGV, an internal error) or silently
+load zeros: each is exit 2 with one line naming the node or tensor and what is expected.
+
+Needs $AIMC_BIN (skipped otherwise)."""
+
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto as T
+from onnx import helper as h
+from onnx import numpy_helper
+
+from helpers import aimc_bin, run_aimc
+
+pytestmark = pytest.mark.skipif(aimc_bin() is None, reason="AIMC_BIN is unset or not executable")
+
+
+def save(path, nodes, inits=()):
+    g = h.make_graph(nodes, path.stem, [h.make_tensor_value_info("x", T.FLOAT, [1, 1, 8, 8])],
+                     [h.make_tensor_value_info("y", T.FLOAT, None)], initializer=list(inits))
+    onnx.save(h.make_model(g, opset_imports=[h.make_opsetid("", 13)]), str(path))
+    return path
+
+
+def external(name, offset):
+    t = h.make_tensor(name, T.FLOAT, [1], vals=[0.0])
+    t.ClearField("float_data")
+    t.data_location = T.EXTERNAL
+    for k, v in (("location", "e.bin"), ("offset", offset), ("length", "4")):
+        kv = t.external_data.add()
+        kv.key, kv.value = k, v
+    return t
+
+
+def cases(tmp_path):
+    w = numpy_helper.from_array(np.ones((1, 1, 3, 3), np.float32), "w")
+    a = numpy_helper.from_array(np.array([np.iinfo(np.int64).min], np.int64), "a")
+    minus1 = numpy_helper.from_array(np.array([-1], np.int64), "b")
+    big = T()
+    big.name, big.data_type = "big", T.FLOAT
+    big.dims.extend([1 << 31, 1 << 31, 4])
+    big.raw_data = b"\0" * 16
+    (tmp_path / "e.bin").write_bytes(b"\0" * 64)
+    return [
+        (save(tmp_path / "conv_same_stride0.onnx",
+              [h.make_node("Conv", ["x", "w"], ["y"], auto_pad="SAME_UPPER", strides=[0, 0])], [w]),
+         ["(Conv)", "strides [0, 0]", "expected values in 1.."]),
+        (save(tmp_path / "conv_negative_pads.onnx", [h.make_node("Conv", ["x", "w"], ["y"], pads=[-1, -1, -1, -1])], [w]),
+         ["(Conv)", "pads", "expected values in 0.."]),
+        (save(tmp_path / "pool_same_stride0.onnx",
+              [h.make_node("MaxPool", ["x"], ["y"], kernel_shape=[2, 2], auto_pad="SAME_LOWER", strides=[0, 1])]),
+         ["(MaxPool)", "strides [0, 1]"]),
+        (save(tmp_path / "fold_div_overflow.onnx",
+              [h.make_node("Div", ["a", "b"], ["q"]), h.make_node("Reshape", ["x", "q"], ["y"])], [a, minus1]),
+         ["(Div)", "overflows 64 bits"]),
+        (save(tmp_path / "huge_initializer.onnx", [h.make_node("Add", ["x", "big"], ["y"])], [big]),
+         ["tensor 'big'", "2^34 elements"]),
+        (save(tmp_path / "ext_offset_huge.onnx", [h.make_node("Add", ["x", "e"], ["y"])], [external("e", str(2 ** 63 - 8))]),
+         ["tensor 'e'", "truncated or mis-sized"]),
+        (save(tmp_path / "ext_offset_text.onnx", [h.make_node("Add", ["x", "e"], ["y"])], [external("e", "abc")]),
+         ["tensor 'e'", "offset 'abc' is not a non-negative integer"]),
+    ]
+
+
+def test_malformed_models_are_one_line_errors(tmp_path):
+    for model, fragments in cases(tmp_path):
+        for cmd in (("graph", "--model", model), ("compile", "--model", model, "--chip", "hermes")):
+            r = run_aimc(*cmd, timeout=60)
+            lines = r.stderr.strip().splitlines()
+            assert r.returncode == 2 and len(lines) == 1, (model.name, cmd[0], r.returncode, r.stderr)
+            assert str(model) in lines[0], lines[0]
+            for f in fragments:
+                assert f in lines[0], (model.name, lines[0])
