@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <set>
 #include <sstream>
@@ -81,7 +82,13 @@ class Reader {
     if (!v.is_number_integer()) fail(key, "expected an integer");
     return v.get<int64_t>();
   }
-  int32_t i32(const std::string& key) const { return static_cast<int32_t>(i64(key)); }
+  int32_t i32(const std::string& key) const {
+    const int64_t v = i64(key);
+    if (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max()) {
+      fail(key, fmt::format("{} is out of range; expected a 32-bit integer", v));
+    }
+    return static_cast<int32_t>(v);
+  }
   double real(const std::string& key) const {
     const Json& v = at(key);
     if (!v.is_number()) fail(key, "expected a number");
@@ -112,7 +119,10 @@ class Reader {
   }
   std::vector<int32_t> ids(const std::string& key) const {
     std::vector<int32_t> out;
-    for (int64_t v : ints(key)) out.push_back(static_cast<int32_t>(v));
+    for (int64_t v : ints(key)) {
+      if (v < 0 || v > std::numeric_limits<int32_t>::max()) fail(key, fmt::format("{} is not an id (0..2^31-1)", v));
+      out.push_back(static_cast<int32_t>(v));
+    }
     return out;
   }
   // ids(key), each in [0, count); otherwise fails with "no such <what>".
@@ -517,7 +527,7 @@ Program program_from_json(const Json& j, const std::string& origin) {
     st.id = r.i32("id");
     st.layers = r.ids_below("layers", p.layers.size(), "layer");
     st.cores = r.ids("cores");
-    st.digital_ops = r.ids("digital_ops");
+    st.digital_ops = r.ids_below("digital_ops", p.digital_ops.size(), "digital op");
     st.mvms_per_inference = r.real("mvms_per_inference");
     p.schedule.stages.push_back(st);
   }
@@ -525,7 +535,7 @@ Program program_from_json(const Json& j, const std::string& origin) {
     Reader r = s.item("segments", i);
     Segment sg;
     sg.id = r.i32("id");
-    sg.layers = r.ids("layers");
+    sg.layers = r.ids_below("layers", p.layers.size(), "layer");
     sg.tiles = r.ids_below("tiles", p.tiles.size(), "tile");
     sg.cells_written = r.i64("cells_written");
     sg.write_operations = r.i64("write_operations");
@@ -534,12 +544,62 @@ Program program_from_json(const Json& j, const std::string& origin) {
   for (const Json& w : top.array("warnings")) p.warnings.push_back(w.is_string() ? w.get<std::string>() : w.dump());
   if (top.has("calibration")) p.calibration = top.str("calibration");
   if (top.has("statistics")) p.statistics = top.at("statistics").get<std::map<std::string, std::map<std::string, int64_t>>>();
-  // Cross-checks: cores exist; no two tiles of one segment overlap in one crossbar.
-  const int64_t cores = p.chip_resolved.contains("cores") ? p.chip_resolved["cores"].value("count", int64_t{0}) : 0;
-  const int64_t arrays = p.chip_resolved.contains("cores") ? p.chip_resolved["cores"].value("arrays", int64_t{1}) : 1;
+  // Cross-checks: every core, array and unit named exists on the chip; no two tiles of one segment
+  // overlap in one crossbar.
+  const Json& resolved_cores = p.chip_resolved.contains("cores") ? p.chip_resolved["cores"] : Json();
+  const int64_t cores =
+      resolved_cores.is_object() && resolved_cores.contains("count") && resolved_cores["count"].is_number_integer()
+          ? resolved_cores["count"].get<int64_t>()
+          : 0;
+  const int64_t arrays =
+      resolved_cores.is_object() && resolved_cores.contains("arrays") && resolved_cores["arrays"].is_number_integer()
+          ? resolved_cores["arrays"].get<int64_t>()
+          : 1;
+  if (cores < 1 || arrays < 1) {
+    throw Error("chip.resolved.cores needs count and arrays (positive integers): the Program must name its chip",
+                ErrorContext{.file = origin, .field = "chip.resolved.cores"});
+  }
+  const int64_t units = p.chip_resolved.contains("digital") && p.chip_resolved["digital"].is_object()
+                            ? static_cast<int64_t>(p.chip_resolved["digital"].size())
+                            : 0;
+  auto check_core = [&](int64_t c, const std::string& field) {
+    if (c < 0 || c >= cores) {
+      throw Error(fmt::format("{} is not a core (0..{})", c, cores - 1), ErrorContext{.file = origin, .field = field});
+    }
+  };
+  for (const Tile& t : p.tiles) check_core(t.reduce_core, fmt::format("tiles[{}].reduce_core", t.id));
+  const int64_t core_units = resolved_cores.contains("digital") && resolved_cores["digital"].is_object()
+                                 ? static_cast<int64_t>(resolved_cores["digital"].size())
+                                 : 0;
+  for (size_t i = 0; i < p.digital_ops.size(); ++i) {
+    const DigitalOp& d = p.digital_ops[i];
+    for (int32_t c : d.cores) check_core(c, fmt::format("digital_ops[{}].cores", i));
+    if (d.layer < -1 || d.layer >= static_cast<int32_t>(p.layers.size())) {
+      throw Error(fmt::format("{} is not a layer (-1 or 0..{})", d.layer, p.layers.size() - 1),
+                  ErrorContext{.file = origin, .field = fmt::format("digital_ops[{}].layer", i)});
+    }
+    const int64_t limit = d.scope == Scope::Chip ? units : d.scope == Scope::Core ? core_units : 1;
+    if (d.unit_index >= limit && d.scope != Scope::Host) {
+      throw Error(fmt::format("{} is not a {} digital unit ({} on the chip)", d.unit_index, to_string(d.scope), limit),
+                  ErrorContext{.file = origin, .field = fmt::format("digital_ops[{}].unit_index", i)});
+    }
+  }
+  for (size_t i = 0; i < p.schedule.stages.size(); ++i) {
+    for (int32_t c : p.schedule.stages[i].cores) check_core(c, fmt::format("schedule.stages[{}].cores", i));
+  }
+  for (size_t i = 0; i < p.transfers.size(); ++i) {
+    for (const auto& [e, side] : {std::pair{p.transfers[i].from, "from"}, std::pair{p.transfers[i].to, "to"}}) {
+      const std::string field = fmt::format("transfers[{}].{}", i, side);
+      if (e.kind == EndpointKind::Core) check_core(e.index, field);
+      if (e.kind == EndpointKind::Unit && (e.index < 0 || e.index >= units)) {
+        throw Error(fmt::format("{} is not a chip-level unit ({} on the chip)", e.index, units),
+                    ErrorContext{.file = origin, .field = field});
+      }
+    }
+  }
   std::map<std::tuple<int32_t, int32_t, int32_t>, std::vector<const Tile*>> by_slot;
   for (const Tile& t : p.tiles) {
-    if (cores > 0 && (t.core < 0 || t.core >= cores || t.array < 0 || t.array >= arrays)) {
+    if (t.core < 0 || t.core >= cores || t.array < 0 || t.array >= arrays) {
       throw Error(
           fmt::format("tile {} is on core {} array {}, the chip has {} cores of {} arrays", t.id, t.core, t.array, cores, arrays),
           ErrorContext{.file = origin, .field = fmt::format("tiles[{}].core", t.id)});

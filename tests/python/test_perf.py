@@ -175,3 +175,43 @@ def test_cluster512_resnet18_at_the_papers_cluster_counts(tmp_path):
     assert images_per_s == pytest.approx(3303, rel=0.25)
     assert tops == pytest.approx(20.2, rel=0.15)
     assert run[261]["makespan_s"] / j["makespan_s"] == pytest.approx(1.6, rel=0.25)
+
+
+def test_hand_edited_programs_are_refused_not_simulated(tmp_path):
+    """Ids out of range in a Program (they crashed `perf` or wrapped to 0) are one-line errors naming the
+    JSON path."""
+    prog = tmp_path / "p.json"
+    r = run_aimc("compile", "--model", ROOT / "models" / "resnet20_cifar10.onnx", "--chip", "hermes", "-o", prog)
+    assert r.returncode == 0, r.stderr
+    base = json.loads(prog.read_text())
+    core_op = next(i for i, d in enumerate(base["digital_ops"]) if d["cores"])
+
+    def edit_stage_ops(p):
+        p["schedule"]["stages"][0]["digital_ops"] = [9999]
+
+    def edit_op_cores(p):
+        p["digital_ops"][core_op]["cores"] = [100000]
+
+    def edit_transfer(p):
+        p["transfers"][0]["to"] = {"core": 2 ** 32}
+
+    def edit_tile(p):
+        p["tiles"][0]["core"] = 99999
+
+    def edit_resolved(p):
+        del p["chip"]["resolved"]["cores"]
+
+    def edit_unit(p):
+        p["transfers"][0]["to"] = {"unit": 99}
+
+    for edit, where in ((edit_stage_ops, "stages[0].digital_ops"), (edit_op_cores, f"digital_ops[{core_op}].cores"),
+                        (edit_transfer, "transfers[0].to"), (edit_tile, "tiles[0].core"),
+                        (edit_resolved, "chip.resolved"), (edit_unit, "transfers[0].to")):
+        p = json.loads(json.dumps(base))
+        edit(p)
+        bad = tmp_path / f"{edit.__name__}.json"
+        bad.write_text(json.dumps(p))
+        r = run_aimc("perf", "--program", bad, "--chip", "hermes")
+        lines = r.stderr.strip().splitlines()
+        assert r.returncode == 2 and len(lines) == 1, (edit.__name__, r.returncode, r.stderr[-300:])
+        assert where in lines[0] and str(bad) in lines[0], (edit.__name__, lines[0])
