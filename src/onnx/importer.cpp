@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -119,6 +120,13 @@ Graph build(const onnx::ModelProto& model, const std::string& file, const std::s
     } catch (Error& e) {
       e.with_file(file);
       throw;
+    }
+    // NaN weights would make every output NaN (scored as class 0); ±inf stays allowed (attention masks).
+    if (t.dtype() == DType::f32) {
+      for (float v : t.span<float>()) {
+        if (std::isnan(v))
+          throw Error(fmt::format("initializer '{}' holds NaN; expected numbers", init.name()), ErrorContext{.file = file});
+      }
     }
     ctx.bind(init.name(), g.add_constant(init.name(), std::move(t)));
   }

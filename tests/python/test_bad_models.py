@@ -62,6 +62,20 @@ def cases(tmp_path):
     ]
 
 
+def test_nan_and_inf_weights(tmp_path):
+    """A NaN initializer is refused at import (it made every output NaN, scored as class 0); an infinite
+    weight of a crossbar layer is refused at compile (±inf elsewhere, e.g. an attention mask, is allowed)."""
+    nan_w = numpy_helper.from_array(np.full((1, 1, 3, 3), np.nan, np.float32), "w")
+    inf_w = numpy_helper.from_array(np.array([[[[1, 1, 1], [1, np.inf, 1], [1, 1, 1]]]], np.float32), "w")
+    nan_model = save(tmp_path / "nan.onnx", [h.make_node("Conv", ["x", "w"], ["y"])], [nan_w])
+    inf_model = save(tmp_path / "inf.onnx", [h.make_node("Conv", ["x", "w"], ["y"])], [inf_w])
+    r = run_aimc("graph", "--model", nan_model)
+    assert r.returncode == 2 and "initializer 'w' holds NaN" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert run_aimc("graph", "--model", inf_model).returncode == 0
+    r = run_aimc("compile", "--model", inf_model, "--chip", "hermes")
+    assert r.returncode == 2 and "non-finite weight" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
 def test_malformed_models_are_one_line_errors(tmp_path):
     for model, fragments in cases(tmp_path):
         for cmd in (("graph", "--model", model), ("compile", "--model", model, "--chip", "hermes")):

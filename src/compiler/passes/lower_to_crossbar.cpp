@@ -5,6 +5,8 @@
 // digital units — left to the digital units. Nothing is rejected.
 #include <fmt/format.h>
 
+#include <cmath>
+
 #include "chip/weights_spec.h"
 #include "compiler/pass.h"
 #include "compiler/passes/common.h"
@@ -68,6 +70,13 @@ class LowerToCrossbar final : public Pass {
                                 layer->quant.weight_bits, layer->columns_per_weight, ctx.chip.cores.cols));
       }
       const Tensor m = layer_matrix(g, *layer, static_cast<int32_t>(i));
+      for (float v : m.span<float>()) {
+        if (!std::isfinite(v)) {
+          throw Error(
+              fmt::format("layer '{}' has a non-finite weight ({}); a crossbar stores finite conductances", layer->name, v),
+              ErrorContext{.node = layer->name});
+        }
+      }
       layer->weights_sha256 = sha256_hex(std::string_view(reinterpret_cast<const char*>(m.raw()), m.nbytes()));
       layer->id = static_cast<int32_t>(ctx.program.layers.size());
       weights += layer->group_rows * layer->group_cols * layer->groups;
