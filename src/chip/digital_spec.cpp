@@ -46,7 +46,8 @@ const Schema<DigitalUnitSpec>& digital_unit_schema() {
           .required("count", &DigitalUnitSpec::count, IntCodec{1, 1000000}, "units of this kind")
           .required("ops", &DigitalUnitSpec::ops, ListCodec<EnumCodec<DigitalOp>>{.element = op_codec(), .min_size = 1},
                     "operations it computes")
-          .required("width_bits", &DigitalUnitSpec::width_bits, IntCodec{1, 1024}, "datapath width (bits)")
+          .required("width_bits", &DigitalUnitSpec::width_bits, IntCodec{2, 32},
+                    "datapath width (bits) of its fixed-point values and partial sums (simulated in 32-bit integers)")
           .required("ops_per_cycle", &DigitalUnitSpec::ops_per_cycle, RealCodec{0, 1e6, true},
                     "operations one unit completes per cycle")
           .optional("clock_mhz", &DigitalUnitSpec::clock_mhz, RealCodec{0, 1e5, true},
