@@ -43,7 +43,7 @@ struct ShowArgs {
 };
 
 void run_show(const ShowArgs& a) {
-  check_command_outputs({{"--json", a.json}, {"--yaml", a.yaml}}, {a.chip}, a.force);
+  check_outputs({{"--json", a.json}, {"--yaml", a.yaml}}, {a.chip}, a.force);
   const chip::ChipSpec c = chip::load_chip(a.chip, preset_library());
   // With `--json -` or `--yaml -`, stdout carries only that document.
   if (a.json != "-" && a.yaml != "-") fmt::print("{}", chip::chip_summary_text(c));
@@ -72,7 +72,7 @@ std::string pct(double v) { return fmt::format("{:.3f}%", 100 * v); }
 
 // The MVM-error measurement per read mode, each source added in turn, against the published total.
 void run_characterize(const CharacterizeArgs& a) {
-  check_command_outputs({{"--json", a.json}}, {a.chip}, a.force);
+  check_outputs({{"--json", a.json}}, {a.chip}, a.force);
   const chip::ChipSpec c = chip::load_chip(a.chip, preset_library());
   std::vector<std::string> modes = a.read_modes;
   if (modes.empty()) {

@@ -53,7 +53,7 @@ void run_compile(const CompileArgs& a) {
   compiler::default_pipeline(a.schedule, a.replicate);  // checks --replicate
   std::vector<std::string> inputs = dataset_paths(a.calibration_data);
   inputs.insert(inputs.end(), {a.model, a.chip});
-  check_command_outputs({{"-o", a.output}, {"--json", a.json}}, inputs, a.force);
+  check_outputs({{"-o", a.output}, {"--json", a.json}}, inputs, a.force);
   const chip::ChipSpec chip = chip::load_chip(a.chip, preset_library());
   experiment::CompileSettings cs;
   cs.pipeline = a.pipeline;

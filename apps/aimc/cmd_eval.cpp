@@ -118,7 +118,7 @@ void run_eval(const EvalArgs& a) {
   std::vector<std::string> inputs = dataset_paths(a.data);
   for (const std::string& f : dataset_paths(a.calibration_data)) inputs.push_back(f);
   inputs.insert(inputs.end(), {a.model, a.program, a.chip});
-  check_command_outputs({{"--json", a.json}}, inputs, a.force);
+  check_outputs({{"--json", a.json}}, inputs, a.force);
   const chip::ChipSpec chip = chip::load_chip(a.chip, preset_library());
   const Dataset data = load_dataset(a.data, a.limit);
   experiment::CompileSettings cs;

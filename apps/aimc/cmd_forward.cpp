@@ -24,7 +24,7 @@ struct ForwardArgs {
 void run_forward(const ForwardArgs& a) {
   std::vector<std::string> input_files = a.inputs;
   input_files.push_back(a.model);
-  check_command_outputs({{"-o", a.output}}, input_files, a.force);
+  check_outputs({{"-o", a.output}}, input_files, a.force);
   if (a.output.empty() && a.all_outputs.empty()) {
     throw Error("give -o OUT.npy or --all-outputs DIR", ErrorContext{.field = "forward"});
   }
@@ -42,7 +42,7 @@ void run_forward(const ForwardArgs& a) {
     each.push_back({"--all-outputs", (std::filesystem::path(a.all_outputs) / fmt::format("out{}.npy", i)).string()});
   }
   each.push_back({"-o", a.output});
-  check_command_outputs(each, input_files, a.force);
+  check_outputs(each, input_files, a.force);
   if (!a.output.empty()) write_npy(a.output, outputs.at(0));
   if (!a.all_outputs.empty()) {
     std::error_code ec;

@@ -28,7 +28,7 @@ struct InferArgs {
 void run_infer(const InferArgs& a) {
   std::vector<std::string> inputs = dataset_paths(a.data);
   inputs.push_back(a.model);
-  check_command_outputs({{"--json", a.json}}, inputs, a.force);
+  check_outputs({{"--json", a.json}}, inputs, a.force);
   Graph graph = import_onnx(a.model);
   Dataset data = load_dataset(a.data, a.limit);
   const bool lm = data.kind == "tokens";

@@ -30,7 +30,7 @@ void run_perf(const PerfArgs& a) {
   if (a.chip.empty()) throw Error("perf needs --chip", ErrorContext{.field = "--chip"});
   std::vector<std::string> inputs = dataset_paths(a.calibration_data);
   inputs.insert(inputs.end(), {a.model, a.program, a.chip});
-  check_command_outputs({{"--json", a.json}}, inputs, a.force);
+  check_outputs({{"--json", a.json}}, inputs, a.force);
   if (a.images * a.chunks > (int64_t{1} << 24)) {
     throw Error(fmt::format("{} images x {} chunks is {} simulated items; expected at most {}", a.images, a.chunks,
                             a.images * a.chunks, int64_t{1} << 24),

@@ -16,10 +16,7 @@ inline constexpr int64_t kDefaultCalibrationSamples = 64;
 void print_warnings(const compiler::Program& program);
 // The files and folders a dataset spec (KIND:PATH[,PATH][,key=value]) reads.
 std::vector<std::string> dataset_paths(const std::string& spec);
-// Every writing command, before any work: its outputs are none of its inputs and replace an existing
-// file only with --force (core/text_file.h; docs/user-guide.md "Output files").
-void check_command_outputs(const std::vector<OutputPath>& outputs, const std::vector<std::string>& inputs, bool force);
-// Adds the --force flag of a writing command.
+// Adds the --force flag of a writing command (its outputs go through check_outputs, core/text_file.h).
 void add_force_flag(CLI::App* sub, bool& force);
 
 void add_infer(CLI::App& app);

@@ -2,6 +2,8 @@
 #include <fmt/format.h>
 
 #include "commands.h"
+#include "core/error.h"
+#include "data/dataset.h"
 
 namespace aimc::cli {
 
@@ -10,22 +12,12 @@ void print_warnings(const compiler::Program& program) {
 }
 
 std::vector<std::string> dataset_paths(const std::string& spec) {
-  std::vector<std::string> out;
-  const size_t colon = spec.find(':');
-  if (colon == std::string::npos) return out;
-  size_t at = colon + 1;
-  while (at <= spec.size()) {
-    const size_t comma = spec.find(',', at);
-    const std::string part = spec.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
-    if (!part.empty() && part.find('=') == std::string::npos) out.push_back(part);
-    if (comma == std::string::npos) break;
-    at = comma + 1;
+  if (spec.empty()) return {};
+  try {
+    return parse_dataset_spec(spec).paths;
+  } catch (const Error&) {
+    return {};  // a malformed spec is reported by the loader, under its own flag
   }
-  return out;
-}
-
-void check_command_outputs(const std::vector<OutputPath>& outputs, const std::vector<std::string>& inputs, bool force) {
-  check_outputs(outputs, inputs, force);
 }
 
 void add_force_flag(CLI::App* sub, bool& force) {

@@ -3,22 +3,14 @@
 
 #include <filesystem>
 #include <fstream>
-#include <functional>
 
-#include "core/error.h"
 #include "core/input_file.h"
+#include "core_test_util.h"
 
 namespace aimc {
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;
 
 TEST(InputFile, OnlyRegularFilesWithinTheCap) {
   namespace fs = std::filesystem;

@@ -4,11 +4,10 @@
 
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <sstream>
 
-#include "core/error.h"
 #include "core/text_file.h"
+#include "core_test_util.h"
 
 namespace aimc {
 namespace {
@@ -33,14 +32,7 @@ std::string read(const fs::path& p) {
   return s.str();
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;
 
 TEST(OutputFile, ReplacesAtomicallyAndLeavesNoTemporary) {
   TempDir d;

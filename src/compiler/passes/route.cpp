@@ -125,10 +125,13 @@ class Route final : public Pass {
     for (const Tile& t : p.tiles) tiles_of[static_cast<size_t>(t.layer)].push_back(t.id);
 
     using Key = std::tuple<Endpoint, Endpoint, std::string, TransferKind>;
+    using Carried =
+        std::vector<std::tuple<double, double, double, int32_t, double, int32_t>>;  // (lo, hi, producer share, replica, consumer
+                                                                                    // share, replica)
     std::map<Key, double> acc;
     // What each transfer carries: the pieces of data (interval, producer and consumer inferences).
     // Transfers from one source with the same pieces carry the same data: one multicast.
-    std::map<Key, std::vector<std::tuple<double, double, double, int32_t, double, int32_t>>> carries;
+    std::map<Key, Carried> carries;
     auto move = [&](const Dist& from, const Dist& to, double bytes, const std::string& value, TransferKind kind) {
       for (const Piece& a : from) {
         for (const Piece& b : to) {
@@ -200,10 +203,7 @@ class Route final : public Pass {
     Topology topo(ctx.chip);
     p.transfers.clear();
     int64_t total = 0, hop_bytes = 0, off_chip = 0;
-    std::map<std::tuple<Endpoint, std::string, TransferKind, int64_t,
-                        std::vector<std::tuple<double, double, double, int32_t, double, int32_t>>>,
-             std::vector<size_t>>
-        same_data;
+    std::map<std::tuple<Endpoint, std::string, TransferKind, int64_t, Carried>, std::vector<size_t>> same_data;
     for (const auto& [key, b] : acc) {
       const int64_t v = std::llround(b);
       if (v <= 0) continue;
