@@ -1,7 +1,6 @@
 #include "chip/core_spec.h"
 
 #include "chip/device_registry.h"
-#include "chip/devices/pcm.h"
 #include "chip/schema/schema.h"
 
 namespace aimc::chip {
@@ -29,32 +28,20 @@ void check_weights(const CoreSpec& c, const Site& site) {
         "bits", fmt::format("{}-bit weights need {} columns; the crossbar has {}", *c.weights.bits, *c.weights.bits, c.cols));
   }
   const std::string& tech = c.device.technology;
-  const bool binary_cells = tech == "sram-binary" || tech == "charge-domain";
-  if (binary_cells && c.weights.scheme == WeightScheme::Differential) {
+  const bool differential = technology_of(c).traits.differential();
+  if (!differential && c.weights.scheme == WeightScheme::Differential) {
     site.child("weights").fail_key(
         "scheme", "differential needs analog cells; " + tech + " cells store one bit, expected binary or bit-sliced");
   }
-  if ((tech == "pcm" || tech == "rram") && c.weights.scheme != WeightScheme::Differential) {
+  if (differential && c.weights.scheme != WeightScheme::Differential) {
     site.child("weights").fail_key("scheme", to_string(c.weights.scheme) + " is for binary cells; " + tech +
                                                  " weights are stored as differential pairs, expected differential");
   }
 }
 
-// The HERMES model was fitted for 1 or 2 devices per polarity and up to 10.35 µS per device.
-void check_pcm_model(const CoreSpec& c, const Site& site) {
-  const PcmSpec* pcm = c.device.get_if<PcmSpec>();
-  if (pcm == nullptr || pcm->model != PcmModel::Hermes) return;
-  const int64_t devices = c.weights.devices_per_polarity.value_or(0);
-  if (devices != 1 && devices != 2) {
-    site.child("weights").fail_key("devices_per_polarity",
-                                   fmt::format("{} is not characterised by the hermes PCM model; expected 1 or 2", devices));
-  }
-  if (pcm->g_max_us > hermes_g_max_limit_us(devices) + 1e-12) {
-    site.child("device").fail_key("g_max_us",
-                                  fmt::format("{} exceeds the {} µS the hermes model was characterised at "
-                                              "with {} device(s) per polarity",
-                                              format_real(pcm->g_max_us), format_real(hermes_g_max_limit_us(devices)), devices));
-  }
+void check_technology(const CoreSpec& c, const Site& site) {
+  const DeviceTechnology& t = technology_of(c);
+  if (t.check_core) t.check_core(c.device.params, c, site);
 }
 
 void check_read_modes(const CoreSpec& c, const Site& site) {
@@ -111,7 +98,7 @@ const Schema<CoreSpec>& core_schema() {
           .optional("array_area_mm2", &CoreSpec::array_area_mm2, RealCodec{0, 1e4, true},
                     "area of one crossbar with its row drivers (mm²); a part of the core's area")
           .optional("static_power_mw", &CoreSpec::static_power_mw, RealCodec{0, 1e7}, "static power of one core (mW)")
-          .required("device", &CoreSpec::device, DeviceCodec{&DeviceRegistry::builtin()}, "the cell technology")
+          .required("device", &CoreSpec::device, DeviceCodec{&device_technologies()}, "the cell technology")
           .required("weights", &CoreSpec::weights, StructCodec<WeightEncodingSpec>{&weights_schema()}, "weight encoding")
           .required("input", &CoreSpec::input, StructCodec<InputEncoderSpec>{&input_schema()}, "input encoding")
           .required("adc", &CoreSpec::adc, StructCodec<AdcSpec>{&adc_schema()}, "column converters")
@@ -131,11 +118,13 @@ const Schema<CoreSpec>& core_schema() {
           .rule("the product of `arrangement` equals `count`", check_arrangement)
           .rule("`adc.columns_per_adc` divides `cols`", check_adc_sharing)
           .rule(
-              "pcm and rram store differential weights; sram-binary and charge-domain cells binary or bit-sliced "
-              "ones; bit-sliced `bits` fit in `cols`",
+              "analog technologies (pcm, rram, ideal) store differential weights; binary cells (sram-binary, "
+              "charge-domain) binary or bit-sliced ones; bit-sliced `bits` fit in `cols`",
               check_weights)
-          .rule("the hermes PCM model needs `weights.devices_per_polarity` 1 or 2 and `g_max_us` ≤ 10.35 per device",
-                check_pcm_model)
+          .rule(
+              "the technology's own checks against the core: the hermes PCM model needs "
+              "`weights.devices_per_polarity` 1 or 2 and `g_max_us` ≤ 10.35 per device",
+              check_technology)
           .rule(
               "bit-serial inputs: read modes give `e_bit_phase_pj` and no latency, and `adc.t_conversion_ns` is "
               "given; pwm/dac inputs: read modes give `t_mvm_ns` or `t_mvm_cycles` and `e_mvm_pj`; a PWM mode's "

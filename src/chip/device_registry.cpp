@@ -2,31 +2,34 @@
 
 #include <algorithm>
 
+#include "chip/core_spec.h"
 #include "chip/devices/charge_domain.h"
-#include "chip/devices/ideal.h"
-#include "chip/devices/pcm.h"
-#include "chip/devices/rram.h"
 #include "chip/devices/sram_binary.h"
 
 namespace aimc::chip {
 
-const DeviceRegistry& DeviceRegistry::builtin() {
-  static const DeviceRegistry registry = [] {
-    DeviceRegistry r;
-    r.add(pcm_technology());
-    r.add(rram_technology());
-    r.add(sram_binary_technology());
-    r.add(charge_domain_technology());
-    r.add(ideal_technology());
-    return r;
-  }();
-  return registry;
-}
-
 void DeviceRegistry::add(DeviceTechnology technology) {
   AIMC_ASSERT(find(technology.name) == nullptr, "device technology '" + technology.name + "' registered twice");
+  AIMC_ASSERT(technology.traits.cell != CellKind::AnalogPair || technology.model,
+              "analog device technology '" + technology.name + "' has no device model");
+  // Binary cells' arithmetic is the crossbar's, which reads these parameter structs.
+  AIMC_ASSERT(technology.traits.cell != CellKind::BinaryCurrent || technology.make().type() == typeid(SramBinarySpec),
+              "binary current-domain technology '" + technology.name + "' must take SramBinarySpec parameters");
+  AIMC_ASSERT(technology.traits.cell != CellKind::BinaryCharge || technology.make().type() == typeid(ChargeDomainSpec),
+              "charge-domain technology '" + technology.name + "' must take ChargeDomainSpec parameters");
   m_technologies.push_back(std::move(technology));
 }
+
+const DeviceTechnology& DeviceRegistry::get(std::string_view name) const {
+  const DeviceTechnology* t = find(name);
+  if (t == nullptr) {
+    throw Error(fmt::format("unknown technology '{}'; expected one of: {}", name, join_names(names())),
+                ErrorContext{.field = "cores.device.technology"});
+  }
+  return *t;
+}
+
+const DeviceTechnology& technology_of(const CoreSpec& core) { return device_technologies().get(core.device.technology); }
 
 const DeviceTechnology* DeviceRegistry::find(std::string_view name) const {
   auto it = std::find_if(m_technologies.begin(), m_technologies.end(), [&](const DeviceTechnology& t) { return t.name == name; });

@@ -42,15 +42,8 @@ class Registry {
   std::vector<std::pair<std::string, F>> m_entries;
 };
 
-using DeviceFactory = std::function<std::unique_ptr<IDeviceModel>(const chip::CoreSpec&)>;
 using EncoderFactory = std::function<std::unique_ptr<IInputEncoder>(const chip::InputEncoderSpec&, int64_t)>;
 using AdcFactory = std::function<std::unique_ptr<IAdc>(const chip::AdcSpec&, AdcPolarity)>;
-
-const Registry<DeviceFactory>& devices() {
-  static const Registry<DeviceFactory> r("analog device",
-                                         {{"pcm", make_pcm_device}, {"rram", make_rram_device}, {"ideal", make_ideal_device}});
-  return r;
-}
 
 const Registry<EncoderFactory>& encoders() {
   static const Registry<EncoderFactory> r(
@@ -70,7 +63,12 @@ const Registry<AdcFactory>& adcs() {
 }  // namespace
 
 std::unique_ptr<IDeviceModel> make_device_model(const chip::CoreSpec& core) {
-  return devices().get(core.device.technology, "cores.device.technology")(core);
+  const chip::DeviceTechnology& t = chip::technology_of(core);
+  if (!t.model) {
+    throw Error(fmt::format("{} cells have no analog device model (binary cells compute in the crossbar)", t.name),
+                ErrorContext{.field = "cores.device.technology"});
+  }
+  return t.model(core);
 }
 
 std::unique_ptr<IInputEncoder> make_input_encoder(const chip::InputEncoderSpec& input, int64_t bits) {
@@ -85,7 +83,6 @@ std::unique_ptr<IAdc> make_adc(const chip::AdcSpec& adc, AdcPolarity polarity) {
   return adcs().get(chip::to_string(adc.kind), "cores.adc.kind")(adc, polarity);
 }
 
-std::vector<std::string> device_model_names() { return devices().names(); }
 std::vector<std::string> input_encoder_names() { return encoders().names(); }
 std::vector<std::string> adc_names() { return adcs().names(); }
 
@@ -104,3 +101,21 @@ AdcColumns draw_adc_columns(const chip::AdcSpec& adc, int64_t cols, uint64_t see
 }
 
 }  // namespace aimc::device
+
+namespace aimc::chip {
+
+// The technology table chip/device_registry.h declares: aimc's own technologies, one line each.
+DeviceRegistry& device_technologies() {
+  static DeviceRegistry registry = [] {
+    DeviceRegistry r;
+    r.add(device::pcm_technology());
+    r.add(device::rram_technology());
+    r.add(device::sram_binary_technology());
+    r.add(device::charge_domain_technology());
+    r.add(device::ideal_technology());
+    return r;
+  }();
+  return registry;
+}
+
+}  // namespace aimc::chip

@@ -1,5 +1,6 @@
 // The device and converter implementations by name (STYLE P1): `cores.device.technology` picks the
-// device model, `cores.input.kind` the input encoder, `cores.adc.kind` the converter.
+// device technology (chip::device_technologies(), defined in registry.cpp), `cores.input.kind` the
+// input encoder, `cores.adc.kind` the converter.
 //
 // As in chip/device_registry.h, registration is an explicit list (registry.cpp, one line per
 // implementation) rather than static self-registration, which a static libaimc.a would drop.
@@ -18,14 +19,14 @@
 
 namespace aimc::device {
 
-// The model of the core's analog device technology (pcm, rram, ideal).
+// The model of the core's analog device technology (its registry entry's model; an Error for
+// binary cells, which have none).
 std::unique_ptr<IDeviceModel> make_device_model(const chip::CoreSpec& core);
 // The core's input encoder at `bits` of input precision (≤ cores.input.bits).
 std::unique_ptr<IInputEncoder> make_input_encoder(const chip::InputEncoderSpec& input, int64_t bits);
 // The core's column converter.
 std::unique_ptr<IAdc> make_adc(const chip::AdcSpec& adc, AdcPolarity polarity);
 
-std::vector<std::string> device_model_names();
 std::vector<std::string> input_encoder_names();
 std::vector<std::string> adc_names();
 

@@ -117,7 +117,17 @@ TEST(Registry, UnknownNamesListTheValidOnes) {
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(std::string(e.what()),
-              "cores.device.technology: no analog device model 'memristor'; expected one of: pcm, rram, ideal");
+              "cores.device.technology: unknown technology 'memristor'; expected one of: pcm, rram, sram-binary, "
+              "charge-domain, ideal");
+  }
+  core.device.technology = "sram-binary";  // binary cells: the crossbar computes, no device model
+  try {
+    make_device_model(core);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "cores.device.technology: sram-binary cells have no analog device model (binary cells compute in the "
+              "crossbar)");
   }
 }
 

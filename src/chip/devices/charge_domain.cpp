@@ -13,8 +13,4 @@ const Schema<ChargeDomainSpec>& charge_domain_schema() {
   return s;
 }
 
-DeviceTechnology charge_domain_technology() {
-  return make_device_technology("charge-domain", "binary SRAM cells with charge-domain accumulation", charge_domain_schema());
-}
-
 }  // namespace aimc::chip

@@ -16,6 +16,5 @@ struct ChargeDomainSpec {
 };
 
 const Schema<ChargeDomainSpec>& charge_domain_schema();
-DeviceTechnology charge_domain_technology();
 
 }  // namespace aimc::chip

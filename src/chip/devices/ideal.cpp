@@ -8,6 +8,4 @@ const Schema<IdealDeviceSpec>& ideal_schema() {
   return s;
 }
 
-DeviceTechnology ideal_technology() { return make_device_technology("ideal", "exact weights, no noise", ideal_schema()); }
-
 }  // namespace aimc::chip

@@ -9,6 +9,5 @@ namespace aimc::chip {
 struct IdealDeviceSpec {};
 
 const Schema<IdealDeviceSpec>& ideal_schema();
-DeviceTechnology ideal_technology();
 
 }  // namespace aimc::chip

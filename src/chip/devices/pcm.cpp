@@ -41,8 +41,4 @@ const Schema<PcmSpec>& pcm_schema() {
   return s;
 }
 
-DeviceTechnology pcm_technology() {
-  return make_device_technology("pcm", "phase-change memory, IBM statistical model", pcm_schema());
-}
-
 }  // namespace aimc::chip

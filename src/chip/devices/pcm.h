@@ -23,7 +23,6 @@ struct PcmSpec {
 };
 
 const Schema<PcmSpec>& pcm_schema();
-DeviceTechnology pcm_technology();
 std::string to_string(PcmModel model);
 
 // The largest g_max (µS) the HERMES model was characterised at: 10.35 per device (aihwkit asserts).

@@ -30,6 +30,4 @@ const Schema<RramSpec>& rram_schema() {
   return s;
 }
 
-DeviceTechnology rram_technology() { return make_device_technology("rram", "resistive RAM, Gaussian model", rram_schema()); }
-
 }  // namespace aimc::chip

@@ -21,6 +21,5 @@ struct RramSpec {
 };
 
 const Schema<RramSpec>& rram_schema();
-DeviceTechnology rram_technology();
 
 }  // namespace aimc::chip

@@ -12,8 +12,4 @@ const Schema<SramBinarySpec>& sram_binary_schema() {
   return s;
 }
 
-DeviceTechnology sram_binary_technology() {
-  return make_device_technology("sram-binary", "binary SRAM cells, current domain", sram_binary_schema());
-}
-
 }  // namespace aimc::chip

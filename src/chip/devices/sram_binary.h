@@ -14,6 +14,5 @@ struct SramBinarySpec {
 };
 
 const Schema<SramBinarySpec>& sram_binary_schema();
-DeviceTechnology sram_binary_technology();
 
 }  // namespace aimc::chip

@@ -5,6 +5,7 @@
 
 #include "chip/adc_spec.h"
 #include "chip/core_spec.h"
+#include "chip/device_registry.h"
 #include "chip/input_spec.h"
 #include "device/i_adc.h"
 #include "device/i_device_model.h"
@@ -12,9 +13,12 @@
 
 namespace aimc::device {
 
-std::unique_ptr<IDeviceModel> make_pcm_device(const chip::CoreSpec& core);
-std::unique_ptr<IDeviceModel> make_rram_device(const chip::CoreSpec& core);
-std::unique_ptr<IDeviceModel> make_ideal_device(const chip::CoreSpec& core);
+// Device technologies: parameters, traits and, for analog cells, the device model.
+chip::DeviceTechnology pcm_technology();
+chip::DeviceTechnology rram_technology();
+chip::DeviceTechnology ideal_technology();
+chip::DeviceTechnology sram_binary_technology();
+chip::DeviceTechnology charge_domain_technology();
 
 std::unique_ptr<IInputEncoder> make_level_encoder(const chip::InputEncoderSpec& input, int64_t bits);
 std::unique_ptr<IInputEncoder> make_bit_serial_encoder(const chip::InputEncoderSpec& input, int64_t bits);

@@ -2,6 +2,7 @@
 // is a nominal [0, 1] µS per device; only the ratio of conductances reaches the outputs.
 #include <algorithm>
 
+#include "chip/devices/ideal.h"
 #include "device/impl/device_impls.h"
 
 namespace aimc::device {
@@ -29,6 +30,11 @@ class IdealDevice final : public IDeviceModel {
 
 }  // namespace
 
-std::unique_ptr<IDeviceModel> make_ideal_device(const chip::CoreSpec&) { return std::make_unique<IdealDevice>(); }
+chip::DeviceTechnology ideal_technology() {
+  chip::DeviceTechnology t = chip::make_device_technology("ideal", "exact weights, no noise", chip::ideal_schema(),
+                                                          {.cell = chip::CellKind::AnalogPair});
+  t.model = [](const chip::CoreSpec&) { return std::make_unique<IdealDevice>(); };
+  return t;
+}
 
 }  // namespace aimc::device

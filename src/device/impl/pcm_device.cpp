@@ -84,10 +84,33 @@ class PcmDevice final : public IDeviceModel {
   double m_n;
 };
 
+// The HERMES model was fitted for 1 or 2 devices per polarity and up to 10.35 µS per device.
+void check_hermes_limits(const std::any& params, const chip::CoreSpec& core, const chip::Site& site) {
+  const auto& pcm = *std::any_cast<chip::PcmSpec>(&params);
+  if (pcm.model != chip::PcmModel::Hermes) return;
+  const int64_t devices = core.weights.devices_per_polarity.value_or(0);
+  if (devices != 1 && devices != 2) {
+    site.child("weights").fail_key("devices_per_polarity",
+                                   fmt::format("{} is not characterised by the hermes PCM model; expected 1 or 2", devices));
+  }
+  if (pcm.g_max_us > chip::hermes_g_max_limit_us(devices) + 1e-12) {
+    site.child("device").fail_key(
+        "g_max_us",
+        fmt::format("{} exceeds the {} µS the hermes model was characterised at with {} device(s) per polarity",
+                    chip::format_real(pcm.g_max_us), chip::format_real(chip::hermes_g_max_limit_us(devices)), devices));
+  }
+}
+
 }  // namespace
 
-std::unique_ptr<IDeviceModel> make_pcm_device(const chip::CoreSpec& core) {
-  return std::make_unique<PcmDevice>(core.device.as<chip::PcmSpec>(), core.weights.devices_per_polarity.value_or(1));
+chip::DeviceTechnology pcm_technology() {
+  chip::DeviceTechnology t = chip::make_device_technology("pcm", "phase-change memory, IBM statistical model", chip::pcm_schema(),
+                                                          {.cell = chip::CellKind::AnalogPair});
+  t.check_core = check_hermes_limits;
+  t.model = [](const chip::CoreSpec& core) {
+    return std::make_unique<PcmDevice>(core.device.as<chip::PcmSpec>(), core.weights.devices_per_polarity.value_or(1));
+  };
+  return t;
 }
 
 }  // namespace aimc::device

@@ -62,8 +62,11 @@ class RramDevice final : public IDeviceModel {
 
 }  // namespace
 
-std::unique_ptr<IDeviceModel> make_rram_device(const chip::CoreSpec& core) {
-  return std::make_unique<RramDevice>(core.device.as<chip::RramSpec>());
+chip::DeviceTechnology rram_technology() {
+  chip::DeviceTechnology t = chip::make_device_technology("rram", "resistive RAM, Gaussian model", chip::rram_schema(),
+                                                          {.cell = chip::CellKind::AnalogPair});
+  t.model = [](const chip::CoreSpec& core) { return std::make_unique<RramDevice>(core.device.as<chip::RramSpec>()); };
+  return t;
 }
 
 }  // namespace aimc::device

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <string>
 
+#include "chip/device_registry.h"
 #include "compiler/weights.h"
 #include "core/error.h"
 #include "sim/functional/executor_impl.h"
@@ -60,8 +61,7 @@ void ChipExecutor::Impl::prepare_layers() {
     l.bias = compiler::layer_bias(graph, layer, l.node);
     // Fixed-point partial sums for differential analog cells, whose outputs are ADC codes × an LSB
     // derived below; binary and bit-sliced tiles already give exact integer multiples (fp32 sums).
-    const std::string& tech = chip.cores.device.technology;
-    const bool differential = tech == "pcm" || tech == "rram" || tech == "ideal";
+    const bool differential = chip::technology_of(chip.cores).traits.differential();
     l.width_bits = options.converters && differential ? partial_sum_width(program, chip, layer.id) : 0;
     l.by_sample = data_parallel || layer.vectors_per_inference <= 1;
 

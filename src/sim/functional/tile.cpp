@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "chip/device_registry.h"
 #include "chip/weights_spec.h"
 #include "core/error.h"
 #include "device/registry.h"
@@ -43,9 +44,10 @@ Tile::Tile(const chip::CoreSpec& core, TileContext context, TileOptions options)
   m_mode = &find_mode(m_core, m_context.read_mode);
   const int64_t input_bits = m_options.input_bits > 0 ? m_options.input_bits : m_core.input.bits;
   m_encoder = device::make_input_encoder(m_core.input, input_bits);
-  const std::string& tech = m_core.device.technology;
-  const bool levels = tech == "charge-domain";
-  m_adc = device::make_adc(m_core.adc, levels ? device::AdcPolarity::Unsigned : device::AdcPolarity::Signed);
+  const chip::DeviceTechnology& tech = chip::technology_of(m_core);
+  const chip::CellKind cell = tech.traits.cell;
+  m_adc = device::make_adc(m_core.adc,
+                           cell == chip::CellKind::BinaryCharge ? device::AdcPolarity::Unsigned : device::AdcPolarity::Signed);
   const CrossbarSetup setup{.core = &m_core,
                             .mode = m_mode,
                             .context = m_context,
@@ -53,15 +55,19 @@ Tile::Tile(const chip::CoreSpec& core, TileContext context, TileOptions options)
                             .weight_bits = resolve_weight_bits(m_core, m_options),
                             .encoder = m_encoder.get(),
                             .adc = m_adc.get()};
-  if (tech == "sram-binary") {
-    m_crossbar = make_sram_binary_crossbar(setup);
-  } else if (tech == "charge-domain") {
-    m_crossbar = make_charge_domain_crossbar(setup);
-  } else {
-    m_crossbar = make_analog_crossbar(setup);
+  switch (cell) {
+    case chip::CellKind::BinaryCurrent:
+      m_crossbar = make_sram_binary_crossbar(setup);
+      break;
+    case chip::CellKind::BinaryCharge:
+      m_crossbar = make_charge_domain_crossbar(setup);
+      break;
+    case chip::CellKind::AnalogPair:
+      m_crossbar = make_analog_crossbar(setup);
+      break;
   }
-  if (!m_options.converters && (m_encoder->bit_serial() || tech == "sram-binary" || levels)) {
-    throw Error("converters: false is for analog devices; " + tech + " tiles compute on input codes",
+  if (!m_options.converters && (m_encoder->bit_serial() || tech.traits.bit_true())) {
+    throw Error("converters: false is for analog devices; " + tech.name + " tiles compute on input codes",
                 ErrorContext{.field = "cores.device.technology"});
   }
 }

@@ -11,7 +11,6 @@
 #include <bit>
 #include <cmath>
 
-#include "chip/devices/pcm.h"
 #include "core/error.h"
 #include "device/noise_stream.h"
 #include "sim/functional/crossbar/analog_crossbar.h"
