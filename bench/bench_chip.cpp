@@ -43,7 +43,7 @@ double process_cpu_s() {
 
 struct Setup {
   Graph prepared;
-  compiler::Program program;
+  program::Program program;
   chip::ChipSpec chip;
   std::string read_mode;
   int64_t batch = 128;

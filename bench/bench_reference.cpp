@@ -22,7 +22,7 @@
 #include "bench_graphs.h"
 #include "core/rng.h"
 #include "onnx/importer.h"
-#include "sim/reference/executor.h"
+#include "reference/executor.h"
 
 namespace {
 

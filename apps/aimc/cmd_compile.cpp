@@ -9,12 +9,12 @@
 #include "commands.h"
 #include "compiler/pass.h"
 #include "compiler/pipeline.h"
-#include "compiler/program.h"
 #include "compiler/report.h"
 #include "core/error.h"
 #include "core/text_file.h"
 #include "experiment/program_source.h"
 #include "presets.h"
+#include "program/program.h"
 
 namespace aimc::cli {
 
@@ -49,7 +49,7 @@ void run_compile(const CompileArgs& a) {
     return;
   }
   if (a.model.empty() || a.chip.empty()) throw Error("compile needs --model and --chip", ErrorContext{.field = "--model"});
-  compiler::schedule_kind_from_string(a.schedule);
+  program::schedule_kind_from_string(a.schedule);
   compiler::default_pipeline(a.schedule, a.replicate);  // checks --replicate
   std::vector<std::string> inputs = dataset_paths(a.calibration_data);
   inputs.insert(inputs.end(), {a.model, a.chip});
@@ -64,16 +64,16 @@ void run_compile(const CompileArgs& a) {
   cs.allow_quantize = a.allow_quantize;
   cs.calibration_data = a.calibration_data;
   cs.calibration_samples = a.calibration_samples;
-  const compiler::Program program = experiment::load_or_compile({.model = a.model}, chip, cs).program;
+  const program::Program program = experiment::load_or_compile({.model = a.model}, chip, cs).program;
   const std::string graph_name = program.graph_name;
   print_warnings(program);
-  if (!a.output.empty()) compiler::save_program(program, a.output);
+  if (!a.output.empty()) program::save_program(program, a.output);
   if (!a.json.empty()) write_text_file(a.json, compiler::report_json(program).dump(2) + "\n");
   if (a.report) {
     fmt::print("{}", compiler::report_text(program));
   } else {
     fmt::print("{} on {}: {} crossbars of {} used, {} tiles, {} schedule{}{}\n", graph_name, chip.name, program.crossbars_used(),
-               program.crossbars_available, program.tiles.size(), compiler::to_string(program.schedule.kind),
+               program.crossbars_available, program.tiles.size(), program::to_string(program.schedule.kind),
                program.schedule.reloads() ? fmt::format(", {} reload segments", program.schedule.segments.size()) : "",
                a.output.empty() ? "" : ", program written to " + a.output);
   }

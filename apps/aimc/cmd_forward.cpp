@@ -7,7 +7,7 @@
 #include "core/error.h"
 #include "data/npy.h"
 #include "onnx/importer.h"
-#include "sim/reference/executor.h"
+#include "reference/executor.h"
 
 namespace aimc::cli {
 

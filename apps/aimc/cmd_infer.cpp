@@ -9,8 +9,8 @@
 #include "core/text_file.h"
 #include "data/dataset.h"
 #include "onnx/importer.h"
+#include "reference/executor.h"
 #include "sim/metrics.h"
-#include "sim/reference/executor.h"
 
 namespace aimc::cli {
 

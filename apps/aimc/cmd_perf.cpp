@@ -6,11 +6,11 @@
 #include "chip/loader.h"
 #include "commands.h"
 #include "compiler/pipeline.h"
-#include "compiler/program.h"
 #include "core/error.h"
 #include "core/text_file.h"
 #include "experiment/program_source.h"
 #include "presets.h"
+#include "program/program.h"
 #include "sim/perf/perf_sim.h"
 #include "sim/perf/report.h"
 
@@ -37,14 +37,14 @@ void run_perf(const PerfArgs& a) {
                 ErrorContext{.field = "--chunks"});
   }
   const chip::ChipSpec chip = chip::load_chip(a.chip, preset_library());
-  compiler::Program program;
+  program::Program program;
   if (a.peak) {
     const int64_t bits = a.peak_bits > 0 ? a.peak_bits : chip.cores.input.bits;
     program = perf::peak_program(chip, bits, 64);
   } else if (!a.program.empty() || !a.model.empty()) {
     if (!a.model.empty() && !a.program.empty())
       throw Error("give --model or --program, not both", ErrorContext{.field = "--program"});
-    compiler::schedule_kind_from_string(a.schedule);
+    program::schedule_kind_from_string(a.schedule);
     experiment::CompileSettings cs;
     cs.schedule = a.schedule;
     cs.replicate = a.replicate;
@@ -57,8 +57,8 @@ void run_perf(const PerfArgs& a) {
             "aimc compile --calibration-data)",
             ErrorContext{.field = "--calibration-data"});
       }
-      program = compiler::load_program(a.program);  // timing needs no model file
-      compiler::check_chip(program, chip, a.program);
+      program = program::load_program(a.program);  // timing needs no model file
+      program::check_chip(program, chip, a.program);
     } else {
       program = experiment::load_or_compile({.model = a.model}, chip, cs).program;
     }

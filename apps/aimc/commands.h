@@ -5,15 +5,15 @@
 #include <CLI/CLI.hpp>
 #include <cstdint>
 
-#include "compiler/program.h"
 #include "core/text_file.h"
+#include "program/program.h"
 
 namespace aimc::cli {
 
 // Samples a model is calibrated on by default (the first N of the evaluated or given data).
 inline constexpr int64_t kDefaultCalibrationSamples = 64;
 // Prints the Program's compile warnings on stderr ("aimc: warning: ...").
-void print_warnings(const compiler::Program& program);
+void print_warnings(const program::Program& program);
 // The files and folders a dataset spec (KIND:PATH[,PATH][,key=value]) reads.
 std::vector<std::string> dataset_paths(const std::string& spec);
 // Adds the --force flag of a writing command (its outputs go through check_outputs, core/text_file.h).

@@ -7,7 +7,7 @@
 
 namespace aimc::cli {
 
-void print_warnings(const compiler::Program& program) {
+void print_warnings(const program::Program& program) {
   for (const std::string& w : program.warnings) fmt::print(stderr, "aimc: warning: {}\n", w);
 }
 

@@ -8,11 +8,14 @@
 #include <vector>
 
 #include "chip/chip_spec.h"
-#include "compiler/program.h"
 #include "core/tensor.h"
 #include "ir/graph.h"
+#include "program/program.h"
 
 namespace aimc::compiler {
+
+// The compiler writes Programs (src/program): it names their types plainly.
+using namespace ::aimc::program;  // NOLINT(google-build-using-namespace)
 
 // A block of a layer's matrix (pass `partition`): rows [r0, r1) × columns [c0, c1) of group `group`.
 struct Block {

@@ -8,9 +8,9 @@
 
 #include "chip/resolved.h"
 #include "compiler/passes/common.h"
-#include "compiler/sha256.h"
-#include "compiler/weights.h"
 #include "core/error.h"
+#include "core/sha256.h"
+#include "program/weights.h"
 
 namespace aimc::compiler {
 

@@ -10,10 +10,13 @@
 #include "chip/chip_spec.h"
 #include "compiler/context.h"
 #include "compiler/pass.h"
-#include "compiler/program.h"
 #include "ir/graph.h"
+#include "program/program.h"
 
 namespace aimc::compiler {
+
+// The compiler writes Programs (src/program): it names their types plainly.
+using namespace ::aimc::program;  // NOLINT(google-build-using-namespace)
 
 // The default pipeline for a schedule kind ("layer" | "pipelined" | "data-parallel") and a
 // replication mode ("auto" | "none").

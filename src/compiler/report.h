@@ -5,9 +5,12 @@
 
 #include <string>
 
-#include "compiler/program.h"
+#include "program/program.h"
 
 namespace aimc::compiler {
+
+// The compiler writes Programs (src/program): it names their types plainly.
+using namespace ::aimc::program;  // NOLINT(google-build-using-namespace)
 
 // {"tiles_used", "tiles_available", "cell_utilisation", "cores_used", "cores_available", "traffic": {...},
 //  "layers": [{"name", "rows", "cols", "tiles", "replicas", "cores", "cell_utilisation", ...}], ...}

@@ -8,9 +8,9 @@
 #include <cstdlib>
 
 #include "core/error.h"
+#include "reference/executor.h"
 #include "sim/functional/executor.h"
 #include "sim/metrics.h"
-#include "sim/reference/executor.h"
 
 namespace aimc::experiment {
 
@@ -72,10 +72,10 @@ std::string format_time(double t) {
   return fmt::format("{}s", t);
 }
 
-void require_chip_precision(const compiler::Program& program, const chip::ChipSpec& chip) {
+void require_chip_precision(const program::Program& program, const chip::ChipSpec& chip) {
   std::string layers;
   int64_t n = 0, bits = 0;
-  for (const compiler::Layer& l : program.layers) {
+  for (const program::Layer& l : program.layers) {
     if (l.quant.weight_error_rms <= 0) continue;
     if (n++ < 3) layers += fmt::format("{}{} ({:.1f}% rms)", layers.empty() ? "" : ", ", l.name, 100 * l.quant.weight_error_rms);
     bits = l.quant.weight_bits;
@@ -122,7 +122,7 @@ EvalResult evaluate(const LoadedProgram& loaded, const chip::ChipSpec& chip, con
   EvalResult res;
   res.metric = lm ? "perplexity" : "accuracy";
   res.samples = data.size();
-  for (const compiler::Layer& l : loaded.program.layers) res.replicated_layers += l.replicas > 1 ? 1 : 0;
+  for (const program::Layer& l : loaded.program.layers) res.replicated_layers += l.replicas > 1 ? 1 : 0;
   // One number per pass over the data: accuracy, or for language models the mean nats per token.
   auto score = [&](const SampleForward& forward, const std::string& label) -> double {
     const BatchDone done = [&](int64_t) {

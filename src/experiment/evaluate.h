@@ -52,7 +52,7 @@ EvalResult evaluate(const LoadedProgram& loaded, const chip::ChipSpec& chip, con
                     const EvalOptions& options);
 
 // Throws Error naming the layers whose fp32 weights the compiler rounded to the chip's grid.
-void require_chip_precision(const compiler::Program& program, const chip::ChipSpec& chip);
+void require_chip_precision(const program::Program& program, const chip::ChipSpec& chip);
 
 // "1s,1h,1d,1y" → seconds (units s, m, h, d, w, y = 365 d; a bare number is seconds).
 std::vector<double> parse_drift_times(const std::string& text);

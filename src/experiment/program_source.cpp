@@ -47,14 +47,14 @@ LoadedProgram load_or_compile(const ProgramSource& source, const chip::ChipSpec&
                               source.program),
                   ErrorContext{.field = "--calibration-data"});
     }
-    out.program = compiler::load_program(source.program);
-    compiler::check_chip(out.program, chip, source.program);
+    out.program = program::load_program(source.program);
+    program::check_chip(out.program, chip, source.program);
     out.model_path = out.program.model_path;
     if (!std::filesystem::exists(out.model_path)) {
       const auto beside = std::filesystem::path(source.program).parent_path() / out.model_path;
       if (std::filesystem::exists(beside)) out.model_path = beside.string();
     }
-    compiler::check_model(out.program, out.model_path);
+    program::check_model(out.program, out.model_path);
     out.imported = import_onnx(out.model_path);
   } else {
     out.model_path = source.model;

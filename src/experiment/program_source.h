@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "chip/chip_spec.h"
-#include "compiler/program.h"
 #include "core/tensor.h"
 #include "ir/graph.h"
+#include "program/program.h"
 
 namespace aimc::experiment {
 
@@ -32,7 +32,7 @@ struct ProgramSource {
 };
 
 struct LoadedProgram {
-  compiler::Program program;
+  program::Program program;
   Graph imported;          // the model as imported
   Graph prepared;          // the model with the Program's graph rewrites (what the executor runs)
   std::string model_path;  // the model file actually read

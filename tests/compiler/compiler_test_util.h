@@ -8,9 +8,9 @@
 
 #include "chip/loader.h"
 #include "compiler/pipeline.h"
-#include "compiler/program.h"
 #include "core/error.h"
 #include "ir/graph.h"
+#include "program/program.h"
 
 namespace aimc::test {
 
@@ -104,7 +104,7 @@ class GraphBuilder {
   Graph g;
 };
 
-inline compiler::Program compile(const Graph& g, const chip::ChipSpec& chip, const std::string& pipeline = "") {
+inline program::Program compile(const Graph& g, const chip::ChipSpec& chip, const std::string& pipeline = "") {
   compiler::CompileOptions o;
   o.pipeline = pipeline;
   return compiler::compile(g, chip, o);

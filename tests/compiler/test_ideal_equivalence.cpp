@@ -4,9 +4,9 @@
 // Gemm trans_b, LSTM-free here) until the functional simulator runs Programs (issue 6).
 #include <gtest/gtest.h>
 
-#include "compiler/weights.h"
 #include "compiler_test_util.h"
-#include "sim/reference/executor.h"
+#include "program/weights.h"
+#include "reference/executor.h"
 
 namespace aimc {
 namespace {
@@ -36,15 +36,15 @@ Tensor im2col(const Tensor& x, const ConvAttrs& a, int64_t ho, int64_t wo) {
 }
 
 // y[v, col] = Σ_tiles x[v, rows] · block (one replica), + bias.
-Tensor run_tiles(const compiler::Program& p, const Graph& g, const compiler::Layer& l, const Tensor& x) {
-  const int32_t node = compiler::layer_node(g, l);
-  const Tensor m = compiler::layer_matrix(g, l, node);
-  const std::vector<float> bias = compiler::layer_bias(g, l, node);
+Tensor run_tiles(const program::Program& p, const Graph& g, const program::Layer& l, const Tensor& x) {
+  const int32_t node = program::layer_node(g, l);
+  const Tensor m = program::layer_matrix(g, l, node);
+  const std::vector<float> bias = program::layer_bias(g, l, node);
   const int64_t V = x.dim(0);
   Tensor y(DType::f32, {V, l.cols});
   for (int32_t ti : p.tiles_of(l.id, 0)) {
-    const compiler::Tile& t = p.tiles[static_cast<size_t>(ti)];
-    const Tensor w = compiler::tile_weights(m, t);
+    const program::Tile& t = p.tiles[static_cast<size_t>(ti)];
+    const Tensor w = program::tile_weights(m, t);
     for (int64_t v = 0; v < V; ++v) {
       for (int64_t c = 0; c < t.cols(); ++c) {
         double s = 0;
@@ -70,14 +70,14 @@ TEST(IdealEquivalence, ConvGroupedConvAndGemmFromTilesEqualTheReference) {
   ValueId f = b.node("flat", OpKind::Reshape, {c2}, ReshapeAttrs{{1, 300 * 9}});
   ValueId fc = b.gemm("fc", f, 300 * 9, 20, true, 3);  // 2700 rows: 11 row tiles
   Graph g = b.finish({fc});
-  compiler::Program p = test::compile(g, test::preset("hermes"));
+  program::Program p = test::compile(g, test::preset("hermes"));
   ASSERT_EQ(p.layers.size(), 3u);
   Graph probe = g;
   probe.outputs = {c1, r1, c2, f, fc};
   ReferenceExecutor exec(probe, {});
   Tensor in = test::weights({1, 40, 6, 6}, 42);
   std::vector<Tensor> ref = exec.run({in});
-  auto check = [&](const compiler::Layer& l, const Tensor& input, const Tensor& want_nchw, int64_t ho, int64_t wo,
+  auto check = [&](const program::Layer& l, const Tensor& input, const Tensor& want_nchw, int64_t ho, int64_t wo,
                    const ConvAttrs* a) {
     Tensor rows = a ? im2col(input, *a, ho, wo) : input;
     Tensor y = run_tiles(p, g, l, rows);

@@ -7,19 +7,19 @@
 #include <algorithm>
 #include <set>
 
-#include "compiler/evaluations.h"
 #include "compiler/passes/rect_pack.h"
 #include "compiler/report.h"
-#include "compiler/weights.h"
 #include "compiler_test_util.h"
 #include "core/error.h"
+#include "program/evaluations.h"
+#include "program/weights.h"
 
 namespace aimc {
 namespace {
 
-using compiler::Program;
 using compiler::RectSize;
 using compiler::RectSpot;
+using program::Program;
 
 // Spots inside R × C, pairwise apart in rows or in columns within a bin; bins 0..n-1, none empty.
 void expect_valid_packing(const std::vector<RectSize>& sizes, const std::vector<RectSpot>& spots, int64_t R, int64_t C) {
@@ -162,18 +162,18 @@ TEST(Pack, ResNet56ShapesFitHermesOnlyWith2DPacking) {
   EXPECT_EQ(p.statistics["pack"]["multi-layer-crossbars"], 0);
   EXPECT_EQ(p.statistics["pack"]["crossbars"], static_cast<int64_t>(p.layers.size()));
   EXPECT_LE(p.crossbars_used(), 64);
-  EXPECT_NO_THROW(compiler::program_from_json(compiler::to_json(p), "p.json"));
+  EXPECT_NO_THROW(program::program_from_json(program::to_json(p), "p.json"));
   // Network-scoped 2-D packing: close to the cell lower bound (weights / 65536 = 12.96).
   Program q = test::compile(g, hermes, pipeline("{scope=network,shape=rect}"));
   const int64_t bound = (weights_of(q) + 65535) / 65536;
   EXPECT_EQ(bound, 13);
   EXPECT_LE(q.statistics["pack"]["crossbars"], bound + 2);
-  EXPECT_NO_THROW(compiler::program_from_json(compiler::to_json(q), "q.json"));
+  EXPECT_NO_THROW(program::program_from_json(program::to_json(q), "q.json"));
   // Every weight is on exactly one tile per replica.
   for (const auto& l : q.layers) {
-    const Tensor m = compiler::layer_matrix(g, l, compiler::layer_node(g, l));
+    const Tensor m = program::layer_matrix(g, l, program::layer_node(g, l));
     std::vector<int32_t> cov;
-    compiler::reconstruct_layer(q, m, l.id, 0, &cov);
+    program::reconstruct_layer(q, m, l.id, 0, &cov);
     for (int32_t c : cov) ASSERT_EQ(c, 1) << l.name;
   }
 }
@@ -194,7 +194,7 @@ TEST(Pack, RowBlocksSharingRowsAreEvaluatedInTurn) {
       test::compile(g, hermes, "quantize{calibration=none},lower-to-crossbar,partition,pack{scope=layer,shape=rect}" + tail);
   EXPECT_EQ(r.crossbars_used(), 1);
   EXPECT_DOUBLE_EQ(r.schedule.stages[0].mvms_per_inference, 3 * 64);
-  const auto ev = compiler::array_evaluations(r, {0, 1, 2});
+  const auto ev = program::array_evaluations(r, {0, 1, 2});
   ASSERT_EQ(ev.size(), 3u);
   int64_t rows = 0;
   for (const auto& e : ev) {
@@ -203,7 +203,7 @@ TEST(Pack, RowBlocksSharingRowsAreEvaluatedInTurn) {
   }
   EXPECT_EQ(rows, 576);
   // Block-diagonal tiles of one layer: one evaluation of all their rows and columns.
-  const auto one = compiler::array_evaluations(d, {0});
+  const auto one = program::array_evaluations(d, {0});
   ASSERT_EQ(one.size(), 1u);
   EXPECT_EQ(one[0].rows, 256);
 }
@@ -309,25 +309,25 @@ TEST(Pack, ModesAndTheirOrder) {
 
 TEST(Pack, OverlapCheckAcceptsSharedRowsAndRejectsOverlap) {
   Program p = test::compile(four_128(4), test::preset("hermes"), pipeline("{scope=network,shape=rect}"));
-  compiler::Json j = compiler::to_json(p);
-  EXPECT_NO_THROW(compiler::program_from_json(j, "p.json"));
+  program::Json j = program::to_json(p);
+  EXPECT_NO_THROW(program::program_from_json(j, "p.json"));
   ASSERT_EQ(j["tiles"].size(), 4u);
-  compiler::Json ok = j;
+  program::Json ok = j;
   for (int i = 0; i < 4; ++i) ok["tiles"][i]["offset"] = {128 * (i / 2), 128 * (i % 2)};
-  EXPECT_NO_THROW(compiler::program_from_json(ok, "p.json"));
+  EXPECT_NO_THROW(program::program_from_json(ok, "p.json"));
   // Tile 1 moved onto half of tile 0's columns, on its rows: overlap.
-  compiler::Json bad = ok;
+  program::Json bad = ok;
   bad["tiles"][1]["offset"] = {0, 64};
-  EXPECT_NE(test::error_of([&] { compiler::program_from_json(bad, "p.json"); }).find("overlap"), std::string::npos);
+  EXPECT_NE(test::error_of([&] { program::program_from_json(bad, "p.json"); }).find("overlap"), std::string::npos);
   // Sharing columns with rows apart is fine; one row more is an overlap.
   // (tiles 0 and 2 share columns 0..127, rows apart; tiles 0 and 1 share rows, columns apart.)
   ok["tiles"][2]["offset"] = {127, 0};
-  EXPECT_NE(test::error_of([&] { compiler::program_from_json(ok, "p.json"); }).find("overlap"), std::string::npos);
+  EXPECT_NE(test::error_of([&] { program::program_from_json(ok, "p.json"); }).find("overlap"), std::string::npos);
 }
 
 TEST(Pack, ReportShowsCellsAndSharedCrossbars) {
   Program p = test::compile(four_128(4), test::preset("hermes"), pipeline("{scope=network,shape=rect}"));
-  const compiler::Json j = compiler::report_json(p);
+  const program::Json j = compiler::report_json(p);
   EXPECT_EQ(j["tiles_used"], 1);
   EXPECT_DOUBLE_EQ(j["cell_utilisation"].get<double>(), 1.0);
   ASSERT_EQ(j["shared_crossbars"].size(), 1u);
@@ -342,7 +342,7 @@ TEST(Pack, ReportShowsCellsAndSharedCrossbars) {
   EXPECT_NE(text.find("L0[0:128,0:128]@"), std::string::npos) << text;
   // Block-diagonal: two layers a crossbar, half the cells.
   Program d = test::compile(four_128(4), test::preset("hermes"), pipeline("{scope=network}"));
-  const compiler::Json jd = compiler::report_json(d);
+  const program::Json jd = compiler::report_json(d);
   EXPECT_DOUBLE_EQ(jd["cell_utilisation"].get<double>(), 0.5);
   ASSERT_EQ(jd["shared_crossbars"].size(), 2u);
   EXPECT_FALSE(jd["shared_crossbars"][0]["shares_rows_or_columns"].get<bool>());

@@ -1,22 +1,22 @@
 // Tile counts against hand-computed values, and every weight placed exactly once per replica.
 #include <gtest/gtest.h>
 
-#include "compiler/weights.h"
 #include "compiler_test_util.h"
+#include "program/weights.h"
 
 namespace aimc {
 namespace {
 
-using compiler::Program;
+using program::Program;
 
 // Checks that every element of every layer's matrix is on exactly one tile per replica (zero
 // outside the diagonal blocks of a grouped conv), and that the reassembled matrix is the graph's.
 void expect_each_weight_once(const Graph& g, const Program& p) {
-  for (const compiler::Layer& l : p.layers) {
-    const Tensor m = compiler::layer_matrix(g, l, compiler::layer_node(g, l));
+  for (const program::Layer& l : p.layers) {
+    const Tensor m = program::layer_matrix(g, l, program::layer_node(g, l));
     for (int32_t r = 0; r < l.replicas; ++r) {
       std::vector<int32_t> cov;
-      const Tensor back = compiler::reconstruct_layer(p, m, l.id, r, &cov);
+      const Tensor back = program::reconstruct_layer(p, m, l.id, r, &cov);
       for (int64_t i = 0; i < m.numel(); ++i) {
         const int64_t row = i / l.cols, col = i % l.cols;
         const bool in_block = row / l.group_rows == col / l.group_cols;
@@ -111,7 +111,7 @@ TEST(Partition, LstmIsTheFourGateMatrix) {
   EXPECT_EQ(l.rows, I + H);
   EXPECT_EQ(l.cols, 4 * H);
   EXPECT_EQ(l.vectors_per_inference, 5);
-  const Tensor m = compiler::layer_matrix(g, l, 0);
+  const Tensor m = program::layer_matrix(g, l, 0);
   // Row i < I is W^T, row I + j is R^T.
   EXPECT_EQ(m.data<float>()[3 * l.cols + 7], g.value(w).constant->data<float>()[7 * I + 3]);
   EXPECT_EQ(m.data<float>()[(I + 2) * l.cols + 9], g.value(r).constant->data<float>()[9 * H + 2]);

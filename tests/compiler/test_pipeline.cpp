@@ -11,17 +11,16 @@
 
 #include "compiler/pass.h"
 #include "compiler/report.h"
-#include "compiler/topology.h"
-#include "compiler/weights.h"
 #include "compiler_test_util.h"
 #include "core/error.h"
 #include "onnx/importer.h"
-#include "sim/reference/executor.h"
+#include "program/weights.h"
+#include "reference/executor.h"
 
 namespace aimc {
 namespace {
 
-using compiler::Program;
+using program::Program;
 
 Graph mlp(int64_t in, int64_t hidden, int64_t out) {
   test::GraphBuilder b("mlp");
@@ -97,37 +96,37 @@ TEST(Pipeline, NoCoreOverCapacityAndNoOverlap) {
     for (const auto& [k, a] : area) EXPECT_LE(a, p.crossbar_rows * p.crossbar_cols);
     EXPECT_LE(static_cast<int64_t>(slots.size()), p.crossbars_available * static_cast<int64_t>(p.schedule.segments.size()));
     // The JSON reader re-checks overlap and core ranges.
-    EXPECT_NO_THROW(compiler::program_from_json(compiler::to_json(p), "p.json"));
+    EXPECT_NO_THROW(program::program_from_json(program::to_json(p), "p.json"));
   }
 }
 
 TEST(Program, JsonRoundTripAndFieldErrors) {
   Program p = test::compile(mlp(300, 64, 10), test::preset("hermes"));
-  const compiler::Json j = compiler::to_json(p);
+  const program::Json j = program::to_json(p);
   EXPECT_EQ(j["format"], "aimc-program");
   EXPECT_EQ(j["version"], 1);
-  Program back = compiler::program_from_json(j, "p.json");
-  EXPECT_EQ(compiler::to_json(back).dump(), j.dump());
-  EXPECT_EQ(compiler::to_text(back), compiler::to_text(p));
-  compiler::Json bad = j;
+  Program back = program::program_from_json(j, "p.json");
+  EXPECT_EQ(program::to_json(back).dump(), j.dump());
+  EXPECT_EQ(program::to_text(back), program::to_text(p));
+  program::Json bad = j;
   bad["tiles"][1]["rows"] = {0, 9999};
-  EXPECT_EQ(test::error_of([&] { compiler::program_from_json(bad, "p.json"); }),
+  EXPECT_EQ(test::error_of([&] { program::program_from_json(bad, "p.json"); }),
             "p.json: tiles[1].rows: expected [begin, end) inside the layer");
   bad = j;
   bad["layers"][0].erase("replicas");
-  EXPECT_EQ(test::error_of([&] { compiler::program_from_json(bad, "p.json"); }), "p.json: layers[0].replicas: missing");
+  EXPECT_EQ(test::error_of([&] { program::program_from_json(bad, "p.json"); }), "p.json: layers[0].replicas: missing");
   bad = j;
   bad["version"] = 7;
-  EXPECT_EQ(test::error_of([&] { compiler::program_from_json(bad, "p.json"); }),
+  EXPECT_EQ(test::error_of([&] { program::program_from_json(bad, "p.json"); }),
             "p.json: version: version 7 is not supported (this aimc reads version 1)");
   bad = j;
   bad["tiles"][1]["offset"] = {0, 0};
   bad["tiles"][1]["core"] = bad["tiles"][0]["core"];
-  EXPECT_NE(test::error_of([&] { compiler::program_from_json(bad, "p.json"); }).find("overlap"), std::string::npos);
+  EXPECT_NE(test::error_of([&] { program::program_from_json(bad, "p.json"); }).find("overlap"), std::string::npos);
   // A Program is tied to its chip.
-  EXPECT_NO_THROW(compiler::check_chip(p, test::preset("hermes"), "p.json"));
+  EXPECT_NO_THROW(program::check_chip(p, test::preset("hermes"), "p.json"));
   EXPECT_NE(test::error_of([&] {
-              compiler::check_chip(p, test::preset("cluster-512"), "p.json");
+              program::check_chip(p, test::preset("cluster-512"), "p.json");
             }).find("the program was compiled for chip 'hermes'"),
             std::string::npos);
 }
@@ -161,13 +160,13 @@ Graph tiny_cnn() {
 
 TEST(Golden, TinyCnnOnHermes) {
   Program p = test::compile(tiny_cnn(), test::preset("hermes"), compiler::default_pipeline("pipelined", "none"));
-  expect_golden("tiny_cnn_hermes.program.txt", compiler::to_text(p));
+  expect_golden("tiny_cnn_hermes.program.txt", program::to_text(p));
   expect_golden("tiny_cnn_hermes.report.txt", compiler::report_text(p));
 }
 
 TEST(Golden, TinyCnnOnCluster512DataParallel) {
   Program p = test::compile(tiny_cnn(), test::preset("cluster-512"), compiler::default_pipeline("data-parallel", "none"));
-  expect_golden("tiny_cnn_cluster512.program.txt", compiler::to_text(p));
+  expect_golden("tiny_cnn_cluster512.program.txt", program::to_text(p));
 }
 
 TEST(AssignDigital, UnitsFollowTheChip) {
@@ -188,7 +187,7 @@ TEST(AssignDigital, UnitsFollowTheChip) {
   // Off-chip ops cost traffic to and from the host.
   int64_t host_bytes = 0;
   for (const auto& t : h.transfers) {
-    if (t.to.kind == compiler::EndpointKind::Host && t.value == "relu1_out") host_bytes += t.bytes_per_inference;
+    if (t.to.kind == program::EndpointKind::Host && t.value == "relu1_out") host_bytes += t.bytes_per_inference;
   }
   // 16 x 8 x 8 one-byte activations, summed over conv1's replicas (each share rounded to a byte).
   EXPECT_NEAR(static_cast<double>(host_bytes), 16 * 8 * 8, static_cast<double>(h.layers[0].replicas));
@@ -226,29 +225,17 @@ TEST(PrepareGraph, ReimportedModelMatchesTheProgram) {
   o.model_path = path;
   Program p = compiler::compile(import_onnx(path), test::preset("hermes"), o);
   EXPECT_EQ(p.layers.size(), 20u);  // 19 convs and the classifier
-  EXPECT_NO_THROW(compiler::check_model(p, path));
+  EXPECT_NO_THROW(program::check_model(p, path));
   Graph g = compiler::prepare_graph(import_onnx(path), p);
-  for (const auto& l : p.layers) EXPECT_NO_THROW(compiler::layer_node(g, l));
+  for (const auto& l : p.layers) EXPECT_NO_THROW(program::layer_node(g, l));
   EXPECT_NE(test::error_of([&] {
-              compiler::check_model(p, test::source_path("models/mnist_lenet.onnx"));
+              program::check_model(p, test::source_path("models/mnist_lenet.onnx"));
             }).find("the program was compiled from a different model"),
             std::string::npos);
   Program other = p;
   other.layers[3].weights_sha256 = "0";
   EXPECT_NE(test::error_of([&] { compiler::prepare_graph(import_onnx(path), other); }).find("has other weights"),
             std::string::npos);
-}
-
-TEST(Topology, HopDistances) {
-  compiler::Topology mesh(test::preset("hermes"));
-  EXPECT_EQ(mesh.hops(0, 63), 14);
-  EXPECT_EQ(mesh.hops(0, 8), 1);
-  EXPECT_EQ(mesh.locality_order()[8], 15);  // the snake turns back on the second row
-  compiler::Topology tree(test::preset("cluster-512"));
-  EXPECT_EQ(tree.hops(0, 3), 2);
-  EXPECT_EQ(tree.hops(0, 4), 4);
-  EXPECT_EQ(tree.hops(0, 16), 6);
-  EXPECT_EQ(tree.hops(0, 511), 8);
 }
 
 }  // namespace

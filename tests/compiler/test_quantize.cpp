@@ -8,7 +8,7 @@
 
 #include "compiler_test_util.h"
 #include "core/rng.h"
-#include "sim/reference/executor.h"
+#include "reference/executor.h"
 
 namespace aimc {
 namespace {
@@ -29,7 +29,7 @@ Tensor images(int64_t n, float lo, float hi) {
   return t;
 }
 
-compiler::Program compile_with(const Graph& g, const chip::ChipSpec& chip, std::vector<Tensor> calibration) {
+program::Program compile_with(const Graph& g, const chip::ChipSpec& chip, std::vector<Tensor> calibration) {
   compiler::CompileOptions o;
   o.pipeline = compiler::default_pipeline("pipelined", "none");
   o.calibration.inputs = std::move(calibration);
@@ -48,14 +48,14 @@ float max_of(const Tensor& t) {
 TEST(Quantize, InputStepUsesTheEncodersCodes) {
   const Graph g = relu_net();
   const Tensor x = images(8, -2.0f, 2.0f);
-  const compiler::Program p = compile_with(g, test::preset("hermes"), {x});
+  const program::Program p = compile_with(g, test::preset("hermes"), {x});
   Graph probe = g;
   const auto fc_in = *std::find_if(g.nodes().begin(), g.nodes().end(), [](const Node& n) { return n.name == "fc"; });
   probe.outputs.push_back(fc_in.inputs[0]);
   ReferenceExecutor exec(probe, ReferenceOptions{.threads = 1});
   const std::vector<Tensor> outs = exec.run({x});
-  const compiler::Layer& conv1 = p.layer(*p.find_layer("conv1"));
-  const compiler::Layer& fc = p.layer(*p.find_layer("fc"));
+  const program::Layer& conv1 = p.layer(*p.find_layer("conv1"));
+  const program::Layer& fc = p.layer(*p.find_layer("fc"));
   EXPECT_TRUE(conv1.quant.input_signed);
   EXPECT_FALSE(fc.quant.input_signed);
   EXPECT_NEAR(conv1.quant.input_step * 127, max_of(x), 1e-5 * max_of(x));
@@ -72,7 +72,7 @@ TEST(Quantize, InputStepUsesTheEncodersCodes) {
 // x ≥ 0, one more for the sign's complement when x < 0: 4 of 8 on average).
 TEST(Quantize, InputActivityOfRealCalibrationData) {
   const Graph g = relu_net();
-  const compiler::Program p = compile_with(g, test::preset("hermes"), {images(64, -2.0f, 2.0f)});
+  const program::Program p = compile_with(g, test::preset("hermes"), {images(64, -2.0f, 2.0f)});
   const auto& a = p.layer(*p.find_layer("conv1")).quant.activity;
   ASSERT_TRUE(a.has_value());
   EXPECT_EQ(a->samples, 64 * 3 * 8 * 8);
@@ -88,7 +88,7 @@ TEST(Quantize, InputActivityOfRealCalibrationData) {
   o.pipeline = compiler::default_pipeline("pipelined", "none");
   EXPECT_FALSE(compiler::compile(g, test::preset("hermes"), o).layer(0).quant.activity.has_value());
   // The Program keeps it.
-  const compiler::Program back = compiler::program_from_json(compiler::to_json(p), "test");
+  const program::Program back = program::program_from_json(program::to_json(p), "test");
   ASSERT_TRUE(back.layer(*back.find_layer("conv1")).quant.activity.has_value());
   EXPECT_DOUBLE_EQ(back.layer(*back.find_layer("conv1")).quant.activity->mean_magnitude, a->mean_magnitude);
 }
@@ -104,7 +104,7 @@ TEST(Quantize, WeightScalesPerColumnWhereTheCoreHasAnAffineStep) {
 // A model whose first weighted layer reads the raw input, calibrated on synthetic [0, 1) pixels, gets
 // one warning; given calibration samples, none.
 TEST(Quantize, SyntheticCalibrationOfARawInputWarns) {
-  const compiler::Program p = test::compile(relu_net(), test::preset("hermes"));
+  const program::Program p = test::compile(relu_net(), test::preset("hermes"));
   ASSERT_EQ(p.warnings.size(), 1u);
   EXPECT_NE(p.warnings[0].find("synthetic inputs uniform in [0, 1)"), std::string::npos);
   EXPECT_NE(p.calibration.find("synthetic"), std::string::npos);
@@ -112,15 +112,15 @@ TEST(Quantize, SyntheticCalibrationOfARawInputWarns) {
 
 // fp32 weights on cluster-512's 4-bit cells are rounded: recorded per layer with a warning.
 TEST(Quantize, Fp32WeightsOnALowPrecisionChipAreRecorded) {
-  const compiler::Program p = compile_with(relu_net(), test::preset("cluster-512"), {images(4, 0, 1)});
-  for (const compiler::Layer& l : p.layers) {
+  const program::Program p = compile_with(relu_net(), test::preset("cluster-512"), {images(4, 0, 1)});
+  for (const program::Layer& l : p.layers) {
     EXPECT_GT(l.quant.weight_error_rms, 0.0f) << l.name;
     EXPECT_LT(l.quant.weight_error_rms, 0.1f) << l.name;
   }
   ASSERT_EQ(p.warnings.size(), 1u);
   EXPECT_NE(p.warnings[0].find("4 bits"), std::string::npos);
   // On HERMES (analog weights) nothing is rounded.
-  for (const compiler::Layer& l : compile_with(relu_net(), test::preset("hermes"), {images(4, 0, 1)}).layers) {
+  for (const program::Layer& l : compile_with(relu_net(), test::preset("hermes"), {images(4, 0, 1)}).layers) {
     EXPECT_EQ(l.quant.weight_error_rms, 0.0f);
   }
 }

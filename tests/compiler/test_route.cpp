@@ -19,13 +19,13 @@ Graph two_convs() {
 }
 
 // Bytes per inference of each value over all its transfers.
-std::map<std::string, int64_t> bytes_by_value(const compiler::Program& p) {
+std::map<std::string, int64_t> bytes_by_value(const program::Program& p) {
   std::map<std::string, int64_t> out;
   for (const auto& t : p.transfers) out[t.value] += t.bytes_per_inference;
   return out;
 }
 
-compiler::Program compile_at(int64_t input_bits) {
+program::Program compile_at(int64_t input_bits) {
   const std::string q = input_bits > 0 ? "quantize{input-bits=" + std::to_string(input_bits) + "}" : "quantize";
   return test::compile(two_convs(), test::preset("verma-cimu"),
                        "fold-batchnorm," + q +
@@ -62,11 +62,11 @@ TEST(Route, MulticastGroupsTransfersOfTheSameData) {
   const std::string pipe =
       "fold-batchnorm,quantize,lower-to-crossbar,partition,pack{scope=layer},replicate{mode=none},place,"
       "assign-digital,route,schedule";
-  const compiler::Program plain = test::compile(g, test::preset("verma-cimu"), pipe);
-  const compiler::Program multi =
+  const program::Program plain = test::compile(g, test::preset("verma-cimu"), pipe);
+  const program::Program multi =
       test::compile(g, test::chip_yaml("base: verma-cimu\nname: verma-multicast\nnoc:\n  multicast: true\n"), pipe);
   ASSERT_EQ(plain.transfers.size(), multi.transfers.size());
-  std::map<int32_t, std::vector<const compiler::Transfer*>> groups;
+  std::map<int32_t, std::vector<const program::Transfer*>> groups;
   for (size_t i = 0; i < multi.transfers.size(); ++i) {
     EXPECT_EQ(plain.transfers[i].multicast, -1);
     EXPECT_EQ(plain.transfers[i].bytes_per_inference, multi.transfers[i].bytes_per_inference);
@@ -83,7 +83,7 @@ TEST(Route, MulticastGroupsTransfersOfTheSameData) {
   EXPECT_FALSE(members[0]->to == members[1]->to);
   EXPECT_EQ(members[0]->bytes_per_inference, 16 * 8 * 8);
   // The Program keeps the groups.
-  const compiler::Program back = compiler::program_from_json(compiler::to_json(multi), "test");
+  const program::Program back = program::program_from_json(program::to_json(multi), "test");
   EXPECT_EQ(back.transfers[0].multicast, multi.transfers[0].multicast);
 }
 

@@ -30,9 +30,9 @@ TEST(Segments, ReplicasFillEverySegmentWithoutAddingOne) {
   Graph g = b.finish({b.gemm("fc", flat, 32, 300, true, 3)});
   chip::ChipSpec c = test::chip_yaml(
       "base: hermes\nname: hermes-3\ncores:\n  count: 3\n  arrangement: [1, 3]\n  programming:\n    reload: true\n");
-  compiler::Program p = test::compile(g, c,
-                                      "fold-batchnorm,quantize,lower-to-crossbar,partition,pack{scope=layer},replicate,"
-                                      "place,assign-digital,route,schedule{kind=pipelined}");
+  program::Program p = test::compile(g, c,
+                                     "fold-batchnorm,quantize,lower-to-crossbar,partition,pack{scope=layer},replicate,"
+                                     "place,assign-digital,route,schedule{kind=pipelined}");
   ASSERT_EQ(p.layers.size(), 3u);
   EXPECT_EQ(p.layers[0].replicas, 3);
   EXPECT_EQ(p.layers[1].replicas, 1);

@@ -14,9 +14,9 @@
 #include "../compiler/compiler_test_util.h"
 #include "chip/loader.h"
 #include "compiler/pipeline.h"
-#include "compiler/weights.h"
 #include "data/dataset.h"
 #include "onnx/importer.h"
+#include "program/weights.h"
 #include "sim/functional/executor.h"
 
 namespace aimc::functional {
@@ -66,13 +66,13 @@ TEST(BitTrueBpbs, Cnn4bOnVermaEqualsTheIntegerReferenceLayerByLayer) {
   const Graph imported = import_onnx(model);
   compiler::CompileOptions opt;
   opt.model_path = model;
-  const compiler::Program p = compiler::compile(imported, chip, opt);
+  const program::Program p = compiler::compile(imported, chip, opt);
   Graph probe = compiler::prepare_graph(imported, p);
   // Every analog layer's input and output become graph outputs of the probe.
   std::vector<int32_t> nodes;
   const size_t first = probe.outputs.size();
-  for (const compiler::Layer& l : p.layers) {
-    const int32_t n = compiler::layer_node(probe, l);
+  for (const program::Layer& l : p.layers) {
+    const int32_t n = program::layer_node(probe, l);
     nodes.push_back(n);
     probe.outputs.push_back(probe.node(n).inputs[0]);
     probe.outputs.push_back(probe.node(n).outputs[0]);
@@ -83,12 +83,12 @@ TEST(BitTrueBpbs, Cnn4bOnVermaEqualsTheIntegerReferenceLayerByLayer) {
 
   int64_t total = 0, rounded = 0;
   for (size_t k = 0; k < p.layers.size(); ++k) {
-    const compiler::Layer& l = p.layers[k];
+    const program::Layer& l = p.layers[k];
     const Node& node = probe.node(nodes[k]);
     const Tensor& x = out[first + 2 * k];
     const Tensor& y = out[first + 2 * k + 1];
-    const Tensor w = compiler::layer_matrix(probe, l, nodes[k]);
-    const std::vector<float> bias = compiler::layer_bias(probe, l, nodes[k]);
+    const Tensor w = program::layer_matrix(probe, l, nodes[k]);
+    const std::vector<float> bias = program::layer_bias(probe, l, nodes[k]);
     ASSERT_FALSE(l.quant.input_signed) << l.name;
     ASSERT_EQ(l.groups, 1) << l.name;
     const int64_t rows = l.rows, cols = l.cols, bx = l.quant.input_bits, bw = l.quant.weight_bits;
@@ -111,7 +111,7 @@ TEST(BitTrueBpbs, Cnn4bOnVermaEqualsTheIntegerReferenceLayerByLayer) {
     // Input vectors and where their outputs are: conv im2col in (c, ky, kx) order, or matrix rows.
     std::vector<std::vector<int64_t>> vectors;
     std::vector<std::vector<size_t>> where;  // output element index per column
-    if (l.kind == compiler::LayerKind::Conv) {
+    if (l.kind == program::LayerKind::Conv) {
       const auto& a = node.attr<ConvAttrs>().window;
       const int64_t n = x.dim(0), ch = x.dim(1), h = x.dim(2), wd = x.dim(3), oh = y.dim(2), ow = y.dim(3);
       for (int64_t b = 0; b < n; ++b) {

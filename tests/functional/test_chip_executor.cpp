@@ -9,13 +9,13 @@
 #include "../compiler/compiler_test_util.h"
 #include "chip/loader.h"
 #include "compiler/pipeline.h"
-#include "compiler/program.h"
 #include "core/error.h"
 #include "data/dataset.h"
 #include "onnx/importer.h"
+#include "program/program.h"
+#include "reference/executor.h"
 #include "sim/functional/executor.h"
 #include "sim/metrics.h"
-#include "sim/reference/executor.h"
 
 namespace aimc::functional {
 namespace {
@@ -36,7 +36,7 @@ const char* kHermes64 = "base: hermes\nname: hermes64\ncores:\n  rows: 64\n  col
 
 struct Compiled {
   Graph imported;
-  compiler::Program program;
+  program::Program program;
   Graph prepared;
 };
 
@@ -55,9 +55,9 @@ const Dataset& mnist() {
   return d;
 }
 
-bool has_split(const compiler::Program& p, bool rows) {
-  for (const compiler::Tile& t : p.tiles) {
-    const compiler::Layer& l = p.layer(t.layer);
+bool has_split(const program::Program& p, bool rows) {
+  for (const program::Tile& t : p.tiles) {
+    const program::Layer& l = p.layer(t.layer);
     if (rows ? t.rows() < l.group_rows : t.cols() < l.group_cols) return true;
   }
   return false;
@@ -69,7 +69,7 @@ TEST(ChipExecutor, IdealChipWithoutConvertersEqualsTheReference) {
   ASSERT_TRUE(has_split(c.program, true)) << "the test needs row splits";
   ASSERT_TRUE(has_split(c.program, false)) << "the test needs column splits";
   bool replicated = false;
-  for (const compiler::Layer& l : c.program.layers) replicated = replicated || l.replicas > 1;
+  for (const program::Layer& l : c.program.layers) replicated = replicated || l.replicas > 1;
   ASSERT_TRUE(replicated) << "the test needs a replicated layer";
 
   ChipExecutor exec(c.program, c.prepared, chip, FunctionalOptions{.seed = 3, .threads = 2, .converters = false});
@@ -139,7 +139,7 @@ TEST(ChipExecutor, ResNetOnHermesIsBitIdenticalAcrossThreadsAndBatchSplits) {
   const chip::ChipSpec chip = chip::load_chip("hermes", presets);
   Compiled c = compile_model("models/resnet20_cifar10.onnx", chip);
   int64_t replicated = 0;
-  for (const compiler::Layer& l : c.program.layers) replicated += l.replicas > 1 ? 1 : 0;
+  for (const program::Layer& l : c.program.layers) replicated += l.replicas > 1 ? 1 : 0;
   ASSERT_GT(replicated, 0);
   ASSERT_TRUE(has_split(c.program, true));
   const Tensor x = load_dataset("cifar10:" + kSource + "/data/cifar10-test-500", 40).inputs;
@@ -263,7 +263,7 @@ Tensor lstm_input(int64_t n) {
 TEST(ChipExecutor, LstmAndBatchAxisOneEqualTheReferenceOnAnIdealChip) {
   const chip::ChipSpec chip = derive(kIdeal64);
   const Graph g = lstm_graph();
-  const compiler::Program p = test::compile(g, chip);
+  const program::Program p = test::compile(g, chip);
   ASSERT_EQ(p.layers.size(), 2u);
   ASSERT_TRUE(has_split(p, true));
   const Graph prepared = compiler::prepare_graph(g, p);
@@ -286,7 +286,7 @@ TEST(ChipExecutor, LstmAndBatchAxisOneEqualTheReferenceOnAnIdealChip) {
 TEST(ChipExecutor, LstmOnHermesIsDeterministicAndClose) {
   const chip::ChipSpec chip = derive(kHermes64);
   const Graph g = lstm_graph();
-  const compiler::Program p = test::compile(g, chip);
+  const program::Program p = test::compile(g, chip);
   const Graph prepared = compiler::prepare_graph(g, p);
   const Tensor x = lstm_input(3);
   ChipExecutor one(p, prepared, chip, FunctionalOptions{.seed = 4, .threads = 1, .t_s = 60.0});

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "chip/loader.h"
-#include "compiler/program.h"
+#include "program/program.h"
 
 namespace aimc::perf {
 namespace {
@@ -18,15 +18,15 @@ const chip::PresetLibrary& presets() {
 }
 chip::ChipSpec preset(const std::string& name) { return chip::load_chip(name, presets()); }
 
-using compiler::Endpoint;
-using compiler::EndpointKind;
+using program::Endpoint;
+using program::EndpointKind;
 
 // A Program by hand: layers of rows × cols with `vectors` each, one tile per layer on `core`.
 struct Builder {
-  compiler::Program p;
+  program::Program p;
   int32_t layer(int64_t rows, int64_t cols, int64_t vectors, int32_t core, int32_t segment = 0, int64_t bits = 8,
                 int64_t cpw = 1) {
-    compiler::Layer L;
+    program::Layer L;
     L.id = static_cast<int32_t>(p.layers.size());
     L.name = fmt::format("L{}", L.id);
     L.rows = L.group_rows = rows;
@@ -37,7 +37,7 @@ struct Builder {
     L.quant.adc_bits = 8;
     L.output_value = L.name + "_out";
     p.layers.push_back(L);
-    compiler::Tile t;
+    program::Tile t;
     t.id = static_cast<int32_t>(p.tiles.size());
     t.layer = L.id;
     t.core = core;
@@ -46,7 +46,7 @@ struct Builder {
     t.col_end = cols;
     t.segment = segment;
     p.tiles.push_back(t);
-    compiler::Stage st;
+    program::Stage st;
     st.id = L.id;
     st.layers = {L.id};
     st.cores = {core};
@@ -60,7 +60,7 @@ struct Builder {
   }
   void transfer(int32_t from_core, int32_t to_core, int64_t bytes, const std::string& value) {
     p.transfers.push_back(
-        {{EndpointKind::Core, from_core}, {EndpointKind::Core, to_core}, bytes, value, compiler::TransferKind::Activation, 1});
+        {{EndpointKind::Core, from_core}, {EndpointKind::Core, to_core}, bytes, value, program::TransferKind::Activation, 1});
   }
 };
 

@@ -9,7 +9,6 @@
 #include "compiler/pipeline.h"
 #include "onnx/importer.h"
 #include "perf_test_util.h"
-#include "sim/perf/noc_model.h"
 #include "sim/perf/perf_sim.h"
 #include "sim/perf/report.h"
 
@@ -45,7 +44,7 @@ TEST(PerfSim, RowDrivesArePricedByTheMeasuredInputActivity) {
   o.images = 1;
   const PerfStats full = simulate(chip, b.p, o);
   b.p.layers[0].quant.activity =
-      compiler::InputActivity{.zero_fraction = 0.5, .mean_magnitude = 0.25, .ones_fraction = 0.9, .samples = 10};
+      program::InputActivity{.zero_fraction = 0.5, .mean_magnitude = 0.25, .ones_fraction = 0.9, .samples = 10};
   b.p.calibration = "test data";
   const PerfStats measured = simulate(chip, b.p, o);
   const double e = chip::core_mvm_energy_pj(chip.cores, mode, 8) * 1e-12;  // one full-array MVM
@@ -98,7 +97,7 @@ TEST(PerfSim, LayerByLayerBatch) {
   Builder b;
   b.layer(128, 128, 100, 0);
   b.layer(128, 128, 300, 1);
-  b.p.schedule.kind = compiler::ScheduleKind::LayerByLayer;
+  b.p.schedule.kind = program::ScheduleKind::LayerByLayer;
   PerfOptions o;
   o.images = 8;
   o.batch = 4;
@@ -187,14 +186,14 @@ TEST(PerfSim, DataParallelCopiesShareTheInputs) {
   Builder b;
   b.layer(128, 128, 200, 0);
   b.p.layers[0].replicas = 2;
-  compiler::Tile t = b.p.tiles[0];
+  program::Tile t = b.p.tiles[0];
   t.id = 1;
   t.replica = 1;
   t.core = t.reduce_core = 5;
   b.p.tiles.push_back(t);
   b.p.schedule.stages[0].cores = {0, 5};
   b.p.schedule.segments[0].tiles.push_back(1);
-  b.p.schedule.kind = compiler::ScheduleKind::DataParallel;
+  b.p.schedule.kind = program::ScheduleKind::DataParallel;
   b.p.schedule.network_replicas = 2;
   PerfOptions o;
   o.images = 20;
@@ -210,12 +209,12 @@ TEST(PerfSim, LstmStepsRunOneAfterAnother) {
   ASSERT_FALSE(chip.digital.empty());
   Builder b;
   b.layer(128, 128, 4, 0);
-  b.p.layers[0].kind = compiler::LayerKind::Lstm;
-  compiler::DigitalOp d;
+  b.p.layers[0].kind = program::LayerKind::Lstm;
+  program::DigitalOp d;
   d.node = "L0";
   d.op = "lstm-cell";
   d.layer = 0;
-  d.scope = compiler::Scope::Chip;
+  d.scope = program::Scope::Chip;
   d.unit = chip.digital[0].name;
   d.unit_index = 0;
   d.ops_per_inference = 4000;
@@ -238,9 +237,9 @@ TEST(PerfSim, ReplicatedLstmStepsTakeTurns) {
   const auto chip = preset("hermes");
   Builder b;
   b.layer(128, 128, 4, 0);
-  b.p.layers[0].kind = compiler::LayerKind::Lstm;
+  b.p.layers[0].kind = program::LayerKind::Lstm;
   b.p.layers[0].replicas = 2;
-  compiler::Tile t1 = b.p.tiles[0];
+  program::Tile t1 = b.p.tiles[0];
   t1.id = 1;
   t1.replica = 1;
   t1.core = t1.reduce_core = 1;
@@ -302,16 +301,6 @@ TEST(PerfSim, ReloadFetchesShareTheBufferLink) {
   EXPECT_NEAR(s.programming_ns, (mem_lat + hop + 2 * serial + write) + (mem_lat + hop + serial + write), 1e-6);
 }
 
-TEST(PerfSim, TreeRoutesMatchCompilerHops) {
-  const auto chip = preset("cluster-512");
-  NocModel noc(chip);
-  EXPECT_EQ(noc.route({EndpointKind::Core, 0}, {EndpointKind::Core, 1}).size(), 2u);
-  EXPECT_EQ(noc.route({EndpointKind::Core, 0}, {EndpointKind::Core, 5}).size(), 4u);
-  EXPECT_EQ(noc.route({EndpointKind::Core, 0}, {EndpointKind::Core, 511}).size(), 8u);
-  // To the host: up every level, plus the off-chip memory link.
-  EXPECT_EQ(noc.route({EndpointKind::Core, 7}, {EndpointKind::Host, 0}).size(), 5u);
-}
-
 // Every preset and read mode: a workload that keeps every crossbar busy reaches chip show's peak.
 TEST(PerfSim, PeakOfEveryPreset) {
   for (const auto& entry : presets().list()) {
@@ -338,7 +327,7 @@ TEST(PerfSim, BoundsOnACompiledNetwork) {
     for (const std::string sched : {"pipelined", "layer"}) {
       compiler::CompileOptions co;
       co.schedule = sched;
-      const compiler::Program p = compiler::compile(g, chip, co);
+      const program::Program p = compiler::compile(g, chip, co);
       PerfOptions o;
       o.images = 6;
       o.batch = 3;

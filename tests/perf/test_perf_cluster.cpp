@@ -33,7 +33,7 @@ TEST(PerfCluster, ImaJobCycles) {
   EXPECT_NEAR(peak.tops, 2.0 * 512 * 256 * 256 / 265.0 * 1e-3, 1e-9);
 }
 
-compiler::Program compile_resnet20(const std::string& chip_name, const std::string& residuals) {
+program::Program compile_resnet20(const std::string& chip_name, const std::string& residuals) {
   Graph g = import_onnx(source_path("models/resnet20_cifar10.onnx"));
   compiler::CompileOptions co;
   co.pipeline =
@@ -43,7 +43,7 @@ compiler::Program compile_resnet20(const std::string& chip_name, const std::stri
   return compiler::compile(g, preset(chip_name), co);
 }
 
-int64_t off_chip_bytes(const compiler::Program& p) {
+int64_t off_chip_bytes(const program::Program& p) {
   int64_t b = 0;
   for (const auto& t : p.transfers) {
     if (t.from.kind == EndpointKind::Host || t.to.kind == EndpointKind::Host) b += t.bytes_per_inference;
@@ -54,8 +54,8 @@ int64_t off_chip_bytes(const compiler::Program& p) {
 // ResNet-20 (CIFAR-10) has 9 residual adds: 3 of 16×32×32, 3 of 32×16×16, 3 of 64×8×8 8-bit
 // elements. Off chip, each held tensor is written to memory and read back: 2 × its bytes.
 TEST(PerfCluster, ResidualsThroughOffChipMemory) {
-  const compiler::Program on = compile_resnet20("cluster-512", "on-chip");
-  const compiler::Program off = compile_resnet20("cluster-512", "off-chip");
+  const program::Program on = compile_resnet20("cluster-512", "on-chip");
+  const program::Program off = compile_resnet20("cluster-512", "off-chip");
   const int64_t held = 3 * 16 * 32 * 32 + 3 * 32 * 16 * 16 + 3 * 64 * 8 * 8;
   EXPECT_EQ(off_chip_bytes(off) - off_chip_bytes(on), 2 * held);
   // The simulator counts the same bytes off chip, and the round trips cost time on the memory link.
@@ -69,9 +69,9 @@ TEST(PerfCluster, ResidualsThroughOffChipMemory) {
 // The schedule pass gives every transfer its stage; a Program without (older) is matched by value
 // name and simulates the same.
 TEST(PerfCluster, TransferStagesFromTheProgram) {
-  const compiler::Program p = compile_resnet20("cluster-512", "off-chip");
+  const program::Program p = compile_resnet20("cluster-512", "off-chip");
   for (const auto& t : p.transfers) EXPECT_GE(t.stage, 0) << t.value;
-  compiler::Program old = compiler::program_from_json(compiler::to_json(p), "test");
+  program::Program old = program::program_from_json(program::to_json(p), "test");
   for (auto& t : old.transfers) t.stage = -1;
   PerfOptions o;
   o.images = 3;
@@ -84,10 +84,10 @@ TEST(PerfCluster, TransferStagesFromTheProgram) {
 // The RISC-V cores marshal every conv's input windows: one op per row of each input vector, on
 // the cores holding the layer's tiles; HERMES (fixed-function LDPUs) has no such step.
 TEST(PerfCluster, Im2colOnProgrammableCoresOnly) {
-  const compiler::Program p = compile_resnet20("cluster-512", "on-chip");
+  const program::Program p = compile_resnet20("cluster-512", "on-chip");
   int64_t convs = 0;
   for (const auto& L : p.layers) {
-    if (L.kind != compiler::LayerKind::Conv) continue;
+    if (L.kind != program::LayerKind::Conv) continue;
     ++convs;
     int found = 0;
     for (const auto& d : p.digital_ops) {
@@ -100,7 +100,7 @@ TEST(PerfCluster, Im2colOnProgrammableCoresOnly) {
     EXPECT_EQ(found, 1) << L.name;
   }
   EXPECT_EQ(convs, 19);  // ResNet-20 with identity (padded) shortcuts: 19 convs
-  const compiler::Program h = compile_resnet20("hermes", "on-chip");
+  const program::Program h = compile_resnet20("hermes", "on-chip");
   for (const auto& d : h.digital_ops) EXPECT_NE(d.op, "im2col");
 }
 

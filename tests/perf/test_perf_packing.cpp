@@ -50,7 +50,7 @@ TEST(PerfPacking, LayersSharingACrossbarRunInTurn) {
 PerfStats two_row_blocks(int64_t second_row_offset, int64_t second_col_offset) {
   Builder b;
   b.layer(256, 64, 100, 0);
-  compiler::Tile t = b.p.tiles[0];
+  program::Tile t = b.p.tiles[0];
   b.p.tiles[0].row_end = 128;
   t.id = 1;
   t.row_begin = 128;
@@ -89,7 +89,7 @@ TEST(PerfPacking, ColumnBlocksOfOneInputAreOneEvaluation) {
   const auto& mode = chip.cores.read_modes.front();
   Builder b;
   b.layer(128, 64, 100, 0);
-  compiler::Tile t = b.p.tiles[0];
+  program::Tile t = b.p.tiles[0];
   b.p.tiles[0].col_end = 32;
   t.id = 1;
   t.col_begin = 32;

@@ -10,7 +10,7 @@
 #include "core/rng.h"
 #include "core/tensor.h"
 #include "ir/graph.h"
-#include "sim/reference/executor.h"
+#include "reference/executor.h"
 
 namespace aimc::test {
 

@@ -15,7 +15,7 @@
 
 #include "compiler/pass.h"
 #include "compiler/passes/common.h"
-#include "compiler/weights.h"
+#include "program/weights.h"
 
 namespace aimc::compiler {
 
@@ -211,7 +211,7 @@ class AssignDigital final : public Pass {
   }
 
  private:
-  using DigitalOp_ = compiler::DigitalOp;
+  using DigitalOp_ = program::DigitalOp;
 
   // Fractional bits of node n's output on d's unit: (2^(w−1) − 1)·2^−f ≥ 2·range. Absent without a
   // calibrated range, or above 32 bits (the fp32 simulation holds no more).

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <string>
 
-#include "compiler/weights.h"
 #include "core/error.h"
+#include "program/weights.h"
 
 namespace aimc::compiler {
 

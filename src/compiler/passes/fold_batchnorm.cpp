@@ -6,7 +6,7 @@
 
 #include "compiler/pass.h"
 #include "compiler/passes/common.h"
-#include "compiler/weights.h"
+#include "program/weights.h"
 
 namespace aimc::compiler {
 

@@ -10,8 +10,8 @@
 #include "chip/weights_spec.h"
 #include "compiler/pass.h"
 #include "compiler/passes/common.h"
-#include "compiler/sha256.h"
-#include "compiler/weights.h"
+#include "core/sha256.h"
+#include "program/weights.h"
 
 namespace aimc::compiler {
 

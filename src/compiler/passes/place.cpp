@@ -18,7 +18,7 @@
 #include "compiler/expected.h"
 #include "compiler/pass.h"
 #include "compiler/passes/common.h"
-#include "compiler/topology.h"
+#include "noc/network.h"
 
 namespace aimc::compiler {
 
@@ -133,7 +133,7 @@ class Place final : public Pass {
                       needed, ctx.chip.cores.rows, ctx.chip.cores.cols, ctx.chip.name, capacity,
                       ctx.chip.cores.programming.reload ? "" : " (and its cores.programming does not allow reloading weights)")};
     }
-    Topology topo(ctx.chip);
+    const noc::Network topo(ctx.chip);
     std::vector<std::pair<int32_t, int32_t>> slots;  // (core, array) in locality order
     for (int32_t core : topo.locality_order()) {
       for (int32_t a = 0; a < ctx.chip.cores.arrays; ++a) slots.emplace_back(core, a);
@@ -236,7 +236,7 @@ class Place final : public Pass {
   }
 
   void refine(const CompileContext& ctx, const std::vector<Instance>& inst, const std::vector<std::pair<int32_t, int32_t>>& slots,
-              const Topology& topo, const std::vector<int32_t>& seg, std::vector<int64_t>& slot_of) {
+              const noc::Network& topo, const std::vector<int32_t>& seg, std::vector<int64_t>& slot_of) {
     const int64_t capacity = static_cast<int64_t>(slots.size());
     const auto adj = traffic(ctx, inst);
     const int64_t window = std::max<int64_t>(1, int_option("window"));

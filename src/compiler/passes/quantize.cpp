@@ -18,10 +18,10 @@
 
 #include "compiler/pass.h"
 #include "compiler/passes/common.h"
-#include "compiler/weights.h"
 #include "core/error.h"
 #include "core/rng.h"
-#include "sim/reference/executor.h"
+#include "program/weights.h"
+#include "reference/executor.h"
 
 namespace aimc::compiler {
 

@@ -15,9 +15,9 @@
 #include <cmath>
 #include <limits>
 
-#include "compiler/evaluations.h"
 #include "compiler/pass.h"
 #include "compiler/passes/common.h"
+#include "program/evaluations.h"
 
 namespace aimc::compiler {
 

@@ -19,8 +19,8 @@
 
 #include "compiler/pass.h"
 #include "compiler/passes/common.h"
-#include "compiler/topology.h"
-#include "compiler/weights.h"
+#include "noc/network.h"
+#include "program/weights.h"
 
 namespace aimc::compiler {
 
@@ -200,7 +200,7 @@ class Route final : public Pass {
            g.value(o).name, TransferKind::Output);
     }
 
-    Topology topo(ctx.chip);
+    const noc::Network topo(ctx.chip);
     p.transfers.clear();
     int64_t total = 0, hop_bytes = 0, off_chip = 0;
     std::map<std::tuple<Endpoint, std::string, TransferKind, int64_t, Carried>, std::vector<size_t>> same_data;

@@ -10,9 +10,9 @@
 #include <map>
 #include <set>
 
-#include "compiler/evaluations.h"
 #include "compiler/pass.h"
 #include "compiler/passes/common.h"
+#include "program/evaluations.h"
 
 namespace aimc::compiler {
 

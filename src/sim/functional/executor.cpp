@@ -14,8 +14,8 @@
 
 #include "core/error.h"
 #include "core/threads.h"
+#include "reference/plan.h"
 #include "sim/functional/executor_impl.h"
-#include "sim/reference/plan.h"
 
 namespace aimc::functional {
 
@@ -30,11 +30,11 @@ namespace {
 constexpr int64_t kSubBatch = 16;
 
 // Fixed-point output formats of graph-node ops on digital units with a width, by node name.
-std::map<std::string, FixedPoint> fixed_point_ops(const compiler::Program& p, const chip::ChipSpec& chip) {
+std::map<std::string, FixedPoint> fixed_point_ops(const program::Program& p, const chip::ChipSpec& chip) {
   std::map<std::string, FixedPoint> m;
-  for (const compiler::DigitalOp& d : p.digital_ops) {
+  for (const program::DigitalOp& d : p.digital_ops) {
     if (d.layer >= 0 || !d.frac_bits || d.unit_index < 0) continue;
-    const auto& units = d.scope == compiler::Scope::Core ? chip.cores.digital : chip.digital;
+    const auto& units = d.scope == program::Scope::Core ? chip.cores.digital : chip.digital;
     const auto i = static_cast<size_t>(d.unit_index);
     if (i < units.size()) m[d.node] = FixedPoint{.width_bits = units[i].width_bits, .frac_bits = *d.frac_bits};
   }
@@ -117,7 +117,7 @@ void ChipExecutor::Impl::round_outputs(const StepRun& step) {
   }
 }
 
-ChipExecutor::ChipExecutor(const compiler::Program& program, const Graph& graph, const chip::ChipSpec& chip,
+ChipExecutor::ChipExecutor(const program::Program& program, const Graph& graph, const chip::ChipSpec& chip,
                            FunctionalOptions options)
     : m_impl(std::make_unique<Impl>(program, graph, chip, std::move(options))) {
   Impl& im = *m_impl;

@@ -29,9 +29,9 @@
 
 #include "chip/chip_spec.h"
 #include "chip/drift_compensation_spec.h"
-#include "compiler/program.h"
 #include "core/tensor.h"
 #include "ir/graph.h"
+#include "program/program.h"
 
 namespace aimc::functional {
 
@@ -51,7 +51,7 @@ class ChipExecutor {
  public:
   // Programs every tile of `program`. Throws Error when a layer's node is missing from `graph`
   // or a layer has no input step.
-  ChipExecutor(const compiler::Program& program, const Graph& graph, const chip::ChipSpec& chip, FunctionalOptions options);
+  ChipExecutor(const program::Program& program, const Graph& graph, const chip::ChipSpec& chip, FunctionalOptions options);
   ~ChipExecutor();
   ChipExecutor(const ChipExecutor&) = delete;
   ChipExecutor& operator=(const ChipExecutor&) = delete;

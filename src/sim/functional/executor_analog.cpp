@@ -15,7 +15,7 @@
 
 namespace aimc::functional {
 
-using compiler::LayerKind;
+using program::LayerKind;
 using ref::Buffer;
 
 namespace {
@@ -42,7 +42,7 @@ void ChipExecutor::Impl::run_layer(LayerRun& l, int64_t batch, int64_t sample_of
     run_lstm(l, sample_offset);
     return;
   }
-  const compiler::Layer& layer = *l.layer;
+  const program::Layer& layer = *l.layer;
   const Node& node = graph.node(l.node);
   const Tensor& x = store.plain(node.inputs[0]);
   const ValueId out_id = node.outputs[0];
@@ -226,7 +226,7 @@ void ChipExecutor::Impl::matrix_vectors(const LayerRun& l, int64_t k, const floa
     bool first_tile = true;
     for (size_t ti : cb.tiles) {
       const Tile& tile = *l.tiles[ti];
-      const compiler::Tile& pt = *l.placed[ti];
+      const program::Tile& pt = *l.placed[ti];
       const int64_t tr = pt.row_end - pt.row_begin;
       const float* xt = xv;  // a tile over all rows reads the vectors as they are
       if (tr != rows) {

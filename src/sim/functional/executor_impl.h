@@ -11,12 +11,12 @@
 #include <utility>
 #include <vector>
 
-#include "compiler/program.h"
+#include "program/program.h"
+#include "reference/kernel.h"
+#include "reference/value_store.h"
 #include "sim/functional/digital_ops.h"
 #include "sim/functional/executor.h"
 #include "sim/functional/tile.h"
-#include "sim/reference/kernel.h"
-#include "sim/reference/value_store.h"
 
 namespace aimc::functional::detail {
 
@@ -42,12 +42,12 @@ T* sized(std::vector<T>& v, size_t n) {
 }
 
 struct LayerRun {
-  const compiler::Layer* layer = nullptr;
+  const program::Layer* layer = nullptr;
   int32_t node = -1;
   // In Program tile order for this layer. Held by pointer: a Tile's crossbar keeps a pointer to
   // the Tile's own CoreSpec, so a moved Tile would leave it dangling (tile.cpp, reported).
   std::vector<std::unique_ptr<Tile>> tiles;
-  std::vector<const compiler::Tile*> placed;     // the Program's tile behind each of `tiles`
+  std::vector<const program::Tile*> placed;      // the Program's tile behind each of `tiles`
   std::vector<std::vector<ColumnBlock>> blocks;  // per replica
   std::vector<float> bias;                       // per column, empty: none
   std::vector<float> col_scale;                  // per column digital scale of pre-scaled weights, or empty
@@ -77,7 +77,7 @@ using detail::sized;
 using detail::StepRun;
 
 struct ChipExecutor::Impl {
-  Impl(const compiler::Program& p, const Graph& g, const chip::ChipSpec& c, FunctionalOptions o)
+  Impl(const program::Program& p, const Graph& g, const chip::ChipSpec& c, FunctionalOptions o)
       : program(p), graph(g), chip(c), options(std::move(o)), engine(dnnl::engine::kind::cpu, 0), store(g, engine) {}
 
   void prepare_layers();
@@ -92,7 +92,7 @@ struct ChipExecutor::Impl {
   // y[n × cols] = Σ row blocks (partial-sum unit) ‖ column blocks + bias, for replica k's vectors x.
   void matrix_vectors(const LayerRun& l, int64_t k, const float* x, int64_t n, uint64_t first, float* y, MatrixScratch& s) const;
 
-  const compiler::Program& program;
+  const program::Program& program;
   const Graph& graph;
   const chip::ChipSpec& chip;
   FunctionalOptions options;

@@ -17,7 +17,7 @@ float sigmoid(float v) { return 1.0f / (1.0f + std::exp(-v)); }
 // sample through replica t mod R's tiles (gates i, o, f, c + bias), then the cell update in fp32.
 // Vector index: t · 2^32 + global sample index (contiguous over a batch, distinct over steps).
 void ChipExecutor::Impl::run_lstm(LayerRun& l, int64_t sample_offset) {
-  const compiler::Layer& layer = *l.layer;
+  const program::Layer& layer = *l.layer;
   const Node& node = graph.node(l.node);
   const ErrorContext where{.node = layer.name};
   const Tensor& x = store.plain(node.inputs[0]);

@@ -8,8 +8,8 @@
 #include <string>
 
 #include "chip/device_registry.h"
-#include "compiler/weights.h"
 #include "core/error.h"
+#include "program/weights.h"
 #include "sim/functional/executor_impl.h"
 #include "sim/functional/input_offset.h"
 
@@ -18,13 +18,13 @@ namespace aimc::functional {
 namespace {
 
 // The width of the digital unit that sums the layer's row splits (0: fp32, e.g. on the host).
-int64_t partial_sum_width(const compiler::Program& p, const chip::ChipSpec& chip, int32_t layer) {
-  for (const compiler::DigitalOp& op : p.digital_ops) {
+int64_t partial_sum_width(const program::Program& p, const chip::ChipSpec& chip, int32_t layer) {
+  for (const program::DigitalOp& op : p.digital_ops) {
     if (op.layer != layer || op.op != "partial-sum") continue;
     if (op.unit_index < 0) return 0;
     const auto i = static_cast<size_t>(op.unit_index);
-    if (op.scope == compiler::Scope::Core && i < chip.cores.digital.size()) return chip.cores.digital[i].width_bits;
-    if (op.scope == compiler::Scope::Chip && i < chip.digital.size()) return chip.digital[i].width_bits;
+    if (op.scope == program::Scope::Core && i < chip.cores.digital.size()) return chip.cores.digital[i].width_bits;
+    if (op.scope == program::Scope::Chip && i < chip.digital.size()) return chip.digital[i].width_bits;
     return 0;
   }
   return 0;
@@ -47,8 +47,8 @@ float max_abs(const Tensor& t) {
 
 void ChipExecutor::Impl::prepare_layers() {
   const chip::CoreSpec core = core_with_compensation(chip, options);
-  const bool data_parallel = program.schedule.kind == compiler::ScheduleKind::DataParallel;
-  for (const compiler::Layer& layer : program.layers) {
+  const bool data_parallel = program.schedule.kind == program::ScheduleKind::DataParallel;
+  for (const program::Layer& layer : program.layers) {
     const ErrorContext where{.node = layer.name};
     const float step = layer.quant.input_step;
     if (options.converters && !(step > 0)) {
@@ -56,9 +56,9 @@ void ChipExecutor::Impl::prepare_layers() {
     }
     LayerRun l;
     l.layer = &layer;
-    l.node = compiler::layer_node(graph, layer);
-    const Tensor matrix = compiler::layer_matrix(graph, layer, l.node);
-    l.bias = compiler::layer_bias(graph, layer, l.node);
+    l.node = program::layer_node(graph, layer);
+    const Tensor matrix = program::layer_matrix(graph, layer, l.node);
+    l.bias = program::layer_bias(graph, layer, l.node);
     // Fixed-point partial sums for differential analog cells, whose outputs are ADC codes × an LSB
     // derived below; binary and bit-sliced tiles already give exact integer multiples (fp32 sums).
     const bool differential = chip::technology_of(chip.cores).traits.differential();
@@ -107,12 +107,12 @@ void ChipExecutor::Impl::prepare_layers() {
     l.blocks.resize(static_cast<size_t>(replicas));
     std::vector<float> tile_lsb;
     for (int32_t tid : program.tiles_of(layer.id)) {
-      const compiler::Tile& t = program.tiles.at(static_cast<size_t>(tid));
+      const program::Tile& t = program.tiles.at(static_cast<size_t>(tid));
       auto owned = std::make_unique<Tile>(
           layer_core, TileContext{.seed = options.seed, .tile_id = static_cast<uint32_t>(t.id), .read_mode = options.read_mode},
           topt);
       Tile& tile = *owned;
-      Tensor w = compiler::tile_weights(matrix, t);
+      Tensor w = program::tile_weights(matrix, t);
       if (!l.col_scale.empty()) {
         float* wd = w.data<float>();
         const int64_t tc = t.cols();
@@ -159,7 +159,7 @@ void ChipExecutor::Impl::prepare_layers() {
       it->tiles.push_back(index);
     }
     // Row order inside each column block; the finest positive LSB accumulates.
-    const std::vector<const compiler::Tile*>& placed = l.placed;
+    const std::vector<const program::Tile*>& placed = l.placed;
     for (auto& blocks : l.blocks) {
       if (blocks.empty()) throw Error("a replica of the layer has no tiles", where);
       for (ColumnBlock& b : blocks) {

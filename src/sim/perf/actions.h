@@ -23,7 +23,7 @@ struct ActionCounts {
   double buffer_read_bytes = 0;     // per-core memory
   double buffer_write_bytes = 0;
   double offchip_bytes = 0;      // bytes to or from the host / off-chip memory
-  std::vector<double> bit_hops;  // by network link class (NocModel::link_class)
+  std::vector<double> bit_hops;  // by network link class (noc::Network::class_names)
   double cells_written = 0;
   double write_operations = 0;  // Σ ceil(cells / cells_per_write)
   double write_pulses = 0;      // write operations × program iterations

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/perf/noc_model.h"
+#include "noc/network.h"
 #include "sim/perf/perf_sim.h"
 
 namespace aimc::perf::detail {
@@ -83,10 +83,10 @@ using detail::Task;
 
 struct PerfSimulator::Impl {
   chip::ChipSpec chip;
-  compiler::Program prog;
+  program::Program prog;
   PerfOptions opt;
   const chip::ReadModeSpec* mode = nullptr;
-  NocModel noc;
+  noc::Network noc;
   std::unique_ptr<EnergyTable> table;
   std::vector<std::string> unit_names;
   int32_t n_core_units = 0, n_chip_units = 0, host_class = 0;
@@ -116,13 +116,13 @@ struct PerfSimulator::Impl {
   std::vector<GroupTrace> trace;    // item 0's groups, in order
   std::vector<double> trace_start;  // per task: when item 0's execution of it took its resource
 
-  Impl(const chip::ChipSpec& c, const compiler::Program& p, PerfOptions o) : chip(c), prog(p), opt(std::move(o)), noc(c) {}
+  Impl(const chip::ChipSpec& c, const program::Program& p, PerfOptions o) : chip(c), prog(p), opt(std::move(o)), noc(c) {}
 
   int32_t xbar(int32_t core, int32_t array) const { return core * static_cast<int32_t>(chip.cores.arrays) + array; }
   double unit_ops_per_ns(const chip::DigitalUnitSpec& u) const;
   // A transfer task; `carried`: the links earlier members of its multicast group already take (the
   // branch takes only the others, after the shared prefix's latency), updated.
-  int32_t add_transfer(const compiler::Transfer& t, double bytes, int32_t stage, std::vector<int32_t>* carried = nullptr);
+  int32_t add_transfer(const program::Transfer& t, double bytes, int32_t stage, std::vector<int32_t>* carried = nullptr);
   int32_t push(Task k);
   Task blank() const;
   void setup();

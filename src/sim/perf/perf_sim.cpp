@@ -8,8 +8,8 @@
 
 namespace aimc::perf {
 
-using compiler::Program;
-using compiler::ScheduleKind;
+using program::Program;
+using program::ScheduleKind;
 
 PerfSimulator::PerfSimulator(const chip::ChipSpec& chip, const Program& program, PerfOptions options)
     : m(new Impl(chip, program, std::move(options))) {}
@@ -52,7 +52,7 @@ Program peak_program(const chip::ChipSpec& chip, int64_t input_bits, int64_t mvm
   p.crossbar_rows = cores.rows;
   p.crossbar_cols = cores.cols;
   p.crossbars_available = cores.count * cores.arrays;
-  compiler::Layer L;
+  program::Layer L;
   L.name = "peak";
   L.rows = L.group_rows = cores.rows;
   L.cols = L.group_cols = cores.cols / cpw;
@@ -63,10 +63,10 @@ Program peak_program(const chip::ChipSpec& chip, int64_t input_bits, int64_t mvm
   L.quant.weight_bits = wb.value_or(0);
   L.quant.adc_bits = cores.adc.bits;
   p.layers.push_back(L);
-  compiler::Stage st;
-  compiler::Segment seg;
+  program::Stage st;
+  program::Segment seg;
   for (int32_t r = 0; r < L.replicas; ++r) {
-    compiler::Tile t;
+    program::Tile t;
     t.id = r;
     t.replica = r;
     t.core = r / static_cast<int32_t>(cores.arrays);

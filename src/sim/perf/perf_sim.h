@@ -2,7 +2,7 @@
 //
 // Resources (dense integer ids, STYLE P6): one MVM engine per crossbar (core × array), one per
 // digital unit class on each core, one per chip-level unit, the host, and every network link
-// (NocModel). A resource serves its tasks first come, first served: a task released at time t
+// (noc::Network). A resource serves its tasks first come, first served: a task released at time t
 // starts at max(t, the resource's free time) and holds it for its occupancy; a transfer takes the
 // links of its route one after another as its head reaches them (virtual cut-through), holding each
 // for bytes / the slowest link's bandwidth. Events are processed in time order.
@@ -32,7 +32,7 @@
 #include <vector>
 
 #include "chip/chip_spec.h"
-#include "compiler/program.h"
+#include "program/program.h"
 #include "sim/perf/actions.h"
 #include "sim/perf/energy_table.h"
 
@@ -129,7 +129,7 @@ struct PerfStats {
 
 class PerfSimulator {
  public:
-  PerfSimulator(const chip::ChipSpec& chip, const compiler::Program& program, PerfOptions options);
+  PerfSimulator(const chip::ChipSpec& chip, const program::Program& program, PerfOptions options);
   ~PerfSimulator();
   PerfSimulator(const PerfSimulator&) = delete;
   PerfSimulator& operator=(const PerfSimulator&) = delete;
@@ -143,11 +143,11 @@ class PerfSimulator {
 };
 
 // One call: setup, run, stats.
-PerfStats simulate(const chip::ChipSpec& chip, const compiler::Program& program, const PerfOptions& options);
+PerfStats simulate(const chip::ChipSpec& chip, const program::Program& program, const PerfOptions& options);
 
 // A synthetic Program that keeps every crossbar of the chip busy: one full-size layer with one
 // replica per crossbar and `mvms_per_crossbar` vectors each, at `input_bits` and the chip's peak
 // weight precision; no digital ops, no transfers.
-compiler::Program peak_program(const chip::ChipSpec& chip, int64_t input_bits, int64_t mvms_per_crossbar);
+program::Program peak_program(const chip::ChipSpec& chip, int64_t input_bits, int64_t mvms_per_crossbar);
 
 }  // namespace aimc::perf

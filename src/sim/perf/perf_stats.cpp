@@ -58,7 +58,7 @@ PerfStats PerfSimulator::Impl::stats() const {
   PerfStats st;
   st.chip = chip.name;
   st.model = prog.graph_name;
-  st.schedule = compiler::to_string(prog.schedule.kind);
+  st.schedule = program::to_string(prog.schedule.kind);
   st.read_mode = mode->name;
   st.images = opt.images;
   st.batch = batch;

@@ -8,24 +8,24 @@
 
 #include "chip/peak.h"
 #include "chip/schema/schema.h"
-#include "compiler/evaluations.h"
 #include "core/error.h"
+#include "program/evaluations.h"
 #include "sim/perf/perf_impl.h"
 
 namespace aimc::perf {
 
-using compiler::EndpointKind;
-using compiler::Program;
-using compiler::ScheduleKind;
-using compiler::Scope;
-using compiler::TransferKind;
 using detail::ceil_div_d;
+using program::EndpointKind;
+using program::Program;
+using program::ScheduleKind;
+using program::Scope;
+using program::TransferKind;
 
 namespace {
 // The share of a full drive a row of layer L takes on average (1 without a measured activity): a
 // PWM pulse lasts |code| LSBs, a DAC drives only non-zero codes, a bit-plane only the rows whose bit
 // is 1 (Jia et al.: zero inputs masked, energy proportional to sparsity).
-double drive_activity(const compiler::Layer& L, chip::InputKind kind) {
+double drive_activity(const program::Layer& L, chip::InputKind kind) {
   if (!L.quant.activity) return 1.0;
   switch (kind) {
     case chip::InputKind::Pwm:
@@ -43,7 +43,7 @@ double PerfSimulator::Impl::unit_ops_per_ns(const chip::DigitalUnitSpec& u) cons
   return u.ops_per_cycle * static_cast<double>(u.count) * u.clock_mhz.value_or(chip.clock_mhz) * 1e-3;
 }
 
-int32_t PerfSimulator::Impl::add_transfer(const compiler::Transfer& t, double bytes, int32_t stage,
+int32_t PerfSimulator::Impl::add_transfer(const program::Transfer& t, double bytes, int32_t stage,
                                           std::vector<int32_t>* carried) {
   std::vector<int32_t> path = noc.route(t.from, t.to);
   if (path.empty() || bytes <= 0) return -1;
@@ -52,7 +52,7 @@ int32_t PerfSimulator::Impl::add_transfer(const compiler::Transfer& t, double by
   k.stage = stage;
   double bw = 0, lat = 0;
   for (int32_t l : path) {
-    const Link& link = noc.links()[static_cast<size_t>(l)];
+    const noc::Link& link = noc.links()[static_cast<size_t>(l)];
     if (link.bytes_per_ns > 0) bw = bw == 0 ? link.bytes_per_ns : std::min(bw, link.bytes_per_ns);
     lat += link.latency_ns;
     if (carried != nullptr && std::find(carried->begin(), carried->end(), l) != carried->end()) {
@@ -146,7 +146,7 @@ void PerfSimulator::Impl::setup() {
     int32_t stage = -1, phase = 2;
     if (t.stage >= 0 && t.stage < static_cast<int32_t>(n_stages)) {
       stage = t.stage;
-      phase = t.at == compiler::TransferAt::Start ? 0 : t.at == compiler::TransferAt::AfterMvm ? 1 : 2;
+      phase = t.at == program::TransferAt::Start ? 0 : t.at == program::TransferAt::AfterMvm ? 1 : 2;
     } else if (t.kind == TransferKind::Input) {
       stage = 0, phase = 0;
     } else if (t.kind == TransferKind::Output) {
@@ -177,7 +177,7 @@ void PerfSimulator::Impl::setup() {
   stage_first.assign(static_cast<size_t>(copies), {});
   for (int32_t c = 0; c < copies; ++c) {
     auto& groups = templ[static_cast<size_t>(c)];
-    auto in_copy = [&](const compiler::Endpoint& e) {
+    auto in_copy = [&](const program::Endpoint& e) {
       return !dp || e.kind != EndpointKind::Core || copy_of_core[static_cast<size_t>(e.index)] < 0 ||
              copy_of_core[static_cast<size_t>(e.index)] == c;
     };
@@ -203,7 +203,7 @@ void PerfSimulator::Impl::setup() {
       int64_t steps = 1;
       for (int32_t l : st.layers) {
         const auto& L = prog.layers[static_cast<size_t>(l)];
-        if (L.kind == compiler::LayerKind::Lstm) steps = std::max<int64_t>(steps, L.vectors_per_inference);
+        if (L.kind == program::LayerKind::Lstm) steps = std::max<int64_t>(steps, L.vectors_per_inference);
       }
       K = chunks * static_cast<double>(steps);
       for (int64_t step = 0; step < steps; ++step) {
@@ -227,7 +227,7 @@ void PerfSimulator::Impl::setup() {
           const int64_t rr = dp ? 0 : r % R;
           // A recurrent layer's step t is its vector t, computed whole by replica t mod R (replicas
           // take turns; step t + 1 still waits for step t).
-          const bool recurrent = steps > 1 && L.kind == compiler::LayerKind::Lstm;
+          const bool recurrent = steps > 1 && L.kind == program::LayerKind::Lstm;
           if (recurrent && rr != step % R) continue;
           const double vectors =
               recurrent ? 1.0 / chunks
@@ -246,7 +246,7 @@ void PerfSimulator::Impl::setup() {
           const double evals = static_cast<double>(mode->phases * (bit_serial ? bits : 1)) * readout;
           // Each array evaluation is one MVM: the evaluations of one crossbar run in turn (its task's
           // occupancy is their sum), each driving its own rows and converting its own columns.
-          for (const compiler::Evaluation& ev : compiler::array_evaluations(prog, xtiles)) {
+          for (const program::Evaluation& ev : program::array_evaluations(prog, xtiles)) {
             const int64_t rows = ev.rows, cols = ev.cols;
             k.occ_ns += vectors * readout * chip::mvm_latency_ns(chip, *mode, bits, rows, cols);
             k.actions.array_mvms_by_bits[static_cast<size_t>(bits)] += vectors;
@@ -355,7 +355,7 @@ void PerfSimulator::Impl::build_programming() {
     ProgramJob job;
     job.groups.resize(2);
     for (const auto& [core, b] : bytes) {
-      compiler::Transfer t{{EndpointKind::Host, 0}, {EndpointKind::Core, core}, 0, "weights", TransferKind::Input, 0};
+      program::Transfer t{{EndpointKind::Host, 0}, {EndpointKind::Core, core}, 0, "weights", TransferKind::Input, 0};
       if (int32_t k = add_transfer(t, b, -1); k >= 0) job.groups[0].push_back(k);
     }
     for (const auto& [core, cw] : per_core) {

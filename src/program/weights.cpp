@@ -1,0 +1,174 @@
+#include "program/weights.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "core/error.h"
+
+namespace aimc::program {
+
+Tensor apply_fake_quant(const Tensor& x0, const FakeQuantAttrs& a) {
+  Tensor x = x0.cast(DType::f32);
+  Tensor y(DType::f32, x.shape());
+  const float* in = x.data<float>();
+  float* out = y.data<float>();
+  int64_t inner = 1, channels = 1;
+  if (a.scale.size() > 1) {
+    channels = x.dim(a.axis);
+    for (int64_t d = a.axis + 1; d < x.rank(); ++d) inner *= x.shape()[static_cast<size_t>(d)];
+  }
+  for (int64_t i = 0; i < x.numel(); ++i) {
+    const size_t c = a.scale.size() > 1 ? static_cast<size_t>((i / inner) % channels) : 0;
+    const float s = a.scale[c];
+    const int32_t z = a.zero_point.empty() ? 0 : a.zero_point[std::min(c, a.zero_point.size() - 1)];
+    float q = std::nearbyint(in[i] / s) + static_cast<float>(z);
+    q = std::min(std::max(q, static_cast<float>(a.qmin)), static_cast<float>(a.qmax));
+    out[i] = (q - static_cast<float>(z)) * s;
+  }
+  return y;
+}
+
+std::optional<Tensor> constant_value(const Graph& g, ValueId id) {
+  if (id == kNoValue) return std::nullopt;
+  const Value& v = g.value(id);
+  if (v.is_constant()) return v.constant->cast(DType::f32);
+  if (v.producer >= 0) {
+    const Node& n = g.node(v.producer);
+    if (n.op == OpKind::FakeQuant) {
+      auto in = constant_value(g, n.input(0));
+      if (in) return apply_fake_quant(*in, n.attr<FakeQuantAttrs>());
+    }
+  }
+  return std::nullopt;
+}
+
+namespace {
+Tensor need_constant(const Graph& g, const Node& n, size_t i) {
+  auto t = constant_value(g, n.input(i));
+  if (!t) throw Error("weight input is not a constant", ErrorContext{.node = n.name, .op = std::string(op_name(n.op))});
+  return *t;
+}
+}  // namespace
+
+int32_t layer_node(const Graph& g, const Layer& layer) {
+  for (size_t i = 0; i < g.num_nodes(); ++i) {
+    if (g.node(static_cast<int32_t>(i)).name == layer.name) return static_cast<int32_t>(i);
+  }
+  throw Error(fmt::format("layer '{}' of the program is not a node of the model", layer.name), ErrorContext{.node = layer.name});
+}
+
+Tensor layer_matrix(const Graph& g, const Layer& layer, int32_t node) {
+  const Node& n = g.node(node);
+  Tensor m(DType::f32, {layer.rows, layer.cols});
+  float* out = m.data<float>();
+  const int64_t R = layer.rows, C = layer.cols;
+  switch (layer.kind) {
+    case LayerKind::Conv: {
+      Tensor w = need_constant(g, n, 1);
+      const float* W = w.data<float>();
+      const int64_t Mg = layer.group_cols, K = numel(Shape(w.shape().begin() + 2, w.shape().end()));
+      const int64_t Cg = w.dim(1);
+      for (int64_t mo = 0; mo < C; ++mo) {
+        const int64_t grp = mo / Mg;
+        for (int64_t cl = 0; cl < Cg; ++cl) {
+          for (int64_t k = 0; k < K; ++k) {
+            const int64_t row = (grp * Cg + cl) * K + k;
+            out[row * C + mo] = W[(mo * Cg + cl) * K + k];
+          }
+        }
+      }
+      break;
+    }
+    case LayerKind::Gemm: {
+      Tensor b = need_constant(g, n, 1);
+      const auto& a = n.attr<GemmAttrs>();
+      const float* B = b.data<float>();
+      for (int64_t r = 0; r < R; ++r) {
+        for (int64_t c = 0; c < C; ++c) out[r * C + c] = a.alpha * (a.trans_b ? B[c * R + r] : B[r * C + c]);
+      }
+      break;
+    }
+    case LayerKind::MatMul: {
+      Tensor b = need_constant(g, n, 1);
+      std::copy(b.data<float>(), b.data<float>() + R * C, out);
+      break;
+    }
+    case LayerKind::Lstm: {
+      Tensor w = need_constant(g, n, 1), rr = need_constant(g, n, 2);
+      const int64_t I = w.dim(2), H = rr.dim(2);
+      const float* W = w.data<float>();
+      const float* Rw = rr.data<float>();
+      for (int64_t c = 0; c < C; ++c) {
+        for (int64_t r = 0; r < I; ++r) out[r * C + c] = W[c * I + r];
+        for (int64_t r = 0; r < H; ++r) out[(I + r) * C + c] = Rw[c * H + r];
+      }
+      break;
+    }
+  }
+  return m;
+}
+
+std::vector<float> layer_bias(const Graph& g, const Layer& layer, int32_t node) {
+  if (!layer.has_bias) return {};
+  const Node& n = g.node(node);
+  std::vector<float> b(static_cast<size_t>(layer.cols), 0.0f);
+  switch (layer.kind) {
+    case LayerKind::Conv: {
+      Tensor t = need_constant(g, n, 2);
+      std::copy(t.data<float>(), t.data<float>() + layer.cols, b.begin());
+      break;
+    }
+    case LayerKind::Gemm: {
+      Tensor t = need_constant(g, n, 2);
+      const float beta = n.attr<GemmAttrs>().beta;
+      for (int64_t c = 0; c < layer.cols; ++c) {
+        b[static_cast<size_t>(c)] = beta * t.data<float>()[t.numel() == 1 ? 0 : c];
+      }
+      break;
+    }
+    case LayerKind::Lstm: {
+      Tensor t = need_constant(g, n, 3);
+      for (int64_t c = 0; c < layer.cols; ++c) {
+        b[static_cast<size_t>(c)] = t.data<float>()[c] + t.data<float>()[layer.cols + c];
+      }
+      break;
+    }
+    case LayerKind::MatMul:
+      break;
+  }
+  return b;
+}
+
+Tensor tile_weights(const Tensor& m, const Tile& t) {
+  const int64_t C = m.dim(1);
+  Tensor out(DType::f32, {t.rows(), t.cols()});
+  const float* in = m.data<float>();
+  float* o = out.data<float>();
+  for (int64_t r = 0; r < t.rows(); ++r) {
+    std::copy(in + (t.row_begin + r) * C + t.col_begin, in + (t.row_begin + r) * C + t.col_end, o + r * t.cols());
+  }
+  return out;
+}
+
+Tensor reconstruct_layer(const Program& p, const Tensor& m, int32_t layer, int32_t replica, std::vector<int32_t>* coverage) {
+  const int64_t R = m.dim(0), C = m.dim(1);
+  Tensor out(DType::f32, {R, C});
+  std::vector<int32_t> cov(static_cast<size_t>(R * C), 0);
+  float* o = out.data<float>();
+  for (int32_t ti : p.tiles_of(layer, replica)) {
+    const Tile& t = p.tiles[static_cast<size_t>(ti)];
+    Tensor block = tile_weights(m, t);
+    for (int64_t r = 0; r < t.rows(); ++r) {
+      for (int64_t c = 0; c < t.cols(); ++c) {
+        const int64_t i = (t.row_begin + r) * C + t.col_begin + c;
+        o[i] = block.data<float>()[r * t.cols() + c];
+        ++cov[static_cast<size_t>(i)];
+      }
+    }
+  }
+  if (coverage) *coverage = std::move(cov);
+  return out;
+}
+
+}  // namespace aimc::program

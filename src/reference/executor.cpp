@@ -1,0 +1,102 @@
+// ReferenceExecutor: preparation (dead nodes dropped, constant sub-graphs folded once, steps
+// planned and fused, kernels built) and run (input validation, steps in order, buffers released
+// as soon as no later step needs them).
+#include "reference/executor.h"
+
+#include <fmt/format.h>
+
+#include "core/threads.h"
+#include "reference/plan.h"
+#include "reference/value_store.h"
+
+namespace aimc {
+
+using ref::Buffer;
+using ref::KernelSpec;
+using ref::Plan;
+using ref::RunContext;
+using ref::StoreRun;
+using ref::ValueStore;
+
+struct ReferenceExecutor::Impl {
+  Impl(const Graph& g, ReferenceOptions o) : graph(g), options(o), engine(dnnl::engine::kind::cpu, 0), store(g, engine) {}
+
+  int64_t validate(const std::vector<Tensor>& inputs) const;
+
+  const Graph& graph;
+  ReferenceOptions options;
+  dnnl::engine engine;
+  ValueStore store;
+  Plan plan;
+};
+
+ReferenceExecutor::ReferenceExecutor(const Graph& graph, ReferenceOptions options)
+    : m_impl(std::make_unique<Impl>(graph, options)) {
+  ThreadScope threads(options.threads);
+  std::vector<char> run = ref::live_nodes(graph);
+  ref::fold_constant_nodes(m_impl->graph, m_impl->store, m_impl->engine, run);
+  Impl& im = *m_impl;
+  im.plan = ref::make_plan(graph, run, im.engine, [&im](ValueId id) { return im.store.constant(id); });
+  im.store.set_poolable(im.plan.poolable);
+}
+
+ReferenceExecutor::~ReferenceExecutor() = default;
+
+int64_t ReferenceExecutor::Impl::validate(const std::vector<Tensor>& inputs) const {
+  if (inputs.size() != graph.inputs.size()) {
+    throw Error(fmt::format("the graph has {} input(s), {} given", graph.inputs.size(), inputs.size()),
+                ErrorContext{.field = "inputs"});
+  }
+  int64_t batch = -1;
+  std::string batch_from;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const Value& v = graph.value(graph.inputs[i]);
+    const Tensor& t = inputs[i];
+    ErrorContext where{.field = fmt::format("input '{}'", v.name)};
+    if (t.dtype() != v.dtype) {
+      throw Error(fmt::format("has type {}, expected {}", dtype_name(t.dtype()), dtype_name(v.dtype)), where);
+    }
+    bool ok = t.rank() == static_cast<int64_t>(v.shape.size());
+    for (size_t d = 0; ok && d < v.shape.size(); ++d) {
+      ok = static_cast<int>(d) == v.batch_axis || t.shape()[d] == v.shape[d];
+    }
+    if (!ok) {
+      std::string want = shape_str(v.shape);
+      if (v.batch_axis >= 0) want += fmt::format(" (any size at batch axis {})", v.batch_axis);
+      throw Error(fmt::format("has shape {}, expected {}", shape_str(t.shape()), want), where);
+    }
+    if (v.batch_axis < 0) continue;
+    const int64_t b = t.shape()[static_cast<size_t>(v.batch_axis)];
+    if (b < 1) throw Error("has an empty batch", where);
+    if (batch >= 0 && b != batch) {
+      throw Error(fmt::format("has batch size {}, but input '{}' has {}", b, batch_from, batch), where);
+    }
+    batch = b;
+    batch_from = v.name;
+  }
+  return batch >= 0 ? batch : graph.import_batch;
+}
+
+std::vector<Tensor> ReferenceExecutor::run(const std::vector<Tensor>& inputs) {
+  Impl& im = *m_impl;
+  const int64_t batch = im.validate(inputs);
+  ThreadScope threads(im.options.threads);
+  StoreRun scope(im.store, batch);
+  for (size_t i = 0; i < inputs.size(); ++i) im.store.set(im.graph.inputs[i], Buffer{inputs[i], {}});
+  for (ref::Step& step : im.plan.steps) {
+    RunContext ctx(im.store, step.spec, &step.stealable);
+    step.kernel->run(ctx);
+    im.store.release_temps();
+    for (ValueId v : step.release) im.store.release(v);
+  }
+  im.store.stream().wait();
+  std::vector<Tensor> outputs;
+  outputs.reserve(im.graph.outputs.size());
+  for (ValueId id : im.graph.outputs) {
+    const Tensor* c = im.store.constant(id);
+    outputs.push_back(c != nullptr ? c->clone() : im.store.plain(id));
+  }
+  return outputs;
+}
+
+}  // namespace aimc

@@ -1,0 +1,50 @@
+// Dispatch from an op to its kernel family.
+#include <fmt/format.h>
+
+#include "reference/kernel.h"
+
+namespace aimc::ref {
+
+std::unique_ptr<Kernel> make_kernel(const KernelSpec& spec) {
+  const OpKind op = spec.node->op;
+  switch (op) {
+    case OpKind::Conv:
+      return make_conv_kernel(spec);
+    case OpKind::Gemm:
+      return make_gemm_kernel(spec);
+    case OpKind::MatMul:
+      return make_matmul_kernel(spec);
+    case OpKind::LSTM:
+      return make_lstm_kernel(spec);
+    case OpKind::BatchNormalization:
+    case OpKind::LayerNormalization:
+    case OpKind::Softmax:
+      return make_norm_kernel(spec);
+    case OpKind::MaxPool:
+    case OpKind::AveragePool:
+    case OpKind::GlobalAveragePool:
+      return make_pool_kernel(spec);
+    case OpKind::ReduceMean:
+    case OpKind::ReduceSum:
+      return make_reduce_kernel(spec);
+    case OpKind::Reshape:
+    case OpKind::Transpose:
+    case OpKind::Concat:
+    case OpKind::Split:
+    case OpKind::Slice:
+    case OpKind::Pad:
+      return make_movement_kernel(spec);
+    case OpKind::Gather:
+    case OpKind::Cast:
+      return make_gather_cast_kernel(spec);
+    case OpKind::FakeQuant:
+      return make_fake_quant_kernel(spec);
+    default:
+      break;
+  }
+  if (is_elementwise_binary(op)) return make_binary_kernel(spec);
+  if (is_elementwise_unary(op)) return make_unary_kernel(spec);
+  throw InternalError(fmt::format("no reference kernel for {}", op_name(op)));
+}
+
+}  // namespace aimc::ref
