@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "chip/device_registry.h"
+#include "chip/mvm_actions.h"
 #include "chip/weights_spec.h"
 #include "core/error.h"
 #include "device/registry.h"
@@ -164,6 +165,14 @@ void Tile::mvm(const float* x, int64_t batch, uint64_t first_vector, float* y) c
 
 int64_t Tile::physical_columns() const { return m_crossbar->physical_columns(); }
 ProgrammingStats Tile::programming_stats() const { return m_crossbar->programming_stats(); }
-MvmActions Tile::actions(int64_t vectors) const { return m_crossbar->actions(vectors); }
+MvmActions Tile::actions(int64_t vectors) const {
+  const chip::MvmActionCounts a =
+      chip::mvm_action_counts(m_core, *m_mode, m_encoder->bits(), m_options.adc_bits, m_rows, m_crossbar->physical_columns());
+  return MvmActions{.vectors = vectors,
+                    .array_evaluations = vectors * a.evaluations,
+                    .input_conversions = vectors * a.row_drives,
+                    .adc_conversions = vectors * a.conversions,
+                    .digital_ops = vectors * m_crossbar->digital_ops_per_vector()};
+}
 
 }  // namespace aimc::functional

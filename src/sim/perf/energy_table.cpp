@@ -42,13 +42,14 @@ EnergyBreakdown EnergyTable::price(const ActionCounts& c, bool data_dependent) c
   double adc = 0;
   if (m_mode.energy_split) {
     // One array evaluation of a full array costs array_mvm_pj(1) / phases with either encoding
-    // (pwm/dac: e_mvm over its phases; bit-serial: one bit-plane phase), so a drive or a conversion
-    // has one price whatever the input bits; the rest of the MVM energy is per MVM.
+    // (pwm/dac: e_mvm over its phases; bit-serial: one bit-plane phase), so a drive has one price
+    // whatever the input bits; a conversion takes the columns' share of all the phases it sums
+    // (chip/mvm_actions.h). The rest of the MVM energy is per MVM.
     const chip::EnergySplitSpec& split = *m_mode.energy_split;
     const double per_eval = array_mvm_pj(1) / static_cast<double>(m_mode.phases);
     const double drives = data_dependent ? c.dac_drive_activity : c.dac_drives;
     const double rows_pj = drives * split.rows * per_eval / static_cast<double>(m_chip.cores.rows);
-    adc = c.adc_conversions * split.cols * per_eval / static_cast<double>(m_chip.cores.cols);
+    adc = c.adc_conversions * split.cols * array_mvm_pj(1) / static_cast<double>(m_chip.cores.cols);
     mvm = (1.0 - split.rows - split.cols) * mvm + rows_pj + adc;
   } else if (m_chip.cores.adc.e_conversion_pj) {
     adc = std::min(mvm, c.adc_conversions * *m_chip.cores.adc.e_conversion_pj);

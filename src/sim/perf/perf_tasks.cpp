@@ -6,6 +6,7 @@
 #include <map>
 #include <unordered_map>
 
+#include "chip/mvm_actions.h"
 #include "chip/peak.h"
 #include "chip/schema/schema.h"
 #include "core/error.h"
@@ -172,7 +173,6 @@ void PerfSimulator::Impl::setup() {
 
   const double chunks = static_cast<double>(opt.chunks);
   double K = chunks;  // the share of an inference one group carries (chunks × recurrent steps)
-  const bool bit_serial = cores.input.kind == chip::InputKind::BitSerial;
   templ.assign(static_cast<size_t>(copies), {});
   stage_first.assign(static_cast<size_t>(copies), {});
   for (int32_t c = 0; c < copies; ++c) {
@@ -243,18 +243,18 @@ void PerfSimulator::Impl::setup() {
           }
           // A comparator's multi-level read-out re-evaluates the array once per step.
           const auto readout = static_cast<double>(chip::readout_evaluations(cores.adc, L.quant.adc_bits));
-          const double evals = static_cast<double>(mode->phases * (bit_serial ? bits : 1)) * readout;
           // Each array evaluation is one MVM: the evaluations of one crossbar run in turn (its task's
           // occupancy is their sum), each driving its own rows and converting its own columns.
           for (const program::Evaluation& ev : program::array_evaluations(prog, xtiles)) {
             const int64_t rows = ev.rows, cols = ev.cols;
+            const chip::MvmActionCounts a = chip::mvm_action_counts(cores, *mode, bits, L.quant.adc_bits,
+                                                                    std::min(rows, cores.rows), std::min(cols, cores.cols));
             k.occ_ns += vectors * readout * chip::mvm_latency_ns(chip, *mode, bits, rows, cols);
             k.actions.array_mvms_by_bits[static_cast<size_t>(bits)] += vectors;
-            k.actions.array_evaluations += vectors * evals;
-            k.actions.adc_conversions += vectors * evals * static_cast<double>(std::min(cols, cores.cols));
-            k.actions.dac_drives += vectors * evals * static_cast<double>(std::min(rows, cores.rows));
-            k.actions.dac_drive_activity +=
-                vectors * evals * static_cast<double>(std::min(rows, cores.rows)) * drive_activity(L, cores.input.kind);
+            k.actions.array_evaluations += vectors * static_cast<double>(a.evaluations);
+            k.actions.adc_conversions += vectors * static_cast<double>(a.conversions);
+            k.actions.dac_drives += vectors * static_cast<double>(a.row_drives);
+            k.actions.dac_drive_activity += vectors * static_cast<double>(a.row_drives) * drive_activity(L, cores.input.kind);
             k.actions.buffer_read_bytes += vectors * static_cast<double>(rows * ((bits + 7) / 8));
             k.actions.buffer_write_bytes +=
                 vectors * static_cast<double>(cols / L.columns_per_weight * ((std::max<int64_t>(L.quant.adc_bits, 1) + 7) / 8));

@@ -21,7 +21,7 @@ class AnalogCrossbar final : public ICrossbar {
   void set_time(double t_s, const TileScaling& scaling) override;
   void mvm(const float* x, int64_t batch, uint64_t first, const TileScaling& scaling, float* y) const override;
   ProgrammingStats programming_stats() const override { return m_stats; }
-  MvmActions actions(int64_t vectors) const override;
+  int64_t digital_ops_per_vector() const override { return m_cols; }
 
   // For tests: per-device state (index ((polarity·n + device)·rows + row)·cols + col, polarity 0 = G⁺).
   const std::vector<float>& g_target() const { return m_g_target; }

@@ -233,14 +233,6 @@ void AnalogCrossbar::mvm(const float* x, int64_t batch, uint64_t first, const Ti
       finish);
 }
 
-MvmActions AnalogCrossbar::actions(int64_t vectors) const {
-  return MvmActions{.vectors = vectors,
-                    .array_evaluations = vectors * m_phases,
-                    .input_conversions = vectors * m_phases * m_rows,
-                    .adc_conversions = vectors * m_cols,
-                    .digital_ops = vectors * m_cols};
-}
-
 std::unique_ptr<ICrossbar> make_analog_crossbar(const CrossbarSetup& setup) { return std::make_unique<AnalogCrossbar>(setup); }
 
 }  // namespace aimc::functional

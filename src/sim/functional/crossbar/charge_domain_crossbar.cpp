@@ -176,14 +176,8 @@ class ChargeDomainCrossbar final : public ICrossbar {
     return ProgrammingStats{.cells = m_rows * m_phys, .pulses = m_rows * m_phys};
   }
 
-  MvmActions actions(int64_t vectors) const override {
-    const int64_t bx = m_setup.encoder->bits();
-    return MvmActions{.vectors = vectors,
-                      .array_evaluations = vectors * bx,
-                      .input_conversions = vectors * bx * m_rows,
-                      .adc_conversions = vectors * bx * m_phys,
-                      .digital_ops = vectors * bx * m_phys + vectors * m_cols};
-  }
+  // Shift-add of every bit-plane's column codes, then one affine step per output.
+  int64_t digital_ops_per_vector() const override { return m_setup.encoder->bits() * m_phys + m_cols; }
 
  private:
   // Cell capacitors (1 + σ·N), drawn from purpose `mismatch`; GEMM operand R·C_r·w_r / Σ_r C_r.

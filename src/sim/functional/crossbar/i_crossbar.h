@@ -46,7 +46,9 @@ class ICrossbar {
   // as they are when options.converters is false. Row i is global vector first + i (its noise draws).
   virtual void mvm(const float* x, int64_t batch, uint64_t first, const TileScaling& scaling, float* y) const = 0;
   virtual ProgrammingStats programming_stats() const = 0;
-  virtual MvmActions actions(int64_t vectors) const = 0;
+  // Digital operations per input vector (shift-add, affine, compensation; per output). The array
+  // actions are the chip's (chip/mvm_actions.h), counted by the Tile.
+  virtual int64_t digital_ops_per_vector() const = 0;
 };
 
 std::unique_ptr<ICrossbar> make_analog_crossbar(const CrossbarSetup& setup);

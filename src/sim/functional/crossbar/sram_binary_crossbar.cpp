@@ -162,14 +162,7 @@ class SramBinaryCrossbar final : public ICrossbar {
     return ProgrammingStats{.cells = m_rows * m_cols, .pulses = m_rows * m_cols};
   }
 
-  MvmActions actions(int64_t vectors) const override {
-    const int64_t steps = std::max<int64_t>(1, m_readout_bits);  // read-out: one evaluation per SAR step
-    return MvmActions{.vectors = vectors,
-                      .array_evaluations = vectors * steps,
-                      .input_conversions = vectors * m_rows * steps,
-                      .adc_conversions = vectors * m_cols * steps,
-                      .digital_ops = m_comparator && m_readout_bits == 0 ? 0 : vectors * m_cols};
-  }
+  int64_t digital_ops_per_vector() const override { return m_comparator && m_readout_bits == 0 ? 0 : m_cols; }
 
  private:
   CrossbarSetup m_setup;
