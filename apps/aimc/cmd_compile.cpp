@@ -70,7 +70,7 @@ void run_compile(const CompileArgs& a) {
   if (!a.output.empty()) program::save_program(program, a.output);
   if (!a.json.empty()) write_text_file(a.json, compiler::report_json(program).dump(2) + "\n");
   if (a.report) {
-    fmt::print("{}", compiler::report_text(program));
+    fmt::print("{}", cli_spelling(compiler::report_text(program)));
   } else {
     fmt::print("{} on {}: {} crossbars of {} used, {} tiles, {} schedule{}{}\n", graph_name, chip.name, program.crossbars_used(),
                program.crossbars_available, program.tiles.size(), program::to_string(program.schedule.kind),

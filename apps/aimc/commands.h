@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdint>
 
+#include "core/error.h"
 #include "core/text_file.h"
 #include "program/program.h"
 
@@ -16,6 +17,11 @@ inline constexpr int64_t kDefaultCalibrationSamples = 64;
 void print_warnings(const program::Program& program);
 // The files and folders a dataset spec (KIND:PATH[,PATH][,key=value]) reads.
 std::vector<std::string> dataset_paths(const std::string& spec);
+// A library error as the CLI prints it: the library's option names (`field` and `name` in the
+// message) spelled as this CLI's flags.
+std::string cli_message(const Error& e);
+// Library text (a warning, a report) with its `option` names spelled as this CLI's flags.
+std::string cli_spelling(std::string text);
 // Adds the --force flag of a writing command (its outputs go through check_outputs, core/text_file.h).
 void add_force_flag(CLI::App* sub, bool& force);
 

@@ -7,10 +7,6 @@
 
 namespace aimc::cli {
 
-void print_warnings(const program::Program& program) {
-  for (const std::string& w : program.warnings) fmt::print(stderr, "aimc: warning: {}\n", w);
-}
-
 std::vector<std::string> dataset_paths(const std::string& spec) {
   if (spec.empty()) return {};
   try {
@@ -18,6 +14,49 @@ std::vector<std::string> dataset_paths(const std::string& spec) {
   } catch (const Error&) {
     return {};  // a malformed spec is reported by the loader, under its own flag
   }
+}
+
+namespace {
+
+// The library names its options as its option structs and the Python module do (snake_case); the
+// CLI's flags for the same options.
+const std::vector<std::string>& library_options() {
+  static const std::vector<std::string> options = {
+      "drift_times",      "repeats",  "program",        "model",     "calibration_samples",
+      "calibration_data", "schedule", "replicate",      "read_mode", "images",
+      "chunks",           "data",     "allow_quantize", "force"};
+  return options;
+}
+
+std::string flag_of(std::string option) {
+  for (char& c : option) c = c == '_' ? '-' : c;
+  return "--" + option;
+}
+
+}  // namespace
+
+std::string cli_spelling(std::string message) {
+  for (const std::string& o : library_options()) {
+    const std::string quoted = '`' + o + '`';
+    for (size_t at = message.find(quoted); at != std::string::npos; at = message.find(quoted, at)) {
+      message.replace(at, quoted.size(), flag_of(o));
+    }
+  }
+  return message;
+}
+
+void print_warnings(const program::Program& program) {
+  for (const std::string& w : program.warnings) fmt::print(stderr, "aimc: warning: {}\n", cli_spelling(w));
+}
+
+std::string cli_message(const Error& e) {
+  ErrorContext context = e.context();
+  if (context.file.empty() && context.node.empty()) {
+    for (const std::string& o : library_options()) {
+      if (context.field == o) context.field = flag_of(o);
+    }
+  }
+  return Error(cli_spelling(e.message()), context).what();
 }
 
 void add_force_flag(CLI::App* sub, bool& force) {

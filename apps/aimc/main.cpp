@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "aimc: {}\n", e.what());
     return 2;
   } catch (const aimc::Error& e) {
-    fmt::print(stderr, "aimc: error: {}\n", e.what());
+    fmt::print(stderr, "aimc: error: {}\n", aimc::cli::cli_message(e));
     return 2;
   } catch (const aimc::InternalError& e) {
     fmt::print(stderr, "aimc: {}\n", e.what());

@@ -46,8 +46,7 @@ std::vector<std::string> split_top(const std::string& text, const std::string& w
 std::string default_pipeline(const std::string& schedule, const std::string& replicate) {
   schedule_kind_from_string(schedule);
   if (replicate != "auto" && replicate != "none") {
-    throw Error(fmt::format("unknown replication mode '{}' (modes: auto, none)", replicate),
-                ErrorContext{.field = "--replicate"});
+    throw Error(fmt::format("unknown replication mode '{}' (modes: auto, none)", replicate), ErrorContext{.field = "replicate"});
   }
   return fmt::format(
       "fold-batchnorm,quantize,lower-to-crossbar,partition,pack,replicate{{mode={}}},place,assign-digital,route,"

@@ -77,7 +77,7 @@ void check_outputs(const std::vector<OutputPath>& outputs, const std::vector<std
     std::error_code ec;
     if (fs::is_directory(o.path, ec)) throw Error(fmt::format("{} is a folder; expected a file name", o.path), at);
     if (!force && fs::exists(o.path, ec)) {
-      throw Error(fmt::format("{} exists; pass --force to replace it (nothing was written)", o.path), at);
+      throw Error(fmt::format("{} exists; pass `force` to replace it (nothing was written)", o.path), at);
     }
   }
 }

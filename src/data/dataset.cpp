@@ -1,4 +1,4 @@
-// The --data spec: parsing, checking and dispatch to the readers; and the npy:X[,Y] dataset.
+// The dataset spec: parsing, checking and dispatch to the readers; and the npy:X[,Y] dataset.
 #include "data/dataset.h"
 
 #include <fmt/format.h>
@@ -36,7 +36,7 @@ const std::vector<Form>& forms() {
   return kForms;
 }
 
-[[noreturn]] void bad_spec(const std::string& message) { throw Error(message, ErrorContext{.field = "--data"}); }
+[[noreturn]] void bad_spec(const std::string& message) { throw Error(message, ErrorContext{.field = "data"}); }
 
 std::string option(const DatasetSpec& spec, std::string_view key, const std::string& fallback) {
   for (const auto& [k, v] : spec.options) {

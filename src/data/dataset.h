@@ -31,7 +31,7 @@ struct Dataset {
 //   tokens:TEXT[,vocab=FILE|train=FILE][,seq=N][,level=word|char]
 //                                  language-model windows (tokens.h, docs/user-guide-data.md)
 // `limit` >= 0 keeps only the first `limit` samples. Throws Error naming the file on a
-// missing, truncated or wrong-format file, or naming the field "--data" on a malformed spec.
+// missing, truncated or wrong-format file, or naming the field "data" on a malformed spec.
 Dataset load_dataset(const std::string& spec, int64_t limit = -1);
 
 // A spec split into its parts: "tokens:a.txt,seq=20" -> {"tokens", {"a.txt"}, {{"seq", "20"}}}.
@@ -41,7 +41,7 @@ struct DatasetSpec {
   std::vector<std::pair<std::string, std::string>> options;  // key=value parts, in order
 };
 // Checks the kind, the number of paths and the option names (not the values or the files).
-// Throws Error{.field = "--data"} listing the accepted forms.
+// Throws Error{.field = "data"} listing the accepted forms.
 DatasetSpec parse_dataset_spec(const std::string& spec);
 
 }  // namespace aimc

@@ -102,7 +102,7 @@ Dataset load_mnist(const std::string& dir, const std::string& split, int64_t lim
   if (!fs::exists(dir, ec)) throw Error(fmt::format("no such directory ({})", expect), ErrorContext{.file = dir});
   if (!fs::is_directory(dir, ec)) throw Error(fmt::format("not a directory ({})", expect), ErrorContext{.file = dir});
   if (split != "test" && split != "train") {
-    throw Error(fmt::format("split={}: expected split=test or split=train", split), ErrorContext{.field = "--data"});
+    throw Error(fmt::format("split={}: expected split=test or split=train", split), ErrorContext{.field = "data"});
   }
   const std::string prefix = split == "test" ? "t10k" : "train";
   const std::string images_path = plain_or_gz((fs::path(dir) / (prefix + "-images-idx3-ubyte")).string());

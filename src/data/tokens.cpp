@@ -191,7 +191,7 @@ std::string default_training_text(const std::string& text) {
 
 Vocabulary load_vocabulary(const TokenOptions& opts) {
   if (!opts.vocab.empty() && !opts.train.empty()) {
-    throw Error("give vocab=FILE or train=FILE, not both", ErrorContext{.field = "--data"});
+    throw Error("give vocab=FILE or train=FILE, not both", ErrorContext{.field = "data"});
   }
   if (!opts.vocab.empty()) return read_vocabulary(plain_or_gz(opts.vocab), opts.level);
   const std::string train = opts.train.empty() ? default_training_text(opts.text) : plain_or_gz(opts.train);
@@ -201,7 +201,7 @@ Vocabulary load_vocabulary(const TokenOptions& opts) {
 
 Dataset load_tokens(const TokenOptions& opts, int64_t limit) {
   if (opts.seq <= 0)
-    throw Error(fmt::format("seq={}: expected a positive window length", opts.seq), ErrorContext{.field = "--data"});
+    throw Error(fmt::format("seq={}: expected a positive window length", opts.seq), ErrorContext{.field = "data"});
   const std::string path = plain_or_gz(opts.text);
   const std::vector<uint8_t> bytes = read_file_bytes(path);
   const Vocabulary vocab = load_vocabulary(opts);

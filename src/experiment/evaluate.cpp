@@ -15,7 +15,7 @@
 namespace aimc::experiment {
 
 std::vector<double> parse_drift_times(const std::string& text) {
-  const ErrorContext where{.field = "--drift-times"};
+  const ErrorContext where{.field = "drift_times"};
   std::vector<double> times;
   std::size_t start = 0;
   while (start <= text.size()) {
@@ -84,7 +84,7 @@ void require_chip_precision(const program::Program& program, const chip::ChipSpe
   throw Error(
       fmt::format("{} layer(s) have fp32 weights that chip '{}' stores at {} ({}{}): rounding them silently changes "
                   "the network. Export it quantisation-aware (QDQ FakeQuant weights, or binarised weights), or "
-                  "accept the rounding with --allow-quantize",
+                  "accept the rounding with `allow_quantize`",
                   n, chip.name, bits == 1 ? "1 bit (binary)" : fmt::format("{} bits", bits), layers, n > 3 ? ", ..." : ""),
       ErrorContext{.file = program.model_path});
 }
@@ -105,8 +105,8 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 
 EvalResult evaluate(const LoadedProgram& loaded, const chip::ChipSpec& chip, const Dataset& data, const std::string& data_spec,
                     const EvalOptions& o) {
-  if (o.repeats < 1) throw Error(fmt::format("must be ≥ 1, got {}", o.repeats), ErrorContext{.field = "--repeats"});
-  if (o.drift_times.empty()) throw Error("no drift times given", ErrorContext{.field = "--drift-times"});
+  if (o.repeats < 1) throw Error(fmt::format("must be ≥ 1, got {}", o.repeats), ErrorContext{.field = "repeats"});
+  if (o.drift_times.empty()) throw Error("no drift times given", ErrorContext{.field = "drift_times"});
   if (!o.allow_quantize) require_chip_precision(loaded.program, chip);
   const bool lm = data.kind == "tokens";
   LanguageModelLayout layout;
@@ -117,7 +117,7 @@ EvalResult evaluate(const LoadedProgram& loaded, const chip::ChipSpec& chip, con
   }
   if (loaded.program.tiles.empty()) {
     throw Error("the Program maps no layer to crossbars: a chip run would be the digital reference",
-                ErrorContext{.field = "--program"});
+                ErrorContext{.field = "program"});
   }
   EvalResult res;
   res.metric = lm ? "perplexity" : "accuracy";

@@ -15,16 +15,16 @@ namespace aimc::experiment {
 
 std::vector<Tensor> calibration_inputs(const Graph& graph, const std::string& spec, int64_t samples) {
   if (samples < 1) {
-    throw Error(fmt::format("must be ≥ 1, got {}", samples), ErrorContext{.field = "--calibration-samples"});
+    throw Error(fmt::format("must be ≥ 1, got {}", samples), ErrorContext{.field = "calibration_samples"});
   }
   Dataset data;
   try {
     data = load_dataset(spec, samples);
   } catch (const Error& e) {
-    // The spec parser names its usual flag; here the spec came from --calibration-data.
-    if (e.context().field != "--data") throw;
+    // The spec parser names its usual option; here the spec came from calibration_data.
+    if (e.context().field != "data") throw;
     ErrorContext c = e.context();
-    c.field = "--calibration-data";
+    c.field = "calibration_data";
     throw Error(e.message(), c);
   }
   if (data.kind == "tokens") {
@@ -37,15 +37,15 @@ std::vector<Tensor> calibration_inputs(const Graph& graph, const std::string& sp
 
 LoadedProgram load_or_compile(const ProgramSource& source, const chip::ChipSpec& chip, const CompileSettings& s) {
   if (source.model.empty() == source.program.empty()) {
-    throw Error("give exactly one of a model (--model) and a compiled Program (--program)", ErrorContext{.field = "--model"});
+    throw Error("give exactly one of a model and a compiled Program (`program`)", ErrorContext{.field = "model"});
   }
   LoadedProgram out;
   if (!source.program.empty()) {
     if (!s.calibration_data.empty()) {
       throw Error(fmt::format("a compiled Program keeps the calibration it was compiled with ({}); calibrate when "
-                              "compiling (aimc compile --calibration-data) or evaluate the model (--model)",
+                              "compiling (`calibration_data`) or evaluate the model (`model`)",
                               source.program),
-                  ErrorContext{.field = "--calibration-data"});
+                  ErrorContext{.field = "calibration_data"});
     }
     out.program = program::load_program(source.program);
     program::check_chip(out.program, chip, source.program);

@@ -201,8 +201,7 @@ std::string to_string(TransferAt a) { return kTransferAts.of(a); }
 ScheduleKind schedule_kind_from_string(const std::string& s) {
   auto k = kScheduleKinds.parse(s);
   if (!k)
-    throw Error(fmt::format("unknown schedule '{}' (schedules: {})", s, kScheduleKinds.all()),
-                ErrorContext{.field = "--schedule"});
+    throw Error(fmt::format("unknown schedule '{}' (schedules: {})", s, kScheduleKinds.all()), ErrorContext{.field = "schedule"});
   return *k;
 }
 

@@ -32,7 +32,7 @@ std::vector<int64_t> argmax_rows(const Tensor& scores) {
 
 void check_classifier_data(const Graph& graph, const Dataset& data, const std::string& spec) {
   if (graph.inputs.size() != 1) {
-    throw Error(fmt::format("the model needs one input, this one has {}", graph.inputs.size()), ErrorContext{.field = "--model"});
+    throw Error(fmt::format("the model needs one input, this one has {}", graph.inputs.size()), ErrorContext{.field = "model"});
   }
   const Value& in = graph.value(graph.inputs[0]);
   Shape want = in.shape, got = data.inputs.shape();
@@ -72,7 +72,7 @@ void check_classifier_data(const Graph& graph, const Dataset& data, const std::s
 
 LanguageModelLayout check_language_model_data(const Graph& graph, const Dataset& data, const std::string& spec) {
   if (graph.inputs.size() != 1 || graph.outputs.empty()) {
-    throw Error(fmt::format("the model needs one input, this one has {}", graph.inputs.size()), ErrorContext{.field = "--model"});
+    throw Error(fmt::format("the model needs one input, this one has {}", graph.inputs.size()), ErrorContext{.field = "model"});
   }
   const Value& in = graph.value(graph.inputs[0]);
   const Value& out = graph.value(graph.outputs[0]);
@@ -103,7 +103,7 @@ ClassificationResult evaluate_classifier(const SampleForward& forward, const Dat
     const Tensor scores = forward(data.inputs.slice_outer(begin, end), begin);
     if (scores.rank() != 2 || scores.dim(0) != end - begin) {
       throw Error(fmt::format("the model's output {} is not [batch, classes] scores", shape_str(scores.shape())),
-                  ErrorContext{.field = "--model"});
+                  ErrorContext{.field = "model"});
     }
     const std::vector<int64_t> pred = argmax_rows(scores);
     for (int64_t i = 0; i < end - begin; ++i) r.correct += pred[static_cast<size_t>(i)] == labels[begin + i] ? 1 : 0;
@@ -136,7 +136,7 @@ NllResult evaluate_language_model(const SampleForward& forward, const Dataset& d
     const Tensor logits = forward(language_model_batch(data.inputs.slice_outer(b0, b1), layout.input_batch_axis), b0);
     if (logits.rank() != 3 || logits.dtype() != DType::f32 || logits.numel() % (nb * t_len) != 0) {
       throw Error(fmt::format("the model's output {} is not [T, N, V] or [N, T, V] logits", shape_str(logits.shape())),
-                  ErrorContext{.field = "--model"});
+                  ErrorContext{.field = "model"});
     }
     const int64_t v = logits.dim(2);
     const float* l = logits.data<float>();

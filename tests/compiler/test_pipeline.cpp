@@ -50,7 +50,7 @@ TEST(Pipeline, DiagnosticsNameThePassAndTheChoices) {
   EXPECT_EQ(test::error_of([] { compiler::parse_pipeline("quantize{granularity=per-layer"); }),
             "pipeline: unbalanced '{' in pipeline 'quantize{granularity=per-layer'");
   EXPECT_EQ(test::error_of([] { compiler::default_pipeline("systolic"); }),
-            "--schedule: unknown schedule 'systolic' (schedules: layer, pipelined, data-parallel)");
+            "schedule: unknown schedule 'systolic' (schedules: layer, pipelined, data-parallel)");
 }
 
 TEST(Pipeline, TooBigIsAClearError) {

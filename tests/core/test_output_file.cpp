@@ -63,7 +63,7 @@ TEST(OutputFile, OutputsFollowTheRules) {
   EXPECT_EQ(error_of([&] { check_outputs({{"-o", out}}, {in}, false); }), "(no error)");
   EXPECT_NE(error_of([&] { check_outputs({{"-o", link}}, {in}, true); }).find("also an input"), std::string::npos);
   write_text_file(out, "old");
-  EXPECT_NE(error_of([&] { check_outputs({{"--json", out}}, {in}, false); }).find("--force"), std::string::npos);
+  EXPECT_NE(error_of([&] { check_outputs({{"--json", out}}, {in}, false); }).find("pass `force`"), std::string::npos);
   EXPECT_EQ(error_of([&] { check_outputs({{"--json", out}}, {in}, true); }), "(no error)");
   EXPECT_EQ(error_of([&] { check_outputs({{"--json", "-"}, {"-o", ""}}, {in}, false); }), "(no error)");
   EXPECT_NE(error_of([&] {

@@ -85,6 +85,8 @@ def test_synthetic_calibration_of_a_normalised_model_warns(normalised_model):
                  "--calibration-samples", 0, timeout=600)
     assert r.returncode == 0, r.stderr
     assert "synthetic inputs uniform in [0, 1)" in r.stderr
+    # The library's option names reach the CLI's user as its flags.
+    assert "give real samples (--calibration-data;" in r.stderr and "`" not in r.stderr
     digital, chip_acc = accuracies(r)
     assert chip_acc < digital - 5, "the synthetic range clips normalised inputs"
 

@@ -118,7 +118,7 @@ class Quantize final : public Pass {
       ctx.program.warnings.push_back(fmt::format(
           "{} layer(s) have fp32 weights that the chip stores at {} ({}): the compiler rounds them (rms error / max|W| "
           "per layer: {}). Export the model quantisation-aware (QDQ FakeQuant weights, or binarised weights) for "
-          "accuracy; `aimc eval` refuses this without --allow-quantize",
+          "accuracy; an evaluation refuses this without `allow_quantize`",
           quantized.size(), w_bits == 1 ? "1 bit (binary)" : fmt::format("{} bits", w_bits),
           core.weights.scheme == chip::WeightScheme::Binary ? "cores.weights.scheme: binary" : "cores.weights.bits",
           fmt::join(quantized, ", ")));
@@ -234,7 +234,7 @@ class Quantize final : public Pass {
         ctx.program.warnings.push_back(
             fmt::format("input '{}' reaches a weighted layer without normalisation, but the input ranges were calibrated on "
                         "synthetic inputs uniform in [0, 1); if the model expects other values (e.g. mean/std-normalised images) "
-                        "give real samples: compile --calibration-data SPEC (eval calibrates on its --data)",
+                        "give real samples (`calibration_data`; an evaluation calibrates on its `data`)",
                         g.value(id).name));
         return;
       }

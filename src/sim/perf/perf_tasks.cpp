@@ -97,9 +97,9 @@ void PerfSimulator::Impl::setup() {
   const auto& cores = chip.cores;
   mode = opt.read_mode.empty() ? &cores.read_modes.front() : chip::find_named(cores.read_modes, opt.read_mode);
   if (mode == nullptr)
-    throw Error(fmt::format("chip '{}' has no read mode '{}'", chip.name, opt.read_mode), ErrorContext{.field = "--read-mode"});
-  if (opt.images < 1) throw Error("--images must be at least 1", ErrorContext{.field = "--images"});
-  if (opt.chunks < 1) throw Error("--chunks must be at least 1", ErrorContext{.field = "--chunks"});
+    throw Error(fmt::format("chip '{}' has no read mode '{}'", chip.name, opt.read_mode), ErrorContext{.field = "read_mode"});
+  if (opt.images < 1) throw Error("must be at least 1", ErrorContext{.field = "images"});
+  if (opt.chunks < 1) throw Error("must be at least 1", ErrorContext{.field = "chunks"});
   // Digital unit classes: per-core units, chip units, the host.
   std::vector<std::optional<double>> unit_e;
   for (const auto& u : cores.digital) unit_names.push_back("core." + u.name), unit_e.push_back(u.e_op_pj);
