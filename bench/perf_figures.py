@@ -293,11 +293,11 @@ def rows_verma(r):
     c, rn, cn, rnn = r["verma_cnn"], r["verma_r50"], r["verma_cnn_netpack"], r["verma_r50_netpack"]
 
     def without_reload(j):  # the same run with weight programming free: its time taken out of the run
-        return j["images"] / (j["makespan_s"] - j["programming_s"])
+        return j["images"] / (j["makespan_s"] - j["total_programming_s"])
 
     def reload_uj(j):  # weight fetches (off-chip reads) and writes, per image
-        e = j["energy_by_component"]
-        return (e["programming"] + e["offchip"]) / j["images"] * 1e6
+        e = j["energy_per_inference_by_component_j"]
+        return (e["programming"] + e["offchip"]) * 1e6
 
     return [
         ("CIFAR-10 CNN (models/cnn4b_cifar10, per-layer crossbars): images/s", c["inferences_per_s"], 7815),
@@ -309,7 +309,7 @@ def rows_verma(r):
         ("ResNet-50: images/s/W", rn["inferences_per_s_per_w"], 3.0e3),
         ("ResNet-50: µJ per image", rn["energy_per_inference_j"] * 1e6, 333),
         ("ResNet-50: of which weight reloading (fetch + write), µJ per image", reload_uj(rn), None),
-        ("ResNet-50: reprogramming time per 16-image batch (ms)", rn["programming_s"] * 1e3 / max(1, rn["images"] // 16), None),
+        ("ResNet-50: reprogramming time per 16-image batch (ms)", rn["total_programming_s"] * 1e3 / max(1, rn["images"] // 16), None),
         ("ResNet-50: images/s without reloading", without_reload(rn), 581),
         ("ResNet-50, network-packed crossbars: images/s", rnn["inferences_per_s"], 581),
     ] + ([("ResNet-50 on an OCN that multicasts (bench/chips/verma-cimu-multicast.yaml; [U] for the chip): images/s",

@@ -9,12 +9,12 @@
 #include "commands.h"
 #include "compiler/pass.h"
 #include "compiler/pipeline.h"
-#include "compiler/report.h"
 #include "core/error.h"
 #include "core/text_file.h"
 #include "experiment/program_source.h"
 #include "presets.h"
 #include "program/program.h"
+#include "report/compile_report.h"
 
 namespace aimc::cli {
 
@@ -27,7 +27,7 @@ struct CompileArgs {
   std::string pipeline;
   std::string output;
   bool report = false;
-  std::string json;
+  ResultFiles out;
   bool print_ir = false;
   bool list_passes = false;
   uint64_t seed = 0;
@@ -53,7 +53,7 @@ void run_compile(const CompileArgs& a) {
   compiler::default_pipeline(a.schedule, a.replicate);  // checks --replicate
   std::vector<std::string> inputs = dataset_paths(a.calibration_data);
   inputs.insert(inputs.end(), {a.model, a.chip});
-  check_outputs({{"-o", a.output}, {"--json", a.json}}, inputs, a.force);
+  check_outputs({{"-o", a.output}, {"--json", a.out.json}, {"--csv", a.out.csv}}, inputs, a.force);
   const chip::ChipSpec chip = chip::load_chip(a.chip, preset_library());
   experiment::CompileSettings cs;
   cs.pipeline = a.pipeline;
@@ -68,9 +68,9 @@ void run_compile(const CompileArgs& a) {
   const std::string graph_name = program.graph_name;
   print_warnings(program);
   if (!a.output.empty()) program::save_program(program, a.output);
-  if (!a.json.empty()) write_text_file(a.json, compiler::report_json(program).dump(2) + "\n");
+  write_results(a.out, report::compile_json(program), report::compile_table(program));
   if (a.report) {
-    fmt::print("{}", cli_spelling(compiler::report_text(program)));
+    fmt::print("{}", cli_spelling(report::compile_text(program)));
   } else {
     fmt::print("{} on {}: {} crossbars of {} used, {} tiles, {} schedule{}{}\n", graph_name, chip.name, program.crossbars_used(),
                program.crossbars_available, program.tiles.size(), program::to_string(program.schedule.kind),
@@ -91,7 +91,7 @@ void add_compile(CLI::App& app) {
                   "pass pipeline, e.g. 'fold-batchnorm,quantize,...,schedule{kind=layer}' (overrides --schedule/--replicate)");
   sub->add_option("-o,--output", args->output, "write the Program (JSON) to this file");
   sub->add_flag("--report", args->report, "print the mapping report");
-  sub->add_option("--json", args->json, "write the mapping report as JSON to this file");
+  add_result_flags(sub, args->out, "the mapping report");
   sub->add_flag("--print-ir-after-all", args->print_ir, "print the IR after every pass (stderr)");
   sub->add_flag("--list-passes", args->list_passes, "list the passes with their options and exit");
   sub->add_option("--seed", args->seed, "seed of the synthetic calibration inputs");

@@ -1,80 +1,51 @@
-// aimc perf: timing and energy of a Program on a chip (discrete-event simulation, src/sim/perf).
+// aimc perf: timing and energy of a Program on a chip (experiment::simulate_performance: the event
+// simulation of src/sim/perf).
 #include <fmt/format.h>
-
-#include <cstdlib>
 
 #include "chip/loader.h"
 #include "commands.h"
-#include "compiler/pipeline.h"
 #include "core/error.h"
 #include "core/text_file.h"
-#include "experiment/program_source.h"
+#include "experiment/performance.h"
 #include "presets.h"
-#include "program/program.h"
-#include "sim/perf/perf_sim.h"
-#include "sim/perf/report.h"
+#include "report/perf_report.h"
 
 namespace aimc::cli {
 
 namespace {
 struct PerfArgs {
-  std::string model, program, chip, schedule = "pipelined", replicate = "auto", json, read_mode, calibration_data;
+  std::string model, program, chip, schedule = "pipelined", replicate = "auto", read_mode, calibration_data;
   int64_t images = 16, batch = 0, chunks = 1, peak_bits = 0, calibration_samples = kDefaultCalibrationSamples;
   double host_gops = 0;
   bool peak = false;
   bool force = false;
   int64_t top = 12;
+  ResultFiles out;
 };
 
 void run_perf(const PerfArgs& a) {
   if (a.chip.empty()) throw Error("perf needs --chip", ErrorContext{.field = "--chip"});
   std::vector<std::string> inputs = dataset_paths(a.calibration_data);
   inputs.insert(inputs.end(), {a.model, a.program, a.chip});
-  check_outputs({{"--json", a.json}}, inputs, a.force);
-  if (a.images * a.chunks > (int64_t{1} << 24)) {
-    throw Error(fmt::format("{} images x {} chunks is {} simulated items; expected at most {}", a.images, a.chunks,
-                            a.images * a.chunks, int64_t{1} << 24),
-                ErrorContext{.field = "--chunks"});
-  }
+  check_outputs({{"--json", a.out.json}, {"--csv", a.out.csv}}, inputs, a.force);
   const chip::ChipSpec chip = chip::load_chip(a.chip, preset_library());
-  program::Program program;
-  if (a.peak) {
-    const int64_t bits = a.peak_bits > 0 ? a.peak_bits : chip.cores.input.bits;
-    program = perf::peak_program(chip, bits, 64);
-  } else if (!a.program.empty() || !a.model.empty()) {
-    if (!a.model.empty() && !a.program.empty())
-      throw Error("give --model or --program, not both", ErrorContext{.field = "--program"});
-    program::schedule_kind_from_string(a.schedule);
-    experiment::CompileSettings cs;
-    cs.schedule = a.schedule;
-    cs.replicate = a.replicate;
-    cs.calibration_data = a.calibration_data;
-    cs.calibration_samples = a.calibration_samples;
-    if (!a.program.empty()) {
-      if (!a.calibration_data.empty()) {
-        throw Error(
-            "--calibration-data needs --model (a Program carries the input activity it was compiled with: "
-            "aimc compile --calibration-data)",
-            ErrorContext{.field = "--calibration-data"});
-      }
-      program = program::load_program(a.program);  // timing needs no model file
-      program::check_chip(program, chip, a.program);
-    } else {
-      program = experiment::load_or_compile({.model = a.model}, chip, cs).program;
-    }
-    print_warnings(program);
-  } else {
-    throw Error("perf needs --model, --program or --peak", ErrorContext{.field = "--model"});
-  }
+  experiment::CompileSettings cs;
+  cs.schedule = a.schedule;
+  cs.replicate = a.replicate;
+  cs.calibration_data = a.calibration_data;
+  cs.calibration_samples = a.calibration_samples;
   perf::PerfOptions opt;
   opt.images = a.images;
   opt.batch = a.batch;
   opt.chunks = a.chunks;
   opt.read_mode = a.read_mode;
   opt.host_gops = a.host_gops;
-  const perf::PerfStats stats = perf::simulate(chip, program, opt);
-  fmt::print("{}", perf::to_text(stats, static_cast<size_t>(a.top)));
-  if (!a.json.empty()) write_text_file(a.json, perf::to_json(stats).dump(2) + "\n");
+  std::vector<std::string> warnings;
+  const perf::PerfStats stats = experiment::simulate_performance(
+      {.model = a.model, .program = a.program, .peak = a.peak, .peak_bits = a.peak_bits}, chip, cs, opt, &warnings);
+  for (const std::string& w : warnings) fmt::print(stderr, "aimc: warning: {}\n", cli_spelling(w));
+  fmt::print("{}", report::perf_text(stats, static_cast<size_t>(a.top)));
+  write_results(a.out, report::perf_json(stats), report::perf_table(stats));
 }
 }  // namespace
 
@@ -105,7 +76,7 @@ void add_perf(CLI::App& app) {
   sub->add_option("--peak-bits", args->peak_bits, "with --peak: input bits (default: the encoder's)");
   sub->add_option("--top", args->top, "rows of the layer and core tables (0: all)")
       ->check(CLI::Range(int64_t{0}, int64_t{1} << 20));
-  sub->add_option("--json", args->json, "write the results as JSON to this file");
+  add_result_flags(sub, args->out, "the results");
   add_force_flag(sub, args->force);
   sub->callback([args] { run_perf(*args); });
 }

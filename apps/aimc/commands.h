@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/text_file.h"
 #include "program/program.h"
+#include "report/table.h"
 
 namespace aimc::cli {
 
@@ -22,6 +23,12 @@ std::vector<std::string> dataset_paths(const std::string& spec);
 std::string cli_message(const Error& e);
 // Library text (a warning, a report) with its `option` names spelled as this CLI's flags.
 std::string cli_spelling(std::string text);
+// Result files of a command: --json and --csv, each written when given.
+struct ResultFiles {
+  std::string json, csv;
+};
+void add_result_flags(CLI::App* sub, ResultFiles& files, const std::string& what);
+void write_results(const ResultFiles& files, const nlohmann::ordered_json& json, const report::Table& table);
 // Adds the --force flag of a writing command (its outputs go through check_outputs, core/text_file.h).
 void add_force_flag(CLI::App* sub, bool& force);
 
@@ -32,5 +39,6 @@ void add_chip(CLI::App& app);
 void add_compile(CLI::App& app);
 void add_perf(CLI::App& app);
 void add_eval(CLI::App& app);
+void add_results(CLI::App& app);
 
 }  // namespace aimc::cli

@@ -4,6 +4,7 @@
 #include "commands.h"
 #include "core/error.h"
 #include "data/dataset.h"
+#include "report/table.h"
 
 namespace aimc::cli {
 
@@ -21,14 +22,28 @@ namespace {
 // The library names its options as its option structs and the Python module do (snake_case); the
 // CLI's flags for the same options.
 const std::vector<std::string>& library_options() {
-  static const std::vector<std::string> options = {
-      "drift_times",      "repeats",  "program",        "model",     "calibration_samples",
-      "calibration_data", "schedule", "replicate",      "read_mode", "images",
-      "chunks",           "data",     "allow_quantize", "force"};
+  static const std::vector<std::string> options = {"drift_times",
+                                                   "repeats",
+                                                   "program",
+                                                   "model",
+                                                   "calibration_samples",
+                                                   "calibration_data",
+                                                   "schedule",
+                                                   "replicate",
+                                                   "read_mode",
+                                                   "images",
+                                                   "chunks",
+                                                   "data",
+                                                   "allow_quantize",
+                                                   "force",
+                                                   "drift_compensation",
+                                                   "compensation_readout"};
   return options;
 }
 
 std::string flag_of(std::string option) {
+  if (option == "drift_compensation") return "--gdc";
+  if (option == "compensation_readout") return "--gdc-readout";
   for (char& c : option) c = c == '_' ? '-' : c;
   return "--" + option;
 }
@@ -57,6 +72,16 @@ std::string cli_message(const Error& e) {
     }
   }
   return Error(cli_spelling(e.message()), context).what();
+}
+
+void add_result_flags(CLI::App* sub, ResultFiles& files, const std::string& what) {
+  sub->add_option("--json", files.json, fmt::format("write {} as JSON to this file (docs/results.md)", what));
+  sub->add_option("--csv", files.csv, fmt::format("write {} as CSV to this file (docs/results.md)", what));
+}
+
+void write_results(const ResultFiles& files, const nlohmann::ordered_json& json, const report::Table& table) {
+  if (!files.json.empty()) write_text_file(files.json, json.dump(2) + "\n");
+  if (!files.csv.empty()) write_text_file(files.csv, report::to_csv(table));
 }
 
 void add_force_flag(CLI::App* sub, bool& force) {

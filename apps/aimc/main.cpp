@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   aimc::cli::add_compile(app);
   aimc::cli::add_perf(app);
   aimc::cli::add_eval(app);
+  aimc::cli::add_results(app);
 
   try {
     app.parse(argc, argv);

@@ -7,12 +7,29 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "chip/resolved.h"
 #include "core/error.h"
 #include "reference/executor.h"
 #include "sim/functional/executor.h"
 #include "sim/metrics.h"
 
 namespace aimc::experiment {
+
+std::optional<chip::DriftCompensation> parse_drift_compensation(const std::string& s) {
+  if (s == "chip") return std::nullopt;
+  if (s == "on" || s == "global") return chip::DriftCompensation::Global;
+  if (s == "column" || s == "per-column") return chip::DriftCompensation::PerColumn;
+  if (s == "off" || s == "none") return chip::DriftCompensation::None;
+  throw Error(fmt::format("'{}': expected chip, on, column or off", s), ErrorContext{.field = "drift_compensation"});
+}
+
+std::optional<chip::CompensationReadout> parse_compensation_readout(const std::string& s) {
+  if (s == "chip") return std::nullopt;
+  if (s == "exact") return chip::CompensationReadout::Exact;
+  if (s == "adc" || s == "read-path") return chip::CompensationReadout::Chip;
+  throw Error(fmt::format("'{}': expected chip (as the chip says), read-path or exact", s),
+              ErrorContext{.field = "compensation_readout"});
+}
 
 std::vector<double> parse_drift_times(const std::string& text) {
   const ErrorContext where{.field = "drift_times"};
@@ -169,6 +186,20 @@ EvalResult evaluate(const LoadedProgram& loaded, const chip::ChipSpec& chip, con
   res.chip_ms_per_sample = chip_samples > 0 ? 1e3 * chip_s / static_cast<double>(chip_samples) : 0.0;
   res.digital_ms_per_sample = 1e3 * digital_s / static_cast<double>(std::max<int64_t>(1, data.size()));
   res.programming_s = program_s / static_cast<double>(o.repeats);
+  res.model = loaded.model_path;
+  res.data = data_spec;
+  res.chip_name = chip.name;
+  res.calibration = loaded.program.calibration;
+  res.read_mode = o.read_mode;
+  if (o.drift_compensation) res.drift_compensation = chip::to_string(*o.drift_compensation);
+  if (o.compensation_readout) {
+    res.compensation_readout = *o.compensation_readout == chip::CompensationReadout::Exact ? "exact" : "read-path";
+  }
+  res.seed = o.seed;
+  res.repeats = o.repeats;
+  res.batch = o.batch;
+  res.threads = o.threads;
+  res.resolved_chip = nlohmann::ordered_json::parse(chip::resolved_json(chip).dump());
   return res;
 }
 

@@ -43,6 +43,14 @@ struct EvalResult {
   int64_t tiles = 0;
   int64_t replicated_layers = 0;
   double chip_ms_per_sample = 0, digital_ms_per_sample = 0, programming_s = 0;
+  // The experiment as run, which the result records beside its figures (src/report).
+  std::string model, data, chip_name, calibration;
+  std::string read_mode;                                                   // as asked; empty: the chip's first
+  std::string drift_compensation = "chip", compensation_readout = "chip";  // "chip": as the chip says
+  uint64_t seed = 0;
+  int64_t repeats = 1, batch = 0;
+  int threads = 1;
+  nlohmann::ordered_json resolved_chip;
 };
 
 // Pre: `loaded` from load_or_compile, `data` loaded from `data_spec`. Throws Error when the data does
@@ -53,6 +61,11 @@ EvalResult evaluate(const LoadedProgram& loaded, const chip::ChipSpec& chip, con
 
 // Throws Error naming the layers whose fp32 weights the compiler rounded to the chip's grid.
 void require_chip_precision(const program::Program& program, const chip::ChipSpec& chip);
+
+// Option values: "chip" (as the chip says, nullopt), on|global, column|per-column, off|none; and
+// "chip", read-path|adc, exact. Throw Error naming drift_compensation / compensation_readout.
+std::optional<chip::DriftCompensation> parse_drift_compensation(const std::string& text);
+std::optional<chip::CompensationReadout> parse_compensation_readout(const std::string& text);
 
 // "1s,1h,1d,1y" → seconds (units s, m, h, d, w, y = 365 d; a bare number is seconds).
 std::vector<double> parse_drift_times(const std::string& text);

@@ -35,20 +35,25 @@ std::vector<Tensor> calibration_inputs(const Graph& graph, const std::string& sp
   return {data.inputs};
 }
 
+program::Program load_checked_program(const std::string& path, const chip::ChipSpec& chip, const CompileSettings& s) {
+  if (!s.calibration_data.empty()) {
+    throw Error(fmt::format("a compiled Program keeps the calibration it was compiled with ({}); calibrate when "
+                            "compiling (`calibration_data`) or use the model (`model`)",
+                            path),
+                ErrorContext{.field = "calibration_data"});
+  }
+  program::Program p = program::load_program(path);
+  program::check_chip(p, chip, path);
+  return p;
+}
+
 LoadedProgram load_or_compile(const ProgramSource& source, const chip::ChipSpec& chip, const CompileSettings& s) {
   if (source.model.empty() == source.program.empty()) {
     throw Error("give exactly one of a model and a compiled Program (`program`)", ErrorContext{.field = "model"});
   }
   LoadedProgram out;
   if (!source.program.empty()) {
-    if (!s.calibration_data.empty()) {
-      throw Error(fmt::format("a compiled Program keeps the calibration it was compiled with ({}); calibrate when "
-                              "compiling (`calibration_data`) or evaluate the model (`model`)",
-                              source.program),
-                  ErrorContext{.field = "calibration_data"});
-    }
-    out.program = program::load_program(source.program);
-    program::check_chip(out.program, chip, source.program);
+    out.program = load_checked_program(source.program, chip, s);
     out.model_path = out.program.model_path;
     if (!std::filesystem::exists(out.model_path)) {
       const auto beside = std::filesystem::path(source.program).parent_path() / out.model_path;

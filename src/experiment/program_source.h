@@ -43,6 +43,10 @@ struct LoadedProgram {
 // Throws Error (file, field) on any mismatch; a Program file with calibration settings is an error.
 LoadedProgram load_or_compile(const ProgramSource& source, const chip::ChipSpec& chip, const CompileSettings& settings);
 
+// A compiled Program file checked against `chip` (its model is not read). `settings` must not ask
+// for calibration data (a Program keeps the calibration it was compiled with).
+program::Program load_checked_program(const std::string& path, const chip::ChipSpec& chip, const CompileSettings& settings);
+
 // The first `samples` inputs of dataset `spec` in the layout of `graph`'s input (image batches as
 // they are; token windows in the model's batch layout), for calibration. Checks the data fits.
 std::vector<Tensor> calibration_inputs(const Graph& graph, const std::string& spec, int64_t samples);

@@ -1,8 +1,13 @@
 // Builders for the compiler tests: small graphs made in C++ and chips from the presets.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <cstdint>
+#include <cstdlib>
+#include <fstream>
 #include <functional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -25,6 +30,21 @@ inline std::string error_of(const std::function<void()>& f) {
 }
 
 inline std::string source_path(const std::string& relative) { return std::string(AIMC_SOURCE_DIR) + "/" + relative; }
+
+// Golden text (STYLE P10): `text` must equal the file tests/<dir>/golden/<name>; AIMC_UPDATE_GOLDEN=1
+// rewrites the file instead.
+inline void expect_golden(const std::string& dir, const std::string& name, const std::string& text) {
+  const std::string path = source_path("tests/" + dir + "/golden/" + name);
+  if (std::getenv("AIMC_UPDATE_GOLDEN")) {
+    std::ofstream(path) << text;
+    return;
+  }
+  std::ifstream f(path);
+  ASSERT_TRUE(f) << path << " is missing; run with AIMC_UPDATE_GOLDEN=1";
+  std::stringstream ss;
+  ss << f.rdbuf();
+  EXPECT_EQ(ss.str(), text) << "golden " << name << " differs; rerun with AIMC_UPDATE_GOLDEN=1 after checking";
+}
 
 inline const chip::PresetLibrary& presets() {
   static const chip::PresetLibrary library({source_path("presets")});
@@ -103,6 +123,20 @@ class GraphBuilder {
   }
   Graph g;
 };
+
+// conv → relu → maxpool → conv → relu → global average pool → fc: a small CNN of every usual kind.
+inline Graph tiny_cnn() {
+  GraphBuilder b("tiny");
+  ValueId x = b.input("x", {1, 3, 8, 8});
+  ValueId c1 = b.node("relu1", OpKind::Relu, {b.conv("conv1", x, 3, 16, 3, 1, true, 1)});
+  PoolAttrs pool;
+  pool.window = WindowAttrs{{2, 2}, {2, 2}, {1, 1}, {0, 0, 0, 0}};
+  ValueId p1 = b.node("pool1", OpKind::MaxPool, {c1}, pool);
+  ValueId c2 = b.node("relu2", OpKind::Relu, {b.conv("conv2", p1, 16, 32, 3, 1, true, 2)});
+  ValueId gap = b.node("gap", OpKind::GlobalAveragePool, {c2});
+  ValueId flat = b.node("flatten", OpKind::Reshape, {gap}, ReshapeAttrs{{1, 32}});
+  return b.finish({b.gemm("fc", flat, 32, 300, true, 3)});
+}
 
 inline program::Program compile(const Graph& g, const chip::ChipSpec& chip, const std::string& pipeline = "") {
   compiler::CompileOptions o;

@@ -8,7 +8,6 @@
 #include <set>
 
 #include "compiler/passes/rect_pack.h"
-#include "compiler/report.h"
 #include "compiler_test_util.h"
 #include "core/error.h"
 #include "program/evaluations.h"
@@ -323,29 +322,6 @@ TEST(Pack, OverlapCheckAcceptsSharedRowsAndRejectsOverlap) {
   // (tiles 0 and 2 share columns 0..127, rows apart; tiles 0 and 1 share rows, columns apart.)
   ok["tiles"][2]["offset"] = {127, 0};
   EXPECT_NE(test::error_of([&] { program::program_from_json(ok, "p.json"); }).find("overlap"), std::string::npos);
-}
-
-TEST(Pack, ReportShowsCellsAndSharedCrossbars) {
-  Program p = test::compile(four_128(4), test::preset("hermes"), pipeline("{scope=network,shape=rect}"));
-  const program::Json j = compiler::report_json(p);
-  EXPECT_EQ(j["tiles_used"], 1);
-  EXPECT_DOUBLE_EQ(j["cell_utilisation"].get<double>(), 1.0);
-  ASSERT_EQ(j["shared_crossbars"].size(), 1u);
-  EXPECT_EQ(j["shared_crossbars"][0]["tiles"].size(), 4u);
-  EXPECT_EQ(j["shared_crossbars"][0]["layers"].size(), 4u);
-  EXPECT_TRUE(j["shared_crossbars"][0]["shares_rows_or_columns"].get<bool>());
-  const std::string text = compiler::report_text(p);
-  EXPECT_NE(text.find("cells       100.0% of the used crossbars' cells hold weights"), std::string::npos) << text;
-  EXPECT_NE(text.find("shared      1 crossbars hold several tiles (1 of several layers, 1 with tiles sharing rows or columns"),
-            std::string::npos)
-      << text;
-  EXPECT_NE(text.find("L0[0:128,0:128]@"), std::string::npos) << text;
-  // Block-diagonal: two layers a crossbar, half the cells.
-  Program d = test::compile(four_128(4), test::preset("hermes"), pipeline("{scope=network}"));
-  const program::Json jd = compiler::report_json(d);
-  EXPECT_DOUBLE_EQ(jd["cell_utilisation"].get<double>(), 0.5);
-  ASSERT_EQ(jd["shared_crossbars"].size(), 2u);
-  EXPECT_FALSE(jd["shared_crossbars"][0]["shares_rows_or_columns"].get<bool>());
 }
 
 }  // namespace

@@ -10,7 +10,6 @@
 #include <sstream>
 
 #include "compiler/pass.h"
-#include "compiler/report.h"
 #include "compiler_test_util.h"
 #include "core/error.h"
 #include "onnx/importer.h"
@@ -131,46 +130,20 @@ TEST(Program, JsonRoundTripAndFieldErrors) {
             std::string::npos);
 }
 
-// Golden text of a tiny network's Program and report (P10). AIMC_UPDATE_GOLDEN=1 rewrites the files.
-void expect_golden(const std::string& name, const std::string& text) {
-  const std::string path = test::source_path("tests/compiler/golden/" + name);
-  if (std::getenv("AIMC_UPDATE_GOLDEN")) {
-    std::ofstream(path) << text;
-    return;
-  }
-  std::ifstream f(path);
-  ASSERT_TRUE(f) << path << " is missing; run with AIMC_UPDATE_GOLDEN=1";
-  std::stringstream ss;
-  ss << f.rdbuf();
-  EXPECT_EQ(ss.str(), text) << "golden " << name << " differs; rerun with AIMC_UPDATE_GOLDEN=1 after checking";
-}
-
-Graph tiny_cnn() {
-  test::GraphBuilder b("tiny");
-  ValueId x = b.input("x", {1, 3, 8, 8});
-  ValueId c1 = b.node("relu1", OpKind::Relu, {b.conv("conv1", x, 3, 16, 3, 1, true, 1)});
-  PoolAttrs pool;
-  pool.window = WindowAttrs{{2, 2}, {2, 2}, {1, 1}, {0, 0, 0, 0}};
-  ValueId p1 = b.node("pool1", OpKind::MaxPool, {c1}, pool);
-  ValueId c2 = b.node("relu2", OpKind::Relu, {b.conv("conv2", p1, 16, 32, 3, 1, true, 2)});
-  ValueId gap = b.node("gap", OpKind::GlobalAveragePool, {c2});
-  ValueId flat = b.node("flatten", OpKind::Reshape, {gap}, ReshapeAttrs{{1, 32}});
-  return b.finish({b.gemm("fc", flat, 32, 300, true, 3)});
-}
+// Golden text of a tiny network's Program (P10). AIMC_UPDATE_GOLDEN=1 rewrites the files.
 
 TEST(Golden, TinyCnnOnHermes) {
-  Program p = test::compile(tiny_cnn(), test::preset("hermes"), compiler::default_pipeline("pipelined", "none"));
-  expect_golden("tiny_cnn_hermes.program.txt", program::to_text(p));
-  expect_golden("tiny_cnn_hermes.report.txt", compiler::report_text(p));
+  Program p = test::compile(test::tiny_cnn(), test::preset("hermes"), compiler::default_pipeline("pipelined", "none"));
+  test::expect_golden("compiler", "tiny_cnn_hermes.program.txt", program::to_text(p));
 }
 
 TEST(Golden, TinyCnnOnCluster512DataParallel) {
-  Program p = test::compile(tiny_cnn(), test::preset("cluster-512"), compiler::default_pipeline("data-parallel", "none"));
-  expect_golden("tiny_cnn_cluster512.program.txt", program::to_text(p));
+  Program p = test::compile(test::tiny_cnn(), test::preset("cluster-512"), compiler::default_pipeline("data-parallel", "none"));
+  test::expect_golden("compiler", "tiny_cnn_cluster512.program.txt", program::to_text(p));
 }
 
 TEST(AssignDigital, UnitsFollowTheChip) {
-  Program h = test::compile(tiny_cnn(), test::preset("hermes"));
+  Program h = test::compile(test::tiny_cnn(), test::preset("hermes"));
   std::map<std::string, std::string> unit;
   for (const auto& d : h.digital_ops) unit[d.node + "/" + d.op] = d.unit;
   EXPECT_EQ(unit["relu1/Relu"], "ldpu");
@@ -178,7 +151,7 @@ TEST(AssignDigital, UnitsFollowTheChip) {
   EXPECT_EQ(unit["gap/GlobalAveragePool"], "host");
   EXPECT_EQ(unit["flatten/Reshape"], "layout");
   EXPECT_EQ(unit["fc/bias"], "ldpu");
-  Program c = test::compile(tiny_cnn(), test::preset("cluster-512"));
+  Program c = test::compile(test::tiny_cnn(), test::preset("cluster-512"));
   for (const auto& d : c.digital_ops) {
     if (d.unit != "layout") {
       EXPECT_EQ(d.unit, "risc-v") << d.node;

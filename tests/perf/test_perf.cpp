@@ -10,7 +10,6 @@
 #include "onnx/importer.h"
 #include "perf_test_util.h"
 #include "sim/perf/perf_sim.h"
-#include "sim/perf/report.h"
 
 namespace aimc::perf {
 namespace {
@@ -341,11 +340,6 @@ TEST(PerfSim, BoundsOnACompiledNetwork) {
       EXPECT_LE(s.tops, best) << name << " " << sched;
       EXPECT_GE(s.latency_ns, s.critical_path_ns * (1 - 1e-9)) << name << " " << sched;
       EXPECT_GT(s.inferences_per_s, 0) << name;
-      const auto j = to_json(s);
-      for (const char* key : {"latency_s", "inferences_per_s", "tops", "tops_per_w", "energy_per_inference_j", "bottleneck",
-                              "layers", "cores", "energy_by_component"}) {
-        EXPECT_TRUE(j.contains(key)) << key;
-      }
     }
   }
 }

@@ -53,7 +53,7 @@ def test_classifier_read_out_costs_one_array_evaluation_per_step(tmp_path):
         r = run_aimc("perf", "--model", BNN, "--chip", chip_yaml, "--images", 4, "--json", out)
         assert r.returncode == 0, r.stderr
         j = json.loads(out.read_text())
-        return j["actions"]["array_evaluations"]
+        return j["total_actions"]["array_evaluations"]
 
     nine = tmp_path / "nine.yaml"
     nine.write_text("base: zhang-bnn-sram\nname: zhang-readout-9\n")

@@ -128,8 +128,8 @@ def test_compile_network_on_preset(networks, net, chip, tmp_path):
     report = json.loads(rep.read_text())
     assert program["format"] == "aimc-program" and program["version"] == 1
     assert program["chip"]["name"] == chip
-    assert report["tiles_available"] == CROSSBARS[chip]
-    assert 0 < report["tiles_used"] <= CROSSBARS[chip] * len(program["schedule"]["segments"])
+    assert report["crossbars_available"] == CROSSBARS[chip]
+    assert 0 < report["crossbars_used"] <= CROSSBARS[chip] * len(program["schedule"]["segments"])
     assert len(program["schedule"]["segments"]) == 1 or chip in RELOAD
     assert 0 < report["cell_utilisation"] <= 1
     # Every tile inside its crossbar and its layer; every layer fully covered by its tiles.
@@ -159,7 +159,7 @@ def test_resnet18_on_cluster512_pipelined_with_replication(networks, tmp_path):
     r, prog, rep = compile_net(networks["resnet18"], "cluster-512", tmp_path)
     assert r.returncode == 0, r.stderr
     report = json.loads(rep.read_text())
-    assert report["tiles_used"] <= 512
+    assert report["crossbars_used"] <= 512
     program = json.loads(prog.read_text())
     assert program["schedule"]["kind"] == "pipelined"
     assert max(layer["replicas"] for layer in program["layers"]) > 1

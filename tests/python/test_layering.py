@@ -26,6 +26,7 @@ ALLOWED = {
     "sim/perf": {"core", "chip", "program", "noc"},
     "experiment": {"core", "ir", "onnx", "data", "reference", "sim", "chip", "device", "program", "noc", "compiler",
                    "sim/functional", "sim/perf"},
+    "report": {"core", "ir", "data", "chip", "program", "experiment", "sim/perf"},
 }
 
 

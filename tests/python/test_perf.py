@@ -14,7 +14,7 @@ pytestmark = pytest.mark.skipif(aimc_bin() is None, reason="AIMC_BIN is unset or
 
 PRESETS = ["cluster-512", "hermes", "hermes-core", "verma-cimu", "zhang-bnn-sram"]
 KEYS = {"latency_s", "inferences_per_s", "tops", "tops_per_w", "energy_per_inference_j", "bottleneck", "layers", "cores",
-        "energy_by_component"}
+        "energy_per_inference_by_component_j", "schema_version"}
 
 
 def perf_json(tmp_path, *args):
@@ -86,7 +86,7 @@ def test_residuals_off_chip_cli(tmp_path):
         assert (len(back) > 0) == (where == "off-chip")
         assert all(t["from"] == "host" and t["at"] == "after-mvm" for t in back)
         j, _ = perf_json(tmp_path, "--program", prog, "--chip", "cluster-512", "--images", 2)
-        off_chip[where] = j["actions"]["offchip_bytes"]
+        off_chip[where] = j["total_actions"]["offchip_bytes"]
     held = 3 * 16 * 32 * 32 + 3 * 32 * 16 * 16 + 3 * 64 * 8 * 8
     assert off_chip["off-chip"] - off_chip["on-chip"] == pytest.approx(2 * 2 * held)
     r = run_aimc("compile", "--model", ROOT / "models" / "resnet20_cifar10.onnx", "--chip", "cluster-512",
@@ -104,7 +104,7 @@ def test_data_dependent_energy_cli(tmp_path):
                        "--calibration-samples", 16)
     assert j["input_activity_from"].startswith("cifar10:")
     assert "data-dependent" in out
-    a = j["actions"]
+    a = j["total_actions"]
     assert 0 < a["dac_drive_activity"] < a["dac_drives"]
     assert j["energy_per_inference_j"] < j["data_independent_energy_per_inference_j"]
     plain, _ = perf_json(tmp_path, "--model", model, "--chip", "hermes", "--images", 2)

@@ -1,4 +1,4 @@
-#include "compiler/report.h"
+#include "report/compile_report.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -10,7 +10,11 @@
 #include <set>
 #include <sstream>
 
-namespace aimc::compiler {
+#include "report/schema.h"
+
+namespace aimc::report {
+
+using namespace ::aimc::program;  // NOLINT(google-build-using-namespace): the Program's types
 
 namespace {
 struct LayerStats {
@@ -114,16 +118,19 @@ std::string floor_plan(const Program& p) {
   return os.str();
 }
 
-Json report_json(const Program& p) {
+Json compile_json(const Program& p) {
   Json j;
+  j["schema_version"] = kSchemaVersion;
+  j["result"] = "compile";
+  j["model"] = p.model_path;
   const int64_t used = p.crossbars_used();
   std::set<int32_t> cores;
   for (const Tile& t : p.tiles) cores.insert(t.core);
   const int64_t cores_available = p.chip_resolved.contains("cores") ? p.chip_resolved["cores"].value("count", int64_t{0}) : 0;
   j["chip"] = p.chip_name;
   j["schedule"] = to_string(p.schedule.kind);
-  j["tiles_used"] = used;
-  j["tiles_available"] = p.crossbars_available;
+  j["crossbars_used"] = used;
+  j["crossbars_available"] = p.crossbars_available;
   j["tiles_placed"] = static_cast<int64_t>(p.tiles.size());
   j["cores_used"] = static_cast<int64_t>(cores.size());
   j["cores_available"] = cores_available;
@@ -179,7 +186,7 @@ Json report_json(const Program& p) {
     const double code_max = symmetric ? std::ldexp(1.0, b - 1) - 1 : std::ldexp(1.0, b) - 1;
     const double hi = code_max * q.input_step - q.input_offset;
     const double lo = symmetric && q.input_signed ? -hi : -q.input_offset;
-    return {lo, hi};
+    return {lo + 0.0, hi};  // + 0.0: no "-0" for an offset of 0
   };
   Json layers = Json::array();
   for (const Layer& l : p.layers) {
@@ -220,8 +227,23 @@ Json report_json(const Program& p) {
   return j;
 }
 
-std::string report_text(const Program& p) {
-  const Json j = report_json(p);
+Table compile_table(const Program& p) {
+  const Json j = compile_json(p);
+  Table t;
+  t.columns = result_doc("compile").csv_columns;
+  for (const auto& l : j["layers"]) {
+    const auto range = l["input_range"].get<std::vector<double>>();
+    t.rows.push_back({p.model_path, p.chip_name, j["schedule"].get<std::string>(), l["name"].get<std::string>(),
+                      l["kind"].get<std::string>(), l["rows"].get<int64_t>(), l["cols"].get<int64_t>(), l["tiles"].get<int64_t>(),
+                      l["crossbars"].get<int64_t>(), l["replicas"].get<int64_t>(), l["cell_utilisation"].get<double>(),
+                      l["vectors_per_inference"].get<int64_t>(), l["weight_bits"].get<int64_t>(), l["input_bits"].get<int64_t>(),
+                      range[0], range[1], fmt::format("{}", fmt::join(l["cores"].get<std::vector<int32_t>>(), " "))});
+  }
+  return t;
+}
+
+std::string compile_text(const Program& p) {
+  const Json j = compile_json(p);
   std::ostringstream os;
   os << fmt::format("mapping of {} onto {} ({} schedule)\n", p.graph_name.empty() ? p.model_path : p.graph_name, p.chip_name,
                     to_string(p.schedule.kind));
@@ -240,8 +262,8 @@ std::string report_text(const Program& p) {
                       100.0 * l["cell_utilisation"].get<double>(), l["replicas"].get<int64_t>(),
                       l["vectors_per_inference"].get<int64_t>(), fmt::format("{:.3g}..{:.3g}", range[0], range[1]), cs);
   }
-  os << fmt::format("crossbars   {} used of {} ({} tiles placed){}\n", j["tiles_used"].get<int64_t>(),
-                    j["tiles_available"].get<int64_t>(), j["tiles_placed"].get<int64_t>(),
+  os << fmt::format("crossbars   {} used of {} ({} tiles placed){}\n", j["crossbars_used"].get<int64_t>(),
+                    j["crossbars_available"].get<int64_t>(), j["tiles_placed"].get<int64_t>(),
                     p.schedule.reloads() ? fmt::format(", {} reload segments", p.schedule.segments.size()) : "");
   os << fmt::format("cores       {} used of {}\n", j["cores_used"].get<int64_t>(), j["cores_available"].get<int64_t>());
   os << fmt::format("cells       {:.1f}% of the used crossbars' cells hold weights\n",
@@ -287,4 +309,4 @@ std::string report_text(const Program& p) {
   return os.str();
 }
 
-}  // namespace aimc::compiler
+}  // namespace aimc::report

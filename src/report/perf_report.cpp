@@ -1,15 +1,20 @@
-#include "sim/perf/report.h"
+#include "report/perf_report.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 
-namespace aimc::perf {
+#include "report/schema.h"
+
+namespace aimc::report {
+
+using namespace ::aimc::perf;  // NOLINT(google-build-using-namespace): the stats types
 
 namespace {
-nlohmann::ordered_json energy_json(const EnergyBreakdown& e) {
+// Joules per inference by component.
+nlohmann::ordered_json energy_json(const EnergyBreakdown& e, double images) {
   nlohmann::ordered_json j = nlohmann::ordered_json::object();
-  for (const auto& [k, v] : e.pj) j[k] = v * 1e-12;
+  for (const auto& [k, v] : e.pj) j[k] = v * 1e-12 / images;
   return j;
 }
 nlohmann::ordered_json actions_json(const ActionCounts& a) {
@@ -30,9 +35,11 @@ nlohmann::ordered_json actions_json(const ActionCounts& a) {
 }
 }  // namespace
 
-nlohmann::ordered_json to_json(const PerfStats& s) {
+nlohmann::ordered_json perf_json(const PerfStats& s) {
   nlohmann::ordered_json j;
-  const double n = static_cast<double>(s.images);
+  const double n = static_cast<double>(std::max<int64_t>(s.images, 1));
+  j["schema_version"] = kSchemaVersion;
+  j["result"] = "perf";
   j["chip"] = s.chip;
   j["model"] = s.model;
   j["schedule"] = s.schedule;
@@ -59,7 +66,7 @@ nlohmann::ordered_json to_json(const PerfStats& s) {
   j["input_activity_from"] =
       s.activity_source.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(s.activity_source);
   j["inferences_per_s_per_w"] = s.energy_per_inference_j > 0 ? 1.0 / s.energy_per_inference_j : 0;
-  j["programming_s"] = s.programming_ns * 1e-9;
+  j["total_programming_s"] = s.programming_ns * 1e-9;
   j["bottleneck"] = {{"stage", s.bottleneck_stage},
                      {"layer", s.bottleneck},
                      {"service_s", s.bottleneck_service_ns * 1e-9},
@@ -75,7 +82,7 @@ nlohmann::ordered_json to_json(const PerfStats& s) {
                       {"time_s", l.time_ns * 1e-9},
                       {"cores", l.cores.size()},
                       {"energy_per_inference_j", l.energy.total_pj() * 1e-12 / n},
-                      {"energy_j", energy_json(l.energy)}});
+                      {"energy_per_inference_by_component_j", energy_json(l.energy, n)}});
   }
   j["layers"] = layers;
   nlohmann::ordered_json path = nlohmann::ordered_json::array();
@@ -97,26 +104,39 @@ nlohmann::ordered_json to_json(const PerfStats& s) {
   for (const auto& c : s.cores) {
     if (c.crossbar_busy_ns == 0 && c.digital_busy_ns == 0 && c.actions.array_mvms() == 0) continue;
     cores.push_back({{"core", c.core},
-                     {"crossbar_busy", s.makespan_ns > 0 ? c.crossbar_busy_ns / s.makespan_ns : 0},
-                     {"digital_busy", s.makespan_ns > 0 ? c.digital_busy_ns / s.makespan_ns : 0},
-                     {"crossbar_time_s", c.crossbar_busy_ns * 1e-9},
-                     {"digital_time_s", c.digital_busy_ns * 1e-9},
-                     {"energy_j", c.energy.total_pj() * 1e-12}});
+                     {"crossbar_busy_fraction", s.makespan_ns > 0 ? c.crossbar_busy_ns / s.makespan_ns : 0},
+                     {"digital_busy_fraction", s.makespan_ns > 0 ? c.digital_busy_ns / s.makespan_ns : 0},
+                     {"total_crossbar_busy_s", c.crossbar_busy_ns * 1e-9},
+                     {"total_digital_busy_s", c.digital_busy_ns * 1e-9},
+                     {"energy_per_inference_j", c.energy.total_pj() * 1e-12 / n}});
   }
   j["cores"] = cores;
   nlohmann::ordered_json links = nlohmann::ordered_json::array();
   for (const auto& l : s.links) {
-    links.push_back({{"link", l.name}, {"utilisation", s.makespan_ns > 0 ? l.busy_ns / s.makespan_ns : 0}, {"bytes", l.bytes}});
+    links.push_back(
+        {{"link", l.name}, {"busy_fraction", s.makespan_ns > 0 ? l.busy_ns / s.makespan_ns : 0}, {"total_bytes", l.bytes}});
   }
   j["links"] = links;
-  j["energy_by_component"] = energy_json(s.energy);
-  j["actions"] = actions_json(s.actions);
+  j["energy_per_inference_by_component_j"] = energy_json(s.energy, n);
+  j["total_actions"] = actions_json(s.actions);
   j["unpriced"] = s.unpriced;
   j["simulator"] = {{"events", s.events}, {"wall_s", s.wall_s}, {"events_per_s", s.events_per_s}};
   return j;
 }
 
-std::string to_text(const PerfStats& s, size_t top) {
+Table perf_table(const PerfStats& s) {
+  Table t;
+  t.columns = result_doc("perf").csv_columns;
+  const double n = static_cast<double>(std::max<int64_t>(s.images, 1));
+  for (const LayerStats& l : s.layers) {
+    t.rows.push_back({s.model, s.chip, s.schedule, s.read_mode, s.images, static_cast<int64_t>(l.stage), l.name,
+                      l.macs_per_inference, l.mvms_per_inference, l.service_ns * 1e-9, l.time_ns * 1e-9,
+                      l.energy.total_pj() * 1e-12 / n, static_cast<int64_t>(l.cores.size())});
+  }
+  return t;
+}
+
+std::string perf_text(const PerfStats& s, size_t top) {
   std::string o;
   auto line = [&](const std::string& t) { o += t + "\n"; };
   const double n = static_cast<double>(s.images);
@@ -206,4 +226,4 @@ std::string to_text(const PerfStats& s, size_t top) {
   return o;
 }
 
-}  // namespace aimc::perf
+}  // namespace aimc::report

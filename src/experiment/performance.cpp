@@ -1,0 +1,37 @@
+#include "experiment/performance.h"
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+
+namespace aimc::experiment {
+
+namespace {
+program::Program program_to_time(const PerfSource& source, const chip::ChipSpec& chip, const CompileSettings& settings) {
+  const int sources = (source.peak ? 1 : 0) + (source.model.empty() ? 0 : 1) + (source.program.empty() ? 0 : 1);
+  if (sources != 1) {
+    throw Error("give exactly one of a model, a compiled Program (`program`) or the peak workload",
+                ErrorContext{.field = "model"});
+  }
+  if (source.peak) {
+    return perf::peak_program(chip, source.peak_bits > 0 ? source.peak_bits : chip.cores.input.bits, 64);
+  }
+  if (!source.program.empty()) return load_checked_program(source.program, chip, settings);
+  return load_or_compile({.model = source.model}, chip, settings).program;
+}
+}  // namespace
+
+perf::PerfStats simulate_performance(const PerfSource& source, const chip::ChipSpec& chip, const CompileSettings& settings,
+                                     const perf::PerfOptions& options, std::vector<std::string>* warnings) {
+  if (options.images > kMaxSimulatedItems / std::max<int64_t>(options.chunks, 1)) {
+    throw Error(fmt::format("{} images x {} chunks is more than the {} items one simulation tracks", options.images,
+                            options.chunks, kMaxSimulatedItems),
+                ErrorContext{.field = "chunks"});
+  }
+  program::schedule_kind_from_string(settings.schedule);  // checked even when a Program file fixes it
+  const program::Program program = program_to_time(source, chip, settings);
+  if (warnings) *warnings = program.warnings;
+  return perf::simulate(chip, program, options);
+}
+
+}  // namespace aimc::experiment
