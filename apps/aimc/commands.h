@@ -36,6 +36,7 @@ void add_infer(CLI::App& app);
 void add_forward(CLI::App& app);
 void add_graph(CLI::App& app);
 void add_chip(CLI::App& app);
+void add_chip_characterize(CLI::App* chip);  // aimc chip characterize
 void add_compile(CLI::App& app);
 void add_perf(CLI::App& app);
 void add_eval(CLI::App& app);

@@ -185,4 +185,26 @@ double fit_output_noise(const chip::ChipSpec& chip, const MvmErrorOptions& o, do
   return 0.5 * (lo + hi);
 }
 
+Characterization characterize(const chip::ChipSpec& chip, const std::vector<std::string>& read_modes,
+                              const MvmErrorOptions& options, bool fit) {
+  std::vector<std::string> modes = read_modes;
+  if (modes.empty()) {
+    for (const chip::ReadModeSpec& m : chip.cores.read_modes) modes.push_back(m.name);
+  }
+  for (const std::string& m : modes) with_output_noise(chip, m, 0.0);  // an unknown mode: an error before any work
+  Characterization out{.chip = chip.name, .rows = chip.cores.rows, .cols = chip.cores.cols, .options = options, .fit = fit};
+  for (const std::string& mode : modes) {
+    MvmErrorOptions o = options;
+    o.read_mode = mode;
+    ReadModeCharacterization r{.breakdown = characterize_mvm_error(chip, o)};
+    if (fit && r.breakdown.measured < 0 && !read_modes.empty()) {
+      throw Error(fmt::format("read mode '{}' has no measured_mvm_error_rel_std to fit the output noise to", mode),
+                  ErrorContext{.field = "cores.read_modes." + mode + ".measured_mvm_error_rel_std"});
+    }
+    if (fit && r.breakdown.measured >= 0) r.fitted_out_noise_rel_std = fit_output_noise(chip, o, r.breakdown.measured);
+    out.read_modes.push_back(r);
+  }
+  return out;
+}
+
 }  // namespace aimc::experiment

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,6 +60,23 @@ MvmErrorBreakdown characterize_mvm_error(const chip::ChipSpec& chip, const MvmEr
 // The out_noise_rel_std of the read mode for which the measured σ equals `target_sigma` (bisection
 // on the simulated measurement, to 1e-5); 0 when the other sources alone already reach the target.
 double fit_output_noise(const chip::ChipSpec& chip, const MvmErrorOptions& options, double target_sigma);
+
+// The measurement `aimc chip characterize` runs: each read mode (all when `read_modes` is empty)
+// source by source; with `fit`, the output noise fitted to the mode's published total where it has
+// one (a read mode named explicitly without one is an Error).
+struct ReadModeCharacterization {
+  MvmErrorBreakdown breakdown;
+  std::optional<double> fitted_out_noise_rel_std;
+};
+struct Characterization {
+  std::string chip;
+  int64_t rows = 0, cols = 0;
+  MvmErrorOptions options;  // read_mode unused: one entry per mode
+  bool fit = false;
+  std::vector<ReadModeCharacterization> read_modes;
+};
+Characterization characterize(const chip::ChipSpec& chip, const std::vector<std::string>& read_modes,
+                              const MvmErrorOptions& options, bool fit);
 
 // The chip with one read mode's output noise replaced (other modes unchanged).
 chip::ChipSpec with_output_noise(const chip::ChipSpec& chip, const std::string& read_mode, double out_noise_rel_std);

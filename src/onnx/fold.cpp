@@ -7,6 +7,8 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <optional>
+#include <unordered_map>
 
 #include "onnx/converters.h"
 #include "onnx/shape_rules.h"
@@ -122,12 +124,133 @@ void set_from_double(Tensor& t, int64_t i, double v) {
   }
 }
 
+// The element-wise ops folding evaluates, named once (not per element).
+enum class BinaryOp { Add, Sub, Mul, Div, Pow, Equal, Less, Greater, LessOrEqual, GreaterOrEqual, Min, Max };
+enum class UnaryOp { Neg, Abs, Sqrt, Floor, Ceil, Not, Reciprocal, Exp };
+
+std::optional<BinaryOp> binary_op(const std::string& op) {
+  static const std::unordered_map<std::string, BinaryOp> ops = {
+      {"Add", BinaryOp::Add},   {"Sub", BinaryOp::Sub},         {"Mul", BinaryOp::Mul},
+      {"Div", BinaryOp::Div},   {"Pow", BinaryOp::Pow},         {"Equal", BinaryOp::Equal},
+      {"Less", BinaryOp::Less}, {"Greater", BinaryOp::Greater}, {"LessOrEqual", BinaryOp::LessOrEqual},
+      {"Min", BinaryOp::Min},   {"Max", BinaryOp::Max},         {"GreaterOrEqual", BinaryOp::GreaterOrEqual}};
+  auto it = ops.find(op);
+  return it == ops.end() ? std::nullopt : std::optional<BinaryOp>(it->second);
+}
+
+std::optional<UnaryOp> unary_op(const std::string& op) {
+  static const std::unordered_map<std::string, UnaryOp> ops = {{"Neg", UnaryOp::Neg},
+                                                               {"Abs", UnaryOp::Abs},
+                                                               {"Sqrt", UnaryOp::Sqrt},
+                                                               {"Floor", UnaryOp::Floor},
+                                                               {"Ceil", UnaryOp::Ceil},
+                                                               {"Not", UnaryOp::Not},
+                                                               {"Reciprocal", UnaryOp::Reciprocal},
+                                                               {"Exp", UnaryOp::Exp}};
+  auto it = ops.find(op);
+  return it == ops.end() ? std::nullopt : std::optional<UnaryOp>(it->second);
+}
+
+bool is_comparison(BinaryOp op) {
+  return op == BinaryOp::Equal || op == BinaryOp::Less || op == BinaryOp::Greater || op == BinaryOp::LessOrEqual ||
+         op == BinaryOp::GreaterOrEqual;
+}
+
+// One element in exact int64 arithmetic; nullopt when the result does not fit 64 bits. Pre: y ≠ 0
+// for Div.
+std::optional<int64_t> apply_int(BinaryOp op, int64_t x, int64_t y) {
+  int64_t r = 0;
+  switch (op) {
+    case BinaryOp::Add:
+      return __builtin_add_overflow(x, y, &r) ? std::nullopt : std::optional<int64_t>(r);
+    case BinaryOp::Sub:
+      return __builtin_sub_overflow(x, y, &r) ? std::nullopt : std::optional<int64_t>(r);
+    case BinaryOp::Mul:
+      return __builtin_mul_overflow(x, y, &r) ? std::nullopt : std::optional<int64_t>(r);
+    case BinaryOp::Div:
+      if (x == std::numeric_limits<int64_t>::min() && y == -1) return std::nullopt;
+      return x / y;
+    case BinaryOp::Pow: {
+      const double p = std::pow(static_cast<double>(x), static_cast<double>(y));
+      if (!(std::fabs(p) < 9.2e18)) return std::nullopt;
+      return static_cast<int64_t>(p);
+    }
+    case BinaryOp::Equal:
+      return x == y;
+    case BinaryOp::Less:
+      return x < y;
+    case BinaryOp::Greater:
+      return x > y;
+    case BinaryOp::LessOrEqual:
+      return x <= y;
+    case BinaryOp::GreaterOrEqual:
+      return x >= y;
+    case BinaryOp::Min:
+      return std::min(x, y);
+    case BinaryOp::Max:
+      return std::max(x, y);
+  }
+  return std::nullopt;
+}
+
+// One element of f32 operands (one f32 operation: the same as in double, rounded once to f32).
+double apply_float(BinaryOp op, float x, float y) {
+  switch (op) {
+    case BinaryOp::Add:
+      return x + y;
+    case BinaryOp::Sub:
+      return x - y;
+    case BinaryOp::Mul:
+      return x * y;
+    case BinaryOp::Div:
+      return x / y;
+    case BinaryOp::Pow:
+      return std::pow(x, y);
+    case BinaryOp::Equal:
+      return x == y;
+    case BinaryOp::Less:
+      return x < y;
+    case BinaryOp::Greater:
+      return x > y;
+    case BinaryOp::LessOrEqual:
+      return x <= y;
+    case BinaryOp::GreaterOrEqual:
+      return x >= y;
+    case BinaryOp::Min:
+      return std::min(x, y);
+    case BinaryOp::Max:
+      return std::max(x, y);
+  }
+  return 0;
+}
+
+double apply(UnaryOp op, double x) {
+  switch (op) {
+    case UnaryOp::Neg:
+      return -x;
+    case UnaryOp::Abs:
+      return std::fabs(x);
+    case UnaryOp::Sqrt:
+      return std::sqrt(x);
+    case UnaryOp::Floor:
+      return std::floor(x);
+    case UnaryOp::Ceil:
+      return std::ceil(x);
+    case UnaryOp::Not:
+      return x == 0;
+    case UnaryOp::Reciprocal:
+      return 1.0 / x;
+    case UnaryOp::Exp:
+      return std::exp(x);
+  }
+  return 0;
+}
+
 // Integer tensors are computed in int64 (exact); floats in double.
-Tensor binary(const Context& ctx, const Tensor& a, const Tensor& b, const std::string& op) {
-  bool cmp = op == "Equal" || op == "Less" || op == "Greater" || op == "LessOrEqual" || op == "GreaterOrEqual";
+Tensor binary(const Context& ctx, const Tensor& a, const Tensor& b, const std::string& name, BinaryOp op) {
   if (a.dtype() != b.dtype()) ctx.fail("input types differ");
   Shape shape = broadcast_shape(ctx, a.shape(), b.shape());
-  Tensor out(cmp ? DType::u8 : a.dtype(), shape);
+  Tensor out(is_comparison(op) ? DType::u8 : a.dtype(), shape);
   Broadcaster ba(shape, a.shape()), bb(shape, b.shape());
   bool integer = a.dtype() != DType::f32;
   std::vector<int64_t> ai = integer ? a.to_int64_vector() : std::vector<int64_t>{};
@@ -135,68 +258,28 @@ Tensor binary(const Context& ctx, const Tensor& a, const Tensor& b, const std::s
   for (int64_t i = 0; i < out.numel(); ++i) {
     int64_t ia = ba(i), ib = bb(i);
     if (integer) {
-      int64_t x = ai[static_cast<size_t>(ia)], y = bi[static_cast<size_t>(ib)], r = 0;
-      bool overflow = false;
-      if (op == "Add") overflow = __builtin_add_overflow(x, y, &r);
-      else if (op == "Sub") overflow = __builtin_sub_overflow(x, y, &r);
-      else if (op == "Mul") overflow = __builtin_mul_overflow(x, y, &r);
-      else if (op == "Div") {
-        if (y == 0) ctx.fail("integer division by zero");
-        overflow = x == std::numeric_limits<int64_t>::min() && y == -1;
-        if (!overflow) r = x / y;
-      } else if (op == "Equal") r = x == y;
-      else if (op == "Less") r = x < y;
-      else if (op == "Greater") r = x > y;
-      else if (op == "LessOrEqual") r = x <= y;
-      else if (op == "GreaterOrEqual") r = x >= y;
-      else if (op == "Min") r = std::min(x, y);
-      else if (op == "Max") r = std::max(x, y);
-      else if (op == "Pow") {
-        const double p = std::pow(static_cast<double>(x), static_cast<double>(y));
-        overflow = !(std::fabs(p) < 9.2e18);
-        if (!overflow) r = static_cast<int64_t>(p);
-      }
-      if (overflow) ctx.fail(fmt::format("integer {} of {} and {} overflows 64 bits", op, x, y));
+      const int64_t x = ai[static_cast<size_t>(ia)], y = bi[static_cast<size_t>(ib)];
+      if (op == BinaryOp::Div && y == 0) ctx.fail("integer division by zero");
+      const std::optional<int64_t> r = apply_int(op, x, y);
+      if (!r) ctx.fail(fmt::format("integer {} of {} and {} overflows 64 bits", name, x, y));
       if (out.dtype() == DType::i64) {
-        out.data<int64_t>()[i] = r;
+        out.data<int64_t>()[i] = *r;
       } else {
-        set_from_double(out, i, static_cast<double>(r));
+        set_from_double(out, i, static_cast<double>(*r));
       }
     } else {
-      float xf = a.data<float>()[ia], yf = b.data<float>()[ib];
-      double r = 0;
-      if (op == "Add") r = xf + yf;
-      else if (op == "Sub") r = xf - yf;
-      else if (op == "Mul") r = xf * yf;
-      else if (op == "Div") r = xf / yf;
-      else if (op == "Pow") r = std::pow(xf, yf);
-      else if (op == "Equal") r = xf == yf;
-      else if (op == "Less") r = xf < yf;
-      else if (op == "Greater") r = xf > yf;
-      else if (op == "LessOrEqual") r = xf <= yf;
-      else if (op == "GreaterOrEqual") r = xf >= yf;
-      else if (op == "Min") r = std::min(xf, yf);
-      else if (op == "Max") r = std::max(xf, yf);
-      set_from_double(out, i, r);
+      set_from_double(out, i, apply_float(op, a.data<float>()[ia], b.data<float>()[ib]));
     }
   }
   return out;
 }
 
-Tensor unary(const Tensor& a, const std::string& op) {
-  Tensor out(op == "Not" ? DType::u8 : a.dtype(), a.shape());
+Tensor unary(const Tensor& a, UnaryOp op) {
+  Tensor out(op == UnaryOp::Not ? DType::u8 : a.dtype(), a.shape());
   for (int64_t i = 0; i < a.numel(); ++i) {
-    double x = a.as_double(i), r = 0;
-    if (op == "Neg") r = -x;
-    else if (op == "Abs") r = std::fabs(x);
-    else if (op == "Sqrt") r = std::sqrt(x);
-    else if (op == "Floor") r = std::floor(x);
-    else if (op == "Ceil") r = std::ceil(x);
-    else if (op == "Not") r = x == 0;
-    else if (op == "Reciprocal") r = 1.0 / x;
-    else if (op == "Exp") r = std::exp(x);
-    if (a.dtype() == DType::i64 && op != "Not") {
-      out.data<int64_t>()[i] = op == "Neg" ? -a.data<int64_t>()[i] : static_cast<int64_t>(r);
+    const double r = apply(op, a.as_double(i));
+    if (a.dtype() == DType::i64 && op != UnaryOp::Not) {
+      out.data<int64_t>()[i] = op == UnaryOp::Neg ? -a.data<int64_t>()[i] : static_cast<int64_t>(r);
     } else {
       set_from_double(out, i, r);
     }
@@ -356,13 +439,11 @@ bool try_fold(Context& ctx) {
       std::memcpy(out.raw() + i * es, src.raw() + si * es, es);
     }
     ctx.constant_output(0, out);
-  } else if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div" || op == "Pow" || op == "Equal" || op == "Less" ||
-             op == "Greater" || op == "LessOrEqual" || op == "GreaterOrEqual" || op == "Min" || op == "Max") {
+  } else if (const std::optional<BinaryOp> b = binary_op(op)) {
     if (ctx.num_inputs() != 2) return false;
-    ctx.constant_output(0, binary(ctx, c(ctx, 0), c(ctx, 1), op));
-  } else if (op == "Neg" || op == "Abs" || op == "Sqrt" || op == "Floor" || op == "Ceil" || op == "Not" || op == "Reciprocal" ||
-             op == "Exp") {
-    ctx.constant_output(0, unary(c(ctx, 0), op));
+    ctx.constant_output(0, binary(ctx, c(ctx, 0), c(ctx, 1), op, *b));
+  } else if (const std::optional<UnaryOp> u = unary_op(op)) {
+    ctx.constant_output(0, unary(c(ctx, 0), *u));
   } else {
     return false;  // e.g. Conv on constants: left to the executor's constant evaluation
   }

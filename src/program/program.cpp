@@ -190,6 +190,262 @@ std::string endpoint_text(const Endpoint& e) {
   }
   return "?";
 }
+// A layer's quantisation; `cols` its columns (one weight scale, or one per column).
+Quantization read_quant(const Reader& q, int64_t cols) {
+  Quantization quant;
+  quant.input_bits = q.i64("input_bits");
+  quant.input_signed = q.boolean("input_signed");
+  quant.input_step = static_cast<float>(q.real("input_step"));
+  quant.input_offset = q.has("input_offset") ? static_cast<float>(q.real("input_offset")) : 0.0f;
+  if (!(quant.input_offset >= 0)) q.fail("input_offset", "expected a number ≥ 0");
+  quant.weight_bits = q.i64("weight_bits");
+  for (const Json& s : q.array("weight_scale")) {
+    if (!s.is_number()) q.fail("weight_scale", "expected a list of numbers");
+    quant.weight_scale.push_back(s.get<float>());
+  }
+  if (quant.weight_scale.size() != 1 && static_cast<int64_t>(quant.weight_scale.size()) != cols) {
+    q.fail("weight_scale", "expected 1 entry or one per column");
+  }
+  quant.adc_bits = q.i64("adc_bits");
+  quant.source = q.str("source");
+  quant.weight_error_rms = q.has("weight_error_rms") ? static_cast<float>(q.real("weight_error_rms")) : 0.0f;
+  if (q.has("activity")) {
+    Reader a = q.child("activity");
+    InputActivity act;
+    auto fraction = [&](const char* key) {
+      const double v = a.real(key);
+      if (!(v >= 0 && v <= 1)) a.fail(key, "expected a fraction in [0, 1]");
+      return v;
+    };
+    act.zero_fraction = fraction("zero_fraction");
+    act.mean_magnitude = fraction("mean_magnitude");
+    act.ones_fraction = fraction("ones_fraction");
+    act.samples = a.i64("samples");
+    if (act.samples < 1) a.fail("samples", "expected at least 1");
+    quant.activity = act;
+  }
+  return quant;
+}
+
+Layer read_layer(const Reader& r, size_t i) {
+  Layer l;
+  l.id = r.i32("id");
+  if (l.id != static_cast<int32_t>(i)) r.fail("id", fmt::format("expected {}", i));
+  l.name = r.str("name");
+  l.kind = r.named("kind", kLayerKinds);
+  l.rows = r.i64("rows");
+  l.cols = r.i64("cols");
+  l.groups = r.i64("groups");
+  l.group_rows = r.i64("group_rows");
+  l.group_cols = r.i64("group_cols");
+  if (l.rows < 1 || l.cols < 1 || l.groups < 1 || l.group_rows * l.groups != l.rows || l.group_cols * l.groups != l.cols) {
+    r.fail("rows", "rows, cols, groups, group_rows and group_cols are inconsistent");
+  }
+  l.vectors_per_inference = r.i64("vectors_per_inference");
+  l.columns_per_weight = r.i64("columns_per_weight");
+  l.replicas = r.i64("replicas");
+  if (l.replicas < 1) r.fail("replicas", "expected at least 1");
+  l.has_bias = r.boolean("has_bias");
+  l.input_value = r.str("input");
+  l.output_value = r.str("output");
+  l.weights_sha256 = r.str("weights_sha256");
+  l.quant = read_quant(r.child("quant"), l.cols);
+  return l;
+}
+
+Tile read_tile(const Reader& r, size_t i, const Program& p) {
+  Tile t;
+  t.id = r.i32("id");
+  if (t.id != static_cast<int32_t>(i)) r.fail("id", fmt::format("expected {}", i));
+  t.layer = r.i32("layer");
+  if (t.layer < 0 || t.layer >= static_cast<int32_t>(p.layers.size())) r.fail("layer", "no such layer");
+  const Layer& l = p.layers[static_cast<size_t>(t.layer)];
+  t.group = r.i32("group");
+  auto rows = r.ints("rows"), cols = r.ints("cols"), off = r.ints("offset");
+  if (rows.size() != 2 || rows[0] < 0 || rows[0] >= rows[1] || rows[1] > l.rows)
+    r.fail("rows", "expected [begin, end) inside the layer");
+  if (cols.size() != 2 || cols[0] < 0 || cols[0] >= cols[1] || cols[1] > l.cols)
+    r.fail("cols", "expected [begin, end) inside the layer");
+  if (off.size() != 2) r.fail("offset", "expected [row, column]");
+  t.row_begin = rows[0];
+  t.row_end = rows[1];
+  t.col_begin = cols[0];
+  t.col_end = cols[1];
+  t.row_offset = off[0];
+  t.col_offset = off[1];
+  if (t.row_offset < 0 || t.row_offset + t.rows() > p.crossbar_rows || t.col_offset < 0 ||
+      t.col_offset + t.cols() * l.columns_per_weight > p.crossbar_cols) {
+    r.fail("offset", "the block does not fit inside its crossbar");
+  }
+  t.replica = r.i32("replica");
+  if (t.replica < 0 || t.replica >= l.replicas) r.fail("replica", "outside the layer's replicas");
+  t.core = r.i32("core");
+  t.array = r.i32("array");
+  t.segment = r.i32("segment");
+  t.reduce_core = r.i32("reduce_core");
+  return t;
+}
+
+DigitalOp read_digital_op(const Reader& r) {
+  DigitalOp d;
+  d.id = r.i32("id");
+  d.node = r.str("node");
+  d.op = r.str("op");
+  if (!r.at("kind").is_null()) {
+    d.kind = digital_op_from(r.str("kind"));
+    if (!d.kind) r.fail("kind", "not a digital op name");
+  }
+  d.layer = r.i32("layer");
+  d.scope = r.named("scope", kScopes);
+  d.unit = r.str("unit");
+  d.unit_index = r.i32("unit_index");
+  d.cores = r.ids("cores");
+  d.ops_per_inference = r.i64("ops_per_inference");
+  if (r.has("frac_bits")) {
+    d.frac_bits = r.i32("frac_bits");
+    if (d.unit_index < 0) r.fail("frac_bits", "a fixed-point format needs a digital unit");
+  }
+  return d;
+}
+
+// `stages` and `transfers`: how many the Program has (a transfer's stage and multicast group are ids).
+Transfer read_transfer(const Reader& r, size_t stages, size_t transfers) {
+  Transfer t;
+  t.from = endpoint_from(r.at("from"), r.origin(), r.join("from"));
+  t.to = endpoint_from(r.at("to"), r.origin(), r.join("to"));
+  t.bytes_per_inference = r.i64("bytes_per_inference");
+  t.value = r.str("value");
+  t.kind = r.named("kind", kTransferKinds);
+  t.hops = r.i64("hops");
+  if (r.has("stage")) {  // optional: Programs written before the field have none
+    t.stage = r.i32("stage");
+    t.at = r.named("at", kTransferAts);
+    if (t.stage < 0 || t.stage >= static_cast<int32_t>(stages)) r.fail("stage", "no such stage");
+  }
+  if (r.has("multicast")) {
+    t.multicast = r.i32("multicast");
+    if (t.multicast < -1 || t.multicast >= static_cast<int32_t>(transfers)) {
+      r.fail("multicast", "expected -1 or a group id below the number of transfers");
+    }
+  }
+  return t;
+}
+
+// A multicast group's members share their source, value and bytes.
+void check_multicast_groups(const Program& p, const Reader& top) {
+  std::map<int32_t, const Transfer*> first_of;
+  for (size_t i = 0; i < p.transfers.size(); ++i) {
+    const Transfer& t = p.transfers[i];
+    if (t.multicast < 0) continue;
+    auto [it, fresh] = first_of.try_emplace(t.multicast, &t);
+    if (!fresh && (!(it->second->from == t.from) || it->second->value != t.value ||
+                   it->second->bytes_per_inference != t.bytes_per_inference)) {
+      top.item("transfers", i).fail("multicast", "a multicast group's transfers share their source, value and bytes");
+    }
+  }
+}
+
+Schedule read_schedule(const Reader& s, const Program& p) {
+  Schedule schedule;
+  schedule.kind = s.named("kind", kScheduleKinds);
+  schedule.network_replicas = s.i64("network_replicas");
+  for (size_t i = 0; i < s.array("stages").size(); ++i) {
+    Reader r = s.item("stages", i);
+    Stage st;
+    st.id = r.i32("id");
+    st.layers = r.ids_below("layers", p.layers.size(), "layer");
+    st.cores = r.ids("cores");
+    st.digital_ops = r.ids_below("digital_ops", p.digital_ops.size(), "digital op");
+    st.mvms_per_inference = r.real("mvms_per_inference");
+    schedule.stages.push_back(st);
+  }
+  for (size_t i = 0; i < s.array("segments").size(); ++i) {
+    Reader r = s.item("segments", i);
+    Segment sg;
+    sg.id = r.i32("id");
+    sg.layers = r.ids_below("layers", p.layers.size(), "layer");
+    sg.tiles = r.ids_below("tiles", p.tiles.size(), "tile");
+    sg.cells_written = r.i64("cells_written");
+    sg.write_operations = r.i64("write_operations");
+    schedule.segments.push_back(sg);
+  }
+  return schedule;
+}
+
+// Every core, array and unit the Program names exists on the chip it records; no two tiles of one
+// segment overlap in one crossbar.
+void check_against_chip(const Program& p, const std::string& origin) {
+  const Json& resolved_cores = p.chip_resolved.contains("cores") ? p.chip_resolved["cores"] : Json();
+  const int64_t cores =
+      resolved_cores.is_object() && resolved_cores.contains("count") && resolved_cores["count"].is_number_integer()
+          ? resolved_cores["count"].get<int64_t>()
+          : 0;
+  const int64_t arrays =
+      resolved_cores.is_object() && resolved_cores.contains("arrays") && resolved_cores["arrays"].is_number_integer()
+          ? resolved_cores["arrays"].get<int64_t>()
+          : 1;
+  if (cores < 1 || arrays < 1) {
+    throw Error("chip.resolved.cores needs count and arrays (positive integers): the Program must name its chip",
+                ErrorContext{.file = origin, .field = "chip.resolved.cores"});
+  }
+  const int64_t units = p.chip_resolved.contains("digital") && p.chip_resolved["digital"].is_object()
+                            ? static_cast<int64_t>(p.chip_resolved["digital"].size())
+                            : 0;
+  auto check_core = [&](int64_t c, const std::string& field) {
+    if (c < 0 || c >= cores) {
+      throw Error(fmt::format("{} is not a core (0..{})", c, cores - 1), ErrorContext{.file = origin, .field = field});
+    }
+  };
+  for (const Tile& t : p.tiles) check_core(t.reduce_core, fmt::format("tiles[{}].reduce_core", t.id));
+  const int64_t core_units = resolved_cores.contains("digital") && resolved_cores["digital"].is_object()
+                                 ? static_cast<int64_t>(resolved_cores["digital"].size())
+                                 : 0;
+  for (size_t i = 0; i < p.digital_ops.size(); ++i) {
+    const DigitalOp& d = p.digital_ops[i];
+    for (int32_t c : d.cores) check_core(c, fmt::format("digital_ops[{}].cores", i));
+    if (d.layer < -1 || d.layer >= static_cast<int32_t>(p.layers.size())) {
+      throw Error(fmt::format("{} is not a layer (-1 or 0..{})", d.layer, p.layers.size() - 1),
+                  ErrorContext{.file = origin, .field = fmt::format("digital_ops[{}].layer", i)});
+    }
+    const int64_t limit = d.scope == Scope::Chip ? units : d.scope == Scope::Core ? core_units : 1;
+    if (d.unit_index >= limit && d.scope != Scope::Host) {
+      throw Error(fmt::format("{} is not a {} digital unit ({} on the chip)", d.unit_index, to_string(d.scope), limit),
+                  ErrorContext{.file = origin, .field = fmt::format("digital_ops[{}].unit_index", i)});
+    }
+  }
+  for (size_t i = 0; i < p.schedule.stages.size(); ++i) {
+    for (int32_t c : p.schedule.stages[i].cores) check_core(c, fmt::format("schedule.stages[{}].cores", i));
+  }
+  for (size_t i = 0; i < p.transfers.size(); ++i) {
+    for (const auto& [e, side] : {std::pair{p.transfers[i].from, "from"}, std::pair{p.transfers[i].to, "to"}}) {
+      const std::string field = fmt::format("transfers[{}].{}", i, side);
+      if (e.kind == EndpointKind::Core) check_core(e.index, field);
+      if (e.kind == EndpointKind::Unit && (e.index < 0 || e.index >= units)) {
+        throw Error(fmt::format("{} is not a chip-level unit ({} on the chip)", e.index, units),
+                    ErrorContext{.file = origin, .field = field});
+      }
+    }
+  }
+  std::map<std::tuple<int32_t, int32_t, int32_t>, std::vector<const Tile*>> by_slot;
+  for (const Tile& t : p.tiles) {
+    if (t.core < 0 || t.core >= cores || t.array < 0 || t.array >= arrays) {
+      throw Error(
+          fmt::format("tile {} is on core {} array {}, the chip has {} cores of {} arrays", t.id, t.core, t.array, cores, arrays),
+          ErrorContext{.file = origin, .field = fmt::format("tiles[{}].core", t.id)});
+    }
+    for (const Tile* o : by_slot[{t.segment, t.core, t.array}]) {
+      const int64_t ow = p.layers[static_cast<size_t>(o->layer)].columns_per_weight;
+      const int64_t tw = p.layers[static_cast<size_t>(t.layer)].columns_per_weight;
+      const bool rows_apart = t.row_offset >= o->row_offset + o->rows() || o->row_offset >= t.row_offset + t.rows();
+      const bool cols_apart = t.col_offset >= o->col_offset + o->cols() * ow || o->col_offset >= t.col_offset + t.cols() * tw;
+      if (!rows_apart && !cols_apart) {
+        throw Error(fmt::format("tiles {} and {} overlap in core {} array {}", o->id, t.id, t.core, t.array),
+                    ErrorContext{.file = origin, .field = fmt::format("tiles[{}].offset", t.id)});
+      }
+    }
+    by_slot[{t.segment, t.core, t.array}].push_back(&t);
+  }
+}
 }  // namespace
 
 std::string to_string(LayerKind k) { return kLayerKinds.of(k); }
@@ -371,250 +627,18 @@ Program program_from_json(const Json& j, const std::string& origin) {
   p.model_sha256 = model.str("sha256");
   p.graph_name = model.str("graph");
   p.pipeline = top.str("pipeline");
-  for (size_t i = 0; i < top.array("layers").size(); ++i) {
-    Reader r = top.item("layers", i);
-    Layer l;
-    l.id = r.i32("id");
-    if (l.id != static_cast<int32_t>(i)) r.fail("id", fmt::format("expected {}", i));
-    l.name = r.str("name");
-    l.kind = r.named("kind", kLayerKinds);
-    l.rows = r.i64("rows");
-    l.cols = r.i64("cols");
-    l.groups = r.i64("groups");
-    l.group_rows = r.i64("group_rows");
-    l.group_cols = r.i64("group_cols");
-    if (l.rows < 1 || l.cols < 1 || l.groups < 1 || l.group_rows * l.groups != l.rows || l.group_cols * l.groups != l.cols) {
-      r.fail("rows", "rows, cols, groups, group_rows and group_cols are inconsistent");
-    }
-    l.vectors_per_inference = r.i64("vectors_per_inference");
-    l.columns_per_weight = r.i64("columns_per_weight");
-    l.replicas = r.i64("replicas");
-    if (l.replicas < 1) r.fail("replicas", "expected at least 1");
-    l.has_bias = r.boolean("has_bias");
-    l.input_value = r.str("input");
-    l.output_value = r.str("output");
-    l.weights_sha256 = r.str("weights_sha256");
-    Reader q = r.child("quant");
-    l.quant.input_bits = q.i64("input_bits");
-    l.quant.input_signed = q.boolean("input_signed");
-    l.quant.input_step = static_cast<float>(q.real("input_step"));
-    l.quant.input_offset = q.has("input_offset") ? static_cast<float>(q.real("input_offset")) : 0.0f;
-    if (!(l.quant.input_offset >= 0)) q.fail("input_offset", "expected a number ≥ 0");
-    l.quant.weight_bits = q.i64("weight_bits");
-    for (const Json& s : q.array("weight_scale")) {
-      if (!s.is_number()) q.fail("weight_scale", "expected a list of numbers");
-      l.quant.weight_scale.push_back(s.get<float>());
-    }
-    if (l.quant.weight_scale.size() != 1 && static_cast<int64_t>(l.quant.weight_scale.size()) != l.cols) {
-      q.fail("weight_scale", "expected 1 entry or one per column");
-    }
-    l.quant.adc_bits = q.i64("adc_bits");
-    l.quant.source = q.str("source");
-    l.quant.weight_error_rms = q.has("weight_error_rms") ? static_cast<float>(q.real("weight_error_rms")) : 0.0f;
-    if (q.has("activity")) {
-      Reader a = q.child("activity");
-      InputActivity act;
-      auto fraction = [&](const char* key) {
-        const double v = a.real(key);
-        if (!(v >= 0 && v <= 1)) a.fail(key, "expected a fraction in [0, 1]");
-        return v;
-      };
-      act.zero_fraction = fraction("zero_fraction");
-      act.mean_magnitude = fraction("mean_magnitude");
-      act.ones_fraction = fraction("ones_fraction");
-      act.samples = a.i64("samples");
-      if (act.samples < 1) a.fail("samples", "expected at least 1");
-      l.quant.activity = act;
-    }
-    p.layers.push_back(l);
-  }
-  for (size_t i = 0; i < top.array("tiles").size(); ++i) {
-    Reader r = top.item("tiles", i);
-    Tile t;
-    t.id = r.i32("id");
-    if (t.id != static_cast<int32_t>(i)) r.fail("id", fmt::format("expected {}", i));
-    t.layer = r.i32("layer");
-    if (t.layer < 0 || t.layer >= static_cast<int32_t>(p.layers.size())) r.fail("layer", "no such layer");
-    const Layer& l = p.layers[static_cast<size_t>(t.layer)];
-    t.group = r.i32("group");
-    auto rows = r.ints("rows"), cols = r.ints("cols"), off = r.ints("offset");
-    if (rows.size() != 2 || rows[0] < 0 || rows[0] >= rows[1] || rows[1] > l.rows)
-      r.fail("rows", "expected [begin, end) inside the layer");
-    if (cols.size() != 2 || cols[0] < 0 || cols[0] >= cols[1] || cols[1] > l.cols)
-      r.fail("cols", "expected [begin, end) inside the layer");
-    if (off.size() != 2) r.fail("offset", "expected [row, column]");
-    t.row_begin = rows[0];
-    t.row_end = rows[1];
-    t.col_begin = cols[0];
-    t.col_end = cols[1];
-    t.row_offset = off[0];
-    t.col_offset = off[1];
-    if (t.row_offset < 0 || t.row_offset + t.rows() > p.crossbar_rows || t.col_offset < 0 ||
-        t.col_offset + t.cols() * l.columns_per_weight > p.crossbar_cols) {
-      r.fail("offset", "the block does not fit inside its crossbar");
-    }
-    t.replica = r.i32("replica");
-    if (t.replica < 0 || t.replica >= l.replicas) r.fail("replica", "outside the layer's replicas");
-    t.core = r.i32("core");
-    t.array = r.i32("array");
-    t.segment = r.i32("segment");
-    t.reduce_core = r.i32("reduce_core");
-    p.tiles.push_back(t);
-  }
-  for (size_t i = 0; i < top.array("digital_ops").size(); ++i) {
-    Reader r = top.item("digital_ops", i);
-    DigitalOp d;
-    d.id = r.i32("id");
-    d.node = r.str("node");
-    d.op = r.str("op");
-    if (!r.at("kind").is_null()) {
-      d.kind = digital_op_from(r.str("kind"));
-      if (!d.kind) r.fail("kind", "not a digital op name");
-    }
-    d.layer = r.i32("layer");
-    d.scope = r.named("scope", kScopes);
-    d.unit = r.str("unit");
-    d.unit_index = r.i32("unit_index");
-    d.cores = r.ids("cores");
-    d.ops_per_inference = r.i64("ops_per_inference");
-    if (r.has("frac_bits")) {
-      d.frac_bits = r.i32("frac_bits");
-      if (d.unit_index < 0) r.fail("frac_bits", "a fixed-point format needs a digital unit");
-    }
-    p.digital_ops.push_back(d);
-  }
-  for (size_t i = 0; i < top.array("transfers").size(); ++i) {
-    Reader r = top.item("transfers", i);
-    Transfer t;
-    t.from = endpoint_from(r.at("from"), origin, r.join("from"));
-    t.to = endpoint_from(r.at("to"), origin, r.join("to"));
-    t.bytes_per_inference = r.i64("bytes_per_inference");
-    t.value = r.str("value");
-    t.kind = r.named("kind", kTransferKinds);
-    t.hops = r.i64("hops");
-    if (r.has("stage")) {  // optional: Programs written before the field have none
-      t.stage = r.i32("stage");
-      t.at = r.named("at", kTransferAts);
-      if (t.stage < 0 || t.stage >= static_cast<int32_t>(top.child("schedule").array("stages").size()))
-        r.fail("stage", "no such stage");
-    }
-    if (r.has("multicast")) {
-      t.multicast = r.i32("multicast");
-      if (t.multicast < -1 || t.multicast >= static_cast<int32_t>(top.array("transfers").size())) {
-        r.fail("multicast", "expected -1 or a group id below the number of transfers");
-      }
-    }
-    p.transfers.push_back(t);
-  }
-  // A multicast group's members share their source, value and bytes.
-  std::map<int32_t, const Transfer*> first_of;
-  for (size_t i = 0; i < p.transfers.size(); ++i) {
-    const Transfer& t = p.transfers[i];
-    if (t.multicast < 0) continue;
-    auto [it, fresh] = first_of.try_emplace(t.multicast, &t);
-    if (!fresh && (!(it->second->from == t.from) || it->second->value != t.value ||
-                   it->second->bytes_per_inference != t.bytes_per_inference)) {
-      top.item("transfers", i).fail("multicast", "a multicast group's transfers share their source, value and bytes");
-    }
-  }
-  Reader s = top.child("schedule");
-  p.schedule.kind = s.named("kind", kScheduleKinds);
-  p.schedule.network_replicas = s.i64("network_replicas");
-  for (size_t i = 0; i < s.array("stages").size(); ++i) {
-    Reader r = s.item("stages", i);
-    Stage st;
-    st.id = r.i32("id");
-    st.layers = r.ids_below("layers", p.layers.size(), "layer");
-    st.cores = r.ids("cores");
-    st.digital_ops = r.ids_below("digital_ops", p.digital_ops.size(), "digital op");
-    st.mvms_per_inference = r.real("mvms_per_inference");
-    p.schedule.stages.push_back(st);
-  }
-  for (size_t i = 0; i < s.array("segments").size(); ++i) {
-    Reader r = s.item("segments", i);
-    Segment sg;
-    sg.id = r.i32("id");
-    sg.layers = r.ids_below("layers", p.layers.size(), "layer");
-    sg.tiles = r.ids_below("tiles", p.tiles.size(), "tile");
-    sg.cells_written = r.i64("cells_written");
-    sg.write_operations = r.i64("write_operations");
-    p.schedule.segments.push_back(sg);
-  }
+  for (size_t i = 0; i < top.array("layers").size(); ++i) p.layers.push_back(read_layer(top.item("layers", i), i));
+  for (size_t i = 0; i < top.array("tiles").size(); ++i) p.tiles.push_back(read_tile(top.item("tiles", i), i, p));
+  for (size_t i = 0; i < top.array("digital_ops").size(); ++i)
+    p.digital_ops.push_back(read_digital_op(top.item("digital_ops", i)));
+  const size_t stages = top.child("schedule").array("stages").size(), transfers = top.array("transfers").size();
+  for (size_t i = 0; i < transfers; ++i) p.transfers.push_back(read_transfer(top.item("transfers", i), stages, transfers));
+  check_multicast_groups(p, top);
+  p.schedule = read_schedule(top.child("schedule"), p);
   for (const Json& w : top.array("warnings")) p.warnings.push_back(w.is_string() ? w.get<std::string>() : w.dump());
   if (top.has("calibration")) p.calibration = top.str("calibration");
   if (top.has("statistics")) p.statistics = top.at("statistics").get<std::map<std::string, std::map<std::string, int64_t>>>();
-  // Cross-checks: every core, array and unit named exists on the chip; no two tiles of one segment
-  // overlap in one crossbar.
-  const Json& resolved_cores = p.chip_resolved.contains("cores") ? p.chip_resolved["cores"] : Json();
-  const int64_t cores =
-      resolved_cores.is_object() && resolved_cores.contains("count") && resolved_cores["count"].is_number_integer()
-          ? resolved_cores["count"].get<int64_t>()
-          : 0;
-  const int64_t arrays =
-      resolved_cores.is_object() && resolved_cores.contains("arrays") && resolved_cores["arrays"].is_number_integer()
-          ? resolved_cores["arrays"].get<int64_t>()
-          : 1;
-  if (cores < 1 || arrays < 1) {
-    throw Error("chip.resolved.cores needs count and arrays (positive integers): the Program must name its chip",
-                ErrorContext{.file = origin, .field = "chip.resolved.cores"});
-  }
-  const int64_t units = p.chip_resolved.contains("digital") && p.chip_resolved["digital"].is_object()
-                            ? static_cast<int64_t>(p.chip_resolved["digital"].size())
-                            : 0;
-  auto check_core = [&](int64_t c, const std::string& field) {
-    if (c < 0 || c >= cores) {
-      throw Error(fmt::format("{} is not a core (0..{})", c, cores - 1), ErrorContext{.file = origin, .field = field});
-    }
-  };
-  for (const Tile& t : p.tiles) check_core(t.reduce_core, fmt::format("tiles[{}].reduce_core", t.id));
-  const int64_t core_units = resolved_cores.contains("digital") && resolved_cores["digital"].is_object()
-                                 ? static_cast<int64_t>(resolved_cores["digital"].size())
-                                 : 0;
-  for (size_t i = 0; i < p.digital_ops.size(); ++i) {
-    const DigitalOp& d = p.digital_ops[i];
-    for (int32_t c : d.cores) check_core(c, fmt::format("digital_ops[{}].cores", i));
-    if (d.layer < -1 || d.layer >= static_cast<int32_t>(p.layers.size())) {
-      throw Error(fmt::format("{} is not a layer (-1 or 0..{})", d.layer, p.layers.size() - 1),
-                  ErrorContext{.file = origin, .field = fmt::format("digital_ops[{}].layer", i)});
-    }
-    const int64_t limit = d.scope == Scope::Chip ? units : d.scope == Scope::Core ? core_units : 1;
-    if (d.unit_index >= limit && d.scope != Scope::Host) {
-      throw Error(fmt::format("{} is not a {} digital unit ({} on the chip)", d.unit_index, to_string(d.scope), limit),
-                  ErrorContext{.file = origin, .field = fmt::format("digital_ops[{}].unit_index", i)});
-    }
-  }
-  for (size_t i = 0; i < p.schedule.stages.size(); ++i) {
-    for (int32_t c : p.schedule.stages[i].cores) check_core(c, fmt::format("schedule.stages[{}].cores", i));
-  }
-  for (size_t i = 0; i < p.transfers.size(); ++i) {
-    for (const auto& [e, side] : {std::pair{p.transfers[i].from, "from"}, std::pair{p.transfers[i].to, "to"}}) {
-      const std::string field = fmt::format("transfers[{}].{}", i, side);
-      if (e.kind == EndpointKind::Core) check_core(e.index, field);
-      if (e.kind == EndpointKind::Unit && (e.index < 0 || e.index >= units)) {
-        throw Error(fmt::format("{} is not a chip-level unit ({} on the chip)", e.index, units),
-                    ErrorContext{.file = origin, .field = field});
-      }
-    }
-  }
-  std::map<std::tuple<int32_t, int32_t, int32_t>, std::vector<const Tile*>> by_slot;
-  for (const Tile& t : p.tiles) {
-    if (t.core < 0 || t.core >= cores || t.array < 0 || t.array >= arrays) {
-      throw Error(
-          fmt::format("tile {} is on core {} array {}, the chip has {} cores of {} arrays", t.id, t.core, t.array, cores, arrays),
-          ErrorContext{.file = origin, .field = fmt::format("tiles[{}].core", t.id)});
-    }
-    for (const Tile* o : by_slot[{t.segment, t.core, t.array}]) {
-      const int64_t ow = p.layers[static_cast<size_t>(o->layer)].columns_per_weight;
-      const int64_t tw = p.layers[static_cast<size_t>(t.layer)].columns_per_weight;
-      const bool rows_apart = t.row_offset >= o->row_offset + o->rows() || o->row_offset >= t.row_offset + t.rows();
-      const bool cols_apart = t.col_offset >= o->col_offset + o->cols() * ow || o->col_offset >= t.col_offset + t.cols() * tw;
-      if (!rows_apart && !cols_apart) {
-        throw Error(fmt::format("tiles {} and {} overlap in core {} array {}", o->id, t.id, t.core, t.array),
-                    ErrorContext{.file = origin, .field = fmt::format("tiles[{}].offset", t.id)});
-      }
-    }
-    by_slot[{t.segment, t.core, t.array}].push_back(&t);
-  }
+  check_against_chip(p, origin);
   return p;
 }
 

@@ -13,7 +13,7 @@ namespace {
 
 const std::vector<KeyDoc> kCommon = {
     {"schema_version", "count", "version of this schema; bumped when a key is renamed, removed or changes meaning"},
-    {"result", "text", "which result: compile, eval or perf"},
+    {"result", "text", "which result: compile, eval, perf or characterize"},
 };
 
 std::vector<KeyDoc> with_common(std::vector<KeyDoc> keys) {
@@ -216,6 +216,43 @@ ResultDoc perf_doc() {
   };
 }
 
+ResultDoc characterize_doc() {
+  const auto stats = [](const std::string& prefix, const std::string& what) {
+    return std::vector<KeyDoc>{
+        {prefix + ".sigma", "fraction", "σ of the error e = (y_chip − x·W) / max|x·W|, " + what},
+        {prefix + ".mean", "fraction", "mean of e, " + what},
+        {prefix + ".p99_abs", "fraction", "99th percentile of |e|, " + what},
+        {prefix + ".rel_l2", "fraction", "‖y_chip − x·W‖₂ / ‖x·W‖₂, " + what},
+        {prefix + ".outputs", "count", "outputs measured (matrices × vectors × columns)"},
+    };
+  };
+  std::vector<KeyDoc> keys = {
+      {"chip", "text", "the chip's name"},
+      {"matrices", "count", "random weight matrices, each on its own crossbar"},
+      {"vectors", "count", "random input vectors per matrix"},
+      {"t_s", "s", "time since programming of the read"},
+      {"seed", "-", "seed"},
+      {"read_modes[].read_mode", "text", "the read mode measured"},
+      {"read_modes[].out_noise_rel_std", "fraction", "the read mode's output noise (σ relative to full scale)"},
+      {"read_modes[].measured_sigma", "fraction", "the published total σ (absent when none)"},
+      {"read_modes[].fitted_out_noise_rel_std", "fraction", "with --fit: the output noise that reproduces it"},
+  };
+  for (const auto& [prefix, what] : {std::pair{"read_modes[].converters_only", "ideal devices (differential cells only)"},
+                                     std::pair{"read_modes[].with_devices", "with the device model"},
+                                     std::pair{"read_modes[].total", "with the output noise too"}}) {
+    for (KeyDoc& k : stats(prefix, what)) keys.push_back(std::move(k));
+  }
+  return {
+      "characterize",
+      "A core's MVM error on random matrices and inputs, source by source (`aimc chip characterize --json/--csv`; "
+      "docs/characterize.md).",
+      with_common(std::move(keys)),
+      {"chip", "read_mode", "converters_sigma", "devices_sigma", "total_sigma", "total_p99_abs", "out_noise_rel_std",
+       "measured_sigma", "fitted_out_noise_rel_std"},
+      "one per read mode (empty cells where a figure does not apply)",
+  };
+}
+
 void collect(const nlohmann::ordered_json& j, const std::string& prefix, std::set<std::string>& out) {
   if (j.is_object()) {
     for (const auto& [k, v] : j.items()) {
@@ -240,7 +277,7 @@ bool covers(const KeyDoc& d, const std::string& path) {
 }  // namespace
 
 const std::vector<ResultDoc>& result_docs() {
-  static const std::vector<ResultDoc> docs = {compile_doc(), eval_doc(), perf_doc()};
+  static const std::vector<ResultDoc> docs = {compile_doc(), eval_doc(), perf_doc(), characterize_doc()};
   return docs;
 }
 

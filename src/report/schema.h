@@ -20,7 +20,7 @@ struct KeyDoc {
 };
 
 struct ResultDoc {
-  std::string kind;  // "compile" | "eval" | "perf": the JSON's "result"
+  std::string kind;  // "compile" | "eval" | "perf" | "characterize": the JSON's "result"
   std::string summary;
   std::vector<KeyDoc> keys;
   std::vector<std::string> csv_columns;

@@ -63,6 +63,31 @@ TEST(MvmError, PresetsReproduceTheirMeasuredTotal) {
 
 TEST(MvmError, UnknownReadModeIsAnError) {
   EXPECT_THROW(measure_mvm_error(preset("hermes"), MvmErrorOptions{.read_mode = "two-phase"}), Error);
+  EXPECT_THROW(characterize(preset("hermes"), {"one-phase", "two-phase"}, {.matrices = 1, .vectors = 4}, false), Error);
+}
+
+TEST(MvmError, CharacterizeFitsWherePublishedAndRefusesANamedModeWithoutATotal) {
+  const MvmErrorOptions o{.matrices = 1, .vectors = 32};
+  const chip::ChipSpec hermes = preset("hermes");
+  const Characterization all = characterize(hermes, {}, o, true);
+  ASSERT_EQ(all.read_modes.size(), hermes.cores.read_modes.size());
+  for (const ReadModeCharacterization& r : all.read_modes) {
+    // Fitted exactly where the chip publishes a total; the fit reproduces it.
+    EXPECT_EQ(r.fitted_out_noise_rel_std.has_value(), r.breakdown.measured >= 0) << r.breakdown.read_mode;
+    if (r.fitted_out_noise_rel_std) {
+      MvmErrorOptions m = o;
+      m.read_mode = r.breakdown.read_mode;
+      const chip::ChipSpec fitted = with_output_noise(hermes, m.read_mode, *r.fitted_out_noise_rel_std);
+      EXPECT_NEAR(measure_mvm_error(fitted, m).sigma, std::max(r.breakdown.measured, r.breakdown.devices.sigma), 1e-4);
+    }
+  }
+  int refused = 0;
+  for (const ReadModeCharacterization& r : all.read_modes) {
+    if (r.breakdown.measured >= 0) continue;
+    EXPECT_THROW(characterize(hermes, {r.breakdown.read_mode}, o, true), Error) << r.breakdown.read_mode;
+    ++refused;
+  }
+  EXPECT_GT(refused, 0) << "hermes' four-phase mode has no published total";
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "report/characterize_report.h"
 #include "report/eval_report.h"
 #include "report/perf_report.h"
 #include "report_test_util.h"
@@ -62,6 +63,16 @@ TEST_F(Cli, PerfWritesTheLibrarysResult) {
   for (auto* j : {&lib, &cli}) j->erase("simulator");  // the simulator's own wall time
   EXPECT_EQ(cli.dump(2), lib.dump(2));
   EXPECT_EQ(read(dir / "p.csv"), report::to_csv(report::perf_table(s)));
+}
+
+TEST_F(Cli, CharacterizeWritesTheLibrarysResult) {
+  run(fmt::format("chip characterize hermes --matrices 1 --vectors 16 --seed 3 --fit --json '{}' --csv '{}'",
+                  (dir / "c.json").string(), (dir / "c.csv").string()));
+  const experiment::Characterization c =
+      experiment::characterize(test::preset("hermes"), {}, {.matrices = 1, .vectors = 16, .seed = 3}, true);
+  EXPECT_EQ(nlohmann::ordered_json::parse(read(dir / "c.json")).dump(2), report::characterize_json(c).dump(2));
+  EXPECT_EQ(read(dir / "c.csv"), report::to_csv(report::characterize_table(c)));
+  EXPECT_EQ(read(dir / "stdout"), report::characterize_text(c));
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "report/characterize_report.h"
 #include "report/compile_report.h"
 #include "report/eval_report.h"
 #include "report/perf_report.h"
@@ -48,6 +49,15 @@ TEST(ResultSchema, EveryEvalAndPerfKeyIsDocumented) {
   expect_documented("perf", report::perf_json(s));
   EXPECT_EQ(report::perf_table(s).columns, report::result_doc("perf").csv_columns);
   EXPECT_EQ(report::perf_table(s).rows.size(), s.layers.size());
+}
+
+TEST(ResultSchema, EveryCharacterizeKeyIsDocumented) {
+  const experiment::Characterization c =
+      experiment::characterize(test::preset("hermes"), {}, {.matrices = 1, .vectors = 16}, true);
+  expect_documented("characterize", report::characterize_json(c));
+  const report::Table t = report::characterize_table(c);
+  EXPECT_EQ(t.columns, report::result_doc("characterize").csv_columns);
+  EXPECT_EQ(t.rows.size(), c.read_modes.size());
 }
 
 TEST(ResultSchema, UndocumentedKeysAreFound) {

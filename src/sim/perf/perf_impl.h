@@ -4,6 +4,7 @@
 //   perf_stats.cpp  stats(): figures, per-layer/core/link statistics, pricing of the action counts.
 #pragma once
 
+#include <array>
 #include <functional>
 #include <map>
 #include <memory>
@@ -101,6 +102,8 @@ struct PerfSimulator::Impl {
   std::vector<bool> barrier;                      // per stage: the batch waits for each other here
   std::vector<ProgramJob> program_templ;          // per segment (reloads)
   int32_t copies = 1;
+  bool data_parallel = false;
+  std::vector<int32_t> copy_of_core;  // data-parallel: the network copy each core serves (−1: none)
   int64_t batch = 1;
   bool sequential_batches = false;
   std::vector<std::string> warnings;
@@ -125,7 +128,21 @@ struct PerfSimulator::Impl {
   int32_t add_transfer(const program::Transfer& t, double bytes, int32_t stage, std::vector<int32_t>* carried = nullptr);
   int32_t push(Task k);
   Task blank() const;
+  // The Program → task templates, in named steps: resources and energy table; each transfer's stage
+  // and phase; per network copy and stage its groups (transfers in, the MVMs and the layer's own
+  // transfers and digital ops once per recurrent step, transfers out); segments and barriers.
   void setup();
+  // Per stage: the transfers before the MVMs, after them, and after the digital ops.
+  using StageTransfers = std::vector<std::array<std::vector<int32_t>, 3>>;
+  void setup_resources();
+  StageTransfers transfers_by_stage();
+  bool in_copy(const program::Endpoint& e, int32_t copy) const;  // data-parallel: the endpoint serves this copy
+  void build_copy(int32_t copy, const StageTransfers& xfers);
+  // `share`: the part of an inference one group carries (chunks × recurrent steps).
+  void add_transfer_group(int32_t copy, size_t stage, const std::vector<int32_t>& ids, double share, std::vector<Group>& groups);
+  Group mvm_group(int32_t copy, size_t stage, int64_t step, int64_t steps, double share);
+  void add_digital_groups(int32_t copy, size_t stage, double share, std::vector<Group>& groups);
+  void setup_segments_and_barriers();
   // Per segment: fetch each core's weights from the host, then write them (all of a core's arrays held).
   void build_programming();
   void start_tasks(const std::vector<int32_t>& ids, double now, int64_t owner, int32_t& outstanding);

@@ -94,6 +94,26 @@ Task PerfSimulator::Impl::blank() const {
 }
 
 void PerfSimulator::Impl::setup() {
+  setup_resources();
+  const auto& sched = prog.schedule;
+  if (sched.stages.empty()) throw Error("the Program has no stages", ErrorContext{.field = "schedule.stages"});
+  data_parallel = sched.kind == ScheduleKind::DataParallel;
+  copies = data_parallel ? static_cast<int32_t>(std::max<int64_t>(1, sched.network_replicas)) : 1;
+  // Network copy of each core (data-parallel): the replica of the tiles it holds.
+  copy_of_core.assign(static_cast<size_t>(chip.cores.count), -1);
+  if (data_parallel) {
+    for (const auto& t : prog.tiles) copy_of_core[static_cast<size_t>(t.core)] = t.replica % copies;
+  }
+  const StageTransfers xfers = transfers_by_stage();
+  templ.assign(static_cast<size_t>(copies), {});
+  stage_first.assign(static_cast<size_t>(copies), {});
+  for (int32_t c = 0; c < copies; ++c) build_copy(c, xfers);
+  setup_segments_and_barriers();
+  batch = opt.batch > 0 ? std::min(opt.batch, opt.images) : opt.images;
+  if (sched.reloads()) build_programming();
+}
+
+void PerfSimulator::Impl::setup_resources() {
   const auto& cores = chip.cores;
   mode = opt.read_mode.empty() ? &cores.read_modes.front() : chip::find_named(cores.read_modes, opt.read_mode);
   if (mode == nullptr)
@@ -110,29 +130,22 @@ void PerfSimulator::Impl::setup() {
   n_chip_units = static_cast<int32_t>(chip.digital.size());
   host_class = n_core_units + n_chip_units;
   table = std::make_unique<EnergyTable>(chip, *mode, unit_names, unit_e, noc.class_names(), noc.class_e_bit_hop_pj());
-  // Resources.
+  // Resources: crossbars, per-core digital units, chip units, the host, the network's links.
   const int32_t n_xbar = static_cast<int32_t>(cores.count * cores.arrays);
   r_dig = n_xbar;
   r_chip = r_dig + static_cast<int32_t>(cores.count) * n_core_units;
   r_host = r_chip + n_chip_units;
   r_link = r_host + 1;
   n_res = r_link + static_cast<int32_t>(noc.links().size());
+}
 
+PerfSimulator::Impl::StageTransfers PerfSimulator::Impl::transfers_by_stage() {
   const auto& sched = prog.schedule;
-  const bool dp = sched.kind == ScheduleKind::DataParallel;
-  copies = dp ? static_cast<int32_t>(std::max<int64_t>(1, sched.network_replicas)) : 1;
   const size_t n_stages = sched.stages.size();
-  if (n_stages == 0) throw Error("the Program has no stages", ErrorContext{.field = "schedule.stages"});
-  // Network copy of each core (data-parallel): the replica of the tiles it holds.
-  std::vector<int32_t> copy_of_core(static_cast<size_t>(cores.count), -1);
-  if (dp)
-    for (const auto& t : prog.tiles) copy_of_core[static_cast<size_t>(t.core)] = t.replica % copies;
   // Stage of each layer, digital op node and produced value (STYLE P6: resolved once, here).
-  std::vector<int32_t> stage_of_layer(prog.layers.size(), 0);
   std::unordered_map<std::string, int32_t> stage_of_value, own_layer;
   for (const auto& st : sched.stages) {
     for (int32_t l : st.layers) {
-      stage_of_layer[static_cast<size_t>(l)] = st.id;
       stage_of_value[prog.layers[static_cast<size_t>(l)].output_value] = st.id;
       own_layer[prog.layers[static_cast<size_t>(l)].name] = st.id;
     }
@@ -140,7 +153,7 @@ void PerfSimulator::Impl::setup() {
   }
   // Transfers → (stage, phase): 0 before the MVMs (inputs), 1 after them (a layer's own), 2 after the
   // digital ops — the Program's Transfer::stage/at; a Program without them (older) is matched by value name.
-  std::vector<std::vector<std::vector<int32_t>>> xfers(n_stages, std::vector<std::vector<int32_t>>(3));
+  StageTransfers xfers(n_stages);
   int64_t unmapped = 0;
   for (size_t i = 0; i < prog.transfers.size(); ++i) {
     const auto& t = prog.transfers[i];
@@ -170,148 +183,166 @@ void PerfSimulator::Impl::setup() {
     xfers[static_cast<size_t>(stage)][static_cast<size_t>(phase)].push_back(static_cast<int32_t>(i));
   }
   if (unmapped > 0) warnings.push_back(fmt::format("{} transfers whose producer was not found were put in stage 0", unmapped));
+  return xfers;
+}
 
+bool PerfSimulator::Impl::in_copy(const program::Endpoint& e, int32_t copy) const {
+  return !data_parallel || e.kind != EndpointKind::Core || copy_of_core[static_cast<size_t>(e.index)] < 0 ||
+         copy_of_core[static_cast<size_t>(e.index)] == copy;
+}
+
+void PerfSimulator::Impl::build_copy(int32_t c, const StageTransfers& xfers) {
+  auto& groups = templ[static_cast<size_t>(c)];
   const double chunks = static_cast<double>(opt.chunks);
-  double K = chunks;  // the share of an inference one group carries (chunks × recurrent steps)
-  templ.assign(static_cast<size_t>(copies), {});
-  stage_first.assign(static_cast<size_t>(copies), {});
-  for (int32_t c = 0; c < copies; ++c) {
-    auto& groups = templ[static_cast<size_t>(c)];
-    auto in_copy = [&](const program::Endpoint& e) {
-      return !dp || e.kind != EndpointKind::Core || copy_of_core[static_cast<size_t>(e.index)] < 0 ||
-             copy_of_core[static_cast<size_t>(e.index)] == c;
-    };
-    auto transfer_group = [&](size_t s, int phase) {
-      Group g;
-      g.stage = static_cast<int32_t>(s);
-      std::map<int32_t, std::vector<int32_t>> carried;  // per multicast group: the links it takes
-      for (int32_t i : xfers[s][static_cast<size_t>(phase)]) {
-        const auto& t = prog.transfers[static_cast<size_t>(i)];
-        if (!in_copy(t.from) || !in_copy(t.to)) continue;
-        const double bytes = static_cast<double>(t.bytes_per_inference) * (dp ? copies : 1) / K;
-        std::vector<int32_t>* links = t.multicast >= 0 ? &carried[t.multicast] : nullptr;
-        if (int32_t k = add_transfer(t, bytes, g.stage, links); k >= 0) g.tasks.push_back(k);
-      }
-      if (!g.tasks.empty()) groups.push_back(std::move(g));
-    };
-    for (size_t s = 0; s < n_stages; ++s) {
-      const auto& st = sched.stages[s];
-      stage_first[static_cast<size_t>(c)].push_back(static_cast<int32_t>(groups.size()));
-      transfer_group(s, 0);
-      // A recurrent layer (LSTM) runs its time steps one after another: step t needs h(t−1), so the
-      // MVMs, the layer's own transfers and the stage's digital ops repeat once per step.
-      int64_t steps = 1;
-      for (int32_t l : st.layers) {
-        const auto& L = prog.layers[static_cast<size_t>(l)];
-        if (L.kind == program::LayerKind::Lstm) steps = std::max<int64_t>(steps, L.vectors_per_inference);
-      }
-      K = chunks * static_cast<double>(steps);
-      for (int64_t step = 0; step < steps; ++step) {
-        // MVMs: per crossbar, Σ over its (layer, replica) of the replica's vectors.
-        Group mg;
-        mg.stage = static_cast<int32_t>(s);
-        std::map<int32_t, Task> per_xbar;
-        // (xbar, layer, replica) → its tiles there, then their array evaluations.
-        std::map<std::tuple<int32_t, int32_t, int32_t>, std::vector<int32_t>> on_xbar;
-        for (int32_t l : st.layers) {
-          for (int32_t ti : prog.tiles_of(l)) {
-            const auto& t = prog.tiles[static_cast<size_t>(ti)];
-            if (dp && t.replica % copies != c) continue;
-            on_xbar[{xbar(t.core, t.array), l, t.replica}].push_back(ti);
-          }
-        }
-        for (const auto& [key, xtiles] : on_xbar) {
-          const auto& [x, l, r] = key;
-          const auto& L = prog.layers[static_cast<size_t>(l)];
-          const int64_t R = dp ? 1 : std::max<int64_t>(1, L.replicas);
-          const int64_t rr = dp ? 0 : r % R;
-          // A recurrent layer's step t is its vector t, computed whole by replica t mod R (replicas
-          // take turns; step t + 1 still waits for step t).
-          const bool recurrent = steps > 1 && L.kind == program::LayerKind::Lstm;
-          if (recurrent && rr != step % R) continue;
-          const double vectors =
-              recurrent ? 1.0 / chunks
-                        : static_cast<double>(rr < L.vectors_per_inference ? (L.vectors_per_inference - rr + R - 1) / R : 0) / K;
-          const int64_t bits =
-              std::clamp<int64_t>(L.quant.input_bits > 0 ? L.quant.input_bits : cores.input.bits, 1, kMaxInputBits);
-          auto [it, fresh] = per_xbar.try_emplace(x, blank());
-          Task& k = it->second;
-          if (fresh) {
-            k.res = {x};
-            k.core = x / static_cast<int32_t>(cores.arrays);
-            k.stage = static_cast<int32_t>(s);
-          }
-          // A comparator's multi-level read-out re-evaluates the array once per step.
-          const auto readout = static_cast<double>(chip::readout_evaluations(cores.adc, L.quant.adc_bits));
-          // Each array evaluation is one MVM: the evaluations of one crossbar run in turn (its task's
-          // occupancy is their sum), each driving its own rows and converting its own columns.
-          for (const program::Evaluation& ev : program::array_evaluations(prog, xtiles)) {
-            const int64_t rows = ev.rows, cols = ev.cols;
-            const chip::MvmActionCounts a = chip::mvm_action_counts(cores, *mode, bits, L.quant.adc_bits,
-                                                                    std::min(rows, cores.rows), std::min(cols, cores.cols));
-            k.occ_ns += vectors * readout * chip::mvm_latency_ns(chip, *mode, bits, rows, cols);
-            k.actions.array_mvms_by_bits[static_cast<size_t>(bits)] += vectors;
-            k.actions.array_evaluations += vectors * static_cast<double>(a.evaluations);
-            k.actions.adc_conversions += vectors * static_cast<double>(a.conversions);
-            k.actions.dac_drives += vectors * static_cast<double>(a.row_drives);
-            k.actions.dac_drive_activity += vectors * static_cast<double>(a.row_drives) * drive_activity(L, cores.input.kind);
-            k.actions.buffer_read_bytes += vectors * static_cast<double>(rows * ((bits + 7) / 8));
-            k.actions.buffer_write_bytes +=
-                vectors * static_cast<double>(cols / L.columns_per_weight * ((std::max<int64_t>(L.quant.adc_bits, 1) + 7) / 8));
-          }
-        }
-        for (auto& [x, k] : per_xbar) {
-          k.lat_ns = k.occ_ns;
-          mg.tasks.push_back(push(std::move(k)));
-        }
-        groups.push_back(std::move(mg));
-        transfer_group(s, 1);
-        // Digital ops, in order.
-        for (int32_t di : st.digital_ops) {
-          const auto& d = prog.digital_ops[static_cast<size_t>(di)];
-          if (d.unit == "layout" || d.unit == "adc" || d.ops_per_inference <= 0) continue;
-          Group g;
-          g.stage = static_cast<int32_t>(s);
-          const double ops = static_cast<double>(d.ops_per_inference) / K;
-          if (d.scope == Scope::Core) {
-            std::vector<int32_t> on;
-            for (int32_t core : d.cores)
-              if (in_copy({EndpointKind::Core, core})) on.push_back(core);
-            if (on.empty()) on = d.cores;
-            const auto& u = cores.digital.at(static_cast<size_t>(d.unit_index));
-            for (int32_t core : on) {
-              Task k = blank();
-              k.res = {r_dig + core * n_core_units + d.unit_index};
-              k.core = core;
-              k.stage = g.stage;
-              const double per = ops / static_cast<double>(on.size());
-              k.occ_ns = k.lat_ns = per / unit_ops_per_ns(u);
-              k.actions.digital_ops[static_cast<size_t>(d.unit_index)] += per;
-              g.tasks.push_back(push(std::move(k)));
-            }
-          } else {
-            Task k = blank();
-            k.stage = g.stage;
-            if (d.scope == Scope::Chip) {
-              const auto& u = chip.digital.at(static_cast<size_t>(d.unit_index));
-              k.res = {r_chip + d.unit_index};
-              k.occ_ns = ops / unit_ops_per_ns(u);
-              k.actions.digital_ops[static_cast<size_t>(n_core_units + d.unit_index)] += ops;
-            } else {
-              k.res = {r_host};
-              k.occ_ns = opt.host_gops > 0 ? ops / opt.host_gops : 0;
-              k.actions.digital_ops[static_cast<size_t>(host_class)] += ops;
-            }
-            k.lat_ns = k.occ_ns;
-            g.tasks.push_back(push(std::move(k)));
-          }
-          groups.push_back(std::move(g));
-        }
-      }  // steps
-      K = chunks;
-      transfer_group(s, 2);
-    }
+  for (size_t s = 0; s < prog.schedule.stages.size(); ++s) {
+    const auto& st = prog.schedule.stages[s];
     stage_first[static_cast<size_t>(c)].push_back(static_cast<int32_t>(groups.size()));
+    add_transfer_group(c, s, xfers[s][0], chunks, groups);
+    // A recurrent layer (LSTM) runs its time steps one after another: step t needs h(t−1), so the
+    // MVMs, the layer's own transfers and the stage's digital ops repeat once per step.
+    int64_t steps = 1;
+    for (int32_t l : st.layers) {
+      const auto& L = prog.layers[static_cast<size_t>(l)];
+      if (L.kind == program::LayerKind::Lstm) steps = std::max<int64_t>(steps, L.vectors_per_inference);
+    }
+    const double share = chunks * static_cast<double>(steps);  // the share of an inference one group carries
+    for (int64_t step = 0; step < steps; ++step) {
+      groups.push_back(mvm_group(c, s, step, steps, share));
+      add_transfer_group(c, s, xfers[s][1], share, groups);
+      add_digital_groups(c, s, share, groups);
+    }
+    add_transfer_group(c, s, xfers[s][2], chunks, groups);
+  }
+  stage_first[static_cast<size_t>(c)].push_back(static_cast<int32_t>(groups.size()));
+}
+
+void PerfSimulator::Impl::add_transfer_group(int32_t c, size_t s, const std::vector<int32_t>& ids, double share,
+                                             std::vector<Group>& groups) {
+  Group g;
+  g.stage = static_cast<int32_t>(s);
+  std::map<int32_t, std::vector<int32_t>> carried;  // per multicast group: the links it takes
+  for (int32_t i : ids) {
+    const auto& t = prog.transfers[static_cast<size_t>(i)];
+    if (!in_copy(t.from, c) || !in_copy(t.to, c)) continue;
+    const double bytes = static_cast<double>(t.bytes_per_inference) * (data_parallel ? copies : 1) / share;
+    std::vector<int32_t>* links = t.multicast >= 0 ? &carried[t.multicast] : nullptr;
+    if (int32_t k = add_transfer(t, bytes, g.stage, links); k >= 0) g.tasks.push_back(k);
+  }
+  if (!g.tasks.empty()) groups.push_back(std::move(g));
+}
+
+Group PerfSimulator::Impl::mvm_group(int32_t c, size_t s, int64_t step, int64_t steps, double share) {
+  const auto& cores = chip.cores;
+  const double chunks = static_cast<double>(opt.chunks);
+  // MVMs: per crossbar, Σ over its (layer, replica) of the replica's vectors.
+  Group mg;
+  mg.stage = static_cast<int32_t>(s);
+  std::map<int32_t, Task> per_xbar;
+  // (xbar, layer, replica) → its tiles there, then their array evaluations.
+  std::map<std::tuple<int32_t, int32_t, int32_t>, std::vector<int32_t>> on_xbar;
+  for (int32_t l : prog.schedule.stages[s].layers) {
+    for (int32_t ti : prog.tiles_of(l)) {
+      const auto& t = prog.tiles[static_cast<size_t>(ti)];
+      if (data_parallel && t.replica % copies != c) continue;
+      on_xbar[{xbar(t.core, t.array), l, t.replica}].push_back(ti);
+    }
+  }
+  for (const auto& [key, xtiles] : on_xbar) {
+    const auto& [x, l, r] = key;
+    const auto& L = prog.layers[static_cast<size_t>(l)];
+    const int64_t R = data_parallel ? 1 : std::max<int64_t>(1, L.replicas);
+    const int64_t rr = data_parallel ? 0 : r % R;
+    // A recurrent layer's step t is its vector t, computed whole by replica t mod R (replicas
+    // take turns; step t + 1 still waits for step t).
+    const bool recurrent = steps > 1 && L.kind == program::LayerKind::Lstm;
+    if (recurrent && rr != step % R) continue;
+    const double vectors =
+        recurrent ? 1.0 / chunks
+                  : static_cast<double>(rr < L.vectors_per_inference ? (L.vectors_per_inference - rr + R - 1) / R : 0) / share;
+    const int64_t bits = std::clamp<int64_t>(L.quant.input_bits > 0 ? L.quant.input_bits : cores.input.bits, 1, kMaxInputBits);
+    auto [it, fresh] = per_xbar.try_emplace(x, blank());
+    Task& k = it->second;
+    if (fresh) {
+      k.res = {x};
+      k.core = x / static_cast<int32_t>(cores.arrays);
+      k.stage = static_cast<int32_t>(s);
+    }
+    // A comparator's multi-level read-out re-evaluates the array once per step.
+    const auto readout = static_cast<double>(chip::readout_evaluations(cores.adc, L.quant.adc_bits));
+    // Each array evaluation is one MVM: the evaluations of one crossbar run in turn (its task's
+    // occupancy is their sum), each driving its own rows and converting its own columns.
+    for (const program::Evaluation& ev : program::array_evaluations(prog, xtiles)) {
+      const int64_t rows = ev.rows, cols = ev.cols;
+      const chip::MvmActionCounts a =
+          chip::mvm_action_counts(cores, *mode, bits, L.quant.adc_bits, std::min(rows, cores.rows), std::min(cols, cores.cols));
+      k.occ_ns += vectors * readout * chip::mvm_latency_ns(chip, *mode, bits, rows, cols);
+      k.actions.array_mvms_by_bits[static_cast<size_t>(bits)] += vectors;
+      k.actions.array_evaluations += vectors * static_cast<double>(a.evaluations);
+      k.actions.adc_conversions += vectors * static_cast<double>(a.conversions);
+      k.actions.dac_drives += vectors * static_cast<double>(a.row_drives);
+      k.actions.dac_drive_activity += vectors * static_cast<double>(a.row_drives) * drive_activity(L, cores.input.kind);
+      k.actions.buffer_read_bytes += vectors * static_cast<double>(rows * ((bits + 7) / 8));
+      k.actions.buffer_write_bytes +=
+          vectors * static_cast<double>(cols / L.columns_per_weight * ((std::max<int64_t>(L.quant.adc_bits, 1) + 7) / 8));
+    }
+  }
+  for (auto& [x, k] : per_xbar) {
+    k.lat_ns = k.occ_ns;
+    mg.tasks.push_back(push(std::move(k)));
+  }
+  return mg;
+}
+
+void PerfSimulator::Impl::add_digital_groups(int32_t c, size_t s, double share, std::vector<Group>& groups) {
+  // Digital ops, in order.
+  for (int32_t di : prog.schedule.stages[s].digital_ops) {
+    const auto& d = prog.digital_ops[static_cast<size_t>(di)];
+    if (d.unit == "layout" || d.unit == "adc" || d.ops_per_inference <= 0) continue;
+    Group g;
+    g.stage = static_cast<int32_t>(s);
+    const double ops = static_cast<double>(d.ops_per_inference) / share;
+    if (d.scope == Scope::Core) {
+      std::vector<int32_t> on;
+      for (int32_t core : d.cores)
+        if (in_copy({EndpointKind::Core, core}, c)) on.push_back(core);
+      if (on.empty()) on = d.cores;
+      const auto& u = chip.cores.digital.at(static_cast<size_t>(d.unit_index));
+      for (int32_t core : on) {
+        Task k = blank();
+        k.res = {r_dig + core * n_core_units + d.unit_index};
+        k.core = core;
+        k.stage = g.stage;
+        const double per = ops / static_cast<double>(on.size());
+        k.occ_ns = k.lat_ns = per / unit_ops_per_ns(u);
+        k.actions.digital_ops[static_cast<size_t>(d.unit_index)] += per;
+        g.tasks.push_back(push(std::move(k)));
+      }
+    } else {
+      Task k = blank();
+      k.stage = g.stage;
+      if (d.scope == Scope::Chip) {
+        const auto& u = chip.digital.at(static_cast<size_t>(d.unit_index));
+        k.res = {r_chip + d.unit_index};
+        k.occ_ns = ops / unit_ops_per_ns(u);
+        k.actions.digital_ops[static_cast<size_t>(n_core_units + d.unit_index)] += ops;
+      } else {
+        k.res = {r_host};
+        k.occ_ns = opt.host_gops > 0 ? ops / opt.host_gops : 0;
+        k.actions.digital_ops[static_cast<size_t>(host_class)] += ops;
+      }
+      k.lat_ns = k.occ_ns;
+      g.tasks.push_back(push(std::move(k)));
+    }
+    groups.push_back(std::move(g));
+  }
+}
+
+void PerfSimulator::Impl::setup_segments_and_barriers() {
+  const auto& sched = prog.schedule;
+  const size_t n_stages = sched.stages.size();
+  std::vector<int32_t> stage_of_layer(prog.layers.size(), 0);
+  for (const auto& st : sched.stages) {
+    for (int32_t l : st.layers) stage_of_layer[static_cast<size_t>(l)] = st.id;
   }
   // Reload segments: the segment of a stage is its tiles' largest; a new segment starts with a barrier.
   stage_segment.assign(n_stages, 0);
@@ -327,8 +358,6 @@ void PerfSimulator::Impl::setup() {
     if (reloads && (s == 0 || stage_segment[s] != stage_segment[s - 1])) barrier[s] = true;
   }
   sequential_batches = reloads || sched.kind == ScheduleKind::LayerByLayer;
-  batch = opt.batch > 0 ? std::min(opt.batch, opt.images) : opt.images;
-  if (reloads) build_programming();
 }
 
 // Per segment: fetch each core's weights from the host, then write them (all of a core's arrays held).
