@@ -156,6 +156,29 @@ bool is_comparison(BinaryOp op) {
          op == BinaryOp::GreaterOrEqual;
 }
 
+// A comparison (1 or 0), Min or Max in the operands' own type.
+template <class T>
+T order_op(BinaryOp op, T x, T y) {
+  switch (op) {
+    case BinaryOp::Equal:
+      return x == y;
+    case BinaryOp::Less:
+      return x < y;
+    case BinaryOp::Greater:
+      return x > y;
+    case BinaryOp::LessOrEqual:
+      return x <= y;
+    case BinaryOp::GreaterOrEqual:
+      return x >= y;
+    case BinaryOp::Min:
+      return std::min(x, y);
+    case BinaryOp::Max:
+      return std::max(x, y);
+    default:
+      throw InternalError("constant folding: not a comparison, Min or Max");
+  }
+}
+
 // One element in exact int64 arithmetic; nullopt when the result does not fit 64 bits. Pre: y ≠ 0
 // for Div.
 std::optional<int64_t> apply_int(BinaryOp op, int64_t x, int64_t y) {
@@ -175,22 +198,9 @@ std::optional<int64_t> apply_int(BinaryOp op, int64_t x, int64_t y) {
       if (!(std::fabs(p) < 9.2e18)) return std::nullopt;
       return static_cast<int64_t>(p);
     }
-    case BinaryOp::Equal:
-      return x == y;
-    case BinaryOp::Less:
-      return x < y;
-    case BinaryOp::Greater:
-      return x > y;
-    case BinaryOp::LessOrEqual:
-      return x <= y;
-    case BinaryOp::GreaterOrEqual:
-      return x >= y;
-    case BinaryOp::Min:
-      return std::min(x, y);
-    case BinaryOp::Max:
-      return std::max(x, y);
+    default:
+      return order_op(op, x, y);
   }
-  return std::nullopt;
 }
 
 // One element of f32 operands (one f32 operation: the same as in double, rounded once to f32).
@@ -206,22 +216,9 @@ double apply_float(BinaryOp op, float x, float y) {
       return x / y;
     case BinaryOp::Pow:
       return std::pow(x, y);
-    case BinaryOp::Equal:
-      return x == y;
-    case BinaryOp::Less:
-      return x < y;
-    case BinaryOp::Greater:
-      return x > y;
-    case BinaryOp::LessOrEqual:
-      return x <= y;
-    case BinaryOp::GreaterOrEqual:
-      return x >= y;
-    case BinaryOp::Min:
-      return std::min(x, y);
-    case BinaryOp::Max:
-      return std::max(x, y);
+    default:
+      return order_op(op, x, y);
   }
-  return 0;
 }
 
 double apply(UnaryOp op, double x) {

@@ -15,9 +15,7 @@ nlohmann::ordered_json stats_json(const experiment::MvmErrorStats& s) {
 }  // namespace
 
 nlohmann::ordered_json characterize_json(const experiment::Characterization& c) {
-  nlohmann::ordered_json j;
-  j["schema_version"] = kSchemaVersion;
-  j["result"] = "characterize";
+  nlohmann::ordered_json j = result_header("characterize");
   j["chip"] = c.chip;
   j["matrices"] = c.options.matrices;
   j["vectors"] = c.options.vectors;

@@ -119,9 +119,7 @@ std::string floor_plan(const Program& p) {
 }
 
 Json compile_json(const Program& p) {
-  Json j;
-  j["schema_version"] = kSchemaVersion;
-  j["result"] = "compile";
+  nlohmann::ordered_json j = result_header("compile");
   j["model"] = p.model_path;
   const int64_t used = p.crossbars_used();
   std::set<int32_t> cores;

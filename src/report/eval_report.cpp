@@ -14,9 +14,7 @@ bool is_lm(const experiment::EvalResult& r) { return r.metric == "perplexity"; }
 
 nlohmann::ordered_json eval_json(const experiment::EvalResult& r) {
   const bool lm = is_lm(r);
-  nlohmann::ordered_json j;
-  j["schema_version"] = kSchemaVersion;
-  j["result"] = "eval";
+  nlohmann::ordered_json j = result_header("eval");
   j["model"] = r.model;
   j["data"] = r.data;
   j["samples"] = r.samples;

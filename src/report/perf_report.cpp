@@ -36,10 +36,8 @@ nlohmann::ordered_json actions_json(const ActionCounts& a) {
 }  // namespace
 
 nlohmann::ordered_json perf_json(const PerfStats& s) {
-  nlohmann::ordered_json j;
+  nlohmann::ordered_json j = result_header("perf");
   const double n = static_cast<double>(std::max<int64_t>(s.images, 1));
-  j["schema_version"] = kSchemaVersion;
-  j["result"] = "perf";
   j["chip"] = s.chip;
   j["model"] = s.model;
   j["schedule"] = s.schedule;

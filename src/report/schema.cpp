@@ -276,6 +276,11 @@ bool covers(const KeyDoc& d, const std::string& path) {
 
 }  // namespace
 
+nlohmann::ordered_json result_header(const std::string& kind) {
+  result_doc(kind);  // a kind the schema lists
+  return {{"schema_version", kSchemaVersion}, {"result", kind}};
+}
+
 const std::vector<ResultDoc>& result_docs() {
   static const std::vector<ResultDoc> docs = {compile_doc(), eval_doc(), perf_doc(), characterize_doc()};
   return docs;

@@ -27,6 +27,9 @@ struct ResultDoc {
   std::string csv_rows;  // what one CSV row is
 };
 
+// A result JSON's first keys: {"schema_version": kSchemaVersion, "result": kind}.
+nlohmann::ordered_json result_header(const std::string& kind);
+
 const std::vector<ResultDoc>& result_docs();
 const ResultDoc& result_doc(const std::string& kind);
 

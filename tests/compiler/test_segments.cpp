@@ -18,16 +18,7 @@ TEST(Segments, ReplicasFillEverySegmentWithoutAddingOne) {
   // vector) on 3 rewritable crossbars: [conv1, conv2] | [fc]. conv1 takes the free crossbar of
   // segment 0, then a third copy that moves conv2 next to fc: [conv1 x3] | [conv2, fc]; a fourth
   // copy, or a second conv2, would need a third segment.
-  test::GraphBuilder b("tiny");
-  ValueId x = b.input("x", {1, 3, 8, 8});
-  ValueId c1 = b.node("relu1", OpKind::Relu, {b.conv("conv1", x, 3, 16, 3, 1, true, 1)});
-  PoolAttrs pool;
-  pool.window = WindowAttrs{{2, 2}, {2, 2}, {1, 1}, {0, 0, 0, 0}};
-  ValueId p1 = b.node("pool1", OpKind::MaxPool, {c1}, pool);
-  ValueId c2 = b.node("relu2", OpKind::Relu, {b.conv("conv2", p1, 16, 32, 3, 1, true, 2)});
-  ValueId gap = b.node("gap", OpKind::GlobalAveragePool, {c2});
-  ValueId flat = b.node("flatten", OpKind::Reshape, {gap}, ReshapeAttrs{{1, 32}});
-  Graph g = b.finish({b.gemm("fc", flat, 32, 300, true, 3)});
+  const Graph g = test::tiny_cnn();
   chip::ChipSpec c = test::chip_yaml(
       "base: hermes\nname: hermes-3\ncores:\n  count: 3\n  arrangement: [1, 3]\n  programming:\n    reload: true\n");
   program::Program p = test::compile(g, c,
