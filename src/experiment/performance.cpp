@@ -7,6 +7,14 @@
 namespace aimc::experiment {
 
 namespace {
+void check_options(const perf::PerfOptions& options) {
+  if (options.images > kMaxSimulatedItems / std::max<int64_t>(options.chunks, 1)) {
+    throw Error(fmt::format("{} images x {} chunks is more than the {} items one simulation tracks", options.images,
+                            options.chunks, kMaxSimulatedItems),
+                ErrorContext{.field = "chunks"});
+  }
+}
+
 program::Program program_to_time(const PerfSource& source, const chip::ChipSpec& chip, const CompileSettings& settings) {
   const int sources = (source.peak ? 1 : 0) + (source.model.empty() ? 0 : 1) + (source.program.empty() ? 0 : 1);
   if (sources != 1) {
@@ -21,17 +29,19 @@ program::Program program_to_time(const PerfSource& source, const chip::ChipSpec&
 }
 }  // namespace
 
+perf::PerfStats simulate_performance(const program::Program& program, const chip::ChipSpec& chip,
+                                     const perf::PerfOptions& options) {
+  check_options(options);
+  return perf::simulate(chip, program, options);
+}
+
 perf::PerfStats simulate_performance(const PerfSource& source, const chip::ChipSpec& chip, const CompileSettings& settings,
                                      const perf::PerfOptions& options, std::vector<std::string>* warnings) {
-  if (options.images > kMaxSimulatedItems / std::max<int64_t>(options.chunks, 1)) {
-    throw Error(fmt::format("{} images x {} chunks is more than the {} items one simulation tracks", options.images,
-                            options.chunks, kMaxSimulatedItems),
-                ErrorContext{.field = "chunks"});
-  }
+  check_options(options);                                 // before any compile
   program::schedule_kind_from_string(settings.schedule);  // checked even when a Program file fixes it
   const program::Program program = program_to_time(source, chip, settings);
   if (warnings) *warnings = program.warnings;
-  return perf::simulate(chip, program, options);
+  return simulate_performance(program, chip, options);
 }
 
 }  // namespace aimc::experiment

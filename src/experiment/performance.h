@@ -23,6 +23,11 @@ struct PerfSource {
 // Upper bound of images × chunks, the items one simulation tracks.
 inline constexpr int64_t kMaxSimulatedItems = int64_t{1} << 24;
 
+// `program` timed on `chip`. Throws Error naming the option (images, chunks, read_mode) when the
+// options are out of range.
+perf::PerfStats simulate_performance(const program::Program& program, const chip::ChipSpec& chip,
+                                     const perf::PerfOptions& options);
+
 // Throws Error naming the option (model, program, chunks, ...) when the source or options are wrong.
 // `warnings` (when given) receives the compiled or loaded Program's warnings.
 perf::PerfStats simulate_performance(const PerfSource& source, const chip::ChipSpec& chip, const CompileSettings& settings,

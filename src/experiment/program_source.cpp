@@ -35,6 +35,29 @@ std::vector<Tensor> calibration_inputs(const Graph& graph, const std::string& sp
   return {data.inputs};
 }
 
+LoadedProgram compile_model(Graph imported, const std::string& model_path, const chip::ChipSpec& chip, const CompileSettings& s) {
+  LoadedProgram out;
+  out.model_path = model_path;
+  out.imported = std::move(imported);
+  Graph g = out.imported;
+  if (!model_path.empty()) g.name = std::filesystem::path(model_path).stem().string();  // messages name the model file
+  compiler::CompileOptions opt;
+  opt.pipeline = s.pipeline;
+  opt.schedule = s.schedule;
+  opt.replicate = s.replicate;
+  opt.model_path = model_path;
+  opt.seed = s.seed;
+  if (!s.calibration_data.empty() && s.calibration_samples > 0) {
+    opt.calibration.inputs = calibration_inputs(out.imported, s.calibration_data, s.calibration_samples);
+    opt.calibration.source = fmt::format("{}, first {} samples", s.calibration_data, opt.calibration.inputs.at(0).dim(0));
+  }
+  opt.allow_quantize = s.allow_quantize;
+  opt.print_ir_after_all = s.print_ir_after_all;
+  out.program = compiler::compile(g, chip, opt);
+  out.prepared = compiler::prepare_graph(out.imported, out.program);
+  return out;
+}
+
 program::Program load_checked_program(const std::string& path, const chip::ChipSpec& chip, const CompileSettings& s) {
   if (!s.calibration_data.empty()) {
     throw Error(fmt::format("a compiled Program keeps the calibration it was compiled with ({}); calibrate when "
@@ -61,27 +84,10 @@ LoadedProgram load_or_compile(const ProgramSource& source, const chip::ChipSpec&
     }
     program::check_model(out.program, out.model_path);
     out.imported = import_onnx(out.model_path);
-  } else {
-    out.model_path = source.model;
-    out.imported = import_onnx(source.model);
-    Graph g = out.imported;
-    g.name = std::filesystem::path(source.model).stem().string();  // messages name the model file
-    compiler::CompileOptions opt;
-    opt.pipeline = s.pipeline;
-    opt.schedule = s.schedule;
-    opt.replicate = s.replicate;
-    opt.model_path = source.model;
-    opt.seed = s.seed;
-    if (!s.calibration_data.empty() && s.calibration_samples > 0) {
-      opt.calibration.inputs = calibration_inputs(out.imported, s.calibration_data, s.calibration_samples);
-      opt.calibration.source = fmt::format("{}, first {} samples", s.calibration_data, opt.calibration.inputs.at(0).dim(0));
-    }
-    opt.allow_quantize = s.allow_quantize;
-    opt.print_ir_after_all = s.print_ir_after_all;
-    out.program = compiler::compile(g, chip, opt);
+    out.prepared = compiler::prepare_graph(out.imported, out.program);
+    return out;
   }
-  out.prepared = compiler::prepare_graph(out.imported, out.program);
-  return out;
+  return compile_model(import_onnx(source.model), source.model, chip, s);
 }
 
 }  // namespace aimc::experiment

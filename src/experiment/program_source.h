@@ -43,6 +43,11 @@ struct LoadedProgram {
 // Throws Error (file, field) on any mismatch; a Program file with calibration settings is an error.
 LoadedProgram load_or_compile(const ProgramSource& source, const chip::ChipSpec& chip, const CompileSettings& settings);
 
+// `imported` (a model as imported: from a file, or from bytes with an empty `model_path`) compiled
+// onto `chip`. The Program records `model_path` and its hash when the path is given.
+LoadedProgram compile_model(Graph imported, const std::string& model_path, const chip::ChipSpec& chip,
+                            const CompileSettings& settings);
+
 // A compiled Program file checked against `chip` (its model is not read). `settings` must not ask
 // for calibration data (a Program keeps the calibration it was compiled with).
 program::Program load_checked_program(const std::string& path, const chip::ChipSpec& chip, const CompileSettings& settings);
