@@ -13,6 +13,27 @@
 
 namespace aimc::experiment {
 
+namespace {
+// Given calibration samples: the model's one input, batch first, its dtype and other dims.
+void check_calibration_batch(const Graph& graph, const Tensor& batch) {
+  const ErrorContext where{.field = "calibration_data"};
+  if (graph.inputs.size() != 1) {
+    throw Error(fmt::format("calibration samples feed a model of one input; this one has {}", graph.inputs.size()), where);
+  }
+  const Value& in = graph.value(graph.inputs[0]);
+  Shape want = in.shape;
+  const Shape& got = batch.shape();
+  if (in.batch_axis != 0 || got.size() != want.size() || in.dtype != batch.dtype() ||
+      !std::equal(want.begin() + 1, want.end(), got.begin() + 1) ||
+      !std::all_of(batch.shape().begin(), batch.shape().end(), [](int64_t d) { return d > 0; })) {
+    want[0] = got.empty() ? 0 : got[0];
+    throw Error(fmt::format("samples {} {} do not match the model input '{}' {} {}", dtype_name(batch.dtype()), shape_str(got),
+                            in.name, dtype_name(in.dtype), shape_str(want)),
+                where);
+  }
+}
+}  // namespace
+
 std::vector<Tensor> calibration_inputs(const Graph& graph, const std::string& spec, int64_t samples) {
   if (samples < 1) {
     throw Error(fmt::format("must be ≥ 1, got {}", samples), ErrorContext{.field = "calibration_samples"});
@@ -47,7 +68,14 @@ LoadedProgram compile_model(Graph imported, const std::string& model_path, const
   opt.replicate = s.replicate;
   opt.model_path = model_path;
   opt.seed = s.seed;
-  if (!s.calibration_data.empty() && s.calibration_samples > 0) {
+  if (s.calibration_batch.numel() > 0) {
+    if (!s.calibration_data.empty()) {
+      throw Error("give calibration samples or a calibration dataset, not both", ErrorContext{.field = "calibration_data"});
+    }
+    check_calibration_batch(out.imported, s.calibration_batch);
+    opt.calibration.inputs = {s.calibration_batch};
+    opt.calibration.source = fmt::format("{} given samples", s.calibration_batch.dim(0));
+  } else if (!s.calibration_data.empty() && s.calibration_samples > 0) {
     opt.calibration.inputs = calibration_inputs(out.imported, s.calibration_data, s.calibration_samples);
     opt.calibration.source = fmt::format("{}, first {} samples", s.calibration_data, opt.calibration.inputs.at(0).dim(0));
   }
@@ -59,7 +87,7 @@ LoadedProgram compile_model(Graph imported, const std::string& model_path, const
 }
 
 program::Program load_checked_program(const std::string& path, const chip::ChipSpec& chip, const CompileSettings& s) {
-  if (!s.calibration_data.empty()) {
+  if (!s.calibration_data.empty() || s.calibration_batch.numel() > 0) {
     throw Error(fmt::format("a compiled Program keeps the calibration it was compiled with ({}); calibrate when "
                             "compiling (`calibration_data`) or use the model (`model`)",
                             path),

@@ -21,7 +21,7 @@ def full_tests():
     return os.environ.get("AIMC_FULL_TESTS") == "1"
 
 
-OUTPUT_FLAGS = ("-o", "--output", "--json", "--yaml", "--all-outputs")
+OUTPUT_FLAGS = ("-o", "--output", "--json", "--csv", "--yaml", "--all-outputs")
 
 
 def run_aimc(*args, timeout=300, force=None):

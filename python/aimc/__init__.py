@@ -1,0 +1,128 @@
+"""aimc: compile, simulate and measure neural networks on analog in-memory-computing chips.
+
+    import aimc
+    chip = aimc.Chip.preset("hermes")
+    program = aimc.compile("models/mnist_lenet.onnx", chip, calibration_data="mnist:data/mnist-test-1k")
+    result = aimc.evaluate(program, chip, data="mnist:data/mnist-test-1k", drift_times=["1s", "1d"], repeats=3)
+    print(result.to_dict()["chip"][0]["accuracy_mean"], aimc.perf(program, chip).tops_per_w)
+
+The C++ core does the work (the GIL is released while it runs); results convert to dicts with exactly
+the structure of the CLI's --json files (`to_dict()`, docs/results.md) and to rows (`to_rows()`).
+Errors are `aimc.Error`, with the one-line message the CLI prints (file, field or node). docs/python.md.
+"""
+
+import io
+import os
+
+from ._aimc import Chip, Error, EvalResult, PerfResult, Program
+from . import _aimc
+
+__all__ = ["Chip", "Program", "EvalResult", "PerfResult", "Error", "compile", "evaluate", "run", "perf",
+           "parse_time"]
+
+_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 7 * 86400.0, "y": 365 * 86400.0}
+
+
+def parse_time(t):
+    """Seconds from a number (seconds) or a string such as "1s", "10m", "1h", "1d", "1w", "1y"."""
+    if isinstance(t, (int, float)):
+        return float(t)
+    text = str(t).strip()
+    unit = _UNITS.get(text[-1:]) if text else None
+    try:
+        return float(text[:-1]) * unit if unit else float(text)
+    except ValueError:
+        raise Error(f"drift_times: '{t}' is not a time; expected seconds or a number with s, m, h, d, w or y") from None
+
+
+def _chip(chip):
+    if isinstance(chip, Chip):
+        return chip
+    if isinstance(chip, (str, os.PathLike)):
+        path = os.fspath(chip)
+        return Chip.load(path) if path.endswith((".yaml", ".yml")) or os.sep in path else Chip.preset(path)
+    raise Error(f"chip: {type(chip).__name__}; expected an aimc.Chip, a preset name or a chip .yaml path")
+
+
+def _torch_onnx_bytes(module, example, opset):
+    import torch  # only when a torch module is given
+
+    if example is None:
+        raise Error("example: a torch.nn.Module is exported with an example input; give example=tensor")
+    buffer = io.BytesIO()
+    was_training = module.training
+    module.eval()
+    try:
+        with torch.no_grad():
+            torch.onnx.export(module, example, buffer, opset_version=opset, input_names=["input"],
+                              output_names=["output"], dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})
+    finally:
+        module.train(was_training)
+    return buffer.getvalue()
+
+
+def compile(model, chip, *, example=None, opset=13, pipeline="", schedule="pipelined", replicate="auto",
+            calibration_data="", calibration_samples=64, seed=0, allow_quantize=False):
+    """Maps a network onto a chip. `model` is an ONNX path, ONNX bytes, or a torch.nn.Module (with `example`,
+    an input tensor; exported in memory at `opset`). `calibration_data` is a dataset spec (its first
+    `calibration_samples`) or an array of samples (all of them); other options as `aimc compile`'s flags."""
+    chip = _chip(chip)
+    if not isinstance(calibration_data, str):
+        calibration_data = _numpy(calibration_data)
+    options = dict(pipeline=pipeline, schedule=schedule, replicate=replicate, calibration_data=calibration_data,
+                   calibration_samples=calibration_samples, seed=seed, allow_quantize=allow_quantize)
+    if isinstance(model, (bytes, bytearray)):
+        return _aimc.compile_bytes(bytes(model), chip, **options)
+    if isinstance(model, (str, os.PathLike)):
+        return _aimc.compile_file(os.fspath(model), chip, **options)
+    if hasattr(model, "forward") and hasattr(model, "state_dict"):
+        return _aimc.compile_bytes(_torch_onnx_bytes(model, example, opset), chip, **options)
+    raise Error(f"model: {type(model).__name__}; expected an ONNX path, ONNX bytes or a torch.nn.Module")
+
+
+def _program(program, chip):
+    if isinstance(program, Program):
+        return program
+    if isinstance(program, (str, os.PathLike)):
+        return Program.load(os.fspath(program), chip)
+    raise Error(f"program: {type(program).__name__}; expected an aimc.Program or a Program file")
+
+
+def _numpy(x):
+    if hasattr(x, "detach"):  # a torch tensor
+        x = x.detach().cpu().numpy()
+    return x
+
+
+def evaluate(program, chip, data, labels=None, *, limit=-1, drift_times=("1s", "1h", "1d", "1y"), repeats=1, seed=0,
+             threads=1, batch=64, read_mode="", drift_compensation="chip", compensation_readout="chip",
+             allow_quantize=False):
+    """Accuracy (or perplexity) of the digital reference and of the chip at each time since programming,
+    over `repeats` programming draws (draw r uses seed + r). `data` is a dataset spec ("mnist:DIR", ...) or
+    an array of inputs with `labels`."""
+    chip = _chip(chip)
+    data = data if isinstance(data, str) else _numpy(data)
+    labels = None if labels is None else _numpy(labels)
+    times = [parse_time(t) for t in ([drift_times] if isinstance(drift_times, (str, int, float)) else drift_times)]
+    return _aimc.evaluate_dataset(_program(program, chip), chip, data, labels, limit=limit, drift_times=times,
+                                  repeats=repeats, seed=seed, threads=threads, batch=batch, read_mode=read_mode,
+                                  drift_compensation=drift_compensation, compensation_readout=compensation_readout,
+                                  allow_quantize=allow_quantize)
+
+
+def run(program, chip, x, *, t=None, seed=0, threads=1, read_mode=""):
+    """The chip's outputs for one batch `x` (numpy or torch), `t` seconds after programming (None: as
+    programmed, no drift). One array per model output (a single array when the model has one)."""
+    chip = _chip(chip)
+    outputs = _aimc.run(_program(program, chip), chip, _numpy(x), t=None if t is None else parse_time(t), seed=seed,
+                        threads=threads, read_mode=read_mode)
+    return outputs[0] if len(outputs) == 1 else outputs
+
+
+def perf(program, chip, *, images=16, batch=0, chunks=1, read_mode="", host_gops=0.0, peak=False, peak_bits=0):
+    """Latency, throughput, energy and utilisation from the event simulation (`program` None with peak=True:
+    the synthetic workload that keeps every crossbar busy)."""
+    chip = _chip(chip)
+    prog = None if program is None else _program(program, chip)
+    return _aimc.perf(prog, chip, images=images, batch=batch, chunks=chunks, read_mode=read_mode,
+                      host_gops=host_gops, peak=peak, peak_bits=peak_bits)

@@ -1,0 +1,292 @@
+// The `aimc._aimc` extension: the library's experiments for Python (python/aimc/__init__.py is the
+// front door; docs/python.md). Every call converts its arguments, releases the GIL for the work,
+// and returns results whose to_dict() is exactly the CLI's --json file.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <memory>
+
+#include "chip/loader.h"
+#include "chip/overrides.h"
+#include "chip/resolved.h"
+#include "chip/summary.h"
+#include "convert.h"
+#include "core/error.h"
+#include "core/text_file.h"
+#include "experiment/evaluate.h"
+#include "experiment/performance.h"
+#include "experiment/program_source.h"
+#include "onnx/importer.h"
+#include "presets.h"
+#include "report/compile_report.h"
+#include "report/eval_report.h"
+#include "report/perf_report.h"
+#include "sim/functional/executor.h"
+
+namespace py = pybind11;
+
+namespace aimc::python {
+namespace {
+
+using Loaded = std::shared_ptr<const experiment::LoadedProgram>;
+
+chip::ChipSpec load_preset(const std::string& name) {
+  const chip::PresetLibrary library = cli::preset_library();
+  for (const std::string& n : library.names()) {
+    if (n == name) return chip::load_chip(name, library);
+  }
+  return chip::load_chip(name, library);  // the loader's "unknown chip ... (did you mean ...)" message
+}
+
+chip::ChipSpec with_overrides(const chip::ChipSpec& chip, const py::dict& overrides) {
+  const py::object dumps = py::module_::import("json").attr("dumps");
+  std::vector<chip::ChipOverride> list;
+  for (const auto& [key, value] : overrides) {
+    list.push_back({py::str(key), py::str(dumps(value))});
+  }
+  return chip::with_overrides(chip, list, cli::preset_library());
+}
+
+experiment::CompileSettings compile_settings(const std::string& pipeline, const std::string& schedule,
+                                             const std::string& replicate, const py::object& calibration_data,
+                                             int64_t calibration_samples, uint64_t seed, bool allow_quantize) {
+  experiment::CompileSettings s;
+  if (py::isinstance<py::str>(calibration_data)) {
+    s.calibration_data = py::str(calibration_data);
+  } else if (!calibration_data.is_none()) {
+    s.calibration_batch = to_tensor(py::array::ensure(calibration_data), "calibration_data");
+  }
+  s.pipeline = pipeline;
+  s.schedule = schedule;
+  s.replicate = replicate;
+  s.calibration_samples = calibration_samples;
+  s.seed = seed;
+  s.allow_quantize = allow_quantize;
+  return s;
+}
+
+experiment::EvalOptions eval_options(const std::vector<double>& drift_times, int64_t repeats, uint64_t seed, int threads,
+                                     int64_t batch, const std::string& read_mode, const std::string& drift_compensation,
+                                     const std::string& compensation_readout, bool allow_quantize) {
+  experiment::EvalOptions o;
+  o.drift_times = drift_times;
+  o.repeats = repeats;
+  o.seed = seed;
+  o.threads = threads;
+  o.batch = batch;
+  o.read_mode = read_mode;
+  o.drift_compensation = experiment::parse_drift_compensation(drift_compensation);
+  o.compensation_readout = experiment::parse_compensation_readout(compensation_readout);
+  o.allow_quantize = allow_quantize;
+  if (threads < 1) throw Error(fmt::format("must be ≥ 1, got {}", threads), ErrorContext{.field = "threads"});
+  if (batch < 1) throw Error(fmt::format("must be ≥ 1, got {}", batch), ErrorContext{.field = "batch"});
+  return o;
+}
+
+void bind_chip(py::module_& m) {
+  py::class_<chip::ChipSpec>(m, "Chip", "A validated chip description (docs/chip-yaml.md).")
+      .def_static("preset", &load_preset, py::arg("name"), "A shipped preset by name (Chip.presets() lists them).")
+      .def_static(
+          "load", [](const std::string& path) { return chip::load_chip_file(path, cli::preset_library()); }, py::arg("path"),
+          "A chip YAML file (its `base:` may name a preset).")
+      .def_static("presets", [] { return cli::preset_library().names(); })
+      .def("with_overrides", &with_overrides, py::arg("overrides"),
+           "A copy with parameters replaced by YAML path, e.g. {'cores.adc.bits': 6}; validated like a chip file.")
+      .def("peak", [](const chip::ChipSpec& c) { return to_python(chip::chip_summary_json(c)["peak"]); })
+      .def("summary", [](const chip::ChipSpec& c) { return to_python(chip::chip_summary_json(c)); })
+      .def("to_dict", [](const chip::ChipSpec& c) { return to_python(chip::resolved_json(c)); })
+      .def("to_yaml", &chip::resolved_yaml)
+      .def_property_readonly("name", [](const chip::ChipSpec& c) { return c.name; })
+      .def("__repr__", [](const chip::ChipSpec& c) {
+        return fmt::format("<aimc.Chip '{}': {} cores of {}x{} {}>", c.name, c.cores.count, c.cores.rows, c.cores.cols,
+                           c.cores.device.technology);
+      });
+}
+
+void bind_program(py::module_& m) {
+  py::class_<experiment::LoadedProgram, std::shared_ptr<experiment::LoadedProgram>>(
+      m, "Program", "A network compiled onto a chip, with the model it was compiled from.")
+      .def_static(
+          "load",
+          [](const std::string& path, const chip::ChipSpec& chip) {
+            return std::make_shared<experiment::LoadedProgram>(experiment::load_or_compile({.program = path}, chip, {}));
+          },
+          py::arg("path"), py::arg("chip"), "A Program file, checked against `chip` and its model file.")
+      .def(
+          "save",
+          [](const experiment::LoadedProgram& p, const std::string& path, bool force) {
+            check_outputs({{"path", path}}, {p.model_path}, force);
+            program::save_program(p.program, path);
+          },
+          py::arg("path"), py::arg("force") = false)
+      .def("report", [](const experiment::LoadedProgram& p) { return report::compile_text(p.program); })
+      .def("to_dict", [](const experiment::LoadedProgram& p) { return to_python(report::compile_json(p.program)); })
+      .def("to_rows", [](const experiment::LoadedProgram& p) { return to_rows(report::compile_table(p.program)); })
+      .def_property_readonly("warnings", [](const experiment::LoadedProgram& p) { return p.program.warnings; })
+      .def_property_readonly("chip_name", [](const experiment::LoadedProgram& p) { return p.program.chip_name; })
+      .def_property_readonly("model_path", [](const experiment::LoadedProgram& p) { return p.model_path; })
+      .def("__repr__", [](const experiment::LoadedProgram& p) {
+        return fmt::format("<aimc.Program of {} on {}: {} tiles, {} crossbars>",
+                           p.model_path.empty() ? p.program.graph_name : p.model_path, p.program.chip_name,
+                           p.program.tiles.size(), p.program.crossbars_used());
+      });
+
+  m.def(
+      "compile_file",
+      [](const std::string& path, const chip::ChipSpec& chip, const std::string& pipeline, const std::string& schedule,
+         const std::string& replicate, const py::object& calibration_data, int64_t calibration_samples, uint64_t seed,
+         bool allow_quantize) {
+        const auto s =
+            compile_settings(pipeline, schedule, replicate, calibration_data, calibration_samples, seed, allow_quantize);
+        py::gil_scoped_release release;
+        return std::make_shared<experiment::LoadedProgram>(experiment::load_or_compile({.model = path}, chip, s));
+      },
+      py::arg("path"), py::arg("chip"), py::arg("pipeline") = "", py::arg("schedule") = "pipelined",
+      py::arg("replicate") = "auto", py::arg("calibration_data") = "", py::arg("calibration_samples") = 64, py::arg("seed") = 0,
+      py::arg("allow_quantize") = false);
+  m.def(
+      "compile_bytes",
+      [](const py::bytes& model, const chip::ChipSpec& chip, const std::string& pipeline, const std::string& schedule,
+         const std::string& replicate, const py::object& calibration_data, int64_t calibration_samples, uint64_t seed,
+         bool allow_quantize) {
+        const auto s =
+            compile_settings(pipeline, schedule, replicate, calibration_data, calibration_samples, seed, allow_quantize);
+        const std::string bytes = model;
+        py::gil_scoped_release release;
+        return std::make_shared<experiment::LoadedProgram>(
+            experiment::compile_model(import_onnx_bytes(bytes, "<model bytes>"), "", chip, s));
+      },
+      py::arg("model"), py::arg("chip"), py::arg("pipeline") = "", py::arg("schedule") = "pipelined",
+      py::arg("replicate") = "auto", py::arg("calibration_data") = "", py::arg("calibration_samples") = 64, py::arg("seed") = 0,
+      py::arg("allow_quantize") = false);
+}
+
+void bind_experiments(py::module_& m) {
+  py::class_<experiment::EvalResult>(m, "EvalResult", "Accuracy of the digital reference and of the chip over time.")
+      .def("to_dict", [](const experiment::EvalResult& r) { return to_python(report::eval_json(r)); })
+      .def("to_rows", [](const experiment::EvalResult& r) { return to_rows(report::eval_table(r)); })
+      .def("text", &report::eval_text)
+      .def_readonly("metric", &experiment::EvalResult::metric)
+      .def_readonly("digital", &experiment::EvalResult::digital)
+      .def_property_readonly("times_s",
+                             [](const experiment::EvalResult& r) {
+                               std::vector<double> t;
+                               for (const auto& p : r.chip) t.push_back(p.t_s);
+                               return t;
+                             })
+      .def_property_readonly("chip_mean",
+                             [](const experiment::EvalResult& r) {
+                               std::vector<double> v;
+                               for (const auto& p : r.chip) v.push_back(p.mean);
+                               return v;
+                             })
+      .def_property_readonly("chip_std",
+                             [](const experiment::EvalResult& r) {
+                               std::vector<double> v;
+                               for (const auto& p : r.chip) v.push_back(p.std);
+                               return v;
+                             })
+      .def("__repr__", [](const experiment::EvalResult& r) { return report::eval_text(r); });
+
+  m.def(
+      "evaluate_dataset",
+      [](const Loaded& program, const chip::ChipSpec& chip, const py::object& data, const std::optional<py::array>& labels,
+         int64_t limit, const std::vector<double>& drift_times, int64_t repeats, uint64_t seed, int threads, int64_t batch,
+         const std::string& read_mode, const std::string& drift_compensation, const std::string& compensation_readout,
+         bool allow_quantize) {
+        const experiment::EvalOptions o = eval_options(drift_times, repeats, seed, threads, batch, read_mode, drift_compensation,
+                                                       compensation_readout, allow_quantize);
+        Dataset dataset;
+        std::string spec;
+        if (py::isinstance<py::str>(data)) {
+          if (labels)
+            throw Error("labels come with the dataset spec; give labels with numpy inputs", ErrorContext{.field = "labels"});
+          spec = py::str(data);
+          py::gil_scoped_release release;
+          dataset = load_dataset(spec, limit);
+        } else {
+          dataset = to_dataset(py::array::ensure(data), labels);
+          spec = dataset.path;
+        }
+        py::gil_scoped_release release;
+        return experiment::evaluate(*program, chip, dataset, spec, o);
+      },
+      py::arg("program"), py::arg("chip"), py::arg("data"), py::arg("labels") = std::nullopt, py::arg("limit") = -1,
+      py::arg("drift_times"), py::arg("repeats") = 1, py::arg("seed") = 0, py::arg("threads") = 1, py::arg("batch") = 64,
+      py::arg("read_mode") = "", py::arg("drift_compensation") = "chip", py::arg("compensation_readout") = "chip",
+      py::arg("allow_quantize") = false);
+
+  m.def(
+      "run",
+      [](const Loaded& program, const chip::ChipSpec& chip, const py::array& x, std::optional<double> t_s, uint64_t seed,
+         int threads, const std::string& read_mode) {
+        const Tensor input = to_tensor(x, "x");
+        std::vector<Tensor> out;
+        {
+          py::gil_scoped_release release;
+          functional::FunctionalOptions fo;
+          fo.seed = seed;
+          fo.threads = threads;
+          fo.read_mode = read_mode;
+          functional::ChipExecutor exec(program->program, program->prepared, chip, fo);
+          if (t_s) exec.set_time(*t_s);
+          out = exec.run({input});
+        }
+        py::list arrays;
+        for (const Tensor& t : out) arrays.append(to_numpy(t));
+        return arrays;
+      },
+      py::arg("program"), py::arg("chip"), py::arg("x"), py::arg("t") = std::nullopt, py::arg("seed") = 0, py::arg("threads") = 1,
+      py::arg("read_mode") = "");
+
+  py::class_<perf::PerfStats>(m, "PerfResult", "Latency, throughput, energy and utilisation from the event simulation.")
+      .def("to_dict", [](const perf::PerfStats& s) { return to_python(report::perf_json(s)); })
+      .def("to_rows", [](const perf::PerfStats& s) { return to_rows(report::perf_table(s)); })
+      .def(
+          "text", [](const perf::PerfStats& s, size_t top) { return report::perf_text(s, top); }, py::arg("top") = 12)
+      .def_property_readonly("latency_s", [](const perf::PerfStats& s) { return s.latency_ns * 1e-9; })
+      .def_readonly("inferences_per_s", &perf::PerfStats::inferences_per_s)
+      .def_readonly("tops", &perf::PerfStats::tops)
+      .def_readonly("tops_per_w", &perf::PerfStats::tops_per_w)
+      .def_readonly("energy_per_inference_j", &perf::PerfStats::energy_per_inference_j)
+      .def("__repr__", [](const perf::PerfStats& s) { return report::perf_text(s, 5); });
+
+  m.def(
+      "perf",
+      [](const std::optional<Loaded>& program, const chip::ChipSpec& chip, int64_t images, int64_t batch, int64_t chunks,
+         const std::string& read_mode, double host_gops, bool peak, int64_t peak_bits) {
+        perf::PerfOptions o;
+        o.images = images;
+        o.batch = batch;
+        o.chunks = chunks;
+        o.read_mode = read_mode;
+        o.host_gops = host_gops;
+        if (program.has_value() == peak) {
+          throw Error("give a Program or peak=True (the synthetic workload), not both", ErrorContext{.field = "program"});
+        }
+        py::gil_scoped_release release;
+        if (peak) return experiment::simulate_performance({.peak = true, .peak_bits = peak_bits}, chip, {}, o);
+        return experiment::simulate_performance((*program)->program, chip, o);
+      },
+      py::arg("program"), py::arg("chip"), py::arg("images") = 16, py::arg("batch") = 0, py::arg("chunks") = 1,
+      py::arg("read_mode") = "", py::arg("host_gops") = 0.0, py::arg("peak") = false, py::arg("peak_bits") = 0);
+}
+
+}  // namespace
+}  // namespace aimc::python
+
+PYBIND11_MODULE(_aimc, m) {
+  m.doc() = "aimc's C++ core (use the `aimc` package)";
+  static py::exception<aimc::Error> error(m, "Error", PyExc_ValueError);
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const aimc::Error& e) {
+      PyErr_SetString(error.ptr(), e.what());
+    }
+  });
+  aimc::python::bind_chip(m);
+  aimc::python::bind_program(m);
+  aimc::python::bind_experiments(m);
+}

@@ -1,0 +1,181 @@
+"""The Python module `aimc` (python/, docs/python.md): chips, compile from a path, bytes or a torch module,
+evaluate on a spec or on arrays, run one batch, perf — each result's to_dict() equal to the CLI's --json file,
+errors as aimc.Error with the library's one-line message, the GIL released while the core works."""
+import gzip
+import json
+import os
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from helpers import ROOT, aimc_bin, run_aimc
+
+if os.environ.get("AIMC_PYTHON_MODULE") == "0":
+    pytest.skip("built without the Python module (AIMC_BUILD_PYTHON=OFF)", allow_module_level=True)
+aimc = pytest.importorskip("aimc") if os.environ.get("AIMC_PYTHON_MODULE") is None else __import__("aimc")
+
+LENET = str(ROOT / "models" / "mnist_lenet.onnx")
+MNIST = f"mnist:{ROOT / 'data' / 'mnist-test-1k'}"
+
+
+def mnist_arrays(n):
+    """The first n images (f32 [n, 1, 28, 28] in [0, 1]) and labels of the committed MNIST subset."""
+    d = ROOT / "data" / "mnist-test-1k"
+    with gzip.open(d / "t10k-images-idx3-ubyte.gz") as f:
+        x = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 1, 28, 28)[:n]
+    with gzip.open(d / "t10k-labels-idx1-ubyte.gz") as f:
+        y = np.frombuffer(f.read(), np.uint8, offset=8)[:n]
+    return x.astype(np.float32) / 255, y.astype(np.int64)
+
+
+@pytest.fixture(scope="module")
+def hermes():
+    return aimc.Chip.preset("hermes")
+
+
+@pytest.fixture(scope="module")
+def lenet(hermes):
+    return aimc.compile(LENET, hermes, calibration_data=MNIST)
+
+
+def test_chips_presets_files_and_overrides(tmp_path, hermes):
+    assert "hermes" in aimc.Chip.presets()
+    assert hermes.name == "hermes" and hermes.to_dict()["cores"]["count"] == 64
+    f = tmp_path / "mine.yaml"
+    f.write_text("base: hermes\nname: mine\ncores:\n  adc:\n    bits: 6\n")
+    mine = aimc.Chip.load(str(f))
+    over = hermes.with_overrides({"cores.adc.bits": 6, "name": "mine"})
+    assert over.to_dict() == mine.to_dict()  # an override is the same chip as the file saying it
+    assert hermes.to_dict()["cores"]["adc"]["bits"] != 6  # the original is unchanged
+    peak = hermes.peak()
+    if aimc_bin():
+        show = tmp_path / "show.json"
+        assert run_aimc("chip", "show", "hermes", "--json", show).returncode == 0
+        assert json.loads(show.read_text())["peak"] == peak
+    with pytest.raises(aimc.Error, match=r"cores.adc.bitz: unknown key \(did you mean 'bits'\?\)"):
+        hermes.with_overrides({"cores.adc.bitz": 6})
+    with pytest.raises(aimc.Error, match="cores.adc.bits"):
+        hermes.with_overrides({"cores.adc.bits": "six"})
+    with pytest.raises(aimc.Error, match="unknown chip 'hermse'"):
+        aimc.Chip.preset("hermse")
+    assert isinstance(aimc.Error("x"), ValueError)
+
+
+def test_compile_from_a_path_bytes_and_report(hermes, lenet):
+    from_bytes = aimc.compile(open(LENET, "rb").read(), hermes, calibration_data=MNIST)
+    a, b = lenet.to_dict(), from_bytes.to_dict()
+    assert a["result"] == "compile" and a["schema_version"] >= 1
+    a.pop("model"), b.pop("model")
+    assert a == b
+    assert "floor plan" in lenet.report()
+    assert len(lenet.to_rows()) == len(a["layers"])
+    with pytest.raises(aimc.Error, match="model"):
+        aimc.compile(3.5, hermes)
+
+
+def test_calibration_samples_as_arrays_equal_the_dataset_spec(hermes, lenet):
+    x, _ = mnist_arrays(64)
+    on_arrays = aimc.compile(LENET, hermes, calibration_data=x).to_dict()
+    ranges = [layer["input_range"] for layer in on_arrays["layers"]]
+    assert ranges == [layer["input_range"] for layer in lenet.to_dict()["layers"]]  # lenet: the spec's first 64
+    assert on_arrays["calibration"] == "64 given samples"
+    with pytest.raises(aimc.Error, match=r"calibration_data: samples f32 \[64, 28, 28\] do not match"):
+        aimc.compile(LENET, hermes, calibration_data=x[:, 0])
+
+
+def test_evaluate_and_perf_give_the_clis_json(tmp_path, hermes, lenet):
+    r = aimc.evaluate(lenet, hermes, MNIST, limit=32, drift_times=["1s", "1d"], repeats=2, threads=2)
+    assert r.metric == "accuracy" and len(r.times_s) == 2 and r.times_s[1] == 86400
+    assert [row["t_s"] for row in r.to_rows()] == r.times_s
+    p = aimc.perf(lenet, hermes, images=4)
+    if not aimc_bin():
+        return
+    ej, pj = tmp_path / "e.json", tmp_path / "p.json"
+    assert run_aimc("eval", "--model", LENET, "--chip", "hermes", "--data", MNIST, "--limit", 32, "--drift-times",
+                    "1s,1d", "--repeats", 2, "--json", ej, timeout=600).returncode == 0
+    assert run_aimc("perf", "--model", LENET, "--chip", "hermes", "--images", 4, "--calibration-data", MNIST,
+                    "--json", pj).returncode == 0
+    cli_e, cli_p = json.loads(ej.read_text()), json.loads(pj.read_text())
+    mine_e, mine_p = r.to_dict(), p.to_dict()
+    for d in (cli_e, mine_e):
+        d.pop("timing")  # wall-clock figures and thread counts
+    for d in (cli_p, mine_p):
+        d.pop("simulator")
+    assert mine_e == cli_e
+    assert mine_p == cli_p
+    assert p.tops_per_w == pytest.approx(cli_p["tops_per_w"]) and p.latency_s == pytest.approx(cli_p["latency_s"])
+
+
+def test_evaluate_on_arrays_equals_the_dataset_spec(hermes, lenet):
+    x, y = mnist_arrays(32)
+    on_arrays = aimc.evaluate(lenet, hermes, x, y, drift_times=[1], seed=3).to_dict()
+    on_spec = aimc.evaluate(lenet, hermes, MNIST, limit=32, drift_times=[1], seed=3).to_dict()
+    assert on_arrays["chip"] == on_spec["chip"] and on_arrays["digital"] == on_spec["digital"]
+    with pytest.raises(aimc.Error, match="labels"):
+        aimc.evaluate(lenet, hermes, x, y[:5], drift_times=[1])
+    with pytest.raises(aimc.Error, match="drift_times"):
+        aimc.evaluate(lenet, hermes, x, y, drift_times=["soon"])
+
+
+def test_run_gives_the_chips_logits_deterministically(hermes, lenet):
+    x, y = mnist_arrays(16)
+    a = aimc.run(lenet, hermes, x, t="1h", seed=1)
+    assert a.shape == (16, 10) and a.dtype == np.float32
+    assert np.array_equal(a, aimc.run(lenet, hermes, x, t=3600, seed=1, threads=2))  # any thread count
+    assert not np.array_equal(a, aimc.run(lenet, hermes, x, t="1h", seed=2))  # another programming draw
+    assert (a.argmax(1) == y).mean() > 0.8
+
+
+def test_torch_module_compiles_in_memory(tmp_path, hermes):
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 64), torch.nn.ReLU(), torch.nn.Linear(64, 10))
+    program = aimc.compile(net, hermes, example=torch.zeros(1, 1, 28, 28))
+    # The same network exported to a file by hand compiles to the same chip: bit-identical outputs.
+    path = tmp_path / "net.onnx"
+    torch.onnx.export(net, torch.zeros(1, 1, 28, 28), path, opset_version=13, input_names=["input"],
+                      output_names=["output"], dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})
+    x = torch.rand(4, 1, 28, 28)
+    chip_out = aimc.run(program, hermes, x, seed=5)
+    assert np.array_equal(chip_out, aimc.run(aimc.compile(path, hermes), hermes, x.numpy(), seed=5))
+    with torch.no_grad():
+        ref = net(x).numpy()
+    # PCM programming noise and 8-bit converters: near the fp32 network, not equal to it.
+    assert 0 < np.abs(chip_out - ref).max() < 0.25 * np.abs(ref).max()
+    with pytest.raises(aimc.Error, match="example"):
+        aimc.compile(net, hermes)
+
+
+def test_program_save_and_load(tmp_path, hermes, lenet):
+    path = tmp_path / "lenet.program.json"
+    lenet.save(str(path))
+    with pytest.raises(aimc.Error, match="exists"):
+        lenet.save(str(path))
+    lenet.save(str(path), force=True)
+    loaded = aimc.Program.load(str(path), hermes)
+    assert loaded.to_dict() == lenet.to_dict()
+    with pytest.raises(aimc.Error, match="compiled for chip 'hermes'"):
+        aimc.Program.load(str(path), aimc.Chip.preset("hermes-core"))
+
+
+def test_the_gil_is_released_while_the_core_works(hermes, lenet):
+    ticks = []
+    stop = threading.Event()
+
+    def tick():
+        while not stop.is_set():
+            ticks.append(time.perf_counter())
+            time.sleep(0.005)
+
+    t = threading.Thread(target=tick)
+    t.start()
+    start = time.perf_counter()
+    aimc.evaluate(lenet, hermes, MNIST, limit=256, drift_times=[1, 10, 100])
+    end = time.perf_counter()
+    stop.set()
+    t.join()
+    during = [x for x in ticks if start < x < end]
+    # A thread holding the GIL for the whole evaluation would leave no ticks in between.
+    assert end - start > 0.05 and len(during) >= 3, (end - start, len(during))
