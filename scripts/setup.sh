@@ -10,7 +10,8 @@ PACKAGES=(
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev librandom123-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   pybind11-dev python3-dev
-  python3-torch python3-torchvision python3-onnx python3-numpy python3-pytest python3-matplotlib
+  python3-torch python3-torchvision python3-onnx python3-numpy python3-pytest python3-matplotlib python3-yaml
+  chromium
   libopenblas0-pthread
 )
 

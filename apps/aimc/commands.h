@@ -41,5 +41,6 @@ void add_compile(CLI::App& app);
 void add_perf(CLI::App& app);
 void add_eval(CLI::App& app);
 void add_results(CLI::App& app);
+void add_report(CLI::App& app);
 
 }  // namespace aimc::cli

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   aimc::cli::add_perf(app);
   aimc::cli::add_eval(app);
   aimc::cli::add_results(app);
+  aimc::cli::add_report(app);
 
   try {
     app.parse(argc, argv);

@@ -17,7 +17,7 @@ import os
 from ._aimc import Chip, Error, EvalResult, PerfResult, Program
 from . import _aimc
 
-__all__ = ["Chip", "Program", "EvalResult", "PerfResult", "Error", "compile", "evaluate", "run", "perf",
+__all__ = ["Chip", "Program", "EvalResult", "PerfResult", "Error", "compile", "evaluate", "run", "perf", "report",
            "parse_time"]
 
 _UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 7 * 86400.0, "y": 365 * 86400.0}
@@ -126,3 +126,17 @@ def perf(program, chip, *, images=16, batch=0, chunks=1, read_mode="", host_gops
     prog = None if program is None else _program(program, chip)
     return _aimc.perf(prog, chip, images=images, batch=batch, chunks=chunks, read_mode=read_mode,
                       host_gops=host_gops, peak=peak, peak_bits=peak_bits)
+
+
+def report(results, path, *, labels=None, force=False):
+    """One self-contained HTML report (plots inline as SVG) of results: aimc result objects, their
+    dicts, or result JSON files; several of one kind are compared side by side. Returns the path."""
+    from .html_report import ReportError, write_report
+
+    if not isinstance(results, (list, tuple)):
+        results = [results]
+    try:
+        return write_report(results, path, labels=labels, force=force,
+                            inputs=[r for r in results if isinstance(r, (str, os.PathLike))])
+    except ReportError as e:
+        raise Error(str(e)) from None

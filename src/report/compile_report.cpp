@@ -121,6 +121,9 @@ std::string floor_plan(const Program& p) {
 Json compile_json(const Program& p) {
   nlohmann::ordered_json j = result_header("compile");
   j["model"] = p.model_path;
+  j["model_sha256"] = p.model_sha256;
+  j["chip_sha256"] = p.chip_sha256;
+  j["arrangement"] = arrangement(p);
   const int64_t used = p.crossbars_used();
   std::set<int32_t> cores;
   for (const Tile& t : p.tiles) cores.insert(t.core);

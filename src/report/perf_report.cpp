@@ -39,6 +39,7 @@ nlohmann::ordered_json perf_json(const PerfStats& s) {
   nlohmann::ordered_json j = result_header("perf");
   const double n = static_cast<double>(std::max<int64_t>(s.images, 1));
   j["chip"] = s.chip;
+  j["arrangement"] = s.arrangement;
   j["model"] = s.model;
   j["schedule"] = s.schedule;
   j["read_mode"] = s.read_mode;

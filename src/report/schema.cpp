@@ -5,6 +5,7 @@
 
 #include <set>
 
+#include "aimc/version.h"
 #include "core/error.h"
 
 namespace aimc::report {
@@ -14,6 +15,7 @@ namespace {
 const std::vector<KeyDoc> kCommon = {
     {"schema_version", "count", "version of this schema; bumped when a key is renamed, removed or changes meaning"},
     {"result", "text", "which result: compile, eval, perf or characterize"},
+    {"aimc_version", "text", "the aimc that wrote it"},
 };
 
 std::vector<KeyDoc> with_common(std::vector<KeyDoc> keys) {
@@ -26,8 +28,11 @@ ResultDoc compile_doc() {
       "compile",
       "The mapping of a network onto a chip (`aimc compile --json/--csv`), computed from the Program alone.",
       with_common({
-          {"model", "text", "the ONNX model compiled"},
+          {"model", "text", "the ONNX model compiled (empty: given as bytes)"},
+          {"model_sha256", "text", "its SHA-256 (empty: given as bytes)"},
           {"chip", "text", "the chip's name"},
+          {"chip_sha256", "text", "SHA-256 of the resolved chip the Program was compiled for"},
+          {"arrangement", "count", "the chip's core grid (cores.arrangement), for floor plans"},
           {"schedule", "text", "layer, pipelined or data-parallel"},
           {"crossbars_used", "count", "crossbars holding at least one tile (over all reload segments)"},
           {"crossbars_available", "count", "crossbars of the chip"},
@@ -131,6 +136,7 @@ ResultDoc perf_doc() {
       "of `images` inferences.",
       with_common({
           {"chip", "text", "the chip's name"},
+          {"arrangement", "count", "the chip's core grid (cores.arrangement), for floor plans"},
           {"model", "text", "the network (or peak)"},
           {"schedule", "text", "layer, pipelined or data-parallel"},
           {"read_mode", "text", "the read mode simulated"},
@@ -278,7 +284,7 @@ bool covers(const KeyDoc& d, const std::string& path) {
 
 nlohmann::ordered_json result_header(const std::string& kind) {
   result_doc(kind);  // a kind the schema lists
-  return {{"schema_version", kSchemaVersion}, {"result", kind}};
+  return {{"schema_version", kSchemaVersion}, {"result", kind}, {"aimc_version", kVersion}};
 }
 
 const std::vector<ResultDoc>& result_docs() {

@@ -89,6 +89,7 @@ struct LinkStats {
 
 struct PerfStats {
   std::string chip, model, schedule, read_mode;
+  std::vector<int64_t> arrangement;  // the chip's core grid (cores.arrangement), for floor plans
   int64_t images = 0, batch = 0, chunks = 1, segments = 1;
   double makespan_ns = 0;
   double latency_ns = 0;  // one inference alone on the chip: its first task's start → its last task's end

@@ -57,6 +57,7 @@ std::vector<PathStep> PerfSimulator::Impl::critical_path() const {
 PerfStats PerfSimulator::Impl::stats() const {
   PerfStats st;
   st.chip = chip.name;
+  st.arrangement = chip.cores.arrangement;
   st.model = prog.graph_name;
   st.schedule = program::to_string(prog.schedule.kind);
   st.read_mode = mode->name;

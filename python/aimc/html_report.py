@@ -1,0 +1,383 @@
+"""One self-contained HTML report of aimc results (the --json files of compile, eval, perf and chip
+characterize, docs/results.md): plots inline as SVG made with matplotlib, no external reference.
+
+    aimc report EVAL.json PERF.json [...] -o report.html [--label NAME ...] [--force]
+    python -m aimc.html_report ...          (the same)
+    aimc.report(results, "report.html")     (results: paths, dicts, or aimc result objects)
+
+Several results of one kind are compared side by side: their accuracy curves on one plot, their
+energy and latency bars next to each other, their figures in one table.
+"""
+import argparse
+import datetime
+import html
+import io
+import json
+import os
+import sys
+import tempfile
+
+import matplotlib
+
+matplotlib.use("svg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+plt.rcParams.update({"svg.fonttype": "none", "font.size": 9, "axes.spines.top": False, "axes.spines.right": False})
+
+KINDS = ("compile", "eval", "perf", "characterize")
+LATENCY_KINDS = ("analog", "digital", "network", "memory", "host", "waiting", "barrier")
+
+
+class ReportError(ValueError):
+    """A bad input or output: reported on one line, exit 2."""
+
+
+# ---- inputs -------------------------------------------------------------------------------------------
+
+def load_result(item, label=None):
+    """(label, result dict) from a path, a dict or an object with to_dict()."""
+    if hasattr(item, "to_dict"):
+        data, name = item.to_dict(), label
+    elif isinstance(item, dict):
+        data, name = item, label
+    else:
+        path = os.fspath(item)
+        if not os.path.isfile(path):
+            raise ReportError(f"{path}: not a file; expected a result JSON written by aimc (--json)")
+        try:
+            with open(path, encoding="utf-8") as f:
+                data = json.load(f)
+        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise ReportError(f"{path}: not JSON ({e}); expected a result JSON written by aimc (--json)") from None
+        name = label or os.path.splitext(os.path.basename(path))[0]
+        item = path
+    if not isinstance(data, dict) or data.get("result") not in KINDS or "schema_version" not in data:
+        raise ReportError(f"{item if isinstance(item, str) else 'result'}: result: missing or unknown; expected the JSON "
+                          f"of aimc compile, eval, perf or chip characterize (schema_version 1)")
+    if data["schema_version"] != 1:
+        raise ReportError(f"{item}: schema_version: {data['schema_version']}; this report reads version 1")
+    return name or f"{data['result']} {data.get('model') or data.get('chip', '')}", data
+
+
+# ---- plots --------------------------------------------------------------------------------------------
+
+def svg(fig):
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight")
+    plt.close(fig)
+    text = buf.getvalue()
+    return text[text.index("<svg"):]
+
+
+def colours(n):
+    cmap = plt.get_cmap("tab10")
+    return [cmap(i % 10) for i in range(n)]
+
+
+# One colour per component or latency kind in every plot of a report.
+PARTS = ("crossbar", "adc", "dac", "digital", "buffers", "noc", "offchip", "memory", "static", "programming",
+         "analog", "network", "host", "waiting", "barrier")
+
+
+def part_colour(name):
+    i = PARTS.index(name) if name in PARTS else len(PARTS) + sum(map(ord, name))
+    return plt.get_cmap("tab10")(i) if i < 10 else plt.get_cmap("Dark2")((i - 10) % 8)
+
+
+def accuracy_plot(evals):
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    metric = evals[0][1]["metric"]
+    scale = 100 if metric == "accuracy" else 1
+    for (label, r), c in zip(evals, colours(len(evals))):
+        t = [p["t_s"] for p in r["chip"]]
+        mean = [scale * p[f"{metric}_mean"] for p in r["chip"]]
+        std = [scale * p[f"{metric}_std"] for p in r["chip"]]
+        ax.errorbar(t, mean, yerr=std, marker="o", capsize=3, color=c, label=f"{label}: {r['chip_name']}")
+        ax.axhline(scale * r["digital"][metric], color=c, linestyle="--", linewidth=1, label=f"{label}: digital")
+    ax.set_xscale("log")
+    ax.set_xlabel("time since programming (s)")
+    ax.set_ylabel("accuracy (%)" if metric == "accuracy" else metric)
+    ax.set_title(f"{metric} over time since programming (mean ± std over programming draws)")
+    ax.legend(fontsize=7, loc="best")
+    return svg(fig)
+
+
+def stacked_bars(title, xlabel, bars, unit_scale, unit):
+    """bars: [(bar label, {part: value})] drawn as horizontal stacked bars."""
+    parts = sorted({p for _, d in bars for p in d}, key=lambda p: -sum(d.get(p, 0) for _, d in bars))
+    fig, ax = plt.subplots(figsize=(7, max(1.6, 0.6 + 0.35 * len(bars))))
+    left = [0.0] * len(bars)
+    for part in parts:
+        c = part_colour(part)
+        vals = [unit_scale * d.get(part, 0) for _, d in bars]
+        ax.barh(range(len(bars)), vals, left=left, color=c, label=part)
+        left = [a + b for a, b in zip(left, vals)]
+    ax.set_yticks(range(len(bars)), [b[0] for b in bars])
+    ax.invert_yaxis()
+    ax.set_xlabel(f"{xlabel} ({unit})")
+    ax.set_title(title)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    return svg(fig)
+
+
+def latency_by_kind(r):
+    sums = {k: 0.0 for k in LATENCY_KINDS}
+    for step in r.get("critical_path", []):
+        for k in LATENCY_KINDS:
+            sums[k] += step.get(f"{k}_s", 0.0)
+    return {k: v for k, v in sums.items() if v > 0}
+
+
+def grid_shape(arrangement, count):
+    dims = list(arrangement) or [count]
+    down = 1
+    for d in dims[: len(dims) // 2]:
+        down *= d
+    total = 1
+    for d in dims:
+        total *= d
+    return down, max(1, total // max(down, 1))
+
+
+def floor_plan(title, arrangement, count, value_of_core, text_of_core, cbar_label, vmax=None):
+    rows, cols = grid_shape(arrangement, count)
+    grid = [[float("nan")] * cols for _ in range(rows)]
+    for core, v in value_of_core.items():
+        if 0 <= core < rows * cols:
+            grid[core // cols][core % cols] = v
+    fig, ax = plt.subplots(figsize=(min(9, 1.2 + 0.32 * cols), min(9, 1.0 + 0.32 * rows)))
+    im = ax.imshow(grid, cmap="viridis", vmin=0, vmax=vmax, aspect="equal")
+    if cols <= 32 and rows <= 32:
+        for core, t in text_of_core.items():
+            if 0 <= core < rows * cols:
+                ax.text(core % cols, core // cols, t, ha="center", va="center", fontsize=6, color="w")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(title)
+    fig.colorbar(im, ax=ax, label=cbar_label, shrink=0.8)
+    return svg(fig)
+
+
+def layer_energy_plot(label, r, top=20):
+    layers = sorted(r["layers"], key=lambda l: -l["energy_per_inference_j"])[:top]
+    bars = [(l["name"][:32], l.get("energy_per_inference_by_component_j", {})) for l in layers]
+    return stacked_bars(f"{label}: energy per inference by layer (largest {len(bars)})", "energy per inference", bars,
+                        1e6, "µJ")
+
+
+# ---- HTML ---------------------------------------------------------------------------------------------
+
+def esc(x):
+    return html.escape(str(x))
+
+
+def table(header, rows):
+    out = ["<table><tr>" + "".join(f"<th>{esc(h)}</th>" for h in header) + "</tr>"]
+    for row in rows:
+        out.append("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>")
+    return "\n".join(out) + "</table>"
+
+
+def human_time(t):
+    for unit, seconds in (("y", 365 * 86400), ("d", 86400), ("h", 3600), ("m", 60)):
+        if t >= seconds and abs(t / seconds - round(t / seconds)) < 1e-9:
+            return f"{round(t / seconds)}{unit}"
+    return f"{t:g}s"
+
+
+def fmt(v, digits=4):
+    if isinstance(v, float):
+        return f"{v:.{digits}g}"
+    return "—" if v is None else v
+
+
+def figure(svg_text, caption):
+    return f'<figure class="plot">{svg_text}<figcaption>{esc(caption)}</figcaption></figure>'
+
+
+def eval_section(evals):
+    parts = ["<h2>Accuracy over time since programming</h2>"]
+    parts.append(figure(accuracy_plot(evals), "Each run's chip accuracy at each time since programming (markers: "
+                                              "mean, bars: ± one standard deviation over programming draws); "
+                                              "dashed: the digital fp32 reference."))
+    rows = []
+    m = evals[0][1]["metric"]
+    scale, unit = (100, " (%)") if m == "accuracy" else (1, "")
+    for label, r in evals:
+        for p in r["chip"]:
+            rows.append([label, r["chip_name"], human_time(p["t_s"]), fmt(scale * p[f"{m}_mean"]),
+                         fmt(scale * p[f"{m}_std"]), p["repeats"], fmt(scale * r["digital"][m]), r["samples"], r["seed"]])
+    parts.append(table(["run", "chip", "t", f"{m} mean{unit}", "std", "draws", f"digital{unit}", "samples", "seed"],
+                       rows))
+    for label, r in evals:
+        prov = [["model", r["model"]], ["data", r["data"]], ["calibration", r["calibration"]],
+                ["read mode", r["read_mode"] or "(the chip's first)"], ["drift compensation", r["drift_compensation"]],
+                ["tiles", r["tiles"]], ["replicated layers", r["replicated_layers"]], ["aimc", r.get("aimc_version", "")]]
+        chip = json.dumps(r.get("resolved_chip", {}), indent=1)
+        parts.append(f"<details><summary>{esc(label)}: provenance and chip parameters</summary>"
+                     f"{table(['', ''], prov)}<pre>{esc(chip)}</pre></details>")
+    return "\n".join(parts)
+
+
+def perf_section(perfs):
+    parts = ["<h2>Performance</h2>"]
+    rows = [[label, r["chip"], r["model"], r["schedule"], fmt(1e6 * r["latency_s"]), fmt(r["inferences_per_s"]),
+             fmt(r["tops"]), fmt(r["tops_per_w"]), fmt(1e6 * r["energy_per_inference_j"]), fmt(r["area_mm2"]),
+             r["bottleneck"]["layer"]] for label, r in perfs]
+    parts.append(table(["run", "chip", "model", "schedule", "latency (µs)", "inferences/s", "TOPS", "TOPS/W",
+                        "µJ/inference", "area (mm²)", "bottleneck"], rows))
+    parts.append(figure(stacked_bars("energy per inference by component", "energy per inference",
+                                     [(l, r["energy_per_inference_by_component_j"]) for l, r in perfs], 1e6, "µJ"),
+                        "Energy per inference by component (arrays, converters, digital units, network, memory, "
+                        "static), one bar per run."))
+    parts.append(figure(stacked_bars("latency of one inference by kind (its critical path)", "latency",
+                                     [(l, latency_by_kind(r)) for l, r in perfs], 1e6, "µs"),
+                        "Where one inference alone spends its latency: analog MVMs, digital units, network, "
+                        "memory, host, waiting for a resource, barriers."))
+    for label, r in perfs:
+        parts.append(figure(layer_energy_plot(label, r), f"{label}: the layers' energy per inference by component."))
+        busy = {c["core"]: c["crossbar_busy_fraction"] for c in r["cores"]}
+        count = 1
+        for d in r.get("arrangement", []) or [max(busy, default=0) + 1]:
+            count *= d
+        parts.append(figure(floor_plan(f"{label}: crossbar utilisation per core", r.get("arrangement", []), count,
+                                       busy, {}, "busy fraction", vmax=1.0),
+                            f"{label}: each core's crossbar busy time over the run (the chip's core grid)."))
+    return "\n".join(parts)
+
+
+def compile_section(compiles):
+    parts = ["<h2>Mapping</h2>"]
+    rows = [[label, r["chip"], r["model"], r["schedule"], r["crossbars_used"], r["crossbars_available"],
+             r["cores_used"], fmt(r["cell_utilisation"]), r["reload_segments"],
+             r["traffic"]["on_chip_bytes_per_inference"], r["bottleneck"]["layer"]] for label, r in compiles]
+    parts.append(table(["run", "chip", "model", "schedule", "crossbars", "of", "cores", "cell utilisation",
+                        "reload segments", "on-chip B/inference", "bottleneck"], rows))
+    for label, r in compiles:
+        layer_of, text_of = {}, {}
+        for i, layer in enumerate(r["layers"]):
+            for core in layer["cores"]:
+                if core in layer_of:
+                    text_of[core] = "+"
+                else:
+                    layer_of[core], text_of[core] = i, str(i)
+        count = 1
+        for d in r.get("arrangement", []) or [r["cores_available"]]:
+            count *= d
+        parts.append(figure(floor_plan(f"{label}: layer per core", r.get("arrangement", []), count, layer_of, text_of,
+                                       "layer id"),
+                            f"{label}: which layer's tiles sit on each core (+: several layers)."))
+        rows = [[i, l["name"], l["kind"], f"{l['rows']}x{l['cols']}", l["tiles"], l["replicas"],
+                 fmt(l["cell_utilisation"]), l["vectors_per_inference"], len(l["cores"])]
+                for i, l in enumerate(r["layers"])]
+        parts.append(f"<details><summary>{esc(label)}: layers, provenance</summary>"
+                     + table(["id", "layer", "kind", "rows x cols", "tiles", "replicas", "cell util.", "MVMs",
+                              "cores"], rows)
+                     + table(["", ""], [["model sha256", r.get("model_sha256", "")],
+                                        ["chip sha256", r.get("chip_sha256", "")],
+                                        ["calibration", r["calibration"]], ["aimc", r.get("aimc_version", "")]])
+                     + "</details>")
+    return "\n".join(parts)
+
+
+def characterize_section(chars):
+    rows = []
+    for label, r in chars:
+        for m in r["read_modes"]:
+            rows.append([label, r["chip"], m["read_mode"], fmt(100 * m["with_devices"]["sigma"]),
+                         fmt(100 * m["total"]["sigma"]), fmt(100 * m["measured_sigma"]) if "measured_sigma" in m else "—"])
+    return "<h2>MVM error</h2>" + table(["run", "chip", "read mode", "σ with devices (%)", "σ total (%)",
+                                          "published σ (%)"], rows)
+
+
+CSS = """body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}
+table{border-collapse:collapse;margin:1em 0;font-size:12px}td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}
+th{background:#f3f3f3}figure.plot{margin:1.5em 0}figcaption{font-size:12px;color:#555}
+pre{font-size:11px;max-height:30em;overflow:auto;background:#fafafa}details{margin:0.5em 0}"""
+
+# Measures every plot once loaded: the tests (and a curious reader's console) see each SVG's size.
+CHECK = """<script>
+window.addEventListener('load', function () {
+  var sizes = [];
+  document.querySelectorAll('figure.plot svg').forEach(function (s) {
+    var b = s.getBoundingClientRect();
+    sizes.push([Math.round(b.width), Math.round(b.height), s.querySelectorAll('path,use,text').length]);
+  });
+  document.body.setAttribute('data-plots', JSON.stringify(sizes));
+});
+</script>"""
+
+
+def build_html(results):
+    """results: [(label, result dict)] → the report's HTML text."""
+    by_kind = {k: [(l, r) for l, r in results if r["result"] == k] for k in KINDS}
+    metrics = {r["metric"] for _, r in by_kind["eval"]}
+    if len(metrics) > 1:
+        raise ReportError("eval results of accuracy and of perplexity cannot share a plot; report them separately")
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    inputs = table(["run", "result", "chip", "model", "aimc"],
+                   [[l, r["result"], r.get("chip_name", r.get("chip", "")), r.get("model", ""),
+                     r.get("aimc_version", "")] for l, r in results])
+    body = [f"<h1>aimc report</h1><p>{len(results)} result(s), made {esc(stamp)}.</p>", inputs]
+    if by_kind["eval"]:
+        body.append(eval_section(by_kind["eval"]))
+    if by_kind["perf"]:
+        body.append(perf_section(by_kind["perf"]))
+    if by_kind["compile"]:
+        body.append(compile_section(by_kind["compile"]))
+    if by_kind["characterize"]:
+        body.append(characterize_section(by_kind["characterize"]))
+    return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>aimc report</title>"
+            f"<style>{CSS}</style></head><body>\n" + "\n".join(body) + f"\n{CHECK}\n</body></html>\n")
+
+
+def write_report(results, path, labels=None, force=False, inputs=()):
+    """Writes the report atomically (a temporary file renamed into place). An existing file is replaced
+    only with force; an input is never overwritten."""
+    path = os.fspath(path)
+    for i in inputs:
+        if os.path.exists(path) and os.path.exists(i) and os.path.samefile(path, i):
+            raise ReportError(f"-o: {path} is also an input of this command; expected another file (nothing was written)")
+    if os.path.isdir(path):
+        raise ReportError(f"-o: {path} is a folder; expected a file name")
+    if os.path.exists(path) and not force:
+        raise ReportError(f"-o: {path} exists; pass --force to replace it (nothing was written)")
+    labels = list(labels or [])
+    loaded = [load_result(item, labels[i] if i < len(labels) else None) for i, item in enumerate(results)]
+    if not loaded:
+        raise ReportError("no results; expected one or more result JSON files")
+    text = build_html(loaded)
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".aimc-report-", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="aimc report", description="One self-contained HTML report of aimc results")
+    ap.add_argument("results", nargs="+", help="result JSON files (aimc compile/eval/perf/chip characterize --json)")
+    ap.add_argument("-o", "--output", required=True, help="the HTML file to write")
+    ap.add_argument("--label", action="append", default=[], help="a name per result, in order (default: file names)")
+    ap.add_argument("--force", action="store_true", help="replace the output file if it exists")
+    args = ap.parse_args(argv)
+    try:
+        write_report(args.results, args.output, args.label, args.force, inputs=args.results)
+    except ReportError as e:
+        print(f"aimc: error: {e}", file=sys.stderr)
+        return 2
+    print(f"report written to {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

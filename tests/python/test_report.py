@@ -1,0 +1,116 @@
+"""aimc report: one self-contained HTML file of eval, perf and compile results, loaded in a real browser
+(headless Chromium, installed by scripts/setup.sh): no console errors, every plot rendered at a sensible
+size, no external reference; its screenshot is kept in the build folder for people to look at."""
+import json
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from helpers import ROOT, aimc_bin, run_aimc
+
+pytestmark = [pytest.mark.skipif(aimc_bin() is None, reason="AIMC_BIN is unset or not executable"),
+              pytest.mark.skipif(os.environ.get("AIMC_PYTHON_MODULE") == "0", reason="built without the Python module")]
+
+LENET = ROOT / "models" / "mnist_lenet.onnx"
+MNIST = f"mnist:{ROOT / 'data' / 'mnist-test-1k'}"
+
+
+def chromium():
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert exe, "Debian's chromium is missing: scripts/setup.sh installs it"
+    return exe
+
+
+def browse(html, *extra):
+    """Runs headless Chromium on the file; returns (stdout, stderr)."""
+    r = subprocess.run([chromium(), "--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                        "--enable-logging=stderr", "--v=0", *extra, html.as_uri()],
+                       capture_output=True, text=True, timeout=120)
+    return r.stdout, r.stderr
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    d = tmp_path_factory.mktemp("report")
+    runs = {
+        "gdc": ("eval", "--model", LENET, "--chip", "hermes", "--data", MNIST, "--limit", 64, "--drift-times",
+                "1s,1d,1y", "--repeats", 2),
+        "no-gdc": ("eval", "--model", LENET, "--chip", "hermes", "--data", MNIST, "--limit", 64, "--drift-times",
+                   "1s,1d,1y", "--repeats", 2, "--gdc", "off"),
+        "hermes": ("perf", "--model", LENET, "--chip", "hermes", "--images", 4),
+        "cluster-512": ("perf", "--model", LENET, "--chip", "cluster-512", "--images", 4),
+        "mapping": ("compile", "--model", LENET, "--chip", "hermes"),
+    }
+    files = []
+    for name, args in runs.items():
+        out = d / f"{name}.json"
+        r = run_aimc(*args, "--json", out, timeout=600)
+        assert r.returncode == 0, r.stderr
+        files.append(out)
+    return d, files, list(runs)
+
+
+def test_report_renders_in_a_browser(results):
+    d, files, labels = results
+    html = d / "report.html"
+    args = ["report", *files, "-o", html]
+    for label in labels:
+        args += ["--label", label]
+    r = run_aimc(*args)
+    assert r.returncode == 0, r.stderr
+    assert f"report written to {html}" in r.stdout
+    text = html.read_text()
+    # Self-contained: no stylesheet, script or image is fetched from anywhere.
+    assert not re.search(r"<link\b|<script[^>]+src=|<img\b|<iframe\b|@import|url\((?!#)", text)
+    refs = re.findall(r"(?:href|src)=\"([^\"]*)\"", text)
+    assert all(ref.startswith(("#", "data:image/")) for ref in refs), [r[:40] for r in refs]  # inline only
+    # Each plot, once laid out: its size and how many drawn elements it holds (the page's own script).
+    dom, log = browse(html, "--dump-dom")
+    plots = json.loads(re.search(r'data-plots="([^"]*)"', dom).group(1).replace("&quot;", '"'))
+    # accuracy; energy by component; latency by kind; per perf run its layers and floor plan; the mapping
+    assert len(plots) == 1 + 2 + 2 * 2 + 1, plots
+    for width, height, elements in plots:
+        assert width >= 250 and height >= 150 and elements >= 10, plots
+    console = [line for line in log.splitlines() if "CONSOLE" in line]
+    assert not console, console
+    shot = os.path.join(os.environ.get("AIMC_BUILD_DIR", str(d)), "report-screenshot.png")
+    browse(html, f"--screenshot={shot}", "--window-size=1200,4000")
+    assert os.path.getsize(shot) > 50_000
+    # What the plots show: both runs' accuracy curves and both chips' bars.
+    for label in labels:
+        assert label in text
+
+
+def test_report_refuses_bad_inputs_and_keeps_existing_files(results, tmp_path):
+    d, files, _ = results
+    html = tmp_path / "r.html"
+    html.write_text("mine")
+    r = run_aimc("report", files[0], "-o", html, force=False)
+    assert r.returncode == 2 and "exists; pass --force" in r.stderr and html.read_text() == "mine"
+    not_json = tmp_path / "x.json"
+    not_json.write_text("{")
+    r = run_aimc("report", not_json, "-o", tmp_path / "y.html")
+    assert r.returncode == 2 and "not JSON" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({"accuracy": 1}))
+    r = run_aimc("report", other, "-o", tmp_path / "y.html")
+    assert r.returncode == 2 and "expected the JSON of aimc compile, eval, perf" in r.stderr
+    r = run_aimc("report", files[0], "-o", files[0], force=True)
+    assert r.returncode == 2 and "also an input" in r.stderr
+    assert json.loads(files[0].read_text())["result"] == "eval"
+    assert not (tmp_path / "y.html").exists()
+
+
+def test_python_report_takes_result_objects(tmp_path):
+    aimc = pytest.importorskip("aimc")
+    chip = aimc.Chip.preset("hermes")
+    program = aimc.compile(str(LENET), chip)
+    result = aimc.evaluate(program, chip, MNIST, limit=32, drift_times=["1s", "1d"])
+    path = aimc.report([result, aimc.perf(program, chip, images=2), program], tmp_path / "r.html", labels=["a", "b", "c"])
+    text = open(path).read()
+    assert text.count("<svg") >= 5
+    with pytest.raises(aimc.Error, match="exists"):
+        aimc.report([result], tmp_path / "r.html")
