@@ -14,6 +14,7 @@
 #include "experiment/program_source.h"
 #include "presets.h"
 #include "program/program.h"
+#include "progress.h"
 #include "report/compile_report.h"
 
 namespace aimc::cli {
@@ -35,6 +36,7 @@ struct CompileArgs {
   int64_t calibration_samples = kDefaultCalibrationSamples;
   bool allow_quantize = false;
   bool force = false;
+  bool quiet = false;
 };
 
 void run_compile(const CompileArgs& a) {
@@ -64,7 +66,10 @@ void run_compile(const CompileArgs& a) {
   cs.allow_quantize = a.allow_quantize;
   cs.calibration_data = a.calibration_data;
   cs.calibration_samples = a.calibration_samples;
+  Progress compiling("compile", !a.quiet && !a.print_ir);
+  cs.on_pass = compile_progress(compiling);
   const program::Program program = experiment::load_or_compile({.model = a.model}, chip, cs).program;
+  compiling.finish();
   const std::string graph_name = program.graph_name;
   print_warnings(program);
   if (!a.output.empty()) program::save_program(program, a.output);
@@ -104,6 +109,7 @@ void add_compile(CLI::App& app) {
   sub->add_flag("--allow-quantize", args->allow_quantize,
                 "accept fp32 weights rounded to a low-precision chip (recorded; compile only warns)");
   add_force_flag(sub, args->force);
+  add_quiet_flag(sub, args->quiet);
   sub->callback([args] { run_compile(*args); });
 }
 

@@ -39,7 +39,7 @@ struct EvalArgs {
   std::string calibration_data;                // default: --data
   std::optional<int64_t> calibration_samples;  // default: kDefaultCalibrationSamples
   bool allow_quantize = false;
-  bool progress = true;
+  bool quiet = false;
   bool force = false;
 };
 
@@ -77,13 +77,17 @@ void run_eval(const EvalArgs& a) {
     if (cs.calibration_data.empty()) cs.calibration_data = a.data;
     cs.calibration_samples = a.calibration_samples.value_or(kDefaultCalibrationSamples);
   }
+  Progress compiling("compile", !a.quiet);
+  cs.on_pass = compile_progress(compiling);
   const experiment::LoadedProgram loaded = experiment::load_or_compile({.model = a.model, .program = a.program}, chip, cs);
+  compiling.finish();
   if (!a.allow_quantize) experiment::require_chip_precision(loaded.program, chip);  // one line, before any warning
   print_warnings(loaded.program);
 
-  const int64_t batches = (data.size() + a.batch - 1) / a.batch;
-  Progress progress(batches * (1 + a.repeats * static_cast<int64_t>(eo.drift_times.size())), a.progress);
-  eo.on_batch = [&](const std::string& label) { progress.step(label); };
+  Progress progress("eval", !a.quiet);
+  const int64_t total = experiment::evaluation_batches(data.size(), eo);
+  int64_t done = 0;
+  eo.on_batch = [&](const std::string& label) { progress.update(++done, total, label); };
   const experiment::EvalResult r = experiment::evaluate(loaded, chip, data, a.data, eo);
   progress.finish();
   fmt::print("{}", report::eval_text(r));
@@ -123,6 +127,7 @@ void add_eval(CLI::App& app) {
                 "accept fp32 weights rounded to a low-precision chip (binary, < 8 bits) without QDQ scales");
   add_result_flags(sub, args->out, "the result");
   add_force_flag(sub, args->force);
+  add_quiet_flag(sub, args->quiet);
   sub->callback([args] { run_eval(*args); });
 }
 

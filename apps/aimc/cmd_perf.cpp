@@ -8,6 +8,7 @@
 #include "core/text_file.h"
 #include "experiment/performance.h"
 #include "presets.h"
+#include "progress.h"
 #include "report/perf_report.h"
 
 namespace aimc::cli {
@@ -18,7 +19,7 @@ struct PerfArgs {
   int64_t images = 16, batch = 0, chunks = 1, peak_bits = 0, calibration_samples = kDefaultCalibrationSamples;
   double host_gops = 0;
   bool peak = false;
-  bool force = false;
+  bool force = false, quiet = false;
   int64_t top = 12;
   ResultFiles out;
 };
@@ -34,6 +35,8 @@ void run_perf(const PerfArgs& a) {
   cs.replicate = a.replicate;
   cs.calibration_data = a.calibration_data;
   cs.calibration_samples = a.calibration_samples;
+  Progress compiling("compile", !a.quiet);
+  cs.on_pass = compile_progress(compiling);
   perf::PerfOptions opt;
   opt.images = a.images;
   opt.batch = a.batch;
@@ -43,6 +46,7 @@ void run_perf(const PerfArgs& a) {
   std::vector<std::string> warnings;
   const perf::PerfStats stats = experiment::simulate_performance(
       {.model = a.model, .program = a.program, .peak = a.peak, .peak_bits = a.peak_bits}, chip, cs, opt, &warnings);
+  compiling.finish();
   for (const std::string& w : warnings) fmt::print(stderr, "aimc: warning: {}\n", cli_spelling(w));
   fmt::print("{}", report::perf_text(stats, static_cast<size_t>(a.top)));
   write_results(a.out, report::perf_json(stats), report::perf_table(stats));
@@ -78,6 +82,7 @@ void add_perf(CLI::App& app) {
       ->check(CLI::Range(int64_t{0}, int64_t{1} << 20));
   add_result_flags(sub, args->out, "the results");
   add_force_flag(sub, args->force);
+  add_quiet_flag(sub, args->quiet);
   sub->callback([args] { run_perf(*args); });
 }
 

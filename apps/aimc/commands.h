@@ -4,6 +4,8 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
+#include <functional>
+#include <string>
 
 #include "core/error.h"
 #include "core/text_file.h"
@@ -29,6 +31,11 @@ struct ResultFiles {
 };
 void add_result_flags(CLI::App* sub, ResultFiles& files, const std::string& what);
 void write_results(const ResultFiles& files, const nlohmann::ordered_json& json, const report::Table& table);
+// Adds --quiet (no progress on stderr).
+void add_quiet_flag(CLI::App* sub, bool& quiet);
+// The compiler's per-pass progress shown by `progress`.
+class Progress;
+std::function<void(const std::string& pass, size_t done, size_t count)> compile_progress(Progress& progress);
 // Adds the --force flag of a writing command (its outputs go through check_outputs, core/text_file.h).
 void add_force_flag(CLI::App* sub, bool& force);
 

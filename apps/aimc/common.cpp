@@ -4,6 +4,7 @@
 #include "commands.h"
 #include "core/error.h"
 #include "data/dataset.h"
+#include "progress.h"
 #include "report/table.h"
 
 namespace aimc::cli {
@@ -82,6 +83,16 @@ void add_result_flags(CLI::App* sub, ResultFiles& files, const std::string& what
 void write_results(const ResultFiles& files, const nlohmann::ordered_json& json, const report::Table& table) {
   if (!files.json.empty()) write_text_file(files.json, json.dump(2) + "\n");
   if (!files.csv.empty()) write_text_file(files.csv, report::to_csv(table));
+}
+
+void add_quiet_flag(CLI::App* sub, bool& quiet) {
+  sub->add_flag("--quiet", quiet, "no progress on stderr (a bar on a terminal, a line every 10 s otherwise)");
+}
+
+std::function<void(const std::string& pass, size_t done, size_t count)> compile_progress(Progress& progress) {
+  return [&progress](const std::string& pass, size_t done, size_t count) {
+    progress.update(static_cast<int64_t>(done), static_cast<int64_t>(count), "pass " + pass);
+  };
 }
 
 void add_force_flag(CLI::App* sub, bool& force) {

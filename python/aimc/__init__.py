@@ -13,12 +13,14 @@ Errors are `aimc.Error`, with the one-line message the CLI prints (file, field o
 
 import io
 import os
+import sys
+import time
 
-from ._aimc import Chip, Error, EvalResult, PerfResult, Program
+from ._aimc import Chip, Error, EvalResult, PerfResult, Program, load_dataset
 from . import _aimc
 
 __all__ = ["Chip", "Program", "EvalResult", "PerfResult", "Error", "compile", "evaluate", "run", "perf", "report",
-           "parse_time"]
+           "load_dataset", "parse_time"]
 
 _UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 7 * 86400.0, "y": 365 * 86400.0}
 
@@ -33,6 +35,36 @@ def parse_time(t):
         return float(text[:-1]) * unit if unit else float(text)
     except ValueError:
         raise Error(f"drift_times: '{t}' is not a time; expected seconds or a number with s, m, h, d, w or y") from None
+
+
+class _Bar:
+    """progress=True: a bar redrawn on a terminal, a line every 10 s otherwise (stderr)."""
+
+    def __init__(self, task):
+        self.task, self.tty, self.start, self.last = task, sys.stderr.isatty(), time.monotonic(), time.monotonic()
+
+    def __call__(self, done, total, label):
+        frac = done / total if total else 1.0
+        left = (time.monotonic() - self.start) * (1 - frac) / frac if 0 < frac < 1 else 0
+        if self.tty:
+            bar = "#" * int(30 * frac)
+            end = "\n" if done >= total else ""
+            print(f"\r\033[K{self.task} [{bar:.<30}] {100 * frac:3.0f}% {label}, {left:.0f} s left", end=end,
+                  file=sys.stderr, flush=True)
+        elif time.monotonic() - self.last >= 10:
+            print(f"aimc: {self.task}: {100 * frac:.0f}% ({label}), {left:.0f} s left", file=sys.stderr, flush=True)
+            self.last = time.monotonic()
+
+
+def _progress(progress, task):
+    """None/False: silent; True: the built-in bar; a callable: called as progress(done, total, label)."""
+    if progress is None or progress is False:
+        return None
+    if progress is True:
+        return _Bar(task)
+    if not callable(progress):
+        raise Error(f"progress: {type(progress).__name__}; expected True, False or a callable(done, total, label)")
+    return progress
 
 
 def _chip(chip):
@@ -62,15 +94,17 @@ def _torch_onnx_bytes(module, example, opset):
 
 
 def compile(model, chip, *, example=None, opset=13, pipeline="", schedule="pipelined", replicate="auto",
-            calibration_data="", calibration_samples=64, seed=0, allow_quantize=False):
+            calibration_data="", calibration_samples=64, seed=0, allow_quantize=False, progress=None):
     """Maps a network onto a chip. `model` is an ONNX path, ONNX bytes, or a torch.nn.Module (with `example`,
     an input tensor; exported in memory at `opset`). `calibration_data` is a dataset spec (its first
-    `calibration_samples`) or an array of samples (all of them); other options as `aimc compile`'s flags."""
+    `calibration_samples`) or an array of samples (all of them); other options as `aimc compile`'s flags.
+    `progress`: True for a bar, or a callable progress(done, total, label) called before each pass."""
     chip = _chip(chip)
     if not isinstance(calibration_data, str):
         calibration_data = _numpy(calibration_data)
     options = dict(pipeline=pipeline, schedule=schedule, replicate=replicate, calibration_data=calibration_data,
-                   calibration_samples=calibration_samples, seed=seed, allow_quantize=allow_quantize)
+                   calibration_samples=calibration_samples, seed=seed, allow_quantize=allow_quantize,
+                   progress=_progress(progress, "compile"))
     if isinstance(model, (bytes, bytearray)):
         return _aimc.compile_bytes(bytes(model), chip, **options)
     if isinstance(model, (str, os.PathLike)):
@@ -96,10 +130,11 @@ def _numpy(x):
 
 def evaluate(program, chip, data, labels=None, *, limit=-1, drift_times=("1s", "1h", "1d", "1y"), repeats=1, seed=0,
              threads=1, batch=64, read_mode="", drift_compensation="chip", compensation_readout="chip",
-             allow_quantize=False):
+             allow_quantize=False, progress=None):
     """Accuracy (or perplexity) of the digital reference and of the chip at each time since programming,
     over `repeats` programming draws (draw r uses seed + r). `data` is a dataset spec ("mnist:DIR", ...) or
-    an array of inputs with `labels`."""
+    an array of inputs with `labels`. `progress`: True for a bar, or progress(done, total, label) after each
+    batch (an exception it raises, e.g. KeyboardInterrupt, stops the evaluation)."""
     chip = _chip(chip)
     data = data if isinstance(data, str) else _numpy(data)
     labels = None if labels is None else _numpy(labels)
@@ -107,7 +142,7 @@ def evaluate(program, chip, data, labels=None, *, limit=-1, drift_times=("1s", "
     return _aimc.evaluate_dataset(_program(program, chip), chip, data, labels, limit=limit, drift_times=times,
                                   repeats=repeats, seed=seed, threads=threads, batch=batch, read_mode=read_mode,
                                   drift_compensation=drift_compensation, compensation_readout=compensation_readout,
-                                  allow_quantize=allow_quantize)
+                                  allow_quantize=allow_quantize, progress=_progress(progress, "eval"))
 
 
 def run(program, chip, x, *, t=None, seed=0, threads=1, read_mode=""):

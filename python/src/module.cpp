@@ -31,6 +31,26 @@ namespace {
 
 using Loaded = std::shared_ptr<const experiment::LoadedProgram>;
 
+// A Python progress callback progress(done, total, label), called with the GIL from the core's
+// thread. It holds the callable by pointer (copies of the std::function touch no reference count
+// without the GIL); the caller's object outlives the call.
+std::function<void(int64_t, int64_t, const std::string&)> progress_of(const py::object& callback) {
+  if (callback.is_none()) return {};
+  return [fn = callback.ptr()](int64_t done, int64_t total, const std::string& label) {
+    py::gil_scoped_acquire gil;
+    const py::handle callable(fn);
+    callable(done, total, label);
+  };
+}
+
+void set_compile_progress(experiment::CompileSettings& s, const py::object& callback) {
+  if (auto p = progress_of(callback)) {
+    s.on_pass = [p](const std::string& pass, size_t done, size_t count) {
+      p(static_cast<int64_t>(done), static_cast<int64_t>(count), "pass " + pass);
+    };
+  }
+}
+
 chip::ChipSpec load_preset(const std::string& name) {
   const chip::PresetLibrary library = cli::preset_library();
   for (const std::string& n : library.names()) {
@@ -136,22 +156,22 @@ void bind_program(py::module_& m) {
       "compile_file",
       [](const std::string& path, const chip::ChipSpec& chip, const std::string& pipeline, const std::string& schedule,
          const std::string& replicate, const py::object& calibration_data, int64_t calibration_samples, uint64_t seed,
-         bool allow_quantize) {
-        const auto s =
-            compile_settings(pipeline, schedule, replicate, calibration_data, calibration_samples, seed, allow_quantize);
+         bool allow_quantize, const py::object& progress) {
+        auto s = compile_settings(pipeline, schedule, replicate, calibration_data, calibration_samples, seed, allow_quantize);
+        set_compile_progress(s, progress);
         py::gil_scoped_release release;
         return std::make_shared<experiment::LoadedProgram>(experiment::load_or_compile({.model = path}, chip, s));
       },
       py::arg("path"), py::arg("chip"), py::arg("pipeline") = "", py::arg("schedule") = "pipelined",
       py::arg("replicate") = "auto", py::arg("calibration_data") = "", py::arg("calibration_samples") = 64, py::arg("seed") = 0,
-      py::arg("allow_quantize") = false);
+      py::arg("allow_quantize") = false, py::arg("progress") = py::none());
   m.def(
       "compile_bytes",
       [](const py::bytes& model, const chip::ChipSpec& chip, const std::string& pipeline, const std::string& schedule,
          const std::string& replicate, const py::object& calibration_data, int64_t calibration_samples, uint64_t seed,
-         bool allow_quantize) {
-        const auto s =
-            compile_settings(pipeline, schedule, replicate, calibration_data, calibration_samples, seed, allow_quantize);
+         bool allow_quantize, const py::object& progress) {
+        auto s = compile_settings(pipeline, schedule, replicate, calibration_data, calibration_samples, seed, allow_quantize);
+        set_compile_progress(s, progress);
         const std::string bytes = model;
         py::gil_scoped_release release;
         return std::make_shared<experiment::LoadedProgram>(
@@ -159,7 +179,7 @@ void bind_program(py::module_& m) {
       },
       py::arg("model"), py::arg("chip"), py::arg("pipeline") = "", py::arg("schedule") = "pipelined",
       py::arg("replicate") = "auto", py::arg("calibration_data") = "", py::arg("calibration_samples") = 64, py::arg("seed") = 0,
-      py::arg("allow_quantize") = false);
+      py::arg("allow_quantize") = false, py::arg("progress") = py::none());
 }
 
 void bind_experiments(py::module_& m) {
@@ -194,9 +214,9 @@ void bind_experiments(py::module_& m) {
       [](const Loaded& program, const chip::ChipSpec& chip, const py::object& data, const std::optional<py::array>& labels,
          int64_t limit, const std::vector<double>& drift_times, int64_t repeats, uint64_t seed, int threads, int64_t batch,
          const std::string& read_mode, const std::string& drift_compensation, const std::string& compensation_readout,
-         bool allow_quantize) {
-        const experiment::EvalOptions o = eval_options(drift_times, repeats, seed, threads, batch, read_mode, drift_compensation,
-                                                       compensation_readout, allow_quantize);
+         bool allow_quantize, const py::object& progress) {
+        experiment::EvalOptions o = eval_options(drift_times, repeats, seed, threads, batch, read_mode, drift_compensation,
+                                                 compensation_readout, allow_quantize);
         Dataset dataset;
         std::string spec;
         if (py::isinstance<py::str>(data)) {
@@ -209,13 +229,33 @@ void bind_experiments(py::module_& m) {
           dataset = to_dataset(py::array::ensure(data), labels);
           spec = dataset.path;
         }
+        int64_t done = 0;
+        const int64_t total = experiment::evaluation_batches(dataset.size(), o);
+        if (auto p = progress_of(progress)) o.on_batch = [p, &done, total](const std::string& label) { p(++done, total, label); };
         py::gil_scoped_release release;
         return experiment::evaluate(*program, chip, dataset, spec, o);
       },
       py::arg("program"), py::arg("chip"), py::arg("data"), py::arg("labels") = std::nullopt, py::arg("limit") = -1,
       py::arg("drift_times"), py::arg("repeats") = 1, py::arg("seed") = 0, py::arg("threads") = 1, py::arg("batch") = 64,
       py::arg("read_mode") = "", py::arg("drift_compensation") = "chip", py::arg("compensation_readout") = "chip",
-      py::arg("allow_quantize") = false);
+      py::arg("allow_quantize") = false, py::arg("progress") = py::none());
+
+  m.def(
+      "load_dataset",
+      [](const std::string& spec, int64_t limit) {
+        Dataset d;
+        {
+          py::gil_scoped_release release;
+          d = load_dataset(spec, limit);
+        }
+        py::dict out;
+        out["kind"] = d.kind;
+        out["inputs"] = to_numpy(d.inputs);
+        out["labels"] = d.has_labels() ? py::object(to_numpy(d.labels)) : py::none();
+        return out;
+      },
+      py::arg("spec"), py::arg("limit") = -1,
+      "A dataset spec read by aimc's readers (docs/user-guide-data.md): {'kind', 'inputs', 'labels'} as numpy.");
 
   m.def(
       "run",

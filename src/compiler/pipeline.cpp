@@ -122,7 +122,9 @@ Program compile(const Graph& graph, const chip::ChipSpec& chip, const CompileOpt
   for (const auto& p : passes) specs.push_back(p->spec());
   prog.pipeline = fmt::format("{}", fmt::join(specs, ","));
   auto print = options.print ? options.print : [](const std::string& s) { std::fputs(s.c_str(), stderr); };
-  for (const auto& p : passes) {
+  for (size_t i = 0; i < passes.size(); ++i) {
+    const auto& p = passes[i];
+    if (options.on_pass) options.on_pass(std::string(p->name()), i, passes.size());
     p->run(ctx);
     prog.statistics[std::string(p->name())] = p->statistics();
     if (options.print_ir_after_all) print(fmt::format("// ----- IR after {} -----\n{}", p->spec(), ctx.to_text()));

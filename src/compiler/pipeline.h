@@ -34,6 +34,8 @@ struct CompileOptions {
   std::function<void(const std::string&)> print;  // receives the IR dumps (default: stderr)
   CalibrationData calibration;
   uint64_t seed = 0;
+  // Progress: called before each pass runs (`done` passes of `count` have run).
+  std::function<void(const std::string& pass, size_t done, size_t count)> on_pass;
   bool allow_quantize = false;  // quantise fp32 weights to a low-precision chip (binary, < 8 bits) without
                                 // QDQ scales; otherwise that is an error naming what the chip needs
 };

@@ -120,6 +120,11 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 }
 }  // namespace
 
+int64_t evaluation_batches(int64_t samples, const EvalOptions& o) {
+  const int64_t batches = (samples + std::max<int64_t>(o.batch, 1) - 1) / std::max<int64_t>(o.batch, 1);
+  return batches * (1 + o.repeats * static_cast<int64_t>(o.drift_times.size()));
+}
+
 EvalResult evaluate(const LoadedProgram& loaded, const chip::ChipSpec& chip, const Dataset& data, const std::string& data_spec,
                     const EvalOptions& o) {
   if (o.repeats < 1) throw Error(fmt::format("must be ≥ 1, got {}", o.repeats), ErrorContext{.field = "repeats"});

@@ -59,6 +59,10 @@ struct EvalResult {
 EvalResult evaluate(const LoadedProgram& loaded, const chip::ChipSpec& chip, const Dataset& data, const std::string& data_spec,
                     const EvalOptions& options);
 
+// How many times evaluate() calls options.on_batch for `samples` samples: once per batch of the
+// digital reference and of each (draw, drift time).
+int64_t evaluation_batches(int64_t samples, const EvalOptions& options);
+
 // Throws Error naming the layers whose fp32 weights the compiler rounded to the chip's grid.
 void require_chip_precision(const program::Program& program, const chip::ChipSpec& chip);
 

@@ -81,6 +81,7 @@ LoadedProgram compile_model(Graph imported, const std::string& model_path, const
   }
   opt.allow_quantize = s.allow_quantize;
   opt.print_ir_after_all = s.print_ir_after_all;
+  opt.on_pass = s.on_pass;
   out.program = compiler::compile(g, chip, opt);
   out.prepared = compiler::prepare_graph(out.imported, out.program);
   return out;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,7 @@ struct CompileSettings {
   Tensor calibration_batch;          // or these samples (the model's first input, batch first); e.g. from Python
   bool allow_quantize = false;       // let weights be quantised to a chip's precision without QDQ scales
   bool print_ir_after_all = false;
+  std::function<void(const std::string& pass, size_t done, size_t count)> on_pass;  // progress (CompileOptions)
 };
 
 struct ProgramSource {

@@ -126,11 +126,30 @@ nlohmann::ordered_json perf_json(const PerfStats& s) {
 Table perf_table(const PerfStats& s) {
   Table t;
   t.columns = result_doc("perf").csv_columns;
+  // Then one column per energy component of the chip's run: energy_per_inference_<component>_j.
+  std::vector<std::string> components;
+  for (const auto& [name, pj] : s.energy.pj) components.push_back(name);
+  for (const std::string& c : components) t.columns.push_back("energy_per_inference_" + c + "_j");
   const double n = static_cast<double>(std::max<int64_t>(s.images, 1));
   for (const LayerStats& l : s.layers) {
-    t.rows.push_back({s.model, s.chip, s.schedule, s.read_mode, s.images, static_cast<int64_t>(l.stage), l.name,
-                      l.macs_per_inference, l.mvms_per_inference, l.service_ns * 1e-9, l.time_ns * 1e-9,
-                      l.energy.total_pj() * 1e-12 / n, static_cast<int64_t>(l.cores.size())});
+    std::vector<Cell> row = {s.model,
+                             s.chip,
+                             s.schedule,
+                             s.read_mode,
+                             s.images,
+                             static_cast<int64_t>(l.stage),
+                             l.name,
+                             l.macs_per_inference,
+                             l.mvms_per_inference,
+                             l.service_ns * 1e-9,
+                             l.time_ns * 1e-9,
+                             l.energy.total_pj() * 1e-12 / n,
+                             static_cast<int64_t>(l.cores.size())};
+    for (const std::string& c : components) {
+      const auto it = l.energy.pj.find(c);
+      row.emplace_back(it == l.energy.pj.end() ? 0.0 : it->second * 1e-12 / n);
+    }
+    t.rows.push_back(std::move(row));
   }
   return t;
 }

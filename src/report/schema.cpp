@@ -218,7 +218,8 @@ ResultDoc perf_doc() {
       }),
       {"model", "chip", "schedule", "read_mode", "images", "stage", "layer", "macs_per_inference", "mvms_per_inference",
        "service_s", "time_s", "energy_per_inference_j", "cores"},
-      "one per layer (per-inference figures)",
+      "one per layer (per-inference figures), then a column `energy_per_inference_<component>_j` per energy "
+      "component of the run",
   };
 }
 

@@ -4,6 +4,8 @@ Run: AIMC_BIN=build/aimc /usr/bin/python3 -m pytest tests/python/test_cli.py
 """
 
 import gzip
+import os
+import subprocess
 import json
 
 import numpy as np
@@ -214,3 +216,19 @@ def test_labels_the_model_cannot_output_and_nan_inputs_are_errors(tmp_path):
     np.save(tmp_path / "y.npy", y)
     np.save(tmp_path / "x.npy", x)
     one_line_error(run_aimc("infer", "--model", MODEL, "--data", spec), "sample 3", "non-finite")
+
+
+def test_progress_lines_on_a_log_and_quiet(tmp_path):
+    """Not a terminal: one line per interval (AIMC_PROGRESS_EVERY seconds; 10 by default); --quiet: none."""
+    mnist = f"mnist:{ROOT / 'data' / 'mnist-test-1k'}"
+    args = [aimc_bin(), "eval", "--model", str(ROOT / "models" / "mnist_lenet.onnx"), "--chip", "hermes", "--data", mnist,
+            "--limit", 64, "--batch", 16, "--drift-times", "1s,1d"]
+    env = {**os.environ, "AIMC_PROGRESS_EVERY": "0"}
+    r = subprocess.run([str(a) for a in args], capture_output=True, text=True, env=env, timeout=300)
+    assert r.returncode == 0, r.stderr
+    lines = [line for line in r.stderr.splitlines() if line.startswith("aimc: eval: ")]
+    assert len(lines) == 4 * 3 and "(repeat 1/1 t=1d)" in lines[-1] and "100%" in lines[-1], r.stderr
+    assert any(line.startswith("aimc: compile: ") and "pass " in line for line in r.stderr.splitlines())
+    q = subprocess.run([str(a) for a in args + ["--quiet"]], capture_output=True, text=True, env=env, timeout=300)
+    assert q.returncode == 0 and "aimc: eval" not in q.stderr and "aimc: compile" not in q.stderr, q.stderr
+    assert q.stdout == r.stdout.replace(r.stdout.splitlines()[-1], q.stdout.splitlines()[-1])  # speeds differ only

@@ -162,6 +162,41 @@ def test_program_save_and_load(tmp_path, hermes, lenet):
         aimc.Program.load(str(path), aimc.Chip.preset("hermes-core"))
 
 
+def test_progress_callbacks_and_interruption(hermes, lenet):
+    passes = []
+    aimc.compile(LENET, hermes, progress=lambda done, total, label: passes.append((done, total, label)))
+    assert passes[0] == (0, len(passes), "pass fold-batchnorm") and passes[-1][0] == len(passes) - 1
+    calls = []
+    aimc.evaluate(lenet, hermes, MNIST, limit=100, batch=32, drift_times=[1, 10], repeats=2,
+                  progress=lambda done, total, label: calls.append((done, total, label)))
+    assert calls[0] == (1, 20, "digital") and calls[-1] == (20, 20, "repeat 2/2 t=10s") and len(calls) == 20
+
+    class Stop(Exception):
+        pass
+
+    def stop(done, total, label):
+        if done == 3:
+            raise Stop("enough")
+
+    with pytest.raises(Stop, match="enough"):  # the callback's exception stops the run and reaches the caller
+        aimc.evaluate(lenet, hermes, MNIST, limit=100, batch=32, drift_times=[1, 10], progress=stop)
+    with pytest.raises(aimc.Error, match="progress"):
+        aimc.evaluate(lenet, hermes, MNIST, limit=32, drift_times=[1], progress="yes")
+
+
+def test_numpy_inputs_are_checked(hermes, lenet):
+    x, y = mnist_arrays(8)
+    with pytest.raises(aimc.Error, match=r"do not match the model input"):
+        aimc.evaluate(lenet, hermes, x[:, :, :20], y, drift_times=[1])
+    with pytest.raises(aimc.Error, match="data: a numpy array of dtype"):
+        aimc.evaluate(lenet, hermes, x.astype(np.complex64), y, drift_times=[1])
+    with pytest.raises(aimc.Error, match="labels"):
+        aimc.evaluate(lenet, hermes, x, y.astype(np.float32), drift_times=[1])
+    assert aimc.run(lenet, hermes, x.astype(np.float64)).dtype == np.float32  # converted, as f32 images
+    with pytest.raises(aimc.Error):
+        aimc.run(lenet, hermes, x[0])  # no batch axis
+
+
 def test_the_gil_is_released_while_the_core_works(hermes, lenet):
     ticks = []
     stop = threading.Event()

@@ -47,7 +47,17 @@ TEST(ResultSchema, EveryEvalAndPerfKeyIsDocumented) {
 
   const perf::PerfStats s = test::lenet_perf();
   expect_documented("perf", report::perf_json(s));
-  EXPECT_EQ(report::perf_table(s).columns, report::result_doc("perf").csv_columns);
+  const report::Table pt = report::perf_table(s);
+  const std::vector<std::string>& fixed = report::result_doc("perf").csv_columns;
+  ASSERT_EQ(pt.columns.size(), fixed.size() + s.energy.pj.size());
+  EXPECT_TRUE(std::equal(fixed.begin(), fixed.end(), pt.columns.begin()));
+  // The per-component columns add up to each layer's energy.
+  for (const auto& row : pt.rows) {
+    double sum = 0;
+    for (size_t c = fixed.size(); c < pt.columns.size(); ++c) sum += std::get<double>(row[c]);
+    EXPECT_NEAR(sum, std::get<double>(row[11]), 1e-9 * std::max(1.0, sum));
+  }
+  EXPECT_EQ(pt.columns[11], "energy_per_inference_j");
   EXPECT_EQ(report::perf_table(s).rows.size(), s.layers.size());
 }
 
