@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  build-essential cmake ninja-build pkg-config clang-format clang-tidy
+  build-essential cmake ninja-build pkg-config clang-format clang-tidy clang libclang-rt-14-dev libomp-dev
   libonnx-dev libprotobuf-dev protobuf-compiler
   libdnnl-dev
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev librandom123-dev zlib1g-dev

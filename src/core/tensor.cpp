@@ -1,7 +1,9 @@
 #include "core/tensor.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -43,13 +45,26 @@ const char* dtype_name(DType t) {
 
 int64_t numel(const Shape& shape) {
   int64_t n = 1;
-  for (int64_t d : shape) n *= d;
+  for (int64_t d : shape) {
+    if (__builtin_mul_overflow(n, d, &n)) {
+      throw Error(fmt::format("shape {} has more elements than 64 bits count", shape_str(shape)));
+    }
+  }
   return n;
 }
 
 std::string shape_str(const Shape& shape) { return fmt::format("[{}]", fmt::join(shape, ", ")); }
 
 namespace {
+size_t physical_memory() {
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && page > 0 ? static_cast<size_t>(pages) * static_cast<size_t>(page) : size_t{1} << 40;
+}
+std::atomic<size_t>& byte_limit() {
+  static std::atomic<size_t> limit{physical_memory()};
+  return limit;
+}
+
 std::shared_ptr<void> allocate(size_t bytes) {
   constexpr size_t kAlign = 64;
   size_t rounded = (bytes + kAlign - 1) / kAlign * kAlign;
@@ -61,11 +76,25 @@ std::shared_ptr<void> allocate(size_t bytes) {
 }
 }  // namespace
 
+size_t tensor_byte_limit() { return byte_limit().load(); }
+void set_tensor_byte_limit(size_t bytes) { byte_limit().store(bytes); }
+
 Tensor::Tensor(DType dtype, Shape shape) : m_dtype(dtype), m_shape(std::move(shape)) {
+  int64_t n = 1;
+  bool overflow = false;
   for (int64_t d : m_shape) {
     if (d < 0) throw Error("negative dimension in shape " + shape_str(m_shape));
+    overflow = overflow || __builtin_mul_overflow(n, d, &n);
   }
-  m_numel = aimc::numel(m_shape);
+  const size_t limit = tensor_byte_limit();
+  if (overflow || static_cast<size_t>(n) > limit / dtype_size(dtype)) {
+    throw Error(fmt::format("a {} tensor of shape {} would need {}; expected at most {} bytes (this machine's memory)",
+                            dtype_name(dtype), shape_str(m_shape),
+                            overflow ? std::string("more elements than 64 bits count")
+                                     : fmt::format("{} bytes", static_cast<double>(n) * static_cast<double>(dtype_size(dtype))),
+                            limit));
+  }
+  m_numel = n;
   m_storage = allocate(nbytes());
 }
 

@@ -47,6 +47,12 @@ constexpr DType dtype_of<uint8_t>() {
 
 // Product of the dimensions (1 for a scalar shape {}).
 int64_t numel(const Shape& shape);
+
+// The largest tensor (bytes) aimc allocates: by default this machine's physical memory. A shape beyond
+// it (a model's folded constant, an absurd batch), or whose element count overflows, is an Error
+// naming the shape instead of an allocation failure. Settable (tests, fuzzers).
+size_t tensor_byte_limit();
+void set_tensor_byte_limit(size_t bytes);
 // "[2, 3, 4]"
 std::string shape_str(const Shape& shape);
 

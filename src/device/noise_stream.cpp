@@ -99,12 +99,14 @@ __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4"))) vo
 // GCC 12 warns about the intrinsics headers' own _mm512_undefined_* (a known false positive).
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wuninitialized"
+#ifndef __clang__
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #define AIMC_AVX512 __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw")))
 
 // box_muller() on 16 lanes, the same float operations in the same order (no contraction: the
 // project builds in ISO C++ mode, -ffp-contract=off), so the numbers are identical.
-AIMC_AVX512 [[gnu::always_inline]] inline void box_muller16(__m512i a, __m512i b, __m512& n0, __m512& n1) {
+[[gnu::always_inline]] AIMC_AVX512 inline void box_muller16(__m512i a, __m512i b, __m512& n0, __m512& n1) {
   const __m512 half = _mm512_set1_ps(0.5f), one = _mm512_set1_ps(1.0f), ulp24 = _mm512_set1_ps(5.9604645e-8f);
   const __m512 u = _mm512_mul_ps(_mm512_add_ps(_mm512_cvtepi32_ps(_mm512_srli_epi32(a, 8)), half), ulp24);
   const __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_srli_epi32(b, 8)), ulp24);

@@ -21,6 +21,27 @@ TEST(Tensor, WrongTypeAccessIsInternalError) {
 
 TEST(Tensor, NegativeDimensionIsUserError) { EXPECT_THROW(Tensor(DType::f32, {2, -1}), Error); }
 
+// Found by fuzz_onnx: a folded ConstantOfShape of 10^17 elements went to the allocator (a crash under
+// ASan, std::bad_alloc otherwise); a product of dimensions past 64 bits wrapped to a small buffer.
+TEST(Tensor, ShapesBeyondTheByteLimitOrSixtyFourBitsAreUserErrors) {
+  EXPECT_THROW(Tensor(DType::f32, {int64_t{1} << 32, int64_t{1} << 32}), Error);  // 2^64 elements: overflow
+  EXPECT_THROW(numel({int64_t{1} << 40, int64_t{1} << 40}), Error);
+  const size_t saved = tensor_byte_limit();
+  set_tensor_byte_limit(1024);
+  EXPECT_NO_THROW(Tensor(DType::f32, {256}));  // exactly 1024 bytes
+  const std::string message = [] {
+    try {
+      Tensor(DType::f32, {257});
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  }();
+  set_tensor_byte_limit(saved);
+  EXPECT_NE(message.find("shape [257] would need 1028 bytes; expected at most 1024 bytes"), std::string::npos) << message;
+  EXPECT_GT(tensor_byte_limit(), size_t{1} << 30);  // by default the machine's memory
+}
+
 TEST(Tensor, ReshapeAndSliceShareStorage) {
   Tensor t = Tensor::from<float>({0, 1, 2, 3, 4, 5}, {3, 2});
   Tensor r = t.reshaped({6});

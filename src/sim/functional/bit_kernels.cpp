@@ -47,7 +47,9 @@ void pack_code_planes_portable(const float* codes, int64_t rows, int64_t planes,
 #if defined(__x86_64__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wuninitialized"
+#ifndef __clang__
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #define AIMC_AVX512_POPCNT __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vpopcntdq,popcnt")))
 
 bool cpu_has_vpopcntdq() {
