@@ -51,12 +51,13 @@ void set_compile_progress(experiment::CompileSettings& s, const py::object& call
   }
 }
 
+// A preset by name (an unknown name gets the loader's "unknown chip ... (did you mean ...)").
 chip::ChipSpec load_preset(const std::string& name) {
-  const chip::PresetLibrary library = cli::preset_library();
-  for (const std::string& n : library.names()) {
-    if (n == name) return chip::load_chip(name, library);
+  if (name.find('/') != std::string::npos || name.ends_with(".yaml") || name.ends_with(".yml")) {
+    throw Error(fmt::format("'{}' is a file; Chip.preset takes a preset name (Chip.load reads files)", name),
+                ErrorContext{.field = "name"});
   }
-  return chip::load_chip(name, library);  // the loader's "unknown chip ... (did you mean ...)" message
+  return chip::load_chip(name, cli::preset_library());
 }
 
 chip::ChipSpec with_overrides(const chip::ChipSpec& chip, const py::dict& overrides) {

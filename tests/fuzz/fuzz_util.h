@@ -31,8 +31,8 @@ void expect_clean(F&& f) {
 // A file holding the input, for the readers that take paths (one per process, rewritten each run).
 inline std::string write_input(const uint8_t* data, size_t size, const std::string& suffix) {
   const std::string path = "/tmp/aimc-fuzz-" + std::to_string(::getpid()) + suffix;
-  std::ofstream(path, std::ios::binary | std::ios::trunc).write(reinterpret_cast<const char*>(data),
-                                                                 static_cast<std::streamsize>(size));
+  std::ofstream(path, std::ios::binary | std::ios::trunc)
+      .write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
   return path;
 }
 

@@ -60,6 +60,8 @@ def test_chips_presets_files_and_overrides(tmp_path, hermes):
         hermes.with_overrides({"cores.adc.bits": "six"})
     with pytest.raises(aimc.Error, match="unknown chip 'hermse'"):
         aimc.Chip.preset("hermse")
+    with pytest.raises(aimc.Error, match="Chip.load reads files"):
+        aimc.Chip.preset(str(f))
     assert isinstance(aimc.Error("x"), ValueError)
 
 
