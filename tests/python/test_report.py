@@ -114,3 +114,20 @@ def test_python_report_takes_result_objects(tmp_path):
     assert text.count("<svg") >= 5
     with pytest.raises(aimc.Error, match="exists"):
         aimc.report([result], tmp_path / "r.html")
+
+
+def test_accuracy_perplexity_and_characterize_results_share_a_report(results, tmp_path):
+    d, files, _ = results
+    acc = json.loads(files[0].read_text())
+    lm = json.loads(json.dumps(acc).replace('"accuracy', '"perplexity'))  # the same run shaped as a language model's
+    lm["metric"] = "perplexity"
+    (tmp_path / "lm.json").write_text(json.dumps(lm))
+    ch = tmp_path / "ch.json"
+    assert run_aimc("chip", "characterize", "hermes", "--matrices", 1, "--vectors", 16, "--json", ch).returncode == 0
+    html = tmp_path / "all.html"
+    r = run_aimc("report", files[0], tmp_path / "lm.json", ch, "-o", html)
+    assert r.returncode == 0, r.stderr
+    text = html.read_text()
+    assert re.findall(r"<h2>([^<]*)</h2>", text) == ["Accuracy over time since programming",
+                                                      "Perplexity over time since programming", "MVM error"]
+    assert text.count("<svg") == 2
