@@ -15,6 +15,7 @@
 #include "core/input_file.h"
 #include "core/sha256.h"
 #include "core/text_file.h"
+#include "program/program_schema.h"
 
 namespace aimc::program {
 
@@ -66,6 +67,7 @@ class Reader {
  public:
   Reader(const Json& j, std::string origin, std::string path) : m_j(j), m_origin(std::move(origin)), m_path(std::move(path)) {
     if (!m_j.is_object()) fail("", "expected an object");
+    check_known_keys();
   }
   [[noreturn]] void fail(const std::string& key, const std::string& what) const {
     throw Error(what, ErrorContext{.file = m_origin, .field = key.empty() ? m_path : join(key)});
@@ -144,6 +146,22 @@ class Reader {
     return Reader(array(key)[i], m_origin, fmt::format("{}[{}]", join(key), i));
   }
   const std::string& origin() const { return m_origin; }
+  // Every key of the object is one the schema (program_schema.h) lists for this place.
+  void check_known_keys() const {
+    std::string normalized;  // "layers[3].quant" -> "layers[].quant"
+    for (size_t i = 0; i < m_path.size(); ++i) {
+      normalized += m_path[i];
+      if (m_path[i] == '[') {
+        while (i + 1 < m_path.size() && m_path[i + 1] != ']') ++i;
+      }
+    }
+    const std::vector<std::string> allowed = allowed_keys(normalized);
+    for (const auto& [key, value] : m_j.items()) {
+      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+        fail(key, fmt::format("unknown key; expected one of: {}", fmt::join(allowed, ", ")));
+      }
+    }
+  }
   const std::string& path() const { return m_path; }
 
  private:

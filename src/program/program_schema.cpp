@@ -1,0 +1,133 @@
+#include "program/program_schema.h"
+
+#include <fmt/format.h>
+
+#include <set>
+
+namespace aimc::program {
+
+const std::vector<ProgramKeyDoc>& program_keys() {
+  static const std::vector<ProgramKeyDoc> keys = {
+      {"format", "text", "\"aimc-program\""},
+      {"version", "integer", "the Program format's version"},
+      {"chip.name", "text", "the chip compiled for"},
+      {"chip.sha256", "text", "SHA-256 of the resolved chip (a Program is refused on another chip)"},
+      {"chip.crossbar.rows", "integer", "crossbar rows"},
+      {"chip.crossbar.cols", "integer", "crossbar columns"},
+      {"chip.crossbars", "integer", "crossbars of the chip"},
+      {"chip.resolved.*", "object", "the resolved chip (docs/chip-yaml.md)"},
+      {"model.path", "text", "the ONNX model compiled (empty: given as bytes)"},
+      {"model.sha256", "text", "its SHA-256 (checked when the Program is evaluated)"},
+      {"model.graph", "text", "the model's graph name"},
+      {"pipeline", "text", "the pass pipeline that made the Program"},
+      {"calibration", "text", "where the input ranges came from"},
+      {"warnings", "list of text", "the compiler's warnings"},
+      {"statistics.*", "object", "per pass, its statistics"},
+      {"layers[].id", "integer", "the layer's index"},
+      {"layers[].name", "text", "its ONNX node"},
+      {"layers[].kind", "text", "conv, gemm, lstm, ..."},
+      {"layers[].rows", "integer", "rows of its weight matrix"},
+      {"layers[].cols", "integer", "columns of its weight matrix"},
+      {"layers[].groups", "integer", "block-diagonal groups (grouped convolutions)"},
+      {"layers[].group_rows", "integer", "rows per group"},
+      {"layers[].group_cols", "integer", "columns per group"},
+      {"layers[].vectors_per_inference", "integer", "MVMs per inference"},
+      {"layers[].columns_per_weight", "integer", "crossbar columns one weight takes"},
+      {"layers[].replicas", "integer", "copies of the weights"},
+      {"layers[].has_bias", "boolean", "the layer adds a bias"},
+      {"layers[].input", "text", "the value it reads"},
+      {"layers[].output", "text", "the value it writes"},
+      {"layers[].weights_sha256", "text", "SHA-256 of its weights (checked against the model)"},
+      {"layers[].quant.input_bits", "integer", "input precision at the rows, sign included"},
+      {"layers[].quant.input_signed", "boolean", "the inputs take negative values"},
+      {"layers[].quant.input_step", "number", "input units per code"},
+      {"layers[].quant.input_offset", "number", "offset of unsigned codes (≥ 0; optional)"},
+      {"layers[].quant.weight_bits", "integer", "weight precision (0: analog)"},
+      {"layers[].quant.weight_scale", "list of numbers", "one scale, or one per column"},
+      {"layers[].quant.adc_bits", "integer", "ADC bits of the layer's read-out"},
+      {"layers[].quant.source", "text", "where the ranges came from"},
+      {"layers[].quant.weight_error_rms", "number", "rms rounding error of fp32 weights (optional)"},
+      {"layers[].quant.activity.zero_fraction", "fraction", "inputs that are zero (optional block)"},
+      {"layers[].quant.activity.mean_magnitude", "fraction", "mean |code| / max code"},
+      {"layers[].quant.activity.ones_fraction", "fraction", "bits that are 1 over the bit planes"},
+      {"layers[].quant.activity.samples", "integer", "calibration samples measured"},
+      {"tiles[].id", "integer", "the tile's index"},
+      {"tiles[].layer", "integer", "its layer"},
+      {"tiles[].group", "integer", "its group of the layer"},
+      {"tiles[].rows", "[begin, end)", "the layer rows it holds"},
+      {"tiles[].cols", "[begin, end)", "the layer columns it holds"},
+      {"tiles[].offset", "[row, column]", "where its block sits in the crossbar"},
+      {"tiles[].replica", "integer", "which copy of the layer"},
+      {"tiles[].core", "integer", "its core"},
+      {"tiles[].array", "integer", "its array within the core"},
+      {"tiles[].segment", "integer", "its reload segment"},
+      {"tiles[].reduce_core", "integer", "the core that sums its partial results"},
+      {"digital_ops[].id", "integer", "the op's index"},
+      {"digital_ops[].node", "text", "its ONNX node"},
+      {"digital_ops[].op", "text", "its canonical op"},
+      {"digital_ops[].kind", "text or null", "the digital unit operation (null: layout only)"},
+      {"digital_ops[].layer", "integer", "the layer it follows (-1: none)"},
+      {"digital_ops[].scope", "text", "core, chip or host"},
+      {"digital_ops[].unit", "text", "the unit that runs it"},
+      {"digital_ops[].unit_index", "integer", "that unit's index in its scope"},
+      {"digital_ops[].cores", "list of integers", "cores it runs on (core scope)"},
+      {"digital_ops[].ops_per_inference", "integer", "operations per inference"},
+      {"digital_ops[].frac_bits", "integer", "fixed-point fraction bits (optional)"},
+      {"transfers[].from", "\"host\" or object", "source: \"host\", {\"core\": N} or {\"unit\": N}"},
+      {"transfers[].from.core", "integer", "a source core"},
+      {"transfers[].from.unit", "integer", "a source chip-level unit"},
+      {"transfers[].from.name", "text", "that unit's name (informative)"},
+      {"transfers[].to", "\"host\" or object", "destination, as from"},
+      {"transfers[].to.core", "integer", "a destination core"},
+      {"transfers[].to.unit", "integer", "a destination chip-level unit"},
+      {"transfers[].to.name", "text", "that unit's name (informative)"},
+      {"transfers[].bytes_per_inference", "integer", "bytes moved per inference"},
+      {"transfers[].value", "text", "the value moved"},
+      {"transfers[].kind", "text", "input, output, activation, partial-sum, ..."},
+      {"transfers[].hops", "integer", "network hops"},
+      {"transfers[].stage", "integer", "the stage it belongs to (optional, with at)"},
+      {"transfers[].at", "text", "when in the stage: start, after-mvm, end"},
+      {"transfers[].multicast", "integer", "its multicast group (-1: none; optional)"},
+      {"schedule.kind", "text", "layer, pipelined or data-parallel"},
+      {"schedule.network_replicas", "integer", "data-parallel copies of the network"},
+      {"schedule.reloads", "boolean", "several segments (informative)"},
+      {"schedule.stages[].id", "integer", "the stage's index"},
+      {"schedule.stages[].layers", "list of integers", "its layers"},
+      {"schedule.stages[].cores", "list of integers", "its cores"},
+      {"schedule.stages[].digital_ops", "list of integers", "its digital ops, in order"},
+      {"schedule.stages[].mvms_per_inference", "number", "MVMs per crossbar per inference"},
+      {"schedule.segments[].id", "integer", "the segment's index"},
+      {"schedule.segments[].layers", "list of integers", "its layers"},
+      {"schedule.segments[].tiles", "list of integers", "its tiles"},
+      {"schedule.segments[].cells_written", "integer", "cells programmed for it"},
+      {"schedule.segments[].write_operations", "integer", "write operations for it"},
+  };
+  return keys;
+}
+
+std::vector<std::string> allowed_keys(const std::string& path) {
+  std::set<std::string> out;
+  for (const ProgramKeyDoc& k : program_keys()) {
+    std::string p = k.path;
+    if (p.ends_with(".*")) p.resize(p.size() - 2);
+    // "layers[].quant.input_bits": "layers" is a key of "", "quant" of "layers[]", "input_bits" of "layers[].quant".
+    std::string parent;
+    for (size_t start = 0; start <= p.size();) {
+      const size_t end = std::min(p.find('.', start), p.size());
+      std::string segment = p.substr(start, end - start);
+      std::string key = segment.ends_with("[]") ? segment.substr(0, segment.size() - 2) : segment;
+      if (parent == path) out.insert(key);
+      parent = parent.empty() ? segment : parent + "." + segment;
+      start = end + 1;
+    }
+  }
+  return {out.begin(), out.end()};
+}
+
+std::string program_schema_markdown() {
+  std::string o = "| key | type | meaning |\n|---|---|---|\n";
+  for (const ProgramKeyDoc& k : program_keys()) o += fmt::format("| `{}` | {} | {} |\n", k.path, k.type, k.meaning);
+  return o;
+}
+
+}  // namespace aimc::program

@@ -1,0 +1,89 @@
+// The Program file's schema (src/program/program_schema.h): every key the writer emits is listed, the
+// reader refuses a key that is not (naming it and the keys that fit there), and docs/program.md holds
+// the generated table.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "compiler_test_util.h"
+#include "program/program_schema.h"
+
+namespace aimc {
+namespace {
+
+void collect(const program::Json& j, const std::string& path, std::set<std::string>& out) {
+  if (path == "chip.resolved" || path == "statistics") return;  // opaque
+  if (j.is_object()) {
+    for (const auto& [k, v] : j.items()) {
+      const std::string p = path.empty() ? k : path + "." + k;
+      out.insert(p);
+      collect(v, p, out);
+    }
+  } else if (j.is_array()) {
+    for (const auto& v : j) collect(v, path + "[]", out);
+  }
+}
+
+bool listed(const std::string& path) {
+  const size_t cut = path.find_last_of('.');
+  const std::string parent = cut == std::string::npos ? "" : path.substr(0, cut);
+  std::string key = cut == std::string::npos ? path : path.substr(cut + 1);
+  if (key.ends_with("[]")) key.resize(key.size() - 2);
+  for (const std::string& k : program::allowed_keys(parent)) {
+    if (k == key) return true;
+  }
+  return false;
+}
+
+TEST(ProgramSchema, EveryKeyTheWriterEmitsIsListed) {
+  std::set<std::string> paths;
+  for (const auto& [chip, pipeline] : {std::pair{"hermes", compiler::default_pipeline("pipelined", "auto")},
+                                       {"cluster-512", compiler::default_pipeline("data-parallel", "none")},
+                                       {"verma-cimu", compiler::default_pipeline("layer", "none")}}) {
+    const program::Program p = test::compile(test::tiny_cnn(), test::preset(chip), pipeline);
+    collect(program::to_json(p), "", paths);
+  }
+  for (const std::string& p : paths) EXPECT_TRUE(listed(p)) << p << " is not in src/program/program_schema.cpp";
+  EXPECT_GT(paths.size(), 80u);
+}
+
+TEST(ProgramSchema, TheReaderRefusesUnknownKeysByName) {
+  const program::Program p = test::compile(test::tiny_cnn(), test::preset("hermes"));
+  program::Json j = program::to_json(p);
+  j["tiles"][1]["replicaa"] = 0;
+  const std::string e = test::error_of([&] { program::program_from_json(j, "p.json"); });
+  EXPECT_NE(e.find("p.json: tiles[1].replicaa: unknown key; expected one of: array, cols, core, group, id, layer, offset, "
+                   "reduce_core, replica, rows, segment"),
+            std::string::npos)
+      << e;
+  program::Json top = program::to_json(p);
+  top["comment"] = "hand-edited";
+  EXPECT_NE(test::error_of([&] { program::program_from_json(top, "p.json"); }).find("comment: unknown key"), std::string::npos);
+  program::Json deep = program::to_json(p);
+  deep["layers"][0]["quant"]["inpt_bits"] = 8;
+  EXPECT_NE(test::error_of([&] { program::program_from_json(deep, "p.json"); }).find("layers[0].quant.inpt_bits: unknown key"),
+            std::string::npos);
+  program::Json opaque = program::to_json(p);
+  opaque["chip"]["resolved"]["anything"] = 1;  // the resolved chip is checked by its hash, not key by key
+  opaque["statistics"]["a-pass"] = {{"count", 1}};
+  EXPECT_EQ(test::error_of([&] { program::program_from_json(opaque, "p.json"); }), "(no error)");
+}
+
+TEST(ProgramSchema, DocsHoldTheGeneratedTable) {
+  std::ifstream f(test::source_path("docs/program.md"));
+  ASSERT_TRUE(f);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  const std::string doc = ss.str(), begin = "<!-- BEGIN GENERATED: aimc results program-schema -->\n",
+                    end = "<!-- END GENERATED -->";
+  const size_t a = doc.find(begin), b = doc.find(end);
+  ASSERT_NE(a, std::string::npos);
+  ASSERT_NE(b, std::string::npos);
+  EXPECT_EQ(doc.substr(a + begin.size(), b - a - begin.size()), program::program_schema_markdown())
+      << "regenerate the block in docs/program.md from `aimc results program-schema`";
+}
+
+}  // namespace
+}  // namespace aimc
