@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -10,6 +11,7 @@
 #include <unordered_set>
 
 #include "core/input_file.h"
+#include "core/tensor.h"
 #include "onnx/context.h"
 #include "onnx/tensor_proto.h"
 
@@ -101,6 +103,26 @@ std::string node_display_name(const onnx::NodeProto& n, int index) {
   return fmt::format("{}_{}", n.op_type(), index);
 }
 
+// Every runtime value (at the import batch) fits a tensor this machine can hold: an absurd static
+// shape (a batch of 2^40) is an error naming the value here, before any kernel is planned for it.
+void check_value_sizes(const Graph& g, const std::string& file) {
+  const size_t limit = tensor_byte_limit();
+  for (const Value& v : g.values()) {
+    if (v.is_constant()) continue;
+    int64_t n = 1;
+    bool overflow = false;
+    for (int64_t d : v.shape) overflow = overflow || __builtin_mul_overflow(n, std::max<int64_t>(d, 0), &n);
+    if (!overflow && static_cast<size_t>(n) <= limit / dtype_size(v.dtype)) continue;
+    ErrorContext where{.file = file};
+    if (v.producer >= 0) where.node = g.nodes()[static_cast<size_t>(v.producer)].name;
+    throw Error(fmt::format("value '{}' has shape {} at the import batch ({} elements of {}); expected at most {} bytes "
+                            "(this machine's memory)",
+                            v.name, shape_str(v.shape), overflow ? std::string("more than 2^63") : std::to_string(n),
+                            dtype_name(v.dtype), limit),
+                where);
+  }
+}
+
 Graph build(const onnx::ModelProto& model, const std::string& file, const std::string& model_dir, const ImportOptions& opt) {
   int64_t opset = default_opset(model, file);
   if (opset < kMinOpset || opset > kMaxOpset) {
@@ -170,6 +192,7 @@ Graph build(const onnx::ModelProto& model, const std::string& file, const std::s
   }
   if (g.inputs.empty()) throw Error("model has no runtime inputs", ErrorContext{.file = file});
   g.remove_dead_nodes();
+  check_value_sizes(g, file);
   return g;
 }
 

@@ -59,7 +59,23 @@ def cases(tmp_path):
          ["tensor 'e'", "truncated or mis-sized"]),
         (save(tmp_path / "ext_offset_text.onnx", [h.make_node("Add", ["x", "e"], ["y"])], [external("e", "abc")]),
          ["tensor 'e'", "offset 'abc' is not a non-negative integer"]),
+        # Found by fuzz_onnx: a folded constant of 2^60 elements reached the allocator.
+        (save(tmp_path / "fold_huge_constant.onnx",
+              [h.make_node("ConstantOfShape", ["s"], ["c"]), h.make_node("Add", ["x", "c"], ["y"])],
+              [numpy_helper.from_array(np.array([1 << 20] * 3, np.int64), "s")]),
+         ["(ConstantOfShape)", "tensor of shape [1048576, 1048576, 1048576]", "this machine's memory"]),
+        (big_batch(tmp_path / "static_batch_2_40.onnx"),
+         ["value 'x' has shape [1099511627776, 4]", "this machine's memory"]),
     ]
+
+
+def big_batch(path):
+    """A static batch of 2^40: oneDNN divided by zero planning its Gemm (SIGFPE)."""
+    g = h.make_graph([h.make_node("Gemm", ["x", "w"], ["y"], transB=1)], path.stem,
+                     [h.make_tensor_value_info("x", T.FLOAT, [1 << 40, 4])], [h.make_tensor_value_info("y", T.FLOAT, None)],
+                     initializer=[numpy_helper.from_array(np.ones((3, 4), np.float32), "w")])
+    onnx.save(h.make_model(g, opset_imports=[h.make_opsetid("", 13)]), str(path))
+    return path
 
 
 def test_nan_and_inf_weights(tmp_path):
