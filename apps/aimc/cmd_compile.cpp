@@ -71,7 +71,7 @@ void run_compile(const CompileArgs& a) {
   const program::Program program = experiment::load_or_compile({.model = a.model}, chip, cs).program;
   compiling.finish();
   const std::string graph_name = program.graph_name;
-  print_warnings(program);
+  print_warnings(program.warnings);
   if (!a.output.empty()) program::save_program(program, a.output);
   write_results(a.out, report::compile_json(program), report::compile_table(program));
   if (a.report) {

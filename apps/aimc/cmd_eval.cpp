@@ -82,7 +82,7 @@ void run_eval(const EvalArgs& a) {
   const experiment::LoadedProgram loaded = experiment::load_or_compile({.model = a.model, .program = a.program}, chip, cs);
   compiling.finish();
   if (!a.allow_quantize) experiment::require_chip_precision(loaded.program, chip);  // one line, before any warning
-  print_warnings(loaded.program);
+  print_warnings(loaded.program.warnings);
 
   Progress progress("eval", !a.quiet);
   const int64_t total = experiment::evaluation_batches(data.size(), eo);

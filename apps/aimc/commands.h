@@ -16,8 +16,8 @@ namespace aimc::cli {
 
 // Samples a model is calibrated on by default (the first N of the evaluated or given data).
 inline constexpr int64_t kDefaultCalibrationSamples = 64;
-// Prints the Program's compile warnings on stderr ("aimc: warning: ...").
-void print_warnings(const program::Program& program);
+// Prints warnings (a Program's compile warnings) on stderr ("aimc: warning: ...").
+void print_warnings(const std::vector<std::string>& warnings);
 // The files and folders a dataset spec (KIND:PATH[,PATH][,key=value]) reads.
 std::vector<std::string> dataset_paths(const std::string& spec);
 // A library error as the CLI prints it: the library's option names (`field` and `name` in the

@@ -61,8 +61,8 @@ std::string cli_spelling(std::string message) {
   return message;
 }
 
-void print_warnings(const program::Program& program) {
-  for (const std::string& w : program.warnings) fmt::print(stderr, "aimc: warning: {}\n", cli_spelling(w));
+void print_warnings(const std::vector<std::string>& warnings) {
+  for (const std::string& w : warnings) fmt::print(stderr, "aimc: warning: {}\n", cli_spelling(w));
 }
 
 std::string cli_message(const Error& e) {

@@ -22,19 +22,15 @@ from . import _aimc
 __all__ = ["Chip", "Program", "EvalResult", "PerfResult", "Error", "compile", "evaluate", "run", "perf", "report",
            "load_dataset", "parse_time"]
 
-_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 7 * 86400.0, "y": 365 * 86400.0}
-
-
 def parse_time(t):
-    """Seconds from a number (seconds) or a string such as "1s", "10m", "1h", "1d", "1w", "1y"."""
+    """Seconds from a number (seconds) or a string such as "1s", "10m", "1h", "1d", "1w", "1y" (read as
+    `aimc eval --drift-times` reads it)."""
     if isinstance(t, (int, float)):
         return float(t)
-    text = str(t).strip()
-    unit = _UNITS.get(text[-1:]) if text else None
-    try:
-        return float(text[:-1]) * unit if unit else float(text)
-    except ValueError:
-        raise Error(f"drift_times: '{t}' is not a time; expected seconds or a number with s, m, h, d, w or y") from None
+    times = _aimc.parse_drift_times(str(t))
+    if len(times) != 1:
+        raise Error(f"drift_times: '{t}' is {len(times)} times; expected one per list entry")
+    return times[0]
 
 
 class _Bar:
@@ -106,11 +102,11 @@ def compile(model, chip, *, example=None, opset=13, pipeline="", schedule="pipel
                    calibration_samples=calibration_samples, seed=seed, allow_quantize=allow_quantize,
                    progress=_progress(progress, "compile"))
     if isinstance(model, (bytes, bytearray)):
-        return _aimc.compile_bytes(bytes(model), chip, **options)
+        return _aimc.compile(bytes(model), chip, **options)
     if isinstance(model, (str, os.PathLike)):
-        return _aimc.compile_file(os.fspath(model), chip, **options)
+        return _aimc.compile(os.fspath(model), chip, **options)
     if hasattr(model, "forward") and hasattr(model, "state_dict"):
-        return _aimc.compile_bytes(_torch_onnx_bytes(model, example, opset), chip, **options)
+        return _aimc.compile(_torch_onnx_bytes(model, example, opset), chip, **options)
     raise Error(f"model: {type(model).__name__}; expected an ONNX path, ONNX bytes or a torch.nn.Module")
 
 

@@ -13,6 +13,7 @@ import datetime
 import html
 import io
 import json
+import math
 import os
 import sys
 import tempfile
@@ -128,19 +129,14 @@ def latency_by_kind(r):
     return {k: v for k, v in sums.items() if v > 0}
 
 
-def grid_shape(arrangement, count):
-    dims = list(arrangement) or [count]
-    down = 1
-    for d in dims[: len(dims) // 2]:
-        down *= d
-    total = 1
-    for d in dims:
-        total *= d
-    return down, max(1, total // max(down, 1))
+def grid_shape(dims):
+    """The core grid: the first half of cores.arrangement's dims down, the rest across (as the CLI's floor plan)."""
+    down = math.prod(dims[: len(dims) // 2])
+    return down, max(1, math.prod(dims) // max(down, 1))
 
 
-def floor_plan(title, arrangement, count, value_of_core, text_of_core, cbar_label, vmax=None):
-    rows, cols = grid_shape(arrangement, count)
+def floor_plan(title, arrangement, value_of_core, text_of_core, cbar_label, vmax=None):
+    rows, cols = grid_shape(list(arrangement) or [max(value_of_core, default=0) + 1])
     grid = [[float("nan")] * cols for _ in range(rows)]
     for core, v in value_of_core.items():
         if 0 <= core < rows * cols:
@@ -237,11 +233,8 @@ def perf_section(perfs):
     for label, r in perfs:
         parts.append(figure(layer_energy_plot(label, r), f"{label}: the layers' energy per inference by component."))
         busy = {c["core"]: c["crossbar_busy_fraction"] for c in r["cores"]}
-        count = 1
-        for d in r.get("arrangement", []) or [max(busy, default=0) + 1]:
-            count *= d
-        parts.append(figure(floor_plan(f"{label}: crossbar utilisation per core", r.get("arrangement", []), count,
-                                       busy, {}, "busy fraction", vmax=1.0),
+        parts.append(figure(floor_plan(f"{label}: crossbar utilisation per core", r.get("arrangement", []), busy, {},
+                                       "busy fraction", vmax=1.0),
                             f"{label}: each core's crossbar busy time over the run (the chip's core grid)."))
     return "\n".join(parts)
 
@@ -261,11 +254,7 @@ def compile_section(compiles):
                     text_of[core] = "+"
                 else:
                     layer_of[core], text_of[core] = i, str(i)
-        count = 1
-        for d in r.get("arrangement", []) or [r["cores_available"]]:
-            count *= d
-        parts.append(figure(floor_plan(f"{label}: layer per core", r.get("arrangement", []), count, layer_of, text_of,
-                                       "layer id"),
+        parts.append(figure(floor_plan(f"{label}: layer per core", r.get("arrangement", []), layer_of, text_of, "layer id"),
                             f"{label}: which layer's tiles sit on each core (+: several layers)."))
         rows = [[i, l["name"], l["kind"], f"{l['rows']}x{l['cols']}", l["tiles"], l["replicas"],
                  fmt(l["cell_utilisation"]), l["vectors_per_inference"], len(l["cores"])]

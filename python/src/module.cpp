@@ -43,14 +43,6 @@ std::function<void(int64_t, int64_t, const std::string&)> progress_of(const py::
   };
 }
 
-void set_compile_progress(experiment::CompileSettings& s, const py::object& callback) {
-  if (auto p = progress_of(callback)) {
-    s.on_pass = [p](const std::string& pass, size_t done, size_t count) {
-      p(static_cast<int64_t>(done), static_cast<int64_t>(count), "pass " + pass);
-    };
-  }
-}
-
 // A preset by name (an unknown name gets the loader's "unknown chip ... (did you mean ...)").
 chip::ChipSpec load_preset(const std::string& name) {
   if (name.find('/') != std::string::npos || name.ends_with(".yaml") || name.ends_with(".yml")) {
@@ -71,8 +63,14 @@ chip::ChipSpec with_overrides(const chip::ChipSpec& chip, const py::dict& overri
 
 experiment::CompileSettings compile_settings(const std::string& pipeline, const std::string& schedule,
                                              const std::string& replicate, const py::object& calibration_data,
-                                             int64_t calibration_samples, uint64_t seed, bool allow_quantize) {
+                                             int64_t calibration_samples, uint64_t seed, bool allow_quantize,
+                                             const py::object& progress) {
   experiment::CompileSettings s;
+  if (auto p = progress_of(progress)) {
+    s.on_pass = [p](const std::string& pass, size_t done, size_t count) {
+      p(static_cast<int64_t>(done), static_cast<int64_t>(count), "pass " + pass);
+    };
+  }
   if (py::isinstance<py::str>(calibration_data)) {
     s.calibration_data = py::str(calibration_data);
   } else if (!calibration_data.is_none()) {
@@ -154,33 +152,25 @@ void bind_program(py::module_& m) {
       });
 
   m.def(
-      "compile_file",
-      [](const std::string& path, const chip::ChipSpec& chip, const std::string& pipeline, const std::string& schedule,
+      "compile",
+      [](const py::object& model, const chip::ChipSpec& chip, const std::string& pipeline, const std::string& schedule,
          const std::string& replicate, const py::object& calibration_data, int64_t calibration_samples, uint64_t seed,
          bool allow_quantize, const py::object& progress) {
-        auto s = compile_settings(pipeline, schedule, replicate, calibration_data, calibration_samples, seed, allow_quantize);
-        set_compile_progress(s, progress);
-        py::gil_scoped_release release;
-        return std::make_shared<experiment::LoadedProgram>(experiment::load_or_compile({.model = path}, chip, s));
-      },
-      py::arg("path"), py::arg("chip"), py::arg("pipeline") = "", py::arg("schedule") = "pipelined",
-      py::arg("replicate") = "auto", py::arg("calibration_data") = "", py::arg("calibration_samples") = 64, py::arg("seed") = 0,
-      py::arg("allow_quantize") = false, py::arg("progress") = py::none());
-  m.def(
-      "compile_bytes",
-      [](const py::bytes& model, const chip::ChipSpec& chip, const std::string& pipeline, const std::string& schedule,
-         const std::string& replicate, const py::object& calibration_data, int64_t calibration_samples, uint64_t seed,
-         bool allow_quantize, const py::object& progress) {
-        auto s = compile_settings(pipeline, schedule, replicate, calibration_data, calibration_samples, seed, allow_quantize);
-        set_compile_progress(s, progress);
-        const std::string bytes = model;
+        const experiment::CompileSettings s = compile_settings(pipeline, schedule, replicate, calibration_data,
+                                                               calibration_samples, seed, allow_quantize, progress);
+        // ONNX bytes (a model exported in memory) or a path.
+        const bool bytes = py::isinstance<py::bytes>(model);
+        const std::string text = bytes ? model.cast<std::string>() : std::string(py::str(model));
         py::gil_scoped_release release;
         return std::make_shared<experiment::LoadedProgram>(
-            experiment::compile_model(import_onnx_bytes(bytes, "<model bytes>"), "", chip, s));
+            bytes ? experiment::compile_model(import_onnx_bytes(text, "<model bytes>"), "", chip, s)
+                  : experiment::load_or_compile({.model = text}, chip, s));
       },
       py::arg("model"), py::arg("chip"), py::arg("pipeline") = "", py::arg("schedule") = "pipelined",
       py::arg("replicate") = "auto", py::arg("calibration_data") = "", py::arg("calibration_samples") = 64, py::arg("seed") = 0,
       py::arg("allow_quantize") = false, py::arg("progress") = py::none());
+  m.def("parse_drift_times", &experiment::parse_drift_times, py::arg("text"),
+        "\"1s,1h,1d,1y\" → seconds, as `aimc eval --drift-times` reads them.");
 }
 
 void bind_experiments(py::module_& m) {

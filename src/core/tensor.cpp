@@ -43,14 +43,18 @@ const char* dtype_name(DType t) {
   return "?";
 }
 
-int64_t numel(const Shape& shape) {
+std::optional<int64_t> checked_numel(const Shape& shape) {
   int64_t n = 1;
   for (int64_t d : shape) {
-    if (__builtin_mul_overflow(n, d, &n)) {
-      throw Error(fmt::format("shape {} has more elements than 64 bits count", shape_str(shape)));
-    }
+    if (__builtin_mul_overflow(n, d, &n)) return std::nullopt;
   }
   return n;
+}
+
+int64_t numel(const Shape& shape) {
+  const std::optional<int64_t> n = checked_numel(shape);
+  if (!n) throw Error(fmt::format("shape {} has more elements than 64 bits count", shape_str(shape)));
+  return *n;
 }
 
 std::string shape_str(const Shape& shape) { return fmt::format("[{}]", fmt::join(shape, ", ")); }
@@ -80,21 +84,19 @@ size_t tensor_byte_limit() { return byte_limit().load(); }
 void set_tensor_byte_limit(size_t bytes) { byte_limit().store(bytes); }
 
 Tensor::Tensor(DType dtype, Shape shape) : m_dtype(dtype), m_shape(std::move(shape)) {
-  int64_t n = 1;
-  bool overflow = false;
   for (int64_t d : m_shape) {
     if (d < 0) throw Error("negative dimension in shape " + shape_str(m_shape));
-    overflow = overflow || __builtin_mul_overflow(n, d, &n);
   }
+  const std::optional<int64_t> n = checked_numel(m_shape);
   const size_t limit = tensor_byte_limit();
-  if (overflow || static_cast<size_t>(n) > limit / dtype_size(dtype)) {
+  if (!n || static_cast<size_t>(*n) > limit / dtype_size(dtype)) {
     throw Error(fmt::format("a {} tensor of shape {} would need {}; expected at most {} bytes (this machine's memory)",
                             dtype_name(dtype), shape_str(m_shape),
-                            overflow ? std::string("more elements than 64 bits count")
-                                     : fmt::format("{} bytes", static_cast<double>(n) * static_cast<double>(dtype_size(dtype))),
+                            n ? fmt::format("{} bytes", static_cast<double>(*n) * static_cast<double>(dtype_size(dtype)))
+                              : std::string("more elements than 64 bits count"),
                             limit));
   }
-  m_numel = n;
+  m_numel = *n;
   m_storage = allocate(nbytes());
 }
 

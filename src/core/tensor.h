@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -46,7 +47,9 @@ constexpr DType dtype_of<uint8_t>() {
 }
 
 // Product of the dimensions (1 for a scalar shape {}).
-int64_t numel(const Shape& shape);
+int64_t numel(const Shape& shape);  // throws Error when the count overflows 64 bits
+// The element count, or nullopt when it overflows 64 bits (dimensions assumed ≥ 0).
+std::optional<int64_t> checked_numel(const Shape& shape);
 
 // The largest tensor (bytes) aimc allocates: by default this machine's physical memory. A shape beyond
 // it (a model's folded constant, an absurd batch), or whose element count overflows, is an Error

@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <filesystem>
 
 #include "compiler/pipeline.h"
@@ -20,17 +19,8 @@ void check_calibration_batch(const Graph& graph, const Tensor& batch) {
   if (graph.inputs.size() != 1) {
     throw Error(fmt::format("calibration samples feed a model of one input; this one has {}", graph.inputs.size()), where);
   }
-  const Value& in = graph.value(graph.inputs[0]);
-  Shape want = in.shape;
-  const Shape& got = batch.shape();
-  if (in.batch_axis != 0 || got.size() != want.size() || in.dtype != batch.dtype() ||
-      !std::equal(want.begin() + 1, want.end(), got.begin() + 1) ||
-      !std::all_of(batch.shape().begin(), batch.shape().end(), [](int64_t d) { return d > 0; })) {
-    want[0] = got.empty() ? 0 : got[0];
-    throw Error(fmt::format("samples {} {} do not match the model input '{}' {} {}", dtype_name(batch.dtype()), shape_str(got),
-                            in.name, dtype_name(in.dtype), shape_str(want)),
-                where);
-  }
+  check_input_samples(graph, batch, "samples", where);
+  if (batch.numel() == 0) throw Error(fmt::format("no samples in {}; expected at least one", shape_str(batch.shape())), where);
 }
 }  // namespace
 

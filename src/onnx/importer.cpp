@@ -109,15 +109,15 @@ void check_value_sizes(const Graph& g, const std::string& file) {
   const size_t limit = tensor_byte_limit();
   for (const Value& v : g.values()) {
     if (v.is_constant()) continue;
-    int64_t n = 1;
-    bool overflow = false;
-    for (int64_t d : v.shape) overflow = overflow || __builtin_mul_overflow(n, std::max<int64_t>(d, 0), &n);
-    if (!overflow && static_cast<size_t>(n) <= limit / dtype_size(v.dtype)) continue;
+    Shape dims = v.shape;
+    for (int64_t& d : dims) d = std::max<int64_t>(d, 0);
+    const std::optional<int64_t> n = checked_numel(dims);
+    if (n && static_cast<size_t>(*n) <= limit / dtype_size(v.dtype)) continue;
     ErrorContext where{.file = file};
     if (v.producer >= 0) where.node = g.nodes()[static_cast<size_t>(v.producer)].name;
     throw Error(fmt::format("value '{}' has shape {} at the import batch ({} elements of {}); expected at most {} bytes "
                             "(this machine's memory)",
-                            v.name, shape_str(v.shape), overflow ? std::string("more than 2^63") : std::to_string(n),
+                            v.name, shape_str(v.shape), n ? std::to_string(*n) : std::string("more than 2^63"),
                             dtype_name(v.dtype), limit),
                 where);
   }

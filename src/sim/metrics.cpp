@@ -30,19 +30,24 @@ std::vector<int64_t> argmax_rows(const Tensor& scores) {
   return out;
 }
 
+void check_input_samples(const Graph& graph, const Tensor& inputs, const std::string& what, const ErrorContext& where) {
+  const Value& in = graph.value(graph.inputs.at(0));
+  Shape want = in.shape;
+  const Shape& got = inputs.shape();
+  if (in.batch_axis != 0 || got.size() != want.size() || in.dtype != inputs.dtype() ||
+      !std::equal(want.begin() + 1, want.end(), got.begin() + 1)) {
+    want[0] = got.empty() ? 0 : got[0];
+    throw Error(fmt::format("{} {} {} do not match the model input '{}' {} {}", what, dtype_name(inputs.dtype()), shape_str(got),
+                            in.name, dtype_name(in.dtype), shape_str(want)),
+                where);
+  }
+}
+
 void check_classifier_data(const Graph& graph, const Dataset& data, const std::string& spec) {
   if (graph.inputs.size() != 1) {
     throw Error(fmt::format("the model needs one input, this one has {}", graph.inputs.size()), ErrorContext{.field = "model"});
   }
-  const Value& in = graph.value(graph.inputs[0]);
-  Shape want = in.shape, got = data.inputs.shape();
-  if (in.batch_axis != 0 || got.size() != want.size() || in.dtype != data.inputs.dtype() ||
-      !std::equal(want.begin() + 1, want.end(), got.begin() + 1)) {
-    want[0] = got.empty() ? 0 : got[0];
-    throw Error(fmt::format("dataset samples {} {} do not match the model input '{}' {} {}", dtype_name(data.inputs.dtype()),
-                            shape_str(got), in.name, dtype_name(in.dtype), shape_str(want)),
-                ErrorContext{.file = spec});
-  }
+  check_input_samples(graph, data.inputs, "dataset samples", ErrorContext{.file = spec});
   if (!data.has_labels()) throw Error("the dataset has no labels", ErrorContext{.file = spec});
   if (data.labels.rank() != 1 || data.labels.dtype() != DType::i64) {
     throw Error("expected one i64 class label per sample", ErrorContext{.file = spec});

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/error.h"
 #include "core/tensor.h"
 #include "data/dataset.h"
 #include "ir/graph.h"
@@ -43,6 +44,9 @@ using SampleForward = std::function<Tensor(const Tensor& inputs, int64_t first_s
 // Called after each batch with the number of samples done so far (progress bars).
 using BatchDone = std::function<void(int64_t samples_done)>;
 
+// Checks that `inputs` are [N, ...] samples of `graph`'s first input (its dtype, the dims after the
+// batch); throws Error("<what> ... do not match the model input ...", where) otherwise.
+void check_input_samples(const Graph& graph, const Tensor& inputs, const std::string& what, const ErrorContext& where);
 // Checks that `data` (from `spec`) fits a one-input classifier `graph` ([N, ...] samples of the input's
 // shape and dtype, labels present, not empty); throws a one-line Error naming `spec` otherwise.
 void check_classifier_data(const Graph& graph, const Dataset& data, const std::string& spec);
