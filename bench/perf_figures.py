@@ -2,7 +2,9 @@
 
 Run (repository root, after building):  /usr/bin/python3 bench/perf_figures.py [--bin build/aimc] [--out DIR]
                                         [--only ID ...] [--write-docs] [--sensitivity]
-Exports the networks with random weights (seeded; torchvision ResNet-18 at 256x256 and ResNet-50 at 224x224,
+The runs are the paper experiments in bench/experiments/<preset>.yaml (network, chip, compiler options,
+perf options, and whether the mapping follows the paper or is aimc's own). Exports the networks with random
+weights (seeded; torchvision ResNet-18 at 256x256 and ResNet-50 at 224x224,
 the ResNet-9 of tests/python/test_compile.py, a 1-layer LSTM language model) into DIR, compiles each onto its
 preset, simulates it and prints one markdown table per preset: every simulated figure is read from the
 simulator's JSON, the published one from chips.md (the only numbers typed in here). With --write-docs the
@@ -80,31 +82,47 @@ def pipeline(replicate="mode=auto", residuals="on-chip", schedule="pipelined", q
             f"route{{residuals={residuals}}},schedule{{kind={schedule}}}")
 
 
-W4A4 = "weight-bits=4,input-bits=4"  # Jia 2022's ResNet-50 and CNN: 4-b weights and activations [P]
+EXPERIMENTS = ROOT / "bench" / "experiments"
+RUN_FILE = {}  # run id -> the experiment file (preset) it comes from
+RUN_KEYS = {"id", "mapping", "network", "chip", "compile", "perf"}
+COMPILE_KEYS = {"replicate", "residuals", "schedule", "quantize", "pack"}
+PERF_KEYS = {"images", "batch", "read-mode"}
 
 
-# id, preset, network, compile pipeline, perf arguments
-RUNS = [
-    # Bruschi 2023's three mappings at its cluster counts (chips.md 4.2: 322 clusters hold parameters
-    # after replication, which cost 61 more: 261 before [D]; the residual buffer's 2 more clusters are
-    # modelled as core-to-core transfers): aimc's replicate pass spends the clusters over its minimal
-    # mapping (c512_min), so the paper's cluster counts are inputs and the mapping within them is aimc's.
-    ("c512_paper", "cluster-512", "resnet18_256", pipeline("total=322", "on-chip"), ["--images", "16"]),
-    ("c512_hbm", "cluster-512", "resnet18_256", pipeline("total=322", "off-chip"), ["--images", "16"]),
-    ("c512_naive_hbm", "cluster-512", "resnet18_256", pipeline("total=261", "off-chip"), ["--images", "16"]),
-    ("c512_min", "cluster-512", "resnet18_256", pipeline("mode=none", "off-chip"), ["--images", "16"]),
-    ("c512_auto", "cluster-512", "resnet18_256", pipeline("mode=auto", "on-chip"), ["--images", "16"]),
-    ("verma_cnn", "verma-cimu", "cnn4b", pipeline(pack="scope=layer"), ["--images", "64", "--batch", "64"]),
-    ("verma_cnn_netpack", "verma-cimu", "cnn4b", pipeline(), ["--images", "64", "--batch", "64"]),
-    ("verma_r50", "verma-cimu", "resnet50", pipeline(quantize=W4A4, pack="scope=layer"), ["--images", "32", "--batch", "16"]),
-    ("verma_r50_netpack", "verma-cimu", "resnet50", pipeline(quantize=W4A4), ["--images", "32", "--batch", "16"]),
-    # The same on an OCN that multicasts (whether Jia's does is [U]): what the capability is worth.
-    ("verma_r50_multicast", str(ROOT / "bench" / "chips" / "verma-cimu-multicast.yaml"), "resnet50",
-     pipeline(quantize=W4A4, pack="scope=layer"), ["--images", "32", "--batch", "16"]),
-    ("hermes_r9", "hermes", "resnet9", pipeline(), ["--images", "16", "--read-mode", "four-phase"]),
-    ("hermes_lstm", "hermes", "lstm1", pipeline(), ["--images", "16", "--read-mode", "four-phase"]),
-    ("hermes_lstm512", "hermes", "lstm512", pipeline(), ["--images", "16", "--read-mode", "four-phase"]),
-]
+def load_experiments(directory=EXPERIMENTS):
+    """The paper experiments (bench/experiments/<preset>.yaml) as RUNS tuples: (id, chip, network, pipeline,
+    perf arguments, mapping). Unknown keys and missing fields are refused, naming the file and the run."""
+    runs = []
+    for path in sorted(directory.glob("*.yaml")):
+        doc = yaml.safe_load(path.read_text())
+        if set(doc) - {"chip", "runs"} or "runs" not in doc:
+            raise SystemExit(f"{path}: expected the keys chip and runs, got {sorted(doc)}")
+        for i, r in enumerate(doc["runs"]):
+            where = f"{path}: runs[{i}]"
+            if set(r) - RUN_KEYS or not {"id", "mapping", "network"} <= set(r):
+                raise SystemExit(f"{where}: expected id, mapping, network and optionally chip, compile, perf; got {sorted(r)}")
+            if r["mapping"] not in ("paper", "aimc"):
+                raise SystemExit(f"{where}.mapping: expected paper or aimc, got {r['mapping']!r}")
+            comp, perf = r.get("compile") or {}, r.get("perf") or {}
+            if set(comp) - COMPILE_KEYS:
+                raise SystemExit(f"{where}.compile: unknown {sorted(set(comp) - COMPILE_KEYS)}; expected {sorted(COMPILE_KEYS)}")
+            if set(perf) - PERF_KEYS:
+                raise SystemExit(f"{where}.perf: unknown {sorted(set(perf) - PERF_KEYS)}; expected {sorted(PERF_KEYS)}")
+            chip = r.get("chip", doc.get("chip"))
+            if chip is None:
+                raise SystemExit(f"{where}: no chip (set it at the top of the file or in the run)")
+            if chip.endswith(".yaml"):
+                chip = str(ROOT / chip)
+            args = [a for k, v in perf.items() for a in (f"--{k}", str(v))]
+            RUN_FILE[r["id"]] = path.stem
+            runs.append((r["id"], chip, r["network"], pipeline(**{k: str(v) for k, v in comp.items()}), args, r["mapping"]))
+    ids = [r[0] for r in runs]
+    if len(set(ids)) != len(ids):
+        raise SystemExit(f"{directory}: run ids must be unique, got {sorted(ids)}")
+    return runs
+
+
+RUNS = load_experiments()
 
 
 # The presets' ASSUMPTION parameters that can move a workload figure: (label, paths in the resolved chip
@@ -190,7 +208,7 @@ def sensitivity(binary, out, paths, preset, rows_of, run_ids, nominal):
         at = []
         for factor in (0.5, 2.0):
             chip = scaled_chip(binary, preset, keys, factor, out)
-            varied = [(rid, chip, net, pipe, args) for rid, _, net, pipe, args in runs]
+            varied = [(rid, chip, net, pipe, args, m) for rid, _, net, pipe, args, m in runs]
             at.append(rows_of(simulate(binary, out, paths, varied)))
         spans[label] = at
     table_rows = []
@@ -224,7 +242,7 @@ def run(cmd):
 
 def simulate(binary, out, paths, runs):
     results = {}
-    for rid, chip, net, pipe, perf_args in runs:
+    for rid, chip, net, pipe, perf_args, _ in runs:
         prog, res = out / f"{rid}.program.json", out / f"{rid}.perf.json"
         t0 = time.time()
         run([binary, "compile", "--model", paths[net], "--chip", chip, "--pipeline", pipe, "-o", prog, "--force"])
@@ -346,6 +364,15 @@ def rows_hermes(r):
     ]
 
 
+def runs_table(ids):
+    """The runs behind a preset's figures: whose mapping each is and the options that give it."""
+    out = ["| run | mapping | network | compile pipeline | perf options |", "|---|---|---|---|---|"]
+    for rid, chip, net, pipe, args, mapping in RUNS:
+        if rid in ids:
+            out.append(f"| {rid} | {mapping} | {net} | `{pipe}` | `{' '.join(args)}` |")
+    return "\n".join(out)
+
+
 def table(rows):
     out = ["| figure | simulated | published | gap |", "|---|---|---|---|"]
     for name, sim, pub in rows:
@@ -386,7 +413,9 @@ def main():
     for preset, (rows, needed) in SECTIONS.items():
         if not all(k in results for k in needed):
             continue
-        text = table(rows(results))
+        text = table(rows(results)) + "\n\nRuns (bench/experiments/" + preset + ".yaml; mapping `paper`: the paper's stated " \
+            "choices as inputs, aimc mapping within them; `aimc`: aimc's own mapping):\n\n" + \
+            runs_table([r[0] for r in RUNS if r[0] in results and RUN_FILE[r[0]] == preset])
         print(f"\n### {preset}\n\n{text}")
         if a.write_docs:
             write_section(ROOT / "docs" / "presets" / f"{preset}.md", preset, text)

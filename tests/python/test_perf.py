@@ -5,6 +5,7 @@ Needs $AIMC_BIN (skipped otherwise).
 """
 
 import json
+import sys
 
 import pytest
 
@@ -215,3 +216,24 @@ def test_hand_edited_programs_are_refused_not_simulated(tmp_path):
         lines = r.stderr.strip().splitlines()
         assert r.returncode == 2 and len(lines) == 1, (edit.__name__, r.returncode, r.stderr[-300:])
         assert where in lines[0] and str(bad) in lines[0], (edit.__name__, lines[0])
+
+
+def test_paper_experiment_files_are_complete_and_strict(tmp_path):
+    """bench/experiments/*.yaml hold every published workload run: each names a network perf_figures exports,
+    says whose mapping it is, and a misspelt key is refused naming the file and the run."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    import perf_figures
+
+    runs = perf_figures.load_experiments()
+    known = {"resnet18_256", "resnet50", "resnet9", "lstm1", "lstm512", "cnn4b"}
+    assert {r[0] for r in runs} >= {"c512_paper", "c512_hbm", "c512_naive_hbm", "verma_cnn", "verma_r50", "hermes_r9"}
+    for rid, chip, net, pipe, args, mapping in runs:
+        assert net in known, rid
+        assert mapping in ("paper", "aimc")
+    # every figure table's runs exist
+    for _, needed in perf_figures.SECTIONS.values():
+        assert set(needed) <= {r[0] for r in runs}
+    bad = tmp_path / "x.yaml"
+    bad.write_text("chip: hermes\nruns:\n  - {id: a, mapping: aimc, network: resnet9, perf: {image: 16}}\n")
+    with pytest.raises(SystemExit, match=r"x.yaml: runs\[0\].perf: unknown \['image'\]"):
+        perf_figures.load_experiments(tmp_path)
