@@ -49,5 +49,6 @@ void add_perf(CLI::App& app);
 void add_eval(CLI::App& app);
 void add_results(CLI::App& app);
 void add_report(CLI::App& app);
+void add_sweep(CLI::App& app);
 
 }  // namespace aimc::cli

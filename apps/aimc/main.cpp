@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   aimc::cli::add_eval(app);
   aimc::cli::add_results(app);
   aimc::cli::add_report(app);
+  aimc::cli::add_sweep(app);
 
   try {
     app.parse(argc, argv);

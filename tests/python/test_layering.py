@@ -28,6 +28,7 @@ ALLOWED = {
     "experiment": {"core", "ir", "onnx", "data", "reference", "sim", "chip", "device", "program", "noc", "compiler",
                    "sim/functional", "sim/perf"},
     "report": {"aimc", "core", "ir", "data", "chip", "program", "experiment", "sim/perf"},
+    "sweep": {"aimc", "core", "ir", "data", "chip", "program", "experiment", "sim/perf", "report"},
 }
 
 

@@ -1,0 +1,85 @@
+// aimc sweep: a design-space sweep (src/sweep, docs/sweep.md) — every point of a sweep file compiled,
+// evaluated and timed, each finished point written to an SQLite database at once; the same command
+// again resumes where a killed run stopped. --export csv prints a database's points.
+#include <fmt/format.h>
+
+#include <filesystem>
+
+#include "commands.h"
+#include "core/input_file.h"
+#include "core/text_file.h"
+#include "presets.h"
+#include "progress.h"
+#include "sweep/sweep_run.h"
+#include "sweep/sweep_spec.h"
+#include "sweep/sweep_store.h"
+
+namespace aimc::cli {
+
+namespace {
+
+struct SweepArgs {
+  std::string spec;
+  std::string db;
+  std::string export_format;
+  bool extend = false;
+  bool dry_run = false;
+  int threads = 1;
+  bool quiet = false;
+};
+
+// The default database: the sweep file's name with .db (sweeps/adc.yaml -> sweeps/adc.db).
+std::string default_db(const std::string& spec) { return std::filesystem::path(spec).replace_extension(".db").string(); }
+
+void run(const SweepArgs& a) {
+  if (!a.export_format.empty()) {
+    if (a.export_format != "csv") throw Error("expected csv", ErrorContext{.field = "--export"});
+    const std::string db = !a.db.empty() ? a.db : a.spec.empty() ? "" : default_db(a.spec);
+    if (db.empty())
+      throw Error("--export needs --db FILE (or the sweep file, whose database it names)", ErrorContext{.field = "--db"});
+    require_regular_file(db, "a sweep database (.db)");
+    const sweep::SweepStore store(db);
+    fmt::print("{}", sweep::export_csv(store));
+    return;
+  }
+  if (a.spec.empty())
+    throw Error("give the sweep file (aimc sweep SPEC.yaml), or --export csv --db FILE", ErrorContext{.field = "SPEC"});
+  const sweep::SweepSpec spec = sweep::load_sweep(a.spec, preset_library());
+  const std::vector<sweep::SweepPoint> points = sweep::enumerate_points(spec);
+  if (a.dry_run) {
+    for (const sweep::SweepPoint& p : points) fmt::print("{}\n", sweep::point_label(spec, p));
+    return;
+  }
+  const std::string db = a.db.empty() ? default_db(a.spec) : a.db;
+  if (same_path(db, a.spec))
+    throw Error(fmt::format("the database {} is the sweep file itself", db), ErrorContext{.field = "--db"});
+  sweep::SweepStore store(db);
+  store.attach(spec, a.extend);
+  sweep::PointContext context(spec, preset_library(), a.threads);
+  Progress progress("sweep", !a.quiet);
+  const sweep::SweepSummary s = sweep::run_sweep(spec, store, context, [&](const sweep::SweepProgress& p) {
+    progress.update(p.done, p.total, fmt::format("{}/{} {}", p.done, p.total, p.label));
+  });
+  progress.finish();
+  fmt::print("{}: {} points: {} already in {}, {} run ({} could not run: see the status and message columns)\n", a.spec, s.points,
+             s.already_done, db, s.ran, s.failed);
+}
+
+}  // namespace
+
+void add_sweep(CLI::App& app) {
+  auto args = std::make_shared<SweepArgs>();
+  CLI::App* sub = app.add_subcommand(
+      "sweep", "Run a design-space sweep file (chips x models x axes) into an SQLite database; rerun to resume");
+  sub->add_option("SPEC", args->spec, "the sweep file (docs/sweep.md)");
+  sub->add_option("--db", args->db, "SQLite database of results (default: the sweep file's name with .db)");
+  sub->add_flag("--extend", args->extend,
+                "add the points of a changed sweep file (new chips, models or values) to its existing database");
+  sub->add_option("--export", args->export_format, "print the database's points instead of running: csv");
+  sub->add_flag("--dry-run", args->dry_run, "list the points without running them");
+  sub->add_option("--threads", args->threads, "threads for each point's evaluation")->check(CLI::Range(1, 1024));
+  add_quiet_flag(sub, args->quiet);
+  sub->callback([args] { run(*args); });
+}
+
+}  // namespace aimc::cli
