@@ -12,6 +12,7 @@ PACKAGES=(
   pybind11-dev python3-dev
   python3-torch python3-torchvision python3-onnx python3-numpy python3-pytest python3-matplotlib python3-yaml
   chromium
+  libopenmpi-dev openmpi-bin
   libopenblas0-pthread
 )
 

@@ -1,6 +1,7 @@
 // aimc sweep: a design-space sweep (src/sweep, docs/sweep.md) — every point of a sweep file compiled,
 // evaluated and timed, each finished point written to an SQLite database at once; the same command
-// again resumes where a killed run stopped. --export csv prints a database's points.
+// again resumes where a killed run stopped. Under mpirun, rank 0 hands the points out and writes, the
+// other ranks compute (src/sweep/sweep_mpi.h). --export csv prints a database's points.
 #include <fmt/format.h>
 
 #include <filesystem>
@@ -10,6 +11,9 @@
 #include "core/text_file.h"
 #include "presets.h"
 #include "progress.h"
+#ifdef AIMC_HAVE_MPI
+#include "sweep/sweep_mpi.h"
+#endif
 #include "sweep/sweep_run.h"
 #include "sweep/sweep_spec.h"
 #include "sweep/sweep_store.h"
@@ -42,27 +46,38 @@ void run(const SweepArgs& a) {
     fmt::print("{}", sweep::export_csv(store));
     return;
   }
-  if (a.spec.empty())
+  if (a.spec.empty()) {
     throw Error("give the sweep file (aimc sweep SPEC.yaml), or --export csv --db FILE", ErrorContext{.field = "SPEC"});
-  const sweep::SweepSpec spec = sweep::load_sweep(a.spec, preset_library());
-  const std::vector<sweep::SweepPoint> points = sweep::enumerate_points(spec);
-  if (a.dry_run) {
-    for (const sweep::SweepPoint& p : points) fmt::print("{}\n", sweep::point_label(spec, p));
-    return;
   }
   const std::string db = a.db.empty() ? default_db(a.spec) : a.db;
   if (same_path(db, a.spec))
     throw Error(fmt::format("the database {} is the sweep file itself", db), ErrorContext{.field = "--db"});
-  sweep::SweepStore store(db);
-  store.attach(spec, a.extend);
-  sweep::PointContext context(spec, preset_library(), a.threads);
   Progress progress("sweep", !a.quiet);
-  const sweep::SweepSummary s = sweep::run_sweep(spec, store, context, [&](const sweep::SweepProgress& p) {
+  const auto on_point = [&](const sweep::SweepProgress& p) {
     progress.update(p.done, p.total, fmt::format("{}/{} {}", p.done, p.total, p.label));
-  });
+  };
+  sweep::SweepSummary s;
+#ifdef AIMC_HAVE_MPI
+  if (sweep::launched_by_mpi() && !a.dry_run) {
+    s = sweep::run_sweep_mpi({.spec_path = a.spec, .db = db, .extend = a.extend, .threads = a.threads}, preset_library(),
+                             on_point);
+    if (s.failed < 0) return;  // a worker rank: rank 0 reports
+  } else                       // NOLINT(readability-misleading-indentation): the block below is the single-process sweep
+#endif
+  {
+    const sweep::SweepSpec spec = sweep::load_sweep(a.spec, preset_library());
+    if (a.dry_run) {
+      for (const sweep::SweepPoint& p : sweep::enumerate_points(spec)) fmt::print("{}\n", sweep::point_label(spec, p));
+      return;
+    }
+    sweep::SweepStore store(db);
+    store.attach(spec, a.extend);
+    sweep::PointContext context(spec, preset_library(), a.threads);
+    s = sweep::run_sweep(spec, store, context, on_point);
+  }
   progress.finish();
-  fmt::print("{}: {} points: {} already in {}, {} run ({} could not run: see the status and message columns)\n", a.spec, s.points,
-             s.already_done, db, s.ran, s.failed);
+  fmt::print("{}: {} points: {} already in {}, {} run{} ({} could not run: see the status and message columns)\n", a.spec,
+             s.points, s.already_done, db, s.ran, s.ranks > 1 ? fmt::format(" on {} worker ranks", s.ranks) : "", s.failed);
 }
 
 }  // namespace
@@ -77,7 +92,8 @@ void add_sweep(CLI::App& app) {
                 "add the points of a changed sweep file (new chips, models or values) to its existing database");
   sub->add_option("--export", args->export_format, "print the database's points instead of running: csv");
   sub->add_flag("--dry-run", args->dry_run, "list the points without running them");
-  sub->add_option("--threads", args->threads, "threads for each point's evaluation")->check(CLI::Range(1, 1024));
+  sub->add_option("--threads", args->threads, "threads for each point's evaluation (per rank under mpirun)")
+      ->check(CLI::Range(1, 1024));
   add_quiet_flag(sub, args->quiet);
   sub->callback([args] { run(*args); });
 }

@@ -202,14 +202,16 @@ PointRecord run_point(const SweepSpec& spec, const SweepPoint& point, PointConte
   return rec;
 }
 
-SweepSummary run_sweep(const SweepSpec& spec, SweepStore& store, PointContext& context,
-                       const std::function<void(const SweepProgress&)>& on_point) {
-  // The sweep's own inputs are checked before any point runs: a missing model or dataset is the
-  // sweep file's mistake, not a point's.
+void check_sweep_inputs(const SweepSpec& spec, PointContext& context) {
   for (size_t m = 0; m < spec.models.size(); ++m) {
     require_regular_file(spec.models[m].model, "an ONNX model (models[].model)");
     if (spec.run_eval) context.dataset(static_cast<int>(m));
   }
+}
+
+SweepSummary run_sweep(const SweepSpec& spec, SweepStore& store, PointContext& context,
+                       const std::function<void(const SweepProgress&)>& on_point) {
+  check_sweep_inputs(spec, context);
   const std::vector<SweepPoint> points = enumerate_points(spec);
   const std::set<std::string> done = store.finished_keys();
   SweepSummary sum;

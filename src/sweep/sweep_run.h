@@ -45,7 +45,12 @@ struct SweepProgress {
 
 struct SweepSummary {
   int64_t points = 0, already_done = 0, ran = 0, failed = 0;
+  int ranks = 1;  // processes that computed points (MPI: the workers)
 };
+
+// The sweep's own inputs, checked before any point runs: a missing model or dataset is the sweep
+// file's mistake (Error), not a point's.
+void check_sweep_inputs(const SweepSpec& spec, PointContext& context);
 
 // Runs every point `store` lacks, in order, writing each as it finishes.
 SweepSummary run_sweep(const SweepSpec& spec, SweepStore& store, PointContext& context,

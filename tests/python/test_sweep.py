@@ -5,6 +5,8 @@ Needs $AIMC_BIN (skipped otherwise).
 """
 
 import csv
+import os
+import shutil
 import io
 import signal
 import sqlite3
@@ -181,3 +183,89 @@ def test_missing_inputs_and_export_mistakes(tmp_path):
     r = run_aimc("sweep", "--export", "csv", "--db", spec)
     assert r.returncode == 2 and len(r.stderr.splitlines()) == 1
     assert spec.read_text() == "chips: [hermes]\nmodels: [nowhere.onnx]\n"  # an input is never touched
+
+
+MPIRUN = shutil.which("mpirun")
+MPI_ENV = {**os.environ, "OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1", "OMPI_MCA_rmaps_base_oversubscribe": "1"}
+
+
+def spec_24(tmp_path):
+    """24 points: ADC bits x array rows x seed on LeNet/MNIST."""
+    spec = tmp_path / "s24.yaml"
+    spec.write_text(f"""chips: [hermes]
+models: [{{model: {MODEL}, data: "{DATA}", limit: 16}}]
+axes:
+  cores.adc.bits: [4, 6, 8]
+  cores.rows: [128, 256, 512, 1024]
+  seed: [1, 2]
+eval: {{drift_times: "1s,1d"}}
+run: [eval, perf]
+""")
+    return spec
+
+
+def mpi_sweep(spec, db, ranks=3):
+    return subprocess.run([MPIRUN, "-np", str(ranks), aimc_bin(), "sweep", str(spec), "--db", str(db), "--quiet"],
+                          capture_output=True, text=True, timeout=600, env=MPI_ENV)
+
+
+@pytest.mark.skipif(MPIRUN is None, reason="OpenMPI's mpirun is not installed (scripts/setup.sh installs it)")
+def test_mpi_gives_the_single_process_database(tmp_path):
+    spec = spec_24(tmp_path)
+    r = run_aimc("sweep", spec, "--db", tmp_path / "one.db", "--quiet", timeout=600)
+    assert r.returncode == 0, r.stderr
+    r = mpi_sweep(spec, tmp_path / "mpi.db")
+    assert r.returncode == 0, r.stderr
+    assert "24 run on 2 worker ranks" in r.stdout, "aimc was built without MPI: " + r.stdout
+    one, mpi = results(tmp_path / "one.db"), results(tmp_path / "mpi.db")
+    assert len(one) == 24 and one == mpi
+
+
+def ranks_of(parent):
+    """pid -> MPI rank of the processes mpirun `parent` started."""
+    ranks = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            if ppid != parent:
+                continue
+            with open(f"/proc/{d}/environ", "rb") as f:
+                env = dict(e.split(b"=", 1) for e in f.read().split(b"\0") if b"=" in e)
+            if b"OMPI_COMM_WORLD_RANK" in env:
+                ranks[int(d)] = int(env[b"OMPI_COMM_WORLD_RANK"])
+        except (OSError, ValueError, IndexError):
+            continue
+    return ranks
+
+
+@pytest.mark.skipif(MPIRUN is None, reason="OpenMPI's mpirun is not installed (scripts/setup.sh installs it)")
+def test_a_worker_that_dies_loses_only_its_points_in_flight(tmp_path):
+    spec = spec_24(tmp_path)
+    db = tmp_path / "w.db"
+    p = subprocess.Popen([MPIRUN, "-np", "3", aimc_bin(), "sweep", str(spec), "--db", str(db), "--quiet"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=MPI_ENV)
+    deadline = time.time() + 300
+    while time.time() < deadline and p.poll() is None:
+        time.sleep(0.05)
+        try:
+            with sqlite3.connect(db, timeout=5) as c:
+                if c.execute("SELECT COUNT(*) FROM points").fetchone()[0] >= 3:
+                    break
+        except sqlite3.OperationalError:
+            continue
+    assert p.poll() is None, "the sweep finished before a worker could be killed"
+    workers = [pid for pid, rank in ranks_of(p.pid).items() if rank != 0]
+    assert workers
+    os.kill(workers[0], signal.SIGKILL)
+    p.wait(timeout=120)
+    kept = len(results(db))
+    assert 3 <= kept < 24
+    r = mpi_sweep(spec, db)
+    assert r.returncode == 0, r.stderr
+    assert f"{kept} already in" in r.stdout
+    r = run_aimc("sweep", spec, "--db", tmp_path / "one.db", "--quiet", timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert results(db) == results(tmp_path / "one.db")
