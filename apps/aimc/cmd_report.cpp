@@ -45,7 +45,9 @@ void add_report(CLI::App& app) {
   auto args = std::make_shared<ReportArgs>();
   CLI::App* sub = app.add_subcommand(
       "report", "One self-contained HTML report (plots inline) of result JSON files; several are compared side by side");
-  sub->add_option("results", args->results, "result JSON files of compile, eval, perf or chip characterize (--json)")->required();
+  sub->add_option("results", args->results,
+                  "result JSON files of compile, eval, perf or chip characterize (--json), or sweep databases (.db)")
+      ->required();
   sub->add_option("-o,--output", args->output, "the HTML file to write")->required();
   sub->add_option("--label", args->labels, "a name per result, in order (default: the file names)");
   add_force_flag(sub, args->force);

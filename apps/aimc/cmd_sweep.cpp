@@ -14,6 +14,7 @@
 #ifdef AIMC_HAVE_MPI
 #include "sweep/sweep_mpi.h"
 #endif
+#include "sweep/sweep_front.h"
 #include "sweep/sweep_run.h"
 #include "sweep/sweep_spec.h"
 #include "sweep/sweep_store.h"
@@ -26,6 +27,8 @@ struct SweepArgs {
   std::string spec;
   std::string db;
   std::string export_format;
+  bool best = false;
+  std::string objectives;
   bool extend = false;
   bool dry_run = false;
   int threads = 1;
@@ -36,6 +39,23 @@ struct SweepArgs {
 std::string default_db(const std::string& spec) { return std::filesystem::path(spec).replace_extension(".db").string(); }
 
 void run(const SweepArgs& a) {
+  if (a.best) {
+    const std::string db = !a.db.empty() ? a.db : a.spec.empty() ? "" : default_db(a.spec);
+    if (db.empty())
+      throw Error("--best needs --db FILE (or the sweep file, whose database it names)", ErrorContext{.field = "--db"});
+    require_regular_file(db, "a sweep database (.db)");
+    const sweep::SweepStore store(db);
+    const report::Table table = store.table();
+    const std::vector<sweep::Objective> obj =
+        a.objectives.empty() ? sweep::default_objectives(table) : sweep::parse_objectives(a.objectives);
+    const report::Table front = sweep::pareto_front(table, store.parameter_columns(), obj);
+    std::string goals;
+    for (const sweep::Objective& o : obj)
+      goals += fmt::format("{}{} ({})", goals.empty() ? "" : ", ", o.column, o.maximise ? "max" : "min");
+    fmt::print("Pareto front of {}: {} of {} points; objectives {}\n{}", db, front.rows.size(), table.rows.size(), goals,
+               sweep::aligned_text(front));
+    return;
+  }
   if (!a.export_format.empty()) {
     if (a.export_format != "csv") throw Error("expected csv", ErrorContext{.field = "--export"});
     const std::string db = !a.db.empty() ? a.db : a.spec.empty() ? "" : default_db(a.spec);
@@ -91,6 +111,10 @@ void add_sweep(CLI::App& app) {
   sub->add_flag("--extend", args->extend,
                 "add the points of a changed sweep file (new chips, models or values) to its existing database");
   sub->add_option("--export", args->export_format, "print the database's points instead of running: csv");
+  sub->add_flag("--best", args->best, "print the Pareto front of the database's points instead of running");
+  sub->add_option("--objectives", args->objectives,
+                  "with --best: COLUMN:max|min,... (default: accuracy at the longest drift time, energy per inference, "
+                  "inferences/s)");
   sub->add_flag("--dry-run", args->dry_run, "list the points without running them");
   sub->add_option("--threads", args->threads, "threads for each point's evaluation (per rank under mpirun)")
       ->check(CLI::Range(1, 1024));

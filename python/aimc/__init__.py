@@ -20,7 +20,7 @@ from ._aimc import Chip, Error, EvalResult, PerfResult, Program, load_dataset
 from . import _aimc
 
 __all__ = ["Chip", "Program", "EvalResult", "PerfResult", "Error", "compile", "evaluate", "run", "perf", "report",
-           "load_dataset", "parse_time"]
+           "load_dataset", "parse_time", "sweep_results"]
 
 def parse_time(t):
     """Seconds from a number (seconds) or a string such as "1s", "10m", "1h", "1d", "1w", "1y" (read as
@@ -157,6 +157,16 @@ def perf(program, chip, *, images=16, batch=0, chunks=1, read_mode="", host_gops
     prog = None if program is None else _program(program, chip)
     return _aimc.perf(prog, chip, images=images, batch=batch, chunks=chunks, read_mode=read_mode,
                       host_gops=host_gops, peak=peak, peak_bits=peak_bits)
+
+
+def sweep_results(db, objectives=None):
+    """A sweep's database (`aimc sweep`, docs/sweep.md) as a dict: "points" (one dict per point, the columns of
+    `aimc sweep --export csv`), "parameters" (the columns that name a point), "objectives" ([(column,
+    maximise)]; default: accuracy at the longest drift time, energy per inference, inferences/s, those
+    measured) and "front" (the point_index of every point on the Pareto front, as `aimc sweep --best`)."""
+    if isinstance(objectives, (list, tuple)):
+        objectives = ",".join(f"{c}:{'max' if m else 'min'}" for c, m in objectives)
+    return _aimc.sweep_results(os.fspath(db), objectives or "")
 
 
 def report(results, path, *, labels=None, force=False):

@@ -25,7 +25,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 plt.rcParams.update({"svg.fonttype": "none", "font.size": 9, "axes.spines.top": False, "axes.spines.right": False})
 
-KINDS = ("compile", "eval", "perf", "characterize")
+KINDS = ("compile", "eval", "perf", "characterize", "sweep")
 LATENCY_KINDS = ("analog", "digital", "network", "memory", "host", "waiting", "barrier")
 
 
@@ -41,6 +41,18 @@ def load_result(item, label=None):
         data, name = item.to_dict(), label
     elif isinstance(item, dict):
         data, name = item, label
+    elif os.fspath(item).endswith(".db"):
+        path = os.fspath(item)
+        if not os.path.isfile(path):
+            raise ReportError(f"{path}: not a file; expected a sweep database written by aimc sweep")
+        from . import Error, sweep_results
+
+        try:
+            data = {"result": "sweep", "schema_version": 1, **sweep_results(path)}
+        except Error as e:
+            raise ReportError(str(e)) from None
+        name = label or os.path.splitext(os.path.basename(path))[0]
+        item = path
     else:
         path = os.fspath(item)
         if not os.path.isfile(path):
@@ -297,6 +309,59 @@ window.addEventListener('load', function () {
 </script>"""
 
 
+def short(column):
+    return column.split(".", 1)[1] if column.startswith(("eval.", "perf.", "compile.")) else column
+
+
+def sweep_section(label, s):
+    """A sweep: every point and its Pareto front on each pair of objectives, each axis' effect on each
+    objective (mean over the other axes), and the front as a table."""
+    points = [p for p in s["points"] if p["status"] == "ok"]
+    goals = s["objectives"]
+    front = set(s["front"])
+    varied = [c for c in s["parameters"] if len({p.get(c) for p in s["points"]}) > 1]
+    out = [f"<h2>Sweep {esc(label)}</h2><p>{len(s['points'])} points ({len(s['points']) - len(points)} could not run), "
+           f"{len(front)} on the Pareto front of " + ", ".join(f"{esc(short(c))} ({'max' if m else 'min'})" for c, m in goals) +
+           ".</p>"]
+    for i in range(len(goals)):
+        for j in range(i + 1, len(goals)):
+            (cx, mx), (cy, my) = goals[j], goals[i]
+            fig, ax = plt.subplots(figsize=(5.5, 3.8))
+            xs = [p[cx] for p in points if isinstance(p.get(cx), (int, float)) and isinstance(p.get(cy), (int, float))]
+            ys = [p[cy] for p in points if isinstance(p.get(cx), (int, float)) and isinstance(p.get(cy), (int, float))]
+            ax.scatter(xs, ys, s=14, color="0.65", label="points")
+            fr = sorted((p[cx], p[cy]) for p in points if p["point_index"] in front)
+            if fr:
+                ax.scatter([x for x, _ in fr], [y for _, y in fr], s=24, color="C3", label="Pareto front", zorder=3)
+            if xs and min(xs) > 0 and max(xs) / min(xs) > 100:
+                ax.set_xscale("log")
+            ax.set_xlabel(f"{short(cx)} ({'higher' if mx else 'lower'} is better)")
+            ax.set_ylabel(short(cy))
+            ax.legend(fontsize=8)
+            out.append(figure(svg(fig), f"{short(cy)} against {short(cx)}: every point, the front in red"))
+    for axis in varied:
+        values = sorted({p.get(axis) for p in points}, key=lambda v: (isinstance(v, str), v))
+        if len(values) < 2:
+            continue
+        fig, axes = plt.subplots(1, len(goals), figsize=(3.2 * len(goals), 2.8), squeeze=False)
+        for k, (c, _) in enumerate(goals):
+            means = []
+            for v in values:
+                vals = [p[c] for p in points if p.get(axis) == v and isinstance(p.get(c), (int, float))]
+                means.append(sum(vals) / len(vals) if vals else float("nan"))
+            a = axes[0][k]
+            a.plot(range(len(values)), means, marker="o")
+            a.set_xticks(range(len(values)), [str(v) for v in values], fontsize=7, rotation=30)
+            a.set_title(short(c), fontsize=9)
+            a.set_xlabel(axis, fontsize=8)
+        fig.tight_layout()
+        out.append(figure(svg(fig), f"the effect of {axis}: each objective's mean over the other axes"))
+    cols = ["point_index"] + [c for c in s["parameters"] if c in varied] + [c for c, _ in goals]
+    out.append(table(cols, [[fmt(p.get(c)) if not isinstance(p.get(c), str) else p.get(c) for c in cols]
+                            for p in points if p["point_index"] in front]))
+    return "\n".join(out)
+
+
 def build_html(results):
     """results: [(label, result dict)] → the report's HTML text."""
     by_kind = {k: [(l, r) for l, r in results if r["result"] == k] for k in KINDS}
@@ -313,6 +378,8 @@ def build_html(results):
         body.append(compile_section(by_kind["compile"]))
     if by_kind["characterize"]:
         body.append(characterize_section(by_kind["characterize"]))
+    for label, sweep in by_kind["sweep"]:
+        body.append(sweep_section(label, sweep))
     return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>aimc report</title>"
             f"<style>{CSS}</style></head><body>\n" + "\n".join(body) + f"\n{CHECK}\n</body></html>\n")
 
@@ -351,7 +418,8 @@ def write_report(results, path, labels=None, force=False, inputs=()):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="aimc report", description="One self-contained HTML report of aimc results")
-    ap.add_argument("results", nargs="+", help="result JSON files (aimc compile/eval/perf/chip characterize --json)")
+    ap.add_argument("results", nargs="+", help="result JSON files (aimc compile/eval/perf/chip characterize --json) "
+                    "or sweep databases (aimc sweep, .db)")
     ap.add_argument("-o", "--output", required=True, help="the HTML file to write")
     ap.add_argument("--label", action="append", default=[], help="a name per result, in order (default: file names)")
     ap.add_argument("--force", action="store_true", help="replace the output file if it exists")

@@ -13,6 +13,7 @@
 #include "chip/summary.h"
 #include "convert.h"
 #include "core/error.h"
+#include "core/input_file.h"
 #include "core/text_file.h"
 #include "experiment/evaluate.h"
 #include "experiment/performance.h"
@@ -23,6 +24,8 @@
 #include "report/eval_report.h"
 #include "report/perf_report.h"
 #include "sim/functional/executor.h"
+#include "sweep/sweep_front.h"
+#include "sweep/sweep_store.h"
 
 namespace py = pybind11;
 
@@ -171,6 +174,28 @@ void bind_program(py::module_& m) {
       py::arg("allow_quantize") = false, py::arg("progress") = py::none());
   m.def("parse_drift_times", &experiment::parse_drift_times, py::arg("text"),
         "\"1s,1h,1d,1y\" → seconds, as `aimc eval --drift-times` reads them.");
+  m.def(
+      "sweep_results",
+      [](const std::string& db, const std::string& objectives) {
+        require_regular_file(db, "a sweep database (.db)");
+        const sweep::SweepStore store(db);
+        const report::Table table = store.table();
+        const std::vector<sweep::Objective> obj =
+            objectives.empty() ? sweep::default_objectives(table) : sweep::parse_objectives(objectives);
+        const report::Table front = sweep::pareto_front(table, store.parameter_columns(), obj);
+        py::dict out;
+        out["parameters"] = store.parameter_columns();
+        out["points"] = to_rows(table);
+        py::list goals, on_front;
+        for (const sweep::Objective& o : obj) goals.append(py::make_tuple(o.column, o.maximise));
+        for (const auto& row : front.rows) on_front.append(py::cast(std::get<int64_t>(row[0])));
+        out["objectives"] = goals;
+        out["front"] = on_front;
+        return out;
+      },
+      py::arg("db"), py::arg("objectives") = "",
+      "A sweep database (aimc sweep): its points (as --export csv), parameter columns, objectives "
+      "[(column, maximise)] and the point_index of each point on the Pareto front (as --best).");
 }
 
 void bind_experiments(py::module_& m) {

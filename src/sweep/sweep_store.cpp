@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <nlohmann/json.hpp>
 
 #include "aimc/version.h"
 #include "core/error.h"
@@ -129,6 +130,9 @@ void SweepStore::attach(const SweepSpec& spec, bool extend) {
     exec("BEGIN IMMEDIATE");
     set_meta("sweep_sha256", spec.hash);
     set_meta("fixed_sha256", spec.fixed_hash);
+    nlohmann::json axes = nlohmann::json::array();
+    for (const Axis& a : spec.axes) axes.push_back(a.name);
+    set_meta("axes", axes.dump());
     set_meta("sweep_file", spec.file);
     set_meta("aimc_version", kVersion);
     set_meta("created", now_utc());
@@ -160,6 +164,15 @@ std::set<std::string> SweepStore::finished_keys() const {
   Statement st(m_db, "SELECT point_key FROM points", m_path);
   while (st.step()) keys.insert(st.text(0));
   return keys;
+}
+
+std::vector<std::string> SweepStore::parameter_columns() const {
+  std::vector<std::string> cols = {"chip", "model", "data"};
+  const std::string axes = meta("axes");
+  if (!axes.empty()) {
+    for (const auto& a : nlohmann::json::parse(axes)) cols.push_back(a.get<std::string>());
+  }
+  return cols;
 }
 
 int64_t SweepStore::finished_count() const {

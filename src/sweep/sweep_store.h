@@ -43,6 +43,8 @@ class SweepStore {
   void attach(const SweepSpec& spec, bool extend);
   std::set<std::string> finished_keys() const;
   int64_t finished_count() const;
+  // The columns that say which point a row is: chip, model, data and the sweep's axes.
+  std::vector<std::string> parameter_columns() const;
   // One point, in one transaction; columns the table lacks are added first.
   void write(const PointRecord& record);
   // Every point (parameters, status, metrics; not the result JSON), in sweep order.

@@ -131,3 +131,28 @@ def test_accuracy_perplexity_and_characterize_results_share_a_report(results, tm
     assert re.findall(r"<h2>([^<]*)</h2>", text) == ["Accuracy over time since programming",
                                                       "Perplexity over time since programming", "MVM error"]
     assert text.count("<svg") == 2
+
+
+def test_a_sweep_database_gets_its_front_and_axis_effects(tmp_path):
+    """aimc report SWEEP.db: every point and the Pareto front for each pair of objectives, each varied axis'
+    effect on each objective, the front as a table; drawn in a browser."""
+    model, data = ROOT / "models" / "mnist_lenet.onnx", f"mnist:{ROOT / 'data' / 'mnist-test-1k'}"
+    spec = tmp_path / "s.yaml"
+    spec.write_text(f"chips: [hermes]\nmodels: [{{model: {model}, data: \"{data}\", limit: 16}}]\n"
+                    "axes:\n  cores.rows: [128, 256, 512]\n  seed: [1, 2]\neval: {drift_times: 1d}\nrun: [eval, perf]\n")
+    r = run_aimc("sweep", spec, "--quiet", timeout=600)
+    assert r.returncode == 0, r.stderr
+    html = tmp_path / "sweep.html"
+    r = run_aimc("report", tmp_path / "s.db", "-o", html)
+    assert r.returncode == 0, r.stderr
+    text = html.read_text()
+    front = [line for line in run_aimc("sweep", "--best", "--db", tmp_path / "s.db").stdout.splitlines()[2:] if line]
+    assert f"6 points (0 could not run), {len(front)} on the Pareto front of accuracy_mean@1d (max)" in text
+    dom, log = browse(html, "--dump-dom")
+    plots = json.loads(re.search(r'data-plots="([^"]*)"', dom).group(1).replace("&quot;", '"'))
+    assert len(plots) == 3 + 2, plots  # three pairs of objectives; the effects of cores.rows and seed
+    for width, height, elements in plots:
+        assert width >= 250 and height >= 150 and elements >= 10, plots
+    assert not [line for line in log.splitlines() if "CONSOLE" in line]
+    r = run_aimc("report", tmp_path / "nothing.db", "-o", tmp_path / "x.html")
+    assert r.returncode == 2 and "nothing.db" in r.stderr

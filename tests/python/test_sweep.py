@@ -74,6 +74,15 @@ def test_the_minimal_sweep_runs_every_point(tmp_path):
     r = run_aimc("sweep", spec, "--db", again, "--quiet", timeout=600)
     assert r.returncode == 0, r.stderr
     assert results(again) == results(db)
+    # The front: points no other beats on accuracy at the longest drift time (1 y), energy and throughput, with their parameters.
+    r = run_aimc("sweep", "--best", "--db", db)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith(f"Pareto front of {db}: ") and "eval.accuracy_mean@1y (max)" in lines[0]
+    assert lines[1].split()[:6] == ["point_index", "chip", "model", "data", "cores.adc.bits", "seed"]
+    assert 1 <= len(lines) - 2 <= 6
+    r = run_aimc("sweep", "--best", "--db", db, "--objectives", "perf.topz:max")
+    assert r.returncode == 2 and "no column 'perf.topz'" in r.stderr
     # Run again on its database: nothing left to do.
     r = run_aimc("sweep", spec, "--quiet")
     assert r.returncode == 0 and "6 already in" in r.stdout and ", 0 run" in r.stdout
