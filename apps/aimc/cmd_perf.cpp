@@ -21,6 +21,7 @@ struct PerfArgs {
   bool peak = false;
   bool force = false, quiet = false;
   int64_t top = 12;
+  std::string simulator = "event";
   ResultFiles out;
 };
 
@@ -43,6 +44,7 @@ void run_perf(const PerfArgs& a) {
   opt.chunks = a.chunks;
   opt.read_mode = a.read_mode;
   opt.host_gops = a.host_gops;
+  opt.analytic = a.simulator == "analytic";
   std::vector<std::string> warnings;
   const perf::PerfStats stats = experiment::simulate_performance(
       {.model = a.model, .program = a.program, .peak = a.peak, .peak_bits = a.peak_bits}, chip, cs, opt, &warnings);
@@ -74,6 +76,10 @@ void add_perf(CLI::App& app) {
   sub->add_option("--calibration-samples", args->calibration_samples,
                   fmt::format("with --calibration-data: the first N samples (default {})", kDefaultCalibrationSamples))
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
+  sub->add_option("--simulator", args->simulator,
+                  "event (default): the discrete-event simulation; analytic: the same figures in closed form, faster "
+                  "(docs/perf-sim.md)")
+      ->check(CLI::IsMember({"event", "analytic"}));
   sub->add_option("--host-gops", args->host_gops, "host throughput for off-chip ops, Gop/s (default 0: free)")
       ->check(CLI::Range(0.0, 1e9));
   sub->add_flag("--peak", args->peak, "simulate a synthetic workload that keeps every crossbar busy");

@@ -119,7 +119,7 @@ nlohmann::ordered_json perf_json(const PerfStats& s) {
   j["energy_per_inference_by_component_j"] = energy_json(s.energy, n);
   j["total_actions"] = actions_json(s.actions);
   j["unpriced"] = s.unpriced;
-  j["simulator"] = {{"events", s.events}, {"wall_s", s.wall_s}, {"events_per_s", s.events_per_s}};
+  j["simulator"] = {{"kind", s.simulator}, {"events", s.events}, {"wall_s", s.wall_s}, {"events_per_s", s.events_per_s}};
   return j;
 }
 
@@ -240,7 +240,11 @@ std::string perf_text(const PerfStats& s, size_t top) {
     line(fmt::format("  link {:<20} {:.1f}% busy, {:.4g} bytes", s.links[i].name, 100 * s.links[i].busy_ns / s.makespan_ns,
                      s.links[i].bytes));
   }
-  line(fmt::format("  simulator        {} events in {:.3g} s ({:.3g} events/s)", s.events, s.wall_s, s.events_per_s));
+  if (s.simulator == "analytic") {
+    line(fmt::format("  simulator        analytic (closed form) in {:.3g} s", s.wall_s));
+  } else {
+    line(fmt::format("  simulator        {} events in {:.3g} s ({:.3g} events/s)", s.events, s.wall_s, s.events_per_s));
+  }
   return o;
 }
 

@@ -99,6 +99,7 @@ PointSettings settings_of(const SweepSpec& spec, const SweepPoint& point) {
         else if (axis.option == "chunks") f.chunks = std::stoll(v);
         else if (axis.option == "read_mode") f.perf_read_mode = v;
         else if (axis.option == "host_gops") f.host_gops = std::stod(v);
+        else if (axis.option == "simulator") f.simulator = v;
         break;
     }
   }
@@ -188,6 +189,8 @@ PointRecord run_point(const SweepSpec& spec, const SweepPoint& point, PointConte
       po.chunks = f.chunks;
       po.read_mode = f.perf_read_mode;
       po.host_gops = f.host_gops;
+      // Perf-only points are timed in closed form unless the file says otherwise (docs/sweep.md).
+      po.analytic = f.simulator.empty() ? !spec.run_eval : f.simulator == "analytic";
       result["perf"] = report::perf_json(experiment::simulate_performance(loaded.program, chip, po));
       add_scalars(rec.columns, "perf", result["perf"]);
     }

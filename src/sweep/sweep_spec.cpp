@@ -33,12 +33,12 @@ const std::vector<std::string> kTopKeys = {"chips",       "models", "axes",    "
 const std::vector<std::string> kModelKeys = {"model", "data", "limit"};
 const std::vector<std::string> kCompileKeys = {"pipeline", "schedule", "replicate", "calibration_samples", "allow_quantize"};
 const std::vector<std::string> kEvalKeys = {"drift_times", "repeats", "seed", "batch", "read_mode", "gdc"};
-const std::vector<std::string> kPerfKeys = {"images", "batch", "chunks", "read_mode", "host_gops"};
+const std::vector<std::string> kPerfKeys = {"images", "batch", "chunks", "read_mode", "host_gops", "simulator"};
 // The options an axis may vary (fixed-only options such as eval.batch or eval.seed are not axes:
 // the batch does not change a result, and `seed` is its own axis).
 const std::vector<std::string> kCompileAxes = {"pipeline", "schedule", "replicate", "calibration_samples"};
 const std::vector<std::string> kEvalAxes = {"drift_times", "repeats", "read_mode", "gdc"};
-const std::vector<std::string> kPerfAxes = {"images", "batch", "chunks", "read_mode", "host_gops"};
+const std::vector<std::string> kPerfAxes = {"images", "batch", "chunks", "read_mode", "host_gops", "simulator"};
 
 void check_keys(const Site& site, const std::vector<std::string>& allowed) {
   if (!site.node().IsMap()) site.fail(fmt::format("expected a map with keys {}", chip::join_names(allowed)));
@@ -128,6 +128,11 @@ void set_option(FixedOptions& f, const std::string& section, const std::string& 
     else if (key == "chunks") f.chunks = integer(v, 1, 4096);
     else if (key == "read_mode") f.perf_read_mode = scalar(v, "a read mode name");
     else if (key == "host_gops") f.host_gops = real(v, 0, 1e9);
+    else if (key == "simulator") {
+      f.simulator = scalar(v, "event or analytic");
+      if (f.simulator != "event" && f.simulator != "analytic")
+        v.fail(fmt::format("expected event or analytic, got '{}'", f.simulator));
+    }
   }
 }
 
@@ -290,11 +295,8 @@ void compute_hashes(SweepSpec& spec) {
                       {"allow_quantize", f.allow_quantize}};
   fixed["eval"] = {
       {"drift_times", f.drift_times}, {"repeats", f.repeats}, {"seed", f.seed}, {"read_mode", f.eval_read_mode}, {"gdc", f.gdc}};
-  fixed["perf"] = {{"images", f.images},
-                   {"batch", f.perf_batch},
-                   {"chunks", f.chunks},
-                   {"read_mode", f.perf_read_mode},
-                   {"host_gops", f.host_gops}};
+  fixed["perf"] = {{"images", f.images},       {"batch", f.perf_batch},   {"chunks", f.chunks}, {"read_mode", f.perf_read_mode},
+                   {"host_gops", f.host_gops}, {"simulator", f.simulator}};
   fixed["run"] = {{"eval", spec.run_eval}, {"perf", spec.run_perf}};
   nlohmann::json names = nlohmann::json::array();
   for (const Axis& a : spec.axes) names.push_back(a.name);

@@ -21,7 +21,7 @@ enum class AxisTarget {
   Seed,     // `seed`: the evaluation's programming draws and the calibration (each point's own)
   Compile,  // compile.replicate | compile.schedule | compile.pipeline | compile.calibration_samples
   Eval,     // eval.repeats | eval.read_mode | eval.drift_times | eval.gdc
-  Perf,     // perf.images | perf.batch | perf.chunks | perf.read_mode | perf.host_gops
+  Perf,     // perf.images | perf.batch | perf.chunks | perf.read_mode | perf.host_gops | perf.simulator
 };
 
 struct Axis {
@@ -53,6 +53,7 @@ struct FixedOptions {
   int64_t images = 16, perf_batch = 0, chunks = 1;
   std::string perf_read_mode;
   double host_gops = 0;
+  std::string simulator;  // event | analytic; empty: analytic when a point runs perf only, else event
 };
 
 struct SweepSpec {

@@ -160,6 +160,8 @@ struct PerfSimulator::Impl {
   void job_advance(int64_t j, double now);
   void launch_batch(int64_t b, double now);
   void run();
+  // The same figures in closed form (perf_analytic.cpp): no event loop.
+  void run_analytic();
   std::string resource_name(int32_t r) const;
   PerfStats stats() const;
   std::vector<PathStep> critical_path() const;

@@ -2,6 +2,8 @@
 // perf_run.cpp and perf_stats.cpp around perf_impl.h.
 #include "sim/perf/perf_sim.h"
 
+#include <chrono>
+
 #include "chip/peak.h"
 #include "chip/weights_spec.h"
 #include "sim/perf/perf_impl.h"
@@ -15,24 +17,31 @@ PerfSimulator::PerfSimulator(const chip::ChipSpec& chip, const Program& program,
     : m(new Impl(chip, program, std::move(options))) {}
 PerfSimulator::~PerfSimulator() { delete m; }
 void PerfSimulator::setup() { m->setup(); }
-void PerfSimulator::run() { m->run(); }
+void PerfSimulator::run() {
+  if (m->opt.analytic) m->run_analytic();
+  else m->run();
+}
 PerfStats PerfSimulator::stats() const { return m->stats(); }
 
 PerfStats simulate(const chip::ChipSpec& chip, const Program& program, const PerfOptions& options) {
+  const auto t0 = std::chrono::steady_clock::now();
   PerfSimulator sim(chip, program, options);
   sim.setup();
   sim.run();
   PerfStats st = sim.stats();
+  st.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();  // setup included
   if (options.images > 1) {
     // The latency is that of one inference on an idle chip (under load, inferences released together
     // queue behind each other: mean_latency_ns).
     PerfOptions one = options;
     one.images = 1;
     one.batch = 1;
+    const auto t1 = std::chrono::steady_clock::now();
     PerfSimulator alone(chip, program, one);
     alone.setup();
     alone.run();
-    const PerfStats a = alone.stats();
+    PerfStats a = alone.stats();
+    a.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
     st.latency_ns = a.latency_ns;
     st.critical_path = a.critical_path;
     st.events += a.events;

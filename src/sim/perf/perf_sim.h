@@ -22,6 +22,9 @@
 // memory's link) and written (ceil(write ops / parallel_writes) · (t_write, or t_init + iterations ·
 // (t_write + t_verify))). The work is split over perf_tasks.cpp, perf_run.cpp and perf_stats.cpp.
 //
+// PerfOptions::analytic times the same templates in closed form instead (perf_analytic.cpp): the same
+// action counts and energy, throughput and latency within a few percent, no event loop.
+//
 // Lifecycle (STYLE P2): construct (init: parameters) → setup() (resolve the Program into task
 // templates) → run() → stats(). Action counts are priced only in stats() (STYLE P8).
 #pragma once
@@ -45,6 +48,7 @@ struct PerfOptions {
   std::string read_mode;                     // empty: the chip's first read mode
   std::optional<int64_t> verify_iterations;  // program-and-verify iterations (absent: max_iterations)
   double host_gops = 0;                      // host digital throughput; 0: host ops take no time
+  bool analytic = false;                     // time the run in closed form (perf_analytic.cpp), not event by event
 };
 
 struct LayerStats {
@@ -89,6 +93,7 @@ struct LinkStats {
 
 struct PerfStats {
   std::string chip, model, schedule, read_mode;
+  std::string simulator = "event";   // "event" | "analytic" (PerfOptions::analytic)
   std::vector<int64_t> arrangement;  // the chip's core grid (cores.arrangement), for floor plans
   int64_t images = 0, batch = 0, chunks = 1, segments = 1;
   double makespan_ns = 0;

@@ -61,6 +61,7 @@ PerfStats PerfSimulator::Impl::stats() const {
   st.model = prog.graph_name;
   st.schedule = program::to_string(prog.schedule.kind);
   st.read_mode = mode->name;
+  st.simulator = opt.analytic ? "analytic" : "event";
   st.images = opt.images;
   st.batch = batch;
   st.chunks = opt.chunks;

@@ -1,0 +1,92 @@
+// The analytic model (PerfOptions::analytic): exact on the hand-computable schedules, the event
+// simulation's action counts and energy to the last bit, and its throughput and latency within 5 %
+// on compiled networks (layer and pipelined schedules, reload segments).
+#include <gtest/gtest.h>
+
+#include "chip/loader.h"
+#include "chip/peak.h"
+#include "compiler/pipeline.h"
+#include "onnx/importer.h"
+#include "perf_test_util.h"
+#include "sim/perf/perf_sim.h"
+
+namespace aimc::perf {
+namespace {
+
+PerfStats analytic(const chip::ChipSpec& chip, const program::Program& p, PerfOptions o) {
+  o.analytic = true;
+  return simulate(chip, p, o);
+}
+
+TEST(PerfAnalytic, TwoStagePipelineIsExact) {
+  const auto chip = preset("hermes");
+  Builder b;
+  b.layer(128, 128, 100, 0);
+  b.layer(128, 128, 300, 1);
+  PerfOptions o;
+  o.images = 20;
+  const PerfStats s = analytic(chip, b.p, o);
+  const double t = chip::mvm_latency_ns(chip, chip.cores.read_modes.front(), 8);
+  EXPECT_EQ(s.simulator, "analytic");
+  EXPECT_EQ(s.events, 0);
+  EXPECT_NEAR(s.latency_ns, 400 * t, 1e-6);
+  EXPECT_NEAR(s.inferences_per_s, 1e9 / (300 * t), 1e-6 * 1e9 / (300 * t));
+  EXPECT_NEAR(s.makespan_ns, 100 * t + 20 * 300 * t, 1e-6);
+  ASSERT_EQ(s.critical_path.size(), 2u);
+  EXPECT_NEAR(s.critical_path[1].analog_ns, 300 * t, 1e-6);
+}
+
+TEST(PerfAnalytic, LayerByLayerBatchesAreExact) {
+  const auto chip = preset("hermes");
+  Builder b;
+  b.layer(128, 128, 100, 0);
+  b.layer(128, 128, 300, 1);
+  b.p.schedule.kind = program::ScheduleKind::LayerByLayer;
+  PerfOptions o;
+  o.images = 8;
+  o.batch = 4;
+  const PerfStats s = analytic(chip, b.p, o);
+  const double t = chip::mvm_latency_ns(chip, chip.cores.read_modes.front(), 8);
+  EXPECT_NEAR(s.makespan_ns, 2 * (400 * t + 1200 * t), 1e-6);
+  EXPECT_NEAR(s.inferences_per_s, 4 / (1600 * t * 1e-9), 1e-3);
+}
+
+// A compiled network timed both ways: identical actions and energy, figures within 5 %.
+void expect_close(const chip::ChipSpec& chip, const program::Program& p, const PerfOptions& o) {
+  const PerfStats e = simulate(chip, p, o), a = analytic(chip, p, o);
+  EXPECT_EQ(e.actions.array_mvms(), a.actions.array_mvms());
+  EXPECT_DOUBLE_EQ(e.dynamic_energy_per_inference_j, a.dynamic_energy_per_inference_j);
+  for (size_t l = 0; l < e.layers.size(); ++l) {
+    EXPECT_DOUBLE_EQ(e.layers[l].energy.total_pj(), a.layers[l].energy.total_pj()) << e.layers[l].name;
+    EXPECT_DOUBLE_EQ(e.layers[l].service_ns, a.layers[l].service_ns) << e.layers[l].name;
+  }
+  EXPECT_NEAR(a.inferences_per_s / e.inferences_per_s, 1.0, 0.05);
+  EXPECT_NEAR(a.latency_ns / e.latency_ns, 1.0, 0.05);
+  EXPECT_NEAR(a.makespan_ns / e.makespan_ns, 1.0, 0.05);
+  EXPECT_EQ(a.bottleneck, e.bottleneck);
+}
+
+program::Program compile_model(const std::string& model, const chip::ChipSpec& chip, const std::string& schedule) {
+  const Graph g = import_onnx(source_path(model));
+  compiler::CompileOptions co;
+  co.pipeline = compiler::default_pipeline(schedule, "auto");
+  return compiler::compile(g, chip, co);
+}
+
+TEST(PerfAnalytic, CompiledNetworksWithinFivePercent) {
+  const auto hermes = preset("hermes");
+  PerfOptions o;
+  o.images = 16;
+  expect_close(hermes, compile_model("models/resnet20_cifar10.onnx", hermes, "pipelined"), o);
+  o.batch = 4;
+  expect_close(hermes, compile_model("models/resnet20_cifar10.onnx", hermes, "layer"), o);
+  // Reload segments: a network larger than the chip, its weights rewritten for every batch.
+  const auto verma = preset("verma-cimu");
+  PerfOptions v;
+  v.images = 32;
+  v.batch = 16;
+  expect_close(verma, compile_model("models/cnn4b_cifar10.onnx", verma, "pipelined"), v);
+}
+
+}  // namespace
+}  // namespace aimc::perf
