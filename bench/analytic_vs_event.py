@@ -4,7 +4,7 @@ Run (repository root, after building and after bench/perf_figures.py has compile
 its --out folder):  /usr/bin/python3 bench/analytic_vs_event.py [--bin build/aimc] [--dir /tmp/aimc_perf_figures]
                                                                 [--repeats 5] [--write-docs]
 
-For every experiment of bench/experiments (the Programs perf_figures.py wrote), runs `aimc perf --simulator
+For every experiment of bench/experiments (the Programs perf_figures.py wrote) and ResNet-20 on hermes, runs `aimc perf --simulator
 event` and `--simulator analytic` alternately `--repeats` times and tables: each one's throughput,
 single-inference latency and energy per inference, the analytic model's relative difference, its largest
 per-layer difference in stage time, and the speed of each (layer evaluations per second of simulator
@@ -32,6 +32,23 @@ def perf(binary, prog, chip, args, simulator, out):
     return json.loads(out.read_text())
 
 
+# Workloads beyond the paper experiments: (id, chip, model, perf arguments), compiled here when missing.
+EXTRA = [("hermes_resnet20", "hermes", ROOT / "models" / "resnet20_cifar10.onnx", ["--images", "16"])]
+
+
+def compile_extra(binary, d):
+    runs = []
+    for rid, chip, model, args in EXTRA:
+        prog = d / f"{rid}.program.json"
+        if not prog.exists():
+            r = subprocess.run([str(binary), "compile", "--model", str(model), "--chip", chip, "-o", str(prog), "--quiet"],
+                               capture_output=True, text=True)
+            if r.returncode != 0:
+                raise SystemExit(f"compiling {model} failed: {r.stderr}")
+        runs.append((rid, chip, None, None, args, "aimc"))
+    return runs
+
+
 def rel(a, e):
     return (a / e - 1) * 100 if e else 0.0
 
@@ -48,7 +65,7 @@ def main():
     d = Path(a.dir)
     rows = []
     total = {"event": [0.0, 0], "analytic": [0.0, 0]}
-    for rid, chip, net, pipe, args, mapping in perf_figures.RUNS:
+    for rid, chip, net, pipe, args, mapping in perf_figures.RUNS + compile_extra(a.bin, d):
         prog = d / f"{rid}.program.json"
         if not prog.exists():
             print(f"{rid}: {prog} missing (run bench/perf_figures.py first); skipped", file=sys.stderr)

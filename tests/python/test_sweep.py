@@ -278,3 +278,14 @@ def test_a_worker_that_dies_loses_only_its_points_in_flight(tmp_path):
     r = run_aimc("sweep", spec, "--db", tmp_path / "one.db", "--quiet", timeout=600)
     assert r.returncode == 0, r.stderr
     assert results(db) == results(tmp_path / "one.db")
+
+
+def test_the_example_sweeps_stay_valid():
+    """examples/sweeps/*.yaml parse, their chip axes apply to their chips, and they list their points."""
+    specs = sorted((ROOT / "examples" / "sweeps").glob("*.yaml"))
+    assert specs
+    for spec in specs:
+        r = subprocess.run([aimc_bin(), "sweep", str(spec), "--dry-run"], capture_output=True, text=True, timeout=120,
+                           cwd=ROOT)
+        assert r.returncode == 0, r.stderr
+        assert len(r.stdout.splitlines()) >= 2
