@@ -30,9 +30,11 @@ PerfStats simulate(const chip::ChipSpec& chip, const Program& program, const Per
   sim.run();
   PerfStats st = sim.stats();
   st.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();  // setup included
-  if (options.images > 1) {
-    // The latency is that of one inference on an idle chip (under load, inferences released together
-    // queue behind each other: mean_latency_ns).
+  // The latency is that of one inference on an idle chip (under load, inferences released together
+  // queue behind each other: mean_latency_ns). The analytic model's first inference is already alone
+  // when nothing holds it for its batch (no barriers).
+  const bool batched = program.schedule.kind == ScheduleKind::LayerByLayer || program.schedule.reloads();
+  if (options.images > 1 && (!options.analytic || batched)) {
     PerfOptions one = options;
     one.images = 1;
     one.batch = 1;
