@@ -70,8 +70,6 @@ void run(const SweepArgs& a) {
     throw Error("give the sweep file (aimc sweep SPEC.yaml), or --export csv --db FILE", ErrorContext{.field = "SPEC"});
   }
   const std::string db = a.db.empty() ? default_db(a.spec) : a.db;
-  if (same_path(db, a.spec))
-    throw Error(fmt::format("the database {} is the sweep file itself", db), ErrorContext{.field = "--db"});
   Progress progress("sweep", !a.quiet);
   const auto on_point = [&](const sweep::SweepProgress& p) {
     progress.update(p.done, p.total, fmt::format("{}/{} {}", p.done, p.total, p.label));
@@ -90,6 +88,7 @@ void run(const SweepArgs& a) {
       for (const sweep::SweepPoint& p : sweep::enumerate_points(spec)) fmt::print("{}\n", sweep::point_label(spec, p));
       return;
     }
+    sweep::check_database_path(spec, db);
     sweep::SweepStore store(db);
     store.attach(spec, a.extend);
     sweep::PointContext context(spec, preset_library(), a.threads);

@@ -154,6 +154,7 @@ SweepSummary run_sweep_mpi(const MpiSweepOptions& o, const chip::PresetLibrary& 
     spec = load_sweep(o.spec_path, presets);
     context.emplace(*spec, presets, o.threads);
     if (rank == 0) {
+      check_database_path(*spec, o.db);
       check_sweep_inputs(*spec, *context);
       store.emplace(o.db);
       store->attach(*spec, o.extend);

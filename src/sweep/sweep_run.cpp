@@ -10,6 +10,7 @@
 #include "chip/overrides.h"
 #include "core/error.h"
 #include "core/input_file.h"
+#include "core/text_file.h"
 #include "experiment/evaluate.h"
 #include "experiment/performance.h"
 #include "experiment/program_source.h"
@@ -203,6 +204,23 @@ PointRecord run_point(const SweepSpec& spec, const SweepPoint& point, PointConte
   rec.result_json = result.dump();
   rec.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return rec;
+}
+
+void check_database_path(const SweepSpec& spec, const std::string& db) {
+  std::vector<std::string> inputs = {spec.file};
+  for (const std::string& c : spec.chips) inputs.push_back(c);
+  for (const SweepModel& m : spec.models) {
+    inputs.push_back(m.model);
+    if (!m.data.empty()) {
+      for (const std::string& f : parse_dataset_spec(m.data).paths) inputs.push_back(f);
+    }
+  }
+  for (const std::string& in : inputs) {
+    if (same_path(db, in)) {
+      throw Error(fmt::format("the database {} is also an input of this sweep ({}); give another --db", db, in),
+                  ErrorContext{.field = "--db"});
+    }
+  }
 }
 
 void check_sweep_inputs(const SweepSpec& spec, PointContext& context) {

@@ -52,6 +52,10 @@ struct SweepSummary {
 // file's mistake (Error), not a point's.
 void check_sweep_inputs(const SweepSpec& spec, PointContext& context);
 
+// The database a sweep writes must not be one of its inputs (the sweep file, a chip file, a model, a
+// dataset file): Error naming both, before the database is opened.
+void check_database_path(const SweepSpec& spec, const std::string& db);
+
 // Runs every point `store` lacks, in order, writing each as it finishes.
 SweepSummary run_sweep(const SweepSpec& spec, SweepStore& store, PointContext& context,
                        const std::function<void(const SweepProgress&)>& on_point = {});

@@ -129,7 +129,9 @@ def test_outputs_aimed_at_inputs_are_refused(tmp_path):
     idx = next(p for p in data.iterdir() if p.is_file())
     prog = tmp_path / "p.json"
     assert run_aimc("compile", "--model", model, "--chip", "hermes", "-o", prog).returncode == 0
-    before = {p: sha(p) for p in (model, x, chip, prog, idx)}
+    sweep = tmp_path / "s.yaml"
+    sweep.write_text(f"chips: [{chip}]\nmodels: [{{model: {model}, data: 'mnist:{data}', limit: 4}}]\nrun: [eval]\n")
+    before = {p: sha(p) for p in (model, x, chip, prog, idx, sweep)}
     cases = [
         (("compile", "--model", model, "--chip", "hermes", "-o", model), "-o"),
         (("compile", "--model", model, "--chip", chip, "--json", chip), "--json"),
@@ -139,9 +141,14 @@ def test_outputs_aimed_at_inputs_are_refused(tmp_path):
         (("infer", "--model", model, "--data", f"mnist:{data}", "--limit", 4, "--json", model), "--json"),
         (("chip", "show", chip, "--yaml", chip), "--yaml"),
         (("chip", "characterize", chip, "--matrices", 1, "--vectors", 8, "--json", chip), "--json"),
+        (("sweep", sweep, "--db", model), "--db"),
+        (("sweep", sweep, "--db", chip), "--db"),
+        (("sweep", sweep, "--db", sweep), "--db"),
+        (("report", prog, "-o", prog), "-o"),
     ]
     for args, flag in cases:
-        for force in (False, True):  # --force never allows it
+        # --force never allows it (a sweep has no --force: its database is resumed, never replaced)
+        for force in (False,) if args[0] == "sweep" else (False, True):
             one_line_error(run_aimc(*args, force=force), flag, "also an input")
     assert {p: sha(p) for p in before} == before
     # An output in the dataset's folder is fine when it is not one of its files.
