@@ -77,7 +77,7 @@ class Context {
 
   // Adds a canonical node whose outputs are the current node's first `max_outputs` outputs
   // (in order; absent outputs become kNoValue), infers its shapes, and returns its output ids.
-  std::vector<ValueId> emit(OpKind op, std::vector<ValueId> inputs, Attrs attrs = {}, size_t max_outputs = SIZE_MAX);
+  std::vector<ValueId> emit(OpKind op, std::vector<ValueId> inputs, Attrs attrs = {}, size_t max_outputs = 1);
   // Adds a helper node with one fresh output value (named after the current node + suffix).
   ValueId emit_internal(OpKind op, std::vector<ValueId> inputs, Attrs attrs, const std::string& suffix);
   ValueId add_constant(const std::string& suffix, Tensor t);

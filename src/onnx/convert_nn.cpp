@@ -199,7 +199,7 @@ void lstm(Context& ctx) {
   }
   std::vector<ValueId> in = {ctx.input(0), ctx.input(1),          ctx.input(2),         ctx.optional_input(3),
                              kNoValue,     ctx.optional_input(5), ctx.optional_input(6)};
-  ctx.emit(OpKind::LSTM, in, LstmAttrs{hidden});
+  ctx.emit(OpKind::LSTM, in, LstmAttrs{hidden}, SIZE_MAX);  // Y, Y_h, Y_c
 }
 
 }  // namespace

@@ -49,7 +49,7 @@ void concat(Context& ctx) {
 
 void split(Context& ctx) {
   ctx.expect_attrs({"axis", "split", "num_outputs"});
-  ctx.emit(OpKind::Split, {ctx.input(0)}, split_attrs(ctx, ctx.input_value(0).shape));
+  ctx.emit(OpKind::Split, {ctx.input(0)}, split_attrs(ctx, ctx.input_value(0).shape), SIZE_MAX);
 }
 
 void slice(Context& ctx) {

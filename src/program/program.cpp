@@ -655,7 +655,17 @@ Program program_from_json(const Json& j, const std::string& origin) {
   p.schedule = read_schedule(top.child("schedule"), p);
   for (const Json& w : top.array("warnings")) p.warnings.push_back(w.is_string() ? w.get<std::string>() : w.dump());
   if (top.has("calibration")) p.calibration = top.str("calibration");
-  if (top.has("statistics")) p.statistics = top.at("statistics").get<std::map<std::string, std::map<std::string, int64_t>>>();
+  if (top.has("statistics")) {  // {pass: {name: count}}, free keys (statistics.* in the schema)
+    const Json& stats = top.at("statistics");
+    if (!stats.is_object()) top.fail("statistics", "expected an object of passes");
+    for (const auto& [pass, counts] : stats.items()) {
+      if (!counts.is_object()) top.fail("statistics." + pass, "expected an object of integer counts");
+      for (const auto& [name, value] : counts.items()) {
+        if (!value.is_number_integer()) top.fail("statistics." + pass + "." + name, "expected an integer");
+        p.statistics[pass][name] = value.get<int64_t>();
+      }
+    }
+  }
   check_against_chip(p, origin);
   return p;
 }

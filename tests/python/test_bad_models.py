@@ -66,6 +66,11 @@ def cases(tmp_path):
          ["(ConstantOfShape)", "tensor of shape [1048576, 1048576, 1048576]", "this machine's memory"]),
         (big_batch(tmp_path / "static_batch_2_40.onnx"),
          ["value 'x' has shape [1099511627776, 4]", "this machine's memory"]),
+        # Found by tests/fuzz/bad_inputs.py: an op given an output it does not have, read by a later node (a
+        # value that was never computed: an internal error in the constant folder).
+        (save(tmp_path / "extra_output.onnx",
+              [h.make_node("Softmax", ["x"], ["s", "extra"]), h.make_node("Relu", ["extra"], ["y"])]),
+         ["(Relu)", "input 'extra' is not produced by any earlier node"]),
     ]
 
 

@@ -205,9 +205,13 @@ def test_hand_edited_programs_are_refused_not_simulated(tmp_path):
     def edit_unit(p):
         p["transfers"][0]["to"] = {"unit": 99}
 
+    def edit_statistics(p):  # found by tests/fuzz/bad_inputs.py: a JSON type error surfaced as an internal error
+        p["statistics"]["place"] = 2 ** 31
+
     for edit, where in ((edit_stage_ops, "stages[0].digital_ops"), (edit_op_cores, f"digital_ops[{core_op}].cores"),
                         (edit_transfer, "transfers[0].to"), (edit_tile, "tiles[0].core"),
-                        (edit_resolved, "chip.resolved"), (edit_unit, "transfers[0].to")):
+                        (edit_resolved, "chip.resolved"), (edit_unit, "transfers[0].to"),
+                        (edit_statistics, "statistics.place")):
         p = json.loads(json.dumps(base))
         edit(p)
         bad = tmp_path / f"{edit.__name__}.json"
