@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 #include <numeric>
 
 #include "ir/graph.h"
@@ -47,15 +48,18 @@ void require_rank(const Node& n, const Value& v, int64_t lo, int64_t hi) {
   }
 }
 
-// Output size of a sliding window along one dim.
+// Output size of a sliding window along one dim; -1 when no window fits (or the attributes are so
+// large that the arithmetic leaves 64 bits: computed in 128 bits, which they cannot leave).
 int64_t window_out(int64_t size, int64_t k, int64_t stride, int64_t dil, int64_t pb, int64_t pe, bool ceil_mode) {
-  int64_t span = dil * (k - 1) + 1;
-  int64_t avail = size + pb + pe - span;
-  if (avail < 0) return -1;
-  int64_t out = (ceil_mode ? (avail + stride - 1) / stride : avail / stride) + 1;
+  __extension__ typedef __int128 Wide;  // NOLINT(modernize-use-using): __extension__ keeps -Wpedantic quiet
+  const Wide span = Wide{dil} * (Wide{k} - 1) + 1;
+  const Wide avail = Wide{size} + pb + pe - span;
+  if (avail < 0 || stride <= 0) return -1;
+  Wide out = (ceil_mode ? (avail + stride - 1) / stride : avail / stride) + 1;
   // A window may not start in the end padding (PyTorch / ONNX rule for ceil_mode).
-  if (ceil_mode && (out - 1) * stride >= size + pb) --out;
-  return out;
+  if (ceil_mode && (out - 1) * stride >= Wide{size} + pb) --out;
+  if (out > std::numeric_limits<int64_t>::max()) return -1;
+  return static_cast<int64_t>(out);
 }
 
 Shape window_shape(const Node& n, const Value& x, int64_t channels, const WindowAttrs& w, bool ceil_mode) {

@@ -8,6 +8,16 @@ void Context::fail(const std::string& message) const {
   throw Error(message, ErrorContext{.file = m_file, .node = m_node_name, .op = m_node->op_type()});
 }
 
+const std::string& Context::input_name(size_t i) const {
+  if (i >= num_inputs()) fail(fmt::format("has {} input(s); expected at least {}", num_inputs(), i + 1));
+  return m_node->input(static_cast<int>(i));
+}
+
+const std::string& Context::output_name(size_t i) const {
+  if (i >= num_outputs()) fail(fmt::format("has {} output(s); expected at least {}", num_outputs(), i + 1));
+  return m_node->output(static_cast<int>(i));
+}
+
 ValueId Context::input(size_t i) const {
   if (!has_input(i)) fail(fmt::format("input {} is required", i));
   const std::string& name = m_node->input(static_cast<int>(i));

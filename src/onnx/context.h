@@ -39,6 +39,9 @@ class Context {
     m_node_name = std::move(name);
   }
   const onnx::NodeProto& node() const { return *m_node; }
+  // The name of input / output i; Error when the node has fewer (a damaged or hand-written model).
+  const std::string& input_name(size_t i) const;
+  const std::string& output_name(size_t i) const;
   const std::string& node_name() const { return m_node_name; }
 
   // An Error about the current node.

@@ -30,7 +30,7 @@ float scalar_bound(Context& ctx, size_t i, float fallback) {
 
 void clip(Context& ctx) {
   ScalarAttrs a;
-  if (const PendingQuant* q = ctx.pending_quant(ctx.node().input(0))) {
+  if (const PendingQuant* q = ctx.pending_quant(ctx.input_name(0))) {
     // QuantizeLinear -> Clip -> DequantizeLinear: the clip narrows the integer range.
     PendingQuant narrowed = *q;
     float lo = scalar_bound(ctx, 1, static_cast<float>(q->qmin));
@@ -38,7 +38,7 @@ void clip(Context& ctx) {
     narrowed.qmin = std::max(q->qmin, static_cast<int32_t>(std::ceil(lo)));
     narrowed.qmax = std::min(q->qmax, static_cast<int32_t>(std::floor(hi)));
     if (narrowed.qmin >= narrowed.qmax) ctx.fail("Clip leaves an empty quantisation range");
-    ctx.set_pending_quant(ctx.node().output(0), narrowed);
+    ctx.set_pending_quant(ctx.output_name(0), narrowed);
     return;
   }
   if (ctx.opset() < 11) {

@@ -62,7 +62,7 @@ void quantize(Context& ctx) {
   if (x.dtype != DType::f32) ctx.fail("input must be float");
   QParams q = qparams(ctx, static_cast<int64_t>(x.shape.size()));
   ctx.set_pending_quant(
-      ctx.node().output(0),
+      ctx.output_name(0),
       PendingQuant{
           .x = ctx.input(0), .scale = q.scale, .zero_point = q.zero_point, .axis = q.axis, .qmin = q.qmin, .qmax = q.qmax});
 }
@@ -73,7 +73,7 @@ FakeQuantAttrs attrs_of(const PendingQuant& p) {
 
 void dequantize(Context& ctx) {
   ctx.expect_attrs({"axis"});
-  const std::string& in = ctx.node().input(0);
+  const std::string& in = ctx.input_name(0);
   if (const PendingQuant* p = ctx.pending_quant(in)) {
     const Value& x = ctx.graph().value(p->x);
     QParams q = qparams(ctx, static_cast<int64_t>(x.shape.size()));

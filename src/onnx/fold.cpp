@@ -303,7 +303,7 @@ Tensor cast_to(const Tensor& t, DType to, bool to_bool) {
 bool all_inputs_constant(const Context& ctx) {
   for (size_t i = 0; i < ctx.num_inputs(); ++i) {
     if (!ctx.has_input(i)) continue;
-    if (ctx.pending_quant(ctx.node().input(static_cast<int>(i)))) return false;
+    if (ctx.pending_quant(ctx.input_name(i))) return false;
     if (!ctx.input_value(i).is_constant()) return false;
   }
   return true;

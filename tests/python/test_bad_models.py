@@ -71,6 +71,10 @@ def cases(tmp_path):
         (save(tmp_path / "extra_output.onnx",
               [h.make_node("Softmax", ["x"], ["s", "extra"]), h.make_node("Relu", ["extra"], ["y"])]),
          ["(Relu)", "input 'extra' is not produced by any earlier node"]),
+        # Found by fuzz_onnx's structure-aware mutator: an op without its inputs (a protobuf CHECK surfaced as an
+        # internal error).
+        (save(tmp_path / "clip_without_inputs.onnx", [h.make_node("Clip", [], ["c"]), h.make_node("Add", ["x", "c"], ["y"])]),
+         ["(Clip)", "has 0 input(s); expected at least 1"]),
     ]
 
 
