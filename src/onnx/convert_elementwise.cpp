@@ -1,4 +1,5 @@
-// Element-wise ONNX ops: binary arithmetic with broadcasting, activations, Clip.
+// Element-wise ONNX ops: binary arithmetic with broadcasting, activations, Clip, and the activations
+// ONNX defines by formula (HardSigmoid, HardSwish, Softplus, Mish), lowered to those.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -59,6 +60,53 @@ void leaky_relu(Context& ctx) {
   ctx.emit(OpKind::LeakyRelu, {ctx.input(0)}, ScalarAttrs{.alpha = ctx.attr_float("alpha", 0.01f)});
 }
 
+// Activations ONNX defines as formulas, lowered to the canonical element-wise ops (so every backend,
+// the digital units' pricing and the reference interpreter need nothing new).
+ValueId scalar_constant(Context& ctx, const std::string& suffix, float v) { return ctx.add_constant(suffix, Tensor::scalar(v)); }
+
+// clip(alpha * x + beta, 0, 1); emitted as the node's output when `as_output`.
+ValueId hard_sigmoid_of(Context& ctx, ValueId x, float alpha, float beta, bool as_output) {
+  const ValueId ax = ctx.emit_internal(OpKind::Mul, {x, scalar_constant(ctx, "alpha", alpha)}, Attrs{}, "alpha_x");
+  const ValueId s = ctx.emit_internal(OpKind::Add, {ax, scalar_constant(ctx, "beta", beta)}, Attrs{}, "plus_beta");
+  const ScalarAttrs unit{.min = 0.0f, .max = 1.0f};
+  if (as_output) return ctx.emit(OpKind::Clip, {s}, unit).front();
+  return ctx.emit_internal(OpKind::Clip, {s}, unit, "clip01");
+}
+
+void hard_sigmoid(Context& ctx) {
+  ctx.expect_attrs({"alpha", "beta"});
+  hard_sigmoid_of(ctx, ctx.input(0), ctx.attr_float("alpha", 0.2f), ctx.attr_float("beta", 0.5f), true);
+}
+
+void hard_swish(Context& ctx) {  // x * hard_sigmoid(x) with alpha 1/6, beta 1/2
+  ctx.expect_attrs({});
+  const ValueId x = ctx.input(0);
+  ctx.emit(OpKind::Mul, {x, hard_sigmoid_of(ctx, x, 1.0f / 6.0f, 0.5f, false)});
+}
+
+// log(1 + exp(x)), computed as relu(x) + log(1 + exp(-|x|)) so that no exp overflows.
+ValueId softplus_of(Context& ctx, ValueId x, bool as_output) {
+  const ValueId e = ctx.emit_internal(
+      OpKind::Exp, {ctx.emit_internal(OpKind::Neg, {ctx.emit_internal(OpKind::Abs, {x}, Attrs{}, "abs")}, Attrs{}, "neg_abs")},
+      Attrs{}, "exp");
+  const ValueId l = ctx.emit_internal(
+      OpKind::Log, {ctx.emit_internal(OpKind::Add, {e, scalar_constant(ctx, "one", 1.0f)}, Attrs{}, "one_plus")}, Attrs{}, "log");
+  const ValueId r = ctx.emit_internal(OpKind::Relu, {x}, Attrs{}, "relu");
+  if (as_output) return ctx.emit(OpKind::Add, {r, l}).front();
+  return ctx.emit_internal(OpKind::Add, {r, l}, Attrs{}, "softplus");
+}
+
+void softplus(Context& ctx) {
+  ctx.expect_attrs({});
+  softplus_of(ctx, ctx.input(0), true);
+}
+
+void mish(Context& ctx) {  // x * tanh(softplus(x))
+  ctx.expect_attrs({});
+  const ValueId x = ctx.input(0);
+  ctx.emit(OpKind::Mul, {x, ctx.emit_internal(OpKind::Tanh, {softplus_of(ctx, x, false)}, Attrs{}, "tanh")});
+}
+
 }  // namespace
 
 void register_elementwise_converters(ConverterTable& t) {
@@ -81,6 +129,10 @@ void register_elementwise_converters(ConverterTable& t) {
   }
   t["Clip"] = clip;
   t["LeakyRelu"] = leaky_relu;
+  t["HardSigmoid"] = hard_sigmoid;
+  t["HardSwish"] = hard_swish;
+  t["Softplus"] = softplus;
+  t["Mish"] = mish;
 }
 
 }  // namespace aimc::onnx_import

@@ -65,6 +65,33 @@ for _name, _fn in _ELEMENTWISE.items():
     OPS[_name] = _elementwise(_fn)
 
 
+def _softplus(x):
+    return np.logaddexp(0, x.astype(np.float64)).astype(x.dtype)
+
+
+@op("HardSigmoid")
+def _hard_sigmoid(args, attrs, opset, n_out):
+    x = args[0]
+    return np.clip(attrs.get("alpha", 0.2) * x + attrs.get("beta", 0.5), 0, 1).astype(x.dtype)
+
+
+@op("HardSwish")
+def _hard_swish(args, attrs, opset, n_out):
+    x = args[0]
+    return (x * np.clip(x / 6 + 0.5, 0, 1)).astype(x.dtype)
+
+
+@op("Softplus")
+def _softplus_op(args, attrs, opset, n_out):
+    return _softplus(args[0])
+
+
+@op("Mish")
+def _mish(args, attrs, opset, n_out):
+    x = args[0]
+    return (x * np.tanh(_softplus(x))).astype(x.dtype)
+
+
 @op("Div")
 def _div(args, attrs, opset, n_out):
     a, b = args

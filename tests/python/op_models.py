@@ -259,6 +259,40 @@ def gelu():
     return nn.GELU(), [randn(2, 3, 4, 4) * 2]
 
 
+@case(opset=17)
+def hardswish():
+    """MobileNetV3's activation: HardSwish from opset 14."""
+    return nn.Hardswish(), [randn(2, 3, 4, 4) * 4]
+
+
+@case(opset=13)
+def hardswish_opset13():
+    """Before opset 14 torch exports x * HardSigmoid(x) with alpha 1/6."""
+    return nn.Hardswish(), [randn(2, 3, 4, 4) * 4]
+
+
+@case(opset=13)
+def hardsigmoid():
+    return nn.Hardsigmoid(), [randn(2, 3, 4, 4) * 4]
+
+
+@case(opset=13)
+def silu():
+    """SiLU / Swish exports as Sigmoid and Mul."""
+    return nn.SiLU(), [randn(2, 3, 4, 4) * 3]
+
+
+@case(opset=13)
+def softplus():
+    return nn.Softplus(), [randn(2, 3, 4, 4) * 4]
+
+
+@case(opset=17)
+def mish():
+    """torch 1.13 exports Mish (an opset-18 op) as Softplus, Tanh and Mul."""
+    return nn.Mish(), [randn(2, 3, 4, 4) * 3]
+
+
 # ---------------------------------------------------------------- normalisation
 @case(opset=13)
 def batchnorm2d():
