@@ -112,6 +112,33 @@ void layer_norm(Context& ctx) {
   ctx.emit(OpKind::LayerNormalization, in, a, 1);
 }
 
+// InstanceNormalization (and GroupNorm, which torch exports through it): each (sample, channel) normalised
+// over its spatial axes, then scaled and shifted per channel. Lowered to a LayerNormalization over axes
+// [2, rank) with unit scale, then Mul and Add by the channel's scale and bias (constants shaped [C, 1, ...]).
+void instance_norm(Context& ctx) {
+  ctx.expect_attrs({"epsilon"});
+  const Shape shape = ctx.input_value(0).shape;  // a copy: emitting nodes may move values
+  if (shape.size() < 3) ctx.fail(fmt::format("input has shape {}; expected [N, C, spatial...]", shape_str(shape)));
+  const int64_t channels = shape[1];
+  Shape per_channel(shape.size() - 1, 1);
+  per_channel[0] = channels;
+  Tensor scale = ctx.constant_input(1, "InstanceNormalization scale").clone();
+  Tensor bias = ctx.constant_input(2, "InstanceNormalization B").clone();
+  if (scale.numel() != channels || bias.numel() != channels) {
+    ctx.fail(
+        fmt::format("scale and B hold {} and {} values; expected one per channel ({})", scale.numel(), bias.numel(), channels));
+  }
+  const Shape spatial(shape.begin() + 2, shape.end());
+  Tensor ones(DType::f32, spatial);
+  for (int64_t i = 0; i < ones.numel(); ++i) ones.data<float>()[i] = 1.0f;
+  const ValueId normalised =
+      ctx.emit_internal(OpKind::LayerNormalization, {ctx.input(0), ctx.add_constant("unit_scale", std::move(ones))},
+                        NormAttrs{.axis = 2, .epsilon = ctx.attr_float("epsilon", 1e-5f)}, "normalised");
+  const ValueId scaled =
+      ctx.emit_internal(OpKind::Mul, {normalised, ctx.add_constant("scale", scale.reshaped(per_channel))}, Attrs{}, "scaled");
+  ctx.emit(OpKind::Add, {scaled, ctx.add_constant("bias", bias.reshaped(per_channel))});
+}
+
 void softmax(Context& ctx) {
   ctx.expect_attrs({"axis"});
   const Shape shape = ctx.input_value(0).shape;  // a copy: emitting nodes may move values
@@ -211,6 +238,7 @@ void register_nn_converters(ConverterTable& t) {
   t["BatchNormalization"] = batch_norm;
   t["LayerNormalization"] = layer_norm;
   t["Softmax"] = softmax;
+  t["InstanceNormalization"] = instance_norm;
   t["MaxPool"] = [](Context& ctx) { pool(ctx, OpKind::MaxPool); };
   t["AveragePool"] = [](Context& ctx) { pool(ctx, OpKind::AveragePool); };
   t["GlobalAveragePool"] = global_average_pool;

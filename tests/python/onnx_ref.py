@@ -69,6 +69,18 @@ def _softplus(x):
     return np.logaddexp(0, x.astype(np.float64)).astype(x.dtype)
 
 
+@op("InstanceNormalization")
+def _instance_norm(args, attrs, opset, n_out):
+    x, scale, bias = args
+    axes = tuple(range(2, x.ndim))
+    xd = x.astype(np.float64)
+    mean = xd.mean(axis=axes, keepdims=True)
+    var = ((xd - mean) ** 2).mean(axis=axes, keepdims=True)
+    c = (-1,) + (1,) * (x.ndim - 2)
+    y = (xd - mean) / np.sqrt(var + attrs.get("epsilon", 1e-5)) * scale.reshape(c) + bias.reshape(c)
+    return y.astype(x.dtype)
+
+
 @op("HardSigmoid")
 def _hard_sigmoid(args, attrs, opset, n_out):
     x = args[0]

@@ -295,6 +295,25 @@ def mish():
 
 # ---------------------------------------------------------------- normalisation
 @case(opset=13)
+def instancenorm2d():
+    m = nn.InstanceNorm2d(4, affine=True)
+    with torch.no_grad():
+        m.weight.copy_(torch.randn(4))
+        m.bias.copy_(torch.randn(4))
+    return m, [randn(2, 4, 5, 5) * 2 + 1]
+
+
+@case(opset=13)
+def groupnorm():
+    """torch exports GroupNorm as Reshape, InstanceNormalization (unit scale), Reshape, Mul, Add."""
+    m = nn.GroupNorm(2, 4)
+    with torch.no_grad():
+        m.weight.copy_(torch.randn(4))
+        m.bias.copy_(torch.randn(4))
+    return m, [randn(2, 4, 5, 5) * 2 + 1]
+
+
+@case(opset=13)
 def batchnorm2d():
     return nn.BatchNorm2d(4), [randn(2, 4, 5, 5)]
 
