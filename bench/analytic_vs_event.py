@@ -14,7 +14,6 @@ wall time, setting up included; median over the repeats; the machine's load aver
 import argparse
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -102,15 +101,9 @@ def main():
                              "not reading the Program.")
     print(text)
     if a.write_docs:
-        doc = ROOT / "docs" / "perf-sim.md"
-        begin, end = "<!-- analytic-vs-event:begin (bench/analytic_vs_event.py) -->", "<!-- analytic-vs-event:end -->"
-        s = doc.read_text()
-        block = f"{begin}\n{text}\n{end}"
-        if begin in s:
-            s = re.sub(re.escape(begin) + r".*?" + re.escape(end), lambda _: block, s, flags=re.S)
-        else:
-            s = s.rstrip() + f"\n\n## The analytic model against the event simulation\n\n{block}\n"
-        doc.write_text(s)
+        perf_figures.write_section(ROOT / "docs" / "perf-sim.md", "analytic-vs-event", text,
+                                   "The analytic model against the event simulation", prefix="",
+                                   tool="bench/analytic_vs_event.py")
 
 
 if __name__ == "__main__":

@@ -385,8 +385,10 @@ SECTIONS = {"cluster-512": (rows_cluster, ["c512_paper", "c512_hbm", "c512_naive
             "hermes": (rows_hermes, ["hermes_r9", "hermes_lstm", "hermes_lstm512"])}
 
 
-def write_section(path, name, text, heading="Reproduced figures"):
-    begin, end = f"<!-- perf-figures:{name}:begin (bench/perf_figures.py) -->", f"<!-- perf-figures:{name}:end -->"
+def write_section(path, name, text, heading="Reproduced figures", prefix="perf-figures:", tool="bench/perf_figures.py"):
+    """Replaces the generated block `name` of a docs page (between its begin and end markers), or appends
+    it under `heading`."""
+    begin, end = f"<!-- {prefix}{name}:begin ({tool}) -->", f"<!-- {prefix}{name}:end -->"
     doc = path.read_text()
     block = f"{begin}\n{text}\n{end}"
     if begin in doc:

@@ -38,12 +38,20 @@ struct SweepArgs {
 // The default database: the sweep file's name with .db (sweeps/adc.yaml -> sweeps/adc.db).
 std::string default_db(const std::string& spec) { return std::filesystem::path(spec).replace_extension(".db").string(); }
 
+// The database an inspecting option (--best, --export) reads: --db, or the one the sweep file names.
+std::string existing_db(const SweepArgs& a, const char* option) {
+  const std::string db = !a.db.empty() ? a.db : a.spec.empty() ? "" : default_db(a.spec);
+  if (db.empty()) {
+    throw Error(fmt::format("{} needs --db FILE (or the sweep file, whose database it names)", option),
+                ErrorContext{.field = "--db"});
+  }
+  require_regular_file(db, "a sweep database (.db)");
+  return db;
+}
+
 void run(const SweepArgs& a) {
   if (a.best) {
-    const std::string db = !a.db.empty() ? a.db : a.spec.empty() ? "" : default_db(a.spec);
-    if (db.empty())
-      throw Error("--best needs --db FILE (or the sweep file, whose database it names)", ErrorContext{.field = "--db"});
-    require_regular_file(db, "a sweep database (.db)");
+    const std::string db = existing_db(a, "--best");
     const sweep::SweepStore store(db);
     const report::Table table = store.table();
     const std::vector<sweep::Objective> obj =
@@ -58,11 +66,7 @@ void run(const SweepArgs& a) {
   }
   if (!a.export_format.empty()) {
     if (a.export_format != "csv") throw Error("expected csv", ErrorContext{.field = "--export"});
-    const std::string db = !a.db.empty() ? a.db : a.spec.empty() ? "" : default_db(a.spec);
-    if (db.empty())
-      throw Error("--export needs --db FILE (or the sweep file, whose database it names)", ErrorContext{.field = "--db"});
-    require_regular_file(db, "a sweep database (.db)");
-    const sweep::SweepStore store(db);
+    const sweep::SweepStore store(existing_db(a, "--export"));
     fmt::print("{}", sweep::export_csv(store));
     return;
   }

@@ -2,7 +2,6 @@
 
 #include <mpi.h>
 
-#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
@@ -85,8 +84,9 @@ SweepSummary schedule(const SweepSpec& spec, SweepStore& store, int size,
       store.write(rec);
       ++sum.ran;
       if (rec.status != "ok") ++sum.failed;
-      const auto it = std::find_if(points.begin(), points.end(), [&](const SweepPoint& p) { return p.key == rec.key; });
-      if (on_point && it != points.end()) on_point({.done = ++finished, .total = sum.points, .label = point_label(spec, *it)});
+      ++finished;  // a record's index is its point's position in `points`
+      if (on_point)
+        on_point({.done = finished, .total = sum.points, .label = point_label(spec, points[static_cast<size_t>(rec.index)])});
     }
     if (pending.empty()) {
       send_work(st.MPI_SOURCE, -1);

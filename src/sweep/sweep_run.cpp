@@ -74,35 +74,8 @@ PointSettings settings_of(const SweepSpec& spec, const SweepPoint& point) {
   for (size_t a = 0; a < spec.axes.size(); ++a) {
     const Axis& axis = spec.axes[a];
     const std::string& v = axis.values[static_cast<size_t>(point.values[a])];
-    FixedOptions& f = s.options;
-    switch (axis.target) {
-      case AxisTarget::Chip:
-        s.chip.push_back({axis.name, v});
-        break;
-      case AxisTarget::Seed:
-        f.seed = std::stoull(v);
-        break;
-      case AxisTarget::Compile:
-        if (axis.option == "pipeline") f.pipeline = v;
-        else if (axis.option == "schedule") f.schedule = v;
-        else if (axis.option == "replicate") f.replicate = v;
-        else if (axis.option == "calibration_samples") f.calibration_samples = std::stoll(v);
-        break;
-      case AxisTarget::Eval:
-        if (axis.option == "drift_times") f.drift_times = v;
-        else if (axis.option == "repeats") f.repeats = std::stoll(v);
-        else if (axis.option == "read_mode") f.eval_read_mode = v;
-        else if (axis.option == "gdc") f.gdc = v;
-        break;
-      case AxisTarget::Perf:
-        if (axis.option == "images") f.images = std::stoll(v);
-        else if (axis.option == "batch") f.perf_batch = std::stoll(v);
-        else if (axis.option == "chunks") f.chunks = std::stoll(v);
-        else if (axis.option == "read_mode") f.perf_read_mode = v;
-        else if (axis.option == "host_gops") f.host_gops = std::stod(v);
-        else if (axis.option == "simulator") f.simulator = v;
-        break;
-    }
+    if (axis.target == AxisTarget::Chip) s.chip.push_back({axis.name, v});
+    else apply_axis(s.options, axis, v);
   }
   return s;
 }

@@ -52,8 +52,9 @@ void check_keys(const Site& site, const std::vector<std::string>& allowed) {
   }
 }
 
+// A value as YAML text that reads back as the same value (chip overrides and apply_axis parse it again):
+// plain scalars stay as written, others are quoted where YAML needs it.
 std::string yaml_text(const YAML::Node& node) {
-  if (node.IsScalar()) return node.Scalar();
   YAML::Emitter out;
   out << YAML::Flow << node;
   return out.c_str();
@@ -228,13 +229,14 @@ std::vector<std::vector<int>> dimensions(const SweepSpec& spec) {
 
 // Each chip axis value applied alone to each base chip (zipped axes together, value by value): a path
 // that leads nowhere or a value the chip's schema refuses is the sweep file's error, at its line.
-void check_chip_axes(const Site& axes, const SweepSpec& spec, const chip::PresetLibrary& presets) {
+void check_chip_axes(const Site& root, const SweepSpec& spec, const chip::PresetLibrary& presets) {
+  const Site axes = root.child("axes");
   std::vector<chip::ChipSpec> bases;
   for (size_t i = 0; i < spec.chips.size(); ++i) {
     try {
       bases.push_back(chip::load_chip(spec.chips[i], presets));
     } catch (const Error& e) {
-      Site(axes.file(), YAML::Node()).child("chips").fail(e.what());
+      root.child("chips").element(i).fail(e.what());  // the chip's own file and field stay in the message
     }
   }
   for (const std::vector<int>& dim : dimensions(spec)) {
@@ -375,9 +377,15 @@ SweepSpec parse_sweep(const std::string& yaml, const std::string& label, const c
     }
   }
   if (!grid_size(spec)) root.fail_key("axes", "the grid has more than 2^62 points");
-  check_chip_axes(axes, spec, presets);
+  check_chip_axes(root, spec, presets);
   compute_hashes(spec);
   return spec;
+}
+
+void apply_axis(FixedOptions& f, const Axis& axis, const std::string& value) {
+  const Site v("", YAML::Load(value));
+  if (axis.target == AxisTarget::Seed) f.seed = static_cast<uint64_t>(integer(v, 0, std::numeric_limits<int64_t>::max()));
+  else if (axis.target != AxisTarget::Chip) set_option(f, axis.name.substr(0, axis.name.find('.')), axis.option, v);
 }
 
 SweepSpec load_sweep(const std::string& path, const chip::PresetLibrary& presets) {

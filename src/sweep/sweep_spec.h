@@ -80,6 +80,10 @@ struct SweepPoint {
   std::string key;          // canonical JSON of the parameters: the point's identity in a database
 };
 
+// `f` with a non-chip axis' value applied (seed, compile.*, eval.*, perf.*), through the same reader
+// as the file's fixed options. Pre: the value was validated by load_sweep.
+void apply_axis(FixedOptions& f, const Axis& axis, const std::string& value);
+
 // Throws Error (file:line: key: message) on any problem; chip axes are checked by applying each of
 // their values to each base chip.
 SweepSpec load_sweep(const std::string& path, const chip::PresetLibrary& presets);

@@ -36,11 +36,7 @@ double alone_ns(const Task& k) {
 
 void PerfSimulator::Impl::run_analytic() {
   const auto t0 = std::chrono::steady_clock::now();
-  busy.assign(static_cast<size_t>(n_res), 0.0);
-  stage_span.assign(prog.schedule.stages.size(), 0.0);
-  trace.clear();
-  trace_start.assign(tasks.size(), 0.0);
-  for (Task& k : tasks) k.executions = 0;
+  reset_run();
   std::vector<double> occ(static_cast<size_t>(n_res), 0.0);
   // A list of tasks run together: (time alone, busiest resource's summed occupancy), and its longest task.
   const auto group_time = [&](const std::vector<int32_t>& ids, int32_t* longest) {
@@ -93,20 +89,12 @@ void PerfSimulator::Impl::run_analytic() {
     }
   }
   // Every item passes every group of its copy once.
-  items.clear();
-  for (int64_t inf = 0; inf < opt.images; ++inf) {
-    for (int64_t ch = 0; ch < opt.chunks; ++ch) {
-      Item it;
-      it.inference = inf;
-      it.copy = static_cast<int32_t>(inf % copies);
-      it.batch = inf / batch;
-      items.push_back(it);
-      for (const Group& g : templ[static_cast<size_t>(it.copy)]) {
-        for (int32_t id : g.tasks) {
-          Task& k = tasks[static_cast<size_t>(id)];
-          ++k.executions;
-          for (int32_t r : k.res) busy[static_cast<size_t>(r)] += k.occ_ns;
-        }
+  for (const Item& it : items) {
+    for (const Group& g : templ[static_cast<size_t>(it.copy)]) {
+      for (int32_t id : g.tasks) {
+        Task& k = tasks[static_cast<size_t>(id)];
+        ++k.executions;
+        for (int32_t r : k.res) busy[static_cast<size_t>(r)] += k.occ_ns;
       }
     }
   }

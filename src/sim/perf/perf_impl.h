@@ -159,6 +159,8 @@ struct PerfSimulator::Impl {
   void release_batch(int64_t b, int32_t s, double now);
   void job_advance(int64_t j, double now);
   void launch_batch(int64_t b, double now);
+  // Run state cleared, every task's executions zeroed, the items (inference × chunk) laid out.
+  void reset_run();
   void run();
   // The same figures in closed form (perf_analytic.cpp): no event loop.
   void run_analytic();

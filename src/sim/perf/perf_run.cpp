@@ -152,13 +152,13 @@ void PerfSimulator::Impl::launch_batch(int64_t b, double now) {
   for (int64_t i = first; i < first + n; ++i) enter(i, 0, now);
 }
 
-void PerfSimulator::Impl::run() {
-  const auto t0 = std::chrono::steady_clock::now();
+void PerfSimulator::Impl::reset_run() {
   free_at.assign(static_cast<size_t>(n_res), 0.0);
   trace.clear();
   trace_start.assign(tasks.size(), 0.0);
   busy.assign(static_cast<size_t>(n_res), 0.0);
   stage_span.assign(prog.schedule.stages.size(), 0.0);
+  for (Task& k : tasks) k.executions = 0;
   items.clear();
   for (int64_t inf = 0; inf < opt.images; ++inf) {
     for (int64_t c = 0; c < opt.chunks; ++c) {
@@ -169,6 +169,11 @@ void PerfSimulator::Impl::run() {
       items.push_back(it);
     }
   }
+}
+
+void PerfSimulator::Impl::run() {
+  const auto t0 = std::chrono::steady_clock::now();
+  reset_run();
   batch_done.assign(static_cast<size_t>((opt.images + batch - 1) / batch + 1), 0);
   if (sequential_batches) {
     launch_batch(0, 0.0);
