@@ -56,10 +56,12 @@ def export_networks(out):
         "resnet18_256": lambda p: export(torchvision.models.resnet18(), torch.rand(1, 3, 256, 256), p),
         "resnet50": lambda p: export(torchvision.models.resnet50(), torch.rand(1, 3, 224, 224), p),
         "resnet9": lambda p: export(ResNet9(), torch.rand(1, 3, 32, 32), p),
+        "mobilenetv2": lambda p: export(torchvision.models.mobilenet_v2(), torch.rand(1, 3, 224, 224), p),
         "lstm1": lambda p: export(LstmLM(), torch.randint(0, 50, (SEQ, 1)), p, dynamic_axis=1),
         # models/lstm_ptb/model.py's paper-sized variant: embed 64, H = 512, 1.21M weights (HERMES's: 1.30M)
         "lstm512": lambda p: export(LstmLM(embed=64, hidden=512), torch.randint(0, 50, (SEQ, 1)), p, dynamic_axis=1),
     }
+    assert set(nets) | {"cnn4b"} == NETWORKS, sorted(NETWORKS ^ (set(nets) | {"cnn4b"}))
     paths = {}
     for name, make in nets.items():
         path = out / f"{name}.onnx"
@@ -73,19 +75,21 @@ def export_networks(out):
 
 
 SEQ = 16  # LSTM time steps per sequence
+NETWORKS = {"resnet18_256", "resnet50", "resnet9", "mobilenetv2", "lstm1", "lstm512", "cnn4b"}  # what the runs can name
 
 
-def pipeline(replicate="mode=auto", residuals="on-chip", schedule="pipelined", quantize="", pack=""):
-    q = f"quantize{{{quantize}}}" if quantize else "quantize"
-    k = f"pack{{{pack}}}" if pack else "pack"
-    return (f"fold-batchnorm,{q},lower-to-crossbar,partition,{k},replicate{{{replicate}}},place,assign-digital,"
-            f"route{{residuals={residuals}}},schedule{{kind={schedule}}}")
+def pipeline(replicate="mode=auto", residuals="on-chip", schedule="pipelined", quantize="", pack="", lower=""):
+    def opt(name, options):
+        return f"{name}{{{options}}}" if options else name
+
+    return (f"fold-batchnorm,{opt('quantize', quantize)},{opt('lower-to-crossbar', lower)},partition,{opt('pack', pack)},"
+            f"replicate{{{replicate}}},place,assign-digital,route{{residuals={residuals}}},schedule{{kind={schedule}}}")
 
 
 EXPERIMENTS = ROOT / "bench" / "experiments"
 RUN_FILE = {}  # run id -> the experiment file (preset) it comes from
 RUN_KEYS = {"id", "mapping", "network", "chip", "compile", "perf"}
-COMPILE_KEYS = {"replicate", "residuals", "schedule", "quantize", "pack"}
+COMPILE_KEYS = {"replicate", "residuals", "schedule", "quantize", "pack", "lower"}
 PERF_KEYS = {"images", "batch", "read-mode"}
 
 
@@ -101,6 +105,8 @@ def load_experiments(directory=EXPERIMENTS):
             where = f"{path}: runs[{i}]"
             if set(r) - RUN_KEYS or not {"id", "mapping", "network"} <= set(r):
                 raise SystemExit(f"{where}: expected id, mapping, network and optionally chip, compile, perf; got {sorted(r)}")
+            if r["network"] not in NETWORKS:
+                raise SystemExit(f"{where}.network: unknown {r['network']!r}; expected one of {sorted(NETWORKS)}")
             if r["mapping"] not in ("paper", "aimc"):
                 raise SystemExit(f"{where}.mapping: expected paper or aimc, got {r['mapping']!r}")
             comp, perf = r.get("compile") or {}, r.get("perf") or {}
@@ -158,15 +164,26 @@ ASSUMPTIONS = {
         ("mesh link width (8 B/cycle)", ["noc.link_bytes_per_cycle"]),
         ("four-phase energy share with the driven rows (0.5)", ["cores.read_modes.four-phase.energy_split.rows"]),
     ],
+    "garofalo-cluster": [
+        ("clock (500 MHz)", ["clock_mhz"]),
+        ("depth-wise accelerator throughput (36 ops/cycle)", ["cores.digital.dwa.clock_mhz"]),
+        ("depth-wise accelerator energy per op (0.25 pJ)", ["cores.digital.dwa.e_op_pj"]),
+        ("RISC-V throughput (8 ops/cycle)", ["cores.digital.risc-v.clock_mhz"]),
+        ("RISC-V energy per op (1 pJ)", ["cores.digital.risc-v.e_op_pj"]),
+        ("L1 energy per byte (1 pJ)", ["cores.memories.l1.e_read_pj_per_byte", "cores.memories.l1.e_write_pj_per_byte"]),
+        ("IMA energy share with the driven rows (0.5)", ["cores.read_modes.analog.energy_split.rows"]),
+    ],
 }
 INTEGER_KEYS = {"count", "bw_bytes_per_cycle", "link_bytes_per_cycle"}
 
 
-def scaled_chip(binary, preset, paths, factor, out):
-    """A chip file: the resolved preset with every parameter in `paths` times `factor`."""
-    base = out / f"{preset}.resolved.yaml"
+def scaled_chip(binary, chip_ref, paths, factor, out):
+    """A chip file: the resolved chip `chip_ref` (a preset or a file) with every parameter in `paths` times
+    `factor`."""
+    stem = Path(chip_ref).stem
+    base = out / f"{stem}.resolved.yaml"
     if not base.exists():
-        run([binary, "chip", "show", preset, "--yaml", base])
+        run([binary, "chip", "show", chip_ref, "--yaml", base])
     chip = yaml.safe_load(base.read_text())
 
     def scale(node, keys):
@@ -180,7 +197,7 @@ def scaled_chip(binary, preset, paths, factor, out):
             elif node[c] is None and k == "clock_mhz":  # a unit's clock defaults to the chip's: its throughput
                 node[c] = chip["clock_mhz"] * factor
             elif node[c] is None:
-                raise SystemExit(f"{preset}: {'.'.join(keys)} is not set; nothing to scale")
+                raise SystemExit(f"{stem}: {'.'.join(keys)} is not set; nothing to scale")
             else:
                 v = node[c] * factor
                 node[c] = max(1, round(v)) if k in INTEGER_KEYS else v
@@ -194,21 +211,21 @@ def scaled_chip(binary, preset, paths, factor, out):
         if es and es["rows"] + es["cols"] > 1:
             total = es["rows"] + es["cols"]
             es["rows"], es["cols"] = es["rows"] / total, es["cols"] / total
-    name = out / f"{preset}.{abs(hash((tuple(paths), factor))):x}.yaml"
+    name = out / f"{stem}.{abs(hash((tuple(paths), factor))):x}.yaml"
     name.write_text(yaml.safe_dump(chip, sort_keys=False))
     return name
 
 
 def sensitivity(binary, out, paths, preset, rows_of, run_ids, nominal):
-    """The figures of `preset` with each assumption at ½× and 2×: rows of (figure, published, nominal, {label:
-    (half, double)})."""
+    """The figures of `preset` with each assumption at ½× and 2× (in each run's own chip): rows of (figure,
+    published, nominal, {label: (half, double)})."""
     runs = [r for r in RUNS if r[0] in run_ids]
     spans = {}
     for label, keys in ASSUMPTIONS[preset]:
         at = []
         for factor in (0.5, 2.0):
-            chip = scaled_chip(binary, preset, keys, factor, out)
-            varied = [(rid, chip, net, pipe, args, m) for rid, _, net, pipe, args, m in runs]
+            varied = [(rid, scaled_chip(binary, chip, keys, factor, out), net, pipe, args, m)
+                      for rid, chip, net, pipe, args, m in runs]
             at.append(rows_of(simulate(binary, out, paths, varied)))
         spans[label] = at
     table_rows = []
@@ -229,7 +246,7 @@ def sensitivity_table(rows):
         lo, hi = min(values), max(values)
         cells = [f"{fmt(a)} / {fmt(b)}" for a, b in spans.values()]
         out.append(f"| {name} | {fmt(pub)} | {fmt(sim)} | " + " | ".join(cells) +
-                   f" | {fmt(lo)}–{fmt(hi)} | {'yes' if lo <= pub <= hi else 'no'} |")
+                   f" | {fmt(lo)}–{fmt(hi)} | {'yes' if lo * (1 - 1e-3) <= pub <= hi * (1 + 1e-3) else 'no'} |")
     return "\n".join(out)
 
 
@@ -253,6 +270,7 @@ def simulate(binary, out, paths, runs):
         results[rid]["crossbars_used"] = len({(t["segment"], t["core"], t["array"]) for t in program["tiles"]})
         results[rid]["layer_vectors"] = {l["name"]: l["vectors_per_inference"] for l in program["layers"]}
         results[rid]["weights"] = sum(l["groups"] * l["group_rows"] * l["group_cols"] for l in program["layers"])
+        results[rid]["chip_show"] = json.loads(run([binary, "chip", "show", chip, "--json", "-"]))
         print(f"{rid}: {time.time() - t0:.1f} s", file=sys.stderr)
     return results
 
@@ -304,7 +322,53 @@ def rows_cluster(r):
                      r["c512_min"]["inferences_per_s"], None))
     if "c512_auto" in r:
         rows.append(("(replication into every free cluster: images/s steady state)", r["c512_auto"]["inferences_per_s"], None))
+    if "c512_garofalo" in r:
+        g = r["c512_garofalo"]
+        rows += [("predicted with Garofalo's IMA energy (20.5 nJ per MVM, from its 6.39 TOPS/W): TOPS/W", g["tops_per_w"], 6.5),
+                 ("predicted with Garofalo's IMA energy: energy per 16-image batch (mJ)", g["energy_per_inference_j"] * n * 1e3, 15)]
     return rows
+
+
+def ima_energy_for(j, tops_per_w):
+    """One array's full MVM energy (pJ) at which run `j` gives `tops_per_w`: the run's energy is linear in
+    e_mvm_pj (its crossbar and ADC parts scale with it, nothing else does), so solve for it."""
+    e = j["energy_per_inference_by_component_j"]
+    ima = e["crossbar"] + e["adc"]
+    target = 2 * j["macs_per_inference"] / (tops_per_w * 1e12)
+    show = j["chip_show"]
+    per_array = show["peak"][0]["e_mvm_pj"] / (show["cores"] * show["arrays"])
+    return per_array * (target - (j["energy_per_inference_j"] - ima)) / ima
+
+
+def rows_garofalo(r):
+    """Garofalo et al.'s cluster: its peak figures from the single cluster's parameters (chip show of the
+    34-array chip, per array), MobileNetV2 end to end on 34 crossbars, and the reverse cross-paper check: the
+    IMA energy that makes the 512-cluster's ResNet-18 give its published 6.5 TOPS/W, turned into this cluster's
+    peak efficiency."""
+    m = r["garofalo_mnv2"]
+    show = m["chip_show"]
+    peak = show["peak"][0]
+    arrays = show["arrays"]
+    rows = [
+        ("peak GOPS on MVMs (one IMA: 2 × 256 × 256 ops per job interval)", peak["tops"] / arrays * 1e3, 958),
+        ("peak TOPS/W on MVMs (an input: it fixes the IMA's energy per MVM)", peak["tops_per_w"], 6.39),
+        (f"MobileNetV2 224×224 on {m['crossbars_used']} crossbars, layer by layer: latency (ms)", m["latency_s"] * 1e3, 10.1),
+        ("MobileNetV2: energy per inference (µJ)", m["energy_per_inference_j"] * 1e6, 482),
+        ("(MobileNetV2: latency on the arrays / the digital units / the network, ms)",
+         " / ".join(f"{sum(p[k] for p in m['critical_path']) * 1e3:.3g}" for k in ("analog_s", "digital_s", "network_s")), None),
+        ("(MobileNetV2: energy of the IMAs / the digital units / memories and network, µJ)",
+         "{:.3g} / {:.3g} / {:.3g}".format(*(x * 1e6 for x in component_split(m))), None),
+    ]
+    if "c512_paper" in r:
+        e_fit = ima_energy_for(r["c512_paper"], 6.5)
+        rows.append((f"peak TOPS/W predicted from the 512-cluster's 6.5 TOPS/W (its IMA energy solved: {e_fit / 1e3:.3g} nJ per MVM)",
+                     2 * 256 * 256 / e_fit, 6.39))
+    return rows
+
+
+def component_split(j):
+    e = j["energy_per_inference_by_component_j"]
+    return e["crossbar"] + e["adc"], e["digital"], e["buffers"] + e["noc"] + e["offchip"]
 
 
 def rows_verma(r):
@@ -382,7 +446,8 @@ def table(rows):
 
 SECTIONS = {"cluster-512": (rows_cluster, ["c512_paper", "c512_hbm", "c512_naive_hbm"]),
             "verma-cimu": (rows_verma, ["verma_cnn", "verma_r50", "verma_cnn_netpack", "verma_r50_netpack"]),
-            "hermes": (rows_hermes, ["hermes_r9", "hermes_lstm", "hermes_lstm512"])}
+            "hermes": (rows_hermes, ["hermes_r9", "hermes_lstm", "hermes_lstm512"]),
+            "garofalo-cluster": (rows_garofalo, ["garofalo_mnv2"])}
 
 
 def write_section(path, name, text, heading="Reproduced figures", prefix="perf-figures:", tool="bench/perf_figures.py"):

@@ -28,7 +28,8 @@ const EnumCodec<DigitalOp>& op_codec() {
                                        {"sigmoid", DigitalOp::Sigmoid},
                                        {"tanh", DigitalOp::Tanh},
                                        {"lstm-gates", DigitalOp::LstmGates},
-                                       {"softmax", DigitalOp::Softmax}}};
+                                       {"softmax", DigitalOp::Softmax},
+                                       {"depthwise-conv", DigitalOp::DepthwiseConv}}};
   return c;
 }
 }  // namespace

@@ -32,7 +32,9 @@ enum class DigitalOp {
   Tanh,
   LstmGates,  // the LSTM cell-state update
   Softmax,
+  DepthwiseConv,  // a depthwise convolution (Garofalo's digital depth-wise accelerator)
 };
+constexpr DigitalOp kLastDigitalOp = DigitalOp::DepthwiseConv;
 
 struct DigitalUnitSpec {
   std::string name;  // the map key: "ldpu"

@@ -11,15 +11,22 @@
 
 namespace aimc::chip {
 
-double mvm_latency_ns(const ChipSpec& chip, const ReadModeSpec& mode, int64_t input_bits, int64_t rows, int64_t cols) {
-  const CoreSpec& core = chip.cores;
-  if (core.input.kind == InputKind::BitSerial) {
-    return static_cast<double>(mode.phases * input_bits * core.adc.columns_per_adc) * core.adc.t_conversion_ns.value();
-  }
+namespace {
+
+// The phases of one MVM in chip cycles, or nullopt for a mode without a streaming job.
+struct JobCycles {
+  int64_t idle = 0, in = 0, compute = 0, out = 0;
+};
+
+double t_mvm_of(const ChipSpec& chip, const ReadModeSpec& mode) {
   const double t_clk_ns = 1e3 / chip.clock_mhz;
-  const double t = mode.t_mvm_cycles ? static_cast<double>(*mode.t_mvm_cycles) * t_clk_ns : mode.t_mvm_ns.value();
-  if (!mode.job) return t;
+  return mode.t_mvm_cycles ? static_cast<double>(*mode.t_mvm_cycles) * t_clk_ns : mode.t_mvm_ns.value();
+}
+
+JobCycles job_cycles(const ChipSpec& chip, const ReadModeSpec& mode, int64_t input_bits, int64_t rows, int64_t cols) {
+  const CoreSpec& core = chip.cores;
   const MvmJobSpec& j = *mode.job;
+  const double t_clk_ns = 1e3 / chip.clock_mhz;
   auto beats = [&](int64_t elements, int64_t bits) {
     const int64_t bytes = elements * ((bits + 7) / 8);
     return (bytes + j.stream_bytes_per_cycle - 1) / j.stream_bytes_per_cycle;
@@ -27,10 +34,29 @@ double mvm_latency_ns(const ChipSpec& chip, const ReadModeSpec& mode, int64_t in
   const int64_t r = rows < 0 ? core.rows : std::min(rows, core.rows);
   const int64_t c = cols < 0 ? core.cols : std::min(cols, core.cols);
   // ceil(t / T_clk), with a tolerance so that an exact multiple is not rounded up by float error.
-  const int64_t compute = static_cast<int64_t>(std::ceil(t / t_clk_ns - 1e-9));
-  const int64_t cycles = j.idle_cycles + beats(r, input_bits) + j.fifo_cycles + compute + j.compute_extra_cycles +
-                         beats(c, core.adc.bits) + j.fifo_cycles;
-  return static_cast<double>(cycles) * t_clk_ns;
+  const int64_t compute = static_cast<int64_t>(std::ceil(t_mvm_of(chip, mode) / t_clk_ns - 1e-9));
+  return {j.idle_cycles, beats(r, input_bits) + j.fifo_cycles, compute + j.compute_extra_cycles,
+          beats(c, core.adc.bits) + j.fifo_cycles};
+}
+
+}  // namespace
+
+double mvm_latency_ns(const ChipSpec& chip, const ReadModeSpec& mode, int64_t input_bits, int64_t rows, int64_t cols) {
+  const CoreSpec& core = chip.cores;
+  if (core.input.kind == InputKind::BitSerial) {
+    return static_cast<double>(mode.phases * input_bits * core.adc.columns_per_adc) * core.adc.t_conversion_ns.value();
+  }
+  if (!mode.job) return t_mvm_of(chip, mode);
+  const JobCycles j = job_cycles(chip, mode, input_bits, rows, cols);
+  return static_cast<double>(j.idle + j.in + j.compute + j.out) * 1e3 / chip.clock_mhz;
+}
+
+double mvm_interval_ns(const ChipSpec& chip, const ReadModeSpec& mode, int64_t input_bits, int64_t rows, int64_t cols) {
+  if (chip.cores.input.kind == InputKind::BitSerial || !mode.job || !mode.job->overlap) {
+    return mvm_latency_ns(chip, mode, input_bits, rows, cols);
+  }
+  const JobCycles j = job_cycles(chip, mode, input_bits, rows, cols);
+  return static_cast<double>(j.idle + std::max({j.in, j.compute, j.out})) * 1e3 / chip.clock_mhz;
 }
 
 double core_mvm_energy_pj(const CoreSpec& core, const ReadModeSpec& mode, int64_t input_bits) {
@@ -67,7 +93,7 @@ PeakPoint peak_point(const ChipSpec& chip, const std::string& mode_name, int64_t
   p.weight_bits = weight_bits;
   p.weights = chip_weight_capacity(chip, weight_bits);
   p.ops_per_mvm = 2.0 * static_cast<double>(p.weights);  // every stored weight does one MAC
-  p.t_mvm_ns = mvm_latency_ns(chip, *mode, input_bits);
+  p.t_mvm_ns = mvm_interval_ns(chip, *mode, input_bits);
   p.e_mvm_pj = static_cast<double>(core.count) * core_mvm_energy_pj(core, *mode, input_bits);
   p.tops = p.ops_per_mvm / p.t_mvm_ns * 1e-3;  // ops/ns = GOPS
   p.tops_per_w = p.ops_per_mvm / p.e_mvm_pj;   // ops/pJ = TOPS/W

@@ -25,7 +25,7 @@ struct PeakPoint {
   std::string mode;  // read mode name
   int64_t input_bits = 0;
   std::optional<int64_t> weight_bits;  // absent for analog (unquantised) weights
-  double t_mvm_ns = 0;                 // one MVM on every core at once
+  double t_mvm_ns = 0;                 // one MVM on every core at once (back-to-back interval)
   double ops_per_mvm = 0;              // all cores (a multiply-accumulate is 2 ops)
   double e_mvm_pj = 0;                 // all cores
   double tops = 0;
@@ -38,6 +38,11 @@ struct PeakPoint {
 // Latency of one MVM in `mode` with `input_bits` of input (ns), on `rows` active rows and `cols`
 // active physical columns (−1: the whole crossbar); only a mode with a `job` depends on them.
 double mvm_latency_ns(const ChipSpec& chip, const ReadModeSpec& mode, int64_t input_bits, int64_t rows = -1, int64_t cols = -1);
+
+// The interval between back-to-back MVMs of the same shape (ns): the latency, except for a job that
+// overlaps its streaming with the neighbouring jobs' computation (job.overlap). The peak figures and the
+// crossbars' occupancy use it.
+double mvm_interval_ns(const ChipSpec& chip, const ReadModeSpec& mode, int64_t input_bits, int64_t rows = -1, int64_t cols = -1);
 // Energy of one MVM on one core (pJ).
 double core_mvm_energy_pj(const CoreSpec& core, const ReadModeSpec& mode, int64_t input_bits);
 // Weights the chip stores at `weight_bits` (absent: one column per weight).

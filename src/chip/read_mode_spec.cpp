@@ -11,14 +11,18 @@ const Schema<MvmJobSpec>& mvm_job_schema() {
                          "of r active rows and c active columns, idle_cycles + ceil(r · ceil(input_bits/8) / "
                          "stream_bytes_per_cycle) + fifo_cycles + ceil(t_mvm / T_clk) + compute_extra_cycles + "
                          "ceil(c · ceil(adc.bits/8) / stream_bytes_per_cycle) + fifo_cycles chip clock cycles, "
-                         "one phase after another.")
+                         "one phase after another; with overlap, back-to-back jobs start every idle_cycles + "
+                         "max(stream-in + fifo, compute + compute_extra, stream-out + fifo) cycles.")
           .defaulted("idle_cycles", &MvmJobSpec::idle_cycles, IntCodec{0, 1000000}, int64_t{0}, "cycles before each job")
           .required("stream_bytes_per_cycle", &MvmJobSpec::stream_bytes_per_cycle, IntCodec{1, 1 << 20},
                     "bytes the operand streamer moves per cycle (inputs in, outputs out)")
           .defaulted("fifo_cycles", &MvmJobSpec::fifo_cycles, IntCodec{0, 1000000}, int64_t{0},
                      "cycles after the stream-in and after the stream-out")
           .defaulted("compute_extra_cycles", &MvmJobSpec::compute_extra_cycles, IntCodec{0, 1000000}, int64_t{0},
-                     "cycles after ceil(t_mvm / T_clk) of analog computation");
+                     "cycles after ceil(t_mvm / T_clk) of analog computation")
+          .defaulted("overlap", &MvmJobSpec::overlap, BoolCodec{}, false,
+                     "double-buffered streamers: a job streams in and out while the previous/next one computes, so "
+                     "back-to-back jobs are limited by the slowest phase (one job alone still takes every phase)");
   return s;
 }
 

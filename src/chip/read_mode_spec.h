@@ -10,6 +10,9 @@
 // rows and c active columns takes, in chip clock cycles:
 //   idle + ceil(r · in_bytes / stream) + fifo + ceil(t / T_clk) + compute_extra + ceil(c · out_bytes / stream) + fifo
 // (in_bytes = ceil(input bits / 8), out_bytes = ceil(adc bits / 8); phases strictly sequential).
+// With job.overlap (double-buffered streamers, as Garofalo's IMA), one MVM still takes that long, but
+// back-to-back MVMs start every idle + max(in + fifo, compute + compute_extra, out + fifo) cycles: the
+// next job streams in and the last one streams out while the array computes.
 // With an `energy_split`, an MVM of r active rows and c active columns costs
 //   e · ((1 − rows − cols) + rows · r / R + cols · c / C)
 // (R × C the array): the row drivers and the array current scale with driven rows, the converters
@@ -31,6 +34,7 @@ struct MvmJobSpec {
   int64_t stream_bytes_per_cycle = 0;  // operand streamer width, in and out
   int64_t fifo_cycles = 0;             // after stream-in and after stream-out
   int64_t compute_extra_cycles = 0;    // after ceil(t_mvm / T_clk)
+  bool overlap = false;                // streaming overlaps the previous/next job's computation
 };
 
 // Shares of a full-array MVM's energy that scale with the used part of the array.

@@ -56,7 +56,7 @@ const Names<TransferAt> kTransferAts{
     {{TransferAt::Start, "start"}, {TransferAt::AfterMvm, "after-mvm"}, {TransferAt::End, "end"}}};
 
 std::optional<chip::DigitalOp> digital_op_from(const std::string& s) {
-  for (int i = 0; i <= static_cast<int>(chip::DigitalOp::Softmax); ++i) {
+  for (int i = 0; i <= static_cast<int>(chip::kLastDigitalOp); ++i) {
     if (chip::to_string(static_cast<chip::DigitalOp>(i)) == s) return static_cast<chip::DigitalOp>(i);
   }
   return std::nullopt;

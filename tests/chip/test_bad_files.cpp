@@ -47,8 +47,8 @@ TEST(BadFiles, TheTemplateTheyComeFromIsValid) {
 TEST(BadFiles, MissingFileAndUnknownPreset) {
   EXPECT_EQ(test::error_of([] { load_chip("no/such/chip.yaml", test::presets()); }), "no/such/chip.yaml: no such file");
   EXPECT_EQ(test::error_of([] { load_chip("hermse", test::presets()); }),
-            "unknown chip 'hermse' (did you mean 'hermes'?); expected a preset (cluster-512, hermes, hermes-core, "
-            "verma-cimu, zhang-bnn-sram) or a .yaml file");
+            "unknown chip 'hermse' (did you mean 'hermes'?); expected a preset (cluster-512, garofalo-cluster, hermes, "
+            "hermes-core, verma-cimu, zhang-bnn-sram) or a .yaml file");
 }
 
 }  // namespace

@@ -55,6 +55,33 @@ TEST(PresetPeaks, ZhangVerma) {
   EXPECT_DOUBLE_EQ(p.t_mvm_ns, 20.0);  // one 50 MHz cycle
 }
 
+TEST(PresetPeaks, GarofaloClusterDerivedFromCluster512) {
+  const ChipSpec g = test::preset("garofalo-cluster");
+  EXPECT_EQ(g.cores.count, 1);
+  const PeakPoint p = peak_point(g, "analog", 8, 4);
+  expect_within(p.tops, 0.958, "TOPS on MVMs");  // Garofalo 2022: 958 GOPS, predicted from 130 ns + streaming
+  expect_within(p.tops_per_w, 6.39, "TOPS/W");   // the input that fixes e_mvm_pj
+  // Back-to-back jobs at 500 MHz: idle 2 + max(stream-in 64 + 2, compute 65 + 1, stream-out 64 + 2) cycles.
+  EXPECT_DOUBLE_EQ(p.t_mvm_ns, 68 * 2.0);
+  // One job alone still takes every phase: 2 + 66 + 66 + 66 cycles.
+  EXPECT_DOUBLE_EQ(mvm_latency_ns(g, g.cores.read_modes[0], 8), 200 * 2.0);
+}
+
+TEST(PresetPeaks, OverlappedJobIsLimitedByItsSlowestPhase) {
+  ChipSpec c = test::preset("cluster-512");  // 1 GHz, 4 B/cycle streamer, 130 ns MVM
+  ReadModeSpec& m = c.cores.read_modes[0];
+  // Sequential phases (Bruschi's simulator): 2 + (r/4 + 2) + 131 + (c/4 + 2).
+  EXPECT_DOUBLE_EQ(mvm_interval_ns(c, m, 8, 256, 256), 265.0);
+  EXPECT_DOUBLE_EQ(mvm_interval_ns(c, m, 8, 40, 8), 2 + 12 + 131 + 4.0);
+  m.job->overlap = true;
+  EXPECT_DOUBLE_EQ(mvm_interval_ns(c, m, 8, 256, 256), 2 + 131.0);  // compute-bound
+  EXPECT_DOUBLE_EQ(mvm_latency_ns(c, m, 8, 256, 256), 265.0);       // alone: every phase
+  m.job->stream_bytes_per_cycle = 1;                                // stream-bound: 256 + 2 beats
+  EXPECT_DOUBLE_EQ(mvm_interval_ns(c, m, 8, 256, 100), 2 + 258.0);  // stream-in is the longest
+  EXPECT_DOUBLE_EQ(mvm_interval_ns(c, m, 8, 100, 256), 2 + 258.0);  // stream-out is the longest
+  EXPECT_DOUBLE_EQ(mvm_interval_ns(c, m, 8, 100, 100), 2 + 131.0);
+}
+
 TEST(PresetPeaks, PeakTableCoversModesAndPrecisions) {
   const std::vector<PeakPoint> hermes = peak_table(test::preset("hermes"));
   ASSERT_EQ(hermes.size(), 2u);

@@ -1,6 +1,8 @@
 // Tile counts against hand-computed values, and every weight placed exactly once per replica.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "compiler_test_util.h"
 #include "program/weights.h"
 
@@ -94,6 +96,49 @@ TEST(Partition, DepthwiseConvPacksBlockDiagonally) {
   EXPECT_TRUE(q.layers.empty());
   ASSERT_FALSE(q.digital_ops.empty());
   EXPECT_EQ(q.digital_ops[0].unit, "risc-v");
+  // A depth-wise accelerator takes it before the programmable cores (Garofalo's cluster).
+  Program r = test::compile(g, test::preset("garofalo-cluster"));
+  EXPECT_TRUE(r.layers.empty());
+  ASSERT_FALSE(r.digital_ops.empty());
+  EXPECT_EQ(r.digital_ops[0].unit, "dwa");
+  EXPECT_EQ(r.digital_ops[0].kind, chip::DigitalOp::DepthwiseConv);
+  // A chip whose only digital unit is a depthwise-conv one still leaves the conv off the crossbars, and
+  // its other ops (the bias) are not taken by that unit.
+  const chip::ChipSpec dw_only = test::chip_yaml(R"(base: hermes
+name: hermes-dw
+cores:
+  digital:
+    dw: {kind: fixed-function, count: 1, ops: [depthwise-conv], width_bits: 8, ops_per_cycle: 4}
+)");
+  Program h = test::compile(g, dw_only);
+  EXPECT_TRUE(h.layers.empty());
+  ASSERT_FALSE(h.digital_ops.empty());
+  EXPECT_EQ(h.digital_ops[0].unit, "dw");
+}
+
+TEST(Partition, NamedWeightedNodesStayDigital) {
+  // lower-to-crossbar{digital=A+B}: the named layers run on the digital units (a classifier kept off the
+  // arrays); a name that is not a weighted node is refused, naming it.
+  test::GraphBuilder b("two");
+  ValueId x = b.input("x", {1, 16});
+  ValueId h = b.gemm("fc1", x, 16, 32);
+  Graph g = b.finish({b.gemm("fc2", h, 32, 8, true, 2)});
+  Program p = test::compile(g, test::preset("cluster-512"),
+                            "quantize{calibration=none},lower-to-crossbar{digital=fc2},partition,pack,place,assign-digital");
+  ASSERT_EQ(p.layers.size(), 1u);
+  EXPECT_EQ(p.layers[0].name, "fc1");
+  const auto on_digital =
+      std::find_if(p.digital_ops.begin(), p.digital_ops.end(), [](const program::DigitalOp& d) { return d.node == "fc2"; });
+  ASSERT_NE(on_digital, p.digital_ops.end());
+  EXPECT_EQ(on_digital->unit, "risc-v");
+  EXPECT_EQ(on_digital->ops_per_inference, 2 * 8 * 32);
+  Program both = test::compile(g, test::preset("cluster-512"),
+                               "quantize{calibration=none},lower-to-crossbar{digital=fc2+fc1},partition,pack,place");
+  EXPECT_TRUE(both.layers.empty());
+  EXPECT_EQ(test::error_of([&] {
+              test::compile(g, test::preset("cluster-512"), "quantize{calibration=none},lower-to-crossbar{digital=fc3+fc1}");
+            }),
+            "pipeline: lower-to-crossbar{digital=...}: no weighted node named 'fc3' in the model");
 }
 
 TEST(Partition, LstmIsTheFourGateMatrix) {

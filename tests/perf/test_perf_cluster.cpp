@@ -33,6 +33,27 @@ TEST(PerfCluster, ImaJobCycles) {
   EXPECT_NEAR(peak.tops, 2.0 * 512 * 256 * 256 / 265.0 * 1e-3, 1e-9);
 }
 
+// Garofalo's IMA double-buffers its streams (job.overlap, 500 MHz): 10 jobs of 147 × 64 follow each
+// other every 2 + max(37 + 2, 65 + 1, 16 + 2) = 68 cycles, and the last one streams out after its
+// computation: 9 intervals + one job alone (2 + 39 + 66 + 18 = 125 cycles), at 2 ns per cycle.
+TEST(PerfCluster, OverlappedImaJobs) {
+  const auto chip = preset("garofalo-cluster");
+  const auto& mode = chip.cores.read_modes.front();
+  EXPECT_DOUBLE_EQ(chip::mvm_interval_ns(chip, mode, 8, 147, 64), 68 * 2.0);
+  EXPECT_DOUBLE_EQ(chip::mvm_latency_ns(chip, mode, 8, 147, 64), 125 * 2.0);
+  Builder b;
+  b.layer(147, 64, 10, 0);
+  PerfOptions o;
+  o.images = 1;
+  const PerfStats s = simulate(chip, b.p, o);
+  EXPECT_NEAR(s.latency_ns, 10 * 68 * 2.0 + (125 - 68) * 2.0, 1e-6);
+  // Two images back to back: the crossbar is busy one interval per job, so the second image ends ten
+  // intervals after the first.
+  o.images = 2;
+  const PerfStats s2 = simulate(chip, b.p, o);
+  EXPECT_NEAR(s2.makespan_ns - s.makespan_ns, 10 * 68 * 2.0, 1e-6);
+}
+
 program::Program compile_resnet20(const std::string& chip_name, const std::string& residuals) {
   Graph g = import_onnx(source_path("models/resnet20_cifar10.onnx"));
   compiler::CompileOptions co;

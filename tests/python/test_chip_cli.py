@@ -14,7 +14,7 @@ from helpers import ROOT, aimc_bin, run_aimc
 
 pytestmark = pytest.mark.skipif(aimc_bin() is None, reason="AIMC_BIN is unset or not executable")
 
-PRESETS = ["cluster-512", "hermes", "hermes-core", "verma-cimu", "zhang-bnn-sram"]
+PRESETS = ["cluster-512", "garofalo-cluster", "hermes", "hermes-core", "verma-cimu", "zhang-bnn-sram"]
 BAD_DIR = ROOT / "tests" / "chip" / "bad"
 
 # (preset, mode, input_bits, field, published value, source)
@@ -25,6 +25,7 @@ PUBLISHED = [
     ("hermes", "four-phase", 8, "tops_per_w", 2.48, "Le Gallo 2023 abstract"),
     ("hermes", "four-phase", 8, "tops_per_mm2", 0.400, "Le Gallo 2023: 400 GOPS/mm2"),
     ("hermes-core", "one-phase", 8, "tops", 1.008, "Khaddam-Aljameh 2022"),
+    ("garofalo-cluster", "analog", 8, "tops", 0.958, "Garofalo 2022: 958 GOPS on MVMs"),
     ("verma-cimu", "bpbs", 8, "tops", 3.0, "Jia 2022 abstract"),
     ("verma-cimu", "bpbs", 4, "tops", 11.8, "Jia 2022 Table IV"),
     ("verma-cimu", "bpbs", 8, "tops_per_w", 30.0, "Jia 2022 abstract"),

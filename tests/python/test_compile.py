@@ -22,9 +22,9 @@ from helpers import ROOT, aimc_bin, run_aimc
 pytestmark = pytest.mark.skipif(aimc_bin() is None, reason="AIMC_BIN is not set")
 torch.set_num_threads(2)
 
-PRESETS = ["hermes", "hermes-core", "cluster-512", "verma-cimu", "zhang-bnn-sram"]
+PRESETS = ["hermes", "hermes-core", "cluster-512", "garofalo-cluster", "verma-cimu", "zhang-bnn-sram"]
 RELOAD = {"verma-cimu", "zhang-bnn-sram"}
-CROSSBARS = {"hermes": 64, "hermes-core": 1, "cluster-512": 512, "verma-cimu": 16, "zhang-bnn-sram": 1}
+CROSSBARS = {"hermes": 64, "hermes-core": 1, "cluster-512": 512, "garofalo-cluster": 1, "verma-cimu": 16, "zhang-bnn-sram": 1}
 
 
 class ResNet9(nn.Module):

@@ -79,8 +79,11 @@ Need classify(const Graph& g, const Node& n) {
     case OpKind::Cast:
       return {{}, true, 0};
     case OpKind::Conv: {
+      // A depthwise conv (one input channel per group) also runs on a depthwise-conv unit.
       const Shape& w = g.value(n.inputs[1]).shape;
-      return {{}, false, 2 * out * numel(Shape(w.begin() + 1, w.end()))};
+      const int64_t ops = 2 * out * numel(Shape(w.begin() + 1, w.end()));
+      if (w.size() > 1 && w[1] == 1 && n.attr<ConvAttrs>().group > 1) return {{DigitalOp::DepthwiseConv}, false, ops};
+      return {{}, false, ops};
     }
     case OpKind::Gemm:
     case OpKind::MatMul: {
@@ -225,7 +228,8 @@ class AssignDigital final : public Pass {
     return static_cast<int32_t>(w - 1 - e);
   }
 
-  // The first unit supporting one of `need.kinds` (programmable units support everything).
+  // A per-core unit before a chip-level one; at each level, a unit that lists one of `need.kinds` (the
+  // first kind it lists wins) before a programmable unit (which runs everything).
   static DigitalOp_ make_op(const CompileContext& ctx, const std::string& node, const std::string& op, const Need& need,
                             int32_t layer) {
     DigitalOp_ d;
@@ -239,34 +243,28 @@ class AssignDigital final : public Pass {
       d.unit = "layout";
       return d;
     }
-    auto supports = [&](const chip::DigitalUnitSpec& u) -> std::optional<DigitalOp> {
+    auto listed = [&](const chip::DigitalUnitSpec& u) -> std::optional<DigitalOp> {
       for (DigitalOp k : need.kinds) {
         if (std::find(u.ops.begin(), u.ops.end(), k) != u.ops.end()) return k;
       }
-      if (u.kind == chip::DigitalKind::RiscV) return need.kinds.empty() ? std::optional<DigitalOp>() : need.kinds.front();
       return std::nullopt;
     };
-    auto programmable = [&](const chip::DigitalUnitSpec& u) { return u.kind == chip::DigitalKind::RiscV; };
-    for (size_t i = 0; i < ctx.chip.cores.digital.size(); ++i) {
-      const auto& u = ctx.chip.cores.digital[i];
-      if (auto k = supports(u); k || programmable(u)) {
-        d.kind = k;
-        d.scope = Scope::Core;
-        d.unit = u.name;
-        d.unit_index = static_cast<int32_t>(i);
-        return d;
+    auto pick = [&](const std::vector<chip::DigitalUnitSpec>& units, Scope scope) {
+      for (bool dedicated : {true, false}) {
+        for (size_t i = 0; i < units.size(); ++i) {
+          const auto& u = units[i];
+          const std::optional<DigitalOp> k = listed(u);
+          if (dedicated ? !k : u.kind != chip::DigitalKind::RiscV) continue;
+          d.kind = k ? k : (need.kinds.empty() ? std::optional<DigitalOp>() : need.kinds.front());
+          d.scope = scope;
+          d.unit = u.name;
+          d.unit_index = static_cast<int32_t>(i);
+          return true;
+        }
       }
-    }
-    for (size_t i = 0; i < ctx.chip.digital.size(); ++i) {
-      const auto& u = ctx.chip.digital[i];
-      if (auto k = supports(u); k || programmable(u)) {
-        d.kind = k;
-        d.scope = Scope::Chip;
-        d.unit = u.name;
-        d.unit_index = static_cast<int32_t>(i);
-        return d;
-      }
-    }
+      return false;
+    };
+    if (pick(ctx.chip.cores.digital, Scope::Core) || pick(ctx.chip.digital, Scope::Chip)) return d;
     d.scope = Scope::Host;
     d.unit = "host";
     return d;

@@ -2,10 +2,12 @@
 // matrix y = x·W (Conv: kh·kw·C_in rows × C_out columns; Gemm/MatMul; LSTM: [x; h] rows × 4H gate
 // columns). A grouped or depthwise Conv is block diagonal and packed on crossbars, or — with
 // grouped=digital, or grouped=auto for depthwise convs on a chip with programmable (RISC-V)
-// digital units — left to the digital units. Nothing is rejected.
+// digital units or a depthwise-conv unit — left to the digital units. Nothing is rejected.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
+#include <set>
 
 #include "chip/weights_spec.h"
 #include "compiler/pass.h"
@@ -17,14 +19,14 @@ namespace aimc::compiler {
 
 namespace {
 
-bool has_programmable_unit(const chip::ChipSpec& chip) {
-  for (const auto& u : chip.cores.digital) {
-    if (u.kind == chip::DigitalKind::RiscV) return true;
-  }
-  for (const auto& u : chip.digital) {
-    if (u.kind == chip::DigitalKind::RiscV) return true;
-  }
-  return false;
+// A unit that can run a depthwise convolution: a programmable one or a depthwise accelerator.
+bool runs_depthwise(const chip::ChipSpec& chip) {
+  auto can = [](const chip::DigitalUnitSpec& u) {
+    return u.kind == chip::DigitalKind::RiscV ||
+           std::find(u.ops.begin(), u.ops.end(), chip::DigitalOp::DepthwiseConv) != u.ops.end();
+  };
+  return std::any_of(chip.cores.digital.begin(), chip.cores.digital.end(), can) ||
+         std::any_of(chip.digital.begin(), chip.digital.end(), can);
 }
 
 class LowerToCrossbar final : public Pass {
@@ -38,23 +40,39 @@ class LowerToCrossbar final : public Pass {
              "enum",
              "auto",
              "grouped/depthwise convs: crossbar (block-diagonal), digital, or auto (digital for depthwise when the chip "
-             "has programmable units)",
-             {"auto", "crossbar", "digital"}}};
+             "has programmable units or a depthwise-conv unit)",
+             {"auto", "crossbar", "digital"}},
+            {"digital",
+             "names",
+             "",
+             "weighted nodes left to the digital units instead of crossbars, by name, joined with '+' (a classifier "
+             "that a mapping keeps off the arrays, as Garofalo's MobileNetV2)",
+             {}}};
   }
 
   void run(CompileContext& ctx) override {
     const Graph& g = ctx.graph;
     ctx.program.layers.clear();
     ctx.layer_node.clear();
-    int64_t grouped_crossbar = 0, grouped_digital = 0, weights = 0;
+    int64_t grouped_crossbar = 0, grouped_digital = 0, kept_digital = 0, weights = 0;
     const std::string grouped = option("grouped");
+    std::set<std::string> keep_digital;
+    for (std::string rest = option("digital"); !rest.empty();) {
+      const size_t plus = rest.find('+');
+      if (plus != 0) keep_digital.insert(rest.substr(0, plus));
+      rest = plus == std::string::npos ? "" : rest.substr(plus + 1);
+    }
     for (size_t i = 0; i < g.num_nodes(); ++i) {
       auto layer = describe_layer(g, static_cast<int32_t>(i));
       if (!layer) continue;
+      if (keep_digital.erase(layer->name) > 0) {
+        ++kept_digital;
+        continue;
+      }
       if (layer->groups > 1) {
         const auto& kernel = g.node(static_cast<int32_t>(i)).attr<ConvAttrs>().window.kernel;
         const bool depthwise = layer->group_rows == numel(Shape(kernel.begin(), kernel.end()));  // one input channel per group
-        const bool digital = grouped == "digital" || (grouped == "auto" && depthwise && has_programmable_unit(ctx.chip));
+        const bool digital = grouped == "digital" || (grouped == "auto" && depthwise && runs_depthwise(ctx.chip));
         if (digital) {
           ++grouped_digital;
           continue;
@@ -83,7 +101,13 @@ class LowerToCrossbar final : public Pass {
       ctx.program.layers.push_back(*layer);
       ctx.layer_node.push_back(static_cast<int32_t>(i));
     }
+    if (!keep_digital.empty()) {
+      throw Error(fmt::format("lower-to-crossbar{{digital=...}}: no weighted node named '{}' in the model",
+                              fmt::join(keep_digital, "', '")),
+                  ErrorContext{.field = "pipeline"});
+    }
     statistics()["layers"] = static_cast<int64_t>(ctx.program.layers.size());
+    statistics()["kept-digital"] = kept_digital;
     statistics()["grouped-on-crossbars"] = grouped_crossbar;
     statistics()["grouped-on-digital"] = grouped_digital;
     statistics()["weights"] = weights;

@@ -238,6 +238,7 @@ Group PerfSimulator::Impl::mvm_group(int32_t c, size_t s, int64_t step, int64_t 
   Group mg;
   mg.stage = static_cast<int32_t>(s);
   std::map<int32_t, Task> per_xbar;
+  std::map<int32_t, double> fill_ns;  // per crossbar: the last job's streaming beyond its interval (job.overlap)
   // (xbar, layer, replica) → its tiles there, then their array evaluations.
   std::map<std::tuple<int32_t, int32_t, int32_t>, std::vector<int32_t>> on_xbar;
   for (int32_t l : prog.schedule.stages[s].layers) {
@@ -275,7 +276,9 @@ Group PerfSimulator::Impl::mvm_group(int32_t c, size_t s, int64_t step, int64_t 
       const int64_t rows = ev.rows, cols = ev.cols;
       const chip::MvmActionCounts a =
           chip::mvm_action_counts(cores, *mode, bits, L.quant.adc_bits, std::min(rows, cores.rows), std::min(cols, cores.cols));
-      k.occ_ns += vectors * readout * chip::mvm_latency_ns(chip, *mode, bits, rows, cols);
+      const double interval = chip::mvm_interval_ns(chip, *mode, bits, rows, cols);
+      k.occ_ns += vectors * readout * interval;
+      if (vectors > 0) fill_ns[x] = std::max(fill_ns[x], chip::mvm_latency_ns(chip, *mode, bits, rows, cols) - interval);
       k.actions.array_mvms_by_bits[static_cast<size_t>(bits)] += vectors;
       k.actions.array_evaluations += vectors * static_cast<double>(a.evaluations);
       k.actions.adc_conversions += vectors * static_cast<double>(a.conversions);
@@ -287,7 +290,7 @@ Group PerfSimulator::Impl::mvm_group(int32_t c, size_t s, int64_t step, int64_t 
     }
   }
   for (auto& [x, k] : per_xbar) {
-    k.lat_ns = k.occ_ns;
+    k.lat_ns = k.occ_ns + fill_ns[x];
     mg.tasks.push_back(push(std::move(k)));
   }
   return mg;
