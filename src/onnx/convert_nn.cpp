@@ -72,6 +72,124 @@ void conv(Context& ctx) {
   ctx.emit(OpKind::Conv, in, a);
 }
 
+// ConvTranspose, lowered to the Conv that computes it: the input with s - 1 zeros inserted between
+// its elements along each spatial axis (Reshape to [N, C, d1, 1, d2, 1, ...], Pad the unit axes to s,
+// Reshape back), padded by d·(k - 1) - pad on each side (+ output_padding at the end; a negative pad
+// crops), then a stride-1 Conv with the kernel flipped and its in/out channels swapped within each
+// group. The Conv is an ordinary crossbar layer; the inserted zeros are inputs it drives (an MVM per
+// output pixel), so the mapping costs s^2 times the MVMs of a scatter-based one.
+void conv_transpose(Context& ctx) {
+  ctx.expect_attrs({"kernel_shape", "strides", "dilations", "pads", "auto_pad", "group", "output_padding", "output_shape"});
+  const Shape x = ctx.input_value(0).shape;  // copies: emitting nodes may move values
+  const Tensor& w = ctx.constant_input(1, "ConvTranspose weight");
+  const Shape ws = w.shape();
+  if (x.size() < 3 || ws.size() != x.size()) {
+    ctx.fail(fmt::format("input {} and weight {}: expected [N, C, spatial...] and [C, M/group, kernel...] of the same rank",
+                         shape_str(x), shape_str(ws)));
+  }
+  const size_t sd = x.size() - 2;
+  const int64_t group = ctx.attr_int("group", 1);
+  const int64_t channels = x[1];
+  if (group < 1 || channels % group != 0 || ws[0] != channels) {
+    ctx.fail(fmt::format("weight {} for {} input channels in {} groups: expected [C, M/group, kernel...]", shape_str(ws),
+                         channels, group));
+  }
+  std::vector<int64_t> kernel(ws.begin() + 2, ws.end());
+  if (auto k = ctx.attr_ints("kernel_shape"); k && *k != kernel) {
+    ctx.fail(fmt::format("kernel_shape {} does not match weight {}", shape_str(*k), shape_str(ws)));
+  }
+  const std::vector<int64_t> strides = ints_or(ctx, "strides", sd, 1), dilations = ints_or(ctx, "dilations", sd, 1);
+  std::vector<int64_t> pads = ints_or(ctx, "pads", 2 * sd, 0), out_pad = ints_or(ctx, "output_padding", sd, 0);
+  if (strides.size() != sd || dilations.size() != sd || pads.size() != 2 * sd || out_pad.size() != sd) {
+    ctx.fail(fmt::format("strides/dilations/pads/output_padding do not match {} spatial dims", sd));
+  }
+  constexpr int64_t kMax = int64_t{1} << 16;
+  for (size_t i = 0; i < sd; ++i) {
+    if (strides[i] < 1 || strides[i] > kMax || dilations[i] < 1 || dilations[i] > kMax || pads[i] < 0 || pads[i + sd] < 0 ||
+        out_pad[i] < 0 || out_pad[i] >= std::max(strides[i], dilations[i])) {
+      ctx.fail(
+          fmt::format("strides {}, dilations {}, pads {}, output_padding {}: expected strides and dilations in 1..{}, "
+                      "pads >= 0 and output_padding below the stride or dilation",
+                      shape_str(strides), shape_str(dilations), shape_str(pads), shape_str(out_pad), kMax));
+    }
+  }
+  // output_shape (or auto_pad SAME_*) fixes the total padding per axis (ONNX's rule).
+  const std::string auto_pad = ctx.attr_string("auto_pad", "NOTSET");
+  auto out_shape = ctx.attr_ints("output_shape");
+  if (out_shape && out_shape->size() == sd + 2) out_shape = std::vector<int64_t>(out_shape->begin() + 2, out_shape->end());
+  if (out_shape || auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
+    if (out_shape && out_shape->size() != sd)
+      ctx.fail(fmt::format("output_shape {} does not match {} spatial dims", shape_str(*out_shape), sd));
+    for (size_t i = 0; i < sd; ++i) {
+      const int64_t target = out_shape ? (*out_shape)[i] : x[i + 2] * strides[i];
+      const int64_t total = strides[i] * (x[i + 2] - 1) + out_pad[i] + (kernel[i] - 1) * dilations[i] + 1 - target;
+      if (total < 0) ctx.fail(fmt::format("output_shape {} is larger than the transposed conv can produce", target));
+      const int64_t small = total / 2, big = total - small;
+      pads[i] = auto_pad == "SAME_UPPER" ? small : big;
+      pads[i + sd] = auto_pad == "SAME_UPPER" ? big : small;
+    }
+  } else if (auto_pad != "NOTSET" && auto_pad != "VALID") {
+    ctx.fail(fmt::format("auto_pad '{}' is not one of NOTSET, VALID, SAME_UPPER, SAME_LOWER", auto_pad));
+  } else if (auto_pad == "VALID") {
+    std::fill(pads.begin(), pads.end(), 0);
+  }
+
+  // The Conv's weight: [M, C/group, kernel...], flipped in space.
+  const int64_t m_per_group = ws[1], c_per_group = channels / group, taps = numel(Shape(kernel.begin(), kernel.end()));
+  const Tensor src = w.dtype() == DType::f32 ? w : w.cast(DType::f32);
+  Shape conv_ws = ws;
+  conv_ws[0] = m_per_group * group;
+  conv_ws[1] = c_per_group;
+  Tensor flipped(DType::f32, conv_ws);
+  const float* in = src.data<float>();
+  float* out = flipped.data<float>();
+  for (int64_t g = 0; g < group; ++g) {
+    for (int64_t c = 0; c < c_per_group; ++c) {
+      for (int64_t m = 0; m < m_per_group; ++m) {
+        const float* from = in + ((g * c_per_group + c) * m_per_group + m) * taps;
+        float* to = out + ((g * m_per_group + m) * c_per_group + c) * taps;
+        for (int64_t t = 0; t < taps; ++t) to[t] = from[taps - 1 - t];  // a full flip of every spatial axis
+      }
+    }
+  }
+
+  ValueId v = ctx.input(0);
+  bool strided = false;
+  for (int64_t s : strides) strided = strided || s > 1;
+  if (strided) {
+    Shape split = {x[0], x[1]}, padded_split = {x[0], x[1]}, merged = {x[0], x[1]};
+    PadAttrs zeros;
+    zeros.pads.assign(2 * (2 + 2 * sd), 0);
+    for (size_t i = 0; i < sd; ++i) {
+      split.insert(split.end(), {x[i + 2], 1});
+      padded_split.insert(padded_split.end(), {x[i + 2], strides[i]});
+      merged.push_back(x[i + 2] * strides[i]);
+      zeros.pads[2 + sd * 2 + 2 + 2 * i + 1] = strides[i] - 1;  // the end of unit axis 2 + 2i + 1
+    }
+    v = ctx.emit_internal(OpKind::Reshape, {v}, ReshapeAttrs{split}, "split");
+    v = ctx.emit_internal(OpKind::Pad, {v}, zeros, "zeros");
+    v = ctx.emit_internal(OpKind::Reshape, {v}, ReshapeAttrs{merged}, "upsampled");
+  }
+  // Each side: d·(k - 1) - pad; the end also drops the s - 1 zeros after the last element and adds
+  // output_padding.
+  PadAttrs border;
+  border.pads.assign(2 * (2 + sd), 0);
+  bool any = false;
+  for (size_t i = 0; i < sd; ++i) {
+    const int64_t reach = dilations[i] * (kernel[i] - 1);
+    border.pads[2 + i] = reach - pads[i];
+    border.pads[2 + sd + 2 + i] = reach - pads[i + sd] + out_pad[i] - (strides[i] - 1);
+    any = any || border.pads[2 + i] != 0 || border.pads[2 + sd + 2 + i] != 0;
+  }
+  if (any) v = ctx.emit_internal(OpKind::Pad, {v}, border, "border");
+  ConvAttrs a;
+  a.window = WindowAttrs{kernel, std::vector<int64_t>(sd, 1), dilations, std::vector<int64_t>(2 * sd, 0)};
+  a.group = group;
+  std::vector<ValueId> conv_in = {v, ctx.add_constant("weight", std::move(flipped))};
+  if (ctx.has_input(2)) conv_in.push_back(ctx.input(2));
+  ctx.emit(OpKind::Conv, conv_in, a);
+}
+
 void gemm(Context& ctx) {
   ctx.expect_attrs({"alpha", "beta", "transA", "transB"});
   GemmAttrs a{.alpha = ctx.attr_float("alpha", 1.0f),
@@ -233,6 +351,7 @@ void lstm(Context& ctx) {
 
 void register_nn_converters(ConverterTable& t) {
   t["Conv"] = conv;
+  t["ConvTranspose"] = conv_transpose;
   t["Gemm"] = gemm;
   t["MatMul"] = matmul;
   t["BatchNormalization"] = batch_norm;

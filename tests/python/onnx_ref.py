@@ -288,6 +288,34 @@ def _conv(args, attrs, opset, n_out):
     return y.astype(x.dtype)
 
 
+@op("ConvTranspose")
+def _conv_transpose(args, attrs, opset, n_out):
+    """By its definition (independent of aimc's lowering): every input element scatters its kernel-sized
+    contribution to the output, at stride s and dilation d; then pads are cropped from the full output."""
+    _check_auto_pad(attrs)
+    if "output_shape" in attrs:
+        raise NotImplementedError("output_shape")
+    x, w = args[0], args[1]
+    nd, group = w.ndim - 2, attrs.get("group", 1)
+    kernel = list(w.shape[2:])
+    strides, dil = attrs.get("strides", [1] * nd), attrs.get("dilations", [1] * nd)
+    pads, out_pad = attrs.get("pads", [0] * 2 * nd), attrs.get("output_padding", [0] * nd)
+    cin_g, cout_g = x.shape[1] // group, w.shape[1]
+    full = [(x.shape[2 + i] - 1) * strides[i] + (kernel[i] - 1) * dil[i] + 1 + out_pad[i] for i in range(nd)]
+    y = np.zeros((x.shape[0], cout_g * group) + tuple(full), np.float64)
+    for offset in np.ndindex(*kernel):
+        idx = tuple(slice(o * d, o * d + (n - 1) * s + 1, s)
+                    for o, d, n, s in zip(offset, dil, x.shape[2:], strides))
+        for g in range(group):
+            wk = w[(slice(g * cin_g, (g + 1) * cin_g), slice(None)) + offset]
+            y[(slice(None), slice(g * cout_g, (g + 1) * cout_g)) + idx] += np.einsum(
+                "nc...,co->no...", x[:, g * cin_g:(g + 1) * cin_g].astype(np.float64), wk)
+    y = y[(slice(None), slice(None)) + tuple(slice(pads[i], full[i] - pads[i + nd]) for i in range(nd))]
+    if len(args) > 2 and args[2] is not None:
+        y += args[2].reshape((1, -1) + (1,) * nd)
+    return y.astype(x.dtype)
+
+
 # ---------------------------------------------------------------- pooling and normalisation
 def _pool(args, attrs, kind):
     _check_auto_pad(attrs)

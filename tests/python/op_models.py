@@ -131,6 +131,24 @@ def conv1d():
     return nn.Conv1d(4, 6, 3, stride=2, padding=1), [randn(2, 4, 11)]
 
 
+@case(opset=13)
+def conv_transpose_stride2():
+    """A decoder's upsampling: stride 2, padding 1, output_padding 1 (an exact 2x)."""
+    return nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1, output_padding=1), [randn(2, 4, 5, 5)]
+
+
+@case(opset=17)
+def conv_transpose_groups_dilation():
+    """Groups, dilation, an uneven stride and no bias; padding larger than the kernel's reach crops."""
+    return nn.ConvTranspose2d(4, 6, (3, 2), stride=(3, 1), padding=(1, 2), dilation=(1, 2), groups=2, bias=False), \
+        [randn(2, 4, 4, 6)]
+
+
+@case(opset=13)
+def conv_transpose_1d():
+    return nn.ConvTranspose1d(3, 5, 4, stride=2), [randn(3, 3, 7)]
+
+
 # ---------------------------------------------------------------- Gemm / MatMul
 @case(opset=13)
 def linear():
@@ -835,6 +853,16 @@ def external_data_missing(rng):
     mm = helper.make_node("MatMul", ["input", "w"], ["output"], name="matmul_external")
     model = _helper_model([mm], [_vi("input", [2, 3])], [_vi("output", [2, 3])], [w], 13)
     return model, [rng.standard_normal((2, 3)).astype(np.float32)], [["missing_weights.bin"]]
+
+
+@bad_case
+def conv_transpose_bad_output_padding(rng):
+    """ConvTranspose (named deconv_node) with output_padding 2 at stride 2: it must be below the stride."""
+    w = numpy_helper.from_array(rng.standard_normal((3, 4, 3, 3)).astype(np.float32), "w")
+    node = helper.make_node("ConvTranspose", ["input", "w"], ["output"], name="deconv_node", strides=[2, 2],
+                            output_padding=[2, 2])
+    model = _helper_model([node], [_vi("input", [1, 3, 4, 4])], [_vi("output", [1, 4, 11, 11])], [w], 13)
+    return model, [rng.standard_normal((1, 3, 4, 4)).astype(np.float32)], [["deconv_node"], ["output_padding"]]
 
 
 def export_bad_case(name, build, outdir):
