@@ -81,6 +81,20 @@ struct PadAttrs {
   float value = 0.0f;         // constant mode only
 };
 
+// ONNX Resize: out[d] = floor(in[d] · scales[d]) (or sizes[d]); an output index o maps to the input
+// coordinate given by `coordinates`, then to the nearest element (by `nearest`) or interpolated linearly
+// between its two neighbours, axis by axis.
+struct ResizeAttrs {
+  enum class Mode { Nearest, Linear };
+  enum class Coordinates { HalfPixel, PytorchHalfPixel, AlignCorners, Asymmetric };
+  enum class Nearest { RoundPreferFloor, RoundPreferCeil, Floor, Ceil };
+  Mode mode = Mode::Nearest;
+  Coordinates coordinates = Coordinates::HalfPixel;
+  Nearest nearest = Nearest::RoundPreferFloor;
+  std::vector<double> scales;  // per axis (1 on the batch axis); the coordinate transform's scale
+  std::vector<int64_t> sizes;  // per axis, or empty: floor(in · scale)
+};
+
 struct LstmAttrs {
   int64_t hidden_size = 0;
   // Outputs Y [T,1,N,H], Y_h [1,N,H], Y_c [1,N,H]; any may be absent (kNoValue).
@@ -99,7 +113,8 @@ struct FakeQuantAttrs {
   int32_t qmax = 127;
 };
 
-using Attrs = std::variant<std::monostate, ConvAttrs, PoolAttrs, GemmAttrs, ScalarAttrs, NormAttrs, AxisAttrs, SplitAttrs,
-                           ReduceAttrs, ReshapeAttrs, TransposeAttrs, SliceAttrs, PadAttrs, LstmAttrs, CastAttrs, FakeQuantAttrs>;
+using Attrs =
+    std::variant<std::monostate, ConvAttrs, PoolAttrs, GemmAttrs, ScalarAttrs, NormAttrs, AxisAttrs, SplitAttrs, ReduceAttrs,
+                 ReshapeAttrs, TransposeAttrs, SliceAttrs, PadAttrs, ResizeAttrs, LstmAttrs, CastAttrs, FakeQuantAttrs>;
 
 }  // namespace aimc

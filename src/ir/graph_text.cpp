@@ -40,6 +40,14 @@ struct AttrPrinter {
     return fmt::format("starts={} ends={} steps={}", shape_str(a.starts), shape_str(a.ends), shape_str(a.steps));
   }
   std::string operator()(const PadAttrs& a) const { return fmt::format("pads={} value={}", shape_str(a.pads), a.value); }
+  std::string operator()(const ResizeAttrs& a) const {
+    static constexpr const char* kModes[] = {"nearest", "linear"};
+    static constexpr const char* kCoordinates[] = {"half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric"};
+    static constexpr const char* kNearest[] = {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"};
+    return fmt::format("mode={} coordinates={} nearest={} scales={} sizes={}", kModes[static_cast<int>(a.mode)],
+                       kCoordinates[static_cast<int>(a.coordinates)], kNearest[static_cast<int>(a.nearest)],
+                       fmt::join(a.scales, ","), shape_str(a.sizes));
+  }
   std::string operator()(const LstmAttrs& a) const { return fmt::format("hidden_size={}", a.hidden_size); }
   std::string operator()(const CastAttrs& a) const { return fmt::format("to={}", dtype_name(a.to)); }
   std::string operator()(const FakeQuantAttrs& a) const {

@@ -42,6 +42,7 @@ constexpr std::array<std::string_view, kOpKindCount> kNames = {
     "Split",
     "Slice",
     "Pad",
+    "Resize",
     "Gather",
     "Cast",
     "FakeQuant",

@@ -50,6 +50,7 @@ enum class OpKind : uint8_t {
   Split,
   Slice,
   Pad,
+  Resize,  // nearest or (multi)linear interpolation to a new size (ONNX Resize)
   Gather,  // table[indices] along an axis (embedding when the table is constant)
   Cast,
   // Quantisation: QuantizeLinear followed by DequantizeLinear, i.e. fake quantisation.

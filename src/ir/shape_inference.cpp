@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <numeric>
 
@@ -384,6 +385,23 @@ void infer_slice(Graph& g, const Node& n) {
   set_out(g, n, 0, x.dtype, out, x.batch_axis);
 }
 
+void infer_resize(Graph& g, const Node& n) {
+  const Value& x = in(g, n, 0);
+  const auto& a = n.attr<ResizeAttrs>();
+  const size_t r = x.shape.size();
+  if (a.scales.size() != r || (!a.sizes.empty() && a.sizes.size() != r)) fail(n, "scales/sizes do not match the input rank");
+  Shape out(r);
+  for (size_t i = 0; i < r; ++i) {
+    out[i] = a.sizes.empty() ? static_cast<int64_t>(std::floor(static_cast<double>(x.shape[i]) * a.scales[i])) : a.sizes[i];
+    if (static_cast<int>(i) == x.batch_axis) {
+      if (a.scales[i] != 1.0 || (!a.sizes.empty() && a.sizes[i] != x.shape[i])) fail(n, "resizes the batch axis");
+      out[i] = x.shape[i];
+    }
+    if (out[i] < 1 || (x.shape[i] == 0 && out[i] > 0)) fail(n, "an output axis would be empty, or an empty axis resized");
+  }
+  set_out(g, n, 0, x.dtype, out, x.batch_axis);
+}
+
 void infer_pad(Graph& g, const Node& n) {
   const Value& x = in(g, n, 0);
   const auto& a = n.attr<PadAttrs>();
@@ -519,6 +537,8 @@ void infer_node(Graph& g, const Node& n) {
       return infer_slice(g, n);
     case OpKind::Pad:
       return infer_pad(g, n);
+    case OpKind::Resize:
+      return infer_resize(g, n);
     case OpKind::Gather:
       return infer_gather(g, n);
     case OpKind::Cast: {

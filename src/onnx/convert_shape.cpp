@@ -1,6 +1,9 @@
 // ONNX data-movement ops on run-time values (constant inputs are folded before this).
 #include <fmt/format.h>
 
+#include <cmath>
+#include <map>
+
 #include "onnx/converters.h"
 #include "onnx/shape_rules.h"
 
@@ -63,6 +66,78 @@ void slice(Context& ctx) {
   ctx.emit(OpKind::Slice, {ctx.input(0)}, a);
 }
 
+// Resize (opsets 11-17): nearest or linear, the coordinate transforms torch and common exporters emit;
+// scales or sizes must be constants (they are folded at import). The batch axis keeps its size.
+void resize(Context& ctx) {
+  ctx.expect_attrs(
+      {"mode", "coordinate_transformation_mode", "nearest_mode", "cubic_coeff_a", "exclude_outside", "extrapolation_value"});
+  const Shape x = ctx.input_value(0).shape;  // copies: emitting nodes may move values
+  const int batch_axis = ctx.input_value(0).batch_axis;
+  const size_t r = x.size();
+  ResizeAttrs a;
+  const std::string mode = ctx.attr_string("mode", "nearest");
+  if (mode == "nearest") {
+    a.mode = ResizeAttrs::Mode::Nearest;
+  } else if (mode == "linear") {
+    a.mode = ResizeAttrs::Mode::Linear;
+  } else {
+    ctx.fail(fmt::format("mode '{}' is not supported; expected nearest or linear", mode));
+  }
+  const std::string coord = ctx.attr_string("coordinate_transformation_mode", "half_pixel");
+  using C = ResizeAttrs::Coordinates;
+  const std::map<std::string, C> coords = {{"half_pixel", C::HalfPixel},
+                                           {"pytorch_half_pixel", C::PytorchHalfPixel},
+                                           {"align_corners", C::AlignCorners},
+                                           {"asymmetric", C::Asymmetric}};
+  auto c = coords.find(coord);
+  if (c == coords.end()) {
+    ctx.fail(
+        fmt::format("coordinate_transformation_mode '{}' is not supported; expected half_pixel, pytorch_half_pixel, "
+                    "align_corners or asymmetric",
+                    coord));
+  }
+  a.coordinates = c->second;
+  const std::string nearest = ctx.attr_string("nearest_mode", "round_prefer_floor");
+  using N = ResizeAttrs::Nearest;
+  const std::map<std::string, N> nearests = {{"round_prefer_floor", N::RoundPreferFloor},
+                                             {"round_prefer_ceil", N::RoundPreferCeil},
+                                             {"floor", N::Floor},
+                                             {"ceil", N::Ceil}};
+  auto nm = nearests.find(nearest);
+  if (nm == nearests.end()) {
+    ctx.fail(fmt::format("nearest_mode '{}' is not one of round_prefer_floor, round_prefer_ceil, floor, ceil", nearest));
+  }
+  a.nearest = nm->second;
+  if (ctx.attr_int("exclude_outside", 0) != 0) ctx.fail("exclude_outside=1 is not supported");
+  // Inputs: X, roi (only for tf_crop_and_resize), scales, sizes.
+  const bool has_scales = ctx.has_input(2) && ctx.constant_input(2, "Resize scales").numel() > 0;
+  const bool has_sizes = ctx.has_input(3) && ctx.constant_input(3, "Resize sizes").numel() > 0;
+  if (has_scales == has_sizes) ctx.fail("expected exactly one of scales and sizes");
+  if (has_scales) {
+    const Tensor& s = ctx.constant_input(2, "Resize scales");
+    if (s.numel() != static_cast<int64_t>(r)) ctx.fail(fmt::format("{} scales for a rank-{} input", s.numel(), r));
+    for (int64_t i = 0; i < s.numel(); ++i) {
+      const double v = s.as_double(i);
+      if (!(v > 0) || !std::isfinite(v) || v > 1e6) ctx.fail(fmt::format("scale {} of axis {} is not a positive number", v, i));
+      a.scales.push_back(v);
+    }
+  } else {
+    a.sizes = ctx.constant_ints(3, "Resize sizes");
+    if (a.sizes.size() != r) ctx.fail(fmt::format("{} sizes for a rank-{} input", a.sizes.size(), r));
+    for (size_t i = 0; i < r; ++i) {
+      if (a.sizes[i] < 1 || a.sizes[i] > (int64_t{1} << 24))
+        ctx.fail(fmt::format("size {} of axis {} is out of range", a.sizes[i], i));
+      a.scales.push_back(x[i] > 0 ? static_cast<double>(a.sizes[i]) / static_cast<double>(x[i]) : 1.0);
+    }
+  }
+  if (batch_axis >= 0) {
+    const auto b = static_cast<size_t>(batch_axis);
+    if (a.scales[b] != 1.0) ctx.fail(fmt::format("resizes the batch axis {} (scale {})", b, a.scales[b]));
+    if (!a.sizes.empty()) a.sizes[b] = x[b];  // at any batch size: kept as it comes
+  }
+  ctx.emit(OpKind::Resize, {ctx.input(0)}, a);
+}
+
 void pad(Context& ctx) {
   ctx.expect_attrs({"mode", "pads", "value"});
   ctx.emit(OpKind::Pad, {ctx.input(0)}, pad_attrs(ctx, ctx.input_value(0).shape.size()));
@@ -104,6 +179,7 @@ void register_shape_converters(ConverterTable& t) {
   t["Split"] = split;
   t["Slice"] = slice;
   t["Pad"] = pad;
+  t["Resize"] = resize;
   t["Gather"] = gather;
   t["Cast"] = cast;
   t["Identity"] = identity;

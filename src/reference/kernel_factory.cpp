@@ -33,6 +33,7 @@ std::unique_ptr<Kernel> make_kernel(const KernelSpec& spec) {
     case OpKind::Split:
     case OpKind::Slice:
     case OpKind::Pad:
+    case OpKind::Resize:
       return make_movement_kernel(spec);
     case OpKind::Gather:
     case OpKind::Cast:

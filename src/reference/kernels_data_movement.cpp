@@ -1,8 +1,10 @@
 // Data movement of any element type: Reshape (a view), Transpose, Concat, Split on plain data;
-// Slice (negative steps) and Pad (constant, negative pads crop) also on permuted oneDNN layouts.
+// Slice (negative steps) and Pad (constant, negative pads crop) also on permuted oneDNN layouts;
+// Resize (nearest of any type, linear of floats).
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <optional>
 
@@ -283,6 +285,116 @@ class PadKernel final : public Kernel {
   PadAttrs m_attrs;
 };
 
+// Resize, one axis at a time (nearest and multilinear interpolation are both separable): along axis d,
+// output index o reads input coordinate x(o) (ONNX's coordinate transform), the nearest element or the
+// two around it, clamped to the axis.
+class ResizeKernel final : public Kernel {
+ public:
+  explicit ResizeKernel(const KernelSpec& spec) : m_attrs(spec.attr<ResizeAttrs>()) {}
+  void run(RunContext& ctx) override {
+    const bool linear = m_attrs.mode == ResizeAttrs::Mode::Linear;
+    if (linear && ctx.in_dtype(0) != DType::f32) throw ctx.error("linear Resize of a non-float tensor");
+    Tensor cur = ctx.in(0);
+    const Shape& ys = ctx.out_shape(0);
+    for (size_t d = 0; d < ys.size(); ++d) {
+      if (cur.shape()[d] == ys[d] && m_attrs.scales[d] == 1.0) continue;
+      Shape next = cur.shape();
+      next[d] = ys[d];
+      Tensor out = ctx.temp(cur.dtype(), next);
+      const Taps taps = axis_taps(cur.shape()[d], ys[d], m_attrs.scales[d]);
+      int64_t outer = 1, inner = 1;
+      for (size_t i = 0; i < d; ++i) outer *= next[i];
+      for (size_t i = d + 1; i < next.size(); ++i) inner *= next[i];
+      const int64_t in_len = cur.shape()[d], out_len = ys[d];
+      if (linear) {
+        const float* x = cur.data<float>();
+        float* y = out.data<float>();
+#pragma omp parallel for schedule(static) if (outer * out_len * inner >= (int64_t{1} << 16) && outer > 1)
+        for (int64_t b = 0; b < outer; ++b) {
+          for (int64_t o = 0; o < out_len; ++o) {
+            const float* a0 = x + (b * in_len + taps.i0[static_cast<size_t>(o)]) * inner;
+            const float* a1 = x + (b * in_len + taps.i1[static_cast<size_t>(o)]) * inner;
+            const float w1 = taps.w1[static_cast<size_t>(o)], w0 = 1.0f - w1;
+            float* dst = y + (b * out_len + o) * inner;
+            for (int64_t i = 0; i < inner; ++i) dst[i] = w0 * a0[i] + w1 * a1[i];
+          }
+        }
+      } else {
+        const size_t e = dtype_size(cur.dtype());
+        const std::byte* x = cur.raw();
+        std::byte* y = out.raw();
+        for (int64_t b = 0; b < outer; ++b) {
+          for (int64_t o = 0; o < out_len; ++o) {
+            std::memcpy(y + static_cast<size_t>((b * out_len + o) * inner) * e,
+                        x + static_cast<size_t>((b * in_len + taps.i0[static_cast<size_t>(o)]) * inner) * e,
+                        static_cast<size_t>(inner) * e);
+          }
+        }
+      }
+      cur = std::move(out);
+    }
+    Tensor& y = ctx.new_output(0);
+    if (cur.nbytes() > 0) std::memcpy(y.raw(), cur.raw(), cur.nbytes());
+  }
+
+ private:
+  struct Taps {
+    std::vector<int64_t> i0, i1;
+    std::vector<float> w1;  // weight of i1 (linear)
+  };
+
+  Taps axis_taps(int64_t in_len, int64_t out_len, double scale) const {
+    using C = ResizeAttrs::Coordinates;
+    using N = ResizeAttrs::Nearest;
+    Taps t;
+    for (int64_t o = 0; o < out_len; ++o) {
+      const auto od = static_cast<double>(o);
+      double x = 0;
+      switch (m_attrs.coordinates) {
+        case C::HalfPixel:
+          x = (od + 0.5) / scale - 0.5;
+          break;
+        case C::PytorchHalfPixel:
+          x = out_len > 1 ? (od + 0.5) / scale - 0.5 : 0.0;
+          break;
+        case C::AlignCorners:
+          x = out_len > 1 ? od * static_cast<double>(in_len - 1) / static_cast<double>(out_len - 1) : 0.0;
+          break;
+        case C::Asymmetric:
+          x = od / scale;
+          break;
+      }
+      if (m_attrs.mode == ResizeAttrs::Mode::Nearest) {
+        double r = 0;
+        switch (m_attrs.nearest) {
+          case N::RoundPreferFloor:
+            r = std::ceil(x - 0.5);
+            break;
+          case N::RoundPreferCeil:
+            r = std::floor(x + 0.5);
+            break;
+          case N::Floor:
+            r = std::floor(x);
+            break;
+          case N::Ceil:
+            r = std::ceil(x);
+            break;
+        }
+        t.i0.push_back(std::clamp<int64_t>(static_cast<int64_t>(r), 0, in_len - 1));
+        continue;
+      }
+      x = std::clamp(x, 0.0, static_cast<double>(in_len - 1));
+      const auto lo = static_cast<int64_t>(std::floor(x));
+      t.i0.push_back(lo);
+      t.i1.push_back(std::min(lo + 1, in_len - 1));
+      t.w1.push_back(static_cast<float>(x - static_cast<double>(lo)));
+    }
+    return t;
+  }
+
+  ResizeAttrs m_attrs;
+};
+
 }  // namespace
 
 std::unique_ptr<Kernel> make_movement_kernel(const KernelSpec& spec) {
@@ -298,6 +410,8 @@ std::unique_ptr<Kernel> make_movement_kernel(const KernelSpec& spec) {
       return std::make_unique<SliceKernel>(spec);
     case OpKind::Pad:
       return std::make_unique<PadKernel>(spec);
+    case OpKind::Resize:
+      return std::make_unique<ResizeKernel>(spec);
     default:
       throw InternalError("make_movement_kernel: unexpected op");
   }

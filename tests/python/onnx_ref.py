@@ -235,6 +235,51 @@ def _pad(args, attrs, opset, n_out):
     return np.pad(x, [(pads[i], pads[i + n]) for i in range(n)], constant_values=value)
 
 
+@op("Resize")
+def _resize(args, attrs, opset, n_out):
+    """ONNX Resize (nearest, linear) by its definition: per output index the source coordinate of each axis,
+    then the nearest element or the multilinear blend of the 2^rank corners around it (not axis by axis)."""
+    x = args[0]
+    scales = args[2] if len(args) > 2 and args[2] is not None and args[2].size else None
+    sizes = args[3] if len(args) > 3 and args[3] is not None and args[3].size else None
+    mode = attrs.get("mode", b"nearest").decode()
+    coord = attrs.get("coordinate_transformation_mode", b"half_pixel").decode()
+    nearest = attrs.get("nearest_mode", b"round_prefer_floor").decode()
+    if sizes is not None:
+        out = [int(v) for v in sizes]
+        scales = [o / i for o, i in zip(out, x.shape)]
+    else:
+        out = [int(np.floor(i * s)) for i, s in zip(x.shape, scales)]
+    taps = []
+    for n_in, n_out, sc in zip(x.shape, out, scales):
+        o = np.arange(n_out, dtype=np.float64)
+        src = {"half_pixel": (o + 0.5) / sc - 0.5,
+               "pytorch_half_pixel": (o + 0.5) / sc - 0.5 if n_out > 1 else 0 * o,
+               "align_corners": o * (n_in - 1) / (n_out - 1) if n_out > 1 else 0 * o,
+               "asymmetric": o / sc}[coord]
+        if mode == "nearest":
+            idx = {"round_prefer_floor": np.ceil(src - 0.5), "round_prefer_ceil": np.floor(src + 0.5),
+                   "floor": np.floor(src), "ceil": np.ceil(src)}[nearest]
+            taps.append([(np.clip(idx, 0, n_in - 1).astype(np.int64), np.ones(n_out))])
+        elif mode == "linear":
+            src = np.clip(src, 0, n_in - 1)
+            lo = np.floor(src).astype(np.int64)
+            w = src - lo
+            taps.append([(lo, 1 - w), (np.minimum(lo + 1, n_in - 1), w)])
+        else:
+            raise NotImplementedError(f"Resize mode {mode}")
+    y = np.zeros(out, np.float64)
+    for corner in np.ndindex(*[len(t) for t in taps]):
+        index = np.ix_(*[taps[a][c][0] for a, c in enumerate(corner)])
+        weight = np.ones(out)
+        for a, c in enumerate(corner):
+            shape = [1] * len(out)
+            shape[a] = out[a]
+            weight = weight * taps[a][c][1].reshape(shape)
+        y += weight * x[index]
+    return y.astype(x.dtype)
+
+
 # ---------------------------------------------------------------- linear algebra
 @op("MatMul")
 def _matmul(args, attrs, opset, n_out):

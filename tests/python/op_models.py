@@ -149,6 +149,36 @@ def conv_transpose_1d():
     return nn.ConvTranspose1d(3, 5, 4, stride=2), [randn(3, 3, 7)]
 
 
+# ---------------------------------------------------------------- Resize
+@case(opset=13)
+def upsample_nearest():
+    """nn.Upsample(scale_factor=2): Resize nearest, asymmetric coordinates, floor."""
+    return nn.Upsample(scale_factor=2, mode="nearest"), [randn(2, 3, 4, 5)]
+
+
+@case(opset=11)
+def upsample_bilinear():
+    """Bilinear, align_corners=False (half-pixel coordinates), at opset 11."""
+    return nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False), [randn(2, 3, 4, 5)]
+
+
+@case(opset=17)
+def upsample_bilinear_align_corners():
+    return nn.Upsample(scale_factor=3, mode="bilinear", align_corners=True), [randn(2, 2, 3, 4)]
+
+
+@case(opset=13)
+def interpolate_to_size():
+    """F.interpolate to a fixed size (non-integer ratios): Resize with sizes; bilinear then nearest."""
+    return Fn(lambda x: F.interpolate(F.interpolate(x, size=(7, 5), mode="bilinear", align_corners=False),
+                                      size=(3, 9), mode="nearest")), [randn(2, 3, 4, 6)]
+
+
+@case(opset=13)
+def upsample_linear_1d():
+    return nn.Upsample(scale_factor=2.5, mode="linear", align_corners=False), [randn(3, 2, 6)]
+
+
 # ---------------------------------------------------------------- Gemm / MatMul
 @case(opset=13)
 def linear():
@@ -863,6 +893,16 @@ def conv_transpose_bad_output_padding(rng):
                             output_padding=[2, 2])
     model = _helper_model([node], [_vi("input", [1, 3, 4, 4])], [_vi("output", [1, 4, 11, 11])], [w], 13)
     return model, [rng.standard_normal((1, 3, 4, 4)).astype(np.float32)], [["deconv_node"], ["output_padding"]]
+
+
+@bad_case
+def resize_cubic(rng):
+    """Resize (named resize_node) in cubic mode, which aimc does not implement: the error names the mode and
+    the supported ones."""
+    scales = numpy_helper.from_array(np.array([1, 1, 2, 2], np.float32), "scales")
+    node = helper.make_node("Resize", ["input", "", "scales"], ["output"], name="resize_node", mode="cubic")
+    model = _helper_model([node], [_vi("input", [1, 2, 3, 3])], [_vi("output", [1, 2, 6, 6])], [scales], 13)
+    return model, [rng.standard_normal((1, 2, 3, 3)).astype(np.float32)], [["resize_node"], ["cubic"], ["linear"]]
 
 
 def export_bad_case(name, build, outdir):

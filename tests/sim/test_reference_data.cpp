@@ -57,6 +57,33 @@ TEST(DataMovement, PadConstantWithCrop) {
   expect_close(out, want, 0, 0);
 }
 
+TEST(DataMovement, ResizeNearestAndLinear) {
+  // x = [0, 1, 2] along the last axis (one row). Nearest x2, asymmetric + floor: 0 0 1 1 2 2. Linear x2
+  // with align_corners: coordinates o·2/5 -> 0, .4, .8, 1.2, 1.6, 2. Linear x2, half_pixel: (o+.5)/2-.5
+  // clamped to [0, 2] -> 0, .25, .75, 1.25, 1.75, 2.
+  using R = ResizeAttrs;
+  GraphBuilder gb;
+  ValueId x = gb.input("x", {1, 1, 1, 3});
+  const std::vector<double> twice = {1, 1, 1, 2};
+  ValueId n = gb.node(
+      OpKind::Resize, {x},
+      R{.mode = R::Mode::Nearest, .coordinates = R::Coordinates::Asymmetric, .nearest = R::Nearest::Floor, .scales = twice});
+  ValueId a =
+      gb.node(OpKind::Resize, {x}, R{.mode = R::Mode::Linear, .coordinates = R::Coordinates::AlignCorners, .scales = twice});
+  ValueId h = gb.node(OpKind::Resize, {x}, R{.mode = R::Mode::Linear, .coordinates = R::Coordinates::HalfPixel, .scales = twice});
+  // Sizes instead of scales: 3 -> 2 with half_pixel nearest (round_prefer_floor): (o+.5)·1.5-.5 = .25, 1.75 -> 0, 2.
+  ValueId d = gb.node(OpKind::Resize, {x}, R{.mode = R::Mode::Nearest, .scales = {1, 1, 1, 2.0 / 3.0}, .sizes = {1, 1, 1, 2}});
+  for (ValueId v : {n, a, h, d}) gb.output(v);
+  const Graph& g = gb.finish();
+  EXPECT_EQ(g.value(n).shape, (Shape{1, 1, 1, 6}));
+  EXPECT_EQ(g.value(d).shape, (Shape{1, 1, 1, 2}));
+  auto res = run_graph(g, {iota({1, 1, 1, 3})});
+  expect_close(res.at(0), {0, 0, 1, 1, 2, 2}, 0, 0);
+  expect_close(res.at(1), {0, 0.4, 0.8, 1.2, 1.6, 2}, 1e-6, 1e-6);
+  expect_close(res.at(2), {0, 0.25, 0.75, 1.25, 1.75, 2}, 1e-6, 1e-6);
+  expect_close(res.at(3), {0, 2}, 0, 0);
+}
+
 TEST(DataMovement, ReshapeTransposeConcatSplit) {
   GraphBuilder gb;
   Shape s = {2, 3, 4};

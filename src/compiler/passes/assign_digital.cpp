@@ -70,6 +70,14 @@ Need classify(const Graph& g, const Node& n) {
       return {{DigitalOp::AvgPool}, false, per_inference_numel(g, n.inputs[0])};
     case OpKind::FakeQuant:
       return {{DigitalOp::Quantize}, false, out};
+    case OpKind::Resize: {
+      // Nearest is data movement; linear blends two neighbours per resized axis (2 multiplies, 1 add).
+      const auto& a = n.attr<ResizeAttrs>();
+      if (a.mode == ResizeAttrs::Mode::Nearest) return {{}, true, 0};
+      int64_t axes = 0;
+      for (double s : a.scales) axes += s != 1.0 ? 1 : 0;
+      return {{}, false, 3 * out * std::max<int64_t>(axes, 1)};
+    }
     case OpKind::Reshape:
     case OpKind::Transpose:
     case OpKind::Concat:

@@ -204,6 +204,7 @@ class Quantize final : public Pass {
         case OpKind::Transpose:
         case OpKind::Slice:
         case OpKind::Pad:
+        case OpKind::Resize:
         case OpKind::Concat:
         case OpKind::Split:
         case OpKind::Cast:
