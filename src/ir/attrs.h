@@ -61,6 +61,13 @@ struct SplitAttrs {
 struct ReduceAttrs {
   std::vector<int64_t> axes;  // sorted, non-negative
   bool keepdims = true;
+  bool select_last = false;  // ArgMax/ArgMin: the last index among equal values (else the first)
+};
+
+struct TopKAttrs {
+  int64_t axis = -1;  // non-negative after import
+  int64_t k = 1;
+  bool largest = true;  // else the k smallest; ties: the lower index first
 };
 
 struct ReshapeAttrs {
@@ -113,8 +120,8 @@ struct FakeQuantAttrs {
   int32_t qmax = 127;
 };
 
-using Attrs =
-    std::variant<std::monostate, ConvAttrs, PoolAttrs, GemmAttrs, ScalarAttrs, NormAttrs, AxisAttrs, SplitAttrs, ReduceAttrs,
-                 ReshapeAttrs, TransposeAttrs, SliceAttrs, PadAttrs, ResizeAttrs, LstmAttrs, CastAttrs, FakeQuantAttrs>;
+using Attrs = std::variant<std::monostate, ConvAttrs, PoolAttrs, GemmAttrs, ScalarAttrs, NormAttrs, AxisAttrs, SplitAttrs,
+                           ReduceAttrs, ReshapeAttrs, TransposeAttrs, SliceAttrs, PadAttrs, ResizeAttrs, TopKAttrs, LstmAttrs,
+                           CastAttrs, FakeQuantAttrs>;
 
 }  // namespace aimc

@@ -33,7 +33,9 @@ struct AttrPrinter {
   std::string operator()(const NormAttrs& a) const { return fmt::format("axis={} epsilon={}", a.axis, a.epsilon); }
   std::string operator()(const AxisAttrs& a) const { return fmt::format("axis={}", a.axis); }
   std::string operator()(const SplitAttrs& a) const { return fmt::format("axis={} sizes={}", a.axis, shape_str(a.sizes)); }
-  std::string operator()(const ReduceAttrs& a) const { return fmt::format("axes={} keepdims={}", shape_str(a.axes), a.keepdims); }
+  std::string operator()(const ReduceAttrs& a) const {
+    return fmt::format("axes={} keepdims={}{}", shape_str(a.axes), a.keepdims, a.select_last ? " select_last" : "");
+  }
   std::string operator()(const ReshapeAttrs& a) const { return "shape=" + shape_str(a.shape); }
   std::string operator()(const TransposeAttrs& a) const { return "perm=" + shape_str(a.perm); }
   std::string operator()(const SliceAttrs& a) const {
@@ -48,6 +50,7 @@ struct AttrPrinter {
                        kCoordinates[static_cast<int>(a.coordinates)], kNearest[static_cast<int>(a.nearest)],
                        fmt::join(a.scales, ","), shape_str(a.sizes));
   }
+  std::string operator()(const TopKAttrs& a) const { return fmt::format("axis={} k={} largest={}", a.axis, a.k, a.largest); }
   std::string operator()(const LstmAttrs& a) const { return fmt::format("hidden_size={}", a.hidden_size); }
   std::string operator()(const CastAttrs& a) const { return fmt::format("to={}", dtype_name(a.to)); }
   std::string operator()(const FakeQuantAttrs& a) const {

@@ -43,6 +43,11 @@ enum class OpKind : uint8_t {
   GlobalAveragePool,
   ReduceMean,
   ReduceSum,
+  ReduceMax,
+  ReduceMin,
+  ArgMax,  // int64 index of the maximum along one axis (ReduceAttrs: one axis)
+  ArgMin,
+  TopK,  // the k largest (or smallest) along an axis, sorted: values and int64 indices
   // Data movement.
   Reshape,  // to attrs.shape (fully resolved; no 0/-1)
   Transpose,

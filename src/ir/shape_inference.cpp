@@ -273,7 +273,22 @@ void infer_reduce(Graph& g, const Node& n) {
     if (ax < 0 || ax >= static_cast<int64_t>(x.shape.size())) fail(n, "reduction axis out of range");
     if (ax == x.batch_axis) fail(n, "reduces over the batch axis");
   }
-  set_out(g, n, 0, DType::f32, out, batch);
+  const bool arg = n.op == OpKind::ArgMax || n.op == OpKind::ArgMin;
+  if (arg && a.axes.size() != 1) fail(n, "expects exactly one axis");
+  set_out(g, n, 0, arg ? DType::i64 : DType::f32, out, batch);
+}
+
+void infer_topk(Graph& g, const Node& n) {
+  const Value& x = in(g, n, 0);
+  require_float(n, x);
+  const auto& a = n.attr<TopKAttrs>();
+  if (a.axis < 0 || a.axis >= static_cast<int64_t>(x.shape.size())) fail(n, "axis out of range");
+  if (a.axis == x.batch_axis) fail(n, "selects along the batch axis");
+  if (a.k < 0 || a.k > x.shape[static_cast<size_t>(a.axis)]) fail(n, "k is larger than the axis");
+  Shape out = x.shape;
+  out[static_cast<size_t>(a.axis)] = a.k;
+  set_out(g, n, 0, DType::f32, out, x.batch_axis);
+  if (n.outputs.size() > 1) set_out(g, n, 1, DType::i64, out, x.batch_axis);
 }
 
 void infer_reshape(Graph& g, const Node& n) {
@@ -524,7 +539,13 @@ void infer_node(Graph& g, const Node& n) {
     }
     case OpKind::ReduceMean:
     case OpKind::ReduceSum:
+    case OpKind::ReduceMax:
+    case OpKind::ReduceMin:
+    case OpKind::ArgMax:
+    case OpKind::ArgMin:
       return infer_reduce(g, n);
+    case OpKind::TopK:
+      return infer_topk(g, n);
     case OpKind::Reshape:
       return infer_reshape(g, n);
     case OpKind::Transpose:

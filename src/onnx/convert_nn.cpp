@@ -315,6 +315,30 @@ void reduce(Context& ctx, OpKind op) {
   ctx.emit(op, {ctx.input(0)}, ReduceAttrs{.axes = axes, .keepdims = ctx.attr_int("keepdims", 1) != 0});
 }
 
+// ArgMax / ArgMin: one axis, int64 indices.
+void arg_reduce(Context& ctx, OpKind op) {
+  ctx.expect_attrs({"axis", "keepdims", "select_last_index"});
+  auto rank = static_cast<int64_t>(ctx.input_value(0).shape.size());
+  ctx.emit(op, {ctx.input(0)},
+           ReduceAttrs{.axes = {axis_arg(ctx, ctx.attr_int("axis", 0), rank)},
+                       .keepdims = ctx.attr_int("keepdims", 1) != 0,
+                       .select_last = ctx.attr_int("select_last_index", 0) != 0});
+}
+
+void topk(Context& ctx) {
+  ctx.expect_attrs({"axis", "largest", "sorted"});
+  const Shape& x = ctx.input_value(0).shape;
+  auto rank = static_cast<int64_t>(x.size());
+  const int64_t axis = axis_arg(ctx, ctx.attr_int("axis", -1), rank);
+  const std::vector<int64_t> k = ctx.constant_ints(1, "TopK K");
+  if (k.size() != 1 || k[0] < 0 || k[0] > x[static_cast<size_t>(axis)]) {
+    ctx.fail(fmt::format("K {} for an axis of {}: expected one value in 0..{}", shape_str(k), x[static_cast<size_t>(axis)],
+                         x[static_cast<size_t>(axis)]));
+  }
+  // sorted=0 lets any order through; the sorted order is one of them.
+  ctx.emit(OpKind::TopK, {ctx.input(0)}, TopKAttrs{.axis = axis, .k = k[0], .largest = ctx.attr_int("largest", 1) != 0}, 2);
+}
+
 void lstm(Context& ctx) {
   ctx.expect_attrs(
       {"hidden_size", "direction", "activations", "clip", "input_forget", "layout", "activation_alpha", "activation_beta"});
@@ -363,6 +387,11 @@ void register_nn_converters(ConverterTable& t) {
   t["GlobalAveragePool"] = global_average_pool;
   t["ReduceMean"] = [](Context& ctx) { reduce(ctx, OpKind::ReduceMean); };
   t["ReduceSum"] = [](Context& ctx) { reduce(ctx, OpKind::ReduceSum); };
+  t["ReduceMax"] = [](Context& ctx) { reduce(ctx, OpKind::ReduceMax); };
+  t["ReduceMin"] = [](Context& ctx) { reduce(ctx, OpKind::ReduceMin); };
+  t["ArgMax"] = [](Context& ctx) { arg_reduce(ctx, OpKind::ArgMax); };
+  t["ArgMin"] = [](Context& ctx) { arg_reduce(ctx, OpKind::ArgMin); };
+  t["TopK"] = topk;
   t["LSTM"] = lstm;
 }
 

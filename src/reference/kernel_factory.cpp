@@ -26,6 +26,11 @@ std::unique_ptr<Kernel> make_kernel(const KernelSpec& spec) {
       return make_pool_kernel(spec);
     case OpKind::ReduceMean:
     case OpKind::ReduceSum:
+    case OpKind::ReduceMax:
+    case OpKind::ReduceMin:
+    case OpKind::ArgMax:
+    case OpKind::ArgMin:
+    case OpKind::TopK:
       return make_reduce_kernel(spec);
     case OpKind::Reshape:
     case OpKind::Transpose:

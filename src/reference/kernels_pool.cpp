@@ -1,12 +1,14 @@
 // MaxPool, AveragePool and GlobalAveragePool through oneDNN pooling (in the input's layout, so
-// blocked activations stay blocked), plus ReduceMean/ReduceSum on plain data.
+// blocked activations stay blocked), plus the reductions (Reduce*, Arg*, TopK) on plain data.
 //
 // ceil_mode is expressed as extra end padding. The one case oneDNN cannot express, AveragePool
 // with count_include_pad whose last window reaches past the declared end pads, runs a plain loop
 // with PyTorch's divisor (the window clipped to the padded input).
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <map>
+#include <numeric>
 #include <optional>
 
 #include "reference/dnnl_util.h"
@@ -138,33 +140,58 @@ class PoolKernel final : public Kernel {
   std::map<int64_t, Prim> m_prims;
 };
 
-// ReduceMean / ReduceSum over sorted axes, accumulated in double in input order (deterministic).
+// ReduceMean / ReduceSum / ReduceMax / ReduceMin and ArgMax / ArgMin over sorted axes, in input order
+// (sums accumulated in double): deterministic. An arg reduction's index is along its one axis; ties
+// keep the first (or, with select_last, the last) index.
 class ReduceKernel final : public Kernel {
  public:
-  explicit ReduceKernel(const KernelSpec& spec)
-      : m_mean(spec.node->op == OpKind::ReduceMean), m_axes(spec.attr<ReduceAttrs>().axes) {}
+  explicit ReduceKernel(const KernelSpec& spec) : m_op(spec.node->op), m_attrs(spec.attr<ReduceAttrs>()) {}
 
   void run(RunContext& ctx) override {
     const Tensor& x = ctx.in(0);
     const Shape& xs = x.shape();
     const size_t r = xs.size();
+    const auto& axes = m_attrs.axes;
     // Output element stride for each input dim (0 along reduced dims).
     std::vector<int64_t> ostride(r, 0);
     int64_t acc = 1, reduced = 1;
     for (size_t i = r; i-- > 0;) {
-      if (std::find(m_axes.begin(), m_axes.end(), static_cast<int64_t>(i)) != m_axes.end()) {
+      if (std::find(axes.begin(), axes.end(), static_cast<int64_t>(i)) != axes.end()) {
         reduced *= xs[i];
       } else {
         ostride[i] = acc;
         acc *= xs[i];
       }
     }
-    std::vector<double> sum(static_cast<size_t>(acc), 0.0);
+    const bool is_max = m_op == OpKind::ReduceMax || m_op == OpKind::ArgMax;
+    const bool is_min = m_op == OpKind::ReduceMin || m_op == OpKind::ArgMin;
+    const bool arg = m_op == OpKind::ArgMax || m_op == OpKind::ArgMin;
+    const double init =
+        is_max ? -std::numeric_limits<double>::infinity() : (is_min ? std::numeric_limits<double>::infinity() : 0.0);
+    std::vector<double> best(static_cast<size_t>(acc), init);
+    std::vector<int64_t> where(arg ? static_cast<size_t>(acc) : 0, 0);
+    std::vector<char> seen(arg ? static_cast<size_t>(acc) : 0, 0);
+    const size_t arg_axis = arg ? static_cast<size_t>(axes.front()) : 0;
     std::vector<int64_t> idx(r, 0);
     const float* xp = x.data<float>();
     int64_t off = 0;
     for (int64_t e = 0; e < x.numel(); ++e) {
-      sum[static_cast<size_t>(off)] += xp[e];
+      const double v = xp[e];
+      double& b = best[static_cast<size_t>(off)];
+      if (is_max || is_min) {
+        const bool better = !arg ? (is_max ? v > b : v < b)
+                                 : (!seen[static_cast<size_t>(off)] ||
+                                    (m_attrs.select_last ? (is_max ? v >= b : v <= b) : (is_max ? v > b : v < b)));
+        if (better || std::isnan(v)) {
+          b = v;
+          if (arg) {
+            where[static_cast<size_t>(off)] = idx[arg_axis];
+            seen[static_cast<size_t>(off)] = 1;
+          }
+        }
+      } else {
+        b += v;
+      }
       for (size_t d = r; d-- > 0;) {  // advance the counter, keeping `off` in step
         off += ostride[d];
         if (++idx[d] < xs[d]) break;
@@ -172,19 +199,68 @@ class ReduceKernel final : public Kernel {
         idx[d] = 0;
       }
     }
+    if (arg) {
+      int64_t* y = ctx.new_output(0).data<int64_t>();
+      std::copy(where.begin(), where.end(), y);
+      return;
+    }
     float* y = ctx.new_output(0).data<float>();
-    const double div = m_mean && reduced > 0 ? static_cast<double>(reduced) : 1.0;
-    for (size_t i = 0; i < sum.size(); ++i) y[i] = static_cast<float>(sum[i] / div);
+    const double div = m_op == OpKind::ReduceMean && reduced > 0 ? static_cast<double>(reduced) : 1.0;
+    for (size_t i = 0; i < best.size(); ++i) y[i] = static_cast<float>(best[i] / div);
   }
 
  private:
-  bool m_mean;
-  std::vector<int64_t> m_axes;
+  OpKind m_op;
+  ReduceAttrs m_attrs;
+};
+
+// TopK: per slice along the axis, the k largest (or smallest) values in order, ties by the lower index
+// (ONNX), with their int64 indices.
+class TopKKernel final : public Kernel {
+ public:
+  explicit TopKKernel(const KernelSpec& spec) : m_attrs(spec.attr<TopKAttrs>()) {}
+
+  void run(RunContext& ctx) override {
+    const Tensor& x = ctx.in(0);
+    const Shape& xs = x.shape();
+    const auto axis = static_cast<size_t>(m_attrs.axis);
+    const int64_t n = xs[axis], k = m_attrs.k;
+    int64_t outer = 1, inner = 1;
+    for (size_t i = 0; i < axis; ++i) outer *= xs[i];
+    for (size_t i = axis + 1; i < xs.size(); ++i) inner *= xs[i];
+    const float* xp = x.data<float>();
+    float* values = ctx.new_output(0).data<float>();
+    int64_t* indices = ctx.has_output(1) ? ctx.new_output(1).data<int64_t>() : nullptr;
+    std::vector<int64_t> order(static_cast<size_t>(n));
+    for (int64_t b = 0; b < outer; ++b) {
+      for (int64_t i = 0; i < inner; ++i) {
+        const float* src = xp + b * n * inner + i;
+        std::iota(order.begin(), order.end(), int64_t{0});
+        auto before = [&](int64_t p, int64_t q) {
+          const float a = src[p * inner], c = src[q * inner];
+          if (a != c) return m_attrs.largest ? a > c : a < c;
+          return p < q;
+        };
+        std::partial_sort(order.begin(), order.begin() + k, order.end(), before);
+        for (int64_t j = 0; j < k; ++j) {
+          const int64_t o = (b * k + j) * inner + i;
+          values[o] = src[order[static_cast<size_t>(j)] * inner];
+          if (indices) indices[o] = order[static_cast<size_t>(j)];
+        }
+      }
+    }
+  }
+
+ private:
+  TopKAttrs m_attrs;
 };
 
 }  // namespace
 
 std::unique_ptr<Kernel> make_pool_kernel(const KernelSpec& spec) { return std::make_unique<PoolKernel>(spec); }
-std::unique_ptr<Kernel> make_reduce_kernel(const KernelSpec& spec) { return std::make_unique<ReduceKernel>(spec); }
+std::unique_ptr<Kernel> make_reduce_kernel(const KernelSpec& spec) {
+  if (spec.node->op == OpKind::TopK) return std::make_unique<TopKKernel>(spec);
+  return std::make_unique<ReduceKernel>(spec);
+}
 
 }  // namespace aimc::ref

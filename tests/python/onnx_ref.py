@@ -405,6 +405,41 @@ def _reduce_mean(args, attrs, opset, n_out):
     return args[0].mean(axis=None if axes is None else tuple(axes), keepdims=bool(attrs.get("keepdims", 1)))
 
 
+def _reduce_by(fn):
+    def run(args, attrs, opset, n_out):
+        axes = _axes(args, attrs, opset, 1, 18)
+        return fn(args[0], axis=None if axes is None else tuple(axes), keepdims=bool(attrs.get("keepdims", 1)))
+    return run
+
+
+OPS["ReduceMax"], OPS["ReduceMin"] = _reduce_by(np.max), _reduce_by(np.min)
+
+
+def _arg_by(fn):
+    def run(args, attrs, opset, n_out):
+        x, axis = args[0], attrs.get("axis", 0)
+        if attrs.get("select_last_index", 0):  # the last of equal values: search the reversed axis
+            idx = x.shape[axis] - 1 - fn(np.flip(x, axis), axis=axis)
+        else:
+            idx = fn(x, axis=axis)
+        idx = idx.astype(np.int64)
+        return np.expand_dims(idx, axis) if attrs.get("keepdims", 1) else idx
+    return run
+
+
+OPS["ArgMax"], OPS["ArgMin"] = _arg_by(np.argmax), _arg_by(np.argmin)
+
+
+@op("TopK")
+def _topk(args, attrs, opset, n_out):
+    x, k = args[0], int(args[1].reshape(-1)[0])
+    axis = attrs.get("axis", -1)
+    key = -x if attrs.get("largest", 1) else x
+    order = np.argsort(key, axis=axis, kind="stable")  # ties: the lower index first
+    idx = np.take(order, np.arange(k), axis=axis).astype(np.int64)
+    return [np.take_along_axis(x, idx, axis=axis), idx]
+
+
 @op("Softmax")
 def _softmax(args, attrs, opset, n_out):
     x = args[0]

@@ -179,6 +179,25 @@ def upsample_linear_1d():
     return nn.Upsample(scale_factor=2.5, mode="linear", align_corners=False), [randn(3, 2, 6)]
 
 
+# ---------------------------------------------------------------- max/min reductions, arg, top-k
+@case(opset=13)
+def reduce_max_min():
+    """amax over the spatial axes, amin over channels and width (ReduceMax / ReduceMin)."""
+    return Fn(lambda x: torch.amax(x, dim=(2, 3)) + torch.amin(x, dim=(1, 3))[:, :1]), [randn(2, 4, 3, 5)]
+
+
+@case(opset=13, batch_axis=None)
+def argmax_argmin():
+    """The predicted class and its opposite (ArgMax / ArgMin, int64 outputs)."""
+    return Fn(lambda x: (torch.argmax(x, dim=1), torch.argmin(x, dim=-1, keepdim=True))), [randn(3, 10)]
+
+
+@case(opset=17)
+def topk_post_processing():
+    """The 3 best scores and their classes, then the 2 smallest along another axis."""
+    return Fn(lambda x: (*torch.topk(x, 3, dim=-1), torch.topk(x, 2, dim=1, largest=False).values)), [randn(2, 5, 7)]
+
+
 # ---------------------------------------------------------------- Gemm / MatMul
 @case(opset=13)
 def linear():

@@ -117,6 +117,33 @@ TEST(Pool, GlobalAveragePoolAndReductions) {
   expect_close(res[2], want_sum);
 }
 
+TEST(Pool, ExtremesArgAndTopKWithTies) {
+  // Rows of x: [3, 1, 3, 0] and [-1, -1, 2, 2]. Max/min per row; ArgMax keeps the first of equal values,
+  // or the last with select_last; TopK(2, largest) takes ties by the lower index.
+  GraphBuilder gb;
+  ValueId x = gb.input("x", {2, 4});
+  ValueId mx = gb.node(OpKind::ReduceMax, {x}, ReduceAttrs{.axes = {1}, .keepdims = false});
+  ValueId mn = gb.node(OpKind::ReduceMin, {x}, ReduceAttrs{.axes = {1}, .keepdims = true});
+  ValueId am = gb.node(OpKind::ArgMax, {x}, ReduceAttrs{.axes = {1}, .keepdims = false});
+  ValueId al = gb.node(OpKind::ArgMax, {x}, ReduceAttrs{.axes = {1}, .keepdims = false, .select_last = true});
+  ValueId an = gb.node(OpKind::ArgMin, {x}, ReduceAttrs{.axes = {1}, .keepdims = false});
+  auto top = gb.nodes(OpKind::TopK, {x}, TopKAttrs{.axis = 1, .k = 2, .largest = true}, 2);
+  auto low = gb.nodes(OpKind::TopK, {x}, TopKAttrs{.axis = 1, .k = 3, .largest = false}, 2);
+  for (ValueId v : {mx, mn, am, al, an, top[0], top[1], low[0], low[1]}) gb.output(v);
+  const Graph& g = gb.finish();
+  EXPECT_EQ(g.value(am).dtype, DType::i64);
+  auto res = run_graph(g, {Tensor::from<float>({3, 1, 3, 0, -1, -1, 2, 2}, {2, 4})});
+  expect_close(res[0], {3, 2});
+  expect_close(res[1], {0, -1});
+  EXPECT_EQ(res[2].to_int64_vector(), (std::vector<int64_t>{0, 2}));
+  EXPECT_EQ(res[3].to_int64_vector(), (std::vector<int64_t>{2, 3}));
+  EXPECT_EQ(res[4].to_int64_vector(), (std::vector<int64_t>{3, 0}));
+  expect_close(res[5], {3, 3, 2, 2});
+  EXPECT_EQ(res[6].to_int64_vector(), (std::vector<int64_t>{0, 2, 2, 3}));
+  expect_close(res[7], {0, 1, 3, -1, -1, 2});
+  EXPECT_EQ(res[8].to_int64_vector(), (std::vector<int64_t>{3, 1, 0, 0, 1, 2}));
+}
+
 TEST(Norm, SoftmaxOverMiddleAndLastAxisIsStable) {
   for (int64_t axis : {1, 2}) {
     GraphBuilder gb;

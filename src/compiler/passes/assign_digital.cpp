@@ -65,6 +65,16 @@ Need classify(const Graph& g, const Node& n) {
       return {{DigitalOp::MaxPool}, false, out * window()};
     case OpKind::AveragePool:
       return {{DigitalOp::AvgPool}, false, out * window()};
+    case OpKind::ReduceMax:
+    case OpKind::ReduceMin:
+    case OpKind::ArgMax:
+    case OpKind::ArgMin:
+      return {{DigitalOp::MaxPool}, false, per_inference_numel(g, n.inputs[0])};  // one comparison per element
+    case OpKind::TopK: {
+      const auto& a = n.attr<TopKAttrs>();
+      const int64_t depth = static_cast<int64_t>(std::ceil(std::log2(static_cast<double>(a.k) + 1.0)));
+      return {{DigitalOp::MaxPool}, false, per_inference_numel(g, n.inputs[0]) * std::max<int64_t>(depth, 1)};
+    }
     case OpKind::GlobalAveragePool:
     case OpKind::ReduceMean:
       return {{DigitalOp::AvgPool}, false, per_inference_numel(g, n.inputs[0])};
