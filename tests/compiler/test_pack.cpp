@@ -153,8 +153,11 @@ TEST(Pack, ResNet56ShapesFitHermesOnlyWith2DPacking) {
   const Graph g = resnet56_shapes();
   const auto hermes = test::preset("hermes");
   // Block-diagonal packing, even across layers, needs 73 crossbars of the 64.
-  EXPECT_EQ(test::error_of([&] { test::compile(g, hermes, pipeline("{shape=diagonal}")); }),
-            "resnet56 needs 73 crossbars of 256x256, hermes has 64 (and its cores.programming does not allow reloading weights)");
+  EXPECT_EQ(
+      test::error_of([&] { test::compile(g, hermes, pipeline("{shape=diagonal}")); }),
+      "resnet56 needs 73 crossbars of 256x256, hermes has 64 (and its cores.programming does not allow reloading weights); most "
+      "crossbars: conv40 (3), conv41 (3), conv42 (3); it fits a chip derived with base: hermes and cores: {count: 81, "
+      "arrangement: [9, 9]}");
   // The default (scope=auto): layer-scoped 2-D packing is the first that fits, one crossbar a layer.
   Program p = test::compile(g, hermes, pipeline(""));
   EXPECT_EQ(p.statistics["pack"]["rect-packed"], 1);
@@ -302,8 +305,11 @@ TEST(Pack, ModesAndTheirOrder) {
   p = test::compile(four_128(12), one_reload, pipeline("{shape=rect}"));
   EXPECT_EQ(p.statistics["pack"]["crossbars"], 3);
   // shape=diagonal never goes 2-D: the refusal reports the best block-diagonal count.
-  EXPECT_EQ(test::error_of([&] { test::compile(g, one, pipeline("{shape=diagonal}")); }),
-            "quarters needs 2 crossbars of 256x256, hermes-1 has 1 (and its cores.programming does not allow reloading weights)");
+  EXPECT_EQ(
+      test::error_of([&] { test::compile(g, one, pipeline("{shape=diagonal}")); }),
+      "quarters needs 2 crossbars of 256x256, hermes-1 has 1 (and its cores.programming does not allow reloading weights); most "
+      "crossbars: fc0 (1), fc1 (1), fc2 (1); it fits a chip derived with base: hermes-1 and cores: {count: 2, arrangement: "
+      "[2, 1]}");
 }
 
 TEST(Pack, OverlapCheckAcceptsSharedRowsAndRejectsOverlap) {

@@ -116,6 +116,24 @@ cores:
   EXPECT_EQ(h.digital_ops[0].unit, "dw");
 }
 
+TEST(Partition, DoesNotFitSuggestsGroupedConvsOnDigitalUnits) {
+  // 64 depthwise 3x3 groups block-diagonally on crossbars: 28 groups (9 rows each) per 256-row crossbar -> 3
+  // crossbars holding only grouped blocks; a one-crossbar chip names them and where grouped=digital puts them.
+  test::GraphBuilder b("dw");
+  ValueId x = b.input("x", {1, 64, 8, 8});
+  Graph g = b.finish({b.conv("dw", x, 64, 64, 3, 64)});
+  const std::string pipeline =
+      "quantize{calibration=none},lower-to-crossbar{grouped=crossbar},partition,pack{shape=diagonal},place";
+  const std::string tail = "grouped convs take 3 of them: lower-to-crossbar{grouped=digital} leaves them to ";
+  const std::string on_cluster = test::error_of([&] { test::compile(g, test::preset("garofalo-cluster"), pipeline); });
+  EXPECT_NE(on_cluster.find(tail + "the programmable digital units;"), std::string::npos) << on_cluster;
+  const std::string on_core = test::error_of([&] { test::compile(g, test::preset("hermes-core"), pipeline); });
+  EXPECT_NE(on_core.find(tail + "the host (no unit of the chip runs convolutions);"), std::string::npos) << on_core;
+  EXPECT_NE(on_core.find("it fits a chip derived with base: hermes-core and cores: {count: 4, arrangement: [2, 2]}"),
+            std::string::npos)
+      << on_core;
+}
+
 TEST(Partition, NamedWeightedNodesStayDigital) {
   // lower-to-crossbar{digital=A+B}: the named layers run on the digital units (a classifier kept off the
   // arrays); a name that is not a weighted node is refused, naming it.

@@ -61,12 +61,14 @@ TEST(Pipeline, TooBigIsAClearError) {
   EXPECT_EQ(test::error_of([&] { test::compile(fits, test::preset("hermes")); }), "(no error)");
   Graph big = mlp(2304, 2048, 10);
   EXPECT_EQ(test::error_of([&] { test::compile(big, test::preset("hermes")); }),
-            "mlp needs 73 crossbars of 256x256, hermes has 64 (and its cores.programming does not allow reloading weights)");
+            "mlp needs 73 crossbars of 256x256, hermes has 64 (and its cores.programming does not allow reloading weights); most "
+            "crossbars: fc1 (72), fc2 (1); it fits a chip derived with base: hermes and cores: {count: 81, arrangement: [9, 9]}");
   EXPECT_EQ(test::error_of([&] {
               test::compile(big, test::preset("hermes"),
                             "fold-batchnorm,quantize{calibration=none},lower-to-crossbar,partition,pack{shape=diagonal},place");
             }),
-            "mlp needs 80 crossbars of 256x256, hermes has 64 (and its cores.programming does not allow reloading weights)");
+            "mlp needs 80 crossbars of 256x256, hermes has 64 (and its cores.programming does not allow reloading weights); most "
+            "crossbars: fc1 (72), fc2 (8); it fits a chip derived with base: hermes and cores: {count: 81, arrangement: [9, 9]}");
 }
 
 TEST(Pipeline, ReloadSegmentsWhenTheChipAllowsIt) {

@@ -104,6 +104,23 @@ def networks(tmp_path_factory):
 NETWORKS = ["resnet18", "resnet50", "mobilenetv2", "resnet9", "lstm_lm", "mnist_lenet", "resnet20_cifar10", "bnn_mnist"]
 
 
+def test_does_not_fit_names_the_biggest_layers_and_a_chip_that_fits(networks, tmp_path):
+    """ResNet-50 on hermes: the refusal names the layers holding the most crossbars and a derived chip;
+    that chip, written as the message says, compiles the network."""
+    r, _, _ = compile_net(networks["resnet50"], "hermes", tmp_path, "--replicate", "none")
+    assert r.returncode == 2
+    line = r.stderr.strip().splitlines()[-1]
+    assert re.search(r"most crossbars: /layer4/\S+ \(\d+\)", line), line
+    m = re.search(r"it fits a chip derived with base: (\S+) and cores: \{count: (\d+), arrangement: \[(\d+), (\d+)\]\}", line)
+    assert m, line
+    base, count, a, b = m.group(1), *map(int, m.groups()[1:])
+    assert base == "hermes" and a * b == count >= 390
+    chip = tmp_path / "bigger.yaml"
+    chip.write_text(f"base: {base}\nname: hermes-{count}\ncores: {{count: {count}, arrangement: [{a}, {b}]}}\n")
+    r, prog, _ = compile_net(networks["resnet50"], chip, tmp_path, "--replicate", "none")
+    assert r.returncode == 0, r.stderr
+
+
 def compile_net(path, chip, tmp_path, *extra):
     prog, rep = tmp_path / "prog.json", tmp_path / "report.json"
     r = run_aimc("compile", "--model", path, "--chip", chip, "-o", prog, "--json", rep, "--report", *extra, timeout=600)

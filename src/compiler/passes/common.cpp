@@ -125,4 +125,13 @@ std::vector<int32_t> cut_segments(const std::vector<int64_t>& groups, int64_t ca
   return seg;
 }
 
+bool runs_depthwise(const chip::ChipSpec& chip) {
+  auto can = [](const chip::DigitalUnitSpec& u) {
+    return u.kind == chip::DigitalKind::RiscV ||
+           std::find(u.ops.begin(), u.ops.end(), chip::DigitalOp::DepthwiseConv) != u.ops.end();
+  };
+  return std::any_of(chip.cores.digital.begin(), chip.cores.digital.end(), can) ||
+         std::any_of(chip.digital.begin(), chip.digital.end(), can);
+}
+
 }  // namespace aimc::compiler

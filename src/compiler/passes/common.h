@@ -33,6 +33,9 @@ bool read_only_by_sign(const Graph& g, int32_t node, const std::vector<std::vect
 // segment starts a new one and spans as many as it needs (its rest shares the last one). Returns
 // the segment of every crossbar, in order.
 std::vector<int32_t> cut_segments(const std::vector<int64_t>& groups, int64_t capacity);
+// Whether a digital unit of the chip runs depthwise convolutions: a programmable one or one that lists
+// depthwise-conv (Garofalo's depth-wise accelerator).
+bool runs_depthwise(const chip::ChipSpec& chip);
 // Requires a pass to have run before (throws InternalError naming both).
 void require(bool condition, const char* pass, const char* before);
 

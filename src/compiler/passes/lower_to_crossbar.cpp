@@ -19,16 +19,6 @@ namespace aimc::compiler {
 
 namespace {
 
-// A unit that can run a depthwise convolution: a programmable one or a depthwise accelerator.
-bool runs_depthwise(const chip::ChipSpec& chip) {
-  auto can = [](const chip::DigitalUnitSpec& u) {
-    return u.kind == chip::DigitalKind::RiscV ||
-           std::find(u.ops.begin(), u.ops.end(), chip::DigitalOp::DepthwiseConv) != u.ops.end();
-  };
-  return std::any_of(chip.cores.digital.begin(), chip.cores.digital.end(), can) ||
-         std::any_of(chip.digital.begin(), chip.digital.end(), can);
-}
-
 class LowerToCrossbar final : public Pass {
  public:
   std::string_view name() const override { return "lower-to-crossbar"; }

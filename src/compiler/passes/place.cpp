@@ -13,6 +13,7 @@
 #include <array>
 #include <cmath>
 #include <map>
+#include <numeric>
 #include <set>
 
 #include "compiler/expected.h"
@@ -62,6 +63,61 @@ std::vector<Instance> instances(const CompileContext& ctx) {
     for (size_t c = b; c < ctx.bins.size(); ++c) {
       if (ctx.bins[c].layer == layer) done[c] = 1;
     }
+  }
+  return out;
+}
+
+// What a does-not-fit error adds: the layers holding the most crossbars, and the remedies that work —
+// leaving grouped convs to digital units that can run them, and the cores a derived chip needs.
+std::string does_not_fit_remedies(const CompileContext& ctx, const std::vector<Instance>& inst, int64_t needed) {
+  const Program& p = ctx.program;
+  std::vector<int64_t> per_layer(p.layers.size(), 0);
+  int64_t grouped_only = 0;  // crossbars holding nothing but grouped-conv blocks
+  for (const Instance& in : inst) {
+    std::vector<int32_t> layers;
+    for (const BinEntry& e : ctx.bins[static_cast<size_t>(in.bin)].entries) {
+      layers.push_back(ctx.blocks[static_cast<size_t>(e.block)].layer);
+    }
+    std::sort(layers.begin(), layers.end());
+    layers.erase(std::unique(layers.begin(), layers.end()), layers.end());
+    bool all_grouped = !layers.empty();
+    for (int32_t l : layers) {
+      ++per_layer[static_cast<size_t>(l)];
+      all_grouped = all_grouped && p.layers[static_cast<size_t>(l)].groups > 1;
+    }
+    grouped_only += all_grouped ? 1 : 0;
+  }
+  std::vector<size_t> order(per_layer.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return per_layer[a] > per_layer[b]; });
+  std::vector<std::string> biggest;
+  for (size_t i = 0; i < std::min<size_t>(3, order.size()); ++i) {
+    biggest.push_back(fmt::format("{} ({})", p.layers[order[i]].name, per_layer[order[i]]));
+  }
+  std::string out = fmt::format("; most crossbars: {}", fmt::join(biggest, ", "));
+  if (grouped_only > 0) {
+    auto any = [&](auto pred) {
+      return std::any_of(ctx.chip.cores.digital.begin(), ctx.chip.cores.digital.end(), pred) ||
+             std::any_of(ctx.chip.digital.begin(), ctx.chip.digital.end(), pred);
+    };
+    const bool programmable = any([](const chip::DigitalUnitSpec& u) { return u.kind == chip::DigitalKind::RiscV; });
+    const char* where = programmable               ? "the programmable digital units"
+                        : runs_depthwise(ctx.chip) ? "the depthwise-conv unit (depthwise convs; other grouped convs to the host)"
+                                                   : "the host (no unit of the chip runs convolutions)";
+    out += fmt::format("; grouped convs take {} of them: lower-to-crossbar{{grouped=digital}} leaves them to {}", grouped_only,
+                       where);
+  }
+  const int64_t arrays = ctx.chip.cores.arrays;
+  const int64_t cores = (needed + arrays - 1) / arrays;
+  const auto& arrangement = ctx.chip.cores.arrangement;
+  if (arrangement.size() == 2 && ctx.chip.noc.topology != chip::NocTopology::Tree) {
+    const auto a = static_cast<int64_t>(std::ceil(std::sqrt(static_cast<double>(cores))));
+    const int64_t b = (cores + a - 1) / a;
+    out += fmt::format("; it fits a chip derived with base: {} and cores: {{count: {}, arrangement: [{}, {}]}}", ctx.chip.name,
+                       a * b, a, b);
+  } else {
+    out += fmt::format("; it fits a chip derived with base: {} and at least {} cores (cores.count and cores.arrangement{})",
+                       ctx.chip.name, cores, ctx.chip.noc.topology == chip::NocTopology::Tree ? " and noc.levels' fan-outs" : "");
   }
   return out;
 }
@@ -129,9 +185,10 @@ class Place final : public Pass {
     const int64_t needed = static_cast<int64_t>(inst.size());
     if (needed > capacity && (!ctx.chip.cores.programming.reload || option("reload") == "never")) {
       return Infeasible{
-          fmt::format("{} needs {} crossbars of {}x{}, {} has {}{}", ctx.graph.name.empty() ? "the network" : ctx.graph.name,
+          fmt::format("{} needs {} crossbars of {}x{}, {} has {}{}{}", ctx.graph.name.empty() ? "the network" : ctx.graph.name,
                       needed, ctx.chip.cores.rows, ctx.chip.cores.cols, ctx.chip.name, capacity,
-                      ctx.chip.cores.programming.reload ? "" : " (and its cores.programming does not allow reloading weights)")};
+                      ctx.chip.cores.programming.reload ? "" : " (and its cores.programming does not allow reloading weights)",
+                      does_not_fit_remedies(ctx, inst, needed))};
     }
     const noc::Network topo(ctx.chip);
     std::vector<std::pair<int32_t, int32_t>> slots;  // (core, array) in locality order
