@@ -376,6 +376,7 @@ void lstm(Context& ctx) {
 void register_nn_converters(ConverterTable& t) {
   t["Conv"] = conv;
   t["ConvTranspose"] = conv_transpose;
+  t["Einsum"] = einsum;
   t["Gemm"] = gemm;
   t["MatMul"] = matmul;
   t["BatchNormalization"] = batch_norm;

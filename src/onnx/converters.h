@@ -15,6 +15,12 @@ void register_elementwise_converters(ConverterTable& table);  // convert_element
 void register_shape_converters(ConverterTable& table);        // convert_shape.cpp
 void register_quant_converters(ConverterTable& table);        // convert_quant.cpp
 
+// Einsum with one or two operands, lowered to Transpose, Reshape, ReduceSum and MatMul (convert_einsum.cpp).
+void einsum(Context& ctx);
+
+// A constant tensor with its axes permuted (out axis i is in axis perm[i]; fold.cpp).
+Tensor permuted(const Tensor& t, const std::vector<int64_t>& perm);
+
 // The `to` attribute of a Cast node as an aimc dtype.
 DType cast_target(const Context& ctx);
 

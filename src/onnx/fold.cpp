@@ -447,4 +447,6 @@ bool try_fold(Context& ctx) {
   return true;
 }
 
+Tensor permuted(const Tensor& t, const std::vector<int64_t>& perm) { return permute(t, perm); }
+
 }  // namespace aimc::onnx_import

@@ -286,6 +286,11 @@ def _matmul(args, attrs, opset, n_out):
     return np.matmul(args[0], args[1])
 
 
+@op("Einsum")
+def _einsum(args, attrs, opset, n_out):
+    return np.einsum(attrs["equation"].decode(), *[a.astype(np.float64) for a in args]).astype(args[0].dtype)
+
+
 @op("Gemm")
 def _gemm(args, attrs, opset, n_out):
     a = args[0].T if attrs.get("transA", 0) else args[0]
@@ -413,6 +418,12 @@ def _reduce_by(fn):
 
 
 OPS["ReduceMax"], OPS["ReduceMin"] = _reduce_by(np.max), _reduce_by(np.min)
+
+
+@op("ReduceSum")
+def _reduce_sum(args, attrs, opset, n_out):
+    axes = _axes(args, attrs, opset, 1, 13)
+    return args[0].sum(axis=None if axes is None else tuple(axes), keepdims=bool(attrs.get("keepdims", 1)))
 
 
 def _arg_by(fn):

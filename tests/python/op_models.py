@@ -198,6 +198,40 @@ def topk_post_processing():
     return Fn(lambda x: (*torch.topk(x, 3, dim=-1), torch.topk(x, 2, dim=1, largest=False).values)), [randn(2, 5, 7)]
 
 
+# ---------------------------------------------------------------- Einsum
+class EinsumAttention(nn.Module):
+    """Attention as einsum-style code writes it: a weight einsum with a constant (a crossbar layer), QK^T and AV
+    between activations, a '...' form, a one-operand sum and transpose."""
+
+    def __init__(self, d=8, heads=2):
+        super().__init__()
+        self.w = nn.Parameter(torch.randn(d, 3 * d) / d ** 0.5)
+        self.out = nn.Parameter(torch.randn(d, d) / d ** 0.5)
+        self.heads = heads
+
+    def forward(self, x):  # x [B, L, d]
+        b, l, d = x.shape
+        qkv = torch.einsum("bld,dk->blk", x, self.w)
+        q, k, v = (t.reshape(b, l, self.heads, d // self.heads).transpose(1, 2) for t in qkv.split(d, dim=-1))
+        att = torch.softmax(torch.einsum("bhqd,bhkd->bhqk", q, k) / (d // self.heads) ** 0.5, dim=-1)
+        y = torch.einsum("...qk,...kd->...qd", att, v).transpose(1, 2).reshape(b, l, d)
+        y = torch.einsum("ij,blj->bli", self.out, y)  # the constant on the left
+        s = torch.einsum("bli->bl", y).unsqueeze(-1)  # [B, L, 1]
+        return torch.einsum("bij->bji", y + s)  # [B, d, L]
+
+
+@case(opset=13)
+def einsum_attention():
+    return EinsumAttention(), [randn(2, 5, 8)]
+
+
+@case(opset=12)
+def einsum_implicit_batched():
+    """Implicit output ('...ij,...jk' gives '...ik'), and an outer product."""
+    return Fn(lambda x, y: torch.einsum("...ij,...jk", x, y).sum(-1, keepdim=True) * torch.einsum("bi,bj->bij", x[:, :, 0], x[:, 0, :])),\
+        [randn(2, 3, 4), randn(2, 4, 5)]
+
+
 # ---------------------------------------------------------------- Gemm / MatMul
 @case(opset=13)
 def linear():

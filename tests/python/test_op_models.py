@@ -19,7 +19,7 @@ REQUIRED_OPS = {
     "Transpose", "Squeeze", "Unsqueeze", "Concat", "Split", "Softmax", "LayerNormalization", "ReduceMean",
     "Pow", "Sqrt", "Identity", "Dropout", "Constant", "Shape", "Gather", "Slice", "Cast", "Range", "Pad",
     "ConstantOfShape", "LSTM", "QuantizeLinear", "DequantizeLinear", "HardSigmoid", "HardSwish", "Softplus",
-    "InstanceNormalization", "ConvTranspose", "Resize", "ReduceMax", "ReduceMin", "ArgMax", "ArgMin", "TopK",
+    "InstanceNormalization", "ConvTranspose", "Resize", "ReduceMax", "ReduceMin", "ArgMax", "ArgMin", "TopK", "Einsum",
 }
 NAMES = list(op_models.CASES) + list(op_models.HELPER_CASES)
 
