@@ -13,7 +13,7 @@ namespace aimc::chip {
 
 namespace {
 
-// The phases of one MVM in chip cycles, or nullopt for a mode without a streaming job.
+// The phases of one streaming MVM job in chip cycles (a mode with a `job`).
 struct JobCycles {
   int64_t idle = 0, in = 0, compute = 0, out = 0;
 };
