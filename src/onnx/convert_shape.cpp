@@ -2,7 +2,8 @@
 #include <fmt/format.h>
 
 #include <cmath>
-#include <map>
+#include <utility>
+#include <vector>
 
 #include "onnx/converters.h"
 #include "onnx/shape_rules.h"
@@ -66,6 +67,18 @@ void slice(Context& ctx) {
   ctx.emit(OpKind::Slice, {ctx.input(0)}, a);
 }
 
+// A string attribute read as one of `names` (its value, else `fallback`), failing with the choices.
+template <class E>
+E enum_attr(const Context& ctx, const char* attr, const char* fallback, const std::vector<std::pair<std::string, E>>& names) {
+  const std::string v = ctx.attr_string(attr, fallback);
+  std::vector<std::string> choices;
+  for (const auto& [name, e] : names) {
+    if (name == v) return e;
+    choices.push_back(name);
+  }
+  ctx.fail(fmt::format("{} '{}' is not supported; expected one of {}", attr, v, fmt::join(choices, ", ")));
+}
+
 // Resize (opsets 11-17): nearest or linear, the coordinate transforms torch and common exporters emit;
 // scales or sizes must be constants (they are folded at import). The batch axis keeps its size.
 void resize(Context& ctx) {
@@ -75,39 +88,20 @@ void resize(Context& ctx) {
   const int batch_axis = ctx.input_value(0).batch_axis;
   const size_t r = x.size();
   ResizeAttrs a;
-  const std::string mode = ctx.attr_string("mode", "nearest");
-  if (mode == "nearest") {
-    a.mode = ResizeAttrs::Mode::Nearest;
-  } else if (mode == "linear") {
-    a.mode = ResizeAttrs::Mode::Linear;
-  } else {
-    ctx.fail(fmt::format("mode '{}' is not supported; expected nearest or linear", mode));
-  }
-  const std::string coord = ctx.attr_string("coordinate_transformation_mode", "half_pixel");
+  a.mode = enum_attr<ResizeAttrs::Mode>(ctx, "mode", "nearest",
+                                        {{"nearest", ResizeAttrs::Mode::Nearest}, {"linear", ResizeAttrs::Mode::Linear}});
   using C = ResizeAttrs::Coordinates;
-  const std::map<std::string, C> coords = {{"half_pixel", C::HalfPixel},
-                                           {"pytorch_half_pixel", C::PytorchHalfPixel},
-                                           {"align_corners", C::AlignCorners},
-                                           {"asymmetric", C::Asymmetric}};
-  auto c = coords.find(coord);
-  if (c == coords.end()) {
-    ctx.fail(
-        fmt::format("coordinate_transformation_mode '{}' is not supported; expected half_pixel, pytorch_half_pixel, "
-                    "align_corners or asymmetric",
-                    coord));
-  }
-  a.coordinates = c->second;
-  const std::string nearest = ctx.attr_string("nearest_mode", "round_prefer_floor");
+  a.coordinates = enum_attr<C>(ctx, "coordinate_transformation_mode", "half_pixel",
+                               {{"half_pixel", C::HalfPixel},
+                                {"pytorch_half_pixel", C::PytorchHalfPixel},
+                                {"align_corners", C::AlignCorners},
+                                {"asymmetric", C::Asymmetric}});
   using N = ResizeAttrs::Nearest;
-  const std::map<std::string, N> nearests = {{"round_prefer_floor", N::RoundPreferFloor},
-                                             {"round_prefer_ceil", N::RoundPreferCeil},
-                                             {"floor", N::Floor},
-                                             {"ceil", N::Ceil}};
-  auto nm = nearests.find(nearest);
-  if (nm == nearests.end()) {
-    ctx.fail(fmt::format("nearest_mode '{}' is not one of round_prefer_floor, round_prefer_ceil, floor, ceil", nearest));
-  }
-  a.nearest = nm->second;
+  a.nearest = enum_attr<N>(ctx, "nearest_mode", "round_prefer_floor",
+                           {{"round_prefer_floor", N::RoundPreferFloor},
+                            {"round_prefer_ceil", N::RoundPreferCeil},
+                            {"floor", N::Floor},
+                            {"ceil", N::Ceil}});
   if (ctx.attr_int("exclude_outside", 0) != 0) ctx.fail("exclude_outside=1 is not supported");
   // Inputs: X, roi (only for tf_crop_and_resize), scales, sizes.
   const bool has_scales = ctx.has_input(2) && ctx.constant_input(2, "Resize scales").numel() > 0;

@@ -97,14 +97,18 @@ TEST(PerfSim, LayerByLayerBatch) {
   b.layer(128, 128, 100, 0);
   b.layer(128, 128, 300, 1);
   b.p.schedule.kind = program::ScheduleKind::LayerByLayer;
-  PerfOptions o;
-  o.images = 8;
-  o.batch = 4;
-  const PerfStats s = simulate(chip, b.p, o);
   const double t = chip::mvm_latency_ns(chip, chip.cores.read_modes.front(), 8);
-  // A batch: 4 × 100 on stage 0, then 4 × 300 on stage 1; batches one after another.
-  EXPECT_NEAR(s.makespan_ns, 2 * (400 * t + 1200 * t), 1e-6);
-  EXPECT_NEAR(s.inferences_per_s, 4 / (1600 * t * 1e-9), 1e-3);
+  for (bool analytic : {false, true}) {  // the event simulation and the analytic model are both exact here
+    SCOPED_TRACE(analytic ? "analytic" : "event");
+    PerfOptions o;
+    o.images = 8;
+    o.batch = 4;
+    o.analytic = analytic;
+    const PerfStats s = simulate(chip, b.p, o);
+    // A batch: 4 × 100 on stage 0, then 4 × 300 on stage 1; batches one after another.
+    EXPECT_NEAR(s.makespan_ns, 2 * (400 * t + 1200 * t), 1e-6);
+    EXPECT_NEAR(s.inferences_per_s, 4 / (1600 * t * 1e-9), 1e-3);
+  }
 }
 
 TEST(PerfSim, TwoTransfersShareALink) {

@@ -36,21 +36,6 @@ TEST(PerfAnalytic, TwoStagePipelineIsExact) {
   EXPECT_NEAR(s.critical_path[1].analog_ns, 300 * t, 1e-6);
 }
 
-TEST(PerfAnalytic, LayerByLayerBatchesAreExact) {
-  const auto chip = preset("hermes");
-  Builder b;
-  b.layer(128, 128, 100, 0);
-  b.layer(128, 128, 300, 1);
-  b.p.schedule.kind = program::ScheduleKind::LayerByLayer;
-  PerfOptions o;
-  o.images = 8;
-  o.batch = 4;
-  const PerfStats s = analytic(chip, b.p, o);
-  const double t = chip::mvm_latency_ns(chip, chip.cores.read_modes.front(), 8);
-  EXPECT_NEAR(s.makespan_ns, 2 * (400 * t + 1200 * t), 1e-6);
-  EXPECT_NEAR(s.inferences_per_s, 4 / (1600 * t * 1e-9), 1e-3);
-}
-
 // A compiled network timed both ways: identical actions and energy, figures within 5 %.
 void expect_close(const chip::ChipSpec& chip, const program::Program& p, const PerfOptions& o) {
   const PerfStats e = simulate(chip, p, o), a = analytic(chip, p, o);
