@@ -107,6 +107,10 @@ struct LstmAttrs {
   // Outputs Y [T,1,N,H], Y_h [1,N,H], Y_c [1,N,H]; any may be absent (kNoValue).
 };
 
+struct ExpandAttrs {
+  Shape shape;  // output shape at the import batch size
+};
+
 struct CastAttrs {
   DType to = DType::f32;
 };
@@ -122,6 +126,6 @@ struct FakeQuantAttrs {
 
 using Attrs = std::variant<std::monostate, ConvAttrs, PoolAttrs, GemmAttrs, ScalarAttrs, NormAttrs, AxisAttrs, SplitAttrs,
                            ReduceAttrs, ReshapeAttrs, TransposeAttrs, SliceAttrs, PadAttrs, ResizeAttrs, TopKAttrs, LstmAttrs,
-                           CastAttrs, FakeQuantAttrs>;
+                           CastAttrs, ExpandAttrs, FakeQuantAttrs>;
 
 }  // namespace aimc

@@ -53,6 +53,11 @@ class Graph {
  public:
   std::string name;
   int64_t import_batch = 1;  // batch size the stored shapes refer to
+  // Set by shape inference when a reshape folds the batch into another axis ([L, B·H, d] in
+  // attention, [B·T, C] before a classifier): the stored shapes are one sample's (import batch 1)
+  // and executors run the graph one sample at a time, which is exact for inference. Values past
+  // the fold carry no batch axis; the graph inputs and outputs always do.
+  bool per_sample = false;
 
   ValueId add_value(Value v);
   ValueId add_constant(std::string name, Tensor t);

@@ -37,6 +37,7 @@ struct AttrPrinter {
     return fmt::format("axes={} keepdims={}{}", shape_str(a.axes), a.keepdims, a.select_last ? " select_last" : "");
   }
   std::string operator()(const ReshapeAttrs& a) const { return "shape=" + shape_str(a.shape); }
+  std::string operator()(const ExpandAttrs& a) const { return "shape=" + shape_str(a.shape); }
   std::string operator()(const TransposeAttrs& a) const { return "perm=" + shape_str(a.perm); }
   std::string operator()(const SliceAttrs& a) const {
     return fmt::format("starts={} ends={} steps={}", shape_str(a.starts), shape_str(a.ends), shape_str(a.steps));
@@ -65,7 +66,7 @@ struct AttrPrinter {
 
 std::string Graph::to_text(bool with_constants) const {
   std::ostringstream os;
-  os << fmt::format("graph {} (import batch {})\n", name, import_batch);
+  os << fmt::format("graph {} (import batch {}{})\n", name, import_batch, per_sample ? ", per sample" : "");
   for (ValueId id : inputs) os << fmt::format("  input %{}: {}\n", value(id).name, type_str(value(id)));
   if (with_constants) {
     for (const Value& v : m_values) {

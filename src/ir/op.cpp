@@ -50,6 +50,11 @@ constexpr std::array<std::string_view, kOpKindCount> kNames = {
     "Resize",
     "Gather",
     "Cast",
+    "Expand",
+    "Where",
+    "Equal",
+    "Less",
+    "Greater",
     "FakeQuant",
 };
 }  // namespace

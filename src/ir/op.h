@@ -58,6 +58,12 @@ enum class OpKind : uint8_t {
   Resize,  // nearest or (multi)linear interpolation to a new size (ONNX Resize)
   Gather,  // table[indices] along an axis (embedding when the table is constant)
   Cast,
+  Expand,  // broadcast to attrs.shape (numpy rules; fully resolved at the import batch)
+  Where,   // cond (u8: 0/1) ? x : y with numpy broadcasting of all three
+  // Comparisons with numpy broadcasting: u8 outputs, 0 or 1 (ONNX bool).
+  Equal,
+  Less,
+  Greater,
   // Quantisation: QuantizeLinear followed by DequantizeLinear, i.e. fake quantisation.
   FakeQuant,  // X -> (clamp(round(X/s)+z, qmin, qmax) - z) * s, per tensor or per axis
 };

@@ -313,9 +313,15 @@ void infer_reshape(Graph& g, const Node& n) {
         if (fits(k)) batch = static_cast<int>(k);
       }
     }
-    if (batch < 0) {
-      fail(n, fmt::format("reshape {} -> {} merges the batch axis {} with other axes", shape_str(x.shape), shape_str(s), a));
+    // Folding the batch into another axis: a one-sample graph keeps its per-sample meaning, so it
+    // runs sample by sample from here on (Graph::per_sample); a graph imported at a larger batch
+    // has shapes that mix samples, which no per-sample run can reproduce.
+    if (batch < 0 && g.import_batch != 1) {
+      fail(n, fmt::format("reshape {} -> {} merges the batch axis {} with other axes; export the model with batch 1 or a "
+                          "dynamic batch axis",
+                          shape_str(x.shape), shape_str(s), a));
     }
+    if (batch < 0) g.per_sample = true;
   }
   set_out(g, n, 0, x.dtype, s, batch);
 }
@@ -565,6 +571,38 @@ void infer_node(Graph& g, const Node& n) {
     case OpKind::Cast: {
       const Value& x = in(g, n, 0);
       return set_out(g, n, 0, n.attr<CastAttrs>().to, x.shape, x.batch_axis);
+    }
+    case OpKind::Expand: {
+      const Value& x = in(g, n, 0);
+      Value target;
+      target.shape = n.attr<ExpandAttrs>().shape;
+      auto [shape, batch] = broadcast(n, x, target);
+      return set_out(g, n, 0, x.dtype, shape, batch);
+    }
+    case OpKind::Where: {
+      const Value& c = in(g, n, 0);
+      const Value& x = in(g, n, 1);
+      const Value& y = in(g, n, 2);
+      if (c.dtype != DType::u8) fail(n, fmt::format("condition has type {}, expected bool", dtype_name(c.dtype)));
+      if (x.dtype != y.dtype) fail(n, fmt::format("input types differ: {} and {}", dtype_name(x.dtype), dtype_name(y.dtype)));
+      auto [xy, batch_xy] = broadcast(n, x, y);
+      Value joined;
+      joined.name = x.batch_axis >= 0 ? x.name : y.name;
+      joined.shape = xy;
+      joined.batch_axis = batch_xy;
+      auto [shape, batch] = broadcast(n, c, joined);
+      return set_out(g, n, 0, x.dtype, shape, batch);
+    }
+    case OpKind::Equal:
+    case OpKind::Less:
+    case OpKind::Greater: {
+      const Value& a = in(g, n, 0);
+      const Value& b = in(g, n, 1);
+      if (a.dtype != b.dtype) {
+        fail(n, fmt::format("input types differ: {} and {}", dtype_name(a.dtype), dtype_name(b.dtype)));
+      }
+      auto [shape, batch] = broadcast(n, a, b);
+      return set_out(g, n, 0, DType::u8, shape, batch);
     }
     case OpKind::FakeQuant:
       return infer_fake_quant(g, n);

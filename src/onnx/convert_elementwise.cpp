@@ -107,9 +107,19 @@ void mish(Context& ctx) {  // x * tanh(softplus(x))
   ctx.emit(OpKind::Mul, {x, ctx.emit_internal(OpKind::Tanh, {softplus_of(ctx, x, false)}, Attrs{}, "tanh")});
 }
 
+// Where(cond, x, y) on a computed condition (a padding mask); constant ones are folded.
+void where(Context& ctx) {
+  ctx.expect_attrs({});
+  ctx.emit(OpKind::Where, {ctx.input(0), ctx.input(1), ctx.input(2)});
+}
+
 }  // namespace
 
 void register_elementwise_converters(ConverterTable& t) {
+  for (auto [name, op] : {std::pair{"Equal", OpKind::Equal}, {"Less", OpKind::Less}, {"Greater", OpKind::Greater}}) {
+    t[name] = [op = op](Context& ctx) { binary(ctx, op); };
+  }
+  t["Where"] = where;
   for (auto [name, op] :
        {std::pair{"Add", OpKind::Add}, {"Sub", OpKind::Sub}, {"Mul", OpKind::Mul}, {"Div", OpKind::Div}, {"Pow", OpKind::Pow}}) {
     t[name] = [op = op](Context& ctx) { binary(ctx, op); };

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <cstring>
 #include <utility>
 #include <vector>
 
@@ -146,7 +147,23 @@ void gather(Context& ctx) {
 void cast(Context& ctx) {
   ctx.expect_attrs({"to", "saturate"});
   DType to = cast_target(ctx);
+  if (ctx.attr_int("to", 0) == onnx::TensorProto::BOOL) {
+    // bool(x) is x != 0: Where(x == 0, false, true), stored as u8 0/1.
+    const ValueId x = ctx.input(0);
+    Tensor zero(ctx.input_value(0).dtype, {});
+    std::memset(zero.raw(), 0, zero.nbytes());
+    const ValueId is_zero = ctx.emit_internal(OpKind::Equal, {x, ctx.add_constant("zero", zero)}, Attrs{}, "is_zero");
+    ctx.emit(OpKind::Where, {is_zero, ctx.add_constant("false", Tensor::scalar<uint8_t>(0)),
+                             ctx.add_constant("true", Tensor::scalar<uint8_t>(1))});
+    return;
+  }
   ctx.emit(OpKind::Cast, {ctx.input(0)}, CastAttrs{to});
+}
+
+// Expand of a computed value to a (constant) shape: numpy broadcasting.
+void expand(Context& ctx) {
+  ctx.expect_attrs({});
+  ctx.emit(OpKind::Expand, {ctx.input(0)}, ExpandAttrs{ctx.constant_ints(1, "shape")});
 }
 
 void identity(Context& ctx) { ctx.alias_output(0, ctx.input(0)); }
@@ -176,6 +193,7 @@ void register_shape_converters(ConverterTable& t) {
   t["Resize"] = resize;
   t["Gather"] = gather;
   t["Cast"] = cast;
+  t["Expand"] = expand;
   t["Identity"] = identity;
   t["Dropout"] = dropout;
 }

@@ -436,6 +436,18 @@ bool try_fold(Context& ctx) {
       std::memcpy(out.raw() + i * es, src.raw() + si * es, es);
     }
     ctx.constant_output(0, out);
+  } else if (op == "Trilu") {  // a causal mask: keep the upper (or lower) triangle from diagonal k
+    const Tensor& t = c(ctx, 0);
+    if (t.rank() < 2) ctx.fail("Trilu needs a rank of at least 2");
+    const int64_t k = ctx.has_input(1) ? ctx.constant_ints(1, "k").at(0) : 0;
+    const bool upper = ctx.attr_int("upper", 1) != 0;
+    const int64_t rows = t.dim(-2), cols = t.dim(-1);
+    Tensor out = t.clone();
+    for (int64_t i = 0; i < out.numel(); ++i) {
+      const int64_t col = i % cols, row = (i / cols) % rows;
+      if (upper ? col - row < k : col - row > k) set_from_double(out, i, 0.0);
+    }
+    ctx.constant_output(0, out);
   } else if (const std::optional<BinaryOp> b = binary_op(op)) {
     if (ctx.num_inputs() != 2) return false;
     ctx.constant_output(0, binary(ctx, c(ctx, 0), c(ctx, 1), op, *b));

@@ -97,6 +97,31 @@ void add_input(Graph& g, Context& ctx, const onnx::ValueInfoProto& vi, const Imp
   ctx.bind(vi.name(), id);
 }
 
+// A graph that runs sample by sample (Graph::per_sample) still returns batches: an output whose
+// batch axis was lost in a fold gets the axis the model declares symbolic, or else its first axis
+// of extent 1 (where a batch-1 export keeps the batch).
+void set_output_batch_axis(Value& v, const onnx::ValueInfoProto& vi, const std::string& file) {
+  const auto& dims = vi.type().tensor_type().shape();
+  if (dims.dim_size() == static_cast<int>(v.shape.size())) {
+    for (int i = 0; i < dims.dim_size(); ++i) {
+      if (!dims.dim(i).has_dim_value() && v.shape[static_cast<size_t>(i)] == 1) {
+        v.batch_axis = i;
+        return;
+      }
+    }
+  }
+  for (size_t i = 0; i < v.shape.size(); ++i) {
+    if (v.shape[i] == 1) {
+      v.batch_axis = static_cast<int>(i);
+      return;
+    }
+  }
+  throw Error(fmt::format("graph output '{}' has shape {} with no axis of extent 1 to carry the batch (the graph folds the "
+                          "batch into other axes, so it runs one sample at a time); expected the exporter's batch axis kept",
+                          vi.name(), shape_str(v.shape)),
+              ErrorContext{.file = file});
+}
+
 std::string node_display_name(const onnx::NodeProto& n, int index) {
   if (!n.name().empty()) return n.name();
   if (n.output_size() > 0 && !n.output(0).empty()) return n.op_type() + ":" + n.output(0);
@@ -188,6 +213,7 @@ Graph build(const onnx::ModelProto& model, const std::string& file, const std::s
       throw Error(fmt::format("graph output '{}' is a constant (it does not depend on any input)", o.name()),
                   ErrorContext{.file = file});
     }
+    if (g.per_sample && g.value(*id).batch_axis < 0) set_output_batch_axis(g.value(*id), o, file);
     g.outputs.push_back(*id);
   }
   if (g.inputs.empty()) throw Error("model has no runtime inputs", ErrorContext{.file = file});

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "core/threads.h"
+#include "reference/batch_parts.h"
 #include "reference/plan.h"
 #include "reference/value_store.h"
 
@@ -22,6 +23,7 @@ struct ReferenceExecutor::Impl {
   Impl(const Graph& g, ReferenceOptions o) : graph(g), options(o), engine(dnnl::engine::kind::cpu, 0), store(g, engine) {}
 
   int64_t validate(const std::vector<Tensor>& inputs) const;
+  std::vector<Tensor> run_batch(const std::vector<Tensor>& inputs, int64_t batch);
 
   const Graph& graph;
   ReferenceOptions options;
@@ -81,6 +83,15 @@ std::vector<Tensor> ReferenceExecutor::run(const std::vector<Tensor>& inputs) {
   Impl& im = *m_impl;
   const int64_t batch = im.validate(inputs);
   ThreadScope threads(im.options.threads);
+  if (im.graph.per_sample && batch > 1) {
+    return ref::run_in_parts(im.graph, inputs, batch, 1,
+                             [&](const std::vector<Tensor>& one, int64_t, int64_t) { return im.run_batch(one, 1); });
+  }
+  return im.run_batch(inputs, batch);
+}
+
+std::vector<Tensor> ReferenceExecutor::Impl::run_batch(const std::vector<Tensor>& inputs, int64_t batch) {
+  Impl& im = *this;
   StoreRun scope(im.store, batch);
   for (size_t i = 0; i < inputs.size(); ++i) im.store.set(im.graph.inputs[i], Buffer{inputs[i], {}});
   for (ref::Step& step : im.plan.steps) {

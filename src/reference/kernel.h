@@ -117,5 +117,6 @@ std::unique_ptr<Kernel> make_reduce_kernel(const KernelSpec& spec);    // Reduce
 std::unique_ptr<Kernel> make_movement_kernel(const KernelSpec& spec);  // Reshape ... Pad
 std::unique_ptr<Kernel> make_gather_cast_kernel(const KernelSpec& spec);
 std::unique_ptr<Kernel> make_fake_quant_kernel(const KernelSpec& spec);
+std::unique_ptr<Kernel> make_select_kernel(const KernelSpec& spec);  // Equal Less Greater, Where, Expand
 
 }  // namespace aimc::ref

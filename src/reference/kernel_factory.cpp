@@ -45,6 +45,12 @@ std::unique_ptr<Kernel> make_kernel(const KernelSpec& spec) {
       return make_gather_cast_kernel(spec);
     case OpKind::FakeQuant:
       return make_fake_quant_kernel(spec);
+    case OpKind::Expand:
+    case OpKind::Where:
+    case OpKind::Equal:
+    case OpKind::Less:
+    case OpKind::Greater:
+      return make_select_kernel(spec);
     default:
       break;
   }

@@ -83,16 +83,34 @@ TEST(ShapeInference, BroadcastMismatchIsError) {
   EXPECT_THROW(infer_shapes(g), Error);
 }
 
-TEST(ShapeInference, ReshapeKeepsBatchOrRejectsMerging) {
+TEST(ShapeInference, ReshapeKeepsBatchOrRunsPerSample) {
+  // At import batch 1 a reshape that folds the batch into another axis makes the graph run one
+  // sample at a time; the values past the fold carry no batch axis.
   Graph g;
   ValueId x = input(g, "x", {1, 4, 2, 2});
   ValueId y = out(g, "y");
   ValueId z = out(g, "z");
   g.add_node({.name = "flat", .op = OpKind::Reshape, .inputs = {x}, .outputs = {y}, .attrs = ReshapeAttrs{{1, 16}}});
   g.add_node({.name = "merge", .op = OpKind::Reshape, .inputs = {y}, .outputs = {z}, .attrs = ReshapeAttrs{{16}}});
-  EXPECT_THROW(infer_shapes(g), Error);
+  infer_shapes(g);
   EXPECT_EQ(g.value(y).shape, (Shape{1, 16}));
   EXPECT_EQ(g.value(y).batch_axis, 0);
+  EXPECT_EQ(g.value(z).batch_axis, -1);
+  EXPECT_TRUE(g.per_sample);
+
+  // Shapes stored at a larger batch mix samples: the same fold is an error naming the way out.
+  Graph g2;
+  g2.import_batch = 2;
+  ValueId x2 = input(g2, "x", {2, 4, 2, 2});
+  ValueId z2 = out(g2, "z");
+  g2.add_node({.name = "merge", .op = OpKind::Reshape, .inputs = {x2}, .outputs = {z2}, .attrs = ReshapeAttrs{{32}}});
+  try {
+    infer_shapes(g2);
+    FAIL() << "expected an Error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("export the model with batch 1"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(g2.per_sample);
 }
 
 TEST(ShapeInference, ReshapeFollowsBatchAxisThroughSqueeze) {

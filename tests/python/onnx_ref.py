@@ -63,6 +63,8 @@ _ELEMENTWISE = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Pow": np
                 "Sign": np.sign, "Sqrt": np.sqrt, "Erf": erf, "Identity": lambda x: x}
 for _name, _fn in _ELEMENTWISE.items():
     OPS[_name] = _elementwise(_fn)
+for _name, _fn in {"Equal": np.equal, "Less": np.less, "Greater": np.greater, "Where": np.where}.items():
+    OPS[_name] = lambda args, attrs, opset, n_out, fn=_fn: fn(*args)
 
 
 def _softplus(x):
@@ -146,6 +148,18 @@ def _constant(args, attrs, opset, n_out):
     if "value" not in attrs:
         raise NotImplementedError(f"Constant with {list(attrs)}")
     return numpy_helper.to_array(attrs["value"])
+
+
+@op("Expand")
+def _expand(args, attrs, opset, n_out):
+    x, shape = args
+    return x * np.ones([int(d) for d in shape], dtype=x.dtype)
+
+
+@op("Trilu")
+def _trilu(args, attrs, opset, n_out):
+    k = int(args[1]) if len(args) > 1 else 0
+    return np.triu(args[0], k) if attrs.get("upper", 1) else np.tril(args[0], k)
 
 
 @op("ConstantOfShape")

@@ -45,12 +45,15 @@ from models.resnet_cifar.model import ResNetCifar  # noqa: E402
 CASES = {}
 
 
-def case(opset=13, fold=True, batch_axis=0, preserve=False):
+def case(opset=13, fold=True, batch_axis=0, preserve=False, export_one=False):
     """Register a builder returning (module, [inputs]). batch_axis is the dynamic "batch" axis of every
     input and output (None: static shapes); preserve exports with TrainingMode.PRESERVE (the module is
-    still in eval mode), which skips torch's Conv+BatchNorm fusion."""
+    still in eval mode), which skips torch's Conv+BatchNorm fusion. export_one exports static shapes at
+    batch 1 (the first sample at batch_axis) while the fixture's inputs and outputs keep the whole batch:
+    aimc must batch a model exported that way."""
     def register(fn):
-        CASES[fn.__name__] = dict(build=fn, opset=opset, fold=fold, batch_axis=batch_axis, preserve=preserve)
+        CASES[fn.__name__] = dict(build=fn, opset=opset, fold=fold, batch_axis=batch_axis, preserve=preserve,
+                                  export_one=export_one)
         return fn
     return register
 
@@ -288,6 +291,125 @@ class Attention(nn.Module):
 @case(opset=14)
 def attention():
     return Attention(), [randn(2, 5, 16)]
+
+
+# ---------------------------------------------------------------- transformers (torch's own modules)
+# torch's attention works in [L, B*H, d]: these graphs fold the batch into the heads axis, so aimc runs
+# them one sample at a time.
+class TorchMHA(nn.Module):
+    """nn.MultiheadAttention, sequence-first: self-attention, then cross-attention with the head-averaged
+    weights returned (a reshape that unfolds the batch again)."""
+
+    def __init__(self, dim=16, heads=2):
+        super().__init__()
+        self.self_attn = nn.MultiheadAttention(dim, heads)
+        self.cross = nn.MultiheadAttention(dim, heads)
+
+    def forward(self, x, memory):
+        h = self.self_attn(x, x, x, need_weights=False)[0]
+        return self.cross(h, memory, memory)
+
+
+@case(opset=14, batch_axis=1)
+def mha_torch():
+    return TorchMHA(), [randn(5, 3, 16), randn(7, 3, 16)]
+
+
+@case(opset=17)
+def transformer_encoder_layer():
+    """nn.TransformerEncoderLayer, batch-first, pre-norm, GELU (erf form)."""
+    return nn.TransformerEncoderLayer(16, 2, 32, dropout=0.0, batch_first=True, norm_first=True,
+                                      activation="gelu"), [randn(3, 6, 16)]
+
+
+class DecoderLayer(nn.Module):
+    """nn.TransformerDecoderLayer, sequence-first, with a causal mask on the target (a constant)."""
+
+    def __init__(self, dim=16, length=5):
+        super().__init__()
+        self.layer = nn.TransformerDecoderLayer(dim, 2, 32, dropout=0.0)
+        self.register_buffer("mask", nn.Transformer.generate_square_subsequent_mask(length))
+
+    def forward(self, tgt, memory):
+        return self.layer(tgt, memory, tgt_mask=self.mask)
+
+
+@case(opset=14, batch_axis=1)
+def transformer_decoder_layer():
+    return DecoderLayer(), [randn(5, 3, 16), randn(7, 3, 16)]
+
+
+@case(opset=14, export_one=True)
+def transformer_encoder_static_batch1():
+    """Exported at a fixed batch of 1 (no dynamic axes): the reshape targets are constants for one sample."""
+    return nn.TransformerEncoderLayer(16, 2, 32, dropout=0.0, batch_first=True), [randn(3, 6, 16)]
+
+
+@case(opset=14)
+def vit_tiny():
+    """torchvision's VisionTransformer: patch conv, class token expanded to the batch, learned positions."""
+    import torchvision
+    vit = torchvision.models.VisionTransformer(image_size=16, patch_size=8, num_layers=1, num_heads=2, hidden_dim=16,
+                                               mlp_dim=32, num_classes=5)
+    nn.init.normal_(vit.heads.head.weight, std=0.5)  # torchvision zero-initialises the head
+    return vit, [randn(3, 3, 16, 16)]
+
+
+class TinyBert(nn.Module):
+    """A BERT-style encoder: token, position and segment embeddings, LayerNorm, a padding mask computed from the
+    tokens (id 0), two post-norm GELU layers, a tanh pooler on the first token and a classifier."""
+
+    def __init__(self, vocab=30, dim=16, length=8):
+        super().__init__()
+        self.tok = nn.Embedding(vocab, dim)
+        self.pos = nn.Embedding(length, dim)
+        self.seg = nn.Embedding(2, dim)
+        self.ln = nn.LayerNorm(dim)
+        layer = nn.TransformerEncoderLayer(dim, 2, 32, dropout=0.0, batch_first=True, activation="gelu")
+        self.encoder = nn.TransformerEncoder(layer, 2, enable_nested_tensor=False)
+        self.pool = nn.Linear(dim, dim)
+        self.cls = nn.Linear(dim, 3)
+        self.register_buffer("positions", torch.arange(length))
+
+    def forward(self, tokens, segments):
+        h = self.ln(self.tok(tokens) + self.pos(self.positions) + self.seg(segments))
+        h = self.encoder(h, src_key_padding_mask=tokens == 0)
+        return self.cls(torch.tanh(self.pool(h[:, 0])))
+
+
+@case(opset=14)
+def bert_tiny():
+    tokens = torch.randint(1, 30, (3, 8))
+    tokens[1, 6:] = 0
+    tokens[2, 3:] = 0
+    return TinyBert(), [tokens, (torch.arange(8) >= 4).long().expand(3, 8).contiguous()]
+
+
+class TinyGPT(nn.Module):
+    """A GPT-2-style decoder: token and position embeddings, pre-norm layers with a causal mask built by
+    torch.triu at run time, tanh-GELU MLPs, a final LayerNorm and a head tied to the token embedding."""
+
+    def __init__(self, vocab=30, dim=16, length=8):
+        super().__init__()
+        self.tok = nn.Embedding(vocab, dim)
+        self.pos = nn.Parameter(torch.randn(length, dim) * 0.1)
+        layer = nn.TransformerEncoderLayer(dim, 2, 32, dropout=0.0, batch_first=True, norm_first=True,
+                                           activation=nn.GELU(approximate="tanh"))
+        self.blocks = nn.TransformerEncoder(layer, 2, enable_nested_tensor=False)
+        self.ln = nn.LayerNorm(dim)
+        self.head = nn.Linear(dim, vocab, bias=False)
+        self.head.weight = self.tok.weight
+
+    def forward(self, tokens):
+        t = tokens.shape[1]
+        mask = torch.triu(torch.full((t, t), float("-inf")), diagonal=1)
+        h = self.tok(tokens) + self.pos[:t]
+        return self.head(self.ln(self.blocks(h, mask=mask)))
+
+
+@case(opset=14)
+def gpt_tiny():
+    return TinyGPT(), [torch.randint(0, 30, (3, 8))]
 
 
 # ---------------------------------------------------------------- elementwise
@@ -823,18 +945,23 @@ def export_case(name, spec, outdir):
         outputs = flat_outputs(module(*inputs))
     in_names, out_names = io_names("input", len(inputs)), io_names("output", len(outputs))
     dynamic = {}
-    if spec["batch_axis"] is not None:
+    exported = inputs
+    if spec["export_one"]:
+        exported = [t.narrow(spec["batch_axis"], 0, 1) for t in inputs]
+    elif spec["batch_axis"] is not None:
         dynamic = {n: {spec["batch_axis"]: "batch"} for n in in_names + out_names}
     path = outdir / f"{name}.onnx"
-    torch.onnx.export(module, tuple(inputs), str(path), opset_version=spec["opset"],
+    torch.onnx.export(module, tuple(exported), str(path), opset_version=spec["opset"],
                       do_constant_folding=spec["fold"], input_names=in_names, output_names=out_names,
                       dynamic_axes=dynamic or None,
                       training=torch.onnx.TrainingMode.PRESERVE if spec["preserve"] else torch.onnx.TrainingMode.EVAL)
     model = onnx.load(str(path))
     if [i.name for i in model.graph.input] != in_names:
         raise AssertionError(f"{name}: graph inputs {[i.name for i in model.graph.input]} != {in_names}")
-    return finish(name, doc(spec["build"]), model, inputs, outputs, outdir, spec["opset"], spec["fold"],
-                  spec["batch_axis"])
+    entry = finish(name, doc(spec["build"]), model, inputs, outputs, outdir, spec["opset"], spec["fold"],
+                   spec["batch_axis"], check=not spec["export_one"])
+    entry["export_one"] = spec["export_one"]
+    return entry
 
 
 def export_helper_case(name, build, outdir):
@@ -846,9 +973,10 @@ def export_helper_case(name, build, outdir):
     return finish(name, doc(build), model, inputs, outputs, outdir, model.opset_import[0].version, None, 0)
 
 
-def finish(name, note, model, inputs, outputs, outdir, opset, fold, batch_axis):
+def finish(name, note, model, inputs, outputs, outdir, opset, fold, batch_axis, check=True):
     onnx.checker.check_model(model, full_check=True)
-    check_shapes(name, model, outputs)
+    if check:
+        check_shapes(name, model, outputs)
     if (len(model.graph.input), len(model.graph.output)) != (len(inputs), len(outputs)):
         raise AssertionError(f"{name}: graph has {len(model.graph.input)} inputs, {len(model.graph.output)} "
                              f"outputs; torch {len(inputs)}, {len(outputs)}")

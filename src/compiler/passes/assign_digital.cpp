@@ -75,6 +75,10 @@ Need classify(const Graph& g, const Node& n) {
       const int64_t depth = static_cast<int64_t>(std::ceil(std::log2(static_cast<double>(a.k) + 1.0)));
       return {{DigitalOp::MaxPool}, false, per_inference_numel(g, n.inputs[0]) * std::max<int64_t>(depth, 1)};
     }
+    case OpKind::Equal:
+    case OpKind::Less:
+    case OpKind::Greater:
+      return {{DigitalOp::MaxPool}, false, out};  // one comparison per element
     case OpKind::GlobalAveragePool:
     case OpKind::ReduceMean:
       return {{DigitalOp::AvgPool}, false, per_inference_numel(g, n.inputs[0])};
@@ -95,6 +99,7 @@ Need classify(const Graph& g, const Node& n) {
     case OpKind::Slice:
     case OpKind::Pad:
     case OpKind::Cast:
+    case OpKind::Expand:
       return {{}, true, 0};
     case OpKind::Conv: {
       // A depthwise conv (one input channel per group) also runs on a depthwise-conv unit.

@@ -14,6 +14,7 @@
 
 #include "core/error.h"
 #include "core/threads.h"
+#include "reference/batch_parts.h"
 #include "reference/plan.h"
 #include "sim/functional/executor_impl.h"
 
@@ -143,37 +144,20 @@ void ChipExecutor::set_time(double t_s) {
 // (ResNet-20's first stage: 1 MB for 16 samples, 8 MB for 128; +18 % images/s at batch 128), and
 // the outputs do not depend on the split. Not with several threads: each sub-batch adds a parallel
 // region (a barrier) per node, which cost more than the caches gave on a loaded 2-core machine.
+// A per-sample graph (Graph::per_sample) always runs one sample at a time.
 std::vector<Tensor> ChipExecutor::run(const std::vector<Tensor>& inputs, int64_t sample_offset) {
   Impl& im = *m_impl;
   if (sample_offset < 0) throw Error("sample offset must be ≥ 0", ErrorContext{.field = "sample_offset"});
   const int64_t batch = im.validate(inputs);
+  ThreadScope threads(im.options.threads);
   bool axis0 = true;
   for (ValueId id : im.graph.inputs) axis0 = axis0 && im.graph.value(id).batch_axis == 0;
-  for (ValueId id : im.graph.outputs) axis0 = axis0 && im.graph.value(id).batch_axis == 0 && im.store.constant(id) == nullptr;
-  ThreadScope threads(im.options.threads);
-  const int64_t sub_batch = threads.threads() == 1 ? kSubBatch : batch;
-  if (!axis0 || batch <= sub_batch) return im.run_batch(inputs, batch, sample_offset);
-  std::vector<std::vector<Tensor>> parts;
-  for (int64_t b0 = 0; b0 < batch; b0 += sub_batch) {
-    const int64_t b1 = std::min(batch, b0 + sub_batch);
-    std::vector<Tensor> sub;
-    sub.reserve(inputs.size());
-    for (const Tensor& t : inputs) sub.push_back(t.slice_outer(b0, b1));
-    parts.push_back(im.run_batch(sub, b1 - b0, sample_offset + b0));
-  }
-  std::vector<Tensor> outputs;
-  for (size_t o = 0; o < parts[0].size(); ++o) {
-    Shape shape = parts[0][o].shape();
-    shape[0] = batch;
-    Tensor out(parts[0][o].dtype(), shape);
-    size_t at = 0;
-    for (const std::vector<Tensor>& part : parts) {
-      std::memcpy(out.raw() + at, part[o].raw(), part[o].nbytes());
-      at += part[o].nbytes();
-    }
-    outputs.push_back(std::move(out));
-  }
-  return outputs;
+  for (ValueId id : im.graph.outputs) axis0 = axis0 && im.graph.value(id).batch_axis == 0;
+  const int64_t part = im.graph.per_sample ? 1 : axis0 && threads.threads() == 1 ? kSubBatch : batch;
+  if (batch <= part || !ref::graph_runs_in_parts(im.graph)) return im.run_batch(inputs, batch, sample_offset);
+  return ref::run_in_parts(im.graph, inputs, batch, part, [&](const std::vector<Tensor>& sub, int64_t first, int64_t count) {
+    return im.run_batch(sub, count, sample_offset + first);
+  });
 }
 
 std::vector<Tensor> ChipExecutor::Impl::run_batch(const std::vector<Tensor>& inputs, int64_t batch, int64_t sample_offset) {

@@ -95,10 +95,13 @@ void ChipExecutor::Impl::run_layer(LayerRun& l, int64_t batch, int64_t sample_of
     positions = g.oh * g.ow;
   } else {
     // Matrix layers: input [outer..., B, inner..., rows] with the batch at its axis; the vectors
-    // of a sample are its (outer, inner) positions, in that order.
+    // of a sample are its (outer, inner) positions, in that order. Past a batch fold (a per-sample
+    // graph, run one sample at a time) the input has no batch axis and all its vectors are the
+    // sample's.
     const Value& xval = graph.value(node.inputs[0]);
-    const int ba = xval.batch_axis;
-    if (ba < 0 || ba >= static_cast<int>(x.rank()) - 1 || x.numel() % (batch * rows) != 0 ||
+    const bool one_sample = xval.batch_axis < 0 && graph.per_sample && batch == 1;
+    const int ba = one_sample ? 0 : xval.batch_axis;
+    if (ba < 0 || (!one_sample && ba >= static_cast<int>(x.rank()) - 1) || x.numel() % (batch * rows) != 0 ||
         out.numel() != x.numel() / rows * cols) {
       throw Error(fmt::format("input {} does not fit a {} × {} matrix with a batch axis", shape_str(x.shape()), rows, cols),
                   ErrorContext{.node = layer.name});

@@ -1,0 +1,108 @@
+#include "reference/batch_parts.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "core/error.h"
+
+namespace aimc::ref {
+
+namespace {
+
+// The tensor as [outer, extent at axis, inner] in elements.
+struct Split3 {
+  int64_t outer = 1, extent = 1, inner = 1;
+};
+
+Split3 split3(const Shape& s, int axis) {
+  Split3 p;
+  for (int d = 0; d < static_cast<int>(s.size()); ++d) {
+    const int64_t e = s[static_cast<size_t>(d)];
+    if (d < axis) p.outer *= e;
+    if (d == axis) p.extent = e;
+    if (d > axis) p.inner *= e;
+  }
+  return p;
+}
+
+}  // namespace
+
+Tensor batch_slice(const Tensor& t, int axis, int64_t begin, int64_t end) {
+  AIMC_ASSERT(axis >= 0 && axis < t.rank() && begin >= 0 && begin <= end && end <= t.dim(axis), "batch_slice range");
+  if (axis == 0) return t.slice_outer(begin, end);
+  const Split3 p = split3(t.shape(), axis);
+  Shape shape = t.shape();
+  shape[static_cast<size_t>(axis)] = end - begin;
+  Tensor out(t.dtype(), shape);
+  const size_t es = dtype_size(t.dtype());
+  const size_t row = static_cast<size_t>((end - begin) * p.inner) * es;
+  for (int64_t o = 0; o < p.outer; ++o) {
+    std::memcpy(out.raw() + static_cast<size_t>(o) * row, t.raw() + static_cast<size_t>((o * p.extent + begin) * p.inner) * es,
+                row);
+  }
+  return out;
+}
+
+Tensor batch_join(const std::vector<Tensor>& parts, int axis) {
+  AIMC_ASSERT(!parts.empty(), "batch_join of nothing");
+  Shape shape = parts[0].shape();
+  int64_t total = 0;
+  for (const Tensor& p : parts) total += p.dim(axis);
+  shape[static_cast<size_t>(axis)] = total;
+  Tensor out(parts[0].dtype(), shape);
+  const Split3 whole = split3(shape, axis);
+  const size_t es = dtype_size(out.dtype());
+  int64_t at = 0;
+  for (const Tensor& p : parts) {
+    AIMC_ASSERT(p.dtype() == out.dtype() && p.rank() == out.rank(), "batch_join parts differ");
+    const size_t row = static_cast<size_t>(p.dim(axis) * whole.inner) * es;
+    for (int64_t o = 0; o < whole.outer; ++o) {
+      std::memcpy(out.raw() + static_cast<size_t>((o * total + at) * whole.inner) * es, p.raw() + static_cast<size_t>(o) * row,
+                  row);
+    }
+    at += p.dim(axis);
+  }
+  return out;
+}
+
+bool graph_runs_in_parts(const Graph& graph) {
+  for (ValueId id : graph.inputs) {
+    if (graph.value(id).batch_axis < 0) return false;
+  }
+  for (ValueId id : graph.outputs) {
+    const Value& v = graph.value(id);
+    if (v.is_constant() || (v.batch_axis < 0 && !graph.per_sample)) return false;
+  }
+  return true;
+}
+
+std::vector<Tensor> run_in_parts(const Graph& graph, const std::vector<Tensor>& inputs, int64_t batch, int64_t part,
+                                 const PartRunner& run) {
+  AIMC_ASSERT(part >= 1 && graph_runs_in_parts(graph), "run_in_parts on a graph that cannot be split");
+  std::vector<std::vector<Tensor>> outs(graph.outputs.size());
+  for (int64_t b0 = 0; b0 < batch; b0 += part) {
+    const int64_t b1 = std::min(batch, b0 + part);
+    std::vector<Tensor> sub;
+    sub.reserve(inputs.size());
+    for (size_t i = 0; i < inputs.size(); ++i)
+      sub.push_back(batch_slice(inputs[i], graph.value(graph.inputs[i]).batch_axis, b0, b1));
+    std::vector<Tensor> got = run(sub, b0, b1 - b0);
+    for (size_t o = 0; o < got.size(); ++o) outs[o].push_back(std::move(got[o]));
+  }
+  std::vector<Tensor> joined;
+  joined.reserve(outs.size());
+  for (size_t o = 0; o < outs.size(); ++o) {
+    const int axis = graph.value(graph.outputs[o]).batch_axis;
+    if (axis < 0) {  // an inner value of a per-sample graph (one part per sample): stacked
+      for (Tensor& t : outs[o]) {
+        Shape s = t.shape();
+        s.insert(s.begin(), 1);
+        t = t.reshaped(s);
+      }
+    }
+    joined.push_back(outs[o].size() == 1 && axis >= 0 ? std::move(outs[o][0]) : batch_join(outs[o], std::max(axis, 0)));
+  }
+  return joined;
+}
+
+}  // namespace aimc::ref
