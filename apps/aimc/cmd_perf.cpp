@@ -2,6 +2,8 @@
 // simulation of src/sim/perf).
 #include <fmt/format.h>
 
+#include <optional>
+
 #include "chip/loader.h"
 #include "commands.h"
 #include "core/error.h"
@@ -17,7 +19,7 @@ namespace {
 struct PerfArgs {
   std::string model, program, chip, schedule = "pipelined", replicate = "auto", read_mode, calibration_data;
   int64_t images = 16, batch = 0, chunks = 1, peak_bits = 0, calibration_samples = kDefaultCalibrationSamples;
-  double host_gops = 0;
+  std::optional<double> host_gops;
   bool peak = false;
   bool force = false, quiet = false;
   int64_t top = 12;
@@ -80,7 +82,8 @@ void add_perf(CLI::App& app) {
                   "event (default): the discrete-event simulation; analytic: the same figures in closed form, faster "
                   "(docs/perf-sim.md)")
       ->check(CLI::IsMember({"event", "analytic"}));
-  sub->add_option("--host-gops", args->host_gops, "host throughput for off-chip ops, Gop/s (default 0: free)")
+  sub->add_option("--host-gops", args->host_gops,
+                  "host throughput for the ops placed on the host, Gop/s (default: the chip's host.gops; 0: free)")
       ->check(CLI::Range(0.0, 1e9));
   sub->add_flag("--peak", args->peak, "simulate a synthetic workload that keeps every crossbar busy");
   sub->add_option("--peak-bits", args->peak_bits, "with --peak: input bits (default: the encoder's)");

@@ -150,7 +150,7 @@ def run(program, chip, x, *, t=None, seed=0, threads=1, read_mode=""):
     return outputs[0] if len(outputs) == 1 else outputs
 
 
-def perf(program, chip, *, images=16, batch=0, chunks=1, read_mode="", host_gops=0.0, peak=False, peak_bits=0):
+def perf(program, chip, *, images=16, batch=0, chunks=1, read_mode="", host_gops=None, peak=False, peak_bits=0):
     """Latency, throughput, energy and utilisation from the event simulation (`program` None with peak=True:
     the synthetic workload that keeps every crossbar busy)."""
     chip = _chip(chip)

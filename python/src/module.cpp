@@ -311,7 +311,7 @@ void bind_experiments(py::module_& m) {
   m.def(
       "perf",
       [](const std::optional<Loaded>& program, const chip::ChipSpec& chip, int64_t images, int64_t batch, int64_t chunks,
-         const std::string& read_mode, double host_gops, bool peak, int64_t peak_bits) {
+         const std::string& read_mode, std::optional<double> host_gops, bool peak, int64_t peak_bits) {
         perf::PerfOptions o;
         o.images = images;
         o.batch = batch;
@@ -326,7 +326,7 @@ void bind_experiments(py::module_& m) {
         return experiment::simulate_performance((*program)->program, chip, o);
       },
       py::arg("program"), py::arg("chip"), py::arg("images") = 16, py::arg("batch") = 0, py::arg("chunks") = 1,
-      py::arg("read_mode") = "", py::arg("host_gops") = 0.0, py::arg("peak") = false, py::arg("peak_bits") = 0);
+      py::arg("read_mode") = "", py::arg("host_gops") = std::nullopt, py::arg("peak") = false, py::arg("peak_bits") = 0);
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 // A whole chip (the top level of a chip YAML): identity, clock, area and power, its cores, the
-// chip-level digital units, the network between cores and the shared memories.
+// chip-level digital units, the network between cores, the shared memories and the host.
 //
 // Contract: a ChipSpec that came out of load_chip() or passed validate_chip() is valid; the rest
 // of aimc trusts it without checking again (ARCHITECTURE: validated once at the edge).
@@ -12,6 +12,7 @@
 
 #include "chip/core_spec.h"
 #include "chip/digital_spec.h"
+#include "chip/host_spec.h"
 #include "chip/memory_spec.h"
 #include "chip/noc_spec.h"
 
@@ -31,6 +32,7 @@ struct ChipSpec {
   std::vector<DigitalUnitSpec> digital;  // chip-level digital units
   NocSpec noc;
   std::vector<MemorySpec> memories;  // chip-level and off-chip memories
+  HostSpec host;                     // runs the ops no on-chip unit supports
 };
 
 const Schema<ChipSpec>& chip_schema();

@@ -99,6 +99,11 @@ nlohmann::ordered_json perf_json(const PerfStats& s) {
                     {"resource", p.resource}});
   }
   j["critical_path"] = path;
+  j["host"] = {{"gops", s.host_gops},
+               {"ops_per_inference", s.host_ops_per_inference},
+               {"busy_s_per_inference", s.host_busy_ns_per_inference * 1e-9},
+               {"latency_share", s.host_latency_share},
+               {"energy_share", s.host_energy_share}};
   nlohmann::ordered_json cores = nlohmann::ordered_json::array();
   for (const auto& c : s.cores) {
     if (c.crossbar_busy_ns == 0 && c.digital_busy_ns == 0 && c.actions.array_mvms() == 0) continue;
@@ -184,6 +189,13 @@ std::string perf_text(const PerfStats& s, size_t top) {
     if (v > 0) comp += fmt::format(" {} {:.4g} uJ", k, v * 1e-6 / n);
   }
   line("  energy/inference" + comp);
+  if (s.host_ops_per_inference > 0) {
+    line(fmt::format(
+        "  on the host      {:.4g} Mop per inference at {}: {:.4g} us busy per inference, {:.1f}% of the latency, "
+        "{:.1f}% of the energy",
+        s.host_ops_per_inference * 1e-6, s.host_gops > 0 ? fmt::format("{:.4g} Gop/s", s.host_gops) : "no time (0 Gop/s)",
+        s.host_busy_ns_per_inference * 1e-3, s.host_latency_share * 100, s.host_energy_share * 100));
+  }
   if (!s.unpriced.empty()) {
     std::string u;
     for (const auto& x : s.unpriced) u += (u.empty() ? "" : "; ") + x;

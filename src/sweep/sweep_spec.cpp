@@ -297,8 +297,12 @@ void compute_hashes(SweepSpec& spec) {
                       {"allow_quantize", f.allow_quantize}};
   fixed["eval"] = {
       {"drift_times", f.drift_times}, {"repeats", f.repeats}, {"seed", f.seed}, {"read_mode", f.eval_read_mode}, {"gdc", f.gdc}};
-  fixed["perf"] = {{"images", f.images},       {"batch", f.perf_batch},   {"chunks", f.chunks}, {"read_mode", f.perf_read_mode},
-                   {"host_gops", f.host_gops}, {"simulator", f.simulator}};
+  fixed["perf"] = {{"images", f.images},
+                   {"batch", f.perf_batch},
+                   {"chunks", f.chunks},
+                   {"read_mode", f.perf_read_mode},
+                   {"host_gops", f.host_gops ? nlohmann::json(*f.host_gops) : nlohmann::json(nullptr)},
+                   {"simulator", f.simulator}};
   fixed["run"] = {{"eval", spec.run_eval}, {"perf", spec.run_perf}};
   nlohmann::json names = nlohmann::json::array();
   for (const Axis& a : spec.axes) names.push_back(a.name);

@@ -52,8 +52,8 @@ struct FixedOptions {
   // perf
   int64_t images = 16, perf_batch = 0, chunks = 1;
   std::string perf_read_mode;
-  double host_gops = 0;
-  std::string simulator;  // event | analytic; empty: analytic when a point runs perf only, else event
+  std::optional<double> host_gops;  // absent: the chip's host model
+  std::string simulator;            // event | analytic; empty: analytic when a point runs perf only, else event
 };
 
 struct SweepSpec {

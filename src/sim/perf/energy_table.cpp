@@ -59,6 +59,7 @@ EnergyBreakdown EnergyTable::price(const ActionCounts& c, bool data_dependent) c
   double dig = 0;
   for (size_t i = 0; i < c.digital_ops.size() && i < m_unit_e.size(); ++i) dig += c.digital_ops[i] * m_unit_e[i].value_or(0);
   e.pj["digital"] = dig;
+  e.pj["host"] = c.digital_ops.size() > m_unit_e.size() ? c.digital_ops[m_unit_e.size()] * m_chip.host.e_op_pj : 0.0;
   e.pj["buffers"] = c.buffer_read_bytes * m_buf_read.value_or(0) + c.buffer_write_bytes * m_buf_write.value_or(0);
   double noc = 0;
   for (size_t i = 0; i < c.bit_hops.size() && i < m_link_e.size(); ++i) noc += c.bit_hops[i] * m_link_e[i].value_or(0);

@@ -7,7 +7,8 @@
 //                   e_eval = one full-array evaluation (array_mvm_pj(1) / phases)
 //   adc:            else, when cores.adc.e_conversion_pj is given, conversions × it, taken out of the
 //                   crossbar share (the total does not change; else it stays inside the MVM)
-//   digital:        ops × the unit's e_op_pj;  buffers: bytes × the core memory's pJ/byte
+//   digital:        ops × the unit's e_op_pj;  host: ops placed on the host × host.e_op_pj
+//   buffers:        bytes × the core memory's pJ/byte
 //   network:        bit-hops × the link class's e_bit_hop_pj;  off-chip: bytes × the memory's pJ/byte
 //   programming:    write pulses × e_write_pj
 //   static:         (chip static power, else cores × core static power) × time
@@ -35,7 +36,8 @@ struct EnergyBreakdown {
 
 class EnergyTable {
  public:
-  // `unit_names[i]`, `unit_e_op_pj[i]`: the digital unit classes (per-core units, chip units, host).
+  // `unit_names[i]`, `unit_e_op_pj[i]`: the digital unit classes (per-core units, chip units); the
+  // class after them is the host (ActionCounts::digital_ops), priced at the chip's host.e_op_pj.
   // `link_e_bit_hop_pj[i]`: the network link classes.
   EnergyTable(const chip::ChipSpec& chip, const chip::ReadModeSpec& mode, std::vector<std::string> unit_names,
               std::vector<std::optional<double>> unit_e_op_pj, std::vector<std::string> link_names,

@@ -89,7 +89,7 @@ struct PerfSimulator::Impl {
   const chip::ReadModeSpec* mode = nullptr;
   noc::Network noc;
   std::unique_ptr<EnergyTable> table;
-  std::vector<std::string> unit_names;
+  std::vector<std::string> unit_names;  // per-core and chip-level digital unit classes (the host follows)
   int32_t n_core_units = 0, n_chip_units = 0, host_class = 0;
   // Resources.
   int32_t r_dig = 0, r_chip = 0, r_host = 0, r_link = 0, n_res = 0;

@@ -47,7 +47,7 @@ struct PerfOptions {
   int64_t chunks = 1;                        // slices per inference that flow through the stages separately
   std::string read_mode;                     // empty: the chip's first read mode
   std::optional<int64_t> verify_iterations;  // program-and-verify iterations (absent: max_iterations)
-  double host_gops = 0;                      // host digital throughput; 0: host ops take no time
+  std::optional<double> host_gops;           // overrides the chip's host.gops (Gop/s); 0: host ops take no time
   bool analytic = false;                     // time the run in closed form (perf_analytic.cpp), not event by event
 };
 
@@ -123,6 +123,14 @@ struct PerfStats {
   double bottleneck_resource_ns = 0;
   ActionCounts actions;
   EnergyBreakdown energy;  // whole run, static included
+  // The ops placed on the host (chip.host, or PerfOptions::host_gops): per inference, the host's busy
+  // time at its throughput, the share of one inference's latency its critical path spent there, and
+  // the share of the energy.
+  double host_gops = 0;
+  double host_ops_per_inference = 0;
+  double host_busy_ns_per_inference = 0;
+  double host_latency_share = 0;
+  double host_energy_share = 0;
   std::vector<std::string> unpriced;
   std::vector<LayerStats> layers;
   std::vector<CoreStats> cores;

@@ -135,6 +135,7 @@ PerfStats PerfSimulator::Impl::stats() const {
         for (int32_t r : k.res) occ[static_cast<size_t>(r)] += k.occ_ns * static_cast<double>(opt.chunks);
       }
     }
+    st.host_busy_ns_per_inference = occ[static_cast<size_t>(r_host)];
     const auto it = std::max_element(occ.begin(), occ.end());
     st.bottleneck_resource_ns = *it;
     st.bottleneck_resource = resource_name(static_cast<int32_t>(it - occ.begin()));
@@ -210,6 +211,12 @@ PerfStats PerfSimulator::Impl::stats() const {
       st.dynamic_energy_per_inference_j > 0 ? 2.0 * st.macs_per_inference / st.dynamic_energy_per_inference_j * 1e-12 : 0;
   const double mvm_pj = st.energy.pj.at("crossbar") + st.energy.pj.at("adc");
   st.tops_per_w_mvm = mvm_pj > 0 ? 2.0 * st.macs_per_inference * static_cast<double>(opt.images) / mvm_pj : 0;
+  st.host_gops = opt.host_gops.value_or(chip.host.gops);
+  st.host_ops_per_inference = st.actions.digital_ops[static_cast<size_t>(host_class)] / static_cast<double>(opt.images);
+  st.host_energy_share = st.energy.total_pj() > 0 ? st.energy.pj.at("host") / st.energy.total_pj() : 0;
+  double host_path_ns = 0;
+  for (const PathStep& p : st.critical_path) host_path_ns += p.host_ns;
+  st.host_latency_share = st.latency_ns > 0 ? host_path_ns / st.latency_ns : 0;
   st.unpriced = table->unpriced(st.actions);
   for (const auto& w : warnings) st.unpriced.push_back("warning: " + w);
   return st;

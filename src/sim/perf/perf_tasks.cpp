@@ -124,8 +124,6 @@ void PerfSimulator::Impl::setup_resources() {
   std::vector<std::optional<double>> unit_e;
   for (const auto& u : cores.digital) unit_names.push_back("core." + u.name), unit_e.push_back(u.e_op_pj);
   for (const auto& u : chip.digital) unit_names.push_back("chip." + u.name), unit_e.push_back(u.e_op_pj);
-  unit_names.push_back("host");
-  unit_e.emplace_back(std::nullopt);
   n_core_units = static_cast<int32_t>(cores.digital.size());
   n_chip_units = static_cast<int32_t>(chip.digital.size());
   host_class = n_core_units + n_chip_units;
@@ -330,7 +328,8 @@ void PerfSimulator::Impl::add_digital_groups(int32_t c, size_t s, double share, 
         k.actions.digital_ops[static_cast<size_t>(n_core_units + d.unit_index)] += ops;
       } else {
         k.res = {r_host};
-        k.occ_ns = opt.host_gops > 0 ? ops / opt.host_gops : 0;
+        const double gops = opt.host_gops.value_or(chip.host.gops);
+        k.occ_ns = gops > 0 ? ops / gops : 0;
         k.actions.digital_ops[static_cast<size_t>(host_class)] += ops;
       }
       k.lat_ns = k.occ_ns;

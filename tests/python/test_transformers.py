@@ -1,0 +1,76 @@
+"""Transformers as torch 1.13 exports them (the op-model fixtures of tests/python/op_models.py: torch's
+MultiheadAttention, TransformerEncoderLayer and TransformerDecoderLayer, a static batch-1 export, torchvision's
+VisionTransformer, a BERT-style encoder with a padding mask and a GPT-style decoder): they compile on `hermes`
+and `cluster-512` with every weight matrix on crossbars and the attention (QK^T, softmax, AV) on the digital units
+or the host; `perf` prices them; on the simulated chip a graph that runs sample by sample gives bit-identical
+outputs at 1 and 2 threads and whatever the batch. (That they match torch is test_forward_vs_torch.py.)
+
+Run (from the repository root):
+    AIMC_BIN=build/aimc PYTHONPATH=build/python /usr/bin/python3 -m pytest tests/python/test_transformers.py
+"""
+import json
+import os
+
+import numpy as np
+import pytest
+
+from helpers import aimc_bin, case_entry, run_aimc
+
+pytestmark = pytest.mark.skipif(aimc_bin() is None, reason="AIMC_BIN is unset or not executable")
+
+# Fixture -> the weight matrices of the torch module (nn.Linear, in_proj split in q and kv for cross-attention, the
+# ViT's patch conv): each is one crossbar layer.
+WEIGHT_LAYERS = {"mha_torch": 5, "transformer_encoder_layer": 4, "transformer_decoder_layer": 7,
+                 "transformer_encoder_static_batch1": 4, "vit_tiny": 6, "bert_tiny": 10, "gpt_tiny": 9}
+
+
+@pytest.mark.parametrize("chip", ["hermes", "cluster-512"])
+@pytest.mark.parametrize("name", sorted(WEIGHT_LAYERS))
+def test_compile_puts_weights_on_crossbars_and_attention_digital(op_fixtures, name, chip, tmp_path):
+    folder, manifest = op_fixtures
+    entry = case_entry(manifest, name)
+    out = tmp_path / "c.json"
+    proc = run_aimc("compile", "--model", folder / entry["model"], "--chip", chip, "--json", out, "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(out.read_text())
+    assert len(report["layers"]) == WEIGHT_LAYERS[name], [layer["name"] for layer in report["layers"]]
+    host = report["off_chip_ops"]
+    if chip == "cluster-512":  # programmable RISC-V cores in every cluster: nothing leaves the chip
+        assert host == [], host
+    else:  # HERMES's digital units have no matrix product: activation x activation MatMuls go to the host
+        assert any("(MatMul)" in op for op in host), host
+
+
+def test_perf_breaks_down_a_vit(op_fixtures, tmp_path):
+    folder, manifest = op_fixtures
+    out = tmp_path / "p.json"
+    proc = run_aimc("perf", "--model", folder / case_entry(manifest, "vit_tiny")["model"], "--chip", "cluster-512",
+                    "--json", out, "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    energy = json.loads(out.read_text())["energy_per_inference_by_component_j"]
+    assert energy["crossbar"] > 0 and energy["digital"] > 0, energy
+
+
+@pytest.fixture(scope="module")
+def aimc_module():
+    if os.environ.get("AIMC_PYTHON_MODULE") == "0":
+        pytest.skip("built without the Python module")
+    return pytest.importorskip("aimc")
+
+
+@pytest.mark.parametrize("name", ["vit_tiny", "gpt_tiny", "transformer_encoder_static_batch1"])
+def test_chip_outputs_do_not_depend_on_threads_or_batch(aimc_module, op_fixtures, name):
+    folder, manifest = op_fixtures
+    entry = case_entry(manifest, name)
+    inputs = [np.load(folder / i["file"]) for i in entry["inputs"]]
+    program = aimc_module.compile(str(folder / entry["model"]), "hermes")
+    x = inputs[0]
+    one = aimc_module.run(program, "hermes", x, t="1d", seed=3, threads=1)
+    two = aimc_module.run(program, "hermes", x, t="1d", seed=3, threads=2)
+    assert np.array_equal(one, two)
+    axis = entry["batch_axis"]
+    first = aimc_module.run(program, "hermes", np.take(x, [0], axis=axis), t="1d", seed=3)
+    assert np.array_equal(np.take(one, [0], axis=axis), first)
+    want = np.load(folder / entry["outputs"][0]["file"])
+    assert np.abs(one - want).max() > 0  # the chip is noisy ...
+    assert np.corrcoef(one.ravel(), want.ravel())[0, 1] > 0.9  # ... but computes the same network
