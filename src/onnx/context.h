@@ -114,6 +114,9 @@ using Converter = std::function<void(Context&)>;
 
 // Converter for an ONNX op type, or nullptr if aimc does not support it.
 const Converter* find_converter(const std::string& op_type);
+// "unsupported op 'X'" with how to express it in supported ops, when there is a way, else the
+// closest supported name and where the list is.
+std::string unsupported_op_message(const std::string& op_type);
 
 // Constant folding: evaluates ONNX node `op_type` on constant inputs. Returns false when the op
 // is not one the folder handles (the importer then emits canonical nodes evaluated at run time).

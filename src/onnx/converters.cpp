@@ -2,6 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <map>
+#include <vector>
+
+#include "core/suggest.h"
 #include "onnx/tensor_proto.h"
 
 namespace aimc::onnx_import {
@@ -17,7 +22,9 @@ DType cast_target(const Context& ctx) {
   return dtype_from_onnx(static_cast<int>(ctx.attr_int("to", 0)), "Cast target");
 }
 
-const Converter* find_converter(const std::string& op_type) {
+namespace {
+
+const ConverterTable& converter_table() {
   static const ConverterTable table = [] {
     ConverterTable t;
     register_nn_converters(t);
@@ -26,8 +33,48 @@ const Converter* find_converter(const std::string& op_type) {
     register_quant_converters(t);
     return t;
   }();
+  return table;
+}
+
+// How to get past an op aimc lacks, where a supported form exists (written as torch code would).
+const std::map<std::string, std::string>& workarounds() {
+  static const std::map<std::string, std::string> m = {
+      {"GRU",
+       "export the recurrent layer as nn.LSTM (ONNX LSTM, forward direction) or unroll the GRU's gates into "
+       "Linear, Sigmoid, Tanh and Mul"},
+      {"RNN", "export the recurrent layer as nn.LSTM (ONNX LSTM) or unroll it into Linear and Tanh"},
+      {"Elu", "write it as torch.where(x > 0, x, alpha * (torch.exp(x) - 1)) (Greater, Where, Exp)"},
+      {"Selu", "write it as scale * torch.where(x > 0, x, alpha * (torch.exp(x) - 1)) (Greater, Where, Exp)"},
+      {"Celu", "write it as torch.clamp(x, min=0) + torch.clamp(alpha * (torch.exp(x / alpha) - 1), max=0)"},
+      {"ThresholdedRelu", "write it as torch.where(x > alpha, x, 0) (Greater, Where)"},
+      {"LessOrEqual", "aimc compares with Equal, Less and Greater: write a <= b as torch.where(a > b, 0, 1) on a bool"},
+      {"GreaterOrEqual", "aimc compares with Equal, Less and Greater: write a >= b as torch.where(a < b, 0, 1)"},
+      {"Not", "select with torch.where(mask, b, a) instead of negating the mask"},
+      {"ReduceL2", "write it as torch.sqrt((x * x).sum(dim)) (Mul, ReduceSum, Sqrt)"},
+      {"LpNormalization", "write it as x / torch.sqrt((x * x).sum(dim, keepdim=True)) (ReduceSum, Sqrt, Div)"},
+      {"Upsample", "export at opset 11 or later, where torch emits Resize"},
+      {"Loop", "aimc runs static graphs: unroll the loop in the model, or export a fixed number of steps"},
+      {"If", "aimc runs static graphs: export one branch (e.g. with the condition fixed at export time)"},
+      {"NonZero", "data-dependent shapes are not supported: use a mask and torch.where instead of indexing"},
+  };
+  return m;
+}
+
+}  // namespace
+
+const Converter* find_converter(const std::string& op_type) {
+  const ConverterTable& table = converter_table();
   auto it = table.find(op_type);
   return it == table.end() ? nullptr : &it->second;
+}
+
+std::string unsupported_op_message(const std::string& op_type) {
+  std::string msg = fmt::format("unsupported op '{}'", op_type);
+  if (const auto it = workarounds().find(op_type); it != workarounds().end()) return msg + ": " + it->second;
+  std::vector<std::string> names;
+  for (const auto& [name, converter] : converter_table()) names.push_back(name);
+  std::sort(names.begin(), names.end());
+  return msg + did_you_mean(op_type, names) + " (the ops aimc imports: docs/user-guide.md)";
 }
 
 }  // namespace aimc::onnx_import

@@ -195,7 +195,7 @@ Graph build(const onnx::ModelProto& model, const std::string& file, const std::s
       }
       if (try_fold(ctx)) continue;
       const Converter* convert = find_converter(n.op_type());
-      if (!convert) ctx.fail(fmt::format("unsupported op '{}'", n.op_type()));
+      if (!convert) ctx.fail(unsupported_op_message(n.op_type()));
       (*convert)(ctx);
     } catch (Error& e) {
       e.with_node(ctx.node_name(), n.op_type());

@@ -13,10 +13,10 @@
 #include "chip/loader.h"
 #include "chip/overrides.h"
 #include "chip/schema/site.h"
-#include "chip/schema/suggest.h"
 #include "core/error.h"
 #include "core/input_file.h"
 #include "core/sha256.h"
+#include "core/suggest.h"
 #include "experiment/evaluate.h"
 
 namespace aimc::sweep {
@@ -41,13 +41,12 @@ const std::vector<std::string> kEvalAxes = {"drift_times", "repeats", "read_mode
 const std::vector<std::string> kPerfAxes = {"images", "batch", "chunks", "read_mode", "host_gops", "simulator"};
 
 void check_keys(const Site& site, const std::vector<std::string>& allowed) {
-  if (!site.node().IsMap()) site.fail(fmt::format("expected a map with keys {}", chip::join_names(allowed)));
+  if (!site.node().IsMap()) site.fail(fmt::format("expected a map with keys {}", join_names(allowed)));
   for (auto it = site.node().begin(); it != site.node().end(); ++it) {
     const std::string key = it->first.as<std::string>();
     if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
       site.child_at(key, it->first)  // the key's own line
-          .fail(fmt::format("unknown key '{}'{}; expected one of {}", key, chip::did_you_mean(key, allowed),
-                            chip::join_names(allowed)));
+          .fail(fmt::format("unknown key '{}'{}; expected one of {}", key, did_you_mean(key, allowed), join_names(allowed)));
     }
   }
 }
@@ -182,8 +181,8 @@ Axis make_axis(const std::string& name, const Site& site) {
     a.target = t;
     a.option = name.substr(prefix.size());
     if (std::find(allowed.begin(), allowed.end(), a.option) == allowed.end()) {
-      site.fail(fmt::format("'{}' is not an option an axis can vary{}; {}* axes: {}", a.option,
-                            chip::did_you_mean(a.option, allowed), prefix, chip::join_names(allowed)));
+      site.fail(fmt::format("'{}' is not an option an axis can vary{}; {}* axes: {}", a.option, did_you_mean(a.option, allowed),
+                            prefix, join_names(allowed)));
     }
     return true;
   };

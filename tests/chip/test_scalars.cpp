@@ -1,7 +1,6 @@
 #include <gtest/gtest.h>
 
 #include "chip/schema/scalars.h"
-#include "chip/schema/suggest.h"
 
 namespace aimc::chip {
 
@@ -42,17 +41,6 @@ TEST(Scalars, DescribesNodes) {
   EXPECT_EQ(describe_node(YAML::Load("12")), "the integer 12");
   EXPECT_EQ(describe_node(YAML::Load("\"12\"")), "the string '12'");
   EXPECT_EQ(describe_node(YAML::Load("many")), "the string 'many'");
-}
-
-TEST(Suggest, FindsPlausibleTypos) {
-  const std::vector<std::string> keys = {"bits", "kind", "columns_per_adc", "full_scale"};
-  EXPECT_EQ(closest_match("bitz", keys), "bits");
-  EXPECT_EQ(closest_match("colums_per_adc", keys), "columns_per_adc");
-  EXPECT_EQ(closest_match("Bits", keys), "bits");
-  EXPECT_EQ(closest_match("ibts", keys), "bits");
-  EXPECT_FALSE(closest_match("resolution", keys));
-  EXPECT_EQ(did_you_mean("pcn", {"pcm", "rram"}), " (did you mean 'pcm'?)");
-  EXPECT_EQ(did_you_mean("zzz", {"pcm", "rram"}), "");
 }
 
 }  // namespace aimc::chip

@@ -1037,6 +1037,22 @@ def unknown_op(rng):
 
 
 @bad_case
+def unsupported_op_with_workaround(rng):
+    """Elu (named elu_node), which aimc lacks but can express: the message says how (torch.where, exp)."""
+    elu = helper.make_node("Elu", ["input"], ["output"], name="elu_node")
+    model = _helper_model([elu], [_vi("input", [2, 3])], [_vi("output", [2, 3])], [], 13)
+    return model, [rng.standard_normal((2, 3)).astype(np.float32)], [["Elu"], ["elu_node"], ["torch.where"], ["exp"]]
+
+
+@bad_case
+def misspelt_op(rng):
+    """A node of op 'Rleu' (a typo, named typo_node): the message suggests Relu."""
+    typo = helper.make_node("Rleu", ["input"], ["output"], name="typo_node")
+    model = _helper_model([typo], [_vi("input", [2, 3])], [_vi("output", [2, 3])], [], 13)
+    return model, [rng.standard_normal((2, 3)).astype(np.float32)], [["Rleu"], ["typo_node"], ["'Relu'"]]
+
+
+@bad_case
 def shape_mismatch_add(rng):
     """Add (named add_mismatch) of a [2,3] input and a [4,5] initializer: not broadcastable."""
     b = numpy_helper.from_array(rng.standard_normal((4, 5)).astype(np.float32), "b")

@@ -23,7 +23,7 @@
 #include "chip/schema/scalars.h"
 #include "chip/schema/schema_doc.h"
 #include "chip/schema/site.h"
-#include "chip/schema/suggest.h"
+#include "core/suggest.h"
 
 namespace aimc::chip {
 

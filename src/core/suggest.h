@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-namespace aimc::chip {
+namespace aimc {
 
 // The candidate closest to `word` by edit distance (insertions, deletions, substitutions and
 // adjacent transpositions), if it is close enough to be a plausible typo: at most 1 edit for words
@@ -19,4 +19,4 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string>& 
 // "a, b, c"
 std::string join_names(const std::vector<std::string>& names);
 
-}  // namespace aimc::chip
+}  // namespace aimc

@@ -1,9 +1,9 @@
-#include "chip/schema/suggest.h"
+#include "core/suggest.h"
 
 #include <algorithm>
 #include <cctype>
 
-namespace aimc::chip {
+namespace aimc {
 
 namespace {
 char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
@@ -56,4 +56,4 @@ std::string join_names(const std::vector<std::string>& names) {
   return s;
 }
 
-}  // namespace aimc::chip
+}  // namespace aimc
