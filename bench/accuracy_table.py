@@ -29,6 +29,7 @@ RUNS = {
     "hwa_drift_hermes4": ("hermes", "ResNet-20 HWA, drift-aware (`resnet20_cifar10_hwa_drift.onnx`), four-phase, GDC"),
     "hwa_drift_hermes4_nogdc": ("hermes", "ResNet-20 HWA, drift-aware, four-phase, no drift compensation"),
     "lstm_hermes4": ("hermes", "PTB char LSTM H=256 (`lstm_ptb.onnx`), four-phase, GDC — bits per character"),
+    "gpt_hermes4": ("hermes", "PTB char GPT, 4 blocks of 128 (`gpt_ptb.onnx`), four-phase, GDC — bits per character"),
     "cnn4b_verma": ("verma-cimu", "11-layer CNN W4/A4 (`cnn4b_cifar10.onnx`)"),
     "bnn_zhang": ("zhang-bnn-sram", "BNN 121-128-128-10 (`bnn_mnist.onnx`), the preset (ideal cells)"),
     "bnn_zhang_mismatch": ("zhang-bnn-sram", "same, 10% cell-current mismatch + 1-LSB comparator offset "
@@ -65,7 +66,8 @@ def table(preset, runs):
     first = next(iter(runs.values()))
     lines.append(f"`aimc eval`, mean ± sample std over {first['repeats']} programming draws (seeds {first['seed']}…"
                  f"{first['seed'] + first['repeats'] - 1}); `samples`: the first N test images (10000 = the full "
-                 "set) or 100-character windows of the PTB test text (4424 = all); the digital column is the fp32 "
+                 "set) or character windows of the PTB test text (the LSTM's 100 characters: 4424 = all; the GPT's 128: "
+                 "3456 = all); the digital column is the fp32 "
                  "reference on the same samples. Commands: `bench/run_accuracy_table.sh`.")
     lines.append("")
     times = sorted({r["t_s"] for run in runs.values() for r in run["chip"]})

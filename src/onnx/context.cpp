@@ -128,18 +128,27 @@ std::vector<ValueId> Context::emit(OpKind op, std::vector<ValueId> inputs, Attrs
 }
 
 ValueId Context::emit_internal(OpKind op, std::vector<ValueId> inputs, Attrs attrs, const std::string& suffix) {
-  Value v;
-  v.name = m_node_name + "/" + suffix;
-  ValueId id = m_graph.add_value(std::move(v));
-  int32_t index = m_graph.add_node(Node{
-      .name = m_node_name + "/" + suffix, .op = op, .inputs = std::move(inputs), .outputs = {id}, .attrs = std::move(attrs)});
+  return emit_internal(op, std::move(inputs), std::move(attrs), suffix, 1)[0];
+}
+
+std::vector<ValueId> Context::emit_internal(OpKind op, std::vector<ValueId> inputs, Attrs attrs, const std::string& suffix,
+                                            size_t n_outputs) {
+  const std::string name = m_node_name + "/" + suffix;
+  std::vector<ValueId> outs;
+  for (size_t i = 0; i < n_outputs; ++i) {
+    Value v;
+    v.name = i == 0 ? name : fmt::format("{}:{}", name, i);
+    outs.push_back(m_graph.add_value(std::move(v)));
+  }
+  int32_t index =
+      m_graph.add_node(Node{.name = name, .op = op, .inputs = std::move(inputs), .outputs = outs, .attrs = std::move(attrs)});
   try {
     infer_node(m_graph, m_graph.node(index));
   } catch (Error& e) {
     e.with_file(m_file);
     throw;
   }
-  return id;
+  return outs;
 }
 
 ValueId Context::add_constant(const std::string& suffix, Tensor t) {

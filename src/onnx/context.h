@@ -83,6 +83,9 @@ class Context {
   std::vector<ValueId> emit(OpKind op, std::vector<ValueId> inputs, Attrs attrs = {}, size_t max_outputs = 1);
   // Adds a helper node with one fresh output value (named after the current node + suffix).
   ValueId emit_internal(OpKind op, std::vector<ValueId> inputs, Attrs attrs, const std::string& suffix);
+  // The same with `n_outputs` fresh outputs (the first named after the node + suffix, then ":1", ...).
+  std::vector<ValueId> emit_internal(OpKind op, std::vector<ValueId> inputs, Attrs attrs, const std::string& suffix,
+                                     size_t n_outputs);
   ValueId add_constant(const std::string& suffix, Tensor t);
 
   // --- Symbol table ----------------------------------------------------------------------

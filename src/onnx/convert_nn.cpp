@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 
 #include "onnx/converters.h"
 
@@ -339,16 +340,45 @@ void topk(Context& ctx) {
   ctx.emit(OpKind::TopK, {ctx.input(0)}, TopKAttrs{.axis = axis, .k = k[0], .largest = ctx.attr_int("largest", 1) != 0}, 2);
 }
 
+// Direction d of an input whose axis 0 holds the directions (W, R, B, initial_h, initial_c): a
+// constant slice, or a Slice node for a runtime initial state. kNoValue stays kNoValue.
+ValueId direction_slice(Context& ctx, ValueId v, int64_t d, const std::string& suffix) {
+  if (v == kNoValue) return kNoValue;
+  const Value& val = ctx.graph().value(v);
+  if (val.shape.empty() || val.shape[0] != 2) ctx.fail(fmt::format("'{}' must hold 2 directions on axis 0", val.name));
+  const size_t r = val.shape.size();
+  SliceAttrs a{.starts = std::vector<int64_t>(r, 0), .ends = val.shape, .steps = std::vector<int64_t>(r, 1)};
+  a.starts[0] = d;
+  a.ends[0] = d + 1;
+  if (val.is_constant()) {
+    const Tensor& t = *val.constant;
+    return ctx.add_constant(suffix, t.slice_outer(d, d + 1).clone());
+  }
+  return ctx.emit_internal(OpKind::Slice, {v}, a, suffix);
+}
+
+// The sequence (axis 0) in reverse order.
+ValueId reversed_in_time(Context& ctx, ValueId v, const std::string& suffix) {
+  const Shape& s = ctx.graph().value(v).shape;
+  SliceAttrs a{.starts = std::vector<int64_t>(s.size(), 0), .ends = s, .steps = std::vector<int64_t>(s.size(), 1)};
+  a.starts[0] = s[0] - 1;
+  a.ends[0] = -1;
+  a.steps[0] = -1;
+  return ctx.emit_internal(OpKind::Slice, {v}, a, suffix);
+}
+
 void lstm(Context& ctx) {
   ctx.expect_attrs(
       {"hidden_size", "direction", "activations", "clip", "input_forget", "layout", "activation_alpha", "activation_beta"});
-  if (ctx.attr_string("direction", "forward") != "forward") {
-    ctx.fail(fmt::format("direction '{}' is not supported (forward only)", ctx.attr_string("direction", "")));
+  const std::string direction = ctx.attr_string("direction", "forward");
+  if (direction != "forward" && direction != "reverse" && direction != "bidirectional") {
+    ctx.fail(fmt::format("direction '{}' is not one of forward, reverse, bidirectional", direction));
   }
   if (auto acts = ctx.attr(std::string("activations"))) {
-    std::vector<std::string> want = {"Sigmoid", "Tanh", "Tanh"};
-    if (acts->strings_size() != 3) ctx.fail("activations must be the default Sigmoid, Tanh, Tanh");
-    for (int i = 0; i < 3; ++i) {
+    const size_t n = direction == "bidirectional" ? 6 : 3;
+    std::vector<std::string> want = {"Sigmoid", "Tanh", "Tanh", "Sigmoid", "Tanh", "Tanh"};
+    if (static_cast<size_t>(acts->strings_size()) != n) ctx.fail("activations must be the default Sigmoid, Tanh, Tanh");
+    for (int i = 0; i < static_cast<int>(n); ++i) {
       if (acts->strings(i) != want[static_cast<size_t>(i)]) ctx.fail("activations must be the default Sigmoid, Tanh, Tanh");
     }
   }
@@ -368,7 +398,34 @@ void lstm(Context& ctx) {
   }
   std::vector<ValueId> in = {ctx.input(0), ctx.input(1),          ctx.input(2),         ctx.optional_input(3),
                              kNoValue,     ctx.optional_input(5), ctx.optional_input(6)};
-  ctx.emit(OpKind::LSTM, in, LstmAttrs{hidden}, SIZE_MAX);  // Y, Y_h, Y_c
+  if (direction == "forward") {
+    ctx.emit(OpKind::LSTM, in, LstmAttrs{hidden}, SIZE_MAX);  // Y, Y_h, Y_c
+    return;
+  }
+  // reverse: a forward LSTM over the reversed sequence, its Y reversed back. bidirectional: that
+  // beside a forward one, Y concatenated on the directions axis, Y_h and Y_c on axis 0.
+  std::vector<std::array<ValueId, 3>> runs;  // per direction: Y [T, 1, B, H], Y_h, Y_c
+  const bool both = direction == "bidirectional";
+  for (int64_t d = 0; d < (both ? 2 : 1); ++d) {
+    const bool backward = !both || d == 1;
+    const std::string tag = backward ? "backward" : "forward";
+    std::vector<ValueId> one = in;
+    if (both) {
+      for (size_t i : {1, 2, 3, 5, 6}) one[i] = direction_slice(ctx, in[i], d, fmt::format("{}_in{}", tag, i));
+    }
+    if (backward) one[0] = reversed_in_time(ctx, in[0], tag + "_x");
+    std::vector<ValueId> out = ctx.emit_internal(OpKind::LSTM, one, LstmAttrs{hidden}, tag, 3);
+    if (backward) out[0] = reversed_in_time(ctx, out[0], tag + "_y");
+    runs.push_back({out[0], out[1], out[2]});
+  }
+  for (size_t k = 0; k < 3; ++k) {
+    if (!ctx.output_used(k)) continue;
+    ValueId v = runs[0][k];
+    if (both) {
+      v = ctx.emit_internal(OpKind::Concat, {runs[0][k], runs[1][k]}, AxisAttrs{k == 0 ? 1 : 0}, fmt::format("concat{}", k));
+    }
+    ctx.alias_output(k, v);
+  }
 }
 
 }  // namespace

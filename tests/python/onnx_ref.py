@@ -527,25 +527,32 @@ def _dequantize(args, attrs, opset, n_out):
 # ---------------------------------------------------------------- LSTM
 @op("LSTM")
 def _lstm(args, attrs, opset, n_out):
-    if attrs.get("direction", b"forward") != b"forward" or attrs.get("layout", 0) or "activations" in attrs \
-            or "clip" in attrs or attrs.get("input_forget", 0):
-        raise NotImplementedError("LSTM: only forward, layout 0, default activations")
-    x, w, r = args[0], args[1][0], args[2][0]
+    direction = attrs.get("direction", b"forward")
+    if attrs.get("layout", 0) or "activations" in attrs or "clip" in attrs or attrs.get("input_forget", 0):
+        raise NotImplementedError("LSTM: layout 0, default activations only")
+    x = args[0]
     hidden = attrs["hidden_size"]
     get = lambda i: args[i] if len(args) > i and args[i] is not None else None  # noqa: E731
     if get(4) is not None or get(7) is not None:
         raise NotImplementedError("LSTM: sequence_lens / peepholes")
-    b = get(3)[0] if get(3) is not None else np.zeros(8 * hidden, x.dtype)
     batch = x.shape[1]
-    h = get(5)[0] if get(5) is not None else np.zeros((batch, hidden), x.dtype)
-    c = get(6)[0] if get(6) is not None else np.zeros((batch, hidden), x.dtype)
     sig = lambda v: 1 / (1 + np.exp(-v))  # noqa: E731
-    ys = []
-    for xt in x:
-        gates = xt @ w.T + h @ r.T + b[:4 * hidden] + b[4 * hidden:]
-        i, o, f, g = np.split(gates, 4, axis=1)  # ONNX gate order: input, output, forget, cell
-        c = sig(f) * c + sig(i) * np.tanh(g)
-        h = sig(o) * np.tanh(c)
-        ys.append(h)
-    y = np.stack(ys)[:, None].astype(x.dtype)
-    return [y, h[None].astype(x.dtype), c[None].astype(x.dtype)][:n_out]
+    runs = [False, True] if direction == b"bidirectional" else [direction == b"reverse"]
+    ys, hs, cs = [], [], []
+    for d, backward in enumerate(runs):
+        w, r = args[1][d], args[2][d]
+        b = get(3)[d] if get(3) is not None else np.zeros(8 * hidden, x.dtype)
+        h = get(5)[d] if get(5) is not None else np.zeros((batch, hidden), x.dtype)
+        c = get(6)[d] if get(6) is not None else np.zeros((batch, hidden), x.dtype)
+        out = [None] * len(x)
+        for t in (reversed(range(len(x))) if backward else range(len(x))):
+            gates = x[t] @ w.T + h @ r.T + b[:4 * hidden] + b[4 * hidden:]
+            i, o, f, g = np.split(gates, 4, axis=1)  # ONNX gate order: input, output, forget, cell
+            c = sig(f) * c + sig(i) * np.tanh(g)
+            h = sig(o) * np.tanh(c)
+            out[t] = h
+        ys.append(np.stack(out))
+        hs.append(h)
+        cs.append(c)
+    y = np.stack(ys, axis=1).astype(x.dtype)
+    return [y, np.stack(hs).astype(x.dtype), np.stack(cs).astype(x.dtype)][:n_out]

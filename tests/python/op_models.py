@@ -720,13 +720,14 @@ def pad_option_a():
 class LSTMOut(nn.Module):
     """nn.LSTM (batch_first False); returns (y, h_n, c_n). State: zeros, constant buffers or inputs."""
 
-    def __init__(self, layers, state=None, batch=2):
+    def __init__(self, layers, state=None, batch=2, bidirectional=False):
         super().__init__()
-        self.lstm = nn.LSTM(6, 8, num_layers=layers)
+        self.lstm = nn.LSTM(6, 8, num_layers=layers, bidirectional=bidirectional)
         self.state = state
+        dirs = 2 if bidirectional else 1
         if state == "const":
-            self.register_buffer("h0", torch.randn(layers, batch, 8) * 0.5)
-            self.register_buffer("c0", torch.randn(layers, batch, 8) * 0.5)
+            self.register_buffer("h0", torch.randn(layers * dirs, batch, 8) * 0.5)
+            self.register_buffer("c0", torch.randn(layers * dirs, batch, 8) * 0.5)
 
     def forward(self, x, h0=None, c0=None):
         if self.state == "const":
@@ -755,6 +756,18 @@ def lstm_2layer():
 def lstm_2layer_h0_input():
     """Inputs x (seq, batch, 6), h0 and c0 (2, batch, 8); outputs y, h_n, c_n."""
     return LSTMOut(2, "input"), [randn(4, 2, 6), randn(2, 2, 8) * 0.5, randn(2, 2, 8) * 0.5]
+
+
+@case(opset=14, batch_axis=1)
+def lstm_bidirectional_2layer():
+    """direction=bidirectional: a forward and a reversed run per layer, outputs [seq, 2, batch, 8]."""
+    return LSTMOut(2, bidirectional=True), [randn(5, 3, 6)]
+
+
+@case(opset=13, batch_axis=1)
+def lstm_bidirectional_h0_input():
+    """Bidirectional with h0 and c0 given as inputs (2 directions, batch, 8)."""
+    return LSTMOut(1, "input", bidirectional=True), [randn(4, 2, 6), randn(2, 2, 8) * 0.5, randn(2, 2, 8) * 0.5]
 
 
 class EmbeddingLM(nn.Module):
