@@ -1,0 +1,263 @@
+"""The model coverage table (issue 16 item 6): which networks a user can bring, and how far each gets.
+
+    PYTHONPATH=build/python /usr/bin/python3 bench/model_coverage.py [--models NAME ...] [--presets P ...]
+                                                                  [--out DIR] [--write-docs]
+
+Models: torchvision's classification zoo (every name of torchvision.models.list_models(), weights=None: the
+mapping does not need trained weights), torch's own transformer modules, BERT- and GPT-style models and
+recurrent nets (the builders below). Each is exported by torch 1.13 at opset 17 with a dynamic batch axis, then:
+  import   `aimc graph` reads it;
+  torch    `aimc forward` on 2 random inputs matches torch: max |aimc - torch| <= 1e-4 · max(1, max |torch|);
+  <preset> `aimc compile` on each preset: the crossbars it takes, or the first words of the refusal;
+  eval     the simulated chip's outputs (aimc.run, t = 1 d) on the same 2 inputs, on the first preset it fits,
+           as their correlation with torch's;
+  perf     `aimc perf` there: inferences/s and the host's share of the energy.
+Results accumulate in OUT/coverage.json (default build/coverage), so runs over parts of the list add up;
+--write-docs writes the table of everything in it into docs/coverage.md. Every cell comes from a run.
+"""
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+ROOT = Path(__file__).resolve().parents[1]
+PRESETS = ["hermes", "cluster-512", "verma-cimu", "zhang-bnn-sram", "garofalo-cluster"]
+TIMEOUT = 900
+
+
+class TokenModel(nn.Module):
+    """Token ids [batch, seq] -> embedding (+ positions) -> a body -> logits; `causal` adds a causal mask."""
+
+    def __init__(self, body, vocab=1000, dim=128, seq=64, causal=False, classes=None):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, dim)
+        self.pos = nn.Parameter(torch.randn(seq, dim) * 0.02)
+        self.body = body
+        self.norm = nn.LayerNorm(dim)
+        self.head = nn.Linear(dim, classes or vocab)
+        self.classes = classes
+        if causal:
+            self.register_buffer("mask", torch.triu(torch.full((seq, seq), float("-inf")), diagonal=1))
+        else:
+            self.mask = None
+
+    def forward(self, ids):
+        h = self.embed(ids) + self.pos[: ids.shape[1]]
+        h = self.body(h, mask=self.mask) if self.mask is not None else self.body(h)
+        h = self.norm(h)
+        return self.head(h[:, 0] if self.classes else h)
+
+
+class Recurrent(nn.Module):
+    """Token ids [seq, batch] -> embedding -> an nn.LSTM / nn.GRU -> logits [seq, batch, vocab]."""
+
+    def __init__(self, cell, vocab=50, dim=64, hidden=256, **kw):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, dim)
+        self.rnn = cell(dim, hidden, **kw)
+        self.out = nn.Linear(hidden * (2 if kw.get("bidirectional") else 1), vocab)
+
+    def forward(self, ids):
+        return self.out(self.rnn(self.embed(ids))[0])
+
+
+def encoder(dim=128, layers=4, heads=4, **kw):
+    layer = nn.TransformerEncoderLayer(dim, heads, 4 * dim, dropout=0.0, batch_first=True, **kw)
+    return nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
+
+
+def tokens(shape, vocab):
+    return torch.randint(1, vocab, shape)
+
+
+# name -> (builder, example input maker (batch) , batch axis)
+EXTRA = {
+    "transformer_encoder": (lambda: encoder(256, 4, 8), lambda b: torch.randn(b, 64, 256), 0),
+    "transformer_decoder_layer": (lambda: nn.TransformerDecoderLayer(256, 8, 1024, dropout=0.0),
+                                  lambda b: (torch.randn(32, b, 256), torch.randn(48, b, 256)), 1),
+    "multihead_attention": (lambda: nn.MultiheadAttention(256, 8), None, 1),
+    "bert_mini": (lambda: TokenModel(encoder(128, 4, 4, activation="gelu"), classes=2), lambda b: tokens((b, 64), 1000), 0),
+    "gpt_mini": (lambda: TokenModel(encoder(128, 4, 4, activation="gelu", norm_first=True), causal=True),
+                 lambda b: tokens((b, 64), 1000), 0),
+    "lstm_lm": (lambda: Recurrent(nn.LSTM), lambda b: tokens((35, b), 50), 1),
+    "bilstm_2layer": (lambda: Recurrent(nn.LSTM, num_layers=2, bidirectional=True), lambda b: tokens((35, b), 50), 1),
+    "gru_lm": (lambda: Recurrent(nn.GRU), lambda b: tokens((35, b), 50), 1),
+}
+
+
+class MHA(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.m = nn.MultiheadAttention(256, 8)
+
+    def forward(self, x):
+        return self.m(x, x, x, need_weights=False)[0]
+
+
+def build(name):
+    """(module, example inputs at batch 2 as a tuple, batch axis)."""
+    torch.manual_seed(0)
+    if name == "multihead_attention":
+        return MHA().eval(), (torch.randn(32, 2, 256),), 1
+    if name in EXTRA:
+        make, example, axis = EXTRA[name]
+        x = example(2)
+        return make().eval(), x if isinstance(x, tuple) else (x,), axis
+    import torchvision
+    model = torchvision.models.get_model(name, weights=None).eval()
+    size = 299 if name == "inception_v3" else 224
+    return model, (torch.randn(2, 3, size, size),), 0
+
+
+def aimc(*args, timeout=TIMEOUT):
+    try:
+        return subprocess.run([str(ROOT / "build" / "aimc"), *map(str, args)], capture_output=True, text=True,
+                              timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return subprocess.CompletedProcess(args, 124, "", f"timed out after {timeout} s")
+
+
+def reason(proc):
+    """The refusal, without the file name: the error line's message (a does-not-fit refusal: its first clause)."""
+    line = (proc.stderr.strip().splitlines() or ["exit %d" % proc.returncode])[-1]
+    line = line.split("error: ", 1)[-1].split(".onnx: ", 1)[-1]
+    if " needs " in line and "crossbars" in line:
+        line = line.split(" (")[0].split(";")[0]
+    return line[:160]
+
+
+def run_model(name, out):
+    row = {"model": name}
+    t0 = time.time()
+    try:
+        module, inputs, axis = build(name)
+    except Exception as e:  # noqa: BLE001 (a builder this torchvision lacks)
+        return {**row, "export": f"build failed: {e}"[:160]}
+    row["params_m"] = sum(p.numel() for p in module.parameters()) / 1e6
+    path = out / f"{name}.onnx"
+    names = [f"input{i}" for i in range(len(inputs))]
+    with torch.no_grad():
+        want = module(*inputs)
+    want = want[0] if isinstance(want, tuple) else want
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(module, inputs, str(path), opset_version=17, input_names=names, output_names=["output"],
+                              dynamic_axes={n: {axis: "batch"} for n in names + ["output"]})
+    except Exception as e:  # noqa: BLE001 (torch's exporter refuses some models)
+        return {**row, "export": f"torch export failed: {str(e).splitlines()[0]}"[:160]}
+    row["export"] = "ok"
+    g = aimc("graph", "--model", path)
+    row["import"] = "ok" if g.returncode == 0 else reason(g)
+    if g.returncode != 0:
+        return row
+    args = []
+    for i, x in enumerate(inputs):
+        np.save(out / f"{name}.in{i}.npy", x.numpy())
+        args += ["--input", out / f"{name}.in{i}.npy"]
+    f = aimc("forward", "--model", path, *args, "--output", out / f"{name}.out.npy", "--force")
+    if f.returncode != 0:
+        row["torch"] = reason(f)
+    else:
+        got = np.load(out / f"{name}.out.npy")
+        w = want.numpy()
+        diff = float(np.abs(got - w).max()) if got.shape == w.shape else math.inf
+        row["max_rel_diff"] = diff / max(1.0, float(np.abs(w).max()))
+        row["torch"] = "ok" if row["max_rel_diff"] <= 1e-4 else f"differs: {row['max_rel_diff']:.2g}"
+    row["compile"] = {}
+    fits = None
+    for preset in PRESETS:
+        c = aimc("compile", "--model", path, "--chip", preset, "--json", out / f"{name}.{preset}.json", "--force",
+                 "--quiet")
+        if c.returncode == 0:
+            rep = json.loads((out / f"{name}.{preset}.json").read_text())
+            segments = rep["reload_segments"]
+            row["compile"][preset] = f"{rep['crossbars_used']}/{rep['crossbars_available']} crossbars" + (
+                f" in {segments} reloads" if segments > 1 else "")
+            fits = fits or preset
+        else:
+            row["compile"][preset] = reason(c)
+    row["fits"] = fits
+    if fits and len(inputs) == 1:
+        try:
+            import aimc as module_aimc
+            prog = module_aimc.compile(str(path), fits)
+            chip_out = module_aimc.run(prog, fits, inputs[0].numpy(), t="1d", seed=0)
+            chip_out = chip_out[0] if isinstance(chip_out, list) else chip_out
+            row["eval"] = f"r = {np.corrcoef(chip_out.ravel(), want.numpy().ravel())[0, 1]:.3f}"
+        except Exception as e:  # noqa: BLE001
+            row["eval"] = str(e).splitlines()[0][:160]
+    if fits:
+        p = aimc("perf", "--model", path, "--chip", fits, "--json", out / f"{name}.perf.json", "--force", "--quiet")
+        if p.returncode == 0:
+            pj = json.loads((out / f"{name}.perf.json").read_text())
+            row["perf"] = f"{pj['inferences_per_s']:.3g}/s, host {100 * pj['host']['energy_share']:.0f}% of energy"
+        else:
+            row["perf"] = reason(p)
+    row["seconds"] = round(time.time() - t0, 1)
+    for p in out.glob(f"{name}.*"):
+        if p.suffix in (".onnx", ".npy"):
+            p.unlink()
+    return row
+
+
+def cell(text):
+    return str(text).replace("|", "\\|")
+
+
+def table(rows):
+    head = ["model", "weights (M)", "import", "matches torch"] + PRESETS + ["eval (chip vs torch)", "perf"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in sorted(rows.values(), key=lambda r: r["model"]):
+        comp = r.get("compile", {})
+        first = r.get("import") if r.get("export") == "ok" else r.get("export")
+        lines.append("| " + " | ".join(cell(x) for x in [
+            r["model"], f"{r['params_m']:.1f}" if "params_m" in r else "", first or "",
+            r.get("torch", ""), *[comp.get(p, "") for p in PRESETS],
+            f"{r.get('eval', '')}" + (f" ({r['fits']})" if r.get("eval") else ""), r.get("perf", "")]) + " |")
+    n = len(rows)
+    ok = sum(1 for r in rows.values() if r.get("torch") == "ok")
+    fit = sum(1 for r in rows.values() if r.get("fits"))
+    summary = (f"{n} models: {ok} import and match torch, {fit} compile on at least one preset. Generated by "
+               "`bench/model_coverage.py` (commands in its docstring).")
+    return summary + "\n\n" + "\n".join(lines) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--models", nargs="*", help="default: the whole zoo and the extra builders")
+    ap.add_argument("--out", type=Path, default=ROOT / "build" / "coverage")
+    ap.add_argument("--write-docs", action="store_true")
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    args.out.mkdir(parents=True, exist_ok=True)
+    store = args.out / "coverage.json"
+    rows = json.loads(store.read_text()) if store.exists() else {}
+    if args.models is None or args.models:
+        import torchvision
+        names = args.models or sorted(torchvision.models.list_models(module=torchvision.models)) + list(EXTRA)
+        for name in names:
+            rows[name] = run_model(name, args.out)
+            print(json.dumps(rows[name]), flush=True)
+            store.write_text(json.dumps(rows, indent=1))
+    if args.write_docs:
+        doc = ROOT / "docs" / "coverage.md"
+        begin, end = "<!-- coverage:begin -->\n", "<!-- coverage:end -->"
+        text = doc.read_text()
+        head, rest = text.split(begin)
+        doc.write_text(head + begin + table(rows) + end + rest.split(end)[1])
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    sys.exit(main())
