@@ -519,14 +519,18 @@ void infer_node(Graph& g, const Node& n) {
     case OpKind::Sub:
     case OpKind::Mul:
     case OpKind::Div:
-    case OpKind::Pow: {
+    case OpKind::Pow:
+    case OpKind::Equal:
+    case OpKind::Less:
+    case OpKind::Greater: {
       const Value& a = in(g, n, 0);
       const Value& b = in(g, n, 1);
       if (a.dtype != b.dtype) {
         fail(n, fmt::format("input types differ: {} and {}", dtype_name(a.dtype), dtype_name(b.dtype)));
       }
       auto [shape, batch] = broadcast(n, a, b);
-      return set_out(g, n, 0, a.dtype, shape, batch);
+      const bool comparison = n.op == OpKind::Equal || n.op == OpKind::Less || n.op == OpKind::Greater;
+      return set_out(g, n, 0, comparison ? DType::u8 : a.dtype, shape, batch);  // comparisons: bool as u8
     }
     case OpKind::BatchNormalization:
     case OpKind::LayerNormalization:
@@ -592,17 +596,6 @@ void infer_node(Graph& g, const Node& n) {
       joined.batch_axis = batch_xy;
       auto [shape, batch] = broadcast(n, c, joined);
       return set_out(g, n, 0, x.dtype, shape, batch);
-    }
-    case OpKind::Equal:
-    case OpKind::Less:
-    case OpKind::Greater: {
-      const Value& a = in(g, n, 0);
-      const Value& b = in(g, n, 1);
-      if (a.dtype != b.dtype) {
-        fail(n, fmt::format("input types differ: {} and {}", dtype_name(a.dtype), dtype_name(b.dtype)));
-      }
-      auto [shape, batch] = broadcast(n, a, b);
-      return set_out(g, n, 0, DType::u8, shape, batch);
     }
     case OpKind::FakeQuant:
       return infer_fake_quant(g, n);
