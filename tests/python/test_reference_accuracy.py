@@ -29,6 +29,8 @@ from helpers import ROOT, aimc_bin, close, full_tests, run_aimc
 sys.path.insert(0, str(ROOT))
 from models.bnn_mnist.model import BnnDeploy  # noqa: E402
 from models.cnn4b_cifar10.model import Cnn4b  # noqa: E402
+from models.gpt_ptb.model import CharGPT  # noqa: E402
+from models.gpt_ptb.model import evaluate as gpt_evaluate  # noqa: E402
 from models.lstm_ptb.model import CharLSTM, encode, evaluate, read_text, windows  # noqa: E402
 from models.mnist_lenet.model import accuracy, load_mnist  # noqa: E402
 from models.resnet_cifar.hwa import folded_resnet  # noqa: E402
@@ -38,7 +40,9 @@ pytestmark = pytest.mark.skipif(aimc_bin() is None, reason="AIMC_BIN is unset or
 MODELS = ROOT / "models"
 SHARED = ROOT.parent / "shared" / "data"
 FACTORY = {"bnn_mnist": BnnDeploy, "cnn4b_cifar10": Cnn4b, "resnet20_cifar10_hwa": lambda: folded_resnet(20),
-           "resnet20_cifar10_hwa_drift": lambda: folded_resnet(20)}
+           "resnet20_cifar10_hwa_drift": lambda: folded_resnet(20), "gpt_ptb": CharGPT}
+# The character language models: window length, whether ids are sequence-first, torch's evaluation.
+LANGUAGE_MODELS = {"lstm_ptb": (100, True, evaluate), "gpt_ptb": (128, False, gpt_evaluate)}
 DATA = {
     "mnist_1k": ("mnist", ROOT / "data" / "mnist-test-1k"),
     "mnist_full": ("mnist", SHARED / "mnist"),
@@ -84,39 +88,43 @@ def test_accuracy_matches_torch(name, which, tmp_path):
     assert abs(got["accuracy"] - want) <= 0.0005, f"aimc {got['accuracy']:.4f}, torch {want:.4f}"
 
 
-def test_lstm_logits_match_torch(tmp_path):
-    model = torch_module("lstm_ptb")
+@pytest.mark.parametrize("name", list(LANGUAGE_MODELS))
+def test_language_model_logits_match_torch(name, tmp_path):
+    model = torch_module(name)
+    seq, sequence_first, _ = LANGUAGE_MODELS[name]
     excerpt = ROOT / "data" / "ptb-test-excerpt"
     vocab = (excerpt / "vocab.txt").read_text(encoding="latin-1").split("\n")[:-1]
-    x, _ = windows(encode(read_text(excerpt / "ptb.test.txt"), vocab), 100)
-    ids = x[:3].t().contiguous()  # [seq 100, batch 3] int64
+    x, _ = windows(encode(read_text(excerpt / "ptb.test.txt"), vocab), seq)
+    ids = x[:3].t().contiguous() if sequence_first else x[:3]  # 3 windows, int64
     np.save(tmp_path / "ids.npy", ids.numpy())
     with torch.no_grad():
         want = model(ids).numpy()
-    proc = run_aimc("forward", "--model", MODELS / "lstm_ptb.onnx", "--input", tmp_path / "ids.npy",
+    proc = run_aimc("forward", "--model", MODELS / f"{name}.onnx", "--input", tmp_path / "ids.npy",
                     "-o", tmp_path / "logits.npy")
     assert proc.returncode == 0, f"aimc forward exited {proc.returncode}: {proc.stderr.strip()}"
     got = np.load(tmp_path / "logits.npy")
-    assert got.shape == want.shape == (100, 3, 50)
+    assert got.shape == want.shape == ((seq, 3, 50) if sequence_first else (3, seq, 50))
     assert close(got, want), f"max abs diff {np.abs(got - want).max():.3g}"
 
 
+@pytest.mark.parametrize("name", list(LANGUAGE_MODELS))
 @pytest.mark.parametrize("text", [ROOT / "data" / "ptb-test-excerpt" / "ptb.test.txt", SHARED / "ptb" / "ptb.test.txt"])
-def test_lstm_bits_per_character_match_torch(text, tmp_path):
+def test_language_model_bits_per_character_match_torch(name, text, tmp_path):
     if not text.exists():
         pytest.skip(f"{text} not found")
     torch.set_num_threads(2)
-    model = torch_module("lstm_ptb")
+    model = torch_module(name)
+    seq, _, torch_evaluate = LANGUAGE_MODELS[name]
     vocab_file = ROOT / "data" / "ptb-test-excerpt" / "vocab.txt"
     vocab = vocab_file.read_text(encoding="latin-1").split("\n")[:-1]
     ids = encode(read_text(text), vocab)
     with torch.no_grad():
-        nats, tokens = evaluate(model, ids, 100)
+        nats, tokens = torch_evaluate(model, ids, seq)
     out = tmp_path / "infer.json"
-    proc = run_aimc("infer", "--model", MODELS / "lstm_ptb.onnx", "--data",
-                    f"tokens:{text},vocab={vocab_file},level=char,seq=100", "--json", out, timeout=1800)
+    proc = run_aimc("infer", "--model", MODELS / f"{name}.onnx", "--data",
+                    f"tokens:{text},vocab={vocab_file},level=char,seq={seq}", "--json", out, timeout=1800)
     assert proc.returncode == 0, f"aimc infer exited {proc.returncode}: {proc.stderr.strip()}"
     got = json.loads(out.read_text())
-    assert got["metric"] == "perplexity" and got["tokens"] == tokens == (len(ids) - 1) // 100 * 100
+    assert got["metric"] == "perplexity" and got["tokens"] == tokens == (len(ids) - 1) // seq * seq
     want_bpc = nats / np.log(2)
     assert abs(got["bits_per_token"] - want_bpc) <= 1e-4 * want_bpc, f"aimc {got['bits_per_token']:.6f}, torch {want_bpc:.6f}"
