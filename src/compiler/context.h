@@ -54,6 +54,7 @@ struct CompileContext {
   CalibrationData calibration;
   uint64_t seed = 0;
   bool allow_quantize = false;  // CompileOptions::allow_quantize
+  bool calibrate = true;        // false in compile()'s fit check: ranges are not needed to place tiles
 
   int64_t crossbars() const { return chip.cores.count * chip.cores.arrays; }
   // Text of the mapping state after a pass (graph summary, layers, blocks, bins, tiles...).

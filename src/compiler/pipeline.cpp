@@ -96,6 +96,32 @@ std::string CompileContext::to_text() const {
   return os.str();
 }
 
+namespace {
+
+// A network with more weights than the chip has cells cannot fit a chip that cannot reload them:
+// the passes up to `place` then run once without calibrating (which runs the reference network on
+// the calibration samples: about a minute for VGG-11), so the refusal, with its remedies, comes
+// first. The check only decides when to look; the passes themselves decide whether it fits.
+void check_fit_early(const CompileContext& ctx, const std::string& pipeline) {
+  if (ctx.chip.cores.programming.reload) return;
+  double weights = 0;
+  for (size_t i = 0; i < ctx.graph.num_nodes(); ++i) {
+    if (const auto layer = describe_layer(ctx.graph, static_cast<int32_t>(i))) {
+      weights += static_cast<double>(layer->groups * layer->group_rows * layer->group_cols);
+    }
+  }
+  const double cells = static_cast<double>(ctx.crossbars() * ctx.chip.cores.rows * ctx.chip.cores.cols);
+  if (weights <= cells) return;
+  CompileContext trial = ctx;
+  trial.calibrate = false;
+  for (const auto& p : parse_pipeline(pipeline)) {
+    p->run(trial);
+    if (p->name() == "place") break;
+  }
+}
+
+}  // namespace
+
 Program compile(const Graph& graph, const chip::ChipSpec& chip, const CompileOptions& options) {
   const std::string text = options.pipeline.empty() ? default_pipeline(options.schedule, options.replicate) : options.pipeline;
   std::vector<std::unique_ptr<Pass>> passes = parse_pipeline(text);
@@ -117,11 +143,11 @@ Program compile(const Graph& graph, const chip::ChipSpec& chip, const CompileOpt
   prog.crossbars_available = ctx.crossbars();
   prog.graph_name = graph.name;
   prog.model_path = options.model_path;
-  if (!options.model_path.empty()) prog.model_sha256 = sha256_file(options.model_path);
   std::vector<std::string> specs;
   for (const auto& p : passes) specs.push_back(p->spec());
   prog.pipeline = fmt::format("{}", fmt::join(specs, ","));
   auto print = options.print ? options.print : [](const std::string& s) { std::fputs(s.c_str(), stderr); };
+  check_fit_early(ctx, text);
   for (size_t i = 0; i < passes.size(); ++i) {
     const auto& p = passes[i];
     if (options.on_pass) options.on_pass(std::string(p->name()), i, passes.size());
@@ -129,6 +155,8 @@ Program compile(const Graph& graph, const chip::ChipSpec& chip, const CompileOpt
     prog.statistics[std::string(p->name())] = p->statistics();
     if (options.print_ir_after_all) print(fmt::format("// ----- IR after {} -----\n{}", p->spec(), ctx.to_text()));
   }
+  // Hashed last: a network that does not fit is refused without reading the model file again.
+  if (!options.model_path.empty()) prog.model_sha256 = sha256_file(options.model_path);
   return std::move(ctx.program);
 }
 

@@ -129,7 +129,7 @@ class Quantize final : public Pass {
                                     : (ctx.calibration.source.empty() ? "given samples" : ctx.calibration.source);
       if (ctx.calibration.inputs.empty()) warn_if_synthetic_misfits(ctx);
     }
-    if (option("calibration") == "auto") run_calibration(ctx, nodes);
+    if (option("calibration") == "auto" && ctx.calibrate) run_calibration(ctx, nodes);
     statistics()["layers"] = static_cast<int64_t>(nodes.size());
     statistics()["from-fake-quant"] = from_fq;
     statistics()["calibrated"] = option("calibration") == "auto" ? static_cast<int64_t>(calibrate.size()) : 0;
