@@ -66,9 +66,6 @@ Tensor batch_join(const std::vector<Tensor>& parts, int axis) {
 }
 
 bool graph_runs_in_parts(const Graph& graph) {
-  for (ValueId id : graph.inputs) {
-    if (graph.value(id).batch_axis < 0) return false;
-  }
   for (ValueId id : graph.outputs) {
     const Value& v = graph.value(id);
     if (v.is_constant() || (v.batch_axis < 0 && !graph.per_sample)) return false;
@@ -84,8 +81,10 @@ std::vector<Tensor> run_in_parts(const Graph& graph, const std::vector<Tensor>& 
     const int64_t b1 = std::min(batch, b0 + part);
     std::vector<Tensor> sub;
     sub.reserve(inputs.size());
-    for (size_t i = 0; i < inputs.size(); ++i)
-      sub.push_back(batch_slice(inputs[i], graph.value(graph.inputs[i]).batch_axis, b0, b1));
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      const int axis = graph.value(graph.inputs[i]).batch_axis;  // an input without the batch goes to every part
+      sub.push_back(axis < 0 ? inputs[i] : batch_slice(inputs[i], axis, b0, b1));
+    }
     std::vector<Tensor> got = run(sub, b0, b1 - b0);
     for (size_t o = 0; o < got.size(); ++o) outs[o].push_back(std::move(got[o]));
   }

@@ -19,15 +19,16 @@ Tensor batch_slice(const Tensor& t, int axis, int64_t begin, int64_t end);
 Tensor batch_join(const std::vector<Tensor>& parts, int axis);
 
 // Runs `run(sub_inputs, first_sample, count)` on consecutive parts of at most `part` samples and
-// joins the outputs at the graph outputs' batch axes. Every graph input and output must carry
-// the batch (checked by the caller: graph_runs_in_parts), except that an output past the batch
-// fold of a per-sample graph (run in parts of one sample) comes back stacked on a new axis 0.
+// joins the outputs at the graph outputs' batch axes. An input without a batch axis goes whole to
+// every part. Every output must carry the batch (checked by the caller: graph_runs_in_parts),
+// except that an output past the batch fold of a per-sample graph (run in parts of one sample)
+// comes back stacked on a new axis 0.
 using PartRunner = std::function<std::vector<Tensor>(const std::vector<Tensor>&, int64_t, int64_t)>;
 std::vector<Tensor> run_in_parts(const Graph& graph, const std::vector<Tensor>& inputs, int64_t batch, int64_t part,
                                  const PartRunner& run);
 
-// Whether a batch of the graph can be split: every input carries the batch, and every output is
-// computed and carries it (or the graph runs per sample).
+// Whether a batch of the graph can be split: every output is computed and carries the batch (or
+// the graph runs per sample).
 bool graph_runs_in_parts(const Graph& graph);
 
 }  // namespace aimc::ref

@@ -83,7 +83,7 @@ std::vector<Tensor> ReferenceExecutor::run(const std::vector<Tensor>& inputs) {
   Impl& im = *m_impl;
   const int64_t batch = im.validate(inputs);
   ThreadScope threads(im.options.threads);
-  if (im.graph.per_sample && batch > 1) {
+  if (im.graph.per_sample && batch > 1 && ref::graph_runs_in_parts(im.graph)) {
     return ref::run_in_parts(im.graph, inputs, batch, 1,
                              [&](const std::vector<Tensor>& one, int64_t, int64_t) { return im.run_batch(one, 1); });
   }
