@@ -115,6 +115,10 @@ def build(name):
         return make().eval(), x if isinstance(x, tuple) else (x,), axis
     import torchvision
     model = torchvision.models.get_model(name, weights=None).eval()
+    with torch.no_grad():  # a zero-initialised head (the ViTs') would make every output 0 and the comparison void
+        for m in model.modules():
+            if isinstance(m, nn.Linear) and not m.weight.any():
+                nn.init.normal_(m.weight, std=0.02)
     size = 299 if name == "inception_v3" else 224
     return model, (torch.randn(2, 3, size, size),), 0
 

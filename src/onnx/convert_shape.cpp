@@ -171,7 +171,10 @@ void identity(Context& ctx) { ctx.alias_output(0, ctx.input(0)); }
 void dropout(Context& ctx) {
   ctx.expect_attrs({"ratio", "seed", "is_test"});
   if (ctx.output_used(1)) ctx.fail("the mask output is not supported (inference only)");
-  if (ctx.has_input(2)) {
+  // A ratio of 0 drops nothing even in training mode (torchvision's Swin passes training= through).
+  const bool drops_nothing =
+      ctx.has_input(1) && ctx.constant_input(1, "ratio").numel() == 1 && ctx.constant_input(1, "ratio").as_double(0) == 0;
+  if (ctx.has_input(2) && !drops_nothing) {
     const Tensor& training = ctx.constant_input(2, "training_mode");
     if (training.numel() == 1 && training.as_double(0) != 0) ctx.fail("training_mode=true is not supported");
   }

@@ -125,7 +125,9 @@ void set_from_double(Tensor& t, int64_t i, double v) {
 }
 
 // The element-wise ops folding evaluates, named once (not per element).
-enum class BinaryOp { Add, Sub, Mul, Div, Pow, Equal, Less, Greater, LessOrEqual, GreaterOrEqual, Min, Max };
+// Mod: ONNX Mod with fmod = 0 (integers; the result takes the divisor's sign, as Python's %);
+// FMod: fmod = 1 (C's fmod / %: the dividend's sign).
+enum class BinaryOp { Add, Sub, Mul, Div, Pow, Mod, FMod, Equal, Less, Greater, LessOrEqual, GreaterOrEqual, Min, Max };
 enum class UnaryOp { Neg, Abs, Sqrt, Floor, Ceil, Not, Reciprocal, Exp };
 
 std::optional<BinaryOp> binary_op(const std::string& op) {
@@ -133,7 +135,8 @@ std::optional<BinaryOp> binary_op(const std::string& op) {
       {"Add", BinaryOp::Add},   {"Sub", BinaryOp::Sub},         {"Mul", BinaryOp::Mul},
       {"Div", BinaryOp::Div},   {"Pow", BinaryOp::Pow},         {"Equal", BinaryOp::Equal},
       {"Less", BinaryOp::Less}, {"Greater", BinaryOp::Greater}, {"LessOrEqual", BinaryOp::LessOrEqual},
-      {"Min", BinaryOp::Min},   {"Max", BinaryOp::Max},         {"GreaterOrEqual", BinaryOp::GreaterOrEqual}};
+      {"Min", BinaryOp::Min},   {"Max", BinaryOp::Max},         {"GreaterOrEqual", BinaryOp::GreaterOrEqual},
+      {"Mod", BinaryOp::Mod}};
   auto it = ops.find(op);
   return it == ops.end() ? std::nullopt : std::optional<BinaryOp>(it->second);
 }
@@ -193,6 +196,12 @@ std::optional<int64_t> apply_int(BinaryOp op, int64_t x, int64_t y) {
     case BinaryOp::Div:
       if (x == std::numeric_limits<int64_t>::min() && y == -1) return std::nullopt;
       return x / y;
+    case BinaryOp::Mod:
+    case BinaryOp::FMod:
+      if (y == -1) return 0;
+      r = x % y;
+      if (op == BinaryOp::Mod && r != 0 && ((r < 0) != (y < 0))) r += y;
+      return r;
     case BinaryOp::Pow: {
       const double p = std::pow(static_cast<double>(x), static_cast<double>(y));
       if (!(std::fabs(p) < 9.2e18)) return std::nullopt;
@@ -216,6 +225,9 @@ double apply_float(BinaryOp op, float x, float y) {
       return x / y;
     case BinaryOp::Pow:
       return std::pow(x, y);
+    case BinaryOp::Mod:
+    case BinaryOp::FMod:
+      return std::fmod(x, y);
     default:
       return order_op(op, x, y);
   }
@@ -256,7 +268,9 @@ Tensor binary(const Context& ctx, const Tensor& a, const Tensor& b, const std::s
     int64_t ia = ba(i), ib = bb(i);
     if (integer) {
       const int64_t x = ai[static_cast<size_t>(ia)], y = bi[static_cast<size_t>(ib)];
-      if (op == BinaryOp::Div && y == 0) ctx.fail("integer division by zero");
+      if ((op == BinaryOp::Div || op == BinaryOp::Mod || op == BinaryOp::FMod) && y == 0) {
+        ctx.fail("integer division by zero");
+      }
       const std::optional<int64_t> r = apply_int(op, x, y);
       if (!r) ctx.fail(fmt::format("integer {} of {} and {} overflows 64 bits", name, x, y));
       if (out.dtype() == DType::i64) {
@@ -436,6 +450,33 @@ bool try_fold(Context& ctx) {
       std::memcpy(out.raw() + i * es, src.raw() + si * es, es);
     }
     ctx.constant_output(0, out);
+  } else if (op == "ScatterND") {  // constant masks (Swin's shifted windows): data with slices replaced
+    if (!ctx.attr_string("reduction", "none").empty() && ctx.attr_string("reduction", "none") != "none") {
+      ctx.fail("ScatterND with a reduction is not supported");
+    }
+    const Tensor &data = c(ctx, 0), &updates = c(ctx, 2);
+    const std::vector<int64_t> idx = ctx.constant_ints(1, "indices");
+    const Shape& is = c(ctx, 1).shape();
+    if (is.empty() || data.dtype() != updates.dtype()) ctx.fail("ScatterND: bad indices or update type");
+    const int64_t k = is.back();
+    if (k < 1 || k > data.rank()) ctx.fail("ScatterND: index depth out of range");
+    const int64_t n = static_cast<int64_t>(idx.size()) / k;
+    const auto ds = strides_of(data.shape());
+    const int64_t slice = numel(Shape(data.shape().begin() + k, data.shape().end()));
+    if (updates.numel() != n * slice) ctx.fail("ScatterND: updates do not match the indices");
+    Tensor out = data.clone();
+    const size_t es = dtype_size(data.dtype());
+    for (int64_t j = 0; j < n; ++j) {
+      int64_t off = 0;
+      for (int64_t d = 0; d < k; ++d) {
+        int64_t v = idx[static_cast<size_t>(j * k + d)];
+        const int64_t dim = data.dim(d);
+        if (v < -dim || v >= dim) ctx.fail(fmt::format("ScatterND: index {} out of range for dimension {}", v, dim));
+        off += (v < 0 ? v + dim : v) * ds[static_cast<size_t>(d)];
+      }
+      std::memcpy(out.raw() + off * es, updates.raw() + j * slice * es, static_cast<size_t>(slice) * es);
+    }
+    ctx.constant_output(0, out);
   } else if (op == "Trilu") {  // a causal mask: keep the upper (or lower) triangle from diagonal k
     const Tensor& t = c(ctx, 0);
     if (t.rank() < 2) ctx.fail("Trilu needs a rank of at least 2");
@@ -448,8 +489,12 @@ bool try_fold(Context& ctx) {
       if (upper ? col - row < k : col - row > k) set_from_double(out, i, 0.0);
     }
     ctx.constant_output(0, out);
-  } else if (const std::optional<BinaryOp> b = binary_op(op)) {
+  } else if (std::optional<BinaryOp> b = binary_op(op)) {
     if (ctx.num_inputs() != 2) return false;
+    if (*b == BinaryOp::Mod && (ctx.attr_int("fmod", 0) != 0 || c(ctx, 0).dtype() == DType::f32)) {
+      if (ctx.attr_int("fmod", 0) == 0) ctx.fail("Mod of floats needs fmod=1");
+      b = BinaryOp::FMod;
+    }
     ctx.constant_output(0, binary(ctx, c(ctx, 0), c(ctx, 1), op, *b));
   } else if (const std::optional<UnaryOp> u = unary_op(op)) {
     ctx.constant_output(0, unary(c(ctx, 0), *u));

@@ -132,6 +132,20 @@ def _clip(args, attrs, opset, n_out):
     return x.astype(args[0].dtype)
 
 
+@op("ScatterND")
+def _scatter_nd(args, attrs, opset, n_out):
+    data, indices, updates = args
+    out = data.copy()
+    for idx, upd in zip(indices.reshape(-1, indices.shape[-1]), updates.reshape(-1, *data.shape[indices.shape[-1]:])):
+        out[tuple(idx)] = upd
+    return out
+
+
+@op("Mod")
+def _mod(args, attrs, opset, n_out):
+    return (np.fmod if attrs.get("fmod", 0) else np.mod)(*args).astype(args[0].dtype)
+
+
 @op("Dropout")
 def _dropout(args, attrs, opset, n_out):
     return [args[0], np.ones(args[0].shape, bool)][:n_out]

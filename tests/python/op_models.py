@@ -899,7 +899,31 @@ def onnx_identity_dropout():
     return nn.ReLU(), [randn(2, 3, 4)], model
 
 
-HELPER_CASES = {f.__name__: f for f in (onnx_conv_asym_pads, onnx_identity_dropout)}
+def onnx_mask_mod_scatter():
+    """Swin-style constant masks: Mod of a shape (folded), ScatterND of constant rows (folded), and a Dropout of
+    ratio 0 with training_mode true (drops nothing); output = x * mask + (W mod 3)."""
+    zeros = numpy_helper.from_array(np.zeros((3, 4), np.float32), "zeros")
+    rows = numpy_helper.from_array(np.array([[0], [2]], np.int64), "rows")
+    upd = numpy_helper.from_array(np.array([[1, 2, 3, 4], [-1, 0.5, 2, -3]], np.float32), "updates")
+    two = numpy_helper.from_array(np.array(2, np.int64), "two")
+    three = numpy_helper.from_array(np.array(3, np.int64), "three")
+    ratio = numpy_helper.from_array(np.array(0.0, np.float32), "ratio")
+    train = numpy_helper.from_array(np.array(True), "train")
+    nodes = [helper.make_node("ScatterND", ["zeros", "rows", "updates"], ["mask"], name="scatter"),
+             helper.make_node("Shape", ["input"], ["shape"], name="shape"),
+             helper.make_node("Gather", ["shape", "two"], ["w"], name="width"),
+             helper.make_node("Mod", ["w", "three"], ["wmod"], name="mod"),
+             helper.make_node("Cast", ["wmod"], ["wmodf"], name="cast", to=TensorProto.FLOAT),
+             helper.make_node("Mul", ["input", "mask"], ["masked"], name="mul"),
+             helper.make_node("Add", ["masked", "wmodf"], ["sum"], name="add"),
+             helper.make_node("Dropout", ["sum", "ratio", "train"], ["output"], name="dropout")]
+    model = _helper_model(nodes, [_vi("input", ["batch", 3, 4])], [_vi("output", ["batch", 3, 4])],
+                          [zeros, rows, upd, two, three, ratio, train], 13)
+    mask = torch.tensor([[1, 2, 3, 4], [0, 0, 0, 0], [-1, 0.5, 2, -3]])
+    return Fn(lambda x: x * mask + float(x.shape[2] % 3)), [randn(2, 3, 4)], model
+
+
+HELPER_CASES = {f.__name__: f for f in (onnx_conv_asym_pads, onnx_identity_dropout, onnx_mask_mod_scatter)}
 
 
 # ---------------------------------------------------------------- generation
