@@ -112,6 +112,8 @@ def test_language_model_logits_match_torch(name, tmp_path):
 def test_language_model_bits_per_character_match_torch(name, text, tmp_path):
     if not text.exists():
         pytest.skip(f"{text} not found")
+    if name == "gpt_ptb" and text.parent == SHARED / "ptb" and not full_tests():
+        pytest.skip("the GPT over the full PTB test text takes minutes: AIMC_FULL_TESTS=1")
     torch.set_num_threads(2)
     model = torch_module(name)
     seq, _, torch_evaluate = LANGUAGE_MODELS[name]
