@@ -402,6 +402,7 @@ void lstm(Context& ctx) {
     ctx.emit(OpKind::LSTM, in, LstmAttrs{hidden}, SIZE_MAX);  // Y, Y_h, Y_c
     return;
   }
+  if (x.shape.size() != 3 || x.shape[0] < 1) ctx.fail("X must be [seq, batch, input] with at least one step");
   // reverse: a forward LSTM over the reversed sequence, its Y reversed back. bidirectional: that
   // beside a forward one, Y concatenated on the directions axis, Y_h and Y_c on axis 0.
   std::vector<std::array<ValueId, 3>> runs;  // per direction: Y [T, 1, B, H], Y_h, Y_c
