@@ -181,8 +181,8 @@ def run_model(name, out):
     row["compile"] = {}
     fits = None
     for preset in PRESETS:
-        c = aimc("compile", "--model", path, "--chip", preset, "--json", out / f"{name}.{preset}.json", "--force",
-                 "--quiet")
+        c = aimc("compile", "--model", path, "--chip", preset, "--json", out / f"{name}.{preset}.json", "-o",
+                 out / f"{name}.{preset}.program.json", "--force", "--quiet")
         if c.returncode == 0:
             rep = json.loads((out / f"{name}.{preset}.json").read_text())
             segments = rep["reload_segments"]
@@ -195,8 +195,8 @@ def run_model(name, out):
     if fits and len(inputs) == 1:
         try:
             import aimc as module_aimc
-            prog = module_aimc.compile(str(path), fits)
-            chip_out = module_aimc.run(prog, fits, inputs[0].numpy(), t="1d", seed=0)
+            program = str(out / f"{name}.{fits}.program.json")  # compiled above
+            chip_out = module_aimc.run(program, fits, inputs[0].numpy(), t="1d", seed=0)
             chip_out = chip_out[0] if isinstance(chip_out, list) else chip_out
             row["eval"] = f"r = {np.corrcoef(chip_out.ravel(), want.numpy().ravel())[0, 1]:.3f}"
         except Exception as e:  # noqa: BLE001
@@ -210,7 +210,7 @@ def run_model(name, out):
             row["perf"] = reason(p)
     row["seconds"] = round(time.time() - t0, 1)
     for p in out.glob(f"{name}.*"):
-        if p.suffix in (".onnx", ".npy"):
+        if p.suffix in (".onnx", ".npy") or p.name.endswith(".program.json"):
             p.unlink()
     return row
 

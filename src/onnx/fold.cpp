@@ -451,9 +451,7 @@ bool try_fold(Context& ctx) {
     }
     ctx.constant_output(0, out);
   } else if (op == "ScatterND") {  // constant masks (Swin's shifted windows): data with slices replaced
-    if (!ctx.attr_string("reduction", "none").empty() && ctx.attr_string("reduction", "none") != "none") {
-      ctx.fail("ScatterND with a reduction is not supported");
-    }
+    if (ctx.attr_string("reduction", "none") != "none") ctx.fail("ScatterND with a reduction is not supported");
     const Tensor &data = c(ctx, 0), &updates = c(ctx, 2);
     const std::vector<int64_t> idx = ctx.constant_ints(1, "indices");
     const Shape& is = c(ctx, 1).shape();
