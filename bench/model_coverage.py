@@ -14,6 +14,7 @@ recurrent nets (the builders below). Each is exported by torch 1.13 at opset 17 
   perf     `aimc perf` there: inferences/s and the host's share of the energy.
 Results accumulate in OUT/coverage.json (default build/coverage), so runs over parts of the list add up;
 --write-docs writes the table of everything in it into docs/coverage.md. Every cell comes from a run.
+AIMC_BIN names the aimc binary (default build/aimc; a copy keeps a long run apart from rebuilds).
 """
 
 import argparse
@@ -125,8 +126,8 @@ def build(name):
 
 def aimc(*args, timeout=TIMEOUT):
     try:
-        return subprocess.run([str(ROOT / "build" / "aimc"), *map(str, args)], capture_output=True, text=True,
-                              timeout=timeout)
+        binary = os.environ.get("AIMC_BIN", str(ROOT / "build" / "aimc"))
+        return subprocess.run([binary, *map(str, args)], capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return subprocess.CompletedProcess(args, 124, "", f"timed out after {timeout} s")
 

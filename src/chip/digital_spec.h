@@ -30,7 +30,7 @@ enum class DigitalOp {
   ElementwiseMul,
   Sigmoid,
   Tanh,
-  LstmGates,  // the LSTM cell-state update
+  LstmGates,  // a recurrent cell's state update (LSTM c and h, GRU h)
   Softmax,
   DepthwiseConv,  // a depthwise convolution (Garofalo's digital depth-wise accelerator)
 };

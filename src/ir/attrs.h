@@ -102,9 +102,9 @@ struct ResizeAttrs {
   std::vector<int64_t> sizes;  // per axis, or empty: floor(in · scale)
 };
 
-struct LstmAttrs {
+// LSTM and GRU. Outputs Y [T,1,N,H], Y_h [1,N,H] and (LSTM) Y_c [1,N,H]; any may be absent (kNoValue).
+struct RecurrentAttrs {
   int64_t hidden_size = 0;
-  // Outputs Y [T,1,N,H], Y_h [1,N,H], Y_c [1,N,H]; any may be absent (kNoValue).
 };
 
 struct ExpandAttrs {
@@ -125,7 +125,7 @@ struct FakeQuantAttrs {
 };
 
 using Attrs = std::variant<std::monostate, ConvAttrs, PoolAttrs, GemmAttrs, ScalarAttrs, NormAttrs, AxisAttrs, SplitAttrs,
-                           ReduceAttrs, ReshapeAttrs, TransposeAttrs, SliceAttrs, PadAttrs, ResizeAttrs, TopKAttrs, LstmAttrs,
-                           CastAttrs, ExpandAttrs, FakeQuantAttrs>;
+                           ReduceAttrs, ReshapeAttrs, TransposeAttrs, SliceAttrs, PadAttrs, ResizeAttrs, TopKAttrs,
+                           RecurrentAttrs, CastAttrs, ExpandAttrs, FakeQuantAttrs>;
 
 }  // namespace aimc

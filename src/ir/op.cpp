@@ -10,6 +10,7 @@ constexpr std::array<std::string_view, kOpKindCount> kNames = {
     "Gemm",
     "MatMul",
     "LSTM",
+    "GRU",
     "Add",
     "Sub",
     "Mul",

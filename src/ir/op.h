@@ -13,6 +13,7 @@ enum class OpKind : uint8_t {
   Gemm,    // A[M,K], B, optional C; attrs alpha/beta/trans_a/trans_b (ONNX Gemm)
   MatMul,  // numpy matmul semantics with broadcasting of batch dims
   LSTM,    // ONNX LSTM, forward direction; inputs X,W,R,B,sequence_lens(absent),initial_h,initial_c
+  GRU,     // ONNX GRU, forward direction, linear_before_reset=1; inputs X,W,R,B,sequence_lens(absent),initial_h
   // Element-wise binary with numpy broadcasting.
   Add,
   Sub,

@@ -214,25 +214,28 @@ void infer_matmul(Graph& g, const Node& n) {
   set_out(g, n, 0, DType::f32, out, batch);
 }
 
-void infer_lstm(Graph& g, const Node& n) {
+// LSTM (4 gates, states h and c) and GRU (3 gates, state h).
+void infer_recurrent(Graph& g, const Node& n) {
   const Value& x = in(g, n, 0);
   const Value& w = in(g, n, 1);
   const Value& r = in(g, n, 2);
   require_float(n, x);
   require_rank(n, x, 3, 3);
-  int64_t h = n.attr<LstmAttrs>().hidden_size;
+  const bool lstm = n.op == OpKind::LSTM;
+  const int64_t gates = lstm ? 4 : 3;
+  int64_t h = n.attr<RecurrentAttrs>().hidden_size;
   int64_t t = x.shape[0], batch = x.shape[1], isz = x.shape[2];
-  if (w.shape != Shape{1, 4 * h, isz}) {
-    fail(n, fmt::format("W {} expected [1, {}, {}] (forward direction, hidden_size {})", shape_str(w.shape), 4 * h, isz, h));
+  if (w.shape != Shape{1, gates * h, isz}) {
+    fail(n, fmt::format("W {} expected [1, {}, {}] (forward direction, hidden_size {})", shape_str(w.shape), gates * h, isz, h));
   }
-  if (r.shape != Shape{1, 4 * h, h}) {
-    fail(n, fmt::format("R {} expected [1, {}, {}]", shape_str(r.shape), 4 * h, h));
+  if (r.shape != Shape{1, gates * h, h}) {
+    fail(n, fmt::format("R {} expected [1, {}, {}]", shape_str(r.shape), gates * h, h));
   }
-  if (has_input(n, 3) && in(g, n, 3).shape != Shape{1, 8 * h}) {
-    fail(n, fmt::format("B {} expected [1, {}]", shape_str(in(g, n, 3).shape), 8 * h));
+  if (has_input(n, 3) && in(g, n, 3).shape != Shape{1, 2 * gates * h}) {
+    fail(n, fmt::format("B {} expected [1, {}]", shape_str(in(g, n, 3).shape), 2 * gates * h));
   }
   if (has_input(n, 4)) fail(n, "sequence_lens is not supported (all sequences have full length)");
-  for (size_t i : {5, 6}) {
+  for (size_t i = 5; i < (lstm ? 7u : 6u); ++i) {
     if (!has_input(n, i)) continue;
     const Value& s = in(g, n, i);
     if (s.shape != Shape{1, batch, h} && s.shape != Shape{1, 1, h}) {
@@ -243,7 +246,7 @@ void infer_lstm(Graph& g, const Node& n) {
   int xb = x.batch_axis;  // 1 or -1
   set_out(g, n, 0, DType::f32, {t, 1, batch, h}, xb < 0 ? -1 : 2);
   set_out(g, n, 1, DType::f32, {1, batch, h}, xb < 0 ? -1 : 1);
-  set_out(g, n, 2, DType::f32, {1, batch, h}, xb < 0 ? -1 : 1);
+  if (lstm) set_out(g, n, 2, DType::f32, {1, batch, h}, xb < 0 ? -1 : 1);
 }
 
 void infer_pool(Graph& g, const Node& n) {
@@ -514,7 +517,8 @@ void infer_node(Graph& g, const Node& n) {
     case OpKind::MatMul:
       return infer_matmul(g, n);
     case OpKind::LSTM:
-      return infer_lstm(g, n);
+    case OpKind::GRU:
+      return infer_recurrent(g, n);
     case OpKind::Add:
     case OpKind::Sub:
     case OpKind::Mul:

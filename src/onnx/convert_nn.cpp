@@ -1,4 +1,4 @@
-// ONNX neural-network ops: Conv, Gemm, MatMul, LSTM, normalisations, pooling, reductions.
+// ONNX neural-network ops: Conv, Gemm, MatMul, LSTM, GRU, normalisations, pooling, reductions.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -367,25 +367,42 @@ ValueId reversed_in_time(Context& ctx, ValueId v, const std::string& suffix) {
   return ctx.emit_internal(OpKind::Slice, {v}, a, suffix);
 }
 
-void lstm(Context& ctx) {
-  ctx.expect_attrs(
-      {"hidden_size", "direction", "activations", "clip", "input_forget", "layout", "activation_alpha", "activation_beta"});
+// LSTM and GRU: the default activations only; the reverse and bidirectional forms are lowered to
+// forward ones here (the IR ops and every backend know the forward direction only).
+void recurrent(Context& ctx, OpKind op) {
+  const bool lstm = op == OpKind::LSTM;
+  if (lstm) {
+    ctx.expect_attrs(
+        {"hidden_size", "direction", "activations", "clip", "input_forget", "layout", "activation_alpha", "activation_beta"});
+  } else {
+    ctx.expect_attrs({"hidden_size", "direction", "activations", "clip", "linear_before_reset", "layout", "activation_alpha",
+                      "activation_beta"});
+  }
   const std::string direction = ctx.attr_string("direction", "forward");
   if (direction != "forward" && direction != "reverse" && direction != "bidirectional") {
     ctx.fail(fmt::format("direction '{}' is not one of forward, reverse, bidirectional", direction));
   }
   if (auto acts = ctx.attr(std::string("activations"))) {
-    const size_t n = direction == "bidirectional" ? 6 : 3;
-    std::vector<std::string> want = {"Sigmoid", "Tanh", "Tanh", "Sigmoid", "Tanh", "Tanh"};
-    if (static_cast<size_t>(acts->strings_size()) != n) ctx.fail("activations must be the default Sigmoid, Tanh, Tanh");
+    const std::vector<std::string> one =
+        lstm ? std::vector<std::string>{"Sigmoid", "Tanh", "Tanh"} : std::vector<std::string>{"Sigmoid", "Tanh"};
+    const std::string expected =
+        lstm ? "activations must be the default Sigmoid, Tanh, Tanh" : "activations must be the default Sigmoid, Tanh";
+    const size_t n = one.size() * (direction == "bidirectional" ? 2 : 1);
+    if (static_cast<size_t>(acts->strings_size()) != n) ctx.fail(expected);
     for (int i = 0; i < static_cast<int>(n); ++i) {
-      if (acts->strings(i) != want[static_cast<size_t>(i)]) ctx.fail("activations must be the default Sigmoid, Tanh, Tanh");
+      if (acts->strings(i) != one[static_cast<size_t>(i) % one.size()]) ctx.fail(expected);
     }
   }
   if (ctx.attr("clip")) ctx.fail("the clip attribute is not supported");
-  if (ctx.attr_int("input_forget", 0) != 0) ctx.fail("input_forget=1 is not supported");
   if (ctx.attr_int("layout", 0) != 0) ctx.fail("layout=1 (batch-first) is not supported");
-  if (ctx.has_input(7)) ctx.fail("peephole weights (P) are not supported");
+  if (lstm) {
+    if (ctx.attr_int("input_forget", 0) != 0) ctx.fail("input_forget=1 is not supported");
+    if (ctx.has_input(7)) ctx.fail("peephole weights (P) are not supported");
+  } else if (ctx.attr_int("linear_before_reset", 0) != 1) {
+    ctx.fail(
+        "linear_before_reset=0 is not supported (the reset gate would scale h before its matrix product, a second "
+        "crossbar pass per step): export with linear_before_reset=1, as torch's nn.GRU does");
+  }
   int64_t hidden = ctx.attr_int("hidden_size", 0);
   if (hidden <= 0) ctx.fail("hidden_size must be positive");
   const Value& x = ctx.input_value(0);
@@ -396,30 +413,33 @@ void lstm(Context& ctx) {
       if (len != x.shape[0]) ctx.fail("sequence_lens shorter than the sequence are not supported");
     }
   }
-  std::vector<ValueId> in = {ctx.input(0), ctx.input(1),          ctx.input(2),         ctx.optional_input(3),
-                             kNoValue,     ctx.optional_input(5), ctx.optional_input(6)};
+  std::vector<ValueId> in = {ctx.input(0), ctx.input(1), ctx.input(2), ctx.optional_input(3), kNoValue, ctx.optional_input(5)};
+  if (lstm) in.push_back(ctx.optional_input(6));
+  const size_t outputs = lstm ? 3 : 2;  // Y, Y_h (, Y_c)
   if (direction == "forward") {
-    ctx.emit(OpKind::LSTM, in, LstmAttrs{hidden}, SIZE_MAX);  // Y, Y_h, Y_c
+    ctx.emit(op, in, RecurrentAttrs{hidden}, SIZE_MAX);
     return;
   }
   if (x.shape.size() != 3 || x.shape[0] < 1) ctx.fail("X must be [seq, batch, input] with at least one step");
-  // reverse: a forward LSTM over the reversed sequence, its Y reversed back. bidirectional: that
-  // beside a forward one, Y concatenated on the directions axis, Y_h and Y_c on axis 0.
-  std::vector<std::array<ValueId, 3>> runs;  // per direction: Y [T, 1, B, H], Y_h, Y_c
+  // reverse: a forward layer over the reversed sequence, its Y reversed back. bidirectional: that
+  // beside a forward one, Y concatenated on the directions axis, Y_h (and Y_c) on axis 0.
+  std::vector<std::vector<ValueId>> runs;  // per direction: Y [T, 1, B, H], Y_h (, Y_c)
   const bool both = direction == "bidirectional";
   for (int64_t d = 0; d < (both ? 2 : 1); ++d) {
     const bool backward = !both || d == 1;
     const std::string tag = backward ? "backward" : "forward";
     std::vector<ValueId> one = in;
     if (both) {
-      for (size_t i : {1, 2, 3, 5, 6}) one[i] = direction_slice(ctx, in[i], d, fmt::format("{}_in{}", tag, i));
+      for (size_t i = 1; i < in.size(); ++i) {
+        if (i != 4) one[i] = direction_slice(ctx, in[i], d, fmt::format("{}_in{}", tag, i));
+      }
     }
     if (backward) one[0] = reversed_in_time(ctx, in[0], tag + "_x");
-    std::vector<ValueId> out = ctx.emit_internal(OpKind::LSTM, one, LstmAttrs{hidden}, tag, 3);
+    std::vector<ValueId> out = ctx.emit_internal(op, one, RecurrentAttrs{hidden}, tag, outputs);
     if (backward) out[0] = reversed_in_time(ctx, out[0], tag + "_y");
-    runs.push_back({out[0], out[1], out[2]});
+    runs.push_back(out);
   }
-  for (size_t k = 0; k < 3; ++k) {
+  for (size_t k = 0; k < outputs; ++k) {
     if (!ctx.output_used(k)) continue;
     ValueId v = runs[0][k];
     if (both) {
@@ -451,7 +471,8 @@ void register_nn_converters(ConverterTable& t) {
   t["ArgMax"] = [](Context& ctx) { arg_reduce(ctx, OpKind::ArgMax); };
   t["ArgMin"] = [](Context& ctx) { arg_reduce(ctx, OpKind::ArgMin); };
   t["TopK"] = topk;
-  t["LSTM"] = lstm;
+  t["LSTM"] = [](Context& ctx) { recurrent(ctx, OpKind::LSTM); };
+  t["GRU"] = [](Context& ctx) { recurrent(ctx, OpKind::GRU); };
 }
 
 }  // namespace aimc::onnx_import

@@ -39,10 +39,7 @@ const ConverterTable& converter_table() {
 // How to get past an op aimc lacks, where a supported form exists (written as torch code would).
 const std::map<std::string, std::string>& workarounds() {
   static const std::map<std::string, std::string> m = {
-      {"GRU",
-       "export the recurrent layer as nn.LSTM (ONNX LSTM, forward direction) or unroll the GRU's gates into "
-       "Linear, Sigmoid, Tanh and Mul"},
-      {"RNN", "export the recurrent layer as nn.LSTM (ONNX LSTM) or unroll it into Linear and Tanh"},
+      {"RNN", "export the recurrent layer as nn.GRU or nn.LSTM (ONNX GRU, LSTM) or unroll it into Linear and Tanh"},
       {"Elu", "write it as torch.where(x > 0, x, alpha * (torch.exp(x) - 1)) (Greater, Where, Exp)"},
       {"Selu", "write it as scale * torch.where(x > 0, x, alpha * (torch.exp(x) - 1)) (Greater, Where, Exp)"},
       {"Celu", "write it as torch.clamp(x, min=0) + torch.clamp(alpha * (torch.exp(x / alpha) - 1), max=0)"},

@@ -29,7 +29,7 @@ int64_t default_opset(const onnx::ModelProto& m, const std::string& file) {
   throw Error("model imports no default-domain (ai.onnx) opset", ErrorContext{.file = file});
 }
 
-// Graph inputs that reach an LSTM's X (sequence-first: [seq, batch, ...]) directly or through an
+// Graph inputs that reach an LSTM's or GRU's X (sequence-first: [seq, batch, ...]) directly or through an
 // embedding Gather or value-preserving ops. Their batch is at axis 1 when no dim is symbolic.
 std::unordered_set<std::string> sequence_first_inputs(const onnx::GraphProto& gp) {
   std::unordered_map<std::string, const onnx::NodeProto*> producer;
@@ -38,7 +38,7 @@ std::unordered_set<std::string> sequence_first_inputs(const onnx::GraphProto& gp
   }
   std::unordered_set<std::string> found;
   for (const auto& n : gp.node()) {
-    if (n.op_type() != "LSTM" || n.input_size() == 0) continue;
+    if ((n.op_type() != "LSTM" && n.op_type() != "GRU") || n.input_size() == 0) continue;
     std::string name = n.input(0);
     for (int hops = 0; hops < 16; ++hops) {
       auto it = producer.find(name);

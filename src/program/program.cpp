@@ -41,8 +41,11 @@ struct Names {
     return fmt::format("{}", fmt::join(n, ", "));
   }
 };
-const Names<LayerKind> kLayerKinds{
-    {{LayerKind::Conv, "conv"}, {LayerKind::Gemm, "gemm"}, {LayerKind::MatMul, "matmul"}, {LayerKind::Lstm, "lstm"}}};
+const Names<LayerKind> kLayerKinds{{{LayerKind::Conv, "conv"},
+                                    {LayerKind::Gemm, "gemm"},
+                                    {LayerKind::MatMul, "matmul"},
+                                    {LayerKind::Lstm, "lstm"},
+                                    {LayerKind::Gru, "gru"}}};
 const Names<ScheduleKind> kScheduleKinds{{{ScheduleKind::LayerByLayer, "layer"},
                                           {ScheduleKind::Pipelined, "pipelined"},
                                           {ScheduleKind::DataParallel, "data-parallel"}}};

@@ -27,7 +27,9 @@ using Json = nlohmann::ordered_json;
 inline constexpr int kProgramVersion = 1;
 inline constexpr const char* kProgramFormat = "aimc-program";
 
-enum class LayerKind { Conv, Gemm, MatMul, Lstm };
+enum class LayerKind { Conv, Gemm, MatMul, Lstm, Gru };
+// A layer whose time steps run one after another (h(t−1) feeds step t).
+inline bool is_recurrent(LayerKind k) { return k == LayerKind::Lstm || k == LayerKind::Gru; }
 enum class ScheduleKind { LayerByLayer, Pipelined, DataParallel };
 enum class Scope { Core, Chip, Host };  // where a digital op runs
 enum class EndpointKind { Core, Unit, Host };
@@ -77,6 +79,9 @@ struct Quantization {
 //   Gemm:   rows = K, cols = N, W = alpha · B (transposed when trans_b); bias = beta · C.
 //   MatMul: constant 2-D right operand [K, N].
 //   LSTM:   rows = I + H ([x_t; h_(t−1)]), cols = 4H in ONNX gate order (i, o, f, c); bias Wb + Rb.
+//   GRU:    rows = I + H, cols = 4H: z and r (x and h rows, bias Wb + Rb), then the h gate's x part
+//           (x rows, h rows zero, bias Wb) and its h part (h rows, x rows zero, bias Rb): the reset
+//           gate scales h·Rₕᵀ + Rbₕ, so the two parts stay apart in one array pass.
 struct Layer {
   int32_t id = 0;
   std::string name;  // the graph node's name

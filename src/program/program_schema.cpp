@@ -25,7 +25,7 @@ const std::vector<ProgramKeyDoc>& program_keys() {
       {"statistics.*", "object", "per pass, its statistics"},
       {"layers[].id", "integer", "the layer's index"},
       {"layers[].name", "text", "its ONNX node"},
-      {"layers[].kind", "text", "conv, gemm, lstm, ..."},
+      {"layers[].kind", "text", "conv, gemm, matmul, lstm, gru"},
       {"layers[].rows", "integer", "rows of its weight matrix"},
       {"layers[].cols", "integer", "columns of its weight matrix"},
       {"layers[].groups", "integer", "block-diagonal groups (grouped convolutions)"},

@@ -105,6 +105,20 @@ Tensor layer_matrix(const Graph& g, const Layer& layer, int32_t node) {
       }
       break;
     }
+    case LayerKind::Gru: {
+      // Columns z, r, h·x (h rows zero), h·h (x rows zero); W and R hold z, r, h rows of 3H.
+      Tensor w = need_constant(g, n, 1), rr = need_constant(g, n, 2);
+      const int64_t I = w.dim(2), H = rr.dim(2);
+      const float* W = w.data<float>();
+      const float* Rw = rr.data<float>();
+      for (int64_t c = 0; c < C; ++c) {
+        const bool x_part = c < 3 * H, h_part = c < 2 * H || c >= 3 * H;
+        const int64_t hc = c < 3 * H ? c : c - H;  // R's row
+        for (int64_t r = 0; r < I; ++r) out[r * C + c] = x_part ? W[c * I + r] : 0.0f;
+        for (int64_t r = 0; r < H; ++r) out[(I + r) * C + c] = h_part ? Rw[hc * H + r] : 0.0f;
+      }
+      break;
+    }
   }
   return m;
 }
@@ -131,6 +145,16 @@ std::vector<float> layer_bias(const Graph& g, const Layer& layer, int32_t node) 
       Tensor t = need_constant(g, n, 3);
       for (int64_t c = 0; c < layer.cols; ++c) {
         b[static_cast<size_t>(c)] = t.data<float>()[c] + t.data<float>()[layer.cols + c];
+      }
+      break;
+    }
+    case LayerKind::Gru: {
+      // B = Wb (z, r, h) then Rb (z, r, h), 3H each: z and r take both, h·x takes Wbₕ, h·h takes Rbₕ.
+      Tensor t = need_constant(g, n, 3);
+      const float* B = t.data<float>();
+      const int64_t H = layer.cols / 4;
+      for (int64_t c = 0; c < layer.cols; ++c) {
+        b[static_cast<size_t>(c)] = c < 2 * H ? B[c] + B[3 * H + c] : c < 3 * H ? B[c] : B[3 * H + c - H];
       }
       break;
     }

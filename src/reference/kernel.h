@@ -108,7 +108,7 @@ std::unique_ptr<Kernel> make_kernel(const KernelSpec& spec);
 std::unique_ptr<Kernel> make_conv_kernel(const KernelSpec& spec);
 std::unique_ptr<Kernel> make_gemm_kernel(const KernelSpec& spec);
 std::unique_ptr<Kernel> make_matmul_kernel(const KernelSpec& spec);
-std::unique_ptr<Kernel> make_lstm_kernel(const KernelSpec& spec);
+std::unique_ptr<Kernel> make_recurrent_kernel(const KernelSpec& spec);  // LSTM, GRU
 std::unique_ptr<Kernel> make_binary_kernel(const KernelSpec& spec);
 std::unique_ptr<Kernel> make_unary_kernel(const KernelSpec& spec);
 std::unique_ptr<Kernel> make_norm_kernel(const KernelSpec& spec);      // BatchNorm, LayerNorm, Softmax

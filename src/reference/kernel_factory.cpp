@@ -15,7 +15,8 @@ std::unique_ptr<Kernel> make_kernel(const KernelSpec& spec) {
     case OpKind::MatMul:
       return make_matmul_kernel(spec);
     case OpKind::LSTM:
-      return make_lstm_kernel(spec);
+    case OpKind::GRU:
+      return make_recurrent_kernel(spec);
     case OpKind::BatchNormalization:
     case OpKind::LayerNormalization:
     case OpKind::Softmax:

@@ -60,7 +60,7 @@ ResultDoc compile_doc() {
           {"bottleneck.mvms_per_inference", "count", "its MVMs per crossbar per inference"},
           {"calibration", "text", "where the input ranges came from (data and samples, or synthetic)"},
           {"layers[].name", "text", "the layer (its ONNX node)"},
-          {"layers[].kind", "text", "conv, gemm, lstm, ..."},
+          {"layers[].kind", "text", "conv, gemm, matmul, lstm, gru"},
           {"layers[].rows", "count", "rows of its weight matrix (inputs)"},
           {"layers[].cols", "count", "columns of its weight matrix (outputs)"},
           {"layers[].groups", "count", "convolution groups (block-diagonal matrices)"},

@@ -166,7 +166,7 @@ TEST(Partition, LstmIsTheFourGateMatrix) {
   ValueId w = b.constant("W", test::weights({1, 4 * H, I}, 3));
   ValueId r = b.constant("R", test::weights({1, 4 * H, H}, 4));
   ValueId bias = b.constant("B", test::weights({1, 8 * H}, 5));
-  ValueId y = b.node("lstm", OpKind::LSTM, {x, w, r, bias}, LstmAttrs{H}, 3);
+  ValueId y = b.node("lstm", OpKind::LSTM, {x, w, r, bias}, RecurrentAttrs{H}, 3);
   Graph g = b.finish({y});
   Program p = test::compile(g, test::preset("hermes"));
   ASSERT_EQ(p.layers.size(), 1u);

@@ -239,16 +239,16 @@ TEST(ChipExecutor, BnnOnComparatorChipEqualsTheReference) {
   EXPECT_EQ(differ, 0);
 }
 
-// An LSTM (sequence-first input, batch at axis 1) and a MatMul decoder on its 4-D output [T, 1, N, H]
-// (batch at axis 2): gate matrices split over rows and columns, the step loop, the cell update.
-Graph lstm_graph() {
+// An LSTM or GRU (sequence-first input, batch at axis 1) and a MatMul decoder on its 4-D output
+// [T, 1, N, H] (batch at axis 2): gate matrices split over rows and columns, the step loop, the cell update.
+Graph lstm_graph(OpKind op = OpKind::LSTM) {
   test::GraphBuilder b("lstm");
-  const int64_t T = 6, N = 3, I = 40, H = 50, V = 20;
+  const int64_t T = 6, N = 3, I = 40, H = 50, V = 20, G = op == OpKind::LSTM ? 4 : 3;
   ValueId x = b.input("x", {T, N, I}, 1);
-  ValueId w = b.constant("W", test::weights({1, 4 * H, I}, 3));
-  ValueId r = b.constant("R", test::weights({1, 4 * H, H}, 4));
-  ValueId bias = b.constant("B", test::weights({1, 8 * H}, 5));
-  ValueId y = b.node("lstm", OpKind::LSTM, {x, w, r, bias}, LstmAttrs{H}, 3);
+  ValueId w = b.constant("W", test::weights({1, G * H, I}, 3));
+  ValueId r = b.constant("R", test::weights({1, G * H, H}, 4));
+  ValueId bias = b.constant("B", test::weights({1, 2 * G * H}, 5));
+  ValueId y = b.node("lstm", op, {x, w, r, bias}, RecurrentAttrs{H}, op == OpKind::LSTM ? 3 : 2);
   ValueId d = b.constant("D", test::weights({H, V}, 6));
   ValueId logits = b.node("decoder", OpKind::MatMul, {y, d});
   return b.finish({logits, y + 1});
@@ -260,9 +260,11 @@ Tensor lstm_input(int64_t n) {
   return x;
 }
 
-TEST(ChipExecutor, LstmAndBatchAxisOneEqualTheReferenceOnAnIdealChip) {
+class RecurrentOnChip : public ::testing::TestWithParam<OpKind> {};
+
+TEST_P(RecurrentOnChip, AndBatchAxisOneEqualTheReferenceOnAnIdealChip) {
   const chip::ChipSpec chip = derive(kIdeal64);
-  const Graph g = lstm_graph();
+  const Graph g = lstm_graph(GetParam());
   const program::Program p = test::compile(g, chip);
   ASSERT_EQ(p.layers.size(), 2u);
   ASSERT_TRUE(has_split(p, true));
@@ -283,9 +285,9 @@ TEST(ChipExecutor, LstmAndBatchAxisOneEqualTheReferenceOnAnIdealChip) {
   }
 }
 
-TEST(ChipExecutor, LstmOnHermesIsDeterministicAndClose) {
+TEST_P(RecurrentOnChip, OnHermesIsDeterministicAndClose) {
   const chip::ChipSpec chip = derive(kHermes64);
-  const Graph g = lstm_graph();
+  const Graph g = lstm_graph(GetParam());
   const program::Program p = test::compile(g, chip);
   const Graph prepared = compiler::prepare_graph(g, p);
   const Tensor x = lstm_input(3);
@@ -295,12 +297,21 @@ TEST(ChipExecutor, LstmOnHermesIsDeterministicAndClose) {
   for (int64_t i = 0; i < a.numel(); ++i) ASSERT_EQ(a.data<float>()[i], b.data<float>()[i]) << i;
   ReferenceExecutor ref(g, ReferenceOptions{.threads = 2});
   const Tensor r = ref.run({x}).at(1);
-  double err = 0;
-  for (int64_t i = 0; i < a.numel(); ++i)
-    err = std::max(err, static_cast<double>(std::fabs(a.data<float>()[i] - r.data<float>()[i])));
-  EXPECT_LT(err, 0.5);  // h ∈ (−1, 1): the noisy chip stays in the neighbourhood
+  double err = 0, sum = 0;
+  for (int64_t i = 0; i < a.numel(); ++i) {
+    const double e = std::fabs(a.data<float>()[i] - r.data<float>()[i]);
+    err = std::max(err, e);
+    sum += e;
+  }
+  // h ∈ (−1, 1): the noisy chip stays in the neighbourhood (at seed 4: LSTM mean 0.034, max 0.30;
+  // GRU mean 0.061, max 0.66, its candidate h-part scaled by the reset gate after the ADC).
+  EXPECT_LT(sum / static_cast<double>(a.numel()), 0.1);
+  EXPECT_LT(err, 1.0);
   EXPECT_GT(err, 0.0);
 }
+
+INSTANTIATE_TEST_SUITE_P(ChipExecutor, RecurrentOnChip, ::testing::Values(OpKind::LSTM, OpKind::GRU),
+                         [](const auto& info) { return std::string(op_name(info.param)); });
 
 }  // namespace
 }  // namespace aimc::functional

@@ -156,7 +156,7 @@ TEST(ShapeInference, LstmShapes) {
   ValueId w = weight(g, "W", {1, 12, 4});
   ValueId r = weight(g, "R", {1, 12, 3});
   ValueId y = out(g, "Y"), yh = out(g, "Y_h");
-  g.add_node({.name = "lstm", .op = OpKind::LSTM, .inputs = {x, w, r}, .outputs = {y, yh, kNoValue}, .attrs = LstmAttrs{3}});
+  g.add_node({.name = "lstm", .op = OpKind::LSTM, .inputs = {x, w, r}, .outputs = {y, yh, kNoValue}, .attrs = RecurrentAttrs{3}});
   infer_shapes(g);
   EXPECT_EQ(g.value(y).shape, (Shape{6, 1, 1, 3}));
   EXPECT_EQ(g.value(y).batch_axis, 2);

@@ -5,7 +5,7 @@ test_reference_models.py.
     outputs = onnx_ref.run(onnx.load("conv_basic.onnx"), [np.load("conv_basic.in0.npy")])
 
 Covers exactly the ops and attribute forms the fixtures use (default domain, opsets 11-17): auto_pad
-NOTSET, LSTM forward direction with layout 0, no activations/clip overrides. Anything else raises
+NOTSET, LSTM and GRU with layout 0, no activations/clip overrides. Anything else raises
 NotImplementedError naming the node.
 """
 
@@ -570,3 +570,42 @@ def _lstm(args, attrs, opset, n_out):
         cs.append(c)
     y = np.stack(ys, axis=1).astype(x.dtype)
     return [y, np.stack(hs).astype(x.dtype), np.stack(cs).astype(x.dtype)][:n_out]
+
+
+# ---------------------------------------------------------------- GRU
+@op("GRU")
+def _gru(args, attrs, opset, n_out):
+    direction = attrs.get("direction", b"forward")
+    if attrs.get("layout", 0) or "activations" in attrs or "clip" in attrs:
+        raise NotImplementedError("GRU: layout 0, default activations only")
+    lbr = attrs.get("linear_before_reset", 0)
+    x = args[0]
+    hidden = attrs["hidden_size"]
+    get = lambda i: args[i] if len(args) > i and args[i] is not None else None  # noqa: E731
+    if get(4) is not None:
+        raise NotImplementedError("GRU: sequence_lens")
+    batch = x.shape[1]
+    sig = lambda v: 1 / (1 + np.exp(-v))  # noqa: E731
+    runs = [False, True] if direction == b"bidirectional" else [direction == b"reverse"]
+    ys, hs = [], []
+    for d, backward in enumerate(runs):
+        w, r = args[1][d], args[2][d]
+        b = get(3)[d] if get(3) is not None else np.zeros(6 * hidden, x.dtype)
+        wz, wr, wh = np.split(w, 3)  # ONNX gate order: update, reset, hidden
+        rz, rr, rh = np.split(r, 3)
+        bz, br, bh, rbz, rbr, rbh = np.split(b, 6)
+        h = get(5)[d] if get(5) is not None else np.zeros((batch, hidden), x.dtype)
+        out = [None] * len(x)
+        for t in (reversed(range(len(x))) if backward else range(len(x))):
+            z = sig(x[t] @ wz.T + h @ rz.T + bz + rbz)
+            rg = sig(x[t] @ wr.T + h @ rr.T + br + rbr)
+            if lbr:
+                n = np.tanh(x[t] @ wh.T + rg * (h @ rh.T + rbh) + bh)
+            else:
+                n = np.tanh(x[t] @ wh.T + (rg * h) @ rh.T + rbh + bh)
+            h = (1 - z) * n + z * h
+            out[t] = h
+        ys.append(np.stack(out))
+        hs.append(h)
+    y = np.stack(ys, axis=1).astype(x.dtype)
+    return [y, np.stack(hs).astype(x.dtype)][:n_out]

@@ -770,13 +770,43 @@ def lstm_bidirectional_h0_input():
     return LSTMOut(1, "input", bidirectional=True), [randn(4, 2, 6), randn(2, 2, 8) * 0.5, randn(2, 2, 8) * 0.5]
 
 
-class EmbeddingLM(nn.Module):
-    """Token ids (seq, batch) -> Embedding (Gather) -> LSTM -> Linear logits (seq, batch, vocab)."""
+class GRUOut(nn.Module):
+    """nn.GRU (batch_first False); returns (y, h_n). State: zeros or an input. Exported with
+    linear_before_reset=1 (torch's form: the reset gate scales h·R_h + Rb_h)."""
 
-    def __init__(self, vocab=30):
+    def __init__(self, layers, state=None, bidirectional=False):
+        super().__init__()
+        self.gru = nn.GRU(6, 8, num_layers=layers, bidirectional=bidirectional)
+        self.state = state
+
+    def forward(self, x, h0=None):
+        return self.gru(x, h0)
+
+
+@case(opset=13, batch_axis=1)
+def gru_1layer():
+    return GRUOut(1), [randn(5, 2, 6)]
+
+
+@case(opset=17, batch_axis=1)
+def gru_2layer_h0_input():
+    """Inputs x (seq, batch, 6) and h0 (2, batch, 8); outputs y, h_n."""
+    return GRUOut(2, "input"), [randn(4, 3, 6), randn(2, 3, 8) * 0.5]
+
+
+@case(opset=14, batch_axis=1)
+def gru_bidirectional_2layer():
+    """direction=bidirectional: a forward and a reversed GRU per layer, outputs [seq, 2, batch, 8]."""
+    return GRUOut(2, bidirectional=True), [randn(5, 3, 6)]
+
+
+class EmbeddingLM(nn.Module):
+    """Token ids (seq, batch) -> Embedding (Gather) -> LSTM (or GRU) -> Linear logits (seq, batch, vocab)."""
+
+    def __init__(self, vocab=30, cell=nn.LSTM):
         super().__init__()
         self.embed = nn.Embedding(vocab, 8)
-        self.lstm = nn.LSTM(8, 12)
+        self.lstm = cell(8, 12)
         self.out = nn.Linear(12, vocab)
 
     def forward(self, tokens):
@@ -791,6 +821,11 @@ def embedding():
 @case(opset=14, batch_axis=1)
 def embedding_lstm_lm():
     return EmbeddingLM(), [torch.randint(0, 30, (6, 2))]
+
+
+@case(opset=14, batch_axis=1)
+def embedding_gru_lm():
+    return EmbeddingLM(cell=nn.GRU), [torch.randint(0, 30, (6, 2))]
 
 
 # ---------------------------------------------------------------- QDQ
@@ -1079,6 +1114,18 @@ def unsupported_op_with_workaround(rng):
     elu = helper.make_node("Elu", ["input"], ["output"], name="elu_node")
     model = _helper_model([elu], [_vi("input", [2, 3])], [_vi("output", [2, 3])], [], 13)
     return model, [rng.standard_normal((2, 3)).astype(np.float32)], [["Elu"], ["elu_node"], ["torch.where"], ["exp"]]
+
+
+@bad_case
+def gru_linear_before_reset_0(rng):
+    """A GRU (named gru_lbr0) with linear_before_reset=0: refused, naming torch's form as the way out."""
+    h = 4
+    w = numpy_helper.from_array(rng.standard_normal((1, 3 * h, 3)).astype(np.float32), "w")
+    r = numpy_helper.from_array(rng.standard_normal((1, 3 * h, h)).astype(np.float32), "r")
+    gru = helper.make_node("GRU", ["input", "w", "r"], ["output"], name="gru_lbr0", hidden_size=h,
+                           linear_before_reset=0)
+    model = _helper_model([gru], [_vi("input", [5, 2, 3])], [_vi("output", [5, 1, 2, h])], [w, r], 14)
+    return model, [rng.standard_normal((5, 2, 3)).astype(np.float32)], [["gru_lbr0"], ["linear_before_reset=1"]]
 
 
 @bad_case

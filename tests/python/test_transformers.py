@@ -1,7 +1,7 @@
 """Transformers as torch 1.13 exports them (the op-model fixtures of tests/python/op_models.py: torch's
 MultiheadAttention, TransformerEncoderLayer and TransformerDecoderLayer, a static batch-1 export, torchvision's
-VisionTransformer, a BERT-style encoder with a padding mask and a GPT-style decoder; and a bidirectional LSTM,
-lowered to a forward and a time-reversed LSTM per layer): they compile on `hermes`
+VisionTransformer, a BERT-style encoder with a padding mask and a GPT-style decoder; and bidirectional LSTMs and
+GRUs, lowered to a forward and a time-reversed layer per direction): they compile on `hermes`
 and `cluster-512` with every weight matrix on crossbars and the attention (QK^T, softmax, AV) on the digital units
 or the host; `perf` prices them; on the simulated chip a graph that runs sample by sample gives bit-identical
 outputs at 1 and 2 threads and whatever the batch. (That they match torch is test_forward_vs_torch.py.)
@@ -23,7 +23,8 @@ pytestmark = pytest.mark.skipif(aimc_bin() is None, reason="AIMC_BIN is unset or
 # ViT's patch conv): each is one crossbar layer.
 WEIGHT_LAYERS = {"mha_torch": 5, "transformer_encoder_layer": 4, "transformer_decoder_layer": 7,
                  "transformer_encoder_static_batch1": 4, "vit_tiny": 6, "bert_tiny": 10, "gpt_tiny": 9,
-                 "lstm_bidirectional_2layer": 4}  # an LSTM layer per direction and layer
+                 "lstm_bidirectional_2layer": 4,  # an LSTM layer per direction and layer
+                 "gru_bidirectional_2layer": 4}
 
 
 @pytest.mark.parametrize("chip", ["hermes", "cluster-512"])
@@ -39,7 +40,7 @@ def test_compile_puts_weights_on_crossbars_and_attention_digital(op_fixtures, na
     host = report["off_chip_ops"]
     if chip == "cluster-512":  # programmable RISC-V cores in every cluster: nothing leaves the chip
         assert host == [], host
-    elif name.startswith("lstm"):  # no attention
+    elif name.startswith(("lstm", "gru")):  # no attention
         pass
     else:  # HERMES's digital units have no matrix product: activation x activation MatMuls go to the host
         assert any("(MatMul)" in op for op in host), host
@@ -62,7 +63,8 @@ def aimc_module():
     return pytest.importorskip("aimc")
 
 
-@pytest.mark.parametrize("name", ["vit_tiny", "gpt_tiny", "transformer_encoder_static_batch1", "lstm_bidirectional_2layer"])
+@pytest.mark.parametrize("name", ["vit_tiny", "gpt_tiny", "transformer_encoder_static_batch1", "lstm_bidirectional_2layer",
+                                  "gru_bidirectional_2layer"])
 def test_chip_outputs_do_not_depend_on_threads_or_batch(aimc_module, op_fixtures, name):
     folder, manifest = op_fixtures
     entry = case_entry(manifest, name)

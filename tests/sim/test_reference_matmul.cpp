@@ -207,7 +207,7 @@ TEST(Lstm, MatchesCellLoopWithBiasAndInitialState) {
   ValueId h0v = gb.input("h0", {1, n, hs}, 1);
   auto outs = gb.nodes(OpKind::LSTM,
                        {x, gb.constant("w", w), gb.constant("r", r), gb.constant("b", b), kNoValue, h0v, gb.constant("c0", c0)},
-                       LstmAttrs{.hidden_size = hs}, 3);
+                       RecurrentAttrs{.hidden_size = hs}, 3);
   for (ValueId o : outs) gb.output(o);
   const Graph& g = gb.finish();
   Tensor xt = random_tensor({t_len, n, in}, 1);
@@ -226,7 +226,7 @@ TEST(Lstm, ConstantBatchOneStateBroadcastsAndOutputsMayBeAbsent) {
   Tensor w = random_tensor({1, 4 * hs, in}, 12), r = random_tensor({1, 4 * hs, hs}, 13), h0 = random_tensor({1, 1, hs}, 15);
   ValueId wv = gb.input("w", {1, 4 * hs, in}, -1);  // weights given at run time
   auto outs = gb.nodes(OpKind::LSTM, {x, wv, gb.constant("r", r), kNoValue, kNoValue, gb.constant("h0", h0)},
-                       LstmAttrs{.hidden_size = hs}, 3);
+                       RecurrentAttrs{.hidden_size = hs}, 3);
   Node& node = gb.g.nodes().back();
   node.outputs = {kNoValue, outs[1], kNoValue};
   gb.output(outs[1]);
@@ -234,6 +234,79 @@ TEST(Lstm, ConstantBatchOneStateBroadcastsAndOutputsMayBeAbsent) {
   Tensor xt = random_tensor({t_len, n, in}, 11);
   auto res = run_graph(g, {xt, w});
   expect_close(res[0], naive_lstm(xt, w, r, nullptr, &h0, nullptr, hs).h);
+}
+
+// ---- GRU ----
+
+// Direct ONNX GRU recurrence (gate order z, r, h; linear_before_reset = 1) in double precision.
+LstmRef naive_gru(const Tensor& x, const Tensor& w, const Tensor& r, const Tensor* b, const Tensor* h0, int64_t hs) {
+  const int64_t t_len = x.dim(0), n = x.dim(1), in = x.dim(2);
+  std::vector<double> h(static_cast<size_t>(n * hs), 0.0);
+  for (int64_t i = 0; i < n * hs; ++i) {
+    if (h0) h[static_cast<size_t>(i)] = h0->data<float>()[h0->dim(1) == 1 ? i % hs : i];
+  }
+  LstmRef out;
+  auto sig = [](double v) { return 1.0 / (1.0 + std::exp(-v)); };
+  auto bias = [&](int64_t k) { return b ? static_cast<double>(b->data<float>()[k]) : 0.0; };
+  for (int64_t t = 0; t < t_len; ++t) {
+    std::vector<double> nh(h.size());
+    for (int64_t bi = 0; bi < n; ++bi) {
+      for (int64_t j = 0; j < hs; ++j) {
+        double gx[3], gh[3];
+        for (int64_t q = 0; q < 3; ++q) {
+          const int64_t row = q * hs + j;
+          gx[q] = bias(row);
+          gh[q] = bias(3 * hs + row);
+          for (int64_t e = 0; e < in; ++e)
+            gx[q] += static_cast<double>(x.data<float>()[(t * n + bi) * in + e]) * w.data<float>()[row * in + e];
+          for (int64_t e = 0; e < hs; ++e) gh[q] += h[static_cast<size_t>(bi * hs + e)] * r.data<float>()[row * hs + e];
+        }
+        const double z = sig(gx[0] + gh[0]), rr = sig(gx[1] + gh[1]), c = std::tanh(gx[2] + rr * gh[2]);
+        const auto k = static_cast<size_t>(bi * hs + j);
+        nh[k] = (1.0 - z) * c + z * h[k];
+      }
+    }
+    h = nh;
+    out.y.insert(out.y.end(), h.begin(), h.end());
+  }
+  out.h = h;
+  return out;
+}
+
+TEST(Gru, MatchesCellLoopWithBiasAndInitialState) {
+  const int64_t t_len = 5, n = 3, in = 4, hs = 6;
+  GraphBuilder gb;
+  ValueId x = gb.input("x", {t_len, n, in}, 1);
+  Tensor w = random_tensor({1, 3 * hs, in}, 22), r = random_tensor({1, 3 * hs, hs}, 23), b = random_tensor({1, 6 * hs}, 24),
+         h0 = random_tensor({1, n, hs}, 25);
+  ValueId h0v = gb.input("h0", {1, n, hs}, 1);
+  auto outs = gb.nodes(OpKind::GRU, {x, gb.constant("w", w), gb.constant("r", r), gb.constant("b", b), kNoValue, h0v},
+                       RecurrentAttrs{.hidden_size = hs}, 2);
+  for (ValueId o : outs) gb.output(o);
+  const Graph& g = gb.finish();
+  Tensor xt = random_tensor({t_len, n, in}, 21);
+  auto res = run_graph(g, {xt, h0});
+  LstmRef want = naive_gru(xt, w, r, &b, &h0, hs);
+  EXPECT_EQ(res[0].shape(), (Shape{t_len, 1, n, hs}));
+  expect_close(res[0], want.y);
+  expect_close(res[1], want.h);
+}
+
+TEST(Gru, RuntimeWeightsNoBiasAndABroadcastState) {
+  const int64_t t_len = 4, n = 5, in = 3, hs = 8;
+  GraphBuilder gb;
+  ValueId x = gb.input("x", {t_len, n, in}, 1);
+  Tensor w = random_tensor({1, 3 * hs, in}, 32), r = random_tensor({1, 3 * hs, hs}, 33), h0 = random_tensor({1, 1, hs}, 35);
+  ValueId wv = gb.input("w", {1, 3 * hs, in}, -1);
+  auto outs = gb.nodes(OpKind::GRU, {x, wv, gb.constant("r", r), kNoValue, kNoValue, gb.constant("h0", h0)},
+                       RecurrentAttrs{.hidden_size = hs}, 2);
+  Node& node = gb.g.nodes().back();
+  node.outputs = {kNoValue, outs[1]};
+  gb.output(outs[1]);
+  const Graph& g = gb.finish();
+  Tensor xt = random_tensor({t_len, n, in}, 31);
+  auto res = run_graph(g, {xt, w});
+  expect_close(res[0], naive_gru(xt, w, r, nullptr, &h0, hs).h);
 }
 
 }  // namespace

@@ -113,6 +113,13 @@ Need classify(const Graph& g, const Node& n) {
       const Shape& a = g.value(n.inputs[0]).shape;
       return {{}, false, 2 * out * (a.empty() ? 1 : a.back())};
     }
+    case OpKind::LSTM:
+    case OpKind::GRU: {  // runtime weights (off the crossbars): per step [x; h]·[W; R]ᵀ and the cell
+      const Shape& w = g.value(n.inputs[1]).shape;  // [1, gates·H, I]
+      const int64_t H = n.attr<RecurrentAttrs>().hidden_size;
+      const int64_t steps = per_inference_numel(g, n.inputs[0]) / std::max<int64_t>(w[2], 1);  // T (per sample)
+      return {{}, false, steps * H * (2 * (w[2] + H) * (w[1] / H) + 10)};
+    }
     default:
       return {{}, false, out};
   }
@@ -340,7 +347,12 @@ class AssignDigital final : public Pass {
       const int64_t H = l.cols / 4, T = l.vectors_per_inference;
       add("lstm-sigmoid", {DigitalOp::Sigmoid}, 3 * H * T);
       add("lstm-tanh", {DigitalOp::Tanh}, 2 * H * T);
-      add("lstm-cell", {DigitalOp::LstmGates, DigitalOp::ElementwiseMul}, 4 * H * T);
+      add("lstm-cell", {DigitalOp::LstmGates, DigitalOp::ElementwiseMul}, 4 * H * T);  // c = f·c + i·g, h = o·tanh c
+    } else if (l.kind == LayerKind::Gru) {
+      const int64_t H = l.cols / 4, T = l.vectors_per_inference;
+      add("gru-sigmoid", {DigitalOp::Sigmoid}, 2 * H * T);
+      add("gru-tanh", {DigitalOp::Tanh}, H * T);
+      add("gru-cell", {DigitalOp::LstmGates, DigitalOp::ElementwiseMul}, 5 * H * T);  // r·hₕ + xₕ, (1−z)·n + z·h
     }
   }
 };

@@ -78,11 +78,12 @@ std::optional<Layer> describe_layer(const Graph& g, int32_t node) {
       l.cols = ws[1];
       break;
     }
-    case OpKind::LSTM: {
+    case OpKind::LSTM:
+    case OpKind::GRU: {
       if (!constant(1) || !constant(2) || (n.input(3) != kNoValue && !constant(3))) return std::nullopt;
       if (ws.size() != 3 || ws[0] != 1) return std::nullopt;
-      const int64_t H = n.attr<LstmAttrs>().hidden_size;
-      l.kind = LayerKind::Lstm;
+      const int64_t H = n.attr<RecurrentAttrs>().hidden_size;
+      l.kind = n.op == OpKind::LSTM ? LayerKind::Lstm : LayerKind::Gru;
       l.rows = ws[2] + H;
       l.cols = 4 * H;
       l.has_bias = n.input(3) != kNoValue;

@@ -373,8 +373,10 @@ class Quantize final : public Pass {
       const bool signed_data = mn < 0;
       const auto& node_layer =
           *std::find_if(nodes.begin(), nodes.end(), [&](int32_t ni) { return ctx.graph.node(ni).name == names[k]; });
-      if (ctx.graph.node(node_layer).op == OpKind::LSTM) mx = std::max({mx, -mn, 1.0f});  // h ∈ (−1, 1)
-      q.input_signed = signed_data || ctx.graph.node(node_layer).op == OpKind::LSTM;
+      const OpKind op = ctx.graph.node(node_layer).op;
+      const bool recurrent = op == OpKind::LSTM || op == OpKind::GRU;
+      if (recurrent) mx = std::max({mx, -mn, 1.0f});  // h ∈ (−1, 1)
+      q.input_signed = signed_data || recurrent;
       const float range = std::max(mx, -mn);
       const bool chip_signed = enc.sign != chip::InputSign::Unsigned;
       // The codes the encoder really has: a bipolar (or two's-complement) encoder gives ±(2^(b−1) − 1)

@@ -249,8 +249,8 @@ class Route final : public Pass {
     const Layer& l = p.layers[static_cast<size_t>(li)];
     const Node& n = g.node(ctx.layer_node[static_cast<size_t>(li)]);
     const double share = 1.0 / static_cast<double>(l.replicas);
-    const bool lstm = l.kind == LayerKind::Lstm;
-    const int64_t x_rows = lstm ? l.rows - l.cols / 4 : l.rows;
+    const bool recurrent = is_recurrent(l.kind);
+    const int64_t x_rows = recurrent ? l.rows - l.cols / 4 : l.rows;  // both kinds have 4H columns
     // Inputs: each tile's core needs the channel fraction its rows read.
     Dist need, need_h;
     std::map<std::tuple<int32_t, int64_t, int64_t, int32_t>, bool> seen;
@@ -262,7 +262,7 @@ class Route final : public Pass {
         need.push_back(Piece{core_ep(t.core), static_cast<double>(t.row_begin) / static_cast<double>(x_rows),
                              static_cast<double>(std::min(t.row_end, x_rows)) / static_cast<double>(x_rows), share, t.replica});
       }
-      if (lstm && t.row_end > x_rows) {
+      if (recurrent && t.row_end > x_rows) {
         const double H = static_cast<double>(l.rows - x_rows);
         need_h.push_back(Piece{core_ep(t.core), static_cast<double>(std::max(t.row_begin, x_rows) - x_rows) / H,
                                static_cast<double>(t.row_end - x_rows) / H, share, t.replica});
@@ -278,7 +278,7 @@ class Route final : public Pass {
       move(Dist{Piece{core_ep(t.core), 0, 1, 1}}, Dist{Piece{core_ep(t.reduce_core), 0, 1, 1}}, b, l.name + ":psum",
            TransferKind::PartialSum);
     }
-    // Outputs: at the reducing cores, a column fraction each; an LSTM's at its gate unit.
+    // Outputs: at the reducing cores, a column fraction each; a recurrent layer's at its gate unit.
     Dist out;
     std::map<std::tuple<int32_t, int64_t, int32_t>, bool> seen_out;
     for (int32_t ti : tiles) {
@@ -288,8 +288,8 @@ class Route final : public Pass {
       out.push_back(Piece{core_ep(t.reduce_core), static_cast<double>(t.col_begin) / static_cast<double>(l.cols),
                           static_cast<double>(t.col_end) / static_cast<double>(l.cols), share, t.replica});
     }
-    if (lstm) {
-      auto it = layer_op.find({li, "lstm-cell"});
+    if (recurrent) {
+      auto it = layer_op.find({li, l.kind == LayerKind::Lstm ? "lstm-cell" : "gru-cell"});
       Dist gates = it != layer_op.end() ? at(*it->second) : Dist{};
       if (!gates.empty() && !on_cores(gates)) {
         // Gate pre-activations go to the unit; h goes back to the rows that read it.

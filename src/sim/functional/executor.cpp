@@ -1,7 +1,7 @@
 // ChipExecutor: preparation (constant sub-graphs folded, tiles programmed, steps planned with
 // value lifetimes) and run (analog layers through the tiles, other nodes through the reference
 // kernels, values released when no later step reads them).
-// The analog layers' parts are in executor_prepare.cpp, executor_analog.cpp and executor_lstm.cpp
+// The analog layers' parts are in executor_prepare.cpp, executor_analog.cpp and executor_recurrent.cpp
 // (executor_impl.h).
 #include "sim/functional/executor.h"
 

@@ -2,7 +2,7 @@
 //   executor.cpp          construction, the step plan, run() / run_batch() and the digital nodes;
 //   executor_prepare.cpp  prepare_layers(): the analog layers' tiles programmed and arranged;
 //   executor_analog.cpp   run_layer(): an analog layer's vectors in parallel work items, matrix_vectors();
-//   executor_lstm.cpp     run_lstm(): an LSTM layer step by step.
+//   executor_recurrent.cpp run_recurrent(): an LSTM or GRU layer step by step.
 #pragma once
 
 #include <cstdint>
@@ -86,7 +86,7 @@ struct ChipExecutor::Impl {
   // The steps on one (sub-)batch; returns the graph outputs.
   std::vector<Tensor> run_batch(const std::vector<Tensor>& inputs, int64_t batch, int64_t sample_offset);
   void run_layer(LayerRun& l, int64_t batch, int64_t sample_offset);
-  void run_lstm(LayerRun& l, int64_t sample_offset);
+  void run_recurrent(LayerRun& l, int64_t sample_offset);
   // The node's f32 outputs in its digital unit's fixed-point format (digital_ops.h).
   void round_outputs(const StepRun& step);
   // y[n × cols] = Σ row blocks (partial-sum unit) ‖ column blocks + bias, for replica k's vectors x.

@@ -196,12 +196,12 @@ void PerfSimulator::Impl::build_copy(int32_t c, const StageTransfers& xfers) {
     const auto& st = prog.schedule.stages[s];
     stage_first[static_cast<size_t>(c)].push_back(static_cast<int32_t>(groups.size()));
     add_transfer_group(c, s, xfers[s][0], chunks, groups);
-    // A recurrent layer (LSTM) runs its time steps one after another: step t needs h(t−1), so the
+    // A recurrent layer (LSTM, GRU) runs its time steps one after another: step t needs h(t−1), so the
     // MVMs, the layer's own transfers and the stage's digital ops repeat once per step.
     int64_t steps = 1;
     for (int32_t l : st.layers) {
       const auto& L = prog.layers[static_cast<size_t>(l)];
-      if (L.kind == program::LayerKind::Lstm) steps = std::max<int64_t>(steps, L.vectors_per_inference);
+      if (program::is_recurrent(L.kind)) steps = std::max<int64_t>(steps, L.vectors_per_inference);
     }
     const double share = chunks * static_cast<double>(steps);  // the share of an inference one group carries
     for (int64_t step = 0; step < steps; ++step) {
@@ -253,7 +253,7 @@ Group PerfSimulator::Impl::mvm_group(int32_t c, size_t s, int64_t step, int64_t 
     const int64_t rr = data_parallel ? 0 : r % R;
     // A recurrent layer's step t is its vector t, computed whole by replica t mod R (replicas
     // take turns; step t + 1 still waits for step t).
-    const bool recurrent = steps > 1 && L.kind == program::LayerKind::Lstm;
+    const bool recurrent = steps > 1 && program::is_recurrent(L.kind);
     if (recurrent && rr != step % R) continue;
     const double vectors =
         recurrent ? 1.0 / chunks

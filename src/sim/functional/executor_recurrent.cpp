@@ -1,4 +1,4 @@
-// run_lstm(): an ONNX LSTM layer step by step, its gate matrices through the tiles.
+// run_recurrent(): an ONNX LSTM or GRU layer step by step, its gate matrices through the tiles.
 #include <cmath>
 #include <cstring>
 
@@ -13,19 +13,20 @@ namespace {
 float sigmoid(float v) { return 1.0f / (1.0f + std::exp(-v)); }
 }  // namespace
 
-// ONNX LSTM (forward, default activations): per time step t, the vectors [x_t; h_(t−1)] of every
-// sample through replica t mod R's tiles (gates i, o, f, c + bias), then the cell update in fp32.
-// Vector index: t · 2^32 + global sample index (contiguous over a batch, distinct over steps).
-void ChipExecutor::Impl::run_lstm(LayerRun& l, int64_t sample_offset) {
+// ONNX LSTM / GRU (forward, default activations): per time step t, the vectors [x_t; h_(t−1)] of every
+// sample through replica t mod R's tiles (the gate columns of program::Layer + bias), then the cell
+// update in fp32. Vector index: t · 2^32 + global sample index (contiguous over a batch, distinct over steps).
+void ChipExecutor::Impl::run_recurrent(LayerRun& l, int64_t sample_offset) {
   const program::Layer& layer = *l.layer;
   const Node& node = graph.node(l.node);
   const ErrorContext where{.node = layer.name};
+  const bool lstm = layer.kind == program::LayerKind::Lstm;
   const Tensor& x = store.plain(node.inputs[0]);
-  if (x.rank() != 3) throw Error("LSTM input must be [T, N, I]", where);
-  if (node.input(4) != kNoValue) throw Error("LSTM sequence_lens are not supported on crossbars", where);
+  if (x.rank() != 3) throw Error("recurrent layer input must be [T, N, I]", where);
+  if (node.input(4) != kNoValue) throw Error("sequence_lens are not supported on crossbars", where);
   const int64_t t_len = x.dim(0), n = x.dim(1), in = x.dim(2);
-  const int64_t h = node.attr<LstmAttrs>().hidden_size, g4 = 4 * h;
-  if (in + h != layer.rows || g4 != layer.cols) throw InternalError("LSTM rows do not match the layer matrix");
+  const int64_t h = node.attr<RecurrentAttrs>().hidden_size, g4 = 4 * h;  // both kinds: 4H columns
+  if (in + h != layer.rows || g4 != layer.cols) throw InternalError("recurrent rows do not match the layer matrix");
   auto init = [&](size_t i, std::vector<float>& s) {
     s.assign(static_cast<size_t>(n * h), 0.0f);
     if (node.input(i) == kNoValue) return;
@@ -37,7 +38,7 @@ void ChipExecutor::Impl::run_lstm(LayerRun& l, int64_t sample_offset) {
   };
   std::vector<float> hs, cs;
   init(5, hs);
-  init(6, cs);
+  if (lstm) init(6, cs);
   const bool want_y = node.outputs.size() > 0 && node.outputs[0] != kNoValue;
   Tensor y;
   if (want_y) y = Tensor(DType::f32, store.shape(node.outputs[0]));
@@ -55,11 +56,18 @@ void ChipExecutor::Impl::run_lstm(LayerRun& l, int64_t sample_offset) {
     for (int64_t b = 0; b < n; ++b) {
       const float* g = gates.data() + b * g4;
       float* hv = hs.data() + b * h;
-      float* cv = cs.data() + b * h;
-      for (int64_t j = 0; j < h; ++j) {
-        const float i = sigmoid(g[j]), o = sigmoid(g[h + j]), f = sigmoid(g[2 * h + j]), c = std::tanh(g[3 * h + j]);
-        cv[j] = f * cv[j] + i * c;
-        hv[j] = o * std::tanh(cv[j]);
+      if (lstm) {
+        float* cv = cs.data() + b * h;
+        for (int64_t j = 0; j < h; ++j) {
+          const float i = sigmoid(g[j]), o = sigmoid(g[h + j]), f = sigmoid(g[2 * h + j]), c = std::tanh(g[3 * h + j]);
+          cv[j] = f * cv[j] + i * c;
+          hv[j] = o * std::tanh(cv[j]);
+        }
+      } else {  // columns z, r, h·x, h·h
+        for (int64_t j = 0; j < h; ++j) {
+          const float z = sigmoid(g[j]), r = sigmoid(g[h + j]), c = std::tanh(g[2 * h + j] + r * g[3 * h + j]);
+          hv[j] = (1.0f - z) * c + z * hv[j];
+        }
       }
     }
     if (want_y) std::memcpy(y.data<float>() + t * n * h, hs.data(), static_cast<size_t>(n * h) * sizeof(float));
@@ -72,7 +80,7 @@ void ChipExecutor::Impl::run_lstm(LayerRun& l, int64_t sample_offset) {
     store.set(node.outputs[i], Buffer{v, {}});
   };
   put(1, hs);
-  put(2, cs);
+  if (lstm) put(2, cs);
 }
 
 }  // namespace aimc::functional
