@@ -21,6 +21,7 @@ import argparse
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -142,6 +143,20 @@ def reason(proc):
 
 
 def run_model(name, out):
+    # A folder of its own: a model over 2 GB is exported with its weights in files beside it (ONNX external data).
+    folder = out / f"{name}.onnx.d"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    try:
+        return check_model(name, out, folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        for p in out.glob(f"{name}.*"):
+            if p.suffix == ".npy" or p.name.endswith(".program.json"):
+                p.unlink()
+
+
+def check_model(name, out, folder):
     row = {"model": name}
     t0 = time.time()
     try:
@@ -149,7 +164,7 @@ def run_model(name, out):
     except Exception as e:  # noqa: BLE001 (a builder this torchvision lacks)
         return {**row, "export": f"build failed: {e}"[:160]}
     row["params_m"] = sum(p.numel() for p in module.parameters()) / 1e6
-    path = out / f"{name}.onnx"
+    path = folder / f"{name}.onnx"
     names = [f"input{i}" for i in range(len(inputs))]
     with torch.no_grad():
         want = module(*inputs)
@@ -210,9 +225,6 @@ def run_model(name, out):
         else:
             row["perf"] = reason(p)
     row["seconds"] = round(time.time() - t0, 1)
-    for p in out.glob(f"{name}.*"):
-        if p.suffix in (".onnx", ".npy") or p.name.endswith(".program.json"):
-            p.unlink()
     return row
 
 
