@@ -38,6 +38,15 @@ class Error : public std::runtime_error {
   std::string m_what;
 };
 
+// A user error where a model's samples would mix along the axis taken as the batch (a reshape
+// merging it, a softmax over it, ...). The importer catches it to try another axis when the model's
+// inputs are all static (no symbolic dimension says which axis is the batch).
+class BatchAxisError : public Error {
+ public:
+  using Error::Error;
+  int progress = 0;  // how many of the model's nodes were imported before it (the importer sets it)
+};
+
 // A bug in aimc itself (a broken invariant), never the user's fault.
 class InternalError : public std::logic_error {
  public:

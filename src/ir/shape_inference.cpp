@@ -16,6 +16,11 @@ namespace {
   throw Error(message, ErrorContext{.node = n.name, .op = std::string(op_name(n.op))});
 }
 
+// The node would mix samples along the batch axis.
+[[noreturn]] void fail_batch(const Node& n, const std::string& message) {
+  throw BatchAxisError(message, ErrorContext{.node = n.name, .op = std::string(op_name(n.op))});
+}
+
 const Value& in(const Graph& g, const Node& n, size_t i) {
   ValueId id = n.input(i);
   if (id == kNoValue) fail(n, fmt::format("input {} is required", i));
@@ -105,7 +110,7 @@ std::pair<Shape, int> broadcast(const Node& n, const Value& a, const Value& b) {
       if (v->batch_axis >= 0) continue;
       int64_t pos = batch - static_cast<int64_t>(r - v->shape.size());
       if (pos >= 0 && v->shape[static_cast<size_t>(pos)] != 1) {
-        fail(n, fmt::format("'{}' of shape {} spans the batch axis", v->name, shape_str(v->shape)));
+        fail_batch(n, fmt::format("'{}' of shape {} spans the batch axis", v->name, shape_str(v->shape)));
       }
     }
   }
@@ -171,7 +176,7 @@ void infer_gemm(Graph& g, const Node& n) {
   }
   int batch = -1;
   if (a.batch_axis == (at.trans_a ? 1 : 0)) batch = 0;
-  if (a.batch_axis == (at.trans_a ? 0 : 1)) fail(n, "the batch axis is contracted");
+  if (a.batch_axis == (at.trans_a ? 0 : 1)) fail_batch(n, "the batch axis is contracted");
   set_out(g, n, 0, DType::f32, {m, nn}, batch);
 }
 
@@ -209,7 +214,7 @@ void infer_matmul(Graph& g, const Node& n) {
   if (b.batch_axis >= 0 && !b_vec && b.batch_axis == static_cast<int>(b.shape.size()) - 1) batch = r - 1;
   if ((a.batch_axis >= 0 && a.batch_axis == static_cast<int>(a.shape.size()) - 1) ||
       (b.batch_axis >= 0 && b.batch_axis == static_cast<int>(b.shape.size()) - (b_vec ? 1 : 2))) {
-    fail(n, "the batch axis is contracted");
+    fail_batch(n, "the batch axis is contracted");
   }
   set_out(g, n, 0, DType::f32, out, batch);
 }
@@ -242,7 +247,7 @@ void infer_recurrent(Graph& g, const Node& n) {
       fail(n, fmt::format("initial state {} expected [1, {}, {}]", shape_str(s.shape), batch, h));
     }
   }
-  if (x.batch_axis == 0 || x.batch_axis == 2) fail(n, "input must be [seq, batch, features]");
+  if (x.batch_axis == 0 || x.batch_axis == 2) fail_batch(n, "input must be [seq, batch, features]");
   int xb = x.batch_axis;  // 1 or -1
   set_out(g, n, 0, DType::f32, {t, 1, batch, h}, xb < 0 ? -1 : 2);
   set_out(g, n, 1, DType::f32, {1, batch, h}, xb < 0 ? -1 : 1);
@@ -274,7 +279,7 @@ void infer_reduce(Graph& g, const Node& n) {
   }
   for (int64_t ax : a.axes) {
     if (ax < 0 || ax >= static_cast<int64_t>(x.shape.size())) fail(n, "reduction axis out of range");
-    if (ax == x.batch_axis) fail(n, "reduces over the batch axis");
+    if (ax == x.batch_axis) fail_batch(n, "reduces over the batch axis");
   }
   const bool arg = n.op == OpKind::ArgMax || n.op == OpKind::ArgMin;
   if (arg && a.axes.size() != 1) fail(n, "expects exactly one axis");
@@ -286,7 +291,7 @@ void infer_topk(Graph& g, const Node& n) {
   require_float(n, x);
   const auto& a = n.attr<TopKAttrs>();
   if (a.axis < 0 || a.axis >= static_cast<int64_t>(x.shape.size())) fail(n, "axis out of range");
-  if (a.axis == x.batch_axis) fail(n, "selects along the batch axis");
+  if (a.axis == x.batch_axis) fail_batch(n, "selects along the batch axis");
   if (a.k < 0 || a.k > x.shape[static_cast<size_t>(a.axis)]) fail(n, "k is larger than the axis");
   Shape out = x.shape;
   out[static_cast<size_t>(a.axis)] = a.k;
@@ -320,9 +325,9 @@ void infer_reshape(Graph& g, const Node& n) {
     // runs sample by sample from here on (Graph::per_sample); a graph imported at a larger batch
     // has shapes that mix samples, which no per-sample run can reproduce.
     if (batch < 0 && g.import_batch != 1) {
-      fail(n, fmt::format("reshape {} -> {} merges the batch axis {} with other axes; export the model with batch 1 or a "
-                          "dynamic batch axis",
-                          shape_str(x.shape), shape_str(s), a));
+      fail_batch(n, fmt::format("reshape {} -> {} merges the batch axis {} with other axes; export the model with batch 1 or a "
+                                "dynamic batch axis",
+                                shape_str(x.shape), shape_str(s), a));
     }
     if (batch < 0) g.per_sample = true;
   }
@@ -368,7 +373,7 @@ void infer_concat(Graph& g, const Node& n) {
     out[static_cast<size_t>(axis)] += v.shape[static_cast<size_t>(axis)];
     if (v.batch_axis >= 0) batch = v.batch_axis;
   }
-  if (batch == axis) fail(n, "concatenates along the batch axis");
+  if (batch == axis) fail_batch(n, "concatenates along the batch axis");
   set_out(g, n, 0, first.dtype, out, batch);
 }
 
@@ -376,7 +381,7 @@ void infer_split(Graph& g, const Node& n) {
   const Value& x = in(g, n, 0);
   const auto& a = n.attr<SplitAttrs>();
   if (a.axis < 0 || a.axis >= static_cast<int64_t>(x.shape.size())) fail(n, "axis out of range");
-  if (a.axis == x.batch_axis) fail(n, "splits along the batch axis");
+  if (a.axis == x.batch_axis) fail_batch(n, "splits along the batch axis");
   if (a.sizes.size() != n.outputs.size()) fail(n, "split sizes do not match the outputs");
   int64_t total = std::accumulate(a.sizes.begin(), a.sizes.end(), int64_t{0});
   if (total != x.shape[static_cast<size_t>(a.axis)]) {
@@ -403,7 +408,7 @@ void infer_slice(Graph& g, const Node& n) {
     int64_t len = st > 0 ? (a.ends[i] - a.starts[i] + st - 1) / st : (a.starts[i] - a.ends[i] - st - 1) / -st;
     out[i] = std::max<int64_t>(0, len);
     if (static_cast<int>(i) == x.batch_axis && (a.starts[i] != 0 || st != 1 || a.ends[i] < x.shape[i])) {
-      fail(n, "slices the batch axis");
+      fail_batch(n, "slices the batch axis");
     }
   }
   set_out(g, n, 0, x.dtype, out, x.batch_axis);
@@ -418,7 +423,7 @@ void infer_resize(Graph& g, const Node& n) {
   for (size_t i = 0; i < r; ++i) {
     out[i] = a.sizes.empty() ? static_cast<int64_t>(std::floor(static_cast<double>(x.shape[i]) * a.scales[i])) : a.sizes[i];
     if (static_cast<int>(i) == x.batch_axis) {
-      if (a.scales[i] != 1.0 || (!a.sizes.empty() && a.sizes[i] != x.shape[i])) fail(n, "resizes the batch axis");
+      if (a.scales[i] != 1.0 || (!a.sizes.empty() && a.sizes[i] != x.shape[i])) fail_batch(n, "resizes the batch axis");
       out[i] = x.shape[i];
     }
     if (out[i] < 1 || (x.shape[i] == 0 && out[i] > 0)) fail(n, "an output axis would be empty, or an empty axis resized");
@@ -435,7 +440,7 @@ void infer_pad(Graph& g, const Node& n) {
   for (size_t i = 0; i < r; ++i) {
     out[i] = x.shape[i] + a.pads[i] + a.pads[i + r];
     if (static_cast<int>(i) == x.batch_axis && (a.pads[i] != 0 || a.pads[i + r] != 0)) {
-      fail(n, "pads the batch axis");
+      fail_batch(n, "pads the batch axis");
     }
   }
   set_out(g, n, 0, x.dtype, out, x.batch_axis);
@@ -446,7 +451,7 @@ void infer_gather(Graph& g, const Node& n) {
   const Value& idx = in(g, n, 1);
   if (idx.dtype != DType::i64 && idx.dtype != DType::i32) fail(n, "indices must be integers");
   int64_t axis = normalize_axis(n, n.attr<AxisAttrs>().axis, static_cast<int64_t>(data.shape.size()));
-  if (axis == data.batch_axis) fail(n, "gathers along the batch axis");
+  if (axis == data.batch_axis) fail_batch(n, "gathers along the batch axis");
   Shape out(data.shape.begin(), data.shape.begin() + axis);
   out.insert(out.end(), idx.shape.begin(), idx.shape.end());
   out.insert(out.end(), data.shape.begin() + axis + 1, data.shape.end());
@@ -490,7 +495,7 @@ void infer_norm_like(Graph& g, const Node& n) {
   } else if (n.op == OpKind::LayerNormalization) {
     int64_t axis = n.attr<NormAttrs>().axis;
     if (axis < 0 || axis >= static_cast<int64_t>(x.shape.size())) fail(n, "axis out of range");
-    if (axis <= x.batch_axis) fail(n, "normalises over the batch axis");
+    if (axis <= x.batch_axis) fail_batch(n, "normalises over the batch axis");
     Shape norm(x.shape.begin() + axis, x.shape.end());
     for (size_t i = 1; i <= 2; ++i) {
       if (!has_input(n, i)) continue;
@@ -501,7 +506,7 @@ void infer_norm_like(Graph& g, const Node& n) {
   } else {  // Softmax
     int64_t axis = n.attr<AxisAttrs>().axis;
     if (axis < 0 || axis >= static_cast<int64_t>(x.shape.size())) fail(n, "axis out of range");
-    if (axis == x.batch_axis) fail(n, "softmax over the batch axis");
+    if (axis == x.batch_axis) fail_batch(n, "softmax over the batch axis");
   }
   set_out(g, n, 0, DType::f32, x.shape, x.batch_axis);
 }

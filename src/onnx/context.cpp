@@ -8,6 +8,10 @@ void Context::fail(const std::string& message) const {
   throw Error(message, ErrorContext{.file = m_file, .node = m_node_name, .op = m_node->op_type()});
 }
 
+void Context::fail_batch(const std::string& message) const {
+  throw BatchAxisError(message, ErrorContext{.file = m_file, .node = m_node_name, .op = m_node->op_type()});
+}
+
 const std::string& Context::input_name(size_t i) const {
   if (i >= num_inputs()) fail(fmt::format("has {} input(s); expected at least {}", num_inputs(), i + 1));
   return m_node->input(static_cast<int>(i));

@@ -46,6 +46,8 @@ class Context {
 
   // An Error about the current node.
   [[noreturn]] void fail(const std::string& message) const;
+  // Fails with a BatchAxisError: the node would mix samples along the batch axis.
+  [[noreturn]] void fail_batch(const std::string& message) const;
 
   // --- Inputs of the current node -------------------------------------------------------
   size_t num_inputs() const { return static_cast<size_t>(m_node->input_size()); }

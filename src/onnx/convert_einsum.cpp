@@ -128,8 +128,8 @@ void einsum(Context& ctx) {
   for (size_t i = 0; i < ops.size(); ++i) {
     const int batch_axis = ctx.input_value(i).batch_axis;
     if (batch_axis >= 0 && !in(out, ops[i].letters[static_cast<size_t>(batch_axis)])) {
-      ctx.fail(fmt::format("equation '{}' sums over operand {}'s batch axis (index '{}'); the batch must reach the output",
-                           equation, i, ops[i].letters[static_cast<size_t>(batch_axis)]));
+      ctx.fail_batch(fmt::format("equation '{}' sums over operand {}'s batch axis (index '{}'); the batch must reach the output",
+                                 equation, i, ops[i].letters[static_cast<size_t>(batch_axis)]));
     }
   }
 

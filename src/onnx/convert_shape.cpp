@@ -63,7 +63,7 @@ void slice(Context& ctx) {
   SliceAttrs a = slice_attrs(ctx, x.shape);
   if (x.batch_axis >= 0) {
     auto b = static_cast<size_t>(x.batch_axis);
-    if (a.starts[b] != 0 || a.steps[b] != 1 || a.ends[b] != x.shape[b]) ctx.fail("slicing the batch axis is not supported");
+    if (a.starts[b] != 0 || a.steps[b] != 1 || a.ends[b] != x.shape[b]) ctx.fail_batch("slicing the batch axis is not supported");
   }
   ctx.emit(OpKind::Slice, {ctx.input(0)}, a);
 }
@@ -127,7 +127,7 @@ void resize(Context& ctx) {
   }
   if (batch_axis >= 0) {
     const auto b = static_cast<size_t>(batch_axis);
-    if (a.scales[b] != 1.0) ctx.fail(fmt::format("resizes the batch axis {} (scale {})", b, a.scales[b]));
+    if (a.scales[b] != 1.0) ctx.fail_batch(fmt::format("resizes the batch axis {} (scale {})", b, a.scales[b]));
     if (!a.sizes.empty()) a.sizes[b] = x[b];  // at any batch size: kept as it comes
   }
   ctx.emit(OpKind::Resize, {ctx.input(0)}, a);

@@ -60,8 +60,8 @@ std::unordered_set<std::string> sequence_first_inputs(const onnx::GraphProto& gp
   return found;
 }
 
-// Adds graph input `vi` as a runtime input. The batch axis is the first symbolic dimension;
-// when every dimension is fixed it is axis 0, or axis 1 for a sequence-first input.
+// Adds graph input `vi` as a runtime input. The batch axis is the first symbolic dimension; when
+// every dimension is fixed it is opt.static_batch_axis, else axis 0, or axis 1 for a sequence-first input.
 void add_input(Graph& g, Context& ctx, const onnx::ValueInfoProto& vi, const ImportOptions& opt, const std::string& file,
                bool sequence_first) {
   if (!vi.type().has_tensor_type()) {
@@ -88,7 +88,14 @@ void add_input(Graph& g, Context& ctx, const onnx::ValueInfoProto& vi, const Imp
     batch_axis = i;
     v.shape.push_back(opt.batch);
   }
-  if (batch_axis < 0 && !v.shape.empty()) batch_axis = sequence_first && v.shape.size() >= 2 ? 1 : 0;
+  if (batch_axis < 0 && !v.shape.empty()) {
+    const int rank = static_cast<int>(v.shape.size());
+    if (opt.static_batch_axis && *opt.static_batch_axis < rank) {
+      batch_axis = *opt.static_batch_axis;
+    } else {
+      batch_axis = sequence_first && rank >= 2 ? 1 : 0;
+    }
+  }
   v.batch_axis = batch_axis;
   if (batch_axis >= 0) g.import_batch = v.shape[static_cast<size_t>(batch_axis)];
   ValueId id = g.add_value(std::move(v));
@@ -115,10 +122,11 @@ void set_output_batch_axis(Value& v, const onnx::ValueInfoProto& vi, const std::
       return;
     }
   }
-  throw Error(fmt::format("graph output '{}' has shape {} with no axis of extent 1 to carry the batch (the graph folds the "
-                          "batch into other axes, so it runs one sample at a time); expected the exporter's batch axis kept",
-                          vi.name(), shape_str(v.shape)),
-              ErrorContext{.file = file});
+  throw BatchAxisError(
+      fmt::format("graph output '{}' has shape {} with no axis of extent 1 to carry the batch (the graph folds the "
+                  "batch into other axes, so it runs one sample at a time); expected the exporter's batch axis kept",
+                  vi.name(), shape_str(v.shape)),
+      ErrorContext{.file = file});
 }
 
 std::string node_display_name(const onnx::NodeProto& n, int index) {
@@ -197,6 +205,7 @@ Graph build(const onnx::ModelProto& model, const std::string& file, const std::s
       if (!convert) ctx.fail(unsupported_op_message(n.op_type()));
       (*convert)(ctx);
     } catch (Error& e) {
+      if (auto* b = dynamic_cast<BatchAxisError*>(&e)) b->progress = i;
       e.with_node(ctx.node_name(), n.op_type());
       e.with_file(file);
       throw;
@@ -212,13 +221,63 @@ Graph build(const onnx::ModelProto& model, const std::string& file, const std::s
       throw Error(fmt::format("graph output '{}' is a constant (it does not depend on any input)", o.name()),
                   ErrorContext{.file = file});
     }
-    if (g.per_sample && g.value(*id).batch_axis < 0) set_output_batch_axis(g.value(*id), o, file);
+    if (g.per_sample && g.value(*id).batch_axis < 0) {
+      try {
+        set_output_batch_axis(g.value(*id), o, file);
+      } catch (BatchAxisError& e) {
+        e.progress = gp.node_size();
+        throw;
+      }
+    }
     g.outputs.push_back(*id);
   }
   if (g.inputs.empty()) throw Error("model has no runtime inputs", ErrorContext{.file = file});
   g.remove_dead_nodes();
   check_value_sizes(g, file);
   return g;
+}
+
+// The largest rank among the runtime inputs when none has a symbolic dimension, else 0.
+int static_input_rank(const onnx::GraphProto& gp) {
+  std::unordered_set<std::string> inits;
+  for (const auto& t : gp.initializer()) inits.insert(t.name());
+  int rank = 0;
+  for (const auto& in : gp.input()) {
+    if (inits.count(in.name()) || !in.type().has_tensor_type()) continue;
+    const auto& dims = in.type().tensor_type().shape();
+    for (const auto& d : dims.dim()) {
+      if (!d.has_dim_value() || d.dim_value() <= 0) return 0;
+    }
+    rank = std::max(rank, dims.dim_size());
+  }
+  return rank;
+}
+
+// A model whose inputs are all static does not say which axis is the batch: when the default one
+// mixes samples, each other axis is tried; if none works, the error names what fails at each.
+Graph build_finding_batch_axis(const onnx::ModelProto& model, const std::string& file, const std::string& model_dir,
+                               const ImportOptions& opt) {
+  try {
+    return build(model, file, model_dir, opt);
+  } catch (BatchAxisError& first) {
+    const int rank = static_input_rank(model.graph());
+    if (opt.static_batch_axis || rank < 2) throw;
+    auto where = [](const BatchAxisError& e) {  // the message with its node, without the file
+      return std::string(Error(e.message(), ErrorContext{.node = e.context().node, .op = e.context().op}).what());
+    };
+    std::string tried = fmt::format("the inputs' shapes are static and no axis can be the batch: by default, {}", where(first));
+    const bool sequence_first = !sequence_first_inputs(model.graph()).empty();
+    for (int axis = sequence_first ? 0 : 1; axis < rank; ++axis) {
+      ImportOptions o = opt;
+      o.static_batch_axis = axis;
+      try {
+        return build(model, file, model_dir, o);
+      } catch (BatchAxisError& e) {
+        tried += fmt::format("; at axis {}, {}", axis, where(e));
+      }
+    }
+    throw BatchAxisError(tried, ErrorContext{.file = file});
+  }
 }
 
 }  // namespace
@@ -233,7 +292,7 @@ Graph import_onnx_bytes(const std::string& bytes, const std::string& origin, con
     throw Error("ONNX model has no graph nodes (truncated or not an ONNX file)", ErrorContext{.file = origin});
   }
   std::string dir = std::filesystem::path(origin).parent_path().string();
-  return build(model, origin, dir, options);
+  return build_finding_batch_axis(model, origin, dir, options);
 }
 
 Graph import_onnx(const std::string& path, const ImportOptions& options) {

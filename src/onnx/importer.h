@@ -1,6 +1,7 @@
 // ONNX model -> Graph. The only code in aimc that knows ONNX.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "ir/graph.h"
@@ -9,6 +10,9 @@ namespace aimc {
 
 struct ImportOptions {
   int64_t batch = 1;  // batch size assumed for a symbolic batch dimension at import
+  // The batch axis of inputs whose dimensions are all fixed. Unset: axis 0 (axis 1 for a recurrent
+  // layer's sequence-first input), then, if samples would mix along it, each other axis in turn.
+  std::optional<int> static_batch_axis;
 };
 
 // Reads an ONNX file (opsets 11-17, as PyTorch exports), maps it to canonical ops, folds

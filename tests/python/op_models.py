@@ -21,6 +21,7 @@ Every good model passes onnx.checker (full check) and the output shapes are chec
 """
 
 import argparse
+import io
 import json
 import math
 import sys
@@ -343,6 +344,13 @@ def transformer_decoder_layer():
 def transformer_encoder_static_batch1():
     """Exported at a fixed batch of 1 (no dynamic axes): the reshape targets are constants for one sample."""
     return nn.TransformerEncoderLayer(16, 2, 32, dropout=0.0, batch_first=True), [randn(3, 6, 16)]
+
+
+@case(opset=17, batch_axis=1, export_one=True)
+def transformer_encoder_seqfirst_static_batch1():
+    """torch's default sequence-first layout [L, N, E], exported at a fixed batch of 1: no symbolic dimension says
+    which axis is the batch; axis 0 mixes samples (softmax over it), so the importer finds axis 1."""
+    return nn.TransformerEncoderLayer(16, 2, 32, dropout=0.0), [randn(6, 3, 16)]
 
 
 @case(opset=14)
@@ -1114,6 +1122,21 @@ def unsupported_op_with_workaround(rng):
     elu = helper.make_node("Elu", ["input"], ["output"], name="elu_node")
     model = _helper_model([elu], [_vi("input", [2, 3])], [_vi("output", [2, 3])], [], 13)
     return model, [rng.standard_normal((2, 3)).astype(np.float32)], [["Elu"], ["elu_node"], ["torch.where"], ["exp"]]
+
+
+@bad_case
+def transformer_seqfirst_static_batch2(rng):
+    """torch's sequence-first TransformerEncoderLayer exported at a fixed batch of 2 ([6, 2, 16], no dynamic axes):
+    no axis can be the batch (axis 1's reshape folds the 2 samples into the heads); the message says what fails at
+    each axis and how to export instead."""
+    torch.manual_seed(0)
+    buf = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(nn.TransformerEncoderLayer(16, 2, 32, dropout=0.0).eval(), (torch.randn(6, 2, 16),), buf,
+                          opset_version=17, input_names=["input"], output_names=["output"])
+    return buf.getvalue(), [rng.standard_normal((6, 2, 16)).astype(np.float32)], [
+        ["no axis can be the batch"], ["at axis 1"], ["export the model with batch 1 or a dynamic batch axis"]]
 
 
 @bad_case

@@ -1,5 +1,6 @@
 """Transformers as torch 1.13 exports them (the op-model fixtures of tests/python/op_models.py: torch's
-MultiheadAttention, TransformerEncoderLayer and TransformerDecoderLayer, a static batch-1 export, torchvision's
+MultiheadAttention, TransformerEncoderLayer and TransformerDecoderLayer, static batch-1 exports (batch first and
+sequence first), torchvision's
 VisionTransformer, a BERT-style encoder with a padding mask and a GPT-style decoder; and bidirectional LSTMs and
 GRUs, lowered to a forward and a time-reversed layer per direction): they compile on `hermes`
 and `cluster-512` with every weight matrix on crossbars and the attention (QK^T, softmax, AV) on the digital units
@@ -22,7 +23,8 @@ pytestmark = pytest.mark.skipif(aimc_bin() is None, reason="AIMC_BIN is unset or
 # Fixture -> the weight matrices of the torch module (nn.Linear, in_proj split in q and kv for cross-attention, the
 # ViT's patch conv): each is one crossbar layer.
 WEIGHT_LAYERS = {"mha_torch": 5, "transformer_encoder_layer": 4, "transformer_decoder_layer": 7,
-                 "transformer_encoder_static_batch1": 4, "vit_tiny": 6, "bert_tiny": 10, "gpt_tiny": 9,
+                 "transformer_encoder_static_batch1": 4, "transformer_encoder_seqfirst_static_batch1": 4, "vit_tiny": 6,
+                 "bert_tiny": 10, "gpt_tiny": 9,
                  "lstm_bidirectional_2layer": 4,  # an LSTM layer per direction and layer
                  "gru_bidirectional_2layer": 4}
 
@@ -63,7 +65,8 @@ def aimc_module():
     return pytest.importorskip("aimc")
 
 
-@pytest.mark.parametrize("name", ["vit_tiny", "gpt_tiny", "transformer_encoder_static_batch1", "lstm_bidirectional_2layer",
+@pytest.mark.parametrize("name", ["vit_tiny", "gpt_tiny", "transformer_encoder_static_batch1",
+                                  "transformer_encoder_seqfirst_static_batch1", "lstm_bidirectional_2layer",
                                   "gru_bidirectional_2layer"])
 def test_chip_outputs_do_not_depend_on_threads_or_batch(aimc_module, op_fixtures, name):
     folder, manifest = op_fixtures
