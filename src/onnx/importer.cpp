@@ -12,6 +12,7 @@
 #include "core/input_file.h"
 #include "core/tensor.h"
 #include "onnx/context.h"
+#include "onnx/fuse_layer_norm.h"
 #include "onnx/tensor_proto.h"
 
 namespace aimc {
@@ -232,6 +233,7 @@ Graph build(const onnx::ModelProto& model, const std::string& file, const std::s
     g.outputs.push_back(*id);
   }
   if (g.inputs.empty()) throw Error("model has no runtime inputs", ErrorContext{.file = file});
+  fuse_layer_norms(g);
   g.remove_dead_nodes();
   check_value_sizes(g, file);
   return g;
