@@ -295,7 +295,11 @@ void global_average_pool(Context& ctx) {
   ctx.emit(OpKind::GlobalAveragePool, {ctx.input(0)});
 }
 
-void reduce(Context& ctx, OpKind op) {
+// What a reduction sums: the input itself, or |x| (ReduceL1) or x² (ReduceL2, ReduceSumSquare).
+enum class Summand { Plain, Abs, Square };
+
+// ReduceMean/Sum/Max/Min; ReduceL1, ReduceSumSquare and ReduceL2 lowered to ReduceSum of |x| or x² (then Sqrt).
+void reduce(Context& ctx, OpKind op, Summand summand = Summand::Plain, bool root = false) {
   ctx.expect_attrs({"axes", "keepdims", "noop_with_empty_axes"});
   auto rank = static_cast<int64_t>(ctx.input_value(0).shape.size());
   std::vector<int64_t> axes;
@@ -313,7 +317,15 @@ void reduce(Context& ctx, OpKind op) {
   }
   for (int64_t& a : axes) a = axis_arg(ctx, a, rank);
   std::sort(axes.begin(), axes.end());
-  ctx.emit(op, {ctx.input(0)}, ReduceAttrs{.axes = axes, .keepdims = ctx.attr_int("keepdims", 1) != 0});
+  const ReduceAttrs attrs{.axes = axes, .keepdims = ctx.attr_int("keepdims", 1) != 0};
+  ValueId x = ctx.input(0);
+  if (summand == Summand::Abs) x = ctx.emit_internal(OpKind::Abs, {x}, Attrs{}, "abs");
+  if (summand == Summand::Square) x = ctx.emit_internal(OpKind::Mul, {x, x}, Attrs{}, "square");
+  if (!root) {
+    ctx.emit(op, {x}, attrs);
+    return;
+  }
+  ctx.emit(OpKind::Sqrt, {ctx.emit_internal(op, {x}, attrs, "sum")});
 }
 
 // ArgMax / ArgMin: one axis, int64 indices.
@@ -468,6 +480,9 @@ void register_nn_converters(ConverterTable& t) {
   t["ReduceSum"] = [](Context& ctx) { reduce(ctx, OpKind::ReduceSum); };
   t["ReduceMax"] = [](Context& ctx) { reduce(ctx, OpKind::ReduceMax); };
   t["ReduceMin"] = [](Context& ctx) { reduce(ctx, OpKind::ReduceMin); };
+  t["ReduceL1"] = [](Context& ctx) { reduce(ctx, OpKind::ReduceSum, Summand::Abs); };
+  t["ReduceSumSquare"] = [](Context& ctx) { reduce(ctx, OpKind::ReduceSum, Summand::Square); };
+  t["ReduceL2"] = [](Context& ctx) { reduce(ctx, OpKind::ReduceSum, Summand::Square, true); };
   t["ArgMax"] = [](Context& ctx) { arg_reduce(ctx, OpKind::ArgMax); };
   t["ArgMin"] = [](Context& ctx) { arg_reduce(ctx, OpKind::ArgMin); };
   t["TopK"] = topk;

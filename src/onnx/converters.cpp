@@ -47,7 +47,6 @@ const std::map<std::string, std::string>& workarounds() {
       {"LessOrEqual", "aimc compares with Equal, Less and Greater: write a <= b as torch.where(a > b, 0, 1) on a bool"},
       {"GreaterOrEqual", "aimc compares with Equal, Less and Greater: write a >= b as torch.where(a < b, 0, 1)"},
       {"Not", "select with torch.where(mask, b, a) instead of negating the mask"},
-      {"ReduceL2", "write it as torch.sqrt((x * x).sum(dim)) (Mul, ReduceSum, Sqrt)"},
       {"LpNormalization", "write it as x / torch.sqrt((x * x).sum(dim, keepdim=True)) (ReduceSum, Sqrt, Div)"},
       {"Upsample", "export at opset 11 or later, where torch emits Resize"},
       {"Loop", "aimc runs static graphs: unroll the loop in the model, or export a fixed number of steps"},

@@ -190,6 +190,13 @@ def reduce_max_min():
     return Fn(lambda x: torch.amax(x, dim=(2, 3)) + torch.amin(x, dim=(1, 3))[:, :1]), [randn(2, 4, 3, 5)]
 
 
+@case(opset=13)
+def reduce_norms():
+    """F.normalize over channels (ReduceL2, as Swin V2's cosine attention exports it) and an L1 norm over width
+    (ReduceL1)."""
+    return Fn(lambda x: F.normalize(x, dim=1) + torch.norm(x, p=1, dim=3, keepdim=True)), [randn(2, 4, 3, 5)]
+
+
 @case(opset=13, batch_axis=None)
 def argmax_argmin():
     """The predicted class and its opposite (ArgMax / ArgMin, int64 outputs)."""

@@ -18,7 +18,7 @@ REQUIRED_OPS = {
     "Erf", "BatchNormalization", "MaxPool", "AveragePool", "GlobalAveragePool", "Flatten", "Reshape",
     "Transpose", "Squeeze", "Unsqueeze", "Concat", "Split", "Softmax", "LayerNormalization", "ReduceMean",
     "Pow", "Sqrt", "Identity", "Dropout", "Constant", "Shape", "Gather", "Slice", "Cast", "Range", "Pad",
-    "ConstantOfShape", "LSTM", "GRU", "QuantizeLinear", "DequantizeLinear", "HardSigmoid", "HardSwish", "Softplus",
+    "ConstantOfShape", "LSTM", "GRU", "ReduceL1", "ReduceL2", "QuantizeLinear", "DequantizeLinear", "HardSigmoid", "HardSwish", "Softplus",
     "InstanceNormalization", "ConvTranspose", "Resize", "ReduceMax", "ReduceMin", "ArgMax", "ArgMin", "TopK", "Einsum",
     "Expand", "Where", "Equal", "Trilu",
 }
