@@ -156,6 +156,7 @@ ASSUMPTIONS = {
                                                   "memories.weight_buffer.e_write_pj_per_byte"]),
         ("row write time (5 ns)", ["cores.programming.t_write_ns"]),
         ("row write energy (2 pJ)", ["cores.programming.e_write_pj"]),
+        ("static power (9.71 mW per CIMU, fitted)", ["cores.static_power_mw"]),
     ],
     "hermes": [
         ("LDPU throughput (8 ops/cycle)", ["cores.digital.ldpu.clock_mhz"]),
@@ -371,6 +372,12 @@ def component_split(j):
     return e["crossbar"] + e["adc"], e["digital"], e["buffers"] + e["noc"] + e["offchip"]
 
 
+def static_power_for(j, per_w):
+    """The chip's static power (W) at which run `j` gives `per_w` inferences/s/W: its energy per inference is its
+    dynamic energy plus static power × run time / inferences, so solve for the power."""
+    return (1.0 / per_w - j["dynamic_energy_per_inference_j"]) * j["inferences_per_s"]
+
+
 def rows_verma(r):
     c, rn, cn, rnn = r["verma_cnn"], r["verma_r50"], r["verma_cnn_netpack"], r["verma_r50_netpack"]
 
@@ -381,15 +388,32 @@ def rows_verma(r):
         e = j["energy_per_inference_by_component_j"]
         return (e["programming"] + e["offchip"]) * 1e6
 
+    def power_w(j):  # the chip's mean power over the run
+        return j["energy_per_inference_j"] * j["inferences_per_s"]
+
+    def static_w(j):
+        return j["energy_per_inference_by_component_j"]["static"] * j["inferences_per_s"]
+
+    cores = c["chip_show"]["cores"]
+    fit = static_power_for(c, 51.5e3)
     return [
         ("CIFAR-10 CNN (models/cnn4b_cifar10, per-layer crossbars): images/s", c["inferences_per_s"], 7815),
-        ("CIFAR-10 CNN: images/s/W", c["inferences_per_s_per_w"], 51.5e3),
+        ("CIFAR-10 CNN: images/s/W (the static power is fitted to it)", c["inferences_per_s_per_w"], 51.5e3),
+        (f"(static power per CIMU solved from it, mW; the preset holds {static_w(c) * 1e3 / cores:.3g})",
+         fit * 1e3 / cores, None),
         ("CIFAR-10 CNN: µJ per image", c["energy_per_inference_j"] * 1e6, 19.4),
+        ("CIFAR-10 CNN: chip power (W)", power_w(c), 0.152),
+        ("(CIFAR-10 CNN: dynamic / static µJ per image)",
+         f"{c['dynamic_energy_per_inference_j'] * 1e6:.3g} / {(c['energy_per_inference_j'] - c['dynamic_energy_per_inference_j']) * 1e6:.3g}",
+         None),
         ("CIFAR-10 CNN: images/s without reloading (programming time taken out)", without_reload(c), None),
         ("CIFAR-10 CNN, network-packed crossbars (compiler default): images/s", cn["inferences_per_s"], 7815),
         (f"ResNet-50 224×224 W4/A4 ({rn['segments']} reload segments, batch 16): images/s", rn["inferences_per_s"], 581),
         ("ResNet-50: images/s/W", rn["inferences_per_s_per_w"], 3.0e3),
         ("ResNet-50: µJ per image", rn["energy_per_inference_j"] * 1e6, 333),
+        ("ResNet-50: chip power (W), predicted (static power fitted on the CIFAR-10 CNN)", power_w(rn), 0.194),
+        ("(ResNet-50: µJ per image at the published 581 images/s: dynamic + static power / 581)",
+         (rn["dynamic_energy_per_inference_j"] + static_w(rn) / 581) * 1e6, None),
         ("ResNet-50: of which weight reloading (fetch + write), µJ per image", reload_uj(rn), None),
         ("ResNet-50: reprogramming time per 16-image batch (ms)", rn["total_programming_s"] * 1e3 / max(1, rn["images"] // 16), None),
         ("ResNet-50: images/s without reloading", without_reload(rn), 581),

@@ -102,6 +102,12 @@ PeakPoint peak_point(const ChipSpec& chip, const std::string& mode_name, int64_t
   return p;
 }
 
+double static_power_w(const ChipSpec& chip) {
+  if (chip.static_power_mw) return *chip.static_power_mw * 1e-3;
+  if (chip.cores.static_power_mw) return *chip.cores.static_power_mw * 1e-3 * static_cast<double>(chip.cores.count);
+  return 0.0;
+}
+
 std::vector<PeakPoint> peak_table(const ChipSpec& chip) {
   std::vector<PeakPoint> table;
   for (const ReadModeSpec& mode : chip.cores.read_modes) {

@@ -55,4 +55,7 @@ PeakPoint peak_point(const ChipSpec& chip, const std::string& mode, int64_t inpu
 // Every read mode at every input precision of peak_input_bits(), with peak_weight_bits().
 std::vector<PeakPoint> peak_table(const ChipSpec& chip);
 
+// The chip's static power (W): its own static_power_mw, else its cores' × their count, else 0.
+double static_power_w(const ChipSpec& chip);
+
 }  // namespace aimc::chip

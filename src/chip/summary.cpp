@@ -108,6 +108,9 @@ std::string chip_summary_text(const ChipSpec& chip) {
   line("memories", "per core: " + memories_text(c.memories) + "; per chip: " + memories_text(chip.memories));
   line("programming",
        fmt::format("{}, at most {} per core", to_string(c.programming.scheme), time_text(worst_case_core_programming_ns(c))));
+  if (const double w = static_power_w(chip); w > 0) {
+    line("static", fmt::format("{:.4g} mW over every run (aimc perf); not in the peak figures below", w * 1e3));
+  }
 
   s += "\npeak figures, computed from the parameters (all cores busy):\n";
   s += fmt::format("  {:<12} {:>5} {:>5} {:>10} {:>9} {:>8} {:>9} {:>8}\n", "mode", "in", "w", "t_mvm", "TOPS", "TOPS/W",
@@ -161,6 +164,7 @@ Json chip_summary_json(const ChipSpec& chip) {
   }
   j["peak"] = peaks;
   j["programming_worst_case_ns_per_core"] = worst_case_core_programming_ns(c);
+  j["static_power_w"] = static_power_w(chip);
   j["spec"] = resolved_json(chip);
   return j;
 }

@@ -25,8 +25,7 @@ EnergyTable::EnergyTable(const chip::ChipSpec& chip, const chip::ReadModeSpec& m
       break;
     }
   }
-  if (chip.static_power_mw) m_static_w = *chip.static_power_mw * 1e-3;
-  else if (chip.cores.static_power_mw) m_static_w = *chip.cores.static_power_mw * 1e-3 * static_cast<double>(chip.cores.count);
+  m_static_w = chip::static_power_w(chip);
 }
 
 double EnergyTable::array_mvm_pj(int64_t input_bits) const {
