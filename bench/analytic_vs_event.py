@@ -6,7 +6,8 @@ its --out folder):  /usr/bin/python3 bench/analytic_vs_event.py [--bin build/aim
 
 For every experiment of bench/experiments (the Programs perf_figures.py wrote) and ResNet-20 on hermes, runs `aimc perf --simulator
 event` and `--simulator analytic` alternately `--repeats` times and tables: each one's throughput,
-single-inference latency and energy per inference, the analytic model's relative difference, its largest
+single-inference latency and dynamic energy per inference (static power follows each one's run time), the
+analytic model's relative difference, its largest
 per-layer difference in stage time, and the speed of each (layer evaluations per second of simulator
 wall time, setting up included; median over the repeats; the machine's load average is printed with it).
 """
@@ -85,10 +86,11 @@ def main():
             total[s][1] += layers
         rows.append((rid, layers, e["inferences_per_s"], rel(an["inferences_per_s"], e["inferences_per_s"]),
                      e["latency_s"] * 1e6, rel(an["latency_s"], e["latency_s"]),
-                     rel(an["energy_per_inference_j"], e["energy_per_inference_j"]), worst, speed["event"], speed["analytic"]))
+                     rel(an["dynamic_energy_per_inference_j"], e["dynamic_energy_per_inference_j"]), worst, speed["event"],
+                     speed["analytic"]))
         print(rid, rows[-1][2:], file=sys.stderr)
     load = os.getloadavg()[0]
-    out = ["| run | layers | event: inferences/s | analytic: Δ | event: latency (µs) | analytic: Δ | energy/inference: Δ | "
+    out = ["| run | layers | event: inferences/s | analytic: Δ | event: latency (µs) | analytic: Δ | dynamic energy/inference: Δ | "
            "largest per-layer Δ of stage time | event: layer-evals/s | analytic: layer-evals/s |",
            "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
