@@ -93,7 +93,8 @@ def compile(model, chip, *, example=None, opset=13, pipeline="", schedule="pipel
             calibration_data="", calibration_samples=64, seed=0, allow_quantize=False, progress=None):
     """Maps a network onto a chip. `model` is an ONNX path, ONNX bytes, or a torch.nn.Module (with `example`,
     an input tensor; exported in memory at `opset`). `calibration_data` is a dataset spec (its first
-    `calibration_samples`) or an array of samples (all of them); other options as `aimc compile`'s flags.
+    `calibration_samples`) or an array of samples (all of them, in the model input's layout: the batch at its batch
+    axis, as `run` takes them); other options as `aimc compile`'s flags.
     `progress`: True for a bar, or a callable progress(done, total, label) called before each pass."""
     chip = _chip(chip)
     if not isinstance(calibration_data, str):

@@ -13,14 +13,33 @@
 namespace aimc::experiment {
 
 namespace {
-// Given calibration samples: the model's one input, batch first, its dtype and other dims.
+// Given calibration samples: a batch of the model's one input in its layout (the batch at its batch
+// axis, as the chip runs it), its dtype and other dims.
 void check_calibration_batch(const Graph& graph, const Tensor& batch) {
   const ErrorContext where{.field = "calibration_data"};
   if (graph.inputs.size() != 1) {
     throw Error(fmt::format("calibration samples feed a model of one input; this one has {}", graph.inputs.size()), where);
   }
-  check_input_samples(graph, batch, "samples", where);
+  const Value& in = graph.value(graph.inputs[0]);
+  if (in.batch_axis <= 0) {
+    check_input_samples(graph, batch, "samples", where);
+  } else {
+    Shape want = in.shape, got = batch.shape();
+    const auto b = static_cast<size_t>(in.batch_axis);
+    if (got.size() == want.size()) want[b] = got[b];
+    if (got != want || batch.dtype() != in.dtype) {
+      if (got.size() == want.size()) want[b] = -1;
+      throw Error(fmt::format("samples {} {} do not match the model input '{}' {} {} (the batch at axis {})",
+                              dtype_name(batch.dtype()), shape_str(got), in.name, dtype_name(in.dtype), shape_str(want), b),
+                  where);
+    }
+  }
   if (batch.numel() == 0) throw Error(fmt::format("no samples in {}; expected at least one", shape_str(batch.shape())), where);
+}
+
+int64_t batch_of(const Graph& graph, const Tensor& batch) {
+  const int axis = graph.value(graph.inputs[0]).batch_axis;
+  return batch.dim(axis > 0 ? axis : 0);
 }
 }  // namespace
 
@@ -64,10 +83,11 @@ LoadedProgram compile_model(Graph imported, const std::string& model_path, const
     }
     check_calibration_batch(out.imported, s.calibration_batch);
     opt.calibration.inputs = {s.calibration_batch};
-    opt.calibration.source = fmt::format("{} given samples", s.calibration_batch.dim(0));
+    opt.calibration.source = fmt::format("{} given samples", batch_of(out.imported, s.calibration_batch));
   } else if (!s.calibration_data.empty() && s.calibration_samples > 0) {
     opt.calibration.inputs = calibration_inputs(out.imported, s.calibration_data, s.calibration_samples);
-    opt.calibration.source = fmt::format("{}, first {} samples", s.calibration_data, opt.calibration.inputs.at(0).dim(0));
+    opt.calibration.source =
+        fmt::format("{}, first {} samples", s.calibration_data, batch_of(out.imported, opt.calibration.inputs.at(0)));
   }
   opt.allow_quantize = s.allow_quantize;
   opt.print_ir_after_all = s.print_ir_after_all;

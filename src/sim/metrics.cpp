@@ -34,8 +34,13 @@ void check_input_samples(const Graph& graph, const Tensor& inputs, const std::st
   const Value& in = graph.value(graph.inputs.at(0));
   Shape want = in.shape;
   const Shape& got = inputs.shape();
-  if (in.batch_axis != 0 || got.size() != want.size() || in.dtype != inputs.dtype() ||
-      !std::equal(want.begin() + 1, want.end(), got.begin() + 1)) {
+  if (in.batch_axis != 0) {
+    throw Error(fmt::format("{} are [N, ...] arrays, but the model input '{}' {} has its batch at axis {}: export the model "
+                            "batch-first, or give token data (tokens:) to a sequence-first language model",
+                            what, in.name, shape_str(want), in.batch_axis),
+                where);
+  }
+  if (got.size() != want.size() || in.dtype != inputs.dtype() || !std::equal(want.begin() + 1, want.end(), got.begin() + 1)) {
     want[0] = got.empty() ? 0 : got[0];
     throw Error(fmt::format("{} {} {} do not match the model input '{}' {} {}", what, dtype_name(inputs.dtype()), shape_str(got),
                             in.name, dtype_name(in.dtype), shape_str(want)),

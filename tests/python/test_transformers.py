@@ -86,3 +86,16 @@ def test_chip_outputs_do_not_depend_on_threads_or_batch(aimc_module, op_fixtures
     want = np.load(folder / entry["outputs"][0]["file"])
     assert np.abs(one - want).max() > 0  # the chip is noisy ...
     assert np.corrcoef(one.ravel(), want.ravel())[0, 1] > 0.9  # ... but computes the same network
+
+
+def test_sequence_first_model_calibrates_on_arrays_in_its_layout(aimc_module, op_fixtures):
+    """Calibration samples are given as the model takes them (torch's sequence-first encoder layer: [L, N, E], the
+    batch at axis 1); a batch-first array is refused with the layout it needs."""
+    folder, manifest = op_fixtures
+    entry = case_entry(manifest, "transformer_encoder_seqfirst_static_batch1")
+    assert entry["batch_axis"] == 1
+    x = np.load(folder / entry["inputs"][0]["file"])  # [6, 3, 16]
+    program = aimc_module.compile(str(folder / entry["model"]), "hermes", calibration_data=x)
+    assert program.to_dict()["calibration"] == "3 given samples"
+    with pytest.raises(aimc_module.Error, match="the batch at axis 1"):
+        aimc_module.compile(str(folder / entry["model"]), "hermes", calibration_data=np.swapaxes(x, 0, 1))
