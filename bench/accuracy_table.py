@@ -29,6 +29,8 @@ RUNS = {
     "hwa_drift_hermes4": ("hermes", "ResNet-20 HWA, drift-aware (`resnet20_cifar10_hwa_drift.onnx`), four-phase, GDC"),
     "hwa_drift_hermes4_nogdc": ("hermes", "ResNet-20 HWA, drift-aware, four-phase, no drift compensation"),
     "lstm_hermes4": ("hermes", "PTB char LSTM H=256 (`lstm_ptb.onnx`), four-phase, GDC — bits per character"),
+    "vit_hermes4": ("hermes", "MNIST ViT (`vit_mnist.onnx`: torchvision's VisionTransformer, 4 blocks of 64), "
+                              "four-phase, GDC"),
     "gpt_hermes4": ("hermes", "PTB char GPT, 4 blocks of 128 (`gpt_ptb.onnx`), four-phase, GDC — bits per character"),
     "cnn4b_verma": ("verma-cimu", "11-layer CNN W4/A4 (`cnn4b_cifar10.onnx`)"),
     "bnn_zhang": ("zhang-bnn-sram", "BNN 121-128-128-10 (`bnn_mnist.onnx`), the preset (ideal cells)"),

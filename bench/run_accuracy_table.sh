@@ -36,5 +36,6 @@ run hwa_drift_hermes4 --model models/resnet20_cifar10_hwa_drift.onnx --chip herm
 run hwa_drift_hermes4_nogdc --model models/resnet20_cifar10_hwa_drift.onnx --chip hermes --read-mode four-phase --data $C --drift-times $T --batch 125 --gdc off --limit $L
 run hwa_hermes4 --model models/resnet20_cifar10_hwa.onnx --chip hermes --read-mode four-phase --data $C --drift-times $T --batch 125 --limit $L
 run lstm_hermes4 --model models/lstm_ptb.onnx --chip hermes --read-mode four-phase --data $PTB --drift-times $T --limit 1000
+run vit_hermes4 --model models/vit_mnist.onnx --chip hermes --read-mode four-phase --data mnist:../shared/data/mnist --drift-times $T --limit $L
 run gpt_hermes4 --model models/gpt_ptb.onnx --chip hermes --read-mode four-phase --data ${PTB/seq=100/seq=128} --drift-times $T --limit 500
 /usr/bin/python3 bench/accuracy_table.py "$OUT"

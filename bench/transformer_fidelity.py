@@ -2,6 +2,7 @@
 
     PYTHONPATH=build/python /usr/bin/python3 bench/transformer_fidelity.py [--chips hermes cluster-512]
                                                                         [--times 1s 1h 1d 1y] [--seeds 3]
+                                                                        [--write-docs]
 
 The networks are those of bench/model_coverage.py (torch 1.13's own nn.TransformerEncoder and
 nn.MultiheadAttention, a BERT-style encoder with a classification head, a GPT-style decoder with a causal
@@ -12,6 +13,7 @@ how often the chip's argmax equals torch's (mean ± std over the draws). `aimc p
 inference into the crossbars (arrays and converters), the digital units and the host, with inferences/s.
 Untrained weights make this a fidelity measurement (how far the analog chip moves the network's outputs), not
 an accuracy one; trained models with accuracy over drift are the PTB GPT and the MNIST ViT (docs/presets).
+--write-docs puts the table into docs/coverage.md (between its transformer-fidelity markers).
 """
 
 import argparse
@@ -55,10 +57,12 @@ def main():
     ap.add_argument("--chips", nargs="*", default=["hermes", "cluster-512"])
     ap.add_argument("--times", nargs="*", default=["1s", "1h", "1d", "1y"])
     ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--write-docs", action="store_true")
     args = ap.parse_args()
     torch.set_num_threads(1)
     head = ["model", "chip"] + [f"t = {t}" for t in args.times] + ["energy: crossbars / digital / host", "inferences/s"]
-    print("| " + " | ".join(head) + " |\n|" + "---|" * len(head))
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    print("\n".join(lines))
     with tempfile.TemporaryDirectory() as tmp:
         for name, logits in MODELS.items():
             path, x, want = export(name, Path(tmp))
@@ -81,7 +85,19 @@ def main():
                 xbar = e.get("crossbar", 0) + e.get("adc", 0)
                 split = f"{100 * xbar / total:.0f} / {100 * e.get('digital', 0) / total:.0f} / " \
                         f"{100 * e.get('host', 0) / total:.0f} % of {total * 1e6:.3g} µJ"
-                print("| " + " | ".join([name, chip] + cells + [split, f"{p['inferences_per_s']:,.0f}"]) + " |", flush=True)
+                lines.append("| " + " | ".join([name, chip] + cells + [split, f"{p['inferences_per_s']:,.0f}"]) + " |")
+                print(lines[-1], flush=True)
+    if args.write_docs:
+        doc = ROOT / "docs" / "coverage.md"
+        begin, end = "<!-- transformer-fidelity:begin (bench/transformer_fidelity.py) -->\n", "<!-- transformer-fidelity:end -->"
+        text = doc.read_text()
+        block = begin + f"{args.seeds} programming draws per time; mean ± std over them.\n\n" + "\n".join(lines) + "\n" + end
+        if begin in text:
+            head_text, rest = text.split(begin)
+            text = head_text + block + rest.split(end, 1)[1]
+        else:
+            text = text.rstrip("\n") + "\n\n## Transformers on the chips\n\n" + block + "\n"
+        doc.write_text(text)
 
 
 if __name__ == "__main__":

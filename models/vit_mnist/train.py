@@ -1,6 +1,6 @@
 """Train the MNIST Vision Transformer (model.py) on CPU and export it to ONNX.
 
-Command (from the repository root; about 25 minutes on 2 loaded cores, 5 per epoch when idle):
+Command (from the repository root; 25 minutes here on 2 shared, loaded cores):
 
     nice -n 10 /usr/bin/python3 models/vit_mnist/train.py [--data ../shared/data/mnist] [--epochs 4]
 
