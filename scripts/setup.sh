@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config clang-format clang-tidy clang libclang-rt-14-dev libomp-dev
   libonnx-dev libprotobuf-dev protobuf-compiler
   libdnnl-dev
-  libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev librandom123-dev zlib1g-dev libsqlite3-dev
+  libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev librandom123-dev zlib1g-dev libsqlite3-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   pybind11-dev python3-dev
   python3-torch python3-torchvision python3-onnx python3-numpy python3-pytest python3-matplotlib python3-yaml

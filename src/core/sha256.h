@@ -1,4 +1,4 @@
-// SHA-256 (FIPS 180-4) of bytes and files, as lowercase hex. Used to tie a Program to the model
+// SHA-256 (FIPS 180-4, OpenSSL's libcrypto) of bytes and files, as lowercase hex. Used to tie a Program to the model
 // file and chip it was compiled for.
 #pragma once
 

@@ -69,13 +69,13 @@ std::atomic<size_t>& byte_limit() {
   return limit;
 }
 
-std::shared_ptr<void> allocate(size_t bytes) {
+std::shared_ptr<void> allocate(size_t bytes, bool zero) {
   constexpr size_t kAlign = 64;
   size_t rounded = (bytes + kAlign - 1) / kAlign * kAlign;
   if (rounded == 0) rounded = kAlign;
   void* p = std::aligned_alloc(kAlign, rounded);
   if (!p) throw Error(fmt::format("out of memory allocating {} bytes", bytes));
-  std::memset(p, 0, rounded);
+  if (zero) std::memset(p, 0, rounded);
   return {p, [](void* q) { std::free(q); }};
 }
 }  // namespace
@@ -83,7 +83,11 @@ std::shared_ptr<void> allocate(size_t bytes) {
 size_t tensor_byte_limit() { return byte_limit().load(); }
 void set_tensor_byte_limit(size_t bytes) { byte_limit().store(bytes); }
 
-Tensor::Tensor(DType dtype, Shape shape) : m_dtype(dtype), m_shape(std::move(shape)) {
+Tensor::Tensor(DType dtype, Shape shape) : Tensor(dtype, std::move(shape), true) {}
+
+Tensor Tensor::uninitialized(DType dtype, Shape shape) { return Tensor(dtype, std::move(shape), false); }
+
+Tensor::Tensor(DType dtype, Shape shape, bool zero) : m_dtype(dtype), m_shape(std::move(shape)) {
   for (int64_t d : m_shape) {
     if (d < 0) throw Error("negative dimension in shape " + shape_str(m_shape));
   }
@@ -97,7 +101,7 @@ Tensor::Tensor(DType dtype, Shape shape) : m_dtype(dtype), m_shape(std::move(sha
                             limit));
   }
   m_numel = *n;
-  m_storage = allocate(nbytes());
+  m_storage = allocate(nbytes(), zero);
 }
 
 int64_t Tensor::dim(int64_t i) const {

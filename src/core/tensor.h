@@ -64,6 +64,9 @@ class Tensor {
   Tensor() = default;
   // Zero-initialised tensor. Throws Error on a negative dimension.
   Tensor(DType dtype, Shape shape);
+  // The same with unspecified contents, for a buffer its writer fills whole (a kernel's output): no
+  // zero-fill pass over memory that is about to be overwritten.
+  static Tensor uninitialized(DType dtype, Shape shape);
 
   template <class T>
   static Tensor from(const std::vector<T>& values, Shape shape) {
@@ -121,6 +124,7 @@ class Tensor {
   std::vector<int64_t> to_int64_vector() const;
 
  private:
+  Tensor(DType dtype, Shape shape, bool zero);
   void check_type(DType t) const;
   DType m_dtype = DType::f32;
   Shape m_shape;

@@ -10,7 +10,7 @@ namespace aimc::ref {
 
 Tensor BufferPool::take(DType dtype, Shape shape) {
   auto it = m_free.find({dtype, numel(shape)});
-  if (it == m_free.end()) return Tensor(dtype, std::move(shape));
+  if (it == m_free.end()) return Tensor::uninitialized(dtype, std::move(shape));  // as a reused one: filled by its writer
   Tensor t = it->second.tensor.reshaped(std::move(shape));
   m_free.erase(it);
   return t;
