@@ -135,7 +135,7 @@ Tensor Tensor::slice_outer(int64_t begin, int64_t end) const {
 }
 
 Tensor Tensor::clone() const {
-  Tensor t(m_dtype, m_shape);
+  Tensor t = uninitialized(m_dtype, m_shape);
   if (m_numel > 0) std::memcpy(t.raw(), raw(), nbytes());
   return t;
 }

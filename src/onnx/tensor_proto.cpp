@@ -165,7 +165,7 @@ Tensor tensor_from_proto(const TP& t, const std::string& model_dir) {
                               shape_str(shape)));
     }
   }
-  Tensor out(dtype, shape);
+  Tensor out = Tensor::uninitialized(dtype, shape);  // every path below fills it or throws
   const int64_t n = out.numel();
   const size_t raw_size = static_cast<size_t>(n) * onnx_elem_size(t.data_type());
   auto check_count = [&](int64_t have) {
@@ -212,6 +212,8 @@ Tensor tensor_from_proto(const TP& t, const std::string& model_dir) {
       for (int64_t i = 0; i < n; ++i) out.data<uint8_t>()[i] = static_cast<uint8_t>(t.int32_data(static_cast<int>(i)));
       break;
     default:
+      if (n > 0)
+        throw Error(fmt::format("{} of shape {} has no raw_data; expected its values in raw_data", what, shape_str(shape)));
       break;
   }
   return out;
