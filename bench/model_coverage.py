@@ -218,11 +218,11 @@ def check_model(name, out, folder):
         else:
             row["compile"][preset] = reason(c)
     row["fits"] = fits
-    if fits and len(inputs) == 1:
+    if fits:
         try:
             import aimc as module_aimc
             program = str(out / f"{name}.{fits}.program.json")  # compiled above
-            chip_out = module_aimc.run(program, fits, inputs[0].numpy(), t="1d", seed=0)
+            chip_out = module_aimc.run(program, fits, [x.numpy() for x in inputs], t="1d", seed=0)
             chip_out = chip_out[0] if isinstance(chip_out, list) else chip_out
             row["eval"] = f"r = {np.corrcoef(chip_out.ravel(), want.numpy().ravel())[0, 1]:.3f}"
         except Exception as e:  # noqa: BLE001

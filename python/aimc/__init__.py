@@ -143,10 +143,12 @@ def evaluate(program, chip, data, labels=None, *, limit=-1, drift_times=("1s", "
 
 
 def run(program, chip, x, *, t=None, seed=0, threads=1, read_mode=""):
-    """The chip's outputs for one batch `x` (numpy or torch), `t` seconds after programming (None: as
-    programmed, no drift). One array per model output (a single array when the model has one)."""
+    """The chip's outputs for one batch `x` (numpy or torch; a list of them for a model of several inputs, in its
+    input order), `t` seconds after programming (None: as programmed, no drift). One array per model output (a
+    single array when the model has one)."""
     chip = _chip(chip)
-    outputs = _aimc.run(_program(program, chip), chip, _numpy(x), t=None if t is None else parse_time(t), seed=seed,
+    x = [_numpy(v) for v in x] if isinstance(x, (list, tuple)) else _numpy(x)
+    outputs = _aimc.run(_program(program, chip), chip, x, t=None if t is None else parse_time(t), seed=seed,
                         threads=threads, read_mode=read_mode)
     return outputs[0] if len(outputs) == 1 else outputs
 

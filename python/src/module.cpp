@@ -275,9 +275,17 @@ void bind_experiments(py::module_& m) {
 
   m.def(
       "run",
-      [](const Loaded& program, const chip::ChipSpec& chip, const py::array& x, std::optional<double> t_s, uint64_t seed,
+      [](const Loaded& program, const chip::ChipSpec& chip, const py::object& x, std::optional<double> t_s, uint64_t seed,
          int threads, const std::string& read_mode) {
-        const Tensor input = to_tensor(x, "x");
+        // One array, or a list of them for a model of several inputs (in the graph's input order).
+        std::vector<Tensor> inputs;
+        if (py::isinstance<py::list>(x) || py::isinstance<py::tuple>(x)) {
+          for (const py::handle item : x) {
+            inputs.push_back(to_tensor(item.cast<py::array>(), fmt::format("x[{}]", inputs.size()).c_str()));
+          }
+        } else {
+          inputs.push_back(to_tensor(x.cast<py::array>(), "x"));
+        }
         std::vector<Tensor> out;
         {
           py::gil_scoped_release release;
@@ -287,7 +295,7 @@ void bind_experiments(py::module_& m) {
           fo.read_mode = read_mode;
           functional::ChipExecutor exec(program->program, program->prepared, chip, fo);
           if (t_s) exec.set_time(*t_s);
-          out = exec.run({input});
+          out = exec.run(inputs);
         }
         py::list arrays;
         for (const Tensor& t : out) arrays.append(to_numpy(t));

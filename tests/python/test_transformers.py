@@ -99,3 +99,20 @@ def test_sequence_first_model_calibrates_on_arrays_in_its_layout(aimc_module, op
     assert program.to_dict()["calibration"] == "3 given samples"
     with pytest.raises(aimc_module.Error, match="the batch at axis 1"):
         aimc_module.compile(str(folder / entry["model"]), "hermes", calibration_data=np.swapaxes(x, 0, 1))
+
+
+def test_a_model_of_two_inputs_runs_on_the_chip(aimc_module, op_fixtures):
+    """run() takes a list of arrays for a model of several inputs (torch's TransformerDecoderLayer: target and
+    memory, sequence-first); the outputs have torch's shape, stay near the digital ones and do not depend on the
+    thread count."""
+    folder, manifest = op_fixtures
+    entry = case_entry(manifest, "transformer_decoder_layer")
+    inputs = [np.load(folder / i["file"]) for i in entry["inputs"]]
+    want = np.load(folder / entry["outputs"][0]["file"])
+    program = aimc_module.compile(str(folder / entry["model"]), "hermes")
+    one = aimc_module.run(program, "hermes", inputs, t="1h", seed=1, threads=1)
+    two = aimc_module.run(program, "hermes", tuple(inputs), t="1h", seed=1, threads=2)
+    assert one.shape == want.shape and np.array_equal(one, two)
+    assert np.corrcoef(one.ravel(), want.ravel())[0, 1] > 0.8
+    with pytest.raises(aimc_module.Error):
+        aimc_module.run(program, "hermes", inputs[:1])
