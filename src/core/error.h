@@ -44,7 +44,6 @@ class Error : public std::runtime_error {
 class BatchAxisError : public Error {
  public:
   using Error::Error;
-  int progress = 0;  // how many of the model's nodes were imported before it (the importer sets it)
 };
 
 // A bug in aimc itself (a broken invariant), never the user's fault.

@@ -206,7 +206,6 @@ Graph build(const onnx::ModelProto& model, const std::string& file, const std::s
       if (!convert) ctx.fail(unsupported_op_message(n.op_type()));
       (*convert)(ctx);
     } catch (Error& e) {
-      if (auto* b = dynamic_cast<BatchAxisError*>(&e)) b->progress = i;
       e.with_node(ctx.node_name(), n.op_type());
       e.with_file(file);
       throw;
@@ -222,14 +221,7 @@ Graph build(const onnx::ModelProto& model, const std::string& file, const std::s
       throw Error(fmt::format("graph output '{}' is a constant (it does not depend on any input)", o.name()),
                   ErrorContext{.file = file});
     }
-    if (g.per_sample && g.value(*id).batch_axis < 0) {
-      try {
-        set_output_batch_axis(g.value(*id), o, file);
-      } catch (BatchAxisError& e) {
-        e.progress = gp.node_size();
-        throw;
-      }
-    }
+    if (g.per_sample && g.value(*id).batch_axis < 0) set_output_batch_axis(g.value(*id), o, file);
     g.outputs.push_back(*id);
   }
   if (g.inputs.empty()) throw Error("model has no runtime inputs", ErrorContext{.file = file});
@@ -267,9 +259,11 @@ Graph build_finding_batch_axis(const onnx::ModelProto& model, const std::string&
     auto where = [](const BatchAxisError& e) {  // the message with its node, without the file
       return std::string(Error(e.message(), ErrorContext{.node = e.context().node, .op = e.context().op}).what());
     };
-    std::string tried = fmt::format("the inputs' shapes are static and no axis can be the batch: by default, {}", where(first));
-    const bool sequence_first = !sequence_first_inputs(model.graph()).empty();
-    for (int axis = sequence_first ? 0 : 1; axis < rank; ++axis) {
+    const int fallback = sequence_first_inputs(model.graph()).empty() ? 0 : 1;  // add_input's default
+    std::string tried = fmt::format("the inputs' shapes are static and no axis can be the batch: at axis {} (the default), {}",
+                                    fallback, where(first));
+    for (int axis = 0; axis < rank; ++axis) {
+      if (axis == fallback) continue;
       ImportOptions o = opt;
       o.static_batch_axis = axis;
       try {
