@@ -310,6 +310,29 @@ TEST_P(RecurrentOnChip, OnHermesIsDeterministicAndClose) {
   EXPECT_GT(err, 0.0);
 }
 
+// A weighted layer whose input comes from constants alone (Swin V2's position-bias MLP on its constant
+// coordinate table) is not a crossbar layer: the executors compute it once; the chip runs the rest.
+TEST(ChipExecutor, ALayerOnConstantsIsComputedOnceNotMapped) {
+  test::GraphBuilder b("constant_branch");
+  ValueId x = b.input("x", {3, 8});
+  ValueId table = b.constant("table", test::weights({1, 8}, 11));
+  ValueId relu = b.node("relu", OpKind::Relu, {table});
+  ValueId bias = b.node("bias_mlp", OpKind::MatMul, {relu, b.constant("W2", test::weights({8, 8}, 12))});
+  ValueId y = b.node("fc", OpKind::MatMul, {x, b.constant("W1", test::weights({8, 8}, 13))});
+  ValueId out = b.node("add", OpKind::Add, {y, bias});
+  const Graph g = b.finish({out});
+  const chip::ChipSpec chip = derive(kIdeal64);
+  const program::Program p = test::compile(g, chip);
+  ASSERT_EQ(p.layers.size(), 1u);
+  EXPECT_EQ(p.layers[0].name, "fc");
+  const Graph prepared = compiler::prepare_graph(g, p);
+  ChipExecutor exec(p, prepared, chip, FunctionalOptions{.seed = 1, .threads = 1, .converters = false});
+  ReferenceExecutor ref(g, ReferenceOptions{.threads = 1});
+  const Tensor in = test::weights({3, 8}, 14);
+  const Tensor a = exec.run({in}).at(0), r = ref.run({in}).at(0);
+  for (int64_t i = 0; i < a.numel(); ++i) ASSERT_NEAR(a.data<float>()[i], r.data<float>()[i], 1e-4f) << i;
+}
+
 INSTANTIATE_TEST_SUITE_P(ChipExecutor, RecurrentOnChip, ::testing::Values(OpKind::LSTM, OpKind::GRU),
                          [](const auto& info) { return std::string(op_name(info.param)); });
 

@@ -31,13 +31,33 @@ int64_t per_inference_numel(const Graph& g, ValueId id) { return numel(g.runtime
 
 int64_t logical_cols(const CompileContext& ctx, const Layer& layer) { return ctx.chip.cores.cols / layer.columns_per_weight; }
 
+// Whether `id` depends on a graph input (else it is computed from constants alone, once, by the
+// executors: Swin V2's position-bias MLP on its constant coordinate table).
+bool reaches_runtime_input(const Graph& g, ValueId id) {
+  std::vector<ValueId> stack{id};
+  std::vector<char> seen(g.num_values(), 0);
+  while (!stack.empty()) {
+    const ValueId v = stack.back();
+    stack.pop_back();
+    if (v == kNoValue || seen[static_cast<size_t>(v)]) continue;
+    seen[static_cast<size_t>(v)] = 1;
+    const Value& val = g.value(v);
+    if (val.is_constant()) continue;
+    if (val.producer < 0) return true;
+    for (ValueId in : g.node(val.producer).inputs) stack.push_back(in);
+  }
+  return false;
+}
+
 std::optional<Layer> describe_layer(const Graph& g, int32_t node) {
   const Node& n = g.node(node);
   auto runtime = [&](size_t i) { return n.input(i) != kNoValue && !constant_value(g, n.input(i)); };
   auto constant = [&](size_t i) { return n.input(i) != kNoValue && constant_value(g, n.input(i)).has_value(); };
   Layer l;
   l.name = n.name;
-  if (n.outputs.empty() || n.outputs[0] == kNoValue || !runtime(0)) return std::nullopt;
+  if (n.outputs.empty() || n.outputs[0] == kNoValue || !runtime(0) || !reaches_runtime_input(g, n.input(0))) {
+    return std::nullopt;
+  }
   l.input_value = g.value(n.input(0)).name;
   l.output_value = g.value(n.outputs[0]).name;
   const Shape ws = n.input(1) != kNoValue ? g.value(n.input(1)).shape : Shape{};
