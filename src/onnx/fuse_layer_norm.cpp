@@ -1,9 +1,9 @@
 #include "onnx/fuse_layer_norm.h"
 
-#include <fmt/format.h>
-
 #include <optional>
 #include <vector>
+
+#include "onnx/index_maps.h"
 
 namespace aimc {
 
@@ -138,34 +138,17 @@ class Fuser {
     if (!cv.is_constant() || cv.dtype != DType::f32 || m_g.value(node.outputs[0]).shape != m_g.value(v).shape) {
       return std::nullopt;
     }
-    const Shape& cs = cv.shape;
+    // Its last k dims (the leading ones must be 1), broadcast over the normalised axes.
     const size_t k = norm.size();
-    for (size_t i = 0; i + k < cs.size(); ++i) {
-      if (cs[i] != 1) return std::nullopt;  // varies over an axis before the normalised ones
+    Shape cs = cv.shape;
+    for (; cs.size() > k; cs.erase(cs.begin())) {
+      if (cs.front() != 1) return std::nullopt;  // varies over an axis before the normalised ones
     }
-    // Right-aligned strides of c over the normalised axes (0 where c broadcasts).
-    std::vector<int64_t> stride(k, 0);
-    int64_t s = 1;
-    for (size_t j = 0; j < std::min(k, cs.size()); ++j) {
-      const int64_t dim = cs[cs.size() - 1 - j], want = norm[k - 1 - j];
-      if (dim != 1 && dim != want) return std::nullopt;
-      stride[k - 1 - j] = dim == 1 ? 0 : s;
-      s *= dim;
+    for (size_t j = 0; j < cs.size(); ++j) {
+      const int64_t dim = cs[cs.size() - 1 - j];
+      if (dim != 1 && dim != norm[k - 1 - j]) return std::nullopt;
     }
-    Tensor out(DType::f32, norm);
-    const float* src = cv.constant->data<float>();
-    float* dst = out.data<float>();
-    std::vector<int64_t> idx(k, 0);
-    for (int64_t i = 0; i < out.numel(); ++i) {
-      int64_t off = 0;
-      for (size_t j = 0; j < k; ++j) off += idx[j] * stride[j];
-      dst[i] = src[off];
-      for (size_t j = k; j-- > 0;) {
-        if (++idx[j] < norm[j]) break;
-        idx[j] = 0;
-      }
-    }
-    return out;
+    return onnx_import::remap(cv.constant->reshaped(cs), norm, onnx_import::Broadcaster(norm, cs));
   }
 
   Graph& m_g;
