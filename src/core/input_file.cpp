@@ -1,6 +1,9 @@
 #include "core/input_file.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -23,6 +26,26 @@ void require_regular_file(const std::string& path, std::string_view expected) {
   if (!fs::is_regular_file(st)) {
     throw Error(fmt::format("is not a regular file (a device, FIFO or socket); expected {}", expected), at);
   }
+}
+
+MappedFile::MappedFile(const std::string& path, std::string_view expected) {
+  require_regular_file(path, expected);
+  const ErrorContext at{.file = path};
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw Error(fmt::format("cannot open: {}", std::strerror(errno)), at);
+  const off_t size = ::lseek(fd, 0, SEEK_END);
+  if (size > 0) m_data = ::mmap(nullptr, static_cast<size_t>(size), PROT_READ, MAP_PRIVATE, fd, 0);
+  const int err = errno;
+  ::close(fd);
+  if (size < 0 || m_data == MAP_FAILED) {
+    m_data = nullptr;
+    throw Error(fmt::format("cannot read: {}", std::strerror(err)), at);
+  }
+  m_size = static_cast<size_t>(size);
+}
+
+MappedFile::~MappedFile() {
+  if (m_data) ::munmap(m_data, m_size);
 }
 
 std::string read_whole_file(const std::string& path, uint64_t max_bytes, std::string_view expected) {

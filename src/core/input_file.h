@@ -11,6 +11,21 @@ namespace aimc {
 // Throws Error naming the file and `expected` ("a chip .yaml file") unless `path` is a regular file.
 void require_regular_file(const std::string& path, std::string_view expected = "a file");
 
+// A regular file (checked as above) mapped read-only into memory: its bytes are read from the page
+// cache as they are touched, with no copy into a buffer of our own (a VGG model is 550 MB).
+class MappedFile {
+ public:
+  explicit MappedFile(const std::string& path, std::string_view expected = "a file");
+  ~MappedFile();
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  std::string_view bytes() const { return {static_cast<const char*>(m_data), m_size}; }
+
+ private:
+  void* m_data = nullptr;
+  size_t m_size = 0;
+};
+
 // The whole file (checked as above), refused when larger than `max_bytes`.
 std::string read_whole_file(const std::string& path, uint64_t max_bytes, std::string_view expected = "a file");
 

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
+#include <limits>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -278,10 +278,16 @@ Graph build_finding_batch_axis(const onnx::ModelProto& model, const std::string&
 
 }  // namespace
 
-Graph import_onnx_bytes(const std::string& bytes, const std::string& origin, const ImportOptions& options) {
+Graph import_onnx_bytes(std::string_view bytes, const std::string& origin, const ImportOptions& options) {
   onnx::ModelProto model;
   if (bytes.empty()) throw Error("empty file: not an ONNX model", ErrorContext{.file = origin});
-  if (!model.ParseFromString(bytes)) {
+  if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
+    throw Error(
+        "is over 2 GB; protobuf reads at most 2 GB: export the model with external data "
+        "(torch.onnx.export does so by itself above 2 GB)",
+        ErrorContext{.file = origin});
+  }
+  if (!model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     throw Error("cannot parse as an ONNX model (truncated or not an ONNX file)", ErrorContext{.file = origin});
   }
   if (!model.has_graph() || model.graph().node_size() == 0) {
@@ -292,14 +298,8 @@ Graph import_onnx_bytes(const std::string& bytes, const std::string& origin, con
 }
 
 Graph import_onnx(const std::string& path, const ImportOptions& options) {
-  require_regular_file(path, "an ONNX model");
-  std::ifstream f(path, std::ios::binary | std::ios::ate);
-  if (!f) throw Error("cannot open file", ErrorContext{.file = path});
-  std::string bytes(static_cast<size_t>(f.tellg()), '\0');  // read once, in place (VGG-11 is 530 MB)
-  f.seekg(0);
-  if (!f.read(bytes.data(), static_cast<std::streamsize>(bytes.size())))
-    throw Error("cannot read file", ErrorContext{.file = path});
-  return import_onnx_bytes(bytes, path, options);
+  const MappedFile file(path, "an ONNX model");
+  return import_onnx_bytes(file.bytes(), path, options);
 }
 
 }  // namespace aimc

@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "ir/graph.h"
 
@@ -21,6 +22,6 @@ struct ImportOptions {
 Graph import_onnx(const std::string& path, const ImportOptions& options = {});
 
 // Same, from serialized bytes (`origin` names the source in messages).
-Graph import_onnx_bytes(const std::string& bytes, const std::string& origin, const ImportOptions& options = {});
+Graph import_onnx_bytes(std::string_view bytes, const std::string& origin, const ImportOptions& options = {});
 
 }  // namespace aimc

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/error.h"
@@ -32,7 +33,7 @@ Tensor apply_fake_quant(const Tensor& x0, const FakeQuantAttrs& a) {
 std::optional<Tensor> constant_value(const Graph& g, ValueId id) {
   if (id == kNoValue) return std::nullopt;
   const Value& v = g.value(id);
-  if (v.is_constant()) return v.constant->cast(DType::f32);
+  if (v.is_constant()) return v.constant->dtype() == DType::f32 ? *v.constant : v.constant->cast(DType::f32);
   if (v.producer >= 0) {
     const Node& n = g.node(v.producer);
     if (n.op == OpKind::FakeQuant) {
@@ -41,6 +42,16 @@ std::optional<Tensor> constant_value(const Graph& g, ValueId id) {
     }
   }
   return std::nullopt;
+}
+
+bool is_constant_value(const Graph& g, ValueId id) {
+  while (id != kNoValue) {
+    const Value& v = g.value(id);
+    if (v.is_constant()) return true;
+    if (v.producer < 0 || g.node(v.producer).op != OpKind::FakeQuant) return false;
+    id = g.node(v.producer).input(0);
+  }
+  return false;
 }
 
 namespace {
@@ -58,25 +69,46 @@ int32_t layer_node(const Graph& g, const Layer& layer) {
   throw Error(fmt::format("layer '{}' of the program is not a node of the model", layer.name), ErrorContext{.node = layer.name});
 }
 
+namespace {
+// dst[c·dst_ld + r] = scale · src[r·src_ld + c] for r < rows, c < cols, through an L1-sized block
+// so that each destination line is written once, whole (a weight matrix of VGG's classifier is
+// 400 MB, its rows 16 KB apart: writing it element by element evicts every line 32 times).
+void transpose_into(const float* src, int64_t rows, int64_t cols, int64_t src_ld, float* dst, int64_t dst_ld,
+                    float scale = 1.0f) {
+  constexpr int64_t kBlock = 32;
+  float block[kBlock][kBlock];
+  for (int64_t r0 = 0; r0 < rows; r0 += kBlock) {
+    const int64_t nr = std::min(kBlock, rows - r0);
+    for (int64_t c0 = 0; c0 < cols; c0 += kBlock) {
+      const int64_t nc = std::min(kBlock, cols - c0);
+      for (int64_t r = 0; r < nr; ++r) {
+        for (int64_t c = 0; c < nc; ++c) block[c][r] = src[(r0 + r) * src_ld + c0 + c];
+      }
+      for (int64_t c = 0; c < nc; ++c) {
+        float* d = dst + (c0 + c) * dst_ld + r0;
+        for (int64_t r = 0; r < nr; ++r) d[r] = scale * block[c][r];
+      }
+    }
+  }
+}
+}  // namespace
+
 Tensor layer_matrix(const Graph& g, const Layer& layer, int32_t node) {
   const Node& n = g.node(node);
-  Tensor m(DType::f32, {layer.rows, layer.cols});
-  float* out = m.data<float>();
   const int64_t R = layer.rows, C = layer.cols;
+  // Every element is written below except the zero blocks of a grouped conv and a GRU.
+  const bool zeros = (layer.kind == LayerKind::Conv && layer.groups > 1) || layer.kind == LayerKind::Gru;
+  Tensor m = zeros ? Tensor(DType::f32, {R, C}) : Tensor::uninitialized(DType::f32, {R, C});
+  float* out = m.data<float>();
   switch (layer.kind) {
     case LayerKind::Conv: {
+      // W is [M, C_in/group, kh, kw]: group grp's block is the transpose of its Mg × (Cg·K) rows.
       Tensor w = need_constant(g, n, 1);
-      const float* W = w.data<float>();
       const int64_t Mg = layer.group_cols, K = numel(Shape(w.shape().begin() + 2, w.shape().end()));
-      const int64_t Cg = w.dim(1);
-      for (int64_t mo = 0; mo < C; ++mo) {
-        const int64_t grp = mo / Mg;
-        for (int64_t cl = 0; cl < Cg; ++cl) {
-          for (int64_t k = 0; k < K; ++k) {
-            const int64_t row = (grp * Cg + cl) * K + k;
-            out[row * C + mo] = W[(mo * Cg + cl) * K + k];
-          }
-        }
+      const int64_t rows_g = w.dim(1) * K;
+      for (int64_t grp = 0; grp * Mg < C; ++grp) {
+        transpose_into(w.data<float>() + grp * Mg * rows_g, std::min(Mg, C - grp * Mg), rows_g, rows_g,
+                       out + grp * rows_g * C + grp * Mg, C);
       }
       break;
     }
@@ -84,8 +116,10 @@ Tensor layer_matrix(const Graph& g, const Layer& layer, int32_t node) {
       Tensor b = need_constant(g, n, 1);
       const auto& a = n.attr<GemmAttrs>();
       const float* B = b.data<float>();
-      for (int64_t r = 0; r < R; ++r) {
-        for (int64_t c = 0; c < C; ++c) out[r * C + c] = a.alpha * (a.trans_b ? B[c * R + r] : B[r * C + c]);
+      if (a.trans_b) {
+        transpose_into(B, C, R, R, out, C, a.alpha);
+      } else {
+        for (int64_t i = 0; i < R * C; ++i) out[i] = a.alpha * B[i];
       }
       break;
     }
@@ -95,28 +129,20 @@ Tensor layer_matrix(const Graph& g, const Layer& layer, int32_t node) {
       break;
     }
     case LayerKind::Lstm: {
+      // Rows: x (I) then h (H); W is [1, 4H, I] and R [1, 4H, H].
       Tensor w = need_constant(g, n, 1), rr = need_constant(g, n, 2);
       const int64_t I = w.dim(2), H = rr.dim(2);
-      const float* W = w.data<float>();
-      const float* Rw = rr.data<float>();
-      for (int64_t c = 0; c < C; ++c) {
-        for (int64_t r = 0; r < I; ++r) out[r * C + c] = W[c * I + r];
-        for (int64_t r = 0; r < H; ++r) out[(I + r) * C + c] = Rw[c * H + r];
-      }
+      transpose_into(w.data<float>(), C, I, I, out, C);
+      transpose_into(rr.data<float>(), C, H, H, out + I * C, C);
       break;
     }
     case LayerKind::Gru: {
       // Columns z, r, h·x (h rows zero), h·h (x rows zero); W and R hold z, r, h rows of 3H.
       Tensor w = need_constant(g, n, 1), rr = need_constant(g, n, 2);
       const int64_t I = w.dim(2), H = rr.dim(2);
-      const float* W = w.data<float>();
-      const float* Rw = rr.data<float>();
-      for (int64_t c = 0; c < C; ++c) {
-        const bool x_part = c < 3 * H, h_part = c < 2 * H || c >= 3 * H;
-        const int64_t hc = c < 3 * H ? c : c - H;  // R's row
-        for (int64_t r = 0; r < I; ++r) out[r * C + c] = x_part ? W[c * I + r] : 0.0f;
-        for (int64_t r = 0; r < H; ++r) out[(I + r) * C + c] = h_part ? Rw[hc * H + r] : 0.0f;
-      }
+      transpose_into(w.data<float>(), 3 * H, I, I, out, C);                           // x rows: z, r, h·x
+      transpose_into(rr.data<float>(), 2 * H, H, H, out + I * C, C);                  // h rows: z, r
+      transpose_into(rr.data<float>() + 2 * H * H, H, H, H, out + I * C + 3 * H, C);  // h rows: h·h
       break;
     }
   }

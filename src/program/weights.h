@@ -11,9 +11,12 @@
 
 namespace aimc::program {
 
-// The constant behind value `id`: a constant, or FakeQuant of a constant (applied). Absent when
-// the value is computed at run time.
+// The constant behind value `id` as f32: a constant, or FakeQuant of a constant (applied). Absent
+// when the value is computed at run time. An f32 constant is returned without a copy: the result
+// shares the graph's storage and must not be written (clone() it first).
 std::optional<Tensor> constant_value(const Graph& g, ValueId id);
+// Whether constant_value(g, id) has a value, without materialising it.
+bool is_constant_value(const Graph& g, ValueId id);
 
 // The full rows × cols f32 matrix of `layer` (see Layer for the layouts), from graph node `node`.
 Tensor layer_matrix(const Graph& g, const Layer& layer, int32_t node);

@@ -31,7 +31,7 @@ struct Need {
 
 Need classify(const Graph& g, const Node& n) {
   const int64_t out = n.outputs.empty() || n.outputs[0] == kNoValue ? 0 : per_inference_numel(g, n.outputs[0]);
-  auto runtime = [&](size_t i) { return n.input(i) != kNoValue && !constant_value(g, n.input(i)).has_value(); };
+  auto runtime = [&](size_t i) { return n.input(i) != kNoValue && !is_constant_value(g, n.input(i)); };
   auto window = [&]() {
     int64_t k = 1;
     for (int64_t d : n.attr<PoolAttrs>().window.kernel) k *= d;
@@ -173,7 +173,7 @@ class AssignDigital final : public Pass {
         continue;
       }
       bool all_const = true;
-      for (ValueId in : n.inputs) all_const = all_const && (in == kNoValue || constant_value(g, in).has_value());
+      for (ValueId in : n.inputs) all_const = all_const && (in == kNoValue || is_constant_value(g, in));
       if (all_const) continue;  // folded at load time (e.g. FakeQuant of weights)
       Need need = classify(g, n);
       DigitalOp_ op = make_op(ctx, n.name, std::string(op_name(n.op)), need, -1);

@@ -56,7 +56,7 @@ class FoldBatchnorm final : public Pass {
       a[m] = scale->data<float>()[m] / std::sqrt(var->data<float>()[m] + eps);
       shift[m] = beta->data<float>()[m] - mean->data<float>()[m] * a[m];
     }
-    Tensor w = g.value(p.input(1)).constant->cast(DType::f32).clone();
+    Tensor w = g.value(p.input(1)).constant->cast(DType::f32);  // a copy: cast always copies
     float* W = w.data<float>();
     std::vector<float> bias(static_cast<size_t>(M), 0.0f);
     auto old_bias = constant_value(g, p.input(2));

@@ -80,7 +80,6 @@ class Quantize final : public Pass {
       q.input_bits = in_bits;
       q.weight_bits = w_bits;
       q.source = "chip";
-      const Tensor m = layer_matrix(g, *layer, static_cast<int32_t>(i));
       // Weights: a FakeQuant on the weight input fixes precision and scale.
       const Value& wv = g.value(n.input(1));
       if (wv.producer >= 0 && g.node(wv.producer).op == OpKind::FakeQuant) {
@@ -90,6 +89,7 @@ class Quantize final : public Pass {
         q.source = "fake-quant";
         ++from_fq;
       } else {
+        const Tensor m = layer_matrix(g, *layer, static_cast<int32_t>(i));
         q.weight_scale = weight_scales(m, q.weight_bits, per_channel(core));
         q.weight_error_rms = grid_error(m, q.weight_bits, q.weight_scale);
         if (q.weight_error_rms > 0) quantized.push_back(fmt::format("{} ({:.1f}%)", n.name, 100 * q.weight_error_rms));
