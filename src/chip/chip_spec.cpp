@@ -43,7 +43,7 @@ const Schema<ChipSpec>& chip_schema() {
           .defaulted("memories", &ChipSpec::memories, NamedMapCodec<MemorySpec>{&memory_schema()}, {},
                      "chip-level and off-chip memories, by name")
           .defaulted("host", &ChipSpec::host, StructCodec<HostSpec>{&host_schema()}, HostSpec{},
-                     "the host beside the chip: throughput and energy of the ops placed there")
+                     "the host beside the chip: throughput and energy of the ops placed there, and its link")
           .rule("a mesh needs a 2-D `cores.arrangement`; a tree's fan-outs multiply to `cores.count`", check_noc_shape)
           .rule("areas: a part is no larger than the total it belongs to; off-chip memories take no die area", validate_area);
   return s;

@@ -172,6 +172,12 @@ void Network::build_links() {
     m_offchip = add_link(m.bw_bytes_per_cycle, static_cast<double>(m.latency_cycles), -1, "offchip." + m.name);
     break;
   }
+  if (m_offchip < 0) {
+    // GB/s is bytes per ns; the links take bytes per cycle and cycles.
+    const double bytes_per_cycle = chip.host.link_gbps / m_clock_ghz, cycles = chip.host.link_latency_ns * m_clock_ghz;
+    m_host_in = add_link(bytes_per_cycle, cycles, -1, "host.in");
+    m_host_out = add_link(bytes_per_cycle, cycles, -1, "host.out");
+  }
 }
 
 void Network::mesh_route(int64_t a, int64_t b, std::vector<int32_t>& out) const {
@@ -267,6 +273,8 @@ std::vector<int32_t> Network::route(const Endpoint& a, const Endpoint& b) const 
     }
   }
   if (m_offchip >= 0 && (a.kind == EndpointKind::Host || b.kind == EndpointKind::Host)) path.push_back(m_offchip);
+  if (m_host_in >= 0 && a.kind == EndpointKind::Host && b.kind != EndpointKind::Host) path.insert(path.begin(), m_host_in);
+  if (m_host_out >= 0 && b.kind == EndpointKind::Host && a.kind != EndpointKind::Host) path.push_back(m_host_out);
   return path;
 }
 

@@ -9,7 +9,9 @@
 //   bus:      one shared link (1 hop between any two endpoints)
 //   crossbar: one input port per destination endpoint (1 hop)
 // An off-chip memory (the first `memories` entry with off_chip) adds one more link on every path
-// to or from the host, with the memory's bandwidth and latency; it is not a network hop.
+// to or from the host, with the memory's bandwidth and latency (the host's data is staged there); a
+// chip without one reaches the host over the host link (`host.link_*`), one link each way. Neither
+// is a network hop.
 //
 // Every directed link is a dense integer id with its bandwidth (bytes/ns), hop latency (ns) and
 // class (the row of the energy table: the mesh/bus link, or a tree level). hops() is the closed
@@ -30,7 +32,7 @@ namespace aimc::noc {
 struct Link {
   double bytes_per_ns = 0;
   double latency_ns = 0;
-  int32_t cls = 0;  // link class (energy row); the off-chip link has class -1
+  int32_t cls = 0;  // link class (energy row); the off-chip and host links have class -1 (priced per byte)
   std::string name;
 };
 
@@ -53,6 +55,9 @@ class Network {
   const std::vector<std::optional<double>>& class_e_bit_hop_pj() const { return m_class_e; }
   std::vector<int32_t> route(const program::Endpoint& from, const program::Endpoint& to) const;
   int32_t offchip_link() const { return m_offchip; }  // -1 when the chip has no off-chip memory
+  // The host link's two directions (to the chip, from it); -1 when the chip has an off-chip memory.
+  int32_t host_link_in() const { return m_host_in; }
+  int32_t host_link_out() const { return m_host_out; }
 
  private:
   void build_links();
@@ -75,6 +80,7 @@ class Network {
   int32_t m_mesh_base = 0, m_edge_base = 0, m_unit_link = -1;  // mesh
   std::vector<int32_t> m_level_base;                           // tree: first link id of level l
   int32_t m_offchip = -1;
+  int32_t m_host_in = -1, m_host_out = -1;
 };
 
 }  // namespace aimc::noc

@@ -94,6 +94,7 @@ nlohmann::ordered_json perf_json(const PerfStats& s) {
                     {"digital_s", p.digital_ns * 1e-9},
                     {"network_s", p.network_ns * 1e-9},
                     {"memory_s", p.memory_ns * 1e-9},
+                    {"host_link_s", p.host_link_ns * 1e-9},
                     {"host_s", p.host_ns * 1e-9},
                     {"barrier_s", p.barrier_ns * 1e-9},
                     {"resource", p.resource}});
@@ -103,7 +104,10 @@ nlohmann::ordered_json perf_json(const PerfStats& s) {
                {"ops_per_inference", s.host_ops_per_inference},
                {"busy_s_per_inference", s.host_busy_ns_per_inference * 1e-9},
                {"latency_share", s.host_latency_share},
-               {"energy_share", s.host_energy_share}};
+               {"energy_share", s.host_energy_share},
+               {"link_bytes_per_inference", s.host_link_bytes_per_inference},
+               {"link_busy_s_per_inference", s.host_link_busy_ns_per_inference * 1e-9},
+               {"link_energy_share", s.host_link_energy_share}};
   nlohmann::ordered_json cores = nlohmann::ordered_json::array();
   for (const auto& c : s.cores) {
     if (c.crossbar_busy_ns == 0 && c.digital_busy_ns == 0 && c.actions.array_mvms() == 0) continue;
@@ -196,6 +200,12 @@ std::string perf_text(const PerfStats& s, size_t top) {
         s.host_ops_per_inference * 1e-6, s.host_gops > 0 ? fmt::format("{:.4g} Gop/s", s.host_gops) : "no time (0 Gop/s)",
         s.host_busy_ns_per_inference * 1e-3, s.host_latency_share * 100, s.host_energy_share * 100));
   }
+  if (s.host_link_bytes_per_inference > 0) {
+    line(fmt::format(
+        "  host link        {:.4g} kB per inference: {:.4g} us busy per inference (the busier way), {:.1f}% "
+        "of the energy",
+        s.host_link_bytes_per_inference * 1e-3, s.host_link_busy_ns_per_inference * 1e-3, s.host_link_energy_share * 100));
+  }
   if (!s.unpriced.empty()) {
     std::string u;
     for (const auto& x : s.unpriced) u += (u.empty() ? "" : "; ") + x;
@@ -216,12 +226,14 @@ std::string perf_text(const PerfStats& s, size_t top) {
     for (const auto& p : s.critical_path) {
       sum.waiting_ns += p.waiting_ns, sum.analog_ns += p.analog_ns, sum.digital_ns += p.digital_ns;
       sum.network_ns += p.network_ns, sum.memory_ns += p.memory_ns, sum.host_ns += p.host_ns, sum.barrier_ns += p.barrier_ns;
+      sum.host_link_ns += p.host_link_ns;
     }
     std::string kinds;
     for (const auto& [name, v] : {std::pair{"analog", sum.analog_ns},
                                   {"digital", sum.digital_ns},
                                   {"network", sum.network_ns},
                                   {"memory", sum.memory_ns},
+                                  {"host link", sum.host_link_ns},
                                   {"host", sum.host_ns},
                                   {"waiting", sum.waiting_ns},
                                   {"barrier", sum.barrier_ns}}) {

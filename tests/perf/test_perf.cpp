@@ -7,6 +7,7 @@
 #include "chip/loader.h"
 #include "chip/peak.h"
 #include "compiler/pipeline.h"
+#include "noc/network.h"
 #include "onnx/importer.h"
 #include "perf_test_util.h"
 #include "sim/perf/perf_sim.h"
@@ -139,6 +140,53 @@ TEST(PerfSim, TwoTransfersShareALink) {
   EXPECT_DOUBLE_EQ(p.digital_ns + p.memory_ns + p.host_ns + p.barrier_ns, 0.0);
   EXPECT_EQ(p.resource, "core0.array0");  // the longest critical task: t > 800 / bw + hop
   EXPECT_GT(t, 800 / bw + hop);
+}
+
+// A chip without an off-chip memory reaches its host over the host link, one link each way: an
+// input in and an output out each pay the link's latency and serialisation (the mesh edge, 8 B/ns,
+// is faster than the 2 GB/s link), and every byte is priced at the link's energy per bit.
+TEST(PerfSim, InputsAndOutputsCrossTheHostLink) {
+  const auto chip =
+      chip::parse_chip("base: hermes\nname: hermes-host\nhost: {link_gbps: 2, link_latency_ns: 100, link_e_bit_pj: 3}\n",
+                       "host.yaml", presets(), source_path("presets"));
+  Builder b;
+  b.layer(16, 16, 1, 0);
+  b.p.transfers.push_back({{EndpointKind::Host, 0}, {EndpointKind::Core, 0}, 8000, "x", program::TransferKind::Input, 1});
+  b.p.transfers.push_back({{EndpointKind::Core, 0}, {EndpointKind::Host, 0}, 800, "L0_out", program::TransferKind::Output, 1});
+  PerfOptions o;
+  o.images = 1;
+  const PerfStats s = simulate(chip, b.p, o);
+  const double t = chip::mvm_latency_ns(chip, chip.cores.read_modes.front(), 8);
+  const double hop = static_cast<double>(*chip.noc.hop_latency_cycles) * 1e3 / chip.clock_mhz;  // core 0's edge link
+  const double in = 100 + hop + 8000 / 2.0, out = hop + 100 + 800 / 2.0;
+  EXPECT_NEAR(s.latency_ns, in + t + out, 1e-6);
+  EXPECT_NEAR(s.energy.pj.at("offchip"), 8800 * 8 * 3.0, 1e-6);
+  EXPECT_NEAR(s.host_link_bytes_per_inference, 8800, 1e-9);
+  EXPECT_NEAR(s.host_link_busy_ns_per_inference, 8000 / 2.0, 1e-6);  // the busier way: in
+  ASSERT_EQ(s.critical_path.size(), 1u);
+  EXPECT_NEAR(s.critical_path.front().host_link_ns, in + out, 1e-6);
+  EXPECT_DOUBLE_EQ(s.critical_path.front().network_ns + s.critical_path.front().memory_ns, 0.0);
+}
+
+// With an off-chip memory the host's data is staged there: no host link, the memory's link instead.
+TEST(PerfSim, AChipWithOffChipMemoryHasNoHostLink) {
+  const auto chip = preset("cluster-512");
+  ASSERT_FALSE(chip.memories.empty());
+  const noc::Network net(chip);
+  EXPECT_GE(net.offchip_link(), 0);
+  EXPECT_EQ(net.host_link_in(), -1);
+  EXPECT_EQ(net.host_link_out(), -1);
+  const noc::Network hermes(preset("hermes"));
+  EXPECT_EQ(hermes.offchip_link(), -1);
+  const auto in = hermes.route({EndpointKind::Host, 0}, {EndpointKind::Core, 9});
+  const auto out = hermes.route({EndpointKind::Core, 9}, {EndpointKind::Host, 0});
+  EXPECT_EQ(in.front(), hermes.host_link_in());
+  EXPECT_EQ(out.back(), hermes.host_link_out());
+  for (int32_t l : hermes.route({EndpointKind::Core, 0}, {EndpointKind::Core, 9})) {
+    EXPECT_NE(l, hermes.host_link_in());
+    EXPECT_NE(l, hermes.host_link_out());
+  }
+  EXPECT_NEAR(hermes.links()[static_cast<size_t>(hermes.host_link_in())].bytes_per_ns, 7.88, 1e-12);  // the default
 }
 
 // A multicast from core 0 to cores 1 and 2 of a mesh row: the second copy leaves the first at core 1

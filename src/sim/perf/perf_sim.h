@@ -67,13 +67,15 @@ struct LayerStats {
 // stage's task groups ends when its last task does; that task's wait for its resource (held by
 // another of the inference's own tasks) is `waiting`, its service is charged to its kind: analog (a
 // crossbar's MVMs), digital (a core's or the chip's digital units), network (an on-chip transfer),
-// memory (a transfer through the off-chip memory's link), host (ops placed on the host). `barrier_ns`:
+// memory (a transfer through the off-chip memory's link), host link (a transfer over the host link
+// of a chip without an off-chip memory), host (ops placed on the host). `barrier_ns`:
 // time between groups with no task running (a stage barrier, weight reprogramming).
 struct PathStep {
   int32_t stage = 0;
   std::string name;    // the stage's layers
   double time_ns = 0;  // release of its first group → end of its last
-  double waiting_ns = 0, analog_ns = 0, digital_ns = 0, network_ns = 0, memory_ns = 0, host_ns = 0, barrier_ns = 0;
+  double waiting_ns = 0, analog_ns = 0, digital_ns = 0, network_ns = 0, memory_ns = 0, host_link_ns = 0, host_ns = 0,
+         barrier_ns = 0;
   std::string resource;  // the resource of the stage's longest critical task
 };
 
@@ -131,6 +133,11 @@ struct PerfStats {
   double host_busy_ns_per_inference = 0;
   double host_latency_share = 0;
   double host_energy_share = 0;
+  // The host link (a chip without an off-chip memory; noc/network.h): bytes per inference both
+  // ways, the busier direction's busy time per inference, and the share of the energy.
+  double host_link_bytes_per_inference = 0;
+  double host_link_busy_ns_per_inference = 0;
+  double host_link_energy_share = 0;
   std::vector<std::string> unpriced;
   std::vector<LayerStats> layers;
   std::vector<CoreStats> cores;

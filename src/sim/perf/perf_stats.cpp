@@ -11,6 +11,8 @@ namespace aimc::perf {
 std::vector<PathStep> PerfSimulator::Impl::critical_path() const {
   std::vector<PathStep> steps;
   const int32_t offchip = noc.offchip_link() >= 0 ? r_link + noc.offchip_link() : -1;
+  const int32_t host_in = noc.host_link_in() >= 0 ? r_link + noc.host_link_in() : -1;
+  const int32_t host_out = noc.host_link_out() >= 0 ? r_link + noc.host_link_out() : -1;
   std::vector<double> longest;  // per step: its longest critical service (names the resource)
   double prev_end = trace.empty() ? 0 : trace.front().release;
   for (const GroupTrace& g : trace) {
@@ -35,9 +37,16 @@ std::vector<PathStep> PerfSimulator::Impl::critical_path() const {
     const double service = g.end - start;
     int32_t named = k.res.empty() ? -1 : k.res.front();
     if (k.transfer) {
-      const bool memory = offchip >= 0 && std::find(k.res.begin(), k.res.end(), offchip) != k.res.end();
-      (memory ? p.memory_ns : p.network_ns) += service;
-      if (memory) named = offchip;
+      auto uses = [&](int32_t r) { return r >= 0 && std::find(k.res.begin(), k.res.end(), r) != k.res.end(); };
+      if (uses(offchip)) {
+        p.memory_ns += service;
+        named = offchip;
+      } else if (uses(host_in) || uses(host_out)) {
+        p.host_link_ns += service;
+        named = uses(host_in) ? host_in : host_out;
+      } else {
+        p.network_ns += service;
+      }
     } else if (named < r_dig) {
       p.analog_ns += service;
     } else if (named < r_host) {
@@ -136,6 +145,10 @@ PerfStats PerfSimulator::Impl::stats() const {
       }
     }
     st.host_busy_ns_per_inference = occ[static_cast<size_t>(r_host)];
+    if (noc.host_link_in() >= 0) {
+      st.host_link_busy_ns_per_inference =
+          std::max(occ[static_cast<size_t>(r_link + noc.host_link_in())], occ[static_cast<size_t>(r_link + noc.host_link_out())]);
+    }
     const auto it = std::max_element(occ.begin(), occ.end());
     st.bottleneck_resource_ns = *it;
     st.bottleneck_resource = resource_name(static_cast<int32_t>(it - occ.begin()));
@@ -214,6 +227,10 @@ PerfStats PerfSimulator::Impl::stats() const {
   st.host_gops = opt.host_gops.value_or(chip.host.gops);
   st.host_ops_per_inference = st.actions.digital_ops[static_cast<size_t>(host_class)] / static_cast<double>(opt.images);
   st.host_energy_share = st.energy.total_pj() > 0 ? st.energy.pj.at("host") / st.energy.total_pj() : 0;
+  if (noc.host_link_in() >= 0) {
+    st.host_link_bytes_per_inference = st.actions.offchip_bytes / static_cast<double>(opt.images);
+    st.host_link_energy_share = st.energy.total_pj() > 0 ? st.energy.pj.at("offchip") / st.energy.total_pj() : 0;
+  }
   double host_path_ns = 0;
   for (const PathStep& p : st.critical_path) host_path_ns += p.host_ns;
   st.host_latency_share = st.latency_ns > 0 ? host_path_ns / st.latency_ns : 0;
