@@ -164,6 +164,8 @@ ASSUMPTIONS = {
         ("GDPU throughput (1 op/cycle)", ["digital.gdpu.clock_mhz"]),
         ("mesh link width (8 B/cycle)", ["noc.link_bytes_per_cycle"]),
         ("four-phase energy share with the driven rows (0.5)", ["cores.read_modes.four-phase.energy_split.rows"]),
+        ("host (FPGA) link bandwidth (7.88 GB/s, the default)", ["host.link_gbps"]),
+        ("host (FPGA) link latency (0.5 µs, the default)", ["host.link_latency_ns"]),
     ],
     "garofalo-cluster": [
         ("clock (500 MHz)", ["clock_mhz"]),
