@@ -16,6 +16,11 @@ import os
 import sys
 import time
 
+# Idle OpenMP threads sleep instead of spinning, as in the CLI (apps/aimc/main.cpp: spinning threads
+# slow a shared machine down). The runtime reads this once, when it is loaded: it applies unless
+# something loaded OpenMP before aimc (import aimc first) or the user set it.
+os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+
 from ._aimc import Chip, Error, EvalResult, PerfResult, Program, load_dataset
 from . import _aimc
 

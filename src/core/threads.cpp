@@ -2,6 +2,8 @@
 
 #include <omp.h>
 
+#include <cctype>
+#include <cstdlib>
 #include <thread>
 
 namespace aimc {
@@ -9,6 +11,14 @@ namespace aimc {
 int hardware_threads() {
   unsigned n = std::thread::hardware_concurrency();
   return n == 0 ? 1 : static_cast<int>(n);
+}
+
+std::string openmp_wait_policy() {
+  const char* p = std::getenv("OMP_WAIT_POLICY");
+  if (p == nullptr || *p == '\0') return "default";
+  std::string s(p);
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
 }
 
 ThreadScope::ThreadScope(int threads) : m_threads(threads > 0 ? threads : hardware_threads()), m_previous(omp_get_max_threads()) {

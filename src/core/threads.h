@@ -2,6 +2,8 @@
 // The count is always passed in explicitly (no global default is read by library code).
 #pragma once
 
+#include <string>
+
 namespace aimc {
 
 class ThreadScope {
@@ -18,5 +20,11 @@ class ThreadScope {
 };
 
 int hardware_threads();
+
+// How idle OpenMP threads wait, as the runtime was started with: OMP_WAIT_POLICY ("passive",
+// "active"), or "default" (libgomp spins for a while, then sleeps) when it is unset. The CLI starts
+// passive (apps/aimc/main.cpp): a thread spinning at a barrier on a shared machine takes the core of
+// the thread it waits for.
+std::string openmp_wait_policy();
 
 }  // namespace aimc

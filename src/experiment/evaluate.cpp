@@ -9,6 +9,7 @@
 
 #include "chip/resolved.h"
 #include "core/error.h"
+#include "core/threads.h"
 #include "reference/executor.h"
 #include "sim/functional/executor.h"
 #include "sim/metrics.h"
@@ -204,6 +205,7 @@ EvalResult evaluate(const LoadedProgram& loaded, const chip::ChipSpec& chip, con
   res.repeats = o.repeats;
   res.batch = o.batch;
   res.threads = o.threads;
+  res.wait_policy = openmp_wait_policy();
   res.resolved_chip = nlohmann::ordered_json::parse(chip::resolved_json(chip).dump());
   return res;
 }

@@ -45,6 +45,7 @@ nlohmann::ordered_json eval_json(const experiment::EvalResult& r) {
                  {"digital_ms_per_sample", r.digital_ms_per_sample},
                  {"programming_s", r.programming_s},
                  {"threads", r.threads},
+                 {"wait_policy", r.wait_policy},
                  {"batch", r.batch}};
   j["resolved_chip"] = r.resolved_chip;
   return j;
@@ -77,8 +78,9 @@ std::string eval_text(const experiment::EvalResult& r) {
     o += fmt::format("chip t={:<6} {} ± {} ({} repeats)\n", experiment::format_time(p.t_s), show(p.mean), show_std(p.std),
                      p.values.size());
   }
-  o += fmt::format("speed      chip {:.3f} ms/sample, digital {:.3f} ms/sample ({} threads, batch {}); programming {:.2f} s\n",
-                   r.chip_ms_per_sample, r.digital_ms_per_sample, r.threads, r.batch, r.programming_s);
+  o += fmt::format(
+      "speed      chip {:.3f} ms/sample, digital {:.3f} ms/sample ({} threads, {} waits, batch {}); programming {:.2f} s\n",
+      r.chip_ms_per_sample, r.digital_ms_per_sample, r.threads, r.wait_policy, r.batch, r.programming_s);
   return o;
 }
 

@@ -120,6 +120,7 @@ ResultDoc eval_doc() {
           {"timing.digital_ms_per_sample", "ms", "wall time per sample of the fp32 reference"},
           {"timing.programming_s", "s", "wall time to program the simulated chip, per draw"},
           {"timing.threads", "count", "threads"},
+          {"timing.wait_policy", "text", "how idle threads waited: passive (the CLI's default), active, or default (unset)"},
           {"timing.batch", "count", "samples per batch"},
           {"resolved_chip.*", "-", "the chip as simulated, every parameter resolved (docs/chip-yaml.md)"},
       }),

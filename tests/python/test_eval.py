@@ -42,6 +42,30 @@ def test_eval_json_fields_and_accuracy_close_to_digital(tmp_path):
     assert "digital" in r.stdout and "chip t=1s" in r.stdout
 
 
+@pytest.mark.parametrize("policy", [None, "active", "PASSIVE"])
+def test_eval_threads_wait_passively_unless_told(tmp_path, policy):
+    """The CLI restarts itself with OMP_WAIT_POLICY=passive when it is unset (apps/aimc/main.cpp); a
+    policy the user sets is kept. The eval result records it, and the results do not depend on it."""
+    import os
+    import subprocess
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    if policy:
+        env["OMP_WAIT_POLICY"] = policy
+    out = tmp_path / "eval.json"
+    r = subprocess.run([aimc_bin(), "eval", "--model", str(LENET), "--chip", "hermes", "--data", MNIST, "--limit", "64",
+                        "--drift-times", "1h", "--threads", "2", "--seed", "5", "--json", str(out)],
+                       capture_output=True, text=True, env=env, timeout=300)
+    assert r.returncode == 0, r.stderr
+    j = json.loads(out.read_text())
+    assert j["timing"]["wait_policy"] == (policy or "passive").lower()
+    assert f"{(policy or 'passive').lower()} waits" in r.stdout
+    reference = tmp_path.parent / "wait_policy_accuracy.json"  # shared by the parameters: same figures
+    if reference.exists():
+        assert json.loads(reference.read_text()) == j["chip"][0]["accuracy"]
+    else:
+        reference.write_text(json.dumps(j["chip"][0]["accuracy"]))
+
+
 def test_eval_program_equals_model_path(tmp_path):
     prog = tmp_path / "p.json"
     # eval --model calibrates on the first 64 samples of its --data; compile does the same when told

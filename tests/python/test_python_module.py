@@ -40,6 +40,21 @@ def lenet(hermes):
     return aimc.compile(LENET, hermes, calibration_data=MNIST)
 
 
+def test_importing_aimc_makes_idle_openmp_threads_sleep():
+    """A fresh interpreter: `import aimc` sets OMP_WAIT_POLICY=passive before its extension loads OpenMP,
+    and keeps a policy the user set."""
+    import subprocess
+    import sys
+    code = "import os, aimc; print(os.environ['OMP_WAIT_POLICY'])"
+    for given, want in [(None, "passive"), ("active", "active")]:
+        env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+        if given:
+            env["OMP_WAIT_POLICY"] = given
+        r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.strip() == want
+
+
 def test_chips_presets_files_and_overrides(tmp_path, hermes):
     assert "hermes" in aimc.Chip.presets()
     assert hermes.name == "hermes" and hermes.to_dict()["cores"]["count"] == 64
