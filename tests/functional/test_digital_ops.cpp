@@ -1,8 +1,13 @@
 // The digital units' fixed-point output format (digital_ops.h) against integer references.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <limits>
+#include <random>
 #include <vector>
 
 #include "sim/functional/digital_ops.h"
@@ -44,6 +49,46 @@ TEST(FixedPoint, EqualsTheIntegerReferenceOverAGrid) {
       q = std::min<int64_t>(q, 2047) * (num < 0 ? -1 : 1);
       const float want = static_cast<float>(std::ldexp(static_cast<double>(q), -frac));
       ASSERT_EQ(got[i], want) << "frac " << frac << ", value " << v[i];
+    }
+  }
+}
+
+// The double-precision definition (digital_ops.h), which to_fixed_point's vectorised float path must
+// equal bit for bit (zeros' signs included).
+float reference_fixed(float x, int64_t w, int32_t f) {
+  if (std::isnan(x)) return x;
+  const double top = std::ldexp(1.0, static_cast<int>(w) - 1) - 1.0;
+  const double q = std::nearbyint(std::clamp(static_cast<double>(x) * std::ldexp(1.0, f), -top, top));
+  return static_cast<float>(q * std::ldexp(1.0, -f));
+}
+
+TEST(FixedPoint, VectorisedPathEqualsTheDefinitionBitForBit) {
+  std::mt19937 rng(7);
+  for (int64_t w : {2, 8, 12, 16, 23, 24, 32}) {
+    for (int32_t f : {-100, -9, 0, 3, 8, 15, 31, 100, 120}) {
+      std::vector<float> v(4099);  // not a multiple of any vector width
+      for (size_t i = 0; i < v.size(); ++i) {
+        const uint32_t u = rng();
+        if (i % 5 == 0) {
+          std::memcpy(&v[i], &u, sizeof(float));  // any bit pattern: huge, tiny, inf
+        } else {
+          v[i] = std::ldexp(static_cast<float>(static_cast<int32_t>(u % 200001) - 100000) / 64.0f,
+                            static_cast<int>(rng() % 40) - 20 - f);
+        }
+        if (i % 97 == 0) v[i] = -0.0f;
+        if (i % 101 == 0) v[i] = std::ldexp(i % 2 ? 2.5f : -0.5f, -f);  // ties
+      }
+      std::vector<float> got = v;
+      to_fixed_point(got, FixedPoint{.width_bits = w, .frac_bits = f});
+      for (size_t i = 0; i < v.size(); ++i) {
+        const float want = reference_fixed(v[i], w, f);
+        if (std::isnan(want)) {
+          ASSERT_TRUE(std::isnan(got[i]));
+          continue;
+        }
+        ASSERT_EQ(std::bit_cast<uint32_t>(got[i]), std::bit_cast<uint32_t>(want))
+            << "width " << w << " frac " << f << " x " << v[i] << ": " << got[i] << " vs " << want;
+      }
     }
   }
 }
