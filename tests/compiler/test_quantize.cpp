@@ -93,6 +93,26 @@ TEST(Quantize, InputActivityOfRealCalibrationData) {
   EXPECT_DOUBLE_EQ(back.layer(*back.find_layer("conv1")).quant.activity->mean_magnitude, a->mean_magnitude);
 }
 
+// Calibration runs its samples through the reference in parts, each reduced at once (ranges, minima
+// and maxima, activity counts): any part size gives the same Program, steps and activity included.
+TEST(Quantize, CalibrationInPartsGivesTheSameProgram) {
+  const Graph g = relu_net();
+  auto compile_parts = [&](int64_t part) {
+    compiler::CompileOptions o;
+    o.pipeline = compiler::default_pipeline("pipelined", "none");
+    const std::string from = "quantize";
+    o.pipeline.replace(o.pipeline.find(from), from.size(), "quantize{part=" + std::to_string(part) + "}");
+    o.calibration.inputs = {images(23, -2.0f, 2.0f)};
+    o.calibration.source = "test images";
+    auto j = program::to_json(compiler::compile(g, test::preset("hermes"), o));
+    j.erase("pipeline");  // names the option: the one difference allowed
+    return j.dump();
+  };
+  const std::string whole = compile_parts(0);  // 23 small samples: one part
+  EXPECT_NE(whole.find("\"zero_fraction\""), std::string::npos);
+  for (int64_t part : {1, 5, 23, 100}) EXPECT_TRUE(compile_parts(part) == whole) << "part " << part;
+}
+
 TEST(Quantize, WeightScalesPerColumnWhereTheCoreHasAnAffineStep) {
   const Graph g = relu_net();
   chip::ChipSpec hermes = test::preset("hermes");

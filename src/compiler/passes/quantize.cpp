@@ -21,6 +21,7 @@
 #include "core/error.h"
 #include "core/rng.h"
 #include "program/weights.h"
+#include "reference/batch_parts.h"
 #include "reference/executor.h"
 
 namespace aimc::compiler {
@@ -52,6 +53,12 @@ class Quantize final : public Pass {
              "auto: run a calibration batch through the digital reference; none: no input steps",
              {"auto", "none"}},
             {"samples", "int", "4", "calibration samples when no calibration data is given", {}},
+            {"part",
+             "int",
+             "0",
+             "calibration samples run through the reference at once (0: as many as keep their activations "
+             "within 256 MB); the results do not depend on it",
+             {}},
             {"weight-bits", "int", "0", "weight precision (0: the chip's)", {}},
             {"input-bits", "int", "0", "input precision (0: the chip's)", {}}};
   }
@@ -352,32 +359,39 @@ class Quantize final : public Pass {
     }
     const size_t first = ctx.graph.outputs.size();
     probe.outputs.insert(probe.outputs.end(), ranged.begin(), ranged.end());
-    std::vector<Tensor> inputs = ctx.calibration.inputs.empty() ? synthetic_inputs(ctx) : ctx.calibration.inputs;
+    const std::vector<Tensor> inputs = ctx.calibration.inputs.empty() ? synthetic_inputs(ctx) : ctx.calibration.inputs;
     ReferenceExecutor exec(probe, ReferenceOptions{.threads = 1});
-    std::vector<Tensor> outs = exec.run(inputs);
     const size_t first_ranged = first + names.size();
-    for (size_t k = 0; k < ranged.size(); ++k) {
-      float m = 0;
-      for (float v : outs[first_ranged + k].span<float>()) m = std::max(m, std::fabs(v));
-      ctx.value_range[probe.value(ranged[k]).name] = m;
-    }
-    const auto& enc = ctx.chip.cores.input;
-    for (size_t k = 0; k < names.size(); ++k) {
-      const Tensor x = outs[first + k].cast(DType::f32);
-      float mx = 0, mn = 0;
-      for (float v : x.span<float>()) {
-        mx = std::max(mx, v);
-        mn = std::min(mn, v);
+    // Every value the probe reads is reduced part by part (a range, a min and max, activity counts),
+    // so memory holds one part's activations, not the calibration set's (ViT-H/14's layer inputs and
+    // digital values: about 1 GB per sample). Reductions of exact values: the split changes nothing.
+    std::vector<float> range(ranged.size(), 0.0f), mx(names.size(), 0.0f), mn(names.size(), 0.0f);
+    const int64_t part = int_option("part");
+    for_each_part(probe, inputs, exec, part, [&](const std::vector<Tensor>& outs) {
+      for (size_t k = 0; k < ranged.size(); ++k) {
+        for (float v : outs[first_ranged + k].span<float>()) range[k] = std::max(range[k], std::fabs(v));
       }
+      for (size_t k = 0; k < names.size(); ++k) {
+        const Tensor x = outs[first + k].cast(DType::f32);
+        for (float v : x.span<float>()) {
+          mx[k] = std::max(mx[k], v);
+          mn[k] = std::min(mn[k], v);
+        }
+      }
+    });
+    for (size_t k = 0; k < ranged.size(); ++k) ctx.value_range[probe.value(ranged[k]).name] = range[k];
+    const auto& enc = ctx.chip.cores.input;
+    std::vector<ActivityCounter> activity(names.size());
+    for (size_t k = 0; k < names.size(); ++k) {
       Quantization& q = ctx.node_quant[names[k]];
-      const bool signed_data = mn < 0;
+      const bool signed_data = mn[k] < 0;
       const auto& node_layer =
           *std::find_if(nodes.begin(), nodes.end(), [&](int32_t ni) { return ctx.graph.node(ni).name == names[k]; });
       const OpKind op = ctx.graph.node(node_layer).op;
       const bool recurrent = op == OpKind::LSTM || op == OpKind::GRU;
-      if (recurrent) mx = std::max({mx, -mn, 1.0f});  // h ∈ (−1, 1)
+      if (recurrent) mx[k] = std::max({mx[k], -mn[k], 1.0f});  // h ∈ (−1, 1)
       q.input_signed = signed_data || recurrent;
-      const float range = std::max(mx, -mn);
+      const float range_k = std::max(mx[k], -mn[k]);
       const bool chip_signed = enc.sign != chip::InputSign::Unsigned;
       // The codes the encoder really has: a bipolar (or two's-complement) encoder gives ±(2^(b−1) − 1)
       // whatever the data's sign, so non-negative data (after a ReLU) uses 0 .. 2^(b−1) − 1 of them;
@@ -386,41 +400,86 @@ class Quantize final : public Pass {
       const bool symmetric_codes = enc.sign == chip::InputSign::Bipolar || (chip_signed && q.input_signed);
       const double levels = symmetric_codes ? std::ldexp(1.0, static_cast<int>(q.input_bits) - 1) - 1
                                             : std::ldexp(1.0, static_cast<int>(q.input_bits)) - 1;
-      const float span = range > 0 ? range : 1.0f;
+      const float span = range_k > 0 ? range_k : 1.0f;
       // Offset binary on unsigned rows: [−range, range] onto codes 0 .. 2^b − 1.
       const bool offset = q.input_signed && !chip_signed;
       q.input_offset = offset ? span : 0.0f;
       q.input_step = static_cast<float>((offset ? 2.0 * span : span) / std::max(levels, 1.0));
       if (q.source == "chip") q.source = "calibration";
-      if (!ctx.calibration.inputs.empty()) q.activity = input_activity(x, q, levels, symmetric_codes, chip_signed);
+      activity[k] = ActivityCounter(q, levels, symmetric_codes, chip_signed);
+    }
+    if (ctx.calibration.inputs.empty()) return;
+    // Real data: the row activity at the steps just chosen, a second pass over the parts.
+    for_each_part(probe, inputs, exec, part, [&](const std::vector<Tensor>& outs) {
+      for (size_t k = 0; k < names.size(); ++k) activity[k].add(outs[first + k].cast(DType::f32));
+    });
+    for (size_t k = 0; k < names.size(); ++k) ctx.node_quant[names[k]].activity = activity[k].result();
+  }
+
+  // Runs `exec` (on `probe`) over consecutive parts of the calibration samples and hands each part's
+  // outputs to `reduce`: parts of `part` samples, or (0) of as many as keep the probe's outputs within
+  // 256 MB.
+  template <class Reduce>
+  static void for_each_part(const Graph& probe, const std::vector<Tensor>& inputs, ReferenceExecutor& exec, int64_t part,
+                            const Reduce& reduce) {
+    int64_t batch = 1;
+    for (size_t i = 0; i < inputs.size() && i < probe.inputs.size(); ++i) {
+      const int axis = probe.value(probe.inputs[i]).batch_axis;
+      if (axis >= 0 && axis < inputs[i].rank()) batch = std::max(batch, inputs[i].dim(axis));
+    }
+    double bytes_per_sample = 0;
+    for (ValueId o : probe.outputs) bytes_per_sample += static_cast<double>(per_inference_numel(probe, o)) * 4.0;
+    constexpr double kBudget = 256.0 * (1 << 20);
+    if (part <= 0) part = static_cast<int64_t>(kBudget / std::max(bytes_per_sample, 1.0));
+    part = std::clamp<int64_t>(part, 1, batch);
+    for (int64_t b0 = 0; b0 < batch; b0 += part) {
+      const int64_t b1 = std::min(batch, b0 + part);
+      std::vector<Tensor> sub;
+      for (size_t i = 0; i < inputs.size(); ++i) {
+        const int axis = i < probe.inputs.size() ? probe.value(probe.inputs[i]).batch_axis : -1;
+        sub.push_back(axis >= 0 && b1 - b0 < batch ? ref::batch_slice(inputs[i], axis, b0, b1) : inputs[i]);
+      }
+      reduce(exec.run(sub));
     }
   }
 
-  // The codes real data drives the rows with: zeros, mean magnitude, and 1 bits per bit-plane (two's
-  // complement where the chip's rows take signed codes, else the magnitude's bits).
-  static InputActivity input_activity(const Tensor& x, const Quantization& q, double levels, bool symmetric, bool chip_signed) {
-    const double lo = symmetric ? -levels : 0.0,
-                 hi = q.input_offset > 0 ? std::ldexp(1.0, static_cast<int>(q.input_bits)) - 1 : levels;
-    const uint64_t mask = q.input_bits >= 64 ? ~0ull : (1ull << q.input_bits) - 1;
-    int64_t zeros = 0;
-    double magnitude = 0, ones = 0;
-    for (float v : x.span<float>()) {
-      const double code = std::clamp(std::nearbyint((static_cast<double>(v) + q.input_offset) / q.input_step), lo, hi);
-      const auto c = static_cast<int64_t>(code);
-      zeros += c == 0;
-      magnitude += std::fabs(code);
-      const uint64_t bits =
-          chip_signed && q.input_signed ? static_cast<uint64_t>(c) & mask : static_cast<uint64_t>(c < 0 ? -c : c);
-      ones += std::popcount(bits);
+  // The codes real data drives the rows with (InputActivity), counted part by part: integer counts,
+  // so the sum does not depend on the parts.
+  struct ActivityCounter {
+    ActivityCounter() = default;
+    ActivityCounter(const Quantization& q, double levels, bool symmetric, bool chip_signed)
+        : lo(symmetric ? -levels : 0.0),
+          hi(q.input_offset > 0 ? std::ldexp(1.0, static_cast<int>(q.input_bits)) - 1 : levels),
+          offset(q.input_offset),
+          step(q.input_step),
+          bits(q.input_bits),
+          twos_complement(chip_signed && q.input_signed),
+          mask(q.input_bits >= 64 ? ~0ull : (1ull << q.input_bits) - 1) {}
+    void add(const Tensor& x) {
+      for (float v : x.span<float>()) {
+        const double code = std::clamp(std::nearbyint((static_cast<double>(v) + offset) / step), lo, hi);
+        const auto c = static_cast<int64_t>(code);
+        zeros += c == 0;
+        magnitude += c < 0 ? -c : c;
+        ones += std::popcount(twos_complement ? static_cast<uint64_t>(c) & mask : static_cast<uint64_t>(c < 0 ? -c : c));
+      }
+      samples += x.numel();
     }
-    const auto n = static_cast<double>(std::max<int64_t>(x.numel(), 1));
-    InputActivity a;
-    a.samples = x.numel();
-    a.zero_fraction = static_cast<double>(zeros) / n;
-    a.mean_magnitude = magnitude / n / std::max(hi, 1.0);
-    a.ones_fraction = ones / n / static_cast<double>(std::max<int64_t>(q.input_bits, 1));
-    return a;
-  }
+    InputActivity result() const {
+      const auto n = static_cast<double>(std::max<int64_t>(samples, 1));
+      InputActivity a;
+      a.samples = samples;
+      a.zero_fraction = static_cast<double>(zeros) / n;
+      a.mean_magnitude = static_cast<double>(magnitude) / n / std::max(hi, 1.0);
+      a.ones_fraction = static_cast<double>(ones) / n / static_cast<double>(std::max<int64_t>(bits, 1));
+      return a;
+    }
+    double lo = 0, hi = 0, offset = 0, step = 1;
+    int64_t bits = 0;
+    bool twos_complement = false;
+    uint64_t mask = 0;
+    int64_t zeros = 0, magnitude = 0, ones = 0, samples = 0;
+  };
 };
 
 }  // namespace
