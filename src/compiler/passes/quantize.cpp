@@ -367,7 +367,8 @@ class Quantize final : public Pass {
     // digital values: about 1 GB per sample). Reductions of exact values: the split changes nothing.
     std::vector<float> range(ranged.size(), 0.0f), mx(names.size(), 0.0f), mn(names.size(), 0.0f);
     const int64_t part = int_option("part");
-    for_each_part(probe, inputs, exec, part, [&](const std::vector<Tensor>& outs) {
+    std::vector<Tensor> whole;  // the outputs when one part holds every sample: kept for the second pass
+    for_each_part(probe, inputs, exec, part, whole, [&](const std::vector<Tensor>& outs) {
       for (size_t k = 0; k < ranged.size(); ++k) {
         for (float v : outs[first_ranged + k].span<float>()) range[k] = std::max(range[k], std::fabs(v));
       }
@@ -410,7 +411,7 @@ class Quantize final : public Pass {
     }
     if (ctx.calibration.inputs.empty()) return;
     // Real data: the row activity at the steps just chosen, a second pass over the parts.
-    for_each_part(probe, inputs, exec, part, [&](const std::vector<Tensor>& outs) {
+    for_each_part(probe, inputs, exec, part, whole, [&](const std::vector<Tensor>& outs) {
       for (size_t k = 0; k < names.size(); ++k) activity[k].add(outs[first + k].cast(DType::f32));
     });
     for (size_t k = 0; k < names.size(); ++k) ctx.node_quant[names[k]].activity = activity[k].result();
@@ -418,10 +419,14 @@ class Quantize final : public Pass {
 
   // Runs `exec` (on `probe`) over consecutive parts of the calibration samples and hands each part's
   // outputs to `reduce`: parts of `part` samples, or (0) of as many as keep the probe's outputs within
-  // 256 MB.
+  // 256 MB. When one part holds every sample its outputs are kept in `whole` and reused by the next call.
   template <class Reduce>
   static void for_each_part(const Graph& probe, const std::vector<Tensor>& inputs, ReferenceExecutor& exec, int64_t part,
-                            const Reduce& reduce) {
+                            std::vector<Tensor>& whole, const Reduce& reduce) {
+    if (!whole.empty()) {
+      reduce(whole);
+      return;
+    }
     int64_t batch = 1;
     for (size_t i = 0; i < inputs.size() && i < probe.inputs.size(); ++i) {
       const int axis = probe.value(probe.inputs[i]).batch_axis;
@@ -432,12 +437,17 @@ class Quantize final : public Pass {
     constexpr double kBudget = 256.0 * (1 << 20);
     if (part <= 0) part = static_cast<int64_t>(kBudget / std::max(bytes_per_sample, 1.0));
     part = std::clamp<int64_t>(part, 1, batch);
+    if (part == batch) {
+      whole = exec.run(inputs);
+      reduce(whole);
+      return;
+    }
     for (int64_t b0 = 0; b0 < batch; b0 += part) {
       const int64_t b1 = std::min(batch, b0 + part);
       std::vector<Tensor> sub;
       for (size_t i = 0; i < inputs.size(); ++i) {
         const int axis = i < probe.inputs.size() ? probe.value(probe.inputs[i]).batch_axis : -1;
-        sub.push_back(axis >= 0 && b1 - b0 < batch ? ref::batch_slice(inputs[i], axis, b0, b1) : inputs[i]);
+        sub.push_back(axis >= 0 ? ref::batch_slice(inputs[i], axis, b0, b1) : inputs[i]);
       }
       reduce(exec.run(sub));
     }
