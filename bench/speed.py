@@ -26,6 +26,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -66,10 +67,12 @@ def load():
 
 def peak_rss_mb(cmd, env=None):
     """Peak RSS (MB) of one child, from wait4's resource usage."""
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    _, status, usage = os.wait4(p.pid, 0)
-    if status != 0:
-        raise SystemExit(f"{' '.join(map(str, cmd))} failed: {p.stderr.read().decode()}")
+    with tempfile.TemporaryFile() as err:  # a file, not a pipe: a long warning cannot block the child
+        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, env=env)
+        _, status, usage = os.wait4(p.pid, 0)
+        if status != 0:
+            err.seek(0)
+            raise SystemExit(f"{' '.join(map(str, cmd))} failed: {err.read().decode()}")
     return usage.ru_maxrss / 1024
 
 

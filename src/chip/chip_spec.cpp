@@ -49,6 +49,13 @@ const Schema<ChipSpec>& chip_schema() {
   return s;
 }
 
+const MemorySpec* offchip_memory(const ChipSpec& chip) {
+  for (const MemorySpec& m : chip.memories) {
+    if (m.off_chip) return &m;
+  }
+  return nullptr;
+}
+
 void validate_chip(const ChipSpec& chip) { chip_schema().validate(chip, Site::detached()); }
 
 }  // namespace aimc::chip

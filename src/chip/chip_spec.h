@@ -37,6 +37,10 @@ struct ChipSpec {
 
 const Schema<ChipSpec>& chip_schema();
 
+// The off-chip memory the chip's host data is staged in: the first `memories` entry with off_chip;
+// null when there is none (the host is then reached over the host link, noc/network.h).
+const MemorySpec* offchip_memory(const ChipSpec& chip);
+
 // Range checks and rules for a spec built in C++ (throws aimc::Error naming the YAML path).
 void validate_chip(const ChipSpec& chip);
 

@@ -116,8 +116,11 @@ class Tensor {
   // Rows [begin, end) of the outermost dimension, sharing storage.
   Tensor slice_outer(int64_t begin, int64_t end) const;
   Tensor clone() const;
-  // Element-wise conversion (float -> int rounds to nearest, ties to even, and saturates).
+  // Element-wise conversion (float -> int rounds to nearest, ties to even, and saturates); always a
+  // new tensor.
   Tensor cast(DType to) const;
+  // This tensor itself (sharing storage: read only) when it already has `to`, else cast(to).
+  Tensor as(DType to) const { return to == m_dtype ? *this : cast(to); }
   // Element i as double, whatever the dtype (for tests, constant folding, printing).
   double as_double(int64_t i) const;
   // All elements as int64 (for shape tensors and indices); throws InternalError for f32.

@@ -167,12 +167,9 @@ void Network::build_links() {
       break;
     }
   }
-  for (const auto& m : chip.memories) {
-    if (!m.off_chip) continue;
-    m_offchip = add_link(m.bw_bytes_per_cycle, static_cast<double>(m.latency_cycles), -1, "offchip." + m.name);
-    break;
-  }
-  if (m_offchip < 0) {
+  if (const chip::MemorySpec* m = chip::offchip_memory(chip)) {
+    m_offchip = add_link(m->bw_bytes_per_cycle, static_cast<double>(m->latency_cycles), -1, "offchip." + m->name);
+  } else {
     // GB/s is bytes per ns; the links take bytes per cycle and cycles.
     const double bytes_per_cycle = chip.host.link_gbps / m_clock_ghz, cycles = chip.host.link_latency_ns * m_clock_ghz;
     m_host_in = add_link(bytes_per_cycle, cycles, -1, "host.in");

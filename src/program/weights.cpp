@@ -33,7 +33,7 @@ Tensor apply_fake_quant(const Tensor& x0, const FakeQuantAttrs& a) {
 std::optional<Tensor> constant_value(const Graph& g, ValueId id) {
   if (id == kNoValue) return std::nullopt;
   const Value& v = g.value(id);
-  if (v.is_constant()) return v.constant->dtype() == DType::f32 ? *v.constant : v.constant->cast(DType::f32);
+  if (v.is_constant()) return v.constant->as(DType::f32);
   if (v.producer >= 0) {
     const Node& n = g.node(v.producer);
     if (n.op == OpKind::FakeQuant) {

@@ -51,11 +51,10 @@ bool reaches_runtime_input(const Graph& g, ValueId id) {
 
 std::optional<Layer> describe_layer(const Graph& g, int32_t node) {
   const Node& n = g.node(node);
-  auto runtime = [&](size_t i) { return n.input(i) != kNoValue && !is_constant_value(g, n.input(i)); };
   auto constant = [&](size_t i) { return n.input(i) != kNoValue && is_constant_value(g, n.input(i)); };
   Layer l;
   l.name = n.name;
-  if (n.outputs.empty() || n.outputs[0] == kNoValue || !runtime(0) || !reaches_runtime_input(g, n.input(0))) {
+  if (n.outputs.empty() || n.outputs[0] == kNoValue || !reaches_runtime_input(g, n.input(0))) {
     return std::nullopt;
   }
   l.input_value = g.value(n.input(0)).name;

@@ -373,7 +373,7 @@ class Quantize final : public Pass {
         for (float v : outs[first_ranged + k].span<float>()) range[k] = std::max(range[k], std::fabs(v));
       }
       for (size_t k = 0; k < names.size(); ++k) {
-        const Tensor x = outs[first + k].cast(DType::f32);
+        const Tensor x = outs[first + k].as(DType::f32);
         for (float v : x.span<float>()) {
           mx[k] = std::max(mx[k], v);
           mn[k] = std::min(mn[k], v);
@@ -412,7 +412,7 @@ class Quantize final : public Pass {
     if (ctx.calibration.inputs.empty()) return;
     // Real data: the row activity at the steps just chosen, a second pass over the parts.
     for_each_part(probe, inputs, exec, part, whole, [&](const std::vector<Tensor>& outs) {
-      for (size_t k = 0; k < names.size(); ++k) activity[k].add(outs[first + k].cast(DType::f32));
+      for (size_t k = 0; k < names.size(); ++k) activity[k].add(outs[first + k].as(DType::f32));
     });
     for (size_t k = 0; k < names.size(); ++k) ctx.node_quant[names[k]].activity = activity[k].result();
   }

@@ -19,15 +19,8 @@ EnergyTable::EnergyTable(const chip::ChipSpec& chip, const chip::ReadModeSpec& m
     m_buf_read = chip.cores.memories.front().e_read_pj_per_byte;
     m_buf_write = chip.cores.memories.front().e_write_pj_per_byte;
   }
-  bool memory = false;
-  for (const auto& m : chip.memories) {
-    if (m.off_chip) {
-      m_off_read = m.e_read_pj_per_byte;
-      memory = true;
-      break;
-    }
-  }
-  if (!memory) m_off_read = 8.0 * chip.host.link_e_bit_pj;  // no off-chip memory: the host link (noc/network.h)
+  const chip::MemorySpec* offchip = chip::offchip_memory(chip);
+  m_off_read = offchip ? offchip->e_read_pj_per_byte : 8.0 * chip.host.link_e_bit_pj;  // else the host link
   m_static_w = chip::static_power_w(chip);
 }
 
