@@ -156,9 +156,11 @@ EvalResult evaluate(const LoadedProgram& loaded, const chip::ChipSpec& chip, con
   };
 
   auto t0 = std::chrono::steady_clock::now();
-  ReferenceExecutor reference(loaded.imported, ReferenceOptions{.threads = o.threads});
-  const double digital = score([&](const Tensor& x, int64_t) { return reference.run({x}).at(0); }, "digital");
-  res.digital = lm ? std::exp(digital) : digital;
+  {  // the reference's buffers are freed before the chip is programmed
+    ReferenceExecutor reference(loaded.imported, ReferenceOptions{.threads = o.threads});
+    const double digital = score([&](const Tensor& x, int64_t) { return reference.run({x}).at(0); }, "digital");
+    res.digital = lm ? std::exp(digital) : digital;
+  }
   const double digital_s = seconds_since(t0);
 
   std::vector<std::vector<double>> values(o.drift_times.size());

@@ -89,7 +89,8 @@ TEST(DriftCompensation, GlobalRestoresTheMeanOutput) {
       continue;
     }
     // α = Σ|D(0)| / Σ|D(t)| (closed form from the device states), the same for every column.
-    const auto ref = column_abs_sums(xb, xb.g_prog(), rows, cols), cur = column_abs_sums(xb, xb.g_now(), rows, cols);
+    const auto ref = column_abs_sums(xb, xb.g_prog(), rows, cols),
+               cur = column_abs_sums(xb, xb.conductances_at(86400.0 * 30), rows, cols);
     const double alpha = std::accumulate(ref.begin(), ref.end(), 0.0) / std::accumulate(cur.begin(), cur.end(), 0.0);
     for (float a : xb.compensation()) EXPECT_NEAR(a, alpha, 1e-5 * alpha);
     EXPECT_GT(alpha, 1.2);
@@ -112,7 +113,8 @@ TEST(DriftCompensation, PerColumnRestoresEachColumnsMean) {
   tile.set_time(86400.0 * 365);
   const Tensor y1 = tile.mvm(x);
   const AnalogCrossbar& xb = analog(tile);
-  const auto ref = column_abs_sums(xb, xb.g_prog(), rows, cols), cur = column_abs_sums(xb, xb.g_now(), rows, cols);
+  const auto ref = column_abs_sums(xb, xb.g_prog(), rows, cols),
+             cur = column_abs_sums(xb, xb.conductances_at(86400.0 * 365), rows, cols);
   float lo = 1e9f, hi = 0;
   for (int64_t c = 0; c < cols; ++c) {
     const double alpha = ref[c] / cur[c];
@@ -153,27 +155,46 @@ TEST(DriftCompensation, ChipReadoutQuantisesTheCalibrationThroughTheAdc) {
     }
     return sum;
   };
-  const double alpha = readout(xb.g_prog()) / readout(xb.g_now());
+  const std::vector<float> g_now = xb.conductances_at(86400.0 * 365);
+  const double alpha = readout(xb.g_prog()) / readout(g_now);
   for (float a : xb.compensation()) EXPECT_NEAR(a, alpha, 2e-3 * alpha);
   // The exact readout (Σ|ΔG|) gives another factor: the ADC's rounding of small weights biases it.
-  const auto ref = column_abs_sums(xb, xb.g_prog(), rows, cols), cur = column_abs_sums(xb, xb.g_now(), rows, cols);
+  const auto ref = column_abs_sums(xb, xb.g_prog(), rows, cols), cur = column_abs_sums(xb, g_now, rows, cols);
   const double exact = std::accumulate(ref.begin(), ref.end(), 0.0) / std::accumulate(cur.begin(), cur.end(), 0.0);
   EXPECT_GT(std::fabs(alpha - exact), 1e-4 * exact);
   EXPECT_GT(alpha, 1.2);
 }
 
-// HERMES TDP: the two devices of a polarity share one drift exponent (fitted per polarity).
+// HERMES TDP: the two devices of a polarity share one drift exponent (fitted per polarity): with
+// drift alone, both devices of a polarity keep the same ratio G(t)/G(0), and the polarities differ.
 TEST(DriftExponents, DevicesOfAPolarityShareOne) {
   const int64_t rows = 16, cols = 8, cells = rows * cols;
-  Tile tile(test::preset_core("hermes"), TileContext{.seed = 3}, TileOptions{.converters = false});
+  Tile tile(drift_only_core(chip::DriftCompensation::None), TileContext{.seed = 3}, TileOptions{.converters = false});
   tile.program(test::random_tensor(rows, cols, 5));
-  const std::vector<float>& nu = analog(tile).drift_nu();
-  ASSERT_EQ(static_cast<int64_t>(nu.size()), 4 * cells);
-  for (int64_t i = 0; i < cells; ++i) {
-    EXPECT_EQ(nu[static_cast<size_t>(i)], nu[static_cast<size_t>(cells + i)]);                  // G1+ = G2+
-    EXPECT_EQ(nu[static_cast<size_t>(2 * cells + i)], nu[static_cast<size_t>(3 * cells + i)]);  // G1- = G2-
+  const AnalogCrossbar& xb = analog(tile);
+  ASSERT_EQ(static_cast<int64_t>(xb.drift_nu().size()), 2 * cells);  // one ν per polarity and cell
+  const double t = 86400.0 * 30;
+  const std::vector<float>& g0 = xb.g_prog();
+  const std::vector<float> g1 = xb.conductances_at(t);
+  ASSERT_EQ(static_cast<int64_t>(g1.size()), 4 * cells);
+  const auto ratio = [&](int64_t device, int64_t i) {
+    const auto k = static_cast<size_t>(device * cells + i);
+    return double(g1[k]) / double(g0[k]);
+  };
+  const auto pcm = drift_only_core(chip::DriftCompensation::None).device.as<chip::PcmSpec>();
+  int64_t drifting = 0;
+  for (int64_t pol = 0; pol < 2; ++pol) {
+    for (int64_t i = 0; i < cells; ++i) {
+      if (g0[static_cast<size_t>(2 * pol * cells + i)] <= 0) continue;  // the unused polarity holds g_min = 0
+      ++drifting;
+      EXPECT_EQ(ratio(2 * pol, i), ratio(2 * pol + 1, i)) << pol << " " << i;
+      // (t/t0)^−ν with the polarity's stored ν.
+      const double expect = std::pow((t + pcm.t0_s) / pcm.t0_s, -double(xb.drift_nu()[static_cast<size_t>(pol * cells + i)]));
+      EXPECT_NEAR(ratio(2 * pol, i), expect, 1e-5) << pol << " " << i;
+    }
   }
-  EXPECT_NE(nu[0], nu[static_cast<size_t>(2 * cells)]);
+  EXPECT_GE(drifting, cells);
+  EXPECT_NE(xb.drift_nu()[0], xb.drift_nu()[static_cast<size_t>(cells)]);
 }
 
 // WeightScale::PerColumn: s_c = (g_max − g_min)/max|W_c|, so every column uses the full conductance
@@ -195,9 +216,8 @@ TEST(WeightMapping, PerColumnScaleUsesEachColumnsRange) {
       double col_max = 0, d_max = 0;
       for (int64_t r = 0; r < rows; ++r) {
         col_max = std::max(col_max, double(std::fabs(w.data<float>()[r * cols + c])));
-        const size_t i = static_cast<size_t>(r * cols + c), n = static_cast<size_t>(rows * cols);
-        double d = 0;
-        for (size_t k = 0; k < 2; ++k) d += double(xb.g_target()[k * n + i]) - xb.g_target()[(2 + k) * n + i];
+        const size_t i = static_cast<size_t>(r * cols + c);
+        const double d = xb.target_diff()[i];
         d_max = std::max(d_max, std::fabs(d));
       }
       const double s = 2.0 / (scale == WeightScale::PerColumn ? col_max : tile_max);  // 2 devices · 1 µS
@@ -248,11 +268,11 @@ TEST(ProgramAndVerify, UnconvergedFractionIsOneMinusPToTheK) {
   // Converged cells are within the margin; the error of all cells shrinks against one attempt.
   const AnalogCrossbar& xb = analog(tile);
   const auto& g = xb.g_prog();
-  const auto& t = xb.g_target();
+  const auto& t = xb.target_diff();
   const size_t n = static_cast<size_t>(rows * cols);
   int64_t outside = 0;
   for (size_t i = 0; i < n; ++i) {
-    const double err = (double(g[i]) - g[n + i]) - (double(t[i]) - t[n + i]);
+    const double err = (double(g[i]) - g[n + i]) - t[i];
     outside += std::fabs(err) > margin ? 1 : 0;
   }
   EXPECT_EQ(outside, st.unconverged);

@@ -57,7 +57,7 @@ class Quantize final : public Pass {
              "int",
              "0",
              "calibration samples run through the reference at once (0: as many as keep their activations "
-             "within 256 MB); the results do not depend on it",
+             "within 32 MB); the results do not depend on it",
              {}},
             {"weight-bits", "int", "0", "weight precision (0: the chip's)", {}},
             {"input-bits", "int", "0", "input precision (0: the chip's)", {}}};
@@ -419,7 +419,8 @@ class Quantize final : public Pass {
 
   // Runs `exec` (on `probe`) over consecutive parts of the calibration samples and hands each part's
   // outputs to `reduce`: parts of `part` samples, or (0) of as many as keep the probe's outputs within
-  // 256 MB. When one part holds every sample its outputs are kept in `whole` and reused by the next call.
+  // 32 MB (about the reference run's own buffers for a batch of a small network). When one part holds every sample its outputs
+  // are kept in `whole` and reused by the next call.
   template <class Reduce>
   static void for_each_part(const Graph& probe, const std::vector<Tensor>& inputs, ReferenceExecutor& exec, int64_t part,
                             std::vector<Tensor>& whole, const Reduce& reduce) {
@@ -434,7 +435,7 @@ class Quantize final : public Pass {
     }
     double bytes_per_sample = 0;
     for (ValueId o : probe.outputs) bytes_per_sample += static_cast<double>(per_inference_numel(probe, o)) * 4.0;
-    constexpr double kBudget = 256.0 * (1 << 20);
+    constexpr double kBudget = 32.0 * (1 << 20);
     if (part <= 0) part = static_cast<int64_t>(kBudget / std::max(bytes_per_sample, 1.0));
     part = std::clamp<int64_t>(part, 1, batch);
     if (part == batch) {

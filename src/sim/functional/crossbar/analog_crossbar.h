@@ -23,10 +23,15 @@ class AnalogCrossbar final : public ICrossbar {
   ProgrammingStats programming_stats() const override { return m_stats; }
   int64_t digital_ops_per_vector() const override { return m_cols; }
 
-  // For tests: per-device state (index ((polarity·n + device)·rows + row)·cols + col, polarity 0 = G⁺).
-  const std::vector<float>& g_target() const { return m_g_target; }
+  // Per-device state, index ((polarity·n + device)·rows + row)·cols + col, polarity 0 = G⁺: the
+  // programmed conductances, and those t_s seconds after programming (drift and read noise, drawn
+  // afresh from the counter-based RNG: what set_time(t_s) loads, never stored).
   const std::vector<float>& g_prog() const { return m_g_prog; }
-  const std::vector<float>& g_now() const { return m_g_now; }
+  std::vector<float> conductances_at(double t_s) const;
+  // Per cell (row·cols + col): the programming target ΣG⁺ − ΣG⁻ (µS).
+  const std::vector<float>& target_diff() const { return m_target_diff; }
+  // Per polarity and cell (polarity·rows·cols + row·cols + col): the drift exponent ν the polarity's
+  // n devices share.
   const std::vector<float>& drift_nu() const { return m_nu; }
   const std::vector<float>& compensation() const { return m_alpha; }
   // µS per weight unit (the tile's, or column c's with WeightScale::PerColumn).
@@ -35,7 +40,7 @@ class AnalogCrossbar final : public ICrossbar {
  private:
   int64_t devices() const { return 2 * m_n * m_rows * m_cols; }
   void apply_stuck(std::vector<float>& g) const;
-  void program_and_verify();
+  void program_and_verify(const std::vector<float>& g_target);
   // Σ over the n devices of each polarity of g: plus/minus (rows × cols, µS).
   void polarity_sums(const std::vector<float>& g, std::vector<float>& plus, std::vector<float>& minus) const;
   void load_weights(const std::vector<float>& g);  // GEMM operands (and exact column sums) from g
@@ -49,8 +54,11 @@ class AnalogCrossbar final : public ICrossbar {
   device::AdcColumns m_adc_columns;
   int64_t m_n = 1, m_rows = 0, m_cols = 0, m_phases = 1;
   std::vector<double> m_s;  // µS per weight unit, per column
-  std::vector<float> m_g_target, m_g_prog, m_nu, m_g_now;
-  std::vector<uint8_t> m_stuck;          // 0 none, 1 off, 2 on (per device)
+  // The state kept per device is what cannot be drawn again cheaply: the programmed conductances
+  // (program-and-verify's outcome). Targets live only while programming, ν is kept per polarity
+  // and the conductances at a time are drawn by set_time and folded into the GEMM operands.
+  std::vector<float> m_g_prog, m_nu;
+  std::vector<uint8_t> m_stuck;          // 0 none, 1 off, 2 on (per device); empty without faults
   std::vector<uint8_t> m_dead;           // per column
   std::vector<float> m_target_diff;      // ΣG⁺ − ΣG⁻ targets (rows × cols)
   std::vector<float> m_reference;        // drift compensation reference per column (programmed state)

@@ -99,9 +99,20 @@ void AnalogCrossbar::update_compensation(const std::vector<float>& ref, const st
   }
 }
 
+std::vector<float> AnalogCrossbar::conductances_at(double t_s) const {
+  const size_t cells = static_cast<size_t>(m_rows * m_cols);
+  std::vector<float> nu(m_g_prog.size()), g(m_g_prog.size());
+  for (int64_t dev = 0; dev < 2 * m_n; ++dev) {
+    std::copy_n(m_nu.data() + static_cast<size_t>(dev / m_n) * cells, cells, nu.data() + static_cast<size_t>(dev) * cells);
+  }
+  const TileContext& ctx = m_setup.context;
+  m_device->read(m_g_prog, nu, t_s, device::DeviceDraw{ctx.seed, ctx.tile_id, 0}, epoch_of(t_s), g);
+  apply_stuck(g);
+  return g;
+}
+
 void AnalogCrossbar::set_time(double t_s, const TileScaling& scaling) {
   AIMC_ASSERT(t_s >= 0, "set_time: negative time");
-  const TileContext& ctx = m_setup.context;
   const chip::DriftCompensationSpec& dc = m_setup.core->drift_compensation;
   const bool chip_readout_on = dc.scheme != chip::DriftCompensation::None && dc.readout == chip::CompensationReadout::Chip;
   const bool same_scaling =
@@ -112,10 +123,7 @@ void AnalogCrossbar::set_time(double t_s, const TileScaling& scaling) {
     m_reference = chip_readout(scaling, 0);
     m_reference_scaling = scaling;
   }
-  m_g_now.resize(m_g_prog.size());
-  m_device->read(m_g_prog, m_nu, t_s, device::DeviceDraw{ctx.seed, ctx.tile_id, 0}, epoch_of(t_s), m_g_now);
-  apply_stuck(m_g_now);
-  load_weights(m_g_now);
+  load_weights(conductances_at(t_s));
   if (chip_readout_on) {
     const std::vector<float> cur = chip_readout(scaling, epoch_of(t_s));
     update_compensation(m_reference, cur);

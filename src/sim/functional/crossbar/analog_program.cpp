@@ -25,6 +25,7 @@ AnalogCrossbar::AnalogCrossbar(const CrossbarSetup& setup)
 }
 
 void AnalogCrossbar::apply_stuck(std::vector<float>& g) const {
+  if (m_stuck.empty()) return;
   const float lo = static_cast<float>(m_device->g_min_us()), hi = static_cast<float>(m_device->g_max_us());
   for (size_t i = 0; i < g.size(); ++i) {
     if (m_stuck[i] == kStuckOff) g[i] = lo;
@@ -50,12 +51,12 @@ void AnalogCrossbar::polarity_sums(const std::vector<float>& g, std::vector<floa
 // re-programmed — all its devices drawn afresh (attempt k) — until its verify read of ΣG⁺ − ΣG⁻ is
 // within the margin of the target or max_iterations attempts are spent. Verify reads are taken as
 // exact (the margin is much larger than the verify read's noise).
-void AnalogCrossbar::program_and_verify() {
+void AnalogCrossbar::program_and_verify(const std::vector<float>& g_target) {
   const chip::ProgrammingSpec& prog = m_setup.core->programming;
   const size_t cells = static_cast<size_t>(m_rows * m_cols);
   const bool verify = prog.scheme == chip::ProgrammingScheme::ProgramAndVerify && prog.verify_margin_us.has_value();
   const device::DeviceDraw draw{m_setup.context.seed, m_setup.context.tile_id, 0};
-  m_device->program(m_g_target, draw, 0, m_g_prog);
+  m_device->program(g_target, draw, 0, m_g_prog);
   apply_stuck(m_g_prog);
   m_stats = ProgrammingStats{.cells = static_cast<int64_t>(cells), .pulses = static_cast<int64_t>(cells)};
   if (!verify) return;
@@ -73,7 +74,7 @@ void AnalogCrossbar::program_and_verify() {
       open += pending[i];
     }
     if (open == 0 || k >= *prog.max_iterations) break;
-    m_device->program(m_g_target, draw, static_cast<uint32_t>(k), attempt);
+    m_device->program(g_target, draw, static_cast<uint32_t>(k), attempt);
     apply_stuck(attempt);
     for (int64_t dev = 0; dev < 2 * m_n; ++dev) {
       const size_t base = static_cast<size_t>(dev) * cells;
@@ -116,40 +117,43 @@ void AnalogCrossbar::program(const float* w, int64_t rows, int64_t cols) {
   const double g_min_pol = n * m_device->g_min_us(), g_max_pol = n * m_device->g_max_us();
   m_s.assign(static_cast<size_t>(cols), 0.0);
   for (int64_t c = 0; c < cols; ++c) m_s[c] = (g_max_pol - g_min_pol) / w_max[c];
-  m_g_target.assign(static_cast<size_t>(devices()), 0.0f);
+  std::vector<float> g_target(static_cast<size_t>(devices()), 0.0f);
   m_target_diff.assign(cells, 0.0f);
   for (size_t i = 0; i < cells; ++i) {
     const double s = m_s[i % static_cast<size_t>(cols)];
     const double gp = std::clamp(wq[i] * s, 0.0, g_max_pol - g_min_pol) + g_min_pol;
     const double gm = std::clamp(-wq[i] * s, 0.0, g_max_pol - g_min_pol) + g_min_pol;
     for (int64_t d = 0; d < m_n; ++d) {
-      m_g_target[static_cast<size_t>(d) * cells + i] = static_cast<float>(gp / n);
-      m_g_target[static_cast<size_t>(m_n + d) * cells + i] = static_cast<float>(gm / n);
+      g_target[static_cast<size_t>(d) * cells + i] = static_cast<float>(gp / n);
+      g_target[static_cast<size_t>(m_n + d) * cells + i] = static_cast<float>(gm / n);
     }
     m_target_diff[i] = static_cast<float>(gp - gm);
   }
   const TileContext& ctx = m_setup.context;
-  m_stuck = draw_stuck(core.faults, devices(), ctx.seed, ctx.tile_id);
-  m_dead = draw_dead_columns(core.faults, cols, ctx.seed, ctx.tile_id);
+  const chip::FaultSpec& faults = core.faults;
+  m_stuck.clear();
+  if (faults.stuck_on_fraction > 0 || faults.stuck_off_fraction > 0) {
+    m_stuck = draw_stuck(faults, devices(), ctx.seed, ctx.tile_id);
+  }
+  m_dead = draw_dead_columns(faults, cols, ctx.seed, ctx.tile_id);
   m_adc_columns = device::draw_adc_columns(core.adc, cols, ctx.seed, ctx.tile_id);
   m_g_prog.assign(static_cast<size_t>(devices()), 0.0f);
-  program_and_verify();
-  m_nu.assign(static_cast<size_t>(devices()), 0.0f);
-  m_device->drift_exponents(m_g_target, device::DeviceDraw{ctx.seed, ctx.tile_id, 0}, m_nu);
+  program_and_verify(g_target);
   // The devices of one polarity drift together: the drift-exponent statistics are fitted per
   // polarity (aihwkit HermesNoiseModel models both devices as holding the same G), so independent
   // draws per device would narrow the polarity's ν spread by √n. Device 0's ν stands for all n.
+  std::vector<float> nu(static_cast<size_t>(devices()), 0.0f);
+  m_device->drift_exponents(g_target, device::DeviceDraw{ctx.seed, ctx.tile_id, 0}, nu);
+  m_nu.resize(2 * cells);
   for (int64_t pol = 0; pol < 2; ++pol) {
-    const float* first = m_nu.data() + static_cast<size_t>(pol * m_n) * cells;
-    for (int64_t d = 1; d < m_n; ++d) std::copy_n(first, cells, m_nu.data() + static_cast<size_t>(pol * m_n + d) * cells);
+    std::copy_n(nu.data() + static_cast<size_t>(pol * m_n) * cells, cells, m_nu.data() + static_cast<size_t>(pol) * cells);
   }
   // Drift compensation: the reference is the programmed state (programming noise, no drift), read
   // at the first set_time — through the tile's read path (readout: chip, which needs the tile's
   // scaling) or as exact sums |ΣG⁺ − ΣG⁻| (readout: exact).
-  m_g_now = m_g_prog;
   m_reference.clear();
   m_alpha.assign(static_cast<size_t>(cols), 1.0f);
-  load_weights(m_g_now);
+  load_weights(m_g_prog);
   m_programmed_sums = m_exact_sums;
 }
 
