@@ -70,6 +70,10 @@ class PcmDevice final : public IDeviceModel {
     noise.fill_normal((epoch << kDeviceIndexBits) + draw.first, g_out);
     const double device_share = std::sqrt(m_n);  // n independent devices sum to the polarity's σ
     for (size_t i = 0; i < g_prog.size(); ++i) {
+      if (g_prog[i] == 0) {  // stays +0 (drift and read noise scale with g): the result below, without its exp and log
+        g_out[i] = 0.0f;
+        continue;
+      }
       const double drift = t > m_spec.t0_s ? std::exp(-static_cast<double>(nu[i]) * log_ratio) : 1.0;
       const double g_drift = g_prog[i] * drift;
       const double qs = chip::read_noise_qs(m_c, m_n * g_prog[i], m_spec.g_max_us) * m_spec.read_noise_scale;

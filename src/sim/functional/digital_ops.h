@@ -16,7 +16,9 @@ struct FixedPoint {
   int32_t frac_bits = 0;   // may be negative (an LSB above 1)
 };
 
-// v[i] = clamp(round_even(v[i] · 2^f), ±(2^(w−1) − 1)) · 2^−f. NaN stays NaN.
-void to_fixed_point(std::span<float> v, FixedPoint format);
+// out[i] = clamp(round_even(in[i] · 2^f), ±(2^(w−1) − 1)) · 2^−f. NaN stays NaN. in and out have
+// the same size and are the same buffer or do not overlap.
+void to_fixed_point(std::span<const float> in, std::span<float> out, FixedPoint format);
+inline void to_fixed_point(std::span<float> v, FixedPoint format) { to_fixed_point(v, v, format); }
 
 }  // namespace aimc::functional

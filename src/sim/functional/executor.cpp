@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <exception>
 #include <map>
 #include <string>
 
@@ -112,8 +113,9 @@ int64_t ChipExecutor::Impl::validate(const std::vector<Tensor>& inputs) const {
 void ChipExecutor::Impl::round_outputs(const StepRun& step) {
   for (ValueId o : graph.node(step.node).outputs) {
     if (o == kNoValue || store.constant(o) != nullptr || graph.value(o).dtype != DType::f32) continue;
-    Tensor t = store.plain(o).clone();
-    to_fixed_point(t.span<float>(), *step.fixed);
+    const Tensor& value = store.plain(o);
+    Tensor t = store.pool().take(DType::f32, value.shape());  // reused between batches: no fresh pages
+    to_fixed_point(value.span<float>(), t.span<float>(), *step.fixed);
     store.set(o, Buffer{t, {}});
   }
 }
@@ -134,9 +136,21 @@ ChipExecutor::~ChipExecutor() = default;
 
 void ChipExecutor::set_time(double t_s) {
   ThreadScope threads(m_impl->options.threads);
+  std::vector<Tile*> tiles;  // independent: each draws its read noise from its own streams
   for (LayerRun& l : m_impl->layers) {
-    for (auto& t : l.tiles) t->set_time(t_s);
+    for (auto& t : l.tiles) tiles.push_back(t.get());
   }
+  std::exception_ptr failed;
+#pragma omp parallel for schedule(dynamic, 1) if (tiles.size() > 1)
+  for (size_t k = 0; k < tiles.size(); ++k) {
+    try {
+      tiles[k]->set_time(t_s);
+    } catch (...) {
+#pragma omp critical(aimc_set_time_failed)
+      if (!failed) failed = std::current_exception();
+    }
+  }
+  if (failed) std::rethrow_exception(failed);
 }
 
 // A batch runs as sub-batches of kSubBatch samples per thread when every graph input and output

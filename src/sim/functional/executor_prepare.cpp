@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <exception>
+#include <memory>
 #include <string>
 
 #include "chip/device_registry.h"
@@ -105,50 +107,70 @@ void ChipExecutor::Impl::prepare_layers() {
     }
     const int64_t replicas = std::max<int64_t>(1, layer.replicas);
     l.blocks.resize(static_cast<size_t>(replicas));
-    std::vector<float> tile_lsb;
-    for (int32_t tid : program.tiles_of(layer.id)) {
-      const program::Tile& t = program.tiles.at(static_cast<size_t>(tid));
-      auto owned = std::make_unique<Tile>(
-          layer_core, TileContext{.seed = options.seed, .tile_id = static_cast<uint32_t>(t.id), .read_mode = options.read_mode},
-          topt);
-      Tile& tile = *owned;
-      Tensor w = program::tile_weights(matrix, t);
+    // The tiles' weights and thresholds, in order; then their programming (independent: each draws
+    // from its own counter-based streams), in parallel; then their arrangement into blocks.
+    const std::vector<int32_t> ids = program.tiles_of(layer.id);
+    std::vector<Tensor> weights(ids.size());
+    std::vector<std::vector<float>> thresholds(ids.size());
+    for (size_t k = 0; k < ids.size(); ++k) {
+      const program::Tile& t = program.tiles.at(static_cast<size_t>(ids[k]));
+      weights[k] = program::tile_weights(matrix, t);
       if (!l.col_scale.empty()) {
-        float* wd = w.data<float>();
+        float* wd = weights[k].data<float>();
         const int64_t tc = t.cols();
         for (int64_t r = 0; r < t.rows(); ++r) {
           for (int64_t c = 0; c < tc; ++c) wd[r * tc + c] /= l.col_scale[static_cast<size_t>(t.col_begin + c)];
         }
       }
-      tile.program(w);
-      float lsb = 0;
-      if (options.converters) {
-        tile.calibrate(step);
-        // The tile's output LSB in the weight domain: ADC full scale (adc.full_scale × the largest
-        // single-row product x_max·|w|max) over the largest ADC code.
-        const double x_max = static_cast<double>(step) * static_cast<double>(tile.encoder().code_max());
-        const double fs = chip.cores.adc.full_scale.value_or(1.0);
-        const double code_max = std::max(1.0, static_cast<double>(tile.adc().code_max()));
-        lsb = static_cast<float>(fs * x_max * static_cast<double>(max_abs(w)) / code_max);
-      }
       if (comparator) {
         if (t.rows() != layer.group_rows)
           throw Error("a comparator decides on a whole column; the layer is split over rows", where);
-        std::vector<float> threshold(static_cast<size_t>(t.cols()), 0.0f);
+        std::vector<float>& threshold = thresholds[k];
+        threshold.assign(static_cast<size_t>(t.cols()), 0.0f);
         for (int64_t c = 0; c < t.cols() && !l.bias.empty(); ++c) {
           const auto col = static_cast<size_t>(t.col_begin + c);
           threshold[static_cast<size_t>(c)] = -l.bias[col] / (l.col_scale.empty() ? 1.0f : l.col_scale[col]);
         }
-        tile.set_thresholds(std::move(threshold));
       }
-      if (options.t_s) tile.set_time(*options.t_s);
-      const size_t index = l.tiles.size();
-      l.tiles.push_back(std::move(owned));
-      l.placed.push_back(&t);
-      tile_lsb.push_back(lsb);
       if (t.replica < 0 || t.replica >= replicas) {
         throw Error(fmt::format("tile {} has replica {}, the layer has {}", t.id, t.replica, replicas), where);
       }
+    }
+    std::vector<std::unique_ptr<Tile>> tiles(ids.size());
+    std::vector<float> tile_lsb(ids.size(), 0.0f);
+    std::exception_ptr failed;
+#pragma omp parallel for schedule(dynamic, 1) if (ids.size() > 1)
+    for (size_t k = 0; k < ids.size(); ++k) {
+      try {
+        const program::Tile& t = program.tiles.at(static_cast<size_t>(ids[k]));
+        tiles[k] = std::make_unique<Tile>(
+            layer_core, TileContext{.seed = options.seed, .tile_id = static_cast<uint32_t>(t.id), .read_mode = options.read_mode},
+            topt);
+        Tile& tile = *tiles[k];
+        tile.program(weights[k]);
+        if (options.converters) {
+          tile.calibrate(step);
+          // The tile's output LSB in the weight domain: ADC full scale (adc.full_scale × the largest
+          // single-row product x_max·|w|max) over the largest ADC code.
+          const double x_max = static_cast<double>(step) * static_cast<double>(tile.encoder().code_max());
+          const double fs = chip.cores.adc.full_scale.value_or(1.0);
+          const double code_max = std::max(1.0, static_cast<double>(tile.adc().code_max()));
+          tile_lsb[k] = static_cast<float>(fs * x_max * static_cast<double>(max_abs(weights[k])) / code_max);
+        }
+        if (comparator) tile.set_thresholds(std::move(thresholds[k]));
+        if (options.t_s) tile.set_time(*options.t_s);
+        weights[k] = Tensor();
+      } catch (...) {
+#pragma omp critical(aimc_prepare_failed)
+        if (!failed) failed = std::current_exception();
+      }
+    }
+    if (failed) std::rethrow_exception(failed);
+    for (size_t k = 0; k < ids.size(); ++k) {
+      const program::Tile& t = program.tiles.at(static_cast<size_t>(ids[k]));
+      const size_t index = l.tiles.size();
+      l.tiles.push_back(std::move(tiles[k]));
+      l.placed.push_back(&t);
       auto& blocks = l.blocks[static_cast<size_t>(t.replica)];
       auto it = std::find_if(blocks.begin(), blocks.end(),
                              [&](const ColumnBlock& b) { return b.col_begin == t.col_begin && b.col_end == t.col_end; });
