@@ -5,7 +5,8 @@
 
 Per network and thread count, `--rounds` rounds, each running in turn:
   chip    `aimc eval` itself (not a harness of its own): every non-ideality the chip models, its reported
-          timing.chip_ms_per_sample (the chip runs only: compile, calibration and programming excluded);
+          timing.chip_ms_per_sample (the chip runs only: compile, calibration, programming and the state
+          at the drift time, timing.drift_s, excluded);
   torch   torch fp32 eager on the same network and weights, batch after batch for as long as the chip ran;
   frozen  the same after torch.jit.freeze (BatchNorm folded into the convolutions).
 torch runs with OPENBLAS_CORETYPE removed from its environment (its native kernels; this machine sets

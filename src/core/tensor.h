@@ -88,6 +88,8 @@ class Tensor {
   int64_t numel() const { return m_numel; }
   size_t nbytes() const { return static_cast<size_t>(m_numel) * dtype_size(m_dtype); }
   bool defined() const { return m_storage != nullptr || m_numel == 0; }
+  // No other Tensor (copy or view) holds this one's storage: writing it changes no other value.
+  bool sole_owner() const { return m_storage != nullptr && m_storage.use_count() == 1; }
 
   // Typed access; throws InternalError if T is not the element type.
   template <class T>

@@ -164,7 +164,7 @@ EvalResult evaluate(const LoadedProgram& loaded, const chip::ChipSpec& chip, con
   const double digital_s = seconds_since(t0);
 
   std::vector<std::vector<double>> values(o.drift_times.size());
-  double chip_s = 0, program_s = 0;
+  double chip_s = 0, program_s = 0, drift_s = 0;
   int64_t chip_samples = 0;
   for (int64_t r = 0; r < o.repeats; ++r) {
     functional::FunctionalOptions fo;
@@ -178,8 +178,10 @@ EvalResult evaluate(const LoadedProgram& loaded, const chip::ChipSpec& chip, con
     program_s += seconds_since(p0);
     res.tiles = chip_exec.tiles();
     for (size_t ti = 0; ti < o.drift_times.size(); ++ti) {
-      auto c0 = std::chrono::steady_clock::now();
+      auto d0 = std::chrono::steady_clock::now();
       chip_exec.set_time(o.drift_times[ti]);
+      drift_s += seconds_since(d0);
+      auto c0 = std::chrono::steady_clock::now();
       const double v = score([&](const Tensor& x, int64_t offset) { return chip_exec.run({x}, offset).at(0); },
                              fmt::format("repeat {}/{} t={}", r + 1, o.repeats, format_time(o.drift_times[ti])));
       chip_s += seconds_since(c0);
@@ -194,6 +196,7 @@ EvalResult evaluate(const LoadedProgram& loaded, const chip::ChipSpec& chip, con
   res.chip_ms_per_sample = chip_samples > 0 ? 1e3 * chip_s / static_cast<double>(chip_samples) : 0.0;
   res.digital_ms_per_sample = 1e3 * digital_s / static_cast<double>(std::max<int64_t>(1, data.size()));
   res.programming_s = program_s / static_cast<double>(o.repeats);
+  res.drift_s = drift_s / static_cast<double>(o.repeats * static_cast<int64_t>(o.drift_times.size()));
   res.model = loaded.model_path;
   res.data = data_spec;
   res.chip_name = chip.name;

@@ -42,7 +42,9 @@ struct EvalResult {
   int64_t samples = 0;
   int64_t tiles = 0;
   int64_t replicated_layers = 0;
-  double chip_ms_per_sample = 0, digital_ms_per_sample = 0, programming_s = 0;
+  // Wall times: per sample on the chip and in the reference (the batches alone), per programming draw,
+  // and per drift time and draw (the devices' state at that time: drift, read noise, compensation).
+  double chip_ms_per_sample = 0, digital_ms_per_sample = 0, programming_s = 0, drift_s = 0;
   // The experiment as run, which the result records beside its figures (src/report).
   std::string model, data, chip_name, calibration;
   std::string read_mode;                                                   // as asked; empty: the chip's first

@@ -74,6 +74,62 @@ std::vector<char> live_nodes(const Graph& g) {
   return live;
 }
 
+Lifetimes plan_lifetimes(const Graph& g, const std::vector<StepValues>& steps,
+                         const std::function<const Tensor*(ValueId)>& constant) {
+  const size_t nv = g.num_values();
+  std::vector<char> is_output(nv, 0);
+  for (ValueId o : g.outputs) is_output[static_cast<size_t>(o)] = 1;
+  // Reshape outputs view their input's buffer: the two share an alias root.
+  const auto ns = static_cast<int32_t>(steps.size());
+  std::vector<ValueId> root(nv);
+  std::vector<int32_t> last(nv, -1);  // last step touching the value (reading or producing it)
+  for (size_t v = 0; v < nv; ++v) root[v] = static_cast<ValueId>(v);
+  for (int32_t s = 0; s < ns; ++s) {
+    const StepValues& d = steps[static_cast<size_t>(s)];
+    for (ValueId v : d.inputs) {
+      if (v != kNoValue) last[static_cast<size_t>(v)] = s;
+    }
+    for (ValueId v : d.outputs) {
+      if (v != kNoValue) last[static_cast<size_t>(v)] = s;
+    }
+    if (g.node(d.node).op == OpKind::Reshape) root[static_cast<size_t>(d.outputs[0])] = root[static_cast<size_t>(d.inputs[0])];
+  }
+  std::vector<int32_t> group_last(nv, -1);
+  std::vector<char> pinned(nv, 0);
+  for (ValueId in : g.inputs) pinned[static_cast<size_t>(in)] = 1;
+  for (size_t v = 0; v < nv; ++v) {
+    const auto r = static_cast<size_t>(root[v]);
+    group_last[r] = std::max(group_last[r], last[v]);
+    if (is_output[v] || constant(static_cast<ValueId>(v)) != nullptr) pinned[r] = 1;
+  }
+  Lifetimes life;
+  life.poolable.assign(nv, 0);
+  for (size_t v = 0; v < nv; ++v) life.poolable[v] = root[v] == static_cast<ValueId>(v) && !pinned[v];
+  life.stealable.resize(steps.size());
+  life.release.resize(steps.size());
+  for (int32_t s = 0; s < ns; ++s) {
+    const StepValues& d = steps[static_cast<size_t>(s)];
+    std::vector<char>& stealable = life.stealable[static_cast<size_t>(s)];
+    stealable.assign(d.inputs.size(), 0);
+    for (size_t i = 0; i < d.inputs.size(); ++i) {
+      const ValueId v = d.inputs[i];
+      if (v == kNoValue || !life.poolable[static_cast<size_t>(v)] || group_last[static_cast<size_t>(v)] != s) continue;
+      bool alone = true;
+      for (size_t j = 0; j < d.inputs.size(); ++j) {
+        alone = alone && (j == i || d.inputs[j] == kNoValue || root[static_cast<size_t>(d.inputs[j])] != v);
+      }
+      stealable[i] = alone;
+    }
+  }
+  for (size_t v = 0; v < nv; ++v) {
+    if (is_output[v] || constant(static_cast<ValueId>(v)) != nullptr) continue;
+    const auto r = static_cast<size_t>(root[v]);
+    const int32_t at = pinned[r] ? last[v] : group_last[r];
+    if (at >= 0) life.release[static_cast<size_t>(at)].push_back(static_cast<ValueId>(v));
+  }
+  return life;
+}
+
 Plan make_plan(const Graph& g, const std::vector<char>& run, const dnnl::engine& engine,
                const std::function<const Tensor*(ValueId)>& constant) {
   const size_t nv = g.num_values();
@@ -95,54 +151,19 @@ Plan make_plan(const Graph& g, const std::vector<char>& run, const dnnl::engine&
   }
   std::stable_sort(drafts.begin(), drafts.end(), [](const Draft& a, const Draft& b) { return a.position < b.position; });
 
-  // Lifetimes. Reshape outputs view their input's buffer: the two share an alias root.
-  const auto ns = static_cast<int32_t>(drafts.size());
-  std::vector<ValueId> root(nv);
-  std::vector<int32_t> last(nv, -1);  // last step touching the value (reading or producing it)
-  for (size_t v = 0; v < nv; ++v) root[v] = static_cast<ValueId>(v);
-  for (int32_t s = 0; s < ns; ++s) {
-    const Draft& d = drafts[static_cast<size_t>(s)];
-    for (ValueId v : d.inputs) {
-      if (v != kNoValue) last[static_cast<size_t>(v)] = s;
-    }
-    for (ValueId v : d.outputs) {
-      if (v != kNoValue) last[static_cast<size_t>(v)] = s;
-    }
-    if (g.node(d.node).op == OpKind::Reshape) root[static_cast<size_t>(d.outputs[0])] = root[static_cast<size_t>(d.inputs[0])];
-  }
-  std::vector<int32_t> group_last(nv, -1);
-  std::vector<char> pinned(nv, 0);
-  for (ValueId in : g.inputs) pinned[static_cast<size_t>(in)] = 1;
-  for (size_t v = 0; v < nv; ++v) {
-    const auto r = static_cast<size_t>(root[v]);
-    group_last[r] = std::max(group_last[r], last[v]);
-    if (is_output[v] || constant(static_cast<ValueId>(v)) != nullptr) pinned[r] = 1;
-  }
-
+  std::vector<StepValues> io;
+  io.reserve(drafts.size());
+  for (const Draft& d : drafts) io.push_back(StepValues{d.node, d.inputs, d.outputs});
+  Lifetimes life = plan_lifetimes(g, io, constant);
   Plan plan;
-  plan.poolable.assign(nv, 0);
-  for (size_t v = 0; v < nv; ++v) plan.poolable[v] = root[v] == static_cast<ValueId>(v) && !pinned[v];
-  for (int32_t s = 0; s < ns; ++s) {
-    Draft& d = drafts[static_cast<size_t>(s)];
+  plan.poolable = std::move(life.poolable);
+  for (size_t s = 0; s < drafts.size(); ++s) {
+    Draft& d = drafts[s];
     Step step;
     step.spec = KernelSpec{&g, &g.node(d.node), d.inputs, d.outputs, d.post_ops, engine, constant};
-    step.stealable.assign(d.inputs.size(), 0);
-    for (size_t i = 0; i < d.inputs.size(); ++i) {
-      const ValueId v = d.inputs[i];
-      if (v == kNoValue || !plan.poolable[static_cast<size_t>(v)] || group_last[static_cast<size_t>(v)] != s) continue;
-      bool alone = true;
-      for (size_t j = 0; j < d.inputs.size(); ++j) {
-        alone = alone && (j == i || d.inputs[j] == kNoValue || root[static_cast<size_t>(d.inputs[j])] != v);
-      }
-      step.stealable[i] = alone;
-    }
+    step.stealable = std::move(life.stealable[s]);
+    step.release = std::move(life.release[s]);
     plan.steps.push_back(std::move(step));
-  }
-  for (size_t v = 0; v < nv; ++v) {
-    if (is_output[v] || constant(static_cast<ValueId>(v)) != nullptr) continue;
-    const auto r = static_cast<size_t>(root[v]);
-    const int32_t at = pinned[r] ? last[v] : group_last[r];
-    if (at >= 0) plan.steps[static_cast<size_t>(at)].release.push_back(static_cast<ValueId>(v));
   }
   for (Step& s : plan.steps) s.kernel = make_kernel(s.spec);
   return plan;

@@ -37,6 +37,22 @@ std::vector<char> live_nodes(const Graph& graph);
 // become constants there and the node is cleared from `run`.
 void fold_constant_nodes(const Graph& graph, ValueStore& store, const dnnl::engine& engine, std::vector<char>& run);
 
+// The lifetimes of a sequence of steps (a step: the node it computes, the values it reads and writes):
+// per value whether its buffers are recycled when released (not a graph input or output, not a
+// constant, not a Reshape view), per step and input whether the step may overwrite that input's
+// buffer (no later step reads it or a view of it), and per step the values dropped after it.
+struct StepValues {
+  int32_t node = -1;
+  std::vector<ValueId> inputs, outputs;
+};
+struct Lifetimes {
+  std::vector<char> poolable;
+  std::vector<std::vector<char>> stealable;
+  std::vector<std::vector<ValueId>> release;
+};
+Lifetimes plan_lifetimes(const Graph& graph, const std::vector<StepValues>& steps,
+                         const std::function<const Tensor*(ValueId)>& constant);
+
 // `run`: per node, whether it runs per batch (live and not folded into a constant).
 Plan make_plan(const Graph& graph, const std::vector<char>& run, const dnnl::engine& engine,
                const std::function<const Tensor*(ValueId)>& constant);

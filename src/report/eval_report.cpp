@@ -44,6 +44,7 @@ nlohmann::ordered_json eval_json(const experiment::EvalResult& r) {
   j["timing"] = {{"chip_ms_per_sample", r.chip_ms_per_sample},
                  {"digital_ms_per_sample", r.digital_ms_per_sample},
                  {"programming_s", r.programming_s},
+                 {"drift_s", r.drift_s},
                  {"threads", r.threads},
                  {"wait_policy", r.wait_policy},
                  {"batch", r.batch}};
@@ -79,8 +80,9 @@ std::string eval_text(const experiment::EvalResult& r) {
                      p.values.size());
   }
   o += fmt::format(
-      "speed      chip {:.3f} ms/sample, digital {:.3f} ms/sample ({} threads, {} waits, batch {}); programming {:.2f} s\n",
-      r.chip_ms_per_sample, r.digital_ms_per_sample, r.threads, r.wait_policy, r.batch, r.programming_s);
+      "speed      chip {:.3f} ms/sample, digital {:.3f} ms/sample ({} threads, {} waits, batch {}); programming {:.2f} s, "
+      "state at a drift time {:.2f} s\n",
+      r.chip_ms_per_sample, r.digital_ms_per_sample, r.threads, r.wait_policy, r.batch, r.programming_s, r.drift_s);
   return o;
 }
 

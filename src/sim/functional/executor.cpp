@@ -10,7 +10,9 @@
 #include <algorithm>
 #include <cstring>
 #include <exception>
+#include <functional>
 #include <map>
+#include <numeric>
 #include <string>
 
 #include "core/error.h"
@@ -28,8 +30,10 @@ using ref::StoreRun;
 
 namespace {
 
-// Samples per thread in a sub-batch of run() (see there).
+// Samples per thread in a sub-batch of run() (see there): at most 16, and as many as keep the
+// largest value of the sub-batch within 16 MB per thread.
 constexpr int64_t kSubBatch = 16;
+constexpr int64_t kSubBatchBytes = int64_t{16} << 20;
 
 // Fixed-point output formats of graph-node ops on digital units with a width, by node name.
 std::map<std::string, FixedPoint> fixed_point_ops(const program::Program& p, const chip::ChipSpec& chip) {
@@ -50,7 +54,6 @@ void ChipExecutor::Impl::plan_steps(const std::vector<char>& run) {
   for (size_t i = 0; i < layers.size(); ++i) layer_of_node[layers[i].node] = static_cast<int32_t>(i);
   auto constant = [this](ValueId id) { return store.constant(id); };
   const std::map<std::string, FixedPoint> fixed = fixed_point_ops(program, chip);
-  std::vector<int64_t> last_read(graph.num_values(), -1);
   for (size_t i = 0; i < graph.num_nodes(); ++i) {
     const auto it = layer_of_node.find(static_cast<int32_t>(i));
     const bool is_layer = it != layer_of_node.end();
@@ -68,17 +71,27 @@ void ChipExecutor::Impl::plan_steps(const std::vector<char>& run) {
       s.kernel = ref::make_kernel(s.spec);
       if (const auto f = fixed.find(n.name); options.converters && f != fixed.end()) s.fixed = f->second;
     }
-    for (ValueId v : n.inputs) {
-      if (v != kNoValue && store.constant(v) == nullptr) last_read[static_cast<size_t>(v)] = static_cast<int64_t>(steps.size());
-    }
     steps.push_back(std::move(s));
   }
-  std::vector<char> keep(graph.num_values(), 0);
-  for (ValueId v : graph.outputs) keep[static_cast<size_t>(v)] = 1;
-  for (size_t v = 0; v < last_read.size(); ++v) {
-    if (last_read[v] >= 0 && !keep[v]) steps[static_cast<size_t>(last_read[v])].release.push_back(static_cast<ValueId>(v));
+  // The reference's lifetimes (no fusion here: every digital op rounds on its own): a value's buffer
+  // goes back to the pool after its last reader, or becomes that reader's output in place.
+  std::vector<ref::StepValues> io;
+  io.reserve(steps.size());
+  for (const StepRun& s : steps) io.push_back(ref::StepValues{s.node, s.spec.inputs, s.spec.outputs});
+  ref::Lifetimes life = ref::plan_lifetimes(graph, io, constant);
+  for (size_t i = 0; i < steps.size(); ++i) {
+    steps[i].stealable = std::move(life.stealable[i]);
+    steps[i].release = std::move(life.release[i]);
   }
-  store.set_poolable(std::vector<char>(graph.num_values(), 0));
+  store.set_poolable(std::move(life.poolable));
+  for (const StepRun& s : steps) {
+    for (ValueId v : s.spec.outputs) {
+      if (v == kNoValue) continue;
+      const Shape shape = graph.runtime_shape(v, 1);
+      const int64_t n = std::accumulate(shape.begin(), shape.end(), int64_t{1}, std::multiplies<>());
+      sample_bytes = std::max(sample_bytes, n * static_cast<int64_t>(dtype_size(graph.value(v).dtype)));
+    }
+  }
 }
 
 int64_t ChipExecutor::Impl::validate(const std::vector<Tensor>& inputs) const {
@@ -113,10 +126,16 @@ int64_t ChipExecutor::Impl::validate(const std::vector<Tensor>& inputs) const {
 void ChipExecutor::Impl::round_outputs(const StepRun& step) {
   for (ValueId o : graph.node(step.node).outputs) {
     if (o == kNoValue || store.constant(o) != nullptr || graph.value(o).dtype != DType::f32) continue;
-    const Tensor& value = store.plain(o);
-    Tensor t = store.pool().take(DType::f32, value.shape());  // reused between batches: no fresh pages
-    to_fixed_point(value.span<float>(), t.span<float>(), *step.fixed);
-    store.set(o, Buffer{t, {}});
+    const bool in_place = store.plain(o).sole_owner();  // no other value (a view, an input) shares it
+    Tensor value = store.plain(o);
+    if (in_place) {
+      to_fixed_point(value.span<float>(), *step.fixed);
+    } else {  // e.g. a view of a value still live
+      Tensor t = store.pool().take(DType::f32, value.shape());
+      to_fixed_point(value.span<float>(), t.span<float>(), *step.fixed);
+      value = std::move(t);
+    }
+    store.set(o, Buffer{value, {}});
   }
 }
 
@@ -156,8 +175,9 @@ void ChipExecutor::set_time(double t_s) {
 // A batch runs as sub-batches of kSubBatch samples per thread when every graph input and output
 // carries the batch at axis 0: a sub-batch's activations stay in the caches between layers
 // (ResNet-20's first stage: 1 MB for 16 samples, 8 MB for 128; +18 % images/s at batch 128 on one
-// thread; at 2 threads and batch 1024 the peak RSS falls from 729 to 430 MB). The outputs do not
-// depend on the split. A per-sample graph
+// thread; at 2 threads and batch 1024 the peak RSS falls from 729 to 430 MB). Big inputs take fewer
+// (ResNet-18 at 224 × 224: 3.2 MB per sample after conv1, 5 per thread). The outputs do not depend on
+// the split. A per-sample graph
 // (Graph::per_sample) always runs one sample at a time.
 std::vector<Tensor> ChipExecutor::run(const std::vector<Tensor>& inputs, int64_t sample_offset) {
   Impl& im = *m_impl;
@@ -167,7 +187,8 @@ std::vector<Tensor> ChipExecutor::run(const std::vector<Tensor>& inputs, int64_t
   bool axis0 = true;
   for (ValueId id : im.graph.inputs) axis0 = axis0 && im.graph.value(id).batch_axis == 0;
   for (ValueId id : im.graph.outputs) axis0 = axis0 && im.graph.value(id).batch_axis == 0;
-  const int64_t part = im.graph.per_sample ? 1 : axis0 ? kSubBatch * threads.threads() : batch;
+  const int64_t per_thread = std::clamp<int64_t>(kSubBatchBytes / std::max<int64_t>(im.sample_bytes, 1), 1, kSubBatch);
+  const int64_t part = im.graph.per_sample ? 1 : axis0 ? per_thread * threads.threads() : batch;
   if (batch <= part || !ref::graph_runs_in_parts(im.graph)) return im.run_batch(inputs, batch, sample_offset);
   return ref::run_in_parts(im.graph, inputs, batch, part, [&](const std::vector<Tensor>& sub, int64_t first, int64_t count) {
     return im.run_batch(sub, count, sample_offset + first);
@@ -181,7 +202,7 @@ std::vector<Tensor> ChipExecutor::Impl::run_batch(const std::vector<Tensor>& inp
     if (step.layer >= 0) {
       run_layer(layers[static_cast<size_t>(step.layer)], batch, sample_offset);
     } else {
-      RunContext ctx(store, step.spec, nullptr);
+      RunContext ctx(store, step.spec, &step.stealable);
       step.kernel->run(ctx);
       store.release_temps();
       if (step.fixed) round_outputs(step);

@@ -61,6 +61,7 @@ struct StepRun {
   int32_t layer = -1;  // index into Impl::layers, or -1: a reference kernel
   ref::KernelSpec spec;
   std::unique_ptr<ref::Kernel> kernel;
+  std::vector<char> stealable;  // per spec input: its buffer may become this step's output
   std::vector<ValueId> release;
   std::optional<FixedPoint> fixed;  // the output format of the digital unit that computes the node
 };
@@ -100,6 +101,7 @@ struct ChipExecutor::Impl {
   ref::ValueStore store;
   std::vector<LayerRun> layers;
   std::vector<StepRun> steps;
+  int64_t sample_bytes = 0;  // the largest run-time value of one sample (bytes)
 };
 
 }  // namespace aimc::functional
