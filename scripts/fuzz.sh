@@ -3,14 +3,24 @@
 # clang, ASan and UBSan into build-fuzz, then runs each for SECONDS (default 30) from its committed seeds.
 # Fails on any finding (crash, sanitizer report, non-aimc::Error exception, input slower than 10 s);
 # the input that caused it is kept as build-fuzz/finding-<target>-*. A longer campaign: scripts/fuzz.sh 3600.
+# FUZZ_UNIT_TESTS=1 also builds the unit tests in that sanitizer build and runs them first (CI: one
+# sanitizer build of the libraries serves both).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_EACH=${1:-30}
 bash scripts/setup.sh
+UNIT=${FUZZ_UNIT_TESTS:-0}
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang \
-  -DCMAKE_CXX_COMPILER=clang++ -DAIMC_FUZZ=ON -DAIMC_SANITIZE=ON -DAIMC_BUILD_TESTS=OFF -DAIMC_BUILD_BENCH=OFF \
-  -DAIMC_BUILD_PYTHON=OFF -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" >/dev/null
-cmake --build build-fuzz --target fuzzers -j "${JOBS:-$(nproc)}"
+  -DCMAKE_CXX_COMPILER=clang++ -DAIMC_FUZZ=ON -DAIMC_SANITIZE=ON -DAIMC_BUILD_TESTS=$([ "$UNIT" = 1 ] && echo ON || echo OFF) \
+  -DAIMC_BUILD_BENCH=OFF -DAIMC_BUILD_PYTHON=OFF ${AIMC_WERROR:+-DAIMC_WERROR=$AIMC_WERROR} \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" >/dev/null
+if [ "$UNIT" = 1 ]; then
+  cmake --build build-fuzz --target fuzzers unit_tests -j "${JOBS:-$(nproc)}"
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir build-fuzz -L unit --output-on-failure -j "${JOBS:-$(nproc)}"
+else
+  cmake --build build-fuzz --target fuzzers -j "${JOBS:-$(nproc)}"
+fi
 for target in onnx chip_yaml program datasets; do
   corpus=$(mktemp -d)  # what the run finds goes here; the committed seeds are only read
   echo "fuzz_$target: ${SECONDS_EACH} s"
