@@ -2,6 +2,8 @@
 // The count is always passed in explicitly (no global default is read by library code).
 #pragma once
 
+#include <cstdint>
+#include <exception>
 #include <string>
 
 namespace aimc {
@@ -26,5 +28,23 @@ int hardware_threads();
 // passive (apps/aimc/main.cpp): a thread spinning at a barrier on a shared machine takes the core of
 // the thread it waits for.
 std::string openmp_wait_policy();
+
+// fn(i) for every i in [0, n), spread over the current OpenMP thread count one index at a time (on
+// the calling thread alone inside a parallel region, or when n ≤ 1). An exception thrown by a call
+// does not escape the parallel region: the first one is rethrown after every call has run.
+template <class Fn>
+void parallel_for(int64_t n, const Fn& fn) {
+  std::exception_ptr failed;
+#pragma omp parallel for schedule(dynamic, 1) if (n > 1)
+  for (int64_t i = 0; i < n; ++i) {
+    try {
+      fn(i);
+    } catch (...) {
+#pragma omp critical(aimc_parallel_for_failed)
+      if (!failed) failed = std::current_exception();
+    }
+  }
+  if (failed) std::rethrow_exception(failed);
+}
 
 }  // namespace aimc

@@ -102,8 +102,10 @@ report::Table pareto_front(const report::Table& table, const std::vector<std::st
   front.columns.push_back("point_index");
   for (const std::string& p : parameters) front.columns.push_back(p);
   for (const Objective& o : objectives) front.columns.push_back(o.column);
-  for (const auto& [r, v] : cand) {
-    const bool beaten = std::any_of(cand.begin(), cand.end(), [&](const auto& other) { return dominates(other.second, v); });
+  for (const auto& point : cand) {
+    const size_t r = point.first;
+    const bool beaten =
+        std::any_of(cand.begin(), cand.end(), [&](const auto& other) { return dominates(other.second, point.second); });
     if (beaten) continue;
     std::vector<report::Cell> row{table.rows[r][index]};
     for (size_t p : par) row.push_back(table.rows[r][p]);

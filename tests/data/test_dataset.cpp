@@ -38,7 +38,8 @@ TEST(DatasetSpec, MalformedSpecsNameTheFieldAndTheAcceptedForms) {
       {"tokens:a,seq=", "tokens: option 'seq' has no value"},
       {"tokens:a,seq=3,seq=4", "tokens: option 'seq' given twice"},
   };
-  for (const auto& [spec, message] : cases) {
+  for (const auto& c : cases) {
+    const std::string &spec = c.first, &message = c.second;  // (clang 14's lambdas cannot capture bindings)
     SCOPED_TRACE(spec);
     std::optional<Error> e = test::error_of([&] { parse_dataset_spec(spec); });
     ASSERT_TRUE(e.has_value());
@@ -62,7 +63,8 @@ TEST(DatasetSpec, BadOptionValues) {
       {"tokens:a.txt,vocab=v,train=t", "give vocab=FILE or train=FILE, not both"},
       {"mnist:/tmp,split=val", "split=val: expected split=test or split=train"},
   };
-  for (const auto& [spec, message] : cases) {
+  for (const auto& c : cases) {
+    const std::string &spec = c.first, &message = c.second;  // (clang 14's lambdas cannot capture bindings)
     SCOPED_TRACE(spec);
     std::optional<Error> e = test::error_of([&] { load_dataset(spec); });
     ASSERT_TRUE(e.has_value());

@@ -61,13 +61,9 @@ TEST_P(PcmStatistics, MeanDriftFollowsThePowerLaw) {
   EXPECT_NEAR(nu_mean, mu, 0.02 * mu);  // μ_ν ≫ σ_ν: E|μ + σN| = μ
   for (double t : {60.0, 3600.0, 86400.0, 3.15e7}) {
     dev->read(target, nu, t, DeviceDraw{1, 1, 0}, 5, g);
-    double mean_ratio = 0, expected = 0;
-    for (int i = 0; i < kDevices; ++i) {
+    for (int i = 0; i <= 11; ++i) {  // the first devices against the law, one by one
       const double law = std::pow((t + spec.t0_s) / spec.t0_s, -double(nu[i]));
       EXPECT_NEAR(g[i], g_dev * law, 1e-5 * g_dev) << i;
-      mean_ratio += g[i] / g_dev;
-      expected += law;
-      if (i > 10) break;
     }
     double all = 0;
     for (int i = 0; i < kDevices; ++i) all += g[i] / g_dev;

@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <exception>
 #include <functional>
 #include <map>
 #include <numeric>
@@ -159,17 +158,7 @@ void ChipExecutor::set_time(double t_s) {
   for (LayerRun& l : m_impl->layers) {
     for (auto& t : l.tiles) tiles.push_back(t.get());
   }
-  std::exception_ptr failed;
-#pragma omp parallel for schedule(dynamic, 1) if (tiles.size() > 1)
-  for (size_t k = 0; k < tiles.size(); ++k) {
-    try {
-      tiles[k]->set_time(t_s);
-    } catch (...) {
-#pragma omp critical(aimc_set_time_failed)
-      if (!failed) failed = std::current_exception();
-    }
-  }
-  if (failed) std::rethrow_exception(failed);
+  parallel_for(static_cast<int64_t>(tiles.size()), [&](int64_t k) { tiles[static_cast<size_t>(k)]->set_time(t_s); });
 }
 
 // A batch runs as sub-batches of kSubBatch samples per thread when every graph input and output

@@ -5,9 +5,9 @@
 
 #include <algorithm>
 #include <cstring>
-#include <exception>
 
 #include "core/error.h"
+#include "core/threads.h"
 #include "sim/functional/conv_vectors.h"
 #include "sim/functional/executor_impl.h"
 #include "sim/functional/input_offset.h"
@@ -151,56 +151,48 @@ void ChipExecutor::Impl::run_layer(LayerRun& l, int64_t batch, int64_t sample_of
   }
   const float* xd = x.data<float>();
   float* od = out.data<float>();
-  std::exception_ptr failure;
-#pragma omp parallel for schedule(dynamic, 1)
-  for (size_t it = 0; it < items.size(); ++it) {
-    try {
-      const Item& item = items[it];
-      const Replica& r = reps[static_cast<size_t>(item.k)];
-      const auto npos = static_cast<int64_t>(r.pos.size());
-      const int64_t n = item.v1 - item.v0;
-      MatrixScratch& s = matrix_scratch();
-      float* xv = sized(s.x, static_cast<size_t>(n * rows));
-      float* yv = sized(s.y, static_cast<size_t>(n * cols));
-      // Gather, per run of one sample's positions (a replica's positions are equally spaced).
-      for (int64_t v = 0; v < n;) {
-        const int64_t b = r.samples[static_cast<size_t>((item.v0 + v) / npos)];
-        const int64_t j = (item.v0 + v) % npos;
-        const int64_t run = std::min(n - v, npos - j);
-        const int64_t* p = r.pos.data() + j;
-        if (conv) {
-          im2col_vectors(g, xd + b * g.c * g.h * g.w, p[0], run > 1 ? p[1] - p[0] : 1, run, xv + v * rows, rows);
-        } else {
-          for (int64_t i = 0; i < run; ++i) {
-            std::memcpy(xv + (v + i) * rows, xd + matrix_row(b, p[i]) * rows, static_cast<size_t>(rows) * sizeof(float));
-          }
+  parallel_for(static_cast<int64_t>(items.size()), [&](int64_t it) {
+    const Item& item = items[static_cast<size_t>(it)];
+    const Replica& r = reps[static_cast<size_t>(item.k)];
+    const auto npos = static_cast<int64_t>(r.pos.size());
+    const int64_t n = item.v1 - item.v0;
+    MatrixScratch& s = matrix_scratch();
+    float* xv = sized(s.x, static_cast<size_t>(n * rows));
+    float* yv = sized(s.y, static_cast<size_t>(n * cols));
+    // Gather, per run of one sample's positions (a replica's positions are equally spaced).
+    for (int64_t v = 0; v < n;) {
+      const int64_t b = r.samples[static_cast<size_t>((item.v0 + v) / npos)];
+      const int64_t j = (item.v0 + v) % npos;
+      const int64_t run = std::min(n - v, npos - j);
+      const int64_t* p = r.pos.data() + j;
+      if (conv) {
+        im2col_vectors(g, xd + b * g.c * g.h * g.w, p[0], run > 1 ? p[1] - p[0] : 1, run, xv + v * rows, rows);
+      } else {
+        for (int64_t i = 0; i < run; ++i) {
+          std::memcpy(xv + (v + i) * rows, xd + matrix_row(b, p[i]) * rows, static_cast<size_t>(rows) * sizeof(float));
         }
-        v += run;
       }
-      matrix_vectors(l, item.k, xv, n, r.first + static_cast<uint64_t>(item.v0), yv, s);
-      // Scatter: conv outputs are [B, C_out, positions] (per sample and column, the positions of
-      // the item's run of that sample), matrix outputs [B, positions, cols].
-      for (int64_t v = 0; v < n;) {
-        const int64_t b = r.samples[static_cast<size_t>((item.v0 + v) / npos)];
-        const int64_t j = (item.v0 + v) % npos;
-        const int64_t run = std::min(n - v, npos - j);
-        const int64_t* p = r.pos.data() + j;
-        if (conv) {  // a replica's positions are equally spaced
-          const int64_t step = run > 1 ? p[1] - p[0] : 1;
-          vectors_to_planes(yv + v * cols, run, cols, od + b * cols * positions + p[0], positions, step);
-        } else {
-          for (int64_t i = 0; i < run; ++i) {
-            std::memcpy(od + matrix_row(b, p[i]) * cols, yv + (v + i) * cols, static_cast<size_t>(cols) * sizeof(float));
-          }
-        }
-        v += run;
-      }
-    } catch (...) {
-#pragma omp critical(aimc_executor_failure)
-      if (!failure) failure = std::current_exception();
+      v += run;
     }
-  }
-  if (failure) std::rethrow_exception(failure);
+    matrix_vectors(l, item.k, xv, n, r.first + static_cast<uint64_t>(item.v0), yv, s);
+    // Scatter: conv outputs are [B, C_out, positions] (per sample and column, the positions of
+    // the item's run of that sample), matrix outputs [B, positions, cols].
+    for (int64_t v = 0; v < n;) {
+      const int64_t b = r.samples[static_cast<size_t>((item.v0 + v) / npos)];
+      const int64_t j = (item.v0 + v) % npos;
+      const int64_t run = std::min(n - v, npos - j);
+      const int64_t* p = r.pos.data() + j;
+      if (conv) {  // a replica's positions are equally spaced
+        const int64_t step = run > 1 ? p[1] - p[0] : 1;
+        vectors_to_planes(yv + v * cols, run, cols, od + b * cols * positions + p[0], positions, step);
+      } else {
+        for (int64_t i = 0; i < run; ++i) {
+          std::memcpy(od + matrix_row(b, p[i]) * cols, yv + (v + i) * cols, static_cast<size_t>(cols) * sizeof(float));
+        }
+      }
+      v += run;
+    }
+  });
   store.set(out_id, Buffer{out, {}});
 }
 

@@ -5,12 +5,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <exception>
 #include <memory>
 #include <string>
 
 #include "chip/device_registry.h"
 #include "core/error.h"
+#include "core/threads.h"
 #include "program/weights.h"
 #include "sim/functional/executor_impl.h"
 #include "sim/functional/input_offset.h"
@@ -138,34 +138,27 @@ void ChipExecutor::Impl::prepare_layers() {
     }
     std::vector<std::unique_ptr<Tile>> tiles(ids.size());
     std::vector<float> tile_lsb(ids.size(), 0.0f);
-    std::exception_ptr failed;
-#pragma omp parallel for schedule(dynamic, 1) if (ids.size() > 1)
-    for (size_t k = 0; k < ids.size(); ++k) {
-      try {
-        const program::Tile& t = program.tiles.at(static_cast<size_t>(ids[k]));
-        tiles[k] = std::make_unique<Tile>(
-            layer_core, TileContext{.seed = options.seed, .tile_id = static_cast<uint32_t>(t.id), .read_mode = options.read_mode},
-            topt);
-        Tile& tile = *tiles[k];
-        tile.program(weights[k]);
-        if (options.converters) {
-          tile.calibrate(step);
-          // The tile's output LSB in the weight domain: ADC full scale (adc.full_scale × the largest
-          // single-row product x_max·|w|max) over the largest ADC code.
-          const double x_max = static_cast<double>(step) * static_cast<double>(tile.encoder().code_max());
-          const double fs = chip.cores.adc.full_scale.value_or(1.0);
-          const double code_max = std::max(1.0, static_cast<double>(tile.adc().code_max()));
-          tile_lsb[k] = static_cast<float>(fs * x_max * static_cast<double>(max_abs(weights[k])) / code_max);
-        }
-        if (comparator) tile.set_thresholds(std::move(thresholds[k]));
-        if (options.t_s) tile.set_time(*options.t_s);
-        weights[k] = Tensor();
-      } catch (...) {
-#pragma omp critical(aimc_prepare_failed)
-        if (!failed) failed = std::current_exception();
+    parallel_for(static_cast<int64_t>(ids.size()), [&](int64_t i) {
+      const auto k = static_cast<size_t>(i);
+      const program::Tile& t = program.tiles.at(static_cast<size_t>(ids[k]));
+      tiles[k] = std::make_unique<Tile>(
+          layer_core, TileContext{.seed = options.seed, .tile_id = static_cast<uint32_t>(t.id), .read_mode = options.read_mode},
+          topt);
+      Tile& tile = *tiles[k];
+      tile.program(weights[k]);
+      if (options.converters) {
+        tile.calibrate(step);
+        // The tile's output LSB in the weight domain: ADC full scale (adc.full_scale × the largest
+        // single-row product x_max·|w|max) over the largest ADC code.
+        const double x_max = static_cast<double>(step) * static_cast<double>(tile.encoder().code_max());
+        const double fs = chip.cores.adc.full_scale.value_or(1.0);
+        const double code_max = std::max(1.0, static_cast<double>(tile.adc().code_max()));
+        tile_lsb[k] = static_cast<float>(fs * x_max * static_cast<double>(max_abs(weights[k])) / code_max);
       }
-    }
-    if (failed) std::rethrow_exception(failed);
+      if (comparator) tile.set_thresholds(std::move(thresholds[k]));
+      if (options.t_s) tile.set_time(*options.t_s);
+      weights[k] = Tensor();
+    });
     for (size_t k = 0; k < ids.size(); ++k) {
       const program::Tile& t = program.tiles.at(static_cast<size_t>(ids[k]));
       const size_t index = l.tiles.size();

@@ -1,0 +1,37 @@
+// parallel_for (core/threads.h): every index runs once, and an exception inside the parallel region
+// reaches the caller after all indices have run.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <stdexcept>
+#include <vector>
+
+#include "core/threads.h"
+
+namespace aimc {
+namespace {
+
+TEST(ParallelFor, RunsEveryIndexOnce) {
+  for (int threads : {1, 2}) {
+    ThreadScope scope(threads);
+    std::vector<std::atomic<int>> hits(1000);
+    parallel_for(1000, [&](int64_t i) { hits[static_cast<size_t>(i)]++; });
+    for (const auto& h : hits) EXPECT_EQ(h.load(), 1);
+  }
+}
+
+TEST(ParallelFor, RethrowsTheFirstExceptionAfterEveryIndexRan) {
+  ThreadScope scope(2);
+  std::atomic<int> ran{0};
+  EXPECT_THROW(parallel_for(100,
+                            [&](int64_t i) {
+                              ++ran;
+                              if (i % 10 == 3) throw std::runtime_error("index " + std::to_string(i));
+                            }),
+               std::runtime_error);
+  EXPECT_EQ(ran.load(), 100);
+  parallel_for(0, [](int64_t) { FAIL() << "no index to run"; });
+}
+
+}  // namespace
+}  // namespace aimc
