@@ -419,8 +419,8 @@ class Quantize final : public Pass {
 
   // Runs `exec` (on `probe`) over consecutive parts of the calibration samples and hands each part's
   // outputs to `reduce`: parts of `part` samples, or (0) of as many as keep the probe's outputs within
-  // 32 MB (about the reference run's own buffers for a batch of a small network). When one part holds every sample its outputs
-  // are kept in `whole` and reused by the next call.
+  // 32 MB (about the reference run's own buffers for a batch of a small network). When one part holds
+  // every sample its outputs are kept in `whole` and reused by the next call.
   template <class Reduce>
   static void for_each_part(const Graph& probe, const std::vector<Tensor>& inputs, ReferenceExecutor& exec, int64_t part,
                             std::vector<Tensor>& whole, const Reduce& reduce) {

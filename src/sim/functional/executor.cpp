@@ -9,9 +9,7 @@
 
 #include <algorithm>
 #include <cstring>
-#include <functional>
 #include <map>
-#include <numeric>
 #include <string>
 
 #include "core/error.h"
@@ -86,9 +84,8 @@ void ChipExecutor::Impl::plan_steps(const std::vector<char>& run) {
   for (const StepRun& s : steps) {
     for (ValueId v : s.spec.outputs) {
       if (v == kNoValue) continue;
-      const Shape shape = graph.runtime_shape(v, 1);
-      const int64_t n = std::accumulate(shape.begin(), shape.end(), int64_t{1}, std::multiplies<>());
-      sample_bytes = std::max(sample_bytes, n * static_cast<int64_t>(dtype_size(graph.value(v).dtype)));
+      const int64_t bytes = numel(graph.runtime_shape(v, 1)) * static_cast<int64_t>(dtype_size(graph.value(v).dtype));
+      sample_bytes = std::max(sample_bytes, bytes);
     }
   }
 }
@@ -125,8 +122,9 @@ int64_t ChipExecutor::Impl::validate(const std::vector<Tensor>& inputs) const {
 void ChipExecutor::Impl::round_outputs(const StepRun& step) {
   for (ValueId o : graph.node(step.node).outputs) {
     if (o == kNoValue || store.constant(o) != nullptr || graph.value(o).dtype != DType::f32) continue;
-    const bool in_place = store.plain(o).sole_owner();  // no other value (a view, an input) shares it
-    Tensor value = store.plain(o);
+    const Tensor& stored = store.plain(o);
+    const bool in_place = stored.sole_owner();  // no other value (a view, an input) shares it
+    Tensor value = stored;
     if (in_place) {
       to_fixed_point(value.span<float>(), *step.fixed);
     } else {  // e.g. a view of a value still live

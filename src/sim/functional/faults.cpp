@@ -4,9 +4,11 @@
 
 namespace aimc::functional {
 
+bool any_stuck(const chip::FaultSpec& faults) { return faults.stuck_on_fraction > 0 || faults.stuck_off_fraction > 0; }
+
 std::vector<uint8_t> draw_stuck(const chip::FaultSpec& faults, int64_t count, uint64_t seed, uint32_t tile) {
   std::vector<uint8_t> out(static_cast<size_t>(count), kNotStuck);
-  if (faults.stuck_on_fraction <= 0 && faults.stuck_off_fraction <= 0) return out;
+  if (!any_stuck(faults)) return out;
   std::vector<float> u(static_cast<size_t>(count));
   Rng(seed, tile, RngPurpose::faults).fill_uniform(0, u);
   const double off = faults.stuck_off_fraction, on = off + faults.stuck_on_fraction;

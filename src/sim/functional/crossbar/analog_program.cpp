@@ -131,10 +131,7 @@ void AnalogCrossbar::program(const float* w, int64_t rows, int64_t cols) {
   }
   const TileContext& ctx = m_setup.context;
   const chip::FaultSpec& faults = core.faults;
-  m_stuck.clear();
-  if (faults.stuck_on_fraction > 0 || faults.stuck_off_fraction > 0) {
-    m_stuck = draw_stuck(faults, devices(), ctx.seed, ctx.tile_id);
-  }
+  m_stuck = any_stuck(faults) ? draw_stuck(faults, devices(), ctx.seed, ctx.tile_id) : std::vector<uint8_t>();
   m_dead = draw_dead_columns(faults, cols, ctx.seed, ctx.tile_id);
   m_adc_columns = device::draw_adc_columns(core.adc, cols, ctx.seed, ctx.tile_id);
   m_g_prog.assign(static_cast<size_t>(devices()), 0.0f);
