@@ -106,6 +106,13 @@ void Context::constant_output(size_t i, Tensor t) {
   bind(name, m_graph.add_constant(name, std::move(t)));
 }
 
+void Context::count_folded(int64_t n) {
+  m_folded += n;
+  if (m_folded > kFoldBudget) {
+    fail(fmt::format("the model's constant folds add up to more than {} elements (computed at import, one by one)", kFoldBudget));
+  }
+}
+
 std::vector<ValueId> Context::emit(OpKind op, std::vector<ValueId> inputs, Attrs attrs, size_t max_outputs) {
   Node n{.name = m_node_name, .op = op, .inputs = std::move(inputs), .outputs = {}, .attrs = std::move(attrs)};
   for (const std::string& name : m_node->output()) {

@@ -79,6 +79,10 @@ class Context {
   void alias_output(size_t i, ValueId v);
   // Binds output i to a new constant.
   void constant_output(size_t i, Tensor t);
+  // Counts n elements the constant folder computed; fails once the model's folds together pass
+  // kFoldBudget (folding is element by element: a file must not make the import run for minutes).
+  void count_folded(int64_t n);
+  static constexpr int64_t kFoldBudget = int64_t{1} << 27;
 
   // Adds a canonical node whose outputs are the current node's first `max_outputs` outputs
   // (in order; absent outputs become kNoValue), infers its shapes, and returns its output ids.
@@ -112,6 +116,7 @@ class Context {
   std::unordered_map<std::string, ValueId> m_symbols;
   std::unordered_map<std::string, int> m_uses;
   std::unordered_map<std::string, PendingQuant> m_pending;
+  int64_t m_folded = 0;
 };
 
 // A converter maps the current ONNX node onto canonical nodes or constants.

@@ -58,6 +58,20 @@ Tensor slice(const Tensor& t, const SliceAttrs& a) {
   });
 }
 
+// A folded constant is data the importer computes from the file, element by element: real models
+// fold shape tables and masks (a 4096 x 4096 attention mask is 16 M elements), so anything
+// beyond 64 M elements is refused before it is allocated rather than filled for minutes.
+constexpr int64_t kMaxFoldedElements = int64_t{1} << 26;
+
+const Shape& foldable(const Context& ctx, const Shape& s) {
+  const std::optional<int64_t> n = checked_numel(s);
+  if (!n || *n > kMaxFoldedElements) {
+    ctx.fail(
+        fmt::format("folding it gives a constant of shape {}; at most {} elements are folded", shape_str(s), kMaxFoldedElements));
+  }
+  return s;
+}
+
 // Broadcast source shape `s` (right-aligned) into `out`: linear source index for output i.
 Shape broadcast_shape(const Context& ctx, const Shape& a, const Shape& b) {
   size_t r = std::max(a.size(), b.size());
@@ -226,7 +240,7 @@ double apply(UnaryOp op, double x) {
 Tensor binary(const Context& ctx, const Tensor& a, const Tensor& b, const std::string& name, BinaryOp op) {
   if (a.dtype() != b.dtype()) ctx.fail("input types differ");
   Shape shape = broadcast_shape(ctx, a.shape(), b.shape());
-  Tensor out(is_comparison(op) ? DType::u8 : a.dtype(), shape);
+  Tensor out(is_comparison(op) ? DType::u8 : a.dtype(), foldable(ctx, shape));
   Broadcaster ba(shape, a.shape()), bb(shape, b.shape());
   bool integer = a.dtype() != DType::f32;
   std::vector<int64_t> ai = integer ? a.to_int64_vector() : std::vector<int64_t>{};
@@ -321,17 +335,28 @@ bool try_fold(Context& ctx) {
   }
   if (op == "Identity" || op == "Dropout") {
     ctx.alias_output(0, ctx.input(0));
-  } else if (op == "ConstantOfShape") {
+    return true;  // nothing computed
+  }
+  if (op == "ConstantOfShape") {
     std::vector<int64_t> dims = ctx.constant_ints(0, "shape");
     Tensor fill = ctx.attr("value") ? tensor_from_proto(ctx.attr("value")->t(), ctx.model_dir()) : Tensor::scalar<float>(0);
-    Tensor out(fill.dtype(), dims);
-    for (int64_t i = 0; i < out.numel(); ++i) set_from_double(out, i, fill.as_double(0));
+    for (int64_t d : dims) {
+      if (d < 0) ctx.fail(fmt::format("ConstantOfShape: negative dimension in shape {}", shape_str(dims)));
+    }
+    if (fill.numel() != 1) ctx.fail("ConstantOfShape: value must hold exactly one element");
+    Tensor out = Tensor::uninitialized(fill.dtype(), foldable(ctx, dims));
+    const size_t es = dtype_size(fill.dtype());
+    for (int64_t i = 0; i < out.numel(); ++i) std::memcpy(out.raw() + i * es, fill.raw(), es);
     ctx.constant_output(0, out);
   } else if (op == "Range") {
     const Tensor& s = c(ctx, 0);
     double start = s.as_double(0), limit = c(ctx, 1).as_double(0), delta = c(ctx, 2).as_double(0);
     if (delta == 0) ctx.fail("Range delta is 0");
-    auto n = static_cast<int64_t>(std::max(0.0, std::ceil((limit - start) / delta)));
+    const double count = std::max(0.0, std::ceil((limit - start) / delta));
+    if (!(count <= static_cast<double>(kMaxFoldedElements))) {
+      ctx.fail(fmt::format("Range from {} to {} by {} has more than {} elements", start, limit, delta, kMaxFoldedElements));
+    }
+    auto n = static_cast<int64_t>(count);
     Tensor out(s.dtype(), {n});
     for (int64_t i = 0; i < n; ++i) set_from_double(out, i, start + static_cast<double>(i) * delta);
     ctx.constant_output(0, out);
@@ -366,7 +391,7 @@ bool try_fold(Context& ctx) {
       if (t.dtype() != first.dtype() || t.rank() != first.rank()) ctx.fail("Concat inputs differ in type or rank");
       out_shape[static_cast<size_t>(axis)] += t.dim(axis);
     }
-    Tensor out(first.dtype(), out_shape);
+    Tensor out(first.dtype(), foldable(ctx, out_shape));
     size_t es = dtype_size(first.dtype());
     int64_t offset = 0, total = out_shape[static_cast<size_t>(axis)];
     for (size_t i = 0; i < ctx.num_inputs(); ++i) {
@@ -394,7 +419,7 @@ bool try_fold(Context& ctx) {
     out_shape.insert(out_shape.end(), ds.begin() + axis + 1, ds.end());
     int64_t inner = numel(Shape(ds.begin() + axis + 1, ds.end()));
     auto n_idx = static_cast<int64_t>(idx.size());
-    ctx.constant_output(0, remap(data, out_shape, [&](int64_t i) {
+    ctx.constant_output(0, remap(data, foldable(ctx, out_shape), [&](int64_t i) {
                           int64_t in = i % inner, rest = i / inner;
                           int64_t k = rest % n_idx, o = rest / n_idx;
                           return (o * dim + idx[static_cast<size_t>(k)]) * inner + in;
@@ -404,12 +429,12 @@ bool try_fold(Context& ctx) {
     Shape target = ctx.constant_ints(1, "shape");
     Shape out_shape = broadcast_shape(ctx, t.shape(), target);
     Broadcaster b(out_shape, t.shape());
-    ctx.constant_output(0, remap(t, out_shape, b));
+    ctx.constant_output(0, remap(t, foldable(ctx, out_shape), b));
   } else if (op == "Where") {
     const Tensor &cond = c(ctx, 0), &x = c(ctx, 1), &y = c(ctx, 2);
     Shape s = broadcast_shape(ctx, broadcast_shape(ctx, cond.shape(), x.shape()), y.shape());
     Broadcaster bc(s, cond.shape()), bx(s, x.shape()), by(s, y.shape());
-    Tensor out(x.dtype(), s);
+    Tensor out(x.dtype(), foldable(ctx, s));
     size_t es = dtype_size(x.dtype());
     for (int64_t i = 0; i < out.numel(); ++i) {
       const Tensor& src = cond.as_double(bc(i)) != 0 ? x : y;
@@ -465,6 +490,11 @@ bool try_fold(Context& ctx) {
     ctx.constant_output(0, unary(c(ctx, 0), *u));
   } else {
     return false;  // e.g. Conv on constants: left to the executor's constant evaluation
+  }
+  if (ctx.num_outputs() > 0 && !ctx.output_name(0).empty()) {
+    if (const std::optional<ValueId> v = ctx.lookup(ctx.output_name(0)); v && ctx.graph().value(*v).is_constant()) {
+      ctx.count_folded(ctx.graph().value(*v).constant->numel());
+    }
   }
   return true;
 }

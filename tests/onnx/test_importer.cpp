@@ -147,6 +147,61 @@ TEST(Importer, ShapeChainFoldsToReshape) {
   EXPECT_EQ(g.runtime_shape(g.outputs[0], 5), (Shape{5, 24}));
 }
 
+// Found by fuzz_onnx (a 10 s timeout under ASan): a folded constant of 2^30 elements fits this machine's
+// memory but was filled element by element. One folded constant holds at most 2^26 elements, refused
+// before it is allocated, and a model's folds together at most 2^27.
+namespace {
+// A model whose node `big` folds `op` on the initializers `add_inits` adds.
+template <class F>
+ModelBuilder folding(const std::string& op, const std::vector<std::string>& inputs, F add_inits) {
+  ModelBuilder m;
+  m.input("x", {1, 4}).output("y");
+  m.init_i64("shape4", {2}, {1, 4});
+  m.node("Reshape", {"x", "shape4"}, {"y"});
+  add_inits(m);
+  m.node(op, inputs, {"c"}, "big");
+  return m;
+}
+
+// ConstantOfShape(shape) filled with the byte 1 (a uint8 value keeps the test's memory small).
+void bytes_of_shape(ModelBuilder& m, const std::string& shape, const std::string& out, const std::string& name) {
+  auto* a = m.node("ConstantOfShape", {shape}, {out}, name)->add_attribute();
+  a->set_name("value");
+  a->set_type(onnx::AttributeProto::TENSOR);
+  a->mutable_t()->set_data_type(onnx::TensorProto::UINT8);
+  a->mutable_t()->add_dims(1);
+  a->mutable_t()->add_int32_data(1);
+}
+}  // namespace
+
+TEST(Importer, HugeFoldedConstantsAreRefusedBeforeTheyAreFilled) {
+  auto shape_2_30 = [](ModelBuilder& m) { m.init_i64("s", {1}, {1 << 30}); };
+  expect_error([&] { import(folding("ConstantOfShape", {"s"}, shape_2_30)); },
+               {"node 'big' (ConstantOfShape)", "shape [1073741824]", "at most 67108864 elements"});
+  auto range_2_40 = [](ModelBuilder& m) {
+    m.init_i64("a", {}, {0});
+    m.init_i64("b", {}, {int64_t{1} << 40});
+    m.init_i64("d", {}, {1});
+  };
+  expect_error(
+      [&] {
+        import(folding("Range", {"a", "b", "d"}, range_2_40));
+      },
+      {"node 'big' (Range)", "more than 67108864 elements"});
+  auto expand_2_27 = [](ModelBuilder& m) {
+    m.init_i64("v", {1}, {7});
+    m.init_i64("s", {2}, {1 << 14, 1 << 13});
+  };
+  expect_error([&] { import(folding("Expand", {"v", "s"}, expand_2_27)); }, {"node 'big' (Expand)", "shape [16384, 8192]"});
+
+  ModelBuilder m = folding("Identity", {"x"}, [](ModelBuilder& mb) { mb.init_i64("s", {2}, {1 << 13, 1 << 13}); });
+  bytes_of_shape(m, "s", "c0", "first");
+  EXPECT_NO_THROW(import(m));  // the largest constant folded (a 64 M-element mask) is still folded
+  bytes_of_shape(m, "s", "c1", "second");
+  bytes_of_shape(m, "s", "c2", "third");
+  expect_error([&] { import(m); }, {"node 'third' (ConstantOfShape)", "more than 134217728 elements"});
+}
+
 TEST(Importer, IdentityAndDropoutVanish) {
   ModelBuilder m;
   m.input("x", {1, 4}).output("y");
