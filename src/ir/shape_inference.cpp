@@ -229,6 +229,7 @@ void infer_recurrent(Graph& g, const Node& n) {
   const bool lstm = n.op == OpKind::LSTM;
   const int64_t gates = lstm ? 4 : 3;
   int64_t h = n.attr<RecurrentAttrs>().hidden_size;
+  if (h <= 0 || h > (int64_t{1} << 32)) fail(n, fmt::format("hidden_size {} expected in 1..2^32", h));
   int64_t t = x.shape[0], batch = x.shape[1], isz = x.shape[2];
   if (w.shape != Shape{1, gates * h, isz}) {
     fail(n, fmt::format("W {} expected [1, {}, {}] (forward direction, hidden_size {})", shape_str(w.shape), gates * h, isz, h));

@@ -1,4 +1,7 @@
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <limits>
 
 #include "ir/graph.h"
 
@@ -161,6 +164,23 @@ TEST(ShapeInference, LstmShapes) {
   EXPECT_EQ(g.value(y).shape, (Shape{6, 1, 1, 3}));
   EXPECT_EQ(g.value(y).batch_axis, 2);
   EXPECT_EQ(g.value(yh).shape, (Shape{1, 1, 3}));
+}
+
+// Found by fuzz_onnx: a hidden_size of 2^63 - 1 overflowed 4 · hidden_size in the shape check.
+TEST(ShapeInference, LstmHiddenSizeOutOfRangeIsNamed) {
+  for (int64_t h : {int64_t{0}, std::numeric_limits<int64_t>::max()}) {
+    Graph g;
+    ValueId x = input(g, "x", {6, 1, 4}, 1);
+    ValueId w = weight(g, "W", {1, 12, 4});
+    ValueId r = weight(g, "R", {1, 12, 3});
+    g.add_node({.name = "lstm", .op = OpKind::LSTM, .inputs = {x, w, r}, .outputs = {out(g, "Y")}, .attrs = RecurrentAttrs{h}});
+    try {
+      infer_shapes(g);
+      FAIL() << "no error for hidden_size " << h;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(fmt::format("hidden_size {} expected in 1..2^32", h)), std::string::npos) << e.what();
+    }
+  }
 }
 
 TEST(Graph, TextFormIsDeterministic) {
