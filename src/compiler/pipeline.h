@@ -44,7 +44,8 @@ struct CompileOptions {
 Program compile(const Graph& graph, const chip::ChipSpec& chip, const CompileOptions& options);
 
 // Re-applies the Program's graph-rewriting passes (fold-batchnorm) to a freshly imported model
-// graph, so that layer node names and weights match the Program. Checks each layer's weight hash.
-Graph prepare_graph(const Graph& imported, const Program& program);
+// graph, so that layer node names and weights match the Program. Checks each layer's weight hash
+// unless `check_weights` is false (the Program was just compiled from this very graph).
+Graph prepare_graph(const Graph& imported, const Program& program, bool check_weights = true);
 
 }  // namespace aimc::compiler

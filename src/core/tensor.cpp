@@ -93,6 +93,16 @@ Tensor::Tensor(DType dtype, Shape shape) : Tensor(dtype, std::move(shape), true)
 
 Tensor Tensor::uninitialized(DType dtype, Shape shape) { return Tensor(dtype, std::move(shape), false); }
 
+Tensor Tensor::adopt(DType dtype, Shape shape, std::shared_ptr<void> storage) {
+  Tensor t;
+  t.m_dtype = dtype;
+  t.m_numel = aimc::numel(shape);
+  t.m_shape = std::move(shape);
+  AIMC_ASSERT(storage != nullptr || t.m_numel == 0, "Tensor::adopt: no storage");
+  t.m_storage = std::move(storage);
+  return t;
+}
+
 Tensor::Tensor(DType dtype, Shape shape, bool zero) : m_dtype(dtype), m_shape(std::move(shape)) {
   for (int64_t d : m_shape) {
     if (d < 0) throw Error("negative dimension in shape " + shape_str(m_shape));

@@ -68,6 +68,10 @@ class Tensor {
   // zero-fill pass over memory that is about to be overwritten.
   static Tensor uninitialized(DType dtype, Shape shape);
 
+  // A tensor over memory another object owns (an ONNX model's weight bytes), without a copy:
+  // `storage` points at the first element and keeps the memory alive (an aliasing shared_ptr).
+  static Tensor adopt(DType dtype, Shape shape, std::shared_ptr<void> storage);
+
   template <class T>
   static Tensor from(const std::vector<T>& values, Shape shape) {
     Tensor t(dtype_of<T>(), std::move(shape));

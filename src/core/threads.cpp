@@ -4,6 +4,7 @@
 
 #include <cctype>
 #include <cstdlib>
+#include <string>
 #include <thread>
 
 namespace aimc {
@@ -19,6 +20,17 @@ std::string openmp_wait_policy() {
   std::string s(p);
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
+}
+
+bool malloc_huge_pages() {
+  const char* t = std::getenv("GLIBC_TUNABLES");
+  if (t == nullptr) return false;
+  const std::string s(t);
+  const std::string key = "glibc.malloc.hugetlb=";
+  // The last setting of the key is the one glibc applies.
+  const size_t at = s.rfind(key);
+  return at != std::string::npos && (at == 0 || s[at - 1] == ':') && at + key.size() < s.size() &&
+         (s[at + key.size()] == '1' || s[at + key.size()] == '2');
 }
 
 ThreadScope::ThreadScope(int threads) : m_threads(threads > 0 ? threads : hardware_threads()), m_previous(omp_get_max_threads()) {

@@ -211,6 +211,7 @@ EvalResult evaluate(const LoadedProgram& loaded, const chip::ChipSpec& chip, con
   res.batch = o.batch;
   res.threads = o.threads;
   res.wait_policy = openmp_wait_policy();
+  res.malloc_huge_pages = malloc_huge_pages();
   res.resolved_chip = nlohmann::ordered_json::parse(chip::resolved_json(chip).dump());
   return res;
 }

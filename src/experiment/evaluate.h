@@ -52,7 +52,8 @@ struct EvalResult {
   uint64_t seed = 0;
   int64_t repeats = 1, batch = 0;
   int threads = 1;
-  std::string wait_policy;  // how idle OpenMP threads waited (core/threads.h)
+  std::string wait_policy;         // how idle OpenMP threads waited (core/threads.h)
+  bool malloc_huge_pages = false;  // malloc asked for transparent huge pages (core/threads.h)
   nlohmann::ordered_json resolved_chip;
 };
 

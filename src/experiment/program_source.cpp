@@ -93,7 +93,7 @@ LoadedProgram compile_model(Graph imported, const std::string& model_path, const
   opt.print_ir_after_all = s.print_ir_after_all;
   opt.on_pass = s.on_pass;
   out.program = compiler::compile(g, chip, opt);
-  out.prepared = compiler::prepare_graph(out.imported, out.program);
+  out.prepared = compiler::prepare_graph(out.imported, out.program, /*check_weights=*/false);
   return out;
 }
 

@@ -156,7 +156,9 @@ void check_value_sizes(const Graph& g, const std::string& file) {
   }
 }
 
-Graph build(const onnx::ModelProto& model, const std::string& file, const std::string& model_dir, const ImportOptions& opt) {
+Graph build(const std::shared_ptr<const onnx::ModelProto>& model_ptr, const std::string& file, const std::string& model_dir,
+            const ImportOptions& opt) {
+  const onnx::ModelProto& model = *model_ptr;
   int64_t opset = default_opset(model, file);
   if (opset < kMinOpset || opset > kMaxOpset) {
     throw Error(fmt::format("opset {} is not supported (aimc reads opsets {}-{})", opset, kMinOpset, kMaxOpset),
@@ -171,7 +173,7 @@ Graph build(const onnx::ModelProto& model, const std::string& file, const std::s
   for (const auto& init : gp.initializer()) {
     Tensor t;
     try {
-      t = tensor_from_proto(init, model_dir);
+      t = tensor_from_proto(init, model_dir, model_ptr);  // shares the parsed bytes: no second copy of the weights
     } catch (Error& e) {
       e.with_file(file);
       throw;
@@ -249,17 +251,17 @@ int static_input_rank(const onnx::GraphProto& gp) {
 
 // A model whose inputs are all static does not say which axis is the batch: when the default one
 // mixes samples, each other axis is tried; if none works, the error names what fails at each.
-Graph build_finding_batch_axis(const onnx::ModelProto& model, const std::string& file, const std::string& model_dir,
-                               const ImportOptions& opt) {
+Graph build_finding_batch_axis(const std::shared_ptr<const onnx::ModelProto>& model, const std::string& file,
+                               const std::string& model_dir, const ImportOptions& opt) {
   try {
     return build(model, file, model_dir, opt);
   } catch (BatchAxisError& first) {
-    const int rank = static_input_rank(model.graph());
+    const int rank = static_input_rank(model->graph());
     if (opt.static_batch_axis || rank < 2) throw;
     auto where = [](const BatchAxisError& e) {  // the message with its node, without the file
       return std::string(Error(e.message(), ErrorContext{.node = e.context().node, .op = e.context().op}).what());
     };
-    const int fallback = sequence_first_inputs(model.graph()).empty() ? 0 : 1;  // add_input's default
+    const int fallback = sequence_first_inputs(model->graph()).empty() ? 0 : 1;  // add_input's default
     std::string tried = fmt::format("the inputs' shapes are static and no axis can be the batch: at axis {} (the default), {}",
                                     fallback, where(first));
     for (int axis = 0; axis < rank; ++axis) {
@@ -279,7 +281,8 @@ Graph build_finding_batch_axis(const onnx::ModelProto& model, const std::string&
 }  // namespace
 
 Graph import_onnx_bytes(std::string_view bytes, const std::string& origin, const ImportOptions& options) {
-  onnx::ModelProto model;
+  auto parsed = std::make_shared<onnx::ModelProto>();
+  onnx::ModelProto& model = *parsed;
   if (bytes.empty()) throw Error("empty file: not an ONNX model", ErrorContext{.file = origin});
   if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
     throw Error(
@@ -294,7 +297,7 @@ Graph import_onnx_bytes(std::string_view bytes, const std::string& origin, const
     throw Error("ONNX model has no graph nodes (truncated or not an ONNX file)", ErrorContext{.file = origin});
   }
   std::string dir = std::filesystem::path(origin).parent_path().string();
-  return build_finding_batch_axis(model, origin, dir, options);
+  return build_finding_batch_axis(parsed, origin, dir, options);
 }
 
 Graph import_onnx(const std::string& path, const ImportOptions& options) {

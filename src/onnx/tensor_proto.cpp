@@ -153,7 +153,7 @@ DType dtype_from_onnx(int onnx_type, const std::string& what) {
   }
 }
 
-Tensor tensor_from_proto(const TP& t, const std::string& model_dir) {
+Tensor tensor_from_proto(const TP& t, const std::string& model_dir, const std::shared_ptr<const void>& owner) {
   std::string what = fmt::format("tensor '{}'", t.name());
   DType dtype = dtype_from_onnx(t.data_type(), what);
   Shape shape(t.dims().begin(), t.dims().end());
@@ -165,9 +165,15 @@ Tensor tensor_from_proto(const TP& t, const std::string& model_dir) {
                               shape_str(shape)));
     }
   }
+  const size_t raw_size = static_cast<size_t>(count) * onnx_elem_size(t.data_type());
+  if (owner && t.data_location() != TP::EXTERNAL && t.has_raw_data() && t.raw_data().size() == raw_size &&
+      onnx_elem_size(t.data_type()) == dtype_size(dtype) &&
+      reinterpret_cast<uintptr_t>(t.raw_data().data()) % dtype_size(dtype) == 0) {
+    // The bytes are already the tensor (ONNX stores little-endian, as this machine does).
+    return Tensor::adopt(dtype, shape, std::shared_ptr<void>(owner, const_cast<char*>(t.raw_data().data())));
+  }
   Tensor out = Tensor::uninitialized(dtype, shape);  // every path below fills it or throws
   const int64_t n = out.numel();
-  const size_t raw_size = static_cast<size_t>(n) * onnx_elem_size(t.data_type());
   auto check_count = [&](int64_t have) {
     if (have != n) {
       throw Error(fmt::format("{} of shape {} holds {} values, expected {}", what, shape_str(shape), have, n));

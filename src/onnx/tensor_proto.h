@@ -3,6 +3,7 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <memory>
 #include <string>
 
 #include "core/tensor.h"
@@ -15,6 +16,9 @@ DType dtype_from_onnx(int onnx_type, const std::string& what);
 
 // Reads a TensorProto's data (raw_data, typed fields, or external data relative to
 // `model_dir`). Throws Error naming the tensor on a size mismatch or a missing file.
-Tensor tensor_from_proto(const onnx::TensorProto& t, const std::string& model_dir);
+// With `owner` (an object that keeps `t` alive, e.g. the parsed model), raw data that needs no
+// conversion is not copied: the tensor shares it and keeps `owner` alive.
+Tensor tensor_from_proto(const onnx::TensorProto& t, const std::string& model_dir,
+                         const std::shared_ptr<const void>& owner = nullptr);
 
 }  // namespace aimc::onnx_import

@@ -47,6 +47,7 @@ nlohmann::ordered_json eval_json(const experiment::EvalResult& r) {
                  {"drift_s", r.drift_s},
                  {"threads", r.threads},
                  {"wait_policy", r.wait_policy},
+                 {"malloc_huge_pages", r.malloc_huge_pages},
                  {"batch", r.batch}};
   j["resolved_chip"] = r.resolved_chip;
   return j;

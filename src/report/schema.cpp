@@ -122,6 +122,8 @@ ResultDoc eval_doc() {
           {"timing.drift_s", "s", "wall time to compute the devices' state at a drift time, per time and draw"},
           {"timing.threads", "count", "threads"},
           {"timing.wait_policy", "text", "how idle threads waited: passive (the CLI's default), active, or default (unset)"},
+          {"timing.malloc_huge_pages", "bool",
+           "malloc asked for transparent huge pages (GLIBC_TUNABLES glibc.malloc.hugetlb=1, the CLI's default)"},
           {"timing.batch", "count", "samples per batch"},
           {"resolved_chip.*", "-", "the chip as simulated, every parameter resolved (docs/chip-yaml.md)"},
       }),

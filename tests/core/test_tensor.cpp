@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
+#include <vector>
 
 #include "core/tensor.h"
 
@@ -92,6 +94,22 @@ TEST(Shape, Helpers) {
   EXPECT_EQ(numel({}), 1);
   EXPECT_EQ(numel({2, 0, 3}), 0);
   EXPECT_EQ(shape_str({1, 28, 28}), "[1, 28, 28]");
+}
+
+// An adopted tensor reads another object's bytes in place and keeps that object alive (the importer's
+// weights: the parsed ONNX model's raw_data, not a copy).
+TEST(Tensor, AdoptSharesTheOwnersBytesAndKeepsThemAlive) {
+  auto owner = std::make_shared<std::vector<float>>(std::vector<float>{1, 2, 3, 4, 5, 6});
+  const float* bytes = owner->data();
+  Tensor t = Tensor::adopt(DType::f32, {2, 3}, std::shared_ptr<void>(owner, owner->data()));
+  owner.reset();  // the tensor alone holds the vector now
+  EXPECT_EQ(t.data<float>(), bytes);
+  EXPECT_EQ(t.shape(), (Shape{2, 3}));
+  EXPECT_EQ(t.data<float>()[5], 6.0f);
+  EXPECT_TRUE(t.sole_owner());
+  Tensor copy = t;
+  EXPECT_FALSE(t.sole_owner());
+  EXPECT_EQ(Tensor::adopt(DType::u8, {0}, nullptr).numel(), 0);
 }
 
 }  // namespace aimc

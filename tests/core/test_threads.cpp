@@ -1,9 +1,11 @@
 // parallel_for (core/threads.h): every index runs once, and an exception inside the parallel region
-// reaches the caller after all indices have run.
+// reaches the caller after all indices have run; malloc_huge_pages reads GLIBC_TUNABLES as glibc does.
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "core/threads.h"
@@ -31,6 +33,28 @@ TEST(ParallelFor, RethrowsTheFirstExceptionAfterEveryIndexRan) {
                std::runtime_error);
   EXPECT_EQ(ran.load(), 100);
   parallel_for(0, [](int64_t) { FAIL() << "no index to run"; });
+}
+
+TEST(MallocHugePages, ReadsTheLastHugetlbSettingOfGlibcTunables) {
+  const char* saved = std::getenv("GLIBC_TUNABLES");
+  const std::string keep = saved != nullptr ? saved : "";
+  auto with = [](const char* value) {
+    if (value == nullptr) {
+      ::unsetenv("GLIBC_TUNABLES");
+    } else {
+      ::setenv("GLIBC_TUNABLES", value, 1);
+    }
+    return malloc_huge_pages();
+  };
+  EXPECT_FALSE(with(nullptr));
+  EXPECT_FALSE(with(""));
+  EXPECT_TRUE(with("glibc.malloc.hugetlb=1"));
+  EXPECT_TRUE(with("glibc.malloc.check=0:glibc.malloc.hugetlb=2"));
+  EXPECT_FALSE(with("glibc.malloc.hugetlb=0"));
+  EXPECT_FALSE(with("glibc.malloc.hugetlb=1:glibc.malloc.hugetlb=0"));
+  EXPECT_FALSE(with("xglibc.malloc.hugetlb=1"));
+  EXPECT_FALSE(with("glibc.malloc.hugetlb="));
+  with(saved != nullptr ? keep.c_str() : nullptr);
 }
 
 }  // namespace

@@ -42,15 +42,19 @@ def test_eval_json_fields_and_accuracy_close_to_digital(tmp_path):
     assert "digital" in r.stdout and "chip t=1s" in r.stdout
 
 
-@pytest.mark.parametrize("policy", [None, "active", "PASSIVE"])
-def test_eval_threads_wait_passively_unless_told(tmp_path, policy):
-    """The CLI restarts itself with OMP_WAIT_POLICY=passive when it is unset (apps/aimc/main.cpp); a
-    policy the user sets is kept. The eval result records it, and the results do not depend on it."""
+@pytest.mark.parametrize("policy, tunables, huge", [(None, None, True), ("active", "glibc.malloc.hugetlb=0", False),
+                                                    ("PASSIVE", "glibc.malloc.check=0", True)])
+def test_eval_threads_wait_passively_unless_told(tmp_path, policy, tunables, huge):
+    """The CLI restarts itself with OMP_WAIT_POLICY=passive when it is unset, and with malloc asking for
+    huge pages unless GLIBC_TUNABLES says otherwise (apps/aimc/main.cpp); what the user sets is kept. The
+    eval result records both, and the results do not depend on them."""
     import os
     import subprocess
-    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GLIBC_TUNABLES")}
     if policy:
         env["OMP_WAIT_POLICY"] = policy
+    if tunables:
+        env["GLIBC_TUNABLES"] = tunables
     out = tmp_path / "eval.json"
     r = subprocess.run([aimc_bin(), "eval", "--model", str(LENET), "--chip", "hermes", "--data", MNIST, "--limit", "64",
                         "--drift-times", "1h", "--threads", "2", "--seed", "5", "--json", str(out)],
@@ -58,6 +62,7 @@ def test_eval_threads_wait_passively_unless_told(tmp_path, policy):
     assert r.returncode == 0, r.stderr
     j = json.loads(out.read_text())
     assert j["timing"]["wait_policy"] == (policy or "passive").lower()
+    assert j["timing"]["malloc_huge_pages"] is huge
     assert f"{(policy or 'passive').lower()} waits" in r.stdout
     reference = tmp_path.parent / "wait_policy_accuracy.json"  # shared by the parameters: same figures
     if reference.exists():
