@@ -213,13 +213,9 @@ TEST(WeightMapping, PerColumnScaleUsesEachColumnsRange) {
     double tile_max = 0;
     for (float v : w.span<float>()) tile_max = std::max(tile_max, double(std::fabs(v)));
     for (int64_t c = 0; c < cols; ++c) {
-      double col_max = 0, d_max = 0;
-      for (int64_t r = 0; r < rows; ++r) {
-        col_max = std::max(col_max, double(std::fabs(w.data<float>()[r * cols + c])));
-        const size_t i = static_cast<size_t>(r * cols + c);
-        const double d = xb.target_diff()[i];
-        d_max = std::max(d_max, std::fabs(d));
-      }
+      double col_max = 0;
+      for (int64_t r = 0; r < rows; ++r) col_max = std::max(col_max, double(std::fabs(w.data<float>()[r * cols + c])));
+      const double d_max = xb.target_col_max()[static_cast<size_t>(c)];
       const double s = 2.0 / (scale == WeightScale::PerColumn ? col_max : tile_max);  // 2 devices · 1 µS
       EXPECT_NEAR(xb.us_per_weight(c), s, 1e-6 * s) << c;
       EXPECT_NEAR(d_max, scale == WeightScale::PerColumn ? 2.0 : 2.0 * col_max / tile_max, 1e-5) << c;
@@ -257,7 +253,8 @@ TEST(ProgramAndVerify, UnconvergedFractionIsOneMinusPToTheK) {
   const double sigma = 0.01 * 100, margin = 0.8;  // σ = 1 µS per device
   const int64_t k_max = 3, rows = 256, cols = 256;
   Tile tile(rram_core(0.01, margin, k_max), TileContext{.seed = 9});
-  tile.program(test::random_tensor(rows, cols, 51));
+  const Tensor w = test::random_tensor(rows, cols, 51);
+  tile.program(w);
   const ProgrammingStats st = tile.programming_stats();
   const double p = std::erf(margin / (2.0 * sigma));
   const double cells = static_cast<double>(rows * cols);
@@ -268,11 +265,13 @@ TEST(ProgramAndVerify, UnconvergedFractionIsOneMinusPToTheK) {
   // Converged cells are within the margin; the error of all cells shrinks against one attempt.
   const AnalogCrossbar& xb = analog(tile);
   const auto& g = xb.g_prog();
-  const auto& t = xb.target_diff();
   const size_t n = static_cast<size_t>(rows * cols);
   int64_t outside = 0;
   for (size_t i = 0; i < n; ++i) {
-    const double err = (double(g[i]) - g[n + i]) - t[i];
+    // The target ΣG⁺ − ΣG⁻ as programming computes it: g± = clamp(±W·s, 0, 80 µS) + 20 µS.
+    const double ws = w.data<float>()[i] * xb.us_per_weight(static_cast<int64_t>(i) % cols);
+    const float t = static_cast<float>((std::clamp(ws, 0.0, 80.0) + 20.0) - (std::clamp(-ws, 0.0, 80.0) + 20.0));
+    const double err = (double(g[i]) - g[n + i]) - t;
     outside += std::fabs(err) > margin ? 1 : 0;
   }
   EXPECT_EQ(outside, st.unconverged);

@@ -28,8 +28,9 @@ class AnalogCrossbar final : public ICrossbar {
   // afresh from the counter-based RNG: what set_time(t_s) loads, never stored).
   const std::vector<float>& g_prog() const { return m_g_prog; }
   std::vector<float> conductances_at(double t_s) const;
-  // Per cell (row·cols + col): the programming target ΣG⁺ − ΣG⁻ (µS).
-  const std::vector<float>& target_diff() const { return m_target_diff; }
+  // Per column: the largest |ΣG⁺ − ΣG⁻| programming target of its cells (µS), which sets the ADC's
+  // range (the per-cell targets live only while programming).
+  const std::vector<float>& target_col_max() const { return m_target_col_max; }
   // Per polarity and cell (polarity·rows·cols + row·cols + col): the drift exponent ν the polarity's
   // n devices share.
   const std::vector<float>& drift_nu() const { return m_nu; }
@@ -40,7 +41,7 @@ class AnalogCrossbar final : public ICrossbar {
  private:
   int64_t devices() const { return 2 * m_n * m_rows * m_cols; }
   void apply_stuck(std::vector<float>& g) const;
-  void program_and_verify(const std::vector<float>& g_target);
+  void program_and_verify(const std::vector<float>& g_target, const std::vector<float>& target_diff);
   // Σ over the n devices of each polarity of g: plus/minus (rows × cols, µS).
   void polarity_sums(const std::vector<float>& g, std::vector<float>& plus, std::vector<float>& minus) const;
   void load_weights(const std::vector<float>& g);  // GEMM operands (and exact column sums) from g
@@ -60,7 +61,7 @@ class AnalogCrossbar final : public ICrossbar {
   std::vector<float> m_g_prog, m_nu;
   std::vector<uint8_t> m_stuck;          // 0 none, 1 off, 2 on (per device); empty without faults
   std::vector<uint8_t> m_dead;           // per column
-  std::vector<float> m_target_diff;      // ΣG⁺ − ΣG⁻ targets (rows × cols)
+  std::vector<float> m_target_col_max;   // max |ΣG⁺ − ΣG⁻| target per column
   std::vector<float> m_reference;        // drift compensation reference per column (programmed state)
   TileScaling m_reference_scaling;       // the scaling the chip-readout reference was taken with
   std::vector<float> m_programmed_sums;  // m_exact_sums of the programmed state

@@ -51,7 +51,7 @@ void AnalogCrossbar::polarity_sums(const std::vector<float>& g, std::vector<floa
 // re-programmed — all its devices drawn afresh (attempt k) — until its verify read of ΣG⁺ − ΣG⁻ is
 // within the margin of the target or max_iterations attempts are spent. Verify reads are taken as
 // exact (the margin is much larger than the verify read's noise).
-void AnalogCrossbar::program_and_verify(const std::vector<float>& g_target) {
+void AnalogCrossbar::program_and_verify(const std::vector<float>& g_target, const std::vector<float>& target_diff) {
   const chip::ProgrammingSpec& prog = m_setup.core->programming;
   const size_t cells = static_cast<size_t>(m_rows * m_cols);
   const bool verify = prog.scheme == chip::ProgrammingScheme::ProgramAndVerify && prog.verify_margin_us.has_value();
@@ -70,7 +70,7 @@ void AnalogCrossbar::program_and_verify(const std::vector<float>& g_target) {
     for (size_t i = 0; i < cells; ++i) {
       if (!pending[i]) continue;
       ++m_stats.verify_reads;
-      pending[i] = std::fabs(plus[i] - minus[i] - m_target_diff[i]) > margin ? 1 : 0;
+      pending[i] = std::fabs(plus[i] - minus[i] - target_diff[i]) > margin ? 1 : 0;
       open += pending[i];
     }
     if (open == 0 || k >= *prog.max_iterations) break;
@@ -118,7 +118,7 @@ void AnalogCrossbar::program(const float* w, int64_t rows, int64_t cols) {
   m_s.assign(static_cast<size_t>(cols), 0.0);
   for (int64_t c = 0; c < cols; ++c) m_s[c] = (g_max_pol - g_min_pol) / w_max[c];
   std::vector<float> g_target(static_cast<size_t>(devices()), 0.0f);
-  m_target_diff.assign(cells, 0.0f);
+  std::vector<float> target_diff(cells, 0.0f);
   for (size_t i = 0; i < cells; ++i) {
     const double s = m_s[i % static_cast<size_t>(cols)];
     const double gp = std::clamp(wq[i] * s, 0.0, g_max_pol - g_min_pol) + g_min_pol;
@@ -127,7 +127,12 @@ void AnalogCrossbar::program(const float* w, int64_t rows, int64_t cols) {
       g_target[static_cast<size_t>(d) * cells + i] = static_cast<float>(gp / n);
       g_target[static_cast<size_t>(m_n + d) * cells + i] = static_cast<float>(gm / n);
     }
-    m_target_diff[i] = static_cast<float>(gp - gm);
+    target_diff[i] = static_cast<float>(gp - gm);
+  }
+  m_target_col_max.assign(static_cast<size_t>(cols), 0.0f);
+  for (size_t i = 0; i < cells; ++i) {
+    float& m = m_target_col_max[i % static_cast<size_t>(cols)];
+    m = std::max(m, std::fabs(target_diff[i]));
   }
   const TileContext& ctx = m_setup.context;
   const chip::FaultSpec& faults = core.faults;
@@ -135,7 +140,7 @@ void AnalogCrossbar::program(const float* w, int64_t rows, int64_t cols) {
   m_dead = draw_dead_columns(faults, cols, ctx.seed, ctx.tile_id);
   m_adc_columns = device::draw_adc_columns(core.adc, cols, ctx.seed, ctx.tile_id);
   m_g_prog.assign(static_cast<size_t>(devices()), 0.0f);
-  program_and_verify(g_target);
+  program_and_verify(g_target, target_diff);
   // The devices of one polarity drift together: the drift-exponent statistics are fitted per
   // polarity (aihwkit HermesNoiseModel models both devices as holding the same G), so independent
   // draws per device would narrow the polarity's ν spread by √n. Device 0's ν stands for all n.
@@ -159,13 +164,10 @@ std::vector<float> AnalogCrossbar::spec_adc_full_scale(int64_t input_code_max, A
   const double fs = m_setup.core->adc.full_scale.value_or(1.0) * static_cast<double>(input_code_max);
   if (range == AdcRange::PerTile) {
     float w_max = 0;
-    for (float v : m_target_diff) w_max = std::max(w_max, std::fabs(v));
+    for (float v : m_target_col_max) w_max = std::max(w_max, v);
     return {static_cast<float>(fs * (w_max > 0 ? w_max : 1.0f))};
   }
-  std::vector<float> out(static_cast<size_t>(m_cols), 0.0f);
-  for (int64_t r = 0; r < m_rows; ++r) {
-    for (int64_t c = 0; c < m_cols; ++c) out[c] = std::max(out[c], std::fabs(m_target_diff[r * m_cols + c]));
-  }
+  std::vector<float> out = m_target_col_max;
   for (float& v : out) v = static_cast<float>(fs * (v > 0 ? v : 1.0f));
   return out;
 }
