@@ -64,6 +64,21 @@ TEST(Quantize, InputStepUsesTheEncodersCodes) {
   EXPECT_TRUE(p.warnings.empty());
 }
 
+// The calibrated range is the largest |x| wherever it lies: in a vectorised lane, or in the tail of a
+// tensor whose size is no multiple of the lanes (3 · 7 · 7 = 147 values per sample).
+TEST(Quantize, InputRangeIsTheLargestMagnitudeWhereverItLies) {
+  test::GraphBuilder b("odd_net");
+  ValueId x = b.input("x", {1, 3, 7, 7});
+  const Graph g = b.finish({b.conv("conv1", x, 3, 4, 3, 1, true, 1)});
+  for (const int64_t at : {int64_t{0}, int64_t{77}, int64_t{146}, int64_t{2 * 147 - 1}}) {
+    Tensor t(DType::f32, {2, 3, 7, 7});
+    for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = 0.25f * static_cast<float>(i % 5) - 0.5f;
+    t.data<float>()[at] = -3.0f;
+    const program::Program p = compile_with(g, test::preset("hermes"), {t});
+    EXPECT_NEAR(p.layer(*p.find_layer("conv1")).quant.input_step * 127, 3.0, 1e-6) << at;
+  }
+}
+
 // granularity=auto: per column on a chip whose core digital unit has `affine` (HERMES's LDPU), per
 // layer when it has none.
 // The input activity of real calibration data, against its closed form: codes of x uniform in
