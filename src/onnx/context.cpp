@@ -108,8 +108,9 @@ void Context::constant_output(size_t i, Tensor t) {
 
 void Context::count_folded(int64_t n) {
   m_folded += n;
-  if (m_folded > kFoldBudget) {
-    fail(fmt::format("the model's constant folds add up to more than {} elements (computed at import, one by one)", kFoldBudget));
+  if (m_folded > m_fold_budget) {
+    fail(fmt::format("the model's constant folds add up to more than {} elements (computed at import, one by one)",
+                     m_fold_budget));
   }
 }
 

@@ -26,8 +26,8 @@ struct PendingQuant {
 
 class Context {
  public:
-  Context(Graph& graph, std::string file, std::string model_dir, int64_t opset)
-      : m_graph(graph), m_file(std::move(file)), m_model_dir(std::move(model_dir)), m_opset(opset) {}
+  Context(Graph& graph, std::string file, std::string model_dir, int64_t opset, int64_t fold_budget)
+      : m_graph(graph), m_file(std::move(file)), m_model_dir(std::move(model_dir)), m_opset(opset), m_fold_budget(fold_budget) {}
 
   Graph& graph() { return m_graph; }
   int64_t opset() const { return m_opset; }
@@ -80,9 +80,9 @@ class Context {
   // Binds output i to a new constant.
   void constant_output(size_t i, Tensor t);
   // Counts n elements the constant folder computed; fails once the model's folds together pass
-  // kFoldBudget (folding is element by element: a file must not make the import run for minutes).
+  // the budget (ImportOptions::fold_budget). One folded constant holds at most half the budget.
   void count_folded(int64_t n);
-  static constexpr int64_t kFoldBudget = int64_t{1} << 27;
+  int64_t max_folded_constant() const { return m_fold_budget / 2; }
 
   // Adds a canonical node whose outputs are the current node's first `max_outputs` outputs
   // (in order; absent outputs become kNoValue), infers its shapes, and returns its output ids.
@@ -116,6 +116,7 @@ class Context {
   std::unordered_map<std::string, ValueId> m_symbols;
   std::unordered_map<std::string, int> m_uses;
   std::unordered_map<std::string, PendingQuant> m_pending;
+  int64_t m_fold_budget;
   int64_t m_folded = 0;
 };
 

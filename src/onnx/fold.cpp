@@ -59,15 +59,13 @@ Tensor slice(const Tensor& t, const SliceAttrs& a) {
 }
 
 // A folded constant is data the importer computes from the file, element by element: real models
-// fold shape tables and masks (a 4096 x 4096 attention mask is 16 M elements), so anything
-// beyond 64 M elements is refused before it is allocated rather than filled for minutes.
-constexpr int64_t kMaxFoldedElements = int64_t{1} << 26;
-
+// fold shape tables and masks (a 4096 x 4096 attention mask is 16 M elements), so one beyond half
+// the import's fold budget (64 M elements by default) is refused before it is allocated.
 const Shape& foldable(const Context& ctx, const Shape& s) {
   const std::optional<int64_t> n = checked_numel(s);
-  if (!n || *n > kMaxFoldedElements) {
-    ctx.fail(
-        fmt::format("folding it gives a constant of shape {}; at most {} elements are folded", shape_str(s), kMaxFoldedElements));
+  if (!n || *n > ctx.max_folded_constant()) {
+    ctx.fail(fmt::format("folding it gives a constant of shape {}; at most {} elements are folded", shape_str(s),
+                         ctx.max_folded_constant()));
   }
   return s;
 }
@@ -353,8 +351,9 @@ bool try_fold(Context& ctx) {
     double start = s.as_double(0), limit = c(ctx, 1).as_double(0), delta = c(ctx, 2).as_double(0);
     if (delta == 0) ctx.fail("Range delta is 0");
     const double count = std::max(0.0, std::ceil((limit - start) / delta));
-    if (!(count <= static_cast<double>(kMaxFoldedElements))) {
-      ctx.fail(fmt::format("Range from {} to {} by {} has more than {} elements", start, limit, delta, kMaxFoldedElements));
+    if (!(count <= static_cast<double>(ctx.max_folded_constant()))) {
+      ctx.fail(
+          fmt::format("Range from {} to {} by {} has more than {} elements", start, limit, delta, ctx.max_folded_constant()));
     }
     auto n = static_cast<int64_t>(count);
     Tensor out(s.dtype(), {n});

@@ -168,7 +168,7 @@ Graph build(const std::shared_ptr<const onnx::ModelProto>& model_ptr, const std:
   Graph g;
   g.name = gp.name();
   g.import_batch = opt.batch;
-  Context ctx(g, file, model_dir, opset);
+  Context ctx(g, file, model_dir, opset, opt.fold_budget);
 
   for (const auto& init : gp.initializer()) {
     Tensor t;

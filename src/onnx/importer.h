@@ -14,6 +14,10 @@ struct ImportOptions {
   // The batch axis of inputs whose dimensions are all fixed. Unset: axis 0 (axis 1 for a recurrent
   // layer's sequence-first input), then, if samples would mix along it, each other axis in turn.
   std::optional<int> static_batch_axis;
+  // Elements the constant folder may compute for the whole model (folding is element by element, so
+  // a file must not make the import run for minutes); one folded constant holds at most a half.
+  // Fuzzers lower it to stay fast under the sanitizers.
+  int64_t fold_budget = int64_t{1} << 27;
 };
 
 // Reads an ONNX file (opsets 11-17, as PyTorch exports), maps it to canonical ops, folds
