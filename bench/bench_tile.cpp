@@ -8,11 +8,14 @@
 // time) is steadier than wall time when other processes take the cores.
 #include <benchmark/benchmark.h>
 
+#include <cstring>
+
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include "chip/loader.h"
 #include "core/rng.h"
 #include "sim/functional/bit_kernels.h"
+#include "sim/functional/conv_vectors.h"
 #include "sim/functional/tile.h"
 
 namespace {
@@ -63,6 +66,31 @@ void tile_mvm(benchmark::State& state, const std::string& preset, const std::str
   state.SetItemsProcessed(state.iterations() * 1024);
 }
 
+// The executor's scatter of a work item's outputs (n vectors × cols) into the conv output planes
+// (cols planes of `plane` positions), against a plain copy of the same bytes.
+void to_planes(benchmark::State& state, int64_t n, int64_t cols, int64_t plane) {
+  const Tensor y = random(n, cols, 5);
+  Tensor out(DType::f32, {cols, plane});
+  for (auto _ : state) {
+    vectors_to_planes(y.data<float>(), n, cols, out.data<float>(), plane, 1);
+    benchmark::DoNotOptimize(out.raw());
+  }
+  state.SetBytesProcessed(state.iterations() * n * cols * 4);
+}
+
+void copy_bytes(benchmark::State& state, int64_t n, int64_t cols) {
+  const Tensor y = random(n, cols, 5);
+  Tensor out(DType::f32, {n, cols});
+  for (auto _ : state) {
+    std::memcpy(out.raw(), y.raw(), y.nbytes());
+    benchmark::DoNotOptimize(out.raw());
+  }
+  state.SetBytesProcessed(state.iterations() * n * cols * 4);
+}
+
+BENCHMARK_CAPTURE(copy_bytes, copy_256x512, 256, 512);
+BENCHMARK_CAPTURE(to_planes, to_planes_256x512_of_784, 256, 512, 784);
+BENCHMARK_CAPTURE(to_planes, to_planes_256x64_of_3136, 256, 64, 3136);
 BENCHMARK_CAPTURE(plain_gemm, gemm_1024x256x256, 1024, 256, 256)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(tile_mvm, hermes_one_phase_256x256, "hermes", "one-phase", 256, 256, TileOptions{})
     ->Unit(benchmark::kMicrosecond);

@@ -3,6 +3,7 @@
 // without the (skipped) negative-input products — bit for bit.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -70,10 +71,10 @@ TEST(Im2col, EqualsTheDirectDefinitionForEveryGeometry) {
   }
 }
 
+// Whole 16 × 16 blocks and the partial ones at the edges (n and cols no multiples of 16).
 TEST(VectorsToPlanes, TransposesIntoStridedPlanes) {
-  const int64_t n = 19, cols = 21;
-  const std::vector<float> y = random_values(static_cast<size_t>(n * cols), 5);
-  for (const int64_t step : {1, 3}) {
+  for (const auto& [n, cols, step] : std::vector<std::array<int64_t, 3>>{{19, 21, 1}, {19, 21, 3}, {40, 37, 1}, {32, 48, 2}}) {
+    const std::vector<float> y = random_values(static_cast<size_t>(n * cols), 5);
     const int64_t plane = 3 + n * step + 2;
     std::vector<float> out(static_cast<size_t>(cols * plane), -7.0f);
     vectors_to_planes(y.data(), n, cols, out.data() + 3, plane, step);

@@ -77,17 +77,31 @@ void im2col_vectors(const ConvGeometry& g, const float* x, int64_t p0, int64_t s
   }
 }
 
+// In 16 × 16 blocks: a block's 16 source lines stay in L1 while its 16 destination runs are
+// written (column by column over the whole item, a 256 × 512 item re-read its 512 KB from L2 for
+// every column: 2.7 GB/s, against 78 GB/s for a plain copy of the same bytes).
 __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4"))) void vectors_to_planes(const float* y, int64_t n,
                                                                                                      int64_t cols, float* out,
                                                                                                      int64_t plane,
                                                                                                      int64_t step) {
-  for (int64_t c = 0; c < cols; ++c) {
-    const float* __restrict src = y + c;
-    float* __restrict dst = out + c * plane;
-    if (step == 1) {
-      for (int64_t i = 0; i < n; ++i) dst[i] = src[i * cols];
-    } else {
-      for (int64_t i = 0; i < n; ++i) dst[i * step] = src[i * cols];
+  constexpr int64_t kBlock = 16;
+  for (int64_t c0 = 0; c0 < cols; c0 += kBlock) {
+    const int64_t nc = std::min(kBlock, cols - c0);
+    for (int64_t i0 = 0; i0 < n; i0 += kBlock) {
+      const int64_t ni = std::min(kBlock, n - i0);
+      const float* __restrict src = y + i0 * cols + c0;
+      if (nc == kBlock && ni == kBlock && step == 1) {
+        float block[kBlock][kBlock];
+        for (int64_t i = 0; i < kBlock; ++i) {
+          for (int64_t c = 0; c < kBlock; ++c) block[c][i] = src[i * cols + c];
+        }
+        for (int64_t c = 0; c < kBlock; ++c) std::memcpy(out + (c0 + c) * plane + i0, block[c], sizeof(block[c]));
+        continue;
+      }
+      for (int64_t c = 0; c < nc; ++c) {
+        float* __restrict dst = out + (c0 + c) * plane + i0 * step;
+        for (int64_t i = 0; i < ni; ++i) dst[i * step] = src[i * cols + c];
+      }
     }
   }
 }
