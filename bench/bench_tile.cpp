@@ -9,7 +9,6 @@
 #include <benchmark/benchmark.h>
 
 #include <cstring>
-
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include "chip/loader.h"

@@ -36,17 +36,16 @@ QParams qparams(const Context& ctx, int64_t rank) {
   const Tensor& s = ctx.constant_input(1, "scale");
   if (s.dtype() != DType::f32 || s.rank() > 1) ctx.fail("scale must be a float scalar or 1-D tensor");
   for (int64_t i = 0; i < s.numel(); ++i) q.scale.push_back(s.data<float>()[i]);
-  DType zdt = DType::u8;
+  const DType zdt = ctx.has_input(2) ? ctx.constant_input(2, "zero point").dtype() : DType::u8;
+  auto [lo, hi] = range_of(zdt);
+  if (lo == hi) ctx.fail(fmt::format("zero point type {} is not int8, uint8 or int32", dtype_name(zdt)));
   if (ctx.has_input(2)) {
     const Tensor& z = ctx.constant_input(2, "zero point");
     if (z.numel() != s.numel()) ctx.fail("scale and zero point sizes differ");
-    zdt = z.dtype();
-    for (int64_t i = 0; i < z.numel(); ++i) q.zero_point.push_back(static_cast<int32_t>(z.as_double(i)));
+    for (int64_t i = 0; i < z.numel(); ++i) q.zero_point.push_back(static_cast<int32_t>(z.as_double(i)));  // fits: i32 at most
   } else {
     q.zero_point.assign(q.scale.size(), 0);
   }
-  auto [lo, hi] = range_of(zdt);
-  if (lo == hi) ctx.fail(fmt::format("zero point type {} is not int8, uint8 or int32", dtype_name(zdt)));
   q.qmin = lo;
   q.qmax = hi;
   q.axis = axis_arg(ctx, ctx.attr_int("axis", 1), std::max<int64_t>(rank, 1));

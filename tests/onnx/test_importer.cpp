@@ -242,6 +242,16 @@ TEST(Importer, QuantizeWithoutDequantizeIsError) {
   expect_error([&] { import(m); }, {"relu_int", "QuantizeLinear"});
 }
 
+// Found by fuzz_onnx: an int64 zero point of 1.4e14 was converted to int32 before its type was checked.
+TEST(Importer, ZeroPointOfAnotherTypeIsNamedBeforeItIsRead) {
+  ModelBuilder m;
+  m.input("x", {1, 4}).output("y");
+  m.init_f("s", {}, {0.5f});
+  m.init_i64("z", {}, {int64_t{1} << 47});
+  m.node("QuantizeLinear", {"x", "s", "z"}, {"y"}, "q");
+  expect_error([&] { import(m); }, {"node 'q' (QuantizeLinear)", "zero point type i64 is not int8, uint8 or int32"});
+}
+
 TEST(Importer, DequantizedInt8WeightsKeepTheirScale) {
   ModelBuilder m;
   m.input("x", {-1, 2}).output("y");
