@@ -10,11 +10,13 @@
 
 #include <cstring>
 #include <oneapi/dnnl/dnnl.hpp>
+#include <vector>
 
 #include "chip/loader.h"
 #include "core/rng.h"
 #include "sim/functional/bit_kernels.h"
 #include "sim/functional/conv_vectors.h"
+#include "sim/functional/partial_sum.h"
 #include "sim/functional/tile.h"
 
 namespace {
@@ -87,7 +89,20 @@ void copy_bytes(benchmark::State& state, int64_t n, int64_t cols) {
   state.SetBytesProcessed(state.iterations() * n * cols * 4);
 }
 
+// A row-split layer's partial sums: one tile's outputs (n vectors × cols) rounded to the
+// accumulator's LSB and added with saturation, against the plain copy of the same bytes.
+void partial_sums(benchmark::State& state, int64_t n, int64_t cols) {
+  const Tensor y = random(n, cols, 6);
+  std::vector<int32_t> acc(static_cast<size_t>(n * cols), 0);
+  for (auto _ : state) {
+    accumulate_partial_sums(acc, y.span<float>(), 0.0123f, 16);
+    benchmark::DoNotOptimize(acc.data());
+  }
+  state.SetBytesProcessed(state.iterations() * n * cols * 4);
+}
+
 BENCHMARK_CAPTURE(copy_bytes, copy_256x512, 256, 512);
+BENCHMARK_CAPTURE(partial_sums, partial_sums_256x512, 256, 512);
 BENCHMARK_CAPTURE(to_planes, to_planes_256x512_of_784, 256, 512, 784);
 BENCHMARK_CAPTURE(to_planes, to_planes_256x64_of_3136, 256, 64, 3136);
 BENCHMARK_CAPTURE(plain_gemm, gemm_1024x256x256, 1024, 256, 256)->Unit(benchmark::kMicrosecond);
