@@ -132,7 +132,9 @@ void infer_conv(Graph& g, const Node& n) {
   if (w.shape.size() != x.shape.size()) {
     fail(n, fmt::format("weight {} and input {} ranks differ", shape_str(w.shape), shape_str(x.shape)));
   }
-  if (a.group < 1 || x.shape[1] != w.shape[1] * a.group || w.shape[0] % a.group != 0) {
+  int64_t channels = 0;
+  if (a.group < 1 || __builtin_mul_overflow(w.shape[1], a.group, &channels) || x.shape[1] != channels ||
+      w.shape[0] % a.group != 0) {
     fail(n, fmt::format("input channels {} do not match weight {} with group {}", x.shape[1], shape_str(w.shape), a.group));
   }
   for (size_t i = 2; i < w.shape.size(); ++i) {
@@ -371,7 +373,10 @@ void infer_concat(Graph& g, const Node& n) {
         fail(n, fmt::format("input shapes {} and {} differ outside axis {}", shape_str(first.shape), shape_str(v.shape), axis));
       }
     }
-    out[static_cast<size_t>(axis)] += v.shape[static_cast<size_t>(axis)];
+    int64_t& len = out[static_cast<size_t>(axis)];
+    if (__builtin_add_overflow(len, v.shape[static_cast<size_t>(axis)], &len)) {
+      fail(n, fmt::format("the concatenated length along axis {} exceeds 2^63", axis));
+    }
     if (v.batch_axis >= 0) batch = v.batch_axis;
   }
   if (batch == axis) fail_batch(n, "concatenates along the batch axis");
@@ -422,7 +427,13 @@ void infer_resize(Graph& g, const Node& n) {
   if (a.scales.size() != r || (!a.sizes.empty() && a.sizes.size() != r)) fail(n, "scales/sizes do not match the input rank");
   Shape out(r);
   for (size_t i = 0; i < r; ++i) {
-    out[i] = a.sizes.empty() ? static_cast<int64_t>(std::floor(static_cast<double>(x.shape[i]) * a.scales[i])) : a.sizes[i];
+    if (a.sizes.empty()) {
+      const double len = std::floor(static_cast<double>(x.shape[i]) * a.scales[i]);
+      if (!(len >= 0 && len < 0x1p62)) fail(n, fmt::format("scale {} gives axis {} a length of {}", a.scales[i], i, len));
+      out[i] = static_cast<int64_t>(len);
+    } else {
+      out[i] = a.sizes[i];
+    }
     if (static_cast<int>(i) == x.batch_axis) {
       if (a.scales[i] != 1.0 || (!a.sizes.empty() && a.sizes[i] != x.shape[i])) fail_batch(n, "resizes the batch axis");
       out[i] = x.shape[i];
@@ -439,7 +450,9 @@ void infer_pad(Graph& g, const Node& n) {
   if (a.pads.size() != 2 * r) fail(n, "pads do not match the input rank");
   Shape out(r);
   for (size_t i = 0; i < r; ++i) {
-    out[i] = x.shape[i] + a.pads[i] + a.pads[i + r];
+    if (__builtin_add_overflow(x.shape[i], a.pads[i], &out[i]) || __builtin_add_overflow(out[i], a.pads[i + r], &out[i])) {
+      fail(n, fmt::format("pads {} and {} overflow axis {}", a.pads[i], a.pads[i + r], i));
+    }
     if (static_cast<int>(i) == x.batch_axis && (a.pads[i] != 0 || a.pads[i + r] != 0)) {
       fail_batch(n, "pads the batch axis");
     }

@@ -388,7 +388,8 @@ bool try_fold(Context& ctx) {
     for (size_t i = 0; i < ctx.num_inputs(); ++i) {
       const Tensor& t = c(ctx, i);
       if (t.dtype() != first.dtype() || t.rank() != first.rank()) ctx.fail("Concat inputs differ in type or rank");
-      out_shape[static_cast<size_t>(axis)] += t.dim(axis);
+      int64_t& len = out_shape[static_cast<size_t>(axis)];
+      if (__builtin_add_overflow(len, t.dim(axis), &len)) ctx.fail("Concat: the concatenated length exceeds 2^63");
     }
     Tensor out(first.dtype(), foldable(ctx, out_shape));
     size_t es = dtype_size(first.dtype());

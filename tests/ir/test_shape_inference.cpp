@@ -183,6 +183,44 @@ TEST(ShapeInference, LstmHiddenSizeOutOfRangeIsNamed) {
   }
 }
 
+// Found by fuzz_onnx: two lengths of 2^63 - 1 overflowed the concatenated length.
+TEST(ShapeInference, ConcatLengthBeyondSixtyFourBitsIsNamed) {
+  Graph g;
+  const int64_t big = std::numeric_limits<int64_t>::max();
+  ValueId a = input(g, "a", {1, big}), b = input(g, "b", {1, big});
+  g.add_node({.name = "cat", .op = OpKind::Concat, .inputs = {a, b}, .outputs = {out(g, "y")}, .attrs = AxisAttrs{1}});
+  try {
+    infer_shapes(g);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("the concatenated length along axis 1 exceeds 2^63"), std::string::npos) << e.what();
+  }
+}
+
+// Attribute values at the ends of int64 (as fuzz_onnx mutates them) are named, not overflowed.
+TEST(ShapeInference, PadsAndResizeScalesBeyondSixtyFourBitsAreNamed) {
+  const int64_t big = std::numeric_limits<int64_t>::max();
+  auto error_of = [](Graph& g) {
+    try {
+      infer_shapes(g);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  Graph pad;
+  ValueId x = input(pad, "x", {1, 4});
+  pad.add_node(
+      {.name = "pad", .op = OpKind::Pad, .inputs = {x}, .outputs = {out(pad, "y")}, .attrs = PadAttrs{{0, big, 0, big}}});
+  EXPECT_NE(error_of(pad).find("overflow axis 1"), std::string::npos) << error_of(pad);
+  Graph resize;
+  ValueId r = input(resize, "x", {1, 4});
+  ResizeAttrs ra;
+  ra.scales = {1.0f, 1e30f};
+  resize.add_node({.name = "resize", .op = OpKind::Resize, .inputs = {r}, .outputs = {out(resize, "y")}, .attrs = ra});
+  EXPECT_NE(error_of(resize).find("gives axis 1 a length of"), std::string::npos) << error_of(resize);
+}
+
 TEST(Graph, TextFormIsDeterministic) {
   Graph g;
   g.name = "tiny";
