@@ -11,6 +11,7 @@
 #include "aimc/version.h"
 #include "commands.h"
 #include "core/error.h"
+#include "core/threads.h"
 
 namespace {
 // The CLI restarts itself once, before anything runs, with two runtime settings that are read only
@@ -31,8 +32,8 @@ void start_with_runtime_settings(char** argv) {
   if ((policy == nullptr || *policy == '\0') && ::setenv("OMP_WAIT_POLICY", "passive", 1) == 0) restart = true;
   const char* tunables = std::getenv("GLIBC_TUNABLES");
   std::string t = tunables != nullptr ? tunables : "";
-  if (t.find("glibc.malloc.hugetlb") == std::string::npos) {
-    t += (t.empty() ? "" : ":") + std::string("glibc.malloc.hugetlb=1");
+  if (t.find(aimc::kMallocHugePagesTunable) == std::string::npos) {
+    t += (t.empty() ? "" : ":") + std::string(aimc::kMallocHugePagesTunable) + "=1";
     if (::setenv("GLIBC_TUNABLES", t.c_str(), 1) == 0) restart = true;
   }
   if (restart) ::execv("/proc/self/exe", argv);  // returns only on failure: run on as started

@@ -26,7 +26,7 @@ bool malloc_huge_pages() {
   const char* t = std::getenv("GLIBC_TUNABLES");
   if (t == nullptr) return false;
   const std::string s(t);
-  const std::string key = "glibc.malloc.hugetlb=";
+  const std::string key = std::string(kMallocHugePagesTunable) + "=";
   // The last setting of the key is the one glibc applies.
   const size_t at = s.rfind(key);
   return at != std::string::npos && (at == 0 || s[at - 1] == ':') && at + key.size() < s.size() &&

@@ -33,6 +33,7 @@ std::string openmp_wait_policy();
 // (GLIBC_TUNABLES holds glibc.malloc.hugetlb=1 or 2; the CLI starts so, apps/aimc/main.cpp): fewer
 // page faults on fresh memory, which decides the speed of big models' compiles and batches.
 bool malloc_huge_pages();
+inline constexpr const char* kMallocHugePagesTunable = "glibc.malloc.hugetlb";
 
 // fn(i) for every i in [0, n), spread over the current OpenMP thread count one index at a time (on
 // the calling thread alone inside a parallel region, or when n ≤ 1). An exception thrown by a call

@@ -10,6 +10,7 @@
 
 #include "chip/device_registry.h"
 #include "core/error.h"
+#include "core/reductions.h"
 #include "core/threads.h"
 #include "program/weights.h"
 #include "sim/functional/executor_impl.h"
@@ -37,12 +38,6 @@ chip::CoreSpec core_with_compensation(const chip::ChipSpec& chip, const Function
   if (o.drift_compensation) core.drift_compensation.scheme = *o.drift_compensation;
   if (o.compensation_readout) core.drift_compensation.readout = *o.compensation_readout;
   return core;
-}
-
-float max_abs(const Tensor& t) {
-  float m = 0;
-  for (float v : t.span<float>()) m = std::max(m, std::fabs(v));
-  return m;
 }
 
 }  // namespace
@@ -153,7 +148,8 @@ void ChipExecutor::Impl::prepare_layers() {
         const double x_max = static_cast<double>(step) * static_cast<double>(tile.encoder().code_max());
         const double fs = chip.cores.adc.full_scale.value_or(1.0);
         const double code_max = std::max(1.0, static_cast<double>(tile.adc().code_max()));
-        tile_lsb[k] = static_cast<float>(fs * x_max * static_cast<double>(max_abs(weights[k])) / code_max);
+        tile_lsb[k] = static_cast<float>(fs * x_max * static_cast<double>(max_abs(weights[k].data<float>(), weights[k].numel())) /
+                                         code_max);
       }
       if (comparator) tile.set_thresholds(std::move(thresholds[k]));
       if (options.t_s) tile.set_time(*options.t_s);
