@@ -338,9 +338,6 @@ bool try_fold(Context& ctx) {
   if (op == "ConstantOfShape") {
     std::vector<int64_t> dims = ctx.constant_ints(0, "shape");
     Tensor fill = ctx.attr("value") ? tensor_from_proto(ctx.attr("value")->t(), ctx.model_dir()) : Tensor::scalar<float>(0);
-    for (int64_t d : dims) {
-      if (d < 0) ctx.fail(fmt::format("ConstantOfShape: negative dimension in shape {}", shape_str(dims)));
-    }
     if (fill.numel() != 1) ctx.fail("ConstantOfShape: value must hold exactly one element");
     Tensor out = Tensor::uninitialized(fill.dtype(), foldable(ctx, dims));
     const size_t es = dtype_size(fill.dtype());
