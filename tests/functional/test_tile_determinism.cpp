@@ -54,5 +54,35 @@ TEST(TileDeterminism, DifferentSeedsDrawDifferentProgramming) {
   EXPECT_FALSE(same(a.mvm(x), b.mvm(x)));
 }
 
+// A tile over some of a layer's rows reads them in place (row i at x + i·ld): the same bits as from
+// a contiguous copy, for every crossbar technology (and the mismatch GEMM paths), one and four phases.
+TEST(TileDeterminism, StridedInputsGiveTheSameBitsAsContiguousOnes) {
+  chip::CoreSpec sram_mismatch = test::preset_core("zhang-bnn-sram");
+  chip::CoreSpec charge_mismatch = test::preset_core("verma-cimu");
+  std::any_cast<chip::SramBinarySpec&>(sram_mismatch.device.params).current_mismatch_rel_std = 0.05;
+  std::any_cast<chip::ChargeDomainSpec&>(charge_mismatch.device.params).capacitor_mismatch_rel_std = 0.01;
+  const struct {
+    chip::CoreSpec core;
+    std::string mode;
+  } cases[] = {{test::preset_core("hermes"), "one-phase"}, {test::preset_core("hermes"), "four-phase"},
+               {test::preset_core("zhang-bnn-sram"), ""},  {sram_mismatch, ""},
+               {test::preset_core("verma-cimu"), ""},      {charge_mismatch, ""}};
+  const int64_t rows = 100, cols = 24, batch = 70, offset = 13, ld = 150;
+  for (const auto& c : cases) {
+    Tile tile(c.core, TileContext{.seed = 4, .tile_id = 1, .read_mode = c.mode});
+    tile.program(test::random_tensor(rows, cols, 31, 0.1f));
+    const Tensor wide = test::random_tensor(batch, ld, 32);  // the tile reads columns [13, 113)
+    Tensor x(DType::f32, {batch, rows});
+    for (int64_t i = 0; i < batch; ++i) {
+      std::memcpy(x.data<float>() + i * rows, wide.data<float>() + i * ld + offset, rows * sizeof(float));
+    }
+    tile.calibrate(x);
+    const Tensor ref = tile.mvm(x, 5);
+    Tensor y(DType::f32, {batch, cols});
+    tile.mvm(wide.data<float>() + offset, ld, batch, 5, y.data<float>());
+    EXPECT_TRUE(same(ref, y)) << c.core.device.technology << " " << c.mode;
+  }
+}
+
 }  // namespace
 }  // namespace aimc::functional

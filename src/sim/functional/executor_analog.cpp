@@ -222,17 +222,8 @@ void ChipExecutor::Impl::matrix_vectors(const LayerRun& l, int64_t k, const floa
     for (size_t ti : cb.tiles) {
       const Tile& tile = *l.tiles[ti];
       const program::Tile& pt = *l.placed[ti];
-      const int64_t tr = pt.row_end - pt.row_begin;
-      const float* xt = xv;  // a tile over all rows reads the vectors as they are
-      if (tr != rows) {
-        float* rows_of_tile = sized(s.rows, static_cast<size_t>(n * tr));
-        for (int64_t i = 0; i < n; ++i) {
-          std::memcpy(rows_of_tile + i * tr, xv + i * rows + pt.row_begin, static_cast<size_t>(tr) * sizeof(float));
-        }
-        xt = rows_of_tile;
-      }
       float* out = fixed || !first_tile ? part : sum;
-      tile.mvm(xt, n, first, out);
+      tile.mvm(xv + pt.row_begin, rows, n, first, out);  // the tile's rows, read in place
       if (fixed) {
         accumulate_partial_sums({acc, block}, {part, block}, cb.lsb, l.width_bits);
       } else if (!first_tile) {

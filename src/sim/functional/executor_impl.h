@@ -29,7 +29,7 @@ struct ColumnBlock {
 
 // Per-thread buffers of an analog layer's work items, kept between items and batches.
 struct MatrixScratch {
-  std::vector<float> x, y, rows, sum, part, offset;
+  std::vector<float> x, y, sum, part, offset;
   std::vector<int32_t> acc;
 };
 // This thread's buffers (thread_local).

@@ -152,15 +152,16 @@ Tensor Tile::mvm(const Tensor& x, uint64_t first_vector) const {
   return y;
 }
 
-void Tile::mvm(const float* x, int64_t batch, uint64_t first_vector, float* y) const {
+void Tile::mvm(const float* x, int64_t ld, int64_t batch, uint64_t first_vector, float* y) const {
   AIMC_ASSERT(m_programmed, "Tile::mvm before program");
+  AIMC_ASSERT(ld >= m_rows, "Tile::mvm: input rows overlap (ld < rows)");
   if (!m_options.converters) {
     const TileScaling none{.input_step = 1, .adc_full_scale = {1}};
-    m_crossbar->mvm(x, batch, first_vector, none, y);
+    m_crossbar->mvm(x, ld, batch, first_vector, none, y);
     return;
   }
   AIMC_ASSERT(m_scaling.input_step > 0, "Tile::mvm before calibrate/set_scaling");
-  m_crossbar->mvm(x, batch, first_vector, m_scaling, y);  // encodes the inputs itself
+  m_crossbar->mvm(x, ld, batch, first_vector, m_scaling, y);  // encodes the inputs itself
 }
 
 int64_t Tile::physical_columns() const { return m_crossbar->physical_columns(); }

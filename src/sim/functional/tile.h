@@ -51,7 +51,10 @@ class Tile {
   Tensor mvm(const Tensor& x, uint64_t first_vector = 0) const;
   // The same on raw row-major buffers (x: batch × rows, y: batch × cols), for callers that keep
   // their own buffers. Called inside an OpenMP parallel region it runs on the calling thread only.
-  void mvm(const float* x, int64_t batch, uint64_t first_vector, float* y) const;
+  void mvm(const float* x, int64_t batch, uint64_t first_vector, float* y) const { mvm(x, m_rows, batch, first_vector, y); }
+  // The same with input row i at x + i·ld (ld ≥ rows()): a tile over some of a layer's rows reads
+  // them in place from the layer's input vectors.
+  void mvm(const float* x, int64_t ld, int64_t batch, uint64_t first_vector, float* y) const;
 
   int64_t rows() const { return m_rows; }
   int64_t cols() const { return m_cols; }

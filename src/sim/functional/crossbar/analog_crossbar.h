@@ -19,7 +19,7 @@ class AnalogCrossbar final : public ICrossbar {
   int64_t physical_columns() const override { return m_cols; }
   std::vector<float> spec_adc_full_scale(int64_t input_code_max, AdcRange range) const override;
   void set_time(double t_s, const TileScaling& scaling) override;
-  void mvm(const float* x, int64_t batch, uint64_t first, const TileScaling& scaling, float* y) const override;
+  void mvm(const float* x, int64_t ld, int64_t batch, uint64_t first, const TileScaling& scaling, float* y) const override;
   ProgrammingStats programming_stats() const override { return m_stats; }
   int64_t digital_ops_per_vector() const override { return m_cols; }
 

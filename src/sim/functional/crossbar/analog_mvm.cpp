@@ -64,7 +64,7 @@ std::vector<float> AnalogCrossbar::chip_readout(const TileScaling& scaling, uint
   const float x_max = static_cast<float>(m_setup.options.converters ? m_setup.encoder->code_max() * scaling.input_step : 1.0);
   std::vector<float> x(static_cast<size_t>(m_rows * m_rows), 0.0f), y(static_cast<size_t>(m_rows * m_cols));
   for (int64_t r = 0; r < m_rows; ++r) x[static_cast<size_t>(r * m_rows + r)] = x_max;
-  mvm(x.data(), m_rows, kReadoutFirst + epoch * static_cast<uint64_t>(m_rows), scaling, y.data());
+  mvm(x.data(), m_rows, m_rows, kReadoutFirst + epoch * static_cast<uint64_t>(m_rows), scaling, y.data());
   // Summed as the chip reads them, in ADC codes (unit products without converters): the weight-domain
   // outputs divided by each column's code → weight factor LSB_c · input_step / s_c.
   const bool convert = m_setup.options.converters;
@@ -135,10 +135,14 @@ void AnalogCrossbar::set_time(double t_s, const TileScaling& scaling) {
 
 namespace {
 
-// Per-thread buffers of the MVM epilogue (noise, input codes), kept between calls.
+// Per-thread buffers of the MVM epilogue (its constants, noise), kept between calls.
 std::vector<float>& noise_buffer() {
   thread_local std::vector<float> z;
   return z;
+}
+ColumnEpilogue& epilogue_buffer() {
+  thread_local ColumnEpilogue ep;
+  return ep;
 }
 float* sized(std::vector<float>& v, size_t n) {
   if (v.size() < n) v.resize(n);
@@ -149,32 +153,38 @@ float* sized(std::vector<float>& v, size_t n) {
 // y = x·(ΣG⁺ − ΣG⁻) per column in unit products, then per chunk of rows (in cache): output noise,
 // v / LSB, the ADC (code per column gain and offset, saturation), code · LSB · input_step / s · α
 // (digital affine correction and drift compensation), dead columns 0.
-void AnalogCrossbar::mvm(const float* x, int64_t batch, uint64_t first, const TileScaling& sc, float* y) const {
+void AnalogCrossbar::mvm(const float* x, int64_t ld, int64_t batch, uint64_t first, const TileScaling& sc, float* y) const {
   const bool convert = m_setup.options.converters;
   const device::IInputEncoder& enc = *m_setup.encoder;
   const device::IAdc& adc = *m_setup.adc;
   const int64_t cols = m_cols, rows = m_rows;
-  const std::vector<float> fs = per_column(sc.adc_full_scale, cols);
+  AIMC_ASSERT(sc.adc_full_scale.size() == 1 || static_cast<int64_t>(sc.adc_full_scale.size()) == cols,
+              "adc_full_scale: 1 or one per column");
+  const auto fs = [&](int64_t c) { return sc.adc_full_scale[sc.adc_full_scale.size() == 1 ? 0 : static_cast<size_t>(c)]; };
   const double step = convert ? sc.input_step : 1.0;
   const float sigma = static_cast<float>(m_setup.mode->out_noise_rel_std);
-  ColumnEpilogue ep;
+  // This thread's epilogue, refilled per call without allocating. A reference, so that the chunks'
+  // finish reads this thread's copy also on the workers of the GEMM's own parallel loop.
+  ColumnEpilogue& ep = epilogue_buffer();
+  const auto ucols = static_cast<size_t>(cols);
   ep.cols = cols;
-  ep.lsb.resize(static_cast<size_t>(cols));
-  ep.noise.resize(static_cast<size_t>(cols));
-  ep.scale.resize(static_cast<size_t>(cols));
-  ep.full_scale = fs;  // four phases: each phase saturates at phase_full_scale × the ADC's full scale
-  for (float& v : ep.full_scale) v *= static_cast<float>(m_setup.mode->phase_full_scale);
-  ep.dead = m_dead;
+  ep.lsb.resize(ucols);
+  ep.noise.resize(ucols);
+  ep.scale.resize(ucols);
+  ep.full_scale.resize(ucols);
+  ep.dead.assign(m_dead.begin(), m_dead.end());
   ep.convert = convert;
   ep.fused = !convert || adc.linear();
   ep.code_lo = adc.code_min();
   ep.code_hi = adc.code_max();
   ep.gain = m_adc_columns.gain.data();
-  if (m_phases != 1) ep.zeros.assign(static_cast<size_t>(2 * cols), 0.0f);
+  ep.zeros.assign(m_phases != 1 ? 2 * ucols : 0, 0.0f);
   ep.offset = m_adc_columns.offset.data();
   for (int64_t c = 0; c < cols; ++c) {
-    ep.lsb[c] = fs[c] / adc.code_max();
-    ep.noise[c] = (m_phases == 1 ? sigma : 0.5f * sigma) * fs[c];  // four phases: σ/2 each, σ in all
+    // four phases: each phase saturates at phase_full_scale × the ADC's full scale
+    ep.full_scale[c] = fs(c) * static_cast<float>(m_setup.mode->phase_full_scale);
+    ep.lsb[c] = fs(c) / adc.code_max();
+    ep.noise[c] = (m_phases == 1 ? sigma : 0.5f * sigma) * fs(c);  // four phases: σ/2 each, σ in all
     // code · LSB · input_step / s · α (without converters: v · 1 / s · α)
     ep.scale[c] = static_cast<float>((convert ? static_cast<double>(ep.lsb[c]) : 1.0) * step / m_s[c] * m_alpha[c]);
   }
@@ -210,14 +220,8 @@ void AnalogCrossbar::mvm(const float* x, int64_t batch, uint64_t first, const Ti
     m_gemm.run(
         batch, first, 1,
         [&](GemmChunk& chunk) {
-          const size_t n = static_cast<size_t>((chunk.i1 - chunk.i0) * rows);
-          const float* src = x + chunk.i0 * rows;
-          float* dst = chunk.a + chunk.pos0 * rows;
-          if (convert) {
-            enc.encode({src, n}, input_step, {dst, n});
-          } else {
-            std::copy_n(src, n, dst);
-          }
+          encode_rows(convert ? &enc : nullptr, x + chunk.i0 * ld, ld, rows, chunk.i1 - chunk.i0, input_step,
+                      chunk.a + chunk.pos0 * rows);
         },
         finish);
     return;
@@ -228,14 +232,9 @@ void AnalogCrossbar::mvm(const float* x, int64_t batch, uint64_t first, const Ti
       batch, first, 2,
       [&](GemmChunk& chunk) {
         const size_t n = static_cast<size_t>((chunk.i1 - chunk.i0) * rows);
-        const float* src = x + chunk.i0 * rows;
         float* pos = chunk.a + chunk.pos0 * rows;
         float* neg = chunk.a + FixedGemm::kChunkRows * rows + chunk.pos0 * rows;
-        if (convert) {
-          enc.encode({src, n}, input_step, {pos, n});
-        } else {
-          std::copy_n(src, n, pos);
-        }
+        encode_rows(convert ? &enc : nullptr, x + chunk.i0 * ld, ld, rows, chunk.i1 - chunk.i0, input_step, pos);
         if (!split_signs(pos, n, neg)) chunk.active &= ~2u;
       },
       finish);

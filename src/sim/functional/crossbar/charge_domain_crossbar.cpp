@@ -97,7 +97,7 @@ class ChargeDomainCrossbar final : public ICrossbar {
 
   void set_time(double, const TileScaling&) override {}  // SRAM cells and capacitors do not drift
 
-  void mvm(const float* x, int64_t batch, uint64_t first, const TileScaling& sc, float* y) const override {
+  void mvm(const float* x, int64_t ld, int64_t batch, uint64_t first, const TileScaling& sc, float* y) const override {
     const device::IInputEncoder& enc = *m_setup.encoder;
     const int64_t bx = enc.bits();
     const float fs = sc.adc_full_scale.at(0);
@@ -133,7 +133,7 @@ class ChargeDomainCrossbar final : public ICrossbar {
       const int64_t conversions = batch * bx;
       std::vector<float> levels(static_cast<size_t>(conversions * m_phys));
       std::vector<float> codes(static_cast<size_t>(batch * m_rows));
-      if (batch > 0) enc.encode({x, codes.size()}, sc.input_step, codes);
+      if (batch > 0) encode_rows(&enc, x, ld, m_rows, batch, sc.input_step, codes.data());
       std::vector<float> planes(static_cast<size_t>(conversions * m_rows));
       for (int64_t v = 0; v < batch; ++v) {
         for (int64_t r = 0; r < m_rows; ++r) {
@@ -158,7 +158,7 @@ class ChargeDomainCrossbar final : public ICrossbar {
       uint64_t* xp = buffer<uint64_t, 0>(static_cast<size_t>(bx * m_words));
       uint32_t* counts = buffer<uint32_t, 0>(static_cast<size_t>(bx * m_phys));
       float* lv = buffer<float, 1>(static_cast<size_t>(bx * m_phys));
-      enc.encode({x + v * m_rows, static_cast<size_t>(m_rows)}, sc.input_step, {codes, static_cast<size_t>(m_rows)});
+      enc.encode({x + v * ld, static_cast<size_t>(m_rows)}, sc.input_step, {codes, static_cast<size_t>(m_rows)});
       pack_code_planes(codes, m_rows, bx, xp);
       and_popcount_planes(xp, bx, m_wt.data(), m_words, m_phys, counts);
       const float* z = nullptr;

@@ -5,6 +5,7 @@
 // state. Contract: program() before set_time() and mvm(); mvm() is const and thread-safe.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -41,15 +42,34 @@ class ICrossbar {
   // Device state t_s seconds after programming (drift, read noise, drift compensation); `scaling`
   // is the tile's current scaling, through which a chip-readout drift compensation is measured.
   virtual void set_time(double t_s, const TileScaling& scaling) = 0;
-  // y (batch × cols, weight domain) from x (batch × rows, values): the crossbar encodes x with
-  // setup.encoder at scaling.input_step (fused with its own input preparation), or uses the values
-  // as they are when options.converters is false. Row i is global vector first + i (its noise draws).
-  virtual void mvm(const float* x, int64_t batch, uint64_t first, const TileScaling& scaling, float* y) const = 0;
+  // y (batch × cols, weight domain) from x (batch × rows, values; row i at x + i·ld, ld ≥ rows, so a
+  // tile over some of a layer's rows reads them in place): the crossbar encodes x with setup.encoder
+  // at scaling.input_step (fused with its own input preparation), or uses the values as they are when
+  // options.converters is false. Row i is global vector first + i (its noise draws).
+  virtual void mvm(const float* x, int64_t ld, int64_t batch, uint64_t first, const TileScaling& scaling, float* y) const = 0;
   virtual ProgrammingStats programming_stats() const = 0;
   // Digital operations per input vector (shift-add, affine, compensation; per output). The array
   // actions are the chip's (chip/mvm_actions.h), counted by the Tile.
   virtual int64_t digital_ops_per_vector() const = 0;
 };
+
+// dst (n × rows, contiguous) = the codes of n input rows at x + i·ld (one encode call when they are
+// contiguous); without an encoder, the values as they are.
+inline void encode_rows(const device::IInputEncoder* enc, const float* x, int64_t ld, int64_t rows, int64_t n, float step,
+                        float* dst) {
+  const auto run = [&](const float* src, int64_t count, float* out) {
+    if (enc != nullptr) {
+      enc->encode({src, static_cast<size_t>(count)}, step, {out, static_cast<size_t>(count)});
+    } else {
+      std::copy_n(src, count, out);
+    }
+  };
+  if (ld == rows) {
+    run(x, n * rows, dst);
+    return;
+  }
+  for (int64_t i = 0; i < n; ++i) run(x + i * ld, rows, dst + i * rows);
+}
 
 std::unique_ptr<ICrossbar> make_analog_crossbar(const CrossbarSetup& setup);
 std::unique_ptr<ICrossbar> make_sram_binary_crossbar(const CrossbarSetup& setup);

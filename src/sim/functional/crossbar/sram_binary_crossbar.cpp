@@ -91,7 +91,7 @@ class SramBinaryCrossbar final : public ICrossbar {
 
   void set_time(double, const TileScaling&) override {}
 
-  void mvm(const float* x, int64_t batch, uint64_t first, const TileScaling& sc, float* y) const override {
+  void mvm(const float* x, int64_t ld, int64_t batch, uint64_t first, const TileScaling& sc, float* y) const override {
     const device::IInputEncoder& enc = *m_setup.encoder;
     const float fs = sc.adc_full_scale.at(0);
     const float sigma = static_cast<float>(m_setup.mode->out_noise_rel_std) * fs;
@@ -121,10 +121,7 @@ class SramBinaryCrossbar final : public ICrossbar {
       const int64_t rows = m_rows;
       m_gemm.run(
           batch, first, 1,
-          [&](GemmChunk& c) {
-            const size_t n = static_cast<size_t>((c.i1 - c.i0) * rows);
-            enc.encode({x + c.i0 * rows, n}, sc.input_step, {c.a + c.pos0 * rows, n});
-          },
+          [&](GemmChunk& c) { encode_rows(&enc, x + c.i0 * ld, ld, rows, c.i1 - c.i0, sc.input_step, c.a + c.pos0 * rows); },
           [&](GemmChunk& c) {
             std::copy_n(c.y + c.pos0 * m_cols, (c.i1 - c.i0) * m_cols, y + c.i0 * m_cols);
             for (int64_t v = c.i0; v < c.i1; ++v) finish(v);
@@ -138,7 +135,7 @@ class SramBinaryCrossbar final : public ICrossbar {
       float* codes = buffer<float>(static_cast<size_t>(m_rows));
       uint64_t* xp = buffer<uint64_t>(static_cast<size_t>(planes * m_words));
       uint32_t* counts = buffer<uint32_t>(static_cast<size_t>(planes * m_cols));
-      enc.encode({x + v * m_rows, static_cast<size_t>(m_rows)}, sc.input_step, {codes, static_cast<size_t>(m_rows)});
+      enc.encode({x + v * ld, static_cast<size_t>(m_rows)}, sc.input_step, {codes, static_cast<size_t>(m_rows)});
       pack_code_planes(codes, m_rows, planes, xp);
       and_popcount_planes(xp, planes, m_wt.data(), m_words, m_cols, counts);
       int64_t x_sum = 0;
