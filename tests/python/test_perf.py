@@ -273,3 +273,39 @@ def test_paper_experiment_files_are_complete_and_strict(tmp_path):
     bad.write_text("chip: hermes\nruns:\n  - {id: a, mapping: aimc, network: resnet19}\n")
     with pytest.raises(SystemExit, match=r"x.yaml: runs\[0\].network: unknown 'resnet19'"):
         perf_figures.load_experiments(tmp_path)
+
+
+def test_break_even_finds_the_factor_and_the_figures_it_breaks(monkeypatch):
+    """perf_figures --break-even: with figures that are known functions of an assumption's factor f (the
+    simulation replaced), it finds the f that reproduces a published figure, bisected in log space, reports
+    the figures that f pushes beyond 15 % and further from the paper, and names a figure no f in 1/16-16
+    reaches."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    import perf_figures
+
+    monkeypatch.setattr(perf_figures, "ASSUMPTIONS", {"toy": [("speed", ["clock_mhz"])]})
+    monkeypatch.setattr(perf_figures, "RUNS", [("r", "toy-chip", "net", "pipe", [], "aimc")])
+    monkeypatch.setattr(perf_figures, "scaled_chip", lambda binary, chip, keys, f, out: f)
+    monkeypatch.setattr(perf_figures, "simulate", lambda binary, out, paths, runs: {"f": runs[0][1]})
+
+    def rows_of(r):  # nominal f = 1: a 100 (published 300), b 10 (published 10.5), c 1 (published 100)
+        f = r["f"]
+        return [("a", 100 * f, 300), ("b", 10 * f ** 0.1, 10.5), ("c", 1 + 0 * f, 100), ("d", "text", None)]
+
+    nominal = rows_of({"f": 1.0})
+    rows = perf_figures.break_even(None, None, None, "toy", rows_of, ["r"], nominal, bisections=12)
+    by_name = {r[0]: r for r in rows}
+    assert by_name["a"][4] == pytest.approx(3.0, rel=2e-3)
+    # at f = 3, b is 10 · 3^0.1 = 11.2 (+6.5 %): within 15 %, so not reported as broken
+    assert by_name["a"][5] == []
+    assert by_name["c"][4] is None
+    text = perf_figures.break_even_table(rows)
+    assert "| a | 300 | 100 | speed | 3× | none |" in text and "No assumption alone reproduces" in text and "c." in text
+
+    def rows_steep(r):  # now b moves as f^1: at f = 3 it is +186 %, beyond 15 % and further than before
+        f = r["f"]
+        return [("a", 100 * f, 300), ("b", 10 * f, 10.5)]
+
+    rows = perf_figures.break_even(None, None, None, "toy", rows_steep, ["r"], rows_steep({"f": 1.0}), bisections=12)
+    broken = {r[0]: r[5] for r in rows}["a"]
+    assert broken == ["b (-5% → +186%)"]
