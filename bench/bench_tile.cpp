@@ -8,6 +8,7 @@
 // time) is steadier than wall time when other processes take the cores.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstring>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <vector>
@@ -89,6 +90,21 @@ void copy_bytes(benchmark::State& state, int64_t n, int64_t cols) {
   state.SetBytesProcessed(state.iterations() * n * cols * 4);
 }
 
+// The executor's gather of a work item's input vectors (up to 256 output positions from position p0,
+// im2col rows of c·k·k) from one sample's [c, h, w] planes, bytes written; compare copy_bytes.
+void im2col(benchmark::State& state, int64_t c, int64_t h, int64_t k, int64_t stride, int64_t p0) {
+  const int64_t pad = k / 2, oh = (h + 2 * pad - k) / stride + 1, n = std::min<int64_t>(256, oh * oh - p0), rows = c * k * k;
+  const ConvGeometry g{
+      .c = c, .h = h, .w = h, .oh = oh, .ow = oh, .kh = k, .kw = k, .sh = stride, .sw = stride, .ph = pad, .pw = pad};
+  const Tensor x = random(c, h * h, 7);
+  Tensor out(DType::f32, {n, rows});
+  for (auto _ : state) {
+    im2col_vectors(g, x.data<float>(), p0, 1, n, out.data<float>(), rows);
+    benchmark::DoNotOptimize(out.raw());
+  }
+  state.SetBytesProcessed(state.iterations() * n * rows * 4);
+}
+
 // A row-split layer's partial sums: one tile's outputs (n vectors × cols) rounded to the
 // accumulator's LSB and added with saturation, against the plain copy of the same bytes.
 void partial_sums(benchmark::State& state, int64_t n, int64_t cols) {
@@ -103,6 +119,11 @@ void partial_sums(benchmark::State& state, int64_t n, int64_t cols) {
 
 BENCHMARK_CAPTURE(copy_bytes, copy_256x512, 256, 512);
 BENCHMARK_CAPTURE(partial_sums, partial_sums_256x512, 256, 512);
+BENCHMARK_CAPTURE(copy_bytes, copy_256x576, 256, 576);
+BENCHMARK_CAPTURE(im2col, im2col_c16_32x32_3x3, 16, 32, 3, 1, 500);       // ResNet-20 stage 1
+BENCHMARK_CAPTURE(im2col, im2col_c64_56x56_3x3, 64, 56, 3, 1, 1000);      // ResNet-18 layer1
+BENCHMARK_CAPTURE(im2col, im2col_c256_14x14_3x3, 256, 14, 3, 1, 0);       // layer3 (all 196 positions)
+BENCHMARK_CAPTURE(im2col, im2col_c3_224x224_7x7_s2, 3, 224, 7, 2, 1000);  // conv1
 BENCHMARK_CAPTURE(to_planes, to_planes_256x512_of_784, 256, 512, 784);
 BENCHMARK_CAPTURE(to_planes, to_planes_256x64_of_3136, 256, 64, 3136);
 BENCHMARK_CAPTURE(plain_gemm, gemm_1024x256x256, 1024, 256, 256)->Unit(benchmark::kMicrosecond);
