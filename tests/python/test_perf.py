@@ -310,3 +310,29 @@ def test_break_even_finds_the_factor_and_the_figures_it_breaks(monkeypatch):
     rows = perf_figures.break_even(None, None, None, "toy", rows_steep, ["r"], rows_steep({"f": 1.0}), bisections=12)
     broken = {r[0]: r[5] for r in rows}["a"]
     assert broken == ["b (-5% → +186%)"]
+
+
+def test_verma_array_time_is_the_minimum_mvm_count_at_the_converter_rate(tmp_path):
+    """The premises of docs/presets/verma-cimu.md's ResNet-50 bound (all CIMUs converting all the time), on
+    ResNet-20 at W4/A4: the run's array MVMs per image equal the per-layer minimum Σ vectors × groups ×
+    ⌈rows/1152⌉ × ⌈cols/64⌉ (64 = 256 columns / 4-bit weights), and the crossbars' busy time is those MVMs at
+    200 ns each (four 4-bit input planes at 20 MS/s) plus the row writes of its two reload segments."""
+    import math
+
+    prog = tmp_path / "p.json"
+    pipe = ("fold-batchnorm,quantize{weight-bits=4,input-bits=4},lower-to-crossbar,partition,pack{scope=layer},"
+            "replicate{mode=none},place,assign-digital,route{residuals=on-chip},schedule{kind=pipelined}")
+    r = run_aimc("compile", "--model", ROOT / "models" / "resnet20_cifar10.onnx", "--chip", "verma-cimu", "--pipeline", pipe,
+                 "-o", prog, "--allow-quantize")
+    assert r.returncode == 0, r.stderr
+    program = json.loads(prog.read_text())
+    minimum = sum(l["vectors_per_inference"] * l["groups"] * math.ceil(l["group_rows"] / 1152) * math.ceil(l["group_cols"] / 64)
+                  for l in program["layers"])
+    j, _ = perf_json(tmp_path, "--program", prog, "--chip", "verma-cimu", "--images", 4)
+    mvms = j["total_actions"]["array_mvms"] / j["images"]
+    assert mvms == minimum
+    t_write = json.loads(run_aimc("chip", "show", "verma-cimu", "--json", "-").stdout)["spec"]["cores"]["programming"]["t_write_ns"]
+    writes = j["total_actions"]["write_operations"]
+    assert writes > 0  # 20 crossbars on 16 CIMUs: two reload segments
+    busy = sum(c["total_crossbar_busy_s"] for c in j["cores"])
+    assert busy == pytest.approx(mvms * j["images"] * 200e-9 + writes * t_write * 1e-9, rel=1e-9)
