@@ -502,9 +502,6 @@ def rows_verma(r):
     def static_w(j):
         return j["energy_per_inference_by_component_j"]["static"] * j["inferences_per_s"]
 
-    def array_bound(j):  # images/s with every array converting all the time: arrays / array-seconds per image
-        return len(j["cores"]) * j["images"] / sum(core["total_crossbar_busy_s"] for core in j["cores"])
-
     def array_use(j, weight_bits):  # MACs per MVM over the array's weights (rows × columns / bits per weight)
         show = j["chip_show"]
         mvms = j["total_actions"]["array_mvms"] / j["images"]
@@ -534,7 +531,7 @@ def rows_verma(r):
         ("ResNet-50: reprogramming time per 16-image batch (ms)", rn["total_programming_s"] * 1e3 / max(1, rn["images"] // 16), None),
         ("ResNet-50: images/s without reloading", without_reload(rn), 581),
         ("ResNet-50: images/s bound, every CIMU converting all the time and no reloading (16 / array time per image)",
-         array_bound(rn), 581),
+         rn["array_bound_inferences_per_s"], 581),
         ("(ResNet-50: MACs per MVM over the array's 1152 × 64 4-bit weights)", array_use(rn, 4), None),
         ("ResNet-50, network-packed crossbars: images/s", rnn["inferences_per_s"], 581),
     ] + ([("ResNet-50 on an OCN that multicasts (bench/chips/verma-cimu-multicast.yaml; [U] for the chip): images/s",

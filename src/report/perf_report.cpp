@@ -52,6 +52,7 @@ nlohmann::ordered_json perf_json(const PerfStats& s) {
   j["critical_path_s"] = s.critical_path_ns * 1e-9;
   j["makespan_s"] = s.makespan_ns * 1e-9;
   j["inferences_per_s"] = s.inferences_per_s;
+  j["array_bound_inferences_per_s"] = s.array_bound_inferences_per_s;
   j["macs_per_inference"] = s.macs_per_inference;
   j["tops"] = s.tops;
   j["area_mm2"] = s.area_mm2 ? nlohmann::ordered_json(*s.area_mm2) : nlohmann::ordered_json(nullptr);
@@ -174,6 +175,10 @@ std::string perf_text(const PerfStats& s, size_t top) {
   line(fmt::format("  throughput       {:.5g} inferences/s, {:.4g} TOPS (2 x {:.4g} MMAC per inference){}", s.inferences_per_s,
                    s.tops, s.macs_per_inference * 1e-6,
                    s.tops_per_mm2 ? fmt::format(", {:.4g} GOPS/mm2 on {:.4g} mm2", *s.tops_per_mm2 * 1e3, *s.area_mm2) : ""));
+  if (s.array_bound_inferences_per_s > 0) {
+    line(fmt::format("  array bound      {:.5g} inferences/s with every crossbar used doing MVMs all the time ({:.3g}% reached)",
+                     s.array_bound_inferences_per_s, 100 * s.inferences_per_s / s.array_bound_inferences_per_s));
+  }
   line(fmt::format("  energy           {:.4g} uJ per inference ({:.4g} uJ dynamic), {:.4g} TOPS/W, {:.5g} inferences/s/W",
                    s.energy_per_inference_j * 1e6, s.dynamic_energy_per_inference_j * 1e6, s.tops_per_w,
                    s.energy_per_inference_j > 0 ? 1.0 / s.energy_per_inference_j : 0));

@@ -153,6 +153,8 @@ ResultDoc perf_doc() {
           {"critical_path_s", "s", "the critical path of one inference"},
           {"makespan_s", "s", "the whole run, first input to last output"},
           {"inferences_per_s", "1/s", "steady-state throughput"},
+          {"array_bound_inferences_per_s", "1/s",
+           "the crossbars' bound: crossbars used / their summed MVM time per inference (all busy, no waits or reloads)"},
           {"macs_per_inference", "MAC", "multiply-accumulates per inference"},
           {"tops", "TOPS", "2 × MACs × inferences/s / 10¹²"},
           {"area_mm2", "mm²", "chip area (null when the chip gives none)"},

@@ -84,6 +84,9 @@ TEST(PerfSim, TwoStagePipelineBottleneck) {
   EXPECT_NEAR(s.bottleneck_service_ns, 300 * t, 1e-6);
   // The makespan: the first inference's first stage, then 20 bottleneck services.
   EXPECT_NEAR(s.makespan_ns, 100 * t + 20 * 300 * t, 1e-6);
+  // The array bound: the 2 crossbars used over 400 MVM times per inference (the bottleneck's 300 bound
+  // the run lower).
+  EXPECT_NEAR(s.array_bound_inferences_per_s, 2e9 / (400 * t), 1e-9 * 2e9 / (400 * t));
   // One inference alone: stage by stage, all analog, summing to the latency.
   ASSERT_EQ(s.critical_path.size(), 2u);
   EXPECT_NEAR(s.critical_path[0].analog_ns, 100 * t, 1e-6);
@@ -390,6 +393,7 @@ TEST(PerfSim, BoundsOnACompiledNetwork) {
         }
       }
       EXPECT_LE(s.tops, best) << name << " " << sched;
+      EXPECT_LE(s.inferences_per_s, s.array_bound_inferences_per_s * (1 + 1e-9)) << name << " " << sched;
       EXPECT_GE(s.latency_ns, s.critical_path_ns * (1 - 1e-9)) << name << " " << sched;
       EXPECT_GT(s.inferences_per_s, 0) << name;
     }

@@ -104,6 +104,10 @@ struct PerfStats {
   double critical_path_ns = 0;          // first inference's chain of group maxima (no contention)
   std::vector<PathStep> critical_path;  // the inference alone, stage by stage (sums to latency_ns)
   double inferences_per_s = 0;          // steady state (after the first batch) when images ≥ 2·batch
+  // The crossbars' bound: the Program's MVMs spread evenly over the crossbars it uses, each doing MVMs
+  // all the time (no waits, transfers or reprogramming): crossbars used / their summed MVM time per
+  // inference (0 without MVMs). No schedule or balancing of these MVMs on these crossbars exceeds it.
+  double array_bound_inferences_per_s = 0;
   double macs_per_inference = 0;
   double tops = 0;                     // 2 · MACs · inferences/s
   std::optional<double> area_mm2;      // the chip's area (chip/area.h), when known

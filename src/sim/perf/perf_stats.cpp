@@ -145,6 +145,13 @@ PerfStats PerfSimulator::Impl::stats() const {
       }
     }
     st.host_busy_ns_per_inference = occ[static_cast<size_t>(r_host)];
+    double mvm_ns = 0;  // resources [0, r_dig) are the crossbars
+    int64_t used = 0;
+    for (int32_t x = 0; x < r_dig; ++x) {
+      mvm_ns += occ[static_cast<size_t>(x)];
+      used += occ[static_cast<size_t>(x)] > 0 ? 1 : 0;
+    }
+    st.array_bound_inferences_per_s = mvm_ns > 0 ? static_cast<double>(used) / (mvm_ns * 1e-9) : 0;
     if (noc.host_link_in() >= 0) {
       st.host_link_busy_ns_per_inference =
           std::max(occ[static_cast<size_t>(r_link + noc.host_link_in())], occ[static_cast<size_t>(r_link + noc.host_link_out())]);
