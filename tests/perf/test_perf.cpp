@@ -378,7 +378,7 @@ TEST(PerfSim, BoundsOnACompiledNetwork) {
   Graph g = import_onnx(source_path("models/mnist_lenet.onnx"));
   for (const std::string name : {"hermes", "verma-cimu", "cluster-512"}) {
     const auto chip = preset(name);
-    for (const std::string sched : {"pipelined", "layer"}) {
+    for (const std::string sched : {"pipelined", "layer", "data-parallel"}) {
       compiler::CompileOptions co;
       co.schedule = sched;
       const program::Program p = compiler::compile(g, chip, co);

@@ -145,13 +145,15 @@ PerfStats PerfSimulator::Impl::stats() const {
       }
     }
     st.host_busy_ns_per_inference = occ[static_cast<size_t>(r_host)];
-    double mvm_ns = 0;  // resources [0, r_dig) are the crossbars
+    // The crossbars' bound: resources [0, r_dig) are the crossbars; copy 0's template uses its own, and
+    // each network copy has as many.
+    double mvm_ns = 0;
     int64_t used = 0;
     for (int32_t x = 0; x < r_dig; ++x) {
       mvm_ns += occ[static_cast<size_t>(x)];
       used += occ[static_cast<size_t>(x)] > 0 ? 1 : 0;
     }
-    st.array_bound_inferences_per_s = mvm_ns > 0 ? static_cast<double>(used) / (mvm_ns * 1e-9) : 0;
+    st.array_bound_inferences_per_s = mvm_ns > 0 ? static_cast<double>(copies * used) / (mvm_ns * 1e-9) : 0;
     if (noc.host_link_in() >= 0) {
       st.host_link_busy_ns_per_inference =
           std::max(occ[static_cast<size_t>(r_link + noc.host_link_in())], occ[static_cast<size_t>(r_link + noc.host_link_out())]);
