@@ -230,18 +230,19 @@ def scaled_chip(binary, chip_ref, paths, factor, out):
     return name
 
 
+def rows_scaled(binary, out, paths, runs, rows_of, keys, factor):
+    """The figures (rows_of) of `runs`, each on its own chip with the parameters at `keys` times `factor`."""
+    varied = [(rid, scaled_chip(binary, chip, keys, factor, out), net, pipe, args, m) for rid, chip, net, pipe, args, m in runs]
+    return rows_of(simulate(binary, out, paths, varied))
+
+
 def sensitivity(binary, out, paths, preset, rows_of, run_ids, nominal):
     """The figures of `preset` with each assumption at ½× and 2× (in each run's own chip): rows of (figure,
     published, nominal, {label: (half, double)})."""
     runs = [r for r in RUNS if r[0] in run_ids]
     spans = {}
     for label, keys in ASSUMPTIONS[preset]:
-        at = []
-        for factor in (0.5, 2.0):
-            varied = [(rid, scaled_chip(binary, chip, keys, factor, out), net, pipe, args, m)
-                      for rid, chip, net, pipe, args, m in runs]
-            at.append(rows_of(simulate(binary, out, paths, varied)))
-        spans[label] = at
+        spans[label] = [rows_scaled(binary, out, paths, runs, rows_of, keys, factor) for factor in (0.5, 2.0)]
     table_rows = []
     for i, (name, sim, pub) in enumerate(nominal):
         if pub is None:
@@ -271,9 +272,7 @@ def break_even(binary, out, paths, preset, rows_of, run_ids, nominal, bisections
             return nominal
         key = (tuple(keys), round(math.log2(f), 9))
         if key not in cache:
-            varied = [(rid, scaled_chip(binary, chip, keys, f, out), net, pipe, args, m)
-                      for rid, chip, net, pipe, args, m in runs]
-            cache[key] = rows_of(simulate(binary, out, paths, varied))
+            cache[key] = rows_scaled(binary, out, paths, runs, rows_of, keys, f)
         return cache[key]
 
     def off(sim, pub):  # |relative gap|
@@ -309,14 +308,14 @@ def break_even(binary, out, paths, preset, rows_of, run_ids, nominal, bisections
 
 
 def break_even_table(rows):
+    if not rows:
+        return "Every published figure is within 15 % of the simulated one."
     out = ["| figure | published | simulated | assumption moved alone | factor that reproduces it | "
            "other figures it moves beyond 15 % (gap before → after) |", "|---|---|---|---|---|---|"]
     for name, pub, sim, label, f, broken in rows:
         if f is None:
             continue
         out.append(f"| {name} | {fmt(pub)} | {fmt(sim)} | {label} | {f:.2g}× | {'; '.join(broken) or 'none'} |")
-    if not rows:
-        return "Every published figure is within 15 % of the simulated one."
     unreached = sorted({name for name, *_ in rows} - {name for name, _, _, _, f, _ in rows if f is not None})
     if unreached:
         out.append("")
@@ -420,15 +419,18 @@ def rows_cluster(r):
     return rows
 
 
+def array_mvm_energy_pj(show):
+    """One array's full MVM energy (pJ) from `chip show`'s JSON: the read mode's core energy over its arrays."""
+    return show["peak"][0]["e_mvm_pj"] / (show["cores"] * show["arrays"])
+
+
 def ima_energy_for(j, tops_per_w):
     """One array's full MVM energy (pJ) at which run `j` gives `tops_per_w`: the run's energy is linear in
     e_mvm_pj (its crossbar and ADC parts scale with it, nothing else does), so solve for it."""
     e = j["energy_per_inference_by_component_j"]
     ima = e["crossbar"] + e["adc"]
     target = 2 * j["macs_per_inference"] / (tops_per_w * 1e12)
-    show = j["chip_show"]
-    per_array = show["peak"][0]["e_mvm_pj"] / (show["cores"] * show["arrays"])
-    return per_array * (target - (j["energy_per_inference_j"] - ima)) / ima
+    return array_mvm_energy_pj(j["chip_show"]) * (target - (j["energy_per_inference_j"] - ima)) / ima
 
 
 def fixed_share_for(j, energy_j):
@@ -440,7 +442,7 @@ def fixed_share_for(j, energy_j):
     show = j["chip_show"]
     n, images = a["array_mvms"], j["images"]
     used = (a["dac_drive_activity"] / show["rows"] + a["adc_conversions"] / show["cols"]) / n  # r/R + c/C per MVM
-    per_mvm = show["peak"][0]["e_mvm_pj"] / (show["cores"] * show["arrays"]) * 1e-12 * n / images  # e · n, J/inference
+    per_mvm = array_mvm_energy_pj(show) * 1e-12 * n / images  # e · n, J/inference
     other = j["energy_per_inference_j"] - e["crossbar"] - e["adc"]
     # energy_j − other = per_mvm · (f + (1 − f) · used / 2)
     return ((energy_j - other) / per_mvm - used / 2) / (1 - used / 2)
@@ -631,15 +633,14 @@ def main():
         if a.write_docs:
             write_section(ROOT / "docs" / "presets" / f"{preset}.md", preset, text)
             write_section(ROOT / "docs" / "perf-sim.md", preset, f"**{preset}**\n\n{text}")
+        nominal = rows({k: results[k] for k in needed})  # the runs the varied chips repeat
         if a.sensitivity:
-            nominal = rows({k: results[k] for k in needed})  # the runs the varied chips repeat
             text = sensitivity_table(sensitivity(Path(a.bin), out, paths, preset, rows, needed, nominal))
             print(f"\n### {preset}: sensitivity to the assumptions\n\n{text}")
             if a.write_docs:
                 write_section(ROOT / "docs" / "presets" / f"{preset}.md", f"{preset}-sensitivity", text,
                               "Sensitivity of the reproduced figures to the assumptions")
         if a.break_even:
-            nominal = rows({k: results[k] for k in needed})
             text = break_even_table(break_even(Path(a.bin), out, paths, preset, rows, needed, nominal))
             print(f"\n### {preset}: break-even values of the assumptions\n\n{text}")
             if a.write_docs:

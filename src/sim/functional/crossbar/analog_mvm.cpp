@@ -29,10 +29,11 @@ uint64_t epoch_of(double t_s) {
 // vector, one block of `rows` per read epoch (epoch 0: the reference right after programming).
 constexpr uint64_t kReadoutFirst = uint64_t{1} << 48;
 
-// Per-column ADC full scale (unit products) from a per-tile or per-column TileScaling entry.
-std::vector<float> per_column(const std::vector<float>& v, int64_t cols) {
+// Column c's ADC full scale (unit products) from a per-tile or per-column TileScaling entry (checked
+// against the crossbar's columns once per call by check_full_scale).
+float full_scale_of(const std::vector<float>& v, int64_t c) { return v[v.size() == 1 ? 0 : static_cast<size_t>(c)]; }
+void check_full_scale(const std::vector<float>& v, int64_t cols) {
   AIMC_ASSERT(v.size() == 1 || static_cast<int64_t>(v.size()) == cols, "adc_full_scale: 1 or one per column");
-  return v.size() == 1 ? std::vector<float>(static_cast<size_t>(cols), v[0]) : v;
 }
 }  // namespace
 
@@ -68,14 +69,14 @@ std::vector<float> AnalogCrossbar::chip_readout(const TileScaling& scaling, uint
   // Summed as the chip reads them, in ADC codes (unit products without converters): the weight-domain
   // outputs divided by each column's code → weight factor LSB_c · input_step / s_c.
   const bool convert = m_setup.options.converters;
-  const std::vector<float> fs = convert ? per_column(scaling.adc_full_scale, m_cols) : std::vector<float>();
+  if (convert) check_full_scale(scaling.adc_full_scale, m_cols);
   std::vector<double> sums(static_cast<size_t>(m_cols), 0.0);
   for (int64_t r = 0; r < m_rows; ++r) {
     for (int64_t c = 0; c < m_cols; ++c) sums[c] += std::fabs(y[static_cast<size_t>(r * m_cols + c)]);
   }
   std::vector<float> codes(static_cast<size_t>(m_cols));
   for (int64_t c = 0; c < m_cols; ++c) {
-    const double lsb = convert ? static_cast<double>(fs[c]) / m_setup.adc->code_max() : 1.0;
+    const double lsb = convert ? static_cast<double>(full_scale_of(scaling.adc_full_scale, c)) / m_setup.adc->code_max() : 1.0;
     const double to_weight = lsb * (convert ? scaling.input_step : 1.0) / m_s[c];
     codes[c] = static_cast<float>(sums[c] / to_weight);
   }
@@ -158,9 +159,8 @@ void AnalogCrossbar::mvm(const float* x, int64_t ld, int64_t batch, uint64_t fir
   const device::IInputEncoder& enc = *m_setup.encoder;
   const device::IAdc& adc = *m_setup.adc;
   const int64_t cols = m_cols, rows = m_rows;
-  AIMC_ASSERT(sc.adc_full_scale.size() == 1 || static_cast<int64_t>(sc.adc_full_scale.size()) == cols,
-              "adc_full_scale: 1 or one per column");
-  const auto fs = [&](int64_t c) { return sc.adc_full_scale[sc.adc_full_scale.size() == 1 ? 0 : static_cast<size_t>(c)]; };
+  check_full_scale(sc.adc_full_scale, cols);
+  const auto fs = [&](int64_t c) { return full_scale_of(sc.adc_full_scale, c); };
   const double step = convert ? sc.input_step : 1.0;
   const float sigma = static_cast<float>(m_setup.mode->out_noise_rel_std);
   // This thread's epilogue, refilled per call without allocating. A reference, so that the chunks'
