@@ -634,18 +634,18 @@ def main():
             write_section(ROOT / "docs" / "presets" / f"{preset}.md", preset, text)
             write_section(ROOT / "docs" / "perf-sim.md", preset, f"**{preset}**\n\n{text}")
         nominal = rows({k: results[k] for k in needed})  # the runs the varied chips repeat
-        if a.sensitivity:
-            text = sensitivity_table(sensitivity(Path(a.bin), out, paths, preset, rows, needed, nominal))
-            print(f"\n### {preset}: sensitivity to the assumptions\n\n{text}")
+        # The analyses on chips with the assumptions varied: (asked, block, title, heading, table of its rows).
+        for asked, block, title, heading, analysis, table_of in (
+                (a.sensitivity, "sensitivity", "sensitivity to the assumptions",
+                 "Sensitivity of the reproduced figures to the assumptions", sensitivity, sensitivity_table),
+                (a.break_even, "break-even", "break-even values of the assumptions",
+                 "What one assumption would need to be to reproduce each remaining gap", break_even, break_even_table)):
+            if not asked:
+                continue
+            text = table_of(analysis(Path(a.bin), out, paths, preset, rows, needed, nominal))
+            print(f"\n### {preset}: {title}\n\n{text}")
             if a.write_docs:
-                write_section(ROOT / "docs" / "presets" / f"{preset}.md", f"{preset}-sensitivity", text,
-                              "Sensitivity of the reproduced figures to the assumptions")
-        if a.break_even:
-            text = break_even_table(break_even(Path(a.bin), out, paths, preset, rows, needed, nominal))
-            print(f"\n### {preset}: break-even values of the assumptions\n\n{text}")
-            if a.write_docs:
-                write_section(ROOT / "docs" / "presets" / f"{preset}.md", f"{preset}-break-even", text,
-                              "What one assumption would need to be to reproduce each remaining gap")
+                write_section(ROOT / "docs" / "presets" / f"{preset}.md", f"{preset}-{block}", text, heading)
 
 
 if __name__ == "__main__":
