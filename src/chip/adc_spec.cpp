@@ -5,7 +5,7 @@
 namespace aimc::chip {
 
 namespace {
-const EnumCodec<AdcKind>& kind_codec() {
+const EnumCodec<AdcKind>& adc_kind_codec() {
   static const EnumCodec<AdcKind> c{{{"cco", AdcKind::Cco},
                                      {"sar", AdcKind::Sar},
                                      {"flash", AdcKind::Flash},
@@ -15,12 +15,12 @@ const EnumCodec<AdcKind>& kind_codec() {
 }
 }  // namespace
 
-std::string to_string(AdcKind kind) { return kind_codec().name_of(kind); }
+std::string to_string(AdcKind kind) { return adc_kind_codec().name_of(kind); }
 
 const Schema<AdcSpec>& adc_schema() {
   static const Schema<AdcSpec> s =
       Schema<AdcSpec>("adc", "The converters that digitise the column outputs.")
-          .required("kind", &AdcSpec::kind, kind_codec(), "converter architecture")
+          .required("kind", &AdcSpec::kind, adc_kind_codec(), "converter architecture")
           .required("bits", &AdcSpec::bits, IntCodec{1, 16}, "output resolution")
           .required("columns_per_adc", &AdcSpec::columns_per_adc, IntCodec{1, 65536},
                     "columns sharing one ADC (1 = one per column); must divide `cores.cols`")

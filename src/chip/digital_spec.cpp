@@ -7,7 +7,7 @@
 namespace aimc::chip {
 
 namespace {
-const EnumCodec<DigitalKind>& kind_codec() {
+const EnumCodec<DigitalKind>& digital_kind_codec() {
   static const EnumCodec<DigitalKind> c{
       {{"fixed-function", DigitalKind::FixedFunction}, {"simd", DigitalKind::Simd}, {"risc-v", DigitalKind::RiscV}}};
   return c;
@@ -34,7 +34,7 @@ const EnumCodec<DigitalOp>& op_codec() {
 }
 }  // namespace
 
-std::string to_string(DigitalKind kind) { return kind_codec().name_of(kind); }
+std::string to_string(DigitalKind kind) { return digital_kind_codec().name_of(kind); }
 std::string to_string(DigitalOp op) { return op_codec().name_of(op); }
 std::vector<std::string> digital_op_names() { return op_codec().keys(); }
 
@@ -43,7 +43,7 @@ const Schema<DigitalUnitSpec>& digital_unit_schema() {
       Schema<DigitalUnitSpec>("digital.<name>",
                               "A kind of digital unit: the operations it computes, its width, throughput and "
                               "energy. Under `cores.digital` the count is per core, under `digital` per chip.")
-          .required("kind", &DigitalUnitSpec::kind, kind_codec(), "`fixed-function`, `simd` or `risc-v`")
+          .required("kind", &DigitalUnitSpec::kind, digital_kind_codec(), "`fixed-function`, `simd` or `risc-v`")
           .required("count", &DigitalUnitSpec::count, IntCodec{1, 1000000}, "units of this kind")
           .required("ops", &DigitalUnitSpec::ops, ListCodec<EnumCodec<DigitalOp>>{.element = op_codec(), .min_size = 1},
                     "operations it computes")

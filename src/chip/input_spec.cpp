@@ -5,7 +5,7 @@
 namespace aimc::chip {
 
 namespace {
-const EnumCodec<InputKind>& kind_codec() {
+const EnumCodec<InputKind>& input_kind_codec() {
   static const EnumCodec<InputKind> c{{{"pwm", InputKind::Pwm}, {"dac", InputKind::Dac}, {"bit-serial", InputKind::BitSerial}}};
   return c;
 }
@@ -16,13 +16,13 @@ const EnumCodec<InputSign>& sign_codec() {
 }
 }  // namespace
 
-std::string to_string(InputKind kind) { return kind_codec().name_of(kind); }
+std::string to_string(InputKind kind) { return input_kind_codec().name_of(kind); }
 std::string to_string(InputSign sign) { return sign_codec().name_of(sign); }
 
 const Schema<InputEncoderSpec>& input_schema() {
   static const Schema<InputEncoderSpec> s =
       Schema<InputEncoderSpec>("input", "How input activations are applied to the crossbar rows.")
-          .required("kind", &InputEncoderSpec::kind, kind_codec(),
+          .required("kind", &InputEncoderSpec::kind, input_kind_codec(),
                     "`pwm` (pulse length), `dac` (amplitude) or `bit-serial` (one bit-plane per array evaluation)")
           .required("bits", &InputEncoderSpec::bits, IntCodec{1, 16}, "largest input precision, sign included")
           .required("sign", &InputEncoderSpec::sign, sign_codec(),

@@ -5,7 +5,7 @@
 namespace aimc::chip {
 
 namespace {
-const EnumCodec<MemoryKind>& kind_codec() {
+const EnumCodec<MemoryKind>& memory_kind_codec() {
   static const EnumCodec<MemoryKind> c{{{"sram", MemoryKind::Sram},
                                         {"register-file", MemoryKind::RegisterFile},
                                         {"dram", MemoryKind::Dram},
@@ -14,14 +14,14 @@ const EnumCodec<MemoryKind>& kind_codec() {
 }
 }  // namespace
 
-std::string to_string(MemoryKind kind) { return kind_codec().name_of(kind); }
+std::string to_string(MemoryKind kind) { return memory_kind_codec().name_of(kind); }
 
 const Schema<MemorySpec>& memory_schema() {
   static const Schema<MemorySpec> s =
       Schema<MemorySpec>("memories.<name>",
                          "A memory or buffer. Under `cores.memories` there is one per core, under `memories` one "
                          "per chip (or off chip).")
-          .required("kind", &MemorySpec::kind, kind_codec(), "`sram`, `register-file`, `dram` or `hbm`")
+          .required("kind", &MemorySpec::kind, memory_kind_codec(), "`sram`, `register-file`, `dram` or `hbm`")
           .required("off_chip", &MemorySpec::off_chip, BoolCodec{}, "outside the die")
           .required("size_bytes", &MemorySpec::size_bytes, IntCodec{1, int64_t{1} << 50}, "capacity (bytes)")
           .defaulted("banks", &MemorySpec::banks, IntCodec{1, 1000000}, int64_t{1}, "independent banks")

@@ -8,19 +8,19 @@
 namespace aimc::chip {
 
 namespace {
-const EnumCodec<ProgrammingScheme>& scheme_codec() {
+const EnumCodec<ProgrammingScheme>& programming_scheme_codec() {
   static const EnumCodec<ProgrammingScheme> c{
       {{"program-and-verify", ProgrammingScheme::ProgramAndVerify}, {"direct-write", ProgrammingScheme::DirectWrite}}};
   return c;
 }
 }  // namespace
 
-std::string to_string(ProgrammingScheme scheme) { return scheme_codec().name_of(scheme); }
+std::string to_string(ProgrammingScheme scheme) { return programming_scheme_codec().name_of(scheme); }
 
 const Schema<ProgrammingSpec>& programming_schema() {
   static const Schema<ProgrammingSpec> s =
       Schema<ProgrammingSpec>("programming", "How weights are written into a core's crossbar.")
-          .required("scheme", &ProgrammingSpec::scheme, scheme_codec(),
+          .required("scheme", &ProgrammingSpec::scheme, programming_scheme_codec(),
                     "`program-and-verify` (iterative, analog devices) or `direct-write` (SRAM)")
           .required("t_write_ns", &ProgrammingSpec::t_write_ns, RealCodec{0, 1e12, true},
                     "one write or program-pulse operation (ns)")

@@ -7,19 +7,19 @@
 namespace aimc::chip {
 
 namespace {
-const EnumCodec<WeightScheme>& scheme_codec() {
+const EnumCodec<WeightScheme>& weight_scheme_codec() {
   static const EnumCodec<WeightScheme> c{
       {{"differential", WeightScheme::Differential}, {"binary", WeightScheme::Binary}, {"bit-sliced", WeightScheme::BitSliced}}};
   return c;
 }
 }  // namespace
 
-std::string to_string(WeightScheme scheme) { return scheme_codec().name_of(scheme); }
+std::string to_string(WeightScheme scheme) { return weight_scheme_codec().name_of(scheme); }
 
 const Schema<WeightEncodingSpec>& weights_schema() {
   static const Schema<WeightEncodingSpec> s =
       Schema<WeightEncodingSpec>("weights", "How a weight is stored in the crossbar's cells.")
-          .required("scheme", &WeightEncodingSpec::scheme, scheme_codec(),
+          .required("scheme", &WeightEncodingSpec::scheme, weight_scheme_codec(),
                     "`differential` (G+ − G− per unit cell), `binary` (±1 per cell) or `bit-sliced` (one "
                     "binary cell per weight bit, a b-bit weight spans b columns)")
           .optional("devices_per_polarity", &WeightEncodingSpec::devices_per_polarity, IntCodec{1, 16},

@@ -17,15 +17,15 @@ namespace aimc::report {
 using namespace ::aimc::program;  // NOLINT(google-build-using-namespace): the Program's types
 
 namespace {
-struct LayerStats {
+struct LayerMapping {
   int64_t tiles = 0;       // per replica
   int64_t crossbars = 0;   // per replica (distinct slots)
   int64_t cells = 0;       // weight cells per replica
   double utilisation = 0;  // cells / (crossbars · rows · cols)
 };
 
-LayerStats layer_stats(const Program& p, const Layer& l) {
-  LayerStats s;
+LayerMapping layer_mapping(const Program& p, const Layer& l) {
+  LayerMapping s;
   std::set<std::tuple<int32_t, int32_t, int32_t>> slots;
   for (const Tile& t : p.tiles) {
     if (t.layer != l.id || t.replica != 0) continue;
@@ -191,7 +191,7 @@ Json compile_json(const Program& p) {
   };
   Json layers = Json::array();
   for (const Layer& l : p.layers) {
-    const LayerStats s = layer_stats(p, l);
+    const LayerMapping s = layer_mapping(p, l);
     const auto [in_lo, in_hi] = input_range(l.quant);
     double w_max = 0;
     for (float v : l.quant.weight_scale) w_max = std::max(w_max, static_cast<double>(v));

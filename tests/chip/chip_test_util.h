@@ -4,17 +4,13 @@
 #include <string>
 
 #include "chip/loader.h"
+#include "test_presets.h"
 
 namespace aimc::chip::test {
 
-inline std::string source_path(const std::string& relative) { return std::string(AIMC_SOURCE_DIR) + "/" + relative; }
-
-inline const PresetLibrary& presets() {
-  static const PresetLibrary library({source_path("presets")});
-  return library;
-}
-
-inline ChipSpec preset(const std::string& name) { return load_chip(name, presets()); }
+using ::aimc::test::preset;
+using ::aimc::test::presets;
+using ::aimc::test::source_path;
 
 // The message of the aimc::Error that `f` throws ("" when it throws none).
 template <class F>

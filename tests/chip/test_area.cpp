@@ -11,11 +11,11 @@
 namespace aimc::chip {
 namespace {
 
-ChipSpec derive(const std::string& yaml) { return parse_chip(yaml, "area.yaml", test::presets()); }
+ChipSpec area_chip(const std::string& yaml) { return parse_chip(yaml, "area.yaml", test::presets()); }
 
 std::string error_of(const std::string& yaml) {
   try {
-    derive(yaml);
+    area_chip(yaml);
   } catch (const Error& e) {
     return e.what();
   }
@@ -34,7 +34,7 @@ noc: {area_mm2: 1.5}
 )";
 
 TEST(Area, PartsAddUpToTheCoresAndTheChipLevel) {
-  const ChipSpec c = derive(kParts);
+  const ChipSpec c = area_chip(kParts);
   const auto a = area_breakdown(c);
   ASSERT_TRUE(a.has_value());
   std::map<std::string, double> part(a->parts.begin(), a->parts.end());
@@ -56,13 +56,13 @@ TEST(Area, PartsAddUpToTheCoresAndTheChipLevel) {
 }
 
 TEST(Area, ACoreWithoutATotalIsItsParts) {
-  const ChipSpec c = derive("base: hermes\nname: p\ncores:\n  area_mm2: null\n  array_area_mm2: 0.3\n");
+  const ChipSpec c = area_chip("base: hermes\nname: p\ncores:\n  area_mm2: null\n  array_area_mm2: 0.3\n");
   EXPECT_DOUBLE_EQ(*core_area_mm2(c.cores), 0.3);
   EXPECT_DOUBLE_EQ(area_breakdown(c)->total_mm2, 64 * 0.3);
 }
 
 TEST(Area, ADieLeavesTheRestAsOther) {
-  const ChipSpec c = derive("base: cluster-512\nname: d\ncores:\n  array_area_mm2: 0.5\n");
+  const ChipSpec c = area_chip("base: cluster-512\nname: d\ncores:\n  array_area_mm2: 0.5\n");
   const auto a = area_breakdown(c);
   EXPECT_EQ(a->basis, "die");
   EXPECT_DOUBLE_EQ(a->total_mm2, 480);

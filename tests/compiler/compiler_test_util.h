@@ -16,6 +16,7 @@
 #include "core/error.h"
 #include "ir/graph.h"
 #include "program/program.h"
+#include "test_presets.h"
 
 namespace aimc::test {
 
@@ -28,8 +29,6 @@ inline std::string error_of(const std::function<void()>& f) {
   }
   return "(no error)";
 }
-
-inline std::string source_path(const std::string& relative) { return std::string(AIMC_SOURCE_DIR) + "/" + relative; }
 
 // Golden text (STYLE P10): `text` must equal the file tests/<dir>/golden/<name>; AIMC_UPDATE_GOLDEN=1
 // rewrites the file instead.
@@ -45,13 +44,6 @@ inline void expect_golden(const std::string& dir, const std::string& name, const
   ss << f.rdbuf();
   EXPECT_EQ(ss.str(), text) << "golden " << name << " differs; rerun with AIMC_UPDATE_GOLDEN=1 after checking";
 }
-
-inline const chip::PresetLibrary& presets() {
-  static const chip::PresetLibrary library({source_path("presets")});
-  return library;
-}
-
-inline chip::ChipSpec preset(const std::string& name) { return chip::load_chip(name, presets()); }
 
 // A chip from YAML text (may start with `base: <preset>`).
 inline chip::ChipSpec chip_yaml(const std::string& yaml) {

@@ -18,11 +18,10 @@
 #include "onnx/importer.h"
 #include "program/weights.h"
 #include "sim/functional/executor.h"
+#include "test_presets.h"
 
 namespace aimc::functional {
 namespace {
-
-const std::string kSource = AIMC_SOURCE_DIR;
 
 // round(num / den) with ties to even, num ≥ 0, den > 0 (exact).
 int64_t div_round_even(int64_t num, int64_t den) {
@@ -62,7 +61,7 @@ void reference_column_sums(const std::vector<int64_t>& x, const std::vector<int6
 TEST(BitTrueBpbs, Cnn4bOnVermaEqualsTheIntegerReferenceLayerByLayer) {
   const chip::ChipSpec chip = test::preset("verma-cimu");
   ASSERT_EQ(chip.cores.adc.full_scale.value_or(0), 255.0);
-  const std::string model = kSource + "/models/cnn4b_cifar10.onnx";
+  const std::string model = test::source_path("models/cnn4b_cifar10.onnx");
   const Graph imported = import_onnx(model);
   compiler::CompileOptions opt;
   opt.model_path = model;
@@ -77,7 +76,7 @@ TEST(BitTrueBpbs, Cnn4bOnVermaEqualsTheIntegerReferenceLayerByLayer) {
     probe.outputs.push_back(probe.node(n).inputs[0]);
     probe.outputs.push_back(probe.node(n).outputs[0]);
   }
-  const Dataset data = load_dataset("cifar10:" + kSource + "/data/cifar10-test-500", 2);
+  const Dataset data = load_dataset("cifar10:" + test::source_path("data/cifar10-test-500"), 2);
   ChipExecutor exec(p, probe, chip, FunctionalOptions{.seed = 0, .threads = 2});
   const std::vector<Tensor> out = exec.run({data.inputs});
 

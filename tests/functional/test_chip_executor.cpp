@@ -16,15 +16,13 @@
 #include "reference/executor.h"
 #include "sim/functional/executor.h"
 #include "sim/metrics.h"
+#include "test_presets.h"
 
 namespace aimc::functional {
 namespace {
 
-const std::string kSource = AIMC_SOURCE_DIR;
-
 chip::ChipSpec derive(const std::string& yaml) {
-  chip::PresetLibrary presets({kSource + "/presets"});
-  return chip::parse_chip(yaml, "derived.yaml", presets, kSource + "/presets");
+  return chip::parse_chip(yaml, "derived.yaml", test::presets(), test::source_path("presets"));
 }
 
 // Small crossbars so that LeNet's layers split over rows and columns (partial sums) and conv1 is
@@ -42,16 +40,16 @@ struct Compiled {
 
 Compiled compile_model(const std::string& model, const chip::ChipSpec& chip) {
   Compiled c;
-  c.imported = import_onnx(kSource + "/" + model);
+  c.imported = import_onnx(test::source_path(model));
   compiler::CompileOptions opt;
-  opt.model_path = kSource + "/" + model;
+  opt.model_path = test::source_path(model);
   c.program = compiler::compile(c.imported, chip, opt);
   c.prepared = compiler::prepare_graph(c.imported, c.program);
   return c;
 }
 
 const Dataset& mnist() {
-  static const Dataset d = load_dataset("mnist:" + kSource + "/data/mnist-test-1k", 64);
+  static const Dataset d = load_dataset("mnist:" + test::source_path("data/mnist-test-1k"), 64);
   return d;
 }
 
@@ -135,14 +133,13 @@ TEST(ChipExecutor, BitIdenticalAcrossThreadsAndBatchSplits) {
 // spaced positions through the output transpose), 3-tile row splits with 16-bit partial sums, work
 // items cut at different places by each batch split, and one-thread sub-batches of 16 samples.
 TEST(ChipExecutor, ResNetOnHermesIsBitIdenticalAcrossThreadsAndBatchSplits) {
-  chip::PresetLibrary presets({kSource + "/presets"});
-  const chip::ChipSpec chip = chip::load_chip("hermes", presets);
+  const chip::ChipSpec chip = test::preset("hermes");
   Compiled c = compile_model("models/resnet20_cifar10.onnx", chip);
   int64_t replicated = 0;
   for (const program::Layer& l : c.program.layers) replicated += l.replicas > 1 ? 1 : 0;
   ASSERT_GT(replicated, 0);
   ASSERT_TRUE(has_split(c.program, true));
-  const Tensor x = load_dataset("cifar10:" + kSource + "/data/cifar10-test-500", 40).inputs;
+  const Tensor x = load_dataset("cifar10:" + test::source_path("data/cifar10-test-500"), 40).inputs;
   std::vector<Tensor> results;
   for (const auto& [threads, batch] : std::vector<std::pair<int, int64_t>>{{1, 40}, {2, 7}, {2, 40}, {1, 13}}) {
     ChipExecutor exec(c.program, c.prepared, chip,
@@ -184,7 +181,7 @@ TEST(ChipExecutor, SeedsTimesAndDriftCompensationChangeTheOutputs) {
 TEST(ChipExecutor, HermesAccuracyIsCloseToDigital) {
   const chip::ChipSpec chip = derive("base: hermes\nname: hermes-copy\n");
   Compiled c = compile_model("models/mnist_lenet.onnx", chip);
-  const Dataset data = load_dataset("mnist:" + kSource + "/data/mnist-test-1k", 256);
+  const Dataset data = load_dataset("mnist:" + test::source_path("data/mnist-test-1k"), 256);
   ChipExecutor exec(c.program, c.prepared, chip, FunctionalOptions{.seed = 0, .threads = 2, .t_s = 1.0});
   ReferenceExecutor ref(c.imported, ReferenceOptions{.threads = 2});
   const double chip_acc =
@@ -208,7 +205,7 @@ TEST(ChipExecutor, RejectsAWrongInputShape) {
 TEST(ChipExecutor, ChargeDomainFourBitCnnFollowsTheReference) {
   const chip::ChipSpec chip = test::preset("verma-cimu");
   Compiled c = compile_model("models/cnn4b_cifar10.onnx", chip);
-  const Dataset data = load_dataset("cifar10:" + kSource + "/data/cifar10-test-500", 32);
+  const Dataset data = load_dataset("cifar10:" + test::source_path("data/cifar10-test-500"), 32);
   ChipExecutor exec(c.program, c.prepared, chip, FunctionalOptions{.seed = 0, .threads = 2});
   ReferenceExecutor ref(c.imported, ReferenceOptions{.threads = 2});
   const std::vector<int64_t> a = argmax_rows(exec.run({data.inputs}).at(0));
@@ -226,7 +223,7 @@ TEST(ChipExecutor, BnnOnComparatorChipEqualsTheReference) {
   Compiled c = compile_model("models/bnn_mnist.onnx", chip);
   ChipExecutor exec(c.program, c.prepared, chip, FunctionalOptions{.seed = 0, .threads = 2});
   ReferenceExecutor ref(c.imported, ReferenceOptions{.threads = 2});
-  const Dataset data = load_dataset("mnist:" + kSource + "/data/mnist-test-1k", 1000);
+  const Dataset data = load_dataset("mnist:" + test::source_path("data/mnist-test-1k"), 1000);
   const Tensor y = exec.run({data.inputs}).at(0), r = ref.run({data.inputs}).at(0);
   ASSERT_EQ(y.shape(), r.shape());
   int64_t differ = 0;

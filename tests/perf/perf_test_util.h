@@ -7,16 +7,14 @@
 
 #include "chip/loader.h"
 #include "program/program.h"
+#include "test_presets.h"
 
 namespace aimc::perf {
 namespace {
 
-std::string source_path(const std::string& r) { return std::string(AIMC_SOURCE_DIR) + "/" + r; }
-const chip::PresetLibrary& presets() {
-  static const chip::PresetLibrary lib({source_path("presets")});
-  return lib;
-}
-chip::ChipSpec preset(const std::string& name) { return chip::load_chip(name, presets()); }
+using test::preset;
+using test::presets;
+using test::source_path;
 
 using program::Endpoint;
 using program::EndpointKind;

@@ -8,14 +8,12 @@
 
 #include "core/error.h"
 #include "sweep/sweep_spec.h"
+#include "test_presets.h"
 
 namespace aimc::sweep {
 namespace {
 
-const chip::PresetLibrary& presets() {
-  static const chip::PresetLibrary p({std::string(AIMC_SOURCE_DIR) + "/presets"});
-  return p;
-}
+using test::presets;
 
 SweepSpec parse(const std::string& yaml) { return parse_sweep(yaml, "s.yaml", presets()); }
 

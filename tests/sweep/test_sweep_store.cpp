@@ -10,14 +10,12 @@
 #include "core/error.h"
 #include "sweep/sweep_spec.h"
 #include "sweep/sweep_store.h"
+#include "test_presets.h"
 
 namespace aimc::sweep {
 namespace {
 
-const chip::PresetLibrary& presets() {
-  static const chip::PresetLibrary p({std::string(AIMC_SOURCE_DIR) + "/presets"});
-  return p;
-}
+using test::presets;
 
 std::string temp_db(const std::string& name) {
   const std::string path = (std::filesystem::temp_directory_path() / (name + "_" + std::to_string(::getpid()) + ".db")).string();

@@ -21,10 +21,10 @@ namespace aimc::compiler {
 
 namespace {
 
-using chip::DigitalOp;
+using ChipOp = chip::DigitalOp;
 
 struct Need {
-  std::vector<DigitalOp> kinds;  // acceptable chip ops, preferred first; empty: programmable units only
+  std::vector<ChipOp> kinds;  // acceptable chip ops, preferred first; empty: programmable units only
   bool layout = false;
   int64_t ops = 0;
 };
@@ -40,50 +40,50 @@ Need classify(const Graph& g, const Node& n) {
   switch (n.op) {
     case OpKind::Relu:
     case OpKind::Clip:
-      return {{DigitalOp::Relu}, false, out};
+      return {{ChipOp::Relu}, false, out};
     case OpKind::Sigmoid:
-      return {{DigitalOp::Sigmoid}, false, out};
+      return {{ChipOp::Sigmoid}, false, out};
     case OpKind::Tanh:
-      return {{DigitalOp::Tanh}, false, out};
+      return {{ChipOp::Tanh}, false, out};
     case OpKind::Softmax:
-      return {{DigitalOp::Softmax}, false, 3 * out};
+      return {{ChipOp::Softmax}, false, 3 * out};
     case OpKind::Sign:
-      return {{DigitalOp::Sign}, false, out};
+      return {{ChipOp::Sign}, false, out};
     case OpKind::Add:
-      if (runtime(0) && runtime(1)) return {{DigitalOp::ResidualAdd, DigitalOp::ElementwiseAdd}, false, out};
-      return {{DigitalOp::Bias, DigitalOp::Affine, DigitalOp::ElementwiseAdd}, false, out};
+      if (runtime(0) && runtime(1)) return {{ChipOp::ResidualAdd, ChipOp::ElementwiseAdd}, false, out};
+      return {{ChipOp::Bias, ChipOp::Affine, ChipOp::ElementwiseAdd}, false, out};
     case OpKind::Sub:
-      if (runtime(0) && runtime(1)) return {{DigitalOp::ElementwiseAdd}, false, out};
-      return {{DigitalOp::Affine, DigitalOp::Bias}, false, out};
+      if (runtime(0) && runtime(1)) return {{ChipOp::ElementwiseAdd}, false, out};
+      return {{ChipOp::Affine, ChipOp::Bias}, false, out};
     case OpKind::Mul:
     case OpKind::Div:
-      if (runtime(0) && runtime(1)) return {{DigitalOp::ElementwiseMul}, false, out};
-      return {{DigitalOp::Affine}, false, out};
+      if (runtime(0) && runtime(1)) return {{ChipOp::ElementwiseMul}, false, out};
+      return {{ChipOp::Affine}, false, out};
     case OpKind::BatchNormalization:
-      return {{DigitalOp::Affine}, false, out};
+      return {{ChipOp::Affine}, false, out};
     case OpKind::MaxPool:
-      return {{DigitalOp::MaxPool}, false, out * window()};
+      return {{ChipOp::MaxPool}, false, out * window()};
     case OpKind::AveragePool:
-      return {{DigitalOp::AvgPool}, false, out * window()};
+      return {{ChipOp::AvgPool}, false, out * window()};
     case OpKind::ReduceMax:
     case OpKind::ReduceMin:
     case OpKind::ArgMax:
     case OpKind::ArgMin:
-      return {{DigitalOp::MaxPool}, false, per_inference_numel(g, n.inputs[0])};  // one comparison per element
+      return {{ChipOp::MaxPool}, false, per_inference_numel(g, n.inputs[0])};  // one comparison per element
     case OpKind::TopK: {
       const auto& a = n.attr<TopKAttrs>();
       const int64_t depth = static_cast<int64_t>(std::ceil(std::log2(static_cast<double>(a.k) + 1.0)));
-      return {{DigitalOp::MaxPool}, false, per_inference_numel(g, n.inputs[0]) * std::max<int64_t>(depth, 1)};
+      return {{ChipOp::MaxPool}, false, per_inference_numel(g, n.inputs[0]) * std::max<int64_t>(depth, 1)};
     }
     case OpKind::Equal:
     case OpKind::Less:
     case OpKind::Greater:
-      return {{DigitalOp::MaxPool}, false, out};  // one comparison per element
+      return {{ChipOp::MaxPool}, false, out};  // one comparison per element
     case OpKind::GlobalAveragePool:
     case OpKind::ReduceMean:
-      return {{DigitalOp::AvgPool}, false, per_inference_numel(g, n.inputs[0])};
+      return {{ChipOp::AvgPool}, false, per_inference_numel(g, n.inputs[0])};
     case OpKind::FakeQuant:
-      return {{DigitalOp::Quantize}, false, out};
+      return {{ChipOp::Quantize}, false, out};
     case OpKind::Resize: {
       // Nearest is data movement; linear blends two neighbours per resized axis (2 multiplies, 1 add).
       const auto& a = n.attr<ResizeAttrs>();
@@ -105,7 +105,7 @@ Need classify(const Graph& g, const Node& n) {
       // A depthwise conv (one input channel per group) also runs on a depthwise-conv unit.
       const Shape& w = g.value(n.inputs[1]).shape;
       const int64_t ops = 2 * out * numel(Shape(w.begin() + 1, w.end()));
-      if (w.size() > 1 && w[1] == 1 && n.attr<ConvAttrs>().group > 1) return {{DigitalOp::DepthwiseConv}, false, ops};
+      if (w.size() > 1 && w[1] == 1 && n.attr<ConvAttrs>().group > 1) return {{ChipOp::DepthwiseConv}, false, ops};
       return {{}, false, ops};
     }
     case OpKind::Gemm:
@@ -176,7 +176,7 @@ class AssignDigital final : public Pass {
       for (ValueId in : n.inputs) all_const = all_const && (in == kNoValue || is_constant_value(g, in));
       if (all_const) continue;  // folded at load time (e.g. FakeQuant of weights)
       Need need = classify(g, n);
-      DigitalOp_ op = make_op(ctx, n.name, std::string(op_name(n.op)), need, -1);
+      DigitalOp op = make_op(ctx, n.name, std::string(op_name(n.op)), need, -1);
       // Sign right after a layer on a comparator ADC: the converter decides.
       if (n.op == OpKind::Sign && ctx.chip.cores.adc.kind == chip::AdcKind::Comparator) {
         const Value& x = g.value(n.inputs[0]);
@@ -229,8 +229,8 @@ class AssignDigital final : public Pass {
         if (o != kNoValue) home[static_cast<size_t>(o)] = cores;
       }
     }
-    for (DigitalOp_& d : p.digital_ops) d.id = static_cast<int32_t>(&d - p.digital_ops.data());
-    for (const DigitalOp_& d : p.digital_ops) {
+    for (DigitalOp& d : p.digital_ops) d.id = static_cast<int32_t>(&d - p.digital_ops.data());
+    for (const DigitalOp& d : p.digital_ops) {
       if (d.unit == "layout") continue;
       if (d.unit == "adc") ++by_adc;
       else if (d.scope == Scope::Host) ++host;
@@ -244,11 +244,9 @@ class AssignDigital final : public Pass {
   }
 
  private:
-  using DigitalOp_ = program::DigitalOp;
-
   // Fractional bits of node n's output on d's unit: (2^(w−1) − 1)·2^−f ≥ 2·range. Absent without a
   // calibrated range, or above 32 bits (the fp32 simulation holds no more).
-  static std::optional<int32_t> frac_bits(const CompileContext& ctx, const Node& n, const DigitalOp_& d) {
+  static std::optional<int32_t> frac_bits(const CompileContext& ctx, const Node& n, const DigitalOp& d) {
     const auto& units = d.scope == Scope::Core ? ctx.chip.cores.digital : ctx.chip.digital;
     const int64_t w = units.at(static_cast<size_t>(d.unit_index)).width_bits;
     if (w < 2 || w > 32 || n.outputs.empty() || n.outputs[0] == kNoValue) return std::nullopt;
@@ -260,9 +258,9 @@ class AssignDigital final : public Pass {
 
   // A per-core unit before a chip-level one; at each level, a unit that lists one of `need.kinds` (the
   // first kind it lists wins) before a programmable unit (which runs everything).
-  static DigitalOp_ make_op(const CompileContext& ctx, const std::string& node, const std::string& op, const Need& need,
-                            int32_t layer) {
-    DigitalOp_ d;
+  static DigitalOp make_op(const CompileContext& ctx, const std::string& node, const std::string& op, const Need& need,
+                           int32_t layer) {
+    DigitalOp d;
     d.node = node;
     d.op = op;
     d.layer = layer;
@@ -273,8 +271,8 @@ class AssignDigital final : public Pass {
       d.unit = "layout";
       return d;
     }
-    auto listed = [&](const chip::DigitalUnitSpec& u) -> std::optional<DigitalOp> {
-      for (DigitalOp k : need.kinds) {
+    auto listed = [&](const chip::DigitalUnitSpec& u) -> std::optional<ChipOp> {
+      for (ChipOp k : need.kinds) {
         if (std::find(u.ops.begin(), u.ops.end(), k) != u.ops.end()) return k;
       }
       return std::nullopt;
@@ -283,9 +281,9 @@ class AssignDigital final : public Pass {
       for (bool dedicated : {true, false}) {
         for (size_t i = 0; i < units.size(); ++i) {
           const auto& u = units[i];
-          const std::optional<DigitalOp> k = listed(u);
+          const std::optional<ChipOp> k = listed(u);
           if (dedicated ? !k : u.kind != chip::DigitalKind::RiscV) continue;
-          d.kind = k ? k : (need.kinds.empty() ? std::optional<DigitalOp>() : need.kinds.front());
+          d.kind = k ? k : (need.kinds.empty() ? std::optional<ChipOp>() : need.kinds.front());
           d.scope = scope;
           d.unit = u.name;
           d.unit_index = static_cast<int32_t>(i);
@@ -306,8 +304,8 @@ class AssignDigital final : public Pass {
     const Layer& l = p.layers[static_cast<size_t>(li)];
     const Graph& g = ctx.graph;
     const int64_t vc = l.vectors_per_inference * l.cols;
-    auto add = [&](const std::string& step, std::vector<DigitalOp> kinds, int64_t ops) {
-      DigitalOp_ d = make_op(ctx, l.name, step, Need{std::move(kinds), false, ops}, li);
+    auto add = [&](const std::string& step, std::vector<ChipOp> kinds, int64_t ops) {
+      DigitalOp d = make_op(ctx, l.name, step, Need{std::move(kinds), false, ops}, li);
       if (d.scope == Scope::Core) d.cores = cores;
       p.digital_ops.push_back(d);
     };
@@ -318,41 +316,41 @@ class AssignDigital final : public Pass {
     if (l.kind == LayerKind::Conv && std::any_of(units.begin(), units.end(), [](const chip::DigitalUnitSpec& u) {
           return u.kind == chip::DigitalKind::RiscV;
         })) {
-      DigitalOp_ d = make_op(ctx, l.name, "im2col", Need{{}, false, l.vectors_per_inference * l.rows}, li);
+      DigitalOp d = make_op(ctx, l.name, "im2col", Need{{}, false, l.vectors_per_inference * l.rows}, li);
       d.cores = tile_cores;
       p.digital_ops.push_back(d);
     }
     const int64_t row_blocks = ceil_div(l.group_rows, ctx.chip.cores.rows);
-    if (row_blocks > 1) add("partial-sum", {DigitalOp::PartialSum, DigitalOp::ElementwiseAdd}, vc * (row_blocks - 1));
+    if (row_blocks > 1) add("partial-sum", {ChipOp::PartialSum, ChipOp::ElementwiseAdd}, vc * (row_blocks - 1));
     const int64_t planes = ctx.chip.cores.input.kind == chip::InputKind::BitSerial ? l.quant.input_bits : 1;
-    if (l.columns_per_weight * planes > 1) add("shift-add", {DigitalOp::ShiftAdd}, vc * (l.columns_per_weight * planes - 1));
+    if (l.columns_per_weight * planes > 1) add("shift-add", {ChipOp::ShiftAdd}, vc * (l.columns_per_weight * planes - 1));
     if (l.has_bias) {
       // A comparator ADC followed only by Sign applies the bias as its threshold.
       if (ctx.chip.cores.adc.kind == chip::AdcKind::Comparator &&
           read_only_by_sign(g, ctx.layer_node[static_cast<size_t>(li)], readers)) {
-        DigitalOp_ d;
+        DigitalOp d;
         d.node = l.name;
         d.op = "bias";
-        d.kind = DigitalOp::Bias;
+        d.kind = ChipOp::Bias;
         d.layer = li;
         d.scope = Scope::Core;
         d.unit = "adc";
         d.cores = cores;
         p.digital_ops.push_back(d);
       } else {
-        add("bias", {DigitalOp::Bias, DigitalOp::Affine}, vc);
+        add("bias", {ChipOp::Bias, ChipOp::Affine}, vc);
       }
     }
     if (l.kind == LayerKind::Lstm) {
       const int64_t H = l.cols / 4, T = l.vectors_per_inference;
-      add("lstm-sigmoid", {DigitalOp::Sigmoid}, 3 * H * T);
-      add("lstm-tanh", {DigitalOp::Tanh}, 2 * H * T);
-      add("lstm-cell", {DigitalOp::LstmGates, DigitalOp::ElementwiseMul}, 4 * H * T);  // c = f·c + i·g, h = o·tanh c
+      add("lstm-sigmoid", {ChipOp::Sigmoid}, 3 * H * T);
+      add("lstm-tanh", {ChipOp::Tanh}, 2 * H * T);
+      add("lstm-cell", {ChipOp::LstmGates, ChipOp::ElementwiseMul}, 4 * H * T);  // c = f·c + i·g, h = o·tanh c
     } else if (l.kind == LayerKind::Gru) {
       const int64_t H = l.cols / 4, T = l.vectors_per_inference;
-      add("gru-sigmoid", {DigitalOp::Sigmoid}, 2 * H * T);
-      add("gru-tanh", {DigitalOp::Tanh}, H * T);
-      add("gru-cell", {DigitalOp::LstmGates, DigitalOp::ElementwiseMul}, 5 * H * T);  // r·hₕ + xₕ, (1−z)·n + z·h
+      add("gru-sigmoid", {ChipOp::Sigmoid}, 2 * H * T);
+      add("gru-tanh", {ChipOp::Tanh}, H * T);
+      add("gru-cell", {ChipOp::LstmGates, ChipOp::ElementwiseMul}, 5 * H * T);  // r·hₕ + xₕ, (1−z)·n + z·h
     }
   }
 };
