@@ -15,8 +15,9 @@ void check_noc_shape(const ChipSpec& c, const Site& site) {
     int64_t leaves = 1;
     for (const NocLevelSpec& l : c.noc.levels) leaves *= l.fanout;
     if (leaves != c.cores.count) {
-      site.child("noc").fail_key("levels",
-                                 fmt::format("the fan-outs reach {} cores; expected cores.count {}", leaves, c.cores.count));
+      site.child("noc").fail_key(
+          "levels",
+          fmt::format("the fan-outs multiply to {} cores; expected a product equal to cores.count {}", leaves, c.cores.count));
     }
   }
 }

@@ -38,12 +38,23 @@ const Schema<InputEncoderSpec>& input_schema() {
                     site.fail_key("t_lsb_ns", "only for kind pwm; remove it for kind " + to_string(in.kind));
                   }
                 })
-          .rule("sign twos-complement needs kind bit-serial", [](const InputEncoderSpec& in, const Site& site) {
-            if (in.sign == InputSign::TwosComplement && in.kind != InputKind::BitSerial) {
-              site.fail_key("sign", "twos-complement needs kind bit-serial; got kind " + to_string(in.kind));
+          .rule("sign twos-complement needs kind bit-serial",
+                [](const InputEncoderSpec& in, const Site& site) {
+                  if (in.sign == InputSign::TwosComplement && in.kind != InputKind::BitSerial) {
+                    site.fail_key("sign", "twos-complement needs kind bit-serial; got kind " + to_string(in.kind));
+                  }
+                })
+          .rule("a bipolar pwm or dac input has at least 2 bits", [](const InputEncoderSpec& in, const Site& site) {
+            if (in.bits < min_level_bits(in)) {
+              site.fail_key("bits", fmt::format("{} bit for a bipolar {} input, which has no code but 0; expected at least 2",
+                                                in.bits, to_string(in.kind)));
             }
           });
   return s;
+}
+
+int64_t min_level_bits(const InputEncoderSpec& input) {
+  return input.sign == InputSign::Bipolar && input.kind != InputKind::BitSerial ? 2 : 1;
 }
 
 std::vector<int64_t> peak_input_bits(const InputEncoderSpec& input) {

@@ -34,6 +34,10 @@ const Schema<InputEncoderSpec>& input_schema();
 std::string to_string(InputKind kind);
 std::string to_string(InputSign sign);
 
+// The fewest bits an input can be applied with: a bipolar PWM or DAC encoder's codes are
+// ±(2^(bits−1) − 1), so at 1 bit it has only 0; bit-serial and unsigned encoders work at 1 bit.
+int64_t min_level_bits(const InputEncoderSpec& input);
+
 // The input precisions peak figures are given at: bit-serial encoders at 1, 2, 4, 8... up to
 // `bits` and at `bits`; PWM and DAC encoders at `bits`.
 std::vector<int64_t> peak_input_bits(const InputEncoderSpec& input);

@@ -64,6 +64,19 @@ TEST(Quantize, InputStepUsesTheEncodersCodes) {
   EXPECT_TRUE(p.warnings.empty());
 }
 
+// A bipolar PWM encoder has only the code 0 at 1 bit: quantize{input-bits=1} on HERMES is refused at
+// compile time with the range it takes (it failed only when the chip ran, without naming the option).
+TEST(Quantize, OneBitInputsOnABipolarLevelEncoderAreRefused) {
+  compiler::CompileOptions o;
+  o.pipeline = compiler::default_pipeline("pipelined", "none");
+  o.pipeline.replace(o.pipeline.find("quantize"), 8, "quantize{input-bits=1}");
+  o.calibration.inputs = {images(2, 0.0f, 1.0f)};
+  EXPECT_EQ(test::error_of([&] { compiler::compile(relu_net(), test::preset("hermes"), o); }),
+            "pipeline: quantize{input-bits=1}: the chip's inputs take 2..8 bits");
+  o.pipeline.replace(o.pipeline.find("input-bits=1"), 12, "input-bits=2");
+  EXPECT_EQ(compiler::compile(relu_net(), test::preset("hermes"), o).layer(0).quant.input_bits, 2);
+}
+
 // The calibrated range is the largest |x| wherever it lies: in a vectorised lane, or in the tail of a
 // tensor whose size is no multiple of the lanes (3 · 7 · 7 = 147 values per sample).
 TEST(Quantize, InputRangeIsTheLargestMagnitudeWhereverItLies) {

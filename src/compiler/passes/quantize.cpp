@@ -93,9 +93,11 @@ class Quantize final : public Pass {
     const Graph& g = ctx.graph;
     const chip::CoreSpec& core = ctx.chip.cores;
     const int64_t in_bits = int_option("input-bits") > 0 ? int_option("input-bits") : core.input.bits;
-    if (in_bits < 1 || in_bits > core.input.bits) {
-      throw Error(fmt::format("quantize{{input-bits={}}}: the chip's inputs take 1..{} bits", in_bits, core.input.bits),
-                  ErrorContext{.field = "pipeline"});
+    const int64_t min_in_bits = chip::min_level_bits(core.input);
+    if (in_bits < min_in_bits || in_bits > core.input.bits) {
+      throw Error(
+          fmt::format("quantize{{input-bits={}}}: the chip's inputs take {}..{} bits", in_bits, min_in_bits, core.input.bits),
+          ErrorContext{.field = "pipeline"});
     }
     const int64_t w_bits = chip_weight_bits(core);
     std::vector<int32_t> nodes;
@@ -136,7 +138,8 @@ class Quantize final : public Pass {
           g.node(xv.producer).attr<FakeQuantAttrs>().scale.size() == 1) {
         const auto& fq = g.node(xv.producer).attr<FakeQuantAttrs>();
         q.input_step = fq.scale[0];
-        q.input_bits = std::min<int64_t>(bits_of_range(fq.qmin, fq.qmax), core.input.bits);
+        // A 1-bit range (e.g. 0..1) on a bipolar level encoder takes 2 bits: codes −1..1 hold it exactly.
+        q.input_bits = std::clamp<int64_t>(bits_of_range(fq.qmin, fq.qmax), min_in_bits, core.input.bits);
         q.input_signed = fq.qmin < 0;
         if (q.input_signed && unsigned_rows) q.input_offset = static_cast<float>(-fq.qmin) * q.input_step;
         q.source = "fake-quant";
