@@ -107,7 +107,7 @@ void add_eval(CLI::App& app) {
   sub->add_option("--repeats", args->repeats, "independent programming draws K (mean ± std), default 1")
       ->check(CLI::Range(int64_t{1}, int64_t{100000}));
   sub->add_option("--seed", args->seed, "seed; repeat r uses seed + r");
-  sub->add_option("--limit", args->limit, "evaluate only the first N samples")->check(CLI::PositiveNumber);
+  sub->add_option("--limit", args->limit, "evaluate only the first N samples")->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
   sub->add_option("--batch", args->batch, "batch size")->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
   sub->add_option("--threads", args->threads, "threads")->check(CLI::Range(1, 1024));
   sub->add_option("--read-mode", args->read_mode, "a cores.read_modes name (default: the chip's first)");

@@ -94,7 +94,7 @@ void add_infer(CLI::App& app) {
                   "mnist:DIR[,split=train] | cifar10:DIR | npy:X.npy[,Y.npy] | tokens:TEXT[,seq=N][,level=word|char] "
                   "(docs/user-guide-data.md)")
       ->required();
-  sub->add_option("--limit", args->limit, "evaluate only the first N samples")->check(CLI::PositiveNumber);
+  sub->add_option("--limit", args->limit, "evaluate only the first N samples")->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
   sub->add_option("--batch", args->batch, "batch size")->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
   sub->add_option("--threads", args->threads, "threads")->check(CLI::Range(1, 1024));
   sub->add_option("--json", args->json, "also write the result as JSON to this file");

@@ -47,6 +47,15 @@ def test_usage_errors_exit_2():
     assert run_aimc("infer", "--model", MODEL, "--data", f"mnist:{MNIST_1K}", "--batch", "0").returncode == 2
 
 
+@pytest.mark.parametrize("sub", ["infer", "eval"])
+def test_limit_out_of_range_names_the_integer_range(sub):
+    # CLI11's PositiveNumber printed "not in range 0.000000 to 1797...(309 digits)" and called 0 inside it
+    chip = ["--chip", "hermes"] if sub == "eval" else []
+    for bad in ("0", "-3"):
+        proc = run_aimc(sub, "--model", MODEL, *chip, "--data", f"mnist:{MNIST_1K}", "--limit", bad)
+        one_line_error(proc, f"--limit: Value {bad} not in range 1 to 1099511627776")
+
+
 def test_infer_bundled_model_json(tmp_path):
     out = tmp_path / "r.json"
     proc = run_aimc("infer", "--model", MODEL, "--data", f"mnist:{MNIST_1K}", "--limit", "200", "--json", out)
