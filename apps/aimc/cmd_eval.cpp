@@ -39,6 +39,7 @@ struct EvalArgs {
   std::string calibration_data;                // default: --data
   std::optional<int64_t> calibration_samples;  // default: kDefaultCalibrationSamples
   bool allow_quantize = false;
+  bool adc_saturation = false;
   bool quiet = false;
   bool force = false;
 };
@@ -55,6 +56,7 @@ void run_eval(const EvalArgs& a) {
   eo.threads = a.threads;
   eo.read_mode = a.read_mode;
   eo.allow_quantize = a.allow_quantize;
+  eo.adc_saturation = a.adc_saturation;
   if (!a.program.empty() && a.calibration_samples.has_value()) {
     throw Error(
         "a compiled Program keeps the calibration it was compiled with; calibrate when compiling, or "
@@ -125,6 +127,8 @@ void add_eval(CLI::App& app) {
       ->check(CLI::Range(int64_t{0}, int64_t{1} << 20));
   sub->add_flag("--allow-quantize", args->allow_quantize,
                 "accept fp32 weights rounded to a low-precision chip (binary, < 8 bits) without QDQ scales");
+  sub->add_flag("--adc-saturation", args->adc_saturation,
+                "count the ADC conversions at their end codes, per layer and drift time (a few % slower)");
   add_result_flags(sub, args->out, "the result");
   add_force_flag(sub, args->force);
   add_quiet_flag(sub, args->quiet);

@@ -164,6 +164,7 @@ EvalResult evaluate(const LoadedProgram& loaded, const chip::ChipSpec& chip, con
   const double digital_s = seconds_since(t0);
 
   std::vector<std::vector<double>> values(o.drift_times.size());
+  std::vector<std::vector<functional::LayerConversions>> conversions(o.drift_times.size());
   double chip_s = 0, program_s = 0, drift_s = 0;
   int64_t chip_samples = 0;
   for (int64_t r = 0; r < o.repeats; ++r) {
@@ -173,6 +174,7 @@ EvalResult evaluate(const LoadedProgram& loaded, const chip::ChipSpec& chip, con
     fo.read_mode = o.read_mode;
     fo.drift_compensation = o.drift_compensation;
     fo.compensation_readout = o.compensation_readout;
+    fo.count_saturation = o.adc_saturation;
     auto p0 = std::chrono::steady_clock::now();
     functional::ChipExecutor chip_exec(loaded.program, loaded.prepared, chip, fo);
     program_s += seconds_since(p0);
@@ -187,11 +189,22 @@ EvalResult evaluate(const LoadedProgram& loaded, const chip::ChipSpec& chip, con
       chip_s += seconds_since(c0);
       chip_samples += data.size();
       values[ti].push_back(lm ? std::exp(v) : v);  // perplexity per repeat
+      const std::vector<functional::LayerConversions> conv =
+          o.adc_saturation ? chip_exec.conversions() : std::vector<functional::LayerConversions>{};
+      if (conversions[ti].empty()) {
+        conversions[ti] = conv;
+      } else {
+        for (size_t k = 0; k < conv.size(); ++k) {
+          conversions[ti][k].conversions += conv[k].conversions;
+          conversions[ti][k].saturated += conv[k].saturated;
+        }
+      }
     }
   }
   for (size_t ti = 0; ti < o.drift_times.size(); ++ti) {
     const auto [mean, std] = mean_std(values[ti]);
-    res.chip.push_back(EvalPoint{.t_s = o.drift_times[ti], .values = values[ti], .mean = mean, .std = std});
+    res.chip.push_back(EvalPoint{
+        .t_s = o.drift_times[ti], .values = values[ti], .mean = mean, .std = std, .conversions = std::move(conversions[ti])});
   }
   res.chip_ms_per_sample = chip_samples > 0 ? 1e3 * chip_s / static_cast<double>(chip_samples) : 0.0;
   res.digital_ms_per_sample = 1e3 * digital_s / static_cast<double>(std::max<int64_t>(1, data.size()));
@@ -207,6 +220,7 @@ EvalResult evaluate(const LoadedProgram& loaded, const chip::ChipSpec& chip, con
     res.compensation_readout = *o.compensation_readout == chip::CompensationReadout::Exact ? "exact" : "read-path";
   }
   res.seed = o.seed;
+  res.adc_saturation = o.adc_saturation;
   res.repeats = o.repeats;
   res.batch = o.batch;
   res.threads = o.threads;

@@ -13,6 +13,7 @@
 #include "chip/chip_spec.h"
 #include "data/dataset.h"
 #include "experiment/program_source.h"
+#include "sim/functional/executor.h"
 
 namespace aimc::experiment {
 
@@ -26,6 +27,7 @@ struct EvalOptions {
   std::optional<chip::DriftCompensation> drift_compensation;  // override of the chip's scheme
   std::optional<chip::CompensationReadout> compensation_readout;
   bool allow_quantize = false;                             // accept fp32 weights rounded to the chip's grid
+  bool adc_saturation = false;                             // count ADC conversions at their end codes
   std::function<void(const std::string& label)> on_batch;  // progress: called after every batch
 };
 
@@ -33,6 +35,9 @@ struct EvalPoint {
   double t_s = 0;
   std::vector<double> values;  // per repeat: accuracy (fraction) or perplexity
   double mean = 0, std = 0;    // sample std (0 for one repeat)
+  // With EvalOptions::adc_saturation, per analog layer, summed over the repeats: ADC conversions and
+  // how many saturated (else empty).
+  std::vector<functional::LayerConversions> conversions;
 };
 
 struct EvalResult {
@@ -54,6 +59,7 @@ struct EvalResult {
   int threads = 1;
   std::string wait_policy;         // how idle OpenMP threads waited (core/threads.h)
   bool malloc_huge_pages = false;  // malloc asked for transparent huge pages (core/threads.h)
+  bool adc_saturation = false;     // EvalPoint::conversions were counted
   nlohmann::ordered_json resolved_chip;
 };
 

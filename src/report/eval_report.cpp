@@ -10,6 +10,26 @@ namespace aimc::report {
 
 namespace {
 bool is_lm(const experiment::EvalResult& r) { return r.metric == "perplexity"; }
+
+struct Saturation {
+  int64_t conversions = 0, saturated = 0;
+  const functional::LayerConversions* worst = nullptr;  // the layer with the largest saturated share
+};
+
+double share(int64_t part, int64_t whole) { return static_cast<double>(part) / static_cast<double>(whole); }
+
+Saturation saturation(const experiment::EvalPoint& p) {
+  Saturation s;
+  for (const functional::LayerConversions& l : p.conversions) {
+    s.conversions += l.conversions;
+    s.saturated += l.saturated;
+    if (l.conversions > 0 && l.saturated > 0 &&
+        (s.worst == nullptr || share(l.saturated, l.conversions) > share(s.worst->saturated, s.worst->conversions))) {
+      s.worst = &l;
+    }
+  }
+  return s;
+}
 }  // namespace
 
 nlohmann::ordered_json eval_json(const experiment::EvalResult& r) {
@@ -29,6 +49,16 @@ nlohmann::ordered_json eval_json(const experiment::EvalResult& r) {
                                {"repeats", static_cast<int64_t>(p.values.size())},
                                {r.metric, p.values}};
     if (lm) row["bits_per_token_mean"] = std::log2(p.mean);
+    if (r.adc_saturation) {
+      const Saturation sat = saturation(p);
+      row["adc_saturated_fraction"] =
+          sat.conversions > 0 ? nlohmann::ordered_json(share(sat.saturated, sat.conversions)) : nullptr;
+      nlohmann::ordered_json layers = nlohmann::ordered_json::array();
+      for (const functional::LayerConversions& l : p.conversions) {
+        layers.push_back({{"layer", l.layer}, {"conversions", l.conversions}, {"saturated", l.saturated}});
+      }
+      row["adc_saturation"] = layers;
+    }
     rows.push_back(row);
   }
   j["chip"] = rows;
@@ -77,8 +107,16 @@ std::string eval_text(const experiment::EvalResult& r) {
   o += fmt::format("calibrated {}\n", r.calibration.empty() ? "(fake-quant scales)" : r.calibration);
   o += fmt::format("digital    {} {}\n", r.metric, show(r.digital));
   for (const experiment::EvalPoint& p : r.chip) {
-    o += fmt::format("chip t={:<6} {} ± {} ({} repeats)\n", experiment::format_time(p.t_s), show(p.mean), show_std(p.std),
-                     p.values.size());
+    const Saturation sat = saturation(p);
+    std::string adc;
+    if (sat.conversions > 0) {
+      adc = fmt::format(", ADC saturated {:.1f}%", 100 * share(sat.saturated, sat.conversions));
+      if (sat.worst != nullptr) {
+        adc += fmt::format(" (most: {} {:.1f}%)", sat.worst->layer, 100 * share(sat.worst->saturated, sat.worst->conversions));
+      }
+    }
+    o += fmt::format("chip t={:<6} {} ± {} ({} repeats{})\n", experiment::format_time(p.t_s), show(p.mean), show_std(p.std),
+                     p.values.size(), adc);
   }
   o += fmt::format(
       "speed      chip {:.3f} ms/sample, digital {:.3f} ms/sample ({} threads, {} waits, batch {}); programming {:.2f} s, "

@@ -107,6 +107,13 @@ ResultDoc eval_doc() {
           {"chip[].perplexity", "-", "each draw's perplexity"},
           {"chip[].bits_per_token_mean", "bits", "log2 of the mean perplexity"},
           {"chip[].repeats", "count", "programming draws at this time"},
+          {"chip[].adc_saturated_fraction", "fraction",
+           "with --adc-saturation: ADC conversions that gave the converter's largest code (or most negative, when "
+           "signed), over every analog layer and draw; null without conversions (comparators decide, they do not "
+           "convert)"},
+          {"chip[].adc_saturation[].layer", "text", "an analog layer"},
+          {"chip[].adc_saturation[].conversions", "count", "its ADC conversions, summed over the draws"},
+          {"chip[].adc_saturation[].saturated", "count", "how many of them saturated"},
           {"seed", "-", "seed of draw 0; draw r uses seed + r"},
           {"repeats", "count", "programming draws"},
           {"read_mode", "text", "the read mode asked for (empty: the chip's first)"},

@@ -139,3 +139,36 @@ def test_eval_language_model_reports_perplexity(tmp_path):
     assert 20 < digital < 80  # untrained: near the vocabulary size
     assert abs(j["chip"][0]["perplexity_mean"] - digital) < 0.1 * digital
     assert "perplexity" in r.stdout
+
+
+def test_eval_counts_adc_saturation_per_layer(tmp_path):
+    # The BNN's hidden layers drive every row with ±1: on hermes's ADC range (aihwkit's out_bound 12) most
+    # of their columns saturate, on a derived chip with a 50× wider range almost none do. The counts are
+    # integers, the same at 1 and 2 threads, and the text names the worst layer.
+    bnn = ROOT / "models" / "bnn_mnist.onnx"
+    wide = tmp_path / "wide.yaml"
+    wide.write_text("base: hermes\nname: hermes-wide-adc\ncores:\n  adc:\n    full_scale: 600\n")
+    rows = {}
+    for chip, threads in (("hermes", 1), ("hermes", 2), (wide, 1)):
+        out = tmp_path / f"{threads}-{len(rows)}.json"
+        r = run_aimc("eval", "--model", bnn, "--chip", chip, "--data", MNIST, "--limit", 200, "--batch", 50,
+                     "--drift-times", "1s", "--threads", threads, "--allow-quantize", "--adc-saturation", "--json", out,
+                     timeout=600)
+        assert r.returncode == 0, r.stderr
+        rows[(str(chip), threads)] = json.loads(out.read_text())["chip"][0]
+        if chip == "hermes" and threads == 1:
+            assert "ADC saturated" in r.stdout and "(most: " in r.stdout, r.stdout
+    narrow, wide_row = rows[("hermes", 1)], rows[(str(wide), 1)]
+    assert narrow["adc_saturation"] == rows[("hermes", 2)]["adc_saturation"]
+    layers = narrow["adc_saturation"]
+    assert len(layers) >= 2 and all(l["conversions"] > 0 for l in layers)
+    assert sum(l["saturated"] for l in layers) / sum(l["conversions"] for l in layers) == narrow["adc_saturated_fraction"]
+    assert narrow["adc_saturated_fraction"] > 0.2
+    assert max(l["saturated"] / l["conversions"] for l in layers) > 0.4
+    assert wide_row["adc_saturated_fraction"] < 0.01
+    # without the flag nothing is counted or written
+    out = tmp_path / "plain.json"
+    r = run_aimc("eval", "--model", bnn, "--chip", "hermes", "--data", MNIST, "--limit", 50, "--drift-times", "1s",
+                 "--allow-quantize", "--json", out, timeout=600)
+    assert r.returncode == 0 and "ADC saturated" not in r.stdout, r.stderr
+    assert "adc_saturation" not in json.loads(out.read_text())["chip"][0]

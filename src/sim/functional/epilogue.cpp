@@ -9,27 +9,43 @@
 namespace aimc::functional {
 
 namespace {
-// The fused linear ADC and digital scale of one row (see ColumnEpilogue::fused).
-[[gnu::always_inline]] inline void finish_row(const ColumnEpilogue& ep, float* __restrict o) {
+// The fused linear ADC and digital scale of one row (see ColumnEpilogue::fused); with ep.count,
+// returns how many of its live columns' codes saturated (count_saturated's rule). The counting loop
+// is apart: its compares cost the plain one about 5 % of a ResNet-20 evaluation.
+[[gnu::always_inline]] inline int64_t finish_row(const ColumnEpilogue& ep, float* __restrict o) {
   const int64_t cols = ep.cols;
   const float* __restrict scale = ep.scale.data();
   const uint8_t* __restrict dead = ep.dead.data();
-  if (ep.convert) {
-    const float* __restrict gain = ep.gain;
-    const float* __restrict offset = ep.offset;
-    const float lo = ep.code_lo, hi = ep.code_hi;
+  if (!ep.convert) {
+    for (int64_t c = 0; c < cols; ++c) o[c] = dead[c] ? 0.0f : o[c] * scale[c];
+    return 0;
+  }
+  const float* __restrict gain = ep.gain;
+  const float* __restrict offset = ep.offset;
+  const float lo = ep.code_lo, hi = ep.code_hi;
+  if (!ep.count) {
     for (int64_t c = 0; c < cols; ++c) {
       const float code = device::round_even(device::clampf(o[c] * gain[c] + offset[c], lo, hi));
       o[c] = dead[c] ? 0.0f : code * scale[c];
     }
-  } else {
-    for (int64_t c = 0; c < cols; ++c) o[c] = dead[c] ? 0.0f : o[c] * scale[c];
+    return 0;
   }
+  // The lower end counts only on a signed converter: an unsigned one's is code 0.
+  const float low_end = lo < 0 ? lo : -1.0f;
+  int32_t saturated = 0;  // masks without branches: the loop vectorises with its integer sum
+  for (int64_t c = 0; c < cols; ++c) {
+    const float code = device::round_even(device::clampf(o[c] * gain[c] + offset[c], lo, hi));
+    const int32_t end = static_cast<int32_t>(code == hi) | static_cast<int32_t>(code == low_end);
+    saturated += end & static_cast<int32_t>(dead[c] == 0);
+    o[c] = dead[c] ? 0.0f : code * scale[c];
+  }
+  return saturated;
 }
 }  // namespace
 
-AIMC_CLONES void column_sums_one_phase(const ColumnEpilogue& ep, const float* g, const float* z, int64_t n, float* out) {
+AIMC_CLONES int64_t column_sums_one_phase(const ColumnEpilogue& ep, const float* g, const float* z, int64_t n, float* out) {
   const int64_t cols = ep.cols;
+  int64_t saturated = 0;
   const float* __restrict lsb = ep.lsb.data();
   const float* __restrict sd = ep.noise.data();
   for (int64_t i = 0; i < n; ++i) {
@@ -47,8 +63,9 @@ AIMC_CLONES void column_sums_one_phase(const ColumnEpilogue& ep, const float* g,
     } else {
       for (int64_t c = 0; c < cols; ++c) oi[c] = gi[c];
     }
-    if (ep.fused) finish_row(ep, oi);
+    if (ep.fused) saturated += finish_row(ep, oi);
   }
+  return saturated;
 }
 
 namespace {
@@ -77,9 +94,10 @@ namespace {
   }
 }
 
-AIMC_CLONES void column_sums_four_phase(const ColumnEpilogue& ep, const float* p, const float* q, const float* z, int64_t n,
-                                        float* out) {
+AIMC_CLONES int64_t column_sums_four_phase(const ColumnEpilogue& ep, const float* p, const float* q, const float* z, int64_t n,
+                                           float* out) {
   const int64_t cols = ep.cols;
+  int64_t saturated = 0;
   const float* __restrict lsb = ep.lsb.data();
   const float* __restrict sd = ep.noise.data();
   const float* __restrict fs = ep.full_scale.data();
@@ -110,8 +128,9 @@ AIMC_CLONES void column_sums_four_phase(const ColumnEpilogue& ep, const float* p
     } else {
       for (int64_t c = 0; c < cols; ++c) oi[c] = pp[c] - pm[c] - mp[c] + mm[c];
     }
-    if (ep.fused) finish_row(ep, oi);
+    if (ep.fused) saturated += finish_row(ep, oi);
   }
+  return saturated;
 }
 
 AIMC_CLONES void scale_columns(const ColumnEpilogue& ep, int64_t n, float* out) {
@@ -122,6 +141,13 @@ AIMC_CLONES void scale_columns(const ColumnEpilogue& ep, int64_t n, float* out) 
     float* __restrict oi = out + i * cols;
     for (int64_t c = 0; c < cols; ++c) oi[c] = dead[c] ? 0.0f : oi[c] * scale[c];
   }
+}
+
+AIMC_CLONES int64_t count_saturated(const float* codes, int64_t n, float lo, float hi) {
+  const bool both = lo < 0;
+  int64_t k = 0;
+  for (int64_t i = 0; i < n; ++i) k += static_cast<int64_t>((codes[i] == hi) | (both & (codes[i] == lo)));
+  return k;
 }
 
 AIMC_CLONES void levels_over_lsb(const uint32_t* counts, const float* z, float sd, float lsb, size_t n, float* v) {

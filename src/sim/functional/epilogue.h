@@ -23,21 +23,26 @@ struct ColumnEpilogue {
   // outputs dead ? 0 : round_even(clampf(v·gain + offset, code_lo, code_hi))·scale (convert) or
   // dead ? 0 : v·scale (no converters); without, v and the caller converts and scales.
   bool fused = false;
+  bool count = false;  // the fused kernels count saturated codes (returned by column_sums_*)
   float code_lo = 0, code_hi = 0;
   const float* gain = nullptr;
   const float* offset = nullptr;
 };
 
 // v[i, c] = (g[i, c] + noise[c]·z[i, c]) / lsb[c] (without z: no noise; without convert: no
-// division), then out = v, or the final output when ep.fused. g and z are n × cols.
-void column_sums_one_phase(const ColumnEpilogue& ep, const float* g, const float* z, int64_t n, float* out);
+// division), then out = v, or the final output when ep.fused. g and z are n × cols. Both column-sum
+// kernels return how many live columns' codes saturated when they convert (fused) and ep.count, else 0.
+int64_t column_sums_one_phase(const ColumnEpilogue& ep, const float* g, const float* z, int64_t n, float* out);
 // Four phases per output from p = [P++ | P+−] and q = [P−+ | P−−] (rows of 2·cols; q = nullptr:
 // all +0, no negative inputs), noise z (rows of 4·cols, phase k at k·cols): each phase
 // P + noise[c]·z saturates at [0, full_scale[c]] (convert), v = (P++ − P+− − P−+ + P−−) / lsb[c];
 // out as above.
-void column_sums_four_phase(const ColumnEpilogue& ep, const float* p, const float* q, const float* z, int64_t n, float* out);
+int64_t column_sums_four_phase(const ColumnEpilogue& ep, const float* p, const float* q, const float* z, int64_t n, float* out);
 // out[i, c] = dead[c] ? 0 : out[i, c]·scale[c].
 void scale_columns(const ColumnEpilogue& ep, int64_t n, float* out);
+// How many of n ADC codes sit at the converter's end: hi, or lo too when the converter is signed
+// (lo < 0; an unsigned converter's 0 is an exact result as often as an underflow).
+int64_t count_saturated(const float* codes, int64_t n, float lo, float hi);
 // Bit-serial conversions: v[k] = (counts[k] + sd·z[k]) / lsb (without z: counts[k] / lsb).
 void levels_over_lsb(const uint32_t* counts, const float* z, float sd, float lsb, size_t n, float* v);
 // t[p] = Σ_i w[i·phys + p]·code[i·phys + p] for p < phys (codes: integers as floats; |w·code| < 2^31).

@@ -214,4 +214,18 @@ int64_t ChipExecutor::tiles() const {
 
 int64_t ChipExecutor::analog_layers() const { return static_cast<int64_t>(m_impl->layers.size()); }
 
+std::vector<LayerConversions> ChipExecutor::conversions() const {
+  std::vector<LayerConversions> out;
+  for (const LayerRun& l : m_impl->layers) {
+    LayerConversions c{.layer = l.layer->name};
+    for (const auto& t : l.tiles) {
+      const ConversionCounts k = t->crossbar().conversions();
+      c.conversions += k.conversions;
+      c.saturated += k.saturated;
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
 }  // namespace aimc::functional

@@ -44,7 +44,16 @@ struct FunctionalOptions {
   // Override cores.drift_compensation's scheme / readout; absent: as the chip says.
   std::optional<chip::DriftCompensation> drift_compensation;
   std::optional<chip::CompensationReadout> compensation_readout;
-  bool converters = true;  // false: no input quantisation and no ADC (ideal-periphery tests)
+  bool converters = true;         // false: no input quantisation and no ADC (ideal-periphery tests)
+  bool count_saturation = false;  // count ADC conversions at their end codes (conversions())
+};
+
+// One analog layer's ADC conversions (all its tiles and replicas) since the last set_time, and how
+// many saturated (ICrossbar::conversions).
+struct LayerConversions {
+  std::string layer;
+  int64_t conversions = 0;
+  int64_t saturated = 0;
 };
 
 class ChipExecutor {
@@ -64,6 +73,9 @@ class ChipExecutor {
 
   int64_t tiles() const;  // placed tiles (all replicas)
   int64_t analog_layers() const;
+  // Per analog layer in Program order: the conversions of every run() since the last set_time (or
+  // construction), with options.count_saturation (else zeros). Comparator decisions are not conversions.
+  std::vector<LayerConversions> conversions() const;
 
  private:
   struct Impl;

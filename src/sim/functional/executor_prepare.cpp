@@ -67,6 +67,7 @@ void ChipExecutor::Impl::prepare_layers() {
     topt.weight_bits = layer.quant.weight_bits;
     topt.adc_bits = layer.quant.adc_bits;
     topt.converters = options.converters;
+    topt.count_saturation = options.count_saturation;
     const bool per_column = layer.quant.weight_scale.size() > 1;
     if (per_column && !differential && layer.quant.weight_bits > 0) {
       // Bit-sliced / binary cells take one weight step per tile: per-column (per-channel) scales are

@@ -136,10 +136,11 @@ void Tile::set_time(double t_s) {
   if (!(t_s >= 0) || !std::isfinite(t_s)) throw Error("time since programming must be ≥ 0 s");
   if (!m_options.converters) {
     m_crossbar->set_time(t_s, TileScaling{.input_step = 1, .adc_full_scale = {1}});
-    return;
+  } else {
+    AIMC_ASSERT(m_scaling.input_step > 0, "Tile::set_time before calibrate/set_scaling");
+    m_crossbar->set_time(t_s, m_scaling);
   }
-  AIMC_ASSERT(m_scaling.input_step > 0, "Tile::set_time before calibrate/set_scaling");
-  m_crossbar->set_time(t_s, m_scaling);
+  m_crossbar->reset_conversions();  // the compensation's own calibration reads are not counted
 }
 
 Tensor Tile::mvm(const Tensor& x, uint64_t first_vector) const {

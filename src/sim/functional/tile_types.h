@@ -40,6 +40,8 @@ struct TileOptions {
   int64_t adc_bits = 0;                             // comparator ADCs: > 1 reads the columns out at this many bits
                                                     // (cores.adc.readout_bits); 0 or 1: the 1-bit decision
   WeightScale weight_scale = WeightScale::PerTile;  // differential analog devices
+  bool count_saturation = false;                    // count conversions at the ADC's end codes
+                                                    // (ICrossbar::conversions; a few % of the MVM time)
 };
 
 // The tile's input and output scaling, explicit so a compiler can set it (Tile::set_scaling) or a

@@ -175,6 +175,7 @@ void AnalogCrossbar::mvm(const float* x, int64_t ld, int64_t batch, uint64_t fir
   ep.dead.assign(m_dead.begin(), m_dead.end());
   ep.convert = convert;
   ep.fused = !convert || adc.linear();
+  ep.count = m_setup.options.count_saturation;
   ep.code_lo = adc.code_min();
   ep.code_hi = adc.code_max();
   ep.gain = m_adc_columns.gain.data();
@@ -203,17 +204,20 @@ void AnalogCrossbar::mvm(const float* x, int64_t ld, int64_t batch, uint64_t fir
                         {buf, static_cast<size_t>(n * draws)});
       z = buf;
     }
+    int64_t saturated = 0;
     if (m_phases == 1) {
-      column_sums_one_phase(ep, chunk.y + chunk.pos0 * cols, z, n, out);
+      saturated = column_sums_one_phase(ep, chunk.y + chunk.pos0 * cols, z, n, out);
     } else {
       const size_t block = static_cast<size_t>(FixedGemm::kChunkRows * 2 * cols);
       const float* q = (chunk.active & 2u) != 0 ? chunk.y + block + chunk.pos0 * 2 * cols : nullptr;
-      column_sums_four_phase(ep, chunk.y + chunk.pos0 * 2 * cols, q, z, n, out);
+      saturated = column_sums_four_phase(ep, chunk.y + chunk.pos0 * 2 * cols, q, z, n, out);
     }
     if (!ep.fused) {
       adc.convert({out, static_cast<size_t>(n * cols)}, cols, m_adc_columns);
+      if (ep.count) saturated = count_saturated(out, n * cols, ep.code_lo, ep.code_hi);
       scale_columns(ep, n, out);
     }
+    if (convert && ep.count) count_conversions(n * cols, saturated);
   };
 
   if (m_phases == 1) {

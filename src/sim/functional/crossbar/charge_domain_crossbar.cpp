@@ -121,6 +121,9 @@ class ChargeDomainCrossbar final : public ICrossbar {
     const auto finish = [&](int64_t v, float* lv) {
       const std::span<float> block(lv, static_cast<size_t>(bx * m_phys));
       m_setup.adc->convert(block, m_phys, m_adc_columns);
+      if (m_setup.options.count_saturation) {
+        count_conversions(bx * m_phys, count_saturated(lv, bx * m_phys, m_setup.adc->code_min(), m_setup.adc->code_max()));
+      }
       int64_t* acc = buffer<int64_t, 0>(static_cast<size_t>(m_cols));
       shift_add(lv, weight.data(), bx, m_phys, m_bw, acc);
       for (int64_t c = 0; c < m_cols; ++c) {

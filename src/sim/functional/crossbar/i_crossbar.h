@@ -6,6 +6,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -28,9 +29,23 @@ struct CrossbarSetup {
   const device::IAdc* adc = nullptr;
 };
 
+// A crossbar's ADC conversions since its state was last set, and how many of them saturated (gave the
+// converter's largest code, or its most negative one when it is signed). Integer counts, so their
+// sums do not depend on threads or batch splits.
+struct ConversionCounts {
+  int64_t conversions = 0;
+  int64_t saturated = 0;
+};
+
 class ICrossbar {
  public:
   virtual ~ICrossbar() = default;
+
+  ConversionCounts conversions() const { return {m_conversions.load(), m_saturated.load()}; }
+  void reset_conversions() {
+    m_conversions = 0;
+    m_saturated = 0;
+  }
 
   // Maps a rows×cols weight block (row-major, rows = inputs) to cells and programs them.
   virtual void program(const float* w, int64_t rows, int64_t cols) = 0;
@@ -51,6 +66,16 @@ class ICrossbar {
   // Digital operations per input vector (shift-add, affine, compensation; per output). The array
   // actions are the chip's (chip/mvm_actions.h), counted by the Tile.
   virtual int64_t digital_ops_per_vector() const = 0;
+
+ protected:
+  // Called by mvm() once per block of conversions (from any thread).
+  void count_conversions(int64_t conversions, int64_t saturated) const {
+    m_conversions.fetch_add(conversions, std::memory_order_relaxed);
+    m_saturated.fetch_add(saturated, std::memory_order_relaxed);
+  }
+
+ private:
+  mutable std::atomic<int64_t> m_conversions{0}, m_saturated{0};
 };
 
 // dst (n × rows, contiguous) = the codes of n input rows at x + i·ld (one encode call when they are

@@ -24,6 +24,7 @@
 #include "device/registry.h"
 #include "sim/functional/bit_kernels.h"
 #include "sim/functional/crossbar/i_crossbar.h"
+#include "sim/functional/epilogue.h"
 #include "sim/functional/faults.h"
 #include "sim/functional/fixed_gemm.h"
 
@@ -111,9 +112,14 @@ class SramBinaryCrossbar final : public ICrossbar {
         for (int64_t c = 0; c < m_cols; ++c) {
           row[c] = device::round_even(device::clampf(row[c] * g.gain[c] + g.offset[c], -code_max, code_max));
         }
+        if (m_setup.options.count_saturation) count_conversions(m_cols, count_saturated(row.data(), m_cols, -code_max, code_max));
       } else {
         for (int64_t c = 0; c < m_cols; ++c) row[c] = row[c] / lsb - theta[c];
         m_setup.adc->convert(row, m_cols, m_adc_columns);
+        // a comparator's decision is always an end code: it has no range to exceed
+        if (!m_comparator && m_setup.options.count_saturation) {
+          count_conversions(m_cols, count_saturated(row.data(), m_cols, m_setup.adc->code_min(), m_setup.adc->code_max()));
+        }
       }
       for (int64_t c = 0; c < m_cols; ++c) row[c] = m_dead[c] ? 0.0f : row[c] * scale;
     };
