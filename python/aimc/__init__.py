@@ -132,11 +132,13 @@ def _numpy(x):
 
 def evaluate(program, chip, data, labels=None, *, limit=-1, drift_times=("1s", "1h", "1d", "1y"), repeats=1, seed=0,
              threads=1, batch=64, read_mode="", drift_compensation="chip", compensation_readout="chip",
-             allow_quantize=False, progress=None):
+             allow_quantize=False, adc_saturation=False, progress=None):
     """Accuracy (or perplexity) of the digital reference and of the chip at each time since programming,
     over `repeats` programming draws (draw r uses seed + r). `data` is a dataset spec ("mnist:DIR", ...) or
-    an array of inputs with `labels`. `progress`: True for a bar, or progress(done, total, label) after each
-    batch (an exception it raises, e.g. KeyboardInterrupt, stops the evaluation)."""
+    an array of inputs with `labels`. `adc_saturation`: count the ADC conversions at their end codes per layer
+    (`to_dict()["chip"][i]["adc_saturation"]`; about 5 % slower). `progress`: True for a bar, or
+    progress(done, total, label) after each batch (an exception it raises, e.g. KeyboardInterrupt, stops the
+    evaluation)."""
     chip = _chip(chip)
     data = data if isinstance(data, str) else _numpy(data)
     labels = None if labels is None else _numpy(labels)
@@ -144,7 +146,8 @@ def evaluate(program, chip, data, labels=None, *, limit=-1, drift_times=("1s", "
     return _aimc.evaluate_dataset(_program(program, chip), chip, data, labels, limit=limit, drift_times=times,
                                   repeats=repeats, seed=seed, threads=threads, batch=batch, read_mode=read_mode,
                                   drift_compensation=drift_compensation, compensation_readout=compensation_readout,
-                                  allow_quantize=allow_quantize, progress=_progress(progress, "eval"))
+                                  allow_quantize=allow_quantize, adc_saturation=adc_saturation,
+                                  progress=_progress(progress, "eval"))
 
 
 def run(program, chip, x, *, t=None, seed=0, threads=1, read_mode=""):

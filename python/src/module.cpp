@@ -90,7 +90,7 @@ experiment::CompileSettings compile_settings(const std::string& pipeline, const 
 
 experiment::EvalOptions eval_options(const std::vector<double>& drift_times, int64_t repeats, uint64_t seed, int threads,
                                      int64_t batch, const std::string& read_mode, const std::string& drift_compensation,
-                                     const std::string& compensation_readout, bool allow_quantize) {
+                                     const std::string& compensation_readout, bool allow_quantize, bool adc_saturation) {
   experiment::EvalOptions o;
   o.drift_times = drift_times;
   o.repeats = repeats;
@@ -101,6 +101,7 @@ experiment::EvalOptions eval_options(const std::vector<double>& drift_times, int
   o.drift_compensation = experiment::parse_drift_compensation(drift_compensation);
   o.compensation_readout = experiment::parse_compensation_readout(compensation_readout);
   o.allow_quantize = allow_quantize;
+  o.adc_saturation = adc_saturation;
   if (threads < 1) throw Error(fmt::format("must be ≥ 1, got {}", threads), ErrorContext{.field = "threads"});
   if (batch < 1) throw Error(fmt::format("must be ≥ 1, got {}", batch), ErrorContext{.field = "batch"});
   return o;
@@ -230,9 +231,9 @@ void bind_experiments(py::module_& m) {
       [](const Loaded& program, const chip::ChipSpec& chip, const py::object& data, const std::optional<py::array>& labels,
          int64_t limit, const std::vector<double>& drift_times, int64_t repeats, uint64_t seed, int threads, int64_t batch,
          const std::string& read_mode, const std::string& drift_compensation, const std::string& compensation_readout,
-         bool allow_quantize, const py::object& progress) {
+         bool allow_quantize, bool adc_saturation, const py::object& progress) {
         experiment::EvalOptions o = eval_options(drift_times, repeats, seed, threads, batch, read_mode, drift_compensation,
-                                                 compensation_readout, allow_quantize);
+                                                 compensation_readout, allow_quantize, adc_saturation);
         Dataset dataset;
         std::string spec;
         if (py::isinstance<py::str>(data)) {
@@ -254,7 +255,7 @@ void bind_experiments(py::module_& m) {
       py::arg("program"), py::arg("chip"), py::arg("data"), py::arg("labels") = std::nullopt, py::arg("limit") = -1,
       py::arg("drift_times"), py::arg("repeats") = 1, py::arg("seed") = 0, py::arg("threads") = 1, py::arg("batch") = 64,
       py::arg("read_mode") = "", py::arg("drift_compensation") = "chip", py::arg("compensation_readout") = "chip",
-      py::arg("allow_quantize") = false, py::arg("progress") = py::none());
+      py::arg("allow_quantize") = false, py::arg("adc_saturation") = false, py::arg("progress") = py::none());
 
   m.def(
       "load_dataset",

@@ -127,6 +127,14 @@ def test_evaluate_and_perf_give_the_clis_json(tmp_path, hermes, lenet):
     assert p.tops_per_w == pytest.approx(cli_p["tops_per_w"]) and p.latency_s == pytest.approx(cli_p["latency_s"])
 
 
+def test_evaluate_counts_adc_saturation_when_asked(hermes, lenet):
+    plain = aimc.evaluate(lenet, hermes, MNIST, limit=16, drift_times=[1], seed=3).to_dict()["chip"][0]
+    counted = aimc.evaluate(lenet, hermes, MNIST, limit=16, drift_times=[1], seed=3, adc_saturation=True).to_dict()["chip"][0]
+    assert "adc_saturation" not in plain and counted["accuracy"] == plain["accuracy"]
+    assert [layer["conversions"] > 0 for layer in counted["adc_saturation"]] == [True] * len(lenet.to_dict()["layers"])
+    assert 0 <= counted["adc_saturated_fraction"] <= 1
+
+
 def test_evaluate_on_arrays_equals_the_dataset_spec(hermes, lenet):
     x, y = mnist_arrays(32)
     on_arrays = aimc.evaluate(lenet, hermes, x, y, drift_times=[1], seed=3).to_dict()
