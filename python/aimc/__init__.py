@@ -136,7 +136,7 @@ def evaluate(program, chip, data, labels=None, *, limit=-1, drift_times=("1s", "
     """Accuracy (or perplexity) of the digital reference and of the chip at each time since programming,
     over `repeats` programming draws (draw r uses seed + r). `data` is a dataset spec ("mnist:DIR", ...) or
     an array of inputs with `labels`. `adc_saturation`: count the ADC conversions at their end codes per layer
-    (`to_dict()["chip"][i]["adc_saturation"]`; about 5 % slower). `progress`: True for a bar, or
+    (`to_dict()["chip"][i]["adc_saturation"]`; about 8 % slower). `progress`: True for a bar, or
     progress(done, total, label) after each batch (an exception it raises, e.g. KeyboardInterrupt, stops the
     evaluation)."""
     chip = _chip(chip)

@@ -109,8 +109,8 @@ ResultDoc eval_doc() {
           {"chip[].repeats", "count", "programming draws at this time"},
           {"chip[].adc_saturated_fraction", "fraction",
            "with --adc-saturation: ADC conversions that gave the converter's largest code (or most negative, when "
-           "signed), over every analog layer and draw; null without conversions (comparators decide, they do not "
-           "convert)"},
+           "signed) or, in a four-phase read, had a phase at the phase full scale, over every analog layer and draw; "
+           "null without conversions (comparators decide, they do not convert)"},
           {"chip[].adc_saturation[].layer", "text", "an analog layer"},
           {"chip[].adc_saturation[].conversions", "count", "its ADC conversions, summed over the draws"},
           {"chip[].adc_saturation[].saturated", "count", "how many of them saturated"},

@@ -48,6 +48,41 @@ TEST(Saturation, KernelsCountTheConvertersEndCodes) {
   EXPECT_EQ(std::memcmp(out, plain, sizeof out), 0);
 }
 
+// Four phases: a conversion counts when a phase reached the phase full scale even if the difference
+// is in range (column 0: P++ 12 and P+− 11.5 both clip at 10, v = 0), not when none did (column 1).
+TEST(Saturation, FourPhaseReadsCountAClippedPhase) {
+  ColumnEpilogue ep;
+  ep.cols = 2;
+  ep.lsb = {1, 1};
+  ep.full_scale = {10, 10};
+  ep.scale = {1, 1};
+  ep.dead = {0, 0};
+  ep.zeros = {0, 0, 0, 0};
+  ep.fused = true;
+  ep.count = true;
+  ep.code_lo = -127;
+  ep.code_hi = 127;
+  const float gain[] = {1, 1}, offset[] = {0, 0};
+  ep.gain = gain;
+  ep.offset = offset;
+  const float p[] = {12, 3, 11.5f, 3};  // [P++ | P+−]; no negative inputs
+  float out[2], plain[2];
+  EXPECT_EQ(column_sums_four_phase(ep, p, nullptr, nullptr, 1, out), 1);
+  EXPECT_EQ(out[0], 0.0f);
+  ep.count = false;
+  EXPECT_EQ(column_sums_four_phase(ep, p, nullptr, nullptr, 1, plain), 0);
+  EXPECT_EQ(std::memcmp(out, plain, sizeof out), 0);
+  // For a converter run after the kernel, the flags come out per output.
+  ep.count = true;
+  ep.fused = false;
+  uint8_t clipped[2] = {9, 9};
+  EXPECT_EQ(column_sums_four_phase(ep, p, nullptr, nullptr, 1, out, clipped), 0);
+  EXPECT_EQ(clipped[0], 1);
+  EXPECT_EQ(clipped[1], 0);
+  const float codes[] = {0, 0};
+  EXPECT_EQ(count_saturated(codes, 2, -127, 127, clipped), 1);
+}
+
 // An ideal one-phase tile with ±1 weights, integer inputs and the ADC's LSB set to one weight-domain
 // unit: a column saturates exactly when |x·W| ≥ 127.
 TEST(Saturation, TileCountsTheColumnsBeyondTheAdcRange) {

@@ -12,7 +12,8 @@ namespace {
 // The fused linear ADC and digital scale of one row (see ColumnEpilogue::fused); with ep.count,
 // returns how many of its live columns' codes saturated (count_saturated's rule). The counting loop
 // is apart: its compares cost the plain one about 5 % of a ResNet-20 evaluation.
-[[gnu::always_inline]] inline int64_t finish_row(const ColumnEpilogue& ep, float* __restrict o) {
+[[gnu::always_inline]] inline int64_t finish_row(const ColumnEpilogue& ep, float* __restrict o,
+                                                 const uint8_t* __restrict clip = nullptr) {
   const int64_t cols = ep.cols;
   const float* __restrict scale = ep.scale.data();
   const uint8_t* __restrict dead = ep.dead.data();
@@ -32,10 +33,21 @@ namespace {
   }
   // The lower end counts only on a signed converter: an unsigned one's is code 0.
   const float low_end = lo < 0 ? lo : -1.0f;
-  int32_t saturated = 0;  // masks without branches: the loop vectorises with its integer sum
+  // Masks without branches, so the loops vectorise with their integer sums; a clipped phase (`clip`,
+  // four phases) counts as a saturated conversion too.
+  int32_t saturated = 0;
+  if (clip == nullptr) {
+    for (int64_t c = 0; c < cols; ++c) {
+      const float code = device::round_even(device::clampf(o[c] * gain[c] + offset[c], lo, hi));
+      const int32_t end = static_cast<int32_t>(code == hi) | static_cast<int32_t>(code == low_end);
+      saturated += end & static_cast<int32_t>(dead[c] == 0);
+      o[c] = dead[c] ? 0.0f : code * scale[c];
+    }
+    return saturated;
+  }
   for (int64_t c = 0; c < cols; ++c) {
     const float code = device::round_even(device::clampf(o[c] * gain[c] + offset[c], lo, hi));
-    const int32_t end = static_cast<int32_t>(code == hi) | static_cast<int32_t>(code == low_end);
+    const int32_t end = static_cast<int32_t>(code == hi) | static_cast<int32_t>(code == low_end) | static_cast<int32_t>(clip[c]);
     saturated += end & static_cast<int32_t>(dead[c] == 0);
     o[c] = dead[c] ? 0.0f : code * scale[c];
   }
@@ -94,19 +106,45 @@ namespace {
   }
 }
 
+// Per output of one row: 1 when one of its four phases (with its noise, as the kernels add it)
+// reached the phase full scale. A pass of its own: folded into the phase loops it cost more.
+[[gnu::always_inline]] inline void phase_clips(const float* __restrict pp, const float* __restrict pm, const float* __restrict mp,
+                                               const float* __restrict mm, const float* __restrict z, const float* __restrict sd,
+                                               const float* __restrict fs, int64_t cols, uint8_t* __restrict flags) {
+  if (z == nullptr) {
+    for (int64_t c = 0; c < cols; ++c) {
+      flags[c] = static_cast<uint8_t>((pp[c] >= fs[c]) | (pm[c] >= fs[c]) | (mp[c] >= fs[c]) | (mm[c] >= fs[c]));
+    }
+    return;
+  }
+  const float* __restrict z1 = z + cols;
+  const float* __restrict z2 = z1 + cols;
+  const float* __restrict z3 = z2 + cols;
+  for (int64_t c = 0; c < cols; ++c) {
+    const float a = pp[c] + sd[c] * z[c], b = pm[c] + sd[c] * z1[c];
+    const float d = mp[c] + sd[c] * z2[c], e = mm[c] + sd[c] * z3[c];
+    flags[c] = static_cast<uint8_t>((a >= fs[c]) | (b >= fs[c]) | (d >= fs[c]) | (e >= fs[c]));
+  }
+}
+
 AIMC_CLONES int64_t column_sums_four_phase(const ColumnEpilogue& ep, const float* p, const float* q, const float* z, int64_t n,
-                                           float* out) {
+                                           float* out, uint8_t* clipped) {
   const int64_t cols = ep.cols;
   int64_t saturated = 0;
   const float* __restrict lsb = ep.lsb.data();
   const float* __restrict sd = ep.noise.data();
   const float* __restrict fs = ep.full_scale.data();
+  const bool counting = ep.count && ep.convert;
+  thread_local std::vector<uint8_t> row_buffer;
+  if (counting && clipped == nullptr) row_buffer.resize(static_cast<size_t>(cols));
+  uint8_t* row_flags = row_buffer.data();
   for (int64_t i = 0; i < n; ++i) {
     const float* __restrict pp = p + i * 2 * cols;
     const float* __restrict pm = pp + cols;
     const float* __restrict mp = q ? q + i * 2 * cols : ep.zeros.data();
     const float* __restrict mm = mp + cols;
     float* __restrict oi = out + i * cols;
+    uint8_t* flags = counting ? (clipped != nullptr ? clipped + i * cols : row_flags) : nullptr;
     if (z && ep.convert) {
       const float* __restrict z0 = z + i * 4 * cols;
       const float* __restrict z1 = z0 + cols;
@@ -128,7 +166,8 @@ AIMC_CLONES int64_t column_sums_four_phase(const ColumnEpilogue& ep, const float
     } else {
       for (int64_t c = 0; c < cols; ++c) oi[c] = pp[c] - pm[c] - mp[c] + mm[c];
     }
-    if (ep.fused) saturated += finish_row(ep, oi);
+    if (flags != nullptr) phase_clips(pp, pm, mp, mm, z ? z + i * 4 * cols : nullptr, sd, fs, cols, flags);
+    if (ep.fused) saturated += finish_row(ep, oi, flags);
   }
   return saturated;
 }
@@ -143,10 +182,14 @@ AIMC_CLONES void scale_columns(const ColumnEpilogue& ep, int64_t n, float* out) 
   }
 }
 
-AIMC_CLONES int64_t count_saturated(const float* codes, int64_t n, float lo, float hi) {
+AIMC_CLONES int64_t count_saturated(const float* codes, int64_t n, float lo, float hi, const uint8_t* also) {
   const bool both = lo < 0;
   int64_t k = 0;
-  for (int64_t i = 0; i < n; ++i) k += static_cast<int64_t>((codes[i] == hi) | (both & (codes[i] == lo)));
+  if (also == nullptr) {
+    for (int64_t i = 0; i < n; ++i) k += static_cast<int64_t>((codes[i] == hi) | (both & (codes[i] == lo)));
+    return k;
+  }
+  for (int64_t i = 0; i < n; ++i) k += static_cast<int64_t>((codes[i] == hi) | (both & (codes[i] == lo)) | (also[i] != 0));
   return k;
 }
 

@@ -36,13 +36,16 @@ int64_t column_sums_one_phase(const ColumnEpilogue& ep, const float* g, const fl
 // Four phases per output from p = [P++ | P+−] and q = [P−+ | P−−] (rows of 2·cols; q = nullptr:
 // all +0, no negative inputs), noise z (rows of 4·cols, phase k at k·cols): each phase
 // P + noise[c]·z saturates at [0, full_scale[c]] (convert), v = (P++ − P+− − P−+ + P−−) / lsb[c];
-// out as above.
-int64_t column_sums_four_phase(const ColumnEpilogue& ep, const float* p, const float* q, const float* z, int64_t n, float* out);
+// out as above. With ep.count, a conversion whose phase reached full_scale counts as saturated too,
+// and `clipped` (n × cols, or nullptr) receives those per-output flags for a converter run after it.
+int64_t column_sums_four_phase(const ColumnEpilogue& ep, const float* p, const float* q, const float* z, int64_t n, float* out,
+                               uint8_t* clipped = nullptr);
 // out[i, c] = dead[c] ? 0 : out[i, c]·scale[c].
 void scale_columns(const ColumnEpilogue& ep, int64_t n, float* out);
 // How many of n ADC codes sit at the converter's end: hi, or lo too when the converter is signed
 // (lo < 0; an unsigned converter's 0 is an exact result as often as an underflow).
-int64_t count_saturated(const float* codes, int64_t n, float lo, float hi);
+// With `also` (n flags), a code whose flag is set counts too.
+int64_t count_saturated(const float* codes, int64_t n, float lo, float hi, const uint8_t* also = nullptr);
 // Bit-serial conversions: v[k] = (counts[k] + sd·z[k]) / lsb (without z: counts[k] / lsb).
 void levels_over_lsb(const uint32_t* counts, const float* z, float sd, float lsb, size_t n, float* v);
 // t[p] = Σ_i w[i·phys + p]·code[i·phys + p] for p < phys (codes: integers as floats; |w·code| < 2^31).

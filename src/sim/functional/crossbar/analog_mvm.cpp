@@ -141,6 +141,10 @@ std::vector<float>& noise_buffer() {
   thread_local std::vector<float> z;
   return z;
 }
+std::vector<uint8_t>& clip_buffer() {  // four phases, counted, before a non-linear converter
+  thread_local std::vector<uint8_t> f;
+  return f;
+}
 ColumnEpilogue& epilogue_buffer() {
   thread_local ColumnEpilogue ep;
   return ep;
@@ -205,16 +209,21 @@ void AnalogCrossbar::mvm(const float* x, int64_t ld, int64_t batch, uint64_t fir
       z = buf;
     }
     int64_t saturated = 0;
+    uint8_t* clipped = nullptr;  // four phases, counted: a clipped phase counts with a non-linear converter's code
     if (m_phases == 1) {
       saturated = column_sums_one_phase(ep, chunk.y + chunk.pos0 * cols, z, n, out);
     } else {
       const size_t block = static_cast<size_t>(FixedGemm::kChunkRows * 2 * cols);
       const float* q = (chunk.active & 2u) != 0 ? chunk.y + block + chunk.pos0 * 2 * cols : nullptr;
-      saturated = column_sums_four_phase(ep, chunk.y + chunk.pos0 * 2 * cols, q, z, n, out);
+      if (ep.count && !ep.fused) {
+        clip_buffer().resize(static_cast<size_t>(n * cols));
+        clipped = clip_buffer().data();
+      }
+      saturated = column_sums_four_phase(ep, chunk.y + chunk.pos0 * 2 * cols, q, z, n, out, clipped);
     }
     if (!ep.fused) {
       adc.convert({out, static_cast<size_t>(n * cols)}, cols, m_adc_columns);
-      if (ep.count) saturated = count_saturated(out, n * cols, ep.code_lo, ep.code_hi);
+      if (ep.count) saturated = count_saturated(out, n * cols, ep.code_lo, ep.code_hi, clipped);
       scale_columns(ep, n, out);
     }
     if (convert && ep.count) count_conversions(n * cols, saturated);
