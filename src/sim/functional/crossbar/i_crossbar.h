@@ -29,9 +29,10 @@ struct CrossbarSetup {
   const device::IAdc* adc = nullptr;
 };
 
-// A crossbar's ADC conversions since its state was last set, and how many of them saturated (gave the
-// converter's largest code, or its most negative one when it is signed). Integer counts, so their
-// sums do not depend on threads or batch splits.
+// A crossbar's ADC conversions since its state was last set (counted with TileOptions::count_saturation),
+// and how many of them saturated: gave the converter's largest code, or its most negative one when it
+// is signed, or (four-phase reads) had a phase at the phase full scale. Integer counts, so their sums
+// do not depend on threads or batch splits.
 struct ConversionCounts {
   int64_t conversions = 0;
   int64_t saturated = 0;
