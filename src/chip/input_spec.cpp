@@ -46,8 +46,8 @@ const Schema<InputEncoderSpec>& input_schema() {
                 })
           .rule("a bipolar pwm or dac input has at least 2 bits", [](const InputEncoderSpec& in, const Site& site) {
             if (in.bits < min_level_bits(in)) {
-              site.fail_key("bits", fmt::format("{} bit for a bipolar {} input, which has no code but 0; expected at least 2",
-                                                in.bits, to_string(in.kind)));
+              site.fail_key("bits", fmt::format("{} bit for a bipolar {} input, which has no code but 0; expected at least {}",
+                                                in.bits, to_string(in.kind), min_level_bits(in)));
             }
           });
   return s;

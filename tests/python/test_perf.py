@@ -336,3 +336,17 @@ def test_verma_array_time_is_the_minimum_mvm_count_at_the_converter_rate(tmp_pat
     assert writes > 0  # 20 crossbars on 16 CIMUs: two reload segments
     busy = sum(c["total_crossbar_busy_s"] for c in j["cores"])
     assert busy == pytest.approx(mvms * j["images"] * 200e-9 + writes * t_write * 1e-9, rel=1e-9)
+
+
+def test_the_cross_paper_chip_takes_garofalos_fitted_ima_energy():
+    """bench/chips/cluster-512-garofalo.yaml copies the IMA energy the garofalo-cluster preset derives and fits
+    (its energy per full MVM and its split with the fixed share): the cross-paper prediction is only one when
+    the two agree, so a change to the preset must reach the copy."""
+    def analog(chip):
+        r = run_aimc("chip", "show", chip, "--json", "-")
+        assert r.returncode == 0, r.stderr
+        return json.loads(r.stdout)["spec"]["cores"]["read_modes"]["analog"]
+
+    garofalo, cross = analog("garofalo-cluster"), analog(ROOT / "bench" / "chips" / "cluster-512-garofalo.yaml")
+    assert cross["e_mvm_pj"] == garofalo["e_mvm_pj"]
+    assert cross["energy_split"] == garofalo["energy_split"]

@@ -36,7 +36,7 @@ std::unique_ptr<IInputEncoder> make_level_encoder(const chip::InputEncoderSpec& 
     throw Error("two's-complement inputs need a bit-serial encoder, not " + chip::to_string(input.kind),
                 ErrorContext{.field = "cores.input.sign"});
   }
-  if (input.sign == chip::InputSign::Bipolar && bits < 2) {
+  if (bits < chip::min_level_bits(input)) {  // the chip file and quantize refuse it first
     throw Error("a bipolar input needs at least 2 bits", ErrorContext{.field = "cores.input.bits"});
   }
   return std::make_unique<LevelEncoder>(input.kind == chip::InputKind::Pwm ? "pwm" : "dac", bits,

@@ -9,9 +9,35 @@
 namespace aimc::functional {
 
 namespace {
+// The saturation rule of every count: a code at hi, or at lo when the converter is signed (an unsigned
+// converter's 0 is an exact result as often as an underflow). `low_end` is lo when it counts, else a
+// value no code takes, so the test is two compares without a branch.
+[[gnu::always_inline]] inline float low_end(float lo) { return lo < 0 ? lo : -1.0f; }
+
+// One row's fused converter with its saturation count (kClip: a four-phase clipped-phase flag per
+// column counts too). Masks without branches, so the loop vectorises with its integer sum.
+template <bool kClip>
+[[gnu::always_inline]] inline int32_t finish_counted(const ColumnEpilogue& ep, float* __restrict o,
+                                                     const uint8_t* __restrict clip) {
+  const float* __restrict scale = ep.scale.data();
+  const uint8_t* __restrict dead = ep.dead.data();
+  const float* __restrict gain = ep.gain;
+  const float* __restrict offset = ep.offset;
+  const float lo = ep.code_lo, hi = ep.code_hi, low = low_end(lo);
+  int32_t saturated = 0;
+  for (int64_t c = 0; c < ep.cols; ++c) {
+    const float code = device::round_even(device::clampf(o[c] * gain[c] + offset[c], lo, hi));
+    int32_t end = static_cast<int32_t>(code == hi) | static_cast<int32_t>(code == low);
+    if constexpr (kClip) end |= static_cast<int32_t>(clip[c]);
+    saturated += end & static_cast<int32_t>(dead[c] == 0);
+    o[c] = dead[c] ? 0.0f : code * scale[c];
+  }
+  return saturated;
+}
+
 // The fused linear ADC and digital scale of one row (see ColumnEpilogue::fused); with ep.count,
-// returns how many of its live columns' codes saturated (count_saturated's rule). The counting loop
-// is apart: its compares cost the plain one about 5 % of a ResNet-20 evaluation.
+// returns how many of its live columns' codes saturated. The counting loop is apart: its compares
+// cost the plain one about 5 % of a ResNet-20 evaluation.
 [[gnu::always_inline]] inline int64_t finish_row(const ColumnEpilogue& ep, float* __restrict o,
                                                  const uint8_t* __restrict clip = nullptr) {
   const int64_t cols = ep.cols;
@@ -21,37 +47,28 @@ namespace {
     for (int64_t c = 0; c < cols; ++c) o[c] = dead[c] ? 0.0f : o[c] * scale[c];
     return 0;
   }
+  if (ep.count) return clip != nullptr ? finish_counted<true>(ep, o, clip) : finish_counted<false>(ep, o, nullptr);
   const float* __restrict gain = ep.gain;
   const float* __restrict offset = ep.offset;
   const float lo = ep.code_lo, hi = ep.code_hi;
-  if (!ep.count) {
-    for (int64_t c = 0; c < cols; ++c) {
-      const float code = device::round_even(device::clampf(o[c] * gain[c] + offset[c], lo, hi));
-      o[c] = dead[c] ? 0.0f : code * scale[c];
-    }
-    return 0;
-  }
-  // The lower end counts only on a signed converter: an unsigned one's is code 0.
-  const float low_end = lo < 0 ? lo : -1.0f;
-  // Masks without branches, so the loops vectorise with their integer sums; a clipped phase (`clip`,
-  // four phases) counts as a saturated conversion too.
-  int32_t saturated = 0;
-  if (clip == nullptr) {
-    for (int64_t c = 0; c < cols; ++c) {
-      const float code = device::round_even(device::clampf(o[c] * gain[c] + offset[c], lo, hi));
-      const int32_t end = static_cast<int32_t>(code == hi) | static_cast<int32_t>(code == low_end);
-      saturated += end & static_cast<int32_t>(dead[c] == 0);
-      o[c] = dead[c] ? 0.0f : code * scale[c];
-    }
-    return saturated;
-  }
   for (int64_t c = 0; c < cols; ++c) {
     const float code = device::round_even(device::clampf(o[c] * gain[c] + offset[c], lo, hi));
-    const int32_t end = static_cast<int32_t>(code == hi) | static_cast<int32_t>(code == low_end) | static_cast<int32_t>(clip[c]);
-    saturated += end & static_cast<int32_t>(dead[c] == 0);
     o[c] = dead[c] ? 0.0f : code * scale[c];
   }
-  return saturated;
+  return 0;
+}
+
+template <bool kAlso>
+[[gnu::always_inline]] inline int64_t count_codes_at_ends(const float* __restrict codes, int64_t n, float lo, float hi,
+                                                          const uint8_t* __restrict also) {
+  const float low = low_end(lo);
+  int64_t k = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t end = static_cast<int64_t>(codes[i] == hi) | static_cast<int64_t>(codes[i] == low);
+    if constexpr (kAlso) end |= static_cast<int64_t>(also[i] != 0);
+    k += end;
+  }
+  return k;
 }
 }  // namespace
 
@@ -183,14 +200,8 @@ AIMC_CLONES void scale_columns(const ColumnEpilogue& ep, int64_t n, float* out) 
 }
 
 AIMC_CLONES int64_t count_saturated(const float* codes, int64_t n, float lo, float hi, const uint8_t* also) {
-  const bool both = lo < 0;
-  int64_t k = 0;
-  if (also == nullptr) {
-    for (int64_t i = 0; i < n; ++i) k += static_cast<int64_t>((codes[i] == hi) | (both & (codes[i] == lo)));
-    return k;
-  }
-  for (int64_t i = 0; i < n; ++i) k += static_cast<int64_t>((codes[i] == hi) | (both & (codes[i] == lo)) | (also[i] != 0));
-  return k;
+  return also != nullptr ? count_codes_at_ends<true>(codes, n, lo, hi, also)
+                         : count_codes_at_ends<false>(codes, n, lo, hi, nullptr);
 }
 
 AIMC_CLONES void levels_over_lsb(const uint32_t* counts, const float* z, float sd, float lsb, size_t n, float* v) {
