@@ -121,6 +121,8 @@ BENCHMARK_CAPTURE(copy_bytes, copy_256x512, 256, 512);
 BENCHMARK_CAPTURE(partial_sums, partial_sums_256x512, 256, 512);
 BENCHMARK_CAPTURE(copy_bytes, copy_256x576, 256, 576);
 BENCHMARK_CAPTURE(im2col, im2col_c16_32x32_3x3, 16, 32, 3, 1, 500);       // ResNet-20 stage 1
+BENCHMARK_CAPTURE(im2col, im2col_c64_8x8_3x3, 64, 8, 3, 1, 0);            // ResNet-20 stage 3 (all 64 positions)
+BENCHMARK_CAPTURE(im2col, im2col_c16_32x32_3x3_s2, 16, 32, 3, 2, 0);      // ResNet-20 stage 2's first conv
 BENCHMARK_CAPTURE(im2col, im2col_c64_56x56_3x3, 64, 56, 3, 1, 1000);      // ResNet-18 layer1
 BENCHMARK_CAPTURE(im2col, im2col_c256_14x14_3x3, 256, 14, 3, 1, 0);       // layer3 (all 196 positions)
 BENCHMARK_CAPTURE(im2col, im2col_c3_224x224_7x7_s2, 3, 224, 7, 2, 1000);  // conv1

@@ -30,10 +30,17 @@ TEST(Im2col, EqualsTheDirectDefinitionForEveryGeometry) {
       {.c = 4, .h = 5, .w = 5, .kh = 1, .kw = 1, .sh = 1, .sw = 1, .dh = 1, .dw = 1, .ph = 0, .pw = 0},
       {.c = 3, .h = 1, .w = 10, .kh = 1, .kw = 5, .sh = 1, .sw = 1, .dh = 1, .dw = 1, .ph = 0, .pw = 2},  // 1-D
       {.c = 1, .h = 4, .w = 4, .kh = 5, .kw = 5, .sh = 1, .sw = 1, .dh = 1, .dw = 1, .ph = 2, .pw = 2},   // all padding
+      {.c = 5, .h = 6, .w = 9, .kh = 3, .kw = 3, .sh = 2, .sw = 1, .dh = 2, .dw = 1, .ph = 0, .pw = 1},   // taps 3 × 3
+      {.c = 2, .h = 5, .w = 5, .kh = 2, .kw = 3, .sh = 2, .sw = 2, .dh = 1, .dw = 1, .ph = 0, .pw = 0},   // end padding only
+      {.c = 3, .h = 4, .w = 7, .kh = 3, .kw = 3, .sh = 1, .sw = 2, .dh = 1, .dw = 1, .ph = 0, .pw = 0},   // end padding only
   };
   for (ConvGeometry g : shapes) {
     g.oh = (g.h + 2 * g.ph - g.dh * (g.kh - 1) - 1) / g.sh + 1;
     g.ow = (g.w + 2 * g.pw - g.dw * (g.kw - 1) - 1) / g.sw + 1;
+    if (g.ph == 0 && g.pw == 0 && g.kh > 1) {  // ONNX pads [0, 0, 1, 1]: one more output row and column, windows past the end
+      g.oh += 1;
+      g.ow += 1;
+    }
     const std::vector<float> x = random_values(static_cast<size_t>(g.c * g.h * g.w), 3);
     const int64_t rows = g.c * g.kh * g.kw;
     std::vector<float> row(static_cast<size_t>(rows), -1.0f);

@@ -2,57 +2,88 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 namespace aimc::functional {
 
 namespace {
-// The kernel taps [lo, hi) whose input coordinate origin + k·dilation lies in [0, size).
-void valid_taps(int64_t origin, int64_t taps, int64_t dilation, int64_t size, int64_t& lo, int64_t& hi) {
-  lo = 0;
-  while (lo < taps && origin + lo * dilation < 0) ++lo;
-  hi = taps;
-  while (hi > lo && origin + (hi - 1) * dilation >= size) --hi;
-}
-
-// The window of one output position: its origin and the taps inside the input.
-struct Window {
-  int64_t y0 = 0, x0 = 0, ky_lo = 0, ky_hi = 0, kx_lo = 0, kx_hi = 0;
-  bool wide = false;  // kw = 3, dilation 1 along x, no padding tap, a fourth input column in the row
+// Where im2col reads one sample's channels: channel c's row r at base + c·plane + r·stride; output
+// position (oy, ox)'s window starts at row oy·sh − row0, column ox·sw.
+struct Source {
+  const float* base = nullptr;
+  int64_t plane = 0, stride = 0, row0 = 0;
 };
 
-Window window_of(const ConvGeometry& g, int64_t p) {
-  Window w;
-  const int64_t oy = p / g.ow, ox = p % g.ow;
-  w.y0 = oy * g.sh - g.ph;
-  w.x0 = ox * g.sw - g.pw;
-  valid_taps(w.y0, g.kh, g.dh, g.h, w.ky_lo, w.ky_hi);
-  valid_taps(w.x0, g.kw, g.dw, g.w, w.kx_lo, w.kx_hi);
-  w.wide = g.kw == 3 && g.dw == 1 && w.ky_lo == 0 && w.ky_hi == g.kh && w.kx_lo == 0 && w.kx_hi == 3 && w.x0 + 4 <= g.w;
-  return w;
+// The input rows the windows of output rows [oy0, oy1] read, copied with the zero padding made
+// explicit into buf (padded column j holds input column j − pw), so no window needs a bounds check;
+// each row is one float wider than the widest window (the 16-byte tap copies read a fourth float).
+Source padded_rows(const ConvGeometry& g, const float* x, int64_t oy0, int64_t oy1, std::vector<float>& buf) {
+  const int64_t y_lo = oy0 * g.sh - g.ph, y_hi = oy1 * g.sh - g.ph + (g.kh - 1) * g.dh + 1;
+  const int64_t stride = std::max(g.pw + g.w, (g.ow - 1) * g.sw + (g.kw - 1) * g.dw + 1) + 1;
+  const int64_t rows = y_hi - y_lo;
+  if (buf.size() < static_cast<size_t>(g.c * rows * stride)) buf.resize(static_cast<size_t>(g.c * rows * stride));
+  for (int64_t c = 0; c < g.c; ++c) {
+    for (int64_t r = 0; r < rows; ++r) {
+      float* dst = buf.data() + (c * rows + r) * stride;
+      const int64_t iy = y_lo + r;
+      if (iy < 0 || iy >= g.h) {
+        std::fill_n(dst, stride, 0.0f);
+        continue;
+      }
+      std::fill_n(dst, g.pw, 0.0f);
+      std::memcpy(dst + g.pw, x + (c * g.h + iy) * g.w, static_cast<size_t>(g.w) * sizeof(float));
+      std::fill_n(dst + g.pw + g.w, stride - g.pw - g.w, 0.0f);
+    }
+  }
+  return Source{buf.data(), rows * stride, stride, y_lo + g.ph};
 }
 
-// Channel c's kh·kw taps of one window into dst (branch-free inner copies: the padding taps are
-// known per window). Wide windows copy each tap row as 16 bytes; the fourth float lands on a slot
-// written later (the next tap row, or channel c + 1's first), except after the vector's last tap
-// row, which is copied narrow.
-void channel_taps(const ConvGeometry& g, const Window& w, const float* plane, bool last_channel, float* dst) {
-  if (w.wide) {
-    const float* base = plane + w.y0 * g.w + w.x0;
-    for (int64_t ky = 0; ky < g.kh; ++ky, dst += 3) {
-      const float* line = base + ky * g.dh * g.w;
-      std::memcpy(dst, line, (last_channel && ky + 1 == g.kh ? 3 : 4) * sizeof(float));
+// Blocks of kBlock windows, channel-major inside a block: the block's rows stay in L1 while every
+// channel is read. k3x3 (3 × 3 taps, dw = 1, padded rows): each tap row is copied as 16 bytes, the
+// fourth float landing on a slot written later (the next tap row, or channel c + 1's first), except
+// the vector's last tap row, copied narrow.
+template <bool k3x3>
+void copy_windows(const ConvGeometry& g, const Source& s, int64_t p0, int64_t step, int64_t n, float* out, int64_t ld) {
+  constexpr int64_t kBlock = 16;
+  const int64_t taps = g.kh * g.kw, row_step = g.dh * s.stride;
+  int64_t offset[kBlock];
+  for (int64_t i0 = 0; i0 < n; i0 += kBlock) {
+    const int64_t m = std::min(kBlock, n - i0);
+    for (int64_t i = 0; i < m; ++i) {
+      const int64_t p = p0 + (i0 + i) * step, oy = p / g.ow, ox = p % g.ow;
+      offset[i] = (oy * g.sh - s.row0) * s.stride + ox * g.sw;
     }
-    return;
-  }
-  for (int64_t ky = 0; ky < g.kh; ++ky, dst += g.kw) {
-    if (ky < w.ky_lo || ky >= w.ky_hi) {
-      for (int64_t kx = 0; kx < g.kw; ++kx) dst[kx] = 0.0f;
-      continue;
+    for (int64_t c = 0; c < g.c; ++c) {
+      const float* plane = s.base + c * s.plane;
+      float* dst0 = out + i0 * ld + c * taps;
+      if constexpr (k3x3) {
+        if (c + 1 < g.c) {
+          for (int64_t i = 0; i < m; ++i) {
+            const float* src = plane + offset[i];
+            float* dst = dst0 + i * ld;
+            std::memcpy(dst, src, 16);
+            std::memcpy(dst + 3, src + row_step, 16);
+            std::memcpy(dst + 6, src + 2 * row_step, 16);
+          }
+        } else {
+          for (int64_t i = 0; i < m; ++i) {
+            const float* src = plane + offset[i];
+            float* dst = dst0 + i * ld;
+            std::memcpy(dst, src, 16);
+            std::memcpy(dst + 3, src + row_step, 16);
+            std::memcpy(dst + 6, src + 2 * row_step, 12);
+          }
+        }
+      } else {
+        for (int64_t i = 0; i < m; ++i) {
+          const float* src = plane + offset[i];
+          float* dst = dst0 + i * ld;
+          for (int64_t ky = 0; ky < g.kh; ++ky) {
+            for (int64_t kx = 0; kx < g.kw; ++kx) dst[ky * g.kw + kx] = src[ky * row_step + kx * g.dw];
+          }
+        }
+      }
     }
-    const float* line = plane + (w.y0 + ky * g.dh) * g.w;
-    for (int64_t kx = 0; kx < w.kx_lo; ++kx) dst[kx] = 0.0f;
-    for (int64_t kx = w.kx_lo; kx < w.kx_hi; ++kx) dst[kx] = line[w.x0 + kx * g.dw];
-    for (int64_t kx = w.kx_hi; kx < g.kw; ++kx) dst[kx] = 0.0f;
   }
 }
 }  // namespace
@@ -61,19 +92,23 @@ void im2col_vector(const ConvGeometry& g, const float* x, int64_t p, float* row)
   im2col_vectors(g, x, p, 1, 1, row, g.c * g.kh * g.kw);
 }
 
-// Blocks of kBlock windows, channel-major inside a block: the block's rows stay in L1 while every
-// channel plane is read (the planes are 4 KB apart for 32 × 32 inputs: the same L1 sets).
+// When every window lies inside the input it is read in place; otherwise the rows the run's windows
+// read are first copied with their zeros (per run: about 1/9 of a 3 × 3 im2col's writes), so the
+// copies have no bounds checks.
 void im2col_vectors(const ConvGeometry& g, const float* x, int64_t p0, int64_t step, int64_t n, float* out, int64_t ld) {
-  constexpr int64_t kBlock = 16;
-  const int64_t taps = g.kh * g.kw;
-  Window windows[kBlock];
-  for (int64_t i0 = 0; i0 < n; i0 += kBlock) {
-    const int64_t m = std::min(kBlock, n - i0);
-    for (int64_t i = 0; i < m; ++i) windows[i] = window_of(g, p0 + (i0 + i) * step);
-    for (int64_t c = 0; c < g.c; ++c) {
-      const float* plane = x + c * g.h * g.w;
-      for (int64_t i = 0; i < m; ++i) channel_taps(g, windows[i], plane, c + 1 == g.c, out + (i0 + i) * ld + c * taps);
-    }
+  if (n <= 0) return;
+  const bool inside = g.ph == 0 && g.pw == 0 && (g.oh - 1) * g.sh + (g.kh - 1) * g.dh < g.h &&
+                      (g.ow - 1) * g.sw + (g.kw - 1) * g.dw < g.w;  // no begin padding, and none at the end
+  if (inside) {
+    copy_windows<false>(g, Source{x, g.h * g.w, g.w, 0}, p0, step, n, out, ld);
+    return;
+  }
+  thread_local std::vector<float> buf;
+  const Source s = padded_rows(g, x, p0 / g.ow, (p0 + (n - 1) * step) / g.ow, buf);
+  if (g.kh == 3 && g.kw == 3 && g.dw == 1) {
+    copy_windows<true>(g, s, p0, step, n, out, ld);
+  } else {
+    copy_windows<false>(g, s, p0, step, n, out, ld);
   }
 }
 
