@@ -20,7 +20,7 @@ template <bool kClip>
 [[gnu::always_inline]] inline int32_t finish_counted(const ColumnEpilogue& ep, float* __restrict o,
                                                      const uint8_t* __restrict clip) {
   const float* __restrict scale = ep.scale.data();
-  const uint8_t* __restrict dead = ep.dead.data();
+  const int32_t* __restrict dead = ep.dead.data();
   const float* __restrict gain = ep.gain;
   const float* __restrict offset = ep.offset;
   const float lo = ep.code_lo, hi = ep.code_hi, low = low_end(lo);
@@ -42,8 +42,9 @@ template <bool kClip>
                                                  const uint8_t* __restrict clip = nullptr) {
   const int64_t cols = ep.cols;
   const float* __restrict scale = ep.scale.data();
-  const uint8_t* __restrict dead = ep.dead.data();
+  const int32_t* __restrict dead = ep.dead.data();
   if (!ep.convert) {
+#pragma omp simd
     for (int64_t c = 0; c < cols; ++c) o[c] = dead[c] ? 0.0f : o[c] * scale[c];
     return 0;
   }
@@ -51,6 +52,7 @@ template <bool kClip>
   const float* __restrict gain = ep.gain;
   const float* __restrict offset = ep.offset;
   const float lo = ep.code_lo, hi = ep.code_hi;
+#pragma omp simd
   for (int64_t c = 0; c < cols; ++c) {
     const float code = device::round_even(device::clampf(o[c] * gain[c] + offset[c], lo, hi));
     o[c] = dead[c] ? 0.0f : code * scale[c];
@@ -83,13 +85,17 @@ AIMC_CLONES int64_t column_sums_one_phase(const ColumnEpilogue& ep, const float*
     if (z) {
       const float* __restrict zi = z + i * cols;
       if (ep.convert) {
+#pragma omp simd
         for (int64_t c = 0; c < cols; ++c) oi[c] = (gi[c] + sd[c] * zi[c]) / lsb[c];
       } else {
+#pragma omp simd
         for (int64_t c = 0; c < cols; ++c) oi[c] = gi[c] + sd[c] * zi[c];
       }
     } else if (ep.convert) {
+#pragma omp simd
       for (int64_t c = 0; c < cols; ++c) oi[c] = gi[c] / lsb[c];
     } else {
+#pragma omp simd
       for (int64_t c = 0; c < cols; ++c) oi[c] = gi[c];
     }
     if (ep.fused) saturated += finish_row(ep, oi);
@@ -114,6 +120,7 @@ namespace {
                                                 const float* __restrict z2, const float* __restrict z3,
                                                 const float* __restrict sd, const float* __restrict fs,
                                                 const float* __restrict lsb, int64_t cols, float* __restrict o) {
+#pragma omp simd
   for (int64_t c = 0; c < cols; ++c) {
     const float a = saturate(pp[c] + sd[c] * z0[c], fs[c]);
     const float b = saturate(pm[c] + sd[c] * z1[c], fs[c]);
@@ -129,6 +136,7 @@ namespace {
                                                const float* __restrict mm, const float* __restrict z, const float* __restrict sd,
                                                const float* __restrict fs, int64_t cols, uint8_t* __restrict flags) {
   if (z == nullptr) {
+#pragma omp simd
     for (int64_t c = 0; c < cols; ++c) {
       flags[c] = static_cast<uint8_t>((pp[c] >= fs[c]) | (pm[c] >= fs[c]) | (mp[c] >= fs[c]) | (mm[c] >= fs[c]));
     }
@@ -137,6 +145,7 @@ namespace {
   const float* __restrict z1 = z + cols;
   const float* __restrict z2 = z1 + cols;
   const float* __restrict z3 = z2 + cols;
+#pragma omp simd
   for (int64_t c = 0; c < cols; ++c) {
     const float a = pp[c] + sd[c] * z[c], b = pm[c] + sd[c] * z1[c];
     const float d = mp[c] + sd[c] * z2[c], e = mm[c] + sd[c] * z3[c];
@@ -173,14 +182,17 @@ AIMC_CLONES int64_t column_sums_four_phase(const ColumnEpilogue& ep, const float
       const float* __restrict z1 = z0 + cols;
       const float* __restrict z2 = z1 + cols;
       const float* __restrict z3 = z2 + cols;
+#pragma omp simd
       for (int64_t c = 0; c < cols; ++c) {
         oi[c] = (pp[c] + sd[c] * z0[c]) - (pm[c] + sd[c] * z1[c]) - (mp[c] + sd[c] * z2[c]) + (mm[c] + sd[c] * z3[c]);
       }
     } else if (ep.convert) {
+#pragma omp simd
       for (int64_t c = 0; c < cols; ++c) {
         oi[c] = (saturate(pp[c], fs[c]) - saturate(pm[c], fs[c]) - saturate(mp[c], fs[c]) + saturate(mm[c], fs[c])) / lsb[c];
       }
     } else {
+#pragma omp simd
       for (int64_t c = 0; c < cols; ++c) oi[c] = pp[c] - pm[c] - mp[c] + mm[c];
     }
     if (flags != nullptr) phase_clips(pp, pm, mp, mm, z ? z + i * 4 * cols : nullptr, sd, fs, cols, flags);
@@ -192,9 +204,10 @@ AIMC_CLONES int64_t column_sums_four_phase(const ColumnEpilogue& ep, const float
 AIMC_CLONES void scale_columns(const ColumnEpilogue& ep, int64_t n, float* out) {
   const int64_t cols = ep.cols;
   const float* __restrict scale = ep.scale.data();
-  const uint8_t* __restrict dead = ep.dead.data();
+  const int32_t* __restrict dead = ep.dead.data();
   for (int64_t i = 0; i < n; ++i) {
     float* __restrict oi = out + i * cols;
+#pragma omp simd
     for (int64_t c = 0; c < cols; ++c) oi[c] = dead[c] ? 0.0f : oi[c] * scale[c];
   }
 }

@@ -17,7 +17,8 @@ struct ColumnEpilogue {
   std::vector<float> noise;       // σ of the output noise per draw (unit products)
   std::vector<float> full_scale;  // ADC full scale (four-phase per-phase saturation)
   std::vector<float> scale;       // code → weight domain: LSB · input_step / s · α
-  std::vector<uint8_t> dead;      // 1: the column reads 0
+  std::vector<int32_t> dead;      // 1: the column reads 0 (32 bits, as wide as the floats: the column loops vectorise
+                                  // 8 or 16 wide, so a 16-column chunk takes no scalar tail)
   std::vector<float> zeros;       // four phases: 2·cols of +0 (the P−± rows when q = nullptr)
   // A linear ADC (IAdc::linear) fused into the column kernels: with `fused`, they write final
   // outputs dead ? 0 : round_even(clampf(v·gain + offset, code_lo, code_hi))·scale (convert) or
