@@ -216,7 +216,9 @@ void ChipExecutor::Impl::matrix_vectors(const LayerRun& l, int64_t k, const floa
       acc = sized(s.acc, block);
       std::fill_n(acc, block, 0);
     }
-    float* sum = sized(s.sum, block);
+    // One tile over all the columns writes the layer's outputs itself.
+    const bool direct = cb.tiles.size() == 1 && bc == cols && l.col_scale.empty();
+    float* sum = direct ? yv : sized(s.sum, block);
     float* part = sized(s.part, block);
     bool first_tile = true;
     for (size_t ti : cb.tiles) {
@@ -232,6 +234,7 @@ void ChipExecutor::Impl::matrix_vectors(const LayerRun& l, int64_t k, const floa
       first_tile = false;
     }
     if (fixed) partial_sums_to_values({acc, block}, cb.lsb, {sum, block});
+    if (direct) continue;
     if (!l.col_scale.empty()) {
       const float* sc = l.col_scale.data() + cb.col_begin;
       for (int64_t i = 0; i < n; ++i) {
