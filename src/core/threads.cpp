@@ -14,6 +14,8 @@ int hardware_threads() {
   return n == 0 ? 1 : static_cast<int>(n);
 }
 
+bool spread_over_threads(int64_t n) { return n > 1 && omp_get_max_threads() > 1 && !omp_in_parallel(); }
+
 std::string openmp_wait_policy() {
   const char* p = std::getenv("OMP_WAIT_POLICY");
   if (p == nullptr || *p == '\0') return "default";

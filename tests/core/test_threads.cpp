@@ -1,5 +1,6 @@
 // parallel_for (core/threads.h): every index runs once, and an exception inside the parallel region
-// reaches the caller after all indices have run; malloc_huge_pages reads GLIBC_TUNABLES as glibc does.
+// reaches the caller after all indices have run; no region where it cannot help; malloc_huge_pages reads GLIBC_TUNABLES as glibc
+// does.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -23,16 +24,33 @@ TEST(ParallelFor, RunsEveryIndexOnce) {
 }
 
 TEST(ParallelFor, RethrowsTheFirstExceptionAfterEveryIndexRan) {
+  for (int threads : {1, 2}) {  // 1: the loop without a parallel region, the same contract
+    ThreadScope scope(threads);
+    std::atomic<int> ran{0};
+    EXPECT_THROW(parallel_for(100,
+                              [&](int64_t i) {
+                                ++ran;
+                                if (i % 10 == 3) throw std::runtime_error("index " + std::to_string(i));
+                              }),
+                 std::runtime_error);
+    EXPECT_EQ(ran.load(), 100);
+    parallel_for(0, [](int64_t) { FAIL() << "no index to run"; });
+  }
+}
+
+// No region for one piece of work, at one thread, or inside a region (libgomp ends every region,
+// even of one thread, with a futex system call).
+TEST(ParallelFor, OpensARegionOnlyWhenThreadsCanShareTheWork) {
+  {
+    ThreadScope scope(1);
+    EXPECT_FALSE(spread_over_threads(100));
+  }
   ThreadScope scope(2);
-  std::atomic<int> ran{0};
-  EXPECT_THROW(parallel_for(100,
-                            [&](int64_t i) {
-                              ++ran;
-                              if (i % 10 == 3) throw std::runtime_error("index " + std::to_string(i));
-                            }),
-               std::runtime_error);
-  EXPECT_EQ(ran.load(), 100);
-  parallel_for(0, [](int64_t) { FAIL() << "no index to run"; });
+  EXPECT_FALSE(spread_over_threads(1));
+  EXPECT_TRUE(spread_over_threads(2));
+  std::atomic<int> nested{0};
+  parallel_for(2, [&](int64_t) { nested += spread_over_threads(100) ? 1 : 0; });
+  EXPECT_EQ(nested.load(), 0);
 }
 
 TEST(MallocHugePages, ReadsTheLastHugetlbSettingOfGlibcTunables) {

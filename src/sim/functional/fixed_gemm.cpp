@@ -78,8 +78,8 @@ void FixedGemm::run(int64_t m, uint64_t first, int64_t operands, const ChunkFn& 
   const int64_t chunks = static_cast<int64_t>((first + static_cast<uint64_t>(m) - 1) / kChunkRows - chunk0 + 1);
   const size_t a_block = static_cast<size_t>(kChunkRows * im.k), y_block = static_cast<size_t>(kChunkRows * im.n);
   const uint32_t all = operands == 32 ? ~0u : (1u << operands) - 1;
-#pragma omp parallel if (chunks > 1 && !omp_in_parallel())  // inside a caller's parallel loop: this thread
-  {
+  // One thread's buffers and library handles, then its chunks.
+  const auto chunks_on_this_thread = [&](bool shared) {
     Scratch& s = scratch();
     if (s.a.size() < a_block * static_cast<size_t>(operands)) s.a.resize(a_block * static_cast<size_t>(operands), 0.0f);
     if (s.y.size() < y_block * static_cast<size_t>(operands)) s.y.resize(y_block * static_cast<size_t>(operands), 0.0f);
@@ -91,8 +91,7 @@ void FixedGemm::run(int64_t m, uint64_t first, int64_t operands, const ChunkFn& 
     const memory::desc pad_desc = im.pd.scratchpad_desc();
     if (s.pad.size() < pad_desc.get_size()) s.pad.resize(pad_desc.get_size());
     memory pad_mem(pad_desc, im.engine, s.pad.data());
-#pragma omp for schedule(dynamic, 1)  // results do not depend on which thread runs a chunk
-    for (int64_t c = 0; c < chunks; ++c) {
+    const auto one_chunk = [&](int64_t c) {
       const uint64_t base = (chunk0 + static_cast<uint64_t>(c)) * kChunkRows;  // global index of position 0
       GemmChunk chunk;
       chunk.i0 = static_cast<int64_t>(std::max(base, first) - first);
@@ -113,8 +112,21 @@ void FixedGemm::run(int64_t m, uint64_t first, int64_t operands, const ChunkFn& 
       }
       stream.wait();
       finish(chunk);
+    };
+    if (!shared) {
+      for (int64_t c = 0; c < chunks; ++c) one_chunk(c);
+      return;
     }
+#pragma omp for schedule(dynamic, 1)  // results do not depend on which thread runs a chunk
+    for (int64_t c = 0; c < chunks; ++c) one_chunk(c);
+  };
+  // Inside a caller's parallel loop, or at one thread: all chunks on this thread, no region.
+  if (!spread_over_threads(chunks)) {
+    chunks_on_this_thread(false);
+    return;
   }
+#pragma omp parallel
+  chunks_on_this_thread(true);
 }
 
 void FixedGemm::run(const float* a, int64_t m, uint64_t first, float* y) const {
