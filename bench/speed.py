@@ -10,7 +10,10 @@ Per network and thread count, `--rounds` rounds, each running in turn:
   torch   torch fp32 eager on the same network and weights, batch after batch for as long as the chip ran;
   frozen  the same after torch.jit.freeze (BatchNorm folded into the convolutions).
 torch runs with OPENBLAS_CORETYPE removed from its environment (its native kernels; this machine sets
-Haswell) and torch.set_num_threads(T); aimc with --threads T and its default passive OpenMP waits. The
+Haswell), with glibc's malloc asking for transparent huge pages (GLIBC_TUNABLES=glibc.malloc.hugetlb=1, as
+the aimc CLI starts itself: without it torch re-faults and zeroes its freed activation buffers every batch,
+and ran ResNet-20 BN-folded at 1 thread at about 300, sometimes 600, images/s against 1,300-1,600 with it)
+and torch.set_num_threads(T); aimc with --threads T and its default passive OpenMP waits. The
 machine's 1-minute load average is read before each round. Medians over the rounds; the ratio is chip
 images/s over torch's; "best rounds" is each contender's fastest round against BN-folded's (on a shared
 virtual machine slowdowns come and go, and torch's BN-folded ResNet-20 runs in one of two speeds about
@@ -118,6 +121,7 @@ def chip_round(binary, model, chip, args, threads, batch, out):
 
 def torch_round(net, frozen, threads, batch, seconds):
     env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
+    env["GLIBC_TUNABLES"] = "glibc.malloc.hugetlb=1"  # torch at its best: the malloc setting aimc's CLI uses
     env["OMP_NUM_THREADS"] = str(threads)
     code = TORCH_RUN.format(root=str(ROOT), bench=str(ROOT / "bench"), threads=threads, name=net, frozen=frozen,
                             batch=batch, seconds=seconds)
