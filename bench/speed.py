@@ -16,8 +16,7 @@ and ran ResNet-20 BN-folded at 1 thread at about 300, sometimes 600, images/s ag
 and torch.set_num_threads(T); aimc with --threads T and its default passive OpenMP waits. The
 machine's 1-minute load average is read before each round. Medians over the rounds; the ratio is chip
 images/s over torch's; "best rounds" is each contender's fastest round against BN-folded's (on a shared
-virtual machine slowdowns come and go, and torch's BN-folded ResNet-20 runs in one of two speeds about
-2x apart: docs/functional-sim.md). Peak RSS: `aimc eval`'s (the whole process: model, Program, tiles, batch) against
+virtual machine slowdowns come and go). Peak RSS: `aimc eval`'s (the whole process: model, Program, tiles, batch) against
 `aimc forward`'s (the fp32 reference alone) on one batch of the same inputs.
 
 Networks: resnet20 (models/resnet20_cifar10.onnx, CIFAR-10 test images, on `hermes` four-phase at
