@@ -38,6 +38,20 @@ Source padded_rows(const ConvGeometry& g, const float* x, int64_t oy0, int64_t o
   return Source{buf.data(), rows * stride, stride, y_lo + g.ph};
 }
 
+// One channel's 3 × 3 taps of m windows (their offsets in the channel's padded rows) into their
+// vectors' rows ld apart: three copies of 16 bytes, the last of kLastBytes (12 for the vector's last channel).
+template <size_t kLastBytes>
+[[gnu::always_inline]] inline void taps_3x3(const float* plane, const int64_t* offset, int64_t m, int64_t row_step, float* dst0,
+                                            int64_t ld) {
+  for (int64_t i = 0; i < m; ++i) {
+    const float* src = plane + offset[i];
+    float* dst = dst0 + i * ld;
+    std::memcpy(dst, src, 16);
+    std::memcpy(dst + 3, src + row_step, 16);
+    std::memcpy(dst + 6, src + 2 * row_step, kLastBytes);
+  }
+}
+
 // Blocks of kBlock windows, channel-major inside a block: the block's rows stay in L1 while every
 // channel is read. k3x3 (3 × 3 taps, dw = 1, padded rows): each tap row is copied as 16 bytes, the
 // fourth float landing on a slot written later (the next tap row, or channel c + 1's first), except
@@ -58,21 +72,9 @@ void copy_windows(const ConvGeometry& g, const Source& s, int64_t p0, int64_t st
       float* dst0 = out + i0 * ld + c * taps;
       if constexpr (k3x3) {
         if (c + 1 < g.c) {
-          for (int64_t i = 0; i < m; ++i) {
-            const float* src = plane + offset[i];
-            float* dst = dst0 + i * ld;
-            std::memcpy(dst, src, 16);
-            std::memcpy(dst + 3, src + row_step, 16);
-            std::memcpy(dst + 6, src + 2 * row_step, 16);
-          }
+          taps_3x3<16>(plane, offset, m, row_step, dst0, ld);
         } else {
-          for (int64_t i = 0; i < m; ++i) {
-            const float* src = plane + offset[i];
-            float* dst = dst0 + i * ld;
-            std::memcpy(dst, src, 16);
-            std::memcpy(dst + 3, src + row_step, 16);
-            std::memcpy(dst + 6, src + 2 * row_step, 12);
-          }
+          taps_3x3<12>(plane, offset, m, row_step, dst0, ld);
         }
       } else {
         for (int64_t i = 0; i < m; ++i) {
