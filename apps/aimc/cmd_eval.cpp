@@ -40,6 +40,7 @@ struct EvalArgs {
   std::optional<int64_t> calibration_samples;  // default: kDefaultCalibrationSamples
   bool allow_quantize = false;
   bool adc_saturation = false;
+  std::string gemm_precision = "fp32";
   bool quiet = false;
   bool force = false;
 };
@@ -57,6 +58,7 @@ void run_eval(const EvalArgs& a) {
   eo.read_mode = a.read_mode;
   eo.allow_quantize = a.allow_quantize;
   eo.adc_saturation = a.adc_saturation;
+  eo.gemm_precision = experiment::parse_gemm_precision(a.gemm_precision);
   if (!a.program.empty() && a.calibration_samples.has_value()) {
     throw Error(
         "a compiled Program keeps the calibration it was compiled with; calibrate when compiling, or "
@@ -129,6 +131,9 @@ void add_eval(CLI::App& app) {
                 "accept fp32 weights rounded to a low-precision chip (binary, < 8 bits) without QDQ scales");
   sub->add_flag("--adc-saturation", args->adc_saturation,
                 "count the ADC conversions at their end codes, per layer and drift time (a few % slower)");
+  sub->add_option("--gemm-precision", args->gemm_precision,
+                  "the analog tiles' GEMM: fp32 (exact, default) or bf16 (faster; conductances rounded to 8 "
+                  "significant bits, inputs of at most 8 bits held exactly; docs/functional-sim.md)");
   add_result_flags(sub, args->out, "the result");
   add_force_flag(sub, args->force);
   add_quiet_flag(sub, args->quiet);

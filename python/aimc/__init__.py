@@ -132,11 +132,13 @@ def _numpy(x):
 
 def evaluate(program, chip, data, labels=None, *, limit=-1, drift_times=("1s", "1h", "1d", "1y"), repeats=1, seed=0,
              threads=1, batch=64, read_mode="", drift_compensation="chip", compensation_readout="chip",
-             allow_quantize=False, adc_saturation=False, progress=None):
+             allow_quantize=False, adc_saturation=False, gemm_precision="fp32", progress=None):
     """Accuracy (or perplexity) of the digital reference and of the chip at each time since programming,
     over `repeats` programming draws (draw r uses seed + r). `data` is a dataset spec ("mnist:DIR", ...) or
     an array of inputs with `labels`. `adc_saturation`: count the ADC conversions at their end codes per layer
-    (`to_dict()["chip"][i]["adc_saturation"]`; about 8 % slower). `progress`: True for a bar, or
+    (`to_dict()["chip"][i]["adc_saturation"]`; about 8 % slower). `gemm_precision`: "fp32" (exact) or "bf16"
+    (the analog tiles' GEMM on bfloat16 operands: faster, conductances rounded to 8 significant bits, not
+    bit-identical to fp32; docs/functional-sim.md). `progress`: True for a bar, or
     progress(done, total, label) after each batch (an exception it raises, e.g. KeyboardInterrupt, stops the
     evaluation)."""
     chip = _chip(chip)
@@ -147,17 +149,17 @@ def evaluate(program, chip, data, labels=None, *, limit=-1, drift_times=("1s", "
                                   repeats=repeats, seed=seed, threads=threads, batch=batch, read_mode=read_mode,
                                   drift_compensation=drift_compensation, compensation_readout=compensation_readout,
                                   allow_quantize=allow_quantize, adc_saturation=adc_saturation,
-                                  progress=_progress(progress, "eval"))
+                                  gemm_precision=gemm_precision, progress=_progress(progress, "eval"))
 
 
-def run(program, chip, x, *, t=None, seed=0, threads=1, read_mode=""):
+def run(program, chip, x, *, t=None, seed=0, threads=1, read_mode="", gemm_precision="fp32"):
     """The chip's outputs for one batch `x` (numpy or torch; a list of them for a model of several inputs, in its
     input order), `t` seconds after programming (None: as programmed, no drift). One array per model output (a
     single array when the model has one)."""
     chip = _chip(chip)
     x = [_numpy(v) for v in x] if isinstance(x, (list, tuple)) else _numpy(x)
     outputs = _aimc.run(_program(program, chip), chip, x, t=None if t is None else parse_time(t), seed=seed,
-                        threads=threads, read_mode=read_mode)
+                        threads=threads, read_mode=read_mode, gemm_precision=gemm_precision)
     return outputs[0] if len(outputs) == 1 else outputs
 
 

@@ -90,7 +90,8 @@ experiment::CompileSettings compile_settings(const std::string& pipeline, const 
 
 experiment::EvalOptions eval_options(const std::vector<double>& drift_times, int64_t repeats, uint64_t seed, int threads,
                                      int64_t batch, const std::string& read_mode, const std::string& drift_compensation,
-                                     const std::string& compensation_readout, bool allow_quantize, bool adc_saturation) {
+                                     const std::string& compensation_readout, bool allow_quantize, bool adc_saturation,
+                                     const std::string& gemm_precision) {
   experiment::EvalOptions o;
   o.drift_times = drift_times;
   o.repeats = repeats;
@@ -102,6 +103,7 @@ experiment::EvalOptions eval_options(const std::vector<double>& drift_times, int
   o.compensation_readout = experiment::parse_compensation_readout(compensation_readout);
   o.allow_quantize = allow_quantize;
   o.adc_saturation = adc_saturation;
+  o.gemm_precision = experiment::parse_gemm_precision(gemm_precision);
   if (threads < 1) throw Error(fmt::format("must be ≥ 1, got {}", threads), ErrorContext{.field = "threads"});
   if (batch < 1) throw Error(fmt::format("must be ≥ 1, got {}", batch), ErrorContext{.field = "batch"});
   return o;
@@ -231,9 +233,9 @@ void bind_experiments(py::module_& m) {
       [](const Loaded& program, const chip::ChipSpec& chip, const py::object& data, const std::optional<py::array>& labels,
          int64_t limit, const std::vector<double>& drift_times, int64_t repeats, uint64_t seed, int threads, int64_t batch,
          const std::string& read_mode, const std::string& drift_compensation, const std::string& compensation_readout,
-         bool allow_quantize, bool adc_saturation, const py::object& progress) {
+         bool allow_quantize, bool adc_saturation, const std::string& gemm_precision, const py::object& progress) {
         experiment::EvalOptions o = eval_options(drift_times, repeats, seed, threads, batch, read_mode, drift_compensation,
-                                                 compensation_readout, allow_quantize, adc_saturation);
+                                                 compensation_readout, allow_quantize, adc_saturation, gemm_precision);
         Dataset dataset;
         std::string spec;
         if (py::isinstance<py::str>(data)) {
@@ -255,7 +257,8 @@ void bind_experiments(py::module_& m) {
       py::arg("program"), py::arg("chip"), py::arg("data"), py::arg("labels") = std::nullopt, py::arg("limit") = -1,
       py::arg("drift_times"), py::arg("repeats") = 1, py::arg("seed") = 0, py::arg("threads") = 1, py::arg("batch") = 64,
       py::arg("read_mode") = "", py::arg("drift_compensation") = "chip", py::arg("compensation_readout") = "chip",
-      py::arg("allow_quantize") = false, py::arg("adc_saturation") = false, py::arg("progress") = py::none());
+      py::arg("allow_quantize") = false, py::arg("adc_saturation") = false, py::arg("gemm_precision") = "fp32",
+      py::arg("progress") = py::none());
 
   m.def(
       "load_dataset",
@@ -277,7 +280,8 @@ void bind_experiments(py::module_& m) {
   m.def(
       "run",
       [](const Loaded& program, const chip::ChipSpec& chip, const py::object& x, std::optional<double> t_s, uint64_t seed,
-         int threads, const std::string& read_mode) {
+         int threads, const std::string& read_mode, const std::string& gemm_precision) {
+        const functional::GemmPrecision precision = experiment::parse_gemm_precision(gemm_precision);
         // One array, or a list of them for a model of several inputs (in the graph's input order).
         std::vector<Tensor> inputs;
         if (py::isinstance<py::list>(x) || py::isinstance<py::tuple>(x)) {
@@ -294,6 +298,7 @@ void bind_experiments(py::module_& m) {
           fo.seed = seed;
           fo.threads = threads;
           fo.read_mode = read_mode;
+          fo.gemm_precision = precision;
           functional::ChipExecutor exec(program->program, program->prepared, chip, fo);
           if (t_s) exec.set_time(*t_s);
           out = exec.run(inputs);
@@ -303,7 +308,7 @@ void bind_experiments(py::module_& m) {
         return arrays;
       },
       py::arg("program"), py::arg("chip"), py::arg("x"), py::arg("t") = std::nullopt, py::arg("seed") = 0, py::arg("threads") = 1,
-      py::arg("read_mode") = "");
+      py::arg("read_mode") = "", py::arg("gemm_precision") = "fp32");
 
   py::class_<perf::PerfStats>(m, "PerfResult", "Latency, throughput, energy and utilisation from the event simulation.")
       .def("to_dict", [](const perf::PerfStats& s) { return to_python(report::perf_json(s)); })

@@ -32,6 +32,13 @@ std::optional<chip::CompensationReadout> parse_compensation_readout(const std::s
               ErrorContext{.field = "compensation_readout"});
 }
 
+functional::GemmPrecision parse_gemm_precision(const std::string& s) {
+  if (s == "fp32") return functional::GemmPrecision::fp32;
+  if (s == "bf16") return functional::GemmPrecision::bf16;
+  throw Error(fmt::format("'{}': expected fp32 (exact) or bf16 (conductances rounded to 8 significant bits)", s),
+              ErrorContext{.field = "gemm_precision"});
+}
+
 std::vector<double> parse_drift_times(const std::string& text) {
   const ErrorContext where{.field = "drift_times"};
   std::vector<double> times;
@@ -175,6 +182,7 @@ EvalResult evaluate(const LoadedProgram& loaded, const chip::ChipSpec& chip, con
     fo.drift_compensation = o.drift_compensation;
     fo.compensation_readout = o.compensation_readout;
     fo.count_saturation = o.adc_saturation;
+    fo.gemm_precision = o.gemm_precision;
     auto p0 = std::chrono::steady_clock::now();
     functional::ChipExecutor chip_exec(loaded.program, loaded.prepared, chip, fo);
     program_s += seconds_since(p0);
@@ -221,6 +229,7 @@ EvalResult evaluate(const LoadedProgram& loaded, const chip::ChipSpec& chip, con
   }
   res.seed = o.seed;
   res.adc_saturation = o.adc_saturation;
+  res.gemm_precision = functional::to_string(o.gemm_precision);
   res.repeats = o.repeats;
   res.batch = o.batch;
   res.threads = o.threads;

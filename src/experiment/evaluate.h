@@ -26,9 +26,10 @@ struct EvalOptions {
   std::string read_mode;                                      // empty: the chip's first
   std::optional<chip::DriftCompensation> drift_compensation;  // override of the chip's scheme
   std::optional<chip::CompensationReadout> compensation_readout;
-  bool allow_quantize = false;                             // accept fp32 weights rounded to the chip's grid
-  bool adc_saturation = false;                             // count ADC conversions at their end codes
-  std::function<void(const std::string& label)> on_batch;  // progress: called after every batch
+  bool allow_quantize = false;                                                 // accept fp32 weights rounded to the chip's grid
+  bool adc_saturation = false;                                                 // count ADC conversions at their end codes
+  functional::GemmPrecision gemm_precision = functional::GemmPrecision::fp32;  // the analog tiles' GEMM
+  std::function<void(const std::string& label)> on_batch;                      // progress: called after every batch
 };
 
 struct EvalPoint {
@@ -60,6 +61,7 @@ struct EvalResult {
   std::string wait_policy;         // how idle OpenMP threads waited (core/threads.h)
   bool malloc_huge_pages = false;  // malloc asked for transparent huge pages (core/threads.h)
   bool adc_saturation = false;     // EvalPoint::conversions were counted
+  std::string gemm_precision = "fp32";
   nlohmann::ordered_json resolved_chip;
 };
 
@@ -80,6 +82,8 @@ void require_chip_precision(const program::Program& program, const chip::ChipSpe
 // "chip", read-path|adc, exact. Throw Error naming drift_compensation / compensation_readout.
 std::optional<chip::DriftCompensation> parse_drift_compensation(const std::string& text);
 std::optional<chip::CompensationReadout> parse_compensation_readout(const std::string& text);
+// fp32 | bf16; throws Error naming gemm_precision.
+functional::GemmPrecision parse_gemm_precision(const std::string& text);
 
 // "1s,1h,1d,1y" → seconds (units s, m, h, d, w, y = 365 d; a bare number is seconds).
 std::vector<double> parse_drift_times(const std::string& text);

@@ -67,6 +67,7 @@ nlohmann::ordered_json eval_json(const experiment::EvalResult& r) {
   j["read_mode"] = r.read_mode;
   j["drift_compensation"] = r.drift_compensation;
   j["drift_compensation_readout"] = r.compensation_readout;
+  j["gemm_precision"] = r.gemm_precision;
   j["calibration"] = r.calibration;
   j["replicated_layers"] = r.replicated_layers;
   j["chip_name"] = r.chip_name;

@@ -119,6 +119,8 @@ ResultDoc eval_doc() {
           {"read_mode", "text", "the read mode asked for (empty: the chip's first)"},
           {"drift_compensation", "text", "chip (as the chip says), none, global or per-column"},
           {"drift_compensation_readout", "text", "chip (as the chip says), read-path or exact"},
+          {"gemm_precision", "text",
+           "the analog tiles' GEMM operands: fp32 (exact) or bf16 (conductances rounded to 8 significant bits)"},
           {"calibration", "text", "where the input ranges came from"},
           {"replicated_layers", "count", "layers with several replicas, each programmed independently"},
           {"chip_name", "text", "the chip's name"},

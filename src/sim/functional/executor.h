@@ -32,6 +32,7 @@
 #include "core/tensor.h"
 #include "ir/graph.h"
 #include "program/program.h"
+#include "sim/functional/tile_types.h"
 
 namespace aimc::functional {
 
@@ -46,6 +47,9 @@ struct FunctionalOptions {
   std::optional<chip::CompensationReadout> compensation_readout;
   bool converters = true;         // false: no input quantisation and no ADC (ideal-periphery tests)
   bool count_saturation = false;  // count ADC conversions at their end codes (conversions())
+  // The analog tiles' GEMM operands (tile_types.h): bf16 needs converters and input codes of at most
+  // 8 bits in magnitude (held exactly); the conductances are rounded to 8 significant bits.
+  GemmPrecision gemm_precision = GemmPrecision::fp32;
 };
 
 // One analog layer's ADC conversions (all its tiles and replicas) since the last set_time, and how

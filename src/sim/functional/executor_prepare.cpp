@@ -40,6 +40,18 @@ chip::CoreSpec core_with_compensation(const chip::ChipSpec& chip, const Function
   return core;
 }
 
+// bf16 GEMM operands hold integers up to 256 in magnitude exactly: the input codes of at most 8 bits.
+void check_bf16_inputs(const device::IInputEncoder& enc, bool converters, const ErrorContext& where) {
+  if (!converters) throw Error("GEMM precision bf16 needs the chip's converters (the input codes)", where);
+  const int64_t most = std::max(enc.code_max(), -enc.code_min());
+  if (most > 256) {
+    throw Error(fmt::format("GEMM precision bf16 holds input codes up to 256 in magnitude exactly; this layer's reach {} "
+                            "({} input bits): use fp32",
+                            most, enc.bits()),
+                where);
+  }
+}
+
 }  // namespace
 
 void ChipExecutor::Impl::prepare_layers() {
@@ -68,6 +80,7 @@ void ChipExecutor::Impl::prepare_layers() {
     topt.adc_bits = layer.quant.adc_bits;
     topt.converters = options.converters;
     topt.count_saturation = options.count_saturation;
+    topt.gemm_precision = differential ? options.gemm_precision : GemmPrecision::fp32;
     const bool per_column = layer.quant.weight_scale.size() > 1;
     if (per_column && !differential && layer.quant.weight_bits > 0) {
       // Bit-sliced / binary cells take one weight step per tile: per-column (per-channel) scales are
@@ -141,6 +154,7 @@ void ChipExecutor::Impl::prepare_layers() {
           layer_core, TileContext{.seed = options.seed, .tile_id = static_cast<uint32_t>(t.id), .read_mode = options.read_mode},
           topt);
       Tile& tile = *tiles[k];
+      if (topt.gemm_precision == GemmPrecision::bf16) check_bf16_inputs(tile.encoder(), options.converters, where);
       tile.program(weights[k]);
       if (options.converters) {
         tile.calibrate(step);

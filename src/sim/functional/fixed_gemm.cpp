@@ -17,6 +17,7 @@ using dnnl::memory;
 struct FixedGemm::Impl {
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
   int64_t k = 0, n = 0;
+  GemmPrecision precision = GemmPrecision::fp32;
   dnnl::matmul::primitive_desc pd;
   dnnl::matmul prim;
   memory weights;
@@ -30,17 +31,24 @@ FixedGemm& FixedGemm::operator=(FixedGemm&&) noexcept = default;
 int64_t FixedGemm::k() const { return m_impl->k; }
 int64_t FixedGemm::n() const { return m_impl->n; }
 
-void FixedGemm::set_weights(const float* b, int64_t k, int64_t n) {
+namespace {
+memory::data_type operand_type(GemmPrecision p) {
+  return p == GemmPrecision::bf16 ? memory::data_type::bf16 : memory::data_type::f32;
+}
+}  // namespace
+
+void FixedGemm::set_weights(const float* b, int64_t k, int64_t n, GemmPrecision precision) {
   Impl& im = *m_impl;
-  const bool same_shape = im.prim && im.k == k && im.n == n;
+  const bool same_shape = im.prim && im.k == k && im.n == n && im.precision == precision;
   im.k = k;
   im.n = n;
+  im.precision = precision;
   if (!same_shape) {
     // One thread while the primitive is planned: its work split must not depend on the caller's
     // thread count (it always runs on one thread, inside our own parallel loop).
     ThreadScope one(1);
-    const memory::desc src({kChunkRows, k}, memory::data_type::f32, memory::format_tag::ab);
-    const memory::desc wei({k, n}, memory::data_type::f32, memory::format_tag::any);
+    const memory::desc src({kChunkRows, k}, operand_type(precision), memory::format_tag::ab);
+    const memory::desc wei({k, n}, operand_type(precision), memory::format_tag::any);
     const memory::desc dst({kChunkRows, n}, memory::data_type::f32, memory::format_tag::ab);
     // A user scratchpad, one per thread (Scratch below): the library's global scratchpad is not safe
     // for concurrent executions of one primitive from several threads.
@@ -61,8 +69,19 @@ namespace {
 // Per-thread input and output buffers, kept between runs (no allocation or page faults per MVM).
 struct Scratch {
   std::vector<float> a, y;
-  std::vector<uint8_t> pad;  // the primitive's scratchpad
+  std::vector<uint16_t> a16;  // GemmPrecision::bf16: one operand's rows as bf16
+  std::vector<uint8_t> pad;   // the primitive's scratchpad
 };
+
+// bf16 bits of n floats, rounded to nearest even (finite inputs: codes and activations).
+__attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4"))) void to_bf16(const float* __restrict x, size_t n,
+                                                                                           uint16_t* __restrict y) {
+  for (size_t i = 0; i < n; ++i) {
+    uint32_t u = 0;
+    std::memcpy(&u, x + i, sizeof(u));
+    y[i] = static_cast<uint16_t>((u + 0x7FFFu + ((u >> 16) & 1u)) >> 16);
+  }
+}
 Scratch& scratch() {
   thread_local Scratch s;
   return s;
@@ -83,10 +102,12 @@ void FixedGemm::run(int64_t m, uint64_t first, int64_t operands, const ChunkFn& 
     Scratch& s = scratch();
     if (s.a.size() < a_block * static_cast<size_t>(operands)) s.a.resize(a_block * static_cast<size_t>(operands), 0.0f);
     if (s.y.size() < y_block * static_cast<size_t>(operands)) s.y.resize(y_block * static_cast<size_t>(operands), 0.0f);
+    const bool bf16 = im.precision == GemmPrecision::bf16;
+    if (bf16 && s.a16.size() < a_block) s.a16.resize(a_block);
     dnnl::stream stream(im.engine);
-    const memory::desc a_desc({kChunkRows, im.k}, memory::data_type::f32, memory::format_tag::ab);
+    const memory::desc a_desc({kChunkRows, im.k}, operand_type(im.precision), memory::format_tag::ab);
     const memory::desc y_desc({kChunkRows, im.n}, memory::data_type::f32, memory::format_tag::ab);
-    memory a_mem(a_desc, im.engine, s.a.data());
+    memory a_mem(a_desc, im.engine, bf16 ? static_cast<void*>(s.a16.data()) : static_cast<void*>(s.a.data()));
     memory y_mem(y_desc, im.engine, s.y.data());
     const memory::desc pad_desc = im.pd.scratchpad_desc();
     if (s.pad.size() < pad_desc.get_size()) s.pad.resize(pad_desc.get_size());
@@ -104,7 +125,13 @@ void FixedGemm::run(int64_t m, uint64_t first, int64_t operands, const ChunkFn& 
       for (int64_t op = 0; op < operands; ++op) {
         float* y_op = s.y.data() + static_cast<size_t>(op) * y_block;
         if (!((chunk.active >> op) & 1u)) continue;
-        a_mem.set_data_handle(s.a.data() + static_cast<size_t>(op) * a_block);
+        float* a_op = s.a.data() + static_cast<size_t>(op) * a_block;
+        if (bf16) {
+          const auto rows = static_cast<size_t>(chunk.pos0 * im.k);  // the chunk's rows only
+          to_bf16(a_op + rows, static_cast<size_t>((chunk.i1 - chunk.i0) * im.k), s.a16.data() + rows);
+        } else {
+          a_mem.set_data_handle(a_op);
+        }
         y_mem.set_data_handle(y_op);
         im.prim.execute(
             stream,

@@ -15,6 +15,8 @@
 #include <functional>
 #include <memory>
 
+#include "sim/functional/tile_types.h"
+
 namespace aimc::functional {
 
 // One chunk of a run: rows [i0, i1) of the batch sit at positions pos0 .. pos0 + (i1 − i0) − 1.
@@ -44,8 +46,9 @@ class FixedGemm {
   FixedGemm(FixedGemm&&) noexcept;
   FixedGemm& operator=(FixedGemm&&) noexcept;
 
-  // B is k×n, row-major; copied (reordered) into the primitive's layout.
-  void set_weights(const float* b, int64_t k, int64_t n);
+  // B is k×n, row-major; copied (reordered, rounded to bf16 with GemmPrecision::bf16) into the
+  // primitive's layout.
+  void set_weights(const float* b, int64_t k, int64_t n, GemmPrecision precision = GemmPrecision::fp32);
   int64_t k() const;
   int64_t n() const;
 

@@ -47,14 +47,14 @@ void AnalogCrossbar::load_weights(const std::vector<float>& g) {
   }
   if (m_phases == 1) {
     for (size_t i = 0; i < cells; ++i) plus[i] -= minus[i];
-    m_gemm.set_weights(plus.data(), m_rows, m_cols);
+    m_gemm.set_weights(plus.data(), m_rows, m_cols, m_setup.options.gemm_precision);
   } else {
     std::vector<float> both(2 * cells);
     for (int64_t r = 0; r < m_rows; ++r) {
       std::copy_n(plus.data() + r * m_cols, m_cols, both.data() + 2 * r * m_cols);
       std::copy_n(minus.data() + r * m_cols, m_cols, both.data() + (2 * r + 1) * m_cols);
     }
-    m_gemm.set_weights(both.data(), m_rows, 2 * m_cols);
+    m_gemm.set_weights(both.data(), m_rows, 2 * m_cols, m_setup.options.gemm_precision);
   }
 }
 
