@@ -3,6 +3,7 @@
 // fp32 GEMM's; the results are as deterministic as fp32's (threads, batch splits).
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -79,6 +80,13 @@ TEST(GemmPrecision, Bf16HoldsInputCodesExactly) {
   std::vector<float> y(a.size());
   g.run(a.data(), kRows, 0, y.data());
   EXPECT_EQ(0, std::memcmp(a.data(), y.data(), a.size() * sizeof(float)));
+  // A NaN input stays NaN (its bf16 rounding must not carry into the sign bit, giving −0): as in
+  // fp32, every output it enters (NaN × 0 included) is NaN.
+  std::vector<float> nan_row(static_cast<size_t>(kK), 1.0f);
+  nan_row[7] = std::bit_cast<float>(0x7FFFFFFFu);
+  std::vector<float> out(static_cast<size_t>(kK));
+  g.run(nan_row.data(), 1, 0, out.data());
+  for (float v : out) EXPECT_TRUE(std::isnan(v));
 }
 
 }  // namespace

@@ -54,7 +54,12 @@ void FixedGemm::set_weights(const float* b, int64_t k, int64_t n, GemmPrecision 
     // for concurrent executions of one primitive from several threads.
     dnnl::primitive_attr attr;
     attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-    im.pd = dnnl::matmul::primitive_desc(dnnl::matmul::desc(src, wei, dst), attr, im.engine);
+    try {
+      im.pd = dnnl::matmul::primitive_desc(dnnl::matmul::desc(src, wei, dst), attr, im.engine);
+    } catch (const dnnl::error&) {
+      if (precision != GemmPrecision::bf16) throw;
+      throw Error("GEMM precision bf16: oneDNN has no bf16 matmul on this CPU (it needs AVX-512); use fp32");
+    }
     im.prim = dnnl::matmul(im.pd);
     im.weights = memory(im.pd.weights_desc(), im.engine);
   }
@@ -73,13 +78,14 @@ struct Scratch {
   std::vector<uint8_t> pad;   // the primitive's scratchpad
 };
 
-// bf16 bits of n floats, rounded to nearest even (finite inputs: codes and activations).
+// bf16 bits of n floats, rounded to nearest even; a NaN stays a (quiet) NaN.
 __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4"))) void to_bf16(const float* __restrict x, size_t n,
                                                                                            uint16_t* __restrict y) {
   for (size_t i = 0; i < n; ++i) {
     uint32_t u = 0;
     std::memcpy(&u, x + i, sizeof(u));
-    y[i] = static_cast<uint16_t>((u + 0x7FFFu + ((u >> 16) & 1u)) >> 16);
+    const auto rounded = static_cast<uint16_t>((u + 0x7FFFu + ((u >> 16) & 1u)) >> 16);
+    y[i] = (u & 0x7FFFFFFFu) > 0x7F800000u ? static_cast<uint16_t>((u >> 16) | 0x40u) : rounded;
   }
 }
 Scratch& scratch() {

@@ -30,7 +30,9 @@ enum class WeightScale {
 // The operands' precision inside the GEMM (the outputs and their sums are fp32 either way): fp32, or
 // bfloat16 (8 significant bits: B rounded to nearest even once, each A row when the GEMM runs; A rows
 // of integers up to 256 in magnitude, such as 8-bit input codes, are held exactly). bf16 runs about
-// 1.8× faster on CPUs with AVX-512 BF16 (oneDNN's brgemm) and is not bit-identical to fp32.
+// 1.8× faster on CPUs with AVX-512 BF16 (oneDNN's brgemm) and is not bit-identical to fp32; its
+// results are deterministic on one machine but may differ between CPUs with and without AVX-512 BF16
+// (whose dot-product instruction adds products in pairs).
 enum class GemmPrecision { fp32, bf16 };
 inline const char* to_string(GemmPrecision p) { return p == GemmPrecision::bf16 ? "bf16" : "fp32"; }
 
