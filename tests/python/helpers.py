@@ -35,6 +35,16 @@ def run_aimc(*args, timeout=300, force=None):
                           timeout=timeout)
 
 
+def one_line_error(proc, *fragments):
+    """The message of a refused command: exit 2 and one non-empty stderr line, holding each fragment."""
+    assert proc.returncode == 2, f"exit {proc.returncode}: {proc.stderr!r}"
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, f"expected one stderr line: {proc.stderr!r}"
+    for f in fragments:
+        assert f in lines[0], f"{lines[0]!r} lacks {f!r}"
+    return lines[0]
+
+
 def close(actual, expected):
     """The comparison every output check uses: rtol 1e-4, atol 1e-5 scaled by the output's magnitude."""
     atol = 1e-5 * max(1.0, float(np.abs(expected).max(initial=0.0)))

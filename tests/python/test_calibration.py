@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from helpers import ROOT, aimc_bin, run_aimc
+from helpers import ROOT, aimc_bin, one_line_error, run_aimc
 
 pytestmark = pytest.mark.skipif(aimc_bin() is None, reason="AIMC_BIN is not set")
 
@@ -23,13 +23,6 @@ cores:
   read_modes:
     one-phase: {out_noise_rel_std: 0}
 """
-
-
-def one_line_error(r):
-    assert r.returncode == 2, r.stderr
-    lines = [line for line in r.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, r.stderr
-    return lines[0]
 
 
 @pytest.fixture(scope="module")

@@ -11,20 +11,12 @@ import json
 import numpy as np
 import pytest
 
-from helpers import ROOT, aimc_bin, run_aimc
+from helpers import ROOT, aimc_bin, one_line_error, run_aimc
 
 pytestmark = pytest.mark.skipif(aimc_bin() is None, reason="AIMC_BIN is unset or not executable")
 
 MODEL = ROOT / "models" / "mnist_lenet.onnx"
 MNIST_1K = ROOT / "data" / "mnist-test-1k"
-
-
-def one_line_error(proc, *fragments):
-    assert proc.returncode == 2, f"exit {proc.returncode}: {proc.stderr!r}"
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, f"expected one stderr line: {proc.stderr!r}"
-    for f in fragments:
-        assert f in lines[0], f"{lines[0]!r} lacks {f!r}"
 
 
 def test_version():

@@ -4,20 +4,13 @@ import json
 
 import pytest
 
-from helpers import ROOT, aimc_bin, run_aimc
+from helpers import ROOT, aimc_bin, one_line_error, run_aimc
 
 pytestmark = pytest.mark.skipif(aimc_bin() is None, reason="AIMC_BIN is not set")
 
 MNIST = f"mnist:{ROOT}/data/mnist-test-1k"
 CIFAR = f"cifar10:{ROOT}/data/cifar10-test-500"
 LENET = ROOT / "models" / "mnist_lenet.onnx"
-
-
-def one_line_error(r):
-    assert r.returncode == 2, r.stderr
-    lines = [line for line in r.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, r.stderr
-    return lines[0]
 
 
 def test_eval_json_fields_and_accuracy_close_to_digital(tmp_path):

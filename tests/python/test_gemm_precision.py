@@ -9,17 +9,10 @@ import os
 import numpy as np
 import pytest
 
-from helpers import ROOT, aimc_bin, run_aimc
+from helpers import ROOT, aimc_bin, one_line_error, run_aimc
 
 CIFAR = f"cifar10:{ROOT}/data/cifar10-test-500"
 RESNET20 = ROOT / "models" / "resnet20_cifar10.onnx"
-
-
-def one_line_error(r):
-    assert r.returncode == 2, r.stderr
-    lines = [line for line in r.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, r.stderr
-    return lines[0]
 
 
 @pytest.mark.skipif(aimc_bin() is None, reason="AIMC_BIN is not set")
