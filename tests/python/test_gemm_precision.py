@@ -15,6 +15,9 @@ CIFAR = f"cifar10:{ROOT}/data/cifar10-test-500"
 RESNET20 = ROOT / "models" / "resnet20_cifar10.onnx"
 
 
+NO_BF16 = "no bf16 matmul on this CPU"  # oneDNN's bf16 matmul needs AVX-512: elsewhere bf16 is refused
+
+
 @pytest.mark.skipif(aimc_bin() is None, reason="AIMC_BIN is not set")
 def test_eval_bf16_is_recorded_and_close_to_fp32(tmp_path):
     acc = {}
@@ -25,6 +28,8 @@ def test_eval_bf16_is_recorded_and_close_to_fp32(tmp_path):
         if precision == "bf16":
             args += ["--gemm-precision", "bf16"]
         r = run_aimc(*args, timeout=600)
+        if NO_BF16 in r.stderr:
+            pytest.skip(NO_BF16)
         assert r.returncode == 0, r.stderr
         j = json.loads(out.read_text())
         assert j["gemm_precision"] == precision
@@ -55,7 +60,12 @@ if os.environ.get("AIMC_PYTHON_MODULE") != "0":
         program = aimc.compile(str(RESNET20), "hermes", calibration_data=CIFAR, calibration_samples=32)
         exact = aimc.run(program, "hermes", x, t="1h", seed=3, read_mode="four-phase")
         other_draw = aimc.run(program, "hermes", x, t="1h", seed=4, read_mode="four-phase")
-        fast1 = aimc.run(program, "hermes", x, t="1h", seed=3, read_mode="four-phase", gemm_precision="bf16")
+        try:
+            fast1 = aimc.run(program, "hermes", x, t="1h", seed=3, read_mode="four-phase", gemm_precision="bf16")
+        except aimc.Error as e:
+            if NO_BF16 in str(e):
+                pytest.skip(NO_BF16)
+            raise
         fast2 = aimc.run(program, "hermes", x, t="1h", seed=3, read_mode="four-phase", gemm_precision="bf16", threads=2)
         assert np.array_equal(fast1, fast2)
         assert not np.array_equal(fast1, exact)
