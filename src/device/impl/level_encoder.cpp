@@ -4,6 +4,8 @@
 //   unsigned: codes 0 .. 2^bits − 1
 //   bipolar:  codes −(2^(bits−1) − 1) .. 2^(bits−1) − 1, the sign driving V_cm ± V_read (HERMES-Core);
 //             symmetric like aihwkit's inp_res = 1/(2^(bits−1) − 1) per side (8 bits: ±127).
+#include <fmt/format.h>
+
 #include "core/error.h"
 #include "device/impl/device_impls.h"
 #include "device/numeric.h"
@@ -37,7 +39,8 @@ std::unique_ptr<IInputEncoder> make_level_encoder(const chip::InputEncoderSpec& 
                 ErrorContext{.field = "cores.input.sign"});
   }
   if (bits < chip::min_level_bits(input)) {  // the chip file and quantize refuse it first
-    throw Error("a bipolar input needs at least 2 bits", ErrorContext{.field = "cores.input.bits"});
+    throw Error(fmt::format("a bipolar input needs at least {} bits", chip::min_level_bits(input)),
+                ErrorContext{.field = "cores.input.bits"});
   }
   return std::make_unique<LevelEncoder>(input.kind == chip::InputKind::Pwm ? "pwm" : "dac", bits,
                                         input.sign == chip::InputSign::Bipolar);

@@ -14,6 +14,21 @@ namespace {
 // value no code takes, so the test is two compares without a branch.
 [[gnu::always_inline]] inline float low_end(float lo) { return lo < 0 ? lo : -1.0f; }
 
+// The linear ADC's code of column value v (gain, offset, clamp, round half to even).
+[[gnu::always_inline]] inline float adc_code(float v, float gain, float offset, float lo, float hi) {
+  return device::round_even(device::clampf(v * gain + offset, lo, hi));
+}
+
+// One row's digital scale: dead columns read 0. The loops take their bound from a local: with
+// `ep.cols` as the bound the ResNet-20 evaluation ran 25 % slower.
+[[gnu::always_inline]] inline void scale_row(const ColumnEpilogue& ep, float* __restrict o) {
+  const int64_t cols = ep.cols;
+  const float* __restrict scale = ep.scale.data();
+  const int32_t* __restrict dead = ep.dead.data();
+#pragma omp simd
+  for (int64_t c = 0; c < cols; ++c) o[c] = dead[c] ? 0.0f : o[c] * scale[c];
+}
+
 // One row's fused converter with its saturation count (kClip: a four-phase clipped-phase flag per
 // column counts too). Masks without branches, so the loop vectorises with its integer sum.
 template <bool kClip>
@@ -26,7 +41,7 @@ template <bool kClip>
   const float lo = ep.code_lo, hi = ep.code_hi, low = low_end(lo);
   int32_t saturated = 0;
   for (int64_t c = 0; c < ep.cols; ++c) {
-    const float code = device::round_even(device::clampf(o[c] * gain[c] + offset[c], lo, hi));
+    const float code = adc_code(o[c], gain[c], offset[c], lo, hi);
     int32_t end = static_cast<int32_t>(code == hi) | static_cast<int32_t>(code == low);
     if constexpr (kClip) end |= static_cast<int32_t>(clip[c]);
     saturated += end & static_cast<int32_t>(dead[c] == 0);
@@ -40,21 +55,20 @@ template <bool kClip>
 // cost the plain one about 5 % of a ResNet-20 evaluation.
 [[gnu::always_inline]] inline int64_t finish_row(const ColumnEpilogue& ep, float* __restrict o,
                                                  const uint8_t* __restrict clip = nullptr) {
-  const int64_t cols = ep.cols;
-  const float* __restrict scale = ep.scale.data();
-  const int32_t* __restrict dead = ep.dead.data();
   if (!ep.convert) {
-#pragma omp simd
-    for (int64_t c = 0; c < cols; ++c) o[c] = dead[c] ? 0.0f : o[c] * scale[c];
+    scale_row(ep, o);
     return 0;
   }
   if (ep.count) return clip != nullptr ? finish_counted<true>(ep, o, clip) : finish_counted<false>(ep, o, nullptr);
   const float* __restrict gain = ep.gain;
   const float* __restrict offset = ep.offset;
+  const float* __restrict scale = ep.scale.data();
+  const int32_t* __restrict dead = ep.dead.data();
   const float lo = ep.code_lo, hi = ep.code_hi;
+  const int64_t cols = ep.cols;
 #pragma omp simd
   for (int64_t c = 0; c < cols; ++c) {
-    const float code = device::round_even(device::clampf(o[c] * gain[c] + offset[c], lo, hi));
+    const float code = adc_code(o[c], gain[c], offset[c], lo, hi);
     o[c] = dead[c] ? 0.0f : code * scale[c];
   }
   return 0;
@@ -202,14 +216,7 @@ AIMC_CLONES int64_t column_sums_four_phase(const ColumnEpilogue& ep, const float
 }
 
 AIMC_CLONES void scale_columns(const ColumnEpilogue& ep, int64_t n, float* out) {
-  const int64_t cols = ep.cols;
-  const float* __restrict scale = ep.scale.data();
-  const int32_t* __restrict dead = ep.dead.data();
-  for (int64_t i = 0; i < n; ++i) {
-    float* __restrict oi = out + i * cols;
-#pragma omp simd
-    for (int64_t c = 0; c < cols; ++c) oi[c] = dead[c] ? 0.0f : oi[c] * scale[c];
-  }
+  for (int64_t i = 0; i < n; ++i) scale_row(ep, out + i * ep.cols);
 }
 
 AIMC_CLONES int64_t count_saturated(const float* codes, int64_t n, float lo, float hi, const uint8_t* also) {
