@@ -4,7 +4,10 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 #include <oneapi/dnnl/dnnl.hpp>
+#include <optional>
+#include <tuple>
 #include <vector>
 
 #include "core/error.h"
@@ -14,8 +17,16 @@ namespace aimc::functional {
 
 using dnnl::memory;
 
+namespace {
+// One CPU engine for every GEMM, so that a thread's stream and memory handles serve them all.
+const dnnl::engine& cpu_engine() {
+  static const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  return engine;
+}
+}  // namespace
+
 struct FixedGemm::Impl {
-  dnnl::engine engine{dnnl::engine::kind::cpu, 0};
+  const dnnl::engine& engine = cpu_engine();
   int64_t k = 0, n = 0;
   GemmPrecision precision = GemmPrecision::fp32;
   dnnl::matmul::primitive_desc pd;
@@ -76,6 +87,13 @@ struct Scratch {
   std::vector<float> a, y;
   std::vector<uint16_t> a16;  // GemmPrecision::bf16: one operand's rows as bf16
   std::vector<uint8_t> pad;   // the primitive's scratchpad
+  // The library's stream and memory handles, made once per thread (and GEMM shape) rather than per
+  // run: creating them allocates. Their data pointers are set before every use.
+  std::optional<dnnl::stream> stream;
+  struct Handles {
+    memory a, y, pad;
+  };
+  std::map<std::tuple<int64_t, int64_t, GemmPrecision>, Handles> handles;
 };
 
 // bf16 bits of n floats, rounded to nearest even; a NaN stays a (quiet) NaN.
@@ -110,14 +128,21 @@ void FixedGemm::run(int64_t m, uint64_t first, int64_t operands, const ChunkFn& 
     if (s.y.size() < y_block * static_cast<size_t>(operands)) s.y.resize(y_block * static_cast<size_t>(operands), 0.0f);
     const bool bf16 = im.precision == GemmPrecision::bf16;
     if (bf16 && s.a16.size() < a_block) s.a16.resize(a_block);
-    dnnl::stream stream(im.engine);
-    const memory::desc a_desc({kChunkRows, im.k}, operand_type(im.precision), memory::format_tag::ab);
-    const memory::desc y_desc({kChunkRows, im.n}, memory::data_type::f32, memory::format_tag::ab);
-    memory a_mem(a_desc, im.engine, bf16 ? static_cast<void*>(s.a16.data()) : static_cast<void*>(s.a.data()));
-    memory y_mem(y_desc, im.engine, s.y.data());
+    if (!s.stream) s.stream.emplace(im.engine);
+    dnnl::stream& stream = *s.stream;
     const memory::desc pad_desc = im.pd.scratchpad_desc();
     if (s.pad.size() < pad_desc.get_size()) s.pad.resize(pad_desc.get_size());
-    memory pad_mem(pad_desc, im.engine, s.pad.data());
+    auto [at, fresh] = s.handles.try_emplace({im.k, im.n, im.precision});
+    if (fresh) {
+      const memory::desc a_desc({kChunkRows, im.k}, operand_type(im.precision), memory::format_tag::ab);
+      const memory::desc y_desc({kChunkRows, im.n}, memory::data_type::f32, memory::format_tag::ab);
+      at->second = {memory(a_desc, im.engine, nullptr), memory(y_desc, im.engine, nullptr), memory(pad_desc, im.engine, nullptr)};
+    }
+    memory& a_mem = at->second.a;
+    memory& y_mem = at->second.y;
+    memory& pad_mem = at->second.pad;
+    pad_mem.set_data_handle(s.pad.data());
+    if (bf16) a_mem.set_data_handle(s.a16.data());
     const auto one_chunk = [&](int64_t c) {
       const uint64_t base = (chunk0 + static_cast<uint64_t>(c)) * kChunkRows;  // global index of position 0
       GemmChunk chunk;
@@ -139,9 +164,13 @@ void FixedGemm::run(int64_t m, uint64_t first, int64_t operands, const ChunkFn& 
           a_mem.set_data_handle(a_op);
         }
         y_mem.set_data_handle(y_op);
-        im.prim.execute(
-            stream,
-            {{DNNL_ARG_SRC, a_mem}, {DNNL_ARG_WEIGHTS, im.weights}, {DNNL_ARG_DST, y_mem}, {DNNL_ARG_SCRATCHPAD, pad_mem}});
+        // The C call takes the arguments as an array: the C++ one builds a hash map (allocations) per call.
+        const dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC, a_mem.get()},
+                                        {DNNL_ARG_WEIGHTS, im.weights.get()},
+                                        {DNNL_ARG_DST, y_mem.get()},
+                                        {DNNL_ARG_SCRATCHPAD, pad_mem.get()}};
+        const dnnl_status_t status = dnnl_primitive_execute(im.prim.get(), stream.get(), 4, args);
+        AIMC_ASSERT(status == dnnl_success, "FixedGemm: oneDNN matmul failed");
       }
       stream.wait();
       finish(chunk);
