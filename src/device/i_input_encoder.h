@@ -25,8 +25,10 @@ class IInputEncoder {
   // the MSB plane). Pre: 0 ≤ p < bits.
   virtual int64_t plane_weight(int64_t p) const = 0;
 
-  // codes[i] = the code of x[i] (as a float holding an integer). Pre: step > 0, equal sizes.
-  void encode(std::span<const float> x, float step, std::span<float> codes) const;
+  // codes[i] = the code of x[i] (as a float holding an integer; never −0). Pre: step > 0, equal
+  // sizes. Returns whether a code is negative (its sign bit set), found in the same pass: four-phase
+  // reads skip their negative-input GEMM when none is.
+  bool encode(std::span<const float> x, float step, std::span<float> codes) const;
 };
 
 }  // namespace aimc::device

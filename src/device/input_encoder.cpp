@@ -1,3 +1,6 @@
+#include <bit>
+#include <cstdint>
+
 #include "device/i_input_encoder.h"
 #include "device/numeric.h"
 
@@ -5,15 +8,25 @@ namespace aimc::device {
 
 namespace {
 // Compiled per ISA level, selected at run time (the same codes on every CPU).
-__attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4"))) void quantise(const float* __restrict x, size_t n,
-                                                                                            float inv, float lo, float hi,
-                                                                                            float* __restrict codes) {
-  for (size_t i = 0; i < n; ++i) codes[i] = round_even(clampf(x[i] * inv, lo, hi));
+// Returns the OR of the codes' bits (its top bit: a code with its sign bit set).
+__attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4"))) uint32_t quantise(const float* __restrict x,
+                                                                                                size_t n, float inv, float lo,
+                                                                                                float hi,
+                                                                                                float* __restrict codes) {
+  uint32_t bits = 0;
+  for (size_t i = 0; i < n; ++i) {
+    codes[i] = round_even(clampf(x[i] * inv, lo, hi));
+    bits |= std::bit_cast<uint32_t>(codes[i]);
+  }
+  return bits;
 }
 }  // namespace
 
-void IInputEncoder::encode(std::span<const float> x, float step, std::span<float> codes) const {
-  quantise(x.data(), x.size(), 1.0f / step, static_cast<float>(code_min()), static_cast<float>(code_max()), codes.data());
+bool IInputEncoder::encode(std::span<const float> x, float step, std::span<float> codes) const {
+  return quantise(x.data(), x.size(), 1.0f / step, static_cast<float>(code_min()), static_cast<float>(code_max()),
+                  codes.data()) >>
+             31 !=
+         0;
 }
 
 }  // namespace aimc::device

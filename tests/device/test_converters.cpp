@@ -99,6 +99,20 @@ TEST(InputEncoder, BipolarPwmIsSymmetric) {
   EXPECT_EQ(q, (std::vector<float>{1, 1, 2, -3, 127, -127}));
 }
 
+// encode tells whether a code has its sign bit set, which four-phase reads use to skip their
+// negative-input GEMM. Codes are never −0: a small negative input (or −0) rounds to +0.
+TEST(InputEncoder, ReportsCodesWithTheSignBitSet) {
+  const chip::InputEncoderSpec in{.kind = chip::InputKind::Pwm, .bits = 8, .sign = chip::InputSign::Bipolar, .t_lsb_ns = 1};
+  const auto enc = make_input_encoder(in, 8);
+  std::vector<float> q(4);
+  EXPECT_FALSE(enc->encode(std::vector<float>{0.0f, 0.3f, 100.0f, 0.04f}, 0.1f, q));
+  EXPECT_TRUE(enc->encode(std::vector<float>{0.0f, 0.3f, -0.2f, 0.04f}, 0.1f, q));
+  EXPECT_EQ(q[2], -2.0f);
+  EXPECT_FALSE(enc->encode(std::vector<float>{-0.0f, 0.3f, -0.01f, 0.04f}, 0.1f, q));
+  EXPECT_FALSE(std::signbit(q[0]) || std::signbit(q[2]));
+  EXPECT_TRUE(enc->encode(std::vector<float>{0.0f, 0.3f, 1.0f, -1e9f}, 0.1f, q));  // clamped at −127
+}
+
 TEST(InputEncoder, BitSerialTwosComplementPlanes) {
   const chip::InputEncoderSpec in{.kind = chip::InputKind::BitSerial, .bits = 8, .sign = chip::InputSign::TwosComplement};
   const auto enc = make_input_encoder(in, 4);

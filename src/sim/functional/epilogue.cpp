@@ -249,7 +249,7 @@ AIMC_CLONES bool split_signs(float* pos, size_t n, float* neg) {
   float* __restrict q = pos;
   uint32_t sign = 0;
   for (size_t i = 0; i < n; ++i) sign |= std::bit_cast<uint32_t>(q[i]);
-  if ((sign >> 31) == 0) return false;  // the common case after a ReLU: one read-only pass
+  if ((sign >> 31) == 0) return false;  // none negative: one read-only pass
   float* __restrict m = neg;
   for (size_t i = 0; i < n; ++i) {
     const float v = q[i];

@@ -247,8 +247,10 @@ void AnalogCrossbar::mvm(const float* x, int64_t ld, int64_t batch, uint64_t fir
         const size_t n = static_cast<size_t>((chunk.i1 - chunk.i0) * rows);
         float* pos = chunk.a + chunk.pos0 * rows;
         float* neg = chunk.a + FixedGemm::kChunkRows * rows + chunk.pos0 * rows;
-        encode_rows(convert ? &enc : nullptr, x + chunk.i0 * ld, ld, rows, chunk.i1 - chunk.i0, input_step, pos);
-        if (!split_signs(pos, n, neg)) chunk.active &= ~2u;
+        // No code with its sign bit set (the encoder tells, in its pass): nothing to split.
+        const bool signs =
+            encode_rows(convert ? &enc : nullptr, x + chunk.i0 * ld, ld, rows, chunk.i1 - chunk.i0, input_step, pos);
+        if (!signs || !split_signs(pos, n, neg)) chunk.active &= ~2u;
       },
       finish);
 }

@@ -80,21 +80,25 @@ class ICrossbar {
 };
 
 // dst (n × rows, contiguous) = the codes of n input rows at x + i·ld (one encode call when they are
-// contiguous); without an encoder, the values as they are.
-inline void encode_rows(const device::IInputEncoder* enc, const float* x, int64_t ld, int64_t rows, int64_t n, float step,
+// contiguous); without an encoder, the values as they are. Returns false when no code has its sign
+// bit set (IInputEncoder::encode; always true without an encoder).
+inline bool encode_rows(const device::IInputEncoder* enc, const float* x, int64_t ld, int64_t rows, int64_t n, float step,
                         float* dst) {
+  bool sign = false;
   const auto run = [&](const float* src, int64_t count, float* out) {
     if (enc != nullptr) {
-      enc->encode({src, static_cast<size_t>(count)}, step, {out, static_cast<size_t>(count)});
+      sign |= enc->encode({src, static_cast<size_t>(count)}, step, {out, static_cast<size_t>(count)});
     } else {
       std::copy_n(src, count, out);
+      sign = true;  // not looked at
     }
   };
   if (ld == rows) {
     run(x, n * rows, dst);
-    return;
+    return sign;
   }
   for (int64_t i = 0; i < n; ++i) run(x + i * ld, rows, dst + i * rows);
+  return sign;
 }
 
 std::unique_ptr<ICrossbar> make_analog_crossbar(const CrossbarSetup& setup);
