@@ -73,6 +73,12 @@ TEST(Im2col, EqualsTheDirectDefinitionForEveryGeometry) {
           ASSERT_EQ(many[static_cast<size_t>(i * ld + rows)], -3.0f);
           ASSERT_EQ(many[static_cast<size_t>(i * ld + rows + 1)], -3.0f);
         }
+        // From the sample padded once (a replicated layer's path): the same vectors.
+        if (!im2col_reads_padding(g)) continue;
+        std::vector<float> padded(static_cast<size_t>(padded_sample_floats(g)), -5.0f), again(many.size(), -3.0f);
+        pad_sample(g, x.data(), padded.data());
+        im2col_vectors_padded(g, padded.data(), p0, step, n, again.data(), ld);
+        ASSERT_EQ(0, std::memcmp(again.data(), many.data(), many.size() * sizeof(float))) << "p0 " << p0 << " step " << step;
       }
     }
   }

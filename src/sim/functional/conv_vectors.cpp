@@ -14,28 +14,34 @@ struct Source {
   int64_t plane = 0, stride = 0, row0 = 0;
 };
 
-// The input rows the windows of output rows [oy0, oy1] read, copied with the zero padding made
-// explicit into buf (padded column j holds input column j − pw), so no window needs a bounds check;
+// Where the rows the windows of output rows [oy0, oy1] read lie once copied with the zero padding
+// made explicit (padded column j holds input column j − pw), so no window needs a bounds check;
 // each row is one float wider than the widest window (the 16-byte tap copies read a fourth float).
-Source padded_rows(const ConvGeometry& g, const float* x, int64_t oy0, int64_t oy1, std::vector<float>& buf) {
+struct PaddedRows {
+  int64_t y_lo = 0, rows = 0, stride = 0;
+  int64_t floats(const ConvGeometry& g) const { return g.c * rows * stride; }
+};
+PaddedRows padded_rows_of(const ConvGeometry& g, int64_t oy0, int64_t oy1) {
   const int64_t y_lo = oy0 * g.sh - g.ph, y_hi = oy1 * g.sh - g.ph + (g.kh - 1) * g.dh + 1;
   const int64_t stride = std::max(g.pw + g.w, (g.ow - 1) * g.sw + (g.kw - 1) * g.dw + 1) + 1;
-  const int64_t rows = y_hi - y_lo;
-  if (buf.size() < static_cast<size_t>(g.c * rows * stride)) buf.resize(static_cast<size_t>(g.c * rows * stride));
+  return PaddedRows{y_lo, y_hi - y_lo, stride};
+}
+
+Source copy_padded_rows(const ConvGeometry& g, const float* x, const PaddedRows& pr, float* buf) {
   for (int64_t c = 0; c < g.c; ++c) {
-    for (int64_t r = 0; r < rows; ++r) {
-      float* dst = buf.data() + (c * rows + r) * stride;
-      const int64_t iy = y_lo + r;
+    for (int64_t r = 0; r < pr.rows; ++r) {
+      float* dst = buf + (c * pr.rows + r) * pr.stride;
+      const int64_t iy = pr.y_lo + r;
       if (iy < 0 || iy >= g.h) {
-        std::fill_n(dst, stride, 0.0f);
+        std::fill_n(dst, pr.stride, 0.0f);
         continue;
       }
       std::fill_n(dst, g.pw, 0.0f);
       std::memcpy(dst + g.pw, x + (c * g.h + iy) * g.w, static_cast<size_t>(g.w) * sizeof(float));
-      std::fill_n(dst + g.pw + g.w, stride - g.pw - g.w, 0.0f);
+      std::fill_n(dst + g.pw + g.w, pr.stride - g.pw - g.w, 0.0f);
     }
   }
-  return Source{buf.data(), rows * stride, stride, y_lo + g.ph};
+  return Source{buf, pr.rows * pr.stride, pr.stride, pr.y_lo + g.ph};
 }
 
 // One channel's 3 × 3 taps of m windows (their offsets in the channel's padded rows) into their
@@ -94,24 +100,46 @@ void im2col_vector(const ConvGeometry& g, const float* x, int64_t p, float* row)
   im2col_vectors(g, x, p, 1, 1, row, g.c * g.kh * g.kw);
 }
 
-// When every window lies inside the input it is read in place; otherwise the rows the run's windows
-// read are first copied with their zeros (per run: about 1/9 of a 3 × 3 im2col's writes), so the
-// copies have no bounds checks.
-void im2col_vectors(const ConvGeometry& g, const float* x, int64_t p0, int64_t step, int64_t n, float* out, int64_t ld) {
-  if (n <= 0) return;
-  const bool inside = g.ph == 0 && g.pw == 0 && (g.oh - 1) * g.sh + (g.kh - 1) * g.dh < g.h &&
-                      (g.ow - 1) * g.sw + (g.kw - 1) * g.dw < g.w;  // no begin padding, and none at the end
-  if (inside) {
-    copy_windows<false>(g, Source{x, g.h * g.w, g.w, 0}, p0, step, n, out, ld);
-    return;
-  }
-  thread_local std::vector<float> buf;
-  const Source s = padded_rows(g, x, p0 / g.ow, (p0 + (n - 1) * step) / g.ow, buf);
+bool im2col_reads_padding(const ConvGeometry& g) {
+  return !(g.ph == 0 && g.pw == 0 && (g.oh - 1) * g.sh + (g.kh - 1) * g.dh < g.h && (g.ow - 1) * g.sw + (g.kw - 1) * g.dw < g.w);
+}
+
+namespace {
+void copy_windows_from(const ConvGeometry& g, const Source& s, int64_t p0, int64_t step, int64_t n, float* out, int64_t ld) {
   if (g.kh == 3 && g.kw == 3 && g.dw == 1) {
     copy_windows<true>(g, s, p0, step, n, out, ld);
   } else {
     copy_windows<false>(g, s, p0, step, n, out, ld);
   }
+}
+}  // namespace
+
+// When every window lies inside the input it is read in place; otherwise the rows the run's windows
+// read are first copied with their zeros (per run: about 1/9 of a 3 × 3 im2col's writes), so the
+// copies have no bounds checks.
+void im2col_vectors(const ConvGeometry& g, const float* x, int64_t p0, int64_t step, int64_t n, float* out, int64_t ld) {
+  if (n <= 0) return;
+  if (!im2col_reads_padding(g)) {
+    copy_windows<false>(g, Source{x, g.h * g.w, g.w, 0}, p0, step, n, out, ld);
+    return;
+  }
+  thread_local std::vector<float> buf;
+  const PaddedRows pr = padded_rows_of(g, p0 / g.ow, (p0 + (n - 1) * step) / g.ow);
+  if (buf.size() < static_cast<size_t>(pr.floats(g))) buf.resize(static_cast<size_t>(pr.floats(g)));
+  copy_windows_from(g, copy_padded_rows(g, x, pr, buf.data()), p0, step, n, out, ld);
+}
+
+int64_t padded_sample_floats(const ConvGeometry& g) { return padded_rows_of(g, 0, g.oh - 1).floats(g); }
+
+void pad_sample(const ConvGeometry& g, const float* x, float* out) {
+  copy_padded_rows(g, x, padded_rows_of(g, 0, g.oh - 1), out);
+}
+
+void im2col_vectors_padded(const ConvGeometry& g, const float* padded, int64_t p0, int64_t step, int64_t n, float* out,
+                           int64_t ld) {
+  if (n <= 0) return;
+  const PaddedRows pr = padded_rows_of(g, 0, g.oh - 1);
+  copy_windows_from(g, Source{padded, pr.rows * pr.stride, pr.stride, pr.y_lo + g.ph}, p0, step, n, out, ld);
 }
 
 // In 16 × 16 blocks: a block's 16 source lines stay in L1 while its 16 destination runs are

@@ -18,6 +18,16 @@ struct ConvGeometry {
 void im2col_vector(const ConvGeometry& g, const float* x, int64_t p, float* row);
 // The rows of n positions p0 + i·step of one sample: row i at out + i·ld (ld ≥ c·kh·kw).
 void im2col_vectors(const ConvGeometry& g, const float* x, int64_t p0, int64_t step, int64_t n, float* out, int64_t ld);
+// Whether some window reaches into the zero padding (im2col_vectors then copies the rows its windows
+// read with their zeros, per call).
+bool im2col_reads_padding(const ConvGeometry& g);
+// A sample's input with its zero padding explicit, made once for many im2col_vectors_padded calls
+// (e.g. a replicated layer's replicas, which each read the whole sample): pad_sample writes
+// padded_sample_floats(g) floats; im2col_vectors_padded equals im2col_vectors on the unpadded x.
+int64_t padded_sample_floats(const ConvGeometry& g);
+void pad_sample(const ConvGeometry& g, const float* x, float* out);
+void im2col_vectors_padded(const ConvGeometry& g, const float* padded, int64_t p0, int64_t step, int64_t n, float* out,
+                           int64_t ld);
 
 // out[c·plane + i·step] = y[i·cols + c] for i < n, c < cols: the output vectors y of n positions
 // step apart (a replica's share) into the output planes of one sample (out: the first position in

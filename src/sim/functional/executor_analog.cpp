@@ -23,6 +23,8 @@ namespace {
 // Vectors per work item of an analog layer (a multiple of FixedGemm::kChunkRows): the per-thread
 // buffers hold this many vectors, which bounds the memory beyond one batch's activations.
 constexpr int64_t kItemVectors = 256;
+// Most floats (32 MB) of a replicated conv's padded input samples, made once per layer call.
+constexpr int64_t kPrePaddedFloats = int64_t{8} << 20;
 
 }  // namespace
 
@@ -151,6 +153,20 @@ void ChipExecutor::Impl::run_layer(LayerRun& l, int64_t batch, int64_t sample_of
   }
   const float* xd = x.data<float>();
   float* od = out.data<float>();
+  // A replicated conv's replicas each read every sample: pad the samples once for all of them instead
+  // of once per run (bounded: a large input keeps the per-run copies).
+  const int64_t padded_floats = conv && replicas > 1 && im2col_reads_padding(g) ? padded_sample_floats(g) : 0;
+  const bool pre_padded = padded_floats > 0 && batch * padded_floats <= kPrePaddedFloats;
+  // The calling thread's buffer, reached by the workers through this pointer (not by its name, which
+  // in a worker names that thread's own).
+  thread_local std::vector<float> padded_buffer;
+  float* padded = nullptr;
+  if (pre_padded) {
+    if (padded_buffer.size() < static_cast<size_t>(batch * padded_floats))
+      padded_buffer.resize(static_cast<size_t>(batch * padded_floats));
+    padded = padded_buffer.data();
+    parallel_for(batch, [&](int64_t b) { pad_sample(g, xd + b * g.c * g.h * g.w, padded + b * padded_floats); });
+  }
   parallel_for(static_cast<int64_t>(items.size()), [&](int64_t it) {
     const Item& item = items[static_cast<size_t>(it)];
     const Replica& r = reps[static_cast<size_t>(item.k)];
@@ -165,7 +181,9 @@ void ChipExecutor::Impl::run_layer(LayerRun& l, int64_t batch, int64_t sample_of
       const int64_t j = (item.v0 + v) % npos;
       const int64_t run = std::min(n - v, npos - j);
       const int64_t* p = r.pos.data() + j;
-      if (conv) {
+      if (pre_padded) {
+        im2col_vectors_padded(g, padded + b * padded_floats, p[0], run > 1 ? p[1] - p[0] : 1, run, xv + v * rows, rows);
+      } else if (conv) {
         im2col_vectors(g, xd + b * g.c * g.h * g.w, p[0], run > 1 ? p[1] - p[0] : 1, run, xv + v * rows, rows);
       } else {
         for (int64_t i = 0; i < run; ++i) {
