@@ -107,6 +107,9 @@ TEST_F(Bf16Gemm, Bf16HoldsInputCodesExactly) {
   std::vector<float> out(static_cast<size_t>(kK));
   g.run(nan_row.data(), 1, 0, out.data());
   for (float v : out) EXPECT_TRUE(std::isnan(v));
+  // In-place reads of encoded rows are fp32 only (the bf16 operand is a converted copy).
+  EXPECT_FALSE(g.allow_strided_input(kK));
+  EXPECT_EQ(g.strided_input(), 0);
 }
 
 }  // namespace

@@ -153,6 +153,26 @@ void ChipExecutor::Impl::run_layer(LayerRun& l, int64_t batch, int64_t sample_of
   }
   const float* xd = x.data<float>();
   float* od = out.data<float>();
+  // The input encoded once (every tile of the layer has the same encoder and input step), so the
+  // vectors are gathered as codes and the tiles read them in place.
+  detail::VectorForm form = detail::VectorForm::values;
+  if (l.encode_once) {
+    thread_local std::vector<float> codes_buffer;  // the calling thread's; the workers use `codes`
+    const int64_t numel = x.numel();
+    float* codes = sized(codes_buffer, static_cast<size_t>(numel));
+    const Tile& t0 = *l.tiles.front();
+    constexpr int64_t kPart = int64_t{1} << 16;
+    const int64_t parts = (numel + kPart - 1) / kPart;
+    std::vector<char> negative(static_cast<size_t>(parts), 0);
+    parallel_for(parts, [&](int64_t i) {
+      const int64_t b = i * kPart, e = std::min(numel, b + kPart);
+      negative[static_cast<size_t>(i)] = static_cast<char>(t0.encoder().encode(
+          {xd + b, static_cast<size_t>(e - b)}, t0.scaling().input_step, {codes + b, static_cast<size_t>(e - b)}));
+    });
+    const bool any_negative = std::any_of(negative.begin(), negative.end(), [](char c) { return c != 0; });
+    form = any_negative ? detail::VectorForm::codes : detail::VectorForm::nonnegative_codes;
+    xd = codes;
+  }
   // A replicated conv's replicas each read every sample: pad the samples once for all of them instead
   // of once per run (bounded: a large input keeps the per-run copies).
   const int64_t padded_floats = conv && replicas > 1 && im2col_reads_padding(g) ? padded_sample_floats(g) : 0;
@@ -192,7 +212,7 @@ void ChipExecutor::Impl::run_layer(LayerRun& l, int64_t batch, int64_t sample_of
       }
       v += run;
     }
-    matrix_vectors(l, item.k, xv, n, r.first + static_cast<uint64_t>(item.v0), yv, s);
+    matrix_vectors(l, item.k, xv, n, r.first + static_cast<uint64_t>(item.v0), yv, s, form);
     // Scatter: conv outputs are [B, C_out, positions] (per sample and column, the positions of
     // the item's run of that sample), matrix outputs [B, positions, cols].
     for (int64_t v = 0; v < n;) {
@@ -217,7 +237,7 @@ void ChipExecutor::Impl::run_layer(LayerRun& l, int64_t batch, int64_t sample_of
 // Runs on the calling thread when called inside a parallel region (the tiles' own loops are then
 // serial), else each tile MVM is parallel over its chunks (LSTM steps).
 void ChipExecutor::Impl::matrix_vectors(const LayerRun& l, int64_t k, const float* xv, int64_t n, uint64_t first, float* yv,
-                                        MatrixScratch& s) const {
+                                        MatrixScratch& s, detail::VectorForm form) const {
   const int64_t rows = l.layer->rows, cols = l.layer->cols;
   if (l.input_offset != 0) {  // offset-binary inputs (input_offset.h)
     float* shifted = sized(s.offset, static_cast<size_t>(n * rows));
@@ -243,7 +263,11 @@ void ChipExecutor::Impl::matrix_vectors(const LayerRun& l, int64_t k, const floa
       const Tile& tile = *l.tiles[ti];
       const program::Tile& pt = *l.placed[ti];
       float* out = fixed || !first_tile ? part : sum;
-      tile.mvm(xv + pt.row_begin, rows, n, first, out);  // the tile's rows, read in place
+      if (form == detail::VectorForm::values) {
+        tile.mvm(xv + pt.row_begin, rows, n, first, out);  // the tile's rows, read in place
+      } else {
+        tile.mvm_codes(xv + pt.row_begin, rows, n, first, form == detail::VectorForm::nonnegative_codes, out);
+      }
       if (fixed) {
         accumulate_partial_sums({acc, block}, {part, block}, cb.lsb, l.width_bits);
       } else if (!first_tile) {

@@ -54,7 +54,13 @@ struct LayerRun {
   int64_t width_bits = 0;                        // partial-sum accumulator width; 0: fp32
   float input_offset = 0;                        // offset-binary inputs (input_offset.h); 0: none
   bool by_sample = false;                        // replicas split samples (else positions)
+  // Every tile reads codes in place (Tile::read_codes_in_place): run_layer encodes the input once,
+  // before its vectors are gathered, instead of each tile encoding its gathered rows.
+  bool encode_once = false;
 };
+
+// What the vectors given to matrix_vectors hold: values, or their codes (Tile::mvm_codes).
+enum class VectorForm { values, codes, nonnegative_codes };
 
 struct StepRun {
   int32_t node = -1;
@@ -91,7 +97,8 @@ struct ChipExecutor::Impl {
   // The node's f32 outputs in its digital unit's fixed-point format (digital_ops.h).
   void round_outputs(const StepRun& step);
   // y[n × cols] = Σ row blocks (partial-sum unit) ‖ column blocks + bias, for replica k's vectors x.
-  void matrix_vectors(const LayerRun& l, int64_t k, const float* x, int64_t n, uint64_t first, float* y, MatrixScratch& s) const;
+  void matrix_vectors(const LayerRun& l, int64_t k, const float* x, int64_t n, uint64_t first, float* y, MatrixScratch& s,
+                      detail::VectorForm form = detail::VectorForm::values) const;
 
   const program::Program& program;
   const Graph& graph;

@@ -147,6 +147,7 @@ void ChipExecutor::Impl::prepare_layers() {
     }
     std::vector<std::unique_ptr<Tile>> tiles(ids.size());
     std::vector<float> tile_lsb(ids.size(), 0.0f);
+    std::vector<char> reads_codes(ids.size(), 0);
     parallel_for(static_cast<int64_t>(ids.size()), [&](int64_t i) {
       const auto k = static_cast<size_t>(i);
       const program::Tile& t = program.tiles.at(static_cast<size_t>(ids[k]));
@@ -168,8 +169,11 @@ void ChipExecutor::Impl::prepare_layers() {
       }
       if (comparator) tile.set_thresholds(std::move(thresholds[k]));
       if (options.t_s) tile.set_time(*options.t_s);
+      reads_codes[k] =
+          static_cast<char>(options.converters && l.input_offset == 0 && !comparator && tile.read_codes_in_place(layer.rows));
       weights[k] = Tensor();
     });
+    l.encode_once = !ids.empty() && std::all_of(reads_codes.begin(), reads_codes.end(), [](char r) { return r != 0; });
     for (size_t k = 0; k < ids.size(); ++k) {
       const program::Tile& t = program.tiles.at(static_cast<size_t>(ids[k]));
       const size_t index = l.tiles.size();

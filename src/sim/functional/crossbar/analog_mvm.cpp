@@ -159,6 +159,19 @@ float* sized(std::vector<float>& v, size_t n) {
 // v / LSB, the ADC (code per column gain and offset, saturation), code · LSB · input_step / s · α
 // (digital affine correction and drift compensation), dead columns 0.
 void AnalogCrossbar::mvm(const float* x, int64_t ld, int64_t batch, uint64_t first, const TileScaling& sc, float* y) const {
+  run_mvm(x, ld, batch, first, sc, Input::values, y);
+}
+
+bool AnalogCrossbar::read_codes_in_place(int64_t ld) { return m_setup.options.converters && m_gemm.allow_strided_input(ld); }
+
+void AnalogCrossbar::mvm_codes(const float* codes, int64_t ld, int64_t batch, uint64_t first, const TileScaling& sc,
+                               bool nonnegative, float* y) const {
+  AIMC_ASSERT(m_gemm.strided_input() == ld, "AnalogCrossbar::mvm_codes without read_codes_in_place(ld)");
+  run_mvm(codes, ld, batch, first, sc, nonnegative ? Input::nonnegative_codes : Input::codes, y);
+}
+
+void AnalogCrossbar::run_mvm(const float* x, int64_t ld, int64_t batch, uint64_t first, const TileScaling& sc, Input input,
+                             float* y) const {
   const bool convert = m_setup.options.converters;
   const device::IInputEncoder& enc = *m_setup.encoder;
   const device::IAdc& adc = *m_setup.adc;
@@ -229,12 +242,21 @@ void AnalogCrossbar::mvm(const float* x, int64_t ld, int64_t batch, uint64_t fir
     if (convert && ep.count) count_conversions(n * cols, saturated);
   };
 
+  // Codes are encoded already: copied, or read in place (a full chunk of them, as the GEMM's operand
+  // 0, where no sign split is needed).
+  const device::IInputEncoder* encoder = convert && input == Input::values ? &enc : nullptr;
+  const auto in_place = [&](const GemmChunk& chunk) {
+    return input != Input::values && chunk.pos0 == 0 && chunk.i1 - chunk.i0 == FixedGemm::kChunkRows;
+  };
   if (m_phases == 1) {
     m_gemm.run(
         batch, first, 1,
         [&](GemmChunk& chunk) {
-          encode_rows(convert ? &enc : nullptr, x + chunk.i0 * ld, ld, rows, chunk.i1 - chunk.i0, input_step,
-                      chunk.a + chunk.pos0 * rows);
+          if (in_place(chunk)) {
+            chunk.a0 = x + chunk.i0 * ld;
+            return;
+          }
+          encode_rows(encoder, x + chunk.i0 * ld, ld, rows, chunk.i1 - chunk.i0, input_step, chunk.a + chunk.pos0 * rows);
         },
         finish);
     return;
@@ -244,12 +266,17 @@ void AnalogCrossbar::mvm(const float* x, int64_t ld, int64_t batch, uint64_t fir
   m_gemm.run(
       batch, first, 2,
       [&](GemmChunk& chunk) {
+        if (input == Input::nonnegative_codes && in_place(chunk)) {
+          chunk.a0 = x + chunk.i0 * ld;
+          chunk.active &= ~2u;
+          return;
+        }
         const size_t n = static_cast<size_t>((chunk.i1 - chunk.i0) * rows);
         float* pos = chunk.a + chunk.pos0 * rows;
         float* neg = chunk.a + FixedGemm::kChunkRows * rows + chunk.pos0 * rows;
-        // No code with its sign bit set (the encoder tells, in its pass): nothing to split.
-        const bool signs =
-            encode_rows(convert ? &enc : nullptr, x + chunk.i0 * ld, ld, rows, chunk.i1 - chunk.i0, input_step, pos);
+        // No code with its sign bit set (the encoder tells, in its pass; known for codes): nothing to split.
+        const bool signs = encode_rows(encoder, x + chunk.i0 * ld, ld, rows, chunk.i1 - chunk.i0, input_step, pos) &&
+                           input != Input::nonnegative_codes;
         if (!signs || !split_signs(pos, n, neg)) chunk.active &= ~2u;
       },
       finish);
