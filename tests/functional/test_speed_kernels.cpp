@@ -22,8 +22,8 @@ std::vector<float> random_values(size_t n, uint64_t seed) {
   return v;
 }
 
-TEST(Im2col, EqualsTheDirectDefinitionForEveryGeometry) {
-  const std::vector<ConvGeometry> shapes = {
+std::vector<ConvGeometry> geometries() {
+  std::vector<ConvGeometry> shapes = {
       {.c = 3, .h = 7, .w = 6, .kh = 3, .kw = 3, .sh = 1, .sw = 1, .dh = 1, .dw = 1, .ph = 1, .pw = 1},
       {.c = 2, .h = 8, .w = 8, .kh = 3, .kw = 3, .sh = 2, .sw = 2, .dh = 1, .dw = 1, .ph = 1, .pw = 1},
       {.c = 2, .h = 9, .w = 7, .kh = 3, .kw = 2, .sh = 1, .sw = 2, .dh = 2, .dw = 3, .ph = 2, .pw = 3},
@@ -34,13 +34,19 @@ TEST(Im2col, EqualsTheDirectDefinitionForEveryGeometry) {
       {.c = 2, .h = 5, .w = 5, .kh = 2, .kw = 3, .sh = 2, .sw = 2, .dh = 1, .dw = 1, .ph = 0, .pw = 0},   // end padding only
       {.c = 3, .h = 4, .w = 7, .kh = 3, .kw = 3, .sh = 1, .sw = 2, .dh = 1, .dw = 1, .ph = 0, .pw = 0},   // end padding only
   };
-  for (ConvGeometry g : shapes) {
+  for (ConvGeometry& g : shapes) {
     g.oh = (g.h + 2 * g.ph - g.dh * (g.kh - 1) - 1) / g.sh + 1;
     g.ow = (g.w + 2 * g.pw - g.dw * (g.kw - 1) - 1) / g.sw + 1;
     if (g.ph == 0 && g.pw == 0 && g.kh > 1) {  // ONNX pads [0, 0, 1, 1]: one more output row and column, windows past the end
       g.oh += 1;
       g.ow += 1;
     }
+  }
+  return shapes;
+}
+
+TEST(Im2col, EqualsTheDirectDefinitionForEveryGeometry) {
+  for (const ConvGeometry& g : geometries()) {
     const std::vector<float> x = random_values(static_cast<size_t>(g.c * g.h * g.w), 3);
     const int64_t rows = g.c * g.kh * g.kw;
     std::vector<float> row(static_cast<size_t>(rows), -1.0f);
@@ -79,6 +85,52 @@ TEST(Im2col, EqualsTheDirectDefinitionForEveryGeometry) {
         pad_sample(g, x.data(), padded.data());
         im2col_vectors_padded(g, padded.data(), p0, step, n, again.data(), ld);
         ASSERT_EQ(0, std::memcmp(again.data(), many.data(), many.size() * sizeof(float))) << "p0 " << p0 << " step " << step;
+      }
+    }
+  }
+}
+
+// The vectors cut into row segments (a layer's tiles' own dense blocks): segment boundaries inside a
+// channel's taps, at its ends, one row long; the same rows as the dense vectors, nothing written
+// outside the segments' rows.
+TEST(Im2col, RowSegmentsHoldTheDenseVectorsRows) {
+  for (const ConvGeometry& g : geometries()) {
+    const std::vector<float> x = random_values(static_cast<size_t>(g.c * g.h * g.w), 4);
+    const int64_t rows = g.c * g.kh * g.kw, positions = g.oh * g.ow;
+    std::vector<std::vector<int64_t>> cuts = {{0, rows}, {0, 1, rows}, {0, rows / 2, rows}, {0, rows - 1, rows}};
+    if (rows > 7) cuts.push_back({0, 2, 7, rows - 3, rows});
+    for (const auto& begin : cuts) {
+      for (const int64_t step : {1, 2}) {
+        const int64_t n = (positions - 1) / step + 1;
+        std::vector<float> dense(static_cast<size_t>(n * rows));
+        im2col_vectors(g, x.data(), 0, step, n, dense.data(), rows);
+        const size_t segments = begin.size() - 1;
+        std::vector<std::vector<float>> seg(segments);
+        RowSegments out{begin, {}, {}};
+        for (size_t s = 0; s < segments; ++s) {
+          const int64_t k = begin[s + 1] - begin[s], ld = k + 1;  // a guard float after each row
+          seg[s].assign(static_cast<size_t>(n * ld), -7.0f);
+          out.base.push_back(seg[s].data());
+          out.ld.push_back(ld);
+        }
+        std::vector<float> padded(static_cast<size_t>(padded_sample_floats(g)));
+        pad_sample(g, x.data(), padded.data());
+        for (const bool from_padded : {false, true}) {
+          if (from_padded && !im2col_reads_padding(g)) continue;
+          if (from_padded) {
+            im2col_vectors_padded(g, padded.data(), 0, step, n, out);
+          } else {
+            im2col_vectors(g, x.data(), 0, step, n, out);
+          }
+          for (size_t s = 0; s < segments; ++s) {
+            const int64_t k = begin[s + 1] - begin[s];
+            for (int64_t i = 0; i < n; ++i) {
+              ASSERT_EQ(0, std::memcmp(seg[s].data() + i * (k + 1), dense.data() + i * rows + begin[s], sizeof(float) * k))
+                  << "segment " << s << " vector " << i << " kernel " << g.kh << "x" << g.kw;
+              ASSERT_EQ(seg[s][static_cast<size_t>(i * (k + 1) + k)], -7.0f) << "wrote past segment " << s << " of " << segments << ", kernel " << g.kh << "x" << g.kw;
+            }
+          }
+        }
       }
     }
   }

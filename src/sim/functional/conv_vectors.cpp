@@ -58,12 +58,40 @@ template <size_t kLastBytes>
   }
 }
 
+// Where one channel's taps go: window i's at base + i·ld, or — a channel that segment boundaries cut
+// (`cut`) — each tap at its own segment's place.
+struct ChannelDest {
+  float* base = nullptr;
+  int64_t ld = 0;
+  bool narrow = false;  // its last tap row ends its segment's row: copied narrow (no fourth float)
+  bool cut = false;
+  size_t segment = 0;  // the segment of its first tap
+};
+
+std::vector<ChannelDest> channel_dests(const ConvGeometry& g, const RowSegments& out) {
+  const int64_t taps = g.kh * g.kw;
+  std::vector<ChannelDest> d(static_cast<size_t>(g.c));
+  size_t s = 0;
+  for (int64_t c = 0; c < g.c; ++c) {
+    const int64_t r0 = c * taps, r1 = r0 + taps;
+    while (out.begin[s + 1] <= r0) ++s;
+    d[static_cast<size_t>(c)] = ChannelDest{.base = out.base[s] + (r0 - out.begin[s]),
+                                            .ld = out.ld[s],
+                                            .narrow = r1 == out.begin[s + 1],
+                                            .cut = r1 > out.begin[s + 1],
+                                            .segment = s};
+  }
+  return d;
+}
+
 // Blocks of kBlock windows, channel-major inside a block: the block's rows stay in L1 while every
 // channel is read. k3x3 (3 × 3 taps, dw = 1, padded rows): each tap row is copied as 16 bytes, the
 // fourth float landing on a slot written later (the next tap row, or channel c + 1's first), except
-// the vector's last tap row, copied narrow.
+// a segment's last tap row (the vector's last, with one segment), copied narrow; a channel cut by a
+// segment boundary is copied tap by tap.
 template <bool k3x3>
-void copy_windows(const ConvGeometry& g, const Source& s, int64_t p0, int64_t step, int64_t n, float* out, int64_t ld) {
+void copy_windows(const ConvGeometry& g, const Source& s, int64_t p0, int64_t step, int64_t n, const RowSegments& out,
+                  const std::vector<ChannelDest>& dest) {
   constexpr int64_t kBlock = 16;
   const int64_t taps = g.kh * g.kw, row_step = g.dh * s.stride;
   int64_t offset[kBlock];
@@ -75,21 +103,34 @@ void copy_windows(const ConvGeometry& g, const Source& s, int64_t p0, int64_t st
     }
     for (int64_t c = 0; c < g.c; ++c) {
       const float* plane = s.base + c * s.plane;
-      float* dst0 = out + i0 * ld + c * taps;
-      if constexpr (k3x3) {
-        if (c + 1 < g.c) {
-          taps_3x3<16>(plane, offset, m, row_step, dst0, ld);
+      const ChannelDest& d = dest[static_cast<size_t>(c)];
+      if (!d.cut) {
+        float* dst0 = d.base + i0 * d.ld;
+        if constexpr (k3x3) {
+          if (!d.narrow) {
+            taps_3x3<16>(plane, offset, m, row_step, dst0, d.ld);
+          } else {
+            taps_3x3<12>(plane, offset, m, row_step, dst0, d.ld);
+          }
         } else {
-          taps_3x3<12>(plane, offset, m, row_step, dst0, ld);
-        }
-      } else {
-        for (int64_t i = 0; i < m; ++i) {
-          const float* src = plane + offset[i];
-          float* dst = dst0 + i * ld;
-          for (int64_t ky = 0; ky < g.kh; ++ky) {
-            for (int64_t kx = 0; kx < g.kw; ++kx) dst[ky * g.kw + kx] = src[ky * row_step + kx * g.dw];
+          for (int64_t i = 0; i < m; ++i) {
+            const float* src = plane + offset[i];
+            float* dst = dst0 + i * d.ld;
+            for (int64_t ky = 0; ky < g.kh; ++ky) {
+              for (int64_t kx = 0; kx < g.kw; ++kx) dst[ky * g.kw + kx] = src[ky * row_step + kx * g.dw];
+            }
           }
         }
+        continue;
+      }
+      // Cut by segment boundaries: tap by tap, each into its segment.
+      for (int64_t t = 0, seg = static_cast<int64_t>(d.segment); t < taps; ++t) {
+        const int64_t r = c * taps + t;
+        while (out.begin[static_cast<size_t>(seg) + 1] <= r) ++seg;
+        float* base = out.base[static_cast<size_t>(seg)] + (r - out.begin[static_cast<size_t>(seg)]);
+        const int64_t ld = out.ld[static_cast<size_t>(seg)];
+        const int64_t tap_offset = (t / g.kw) * row_step + (t % g.kw) * g.dw;
+        for (int64_t i = 0; i < m; ++i) base[(i0 + i) * ld] = plane[offset[i] + tap_offset];
       }
     }
   }
@@ -105,12 +146,18 @@ bool im2col_reads_padding(const ConvGeometry& g) {
 }
 
 namespace {
-void copy_windows_from(const ConvGeometry& g, const Source& s, int64_t p0, int64_t step, int64_t n, float* out, int64_t ld) {
-  if (g.kh == 3 && g.kw == 3 && g.dw == 1) {
-    copy_windows<true>(g, s, p0, step, n, out, ld);
+// `padded`: s holds padded rows (each a float wider than the widest window), which the 3 × 3 copies need.
+void copy_windows_from(const ConvGeometry& g, const Source& s, bool padded, int64_t p0, int64_t step, int64_t n,
+                       const RowSegments& out) {
+  const std::vector<ChannelDest> dest = channel_dests(g, out);
+  if (padded && g.kh == 3 && g.kw == 3 && g.dw == 1) {
+    copy_windows<true>(g, s, p0, step, n, out, dest);
   } else {
-    copy_windows<false>(g, s, p0, step, n, out, ld);
+    copy_windows<false>(g, s, p0, step, n, out, dest);
   }
+}
+RowSegments one_segment(const ConvGeometry& g, float* out, int64_t ld) {
+  return RowSegments{{0, g.c * g.kh * g.kw}, {out}, {ld}};
 }
 }  // namespace
 
@@ -118,15 +165,19 @@ void copy_windows_from(const ConvGeometry& g, const Source& s, int64_t p0, int64
 // read are first copied with their zeros (per run: about 1/9 of a 3 × 3 im2col's writes), so the
 // copies have no bounds checks.
 void im2col_vectors(const ConvGeometry& g, const float* x, int64_t p0, int64_t step, int64_t n, float* out, int64_t ld) {
+  im2col_vectors(g, x, p0, step, n, one_segment(g, out, ld));
+}
+
+void im2col_vectors(const ConvGeometry& g, const float* x, int64_t p0, int64_t step, int64_t n, const RowSegments& out) {
   if (n <= 0) return;
   if (!im2col_reads_padding(g)) {
-    copy_windows<false>(g, Source{x, g.h * g.w, g.w, 0}, p0, step, n, out, ld);
+    copy_windows_from(g, Source{x, g.h * g.w, g.w, 0}, false, p0, step, n, out);
     return;
   }
   thread_local std::vector<float> buf;
   const PaddedRows pr = padded_rows_of(g, p0 / g.ow, (p0 + (n - 1) * step) / g.ow);
   if (buf.size() < static_cast<size_t>(pr.floats(g))) buf.resize(static_cast<size_t>(pr.floats(g)));
-  copy_windows_from(g, copy_padded_rows(g, x, pr, buf.data()), p0, step, n, out, ld);
+  copy_windows_from(g, copy_padded_rows(g, x, pr, buf.data()), true, p0, step, n, out);
 }
 
 int64_t padded_sample_floats(const ConvGeometry& g) { return padded_rows_of(g, 0, g.oh - 1).floats(g); }
@@ -137,9 +188,14 @@ void pad_sample(const ConvGeometry& g, const float* x, float* out) {
 
 void im2col_vectors_padded(const ConvGeometry& g, const float* padded, int64_t p0, int64_t step, int64_t n, float* out,
                            int64_t ld) {
+  im2col_vectors_padded(g, padded, p0, step, n, one_segment(g, out, ld));
+}
+
+void im2col_vectors_padded(const ConvGeometry& g, const float* padded, int64_t p0, int64_t step, int64_t n,
+                           const RowSegments& out) {
   if (n <= 0) return;
   const PaddedRows pr = padded_rows_of(g, 0, g.oh - 1);
-  copy_windows_from(g, Source{padded, pr.rows * pr.stride, pr.stride, pr.y_lo + g.ph}, p0, step, n, out, ld);
+  copy_windows_from(g, Source{padded, pr.rows * pr.stride, pr.stride, pr.y_lo + g.ph}, true, p0, step, n, out);
 }
 
 // In 16 × 16 blocks: a block's 16 source lines stay in L1 while its 16 destination runs are

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 namespace aimc::functional {
 
@@ -18,6 +19,15 @@ struct ConvGeometry {
 void im2col_vector(const ConvGeometry& g, const float* x, int64_t p, float* row);
 // The rows of n positions p0 + i·step of one sample: row i at out + i·ld (ld ≥ c·kh·kw).
 void im2col_vectors(const ConvGeometry& g, const float* x, int64_t p0, int64_t step, int64_t n, float* out, int64_t ld);
+// The vectors' rows cut into segments at begin[0] = 0 < begin[1] < … < begin[S] = c·kh·kw: rows
+// [begin[s], begin[s + 1]) of vector i at base[s] + i·ld[s] (ld[s] ≥ the segment's rows), e.g. each
+// tile of a layer split by rows its own dense block.
+struct RowSegments {
+  std::vector<int64_t> begin;
+  std::vector<float*> base;
+  std::vector<int64_t> ld;
+};
+void im2col_vectors(const ConvGeometry& g, const float* x, int64_t p0, int64_t step, int64_t n, const RowSegments& out);
 // Whether some window reaches into the zero padding (im2col_vectors then copies the rows its windows
 // read with their zeros, per call).
 bool im2col_reads_padding(const ConvGeometry& g);
@@ -28,6 +38,8 @@ int64_t padded_sample_floats(const ConvGeometry& g);
 void pad_sample(const ConvGeometry& g, const float* x, float* out);
 void im2col_vectors_padded(const ConvGeometry& g, const float* padded, int64_t p0, int64_t step, int64_t n, float* out,
                            int64_t ld);
+void im2col_vectors_padded(const ConvGeometry& g, const float* padded, int64_t p0, int64_t step, int64_t n,
+                           const RowSegments& out);
 
 // out[c·plane + i·step] = y[i·cols + c] for i < n, c < cols: the output vectors y of n positions
 // step apart (a replica's share) into the output planes of one sample (out: the first position in

@@ -50,6 +50,9 @@ struct FunctionalOptions {
   // The analog tiles' GEMM operands (tile_types.h): bf16 needs converters and input codes of at most
   // 8 bits in magnitude (held exactly); the conductances are rounded to 8 significant bits.
   GemmPrecision gemm_precision = GemmPrecision::fp32;
+  // An analog layer whose tiles all read codes in place has its input encoded once, before its vectors
+  // are gathered (Tile::mvm_codes); false: every tile encodes its own rows. Bit-identical; tests compare.
+  bool encode_layers_once = true;
 };
 
 // One analog layer's ADC conversions (all its tiles and replicas) since the last set_time, and how

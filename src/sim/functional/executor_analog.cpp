@@ -187,6 +187,8 @@ void ChipExecutor::Impl::run_layer(LayerRun& l, int64_t batch, int64_t sample_of
     padded = padded_buffer.data();
     parallel_for(batch, [&](int64_t b) { pad_sample(g, xd + b * g.c * g.h * g.w, padded + b * padded_floats); });
   }
+  const bool segmented = form != detail::VectorForm::values;
+  const size_t segments = segmented ? l.row_segments.size() - 1 : 0;
   parallel_for(static_cast<int64_t>(items.size()), [&](int64_t it) {
     const Item& item = items[static_cast<size_t>(it)];
     const Replica& r = reps[static_cast<size_t>(item.k)];
@@ -201,10 +203,32 @@ void ChipExecutor::Impl::run_layer(LayerRun& l, int64_t batch, int64_t sample_of
       const int64_t j = (item.v0 + v) % npos;
       const int64_t run = std::min(n - v, npos - j);
       const int64_t* p = r.pos.data() + j;
-      if (pre_padded) {
-        im2col_vectors_padded(g, padded + b * padded_floats, p[0], run > 1 ? p[1] - p[0] : 1, run, xv + v * rows, rows);
+      const int64_t step = run > 1 ? p[1] - p[0] : 1;
+      if (segmented) {  // each segment of rows its own block: n vectors of its rows (the run's from v)
+        RowSegments& out = s.segments;
+        out.begin = l.row_segments;
+        out.base.resize(segments);
+        out.ld.resize(segments);
+        for (size_t k = 0; k < segments; ++k) {
+          out.ld[k] = l.row_segments[k + 1] - l.row_segments[k];
+          out.base[k] = xv + n * l.row_segments[k] + v * out.ld[k];
+        }
+        if (pre_padded) {
+          im2col_vectors_padded(g, padded + b * padded_floats, p[0], step, run, out);
+        } else if (conv) {
+          im2col_vectors(g, xd + b * g.c * g.h * g.w, p[0], step, run, out);
+        } else {
+          for (int64_t i = 0; i < run; ++i) {
+            const float* src = xd + matrix_row(b, p[i]) * rows;
+            for (size_t k = 0; k < segments; ++k) {
+              std::memcpy(out.base[k] + i * out.ld[k], src + l.row_segments[k], static_cast<size_t>(out.ld[k]) * sizeof(float));
+            }
+          }
+        }
+      } else if (pre_padded) {
+        im2col_vectors_padded(g, padded + b * padded_floats, p[0], step, run, xv + v * rows, rows);
       } else if (conv) {
-        im2col_vectors(g, xd + b * g.c * g.h * g.w, p[0], run > 1 ? p[1] - p[0] : 1, run, xv + v * rows, rows);
+        im2col_vectors(g, xd + b * g.c * g.h * g.w, p[0], step, run, xv + v * rows, rows);
       } else {
         for (int64_t i = 0; i < run; ++i) {
           std::memcpy(xv + (v + i) * rows, xd + matrix_row(b, p[i]) * rows, static_cast<size_t>(rows) * sizeof(float));
@@ -265,8 +289,8 @@ void ChipExecutor::Impl::matrix_vectors(const LayerRun& l, int64_t k, const floa
       float* out = fixed || !first_tile ? part : sum;
       if (form == detail::VectorForm::values) {
         tile.mvm(xv + pt.row_begin, rows, n, first, out);  // the tile's rows, read in place
-      } else {
-        tile.mvm_codes(xv + pt.row_begin, rows, n, first, form == detail::VectorForm::nonnegative_codes, out);
+      } else {  // codes, gathered in row segments (LayerRun::row_segments): the tile's is n × its rows
+        tile.mvm_codes(xv + n * pt.row_begin, pt.rows(), n, first, form == detail::VectorForm::nonnegative_codes, out);
       }
       if (fixed) {
         accumulate_partial_sums({acc, block}, {part, block}, cb.lsb, l.width_bits);

@@ -14,6 +14,7 @@
 #include "program/program.h"
 #include "reference/kernel.h"
 #include "reference/value_store.h"
+#include "sim/functional/conv_vectors.h"
 #include "sim/functional/digital_ops.h"
 #include "sim/functional/executor.h"
 #include "sim/functional/tile.h"
@@ -31,6 +32,7 @@ struct ColumnBlock {
 struct MatrixScratch {
   std::vector<float> x, y, sum, part, offset;
   std::vector<int32_t> acc;
+  RowSegments segments;  // an encode_once layer's gather targets
 };
 // This thread's buffers (thread_local).
 MatrixScratch& matrix_scratch();
@@ -55,8 +57,12 @@ struct LayerRun {
   float input_offset = 0;                        // offset-binary inputs (input_offset.h); 0: none
   bool by_sample = false;                        // replicas split samples (else positions)
   // Every tile reads codes in place (Tile::read_codes_in_place): run_layer encodes the input once,
-  // before its vectors are gathered, instead of each tile encoding its gathered rows.
+  // before its vectors are gathered, instead of each tile encoding its gathered rows; the vectors are
+  // then gathered in row segments, one per tile row range (row_segments: their first rows and the
+  // layer's rows), each a dense block the tiles of that range read (n vectors of the segment's rows
+  // at xv + n · first row).
   bool encode_once = false;
+  std::vector<int64_t> row_segments;
 };
 
 // What the vectors given to matrix_vectors hold: values, or their codes (Tile::mvm_codes).

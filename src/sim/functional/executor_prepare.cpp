@@ -169,11 +169,30 @@ void ChipExecutor::Impl::prepare_layers() {
       }
       if (comparator) tile.set_thresholds(std::move(thresholds[k]));
       if (options.t_s) tile.set_time(*options.t_s);
-      reads_codes[k] =
-          static_cast<char>(options.converters && l.input_offset == 0 && !comparator && tile.read_codes_in_place(layer.rows));
+      reads_codes[k] = static_cast<char>(options.encode_layers_once && options.converters && l.input_offset == 0 && !comparator &&
+                                         tile.read_codes_in_place(t.rows()));
       weights[k] = Tensor();
     });
     l.encode_once = !ids.empty() && std::all_of(reads_codes.begin(), reads_codes.end(), [](char r) { return r != 0; });
+    if (l.encode_once) {  // the tiles' row ranges must cut the rows into segments, each a tile's range
+      std::vector<int64_t>& cuts = l.row_segments;
+      for (int32_t id : ids) {
+        cuts.push_back(program.tiles.at(static_cast<size_t>(id)).row_begin);
+        cuts.push_back(program.tiles.at(static_cast<size_t>(id)).row_end);
+      }
+      std::sort(cuts.begin(), cuts.end());
+      cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+      const bool partition =
+          cuts.front() == 0 && cuts.back() == layer.rows && std::all_of(ids.begin(), ids.end(), [&](int32_t id) {
+            const program::Tile& t = program.tiles.at(static_cast<size_t>(id));
+            const auto at = std::lower_bound(cuts.begin(), cuts.end(), t.row_begin);
+            return at + 1 != cuts.end() && *(at + 1) == t.row_end;
+          });
+      if (!partition) {
+        l.encode_once = false;
+        cuts.clear();
+      }
+    }
     for (size_t k = 0; k < ids.size(); ++k) {
       const program::Tile& t = program.tiles.at(static_cast<size_t>(ids[k]));
       const size_t index = l.tiles.size();
