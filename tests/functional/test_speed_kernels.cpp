@@ -127,7 +127,8 @@ TEST(Im2col, RowSegmentsHoldTheDenseVectorsRows) {
             for (int64_t i = 0; i < n; ++i) {
               ASSERT_EQ(0, std::memcmp(seg[s].data() + i * (k + 1), dense.data() + i * rows + begin[s], sizeof(float) * k))
                   << "segment " << s << " vector " << i << " kernel " << g.kh << "x" << g.kw;
-              ASSERT_EQ(seg[s][static_cast<size_t>(i * (k + 1) + k)], -7.0f) << "wrote past segment " << s << " of " << segments << ", kernel " << g.kh << "x" << g.kw;
+              ASSERT_EQ(seg[s][static_cast<size_t>(i * (k + 1) + k)], -7.0f)
+                  << "wrote past segment " << s << " of " << segments << ", kernel " << g.kh << "x" << g.kw;
             }
           }
         }

@@ -177,7 +177,9 @@ void FixedGemm::run(int64_t m, uint64_t first, int64_t operands, const ChunkFn& 
     const memory::desc pad_desc = im.pd.scratchpad_desc();
     const size_t pad_bytes = std::max(pad_desc.get_size(), im.lda > 0 ? im.pd_lda.scratchpad_desc().get_size() : size_t{0});
     if (s.pad.size() < pad_bytes) s.pad.resize(pad_bytes);
-    auto [at, fresh] = s.handles.try_emplace({im.k, im.n, im.precision, im.lda});
+    const auto emplaced = s.handles.try_emplace({im.k, im.n, im.precision, im.lda});
+    const auto at = emplaced.first;  // (not a structured binding: clang 14 cannot capture one in the chunk lambda)
+    const bool fresh = emplaced.second;
     if (fresh) {
       const memory::desc a_desc({kChunkRows, im.k}, operand_type(im.precision), memory::format_tag::ab);
       const memory::desc y_desc({kChunkRows, im.n}, memory::data_type::f32, memory::format_tag::ab);
