@@ -278,8 +278,9 @@ void ChipExecutor::Impl::matrix_vectors(const LayerRun& l, int64_t k, const floa
       acc = sized(s.acc, block);
       std::fill_n(acc, block, 0);
     }
-    // One tile over all the columns writes the layer's outputs itself.
-    const bool direct = cb.tiles.size() == 1 && bc == cols && l.col_scale.empty();
+    // A block over all the columns sums (or converts its accumulated partial sums) straight into the
+    // layer's outputs.
+    const bool direct = bc == cols && l.col_scale.empty();
     float* sum = direct ? yv : sized(s.sum, block);
     float* part = sized(s.part, block);
     bool first_tile = true;
