@@ -9,6 +9,7 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <vector>
@@ -65,6 +66,34 @@ void tile_mvm(benchmark::State& state, const std::string& preset, const std::str
   tile.calibrate(x);
   tile.set_time(3600);
   for (auto _ : state) benchmark::DoNotOptimize(tile.mvm(x).raw());
+  state.SetItemsProcessed(state.iterations() * 1024);
+}
+
+// The same from inputs a layer has encoded once (Tile::mvm_codes: full chunks read in place by the
+// GEMM); `relu`: non-negative inputs, as after a ReLU (four-phase then runs x⁺ only), in both forms.
+void tile_mvm_inputs(benchmark::State& state, const std::string& mode, bool codes, bool relu) {
+  Tile tile(core_of("hermes"), TileContext{.seed = 1, .tile_id = 0, .read_mode = mode});
+  tile.program(random(256, 256, 3));
+  Tensor x = random(1024, 256, 4);
+  if (relu) {
+    for (int64_t i = 0; i < x.numel(); ++i) x.data<float>()[i] = std::fabs(x.data<float>()[i]);
+  }
+  tile.calibrate(x);
+  tile.set_time(3600);
+  std::vector<float> q(static_cast<size_t>(x.numel())), y(1024 * 256);
+  const bool negative = tile.encoder().encode({x.data<float>(), q.size()}, tile.scaling().input_step, q);
+  if (codes && !tile.read_codes_in_place(256)) {
+    state.SkipWithError("oneDNN reads no rows in place here");
+    return;
+  }
+  for (auto _ : state) {
+    if (codes) {
+      tile.mvm_codes(q.data(), 256, 1024, 0, !negative, y.data());
+    } else {
+      tile.mvm(x.data<float>(), 256, 1024, 0, y.data());
+    }
+    benchmark::DoNotOptimize(y.data());
+  }
   state.SetItemsProcessed(state.iterations() * 1024);
 }
 
@@ -133,6 +162,9 @@ BENCHMARK_CAPTURE(tile_mvm, hermes_one_phase_256x256, "hermes", "one-phase", 256
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(tile_mvm, hermes_four_phase_256x256, "hermes", "four-phase", 256, 256, TileOptions{})
     ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(tile_mvm_inputs, hermes_one_phase_codes_256x256, "one-phase", true, false)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(tile_mvm_inputs, hermes_four_phase_relu_256x256, "four-phase", false, true)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(tile_mvm_inputs, hermes_four_phase_relu_codes_256x256, "four-phase", true, true)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(plain_gemm, gemm_1024x1152x64, 1024, 1152, 64)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(plain_gemm, gemm_1024x1152x256, 1024, 1152, 256)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(tile_mvm, bpbs_4b_1152x64, "verma-cimu", "bpbs", 1152, 64, TileOptions{.input_bits = 4, .weight_bits = 4})
