@@ -12,6 +12,8 @@
 #include "core/rng.h"
 #include "core/threads.h"
 #include "sim/functional/fixed_gemm.h"
+#include "sim/functional/tile.h"
+#include "tile_test_util.h"
 
 namespace aimc::functional {
 namespace {
@@ -107,9 +109,16 @@ TEST_F(Bf16Gemm, Bf16HoldsInputCodesExactly) {
   std::vector<float> out(static_cast<size_t>(kK));
   g.run(nan_row.data(), 1, 0, out.data());
   for (float v : out) EXPECT_TRUE(std::isnan(v));
-  // In-place reads of encoded rows are fp32 only (the bf16 operand is a converted copy).
-  EXPECT_FALSE(g.allow_strided_input(kK));
-  EXPECT_EQ(g.strided_input(), 0);
+}
+
+// Codes read where they lie are fp32 only (the bf16 operand is a converted copy): a bf16 tile encodes
+// its own rows.
+TEST_F(Bf16Gemm, Bf16TilesDoNotReadCodesInPlace) {
+  Tile fp32(test::preset_core("hermes"), TileContext{.seed = 1});
+  Tile bf16(test::preset_core("hermes"), TileContext{.seed = 1}, TileOptions{.gemm_precision = GemmPrecision::bf16});
+  for (Tile* t : {&fp32, &bf16}) t->program(test::random_tensor(32, 16, 3, 0.1f));
+  EXPECT_TRUE(fp32.reads_codes());
+  EXPECT_FALSE(bf16.reads_codes());
 }
 
 }  // namespace

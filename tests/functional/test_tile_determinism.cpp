@@ -41,37 +41,32 @@ TEST(TileDeterminism, ThreadsAndBatchSplitsGiveIdenticalBits) {
   }
 }
 
-// A layer encoded once (ChipExecutor): the tile reads the codes in place instead of encoding its rows,
-// bit for bit the same, one- and four-phase, for signed and non-negative inputs, full and partial
-// GEMM chunks (100 vectors from index 37: chunks of 27, 64 and 9; the full one read in place), from
-// dense rows (ld = rows) and from wider vectors where the library reads those in place too.
+// A layer encoded once (ChipExecutor): the tile reads the codes where they lie instead of encoding
+// its rows, bit for bit the same, one- and four-phase, for signed and non-negative inputs, full and
+// partial GEMM chunks (100 vectors from index 37: chunks of 27, 64 and 9; the full one read in place).
 TEST(TileDeterminism, CodesReadInPlaceEqualTheTilesOwnEncoding) {
   const chip::CoreSpec core = test::preset_core("hermes");
   for (const std::string mode : {"one-phase", "four-phase"}) {
-    for (const int64_t ld : {200, 230}) {
-      for (const bool nonnegative : {false, true}) {
-        Tile tile(core, TileContext{.seed = 5, .tile_id = 9, .read_mode = mode});
-        tile.program(test::random_tensor(200, 48, 31, 0.1f));
-        Tensor x = test::random_tensor(100, ld, 32);
-        if (nonnegative) {
-          for (int64_t i = 0; i < x.numel(); ++i) x.data<float>()[i] = std::fabs(x.data<float>()[i]);
-        }
-        tile.calibrate(x);
-        tile.set_time(60);
-        const bool in_place = tile.read_codes_in_place(ld);
-        EXPECT_TRUE(in_place || ld != 200);  // dense rows (oneDNN 2.6's brgemm takes no strided ones)
-        if (!in_place) continue;
-        std::vector<float> codes(static_cast<size_t>(x.numel()));
-        const bool negative = tile.encoder().encode({x.data<float>(), codes.size()}, tile.scaling().input_step, codes);
-        EXPECT_EQ(negative, !nonnegative);
-        std::vector<float> want(100 * 48), got(100 * 48);
-        tile.mvm(x.data<float>(), ld, 100, 37, want.data());
-        tile.mvm_codes(codes.data(), ld, 100, 37, !negative, got.data());
-        EXPECT_EQ(0, std::memcmp(want.data(), got.data(), want.size() * sizeof(float))) << mode << " ld " << ld;
-        if (!negative) {  // codes that may hold negative ones take the copy-and-split path: the same
-          tile.mvm_codes(codes.data(), ld, 100, 37, false, got.data());
-          EXPECT_EQ(0, std::memcmp(want.data(), got.data(), want.size() * sizeof(float))) << mode;
-        }
+    for (const bool nonnegative : {false, true}) {
+      Tile tile(core, TileContext{.seed = 5, .tile_id = 9, .read_mode = mode});
+      tile.program(test::random_tensor(200, 48, 31, 0.1f));
+      Tensor x = test::random_tensor(100, 200, 32);
+      if (nonnegative) {
+        for (int64_t i = 0; i < x.numel(); ++i) x.data<float>()[i] = std::fabs(x.data<float>()[i]);
+      }
+      tile.calibrate(x);
+      tile.set_time(60);
+      ASSERT_TRUE(tile.reads_codes());
+      std::vector<float> codes(static_cast<size_t>(x.numel()));
+      const bool negative = tile.encoder().encode({x.data<float>(), codes.size()}, tile.scaling().input_step, codes);
+      EXPECT_EQ(negative, !nonnegative);
+      std::vector<float> want(100 * 48), got(100 * 48);
+      tile.mvm(x.data<float>(), 100, 37, want.data());
+      tile.mvm_codes(codes.data(), 100, 37, !negative, got.data());
+      EXPECT_EQ(0, std::memcmp(want.data(), got.data(), want.size() * sizeof(float))) << mode;
+      if (!negative) {  // codes that may hold negative ones take the copy-and-split path: the same
+        tile.mvm_codes(codes.data(), 100, 37, false, got.data());
+        EXPECT_EQ(0, std::memcmp(want.data(), got.data(), want.size() * sizeof(float))) << mode;
       }
     }
   }

@@ -187,7 +187,7 @@ void ChipExecutor::Impl::run_layer(LayerRun& l, int64_t batch, int64_t sample_of
     padded = padded_buffer.data();
     parallel_for(batch, [&](int64_t b) { pad_sample(g, xd + b * g.c * g.h * g.w, padded + b * padded_floats); });
   }
-  const bool segmented = form != detail::VectorForm::values;
+  const bool segmented = l.encode_once;
   const size_t segments = segmented ? l.row_segments.size() - 1 : 0;
   parallel_for(static_cast<int64_t>(items.size()), [&](int64_t it) {
     const Item& item = items[static_cast<size_t>(it)];
@@ -291,7 +291,7 @@ void ChipExecutor::Impl::matrix_vectors(const LayerRun& l, int64_t k, const floa
       if (form == detail::VectorForm::values) {
         tile.mvm(xv + pt.row_begin, rows, n, first, out);  // the tile's rows, read in place
       } else {  // codes, gathered in row segments (LayerRun::row_segments): the tile's is n × its rows
-        tile.mvm_codes(xv + n * pt.row_begin, pt.rows(), n, first, form == detail::VectorForm::nonnegative_codes, out);
+        tile.mvm_codes(xv + n * pt.row_begin, n, first, form == detail::VectorForm::nonnegative_codes, out);
       }
       if (fixed) {
         accumulate_partial_sums({acc, block}, {part, block}, cb.lsb, l.width_bits);

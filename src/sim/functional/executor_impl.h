@@ -56,7 +56,7 @@ struct LayerRun {
   int64_t width_bits = 0;                        // partial-sum accumulator width; 0: fp32
   float input_offset = 0;                        // offset-binary inputs (input_offset.h); 0: none
   bool by_sample = false;                        // replicas split samples (else positions)
-  // Every tile reads codes in place (Tile::read_codes_in_place): run_layer encodes the input once,
+  // Every tile takes codes (Tile::reads_codes): run_layer encodes the input once,
   // before its vectors are gathered, instead of each tile encoding its gathered rows; the vectors are
   // then gathered in row segments, one per tile row range (row_segments: their first rows and the
   // layer's rows), each a dense block the tiles of that range read (n vectors of the segment's rows

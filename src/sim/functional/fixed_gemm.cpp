@@ -7,7 +7,6 @@
 #include <map>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <optional>
-#include <string>
 #include <tuple>
 #include <vector>
 
@@ -33,10 +32,6 @@ struct FixedGemm::Impl {
   dnnl::matmul::primitive_desc pd;
   dnnl::matmul prim;
   memory weights;
-  // allow_strided_input: operand 0 read in place, rows lda apart.
-  int64_t lda = 0;
-  dnnl::matmul::primitive_desc pd_lda;
-  dnnl::matmul prim_lda;
 };
 
 FixedGemm::FixedGemm() : m_impl(std::make_unique<Impl>()) {}
@@ -46,7 +41,7 @@ FixedGemm& FixedGemm::operator=(FixedGemm&&) noexcept = default;
 
 int64_t FixedGemm::k() const { return m_impl->k; }
 int64_t FixedGemm::n() const { return m_impl->n; }
-int64_t FixedGemm::strided_input() const { return m_impl->lda; }
+GemmPrecision FixedGemm::precision() const { return m_impl->precision; }
 
 namespace {
 memory::data_type operand_type(GemmPrecision p) {
@@ -79,50 +74,12 @@ void FixedGemm::set_weights(const float* b, int64_t k, int64_t n, GemmPrecision 
     }
     im.prim = dnnl::matmul(im.pd);
     im.weights = memory(im.pd.weights_desc(), im.engine);
-    im.lda = 0;
   }
   const memory::desc plain({k, n}, memory::data_type::f32, memory::format_tag::ab);
   memory src(plain, im.engine, const_cast<float*>(b));
   dnnl::stream stream(im.engine);
   dnnl::reorder(src, im.weights).execute(stream, src, im.weights);
   stream.wait();
-}
-
-bool FixedGemm::allow_strided_input(int64_t ld) {
-  Impl& im = *m_impl;
-  AIMC_ASSERT(im.prim && ld >= im.k, "FixedGemm::allow_strided_input: before set_weights, or ld < k");
-  if (im.lda == ld) return true;
-  im.lda = 0;
-  if (im.precision != GemmPrecision::fp32) return false;
-  ThreadScope one(1);
-  const memory::desc strided({kChunkRows, im.k}, memory::data_type::f32, memory::dims{ld, 1});
-  const memory::desc dense({kChunkRows, im.k}, memory::data_type::f32, memory::format_tag::ab);
-  const memory::desc wei({im.k, im.n}, memory::data_type::f32, memory::format_tag::any);
-  const memory::desc dst({kChunkRows, im.n}, memory::data_type::f32, memory::format_tag::ab);
-  dnnl::primitive_attr attr;
-  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-  dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(strided, wei, dst), attr, im.engine);
-  if (pd.weights_desc() != im.pd.weights_desc() || std::string(pd.impl_info_str()) != im.pd.impl_info_str()) return false;
-  dnnl::matmul prim(pd);
-  // The same rows of codes through both: equal bit for bit, or no in-place reads.
-  std::vector<float> a(static_cast<size_t>(kChunkRows * ld));
-  for (size_t i = 0; i < a.size(); ++i) a[i] = static_cast<float>((i * 2654435761u) % 255) - 127.0f;
-  std::vector<float> packed(static_cast<size_t>(kChunkRows * im.k)), y1(static_cast<size_t>(kChunkRows * im.n)), y2(y1.size());
-  for (int64_t r = 0; r < kChunkRows; ++r)
-    std::memcpy(packed.data() + r * im.k, a.data() + r * ld, sizeof(float) * static_cast<size_t>(im.k));
-  std::vector<uint8_t> pad(std::max(pd.scratchpad_desc().get_size(), im.pd.scratchpad_desc().get_size()));
-  dnnl::stream stream(im.engine);
-  memory pad1(im.pd.scratchpad_desc(), im.engine, pad.data()), pad2(pd.scratchpad_desc(), im.engine, pad.data());
-  memory a1(dense, im.engine, packed.data()), a2(strided, im.engine, a.data());
-  memory o1(dst, im.engine, y1.data()), o2(dst, im.engine, y2.data());
-  im.prim.execute(stream, {{DNNL_ARG_SRC, a1}, {DNNL_ARG_WEIGHTS, im.weights}, {DNNL_ARG_DST, o1}, {DNNL_ARG_SCRATCHPAD, pad1}});
-  prim.execute(stream, {{DNNL_ARG_SRC, a2}, {DNNL_ARG_WEIGHTS, im.weights}, {DNNL_ARG_DST, o2}, {DNNL_ARG_SCRATCHPAD, pad2}});
-  stream.wait();
-  if (std::memcmp(y1.data(), y2.data(), sizeof(float) * y1.size()) != 0) return false;
-  im.pd_lda = pd;
-  im.prim_lda = prim;
-  im.lda = ld;
-  return true;
 }
 
 namespace {
@@ -135,9 +92,9 @@ struct Scratch {
   // run: creating them allocates. Their data pointers are set before every use.
   std::optional<dnnl::stream> stream;
   struct Handles {
-    memory a, y, pad, a_lda, pad_lda;
+    memory a, y, pad;
   };
-  std::map<std::tuple<int64_t, int64_t, GemmPrecision, int64_t>, Handles> handles;
+  std::map<std::tuple<int64_t, int64_t, GemmPrecision>, Handles> handles;
 };
 
 // bf16 bits of n floats, rounded to nearest even; a NaN stays a (quiet) NaN.
@@ -175,26 +132,19 @@ void FixedGemm::run(int64_t m, uint64_t first, int64_t operands, const ChunkFn& 
     if (!s.stream) s.stream.emplace(im.engine);
     dnnl::stream& stream = *s.stream;
     const memory::desc pad_desc = im.pd.scratchpad_desc();
-    const size_t pad_bytes = std::max(pad_desc.get_size(), im.lda > 0 ? im.pd_lda.scratchpad_desc().get_size() : size_t{0});
-    if (s.pad.size() < pad_bytes) s.pad.resize(pad_bytes);
-    const auto emplaced = s.handles.try_emplace({im.k, im.n, im.precision, im.lda});
+    if (s.pad.size() < pad_desc.get_size()) s.pad.resize(pad_desc.get_size());
+    const auto emplaced = s.handles.try_emplace({im.k, im.n, im.precision});
     const auto at = emplaced.first;  // (not a structured binding: clang 14 cannot capture one in the chunk lambda)
     const bool fresh = emplaced.second;
     if (fresh) {
       const memory::desc a_desc({kChunkRows, im.k}, operand_type(im.precision), memory::format_tag::ab);
       const memory::desc y_desc({kChunkRows, im.n}, memory::data_type::f32, memory::format_tag::ab);
       at->second = {memory(a_desc, im.engine, nullptr), memory(y_desc, im.engine, nullptr), memory(pad_desc, im.engine, nullptr)};
-      if (im.lda > 0) {
-        at->second.a_lda = memory(im.pd_lda.src_desc(), im.engine, nullptr);
-        at->second.pad_lda = memory(im.pd_lda.scratchpad_desc(), im.engine, nullptr);
-      }
     }
     memory& a_mem = at->second.a;
     memory& y_mem = at->second.y;
     memory& pad_mem = at->second.pad;
     pad_mem.set_data_handle(s.pad.data());
-    if (im.lda > 0) at->second.pad_lda.set_data_handle(s.pad.data());
-    if (bf16) a_mem.set_data_handle(s.a16.data());
     const auto one_chunk = [&](int64_t c) {
       const uint64_t base = (chunk0 + static_cast<uint64_t>(c)) * kChunkRows;  // global index of position 0
       GemmChunk chunk;
@@ -206,28 +156,20 @@ void FixedGemm::run(int64_t m, uint64_t first, int64_t operands, const ChunkFn& 
       chunk.active = all;
       chunk.a0 = nullptr;
       prepare(chunk);
-      AIMC_ASSERT(chunk.a0 == nullptr || (im.lda > 0 && chunk.pos0 == 0 && chunk.i1 - chunk.i0 == kChunkRows),
-                  "FixedGemm: in-place rows without allow_strided_input, or for a partial chunk");
+      AIMC_ASSERT(chunk.a0 == nullptr || (!bf16 && chunk.pos0 == 0 && chunk.i1 - chunk.i0 == kChunkRows),
+                  "FixedGemm: rows read in place for bf16 operands or a partial chunk");
       for (int64_t op = 0; op < operands; ++op) {
         float* y_op = s.y.data() + static_cast<size_t>(op) * y_block;
         if (!((chunk.active >> op) & 1u)) continue;
-        if (op == 0 && chunk.a0 != nullptr) {  // read in place (allow_strided_input)
-          at->second.a_lda.set_data_handle(const_cast<float*>(chunk.a0));
-          y_mem.set_data_handle(y_op);
-          const dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC, at->second.a_lda.get()},
-                                          {DNNL_ARG_WEIGHTS, im.weights.get()},
-                                          {DNNL_ARG_DST, y_mem.get()},
-                                          {DNNL_ARG_SCRATCHPAD, at->second.pad_lda.get()}};
-          const dnnl_status_t status = dnnl_primitive_execute(im.prim_lda.get(), stream.get(), 4, args);
-          AIMC_ASSERT(status == dnnl_success, "FixedGemm: oneDNN matmul failed");
-          continue;
-        }
-        float* a_op = s.a.data() + static_cast<size_t>(op) * a_block;
-        if (bf16) {
+        if (op == 0 && chunk.a0 != nullptr) {
+          a_mem.set_data_handle(const_cast<float*>(chunk.a0));  // read where they lie (fp32)
+        } else if (bf16) {
+          float* a_op = s.a.data() + static_cast<size_t>(op) * a_block;
           const auto rows = static_cast<size_t>(chunk.pos0 * im.k);  // the chunk's rows only
           to_bf16(a_op + rows, static_cast<size_t>((chunk.i1 - chunk.i0) * im.k), s.a16.data() + rows);
+          a_mem.set_data_handle(s.a16.data());
         } else {
-          a_mem.set_data_handle(a_op);
+          a_mem.set_data_handle(s.a.data() + static_cast<size_t>(op) * a_block);
         }
         y_mem.set_data_handle(y_op);
         // The C call takes the arguments as an array: the C++ one builds a hash map (allocations) per call.

@@ -26,8 +26,8 @@ struct GemmChunk {
   // operands × kChunkRows × k inputs (row-major): prepare writes rows pos0 .. of each operand it
   // uses; other rows hold stale finite values and only produce outputs nobody reads.
   float* a = nullptr;
-  // Instead of writing operand 0 into `a`, prepare may point this at kChunkRows rows already in
-  // memory, ld apart (a full chunk; run() then reads them in place; see allow_strided_input).
+  // Instead of writing operand 0 into `a`, prepare may point this at a full chunk's kChunkRows rows
+  // of k inputs already in memory, dense (fp32 only): the GEMM reads them where they lie.
   const float* a0 = nullptr;
   // operands × kChunkRows × n outputs, valid in finish.
   float* y = nullptr;
@@ -54,13 +54,7 @@ class FixedGemm {
   void set_weights(const float* b, int64_t k, int64_t n, GemmPrecision precision = GemmPrecision::fp32);
   int64_t k() const;
   int64_t n() const;
-  // Lets prepare point GemmChunk::a0 at rows ld apart (ld ≥ k): a second primitive reads them in
-  // place. Only where the library computes them bit for bit as the dense rows (the same kernel and
-  // weight layout, checked on a block of codes against the current B) and for fp32; returns whether
-  // it does (otherwise a0 must stay null). After set_weights; kept while the shape is.
-  bool allow_strided_input(int64_t ld);
-  // The ld allowed (0: none).
-  int64_t strided_input() const;
+  GemmPrecision precision() const;
 
   // For each chunk: prepare(chunk) fills chunk.a, the GEMM runs for each active operand (up to 32
   // operands, each a kChunkRows × k block against the same B), then finish(chunk) on the same

@@ -165,14 +165,11 @@ void Tile::mvm(const float* x, int64_t ld, int64_t batch, uint64_t first_vector,
   m_crossbar->mvm(x, ld, batch, first_vector, m_scaling, y);  // encodes the inputs itself
 }
 
-bool Tile::read_codes_in_place(int64_t ld) {
-  AIMC_ASSERT(m_programmed && ld >= m_rows, "Tile::read_codes_in_place before program, or ld < rows");
-  return m_options.converters && m_crossbar->read_codes_in_place(ld);
-}
+bool Tile::reads_codes() const { return m_options.converters && m_crossbar->reads_codes(); }
 
-void Tile::mvm_codes(const float* codes, int64_t ld, int64_t batch, uint64_t first_vector, bool nonnegative, float* y) const {
-  AIMC_ASSERT(m_scaling.input_step > 0, "Tile::mvm_codes before calibrate/set_scaling");
-  m_crossbar->mvm_codes(codes, ld, batch, first_vector, m_scaling, nonnegative, y);
+void Tile::mvm_codes(const float* codes, int64_t batch, uint64_t first_vector, bool nonnegative, float* y) const {
+  AIMC_ASSERT(m_programmed && m_scaling.input_step > 0, "Tile::mvm_codes before program and calibrate/set_scaling");
+  m_crossbar->mvm_codes(codes, batch, first_vector, m_scaling, nonnegative, y);
 }
 
 int64_t Tile::physical_columns() const { return m_crossbar->physical_columns(); }

@@ -56,11 +56,11 @@ class Tile {
   // them in place from the layer's input vectors.
   void mvm(const float* x, int64_t ld, int64_t batch, uint64_t first_vector, float* y) const;
   // A layer's input encoded once, before its vectors are gathered (the same encoder and input step
-  // for all its tiles): whether this tile reads such codes in place from rows ld apart (the analog
-  // crossbars, fp32 GEMM), and the MVM from them (`nonnegative`: no code < 0), equal to mvm's bit
-  // for bit. read_codes_in_place: after program(), single-threaded per tile.
-  bool read_codes_in_place(int64_t ld);
-  void mvm_codes(const float* codes, int64_t ld, int64_t batch, uint64_t first_vector, bool nonnegative, float* y) const;
+  // for all its tiles): whether this tile takes such codes (the analog crossbars with converters and
+  // an fp32 GEMM, which reads them where they lie), and the MVM from them (dense rows, batch × rows;
+  // `nonnegative`: no code < 0), equal to mvm's bit for bit.
+  bool reads_codes() const;
+  void mvm_codes(const float* codes, int64_t batch, uint64_t first_vector, bool nonnegative, float* y) const;
 
   int64_t rows() const { return m_rows; }
   int64_t cols() const { return m_cols; }

@@ -20,8 +20,8 @@ class AnalogCrossbar final : public ICrossbar {
   std::vector<float> spec_adc_full_scale(int64_t input_code_max, AdcRange range) const override;
   void set_time(double t_s, const TileScaling& scaling) override;
   void mvm(const float* x, int64_t ld, int64_t batch, uint64_t first, const TileScaling& scaling, float* y) const override;
-  bool read_codes_in_place(int64_t ld) override;
-  void mvm_codes(const float* codes, int64_t ld, int64_t batch, uint64_t first, const TileScaling& scaling, bool nonnegative,
+  bool reads_codes() const override;
+  void mvm_codes(const float* codes, int64_t batch, uint64_t first, const TileScaling& scaling, bool nonnegative,
                  float* y) const override;
   ProgrammingStats programming_stats() const override { return m_stats; }
   int64_t digital_ops_per_vector() const override { return m_cols; }

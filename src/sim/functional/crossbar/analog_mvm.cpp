@@ -162,12 +162,13 @@ void AnalogCrossbar::mvm(const float* x, int64_t ld, int64_t batch, uint64_t fir
   run_mvm(x, ld, batch, first, sc, Input::values, y);
 }
 
-bool AnalogCrossbar::read_codes_in_place(int64_t ld) { return m_setup.options.converters && m_gemm.allow_strided_input(ld); }
+// Codes are read where they lie by the fp32 GEMM only (bf16 converts its operand anyway).
+bool AnalogCrossbar::reads_codes() const { return m_setup.options.converters && m_gemm.precision() == GemmPrecision::fp32; }
 
-void AnalogCrossbar::mvm_codes(const float* codes, int64_t ld, int64_t batch, uint64_t first, const TileScaling& sc,
-                               bool nonnegative, float* y) const {
-  AIMC_ASSERT(m_gemm.strided_input() == ld, "AnalogCrossbar::mvm_codes without read_codes_in_place(ld)");
-  run_mvm(codes, ld, batch, first, sc, nonnegative ? Input::nonnegative_codes : Input::codes, y);
+void AnalogCrossbar::mvm_codes(const float* codes, int64_t batch, uint64_t first, const TileScaling& sc, bool nonnegative,
+                               float* y) const {
+  AIMC_ASSERT(reads_codes(), "AnalogCrossbar::mvm_codes without converters or with a bf16 GEMM");
+  run_mvm(codes, m_rows, batch, first, sc, nonnegative ? Input::nonnegative_codes : Input::codes, y);
 }
 
 void AnalogCrossbar::run_mvm(const float* x, int64_t ld, int64_t batch, uint64_t first, const TileScaling& sc, Input input,
@@ -242,11 +243,11 @@ void AnalogCrossbar::run_mvm(const float* x, int64_t ld, int64_t batch, uint64_t
     if (convert && ep.count) count_conversions(n * cols, saturated);
   };
 
-  // Codes are encoded already: copied, or read in place (a full chunk of them, as the GEMM's operand
-  // 0, where no sign split is needed).
+  // Codes are encoded already: copied, or read where they lie (a full chunk of dense rows, as the
+  // GEMM's operand 0, where no sign split is needed).
   const device::IInputEncoder* encoder = convert && input == Input::values ? &enc : nullptr;
   const auto in_place = [&](const GemmChunk& chunk) {
-    return input != Input::values && chunk.pos0 == 0 && chunk.i1 - chunk.i0 == FixedGemm::kChunkRows;
+    return input != Input::values && ld == rows && chunk.pos0 == 0 && chunk.i1 - chunk.i0 == FixedGemm::kChunkRows;
   };
   if (m_phases == 1) {
     m_gemm.run(

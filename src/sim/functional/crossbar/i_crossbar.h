@@ -64,13 +64,13 @@ class ICrossbar {
   // at scaling.input_step (fused with its own input preparation), or uses the values as they are when
   // options.converters is false. Row i is global vector first + i (its noise draws).
   virtual void mvm(const float* x, int64_t ld, int64_t batch, uint64_t first, const TileScaling& scaling, float* y) const = 0;
-  // Whether mvm_codes can take inputs already encoded, rows ld apart, reading them in place (a layer
-  // encoded once, before its vectors are gathered: ChipExecutor). Single-threaded use, after program().
-  virtual bool read_codes_in_place(int64_t /*ld*/) { return false; }
-  // mvm from rows holding the input encoder's codes at scaling.input_step (as mvm makes them),
-  // `nonnegative` when none is negative; the same outputs bit for bit. Pre: read_codes_in_place(ld).
-  virtual void mvm_codes(const float* /*codes*/, int64_t /*ld*/, int64_t /*batch*/, uint64_t /*first*/,
-                         const TileScaling& /*scaling*/, bool /*nonnegative*/, float* /*y*/) const {
+  // Whether mvm_codes can take inputs already encoded (a layer encoded once, before its vectors are
+  // gathered: ChipExecutor), reading them where they lie.
+  virtual bool reads_codes() const { return false; }
+  // mvm from dense rows (batch × rows) holding the input encoder's codes at scaling.input_step (as mvm
+  // makes them), `nonnegative` when none is negative; the same outputs bit for bit. Pre: reads_codes().
+  virtual void mvm_codes(const float* /*codes*/, int64_t /*batch*/, uint64_t /*first*/, const TileScaling& /*scaling*/,
+                         bool /*nonnegative*/, float* /*y*/) const {
     AIMC_ASSERT(false, "mvm_codes on a crossbar that does not read codes");
   }
   virtual ProgrammingStats programming_stats() const = 0;
