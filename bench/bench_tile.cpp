@@ -88,7 +88,7 @@ void tile_mvm_inputs(benchmark::State& state, const std::string& mode, bool code
   }
   for (auto _ : state) {
     if (codes) {
-      tile.mvm_codes(q.data(), 1024, 0, !negative, y.data());
+      tile.mvm_codes(q.data(), 1024, 0, negative ? InputForm::codes : InputForm::nonnegative_codes, y.data());
     } else {
       tile.mvm(x.data<float>(), 256, 1024, 0, y.data());
     }

@@ -23,10 +23,9 @@ __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4"))) ui
 }  // namespace
 
 bool IInputEncoder::encode(std::span<const float> x, float step, std::span<float> codes) const {
-  return quantise(x.data(), x.size(), 1.0f / step, static_cast<float>(code_min()), static_cast<float>(code_max()),
-                  codes.data()) >>
-             31 !=
-         0;
+  const uint32_t bits =
+      quantise(x.data(), x.size(), 1.0f / step, static_cast<float>(code_min()), static_cast<float>(code_max()), codes.data());
+  return (bits >> 31) != 0;  // some code's sign bit
 }
 
 }  // namespace aimc::device

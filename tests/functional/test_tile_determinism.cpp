@@ -62,10 +62,10 @@ TEST(TileDeterminism, CodesReadInPlaceEqualTheTilesOwnEncoding) {
       EXPECT_EQ(negative, !nonnegative);
       std::vector<float> want(100 * 48), got(100 * 48);
       tile.mvm(x.data<float>(), 100, 37, want.data());
-      tile.mvm_codes(codes.data(), 100, 37, !negative, got.data());
+      tile.mvm_codes(codes.data(), 100, 37, negative ? InputForm::codes : InputForm::nonnegative_codes, got.data());
       EXPECT_EQ(0, std::memcmp(want.data(), got.data(), want.size() * sizeof(float))) << mode;
       if (!negative) {  // codes that may hold negative ones take the copy-and-split path: the same
-        tile.mvm_codes(codes.data(), 100, 37, false, got.data());
+        tile.mvm_codes(codes.data(), 100, 37, InputForm::codes, got.data());
         EXPECT_EQ(0, std::memcmp(want.data(), got.data(), want.size() * sizeof(float))) << mode;
       }
     }

@@ -155,7 +155,7 @@ void ChipExecutor::Impl::run_layer(LayerRun& l, int64_t batch, int64_t sample_of
   float* od = out.data<float>();
   // The input encoded once (every tile of the layer has the same encoder and input step), so the
   // vectors are gathered as codes and the tiles read them in place.
-  detail::VectorForm form = detail::VectorForm::values;
+  InputForm form = InputForm::values;
   if (l.encode_once) {
     thread_local std::vector<float> codes_buffer;  // the calling thread's; the workers use `codes`
     const int64_t numel = x.numel();
@@ -170,7 +170,7 @@ void ChipExecutor::Impl::run_layer(LayerRun& l, int64_t batch, int64_t sample_of
           {xd + b, static_cast<size_t>(e - b)}, t0.scaling().input_step, {codes + b, static_cast<size_t>(e - b)}));
     });
     const bool any_negative = std::any_of(negative.begin(), negative.end(), [](char c) { return c != 0; });
-    form = any_negative ? detail::VectorForm::codes : detail::VectorForm::nonnegative_codes;
+    form = any_negative ? InputForm::codes : InputForm::nonnegative_codes;
     xd = codes;
   }
   // A replicated conv's replicas each read every sample: pad the samples once for all of them instead
@@ -261,7 +261,7 @@ void ChipExecutor::Impl::run_layer(LayerRun& l, int64_t batch, int64_t sample_of
 // Runs on the calling thread when called inside a parallel region (the tiles' own loops are then
 // serial), else each tile MVM is parallel over its chunks (LSTM steps).
 void ChipExecutor::Impl::matrix_vectors(const LayerRun& l, int64_t k, const float* xv, int64_t n, uint64_t first, float* yv,
-                                        MatrixScratch& s, detail::VectorForm form) const {
+                                        MatrixScratch& s, InputForm form) const {
   const int64_t rows = l.layer->rows, cols = l.layer->cols;
   if (l.input_offset != 0) {  // offset-binary inputs (input_offset.h)
     float* shifted = sized(s.offset, static_cast<size_t>(n * rows));
@@ -288,10 +288,10 @@ void ChipExecutor::Impl::matrix_vectors(const LayerRun& l, int64_t k, const floa
       const Tile& tile = *l.tiles[ti];
       const program::Tile& pt = *l.placed[ti];
       float* out = fixed || !first_tile ? part : sum;
-      if (form == detail::VectorForm::values) {
+      if (form == InputForm::values) {
         tile.mvm(xv + pt.row_begin, rows, n, first, out);  // the tile's rows, read in place
       } else {  // codes, gathered in row segments (LayerRun::row_segments): the tile's is n × its rows
-        tile.mvm_codes(xv + n * pt.row_begin, n, first, form == detail::VectorForm::nonnegative_codes, out);
+        tile.mvm_codes(xv + n * pt.row_begin, n, first, form, out);
       }
       if (fixed) {
         accumulate_partial_sums({acc, block}, {part, block}, cb.lsb, l.width_bits);

@@ -65,9 +65,6 @@ struct LayerRun {
   std::vector<int64_t> row_segments;
 };
 
-// What the vectors given to matrix_vectors hold: values, or their codes (Tile::mvm_codes).
-enum class VectorForm { values, codes, nonnegative_codes };
-
 struct StepRun {
   int32_t node = -1;
   int32_t layer = -1;  // index into Impl::layers, or -1: a reference kernel
@@ -104,7 +101,7 @@ struct ChipExecutor::Impl {
   void round_outputs(const StepRun& step);
   // y[n × cols] = Σ row blocks (partial-sum unit) ‖ column blocks + bias, for replica k's vectors x.
   void matrix_vectors(const LayerRun& l, int64_t k, const float* x, int64_t n, uint64_t first, float* y, MatrixScratch& s,
-                      detail::VectorForm form = detail::VectorForm::values) const;
+                      InputForm form = InputForm::values) const;
 
   const program::Program& program;
   const Graph& graph;

@@ -167,9 +167,9 @@ void Tile::mvm(const float* x, int64_t ld, int64_t batch, uint64_t first_vector,
 
 bool Tile::reads_codes() const { return m_options.converters && m_crossbar->reads_codes(); }
 
-void Tile::mvm_codes(const float* codes, int64_t batch, uint64_t first_vector, bool nonnegative, float* y) const {
+void Tile::mvm_codes(const float* codes, int64_t batch, uint64_t first_vector, InputForm form, float* y) const {
   AIMC_ASSERT(m_programmed && m_scaling.input_step > 0, "Tile::mvm_codes before program and calibrate/set_scaling");
-  m_crossbar->mvm_codes(codes, batch, first_vector, m_scaling, nonnegative, y);
+  m_crossbar->mvm_codes(codes, batch, first_vector, m_scaling, form, y);
 }
 
 int64_t Tile::physical_columns() const { return m_crossbar->physical_columns(); }

@@ -58,9 +58,9 @@ class Tile {
   // A layer's input encoded once, before its vectors are gathered (the same encoder and input step
   // for all its tiles): whether this tile takes such codes (the analog crossbars with converters and
   // an fp32 GEMM, which reads them where they lie), and the MVM from them (dense rows, batch × rows;
-  // `nonnegative`: no code < 0), equal to mvm's bit for bit.
+  // `form`: codes, or nonnegative_codes when no code < 0), equal to mvm's bit for bit.
   bool reads_codes() const;
-  void mvm_codes(const float* codes, int64_t batch, uint64_t first_vector, bool nonnegative, float* y) const;
+  void mvm_codes(const float* codes, int64_t batch, uint64_t first_vector, InputForm form, float* y) const;
 
   int64_t rows() const { return m_rows; }
   int64_t cols() const { return m_cols; }

@@ -36,6 +36,11 @@ enum class WeightScale {
 enum class GemmPrecision { fp32, bf16 };
 inline const char* to_string(GemmPrecision p) { return p == GemmPrecision::bf16 ? "bf16" : "fp32"; }
 
+// What a tile MVM's input rows hold: values, which the tile encodes, or the encoder's codes already
+// (a layer encoded once: Tile::mvm_codes), possibly negative or known non-negative (after a ReLU:
+// four-phase reads then skip their x⁻ products).
+enum class InputForm { values, codes, nonnegative_codes };
+
 // Choices made when the tile is programmed (the compiler's, per layer).
 struct TileOptions {
   int64_t input_bits = 0;   // ≤ cores.input.bits; 0: cores.input.bits

@@ -21,7 +21,7 @@ class AnalogCrossbar final : public ICrossbar {
   void set_time(double t_s, const TileScaling& scaling) override;
   void mvm(const float* x, int64_t ld, int64_t batch, uint64_t first, const TileScaling& scaling, float* y) const override;
   bool reads_codes() const override;
-  void mvm_codes(const float* codes, int64_t batch, uint64_t first, const TileScaling& scaling, bool nonnegative,
+  void mvm_codes(const float* codes, int64_t batch, uint64_t first, const TileScaling& scaling, InputForm form,
                  float* y) const override;
   ProgrammingStats programming_stats() const override { return m_stats; }
   int64_t digital_ops_per_vector() const override { return m_cols; }
@@ -48,9 +48,7 @@ class AnalogCrossbar final : public ICrossbar {
   // Σ over the n devices of each polarity of g: plus/minus (rows × cols, µS).
   void polarity_sums(const std::vector<float>& g, std::vector<float>& plus, std::vector<float>& minus) const;
   void load_weights(const std::vector<float>& g);  // GEMM operands (and exact column sums) from g
-  // What mvm's input rows hold: values to encode, or codes (possibly negative, or not).
-  enum class Input { values, codes, nonnegative_codes };
-  void run_mvm(const float* x, int64_t ld, int64_t batch, uint64_t first, const TileScaling& scaling, Input input,
+  void run_mvm(const float* x, int64_t ld, int64_t batch, uint64_t first, const TileScaling& scaling, InputForm input,
                float* y) const;
   // Σ over rows of |output| per column for one-hot inputs at the largest input code, through this
   // tile's read path (α = 1 while it runs); `epoch` keys its output noise.

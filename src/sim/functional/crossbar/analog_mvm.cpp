@@ -159,19 +159,19 @@ float* sized(std::vector<float>& v, size_t n) {
 // v / LSB, the ADC (code per column gain and offset, saturation), code · LSB · input_step / s · α
 // (digital affine correction and drift compensation), dead columns 0.
 void AnalogCrossbar::mvm(const float* x, int64_t ld, int64_t batch, uint64_t first, const TileScaling& sc, float* y) const {
-  run_mvm(x, ld, batch, first, sc, Input::values, y);
+  run_mvm(x, ld, batch, first, sc, InputForm::values, y);
 }
 
 // Codes are read where they lie by the fp32 GEMM only (bf16 converts its operand anyway).
 bool AnalogCrossbar::reads_codes() const { return m_setup.options.converters && m_gemm.precision() == GemmPrecision::fp32; }
 
-void AnalogCrossbar::mvm_codes(const float* codes, int64_t batch, uint64_t first, const TileScaling& sc, bool nonnegative,
+void AnalogCrossbar::mvm_codes(const float* codes, int64_t batch, uint64_t first, const TileScaling& sc, InputForm form,
                                float* y) const {
-  AIMC_ASSERT(reads_codes(), "AnalogCrossbar::mvm_codes without converters or with a bf16 GEMM");
-  run_mvm(codes, m_rows, batch, first, sc, nonnegative ? Input::nonnegative_codes : Input::codes, y);
+  AIMC_ASSERT(reads_codes() && form != InputForm::values, "AnalogCrossbar::mvm_codes without codes, converters or an fp32 GEMM");
+  run_mvm(codes, m_rows, batch, first, sc, form, y);
 }
 
-void AnalogCrossbar::run_mvm(const float* x, int64_t ld, int64_t batch, uint64_t first, const TileScaling& sc, Input input,
+void AnalogCrossbar::run_mvm(const float* x, int64_t ld, int64_t batch, uint64_t first, const TileScaling& sc, InputForm input,
                              float* y) const {
   const bool convert = m_setup.options.converters;
   const device::IInputEncoder& enc = *m_setup.encoder;
@@ -245,9 +245,9 @@ void AnalogCrossbar::run_mvm(const float* x, int64_t ld, int64_t batch, uint64_t
 
   // Codes are encoded already: copied, or read where they lie (a full chunk of dense rows, as the
   // GEMM's operand 0, where no sign split is needed).
-  const device::IInputEncoder* encoder = convert && input == Input::values ? &enc : nullptr;
+  const device::IInputEncoder* encoder = convert && input == InputForm::values ? &enc : nullptr;
   const auto in_place = [&](const GemmChunk& chunk) {
-    return input != Input::values && ld == rows && chunk.pos0 == 0 && chunk.i1 - chunk.i0 == FixedGemm::kChunkRows;
+    return input != InputForm::values && ld == rows && chunk.pos0 == 0 && chunk.i1 - chunk.i0 == FixedGemm::kChunkRows;
   };
   if (m_phases == 1) {
     m_gemm.run(
@@ -267,7 +267,7 @@ void AnalogCrossbar::run_mvm(const float* x, int64_t ld, int64_t batch, uint64_t
   m_gemm.run(
       batch, first, 2,
       [&](GemmChunk& chunk) {
-        if (input == Input::nonnegative_codes && in_place(chunk)) {
+        if (input == InputForm::nonnegative_codes && in_place(chunk)) {
           chunk.a0 = x + chunk.i0 * ld;
           chunk.active &= ~2u;
           return;
@@ -277,7 +277,7 @@ void AnalogCrossbar::run_mvm(const float* x, int64_t ld, int64_t batch, uint64_t
         float* neg = chunk.a + FixedGemm::kChunkRows * rows + chunk.pos0 * rows;
         // No code with its sign bit set (the encoder tells, in its pass; known for codes): nothing to split.
         const bool signs = encode_rows(encoder, x + chunk.i0 * ld, ld, rows, chunk.i1 - chunk.i0, input_step, pos) &&
-                           input != Input::nonnegative_codes;
+                           input != InputForm::nonnegative_codes;
         if (!signs || !split_signs(pos, n, neg)) chunk.active &= ~2u;
       },
       finish);

@@ -68,9 +68,9 @@ class ICrossbar {
   // gathered: ChipExecutor), reading them where they lie.
   virtual bool reads_codes() const { return false; }
   // mvm from dense rows (batch × rows) holding the input encoder's codes at scaling.input_step (as mvm
-  // makes them), `nonnegative` when none is negative; the same outputs bit for bit. Pre: reads_codes().
+  // makes them; `form` codes or nonnegative_codes); the same outputs bit for bit. Pre: reads_codes().
   virtual void mvm_codes(const float* /*codes*/, int64_t /*batch*/, uint64_t /*first*/, const TileScaling& /*scaling*/,
-                         bool /*nonnegative*/, float* /*y*/) const {
+                         InputForm /*form*/, float* /*y*/) const {
     AIMC_ASSERT(false, "mvm_codes on a crossbar that does not read codes");
   }
   virtual ProgrammingStats programming_stats() const = 0;
