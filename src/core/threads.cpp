@@ -16,6 +16,8 @@ int hardware_threads() {
 
 bool spread_over_threads(int64_t n) { return n > 1 && omp_get_max_threads() > 1 && !omp_in_parallel(); }
 
+int thread_index() { return omp_get_thread_num(); }
+
 std::string openmp_wait_policy() {
   const char* p = std::getenv("OMP_WAIT_POLICY");
   if (p == nullptr || *p == '\0') return "default";

@@ -40,6 +40,9 @@ inline constexpr const char* kMallocHugePagesTunable = "glibc.malloc.hugetlb";
 // region with a futex wake, a system call (a tile MVM each at --threads 1: 4 % of a ResNet-20 eval).
 bool spread_over_threads(int64_t n);
 
+// This thread's number in the innermost OpenMP parallel region: 0 .. threads − 1 (0 outside any).
+int thread_index();
+
 // fn(i) for every i in [0, n), spread over the current OpenMP thread count one index at a time (on
 // the calling thread alone inside a parallel region, at one thread, or when n ≤ 1). An exception
 // thrown by a call does not escape the parallel region: the first one is rethrown after every call has run.

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "core/error.h"
+#include "core/threads.h"
 
 namespace aimc::ref {
 
@@ -74,19 +75,28 @@ bool graph_runs_in_parts(const Graph& graph) {
 }
 
 std::vector<Tensor> run_in_parts(const Graph& graph, const std::vector<Tensor>& inputs, int64_t batch, int64_t part,
-                                 const PartRunner& run) {
+                                 const PartRunner& run, bool parallel) {
   AIMC_ASSERT(part >= 1 && graph_runs_in_parts(graph), "run_in_parts on a graph that cannot be split");
-  std::vector<std::vector<Tensor>> outs(graph.outputs.size());
-  for (int64_t b0 = 0; b0 < batch; b0 += part) {
-    const int64_t b1 = std::min(batch, b0 + part);
+  const int64_t parts = (batch + part - 1) / part;
+  std::vector<std::vector<Tensor>> got(static_cast<size_t>(parts));
+  const auto run_part = [&](int64_t k) {
+    const int64_t b0 = k * part, b1 = std::min(batch, b0 + part);
     std::vector<Tensor> sub;
     sub.reserve(inputs.size());
     for (size_t i = 0; i < inputs.size(); ++i) {
       const int axis = graph.value(graph.inputs[i]).batch_axis;  // an input without the batch goes to every part
       sub.push_back(axis < 0 ? inputs[i] : batch_slice(inputs[i], axis, b0, b1));
     }
-    std::vector<Tensor> got = run(sub, b0, b1 - b0);
-    for (size_t o = 0; o < got.size(); ++o) outs[o].push_back(std::move(got[o]));
+    got[static_cast<size_t>(k)] = run(sub, b0, b1 - b0);
+  };
+  if (parallel) {
+    parallel_for(parts, run_part);
+  } else {
+    for (int64_t k = 0; k < parts; ++k) run_part(k);
+  }
+  std::vector<std::vector<Tensor>> outs(graph.outputs.size());
+  for (std::vector<Tensor>& g : got) {
+    for (size_t o = 0; o < g.size(); ++o) outs[o].push_back(std::move(g[o]));
   }
   std::vector<Tensor> joined;
   joined.reserve(outs.size());

@@ -22,10 +22,11 @@ Tensor batch_join(const std::vector<Tensor>& parts, int axis);
 // joins the outputs at the graph outputs' batch axes. An input without a batch axis goes whole to
 // every part. Every output must carry the batch (checked by the caller: graph_runs_in_parts),
 // except that an output past the batch fold of a per-sample graph (run in parts of one sample)
-// comes back stacked on a new axis 0.
+// comes back stacked on a new axis 0. parallel: the parts run over the OpenMP threads (core/threads.h
+// parallel_for), `run` called concurrently; the outputs are joined in sample order all the same.
 using PartRunner = std::function<std::vector<Tensor>(const std::vector<Tensor>&, int64_t, int64_t)>;
 std::vector<Tensor> run_in_parts(const Graph& graph, const std::vector<Tensor>& inputs, int64_t batch, int64_t part,
-                                 const PartRunner& run);
+                                 const PartRunner& run, bool parallel = false);
 
 // Whether a batch of the graph can be split: every output is computed and carries the batch (or
 // the graph runs per sample).

@@ -46,6 +46,12 @@ ValueStore::ValueStore(const Graph& graph, dnnl::engine engine)
 
 void ValueStore::set_constant(ValueId id, Tensor t) { m_constants.at(static_cast<size_t>(id)) = std::move(t); }
 
+void ValueStore::share_constants(const ValueStore& other) {
+  AIMC_ASSERT(&other.m_graph == &m_graph, "share_constants between stores of different graphs");
+  m_constants = other.m_constants;
+  m_poolable = other.m_poolable;
+}
+
 const Tensor* ValueStore::constant(ValueId id) const {
   const auto& c = m_constants.at(static_cast<size_t>(id));
   return c ? &*c : nullptr;

@@ -45,6 +45,9 @@ class ValueStore {
 
   void set_constant(ValueId id, Tensor t);
   const Tensor* constant(ValueId id) const;
+  // This store's constants and poolable values become `other`'s (the tensors shared, not copied): a
+  // store for a concurrent run of the same prepared graph, with its own slots, stream and pool.
+  void share_constants(const ValueStore& other);
   // Whether a value's own buffers may go back to the pool when it is released.
   void set_poolable(std::vector<char> poolable) { m_poolable = std::move(poolable); }
 

@@ -116,7 +116,7 @@ TEST(ChipExecutor, BitIdenticalAcrossThreadsAndBatchSplits) {
   Compiled c = compile_model("models/mnist_lenet.onnx", chip);
   const Tensor x = mnist().inputs.slice_outer(0, 64);
   std::vector<Tensor> results;
-  for (const auto& [threads, batch] : std::vector<std::pair<int, int64_t>>{{1, 64}, {2, 7}, {2, 64}, {1, 7}}) {
+  for (const auto& [threads, batch] : std::vector<std::pair<int, int64_t>>{{1, 64}, {2, 7}, {2, 64}, {1, 7}, {2, 1}}) {
     ChipExecutor exec(c.program, c.prepared, chip,
                       FunctionalOptions{.seed = 11, .threads = threads, .read_mode = "four-phase", .t_s = 3600.0});
     results.push_back(run_split(exec, x, batch));
@@ -141,7 +141,9 @@ TEST(ChipExecutor, ResNetOnHermesIsBitIdenticalAcrossThreadsAndBatchSplits) {
   ASSERT_TRUE(has_split(c.program, true));
   const Tensor x = load_dataset("cifar10:" + test::source_path("data/cifar10-test-500"), 40).inputs;
   std::vector<Tensor> results;
-  for (const auto& [threads, batch] : std::vector<std::pair<int, int64_t>>{{1, 40}, {2, 7}, {2, 40}, {1, 13}}) {
+  // 2 threads: batches of 7 and 40 run as sub-batches side by side (a lane per thread), batches of 1
+  // with each layer's work items spread over the threads.
+  for (const auto& [threads, batch] : std::vector<std::pair<int, int64_t>>{{1, 40}, {2, 7}, {2, 40}, {1, 13}, {2, 1}}) {
     ChipExecutor exec(c.program, c.prepared, chip,
                       FunctionalOptions{.seed = 3, .threads = threads, .read_mode = "four-phase", .t_s = 3600.0});
     results.push_back(run_split(exec, x, batch));

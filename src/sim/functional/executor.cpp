@@ -49,7 +49,7 @@ std::map<std::string, FixedPoint> fixed_point_ops(const program::Program& p, con
 void ChipExecutor::Impl::plan_steps(const std::vector<char>& run) {
   std::map<int32_t, int32_t> layer_of_node;
   for (size_t i = 0; i < layers.size(); ++i) layer_of_node[layers[i].node] = static_cast<int32_t>(i);
-  auto constant = [this](ValueId id) { return store.constant(id); };
+  auto constant = [this](ValueId id) { return constants.constant(id); };
   const std::map<std::string, FixedPoint> fixed = fixed_point_ops(program, chip);
   for (size_t i = 0; i < graph.num_nodes(); ++i) {
     const auto it = layer_of_node.find(static_cast<int32_t>(i));
@@ -61,11 +61,10 @@ void ChipExecutor::Impl::plan_steps(const std::vector<char>& run) {
     s.spec = KernelSpec{&graph, &n, n.inputs, n.outputs, {}, engine, constant};
     if (is_layer) {
       s.layer = it->second;
-      if (n.inputs.empty() || store.constant(n.inputs[0]) != nullptr) {
+      if (n.inputs.empty() || constants.constant(n.inputs[0]) != nullptr) {
         throw Error("an analog layer needs a run-time input", ErrorContext{.node = n.name});
       }
     } else {
-      s.kernel = ref::make_kernel(s.spec);
       if (const auto f = fixed.find(n.name); options.converters && f != fixed.end()) s.fixed = f->second;
     }
     steps.push_back(std::move(s));
@@ -80,7 +79,7 @@ void ChipExecutor::Impl::plan_steps(const std::vector<char>& run) {
     steps[i].stealable = std::move(life.stealable[i]);
     steps[i].release = std::move(life.release[i]);
   }
-  store.set_poolable(std::move(life.poolable));
+  constants.set_poolable(std::move(life.poolable));
   for (const StepRun& s : steps) {
     for (ValueId v : s.spec.outputs) {
       if (v == kNoValue) continue;
@@ -119,7 +118,16 @@ int64_t ChipExecutor::Impl::validate(const std::vector<Tensor>& inputs) const {
   return batch >= 0 ? batch : graph.import_batch;
 }
 
-void ChipExecutor::Impl::round_outputs(const StepRun& step) {
+void ChipExecutor::Impl::add_lanes(size_t n) {
+  while (lanes.size() < n) {
+    auto lane = std::make_unique<Lane>(graph, engine);
+    lane->store.share_constants(constants);
+    for (const StepRun& s : steps) lane->kernels.push_back(s.layer >= 0 ? nullptr : ref::make_kernel(s.spec));
+    lanes.push_back(std::move(lane));
+  }
+}
+
+void ChipExecutor::Impl::round_outputs(ref::ValueStore& store, const StepRun& step) {
   for (ValueId o : graph.node(step.node).outputs) {
     if (o == kNoValue || store.constant(o) != nullptr || graph.value(o).dtype != DType::f32) continue;
     const Tensor& stored = store.plain(o);
@@ -144,8 +152,9 @@ ChipExecutor::ChipExecutor(const program::Program& program, const Graph& graph, 
   std::vector<char> run = ref::live_nodes(graph);
   im.prepare_layers();
   for (const LayerRun& l : im.layers) run[static_cast<size_t>(l.node)] = 1;
-  ref::fold_constant_nodes(im.graph, im.store, im.engine, run);
+  ref::fold_constant_nodes(im.graph, im.constants, im.engine, run);
   im.plan_steps(run);
+  im.add_lanes(1);  // a digital node no kernel supports fails here, at construction
 }
 
 ChipExecutor::~ChipExecutor() = default;
@@ -163,9 +172,12 @@ void ChipExecutor::set_time(double t_s) {
 // carries the batch at axis 0: a sub-batch's activations stay in the caches between layers
 // (ResNet-20's first stage: 1 MB for 16 samples, 8 MB for 128; +18 % images/s at batch 128 on one
 // thread; at 2 threads and batch 1024 the peak RSS falls from 729 to 430 MB). Big inputs take fewer
-// (ResNet-18 at 224 × 224: 3.2 MB per sample after conv1, 5 per thread). The outputs do not depend on
-// the split. A per-sample graph
-// (Graph::per_sample) always runs one sample at a time.
+// (ResNet-18 at 224 × 224: 3.2 MB per sample after conv1, 5 per thread). With several threads and at
+// least one sample each, the sub-batches run side by side, each on one thread in a lane of its own
+// (its values, its kernels) through the whole graph: a thread reads the activations it wrote, in its
+// own core's caches, and no thread waits for another at each layer. Fewer samples than threads:
+// one sub-batch, each layer's work spread over the threads. The outputs do not depend on the split.
+// A per-sample graph (Graph::per_sample) always runs one sample at a time.
 std::vector<Tensor> ChipExecutor::run(const std::vector<Tensor>& inputs, int64_t sample_offset) {
   Impl& im = *m_impl;
   if (sample_offset < 0) throw Error("sample offset must be ≥ 0", ErrorContext{.field = "sample_offset"});
@@ -174,25 +186,44 @@ std::vector<Tensor> ChipExecutor::run(const std::vector<Tensor>& inputs, int64_t
   bool axis0 = true;
   for (ValueId id : im.graph.inputs) axis0 = axis0 && im.graph.value(id).batch_axis == 0;
   for (ValueId id : im.graph.outputs) axis0 = axis0 && im.graph.value(id).batch_axis == 0;
-  const int64_t per_thread = std::clamp<int64_t>(kSubBatchBytes / std::max<int64_t>(im.sample_bytes, 1), 1, kSubBatch);
-  const int64_t part = im.graph.per_sample ? 1 : axis0 ? per_thread * threads.threads() : batch;
-  if (batch <= part || !ref::graph_runs_in_parts(im.graph)) return im.run_batch(inputs, batch, sample_offset);
-  return ref::run_in_parts(im.graph, inputs, batch, part, [&](const std::vector<Tensor>& sub, int64_t first, int64_t count) {
-    return im.run_batch(sub, count, sample_offset + first);
-  });
+  const bool splits = (im.graph.per_sample || axis0) && ref::graph_runs_in_parts(im.graph);
+  const int64_t per_thread =
+      im.graph.per_sample ? 1 : std::clamp<int64_t>(kSubBatchBytes / std::max<int64_t>(im.sample_bytes, 1), 1, kSubBatch);
+  const int64_t lanes = threads.threads();
+  if (splits && lanes > 1 && batch >= lanes && spread_over_threads(batch)) {
+    // Parts in a multiple of the lanes, as even as the batch allows.
+    const int64_t rounds = (batch + per_thread * lanes - 1) / (per_thread * lanes);
+    const int64_t part = (batch + rounds * lanes - 1) / (rounds * lanes);
+    im.add_lanes(static_cast<size_t>(lanes));
+    return ref::run_in_parts(
+        im.graph, inputs, batch, part,
+        [&](const std::vector<Tensor>& sub, int64_t first, int64_t count) {
+          return im.run_batch(*im.lanes[static_cast<size_t>(thread_index())], sub, count, sample_offset + first);
+        },
+        /*parallel=*/true);
+  }
+  Lane& lane = *im.lanes[0];
+  if (!splits || batch <= per_thread) return im.run_batch(lane, inputs, batch, sample_offset);
+  return ref::run_in_parts(im.graph, inputs, batch, per_thread,
+                           [&](const std::vector<Tensor>& sub, int64_t first, int64_t count) {
+                             return im.run_batch(lane, sub, count, sample_offset + first);
+                           });
 }
 
-std::vector<Tensor> ChipExecutor::Impl::run_batch(const std::vector<Tensor>& inputs, int64_t batch, int64_t sample_offset) {
+std::vector<Tensor> ChipExecutor::Impl::run_batch(Lane& lane, const std::vector<Tensor>& inputs, int64_t batch,
+                                                  int64_t sample_offset) {
+  ref::ValueStore& store = lane.store;
   StoreRun scope(store, batch);
   for (size_t i = 0; i < inputs.size(); ++i) store.set(graph.inputs[i], Buffer{inputs[i], {}});
-  for (StepRun& step : steps) {
+  for (size_t k = 0; k < steps.size(); ++k) {
+    const StepRun& step = steps[k];
     if (step.layer >= 0) {
-      run_layer(layers[static_cast<size_t>(step.layer)], batch, sample_offset);
+      run_layer(store, layers[static_cast<size_t>(step.layer)], batch, sample_offset);
     } else {
       RunContext ctx(store, step.spec, &step.stealable);
-      step.kernel->run(ctx);
+      lane.kernels[k]->run(ctx);
       store.release_temps();
-      if (step.fixed) round_outputs(step);
+      if (step.fixed) round_outputs(store, step);
     }
     for (ValueId v : step.release) store.release(v);
   }

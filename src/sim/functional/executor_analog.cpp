@@ -39,9 +39,9 @@ MatrixScratch& matrix_scratch() {
 
 // One analog layer on a batch: per replica, per chunk of samples, the replica's input vectors
 // (im2col for convs) through every tile, row blocks summed, column blocks concatenated, bias.
-void ChipExecutor::Impl::run_layer(LayerRun& l, int64_t batch, int64_t sample_offset) {
+void ChipExecutor::Impl::run_layer(ref::ValueStore& store, const LayerRun& l, int64_t batch, int64_t sample_offset) {
   if (program::is_recurrent(l.layer->kind)) {
-    run_recurrent(l, sample_offset);
+    run_recurrent(store, l, sample_offset);
     return;
   }
   const program::Layer& layer = *l.layer;

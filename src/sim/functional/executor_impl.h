@@ -67,12 +67,20 @@ struct LayerRun {
 
 struct StepRun {
   int32_t node = -1;
-  int32_t layer = -1;  // index into Impl::layers, or -1: a reference kernel
+  int32_t layer = -1;  // index into Impl::layers, or -1: a reference kernel (each lane's own)
   ref::KernelSpec spec;
-  std::unique_ptr<ref::Kernel> kernel;
   std::vector<char> stealable;  // per spec input: its buffer may become this step's output
   std::vector<ValueId> release;
   std::optional<FixedPoint> fixed;  // the output format of the digital unit that computes the node
+};
+
+// What one run of the steps on a (sub-)batch owns: the values and the reference kernels (which keep
+// primitives per shape). Sub-batches run side by side, one lane per thread (ChipExecutor::run); the
+// tiles are shared (their MVMs are const and thread-safe).
+struct Lane {
+  Lane(const Graph& g, const dnnl::engine& e) : store(g, e) {}
+  ref::ValueStore store;
+  std::vector<std::unique_ptr<ref::Kernel>> kernels;  // per step; null for analog layers
 };
 
 }  // namespace aimc::functional::detail
@@ -80,6 +88,7 @@ struct StepRun {
 namespace aimc::functional {
 
 using detail::ColumnBlock;
+using detail::Lane;
 using detail::LayerRun;
 using detail::matrix_scratch;
 using detail::MatrixScratch;
@@ -88,17 +97,19 @@ using detail::StepRun;
 
 struct ChipExecutor::Impl {
   Impl(const program::Program& p, const Graph& g, const chip::ChipSpec& c, FunctionalOptions o)
-      : program(p), graph(g), chip(c), options(std::move(o)), engine(dnnl::engine::kind::cpu, 0), store(g, engine) {}
+      : program(p), graph(g), chip(c), options(std::move(o)), engine(dnnl::engine::kind::cpu, 0), constants(g, engine) {}
 
   void prepare_layers();
   void plan_steps(const std::vector<char>& run);
+  // lanes[0 .. n): each with the constants and its own kernels (made for lane 0 by plan_steps).
+  void add_lanes(size_t n);
   int64_t validate(const std::vector<Tensor>& inputs) const;
-  // The steps on one (sub-)batch; returns the graph outputs.
-  std::vector<Tensor> run_batch(const std::vector<Tensor>& inputs, int64_t batch, int64_t sample_offset);
-  void run_layer(LayerRun& l, int64_t batch, int64_t sample_offset);
-  void run_recurrent(LayerRun& l, int64_t sample_offset);
+  // The steps on one (sub-)batch in `lane`; returns the graph outputs.
+  std::vector<Tensor> run_batch(Lane& lane, const std::vector<Tensor>& inputs, int64_t batch, int64_t sample_offset);
+  void run_layer(ref::ValueStore& store, const LayerRun& l, int64_t batch, int64_t sample_offset);
+  void run_recurrent(ref::ValueStore& store, const LayerRun& l, int64_t sample_offset);
   // The node's f32 outputs in its digital unit's fixed-point format (digital_ops.h).
-  void round_outputs(const StepRun& step);
+  void round_outputs(ref::ValueStore& store, const StepRun& step);
   // y[n × cols] = Σ row blocks (partial-sum unit) ‖ column blocks + bias, for replica k's vectors x.
   void matrix_vectors(const LayerRun& l, int64_t k, const float* x, int64_t n, uint64_t first, float* y, MatrixScratch& s,
                       InputForm form = InputForm::values) const;
@@ -108,7 +119,8 @@ struct ChipExecutor::Impl {
   const chip::ChipSpec& chip;
   FunctionalOptions options;
   dnnl::engine engine;
-  ref::ValueStore store;
+  ref::ValueStore constants;  // the graph's constants and those folded at construction
+  std::vector<std::unique_ptr<Lane>> lanes;
   std::vector<LayerRun> layers;
   std::vector<StepRun> steps;
   int64_t sample_bytes = 0;  // the largest run-time value of one sample (bytes)

@@ -16,7 +16,7 @@ float sigmoid(float v) { return 1.0f / (1.0f + std::exp(-v)); }
 // ONNX LSTM / GRU (forward, default activations): per time step t, the vectors [x_t; h_(t−1)] of every
 // sample through replica t mod R's tiles (the gate columns of program::Layer + bias), then the cell
 // update in fp32. Vector index: t · 2^32 + global sample index (contiguous over a batch, distinct over steps).
-void ChipExecutor::Impl::run_recurrent(LayerRun& l, int64_t sample_offset) {
+void ChipExecutor::Impl::run_recurrent(ref::ValueStore& store, const LayerRun& l, int64_t sample_offset) {
   const program::Layer& layer = *l.layer;
   const Node& node = graph.node(l.node);
   const ErrorContext where{.node = layer.name};
