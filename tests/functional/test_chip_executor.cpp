@@ -263,9 +263,9 @@ TEST(ChipExecutor, BnnOnComparatorChipEqualsTheReference) {
 
 // An LSTM or GRU (sequence-first input, batch at axis 1) and a MatMul decoder on its 4-D output
 // [T, 1, N, H] (batch at axis 2): gate matrices split over rows and columns, the step loop, the cell update.
-Graph lstm_graph(OpKind op = OpKind::LSTM) {
+Graph lstm_graph(OpKind op = OpKind::LSTM, int64_t H = 50) {
   test::GraphBuilder b("lstm");
-  const int64_t T = 6, N = 3, I = 40, H = 50, V = 20, G = op == OpKind::LSTM ? 4 : 3;
+  const int64_t T = 6, N = 3, I = 40, V = 20, G = op == OpKind::LSTM ? 4 : 3;
   ValueId x = b.input("x", {T, N, I}, 1);
   ValueId w = b.constant("W", test::weights({1, G * H, I}, 3));
   ValueId r = b.constant("R", test::weights({1, G * H, H}, 4));
@@ -330,6 +330,25 @@ TEST_P(RecurrentOnChip, OnHermesIsDeterministicAndClose) {
   EXPECT_LT(sum / static_cast<double>(a.numel()), 0.1);
   EXPECT_LT(err, 1.0);
   EXPECT_GT(err, 0.0);
+}
+
+// At 2 threads a step's column blocks (4H = 320 columns: two on hermes) and its cell update (20
+// samples: three pieces) run spread over the threads: bit for bit the outputs of one thread.
+TEST_P(RecurrentOnChip, StepsSpreadOverThreadsAreBitIdentical) {
+  const chip::ChipSpec chip = derive(kHermes64);
+  const Graph g = lstm_graph(GetParam(), 80);
+  const program::Program p = test::compile(g, chip);
+  ASSERT_EQ(p.layers.size(), 2u);
+  ASSERT_TRUE(has_split(p, false));
+  const Graph prepared = compiler::prepare_graph(g, p);
+  const Tensor x = lstm_input(20);
+  ChipExecutor one(p, prepared, chip, FunctionalOptions{.seed = 4, .threads = 1, .t_s = 60.0});
+  ChipExecutor two(p, prepared, chip, FunctionalOptions{.seed = 4, .threads = 2, .t_s = 60.0});
+  const std::vector<Tensor> a = one.run({x}, 5), b = two.run({x}, 5);
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t k = 0; k < a.size(); ++k) {
+    ASSERT_EQ(0, std::memcmp(a[k].raw(), b[k].raw(), a[k].nbytes())) << "output " << k;
+  }
 }
 
 // A weighted layer whose input comes from constants alone (Swin V2's position-bias MLP on its constant

@@ -259,7 +259,9 @@ void ChipExecutor::Impl::run_layer(ref::ValueStore& store, const LayerRun& l, in
 }
 
 // Runs on the calling thread when called inside a parallel region (the tiles' own loops are then
-// serial), else each tile MVM is parallel over its chunks (LSTM steps).
+// serial); else the column blocks are spread over the threads, each tile MVM parallel over its chunks
+// where it is alone (an LSTM step: one chunk of vectors, several column blocks). A block's outputs
+// are its own columns, so neither way changes a bit.
 void ChipExecutor::Impl::matrix_vectors(const LayerRun& l, int64_t k, const float* xv, int64_t n, uint64_t first, float* yv,
                                         MatrixScratch& s, InputForm form) const {
   const int64_t rows = l.layer->rows, cols = l.layer->cols;
@@ -269,20 +271,23 @@ void ChipExecutor::Impl::matrix_vectors(const LayerRun& l, int64_t k, const floa
     xv = shifted;
   }
   // Every column lies in exactly one column block (group blocks included), so yv is fully written.
-  for (const ColumnBlock& cb : l.blocks[static_cast<size_t>(k)]) {
+  const std::vector<ColumnBlock>& blocks = l.blocks[static_cast<size_t>(k)];
+  parallel_for(static_cast<int64_t>(blocks.size()), [&](int64_t b) {
+    const ColumnBlock& cb = blocks[static_cast<size_t>(b)];
+    MatrixScratch& bs = matrix_scratch();  // this thread's: the block's sums (the caller's x and y apart)
     const int64_t bc = cb.col_end - cb.col_begin;
     const bool fixed = l.width_bits > 0 && cb.tiles.size() > 1 && cb.lsb > 0;
     const size_t block = static_cast<size_t>(n * bc);
     int32_t* acc = nullptr;
     if (fixed) {
-      acc = sized(s.acc, block);
+      acc = sized(bs.acc, block);
       std::fill_n(acc, block, 0);
     }
     // A block over all the columns sums (or converts its accumulated partial sums) straight into the
     // layer's outputs.
     const bool direct = bc == cols && l.col_scale.empty();
-    float* sum = direct ? yv : sized(s.sum, block);
-    float* part = sized(s.part, block);
+    float* sum = direct ? yv : sized(bs.sum, block);
+    float* part = sized(bs.part, block);
     bool first_tile = true;
     for (size_t ti : cb.tiles) {
       const Tile& tile = *l.tiles[ti];
@@ -301,18 +306,18 @@ void ChipExecutor::Impl::matrix_vectors(const LayerRun& l, int64_t k, const floa
       first_tile = false;
     }
     if (fixed) partial_sums_to_values({acc, block}, cb.lsb, {sum, block});
-    if (direct) continue;
+    if (direct) return;
     if (!l.col_scale.empty()) {
       const float* sc = l.col_scale.data() + cb.col_begin;
       for (int64_t i = 0; i < n; ++i) {
         for (int64_t c = 0; c < bc; ++c) yv[i * cols + cb.col_begin + c] = sum[i * bc + c] * sc[c];
       }
-      continue;
+      return;
     }
     for (int64_t i = 0; i < n; ++i) {
       std::memcpy(yv + i * cols + cb.col_begin, sum + i * bc, static_cast<size_t>(bc) * sizeof(float));
     }
-  }
+  });
   if (!l.bias.empty()) {
     for (int64_t i = 0; i < n; ++i) {
       for (int64_t c = 0; c < cols; ++c) yv[i * cols + c] += l.bias[static_cast<size_t>(c)];
