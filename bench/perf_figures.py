@@ -68,6 +68,8 @@ def export_networks(out):
         # models/lstm_ptb/model.py's paper-sized variant: embed 64, H = 512, 1.21M weights (HERMES's: 1.30M)
         "lstm512": lambda p: export(LstmLM(embed=64, hidden=512), torch.randint(0, 50, (SEQ, 1)), p, dynamic_axis=1),
     }
+    for name, width in CNN4B_WIDTHS.items():
+        nets[name] = lambda p, w=width: export_cnn4b_variant(w, p)
     assert set(nets) | {"cnn4b"} == NETWORKS, sorted(NETWORKS ^ (set(nets) | {"cnn4b"}))
     paths = {}
     for name, make in nets.items():
@@ -81,8 +83,42 @@ def export_networks(out):
     return paths
 
 
+def export_cnn4b_variant(width, path):
+    """models/cnn4b_cifar10's network (4-bit QDQ, BatchNorm apart) with every hidden channel count times
+    `width`, random weights: Jia et al.'s CNN topology is [U] (chips.md 2), so its width is varied like an
+    assumption. A workload figure does not depend on the weights' values (the ×1 variant gives the trained
+    model's figures)."""
+    import importlib.util
+
+    import torch
+
+    sys.path.insert(0, str(ROOT / "models"))
+    import qdq_export  # noqa: F401  (registers the narrow-range QDQ symbolics)
+
+    # Loaded under a name of its own: other models' directories also hold a model.py.
+    spec = importlib.util.spec_from_file_location("cnn4b_cifar10_model", ROOT / "models" / "cnn4b_cifar10" / "model.py")
+    cnn4b = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cnn4b)
+
+    def w(c):
+        return c if c in (3, 10) else max(1, round(c * width))
+
+    convs, fcs = list(cnn4b.CONVS), list(cnn4b.FCS)
+    cnn4b.CONVS = [(w(i), w(o), pool) for i, o, pool in convs]
+    cnn4b.FCS = [(w(convs[-1][1]) * 4 if k == 0 else w(i), w(o)) for k, (i, o) in enumerate(fcs)]  # 2 × 2 after the last pool
+    try:
+        torch.manual_seed(0)
+        net = cnn4b.Cnn4b().eval()
+    finally:
+        cnn4b.CONVS, cnn4b.FCS = convs, fcs
+    torch.onnx.export(net, torch.zeros(1, 3, 32, 32), str(path), opset_version=13, do_constant_folding=True,
+                      input_names=["input"], output_names=["output"],
+                      dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})
+
+
 SEQ = 16  # LSTM time steps per sequence
-NETWORKS = {"resnet18_256", "resnet50", "resnet9", "mobilenetv2", "lstm1", "lstm512", "cnn4b"}  # what the runs can name
+CNN4B_WIDTHS = {"cnn4b_w05": 0.5, "cnn4b_w2": 2.0}
+NETWORKS = {"resnet18_256", "resnet50", "resnet9", "mobilenetv2", "lstm1", "lstm512", "cnn4b", *CNN4B_WIDTHS}  # what the runs can name
 
 
 def pipeline(replicate="mode=auto", residuals="on-chip", schedule="pipelined", quantize="", pack="", lower=""):
@@ -594,6 +630,24 @@ SECTIONS = {"cluster-512": (rows_cluster, ["c512_paper", "c512_hbm", "c512_naive
             "garofalo-cluster": (rows_garofalo, ["garofalo_mnv2"])}
 
 
+# A paper's unknown network topology, varied like an assumption: preset -> (label, the nominal run, the
+# run at ½× and the run at 2×, whether a row of the preset's table is about that network).
+TOPOLOGY = {"verma-cimu": ("channel widths of the CIFAR-10 CNN (the paper's topology is [U])",
+                           "verma_cnn", "verma_cnn_w05", "verma_cnn_w2",
+                           lambda label: label.startswith("CIFAR-10 CNN") and "network-packed" not in label)}
+
+
+def topology_rows(results, preset):
+    """Rows (figure, published, simulated, {label: (½×, 2×)}) for sensitivity_table: each published figure of
+    the preset about the varied network, with the nominal run replaced by each variant."""
+    label, nominal, half, double, about = TOPOLOGY[preset]
+    rows_of, needed = SECTIONS[preset]
+    base = rows_of(results)
+    variants = [rows_of({**results, nominal: results[run]}) for run in (half, double)]
+    return [(name, pub, sim, {label: (variants[0][i][1], variants[1][i][1])})
+            for i, (name, sim, pub) in enumerate(base) if pub is not None and about(name)]
+
+
 def write_section(path, name, text, heading="Reproduced figures", prefix="perf-figures:", tool="bench/perf_figures.py"):
     """Replaces the generated block `name` of a docs page (between its begin and end markers), or appends
     it under `heading`."""
@@ -633,6 +687,12 @@ def main():
         if a.write_docs:
             write_section(ROOT / "docs" / "presets" / f"{preset}.md", preset, text)
             write_section(ROOT / "docs" / "perf-sim.md", preset, f"**{preset}**\n\n{text}")
+        if preset in TOPOLOGY and all(k in results for k in TOPOLOGY[preset][1:4]):
+            text = sensitivity_table(topology_rows(results, preset))
+            print(f"\n### {preset}: sensitivity to the paper's unknown network topology\n\n{text}")
+            if a.write_docs:
+                write_section(ROOT / "docs" / "presets" / f"{preset}.md", f"{preset}-topology", text,
+                              "Sensitivity to the paper's unknown network topology")
         nominal = rows({k: results[k] for k in needed})  # the runs the varied chips repeat
         # The analyses on chips with the assumptions varied: (asked, block, title, heading, table of its rows).
         for asked, block, title, heading, analysis, table_of in (

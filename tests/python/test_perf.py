@@ -252,6 +252,33 @@ def test_hand_edited_programs_are_refused_not_simulated(tmp_path):
         assert where in lines[0] and str(bad) in lines[0], (edit.__name__, lines[0])
 
 
+def test_verma_cifar10_cnn_published_throughput_lies_inside_its_unknown_topology(tmp_path):
+    """Jia et al.'s CIFAR-10 CNN topology is [U]: models/cnn4b_cifar10 with its channel widths ×½ and ×2
+    (bench/perf_figures.py's variants, random weights) brackets the published 7,815 images/s, and the ×1
+    variant gives the trained model's figure exactly (a workload figure does not depend on the weights)."""
+    pytest.importorskip("torch")
+    sys.path.insert(0, str(ROOT / "bench"))
+    import perf_figures
+
+    run = next(r for r in perf_figures.RUNS if r[0] == "verma_cnn")
+    pipe, args = run[3], run[4]
+
+    def images_per_s(model):
+        prog = tmp_path / f"{model.stem}.program.json"
+        r = run_aimc("compile", "--model", model, "--chip", "verma-cimu", "--pipeline", pipe, "-o", prog)
+        assert r.returncode == 0, r.stderr
+        return perf_json(tmp_path, "--program", prog, "--chip", "verma-cimu", *args)[0]["inferences_per_s"]
+
+    rates = {}
+    for width in (0.5, 1.0, 2.0):
+        path = tmp_path / f"cnn4b_w{width}.onnx"
+        perf_figures.export_cnn4b_variant(width, path)
+        rates[width] = images_per_s(path)
+    assert rates[1.0] == pytest.approx(images_per_s(ROOT / "models" / "cnn4b_cifar10.onnx"), rel=1e-9)
+    assert min(rates.values()) <= 7815 <= max(rates.values()), rates
+    assert rates[0.5] != rates[2.0]
+
+
 def test_paper_experiment_files_are_complete_and_strict(tmp_path):
     """bench/experiments/*.yaml hold every published workload run: each names a network perf_figures exports,
     says whose mapping it is, and a misspelt key is refused naming the file and the run."""
