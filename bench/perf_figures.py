@@ -92,7 +92,8 @@ def export_cnn4b_variant(width, path):
 
     import torch
 
-    sys.path.insert(0, str(ROOT / "models"))
+    if str(ROOT / "models") not in sys.path:
+        sys.path.insert(0, str(ROOT / "models"))
     import qdq_export  # noqa: F401  (registers the narrow-range QDQ symbolics)
 
     # Loaded under a name of its own: other models' directories also hold a model.py.

@@ -101,7 +101,8 @@ struct ChipExecutor::Impl {
 
   void prepare_layers();
   void plan_steps(const std::vector<char>& run);
-  // lanes[0 .. n): each with the constants and its own kernels (made for lane 0 by plan_steps).
+  // Makes lanes up to lanes[n − 1], each sharing the constants and with kernels of its own (lane 0 at
+  // construction, the others when a run first spreads its sub-batches over n threads).
   void add_lanes(size_t n);
   int64_t validate(const std::vector<Tensor>& inputs) const;
   // The steps on one (sub-)batch in `lane`; returns the graph outputs.
