@@ -1,7 +1,7 @@
 """Speed of the noisy chip against torch fp32 on the same network, measured as users run them (issue 19).
 
     /usr/bin/python3 bench/speed.py [--bin build/aimc] [--networks resnet20 resnet18] [--threads 1 2]
-                                    [--rounds 3] [--samples N] [--batch 128] [--out DIR] [--write-docs]
+                                    [--rounds 3] [--samples N] [--batch 128] [--out DIR] [--write-docs] [--busy]
 
 Per network and thread count, `--rounds` rounds, each running in turn:
   chip    `aimc eval` itself (not a harness of its own): every non-ideality the chip models, its reported
@@ -24,6 +24,10 @@ Networks: resnet20 (models/resnet20_cifar10.onnx, CIFAR-10 test images, on `herm
 t = 1 h) and resnet18 (torchvision's, seed-0 weights, 224x224 random images, on bench/chips/hermes-256.yaml:
 HERMES's cores, 256 of them so that its 11.7M weights fit). --write-docs puts the table into
 docs/functional-sim.md.
+
+--busy measures instead the threads rule (issue 19: more threads are never slower on a loaded machine):
+the chip pass alone at each thread count, alternating within each round, while another process keeps one
+core busy; its table goes into its own block of docs/functional-sim.md.
 """
 
 import argparse
@@ -161,6 +165,58 @@ def measure(binary, net, threads, rounds, samples, batch, out):
             "reference_rss_mb": ref_rss}
 
 
+def busy_measure(binary, net, threads, rounds, samples, batch, out):
+    """The threads rule (issue 19: more threads never slower, on a loaded machine): chip images/s at each
+    thread count while another process keeps one core busy, the thread counts alternating in each round."""
+    model, chip, args, _ = prepare(net, out, samples, batch)
+    rates = {t: [] for t in threads}
+    spinner = subprocess.Popen(["/usr/bin/python3", "-c", "while True: pass"])
+
+    def cpu_s():  # the spinner's CPU time so far (user + system clock ticks)
+        fields = Path(f"/proc/{spinner.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    try:
+        time.sleep(1.0)
+        c0, t0 = cpu_s(), time.perf_counter()
+        for r in range(rounds):
+            for t in threads:
+                rates[t].append(chip_round(binary, model, chip, args, t, batch, out)[0])
+            print(f"  {net} beside a busy process, round {r + 1}: " +
+                  ", ".join(f"{t} threads {rates[t][-1]:.1f} img/s" for t in threads), file=sys.stderr)
+        share = (cpu_s() - c0) / (time.perf_counter() - t0)
+    finally:
+        spinner.kill()
+        spinner.wait()
+    base = statistics.median(rates[threads[0]])
+    return [{"network": net, "threads": t, "busy": True, "rounds": rounds, "chip_images_per_s": statistics.median(rates[t]),
+             "slowest_images_per_s": min(rates[t]), "over_first": statistics.median(rates[t]) / base,
+             "slowest_over_first": min(rates[t]) / base, "spinner_cores": share} for t in threads]
+
+
+def busy_table(results):
+    first = results[0]["threads"]
+    lines = [f"| network | threads | chip img/s beside a busy process (median) | slowest round | median / {first} thread's "
+             f"| slowest round / {first} thread's median | the busy process's CPU (cores) |", "|---|---|---|---|---|---|---|"]
+    for r in results:
+        lines.append(f"| {r['network']} | {r['threads']} | {r['chip_images_per_s']:.0f} | {r['slowest_images_per_s']:.0f} | "
+                     f"{r['over_first']:.2f}× | {r['slowest_over_first']:.2f}× | {r['spinner_cores']:.2f} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_block(doc, name, text, after):
+    """Replaces the block `name` of docs/functional-sim.md, or adds it after the block `after`."""
+    begin, end = f"<!-- {name}:begin (bench/speed.py) -->\n", f"<!-- {name}:end -->"
+    s = doc.read_text()
+    if begin not in s:
+        anchor = f"<!-- {after}:end -->"
+        if anchor not in s:
+            raise SystemExit(f"{doc}: no '{anchor}' block")
+        s = s.replace(anchor, anchor + "\n\n" + begin + end, 1)
+    head, rest = s.split(begin)
+    doc.write_text(head + begin + text + end + rest.split(end, 1)[1])
+
+
 def table(results):
     lines = ["| network | threads | chip img/s | torch fp32 img/s | BN-folded img/s | chip / torch | chip / BN-folded "
              "| the same, best rounds | chip, bf16 GEMM img/s | bf16 / BN-folded | aimc digital img/s "
@@ -185,8 +241,23 @@ def main():
     ap.add_argument("--batch", type=int, default=128, help="batch of both (ResNet-18: at most 32)")
     ap.add_argument("--out", type=Path, default=ROOT / "build" / "speed")
     ap.add_argument("--write-docs", action="store_true")
+    ap.add_argument("--busy", action="store_true",
+                    help="instead: the chip pass at each thread count beside a process that keeps one core busy")
     a = ap.parse_args()
     a.out.mkdir(parents=True, exist_ok=True)
+    if a.busy:
+        results = []
+        for net in a.networks:
+            samples = a.samples or (1024 if net == "resnet20" else 64)
+            batch = a.batch if net == "resnet20" else min(a.batch, 32)
+            results += busy_measure(a.bin, net, sorted(a.threads), a.rounds, samples, min(batch, samples), a.out)
+        text = (f"Beside a busy process (one core spinning), measured {time.strftime('%Y-%m-%d')} by `bench/speed.py "
+                f"--busy` ({a.rounds} rounds, the thread counts alternating in each; the busy process's CPU: its CPU time "
+                f"over the measurement's wall time):\n\n" + busy_table(results))
+        print(text)
+        if a.write_docs:
+            write_block(ROOT / "docs" / "functional-sim.md", "speed-busy", text, "speed")
+        return
     results = []
     for net in a.networks:
         samples = a.samples or (1024 if net == "resnet20" else 64)
