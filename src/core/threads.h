@@ -43,6 +43,19 @@ bool spread_over_threads(int64_t n);
 // This thread's number in the innermost OpenMP parallel region: 0 .. threads − 1 (0 outside any).
 int thread_index();
 
+// fn(i) for every i in [0, n) in contiguous blocks, one per thread, when the loop's `work` (e.g. its
+// elements) reaches `min_work` and spread_over_threads(n); else on the calling thread without opening a
+// region (see spread_over_threads). For loops of independent, non-throwing calls (element-wise maths).
+template <class Fn>
+void parallel_static(int64_t n, int64_t work, int64_t min_work, const Fn& fn) {
+  if (work >= min_work && spread_over_threads(n)) {
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < n; ++i) fn(i);
+    return;
+  }
+  for (int64_t i = 0; i < n; ++i) fn(i);
+}
+
 // fn(i) for every i in [0, n), spread over the current OpenMP thread count one index at a time (on
 // the calling thread alone inside a parallel region, at one thread, or when n ≤ 1). An exception
 // thrown by a call does not escape the parallel region: the first one is rethrown after every call has run.

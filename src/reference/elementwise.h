@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/tensor.h"
+#include "core/threads.h"
 #include "ir/attrs.h"
 #include "ir/op.h"
 
@@ -28,8 +29,7 @@ void broadcast_apply(const BroadcastPlan& p, const T* a, const T* b, U* out, F f
   const int64_t n = p.dims[r - 1];
   const int64_t sa = p.a_strides[r - 1], sb = p.b_strides[r - 1];
   const int64_t outer = n == 0 ? 0 : p.total / n;
-#pragma omp parallel for schedule(static) if (p.total >= (int64_t{1} << 15) && outer > 1)
-  for (int64_t o = 0; o < outer; ++o) {
+  parallel_static(outer, p.total, int64_t{1} << 15, [&](int64_t o) {
     int64_t rem = o, oa = 0, ob = 0;
     for (size_t d = r - 1; d-- > 0;) {
       int64_t i = rem % p.dims[d];
@@ -51,7 +51,7 @@ void broadcast_apply(const BroadcastPlan& p, const T* a, const T* b, U* out, F f
     } else {
       for (int64_t i = 0; i < n; ++i) po[i] = f(pa[i * sa], pb[i * sb]);
     }
-  }
+  });
 }
 
 // y[i] = op(x[i]) for a float unary op (Relu ... Reciprocal); x may equal y.

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <optional>
 
+#include "core/threads.h"
 #include "reference/dnnl_util.h"
 
 namespace aimc::ref {
@@ -37,8 +38,7 @@ void copy_nd(const std::vector<int64_t>& dims, const T* in, int64_t in_base, con
   int64_t rows = 1;
   for (size_t d = 0; d + 1 < r; ++d) rows *= dims[d];
   if (n == 0) return;
-#pragma omp parallel for schedule(static) if (rows * n >= (int64_t{1} << 16) && rows > 1)
-  for (int64_t row = 0; row < rows; ++row) {
+  parallel_static(rows, rows * n, int64_t{1} << 16, [&](int64_t row) {
     int64_t rem = row, oi = in_base, oo = out_base;
     for (size_t d = r - 1; d-- > 0;) {
       const int64_t i = rem % dims[d];
@@ -53,7 +53,7 @@ void copy_nd(const std::vector<int64_t>& dims, const T* in, int64_t in_base, con
     } else {
       for (int64_t i = 0; i < n; ++i) dst[i * so] = src[i * si];
     }
-  }
+  });
 }
 
 // Calls f with a value of an unsigned type as wide as one element of t.
@@ -309,8 +309,7 @@ class ResizeKernel final : public Kernel {
       if (linear) {
         const float* x = cur.data<float>();
         float* y = out.data<float>();
-#pragma omp parallel for schedule(static) if (outer * out_len * inner >= (int64_t{1} << 16) && outer > 1)
-        for (int64_t b = 0; b < outer; ++b) {
+        parallel_static(outer, outer * out_len * inner, int64_t{1} << 16, [&](int64_t b) {
           for (int64_t o = 0; o < out_len; ++o) {
             const float* a0 = x + (b * in_len + taps.i0[static_cast<size_t>(o)]) * inner;
             const float* a1 = x + (b * in_len + taps.i1[static_cast<size_t>(o)]) * inner;
@@ -318,7 +317,7 @@ class ResizeKernel final : public Kernel {
             float* dst = y + (b * out_len + o) * inner;
             for (int64_t i = 0; i < inner; ++i) dst[i] = w0 * a0[i] + w1 * a1[i];
           }
-        }
+        });
       } else {
         const size_t e = dtype_size(cur.dtype());
         const std::byte* x = cur.raw();

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <limits>
 
+#include "core/threads.h"
 #include "reference/dnnl_util.h"
 #include "reference/elementwise.h"
 
@@ -55,9 +56,16 @@ BroadcastPlan make_broadcast(const Shape& a, const Shape& b, const Shape& out) {
 
 namespace {
 
+// Over the threads for large n, else without opening a region (a region ends with a system call even
+// when its `if` clause is false: core/threads.h).
 template <class F>
 void map_floats(const float* x, float* y, int64_t n, F f) {
-#pragma omp parallel for simd schedule(static) if (n >= (int64_t{1} << 16))
+  if (n >= (int64_t{1} << 16) && spread_over_threads(n)) {
+#pragma omp parallel for simd schedule(static)
+    for (int64_t i = 0; i < n; ++i) y[i] = f(x[i]);
+    return;
+  }
+#pragma omp simd
   for (int64_t i = 0; i < n; ++i) y[i] = f(x[i]);
 }
 

@@ -8,6 +8,7 @@
 #include <limits>
 #include <utility>
 
+#include "core/threads.h"
 #include "reference/kernel.h"
 
 namespace aimc::ref {
@@ -39,12 +40,11 @@ class GatherKernel final : public Kernel {
     const std::byte* src = data.raw();
     std::byte* dst = ctx.new_output(0).raw();
     const auto n = static_cast<int64_t>(idx.size());
-#pragma omp parallel for schedule(static) if (outer * n * inner >= (int64_t{1} << 16))
-    for (int64_t o = 0; o < outer; ++o) {
+    parallel_static(outer, outer * n * inner, int64_t{1} << 16, [&](int64_t o) {
       for (int64_t j = 0; j < n; ++j) {
         std::memcpy(dst + static_cast<size_t>(o * n + j) * row, src + static_cast<size_t>(o * len + idx[j]) * row, row);
       }
-    }
+    });
   }
 
  private:

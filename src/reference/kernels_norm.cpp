@@ -3,6 +3,7 @@
 #include <limits>
 #include <vector>
 
+#include "core/threads.h"
 #include "reference/elementwise.h"
 #include "reference/kernel.h"
 
@@ -32,13 +33,12 @@ class BatchNormKernel final : public Kernel {
     float* yp = y.data<float>();
     const float* a = m_a.data();
     const float* b = m_b.data();
-#pragma omp parallel for schedule(static) if (x.numel() >= (int64_t{1} << 15))
-    for (int64_t nc = 0; nc < n * c; ++nc) {
+    parallel_static(n * c, x.numel(), int64_t{1} << 15, [&](int64_t nc) {
       const float ac = a[nc % c], bc = b[nc % c];
       const float* xi = xp + nc * inner;
       float* yi = yp + nc * inner;
       for (int64_t i = 0; i < inner; ++i) yi[i] = ac * xi[i] + bc;
-    }
+    });
   }
 
  private:
@@ -74,8 +74,7 @@ class LayerNormKernel final : public Kernel {
     const float eps = m_attrs.epsilon;
     const float* xp = x.data<float>();
     float* yp = ctx.new_output(0).data<float>();
-#pragma omp parallel for schedule(static) if (x.numel() >= (int64_t{1} << 15))
-    for (int64_t r = 0; r < rows; ++r) {
+    parallel_static(rows, x.numel(), int64_t{1} << 15, [&](int64_t r) {
       const float* xr = xp + r * cols;
       float* yr = yp + r * cols;
       double sum = 0;
@@ -88,7 +87,7 @@ class LayerNormKernel final : public Kernel {
       for (int64_t j = 0; j < cols; ++j) {
         yr[j] = (xr[j] - m) * inv * scale[j] + (bias ? bias[j] : 0.0f);
       }
-    }
+    });
   }
 
  private:
@@ -110,8 +109,7 @@ class SoftmaxKernel final : public Kernel {
     const int64_t len = s[ax];
     const float* xp = x.data<float>();
     float* yp = ctx.new_output(0).data<float>();
-#pragma omp parallel for schedule(static) if (x.numel() >= (int64_t{1} << 15))
-    for (int64_t oi = 0; oi < outer * inner; ++oi) {
+    parallel_static(outer * inner, x.numel(), int64_t{1} << 15, [&](int64_t oi) {
       const int64_t o = oi / inner, i = oi % inner;
       const float* xr = xp + o * len * inner + i;
       float* yr = yp + o * len * inner + i;
@@ -124,7 +122,7 @@ class SoftmaxKernel final : public Kernel {
         sum += e;
       }
       for (int64_t j = 0; j < len; ++j) yr[j * inner] /= sum;
-    }
+    });
   }
 
  private:

@@ -11,6 +11,7 @@
 #include <numeric>
 #include <optional>
 
+#include "core/threads.h"
 #include "reference/dnnl_util.h"
 
 namespace aimc::ref {
@@ -34,8 +35,7 @@ void pool_plain(const Tensor& x, Tensor& y, bool is_max, const PoolAttrs& a) {
   const int64_t eh = two ? w.pads[sd] : 0, ew = w.pads[2 * sd - 1];
   const float* xp = x.data<float>();
   float* yp = y.data<float>();
-#pragma omp parallel for schedule(static)
-  for (int64_t c = 0; c < nc; ++c) {
+  parallel_static(nc, nc * ih * iw, int64_t{1} << 15, [&](int64_t c) {
     const float* xc = xp + c * ih * iw;
     float* yc = yp + c * oh * ow;
     for (int64_t oy = 0; oy < oh; ++oy) {
@@ -63,7 +63,7 @@ void pool_plain(const Tensor& x, Tensor& y, bool is_max, const PoolAttrs& a) {
         yc[oy * ow + ox] = acc;
       }
     }
-  }
+  });
 }
 
 class PoolKernel final : public Kernel {

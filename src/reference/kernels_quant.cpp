@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/threads.h"
 #include "reference/kernel.h"
 
 namespace aimc::ref {
@@ -30,8 +31,7 @@ class FakeQuantKernel final : public Kernel {
     const float* xp = x.data<float>();
     float* yp = ctx.new_output(0).data<float>();
     const auto qmin = static_cast<float>(m_attrs.qmin), qmax = static_cast<float>(m_attrs.qmax);
-#pragma omp parallel for schedule(static) if (x.numel() >= (int64_t{1} << 15))
-    for (int64_t oc = 0; oc < outer * channels; ++oc) {
+    parallel_static(outer * channels, x.numel(), int64_t{1} << 15, [&](int64_t oc) {
       const auto c = static_cast<size_t>(oc % channels);
       const float scale = m_attrs.scale[c];
       const auto zero = static_cast<float>(m_attrs.zero_point[c]);
@@ -42,7 +42,7 @@ class FakeQuantKernel final : public Kernel {
         q = std::min(std::max(q, qmin), qmax);
         yi[i] = (q - zero) * scale;
       }
-    }
+    });
   }
 
  private:

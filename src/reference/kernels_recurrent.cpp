@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/threads.h"
 #include "reference/dnnl_util.h"
 #include "reference/elementwise.h"
 
@@ -78,11 +79,9 @@ class RecurrentKernel final : public Kernel {
                                     {DNNL_ARG_WEIGHTS, r},
                                     {DNNL_ARG_DST, memory(plain_desc({n, gh}), ctx.engine(), m_lstm ? g : hrp)}});
       if (m_lstm) {
-#pragma omp parallel for schedule(static) if (n * h >= 4096)
-        for (int64_t b = 0; b < n; ++b) lstm_cell(g + b * gh, hp + b * h, cp + b * h, h);
+        parallel_static(n, n * h, 4096, [&](int64_t b) { lstm_cell(g + b * gh, hp + b * h, cp + b * h, h); });
       } else {
-#pragma omp parallel for schedule(static) if (n * h >= 4096)
-        for (int64_t b = 0; b < n; ++b) gru_cell(g + b * gh, hrp + b * gh, rb_h.data(), hp + b * h, h);
+        parallel_static(n, n * h, 4096, [&](int64_t b) { gru_cell(g + b * gh, hrp + b * gh, rb_h.data(), hp + b * h, h); });
       }
       if (y) std::copy(hp, hp + n * h, y + t * n * h);
     }

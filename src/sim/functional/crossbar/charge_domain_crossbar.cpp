@@ -17,6 +17,7 @@
 
 #include "chip/devices/charge_domain.h"
 #include "core/rng.h"
+#include "core/threads.h"
 #include "device/noise_stream.h"
 #include "device/numeric.h"
 #include "device/registry.h"
@@ -145,18 +146,16 @@ class ChargeDomainCrossbar final : public ICrossbar {
         }
       }
       m_gemm.run(planes.data(), conversions, first * static_cast<uint64_t>(bx), levels.data());
-#pragma omp parallel for schedule(static)
-      for (int64_t v = 0; v < batch; ++v) {
+      parallel_static(batch, batch, 2, [&](int64_t v) {
         float* lv = levels.data() + v * bx * m_phys;
         const std::span<float> block(lv, draws);
         if (sigma > 0) noise.add_normal((first + static_cast<uint64_t>(v)) * draws, sigma, block);
         for (float& l : block) l /= lsb;
         finish(v, lv);
-      }
+      });
       return;
     }
-#pragma omp parallel for schedule(dynamic, 16)  // integer results: any schedule gives the same bits
-    for (int64_t v = 0; v < batch; ++v) {
+    parallel_static(batch, batch, 2, [&](int64_t v) {  // integer results: any split gives the same bits
       float* codes = buffer<float, 0>(static_cast<size_t>(m_rows));
       uint64_t* xp = buffer<uint64_t, 0>(static_cast<size_t>(bx * m_words));
       uint32_t* counts = buffer<uint32_t, 0>(static_cast<size_t>(bx * m_phys));
@@ -172,7 +171,7 @@ class ChargeDomainCrossbar final : public ICrossbar {
       }
       levels_over_lsb(counts, z, sigma, lsb, draws, lv);  // (L + σ·z) / LSB
       finish(v, lv);
-    }
+    });
   }
 
   ProgrammingStats programming_stats() const override {

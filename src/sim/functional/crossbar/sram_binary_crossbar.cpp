@@ -19,6 +19,7 @@
 
 #include "chip/devices/sram_binary.h"
 #include "core/error.h"
+#include "core/threads.h"
 #include "device/noise_stream.h"
 #include "device/numeric.h"
 #include "device/registry.h"
@@ -136,8 +137,7 @@ class SramBinaryCrossbar final : public ICrossbar {
     }
     const int64_t planes = enc.bits();
     const bool twos = enc.code_min() < 0;
-#pragma omp parallel for schedule(static)
-    for (int64_t v = 0; v < batch; ++v) {
+    parallel_static(batch, batch, 2, [&](int64_t v) {
       float* codes = buffer<float>(static_cast<size_t>(m_rows));
       uint64_t* xp = buffer<uint64_t>(static_cast<size_t>(planes * m_words));
       uint32_t* counts = buffer<uint32_t>(static_cast<size_t>(planes * m_cols));
@@ -158,7 +158,7 @@ class SramBinaryCrossbar final : public ICrossbar {
         y[v * m_cols + c] = static_cast<float>(2 * acc - x_sum);
       }
       finish(v);
-    }
+    });
   }
 
   ProgrammingStats programming_stats() const override {
