@@ -7,6 +7,7 @@
 
 #include "core/threads.h"
 #include "reference/batch_parts.h"
+#include "reference/lane.h"
 #include "reference/plan.h"
 #include "reference/value_store.h"
 
@@ -23,13 +24,18 @@ struct ReferenceExecutor::Impl {
   Impl(const Graph& g, ReferenceOptions o) : graph(g), options(o), engine(dnnl::engine::kind::cpu, 0), store(g, engine) {}
 
   int64_t validate(const std::vector<Tensor>& inputs) const;
-  std::vector<Tensor> run_batch(const std::vector<Tensor>& inputs, int64_t batch);
+  // The plan's steps on a batch, with the values in `store` and the steps' `kernels`.
+  std::vector<Tensor> run_batch(ValueStore& store, const std::vector<ref::Kernel*>& kernels, const std::vector<Tensor>& inputs,
+                                int64_t batch);
 
   const Graph& graph;
   ReferenceOptions options;
   dnnl::engine engine;
-  ValueStore store;
+  ValueStore store;  // the constants; the values of runs on the calling thread
   Plan plan;
+  // Lanes of threads 1, 2, ... when a per-sample graph's samples run side by side (thread 0 runs in
+  // `store` with the plan's kernels).
+  std::vector<std::unique_ptr<ref::Lane>> lanes;
 };
 
 ReferenceExecutor::ReferenceExecutor(const Graph& graph, ReferenceOptions options)
@@ -79,33 +85,57 @@ int64_t ReferenceExecutor::Impl::validate(const std::vector<Tensor>& inputs) con
   return batch >= 0 ? batch : graph.import_batch;
 }
 
+// A per-sample graph (Graph::per_sample) runs one sample at a time; with several threads its samples
+// run side by side, each thread in a lane of its own (reference/lane.h), since one sample's ops are
+// too small to spread (ViT-MNIST at 2 threads ran at a third of 1 thread's speed). Other graphs run
+// whole, each op spread over the threads by oneDNN or the kernel.
 std::vector<Tensor> ReferenceExecutor::run(const std::vector<Tensor>& inputs) {
   Impl& im = *m_impl;
   const int64_t batch = im.validate(inputs);
   ThreadScope threads(im.options.threads);
-  if (im.graph.per_sample && batch > 1 && ref::graph_runs_in_parts(im.graph)) {
-    return ref::run_in_parts(im.graph, inputs, batch, 1,
-                             [&](const std::vector<Tensor>& one, int64_t, int64_t) { return im.run_batch(one, 1); });
+  std::vector<ref::Kernel*> own;
+  for (ref::Step& step : im.plan.steps) own.push_back(step.kernel.get());
+  if (!im.graph.per_sample || batch <= 1 || !ref::graph_runs_in_parts(im.graph)) {
+    return im.run_batch(im.store, own, inputs, batch);
   }
-  return im.run_batch(inputs, batch);
+  const bool side_by_side = spread_over_threads(batch);
+  if (side_by_side) {
+    std::vector<const KernelSpec*> specs;
+    for (const ref::Step& step : im.plan.steps) specs.push_back(&step.spec);
+    while (static_cast<int>(im.lanes.size()) + 1 < threads.threads()) {
+      im.lanes.push_back(std::make_unique<ref::Lane>(im.store, im.engine, specs));
+    }
+  }
+  return ref::run_in_parts(
+      im.graph, inputs, batch, 1,
+      [&](const std::vector<Tensor>& one, int64_t, int64_t) {
+        const int t = side_by_side ? thread_index() : 0;
+        if (t == 0) return im.run_batch(im.store, own, one, 1);
+        ref::Lane& lane = *im.lanes[static_cast<size_t>(t - 1)];
+        std::vector<ref::Kernel*> kernels;
+        for (const auto& k : lane.kernels) kernels.push_back(k.get());
+        return im.run_batch(lane.store, kernels, one, 1);
+      },
+      side_by_side);
 }
 
-std::vector<Tensor> ReferenceExecutor::Impl::run_batch(const std::vector<Tensor>& inputs, int64_t batch) {
-  Impl& im = *this;
-  StoreRun scope(im.store, batch);
-  for (size_t i = 0; i < inputs.size(); ++i) im.store.set(im.graph.inputs[i], Buffer{inputs[i], {}});
-  for (ref::Step& step : im.plan.steps) {
-    RunContext ctx(im.store, step.spec, &step.stealable);
-    step.kernel->run(ctx);
-    im.store.release_temps();
-    for (ValueId v : step.release) im.store.release(v);
+std::vector<Tensor> ReferenceExecutor::Impl::run_batch(ValueStore& store, const std::vector<ref::Kernel*>& kernels,
+                                                       const std::vector<Tensor>& inputs, int64_t batch) {
+  StoreRun scope(store, batch);
+  for (size_t i = 0; i < inputs.size(); ++i) store.set(graph.inputs[i], Buffer{inputs[i], {}});
+  for (size_t k = 0; k < plan.steps.size(); ++k) {
+    const ref::Step& step = plan.steps[k];
+    RunContext ctx(store, step.spec, &step.stealable);
+    kernels[k]->run(ctx);
+    store.release_temps();
+    for (ValueId v : step.release) store.release(v);
   }
-  im.store.stream().wait();
+  store.stream().wait();
   std::vector<Tensor> outputs;
-  outputs.reserve(im.graph.outputs.size());
-  for (ValueId id : im.graph.outputs) {
-    const Tensor* c = im.store.constant(id);
-    outputs.push_back(c != nullptr ? c->clone() : im.store.plain(id));
+  outputs.reserve(graph.outputs.size());
+  for (ValueId id : graph.outputs) {
+    const Tensor* c = store.constant(id);
+    outputs.push_back(c != nullptr ? c->clone() : store.plain(id));
   }
   return outputs;
 }

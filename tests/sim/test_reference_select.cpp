@@ -1,6 +1,8 @@
 // Comparisons, Where and Expand (attention masks), and running a graph in parts: hand-valued
 // cases, and a per-sample graph (a reshape folds the batch) that matches the batch run sample by
 // sample.
+#include <cstring>
+
 #include "reference/batch_parts.h"
 #include "reference_test_util.h"
 
@@ -80,6 +82,28 @@ TEST(BatchParts, PerSampleGraphMatchesOneSampleRuns) {
   g.outputs.push_back(folded);  // an inner value: one [2, 2] per sample, stacked
   auto both = run_graph(g, {batch});
   EXPECT_EQ(both[1].shape(), (Shape{3, 2, 2}));
+}
+
+// At 2 threads a per-sample graph's samples run side by side, each thread in a lane of its own: the
+// outputs are those of one thread, bit for bit, stacked inner values included.
+TEST(BatchParts, PerSampleGraphSideBySideEqualsOneThread) {
+  GraphBuilder gb;
+  ValueId x = gb.input("x", {1, 4}, 0);
+  ValueId folded = gb.node(OpKind::Reshape, {x}, ReshapeAttrs{{2, 2}});
+  ValueId s = gb.node(OpKind::Softmax, {folded}, AxisAttrs{.axis = 1});
+  ValueId y = gb.node(OpKind::Reshape, {s}, ReshapeAttrs{{1, 4}});
+  gb.output(y);
+  Graph& g = gb.finish();
+  ASSERT_TRUE(g.per_sample);
+  g.value(y).batch_axis = 0;
+  g.outputs.push_back(folded);
+  const Tensor batch = random_tensor({9, 4}, 8);
+  const std::vector<Tensor> one = run_graph(g, {batch}, 1), two = run_graph(g, {batch}, 2);
+  ASSERT_EQ(one.size(), two.size());
+  for (size_t k = 0; k < one.size(); ++k) {
+    ASSERT_EQ(one[k].shape(), two[k].shape());
+    EXPECT_EQ(0, std::memcmp(one[k].raw(), two[k].raw(), one[k].nbytes())) << "output " << k;
+  }
 }
 
 }  // namespace

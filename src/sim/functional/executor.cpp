@@ -119,12 +119,9 @@ int64_t ChipExecutor::Impl::validate(const std::vector<Tensor>& inputs) const {
 }
 
 void ChipExecutor::Impl::add_lanes(size_t n) {
-  while (lanes.size() < n) {
-    auto lane = std::make_unique<Lane>(graph, engine);
-    lane->store.share_constants(constants);
-    for (const StepRun& s : steps) lane->kernels.push_back(s.layer >= 0 ? nullptr : ref::make_kernel(s.spec));
-    lanes.push_back(std::move(lane));
-  }
+  std::vector<const ref::KernelSpec*> specs;
+  for (const StepRun& s : steps) specs.push_back(s.layer >= 0 ? nullptr : &s.spec);
+  while (lanes.size() < n) lanes.push_back(std::make_unique<ref::Lane>(constants, engine, specs));
 }
 
 void ChipExecutor::Impl::round_outputs(ref::ValueStore& store, const StepRun& step) {
@@ -202,7 +199,7 @@ std::vector<Tensor> ChipExecutor::run(const std::vector<Tensor>& inputs, int64_t
         },
         /*parallel=*/true);
   }
-  Lane& lane = *im.lanes[0];
+  ref::Lane& lane = *im.lanes[0];
   if (!splits || batch <= per_thread) return im.run_batch(lane, inputs, batch, sample_offset);
   return ref::run_in_parts(im.graph, inputs, batch, per_thread,
                            [&](const std::vector<Tensor>& sub, int64_t first, int64_t count) {
@@ -210,7 +207,7 @@ std::vector<Tensor> ChipExecutor::run(const std::vector<Tensor>& inputs, int64_t
                            });
 }
 
-std::vector<Tensor> ChipExecutor::Impl::run_batch(Lane& lane, const std::vector<Tensor>& inputs, int64_t batch,
+std::vector<Tensor> ChipExecutor::Impl::run_batch(ref::Lane& lane, const std::vector<Tensor>& inputs, int64_t batch,
                                                   int64_t sample_offset) {
   ref::ValueStore& store = lane.store;
   StoreRun scope(store, batch);

@@ -13,6 +13,7 @@
 
 #include "program/program.h"
 #include "reference/kernel.h"
+#include "reference/lane.h"
 #include "reference/value_store.h"
 #include "sim/functional/conv_vectors.h"
 #include "sim/functional/digital_ops.h"
@@ -74,21 +75,11 @@ struct StepRun {
   std::optional<FixedPoint> fixed;  // the output format of the digital unit that computes the node
 };
 
-// What one run of the steps on a (sub-)batch owns: the values and the reference kernels (which keep
-// primitives per shape). Sub-batches run side by side, one lane per thread (ChipExecutor::run); the
-// tiles are shared (their MVMs are const and thread-safe).
-struct Lane {
-  Lane(const Graph& g, const dnnl::engine& e) : store(g, e) {}
-  ref::ValueStore store;
-  std::vector<std::unique_ptr<ref::Kernel>> kernels;  // per step; null for analog layers
-};
-
 }  // namespace aimc::functional::detail
 
 namespace aimc::functional {
 
 using detail::ColumnBlock;
-using detail::Lane;
 using detail::LayerRun;
 using detail::matrix_scratch;
 using detail::MatrixScratch;
@@ -101,12 +92,13 @@ struct ChipExecutor::Impl {
 
   void prepare_layers();
   void plan_steps(const std::vector<char>& run);
-  // Makes lanes up to lanes[n − 1], each sharing the constants and with kernels of its own (lane 0 at
-  // construction, the others when a run first spreads its sub-batches over n threads).
+  // Makes lanes up to lanes[n − 1] (reference/lane.h: a kernel per digital step, none for the analog
+  // layers, whose tiles all lanes share: their MVMs are const and thread-safe); lane 0 at construction,
+  // the others when a run first spreads its sub-batches over n threads.
   void add_lanes(size_t n);
   int64_t validate(const std::vector<Tensor>& inputs) const;
   // The steps on one (sub-)batch in `lane`; returns the graph outputs.
-  std::vector<Tensor> run_batch(Lane& lane, const std::vector<Tensor>& inputs, int64_t batch, int64_t sample_offset);
+  std::vector<Tensor> run_batch(ref::Lane& lane, const std::vector<Tensor>& inputs, int64_t batch, int64_t sample_offset);
   void run_layer(ref::ValueStore& store, const LayerRun& l, int64_t batch, int64_t sample_offset);
   void run_recurrent(ref::ValueStore& store, const LayerRun& l, int64_t sample_offset);
   // The node's f32 outputs in its digital unit's fixed-point format (digital_ops.h).
@@ -121,7 +113,7 @@ struct ChipExecutor::Impl {
   FunctionalOptions options;
   dnnl::engine engine;
   ref::ValueStore constants;  // the graph's constants and those folded at construction
-  std::vector<std::unique_ptr<Lane>> lanes;
+  std::vector<std::unique_ptr<ref::Lane>> lanes;
   std::vector<LayerRun> layers;
   std::vector<StepRun> steps;
   int64_t sample_bytes = 0;  // the largest run-time value of one sample (bytes)
