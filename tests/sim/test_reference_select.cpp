@@ -59,19 +59,26 @@ TEST(BatchParts, SliceAndJoinAlongAnyAxis) {
 }
 
 // x [N, 4] -> reshape [N*2, 2] at import batch 1 ([2, 2]: the batch folded into the rows) ->
-// softmax over the last axis -> reshape back [N, 4]. The graph runs per sample; a batch of 3 gives
-// exactly what three one-sample runs give, and the folded value comes back stacked per sample.
-TEST(BatchParts, PerSampleGraphMatchesOneSampleRuns) {
-  GraphBuilder gb;
+// softmax over the last axis -> reshape back [N, 4], built in `gb`; returns the folded value.
+ValueId per_sample_softmax(GraphBuilder& gb) {
   ValueId x = gb.input("x", {1, 4});
   ValueId folded = gb.node(OpKind::Reshape, {x}, ReshapeAttrs{{2, 2}});
   ValueId s = gb.node(OpKind::Softmax, {folded}, AxisAttrs{.axis = 1});
   ValueId y = gb.node(OpKind::Reshape, {s}, ReshapeAttrs{{1, 4}});
   gb.output(y);
   Graph& g = gb.finish();
+  g.value(y).batch_axis = 0;  // the importer's choice for a per-sample output (its axis of extent 1)
+  return folded;
+}
+
+// The graph runs per sample; a batch of 3 gives exactly what three one-sample runs give, and the
+// folded value comes back stacked per sample.
+TEST(BatchParts, PerSampleGraphMatchesOneSampleRuns) {
+  GraphBuilder gb;
+  const ValueId folded = per_sample_softmax(gb);
+  Graph& g = gb.g;
   EXPECT_TRUE(g.per_sample);
   EXPECT_EQ(g.value(folded).batch_axis, -1);
-  g.value(y).batch_axis = 0;  // the importer's choice for a per-sample output (its axis of extent 1)
   Tensor batch = random_tensor({3, 4}, 7);
   Tensor got = run_graph(g, {batch}).at(0);
   ASSERT_EQ(got.shape(), (Shape{3, 4}));
@@ -88,14 +95,9 @@ TEST(BatchParts, PerSampleGraphMatchesOneSampleRuns) {
 // outputs are those of one thread, bit for bit, stacked inner values included.
 TEST(BatchParts, PerSampleGraphSideBySideEqualsOneThread) {
   GraphBuilder gb;
-  ValueId x = gb.input("x", {1, 4}, 0);
-  ValueId folded = gb.node(OpKind::Reshape, {x}, ReshapeAttrs{{2, 2}});
-  ValueId s = gb.node(OpKind::Softmax, {folded}, AxisAttrs{.axis = 1});
-  ValueId y = gb.node(OpKind::Reshape, {s}, ReshapeAttrs{{1, 4}});
-  gb.output(y);
-  Graph& g = gb.finish();
+  const ValueId folded = per_sample_softmax(gb);
+  Graph& g = gb.g;
   ASSERT_TRUE(g.per_sample);
-  g.value(y).batch_axis = 0;
   g.outputs.push_back(folded);
   const Tensor batch = random_tensor({9, 4}, 8);
   const std::vector<Tensor> one = run_graph(g, {batch}, 1), two = run_graph(g, {batch}, 2);
