@@ -104,14 +104,11 @@ def export_cnn4b_variant(width, path):
     def w(c):
         return c if c in (3, 10) else max(1, round(c * width))
 
-    convs, fcs = list(cnn4b.CONVS), list(cnn4b.FCS)
+    convs = cnn4b.CONVS  # this module instance is ours alone: its layer tables are rewritten in place
     cnn4b.CONVS = [(w(i), w(o), pool) for i, o, pool in convs]
-    cnn4b.FCS = [(w(convs[-1][1]) * 4 if k == 0 else w(i), w(o)) for k, (i, o) in enumerate(fcs)]  # 2 × 2 after the last pool
-    try:
-        torch.manual_seed(0)
-        net = cnn4b.Cnn4b().eval()
-    finally:
-        cnn4b.CONVS, cnn4b.FCS = convs, fcs
+    cnn4b.FCS = [(w(convs[-1][1]) * 4 if k == 0 else w(i), w(o)) for k, (i, o) in enumerate(cnn4b.FCS)]  # 2 × 2 after the last pool
+    torch.manual_seed(0)
+    net = cnn4b.Cnn4b().eval()
     torch.onnx.export(net, torch.zeros(1, 3, 32, 32), str(path), opset_version=13, do_constant_folding=True,
                       input_names=["input"], output_names=["output"],
                       dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})

@@ -21,31 +21,31 @@ using ref::StoreRun;
 using ref::ValueStore;
 
 struct ReferenceExecutor::Impl {
-  Impl(const Graph& g, ReferenceOptions o) : graph(g), options(o), engine(dnnl::engine::kind::cpu, 0), store(g, engine) {}
+  Impl(const Graph& g, ReferenceOptions o) : graph(g), options(o), engine(dnnl::engine::kind::cpu, 0), constants(g, engine) {}
 
   int64_t validate(const std::vector<Tensor>& inputs) const;
-  // The plan's steps on a batch, with the values in `store` and the steps' `kernels`.
-  std::vector<Tensor> run_batch(ValueStore& store, const std::vector<ref::Kernel*>& kernels, const std::vector<Tensor>& inputs,
-                                int64_t batch);
+  // The plan's steps on a batch in `lane`.
+  std::vector<Tensor> run_batch(ref::Lane& lane, const std::vector<Tensor>& inputs, int64_t batch);
 
   const Graph& graph;
   ReferenceOptions options;
   dnnl::engine engine;
-  ValueStore store;  // the constants; the values of runs on the calling thread
+  ValueStore constants;  // the graph's constants and those folded at construction
   Plan plan;
-  // Lanes of threads 1, 2, ... when a per-sample graph's samples run side by side (thread 0 runs in
-  // `store` with the plan's kernels).
-  std::vector<std::unique_ptr<ref::Lane>> lanes;
+  std::unique_ptr<ref::Lanes> lanes;  // per thread (reference/lane.h)
 };
 
 ReferenceExecutor::ReferenceExecutor(const Graph& graph, ReferenceOptions options)
     : m_impl(std::make_unique<Impl>(graph, options)) {
   ThreadScope threads(options.threads);
   std::vector<char> run = ref::live_nodes(graph);
-  ref::fold_constant_nodes(m_impl->graph, m_impl->store, m_impl->engine, run);
   Impl& im = *m_impl;
-  im.plan = ref::make_plan(graph, run, im.engine, [&im](ValueId id) { return im.store.constant(id); });
-  im.store.set_poolable(im.plan.poolable);
+  ref::fold_constant_nodes(im.graph, im.constants, im.engine, run);
+  im.plan = ref::make_plan(graph, run, im.engine, [&im](ValueId id) { return im.constants.constant(id); });
+  im.constants.set_poolable(im.plan.poolable);
+  std::vector<const KernelSpec*> specs;
+  for (const ref::Step& step : im.plan.steps) specs.push_back(&step.spec);
+  im.lanes = std::make_unique<ref::Lanes>(im.constants, im.engine, std::move(specs));  // a node no kernel runs fails here
 }
 
 ReferenceExecutor::~ReferenceExecutor() = default;
@@ -86,47 +86,34 @@ int64_t ReferenceExecutor::Impl::validate(const std::vector<Tensor>& inputs) con
 }
 
 // A per-sample graph (Graph::per_sample) runs one sample at a time; with several threads its samples
-// run side by side, each thread in a lane of its own (reference/lane.h), since one sample's ops are
-// too small to spread (ViT-MNIST at 2 threads ran at a third of 1 thread's speed). Other graphs run
-// whole, each op spread over the threads by oneDNN or the kernel.
+// run side by side, each thread in its own lane, since one sample's ops are too small to spread
+// (ViT-MNIST at 2 threads ran at a third of 1 thread's speed). Other graphs run whole, each op spread
+// over the threads by oneDNN or the kernel.
 std::vector<Tensor> ReferenceExecutor::run(const std::vector<Tensor>& inputs) {
   Impl& im = *m_impl;
   const int64_t batch = im.validate(inputs);
   ThreadScope threads(im.options.threads);
-  std::vector<ref::Kernel*> own;
-  for (ref::Step& step : im.plan.steps) own.push_back(step.kernel.get());
   if (!im.graph.per_sample || batch <= 1 || !ref::graph_runs_in_parts(im.graph)) {
-    return im.run_batch(im.store, own, inputs, batch);
+    return im.run_batch((*im.lanes)[0], inputs, batch);
   }
   const bool side_by_side = spread_over_threads(batch);
-  if (side_by_side) {
-    std::vector<const KernelSpec*> specs;
-    for (const ref::Step& step : im.plan.steps) specs.push_back(&step.spec);
-    while (static_cast<int>(im.lanes.size()) + 1 < threads.threads()) {
-      im.lanes.push_back(std::make_unique<ref::Lane>(im.store, im.engine, specs));
-    }
-  }
+  if (side_by_side) im.lanes->ensure(static_cast<size_t>(threads.threads()));
   return ref::run_in_parts(
       im.graph, inputs, batch, 1,
       [&](const std::vector<Tensor>& one, int64_t, int64_t) {
-        const int t = side_by_side ? thread_index() : 0;
-        if (t == 0) return im.run_batch(im.store, own, one, 1);
-        ref::Lane& lane = *im.lanes[static_cast<size_t>(t - 1)];
-        std::vector<ref::Kernel*> kernels;
-        for (const auto& k : lane.kernels) kernels.push_back(k.get());
-        return im.run_batch(lane.store, kernels, one, 1);
+        return im.run_batch((*im.lanes)[side_by_side ? static_cast<size_t>(thread_index()) : 0], one, 1);
       },
       side_by_side);
 }
 
-std::vector<Tensor> ReferenceExecutor::Impl::run_batch(ValueStore& store, const std::vector<ref::Kernel*>& kernels,
-                                                       const std::vector<Tensor>& inputs, int64_t batch) {
+std::vector<Tensor> ReferenceExecutor::Impl::run_batch(ref::Lane& lane, const std::vector<Tensor>& inputs, int64_t batch) {
+  ValueStore& store = lane.store;
   StoreRun scope(store, batch);
   for (size_t i = 0; i < inputs.size(); ++i) store.set(graph.inputs[i], Buffer{inputs[i], {}});
   for (size_t k = 0; k < plan.steps.size(); ++k) {
     const ref::Step& step = plan.steps[k];
     RunContext ctx(store, step.spec, &step.stealable);
-    kernels[k]->run(ctx);
+    lane.kernels[k]->run(ctx);
     store.release_temps();
     for (ValueId v : step.release) store.release(v);
   }

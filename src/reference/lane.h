@@ -20,4 +20,19 @@ struct Lane {
   std::vector<std::unique_ptr<Kernel>> kernels;
 };
 
+// An executor's lanes, all from the same constants and step specs (which must outlive them): lane 0 at
+// construction, more on demand — one per thread when a run spreads its samples (lane = thread_index()).
+class Lanes {
+ public:
+  Lanes(const ValueStore& constants, dnnl::engine engine, std::vector<const KernelSpec*> specs);
+  void ensure(size_t n);  // lanes 0 .. n − 1 exist
+  Lane& operator[](size_t i) { return *m_lanes.at(i); }
+
+ private:
+  const ValueStore& m_constants;
+  dnnl::engine m_engine;
+  std::vector<const KernelSpec*> m_specs;
+  std::vector<std::unique_ptr<Lane>> m_lanes;
+};
+
 }  // namespace aimc::ref

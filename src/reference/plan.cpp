@@ -165,7 +165,6 @@ Plan make_plan(const Graph& g, const std::vector<char>& run, const dnnl::engine&
     step.release = std::move(life.release[s]);
     plan.steps.push_back(std::move(step));
   }
-  for (Step& s : plan.steps) s.kernel = make_kernel(s.spec);
   return plan;
 }
 

@@ -19,8 +19,7 @@
 namespace aimc::ref {
 
 struct Step {
-  KernelSpec spec;
-  std::unique_ptr<Kernel> kernel;
+  KernelSpec spec;               // its kernel is each lane's own (reference/lane.h)
   std::vector<char> stealable;   // per spec input: its buffer may become an output of this step
   std::vector<ValueId> release;  // values dropped after this step
 };

@@ -118,12 +118,6 @@ int64_t ChipExecutor::Impl::validate(const std::vector<Tensor>& inputs) const {
   return batch >= 0 ? batch : graph.import_batch;
 }
 
-void ChipExecutor::Impl::add_lanes(size_t n) {
-  std::vector<const ref::KernelSpec*> specs;
-  for (const StepRun& s : steps) specs.push_back(s.layer >= 0 ? nullptr : &s.spec);
-  while (lanes.size() < n) lanes.push_back(std::make_unique<ref::Lane>(constants, engine, specs));
-}
-
 void ChipExecutor::Impl::round_outputs(ref::ValueStore& store, const StepRun& step) {
   for (ValueId o : graph.node(step.node).outputs) {
     if (o == kNoValue || store.constant(o) != nullptr || graph.value(o).dtype != DType::f32) continue;
@@ -151,7 +145,9 @@ ChipExecutor::ChipExecutor(const program::Program& program, const Graph& graph, 
   for (const LayerRun& l : im.layers) run[static_cast<size_t>(l.node)] = 1;
   ref::fold_constant_nodes(im.graph, im.constants, im.engine, run);
   im.plan_steps(run);
-  im.add_lanes(1);  // a digital node no kernel supports fails here, at construction
+  std::vector<const ref::KernelSpec*> specs;
+  for (const StepRun& s : im.steps) specs.push_back(s.layer >= 0 ? nullptr : &s.spec);
+  im.lanes = std::make_unique<ref::Lanes>(im.constants, im.engine, std::move(specs));  // a node no kernel runs fails here
 }
 
 ChipExecutor::~ChipExecutor() = default;
@@ -191,15 +187,15 @@ std::vector<Tensor> ChipExecutor::run(const std::vector<Tensor>& inputs, int64_t
     // Parts in a multiple of the lanes, as even as the batch allows.
     const int64_t rounds = (batch + per_thread * lanes - 1) / (per_thread * lanes);
     const int64_t part = (batch + rounds * lanes - 1) / (rounds * lanes);
-    im.add_lanes(static_cast<size_t>(lanes));
+    im.lanes->ensure(static_cast<size_t>(lanes));
     return ref::run_in_parts(
         im.graph, inputs, batch, part,
         [&](const std::vector<Tensor>& sub, int64_t first, int64_t count) {
-          return im.run_batch(*im.lanes[static_cast<size_t>(thread_index())], sub, count, sample_offset + first);
+          return im.run_batch((*im.lanes)[static_cast<size_t>(thread_index())], sub, count, sample_offset + first);
         },
         /*parallel=*/true);
   }
-  ref::Lane& lane = *im.lanes[0];
+  ref::Lane& lane = (*im.lanes)[0];
   if (!splits || batch <= per_thread) return im.run_batch(lane, inputs, batch, sample_offset);
   return ref::run_in_parts(im.graph, inputs, batch, per_thread,
                            [&](const std::vector<Tensor>& sub, int64_t first, int64_t count) {

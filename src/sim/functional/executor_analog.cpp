@@ -197,6 +197,13 @@ void ChipExecutor::Impl::run_layer(ref::ValueStore& store, const LayerRun& l, in
     MatrixScratch& s = matrix_scratch();
     float* xv = sized(s.x, static_cast<size_t>(n * rows));
     float* yv = sized(s.y, static_cast<size_t>(n * cols));
+    RowSegments& out = s.segments;  // an encode_once layer's: segment k is n vectors of its rows at xv + n · its first row
+    if (segmented) {
+      out.begin = l.row_segments;
+      out.base.resize(segments);
+      out.ld.resize(segments);
+      for (size_t k = 0; k < segments; ++k) out.ld[k] = l.row_segments[k + 1] - l.row_segments[k];
+    }
     // Gather, per run of one sample's positions (a replica's positions are equally spaced).
     for (int64_t v = 0; v < n;) {
       const int64_t b = r.samples[static_cast<size_t>((item.v0 + v) / npos)];
@@ -204,15 +211,8 @@ void ChipExecutor::Impl::run_layer(ref::ValueStore& store, const LayerRun& l, in
       const int64_t run = std::min(n - v, npos - j);
       const int64_t* p = r.pos.data() + j;
       const int64_t step = run > 1 ? p[1] - p[0] : 1;
-      if (segmented) {  // each segment of rows its own block: n vectors of its rows (the run's from v)
-        RowSegments& out = s.segments;
-        out.begin = l.row_segments;
-        out.base.resize(segments);
-        out.ld.resize(segments);
-        for (size_t k = 0; k < segments; ++k) {
-          out.ld[k] = l.row_segments[k + 1] - l.row_segments[k];
-          out.base[k] = xv + n * l.row_segments[k] + v * out.ld[k];
-        }
+      if (segmented) {  // the run's vectors from v in each segment
+        for (size_t k = 0; k < segments; ++k) out.base[k] = xv + n * l.row_segments[k] + v * out.ld[k];
         if (pre_padded) {
           im2col_vectors_padded(g, padded + b * padded_floats, p[0], step, run, out);
         } else if (conv) {

@@ -92,10 +92,6 @@ struct ChipExecutor::Impl {
 
   void prepare_layers();
   void plan_steps(const std::vector<char>& run);
-  // Makes lanes up to lanes[n − 1] (reference/lane.h: a kernel per digital step, none for the analog
-  // layers, whose tiles all lanes share: their MVMs are const and thread-safe); lane 0 at construction,
-  // the others when a run first spreads its sub-batches over n threads.
-  void add_lanes(size_t n);
   int64_t validate(const std::vector<Tensor>& inputs) const;
   // The steps on one (sub-)batch in `lane`; returns the graph outputs.
   std::vector<Tensor> run_batch(ref::Lane& lane, const std::vector<Tensor>& inputs, int64_t batch, int64_t sample_offset);
@@ -113,7 +109,9 @@ struct ChipExecutor::Impl {
   FunctionalOptions options;
   dnnl::engine engine;
   ref::ValueStore constants;  // the graph's constants and those folded at construction
-  std::vector<std::unique_ptr<ref::Lane>> lanes;
+  // Per thread (reference/lane.h): a kernel per digital step, none for the analog layers, whose tiles
+  // all lanes share (their MVMs are const and thread-safe). Made after the steps are planned.
+  std::unique_ptr<ref::Lanes> lanes;
   std::vector<LayerRun> layers;
   std::vector<StepRun> steps;
   int64_t sample_bytes = 0;  // the largest run-time value of one sample (bytes)

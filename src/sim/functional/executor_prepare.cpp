@@ -169,8 +169,7 @@ void ChipExecutor::Impl::prepare_layers() {
       }
       if (comparator) tile.set_thresholds(std::move(thresholds[k]));
       if (options.t_s) tile.set_time(*options.t_s);
-      reads_codes[k] = static_cast<char>(options.encode_layers_once && options.converters && l.input_offset == 0 && !comparator &&
-                                         tile.reads_codes());
+      reads_codes[k] = static_cast<char>(options.encode_layers_once && l.input_offset == 0 && !comparator && tile.reads_codes());
       weights[k] = Tensor();
     });
     l.encode_once = !ids.empty() && std::all_of(reads_codes.begin(), reads_codes.end(), [](char r) { return r != 0; });

@@ -165,7 +165,7 @@ void Tile::mvm(const float* x, int64_t ld, int64_t batch, uint64_t first_vector,
   m_crossbar->mvm(x, ld, batch, first_vector, m_scaling, y);  // encodes the inputs itself
 }
 
-bool Tile::reads_codes() const { return m_options.converters && m_crossbar->reads_codes(); }
+bool Tile::reads_codes() const { return m_crossbar->reads_codes(); }
 
 void Tile::mvm_codes(const float* codes, int64_t batch, uint64_t first_vector, InputForm form, float* y) const {
   AIMC_ASSERT(m_programmed && m_scaling.input_step > 0, "Tile::mvm_codes before program and calibrate/set_scaling");
