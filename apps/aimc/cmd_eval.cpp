@@ -132,8 +132,9 @@ void add_eval(CLI::App& app) {
   sub->add_flag("--adc-saturation", args->adc_saturation,
                 "count the ADC conversions at their end codes, per layer and drift time (a few % slower)");
   sub->add_option("--gemm-precision", args->gemm_precision,
-                  "the analog tiles' GEMM: fp32 (exact, default) or bf16 (faster; conductances rounded to 8 "
-                  "significant bits, inputs of at most 8 bits held exactly; docs/functional-sim.md)");
+                  "the analog tiles' GEMM: fp32 (exact, default), bf16 (faster; conductances rounded to 8 "
+                  "significant bits) or int8 (fastest; each column's conductances on an 8-bit grid, exact integer "
+                  "sums); both hold inputs of at most 8 bits exactly (docs/functional-sim.md)");
   add_result_flags(sub, args->out, "the result");
   add_force_flag(sub, args->force);
   add_quiet_flag(sub, args->quiet);

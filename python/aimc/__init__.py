@@ -136,9 +136,10 @@ def evaluate(program, chip, data, labels=None, *, limit=-1, drift_times=("1s", "
     """Accuracy (or perplexity) of the digital reference and of the chip at each time since programming,
     over `repeats` programming draws (draw r uses seed + r). `data` is a dataset spec ("mnist:DIR", ...) or
     an array of inputs with `labels`. `adc_saturation`: count the ADC conversions at their end codes per layer
-    (`to_dict()["chip"][i]["adc_saturation"]`; about 8 % slower). `gemm_precision`: "fp32" (exact) or "bf16"
-    (the analog tiles' GEMM on bfloat16 operands: faster, conductances rounded to 8 significant bits, not
-    bit-identical to fp32; docs/functional-sim.md). `progress`: True for a bar, or
+    (`to_dict()["chip"][i]["adc_saturation"]`; about 8 % slower). `gemm_precision`: "fp32" (exact), "bf16"
+    (the analog tiles' GEMM on bfloat16 operands: faster, conductances rounded to 8 significant bits) or "int8"
+    (each column's conductances on an 8-bit grid, exact integer sums: fastest); neither is bit-identical to
+    fp32 (docs/functional-sim.md). `progress`: True for a bar, or
     progress(done, total, label) after each batch (an exception it raises, e.g. KeyboardInterrupt, stops the
     evaluation)."""
     chip = _chip(chip)

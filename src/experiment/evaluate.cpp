@@ -35,7 +35,10 @@ std::optional<chip::CompensationReadout> parse_compensation_readout(const std::s
 functional::GemmPrecision parse_gemm_precision(const std::string& s) {
   if (s == "fp32") return functional::GemmPrecision::fp32;
   if (s == "bf16") return functional::GemmPrecision::bf16;
-  throw Error(fmt::format("'{}': expected fp32 (exact) or bf16 (conductances rounded to 8 significant bits)", s),
+  if (s == "int8") return functional::GemmPrecision::int8;
+  throw Error(fmt::format("'{}': expected fp32 (exact), bf16 (conductances rounded to 8 significant bits) or int8 "
+                          "(each column's conductances on an 8-bit grid)",
+                          s),
               ErrorContext{.field = "gemm_precision"});
 }
 

@@ -82,7 +82,7 @@ void require_chip_precision(const program::Program& program, const chip::ChipSpe
 // "chip", read-path|adc, exact. Throw Error naming drift_compensation / compensation_readout.
 std::optional<chip::DriftCompensation> parse_drift_compensation(const std::string& text);
 std::optional<chip::CompensationReadout> parse_compensation_readout(const std::string& text);
-// fp32 | bf16; throws Error naming gemm_precision.
+// fp32 | bf16 | int8; throws Error naming gemm_precision.
 functional::GemmPrecision parse_gemm_precision(const std::string& text);
 
 // "1s,1h,1d,1y" → seconds (units s, m, h, d, w, y = 365 d; a bare number is seconds).

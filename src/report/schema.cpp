@@ -120,7 +120,8 @@ ResultDoc eval_doc() {
           {"drift_compensation", "text", "chip (as the chip says), none, global or per-column"},
           {"drift_compensation_readout", "text", "chip (as the chip says), read-path or exact"},
           {"gemm_precision", "text",
-           "the analog tiles' GEMM operands: fp32 (exact) or bf16 (conductances rounded to 8 significant bits)"},
+           "the analog tiles' GEMM operands: fp32 (exact), bf16 (conductances rounded to 8 significant bits) or "
+           "int8 (each column's conductances on an 8-bit grid)"},
           {"calibration", "text", "where the input ranges came from"},
           {"replicated_layers", "count", "layers with several replicas, each programmed independently"},
           {"chip_name", "text", "the chip's name"},

@@ -12,9 +12,10 @@
 namespace aimc::functional {
 namespace {
 
-Tensor run(const chip::CoreSpec& core, const std::string& mode, uint64_t seed, int threads, int64_t split) {
+Tensor run(const chip::CoreSpec& core, const std::string& mode, uint64_t seed, int threads, int64_t split,
+           GemmPrecision precision = GemmPrecision::fp32) {
   ThreadScope scope(threads);
-  Tile tile(core, TileContext{.seed = seed, .tile_id = 3, .read_mode = mode});
+  Tile tile(core, TileContext{.seed = seed, .tile_id = 3, .read_mode = mode}, TileOptions{.gemm_precision = precision});
   tile.program(test::random_tensor(256, 256, 21, 0.1f));
   const Tensor x = test::random_tensor(100, 256, 22);
   tile.calibrate(x);
@@ -30,43 +31,57 @@ Tensor run(const chip::CoreSpec& core, const std::string& mode, uint64_t seed, i
 
 bool same(const Tensor& a, const Tensor& b) { return std::memcmp(a.raw(), b.raw(), a.nbytes()) == 0; }
 
+// Every GEMM precision this CPU runs (tile_types.h): fp32, and bf16 and int8 where oneDNN has them.
+std::vector<GemmPrecision> precisions() {
+  std::vector<GemmPrecision> p{GemmPrecision::fp32};
+  for (GemmPrecision q : {GemmPrecision::bf16, GemmPrecision::int8}) {
+    if (test::gemm_available(q)) p.push_back(q);
+  }
+  return p;
+}
+
 TEST(TileDeterminism, ThreadsAndBatchSplitsGiveIdenticalBits) {
   const chip::CoreSpec core = test::preset_core("hermes");
-  for (const std::string mode : {"one-phase", "four-phase"}) {
-    const Tensor ref = run(core, mode, 7, 1, 0);
-    EXPECT_TRUE(same(ref, run(core, mode, 7, 2, 0))) << mode;
-    EXPECT_TRUE(same(ref, run(core, mode, 7, 2, 37))) << mode;
-    EXPECT_TRUE(same(ref, run(core, mode, 7, 1, 64))) << mode;
-    EXPECT_FALSE(same(ref, run(core, mode, 8, 1, 0))) << mode;
+  for (const GemmPrecision p : precisions()) {
+    for (const std::string mode : {"one-phase", "four-phase"}) {
+      const Tensor ref = run(core, mode, 7, 1, 0, p);
+      EXPECT_TRUE(same(ref, run(core, mode, 7, 2, 0, p))) << mode << " " << to_string(p);
+      EXPECT_TRUE(same(ref, run(core, mode, 7, 2, 37, p))) << mode << " " << to_string(p);
+      EXPECT_TRUE(same(ref, run(core, mode, 7, 1, 64, p))) << mode << " " << to_string(p);
+      EXPECT_FALSE(same(ref, run(core, mode, 8, 1, 0, p))) << mode << " " << to_string(p);
+    }
   }
 }
 
 // A layer encoded once (ChipExecutor): the tile reads the codes where they lie instead of encoding
 // its rows, bit for bit the same, one- and four-phase, for signed and non-negative inputs, full and
-// partial GEMM chunks (100 vectors from index 37: chunks of 27, 64 and 9; the full one read in place).
+// partial GEMM chunks (100 vectors from index 37: chunks of 27, 64 and 9; the full one read in place),
+// at every GEMM precision (bf16 and int8 convert the codes from where they lie).
 TEST(TileDeterminism, CodesReadInPlaceEqualTheTilesOwnEncoding) {
   const chip::CoreSpec core = test::preset_core("hermes");
-  for (const std::string mode : {"one-phase", "four-phase"}) {
-    for (const bool nonnegative : {false, true}) {
-      Tile tile(core, TileContext{.seed = 5, .tile_id = 9, .read_mode = mode});
-      tile.program(test::random_tensor(200, 48, 31, 0.1f));
-      Tensor x = test::random_tensor(100, 200, 32);
-      if (nonnegative) {
-        for (int64_t i = 0; i < x.numel(); ++i) x.data<float>()[i] = std::fabs(x.data<float>()[i]);
-      }
-      tile.calibrate(x);
-      tile.set_time(60);
-      ASSERT_TRUE(tile.reads_codes());
-      std::vector<float> codes(static_cast<size_t>(x.numel()));
-      const bool negative = tile.encoder().encode({x.data<float>(), codes.size()}, tile.scaling().input_step, codes);
-      EXPECT_EQ(negative, !nonnegative);
-      std::vector<float> want(100 * 48), got(100 * 48);
-      tile.mvm(x.data<float>(), 100, 37, want.data());
-      tile.mvm_codes(codes.data(), 100, 37, negative ? InputForm::codes : InputForm::nonnegative_codes, got.data());
-      EXPECT_EQ(0, std::memcmp(want.data(), got.data(), want.size() * sizeof(float))) << mode;
-      if (!negative) {  // codes that may hold negative ones take the copy-and-split path: the same
-        tile.mvm_codes(codes.data(), 100, 37, InputForm::codes, got.data());
-        EXPECT_EQ(0, std::memcmp(want.data(), got.data(), want.size() * sizeof(float))) << mode;
+  for (const GemmPrecision p : precisions()) {
+    for (const std::string mode : {"one-phase", "four-phase"}) {
+      for (const bool nonnegative : {false, true}) {
+        Tile tile(core, TileContext{.seed = 5, .tile_id = 9, .read_mode = mode}, TileOptions{.gemm_precision = p});
+        tile.program(test::random_tensor(200, 48, 31, 0.1f));
+        Tensor x = test::random_tensor(100, 200, 32);
+        if (nonnegative) {
+          for (int64_t i = 0; i < x.numel(); ++i) x.data<float>()[i] = std::fabs(x.data<float>()[i]);
+        }
+        tile.calibrate(x);
+        tile.set_time(60);
+        ASSERT_TRUE(tile.reads_codes());
+        std::vector<float> codes(static_cast<size_t>(x.numel()));
+        const bool negative = tile.encoder().encode({x.data<float>(), codes.size()}, tile.scaling().input_step, codes);
+        EXPECT_EQ(negative, !nonnegative);
+        std::vector<float> want(100 * 48), got(100 * 48);
+        tile.mvm(x.data<float>(), 100, 37, want.data());
+        tile.mvm_codes(codes.data(), 100, 37, negative ? InputForm::codes : InputForm::nonnegative_codes, got.data());
+        EXPECT_EQ(0, std::memcmp(want.data(), got.data(), want.size() * sizeof(float))) << mode << " " << to_string(p);
+        if (!negative) {  // codes that may hold negative ones take the copy-and-split path: the same
+          tile.mvm_codes(codes.data(), 100, 37, InputForm::codes, got.data());
+          EXPECT_EQ(0, std::memcmp(want.data(), got.data(), want.size() * sizeof(float))) << mode << " " << to_string(p);
+        }
       }
     }
   }

@@ -8,8 +8,10 @@
 #include "chip/devices/ideal.h"
 #include "chip/devices/sram_binary.h"
 #include "chip/loader.h"
+#include "core/error.h"
 #include "core/rng.h"
 #include "core/tensor.h"
+#include "sim/functional/fixed_gemm.h"
 
 namespace aimc::functional::test {
 
@@ -39,6 +41,18 @@ inline Tensor random_tensor(int64_t rows, int64_t cols, uint64_t seed, float sca
   Rng(seed, 0, RngPurpose::test).fill_normal(0, t.span<float>());
   for (float& v : t.span<float>()) v *= scale;
   return t;
+}
+
+// Whether oneDNN has a matmul of this precision on this CPU (bf16: AVX-512; int8: AVX-512 VNNI);
+// without one, FixedGemm::set_weights refuses it with one line and its tests do not apply.
+inline bool gemm_available(GemmPrecision p) {
+  const std::vector<float> b(16, 1.0f);
+  try {
+    FixedGemm().set_weights(b.data(), 4, 4, p);
+    return true;
+  } catch (const Error&) {
+    return false;
+  }
 }
 
 }  // namespace aimc::functional::test

@@ -40,14 +40,18 @@ chip::CoreSpec core_with_compensation(const chip::ChipSpec& chip, const Function
   return core;
 }
 
-// bf16 GEMM operands hold integers up to 256 in magnitude exactly: the input codes of at most 8 bits.
-void check_bf16_inputs(const device::IInputEncoder& enc, bool converters, const ErrorContext& where) {
-  if (!converters) throw Error("GEMM precision bf16 needs the chip's converters (the input codes)", where);
+// bf16 GEMM operands hold integers up to 256 in magnitude exactly: the input codes of at most 8 bits;
+// int8 ones signed codes within ±127 (s8, or their magnitudes as u8) and unsigned codes up to 255.
+void check_gemm_inputs(GemmPrecision precision, const device::IInputEncoder& enc, bool converters, const ErrorContext& where) {
+  if (precision == GemmPrecision::fp32) return;
+  const char* name = to_string(precision);
+  if (!converters) throw Error(fmt::format("GEMM precision {} needs the chip's converters (the input codes)", name), where);
   const int64_t most = std::max(enc.code_max(), -enc.code_min());
-  if (most > 256) {
-    throw Error(fmt::format("GEMM precision bf16 holds input codes up to 256 in magnitude exactly; this layer's reach {} "
+  const int64_t limit = precision == GemmPrecision::bf16 ? 256 : enc.code_min() < 0 ? 127 : 255;
+  if (most > limit) {
+    throw Error(fmt::format("GEMM precision {} holds input codes up to {} in magnitude exactly; this layer's reach {} "
                             "({} input bits): use fp32",
-                            most, enc.bits()),
+                            name, limit, most, enc.bits()),
                 where);
   }
 }
@@ -155,7 +159,7 @@ void ChipExecutor::Impl::prepare_layers() {
           layer_core, TileContext{.seed = options.seed, .tile_id = static_cast<uint32_t>(t.id), .read_mode = options.read_mode},
           topt);
       Tile& tile = *tiles[k];
-      if (topt.gemm_precision == GemmPrecision::bf16) check_bf16_inputs(tile.encoder(), options.converters, where);
+      check_gemm_inputs(topt.gemm_precision, tile.encoder(), options.converters, where);
       tile.program(weights[k]);
       if (options.converters) {
         tile.calibrate(step);

@@ -1,12 +1,15 @@
 #include "sim/functional/fixed_gemm.h"
 
+#include <fmt/format.h>
 #include <omp.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <map>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <optional>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -29,6 +32,8 @@ struct FixedGemm::Impl {
   const dnnl::engine& engine = cpu_engine();
   int64_t k = 0, n = 0;
   GemmPrecision precision = GemmPrecision::fp32;
+  bool signed_rows = true;  // int8: A rows as s8 (else u8)
+  std::vector<float> step;  // int8: each column's grid step (B ≈ w · step)
   dnnl::matmul::primitive_desc pd;
   dnnl::matmul prim;
   memory weights;
@@ -44,24 +49,53 @@ int64_t FixedGemm::n() const { return m_impl->n; }
 GemmPrecision FixedGemm::precision() const { return m_impl->precision; }
 
 namespace {
-memory::data_type operand_type(GemmPrecision p) {
+memory::data_type operand_type(GemmPrecision p, bool signed_rows) {
+  if (p == GemmPrecision::int8) return signed_rows ? memory::data_type::s8 : memory::data_type::u8;
   return p == GemmPrecision::bf16 ? memory::data_type::bf16 : memory::data_type::f32;
+}
+memory::data_type weight_type(GemmPrecision p) {
+  if (p == GemmPrecision::int8) return memory::data_type::s8;
+  return p == GemmPrecision::bf16 ? memory::data_type::bf16 : memory::data_type::f32;
+}
+memory::data_type output_type(GemmPrecision p) {
+  return p == GemmPrecision::int8 ? memory::data_type::s32 : memory::data_type::f32;
+}
+
+// int8: each column of b (k×n) on its own symmetric grid of 127 steps of max|b_col| / 127, rounded
+// to nearest even; the integers in w, the steps returned (0 for an all-zero column).
+std::vector<float> to_column_grid(const float* b, int64_t k, int64_t n, std::vector<int8_t>& w) {
+  std::vector<float> step(static_cast<size_t>(n), 0.0f);
+  for (int64_t i = 0; i < k; ++i) {
+    for (int64_t j = 0; j < n; ++j) step[j] = std::max(step[j], std::fabs(b[i * n + j]));
+  }
+  for (float& s : step) s /= 127.0f;
+  w.assign(static_cast<size_t>(k * n), 0);
+  for (int64_t i = 0; i < k; ++i) {
+    for (int64_t j = 0; j < n; ++j) {
+      const double q = step[j] > 0 ? std::nearbyint(static_cast<double>(b[i * n + j]) / step[j]) : 0.0;
+      w[i * n + j] = static_cast<int8_t>(std::clamp(q, -127.0, 127.0));
+    }
+  }
+  return step;
 }
 }  // namespace
 
-void FixedGemm::set_weights(const float* b, int64_t k, int64_t n, GemmPrecision precision) {
+void FixedGemm::set_weights(const float* b, int64_t k, int64_t n, GemmPrecision precision, bool signed_rows) {
   Impl& im = *m_impl;
-  const bool same_shape = im.prim && im.k == k && im.n == n && im.precision == precision;
+  const bool int8 = precision == GemmPrecision::int8;
+  signed_rows = signed_rows || !int8;  // (other precisions take A as it is)
+  const bool same_shape = im.prim && im.k == k && im.n == n && im.precision == precision && im.signed_rows == signed_rows;
   im.k = k;
   im.n = n;
   im.precision = precision;
+  im.signed_rows = signed_rows;
   if (!same_shape) {
     // One thread while the primitive is planned: its work split must not depend on the caller's
     // thread count (it always runs on one thread, inside our own parallel loop).
     ThreadScope one(1);
-    const memory::desc src({kChunkRows, k}, operand_type(precision), memory::format_tag::ab);
-    const memory::desc wei({k, n}, operand_type(precision), memory::format_tag::any);
-    const memory::desc dst({kChunkRows, n}, memory::data_type::f32, memory::format_tag::ab);
+    const memory::desc src({kChunkRows, k}, operand_type(precision, signed_rows), memory::format_tag::ab);
+    const memory::desc wei({k, n}, weight_type(precision), memory::format_tag::any);
+    const memory::desc dst({kChunkRows, n}, output_type(precision), memory::format_tag::ab);
     // A user scratchpad, one per thread (Scratch below): the library's global scratchpad is not safe
     // for concurrent executions of one primitive from several threads.
     dnnl::primitive_attr attr;
@@ -69,14 +103,22 @@ void FixedGemm::set_weights(const float* b, int64_t k, int64_t n, GemmPrecision 
     try {
       im.pd = dnnl::matmul::primitive_desc(dnnl::matmul::desc(src, wei, dst), attr, im.engine);
     } catch (const dnnl::error&) {
-      if (precision != GemmPrecision::bf16) throw;
-      throw Error("GEMM precision bf16: oneDNN has no bf16 matmul on this CPU (it needs AVX-512); use fp32");
+      if (precision == GemmPrecision::fp32) throw;
+      throw Error(fmt::format("GEMM precision {0}: oneDNN has no {0} matmul on this CPU (it needs AVX-512); use fp32",
+                              to_string(precision)));
+    }
+    if (int8 && std::string_view(im.pd.impl_info_str()).find("vnni") == std::string_view::npos &&
+        std::string_view(im.pd.impl_info_str()).find("amx") == std::string_view::npos) {
+      // Without VNNI, oneDNN's int8 kernels add products in pairs in 16 bits with saturation.
+      throw Error("GEMM precision int8 needs a CPU with AVX-512 VNNI (oneDNN's int8 kernels saturate without it); use fp32");
     }
     im.prim = dnnl::matmul(im.pd);
     im.weights = memory(im.pd.weights_desc(), im.engine);
   }
-  const memory::desc plain({k, n}, memory::data_type::f32, memory::format_tag::ab);
-  memory src(plain, im.engine, const_cast<float*>(b));
+  std::vector<int8_t> grid;
+  if (int8) im.step = to_column_grid(b, k, n, grid);
+  const memory::desc plain({k, n}, int8 ? memory::data_type::s8 : memory::data_type::f32, memory::format_tag::ab);
+  memory src(plain, im.engine, int8 ? static_cast<void*>(grid.data()) : const_cast<float*>(b));
   dnnl::stream stream(im.engine);
   dnnl::reorder(src, im.weights).execute(stream, src, im.weights);
   stream.wait();
@@ -87,6 +129,8 @@ namespace {
 struct Scratch {
   std::vector<float> a, y;
   std::vector<uint16_t> a16;  // GemmPrecision::bf16: one operand's rows as bf16
+  std::vector<uint8_t> a8;    // GemmPrecision::int8: one operand's rows as 8-bit integers
+  std::vector<int32_t> y32;   // GemmPrecision::int8: one operand's integer sums
   std::vector<uint8_t> pad;   // the primitive's scratchpad
   // The library's stream and memory handles, made once per thread (and GEMM shape) rather than per
   // run: creating them allocates. Their data pointers are set before every use.
@@ -94,7 +138,7 @@ struct Scratch {
   struct Handles {
     memory a, y, pad;
   };
-  std::map<std::tuple<int64_t, int64_t, GemmPrecision>, Handles> handles;
+  std::map<std::tuple<int64_t, int64_t, GemmPrecision, bool>, Handles> handles;
 };
 
 // bf16 bits of n floats, rounded to nearest even; a NaN stays a (quiet) NaN.
@@ -105,6 +149,25 @@ __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4"))) vo
     std::memcpy(&u, x + i, sizeof(u));
     const auto rounded = static_cast<uint16_t>((u + 0x7FFFu + ((u >> 16) & 1u)) >> 16);
     y[i] = (u & 0x7FFFFFFFu) > 0x7F800000u ? static_cast<uint16_t>((u >> 16) | 0x40u) : rounded;
+  }
+}
+// int8: n integer-valued floats as 8-bit integers (s8 or u8 bytes), clamped to the type's range.
+__attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4"))) void to_bytes(const float* __restrict x, size_t n,
+                                                                                            bool is_signed,
+                                                                                            uint8_t* __restrict y) {
+  const float lo = is_signed ? -128.0f : 0.0f, hi = is_signed ? 127.0f : 255.0f;
+  for (size_t i = 0; i < n; ++i) {
+    const float v = x[i] < lo ? lo : (x[i] > hi ? hi : x[i]);
+    y[i] = static_cast<uint8_t>(static_cast<int32_t>(v));  // two's complement bytes for s8
+  }
+}
+// int8: rows × n integer sums back to values, sum × the column's step, one rounding each.
+__attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4"))) void sums_to_values(const int32_t* __restrict s,
+                                                                                                  int64_t rows, int64_t n,
+                                                                                                  const float* __restrict step,
+                                                                                                  float* __restrict y) {
+  for (int64_t i = 0; i < rows; ++i) {
+    for (int64_t j = 0; j < n; ++j) y[i * n + j] = static_cast<float>(s[i * n + j]) * step[j];
   }
 }
 Scratch& scratch() {
@@ -128,17 +191,20 @@ void FixedGemm::run(int64_t m, uint64_t first, int64_t operands, const ChunkFn& 
     if (s.a.size() < a_block * static_cast<size_t>(operands)) s.a.resize(a_block * static_cast<size_t>(operands), 0.0f);
     if (s.y.size() < y_block * static_cast<size_t>(operands)) s.y.resize(y_block * static_cast<size_t>(operands), 0.0f);
     const bool bf16 = im.precision == GemmPrecision::bf16;
+    const bool int8 = im.precision == GemmPrecision::int8;
     if (bf16 && s.a16.size() < a_block) s.a16.resize(a_block);
+    if (int8 && s.a8.size() < a_block) s.a8.resize(a_block);
+    if (int8 && s.y32.size() < y_block) s.y32.resize(y_block);
     if (!s.stream) s.stream.emplace(im.engine);
     dnnl::stream& stream = *s.stream;
     const memory::desc pad_desc = im.pd.scratchpad_desc();
     if (s.pad.size() < pad_desc.get_size()) s.pad.resize(pad_desc.get_size());
-    const auto emplaced = s.handles.try_emplace({im.k, im.n, im.precision});
+    const auto emplaced = s.handles.try_emplace({im.k, im.n, im.precision, im.signed_rows});
     const auto at = emplaced.first;  // (not a structured binding: clang 14 cannot capture one in the chunk lambda)
     const bool fresh = emplaced.second;
     if (fresh) {
-      const memory::desc a_desc({kChunkRows, im.k}, operand_type(im.precision), memory::format_tag::ab);
-      const memory::desc y_desc({kChunkRows, im.n}, memory::data_type::f32, memory::format_tag::ab);
+      const memory::desc a_desc({kChunkRows, im.k}, operand_type(im.precision, im.signed_rows), memory::format_tag::ab);
+      const memory::desc y_desc({kChunkRows, im.n}, output_type(im.precision), memory::format_tag::ab);
       at->second = {memory(a_desc, im.engine, nullptr), memory(y_desc, im.engine, nullptr), memory(pad_desc, im.engine, nullptr)};
     }
     memory& a_mem = at->second.a;
@@ -156,22 +222,28 @@ void FixedGemm::run(int64_t m, uint64_t first, int64_t operands, const ChunkFn& 
       chunk.active = all;
       chunk.a0 = nullptr;
       prepare(chunk);
-      AIMC_ASSERT(chunk.a0 == nullptr || (!bf16 && chunk.pos0 == 0 && chunk.i1 - chunk.i0 == kChunkRows),
-                  "FixedGemm: rows read in place for bf16 operands or a partial chunk");
+      AIMC_ASSERT(chunk.a0 == nullptr || (chunk.pos0 == 0 && chunk.i1 - chunk.i0 == kChunkRows),
+                  "FixedGemm: rows read in place for a partial chunk");
       for (int64_t op = 0; op < operands; ++op) {
         float* y_op = s.y.data() + static_cast<size_t>(op) * y_block;
         if (!((chunk.active >> op) & 1u)) continue;
-        if (op == 0 && chunk.a0 != nullptr) {
-          a_mem.set_data_handle(const_cast<float*>(chunk.a0));  // read where they lie (fp32)
-        } else if (bf16) {
-          float* a_op = s.a.data() + static_cast<size_t>(op) * a_block;
-          const auto rows = static_cast<size_t>(chunk.pos0 * im.k);  // the chunk's rows only
-          to_bf16(a_op + rows, static_cast<size_t>((chunk.i1 - chunk.i0) * im.k), s.a16.data() + rows);
+        // Operand op's rows: the chunk's (pos0 ..) in the thread's buffer, or a full chunk where it lies.
+        const bool in_place = op == 0 && chunk.a0 != nullptr;
+        const float* a_op = in_place ? chunk.a0 : s.a.data() + static_cast<size_t>(op) * a_block;
+        const auto first_row = static_cast<size_t>(chunk.pos0 * im.k);
+        const auto count = static_cast<size_t>((chunk.i1 - chunk.i0) * im.k);
+        if (bf16) {
+          to_bf16(a_op + first_row, count, s.a16.data() + first_row);
           a_mem.set_data_handle(s.a16.data());
+        } else if (int8) {
+          to_bytes(a_op + first_row, count, im.signed_rows, s.a8.data() + first_row);
+          a_mem.set_data_handle(s.a8.data());
+        } else if (in_place) {
+          a_mem.set_data_handle(const_cast<float*>(chunk.a0));  // read where they lie
         } else {
           a_mem.set_data_handle(s.a.data() + static_cast<size_t>(op) * a_block);
         }
-        y_mem.set_data_handle(y_op);
+        y_mem.set_data_handle(int8 ? static_cast<void*>(s.y32.data()) : static_cast<void*>(y_op));
         // The C call takes the arguments as an array: the C++ one builds a hash map (allocations) per call.
         const dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC, a_mem.get()},
                                         {DNNL_ARG_WEIGHTS, im.weights.get()},
@@ -179,6 +251,10 @@ void FixedGemm::run(int64_t m, uint64_t first, int64_t operands, const ChunkFn& 
                                         {DNNL_ARG_SCRATCHPAD, pad_mem.get()}};
         const dnnl_status_t status = dnnl_primitive_execute(im.prim.get(), stream.get(), 4, args);
         AIMC_ASSERT(status == dnnl_success, "FixedGemm: oneDNN matmul failed");
+        if (int8) {  // the chunk's rows of this operand's sums, as values
+          stream.wait();
+          sums_to_values(s.y32.data() + chunk.pos0 * im.n, chunk.i1 - chunk.i0, im.n, im.step.data(), y_op + chunk.pos0 * im.n);
+        }
       }
       stream.wait();
       finish(chunk);

@@ -27,7 +27,8 @@ struct GemmChunk {
   // uses; other rows hold stale finite values and only produce outputs nobody reads.
   float* a = nullptr;
   // Instead of writing operand 0 into `a`, prepare may point this at a full chunk's kChunkRows rows
-  // of k inputs already in memory, dense (fp32 only): the GEMM reads them where they lie.
+  // of k inputs already in memory, dense: the fp32 GEMM reads them where they lie (bf16 and int8
+  // convert them from there).
   const float* a0 = nullptr;
   // operands × kChunkRows × n outputs, valid in finish.
   float* y = nullptr;
@@ -49,9 +50,10 @@ class FixedGemm {
   FixedGemm(FixedGemm&&) noexcept;
   FixedGemm& operator=(FixedGemm&&) noexcept;
 
-  // B is k×n, row-major; copied (reordered, rounded to bf16 with GemmPrecision::bf16) into the
-  // primitive's layout.
-  void set_weights(const float* b, int64_t k, int64_t n, GemmPrecision precision = GemmPrecision::fp32);
+  // B is k×n, row-major; copied (reordered; rounded to bf16, or to each column's 8-bit grid, with
+  // those precisions: tile_types.h) into the primitive's layout. int8: the A rows are integers in
+  // −128..127 (signed_rows) or 0..255, and the caller checks they are (values beyond are clamped).
+  void set_weights(const float* b, int64_t k, int64_t n, GemmPrecision precision = GemmPrecision::fp32, bool signed_rows = true);
   int64_t k() const;
   int64_t n() const;
   GemmPrecision precision() const;

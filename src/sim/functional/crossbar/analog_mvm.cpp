@@ -45,16 +45,21 @@ void AnalogCrossbar::load_weights(const std::vector<float>& g) {
   for (int64_t r = 0; r < m_rows; ++r) {
     for (int64_t c = 0; c < m_cols; ++c) m_exact_sums[c] += std::fabs(plus[r * m_cols + c] - minus[r * m_cols + c]);
   }
+  const GemmPrecision precision = m_setup.options.gemm_precision;
+  if (precision == GemmPrecision::int8 && !m_setup.options.converters) {
+    throw Error("GEMM precision int8 needs the chip's converters (integer input codes)");
+  }
   if (m_phases == 1) {
     for (size_t i = 0; i < cells; ++i) plus[i] -= minus[i];
-    m_gemm.set_weights(plus.data(), m_rows, m_cols, m_setup.options.gemm_precision);
+    // int8: signed codes as s8; unsigned as u8 (the executor checks the range: executor_prepare.cpp)
+    m_gemm.set_weights(plus.data(), m_rows, m_cols, precision, m_setup.encoder->code_min() < 0);
   } else {
     std::vector<float> both(2 * cells);
     for (int64_t r = 0; r < m_rows; ++r) {
       std::copy_n(plus.data() + r * m_cols, m_cols, both.data() + 2 * r * m_cols);
       std::copy_n(minus.data() + r * m_cols, m_cols, both.data() + (2 * r + 1) * m_cols);
     }
-    m_gemm.set_weights(both.data(), m_rows, 2 * m_cols, m_setup.options.gemm_precision);
+    m_gemm.set_weights(both.data(), m_rows, 2 * m_cols, precision, false);  // x⁺ and x⁻: magnitudes
   }
 }
 
@@ -162,12 +167,12 @@ void AnalogCrossbar::mvm(const float* x, int64_t ld, int64_t batch, uint64_t fir
   run_mvm(x, ld, batch, first, sc, InputForm::values, y);
 }
 
-// Codes are read where they lie by the fp32 GEMM only (bf16 converts its operand anyway).
-bool AnalogCrossbar::reads_codes() const { return m_setup.options.converters && m_gemm.precision() == GemmPrecision::fp32; }
+// Codes are read where they lie (the fp32 GEMM's operand; bf16 and int8 convert them from there).
+bool AnalogCrossbar::reads_codes() const { return m_setup.options.converters; }
 
 void AnalogCrossbar::mvm_codes(const float* codes, int64_t batch, uint64_t first, const TileScaling& sc, InputForm form,
                                float* y) const {
-  AIMC_ASSERT(reads_codes() && form != InputForm::values, "AnalogCrossbar::mvm_codes without codes, converters or an fp32 GEMM");
+  AIMC_ASSERT(reads_codes() && form != InputForm::values, "AnalogCrossbar::mvm_codes without codes or converters");
   run_mvm(codes, m_rows, batch, first, sc, form, y);
 }
 
