@@ -81,7 +81,7 @@ TEST(Im2col, EqualsTheDirectDefinitionForEveryGeometry) {
         }
         // From the sample padded once (a replicated layer's path): the same vectors.
         if (!im2col_reads_padding(g)) continue;
-        std::vector<float> padded(static_cast<size_t>(padded_sample_floats(g)), -5.0f), again(many.size(), -3.0f);
+        std::vector<float> padded(static_cast<size_t>(padded_sample_elements(g)), -5.0f), again(many.size(), -3.0f);
         pad_sample(g, x.data(), padded.data());
         im2col_vectors_padded(g, padded.data(), p0, step, n, again.data(), ld);
         ASSERT_EQ(0, std::memcmp(again.data(), many.data(), many.size() * sizeof(float))) << "p0 " << p0 << " step " << step;
@@ -113,7 +113,7 @@ TEST(Im2col, RowSegmentsHoldTheDenseVectorsRows) {
           out.base.push_back(seg[s].data());
           out.ld.push_back(ld);
         }
-        std::vector<float> padded(static_cast<size_t>(padded_sample_floats(g)));
+        std::vector<float> padded(static_cast<size_t>(padded_sample_elements(g)));
         pad_sample(g, x.data(), padded.data());
         for (const bool from_padded : {false, true}) {
           if (from_padded && !im2col_reads_padding(g)) continue;
@@ -130,6 +130,56 @@ TEST(Im2col, RowSegmentsHoldTheDenseVectorsRows) {
               ASSERT_EQ(seg[s][static_cast<size_t>(i * (k + 1) + k)], -7.0f)
                   << "wrote past segment " << s << " of " << segments << ", kernel " << g.kh << "x" << g.kw;
             }
+          }
+        }
+      }
+    }
+  }
+}
+
+// 8-bit codes (an int8 GEMM's rows): the byte gather, from the sample as it is or padded once, moves
+// the same elements as the float one, into segments cut as a layer's tiles cut them.
+TEST(Im2col, CodeBytesGatherAsTheFloatCodes) {
+  for (const ConvGeometry& g : geometries()) {
+    std::vector<float> x = random_values(static_cast<size_t>(g.c * g.h * g.w), 5);
+    std::vector<uint8_t> x8(x.size());
+    for (size_t i = 0; i < x.size(); ++i) {
+      x[i] = static_cast<float>(static_cast<int>(i * 37 % 251));  // codes 0..250
+      x8[i] = static_cast<uint8_t>(x[i]);
+    }
+    const int64_t rows = g.c * g.kh * g.kw, positions = g.oh * g.ow;
+    const std::vector<int64_t> begin = rows > 3 ? std::vector<int64_t>{0, 1, rows / 2, rows} : std::vector<int64_t>{0, rows};
+    for (const int64_t step : {1, 3}) {
+      const int64_t n = (positions - 1) / step + 1;
+      std::vector<float> dense(static_cast<size_t>(n * rows));
+      im2col_vectors(g, x.data(), 0, step, n, dense.data(), rows);
+      const size_t segments = begin.size() - 1;
+      std::vector<std::vector<uint8_t>> seg(segments);
+      RowSegmentsOf<uint8_t> out{begin, {}, {}};
+      for (size_t s = 0; s < segments; ++s) {
+        const int64_t k = begin[s + 1] - begin[s], ld = k + 1;  // a guard byte after each row
+        seg[s].assign(static_cast<size_t>(n * ld), 0xEE);
+        out.base.push_back(seg[s].data());
+        out.ld.push_back(ld);
+      }
+      std::vector<uint8_t> padded(static_cast<size_t>(padded_sample_elements(g)));
+      pad_sample(g, x8.data(), padded.data());
+      for (const bool from_padded : {false, true}) {
+        if (from_padded && !im2col_reads_padding(g)) continue;
+        if (from_padded) {
+          im2col_vectors_padded(g, padded.data(), 0, step, n, out);
+        } else {
+          im2col_vectors(g, x8.data(), 0, step, n, out);
+        }
+        for (size_t s = 0; s < segments; ++s) {
+          const int64_t k = begin[s + 1] - begin[s];
+          for (int64_t i = 0; i < n; ++i) {
+            for (int64_t r = 0; r < k; ++r) {
+              ASSERT_EQ(static_cast<float>(seg[s][static_cast<size_t>(i * (k + 1) + r)]),
+                        dense[static_cast<size_t>(i * rows + begin[s] + r)])
+                  << "segment " << s << " vector " << i << " row " << r << " kernel " << g.kh << "x" << g.kw;
+            }
+            ASSERT_EQ(seg[s][static_cast<size_t>(i * (k + 1) + k)], 0xEE) << "wrote past segment " << s;
           }
         }
       }

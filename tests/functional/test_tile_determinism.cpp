@@ -1,11 +1,13 @@
 // Same seed → bit-identical outputs at 1 and 2 threads and for any batch split; other seeds differ.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <vector>
 
 #include "core/threads.h"
+#include "sim/functional/fixed_gemm.h"
 #include "sim/functional/tile.h"
 #include "tile_test_util.h"
 
@@ -81,6 +83,16 @@ TEST(TileDeterminism, CodesReadInPlaceEqualTheTilesOwnEncoding) {
         if (!negative) {  // codes that may hold negative ones take the copy-and-split path: the same
           tile.mvm_codes(codes.data(), 100, 37, InputForm::codes, got.data());
           EXPECT_EQ(0, std::memcmp(want.data(), got.data(), want.size() * sizeof(float))) << mode << " " << to_string(p);
+        }
+        // An int8 tile takes the codes as bytes (one-phase: of either sign; four-phase: non-negative).
+        const InputForm form = negative ? InputForm::codes : InputForm::nonnegative_codes;
+        EXPECT_EQ(tile.reads_code_bytes(form), p == GemmPrecision::int8 && (mode == "one-phase" || !negative));
+        if (tile.reads_code_bytes(form)) {
+          std::vector<uint8_t> bytes(codes.size());
+          codes_to_bytes(codes.data(), codes.size(), tile.encoder().code_min() < 0, bytes.data());
+          std::fill(got.begin(), got.end(), -1.0f);
+          tile.mvm_code_bytes(bytes.data(), 100, 37, form, got.data());
+          EXPECT_EQ(0, std::memcmp(want.data(), got.data(), want.size() * sizeof(float))) << mode << " bytes";
         }
       }
     }

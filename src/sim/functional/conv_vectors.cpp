@@ -9,17 +9,18 @@ namespace aimc::functional {
 namespace {
 // Where im2col reads one sample's channels: channel c's row r at base + c·plane + r·stride; output
 // position (oy, ox)'s window starts at row oy·sh − row0, column ox·sw.
+template <class T>
 struct Source {
-  const float* base = nullptr;
+  const T* base = nullptr;
   int64_t plane = 0, stride = 0, row0 = 0;
 };
 
 // Where the rows the windows of output rows [oy0, oy1] read lie once copied with the zero padding
 // made explicit (padded column j holds input column j − pw), so no window needs a bounds check;
-// each row is one float wider than the widest window (the 16-byte tap copies read a fourth float).
+// each row is one element wider than the widest window (the 3 × 3 tap copies read a fourth element).
 struct PaddedRows {
   int64_t y_lo = 0, rows = 0, stride = 0;
-  int64_t floats(const ConvGeometry& g) const { return g.c * rows * stride; }
+  int64_t elements(const ConvGeometry& g) const { return g.c * rows * stride; }
 };
 PaddedRows padded_rows_of(const ConvGeometry& g, int64_t oy0, int64_t oy1) {
   const int64_t y_lo = oy0 * g.sh - g.ph, y_hi = oy1 * g.sh - g.ph + (g.kh - 1) * g.dh + 1;
@@ -27,71 +28,75 @@ PaddedRows padded_rows_of(const ConvGeometry& g, int64_t oy0, int64_t oy1) {
   return PaddedRows{y_lo, y_hi - y_lo, stride};
 }
 
-Source copy_padded_rows(const ConvGeometry& g, const float* x, const PaddedRows& pr, float* buf) {
+template <class T>
+Source<T> copy_padded_rows(const ConvGeometry& g, const T* x, const PaddedRows& pr, T* buf) {
   for (int64_t c = 0; c < g.c; ++c) {
     for (int64_t r = 0; r < pr.rows; ++r) {
-      float* dst = buf + (c * pr.rows + r) * pr.stride;
+      T* dst = buf + (c * pr.rows + r) * pr.stride;
       const int64_t iy = pr.y_lo + r;
       if (iy < 0 || iy >= g.h) {
-        std::fill_n(dst, pr.stride, 0.0f);
+        std::fill_n(dst, pr.stride, T{0});
         continue;
       }
-      std::fill_n(dst, g.pw, 0.0f);
-      std::memcpy(dst + g.pw, x + (c * g.h + iy) * g.w, static_cast<size_t>(g.w) * sizeof(float));
-      std::fill_n(dst + g.pw + g.w, pr.stride - g.pw - g.w, 0.0f);
+      std::fill_n(dst, g.pw, T{0});
+      std::memcpy(dst + g.pw, x + (c * g.h + iy) * g.w, static_cast<size_t>(g.w) * sizeof(T));
+      std::fill_n(dst + g.pw + g.w, pr.stride - g.pw - g.w, T{0});
     }
   }
-  return Source{buf, pr.rows * pr.stride, pr.stride, pr.y_lo + g.ph};
+  return Source<T>{buf, pr.rows * pr.stride, pr.stride, pr.y_lo + g.ph};
 }
 
 // One channel's 3 × 3 taps of m windows (their offsets in the channel's padded rows) into their
-// vectors' rows ld apart: three copies of 16 bytes, the last of kLastBytes (12 for the vector's last channel).
-template <size_t kLastBytes>
-[[gnu::always_inline]] inline void taps_3x3(const float* plane, const int64_t* offset, int64_t m, int64_t row_step, float* dst0,
+// vectors' rows ld apart: three copies of 4 elements (16 bytes of floats, 4 of 8-bit codes), the last
+// of kLast (3 for the vector's last channel).
+template <class T, size_t kLast>
+[[gnu::always_inline]] inline void taps_3x3(const T* plane, const int64_t* offset, int64_t m, int64_t row_step, T* dst0,
                                             int64_t ld) {
   for (int64_t i = 0; i < m; ++i) {
-    const float* src = plane + offset[i];
-    float* dst = dst0 + i * ld;
-    std::memcpy(dst, src, 16);
-    std::memcpy(dst + 3, src + row_step, 16);
-    std::memcpy(dst + 6, src + 2 * row_step, kLastBytes);
+    const T* src = plane + offset[i];
+    T* dst = dst0 + i * ld;
+    std::memcpy(dst, src, 4 * sizeof(T));
+    std::memcpy(dst + 3, src + row_step, 4 * sizeof(T));
+    std::memcpy(dst + 6, src + 2 * row_step, kLast * sizeof(T));
   }
 }
 
 // Where one channel's taps go: window i's at base + i·ld, or — a channel that segment boundaries cut
 // (`cut`) — each tap at its own segment's place.
+template <class T>
 struct ChannelDest {
-  float* base = nullptr;
+  T* base = nullptr;
   int64_t ld = 0;
-  bool narrow = false;  // its last tap row ends its segment's row: copied narrow (no fourth float)
+  bool narrow = false;  // its last tap row ends its segment's row: copied narrow (no fourth element)
   bool cut = false;
   size_t segment = 0;  // the segment of its first tap
 };
 
-std::vector<ChannelDest> channel_dests(const ConvGeometry& g, const RowSegments& out) {
+template <class T>
+std::vector<ChannelDest<T>> channel_dests(const ConvGeometry& g, const RowSegmentsOf<T>& out) {
   const int64_t taps = g.kh * g.kw;
-  std::vector<ChannelDest> d(static_cast<size_t>(g.c));
+  std::vector<ChannelDest<T>> d(static_cast<size_t>(g.c));
   size_t s = 0;
   for (int64_t c = 0; c < g.c; ++c) {
     const int64_t r0 = c * taps, r1 = r0 + taps;
     while (out.begin[s + 1] <= r0) ++s;
-    d[static_cast<size_t>(c)] = ChannelDest{.base = out.base[s] + (r0 - out.begin[s]),
-                                            .ld = out.ld[s],
-                                            .narrow = r1 == out.begin[s + 1],
-                                            .cut = r1 > out.begin[s + 1],
-                                            .segment = s};
+    d[static_cast<size_t>(c)] = ChannelDest<T>{.base = out.base[s] + (r0 - out.begin[s]),
+                                               .ld = out.ld[s],
+                                               .narrow = r1 == out.begin[s + 1],
+                                               .cut = r1 > out.begin[s + 1],
+                                               .segment = s};
   }
   return d;
 }
 
 // Blocks of kBlock windows, channel-major inside a block: the block's rows stay in L1 while every
 // channel is read. k3x3 (3 × 3 taps, dw = 1, padded rows): each tap row is copied as 16 bytes, the
-// fourth float landing on a slot written later (the next tap row, or channel c + 1's first), except
+// fourth element landing on a slot written later (the next tap row, or channel c + 1's first), except
 // a segment's last tap row (the vector's last, with one segment), copied narrow; a channel cut by a
 // segment boundary is copied tap by tap.
-template <bool k3x3>
-void copy_windows(const ConvGeometry& g, const Source& s, int64_t p0, int64_t step, int64_t n, const RowSegments& out,
-                  const std::vector<ChannelDest>& dest) {
+template <class T, bool k3x3>
+void copy_windows(const ConvGeometry& g, const Source<T>& s, int64_t p0, int64_t step, int64_t n, const RowSegmentsOf<T>& out,
+                  const std::vector<ChannelDest<T>>& dest) {
   constexpr int64_t kBlock = 16;
   const int64_t taps = g.kh * g.kw, row_step = g.dh * s.stride;
   int64_t offset[kBlock];
@@ -102,20 +107,20 @@ void copy_windows(const ConvGeometry& g, const Source& s, int64_t p0, int64_t st
       offset[i] = (oy * g.sh - s.row0) * s.stride + ox * g.sw;
     }
     for (int64_t c = 0; c < g.c; ++c) {
-      const float* plane = s.base + c * s.plane;
-      const ChannelDest& d = dest[static_cast<size_t>(c)];
+      const T* plane = s.base + c * s.plane;
+      const ChannelDest<T>& d = dest[static_cast<size_t>(c)];
       if (!d.cut) {
-        float* dst0 = d.base + i0 * d.ld;
+        T* dst0 = d.base + i0 * d.ld;
         if constexpr (k3x3) {
           if (!d.narrow) {
-            taps_3x3<16>(plane, offset, m, row_step, dst0, d.ld);
+            taps_3x3<T, 4>(plane, offset, m, row_step, dst0, d.ld);
           } else {
-            taps_3x3<12>(plane, offset, m, row_step, dst0, d.ld);
+            taps_3x3<T, 3>(plane, offset, m, row_step, dst0, d.ld);
           }
         } else {
           for (int64_t i = 0; i < m; ++i) {
-            const float* src = plane + offset[i];
-            float* dst = dst0 + i * d.ld;
+            const T* src = plane + offset[i];
+            T* dst = dst0 + i * d.ld;
             for (int64_t ky = 0; ky < g.kh; ++ky) {
               for (int64_t kx = 0; kx < g.kw; ++kx) dst[ky * g.kw + kx] = src[ky * row_step + kx * g.dw];
             }
@@ -127,7 +132,7 @@ void copy_windows(const ConvGeometry& g, const Source& s, int64_t p0, int64_t st
       for (int64_t t = 0, seg = static_cast<int64_t>(d.segment); t < taps; ++t) {
         const int64_t r = c * taps + t;
         while (out.begin[static_cast<size_t>(seg) + 1] <= r) ++seg;
-        float* base = out.base[static_cast<size_t>(seg)] + (r - out.begin[static_cast<size_t>(seg)]);
+        T* base = out.base[static_cast<size_t>(seg)] + (r - out.begin[static_cast<size_t>(seg)]);
         const int64_t ld = out.ld[static_cast<size_t>(seg)];
         const int64_t tap_offset = (t / g.kw) * row_step + (t % g.kw) * g.dw;
         for (int64_t i = 0; i < m; ++i) base[(i0 + i) * ld] = plane[offset[i] + tap_offset];
@@ -146,56 +151,82 @@ bool im2col_reads_padding(const ConvGeometry& g) {
 }
 
 namespace {
-// `padded`: s holds padded rows (each a float wider than the widest window), which the 3 × 3 copies need.
-void copy_windows_from(const ConvGeometry& g, const Source& s, bool padded, int64_t p0, int64_t step, int64_t n,
-                       const RowSegments& out) {
-  const std::vector<ChannelDest> dest = channel_dests(g, out);
+// `padded`: s holds padded rows (each an element wider than the widest window), which the 3 × 3 copies need.
+template <class T>
+void copy_windows_from(const ConvGeometry& g, const Source<T>& s, bool padded, int64_t p0, int64_t step, int64_t n,
+                       const RowSegmentsOf<T>& out) {
+  const std::vector<ChannelDest<T>> dest = channel_dests(g, out);
   if (padded && g.kh == 3 && g.kw == 3 && g.dw == 1) {
-    copy_windows<true>(g, s, p0, step, n, out, dest);
+    copy_windows<T, true>(g, s, p0, step, n, out, dest);
   } else {
-    copy_windows<false>(g, s, p0, step, n, out, dest);
+    copy_windows<T, false>(g, s, p0, step, n, out, dest);
   }
 }
 RowSegments one_segment(const ConvGeometry& g, float* out, int64_t ld) {
   return RowSegments{{0, g.c * g.kh * g.kw}, {out}, {ld}};
 }
-}  // namespace
 
 // When every window lies inside the input it is read in place; otherwise the rows the run's windows
 // read are first copied with their zeros (per run: about 1/9 of a 3 × 3 im2col's writes), so the
 // copies have no bounds checks.
-void im2col_vectors(const ConvGeometry& g, const float* x, int64_t p0, int64_t step, int64_t n, float* out, int64_t ld) {
-  im2col_vectors(g, x, p0, step, n, one_segment(g, out, ld));
-}
-
-void im2col_vectors(const ConvGeometry& g, const float* x, int64_t p0, int64_t step, int64_t n, const RowSegments& out) {
+template <class T>
+void gather_windows(const ConvGeometry& g, const T* x, int64_t p0, int64_t step, int64_t n, const RowSegmentsOf<T>& out) {
   if (n <= 0) return;
   if (!im2col_reads_padding(g)) {
-    copy_windows_from(g, Source{x, g.h * g.w, g.w, 0}, false, p0, step, n, out);
+    copy_windows_from(g, Source<T>{x, g.h * g.w, g.w, 0}, false, p0, step, n, out);
     return;
   }
-  thread_local std::vector<float> buf;
+  thread_local std::vector<T> buf;
   const PaddedRows pr = padded_rows_of(g, p0 / g.ow, (p0 + (n - 1) * step) / g.ow);
-  if (buf.size() < static_cast<size_t>(pr.floats(g))) buf.resize(static_cast<size_t>(pr.floats(g)));
+  if (buf.size() < static_cast<size_t>(pr.elements(g))) buf.resize(static_cast<size_t>(pr.elements(g)));
   copy_windows_from(g, copy_padded_rows(g, x, pr, buf.data()), true, p0, step, n, out);
 }
 
-int64_t padded_sample_floats(const ConvGeometry& g) { return padded_rows_of(g, 0, g.oh - 1).floats(g); }
+template <class T>
+void gather_padded_windows(const ConvGeometry& g, const T* padded, int64_t p0, int64_t step, int64_t n,
+                           const RowSegmentsOf<T>& out) {
+  if (n <= 0) return;
+  const PaddedRows pr = padded_rows_of(g, 0, g.oh - 1);
+  copy_windows_from(g, Source<T>{padded, pr.rows * pr.stride, pr.stride, pr.y_lo + g.ph}, true, p0, step, n, out);
+}
+}  // namespace
+
+void im2col_vectors(const ConvGeometry& g, const float* x, int64_t p0, int64_t step, int64_t n, float* out, int64_t ld) {
+  gather_windows(g, x, p0, step, n, one_segment(g, out, ld));
+}
+
+void im2col_vectors(const ConvGeometry& g, const float* x, int64_t p0, int64_t step, int64_t n, const RowSegments& out) {
+  gather_windows(g, x, p0, step, n, out);
+}
+
+void im2col_vectors(const ConvGeometry& g, const uint8_t* x, int64_t p0, int64_t step, int64_t n,
+                    const RowSegmentsOf<uint8_t>& out) {
+  gather_windows(g, x, p0, step, n, out);
+}
+
+int64_t padded_sample_elements(const ConvGeometry& g) { return padded_rows_of(g, 0, g.oh - 1).elements(g); }
 
 void pad_sample(const ConvGeometry& g, const float* x, float* out) {
   copy_padded_rows(g, x, padded_rows_of(g, 0, g.oh - 1), out);
 }
 
+void pad_sample(const ConvGeometry& g, const uint8_t* x, uint8_t* out) {
+  copy_padded_rows(g, x, padded_rows_of(g, 0, g.oh - 1), out);
+}
+
 void im2col_vectors_padded(const ConvGeometry& g, const float* padded, int64_t p0, int64_t step, int64_t n, float* out,
                            int64_t ld) {
-  im2col_vectors_padded(g, padded, p0, step, n, one_segment(g, out, ld));
+  gather_padded_windows(g, padded, p0, step, n, one_segment(g, out, ld));
 }
 
 void im2col_vectors_padded(const ConvGeometry& g, const float* padded, int64_t p0, int64_t step, int64_t n,
                            const RowSegments& out) {
-  if (n <= 0) return;
-  const PaddedRows pr = padded_rows_of(g, 0, g.oh - 1);
-  copy_windows_from(g, Source{padded, pr.rows * pr.stride, pr.stride, pr.y_lo + g.ph}, true, p0, step, n, out);
+  gather_padded_windows(g, padded, p0, step, n, out);
+}
+
+void im2col_vectors_padded(const ConvGeometry& g, const uint8_t* padded, int64_t p0, int64_t step, int64_t n,
+                           const RowSegmentsOf<uint8_t>& out) {
+  gather_padded_windows(g, padded, p0, step, n, out);
 }
 
 // In 16 × 16 blocks: a block's 16 source lines stay in L1 while its 16 destination runs are

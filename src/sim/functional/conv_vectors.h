@@ -21,25 +21,33 @@ void im2col_vector(const ConvGeometry& g, const float* x, int64_t p, float* row)
 void im2col_vectors(const ConvGeometry& g, const float* x, int64_t p0, int64_t step, int64_t n, float* out, int64_t ld);
 // The vectors' rows cut into segments at begin[0] = 0 < begin[1] < … < begin[S] = c·kh·kw: rows
 // [begin[s], begin[s + 1]) of vector i at base[s] + i·ld[s] (ld[s] ≥ the segment's rows), e.g. each
-// tile of a layer split by rows its own dense block.
-struct RowSegments {
+// tile of a layer split by rows its own dense block. T: float values or codes, or 8-bit codes (the
+// int8 GEMM's operand: GemmPrecision::int8).
+template <class T>
+struct RowSegmentsOf {
   std::vector<int64_t> begin;
-  std::vector<float*> base;
+  std::vector<T*> base;
   std::vector<int64_t> ld;
 };
+using RowSegments = RowSegmentsOf<float>;
 void im2col_vectors(const ConvGeometry& g, const float* x, int64_t p0, int64_t step, int64_t n, const RowSegments& out);
+void im2col_vectors(const ConvGeometry& g, const uint8_t* x, int64_t p0, int64_t step, int64_t n,
+                    const RowSegmentsOf<uint8_t>& out);
 // Whether some window reaches into the zero padding (im2col_vectors then copies the rows its windows
 // read with their zeros, per call).
 bool im2col_reads_padding(const ConvGeometry& g);
 // A sample's input with its zero padding explicit, made once for many im2col_vectors_padded calls
 // (e.g. a replicated layer's replicas, which each read the whole sample): pad_sample writes
-// padded_sample_floats(g) floats; im2col_vectors_padded equals im2col_vectors on the unpadded x.
-int64_t padded_sample_floats(const ConvGeometry& g);
+// padded_sample_elements(g) elements; im2col_vectors_padded equals im2col_vectors on the unpadded x.
+int64_t padded_sample_elements(const ConvGeometry& g);
 void pad_sample(const ConvGeometry& g, const float* x, float* out);
+void pad_sample(const ConvGeometry& g, const uint8_t* x, uint8_t* out);
 void im2col_vectors_padded(const ConvGeometry& g, const float* padded, int64_t p0, int64_t step, int64_t n, float* out,
                            int64_t ld);
 void im2col_vectors_padded(const ConvGeometry& g, const float* padded, int64_t p0, int64_t step, int64_t n,
                            const RowSegments& out);
+void im2col_vectors_padded(const ConvGeometry& g, const uint8_t* padded, int64_t p0, int64_t step, int64_t n,
+                           const RowSegmentsOf<uint8_t>& out);
 
 // out[c·plane + i·step] = y[i·cols + c] for i < n, c < cols: the output vectors y of n positions
 // step apart (a replica's share) into the output planes of one sample (out: the first position in

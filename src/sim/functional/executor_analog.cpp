@@ -10,6 +10,7 @@
 #include "core/threads.h"
 #include "sim/functional/conv_vectors.h"
 #include "sim/functional/executor_impl.h"
+#include "sim/functional/fixed_gemm.h"
 #include "sim/functional/input_offset.h"
 #include "sim/functional/partial_sum.h"
 
@@ -156,11 +157,20 @@ void ChipExecutor::Impl::run_layer(ref::ValueStore& store, const LayerRun& l, in
   // The input encoded once (every tile of the layer has the same encoder and input step), so the
   // vectors are gathered as codes and the tiles read them in place.
   InputForm form = InputForm::values;
+  // int8 tiles (GemmPrecision::int8) take the codes as bytes: converted once with the encoding, gathered
+  // as bytes (a quarter of the floats' traffic) and read by the GEMM where they lie.
+  const uint8_t* x8 = nullptr;
   if (l.encode_once) {
     thread_local std::vector<float> codes_buffer;  // the calling thread's; the workers use `codes`
+    thread_local std::vector<uint8_t> bytes_buffer;
     const int64_t numel = x.numel();
     float* codes = sized(codes_buffer, static_cast<size_t>(numel));
     const Tile& t0 = *l.tiles.front();
+    const bool int8 = l.input_offset == 0 && t0.reads_code_bytes(InputForm::nonnegative_codes);
+    // Signed encoders' codes lie within ±127 (executor_prepare.cpp), so their non-negative ones have
+    // the same bytes as int8 or uint8.
+    const bool signed_bytes = t0.encoder().code_min() < 0;
+    uint8_t* bytes = int8 ? sized(bytes_buffer, static_cast<size_t>(numel)) : nullptr;
     constexpr int64_t kPart = int64_t{1} << 16;
     const int64_t parts = (numel + kPart - 1) / kPart;
     std::vector<char> negative(static_cast<size_t>(parts), 0);
@@ -168,23 +178,28 @@ void ChipExecutor::Impl::run_layer(ref::ValueStore& store, const LayerRun& l, in
       const int64_t b = i * kPart, e = std::min(numel, b + kPart);
       negative[static_cast<size_t>(i)] = static_cast<char>(t0.encoder().encode(
           {xd + b, static_cast<size_t>(e - b)}, t0.scaling().input_step, {codes + b, static_cast<size_t>(e - b)}));
+      if (int8) codes_to_bytes(codes + b, static_cast<size_t>(e - b), signed_bytes, bytes + b);
     });
     const bool any_negative = std::any_of(negative.begin(), negative.end(), [](char c) { return c != 0; });
     form = any_negative ? InputForm::codes : InputForm::nonnegative_codes;
     xd = codes;
+    if (int8 && std::all_of(l.tiles.begin(), l.tiles.end(), [&](const auto& t) { return t->reads_code_bytes(form); })) x8 = bytes;
   }
   // A replicated conv's replicas each read every sample: pad the samples once for all of them instead
   // of once per run (bounded: a large input keeps the per-run copies).
-  const int64_t padded_floats = conv && replicas > 1 && im2col_reads_padding(g) ? padded_sample_floats(g) : 0;
+  const int64_t padded_floats = conv && replicas > 1 && im2col_reads_padding(g) ? padded_sample_elements(g) : 0;
   const bool pre_padded = padded_floats > 0 && batch * padded_floats <= kPrePaddedFloats;
-  // The calling thread's buffer, reached by the workers through this pointer (not by its name, which
-  // in a worker names that thread's own).
+  // The calling thread's buffers, reached by the workers through these pointers (not by their names,
+  // which in a worker name that thread's own).
   thread_local std::vector<float> padded_buffer;
+  thread_local std::vector<uint8_t> padded_bytes_buffer;
   float* padded = nullptr;
-  if (pre_padded) {
-    if (padded_buffer.size() < static_cast<size_t>(batch * padded_floats))
-      padded_buffer.resize(static_cast<size_t>(batch * padded_floats));
-    padded = padded_buffer.data();
+  uint8_t* padded8 = nullptr;
+  if (pre_padded && x8 != nullptr) {
+    padded8 = sized(padded_bytes_buffer, static_cast<size_t>(batch * padded_floats));
+    parallel_for(batch, [&](int64_t b) { pad_sample(g, x8 + b * g.c * g.h * g.w, padded8 + b * padded_floats); });
+  } else if (pre_padded) {
+    padded = sized(padded_buffer, static_cast<size_t>(batch * padded_floats));
     parallel_for(batch, [&](int64_t b) { pad_sample(g, xd + b * g.c * g.h * g.w, padded + b * padded_floats); });
   }
   const bool segmented = l.encode_once;
@@ -197,12 +212,35 @@ void ChipExecutor::Impl::run_layer(ref::ValueStore& store, const LayerRun& l, in
     MatrixScratch& s = matrix_scratch();
     float* xv = sized(s.x, static_cast<size_t>(n * rows));
     float* yv = sized(s.y, static_cast<size_t>(n * cols));
-    RowSegments& out = s.segments;  // an encode_once layer's: segment k is n vectors of its rows at xv + n · its first row
-    if (segmented) {
+    uint8_t* xv8 = x8 != nullptr ? sized(s.x8, static_cast<size_t>(n * rows)) : nullptr;
+    // An encode_once layer's gather: segment k is n vectors of its rows at buf + n · its first row, from
+    // the codes (float, or bytes for int8 tiles) at src, pre-padded at pad.
+    const auto gather_segments = [&]<class T>(T* buf, RowSegmentsOf<T>& out, const T* src, const T* pad, int64_t b, int64_t v,
+                                              int64_t p0, int64_t step, const int64_t* p, int64_t run) {
+      for (size_t k = 0; k < segments; ++k) out.base[k] = buf + n * l.row_segments[k] + v * out.ld[k];
+      if (pre_padded) {
+        im2col_vectors_padded(g, pad + b * padded_floats, p0, step, run, out);
+      } else if (conv) {
+        im2col_vectors(g, src + b * g.c * g.h * g.w, p0, step, run, out);
+      } else {
+        for (int64_t i = 0; i < run; ++i) {
+          const T* row = src + matrix_row(b, p[i]) * rows;
+          for (size_t k = 0; k < segments; ++k) {
+            std::memcpy(out.base[k] + i * out.ld[k], row + l.row_segments[k], static_cast<size_t>(out.ld[k]) * sizeof(T));
+          }
+        }
+      }
+    };
+    const auto segment_layout = [&](auto& out) {
       out.begin = l.row_segments;
       out.base.resize(segments);
       out.ld.resize(segments);
       for (size_t k = 0; k < segments; ++k) out.ld[k] = l.row_segments[k + 1] - l.row_segments[k];
+    };
+    if (segmented && x8 != nullptr) {
+      segment_layout(s.byte_segments);
+    } else if (segmented) {
+      segment_layout(s.segments);
     }
     // Gather, per run of one sample's positions (a replica's positions are equally spaced).
     for (int64_t v = 0; v < n;) {
@@ -211,20 +249,10 @@ void ChipExecutor::Impl::run_layer(ref::ValueStore& store, const LayerRun& l, in
       const int64_t run = std::min(n - v, npos - j);
       const int64_t* p = r.pos.data() + j;
       const int64_t step = run > 1 ? p[1] - p[0] : 1;
-      if (segmented) {  // the run's vectors from v in each segment
-        for (size_t k = 0; k < segments; ++k) out.base[k] = xv + n * l.row_segments[k] + v * out.ld[k];
-        if (pre_padded) {
-          im2col_vectors_padded(g, padded + b * padded_floats, p[0], step, run, out);
-        } else if (conv) {
-          im2col_vectors(g, xd + b * g.c * g.h * g.w, p[0], step, run, out);
-        } else {
-          for (int64_t i = 0; i < run; ++i) {
-            const float* src = xd + matrix_row(b, p[i]) * rows;
-            for (size_t k = 0; k < segments; ++k) {
-              std::memcpy(out.base[k] + i * out.ld[k], src + l.row_segments[k], static_cast<size_t>(out.ld[k]) * sizeof(float));
-            }
-          }
-        }
+      if (segmented && x8 != nullptr) {  // the run's vectors from v in each segment
+        gather_segments(xv8, s.byte_segments, x8, padded8, b, v, p[0], step, p, run);
+      } else if (segmented) {
+        gather_segments(xv, s.segments, xd, padded, b, v, p[0], step, p, run);
       } else if (pre_padded) {
         im2col_vectors_padded(g, padded + b * padded_floats, p[0], step, run, xv + v * rows, rows);
       } else if (conv) {
@@ -236,7 +264,7 @@ void ChipExecutor::Impl::run_layer(ref::ValueStore& store, const LayerRun& l, in
       }
       v += run;
     }
-    matrix_vectors(l, item.k, xv, n, r.first + static_cast<uint64_t>(item.v0), yv, s, form);
+    matrix_vectors(l, item.k, xv, n, r.first + static_cast<uint64_t>(item.v0), yv, s, form, xv8);
     // Scatter: conv outputs are [B, C_out, positions] (per sample and column, the positions of
     // the item's run of that sample), matrix outputs [B, positions, cols].
     for (int64_t v = 0; v < n;) {
@@ -263,7 +291,7 @@ void ChipExecutor::Impl::run_layer(ref::ValueStore& store, const LayerRun& l, in
 // where it is alone (an LSTM step: one chunk of vectors, several column blocks). A block's outputs
 // are its own columns, so neither way changes a bit.
 void ChipExecutor::Impl::matrix_vectors(const LayerRun& l, int64_t k, const float* xv, int64_t n, uint64_t first, float* yv,
-                                        MatrixScratch& s, InputForm form) const {
+                                        MatrixScratch& s, InputForm form, const uint8_t* xv8) const {
   const int64_t rows = l.layer->rows, cols = l.layer->cols;
   if (l.input_offset != 0) {  // offset-binary inputs (input_offset.h)
     float* shifted = sized(s.offset, static_cast<size_t>(n * rows));
@@ -295,6 +323,8 @@ void ChipExecutor::Impl::matrix_vectors(const LayerRun& l, int64_t k, const floa
       float* out = fixed || !first_tile ? part : sum;
       if (form == InputForm::values) {
         tile.mvm(xv + pt.row_begin, rows, n, first, out);  // the tile's rows, read in place
+      } else if (xv8 != nullptr) {                         // code bytes, gathered as the codes are
+        tile.mvm_code_bytes(xv8 + n * pt.row_begin, n, first, form, out);
       } else {  // codes, gathered in row segments (LayerRun::row_segments): the tile's is n × its rows
         tile.mvm_codes(xv + n * pt.row_begin, n, first, form, out);
       }

@@ -32,8 +32,10 @@ struct ColumnBlock {
 // Per-thread buffers of an analog layer's work items, kept between items and batches.
 struct MatrixScratch {
   std::vector<float> x, y, sum, part, offset;
+  std::vector<uint8_t> x8;  // an int8 layer's gathered code bytes
   std::vector<int32_t> acc;
-  RowSegments segments;  // an encode_once layer's gather targets
+  RowSegments segments;                  // an encode_once layer's gather targets
+  RowSegmentsOf<uint8_t> byte_segments;  // the same for code bytes
 };
 // This thread's buffers (thread_local).
 MatrixScratch& matrix_scratch();
@@ -100,8 +102,9 @@ struct ChipExecutor::Impl {
   // The node's f32 outputs in its digital unit's fixed-point format (digital_ops.h).
   void round_outputs(ref::ValueStore& store, const StepRun& step);
   // y[n × cols] = Σ row blocks (partial-sum unit) ‖ column blocks + bias, for replica k's vectors x.
+  // With x8 (codes as bytes, every tile reads_code_bytes(form)) the tiles read x8 instead of x.
   void matrix_vectors(const LayerRun& l, int64_t k, const float* x, int64_t n, uint64_t first, float* y, MatrixScratch& s,
-                      InputForm form = InputForm::values) const;
+                      InputForm form = InputForm::values, const uint8_t* x8 = nullptr) const;
 
   const program::Program& program;
   const Graph& graph;

@@ -20,6 +20,16 @@ namespace aimc::functional {
 
 using dnnl::memory;
 
+__attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4"))) void codes_to_bytes(const float* __restrict x,
+                                                                                                  size_t n, bool is_signed,
+                                                                                                  uint8_t* __restrict y) {
+  const float lo = is_signed ? -128.0f : 0.0f, hi = is_signed ? 127.0f : 255.0f;
+  for (size_t i = 0; i < n; ++i) {
+    const float v = x[i] < lo ? lo : (x[i] > hi ? hi : x[i]);
+    y[i] = static_cast<uint8_t>(static_cast<int32_t>(v));  // two's complement bytes for s8
+  }
+}
+
 namespace {
 // One CPU engine for every GEMM, so that a thread's stream and memory handles serve them all.
 const dnnl::engine& cpu_engine() {
@@ -151,16 +161,6 @@ __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4"))) vo
     y[i] = (u & 0x7FFFFFFFu) > 0x7F800000u ? static_cast<uint16_t>((u >> 16) | 0x40u) : rounded;
   }
 }
-// int8: n integer-valued floats as 8-bit integers (s8 or u8 bytes), clamped to the type's range.
-__attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4"))) void to_bytes(const float* __restrict x, size_t n,
-                                                                                            bool is_signed,
-                                                                                            uint8_t* __restrict y) {
-  const float lo = is_signed ? -128.0f : 0.0f, hi = is_signed ? 127.0f : 255.0f;
-  for (size_t i = 0; i < n; ++i) {
-    const float v = x[i] < lo ? lo : (x[i] > hi ? hi : x[i]);
-    y[i] = static_cast<uint8_t>(static_cast<int32_t>(v));  // two's complement bytes for s8
-  }
-}
 // int8: rows × n integer sums back to values, sum × the column's step, one rounding each.
 __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4"))) void sums_to_values(const int32_t* __restrict s,
                                                                                                   int64_t rows, int64_t n,
@@ -221,9 +221,13 @@ void FixedGemm::run(int64_t m, uint64_t first, int64_t operands, const ChunkFn& 
       chunk.y = s.y.data();
       chunk.active = all;
       chunk.a0 = nullptr;
+      chunk.bytes = int8 ? s.a8.data() : nullptr;
+      chunk.bytes0 = nullptr;
+      chunk.wrote_bytes = false;
       prepare(chunk);
-      AIMC_ASSERT(chunk.a0 == nullptr || (chunk.pos0 == 0 && chunk.i1 - chunk.i0 == kChunkRows),
+      AIMC_ASSERT((chunk.a0 == nullptr && chunk.bytes0 == nullptr) || (chunk.pos0 == 0 && chunk.i1 - chunk.i0 == kChunkRows),
                   "FixedGemm: rows read in place for a partial chunk");
+      AIMC_ASSERT(int8 || (chunk.bytes0 == nullptr && !chunk.wrote_bytes), "FixedGemm: byte rows for a GEMM that is not int8");
       for (int64_t op = 0; op < operands; ++op) {
         float* y_op = s.y.data() + static_cast<size_t>(op) * y_block;
         if (!((chunk.active >> op) & 1u)) continue;
@@ -235,8 +239,10 @@ void FixedGemm::run(int64_t m, uint64_t first, int64_t operands, const ChunkFn& 
         if (bf16) {
           to_bf16(a_op + first_row, count, s.a16.data() + first_row);
           a_mem.set_data_handle(s.a16.data());
+        } else if (int8 && op == 0 && chunk.bytes0 != nullptr) {
+          a_mem.set_data_handle(const_cast<uint8_t*>(chunk.bytes0));  // bytes where they lie
         } else if (int8) {
-          to_bytes(a_op + first_row, count, im.signed_rows, s.a8.data() + first_row);
+          if (op != 0 || !chunk.wrote_bytes) codes_to_bytes(a_op + first_row, count, im.signed_rows, s.a8.data() + first_row);
           a_mem.set_data_handle(s.a8.data());
         } else if (in_place) {
           a_mem.set_data_handle(const_cast<float*>(chunk.a0));  // read where they lie

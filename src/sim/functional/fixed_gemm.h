@@ -30,6 +30,12 @@ struct GemmChunk {
   // of k inputs already in memory, dense: the fp32 GEMM reads them where they lie (bf16 and int8
   // convert them from there).
   const float* a0 = nullptr;
+  // int8 (GemmPrecision::int8): instead of filling `a` or `a0` for operand 0, prepare may write its rows
+  // (pos0 ..) as 8-bit integers (codes_to_bytes) into `bytes`, the GEMM's own kChunkRows × k operand,
+  // and set wrote_bytes; or point bytes0 at a full chunk of such rows where they lie.
+  uint8_t* bytes = nullptr;
+  const uint8_t* bytes0 = nullptr;
+  bool wrote_bytes = false;
   // operands × kChunkRows × n outputs, valid in finish.
   float* y = nullptr;
   // Bit s set: operand s is computed. prepare may clear the bit of an operand whose rows are all
@@ -37,6 +43,10 @@ struct GemmChunk {
   // to the GEMM's when B ≥ 0).
   uint32_t active = 0;
 };
+
+// n integer-valued floats (input codes) as the int8 GEMM's 8-bit rows: two's-complement int8 bytes
+// (is_signed, clamped to −128..127) or uint8 (clamped to 0..255).
+void codes_to_bytes(const float* x, size_t n, bool is_signed, uint8_t* y);
 
 class FixedGemm {
  public:

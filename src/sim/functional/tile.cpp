@@ -172,6 +172,13 @@ void Tile::mvm_codes(const float* codes, int64_t batch, uint64_t first_vector, I
   m_crossbar->mvm_codes(codes, batch, first_vector, m_scaling, form, y);
 }
 
+bool Tile::reads_code_bytes(InputForm form) const { return m_crossbar->reads_code_bytes(form); }
+
+void Tile::mvm_code_bytes(const uint8_t* codes, int64_t batch, uint64_t first_vector, InputForm form, float* y) const {
+  AIMC_ASSERT(m_programmed && m_scaling.input_step > 0, "Tile::mvm_code_bytes before program and calibrate/set_scaling");
+  m_crossbar->mvm_code_bytes(codes, batch, first_vector, m_scaling, form, y);
+}
+
 int64_t Tile::physical_columns() const { return m_crossbar->physical_columns(); }
 ProgrammingStats Tile::programming_stats() const { return m_crossbar->programming_stats(); }
 MvmActions Tile::actions(int64_t vectors) const {

@@ -61,6 +61,8 @@ class Tile {
   // `form`: codes, or nonnegative_codes when no code < 0), equal to mvm's bit for bit.
   bool reads_codes() const;
   void mvm_codes(const float* codes, int64_t batch, uint64_t first_vector, InputForm form, float* y) const;
+  bool reads_code_bytes(InputForm form) const;
+  void mvm_code_bytes(const uint8_t* codes, int64_t batch, uint64_t first_vector, InputForm form, float* y) const;
 
   int64_t rows() const { return m_rows; }
   int64_t cols() const { return m_cols; }

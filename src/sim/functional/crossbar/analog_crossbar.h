@@ -23,6 +23,9 @@ class AnalogCrossbar final : public ICrossbar {
   bool reads_codes() const override;
   void mvm_codes(const float* codes, int64_t batch, uint64_t first, const TileScaling& scaling, InputForm form,
                  float* y) const override;
+  bool reads_code_bytes(InputForm form) const override;
+  void mvm_code_bytes(const uint8_t* codes, int64_t batch, uint64_t first, const TileScaling& scaling, InputForm form,
+                      float* y) const override;
   ProgrammingStats programming_stats() const override { return m_stats; }
   int64_t digital_ops_per_vector() const override { return m_cols; }
 
@@ -48,8 +51,9 @@ class AnalogCrossbar final : public ICrossbar {
   // Σ over the n devices of each polarity of g: plus/minus (rows × cols, µS).
   void polarity_sums(const std::vector<float>& g, std::vector<float>& plus, std::vector<float>& minus) const;
   void load_weights(const std::vector<float>& g);  // GEMM operands (and exact column sums) from g
-  void run_mvm(const float* x, int64_t ld, int64_t batch, uint64_t first, const TileScaling& scaling, InputForm input,
-               float* y) const;
+  // The inputs are values or float codes at x, or (bytes, an int8 GEMM) code bytes at x8.
+  void run_mvm(const float* x, const uint8_t* x8, int64_t ld, int64_t batch, uint64_t first, const TileScaling& scaling,
+               InputForm input, float* y) const;
   // Σ over rows of |output| per column for one-hot inputs at the largest input code, through this
   // tile's read path (α = 1 while it runs); `epoch` keys its output noise.
   std::vector<float> chip_readout(const TileScaling& scaling, uint64_t epoch);

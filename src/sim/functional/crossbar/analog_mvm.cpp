@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstring>
 
 #include "core/error.h"
 #include "device/noise_stream.h"
@@ -164,7 +165,7 @@ float* sized(std::vector<float>& v, size_t n) {
 // v / LSB, the ADC (code per column gain and offset, saturation), code · LSB · input_step / s · α
 // (digital affine correction and drift compensation), dead columns 0.
 void AnalogCrossbar::mvm(const float* x, int64_t ld, int64_t batch, uint64_t first, const TileScaling& sc, float* y) const {
-  run_mvm(x, ld, batch, first, sc, InputForm::values, y);
+  run_mvm(x, nullptr, ld, batch, first, sc, InputForm::values, y);
 }
 
 // Codes are read where they lie (the fp32 GEMM's operand; bf16 and int8 convert them from there).
@@ -173,11 +174,25 @@ bool AnalogCrossbar::reads_codes() const { return m_setup.options.converters; }
 void AnalogCrossbar::mvm_codes(const float* codes, int64_t batch, uint64_t first, const TileScaling& sc, InputForm form,
                                float* y) const {
   AIMC_ASSERT(reads_codes() && form != InputForm::values, "AnalogCrossbar::mvm_codes without codes or converters");
-  run_mvm(codes, m_rows, batch, first, sc, form, y);
+  run_mvm(codes, nullptr, m_rows, batch, first, sc, form, y);
 }
 
-void AnalogCrossbar::run_mvm(const float* x, int64_t ld, int64_t batch, uint64_t first, const TileScaling& sc, InputForm input,
-                             float* y) const {
+// Bytes go to the int8 GEMM as its operand: codes of either sign on a one-phase read (s8, or u8 where
+// the encoder is unsigned: the GEMM's own type, load_weights), non-negative ones on a four-phase read
+// (its x⁺; x⁻ would need the sign split).
+bool AnalogCrossbar::reads_code_bytes(InputForm form) const {
+  return m_setup.options.converters && m_gemm.precision() == GemmPrecision::int8 &&
+         (form == InputForm::nonnegative_codes || (m_phases == 1 && form == InputForm::codes));
+}
+
+void AnalogCrossbar::mvm_code_bytes(const uint8_t* codes, int64_t batch, uint64_t first, const TileScaling& sc, InputForm form,
+                                    float* y) const {
+  AIMC_ASSERT(reads_code_bytes(form), "AnalogCrossbar::mvm_code_bytes without an int8 GEMM or with codes it cannot take");
+  run_mvm(nullptr, codes, m_rows, batch, first, sc, form, y);
+}
+
+void AnalogCrossbar::run_mvm(const float* x, const uint8_t* x8, int64_t ld, int64_t batch, uint64_t first, const TileScaling& sc,
+                             InputForm input, float* y) const {
   const bool convert = m_setup.options.converters;
   const device::IInputEncoder& enc = *m_setup.encoder;
   const device::IAdc& adc = *m_setup.adc;
@@ -254,6 +269,21 @@ void AnalogCrossbar::run_mvm(const float* x, int64_t ld, int64_t batch, uint64_t
   const auto in_place = [&](const GemmChunk& chunk) {
     return input != InputForm::values && ld == rows && chunk.pos0 == 0 && chunk.i1 - chunk.i0 == FixedGemm::kChunkRows;
   };
+  if (x8 != nullptr) {  // code bytes (reads_code_bytes): operand 0 only, read where they lie or copied
+    m_gemm.run(
+        batch, first, m_phases == 1 ? 1 : 2,
+        [&](GemmChunk& chunk) {
+          chunk.active &= 1u;
+          if (in_place(chunk)) {
+            chunk.bytes0 = x8 + chunk.i0 * ld;
+            return;
+          }
+          std::memcpy(chunk.bytes + chunk.pos0 * rows, x8 + chunk.i0 * ld, static_cast<size_t>((chunk.i1 - chunk.i0) * rows));
+          chunk.wrote_bytes = true;
+        },
+        finish);
+    return;
+  }
   if (m_phases == 1) {
     m_gemm.run(
         batch, first, 1,

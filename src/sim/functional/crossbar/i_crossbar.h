@@ -73,6 +73,15 @@ class ICrossbar {
                          InputForm /*form*/, float* /*y*/) const {
     AIMC_ASSERT(false, "mvm_codes on a crossbar that does not read codes");
   }
+  // Whether mvm_code_bytes takes codes of this form as bytes (an int8 GEMM: GemmPrecision::int8; the
+  // executor then gathers a layer's vectors as bytes, a quarter of the floats' memory traffic).
+  virtual bool reads_code_bytes(InputForm /*form*/) const { return false; }
+  // mvm_codes from codes held as bytes: two's-complement int8 for form codes, uint8 for
+  // nonnegative_codes (codes_to_bytes); the same outputs bit for bit. Pre: reads_code_bytes(form).
+  virtual void mvm_code_bytes(const uint8_t* /*codes*/, int64_t /*batch*/, uint64_t /*first*/, const TileScaling& /*scaling*/,
+                              InputForm /*form*/, float* /*y*/) const {
+    AIMC_ASSERT(false, "mvm_code_bytes on a crossbar that does not read code bytes");
+  }
   virtual ProgrammingStats programming_stats() const = 0;
   // Digital operations per input vector (shift-add, affine, compensation; per output). The array
   // actions are the chip's (chip/mvm_actions.h), counted by the Tile.
