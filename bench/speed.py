@@ -8,6 +8,8 @@ Per network and thread count, `--rounds` rounds, each running in turn:
           timing.chip_ms_per_sample (the chip runs only: compile, calibration, programming and the state
           at the drift time, timing.drift_s, excluded);
   bf16    the same with --gemm-precision bf16 (the tiles' GEMM on bfloat16 operands; not bit-identical);
+  int8    the same with --gemm-precision int8 (each column's conductances on an 8-bit grid, integer sums; not
+          bit-identical);
   torch   torch fp32 eager on the same network and weights, batch after batch for as long as the chip ran;
   frozen  the same after torch.jit.freeze (BatchNorm folded into the convolutions).
 torch runs with OPENBLAS_CORETYPE removed from its environment (its native kernels; this machine sets
@@ -137,7 +139,7 @@ def torch_round(net, frozen, threads, batch, seconds):
 
 def measure(binary, net, threads, rounds, samples, batch, out):
     model, chip, args, batch_npy = prepare(net, out, samples, batch)
-    rows = {"chip": [], "bf16": [], "digital": [], "torch": [], "frozen": [], "load": [], "rss": []}
+    rows = {"chip": [], "bf16": [], "int8": [], "digital": [], "torch": [], "frozen": [], "load": [], "rss": []}
     policy = ""
     for r in range(rounds):
         rows["load"].append(load())
@@ -148,17 +150,20 @@ def measure(binary, net, threads, rounds, samples, batch, out):
         rows["digital"].append(d)
         rows["rss"].append(rss)
         rows["bf16"].append(chip_round(binary, model, chip, args, threads, batch, out, "bf16")[0])
+        rows["int8"].append(chip_round(binary, model, chip, args, threads, batch, out, "int8")[0])
         rows["torch"].append(torch_round(net, False, threads, batch, seconds))
         rows["frozen"].append(torch_round(net, True, threads, batch, seconds))
-        print(f"  {net} threads {threads} round {r + 1}: chip {c:.1f} img/s, bf16 {rows['bf16'][-1]:.1f}, torch {rows['torch'][-1]:.1f}, "
+        print(f"  {net} threads {threads} round {r + 1}: chip {c:.1f} img/s, bf16 {rows['bf16'][-1]:.1f}, "
+              f"int8 {rows['int8'][-1]:.1f}, torch {rows['torch'][-1]:.1f}, "
               f"frozen {rows['frozen'][-1]:.1f} (load {rows['load'][-1]:.2f}, {time.perf_counter() - t0:.0f} s)",
               file=sys.stderr)
     ref_rss = peak_rss_mb([str(binary), "forward", "--model", str(model), "--input", str(batch_npy), "--output",
                            str(out / "forward.npy"), "--force", "--threads", str(threads)])
     med = {k: statistics.median(v) for k, v in rows.items()}
     return {"network": net, "threads": threads, "batch": batch, "samples": samples, "rounds": rounds,
-            "wait_policy": policy, **{f"{k}_images_per_s": med[k] for k in ("chip", "bf16", "digital", "torch", "frozen")},
-            "bf16_over_frozen": med["bf16"] / med["frozen"],
+            "wait_policy": policy, **{f"{k}_images_per_s": med[k] for k in ("chip", "bf16", "int8", "digital", "torch", "frozen")},
+            "bf16_over_frozen": med["bf16"] / med["frozen"], "int8_over_frozen": med["int8"] / med["frozen"],
+            "best_int8_over_frozen": max(rows["int8"]) / max(rows["frozen"]),
             "chip_over_torch": med["chip"] / med["torch"], "chip_over_frozen": med["chip"] / med["frozen"],
             "best_chip_over_frozen": max(rows["chip"]) / max(rows["frozen"]),
             "load_min": min(rows["load"]), "load_max": max(rows["load"]), "eval_rss_mb": max(rows["rss"]),
@@ -219,13 +224,14 @@ def write_block(doc, name, text, after):
 
 def table(results):
     lines = ["| network | threads | chip img/s | torch fp32 img/s | BN-folded img/s | chip / torch | chip / BN-folded "
-             "| the same, best rounds | chip, bf16 GEMM img/s | bf16 / BN-folded | aimc digital img/s "
-             "| eval peak RSS / reference's (MB) | load |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| the same, best rounds | chip, bf16 GEMM img/s | bf16 / BN-folded | chip, int8 GEMM img/s | int8 / BN-folded "
+             "| int8, best rounds | aimc digital img/s | eval peak RSS / reference's (MB) | load |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         lines.append(f"| {r['network']} | {r['threads']} | {r['chip_images_per_s']:.0f} | {r['torch_images_per_s']:.0f} | "
                      f"{r['frozen_images_per_s']:.0f} | {r['chip_over_torch']:.2f}× | {r['chip_over_frozen']:.2f}× | "
                      f"{r['best_chip_over_frozen']:.2f}× | {r['bf16_images_per_s']:.0f} | {r['bf16_over_frozen']:.2f}× | "
+                     f"{r['int8_images_per_s']:.0f} | {r['int8_over_frozen']:.2f}× | {r['best_int8_over_frozen']:.2f}× | "
                      f"{r['digital_images_per_s']:.0f} | {r['eval_rss_mb']:.0f} / {r['reference_rss_mb']:.0f} | "
                      f"{r['load_min']:.1f}–{r['load_max']:.1f} |")
     return "\n".join(lines) + "\n"

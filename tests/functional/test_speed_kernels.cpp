@@ -274,5 +274,67 @@ TEST(FourPhaseEpilogue, VectorisedEqualsScalarAndSkippedProductsAreZero) {
   EXPECT_EQ(0, std::memcmp(with_zeros.data(), skipped.data(), skipped.size() * sizeof(float)));
 }
 
+// Without output noise and counting, both kernels take their one-pass loops: the same bits as the
+// scalar definition (noise 0), with and without the P−± products, and as the counting loops.
+TEST(FourPhaseEpilogue, PlainRowsEqualTheScalarDefinitionAndTheCountingLoops) {
+  for (const int64_t cols : {int64_t{16}, int64_t{37}, int64_t{64}}) {
+    const int64_t n = 6;
+    ColumnEpilogue ep;
+    ep.cols = cols;
+    ep.fused = true;
+    ep.code_lo = -127;
+    ep.code_hi = 127;
+    std::vector<float> gain(static_cast<size_t>(cols)), offset(static_cast<size_t>(cols));
+    for (int64_t c = 0; c < cols; ++c) {
+      ep.lsb.push_back(0.5f + 0.01f * static_cast<float>(c));
+      ep.noise.push_back(0.0f);
+      ep.full_scale.push_back(40.0f);
+      ep.scale.push_back(0.001f * static_cast<float>(c + 1));
+      ep.dead.push_back(c % 11 == 3 ? 1 : 0);
+      gain[static_cast<size_t>(c)] = 1.0f + 0.01f * static_cast<float>(c % 5);
+      offset[static_cast<size_t>(c)] = 0.1f * static_cast<float>(c % 3) - 0.1f;
+    }
+    ep.gain = gain.data();
+    ep.offset = offset.data();
+    ep.zeros.assign(static_cast<size_t>(2 * cols), 0.0f);
+    std::vector<float> p = random_values(static_cast<size_t>(n * 2 * cols), 7), q = random_values(p.size(), 8);
+    for (float& v : p) v = 30.0f * std::fabs(v);
+    for (float& v : q) v = 30.0f * std::fabs(v);
+    const std::vector<float> no_noise(static_cast<size_t>(n * 4 * cols), 0.0f), zero_q(q.size(), 0.0f);
+    for (const bool negative : {true, false}) {
+      const float* qq = negative ? q.data() : nullptr;
+      std::vector<float> plain(static_cast<size_t>(n * cols)), counted(plain.size());
+      column_sums_four_phase(ep, p.data(), qq, nullptr, n, plain.data());
+      for (int64_t i = 0; i < n; ++i) {
+        for (int64_t c = 0; c < cols; ++c) {
+          const float want = four_phase_reference(ep, p.data(), negative ? q.data() : zero_q.data(), no_noise.data(), i, c);
+          ASSERT_EQ(std::bit_cast<uint32_t>(plain[static_cast<size_t>(i * cols + c)]), std::bit_cast<uint32_t>(want))
+              << cols << " columns, row " << i << " column " << c << (negative ? "" : ", no P−±");
+        }
+      }
+      ep.count = true;
+      column_sums_four_phase(ep, p.data(), qq, nullptr, n, counted.data());
+      ep.count = false;
+      EXPECT_EQ(0, std::memcmp(plain.data(), counted.data(), plain.size() * sizeof(float))) << cols;
+    }
+    // One phase: dead ? 0 : round_even(clamp(g / lsb · gain + offset)) · scale.
+    std::vector<float> one(static_cast<size_t>(n * cols)), one_counted(one.size());
+    column_sums_one_phase(ep, p.data(), nullptr, n, one.data());
+    for (int64_t i = 0; i < n; ++i) {
+      for (int64_t c = 0; c < cols; ++c) {
+        const auto k = static_cast<size_t>(c);
+        float code = p[static_cast<size_t>(i * cols + c)] / ep.lsb[k] * gain[k] + offset[k];
+        code = code < ep.code_lo ? ep.code_lo : (code > ep.code_hi ? ep.code_hi : code);
+        code = (code + 12582912.0f) - 12582912.0f;
+        const float want = ep.dead[k] ? 0.0f : code * ep.scale[k];
+        ASSERT_EQ(std::bit_cast<uint32_t>(one[static_cast<size_t>(i * cols + c)]), std::bit_cast<uint32_t>(want)) << cols;
+      }
+    }
+    ep.count = true;
+    column_sums_one_phase(ep, p.data(), nullptr, n, one_counted.data());
+    EXPECT_EQ(0, std::memcmp(one.data(), one_counted.data(), one.size() * sizeof(float))) << cols;
+  }
+}
+
 }  // namespace
 }  // namespace aimc::functional
