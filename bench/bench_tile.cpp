@@ -18,6 +18,7 @@
 #include "core/rng.h"
 #include "sim/functional/bit_kernels.h"
 #include "sim/functional/conv_vectors.h"
+#include "sim/functional/fixed_gemm.h"
 #include "sim/functional/partial_sum.h"
 #include "sim/functional/tile.h"
 
@@ -71,8 +72,10 @@ void tile_mvm(benchmark::State& state, const std::string& preset, const std::str
 
 // The same from inputs a layer has encoded once (Tile::mvm_codes: full chunks read in place by the
 // GEMM); `relu`: non-negative inputs, as after a ReLU (four-phase then runs x⁺ only), in both forms.
-void tile_mvm_inputs(benchmark::State& state, const std::string& mode, bool codes, bool relu) {
-  Tile tile(core_of("hermes"), TileContext{.seed = 1, .tile_id = 0, .read_mode = mode});
+// int8 (GemmPrecision::int8): the codes as bytes where the tile takes them (Tile::mvm_code_bytes).
+void tile_mvm_inputs(benchmark::State& state, const std::string& mode, bool codes, bool relu,
+                     GemmPrecision precision = GemmPrecision::fp32) {
+  Tile tile(core_of("hermes"), TileContext{.seed = 1, .tile_id = 0, .read_mode = mode}, TileOptions{.gemm_precision = precision});
   tile.program(random(256, 256, 3));
   Tensor x = random(1024, 256, 4);
   if (relu) {
@@ -86,9 +89,15 @@ void tile_mvm_inputs(benchmark::State& state, const std::string& mode, bool code
     state.SkipWithError("this tile takes no codes");
     return;
   }
+  const InputForm form = negative ? InputForm::codes : InputForm::nonnegative_codes;
+  const bool bytes = codes && tile.reads_code_bytes(form);
+  std::vector<uint8_t> q8(q.size());
+  if (bytes) codes_to_bytes(q.data(), q.size(), tile.encoder().code_min() < 0, q8.data());
   for (auto _ : state) {
-    if (codes) {
-      tile.mvm_codes(q.data(), 1024, 0, negative ? InputForm::codes : InputForm::nonnegative_codes, y.data());
+    if (bytes) {
+      tile.mvm_code_bytes(q8.data(), 1024, 0, form, y.data());
+    } else if (codes) {
+      tile.mvm_codes(q.data(), 1024, 0, form, y.data());
     } else {
       tile.mvm(x.data<float>(), 256, 1024, 0, y.data());
     }
@@ -165,6 +174,18 @@ BENCHMARK_CAPTURE(tile_mvm, hermes_four_phase_256x256, "hermes", "four-phase", 2
 BENCHMARK_CAPTURE(tile_mvm_inputs, hermes_one_phase_codes_256x256, "one-phase", true, false)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(tile_mvm_inputs, hermes_four_phase_relu_256x256, "four-phase", false, true)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(tile_mvm_inputs, hermes_four_phase_relu_codes_256x256, "four-phase", true, true)->Unit(benchmark::kMicrosecond);
+// --gemm-precision int8: signed values (one-phase: one product; four-phase: four), and codes as bytes
+// (one-phase signed; four-phase after a ReLU: x⁺ only).
+BENCHMARK_CAPTURE(tile_mvm, hermes_one_phase_int8_256x256, "hermes", "one-phase", 256, 256,
+                  TileOptions{.gemm_precision = GemmPrecision::int8})
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(tile_mvm, hermes_four_phase_int8_256x256, "hermes", "four-phase", 256, 256,
+                  TileOptions{.gemm_precision = GemmPrecision::int8})
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(tile_mvm_inputs, hermes_one_phase_int8_bytes_256x256, "one-phase", true, false, GemmPrecision::int8)
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(tile_mvm_inputs, hermes_four_phase_relu_int8_bytes_256x256, "four-phase", true, true, GemmPrecision::int8)
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(plain_gemm, gemm_1024x1152x64, 1024, 1152, 64)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(plain_gemm, gemm_1024x1152x256, 1024, 1152, 256)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(tile_mvm, bpbs_4b_1152x64, "verma-cimu", "bpbs", 1152, 64, TileOptions{.input_bits = 4, .weight_bits = 4})
