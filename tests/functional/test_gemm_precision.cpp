@@ -109,7 +109,7 @@ class Int8Gemm : public ::testing::Test {
 };
 
 // The int8 GEMM is exactly what tile_types.h says: each column of B on its grid of max|b_col| / 127
-// (rounded to nearest even), integer sums, one rounding of sum × step per output. Signed codes
+// (rounded to nearest even), integer sums, float(sum) × step per output. Signed codes
 // (s8) and unsigned codes up to 255 (u8).
 TEST_F(Int8Gemm, Int8EqualsTheIntegerReference) {
   for (const bool signed_rows : {true, false}) {

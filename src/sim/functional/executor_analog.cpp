@@ -24,8 +24,8 @@ namespace {
 // Vectors per work item of an analog layer (a multiple of FixedGemm::kChunkRows): the per-thread
 // buffers hold this many vectors, which bounds the memory beyond one batch's activations.
 constexpr int64_t kItemVectors = 256;
-// Most floats (32 MB) of a replicated conv's padded input samples, made once per layer call.
-constexpr int64_t kPrePaddedFloats = int64_t{8} << 20;
+// Most elements (floats: 32 MB; code bytes: 8 MB) of a replicated conv's padded input samples, made once per layer call.
+constexpr int64_t kPrePaddedElements = int64_t{8} << 20;
 
 }  // namespace
 
@@ -187,8 +187,8 @@ void ChipExecutor::Impl::run_layer(ref::ValueStore& store, const LayerRun& l, in
   }
   // A replicated conv's replicas each read every sample: pad the samples once for all of them instead
   // of once per run (bounded: a large input keeps the per-run copies).
-  const int64_t padded_floats = conv && replicas > 1 && im2col_reads_padding(g) ? padded_sample_elements(g) : 0;
-  const bool pre_padded = padded_floats > 0 && batch * padded_floats <= kPrePaddedFloats;
+  const int64_t padded_elements = conv && replicas > 1 && im2col_reads_padding(g) ? padded_sample_elements(g) : 0;
+  const bool pre_padded = padded_elements > 0 && batch * padded_elements <= kPrePaddedElements;
   // The calling thread's buffers, reached by the workers through these pointers (not by their names,
   // which in a worker name that thread's own).
   thread_local std::vector<float> padded_buffer;
@@ -196,11 +196,11 @@ void ChipExecutor::Impl::run_layer(ref::ValueStore& store, const LayerRun& l, in
   float* padded = nullptr;
   uint8_t* padded8 = nullptr;
   if (pre_padded && x8 != nullptr) {
-    padded8 = sized(padded_bytes_buffer, static_cast<size_t>(batch * padded_floats));
-    parallel_for(batch, [&](int64_t b) { pad_sample(g, x8 + b * g.c * g.h * g.w, padded8 + b * padded_floats); });
+    padded8 = sized(padded_bytes_buffer, static_cast<size_t>(batch * padded_elements));
+    parallel_for(batch, [&](int64_t b) { pad_sample(g, x8 + b * g.c * g.h * g.w, padded8 + b * padded_elements); });
   } else if (pre_padded) {
-    padded = sized(padded_buffer, static_cast<size_t>(batch * padded_floats));
-    parallel_for(batch, [&](int64_t b) { pad_sample(g, xd + b * g.c * g.h * g.w, padded + b * padded_floats); });
+    padded = sized(padded_buffer, static_cast<size_t>(batch * padded_elements));
+    parallel_for(batch, [&](int64_t b) { pad_sample(g, xd + b * g.c * g.h * g.w, padded + b * padded_elements); });
   }
   const bool segmented = l.encode_once;
   const size_t segments = segmented ? l.row_segments.size() - 1 : 0;
@@ -219,7 +219,7 @@ void ChipExecutor::Impl::run_layer(ref::ValueStore& store, const LayerRun& l, in
                                               int64_t p0, int64_t step, const int64_t* p, int64_t run) {
       for (size_t k = 0; k < segments; ++k) out.base[k] = buf + n * l.row_segments[k] + v * out.ld[k];
       if (pre_padded) {
-        im2col_vectors_padded(g, pad + b * padded_floats, p0, step, run, out);
+        im2col_vectors_padded(g, pad + b * padded_elements, p0, step, run, out);
       } else if (conv) {
         im2col_vectors(g, src + b * g.c * g.h * g.w, p0, step, run, out);
       } else {
@@ -254,7 +254,7 @@ void ChipExecutor::Impl::run_layer(ref::ValueStore& store, const LayerRun& l, in
       } else if (segmented) {
         gather_segments(xv, s.segments, xd, padded, b, v, p[0], step, p, run);
       } else if (pre_padded) {
-        im2col_vectors_padded(g, padded + b * padded_floats, p[0], step, run, xv + v * rows, rows);
+        im2col_vectors_padded(g, padded + b * padded_elements, p[0], step, run, xv + v * rows, rows);
       } else if (conv) {
         im2col_vectors(g, xd + b * g.c * g.h * g.w, p[0], step, run, xv + v * rows, rows);
       } else {

@@ -161,7 +161,7 @@ __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4"))) vo
     y[i] = (u & 0x7FFFFFFFu) > 0x7F800000u ? static_cast<uint16_t>((u >> 16) | 0x40u) : rounded;
   }
 }
-// int8: rows × n integer sums back to values, sum × the column's step, one rounding each.
+// int8: rows × n integer sums back to values, float(sum) × the column's step.
 __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4"))) void sums_to_values(const int32_t* __restrict s,
                                                                                                   int64_t rows, int64_t n,
                                                                                                   const float* __restrict step,

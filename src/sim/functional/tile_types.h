@@ -35,9 +35,9 @@ enum class WeightScale {
 // (whose dot-product instruction adds products in pairs).
 // int8: each column of B on its own symmetric 8-bit grid (b ≈ w·max|b_col|/127, w an integer in
 // −127..127, rounded to nearest even once), the A rows as 8-bit integers (input codes, held exactly:
-// −128..127, or 0..255 where no row is negative), the sums exact in 32-bit integers, each output one
-// rounding of sum × the column's step. About 4× the fp32 GEMM's speed on CPUs with AVX-512 VNNI, not
-// bit-identical to fp32, and the same bits on every CPU that runs it (integer sums have no order).
+// −128..127, or 0..255 where no row is negative), the sums exact in 32-bit integers, each output
+// float(sum) × the column's step (one rounding up to 2^24 = 518 rows of full-scale products). About 4× the fp32 GEMM's speed on
+// CPUs with AVX-512 VNNI, not bit-identical to fp32, and the same bits on every CPU that runs it (integer sums have no order).
 enum class GemmPrecision { fp32, bf16, int8 };
 inline const char* to_string(GemmPrecision p) {
   return p == GemmPrecision::bf16 ? "bf16" : p == GemmPrecision::int8 ? "int8" : "fp32";
