@@ -212,15 +212,18 @@ def eval_section(evals):
     m = evals[0][1]["metric"]
     scale, unit = (100, " (%)") if m == "accuracy" else (1, "")
     for label, r in evals:
+        precision = r.get("gemm_precision", "fp32")
+        chip = r["chip_name"] if precision == "fp32" else f"{r['chip_name']} ({precision} GEMM: approximate)"
         for p in r["chip"]:
-            rows.append([label, r["chip_name"], human_time(p["t_s"]), fmt(scale * p[f"{m}_mean"]),
+            rows.append([label, chip, human_time(p["t_s"]), fmt(scale * p[f"{m}_mean"]),
                          fmt(scale * p[f"{m}_std"]), p["repeats"], fmt(scale * r["digital"][m]), r["samples"], r["seed"]])
     parts.append(table(["run", "chip", "t", f"{m} mean{unit}", "std", "draws", f"digital{unit}", "samples", "seed"],
                        rows))
     for label, r in evals:
         prov = [["model", r["model"]], ["data", r["data"]], ["calibration", r["calibration"]],
                 ["read mode", r["read_mode"] or "(the chip's first)"], ["drift compensation", r["drift_compensation"]],
-                ["tiles", r["tiles"]], ["replicated layers", r["replicated_layers"]], ["aimc", r.get("aimc_version", "")]]
+                ["tiles", r["tiles"]], ["replicated layers", r["replicated_layers"]],
+                ["GEMM precision", r.get("gemm_precision", "fp32")], ["aimc", r.get("aimc_version", "")]]
         chip = json.dumps(r.get("resolved_chip", {}), indent=1)
         parts.append(f"<details><summary>{esc(label)}: provenance and chip parameters</summary>"
                      f"{table(['', ''], prov)}<pre>{esc(chip)}</pre></details>")

@@ -101,9 +101,12 @@ std::string eval_text(const experiment::EvalResult& r) {
   std::string o;
   o += fmt::format("model      {}\n", r.model);
   o += fmt::format(
-      "chip       {} ({} tiles{}{})\n", r.chip_name, r.tiles, r.read_mode.empty() ? "" : ", read mode " + r.read_mode,
+      "chip       {} ({} tiles{}{}{})\n", r.chip_name, r.tiles, r.read_mode.empty() ? "" : ", read mode " + r.read_mode,
       r.replicated_layers > 0 ? fmt::format(", {} layers replicated: each replica programmed independently", r.replicated_layers)
-                              : "");
+                              : "",
+      r.gemm_precision.empty() || r.gemm_precision == "fp32"
+          ? ""
+          : fmt::format(", {} GEMM: an approximation, not bit-identical to fp32", r.gemm_precision));
   o += fmt::format("data       {} ({} samples)\n", r.data, r.samples);
   o += fmt::format("calibrated {}\n", r.calibration.empty() ? "(fake-quant scales)" : r.calibration);
   o += fmt::format("digital    {} {}\n", r.metric, show(r.digital));

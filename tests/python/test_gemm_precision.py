@@ -41,6 +41,8 @@ def test_eval_fast_precision_is_recorded_and_close_to_fp32(tmp_path, fast):
         assert r.returncode == 0, r.stderr
         j = json.loads(out.read_text())
         assert j["gemm_precision"] == precision
+        # the text says so too: a reader of the accuracy line sees it is not the exact pass
+        assert (f"{precision} GEMM: an approximation" in r.stdout) == (precision != "fp32"), r.stdout
         acc[(precision, threads)] = j["chip"][0]["accuracy"][0]
     assert acc[(fast, 1)] == acc[(fast, 2)]  # deterministic over threads
     assert abs(acc[(fast, 1)] - acc[("fp32", 2)]) <= 0.01

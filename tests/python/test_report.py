@@ -156,3 +156,18 @@ def test_a_sweep_database_gets_its_front_and_axis_effects(tmp_path):
     assert not [line for line in log.splitlines() if "CONSOLE" in line]
     r = run_aimc("report", tmp_path / "nothing.db", "-o", tmp_path / "x.html")
     assert r.returncode == 2 and "nothing.db" in r.stderr
+
+
+def test_report_marks_an_approximate_gemm(tmp_path):
+    """An eval run with a GEMM precision other than fp32 says so in the report's table and provenance."""
+    out = tmp_path / "int8.json"
+    r = run_aimc("eval", "--model", LENET, "--chip", "hermes", "--data", MNIST, "--limit", 32, "--drift-times", "1s",
+                 "--gemm-precision", "int8", "--json", out)
+    if "int8 matmul on this CPU" in r.stderr or "AVX-512 VNNI" in r.stderr:
+        pytest.skip("no int8 matmul on this CPU")
+    assert r.returncode == 0, r.stderr
+    html = tmp_path / "r.html"
+    r = run_aimc("report", out, "-o", html)
+    assert r.returncode == 0, r.stderr
+    text = html.read_text()
+    assert "int8 GEMM: approximate" in text and "GEMM precision" in text
