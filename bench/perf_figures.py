@@ -639,7 +639,7 @@ def topology_rows(results, preset):
     """Rows (figure, published, simulated, {label: (½×, 2×)}) for sensitivity_table: each published figure of
     the preset about the varied network, with the nominal run replaced by each variant."""
     label, nominal, half, double, about = TOPOLOGY[preset]
-    rows_of, needed = SECTIONS[preset]
+    rows_of = SECTIONS[preset][0]
     base = rows_of(results)
     variants = [rows_of({**results, nominal: results[run]}) for run in (half, double)]
     return [(name, pub, sim, {label: (variants[0][i][1], variants[1][i][1])})

@@ -146,7 +146,7 @@ class ChargeDomainCrossbar final : public ICrossbar {
         }
       }
       m_gemm.run(planes.data(), conversions, first * static_cast<uint64_t>(bx), levels.data());
-      parallel_static(batch, batch, 2, [&](int64_t v) {
+      parallel_static(batch, batch, 0, [&](int64_t v) {
         float* lv = levels.data() + v * bx * m_phys;
         const std::span<float> block(lv, draws);
         if (sigma > 0) noise.add_normal((first + static_cast<uint64_t>(v)) * draws, sigma, block);
@@ -155,7 +155,7 @@ class ChargeDomainCrossbar final : public ICrossbar {
       });
       return;
     }
-    parallel_static(batch, batch, 2, [&](int64_t v) {  // integer results: any split gives the same bits
+    parallel_static(batch, batch, 0, [&](int64_t v) {  // integer results: any split gives the same bits
       float* codes = buffer<float, 0>(static_cast<size_t>(m_rows));
       uint64_t* xp = buffer<uint64_t, 0>(static_cast<size_t>(bx * m_words));
       uint32_t* counts = buffer<uint32_t, 0>(static_cast<size_t>(bx * m_phys));

@@ -137,7 +137,7 @@ class SramBinaryCrossbar final : public ICrossbar {
     }
     const int64_t planes = enc.bits();
     const bool twos = enc.code_min() < 0;
-    parallel_static(batch, batch, 2, [&](int64_t v) {
+    parallel_static(batch, batch, 0, [&](int64_t v) {
       float* codes = buffer<float>(static_cast<size_t>(m_rows));
       uint64_t* xp = buffer<uint64_t>(static_cast<size_t>(planes * m_words));
       uint32_t* counts = buffer<uint32_t>(static_cast<size_t>(planes * m_cols));
