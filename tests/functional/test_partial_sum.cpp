@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -75,9 +76,9 @@ TEST(PartialSum, EqualsNearbyintRoundingForAnyMagnitude) {
   }
 }
 
-// The vectorised rounding against the library's division and nearbyint for random LSBs: at ties
-// (k + ½ LSBs exactly), one ulp beside them, and for random values of every magnitude. (A version
-// multiplying by 1/lsb and redoing near-ties with the division passed this but was 2.4x slower.)
+// The rounding against the library's division and nearbyint for random LSBs: at ties (k + ½ LSBs
+// exactly), one ulp beside them, and for random values of every magnitude (every 16 has a tie, so
+// the AVX-512 path sends them all to the division; the next test runs its fast path).
 TEST(PartialSum, EqualsTheDivisionForAnyLsbAndAtTies) {
   std::mt19937_64 rng(7);
   std::uniform_real_distribution<double> unit(0.0, 1.0);
@@ -100,6 +101,43 @@ TEST(PartialSum, EqualsTheDivisionForAnyLsbAndAtTies) {
         const double x = std::clamp(static_cast<double>(partial[i]) / static_cast<double>(lsb), -8589934592.0, 8589934592.0);
         const double q = std::clamp(std::nearbyint(x), -2 * hi, 2 * hi);
         ref[i] = static_cast<int32_t>(std::clamp(static_cast<double>(ref[i]) + q, -hi, hi));
+      }
+      ASSERT_EQ(acc, ref) << "lsb " << lsb << ", " << width << " bits";
+    }
+  }
+}
+
+// The AVX-512 path's multiplication by 1/lsb against the division, on runs of 16 without ties (its
+// fast path) with a tie, a value one ulp from a tie, an infinity or a huge value dropped into some,
+// at offsets that leave a scalar tail, in three widths; values like a tile's (code · column scale).
+TEST(PartialSum, TheFastPathEqualsTheDivision) {
+  std::mt19937_64 rng(11);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  const float inf = std::numeric_limits<float>::infinity();
+  for (int trial = 0; trial < 100; ++trial) {
+    const auto lsb = static_cast<float>(std::ldexp(1.0 + unit(rng), static_cast<int>(unit(rng) * 40) - 30));
+    const size_t n = 1000 + static_cast<size_t>(trial);
+    std::vector<float> partial(n);
+    for (size_t i = 0; i < n; ++i) {
+      const auto scale = static_cast<float>(lsb * (0.2 + 4.0 * unit(rng)));
+      const double code = std::floor((unit(rng) - 0.5) * (trial % 2 == 0 ? 255.0 : 8e6));
+      partial[i] = static_cast<float>(code) * scale;
+    }
+    for (size_t i = static_cast<size_t>(trial) % 7; i < n; i += 97) {
+      const auto tie = static_cast<float>((std::floor((unit(rng) - 0.5) * 500.0) + 0.5) * lsb);
+      const float odd[] = {tie, std::nextafter(tie, inf), inf, -inf, 3e9f * lsb};
+      partial[i] = odd[(i / 97) % 5];
+    }
+    for (const int64_t width : {12, 24, 32}) {
+      const double hi = static_cast<double>((int64_t{1} << (width - 1)) - 1);
+      std::vector<int32_t> acc(n, 1), ref(n, 1);
+      for (int pass = 0; pass < 2; ++pass) {
+        accumulate_partial_sums(acc, partial, lsb, width);
+        for (size_t i = 0; i < n; ++i) {
+          const double x = std::clamp(static_cast<double>(partial[i]) / static_cast<double>(lsb), -8589934592.0, 8589934592.0);
+          const double q = std::clamp(std::nearbyint(x), -2 * hi, 2 * hi);
+          ref[i] = static_cast<int32_t>(std::clamp(static_cast<double>(ref[i]) + q, -hi, hi));
+        }
       }
       ASSERT_EQ(acc, ref) << "lsb " << lsb << ", " << width << " bits";
     }
