@@ -187,9 +187,11 @@ TEST(Im2col, CodeBytesGatherAsTheFloatCodes) {
   }
 }
 
-// Whole 16 × 16 blocks and the partial ones at the edges (n and cols no multiples of 16).
+// Whole 16 × 16 blocks (in registers on AVX-512 when dense) and the partial ones at the edges (n and
+// cols no multiples of 16).
 TEST(VectorsToPlanes, TransposesIntoStridedPlanes) {
-  for (const auto& [n, cols, step] : std::vector<std::array<int64_t, 3>>{{19, 21, 1}, {19, 21, 3}, {40, 37, 1}, {32, 48, 2}}) {
+  for (const auto& [n, cols, step] :
+       std::vector<std::array<int64_t, 3>>{{19, 21, 1}, {19, 21, 3}, {40, 37, 1}, {32, 48, 2}, {48, 64, 1}}) {
     const std::vector<float> y = random_values(static_cast<size_t>(n * cols), 5);
     const int64_t plane = 3 + n * step + 2;
     std::vector<float> out(static_cast<size_t>(cols * plane), -7.0f);

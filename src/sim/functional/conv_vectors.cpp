@@ -4,6 +4,10 @@
 #include <cstring>
 #include <vector>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 namespace aimc::functional {
 
 namespace {
@@ -229,13 +233,13 @@ void im2col_vectors_padded(const ConvGeometry& g, const uint8_t* padded, int64_t
   gather_padded_windows(g, padded, p0, step, n, out);
 }
 
+namespace {
 // In 16 × 16 blocks: a block's 16 source lines stay in L1 while its 16 destination runs are
 // written (column by column over the whole item, a 256 × 512 item re-read its 512 KB from L2 for
-// every column: 2.7 GB/s, against 78 GB/s for a plain copy of the same bytes).
-__attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4"))) void vectors_to_planes(const float* y, int64_t n,
-                                                                                                     int64_t cols, float* out,
-                                                                                                     int64_t plane,
-                                                                                                     int64_t step) {
+// every column: 2.7 GB/s, against 78 GB/s for a plain copy of the same bytes). With `skip_full`, the
+// full blocks of a dense (step 1) scatter are left to the caller.
+__attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4"))) void vectors_to_planes_blocks(
+    const float* y, int64_t n, int64_t cols, float* out, int64_t plane, int64_t step, bool skip_full) {
   constexpr int64_t kBlock = 16;
   for (int64_t c0 = 0; c0 < cols; c0 += kBlock) {
     const int64_t nc = std::min(kBlock, cols - c0);
@@ -243,6 +247,7 @@ __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4"))) vo
       const int64_t ni = std::min(kBlock, n - i0);
       const float* __restrict src = y + i0 * cols + c0;
       if (nc == kBlock && ni == kBlock && step == 1) {
+        if (skip_full) continue;
         float block[kBlock][kBlock];
         for (int64_t i = 0; i < kBlock; ++i) {
           for (int64_t c = 0; c < kBlock; ++c) block[c][i] = src[i * cols + c];
@@ -256,6 +261,64 @@ __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4"))) vo
       }
     }
   }
+}
+
+#if defined(__x86_64__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"  // the intrinsics headers' own _mm512_undefined_* (GCC 12)
+#ifndef __clang__
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+// The full 16 × 16 blocks of a dense scatter transposed in registers (unpack 32- and 64-bit pairs,
+// then 128-bit lanes twice): 2.8x the blocked copy above on a 256 × 256 item.
+__attribute__((target("avx512f"))) void full_blocks_avx512(const float* y, int64_t n, int64_t cols, float* out, int64_t plane) {
+  for (int64_t c0 = 0; c0 + 16 <= cols; c0 += 16) {
+    for (int64_t i0 = 0; i0 + 16 <= n; i0 += 16) {
+      __m512 r[16], t[16];
+      for (int k = 0; k < 16; ++k) r[k] = _mm512_loadu_ps(y + (i0 + k) * cols + c0);
+      for (int k = 0; k < 8; ++k) {
+        t[2 * k] = _mm512_unpacklo_ps(r[2 * k], r[2 * k + 1]);
+        t[2 * k + 1] = _mm512_unpackhi_ps(r[2 * k], r[2 * k + 1]);
+      }
+      for (int k = 0; k < 4; ++k) {
+        const __m512d a = _mm512_castps_pd(t[4 * k]), b = _mm512_castps_pd(t[4 * k + 1]);
+        const __m512d c = _mm512_castps_pd(t[4 * k + 2]), d = _mm512_castps_pd(t[4 * k + 3]);
+        r[4 * k] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
+        r[4 * k + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
+        r[4 * k + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
+        r[4 * k + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
+      }
+      for (int k = 0; k < 4; ++k) {
+        t[k] = _mm512_shuffle_f32x4(r[k], r[4 + k], 0x88);
+        t[4 + k] = _mm512_shuffle_f32x4(r[k], r[4 + k], 0xDD);
+        t[8 + k] = _mm512_shuffle_f32x4(r[8 + k], r[12 + k], 0x88);
+        t[12 + k] = _mm512_shuffle_f32x4(r[8 + k], r[12 + k], 0xDD);
+      }
+      for (int k = 0; k < 8; ++k) {
+        _mm512_storeu_ps(out + (c0 + k) * plane + i0, _mm512_shuffle_f32x4(t[k], t[8 + k], 0x88));
+        _mm512_storeu_ps(out + (c0 + 8 + k) * plane + i0, _mm512_shuffle_f32x4(t[k], t[8 + k], 0xDD));
+      }
+    }
+  }
+}
+#pragma GCC diagnostic pop
+
+bool use_avx512() {
+  static const bool yes = __builtin_cpu_supports("avx512f");
+  return yes;
+}
+#endif
+}  // namespace
+
+void vectors_to_planes(const float* y, int64_t n, int64_t cols, float* out, int64_t plane, int64_t step) {
+#if defined(__x86_64__)
+  if (step == 1 && use_avx512()) {
+    full_blocks_avx512(y, n, cols, out, plane);
+    vectors_to_planes_blocks(y, n, cols, out, plane, step, true);
+    return;
+  }
+#endif
+  vectors_to_planes_blocks(y, n, cols, out, plane, step, false);
 }
 
 }  // namespace aimc::functional
