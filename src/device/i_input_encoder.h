@@ -29,6 +29,10 @@ class IInputEncoder {
   // sizes. Returns whether a code is negative (its sign bit set), found in the same pass: four-phase
   // reads skip their negative-input GEMM when none is.
   bool encode(std::span<const float> x, float step, std::span<float> codes) const;
+  // The same codes as bytes (two's complement where code_min < 0), and the same return value, in one
+  // pass (an int8 GEMM's operand). Pre: the codes fit a byte (code_min ≥ −128, code_max ≤ 127, or
+  // 255 when code_min ≥ 0).
+  bool encode_bytes(std::span<const float> x, float step, std::span<uint8_t> bytes) const;
 };
 
 }  // namespace aimc::device

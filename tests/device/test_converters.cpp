@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <random>
 #include <vector>
 
 #include "core/error.h"
@@ -111,6 +112,29 @@ TEST(InputEncoder, ReportsCodesWithTheSignBitSet) {
   EXPECT_FALSE(enc->encode(std::vector<float>{-0.0f, 0.3f, -0.01f, 0.04f}, 0.1f, q));
   EXPECT_FALSE(std::signbit(q[0]) || std::signbit(q[2]));
   EXPECT_TRUE(enc->encode(std::vector<float>{0.0f, 0.3f, 1.0f, -1e9f}, 0.1f, q));  // clamped at −127
+}
+
+// encode_bytes: the codes of encode as bytes (two's complement when signed, 0..255 unsigned) and the
+// same sign report, over random inputs beyond the range and small negatives that round to +0.
+TEST(InputEncoder, EncodesBytesAsItEncodesCodes) {
+  for (const auto sign : {chip::InputSign::Bipolar, chip::InputSign::Unsigned}) {
+    const chip::InputEncoderSpec in{.kind = chip::InputKind::Pwm, .bits = 8, .sign = sign, .t_lsb_ns = 1};
+    const auto enc = make_input_encoder(in, 8);
+    std::mt19937 rng(3);
+    std::uniform_real_distribution<float> u(-40.0f, 40.0f);
+    for (const bool with_negative : {false, true}) {
+      std::vector<float> x(1000);
+      for (float& v : x) v = with_negative ? u(rng) : std::abs(u(rng));
+      x[7] = -0.001f;
+      std::vector<float> q(x.size());
+      std::vector<uint8_t> b(x.size());
+      EXPECT_EQ(enc->encode_bytes(x, 0.1f, b), enc->encode(x, 0.1f, q));
+      for (size_t i = 0; i < x.size(); ++i) {
+        const auto want = static_cast<uint8_t>(static_cast<int32_t>(q[i]));
+        ASSERT_EQ(b[i], want) << "x " << x[i] << ", code " << q[i];
+      }
+    }
+  }
 }
 
 TEST(InputEncoder, BitSerialTwosComplementPlanes) {

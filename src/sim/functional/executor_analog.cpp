@@ -157,33 +157,42 @@ void ChipExecutor::Impl::run_layer(ref::ValueStore& store, const LayerRun& l, in
   // The input encoded once (every tile of the layer has the same encoder and input step), so the
   // vectors are gathered as codes and the tiles read them in place.
   InputForm form = InputForm::values;
-  // int8 tiles (GemmPrecision::int8) take the codes as bytes: converted once with the encoding, gathered
-  // as bytes (a quarter of the floats' traffic) and read by the GEMM where they lie.
+  // int8 tiles (GemmPrecision::int8) take the codes as bytes: encoded straight to bytes, gathered as
+  // bytes (a quarter of the floats' traffic) and read by the GEMM where they lie; the float codes are
+  // made only when some tile cannot take bytes of that form (a four-phase read of negative codes).
   const uint8_t* x8 = nullptr;
   if (l.encode_once) {
     thread_local std::vector<float> codes_buffer;  // the calling thread's; the workers use `codes`
     thread_local std::vector<uint8_t> bytes_buffer;
     const int64_t numel = x.numel();
-    float* codes = sized(codes_buffer, static_cast<size_t>(numel));
     const Tile& t0 = *l.tiles.front();
+    // The encoders' codes fit a byte here (executor_prepare.cpp refuses int8 otherwise).
     const bool int8 = l.input_offset == 0 && t0.reads_code_bytes(InputForm::nonnegative_codes);
-    // Signed encoders' codes lie within ±127 (executor_prepare.cpp), so their non-negative ones have
-    // the same bytes as int8 or uint8.
-    const bool signed_bytes = t0.encoder().code_min() < 0;
-    uint8_t* bytes = int8 ? sized(bytes_buffer, static_cast<size_t>(numel)) : nullptr;
     constexpr int64_t kPart = int64_t{1} << 16;
     const int64_t parts = (numel + kPart - 1) / kPart;
     std::vector<char> negative(static_cast<size_t>(parts), 0);
-    parallel_for(parts, [&](int64_t i) {
-      const int64_t b = i * kPart, e = std::min(numel, b + kPart);
-      negative[static_cast<size_t>(i)] = static_cast<char>(t0.encoder().encode(
-          {xd + b, static_cast<size_t>(e - b)}, t0.scaling().input_step, {codes + b, static_cast<size_t>(e - b)}));
-      if (int8) codes_to_bytes(codes + b, static_cast<size_t>(e - b), signed_bytes, bytes + b);
-    });
-    const bool any_negative = std::any_of(negative.begin(), negative.end(), [](char c) { return c != 0; });
-    form = any_negative ? InputForm::codes : InputForm::nonnegative_codes;
-    xd = codes;
-    if (int8 && std::all_of(l.tiles.begin(), l.tiles.end(), [&](const auto& t) { return t->reads_code_bytes(form); })) x8 = bytes;
+    const auto encode_all = [&](float* codes, uint8_t* bytes) {
+      parallel_for(parts, [&](int64_t i) {
+        const int64_t b = i * kPart, e = std::min(numel, b + kPart);
+        const std::span<const float> part{xd + b, static_cast<size_t>(e - b)};
+        negative[static_cast<size_t>(i)] = static_cast<char>(
+            codes != nullptr ? t0.encoder().encode(part, t0.scaling().input_step, {codes + b, part.size()})
+                             : t0.encoder().encode_bytes(part, t0.scaling().input_step, {bytes + b, part.size()}));
+      });
+      return InputForm{std::any_of(negative.begin(), negative.end(), [](char c) { return c != 0; })
+                           ? InputForm::codes
+                           : InputForm::nonnegative_codes};
+    };
+    if (int8) {
+      uint8_t* bytes = sized(bytes_buffer, static_cast<size_t>(numel));
+      form = encode_all(nullptr, bytes);
+      if (std::all_of(l.tiles.begin(), l.tiles.end(), [&](const auto& t) { return t->reads_code_bytes(form); })) x8 = bytes;
+    }
+    if (x8 == nullptr) {
+      float* codes = sized(codes_buffer, static_cast<size_t>(numel));
+      form = encode_all(codes, nullptr);
+      xd = codes;
+    }
   }
   // A replicated conv's replicas each read every sample: pad the samples once for all of them instead
   // of once per run (bounded: a large input keeps the per-run copies).
