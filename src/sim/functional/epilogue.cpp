@@ -1,7 +1,9 @@
 #include "sim/functional/epilogue.h"
 
 #include <bit>
+#include <type_traits>
 
+#include "core/error.h"
 #include "device/numeric.h"
 
 #define AIMC_CLONES __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")))
@@ -92,7 +94,20 @@ namespace {
 // The plain case of both kernels (no output noise, a fused linear ADC, no counting) in one pass per
 // row: the same arithmetic as the general loops, element by element. (With the column count a
 // template constant GCC unrolled the short rows into scalar code: 20 % slower.)
-[[gnu::always_inline]] inline void one_phase_rows(const ColumnEpilogue& ep, const float* g, int64_t n, float* out) {
+// A GEMM column's value: the float sum, or an int8 GEMM's integer sum times its column's step
+// (float(sum) × step, as FixedGemm converts it).
+template <class S>
+[[gnu::always_inline]] inline float column_value(const S* __restrict v, const float* __restrict step, int64_t c) {
+  if constexpr (std::is_same_v<S, float>) {
+    return v[c];
+  } else {
+    return static_cast<float>(v[c]) * step[c];
+  }
+}
+
+template <class S>
+[[gnu::always_inline]] inline void one_phase_rows(const ColumnEpilogue& ep, const S* g, const float* step, int64_t n,
+                                                  float* out) {
   const int64_t cols = ep.cols;
   const float* __restrict lsb = ep.lsb.data();
   const float* __restrict gain = ep.gain;
@@ -101,11 +116,11 @@ namespace {
   const int32_t* __restrict dead = ep.dead.data();
   const float lo = ep.code_lo, hi = ep.code_hi;
   for (int64_t i = 0; i < n; ++i) {
-    const float* __restrict gi = g + i * cols;
+    const S* __restrict gi = g + i * cols;
     float* __restrict oi = out + i * cols;
 #pragma omp simd
     for (int64_t c = 0; c < cols; ++c) {
-      const float code = adc_code(gi[c] / lsb[c], gain[c], offset[c], lo, hi);
+      const float code = adc_code(column_value(gi, step, c) / lsb[c], gain[c], offset[c], lo, hi);
       oi[c] = dead[c] ? 0.0f : code * scale[c];
     }
   }
@@ -116,7 +131,7 @@ bool plain(const ColumnEpilogue& ep, const float* z) { return z == nullptr && ep
 AIMC_CLONES int64_t column_sums_one_phase(const ColumnEpilogue& ep, const float* g, const float* z, int64_t n, float* out) {
   const int64_t cols = ep.cols;
   if (plain(ep, z)) {
-    one_phase_rows(ep, g, n, out);
+    one_phase_rows(ep, g, nullptr, n, out);
     return 0;
   }
   int64_t saturated = 0;
@@ -200,10 +215,11 @@ namespace {
 // four_phase's plain case (see one_phase_rows). Without q (no negative inputs) the P−± terms are
 // left out: saturate(+0) − … is +0, and (a − b) − 0 + 0 equals a − b for a, b ≥ +0 (a GEMM's sums
 // from +0 are never −0), so the bits are those of the general loop.
-template <bool kNeg>
-[[gnu::always_inline]] inline void four_phase_rows(const ColumnEpilogue& ep, const float* p, const float* q, int64_t n,
+template <bool kNeg, class S>
+[[gnu::always_inline]] inline void four_phase_rows(const ColumnEpilogue& ep, const S* p, const S* q, const float* step, int64_t n,
                                                    float* out) {
   const int64_t cols = ep.cols;
+  const float* step_m = step != nullptr ? step + cols : nullptr;  // the P·− columns' steps
   const float* __restrict lsb = ep.lsb.data();
   const float* __restrict fs = ep.full_scale.data();
   const float* __restrict gain = ep.gain;
@@ -212,18 +228,19 @@ template <bool kNeg>
   const int32_t* __restrict dead = ep.dead.data();
   const float lo = ep.code_lo, hi = ep.code_hi;
   for (int64_t i = 0; i < n; ++i) {
-    const float* __restrict pp = p + i * 2 * cols;
-    const float* __restrict pm = pp + cols;
-    const float* __restrict mp = kNeg ? q + i * 2 * cols : nullptr;
-    const float* __restrict mm = kNeg ? mp + cols : nullptr;
+    const S* __restrict pp = p + i * 2 * cols;
+    const S* __restrict pm = pp + cols;
+    const S* __restrict mp = kNeg ? q + i * 2 * cols : nullptr;
+    const S* __restrict mm = kNeg ? mp + cols : nullptr;
     float* __restrict oi = out + i * cols;
 #pragma omp simd
     for (int64_t c = 0; c < cols; ++c) {
+      const float a = saturate(column_value(pp, step, c), fs[c]), b = saturate(column_value(pm, step_m, c), fs[c]);
       float v = 0;
       if constexpr (kNeg) {
-        v = (saturate(pp[c], fs[c]) - saturate(pm[c], fs[c]) - saturate(mp[c], fs[c]) + saturate(mm[c], fs[c])) / lsb[c];
+        v = (a - b - saturate(column_value(mp, step, c), fs[c]) + saturate(column_value(mm, step_m, c), fs[c])) / lsb[c];
       } else {
-        v = (saturate(pp[c], fs[c]) - saturate(pm[c], fs[c])) / lsb[c];
+        v = (a - b) / lsb[c];
       }
       const float code = adc_code(v, gain[c], offset[c], lo, hi);
       oi[c] = dead[c] ? 0.0f : code * scale[c];
@@ -237,9 +254,9 @@ AIMC_CLONES int64_t column_sums_four_phase(const ColumnEpilogue& ep, const float
   const int64_t cols = ep.cols;
   if (plain(ep, z)) {
     if (q != nullptr) {
-      four_phase_rows<true>(ep, p, q, n, out);
+      four_phase_rows<true>(ep, p, q, nullptr, n, out);
     } else {
-      four_phase_rows<false>(ep, p, q, n, out);
+      four_phase_rows<false>(ep, p, q, nullptr, n, out);
     }
     return 0;
   }
@@ -286,6 +303,23 @@ AIMC_CLONES int64_t column_sums_four_phase(const ColumnEpilogue& ep, const float
     if (ep.fused) saturated += finish_row(ep, oi, flags);
   }
   return saturated;
+}
+
+bool plain_epilogue(const ColumnEpilogue& ep, bool noise) { return plain(ep, noise ? ep.noise.data() : nullptr); }
+
+AIMC_CLONES void column_sums_one_phase(const ColumnEpilogue& ep, const int32_t* g, const float* step, int64_t n, float* out) {
+  AIMC_ASSERT(plain(ep, nullptr), "column_sums_one_phase from integer sums outside the plain case");
+  one_phase_rows(ep, g, step, n, out);
+}
+
+AIMC_CLONES void column_sums_four_phase(const ColumnEpilogue& ep, const int32_t* p, const int32_t* q, const float* step,
+                                        int64_t n, float* out) {
+  AIMC_ASSERT(plain(ep, nullptr), "column_sums_four_phase from integer sums outside the plain case");
+  if (q != nullptr) {
+    four_phase_rows<true>(ep, p, q, step, n, out);
+  } else {
+    four_phase_rows<false>(ep, p, q, step, n, out);
+  }
 }
 
 AIMC_CLONES void scale_columns(const ColumnEpilogue& ep, int64_t n, float* out) {

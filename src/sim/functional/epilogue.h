@@ -41,6 +41,15 @@ int64_t column_sums_one_phase(const ColumnEpilogue& ep, const float* g, const fl
 // and `clipped` (n × cols, or nullptr) receives those per-output flags for a converter run after it.
 int64_t column_sums_four_phase(const ColumnEpilogue& ep, const float* p, const float* q, const float* z, int64_t n, float* out,
                                uint8_t* clipped = nullptr);
+// Whether the kernels above take their one-pass plain case: no output noise (noise false), a fused
+// linear ADC, no saturation counting.
+bool plain_epilogue(const ColumnEpilogue& ep, bool noise);
+// The same kernels in their plain case, from an int8 GEMM's integer sums (g, p, q as above, int32):
+// each GEMM column's value float(sum) × step[column] (step: one per GEMM column, 2·cols for four
+// phases), as FixedGemm converts them, so the outputs are the same bits. Pre: plain_epilogue(ep, false).
+void column_sums_one_phase(const ColumnEpilogue& ep, const int32_t* g, const float* step, int64_t n, float* out);
+void column_sums_four_phase(const ColumnEpilogue& ep, const int32_t* p, const int32_t* q, const float* step, int64_t n,
+                            float* out);
 // out[i, c] = dead[c] ? 0 : out[i, c]·scale[c].
 void scale_columns(const ColumnEpilogue& ep, int64_t n, float* out);
 // How many of n ADC codes sit at the converter's end: hi, or lo too when the converter is signed

@@ -194,7 +194,7 @@ void FixedGemm::run(int64_t m, uint64_t first, int64_t operands, const ChunkFn& 
     const bool int8 = im.precision == GemmPrecision::int8;
     if (bf16 && s.a16.size() < a_block) s.a16.resize(a_block);
     if (int8 && s.a8.size() < a_block) s.a8.resize(a_block);
-    if (int8 && s.y32.size() < y_block) s.y32.resize(y_block);
+    if (int8 && s.y32.size() < y_block * static_cast<size_t>(operands)) s.y32.resize(y_block * static_cast<size_t>(operands));
     if (!s.stream) s.stream.emplace(im.engine);
     dnnl::stream& stream = *s.stream;
     const memory::desc pad_desc = im.pd.scratchpad_desc();
@@ -224,7 +224,11 @@ void FixedGemm::run(int64_t m, uint64_t first, int64_t operands, const ChunkFn& 
       chunk.bytes = int8 ? s.a8.data() : nullptr;
       chunk.bytes0 = nullptr;
       chunk.wrote_bytes = false;
+      chunk.wants_sums = false;
+      chunk.sums = nullptr;
+      chunk.step = nullptr;
       prepare(chunk);
+      AIMC_ASSERT(int8 || !chunk.wants_sums, "FixedGemm: integer sums from a GEMM that is not int8");
       AIMC_ASSERT((chunk.a0 == nullptr && chunk.bytes0 == nullptr) || (chunk.pos0 == 0 && chunk.i1 - chunk.i0 == kChunkRows),
                   "FixedGemm: rows read in place for a partial chunk");
       AIMC_ASSERT(int8 || (chunk.bytes0 == nullptr && !chunk.wrote_bytes), "FixedGemm: byte rows for a GEMM that is not int8");
@@ -249,7 +253,8 @@ void FixedGemm::run(int64_t m, uint64_t first, int64_t operands, const ChunkFn& 
         } else {
           a_mem.set_data_handle(s.a.data() + static_cast<size_t>(op) * a_block);
         }
-        y_mem.set_data_handle(int8 ? static_cast<void*>(s.y32.data()) : static_cast<void*>(y_op));
+        int32_t* y32_op = int8 ? s.y32.data() + static_cast<size_t>(op) * y_block : nullptr;
+        y_mem.set_data_handle(int8 ? static_cast<void*>(y32_op) : static_cast<void*>(y_op));
         // The C call takes the arguments as an array: the C++ one builds a hash map (allocations) per call.
         const dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC, a_mem.get()},
                                         {DNNL_ARG_WEIGHTS, im.weights.get()},
@@ -257,12 +262,16 @@ void FixedGemm::run(int64_t m, uint64_t first, int64_t operands, const ChunkFn& 
                                         {DNNL_ARG_SCRATCHPAD, pad_mem.get()}};
         const dnnl_status_t status = dnnl_primitive_execute(im.prim.get(), stream.get(), 4, args);
         AIMC_ASSERT(status == dnnl_success, "FixedGemm: oneDNN matmul failed");
-        if (int8) {  // the chunk's rows of this operand's sums, as values
+        if (int8 && !chunk.wants_sums) {  // the chunk's rows of this operand's sums, as values
           stream.wait();
-          sums_to_values(s.y32.data() + chunk.pos0 * im.n, chunk.i1 - chunk.i0, im.n, im.step.data(), y_op + chunk.pos0 * im.n);
+          sums_to_values(y32_op + chunk.pos0 * im.n, chunk.i1 - chunk.i0, im.n, im.step.data(), y_op + chunk.pos0 * im.n);
         }
       }
       stream.wait();
+      if (chunk.wants_sums) {
+        chunk.sums = s.y32.data();
+        chunk.step = im.step.data();
+      }
       finish(chunk);
     };
     if (!shared) {

@@ -38,6 +38,12 @@ struct GemmChunk {
   bool wrote_bytes = false;
   // operands × kChunkRows × n outputs, valid in finish.
   float* y = nullptr;
+  // int8: prepare may set wants_sums; the GEMM then leaves `y` unwritten and each operand's integer
+  // sums in `sums` (operands × kChunkRows × n, valid in finish) with each column's grid step in `step`,
+  // for finish to make the values float(sum) × step (those `y` would hold) where it reads them.
+  bool wants_sums = false;
+  const int32_t* sums = nullptr;
+  const float* step = nullptr;
   // Bit s set: operand s is computed. prepare may clear the bit of an operand whose rows are all
   // zero; its outputs are then not written (finish reads chunk.active and takes them as +0, equal
   // to the GEMM's when B ≥ 0).

@@ -242,6 +242,16 @@ void AnalogCrossbar::run_mvm(const float* x, const uint8_t* x8, int64_t ld, int6
                         {buf, static_cast<size_t>(n * draws)});
       z = buf;
     }
+    if (chunk.sums != nullptr) {  // an int8 GEMM's integer sums, read as values in the plain case's one pass
+      if (m_phases == 1) {
+        column_sums_one_phase(ep, chunk.sums + chunk.pos0 * cols, chunk.step, n, out);
+      } else {
+        const size_t block = static_cast<size_t>(FixedGemm::kChunkRows * 2 * cols);
+        const int32_t* q = (chunk.active & 2u) != 0 ? chunk.sums + block + chunk.pos0 * 2 * cols : nullptr;
+        column_sums_four_phase(ep, chunk.sums + chunk.pos0 * 2 * cols, q, chunk.step, n, out);
+      }
+      return;
+    }
     int64_t saturated = 0;
     uint8_t* clipped = nullptr;  // four phases, counted: a clipped phase counts with a non-linear converter's code
     if (m_phases == 1) {
@@ -270,10 +280,12 @@ void AnalogCrossbar::run_mvm(const float* x, const uint8_t* x8, int64_t ld, int6
     return input != InputForm::values && ld == rows && chunk.pos0 == 0 && chunk.i1 - chunk.i0 == FixedGemm::kChunkRows;
   };
   if (x8 != nullptr) {  // code bytes (reads_code_bytes): operand 0 only, read where they lie or copied
+    const bool sums = plain_epilogue(ep, sigma > 0);  // finish reads the integer sums
     m_gemm.run(
         batch, first, m_phases == 1 ? 1 : 2,
         [&](GemmChunk& chunk) {
           chunk.active &= 1u;
+          chunk.wants_sums = sums;
           if (in_place(chunk)) {
             chunk.bytes0 = x8 + chunk.i0 * ld;
             return;
