@@ -152,6 +152,10 @@ void ChipExecutor::Impl::run_layer(ref::ValueStore& store, const LayerRun& l, in
       v0 = v1;
     }
   }
+  // Replicas' items interleaved (by their first vector, then replica): replicas read and write
+  // interleaved positions of the same samples, so the neighbours' items run while those rows and
+  // output lines are still in cache (replica after replica, each swept the whole batch's planes).
+  std::stable_sort(items.begin(), items.end(), [](const Item& a, const Item& b) { return a.v0 < b.v0; });
   const float* xd = x.data<float>();
   float* od = out.data<float>();
   // The input encoded once (every tile of the layer has the same encoder and input step), so the
