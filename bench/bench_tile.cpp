@@ -143,6 +143,38 @@ void im2col(benchmark::State& state, int64_t c, int64_t h, int64_t k, int64_t st
   state.SetBytesProcessed(state.iterations() * n * rows * 4);
 }
 
+// The same gather of 8-bit codes (an int8 layer's), from the sample padded once as the executor pads
+// it: `grouped`, into 16-channel groups (im2col_vectors_hwc16, where it applies), else row by row
+// (pad_sample, im2col_vectors_padded); bytes written.
+void im2col_bytes(benchmark::State& state, int64_t c, int64_t h, int64_t k, int64_t stride, int64_t p0, bool grouped) {
+  const int64_t pad = k / 2, oh = (h + 2 * pad - k) / stride + 1, n = std::min<int64_t>(256, oh * oh - p0), rows = c * k * k;
+  const ConvGeometry g{
+      .c = c, .h = h, .w = h, .oh = oh, .ow = oh, .kh = k, .kw = k, .sh = stride, .sw = stride, .ph = pad, .pw = pad};
+  if (grouped && !im2col_hwc16_applies(g)) {
+    state.SkipWithError("no 16-channel-group gather for this layer or CPU");
+    return;
+  }
+  std::vector<uint8_t> x(static_cast<size_t>(c * h * h));
+  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<uint8_t>(i * 37 % 251);
+  std::vector<uint8_t> padded(static_cast<size_t>(grouped ? hwc16_sample_elements(g) : padded_sample_elements(g)));
+  if (grouped) {
+    pad_sample_hwc16(g, x.data(), padded.data());
+  } else {
+    pad_sample(g, x.data(), padded.data());
+  }
+  std::vector<uint8_t> out(static_cast<size_t>(n * rows));
+  const RowSegmentsOf<uint8_t> segments{{0, rows}, {out.data()}, {rows}};
+  for (auto _ : state) {
+    if (grouped) {
+      im2col_vectors_hwc16(g, padded.data(), p0, 1, n, segments);
+    } else {
+      im2col_vectors_padded(g, padded.data(), p0, 1, n, segments);
+    }
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetBytesProcessed(state.iterations() * n * rows);
+}
+
 // A row-split layer's partial sums: one tile's outputs (n vectors × cols) rounded to the
 // accumulator's LSB and added with saturation, against the plain copy of the same bytes.
 void partial_sums(benchmark::State& state, int64_t n, int64_t cols) {
@@ -164,6 +196,14 @@ BENCHMARK_CAPTURE(im2col, im2col_c16_32x32_3x3_s2, 16, 32, 3, 2, 0);      // Res
 BENCHMARK_CAPTURE(im2col, im2col_c64_56x56_3x3, 64, 56, 3, 1, 1000);      // ResNet-18 layer1
 BENCHMARK_CAPTURE(im2col, im2col_c256_14x14_3x3, 256, 14, 3, 1, 0);       // layer3 (all 196 positions)
 BENCHMARK_CAPTURE(im2col, im2col_c3_224x224_7x7_s2, 3, 224, 7, 2, 1000);  // conv1
+BENCHMARK_CAPTURE(im2col_bytes, bytes_c16_32x32_3x3, 16, 32, 3, 1, 500, false);
+BENCHMARK_CAPTURE(im2col_bytes, grouped_c16_32x32_3x3, 16, 32, 3, 1, 500, true);
+BENCHMARK_CAPTURE(im2col_bytes, bytes_c64_8x8_3x3, 64, 8, 3, 1, 0, false);
+BENCHMARK_CAPTURE(im2col_bytes, grouped_c64_8x8_3x3, 64, 8, 3, 1, 0, true);
+BENCHMARK_CAPTURE(im2col_bytes, bytes_c64_56x56_3x3, 64, 56, 3, 1, 1000, false);
+BENCHMARK_CAPTURE(im2col_bytes, grouped_c64_56x56_3x3, 64, 56, 3, 1, 1000, true);
+BENCHMARK_CAPTURE(im2col_bytes, bytes_c256_14x14_3x3, 256, 14, 3, 1, 0, false);
+BENCHMARK_CAPTURE(im2col_bytes, grouped_c256_14x14_3x3, 256, 14, 3, 1, 0, true);
 BENCHMARK_CAPTURE(to_planes, to_planes_256x512_of_784, 256, 512, 784);
 BENCHMARK_CAPTURE(to_planes, to_planes_256x64_of_3136, 256, 64, 3136);
 BENCHMARK_CAPTURE(plain_gemm, gemm_1024x256x256, 1024, 256, 256)->Unit(benchmark::kMicrosecond);

@@ -187,6 +187,55 @@ TEST(Im2col, CodeBytesGatherAsTheFloatCodes) {
   }
 }
 
+// The 16-channel-group gather (AVX-512 VBMI) against the byte gather: channel counts 16 to 48,
+// strides 1 and 2, symmetric, wide and end-only padding, replica steps 1, 3 and 5 from an offset,
+// into segments cut inside the groups' 144 bytes (a group split over two tiles), guard bytes after each.
+TEST(Im2col, ChannelGroupsGatherAsTheByteGather) {
+  std::vector<ConvGeometry> shapes;
+  for (const int64_t c : {16, 32, 48}) {
+    for (const auto& [h, w] : std::vector<std::array<int64_t, 2>>{{8, 8}, {7, 9}, {5, 20}}) {
+      for (const auto& [s, p] : std::vector<std::array<int64_t, 2>>{{1, 1}, {2, 1}, {1, 0}, {2, 2}}) {
+        ConvGeometry g{.c = c, .h = h, .w = w, .kh = 3, .kw = 3, .sh = s, .sw = s, .dh = 1, .dw = 1, .ph = p, .pw = p};
+        g.oh = (h + 2 * p - 3) / s + 1 + (p == 0 ? 1 : 0);  // pads [0, 0, 1, 1]: windows past the end
+        g.ow = (w + 2 * p - 3) / s + 1 + (p == 0 ? 1 : 0);
+        shapes.push_back(g);
+      }
+    }
+  }
+  if (!im2col_hwc16_applies(shapes[0])) GTEST_SKIP() << "no AVX-512 VBMI on this CPU";
+  for (const ConvGeometry& g : shapes) {
+    ASSERT_TRUE(im2col_hwc16_applies(g));
+    std::vector<uint8_t> x(static_cast<size_t>(g.c * g.h * g.w));
+    for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<uint8_t>(1 + i * 37 % 251);  // no zeros: padding shows
+    std::vector<uint8_t> hwc(static_cast<size_t>(hwc16_sample_elements(g)), 0xAB);
+    pad_sample_hwc16(g, x.data(), hwc.data());
+    const int64_t rows = g.c * 9, positions = g.oh * g.ow;
+    std::vector<int64_t> begin = {0, 100, 256, rows};
+    if (rows <= 256) begin = {0, 100, rows};
+    for (const auto& [p0, step] : std::vector<std::array<int64_t, 2>>{{0, 1}, {2, 3}, {4, 5}}) {
+      const int64_t n = (positions - 1 - p0) / step + 1;
+      const auto gather = [&](bool groups) {
+        std::vector<std::vector<uint8_t>> seg(begin.size() - 1);
+        RowSegmentsOf<uint8_t> out{begin, {}, {}};
+        for (size_t k = 0; k + 1 < begin.size(); ++k) {
+          const int64_t ld = begin[k + 1] - begin[k] + 1;  // a guard byte after each row
+          seg[k].assign(static_cast<size_t>(n * ld), 0xEE);
+          out.base.push_back(seg[k].data());
+          out.ld.push_back(ld);
+        }
+        if (groups) {
+          im2col_vectors_hwc16(g, hwc.data(), p0, step, n, out);
+        } else {
+          im2col_vectors(g, x.data(), p0, step, n, out);
+        }
+        return seg;
+      };
+      ASSERT_EQ(gather(true), gather(false))
+          << "c " << g.c << ", " << g.h << "x" << g.w << ", stride " << g.sh << ", pad " << g.ph << ", step " << step;
+    }
+  }
+}
+
 // Whole 16 × 16 blocks (in registers on AVX-512 when dense) and the partial ones at the edges (n and
 // cols no multiples of 16).
 TEST(VectorsToPlanes, TransposesIntoStridedPlanes) {

@@ -49,6 +49,17 @@ void im2col_vectors_padded(const ConvGeometry& g, const float* padded, int64_t p
 void im2col_vectors_padded(const ConvGeometry& g, const uint8_t* padded, int64_t p0, int64_t step, int64_t n,
                            const RowSegmentsOf<uint8_t>& out);
 
+// 8-bit codes of convs with 16·k input channels (k ≤ 64) and 3 × 3 windows of dilation 1, on a CPU
+// with AVX-512 VBMI: a sample padded once into groups of 16 channels, [c / 16][rows][columns][16]
+// (hwc16_sample_elements bytes, every window inside), from which im2col_vectors_hwc16 gathers a
+// window's taps of 16 channels as three 48-byte runs, put in row order by byte permutes. The same
+// vectors as im2col_vectors.
+bool im2col_hwc16_applies(const ConvGeometry& g);
+int64_t hwc16_sample_elements(const ConvGeometry& g);
+void pad_sample_hwc16(const ConvGeometry& g, const uint8_t* x, uint8_t* out);
+void im2col_vectors_hwc16(const ConvGeometry& g, const uint8_t* padded, int64_t p0, int64_t step, int64_t n,
+                          const RowSegmentsOf<uint8_t>& out);
+
 // out[c·plane + i·step] = y[i·cols + c] for i < n, c < cols: the output vectors y of n positions
 // step apart (a replica's share) into the output planes of one sample (out: the first position in
 // plane 0).

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 
 #include "core/error.h"
 #include "core/threads.h"
@@ -198,9 +199,20 @@ void ChipExecutor::Impl::run_layer(ref::ValueStore& store, const LayerRun& l, in
       xd = codes;
     }
   }
+  // Code bytes of a conv with 16·k channels and 3 × 3 windows: each sample padded once into groups of
+  // 16 channels, from which a window's taps are three 48-byte runs per group (conv_vectors.h; about
+  // 2.5x the byte gather below). Bounded like the pre-padded samples.
+  const int64_t hwc16_elements = x8 != nullptr && conv && l.encode_once && im2col_hwc16_applies(g) ? hwc16_sample_elements(g) : 0;
+  const bool hwc16 = hwc16_elements > 0 && batch * hwc16_elements <= kPrePaddedElements;
+  thread_local std::vector<uint8_t> hwc16_buffer;  // the calling thread's; the workers use `grouped`
+  uint8_t* grouped = nullptr;
+  if (hwc16) {
+    grouped = sized(hwc16_buffer, static_cast<size_t>(batch * hwc16_elements));
+    parallel_for(batch, [&](int64_t b) { pad_sample_hwc16(g, x8 + b * g.c * g.h * g.w, grouped + b * hwc16_elements); });
+  }
   // A replicated conv's replicas each read every sample: pad the samples once for all of them instead
   // of once per run (bounded: a large input keeps the per-run copies).
-  const int64_t padded_elements = conv && replicas > 1 && im2col_reads_padding(g) ? padded_sample_elements(g) : 0;
+  const int64_t padded_elements = conv && !hwc16 && replicas > 1 && im2col_reads_padding(g) ? padded_sample_elements(g) : 0;
   const bool pre_padded = padded_elements > 0 && batch * padded_elements <= kPrePaddedElements;
   // The calling thread's buffers, reached by the workers through these pointers (not by their names,
   // which in a worker name that thread's own).
@@ -231,6 +243,12 @@ void ChipExecutor::Impl::run_layer(ref::ValueStore& store, const LayerRun& l, in
     const auto gather_segments = [&]<class T>(T* buf, RowSegmentsOf<T>& out, const T* src, const T* pad, int64_t b, int64_t v,
                                               int64_t p0, int64_t step, const int64_t* p, int64_t run) {
       for (size_t k = 0; k < segments; ++k) out.base[k] = buf + n * l.row_segments[k] + v * out.ld[k];
+      if constexpr (std::is_same_v<T, uint8_t>) {
+        if (hwc16) {
+          im2col_vectors_hwc16(g, grouped + b * hwc16_elements, p0, step, run, out);
+          return;
+        }
+      }
       if (pre_padded) {
         im2col_vectors_padded(g, pad + b * padded_elements, p0, step, run, out);
       } else if (conv) {
