@@ -22,9 +22,10 @@ using ref::Buffer;
 
 namespace {
 
-// Vectors per work item of an analog layer (a multiple of FixedGemm::kChunkRows): the per-thread
+// Vectors per work item of an analog layer (a multiple of FixedGemm::kMaxChunkRows): the per-thread
 // buffers hold this many vectors, which bounds the memory beyond one batch's activations.
 constexpr int64_t kItemVectors = 256;
+static_assert(kItemVectors % FixedGemm::kMaxChunkRows == 0, "a GEMM chunk would straddle two work items");
 // Most elements (floats: 32 MB; code bytes: 8 MB) of a replicated conv's padded input samples, made once per layer call.
 constexpr int64_t kPrePaddedElements = int64_t{8} << 20;
 

@@ -41,6 +41,7 @@ const dnnl::engine& cpu_engine() {
 struct FixedGemm::Impl {
   const dnnl::engine& engine = cpu_engine();
   int64_t k = 0, n = 0;
+  int64_t rows = FixedGemm::kChunkRows;  // chunk_rows()
   GemmPrecision precision = GemmPrecision::fp32;
   bool signed_rows = true;  // int8: A rows as s8 (else u8)
   std::vector<float> step;  // int8: each column's grid step (B ≈ w · step)
@@ -57,6 +58,7 @@ FixedGemm& FixedGemm::operator=(FixedGemm&&) noexcept = default;
 int64_t FixedGemm::k() const { return m_impl->k; }
 int64_t FixedGemm::n() const { return m_impl->n; }
 GemmPrecision FixedGemm::precision() const { return m_impl->precision; }
+int64_t FixedGemm::chunk_rows() const { return m_impl->rows; }
 
 namespace {
 memory::data_type operand_type(GemmPrecision p, bool signed_rows) {
@@ -97,15 +99,16 @@ void FixedGemm::set_weights(const float* b, int64_t k, int64_t n, GemmPrecision 
   const bool same_shape = im.prim && im.k == k && im.n == n && im.precision == precision && im.signed_rows == signed_rows;
   im.k = k;
   im.n = n;
+  im.rows = !int8 ? kChunkRows : (n <= 128 ? kMaxChunkRows : (n <= 256 ? kMaxChunkRows / 2 : kChunkRows));
   im.precision = precision;
   im.signed_rows = signed_rows;
   if (!same_shape) {
     // One thread while the primitive is planned: its work split must not depend on the caller's
     // thread count (it always runs on one thread, inside our own parallel loop).
     ThreadScope one(1);
-    const memory::desc src({kChunkRows, k}, operand_type(precision, signed_rows), memory::format_tag::ab);
+    const memory::desc src({im.rows, k}, operand_type(precision, signed_rows), memory::format_tag::ab);
     const memory::desc wei({k, n}, weight_type(precision), memory::format_tag::any);
-    const memory::desc dst({kChunkRows, n}, output_type(precision), memory::format_tag::ab);
+    const memory::desc dst({im.rows, n}, output_type(precision), memory::format_tag::ab);
     // A user scratchpad, one per thread (Scratch below): the library's global scratchpad is not safe
     // for concurrent executions of one primitive from several threads.
     dnnl::primitive_attr attr;
@@ -181,9 +184,10 @@ void FixedGemm::run(int64_t m, uint64_t first, int64_t operands, const ChunkFn& 
   AIMC_ASSERT(im.prim, "FixedGemm::run before set_weights");
   AIMC_ASSERT(operands >= 1 && operands <= 32, "FixedGemm::run: 1 to 32 operands");
   if (m == 0) return;
-  const uint64_t chunk0 = first / kChunkRows;
-  const int64_t chunks = static_cast<int64_t>((first + static_cast<uint64_t>(m) - 1) / kChunkRows - chunk0 + 1);
-  const size_t a_block = static_cast<size_t>(kChunkRows * im.k), y_block = static_cast<size_t>(kChunkRows * im.n);
+  const auto rows = static_cast<uint64_t>(im.rows);
+  const uint64_t chunk0 = first / rows;
+  const int64_t chunks = static_cast<int64_t>((first + static_cast<uint64_t>(m) - 1) / rows - chunk0 + 1);
+  const size_t a_block = static_cast<size_t>(im.rows * im.k), y_block = static_cast<size_t>(im.rows * im.n);
   const uint32_t all = operands == 32 ? ~0u : (1u << operands) - 1;
   // One thread's buffers and library handles, then its chunks.
   const auto chunks_on_this_thread = [&](bool shared) {
@@ -203,8 +207,8 @@ void FixedGemm::run(int64_t m, uint64_t first, int64_t operands, const ChunkFn& 
     const auto at = emplaced.first;  // (not a structured binding: clang 14 cannot capture one in the chunk lambda)
     const bool fresh = emplaced.second;
     if (fresh) {
-      const memory::desc a_desc({kChunkRows, im.k}, operand_type(im.precision, im.signed_rows), memory::format_tag::ab);
-      const memory::desc y_desc({kChunkRows, im.n}, output_type(im.precision), memory::format_tag::ab);
+      const memory::desc a_desc({im.rows, im.k}, operand_type(im.precision, im.signed_rows), memory::format_tag::ab);
+      const memory::desc y_desc({im.rows, im.n}, output_type(im.precision), memory::format_tag::ab);
       at->second = {memory(a_desc, im.engine, nullptr), memory(y_desc, im.engine, nullptr), memory(pad_desc, im.engine, nullptr)};
     }
     memory& a_mem = at->second.a;
@@ -212,11 +216,12 @@ void FixedGemm::run(int64_t m, uint64_t first, int64_t operands, const ChunkFn& 
     memory& pad_mem = at->second.pad;
     pad_mem.set_data_handle(s.pad.data());
     const auto one_chunk = [&](int64_t c) {
-      const uint64_t base = (chunk0 + static_cast<uint64_t>(c)) * kChunkRows;  // global index of position 0
+      const uint64_t base = (chunk0 + static_cast<uint64_t>(c)) * rows;  // global index of position 0
       GemmChunk chunk;
       chunk.i0 = static_cast<int64_t>(std::max(base, first) - first);
-      chunk.i1 = std::min<int64_t>(m, static_cast<int64_t>(base + kChunkRows - first));
+      chunk.i1 = std::min<int64_t>(m, static_cast<int64_t>(base + rows - first));
       chunk.pos0 = static_cast<int64_t>(first + static_cast<uint64_t>(chunk.i0) - base);
+      chunk.rows = im.rows;
       chunk.a = s.a.data();
       chunk.y = s.y.data();
       chunk.active = all;
@@ -229,7 +234,7 @@ void FixedGemm::run(int64_t m, uint64_t first, int64_t operands, const ChunkFn& 
       chunk.step = nullptr;
       prepare(chunk);
       AIMC_ASSERT(int8 || !chunk.wants_sums, "FixedGemm: integer sums from a GEMM that is not int8");
-      AIMC_ASSERT((chunk.a0 == nullptr && chunk.bytes0 == nullptr) || (chunk.pos0 == 0 && chunk.i1 - chunk.i0 == kChunkRows),
+      AIMC_ASSERT((chunk.a0 == nullptr && chunk.bytes0 == nullptr) || (chunk.pos0 == 0 && chunk.i1 - chunk.i0 == im.rows),
                   "FixedGemm: rows read in place for a partial chunk");
       AIMC_ASSERT(int8 || (chunk.bytes0 == nullptr && !chunk.wrote_bytes), "FixedGemm: byte rows for a GEMM that is not int8");
       for (int64_t op = 0; op < operands; ++op) {

@@ -1,8 +1,8 @@
 // y = a·B for a constant B, computed so every output row is bit-identical whatever the batch size,
 // the batch split and the thread count (the tile's determinism contract).
 //
-// Rows are processed in chunks of kChunkRows, aligned to the rows' GLOBAL vector index: vector v
-// always sits at position v mod kChunkRows of a chunk computed by the same single-threaded oneDNN
+// Rows are processed in chunks of chunk_rows(), aligned to the rows' GLOBAL vector index: vector v
+// always sits at position v mod chunk_rows() of a chunk computed by the same single-threaded oneDNN
 // matmul primitive (created with one thread, B reordered once), so its dot products are always
 // summed in the same order. Chunks run in parallel under OpenMP, one parallel region per run().
 //
@@ -23,7 +23,8 @@ namespace aimc::functional {
 struct GemmChunk {
   int64_t i0 = 0, i1 = 0;
   int64_t pos0 = 0;
-  // operands × kChunkRows × k inputs (row-major): prepare writes rows pos0 .. of each operand it
+  int64_t rows = 0;  // the chunk's capacity, FixedGemm::chunk_rows()
+  // operands × rows × k inputs (row-major): prepare writes rows pos0 .. of each operand it
   // uses; other rows hold stale finite values and only produce outputs nobody reads.
   float* a = nullptr;
   // Instead of writing operand 0 into `a`, prepare may point this at a full chunk's kChunkRows rows
@@ -31,15 +32,15 @@ struct GemmChunk {
   // convert them from there).
   const float* a0 = nullptr;
   // int8 (GemmPrecision::int8): instead of filling `a` or `a0` for operand 0, prepare may write its rows
-  // (pos0 ..) as 8-bit integers (codes_to_bytes) into `bytes`, the GEMM's own kChunkRows × k operand,
+  // (pos0 ..) as 8-bit integers (codes_to_bytes) into `bytes`, the GEMM's own rows × k operand,
   // and set wrote_bytes; or point bytes0 at a full chunk of such rows where they lie.
   uint8_t* bytes = nullptr;
   const uint8_t* bytes0 = nullptr;
   bool wrote_bytes = false;
-  // operands × kChunkRows × n outputs, valid in finish.
+  // operands × rows × n outputs, valid in finish.
   float* y = nullptr;
   // int8: prepare may set wants_sums; the GEMM then leaves `y` unwritten and each operand's integer
-  // sums in `sums` (operands × kChunkRows × n, valid in finish) with each column's grid step in `step`,
+  // sums in `sums` (operands × rows × n, valid in finish) with each column's grid step in `step`,
   // for finish to make the values float(sum) × step (those `y` would hold) where it reads them.
   bool wants_sums = false;
   const int32_t* sums = nullptr;
@@ -59,6 +60,12 @@ class FixedGemm {
   // 64: half the library calls of 32 (+7 % images/s on ResNet-20); oneDNN's brgemm sums each dot
   // product in K order whatever M, so outputs were bit-identical at 32, 64 and 128 (docs/tile-model.md §8).
   static constexpr int64_t kChunkRows = 64;
+  // int8 GEMMs of up to 128 / 256 columns take chunks of 256 / 128 rows (a chunk's integer sums
+  // stay within 128 KB; half or a quarter of the library calls: +8 % images/s on ResNet-20, whose
+  // tiles have 32-128 GEMM columns). Their sums are exact, so no chunking changes a bit; fp32 and
+  // bf16 keep kChunkRows.
+  static constexpr int64_t kMaxChunkRows = 256;
+  int64_t chunk_rows() const;
   using ChunkFn = std::function<void(GemmChunk&)>;
 
   FixedGemm();
@@ -75,7 +82,7 @@ class FixedGemm {
   GemmPrecision precision() const;
 
   // For each chunk: prepare(chunk) fills chunk.a, the GEMM runs for each active operand (up to 32
-  // operands, each a kChunkRows × k block against the same B), then finish(chunk) on the same
+  // operands, each a chunk_rows() × k block against the same B), then finish(chunk) on the same
   // thread. Thread-safe (const).
   void run(int64_t m, uint64_t first, int64_t operands, const ChunkFn& prepare, const ChunkFn& finish) const;
 

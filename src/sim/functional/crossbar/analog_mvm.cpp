@@ -246,7 +246,7 @@ void AnalogCrossbar::run_mvm(const float* x, const uint8_t* x8, int64_t ld, int6
       if (m_phases == 1) {
         column_sums_one_phase(ep, chunk.sums + chunk.pos0 * cols, chunk.step, n, out);
       } else {
-        const size_t block = static_cast<size_t>(FixedGemm::kChunkRows * 2 * cols);
+        const size_t block = static_cast<size_t>(chunk.rows * 2 * cols);
         const int32_t* q = (chunk.active & 2u) != 0 ? chunk.sums + block + chunk.pos0 * 2 * cols : nullptr;
         column_sums_four_phase(ep, chunk.sums + chunk.pos0 * 2 * cols, q, chunk.step, n, out);
       }
@@ -257,7 +257,7 @@ void AnalogCrossbar::run_mvm(const float* x, const uint8_t* x8, int64_t ld, int6
     if (m_phases == 1) {
       saturated = column_sums_one_phase(ep, chunk.y + chunk.pos0 * cols, z, n, out);
     } else {
-      const size_t block = static_cast<size_t>(FixedGemm::kChunkRows * 2 * cols);
+      const size_t block = static_cast<size_t>(chunk.rows * 2 * cols);
       const float* q = (chunk.active & 2u) != 0 ? chunk.y + block + chunk.pos0 * 2 * cols : nullptr;
       if (ep.count && !ep.fused) {
         clip_buffer().resize(static_cast<size_t>(n * cols));
@@ -277,7 +277,7 @@ void AnalogCrossbar::run_mvm(const float* x, const uint8_t* x8, int64_t ld, int6
   // GEMM's operand 0, where no sign split is needed).
   const device::IInputEncoder* encoder = convert && input == InputForm::values ? &enc : nullptr;
   const auto in_place = [&](const GemmChunk& chunk) {
-    return input != InputForm::values && ld == rows && chunk.pos0 == 0 && chunk.i1 - chunk.i0 == FixedGemm::kChunkRows;
+    return input != InputForm::values && ld == rows && chunk.pos0 == 0 && chunk.i1 - chunk.i0 == chunk.rows;
   };
   if (x8 != nullptr) {  // code bytes (reads_code_bytes): operand 0 only, read where they lie or copied
     const bool sums = plain_epilogue(ep, sigma > 0);  // finish reads the integer sums
@@ -321,7 +321,7 @@ void AnalogCrossbar::run_mvm(const float* x, const uint8_t* x8, int64_t ld, int6
         }
         const size_t n = static_cast<size_t>((chunk.i1 - chunk.i0) * rows);
         float* pos = chunk.a + chunk.pos0 * rows;
-        float* neg = chunk.a + FixedGemm::kChunkRows * rows + chunk.pos0 * rows;
+        float* neg = chunk.a + chunk.rows * rows + chunk.pos0 * rows;
         // No code with its sign bit set (the encoder tells, in its pass; known for codes): nothing to split.
         const bool signs = encode_rows(encoder, x + chunk.i0 * ld, ld, rows, chunk.i1 - chunk.i0, input_step, pos) &&
                            input != InputForm::nonnegative_codes;
