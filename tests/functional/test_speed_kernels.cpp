@@ -256,6 +256,58 @@ TEST(VectorsToPlanes, TransposesIntoStridedPlanes) {
   }
 }
 
+// The plain-case kernels reading an int8 GEMM's integer sums give the bits they give on the values
+// FixedGemm would make, float(sum) × step (one- and four-phase, with and without negative inputs;
+// 37 columns: a vector tail; live and dead columns, a gain and offset per column, saturating phases).
+TEST(Epilogue, IntegerSumsReadAsTheirValues) {
+  const int64_t cols = 37, n = 9;
+  const Rng rng(21, 0, RngPurpose::test);
+  uint64_t draw = 0;
+  const auto uniform = [&](float lo, float hi) { return lo + (hi - lo) * rng.uniform(draw++); };
+  ColumnEpilogue ep;
+  ep.cols = cols;
+  ep.fused = true;
+  ep.code_lo = -127;
+  ep.code_hi = 127;
+  std::vector<float> gain(cols), offset(cols);
+  for (int64_t c = 0; c < cols; ++c) {
+    ep.lsb.push_back(uniform(0.01f, 0.05f));
+    ep.full_scale.push_back(uniform(2.0f, 4.0f));
+    ep.scale.push_back(uniform(0.1f, 2.0f));
+    ep.dead.push_back(c % 11 == 3 ? 1 : 0);
+    gain[static_cast<size_t>(c)] = uniform(0.9f, 1.1f);
+    offset[static_cast<size_t>(c)] = uniform(-0.3f, 0.3f);
+  }
+  ep.gain = gain.data();
+  ep.offset = offset.data();
+  for (const int64_t phases : {1, 4}) {
+    const int64_t gemm_cols = phases == 1 ? cols : 2 * cols;
+    std::vector<float> step(static_cast<size_t>(gemm_cols));
+    for (float& v : step) v = uniform(1e-4f, 3e-3f);
+    std::vector<int32_t> p(static_cast<size_t>(n * gemm_cols)), q(p.size());
+    for (int32_t& v : p) v = static_cast<int32_t>(uniform(phases == 1 ? -3000.0f : 0.0f, 3000.0f));
+    for (int32_t& v : q) v = static_cast<int32_t>(uniform(0.0f, 3000.0f));
+    std::vector<float> pv(p.size()), qv(q.size());
+    for (size_t i = 0; i < p.size(); ++i) {
+      pv[i] = static_cast<float>(p[i]) * step[i % static_cast<size_t>(gemm_cols)];
+      qv[i] = static_cast<float>(q[i]) * step[i % static_cast<size_t>(gemm_cols)];
+    }
+    for (const bool negative : {false, true}) {
+      if (phases == 1 && negative) continue;
+      std::vector<float> want(static_cast<size_t>(n * cols)), got(want.size(), -1.0f);
+      if (phases == 1) {
+        column_sums_one_phase(ep, pv.data(), nullptr, n, want.data());
+        column_sums_one_phase(ep, p.data(), step.data(), n, got.data());
+      } else {
+        column_sums_four_phase(ep, pv.data(), negative ? qv.data() : nullptr, nullptr, n, want.data());
+        column_sums_four_phase(ep, p.data(), negative ? q.data() : nullptr, step.data(), n, got.data());
+      }
+      ASSERT_EQ(0, std::memcmp(want.data(), got.data(), want.size() * sizeof(float)))
+          << phases << " phases, negative " << negative;
+    }
+  }
+}
+
 TEST(SplitSigns, LeavesNonNegativeCodesAloneAndSplitsOthers) {
   std::vector<float> pos = {0.0f, 3.0f, 7.0f}, neg(3, 9.0f);
   EXPECT_FALSE(split_signs(pos.data(), pos.size(), neg.data()));

@@ -279,8 +279,9 @@ void AnalogCrossbar::run_mvm(const float* x, const uint8_t* x8, int64_t ld, int6
   const auto in_place = [&](const GemmChunk& chunk) {
     return input != InputForm::values && ld == rows && chunk.pos0 == 0 && chunk.i1 - chunk.i0 == chunk.rows;
   };
+  // An int8 GEMM in the plain case leaves its integer sums for finish to read (GemmChunk::wants_sums).
+  const bool sums = m_gemm.precision() == GemmPrecision::int8 && plain_epilogue(ep, sigma > 0);
   if (x8 != nullptr) {  // code bytes (reads_code_bytes): operand 0 only, read where they lie or copied
-    const bool sums = plain_epilogue(ep, sigma > 0);  // finish reads the integer sums
     m_gemm.run(
         batch, first, m_phases == 1 ? 1 : 2,
         [&](GemmChunk& chunk) {
@@ -300,6 +301,7 @@ void AnalogCrossbar::run_mvm(const float* x, const uint8_t* x8, int64_t ld, int6
     m_gemm.run(
         batch, first, 1,
         [&](GemmChunk& chunk) {
+          chunk.wants_sums = sums;
           if (in_place(chunk)) {
             chunk.a0 = x + chunk.i0 * ld;
             return;
@@ -314,6 +316,7 @@ void AnalogCrossbar::run_mvm(const float* x, const uint8_t* x8, int64_t ld, int6
   m_gemm.run(
       batch, first, 2,
       [&](GemmChunk& chunk) {
+        chunk.wants_sums = sums;
         if (input == InputForm::nonnegative_codes && in_place(chunk)) {
           chunk.a0 = x + chunk.i0 * ld;
           chunk.active &= ~2u;
