@@ -5,9 +5,7 @@
 #include <cmath>
 #include <cstring>
 
-#if defined(__x86_64__)
-#include <immintrin.h>
-#endif
+#include "core/intrinsics.h"
 
 namespace aimc::device {
 
@@ -96,12 +94,7 @@ __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4"))) vo
 }
 
 #if defined(__x86_64__)
-// GCC 12 warns about the intrinsics headers' own _mm512_undefined_* (a known false positive).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#ifndef __clang__
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
+AIMC_INTRINSICS_BEGIN
 #define AIMC_AVX512 __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw")))
 
 // box_muller() on 16 lanes, the same float operations in the same order (no contraction: the
@@ -228,7 +221,7 @@ bool use_avx512() {
                           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw");
   return yes;
 }
-#pragma GCC diagnostic pop
+AIMC_INTRINSICS_END
 #endif
 
 // Normals of counter blocks first_block .. first_block + kLanes − 1 (4·kLanes numbers) into out,

@@ -212,7 +212,8 @@ TEST(Im2col, ChannelGroupsGatherAsTheByteGather) {
     const int64_t rows = g.c * 9, positions = g.oh * g.ow;
     std::vector<int64_t> begin = {0, 100, 256, rows};
     if (rows <= 256) begin = {0, 100, rows};
-    for (const auto& [p0, step] : std::vector<std::array<int64_t, 2>>{{0, 1}, {2, 3}, {4, 5}}) {
+    for (const auto& [first, stride] : std::vector<std::array<int64_t, 2>>{{0, 1}, {2, 3}, {4, 5}}) {
+      const int64_t p0 = first, step = stride;  // (clang 14 cannot capture a structured binding)
       const int64_t n = (positions - 1 - p0) / step + 1;
       const auto gather = [&](bool groups) {
         std::vector<std::vector<uint8_t>> seg(begin.size() - 1);

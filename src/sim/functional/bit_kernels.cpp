@@ -4,10 +4,7 @@
 #include <cstring>
 
 #include "core/error.h"
-
-#if defined(__x86_64__)
-#include <immintrin.h>
-#endif
+#include "core/intrinsics.h"
 
 namespace aimc::functional {
 
@@ -45,11 +42,7 @@ void pack_code_planes_portable(const float* codes, int64_t rows, int64_t planes,
 // ---- AVX-512 kernels ---------------------------------------------------------------------------
 
 #if defined(__x86_64__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#ifndef __clang__
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
+AIMC_INTRINSICS_BEGIN
 #define AIMC_AVX512_POPCNT __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vpopcntdq,popcnt")))
 
 bool cpu_has_vpopcntdq() {
@@ -145,7 +138,7 @@ AIMC_AVX512_POPCNT void pack_code_planes_avx512(const float* codes, int64_t rows
     }
   }
 }
-#pragma GCC diagnostic pop
+AIMC_INTRINSICS_END
 #endif
 
 bool fast() {

@@ -4,9 +4,7 @@
 #include <cstring>
 #include <vector>
 
-#if defined(__x86_64__)
-#include <immintrin.h>
-#endif
+#include "core/intrinsics.h"
 
 namespace aimc::functional {
 
@@ -264,11 +262,7 @@ __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4"))) vo
 }
 
 #if defined(__x86_64__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wuninitialized"  // the intrinsics headers' own _mm512_undefined_* (GCC 12)
-#ifndef __clang__
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
+AIMC_INTRINSICS_BEGIN
 // The full 16 × 16 blocks of a dense scatter transposed in registers (unpack 32- and 64-bit pairs,
 // then 128-bit lanes twice): 2.8x the blocked copy above on a 256 × 256 item.
 __attribute__((target("avx512f"))) void full_blocks_avx512(const float* y, int64_t n, int64_t cols, float* out, int64_t plane) {
@@ -301,7 +295,7 @@ __attribute__((target("avx512f"))) void full_blocks_avx512(const float* y, int64
     }
   }
 }
-#pragma GCC diagnostic pop
+AIMC_INTRINSICS_END
 
 bool use_avx512() {
   static const bool yes = __builtin_cpu_supports("avx512f");

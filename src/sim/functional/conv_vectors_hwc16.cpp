@@ -6,11 +6,8 @@
 #include <cstring>
 
 #include "core/error.h"
+#include "core/intrinsics.h"
 #include "sim/functional/conv_vectors.h"
-
-#if defined(__x86_64__)
-#include <immintrin.h>
-#endif
 
 namespace aimc::functional {
 
@@ -28,11 +25,7 @@ Hwc16 hwc16_layout(const ConvGeometry& g) {
 }
 
 #if defined(__x86_64__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wuninitialized"  // the intrinsics headers' own _mm512_undefined_* (GCC 12)
-#ifndef __clang__
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
+AIMC_INTRINSICS_BEGIN
 #define AIMC_VBMI __attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi")))
 
 // 16 × 16 bytes transposed: in[c] holds channel c's 16 pixels, out[p] pixel p's 16 channels.
@@ -181,7 +174,7 @@ AIMC_VBMI void im2col_hwc16_avx512(const ConvGeometry& g, const uint8_t* padded,
   }
 }
 #undef AIMC_VBMI
-#pragma GCC diagnostic pop
+AIMC_INTRINSICS_END
 
 bool use_vbmi() {
   static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&

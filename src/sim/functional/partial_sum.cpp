@@ -1,10 +1,7 @@
 #include "sim/functional/partial_sum.h"
 
-#if defined(__x86_64__)
-#include <immintrin.h>
-#endif
-
 #include "core/error.h"
+#include "core/intrinsics.h"
 
 namespace aimc::functional {
 
@@ -28,11 +25,7 @@ __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4"))) vo
 }
 
 #if defined(__x86_64__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wuninitialized"  // the intrinsics headers' own _mm512_undefined_* (GCC 12)
-#ifndef __clang__
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
+AIMC_INTRINSICS_BEGIN
 #define AIMC_AVX512 __attribute__((target("avx512f,avx512dq,avx512vl")))
 constexpr int kNearest = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
 
@@ -73,7 +66,7 @@ AIMC_AVX512 void accumulate_avx512(int32_t* __restrict a, const float* __restric
   }
   if (i < n) accumulate_by_division(a + i, p + i, n - i, lsb, hi);
 }
-#pragma GCC diagnostic pop
+AIMC_INTRINSICS_END
 
 bool use_avx512() {
   static const bool yes =
