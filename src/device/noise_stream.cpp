@@ -215,12 +215,6 @@ AIMC_AVX512 void normals_avx512(uint64_t first_block, uint32_t stream, uint32_t 
     }
   }
 }
-
-bool use_avx512() {
-  static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
-                          __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw");
-  return yes;
-}
 AIMC_INTRINSICS_END
 #endif
 
@@ -228,7 +222,7 @@ AIMC_INTRINSICS_END
 // with the fastest kernel this CPU runs (all kernels give the same numbers).
 void normals(uint64_t first_block, uint32_t stream, uint32_t purpose, uint32_t key0, uint32_t key1, float* out, bool portable) {
 #if defined(__x86_64__)
-  if (!portable && use_avx512()) {
+  if (!portable && cpu_has_avx512()) {
     normals_avx512(first_block, stream, purpose, key0, key1, out);
     return;
   }

@@ -54,7 +54,7 @@ std::vector<float> gemm(GemmPrecision p, int threads, int64_t split, uint64_t fi
 class Bf16Gemm : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!test::gemm_available(GemmPrecision::bf16)) GTEST_SKIP() << "no bf16 matmul in oneDNN on this CPU";
+    if (!FixedGemm::available(GemmPrecision::bf16)) GTEST_SKIP() << "no bf16 matmul in oneDNN on this CPU";
   }
 };
 
@@ -104,7 +104,7 @@ TEST_F(Bf16Gemm, Bf16HoldsInputCodesExactly) {
 class Int8Gemm : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!test::gemm_available(GemmPrecision::int8)) GTEST_SKIP() << "no int8 (VNNI) matmul in oneDNN on this CPU";
+    if (!FixedGemm::available(GemmPrecision::int8)) GTEST_SKIP() << "no int8 (VNNI) matmul in oneDNN on this CPU";
   }
 };
 

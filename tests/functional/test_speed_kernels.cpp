@@ -7,6 +7,7 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include "core/rng.h"
@@ -21,6 +22,24 @@ std::vector<float> random_values(size_t n, uint64_t seed) {
   Rng(seed, 0, RngPurpose::test).fill_normal(0, v);
   return v;
 }
+
+// n vectors' rows cut into segments at `begin`, each segment a buffer of its own with one guard
+// element after every row (a gather that writes past a segment's row changes it).
+template <class T>
+struct GuardedSegments {
+  std::vector<std::vector<T>> buffers;
+  RowSegmentsOf<T> out;
+  GuardedSegments(const std::vector<int64_t>& begin, int64_t n, T guard) : buffers(begin.size() - 1), out{begin, {}, {}} {
+    for (size_t s = 0; s + 1 < begin.size(); ++s) {
+      const int64_t ld = begin[s + 1] - begin[s] + 1;
+      buffers[s].assign(static_cast<size_t>(n * ld), guard);
+      out.base.push_back(buffers[s].data());
+      out.ld.push_back(ld);
+    }
+  }
+  GuardedSegments(const GuardedSegments&) = delete;  // out points into buffers
+  GuardedSegments& operator=(const GuardedSegments&) = delete;
+};
 
 std::vector<ConvGeometry> geometries() {
   std::vector<ConvGeometry> shapes = {
@@ -105,14 +124,9 @@ TEST(Im2col, RowSegmentsHoldTheDenseVectorsRows) {
         std::vector<float> dense(static_cast<size_t>(n * rows));
         im2col_vectors(g, x.data(), 0, step, n, dense.data(), rows);
         const size_t segments = begin.size() - 1;
-        std::vector<std::vector<float>> seg(segments);
-        RowSegments out{begin, {}, {}};
-        for (size_t s = 0; s < segments; ++s) {
-          const int64_t k = begin[s + 1] - begin[s], ld = k + 1;  // a guard float after each row
-          seg[s].assign(static_cast<size_t>(n * ld), -7.0f);
-          out.base.push_back(seg[s].data());
-          out.ld.push_back(ld);
-        }
+        GuardedSegments<float> guarded(begin, n, -7.0f);
+        const RowSegments& out = guarded.out;
+        const std::vector<std::vector<float>>& seg = guarded.buffers;
         std::vector<float> padded(static_cast<size_t>(padded_sample_elements(g)));
         pad_sample(g, x.data(), padded.data());
         for (const bool from_padded : {false, true}) {
@@ -154,14 +168,9 @@ TEST(Im2col, CodeBytesGatherAsTheFloatCodes) {
       std::vector<float> dense(static_cast<size_t>(n * rows));
       im2col_vectors(g, x.data(), 0, step, n, dense.data(), rows);
       const size_t segments = begin.size() - 1;
-      std::vector<std::vector<uint8_t>> seg(segments);
-      RowSegmentsOf<uint8_t> out{begin, {}, {}};
-      for (size_t s = 0; s < segments; ++s) {
-        const int64_t k = begin[s + 1] - begin[s], ld = k + 1;  // a guard byte after each row
-        seg[s].assign(static_cast<size_t>(n * ld), 0xEE);
-        out.base.push_back(seg[s].data());
-        out.ld.push_back(ld);
-      }
+      GuardedSegments<uint8_t> guarded(begin, n, 0xEE);
+      const RowSegmentsOf<uint8_t>& out = guarded.out;
+      const std::vector<std::vector<uint8_t>>& seg = guarded.buffers;
       std::vector<uint8_t> padded(static_cast<size_t>(padded_sample_elements(g)));
       pad_sample(g, x8.data(), padded.data());
       for (const bool from_padded : {false, true}) {
@@ -216,20 +225,13 @@ TEST(Im2col, ChannelGroupsGatherAsTheByteGather) {
       const int64_t p0 = first, step = stride;  // (clang 14 cannot capture a structured binding)
       const int64_t n = (positions - 1 - p0) / step + 1;
       const auto gather = [&](bool groups) {
-        std::vector<std::vector<uint8_t>> seg(begin.size() - 1);
-        RowSegmentsOf<uint8_t> out{begin, {}, {}};
-        for (size_t k = 0; k + 1 < begin.size(); ++k) {
-          const int64_t ld = begin[k + 1] - begin[k] + 1;  // a guard byte after each row
-          seg[k].assign(static_cast<size_t>(n * ld), 0xEE);
-          out.base.push_back(seg[k].data());
-          out.ld.push_back(ld);
-        }
+        GuardedSegments<uint8_t> guarded(begin, n, 0xEE);
         if (groups) {
-          im2col_vectors_hwc16(g, hwc.data(), p0, step, n, out);
+          im2col_vectors_hwc16(g, hwc.data(), p0, step, n, guarded.out);
         } else {
-          im2col_vectors(g, x.data(), p0, step, n, out);
+          im2col_vectors(g, x.data(), p0, step, n, guarded.out);
         }
-        return seg;
+        return std::move(guarded.buffers);
       };
       ASSERT_EQ(gather(true), gather(false))
           << "c " << g.c << ", " << g.h << "x" << g.w << ", stride " << g.sh << ", pad " << g.ph << ", step " << step;

@@ -37,7 +37,7 @@ bool same(const Tensor& a, const Tensor& b) { return std::memcmp(a.raw(), b.raw(
 std::vector<GemmPrecision> precisions() {
   std::vector<GemmPrecision> p{GemmPrecision::fp32};
   for (GemmPrecision q : {GemmPrecision::bf16, GemmPrecision::int8}) {
-    if (test::gemm_available(q)) p.push_back(q);
+    if (FixedGemm::available(q)) p.push_back(q);
   }
   return p;
 }

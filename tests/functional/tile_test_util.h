@@ -43,16 +43,4 @@ inline Tensor random_tensor(int64_t rows, int64_t cols, uint64_t seed, float sca
   return t;
 }
 
-// Whether oneDNN has a matmul of this precision on this CPU (bf16: AVX-512; int8: AVX-512 VNNI);
-// without one, FixedGemm::set_weights refuses it with one line and its tests do not apply.
-inline bool gemm_available(GemmPrecision p) {
-  const std::vector<float> b(16, 1.0f);
-  try {
-    FixedGemm().set_weights(b.data(), 4, 4, p);
-    return true;
-  } catch (const Error&) {
-    return false;
-  }
-}
-
 }  // namespace aimc::functional::test

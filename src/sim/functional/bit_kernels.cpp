@@ -45,13 +45,6 @@ void pack_code_planes_portable(const float* codes, int64_t rows, int64_t planes,
 AIMC_INTRINSICS_BEGIN
 #define AIMC_AVX512_POPCNT __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vpopcntdq,popcnt")))
 
-bool cpu_has_vpopcntdq() {
-  static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                          __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
-                          __builtin_cpu_supports("avx512vpopcntdq") && __builtin_cpu_supports("popcnt");
-  return yes;
-}
-
 AIMC_AVX512_POPCNT inline __mmask8 tail_mask(int64_t remaining) {
   return remaining >= 8 ? static_cast<__mmask8>(0xFF) : (remaining > 0 ? static_cast<__mmask8>((1u << remaining) - 1) : 0);
 }
@@ -143,7 +136,7 @@ AIMC_INTRINSICS_END
 
 bool fast() {
 #if defined(__x86_64__)
-  return !g_force_portable.load(std::memory_order_relaxed) && cpu_has_vpopcntdq();
+  return !g_force_portable.load(std::memory_order_relaxed) && cpu_has_avx512_vpopcntdq();
 #else
   return false;
 #endif

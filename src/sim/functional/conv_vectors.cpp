@@ -296,17 +296,12 @@ __attribute__((target("avx512f"))) void full_blocks_avx512(const float* y, int64
   }
 }
 AIMC_INTRINSICS_END
-
-bool use_avx512() {
-  static const bool yes = __builtin_cpu_supports("avx512f");
-  return yes;
-}
 #endif
 }  // namespace
 
 void vectors_to_planes(const float* y, int64_t n, int64_t cols, float* out, int64_t plane, int64_t step) {
 #if defined(__x86_64__)
-  if (step == 1 && use_avx512()) {
+  if (step == 1 && cpu_has_avx512()) {
     full_blocks_avx512(y, n, cols, out, plane);
     vectors_to_planes_blocks(y, n, cols, out, plane, step, true);
     return;

@@ -175,18 +175,13 @@ AIMC_VBMI void im2col_hwc16_avx512(const ConvGeometry& g, const uint8_t* padded,
 }
 #undef AIMC_VBMI
 AIMC_INTRINSICS_END
-
-bool use_vbmi() {
-  static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                          __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vbmi");
-  return yes;
-}
 #endif
 }  // namespace
 
 bool im2col_hwc16_applies(const ConvGeometry& g) {
 #if defined(__x86_64__)
-  return use_vbmi() && g.c % kHwcGroup == 0 && g.c / kHwcGroup <= 64 && g.kh == 3 && g.kw == 3 && g.dh == 1 && g.dw == 1;
+  return cpu_has_avx512_vbmi() && g.c % kHwcGroup == 0 && g.c / kHwcGroup <= 64 && g.kh == 3 && g.kw == 3 && g.dh == 1 &&
+         g.dw == 1;
 #else
   (void)g;
   return false;

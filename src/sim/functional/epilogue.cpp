@@ -91,9 +91,6 @@ template <bool kAlso>
 }  // namespace
 
 namespace {
-// The plain case of both kernels (no output noise, a fused linear ADC, no counting) in one pass per
-// row: the same arithmetic as the general loops, element by element. (With the column count a
-// template constant GCC unrolled the short rows into scalar code: 20 % slower.)
 // A GEMM column's value: the float sum, or an int8 GEMM's integer sum times its column's step
 // (float(sum) × step, as FixedGemm converts it).
 template <class S>
@@ -105,24 +102,36 @@ template <class S>
   }
 }
 
+// The last step of both plain row kernels: column c's output for v, its value in LSBs (the fused
+// linear ADC's code, times the digital scale; dead columns 0).
+struct PlainOutput {
+  const float* __restrict gain;
+  const float* __restrict offset;
+  const float* __restrict scale;
+  const int32_t* __restrict dead;
+  float lo, hi;
+  explicit PlainOutput(const ColumnEpilogue& ep)
+      : gain(ep.gain), offset(ep.offset), scale(ep.scale.data()), dead(ep.dead.data()), lo(ep.code_lo), hi(ep.code_hi) {}
+  [[gnu::always_inline]] float operator()(float v, int64_t c) const {
+    const float code = adc_code(v, gain[c], offset[c], lo, hi);
+    return dead[c] ? 0.0f : code * scale[c];
+  }
+};
+
+// The plain case of both kernels (no output noise, a fused linear ADC, no counting) in one pass per
+// row: the same arithmetic as the general loops, element by element. (With the column count a
+// template constant GCC unrolled the short rows into scalar code: 20 % slower.)
 template <class S>
 [[gnu::always_inline]] inline void one_phase_rows(const ColumnEpilogue& ep, const S* g, const float* step, int64_t n,
                                                   float* out) {
   const int64_t cols = ep.cols;
   const float* __restrict lsb = ep.lsb.data();
-  const float* __restrict gain = ep.gain;
-  const float* __restrict offset = ep.offset;
-  const float* __restrict scale = ep.scale.data();
-  const int32_t* __restrict dead = ep.dead.data();
-  const float lo = ep.code_lo, hi = ep.code_hi;
+  const PlainOutput output(ep);
   for (int64_t i = 0; i < n; ++i) {
     const S* __restrict gi = g + i * cols;
     float* __restrict oi = out + i * cols;
 #pragma omp simd
-    for (int64_t c = 0; c < cols; ++c) {
-      const float code = adc_code(column_value(gi, step, c) / lsb[c], gain[c], offset[c], lo, hi);
-      oi[c] = dead[c] ? 0.0f : code * scale[c];
-    }
+    for (int64_t c = 0; c < cols; ++c) oi[c] = output(column_value(gi, step, c) / lsb[c], c);
   }
 }
 bool plain(const ColumnEpilogue& ep, const float* z) { return z == nullptr && ep.convert && ep.fused && !ep.count; }
@@ -222,11 +231,7 @@ template <bool kNeg, class S>
   const float* step_m = step != nullptr ? step + cols : nullptr;  // the P·− columns' steps
   const float* __restrict lsb = ep.lsb.data();
   const float* __restrict fs = ep.full_scale.data();
-  const float* __restrict gain = ep.gain;
-  const float* __restrict offset = ep.offset;
-  const float* __restrict scale = ep.scale.data();
-  const int32_t* __restrict dead = ep.dead.data();
-  const float lo = ep.code_lo, hi = ep.code_hi;
+  const PlainOutput output(ep);
   for (int64_t i = 0; i < n; ++i) {
     const S* __restrict pp = p + i * 2 * cols;
     const S* __restrict pm = pp + cols;
@@ -242,8 +247,7 @@ template <bool kNeg, class S>
       } else {
         v = (a - b) / lsb[c];
       }
-      const float code = adc_code(v, gain[c], offset[c], lo, hi);
-      oi[c] = dead[c] ? 0.0f : code * scale[c];
+      oi[c] = output(v, c);
     }
   }
 }

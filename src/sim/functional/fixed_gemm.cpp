@@ -60,6 +60,20 @@ int64_t FixedGemm::n() const { return m_impl->n; }
 GemmPrecision FixedGemm::precision() const { return m_impl->precision; }
 int64_t FixedGemm::chunk_rows() const { return m_impl->rows; }
 
+bool FixedGemm::available(GemmPrecision precision) {
+  const auto runs = [](GemmPrecision p) {
+    const std::vector<float> b(16, 1.0f);
+    try {
+      FixedGemm().set_weights(b.data(), 4, 4, p);
+      return true;
+    } catch (const Error&) {
+      return false;
+    }
+  };
+  static const bool bf16 = runs(GemmPrecision::bf16), int8 = runs(GemmPrecision::int8);
+  return precision == GemmPrecision::fp32 || (precision == GemmPrecision::bf16 ? bf16 : int8);
+}
+
 namespace {
 memory::data_type operand_type(GemmPrecision p, bool signed_rows) {
   if (p == GemmPrecision::int8) return signed_rows ? memory::data_type::s8 : memory::data_type::u8;

@@ -27,7 +27,7 @@ struct GemmChunk {
   // operands × rows × k inputs (row-major): prepare writes rows pos0 .. of each operand it
   // uses; other rows hold stale finite values and only produce outputs nobody reads.
   float* a = nullptr;
-  // Instead of writing operand 0 into `a`, prepare may point this at a full chunk's kChunkRows rows
+  // Instead of writing operand 0 into `a`, prepare may point this at a full chunk's `rows` rows
   // of k inputs already in memory, dense: the fp32 GEMM reads them where they lie (bf16 and int8
   // convert them from there).
   const float* a0 = nullptr;
@@ -80,6 +80,9 @@ class FixedGemm {
   int64_t k() const;
   int64_t n() const;
   GemmPrecision precision() const;
+  // Whether this CPU runs a GEMM of this precision (bf16: AVX-512; int8: AVX-512 VNNI); set_weights
+  // refuses the others in one line.
+  static bool available(GemmPrecision precision);
 
   // For each chunk: prepare(chunk) fills chunk.a, the GEMM runs for each active operand (up to 32
   // operands, each a chunk_rows() × k block against the same B), then finish(chunk) on the same

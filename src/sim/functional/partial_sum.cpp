@@ -67,12 +67,6 @@ AIMC_AVX512 void accumulate_avx512(int32_t* __restrict a, const float* __restric
   if (i < n) accumulate_by_division(a + i, p + i, n - i, lsb, hi);
 }
 AIMC_INTRINSICS_END
-
-bool use_avx512() {
-  static const bool yes =
-      __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
-  return yes;
-}
 #endif
 }  // namespace
 
@@ -81,7 +75,7 @@ void accumulate_partial_sums(std::span<int32_t> acc, std::span<const float> part
               "accumulate_partial_sums: bad arguments");
   const auto hi = static_cast<double>((int64_t{1} << (width_bits - 1)) - 1);
 #if defined(__x86_64__)
-  if (use_avx512()) {
+  if (cpu_has_avx512()) {
     accumulate_avx512(acc.data(), partial.data(), acc.size(), lsb, hi);
     return;
   }

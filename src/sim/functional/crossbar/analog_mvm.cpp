@@ -242,28 +242,28 @@ void AnalogCrossbar::run_mvm(const float* x, const uint8_t* x8, int64_t ld, int6
                         {buf, static_cast<size_t>(n * draws)});
       z = buf;
     }
+    // The chunk's outputs: operand 0's at p (four phases: x⁺'s), operand 1's (x⁻'s) q_offset further when it ran.
+    const int64_t width = m_phases == 1 ? cols : 2 * cols, p = chunk.pos0 * width;
+    const int64_t q_offset = (chunk.active & 2u) != 0 ? chunk.rows * width : -1;
     if (chunk.sums != nullptr) {  // an int8 GEMM's integer sums, read as values in the plain case's one pass
       if (m_phases == 1) {
-        column_sums_one_phase(ep, chunk.sums + chunk.pos0 * cols, chunk.step, n, out);
+        column_sums_one_phase(ep, chunk.sums + p, chunk.step, n, out);
       } else {
-        const size_t block = static_cast<size_t>(chunk.rows * 2 * cols);
-        const int32_t* q = (chunk.active & 2u) != 0 ? chunk.sums + block + chunk.pos0 * 2 * cols : nullptr;
-        column_sums_four_phase(ep, chunk.sums + chunk.pos0 * 2 * cols, q, chunk.step, n, out);
+        column_sums_four_phase(ep, chunk.sums + p, q_offset < 0 ? nullptr : chunk.sums + p + q_offset, chunk.step, n, out);
       }
       return;
     }
     int64_t saturated = 0;
     uint8_t* clipped = nullptr;  // four phases, counted: a clipped phase counts with a non-linear converter's code
     if (m_phases == 1) {
-      saturated = column_sums_one_phase(ep, chunk.y + chunk.pos0 * cols, z, n, out);
+      saturated = column_sums_one_phase(ep, chunk.y + p, z, n, out);
     } else {
-      const size_t block = static_cast<size_t>(chunk.rows * 2 * cols);
-      const float* q = (chunk.active & 2u) != 0 ? chunk.y + block + chunk.pos0 * 2 * cols : nullptr;
+      const float* q = q_offset < 0 ? nullptr : chunk.y + p + q_offset;
       if (ep.count && !ep.fused) {
         clip_buffer().resize(static_cast<size_t>(n * cols));
         clipped = clip_buffer().data();
       }
-      saturated = column_sums_four_phase(ep, chunk.y + chunk.pos0 * 2 * cols, q, z, n, out, clipped);
+      saturated = column_sums_four_phase(ep, chunk.y + p, q, z, n, out, clipped);
     }
     if (!ep.fused) {
       adc.convert({out, static_cast<size_t>(n * cols)}, cols, m_adc_columns);
