@@ -68,7 +68,8 @@ TEST(PresetPeaks, GarofaloClusterDerivedFromCluster512) {
 }
 
 TEST(PresetPeaks, OverlappedJobIsLimitedByItsSlowestPhase) {
-  ChipSpec c = test::preset("cluster-512");  // 1 GHz, 4 B/cycle streamer, 130 ns MVM
+  ChipSpec c = test::preset("cluster-512");  // 4 B/cycle streamer, 130 ns MVM
+  c.clock_mhz = 1000;                        // 1 ns per cycle: the phases' cycles read as ns
   ReadModeSpec& m = c.cores.read_modes[0];
   // Sequential phases (Bruschi's simulator): 2 + (r/4 + 2) + 131 + (c/4 + 2).
   EXPECT_DOUBLE_EQ(mvm_interval_ns(c, m, 8, 256, 256), 265.0);
@@ -80,6 +81,16 @@ TEST(PresetPeaks, OverlappedJobIsLimitedByItsSlowestPhase) {
   EXPECT_DOUBLE_EQ(mvm_interval_ns(c, m, 8, 256, 100), 2 + 258.0);  // stream-in is the longest
   EXPECT_DOUBLE_EQ(mvm_interval_ns(c, m, 8, 100, 256), 2 + 258.0);  // stream-out is the longest
   EXPECT_DOUBLE_EQ(mvm_interval_ns(c, m, 8, 100, 100), 2 + 131.0);
+}
+
+TEST(PresetPeaks, ClusterJobAtThePresetsClock) {
+  // The preset's fitted 325 MHz: the 130 ns computation is ceil(130 / (1000 / 325)) + 1 = 44 cycles, a full
+  // job 2 + 66 + 44 + 66 = 178 cycles, and the peak 512 such jobs' 2 · 256 · 256 ops each.
+  const ChipSpec c = test::preset("cluster-512");
+  ASSERT_DOUBLE_EQ(c.clock_mhz, 325.0);
+  const double ns_per_cycle = 1000.0 / 325.0;
+  EXPECT_NEAR(mvm_interval_ns(c, c.cores.read_modes[0], 8, 256, 256), 178 * ns_per_cycle, 1e-9);
+  EXPECT_NEAR(peak_point(c, "analog", 8, 4).tops, 2.0 * 512 * 256 * 256 / (178 * ns_per_cycle) * 1e-3, 1e-9);
 }
 
 TEST(PresetPeaks, PeakTableCoversModesAndPrecisions) {

@@ -14,10 +14,11 @@
 namespace aimc::perf {
 namespace {
 
-// chips.md 4.1 (the authors' ima_v1_impl.cpp) at the preset's 1 GHz: idle 2, stream-in
+// chips.md 4.1 (the authors' ima_v1_impl.cpp) at 1 GHz (1 ns per cycle): idle 2, stream-in
 // ceil(h/4) + 2, compute ceil(130 ns / 1 ns) + 1, stream-out ceil(w/4) + 2 cycles.
 TEST(PerfCluster, ImaJobCycles) {
-  const auto chip = preset("cluster-512");
+  auto chip = preset("cluster-512");
+  chip.clock_mhz = 1000;
   const auto& mode = chip.cores.read_modes.front();
   EXPECT_DOUBLE_EQ(chip::mvm_latency_ns(chip, mode, 8), 2 + (64 + 2) + (130 + 1) + (64 + 2));           // 265
   EXPECT_DOUBLE_EQ(chip::mvm_latency_ns(chip, mode, 8, 147, 64), 2 + (37 + 2) + (130 + 1) + (16 + 2));  // 190
