@@ -168,8 +168,10 @@ std::string perf_text(const PerfStats& s, size_t top) {
   std::string o;
   auto line = [&](const std::string& t) { o += t + "\n"; };
   const double n = static_cast<double>(s.images);
-  line(fmt::format("{} on {} ({} schedule, read mode {}, {} images, batch {}{})", s.model, s.chip, s.schedule, s.read_mode,
-                   s.images, s.batch, s.segments > 1 ? fmt::format(", {} reload segments", s.segments) : ""));
+  // How finely an inference streams: whole-layer tasks (1 slice) overstate a row-streamed pipeline's fill.
+  const std::string slices = s.chunks > 1 ? fmt::format(", {} slices per inference", s.chunks) : ", whole-inference tasks";
+  line(fmt::format("{} on {} ({} schedule{}, read mode {}, {} images, batch {}{})", s.model, s.chip, s.schedule, slices,
+                   s.read_mode, s.images, s.batch, s.segments > 1 ? fmt::format(", {} reload segments", s.segments) : ""));
   line(fmt::format("  latency          {:.4g} us (critical path {:.4g} us, mean under load {:.4g} us)", s.latency_ns * 1e-3,
                    s.critical_path_ns * 1e-3, s.mean_latency_ns * 1e-3));
   line(fmt::format("  throughput       {:.5g} inferences/s, {:.4g} TOPS (2 x {:.4g} MMAC per inference){}", s.inferences_per_s,

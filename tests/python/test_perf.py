@@ -136,6 +136,20 @@ def test_critical_path_names_where_the_latency_goes(tmp_path):
         assert sum(p["barrier_s"] for p in path) > 0
 
 
+def test_slices_stream_an_inference_and_the_text_says_so(tmp_path):
+    """--chunks K streams each inference through the pipeline in K slices: a layer starts on a slice its
+    producer has made, so one inference alone finishes sooner than with whole-inference tasks, and the
+    text's first line names which the run used."""
+    prog = tmp_path / "p.json"
+    r = run_aimc("compile", "--model", ROOT / "models" / "resnet20_cifar10.onnx", "--chip", "hermes", "-o", prog)
+    assert r.returncode == 0, r.stderr
+    whole, out1 = perf_json(tmp_path, "--program", prog, "--chip", "hermes", "--images", 4)
+    sliced, out8 = perf_json(tmp_path, "--program", prog, "--chip", "hermes", "--images", 4, "--chunks", 8)
+    assert "whole-inference tasks" in out1.splitlines()[0] and "8 slices per inference" in out8.splitlines()[0]
+    assert sliced["latency_s"] < whole["latency_s"]
+    assert sliced["energy_per_inference_j"] == pytest.approx(whole["energy_per_inference_j"], rel=1e-9)
+
+
 def test_workload_density_uses_the_chips_area(tmp_path):
     """perf's GOPS/mm² on a workload is its TOPS over the area `chip show` reports; a chip of unknown
     area reports none."""
