@@ -55,6 +55,18 @@ nlohmann::ordered_json perf_json(const PerfStats& s) {
   j["array_bound_inferences_per_s"] = s.array_bound_inferences_per_s;
   j["macs_per_inference"] = s.macs_per_inference;
   j["tops"] = s.tops;
+  if (const auto& e = s.efficiency) {
+    j["efficiency"] = {
+        {"peak_tops", e->peak_tops},
+        {"input_bits", e->input_bits},
+        {"weight_bits", e->weight_bits ? nlohmann::ordered_json(*e->weight_bits) : nlohmann::ordered_json(nullptr)},
+        {"global_mapping", e->global_mapping},
+        {"local_mapping", e->local_mapping},
+        {"pipeline", e->pipeline},
+        {"digital_macs", e->digital_macs}};
+  } else {
+    j["efficiency"] = nullptr;
+  }
   j["area_mm2"] = s.area_mm2 ? nlohmann::ordered_json(*s.area_mm2) : nlohmann::ordered_json(nullptr);
   j["tops_per_mm2"] = s.tops_per_mm2 ? nlohmann::ordered_json(*s.tops_per_mm2) : nlohmann::ordered_json(nullptr);
   j["tops_per_w"] = s.tops_per_w;
@@ -180,6 +192,13 @@ std::string perf_text(const PerfStats& s, size_t top) {
   if (s.array_bound_inferences_per_s > 0) {
     line(fmt::format("  array bound      {:.5g} inferences/s with every crossbar used doing MVMs all the time ({:.3g}% reached)",
                      s.array_bound_inferences_per_s, 100 * s.inferences_per_s / s.array_bound_inferences_per_s));
+  }
+  if (const auto& e = s.efficiency) {
+    line(
+        fmt::format("  efficiency       peak {:.4g} TOPS x {:.3g}% crossbars used (global mapping) x {:.3g}% MACs per MVM time "
+                    "(local mapping) x {:.3g}% of the array bound (pipeline){} = {:.4g} TOPS",
+                    e->peak_tops, 100 * e->global_mapping, 100 * e->local_mapping, 100 * e->pipeline,
+                    e->digital_macs > 1 + 1e-12 ? fmt::format(" x {:.4g} with digital MACs", e->digital_macs) : "", s.tops));
   }
   line(fmt::format("  energy           {:.4g} uJ per inference ({:.4g} uJ dynamic), {:.4g} TOPS/W, {:.5g} inferences/s/W",
                    s.energy_per_inference_j * 1e6, s.dynamic_energy_per_inference_j * 1e6, s.tops_per_w,

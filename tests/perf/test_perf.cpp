@@ -93,6 +93,17 @@ TEST(PerfSim, TwoStagePipelineBottleneck) {
   EXPECT_NEAR(s.critical_path[1].analog_ns, 300 * t, 1e-6);
   EXPECT_NEAR(s.critical_path[0].time_ns + s.critical_path[1].time_ns, s.latency_ns, 1e-6);
   EXPECT_EQ(s.critical_path[1].name, "L1");
+  // Where the peak goes: 2 of 64 crossbars (global mapping), each MVM a quarter of the 256 × 256 array at
+  // the same time (local mapping), 300 of the array bound's 200 MVM times per inference (pipeline).
+  ASSERT_TRUE(s.efficiency);
+  const auto& e = *s.efficiency;
+  EXPECT_DOUBLE_EQ(e.peak_tops, chip::peak_point(chip, s.read_mode, 8, chip::peak_weight_bits(chip.cores.weights, 8)).tops);
+  EXPECT_EQ(e.input_bits, 8);
+  EXPECT_NEAR(e.global_mapping, 2.0 / 64, 1e-12);
+  EXPECT_NEAR(e.local_mapping, 0.25, 1e-9);
+  EXPECT_NEAR(e.pipeline, 200.0 / 300, 1e-9);
+  EXPECT_DOUBLE_EQ(e.digital_macs, 1.0);
+  EXPECT_NEAR(e.peak_tops * e.global_mapping * e.local_mapping * e.pipeline * e.digital_macs, s.tops, 1e-9 * s.tops);
 }
 
 TEST(PerfSim, LayerByLayerBatch) {
@@ -369,6 +380,12 @@ TEST(PerfSim, PeakOfEveryPreset) {
       EXPECT_NEAR(s.tops / peak.tops, 1.0, 0.02) << entry.name << " " << mode.name;
       EXPECT_NEAR(s.tops_per_w_mvm / peak.tops_per_w, 1.0, 0.02) << entry.name << " " << mode.name;
       EXPECT_LE(s.tops, peak.tops * (1 + 1e-9)) << entry.name;
+      // The synthetic peak workload loses nothing: every crossbar, full arrays, no wait beyond the fill.
+      ASSERT_TRUE(s.efficiency) << entry.name;
+      EXPECT_NEAR(s.efficiency->peak_tops, peak.tops, 1e-9 * peak.tops) << entry.name << " " << mode.name;
+      EXPECT_NEAR(s.efficiency->global_mapping, 1.0, 1e-12) << entry.name;
+      EXPECT_NEAR(s.efficiency->local_mapping, 1.0, 1e-9) << entry.name << " " << mode.name;
+      EXPECT_NEAR(s.efficiency->pipeline, 1.0, 0.02) << entry.name << " " << mode.name;
     }
   }
 }
@@ -396,6 +413,15 @@ TEST(PerfSim, BoundsOnACompiledNetwork) {
       EXPECT_LE(s.inferences_per_s, s.array_bound_inferences_per_s * (1 + 1e-9)) << name << " " << sched;
       EXPECT_GE(s.latency_ns, s.critical_path_ns * (1 - 1e-9)) << name << " " << sched;
       EXPECT_GT(s.inferences_per_s, 0) << name;
+      // The peak's breakdown multiplies to the run's TOPS, each share at most 1 where it must be.
+      ASSERT_TRUE(s.efficiency) << name << " " << sched;
+      const auto& e = *s.efficiency;
+      EXPECT_NEAR(e.peak_tops * e.global_mapping * e.local_mapping * e.pipeline * e.digital_macs, s.tops, 1e-9 * s.tops)
+          << name << " " << sched;
+      EXPECT_GT(e.global_mapping, 0) << name;
+      EXPECT_LE(e.global_mapping, 1.0) << name;
+      EXPECT_LE(e.pipeline, 1.0 + 1e-9) << name << " " << sched;
+      EXPECT_GE(e.digital_macs, 1.0) << name;
     }
   }
 }

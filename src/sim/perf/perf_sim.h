@@ -93,6 +93,19 @@ struct LinkStats {
   double bytes = 0;
 };
 
+// Where the chip's peak goes on a workload (Bruschi et al. 2023 break its inefficiency into global
+// mapping, local mapping and pipeline imbalance). The factors multiply to the run's TOPS exactly:
+// peak_tops · global_mapping · local_mapping · pipeline · digital_macs = tops.
+struct Efficiency {
+  double peak_tops = 0;                // chip show's peak in the run's read mode, at input_bits / weight_bits
+  int64_t input_bits = 0;              // the peak's: the analog layers' input precision with the most MACs
+  std::optional<int64_t> weight_bits;  // the peak's weight precision at input_bits (absent: analog)
+  double global_mapping = 0;           // crossbars the network uses (every network copy) / crossbars on the chip
+  double local_mapping = 0;            // analog MACs per unit of those crossbars' MVM time / a full array's at the peak
+  double pipeline = 0;                 // throughput / the crossbars' bound: imbalance, transfers, digital work, reloads, waits
+  double digital_macs = 1;             // all MACs / the analog ones (convolutions placed on digital units)
+};
+
 struct PerfStats {
   std::string chip, model, schedule, read_mode;
   std::string simulator = "event";   // "event" | "analytic" (PerfOptions::analytic)
@@ -109,9 +122,10 @@ struct PerfStats {
   // inference (0 without MVMs). No schedule or balancing of these MVMs on these crossbars exceeds it.
   double array_bound_inferences_per_s = 0;
   double macs_per_inference = 0;
-  double tops = 0;                     // 2 · MACs · inferences/s
-  std::optional<double> area_mm2;      // the chip's area (chip/area.h), when known
-  std::optional<double> tops_per_mm2;  // tops / area_mm2: the workload's density
+  double tops = 0;                       // 2 · MACs · inferences/s
+  std::optional<Efficiency> efficiency;  // the peak's breakdown (absent without array MVMs)
+  std::optional<double> area_mm2;        // the chip's area (chip/area.h), when known
+  std::optional<double> tops_per_mm2;    // tops / area_mm2: the workload's density
   double energy_per_inference_j = 0;
   double dynamic_energy_per_inference_j = 0;
   // The same with every row drive priced in full, whatever input it carried (differs from the above

@@ -2,11 +2,52 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 
 #include "chip/peak.h"
 #include "sim/perf/perf_impl.h"
 
 namespace aimc::perf {
+namespace {
+
+// The peak's breakdown (PerfStats::Efficiency). `mvm_ns`: the crossbars' summed MVM occupancy per inference
+// of one network copy; `crossbars_used`: the crossbars with MVMs, all copies.
+Efficiency efficiency(const chip::ChipSpec& chip, const chip::ReadModeSpec& mode, const program::Program& prog,
+                      const PerfStats& st, double mvm_ns, int64_t crossbars_used) {
+  // The peak's precision: the analog layers' input bits with the most MACs (the chip's when none is set).
+  std::map<int64_t, double> macs_at_bits;
+  double analog_macs = 0;
+  for (const auto& L : prog.layers) {
+    const double macs = static_cast<double>(L.vectors_per_inference * L.groups * L.group_rows * L.group_cols);
+    macs_at_bits[L.quant.input_bits > 0 ? L.quant.input_bits : chip.cores.input.bits] += macs;
+    analog_macs += macs;
+  }
+  Efficiency e;
+  e.input_bits = chip.cores.input.bits;
+  if (!macs_at_bits.empty()) {
+    e.input_bits = std::max_element(macs_at_bits.begin(), macs_at_bits.end(), [](const auto& a, const auto& b) {
+                     return a.second < b.second;
+                   })->first;
+  }
+  chip::PeakPoint peak;
+  try {
+    peak = chip::peak_point(chip, mode.name, e.input_bits, chip::peak_weight_bits(chip.cores.weights, e.input_bits));
+  } catch (const Error&) {  // a precision the encoders report no peak for: the chip's own
+    e.input_bits = chip.cores.input.bits;
+    peak = chip::peak_point(chip, mode.name, e.input_bits, chip::peak_weight_bits(chip.cores.weights, e.input_bits));
+  }
+  e.weight_bits = peak.weight_bits;
+  e.peak_tops = peak.tops;
+  const double crossbars = static_cast<double>(chip.cores.count * chip.cores.arrays);
+  e.global_mapping = static_cast<double>(crossbars_used) / crossbars;
+  // A full array's ops per ns at the peak against the network's analog ops per ns of MVM time.
+  e.local_mapping = (2.0 * analog_macs / mvm_ns) / (peak.ops_per_mvm / crossbars / peak.t_mvm_ns);
+  e.pipeline = st.array_bound_inferences_per_s > 0 ? st.inferences_per_s / st.array_bound_inferences_per_s : 0;
+  e.digital_macs = analog_macs > 0 ? st.macs_per_inference / analog_macs : 1;
+  return e;
+}
+
+}  // namespace
 
 std::vector<PathStep> PerfSimulator::Impl::critical_path() const {
   std::vector<PathStep> steps;
@@ -168,6 +209,7 @@ PerfStats PerfSimulator::Impl::stats() const {
     }
     st.inferences_per_s = std::max(st.inferences_per_s, static_cast<double>(opt.images) / (makespan * 1e-9));
     st.tops = 2.0 * st.macs_per_inference * st.inferences_per_s * 1e-12;
+    if (mvm_ns > 0) st.efficiency = efficiency(chip, *mode, prog, st, mvm_ns, copies * used);
   }
   st.programming_ns = programming_ns;
   if (const auto area = chip::area_basis(chip)) {
