@@ -22,6 +22,7 @@ import matplotlib
 
 matplotlib.use("svg")
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 
 plt.rcParams.update({"svg.fonttype": "none", "font.size": 9, "axes.spines.top": False, "axes.spines.right": False})
 
@@ -130,6 +131,36 @@ def stacked_bars(title, xlabel, bars, unit_scale, unit):
     ax.set_xlabel(f"{xlabel} ({unit})")
     ax.set_title(title)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    return svg(fig)
+
+
+EFFICIENCY_STEPS = (("global_mapping", "crossbars used\n(global mapping)"), ("local_mapping", "MACs per MVM time\n(local mapping)"),
+                    ("pipeline", "share of the\ncrossbars' bound"), ("digital_macs", "with digital\nMACs"))
+
+
+def peak_cascade(perfs):
+    """TOPS from the chip's peak down to the run's, one factor of its `efficiency` at a time, one line per run
+    (log scale: each factor is a step of its own size)."""
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    # The digital MACs' step only where a run has some.
+    steps = [(k, n) for k, n in EFFICIENCY_STEPS if k != "digital_macs" or any(r["efficiency"][k] > 1 + 1e-9 for _, r in perfs)]
+    labels = ["peak"] + [name for _, name in steps]
+    for (label, r), c in zip(perfs, colours(len(perfs))):
+        e = r["efficiency"]
+        tops = [e["peak_tops"]]
+        for key, _ in steps:
+            tops.append(tops[-1] * e[key])
+        ax.plot(range(len(tops)), tops, marker="o", color=c, label=label)
+        for i, (key, _) in enumerate(steps, start=1):
+            ax.annotate(f"×{e[key]:.2g}", (i, tops[i]), textcoords="offset points", xytext=(4, 4), fontsize=7, color=c)
+    ax.set_yscale("log")
+    ax.yaxis.set_major_locator(matplotlib.ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    ax.set_xticks(range(len(labels)), labels, fontsize=7)
+    ax.set_ylabel("TOPS")
+    ax.set_title("where the peak goes (the last point is the run's TOPS)")
+    ax.legend(fontsize=7, frameon=False)
     return svg(fig)
 
 
@@ -245,6 +276,12 @@ def perf_section(perfs):
                                      [(l, latency_by_kind(r)) for l, r in perfs], 1e6, "µs"),
                         "Where one inference alone spends its latency: analog MVMs, digital units, network, "
                         "memory, host, waiting for a resource, barriers."))
+    with_efficiency = [(label, r) for label, r in perfs if r.get("efficiency")]
+    if with_efficiency:
+        parts.append(figure(peak_cascade(with_efficiency),
+                            "Where the peak goes: the chip's peak TOPS times the share of its crossbars the network "
+                            "uses, the MACs per unit of their MVM time against a full array's, the share of the "
+                            "crossbars' bound the run reaches, and its digital MACs: the run's TOPS."))
     for label, r in perfs:
         parts.append(figure(layer_energy_plot(label, r), f"{label}: the layers' energy per inference by component."))
         busy = {c["core"]: c["crossbar_busy_fraction"] for c in r["cores"]}

@@ -70,8 +70,9 @@ def test_report_renders_in_a_browser(results):
     # Each plot, once laid out: its size and how many drawn elements it holds (the page's own script).
     dom, log = browse(html, "--dump-dom")
     plots = json.loads(re.search(r'data-plots="([^"]*)"', dom).group(1).replace("&quot;", '"'))
-    # accuracy; energy by component; latency by kind; per perf run its layers and floor plan; the mapping
-    assert len(plots) == 1 + 2 + 2 * 2 + 1, plots
+    # accuracy; energy by component; latency by kind; where the peak goes; per perf run its layers and floor
+    # plan; the mapping
+    assert len(plots) == 1 + 3 + 2 * 2 + 1, plots
     for width, height, elements in plots:
         assert width >= 250 and height >= 150 and elements >= 10, plots
     console = [line for line in log.splitlines() if "CONSOLE" in line]
