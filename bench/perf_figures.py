@@ -585,6 +585,8 @@ def rows_verma(r):
         ("ResNet-50: images/s bound, every CIMU converting all the time and no reloading (16 / array time per image)",
          rn["array_bound_inferences_per_s"], 581),
         ("(ResNet-50: MACs per MVM over the array's 1152 × 64 4-bit weights)", array_use(rn, 4), None),
+        ("(ResNet-50, where the peak goes: peak TOPS × crossbars used × MACs per MVM time × share of the crossbars' "
+         "bound reached, reloading included)", efficiency_text(rn), None),
         ("ResNet-50, network-packed crossbars: images/s", rnn["inferences_per_s"], 581),
     ] + ([("ResNet-50 on an OCN that multicasts (bench/chips/verma-cimu-multicast.yaml; [U] for the chip): images/s",
            r["verma_r50_multicast"]["inferences_per_s"], 581)] if "verma_r50_multicast" in r else [])
@@ -613,6 +615,8 @@ def rows_hermes(r):
         ("ResNet-9 weights (M)", r9["weights"] * 1e-6, 1.87),
         (f"ResNet-9: crossbars used (steps per image: {steps:.0f})", r9["crossbars_used"], None),
         ("ResNet-9 images/s", r9["inferences_per_s"], None),
+        ("(ResNet-9, where the peak goes: peak TOPS × crossbars used × MACs per MVM time × share of the crossbars' "
+         "bound reached)", efficiency_text(r9), None),
         (f"LSTM H=256 (models/lstm_ptb): time step (µs), one {SEQ}-step sequence alone / {SEQ}", ls["latency_s"] / SEQ * 1e6, 1.43),
         ("LSTM H=256: energy per step (µJ)", ls["energy_per_inference_j"] / SEQ * 1e6, 5.24),
         (f"LSTM H=512 (1.21M weights): time step (µs)", l5["latency_s"] / SEQ * 1e6, 1.43),
