@@ -180,7 +180,7 @@ std::string perf_text(const PerfStats& s, size_t top) {
   std::string o;
   auto line = [&](const std::string& t) { o += t + "\n"; };
   const double n = static_cast<double>(s.images);
-  // How finely an inference streams: whole-layer tasks (1 slice) overstate a row-streamed pipeline's fill.
+  // How finely an inference streams: whole-inference tasks (1 slice) overstate a row-streamed pipeline's fill.
   const std::string slices = s.chunks > 1 ? fmt::format(", {} slices per inference", s.chunks) : ", whole-inference tasks";
   line(fmt::format("{} on {} ({} schedule{}, read mode {}, {} images, batch {}{})", s.model, s.chip, s.schedule, slices,
                    s.read_mode, s.images, s.batch, s.segments > 1 ? fmt::format(", {} reload segments", s.segments) : ""));
