@@ -357,6 +357,29 @@ def test_break_even_finds_the_factor_and_the_figures_it_breaks(monkeypatch):
     assert broken == ["b (-5% → +186%)"]
 
 
+def test_fitted_parameter_is_solved_from_its_figure(monkeypatch):
+    """perf_figures' FITTED solver: with a figure that is a known, nonlinear function of the parameter's factor
+    f (a time with a fixed part: 1 / (0.4 + 0.6 / f), the simulation replaced), secant steps from the preset's
+    value find the f that gives the published figure, reported beside the preset's value."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    import perf_figures
+
+    monkeypatch.setattr(perf_figures, "RUNS", [("r", "toy-chip", "net", "pipe", [], "paper")])
+    monkeypatch.setattr(perf_figures, "FITTED", {"toy": ("clock", "clock_mhz", "MHz", "r", "rate")})
+    monkeypatch.setattr(perf_figures, "scaled_chip", lambda binary, chip, keys, f, out: f)
+    monkeypatch.setattr(perf_figures, "simulate", lambda binary, out, paths, runs: {"r": {"f": runs[0][1]}})
+    monkeypatch.setattr(perf_figures, "run", lambda cmd: "clock_mhz: 200\n")
+
+    def rows_of(r):  # published 1.5: reached at f = 0.6 / (1 / 1.5 - 0.4) = 2.25
+        f = r["r"]["f"]
+        return [("rate (the parameter is fitted to it)", 1 / (0.4 + 0.6 / f), 1.5), ("other", 2.0, None)]
+
+    monkeypatch.setitem(perf_figures.SECTIONS, "toy", (rows_of, ["r"]))
+    name, value, pub = perf_figures.solve_fitted(None, None, None, "toy", {"r": {"f": 1.0}}, steps=8)
+    assert value == pytest.approx(200 * 2.25, rel=1e-3) and pub is None
+    assert "clock that reproduces it, solved, MHz; the preset holds 200" in name
+
+
 def test_verma_array_time_is_the_minimum_mvm_count_at_the_converter_rate(tmp_path):
     """The premises of docs/presets/verma-cimu.md's ResNet-50 bound (all CIMUs converting all the time), on
     ResNet-20 at W4/A4: the run's array MVMs per image equal the per-layer minimum Σ vectors × groups ×
