@@ -38,7 +38,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "python"))
 
 
-def export_networks(out):
+def export_networks(out, names=None):
+    """The networks the runs name, as ONNX files in `out` (kept between runs); `names`: only those."""
     import torch
     import torchvision
     from torch import nn
@@ -73,6 +74,8 @@ def export_networks(out):
     assert set(nets) | {"cnn4b"} == NETWORKS, sorted(NETWORKS ^ (set(nets) | {"cnn4b"}))
     paths = {}
     for name, make in nets.items():
+        if names is not None and name not in names:
+            continue
         path = out / f"{name}.onnx"
         if not path.exists():
             with warnings.catch_warnings():
