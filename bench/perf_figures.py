@@ -659,7 +659,9 @@ def solve_fitted(binary, out, paths, preset, results, steps=4):
         if abs(y1) < 1e-3 or y1 == y0:
             break
         x0, x1, y0 = x1, x1 - y1 * (x1 - x0) / (y1 - y0), y1
-    base = yaml.safe_load(run([binary, "chip", "show", run_[1], "--yaml", "-"]))[key]
+    base = results[rid]["chip_show"]["spec"]  # the resolved chip the run used
+    for k in key.split("."):
+        base = base[k]
     return (f"({label} that reproduces it, solved, {unit}; the preset holds {fmt(base)})", base * math.exp(x1), None)
 
 

@@ -41,6 +41,23 @@ struct GuardedSegments {
   GuardedSegments& operator=(const GuardedSegments&) = delete;
 };
 
+// A fused epilogue of `cols` columns with 8-bit codes, holding the per-column gain and offset it points at;
+// each test fills the rest column by column.
+struct TestEpilogue {
+  ColumnEpilogue ep;
+  std::vector<float> gain, offset;
+  explicit TestEpilogue(int64_t cols) : gain(static_cast<size_t>(cols)), offset(static_cast<size_t>(cols)) {
+    ep.cols = cols;
+    ep.fused = true;
+    ep.code_lo = -127;
+    ep.code_hi = 127;
+    ep.gain = gain.data();
+    ep.offset = offset.data();
+  }
+  TestEpilogue(const TestEpilogue&) = delete;  // ep points into gain and offset
+  TestEpilogue& operator=(const TestEpilogue&) = delete;
+};
+
 std::vector<ConvGeometry> geometries() {
   std::vector<ConvGeometry> shapes = {
       {.c = 3, .h = 7, .w = 6, .kh = 3, .kw = 3, .sh = 1, .sw = 1, .dh = 1, .dw = 1, .ph = 1, .pw = 1},
@@ -267,22 +284,16 @@ TEST(Epilogue, IntegerSumsReadAsTheirValues) {
   const Rng rng(21, 0, RngPurpose::test);
   uint64_t draw = 0;
   const auto uniform = [&](float lo, float hi) { return lo + (hi - lo) * rng.uniform(draw++); };
-  ColumnEpilogue ep;
-  ep.cols = cols;
-  ep.fused = true;
-  ep.code_lo = -127;
-  ep.code_hi = 127;
-  std::vector<float> gain(cols), offset(cols);
+  TestEpilogue t(cols);
+  ColumnEpilogue& ep = t.ep;
   for (int64_t c = 0; c < cols; ++c) {
     ep.lsb.push_back(uniform(0.01f, 0.05f));
     ep.full_scale.push_back(uniform(2.0f, 4.0f));
     ep.scale.push_back(uniform(0.1f, 2.0f));
     ep.dead.push_back(c % 11 == 3 ? 1 : 0);
-    gain[static_cast<size_t>(c)] = uniform(0.9f, 1.1f);
-    offset[static_cast<size_t>(c)] = uniform(-0.3f, 0.3f);
+    t.gain[static_cast<size_t>(c)] = uniform(0.9f, 1.1f);
+    t.offset[static_cast<size_t>(c)] = uniform(-0.3f, 0.3f);
   }
-  ep.gain = gain.data();
-  ep.offset = offset.data();
   for (const int64_t phases : {1, 4}) {
     const int64_t gemm_cols = phases == 1 ? cols : 2 * cols;
     std::vector<float> step(static_cast<size_t>(gemm_cols));
@@ -342,23 +353,17 @@ float four_phase_reference(const ColumnEpilogue& ep, const float* p, const float
 
 TEST(FourPhaseEpilogue, VectorisedEqualsScalarAndSkippedProductsAreZero) {
   const int64_t cols = 37, n = 5;  // odd sizes: vector bodies and remainders
-  ColumnEpilogue ep;
-  ep.cols = cols;
-  ep.fused = true;
-  ep.code_lo = -127;
-  ep.code_hi = 127;
-  std::vector<float> gain(cols), offset(cols);
+  TestEpilogue t(cols);
+  ColumnEpilogue& ep = t.ep;
   for (int64_t c = 0; c < cols; ++c) {
     ep.lsb.push_back(0.5f + 0.01f * static_cast<float>(c));
     ep.noise.push_back(0.3f);
     ep.full_scale.push_back(40.0f + static_cast<float>(c));
     ep.scale.push_back(0.125f);
     ep.dead.push_back(c == 5 ? 1 : 0);
-    gain[c] = 1.0f + 0.001f * static_cast<float>(c);
-    offset[c] = 0.25f;
+    t.gain[c] = 1.0f + 0.001f * static_cast<float>(c);
+    t.offset[c] = 0.25f;
   }
-  ep.gain = gain.data();
-  ep.offset = offset.data();
   ep.zeros.assign(static_cast<size_t>(2 * cols), 0.0f);
   std::vector<float> p = random_values(static_cast<size_t>(n * 2 * cols), 1), q = random_values(p.size(), 2);
   for (float& v : p) v = 30.0f * std::fabs(v);  // phases reach the full scale (saturation)
@@ -385,23 +390,17 @@ TEST(FourPhaseEpilogue, VectorisedEqualsScalarAndSkippedProductsAreZero) {
 TEST(FourPhaseEpilogue, PlainRowsEqualTheScalarDefinitionAndTheCountingLoops) {
   for (const int64_t cols : {int64_t{16}, int64_t{37}, int64_t{64}}) {
     const int64_t n = 6;
-    ColumnEpilogue ep;
-    ep.cols = cols;
-    ep.fused = true;
-    ep.code_lo = -127;
-    ep.code_hi = 127;
-    std::vector<float> gain(static_cast<size_t>(cols)), offset(static_cast<size_t>(cols));
+    TestEpilogue t(cols);
+    ColumnEpilogue& ep = t.ep;
     for (int64_t c = 0; c < cols; ++c) {
       ep.lsb.push_back(0.5f + 0.01f * static_cast<float>(c));
       ep.noise.push_back(0.0f);
       ep.full_scale.push_back(40.0f);
       ep.scale.push_back(0.001f * static_cast<float>(c + 1));
       ep.dead.push_back(c % 11 == 3 ? 1 : 0);
-      gain[static_cast<size_t>(c)] = 1.0f + 0.01f * static_cast<float>(c % 5);
-      offset[static_cast<size_t>(c)] = 0.1f * static_cast<float>(c % 3) - 0.1f;
+      t.gain[static_cast<size_t>(c)] = 1.0f + 0.01f * static_cast<float>(c % 5);
+      t.offset[static_cast<size_t>(c)] = 0.1f * static_cast<float>(c % 3) - 0.1f;
     }
-    ep.gain = gain.data();
-    ep.offset = offset.data();
     ep.zeros.assign(static_cast<size_t>(2 * cols), 0.0f);
     std::vector<float> p = random_values(static_cast<size_t>(n * 2 * cols), 7), q = random_values(p.size(), 8);
     for (float& v : p) v = 30.0f * std::fabs(v);
@@ -429,7 +428,7 @@ TEST(FourPhaseEpilogue, PlainRowsEqualTheScalarDefinitionAndTheCountingLoops) {
     for (int64_t i = 0; i < n; ++i) {
       for (int64_t c = 0; c < cols; ++c) {
         const auto k = static_cast<size_t>(c);
-        float code = p[static_cast<size_t>(i * cols + c)] / ep.lsb[k] * gain[k] + offset[k];
+        float code = p[static_cast<size_t>(i * cols + c)] / ep.lsb[k] * t.gain[k] + t.offset[k];
         code = code < ep.code_lo ? ep.code_lo : (code > ep.code_hi ? ep.code_hi : code);
         code = (code + 12582912.0f) - 12582912.0f;
         const float want = ep.dead[k] ? 0.0f : code * ep.scale[k];

@@ -297,6 +297,21 @@ def test_verma_cifar10_cnn_published_throughput_lies_inside_its_unknown_topology
     assert rates[0.5] != rates[2.0]
 
 
+def documented_figures(tmp_path, preset, networks):
+    """A preset's table as bench/perf_figures.py makes it (its SECTIONS runs and rows, `networks` exported into
+    tmp_path): a function from a row's label prefix to its simulated figure."""
+    pytest.importorskip("torch")
+    sys.path.insert(0, str(ROOT / "bench"))
+    import perf_figures
+
+    rows_of, ids = perf_figures.SECTIONS[preset]
+    paths = perf_figures.export_networks(tmp_path, names=networks)
+    runs = [r for r in perf_figures.RUNS if r[0] in ids]
+    assert {r[0] for r in runs} == set(ids)
+    rows = {name: sim for name, sim, _ in rows_of(perf_figures.simulate(aimc_bin(), tmp_path, paths, runs))}
+    return lambda prefix: next(v for k, v in rows.items() if k.startswith(prefix))
+
+
 def test_hermes_workload_figures_as_documented(tmp_path):
     """docs/presets/hermes.md's table, rerun through bench/perf_figures.py's own runs and rows (the ResNet-9 of
     test_compile and the LSTMs at H = 256 and 512, random weights). What matches the paper stays within its
@@ -304,18 +319,7 @@ def test_hermes_workload_figures_as_documented(tmp_path):
     1.43 µs ± 20 %. The documented misses are pinned too (within 5 % of today's figures), so a change that
     moves them shows here and in the docs: ResNet-9's step (one four-phase MVM, the paper's 1.52 µs likely
     adds its FPGA round trip) and the LSTMs' step energy (a fifth of the paper's 5.24 µJ or less)."""
-    pytest.importorskip("torch")
-    sys.path.insert(0, str(ROOT / "bench"))
-    import perf_figures
-
-    ids = {"hermes_r9", "hermes_lstm", "hermes_lstm512"}
-    paths = perf_figures.export_networks(tmp_path, names={"resnet9", "lstm1", "lstm512"})
-    runs = [r for r in perf_figures.RUNS if r[0] in ids]
-    assert {r[0] for r in runs} == ids
-    rows = {name: sim for name, sim, _ in perf_figures.rows_hermes(perf_figures.simulate(aimc_bin(), tmp_path, paths, runs))}
-
-    def row(prefix):
-        return next(v for k, v in rows.items() if k.startswith(prefix))
+    row = documented_figures(tmp_path, "hermes", {"resnet9", "lstm1", "lstm512"})
 
     assert row("ResNet-9 energy per input vector through every layer once") == pytest.approx(1.51, rel=0.10)
     assert row("LSTM H=512 (1.21M weights): time step") == pytest.approx(1.43, rel=0.20)
@@ -330,18 +334,7 @@ def test_verma_workload_figures_as_documented(tmp_path):
     images/s/W (1 %), and with it ResNet-50's chip power is predicted within 10 % of 0.194 W. ResNet-50's
     throughput stays below the bound set by the published converter rate, itself below the paper's 581
     images/s (the documented miss), and is pinned within 5 % of today's 154."""
-    pytest.importorskip("torch")
-    sys.path.insert(0, str(ROOT / "bench"))
-    import perf_figures
-
-    ids = {"verma_cnn", "verma_r50", "verma_cnn_netpack", "verma_r50_netpack"}
-    paths = perf_figures.export_networks(tmp_path, names={"resnet50"})
-    runs = [r for r in perf_figures.RUNS if r[0] in ids]
-    assert {r[0] for r in runs} == ids
-    rows = {name: sim for name, sim, _ in perf_figures.rows_verma(perf_figures.simulate(aimc_bin(), tmp_path, paths, runs))}
-
-    def row(prefix):
-        return next(v for k, v in rows.items() if k.startswith(prefix))
+    row = documented_figures(tmp_path, "verma-cimu", {"resnet50"})
 
     assert row("CIFAR-10 CNN: images/s/W") == pytest.approx(51.5e3, rel=0.01)
     assert row("ResNet-50: chip power (W), predicted") == pytest.approx(0.194, rel=0.10)
@@ -421,14 +414,14 @@ def test_fitted_parameter_is_solved_from_its_figure(monkeypatch):
     monkeypatch.setattr(perf_figures, "FITTED", {"toy": ("clock", "clock_mhz", "MHz", "r", "rate")})
     monkeypatch.setattr(perf_figures, "scaled_chip", lambda binary, chip, keys, f, out: f)
     monkeypatch.setattr(perf_figures, "simulate", lambda binary, out, paths, runs: {"r": {"f": runs[0][1]}})
-    monkeypatch.setattr(perf_figures, "run", lambda cmd: "clock_mhz: 200\n")
 
     def rows_of(r):  # published 1.5: reached at f = 0.6 / (1 / 1.5 - 0.4) = 2.25
         f = r["r"]["f"]
         return [("rate (the parameter is fitted to it)", 1 / (0.4 + 0.6 / f), 1.5), ("other", 2.0, None)]
 
     monkeypatch.setitem(perf_figures.SECTIONS, "toy", (rows_of, ["r"]))
-    name, value, pub = perf_figures.solve_fitted(None, None, None, "toy", {"r": {"f": 1.0}}, steps=8)
+    nominal = {"r": {"f": 1.0, "chip_show": {"spec": {"clock_mhz": 200}}}}
+    name, value, pub = perf_figures.solve_fitted(None, None, None, "toy", nominal, steps=8)
     assert value == pytest.approx(200 * 2.25, rel=1e-3) and pub is None
     assert "clock that reproduces it, solved, MHz; the preset holds 200" in name
 

@@ -10,6 +10,11 @@
 namespace aimc::perf {
 namespace {
 
+// A crossbar layer's multiply-accumulates per inference.
+double layer_macs(const program::Layer& L) {
+  return static_cast<double>(L.vectors_per_inference * L.groups * L.group_rows * L.group_cols);
+}
+
 // The peak's breakdown (PerfStats::Efficiency). `mvm_ns`: the crossbars' summed MVM occupancy per inference
 // of one network copy; `crossbars_used`: the crossbars with MVMs, all copies.
 Efficiency efficiency(const chip::ChipSpec& chip, const chip::ReadModeSpec& mode, const program::Program& prog,
@@ -18,7 +23,7 @@ Efficiency efficiency(const chip::ChipSpec& chip, const chip::ReadModeSpec& mode
   std::map<int64_t, double> macs_at_bits;
   double analog_macs = 0;
   for (const auto& L : prog.layers) {
-    const double macs = static_cast<double>(L.vectors_per_inference * L.groups * L.group_rows * L.group_cols);
+    const double macs = layer_macs(L);
     macs_at_bits[L.quant.input_bits > 0 ? L.quant.input_bits : chip.cores.input.bits] += macs;
     analog_macs += macs;
   }
@@ -147,8 +152,7 @@ PerfStats PerfSimulator::Impl::stats() const {
     st.critical_path_ns += m;
   }
   // MACs.
-  for (const auto& L : prog.layers)
-    st.macs_per_inference += static_cast<double>(L.vectors_per_inference * L.groups * L.group_rows * L.group_cols);
+  for (const auto& L : prog.layers) st.macs_per_inference += layer_macs(L);
   for (const auto& d : prog.digital_ops) {
     if (d.layer < 0 && (d.op == "Conv" || d.op == "MatMul" || d.op == "Gemm"))
       st.macs_per_inference += static_cast<double>(d.ops_per_inference) / 2.0;
@@ -223,7 +227,7 @@ PerfStats PerfSimulator::Impl::stats() const {
     for (int32_t l : stg.layers) {
       const auto& L = prog.layers[static_cast<size_t>(l)];
       ls.name += (ls.name.empty() ? "" : "+") + L.name;
-      ls.macs_per_inference += static_cast<double>(L.vectors_per_inference * L.groups * L.group_rows * L.group_cols);
+      ls.macs_per_inference += layer_macs(L);
     }
     ls.cores = stg.cores;
     ls.actions = per_stage[s];
