@@ -18,7 +18,7 @@ namespace aimc::cli {
 namespace {
 struct PerfArgs {
   std::string model, program, chip, schedule = "pipelined", replicate = "auto", read_mode, calibration_data;
-  int64_t images = 16, batch = 0, chunks = 1, peak_bits = 0, calibration_samples = kDefaultCalibrationSamples;
+  int64_t images = 16, batch = 0, chunks = 0, peak_bits = 0, calibration_samples = kDefaultCalibrationSamples;
   std::optional<double> host_gops;
   bool peak = false;
   bool force = false, quiet = false;
@@ -67,8 +67,22 @@ void add_perf(CLI::App& app) {
   sub->add_option("--images", args->images, "inferences streamed (default 16)")->check(CLI::Range(int64_t{1}, int64_t{1} << 24));
   sub->add_option("--batch", args->batch, "inferences per batch for layer schedules and reloads (default: all)")
       ->check(CLI::Range(int64_t{0}, int64_t{1} << 24));
-  sub->add_option("--chunks", args->chunks, "slices per inference flowing through the stages separately (default 1)")
-      ->check(CLI::Range(int64_t{1}, int64_t{4096}));
+  sub->add_option_function<std::string>(
+         "--chunks",
+         [args](const std::string& v) {
+           if (v == "auto") {
+             args->chunks = 0;
+             return;
+           }
+           int64_t k = 0;
+           if (!CLI::detail::lexical_cast(v, k) || k < 1 || k > 4096) {
+             throw CLI::ValidationError("--chunks", fmt::format("'{}': expected auto or a whole number 1 to 4096", v));
+           }
+           args->chunks = k;
+         },
+         "slices each inference streams through the pipeline in: auto (default: the finest whole-row slicing of "
+         "the network's feature maps, 1 where it cannot stream) or 1 to 4096 (1: whole-inference tasks)")
+      ->type_name("auto|K");
   sub->add_option("--schedule", args->schedule, "with --model: layer | pipelined | data-parallel (default pipelined)");
   sub->add_option("--replicate", args->replicate, "with --model: auto | none (default auto)");
   sub->add_option("--read-mode", args->read_mode, "read mode (default: the chip's first)");

@@ -164,11 +164,16 @@ def run(program, chip, x, *, t=None, seed=0, threads=1, read_mode="", gemm_preci
     return outputs[0] if len(outputs) == 1 else outputs
 
 
-def perf(program, chip, *, images=16, batch=0, chunks=1, read_mode="", host_gops=None, peak=False, peak_bits=0):
+def perf(program, chip, *, images=16, batch=0, chunks="auto", read_mode="", host_gops=None, peak=False, peak_bits=0):
     """Latency, throughput, energy and utilisation from the event simulation (`program` None with peak=True:
-    the synthetic workload that keeps every crossbar busy)."""
+    the synthetic workload that keeps every crossbar busy). `chunks`: the slices each inference streams
+    through the pipeline in, "auto" (as `aimc perf --chunks`) or a whole number."""
     chip = _chip(chip)
     prog = None if program is None else _program(program, chip)
+    if chunks == "auto":
+        chunks = 0
+    elif isinstance(chunks, bool) or not isinstance(chunks, int) or chunks < 1:
+        raise ValueError(f"chunks: expected \"auto\" or a whole number of at least 1, not {chunks!r}")
     return _aimc.perf(prog, chip, images=images, batch=batch, chunks=chunks, read_mode=read_mode,
                       host_gops=host_gops, peak=peak, peak_bits=peak_bits)
 

@@ -339,7 +339,7 @@ void bind_experiments(py::module_& m) {
         if (peak) return experiment::simulate_performance({.peak = true, .peak_bits = peak_bits}, chip, {}, o);
         return experiment::simulate_performance((*program)->program, chip, o);
       },
-      py::arg("program"), py::arg("chip"), py::arg("images") = 16, py::arg("batch") = 0, py::arg("chunks") = 1,
+      py::arg("program"), py::arg("chip"), py::arg("images") = 16, py::arg("batch") = 0, py::arg("chunks") = 0,
       py::arg("read_mode") = "", py::arg("host_gops") = std::nullopt, py::arg("peak") = false, py::arg("peak_bits") = 0);
 }
 

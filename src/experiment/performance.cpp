@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "sim/perf/slices.h"
 
 namespace aimc::experiment {
 
@@ -31,8 +32,11 @@ program::Program program_to_time(const PerfSource& source, const chip::ChipSpec&
 
 perf::PerfStats simulate_performance(const program::Program& program, const chip::ChipSpec& chip,
                                      const perf::PerfOptions& options) {
-  check_options(options);
-  return perf::simulate(chip, program, options);
+  perf::PerfOptions resolved = options;
+  if (resolved.chunks < 0) throw Error("must be 0 (auto) or more", ErrorContext{.field = "chunks"});
+  resolved.chunks = perf::resolve_slices(program, options.chunks);
+  check_options(resolved);
+  return perf::simulate(chip, program, resolved);
 }
 
 perf::PerfStats simulate_performance(const PerfSource& source, const chip::ChipSpec& chip, const CompileSettings& settings,

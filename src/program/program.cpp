@@ -263,6 +263,8 @@ Layer read_layer(const Reader& r, size_t i) {
     r.fail("rows", "rows, cols, groups, group_rows and group_cols are inconsistent");
   }
   l.vectors_per_inference = r.i64("vectors_per_inference");
+  if (r.has("output_rows")) l.output_rows = r.i64("output_rows");
+  if (l.output_rows < 0) r.fail("output_rows", "expected 0 or more");
   l.columns_per_weight = r.i64("columns_per_weight");
   l.replicas = r.i64("replicas");
   if (l.replicas < 1) r.fail("replicas", "expected at least 1");
@@ -536,6 +538,7 @@ Json to_json(const Program& p) {
                       {"group_rows", l.group_rows},
                       {"group_cols", l.group_cols},
                       {"vectors_per_inference", l.vectors_per_inference},
+                      {"output_rows", l.output_rows},
                       {"columns_per_weight", l.columns_per_weight},
                       {"replicas", l.replicas},
                       {"has_bias", l.has_bias},

@@ -90,6 +90,9 @@ struct Layer {
   int64_t groups = 1;
   int64_t group_rows = 0, group_cols = 0;
   int64_t vectors_per_inference = 0;  // MVMs (input vectors) of this layer in one inference
+  // Conv: the output's extent along its outermost spatial axis (H of a 2-D conv, W of a 1-D one): the
+  // rows an inference can be streamed in (perf's slices); 0 for other layers or when not known.
+  int64_t output_rows = 0;
   int64_t columns_per_weight = 1;     // physical crossbar columns per weight (bit-sliced: bits)
   int64_t replicas = 1;
   bool has_bias = false;

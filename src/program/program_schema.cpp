@@ -32,6 +32,7 @@ const std::vector<ProgramKeyDoc>& program_keys() {
       {"layers[].group_rows", "integer", "rows per group"},
       {"layers[].group_cols", "integer", "columns per group"},
       {"layers[].vectors_per_inference", "integer", "MVMs per inference"},
+      {"layers[].output_rows", "integer", "conv: output rows along the outermost spatial axis (0: not a conv; optional)"},
       {"layers[].columns_per_weight", "integer", "crossbar columns one weight takes"},
       {"layers[].replicas", "integer", "copies of the weights"},
       {"layers[].has_bias", "boolean", "the layer adds a bias"},

@@ -125,7 +125,7 @@ void set_option(FixedOptions& f, const std::string& section, const std::string& 
   } else if (section == "perf") {
     if (key == "images") f.images = integer(v, 1, kBig);
     else if (key == "batch") f.perf_batch = integer(v, 0, kBig);
-    else if (key == "chunks") f.chunks = integer(v, 1, 4096);
+    else if (key == "chunks") f.chunks = scalar(v, "auto or 1 to 4096") == "auto" ? 0 : integer(v, 1, 4096);
     else if (key == "read_mode") f.perf_read_mode = scalar(v, "a read mode name");
     else if (key == "host_gops") f.host_gops = real(v, 0, 1e9);
     else if (key == "simulator") {
@@ -298,7 +298,7 @@ void compute_hashes(SweepSpec& spec) {
       {"drift_times", f.drift_times}, {"repeats", f.repeats}, {"seed", f.seed}, {"read_mode", f.eval_read_mode}, {"gdc", f.gdc}};
   fixed["perf"] = {{"images", f.images},
                    {"batch", f.perf_batch},
-                   {"chunks", f.chunks},
+                   {"chunks", f.chunks > 0 ? nlohmann::json(f.chunks) : nlohmann::json("auto")},
                    {"read_mode", f.perf_read_mode},
                    {"host_gops", f.host_gops ? nlohmann::json(*f.host_gops) : nlohmann::json(nullptr)},
                    {"simulator", f.simulator}};

@@ -50,7 +50,7 @@ struct FixedOptions {
   int64_t eval_batch = 64;
   std::string eval_read_mode, gdc = "chip";
   // perf
-  int64_t images = 16, perf_batch = 0, chunks = 1;
+  int64_t images = 16, perf_batch = 0, chunks = 0;  // chunks 0: auto (sim/perf/slices.h)
   std::string perf_read_mode;
   std::optional<double> host_gops;  // absent: the chip's host model
   std::string simulator;            // event | analytic; empty: analytic when a point runs perf only, else event

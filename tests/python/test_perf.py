@@ -137,17 +137,29 @@ def test_critical_path_names_where_the_latency_goes(tmp_path):
 
 
 def test_slices_stream_an_inference_and_the_text_says_so(tmp_path):
-    """--chunks K streams each inference through the pipeline in K slices: a layer starts on a slice its
-    producer has made, so one inference alone finishes sooner than with whole-inference tasks, and the
-    text's first line names which the run used."""
+    """By default (--chunks auto) each inference streams through the pipeline in slices: a layer starts on a
+    slice its producer has made. ResNet-20's smallest feature map has 8 rows, so auto takes 8 slices, and the
+    classifier after the global pool, which needs every slice, runs the inference whole. One inference
+    alone finishes sooner than with whole-inference tasks (--chunks 1) for the same energy and throughput,
+    and the text's first line names which the run used."""
     prog = tmp_path / "p.json"
     r = run_aimc("compile", "--model", ROOT / "models" / "resnet20_cifar10.onnx", "--chip", "hermes", "-o", prog)
     assert r.returncode == 0, r.stderr
-    whole, out1 = perf_json(tmp_path, "--program", prog, "--chip", "hermes", "--images", 4)
-    sliced, out8 = perf_json(tmp_path, "--program", prog, "--chip", "hermes", "--images", 4, "--chunks", 8)
-    assert "whole-inference tasks" in out1.splitlines()[0] and "8 slices per inference" in out8.splitlines()[0]
-    assert sliced["latency_s"] < whole["latency_s"]
+    assert all(l["output_rows"] in (8, 16, 32) for l in json.loads(prog.read_text())["layers"] if l["kind"] == "conv")
+    whole, out1 = perf_json(tmp_path, "--program", prog, "--chip", "hermes", "--images", 4, "--chunks", 1)
+    sliced, out8 = perf_json(tmp_path, "--program", prog, "--chip", "hermes", "--images", 4)
+    assert "whole-inference tasks" in out1.splitlines()[0]
+    assert "8 slices per inference, whole from /linear/Gemm" in out8.splitlines()[0]
+    assert (sliced["chunks"], sliced["slices_gather"]) == (8, "/linear/Gemm")
+    assert (whole["chunks"], whole["slices_gather"]) == (1, None)
+    assert sliced["latency_s"] < 0.3 * whole["latency_s"]
+    assert sum(p["time_s"] for p in sliced["critical_path"]) == pytest.approx(sliced["latency_s"], rel=1e-9)
     assert sliced["energy_per_inference_j"] == pytest.approx(whole["energy_per_inference_j"], rel=1e-9)
+    explicit, _ = perf_json(tmp_path, "--program", prog, "--chip", "hermes", "--images", 4, "--chunks", "8")
+    assert explicit["latency_s"] == sliced["latency_s"]
+    for bad in ["0", "-1", "abc", "auto8", "4097"]:
+        r = run_aimc("perf", "--program", prog, "--chip", "hermes", "--chunks", bad)
+        assert r.returncode == 2 and "--chunks" in r.stderr and len(r.stderr.strip().splitlines()) == 1, (bad, r.stderr)
 
 
 def test_workload_density_uses_the_chips_area(tmp_path):

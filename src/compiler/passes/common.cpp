@@ -74,6 +74,7 @@ std::optional<Layer> describe_layer(const Graph& g, int32_t node) {
       l.cols = ws[0];
       l.has_bias = n.input(2) != kNoValue;
       l.vectors_per_inference = per_inference_numel(g, n.outputs[0]) / l.cols;
+      if (const Shape& os = g.value(n.outputs[0]).shape; os.size() >= 3 && os[2] > 0) l.output_rows = os[2];
       return l;
     }
     case OpKind::Gemm: {

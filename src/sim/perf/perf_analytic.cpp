@@ -2,7 +2,7 @@
 //
 // Every task executes once per item that passes its group (and each programming task once per
 // reload job), exactly as in the event loop, so action counts, busy times and energy are the same
-// numbers. Time, per item (an inference, or one of its chunks):
+// numbers. Time, per item (an inference, or one of its slices up to the gather stage, slices.h):
 //   a group's time         max(its longest task alone, its busiest resource's summed occupancy)
 //   a stage's latency      Σ its groups' times; its service: its busiest resource's occupancy per item
 //   a run of stages        a tandem of stages: items released together enter stage s when they left
@@ -88,10 +88,15 @@ void PerfSimulator::Impl::run_analytic() {
       }
     }
   }
-  // Every item passes every group of its copy once.
+  // Every item passes every group of its copy once, up to the gather stage when it is not its
+  // inference's last slice (slices.h).
+  const auto last_slice = [&](const Item& it) { return it.chunk == opt.chunks - 1; };
   for (const Item& it : items) {
-    for (const Group& g : templ[static_cast<size_t>(it.copy)]) {
-      for (int32_t id : g.tasks) {
+    const auto& groups = templ[static_cast<size_t>(it.copy)];
+    const int32_t end = last_slice(it) ? static_cast<int32_t>(groups.size())
+                                       : stage_first[static_cast<size_t>(it.copy)][static_cast<size_t>(std::min(gather, n_stages))];
+    for (int32_t gi = 0; gi < end; ++gi) {
+      for (int32_t id : groups[static_cast<size_t>(gi)].tasks) {
         Task& k = tasks[static_cast<size_t>(id)];
         ++k.executions;
         for (int32_t r : k.res) busy[static_cast<size_t>(r)] += k.occ_ns;
@@ -109,17 +114,29 @@ void PerfSimulator::Impl::run_analytic() {
   }
   // Items [first, first + n) released together at t0 through stages [a, b), a tandem of stages: an
   // item enters a stage when it left the previous one and the stage has served the item before it
-  // (for its service time); it stays for the stage's latency. Returns when the last one leaves.
+  // (for its service time); it stays for the stage's latency. At the gather stage an inference's
+  // slices end but its last, which goes on once every slice has arrived. Returns when the last one leaves.
   std::vector<std::vector<double>> free_stage(static_cast<size_t>(copies), std::vector<double>(static_cast<size_t>(n_stages)));
+  std::vector<double> gathered(static_cast<size_t>(opt.images), 0.0);  // per inference: its last slice's arrival
+  double first_arrival = 0;                                          // inference 0's slice 0 at the gather stage
   const auto flow = [&](int64_t first, int64_t n, int32_t a, int32_t b, double t0) {
     for (auto& f : free_stage) std::fill(f.begin(), f.end(), t0);
     double end = t0;
     for (int64_t i = first; i < first + n; ++i) {
       Item& it = items[static_cast<size_t>(i)];
+      if (it.gathered && !last_slice(it)) continue;  // ended at the gather stage
       const auto c = static_cast<size_t>(it.copy);
       double t = t0;
       for (int32_t s = a; s < b; ++s) {
         const auto su = static_cast<size_t>(s);
+        if (s == gather) {
+          double& ready = gathered[static_cast<size_t>(it.inference)];
+          ready = std::max(ready, t);
+          if (it.inference == 0 && it.chunk == 0) first_arrival = t;
+          it.gathered = true;
+          if (!last_slice(it)) break;
+          t = ready;
+        }
         const double begin = std::max(t, free_stage[c][su]);
         if (s == a && it.start < 0) it.start = begin;
         free_stage[c][su] = begin + service[c][su];
@@ -182,6 +199,16 @@ void PerfSimulator::Impl::run_analytic() {
       g.release += d;
       g.end += d;
       for (int32_t id : templ[0][static_cast<size_t>(g.group)].tasks) trace_start[static_cast<size_t>(id)] += d;
+    }
+  }
+  // Inference 0 waited at the gather stage for its last slice: the rest of its trace moves by as much.
+  if (gather < n_stages && opt.chunks > 1) {
+    const double wait = gathered[0] - first_arrival;
+    for (GroupTrace& g : trace) {
+      if (g.stage < gather) continue;
+      g.release += wait;
+      g.end += wait;
+      for (int32_t id : templ[0][static_cast<size_t>(g.group)].tasks) trace_start[static_cast<size_t>(id)] += wait;
     }
   }
   events = 0;

@@ -37,7 +37,9 @@ struct Group {
 
 struct Item {
   int64_t inference = 0;
+  int64_t chunk = 0;  // its slice of the inference
   int32_t copy = 0;
+  bool gathered = false;  // past the stage where the inference's slices gather (slices.h)
   int64_t batch = 0;
   int32_t group = 0;
   int32_t outstanding = 0;
@@ -53,7 +55,8 @@ struct Event {
   bool operator>(const Event& o) const { return t != o.t ? t > o.t : seq > o.seq; }
 };
 
-// A task group of inference 0, chunk 0 (item 0), as it ran: the critical-path trace.
+// A task group of inference 0 as it ran (its slice 0, then the slice that goes on past the gather
+// stage): the critical-path trace.
 struct GroupTrace {
   int32_t group = 0, stage = 0;
   double release = 0, end = 0;
@@ -106,6 +109,7 @@ struct PerfSimulator::Impl {
   std::vector<int32_t> copy_of_core;  // data-parallel: the network copy each core serves (−1: none)
   int64_t batch = 1;
   bool sequential_batches = false;
+  int32_t gather = 0;  // the first stage an inference runs whole (slices.h); the stage count if none
   std::vector<std::string> warnings;
   // Run state.
   std::vector<Item> items;
@@ -116,7 +120,9 @@ struct PerfSimulator::Impl {
   std::vector<int64_t> batch_done;
   std::vector<double> stage_span;
   double programming_ns = 0, wall_s = 0, makespan = 0;
-  std::vector<GroupTrace> trace;    // item 0's groups, in order
+  std::vector<int64_t> slices_in;   // per inference: its slices that reached the gather stage
+  int64_t traced = 0;               // the item whose groups are traced (inference 0's)
+  std::vector<GroupTrace> trace;    // the traced item's groups, in order
   std::vector<double> trace_start;  // per task: when item 0's execution of it took its resource
 
   Impl(const chip::ChipSpec& c, const program::Program& p, PerfOptions o) : chip(c), prog(p), opt(std::move(o)), noc(c) {}
@@ -138,7 +144,9 @@ struct PerfSimulator::Impl {
   StageTransfers transfers_by_stage();
   bool in_copy(const program::Endpoint& e, int32_t copy) const;  // data-parallel: the endpoint serves this copy
   void build_copy(int32_t copy, const StageTransfers& xfers);
-  // `share`: the part of an inference one group carries (chunks × recurrent steps).
+  // Items one inference is at stage s: its slices before the gather stage, 1 from there on.
+  int64_t items_per_inference_at(size_t s) const { return static_cast<int32_t>(s) < gather ? opt.chunks : 1; }
+  // `share`: the parts an inference's work at the stage is cut into, one per group (items × recurrent steps).
   void add_transfer_group(int32_t copy, size_t stage, const std::vector<int32_t>& ids, double share, std::vector<Group>& groups);
   Group mvm_group(int32_t copy, size_t stage, int64_t step, int64_t steps, double share);
   void add_digital_groups(int32_t copy, size_t stage, double share, std::vector<Group>& groups);
@@ -154,7 +162,11 @@ struct PerfSimulator::Impl {
   // The item is about to enter group `g`.
   void enter(int64_t i, int32_t g, double now, bool past_barrier = false);
   void finish_stage_if_end(Item& it, int32_t g, double now);
-  int64_t items_in_batch(int64_t b) const;
+  int64_t items_in_batch(int64_t b) const;  // every slice of its inferences
+  int64_t items_at_stage(int64_t b, int32_t s) const;  // those that pass stage s (one per inference from the gather on)
+  // At the gather stage: the slice goes on (true) once it is the inference's last to arrive; the others end there.
+  bool gather_slices(int64_t i, double now);
+  void finish(Item& it, double now);
   void arrive(int64_t b, int32_t s, double now);
   void release_batch(int64_t b, int32_t s, double now);
   void job_advance(int64_t j, double now);
@@ -165,6 +177,7 @@ struct PerfSimulator::Impl {
   // The same figures in closed form (perf_analytic.cpp): no event loop.
   void run_analytic();
   std::string resource_name(int32_t r) const;
+  std::string stage_name(int32_t s) const;  // its layers' names joined by '+', or "stage N"
   PerfStats stats() const;
   std::vector<PathStep> critical_path() const;
 };

@@ -22,7 +22,7 @@ void PerfSimulator::Impl::start_tasks(const std::vector<int32_t>& ids, double no
     for (int32_t r : k.res) start = std::max(start, free_at[static_cast<size_t>(r)]);
     for (int32_t r : k.res) free_at[static_cast<size_t>(r)] = start + k.occ_ns, busy[static_cast<size_t>(r)] += k.occ_ns;
     note_start(owner, start);
-    if (owner == 0) trace_start[static_cast<size_t>(id)] = start;
+    if (owner == traced) trace_start[static_cast<size_t>(id)] = start;
     queue.push(Event{start + k.lat_ns, seq++, owner, id, -1});
   }
 }
@@ -43,7 +43,7 @@ void PerfSimulator::Impl::hop(const Event& e) {
   free_at[r] = start + k.occ_ns;
   busy[r] += k.occ_ns;
   if (h == 0) note_start(e.owner, start);
-  if (h == 0 && e.owner == 0) trace_start[static_cast<size_t>(e.task)] = start;
+  if (h == 0 && e.owner == traced) trace_start[static_cast<size_t>(e.task)] = start;
   if (h + 1 < k.res.size()) {
     queue.push(Event{start + k.hop_ns[h], seq++, e.owner, e.task, e.hop + 1});
   } else {
@@ -65,14 +65,13 @@ void PerfSimulator::Impl::enter(int64_t i, int32_t g, double now, bool past_barr
     it.group = g;
     if (g >= static_cast<int32_t>(groups.size())) {
       finish_stage_if_end(it, g, now);
-      it.done = now;
-      if (sequential_batches && ++batch_done[static_cast<size_t>(it.batch)] == items_in_batch(it.batch))
-        launch_batch(it.batch + 1, now);
+      finish(it, now);
       return;
     }
     const int32_t s = stage_of_group(it, g);
     finish_stage_if_end(it, g, now);
     if (g == f[static_cast<size_t>(s)]) {
+      if (s == gather && !it.gathered && !gather_slices(i, now)) return;
       if (barrier[static_cast<size_t>(s)] && !past_barrier) {
         arrive(it.batch, s, now);
         return;
@@ -85,7 +84,7 @@ void PerfSimulator::Impl::enter(int64_t i, int32_t g, double now, bool past_barr
       ++g;
       continue;
     }
-    if (i == 0) trace.push_back(GroupTrace{g, s, now, now, -1});
+    if (i == traced) trace.push_back(GroupTrace{g, s, now, now, -1});
     start_tasks(grp.tasks, now, i, it.outstanding);
     return;
   }
@@ -102,13 +101,35 @@ void PerfSimulator::Impl::finish_stage_if_end(Item& it, int32_t g, double now) {
   }
 }
 
+bool PerfSimulator::Impl::gather_slices(int64_t i, double now) {
+  Item& it = items[static_cast<size_t>(i)];
+  it.gathered = true;
+  if (++slices_in[static_cast<size_t>(it.inference)] < opt.chunks) {
+    finish(it, now);
+    return false;
+  }
+  if (it.inference == items[static_cast<size_t>(traced)].inference) traced = i;
+  return true;
+}
+
+void PerfSimulator::Impl::finish(Item& it, double now) {
+  it.done = now;
+  if (sequential_batches && ++batch_done[static_cast<size_t>(it.batch)] == items_in_batch(it.batch))
+    launch_batch(it.batch + 1, now);
+}
+
 int64_t PerfSimulator::Impl::items_in_batch(int64_t b) const {
   const int64_t first = b * batch;
   return (std::min(opt.images, first + batch) - first) * opt.chunks;
 }
 
+int64_t PerfSimulator::Impl::items_at_stage(int64_t b, int32_t s) const {
+  const int64_t first = b * batch;
+  return (std::min(opt.images, first + batch) - first) * items_per_inference_at(static_cast<size_t>(s));
+}
+
 void PerfSimulator::Impl::arrive(int64_t b, int32_t s, double now) {
-  if (++arrivals[{b, s}] < items_in_batch(b)) return;
+  if (++arrivals[{b, s}] < items_at_stage(b, s)) return;
   if (prog.schedule.reloads()) {
     ProgramJob job = program_templ.at(static_cast<size_t>(stage_segment[static_cast<size_t>(s)]));
     job.batch = b;
@@ -124,7 +145,9 @@ void PerfSimulator::Impl::arrive(int64_t b, int32_t s, double now) {
 void PerfSimulator::Impl::release_batch(int64_t b, int32_t s, double now) {
   const int64_t first = b * batch * opt.chunks, n = items_in_batch(b);
   for (int64_t i = first; i < first + n; ++i) {
-    enter(i, stage_first[static_cast<size_t>(items[static_cast<size_t>(i)].copy)][static_cast<size_t>(s)], now, true);
+    const Item& it = items[static_cast<size_t>(i)];
+    if (it.done >= 0) continue;  // a slice that ended where its inference gathered
+    enter(i, stage_first[static_cast<size_t>(it.copy)][static_cast<size_t>(s)], now, true);
   }
 }
 
@@ -160,10 +183,13 @@ void PerfSimulator::Impl::reset_run() {
   stage_span.assign(prog.schedule.stages.size(), 0.0);
   for (Task& k : tasks) k.executions = 0;
   items.clear();
+  slices_in.assign(static_cast<size_t>(opt.images), 0);
+  traced = 0;
   for (int64_t inf = 0; inf < opt.images; ++inf) {
     for (int64_t c = 0; c < opt.chunks; ++c) {
       Item it;
       it.inference = inf;
+      it.chunk = c;
       it.copy = static_cast<int32_t>(inf % copies);
       it.batch = inf / batch;
       items.push_back(it);
@@ -190,7 +216,7 @@ void PerfSimulator::Impl::run() {
     } else if (e.owner >= 0) {
       Item& it = items[static_cast<size_t>(e.owner)];
       if (--it.outstanding == 0) {
-        if (e.owner == 0) trace.back().end = e.t, trace.back().last_task = e.task;
+        if (e.owner == traced) trace.back().end = e.t, trace.back().last_task = e.task;
         enter(e.owner, it.group + 1, e.t);
       }
     } else {

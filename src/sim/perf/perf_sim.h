@@ -7,8 +7,8 @@
 // links of its route one after another as its head reaches them (virtual cut-through), holding each
 // for bytes / the slowest link's bandwidth. Events are processed in time order.
 //
-// One inference (or one of `chunks` equal slices of it) walks the schedule's stages in order; a
-// stage is a chain of task groups, each starting when the previous one has finished:
+// One inference (or each of its `chunks` slices, slices.h, up to the stage where they gather) walks the
+// schedule's stages in order; a stage is a chain of task groups, each starting when the previous one has finished:
 //   [transfers at its start] → MVMs on every crossbar of the stage's layer (vectors / replicas each,
 //   at mvm_latency_ns(mode, input bits, active rows, active columns)) → the transfers after its MVMs
 //   (partial sums, gates, operands read back) → each digital op (ops / (ops_per_cycle · count ·
@@ -44,7 +44,8 @@ namespace aimc::perf {
 struct PerfOptions {
   int64_t images = 16;                       // inferences streamed
   int64_t batch = 0;                         // inferences per batch (layer schedule, reloads); 0: all
-  int64_t chunks = 1;                        // slices per inference that flow through the stages separately
+  int64_t chunks = 0;                        // slices per inference that flow through the stages separately
+                                             // (slices.h); 0: auto_slices
   std::string read_mode;                     // empty: the chip's first read mode
   std::optional<int64_t> verify_iterations;  // program-and-verify iterations (absent: max_iterations)
   std::optional<double> host_gops;           // overrides the chip's host.gops (Gop/s); 0: host ops take no time
@@ -68,8 +69,9 @@ struct LayerStats {
 // another of the inference's own tasks) is `waiting`, its service is charged to its kind: analog (a
 // crossbar's MVMs), digital (a core's or the chip's digital units), network (an on-chip transfer),
 // memory (a transfer through the off-chip memory's link), host link (a transfer over the host link
-// of a chip without an off-chip memory), host (ops placed on the host). `barrier_ns`:
-// time between groups with no task running (a stage barrier, weight reprogramming).
+// of a chip without an off-chip memory), host (ops placed on the host). `barrier_ns`: time between
+// the traced task groups (slice 0's, then the last slice's from the gather stage on) with none of
+// them running: a stage barrier, weight reprogramming, the inference's other slices gathering.
 struct PathStep {
   int32_t stage = 0;
   std::string name;    // the stage's layers
@@ -110,11 +112,14 @@ struct PerfStats {
   std::string chip, model, schedule, read_mode;
   std::string simulator = "event";   // "event" | "analytic" (PerfOptions::analytic)
   std::vector<int64_t> arrangement;  // the chip's core grid (cores.arrangement), for floor plans
-  int64_t images = 0, batch = 0, chunks = 1, segments = 1;
+  int64_t images = 0, batch = 0, chunks = 1, segments = 1;  // chunks: the slices used (auto resolved)
+  std::string slices_gather;  // the stage (its layers) where the slices gather and the inference runs whole ("" : none)
   double makespan_ns = 0;
   double latency_ns = 0;  // one inference alone on the chip: its first task's start → its last task's end
   double mean_latency_ns = 0;
-  double critical_path_ns = 0;          // first inference's chain of group maxima (no contention)
+  // First inference's chain of group maxima (no contention); with slices, one slice's chain plus the
+  // other slices behind the slowest stage before the gather (pipeline fill + (slices − 1) · bottleneck).
+  double critical_path_ns = 0;
   std::vector<PathStep> critical_path;  // the inference alone, stage by stage (sums to latency_ns)
   double inferences_per_s = 0;          // steady state (after the first batch) when images ≥ 2·batch
   // The crossbars' bound: the Program's MVMs spread evenly over the crossbars it uses, each doing MVMs

@@ -54,6 +54,14 @@ Efficiency efficiency(const chip::ChipSpec& chip, const chip::ReadModeSpec& mode
 
 }  // namespace
 
+std::string PerfSimulator::Impl::stage_name(int32_t s) const {
+  std::string name;
+  for (int32_t l : prog.schedule.stages[static_cast<size_t>(s)].layers) {
+    name += (name.empty() ? "" : "+") + prog.layers[static_cast<size_t>(l)].name;
+  }
+  return name.empty() ? fmt::format("stage {}", s) : name;
+}
+
 std::vector<PathStep> PerfSimulator::Impl::critical_path() const {
   std::vector<PathStep> steps;
   const int32_t offchip = noc.offchip_link() >= 0 ? r_link + noc.offchip_link() : -1;
@@ -65,10 +73,7 @@ std::vector<PathStep> PerfSimulator::Impl::critical_path() const {
     if (steps.empty() || steps.back().stage != g.stage) {
       PathStep p;
       p.stage = g.stage;
-      for (int32_t l : prog.schedule.stages[static_cast<size_t>(g.stage)].layers) {
-        p.name += (p.name.empty() ? "" : "+") + prog.layers[static_cast<size_t>(l)].name;
-      }
-      if (p.name.empty()) p.name = fmt::format("stage {}", g.stage);
+      p.name = stage_name(g.stage);
       steps.push_back(std::move(p));
       longest.push_back(-1);
     }
@@ -120,6 +125,7 @@ PerfStats PerfSimulator::Impl::stats() const {
   st.images = opt.images;
   st.batch = batch;
   st.chunks = opt.chunks;
+  if (gather < static_cast<int32_t>(prog.schedule.stages.size()) && opt.chunks > 1) st.slices_gather = stage_name(gather);
   st.segments = static_cast<int64_t>(prog.schedule.segments.size());
   st.makespan_ns = makespan;
   st.events = events;
@@ -145,7 +151,8 @@ PerfStats PerfSimulator::Impl::stats() const {
   } else {
     st.inferences_per_s = static_cast<double>(opt.images) / (makespan * 1e-9);
   }
-  // Critical path of one inference: Σ over copy 0's groups of the slowest task (× chunks: one after another).
+  // Critical path of one inference: Σ over copy 0's groups of the slowest task (with slices: one slice's,
+  // and below, the other slices behind the slowest stage before the gather).
   for (const auto& g : templ[0]) {
     double m = 0;
     for (int32_t k : g.tasks) m = std::max(m, tasks[static_cast<size_t>(k)].lat_ns);
@@ -171,13 +178,15 @@ PerfStats PerfSimulator::Impl::stats() const {
     if (k.stage >= 0) per_stage[static_cast<size_t>(k.stage)].add(k.actions, n);
     if (k.core >= 0) per_core[static_cast<size_t>(k.core)].add(k.actions, n);
   }
+  // A template task's executions per inference: one per slice before the gather stage, one after.
+  const auto per_inference = [&](const Task& k) { return static_cast<double>(items_per_inference_at(static_cast<size_t>(k.stage))); };
   // Service time per stage: the busiest resource's occupancy per inference (copy 0's template).
   for (const auto& g : templ[0]) {
     for (int32_t id : g.tasks) {
       const Task& k = tasks[static_cast<size_t>(id)];
       auto& occ = stage_res_occ[static_cast<size_t>(g.stage)];
       if (occ.empty()) occ.assign(static_cast<size_t>(n_res), 0.0);
-      for (int32_t r : k.res) occ[static_cast<size_t>(r)] += k.occ_ns * static_cast<double>(opt.chunks);
+      for (int32_t r : k.res) occ[static_cast<size_t>(r)] += k.occ_ns * per_inference(k);
     }
   }
   {
@@ -186,7 +195,7 @@ PerfStats PerfSimulator::Impl::stats() const {
     for (const auto& g : templ[0]) {
       for (int32_t id : g.tasks) {
         const Task& k = tasks[static_cast<size_t>(id)];
-        for (int32_t r : k.res) occ[static_cast<size_t>(r)] += k.occ_ns * static_cast<double>(opt.chunks);
+        for (int32_t r : k.res) occ[static_cast<size_t>(r)] += k.occ_ns * per_inference(k);
       }
     }
     st.host_busy_ns_per_inference = occ[static_cast<size_t>(r_host)];
@@ -220,6 +229,7 @@ PerfStats PerfSimulator::Impl::stats() const {
     st.area_mm2 = area->mm2;
     st.tops_per_mm2 = st.tops / area->mm2;
   }
+  double slowest_slice = 0;  // the busiest resource's occupancy per slice, over the stages before the gather
   for (size_t s = 0; s < n_stages; ++s) {
     const auto& stg = prog.schedule.stages[s];
     LayerStats ls;
@@ -234,6 +244,7 @@ PerfStats PerfSimulator::Impl::stats() const {
     ls.mvms_per_inference = ls.actions.array_mvms() / static_cast<double>(opt.images);
     ls.energy = table->price(ls.actions);
     if (!stage_res_occ[s].empty()) ls.service_ns = *std::max_element(stage_res_occ[s].begin(), stage_res_occ[s].end());
+    if (static_cast<int32_t>(s) < gather) slowest_slice = std::max(slowest_slice, ls.service_ns / static_cast<double>(opt.chunks));
     ls.time_ns = stage_span[s] / static_cast<double>(opt.images * opt.chunks) * static_cast<double>(opt.chunks);
     if (ls.service_ns > st.bottleneck_service_ns) {
       st.bottleneck_service_ns = ls.service_ns;
@@ -242,6 +253,7 @@ PerfStats PerfSimulator::Impl::stats() const {
     }
     st.layers.push_back(std::move(ls));
   }
+  st.critical_path_ns += static_cast<double>(opt.chunks - 1) * slowest_slice;
   const int32_t arrays = static_cast<int32_t>(chip.cores.arrays);
   for (int32_t c = 0; c < chip.cores.count; ++c) {
     CoreStats cs;

@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "program/evaluations.h"
 #include "sim/perf/perf_impl.h"
+#include "sim/perf/slices.h"
 
 namespace aimc::perf {
 
@@ -94,6 +95,9 @@ Task PerfSimulator::Impl::blank() const {
 }
 
 void PerfSimulator::Impl::setup() {
+  if (opt.chunks < 0) throw Error("must be 0 (auto) or more", ErrorContext{.field = "chunks"});
+  opt.chunks = resolve_slices(prog, opt.chunks);
+  gather = gather_stage(prog, opt.chunks);
   setup_resources();
   const auto& sched = prog.schedule;
   if (sched.stages.empty()) throw Error("the Program has no stages", ErrorContext{.field = "schedule.stages"});
@@ -119,7 +123,6 @@ void PerfSimulator::Impl::setup_resources() {
   if (mode == nullptr)
     throw Error(fmt::format("chip '{}' has no read mode '{}'", chip.name, opt.read_mode), ErrorContext{.field = "read_mode"});
   if (opt.images < 1) throw Error("must be at least 1", ErrorContext{.field = "images"});
-  if (opt.chunks < 1) throw Error("must be at least 1", ErrorContext{.field = "chunks"});
   // Digital unit classes: per-core units, chip units, the host.
   std::vector<std::optional<double>> unit_e;
   for (const auto& u : cores.digital) unit_names.push_back("core." + u.name), unit_e.push_back(u.e_op_pj);
@@ -191,9 +194,9 @@ bool PerfSimulator::Impl::in_copy(const program::Endpoint& e, int32_t copy) cons
 
 void PerfSimulator::Impl::build_copy(int32_t c, const StageTransfers& xfers) {
   auto& groups = templ[static_cast<size_t>(c)];
-  const double chunks = static_cast<double>(opt.chunks);
   for (size_t s = 0; s < prog.schedule.stages.size(); ++s) {
     const auto& st = prog.schedule.stages[s];
+    const auto chunks = static_cast<double>(items_per_inference_at(s));
     stage_first[static_cast<size_t>(c)].push_back(static_cast<int32_t>(groups.size()));
     add_transfer_group(c, s, xfers[s][0], chunks, groups);
     // A recurrent layer (LSTM, GRU) runs its time steps one after another: step t needs h(t−1), so the
@@ -231,7 +234,7 @@ void PerfSimulator::Impl::add_transfer_group(int32_t c, size_t s, const std::vec
 
 Group PerfSimulator::Impl::mvm_group(int32_t c, size_t s, int64_t step, int64_t steps, double share) {
   const auto& cores = chip.cores;
-  const double chunks = static_cast<double>(opt.chunks);
+  const auto chunks = static_cast<double>(items_per_inference_at(s));
   // MVMs: per crossbar, Σ over its (layer, replica) of the replica's vectors.
   Group mg;
   mg.stage = static_cast<int32_t>(s);

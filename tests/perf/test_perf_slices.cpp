@@ -1,0 +1,179 @@
+// Streaming an inference in slices (sim/perf/slices.h): how many `auto` picks, where the slices
+// gather, and the event and closed-form timings of a hand-computable chain.
+#include <gtest/gtest.h>
+
+#include "chip/peak.h"
+#include "perf_test_util.h"
+#include "sim/perf/perf_sim.h"
+#include "sim/perf/slices.h"
+
+namespace aimc::perf {
+namespace {
+
+// A conv layer with `rows` output rows (`rows` × `rows` positions) on `core`.
+int32_t conv(Builder& b, int64_t rows, int32_t core, int32_t segment = 0) {
+  const int32_t l = b.layer(128, 128, rows * rows, core, segment);
+  b.p.layers[static_cast<size_t>(l)].kind = program::LayerKind::Conv;
+  b.p.layers[static_cast<size_t>(l)].output_rows = rows;
+  return l;
+}
+
+TEST(Slices, AutoIsTheFewestOutputRowsBeforeTheClassifier) {
+  Builder b;
+  conv(b, 16, 0);
+  conv(b, 8, 1);
+  b.layer(128, 10, 1, 2);  // the classifier after a global pool: one input vector
+  EXPECT_EQ(auto_slices(b.p), 8);
+  EXPECT_EQ(gather_stage(b.p, 8), 2);
+  EXPECT_EQ(gather_stage(b.p, 16), 1);  // 8 rows cannot be cut in 16
+  EXPECT_EQ(gather_stage(b.p, 1), 3);   // whole inferences never gather
+  EXPECT_EQ(resolve_slices(b.p, 0), 8);
+  EXPECT_EQ(resolve_slices(b.p, 3), 3);
+}
+
+TEST(Slices, AutoStopsAtTheFirstGatheringLayer) {
+  Builder b;
+  conv(b, 32, 0);
+  conv(b, 1, 1);  // a squeeze-and-excitation's 1x1 conv: one output row
+  conv(b, 4, 2);  // after the gather: runs whole, does not limit the slices
+  EXPECT_EQ(auto_slices(b.p), 32);
+  EXPECT_EQ(gather_stage(b.p, 32), 1);
+  Builder big;
+  conv(big, 100, 0);
+  big.layer(128, 10, 1, 1);
+  EXPECT_EQ(auto_slices(big.p), kMaxAutoSlices);
+}
+
+TEST(Slices, AutoIsOneWhereTheInferenceCannotStreamByRows) {
+  {
+    Builder b;  // the first layer gathers
+    b.layer(128, 10, 1, 0);
+    conv(b, 8, 1);
+    EXPECT_EQ(auto_slices(b.p), 1);
+  }
+  {
+    Builder b;  // tokens: a layer with several vectors that is not a conv
+    conv(b, 8, 0);
+    b.layer(128, 128, 16, 1);
+    EXPECT_EQ(auto_slices(b.p), 1);
+  }
+  {
+    Builder b;  // a recurrent layer
+    conv(b, 8, 0);
+    const int32_t l = b.layer(256, 64, 20, 1);
+    b.p.layers[static_cast<size_t>(l)].kind = program::LayerKind::Lstm;
+    EXPECT_EQ(auto_slices(b.p), 1);
+  }
+  {
+    Builder b;  // output rows not recorded (a Program from before they were)
+    conv(b, 8, 0);
+    b.p.layers[0].output_rows = 0;
+    EXPECT_EQ(auto_slices(b.p), 1);
+  }
+  {
+    Builder b;  // reload segments
+    conv(b, 8, 0, 0);
+    conv(b, 8, 0, 1);
+    EXPECT_EQ(auto_slices(b.p), 1);
+  }
+}
+
+// conv A (8 x 8 outputs) → conv B (8 x 8) → classifier C (1 vector), each alone on its core, no
+// transfers: one MVM takes t. Whole: 64 t + 64 t + t. In 8 slices of 8 MVMs, B works on slice c as
+// soon as A has made it, so B ends one slice after A (64 t + 8 t) and C, which needs every slice,
+// then runs whole: 73 t.
+Builder chain() {
+  Builder b;
+  conv(b, 8, 0);
+  conv(b, 8, 1);
+  b.layer(128, 128, 1, 2);
+  return b;
+}
+
+TEST(Slices, AChainStreamsThenGathersForTheClassifier) {
+  const auto chip = test::preset("hermes");
+  const double t = chip::mvm_latency_ns(chip, chip.cores.read_modes.front(), 8);
+  const Builder b = chain();
+  for (const bool analytic : {false, true}) {
+    SCOPED_TRACE(analytic ? "analytic" : "event");
+    PerfOptions o;
+    o.images = 1;
+    o.analytic = analytic;
+    o.chunks = 1;
+    const PerfStats whole = simulate(chip, b.p, o);
+    EXPECT_NEAR(whole.latency_ns, 129 * t, 1e-6);
+    EXPECT_EQ(whole.slices_gather, "");
+    o.chunks = 0;  // auto: 8
+    const PerfStats s = simulate(chip, b.p, o);
+    EXPECT_EQ(s.chunks, 8);
+    EXPECT_EQ(s.slices_gather, "L2");
+    EXPECT_NEAR(s.latency_ns, 73 * t, 1e-6);
+    EXPECT_NEAR(s.critical_path_ns, (8 + 8 + 1) * t + 7 * 8 * t, 1e-6);  // one slice's chain, 7 more behind A
+    double steps = 0;
+    for (const PathStep& p : s.critical_path) steps += p.time_ns;
+    EXPECT_NEAR(steps, s.latency_ns, 1e-6);
+    ASSERT_EQ(s.critical_path.size(), 3u);
+    EXPECT_NEAR(s.critical_path[2].barrier_ns, 72 * t - 16 * t, 1e-6);  // C waited for slices 1..7
+    EXPECT_NEAR(s.critical_path[2].analog_ns, t, 1e-6);                 // then ran its one MVM whole
+    // The same work: every MVM once, the same energy.
+    EXPECT_DOUBLE_EQ(s.actions.array_mvms(), whole.actions.array_mvms());
+    EXPECT_NEAR(s.energy_per_inference_j, whole.energy_per_inference_j, 1e-12 * whole.energy_per_inference_j);
+  }
+}
+
+TEST(Slices, ThroughputIsTheBottlenecksEitherWay) {
+  const auto chip = test::preset("hermes");
+  const double t = chip::mvm_latency_ns(chip, chip.cores.read_modes.front(), 8);
+  const Builder b = chain();
+  PerfOptions o;
+  o.images = 64;
+  for (const int64_t k : {1, 8}) {
+    o.chunks = k;
+    const PerfStats s = simulate(chip, b.p, o);
+    EXPECT_NEAR(s.inferences_per_s, 1e9 / (64 * t), 1e-6 * 1e9 / (64 * t)) << k;
+    EXPECT_NEAR(s.layers[2].service_ns, t, 1e-9) << k;  // the classifier's one MVM per inference
+    EXPECT_NEAR(s.layers[0].service_ns, 64 * t, 1e-9) << k;
+  }
+}
+
+TEST(Slices, GatherMeetsBatchBarriersAndReloads) {
+  // Layer by layer: every stage is a barrier for the batch; the slices still gather at C.
+  {
+    const auto chip = test::preset("hermes");
+    Builder b = chain();
+    b.p.schedule.kind = program::ScheduleKind::LayerByLayer;
+    PerfOptions o;
+    o.images = 8;
+    o.batch = 4;
+    o.chunks = 1;
+    const PerfStats whole = simulate(chip, b.p, o);
+    o.chunks = 8;
+    const PerfStats s = simulate(chip, b.p, o);
+    EXPECT_DOUBLE_EQ(s.actions.array_mvms(), whole.actions.array_mvms());
+    EXPECT_NEAR(s.makespan_ns, whole.makespan_ns, 1e-6);  // a stage at a time: slicing changes no stage's work
+  }
+  // Reload segments: C in a segment of its own, whose barrier is also where the slices gather.
+  {
+    const auto chip = test::preset("verma-cimu");
+    Builder b;
+    conv(b, 8, 0, 0);
+    b.layer(128, 128, 1, 0, 1);
+    PerfOptions o;
+    o.images = 4;
+    o.batch = 2;
+    o.chunks = 1;
+    const PerfStats whole = simulate(chip, b.p, o);
+    o.chunks = 4;
+    for (const bool analytic : {false, true}) {
+      o.analytic = analytic;
+      const PerfStats s = simulate(chip, b.p, o);
+      EXPECT_EQ(s.slices_gather, "L1");
+      EXPECT_DOUBLE_EQ(s.actions.array_mvms(), whole.actions.array_mvms()) << analytic;
+      EXPECT_DOUBLE_EQ(s.actions.write_operations, whole.actions.write_operations) << analytic;
+      EXPECT_GT(s.makespan_ns, 0) << analytic;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace aimc::perf
