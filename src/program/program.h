@@ -93,7 +93,7 @@ struct Layer {
   // Conv: the output's extent along its outermost spatial axis (H of a 2-D conv, W of a 1-D one): the
   // rows an inference can be streamed in (perf's slices); 0 for other layers or when not known.
   int64_t output_rows = 0;
-  int64_t columns_per_weight = 1;     // physical crossbar columns per weight (bit-sliced: bits)
+  int64_t columns_per_weight = 1;  // physical crossbar columns per weight (bit-sliced: bits)
   int64_t replicas = 1;
   bool has_bias = false;
   Quantization quant;

@@ -182,10 +182,10 @@ std::string perf_text(const PerfStats& s, size_t top) {
   auto line = [&](const std::string& t) { o += t + "\n"; };
   const double n = static_cast<double>(s.images);
   // How finely an inference streams: whole-inference tasks (1 slice) overstate a row-streamed pipeline's fill.
-  const std::string slices =
-      s.chunks <= 1 ? ", whole-inference tasks"
-                    : fmt::format(", {} slices per inference{}", s.chunks,
-                                  s.slices_gather.empty() ? "" : fmt::format(", whole from {}", s.slices_gather));
+  const std::string slices = s.chunks <= 1
+                                 ? ", whole-inference tasks"
+                                 : fmt::format(", {} slices per inference{}", s.chunks,
+                                               s.slices_gather.empty() ? "" : fmt::format(", whole from {}", s.slices_gather));
   line(fmt::format("{} on {} ({} schedule{}, read mode {}, {} images, batch {}{})", s.model, s.chip, s.schedule, slices,
                    s.read_mode, s.images, s.batch, s.segments > 1 ? fmt::format(", {} reload segments", s.segments) : ""));
   line(fmt::format("  latency          {:.4g} us (critical path {:.4g} us, mean under load {:.4g} us)", s.latency_ns * 1e-3,

@@ -93,8 +93,9 @@ void PerfSimulator::Impl::run_analytic() {
   const auto last_slice = [&](const Item& it) { return it.chunk == opt.chunks - 1; };
   for (const Item& it : items) {
     const auto& groups = templ[static_cast<size_t>(it.copy)];
-    const int32_t end = last_slice(it) ? static_cast<int32_t>(groups.size())
-                                       : stage_first[static_cast<size_t>(it.copy)][static_cast<size_t>(std::min(gather, n_stages))];
+    const int32_t end = last_slice(it)
+                            ? static_cast<int32_t>(groups.size())
+                            : stage_first[static_cast<size_t>(it.copy)][static_cast<size_t>(std::min(gather, n_stages))];
     for (int32_t gi = 0; gi < end; ++gi) {
       for (int32_t id : groups[static_cast<size_t>(gi)].tasks) {
         Task& k = tasks[static_cast<size_t>(id)];
@@ -118,7 +119,7 @@ void PerfSimulator::Impl::run_analytic() {
   // slices end but its last, which goes on once every slice has arrived. Returns when the last one leaves.
   std::vector<std::vector<double>> free_stage(static_cast<size_t>(copies), std::vector<double>(static_cast<size_t>(n_stages)));
   std::vector<double> gathered(static_cast<size_t>(opt.images), 0.0);  // per inference: its last slice's arrival
-  double first_arrival = 0;                                          // inference 0's slice 0 at the gather stage
+  double first_arrival = 0;                                            // inference 0's slice 0 at the gather stage
   const auto flow = [&](int64_t first, int64_t n, int32_t a, int32_t b, double t0) {
     for (auto& f : free_stage) std::fill(f.begin(), f.end(), t0);
     double end = t0;

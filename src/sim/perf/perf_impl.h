@@ -162,7 +162,7 @@ struct PerfSimulator::Impl {
   // The item is about to enter group `g`.
   void enter(int64_t i, int32_t g, double now, bool past_barrier = false);
   void finish_stage_if_end(Item& it, int32_t g, double now);
-  int64_t items_in_batch(int64_t b) const;  // every slice of its inferences
+  int64_t items_in_batch(int64_t b) const;             // every slice of its inferences
   int64_t items_at_stage(int64_t b, int32_t s) const;  // those that pass stage s (one per inference from the gather on)
   // At the gather stage: the slice goes on (true) once it is the inference's last to arrive; the others end there.
   bool gather_slices(int64_t i, double now);

@@ -110,8 +110,8 @@ struct Efficiency {
 
 struct PerfStats {
   std::string chip, model, schedule, read_mode;
-  std::string simulator = "event";   // "event" | "analytic" (PerfOptions::analytic)
-  std::vector<int64_t> arrangement;  // the chip's core grid (cores.arrangement), for floor plans
+  std::string simulator = "event";                          // "event" | "analytic" (PerfOptions::analytic)
+  std::vector<int64_t> arrangement;                         // the chip's core grid (cores.arrangement), for floor plans
   int64_t images = 0, batch = 0, chunks = 1, segments = 1;  // chunks: the slices used (auto resolved)
   std::string slices_gather;  // the stage (its layers) where the slices gather and the inference runs whole ("" : none)
   double makespan_ns = 0;

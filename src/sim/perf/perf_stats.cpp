@@ -179,7 +179,9 @@ PerfStats PerfSimulator::Impl::stats() const {
     if (k.core >= 0) per_core[static_cast<size_t>(k.core)].add(k.actions, n);
   }
   // A template task's executions per inference: one per slice before the gather stage, one after.
-  const auto per_inference = [&](const Task& k) { return static_cast<double>(items_per_inference_at(static_cast<size_t>(k.stage))); };
+  const auto per_inference = [&](const Task& k) {
+    return static_cast<double>(items_per_inference_at(static_cast<size_t>(k.stage)));
+  };
   // Service time per stage: the busiest resource's occupancy per inference (copy 0's template).
   for (const auto& g : templ[0]) {
     for (int32_t id : g.tasks) {
@@ -244,7 +246,8 @@ PerfStats PerfSimulator::Impl::stats() const {
     ls.mvms_per_inference = ls.actions.array_mvms() / static_cast<double>(opt.images);
     ls.energy = table->price(ls.actions);
     if (!stage_res_occ[s].empty()) ls.service_ns = *std::max_element(stage_res_occ[s].begin(), stage_res_occ[s].end());
-    if (static_cast<int32_t>(s) < gather) slowest_slice = std::max(slowest_slice, ls.service_ns / static_cast<double>(opt.chunks));
+    if (static_cast<int32_t>(s) < gather)
+      slowest_slice = std::max(slowest_slice, ls.service_ns / static_cast<double>(opt.chunks));
     ls.time_ns = stage_span[s] / static_cast<double>(opt.images * opt.chunks) * static_cast<double>(opt.chunks);
     if (ls.service_ns > st.bottleneck_service_ns) {
       st.bottleneck_service_ns = ls.service_ns;
