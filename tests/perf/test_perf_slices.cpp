@@ -71,6 +71,13 @@ TEST(Slices, AutoIsOneWhereTheInferenceCannotStreamByRows) {
     EXPECT_EQ(auto_slices(b.p), 1);
   }
   {
+    Builder b;  // layer by layer: every stage is a barrier for the batch
+    conv(b, 8, 0);
+    conv(b, 8, 1);
+    b.p.schedule.kind = program::ScheduleKind::LayerByLayer;
+    EXPECT_EQ(auto_slices(b.p), 1);
+  }
+  {
     Builder b;  // reload segments
     conv(b, 8, 0, 0);
     conv(b, 8, 0, 1);

@@ -20,7 +20,7 @@ int32_t gather_stage(const program::Program& program, int64_t slices) {
 }
 
 int64_t auto_slices(const program::Program& program) {
-  if (program.schedule.reloads()) return 1;
+  if (program.schedule.reloads() || program.schedule.kind == program::ScheduleKind::LayerByLayer) return 1;
   int64_t rows = 0;  // the fewest output rows so far (0: no conv yet)
   for (const auto& stage : program.schedule.stages) {
     for (int32_t l : stage.layers) {
