@@ -64,15 +64,18 @@ std::string scalar(const Site& s, std::string_view what) {
   return s.node().Scalar();
 }
 
-int64_t integer(const Site& s, int64_t lo, int64_t hi) {
+// `word` (when given) is a keyword the value may be instead, read as 0.
+int64_t integer(const Site& s, int64_t lo, int64_t hi, std::string_view word = {}) {
   const std::string text = scalar(s, "an integer");
+  if (!word.empty() && text == word) return 0;
   try {
     size_t used = 0;
     const long long v = std::stoll(text, &used);
     if (used == text.size() && v >= lo && v <= hi) return v;
   } catch (const std::exception&) {
   }
-  s.fail(fmt::format("expected an integer in [{}, {}], got '{}'", lo, hi, text));
+  s.fail(fmt::format("expected {}an integer in [{}, {}], got '{}'", word.empty() ? "" : fmt::format("{} or ", word), lo, hi,
+                     text));
 }
 
 double real(const Site& s, double lo, double hi) {
@@ -125,7 +128,7 @@ void set_option(FixedOptions& f, const std::string& section, const std::string& 
   } else if (section == "perf") {
     if (key == "images") f.images = integer(v, 1, kBig);
     else if (key == "batch") f.perf_batch = integer(v, 0, kBig);
-    else if (key == "chunks") f.chunks = scalar(v, "auto or 1 to 4096") == "auto" ? 0 : integer(v, 1, 4096);
+    else if (key == "chunks") f.chunks = integer(v, 1, 4096, "auto");  // 0: auto (sim/perf/slices.h)
     else if (key == "read_mode") f.perf_read_mode = scalar(v, "a read mode name");
     else if (key == "host_gops") f.host_gops = real(v, 0, 1e9);
     else if (key == "simulator") {

@@ -128,6 +128,25 @@ TEST(Slices, AChainStreamsThenGathersForTheClassifier) {
   }
 }
 
+TEST(Slices, WhenTheFirstStageGathersTheInferenceRunsWhole) {
+  const auto chip = test::preset("hermes");
+  Builder b;
+  b.layer(128, 128, 2, 0);  // 2 vectors: cannot be cut in 4
+  conv(b, 8, 1);
+  PerfOptions o;
+  o.images = 2;
+  o.chunks = 1;
+  const PerfStats whole = simulate(chip, b.p, o);
+  o.chunks = 4;
+  for (const bool analytic : {false, true}) {
+    o.analytic = analytic;
+    const PerfStats s = simulate(chip, b.p, o);
+    EXPECT_EQ(s.slices_gather, "L0");
+    EXPECT_NEAR(s.latency_ns, whole.latency_ns, 1e-6) << analytic;
+    EXPECT_NEAR(s.makespan_ns, whole.makespan_ns, 1e-6) << analytic;
+  }
+}
+
 TEST(Slices, ThroughputIsTheBottlenecksEitherWay) {
   const auto chip = test::preset("hermes");
   const double t = chip::mvm_latency_ns(chip, chip.cores.read_modes.front(), 8);

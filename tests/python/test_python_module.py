@@ -127,6 +127,24 @@ def test_evaluate_and_perf_give_the_clis_json(tmp_path, hermes, lenet):
     assert p.tops_per_w == pytest.approx(cli_p["tops_per_w"]) and p.latency_s == pytest.approx(cli_p["latency_s"])
 
 
+def test_perf_streams_in_slices_by_default(tmp_path, hermes, lenet):
+    """perf(chunks="auto"), the default as on the CLI: slices of whole rows of the smallest conv output before
+    the classifier, which gathers them; chunks=1 runs whole-inference tasks, for the same energy."""
+    lenet.save(str(tmp_path / "p.json"))
+    rows = [layer["output_rows"] for layer in json.loads((tmp_path / "p.json").read_text())["layers"]
+            if layer["kind"] == "conv"]
+    assert rows == [24, 8]
+    auto, whole = aimc.perf(lenet, hermes, images=4).to_dict(), aimc.perf(lenet, hermes, images=4, chunks=1).to_dict()
+    assert auto["chunks"] == min(rows) > 1 and auto["slices_gather"] is not None
+    assert (whole["chunks"], whole["slices_gather"]) == (1, None)
+    assert auto["latency_s"] < whole["latency_s"]
+    assert auto["energy_per_inference_j"] == pytest.approx(whole["energy_per_inference_j"], rel=1e-9)
+    assert aimc.perf(lenet, hermes, images=4, chunks="auto").to_dict()["latency_s"] == auto["latency_s"]
+    for bad in (0, -2, "8", 2.5, True):
+        with pytest.raises(ValueError, match="chunks"):
+            aimc.perf(lenet, hermes, chunks=bad)
+
+
 def test_evaluate_counts_adc_saturation_when_asked(hermes, lenet):
     plain = aimc.evaluate(lenet, hermes, MNIST, limit=16, drift_times=[1], seed=3).to_dict()["chip"][0]
     counted = aimc.evaluate(lenet, hermes, MNIST, limit=16, drift_times=[1], seed=3, adc_saturation=True).to_dict()["chip"][0]

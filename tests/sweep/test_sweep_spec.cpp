@@ -91,7 +91,11 @@ TEST(SweepSpec, OptionAxesAndFixedOptions) {
   EXPECT_EQ(s.axes[2].target, AxisTarget::Perf);
   EXPECT_EQ(s.fixed.repeats, 2);
   EXPECT_EQ(s.fixed.perf_batch, 4);
+  EXPECT_EQ(s.fixed.chunks, 0);  // perf's default slicing: auto
   EXPECT_FALSE(s.run_eval);
+  EXPECT_EQ(parse(kHead + "perf: {chunks: auto}\n").fixed.chunks, 0);
+  EXPECT_EQ(parse(kHead + "perf: {chunks: 4}\n").fixed.chunks, 4);
+  EXPECT_EQ(parse(kHead + "axes:\n  perf.chunks: [1, auto]\n").axes[0].target, AxisTarget::Perf);
 }
 
 TEST(SweepSpec, MistakesNameTheFileTheLineAndTheKey) {
@@ -108,6 +112,8 @@ TEST(SweepSpec, MistakesNameTheFileTheLineAndTheKey) {
   EXPECT_THAT(error_of(kHead + "axes:\n  perf.images: [0]\n"),
               HasSubstr("axes.perf.images[0]: expected an integer in [1, 16777216], got '0'"));
   EXPECT_THAT(error_of(kHead + "axes:\n  eval.drift_times: ['1 fortnight']\n"), HasSubstr("axes.eval.drift_times[0]"));
+  EXPECT_THAT(error_of(kHead + "perf: {chunks: many}\n"), HasSubstr("perf.chunks: expected auto or an integer in [1, 4096], got 'many'"));
+  EXPECT_THAT(error_of(kHead + "axes:\n  perf.chunks: [0]\n"), HasSubstr("axes.perf.chunks[0]: expected auto or an integer in [1, 4096]"));
   EXPECT_THAT(error_of(kHead + "run: [eval, bench]\n"), HasSubstr("run[1]: expected compile, eval or perf, got 'bench'"));
   EXPECT_THAT(error_of("chips: [hermes]\nmodels: [m.onnx]\nrun: [eval]\n"),
               HasSubstr("models[0]: run: eval needs the model's data"));

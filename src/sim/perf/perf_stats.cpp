@@ -134,7 +134,8 @@ PerfStats PerfSimulator::Impl::stats() const {
   // Latencies and throughput, per inference (its chunks together).
   std::vector<double> start(static_cast<size_t>(opt.images), 1e300), done(static_cast<size_t>(opt.images), 0);
   for (const Item& it : items) {
-    start[static_cast<size_t>(it.inference)] = std::min(start[static_cast<size_t>(it.inference)], it.start);
+    // (a slice can end where its inference gathers before it started a task: the first stage gathers)
+    if (it.start >= 0) start[static_cast<size_t>(it.inference)] = std::min(start[static_cast<size_t>(it.inference)], it.start);
     done[static_cast<size_t>(it.inference)] = std::max(done[static_cast<size_t>(it.inference)], it.done);
   }
   st.latency_ns = done[0] - start[0];
