@@ -74,8 +74,8 @@ int64_t integer(const Site& s, int64_t lo, int64_t hi, std::string_view word = {
     if (used == text.size() && v >= lo && v <= hi) return v;
   } catch (const std::exception&) {
   }
-  s.fail(fmt::format("expected {}an integer in [{}, {}], got '{}'", word.empty() ? "" : fmt::format("{} or ", word), lo, hi,
-                     text));
+  s.fail(
+      fmt::format("expected {}an integer in [{}, {}], got '{}'", word.empty() ? "" : fmt::format("{} or ", word), lo, hi, text));
 }
 
 double real(const Site& s, double lo, double hi) {

@@ -112,8 +112,10 @@ TEST(SweepSpec, MistakesNameTheFileTheLineAndTheKey) {
   EXPECT_THAT(error_of(kHead + "axes:\n  perf.images: [0]\n"),
               HasSubstr("axes.perf.images[0]: expected an integer in [1, 16777216], got '0'"));
   EXPECT_THAT(error_of(kHead + "axes:\n  eval.drift_times: ['1 fortnight']\n"), HasSubstr("axes.eval.drift_times[0]"));
-  EXPECT_THAT(error_of(kHead + "perf: {chunks: many}\n"), HasSubstr("perf.chunks: expected auto or an integer in [1, 4096], got 'many'"));
-  EXPECT_THAT(error_of(kHead + "axes:\n  perf.chunks: [0]\n"), HasSubstr("axes.perf.chunks[0]: expected auto or an integer in [1, 4096]"));
+  EXPECT_THAT(error_of(kHead + "perf: {chunks: many}\n"),
+              HasSubstr("perf.chunks: expected auto or an integer in [1, 4096], got 'many'"));
+  EXPECT_THAT(error_of(kHead + "axes:\n  perf.chunks: [0]\n"),
+              HasSubstr("axes.perf.chunks[0]: expected auto or an integer in [1, 4096]"));
   EXPECT_THAT(error_of(kHead + "run: [eval, bench]\n"), HasSubstr("run[1]: expected compile, eval or perf, got 'bench'"));
   EXPECT_THAT(error_of("chips: [hermes]\nmodels: [m.onnx]\nrun: [eval]\n"),
               HasSubstr("models[0]: run: eval needs the model's data"));

@@ -28,9 +28,9 @@ int32_t gather_stage(const program::Program& program, int64_t slices);
 // with one output row, or any other layer with one input vector) holds whole output rows: the fewest
 // output rows of the convs before it, at most kMaxAutoSlices. 1 — whole-inference tasks — when the
 // inference cannot be streamed row by row: a layer-by-layer or reload schedule (each stage or segment
-// holds the batch at its barrier, so slices would only overlap a stage's own steps), a recurrent layer, a layer with several input vectors that is not a conv (tokens: an
-// attention between them would need every slice), a conv whose output rows are not known (a Program
-// from before they were recorded), or no conv before the first gathering layer.
+// holds the batch at its barrier, so slices would only overlap a stage's own steps), a recurrent layer, a layer with several
+// input vectors that is not a conv (tokens: an attention between them would need every slice), a conv whose output rows are not
+// known (a Program from before they were recorded), or no conv before the first gathering layer.
 int64_t auto_slices(const program::Program& program);
 
 // `requested` slices, or auto_slices when it is 0.
