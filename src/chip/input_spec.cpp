@@ -29,6 +29,15 @@ const Schema<InputEncoderSpec>& input_schema() {
                     "`unsigned`, `bipolar` (sign applied in the same step) or `twos-complement` (bit-serial, "
                     "MSB plane weighted negatively)")
           .optional("t_lsb_ns", &InputEncoderSpec::t_lsb_ns, RealCodec{0, 1e6, true}, "pwm only: pulse duration per LSB (ns)")
+          .defaulted("skip_zero_planes", &InputEncoderSpec::skip_zero_planes, BoolCodec{}, false,
+                     "bit-serial only: a bit-plane whose bits are all 0 on an array's driven rows is skipped (neither "
+                     "evaluated nor converted); perf prices it from the input activity measured on calibration data")
+          .rule("`skip_zero_planes` needs kind bit-serial",
+                [](const InputEncoderSpec& in, const Site& site) {
+                  if (in.skip_zero_planes && in.kind != InputKind::BitSerial) {
+                    site.fail_key("skip_zero_planes", "only for kind bit-serial; got kind " + to_string(in.kind));
+                  }
+                })
           .rule("`t_lsb_ns` is given exactly when kind is pwm",
                 [](const InputEncoderSpec& in, const Site& site) {
                   if (in.kind == InputKind::Pwm && !in.t_lsb_ns) {

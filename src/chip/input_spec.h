@@ -28,6 +28,9 @@ struct InputEncoderSpec {
   int64_t bits = 0;  // largest input precision, sign included
   InputSign sign = InputSign::Unsigned;
   std::optional<double> t_lsb_ns;  // pwm only: pulse time per LSB
+  // bit-serial only: a bit-plane whose bits are all 0 on an array's driven rows is neither evaluated nor
+  // converted (its time and conversions are saved; priced from the measured InputActivity).
+  bool skip_zero_planes = false;
 };
 
 const Schema<InputEncoderSpec>& input_schema();

@@ -241,6 +241,7 @@ Quantization read_quant(const Reader& q, int64_t cols) {
     act.zero_fraction = fraction("zero_fraction");
     act.mean_magnitude = fraction("mean_magnitude");
     act.ones_fraction = fraction("ones_fraction");
+    if (a.has("empty_plane_fraction")) act.empty_plane_fraction = fraction("empty_plane_fraction");
     act.samples = a.i64("samples");
     if (act.samples < 1) a.fail("samples", "expected at least 1");
     quant.activity = act;
@@ -559,6 +560,7 @@ Json to_json(const Program& p) {
       layers.back()["quant"]["activity"] = {{"zero_fraction", q.activity->zero_fraction},
                                             {"mean_magnitude", q.activity->mean_magnitude},
                                             {"ones_fraction", q.activity->ones_fraction},
+                                            {"empty_plane_fraction", q.activity->empty_plane_fraction},
                                             {"samples", q.activity->samples}};
     }
   }

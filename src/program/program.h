@@ -51,7 +51,10 @@ struct InputActivity {
   double zero_fraction = 0;   // codes that are 0: rows left undriven (DAC: no level, PWM: no pulse)
   double mean_magnitude = 1;  // mean |code| / the largest code: a PWM pulse's mean length
   double ones_fraction = 1;   // mean fraction of 1 bits over the input's bit-planes (bit-serial)
-  int64_t samples = 0;        // input codes the figures are taken over
+  // Bit-serial chips that skip all-zero planes (cores.input.skip_zero_planes): the fraction of (input
+  // vector, block of the chip's array rows, bit-plane) whose bits are all 0 — planes no array evaluates.
+  double empty_plane_fraction = 0;
+  int64_t samples = 0;  // input codes the figures are taken over
 };
 
 // Precisions and scales of one analog layer (pass `quantize`).

@@ -51,6 +51,8 @@ const std::vector<ProgramKeyDoc>& program_keys() {
       {"layers[].quant.activity.zero_fraction", "fraction", "inputs that are zero (optional block)"},
       {"layers[].quant.activity.mean_magnitude", "fraction", "mean |code| / max code"},
       {"layers[].quant.activity.ones_fraction", "fraction", "bits that are 1 over the bit planes"},
+      {"layers[].quant.activity.empty_plane_fraction", "fraction",
+       "bit-planes all 0 on a block of the chip's array rows, per input vector (optional; skip_zero_planes chips)"},
       {"layers[].quant.activity.samples", "integer", "calibration samples measured"},
       {"tiles[].id", "integer", "the tile's index"},
       {"tiles[].layer", "integer", "its layer"},

@@ -23,6 +23,13 @@ nlohmann::ordered_json actions_json(const ActionCounts& a) {
           {"adc_conversions", a.adc_conversions},
           {"dac_drives", a.dac_drives},
           {"dac_drive_activity", a.dac_drive_activity},
+          {"skipped_plane_mvms",
+           [&] {
+             double v = 0;
+             for (double x : a.skipped_planes_by_bits) v += x;
+             return v;
+           }()},
+          {"skipped_conversions", a.skipped_conversions},
           {"digital_ops", a.digital_ops},
           {"buffer_read_bytes", a.buffer_read_bytes},
           {"buffer_write_bytes", a.buffer_write_bytes},
@@ -210,9 +217,11 @@ std::string perf_text(const PerfStats& s, size_t top) {
   if (!s.activity_source.empty()) {
     const double di = s.data_independent_energy_per_inference_j;
     line(
-        fmt::format("  data-dependent   row drives priced by the input activity measured on {}; every drive in full: "
+        fmt::format("  data-dependent   row drives priced by the input activity measured on {}{}; every drive{} in full: "
                     "{:.4g} uJ per inference ({:+.1f}%)",
-                    s.activity_source, di * 1e6, s.energy_per_inference_j > 0 ? (di / s.energy_per_inference_j - 1) * 100 : 0.0));
+                    s.activity_source, s.actions.skipped_conversions > 0 ? ", all-zero bit-planes skipped" : "",
+                    s.actions.skipped_conversions > 0 ? " and plane" : "", di * 1e6,
+                    s.energy_per_inference_j > 0 ? (di / s.energy_per_inference_j - 1) * 100 : 0.0));
   }
   if (s.programming_ns > 0) line(fmt::format("  reprogramming    {:.4g} us over the run", s.programming_ns * 1e-3));
   line(fmt::format("  bottleneck       stage {} ({}), {:.4g} us per inference; busiest resource {} ({:.4g} us per inference)",

@@ -121,6 +121,30 @@ TEST(Quantize, InputActivityOfRealCalibrationData) {
   EXPECT_DOUBLE_EQ(back.layer(*back.find_layer("conv1")).quant.activity->mean_magnitude, a->mean_magnitude);
 }
 
+// A bit-serial chip that skips all-zero bit-planes: the share of (input vector, block of the array's
+// rows, plane) with no bit set, against its closed form. Half the calibration images are 0, the others
+// 1 everywhere (the largest value: code 255, every plane set) — conv1's 27 rows are one block, so 1/2.
+// A 3,000-input Gemm on 1,152-row arrays has three blocks; with only input 1,200 non-zero, two of
+// them are empty in every plane: 2/3.
+TEST(Quantize, EmptyBitPlanesOnAChipThatSkipsThem) {
+  auto chip = test::preset("verma-cimu");
+  ASSERT_EQ(chip.cores.rows, 1152);
+  chip.cores.input.skip_zero_planes = true;
+  Tensor x = images(8, 1.0f, 1.0f);
+  for (int64_t i = 0; i < x.numel() / 2; ++i) x.data<float>()[i] = 0.0f;
+  const program::Program p = compile_with(relu_net(), chip, {x});
+  EXPECT_DOUBLE_EQ(p.layer(*p.find_layer("conv1")).quant.activity->empty_plane_fraction, 0.5);
+  test::GraphBuilder b("wide");
+  const ValueId in = b.input("x", {1, 3000});
+  const Graph wide = b.finish({b.gemm("fc", in, 3000, 8)});
+  Tensor v(DType::f32, {4, 3000});
+  for (int64_t i = 0; i < v.numel(); ++i) v.data<float>()[i] = i % 3000 == 1200 ? 1.0f : 0.0f;
+  const program::Program q = compile_with(wide, chip, {v});
+  EXPECT_NEAR(q.layer(0).quant.activity->empty_plane_fraction, 2.0 / 3.0, 1e-12);
+  // A chip that does not skip them measures nothing of it.
+  EXPECT_EQ(compile_with(wide, test::preset("verma-cimu"), {v}).layer(0).quant.activity->empty_plane_fraction, 0.0);
+}
+
 // Calibration runs its samples through the reference in parts, each reduced at once (ranges, minima
 // and maxima, activity counts): any part size gives the same Program, steps and activity included.
 TEST(Quantize, CalibrationInPartsGivesTheSameProgram) {

@@ -69,6 +69,43 @@ TEST(PerfSim, RowDrivesArePricedByTheMeasuredInputActivity) {
   EXPECT_NEAR(s_meas.actions.dac_drive_activity, 0.9 * s_full.actions.dac_drives, 1e-9 * s_full.actions.dac_drives);
 }
 
+// A bit-serial chip that skips all-zero bit-planes neither evaluates nor converts the share of planes
+// measured empty: a quarter of them here, so its MVMs take 3/4 of the time and conversions, and the
+// skipped planes' energy (per MVM and per conversion) is saved; drives are priced by the 1 bits as before.
+// Every plane in full gives the data-independent estimate: that of the chip that does not skip.
+TEST(PerfSim, SkippedZeroBitPlanesSaveTimeAndEnergy) {
+  auto chip = preset("verma-cimu");
+  Builder b;
+  b.layer(1152, 64, 100, 0);
+  b.p.layers[0].quant.activity = program::InputActivity{
+      .zero_fraction = 0.5, .mean_magnitude = 0.25, .ones_fraction = 0.2, .empty_plane_fraction = 0.25, .samples = 10};
+  b.p.calibration = "test data";
+  PerfOptions o;
+  o.images = 1;
+  o.chunks = 1;
+  const PerfStats plain = simulate(chip, b.p, o);
+  chip.cores.input.skip_zero_planes = true;
+  const PerfStats skip = simulate(chip, b.p, o);
+  EXPECT_NEAR(skip.actions.adc_conversions, 0.75 * plain.actions.adc_conversions, 1e-9 * plain.actions.adc_conversions);
+  EXPECT_NEAR(skip.actions.skipped_conversions, 0.25 * plain.actions.adc_conversions, 1e-9 * plain.actions.adc_conversions);
+  EXPECT_NEAR(skip.actions.array_evaluations, 0.75 * plain.actions.array_evaluations, 1e-9 * plain.actions.array_evaluations);
+  EXPECT_DOUBLE_EQ(skip.actions.dac_drive_activity, plain.actions.dac_drive_activity);
+  EXPECT_NEAR(skip.layers[0].service_ns, 0.75 * plain.layers[0].service_ns, 1e-9 * plain.layers[0].service_ns);
+  const auto& mode = chip.cores.read_modes.front();
+  ASSERT_TRUE(mode.energy_split);
+  const double e = chip::core_mvm_energy_pj(chip.cores, mode, 8) / static_cast<double>(chip.cores.arrays) * 1e-12;
+  const double rows = mode.energy_split->rows, cols = mode.energy_split->cols, fixed = 1 - rows - cols;
+  const double drives = 100 * e * rows * 0.2;  // every row, one drive per plane, priced by its 1 bits
+  const auto mvm_j = [](const PerfStats& st) { return (st.energy.pj.at("crossbar") + st.energy.pj.at("adc")) * 1e-12; };
+  EXPECT_NEAR(mvm_j(plain), 100 * e * (fixed + cols * 64 / 256) + drives, 1e-18);
+  EXPECT_NEAR(mvm_j(skip), 0.75 * 100 * e * (fixed + cols * 64 / 256) + drives, 1e-18);
+  EXPECT_NEAR(plain.dynamic_energy_per_inference_j - skip.dynamic_energy_per_inference_j, mvm_j(plain) - mvm_j(skip), 1e-18);
+  EXPECT_NEAR(
+      skip.data_independent_energy_per_inference_j - (skip.energy_per_inference_j - skip.dynamic_energy_per_inference_j),
+      plain.data_independent_energy_per_inference_j - (plain.energy_per_inference_j - plain.dynamic_energy_per_inference_j),
+      1e-18);
+}
+
 TEST(PerfSim, TwoStagePipelineBottleneck) {
   const auto chip = preset("hermes");
   Builder b;

@@ -136,6 +136,31 @@ def test_critical_path_names_where_the_latency_goes(tmp_path):
         assert sum(p["barrier_s"] for p in path) > 0
 
 
+def test_skipped_zero_bit_planes_cli(tmp_path):
+    """A bit-serial chip that skips all-zero bit-planes (cores.input.skip_zero_planes): compile measures the
+    share of empty planes per block of its array rows on the calibration data, and perf neither evaluates nor
+    converts them: fewer conversions, less dynamic energy and more images/s than the same chip that does
+    not skip, whose energy is the data-independent estimate's. A PWM chip refuses the key."""
+    cifar = f"cifar10:{ROOT}/data/cifar10-test-500"
+    model = ROOT / "models" / "resnet20_cifar10.onnx"
+    chip = tmp_path / "skip.yaml"
+    chip.write_text("base: verma-cimu\nname: verma-skip\ncores:\n  input:\n    skip_zero_planes: true\n")
+    args = ("--model", model, "--images", 4, "--calibration-data", cifar, "--calibration-samples", 16)
+    skip, out = perf_json(tmp_path, *args, "--chip", chip)
+    plain, _ = perf_json(tmp_path, *args, "--chip", "verma-cimu")
+    a, b = skip["total_actions"], plain["total_actions"]
+    assert b["skipped_conversions"] == 0 and 0 < a["skipped_conversions"] < 0.5 * b["adc_conversions"]
+    assert a["adc_conversions"] + a["skipped_conversions"] == pytest.approx(b["adc_conversions"], rel=1e-9)
+    assert skip["dynamic_energy_per_inference_j"] < plain["dynamic_energy_per_inference_j"]
+    assert skip["inferences_per_s"] > plain["inferences_per_s"]
+    assert "all-zero bit-planes skipped" in out
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("base: hermes\nname: hermes-skip\ncores:\n  input:\n    skip_zero_planes: true\n")
+    r = run_aimc("chip", "show", bad)
+    assert r.returncode != 0 and "skip_zero_planes" in r.stderr and "bit-serial" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
 def test_slices_stream_an_inference_and_the_text_says_so(tmp_path):
     """By default (--chunks auto) each inference streams through the pipeline in slices: a layer starts on a
     slice its producer has made. ResNet-20's smallest feature map has 8 rows, so auto takes 8 slices, and the

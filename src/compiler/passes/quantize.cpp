@@ -15,6 +15,8 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <optional>
+#include <vector>
 
 #include "compiler/pass.h"
 #include "compiler/passes/common.h"
@@ -59,6 +61,67 @@ __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4"))) vo
   k.magnitude += magnitude;
   k.ones += ones;
 }
+
+// A layer's input vectors as the crossbar rows see them: a conv's im2col rows in (c, kh, kw) order per
+// group (the padding's value where the window lies outside), else the input's last axis.
+struct VectorGeometry {
+  bool conv = false;
+  int64_t c = 0, h = 1, w = 1, kh = 1, kw = 1, sh = 1, sw = 1, dh = 1, dw = 1, ph = 0, pw = 0, oh = 1, ow = 1, group = 1;
+  int64_t rows = 0;  // Gemm / MatMul: the vector length
+};
+
+// Bit-planes that are all 0 on a block of an array's rows, per input vector (InputActivity::
+// empty_plane_fraction): each group's rows cut into blocks of `block` from its first (the partition
+// pass's greedy split), a plane empty when no code of the block has its bit set.
+struct PlaneCounts {
+  VectorGeometry g;
+  int64_t block = 0, bits = 0;
+  int64_t empty = 0, total = 0;
+  std::vector<uint64_t> pattern;  // one sample's code bit patterns
+
+  void add(const float* x, int64_t numel, const CodeCounts& k) {
+    const auto bits_of = [&](double v) {
+      const auto c = static_cast<int64_t>(std::clamp(std::nearbyint((v + k.offset) / k.step), k.lo, k.hi));
+      return (k.twos_complement ? static_cast<uint64_t>(c) : static_cast<uint64_t>(c < 0 ? -c : c)) & k.mask;
+    };
+    const uint64_t pad = bits_of(0.0);
+    const auto count = [&](uint64_t any) {
+      empty += bits - std::popcount(any);
+      total += bits;
+    };
+    if (!g.conv) {
+      for (int64_t v = 0; v + g.rows <= numel; v += g.rows) {
+        for (int64_t b0 = 0; b0 < g.rows; b0 += block) {
+          uint64_t any = 0;
+          for (int64_t r = b0; r < std::min(g.rows, b0 + block); ++r) any |= bits_of(x[v + r]);
+          count(any);
+        }
+      }
+      return;
+    }
+    const int64_t per_sample = g.c * g.h * g.w, cg = g.c / g.group, rows_g = cg * g.kh * g.kw;
+    pattern.resize(static_cast<size_t>(per_sample));
+    for (int64_t s0 = 0; s0 + per_sample <= numel; s0 += per_sample) {
+      for (int64_t i = 0; i < per_sample; ++i) pattern[static_cast<size_t>(i)] = bits_of(x[s0 + i]);
+      for (int64_t oy = 0; oy < g.oh; ++oy) {
+        for (int64_t ox = 0; ox < g.ow; ++ox) {
+          for (int64_t gi = 0; gi < g.group; ++gi) {
+            for (int64_t b0 = 0; b0 < rows_g; b0 += block) {
+              uint64_t any = 0;
+              for (int64_t r = b0; r < std::min(rows_g, b0 + block); ++r) {
+                const int64_t ch = gi * cg + r / (g.kh * g.kw), ky = r / g.kw % g.kh, kx = r % g.kw;
+                const int64_t iy = oy * g.sh - g.ph + ky * g.dh, ix = ox * g.sw - g.pw + kx * g.dw;
+                const bool outside = iy < 0 || iy >= g.h || ix < 0 || ix >= g.w;
+                any |= outside ? pad : pattern[static_cast<size_t>((ch * g.h + iy) * g.w + ix)];
+              }
+              count(any);
+            }
+          }
+        }
+      }
+    }
+  }
+};
 
 class Quantize final : public Pass {
  public:
@@ -435,6 +498,7 @@ class Quantize final : public Pass {
       q.input_step = static_cast<float>((offset ? 2.0 * span : span) / std::max(levels, 1.0));
       if (q.source == "chip") q.source = "calibration";
       activity[k] = ActivityCounter(q, levels, symmetric_codes, chip_signed);
+      if (enc.skip_zero_planes && !recurrent) activity[k].planes = plane_counts(ctx, node_layer, q.input_bits);
     }
     if (ctx.calibration.inputs.empty()) return;
     // Real data: the row activity at the steps just chosen, a second pass over the parts.
@@ -442,6 +506,35 @@ class Quantize final : public Pass {
       for (size_t k = 0; k < names.size(); ++k) activity[k].add(outs[first + k].as(DType::f32));
     });
     for (size_t k = 0; k < names.size(); ++k) ctx.node_quant[names[k]].activity = activity[k].result();
+  }
+
+  // The empty-plane counter of layer node `ni`'s input vectors, in blocks of the chip's array rows.
+  static PlaneCounts plane_counts(const CompileContext& ctx, int32_t ni, int64_t bits) {
+    const Graph& g = ctx.graph;
+    const Node& n = g.node(ni);
+    PlaneCounts p;
+    p.block = ctx.chip.cores.rows;
+    p.bits = bits;
+    if (n.op != OpKind::Conv) {
+      p.g.rows = describe_layer(g, ni)->rows;
+      return p;
+    }
+    const Shape& in = g.value(n.input(0)).shape;
+    const Shape& out = g.value(n.outputs[0]).shape;
+    const WindowAttrs& w = n.attr<ConvAttrs>().window;
+    const bool two_d = w.kernel.size() == 2;
+    VectorGeometry& v = p.g;
+    v.conv = true;
+    v.group = n.attr<ConvAttrs>().group;
+    v.c = in[1];
+    v.h = two_d ? in[2] : 1;
+    v.w = in.back();
+    v.oh = two_d ? out[2] : 1;
+    v.ow = out.back();
+    const size_t x = two_d ? 1 : 0;  // the spatial dim of a 1-D conv's W
+    if (two_d) v.kh = w.kernel[0], v.sh = w.strides[0], v.dh = w.dilations[0], v.ph = w.pads[0];
+    v.kw = w.kernel[x], v.sw = w.strides[x], v.dw = w.dilations[x], v.pw = w.pads[x];
+    return p;
   }
 
   // Runs `exec` (on `probe`) over consecutive parts of the calibration samples and hands each part's
@@ -495,6 +588,7 @@ class Quantize final : public Pass {
           bits(q.input_bits) {}
     void add(const Tensor& x) {
       count_codes(x.data<float>(), x.numel(), *this);
+      if (planes) planes->add(x.data<float>(), x.numel(), *this);
       samples += x.numel();
     }
     InputActivity result() const {
@@ -504,9 +598,13 @@ class Quantize final : public Pass {
       a.zero_fraction = static_cast<double>(zeros) / n;
       a.mean_magnitude = static_cast<double>(magnitude) / n / std::max(hi, 1.0);
       a.ones_fraction = static_cast<double>(ones) / n / static_cast<double>(std::max<int64_t>(bits, 1));
+      if (planes && planes->total > 0) {
+        a.empty_plane_fraction = static_cast<double>(planes->empty) / static_cast<double>(planes->total);
+      }
       return a;
     }
     int64_t bits = 0, samples = 0;
+    std::optional<PlaneCounts> planes;  // only on a chip that skips all-zero bit-planes
   };
 };
 

@@ -19,6 +19,11 @@ struct ActionCounts {
   // The drives weighted by the input they carry (a layer's measured InputActivity: PWM pulse length,
   // a DAC's non-zero levels, a bit-plane's 1 bits); = dac_drives without a measurement.
   double dac_drive_activity = 0;
+  // Bit-planes skipped as all zero on an array's rows (cores.input.skip_zero_planes, from a layer's
+  // measured InputActivity): in MVM-equivalents (Σ MVMs × their empty-plane fraction) by input
+  // precision, and the column conversions they would have taken (adc_conversions counts those done).
+  std::array<double, kMaxInputBits + 1> skipped_planes_by_bits{};
+  double skipped_conversions = 0;
   std::vector<double> digital_ops;  // by digital unit class (EnergyTable::unit_class)
   double buffer_read_bytes = 0;     // per-core memory
   double buffer_write_bytes = 0;
@@ -45,6 +50,8 @@ struct ActionCounts {
     adc_conversions += scale * o.adc_conversions;
     dac_drives += scale * o.dac_drives;
     dac_drive_activity += scale * o.dac_drive_activity;
+    for (size_t i = 0; i < skipped_planes_by_bits.size(); ++i) skipped_planes_by_bits[i] += scale * o.skipped_planes_by_bits[i];
+    skipped_conversions += scale * o.skipped_conversions;
     if (digital_ops.size() < o.digital_ops.size()) digital_ops.resize(o.digital_ops.size(), 0.0);
     for (size_t i = 0; i < o.digital_ops.size(); ++i) digital_ops[i] += scale * o.digital_ops[i];
     buffer_read_bytes += scale * o.buffer_read_bytes;

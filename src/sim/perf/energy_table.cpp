@@ -30,10 +30,13 @@ double EnergyTable::array_mvm_pj(int64_t input_bits) const {
 
 EnergyBreakdown EnergyTable::price(const ActionCounts& c, bool data_dependent) const {
   EnergyBreakdown e;
+  // Data-dependent: the bit-planes skipped as all zero cost nothing; else every plane is paid.
   double mvm = 0;
-  for (int b = 1; b <= kMaxInputBits; ++b) {
-    if (c.array_mvms_by_bits[static_cast<size_t>(b)] > 0) mvm += c.array_mvms_by_bits[static_cast<size_t>(b)] * array_mvm_pj(b);
+  for (size_t b = 1; b <= kMaxInputBits; ++b) {
+    const double mvms = c.array_mvms_by_bits[b] - (data_dependent ? c.skipped_planes_by_bits[b] : 0.0);
+    if (mvms > 0) mvm += mvms * array_mvm_pj(static_cast<int64_t>(b));
   }
+  const double conversions = c.adc_conversions + (data_dependent ? 0.0 : c.skipped_conversions);
   double adc = 0;
   if (m_mode.energy_split) {
     // One array evaluation of a full array costs array_mvm_pj(1) / phases with either encoding
@@ -44,10 +47,10 @@ EnergyBreakdown EnergyTable::price(const ActionCounts& c, bool data_dependent) c
     const double per_eval = array_mvm_pj(1) / static_cast<double>(m_mode.phases);
     const double drives = data_dependent ? c.dac_drive_activity : c.dac_drives;
     const double rows_pj = drives * split.rows * per_eval / static_cast<double>(m_chip.cores.rows);
-    adc = c.adc_conversions * split.cols * array_mvm_pj(1) / static_cast<double>(m_chip.cores.cols);
+    adc = conversions * split.cols * array_mvm_pj(1) / static_cast<double>(m_chip.cores.cols);
     mvm = (1.0 - split.rows - split.cols) * mvm + rows_pj + adc;
   } else if (m_chip.cores.adc.e_conversion_pj) {
-    adc = std::min(mvm, c.adc_conversions * *m_chip.cores.adc.e_conversion_pj);
+    adc = std::min(mvm, conversions * *m_chip.cores.adc.e_conversion_pj);
   }
   e.pj["crossbar"] = mvm - adc;
   e.pj["adc"] = adc;

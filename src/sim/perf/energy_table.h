@@ -42,9 +42,10 @@ class EnergyTable {
   EnergyTable(const chip::ChipSpec& chip, const chip::ReadModeSpec& mode, std::vector<std::string> unit_names,
               std::vector<std::optional<double>> unit_e_op_pj, std::vector<std::string> link_names,
               std::vector<std::optional<double>> link_e_bit_hop_pj);
-  // `data_dependent`: row drives priced by the input they carried (ActionCounts::dac_drive_activity),
-  // else each drive in full (the data-independent estimate). Only a read mode with an energy_split
-  // has a row share to scale.
+  // `data_dependent`: row drives priced by the input they carried (ActionCounts::dac_drive_activity)
+  // and bit-planes skipped as all zero free (skipped_planes_by_bits, skipped_conversions), else each
+  // drive and plane in full (the data-independent estimate). Only a read mode with an energy_split has
+  // a row share to scale.
   EnergyBreakdown price(const ActionCounts& counts, bool data_dependent = true) const;
   double static_power_w() const { return m_static_w; }
   // Names of counted actions the table cannot price (given the counts).

@@ -235,6 +235,7 @@ void PerfSimulator::Impl::add_transfer_group(int32_t c, size_t s, const std::vec
 Group PerfSimulator::Impl::mvm_group(int32_t c, size_t s, int64_t step, int64_t steps, double share) {
   const auto& cores = chip.cores;
   const auto chunks = static_cast<double>(items_per_inference_at(s));
+  const bool skips_planes = cores.input.kind == chip::InputKind::BitSerial && cores.input.skip_zero_planes;
   // MVMs: per crossbar, Σ over its (layer, replica) of the replica's vectors.
   Group mg;
   mg.stage = static_cast<int32_t>(s);
@@ -271,6 +272,9 @@ Group PerfSimulator::Impl::mvm_group(int32_t c, size_t s, int64_t step, int64_t 
     }
     // A comparator's multi-level read-out re-evaluates the array once per step.
     const auto readout = static_cast<double>(chip::readout_evaluations(cores.adc, L.quant.adc_bits));
+    // A bit-serial chip that skips all-zero bit-planes neither evaluates nor converts them (the share of
+    // planes measured empty on the calibration data), and its MVMs take that much less time.
+    const double skipped = skips_planes && L.quant.activity ? L.quant.activity->empty_plane_fraction : 0.0;
     // Each array evaluation is one MVM: the evaluations of one crossbar run in turn (its task's
     // occupancy is their sum), each driving its own rows and converting its own columns.
     for (const program::Evaluation& ev : program::array_evaluations(prog, xtiles)) {
@@ -278,11 +282,13 @@ Group PerfSimulator::Impl::mvm_group(int32_t c, size_t s, int64_t step, int64_t 
       const chip::MvmActionCounts a =
           chip::mvm_action_counts(cores, *mode, bits, L.quant.adc_bits, std::min(rows, cores.rows), std::min(cols, cores.cols));
       const double interval = chip::mvm_interval_ns(chip, *mode, bits, rows, cols);
-      k.occ_ns += vectors * readout * interval;
+      k.occ_ns += vectors * readout * interval * (1.0 - skipped);
       if (vectors > 0) fill_ns[x] = std::max(fill_ns[x], chip::mvm_latency_ns(chip, *mode, bits, rows, cols) - interval);
       k.actions.array_mvms_by_bits[static_cast<size_t>(bits)] += vectors;
-      k.actions.array_evaluations += vectors * static_cast<double>(a.evaluations);
-      k.actions.adc_conversions += vectors * static_cast<double>(a.conversions);
+      k.actions.array_evaluations += vectors * static_cast<double>(a.evaluations) * (1.0 - skipped);
+      k.actions.adc_conversions += vectors * static_cast<double>(a.conversions) * (1.0 - skipped);
+      k.actions.skipped_planes_by_bits[static_cast<size_t>(bits)] += vectors * skipped;
+      k.actions.skipped_conversions += vectors * static_cast<double>(a.conversions) * skipped;
       k.actions.dac_drives += vectors * static_cast<double>(a.row_drives);
       k.actions.dac_drive_activity += vectors * static_cast<double>(a.row_drives) * drive_activity(L, cores.input.kind);
       k.actions.buffer_read_bytes += vectors * static_cast<double>(rows * ((bits + 7) / 8));
