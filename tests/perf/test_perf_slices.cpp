@@ -128,19 +128,30 @@ TEST(Slices, AChainStreamsThenGathersForTheClassifier) {
   }
 }
 
+// `p` run with whole-inference tasks and in `slices` slices, event by event or in closed form.
+struct WholeAndSliced {
+  PerfStats whole, sliced;
+};
+WholeAndSliced run_both(const chip::ChipSpec& chip, const program::Program& p, int64_t images, int64_t batch, int64_t slices,
+                        bool analytic) {
+  PerfOptions o;
+  o.images = images;
+  o.batch = batch;
+  o.analytic = analytic;
+  o.chunks = 1;
+  WholeAndSliced r{simulate(chip, p, o), {}};
+  o.chunks = slices;
+  r.sliced = simulate(chip, p, o);
+  return r;
+}
+
 TEST(Slices, WhenTheFirstStageGathersTheInferenceRunsWhole) {
   const auto chip = test::preset("hermes");
   Builder b;
   b.layer(128, 128, 2, 0);  // 2 vectors: cannot be cut in 4
   conv(b, 8, 1);
-  PerfOptions o;
-  o.images = 2;
-  o.chunks = 1;
-  const PerfStats whole = simulate(chip, b.p, o);
-  o.chunks = 4;
   for (const bool analytic : {false, true}) {
-    o.analytic = analytic;
-    const PerfStats s = simulate(chip, b.p, o);
+    const auto [whole, s] = run_both(chip, b.p, 2, 0, 4, analytic);
     EXPECT_EQ(s.slices_gather, "L0");
     EXPECT_NEAR(s.latency_ns, whole.latency_ns, 1e-6) << analytic;
     EXPECT_NEAR(s.makespan_ns, whole.makespan_ns, 1e-6) << analytic;
@@ -168,13 +179,7 @@ TEST(Slices, GatherMeetsBatchBarriersAndReloads) {
     const auto chip = test::preset("hermes");
     Builder b = chain();
     b.p.schedule.kind = program::ScheduleKind::LayerByLayer;
-    PerfOptions o;
-    o.images = 8;
-    o.batch = 4;
-    o.chunks = 1;
-    const PerfStats whole = simulate(chip, b.p, o);
-    o.chunks = 8;
-    const PerfStats s = simulate(chip, b.p, o);
+    const auto [whole, s] = run_both(chip, b.p, 8, 4, 8, false);
     EXPECT_DOUBLE_EQ(s.actions.array_mvms(), whole.actions.array_mvms());
     EXPECT_NEAR(s.makespan_ns, whole.makespan_ns, 1e-6);  // a stage at a time: slicing changes no stage's work
   }
@@ -184,15 +189,8 @@ TEST(Slices, GatherMeetsBatchBarriersAndReloads) {
     Builder b;
     conv(b, 8, 0, 0);
     b.layer(128, 128, 1, 0, 1);
-    PerfOptions o;
-    o.images = 4;
-    o.batch = 2;
-    o.chunks = 1;
-    const PerfStats whole = simulate(chip, b.p, o);
-    o.chunks = 4;
     for (const bool analytic : {false, true}) {
-      o.analytic = analytic;
-      const PerfStats s = simulate(chip, b.p, o);
+      const auto [whole, s] = run_both(chip, b.p, 4, 2, 4, analytic);
       EXPECT_EQ(s.slices_gather, "L1");
       EXPECT_DOUBLE_EQ(s.actions.array_mvms(), whole.actions.array_mvms()) << analytic;
       EXPECT_DOUBLE_EQ(s.actions.write_operations, whole.actions.write_operations) << analytic;
