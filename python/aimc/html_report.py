@@ -261,13 +261,19 @@ def eval_section(evals):
     return "\n".join(parts)
 
 
+def slices(r):
+    """How a perf run streamed each inference (docs/perf-sim.md, Slices)."""
+    k, gather = r.get("chunks", 1), r.get("slices_gather")
+    return "1 (whole)" if k <= 1 else f"{k}, whole from {gather}" if gather else str(k)
+
+
 def perf_section(perfs):
     parts = ["<h2>Performance</h2>"]
-    rows = [[label, r["chip"], r["model"], r["schedule"], fmt(1e6 * r["latency_s"]), fmt(r["inferences_per_s"]),
-             fmt(r["tops"]), fmt(r["tops_per_w"]), fmt(1e6 * r["energy_per_inference_j"]), fmt(r["area_mm2"]),
-             r["bottleneck"]["layer"]] for label, r in perfs]
-    parts.append(table(["run", "chip", "model", "schedule", "latency (µs)", "inferences/s", "TOPS", "TOPS/W",
-                        "µJ/inference", "area (mm²)", "bottleneck"], rows))
+    rows = [[label, r["chip"], r["model"], r["schedule"], slices(r), fmt(1e6 * r["latency_s"]),
+             fmt(r["inferences_per_s"]), fmt(r["tops"]), fmt(r["tops_per_w"]), fmt(1e6 * r["energy_per_inference_j"]),
+             fmt(r["area_mm2"]), r["bottleneck"]["layer"]] for label, r in perfs]
+    parts.append(table(["run", "chip", "model", "schedule", "slices per inference", "latency (µs)", "inferences/s", "TOPS",
+                        "TOPS/W", "µJ/inference", "area (mm²)", "bottleneck"], rows))
     parts.append(figure(stacked_bars("energy per inference by component", "energy per inference",
                                      [(l, r["energy_per_inference_by_component_j"]) for l, r in perfs], 1e6, "µJ"),
                         "Energy per inference by component (arrays, converters, digital units, network, memory, "

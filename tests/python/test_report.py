@@ -83,6 +83,8 @@ def test_report_renders_in_a_browser(results):
     # What the plots show: both runs' accuracy curves and both chips' bars.
     for label in labels:
         assert label in text
+    # How each perf run streamed its inferences: LeNet in 8 row slices, whole from its first Gemm.
+    assert "slices per inference" in text and "8, whole from /fc1/Gemm" in text
 
 
 def test_report_refuses_bad_inputs_and_keeps_existing_files(results, tmp_path):
