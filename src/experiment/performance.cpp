@@ -33,7 +33,6 @@ program::Program program_to_time(const PerfSource& source, const chip::ChipSpec&
 perf::PerfStats simulate_performance(const program::Program& program, const chip::ChipSpec& chip,
                                      const perf::PerfOptions& options) {
   perf::PerfOptions resolved = options;
-  if (resolved.chunks < 0) throw Error("must be 0 (auto) or more", ErrorContext{.field = "chunks"});
   resolved.chunks = perf::resolve_slices(program, options.chunks);
   check_options(resolved);
   return perf::simulate(chip, program, resolved);

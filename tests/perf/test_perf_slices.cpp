@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "chip/peak.h"
+#include "core/error.h"
 #include "perf_test_util.h"
 #include "sim/perf/perf_sim.h"
 #include "sim/perf/slices.h"
@@ -29,6 +30,10 @@ TEST(Slices, AutoIsTheFewestOutputRowsBeforeTheClassifier) {
   EXPECT_EQ(gather_stage(b.p, 1), 3);   // whole inferences never gather
   EXPECT_EQ(resolve_slices(b.p, 0), 8);
   EXPECT_EQ(resolve_slices(b.p, 3), 3);
+  EXPECT_THROW(resolve_slices(b.p, -1), Error);
+  PerfOptions o;
+  o.chunks = -2;
+  EXPECT_THROW(simulate(test::preset("hermes"), b.p, o), Error);
 }
 
 TEST(Slices, AutoStopsAtTheFirstGatheringLayer) {

@@ -95,7 +95,6 @@ Task PerfSimulator::Impl::blank() const {
 }
 
 void PerfSimulator::Impl::setup() {
-  if (opt.chunks < 0) throw Error("must be 0 (auto) or more", ErrorContext{.field = "chunks"});
   opt.chunks = resolve_slices(prog, opt.chunks);
   gather = gather_stage(prog, opt.chunks);
   setup_resources();

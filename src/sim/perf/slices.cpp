@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/error.h"
+
 namespace aimc::perf {
 
 using program::LayerKind;
@@ -36,6 +38,7 @@ int64_t auto_slices(const program::Program& program) {
 }
 
 int64_t resolve_slices(const program::Program& program, int64_t requested) {
+  if (requested < 0) throw Error("must be 0 (auto) or more", ErrorContext{.field = "chunks"});
   return requested > 0 ? requested : auto_slices(program);
 }
 

@@ -33,7 +33,7 @@ int32_t gather_stage(const program::Program& program, int64_t slices);
 // known (a Program from before they were recorded), or no conv before the first gathering layer.
 int64_t auto_slices(const program::Program& program);
 
-// `requested` slices, or auto_slices when it is 0.
+// `requested` slices, or auto_slices when it is 0; throws Error (field chunks) when it is negative.
 int64_t resolve_slices(const program::Program& program, int64_t requested);
 
 }  // namespace aimc::perf
