@@ -271,9 +271,11 @@ def scaled_chip(binary, chip_ref, paths, factor, out):
 
 
 def rows_scaled(binary, out, paths, runs, rows_of, keys, factor):
-    """The figures (rows_of) of `runs`, each on its own chip with the parameters at `keys` times `factor`."""
+    """The figures (rows_of) of `runs`, each on its own chip with the parameters at `keys` times `factor`. Their
+    Programs and results go to out/varied, leaving the nominal runs' files (which analytic_vs_event.py reads)."""
     varied = [(rid, scaled_chip(binary, chip, keys, factor, out), net, pipe, args, m) for rid, chip, net, pipe, args, m in runs]
-    return rows_of(simulate(binary, out, paths, varied))
+    (out / "varied").mkdir(exist_ok=True)
+    return rows_of(simulate(binary, out / "varied", paths, varied))
 
 
 def sensitivity(binary, out, paths, preset, rows_of, run_ids, nominal):

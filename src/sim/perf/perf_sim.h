@@ -23,7 +23,8 @@
 // (t_write + t_verify))). The work is split over perf_tasks.cpp, perf_run.cpp and perf_stats.cpp.
 //
 // PerfOptions::analytic times the same templates in closed form instead (perf_analytic.cpp): the same
-// action counts and energy, throughput and latency within a few percent, no event loop.
+// action counts and energy, throughput and latency within a few percent (not where one link that several
+// stages share bounds the run: docs/perf-sim.md measures both), no event loop.
 //
 // Lifecycle (STYLE P2): construct (init: parameters) → setup() (resolve the Program into task
 // templates) → run() → stats(). Action counts are priced only in stats() (STYLE P8).
