@@ -45,17 +45,25 @@ struct CodeCounts {
   bool twos_complement = false;
   uint64_t mask = 0;
   int64_t zeros = 0, magnitude = 0, ones = 0;
+
+  // The code the rows take for value x, and the bits its bit-planes carry (two's complement, else the
+  // magnitude): one definition for every count below (inlined into count_codes' clones).
+  [[gnu::always_inline]] int64_t code(double x) const {
+    return static_cast<int64_t>(std::clamp(std::nearbyint((x + offset) / step), lo, hi));
+  }
+  [[gnu::always_inline]] uint64_t plane_bits(int64_t c) const {
+    return (twos_complement ? static_cast<uint64_t>(c) : static_cast<uint64_t>(c < 0 ? -c : c)) & mask;
+  }
 };
 
 __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4"))) void count_codes(const float* x, int64_t n,
                                                                                                CodeCounts& k) {
   int64_t zeros = 0, magnitude = 0, ones = 0;
   for (int64_t i = 0; i < n; ++i) {
-    const double code = std::clamp(std::nearbyint((static_cast<double>(x[i]) + k.offset) / k.step), k.lo, k.hi);
-    const auto c = static_cast<int64_t>(code);
+    const int64_t c = k.code(static_cast<double>(x[i]));
     zeros += c == 0;
     magnitude += c < 0 ? -c : c;
-    ones += std::popcount(k.twos_complement ? static_cast<uint64_t>(c) & k.mask : static_cast<uint64_t>(c < 0 ? -c : c));
+    ones += std::popcount(k.plane_bits(c));
   }
   k.zeros += zeros;
   k.magnitude += magnitude;
@@ -80,10 +88,7 @@ struct PlaneCounts {
   std::vector<uint64_t> pattern;  // one sample's code bit patterns
 
   void add(const float* x, int64_t numel, const CodeCounts& k) {
-    const auto bits_of = [&](double v) {
-      const auto c = static_cast<int64_t>(std::clamp(std::nearbyint((v + k.offset) / k.step), k.lo, k.hi));
-      return (k.twos_complement ? static_cast<uint64_t>(c) : static_cast<uint64_t>(c < 0 ? -c : c)) & k.mask;
-    };
+    const auto bits_of = [&](double v) { return k.plane_bits(k.code(v)); };
     const uint64_t pad = bits_of(0.0);
     const auto count = [&](uint64_t any) {
       empty += bits - std::popcount(any);

@@ -34,14 +34,16 @@ struct ActionCounts {
   double write_pulses = 0;      // write operations × program iterations
   double verify_reads = 0;      // program-and-verify reads
 
-  double array_mvms() const {
-    double s = 0;
-    for (double v : array_mvms_by_bits) s += v;
-    return s;
-  }
+  double array_mvms() const { return sum(array_mvms_by_bits); }
+  double skipped_plane_mvms() const { return sum(skipped_planes_by_bits); }
   void resize(size_t unit_classes, size_t link_classes) {
     digital_ops.assign(unit_classes, 0.0);
     bit_hops.assign(link_classes, 0.0);
+  }
+  static double sum(const std::array<double, kMaxInputBits + 1>& by_bits) {
+    double s = 0;
+    for (double v : by_bits) s += v;
+    return s;
   }
   // this += scale · other (other's vectors may be shorter).
   void add(const ActionCounts& o, double scale = 1.0) {
