@@ -249,6 +249,30 @@ Quantization read_quant(const Reader& q, int64_t cols) {
   return quant;
 }
 
+// A windowed op's `output_rows` and optional `row_window` (both optional in the file).
+void read_rows(const Reader& r, int64_t& output_rows, std::optional<RowWindow>& window) {
+  if (r.has("output_rows")) output_rows = r.i64("output_rows");
+  if (output_rows < 0) r.fail("output_rows", "expected 0 or more");
+  if (!r.has("row_window")) return;
+  const Reader w = r.child("row_window");
+  RowWindow rw{.input_rows = w.i64("input_rows"), .kernel = w.i64("kernel"), .stride = w.i64("stride"), .pad = w.i64("pad")};
+  if (rw.input_rows < 1) w.fail("input_rows", "expected 1 or more");
+  if (rw.kernel < 1) w.fail("kernel", "expected 1 or more");
+  if (rw.stride < 1) w.fail("stride", "expected 1 or more");
+  if (rw.pad < 0 || rw.pad >= rw.kernel) w.fail("pad", "expected 0 to kernel - 1");
+  if (output_rows < 1) r.fail("row_window", "needs output_rows of 1 or more");
+  window = rw;
+}
+
+Json rows_json(int64_t output_rows, const std::optional<RowWindow>& window, Json j) {
+  j["output_rows"] = output_rows;
+  if (window) {
+    j["row_window"] = {
+        {"input_rows", window->input_rows}, {"kernel", window->kernel}, {"stride", window->stride}, {"pad", window->pad}};
+  }
+  return j;
+}
+
 Layer read_layer(const Reader& r, size_t i) {
   Layer l;
   l.id = r.i32("id");
@@ -264,8 +288,7 @@ Layer read_layer(const Reader& r, size_t i) {
     r.fail("rows", "rows, cols, groups, group_rows and group_cols are inconsistent");
   }
   l.vectors_per_inference = r.i64("vectors_per_inference");
-  if (r.has("output_rows")) l.output_rows = r.i64("output_rows");
-  if (l.output_rows < 0) r.fail("output_rows", "expected 0 or more");
+  read_rows(r, l.output_rows, l.row_window);
   l.columns_per_weight = r.i64("columns_per_weight");
   l.replicas = r.i64("replicas");
   if (l.replicas < 1) r.fail("replicas", "expected at least 1");
@@ -329,6 +352,7 @@ DigitalOp read_digital_op(const Reader& r) {
     d.frac_bits = r.i32("frac_bits");
     if (d.unit_index < 0) r.fail("frac_bits", "a fixed-point format needs a digital unit");
   }
+  read_rows(r, d.output_rows, d.row_window);
   return d;
 }
 
@@ -563,6 +587,7 @@ Json to_json(const Program& p) {
                                             {"empty_plane_fraction", q.activity->empty_plane_fraction},
                                             {"samples", q.activity->samples}};
     }
+    if (l.row_window) layers.back() = rows_json(l.output_rows, l.row_window, layers.back());
   }
   j["layers"] = layers;
   Json tiles = Json::array();
@@ -593,6 +618,7 @@ Json to_json(const Program& p) {
                    {"cores", d.cores},
                    {"ops_per_inference", d.ops_per_inference}});
     if (d.frac_bits) ops.back()["frac_bits"] = *d.frac_bits;
+    if (d.output_rows > 0) ops.back() = rows_json(d.output_rows, d.row_window, ops.back());
   }
   j["digital_ops"] = ops;
   Json tr = Json::array();

@@ -57,6 +57,18 @@ struct InputActivity {
   int64_t samples = 0;  // input codes the figures are taken over
 };
 
+// A windowed op's reach along its input's outermost spatial axis (conv, pooling; H of a 2-D op, W of a
+// 1-D one): output row r reads input rows r·stride − pad … r·stride − pad + kernel − 1 (kernel: the
+// dilated extent), clipped to [0, input_rows). perf's slices use it for the halo: a slice of a 3×3
+// stride-1 conv's output also needs the first input row of the producer's next slice.
+struct RowWindow {
+  int64_t input_rows = 0;
+  int64_t kernel = 1;
+  int64_t stride = 1;
+  int64_t pad = 0;  // at the start
+  bool operator==(const RowWindow&) const = default;
+};
+
 // Precisions and scales of one analog layer (pass `quantize`).
 struct Quantization {
   int64_t input_bits = 0;                 // activation precision at the crossbar rows, sign included
@@ -96,7 +108,8 @@ struct Layer {
   // Conv: the output's extent along its outermost spatial axis (H of a 2-D conv, W of a 1-D one): the
   // rows an inference can be streamed in (perf's slices); 0 for other layers or when not known.
   int64_t output_rows = 0;
-  int64_t columns_per_weight = 1;  // physical crossbar columns per weight (bit-sliced: bits)
+  std::optional<RowWindow> row_window;  // conv: its window along those rows (absent: not known)
+  int64_t columns_per_weight = 1;       // physical crossbar columns per weight (bit-sliced: bits)
   int64_t replicas = 1;
   bool has_bias = false;
   Quantization quant;
@@ -149,6 +162,10 @@ struct DigitalOp {
   // 2^−frac_bits, integer within ±(2^(width_bits−1) − 1) (pass assign-digital, from the calibrated
   // range); absent: fp32 (host, no width, layout, or no calibration).
   std::optional<int32_t> frac_bits;
+  // Windowed graph ops (Conv, MaxPool, AveragePool): output rows and window along the outermost
+  // spatial axis, as for a Layer (0 / absent: not windowed or not known).
+  int64_t output_rows = 0;
+  std::optional<RowWindow> row_window;
 };
 
 struct Endpoint {

@@ -71,6 +71,44 @@ TEST(ProgramSchema, TheReaderRefusesUnknownKeysByName) {
   EXPECT_EQ(test::error_of([&] { program::program_from_json(opaque, "p.json"); }), "(no error)");
 }
 
+TEST(ProgramSchema, RowWindowsAreRecordedAndChecked) {
+  const program::Program p = test::compile(test::tiny_cnn(), test::preset("hermes"));
+  // conv1: 3x3, pad 1 over 8 rows; conv2 after the 2x2 pool: 4 rows; the pool on a digital unit.
+  ASSERT_TRUE(p.layers[0].row_window);
+  EXPECT_EQ(p.layers[0].output_rows, 8);
+  EXPECT_EQ(*p.layers[0].row_window, (program::RowWindow{.input_rows = 8, .kernel = 3, .stride = 1, .pad = 1}));
+  ASSERT_TRUE(p.layers[1].row_window);
+  EXPECT_EQ(*p.layers[1].row_window, (program::RowWindow{.input_rows = 4, .kernel = 3, .stride = 1, .pad = 1}));
+  EXPECT_FALSE(p.layers[2].row_window);  // the classifier
+  bool pool = false;
+  for (const auto& d : p.digital_ops) {
+    if (d.node != "pool1") continue;
+    pool = true;
+    EXPECT_EQ(d.output_rows, 4);
+    ASSERT_TRUE(d.row_window);
+    EXPECT_EQ(*d.row_window, (program::RowWindow{.input_rows = 8, .kernel = 2, .stride = 2, .pad = 0}));
+  }
+  EXPECT_TRUE(pool);
+  const program::Json j = program::to_json(p);
+  EXPECT_EQ(program::to_json(program::program_from_json(j, "p.json")), j);
+  const auto error_with = [&](const std::string& key, int64_t value) {
+    program::Json bad = j;
+    bad["layers"][0]["row_window"][key] = value;
+    return test::error_of([&] { program::program_from_json(bad, "p.json"); });
+  };
+  EXPECT_EQ(error_with("kernel", 0), "p.json: layers[0].row_window.kernel: expected 1 or more");
+  EXPECT_EQ(error_with("stride", 0), "p.json: layers[0].row_window.stride: expected 1 or more");
+  EXPECT_EQ(error_with("input_rows", -3), "p.json: layers[0].row_window.input_rows: expected 1 or more");
+  EXPECT_EQ(error_with("pad", 3), "p.json: layers[0].row_window.pad: expected 0 to kernel - 1");
+  program::Json no_rows = j;
+  no_rows["layers"][0]["output_rows"] = 0;
+  EXPECT_EQ(test::error_of([&] { program::program_from_json(no_rows, "p.json"); }),
+            "p.json: layers[0].row_window: needs output_rows of 1 or more");
+  program::Json old = j;  // a Program from before row windows were recorded: read, no halo
+  old["layers"][0].erase("row_window");
+  EXPECT_FALSE(program::program_from_json(old, "p.json").layers[0].row_window);
+}
+
 TEST(ProgramSchema, DocsHoldTheGeneratedTable) {
   std::ifstream f(test::source_path("docs/program.md"));
   ASSERT_TRUE(f);

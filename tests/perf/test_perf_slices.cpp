@@ -1,5 +1,6 @@
 // Streaming an inference in slices (sim/perf/slices.h): how many `auto` picks, where the slices
-// gather, and the event and closed-form timings of a hand-computable chain.
+// gather, the halo a windowed layer reads past its slice, and the event and closed-form timings of
+// hand-computable chains.
 #include <gtest/gtest.h>
 
 #include "chip/peak.h"
@@ -130,6 +131,102 @@ TEST(Slices, AChainStreamsThenGathersForTheClassifier) {
     // The same work: every MVM once, the same energy.
     EXPECT_DOUBLE_EQ(s.actions.array_mvms(), whole.actions.array_mvms());
     EXPECT_NEAR(s.energy_per_inference_j, whole.energy_per_inference_j, 1e-12 * whole.energy_per_inference_j);
+  }
+}
+
+// A 3x3 conv's window (stride 1, pad 1 unless given) over `in` input rows.
+program::RowWindow window3(int64_t in, int64_t stride = 1, int64_t pad = 1) {
+  return program::RowWindow{.input_rows = in, .kernel = 3, .stride = stride, .pad = pad};
+}
+
+TEST(Slices, HaloIsTheShareOfTheNextSliceAWindowReads) {
+  // 3x3 stride 1: a slice's last output row reads the producer's next row.
+  EXPECT_DOUBLE_EQ(halo_slices(32, window3(32), 8), 0.25);  // 4 rows per slice: 1 of the next 4
+  EXPECT_DOUBLE_EQ(halo_slices(32, window3(32), 32), 1.0);  // 1 row per slice: the whole next one
+  EXPECT_DOUBLE_EQ(halo_slices(32, window3(32), 1), 0.0);   // whole inferences
+  // 3x3 stride 2, pad 1 (32 → 16 rows): output row r reads input rows 2r-1 .. 2r+1, inside its slice.
+  EXPECT_DOUBLE_EQ(halo_slices(16, window3(32, 2), 8), 0.0);
+  // 1x1: nothing past its own rows.
+  EXPECT_DOUBLE_EQ(halo_slices(32, program::RowWindow{.input_rows = 32, .kernel = 1, .stride = 1, .pad = 0}, 8), 0.0);
+  // 7x7 stride 2, pad 3 (64 → 32 rows), 8 slices: slice k's last output row 4k+3 reads input rows up
+  // to 8k+9, the first 2 of the next slice's 8.
+  EXPECT_DOUBLE_EQ(halo_slices(32, program::RowWindow{.input_rows = 64, .kernel = 7, .stride = 2, .pad = 3}, 8), 0.25);
+  // 5x5 stride 1, pad 2, 1 row per slice: two more slices, the second of them whole.
+  EXPECT_DOUBLE_EQ(halo_slices(8, program::RowWindow{.input_rows = 8, .kernel = 5, .stride = 1, .pad = 2}, 8), 2.0);
+  // Rows that do not divide: 10 rows in 4 slices (the producer's whole rows per slice: 0-1, 2-4, 5-6,
+  // 7-9). Slice 0 ends inside output row 2, which reads row 3: 2 of slice 1's 3 rows; slice 2 ends in
+  // row 7, which reads row 8: 2 of slice 3's 3; slice 1's last row 4 reads row 5: 1 of slice 2's 2.
+  EXPECT_NEAR(halo_slices(10, window3(10), 4), 2.0 / 3.0, 1e-12);
+}
+
+TEST(Slices, StageHalosTakeLayersAndDigitalOpsBeforeTheGather) {
+  Builder b;
+  conv(b, 8, 0);
+  conv(b, 8, 1);
+  conv(b, 8, 2);
+  b.layer(128, 10, 1, 3);                 // the classifier gathers
+  b.p.layers[0].row_window = window3(8);  // stage 0's producer is the input: no halo
+  b.p.layers[1].row_window = window3(8);
+  program::DigitalOp pool;  // a 3x3 stride-1 max-pool in stage 2
+  pool.id = 0;
+  pool.output_rows = 8;
+  pool.row_window = window3(8);
+  b.p.digital_ops.push_back(pool);
+  b.p.schedule.stages[2].digital_ops = {0};
+  b.p.layers[3].row_window = window3(8);  // (not a conv with rows: never read)
+  EXPECT_EQ(stage_halos(b.p, 8), (std::vector<double>{0, 1, 1, 0}));
+  EXPECT_EQ(stage_halos(b.p, 4), (std::vector<double>{0, 0.5, 0.5, 0}));
+  EXPECT_EQ(stage_halos(b.p, 1), (std::vector<double>{0, 0, 0, 0}));
+}
+
+TEST(Slices, ChainedHalosInClosedForm) {
+  // Two stages of latency = service = 10 in 2 slices.
+  const std::vector<double> lat{10, 10}, svc{10, 10};
+  EXPECT_DOUBLE_EQ(sliced_chain_ns(lat, svc, {0, 0}, 2, 2), 30);    // 10 + 10 + 1 x 10
+  EXPECT_DOUBLE_EQ(sliced_chain_ns(lat, svc, {0, 1}, 2, 2), 40);    // slice 0 waits for slice 1 to leave stage 0 (20)
+  EXPECT_DOUBLE_EQ(sliced_chain_ns(lat, svc, {0, 0.5}, 2, 2), 35);  // ... for half of slice 1's time there (10 + 5)
+  EXPECT_DOUBLE_EQ(sliced_chain_ns(lat, svc, {0, 1}, 1, 2), 30);    // gathered at stage 1: whole from there
+  // No halo: one slice's chain plus the slowest stage's service for the others.
+  EXPECT_DOUBLE_EQ(sliced_chain_ns({4, 9, 3}, {4, 9, 3}, {0, 0, 0}, 3, 5), 16 + 4 * 9);
+}
+
+// chain() with B reading A's rows through a 3x3 stride-1 window. In 8 slices of one row each, B's
+// slice k also needs A's slice k + 1: B starts a slice after A (16 t) and ends at 80 t; C: 81 t. A
+// with 16 rows of 16 (slices of 2 rows, 32 t): B's slice k needs half of A's slice k + 1, so it
+// starts 16 t after A's slice k ends; B's slices then run back to back from 48 t, the last ending at
+// 304 t (without the halo 288 t); C: 305 t.
+TEST(Slices, AHaloDelaysEachSliceUntilItsProducerMadeTheRowsItReads) {
+  const auto chip = test::preset("hermes");
+  const double t = chip::mvm_latency_ns(chip, chip.cores.read_modes.front(), 8);
+  Builder one_row = chain();
+  one_row.p.layers[1].row_window = window3(8);
+  Builder two_rows;
+  conv(two_rows, 16, 0);
+  conv(two_rows, 16, 1);
+  two_rows.layer(128, 128, 1, 2);
+  two_rows.p.layers[1].row_window = window3(16);
+  for (const bool analytic : {false, true}) {
+    SCOPED_TRACE(analytic ? "analytic" : "event");
+    PerfOptions o;
+    o.images = 1;
+    o.analytic = analytic;
+    o.chunks = 8;
+    const PerfStats a = simulate(chip, one_row.p, o);
+    EXPECT_NEAR(a.latency_ns, 81 * t, 1e-6);
+    EXPECT_NEAR(a.critical_path_ns, 81 * t, 1e-6);
+    const PerfStats b = simulate(chip, two_rows.p, o);
+    EXPECT_NEAR(b.latency_ns, 305 * t, 1e-6);
+    EXPECT_NEAR(b.critical_path_ns, 305 * t, 1e-6);
+    double steps = 0;
+    for (const PathStep& p : b.critical_path) steps += p.time_ns;
+    EXPECT_NEAR(steps, b.latency_ns, 1e-6);
+    EXPECT_NEAR(b.critical_path[1].barrier_ns, 16 * t, 1e-6);  // B's slice 0 waited for A's next rows
+    // Throughput and work are the bottleneck's either way.
+    o.images = 32;
+    const PerfStats many = simulate(chip, two_rows.p, o);
+    EXPECT_NEAR(many.inferences_per_s, 1e9 / (256 * t), 1e-6 * 1e9 / (256 * t));
+    o.chunks = 1;
+    EXPECT_DOUBLE_EQ(simulate(chip, two_rows.p, o).actions.array_mvms(), many.actions.array_mvms());
   }
 }
 

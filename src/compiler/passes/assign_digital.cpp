@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 
 #include "compiler/pass.h"
 #include "compiler/passes/common.h"
@@ -188,6 +189,7 @@ class AssignDigital final : public Pass {
         }
       }
       if (op.unit_index >= 0) op.frac_bits = frac_bits(ctx, n, op);
+      std::tie(op.output_rows, op.row_window) = row_geometry(g, n);
       std::vector<int32_t> cores;
       for (ValueId in : n.inputs) {
         if (in != kNoValue && !home[static_cast<size_t>(in)].empty()) {

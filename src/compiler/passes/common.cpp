@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <tuple>
 
 #include "core/error.h"
 #include "program/weights.h"
@@ -49,6 +50,23 @@ bool reaches_runtime_input(const Graph& g, ValueId id) {
   return false;
 }
 
+std::pair<int64_t, std::optional<program::RowWindow>> row_geometry(const Graph& g, const Node& n) {
+  if (n.op != OpKind::Conv && n.op != OpKind::MaxPool && n.op != OpKind::AveragePool) return {0, std::nullopt};
+  if (n.inputs.empty() || n.input(0) == kNoValue || n.outputs.empty() || n.outputs[0] == kNoValue) return {0, std::nullopt};
+  const Shape& is = g.value(n.input(0)).shape;
+  const Shape& os = g.value(n.outputs[0]).shape;
+  if (os.size() < 3 || os[2] <= 0) return {0, std::nullopt};
+  const WindowAttrs& w = n.op == OpKind::Conv ? n.attr<ConvAttrs>().window : n.attr<PoolAttrs>().window;
+  if (is.size() != os.size() || is[2] <= 0 || w.kernel.empty()) return {os[2], std::nullopt};
+  const int64_t dilation = w.dilations.empty() ? 1 : w.dilations[0];
+  program::RowWindow rw{.input_rows = is[2],
+                        .kernel = (w.kernel[0] - 1) * dilation + 1,
+                        .stride = w.strides.empty() ? 1 : w.strides[0],
+                        .pad = w.pads.empty() ? 0 : w.pads[0]};
+  if (rw.stride < 1 || rw.pad < 0 || rw.pad >= rw.kernel) return {os[2], std::nullopt};
+  return {os[2], rw};
+}
+
 std::optional<Layer> describe_layer(const Graph& g, int32_t node) {
   const Node& n = g.node(node);
   auto constant = [&](size_t i) { return n.input(i) != kNoValue && is_constant_value(g, n.input(i)); };
@@ -74,7 +92,7 @@ std::optional<Layer> describe_layer(const Graph& g, int32_t node) {
       l.cols = ws[0];
       l.has_bias = n.input(2) != kNoValue;
       l.vectors_per_inference = per_inference_numel(g, n.outputs[0]) / l.cols;
-      if (const Shape& os = g.value(n.outputs[0]).shape; os.size() >= 3 && os[2] > 0) l.output_rows = os[2];
+      std::tie(l.output_rows, l.row_window) = row_geometry(g, n);
       return l;
     }
     case OpKind::Gemm: {

@@ -18,65 +18,37 @@
 // bunching of recurrent steps — bench/analytic_vs_event.py measures the difference.
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 
 #include "sim/perf/perf_impl.h"
 
 namespace aimc::perf {
 
-namespace {
-
-double alone_ns(const Task& k) {
-  if (!k.transfer) return k.lat_ns;
-  double t = k.lead_ns + k.occ_ns;
-  for (double h : k.hop_ns) t += h;
-  return t;
-}
-
-}  // namespace
-
 void PerfSimulator::Impl::run_analytic() {
   const auto t0 = std::chrono::steady_clock::now();
   reset_run();
   std::vector<double> occ(static_cast<size_t>(n_res), 0.0);
-  // A list of tasks run together: (time alone, busiest resource's summed occupancy), and its longest task.
-  const auto group_time = [&](const std::vector<int32_t>& ids, int32_t* longest) {
-    double alone = 0, load = 0;
-    for (int32_t id : ids) {
-      const Task& k = tasks[static_cast<size_t>(id)];
-      if (alone_ns(k) >= alone) {
-        alone = alone_ns(k);
-        if (longest != nullptr) *longest = id;
-      }
-      for (int32_t r : k.res) load = std::max(load, occ[static_cast<size_t>(r)] += k.occ_ns);
-    }
-    for (int32_t id : ids) {
-      for (int32_t r : tasks[static_cast<size_t>(id)].res) occ[static_cast<size_t>(r)] = 0;
-    }
-    return std::max(alone, load);
-  };
   const auto n_stages = static_cast<int32_t>(prog.schedule.stages.size());
-  // Per copy and stage: its groups' time for one item, and the item's occupancy of each resource.
-  std::vector<std::vector<double>> stage_time(static_cast<size_t>(copies), std::vector<double>(static_cast<size_t>(n_stages), 0));
+  // Per copy and stage: the item's occupancy of each resource (its time: stage_time, from setup).
   std::vector<std::vector<std::vector<std::pair<int32_t, double>>>> stage_load(static_cast<size_t>(copies));
   for (int32_t c = 0; c < copies; ++c) {
     const auto& groups = templ[static_cast<size_t>(c)];
     const auto& first = stage_first[static_cast<size_t>(c)];
     stage_load[static_cast<size_t>(c)].resize(static_cast<size_t>(n_stages));
+    double before = 0;  // copy 0: the stages before s, alone
     for (int32_t s = 0; s < n_stages; ++s) {
       std::vector<double> load(static_cast<size_t>(n_res), 0.0);
+      double within = 0;
       for (int32_t g = first[static_cast<size_t>(s)]; g < first[static_cast<size_t>(s) + 1]; ++g) {
         const auto& ids = groups[static_cast<size_t>(g)].tasks;
         if (ids.empty()) continue;
         int32_t longest = -1;
-        const double t = group_time(ids, &longest);
+        const double t = group_time(ids, &longest, occ);
         if (c == 0) {
-          const double release = stage_time[0][static_cast<size_t>(s)];
-          double before = 0;
-          for (int32_t p = 0; p < s; ++p) before += stage_time[0][static_cast<size_t>(p)];
-          trace.push_back(GroupTrace{g, s, before + release, before + release + t, longest});
-          for (int32_t id : ids) trace_start[static_cast<size_t>(id)] = before + release;
+          trace.push_back(GroupTrace{g, s, before + within, before + within + t, longest});
+          for (int32_t id : ids) trace_start[static_cast<size_t>(id)] = before + within;
         }
-        stage_time[static_cast<size_t>(c)][static_cast<size_t>(s)] += t;
+        within += t;
         for (int32_t id : ids) {
           for (int32_t r : tasks[static_cast<size_t>(id)].res)
             load[static_cast<size_t>(r)] += tasks[static_cast<size_t>(id)].occ_ns;
@@ -86,6 +58,7 @@ void PerfSimulator::Impl::run_analytic() {
         if (load[static_cast<size_t>(r)] > 0)
           stage_load[static_cast<size_t>(c)][static_cast<size_t>(s)].emplace_back(r, load[static_cast<size_t>(r)]);
       }
+      before += within;
     }
   }
   // Every item passes every group of its copy once, up to the gather stage when it is not its
@@ -115,38 +88,75 @@ void PerfSimulator::Impl::run_analytic() {
   }
   // Items [first, first + n) released together at t0 through stages [a, b), a tandem of stages: an
   // item enters a stage when it left the previous one and the stage has served the item before it
-  // (for its service time); it stays for the stage's latency. At the gather stage an inference's
-  // slices end but its last, which goes on once every slice has arrived. Returns when the last one leaves.
+  // (for its service time); it stays for the stage's latency. A slice also waits for the producer's
+  // slices its window reads (the halo, slices.h). At the gather stage an inference's slices end but
+  // its last, which goes on once every slice has arrived. Returns when the last one leaves.
   std::vector<std::vector<double>> free_stage(static_cast<size_t>(copies), std::vector<double>(static_cast<size_t>(n_stages)));
   std::vector<double> gathered(static_cast<size_t>(opt.images), 0.0);  // per inference: its last slice's arrival
   double first_arrival = 0;                                            // inference 0's slice 0 at the gather stage
+  std::vector<double> halo_wait(static_cast<size_t>(n_stages), 0.0);   // inference 0's slice 0 waiting for its halo
   const auto flow = [&](int64_t first, int64_t n, int32_t a, int32_t b, double t0) {
     for (auto& f : free_stage) std::fill(f.begin(), f.end(), t0);
-    double end = t0;
-    for (int64_t i = first; i < first + n; ++i) {
-      Item& it = items[static_cast<size_t>(i)];
-      if (it.gathered && !last_slice(it)) continue;  // ended at the gather stage
-      const auto c = static_cast<size_t>(it.copy);
-      double t = t0;
-      for (int32_t s = a; s < b; ++s) {
-        const auto su = static_cast<size_t>(s);
-        if (s == gather) {
+    std::vector<double> t(static_cast<size_t>(n), t0);      // when each item left the stage before
+    std::vector<double> began(static_cast<size_t>(n), t0);  // and when it entered that stage
+    std::vector<char> on(static_cast<size_t>(n));           // still going: not ended at a gather stage
+    for (int64_t i = 0; i < n; ++i) {
+      const Item& it = items[static_cast<size_t>(first + i)];
+      on[static_cast<size_t>(i)] = !(it.gathered && !last_slice(it));
+    }
+    for (int32_t s = a; s < b; ++s) {
+      const auto su = static_cast<size_t>(s);
+      if (s == gather) {
+        for (int64_t i = 0; i < n; ++i) {
+          if (!on[static_cast<size_t>(i)]) continue;
+          Item& it = items[static_cast<size_t>(first + i)];
           double& ready = gathered[static_cast<size_t>(it.inference)];
-          ready = std::max(ready, t);
-          if (it.inference == 0 && it.chunk == 0) first_arrival = t;
+          ready = std::max(ready, t[static_cast<size_t>(i)]);
+          if (it.inference == 0 && it.chunk == 0) first_arrival = t[static_cast<size_t>(i)];
           it.gathered = true;
-          if (!last_slice(it)) break;
-          t = ready;
+          if (!last_slice(it)) {
+            it.done = t[static_cast<size_t>(i)];
+            on[static_cast<size_t>(i)] = 0;
+          } else {
+            t[static_cast<size_t>(i)] = ready;
+          }
         }
-        const double begin = std::max(t, free_stage[c][su]);
+      }
+      // The halo: the producer's slices it reads whole have left it, and the one it reads a share of
+      // has been in it for that share of its time alone.
+      std::vector<double> enter = t;
+      if (halo[su] > 0 && s > a) {
+        const auto whole = static_cast<int64_t>(std::floor(halo[su]));
+        const double part = halo[su] - static_cast<double>(whole);
+        for (int64_t i = 0; i < n; ++i) {
+          const Item& it = items[static_cast<size_t>(first + i)];
+          if (!on[static_cast<size_t>(i)]) continue;
+          const int64_t end = std::min(n, i + opt.chunks - it.chunk);  // past its inference's slices
+          double& e = enter[static_cast<size_t>(i)];
+          for (int64_t j = i + 1; j < std::min(end, i + 1 + whole); ++j) e = std::max(e, t[static_cast<size_t>(j)]);
+          if (const int64_t p = i + whole + 1; part > 0 && p < end)
+            e = std::max(e, began[static_cast<size_t>(p)] + part * stage_time[static_cast<size_t>(it.copy)][su - 1]);
+          if (it.inference == 0 && it.chunk == 0) halo_wait[su] = e - t[static_cast<size_t>(i)];
+        }
+      }
+      for (int64_t i = 0; i < n; ++i) {
+        if (!on[static_cast<size_t>(i)]) continue;
+        Item& it = items[static_cast<size_t>(first + i)];
+        const auto c = static_cast<size_t>(it.copy);
+        const double begin = std::max(enter[static_cast<size_t>(i)], free_stage[c][su]);
+        began[static_cast<size_t>(i)] = begin;
         if (s == a && it.start < 0) it.start = begin;
         free_stage[c][su] = begin + service[c][su];
         const double done = begin + stage_time[c][su];
-        stage_span[su] += done - t;
-        t = done;
+        stage_span[su] += done - enter[static_cast<size_t>(i)];
+        t[static_cast<size_t>(i)] = done;
       }
-      it.done = t;
-      end = std::max(end, t);
+    }
+    double end = t0;
+    for (int64_t i = 0; i < n; ++i) {
+      if (!on[static_cast<size_t>(i)]) continue;
+      items[static_cast<size_t>(first + i)].done = t[static_cast<size_t>(i)];
+      end = std::max(end, t[static_cast<size_t>(i)]);
     }
     return end;
   };
@@ -178,7 +188,7 @@ void PerfSimulator::Impl::run_analytic() {
           double t = 0;
           for (const auto& ids : job.groups) {
             if (ids.empty()) continue;
-            t += group_time(ids, nullptr);
+            t += group_time(ids, nullptr, occ);
             for (int32_t id : ids) {
               Task& k = tasks[static_cast<size_t>(id)];
               ++k.executions;
@@ -202,15 +212,18 @@ void PerfSimulator::Impl::run_analytic() {
       for (int32_t id : templ[0][static_cast<size_t>(g.group)].tasks) trace_start[static_cast<size_t>(id)] += d;
     }
   }
-  // Inference 0 waited at the gather stage for its last slice: the rest of its trace moves by as much.
-  if (gather < n_stages && opt.chunks > 1) {
-    const double wait = gathered[0] - first_arrival;
-    for (GroupTrace& g : trace) {
-      if (g.stage < gather) continue;
-      g.release += wait;
-      g.end += wait;
-      for (int32_t id : templ[0][static_cast<size_t>(g.group)].tasks) trace_start[static_cast<size_t>(id)] += wait;
-    }
+  // Inference 0 waited for its halos and at the gather stage for its last slice: the rest of its
+  // trace moves by as much.
+  std::vector<double> shift(static_cast<size_t>(n_stages), 0.0);
+  for (int32_t s = 0; s < n_stages; ++s) {
+    shift[static_cast<size_t>(s)] = (s > 0 ? shift[static_cast<size_t>(s) - 1] : 0.0) + halo_wait[static_cast<size_t>(s)];
+    if (s == gather && opt.chunks > 1) shift[static_cast<size_t>(s)] += gathered[0] - first_arrival;
+  }
+  for (GroupTrace& g : trace) {
+    const double wait = shift[static_cast<size_t>(g.stage)];
+    g.release += wait;
+    g.end += wait;
+    for (int32_t id : templ[0][static_cast<size_t>(g.group)].tasks) trace_start[static_cast<size_t>(id)] += wait;
   }
   events = 0;
   wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -39,7 +39,9 @@ struct Item {
   int64_t inference = 0;
   int64_t chunk = 0;  // its slice of the inference
   int32_t copy = 0;
-  bool gathered = false;  // past the stage where the inference's slices gather (slices.h)
+  bool gathered = false;     // past the stage where the inference's slices gather (slices.h)
+  int32_t halo_passed = -1;  // the stage whose halo (slices.h) it last waited for and passed
+  double halo_timer = -1;    // when a pending halo timer fires for it (−1: none)
   int64_t batch = 0;
   int32_t group = 0;
   int32_t outstanding = 0;
@@ -51,7 +53,8 @@ struct Event {
   int64_t seq;
   int64_t owner;  // ≥ 0: item; < 0: programming job −owner−1
   int32_t task;
-  int32_t hop;  // transfer: the head reaches link `hop`; −1: the task completes
+  int32_t hop;  // transfer: the head reaches link `hop`; −1: the task completes; −2: a halo timer of item
+                // `owner` at stage `task`
   bool operator>(const Event& o) const { return t != o.t ? t > o.t : seq > o.seq; }
 };
 
@@ -109,7 +112,10 @@ struct PerfSimulator::Impl {
   std::vector<int32_t> copy_of_core;  // data-parallel: the network copy each core serves (−1: none)
   int64_t batch = 1;
   bool sequential_batches = false;
-  int32_t gather = 0;  // the first stage an inference runs whole (slices.h); the stage count if none
+  int32_t gather = 0;        // the first stage an inference runs whole (slices.h); the stage count if none
+  std::vector<double> halo;  // per stage: the producer's slices past its own a slice reads (slices.h)
+  bool any_halo = false;
+  std::vector<std::vector<double>> stage_time;  // per copy and stage: one item's time through it alone
   std::vector<std::string> warnings;
   // Run state.
   std::vector<Item> items;
@@ -120,7 +126,16 @@ struct PerfSimulator::Impl {
   std::vector<int64_t> batch_done;
   std::vector<double> stage_span;
   double programming_ns = 0, wall_s = 0, makespan = 0;
-  std::vector<int64_t> slices_in;   // per inference: its slices that reached the gather stage
+  std::vector<int64_t> slices_in;  // per inference: its slices that reached the gather stage
+  // Per inference and stage with a halo: which of its slices reached the stage, how many in a row
+  // from slice 0, and those that wait for their halo.
+  struct SliceArrivals {
+    std::vector<char> in;
+    int64_t prefix = 0;
+    std::vector<int64_t> waiting;
+    std::vector<double> began;  // as a producer: when each slice's first MVM or digital op at the stage started (−1: not yet)
+  };
+  std::vector<SliceArrivals> arrivals_at;
   int64_t traced = 0;               // the item whose groups are traced (inference 0's)
   std::vector<GroupTrace> trace;    // the traced item's groups, in order
   std::vector<double> trace_start;  // per task: when item 0's execution of it took its resource
@@ -153,8 +168,12 @@ struct PerfSimulator::Impl {
   void setup_segments_and_barriers();
   // Per segment: fetch each core's weights from the host, then write them (all of a core's arrays held).
   void build_programming();
+  // A list of tasks run together, alone on the chip: the longer of its longest task alone and its
+  // busiest resource's summed occupancy; `longest` gets that task. `occ`: n_res zeros, left so.
+  double group_time(const std::vector<int32_t>& ids, int32_t* longest, std::vector<double>& occ) const;
   void start_tasks(const std::vector<int32_t>& ids, double now, int64_t owner, int32_t& outstanding);
-  void note_start(int64_t owner, double start);
+  // A task of `owner` starts; `work`: an MVM or digital op (a slice's rows start coming out).
+  void note_start(int64_t owner, double start, bool work);
   // A transfer's head reaches link `hop` of its route at `now`: it waits for the link, holds it for
   // the serialisation time, and moves on after the link's latency.
   void hop(const Event& e);
@@ -166,6 +185,17 @@ struct PerfSimulator::Impl {
   int64_t items_at_stage(int64_t b, int32_t s) const;  // those that pass stage s (one per inference from the gather on)
   // At the gather stage: the slice goes on (true) once it is the inference's last to arrive; the others end there.
   bool gather_slices(int64_t i, double now);
+  // At a stage with a halo the slice waits (halo_wait) until the producer has made the rows its window
+  // reads: every slice it reads whole has reached the stage, and the one it reads a part of started
+  // its MVMs or digital ops in the stage before that part of the stage's time alone ago (its rows
+  // come out evenly). Each arrival
+  // and each timer (an Event with hop −2; one is set when a producer slice starts) enters the slices
+  // it completes.
+  void halo_wait(int64_t i, int32_t s, double now);
+  void halo_release(int64_t inference, int32_t s, double now);
+  SliceArrivals& slice_arrivals(int64_t inference, int32_t s) {
+    return arrivals_at[static_cast<size_t>(inference) * prog.schedule.stages.size() + static_cast<size_t>(s)];
+  }
   void finish(Item& it, double now);
   void arrive(int64_t b, int32_t s, double now);
   void release_batch(int64_t b, int32_t s, double now);

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 
 #include "core/error.h"
 #include "sim/perf/perf_impl.h"
@@ -21,16 +22,28 @@ void PerfSimulator::Impl::start_tasks(const std::vector<int32_t>& ids, double no
     double start = now;
     for (int32_t r : k.res) start = std::max(start, free_at[static_cast<size_t>(r)]);
     for (int32_t r : k.res) free_at[static_cast<size_t>(r)] = start + k.occ_ns, busy[static_cast<size_t>(r)] += k.occ_ns;
-    note_start(owner, start);
+    note_start(owner, start, true);
     if (owner == traced) trace_start[static_cast<size_t>(id)] = start;
     queue.push(Event{start + k.lat_ns, seq++, owner, id, -1});
   }
 }
 
-void PerfSimulator::Impl::note_start(int64_t owner, double start) {
+void PerfSimulator::Impl::note_start(int64_t owner, double start, bool work) {
   if (owner < 0) return;
   Item& it = items[static_cast<size_t>(owner)];
   it.start = it.start < 0 ? start : std::min(it.start, start);
+  if (!any_halo || !work) return;
+  // A slice starting work (an MVM or a digital op, not the transfer of its inputs) at a stage whose
+  // successor has a halo: the slices waiting there may read its first rows (checked by a timer now,
+  // not from inside this group's start).
+  const int32_t s = stage_of_group(it, it.group);
+  if (s + 1 >= static_cast<int32_t>(halo.size()) || halo[static_cast<size_t>(s) + 1] <= 0) return;
+  SliceArrivals& a = slice_arrivals(it.inference, s);
+  if (a.began.empty()) a.began.assign(static_cast<size_t>(opt.chunks), -1.0);
+  double& b = a.began[static_cast<size_t>(it.chunk)];
+  if (b >= 0 && b <= start) return;
+  b = start;
+  if (!slice_arrivals(it.inference, s + 1).waiting.empty()) queue.push(Event{std::max(start, 0.0), seq++, owner, s + 1, -2});
 }
 
 // A transfer's head reaches link `hop` of its route at `now`: it waits for the link, holds it for
@@ -42,7 +55,7 @@ void PerfSimulator::Impl::hop(const Event& e) {
   const double start = std::max(e.t, free_at[r]);
   free_at[r] = start + k.occ_ns;
   busy[r] += k.occ_ns;
-  if (h == 0) note_start(e.owner, start);
+  if (h == 0) note_start(e.owner, start, false);
   if (h == 0 && e.owner == traced) trace_start[static_cast<size_t>(e.task)] = start;
   if (h + 1 < k.res.size()) {
     queue.push(Event{start + k.hop_ns[h], seq++, e.owner, e.task, e.hop + 1});
@@ -74,6 +87,10 @@ void PerfSimulator::Impl::enter(int64_t i, int32_t g, double now, bool past_barr
       if (s == gather && !it.gathered && !gather_slices(i, now)) return;
       if (barrier[static_cast<size_t>(s)] && !past_barrier) {
         arrive(it.batch, s, now);
+        return;
+      }
+      if (halo[static_cast<size_t>(s)] > 0 && it.halo_passed != s) {
+        halo_wait(i, s, now);
         return;
       }
       it.stage_start = now;
@@ -110,6 +127,49 @@ bool PerfSimulator::Impl::gather_slices(int64_t i, double now) {
   }
   if (it.inference == items[static_cast<size_t>(traced)].inference) traced = i;
   return true;
+}
+
+void PerfSimulator::Impl::halo_wait(int64_t i, int32_t s, double now) {
+  const Item& it = items[static_cast<size_t>(i)];
+  SliceArrivals& a = slice_arrivals(it.inference, s);
+  if (a.in.empty()) a.in.assign(static_cast<size_t>(opt.chunks), 0);
+  a.in[static_cast<size_t>(it.chunk)] = 1;
+  while (a.prefix < opt.chunks && a.in[static_cast<size_t>(a.prefix)] != 0) ++a.prefix;
+  a.waiting.push_back(i);
+  halo_release(it.inference, s, now);
+}
+
+void PerfSimulator::Impl::halo_release(int64_t inference, int32_t s, double now) {
+  SliceArrivals& a = slice_arrivals(inference, s);
+  const SliceArrivals& producer = slice_arrivals(inference, s - 1);
+  const double h = halo[static_cast<size_t>(s)];
+  const auto whole = static_cast<int64_t>(std::floor(h));  // slices past its own it reads whole
+  const double part = h - static_cast<double>(whole);      // and the share of the next one
+  std::vector<int64_t> go;
+  for (int64_t w : a.waiting) {
+    Item& wi = items[static_cast<size_t>(w)];
+    if (std::min(wi.chunk + whole, opt.chunks - 1) >= a.prefix) continue;
+    const int64_t p = wi.chunk + whole + 1;
+    if (part > 0 && p < opt.chunks && a.in[static_cast<size_t>(p)] == 0) {
+      const double began = producer.began.empty() ? -1.0 : producer.began[static_cast<size_t>(p)];
+      if (began < 0) continue;
+      const double at = began + part * stage_time[static_cast<size_t>(wi.copy)][static_cast<size_t>(s) - 1];
+      if (at > now) {
+        if (wi.halo_timer != at) queue.push(Event{at, seq++, w, s, -2});
+        wi.halo_timer = at;
+        continue;
+      }
+    }
+    go.push_back(w);
+  }
+  if (go.empty()) return;
+  std::erase_if(a.waiting, [&](int64_t w) { return std::find(go.begin(), go.end(), w) != go.end(); });
+  std::sort(go.begin(), go.end());  // one inference's slices: in slice order
+  for (int64_t w : go) {
+    Item& wi = items[static_cast<size_t>(w)];
+    wi.halo_passed = s;
+    enter(w, stage_first[static_cast<size_t>(wi.copy)][static_cast<size_t>(s)], now);
+  }
 }
 
 void PerfSimulator::Impl::finish(Item& it, double now) {
@@ -184,6 +244,7 @@ void PerfSimulator::Impl::reset_run() {
   for (Task& k : tasks) k.executions = 0;
   items.clear();
   slices_in.assign(static_cast<size_t>(opt.images), 0);
+  arrivals_at.assign(static_cast<size_t>(opt.images) * prog.schedule.stages.size(), SliceArrivals{});
   traced = 0;
   for (int64_t inf = 0; inf < opt.images; ++inf) {
     for (int64_t c = 0; c < opt.chunks; ++c) {
@@ -213,6 +274,8 @@ void PerfSimulator::Impl::run() {
     makespan = std::max(makespan, e.t);
     if (e.hop >= 0) {
       hop(e);
+    } else if (e.hop == -2) {  // a halo timer (halo_release)
+      halo_release(items[static_cast<size_t>(e.owner)].inference, e.task, e.t);
     } else if (e.owner >= 0) {
       Item& it = items[static_cast<size_t>(e.owner)];
       if (--it.outstanding == 0) {

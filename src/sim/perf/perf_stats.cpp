@@ -6,6 +6,7 @@
 
 #include "chip/peak.h"
 #include "sim/perf/perf_impl.h"
+#include "sim/perf/slices.h"
 
 namespace aimc::perf {
 namespace {
@@ -152,12 +153,14 @@ PerfStats PerfSimulator::Impl::stats() const {
   } else {
     st.inferences_per_s = static_cast<double>(opt.images) / (makespan * 1e-9);
   }
-  // Critical path of one inference: Σ over copy 0's groups of the slowest task (with slices: one slice's,
-  // and below, the other slices behind the slowest stage before the gather).
+  // Critical path of one inference, a bound below its latency: per stage, Σ over copy 0's groups of the
+  // slowest task alone (with slices: one slice's), chained below through the stages' per-slice
+  // services and halos.
+  std::vector<double> stage_latency(prog.schedule.stages.size(), 0.0);
   for (const auto& g : templ[0]) {
     double m = 0;
     for (int32_t k : g.tasks) m = std::max(m, tasks[static_cast<size_t>(k)].lat_ns);
-    st.critical_path_ns += m;
+    stage_latency[static_cast<size_t>(g.stage)] += m;
   }
   // MACs.
   for (const auto& L : prog.layers) st.macs_per_inference += layer_macs(L);
@@ -232,7 +235,7 @@ PerfStats PerfSimulator::Impl::stats() const {
     st.area_mm2 = area->mm2;
     st.tops_per_mm2 = st.tops / area->mm2;
   }
-  double slowest_slice = 0;  // the busiest resource's occupancy per slice, over the stages before the gather
+  std::vector<double> slice_service(n_stages, 0.0);  // the busiest resource's occupancy per slice
   for (size_t s = 0; s < n_stages; ++s) {
     const auto& stg = prog.schedule.stages[s];
     LayerStats ls;
@@ -247,8 +250,7 @@ PerfStats PerfSimulator::Impl::stats() const {
     ls.mvms_per_inference = ls.actions.array_mvms() / static_cast<double>(opt.images);
     ls.energy = table->price(ls.actions);
     if (!stage_res_occ[s].empty()) ls.service_ns = *std::max_element(stage_res_occ[s].begin(), stage_res_occ[s].end());
-    if (static_cast<int32_t>(s) < gather)
-      slowest_slice = std::max(slowest_slice, ls.service_ns / static_cast<double>(opt.chunks));
+    slice_service[s] = ls.service_ns / static_cast<double>(opt.chunks);
     ls.time_ns = stage_span[s] / static_cast<double>(opt.images * opt.chunks) * static_cast<double>(opt.chunks);
     if (ls.service_ns > st.bottleneck_service_ns) {
       st.bottleneck_service_ns = ls.service_ns;
@@ -257,7 +259,7 @@ PerfStats PerfSimulator::Impl::stats() const {
     }
     st.layers.push_back(std::move(ls));
   }
-  st.critical_path_ns += static_cast<double>(opt.chunks - 1) * slowest_slice;
+  st.critical_path_ns = sliced_chain_ns(stage_latency, slice_service, halo, gather, opt.chunks);
   const int32_t arrays = static_cast<int32_t>(chip.cores.arrays);
   for (int32_t c = 0; c < chip.cores.count; ++c) {
     CoreStats cs;

@@ -97,6 +97,8 @@ Task PerfSimulator::Impl::blank() const {
 void PerfSimulator::Impl::setup() {
   opt.chunks = resolve_slices(prog, opt.chunks);
   gather = gather_stage(prog, opt.chunks);
+  halo = stage_halos(prog, opt.chunks);
+  any_halo = std::any_of(halo.begin(), halo.end(), [](double h) { return h > 0; });
   setup_resources();
   const auto& sched = prog.schedule;
   if (sched.stages.empty()) throw Error("the Program has no stages", ErrorContext{.field = "schedule.stages"});
@@ -366,8 +368,39 @@ void PerfSimulator::Impl::setup_segments_and_barriers() {
   for (size_t s = 0; s < n_stages; ++s) {
     if (sched.kind == ScheduleKind::LayerByLayer && s > 0) barrier[s] = true;
     if (reloads && (s == 0 || stage_segment[s] != stage_segment[s - 1])) barrier[s] = true;
+    if (barrier[s]) halo[s] = 0;  // the batch's every slice is there
   }
   sequential_batches = reloads || sched.kind == ScheduleKind::LayerByLayer;
+  // One item's time through each stage alone.
+  std::vector<double> occ(static_cast<size_t>(n_res), 0.0);
+  stage_time.assign(static_cast<size_t>(copies), std::vector<double>(n_stages, 0.0));
+  for (int32_t c = 0; c < copies; ++c) {
+    for (const Group& g : templ[static_cast<size_t>(c)]) {
+      if (!g.tasks.empty()) stage_time[static_cast<size_t>(c)][static_cast<size_t>(g.stage)] += group_time(g.tasks, nullptr, occ);
+    }
+  }
+}
+
+double PerfSimulator::Impl::group_time(const std::vector<int32_t>& ids, int32_t* longest, std::vector<double>& occ) const {
+  const auto alone_ns = [](const Task& k) {
+    if (!k.transfer) return k.lat_ns;
+    double t = k.lead_ns + k.occ_ns;
+    for (double h : k.hop_ns) t += h;
+    return t;
+  };
+  double alone = 0, load = 0;
+  for (int32_t id : ids) {
+    const Task& k = tasks[static_cast<size_t>(id)];
+    if (alone_ns(k) >= alone) {
+      alone = alone_ns(k);
+      if (longest != nullptr) *longest = id;
+    }
+    for (int32_t r : k.res) load = std::max(load, occ[static_cast<size_t>(r)] += k.occ_ns);
+  }
+  for (int32_t id : ids) {
+    for (int32_t r : tasks[static_cast<size_t>(id)].res) occ[static_cast<size_t>(r)] = 0;
+  }
+  return std::max(alone, load);
 }
 
 // Per segment: fetch each core's weights from the host, then write them (all of a core's arrays held).
