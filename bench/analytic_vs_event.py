@@ -39,12 +39,11 @@ EXTRA = [("hermes_resnet20", "hermes", ROOT / "models" / "resnet20_cifar10.onnx"
 def compile_extra(binary, d):
     runs = []
     for rid, chip, model, args in EXTRA:
-        prog = d / f"{rid}.program.json"
-        if not prog.exists():
-            r = subprocess.run([str(binary), "compile", "--model", str(model), "--chip", chip, "-o", str(prog), "--quiet"],
-                               capture_output=True, text=True)
-            if r.returncode != 0:
-                raise SystemExit(f"compiling {model} failed: {r.stderr}")
+        prog = d / f"{rid}.program.json"  # compiled every time: a Program left by an older binary lacks newer fields
+        r = subprocess.run([str(binary), "compile", "--model", str(model), "--chip", chip, "-o", str(prog), "--quiet", "--force"],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            raise SystemExit(f"compiling {model} failed: {r.stderr}")
         runs.append((rid, chip, None, None, args, "aimc"))
     return runs
 

@@ -159,6 +159,11 @@ TEST(PerfSim, LayerByLayerBatch) {
     const PerfStats s = simulate(chip, b.p, o);
     // A batch: 4 × 100 on stage 0, then 4 × 300 on stage 1; batches one after another.
     EXPECT_NEAR(s.makespan_ns, 2 * (400 * t + 1200 * t), 1e-6);
+    // Each stage's mean time per inference: the j-th of a batch waits for j before it, (j + 1) × its
+    // service on average over j = 0..3; the wait at the barrier belongs to no stage.
+    ASSERT_EQ(s.layers.size(), 2u);
+    EXPECT_NEAR(s.layers[0].time_ns, 2.5 * 100 * t, 1e-6);
+    EXPECT_NEAR(s.layers[1].time_ns, 2.5 * 300 * t, 1e-6);
     EXPECT_NEAR(s.inferences_per_s, 4 / (1600 * t * 1e-9), 1e-3);
   }
 }

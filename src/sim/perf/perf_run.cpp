@@ -82,7 +82,10 @@ void PerfSimulator::Impl::enter(int64_t i, int32_t g, double now, bool past_barr
       return;
     }
     const int32_t s = stage_of_group(it, g);
-    finish_stage_if_end(it, g, now);
+    // Closes the stage before, unless the item resumes at a stage it already entered (released from
+    // its batch's barrier or its halo wait): that stage was closed on arrival.
+    const bool resumed = g == f[static_cast<size_t>(s)] && (past_barrier || it.halo_passed == s);
+    if (!resumed) finish_stage_if_end(it, g, now);
     if (g == f[static_cast<size_t>(s)]) {
       if (s == gather && !it.gathered && !gather_slices(i, now)) return;
       if (barrier[static_cast<size_t>(s)] && !past_barrier) {
