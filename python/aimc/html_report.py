@@ -263,8 +263,11 @@ def eval_section(evals):
 
 def slices(r):
     """How a perf run streamed each inference (docs/perf-sim.md, Slices)."""
-    k, gather = r.get("chunks", 1), r.get("slices_gather")
-    return "1 (whole)" if k <= 1 else f"{k}, whole from {gather}" if gather else str(k)
+    k, gather, resume = r.get("chunks", 1), r.get("slices_gather"), r.get("slices_resume") or []
+    if k <= 1:
+        return "1 (whole)"
+    again = f", in slices again from {resume[0]}" + (f" (and {len(resume) - 1} more)" if len(resume) > 1 else "") if resume else ""
+    return f"{k}, whole from {gather}{again}" if gather else str(k)
 
 
 def perf_section(perfs):

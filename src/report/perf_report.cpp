@@ -49,6 +49,7 @@ nlohmann::ordered_json perf_json(const PerfStats& s) {
   j["batch"] = s.batch;
   j["chunks"] = s.chunks;
   j["slices_gather"] = s.slices_gather.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(s.slices_gather);
+  j["slices_resume"] = s.slices_resume;
   j["segments"] = s.segments;
   j["latency_s"] = s.latency_ns * 1e-9;
   j["mean_latency_s"] = s.mean_latency_ns * 1e-9;
@@ -184,10 +185,15 @@ std::string perf_text(const PerfStats& s, size_t top) {
   auto line = [&](const std::string& t) { o += t + "\n"; };
   const double n = static_cast<double>(s.images);
   // How finely an inference streams: whole-inference tasks (1 slice) overstate a row-streamed pipeline's fill.
-  const std::string slices = s.chunks <= 1
-                                 ? ", whole-inference tasks"
-                                 : fmt::format(", {} slices per inference{}", s.chunks,
-                                               s.slices_gather.empty() ? "" : fmt::format(", whole from {}", s.slices_gather));
+  const std::string slices =
+      s.chunks <= 1
+          ? ", whole-inference tasks"
+          : fmt::format(", {} slices per inference{}{}", s.chunks,
+                        s.slices_gather.empty() ? "" : fmt::format(", whole from {}", s.slices_gather),
+                        s.slices_resume.empty() ? ""
+                        : s.slices_resume.size() == 1
+                            ? fmt::format(", in slices again from {}", s.slices_resume.front())
+                            : fmt::format(", in slices again {} times from {}", s.slices_resume.size(), s.slices_resume.front()));
   line(fmt::format("{} on {} ({} schedule{}, read mode {}, {} images, batch {}{})", s.model, s.chip, s.schedule, slices,
                    s.read_mode, s.images, s.batch, s.segments > 1 ? fmt::format(", {} reload segments", s.segments) : ""));
   line(fmt::format("  latency          {:.4g} us (critical path {:.4g} us, mean under load {:.4g} us)", s.latency_ns * 1e-3,

@@ -37,13 +37,16 @@ TEST(Slices, AutoIsTheFewestOutputRowsBeforeTheClassifier) {
   EXPECT_THROW(simulate(test::preset("hermes"), b.p, o), Error);
 }
 
-TEST(Slices, AutoStopsAtTheFirstGatheringLayer) {
+TEST(Slices, AutoTakesEveryConvThatStreams) {
   Builder b;
   conv(b, 32, 0);
-  conv(b, 1, 1);  // a squeeze-and-excitation's 1x1 conv: one output row
-  conv(b, 4, 2);  // after the gather: runs whole, does not limit the slices
-  EXPECT_EQ(auto_slices(b.p), 32);
-  EXPECT_EQ(gather_stage(b.p, 32), 1);
+  conv(b, 1, 1);  // a squeeze-and-excitation's 1x1 conv: one output row, gathers
+  conv(b, 4, 2);  // after it the inference streams again: its 4 rows limit the slices
+  EXPECT_EQ(auto_slices(b.p), 4);
+  EXPECT_EQ(gather_stage(b.p, 4), 1);
+  EXPECT_EQ(sliced_stages(b.p, 4), (std::vector<char>{1, 0, 1}));
+  EXPECT_EQ(sliced_stages(b.p, 8), (std::vector<char>{1, 0, 0}));  // 4 rows cannot be cut in 8
+  EXPECT_EQ(sliced_stages(b.p, 1), (std::vector<char>{0, 0, 0}));
   Builder big;
   conv(big, 100, 0);
   big.layer(128, 10, 1, 1);
@@ -52,10 +55,13 @@ TEST(Slices, AutoStopsAtTheFirstGatheringLayer) {
 
 TEST(Slices, AutoIsOneWhereTheInferenceCannotStreamByRows) {
   {
-    Builder b;  // the first layer gathers
+    Builder b;  // no layer with more than one input vector
     b.layer(128, 10, 1, 0);
-    conv(b, 8, 1);
+    b.layer(10, 10, 1, 1);
     EXPECT_EQ(auto_slices(b.p), 1);
+    conv(b, 8, 2);  // a conv after them streams
+    EXPECT_EQ(auto_slices(b.p), 8);
+    EXPECT_EQ(sliced_stages(b.p, 8), (std::vector<char>{0, 0, 1}));
   }
   {
     Builder b;  // tokens: a layer with several vectors that is not a conv
@@ -182,12 +188,16 @@ TEST(Slices, StageHalosTakeLayersAndDigitalOpsBeforeTheGather) {
 TEST(Slices, ChainedHalosInClosedForm) {
   // Two stages of latency = service = 10 in 2 slices.
   const std::vector<double> lat{10, 10}, svc{10, 10};
-  EXPECT_DOUBLE_EQ(sliced_chain_ns(lat, svc, {0, 0}, 2, 2), 30);    // 10 + 10 + 1 x 10
-  EXPECT_DOUBLE_EQ(sliced_chain_ns(lat, svc, {0, 1}, 2, 2), 40);    // slice 0 waits for slice 1 to leave stage 0 (20)
-  EXPECT_DOUBLE_EQ(sliced_chain_ns(lat, svc, {0, 0.5}, 2, 2), 35);  // ... for half of slice 1's time there (10 + 5)
-  EXPECT_DOUBLE_EQ(sliced_chain_ns(lat, svc, {0, 1}, 1, 2), 30);    // gathered at stage 1: whole from there
+  const std::vector<char> both{1, 1};
+  EXPECT_DOUBLE_EQ(sliced_chain_ns(lat, svc, {0, 0}, both, 2), 30);    // 10 + 10 + 1 x 10
+  EXPECT_DOUBLE_EQ(sliced_chain_ns(lat, svc, {0, 1}, both, 2), 40);    // slice 0 waits for slice 1 to leave stage 0 (20)
+  EXPECT_DOUBLE_EQ(sliced_chain_ns(lat, svc, {0, 0.5}, both, 2), 35);  // ... for half of slice 1's time there (10 + 5)
+  EXPECT_DOUBLE_EQ(sliced_chain_ns(lat, svc, {0, 1}, {1, 0}, 2), 30);  // gathered at stage 1: whole there
   // No halo: one slice's chain plus the slowest stage's service for the others.
-  EXPECT_DOUBLE_EQ(sliced_chain_ns({4, 9, 3}, {4, 9, 3}, {0, 0, 0}, 3, 5), 16 + 4 * 9);
+  EXPECT_DOUBLE_EQ(sliced_chain_ns({4, 9, 3}, {4, 9, 3}, {0, 0, 0}, {1, 1, 1}, 5), 16 + 4 * 9);
+  // Sliced, whole, sliced again: the slices leave stage 0 at 10 and 20, stage 1 takes the inference
+  // whole until 30, then both slices start stage 2 (no halo across the whole stage): 40, 50.
+  EXPECT_DOUBLE_EQ(sliced_chain_ns({10, 10, 10}, {10, 10, 10}, {0, 0, 1}, {1, 0, 1}, 2), 50);
 }
 
 // chain() with B reading A's rows through a 3x3 stride-1 window. In 8 slices of one row each, B's
@@ -227,6 +237,56 @@ TEST(Slices, AHaloDelaysEachSliceUntilItsProducerMadeTheRowsItReads) {
     EXPECT_NEAR(many.inferences_per_s, 1e9 / (256 * t), 1e-6 * 1e9 / (256 * t));
     o.chunks = 1;
     EXPECT_DOUBLE_EQ(simulate(chip, two_rows.p, o).actions.array_mvms(), many.actions.array_mvms());
+  }
+}
+
+// A squeeze-and-excitation between two streaming parts: conv A (8 x 8) → SE S (1 vector) → conv B
+// (8 x 8) → conv B2 (8 x 8) → classifier C, each alone on its core. In 8 slices: A ends at 64 t, S
+// takes the inference whole until 65 t, B streams again from there (ends 129 t), B2 one slice behind
+// it (137 t), C: 138 t. Were the inference whole from S on: 194 t, as with whole-inference tasks.
+TEST(Slices, AfterASqueezeAndExcitationTheSlicesResume) {
+  const auto chip = test::preset("hermes");
+  const double t = chip::mvm_latency_ns(chip, chip.cores.read_modes.front(), 8);
+  Builder b;
+  conv(b, 8, 0);
+  conv(b, 1, 1);
+  conv(b, 8, 2);
+  conv(b, 8, 3);
+  b.layer(128, 128, 1, 4);
+  for (const bool analytic : {false, true}) {
+    SCOPED_TRACE(analytic ? "analytic" : "event");
+    PerfOptions o;
+    o.images = 1;
+    o.analytic = analytic;
+    o.chunks = 1;
+    const PerfStats whole = simulate(chip, b.p, o);
+    EXPECT_NEAR(whole.latency_ns, 194 * t, 1e-6);
+    o.chunks = 0;  // auto: 8
+    const PerfStats s = simulate(chip, b.p, o);
+    EXPECT_EQ(s.chunks, 8);
+    EXPECT_EQ(s.slices_gather, "L1");
+    EXPECT_EQ(s.slices_resume, (std::vector<std::string>{"L2"}));
+    EXPECT_NEAR(s.latency_ns, 138 * t, 1e-6);
+    EXPECT_NEAR(s.critical_path_ns, 138 * t, 1e-6);
+    double steps = 0;
+    for (const PathStep& p : s.critical_path) steps += p.time_ns;
+    EXPECT_NEAR(steps, s.latency_ns, 1e-6);
+    EXPECT_DOUBLE_EQ(s.actions.array_mvms(), whole.actions.array_mvms());
+    // Many images: the bottleneck's 64 t per image either way.
+    o.images = 32;
+    const PerfStats many = simulate(chip, b.p, o);
+    EXPECT_NEAR(many.inferences_per_s, 1e9 / (64 * t), 1e-6 * 1e9 / (64 * t));
+    o.chunks = 1;
+    EXPECT_DOUBLE_EQ(simulate(chip, b.p, o).actions.array_mvms(), many.actions.array_mvms());
+    // A batch barrier where the slices resume (layer by layer): every slice meets there.
+    Builder layer = b;
+    layer.p.schedule.kind = program::ScheduleKind::LayerByLayer;
+    o.chunks = 8;
+    o.images = 4;
+    o.batch = 2;
+    const PerfStats lb = simulate(chip, layer.p, o);
+    o.chunks = 1;
+    EXPECT_DOUBLE_EQ(lb.actions.array_mvms(), simulate(chip, layer.p, o).actions.array_mvms());
   }
 }
 

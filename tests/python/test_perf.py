@@ -187,6 +187,42 @@ def test_slices_stream_an_inference_and_the_text_says_so(tmp_path):
         assert r.returncode == 2 and "--chunks" in r.stderr and len(r.stderr.strip().splitlines()) == 1, (bad, r.stderr)
 
 
+def test_slices_resume_after_a_squeeze_and_excitation(tmp_path):
+    """A squeeze-and-excitation pools the whole map before it can scale it, so the inference gathers there;
+    the convolutions after it stream in slices again (the text and JSON say from where). Its latency alone
+    is below the whole-inference tasks' one, with the same energy and throughput."""
+    torch = pytest.importorskip("torch")
+    nn = torch.nn
+
+    class SE(nn.Module):
+        def __init__(self, c):
+            super().__init__()
+            self.fc1, self.fc2 = nn.Conv2d(c, 4, 1), nn.Conv2d(4, c, 1)
+
+        def forward(self, x):
+            return x * torch.sigmoid(self.fc2(torch.relu(self.fc1(x.mean((2, 3), keepdim=True)))))
+
+    net = nn.Sequential(nn.Conv2d(3, 16, 3, padding=1), nn.ReLU(), SE(16), nn.Conv2d(16, 16, 3, padding=1), nn.ReLU(),
+                        nn.Conv2d(16, 16, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                        nn.Linear(16, 10)).eval()
+    torch.manual_seed(0)
+    model = tmp_path / "se.onnx"
+    torch.onnx.export(net, torch.rand(1, 3, 16, 16), str(model), opset_version=13, input_names=["x"],
+                      output_names=["y"], dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}})
+    prog = tmp_path / "p.json"
+    r = run_aimc("compile", "--model", model, "--chip", "hermes", "-o", prog)
+    assert r.returncode == 0, r.stderr
+    sliced, out = perf_json(tmp_path, "--program", prog, "--chip", "hermes", "--images", 4)
+    whole, _ = perf_json(tmp_path, "--program", prog, "--chip", "hermes", "--images", 4, "--chunks", 1)
+    assert sliced["chunks"] == 16
+    assert sliced["slices_gather"] is not None and len(sliced["slices_resume"]) == 1
+    assert f"in slices again from {sliced['slices_resume'][0]}" in out.splitlines()[0]
+    assert whole["slices_resume"] == []
+    assert sliced["latency_s"] < 0.7 * whole["latency_s"]
+    assert sum(p["time_s"] for p in sliced["critical_path"]) == pytest.approx(sliced["latency_s"], rel=1e-9)
+    assert sliced["energy_per_inference_j"] == pytest.approx(whole["energy_per_inference_j"], rel=1e-9)
+
+
 def test_workload_density_uses_the_chips_area(tmp_path):
     """perf's GOPS/mm² on a workload is its TOPS over the area `chip show` reports; a chip of unknown
     area reports none."""

@@ -2,7 +2,7 @@
 //
 // Every task executes once per item that passes its group (and each programming task once per
 // reload job), exactly as in the event loop, so action counts, busy times and energy are the same
-// numbers. Time, per item (an inference, or one of its slices up to the gather stage, slices.h):
+// numbers. Time, per item (an inference, or one of its slices where it streams in slices, slices.h):
 //   a group's time         max(its longest task alone, its busiest resource's summed occupancy)
 //   a stage's latency      Σ its groups' times; its service: its busiest resource's occupancy per item
 //   a run of stages        a tandem of stages: items released together enter stage s when they left
@@ -35,7 +35,6 @@ void PerfSimulator::Impl::run_analytic() {
     const auto& groups = templ[static_cast<size_t>(c)];
     const auto& first = stage_first[static_cast<size_t>(c)];
     stage_load[static_cast<size_t>(c)].resize(static_cast<size_t>(n_stages));
-    double before = 0;  // copy 0: the stages before s, alone
     for (int32_t s = 0; s < n_stages; ++s) {
       std::vector<double> load(static_cast<size_t>(n_res), 0.0);
       double within = 0;
@@ -44,10 +43,7 @@ void PerfSimulator::Impl::run_analytic() {
         if (ids.empty()) continue;
         int32_t longest = -1;
         const double t = group_time(ids, &longest, occ);
-        if (c == 0) {
-          trace.push_back(GroupTrace{g, s, before + within, before + within + t, longest});
-          for (int32_t id : ids) trace_start[static_cast<size_t>(id)] = before + within;
-        }
+        if (c == 0) trace.push_back(GroupTrace{g, s, within, within + t, longest});  // moved to its stage's start below
         within += t;
         for (int32_t id : ids) {
           for (int32_t r : tasks[static_cast<size_t>(id)].res)
@@ -58,19 +54,16 @@ void PerfSimulator::Impl::run_analytic() {
         if (load[static_cast<size_t>(r)] > 0)
           stage_load[static_cast<size_t>(c)][static_cast<size_t>(s)].emplace_back(r, load[static_cast<size_t>(r)]);
       }
-      before += within;
     }
   }
-  // Every item passes every group of its copy once, up to the gather stage when it is not its
-  // inference's last slice (slices.h).
+  // Every item passes every group of its copy once where its inference streams in slices, and only
+  // its inference's last slice where it runs whole (slices.h).
   const auto last_slice = [&](const Item& it) { return it.chunk == opt.chunks - 1; };
   for (const Item& it : items) {
     const auto& groups = templ[static_cast<size_t>(it.copy)];
-    const int32_t end = last_slice(it)
-                            ? static_cast<int32_t>(groups.size())
-                            : stage_first[static_cast<size_t>(it.copy)][static_cast<size_t>(std::min(gather, n_stages))];
-    for (int32_t gi = 0; gi < end; ++gi) {
-      for (int32_t id : groups[static_cast<size_t>(gi)].tasks) {
+    for (const Group& g : groups) {
+      if (sliced[static_cast<size_t>(g.stage)] == 0 && !last_slice(it)) continue;
+      for (int32_t id : g.tasks) {
         Task& k = tasks[static_cast<size_t>(id)];
         ++k.executions;
         for (int32_t r : k.res) busy[static_cast<size_t>(r)] += k.occ_ns;
@@ -89,35 +82,35 @@ void PerfSimulator::Impl::run_analytic() {
   // Items [first, first + n) released together at t0 through stages [a, b), a tandem of stages: an
   // item enters a stage when it left the previous one and the stage has served the item before it
   // (for its service time); it stays for the stage's latency. A slice also waits for the producer's
-  // slices its window reads (the halo, slices.h). At the gather stage an inference's slices end but
-  // its last, which goes on once every slice has arrived. Returns when the last one leaves.
+  // slices its window reads (the halo, slices.h). At a stage that runs whole an inference's slices end
+  // but its last, which goes on once every slice has arrived; at the next stage that streams, every
+  // slice starts from there. Returns when the last one leaves.
   std::vector<std::vector<double>> free_stage(static_cast<size_t>(copies), std::vector<double>(static_cast<size_t>(n_stages)));
-  std::vector<double> gathered(static_cast<size_t>(opt.images), 0.0);  // per inference: its last slice's arrival
-  double first_arrival = 0;                                            // inference 0's slice 0 at the gather stage
-  std::vector<double> halo_wait(static_cast<size_t>(n_stages), 0.0);   // inference 0's slice 0 waiting for its halo
+  std::vector<double> traced_begin(static_cast<size_t>(n_stages), 0.0);  // inference 0's item followed (GroupTrace)
   const auto flow = [&](int64_t first, int64_t n, int32_t a, int32_t b, double t0) {
     for (auto& f : free_stage) std::fill(f.begin(), f.end(), t0);
     std::vector<double> t(static_cast<size_t>(n), t0);      // when each item left the stage before
     std::vector<double> began(static_cast<size_t>(n), t0);  // and when it entered that stage
-    std::vector<char> on(static_cast<size_t>(n));           // still going: not ended at a gather stage
-    for (int64_t i = 0; i < n; ++i) {
-      const Item& it = items[static_cast<size_t>(first + i)];
-      on[static_cast<size_t>(i)] = !(it.gathered && !last_slice(it));
-    }
+    std::vector<char> on(static_cast<size_t>(n));           // going: its inference streams, or it is the last slice
+    for (int64_t i = 0; i < n; ++i)
+      on[static_cast<size_t>(i)] = sliced[static_cast<size_t>(a)] != 0 || last_slice(items[static_cast<size_t>(first + i)]);
     for (int32_t s = a; s < b; ++s) {
       const auto su = static_cast<size_t>(s);
-      if (s == gather) {
-        for (int64_t i = 0; i < n; ++i) {
-          if (!on[static_cast<size_t>(i)]) continue;
-          Item& it = items[static_cast<size_t>(first + i)];
-          double& ready = gathered[static_cast<size_t>(it.inference)];
-          ready = std::max(ready, t[static_cast<size_t>(i)]);
-          if (it.inference == 0 && it.chunk == 0) first_arrival = t[static_cast<size_t>(i)];
-          it.gathered = true;
-          if (!last_slice(it)) {
-            it.done = t[static_cast<size_t>(i)];
-            on[static_cast<size_t>(i)] = 0;
-          } else {
+      const bool gathers = s > a && sliced[su] == 0 && sliced[su - 1] != 0;
+      const bool scatters = s > a && sliced[su] != 0 && sliced[su - 1] == 0;
+      if (gathers || scatters) {
+        // Per inference (its slices are items [i0, i0 + chunks) of the run, in order): the last slice goes
+        // on from when every slice arrived, or every slice from when the last slice left.
+        for (int64_t i0 = 0; i0 < n; i0 += opt.chunks) {
+          const int64_t last = std::min(n, i0 + opt.chunks) - 1;
+          double ready = t[static_cast<size_t>(last)];
+          if (gathers) {
+            for (int64_t i = i0; i < last; ++i) ready = std::max(ready, t[static_cast<size_t>(i)]);
+          }
+          for (int64_t i = i0; i <= last; ++i) {
+            Item& it = items[static_cast<size_t>(first + i)];
+            if (gathers && i < last) it.done = t[static_cast<size_t>(i)];  // ends here (until the slices resume)
+            on[static_cast<size_t>(i)] = scatters || i == last;
             t[static_cast<size_t>(i)] = ready;
           }
         }
@@ -130,13 +123,11 @@ void PerfSimulator::Impl::run_analytic() {
         const double part = halo[su] - static_cast<double>(whole);
         for (int64_t i = 0; i < n; ++i) {
           const Item& it = items[static_cast<size_t>(first + i)];
-          if (!on[static_cast<size_t>(i)]) continue;
           const int64_t end = std::min(n, i + opt.chunks - it.chunk);  // past its inference's slices
           double& e = enter[static_cast<size_t>(i)];
           for (int64_t j = i + 1; j < std::min(end, i + 1 + whole); ++j) e = std::max(e, t[static_cast<size_t>(j)]);
           if (const int64_t p = i + whole + 1; part > 0 && p < end)
             e = std::max(e, began[static_cast<size_t>(p)] + part * stage_time[static_cast<size_t>(it.copy)][su - 1]);
-          if (it.inference == 0 && it.chunk == 0) halo_wait[su] = e - t[static_cast<size_t>(i)];
         }
       }
       for (int64_t i = 0; i < n; ++i) {
@@ -146,6 +137,7 @@ void PerfSimulator::Impl::run_analytic() {
         const double begin = std::max(enter[static_cast<size_t>(i)], free_stage[c][su]);
         began[static_cast<size_t>(i)] = begin;
         if (s == a && it.start < 0) it.start = begin;
+        if (it.inference == 0 && (sliced[su] != 0 ? it.chunk == 0 : last_slice(it))) traced_begin[su] = begin;
         free_stage[c][su] = begin + service[c][su];
         const double done = begin + stage_time[c][su];
         stage_span[su] += done - enter[static_cast<size_t>(i)];
@@ -160,11 +152,6 @@ void PerfSimulator::Impl::run_analytic() {
     }
     return end;
   };
-  const auto latency = [&](int32_t copy, int32_t a, int32_t b) {
-    double t = 0;
-    for (int32_t s = a; s < b; ++s) t += stage_time[static_cast<size_t>(copy)][static_cast<size_t>(s)];
-    return t;
-  };
   makespan = 0;
   programming_ns = 0;
   if (!sequential_batches) {
@@ -177,7 +164,6 @@ void PerfSimulator::Impl::run_analytic() {
     }
     cuts.push_back(n_stages);
     double now = 0;
-    std::vector<double> offset(static_cast<size_t>(n_stages), 0.0);  // item 0's waits before each stage (programming)
     for (int64_t first = 0; first < n_items; first += batch * opt.chunks) {
       const int64_t n = std::min(batch * opt.chunks, n_items - first);
       for (size_t p = 0; p + 1 < cuts.size(); ++p) {
@@ -198,32 +184,18 @@ void PerfSimulator::Impl::run_analytic() {
           programming_ns += t;
           now += t;
         }
-        if (first == 0) {
-          for (int32_t s = a; s < b; ++s) offset[static_cast<size_t>(s)] = now - latency(0, 0, a);
-        }
         now = flow(first, n, a, b, now);
       }
       makespan = now;
     }
-    for (GroupTrace& g : trace) {
-      const double d = offset[static_cast<size_t>(g.stage)];
-      g.release += d;
-      g.end += d;
-      for (int32_t id : templ[0][static_cast<size_t>(g.group)].tasks) trace_start[static_cast<size_t>(id)] += d;
-    }
   }
-  // Inference 0 waited for its halos and at the gather stage for its last slice: the rest of its
-  // trace moves by as much.
-  std::vector<double> shift(static_cast<size_t>(n_stages), 0.0);
-  for (int32_t s = 0; s < n_stages; ++s) {
-    shift[static_cast<size_t>(s)] = (s > 0 ? shift[static_cast<size_t>(s) - 1] : 0.0) + halo_wait[static_cast<size_t>(s)];
-    if (s == gather && opt.chunks > 1) shift[static_cast<size_t>(s)] += gathered[0] - first_arrival;
-  }
+  // Inference 0's followed item (slice 0 where it streams, the last slice where it runs whole) began
+  // each stage when the flow says: after its batch's programming, its halos and its slices gathering.
   for (GroupTrace& g : trace) {
-    const double wait = shift[static_cast<size_t>(g.stage)];
-    g.release += wait;
-    g.end += wait;
-    for (int32_t id : templ[0][static_cast<size_t>(g.group)].tasks) trace_start[static_cast<size_t>(id)] += wait;
+    const double begin = traced_begin[static_cast<size_t>(g.stage)];
+    g.release += begin;
+    g.end += begin;
+    for (int32_t id : templ[0][static_cast<size_t>(g.group)].tasks) trace_start[static_cast<size_t>(id)] = g.release;
   }
   events = 0;
   wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -39,7 +39,8 @@ struct Item {
   int64_t inference = 0;
   int64_t chunk = 0;  // its slice of the inference
   int32_t copy = 0;
-  bool gathered = false;     // past the stage where the inference's slices gather (slices.h)
+  bool gathered = false;     // its inference runs whole here: past a stage where its slices gather (slices.h)
+  bool parked = false;       // a slice that ended where its inference gathered, until its slices resume
   int32_t halo_passed = -1;  // the stage whose halo (slices.h) it last waited for and passed
   double halo_timer = -1;    // when a pending halo timer fires for it (−1: none)
   int64_t batch = 0;
@@ -112,8 +113,10 @@ struct PerfSimulator::Impl {
   std::vector<int32_t> copy_of_core;  // data-parallel: the network copy each core serves (−1: none)
   int64_t batch = 1;
   bool sequential_batches = false;
-  int32_t gather = 0;        // the first stage an inference runs whole (slices.h); the stage count if none
-  std::vector<double> halo;  // per stage: the producer's slices past its own a slice reads (slices.h)
+  int32_t gather = 0;         // the first stage an inference runs whole (slices.h); the stage count if none
+  std::vector<char> sliced;   // per stage: it streams the inference in slices (slices.h), else runs it whole
+  std::vector<char> resumes;  // per stage: a later stage streams in slices again
+  std::vector<double> halo;   // per stage: the producer's slices past its own a slice reads (slices.h)
   bool any_halo = false;
   std::vector<std::vector<double>> stage_time;  // per copy and stage: one item's time through it alone
   std::vector<std::string> warnings;
@@ -159,8 +162,8 @@ struct PerfSimulator::Impl {
   StageTransfers transfers_by_stage();
   bool in_copy(const program::Endpoint& e, int32_t copy) const;  // data-parallel: the endpoint serves this copy
   void build_copy(int32_t copy, const StageTransfers& xfers);
-  // Items one inference is at stage s: its slices before the gather stage, 1 from there on.
-  int64_t items_per_inference_at(size_t s) const { return static_cast<int32_t>(s) < gather ? opt.chunks : 1; }
+  // Items one inference is at stage s: its slices where it streams, 1 where it runs whole.
+  int64_t items_per_inference_at(size_t s) const { return sliced[s] != 0 ? opt.chunks : 1; }
   // `share`: the parts an inference's work at the stage is cut into, one per group (items × recurrent steps).
   void add_transfer_group(int32_t copy, size_t stage, const std::vector<int32_t>& ids, double share, std::vector<Group>& groups);
   Group mvm_group(int32_t copy, size_t stage, int64_t step, int64_t steps, double share);
@@ -183,8 +186,12 @@ struct PerfSimulator::Impl {
   void finish_stage_if_end(Item& it, int32_t g, double now);
   int64_t items_in_batch(int64_t b) const;             // every slice of its inferences
   int64_t items_at_stage(int64_t b, int32_t s) const;  // those that pass stage s (one per inference from the gather on)
-  // At the gather stage: the slice goes on (true) once it is the inference's last to arrive; the others end there.
-  bool gather_slices(int64_t i, double now);
+  // At a stage that runs whole after one that streams: the slice goes on (true) once it is the
+  // inference's last to arrive; the others end there, or wait (parked) for the slices to resume.
+  bool gather_slices(int64_t i, int32_t s, double now);
+  // At a stage that streams after one that ran whole: the item and the inference's parked slices
+  // enter the stage, in slice order.
+  void scatter_slices(int64_t i, int32_t s, double now);
   // At a stage with a halo the slice waits (halo_wait) until the producer has made the rows its window
   // reads: every slice it reads whole has reached the stage, and the one it reads a part of started
   // its MVMs or digital ops in the stage before that part of the stage's time alone ago (its rows

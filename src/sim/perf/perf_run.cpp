@@ -87,7 +87,11 @@ void PerfSimulator::Impl::enter(int64_t i, int32_t g, double now, bool past_barr
     const bool resumed = g == f[static_cast<size_t>(s)] && (past_barrier || it.halo_passed == s);
     if (!resumed) finish_stage_if_end(it, g, now);
     if (g == f[static_cast<size_t>(s)]) {
-      if (s == gather && !it.gathered && !gather_slices(i, now)) return;
+      if (opt.chunks > 1 && sliced[static_cast<size_t>(s)] == 0 && !it.gathered && !gather_slices(i, s, now)) return;
+      if (sliced[static_cast<size_t>(s)] != 0 && it.gathered) {
+        scatter_slices(i, s, now);
+        return;
+      }
       if (barrier[static_cast<size_t>(s)] && !past_barrier) {
         arrive(it.batch, s, now);
         return;
@@ -121,15 +125,36 @@ void PerfSimulator::Impl::finish_stage_if_end(Item& it, int32_t g, double now) {
   }
 }
 
-bool PerfSimulator::Impl::gather_slices(int64_t i, double now) {
+bool PerfSimulator::Impl::gather_slices(int64_t i, int32_t s, double now) {
   Item& it = items[static_cast<size_t>(i)];
   it.gathered = true;
   if (++slices_in[static_cast<size_t>(it.inference)] < opt.chunks) {
-    finish(it, now);
+    if (resumes[static_cast<size_t>(s)] != 0) {
+      it.parked = true;  // enters again where the slices resume (scatter_slices)
+    } else {
+      finish(it, now);
+    }
     return false;
   }
+  slices_in[static_cast<size_t>(it.inference)] = 0;  // for the next gather
   if (it.inference == items[static_cast<size_t>(traced)].inference) traced = i;
   return true;
+}
+
+void PerfSimulator::Impl::scatter_slices(int64_t i, int32_t s, double now) {
+  const int64_t inference = items[static_cast<size_t>(i)].inference, first = inference * opt.chunks;
+  if (inference == items[static_cast<size_t>(traced)].inference) traced = first;  // slice 0 again
+  std::vector<int64_t> go;
+  for (int64_t j = first; j < first + opt.chunks; ++j) {
+    Item& p = items[static_cast<size_t>(j)];
+    if (j != i && !p.parked) continue;
+    p.parked = false;
+    p.gathered = false;
+    p.stage_start = now;  // the stage before is closed (i) or was never entered (the parked slices)
+    go.push_back(j);
+  }
+  for (int64_t j : go)
+    enter(j, stage_first[static_cast<size_t>(items[static_cast<size_t>(j)].copy)][static_cast<size_t>(s)], now);
 }
 
 void PerfSimulator::Impl::halo_wait(int64_t i, int32_t s, double now) {
@@ -209,7 +234,7 @@ void PerfSimulator::Impl::release_batch(int64_t b, int32_t s, double now) {
   const int64_t first = b * batch * opt.chunks, n = items_in_batch(b);
   for (int64_t i = first; i < first + n; ++i) {
     const Item& it = items[static_cast<size_t>(i)];
-    if (it.done >= 0) continue;  // a slice that ended where its inference gathered
+    if (it.done >= 0 || it.parked) continue;  // a slice that ended (or waits) where its inference gathered
     enter(i, stage_first[static_cast<size_t>(it.copy)][static_cast<size_t>(s)], now, true);
   }
 }

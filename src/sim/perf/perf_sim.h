@@ -7,7 +7,7 @@
 // links of its route one after another as its head reaches them (virtual cut-through), holding each
 // for bytes / the slowest link's bandwidth. Events are processed in time order.
 //
-// One inference (or each of its `chunks` slices, slices.h, up to the stage where they gather) walks the
+// One inference (or each of its `chunks` slices, slices.h, where it streams in slices) walks the
 // schedule's stages in order; a stage is a chain of task groups, each starting when the previous one has finished:
 //   [transfers at its start] → MVMs on every crossbar of the stage's layer (vectors / replicas each,
 //   at mvm_latency_ns(mode, input bits, active rows, active columns)) → the transfers after its MVMs
@@ -71,8 +71,9 @@ struct LayerStats {
 // crossbar's MVMs), digital (a core's or the chip's digital units), network (an on-chip transfer),
 // memory (a transfer through the off-chip memory's link), host link (a transfer over the host link
 // of a chip without an off-chip memory), host (ops placed on the host). `barrier_ns`: time between
-// the traced task groups (slice 0's, then the last slice's from the gather stage on) with none of
-// them running: a stage barrier, weight reprogramming, the inference's other slices gathering.
+// the traced task groups (slice 0's where the inference streams, the slice that goes on where it runs
+// whole) with none of them running: a stage barrier, weight reprogramming, the inference's other
+// slices gathering, the producer's rows a slice's halo reads.
 struct PathStep {
   int32_t stage = 0;
   std::string name;    // the stage's layers
@@ -114,12 +115,14 @@ struct PerfStats {
   std::string simulator = "event";                          // "event" | "analytic" (PerfOptions::analytic)
   std::vector<int64_t> arrangement;                         // the chip's core grid (cores.arrangement), for floor plans
   int64_t images = 0, batch = 0, chunks = 1, segments = 1;  // chunks: the slices used (auto resolved)
-  std::string slices_gather;  // the stage (its layers) where the slices gather and the inference runs whole ("" : none)
+  std::string slices_gather;  // the first stage (its layers) where the slices gather and the inference runs whole ("" : none)
+  std::vector<std::string> slices_resume;  // the stages after it where the inference streams in slices again
   double makespan_ns = 0;
   double latency_ns = 0;  // one inference alone on the chip: its first task's start → its last task's end
   double mean_latency_ns = 0;
-  // First inference's chain of group maxima (no contention); with slices, one slice's chain plus the
-  // other slices behind the slowest stage before the gather (pipeline fill + (slices − 1) · bottleneck).
+  // First inference's chain of group maxima (no contention); with slices, the slices' tandem through
+  // the stages' per-slice services and halos (sliced_chain_ns: pipeline fill + (slices − 1) · bottleneck
+  // with one gather and no halo).
   double critical_path_ns = 0;
   std::vector<PathStep> critical_path;  // the inference alone, stage by stage (sums to latency_ns)
   double inferences_per_s = 0;          // steady state (after the first batch) when images ≥ 2·batch

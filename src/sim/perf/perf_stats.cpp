@@ -127,6 +127,9 @@ PerfStats PerfSimulator::Impl::stats() const {
   st.batch = batch;
   st.chunks = opt.chunks;
   if (gather < static_cast<int32_t>(prog.schedule.stages.size()) && opt.chunks > 1) st.slices_gather = stage_name(gather);
+  for (size_t s = static_cast<size_t>(gather) + 1; s < sliced.size(); ++s) {
+    if (sliced[s] != 0 && sliced[s - 1] == 0) st.slices_resume.push_back(stage_name(static_cast<int32_t>(s)));
+  }
   st.segments = static_cast<int64_t>(prog.schedule.segments.size());
   st.makespan_ns = makespan;
   st.events = events;
@@ -259,7 +262,7 @@ PerfStats PerfSimulator::Impl::stats() const {
     }
     st.layers.push_back(std::move(ls));
   }
-  st.critical_path_ns = sliced_chain_ns(stage_latency, slice_service, halo, gather, opt.chunks);
+  st.critical_path_ns = sliced_chain_ns(stage_latency, slice_service, halo, sliced, opt.chunks);
   const int32_t arrays = static_cast<int32_t>(chip.cores.arrays);
   for (int32_t c = 0; c < chip.cores.count; ++c) {
     CoreStats cs;

@@ -9,28 +9,35 @@ namespace aimc::perf {
 
 using program::LayerKind;
 
-int32_t gather_stage(const program::Program& program, int64_t slices) {
+std::vector<char> sliced_stages(const program::Program& program, int64_t slices) {
   const auto& stages = program.schedule.stages;
-  if (slices <= 1) return static_cast<int32_t>(stages.size());
+  std::vector<char> sliced(stages.size(), slices > 1 ? 1 : 0);
+  if (slices <= 1) return sliced;
   for (size_t s = 0; s < stages.size(); ++s) {
     for (int32_t l : stages[s].layers) {
       const auto& L = program.layers[static_cast<size_t>(l)];
       if (program::is_recurrent(L.kind)) continue;
-      if (L.vectors_per_inference < slices || (L.output_rows > 0 && L.output_rows < slices)) return static_cast<int32_t>(s);
+      if (L.vectors_per_inference < slices || (L.output_rows > 0 && L.output_rows < slices)) sliced[s] = 0;
     }
   }
-  return static_cast<int32_t>(stages.size());
+  return sliced;
+}
+
+int32_t gather_stage(const program::Program& program, int64_t slices) {
+  const std::vector<char> sliced = sliced_stages(program, slices);
+  if (slices <= 1) return static_cast<int32_t>(sliced.size());
+  return static_cast<int32_t>(std::find(sliced.begin(), sliced.end(), 0) - sliced.begin());
 }
 
 int64_t auto_slices(const program::Program& program) {
   if (program.schedule.reloads() || program.schedule.kind == program::ScheduleKind::LayerByLayer) return 1;
-  int64_t rows = 0;  // the fewest output rows so far (0: no conv yet)
+  int64_t rows = 0;  // the fewest output rows of the convs that stream (0: none yet)
   for (const auto& stage : program.schedule.stages) {
     for (int32_t l : stage.layers) {
       const auto& L = program.layers[static_cast<size_t>(l)];
       if (program::is_recurrent(L.kind)) return 1;
       const bool gathers = L.kind == LayerKind::Conv ? L.output_rows == 1 : L.vectors_per_inference <= 1;
-      if (gathers) return std::clamp<int64_t>(rows, 1, kMaxAutoSlices);
+      if (gathers) continue;
       if (L.kind != LayerKind::Conv || L.output_rows <= 0) return 1;
       rows = rows == 0 ? L.output_rows : std::min(rows, L.output_rows);
     }
@@ -57,8 +64,9 @@ double halo_slices(int64_t output_rows, const program::RowWindow& w, int64_t sli
 std::vector<double> stage_halos(const program::Program& program, int64_t slices) {
   const auto& stages = program.schedule.stages;
   std::vector<double> halo(stages.size(), 0.0);
-  const auto gather = static_cast<size_t>(gather_stage(program, slices));
-  for (size_t s = 1; s < stages.size() && s < gather; ++s) {
+  const std::vector<char> sliced = sliced_stages(program, slices);
+  for (size_t s = 1; s < stages.size(); ++s) {  // stage 0's producer: the input, there at once
+    if (sliced[s] == 0 || sliced[s - 1] == 0) continue;
     for (int32_t l : stages[s].layers) {
       const auto& L = program.layers[static_cast<size_t>(l)];
       if (L.row_window) halo[s] = std::max(halo[s], halo_slices(L.output_rows, *L.row_window, slices));
@@ -72,31 +80,36 @@ std::vector<double> stage_halos(const program::Program& program, int64_t slices)
 }
 
 double sliced_chain_ns(const std::vector<double>& latency, const std::vector<double>& service, const std::vector<double>& halo,
-                       int32_t gather, int64_t slices) {
-  const auto n = static_cast<int32_t>(latency.size());
+                       const std::vector<char>& sliced, int64_t slices) {
   const auto K = static_cast<size_t>(std::max<int64_t>(slices, 1));
   std::vector<double> began(K, 0.0), left(K, 0.0);  // each slice at the stage before: entered, left
-  int32_t s = 0;
-  for (; s < std::min(gather, n); ++s) {
-    const auto su = static_cast<size_t>(s);
-    const auto whole = static_cast<size_t>(std::floor(std::max(halo[su], 0.0)));
-    const double part = std::max(halo[su], 0.0) - static_cast<double>(whole);
+  bool whole = false;                               // the stage before ran the inference whole
+  for (size_t s = 0; s < latency.size(); ++s) {
+    if (K == 1 || sliced[s] == 0) {
+      const double t = *std::max_element(left.begin(), left.end());
+      std::fill(began.begin(), began.end(), t);
+      std::fill(left.begin(), left.end(), t + latency[s]);
+      whole = true;
+      continue;
+    }
+    const double h = whole ? 0.0 : std::max(halo[s], 0.0);
+    const auto reads = static_cast<size_t>(std::floor(h));  // slices past its own it reads whole
+    const double part = h - static_cast<double>(reads);
     std::vector<double> b(K), done(K);
     double free = 0;
     for (size_t k = 0; k < K; ++k) {
       double ready = free;
-      for (size_t j = k; j <= std::min(K - 1, k + whole); ++j) ready = std::max(ready, left[j]);
-      if (part > 0 && s > 0 && k + whole + 1 < K) ready = std::max(ready, began[k + whole + 1] + part * latency[su - 1]);
+      for (size_t j = k; j <= std::min(K - 1, k + reads); ++j) ready = std::max(ready, left[j]);
+      if (part > 0 && s > 0 && k + reads + 1 < K) ready = std::max(ready, began[k + reads + 1] + part * latency[s - 1]);
       b[k] = ready;
-      free = ready + service[su];
-      done[k] = ready + latency[su];
+      free = ready + service[s];
+      done[k] = ready + latency[s];
     }
     began = std::move(b);
     left = std::move(done);
+    whole = false;
   }
-  double t = *std::max_element(left.begin(), left.end());
-  for (; s < n; ++s) t += latency[static_cast<size_t>(s)];
-  return t;
+  return *std::max_element(left.begin(), left.end());
 }
 
 int64_t resolve_slices(const program::Program& program, int64_t requested) {
