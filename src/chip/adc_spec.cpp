@@ -41,8 +41,15 @@ const Schema<AdcSpec>& adc_schema() {
           .defaulted("readout_bits", &AdcSpec::readout_bits, IntCodec{0, 16}, int64_t{0},
                      "comparator only: bits of the multi-level read-out (successive approximation against the "
                      "per-column reference, one array evaluation per step) of a layer without Sign; 0 = none")
+          .defaulted("output_energy_share", &AdcSpec::output_energy_share, RealCodec{0, 1}, 0.0,
+                     "share of a conversion's energy that scales with its output's magnitude relative to full scale "
+                     "(a counting converter, CCO or ramp, that stops at its result); perf prices it from the column "
+                     "outputs of a calibration run; not for comparators or bit-serial inputs; 0 = every conversion "
+                     "costs the same")
           .rule("a comparator has 1 bit and no full_scale; other kinds need full_scale", [](const AdcSpec& a, const Site& site) {
             if (a.kind == AdcKind::Comparator) {
+              if (a.output_energy_share != 0)
+                site.fail_key("output_energy_share", "not for a comparator (it decides a sign); remove it");
               if (a.bits != 1) site.fail_key("bits", fmt::format("{} bits for a comparator; expected 1", a.bits));
               if (a.full_scale) site.fail_key("full_scale", "not used by a comparator (it decides a sign); remove it");
               if (a.inl_lsb != 0) site.fail_key("inl_lsb", "not used by a comparator; remove it");

@@ -37,6 +37,10 @@ struct AdcSpec {
   // (a successive approximation with the comparator against its per-column reference, stepped in
   // units of one unit product: codes ±(2^(b−1) − 1)); 0: such layers cannot run on the chip.
   int64_t readout_bits = 0;
+  // The share of a conversion's energy that scales with its output's magnitude (a counting converter,
+  // CCO or ramp, whose count or ramp stops at the result); the rest is paid per conversion. perf prices
+  // it from the column outputs measured on calibration data (InputActivity::mean_output_fraction).
+  double output_energy_share = 0;
 };
 
 // Array evaluations (and comparator decisions per column) one MVM of a layer converted at

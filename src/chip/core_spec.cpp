@@ -47,6 +47,10 @@ void check_technology(const CoreSpec& c, const Site& site) {
 void check_read_modes(const CoreSpec& c, const Site& site) {
   const bool serial = c.input.kind == InputKind::BitSerial;
   const Site modes = site.child("read_modes");
+  if (serial && c.adc.output_energy_share != 0) {
+    site.child("adc").fail_key("output_energy_share",
+                               "only for pwm or dac inputs (a bit-serial conversion digitises one bit-plane's level)");
+  }
   if (serial && !c.adc.t_conversion_ns) {
     site.child("adc").fail_key("t_conversion_ns", "missing; bit-serial inputs take their time per bit-plane from it");
   }
@@ -128,7 +132,8 @@ const Schema<CoreSpec>& core_schema() {
           .rule(
               "bit-serial inputs: read modes give `e_bit_phase_pj` and no latency, and `adc.t_conversion_ns` is "
               "given; pwm/dac inputs: read modes give `t_mvm_ns` or `t_mvm_cycles` and `e_mvm_pj`; a PWM mode's "
-              "`t_mvm_ns` holds its pulses; a `job` only with pwm/dac inputs; not both `energy_split` and `adc.e_conversion_pj`",
+              "`t_mvm_ns` holds its pulses; a `job` only with pwm/dac inputs; not both `energy_split` and `adc.e_conversion_pj`; "
+              "`adc.output_energy_share` only with pwm/dac inputs",
               check_read_modes);
   return s;
 }

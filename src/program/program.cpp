@@ -242,6 +242,7 @@ Quantization read_quant(const Reader& q, int64_t cols) {
     act.mean_magnitude = fraction("mean_magnitude");
     act.ones_fraction = fraction("ones_fraction");
     if (a.has("empty_plane_fraction")) act.empty_plane_fraction = fraction("empty_plane_fraction");
+    if (a.has("mean_output_fraction")) act.mean_output_fraction = fraction("mean_output_fraction");
     act.samples = a.i64("samples");
     if (act.samples < 1) a.fail("samples", "expected at least 1");
     quant.activity = act;
@@ -585,6 +586,7 @@ Json to_json(const Program& p) {
                                             {"mean_magnitude", q.activity->mean_magnitude},
                                             {"ones_fraction", q.activity->ones_fraction},
                                             {"empty_plane_fraction", q.activity->empty_plane_fraction},
+                                            {"mean_output_fraction", q.activity->mean_output_fraction},
                                             {"samples", q.activity->samples}};
     }
     if (l.row_window) layers.back() = rows_json(l.output_rows, l.row_window, layers.back());

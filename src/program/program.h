@@ -54,6 +54,10 @@ struct InputActivity {
   // Bit-serial chips that skip all-zero planes (cores.input.skip_zero_planes): the fraction of (input
   // vector, block of the chip's array rows, bit-plane) whose bits are all 0 — planes no array evaluates.
   double empty_plane_fraction = 0;
+  // Chips whose conversions cost more for larger outputs (cores.adc.output_energy_share): the mean of
+  // |a column's partial sum over its array's rows| / the converter's full scale, clipped at 1, over
+  // calibration vectors, the layer's blocks of array rows and its columns (1: not measured).
+  double mean_output_fraction = 1;
   int64_t samples = 0;  // input codes the figures are taken over
 };
 

@@ -58,6 +58,8 @@ const std::vector<ProgramKeyDoc>& program_keys() {
       {"layers[].quant.activity.ones_fraction", "fraction", "bits that are 1 over the bit planes"},
       {"layers[].quant.activity.empty_plane_fraction", "fraction",
        "bit-planes all 0 on a block of the chip's array rows, per input vector (optional; skip_zero_planes chips)"},
+      {"layers[].quant.activity.mean_output_fraction", "fraction",
+       "mean |column partial sum| / the converter's full scale, clipped at 1 (optional; 1: not measured)"},
       {"layers[].quant.activity.samples", "integer", "calibration samples measured"},
       {"tiles[].id", "integer", "the tile's index"},
       {"tiles[].layer", "integer", "its layer"},

@@ -23,6 +23,7 @@ nlohmann::ordered_json actions_json(const ActionCounts& a) {
           {"adc_conversions", a.adc_conversions},
           {"dac_drives", a.dac_drives},
           {"dac_drive_activity", a.dac_drive_activity},
+          {"adc_output_activity", a.adc_output_activity},
           {"skipped_plane_mvms", a.skipped_plane_mvms()},
           {"skipped_conversions", a.skipped_conversions},
           {"digital_ops", a.digital_ops},

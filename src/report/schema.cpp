@@ -240,6 +240,8 @@ ResultDoc perf_doc() {
           {"total_actions.adc_conversions", "count", "ADC conversions over the run"},
           {"total_actions.dac_drives", "count", "row drives over the run"},
           {"total_actions.dac_drive_activity", "count", "row drives weighted by input activity"},
+          {"total_actions.adc_output_activity", "count",
+           "ADC conversions weighted by their output's magnitude / full scale (measured; else = adc_conversions)"},
           {"total_actions.skipped_plane_mvms", "count",
            "MVM-equivalents of bit-planes skipped as all zero (skip_zero_planes) over the run"},
           {"total_actions.skipped_conversions", "count", "ADC conversions those skipped planes would have taken"},

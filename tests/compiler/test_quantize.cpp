@@ -145,6 +145,44 @@ TEST(Quantize, EmptyBitPlanesOnAChipThatSkipsThem) {
   EXPECT_EQ(compile_with(wide, test::preset("verma-cimu"), {v}).layer(0).quant.activity->empty_plane_fraction, 0.0);
 }
 
+// A chip whose conversions cost by their output (adc.output_energy_share): the mean |partial sum| /
+// full scale over sampled vectors, tiles and columns, against closed forms on HERMES (full scale 12
+// largest single-row products). A Gemm of 4 inputs, every weight 1: inputs all 1 (the largest code)
+// sum to 4 = 1/3 of full scale, zero inputs to 0; half the samples each: 1/6. 24 inputs of 1 sum past
+// full scale: clipped at 1. A 3x3 conv of ones (pad 1) over a 4x4 map of ones: the 8 sampled
+// positions of 16 (every second in raster order) sum 4 + 6 + 6 + 9 + 6 + 9 + 4 + 6 = 50: 50 / 8 / 12.
+TEST(Quantize, OutputMagnitudeOnAChipWhoseConversionsCostByIt) {
+  auto chip = test::preset("hermes");
+  chip.cores.adc.output_energy_share = 1.0;
+  ASSERT_EQ(*chip.cores.adc.full_scale, 12.0);
+  const auto ones_gemm = [](int64_t in) {
+    test::GraphBuilder b("ones");
+    const ValueId x = b.input("x", {1, in});
+    Tensor w(DType::f32, {2, in});
+    for (float& v : w.span<float>()) v = 1.0f;
+    const ValueId wv = b.constant("fc.weight", w);
+    return b.finish({b.node("fc", OpKind::Gemm, {x, wv}, GemmAttrs{1.0f, 1.0f, false, true})});
+  };
+  Tensor x(DType::f32, {4, 4});
+  for (int64_t i = 0; i < x.numel(); ++i) x.data<float>()[i] = i < 8 ? 1.0f : 0.0f;
+  EXPECT_NEAR(compile_with(ones_gemm(4), chip, {x}).layer(0).quant.activity->mean_output_fraction, 1.0 / 6.0, 1e-6);
+  Tensor wide(DType::f32, {2, 24});
+  for (float& v : wide.span<float>()) v = 1.0f;
+  EXPECT_DOUBLE_EQ(compile_with(ones_gemm(24), chip, {wide}).layer(0).quant.activity->mean_output_fraction, 1.0);
+  test::GraphBuilder b("ones_conv");
+  const ValueId in = b.input("x", {1, 1, 4, 4});
+  Tensor w(DType::f32, {1, 1, 3, 3});
+  for (float& v : w.span<float>()) v = 1.0f;
+  ConvAttrs a;
+  a.window = WindowAttrs{{3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}};
+  const Graph conv = b.finish({b.node("conv", OpKind::Conv, {in, b.constant("conv.weight", w)}, a)});
+  Tensor img(DType::f32, {2, 1, 4, 4});
+  for (float& v : img.span<float>()) v = 1.0f;
+  EXPECT_NEAR(compile_with(conv, chip, {img}).layer(0).quant.activity->mean_output_fraction, 50.0 / 8.0 / 12.0, 1e-6);
+  // A chip whose conversions cost the same measures nothing of it.
+  EXPECT_EQ(compile_with(ones_gemm(4), test::preset("hermes"), {x}).layer(0).quant.activity->mean_output_fraction, 1.0);
+}
+
 // Calibration runs its samples through the reference in parts, each reduced at once (ranges, minima
 // and maxima, activity counts): any part size gives the same Program, steps and activity included.
 TEST(Quantize, CalibrationInPartsGivesTheSameProgram) {

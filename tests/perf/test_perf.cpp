@@ -106,6 +106,32 @@ TEST(PerfSim, SkippedZeroBitPlanesSaveTimeAndEnergy) {
       1e-18);
 }
 
+// A converter whose energy scales with its output (cores.adc.output_energy_share s) pays, per
+// conversion, 1 − s of a full one plus s times the output's measured magnitude / full scale (a
+// quarter here); the data-independent estimate pays every conversion in full. Time is unchanged.
+TEST(PerfSim, ConversionEnergyFollowsTheMeasuredOutputs) {
+  auto chip = preset("hermes");
+  Builder b;
+  b.layer(256, 128, 100, 0);
+  b.p.layers[0].quant.activity = program::InputActivity{.mean_magnitude = 1, .mean_output_fraction = 0.25, .samples = 10};
+  b.p.calibration = "test data";
+  PerfOptions o;
+  o.images = 1;
+  o.chunks = 1;
+  const PerfStats full = simulate(chip, b.p, o);
+  EXPECT_NEAR(full.actions.adc_output_activity, 0.25 * full.actions.adc_conversions, 1e-9 * full.actions.adc_conversions);
+  for (const double share : {0.5, 1.0}) {
+    chip.cores.adc.output_energy_share = share;
+    const PerfStats s = simulate(chip, b.p, o);
+    const double adc = full.energy.pj.at("adc");
+    EXPECT_GT(adc, 0);
+    EXPECT_NEAR(s.energy.pj.at("adc"), adc * (1 - share + share * 0.25), 1e-9 * adc) << share;
+    EXPECT_NEAR(s.energy.pj.at("crossbar"), full.energy.pj.at("crossbar"), 1e-9 * adc) << share;
+    EXPECT_DOUBLE_EQ(s.data_independent_energy_per_inference_j, full.data_independent_energy_per_inference_j);
+    EXPECT_DOUBLE_EQ(s.makespan_ns, full.makespan_ns);
+  }
+}
+
 TEST(PerfSim, TwoStagePipelineBottleneck) {
   const auto chip = preset("hermes");
   Builder b;

@@ -161,6 +161,33 @@ def test_skipped_zero_bit_planes_cli(tmp_path):
     assert len(r.stderr.strip().splitlines()) == 1, r.stderr
 
 
+def test_conversion_energy_follows_the_measured_outputs_cli(tmp_path):
+    """A converter whose energy scales with its output (cores.adc.output_energy_share; a CCO or ramp that stops
+    at its result) pays by the column outputs measured on the calibration data: the ADC energy drops by the
+    measured share, the data-independent estimate pays every conversion in full, and a bit-serial or
+    comparator chip refuses the key in one line."""
+    cco = tmp_path / "cco.yaml"
+    cco.write_text("base: hermes\nname: hermes-cco\ncores:\n  adc:\n    output_energy_share: 1.0\n")
+    args = ("--model", ROOT / "models" / "resnet20_cifar10.onnx", "--calibration-data",
+            f"cifar10:{ROOT}/data/cifar10-test-500", "--images", 4)
+    scaled, _ = perf_json(tmp_path, *args, "--chip", cco)
+    plain, _ = perf_json(tmp_path, *args, "--chip", "hermes")
+    a, b = scaled["total_actions"], plain["total_actions"]
+    assert a["adc_conversions"] == b["adc_conversions"]
+    fraction = a["adc_output_activity"] / a["adc_conversions"]
+    assert 0 < fraction < 0.2  # real CIFAR-10 activations use a small part of the converters' range
+    adc_s, adc_p = scaled["energy_per_inference_by_component_j"]["adc"], plain["energy_per_inference_by_component_j"]["adc"]
+    assert adc_s == pytest.approx(fraction * adc_p, rel=1e-6)
+    assert scaled["data_independent_energy_per_inference_j"] == pytest.approx(plain["data_independent_energy_per_inference_j"], rel=1e-9)
+    assert scaled["inferences_per_s"] == plain["inferences_per_s"]
+    for base, why in [("verma-cimu", "pwm or dac"), ("zhang-bnn-sram", "comparator")]:
+        bad = tmp_path / f"bad_{base}.yaml"
+        bad.write_text(f"base: {base}\nname: x\ncores:\n  adc:\n    output_energy_share: 0.5\n")
+        r = run_aimc("chip", "show", bad)
+        assert r.returncode == 2 and "output_energy_share" in r.stderr and why in r.stderr, r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
 def test_slices_stream_an_inference_and_the_text_says_so(tmp_path):
     """By default (--chunks auto) each inference streams through the pipeline in slices: a layer starts on a
     slice its producer has made. ResNet-20's smallest feature map has 8 rows, so auto takes 8 slices, and the

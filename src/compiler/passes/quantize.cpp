@@ -128,6 +128,93 @@ struct PlaneCounts {
   }
 };
 
+// The magnitude of the column outputs a layer's converters digitise (InputActivity::
+// mean_output_fraction), on chips whose conversion energy scales with it: for a few input vectors per
+// sample (at most kVectorsPerSample, evenly spaced), each group's rows cut into blocks of the
+// array's rows and its columns into blocks of the array's logical columns (a tile), the column's
+// partial sum over the block's rows / the converter's full scale (adc.full_scale × the largest input
+// the rows take × the tile's largest |weight|: the tile model's range), clipped at 1.
+struct OutputCounts {
+  static constexpr int64_t kVectorsPerSample = 8;
+  VectorGeometry g;
+  int64_t groups = 1, rows_g = 0, cols_g = 0, row_block = 0, col_block = 0;
+  std::vector<float> w;         // the layer matrix, rows × (groups · cols_g)
+  std::vector<float> tile_max;  // per (group, row block, column block): the tile's largest |weight|
+  double full_scale = 0;        // adc.full_scale × the largest input value the rows take
+  double offset = 0;            // offset binary: the rows take x + offset
+  double sum = 0;
+  int64_t count = 0;
+  std::vector<float> v, y;
+
+  int64_t row_blocks() const { return (rows_g + row_block - 1) / row_block; }
+  int64_t col_blocks() const { return (cols_g + col_block - 1) / col_block; }
+  void prepare() {
+    tile_max.assign(static_cast<size_t>(groups * row_blocks() * col_blocks()), 0.0f);
+    const int64_t cols = groups * cols_g;
+    for (int64_t gi = 0; gi < groups; ++gi) {
+      for (int64_t r = 0; r < rows_g; ++r) {
+        for (int64_t c = 0; c < cols_g; ++c) {
+          float& m = tile_max[static_cast<size_t>((gi * row_blocks() + r / row_block) * col_blocks() + c / col_block)];
+          m = std::max(m, std::abs(w[static_cast<size_t>((gi * rows_g + r) * cols + gi * cols_g + c)]));
+        }
+      }
+    }
+    v.resize(static_cast<size_t>(rows_g));
+    y.resize(static_cast<size_t>(cols_g));
+  }
+  // One vector of group gi (its rows in v): every tile's columns.
+  void count_vector(int64_t gi) {
+    const int64_t cols = groups * cols_g;
+    for (int64_t rb = 0; rb < row_blocks(); ++rb) {
+      std::fill(y.begin(), y.end(), 0.0f);
+      for (int64_t r = rb * row_block; r < std::min(rows_g, (rb + 1) * row_block); ++r) {
+        const float xr = v[static_cast<size_t>(r)];
+        if (xr == 0.0f) continue;
+        const float* wr = w.data() + (gi * rows_g + r) * cols + gi * cols_g;
+        for (int64_t c = 0; c < cols_g; ++c) y[static_cast<size_t>(c)] += xr * wr[c];
+      }
+      for (int64_t c = 0; c < cols_g; ++c) {
+        const double fs = full_scale * tile_max[static_cast<size_t>((gi * row_blocks() + rb) * col_blocks() + c / col_block)];
+        sum += fs > 0 ? std::min(std::abs(static_cast<double>(y[static_cast<size_t>(c)])) / fs, 1.0) : 0.0;
+        ++count;
+      }
+    }
+  }
+  // x: the layer's input for `samples` samples (NCHW for a conv, [..., rows] vectors otherwise).
+  void add(const float* x, int64_t numel, int64_t samples) {
+    const auto in = [&](float value) { return value + static_cast<float>(offset); };
+    if (!g.conv) {
+      const int64_t n = numel / std::max<int64_t>(g.rows, 1), per = std::max<int64_t>(n / std::max<int64_t>(samples, 1), 1);
+      for (int64_t s0 = 0; s0 < n; s0 += per) {
+        const int64_t take = std::min(per, kVectorsPerSample);
+        for (int64_t j = 0; j < take; ++j) {
+          const int64_t vi = s0 + j * per / take;
+          if (vi >= n) break;
+          for (int64_t r = 0; r < g.rows; ++r) v[static_cast<size_t>(r)] = in(x[vi * g.rows + r]);
+          count_vector(0);
+        }
+      }
+      return;
+    }
+    const int64_t per_sample = g.c * g.h * g.w, cg = g.c / g.group, positions = g.oh * g.ow;
+    const int64_t take = std::min(positions, kVectorsPerSample);
+    for (int64_t s0 = 0; s0 + per_sample <= numel; s0 += per_sample) {
+      for (int64_t j = 0; j < take; ++j) {
+        const int64_t p = j * positions / take, oy = p / g.ow, ox = p % g.ow;
+        for (int64_t gi = 0; gi < g.group; ++gi) {
+          for (int64_t r = 0; r < rows_g; ++r) {
+            const int64_t ch = gi * cg + r / (g.kh * g.kw), ky = r / g.kw % g.kh, kx = r % g.kw;
+            const int64_t iy = oy * g.sh - g.ph + ky * g.dh, ix = ox * g.sw - g.pw + kx * g.dw;
+            const bool outside = iy < 0 || iy >= g.h || ix < 0 || ix >= g.w;
+            v[static_cast<size_t>(r)] = in(outside ? 0.0f : x[s0 + (ch * g.h + iy) * g.w + ix]);
+          }
+          count_vector(gi);
+        }
+      }
+    }
+  }
+};
+
 class Quantize final : public Pass {
  public:
   std::string_view name() const override { return "quantize"; }
@@ -504,31 +591,62 @@ class Quantize final : public Pass {
       if (q.source == "chip") q.source = "calibration";
       activity[k] = ActivityCounter(q, levels, symmetric_codes, chip_signed);
       if (enc.skip_zero_planes && !recurrent) activity[k].planes = plane_counts(ctx, node_layer, q.input_bits);
+      if (ctx.chip.cores.adc.output_energy_share > 0 && !recurrent && !ctx.calibration.inputs.empty())
+        activity[k].outputs = output_counts(ctx, node_layer, q, activity[k].hi);
     }
     if (ctx.calibration.inputs.empty()) return;
     // Real data: the row activity at the steps just chosen, a second pass over the parts.
     for_each_part(probe, inputs, exec, part, whole, [&](const std::vector<Tensor>& outs) {
-      for (size_t k = 0; k < names.size(); ++k) activity[k].add(outs[first + k].as(DType::f32));
+      for (size_t k = 0; k < names.size(); ++k) {
+        const Tensor& x = outs[first + k];
+        const int axis = probe.value(probe.outputs[first + k]).batch_axis;
+        activity[k].add(x.as(DType::f32), axis >= 0 && axis < x.rank() ? x.dim(axis) : 1);
+      }
     });
     for (size_t k = 0; k < names.size(); ++k) ctx.node_quant[names[k]].activity = activity[k].result();
   }
 
   // The empty-plane counter of layer node `ni`'s input vectors, in blocks of the chip's array rows.
   static PlaneCounts plane_counts(const CompileContext& ctx, int32_t ni, int64_t bits) {
-    const Graph& g = ctx.graph;
-    const Node& n = g.node(ni);
     PlaneCounts p;
     p.block = ctx.chip.cores.rows;
     p.bits = bits;
+    p.g = vector_geometry(ctx.graph, ni);
+    return p;
+  }
+
+  // The column-output counter of layer node `ni` at its quantisation q (`hi`: the largest code its
+  // rows take), tiled as the partition pass tiles it.
+  static OutputCounts output_counts(const CompileContext& ctx, int32_t ni, const Quantization& q, double hi) {
+    const Graph& g = ctx.graph;
+    const Layer L = *describe_layer(g, ni);
+    const Tensor W = program::layer_matrix(g, L, ni);
+    OutputCounts o;
+    o.g = vector_geometry(g, ni);
+    o.groups = L.groups;
+    o.rows_g = L.group_rows;
+    o.cols_g = L.group_cols;
+    o.row_block = ctx.chip.cores.rows;
+    o.col_block = std::max<int64_t>(1, ctx.chip.cores.cols / chip::columns_per_weight(ctx.chip.cores.weights, q.weight_bits));
+    o.w.assign(W.data<float>(), W.data<float>() + W.numel());
+    o.full_scale = ctx.chip.cores.adc.full_scale.value_or(1.0) * hi * q.input_step;
+    o.offset = q.input_offset;
+    o.prepare();
+    return o;
+  }
+
+  // How layer node `ni`'s input becomes its crossbar input vectors (a conv's windows, else rows).
+  static VectorGeometry vector_geometry(const Graph& g, int32_t ni) {
+    const Node& n = g.node(ni);
+    VectorGeometry v;
     if (n.op != OpKind::Conv) {
-      p.g.rows = describe_layer(g, ni)->rows;
-      return p;
+      v.rows = describe_layer(g, ni)->rows;
+      return v;
     }
     const Shape& in = g.value(n.input(0)).shape;
     const Shape& out = g.value(n.outputs[0]).shape;
     const WindowAttrs& w = n.attr<ConvAttrs>().window;
     const bool two_d = w.kernel.size() == 2;
-    VectorGeometry& v = p.g;
     v.conv = true;
     v.group = n.attr<ConvAttrs>().group;
     v.c = in[1];
@@ -539,7 +657,7 @@ class Quantize final : public Pass {
     const size_t x = two_d ? 1 : 0;  // the spatial dim of a 1-D conv's W
     if (two_d) v.kh = w.kernel[0], v.sh = w.strides[0], v.dh = w.dilations[0], v.ph = w.pads[0];
     v.kw = w.kernel[x], v.sw = w.strides[x], v.dw = w.dilations[x], v.pw = w.pads[x];
-    return p;
+    return v;
   }
 
   // Runs `exec` (on `probe`) over consecutive parts of the calibration samples and hands each part's
@@ -591,9 +709,10 @@ class Quantize final : public Pass {
                      .twos_complement = chip_signed && q.input_signed,
                      .mask = q.input_bits >= 64 ? ~0ull : (1ull << q.input_bits) - 1},
           bits(q.input_bits) {}
-    void add(const Tensor& x) {
+    void add(const Tensor& x, int64_t batch) {
       count_codes(x.data<float>(), x.numel(), *this);
       if (planes) planes->add(x.data<float>(), x.numel(), *this);
+      if (outputs) outputs->add(x.data<float>(), x.numel(), batch);
       samples += x.numel();
     }
     InputActivity result() const {
@@ -603,13 +722,15 @@ class Quantize final : public Pass {
       a.zero_fraction = static_cast<double>(zeros) / n;
       a.mean_magnitude = static_cast<double>(magnitude) / n / std::max(hi, 1.0);
       a.ones_fraction = static_cast<double>(ones) / n / static_cast<double>(std::max<int64_t>(bits, 1));
+      if (outputs && outputs->count > 0) a.mean_output_fraction = outputs->sum / static_cast<double>(outputs->count);
       if (planes && planes->total > 0) {
         a.empty_plane_fraction = static_cast<double>(planes->empty) / static_cast<double>(planes->total);
       }
       return a;
     }
     int64_t bits = 0, samples = 0;
-    std::optional<PlaneCounts> planes;  // only on a chip that skips all-zero bit-planes
+    std::optional<PlaneCounts> planes;    // only on a chip that skips all-zero bit-planes
+    std::optional<OutputCounts> outputs;  // only on a chip whose conversions cost by their output
   };
 };
 

@@ -19,6 +19,10 @@ struct ActionCounts {
   // The drives weighted by the input they carry (a layer's measured InputActivity: PWM pulse length,
   // a DAC's non-zero levels, a bit-plane's 1 bits); = dac_drives without a measurement.
   double dac_drive_activity = 0;
+  // The conversions weighted by their output's magnitude relative to full scale (a layer's measured
+  // InputActivity::mean_output_fraction; = adc_conversions without a measurement): what a converter
+  // whose energy scales with its output (cores.adc.output_energy_share) pays for.
+  double adc_output_activity = 0;
   // Bit-planes skipped as all zero on an array's rows (cores.input.skip_zero_planes, from a layer's
   // measured InputActivity): in MVM-equivalents (Σ MVMs × their empty-plane fraction) by input
   // precision, and the column conversions they would have taken (adc_conversions counts those done).
@@ -52,6 +56,7 @@ struct ActionCounts {
     adc_conversions += scale * o.adc_conversions;
     dac_drives += scale * o.dac_drives;
     dac_drive_activity += scale * o.dac_drive_activity;
+    adc_output_activity += scale * o.adc_output_activity;
     for (size_t i = 0; i < skipped_planes_by_bits.size(); ++i) skipped_planes_by_bits[i] += scale * o.skipped_planes_by_bits[i];
     skipped_conversions += scale * o.skipped_conversions;
     if (digital_ops.size() < o.digital_ops.size()) digital_ops.resize(o.digital_ops.size(), 0.0);

@@ -36,7 +36,11 @@ EnergyBreakdown EnergyTable::price(const ActionCounts& c, bool data_dependent) c
     const double mvms = c.array_mvms_by_bits[b] - (data_dependent ? c.skipped_planes_by_bits[b] : 0.0);
     if (mvms > 0) mvm += mvms * array_mvm_pj(static_cast<int64_t>(b));
   }
-  const double conversions = c.adc_conversions + (data_dependent ? 0.0 : c.skipped_conversions);
+  // Data-dependent: a converter whose energy scales with its output pays that share by the outputs'
+  // measured magnitude (a full-scale conversion otherwise).
+  const double share = m_chip.cores.adc.output_energy_share;
+  const double conversions = data_dependent ? (1.0 - share) * c.adc_conversions + share * c.adc_output_activity
+                                            : c.adc_conversions + c.skipped_conversions;
   double adc = 0;
   if (m_mode.energy_split) {
     // One array evaluation of a full array costs array_mvm_pj(1) / phases with either encoding

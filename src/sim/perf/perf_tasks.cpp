@@ -291,6 +291,8 @@ Group PerfSimulator::Impl::mvm_group(int32_t c, size_t s, int64_t step, int64_t 
       k.actions.array_mvms_by_bits[static_cast<size_t>(bits)] += vectors;
       k.actions.array_evaluations += vectors * static_cast<double>(a.evaluations) * (1.0 - skipped);
       k.actions.adc_conversions += vectors * static_cast<double>(a.conversions) * (1.0 - skipped);
+      k.actions.adc_output_activity += vectors * static_cast<double>(a.conversions) * (1.0 - skipped) *
+                                       (L.quant.activity ? L.quant.activity->mean_output_fraction : 1.0);
       k.actions.skipped_planes_by_bits[static_cast<size_t>(bits)] += vectors * skipped;
       k.actions.skipped_conversions += vectors * static_cast<double>(a.conversions) * skipped;
       k.actions.dac_drives += vectors * static_cast<double>(a.row_drives);
