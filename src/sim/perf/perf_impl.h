@@ -169,6 +169,7 @@ struct PerfSimulator::Impl {
   Group mvm_group(int32_t copy, size_t stage, int64_t step, int64_t steps, double share);
   void add_digital_groups(int32_t copy, size_t stage, double share, std::vector<Group>& groups);
   void setup_segments_and_barriers();
+  void setup_stage_times();  // stage_time: one item's time through each stage alone (Σ group_time)
   // Per segment: fetch each core's weights from the host, then write them (all of a core's arrays held).
   void build_programming();
   // A list of tasks run together, alone on the chip: the longer of its longest task alone and its

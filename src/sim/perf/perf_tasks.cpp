@@ -117,6 +117,7 @@ void PerfSimulator::Impl::setup() {
   stage_first.assign(static_cast<size_t>(copies), {});
   for (int32_t c = 0; c < copies; ++c) build_copy(c, xfers);
   setup_segments_and_barriers();
+  setup_stage_times();
   batch = opt.batch > 0 ? std::min(opt.batch, opt.images) : opt.images;
   if (sched.reloads()) build_programming();
 }
@@ -376,9 +377,11 @@ void PerfSimulator::Impl::setup_segments_and_barriers() {
     if (barrier[s]) halo[s] = 0;  // the batch's every slice is there
   }
   sequential_batches = reloads || sched.kind == ScheduleKind::LayerByLayer;
-  // One item's time through each stage alone.
+}
+
+void PerfSimulator::Impl::setup_stage_times() {
   std::vector<double> occ(static_cast<size_t>(n_res), 0.0);
-  stage_time.assign(static_cast<size_t>(copies), std::vector<double>(n_stages, 0.0));
+  stage_time.assign(static_cast<size_t>(copies), std::vector<double>(prog.schedule.stages.size(), 0.0));
   for (int32_t c = 0; c < copies; ++c) {
     for (const Group& g : templ[static_cast<size_t>(c)]) {
       if (!g.tasks.empty()) stage_time[static_cast<size_t>(c)][static_cast<size_t>(g.stage)] += group_time(g.tasks, nullptr, occ);
