@@ -20,6 +20,22 @@ int32_t conv(Builder& b, int64_t rows, int32_t core, int32_t segment = 0) {
   return l;
 }
 
+// One inference alone, event by event or in closed form, in `slices` slices (0: auto).
+PerfOptions one_image(bool analytic, int64_t slices) {
+  PerfOptions o;
+  o.images = 1;
+  o.analytic = analytic;
+  o.chunks = slices;
+  return o;
+}
+
+// The critical path's stages summed: the latency, when every wait is on the path.
+double path_sum(const PerfStats& s) {
+  double t = 0;
+  for (const PathStep& p : s.critical_path) t += p.time_ns;
+  return t;
+}
+
 TEST(Slices, AutoIsTheFewestOutputRowsBeforeTheClassifier) {
   Builder b;
   conv(b, 16, 0);
@@ -115,10 +131,7 @@ TEST(Slices, AChainStreamsThenGathersForTheClassifier) {
   const Builder b = chain();
   for (const bool analytic : {false, true}) {
     SCOPED_TRACE(analytic ? "analytic" : "event");
-    PerfOptions o;
-    o.images = 1;
-    o.analytic = analytic;
-    o.chunks = 1;
+    PerfOptions o = one_image(analytic, 1);
     const PerfStats whole = simulate(chip, b.p, o);
     EXPECT_NEAR(whole.latency_ns, 129 * t, 1e-6);
     EXPECT_EQ(whole.slices_gather, "");
@@ -128,9 +141,7 @@ TEST(Slices, AChainStreamsThenGathersForTheClassifier) {
     EXPECT_EQ(s.slices_gather, "L2");
     EXPECT_NEAR(s.latency_ns, 73 * t, 1e-6);
     EXPECT_NEAR(s.critical_path_ns, (8 + 8 + 1) * t + 7 * 8 * t, 1e-6);  // one slice's chain, 7 more behind A
-    double steps = 0;
-    for (const PathStep& p : s.critical_path) steps += p.time_ns;
-    EXPECT_NEAR(steps, s.latency_ns, 1e-6);
+    EXPECT_NEAR(path_sum(s), s.latency_ns, 1e-6);
     ASSERT_EQ(s.critical_path.size(), 3u);
     EXPECT_NEAR(s.critical_path[2].barrier_ns, 72 * t - 16 * t, 1e-6);  // C waited for slices 1..7
     EXPECT_NEAR(s.critical_path[2].analog_ns, t, 1e-6);                 // then ran its one MVM whole
@@ -217,19 +228,14 @@ TEST(Slices, AHaloDelaysEachSliceUntilItsProducerMadeTheRowsItReads) {
   two_rows.p.layers[1].row_window = window3(16);
   for (const bool analytic : {false, true}) {
     SCOPED_TRACE(analytic ? "analytic" : "event");
-    PerfOptions o;
-    o.images = 1;
-    o.analytic = analytic;
-    o.chunks = 8;
+    PerfOptions o = one_image(analytic, 8);
     const PerfStats a = simulate(chip, one_row.p, o);
     EXPECT_NEAR(a.latency_ns, 81 * t, 1e-6);
     EXPECT_NEAR(a.critical_path_ns, 81 * t, 1e-6);
     const PerfStats b = simulate(chip, two_rows.p, o);
     EXPECT_NEAR(b.latency_ns, 305 * t, 1e-6);
     EXPECT_NEAR(b.critical_path_ns, 305 * t, 1e-6);
-    double steps = 0;
-    for (const PathStep& p : b.critical_path) steps += p.time_ns;
-    EXPECT_NEAR(steps, b.latency_ns, 1e-6);
+    EXPECT_NEAR(path_sum(b), b.latency_ns, 1e-6);
     EXPECT_NEAR(b.critical_path[1].barrier_ns, 16 * t, 1e-6);  // B's slice 0 waited for A's next rows
     // Throughput and work are the bottleneck's either way.
     o.images = 32;
@@ -255,10 +261,7 @@ TEST(Slices, AfterASqueezeAndExcitationTheSlicesResume) {
   b.layer(128, 128, 1, 4);
   for (const bool analytic : {false, true}) {
     SCOPED_TRACE(analytic ? "analytic" : "event");
-    PerfOptions o;
-    o.images = 1;
-    o.analytic = analytic;
-    o.chunks = 1;
+    PerfOptions o = one_image(analytic, 1);
     const PerfStats whole = simulate(chip, b.p, o);
     EXPECT_NEAR(whole.latency_ns, 194 * t, 1e-6);
     o.chunks = 0;  // auto: 8
@@ -268,9 +271,7 @@ TEST(Slices, AfterASqueezeAndExcitationTheSlicesResume) {
     EXPECT_EQ(s.slices_resume, (std::vector<std::string>{"L2"}));
     EXPECT_NEAR(s.latency_ns, 138 * t, 1e-6);
     EXPECT_NEAR(s.critical_path_ns, 138 * t, 1e-6);
-    double steps = 0;
-    for (const PathStep& p : s.critical_path) steps += p.time_ns;
-    EXPECT_NEAR(steps, s.latency_ns, 1e-6);
+    EXPECT_NEAR(path_sum(s), s.latency_ns, 1e-6);
     EXPECT_DOUBLE_EQ(s.actions.array_mvms(), whole.actions.array_mvms());
     // Many images: the bottleneck's 64 t per image either way.
     o.images = 32;
