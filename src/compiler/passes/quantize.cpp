@@ -76,6 +76,14 @@ struct VectorGeometry {
   bool conv = false;
   int64_t c = 0, h = 1, w = 1, kh = 1, kw = 1, sh = 1, sw = 1, dh = 1, dw = 1, ph = 0, pw = 0, oh = 1, ow = 1, group = 1;
   int64_t rows = 0;  // Gemm / MatMul: the vector length
+
+  // Conv: the element of one sample (C·H·W) that row r of group gi's window at output (oy, ox) reads,
+  // in the layer matrix's (c, kh, kw) row order; −1 where the window lies in the zero padding.
+  int64_t window_element(int64_t oy, int64_t ox, int64_t gi, int64_t r) const {
+    const int64_t ch = gi * (c / group) + r / (kh * kw), ky = r / kw % kh, kx = r % kw;
+    const int64_t iy = oy * sh - ph + ky * dh, ix = ox * sw - pw + kx * dw;
+    return iy < 0 || iy >= h || ix < 0 || ix >= w ? -1 : (ch * h + iy) * w + ix;
+  }
 };
 
 // Bit-planes that are all 0 on a block of an array's rows, per input vector (InputActivity::
@@ -114,10 +122,8 @@ struct PlaneCounts {
             for (int64_t b0 = 0; b0 < rows_g; b0 += block) {
               uint64_t any = 0;
               for (int64_t r = b0; r < std::min(rows_g, b0 + block); ++r) {
-                const int64_t ch = gi * cg + r / (g.kh * g.kw), ky = r / g.kw % g.kh, kx = r % g.kw;
-                const int64_t iy = oy * g.sh - g.ph + ky * g.dh, ix = ox * g.sw - g.pw + kx * g.dw;
-                const bool outside = iy < 0 || iy >= g.h || ix < 0 || ix >= g.w;
-                any |= outside ? pad : pattern[static_cast<size_t>((ch * g.h + iy) * g.w + ix)];
+                const int64_t e = g.window_element(oy, ox, gi, r);
+                any |= e < 0 ? pad : pattern[static_cast<size_t>(e)];
               }
               count(any);
             }
@@ -196,17 +202,15 @@ struct OutputCounts {
       }
       return;
     }
-    const int64_t per_sample = g.c * g.h * g.w, cg = g.c / g.group, positions = g.oh * g.ow;
+    const int64_t per_sample = g.c * g.h * g.w, positions = g.oh * g.ow;
     const int64_t take = std::min(positions, kVectorsPerSample);
     for (int64_t s0 = 0; s0 + per_sample <= numel; s0 += per_sample) {
       for (int64_t j = 0; j < take; ++j) {
         const int64_t p = j * positions / take, oy = p / g.ow, ox = p % g.ow;
         for (int64_t gi = 0; gi < g.group; ++gi) {
           for (int64_t r = 0; r < rows_g; ++r) {
-            const int64_t ch = gi * cg + r / (g.kh * g.kw), ky = r / g.kw % g.kh, kx = r % g.kw;
-            const int64_t iy = oy * g.sh - g.ph + ky * g.dh, ix = ox * g.sw - g.pw + kx * g.dw;
-            const bool outside = iy < 0 || iy >= g.h || ix < 0 || ix >= g.w;
-            v[static_cast<size_t>(r)] = in(outside ? 0.0f : x[s0 + (ch * g.h + iy) * g.w + ix]);
+            const int64_t e = g.window_element(oy, ox, gi, r);
+            v[static_cast<size_t>(r)] = in(e < 0 ? 0.0f : x[s0 + e]);
           }
           count_vector(gi);
         }
