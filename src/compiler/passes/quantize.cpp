@@ -144,23 +144,24 @@ struct OutputCounts {
   static constexpr int64_t kVectorsPerSample = 8;
   VectorGeometry g;
   int64_t groups = 1, rows_g = 0, cols_g = 0, row_block = 0, col_block = 0;
-  std::vector<float> w;         // the layer matrix, rows × (groups · cols_g)
-  std::vector<float> tile_max;  // per (group, row block, column block): the tile's largest |weight|
-  double full_scale = 0;        // adc.full_scale × the largest input value the rows take
-  double offset = 0;            // offset binary: the rows take x + offset
+  int64_t row_blocks = 0, col_blocks = 0;  // per group (prepare)
+  std::vector<float> w;                    // the layer matrix, rows × (groups · cols_g)
+  std::vector<float> tile_max;             // per (group, row block, column block): the tile's largest |weight|
+  double full_scale = 0;                   // adc.full_scale × the largest input value the rows take
+  double offset = 0;                       // offset binary: the rows take x + offset
   double sum = 0;
   int64_t count = 0;
   std::vector<float> v, y;
 
-  int64_t row_blocks() const { return (rows_g + row_block - 1) / row_block; }
-  int64_t col_blocks() const { return (cols_g + col_block - 1) / col_block; }
   void prepare() {
-    tile_max.assign(static_cast<size_t>(groups * row_blocks() * col_blocks()), 0.0f);
+    row_blocks = (rows_g + row_block - 1) / row_block;
+    col_blocks = (cols_g + col_block - 1) / col_block;
+    tile_max.assign(static_cast<size_t>(groups * row_blocks * col_blocks), 0.0f);
     const int64_t cols = groups * cols_g;
     for (int64_t gi = 0; gi < groups; ++gi) {
       for (int64_t r = 0; r < rows_g; ++r) {
         for (int64_t c = 0; c < cols_g; ++c) {
-          float& m = tile_max[static_cast<size_t>((gi * row_blocks() + r / row_block) * col_blocks() + c / col_block)];
+          float& m = tile_max[static_cast<size_t>((gi * row_blocks + r / row_block) * col_blocks + c / col_block)];
           m = std::max(m, std::abs(w[static_cast<size_t>((gi * rows_g + r) * cols + gi * cols_g + c)]));
         }
       }
@@ -171,7 +172,7 @@ struct OutputCounts {
   // One vector of group gi (its rows in v): every tile's columns.
   void count_vector(int64_t gi) {
     const int64_t cols = groups * cols_g;
-    for (int64_t rb = 0; rb < row_blocks(); ++rb) {
+    for (int64_t rb = 0; rb < row_blocks; ++rb) {
       std::fill(y.begin(), y.end(), 0.0f);
       for (int64_t r = rb * row_block; r < std::min(rows_g, (rb + 1) * row_block); ++r) {
         const float xr = v[static_cast<size_t>(r)];
@@ -180,7 +181,7 @@ struct OutputCounts {
         for (int64_t c = 0; c < cols_g; ++c) y[static_cast<size_t>(c)] += xr * wr[c];
       }
       for (int64_t c = 0; c < cols_g; ++c) {
-        const double fs = full_scale * tile_max[static_cast<size_t>((gi * row_blocks() + rb) * col_blocks() + c / col_block)];
+        const double fs = full_scale * tile_max[static_cast<size_t>((gi * row_blocks + rb) * col_blocks + c / col_block)];
         sum += fs > 0 ? std::min(std::abs(static_cast<double>(y[static_cast<size_t>(c)])) / fs, 1.0) : 0.0;
         ++count;
       }

@@ -59,7 +59,7 @@ struct Event {
   bool operator>(const Event& o) const { return t != o.t ? t > o.t : seq > o.seq; }
 };
 
-// A task group of inference 0 as it ran (its slice 0, then the slice that goes on past the gather
+// A task group of inference 0 as it ran (its slice 0 where it streams, the slice that goes on where it runs whole
 // stage): the critical-path trace.
 struct GroupTrace {
   int32_t group = 0, stage = 0;
@@ -113,7 +113,6 @@ struct PerfSimulator::Impl {
   std::vector<int32_t> copy_of_core;  // data-parallel: the network copy each core serves (−1: none)
   int64_t batch = 1;
   bool sequential_batches = false;
-  int32_t gather = 0;         // the first stage an inference runs whole (slices.h); the stage count if none
   std::vector<char> sliced;   // per stage: it streams the inference in slices (slices.h), else runs it whole
   std::vector<char> resumes;  // per stage: a later stage streams in slices again
   std::vector<double> halo;   // per stage: the producer's slices past its own a slice reads (slices.h)
@@ -129,7 +128,7 @@ struct PerfSimulator::Impl {
   std::vector<int64_t> batch_done;
   std::vector<double> stage_span;
   double programming_ns = 0, wall_s = 0, makespan = 0;
-  std::vector<int64_t> slices_in;  // per inference: its slices that reached the gather stage
+  std::vector<int64_t> slices_in;  // per inference: its slices that reached the stage where they gather
   // Per inference and stage with a halo: which of its slices reached the stage, how many in a row
   // from slice 0, and those that wait for their halo.
   struct SliceArrivals {
@@ -186,7 +185,7 @@ struct PerfSimulator::Impl {
   void enter(int64_t i, int32_t g, double now, bool past_barrier = false);
   void finish_stage_if_end(Item& it, int32_t g, double now);
   int64_t items_in_batch(int64_t b) const;             // every slice of its inferences
-  int64_t items_at_stage(int64_t b, int32_t s) const;  // those that pass stage s (one per inference from the gather on)
+  int64_t items_at_stage(int64_t b, int32_t s) const;  // those that pass stage s (one per inference where it runs whole)
   // At a stage that runs whole after one that streams: the slice goes on (true) once it is the
   // inference's last to arrive; the others end there, or wait (parked) for the slices to resume.
   bool gather_slices(int64_t i, int32_t s, double now);
@@ -196,9 +195,8 @@ struct PerfSimulator::Impl {
   // At a stage with a halo the slice waits (halo_wait) until the producer has made the rows its window
   // reads: every slice it reads whole has reached the stage, and the one it reads a part of started
   // its MVMs or digital ops in the stage before that part of the stage's time alone ago (its rows
-  // come out evenly). Each arrival
-  // and each timer (an Event with hop −2; one is set when a producer slice starts) enters the slices
-  // it completes.
+  // come out evenly). Each arrival and each timer (an Event with hop −2; one is set when a producer
+  // slice starts) enters the slices it completes.
   void halo_wait(int64_t i, int32_t s, double now);
   void halo_release(int64_t inference, int32_t s, double now);
   SliceArrivals& slice_arrivals(int64_t inference, int32_t s) {

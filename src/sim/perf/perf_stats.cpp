@@ -126,8 +126,9 @@ PerfStats PerfSimulator::Impl::stats() const {
   st.images = opt.images;
   st.batch = batch;
   st.chunks = opt.chunks;
-  if (gather < static_cast<int32_t>(prog.schedule.stages.size()) && opt.chunks > 1) st.slices_gather = stage_name(gather);
-  for (size_t s = static_cast<size_t>(gather) + 1; s < sliced.size(); ++s) {
+  const auto gather = static_cast<size_t>(gather_stage(prog, opt.chunks));
+  if (gather < sliced.size()) st.slices_gather = stage_name(static_cast<int32_t>(gather));
+  for (size_t s = gather + 1; s < sliced.size(); ++s) {
     if (sliced[s] != 0 && sliced[s - 1] == 0) st.slices_resume.push_back(stage_name(static_cast<int32_t>(s)));
   }
   st.segments = static_cast<int64_t>(prog.schedule.segments.size());
@@ -185,7 +186,7 @@ PerfStats PerfSimulator::Impl::stats() const {
     if (k.stage >= 0) per_stage[static_cast<size_t>(k.stage)].add(k.actions, n);
     if (k.core >= 0) per_core[static_cast<size_t>(k.core)].add(k.actions, n);
   }
-  // A template task's executions per inference: one per slice before the gather stage, one after.
+  // A template task's executions per inference: one per slice where it streams, one where it runs whole.
   const auto per_inference = [&](const Task& k) {
     return static_cast<double>(items_per_inference_at(static_cast<size_t>(k.stage)));
   };

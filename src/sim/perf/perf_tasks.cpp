@@ -96,7 +96,6 @@ Task PerfSimulator::Impl::blank() const {
 
 void PerfSimulator::Impl::setup() {
   opt.chunks = resolve_slices(prog, opt.chunks);
-  gather = gather_stage(prog, opt.chunks);
   sliced = sliced_stages(prog, opt.chunks);
   resumes.assign(sliced.size(), 0);
   for (size_t s = sliced.size(); s-- > 1;) resumes[s - 1] = static_cast<char>(resumes[s] != 0 || sliced[s] != 0);
