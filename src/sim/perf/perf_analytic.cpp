@@ -155,6 +155,7 @@ void PerfSimulator::Impl::run_analytic() {
   makespan = 0;
   programming_ns = 0;
   if (!sequential_batches) {
+    for (Item& it : items) it.release = 0;
     makespan = flow(0, n_items, 0, n_stages, 0.0);
   } else {
     // Phases: runs of stages between barriers; a batch goes through them one after another.
@@ -166,6 +167,7 @@ void PerfSimulator::Impl::run_analytic() {
     double now = 0;
     for (int64_t first = 0; first < n_items; first += batch * opt.chunks) {
       const int64_t n = std::min(batch * opt.chunks, n_items - first);
+      for (int64_t i = first; i < first + n; ++i) items[static_cast<size_t>(i)].release = now;
       for (size_t p = 0; p + 1 < cuts.size(); ++p) {
         const int32_t a = cuts[p], b = cuts[p + 1];
         if (prog.schedule.reloads() && barrier[static_cast<size_t>(a)]) {

@@ -46,6 +46,7 @@ struct Item {
   int64_t batch = 0;
   int32_t group = 0;
   int32_t outstanding = 0;
+  double release = -1;  // when its inference was released to the chip (0 for a streamed load; a batch's launch)
   double start = -1, stage_start = 0, done = -1;
 };
 

@@ -74,6 +74,7 @@ void PerfSimulator::Impl::enter(int64_t i, int32_t g, double now, bool past_barr
   Item& it = items[static_cast<size_t>(i)];
   const auto& groups = templ[static_cast<size_t>(it.copy)];
   const auto& f = stage_first[static_cast<size_t>(it.copy)];
+  if (it.release < 0) it.release = now;
   while (true) {
     it.group = g;
     if (g >= static_cast<int32_t>(groups.size())) {

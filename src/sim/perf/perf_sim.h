@@ -119,6 +119,9 @@ struct PerfStats {
   std::vector<std::string> slices_resume;  // the stages after it where the inference streams in slices again
   double makespan_ns = 0;
   double latency_ns = 0;  // one inference alone on the chip: its first task's start → its last task's end
+  // Under the run's load: the mean over inferences of release → last task's end, where the load is released at
+  // once (every image at 0 when the inferences stream; a batch when the one before it is done), so it counts the
+  // queueing before the chip's first stage as well as between stages.
   double mean_latency_ns = 0;
   // First inference's chain of group maxima (no contention); with slices, the slices' tandem through
   // the stages' per-slice services and halos (sliced_chain_ns: pipeline fill + (slices − 1) · bottleneck

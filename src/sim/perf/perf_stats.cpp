@@ -137,16 +137,18 @@ PerfStats PerfSimulator::Impl::stats() const {
   st.wall_s = wall_s;
   st.events_per_s = wall_s > 0 ? static_cast<double>(events) / wall_s : 0;
   // Latencies and throughput, per inference (its chunks together).
-  std::vector<double> start(static_cast<size_t>(opt.images), 1e300), done(static_cast<size_t>(opt.images), 0);
+  std::vector<double> start(static_cast<size_t>(opt.images), 1e300), release(start), done(static_cast<size_t>(opt.images), 0);
   for (const Item& it : items) {
+    const auto inf = static_cast<size_t>(it.inference);
     // (a slice can end where its inference gathers before it started a task: the first stage gathers)
-    if (it.start >= 0) start[static_cast<size_t>(it.inference)] = std::min(start[static_cast<size_t>(it.inference)], it.start);
-    done[static_cast<size_t>(it.inference)] = std::max(done[static_cast<size_t>(it.inference)], it.done);
+    if (it.start >= 0) start[inf] = std::min(start[inf], it.start);
+    release[inf] = std::min(release[inf], it.release);
+    done[inf] = std::max(done[inf], it.done);
   }
   st.latency_ns = done[0] - start[0];
   st.critical_path = critical_path();
   double sum = 0;
-  for (int64_t i = 0; i < opt.images; ++i) sum += done[static_cast<size_t>(i)] - start[static_cast<size_t>(i)];
+  for (int64_t i = 0; i < opt.images; ++i) sum += done[static_cast<size_t>(i)] - release[static_cast<size_t>(i)];
   st.mean_latency_ns = sum / static_cast<double>(opt.images);
   std::vector<double> sorted = done;
   std::sort(sorted.begin(), sorted.end());
