@@ -1,5 +1,6 @@
 // Pipelines as text, the passes' diagnostics, the network-does-not-fit error, reload segments,
 // the Program's JSON and its golden text, and the digital-unit assignment.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -130,6 +131,13 @@ TEST(Program, JsonRoundTripAndFieldErrors) {
               program::check_chip(p, test::preset("cluster-512"), "p.json");
             }).find("the program was compiled for chip 'hermes'"),
             std::string::npos);
+  // The same chip's name with another description (an edited file, a preset changed since): compile again.
+  chip::ChipSpec edited = test::preset("hermes");
+  edited.clock_mhz *= 2;
+  EXPECT_EQ(test::error_of([&] { program::check_chip(p, edited, "p.json"); }),
+            fmt::format("p.json: chip: the program was compiled for another description of chip 'hermes' (sha256 {}, this one "
+                        "{}): its file or aimc's preset changed since; compile the model again for this chip",
+                        p.chip_sha256.substr(0, 12), program::chip_sha256(edited).substr(0, 12)));
 }
 
 // Golden text of a tiny network's Program (P10). AIMC_UPDATE_GOLDEN=1 rewrites the files.
