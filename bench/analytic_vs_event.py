@@ -8,7 +8,11 @@ For every experiment of bench/experiments (the Programs perf_figures.py wrote) a
 event` and `--simulator analytic` alternately `--repeats` times and tables: each one's throughput,
 single-inference latency and dynamic energy per inference (static power follows each one's run time), the
 analytic model's relative difference, its largest
-per-layer difference in stage time, and the speed of each (layer evaluations per second of simulator
+per-layer difference in stage time, and the speed of each. The event simulation bounds each stage's buffers (perf's
+default: two items); the analytic model's stages queue without bound, so each run is also simulated once
+with `--stage-buffers unbounded`: its throughput's difference from the default's, and the per-layer stage
+times are compared against it (a wait for room is spent in the stage that waits, a queue in the stage
+queued for) (layer evaluations per second of simulator
 wall time, setting up included; median over the repeats; the machine's load average is printed with it).
 """
 
@@ -76,8 +80,9 @@ def main():
                 res[sim] = perf(a.bin, prog, chip, args, sim, d / f"{rid}.{sim}.json")
                 walls[sim].append(res[sim]["simulator"]["wall_s"])
         e, an = res["event"], res["analytic"]
+        free = perf(a.bin, prog, chip, [*args, "--stage-buffers", "unbounded"], "event", d / f"{rid}.unbounded.json")
         layers = len(e["layers"])
-        worst = max((abs(rel(la["time_s"], le["time_s"])) for la, le in zip(an["layers"], e["layers"]) if le["time_s"] > 0),
+        worst = max((abs(rel(la["time_s"], lf["time_s"])) for la, lf in zip(an["layers"], free["layers"]) if lf["time_s"] > 0),
                     default=0.0)
         speed = {s: layers / statistics.median(w) for s, w in walls.items()}
         for s in walls:
@@ -86,16 +91,18 @@ def main():
         rows.append((rid, layers, e["inferences_per_s"], rel(an["inferences_per_s"], e["inferences_per_s"]),
                      e["latency_s"] * 1e6, rel(an["latency_s"], e["latency_s"]),
                      rel(an["dynamic_energy_per_inference_j"], e["dynamic_energy_per_inference_j"]), worst, speed["event"],
-                     speed["analytic"]))
+                     speed["analytic"], rel(free["inferences_per_s"], e["inferences_per_s"]),
+                     rel(e["makespan_s"], free["makespan_s"])))
         print(rid, rows[-1][2:], file=sys.stderr)
     load = os.getloadavg()[0]
-    out = ["| run | layers | event: inferences/s | analytic: Δ | event: latency (µs) | analytic: Δ | dynamic energy/inference: Δ | "
-           "largest per-layer Δ of stage time | event: layer-evals/s | analytic: layer-evals/s |",
-           "|---|---|---|---|---|---|---|---|---|---|"]
+    out = ["| run | layers | event: inferences/s | analytic: Δ | event, unbounded stage buffers: Δ (steady state / images over the run) | "
+           "event: latency (µs) | analytic: Δ | dynamic energy/inference: Δ | "
+           "largest per-layer Δ of stage time (against unbounded) | event: layer-evals/s | analytic: layer-evals/s |",
+           "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        out.append(f"| {r[0]} | {r[1]} | {r[2]:,.1f} | {r[3]:+.2f}% | {r[4]:,.1f} | {r[5]:+.2f}% | {r[6]:+.2f}% | {r[7]:.1f}% | "
-                   f"{r[8]:,.0f} | {r[9]:,.0f} |")
-    out.append(f"| all | {total['event'][1]} | | | | | | | {total['event'][1] / total['event'][0]:,.0f} | "
+        out.append(f"| {r[0]} | {r[1]} | {r[2]:,.1f} | {r[3]:+.2f}% | {r[10]:+.2f}% / {r[11]:+.2f}% | {r[4]:,.1f} | {r[5]:+.2f}% | "
+                   f"{r[6]:+.2f}% | {r[7]:.1f}% | {r[8]:,.0f} | {r[9]:,.0f} |")
+    out.append(f"| all | {total['event'][1]} | | | | | | | | {total['event'][1] / total['event'][0]:,.0f} | "
                f"{total['analytic'][1] / total['analytic'][0]:,.0f} |")
     text = "\n".join(out) + (f"\n\nMedians of {a.repeats} alternating runs per contender, 1 thread, load average "
                              f"{load:.2f} on {os.cpu_count()} cores; simulator wall time includes setting up the tasks, "

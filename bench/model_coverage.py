@@ -14,6 +14,9 @@ recurrent nets (the builders below). Each is exported by torch 1.13 at opset 17 
   perf     `aimc perf` there: inferences/s and the host's share of the energy.
 Results accumulate in OUT/coverage.json (default build/coverage), so runs over parts of the list add up;
 --write-docs writes the table of everything in it into docs/coverage.md. Every cell comes from a run.
+--rerun-perf PRESET reruns only the perf cells of docs/coverage.md's rows whose eval ran on PRESET (the
+model exported again, `aimc perf` as above) and writes them into the page, after a change to the simulator
+or the preset that moves no other cell.
 AIMC_BIN names the aimc binary (default build/aimc; a copy keeps a long run apart from rebuilds).
 """
 
@@ -228,14 +231,45 @@ def check_model(name, out, folder):
         except Exception as e:  # noqa: BLE001
             row["eval"] = str(e).splitlines()[0][:160]
     if fits:
-        p = aimc("perf", "--model", path, "--chip", fits, "--json", out / f"{name}.perf.json", "--force", "--quiet")
-        if p.returncode == 0:
-            pj = json.loads((out / f"{name}.perf.json").read_text())
-            row["perf"] = f"{pj['inferences_per_s']:.3g}/s, host {100 * pj['host']['energy_share']:.0f}% of energy"
-        else:
-            row["perf"] = reason(p)
+        row["perf"] = perf_cell(name, path, fits, out)
     row["seconds"] = round(time.time() - t0, 1)
     return row
+
+
+def perf_cell(name, path, preset, out):
+    p = aimc("perf", "--model", path, "--chip", preset, "--json", out / f"{name}.perf.json", "--force", "--quiet")
+    if p.returncode != 0:
+        return reason(p)
+    pj = json.loads((out / f"{name}.perf.json").read_text())
+    return f"{pj['inferences_per_s']:.3g}/s, host {100 * pj['host']['energy_share']:.0f}% of energy"
+
+
+def rerun_perf(preset, out):
+    """The perf cell of every row of docs/coverage.md whose eval ran on `preset`, rerun and written back."""
+    doc = ROOT / "docs" / "coverage.md"
+    lines = doc.read_text().split("\n")
+    for i, line in enumerate(lines):
+        cols = line.split(" | ")
+        if not line.startswith("| ") or len(cols) < 3 or not cols[-2].endswith(f"({preset})"):
+            continue
+        name = cols[0][2:]
+        folder = out / f"{name}.onnx.d"
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir()
+        try:
+            module, inputs, axis = build(name)
+            path = folder / f"{name}.onnx"
+            names = [f"input{k}" for k in range(len(inputs))]
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                torch.onnx.export(module, inputs, str(path), opset_version=17, input_names=names,
+                                  output_names=["output"], dynamic_axes={n: {axis: "batch"} for n in names + ["output"]})
+            before, cols[-1] = cols[-1], cell(perf_cell(name, path, preset, out)) + " |"
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        lines[i] = " | ".join(cols)
+        doc.write_text("\n".join(lines))
+        print(f"{name}: {before} -> {cols[-1]}", flush=True)
 
 
 def cell(text):
@@ -265,10 +299,13 @@ def main():
     ap.add_argument("--models", nargs="*", help="default: the whole zoo and the extra builders")
     ap.add_argument("--out", type=Path, default=ROOT / "build" / "coverage")
     ap.add_argument("--write-docs", action="store_true")
+    ap.add_argument("--rerun-perf", metavar="PRESET", help="rerun only the perf cells of the page's rows evaluated on PRESET")
     args = ap.parse_args()
     torch.set_num_threads(1)
     register_missing_symbolics()
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.rerun_perf:
+        return rerun_perf(args.rerun_perf, args.out)
     store = args.out / "coverage.json"
     rows = json.loads(store.read_text()) if store.exists() else {}
     if args.models is None or args.models:

@@ -179,7 +179,7 @@ RUNS = load_experiments()
 # YAML; `*` walks every entry of a list). Each is scaled by ½ and 2 in the sensitivity tables.
 ASSUMPTIONS = {
     "cluster-512": [
-        ("clock (325 MHz, fitted)", ["clock_mhz"]),
+        ("clock (281 MHz, fitted)", ["clock_mhz"]),
         ("IMA energy per MVM (13.4 nJ)", ["cores.read_modes.analog.e_mvm_pj"]),
         ("RISC-V throughput (8 ops/cycle)", ["cores.digital.risc-v.clock_mhz"]),
         ("RISC-V energy per op (1 pJ)", ["cores.digital.risc-v.e_op_pj"]),

@@ -19,6 +19,7 @@ namespace {
 struct PerfArgs {
   std::string model, program, chip, schedule = "pipelined", replicate = "auto", read_mode, calibration_data;
   int64_t images = 16, batch = 0, chunks = 0, peak_bits = 0, calibration_samples = kDefaultCalibrationSamples;
+  std::optional<int64_t> stage_buffers;
   std::optional<double> host_gops;
   bool peak = false;
   bool force = false, quiet = false;
@@ -44,6 +45,7 @@ void run_perf(const PerfArgs& a) {
   opt.images = a.images;
   opt.batch = a.batch;
   opt.chunks = a.chunks;
+  opt.stage_buffers = a.stage_buffers;
   opt.read_mode = a.read_mode;
   opt.host_gops = a.host_gops;
   opt.analytic = a.simulator == "analytic";
@@ -83,6 +85,25 @@ void add_perf(CLI::App& app) {
          "slices each inference streams through the pipeline in: auto (default: the finest whole-row slicing of "
          "the network's feature maps, 1 where it cannot stream) or 1 to 4096 (1: whole-inference tasks)")
       ->type_name("auto|K");
+  sub->add_option_function<std::string>(
+         "--stage-buffers",
+         [args](const std::string& v) {
+           if (v == "unbounded") {
+             args->stage_buffers = 0;
+             return;
+           }
+           int64_t n = 0;
+           if (!CLI::detail::lexical_cast(v, n) || n < 1 || n > (int64_t{1} << 24)) {
+             throw CLI::ValidationError("--stage-buffers",
+                                        fmt::format("'{}': expected unbounded or a whole number 1 to 16777216", v));
+           }
+           args->stage_buffers = n;
+         },
+         fmt::format("items (slices, or inferences where they run whole) whose input each pipeline stage holds at once; an "
+                     "item that finished a stage waits until the next has room (backpressure): N (default {}: double "
+                     "buffering) or unbounded; event simulation",
+                     perf::kDefaultStageBuffers))
+      ->type_name("unbounded|N");
   sub->add_option("--schedule", args->schedule, "with --model: layer | pipelined | data-parallel (default pipelined)");
   sub->add_option("--replicate", args->replicate, "with --model: auto | none (default auto)");
   sub->add_option("--read-mode", args->read_mode, "read mode (default: the chip's first)");

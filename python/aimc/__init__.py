@@ -164,18 +164,26 @@ def run(program, chip, x, *, t=None, seed=0, threads=1, read_mode="", gemm_preci
     return outputs[0] if len(outputs) == 1 else outputs
 
 
-def perf(program, chip, *, images=16, batch=0, chunks="auto", read_mode="", host_gops=None, peak=False, peak_bits=0):
+def perf(program, chip, *, images=16, batch=0, chunks="auto", read_mode="", host_gops=None, peak=False, peak_bits=0,
+         stage_buffers=None):
     """Latency, throughput, energy and utilisation from the event simulation (`program` None with peak=True:
     the synthetic workload that keeps every crossbar busy). `chunks`: the slices each inference streams
-    through the pipeline in, "auto" (as `aimc perf --chunks`) or a whole number."""
+    through the pipeline in, "auto" (as `aimc perf --chunks`) or a whole number. `stage_buffers`: the items
+    whose input each stage holds at once (as `aimc perf --stage-buffers`): None (the default, 2),
+    "unbounded" or a whole number."""
     chip = _chip(chip)
     prog = None if program is None else _program(program, chip)
     if chunks == "auto":
         chunks = 0
     elif isinstance(chunks, bool) or not isinstance(chunks, int) or chunks < 1:
         raise ValueError(f"chunks: expected \"auto\" or a whole number of at least 1, not {chunks!r}")
+    if stage_buffers == "unbounded":
+        stage_buffers = 0
+    elif stage_buffers is not None and (isinstance(stage_buffers, bool) or not isinstance(stage_buffers, int)
+                                        or stage_buffers < 1):
+        raise ValueError(f"stage_buffers: expected None, \"unbounded\" or a whole number of at least 1, not {stage_buffers!r}")
     return _aimc.perf(prog, chip, images=images, batch=batch, chunks=chunks, read_mode=read_mode,
-                      host_gops=host_gops, peak=peak, peak_bits=peak_bits)
+                      host_gops=host_gops, peak=peak, peak_bits=peak_bits, stage_buffers=stage_buffers)
 
 
 def sweep_results(db, objectives=None):

@@ -325,11 +325,13 @@ void bind_experiments(py::module_& m) {
   m.def(
       "perf",
       [](const std::optional<Loaded>& program, const chip::ChipSpec& chip, int64_t images, int64_t batch, int64_t chunks,
-         const std::string& read_mode, std::optional<double> host_gops, bool peak, int64_t peak_bits) {
+         const std::string& read_mode, std::optional<double> host_gops, bool peak, int64_t peak_bits,
+         std::optional<int64_t> stage_buffers) {
         perf::PerfOptions o;
         o.images = images;
         o.batch = batch;
         o.chunks = chunks;
+        o.stage_buffers = stage_buffers;
         o.read_mode = read_mode;
         o.host_gops = host_gops;
         if (program.has_value() == peak) {
@@ -340,7 +342,8 @@ void bind_experiments(py::module_& m) {
         return experiment::simulate_performance((*program)->program, chip, o);
       },
       py::arg("program"), py::arg("chip"), py::arg("images") = 16, py::arg("batch") = 0, py::arg("chunks") = 0,
-      py::arg("read_mode") = "", py::arg("host_gops") = std::nullopt, py::arg("peak") = false, py::arg("peak_bits") = 0);
+      py::arg("read_mode") = "", py::arg("host_gops") = std::nullopt, py::arg("peak") = false, py::arg("peak_bits") = 0,
+      py::arg("stage_buffers") = std::nullopt);
 }
 
 }  // namespace

@@ -49,6 +49,7 @@ nlohmann::ordered_json perf_json(const PerfStats& s) {
   j["images"] = s.images;
   j["batch"] = s.batch;
   j["chunks"] = s.chunks;
+  j["stage_buffers"] = s.stage_buffers > 0 ? nlohmann::ordered_json(s.stage_buffers) : nlohmann::ordered_json(nullptr);
   j["slices_gather"] = s.slices_gather.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(s.slices_gather);
   j["slices_resume"] = s.slices_resume;
   j["segments"] = s.segments;
@@ -89,6 +90,10 @@ nlohmann::ordered_json perf_json(const PerfStats& s) {
                      {"service_s", s.bottleneck_service_ns * 1e-9},
                      {"resource", s.bottleneck_resource},
                      {"resource_busy_s", s.bottleneck_resource_ns * 1e-9}};
+  // The stage buffers' fill is measured by the event simulation only.
+  const auto measured = [&](double v) {
+    return s.simulator == "event" ? nlohmann::ordered_json(v) : nlohmann::ordered_json(nullptr);
+  };
   nlohmann::ordered_json layers = nlohmann::ordered_json::array();
   for (const auto& l : s.layers) {
     layers.push_back({{"stage", l.stage},
@@ -97,6 +102,8 @@ nlohmann::ordered_json perf_json(const PerfStats& s) {
                       {"mvms_per_inference", l.mvms_per_inference},
                       {"service_s", l.service_ns * 1e-9},
                       {"time_s", l.time_ns * 1e-9},
+                      {"buffer_peak_inferences", measured(l.buffer_peak)},
+                      {"buffer_peak_bytes", measured(l.buffer_peak_bytes)},
                       {"cores", l.cores.size()},
                       {"energy_per_inference_j", l.energy.total_pj() * 1e-12 / n},
                       {"energy_per_inference_by_component_j", energy_json(l.energy, n)}});
@@ -199,6 +206,14 @@ std::string perf_text(const PerfStats& s, size_t top) {
                    s.read_mode, s.images, s.batch, s.segments > 1 ? fmt::format(", {} reload segments", s.segments) : ""));
   line(fmt::format("  latency          {:.4g} us (critical path {:.4g} us, mean under load {:.4g} us)", s.latency_ns * 1e-3,
                    s.critical_path_ns * 1e-3, s.mean_latency_ns * 1e-3));
+  if (s.simulator == "event" && !s.layers.empty()) {
+    // The stage whose buffers held the most input bytes at once.
+    const auto& most = *std::max_element(s.layers.begin(), s.layers.end(),
+                                         [](const auto& a, const auto& b) { return a.buffer_peak_bytes < b.buffer_peak_bytes; });
+    line(fmt::format("  stage buffers    {}; the most held: {:.3g} inferences' input ({:.4g} kB) at {}",
+                     s.stage_buffers > 0 ? fmt::format("{} items each (backpressure)", s.stage_buffers) : "unbounded",
+                     most.buffer_peak, most.buffer_peak_bytes * 1e-3, most.name));
+  }
   line(fmt::format("  throughput       {:.5g} inferences/s, {:.4g} TOPS (2 x {:.4g} MMAC per inference){}", s.inferences_per_s,
                    s.tops, s.macs_per_inference * 1e-6,
                    s.tops_per_mm2 ? fmt::format(", {:.4g} GOPS/mm2 on {:.4g} mm2", *s.tops_per_mm2 * 1e3, *s.area_mm2) : ""));

@@ -161,6 +161,7 @@ PointRecord run_point(const SweepSpec& spec, const SweepPoint& point, PointConte
       po.images = f.images;
       po.batch = f.perf_batch;
       po.chunks = f.chunks;
+      po.stage_buffers = f.stage_buffers;
       po.read_mode = f.perf_read_mode;
       po.host_gops = f.host_gops;
       // Perf-only points are timed in closed form unless the file says otherwise (docs/sweep.md).

@@ -33,12 +33,12 @@ const std::vector<std::string> kTopKeys = {"chips",       "models", "axes",    "
 const std::vector<std::string> kModelKeys = {"model", "data", "limit"};
 const std::vector<std::string> kCompileKeys = {"pipeline", "schedule", "replicate", "calibration_samples", "allow_quantize"};
 const std::vector<std::string> kEvalKeys = {"drift_times", "repeats", "seed", "batch", "read_mode", "gdc"};
-const std::vector<std::string> kPerfKeys = {"images", "batch", "chunks", "read_mode", "host_gops", "simulator"};
+const std::vector<std::string> kPerfKeys = {"images", "batch", "chunks", "stage_buffers", "read_mode", "host_gops", "simulator"};
 // The options an axis may vary (fixed-only options such as eval.batch or eval.seed are not axes:
 // the batch does not change a result, and `seed` is its own axis).
 const std::vector<std::string> kCompileAxes = {"pipeline", "schedule", "replicate", "calibration_samples"};
 const std::vector<std::string> kEvalAxes = {"drift_times", "repeats", "read_mode", "gdc"};
-const std::vector<std::string> kPerfAxes = {"images", "batch", "chunks", "read_mode", "host_gops", "simulator"};
+const std::vector<std::string> kPerfAxes = {"images", "batch", "chunks", "stage_buffers", "read_mode", "host_gops", "simulator"};
 
 void check_keys(const Site& site, const std::vector<std::string>& allowed) {
   if (!site.node().IsMap()) site.fail(fmt::format("expected a map with keys {}", join_names(allowed)));
@@ -128,7 +128,8 @@ void set_option(FixedOptions& f, const std::string& section, const std::string& 
   } else if (section == "perf") {
     if (key == "images") f.images = integer(v, 1, kBig);
     else if (key == "batch") f.perf_batch = integer(v, 0, kBig);
-    else if (key == "chunks") f.chunks = integer(v, 1, 4096, "auto");  // 0: auto (sim/perf/slices.h)
+    else if (key == "chunks") f.chunks = integer(v, 1, 4096, "auto");                     // 0: auto (sim/perf/slices.h)
+    else if (key == "stage_buffers") f.stage_buffers = integer(v, 1, kBig, "unbounded");  // 0: unbounded
     else if (key == "read_mode") f.perf_read_mode = scalar(v, "a read mode name");
     else if (key == "host_gops") f.host_gops = real(v, 0, 1e9);
     else if (key == "simulator") {
@@ -302,6 +303,9 @@ void compute_hashes(SweepSpec& spec) {
   fixed["perf"] = {{"images", f.images},
                    {"batch", f.perf_batch},
                    {"chunks", f.chunks > 0 ? nlohmann::json(f.chunks) : nlohmann::json("auto")},
+                   {"stage_buffers", !f.stage_buffers       ? nlohmann::json(nullptr)
+                                     : *f.stage_buffers > 0 ? nlohmann::json(*f.stage_buffers)
+                                                            : nlohmann::json("unbounded")},
                    {"read_mode", f.perf_read_mode},
                    {"host_gops", f.host_gops ? nlohmann::json(*f.host_gops) : nlohmann::json(nullptr)},
                    {"simulator", f.simulator}};

@@ -21,7 +21,7 @@ enum class AxisTarget {
   Seed,     // `seed`: the evaluation's programming draws and the calibration (each point's own)
   Compile,  // compile.replicate | compile.schedule | compile.pipeline | compile.calibration_samples
   Eval,     // eval.repeats | eval.read_mode | eval.drift_times | eval.gdc
-  Perf,     // perf.images | perf.batch | perf.chunks | perf.read_mode | perf.host_gops | perf.simulator
+  Perf,     // perf.images | perf.batch | perf.chunks | perf.stage_buffers | perf.read_mode | perf.host_gops | perf.simulator
 };
 
 struct Axis {
@@ -51,6 +51,7 @@ struct FixedOptions {
   std::string eval_read_mode, gdc = "chip";
   // perf
   int64_t images = 16, perf_batch = 0, chunks = 0;  // chunks 0: auto (sim/perf/slices.h)
+  std::optional<int64_t> stage_buffers;             // absent: perf's default; 0: unbounded
   std::string perf_read_mode;
   std::optional<double> host_gops;  // absent: the chip's host model
   std::string simulator;            // event | analytic; empty: analytic when a point runs perf only, else event

@@ -7,6 +7,7 @@
 #include "chip/loader.h"
 #include "chip/peak.h"
 #include "compiler/pipeline.h"
+#include "core/core_test_util.h"
 #include "noc/network.h"
 #include "onnx/importer.h"
 #include "perf_test_util.h"
@@ -274,6 +275,50 @@ TEST(PerfSim, InputsAndOutputsCrossTheHostLink) {
   ASSERT_EQ(s.critical_path.size(), 1u);
   EXPECT_NEAR(s.critical_path.front().host_link_ns, in + out, 1e-6);
   EXPECT_DOUBLE_EQ(s.critical_path.front().network_ns + s.critical_path.front().memory_ns, 0.0);
+}
+
+// Stage buffers (backpressure): an item holds room in its stage's buffer from its input's sending until
+// its own output goes on (here, one stage: until it is done). With room for one, the next inference starts
+// only then; with room for two (the default) its input and MVMs overlap the one before's output, as
+// without bound, since they are shorter than the MVMs.
+TEST(PerfSim, AFullStageBufferHoldsTheNextInferenceBack) {
+  const auto chip =
+      chip::parse_chip("base: hermes\nname: hermes-host\nhost: {link_gbps: 2, link_latency_ns: 100, link_e_bit_pj: 3}\n",
+                       "host.yaml", presets(), source_path("presets"));
+  Builder b;
+  b.layer(16, 16, 100, 0);
+  b.p.transfers.push_back({{EndpointKind::Host, 0}, {EndpointKind::Core, 0}, 800, "x", program::TransferKind::Input, 1});
+  b.p.transfers.push_back({{EndpointKind::Core, 0}, {EndpointKind::Host, 0}, 800, "L0_out", program::TransferKind::Output, 1});
+  const double t = chip::mvm_latency_ns(chip, chip.cores.read_modes.front(), 8);
+  const double hop = static_cast<double>(*chip.noc.hop_latency_cycles) * 1e3 / chip.clock_mhz;
+  const double in = 100 + hop + 800 / 2.0, out = hop + 100 + 800 / 2.0, mvms = 100 * t;
+  ASSERT_GT(mvms, in + out);
+  const auto run = [&](std::optional<int64_t> room) {
+    PerfOptions o;
+    o.images = 4;
+    o.stage_buffers = room;
+    return simulate(chip, b.p, o);
+  };
+  const PerfStats one = run(1), two = run(std::nullopt), unbounded = run(0);
+  EXPECT_NEAR(one.makespan_ns, 4 * (in + mvms + out), 1e-6);
+  EXPECT_NEAR(two.makespan_ns, in + 4 * mvms + out, 1e-6);
+  EXPECT_NEAR(unbounded.makespan_ns, in + 4 * mvms + out, 1e-6);
+  EXPECT_EQ(one.stage_buffers, 1);
+  EXPECT_EQ(two.stage_buffers, kDefaultStageBuffers);
+  EXPECT_EQ(unbounded.stage_buffers, 0);
+  for (const PerfStats* s : {&one, &two, &unbounded}) EXPECT_NEAR(s->latency_ns, in + mvms + out, 1e-6);
+  // The most input the stage held: 1, 2 and all 4 inferences' 800 bytes.
+  EXPECT_DOUBLE_EQ(one.layers.at(0).buffer_peak, 1.0);
+  EXPECT_DOUBLE_EQ(two.layers.at(0).buffer_peak, 2.0);
+  EXPECT_DOUBLE_EQ(unbounded.layers.at(0).buffer_peak, 4.0);
+  EXPECT_DOUBLE_EQ(unbounded.layers.at(0).buffer_peak_bytes, 3200.0);
+  // The analytic model does not bound them: asked to, it says so; by default it runs unbounded.
+  PerfOptions o;
+  o.analytic = true;
+  EXPECT_EQ(simulate(chip, b.p, o).stage_buffers, 0);
+  o.stage_buffers = 2;
+  EXPECT_EQ(test::error_of([&] { simulate(chip, b.p, o); }),
+            "stage_buffers: bounded stage buffers are modelled by the event simulation only (simulator: event)");
 }
 
 // With an off-chip memory the host's data is staged there: no host link, the memory's link instead.

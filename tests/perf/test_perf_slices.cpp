@@ -291,6 +291,37 @@ TEST(Slices, AfterASqueezeAndExcitationTheSlicesResume) {
   }
 }
 
+// Room for one item in each stage's buffer (raised where a stage needs more: the producer's slices its
+// halo reads, a whole inference where the slices gather or stream again): every slice still goes on, no
+// buffer is filled past its room, and these chains (one core per stage, no transfers) keep their
+// bottleneck's throughput.
+TEST(Slices, StageBuffersOfOneItemStillLetEverySliceGoOn) {
+  const auto chip = test::preset("hermes");
+  const double t = chip::mvm_latency_ns(chip, chip.cores.read_modes.front(), 8);
+  Builder halo;
+  conv(halo, 16, 0);
+  conv(halo, 16, 1);
+  halo.layer(128, 128, 1, 2);
+  halo.p.layers[1].row_window = window3(16);
+  Builder se;
+  conv(se, 8, 0);
+  conv(se, 1, 1);
+  conv(se, 8, 2);
+  conv(se, 8, 3);
+  se.layer(128, 128, 1, 4);
+  for (const auto& [p, bottleneck] : {std::pair{&halo.p, 256.0}, std::pair{&se.p, 64.0}}) {
+    PerfOptions o;
+    o.images = 8;
+    o.stage_buffers = 1;
+    const PerfStats s = simulate(chip, *p, o);
+    EXPECT_EQ(s.stage_buffers, 1);
+    for (const auto& u : s.unpriced) EXPECT_EQ(u.find("past its room"), std::string::npos) << u;
+    EXPECT_NEAR(s.inferences_per_s, 1e9 / (bottleneck * t), 1e-6 * 1e9 / (bottleneck * t));
+    o.stage_buffers = 0;
+    EXPECT_DOUBLE_EQ(simulate(chip, *p, o).actions.array_mvms(), s.actions.array_mvms());
+  }
+}
+
 // `p` run with whole-inference tasks and in `slices` slices, event by event or in closed form.
 struct WholeAndSliced {
   PerfStats whole, sliced;

@@ -145,6 +145,21 @@ def test_perf_streams_in_slices_by_default(tmp_path, hermes, lenet):
             aimc.perf(lenet, hermes, chunks=bad)
 
 
+def test_perf_stage_buffers_as_on_the_cli(hermes, lenet):
+    """perf(stage_buffers=...): None (the default, 2 items per stage), "unbounded" or a whole number, as
+    `aimc perf --stage-buffers`; one item of room holds the next inference back."""
+    default = aimc.perf(lenet, hermes, images=8).to_dict()
+    assert default["stage_buffers"] == 2
+    assert aimc.perf(lenet, hermes, images=8, stage_buffers=2).to_dict()["makespan_s"] == default["makespan_s"]
+    assert aimc.perf(lenet, hermes, images=8, stage_buffers="unbounded").to_dict()["stage_buffers"] is None
+    one = aimc.perf(lenet, hermes, images=8, stage_buffers=1).to_dict()
+    assert one["stage_buffers"] == 1 and one["makespan_s"] >= default["makespan_s"]
+    assert max(layer["buffer_peak_inferences"] for layer in one["layers"]) <= 1 + 1e-9
+    for bad in (0, -1, "2", 1.5, True):
+        with pytest.raises(ValueError, match="stage_buffers"):
+            aimc.perf(lenet, hermes, stage_buffers=bad)
+
+
 def test_evaluate_counts_adc_saturation_when_asked(hermes, lenet):
     plain = aimc.evaluate(lenet, hermes, MNIST, limit=16, drift_times=[1], seed=3).to_dict()["chip"][0]
     counted = aimc.evaluate(lenet, hermes, MNIST, limit=16, drift_times=[1], seed=3, adc_saturation=True).to_dict()["chip"][0]

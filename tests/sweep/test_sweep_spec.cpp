@@ -96,6 +96,10 @@ TEST(SweepSpec, OptionAxesAndFixedOptions) {
   EXPECT_EQ(parse(kHead + "perf: {chunks: auto}\n").fixed.chunks, 0);
   EXPECT_EQ(parse(kHead + "perf: {chunks: 4}\n").fixed.chunks, 4);
   EXPECT_EQ(parse(kHead + "axes:\n  perf.chunks: [1, auto]\n").axes[0].target, AxisTarget::Perf);
+  EXPECT_FALSE(s.fixed.stage_buffers);  // perf's default room
+  EXPECT_EQ(parse(kHead + "perf: {stage_buffers: unbounded}\n").fixed.stage_buffers, 0);
+  EXPECT_EQ(parse(kHead + "perf: {stage_buffers: 1}\n").fixed.stage_buffers, 1);
+  EXPECT_EQ(parse(kHead + "axes:\n  perf.stage_buffers: [1, 2, unbounded]\n").axes[0].target, AxisTarget::Perf);
 }
 
 TEST(SweepSpec, MistakesNameTheFileTheLineAndTheKey) {
@@ -116,6 +120,8 @@ TEST(SweepSpec, MistakesNameTheFileTheLineAndTheKey) {
               HasSubstr("perf.chunks: expected auto or an integer in [1, 4096], got 'many'"));
   EXPECT_THAT(error_of(kHead + "axes:\n  perf.chunks: [0]\n"),
               HasSubstr("axes.perf.chunks[0]: expected auto or an integer in [1, 4096]"));
+  EXPECT_THAT(error_of(kHead + "perf: {stage_buffers: 0}\n"),
+              HasSubstr("perf.stage_buffers: expected unbounded or an integer in [1, 16777216], got '0'"));
   EXPECT_THAT(error_of(kHead + "run: [eval, bench]\n"), HasSubstr("run[1]: expected compile, eval or perf, got 'bench'"));
   EXPECT_THAT(error_of("chips: [hermes]\nmodels: [m.onnx]\nrun: [eval]\n"),
               HasSubstr("models[0]: run: eval needs the model's data"));

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <array>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -46,6 +47,8 @@ struct Item {
   int64_t batch = 0;
   int32_t group = 0;
   int32_t outstanding = 0;
+  int32_t buffer = -1;  // the stage whose input buffer holds its input (PerfOptions::stage_buffers)
+  int64_t held = 0;     // and how many slices' worth: 1, an inference (chunks) where it runs whole, 0 once merged
   double release = -1;  // when its inference was released to the chip (0 for a streamed load; a batch's launch)
   double start = -1, stage_start = 0, done = -1;
 };
@@ -56,7 +59,7 @@ struct Event {
   int64_t owner;  // ≥ 0: item; < 0: programming job −owner−1
   int32_t task;
   int32_t hop;  // transfer: the head reaches link `hop`; −1: the task completes; −2: a halo timer of item
-                // `owner` at stage `task`
+                // `owner` at stage `task`; −3: item `owner` found room in a stage's buffer and enters group `task`
   bool operator>(const Event& o) const { return t != o.t ? t > o.t : seq > o.seq; }
 };
 
@@ -119,6 +122,18 @@ struct PerfSimulator::Impl {
   std::vector<double> halo;   // per stage: the producer's slices past its own a slice reads (slices.h)
   bool any_halo = false;
   std::vector<std::vector<double>> stage_time;  // per copy and stage: one item's time through it alone
+  // Stage input buffers (PerfOptions::stage_buffers), counted in slices (an inference whole: chunks).
+  // An item takes room in stage s's buffer as it enters group buffer_at of s (the first of the stage
+  // before's transfers at its end, which send it there; stage 0: its first group, the network's input
+  // sent into room it holds) and gives back the
+  // room of the stage before; an inference's slices merge where it runs whole and split where it streams again.
+  std::vector<std::vector<int32_t>> buffer_at;                // per copy and stage
+  int64_t buffers = 0;                                        // the items' room per stage in this run (0: unbounded)
+  std::vector<int64_t> buffer_room;                           // per stage, in slices (INT64_MAX: unbounded)
+  std::vector<double> buffer_bytes;                           // per stage: the input bytes per inference its cores receive
+  std::vector<std::vector<int64_t>> buffered, buffered_peak;  // per copy and stage
+  std::vector<std::vector<std::deque<std::pair<int64_t, int32_t>>>> buffer_wait;  // per copy and stage: (item, group)
+  int64_t overfilled = 0;  // times a full buffer was overfilled to break a deadlock (a warning)
   std::vector<std::string> warnings;
   // Run state.
   std::vector<Item> items;
@@ -203,6 +218,15 @@ struct PerfSimulator::Impl {
   SliceArrivals& slice_arrivals(int64_t inference, int32_t s) {
     return arrivals_at[static_cast<size_t>(inference) * prog.schedule.stages.size() + static_cast<size_t>(s)];
   }
+  void setup_buffers(const StageTransfers& xfers);
+  // The item takes room in stage s's buffer (false: full, or others wait before it) and gives back the room
+  // it held in the stage before; wake_buffer lets waiting items in, in order, as room frees.
+  // `front`: the item is the first of those waiting there; `force`: over the room (a deadlock broken).
+  bool take_buffer(int64_t i, int32_t s, double now, bool front = false, bool force = false);
+  void give_buffer(int32_t copy, int32_t s, int64_t units, double now);
+  // No event left while items wait for room: a deadlock (a buffer too small for what its stage waits
+  // for); the longest-waiting item at the latest stage goes in over the room. False: none waits.
+  bool break_buffer_deadlock(double now);
   void finish(Item& it, double now);
   void arrive(int64_t b, int32_t s, double now);
   void release_batch(int64_t b, int32_t s, double now);

@@ -75,8 +75,16 @@ void PerfSimulator::Impl::enter(int64_t i, int32_t g, double now, bool past_barr
   const auto& groups = templ[static_cast<size_t>(it.copy)];
   const auto& f = stage_first[static_cast<size_t>(it.copy)];
   if (it.release < 0) it.release = now;
+  const auto& take_at = buffer_at[static_cast<size_t>(it.copy)];
   while (true) {
     it.group = g;
+    // Room in the buffer of each stage the item's data goes to from here (waiting, in order, if full).
+    for (int32_t t = it.buffer + 1; t < static_cast<int32_t>(take_at.size()) && take_at[static_cast<size_t>(t)] <= g; ++t) {
+      if (!take_buffer(i, t, now)) {
+        buffer_wait[static_cast<size_t>(it.copy)][static_cast<size_t>(t)].emplace_back(i, g);
+        return;
+      }
+    }
     if (g >= static_cast<int32_t>(groups.size())) {
       finish_stage_if_end(it, g, now);
       finish(it, now);
@@ -130,6 +138,8 @@ bool PerfSimulator::Impl::gather_slices(int64_t i, int32_t s, double now) {
   Item& it = items[static_cast<size_t>(i)];
   it.gathered = true;
   if (++slices_in[static_cast<size_t>(it.inference)] < opt.chunks) {
+    it.held = 0;  // its room in the stage's buffer goes on with the inference's last slice
+    it.buffer = -1;
     if (resumes[static_cast<size_t>(s)] != 0) {
       it.parked = true;  // enters again where the slices resume (scatter_slices)
     } else {
@@ -138,6 +148,7 @@ bool PerfSimulator::Impl::gather_slices(int64_t i, int32_t s, double now) {
     return false;
   }
   slices_in[static_cast<size_t>(it.inference)] = 0;  // for the next gather
+  it.held = opt.chunks;                              // every slice's room: the inference's input, whole
   if (it.inference == items[static_cast<size_t>(traced)].inference) traced = i;
   return true;
 }
@@ -151,6 +162,8 @@ void PerfSimulator::Impl::scatter_slices(int64_t i, int32_t s, double now) {
     if (j != i && !p.parked) continue;
     p.parked = false;
     p.gathered = false;
+    p.buffer = s;  // the room the inference took here splits among its slices
+    p.held = 1;
     p.stage_start = now;  // the stage before is closed (i) or was never entered (the parked slices)
     go.push_back(j);
   }
@@ -201,8 +214,55 @@ void PerfSimulator::Impl::halo_release(int64_t inference, int32_t s, double now)
   }
 }
 
+bool PerfSimulator::Impl::take_buffer(int64_t i, int32_t s, double now, bool front, bool force) {
+  Item& it = items[static_cast<size_t>(i)];
+  const auto c = static_cast<size_t>(it.copy), su = static_cast<size_t>(s);
+  const int64_t units = it.gathered ? opt.chunks : 1;
+  int64_t& used = buffered[c][su];
+  if (!force && ((!front && !buffer_wait[c][su].empty()) || used + units > buffer_room[su])) return false;
+  used += units;
+  buffered_peak[c][su] = std::max(buffered_peak[c][su], used);
+  const int32_t before = it.buffer;
+  const int64_t held = it.held;
+  it.buffer = s;
+  it.held = units;
+  if (before >= 0 && held > 0) give_buffer(it.copy, before, held, now);
+  return true;
+}
+
+void PerfSimulator::Impl::give_buffer(int32_t copy, int32_t s, int64_t units, double now) {
+  const auto c = static_cast<size_t>(copy), su = static_cast<size_t>(s);
+  buffered[c][su] -= units;
+  auto& wait = buffer_wait[c][su];
+  while (!wait.empty()) {
+    const auto [w, g] = wait.front();
+    if (!take_buffer(w, s, now, true)) return;
+    wait.pop_front();
+    queue.push(Event{now, seq++, w, g, -3});  // goes on from the event loop (no recursion through enter)
+  }
+}
+
+bool PerfSimulator::Impl::break_buffer_deadlock(double now) {
+  for (size_t s = prog.schedule.stages.size(); s-- > 0;) {
+    for (auto& per_stage : buffer_wait) {
+      auto& wait = per_stage[s];
+      if (wait.empty()) continue;
+      const auto [w, g] = wait.front();
+      wait.pop_front();
+      take_buffer(w, static_cast<int32_t>(s), now, true, true);
+      ++overfilled;
+      queue.push(Event{now, seq++, w, g, -3});
+      return true;
+    }
+  }
+  return false;
+}
+
 void PerfSimulator::Impl::finish(Item& it, double now) {
   it.done = now;
+  if (it.buffer >= 0 && it.held > 0) give_buffer(it.copy, it.buffer, it.held, now);
+  it.buffer = -1;
+  it.held = 0;
   if (sequential_batches && ++batch_done[static_cast<size_t>(it.batch)] == items_in_batch(it.batch))
     launch_batch(it.batch + 1, now);
 }
@@ -271,6 +331,12 @@ void PerfSimulator::Impl::reset_run() {
   busy.assign(static_cast<size_t>(n_res), 0.0);
   stage_span.assign(prog.schedule.stages.size(), 0.0);
   for (Task& k : tasks) k.executions = 0;
+  for (auto& b : buffered) std::fill(b.begin(), b.end(), 0);
+  buffered_peak = buffered;
+  for (auto& w : buffer_wait) {
+    for (auto& q : w) q.clear();
+  }
+  overfilled = 0;
   items.clear();
   slices_in.assign(static_cast<size_t>(opt.images), 0);
   arrivals_at.assign(static_cast<size_t>(opt.images) * prog.schedule.stages.size(), SliceArrivals{});
@@ -296,7 +362,7 @@ void PerfSimulator::Impl::run() {
   } else {
     for (int64_t i = 0; i < static_cast<int64_t>(items.size()); ++i) enter(i, 0, 0.0);
   }
-  while (!queue.empty()) {
+  while (!queue.empty() || break_buffer_deadlock(makespan)) {
     const Event e = queue.top();
     queue.pop();
     ++events;
@@ -305,6 +371,8 @@ void PerfSimulator::Impl::run() {
       hop(e);
     } else if (e.hop == -2) {  // a halo timer (halo_release)
       halo_release(items[static_cast<size_t>(e.owner)].inference, e.task, e.t);
+    } else if (e.hop == -3) {  // room in a stage's buffer (give_buffer)
+      enter(e.owner, e.task, e.t);
     } else if (e.owner >= 0) {
       Item& it = items[static_cast<size_t>(e.owner)];
       if (--it.outstanding == 0) {
@@ -319,6 +387,11 @@ void PerfSimulator::Impl::run() {
   for (const Item& it : items) {
     if (it.done < 0) throw InternalError("perf: an inference did not finish (deadlocked schedule)");
   }
+  if (overfilled > 0)
+    warnings.push_back(
+        fmt::format("a stage's buffer was filled past its room {} times to go on (it holds less than its "
+                    "stage waits for)",
+                    overfilled));
   wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 

@@ -14,7 +14,9 @@
 //   (partial sums, gates, operands read back) → each digital op (ops / (ops_per_cycle · count ·
 //   clock) on each of its cores) → the transfers at its end (Transfer::stage/at).
 // An LSTM stage repeats MVMs, own transfers and digital ops once per time step (h(t−1) → step t);
-// replicas of the layer take turns (step t on replica t mod replicas).
+// replicas of the layer take turns (step t on replica t mod replicas). Each stage's buffers hold a
+// bounded number of items' input (PerfOptions::stage_buffers): an item takes room in the next stage's
+// as the transfers that send its output there begin, and waits, holding its own, while there is none.
 // Schedules: pipelined — inferences stream, stages overlap across inputs; layer — a batch goes
 // through one stage at a time (a barrier per stage), batches one after another; data-parallel —
 // inference i runs on network copy i mod network_replicas. Reload segments: a batch runs segment
@@ -51,7 +53,19 @@ struct PerfOptions {
   std::optional<int64_t> verify_iterations;  // program-and-verify iterations (absent: max_iterations)
   std::optional<double> host_gops;           // overrides the chip's host.gops (Gop/s); 0: host ops take no time
   bool analytic = false;                     // time the run in closed form (perf_analytic.cpp), not event by event
+  // Items (slices where the inference streams, else inferences) whose input each stage's buffers hold at
+  // once; an item that finished a stage waits, holding its own room, until the next stage has room
+  // (backpressure). Absent: kDefaultStageBuffers; 0: unbounded. Raised where a stage needs more to go on
+  // (a whole inference where it runs whole, the producer's slices its halo reads). The event simulation
+  // only (the analytic model's stages queue without bound but do not contend with each other), and
+  // pipelined and data-parallel schedules (a batched schedule holds its batch between stages).
+  std::optional<int64_t> stage_buffers;
 };
+
+// ASSUMPTION: double buffering — a stage holds the item it works on and receives the next one's input,
+// as a systolic (streaming) pipeline does; Bruschi et al. 2023 pipeline the 512-cluster chip's layers "as
+// a systolic dataflow" (chips.md 4.1). docs/perf-sim.md shows the figures unbounded.
+inline constexpr int64_t kDefaultStageBuffers = 2;
 
 struct LayerStats {
   int32_t stage = 0;
@@ -60,6 +74,9 @@ struct LayerStats {
   double mvms_per_inference = 0;  // array MVMs
   double service_ns = 0;          // per inference: the stage's busiest resource (its pipelined bound)
   double time_ns = 0;             // mean span of the stage per inference (first start → last end)
+  // The most of its input the stage held at once (from its producer's sending to its own sending on), in
+  // inferences (a slice: 1 / chunks), and those bytes on its cores.
+  double buffer_peak = 0, buffer_peak_bytes = 0;
   std::vector<int32_t> cores;
   ActionCounts actions;    // per run
   EnergyBreakdown energy;  // per run
@@ -73,7 +90,7 @@ struct LayerStats {
 // of a chip without an off-chip memory), host (ops placed on the host). `barrier_ns`: time between
 // the traced task groups (slice 0's where the inference streams, the slice that goes on where it runs
 // whole) with none of them running: a stage barrier, weight reprogramming, the inference's other
-// slices gathering, the producer's rows a slice's halo reads.
+// slices gathering, the producer's rows a slice's halo reads, room in the next stage's buffers.
 struct PathStep {
   int32_t stage = 0;
   std::string name;    // the stage's layers
@@ -115,6 +132,7 @@ struct PerfStats {
   std::string simulator = "event";                          // "event" | "analytic" (PerfOptions::analytic)
   std::vector<int64_t> arrangement;                         // the chip's core grid (cores.arrangement), for floor plans
   int64_t images = 0, batch = 0, chunks = 1, segments = 1;  // chunks: the slices used (auto resolved)
+  int64_t stage_buffers = 0;  // the room each stage's buffers had (PerfOptions::stage_buffers; 0: unbounded or not modelled)
   std::string slices_gather;  // the first stage (its layers) where the slices gather and the inference runs whole ("" : none)
   std::vector<std::string> slices_resume;  // the stages after it where the inference streams in slices again
   double makespan_ns = 0;

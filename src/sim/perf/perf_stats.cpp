@@ -126,6 +126,7 @@ PerfStats PerfSimulator::Impl::stats() const {
   st.images = opt.images;
   st.batch = batch;
   st.chunks = opt.chunks;
+  st.stage_buffers = buffers;
   const auto gather = static_cast<size_t>(gather_stage(prog, opt.chunks));
   if (gather < sliced.size()) st.slices_gather = stage_name(static_cast<int32_t>(gather));
   for (size_t s = gather + 1; s < sliced.size(); ++s) {
@@ -258,6 +259,9 @@ PerfStats PerfSimulator::Impl::stats() const {
     if (!stage_res_occ[s].empty()) ls.service_ns = *std::max_element(stage_res_occ[s].begin(), stage_res_occ[s].end());
     slice_service[s] = ls.service_ns / static_cast<double>(opt.chunks);
     ls.time_ns = stage_span[s] / static_cast<double>(opt.images * opt.chunks) * static_cast<double>(opt.chunks);
+    for (const auto& peak : buffered_peak) ls.buffer_peak = std::max(ls.buffer_peak, static_cast<double>(peak[s]));
+    ls.buffer_peak /= static_cast<double>(opt.chunks);
+    ls.buffer_peak_bytes = ls.buffer_peak * buffer_bytes[s];
     if (ls.service_ns > st.bottleneck_service_ns) {
       st.bottleneck_service_ns = ls.service_ns;
       st.bottleneck_stage = ls.stage;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <unordered_map>
 
@@ -114,9 +115,11 @@ void PerfSimulator::Impl::setup() {
   const StageTransfers xfers = transfers_by_stage();
   templ.assign(static_cast<size_t>(copies), {});
   stage_first.assign(static_cast<size_t>(copies), {});
+  buffer_at.assign(static_cast<size_t>(copies), {});
   for (int32_t c = 0; c < copies; ++c) build_copy(c, xfers);
   setup_segments_and_barriers();
   setup_stage_times();
+  setup_buffers(xfers);
   batch = opt.batch > 0 ? std::min(opt.batch, opt.images) : opt.images;
   if (sched.reloads()) build_programming();
 }
@@ -202,6 +205,9 @@ void PerfSimulator::Impl::build_copy(int32_t c, const StageTransfers& xfers) {
     const auto& st = prog.schedule.stages[s];
     const auto chunks = static_cast<double>(items_per_inference_at(s));
     stage_first[static_cast<size_t>(c)].push_back(static_cast<int32_t>(groups.size()));
+    // The network's input takes room in stage 0 before it is sent, as any transfer into a stage does (a
+    // DMA writes into buffers it holds): the first stage's room paces the inputs the host streams in.
+    if (s == 0) buffer_at[static_cast<size_t>(c)].push_back(0);
     add_transfer_group(c, s, xfers[s][0], chunks, groups);
     // A recurrent layer (LSTM, GRU) runs its time steps one after another: step t needs h(t−1), so the
     // MVMs, the layer's own transfers and the stage's digital ops repeat once per step.
@@ -216,6 +222,8 @@ void PerfSimulator::Impl::build_copy(int32_t c, const StageTransfers& xfers) {
       add_transfer_group(c, s, xfers[s][1], share, groups);
       add_digital_groups(c, s, share, groups);
     }
+    // The transfers at its end send the item's output to the next stage: it takes room there first.
+    if (s + 1 < prog.schedule.stages.size()) buffer_at[static_cast<size_t>(c)].push_back(static_cast<int32_t>(groups.size()));
     add_transfer_group(c, s, xfers[s][2], chunks, groups);
   }
   stage_first[static_cast<size_t>(c)].push_back(static_cast<int32_t>(groups.size()));
@@ -386,6 +394,47 @@ void PerfSimulator::Impl::setup_stage_times() {
       if (!g.tasks.empty()) stage_time[static_cast<size_t>(c)][static_cast<size_t>(g.stage)] += group_time(g.tasks, nullptr, occ);
     }
   }
+}
+
+void PerfSimulator::Impl::setup_buffers(const StageTransfers& xfers) {
+  const size_t n = prog.schedule.stages.size();
+  // The bytes a stage's cores receive per inference: the stage before's transfers at its end and its own
+  // at its start that go to a core.
+  buffer_bytes.assign(n, 0.0);
+  for (size_t s = 0; s < n; ++s) {
+    const auto add = [&](const std::vector<int32_t>& ids) {
+      for (int32_t id : ids) {
+        const auto& t = prog.transfers[static_cast<size_t>(id)];
+        if (t.to.kind == EndpointKind::Core) buffer_bytes[s] += static_cast<double>(t.bytes_per_inference);
+      }
+    };
+    add(xfers[s][0]);
+    if (s > 0) add(xfers[s - 1][2]);
+  }
+  buffer_room.assign(n, std::numeric_limits<int64_t>::max());
+  const bool asked = opt.stage_buffers.value_or(0) > 0;
+  if (opt.analytic && asked)
+    throw Error("bounded stage buffers are modelled by the event simulation only (simulator: event)",
+                ErrorContext{.field = "stage_buffers"});
+  if (sequential_batches && asked)
+    warnings.push_back(
+        "stage buffers are not bounded under a layer-by-layer schedule or reload segments (the batch is "
+        "held whole between stages)");
+  buffers = opt.analytic || sequential_batches ? 0 : opt.stage_buffers.value_or(kDefaultStageBuffers);
+  if (buffers > 0) {
+    for (size_t s = 0; s < n; ++s) {
+      // Room in slices: N items; at least one item, the producer's slices a halo reads beside its own,
+      // and a whole inference where the slices gather or split again (they come in, or go on, together).
+      const int64_t item = sliced[s] != 0 ? 1 : opt.chunks;
+      int64_t need = item;
+      if (sliced[s] != 0 && halo[s] > 0) need = static_cast<int64_t>(std::ceil(halo[s])) + 1;
+      if (s > 0 && sliced[s] != sliced[s - 1]) need = opt.chunks;
+      buffer_room[s] = std::max(buffers * item, need);
+    }
+  }
+  buffered.assign(static_cast<size_t>(copies), std::vector<int64_t>(n, 0));
+  buffered_peak = buffered;
+  buffer_wait.assign(static_cast<size_t>(copies), std::vector<std::deque<std::pair<int64_t, int32_t>>>(n));
 }
 
 double PerfSimulator::Impl::group_time(const std::vector<int32_t>& ids, int32_t* longest, std::vector<double>& occ) const {
