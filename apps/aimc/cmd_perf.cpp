@@ -2,6 +2,7 @@
 // simulation of src/sim/perf).
 #include <fmt/format.h>
 
+#include <functional>
 #include <optional>
 
 #include "chip/loader.h"
@@ -27,6 +28,21 @@ struct PerfArgs {
   std::string simulator = "event";
   ResultFiles out;
 };
+
+// An option's parser: `word` (set as 0) or a whole number 1 to `max`.
+std::function<void(const std::string&)> word_or_count(std::string option, std::string word, int64_t max,
+                                                      std::function<void(int64_t)> set) {
+  return [=](const std::string& v) {
+    int64_t n = 0;
+    if (v == word) {
+      set(0);
+    } else if (CLI::detail::lexical_cast(v, n) && n >= 1 && n <= max) {
+      set(n);
+    } else {
+      throw CLI::ValidationError(option, fmt::format("'{}': expected {} or a whole number 1 to {}", v, word, max));
+    }
+  };
+}
 
 void run_perf(const PerfArgs& a) {
   if (a.chip.empty()) throw Error("perf needs --chip", ErrorContext{.field = "--chip"});
@@ -69,36 +85,15 @@ void add_perf(CLI::App& app) {
   sub->add_option("--images", args->images, "inferences streamed (default 16)")->check(CLI::Range(int64_t{1}, int64_t{1} << 24));
   sub->add_option("--batch", args->batch, "inferences per batch for layer schedules and reloads (default: all)")
       ->check(CLI::Range(int64_t{0}, int64_t{1} << 24));
-  sub->add_option_function<std::string>(
-         "--chunks",
-         [args](const std::string& v) {
-           if (v == "auto") {
-             args->chunks = 0;
-             return;
-           }
-           int64_t k = 0;
-           if (!CLI::detail::lexical_cast(v, k) || k < 1 || k > 4096) {
-             throw CLI::ValidationError("--chunks", fmt::format("'{}': expected auto or a whole number 1 to 4096", v));
-           }
-           args->chunks = k;
-         },
-         "slices each inference streams through the pipeline in: auto (default: the finest whole-row slicing of "
-         "the network's feature maps, 1 where it cannot stream) or 1 to 4096 (1: whole-inference tasks)")
+  sub->add_option_function<std::string>("--chunks",
+                                        word_or_count("--chunks", "auto", 4096, [args](int64_t k) { args->chunks = k; }),
+                                        "slices each inference streams through the pipeline in: auto (default: the finest "
+                                        "whole-row slicing of the network's feature maps, 1 where it cannot stream) or 1 to "
+                                        "4096 (1: whole-inference tasks)")
       ->type_name("auto|K");
   sub->add_option_function<std::string>(
          "--stage-buffers",
-         [args](const std::string& v) {
-           if (v == "unbounded") {
-             args->stage_buffers = 0;
-             return;
-           }
-           int64_t n = 0;
-           if (!CLI::detail::lexical_cast(v, n) || n < 1 || n > (int64_t{1} << 24)) {
-             throw CLI::ValidationError("--stage-buffers",
-                                        fmt::format("'{}': expected unbounded or a whole number 1 to 16777216", v));
-           }
-           args->stage_buffers = n;
-         },
+         word_or_count("--stage-buffers", "unbounded", int64_t{1} << 24, [args](int64_t n) { args->stage_buffers = n; }),
          fmt::format("items (slices, or inferences where they run whole) whose input each pipeline stage holds at once; an "
                      "item that finished a stage waits until the next has room (backpressure): N (default {}: double "
                      "buffering) or unbounded; event simulation",

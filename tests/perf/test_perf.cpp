@@ -254,14 +254,25 @@ TEST(PerfSim, TwoTransfersShareALink) {
 // A chip without an off-chip memory reaches its host over the host link, one link each way: an
 // input in and an output out each pay the link's latency and serialisation (the mesh edge, 8 B/ns,
 // is faster than the 2 GB/s link), and every byte is priced at the link's energy per bit.
-TEST(PerfSim, InputsAndOutputsCrossTheHostLink) {
-  const auto chip =
-      chip::parse_chip("base: hermes\nname: hermes-host\nhost: {link_gbps: 2, link_latency_ns: 100, link_e_bit_pj: 3}\n",
-                       "host.yaml", presets(), source_path("presets"));
+// hermes with a slower host link (2 GB/s, 100 ns, 3 pJ/bit).
+chip::ChipSpec hermes_host_link() {
+  return chip::parse_chip("base: hermes\nname: hermes-host\nhost: {link_gbps: 2, link_latency_ns: 100, link_e_bit_pj: 3}\n",
+                          "host.yaml", presets(), source_path("presets"));
+}
+
+// One layer of `vectors` on core 0, its input from the host and its output to it.
+Builder one_layer_from_and_to_the_host(int64_t vectors, int64_t in_bytes, int64_t out_bytes) {
   Builder b;
-  b.layer(16, 16, 1, 0);
-  b.p.transfers.push_back({{EndpointKind::Host, 0}, {EndpointKind::Core, 0}, 8000, "x", program::TransferKind::Input, 1});
-  b.p.transfers.push_back({{EndpointKind::Core, 0}, {EndpointKind::Host, 0}, 800, "L0_out", program::TransferKind::Output, 1});
+  b.layer(16, 16, vectors, 0);
+  b.p.transfers.push_back({{EndpointKind::Host, 0}, {EndpointKind::Core, 0}, in_bytes, "x", program::TransferKind::Input, 1});
+  b.p.transfers.push_back(
+      {{EndpointKind::Core, 0}, {EndpointKind::Host, 0}, out_bytes, "L0_out", program::TransferKind::Output, 1});
+  return b;
+}
+
+TEST(PerfSim, InputsAndOutputsCrossTheHostLink) {
+  const auto chip = hermes_host_link();
+  const Builder b = one_layer_from_and_to_the_host(1, 8000, 800);
   PerfOptions o;
   o.images = 1;
   const PerfStats s = simulate(chip, b.p, o);
@@ -282,13 +293,8 @@ TEST(PerfSim, InputsAndOutputsCrossTheHostLink) {
 // only then; with room for two (the default) its input and MVMs overlap the one before's output, as
 // without bound, since they are shorter than the MVMs.
 TEST(PerfSim, AFullStageBufferHoldsTheNextInferenceBack) {
-  const auto chip =
-      chip::parse_chip("base: hermes\nname: hermes-host\nhost: {link_gbps: 2, link_latency_ns: 100, link_e_bit_pj: 3}\n",
-                       "host.yaml", presets(), source_path("presets"));
-  Builder b;
-  b.layer(16, 16, 100, 0);
-  b.p.transfers.push_back({{EndpointKind::Host, 0}, {EndpointKind::Core, 0}, 800, "x", program::TransferKind::Input, 1});
-  b.p.transfers.push_back({{EndpointKind::Core, 0}, {EndpointKind::Host, 0}, 800, "L0_out", program::TransferKind::Output, 1});
+  const auto chip = hermes_host_link();
+  const Builder b = one_layer_from_and_to_the_host(100, 800, 800);
   const double t = chip::mvm_latency_ns(chip, chip.cores.read_modes.front(), 8);
   const double hop = static_cast<double>(*chip.noc.hop_latency_cycles) * 1e3 / chip.clock_mhz;
   const double in = 100 + hop + 800 / 2.0, out = hop + 100 + 800 / 2.0, mvms = 100 * t;

@@ -211,6 +211,16 @@ TEST(Slices, ChainedHalosInClosedForm) {
   EXPECT_DOUBLE_EQ(sliced_chain_ns({10, 10, 10}, {10, 10, 10}, {0, 0, 1}, {1, 0, 1}, 2), 50);
 }
 
+// A (16 x 16) → B (16 x 16, a 3x3 stride-1 window on A's rows) → a classifier, each alone on its core.
+Builder two_row_halo_chain() {
+  Builder b;
+  conv(b, 16, 0);
+  conv(b, 16, 1);
+  b.layer(128, 128, 1, 2);
+  b.p.layers[1].row_window = window3(16);
+  return b;
+}
+
 // chain() with B reading A's rows through a 3x3 stride-1 window. In 8 slices of one row each, B's
 // slice k also needs A's slice k + 1: B starts a slice after A (16 t) and ends at 80 t; C: 81 t. A
 // with 16 rows of 16 (slices of 2 rows, 32 t): B's slice k needs half of A's slice k + 1, so it
@@ -221,11 +231,7 @@ TEST(Slices, AHaloDelaysEachSliceUntilItsProducerMadeTheRowsItReads) {
   const double t = chip::mvm_latency_ns(chip, chip.cores.read_modes.front(), 8);
   Builder one_row = chain();
   one_row.p.layers[1].row_window = window3(8);
-  Builder two_rows;
-  conv(two_rows, 16, 0);
-  conv(two_rows, 16, 1);
-  two_rows.layer(128, 128, 1, 2);
-  two_rows.p.layers[1].row_window = window3(16);
+  const Builder two_rows = two_row_halo_chain();
   for (const bool analytic : {false, true}) {
     SCOPED_TRACE(analytic ? "analytic" : "event");
     PerfOptions o = one_image(analytic, 8);
@@ -250,15 +256,20 @@ TEST(Slices, AHaloDelaysEachSliceUntilItsProducerMadeTheRowsItReads) {
 // (8 x 8) → conv B2 (8 x 8) → classifier C, each alone on its core. In 8 slices: A ends at 64 t, S
 // takes the inference whole until 65 t, B streams again from there (ends 129 t), B2 one slice behind
 // it (137 t), C: 138 t. Were the inference whole from S on: 194 t, as with whole-inference tasks.
-TEST(Slices, AfterASqueezeAndExcitationTheSlicesResume) {
-  const auto chip = test::preset("hermes");
-  const double t = chip::mvm_latency_ns(chip, chip.cores.read_modes.front(), 8);
+Builder squeeze_and_excitation_chain() {
   Builder b;
   conv(b, 8, 0);
   conv(b, 1, 1);
   conv(b, 8, 2);
   conv(b, 8, 3);
   b.layer(128, 128, 1, 4);
+  return b;
+}
+
+TEST(Slices, AfterASqueezeAndExcitationTheSlicesResume) {
+  const auto chip = test::preset("hermes");
+  const double t = chip::mvm_latency_ns(chip, chip.cores.read_modes.front(), 8);
+  const Builder b = squeeze_and_excitation_chain();
   for (const bool analytic : {false, true}) {
     SCOPED_TRACE(analytic ? "analytic" : "event");
     PerfOptions o = one_image(analytic, 1);
@@ -298,17 +309,7 @@ TEST(Slices, AfterASqueezeAndExcitationTheSlicesResume) {
 TEST(Slices, StageBuffersOfOneItemStillLetEverySliceGoOn) {
   const auto chip = test::preset("hermes");
   const double t = chip::mvm_latency_ns(chip, chip.cores.read_modes.front(), 8);
-  Builder halo;
-  conv(halo, 16, 0);
-  conv(halo, 16, 1);
-  halo.layer(128, 128, 1, 2);
-  halo.p.layers[1].row_window = window3(16);
-  Builder se;
-  conv(se, 8, 0);
-  conv(se, 1, 1);
-  conv(se, 8, 2);
-  conv(se, 8, 3);
-  se.layer(128, 128, 1, 4);
+  const Builder halo = two_row_halo_chain(), se = squeeze_and_excitation_chain();
   for (const auto& [p, bottleneck] : {std::pair{&halo.p, 256.0}, std::pair{&se.p, 64.0}}) {
     PerfOptions o;
     o.images = 8;

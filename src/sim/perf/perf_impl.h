@@ -125,8 +125,8 @@ struct PerfSimulator::Impl {
   // Stage input buffers (PerfOptions::stage_buffers), counted in slices (an inference whole: chunks).
   // An item takes room in stage s's buffer as it enters group buffer_at of s (the first of the stage
   // before's transfers at its end, which send it there; stage 0: its first group, the network's input
-  // sent into room it holds) and gives back the
-  // room of the stage before; an inference's slices merge where it runs whole and split where it streams again.
+  // sent into room it holds) and gives back the room of the stage before; an inference's slices merge
+  // where it runs whole and split where it streams again.
   std::vector<std::vector<int32_t>> buffer_at;                // per copy and stage
   int64_t buffers = 0;                                        // the items' room per stage in this run (0: unbounded)
   std::vector<int64_t> buffer_room;                           // per stage, in slices (INT64_MAX: unbounded)
@@ -220,7 +220,7 @@ struct PerfSimulator::Impl {
   }
   void setup_buffers(const StageTransfers& xfers);
   // The item takes room in stage s's buffer (false: full, or others wait before it) and gives back the room
-  // it held in the stage before; wake_buffer lets waiting items in, in order, as room frees.
+  // it held in the stage before; give_buffer gives room back and lets the waiting items in, in order.
   // `front`: the item is the first of those waiting there; `force`: over the room (a deadlock broken).
   bool take_buffer(int64_t i, int32_t s, double now, bool front = false, bool force = false);
   void give_buffer(int32_t copy, int32_t s, int64_t units, double now);
