@@ -69,6 +69,7 @@ void run_perf(const PerfArgs& a) {
   const perf::PerfStats stats = experiment::simulate_performance(
       {.model = a.model, .program = a.program, .peak = a.peak, .peak_bits = a.peak_bits}, chip, cs, opt, &warnings);
   compiling.finish();
+  warnings.insert(warnings.end(), stats.warnings.begin(), stats.warnings.end());
   print_warnings(warnings);
   fmt::print("{}", report::perf_text(stats, static_cast<size_t>(a.top)));
   write_results(a.out, report::perf_json(stats), report::perf_table(stats));

@@ -141,6 +141,7 @@ nlohmann::ordered_json perf_json(const PerfStats& s) {
                      {"digital_busy_fraction", s.makespan_ns > 0 ? c.digital_busy_ns / s.makespan_ns : 0},
                      {"total_crossbar_busy_s", c.crossbar_busy_ns * 1e-9},
                      {"total_digital_busy_s", c.digital_busy_ns * 1e-9},
+                     {"buffer_peak_bytes", measured(c.buffer_peak_bytes)},
                      {"energy_per_inference_j", c.energy.total_pj() * 1e-12 / n}});
   }
   j["cores"] = cores;
@@ -153,6 +154,7 @@ nlohmann::ordered_json perf_json(const PerfStats& s) {
   j["energy_per_inference_by_component_j"] = energy_json(s.energy, n);
   j["total_actions"] = actions_json(s.actions);
   j["unpriced"] = s.unpriced;
+  j["warnings"] = s.warnings;
   j["simulator"] = {{"kind", s.simulator}, {"events", s.events}, {"wall_s", s.wall_s}, {"events_per_s", s.events_per_s}};
   return j;
 }

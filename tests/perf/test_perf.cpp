@@ -327,6 +327,33 @@ TEST(PerfSim, AFullStageBufferHoldsTheNextInferenceBack) {
             "stage_buffers: bounded stage buffers are modelled by the event simulation only (simulator: event)");
 }
 
+// What the buffers held is checked against the cores' memories: stage 1's 1000-byte inputs pile up on
+// core 1 without a bound (stage 0 serves three times faster), past its 2000-byte L1, and a warning says
+// so; with room for one or two items they stay within it.
+TEST(PerfSim, BuffersBeyondACoresMemoryAreAWarning) {
+  const auto chip = chip::parse_chip("base: cluster-512\nname: small-l1\ncores: {memories: {l1: {size_bytes: 2000}}}\n",
+                                     "small.yaml", presets(), source_path("presets"));
+  Builder b;
+  b.layer(128, 128, 100, 0);
+  b.layer(128, 128, 300, 1);
+  b.transfer(0, 1, 1000, "L0_out");
+  const auto run = [&](int64_t room) {
+    PerfOptions o;
+    o.images = 8;
+    o.stage_buffers = room;
+    return simulate(chip, b.p, o);
+  };
+  const PerfStats unbounded = run(0), one = run(1), two = run(2);
+  EXPECT_GT(unbounded.cores.at(1).buffer_peak_bytes, 2000);
+  ASSERT_EQ(unbounded.warnings.size(), 1u);
+  EXPECT_NE(unbounded.warnings[0].find("core 1 held up to"), std::string::npos) << unbounded.warnings[0];
+  EXPECT_NE(unbounded.warnings[0].find("more than its memories' 2000"), std::string::npos) << unbounded.warnings[0];
+  EXPECT_DOUBLE_EQ(one.cores.at(1).buffer_peak_bytes, 1000);
+  EXPECT_DOUBLE_EQ(two.cores.at(1).buffer_peak_bytes, 2000);
+  EXPECT_TRUE(one.warnings.empty() && two.warnings.empty());
+  EXPECT_DOUBLE_EQ(two.inferences_per_s, unbounded.inferences_per_s);
+}
+
 // With an off-chip memory the host's data is staged there: no host link, the memory's link instead.
 TEST(PerfSim, AChipWithOffChipMemoryHasNoHostLink) {
   const auto chip = preset("cluster-512");

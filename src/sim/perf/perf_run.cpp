@@ -222,6 +222,7 @@ bool PerfSimulator::Impl::take_buffer(int64_t i, int32_t s, double now, bool fro
   if (!force && ((!front && !buffer_wait[c][su].empty()) || used + units > buffer_room[su])) return false;
   used += units;
   buffered_peak[c][su] = std::max(buffered_peak[c][su], used);
+  hold_core_bytes(it.copy, s, units);
   const int32_t before = it.buffer;
   const int64_t held = it.held;
   it.buffer = s;
@@ -233,6 +234,7 @@ bool PerfSimulator::Impl::take_buffer(int64_t i, int32_t s, double now, bool fro
 void PerfSimulator::Impl::give_buffer(int32_t copy, int32_t s, int64_t units, double now) {
   const auto c = static_cast<size_t>(copy), su = static_cast<size_t>(s);
   buffered[c][su] -= units;
+  hold_core_bytes(copy, s, -units);
   auto& wait = buffer_wait[c][su];
   while (!wait.empty()) {
     const auto [w, g] = wait.front();
@@ -240,6 +242,31 @@ void PerfSimulator::Impl::give_buffer(int32_t copy, int32_t s, int64_t units, do
     wait.pop_front();
     queue.push(Event{now, seq++, w, g, -3});  // goes on from the event loop (no recursion through enter)
   }
+}
+
+void PerfSimulator::Impl::hold_core_bytes(int32_t copy, int32_t s, int64_t units) {
+  const double share = static_cast<double>(units) / static_cast<double>(opt.chunks);
+  for (const auto& [core, bytes] : buffer_core_bytes[static_cast<size_t>(s)]) {
+    if (data_parallel && copy_of_core[static_cast<size_t>(core)] >= 0 && copy_of_core[static_cast<size_t>(core)] != copy)
+      continue;
+    double& held = core_buffered[static_cast<size_t>(core)];
+    held += share * bytes;
+    core_buffered_peak[static_cast<size_t>(core)] = std::max(core_buffered_peak[static_cast<size_t>(core)], held);
+  }
+}
+
+void PerfSimulator::Impl::warn_if_buffers_exceed_memory() {
+  double memory = 0;  // a core's memories (cores.memories; none described: not checked)
+  for (const auto& m : chip.cores.memories) memory += static_cast<double>(m.size_bytes);
+  if (memory <= 0) return;
+  const auto worst = std::max_element(core_buffered_peak.begin(), core_buffered_peak.end());
+  if (worst == core_buffered_peak.end() || *worst <= memory) return;
+  warnings.push_back(fmt::format(
+      "core {} held up to {:.0f} bytes of its stages' input at once, more than its memories' {:.0f} (cores.memories): the "
+      "run assumes buffering the chip does not have{}",
+      worst - core_buffered_peak.begin(), *worst, memory,
+      sequential_batches ? " (a batched schedule holds its batch between stages: it would be staged off chip, not modelled)"
+                         : "; bound it with --stage-buffers"));
 }
 
 bool PerfSimulator::Impl::break_buffer_deadlock(double now) {
@@ -333,6 +360,8 @@ void PerfSimulator::Impl::reset_run() {
   for (Task& k : tasks) k.executions = 0;
   for (auto& b : buffered) std::fill(b.begin(), b.end(), 0);
   buffered_peak = buffered;
+  core_buffered.assign(static_cast<size_t>(chip.cores.count), 0.0);
+  core_buffered_peak = core_buffered;
   for (auto& w : buffer_wait) {
     for (auto& q : w) q.clear();
   }
@@ -387,6 +416,7 @@ void PerfSimulator::Impl::run() {
   for (const Item& it : items) {
     if (it.done < 0) throw InternalError("perf: an inference did not finish (deadlocked schedule)");
   }
+  warn_if_buffers_exceed_memory();
   if (overfilled > 0)
     warnings.push_back(
         fmt::format("a stage's buffer was filled past its room {} times to go on (it holds less than its "

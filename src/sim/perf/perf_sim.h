@@ -104,6 +104,7 @@ struct CoreStats {
   int32_t core = 0;
   double crossbar_busy_ns = 0;  // summed over the core's arrays
   double digital_busy_ns = 0;
+  double buffer_peak_bytes = 0;  // the most input of its stages its buffers held at once (event simulation)
   ActionCounts actions;
   EnergyBreakdown energy;
 };
@@ -187,6 +188,7 @@ struct PerfStats {
   double host_link_busy_ns_per_inference = 0;
   double host_link_energy_share = 0;
   std::vector<std::string> unpriced;
+  std::vector<std::string> warnings;  // the simulation's: transfers it could not place, buffers overfilled or beyond memory
   std::vector<LayerStats> layers;
   std::vector<CoreStats> cores;
   std::vector<LinkStats> links;  // links that carried traffic

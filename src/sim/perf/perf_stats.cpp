@@ -276,6 +276,7 @@ PerfStats PerfSimulator::Impl::stats() const {
     cs.core = c;
     for (int32_t a = 0; a < arrays; ++a) cs.crossbar_busy_ns += busy[static_cast<size_t>(xbar(c, a))];
     for (int32_t u = 0; u < n_core_units; ++u) cs.digital_busy_ns += busy[static_cast<size_t>(r_dig + c * n_core_units + u)];
+    cs.buffer_peak_bytes = core_buffered_peak[static_cast<size_t>(c)];
     cs.actions = per_core[static_cast<size_t>(c)];
     cs.energy = table->price(cs.actions);
     st.cores.push_back(std::move(cs));
@@ -318,7 +319,7 @@ PerfStats PerfSimulator::Impl::stats() const {
   for (const PathStep& p : st.critical_path) host_path_ns += p.host_ns;
   st.host_latency_share = st.latency_ns > 0 ? host_path_ns / st.latency_ns : 0;
   st.unpriced = table->unpriced(st.actions);
-  for (const auto& w : warnings) st.unpriced.push_back("warning: " + w);
+  st.warnings = warnings;
   return st;
 }
 

@@ -400,16 +400,23 @@ void PerfSimulator::Impl::setup_buffers(const StageTransfers& xfers) {
   const size_t n = prog.schedule.stages.size();
   // The bytes a stage's cores receive per inference: the stage before's transfers at its end and its own
   // at its start that go to a core.
+  // (A data-parallel Program's transfers carry every copy's bytes averaged over the copies: a core
+  // receives copies × that for each inference of its own copy.)
   buffer_bytes.assign(n, 0.0);
+  buffer_core_bytes.assign(n, {});
   for (size_t s = 0; s < n; ++s) {
+    std::map<int32_t, double> on_core;
     const auto add = [&](const std::vector<int32_t>& ids) {
       for (int32_t id : ids) {
         const auto& t = prog.transfers[static_cast<size_t>(id)];
-        if (t.to.kind == EndpointKind::Core) buffer_bytes[s] += static_cast<double>(t.bytes_per_inference);
+        if (t.to.kind != EndpointKind::Core) continue;
+        buffer_bytes[s] += static_cast<double>(t.bytes_per_inference);
+        on_core[t.to.index] += static_cast<double>(t.bytes_per_inference) * (data_parallel ? copies : 1);
       }
     };
     add(xfers[s][0]);
     if (s > 0) add(xfers[s - 1][2]);
+    buffer_core_bytes[s].assign(on_core.begin(), on_core.end());
   }
   buffer_room.assign(n, std::numeric_limits<int64_t>::max());
   const bool asked = opt.stage_buffers.value_or(0) > 0;
