@@ -270,13 +270,25 @@ def slices(r):
     return f"{k}, whole from {gather}{again}" if gather else str(k)
 
 
+def stage_buffers(r):
+    """The room each stage's buffers had (docs/perf-sim.md, Stage buffers)."""
+    if r.get("simulator", {}).get("kind") == "analytic":
+        return "not modelled"
+    n = r.get("stage_buffers")
+    return "unbounded" if n is None else f"{n} per stage"
+
+
 def perf_section(perfs):
     parts = ["<h2>Performance</h2>"]
-    rows = [[label, r["chip"], r["model"], r["schedule"], slices(r), fmt(1e6 * r["latency_s"]),
+    rows = [[label, r["chip"], r["model"], r["schedule"], slices(r), stage_buffers(r), fmt(1e6 * r["latency_s"]),
              fmt(r["inferences_per_s"]), fmt(r["tops"]), fmt(r["tops_per_w"]), fmt(1e6 * r["energy_per_inference_j"]),
              fmt(r["area_mm2"]), r["bottleneck"]["layer"]] for label, r in perfs]
-    parts.append(table(["run", "chip", "model", "schedule", "slices per inference", "latency (µs)", "inferences/s", "TOPS",
-                        "TOPS/W", "µJ/inference", "area (mm²)", "bottleneck"], rows))
+    parts.append(table(["run", "chip", "model", "schedule", "slices per inference", "stage buffers", "latency (µs)",
+                        "inferences/s", "TOPS", "TOPS/W", "µJ/inference", "area (mm²)", "bottleneck"], rows))
+    warned = [(label, w) for label, r in perfs for w in r.get("warnings", [])]
+    if warned:
+        parts.append("<p>Warnings of the simulation:</p><ul>" +
+                     "".join(f"<li>{esc(label)}: {esc(w)}</li>" for label, w in warned) + "</ul>")
     parts.append(figure(stacked_bars("energy per inference by component", "energy per inference",
                                      [(l, r["energy_per_inference_by_component_j"]) for l, r in perfs], 1e6, "µJ"),
                         "Energy per inference by component (arrays, converters, digital units, network, memory, "

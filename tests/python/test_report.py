@@ -35,6 +35,8 @@ def browse(html, *extra):
 @pytest.fixture(scope="module")
 def results(tmp_path_factory):
     d = tmp_path_factory.mktemp("report")
+    small = d / "small-l1.yaml"  # cluster-512 with 100-byte L1s: LeNet's inputs held without bound exceed them
+    small.write_text("base: cluster-512\nname: small-l1\ncores: {memories: {l1: {size_bytes: 100}}}\n")
     runs = {
         "gdc": ("eval", "--model", LENET, "--chip", "hermes", "--data", MNIST, "--limit", 64, "--drift-times",
                 "1s,1d,1y", "--repeats", 2),
@@ -42,6 +44,7 @@ def results(tmp_path_factory):
                    "1s,1d,1y", "--repeats", 2, "--gdc", "off"),
         "hermes": ("perf", "--model", LENET, "--chip", "hermes", "--images", 4),
         "cluster-512": ("perf", "--model", LENET, "--chip", "cluster-512", "--images", 4),
+        "small-l1": ("perf", "--model", LENET, "--chip", small, "--images", 4, "--stage-buffers", "unbounded"),
         "mapping": ("compile", "--model", LENET, "--chip", "hermes"),
     }
     files = []
@@ -72,7 +75,7 @@ def test_report_renders_in_a_browser(results):
     plots = json.loads(re.search(r'data-plots="([^"]*)"', dom).group(1).replace("&quot;", '"'))
     # accuracy; energy by component; latency by kind; where the peak goes; per perf run its layers and floor
     # plan; the mapping
-    assert len(plots) == 1 + 3 + 2 * 2 + 1, plots
+    assert len(plots) == 1 + 3 + 3 * 2 + 1, plots
     for width, height, elements in plots:
         assert width >= 250 and height >= 150 and elements >= 10, plots
     console = [line for line in log.splitlines() if "CONSOLE" in line]
@@ -85,6 +88,9 @@ def test_report_renders_in_a_browser(results):
         assert label in text
     # How each perf run streamed its inferences: LeNet in 8 row slices, whole from its first Gemm.
     assert "slices per inference" in text and "8, whole from /fc1/Gemm" in text
+    # Each perf run's stage buffers, and the simulation's warnings: the small L1s held more than they have.
+    assert "stage buffers" in text and "2 per stage" in text and "unbounded" in text
+    assert "Warnings of the simulation" in text and re.search(r"small-l1: core \d+ held up to \d+ bytes", text)
 
 
 def test_report_refuses_bad_inputs_and_keeps_existing_files(results, tmp_path):
