@@ -16,19 +16,10 @@
 #include "core/error.h"
 #include "ir/graph.h"
 #include "program/program.h"
+#include "test_errors.h"
 #include "test_presets.h"
 
 namespace aimc::test {
-
-// The message of the aimc::Error that `f` throws ("(no error)" when it throws none).
-inline std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 // Golden text (STYLE P10): `text` must equal the file tests/<dir>/golden/<name>; AIMC_UPDATE_GOLDEN=1
 // rewrites the file instead.

@@ -5,7 +5,7 @@
 #include <fstream>
 
 #include "core/input_file.h"
-#include "core_test_util.h"
+#include "test_errors.h"
 
 namespace aimc {
 namespace {

@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "core/text_file.h"
-#include "core_test_util.h"
+#include "test_errors.h"
 
 namespace aimc {
 namespace {

@@ -7,11 +7,11 @@
 #include "chip/loader.h"
 #include "chip/peak.h"
 #include "compiler/pipeline.h"
-#include "core/core_test_util.h"
 #include "noc/network.h"
 #include "onnx/importer.h"
 #include "perf_test_util.h"
 #include "sim/perf/perf_sim.h"
+#include "test_errors.h"
 
 namespace aimc::perf {
 namespace {

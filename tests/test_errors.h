@@ -1,4 +1,4 @@
-// Helpers shared by the core tests.
+// Shared by the unit tests: the one-line message an aimc::Error carries.
 #pragma once
 
 #include <functional>
