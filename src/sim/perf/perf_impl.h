@@ -127,13 +127,12 @@ struct PerfSimulator::Impl {
   // before's transfers at its end, which send it there; stage 0: its first group, the network's input
   // sent into room it holds) and gives back the room of the stage before; an inference's slices merge
   // where it runs whole and split where it streams again.
-  std::vector<std::vector<int32_t>> buffer_at;  // per copy and stage
-  int64_t buffers = 0;                          // the items' room per stage in this run (0: unbounded)
-  std::vector<int64_t> buffer_room;             // per stage, in slices (INT64_MAX: unbounded)
-  std::vector<double> buffer_bytes;             // per stage: the input bytes per inference its cores receive
-  std::vector<std::vector<std::pair<int32_t, double>>> buffer_core_bytes;         // per stage: (core, those bytes on it)
-  std::vector<double> core_buffered, core_buffered_peak;                          // per core: input bytes held (at most)
-  std::vector<std::vector<int64_t>> buffered, buffered_peak;                      // per copy and stage
+  std::vector<std::vector<int32_t>> buffer_at;                             // per copy and stage
+  int64_t buffers = 0;                                                     // the items' room per stage in this run (0: unbounded)
+  std::vector<int64_t> buffer_room;                                        // per stage, in slices (INT64_MAX: unbounded)
+  std::vector<std::vector<std::pair<int32_t, double>>> buffer_core_bytes;  // per stage: (core, those bytes on it)
+  std::vector<double> core_buffered, core_buffered_peak;                   // per core: input bytes held (at most)
+  std::vector<std::vector<int64_t>> buffered, buffered_peak;               // per copy and stage
   std::vector<std::vector<std::deque<std::pair<int64_t, int32_t>>>> buffer_wait;  // per copy and stage: (item, group)
   int64_t overfilled = 0;  // times a full buffer was overfilled to break a deadlock (a warning)
   std::vector<std::string> warnings;

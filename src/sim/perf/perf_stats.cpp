@@ -261,7 +261,9 @@ PerfStats PerfSimulator::Impl::stats() const {
     ls.time_ns = stage_span[s] / static_cast<double>(opt.images * opt.chunks) * static_cast<double>(opt.chunks);
     for (const auto& peak : buffered_peak) ls.buffer_peak = std::max(ls.buffer_peak, static_cast<double>(peak[s]));
     ls.buffer_peak /= static_cast<double>(opt.chunks);
-    ls.buffer_peak_bytes = ls.buffer_peak * buffer_bytes[s];
+    double stage_bytes = 0;  // per inference, on all its cores (a data-parallel core's are every copy's)
+    for (const auto& cb : buffer_core_bytes[s]) stage_bytes += cb.second;
+    ls.buffer_peak_bytes = ls.buffer_peak * stage_bytes / static_cast<double>(data_parallel ? copies : 1);
     if (ls.service_ns > st.bottleneck_service_ns) {
       st.bottleneck_service_ns = ls.service_ns;
       st.bottleneck_stage = ls.stage;

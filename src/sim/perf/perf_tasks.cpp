@@ -402,7 +402,6 @@ void PerfSimulator::Impl::setup_buffers(const StageTransfers& xfers) {
   // at its start that go to a core.
   // (A data-parallel Program's transfers carry every copy's bytes averaged over the copies: a core
   // receives copies × that for each inference of its own copy.)
-  buffer_bytes.assign(n, 0.0);
   buffer_core_bytes.assign(n, {});
   for (size_t s = 0; s < n; ++s) {
     std::map<int32_t, double> on_core;
@@ -410,7 +409,6 @@ void PerfSimulator::Impl::setup_buffers(const StageTransfers& xfers) {
       for (int32_t id : ids) {
         const auto& t = prog.transfers[static_cast<size_t>(id)];
         if (t.to.kind != EndpointKind::Core) continue;
-        buffer_bytes[s] += static_cast<double>(t.bytes_per_inference);
         on_core[t.to.index] += static_cast<double>(t.bytes_per_inference) * (data_parallel ? copies : 1);
       }
     };
