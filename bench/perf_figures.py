@@ -122,18 +122,20 @@ CNN4B_WIDTHS = {"cnn4b_w05": 0.5, "cnn4b_w2": 2.0}
 NETWORKS = {"resnet18_256", "resnet50", "resnet9", "mobilenetv2", "lstm1", "lstm512", "cnn4b", *CNN4B_WIDTHS}  # what the runs can name
 
 
-def pipeline(replicate="mode=auto", residuals="on-chip", schedule="pipelined", quantize="", pack="", lower=""):
+def pipeline(replicate="mode=auto", residuals="on-chip", schedule="pipelined", quantize="", pack="", lower="",
+             activations=""):
     def opt(name, options):
         return f"{name}{{{options}}}" if options else name
 
+    route = f"residuals={residuals}" + (f",activations={activations}" if activations else "")
     return (f"fold-batchnorm,{opt('quantize', quantize)},{opt('lower-to-crossbar', lower)},partition,{opt('pack', pack)},"
-            f"replicate{{{replicate}}},place,assign-digital,route{{residuals={residuals}}},schedule{{kind={schedule}}}")
+            f"replicate{{{replicate}}},place,assign-digital,route{{{route}}},schedule{{kind={schedule}}}")
 
 
 EXPERIMENTS = ROOT / "bench" / "experiments"
 RUN_FILE = {}  # run id -> the experiment file (preset) it comes from
 RUN_KEYS = {"id", "mapping", "network", "chip", "compile", "perf"}
-COMPILE_KEYS = {"replicate", "residuals", "schedule", "quantize", "pack", "lower"}
+COMPILE_KEYS = {"replicate", "residuals", "activations", "schedule", "quantize", "pack", "lower"}
 PERF_KEYS = {"images", "batch", "chunks", "read-mode"}
 
 
@@ -211,7 +213,7 @@ ASSUMPTIONS = {
         ("GDPU energy per op (1 pJ)", ["digital.gdpu.e_op_pj"]),
         ("mesh energy per bit-hop (0.05 pJ)", ["noc.e_bit_hop_pj"]),
         ("four-phase energy share with the driven rows (0.5)", ["cores.read_modes.four-phase.energy_split.rows"]),
-        ("host (FPGA) link bandwidth (7.88 GB/s, the default)", ["host.link_gbps"]),
+        ("host (FPGA) link bandwidth (4.29 GB/s, fitted)", ["host.link_gbps"]),
         ("host (FPGA) link latency (0.5 µs, the default)", ["host.link_latency_ns"]),
     ],
     "garofalo-cluster": [
@@ -611,34 +613,55 @@ def stage_vectors(j, stage_name):
 
 
 def rows_hermes(r):
-    """Per pipeline step: one input vector through the bottleneck stage (its busiest crossbar's MVMs per
-    image are the steps per image); the energy of a step is the image's energy over its steps. The
-    paper's "per input" energy read as one input vector through every layer once (each core of the
-    unreplicated network one MVM): Σ over layers of the layer's energy per image / its vectors per image."""
-    r9, ls, l5 = r["hermes_r9"], r["hermes_lstm"], r["hermes_lstm512"]
-    steps = r9["stage_mvms"][r9["bottleneck"]["stage"]]
+    """Per pipeline step: one input vector through the bottleneck crossbar in the steady state (the image's
+    period, 1 / images/s, over the busiest crossbar's MVMs per image: the steps per image); the energy of a
+    step is the image's energy over its steps. The paper's mapping holds the activations on its FPGA
+    (hermes_r9); hermes_r9_onchip sends them over the chip's network. The paper's "per input" energy read
+    as one input vector through every layer once (each core of the unreplicated network one MVM): Σ over
+    layers of the layer's energy per image / its vectors per image. The host (FPGA) link's bandwidth is
+    fitted to the step (FITTED below)."""
+    r9, r9c, ls, l5 = r["hermes_r9"], r["hermes_r9_onchip"], r["hermes_lstm"], r["hermes_lstm512"]
+
+    def steps(j):
+        return j["stage_mvms"][j["bottleneck"]["stage"]]
+
+    def step_us(j):
+        return 1e6 / j["inferences_per_s"] / steps(j)
+
     per_vector = sum(l["energy_per_inference_j"] / stage_vectors(r9, l["name"]) for l in r9["layers"])
-    return [
-        ("ResNet-9 pipeline step (µs): bottleneck service / its MVMs per image", r9["bottleneck"]["service_s"] / steps * 1e6, 1.52),
-        ("ResNet-9 energy per step (µJ): energy per image / steps per image", r9["energy_per_inference_j"] / steps * 1e6, 1.51),
+    rows = [
+        ("ResNet-9 pipeline step (µs), activations through the FPGA: the steady state's image period / its bottleneck "
+         "crossbar's MVMs per image (the FPGA link's bandwidth is fitted to it)", step_us(r9), 1.52),
+        ("ResNet-9 energy per step (µJ): energy per image / steps per image", r9["energy_per_inference_j"] / steps(r9) * 1e6,
+         1.51),
         ("ResNet-9 energy per input vector through every layer once (µJ)", per_vector * 1e6, 1.51),
         ("ResNet-9 weights (M)", r9["weights"] * 1e-6, 1.87),
-        (f"ResNet-9: crossbars used (steps per image: {steps:.0f})", r9["crossbars_used"], None),
+        (f"ResNet-9: crossbars used (steps per image: {steps(r9):.0f})", r9["crossbars_used"], None),
         ("ResNet-9 images/s", r9["inferences_per_s"], None),
+        ("(ResNet-9: FPGA link traffic per image, both ways, kB; its busier way's time per image, µs)",
+         f"{r9['host']['link_bytes_per_inference'] / 1e3:.4g}; {r9['host']['link_busy_s_per_inference'] * 1e6:.3g}", None),
         ("(ResNet-9, where the peak goes: peak TOPS × crossbars used × MACs per MVM time × share of the crossbars' "
          "bound reached)", efficiency_text(r9), None),
+        ("(ResNet-9, activations core to core over the chip's mesh, aimc's mapping: step µs / energy per step µJ)",
+         f"{fmt(step_us(r9c))} / {fmt(r9c['energy_per_inference_j'] / steps(r9c) * 1e6)}", None),
         (f"LSTM H=256 (models/lstm_ptb): time step (µs), one {SEQ}-step sequence alone / {SEQ}", ls["latency_s"] / SEQ * 1e6, 1.43),
         ("LSTM H=256: energy per step (µJ)", ls["energy_per_inference_j"] / SEQ * 1e6, 5.24),
         (f"LSTM H=512 (1.21M weights): time step (µs)", l5["latency_s"] / SEQ * 1e6, 1.43),
         ("LSTM H=512: energy per step (µJ)", l5["energy_per_inference_j"] / SEQ * 1e6, 5.24),
     ]
+    if "hermes_lstm512_fpga" in r:
+        f = r["hermes_lstm512_fpga"]
+        rows.append(("(LSTM H=512 with its decoder's input through the FPGA: time step µs / energy per step µJ)",
+                     f"{fmt(f['latency_s'] / SEQ * 1e6)} / {fmt(f['energy_per_inference_j'] / SEQ * 1e6)}", None))
+    return rows
 
 
 # A preset parameter fitted to one published figure, where no closed form gives it: preset -> (label, its
 # path in the resolved chip, unit, the run it is fitted on, the figure's row label prefix). The solver
 # reruns that run with the parameter scaled (secant steps in log space from the preset's value) and the
 # table prints the solved value beside the preset's, so a stale preset value shows.
-FITTED = {"cluster-512": ("clock", "clock_mhz", "MHz", "c512_paper", "ResNet-18 256×256 on")}
+FITTED = {"cluster-512": ("clock", "clock_mhz", "MHz", "c512_paper", "ResNet-18 256×256 on"),
+          "hermes": ("host (FPGA) link bandwidth", "host.link_gbps", "GB/s", "hermes_r9", "ResNet-9 pipeline step")}
 
 
 def solve_fitted(binary, out, paths, preset, results, steps=4):
@@ -687,7 +710,7 @@ def table(rows):
 
 SECTIONS = {"cluster-512": (rows_cluster, ["c512_paper", "c512_hbm", "c512_naive_hbm"]),
             "verma-cimu": (rows_verma, ["verma_cnn", "verma_r50", "verma_cnn_netpack", "verma_r50_netpack"]),
-            "hermes": (rows_hermes, ["hermes_r9", "hermes_lstm", "hermes_lstm512"]),
+            "hermes": (rows_hermes, ["hermes_r9", "hermes_r9_onchip", "hermes_lstm", "hermes_lstm512", "hermes_lstm512_fpga"]),
             "garofalo-cluster": (rows_garofalo, ["garofalo_mnv2"])}
 
 

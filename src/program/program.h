@@ -179,6 +179,10 @@ struct Endpoint {
   auto operator<=>(const Endpoint&) const = default;
 };
 
+// Where activations are held off chip (route{activations=host}), the host sends a node its input under
+// this value name, at the start of a layer's stage (before its MVMs) or before a digital op's ops.
+inline std::string input_from_host(const std::string& node) { return node + ":input"; }
+
 struct Transfer {
   Endpoint from, to;
   int64_t bytes_per_inference = 0;

@@ -87,5 +87,37 @@ TEST(Route, MulticastGroupsTransfersOfTheSameData) {
   EXPECT_EQ(back.transfers[0].multicast, multi.transfers[0].multicast);
 }
 
+// route{activations=host}: activations between layers are held off chip (HERMES's FPGA). Each layer's
+// output goes to the host once; the host sends each layer the input vectors its MVMs apply (vectors ×
+// rows, not the feature map), moved at the start of the layer's stage.
+TEST(Route, ActivationsHeldOnTheHostComeBackAsInputVectors) {
+  const std::string pipe =
+      "fold-batchnorm,quantize,lower-to-crossbar,partition,pack{scope=layer},replicate{mode=none},place,"
+      "assign-digital,route{activations=host},schedule";
+  const program::Program p = test::compile(two_convs(), test::preset("verma-cimu"), pipe);
+  std::map<std::string, int32_t> stage_of_layer;
+  for (const auto& st : p.schedule.stages)
+    for (int32_t l : st.layers) stage_of_layer[p.layers[static_cast<size_t>(l)].name] = st.id;
+  std::map<std::string, int64_t> to_host, from_host;
+  for (const auto& t : p.transfers) {
+    EXPECT_TRUE(t.from.kind == program::EndpointKind::Host || t.to.kind == program::EndpointKind::Host) << t.value;
+    if (t.to.kind == program::EndpointKind::Host) to_host[t.value] += t.bytes_per_inference;
+    if (t.from.kind == program::EndpointKind::Host) {
+      from_host[t.value] += t.bytes_per_inference;
+      const std::string layer = t.value.substr(0, t.value.rfind(':'));
+      EXPECT_EQ(t.value, program::input_from_host(layer));
+      EXPECT_EQ(t.stage, stage_of_layer.at(layer));
+      EXPECT_EQ(t.at, program::TransferAt::Start);
+    }
+  }
+  // 8×8 outputs per layer: 64 input vectors of 16·9 and 32·9 rows, a byte each.
+  EXPECT_EQ(from_host, (std::map<std::string, int64_t>{{"conv1:input", 64 * 16 * 9}, {"conv2:input", 64 * 32 * 9}}));
+  EXPECT_EQ(to_host, (std::map<std::string, int64_t>{{"relu1_out", 32 * 8 * 8}, {"relu2_out", 32 * 8 * 8}}));
+  // The default sends relu1's output core to core, once.
+  const auto on_chip = bytes_by_value(compile_at(0));
+  EXPECT_EQ(on_chip.at("relu1_out"), 32 * 8 * 8);
+  EXPECT_FALSE(on_chip.count("conv2:input"));
+}
+
 }  // namespace
 }  // namespace aimc

@@ -372,7 +372,8 @@ TEST(PerfSim, AChipWithOffChipMemoryHasNoHostLink) {
     EXPECT_NE(l, hermes.host_link_in());
     EXPECT_NE(l, hermes.host_link_out());
   }
-  EXPECT_NEAR(hermes.links()[static_cast<size_t>(hermes.host_link_in())].bytes_per_ns, 7.88, 1e-12);  // the default
+  // The preset's FPGA link (GB/s = B/ns).
+  EXPECT_NEAR(hermes.links()[static_cast<size_t>(hermes.host_link_in())].bytes_per_ns, preset("hermes").host.link_gbps, 1e-12);
 }
 
 // A multicast from core 0 to cores 1 and 2 of a mesh row: the second copy leaves the first at core 1

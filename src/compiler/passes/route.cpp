@@ -6,7 +6,11 @@
 // go from each row block's core to its column block's reducing core; an LSTM's hidden state goes
 // back from its gate unit to the rows that read h. Inputs come from and outputs go to the host;
 // with residuals=off-chip a residual add's held input makes a round trip to off-chip memory
-// (Bruschi 2023's baseline mapping, before its on-chip residual buffer). On a chip whose network
+// (Bruschi 2023's baseline mapping, before its on-chip residual buffer). With activations=host the
+// activations between layers are held off chip, as HERMES's FPGA holds them (chips.md 1.1): each value
+// goes to the host once, and the host sends every layer the input vectors its MVMs apply (vectors ×
+// rows: a chip without activation memory cannot build them from a feature map) and every digital op
+// its operands; a layer's partial sums and an LSTM's h stay on chip. On a chip whose network
 // multicasts (noc.multicast), transfers from one source carrying the same pieces (the same data for
 // the same inferences) form one multicast group; the byte counts stay per destination.
 // An activation takes the bits of the crossbar rows that read it (the consuming layers' input
@@ -97,13 +101,20 @@ class Route final : public Pass {
              "on-chip",
              "on-chip: a residual add's held input goes core to core; off-chip: "
              "through off-chip memory (written, read back)",
-             {"on-chip", "off-chip"}}};
+             {"on-chip", "off-chip"}},
+            {"activations",
+             "enum",
+             "on-chip",
+             "on-chip: between layers over the chip's network; host: held off chip (HERMES's FPGA), "
+             "the host sending each layer its MVMs' input vectors",
+             {"on-chip", "host"}}};
   }
 
   void run(CompileContext& ctx) override {
     const Graph& g = ctx.graph;
     Program& p = ctx.program;
     const bool residuals_off_chip = option("residuals") == "off-chip";
+    const bool via_host = option("activations") == "host";
     double psum_bytes = 4;
     for (const auto& u : ctx.chip.cores.digital) {
       if (std::find(u.ops.begin(), u.ops.end(), chip::DigitalOp::PartialSum) != u.ops.end()) {
@@ -144,8 +155,30 @@ class Route final : public Pass {
       }
     };
 
+    const Dist host{Piece{Endpoint{EndpointKind::Host, 0}, 0, 1, 1}};
     std::vector<Dist> dist(g.num_values());
-    for (ValueId in : g.inputs) dist[static_cast<size_t>(in)] = {Piece{Endpoint{EndpointKind::Host, 0}, 0, 1, 1}};
+    for (ValueId in : g.inputs) dist[static_cast<size_t>(in)] = host;
+    // A value goes to the host once, whatever reads it there.
+    std::vector<char> sent(g.num_values(), 0);
+    auto to_host = [&](ValueId v) {
+      const Dist& from = dist[static_cast<size_t>(v)];
+      if (sent[static_cast<size_t>(v)] || on_host(from)) return;
+      sent[static_cast<size_t>(v)] = 1;
+      move(from, host, bytes(g, v, act_bytes), g.value(v).name, TransferKind::Activation);
+    };
+    // Operand v of node `node`, wanted at `to`: from the host under the node's input name where activations
+    // are held there (bytes: as the value, or a layer's input vectors, which always come from the host), else
+    // straight from where it is.
+    auto operand = [&](ValueId v, const Dist& to, const std::string& node, double host_bytes, bool layer_input = false) {
+      if (!via_host) {
+        move(dist[static_cast<size_t>(v)], to, bytes(g, v, act_bytes), g.value(v).name, kind_of(dist[static_cast<size_t>(v)]));
+        return;
+      }
+      if (!layer_input && same_place(dist[static_cast<size_t>(v)], to)) return;  // made where it is used (a fused op)
+      const bool network_input = std::find(g.inputs.begin(), g.inputs.end(), v) != g.inputs.end();
+      to_host(v);
+      move(host, to, host_bytes, program::input_from_host(node), network_input ? TransferKind::Input : TransferKind::Activation);
+    };
     for (size_t i = 0; i < g.num_nodes(); ++i) {
       const Node& n = g.node(static_cast<int32_t>(i));
       const int32_t li = layer_of_node[i];
@@ -154,7 +187,7 @@ class Route final : public Pass {
         if (in != kNoValue && !dist[static_cast<size_t>(in)].empty()) runtime.push_back(in);
       }
       if (li >= 0) {
-        route_layer(ctx, li, tiles_of[static_cast<size_t>(li)], dist, layer_op, move, act_bytes, psum_bytes);
+        route_layer(ctx, li, tiles_of[static_cast<size_t>(li)], dist, layer_op, move, operand, act_bytes, psum_bytes);
         continue;
       }
       auto it = graph_op.find(n.name);
@@ -173,31 +206,31 @@ class Route final : public Pass {
         const size_t main = skip == 0 ? 1 : 0;
         const Dist& base = dist[static_cast<size_t>(runtime[main])];
         out = on_cores(base) ? base : at(op);
-        if (!on_cores(base)) move(base, out, bytes(g, runtime[main], act_bytes), g.value(runtime[main]).name, kind_of(base));
+        if (!on_cores(base)) operand(runtime[main], out, n.name, bytes(g, runtime[main], act_bytes));
         for (size_t k = 0; k < runtime.size(); ++k) {
           if (k == main) continue;
           const ValueId v = runtime[k];
-          const Dist& from = dist[static_cast<size_t>(v)];
-          if (k == skip) {
-            const Dist memory{Piece{Endpoint{EndpointKind::Host, 0}, 0, 1, 1}};
-            move(from, memory, bytes(g, v, act_bytes), g.value(v).name, TransferKind::Activation);
-            move(memory, out, bytes(g, v, act_bytes), n.name + ":residual", TransferKind::Activation);
+          if (k == skip && !via_host) {
+            to_host(v);
+            move(host, out, bytes(g, v, act_bytes), n.name + ":residual", TransferKind::Activation);
             continue;
           }
-          move(from, out, bytes(g, v, act_bytes), g.value(v).name, kind_of(from));
+          operand(v, out, n.name, bytes(g, v, act_bytes));
         }
       } else {
         out = at(op);
-        for (ValueId v : runtime)
-          move(dist[static_cast<size_t>(v)], out, bytes(g, v, act_bytes), g.value(v).name, kind_of(dist[static_cast<size_t>(v)]));
+        for (ValueId v : runtime) {
+          if (op.scope == Scope::Host) to_host(v);
+          else operand(v, out, n.name, bytes(g, v, act_bytes));
+        }
       }
       for (ValueId o : n.outputs) {
         if (o != kNoValue) dist[static_cast<size_t>(o)] = out;
       }
     }
     for (ValueId o : g.outputs) {
-      move(dist[static_cast<size_t>(o)], {Piece{Endpoint{EndpointKind::Host, 0}, 0, 1, 1}}, bytes(g, o, act_bytes),
-           g.value(o).name, TransferKind::Output);
+      if (!sent[static_cast<size_t>(o)])
+        move(dist[static_cast<size_t>(o)], host, bytes(g, o, act_bytes), g.value(o).name, TransferKind::Output);
     }
 
     const noc::Network topo(ctx.chip);
@@ -233,6 +266,13 @@ class Route final : public Pass {
   }
 
  private:
+  static bool same_place(const Dist& a, const Dist& b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                      [](const Piece& x, const Piece& y) { return x.ep == y.ep && x.lo == y.lo && x.hi == y.hi; });
+  }
+  static bool on_host(const Dist& d) {
+    return !d.empty() && std::all_of(d.begin(), d.end(), [](const Piece& p) { return p.ep.kind == EndpointKind::Host; });
+  }
   static TransferKind kind_of(const Dist& from) {
     return !from.empty() && from.front().ep.kind == EndpointKind::Host ? TransferKind::Input : TransferKind::Activation;
   }
@@ -240,10 +280,10 @@ class Route final : public Pass {
     return static_cast<double>(per_inference_numel(g, v)) * act_bytes[static_cast<size_t>(v)];
   }
 
-  template <class Move>
+  template <class Move, class Operand>
   static void route_layer(const CompileContext& ctx, int32_t li, const std::vector<int32_t>& tiles, std::vector<Dist>& dist,
                           const std::map<std::pair<int32_t, std::string>, const DigitalOp*>& layer_op, Move& move,
-                          const std::vector<double>& act_bytes, double psum_bytes) {
+                          Operand& operand, const std::vector<double>& act_bytes, double psum_bytes) {
     const Graph& g = ctx.graph;
     const Program& p = ctx.program;
     const Layer& l = p.layers[static_cast<size_t>(li)];
@@ -268,8 +308,9 @@ class Route final : public Pass {
                                static_cast<double>(t.row_end - x_rows) / H, share, t.replica});
       }
     }
+    // From the host, the input vectors the MVMs apply: each core gets its rows' share of every vector.
     const ValueId x = n.inputs[0];
-    move(dist[static_cast<size_t>(x)], need, bytes(g, x, act_bytes), g.value(x).name, kind_of(dist[static_cast<size_t>(x)]));
+    operand(x, need, l.name, static_cast<double>(l.vectors_per_inference * x_rows) * act_bytes[static_cast<size_t>(x)], true);
     // Partial sums: every row block not on its reducing core sends its column block's sums.
     for (int32_t ti : tiles) {
       const Tile& t = p.tiles[static_cast<size_t>(ti)];

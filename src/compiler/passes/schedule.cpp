@@ -105,7 +105,8 @@ class Schedule_ final : public Pass {
 
  private:
   // Each transfer's stage and moment: the network's inputs at the start of stage 0, its outputs at the
-  // end of the last stage, a value computed off chip (from the host) at the end of its producer's stage; "NAME:suffix" (a layer's
+  // end of the last stage, a value computed off chip (from the host) at the end of its producer's stage; a layer's input
+  // vectors from the host ("LAYER:input", activations held off chip) at the start of its stage; "NAME:suffix" (a layer's
   // partial sums, gates or h; an operand read back for digital op NAME) after that stage's MVMs; any other value at the end of
   // the stage that produced it.
   static void assign_transfer_stages(CompileContext& ctx, const std::vector<int32_t>& stage_of_layer,
@@ -115,6 +116,7 @@ class Schedule_ final : public Pass {
     if (p.schedule.stages.empty()) return;
     std::map<std::string, int32_t> stage_of_node;  // layer and digital op nodes
     for (const Layer& l : p.layers) stage_of_node[l.name] = stage_of_layer[static_cast<size_t>(l.id)];
+    const std::map<std::string, int32_t> layer_stage_by_name = stage_of_node;
     for (const Stage& st : p.schedule.stages) {
       for (int32_t d : st.digital_ops) stage_of_node[p.digital_ops[static_cast<size_t>(d)].node] = st.id;
     }
@@ -131,12 +133,16 @@ class Schedule_ final : public Pass {
     for (Transfer& t : p.transfers) {
       t.stage = -1;
       const auto produced = stage_of_value.find(t.value);
-      if (t.kind == TransferKind::Input && produced == stage_of_value.end()) {
+      const auto c = t.value.rfind(':');
+      const std::string node = c == std::string::npos ? std::string() : t.value.substr(0, c);
+      if (layer_stage_by_name.count(node) && t.value == program::input_from_host(node)) {
+        t.stage = layer_stage_by_name.at(node), t.at = TransferAt::Start;  // a layer's input vectors from the host
+      } else if (t.kind == TransferKind::Input && produced == stage_of_value.end()) {
         t.stage = 0, t.at = TransferAt::Start;  // the network's input
       } else if (t.kind == TransferKind::Output) {
         t.stage = last, t.at = TransferAt::End;
-      } else if (auto c = t.value.rfind(':'); c != std::string::npos && stage_of_node.count(t.value.substr(0, c))) {
-        t.stage = stage_of_node[t.value.substr(0, c)], t.at = TransferAt::AfterMvm;
+      } else if (stage_of_node.count(node)) {
+        t.stage = stage_of_node[node], t.at = TransferAt::AfterMvm;
       } else if (produced != stage_of_value.end()) {  // also a value coming back from the host (HERMES's max-pool)
         t.stage = produced->second, t.at = TransferAt::End;
       }
