@@ -13,9 +13,11 @@
 //                          barriers: the segment's programming (fetches, then writes) if it reloads,
 //                          then the batch through the run
 // Items' start and end times come out of that, so stats() derives throughput, latency, the critical
-// path and the per-stage spans from them as for a simulated run. What it leaves out: contention
-// between stages for a shared resource (a link two stages use) beyond each stage's own load, and the
-// bunching of recurrent steps — bench/analytic_vs_event.py measures the difference.
+// path and the per-stage spans from them as for a simulated run. A resource several stages share
+// paces the inferences into the run (no closer than its occupancy per inference over all of them), so
+// the throughput never passes its bound. What it leaves out: when, within that bound, stages sharing a
+// resource delay each other, the bunching of recurrent steps and the stage buffers' bound —
+// bench/analytic_vs_event.py measures the difference.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -87,8 +89,25 @@ void PerfSimulator::Impl::run_analytic() {
   // slice starts from there. Returns when the last one leaves.
   std::vector<std::vector<double>> free_stage(static_cast<size_t>(copies), std::vector<double>(static_cast<size_t>(n_stages)));
   std::vector<double> traced_begin(static_cast<size_t>(n_stages), 0.0);  // inference 0's item followed (GroupTrace)
+  // A resource several stages use (a shared link, the host's) serves all of them: per inference, the
+  // busiest resource's occupancy over the stages [a, b), averaged over the copies the inferences go
+  // round. Inferences enter stage a no closer together than that, so the flow cannot outrun the
+  // resource (one inference alone is not held: its stages' times already hold its own load).
+  const auto pace_of = [&](int32_t a, int32_t b) {
+    std::vector<double> total(static_cast<size_t>(n_res), 0.0);
+    for (int32_t c = 0; c < copies; ++c) {
+      for (int32_t s = a; s < b; ++s) {
+        const double passes = sliced[static_cast<size_t>(s)] != 0 ? static_cast<double>(opt.chunks) : 1.0;
+        for (const auto& [r, l] : stage_load[static_cast<size_t>(c)][static_cast<size_t>(s)])
+          total[static_cast<size_t>(r)] += l * passes / static_cast<double>(copies);
+      }
+    }
+    return *std::max_element(total.begin(), total.end());
+  };
   const auto flow = [&](int64_t first, int64_t n, int32_t a, int32_t b, double t0) {
     for (auto& f : free_stage) std::fill(f.begin(), f.end(), t0);
+    const double pace = pace_of(a, b);
+    double paced = t0;                                      // when the next inference may enter stage a
     std::vector<double> t(static_cast<size_t>(n), t0);      // when each item left the stage before
     std::vector<double> began(static_cast<size_t>(n), t0);  // and when it entered that stage
     std::vector<char> on(static_cast<size_t>(n));           // going: its inference streams, or it is the last slice
@@ -134,7 +153,9 @@ void PerfSimulator::Impl::run_analytic() {
         if (!on[static_cast<size_t>(i)]) continue;
         Item& it = items[static_cast<size_t>(first + i)];
         const auto c = static_cast<size_t>(it.copy);
-        const double begin = std::max(enter[static_cast<size_t>(i)], free_stage[c][su]);
+        const bool leads = s == a && (sliced[su] != 0 ? it.chunk == 0 : last_slice(it));  // its inference's first here
+        const double begin = std::max({enter[static_cast<size_t>(i)], free_stage[c][su], leads ? paced : t0});
+        if (leads) paced = begin + pace;
         began[static_cast<size_t>(i)] = begin;
         if (s == a && it.start < 0) it.start = begin;
         if (it.inference == 0 && (sliced[su] != 0 ? it.chunk == 0 : last_slice(it))) traced_begin[su] = begin;
