@@ -98,7 +98,9 @@ const std::vector<ProgramKeyDoc>& program_keys() {
       {"transfers[].to.unit", "integer", "a destination chip-level unit"},
       {"transfers[].to.name", "text", "that unit's name (informative)"},
       {"transfers[].bytes_per_inference", "integer", "bytes moved per inference"},
-      {"transfers[].value", "text", "the value moved"},
+      {"transfers[].value", "text",
+       "the value moved: a graph value, or LAYER:psum, LAYER:gates, LAYER:h, OP:residual (read back from memory), NODE:input "
+       "(from the host where activations are held there)"},
       {"transfers[].kind", "text", "input, output, activation, partial-sum, ..."},
       {"transfers[].hops", "integer", "network hops"},
       {"transfers[].stage", "integer", "the stage it belongs to (optional, with at)"},
