@@ -8,11 +8,11 @@ For every experiment of bench/experiments (the Programs perf_figures.py wrote) a
 event` and `--simulator analytic` alternately `--repeats` times and tables: each one's throughput,
 single-inference latency and dynamic energy per inference (static power follows each one's run time), the
 analytic model's relative difference, its largest
-per-layer difference in stage time, and the speed of each. The event simulation bounds each stage's buffers (perf's
-default: two items); the analytic model's stages queue without bound, so each run is also simulated once
-with `--stage-buffers unbounded`: its throughput's difference from the default's, and the per-layer stage
-times are compared against it (a wait for room is spent in the stage that waits, a queue in the stage
-queued for) (layer evaluations per second of simulator
+per-layer difference in stage time, and the speed of each. Both bound each stage's buffers (perf's default:
+two items; the analytic model as a throughput bound, without the waits for room), so each run is also
+simulated once with `--stage-buffers unbounded`: its throughput's difference from the default's, and the
+per-layer stage times are compared against it (a wait for room is spent in the stage that waits, a queue
+in the stage queued for) (layer evaluations per second of simulator
 wall time, setting up included; median over the repeats; the machine's load average is printed with it).
 """
 

@@ -272,10 +272,11 @@ def slices(r):
 
 def stage_buffers(r):
     """The room each stage's buffers had (docs/perf-sim.md, Stage buffers)."""
-    if r.get("simulator", {}).get("kind") == "analytic":
-        return "not modelled"
     n = r.get("stage_buffers")
-    return "unbounded" if n is None else f"{n} per stage"
+    if n is None:
+        return "unbounded"
+    analytic = r.get("simulator", {}).get("kind") == "analytic"
+    return f"{n} per stage" + (" (as a bound on each stage's throughput)" if analytic else "")
 
 
 def perf_section(perfs):

@@ -215,6 +215,12 @@ std::string perf_text(const PerfStats& s, size_t top) {
     line(fmt::format("  stage buffers    {}; the most held: {:.3g} inferences' input ({:.4g} kB) at {}",
                      s.stage_buffers > 0 ? fmt::format("{} items each (backpressure)", s.stage_buffers) : "unbounded",
                      most.buffer_peak, most.buffer_peak_bytes * 1e-3, most.name));
+  } else if (!s.layers.empty()) {
+    line(fmt::format("  stage buffers    {}", s.stage_buffers > 0
+                                                  ? fmt::format("{} items each (a bound on each stage: room / the "
+                                                                "time an item holds it; the fill is not traced)",
+                                                                s.stage_buffers)
+                                                  : "unbounded"));
   }
   line(fmt::format("  throughput       {:.5g} inferences/s, {:.4g} TOPS (2 x {:.4g} MMAC per inference){}", s.inferences_per_s,
                    s.tops, s.macs_per_inference * 1e-6,

@@ -15,9 +15,10 @@
 // Items' start and end times come out of that, so stats() derives throughput, latency, the critical
 // path and the per-stage spans from them as for a simulated run. A resource several stages share
 // paces the inferences into the run (no closer than its occupancy per inference over all of them), so
-// the throughput never passes its bound. What it leaves out: when, within that bound, stages sharing a
-// resource delay each other, the bunching of recurrent steps and the stage buffers' bound —
-// bench/analytic_vs_event.py measures the difference.
+// the throughput never passes its bound; bounded stage buffers cap each stage at room / the time an
+// item holds its room. What it leaves out: when, within those bounds, stages sharing a resource delay
+// each other or wait for room, and the bunching of recurrent steps — bench/analytic_vs_event.py
+// measures the difference.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -31,12 +32,14 @@ void PerfSimulator::Impl::run_analytic() {
   reset_run();
   std::vector<double> occ(static_cast<size_t>(n_res), 0.0);
   const auto n_stages = static_cast<int32_t>(prog.schedule.stages.size());
+  std::vector<std::vector<double>> group_t(static_cast<size_t>(copies));  // per copy and group: its time alone
   // Per copy and stage: the item's occupancy of each resource (its time: stage_time, from setup).
   std::vector<std::vector<std::vector<std::pair<int32_t, double>>>> stage_load(static_cast<size_t>(copies));
   for (int32_t c = 0; c < copies; ++c) {
     const auto& groups = templ[static_cast<size_t>(c)];
     const auto& first = stage_first[static_cast<size_t>(c)];
     stage_load[static_cast<size_t>(c)].resize(static_cast<size_t>(n_stages));
+    group_t[static_cast<size_t>(c)].assign(groups.size(), 0.0);
     for (int32_t s = 0; s < n_stages; ++s) {
       std::vector<double> load(static_cast<size_t>(n_res), 0.0);
       double within = 0;
@@ -45,6 +48,7 @@ void PerfSimulator::Impl::run_analytic() {
         if (ids.empty()) continue;
         int32_t longest = -1;
         const double t = group_time(ids, &longest, occ);
+        group_t[static_cast<size_t>(c)][static_cast<size_t>(g)] = t;
         if (c == 0) trace.push_back(GroupTrace{g, s, within, within + t, longest});  // moved to its stage's start below
         within += t;
         for (int32_t id : ids) {
@@ -73,12 +77,26 @@ void PerfSimulator::Impl::run_analytic() {
     }
   }
   const auto n_items = static_cast<int64_t>(items.size());
-  // Per copy and stage: the busiest resource's occupancy per item (the stage's service time).
+  // Per copy and stage: the busiest resource's occupancy per item (the stage's service time). With bounded
+  // stage buffers an item holds room in stage s from the group where it takes it (buffer_at: the end
+  // transfers of the stage before) to the one where it takes room in the next, so at most `room` items
+  // in that span: by Little's law the stage passes no more than room / that span's time (the span
+  // alone, without the waits for room that lengthen it in a loaded run). A recurrent stage whose
+  // sequences would interleave over its replicas is held to that.
   std::vector<std::vector<double>> service(static_cast<size_t>(copies), std::vector<double>(static_cast<size_t>(n_stages), 0));
   for (int32_t c = 0; c < copies; ++c) {
+    const auto& at = buffer_at[static_cast<size_t>(c)];
+    const auto& gt = group_t[static_cast<size_t>(c)];
     for (int32_t s = 0; s < n_stages; ++s) {
-      double& m = service[static_cast<size_t>(c)][static_cast<size_t>(s)];
-      for (const auto& rl : stage_load[static_cast<size_t>(c)][static_cast<size_t>(s)]) m = std::max(m, rl.second);
+      const auto su = static_cast<size_t>(s);
+      double& m = service[static_cast<size_t>(c)][su];
+      for (const auto& rl : stage_load[static_cast<size_t>(c)][su]) m = std::max(m, rl.second);
+      if (buffers <= 0 || su >= at.size()) continue;
+      const size_t from = static_cast<size_t>(at[su]), to = su + 1 < at.size() ? static_cast<size_t>(at[su + 1]) : gt.size();
+      double held = 0;
+      for (size_t g = from; g < std::min(to, gt.size()); ++g) held += gt[g];
+      const double room = static_cast<double>(buffer_room[su]) / static_cast<double>(sliced[su] != 0 ? 1 : opt.chunks);
+      m = std::max(m, held / room);
     }
   }
   // Items [first, first + n) released together at t0 through stages [a, b), a tandem of stages: an

@@ -418,14 +418,11 @@ void PerfSimulator::Impl::setup_buffers(const StageTransfers& xfers) {
   }
   buffer_room.assign(n, std::numeric_limits<int64_t>::max());
   const bool asked = opt.stage_buffers.value_or(0) > 0;
-  if (opt.analytic && asked)
-    throw Error("bounded stage buffers are modelled by the event simulation only (simulator: event)",
-                ErrorContext{.field = "stage_buffers"});
   if (sequential_batches && asked)
     warnings.push_back(
         "stage buffers are not bounded under a layer-by-layer schedule or reload segments (the batch is "
         "held whole between stages)");
-  buffers = opt.analytic || sequential_batches ? 0 : opt.stage_buffers.value_or(kDefaultStageBuffers);
+  buffers = sequential_batches ? 0 : opt.stage_buffers.value_or(kDefaultStageBuffers);
   if (buffers > 0) {
     for (size_t s = 0; s < n; ++s) {
       // Room in slices: N items; at least one item, the producer's slices a halo reads beside its own,
