@@ -97,7 +97,7 @@ void add_perf(CLI::App& app) {
          word_or_count("--stage-buffers", "unbounded", int64_t{1} << 24, [args](int64_t n) { args->stage_buffers = n; }),
          fmt::format("items (slices, or inferences where they run whole) whose input each pipeline stage holds at once; an "
                      "item that finished a stage waits until the next has room (backpressure): N (default {}: double "
-                     "buffering) or unbounded; event simulation",
+                     "buffering) or unbounded; the analytic model takes it as a bound on each stage's throughput",
                      perf::kDefaultStageBuffers))
       ->type_name("unbounded|N");
   sub->add_option("--schedule", args->schedule, "with --model: layer | pipelined | data-parallel (default pipelined)");
