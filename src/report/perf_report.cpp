@@ -208,19 +208,18 @@ std::string perf_text(const PerfStats& s, size_t top) {
                    s.read_mode, s.images, s.batch, s.segments > 1 ? fmt::format(", {} reload segments", s.segments) : ""));
   line(fmt::format("  latency          {:.4g} us (critical path {:.4g} us, mean under load {:.4g} us)", s.latency_ns * 1e-3,
                    s.critical_path_ns * 1e-3, s.mean_latency_ns * 1e-3));
+  const std::string room =
+      s.stage_buffers <= 0 ? "unbounded" : fmt::format("{} item{} each", s.stage_buffers, s.stage_buffers == 1 ? "" : "s");
   if (s.simulator == "event" && !s.layers.empty()) {
     // The stage whose buffers held the most input bytes at once.
     const auto& most = *std::max_element(s.layers.begin(), s.layers.end(),
                                          [](const auto& a, const auto& b) { return a.buffer_peak_bytes < b.buffer_peak_bytes; });
-    line(fmt::format("  stage buffers    {}; the most held: {:.3g} inferences' input ({:.4g} kB) at {}",
-                     s.stage_buffers > 0 ? fmt::format("{} items each (backpressure)", s.stage_buffers) : "unbounded",
-                     most.buffer_peak, most.buffer_peak_bytes * 1e-3, most.name));
+    line(fmt::format("  stage buffers    {}{}; the most held: {:.3g} inferences' input ({:.4g} kB) at {}", room,
+                     s.stage_buffers > 0 ? " (backpressure)" : "", most.buffer_peak, most.buffer_peak_bytes * 1e-3, most.name));
   } else if (!s.layers.empty()) {
-    line(fmt::format("  stage buffers    {}", s.stage_buffers > 0
-                                                  ? fmt::format("{} items each (a bound on each stage: room / the "
-                                                                "time an item holds it; the fill is not traced)",
-                                                                s.stage_buffers)
-                                                  : "unbounded"));
+    line(fmt::format(
+        "  stage buffers    {}{}", room,
+        s.stage_buffers > 0 ? " (a bound on each stage: room / the time an item holds it; the fill is not traced)" : ""));
   }
   line(fmt::format("  throughput       {:.5g} inferences/s, {:.4g} TOPS (2 x {:.4g} MMAC per inference){}", s.inferences_per_s,
                    s.tops, s.macs_per_inference * 1e-6,
