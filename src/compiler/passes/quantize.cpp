@@ -23,6 +23,7 @@
 #include "core/error.h"
 #include "core/reductions.h"
 #include "core/rng.h"
+#include "ir/conv_window.h"
 #include "program/weights.h"
 #include "reference/batch_parts.h"
 #include "reference/executor.h"
@@ -71,19 +72,11 @@ __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4"))) vo
 }
 
 // A layer's input vectors as the crossbar rows see them: a conv's im2col rows in (c, kh, kw) order per
-// group (the padding's value where the window lies outside), else the input's last axis.
-struct VectorGeometry {
+// group (its window, ir/conv_window.h; the padding's value where the window lies outside), else the
+// input's last axis.
+struct VectorGeometry : ConvWindow {
   bool conv = false;
-  int64_t c = 0, h = 1, w = 1, kh = 1, kw = 1, sh = 1, sw = 1, dh = 1, dw = 1, ph = 0, pw = 0, oh = 1, ow = 1, group = 1;
   int64_t rows = 0;  // Gemm / MatMul: the vector length
-
-  // Conv: the element of one sample (C·H·W) that row r of group gi's window at output (oy, ox) reads,
-  // in the layer matrix's (c, kh, kw) row order; −1 where the window lies in the zero padding.
-  int64_t window_element(int64_t oy, int64_t ox, int64_t gi, int64_t r) const {
-    const int64_t ch = gi * (c / group) + r / (kh * kw), ky = r / kw % kh, kx = r % kw;
-    const int64_t iy = oy * sh - ph + ky * dh, ix = ox * sw - pw + kx * dw;
-    return iy < 0 || iy >= h || ix < 0 || ix >= w ? -1 : (ch * h + iy) * w + ix;
-  }
 };
 
 // Bit-planes that are all 0 on a block of an array's rows, per input vector (InputActivity::
@@ -648,20 +641,9 @@ class Quantize final : public Pass {
       v.rows = describe_layer(g, ni)->rows;
       return v;
     }
-    const Shape& in = g.value(n.input(0)).shape;
-    const Shape& out = g.value(n.outputs[0]).shape;
-    const WindowAttrs& w = n.attr<ConvAttrs>().window;
-    const bool two_d = w.kernel.size() == 2;
     v.conv = true;
-    v.group = n.attr<ConvAttrs>().group;
-    v.c = in[1];
-    v.h = two_d ? in[2] : 1;
-    v.w = in.back();
-    v.oh = two_d ? out[2] : 1;
-    v.ow = out.back();
-    const size_t x = two_d ? 1 : 0;  // the spatial dim of a 1-D conv's W
-    if (two_d) v.kh = w.kernel[0], v.sh = w.strides[0], v.dh = w.dilations[0], v.ph = w.pads[0];
-    v.kw = w.kernel[x], v.sw = w.strides[x], v.dw = w.dilations[x], v.pw = w.pads[x];
+    static_cast<ConvWindow&>(v) =
+        conv_window(n.attr<ConvAttrs>(), g.value(n.input(0)).shape, g.value(n.outputs[0]).shape, n.name);
     return v;
   }
 

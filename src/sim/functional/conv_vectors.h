@@ -6,13 +6,12 @@
 #include <cstdint>
 #include <vector>
 
+#include "ir/conv_window.h"
+
 namespace aimc::functional {
 
-// Conv geometry over 2 spatial dims (1-D convs have H = 1).
-struct ConvGeometry {
-  int64_t c = 0, h = 1, w = 0, oh = 1, ow = 0;
-  int64_t kh = 1, kw = 1, sh = 1, sw = 1, dh = 1, dw = 1, ph = 0, pw = 0;
-};
+// Conv geometry over 2 spatial dims (1-D convs have H = 1): the IR's window (ir/conv_window.h).
+using ConvGeometry = ConvWindow;
 
 // row[(c·kh + ky)·kw + kx] = x[c, oy·sh − ph + ky·dh, ox·sw − pw + kx·dw] (0 outside the input) for
 // output position p = oy·ow + ox of one sample x [C, H, W].

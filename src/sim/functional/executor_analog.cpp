@@ -62,40 +62,7 @@ void ChipExecutor::Impl::run_layer(ref::ValueStore& store, const LayerRun& l, in
   // Memory row of (sample b, position p) of a matrix layer's input and output.
   auto matrix_row = [&](int64_t b, int64_t p) { return ((p / inner) * batch + b) * inner + p % inner; };
   if (conv) {
-    const auto& a = node.attr<ConvAttrs>();
-    const Shape& xs = x.shape();
-    const size_t sd = a.window.kernel.size();
-    if (sd == 2) {
-      g = ConvGeometry{.c = xs[1],
-                       .h = xs[2],
-                       .w = xs[3],
-                       .oh = out_shape[2],
-                       .ow = out_shape[3],
-                       .kh = a.window.kernel[0],
-                       .kw = a.window.kernel[1],
-                       .sh = a.window.strides[0],
-                       .sw = a.window.strides[1],
-                       .dh = a.window.dilations[0],
-                       .dw = a.window.dilations[1],
-                       .ph = a.window.pads[0],
-                       .pw = a.window.pads[1]};
-    } else if (sd == 1) {
-      g = ConvGeometry{.c = xs[1],
-                       .h = 1,
-                       .w = xs[2],
-                       .oh = 1,
-                       .ow = out_shape[2],
-                       .kh = 1,
-                       .kw = a.window.kernel[0],
-                       .sh = 1,
-                       .sw = a.window.strides[0],
-                       .dh = 1,
-                       .dw = a.window.dilations[0],
-                       .ph = 0,
-                       .pw = a.window.pads[0]};
-    } else {
-      throw Error("only 1-D and 2-D convolutions run on crossbars", ErrorContext{.node = layer.name});
-    }
+    g = conv_window(node.attr<ConvAttrs>(), x.shape(), out_shape, layer.name);
     if (g.c * g.kh * g.kw != rows) throw InternalError("conv rows do not match the layer matrix");
     positions = g.oh * g.ow;
   } else {
