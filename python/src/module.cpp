@@ -310,7 +310,7 @@ void bind_experiments(py::module_& m) {
       py::arg("program"), py::arg("chip"), py::arg("x"), py::arg("t") = std::nullopt, py::arg("seed") = 0, py::arg("threads") = 1,
       py::arg("read_mode") = "", py::arg("gemm_precision") = "fp32");
 
-  py::class_<perf::PerfStats>(m, "PerfResult", "Latency, throughput, energy and utilisation from the event simulation.")
+  py::class_<perf::PerfStats>(m, "PerfResult", "Latency, throughput, energy and utilisation of a performance simulation.")
       .def("to_dict", [](const perf::PerfStats& s) { return to_python(report::perf_json(s)); })
       .def("to_rows", [](const perf::PerfStats& s) { return to_rows(report::perf_table(s)); })
       .def(
@@ -326,8 +326,9 @@ void bind_experiments(py::module_& m) {
       "perf",
       [](const std::optional<Loaded>& program, const chip::ChipSpec& chip, int64_t images, int64_t batch, int64_t chunks,
          const std::string& read_mode, std::optional<double> host_gops, bool peak, int64_t peak_bits,
-         std::optional<int64_t> stage_buffers) {
+         std::optional<int64_t> stage_buffers, bool analytic) {
         perf::PerfOptions o;
+        o.analytic = analytic;
         o.images = images;
         o.batch = batch;
         o.chunks = chunks;
@@ -343,7 +344,7 @@ void bind_experiments(py::module_& m) {
       },
       py::arg("program"), py::arg("chip"), py::arg("images") = 16, py::arg("batch") = 0, py::arg("chunks") = 0,
       py::arg("read_mode") = "", py::arg("host_gops") = std::nullopt, py::arg("peak") = false, py::arg("peak_bits") = 0,
-      py::arg("stage_buffers") = std::nullopt);
+      py::arg("stage_buffers") = std::nullopt, py::arg("analytic") = false);
 }
 
 }  // namespace

@@ -145,6 +145,21 @@ def test_perf_streams_in_slices_by_default(tmp_path, hermes, lenet):
             aimc.perf(lenet, hermes, chunks=bad)
 
 
+def test_perf_analytic_as_on_the_cli(hermes, lenet):
+    """perf(simulator="analytic"): the closed-form model, as `aimc perf --simulator analytic`: the same dynamic
+    energy to the last bit; without a bound on the stage buffers LeNet's stages do not contend, so its
+    throughput is the event simulation's; the bound of two items slows it; a bad name is refused."""
+    event = aimc.perf(lenet, hermes, images=8, stage_buffers="unbounded").to_dict()
+    closed = aimc.perf(lenet, hermes, images=8, stage_buffers="unbounded", simulator="analytic").to_dict()
+    assert event["simulator"]["kind"] == "event" and closed["simulator"]["kind"] == "analytic"
+    assert closed["dynamic_energy_per_inference_j"] == event["dynamic_energy_per_inference_j"]
+    assert closed["inferences_per_s"] == pytest.approx(event["inferences_per_s"], rel=1e-6)
+    bounded = aimc.perf(lenet, hermes, images=8, simulator="analytic").to_dict()
+    assert bounded["stage_buffers"] == 2 and bounded["inferences_per_s"] < 0.95 * closed["inferences_per_s"]
+    with pytest.raises(ValueError, match="simulator"):
+        aimc.perf(lenet, hermes, simulator="events")
+
+
 def test_perf_stage_buffers_as_on_the_cli(hermes, lenet):
     """perf(stage_buffers=...): None (the default, 2 items per stage), "unbounded" or a whole number, as
     `aimc perf --stage-buffers`; one item of room holds the next inference back."""
