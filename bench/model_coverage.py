@@ -21,6 +21,7 @@ AIMC_BIN names the aimc binary (default build/aimc; a copy keeps a long run apar
 """
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -155,15 +156,33 @@ def reason(proc):
     return line[:160]
 
 
-def run_model(name, out):
-    # A folder of its own: a model over 2 GB is exported with its weights in files beside it (ONNX external data).
+@contextlib.contextmanager
+def model_folder(out, name):
+    """A folder of its own for the model's export, removed after: a model over 2 GB is exported with its weights
+    in files beside it (ONNX external data)."""
     folder = out / f"{name}.onnx.d"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir()
     try:
-        return check_model(name, out, folder)
+        yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def export_onnx(module, inputs, axis, path):
+    """The module at opset 17, its inputs' and output's `axis` dynamic ("batch")."""
+    names = [f"input{i}" for i in range(len(inputs))]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(module, inputs, str(path), opset_version=17, input_names=names, output_names=["output"],
+                          dynamic_axes={n: {axis: "batch"} for n in names + ["output"]})
+
+
+def run_model(name, out):
+    try:
+        with model_folder(out, name) as folder:
+            return check_model(name, out, folder)
+    finally:
         for p in out.glob(f"{name}.*"):
             if p.suffix == ".npy" or p.name.endswith(".program.json"):
                 p.unlink()
@@ -178,15 +197,11 @@ def check_model(name, out, folder):
         return {**row, "export": f"build failed: {e}"[:160]}
     row["params_m"] = sum(p.numel() for p in module.parameters()) / 1e6
     path = folder / f"{name}.onnx"
-    names = [f"input{i}" for i in range(len(inputs))]
     with torch.no_grad():
         want = module(*inputs)
     want = want[0] if isinstance(want, tuple) else want
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(module, inputs, str(path), opset_version=17, input_names=names, output_names=["output"],
-                              dynamic_axes={n: {axis: "batch"} for n in names + ["output"]})
+        export_onnx(module, inputs, axis, path)
     except Exception as e:  # noqa: BLE001 (torch's exporter refuses some models)
         return {**row, "export": f"torch export failed: {str(e).splitlines()[0]}"[:160]}
     row["export"] = "ok"
@@ -253,20 +268,11 @@ def rerun_perf(preset, out):
         if not line.startswith("| ") or len(cols) < 3 or not cols[-2].endswith(f"({preset})"):
             continue
         name = cols[0][2:]
-        folder = out / f"{name}.onnx.d"
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir()
-        try:
+        with model_folder(out, name) as folder:
             module, inputs, axis = build(name)
             path = folder / f"{name}.onnx"
-            names = [f"input{k}" for k in range(len(inputs))]
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                torch.onnx.export(module, inputs, str(path), opset_version=17, input_names=names,
-                                  output_names=["output"], dynamic_axes={n: {axis: "batch"} for n in names + ["output"]})
+            export_onnx(module, inputs, axis, path)
             before, cols[-1] = cols[-1], cell(perf_cell(name, path, preset, out)) + " |"
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
         lines[i] = " | ".join(cols)
         doc.write_text("\n".join(lines))
         print(f"{name}: {before} -> {cols[-1]}", flush=True)
