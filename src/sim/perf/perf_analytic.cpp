@@ -95,7 +95,7 @@ void PerfSimulator::Impl::run_analytic() {
       const size_t from = static_cast<size_t>(at[su]), to = su + 1 < at.size() ? static_cast<size_t>(at[su + 1]) : gt.size();
       double held = 0;
       for (size_t g = from; g < std::min(to, gt.size()); ++g) held += gt[g];
-      const double room = static_cast<double>(buffer_room[su]) / static_cast<double>(sliced[su] != 0 ? 1 : opt.chunks);
+      const double room = static_cast<double>(buffer_room[su]) / static_cast<double>(slices_per_item_at(su));
       m = std::max(m, held / room);
     }
   }
@@ -115,7 +115,7 @@ void PerfSimulator::Impl::run_analytic() {
     std::vector<double> total(static_cast<size_t>(n_res), 0.0);
     for (int32_t c = 0; c < copies; ++c) {
       for (int32_t s = a; s < b; ++s) {
-        const double passes = sliced[static_cast<size_t>(s)] != 0 ? static_cast<double>(opt.chunks) : 1.0;
+        const auto passes = static_cast<double>(items_per_inference_at(static_cast<size_t>(s)));
         for (const auto& [r, l] : stage_load[static_cast<size_t>(c)][static_cast<size_t>(s)])
           total[static_cast<size_t>(r)] += l * passes / static_cast<double>(copies);
       }
@@ -171,12 +171,13 @@ void PerfSimulator::Impl::run_analytic() {
         if (!on[static_cast<size_t>(i)]) continue;
         Item& it = items[static_cast<size_t>(first + i)];
         const auto c = static_cast<size_t>(it.copy);
-        const bool leads = s == a && (sliced[su] != 0 ? it.chunk == 0 : last_slice(it));  // its inference's first here
+        const bool first_here = sliced[su] != 0 ? it.chunk == 0 : last_slice(it);  // its inference's first item here
+        const bool leads = s == a && first_here;
         const double begin = std::max({enter[static_cast<size_t>(i)], free_stage[c][su], leads ? paced : t0});
         if (leads) paced = begin + pace;
         began[static_cast<size_t>(i)] = begin;
         if (s == a && it.start < 0) it.start = begin;
-        if (it.inference == 0 && (sliced[su] != 0 ? it.chunk == 0 : last_slice(it))) traced_begin[su] = begin;
+        if (it.inference == 0 && first_here) traced_begin[su] = begin;
         free_stage[c][su] = begin + service[c][su];
         const double done = begin + stage_time[c][su];
         stage_span[su] += done - enter[static_cast<size_t>(i)];

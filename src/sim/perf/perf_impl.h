@@ -180,6 +180,8 @@ struct PerfSimulator::Impl {
   void build_copy(int32_t copy, const StageTransfers& xfers);
   // Items one inference is at stage s: its slices where it streams, 1 where it runs whole.
   int64_t items_per_inference_at(size_t s) const { return sliced[s] != 0 ? opt.chunks : 1; }
+  // The slices one item at stage s counts for: 1, or an inference's chunks where it runs whole.
+  int64_t slices_per_item_at(size_t s) const { return opt.chunks / items_per_inference_at(s); }
   // `share`: the parts an inference's work at the stage is cut into, one per group (items × recurrent steps).
   void add_transfer_group(int32_t copy, size_t stage, const std::vector<int32_t>& ids, double share, std::vector<Group>& groups);
   Group mvm_group(int32_t copy, size_t stage, int64_t step, int64_t steps, double share);

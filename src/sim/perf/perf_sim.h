@@ -56,9 +56,9 @@ struct PerfOptions {
   // Items (slices where the inference streams, else inferences) whose input each stage's buffers hold at
   // once; an item that finished a stage waits, holding its own room, until the next stage has room
   // (backpressure). Absent: kDefaultStageBuffers; 0: unbounded. Raised where a stage needs more to go on
-  // (a whole inference where it runs whole, the producer's slices its halo reads). The event simulation
-  // only (the analytic model's stages queue without bound but do not contend with each other), and
-  // pipelined and data-parallel schedules (a batched schedule holds its batch between stages).
+  // (a whole inference where it runs whole, the producer's slices its halo reads). The analytic model
+  // takes it as a bound on each stage's throughput (room / the time an item holds its room). Pipelined
+  // and data-parallel schedules only (a batched schedule holds its batch between stages).
   std::optional<int64_t> stage_buffers;
 };
 
@@ -133,7 +133,8 @@ struct PerfStats {
   std::string simulator = "event";                          // "event" | "analytic" (PerfOptions::analytic)
   std::vector<int64_t> arrangement;                         // the chip's core grid (cores.arrangement), for floor plans
   int64_t images = 0, batch = 0, chunks = 1, segments = 1;  // chunks: the slices used (auto resolved)
-  int64_t stage_buffers = 0;  // the room each stage's buffers had (PerfOptions::stage_buffers; 0: unbounded or not modelled)
+  int64_t stage_buffers =
+      0;  // the room each stage's buffers had (PerfOptions::stage_buffers; 0: unbounded, or a batched schedule)
   std::string slices_gather;  // the first stage (its layers) where the slices gather and the inference runs whole ("" : none)
   std::vector<std::string> slices_resume;  // the stages after it where the inference streams in slices again
   double makespan_ns = 0;

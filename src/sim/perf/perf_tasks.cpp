@@ -427,7 +427,7 @@ void PerfSimulator::Impl::setup_buffers(const StageTransfers& xfers) {
     for (size_t s = 0; s < n; ++s) {
       // Room in slices: N items; at least one item, the producer's slices a halo reads beside its own,
       // and a whole inference where the slices gather or split again (they come in, or go on, together).
-      const int64_t item = sliced[s] != 0 ? 1 : opt.chunks;
+      const int64_t item = slices_per_item_at(s);
       int64_t need = item;
       if (sliced[s] != 0 && halo[s] > 0) need = static_cast<int64_t>(std::ceil(halo[s])) + 1;
       if (s > 0 && sliced[s] != sliced[s - 1]) need = opt.chunks;
