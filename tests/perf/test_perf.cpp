@@ -251,9 +251,6 @@ TEST(PerfSim, TwoTransfersShareALink) {
   EXPECT_GT(t, 800 / bw + hop);
 }
 
-// A chip without an off-chip memory reaches its host over the host link, one link each way: an
-// input in and an output out each pay the link's latency and serialisation (the mesh edge, 8 B/ns,
-// is faster than the 2 GB/s link), and every byte is priced at the link's energy per bit.
 // hermes with a slower host link (2 GB/s, 100 ns, 3 pJ/bit).
 chip::ChipSpec hermes_host_link() {
   return chip::parse_chip("base: hermes\nname: hermes-host\nhost: {link_gbps: 2, link_latency_ns: 100, link_e_bit_pj: 3}\n",
@@ -270,6 +267,9 @@ Builder one_layer_from_and_to_the_host(int64_t vectors, int64_t in_bytes, int64_
   return b;
 }
 
+// A chip without an off-chip memory reaches its host over the host link, one link each way: an
+// input in and an output out each pay the link's latency and serialisation (the mesh edge, 8 B/ns,
+// is faster than the 2 GB/s link), and every byte is priced at the link's energy per bit.
 TEST(PerfSim, InputsAndOutputsCrossTheHostLink) {
   const auto chip = hermes_host_link();
   const Builder b = one_layer_from_and_to_the_host(1, 8000, 800);
