@@ -85,8 +85,9 @@ Dist at(const DigitalOp& op) {
   return spread(op.cores);
 }
 
-bool on_cores(const Dist& d) {
-  return !d.empty() && std::all_of(d.begin(), d.end(), [](const Piece& p) { return p.ep.kind == EndpointKind::Core; });
+// Every piece of d at an endpoint of this kind.
+bool all_at(const Dist& d, EndpointKind kind) {
+  return !d.empty() && std::all_of(d.begin(), d.end(), [kind](const Piece& p) { return p.ep.kind == kind; });
 }
 
 class Route final : public Pass {
@@ -162,7 +163,7 @@ class Route final : public Pass {
     std::vector<char> sent(g.num_values(), 0);
     auto to_host = [&](ValueId v) {
       const Dist& from = dist[static_cast<size_t>(v)];
-      if (sent[static_cast<size_t>(v)] || on_host(from)) return;
+      if (sent[static_cast<size_t>(v)] || all_at(from, EndpointKind::Host)) return;
       sent[static_cast<size_t>(v)] = 1;
       move(from, host, bytes(g, v, act_bytes), g.value(v).name, TransferKind::Activation);
     };
@@ -205,8 +206,9 @@ class Route final : public Pass {
                                 : runtime.size();
         const size_t main = skip == 0 ? 1 : 0;
         const Dist& base = dist[static_cast<size_t>(runtime[main])];
-        out = on_cores(base) ? base : at(op);
-        if (!on_cores(base)) operand(runtime[main], out, n.name, bytes(g, runtime[main], act_bytes));
+        const bool base_on_cores = all_at(base, EndpointKind::Core);
+        out = base_on_cores ? base : at(op);
+        if (!base_on_cores) operand(runtime[main], out, n.name, bytes(g, runtime[main], act_bytes));
         for (size_t k = 0; k < runtime.size(); ++k) {
           if (k == main) continue;
           const ValueId v = runtime[k];
@@ -270,9 +272,6 @@ class Route final : public Pass {
     return std::equal(a.begin(), a.end(), b.begin(), b.end(),
                       [](const Piece& x, const Piece& y) { return x.ep == y.ep && x.lo == y.lo && x.hi == y.hi; });
   }
-  static bool on_host(const Dist& d) {
-    return !d.empty() && std::all_of(d.begin(), d.end(), [](const Piece& p) { return p.ep.kind == EndpointKind::Host; });
-  }
   static TransferKind kind_of(const Dist& from) {
     return !from.empty() && from.front().ep.kind == EndpointKind::Host ? TransferKind::Input : TransferKind::Activation;
   }
@@ -332,7 +331,7 @@ class Route final : public Pass {
     if (recurrent) {
       auto it = layer_op.find({li, l.kind == LayerKind::Lstm ? "lstm-cell" : "gru-cell"});
       Dist gates = it != layer_op.end() ? at(*it->second) : Dist{};
-      if (!gates.empty() && !on_cores(gates)) {
+      if (!gates.empty() && !all_at(gates, EndpointKind::Core)) {
         // Gate pre-activations go to the unit; h goes back to the rows that read it.
         move(out, gates, static_cast<double>(l.vectors_per_inference * l.cols) * psum_bytes, l.name + ":gates",
              TransferKind::Activation);
