@@ -628,6 +628,11 @@ def rows_hermes(r):
     def step_us(j):
         return 1e6 / j["inferences_per_s"] / steps(j)
 
+    def component(j, *names):  # µJ per step
+        return sum(j["energy_per_inference_by_component_j"][n] for n in names) / steps(j) * 1e6
+
+    # The link's busier way moves its time × its bandwidth (GB/s = kB/µs).
+    busier_kb = r9["host"]["link_busy_s_per_inference"] * 1e6 * r9["chip_show"]["spec"]["host"]["link_gbps"]
     per_vector = sum(l["energy_per_inference_j"] / stage_vectors(r9, l["name"]) for l in r9["layers"])
     rows = [
         ("ResNet-9 pipeline step (µs), activations through the FPGA: the steady state's image period / its bottleneck "
@@ -638,8 +643,11 @@ def rows_hermes(r):
         ("ResNet-9 weights (M)", r9["weights"] * 1e-6, 1.87),
         (f"ResNet-9: crossbars used (steps per image: {steps(r9):.0f})", r9["crossbars_used"], None),
         ("ResNet-9 images/s", r9["inferences_per_s"], None),
-        ("(ResNet-9: FPGA link traffic per image, both ways, kB; its busier way's time per image, µs)",
-         f"{r9['host']['link_bytes_per_inference'] / 1e3:.4g}; {r9['host']['link_busy_s_per_inference'] * 1e6:.3g}", None),
+        ("(ResNet-9: FPGA link traffic per image, into the chip (its busier way) / out, kB; the busier way's time per "
+         "image, µs)", f"{busier_kb:.4g} / {r9['host']['link_bytes_per_inference'] / 1e3 - busier_kb:.4g}; "
+         f"{r9['host']['link_busy_s_per_inference'] * 1e6:.3g}", None),
+        ("(ResNet-9 energy per step: the MVMs (arrays and converters) / the FPGA link, µJ)",
+         f"{fmt(component(r9, 'crossbar', 'adc'))} / {fmt(component(r9, 'offchip'))}", None),
         ("(ResNet-9, where the peak goes: peak TOPS × crossbars used × MACs per MVM time × share of the crossbars' "
          "bound reached)", efficiency_text(r9), None),
         ("(ResNet-9, activations core to core over the chip's mesh, aimc's mapping: step µs / energy per step µJ)",
