@@ -312,6 +312,60 @@ TEST(Pack, ModesAndTheirOrder) {
       "[2, 1]}");
 }
 
+// A depthwise 3x3 conv of 144 channels (144 groups of 9 rows x 1 column) and a 1x1 conv after it, 64 vectors
+// each. Block-diagonal it takes 6 bands of 28 groups (252 rows) on 6 crossbars, 7 with the 1x1 conv; 2-D
+// packed, 1 crossbar whose groups share columns and rows (many evaluations per vector). With crossbars to
+// spare the default packing moves the depthwise conv apart in bands side by side (columns apart, rows
+// shared: one evaluation a band): 6 bands on 1 crossbar, then 3 on each of 2 (3 crossbars in all), then 2
+// on each of 3 (4 in all) — the closed form ceil(6 / (crossbars − 1)) evaluations per vector.
+TEST(Pack, SpareCrossbarsKeepTheBusiestLayerApartInBands) {
+  test::GraphBuilder b("dw");
+  ValueId x = b.input("x", {1, 144, 8, 8});
+  ValueId h = b.node("relu", OpKind::Relu, {b.conv("dw", x, 144, 144, 3, 144, true, 1)});
+  const Graph g = b.finish({b.conv("pw", h, 144, 64, 1, 1, true, 2)});
+  const std::string tail = ",replicate{mode=none},place,assign-digital,route,schedule";
+  auto chip = [](int count) {
+    return test::chip_yaml("base: hermes\nname: hermes-" + std::to_string(count) + "\ncores:\n  count: " + std::to_string(count) +
+                           "\n  arrangement: [1, " + std::to_string(count) + "]\n");
+  };
+  auto bottleneck = [](const Program& p) {
+    double most = 0;
+    for (const auto& s : p.schedule.stages) most = std::max(most, s.mvms_per_inference);
+    return most;
+  };
+  const std::string head = "quantize{calibration=none},lower-to-crossbar,partition,pack";
+  const Program rect = test::compile(g, chip(3), head + "{scope=layer,shape=rect}" + tail);
+  ASSERT_EQ(rect.crossbars_used(), 2);
+  EXPECT_GT(bottleneck(rect), 6 * 64);  // the groups stacked in shared columns
+  for (int count : {3, 4}) {
+    const Program p = test::compile(g, chip(count), head + tail);
+    EXPECT_EQ(p.statistics.at("pack").at("layers-apart-from-2d-packing"), 1) << count;
+    EXPECT_EQ(p.crossbars_used(), count);
+    const int64_t bands_per_crossbar = (6 + count - 2) / (count - 1);
+    EXPECT_DOUBLE_EQ(p.schedule.stages[0].mvms_per_inference, static_cast<double>(64 * bands_per_crossbar)) << count;
+    EXPECT_DOUBLE_EQ(bottleneck(p), static_cast<double>(64 * bands_per_crossbar)) << count;
+    // Every weight (of a group: the block diagonal) on exactly one tile, and a valid Program.
+    for (const auto& l : p.layers) {
+      const Tensor m = program::layer_matrix(g, l, program::layer_node(g, l));
+      std::vector<int32_t> cov;
+      program::reconstruct_layer(p, m, l.id, 0, &cov);
+      ASSERT_EQ(cov.size(), static_cast<size_t>(l.rows * l.cols));
+      for (int64_t r = 0; r < l.rows; ++r) {
+        for (int64_t c = 0; c < l.cols; ++c) {
+          if (r / l.group_rows == c / l.group_cols) {
+            ASSERT_EQ(cov[static_cast<size_t>(r * l.cols + c)], 1) << l.name;
+          }
+        }
+      }
+    }
+    EXPECT_NO_THROW(program::program_from_json(program::to_json(p), "p.json"));
+  }
+  // Enough crossbars for one band each: block-diagonal from the start, nothing to move.
+  const Program d = test::compile(g, chip(7), head + tail);
+  EXPECT_EQ(d.statistics.at("pack").at("rect-packed"), 0);
+  EXPECT_DOUBLE_EQ(bottleneck(d), 64);
+}
+
 TEST(Pack, OverlapCheckAcceptsSharedRowsAndRejectsOverlap) {
   Program p = test::compile(four_128(4), test::preset("hermes"), pipeline("{scope=network,shape=rect}"));
   program::Json j = program::to_json(p);

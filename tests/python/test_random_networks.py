@@ -182,3 +182,26 @@ def test_random_network_on_a_noisy_chip_is_identical_at_1_and_2_threads(tmp_path
     one, two = (np.asarray(aimc.run(program, str(chip), x.numpy(), t=3600.0, seed=5, threads=n, read_mode=read_mode))
                 for n in (1, 2))
     assert np.array_equal(one.view(np.uint32), two.view(np.uint32)), (seed, read_mode)
+
+
+def test_depthwise_conv_kept_apart_in_bands_matches_torch(tmp_path):
+    """On a chip of 6 crossbars a depthwise conv's 24 groups (9 rows x 1 column each) fit block-diagonally only
+    in 6 bands of 4 groups (36 of the 40 rows): 9 crossbars with the other layers, too many; 2-D packed they
+    share columns. The default packing puts the bands side by side, 2 to a crossbar (rows shared, columns
+    apart: 2 evaluations per vector), on the 3 crossbars the others leave. The outputs still equal torch's."""
+    chip = tmp_path / "chip.yaml"
+    chip.write_text(EXACT_PWM.replace("cores:\n", "cores:\n  count: 6\n  arrangement: [2, 3]\n"))
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(4, 24, 3, 1, 1), nn.ReLU(), nn.Conv2d(24, 24, 3, 1, 1, groups=24), nn.ReLU(),
+                        nn.Conv2d(24, 10, 1), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(10, 5)).eval()
+    x = torch.rand(6, 4, 8, 8)
+    program = aimc.compile(net, str(chip), example=x[:1], calibration_data=x.numpy())
+    report = program.to_dict()
+    dw = next(layer for layer in report["layers"] if layer["groups"] == 24)
+    assert dw["crossbars"] == 3 and report["crossbars_used"] == 6
+    assert report["bottleneck"]["mvms_per_inference"] == 2 * 64
+    assert all(s["shares_rows_or_columns"] for s in report["shared_crossbars"])
+    out = np.asarray(aimc.run(program, str(chip), x.numpy(), seed=1))
+    with torch.no_grad():
+        ref = net(x).numpy()
+    assert np.abs(out - ref).max() / np.abs(ref).max() < 0.01

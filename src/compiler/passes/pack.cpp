@@ -11,12 +11,17 @@
 // own crossbar. scope=auto takes the first packing that fits the chip, in the order: layer,
 // network (block-diagonal), then — with shape=auto — layer, network (rect); when none fits, the
 // one with the fewest bins (so the does-not-fit error reports the best count), but only of the
-// block-diagonal ones on a chip that reloads weights (reload segments, as before 2-D packing).
+// block-diagonal ones on a chip that reloads weights (reload segments, as before 2-D packing). When
+// scope=auto, shape=auto lands on a 2-D packing with crossbars to spare, the busiest layers move out of it
+// onto crossbars of their own, in block-diagonal bands (keep_busy_layers_apart).
 #include <algorithm>
+#include <iterator>
+#include <map>
 
 #include "compiler/pass.h"
 #include "compiler/passes/common.h"
 #include "compiler/passes/rect_pack.h"
+#include "program/evaluations.h"
 
 namespace aimc::compiler {
 
@@ -56,7 +61,16 @@ std::vector<Bin> in_block_order(const CompileContext& ctx, std::vector<Bin> bins
   return bins;
 }
 
-std::vector<Bin> pack_diagonal(const CompileContext& ctx, Scope scope) {
+// The blocks to pack, as indices into ctx.blocks in their order.
+using BlockSet = std::vector<int32_t>;
+
+BlockSet all_blocks(const CompileContext& ctx) {
+  BlockSet all(ctx.blocks.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int32_t>(i);
+  return all;
+}
+
+std::vector<Bin> pack_diagonal(const CompileContext& ctx, const BlockSet& set, Scope scope) {
   const int64_t R = ctx.chip.cores.rows, C = ctx.chip.cores.cols;
   std::vector<Shelf> open;  // bins still accepting blocks (current layer, or all in network scope)
   std::vector<Bin> done;
@@ -65,8 +79,8 @@ std::vector<Bin> pack_diagonal(const CompileContext& ctx, Scope scope) {
     for (Shelf& s : open) done.push_back(std::move(s.bin));
     open.clear();
   };
-  for (size_t bi = 0; bi < ctx.blocks.size(); ++bi) {
-    const Block& b = ctx.blocks[bi];
+  for (int32_t bi : set) {
+    const Block& b = ctx.blocks[static_cast<size_t>(bi)];
     const auto [rows, cols] = size_of(ctx, b);
     if (scope != Scope::Network && b.layer != current) flush();
     current = b.layer;
@@ -83,7 +97,7 @@ std::vector<Bin> pack_diagonal(const CompileContext& ctx, Scope scope) {
       open.push_back(Shelf{Bin{{}, b.layer}, 0, 0});
       fit = &open.back();
     }
-    fit->bin.entries.push_back(BinEntry{static_cast<int32_t>(bi), fit->next_row, fit->next_col});
+    fit->bin.entries.push_back(BinEntry{bi, fit->next_row, fit->next_col});
     fit->next_row += rows;
     fit->next_col += cols;
     // A full bin leaves the open list early, keeping the search short.
@@ -94,32 +108,105 @@ std::vector<Bin> pack_diagonal(const CompileContext& ctx, Scope scope) {
     }
   }
   flush();
-  return in_block_order(ctx, std::move(done));
+  return done;
 }
 
-std::vector<Bin> pack_rect(const CompileContext& ctx, Scope scope) {
+std::vector<Bin> pack_rect(const CompileContext& ctx, const BlockSet& set, Scope scope) {
   const int64_t R = ctx.chip.cores.rows, C = ctx.chip.cores.cols;
   std::vector<Bin> out;
+  const auto layer_of = [&](size_t i) { return ctx.blocks[static_cast<size_t>(set[i])].layer; };
   // Runs of blocks packed together: one layer's (layer scope; a layer's blocks are consecutive) or all.
-  for (size_t first = 0, last = 0; first < ctx.blocks.size(); first = last) {
+  for (size_t first = 0, last = 0; first < set.size(); first = last) {
     last = first + 1;
-    while (last < ctx.blocks.size() && (scope == Scope::Network || ctx.blocks[last].layer == ctx.blocks[first].layer)) ++last;
+    while (last < set.size() && (scope == Scope::Network || layer_of(last) == layer_of(first))) ++last;
     std::vector<RectSize> sizes;
-    for (size_t bi = first; bi < last; ++bi) sizes.push_back(size_of(ctx, ctx.blocks[bi]));
+    for (size_t i = first; i < last; ++i) sizes.push_back(size_of(ctx, ctx.blocks[static_cast<size_t>(set[i])]));
     const std::vector<RectSpot> spots = pack_rects(sizes, R, C);
     const size_t base = out.size();
     for (size_t k = 0; k < spots.size(); ++k) {
       const size_t bin = base + static_cast<size_t>(spots[k].bin);
       if (out.size() <= bin) out.resize(bin + 1);
-      out[bin].entries.push_back(BinEntry{static_cast<int32_t>(first + k), spots[k].row, spots[k].col});
+      out[bin].entries.push_back(BinEntry{set[first + k], spots[k].row, spots[k].col});
     }
   }
-  return in_block_order(ctx, std::move(out));
+  return out;
 }
 
 std::vector<Bin> pack(const CompileContext& ctx, Packing p) {
-  if (p.scope == Scope::None) return pack_diagonal(ctx, Scope::None);
-  return p.shape == Shape::Rect ? pack_rect(ctx, p.scope) : pack_diagonal(ctx, p.scope);
+  if (p.scope == Scope::None) return in_block_order(ctx, pack_diagonal(ctx, all_blocks(ctx), Scope::None));
+  if (p.shape == Shape::Rect) return in_block_order(ctx, pack_rect(ctx, all_blocks(ctx), p.scope));
+  return in_block_order(ctx, pack_diagonal(ctx, all_blocks(ctx), p.scope));
+}
+
+// One layer's blocks on crossbars of its own, `fold` bands to a crossbar: its block-diagonal bins (bands:
+// blocks with disjoint rows and columns, one evaluation each) side by side, columns apart and rows shared, so
+// a vector takes one evaluation per band there. A depthwise conv's 9-row groups: 28 to a band, a band 28
+// columns wide, up to 9 bands to a crossbar.
+std::vector<Bin> banded(const CompileContext& ctx, const BlockSet& layer_blocks, int32_t fold) {
+  const int64_t C = ctx.chip.cores.cols;
+  std::vector<Bin> out;
+  std::vector<int64_t> used;   // per crossbar: columns taken
+  std::vector<int32_t> bands;  // per crossbar: bands in it
+  for (Bin& band : pack_diagonal(ctx, layer_blocks, Scope::Layer)) {
+    int64_t width = 0;
+    for (const BinEntry& e : band.entries)
+      width = std::max(width, e.col_offset + size_of(ctx, ctx.blocks[static_cast<size_t>(e.block)]).cols);
+    size_t k = 0;
+    while (k < out.size() && (bands[k] >= fold || used[k] + width > C)) ++k;
+    if (k == out.size()) out.emplace_back(), used.push_back(0), bands.push_back(0);
+    for (BinEntry e : band.entries) {
+      e.col_offset += used[k];
+      out[k].entries.push_back(e);
+    }
+    used[k] += width;
+    ++bands[k];
+  }
+  return out;
+}
+
+// What a packing costs in MVM time, in array evaluations per inference: a crossbar runs its layers'
+// evaluations in turn, each layer's vectors × the evaluations its blocks there take (one when they are
+// block-diagonal, more when they share rows or columns). Pipelined and data-parallel schedules are bound by
+// the busiest crossbar (its layers' stages share it); a layer schedule runs each layer at the pace of its
+// busiest crossbar, one layer after another. `total` (all crossbars' evaluations) breaks ties.
+struct PackingCost {
+  double bound = 0, total = 0;
+  size_t busiest = 0;          // the bin with the most evaluations
+  int32_t busiest_layer = -1;  // the layer with the most of them there
+  bool operator<(const PackingCost& o) const { return bound != o.bound ? bound < o.bound : total < o.total; }
+};
+
+PackingCost packing_cost(const CompileContext& ctx, const std::vector<Bin>& bins) {
+  const auto& layers = ctx.program.layers;
+  std::vector<double> layer_worst(layers.size(), 0.0);
+  PackingCost c;
+  double busiest = -1;
+  std::map<int32_t, std::vector<PlacedBlock>> per_layer;
+  for (size_t i = 0; i < bins.size(); ++i) {
+    per_layer.clear();
+    for (const BinEntry& e : bins[i].entries) {
+      const Block& k = ctx.blocks[static_cast<size_t>(e.block)];
+      per_layer[k.layer].push_back(
+          {k.r0, k.r1, e.row_offset, e.col_offset, (k.c1 - k.c0) * layers[static_cast<size_t>(k.layer)].columns_per_weight});
+    }
+    double load = 0, most = -1;
+    int32_t most_layer = -1;
+    for (const auto& [l, placed] : per_layer) {
+      const double mvms = static_cast<double>(layers[static_cast<size_t>(l)].vectors_per_inference) *
+                          static_cast<double>(array_evaluations(placed).size());
+      load += mvms;
+      if (mvms > most) most = mvms, most_layer = l;
+      layer_worst[static_cast<size_t>(l)] = std::max(layer_worst[static_cast<size_t>(l)], mvms);
+    }
+    c.total += load;
+    if (load > busiest) busiest = load, c.busiest = i, c.busiest_layer = most_layer;
+  }
+  c.bound = std::max(busiest, 0.0);
+  if (ctx.schedule_kind == ScheduleKind::LayerByLayer) {
+    c.bound = 0;
+    for (double w : layer_worst) c.bound += w;
+  }
+  return c;
 }
 
 class Pack final : public Pass {
@@ -139,7 +226,8 @@ class Pack final : public Pass {
              "enum",
              "auto",
              "diagonal: disjoint rows and columns; rect: 2-D rectangles (may share rows or columns, run in turn); "
-             "auto: diagonal, rect only when scope=auto and no block-diagonal packing fits",
+             "auto: diagonal, rect only when scope=auto and no block-diagonal packing fits (then the busiest layers "
+             "go block-diagonal in bands on the crossbars left)",
              {"auto", "diagonal", "rect"}}};
   }
 
@@ -182,6 +270,9 @@ class Pack final : public Pass {
       ctx.bins = std::move(best_diagonal);
       chosen = best_diagonal_packing;
     }
+    int64_t layers_apart = 0;
+    if (fits && chosen.shape == Shape::Rect && scope == "auto" && shape_opt == "auto")
+      keep_busy_layers_apart(ctx, chosen, layers_apart);
     int64_t shared = 0, multi_layer = 0, rect = 0;
     for (const Bin& b : ctx.bins) {
       if (b.entries.size() > 1) ++shared;
@@ -193,6 +284,7 @@ class Pack final : public Pass {
     statistics()["multi-layer-crossbars"] = multi_layer;
     statistics()["rect-packed"] = chosen.shape == Shape::Rect ? 1 : 0;
     statistics()["crossbars-sharing-rows-or-columns"] = rect;
+    statistics()["layers-apart-from-2d-packing"] = layers_apart;
   }
 
  private:
@@ -209,6 +301,67 @@ class Pack final : public Pass {
       }
     }
     return true;
+  }
+
+  // A 2-D packing runs in turn the MVMs of blocks that share rows or columns, and of layers that share a
+  // crossbar: MobileNetV2's depthwise convs on HERMES, their 9-row groups stacked in shared columns, took up
+  // to 48 evaluations per vector on crossbars shared with other layers (18 images/s). Where crossbars are
+  // left, the busiest crossbar's busiest layer moves out of the 2-D packing onto crossbars of its own, in
+  // bands (banded: as few crossbars as its columns allow), and a layer of its own that is still the busiest
+  // takes half the bands to a crossbar, until it has one band each; each step is kept while the packing
+  // fits and costs less MVM time (packing_cost). Replication then takes what is left.
+  static void keep_busy_layers_apart(CompileContext& ctx, Packing chosen, int64_t& layers_apart) {
+    const size_t n_layers = ctx.program.layers.size();
+    std::vector<BlockSet> of_layer(n_layers);
+    for (size_t i = 0; i < ctx.blocks.size(); ++i)
+      of_layer[static_cast<size_t>(ctx.blocks[i].layer)].push_back(static_cast<int32_t>(i));
+    std::vector<int32_t> fold(n_layers, 0);  // 0: in the 2-D packing; else bands to a crossbar
+    std::vector<std::vector<Bin>> own(n_layers);
+    std::vector<Bin> pooled = pack_rect(ctx, all_blocks(ctx), chosen.scope);
+    const auto assemble = [&] {
+      std::vector<Bin> bins = pooled;
+      for (const auto& o : own) bins.insert(bins.end(), o.begin(), o.end());
+      return bins;
+    };
+    std::vector<Bin> bins = assemble();
+    PackingCost cost = packing_cost(ctx, bins);
+    const size_t most_steps = 4 * n_layers + 16;
+    for (size_t step = 0; step < most_steps && cost.busiest_layer >= 0; ++step) {
+      const auto l = static_cast<size_t>(cost.busiest_layer);
+      const int32_t was = fold[l];
+      std::vector<Bin> was_own = own[l], was_pooled;
+      if (was == 0) {
+        fold[l] = static_cast<int32_t>(of_layer[l].size());  // as many bands to a crossbar as its columns allow
+        own[l] = banded(ctx, of_layer[l], fold[l]);
+        fold[l] = std::max<int32_t>(1, static_cast<int32_t>(pack_diagonal(ctx, of_layer[l], Scope::Layer).size()));
+        BlockSet rest;
+        for (size_t i = 0; i < ctx.blocks.size(); ++i)
+          if (fold[static_cast<size_t>(ctx.blocks[i].layer)] == 0) rest.push_back(static_cast<int32_t>(i));
+        was_pooled = std::move(pooled);
+        pooled = pack_rect(ctx, rest, chosen.scope);
+      } else {
+        if (was == 1) break;  // block-diagonal already: replication's to speed up
+        // Fewer bands to a crossbar, until it takes more crossbars.
+        const size_t had = own[l].size();
+        while (fold[l] > 1 && own[l].size() == had) {
+          fold[l] = (fold[l] + 1) / 2;
+          own[l] = banded(ctx, of_layer[l], fold[l]);
+        }
+      }
+      std::vector<Bin> next = assemble();
+      const PackingCost next_cost = packing_cost(ctx, next);
+      if (static_cast<int64_t>(next.size()) > ctx.crossbars() || !(next_cost < cost)) {
+        fold[l] = was;
+        own[l] = std::move(was_own);
+        if (was == 0) pooled = std::move(was_pooled);
+        break;
+      }
+      bins = std::move(next);
+      cost = next_cost;
+    }
+    layers_apart = 0;
+    for (int32_t f : fold) layers_apart += f > 0 ? 1 : 0;
+    if (layers_apart > 0) ctx.bins = in_block_order(ctx, std::move(bins));
   }
 };
 
