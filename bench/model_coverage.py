@@ -16,7 +16,9 @@ Results accumulate in OUT/coverage.json (default build/coverage), so runs over p
 --write-docs writes the table of everything in it into docs/coverage.md. Every cell comes from a run.
 --rerun-perf PRESET reruns only the perf cells of docs/coverage.md's rows whose eval ran on PRESET (the
 model exported again, `aimc perf` as above) and writes them into the page, after a change to the simulator
-or the preset that moves no other cell.
+or the preset that moves no other cell. --rerun-mapping PRESET compiles every row that compiled on PRESET
+again and, where pass `pack` kept layers apart from its 2-D packing (the mapping moved), reruns that row's
+PRESET cell and its eval and perf cells if they ran on PRESET.
 AIMC_BIN names the aimc binary (default build/aimc; a copy keeps a long run apart from rebuilds).
 """
 
@@ -225,30 +227,38 @@ def check_model(name, out, folder):
     row["compile"] = {}
     fits = None
     for preset in PRESETS:
-        c = aimc("compile", "--model", path, "--chip", preset, "--json", out / f"{name}.{preset}.json", "-o",
-                 out / f"{name}.{preset}.program.json", "--force", "--quiet")
-        if c.returncode == 0:
-            rep = json.loads((out / f"{name}.{preset}.json").read_text())
-            segments = rep["reload_segments"]
-            row["compile"][preset] = f"{rep['crossbars_used']}/{rep['crossbars_available']} crossbars" + (
-                f" in {segments} reloads" if segments > 1 else "")
-            fits = fits or preset
-        else:
-            row["compile"][preset] = reason(c)
+        row["compile"][preset], ok = compile_cell(name, path, preset, out)
+        fits = fits or (preset if ok else None)
     row["fits"] = fits
     if fits:
-        try:
-            import aimc as module_aimc
-            program = str(out / f"{name}.{fits}.program.json")  # compiled above
-            chip_out = module_aimc.run(program, fits, [x.numpy() for x in inputs], t="1d", seed=0)
-            chip_out = chip_out[0] if isinstance(chip_out, list) else chip_out
-            row["eval"] = f"r = {np.corrcoef(chip_out.ravel(), want.numpy().ravel())[0, 1]:.3f}"
-        except Exception as e:  # noqa: BLE001
-            row["eval"] = str(e).splitlines()[0][:160]
-    if fits:
+        row["eval"] = eval_cell(name, out, fits, inputs, want)
         row["perf"] = perf_cell(name, path, fits, out)
     row["seconds"] = round(time.time() - t0, 1)
     return row
+
+
+def compile_cell(name, path, preset, out):
+    """(the crossbars it takes on `preset`, or why not; whether it compiled): the Program in OUT/NAME.PRESET.program.json."""
+    c = aimc("compile", "--model", path, "--chip", preset, "--json", out / f"{name}.{preset}.json", "-o",
+             out / f"{name}.{preset}.program.json", "--force", "--quiet")
+    if c.returncode != 0:
+        return reason(c), False
+    rep = json.loads((out / f"{name}.{preset}.json").read_text())
+    segments = rep["reload_segments"]
+    return f"{rep['crossbars_used']}/{rep['crossbars_available']} crossbars" + (
+        f" in {segments} reloads" if segments > 1 else ""), True
+
+
+def eval_cell(name, out, preset, inputs, want):
+    """The simulated chip's outputs (t = 1 d) against torch's `want`, on the Program compile_cell wrote."""
+    try:
+        import aimc as module_aimc
+        program = str(out / f"{name}.{preset}.program.json")
+        chip_out = module_aimc.run(program, preset, [x.numpy() for x in inputs], t="1d", seed=0)
+        chip_out = chip_out[0] if isinstance(chip_out, list) else chip_out
+        return f"r = {np.corrcoef(chip_out.ravel(), want.numpy().ravel())[0, 1]:.3f}"
+    except Exception as e:  # noqa: BLE001
+        return str(e).splitlines()[0][:160]
 
 
 def perf_cell(name, path, preset, out):
@@ -276,6 +286,45 @@ def rerun_perf(preset, out):
         lines[i] = " | ".join(cols)
         doc.write_text("\n".join(lines))
         print(f"{name}: {before} -> {cols[-1]}", flush=True)
+
+
+def rerun_mapping(preset, out):
+    """After a compiler change that moves only some mappings: every row of docs/coverage.md that compiled on
+    `preset` is compiled again; where the pass statistics differ from the page's Program (the row's mapping
+    moved), its `preset` cell, and its eval and perf cells when they ran on `preset`, are rerun and written back.
+    A row whose mapping did not move keeps its cells (they would come out the same)."""
+    doc = ROOT / "docs" / "coverage.md"
+    lines = doc.read_text().split("\n")
+    head = next(line for line in lines if line.startswith("| model |")).split(" | ")
+    col = head.index(preset)
+    for i, line in enumerate(lines):
+        cols = line.split(" | ")
+        if not line.startswith("| ") or len(cols) != len(head) or "crossbars" not in cols[col] or "needs" in cols[col]:
+            continue
+        name = cols[0][2:]
+        with model_folder(out, name) as folder:
+            module, inputs, axis = build(name)
+            with torch.no_grad():
+                want = module(*inputs)
+            want = want[0] if isinstance(want, tuple) else want
+            path = folder / f"{name}.onnx"
+            export_onnx(module, inputs, axis, path)
+            compiled, _ = compile_cell(name, path, preset, out)
+            program = out / f"{name}.{preset}.program.json"
+            stats = json.loads(program.read_text())["statistics"]
+            moved = stats.get("pack", {}).get("layers-apart-from-2d-packing", 0) > 0
+            if moved:
+                before = list(cols)
+                cols[col] = cell(compiled)
+                if cols[-2].endswith(f"({preset})"):
+                    cols[-2] = cell(eval_cell(name, out, preset, inputs, want)) + f" ({preset})"
+                    cols[-1] = cell(perf_cell(name, path, preset, out)) + " |"
+                lines[i] = " | ".join(cols)
+                doc.write_text("\n".join(lines))
+                print(f"{name}: {' | '.join(before[col:])} -> {' | '.join(cols[col:])}", flush=True)
+            else:
+                print(f"{name}: mapping on {preset} unchanged", flush=True)
+            program.unlink()
 
 
 def cell(text):
@@ -306,12 +355,16 @@ def main():
     ap.add_argument("--out", type=Path, default=ROOT / "build" / "coverage")
     ap.add_argument("--write-docs", action="store_true")
     ap.add_argument("--rerun-perf", metavar="PRESET", help="rerun only the perf cells of the page's rows evaluated on PRESET")
+    ap.add_argument("--rerun-mapping", metavar="PRESET",
+                    help="recompile the page's rows that compiled on PRESET; rerun the cells of those whose mapping moved")
     args = ap.parse_args()
     torch.set_num_threads(1)
     register_missing_symbolics()
     args.out.mkdir(parents=True, exist_ok=True)
     if args.rerun_perf:
         return rerun_perf(args.rerun_perf, args.out)
+    if args.rerun_mapping:
+        return rerun_mapping(args.rerun_mapping, args.out)
     store = args.out / "coverage.json"
     rows = json.loads(store.read_text()) if store.exists() else {}
     if args.models is None or args.models:

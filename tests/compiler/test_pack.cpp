@@ -360,6 +360,11 @@ TEST(Pack, SpareCrossbarsKeepTheBusiestLayerApartInBands) {
     }
     EXPECT_NO_THROW(program::program_from_json(program::to_json(p), "p.json"));
   }
+  // Data-parallel: the crossbars left hold network copies, so the bands stop where a step would cost a copy —
+  // on 4 crossbars all 6 bands on one (2 crossbars a copy, 2 copies), not 2 bands on each of 3 (1 copy).
+  const Program dp = test::compile(g, chip(4), head + ",replicate,place,assign-digital,route,schedule{kind=data-parallel}");
+  EXPECT_EQ(dp.schedule.network_replicas, 2);
+  EXPECT_DOUBLE_EQ(dp.schedule.stages[0].mvms_per_inference, 6 * 64);
   // Enough crossbars for one band each: block-diagonal from the start, nothing to move.
   const Program d = test::compile(g, chip(7), head + tail);
   EXPECT_EQ(d.statistics.at("pack").at("rect-packed"), 0);

@@ -167,8 +167,9 @@ std::vector<Bin> banded(const CompileContext& ctx, const BlockSet& layer_blocks,
 // What a packing costs in MVM time, in array evaluations per inference: a crossbar runs its layers'
 // evaluations in turn, each layer's vectors × the evaluations its blocks there take (one when they are
 // block-diagonal, more when they share rows or columns). Pipelined and data-parallel schedules are bound by
-// the busiest crossbar (its layers' stages share it); a layer schedule runs each layer at the pace of its
-// busiest crossbar, one layer after another. `total` (all crossbars' evaluations) breaks ties.
+// the busiest crossbar (its layers' stages share it; data-parallel: over the network copies the crossbars
+// left hold); a layer schedule runs each layer at the pace of its busiest crossbar, one layer after another.
+// `total` (all crossbars' evaluations) breaks ties.
 struct PackingCost {
   double bound = 0, total = 0;
   size_t busiest = 0;          // the bin with the most evaluations
@@ -202,6 +203,9 @@ PackingCost packing_cost(const CompileContext& ctx, const std::vector<Bin>& bins
     if (load > busiest) busiest = load, c.busiest = i, c.busiest_layer = most_layer;
   }
   c.bound = std::max(busiest, 0.0);
+  // Data-parallel: replicate copies the whole network into the crossbars left, each copy taking every n-th input.
+  if (ctx.schedule_kind == ScheduleKind::DataParallel && !bins.empty())
+    c.bound /= static_cast<double>(std::max<int64_t>(1, ctx.crossbars() / static_cast<int64_t>(bins.size())));
   if (ctx.schedule_kind == ScheduleKind::LayerByLayer) {
     c.bound = 0;
     for (double w : layer_worst) c.bound += w;
@@ -315,52 +319,68 @@ class Pack final : public Pass {
     std::vector<BlockSet> of_layer(n_layers);
     for (size_t i = 0; i < ctx.blocks.size(); ++i)
       of_layer[static_cast<size_t>(ctx.blocks[i].layer)].push_back(static_cast<int32_t>(i));
-    std::vector<int32_t> fold(n_layers, 0);  // 0: in the 2-D packing; else bands to a crossbar
+    // Per layer: kPooled (in the 2-D packing of the rest), kOwn2d (2-D packed alone on crossbars of its own),
+    // or the bands it takes to a crossbar (≥ 1).
+    constexpr int32_t kPooled = 0, kOwn2d = -1;
+    std::vector<int32_t> fold(n_layers, kPooled);
     std::vector<std::vector<Bin>> own(n_layers);
     std::vector<Bin> pooled = pack_rect(ctx, all_blocks(ctx), chosen.scope);
-    const auto assemble = [&] {
-      std::vector<Bin> bins = pooled;
-      for (const auto& o : own) bins.insert(bins.end(), o.begin(), o.end());
-      return bins;
-    };
-    std::vector<Bin> bins = assemble();
+    std::vector<Bin> bins = pooled;
     PackingCost cost = packing_cost(ctx, bins);
+    // Layer l in state f (its crossbars `mine`): kept when the network fits and its MVM time falls.
+    const auto try_state = [&](size_t l, int32_t f, std::vector<Bin> mine) {
+      const bool leaves_pool = fold[l] == kPooled;
+      std::vector<Bin> rest_pooled;
+      if (leaves_pool) {
+        BlockSet rest;
+        for (size_t i = 0; i < ctx.blocks.size(); ++i) {
+          const auto k = static_cast<size_t>(ctx.blocks[i].layer);
+          if (fold[k] == kPooled && k != l) rest.push_back(static_cast<int32_t>(i));
+        }
+        rest_pooled = pack_rect(ctx, rest, chosen.scope);
+      }
+      std::vector<Bin> next = leaves_pool ? rest_pooled : pooled;
+      for (size_t k = 0; k < n_layers; ++k) {
+        const std::vector<Bin>& o = k == l ? mine : own[k];
+        next.insert(next.end(), o.begin(), o.end());
+      }
+      if (static_cast<int64_t>(next.size()) > ctx.crossbars()) return false;
+      const PackingCost next_cost = packing_cost(ctx, next);
+      if (!(next_cost < cost)) return false;
+      fold[l] = f;
+      own[l] = std::move(mine);
+      if (leaves_pool) pooled = std::move(rest_pooled);
+      bins = std::move(next);
+      cost = next_cost;
+      return true;
+    };
+    const auto bands_of = [&](size_t l) {
+      return std::max<int32_t>(1, static_cast<int32_t>(pack_diagonal(ctx, of_layer[l], Scope::Layer).size()));
+    };
     const size_t most_steps = 4 * n_layers + 16;
     for (size_t step = 0; step < most_steps && cost.busiest_layer >= 0; ++step) {
       const auto l = static_cast<size_t>(cost.busiest_layer);
-      const int32_t was = fold[l];
-      std::vector<Bin> was_own = own[l], was_pooled;
-      if (was == 0) {
-        fold[l] = static_cast<int32_t>(of_layer[l].size());  // as many bands to a crossbar as its columns allow
-        own[l] = banded(ctx, of_layer[l], fold[l]);
-        fold[l] = std::max<int32_t>(1, static_cast<int32_t>(pack_diagonal(ctx, of_layer[l], Scope::Layer).size()));
-        BlockSet rest;
-        for (size_t i = 0; i < ctx.blocks.size(); ++i)
-          if (fold[static_cast<size_t>(ctx.blocks[i].layer)] == 0) rest.push_back(static_cast<int32_t>(i));
-        was_pooled = std::move(pooled);
-        pooled = pack_rect(ctx, rest, chosen.scope);
-      } else {
-        if (was == 1) break;  // block-diagonal already: replication's to speed up
+      const int32_t f = fold[l];
+      bool moved = false;
+      if (f == kPooled || f == kOwn2d) {
+        // Its bands side by side, as many to a crossbar as its columns allow; from the pool, else alone in 2-D.
+        const int32_t all = bands_of(l);
+        moved = try_state(l, all, banded(ctx, of_layer[l], all)) ||
+                (f == kPooled && try_state(l, kOwn2d, pack_rect(ctx, of_layer[l], Scope::Layer)));
+      } else if (f > 1) {
         // Fewer bands to a crossbar, until it takes more crossbars.
-        const size_t had = own[l].size();
-        while (fold[l] > 1 && own[l].size() == had) {
-          fold[l] = (fold[l] + 1) / 2;
-          own[l] = banded(ctx, of_layer[l], fold[l]);
+        int32_t g = f;
+        std::vector<Bin> mine = own[l];
+        while (g > 1 && mine.size() == own[l].size()) {
+          g = (g + 1) / 2;
+          mine = banded(ctx, of_layer[l], g);
         }
+        moved = try_state(l, g, std::move(mine));
       }
-      std::vector<Bin> next = assemble();
-      const PackingCost next_cost = packing_cost(ctx, next);
-      if (static_cast<int64_t>(next.size()) > ctx.crossbars() || !(next_cost < cost)) {
-        fold[l] = was;
-        own[l] = std::move(was_own);
-        if (was == 0) pooled = std::move(was_pooled);
-        break;
-      }
-      bins = std::move(next);
-      cost = next_cost;
+      if (!moved) break;  // block-diagonal already (replication's to speed up), or no step fits and helps
     }
     layers_apart = 0;
-    for (int32_t f : fold) layers_apart += f > 0 ? 1 : 0;
+    for (int32_t f : fold) layers_apart += f != kPooled ? 1 : 0;
     if (layers_apart > 0) ctx.bins = in_block_order(ctx, std::move(bins));
   }
 };
