@@ -55,8 +55,10 @@ const Names<TransferKind> kTransferKinds{{{TransferKind::Activation, "activation
                                           {TransferKind::Recurrent, "recurrent"},
                                           {TransferKind::Input, "input"},
                                           {TransferKind::Output, "output"}}};
-const Names<TransferAt> kTransferAts{
-    {{TransferAt::Start, "start"}, {TransferAt::AfterMvm, "after-mvm"}, {TransferAt::End, "end"}}};
+const Names<TransferAt> kTransferAts{{{TransferAt::Start, "start"},
+                                      {TransferAt::BeforeMvm, "before-mvm"},
+                                      {TransferAt::AfterMvm, "after-mvm"},
+                                      {TransferAt::End, "end"}}};
 
 std::optional<chip::DigitalOp> digital_op_from(const std::string& s) {
   for (int i = 0; i <= static_cast<int>(chip::kLastDigitalOp); ++i) {
@@ -405,6 +407,11 @@ Schedule read_schedule(const Reader& s, const Program& p) {
     st.layers = r.ids_below("layers", p.layers.size(), "layer");
     st.cores = r.ids("cores");
     st.digital_ops = r.ids_below("digital_ops", p.digital_ops.size(), "digital op");
+    if (r.has("digital_ops_before_mvms")) {  // optional: 0 when absent (Programs written before the field)
+      st.digital_ops_before_mvms = r.i32("digital_ops_before_mvms");
+      if (st.digital_ops_before_mvms < 0 || st.digital_ops_before_mvms > static_cast<int32_t>(st.digital_ops.size()))
+        r.fail("digital_ops_before_mvms", "expected 0 up to the number of the stage's digital_ops");
+    }
     st.mvms_per_inference = r.real("mvms_per_inference");
     schedule.stages.push_back(st);
   }
@@ -642,6 +649,7 @@ Json to_json(const Program& p) {
                       {"cores", s.cores},
                       {"digital_ops", s.digital_ops},
                       {"mvms_per_inference", s.mvms_per_inference}});
+    if (s.digital_ops_before_mvms > 0) stages.back()["digital_ops_before_mvms"] = s.digital_ops_before_mvms;
   }
   for (const Segment& s : p.schedule.segments) {
     segments.push_back({{"id", s.id},
@@ -779,8 +787,10 @@ std::string to_text(const Program& p) {
                       t.multicast >= 0 ? fmt::format(" multicast={}", t.multicast) : "");
   }
   for (const Stage& s : p.schedule.stages) {
-    os << fmt::format("  stage S{} layers {} cores {} digital {} mvms={:.6g}\n", s.id, fmt::join(s.layers, ","),
-                      fmt::join(s.cores, ","), fmt::join(s.digital_ops, ","), s.mvms_per_inference);
+    os << fmt::format("  stage S{} layers {} cores {} digital {}{} mvms={:.6g}\n", s.id, fmt::join(s.layers, ","),
+                      fmt::join(s.cores, ","), fmt::join(s.digital_ops, ","),
+                      s.digital_ops_before_mvms > 0 ? fmt::format(" ({} before the MVMs)", s.digital_ops_before_mvms) : "",
+                      s.mvms_per_inference);
   }
   for (const Segment& s : p.schedule.segments) {
     os << fmt::format("  segment {} layers {} tiles {} cells {} writes {}\n", s.id, fmt::join(s.layers, ","), s.tiles.size(),

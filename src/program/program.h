@@ -34,7 +34,7 @@ enum class ScheduleKind { LayerByLayer, Pipelined, DataParallel };
 enum class Scope { Core, Chip, Host };  // where a digital op runs
 enum class EndpointKind { Core, Unit, Host };
 enum class TransferKind { Activation, PartialSum, Recurrent, Input, Output };
-enum class TransferAt { Start, AfterMvm, End };  // when, within its stage, a transfer moves
+enum class TransferAt { Start, BeforeMvm, AfterMvm, End };  // when, within its stage, a transfer moves
 
 std::string to_string(LayerKind k);
 std::string to_string(ScheduleKind k);
@@ -190,8 +190,9 @@ struct Transfer {
   TransferKind kind = TransferKind::Activation;
   int64_t hops = 0;  // hop distance on the chip's network
   // Set by `schedule`: the stage it belongs to (-1: unknown, a Program from before the field, matched by
-  // `value`) and when in it: start (inputs, before the MVMs), after-mvm (a layer's own partial sums,
-  // gates, h; an operand read back for a digital op), end (values the stage produced).
+  // `value`) and when in it: start (inputs, before the MVMs), before-mvm (what the stage's digital ops ahead of
+  // its MVMs made), after-mvm (a layer's own partial sums, gates, h; an operand read back for a digital op),
+  // end (values the stage produced).
   int32_t stage = -1;
   TransferAt at = TransferAt::End;
   // Transfers with one id carry the same data from one source to several destinations (pass `route`
@@ -204,6 +205,9 @@ struct Stage {
   std::vector<int32_t> layers;
   std::vector<int32_t> cores;
   std::vector<int32_t> digital_ops;
+  // The first this many of digital_ops run before the stage's MVMs: graph ops ahead of the network's first
+  // layer (an input's normalisation, an embedding look-up) in its first stage; the others after them.
+  int32_t digital_ops_before_mvms = 0;
   double mvms_per_inference = 0;  // the busiest crossbar's MVMs per inference (vectors / replicas)
 };
 

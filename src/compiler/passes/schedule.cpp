@@ -62,6 +62,8 @@ class Schedule_ final : public Pass {
     std::vector<int32_t> layer_at_node(ctx.graph.num_nodes(), -1);
     for (size_t l = 0; l < ctx.layer_node.size(); ++l)
       layer_at_node[static_cast<size_t>(ctx.layer_node[l])] = static_cast<int32_t>(l);
+    std::set<std::string> leading;  // graph ops ahead of the first layer: the first stage's, before its MVMs
+    std::vector<int32_t> ahead;
     for (const DigitalOp& d : p.digital_ops) {
       int32_t stage = -1;
       if (d.layer >= 0) {
@@ -71,11 +73,20 @@ class Schedule_ final : public Pass {
           if (layer_at_node[static_cast<size_t>(i)] >= 0)
             stage = stage_of_layer[static_cast<size_t>(layer_at_node[static_cast<size_t>(i)])];
         }
-        if (stage < 0 && !s.stages.empty()) stage = 0;
+        if (stage < 0 && !s.stages.empty()) {
+          ahead.push_back(d.id);
+          leading.insert(d.node);
+          continue;
+        }
       }
       if (stage >= 0) s.stages[static_cast<size_t>(stage)].digital_ops.push_back(d.id);
     }
-    assign_transfer_stages(ctx, stage_of_layer, layer_at_node);
+    if (!ahead.empty()) {
+      Stage& first = s.stages.front();
+      first.digital_ops.insert(first.digital_ops.begin(), ahead.begin(), ahead.end());
+      first.digital_ops_before_mvms = static_cast<int32_t>(ahead.size());
+    }
+    assign_transfer_stages(ctx, stage_of_layer, layer_at_node, leading);
     // Segments.
     int32_t segments = 1;
     for (const Tile& t : p.tiles) segments = std::max(segments, t.segment + 1);
@@ -108,9 +119,10 @@ class Schedule_ final : public Pass {
   // end of the last stage, a value computed off chip (from the host) at the end of its producer's stage; a layer's input
   // vectors from the host ("LAYER:input", activations held off chip) at the start of its stage; "NAME:suffix" (a layer's
   // partial sums, gates or h; an operand read back for digital op NAME) after that stage's MVMs; any other value at the end of
-  // the stage that produced it.
+  // the stage that produced it. For the `leading` ops (ahead of the first layer, before its MVMs) their operands come at
+  // the stage's start and what they make before its MVMs.
   static void assign_transfer_stages(CompileContext& ctx, const std::vector<int32_t>& stage_of_layer,
-                                     const std::vector<int32_t>& layer_at_node) {
+                                     const std::vector<int32_t>& layer_at_node, const std::set<std::string>& leading) {
     Program& p = ctx.program;
     const Graph& g = ctx.graph;
     if (p.schedule.stages.empty()) return;
@@ -121,10 +133,12 @@ class Schedule_ final : public Pass {
       for (int32_t d : st.digital_ops) stage_of_node[p.digital_ops[static_cast<size_t>(d)].node] = st.id;
     }
     std::map<std::string, int32_t> stage_of_value;
+    std::set<std::string> made_ahead;  // values the leading ops make
     for (size_t v = 0; v < g.num_values(); ++v) {
       const Value& val = g.value(static_cast<ValueId>(v));
       if (val.producer < 0) continue;
       const Node& n = g.node(val.producer);
+      if (leading.count(n.name)) made_ahead.insert(val.name);
       const int32_t l = layer_at_node[static_cast<size_t>(val.producer)];
       if (l >= 0) stage_of_value[val.name] = stage_of_layer[static_cast<size_t>(l)];
       else if (auto it = stage_of_node.find(n.name); it != stage_of_node.end()) stage_of_value[val.name] = it->second;
@@ -142,9 +156,9 @@ class Schedule_ final : public Pass {
       } else if (t.kind == TransferKind::Output) {
         t.stage = last, t.at = TransferAt::End;
       } else if (stage_of_node.count(node)) {
-        t.stage = stage_of_node[node], t.at = TransferAt::AfterMvm;
+        t.stage = stage_of_node[node], t.at = leading.count(node) ? TransferAt::Start : TransferAt::AfterMvm;
       } else if (produced != stage_of_value.end()) {  // also a value coming back from the host (HERMES's max-pool)
-        t.stage = produced->second, t.at = TransferAt::End;
+        t.stage = produced->second, t.at = made_ahead.count(t.value) ? TransferAt::BeforeMvm : TransferAt::End;
       }
     }
   }

@@ -34,6 +34,7 @@ struct Task {
 struct Group {
   std::vector<int32_t> tasks;
   int32_t stage = 0;
+  bool ahead = false;  // before the MVMs of a stage with digital ops ahead of them (Stage::digital_ops_before_mvms)
 };
 
 struct Item {
@@ -122,6 +123,9 @@ struct PerfSimulator::Impl {
   std::vector<double> halo;   // per stage: the producer's slices past its own a slice reads (slices.h)
   bool any_halo = false;
   std::vector<std::vector<double>> stage_time;  // per copy and stage: one item's time through it alone
+  // Per copy and stage: the part of stage_time before its MVMs where it has digital ops ahead of them (Group::ahead);
+  // its output rows come out over the rest (the halo's timing).
+  std::vector<std::vector<double>> ahead_time;
   // Stage input buffers (PerfOptions::stage_buffers), counted in slices (an inference whole: chunks).
   // An item takes room in stage s's buffer as it enters group buffer_at of s (the first of the stage
   // before's transfers at its end, which send it there; stage 0: its first group, the network's input
@@ -172,8 +176,9 @@ struct PerfSimulator::Impl {
   // and phase; per network copy and stage its groups (transfers in, the MVMs and the layer's own
   // transfers and digital ops once per recurrent step, transfers out); segments and barriers.
   void setup();
-  // Per stage: the transfers before the MVMs, after them, and after the digital ops.
-  using StageTransfers = std::vector<std::array<std::vector<int32_t>, 3>>;
+  // Per stage, the transfers of each TransferAt: at its start; after its digital ops ahead of the MVMs (what they
+  // made); after the MVMs; after the digital ops (at its end).
+  using StageTransfers = std::vector<std::array<std::vector<int32_t>, 4>>;
   void setup_resources();
   StageTransfers transfers_by_stage();
   bool in_copy(const program::Endpoint& e, int32_t copy) const;  // data-parallel: the endpoint serves this copy
@@ -185,9 +190,10 @@ struct PerfSimulator::Impl {
   // `share`: the parts an inference's work at the stage is cut into, one per group (items × recurrent steps).
   void add_transfer_group(int32_t copy, size_t stage, const std::vector<int32_t>& ids, double share, std::vector<Group>& groups);
   Group mvm_group(int32_t copy, size_t stage, int64_t step, int64_t steps, double share);
-  void add_digital_groups(int32_t copy, size_t stage, double share, std::vector<Group>& groups);
+  // The stage's digital ops [first, last) (Stage::digital_ops), one group each.
+  void add_digital_groups(int32_t copy, size_t stage, size_t first, size_t last, double share, std::vector<Group>& groups);
   void setup_segments_and_barriers();
-  void setup_stage_times();  // stage_time: one item's time through each stage alone (Σ group_time)
+  void setup_stage_times();  // stage_time (and ahead_time): one item's time through each stage alone (Σ group_time)
   // Per segment: fetch each core's weights from the host, then write them (all of a core's arrays held).
   void build_programming();
   // A list of tasks run together, alone on the chip: the longer of its longest task alone and its

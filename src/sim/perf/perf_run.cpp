@@ -33,9 +33,10 @@ void PerfSimulator::Impl::note_start(int64_t owner, double start, bool work) {
   Item& it = items[static_cast<size_t>(owner)];
   it.start = it.start < 0 ? start : std::min(it.start, start);
   if (!any_halo || !work) return;
-  // A slice starting work (an MVM or a digital op, not the transfer of its inputs) at a stage whose
-  // successor has a halo: the slices waiting there may read its first rows (checked by a timer now,
-  // not from inside this group's start).
+  // A slice starting work (an MVM or a digital op, not the transfer of its inputs, nor the digital ops ahead
+  // of the MVMs) at a stage whose successor has a halo: the slices waiting there may read its first rows
+  // (checked by a timer now, not from inside this group's start).
+  if (templ[static_cast<size_t>(it.copy)][static_cast<size_t>(it.group)].ahead) return;
   const int32_t s = stage_of_group(it, it.group);
   if (s + 1 >= static_cast<int32_t>(halo.size()) || halo[static_cast<size_t>(s) + 1] <= 0) return;
   SliceArrivals& a = slice_arrivals(it.inference, s);
@@ -195,7 +196,8 @@ void PerfSimulator::Impl::halo_release(int64_t inference, int32_t s, double now)
     if (part > 0 && p < opt.chunks && a.in[static_cast<size_t>(p)] == 0) {
       const double began = producer.began.empty() ? -1.0 : producer.began[static_cast<size_t>(p)];
       if (began < 0) continue;
-      const double at = began + part * stage_time[static_cast<size_t>(wi.copy)][static_cast<size_t>(s) - 1];
+      const auto c = static_cast<size_t>(wi.copy), up = static_cast<size_t>(s) - 1;
+      const double at = began + part * (stage_time[c][up] - ahead_time[c][up]);
       if (at > now) {
         if (wi.halo_timer != at) queue.push(Event{at, seq++, w, s, -2});
         wi.halo_timer = at;

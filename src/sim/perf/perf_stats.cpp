@@ -163,11 +163,21 @@ PerfStats PerfSimulator::Impl::stats() const {
   // Critical path of one inference, a bound below its latency: per stage, Σ over copy 0's groups of the
   // slowest task alone (with slices: one slice's), chained below through the stages' per-slice
   // services and halos.
-  std::vector<double> stage_latency(prog.schedule.stages.size(), 0.0);
+  // A stage's groups ahead of its MVMs (with digital ops ahead of them) are a stage of their own in the chain:
+  // those ops use the units the stage's later ops use again, so a slice's ops ahead may run while the slice
+  // before is in the MVMs, and one stage's service would hold the next slice back too long.
+  std::vector<double> stage_latency(prog.schedule.stages.size(), 0.0), ahead_latency = stage_latency;
+  std::vector<std::vector<double>> part_occ(2 * prog.schedule.stages.size());  // per stage: (ahead, the rest) per resource
   for (const auto& g : templ[0]) {
     double m = 0;
-    for (int32_t k : g.tasks) m = std::max(m, tasks[static_cast<size_t>(k)].lat_ns);
+    auto& occ = part_occ[2 * static_cast<size_t>(g.stage) + (g.ahead ? 0 : 1)];
+    if (occ.empty()) occ.assign(static_cast<size_t>(n_res), 0.0);
+    for (int32_t k : g.tasks) {
+      m = std::max(m, tasks[static_cast<size_t>(k)].lat_ns);
+      for (int32_t r : tasks[static_cast<size_t>(k)].res) occ[static_cast<size_t>(r)] += tasks[static_cast<size_t>(k)].occ_ns;
+    }
     stage_latency[static_cast<size_t>(g.stage)] += m;
+    if (g.ahead) ahead_latency[static_cast<size_t>(g.stage)] += m;
   }
   // MACs.
   for (const auto& L : prog.layers) st.macs_per_inference += layer_macs(L);
@@ -271,7 +281,25 @@ PerfStats PerfSimulator::Impl::stats() const {
     }
     st.layers.push_back(std::move(ls));
   }
-  st.critical_path_ns = sliced_chain_ns(stage_latency, slice_service, halo, sliced, opt.chunks);
+  {
+    std::vector<double> latency, service, halos;
+    std::vector<char> streams;
+    const auto busiest = [](const std::vector<double>& occ) {
+      return occ.empty() ? 0.0 : *std::max_element(occ.begin(), occ.end());
+    };
+    for (size_t s = 0; s < n_stages; ++s) {
+      if (ahead_latency[s] > 0) {
+        latency.push_back(ahead_latency[s]), service.push_back(busiest(part_occ[2 * s])), halos.push_back(halo[s]);
+        streams.push_back(sliced[s]);
+        latency.push_back(stage_latency[s] - ahead_latency[s]), service.push_back(busiest(part_occ[2 * s + 1]));
+        halos.push_back(0.0), streams.push_back(sliced[s]);
+      } else {
+        latency.push_back(stage_latency[s]), service.push_back(slice_service[s]), halos.push_back(halo[s]);
+        streams.push_back(sliced[s]);
+      }
+    }
+    st.critical_path_ns = sliced_chain_ns(latency, service, halos, streams, opt.chunks);
+  }
   const int32_t arrays = static_cast<int32_t>(chip.cores.arrays);
   for (int32_t c = 0; c < chip.cores.count; ++c) {
     CoreStats cs;

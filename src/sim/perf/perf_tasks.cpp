@@ -159,16 +159,18 @@ PerfSimulator::Impl::StageTransfers PerfSimulator::Impl::transfers_by_stage() {
     }
     for (int32_t d : st.digital_ops) stage_of_value[prog.digital_ops[static_cast<size_t>(d)].node] = st.id;
   }
-  // Transfers → (stage, phase): 0 before the MVMs (inputs), 1 after them (a layer's own), 2 after the
-  // digital ops — the Program's Transfer::stage/at; a Program without them (older) is matched by value name.
+  // Transfers → (stage, phase): 0 at its start (inputs), 1 after the digital ops ahead of the MVMs, 2 after the MVMs
+  // (a layer's own), 3 after the digital ops — the Program's Transfer::stage/at; a Program without them (older) is
+  // matched by value name.
   StageTransfers xfers(n_stages);
   int64_t unmapped = 0;
   for (size_t i = 0; i < prog.transfers.size(); ++i) {
     const auto& t = prog.transfers[i];
-    int32_t stage = -1, phase = 2;
+    int32_t stage = -1, phase = 3;
     if (t.stage >= 0 && t.stage < static_cast<int32_t>(n_stages)) {
       stage = t.stage;
-      phase = t.at == program::TransferAt::Start ? 0 : t.at == program::TransferAt::AfterMvm ? 1 : 2;
+      static_assert(static_cast<int>(program::TransferAt::End) == 3, "phases follow TransferAt's order");
+      phase = static_cast<int32_t>(t.at);
     } else if (t.kind == TransferKind::Input) {
       stage = 0, phase = 0;
     } else if (t.kind == TransferKind::Output) {
@@ -177,9 +179,9 @@ PerfSimulator::Impl::StageTransfers PerfSimulator::Impl::transfers_by_stage() {
     if (stage < 0) {
       const auto c = t.value.rfind(':');
       if (c != std::string::npos && own_layer.count(t.value.substr(0, c))) {
-        stage = own_layer[t.value.substr(0, c)], phase = 1;
+        stage = own_layer[t.value.substr(0, c)], phase = 2;
       } else if (c != std::string::npos && stage_of_value.count(t.value.substr(0, c))) {
-        stage = stage_of_value[t.value.substr(0, c)], phase = 1;  // an operand read back for a digital op ("add:residual")
+        stage = stage_of_value[t.value.substr(0, c)], phase = 2;  // an operand read back for a digital op ("add:residual")
       } else if (auto it = stage_of_value.find(t.value); it != stage_of_value.end()) {
         stage = it->second;
       } else if (auto o = t.value.rfind("_output"); o != std::string::npos && stage_of_value.count(t.value.substr(0, o))) {
@@ -208,7 +210,13 @@ void PerfSimulator::Impl::build_copy(int32_t c, const StageTransfers& xfers) {
     // The network's input takes room in stage 0 before it is sent, as any transfer into a stage does (a
     // DMA writes into buffers it holds): the first stage's room paces the inputs the host streams in.
     if (s == 0) buffer_at[static_cast<size_t>(c)].push_back(0);
+    const size_t first = groups.size();
     add_transfer_group(c, s, xfers[s][0], chunks, groups);
+    // Digital ops ahead of the MVMs (an input's normalisation, an embedding), once per item, and what they made.
+    const auto ahead = static_cast<size_t>(st.digital_ops_before_mvms);
+    add_digital_groups(c, s, 0, ahead, chunks, groups);
+    add_transfer_group(c, s, xfers[s][1], chunks, groups);
+    for (size_t g = first; g < groups.size(); ++g) groups[g].ahead = ahead > 0;
     // A recurrent layer (LSTM, GRU) runs its time steps one after another: step t needs h(t−1), so the
     // MVMs, the layer's own transfers and the stage's digital ops repeat once per step.
     int64_t steps = 1;
@@ -219,12 +227,12 @@ void PerfSimulator::Impl::build_copy(int32_t c, const StageTransfers& xfers) {
     const double share = chunks * static_cast<double>(steps);  // the share of an inference one group carries
     for (int64_t step = 0; step < steps; ++step) {
       groups.push_back(mvm_group(c, s, step, steps, share));
-      add_transfer_group(c, s, xfers[s][1], share, groups);
-      add_digital_groups(c, s, share, groups);
+      add_transfer_group(c, s, xfers[s][2], share, groups);
+      add_digital_groups(c, s, ahead, st.digital_ops.size(), share, groups);
     }
     // The transfers at its end send the item's output to the next stage: it takes room there first.
     if (s + 1 < prog.schedule.stages.size()) buffer_at[static_cast<size_t>(c)].push_back(static_cast<int32_t>(groups.size()));
-    add_transfer_group(c, s, xfers[s][2], chunks, groups);
+    add_transfer_group(c, s, xfers[s][3], chunks, groups);
   }
   stage_first[static_cast<size_t>(c)].push_back(static_cast<int32_t>(groups.size()));
 }
@@ -317,9 +325,11 @@ Group PerfSimulator::Impl::mvm_group(int32_t c, size_t s, int64_t step, int64_t 
   return mg;
 }
 
-void PerfSimulator::Impl::add_digital_groups(int32_t c, size_t s, double share, std::vector<Group>& groups) {
-  // Digital ops, in order.
-  for (int32_t di : prog.schedule.stages[s].digital_ops) {
+void PerfSimulator::Impl::add_digital_groups(int32_t c, size_t s, size_t first, size_t last, double share,
+                                             std::vector<Group>& groups) {
+  const auto& ops = prog.schedule.stages[s].digital_ops;
+  for (size_t i = first; i < last && i < ops.size(); ++i) {
+    const int32_t di = ops[i];
     const auto& d = prog.digital_ops[static_cast<size_t>(di)];
     if (d.unit == "layout" || d.unit == "adc" || d.ops_per_inference <= 0) continue;
     Group g;
@@ -389,9 +399,13 @@ void PerfSimulator::Impl::setup_segments_and_barriers() {
 void PerfSimulator::Impl::setup_stage_times() {
   std::vector<double> occ(static_cast<size_t>(n_res), 0.0);
   stage_time.assign(static_cast<size_t>(copies), std::vector<double>(prog.schedule.stages.size(), 0.0));
+  ahead_time = stage_time;
   for (int32_t c = 0; c < copies; ++c) {
     for (const Group& g : templ[static_cast<size_t>(c)]) {
-      if (!g.tasks.empty()) stage_time[static_cast<size_t>(c)][static_cast<size_t>(g.stage)] += group_time(g.tasks, nullptr, occ);
+      if (g.tasks.empty()) continue;
+      const double t = group_time(g.tasks, nullptr, occ);
+      stage_time[static_cast<size_t>(c)][static_cast<size_t>(g.stage)] += t;
+      if (g.ahead) ahead_time[static_cast<size_t>(c)][static_cast<size_t>(g.stage)] += t;
     }
   }
 }
@@ -413,7 +427,7 @@ void PerfSimulator::Impl::setup_buffers(const StageTransfers& xfers) {
       }
     };
     add(xfers[s][0]);
-    if (s > 0) add(xfers[s - 1][2]);
+    if (s > 0) add(xfers[s - 1][3]);
     buffer_core_bytes[s].assign(on_core.begin(), on_core.end());
   }
   buffer_room.assign(n, std::numeric_limits<int64_t>::max());
