@@ -140,6 +140,53 @@ TEST(Program, JsonRoundTripAndFieldErrors) {
                         p.chip_sha256.substr(0, 12), program::chip_sha256(edited).substr(0, 12)));
 }
 
+// Graph ops ahead of the network's first layer (an input's normalisation: (x − mean) / std) join stage 0 ahead
+// of its MVMs: the first digital_ops, counted by digital_ops_before_mvms; what they make moves before the MVMs
+// (before-mvm), the network's input at the start. The field round-trips through JSON and is checked.
+TEST(Schedule, OpsAheadOfTheFirstLayerRunBeforeItsMvms) {
+  test::GraphBuilder b("normalised");
+  ValueId x = b.input("x", {1, 3, 8, 8});
+  Tensor mean(DType::f32, {1, 3, 1, 1}), stdev(DType::f32, {1, 3, 1, 1});
+  for (int c = 0; c < 3; ++c) mean.data<float>()[c] = 0.4f + 0.05f * static_cast<float>(c), stdev.data<float>()[c] = 0.25f;
+  ValueId centred = b.node("sub", OpKind::Sub, {x, b.constant("mean", mean)});
+  ValueId scaled = b.node("div", OpKind::Div, {centred, b.constant("std", stdev)});
+  ValueId h = b.node("relu", OpKind::Relu, {b.conv("conv1", scaled, 3, 16, 3)});
+  const Graph g = b.finish({b.conv("conv2", h, 16, 8, 3, 1, true, 2)});
+  const Program p = test::compile(g, test::preset("verma-cimu"));
+  const auto& first = p.schedule.stages.front();
+  ASSERT_EQ(first.digital_ops_before_mvms, 2);
+  EXPECT_EQ(p.digital_ops[static_cast<size_t>(first.digital_ops[0])].node, "sub");
+  EXPECT_EQ(p.digital_ops[static_cast<size_t>(first.digital_ops[1])].node, "div");
+  for (size_t i = 2; i < first.digital_ops.size(); ++i) {
+    EXPECT_NE(p.digital_ops[static_cast<size_t>(first.digital_ops[i])].node, "sub");
+  }
+  for (const auto& st : p.schedule.stages) {
+    if (st.id > 0) {
+      EXPECT_EQ(st.digital_ops_before_mvms, 0);
+    }
+  }
+  int64_t ahead = 0;
+  for (const auto& t : p.transfers) {
+    if (t.value == g.value(scaled).name) {
+      EXPECT_EQ(t.stage, 0);
+      EXPECT_EQ(t.at, program::TransferAt::BeforeMvm);
+      ++ahead;
+    }
+    if (t.kind == program::TransferKind::Input) {
+      EXPECT_EQ(t.at, program::TransferAt::Start);
+    }
+  }
+  EXPECT_GT(ahead, 0);  // the cores that normalised a share of the input send it to the others
+  const program::Json j = program::to_json(p);
+  EXPECT_EQ(j["schedule"]["stages"][0]["digital_ops_before_mvms"], 2);
+  EXPECT_FALSE(j["schedule"]["stages"][1].contains("digital_ops_before_mvms"));
+  EXPECT_EQ(program::to_json(program::program_from_json(j, "p.json")).dump(), j.dump());
+  program::Json bad = j;
+  bad["schedule"]["stages"][0]["digital_ops_before_mvms"] = 99;
+  EXPECT_EQ(test::error_of([&] { program::program_from_json(bad, "p.json"); }),
+            "p.json: schedule.stages[0].digital_ops_before_mvms: expected 0 up to the number of the stage's digital_ops");
+}
+
 // Golden text of a tiny network's Program (P10). AIMC_UPDATE_GOLDEN=1 rewrites the files.
 
 TEST(Golden, TinyCnnOnHermes) {
