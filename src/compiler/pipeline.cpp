@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include <cstdio>
+#include <limits>
 #include <sstream>
 
 #include "chip/resolved.h"
@@ -133,6 +134,11 @@ Program compile(const Graph& graph, const chip::ChipSpec& chip, const CompileOpt
   ctx.allow_quantize = options.allow_quantize;
   for (const auto& p : passes) {
     if (p->name() == "schedule") ctx.schedule_kind = schedule_kind_from_string(p->option("kind"));
+    if (p->name() == "replicate" && p->option("mode") == "auto") {
+      const int64_t budget = std::stoll(p->option("budget"));
+      ctx.replicate_budget = budget < 0 ? std::numeric_limits<int64_t>::max() : budget;
+      ctx.replicate_total = std::stoll(p->option("total"));
+    }
   }
   Program& prog = ctx.program;
   prog.chip_name = chip.name;

@@ -371,6 +371,39 @@ TEST(Pack, SpareCrossbarsKeepTheBusiestLayerApartInBands) {
   EXPECT_DOUBLE_EQ(bottleneck(d), 64);
 }
 
+// A busy 3x3 conv (16 -> 144 channels, 1024 vectors, one crossbar) and, after a 16x16 max-pool, a depthwise conv
+// of its 144 channels on 2x2 (4 vectors). Block-diagonal per layer they take 1 + 6 crossbars: on 8 the one left
+// replicates the busy conv once (512 MVMs per inference on its crossbars). Pipelined, the default weighs that
+// against 2-D packing once replication has spent the crossbars left: the depthwise conv's groups on one crossbar
+// (many evaluations of its 4 vectors) leave 6, and the busy conv runs on 7 replicas (ceil(1024 / 7) = 147).
+// A layer schedule runs the layers one after another and keeps the block-diagonal packing.
+TEST(Pack, ReplicationWeighsBlockDiagonalAgainst2DPacking) {
+  test::GraphBuilder b("busy");
+  ValueId x = b.input("x", {1, 16, 32, 32});
+  ValueId h = b.node("relu", OpKind::Relu, {b.conv("busy", x, 16, 144, 3, 1, true, 1)});
+  PoolAttrs pool;
+  pool.window = WindowAttrs{{16, 16}, {16, 16}, {1, 1}, {0, 0, 0, 0}};
+  ValueId p = b.node("pool", OpKind::MaxPool, {h}, pool);
+  const Graph g = b.finish({b.conv("dw", p, 144, 144, 3, 144, true, 2)});
+  const auto eight = test::chip_yaml("base: hermes\nname: hermes-8\ncores:\n  count: 8\n  arrangement: [2, 4]\n");
+  const std::string head = "quantize{calibration=none},lower-to-crossbar,partition,pack";
+  auto busy_mvms = [](const Program& q) { return q.schedule.stages[0].mvms_per_inference; };
+  const Program diagonal = test::compile(g, eight, head + "{shape=diagonal},replicate,place,assign-digital,route,schedule");
+  EXPECT_EQ(diagonal.layers[0].replicas, 2);
+  EXPECT_DOUBLE_EQ(busy_mvms(diagonal), 512);
+  const Program p2d = test::compile(g, eight, head + ",replicate,place,assign-digital,route,schedule");
+  EXPECT_EQ(p2d.statistics.at("pack").at("rect-packed"), 1);
+  EXPECT_EQ(p2d.layers[0].replicas, 7);
+  EXPECT_DOUBLE_EQ(busy_mvms(p2d), 1024.0 / 7.0);
+  EXPECT_LT(p2d.schedule.stages[1].mvms_per_inference, busy_mvms(p2d));  // the depthwise conv is not the bottleneck
+  EXPECT_EQ(p2d.crossbars_used(), 8);
+  // Replication capped (replicate{budget=1}): the block-diagonal packing's one spare crossbar is worth as much.
+  const Program capped = test::compile(g, eight, head + ",replicate{budget=1},place,assign-digital,route,schedule");
+  EXPECT_EQ(capped.statistics.at("pack").at("rect-packed"), 0);
+  const Program layer = test::compile(g, eight, head + ",replicate,place,assign-digital,route,schedule{kind=layer}");
+  EXPECT_EQ(layer.statistics.at("pack").at("rect-packed"), 0);
+}
+
 TEST(Pack, OverlapCheckAcceptsSharedRowsAndRejectsOverlap) {
   Program p = test::compile(four_128(4), test::preset("hermes"), pipeline("{scope=network,shape=rect}"));
   program::Json j = program::to_json(p);
