@@ -172,14 +172,12 @@ std::vector<Bin> banded(const CompileContext& ctx, const BlockSet& layer_blocks,
 // block-diagonal, more when they share rows or columns). A pipelined schedule is bound by the busiest crossbar
 // (its layers' stages share it) — with `replicated`, once pass `replicate` has spent the crossbars left about as
 // it does: one more replica of the layer on the busiest crossbar while its crossbars fit, none for a layer
-// sharing a crossbar with another; a data-parallel one by the busiest crossbar over the network copies the
-// crossbars left hold;
-// a layer schedule runs each layer at the pace of its busiest crossbar, one layer after another. `total` (all
-// crossbars' evaluations) breaks ties.
+// sharing a crossbar with another. A data-parallel schedule is bound by the busiest crossbar over the network
+// copies the crossbars left hold; a layer schedule runs each layer at the pace of its busiest crossbar, one
+// layer after another. `total` (all crossbars' evaluations) breaks ties.
 struct PackingCost {
   double bound = 0, total = 0;
-  size_t busiest = 0;          // the bin that bounds it (pipelined: after replication)
-  int32_t busiest_layer = -1;  // the layer with the most evaluations there
+  int32_t busiest_layer = -1;  // the layer with the most evaluations on the crossbar that bounds it
   bool operator<(const PackingCost& o) const { return bound != o.bound ? bound < o.bound : total < o.total; }
 };
 
@@ -234,8 +232,9 @@ PackingCost packing_cost(const CompileContext& ctx, const std::vector<Bin>& bins
       spare -= bins_of[k];
     }
   }
-  std::tie(c.busiest, c.bound) = busiest();
-  if (n > 0) c.busiest_layer = most_layer[c.busiest];
+  size_t at = 0;
+  std::tie(at, c.bound) = busiest();
+  if (n > 0) c.busiest_layer = most_layer[at];
   if (ctx.schedule_kind == ScheduleKind::DataParallel && used > 0) c.bound /= static_cast<double>(1 + spare / used);
   if (ctx.schedule_kind == ScheduleKind::LayerByLayer) {
     c.bound = 0;
@@ -321,11 +320,12 @@ class Pack final : public Pass {
     if (fits && chosen.shape == Shape::Diagonal && scope == "auto" && shape_opt == "auto" &&
         ctx.schedule_kind != ScheduleKind::LayerByLayer) {
       for (Scope s : {Scope::Layer, Scope::Network}) {
-        if (static_cast<int64_t>(pack(ctx, {s, Shape::Rect}).size()) > ctx.crossbars()) continue;
+        std::vector<Bin> rect_bins = pack(ctx, {s, Shape::Rect});
+        if (static_cast<int64_t>(rect_bins.size()) > ctx.crossbars()) continue;
         std::vector<Bin> diagonal_bins = ctx.bins;
         int64_t apart = 0;
         keep_busy_layers_apart(ctx, {s, Shape::Rect}, apart);
-        if (apart == 0) ctx.bins = pack(ctx, {s, Shape::Rect});
+        if (apart == 0) ctx.bins = std::move(rect_bins);
         if (kClearGain * packing_cost(ctx, ctx.bins, true).bound <= packing_cost(ctx, diagonal_bins, true).bound) {
           chosen = {s, Shape::Rect};
           layers_apart = apart;
