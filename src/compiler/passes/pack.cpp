@@ -243,8 +243,12 @@ PackingCost packing_cost(const CompileContext& ctx, const std::vector<Bin>& bins
   return c;
 }
 
-// The estimated gain (packing_cost with replication) at which a 2-D packing replaces a block-diagonal one.
-constexpr double kClearGain = 1.5;
+// The estimated gain (packing_cost with replication) at which a 2-D packing replaces a block-diagonal one. The
+// estimate leaves out the network and the digital units; over ten networks on hermes and cluster-512 the run's
+// gain was 0.31 to 1.05 of it (ResNet-20 1.25× estimated, 1.10× run; RegNetX-1.6GF 2.46×, 0.77×: the tree's
+// links bound the replicas; ConvNeXt-T 4.5×, 4.7×; RegNetX-800MF 80×, 31×). At 3× every network whose run
+// gained less than 1.2× keeps its block-diagonal packing, and every one that gained more than 3× moves.
+constexpr double kClearGain = 3.0;
 
 class Pack final : public Pass {
  public:
@@ -315,8 +319,7 @@ class Pack final : public Pass {
     // a crossbar and leaves replication nothing it may copy there. Where the stages overlap (not a layer
     // schedule), a 2-D packing with its busy layers kept apart may cost far less MVM time once replication has
     // spent the crossbars left (MobileNetV2 on HERMES: 184 images/s block-diagonal on 341 cores, 2,398 on 400;
-    // 7,882 and 8,112 this way). It replaces the block-diagonal packing only for a clear gain (kClearGain): the
-    // estimate leaves out the network and the digital units (ResNet-20 on HERMES: 1.25× estimated, 1.10× run).
+    // 7,882 and 8,112 this way). It replaces the block-diagonal packing only for a clear gain (kClearGain).
     if (fits && chosen.shape == Shape::Diagonal && scope == "auto" && shape_opt == "auto" &&
         ctx.schedule_kind != ScheduleKind::LayerByLayer) {
       for (Scope s : {Scope::Layer, Scope::Network}) {
