@@ -51,9 +51,10 @@ struct CompileContext {
   std::vector<Block> blocks;
   std::vector<Bin> bins;                                 // per replica-0; replicas duplicate a layer's bins
   ScheduleKind schedule_kind = ScheduleKind::Pipelined;  // from the pipeline's `schedule` pass
-  // From the pipeline's `replicate` pass (pass `pack` weighs what the crossbars it leaves are worth): the most
-  // extra crossbars it spends (0: no such pass, or mode=none) and the most crossbars in all (−1: no cap).
-  int64_t replicate_budget = 0, replicate_total = -1;
+  // From the pipeline's `replicate` pass (pass `pack` weighs what the crossbars it leaves are worth): whether it
+  // replicates (mode=auto), and its budget and total (replication_room, passes/common.h).
+  bool replicates = false;
+  int64_t replicate_budget = -1, replicate_total = -1;
   CalibrationData calibration;
   uint64_t seed = 0;
   bool allow_quantize = false;  // CompileOptions::allow_quantize

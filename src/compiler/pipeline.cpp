@@ -4,7 +4,6 @@
 #include <fmt/ranges.h>
 
 #include <cstdio>
-#include <limits>
 #include <sstream>
 
 #include "chip/resolved.h"
@@ -135,8 +134,8 @@ Program compile(const Graph& graph, const chip::ChipSpec& chip, const CompileOpt
   for (const auto& p : passes) {
     if (p->name() == "schedule") ctx.schedule_kind = schedule_kind_from_string(p->option("kind"));
     if (p->name() == "replicate" && p->option("mode") == "auto") {
-      const int64_t budget = std::stoll(p->option("budget"));
-      ctx.replicate_budget = budget < 0 ? std::numeric_limits<int64_t>::max() : budget;
+      ctx.replicates = true;
+      ctx.replicate_budget = std::stoll(p->option("budget"));
       ctx.replicate_total = std::stoll(p->option("total"));
     }
   }

@@ -40,6 +40,9 @@ std::vector<int32_t> cut_segments(const std::vector<int64_t>& groups, int64_t ca
 // Whether a digital unit of the chip runs depthwise convolutions: a programmable one or one that lists
 // depthwise-conv (Garofalo's depth-wise accelerator).
 bool runs_depthwise(const chip::ChipSpec& chip);
+// The extra crossbars pass `replicate` may spend of `free` ones, `used` taken: its `budget` (−1: every free
+// one) and `total` (the crossbars in all, replicas included; −1: no cap). Pass `pack` weighs packings by it.
+int64_t replication_room(int64_t free, int64_t used, int64_t budget, int64_t total);
 // Requires a pass to have run before (throws InternalError naming both).
 void require(bool condition, const char* pass, const char* before);
 

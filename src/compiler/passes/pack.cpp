@@ -210,8 +210,9 @@ PackingCost packing_cost(const CompileContext& ctx, const std::vector<Bin>& bins
     c.total += load[i];
   }
   const auto used = static_cast<int64_t>(n);
-  int64_t spare = std::min(std::max<int64_t>(0, ctx.crossbars() - used), ctx.replicate_budget);
-  if (ctx.replicate_total >= 0) spare = std::min(spare, std::max<int64_t>(0, ctx.replicate_total - used));
+  int64_t spare = ctx.replicates ? replication_room(std::max<int64_t>(0, ctx.crossbars() - used), used, ctx.replicate_budget,
+                                                    ctx.replicate_total)
+                                 : 0;
   std::vector<int64_t> replicas(layers.size(), 1);
   const auto busiest = [&] {
     size_t at = 0;

@@ -82,9 +82,8 @@ class Replicate final : public Pass {
       return cut_segments(groups, capacity).back() + 1;
     };
     const int32_t base_segments = reloads ? segments() : 1;
-    int64_t free = reloads ? std::numeric_limits<int64_t>::max() : capacity - used;
-    if (option("budget") != "-1") free = std::min(free, std::max<int64_t>(0, int_option("budget")));
-    if (option("total") != "-1") free = std::min(free, std::max<int64_t>(0, int_option("total") - used));
+    int64_t free = replication_room(reloads ? std::numeric_limits<int64_t>::max() : capacity - used, used, int_option("budget"),
+                                    int_option("total"));
     const int64_t max_r = std::max<int64_t>(1, int_option("max-replicas"));
     auto cost = [&](size_t i) {
       return evaluations[i] * static_cast<double>(layers[i].vectors_per_inference) / static_cast<double>(layers[i].replicas);
