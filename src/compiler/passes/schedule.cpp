@@ -62,8 +62,7 @@ class Schedule_ final : public Pass {
     std::vector<int32_t> layer_at_node(ctx.graph.num_nodes(), -1);
     for (size_t l = 0; l < ctx.layer_node.size(); ++l)
       layer_at_node[static_cast<size_t>(ctx.layer_node[l])] = static_cast<int32_t>(l);
-    std::set<std::string> leading;  // graph ops ahead of the first layer: the first stage's, before its MVMs
-    std::vector<int32_t> ahead;
+    std::vector<int32_t> ahead;  // graph ops ahead of the first layer: the first stage's, before its MVMs
     for (const DigitalOp& d : p.digital_ops) {
       int32_t stage = -1;
       if (d.layer >= 0) {
@@ -75,7 +74,6 @@ class Schedule_ final : public Pass {
         }
         if (stage < 0 && !s.stages.empty()) {
           ahead.push_back(d.id);
-          leading.insert(d.node);
           continue;
         }
       }
@@ -86,7 +84,7 @@ class Schedule_ final : public Pass {
       first.digital_ops.insert(first.digital_ops.begin(), ahead.begin(), ahead.end());
       first.digital_ops_before_mvms = static_cast<int32_t>(ahead.size());
     }
-    assign_transfer_stages(ctx, stage_of_layer, layer_at_node, leading);
+    assign_transfer_stages(ctx, stage_of_layer, layer_at_node);
     // Segments.
     int32_t segments = 1;
     for (const Tile& t : p.tiles) segments = std::max(segments, t.segment + 1);
@@ -119,13 +117,17 @@ class Schedule_ final : public Pass {
   // end of the last stage, a value computed off chip (from the host) at the end of its producer's stage; a layer's input
   // vectors from the host ("LAYER:input", activations held off chip) at the start of its stage; "NAME:suffix" (a layer's
   // partial sums, gates or h; an operand read back for digital op NAME) after that stage's MVMs; any other value at the end of
-  // the stage that produced it. For the `leading` ops (ahead of the first layer, before its MVMs) their operands come at
-  // the stage's start and what they make before its MVMs.
+  // the stage that produced it. For the ops ahead of the first stage's MVMs (Stage::digital_ops_before_mvms) their
+  // operands come at the stage's start and what they make before its MVMs.
   static void assign_transfer_stages(CompileContext& ctx, const std::vector<int32_t>& stage_of_layer,
-                                     const std::vector<int32_t>& layer_at_node, const std::set<std::string>& leading) {
+                                     const std::vector<int32_t>& layer_at_node) {
     Program& p = ctx.program;
     const Graph& g = ctx.graph;
     if (p.schedule.stages.empty()) return;
+    const Stage& first = p.schedule.stages.front();
+    std::set<std::string> leading;  // the nodes of those ops
+    for (int32_t i = 0; i < first.digital_ops_before_mvms; ++i)
+      leading.insert(p.digital_ops[static_cast<size_t>(first.digital_ops[static_cast<size_t>(i)])].node);
     std::map<std::string, int32_t> stage_of_node;  // layer and digital op nodes
     for (const Layer& l : p.layers) stage_of_node[l.name] = stage_of_layer[static_cast<size_t>(l.id)];
     const std::map<std::string, int32_t> layer_stage_by_name = stage_of_node;
