@@ -169,8 +169,7 @@ void PerfSimulator::Impl::run_analytic() {
           for (int64_t j = i + 1; j < std::min(end, i + 1 + whole); ++j) e = std::max(e, t[static_cast<size_t>(j)]);
           if (const int64_t p = i + whole + 1; part > 0 && p < end)
             e = std::max(e, began[static_cast<size_t>(p)] + ahead_time[static_cast<size_t>(it.copy)][su - 1] +
-                                part * (stage_time[static_cast<size_t>(it.copy)][su - 1] -
-                                        ahead_time[static_cast<size_t>(it.copy)][su - 1]));
+                                part * rows_time(it.copy, su - 1));
         }
       }
       for (int64_t i = 0; i < n; ++i) {

@@ -126,6 +126,10 @@ struct PerfSimulator::Impl {
   // Per copy and stage: the part of stage_time before its MVMs where it has digital ops ahead of them (Group::ahead);
   // its output rows come out over the rest (the halo's timing).
   std::vector<std::vector<double>> ahead_time;
+  // The time alone over which stage s's output rows come out for network copy c: after its ops ahead (the halo's timing).
+  double rows_time(int32_t c, size_t s) const {
+    return stage_time[static_cast<size_t>(c)][s] - ahead_time[static_cast<size_t>(c)][s];
+  }
   // Stage input buffers (PerfOptions::stage_buffers), counted in slices (an inference whole: chunks).
   // An item takes room in stage s's buffer as it enters group buffer_at of s (the first of the stage
   // before's transfers at its end, which send it there; stage 0: its first group, the network's input

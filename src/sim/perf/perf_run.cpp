@@ -196,8 +196,7 @@ void PerfSimulator::Impl::halo_release(int64_t inference, int32_t s, double now)
     if (part > 0 && p < opt.chunks && a.in[static_cast<size_t>(p)] == 0) {
       const double began = producer.began.empty() ? -1.0 : producer.began[static_cast<size_t>(p)];
       if (began < 0) continue;
-      const auto c = static_cast<size_t>(wi.copy), up = static_cast<size_t>(s) - 1;
-      const double at = began + part * (stage_time[c][up] - ahead_time[c][up]);
+      const double at = began + part * rows_time(wi.copy, static_cast<size_t>(s) - 1);
       if (at > now) {
         if (wi.halo_timer != at) queue.push(Event{at, seq++, w, s, -2});
         wi.halo_timer = at;

@@ -133,8 +133,8 @@ struct PerfStats {
   std::string simulator = "event";                          // "event" | "analytic" (PerfOptions::analytic)
   std::vector<int64_t> arrangement;                         // the chip's core grid (cores.arrangement), for floor plans
   int64_t images = 0, batch = 0, chunks = 1, segments = 1;  // chunks: the slices used (auto resolved)
-  int64_t stage_buffers =
-      0;  // the room each stage's buffers had (PerfOptions::stage_buffers; 0: unbounded, or a batched schedule)
+  // The room each stage's buffers had (PerfOptions::stage_buffers; 0: unbounded, or a batched schedule).
+  int64_t stage_buffers = 0;
   std::string slices_gather;  // the first stage (its layers) where the slices gather and the inference runs whole ("" : none)
   std::vector<std::string> slices_resume;  // the stages after it where the inference streams in slices again
   double makespan_ns = 0;
