@@ -180,6 +180,13 @@ def export_onnx(module, inputs, axis, path):
                           dynamic_axes={n: {axis: "batch"} for n in names + ["output"]})
 
 
+def torch_output(module, inputs):
+    """The module's (first) output on the inputs: what the chip's outputs are compared against."""
+    with torch.no_grad():
+        want = module(*inputs)
+    return want[0] if isinstance(want, tuple) else want
+
+
 def run_model(name, out):
     try:
         with model_folder(out, name) as folder:
@@ -199,9 +206,7 @@ def check_model(name, out, folder):
         return {**row, "export": f"build failed: {e}"[:160]}
     row["params_m"] = sum(p.numel() for p in module.parameters()) / 1e6
     path = folder / f"{name}.onnx"
-    with torch.no_grad():
-        want = module(*inputs)
-    want = want[0] if isinstance(want, tuple) else want
+    want = torch_output(module, inputs)
     try:
         export_onnx(module, inputs, axis, path)
     except Exception as e:  # noqa: BLE001 (torch's exporter refuses some models)
@@ -304,9 +309,6 @@ def rerun_mapping(preset, out):
         name = cols[0][2:]
         with model_folder(out, name) as folder:
             module, inputs, axis = build(name)
-            with torch.no_grad():
-                want = module(*inputs)
-            want = want[0] if isinstance(want, tuple) else want
             path = folder / f"{name}.onnx"
             export_onnx(module, inputs, axis, path)
             compiled, _ = compile_cell(name, path, preset, out)
@@ -317,7 +319,7 @@ def rerun_mapping(preset, out):
                 before = list(cols)
                 cols[col] = cell(compiled)
                 if cols[-2].endswith(f"({preset})"):
-                    cols[-2] = cell(eval_cell(name, out, preset, inputs, want)) + f" ({preset})"
+                    cols[-2] = cell(eval_cell(name, out, preset, inputs, torch_output(module, inputs))) + f" ({preset})"
                     cols[-1] = cell(perf_cell(name, path, preset, out)) + " |"
                 lines[i] = " | ".join(cols)
                 doc.write_text("\n".join(lines))
