@@ -119,5 +119,39 @@ TEST(Route, ActivationsHeldOnTheHostComeBackAsInputVectors) {
   EXPECT_FALSE(on_chip.count("conv2:input"));
 }
 
+// A concat's output is its operands side by side, each where it was made: the layer that reads it gets
+// each operand's channels from its producer (the network input's from the host, each conv's from its
+// cores), in proportion to the channels. (The output was once taken to be wherever its first operand
+// was: everything came from the host, and the convs' outputs never moved.)
+TEST(Route, AConcatsOperandsComeFromWhereEachWasMade) {
+  test::GraphBuilder b("concat");
+  ValueId x = b.input("x", {1, 16, 8, 8});
+  ValueId a = b.node("relu_a", OpKind::Relu, {b.conv("conv_a", x, 16, 48, 1, 1, true, 1)});
+  ValueId c = b.node("relu_c", OpKind::Relu, {b.conv("conv_c", x, 16, 64, 1, 1, true, 2)});
+  ValueId cat = b.node("cat", OpKind::Concat, {x, a, c}, AxisAttrs{1});  // 16 + 48 + 64 = 128 channels
+  const Graph g = b.finish({b.conv("conv_d", cat, 128, 32, 1, 1, true, 3)});
+  const program::Program p = test::compile(g, test::preset("verma-cimu"),
+                                           "fold-batchnorm,quantize,lower-to-crossbar,partition,pack{scope=layer},"
+                                           "replicate{mode=none},place,assign-digital,route,schedule");
+  std::map<std::string, std::set<int32_t>> cores_of;
+  for (const auto& t : p.tiles) cores_of[p.layers[static_cast<size_t>(t.layer)].name].insert(t.core);
+  const auto on = [&](const program::Endpoint& e, const std::string& layer) {
+    return e.kind == program::EndpointKind::Core && cores_of.at(layer).count(e.index) > 0;
+  };
+  int64_t from_host = 0, from_a = 0, from_c = 0;
+  for (const auto& t : p.transfers) {
+    if (t.value != "cat_out") continue;
+    EXPECT_TRUE(on(t.to, "conv_d")) << "cat_out goes to conv_d's cores";
+    if (t.from.kind == program::EndpointKind::Host) from_host += t.bytes_per_inference;
+    if (on(t.from, "conv_a")) from_a += t.bytes_per_inference;
+    if (on(t.from, "conv_c")) from_c += t.bytes_per_inference;
+  }
+  // 8×8 positions, a byte each; conv_d's one core reads all 128 channels (its cores hold none of them).
+  ASSERT_EQ(cores_of.at("conv_d").size(), 1u);
+  EXPECT_EQ(from_host, 16 * 64);
+  EXPECT_EQ(from_a, 48 * 64);
+  EXPECT_EQ(from_c, 64 * 64);
+}
+
 }  // namespace
 }  // namespace aimc

@@ -1,7 +1,10 @@
 // route: the bytes per inference that cross the chip's network, per edge. Data is tracked as
 // pieces: a fraction [lo, hi) of a tensor in channel-major order (a layer's column blocks, the row
 // blocks that read it: conv rows are (c, kh, kw), so row fractions are channel fractions; Flatten
-// keeps the order) held at an endpoint for a share of the inferences (replicas). A transfer moves
+// keeps the order) held at an endpoint for a share of the inferences (replicas). A concat's output is
+// its operands' pieces side by side, each operand's at its elements' offset in the output (exact for a
+// channel concat; along another axis each operand's pieces keep their share of the bytes). Another layout
+// op's output is where its input is. A transfer moves
 // the overlap of a producer piece and a consumer piece when their endpoints differ. Partial sums
 // go from each row block's core to its column block's reducing core; an LSTM's hidden state goes
 // back from its gate unit to the rows that read h. Inputs come from and outputs go to the host;
@@ -83,6 +86,28 @@ Dist at(const DigitalOp& op) {
   if (op.scope == Scope::Chip) return {Piece{Endpoint{EndpointKind::Unit, op.unit_index}, 0, 1, 1}};
   if (op.scope == Scope::Host) return {Piece{Endpoint{EndpointKind::Host, 0}, 0, 1, 1}};
   return spread(op.cores);
+}
+
+// A concat's output: each operand's pieces, rescaled to the fraction of the output's elements the operand
+// takes, after the operands before it.
+Dist concatenated(const Graph& g, const Node& n, const std::vector<Dist>& dist) {
+  double total = 0;
+  for (ValueId in : n.inputs) {
+    if (in != kNoValue) total += static_cast<double>(per_inference_numel(g, in));
+  }
+  Dist out;
+  double offset = 0;
+  for (ValueId in : n.inputs) {
+    if (in == kNoValue || total <= 0) continue;
+    const double size = static_cast<double>(per_inference_numel(g, in));
+    for (Piece p : dist[static_cast<size_t>(in)]) {
+      p.lo = (offset + p.lo * size) / total;
+      p.hi = (offset + p.hi * size) / total;
+      out.push_back(p);
+    }
+    offset += size;
+  }
+  return out;
 }
 
 // Every piece of d at an endpoint of this kind.
@@ -197,7 +222,7 @@ class Route final : public Pass {
       Dist out;
       const Dist& first = dist[static_cast<size_t>(runtime[0])];
       if (op.unit == "layout" || op.unit == "adc") {
-        out = first;
+        out = n.op == OpKind::Concat ? concatenated(g, n, dist) : first;
       } else if (op.scope == Scope::Core) {
         // A residual add's held input (the one produced earliest; both have the add's shape) goes
         // through off-chip memory when residuals=off-chip: written there, read back for the add.
