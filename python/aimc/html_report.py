@@ -317,7 +317,7 @@ def compile_section(compiles):
     parts = ["<h2>Mapping</h2>"]
     rows = [[label, r["chip"], r["model"], r["schedule"], r["crossbars_used"], r["crossbars_available"],
              r["cores_used"], fmt(r["cell_utilisation"]), r["reload_segments"],
-             r["traffic"]["on_chip_bytes_per_inference"], r["bottleneck"]["layer"]] for label, r in compiles]
+             f"{r['traffic']['on_chip_bytes_per_inference']:.0f}", r["bottleneck"]["layer"]] for label, r in compiles]
     parts.append(table(["run", "chip", "model", "schedule", "crossbars", "of", "cores", "cell utilisation",
                         "reload segments", "on-chip B/inference", "bottleneck"], rows))
     for label, r in compiles:

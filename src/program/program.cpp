@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -364,7 +365,9 @@ Transfer read_transfer(const Reader& r, size_t stages, size_t transfers) {
   Transfer t;
   t.from = endpoint_from(r.at("from"), r.origin(), r.join("from"));
   t.to = endpoint_from(r.at("to"), r.origin(), r.join("to"));
-  t.bytes_per_inference = r.i64("bytes_per_inference");
+  t.bytes_per_inference = r.real("bytes_per_inference");
+  if (!(t.bytes_per_inference >= 0) || !std::isfinite(t.bytes_per_inference))
+    r.fail("bytes_per_inference", "expected a non-negative number");
   t.value = r.str("value");
   t.kind = r.named("kind", kTransferKinds);
   t.hops = r.i64("hops");
@@ -781,7 +784,7 @@ std::string to_text(const Program& p) {
                       d.frac_bits ? fmt::format(" frac={}", *d.frac_bits) : "");
   }
   for (const Transfer& t : p.transfers) {
-    os << fmt::format("  transfer {} -> {} {} B {} {} hops={}{}{}\n", endpoint_text(t.from), endpoint_text(t.to),
+    os << fmt::format("  transfer {} -> {} {:.6g} B {} {} hops={}{}{}\n", endpoint_text(t.from), endpoint_text(t.to),
                       t.bytes_per_inference, to_string(t.kind), t.value, t.hops,
                       t.stage >= 0 ? fmt::format(" stage S{} {}", t.stage, to_string(t.at)) : "",
                       t.multicast >= 0 ? fmt::format(" multicast={}", t.multicast) : "");

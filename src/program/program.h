@@ -185,7 +185,9 @@ inline std::string input_from_host(const std::string& node) { return node + ":in
 
 struct Transfer {
   Endpoint from, to;
-  int64_t bytes_per_inference = 0;
+  // Bytes per inference, fractional where an edge carries a share of the inferences (a replica's, a network
+  // copy's): 25 bytes to one of 256 copies is 25/256 per inference, not 0.
+  double bytes_per_inference = 0;
   std::string value;  // graph value (or "<layer>:psum")
   TransferKind kind = TransferKind::Activation;
   int64_t hops = 0;  // hop distance on the chip's network

@@ -146,11 +146,11 @@ Json compile_json(const Program& p) {
     cells += s.cells_written;
   }
   j["programming"] = {{"cells_written", cells}, {"write_operations", writes}};
-  int64_t total = 0, hop = 0, off = 0;
-  std::map<std::string, int64_t> by_kind;
+  double total = 0, hop = 0, off = 0;
+  std::map<std::string, double> by_kind;
   for (const Transfer& t : p.transfers) {
     total += t.bytes_per_inference;
-    hop += t.bytes_per_inference * t.hops;
+    hop += t.bytes_per_inference * static_cast<double>(t.hops);
     if (t.from.kind == EndpointKind::Host || t.to.kind == EndpointKind::Host) off += t.bytes_per_inference;
     by_kind[to_string(t.kind)] += t.bytes_per_inference;
   }
@@ -289,9 +289,9 @@ std::string compile_text(const Program& p) {
     if (sh.size() > kShown) os << fmt::format("  ... {} more\n", sh.size() - kShown);
   }
   const auto& tr = j["traffic"];
-  os << fmt::format("traffic     {} B/inference on chip ({} B x hops), {} B/inference off chip\n",
-                    tr["on_chip_bytes_per_inference"].get<int64_t>(), tr["hop_bytes_per_inference"].get<int64_t>(),
-                    tr["off_chip_bytes_per_inference"].get<int64_t>());
+  os << fmt::format("traffic     {:.0f} B/inference on chip ({:.0f} B x hops), {:.0f} B/inference off chip\n",
+                    tr["on_chip_bytes_per_inference"].get<double>(), tr["hop_bytes_per_inference"].get<double>(),
+                    tr["off_chip_bytes_per_inference"].get<double>());
   os << fmt::format("bottleneck  {} ({:.0f} MVMs per crossbar per inference)\n", j["bottleneck"]["layer"].get<std::string>(),
                     j["bottleneck"]["mvms_per_inference"].get<double>());
   if (p.schedule.reloads()) {

@@ -215,7 +215,7 @@ TEST(AssignDigital, UnitsFollowTheChip) {
     }
   }
   // Off-chip ops cost traffic to and from the host.
-  int64_t host_bytes = 0;
+  double host_bytes = 0;
   for (const auto& t : h.transfers) {
     if (t.to.kind == program::EndpointKind::Host && t.value == "relu1_out") host_bytes += t.bytes_per_inference;
   }

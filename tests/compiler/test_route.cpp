@@ -19,8 +19,8 @@ Graph two_convs() {
 }
 
 // Bytes per inference of each value over all its transfers.
-std::map<std::string, int64_t> bytes_by_value(const program::Program& p) {
-  std::map<std::string, int64_t> out;
+std::map<std::string, double> bytes_by_value(const program::Program& p) {
+  std::map<std::string, double> out;
   for (const auto& t : p.transfers) out[t.value] += t.bytes_per_inference;
   return out;
 }
@@ -98,7 +98,7 @@ TEST(Route, ActivationsHeldOnTheHostComeBackAsInputVectors) {
   std::map<std::string, int32_t> stage_of_layer;
   for (const auto& st : p.schedule.stages)
     for (int32_t l : st.layers) stage_of_layer[p.layers[static_cast<size_t>(l)].name] = st.id;
-  std::map<std::string, int64_t> to_host, from_host;
+  std::map<std::string, double> to_host, from_host;
   for (const auto& t : p.transfers) {
     EXPECT_TRUE(t.from.kind == program::EndpointKind::Host || t.to.kind == program::EndpointKind::Host) << t.value;
     if (t.to.kind == program::EndpointKind::Host) to_host[t.value] += t.bytes_per_inference;
@@ -111,8 +111,8 @@ TEST(Route, ActivationsHeldOnTheHostComeBackAsInputVectors) {
     }
   }
   // 8×8 outputs per layer: 64 input vectors of 16·9 and 32·9 rows, a byte each.
-  EXPECT_EQ(from_host, (std::map<std::string, int64_t>{{"conv1:input", 64 * 16 * 9}, {"conv2:input", 64 * 32 * 9}}));
-  EXPECT_EQ(to_host, (std::map<std::string, int64_t>{{"relu1_out", 32 * 8 * 8}, {"relu2_out", 32 * 8 * 8}}));
+  EXPECT_EQ(from_host, (std::map<std::string, double>{{"conv1:input", 64 * 16 * 9}, {"conv2:input", 64 * 32 * 9}}));
+  EXPECT_EQ(to_host, (std::map<std::string, double>{{"relu1_out", 32 * 8 * 8}, {"relu2_out", 32 * 8 * 8}}));
   // The default sends relu1's output core to core, once.
   const auto on_chip = bytes_by_value(compile_at(0));
   EXPECT_EQ(on_chip.at("relu1_out"), 32 * 8 * 8);
@@ -138,7 +138,7 @@ TEST(Route, AConcatsOperandsComeFromWhereEachWasMade) {
   const auto on = [&](const program::Endpoint& e, const std::string& layer) {
     return e.kind == program::EndpointKind::Core && cores_of.at(layer).count(e.index) > 0;
   };
-  int64_t from_host = 0, from_a = 0, from_c = 0;
+  double from_host = 0, from_a = 0, from_c = 0;
   for (const auto& t : p.transfers) {
     if (t.value != "cat_out") continue;
     EXPECT_TRUE(on(t.to, "conv_d")) << "cat_out goes to conv_d's cores";

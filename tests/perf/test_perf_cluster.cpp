@@ -65,8 +65,8 @@ program::Program compile_resnet20(const std::string& chip_name, const std::strin
   return compiler::compile(g, preset(chip_name), co);
 }
 
-int64_t off_chip_bytes(const program::Program& p) {
-  int64_t b = 0;
+double off_chip_bytes(const program::Program& p) {
+  double b = 0;
   for (const auto& t : p.transfers) {
     if (t.from.kind == EndpointKind::Host || t.to.kind == EndpointKind::Host) b += t.bytes_per_inference;
   }

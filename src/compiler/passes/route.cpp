@@ -262,15 +262,17 @@ class Route final : public Pass {
 
     const noc::Network topo(ctx.chip);
     p.transfers.clear();
-    int64_t total = 0, hop_bytes = 0, off_chip = 0;
-    std::map<std::tuple<Endpoint, std::string, TransferKind, int64_t, Carried>, std::vector<size_t>> same_data;
+    double total = 0, hop_bytes = 0, off_chip = 0;
+    std::map<std::tuple<Endpoint, std::string, TransferKind, double, Carried>, std::vector<size_t>> same_data;
     for (const auto& [key, b] : acc) {
-      const int64_t v = std::llround(b);
+      // Kept fractional (an edge that serves one replica or network copy carries a share of the inferences'
+      // bytes), on a grid of 1/65536 B so that transfers of the same data carry equal bytes.
+      const double v = std::round(b * 65536.0) / 65536.0;
       if (v <= 0) continue;
       const auto& [from, to, value, kind] = key;
       Transfer t{from, to, v, value, kind, topo.hops(from, to)};
       total += v;
-      hop_bytes += v * t.hops;
+      hop_bytes += v * static_cast<double>(t.hops);
       if (from.kind == EndpointKind::Host || to.kind == EndpointKind::Host) off_chip += v;
       auto pieces = carries[key];
       std::sort(pieces.begin(), pieces.end());
@@ -287,9 +289,9 @@ class Route final : public Pass {
       statistics()["multicast-groups"] = groups;
     }
     statistics()["transfers"] = static_cast<int64_t>(p.transfers.size());
-    statistics()["bytes-per-inference"] = total;
-    statistics()["hop-bytes-per-inference"] = hop_bytes;
-    statistics()["off-chip-bytes-per-inference"] = off_chip;
+    statistics()["bytes-per-inference"] = std::llround(total);
+    statistics()["hop-bytes-per-inference"] = std::llround(hop_bytes);
+    statistics()["off-chip-bytes-per-inference"] = std::llround(off_chip);
   }
 
  private:
