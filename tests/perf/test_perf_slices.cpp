@@ -209,6 +209,12 @@ TEST(Slices, ChainedHalosInClosedForm) {
   // Sliced, whole, sliced again: the slices leave stage 0 at 10 and 20, stage 1 takes the inference
   // whole until 30, then both slices start stage 2 (no halo across the whole stage): 40, 50.
   EXPECT_DOUBLE_EQ(sliced_chain_ns({10, 10, 10}, {10, 10, 10}, {0, 0, 1}, {1, 0, 1}, 2), 50);
+  // Stage 0's least busy resource is free for slice 1 at 6 (replicas with uneven shares): slice 1 begins
+  // there at 6, so half its rows are out at 11 and slice 0 enters stage 1 then (21); slice 1 follows at
+  // 21, once stage 1 served slice 0: 31. (With the busiest resource's 10 as the begin: 35, above what the
+  // simulation gives.)
+  EXPECT_DOUBLE_EQ(sliced_chain_ns(lat, svc, {0, 0.5}, both, 2, {6, 10}), 31);
+  EXPECT_DOUBLE_EQ(sliced_chain_ns(lat, svc, {0, 0.5}, both, 2, {10, 10}), 35);
 }
 
 // A (16 x 16) → B (16 x 16, a 3x3 stride-1 window on A's rows) → a classifier, each alone on its core.

@@ -153,7 +153,11 @@ PerfStats PerfSimulator::Impl::stats() const {
   st.mean_latency_ns = sum / static_cast<double>(opt.images);
   std::vector<double> sorted = done;
   std::sort(sorted.begin(), sorted.end());
-  const int64_t warm = sequential_batches ? batch : 1;
+  // The completions a steady state is timed after: the first batch where batches run in turn, and the
+  // first round over the network's copies where they run data-parallel (those finish together: with fewer
+  // images than two rounds there is no steady state to time, only the run).
+  int64_t warm = sequential_batches ? batch : 1;
+  if (data_parallel) warm = std::max<int64_t>(warm, copies);
   if (opt.images >= 2 * warm && sorted.back() > sorted[static_cast<size_t>(warm - 1)]) {
     st.inferences_per_s =
         static_cast<double>(opt.images - warm) / ((sorted.back() - sorted[static_cast<size_t>(warm - 1)]) * 1e-9);
@@ -282,23 +286,38 @@ PerfStats PerfSimulator::Impl::stats() const {
     st.layers.push_back(std::move(ls));
   }
   {
-    std::vector<double> latency, service, halos;
+    std::vector<double> latency, service, first, halos;
     std::vector<char> streams;
     const auto busiest = [](const std::vector<double>& occ) {
       return occ.empty() ? 0.0 : *std::max_element(occ.begin(), occ.end());
     };
+    // Per stage: when it can begin its next slice's work (the halo's clock), the least busy resource of its
+    // first group that works on an item (its MVMs, or digital ops), after the ops ahead: where the simulation
+    // notes a slice's start.
+    std::vector<double> opens(n_stages, 0.0);
+    std::vector<char> seen(n_stages, 0);
+    for (const auto& g : templ[0]) {
+      const auto su = static_cast<size_t>(g.stage);
+      if (g.ahead || seen[su] != 0) continue;
+      for (int32_t id : g.tasks) {
+        const Task& k = tasks[static_cast<size_t>(id)];
+        if (k.transfer || k.occ_ns <= 0) continue;
+        opens[su] = seen[su] != 0 ? std::min(opens[su], k.occ_ns) : k.occ_ns;
+        seen[su] = 1;
+      }
+    }
     for (size_t s = 0; s < n_stages; ++s) {
       if (ahead_latency[s] > 0) {
         latency.push_back(ahead_latency[s]), service.push_back(busiest(part_occ[2 * s])), halos.push_back(halo[s]);
-        streams.push_back(sliced[s]);
+        first.push_back(service.back()), streams.push_back(sliced[s]);
         latency.push_back(stage_latency[s] - ahead_latency[s]), service.push_back(busiest(part_occ[2 * s + 1]));
-        halos.push_back(0.0), streams.push_back(sliced[s]);
+        first.push_back(seen[s] != 0 ? opens[s] : service.back()), halos.push_back(0.0), streams.push_back(sliced[s]);
       } else {
         latency.push_back(stage_latency[s]), service.push_back(slice_service[s]), halos.push_back(halo[s]);
-        streams.push_back(sliced[s]);
+        first.push_back(seen[s] != 0 ? opens[s] : service.back()), streams.push_back(sliced[s]);
       }
     }
-    st.critical_path_ns = sliced_chain_ns(latency, service, halos, streams, opt.chunks);
+    st.critical_path_ns = sliced_chain_ns(latency, service, halos, streams, opt.chunks, first);
   }
   const int32_t arrays = static_cast<int32_t>(chip.cores.arrays);
   for (int32_t c = 0; c < chip.cores.count; ++c) {

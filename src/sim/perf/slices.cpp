@@ -80,7 +80,7 @@ std::vector<double> stage_halos(const program::Program& program, int64_t slices)
 }
 
 double sliced_chain_ns(const std::vector<double>& latency, const std::vector<double>& service, const std::vector<double>& halo,
-                       const std::vector<char>& sliced, int64_t slices) {
+                       const std::vector<char>& sliced, int64_t slices, const std::vector<double>& first) {
   const auto K = static_cast<size_t>(std::max<int64_t>(slices, 1));
   std::vector<double> began(K, 0.0), left(K, 0.0);  // each slice at the stage before: entered, left
   bool whole = false;                               // the stage before ran the inference whole
@@ -95,14 +95,17 @@ double sliced_chain_ns(const std::vector<double>& latency, const std::vector<dou
     const double h = whole ? 0.0 : std::max(halo[s], 0.0);
     const auto reads = static_cast<size_t>(std::floor(h));  // slices past its own it reads whole
     const double part = h - static_cast<double>(reads);
+    const double opens = s < first.size() ? std::min(first[s], service[s]) : service[s];
     std::vector<double> b(K), done(K);
-    double free = 0;
+    double free = 0, free_first = 0;  // the stage's busiest and least busy resources, after slice k − 1
     for (size_t k = 0; k < K; ++k) {
-      double ready = free;
-      for (size_t j = k; j <= std::min(K - 1, k + reads); ++j) ready = std::max(ready, left[j]);
-      if (part > 0 && s > 0 && k + reads + 1 < K) ready = std::max(ready, began[k + reads + 1] + part * latency[s - 1]);
-      b[k] = ready;
+      double in = 0;
+      for (size_t j = k; j <= std::min(K - 1, k + reads); ++j) in = std::max(in, left[j]);
+      if (part > 0 && s > 0 && k + reads + 1 < K) in = std::max(in, began[k + reads + 1] + part * latency[s - 1]);
+      const double ready = std::max(in, free);
+      b[k] = std::max(in, free_first);
       free = ready + service[s];
+      free_first = b[k] + opens;
       done[k] = ready + latency[s];
     }
     began = std::move(b);
