@@ -97,7 +97,8 @@ const std::vector<ProgramKeyDoc>& program_keys() {
       {"transfers[].to.core", "integer", "a destination core"},
       {"transfers[].to.unit", "integer", "a destination chip-level unit"},
       {"transfers[].to.name", "text", "that unit's name (informative)"},
-      {"transfers[].bytes_per_inference", "number", "bytes moved per inference (a share where the edge serves a share of the inferences)"},
+      {"transfers[].bytes_per_inference", "number",
+       "bytes moved per inference (a share where the edge serves a share of the inferences)"},
       {"transfers[].value", "text",
        "the value moved: a graph value, or LAYER:psum, LAYER:gates, LAYER:h, OP:residual (read back from memory), NODE:input "
        "(from the host where activations are held there)"},

@@ -57,8 +57,12 @@ struct Builder {
     return L.id;
   }
   void transfer(int32_t from_core, int32_t to_core, int64_t bytes, const std::string& value) {
-    p.transfers.push_back(
-        {{EndpointKind::Core, from_core}, {EndpointKind::Core, to_core}, static_cast<double>(bytes), value, program::TransferKind::Activation, 1});
+    p.transfers.push_back({{EndpointKind::Core, from_core},
+                           {EndpointKind::Core, to_core},
+                           static_cast<double>(bytes),
+                           value,
+                           program::TransferKind::Activation,
+                           1});
   }
 };
 

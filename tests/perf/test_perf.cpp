@@ -261,9 +261,14 @@ chip::ChipSpec hermes_host_link() {
 Builder one_layer_from_and_to_the_host(int64_t vectors, int64_t in_bytes, int64_t out_bytes) {
   Builder b;
   b.layer(16, 16, vectors, 0);
-  b.p.transfers.push_back({{EndpointKind::Host, 0}, {EndpointKind::Core, 0}, static_cast<double>(in_bytes), "x", program::TransferKind::Input, 1});
   b.p.transfers.push_back(
-      {{EndpointKind::Core, 0}, {EndpointKind::Host, 0}, static_cast<double>(out_bytes), "L0_out", program::TransferKind::Output, 1});
+      {{EndpointKind::Host, 0}, {EndpointKind::Core, 0}, static_cast<double>(in_bytes), "x", program::TransferKind::Input, 1});
+  b.p.transfers.push_back({{EndpointKind::Core, 0},
+                           {EndpointKind::Host, 0},
+                           static_cast<double>(out_bytes),
+                           "L0_out",
+                           program::TransferKind::Output,
+                           1});
   return b;
 }
 

@@ -3,9 +3,10 @@
 // blocks that read it: conv rows are (c, kh, kw), so row fractions are channel fractions; Flatten
 // keeps the order) held at an endpoint for a share of the inferences (replicas). A concat's output is
 // its operands' pieces side by side, each operand's at its elements' offset in the output (exact for a
-// channel concat; along another axis each operand's pieces keep their share of the bytes). Another layout
-// op's output is where its input is. A transfer moves
-// the overlap of a producer piece and a consumer piece when their endpoints differ. Partial sums
+// channel concat; along another axis each operand's pieces keep their share of the bytes). Another
+// layout op's output is where its input is. A transfer moves the overlap of a producer piece and a
+// consumer piece when their endpoints differ, its bytes kept fractional (a share of the inferences' bytes
+// where an edge serves one replica or network copy). Partial sums
 // go from each row block's core to its column block's reducing core; an LSTM's hidden state goes
 // back from its gate unit to the rows that read h. Inputs come from and outputs go to the host;
 // with residuals=off-chip a residual add's held input makes a round trip to off-chip memory

@@ -1,0 +1,121 @@
+"""Seeded stress run of the performance simulators' invariants on networks and chips beyond the tests'.
+
+    PYTHONPATH=build/python /usr/bin/python3 bench/stress_perf.py [--seeds FIRST LAST] [--tolerance 1.5]
+
+Each seed builds one random network (tests/python/test_random_networks.py's generator: convs of every
+kernel, stride, group and dilation, depthwise convs, residual adds, concats, pools, linear heads, 1-D convs),
+compiles it on one of the presets or a small chip derived from one (seed mod 7) with one of seven compile
+pipelines (the default; every packing scope; replication on and off; residuals off chip; activations held on
+the host; layer, pipelined and data-parallel schedules: seed div 7 mod 7), and runs `aimc.perf` on 1, 3 or 8
+images with both simulators. It reports, per run:
+  - a latency below the critical path (a bound below it), or a throughput above the crossbars' bound;
+  - two event runs that differ (the simulation is deterministic);
+  - dynamic energy that differs between the simulators (they count the same actions), or energy parts
+    that do not sum to the total;
+  - a negative or NaN figure, a warning, a compile error other than the one-line "needs N crossbars";
+  - analytic / event throughput outside [1 / tolerance, tolerance] (the analytic model leaves out waits
+    for room: docs/perf-sim.md, "The analytic model").
+A network the chip cannot hold is skipped. Prints the runs compiled and one line per finding.
+"""
+
+import argparse
+import json
+import math
+import random
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests" / "python"))
+
+import aimc  # noqa: E402
+from test_random_networks import PIPELINES as TEST_PIPELINES  # noqa: E402
+from test_random_networks import random_network  # noqa: E402
+
+PIPELINES = TEST_PIPELINES + [
+    "fold-batchnorm,quantize,lower-to-crossbar,partition,pack,replicate{mode=auto},place,assign-digital,"
+    "route{activations=host},schedule{kind=pipelined}",
+    "fold-batchnorm,quantize,lower-to-crossbar,partition,pack,replicate{mode=auto},place,assign-digital,route,"
+    "schedule{kind=data-parallel}",
+    "fold-batchnorm,quantize,lower-to-crossbar,partition,pack{scope=none},replicate{mode=none},place,assign-digital,"
+    "route{residuals=off-chip},schedule{kind=layer}",
+]
+SMALL_CHIPS = {
+    "small-hermes": "base: hermes\nname: small-hermes\ncores:\n  count: 8\n  arrangement: [2, 4]\n  rows: 64\n  cols: 48\n",
+    "small-c512": "base: cluster-512\nname: small-c512\ncores:\n  count: 16\n  arrangement: [4, 4]\n  rows: 64\n"
+                  "  cols: 40\nnoc:\n  topology: tree\n  levels:\n"
+                  "    - {fanout: 4, link_bytes_per_cycle: 64, hop_latency_cycles: 4, e_bit_hop_pj: 0.1}\n"
+                  "    - {fanout: 4, link_bytes_per_cycle: 16, hop_latency_cycles: 100, e_bit_hop_pj: 0.8}\n",
+    "small-verma": "base: verma-cimu\nname: small-verma\ncores:\n  rows: 96\n  cols: 32\n",
+}
+
+
+def findings(program, chip, images, tolerance):
+    ev = aimc.perf(program, chip, images=images).to_dict()
+    again = aimc.perf(program, chip, images=images).to_dict()
+    an = aimc.perf(program, chip, images=images, simulator="analytic").to_dict()
+    ev.pop("simulator"), again.pop("simulator")
+    out = []
+    if json.dumps(ev, sort_keys=True) != json.dumps(again, sort_keys=True):
+        out.append("two event runs differ")
+    if ev["latency_s"] < ev["critical_path_s"] * (1 - 1e-9):
+        out.append(f"latency {ev['latency_s']:.6g} s below the critical path {ev['critical_path_s']:.6g} s")
+    if ev["inferences_per_s"] > ev["array_bound_inferences_per_s"] * (1 + 1e-9):
+        out.append("throughput above the crossbars' bound")
+    e, ea = ev["dynamic_energy_per_inference_j"], an["dynamic_energy_per_inference_j"]
+    if abs(ea - e) > 1e-6 * e:
+        out.append(f"dynamic energy: analytic {ea:.6g} J, event {e:.6g} J")
+    parts = sum(ev["energy_per_inference_by_component_j"].values())
+    if abs(parts - ev["energy_per_inference_j"]) > 1e-6 * ev["energy_per_inference_j"]:
+        out.append(f"energy parts sum to {parts:.6g} J, the total is {ev['energy_per_inference_j']:.6g} J")
+    if ev["warnings"]:
+        out.append(f"warnings: {ev['warnings']}")
+    for k, v in ev.items():
+        if isinstance(v, float) and (math.isnan(v) or v < 0):
+            out.append(f"{k} = {v}")
+    ratio = an["inferences_per_s"] / ev["inferences_per_s"]
+    if not 1 / tolerance < ratio < tolerance:
+        out.append(f"analytic / event throughput {ratio:.3f}")
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", nargs=2, type=int, default=[0, 400], metavar=("FIRST", "LAST"))
+    ap.add_argument("--tolerance", type=float, default=1.5, help="analytic / event throughput ratio reported beyond")
+    args = ap.parse_args()
+    folder = Path(tempfile.mkdtemp())
+    chips = ["hermes", "cluster-512", "verma-cimu", "garofalo-cluster"]
+    for name, text in SMALL_CHIPS.items():
+        (folder / f"{name}.yaml").write_text(text)
+        chips.append(str(folder / f"{name}.yaml"))
+    compiled = reported = 0
+    for seed in range(*args.seeds):
+        net, x = random_network(seed, batch=4)
+        chip = chips[seed % len(chips)]
+        pipeline = PIPELINES[(seed // len(chips)) % len(PIPELINES)]
+        where = f"seed {seed}, {Path(chip).stem}, pipeline {(seed // len(chips)) % len(PIPELINES)}"
+        try:
+            kw = {"pipeline": pipeline} if pipeline else {}
+            program = aimc.compile(net, chip, example=x[:1], calibration_data=x.numpy(), **kw)
+        except Exception as e:  # noqa: BLE001
+            if "crossbars of" not in str(e) or "\n" in str(e).strip():
+                print(f"{where}: compile: {str(e)[:300]}", flush=True)
+                reported += 1
+            continue
+        compiled += 1
+        images = random.Random(seed).choice([1, 3, 8])
+        try:
+            found = findings(program, chip, images, args.tolerance)
+        except Exception:  # noqa: BLE001
+            found = ["perf raised: " + traceback.format_exc().strip().splitlines()[-1]]
+        if found:
+            reported += 1
+            print(f"{where}, {images} images: " + "; ".join(found), flush=True)
+    print(f"{compiled} runs compiled, {reported} with findings")
+
+
+if __name__ == "__main__":
+    main()
