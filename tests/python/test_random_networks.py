@@ -224,3 +224,35 @@ def test_latency_stays_above_the_critical_path_when_replicas_hold_uneven_shares(
             perf = aimc.perf(program, "verma-cimu", images=images, chunks=chunks).to_dict()
             assert perf["chunks"] > 1
             assert perf["latency_s"] >= perf["critical_path_s"] * (1 - 1e-9), (chunks, images)
+
+
+def test_stress_run_reports_what_breaks_an_invariant(monkeypatch):
+    """bench/stress_perf.py (the seeded run over the presets that found the faults above): a sound run gives no
+    finding; a latency below the critical path, energy parts that miss the total or unequal dynamic energies
+    are reported."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    import stress_perf
+
+    net, x = random_network(3, batch=4)
+    program = aimc.compile(net, "hermes", example=x[:1], calibration_data=x.numpy())
+    assert stress_perf.findings(program, "hermes", 3, tolerance=1e9) == []
+
+    real = aimc.perf
+
+    class Broken:
+        def __init__(self, result, analytic):
+            self.d = result.to_dict()
+            self.d["latency_s"] = 0.5 * self.d["critical_path_s"]
+            self.d["energy_per_inference_by_component_j"]["adc"] += 1e-3
+            if analytic:
+                self.d["dynamic_energy_per_inference_j"] *= 2
+
+        def to_dict(self):
+            return self.d
+
+    monkeypatch.setattr(stress_perf.aimc, "perf", lambda *a, **k: Broken(real(*a, **k), k.get("simulator") == "analytic"))
+    found = " ".join(stress_perf.findings(program, "hermes", 3, tolerance=1e9))
+    assert "below the critical path" in found and "energy parts" in found and "dynamic energy" in found
