@@ -6,6 +6,7 @@
 #include <set>
 
 #include "compiler_test_util.h"
+#include "onnx/importer.h"
 
 namespace aimc {
 namespace {
@@ -151,6 +152,38 @@ TEST(Route, AConcatsOperandsComeFromWhereEachWasMade) {
   EXPECT_EQ(from_host, 16 * 64);
   EXPECT_EQ(from_a, 48 * 64);
   EXPECT_EQ(from_c, 64 * 64);
+}
+
+// LeNet on cluster-512 replicates conv1 over hundreds of clusters. Its input's normalisation (a Div on conv1's
+// cores, ahead of its MVMs) works on each replica's own inferences: nothing of it crosses the network, and the
+// host sends the input once (784 bytes). Under data-parallel copies every core-to-core transfer stays within
+// one copy, and each value's bytes add up to the tensor's. (The Div's output was split by channel over all
+// of conv1's cores and spread to every replica: 415 × 415 transfers; each copy's share of a value was spread
+// over every copy and, rounded to whole bytes, mostly lost.)
+TEST(Route, OpsOnAReplicasCoresAndNetworkCopiesKeepTheirInferences) {
+  const Graph g = import_onnx(test::source_path("models/mnist_lenet.onnx"));
+  const auto chip = test::preset("cluster-512");
+  const program::Program p = test::compile(g, chip);
+  ASSERT_GT(p.layers[0].replicas, 100);
+  const auto bytes = bytes_by_value(p);
+  EXPECT_FALSE(bytes.count("/Div_output_0"));
+  EXPECT_NEAR(bytes.at("input"), 28 * 28, 0.01);
+  const program::Program dp =
+      test::compile(g, chip,
+                    "fold-batchnorm,quantize,lower-to-crossbar,partition,pack,replicate,place,assign-digital,route,"
+                    "schedule{kind=data-parallel}");
+  const int64_t copies = dp.schedule.network_replicas;
+  ASSERT_GT(copies, 10);
+  std::map<int32_t, int64_t> copy_of;
+  for (const auto& t : dp.tiles) copy_of[t.core] = t.replica % copies;
+  for (const auto& t : dp.transfers) {
+    if (t.from.kind == program::EndpointKind::Core && t.to.kind == program::EndpointKind::Core) {
+      EXPECT_EQ(copy_of.at(t.from.index), copy_of.at(t.to.index)) << t.value;
+    }
+  }
+  const auto dp_bytes = bytes_by_value(dp);
+  EXPECT_NEAR(dp_bytes.at("input"), 28 * 28, 0.01);
+  EXPECT_NEAR(dp_bytes.at("output"), 10, 0.01);
 }
 
 }  // namespace

@@ -24,6 +24,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 
 #include "compiler/pass.h"
 #include "compiler/passes/common.h"
@@ -38,6 +39,7 @@ struct Piece {
   Endpoint ep;
   double lo = 0, hi = 1, share = 1;
   int32_t replica = 0;  // with share: which inferences (replica r of 1/share takes those ≡ r)
+  int32_t group = -1;   // the layer whose replicas split the inferences so (−1: none)
 };
 using Dist = std::vector<Piece>;
 
@@ -170,13 +172,60 @@ class Route final : public Pass {
     // What each transfer carries: the pieces of data (interval, producer and consumer inferences).
     // Transfers from one source with the same pieces carry the same data: one multicast.
     std::map<Key, Carried> carries;
+    // Replicas within one pipeline take every R-th inference in turn, so a producer replica's output spreads
+    // over the consumer's replicas, except between pieces that follow the same layer's replicas (a replica and
+    // the ops on its cores). Network copies (data-parallel) keep their inferences: a copy's pieces exchange
+    // data only with the same copy's, each pair carrying that copy's share.
+    int64_t copies = 1;
+    if (ctx.schedule_kind == ScheduleKind::DataParallel) {
+      for (const Layer& l : p.layers) copies = std::max(copies, l.replicas);
+    }
+    // A per-core digital op on the cores of one replicated layer (an input's normalisation ahead of its MVMs,
+    // a fused op) works on that layer's replicas' inferences: each replica's cores hold its share, as under
+    // data-parallel copies each copy's cores hold the copy's. Elsewhere its cores split the channels.
+    std::vector<std::set<std::pair<int32_t, int32_t>>> on_core(static_cast<size_t>(ctx.chip.cores.count));
+    for (const Tile& t : p.tiles) on_core[static_cast<size_t>(t.core)].insert({t.layer, t.replica});
+    auto place = [&](const DigitalOp& op) {
+      if (op.scope != Scope::Core || op.cores.empty()) return at(op);
+      int32_t layer = -1;
+      std::map<int32_t, std::vector<int32_t>> by_replica;
+      for (int32_t c : op.cores) {
+        const auto& here = on_core[static_cast<size_t>(c)];
+        if (here.empty()) return at(op);
+        if (copies == 1) {  // one layer's replicas, one per core
+          if (here.size() != 1 || (layer >= 0 && here.begin()->first != layer)) return at(op);
+          layer = here.begin()->first;
+        }
+        by_replica[copies > 1 ? static_cast<int32_t>(here.begin()->second % copies) : here.begin()->second].push_back(c);
+      }
+      const int64_t replicas = copies > 1 ? copies : p.layers[static_cast<size_t>(layer)].replicas;
+      if (replicas <= 1 || static_cast<int64_t>(by_replica.size()) != replicas) return at(op);
+      Dist d;
+      for (const auto& [replica, cores] : by_replica) {
+        for (Piece q : spread(cores)) {
+          q.share = 1.0 / static_cast<double>(replicas);
+          q.replica = replica;
+          q.group = copies > 1 ? -1 : layer;
+          d.push_back(q);
+        }
+      }
+      return d;
+    };
     auto move = [&](const Dist& from, const Dist& to, double bytes, const std::string& value, TransferKind kind) {
       for (const Piece& a : from) {
         for (const Piece& b : to) {
           if (a.ep == b.ep) continue;
           const double lo = std::max(a.lo, b.lo), hi = std::min(a.hi, b.hi);
           if (hi - lo <= 0) continue;
-          acc[{a.ep, b.ep, value, kind}] += bytes * (hi - lo) * a.share * b.share;
+          double share = a.share * b.share;
+          if (copies > 1 && a.share < 1 && b.share < 1) {
+            if ((a.replica - b.replica) % copies != 0) continue;
+            share = 1.0 / static_cast<double>(copies);
+          } else if (a.group >= 0 && a.group == b.group) {  // one layer's replicas: the same inferences
+            if (a.replica != b.replica) continue;
+            share = a.share;
+          }
+          acc[{a.ep, b.ep, value, kind}] += bytes * (hi - lo) * share;
           carries[{a.ep, b.ep, value, kind}].emplace_back(lo, hi, a.share, a.replica, b.share, b.replica);
         }
       }
@@ -233,7 +282,7 @@ class Route final : public Pass {
         const size_t main = skip == 0 ? 1 : 0;
         const Dist& base = dist[static_cast<size_t>(runtime[main])];
         const bool base_on_cores = all_at(base, EndpointKind::Core);
-        out = base_on_cores ? base : at(op);
+        out = base_on_cores ? base : place(op);
         if (!base_on_cores) operand(runtime[main], out, n.name, bytes(g, runtime[main], act_bytes));
         for (size_t k = 0; k < runtime.size(); ++k) {
           if (k == main) continue;
@@ -246,7 +295,7 @@ class Route final : public Pass {
           operand(v, out, n.name, bytes(g, v, act_bytes));
         }
       } else {
-        out = at(op);
+        out = place(op);
         for (ValueId v : runtime) {
           if (op.scope == Scope::Host) to_host(v);
           else operand(v, out, n.name, bytes(g, v, act_bytes));
@@ -327,12 +376,13 @@ class Route final : public Pass {
       seen[{t.core, t.row_begin, t.row_end, t.replica}] = true;
       if (t.row_begin < x_rows) {
         need.push_back(Piece{core_ep(t.core), static_cast<double>(t.row_begin) / static_cast<double>(x_rows),
-                             static_cast<double>(std::min(t.row_end, x_rows)) / static_cast<double>(x_rows), share, t.replica});
+                             static_cast<double>(std::min(t.row_end, x_rows)) / static_cast<double>(x_rows), share, t.replica,
+                             li});
       }
       if (recurrent && t.row_end > x_rows) {
         const double H = static_cast<double>(l.rows - x_rows);
         need_h.push_back(Piece{core_ep(t.core), static_cast<double>(std::max(t.row_begin, x_rows) - x_rows) / H,
-                               static_cast<double>(t.row_end - x_rows) / H, share, t.replica});
+                               static_cast<double>(t.row_end - x_rows) / H, share, t.replica, li});
       }
     }
     // From the host, the input vectors the MVMs apply: each core gets its rows' share of every vector.
@@ -354,7 +404,7 @@ class Route final : public Pass {
       if (seen_out[{t.replica, t.col_begin, t.reduce_core}]) continue;
       seen_out[{t.replica, t.col_begin, t.reduce_core}] = true;
       out.push_back(Piece{core_ep(t.reduce_core), static_cast<double>(t.col_begin) / static_cast<double>(l.cols),
-                          static_cast<double>(t.col_end) / static_cast<double>(l.cols), share, t.replica});
+                          static_cast<double>(t.col_end) / static_cast<double>(l.cols), share, t.replica, li});
     }
     if (recurrent) {
       auto it = layer_op.find({li, l.kind == LayerKind::Lstm ? "lstm-cell" : "gru-cell"});
