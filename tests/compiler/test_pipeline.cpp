@@ -152,7 +152,9 @@ TEST(Schedule, OpsAheadOfTheFirstLayerRunBeforeItsMvms) {
   ValueId scaled = b.node("div", OpKind::Div, {centred, b.constant("std", stdev)});
   ValueId h = b.node("relu", OpKind::Relu, {b.conv("conv1", scaled, 3, 16, 3)});
   const Graph g = b.finish({b.conv("conv2", h, 16, 8, 3, 1, true, 2)});
-  const Program p = test::compile(g, test::preset("verma-cimu"));
+  // Arrays of 16 rows: conv1's 27 rows take two cores per replica, each normalising half the channels for its
+  // replica's inferences and sending the other the share its rows read.
+  const Program p = test::compile(g, test::chip_yaml("base: verma-cimu\nname: verma-16-rows\ncores:\n  rows: 16\n"));
   const auto& first = p.schedule.stages.front();
   ASSERT_EQ(first.digital_ops_before_mvms, 2);
   EXPECT_EQ(p.digital_ops[static_cast<size_t>(first.digital_ops[0])].node, "sub");
@@ -176,7 +178,7 @@ TEST(Schedule, OpsAheadOfTheFirstLayerRunBeforeItsMvms) {
       EXPECT_EQ(t.at, program::TransferAt::Start);
     }
   }
-  EXPECT_GT(ahead, 0);  // the cores that normalised a share of the input send it to the others
+  EXPECT_GT(ahead, 0);  // within a replica, the core that normalised a share of the input sends it to the other
   const program::Json j = program::to_json(p);
   EXPECT_EQ(j["schedule"]["stages"][0]["digital_ops_before_mvms"], 2);
   EXPECT_FALSE(j["schedule"]["stages"][1].contains("digital_ops_before_mvms"));
