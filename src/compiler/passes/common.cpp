@@ -173,6 +173,13 @@ bool runs_depthwise(const chip::ChipSpec& chip) {
          std::any_of(chip.digital.begin(), chip.digital.end(), can);
 }
 
+int64_t network_copies(const std::vector<program::Layer>& layers, ScheduleKind kind) {
+  int64_t copies = 1;
+  if (kind != ScheduleKind::DataParallel) return copies;
+  for (const program::Layer& l : layers) copies = std::max(copies, l.replicas);
+  return copies;
+}
+
 int64_t replication_room(int64_t free, int64_t used, int64_t budget, int64_t total) {
   if (budget != -1) free = std::min(free, std::max<int64_t>(0, budget));
   if (total != -1) free = std::min(free, std::max<int64_t>(0, total - used));

@@ -43,6 +43,9 @@ bool runs_depthwise(const chip::ChipSpec& chip);
 // The extra crossbars pass `replicate` may spend of `free` ones, `used` taken: its `budget` (−1: every free
 // one) and `total` (the crossbars in all, replicas included; −1: no cap). Pass `pack` weighs packings by it.
 int64_t replication_room(int64_t free, int64_t used, int64_t budget, int64_t total);
+// The network copies a data-parallel schedule runs (each layer's replicas: pass `replicate` gives every layer
+// as many); 1 under any other schedule.
+int64_t network_copies(const std::vector<program::Layer>& layers, ScheduleKind kind);
 // Requires a pass to have run before (throws InternalError naming both).
 void require(bool condition, const char* pass, const char* before);
 

@@ -33,8 +33,7 @@ struct Instance {
 std::vector<Instance> instances(const CompileContext& ctx) {
   std::vector<Instance> out;
   if (ctx.schedule_kind == ScheduleKind::DataParallel) {
-    int64_t copies = 1;
-    for (const Layer& l : ctx.program.layers) copies = std::max(copies, l.replicas);
+    const int64_t copies = network_copies(ctx.program.layers, ctx.schedule_kind);
     for (int32_t r = 0; r < copies; ++r) {
       for (size_t b = 0; b < ctx.bins.size(); ++b) {
         const int32_t layer = ctx.bins[b].layer;

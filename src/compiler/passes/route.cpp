@@ -176,10 +176,7 @@ class Route final : public Pass {
     // over the consumer's replicas, except between pieces that follow the same layer's replicas (a replica and
     // the ops on its cores). Network copies (data-parallel) keep their inferences: a copy's pieces exchange
     // data only with the same copy's, each pair carrying that copy's share.
-    int64_t copies = 1;
-    if (ctx.schedule_kind == ScheduleKind::DataParallel) {
-      for (const Layer& l : p.layers) copies = std::max(copies, l.replicas);
-    }
+    const int64_t copies = network_copies(p.layers, ctx.schedule_kind);
     // A per-core digital op on the cores of one replicated layer (an input's normalisation ahead of its MVMs,
     // a fused op) works on that layer's replicas' inferences: each replica's cores hold its share, as under
     // data-parallel copies each copy's cores hold the copy's. Elsewhere its cores split the channels.
@@ -192,7 +189,7 @@ class Route final : public Pass {
       for (int32_t c : op.cores) {
         const auto& here = on_core[static_cast<size_t>(c)];
         if (here.empty()) return at(op);
-        if (copies == 1) {  // one layer's replicas, one per core
+        if (copies == 1) {  // each core holds one replica of the same layer
           if (here.size() != 1 || (layer >= 0 && here.begin()->first != layer)) return at(op);
           layer = here.begin()->first;
         }
@@ -217,15 +214,10 @@ class Route final : public Pass {
           if (a.ep == b.ep) continue;
           const double lo = std::max(a.lo, b.lo), hi = std::min(a.hi, b.hi);
           if (hi - lo <= 0) continue;
-          double share = a.share * b.share;
-          if (copies > 1 && a.share < 1 && b.share < 1) {
-            if ((a.replica - b.replica) % copies != 0) continue;
-            share = 1.0 / static_cast<double>(copies);
-          } else if (a.group >= 0 && a.group == b.group) {  // one layer's replicas: the same inferences
-            if (a.replica != b.replica) continue;
-            share = a.share;
-          }
-          acc[{a.ep, b.ep, value, kind}] += bytes * (hi - lo) * share;
+          // One copy's, or one layer's replicas': the same inferences on both sides.
+          const bool paired = (copies > 1 && a.share < 1 && b.share < 1) || (a.group >= 0 && a.group == b.group);
+          if (paired && a.replica != b.replica) continue;
+          acc[{a.ep, b.ep, value, kind}] += bytes * (hi - lo) * (paired ? a.share : a.share * b.share);
           carries[{a.ep, b.ep, value, kind}].emplace_back(lo, hi, a.share, a.replica, b.share, b.replica);
         }
       }

@@ -33,8 +33,7 @@ class Schedule_ final : public Pass {
     Schedule& s = p.schedule;
     s = Schedule{};
     s.kind = schedule_kind_from_string(option("kind"));
-    for (const Layer& l : p.layers)
-      s.network_replicas = s.kind == ScheduleKind::DataParallel ? std::max(s.network_replicas, l.replicas) : 1;
+    s.network_replicas = network_copies(p.layers, s.kind);
     // Stages: one per layer, in graph order; digital graph ops join the stage of the latest layer before them.
     std::vector<int32_t> stage_of_layer(p.layers.size(), -1);
     for (const Layer& l : p.layers) {

@@ -294,27 +294,27 @@ PerfStats PerfSimulator::Impl::stats() const {
     // Per stage: when it can begin its next slice's work (the halo's clock), the least busy resource of its
     // first group that works on an item (its MVMs, or digital ops), after the ops ahead: where the simulation
     // notes a slice's start.
-    std::vector<double> opens(n_stages, 0.0);
-    std::vector<char> seen(n_stages, 0);
+    std::vector<double> opens(n_stages, -1.0);  // −1: no such group (the stage's service stands in)
     for (const auto& g : templ[0]) {
       const auto su = static_cast<size_t>(g.stage);
-      if (g.ahead || seen[su] != 0) continue;
+      if (g.ahead || opens[su] >= 0) continue;
+      double least = -1;
       for (int32_t id : g.tasks) {
         const Task& k = tasks[static_cast<size_t>(id)];
-        if (k.transfer || k.occ_ns <= 0) continue;
-        opens[su] = seen[su] != 0 ? std::min(opens[su], k.occ_ns) : k.occ_ns;
-        seen[su] = 1;
+        if (!k.transfer && k.occ_ns > 0) least = least < 0 ? k.occ_ns : std::min(least, k.occ_ns);
       }
+      opens[su] = least;
     }
+    const auto opens_or_service = [&](size_t s) { return opens[s] >= 0 ? opens[s] : service.back(); };
     for (size_t s = 0; s < n_stages; ++s) {
       if (ahead_latency[s] > 0) {
         latency.push_back(ahead_latency[s]), service.push_back(busiest(part_occ[2 * s])), halos.push_back(halo[s]);
         first.push_back(service.back()), streams.push_back(sliced[s]);
         latency.push_back(stage_latency[s] - ahead_latency[s]), service.push_back(busiest(part_occ[2 * s + 1]));
-        first.push_back(seen[s] != 0 ? opens[s] : service.back()), halos.push_back(0.0), streams.push_back(sliced[s]);
+        first.push_back(opens_or_service(s)), halos.push_back(0.0), streams.push_back(sliced[s]);
       } else {
         latency.push_back(stage_latency[s]), service.push_back(slice_service[s]), halos.push_back(halo[s]);
-        first.push_back(seen[s] != 0 ? opens[s] : service.back()), streams.push_back(sliced[s]);
+        first.push_back(opens_or_service(s)), streams.push_back(sliced[s]);
       }
     }
     st.critical_path_ns = sliced_chain_ns(latency, service, halos, streams, opt.chunks, first);
