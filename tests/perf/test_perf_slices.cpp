@@ -329,6 +329,41 @@ TEST(Slices, StageBuffersOfOneItemStillLetEverySliceGoOn) {
   }
 }
 
+// chain() with B reading A's next row (a 3x3 window, 8 slices of one row: a halo of one slice) sent
+// over the mesh, each slice's rows taking about half of B's 8 t per slice. B works on slice k with
+// slice k + 1 beside it; double buffering (the default) receives slice k + 2 meanwhile, so the sending
+// hides behind B's MVMs and the run keeps the bottleneck's 64 t per image, as unbounded. With room for
+// the slice and its halo alone (one item), slice k + 2 is sent only once B is done with slice k, and B
+// waits for it before it can start slice k + 1.
+TEST(Slices, DoubleBufferingReceivesTheNextSliceBesideAHalo) {
+  const auto chip = test::preset("hermes");
+  const double t = chip::mvm_latency_ns(chip, chip.cores.read_modes.front(), 8);
+  Builder b = chain();
+  b.p.layers[1].row_window = window3(8);
+  const double link_bytes_per_ns = static_cast<double>(*chip.noc.link_bytes_per_cycle) * chip.clock_mhz * 1e-3;
+  b.transfer(0, 1, static_cast<int64_t>(8 * 4 * t * link_bytes_per_ns), "L0_out");
+  for (const bool analytic : {false, true}) {
+    SCOPED_TRACE(analytic ? "analytic" : "event");
+    PerfOptions o;
+    o.images = 32;
+    o.chunks = 8;
+    o.analytic = analytic;
+    const double bound = 1e9 / (64 * t);
+    const PerfStats two = simulate(chip, b.p, o);
+    EXPECT_EQ(two.stage_buffers, kDefaultStageBuffers);
+    EXPECT_NEAR(two.inferences_per_s, bound, 1e-3 * bound);
+    if (!analytic) {
+      EXPECT_DOUBLE_EQ(two.layers.at(1).buffer_peak, 3.0 / 8);  // the slice, its halo, the next
+    }
+    o.stage_buffers = 1;
+    const PerfStats one = simulate(chip, b.p, o);
+    EXPECT_LT(one.inferences_per_s, 0.8 * bound);
+    if (!analytic) {
+      EXPECT_DOUBLE_EQ(one.layers.at(1).buffer_peak, 2.0 / 8);
+    }
+  }
+}
+
 // `p` run with whole-inference tasks and in `slices` slices, event by event or in closed form.
 struct WholeAndSliced {
   PerfStats whole, sliced;

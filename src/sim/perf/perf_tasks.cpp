@@ -439,13 +439,17 @@ void PerfSimulator::Impl::setup_buffers(const StageTransfers& xfers) {
   buffers = sequential_batches ? 0 : opt.stage_buffers.value_or(kDefaultStageBuffers);
   if (buffers > 0) {
     for (size_t s = 0; s < n; ++s) {
-      // Room in slices: N items; at least one item, the producer's slices a halo reads beside its own,
-      // and a whole inference where the slices gather or split again (they come in, or go on, together).
+      // Room in slices. What the stage needs to work on one item: the item, the producer's slices a halo
+      // reads beside its own, a whole inference where the slices gather or split again (they come in, or
+      // go on, together). N items of room: that, and N − 1 more arriving items (as the stage before sends
+      // them: an inference where it ran whole), so that double buffering receives the next item while
+      // the stage works on one with its halo.
       const int64_t item = slices_per_item_at(s);
       int64_t need = item;
       if (sliced[s] != 0 && halo[s] > 0) need = static_cast<int64_t>(std::ceil(halo[s])) + 1;
       if (s > 0 && sliced[s] != sliced[s - 1]) need = opt.chunks;
-      buffer_room[s] = std::max(buffers * item, need);
+      const int64_t arriving = slices_per_item_at(s > 0 ? s - 1 : s);
+      buffer_room[s] = std::max(buffers * item, need + (buffers - 1) * arriving);
     }
   }
   buffered.assign(static_cast<size_t>(copies), std::vector<int64_t>(n, 0));
