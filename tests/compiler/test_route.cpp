@@ -154,6 +154,41 @@ TEST(Route, AConcatsOperandsComeFromWhereEachWasMade) {
   EXPECT_EQ(from_c, 64 * 64);
 }
 
+// A channel split (ShuffleNet's chunk) or slice of a conv's output comes from the cores that made those
+// channels. conv_p's 64 channels (8-bit weights bit-sliced: 512 columns) take two CIMUs, 32 channels each;
+// its output is split in halves for conv_a and conv_b and sliced [16, 48) for conv_c. (Split and Slice placed
+// their outputs with their whole input: each half came half from each CIMU.)
+TEST(Route, AChannelSplitComesFromTheCoresThatMadeItsChannels) {
+  test::GraphBuilder b("split");
+  ValueId x = b.input("x", {1, 16, 8, 8});
+  ValueId pre = b.node("relu_p", OpKind::Relu, {b.conv("conv_p", x, 16, 64, 1, 1, true, 1)});
+  const ValueId s0 = b.node("split", OpKind::Split, {pre}, SplitAttrs{.axis = 1, .sizes = {32, 32}}, 2);
+  const ValueId s1 = s0 + 1;
+  SliceAttrs middle{.starts = {0, 16, 0, 0}, .ends = {1, 48, 8, 8}, .steps = {1, 1, 1, 1}};
+  const ValueId mid = b.node("slice", OpKind::Slice, {pre}, middle);
+  const Graph g = b.finish({b.conv("conv_a", s0, 32, 16, 1, 1, true, 2), b.conv("conv_b", s1, 32, 16, 1, 1, true, 3),
+                            b.conv("conv_c", mid, 32, 16, 1, 1, true, 4)});
+  const program::Program p = test::compile(g, test::preset("verma-cimu"),
+                                           "fold-batchnorm,quantize,lower-to-crossbar,partition,pack{scope=layer},"
+                                           "replicate{mode=none},place,assign-digital,route,schedule");
+  // The core that made each half of conv_p's channels.
+  std::map<int32_t, double> made_from;  // reducing core → first channel fraction
+  for (const auto& t : p.tiles) {
+    const auto& L = p.layers[static_cast<size_t>(t.layer)];
+    if (L.name == "conv_p") made_from[t.reduce_core] = static_cast<double>(t.col_begin) / static_cast<double>(L.cols);
+  }
+  ASSERT_EQ(made_from.size(), 2u);
+  std::map<std::string, std::map<double, double>> bytes;  // value → first channel fraction of its source → bytes
+  for (const auto& t : p.transfers) {
+    if (t.from.kind != program::EndpointKind::Core || !made_from.count(t.from.index)) continue;
+    bytes[t.value][made_from.at(t.from.index)] += t.bytes_per_inference;
+  }
+  // 8×8 positions, a byte an element.
+  EXPECT_EQ(bytes["split_out0"], (std::map<double, double>{{0.0, 32 * 64}}));
+  EXPECT_EQ(bytes["split_out1"], (std::map<double, double>{{0.5, 32 * 64}}));
+  EXPECT_EQ(bytes["slice_out"], (std::map<double, double>{{0.0, 16 * 64}, {0.5, 16 * 64}}));
+}
+
 // LeNet on cluster-512 replicates conv1 over hundreds of clusters. Its input's normalisation (a Div on conv1's
 // cores, ahead of its MVMs) works on each replica's own inferences: nothing of it crosses the network, and the
 // host sends the input once (784 bytes). Under data-parallel copies every core-to-core transfer stays within

@@ -3,8 +3,9 @@
 // blocks that read it: conv rows are (c, kh, kw), so row fractions are channel fractions; Flatten
 // keeps the order) held at an endpoint for a share of the inferences (replicas). A concat's output is
 // its operands' pieces side by side, each operand's at its elements' offset in the output (exact for a
-// channel concat; along another axis each operand's pieces keep their share of the bytes). Another
-// layout op's output is where its input is. A transfer moves the overlap of a producer piece and a
+// channel concat; along another axis each operand's pieces keep their share of the bytes). A Split or
+// Slice along the axis the fractions run along (a conv's channels, a matrix layer's output features) takes
+// the input's pieces over its range; another layout op's output is where its input is. A transfer moves the overlap of a producer piece and a
 // consumer piece when their endpoints differ, its bytes kept fractional (a share of the inferences' bytes
 // where an edge serves one replica or network copy). Partial sums
 // go from each row block's core to its column block's reducing core; an LSTM's hidden state goes
@@ -111,6 +112,81 @@ Dist concatenated(const Graph& g, const Node& n, const std::vector<Dist>& dist) 
     offset += size;
   }
   return out;
+}
+
+// The pieces of d over [a, b) of its fractions, rescaled to the whole of a slice that takes [a, b).
+Dist window(const Dist& d, double a, double b) {
+  Dist out;
+  for (Piece p : d) {
+    const double lo = std::max(p.lo, a), hi = std::min(p.hi, b);
+    if (hi <= lo) continue;
+    p.lo = (lo - a) / (b - a);
+    p.hi = (hi - a) / (b - a);
+    out.push_back(p);
+  }
+  return out;
+}
+
+// The axis along which a value's piece fractions run (−1: unknown): a conv's channels (axis 1), a matrix
+// layer's output features (its last axis); kept by ops that keep the rank and by a flatten of axis 1 (the
+// channel-major order), lost past other reshapes, transposes and gathers.
+int32_t fraction_axis(const Graph& g, const Node& n, const std::vector<int32_t>& axis_of) {
+  const ValueId out = n.outputs.empty() ? kNoValue : n.outputs[0];
+  if (out == kNoValue) return -1;
+  const auto rank = static_cast<int32_t>(g.value(out).shape.size());
+  ValueId in = kNoValue;
+  for (ValueId v : n.inputs) {
+    if (v != kNoValue && !g.value(v).is_constant()) {
+      in = v;
+      break;
+    }
+  }
+  if (in == kNoValue) return -1;
+  const int32_t axis = axis_of[static_cast<size_t>(in)];
+  const Shape& from = g.value(in).shape;
+  switch (n.op) {
+    case OpKind::Reshape:  // a flatten of [N, C, ...] into [N, C·...] keeps the channel-major order
+      return axis == 1 && rank == 2 && from.size() >= 2 && g.value(out).shape[0] == from[0] ? 1 : -1;
+    case OpKind::Transpose:
+    case OpKind::Gather:
+    case OpKind::Expand:
+      return -1;
+    default:
+      return static_cast<size_t>(rank) == from.size() ? axis : -1;
+  }
+}
+
+// A Split's or Slice's outputs where they cut the axis the input's piece fractions run along: each the
+// pieces of the input over the range it takes (a channel split of a conv's output comes from the cores that
+// made those channels). False where it cuts another axis: the caller places the output with the input.
+bool sliced_along(const Graph& g, const Node& n, const std::vector<int32_t>& axis_of, const Dist& in, std::vector<Dist>& dist) {
+  if ((n.op != OpKind::Split && n.op != OpKind::Slice) || n.inputs.empty() || n.inputs[0] == kNoValue) return false;
+  const int32_t axis = axis_of[static_cast<size_t>(n.inputs[0])];
+  const Shape& shape = g.value(n.inputs[0]).shape;
+  if (axis < 0 || static_cast<size_t>(axis) >= shape.size() || shape[static_cast<size_t>(axis)] <= 0) return false;
+  const auto extent = static_cast<double>(shape[static_cast<size_t>(axis)]);
+  if (n.op == OpKind::Split) {
+    const auto& a = n.attr<SplitAttrs>();
+    if (a.axis != axis || a.sizes.size() != n.outputs.size()) return false;
+    double offset = 0;
+    for (size_t k = 0; k < n.outputs.size(); ++k) {
+      const double size = static_cast<double>(a.sizes[k]);
+      if (n.outputs[k] != kNoValue && size > 0)
+        dist[static_cast<size_t>(n.outputs[k])] = window(in, offset / extent, (offset + size) / extent);
+      offset += size;
+    }
+    return true;
+  }
+  const auto& a = n.attr<SliceAttrs>();
+  const auto ax = static_cast<size_t>(axis);
+  for (size_t d = 0; d < shape.size(); ++d) {  // only the fraction axis cut, forwards
+    const bool whole = a.starts[d] == 0 && a.ends[d] == shape[d] && a.steps[d] == 1;
+    if (d != ax && !whole) return false;
+  }
+  if (a.steps[ax] < 1 || a.ends[ax] <= a.starts[ax] || n.outputs.empty() || n.outputs[0] == kNoValue) return false;
+  dist[static_cast<size_t>(n.outputs[0])] =
+      window(in, static_cast<double>(a.starts[ax]) / extent, static_cast<double>(std::min(a.ends[ax], shape[ax])) / extent);
+  return true;
 }
 
 // Every piece of d at an endpoint of this kind.
@@ -247,6 +323,7 @@ class Route final : public Pass {
       to_host(v);
       move(host, to, host_bytes, program::input_from_host(node), network_input ? TransferKind::Input : TransferKind::Activation);
     };
+    std::vector<int32_t> axis_of(g.num_values(), -1);  // the axis each value's piece fractions run along
     for (size_t i = 0; i < g.num_nodes(); ++i) {
       const Node& n = g.node(static_cast<int32_t>(i));
       const int32_t li = layer_of_node[i];
@@ -256,13 +333,23 @@ class Route final : public Pass {
       }
       if (li >= 0) {
         route_layer(ctx, li, tiles_of[static_cast<size_t>(li)], dist, layer_op, move, operand, act_bytes, psum_bytes);
+        for (ValueId o : n.outputs) {
+          if (o == kNoValue) continue;
+          const auto rank = static_cast<int32_t>(g.value(o).shape.size());
+          axis_of[static_cast<size_t>(o)] = p.layers[static_cast<size_t>(li)].kind == LayerKind::Conv ? 1 : rank - 1;
+        }
         continue;
+      }
+      const int32_t axis = fraction_axis(g, n, axis_of);
+      for (ValueId o : n.outputs) {
+        if (o != kNoValue) axis_of[static_cast<size_t>(o)] = axis;
       }
       auto it = graph_op.find(n.name);
       if (it == graph_op.end() || runtime.empty()) continue;
       const DigitalOp& op = *it->second;
       Dist out;
       const Dist& first = dist[static_cast<size_t>(runtime[0])];
+      if ((op.unit == "layout" || op.unit == "adc") && sliced_along(g, n, axis_of, first, dist)) continue;
       if (op.unit == "layout" || op.unit == "adc") {
         out = n.op == OpKind::Concat ? concatenated(g, n, dist) : first;
       } else if (op.scope == Scope::Core) {
