@@ -362,6 +362,16 @@ TEST(Slices, DoubleBufferingReceivesTheNextSliceBesideAHalo) {
       EXPECT_DOUBLE_EQ(one.layers.at(1).buffer_peak, 2.0 / 8);
     }
   }
+  // Where the halo reads a share of the next slice (two rows a slice: half of it), that slice is the one
+  // arriving: double buffering holds two slices, as one item of room does.
+  Builder share = two_row_halo_chain();
+  share.transfer(0, 1, static_cast<int64_t>(8 * 4 * t * link_bytes_per_ns), "L0_out");
+  PerfOptions o;
+  o.images = 32;
+  o.chunks = 8;
+  EXPECT_DOUBLE_EQ(simulate(chip, share.p, o).layers.at(1).buffer_peak, 2.0 / 8);
+  o.stage_buffers = 1;
+  EXPECT_DOUBLE_EQ(simulate(chip, share.p, o).layers.at(1).buffer_peak, 2.0 / 8);
 }
 
 // `p` run with whole-inference tasks and in `slices` slices, event by event or in closed form.

@@ -1,23 +1,26 @@
-// route: the bytes per inference that cross the chip's network, per edge. Data is tracked as
-// pieces: a fraction [lo, hi) of a tensor in channel-major order (a layer's column blocks, the row
-// blocks that read it: conv rows are (c, kh, kw), so row fractions are channel fractions; Flatten
-// keeps the order) held at an endpoint for a share of the inferences (replicas). A concat's output is
-// its operands' pieces side by side, each operand's at its elements' offset in the output (exact for a
-// channel concat; along another axis each operand's pieces keep their share of the bytes). A Split or
-// Slice along the axis the fractions run along (a conv's channels, a matrix layer's output features) takes
-// the input's pieces over its range; another layout op's output is where its input is. A transfer moves the overlap of a producer
-// piece and a consumer piece when their endpoints differ, its bytes kept fractional (a share of the inferences' bytes where an
-// edge serves one replica or network copy). Partial sums go from each row block's core to its column block's reducing core; an
-// LSTM's hidden state goes back from its gate unit to the rows that read h. Inputs come from and outputs go to the host; with
-// residuals=off-chip a residual add's held input makes a round trip to off-chip memory (Bruschi 2023's baseline mapping, before
-// its on-chip residual buffer). With activations=host the activations between layers are held off chip, as HERMES's FPGA holds
-// them (chips.md 1.1): each value goes to the host once, and the host sends every layer the input vectors its MVMs apply (vectors
-// × rows: a chip without activation memory cannot build them from a feature map) and every digital op its operands; a layer's
-// partial sums and an LSTM's h stay on chip. On a chip whose network multicasts (noc.multicast), transfers from one source
-// carrying the same pieces (the same data for the same inferences) form one multicast group; the byte counts stay per
-// destination. An activation takes the bits of the crossbar rows that read it (the consuming layers' input precision, carried
-// back through digital and layout ops; the chip's input bits where no layer reads it), in the smallest power-of-two container,
-// packed: a W4/A4 layer's inputs move half a byte an element. Partial sums take the digital width's bytes.
+// route: the bytes per inference that cross the chip's network, per edge. Data is tracked as pieces: a
+// fraction [lo, hi) of a tensor in channel-major order (a layer's column blocks, the row blocks that read
+// it: conv rows are (c, kh, kw), so row fractions are channel fractions; Flatten keeps the order) held at
+// an endpoint for a share of the inferences (replicas). A concat's output is its operands' pieces side by
+// side, each operand's at its elements' offset in the output (exact for a channel concat; along another
+// axis each operand's pieces keep their share of the bytes). A Split or Slice along the axis the fractions
+// run along (a conv's channels, a matrix layer's output features) takes the input's pieces over its range;
+// another layout op's output is where its input is. A transfer moves the overlap of a producer piece and a
+// consumer piece when their endpoints differ, its bytes kept fractional (a share of the inferences' bytes
+// where an edge serves one replica or network copy). Partial sums go from each row block's core to its
+// column block's reducing core; an LSTM's hidden state goes back from its gate unit to the rows that read
+// h. Inputs come from and outputs go to the host; with residuals=off-chip a residual add's held input makes
+// a round trip to off-chip memory (Bruschi 2023's baseline mapping, before its on-chip residual buffer).
+// With activations=host the activations between layers are held off chip, as HERMES's FPGA holds them
+// (chips.md 1.1): each value goes to the host once, and the host sends every layer the input vectors its
+// MVMs apply (vectors × rows: a chip without activation memory cannot build them from a feature map) and
+// every digital op its operands; a layer's partial sums and an LSTM's h stay on chip. On a chip whose
+// network multicasts (noc.multicast), transfers from one source carrying the same pieces (the same data for
+// the same inferences) form one multicast group; the byte counts stay per destination. An activation takes
+// the bits of the crossbar rows that read it (the consuming layers' input precision, carried back through
+// digital and layout ops; the chip's input bits where no layer reads it), in the smallest power-of-two
+// container, packed: a W4/A4 layer's inputs move half a byte an element. Partial sums take the digital
+// width's bytes.
 #include <algorithm>
 #include <cmath>
 #include <map>

@@ -96,10 +96,10 @@ void PerfSimulator::Impl::run_analytic() {
       const size_t from = static_cast<size_t>(at[su]), to = su + 1 < at.size() ? static_cast<size_t>(at[su + 1]) : gt.size();
       double held = 0;
       for (size_t g = from; g < std::min(to, gt.size()); ++g) held += gt[g];
-      // A slice waits, holding its room, until the producer's slices its halo reads are there too: they
-      // take that room beside it for as long as the flow takes to bring them, so the span's items have
+      // A slice waits, holding its room, until the producer's slices its halo reads whole have come too:
+      // they hold that room beside it for as long as the flow takes to bring them; the span's items have
       // the rest.
-      const double halo_room = sliced[su] != 0 && halo[su] > 0 ? std::ceil(halo[su]) : 0.0;
+      const double halo_room = sliced[su] != 0 && halo[su] > 0 ? std::floor(halo[su]) : 0.0;
       const double room = (static_cast<double>(buffer_room[su]) - halo_room) / static_cast<double>(slices_per_item_at(su));
       m = std::max(m, held / room);
     }

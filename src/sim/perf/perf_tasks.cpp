@@ -439,17 +439,22 @@ void PerfSimulator::Impl::setup_buffers(const StageTransfers& xfers) {
   buffers = sequential_batches ? 0 : opt.stage_buffers.value_or(kDefaultStageBuffers);
   if (buffers > 0) {
     for (size_t s = 0; s < n; ++s) {
-      // Room in slices. What the stage needs to work on one item: the item, the producer's slices a halo
-      // reads beside its own, a whole inference where the slices gather or split again (they come in, or
-      // go on, together). N items of room: that, and N − 1 more arriving items (as the stage before sends
-      // them: an inference where it ran whole), so that double buffering receives the next item while
-      // the stage works on one with its halo.
+      // Room in slices. What the stage holds to work on one item (`held`): the item and the producer's
+      // slices its halo reads whole beside it, or a whole inference where the slices gather or split again
+      // (they come in, or go on, together). Each of N − 1 more items of room takes one more arriving item
+      // (as the stage before sends it: an inference where it ran whole), so that double buffering receives
+      // the next item while the stage works on one with its halo; the slice a halo reads a share of is
+      // that arriving one (its first rows come in first). At least what the stage needs to go on: the
+      // item and every slice its halo reads.
       const int64_t item = slices_per_item_at(s);
-      int64_t need = item;
-      if (sliced[s] != 0 && halo[s] > 0) need = static_cast<int64_t>(std::ceil(halo[s])) + 1;
-      if (s > 0 && sliced[s] != sliced[s - 1]) need = opt.chunks;
+      int64_t held = item, need = item;
+      if (sliced[s] != 0 && halo[s] > 0) {
+        held = static_cast<int64_t>(std::floor(halo[s])) + 1;
+        need = static_cast<int64_t>(std::ceil(halo[s])) + 1;
+      }
+      if (s > 0 && sliced[s] != sliced[s - 1]) held = need = opt.chunks;
       const int64_t arriving = slices_per_item_at(s > 0 ? s - 1 : s);
-      buffer_room[s] = std::max(buffers * item, need + (buffers - 1) * arriving);
+      buffer_room[s] = std::max({buffers * item, need, held + (buffers - 1) * arriving});
     }
   }
   buffered.assign(static_cast<size_t>(copies), std::vector<int64_t>(n, 0));
