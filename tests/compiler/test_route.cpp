@@ -154,10 +154,9 @@ TEST(Route, AConcatsOperandsComeFromWhereEachWasMade) {
   EXPECT_EQ(from_c, 64 * 64);
 }
 
-// A channel split (ShuffleNet's chunk) or slice of a conv's output comes from the cores that made those
-// channels. conv_p's 64 channels (8-bit weights bit-sliced: 512 columns) take two CIMUs, 32 channels each;
-// its output is split in halves for conv_a and conv_b and sliced [16, 48) for conv_c. (Split and Slice placed
-// their outputs with their whole input: each half came half from each CIMU.)
+// A channel split or slice of a conv's output comes from the cores that made those channels. conv_p's 64 channels (8-bit weights
+// bit-sliced: 512 columns) take two CIMUs, 32 channels each; its output is split in halves for conv_a and conv_b and sliced [16,
+// 48) for conv_c. (Split and Slice placed their outputs with their whole input: each half came half from each CIMU.)
 TEST(Route, AChannelSplitComesFromTheCoresThatMadeItsChannels) {
   test::GraphBuilder b("split");
   ValueId x = b.input("x", {1, 16, 8, 8});
@@ -187,6 +186,41 @@ TEST(Route, AChannelSplitComesFromTheCoresThatMadeItsChannels) {
   EXPECT_EQ(bytes["split_out0"], (std::map<double, double>{{0.0, 32 * 64}}));
   EXPECT_EQ(bytes["split_out1"], (std::map<double, double>{{0.5, 32 * 64}}));
   EXPECT_EQ(bytes["slice_out"], (std::map<double, double>{{0.0, 16 * 64}, {0.5, 16 * 64}}));
+}
+
+// q, k and v sliced from a fused projection's features (the last axis of its [batch, tokens, 3·256] output)
+// each come from the crossbar that made those 256 columns; a slice along the tokens keeps every source.
+TEST(Route, FeaturesSlicedFromAFusedProjectionComeFromTheirColumns) {
+  test::GraphBuilder b("qkv");
+  ValueId x = b.input("x", {1, 4, 64});
+  const ValueId qkv = b.node("qkv", OpKind::MatMul, {x, b.constant("w", test::weights({64, 768}, 1))});
+  std::vector<ValueId> outs;
+  for (int64_t k = 0; k < 3; ++k) {
+    SliceAttrs part{.starts = {0, 0, 256 * k}, .ends = {1, 4, 256 * (k + 1)}, .steps = {1, 1, 1}};
+    const ValueId v = b.node("part" + std::to_string(k), OpKind::Slice, {qkv}, part);
+    outs.push_back(
+        b.node("mm" + std::to_string(k), OpKind::MatMul, {v, b.constant("w" + std::to_string(k), test::weights({256, 16}, 2))}));
+  }
+  SliceAttrs first_tokens{.starts = {0, 0, 0}, .ends = {1, 2, 768}, .steps = {1, 1, 1}};
+  const ValueId head = b.node("head", OpKind::Slice, {qkv}, first_tokens);
+  outs.push_back(b.node("mm_head", OpKind::MatMul, {head, b.constant("wh", test::weights({768, 16}, 3))}));
+  const Graph g = b.finish(outs);
+  const program::Program p = test::compile(g, test::preset("hermes"),
+                                           "fold-batchnorm,quantize,lower-to-crossbar,partition,pack{scope=layer},"
+                                           "replicate{mode=none},place,assign-digital,route,schedule");
+  std::map<int32_t, int64_t> block_of;  // reducing core of qkv's columns → its block (256 columns each)
+  for (const auto& t : p.tiles) {
+    if (p.layers[static_cast<size_t>(t.layer)].name == "qkv") block_of[t.reduce_core] = t.col_begin / 256;
+  }
+  ASSERT_EQ(block_of.size(), 3u);
+  std::map<std::string, std::map<int64_t, double>> bytes;  // value → source block → bytes
+  for (const auto& t : p.transfers) {
+    if (t.from.kind == program::EndpointKind::Core && block_of.count(t.from.index))
+      bytes[t.value][block_of.at(t.from.index)] += t.bytes_per_inference;
+  }
+  for (int64_t k = 0; k < 3; ++k)  // 4 tokens × 256 features, a byte each
+    EXPECT_EQ(bytes["part" + std::to_string(k) + "_out"], (std::map<int64_t, double>{{k, 4 * 256}})) << k;
+  EXPECT_EQ(bytes["head_out"], (std::map<int64_t, double>{{0, 2 * 256}, {1, 2 * 256}, {2, 2 * 256}}));
 }
 
 // LeNet on cluster-512 replicates conv1 over hundreds of clusters. Its input's normalisation (a Div on conv1's
