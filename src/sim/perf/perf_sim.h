@@ -54,9 +54,10 @@ struct PerfOptions {
   std::optional<double> host_gops;           // overrides the chip's host.gops (Gop/s); 0: host ops take no time
   bool analytic = false;                     // time the run in closed form (perf_analytic.cpp), not event by event
   // Items (slices where the inference streams, else inferences) whose input each stage's buffers hold at
-  // once; an item that finished a stage waits, holding its own room, until the next stage has room
-  // (backpressure). Absent: kDefaultStageBuffers; 0: unbounded. Raised where a stage needs more to go on
-  // (a whole inference where it runs whole, the producer's slices its halo reads). The analytic model
+  // once, besides the producer's slices a halo reads whole (held beside the item it works on); an item that
+  // finished a stage waits, holding its own room, until the next stage has room (backpressure). Absent:
+  // kDefaultStageBuffers; 0: unbounded. Raised where a stage needs more to go on (a whole inference where
+  // the slices gather or stream again, every slice its halo reads). The analytic model
   // takes it as a bound on each stage's throughput (room / the time an item holds its room). Pipelined
   // and data-parallel schedules only (a batched schedule holds its batch between stages).
   std::optional<int64_t> stage_buffers;
