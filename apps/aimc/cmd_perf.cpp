@@ -95,7 +95,8 @@ void add_perf(CLI::App& app) {
   sub->add_option_function<std::string>(
          "--stage-buffers",
          word_or_count("--stage-buffers", "unbounded", int64_t{1} << 24, [args](int64_t n) { args->stage_buffers = n; }),
-         fmt::format("items (slices, or inferences where they run whole) whose input each pipeline stage holds at once; an "
+         fmt::format("items (slices, or inferences where they run whole) whose input each pipeline stage holds at once, "
+                     "besides the slices a halo reads whole; an "
                      "item that finished a stage waits until the next has room (backpressure): N (default {}: double "
                      "buffering) or unbounded; the analytic model takes it as a bound on each stage's throughput",
                      perf::kDefaultStageBuffers))

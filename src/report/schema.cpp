@@ -158,7 +158,8 @@ ResultDoc perf_doc() {
           {"batch", "count", "inferences per batch"},
           {"chunks", "count", "slices each inference streams through the pipeline in (1: whole-inference tasks)"},
           {"stage_buffers", "count",
-           "items (slices, or inferences where they run whole) whose input each stage holds at once; null: unbounded"},
+           "items (slices, or inferences where they run whole) whose input each stage holds at once, besides the "
+           "producer slices a halo reads whole; null: unbounded"},
           {"slices_gather", "text",
            "the first stage (its layers) where the slices gather and the inference runs whole; null: none"},
           {"slices_resume", "list of text",
