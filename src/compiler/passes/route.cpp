@@ -158,8 +158,9 @@ int32_t fraction_axis(const Graph& g, const Node& n, const std::vector<int32_t>&
 // A Split's or Slice's outputs where they cut the axis the input's piece fractions run along: each the
 // pieces of the input over the range it takes (a channel split of a conv's output comes from the cores that
 // made those channels). False where it cuts another axis: the caller places the output with the input.
-bool sliced_along(const Graph& g, const Node& n, const std::vector<int32_t>& axis_of, const Dist& in, std::vector<Dist>& dist) {
+bool sliced_along(const Graph& g, const Node& n, const std::vector<int32_t>& axis_of, std::vector<Dist>& dist) {
   if ((n.op != OpKind::Split && n.op != OpKind::Slice) || n.inputs.empty() || n.inputs[0] == kNoValue) return false;
+  const Dist& in = dist[static_cast<size_t>(n.inputs[0])];
   const int32_t axis = axis_of[static_cast<size_t>(n.inputs[0])];
   const Shape& shape = g.value(n.inputs[0]).shape;
   if (axis < 0 || static_cast<size_t>(axis) >= shape.size() || shape[static_cast<size_t>(axis)] <= 0) return false;
@@ -184,7 +185,7 @@ bool sliced_along(const Graph& g, const Node& n, const std::vector<int32_t>& axi
   }
   if (a.steps[ax] < 1 || a.ends[ax] <= a.starts[ax] || n.outputs.empty() || n.outputs[0] == kNoValue) return false;
   dist[static_cast<size_t>(n.outputs[0])] =
-      window(in, static_cast<double>(a.starts[ax]) / extent, static_cast<double>(std::min(a.ends[ax], shape[ax])) / extent);
+      window(in, static_cast<double>(a.starts[ax]) / extent, static_cast<double>(a.ends[ax]) / extent);  // ends clamped at import
   return true;
 }
 
@@ -348,8 +349,8 @@ class Route final : public Pass {
       const DigitalOp& op = *it->second;
       Dist out;
       const Dist& first = dist[static_cast<size_t>(runtime[0])];
-      if ((op.unit == "layout" || op.unit == "adc") && sliced_along(g, n, axis_of, first, dist)) continue;
       if (op.unit == "layout" || op.unit == "adc") {
+        if (sliced_along(g, n, axis_of, dist)) continue;  // each output placed already
         out = n.op == OpKind::Concat ? concatenated(g, n, dist) : first;
       } else if (op.scope == Scope::Core) {
         // A residual add's held input (the one produced earliest; both have the add's shape) goes

@@ -99,8 +99,8 @@ void PerfSimulator::Impl::run_analytic() {
       // A slice waits, holding its room, until the producer's slices its halo reads whole have come too:
       // they hold that room beside it for as long as the flow takes to bring them; the span's items have
       // the rest.
-      const double halo_room = sliced[su] != 0 && halo[su] > 0 ? std::floor(halo[su]) : 0.0;
-      const double room = (static_cast<double>(buffer_room[su]) - halo_room) / static_cast<double>(slices_per_item_at(su));
+      const double room =
+          static_cast<double>(buffer_room[su] - whole_halo_slices(su)) / static_cast<double>(slices_per_item_at(su));
       m = std::max(m, held / room);
     }
   }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <array>
+#include <cmath>
 #include <deque>
 #include <functional>
 #include <map>
@@ -191,6 +192,10 @@ struct PerfSimulator::Impl {
   int64_t items_per_inference_at(size_t s) const { return sliced[s] != 0 ? opt.chunks : 1; }
   // The slices one item at stage s counts for: 1, or an inference's chunks where it runs whole.
   int64_t slices_per_item_at(size_t s) const { return opt.chunks / items_per_inference_at(s); }
+  // The producer's slices stage s's halo reads whole: they wait in its buffers beside the slice that reads them.
+  int64_t whole_halo_slices(size_t s) const {
+    return sliced[s] != 0 && halo[s] > 0 ? static_cast<int64_t>(std::floor(halo[s])) : 0;
+  }
   // `share`: the parts an inference's work at the stage is cut into, one per group (items × recurrent steps).
   void add_transfer_group(int32_t copy, size_t stage, const std::vector<int32_t>& ids, double share, std::vector<Group>& groups);
   Group mvm_group(int32_t copy, size_t stage, int64_t step, int64_t steps, double share);

@@ -447,11 +447,8 @@ void PerfSimulator::Impl::setup_buffers(const StageTransfers& xfers) {
       // that arriving one (its first rows come in first). At least what the stage needs to go on: the
       // item and every slice its halo reads.
       const int64_t item = slices_per_item_at(s);
-      int64_t held = item, need = item;
-      if (sliced[s] != 0 && halo[s] > 0) {
-        held = static_cast<int64_t>(std::floor(halo[s])) + 1;
-        need = static_cast<int64_t>(std::ceil(halo[s])) + 1;
-      }
+      int64_t held = item + whole_halo_slices(s);
+      int64_t need = sliced[s] != 0 && halo[s] > 0 ? static_cast<int64_t>(std::ceil(halo[s])) + 1 : item;
       if (s > 0 && sliced[s] != sliced[s - 1]) held = need = opt.chunks;
       const int64_t arriving = slices_per_item_at(s > 0 ? s - 1 : s);
       buffer_room[s] = std::max({buffers * item, need, held + (buffers - 1) * arriving});
