@@ -125,8 +125,9 @@ struct Layer {
 // One block of a layer's matrix programmed on one crossbar: rows [row_begin, row_end) and columns
 // [col_begin, col_end) of the layer's matrix, at (row_offset, col_offset) inside crossbar `array`
 // of core `core` (col_offset in physical columns). `segment` is the reload segment it is
-// programmed in (0 when the network fits). Replica k of a layer computes the layer's input
-// vectors whose index is ≡ k (mod replicas) (conv: output positions in raster order per image).
+// programmed in (0 when the network fits). Replica k of a layer computes its share of the layer's
+// input vectors as program/replicas.h splits them (a 2-D conv: a block of every output row's columns;
+// other layers: the vectors ≡ k (mod replicas)).
 // Tiles of one crossbar never overlap, but may share rows (columns apart) or columns (rows apart):
 // pass `pack`'s 2-D packing. Tiles of one layer replica whose rows and columns are both apart (or
 // with the same rows of the layer at the same offset: one input) are evaluated together; any other

@@ -223,20 +223,22 @@ TEST(Route, FeaturesSlicedFromAFusedProjectionComeFromTheirColumns) {
   EXPECT_EQ(bytes["head_out"], (std::map<int64_t, double>{{0, 2 * 256}, {1, 2 * 256}, {2, 2 * 256}}));
 }
 
-// LeNet on cluster-512 replicates conv1 over hundreds of clusters. Its input's normalisation (a Div on conv1's
-// cores, ahead of its MVMs) works on each replica's own inferences: nothing of it crosses the network, and the
-// host sends the input once (784 bytes). Under data-parallel copies every core-to-core transfer stays within
-// one copy, and each value's bytes add up to the tensor's. (The Div's output was split by channel over all
-// of conv1's cores and spread to every replica: 415 × 415 transfers; each copy's share of a value was spread
-// over every copy and, rounded to whole bytes, mostly lost.)
+// LeNet on cluster-512 replicates conv1 (5×5, 24×24 outputs) into one replica per output column, 24, the
+// most that take column blocks. Its input's normalisation (a Div on conv1's cores, ahead of its MVMs) makes
+// the columns its replica's window reads: nothing of it crosses the network, and the host sends each replica
+// the 5 of the 28 input columns it reads (24 × 5 × 28 bytes). Under data-parallel copies every core-to-core
+// transfer stays within one copy, and each value's bytes add up to the tensor's. (The Div's output was split
+// by channel over all of conv1's cores and spread to every replica: 415 × 415 transfers, when the replicas took
+// interleaved positions; each copy's share of a value was spread over every copy and, rounded to whole bytes,
+// mostly lost.)
 TEST(Route, OpsOnAReplicasCoresAndNetworkCopiesKeepTheirInferences) {
   const Graph g = import_onnx(test::source_path("models/mnist_lenet.onnx"));
   const auto chip = test::preset("cluster-512");
   const program::Program p = test::compile(g, chip);
-  ASSERT_GT(p.layers[0].replicas, 100);
+  ASSERT_EQ(p.layers[0].replicas, 24);
   const auto bytes = bytes_by_value(p);
   EXPECT_FALSE(bytes.count("/Div_output_0"));
-  EXPECT_NEAR(bytes.at("input"), 28 * 28, 0.01);
+  EXPECT_NEAR(bytes.at("input"), 24 * 5 * 28, 0.01);
   const program::Program dp =
       test::compile(g, chip,
                     "fold-batchnorm,quantize,lower-to-crossbar,partition,pack,replicate,place,assign-digital,route,"
@@ -253,6 +255,47 @@ TEST(Route, OpsOnAReplicasCoresAndNetworkCopiesKeepTheirInferences) {
   const auto dp_bytes = bytes_by_value(dp);
   EXPECT_NEAR(dp_bytes.at("input"), 28 * 28, 0.01);
   EXPECT_NEAR(dp_bytes.at("output"), 10, 0.01);
+}
+
+// Replicas of a 2-D conv take blocks of the output's columns (program/replicas.h): with 4 replicas of two 3×3
+// convs over 8 columns, each replica owns 2 columns and its window reads one more on each side. Each
+// consumer replica gets the columns it reads from the producer replicas that own them, neighbours only: 14
+// of the 8 columns' data in all (3 + 4 + 4 + 3), where an interleaved split would read every column from
+// every replica.
+TEST(Route, ConvReplicasReadTheirColumnsAndTheHaloFromTheirNeighbours) {
+  const program::Program p =
+      test::compile(two_convs(), test::preset("cluster-512"),
+                    "fold-batchnorm,quantize,lower-to-crossbar,partition,pack{scope=layer},replicate{max-replicas=4},place,"
+                    "assign-digital,route,schedule");
+  ASSERT_EQ(p.layers.size(), 2u);
+  ASSERT_EQ(p.layers[0].replicas, 4);
+  ASSERT_EQ(p.layers[1].replicas, 4);
+  std::map<int32_t, std::pair<int32_t, int32_t>> held;  // core → (layer, replica)
+  for (const auto& t : p.tiles) held[t.core] = {t.layer, t.replica};
+  const auto bytes = bytes_by_value(p);
+  const double column = 8 * 32;  // one column of relu1's output: 8 rows × 32 channels, a byte each
+  EXPECT_NEAR(bytes.at("relu1_out"), 14 * column, 1e-6);
+  EXPECT_NEAR(bytes.at("x"), 14 * 8 * 16, 1e-6);  // the host sends each conv1 replica the columns it reads
+  EXPECT_NEAR(bytes.at("relu2_out"), 8 * column, 1e-6);  // and gets each column once
+  std::map<std::pair<int32_t, int32_t>, double> between;  // (producer replica, consumer replica) → bytes
+  for (const auto& t : p.transfers) {
+    if (t.value != "relu1_out") continue;
+    ASSERT_EQ(t.from.kind, program::EndpointKind::Core);
+    ASSERT_EQ(t.to.kind, program::EndpointKind::Core);
+    const auto [from_layer, producer] = held.at(t.from.index);
+    const auto [to_layer, consumer] = held.at(t.to.index);
+    EXPECT_EQ(from_layer, 0);
+    EXPECT_EQ(to_layer, 1);
+    between[{producer, consumer}] += t.bytes_per_inference;
+  }
+  for (int32_t c = 0; c < 4; ++c) {
+    for (int32_t r = 0; r < 4; ++r) {
+      const int64_t lo = std::max(2 * c - 1, 2 * r), hi = std::min(2 * c + 3, 2 * r + 2);  // read ∩ owned
+      const double want = static_cast<double>(std::clamp<int64_t>(std::min<int64_t>(hi, 8) - lo, 0, 2)) * column;
+      const double got = between[std::pair{r, c}];
+      EXPECT_NEAR(got, want, 1e-6) << "producer " << r << " consumer " << c;
+    }
+  }
 }
 
 }  // namespace

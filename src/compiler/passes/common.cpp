@@ -50,21 +50,22 @@ bool reaches_runtime_input(const Graph& g, ValueId id) {
   return false;
 }
 
-std::pair<int64_t, std::optional<program::RowWindow>> row_geometry(const Graph& g, const Node& n) {
+std::pair<int64_t, std::optional<program::RowWindow>> window_geometry(const Graph& g, const Node& n, size_t dim) {
   if (n.op != OpKind::Conv && n.op != OpKind::MaxPool && n.op != OpKind::AveragePool) return {0, std::nullopt};
   if (n.inputs.empty() || n.input(0) == kNoValue || n.outputs.empty() || n.outputs[0] == kNoValue) return {0, std::nullopt};
   const Shape& is = g.value(n.input(0)).shape;
   const Shape& os = g.value(n.outputs[0]).shape;
-  if (os.size() < 3 || os[2] <= 0) return {0, std::nullopt};
+  const size_t axis = 2 + dim;
+  if (os.size() <= axis || os[axis] <= 0) return {0, std::nullopt};
   const WindowAttrs& w = n.op == OpKind::Conv ? n.attr<ConvAttrs>().window : n.attr<PoolAttrs>().window;
-  if (is.size() != os.size() || is[2] <= 0 || w.kernel.empty()) return {os[2], std::nullopt};
-  const int64_t dilation = w.dilations.empty() ? 1 : w.dilations[0];
-  program::RowWindow rw{.input_rows = is[2],
-                        .kernel = (w.kernel[0] - 1) * dilation + 1,
-                        .stride = w.strides.empty() ? 1 : w.strides[0],
-                        .pad = w.pads.empty() ? 0 : w.pads[0]};
-  if (rw.stride < 1 || rw.pad < 0 || rw.pad >= rw.kernel) return {os[2], std::nullopt};
-  return {os[2], rw};
+  if (is.size() != os.size() || is[axis] <= 0 || w.kernel.size() <= dim) return {os[axis], std::nullopt};
+  const int64_t dilation = w.dilations.size() > dim ? w.dilations[dim] : 1;
+  program::RowWindow rw{.input_rows = is[axis],
+                        .kernel = (w.kernel[dim] - 1) * dilation + 1,
+                        .stride = w.strides.size() > dim ? w.strides[dim] : 1,
+                        .pad = w.pads.size() > dim ? w.pads[dim] : 0};
+  if (rw.stride < 1 || rw.pad < 0 || rw.pad >= rw.kernel) return {os[axis], std::nullopt};
+  return {os[axis], rw};
 }
 
 std::optional<Layer> describe_layer(const Graph& g, int32_t node) {

@@ -25,9 +25,14 @@ int64_t logical_cols(const CompileContext& ctx, const Layer& layer);
 // without trans_a, MatMul with a constant 2-D right operand, LSTM); absent otherwise. Fills every
 // Layer field that depends only on the graph (not quant, replicas or columns_per_weight).
 std::optional<Layer> describe_layer(const Graph& g, int32_t node);
-// A windowed node's (Conv, MaxPool, AveragePool) output rows and window along the outermost spatial
-// axis (program::RowWindow); {0, absent} for any other node or when the shapes are not known.
-std::pair<int64_t, std::optional<program::RowWindow>> row_geometry(const Graph& g, const Node& n);
+// A windowed node's (Conv, MaxPool, AveragePool) output extent and window along spatial axis `dim` (0: the
+// outermost, H of a 2-D op; 1: W of a 2-D op) as a program::RowWindow; {0, absent} for any other node, a
+// node without that axis, or when the shapes are not known.
+std::pair<int64_t, std::optional<program::RowWindow>> window_geometry(const Graph& g, const Node& n, size_t dim);
+// Its rows: window_geometry along the outermost spatial axis.
+inline std::pair<int64_t, std::optional<program::RowWindow>> row_geometry(const Graph& g, const Node& n) {
+  return window_geometry(g, n, 0);
+}
 // Whether node `node`'s first output is read by exactly one node, a Sign: on a comparator chip the
 // column comparators compute that Sign, with the layer's bias as their thresholds.
 bool read_only_by_sign(const Graph& g, int32_t node, const std::vector<std::vector<int32_t>>& readers);

@@ -25,6 +25,7 @@
 #include "compiler/passes/common.h"
 #include "compiler/passes/rect_pack.h"
 #include "program/evaluations.h"
+#include "program/replicas.h"
 
 namespace aimc::compiler {
 
@@ -228,7 +229,7 @@ PackingCost packing_cost(const CompileContext& ctx, const std::vector<Bin>& bins
       const int32_t l = only_layer[busiest().first];
       if (l < 0 || replicable[static_cast<size_t>(l)] == 0) break;
       const auto k = static_cast<size_t>(l);
-      if (bins_of[k] > spare || replicas[k] >= std::max<int64_t>(1, layers[k].vectors_per_inference)) break;
+      if (bins_of[k] > spare || replicas[k] >= program::replica_limit(layers[k])) break;
       ++replicas[k];
       spare -= bins_of[k];
     }

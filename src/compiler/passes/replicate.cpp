@@ -5,7 +5,8 @@
 //                  crossbars fit in what is left;
 //   layer:         give replicas where they save the most MVM time per crossbar spent;
 //   data-parallel: as many copies of the whole network as fit.
-// mode=none keeps one copy. A layer never gets more replicas than it has input vectors per inference.
+// mode=none keeps one copy. A layer never gets more replicas than can each take vectors (a 2-D conv's
+// output columns, another layer's vectors per inference: program/replicas.h).
 // `budget` caps the extra crossbars (−1: all free ones), `total` the crossbars in all. Layers sharing
 // a crossbar with another layer are not replicated. A network that needs weight reloading gets no
 // data-parallel copies, and replicas only while place's reload segments (cut at layer boundaries)
@@ -18,6 +19,7 @@
 #include "compiler/pass.h"
 #include "compiler/passes/common.h"
 #include "program/evaluations.h"
+#include "program/replicas.h"
 
 namespace aimc::compiler {
 
@@ -109,7 +111,7 @@ class Replicate final : public Pass {
         while (true) {
           std::vector<size_t> order;
           for (size_t i = 0; i < layers.size(); ++i) {
-            if (replicable[i] && bins[i] > 0 && layers[i].replicas < std::min(max_r, layers[i].vectors_per_inference) &&
+            if (replicable[i] && bins[i] > 0 && layers[i].replicas < std::min(max_r, program::replica_limit(layers[i])) &&
                 score(i) > 0) {
               order.push_back(i);
             }

@@ -1,7 +1,9 @@
 // route: the bytes per inference that cross the chip's network, per edge. Data is tracked as pieces: a
 // fraction [lo, hi) of a tensor in channel-major order (a layer's column blocks, the row blocks that read
 // it: conv rows are (c, kh, kw), so row fractions are channel fractions; Flatten keeps the order) held at
-// an endpoint for a share of the inferences (replicas). A concat's output is its operands' pieces side by
+// an endpoint for a share of the inferences (another layer's replicas), and for a 2-D value a range of its
+// columns (a 2-D conv's replicas take column blocks, program/replicas.h, and read the columns their windows
+// reach: the halo at a block's edge goes to both neighbours). A concat's output is its operands' pieces side by
 // side, each operand's at its elements' offset in the output (exact for a channel concat; along another
 // axis each operand's pieces keep their share of the bytes). A Split or Slice along the axis the fractions
 // run along (a conv's channels, a matrix layer's output features) takes the input's pieces over its range;
@@ -29,6 +31,7 @@
 #include "compiler/pass.h"
 #include "compiler/passes/common.h"
 #include "noc/network.h"
+#include "program/replicas.h"
 #include "program/weights.h"
 
 namespace aimc::compiler {
@@ -40,6 +43,9 @@ struct Piece {
   double lo = 0, hi = 1, share = 1;
   int32_t replica = 0;  // with share: which inferences (replica r of 1/share takes those ≡ r)
   int32_t group = -1;   // the layer whose replicas split the inferences so (−1: none)
+  // Columns [c0, c1) of a 2-D value (a fraction of its W, the last axis of [N, C, H, W]): a 2-D conv
+  // replica's block (program/replicas.h), or the columns its window reads.
+  double c0 = 0, c1 = 1;
 };
 using Dist = std::vector<Piece>;
 
@@ -124,6 +130,63 @@ Dist window(const Dist& d, double a, double b) {
     out.push_back(p);
   }
   return out;
+}
+
+// Columns [c0, c1) of the output as integer columns of `extent`.
+std::pair<int64_t, int64_t> columns_of(const Piece& p, int64_t extent) {
+  return {std::llround(p.c0 * static_cast<double>(extent)), std::llround(p.c1 * static_cast<double>(extent))};
+}
+
+// The pieces a windowed op's output pieces read: each piece's columns widened to the input columns its
+// window reaches along W (`w`: the window, `out_cols` the output's W). Pieces that hold every column
+// read every column.
+Dist read_by(const Dist& out, const std::optional<program::RowWindow>& w, int64_t out_cols) {
+  if (!w || out_cols <= 0) return out;
+  Dist need;
+  for (Piece p : out) {
+    if (p.c0 <= 0 && p.c1 >= 1) {
+      need.push_back(p);
+      continue;
+    }
+    const auto [x0, x1] = columns_of(p, out_cols);
+    if (x1 <= x0) continue;
+    const int64_t in0 = std::max<int64_t>(0, x0 * w->stride - w->pad);
+    const int64_t in1 = std::min(w->input_rows, (x1 - 1) * w->stride - w->pad + w->kernel);
+    if (in1 <= in0) continue;
+    p.c0 = static_cast<double>(in0) / static_cast<double>(w->input_rows);
+    p.c1 = static_cast<double>(in1) / static_cast<double>(w->input_rows);
+    need.push_back(p);
+  }
+  return need;
+}
+
+// Pieces of a value whose layout no longer has the columns (a reshape, a transpose, a global pool): a
+// piece that held a block of columns holds that share of the value.
+void drop_columns(Dist& d) {
+  for (Piece& p : d) {
+    p.share *= std::max(0.0, p.c1 - p.c0);
+    p.c0 = 0;
+    p.c1 = 1;
+  }
+}
+
+// Whether node n's output keeps its input's columns (both [N, C, H, W] with the same W, and n neither
+// moves nor reshapes the axes); a windowed op maps them by its window instead.
+bool keeps_columns(const Graph& g, const Node& n, ValueId in) {
+  const ValueId out = n.outputs.empty() ? kNoValue : n.outputs[0];
+  if (in == kNoValue || out == kNoValue) return false;
+  const Shape& a = g.value(in).shape;
+  const Shape& b = g.value(out).shape;
+  if (a.size() != 4 || b.size() != 4 || a[3] != b[3]) return false;
+  switch (n.op) {
+    case OpKind::Reshape:
+    case OpKind::Transpose:
+    case OpKind::Gather:
+    case OpKind::Expand:
+      return false;
+    default:
+      return true;
+  }
 }
 
 // The axis along which a value's piece fractions run (−1: unknown): a conv's channels (axis 1), a matrix
@@ -241,16 +304,15 @@ class Route final : public Pass {
     for (const Tile& t : p.tiles) tiles_of[static_cast<size_t>(t.layer)].push_back(t.id);
 
     using Key = std::tuple<Endpoint, Endpoint, std::string, TransferKind>;
-    using Carried =
-        std::vector<std::tuple<double, double, double, int32_t, double, int32_t>>;  // (lo, hi, producer share, replica, consumer
-                                                                                    // share, replica)
+    // (lo, hi, columns c0, c1, producer share, replica, consumer share, replica)
+    using Carried = std::vector<std::tuple<double, double, double, double, double, int32_t, double, int32_t>>;
     std::map<Key, double> acc;
     // What each transfer carries: the pieces of data (interval, producer and consumer inferences).
     // Transfers from one source with the same pieces carry the same data: one multicast.
     std::map<Key, Carried> carries;
-    // Replicas within one pipeline take every R-th inference in turn, so a producer replica's output spreads
-    // over the consumer's replicas, except between pieces that follow the same layer's replicas (a replica and
-    // the ops on its cores). Network copies (data-parallel) keep their inferences: a copy's pieces exchange
+    // Replicas of a layer other than a 2-D conv take every R-th inference in turn, so a producer replica's
+    // output spreads over the consumer's replicas, except between pieces that follow the same layer's replicas
+    // (a replica and the ops on its cores); a 2-D conv's replicas exchange the columns their windows read. Network copies (data-parallel) keep their inferences: a copy's pieces exchange
     // data only with the same copy's, each pair carrying that copy's share.
     const int64_t copies = network_copies(p.layers, ctx.schedule_kind);
     // A per-core digital op on the cores of one replicated layer (an input's normalisation ahead of its MVMs,
@@ -258,7 +320,8 @@ class Route final : public Pass {
     // data-parallel copies each copy's cores hold the copy's. Elsewhere its cores split the channels.
     std::vector<std::set<std::pair<int32_t, int32_t>>> on_core(static_cast<size_t>(ctx.chip.cores.count));
     for (const Tile& t : p.tiles) on_core[static_cast<size_t>(t.core)].insert({t.layer, t.replica});
-    auto place = [&](const DigitalOp& op) {
+    // `out_cols`: the W of the op's output where it is [N, C, H, W], else 0; `node`: the op's graph node.
+    auto place = [&](const DigitalOp& op, int64_t out_cols, size_t node) {
       if (op.scope != Scope::Core || op.cores.empty()) return at(op);
       int32_t layer = -1;
       std::map<int32_t, std::vector<int32_t>> by_replica;
@@ -273,8 +336,33 @@ class Route final : public Pass {
       }
       const int64_t replicas = copies > 1 ? copies : p.layers[static_cast<size_t>(layer)].replicas;
       if (replicas <= 1 || static_cast<int64_t>(by_replica.size()) != replicas) return at(op);
+      // A 2-D conv's replicas each hold a block of columns: so do the ops on their cores, of their output;
+      // an op ahead of the conv (its input's normalisation) makes the columns the replica's window reads.
+      const Layer& L = p.layers[static_cast<size_t>(layer < 0 ? 0 : layer)];
+      const int64_t conv_cols = copies == 1 && out_cols > 0 ? program::replica_block_columns(L) : 0;
+      const auto layer_node = conv_cols > 0 ? static_cast<size_t>(ctx.layer_node[static_cast<size_t>(layer)]) : 0;
+      const std::optional<program::RowWindow> reach =
+          conv_cols > 0 && node < layer_node ? window_geometry(ctx.graph, ctx.graph.node(static_cast<int32_t>(layer_node)), 1).second
+                                             : std::nullopt;
       Dist d;
       for (const auto& [replica, cores] : by_replica) {
+        if (conv_cols > 0) {
+          const bool windowed = reach && reach->input_rows == out_cols;
+          const int64_t cols = windowed ? conv_cols : out_cols;
+          const auto [b, e] = program::replica_columns(cols, replicas, replica);
+          for (Piece q : spread(cores)) {
+            q.c0 = static_cast<double>(b) / static_cast<double>(cols);
+            q.c1 = static_cast<double>(e) / static_cast<double>(cols);
+            if (e <= b) continue;
+            if (windowed) {
+              const Dist read = read_by({q}, reach, conv_cols);
+              if (read.empty()) continue;
+              q = read.front();
+            }
+            d.push_back(q);
+          }
+          continue;
+        }
         for (Piece q : spread(cores)) {
           q.share = 1.0 / static_cast<double>(replicas);
           q.replica = replica;
@@ -284,17 +372,26 @@ class Route final : public Pass {
       }
       return d;
     };
+    // A consumer piece that a producer piece at its own endpoint covers (the columns a conv replica's
+    // window reads, made on its cores by the ops ahead of it) needs nothing moved.
+    auto held_there = [](const Dist& from, const Piece& b) {
+      return std::any_of(from.begin(), from.end(), [&](const Piece& a) {
+        return a.ep == b.ep && a.lo <= b.lo && a.hi >= b.hi && a.c0 <= b.c0 && a.c1 >= b.c1 && a.share >= 1 && a.group < 0;
+      });
+    };
     auto move = [&](const Dist& from, const Dist& to, double bytes, const std::string& value, TransferKind kind) {
       for (const Piece& a : from) {
         for (const Piece& b : to) {
-          if (a.ep == b.ep) continue;
+          if (a.ep == b.ep || held_there(from, b)) continue;
           const double lo = std::max(a.lo, b.lo), hi = std::min(a.hi, b.hi);
           if (hi - lo <= 0) continue;
+          const double c0 = std::max(a.c0, b.c0), c1 = std::min(a.c1, b.c1);  // the columns both have
+          if (c1 - c0 <= 0) continue;
           // One copy's, or one layer's replicas': the same inferences on both sides.
           const bool paired = (copies > 1 && a.share < 1 && b.share < 1) || (a.group >= 0 && a.group == b.group);
           if (paired && a.replica != b.replica) continue;
-          acc[{a.ep, b.ep, value, kind}] += bytes * (hi - lo) * (paired ? a.share : a.share * b.share);
-          carries[{a.ep, b.ep, value, kind}].emplace_back(lo, hi, a.share, a.replica, b.share, b.replica);
+          acc[{a.ep, b.ep, value, kind}] += bytes * (hi - lo) * (c1 - c0) * (paired ? a.share : a.share * b.share);
+          carries[{a.ep, b.ep, value, kind}].emplace_back(lo, hi, c0, c1, a.share, a.replica, b.share, b.replica);
         }
       }
     };
@@ -311,17 +408,18 @@ class Route final : public Pass {
       move(from, host, bytes(g, v, act_bytes), g.value(v).name, TransferKind::Activation);
     };
     // Operand v of node `node`, wanted at `to`: from the host under the node's input name where activations
-    // are held there (bytes: as the value, or a layer's input vectors, which always come from the host), else
-    // straight from where it is.
-    auto operand = [&](ValueId v, const Dist& to, const std::string& node, double host_bytes, bool layer_input = false) {
+    // are held there (bytes: as the value, or a layer's input vectors, which always come from the host, to
+    // `vectors_to`: the cores of the vectors' MVMs), else straight from where it is.
+    auto operand = [&](ValueId v, const Dist& to, const std::string& node, double host_bytes, const Dist* vectors_to = nullptr) {
       if (!via_host) {
         move(dist[static_cast<size_t>(v)], to, bytes(g, v, act_bytes), g.value(v).name, kind_of(dist[static_cast<size_t>(v)]));
         return;
       }
-      if (!layer_input && same_place(dist[static_cast<size_t>(v)], to)) return;  // made where it is used (a fused op)
+      if (vectors_to == nullptr && same_place(dist[static_cast<size_t>(v)], to)) return;  // made where it is used (a fused op)
       const bool network_input = std::find(g.inputs.begin(), g.inputs.end(), v) != g.inputs.end();
       to_host(v);
-      move(host, to, host_bytes, program::input_from_host(node), network_input ? TransferKind::Input : TransferKind::Activation);
+      move(host, vectors_to != nullptr ? *vectors_to : to, host_bytes, program::input_from_host(node),
+           network_input ? TransferKind::Input : TransferKind::Activation);
     };
     std::vector<int32_t> axis_of(g.num_values(), -1);  // the axis each value's piece fractions run along
     for (size_t i = 0; i < g.num_nodes(); ++i) {
@@ -349,8 +447,28 @@ class Route final : public Pass {
       const DigitalOp& op = *it->second;
       Dist out;
       const Dist& first = dist[static_cast<size_t>(runtime[0])];
+      // Columns (Piece::c0, c1): a windowed op's output pieces read their columns through its window
+      // along W; an op that keeps the columns, the same ones; any other (a global pool, a resize), all
+      // of them, and its output drops them.
+      const ValueId out0 = n.outputs.empty() ? kNoValue : n.outputs[0];
+      const int64_t out_cols = out0 != kNoValue && g.value(out0).shape.size() == 4 ? g.value(out0).shape[3] : 0;
+      const std::optional<program::RowWindow> col_window = window_geometry(g, n, 1).second;
+      const bool keeps = keeps_columns(g, n, runtime[0]);
+      auto reads = [&](const Dist& o) {
+        if (col_window) return read_by(o, col_window, out_cols);
+        Dist need = o;
+        if (!keeps) {
+          for (Piece& q : need) q.c0 = 0, q.c1 = 1;
+        }
+        return need;
+      };
       if (op.unit == "layout" || op.unit == "adc") {
-        if (sliced_along(g, n, axis_of, dist)) continue;  // each output placed already
+        if (sliced_along(g, n, axis_of, dist)) {  // each output placed already
+          for (ValueId o : n.outputs) {
+            if (o != kNoValue && !keeps) drop_columns(dist[static_cast<size_t>(o)]);
+          }
+          continue;
+        }
         out = n.op == OpKind::Concat ? concatenated(g, n, dist) : first;
       } else if (op.scope == Scope::Core) {
         // A residual add's held input (the one produced earliest; both have the add's shape) goes
@@ -361,25 +479,30 @@ class Route final : public Pass {
         const size_t main = skip == 0 ? 1 : 0;
         const Dist& base = dist[static_cast<size_t>(runtime[main])];
         const bool base_on_cores = all_at(base, EndpointKind::Core);
-        out = base_on_cores ? base : place(op);
-        if (!base_on_cores) operand(runtime[main], out, n.name, bytes(g, runtime[main], act_bytes));
+        out = base_on_cores ? base : place(op, out_cols, i);
+        const Dist need = reads(out);
+        // Made where it is used, but for the columns a window reads beyond a replica's block (from the
+        // neighbouring replicas; through the host where activations are held there, as before).
+        if (!base_on_cores || (col_window && !via_host)) operand(runtime[main], need, n.name, bytes(g, runtime[main], act_bytes));
         for (size_t k = 0; k < runtime.size(); ++k) {
           if (k == main) continue;
           const ValueId v = runtime[k];
           if (k == skip && !via_host) {
             to_host(v);
-            move(host, out, bytes(g, v, act_bytes), n.name + ":residual", TransferKind::Activation);
+            move(host, need, bytes(g, v, act_bytes), n.name + ":residual", TransferKind::Activation);
             continue;
           }
-          operand(v, out, n.name, bytes(g, v, act_bytes));
+          operand(v, need, n.name, bytes(g, v, act_bytes));
         }
       } else {
-        out = place(op);
+        out = place(op, out_cols, i);
+        const Dist need = reads(out);
         for (ValueId v : runtime) {
           if (op.scope == Scope::Host) to_host(v);
-          else operand(v, out, n.name, bytes(g, v, act_bytes));
+          else operand(v, need, n.name, bytes(g, v, act_bytes));
         }
       }
+      if (!keeps && !col_window) drop_columns(out);
       for (ValueId o : n.outputs) {
         if (o != kNoValue) dist[static_cast<size_t>(o)] = out;
       }
@@ -425,8 +548,9 @@ class Route final : public Pass {
 
  private:
   static bool same_place(const Dist& a, const Dist& b) {
-    return std::equal(a.begin(), a.end(), b.begin(), b.end(),
-                      [](const Piece& x, const Piece& y) { return x.ep == y.ep && x.lo == y.lo && x.hi == y.hi; });
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const Piece& x, const Piece& y) {
+      return x.ep == y.ep && x.lo == y.lo && x.hi == y.hi && x.c0 == y.c0 && x.c1 == y.c1;
+    });
   }
   static TransferKind kind_of(const Dist& from) {
     return !from.empty() && from.front().ep.kind == EndpointKind::Host ? TransferKind::Input : TransferKind::Activation;
@@ -443,20 +567,45 @@ class Route final : public Pass {
     const Program& p = ctx.program;
     const Layer& l = p.layers[static_cast<size_t>(li)];
     const Node& n = g.node(ctx.layer_node[static_cast<size_t>(li)]);
-    const double share = 1.0 / static_cast<double>(l.replicas);
     const bool recurrent = is_recurrent(l.kind);
     const int64_t x_rows = recurrent ? l.rows - l.cols / 4 : l.rows;  // both kinds have 4H columns
+    // A 2-D conv's replicas take a block of the output's columns each, all of its inferences, and read
+    // the input's columns their windows reach (program/replicas.h); other layers' replicas take every R-th
+    // vector (a share of the inferences' data, from and to every other replica).
+    const int64_t block_cols =
+        ctx.schedule_kind != ScheduleKind::DataParallel && l.replicas > 1 ? program::replica_block_columns(l) : 0;
+    const double share = block_cols > 0 ? 1.0 : 1.0 / static_cast<double>(l.replicas);
+    const int32_t group = block_cols > 0 ? -1 : li;
+    const std::optional<program::RowWindow> col_window = block_cols > 0 ? window_geometry(g, n, 1).second : std::nullopt;
+    auto own_columns = [&](Piece q, int32_t replica) {
+      if (block_cols > 0) {
+        const auto [b, e] = program::replica_columns(block_cols, l.replicas, replica);
+        q.c0 = static_cast<double>(b) / static_cast<double>(block_cols);
+        q.c1 = static_cast<double>(e) / static_cast<double>(block_cols);
+      }
+      return q;
+    };
+    // The columns replica r's window reads (all of them where the window is not known).
+    auto read_columns = [&](const Piece& q) {
+      if (block_cols <= 0) return q;
+      if (!col_window) return Piece{q.ep, q.lo, q.hi, q.share, q.replica, q.group};
+      const Dist d = read_by({q}, col_window, block_cols);
+      return d.empty() ? q : d.front();
+    };
     // Inputs: each tile's core needs the channel fraction its rows read.
-    Dist need, need_h;
+    Dist need, need_h, need_vectors;
     std::map<std::tuple<int32_t, int64_t, int64_t, int32_t>, bool> seen;
     for (int32_t ti : tiles) {
       const Tile& t = p.tiles[static_cast<size_t>(ti)];
       if (seen[{t.core, t.row_begin, t.row_end, t.replica}]) continue;
       seen[{t.core, t.row_begin, t.row_end, t.replica}] = true;
       if (t.row_begin < x_rows) {
-        need.push_back(Piece{core_ep(t.core), static_cast<double>(t.row_begin) / static_cast<double>(x_rows),
-                             static_cast<double>(std::min(t.row_end, x_rows)) / static_cast<double>(x_rows), share, t.replica,
-                             li});
+        const Piece q = own_columns(Piece{core_ep(t.core), static_cast<double>(t.row_begin) / static_cast<double>(x_rows),
+                                          static_cast<double>(std::min(t.row_end, x_rows)) / static_cast<double>(x_rows), share,
+                                          t.replica, group},
+                                    t.replica);
+        need_vectors.push_back(q);
+        need.push_back(read_columns(q));
       }
       if (recurrent && t.row_end > x_rows) {
         const double H = static_cast<double>(l.rows - x_rows);
@@ -464,14 +613,17 @@ class Route final : public Pass {
                                static_cast<double>(t.row_end - x_rows) / H, share, t.replica, li});
       }
     }
-    // From the host, the input vectors the MVMs apply: each core gets its rows' share of every vector.
+    // From the host, the input vectors the MVMs apply: each core gets its rows' share of its vectors.
     const ValueId x = n.inputs[0];
-    operand(x, need, l.name, static_cast<double>(l.vectors_per_inference * x_rows) * act_bytes[static_cast<size_t>(x)], true);
+    operand(x, need, l.name, static_cast<double>(l.vectors_per_inference * x_rows) * act_bytes[static_cast<size_t>(x)],
+            &need_vectors);
     // Partial sums: every row block not on its reducing core sends its column block's sums.
     for (int32_t ti : tiles) {
       const Tile& t = p.tiles[static_cast<size_t>(ti)];
       if (t.core == t.reduce_core) continue;
-      const double b = static_cast<double>(l.vectors_per_inference * t.cols()) * psum_bytes * share;
+      const double vectors = block_cols > 0 ? static_cast<double>(program::replica_vectors(l, l.replicas, t.replica))
+                                            : static_cast<double>(l.vectors_per_inference) * share;
+      const double b = vectors * static_cast<double>(t.cols()) * psum_bytes;
       move(Dist{Piece{core_ep(t.core), 0, 1, 1}}, Dist{Piece{core_ep(t.reduce_core), 0, 1, 1}}, b, l.name + ":psum",
            TransferKind::PartialSum);
     }
@@ -482,8 +634,9 @@ class Route final : public Pass {
       const Tile& t = p.tiles[static_cast<size_t>(ti)];
       if (seen_out[{t.replica, t.col_begin, t.reduce_core}]) continue;
       seen_out[{t.replica, t.col_begin, t.reduce_core}] = true;
-      out.push_back(Piece{core_ep(t.reduce_core), static_cast<double>(t.col_begin) / static_cast<double>(l.cols),
-                          static_cast<double>(t.col_end) / static_cast<double>(l.cols), share, t.replica, li});
+      out.push_back(own_columns(Piece{core_ep(t.reduce_core), static_cast<double>(t.col_begin) / static_cast<double>(l.cols),
+                                      static_cast<double>(t.col_end) / static_cast<double>(l.cols), share, t.replica, group},
+                                t.replica));
     }
     if (recurrent) {
       auto it = layer_op.find({li, l.kind == LayerKind::Lstm ? "lstm-cell" : "gru-cell"});

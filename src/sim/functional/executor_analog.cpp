@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "core/threads.h"
+#include "program/replicas.h"
 #include "sim/functional/conv_vectors.h"
 #include "sim/functional/executor_impl.h"
 #include "sim/functional/fixed_gemm.h"
@@ -28,6 +29,15 @@ constexpr int64_t kItemVectors = 256;
 static_assert(kItemVectors % FixedGemm::kMaxChunkRows == 0, "a GEMM chunk would straddle two work items");
 // Most elements (floats: 32 MB; code bytes: 8 MB) of a replicated conv's padded input samples, made once per layer call.
 constexpr int64_t kPrePaddedElements = int64_t{8} << 20;
+
+// The longest run of equally spaced positions from p, of at most `most`.
+int64_t spaced_run(const int64_t* p, int64_t most) {
+  if (most <= 2) return most;
+  const int64_t step = p[1] - p[0];
+  int64_t k = 2;
+  while (k < most && p[k] - p[k - 1] == step) ++k;
+  return k;
+}
 
 }  // namespace
 
@@ -83,6 +93,9 @@ void ChipExecutor::Impl::run_layer(ref::ValueStore& store, const LayerRun& l, in
     inner = positions / outer;
   }
   const auto replicas = static_cast<int64_t>(l.blocks.size());
+  // A 2-D conv's replicas take a block of every output row's columns (program/replicas.h).
+  const int64_t block_columns = conv ? program::replica_block_columns(layer) : 0;
+  const bool by_columns = !l.by_sample && block_columns > 0 && positions % block_columns == 0;
 
   // Work items: per replica, runs of its vectors cut at global vector indices that are multiples
   // of kItemVectors (so no GEMM chunk straddles two items), all replicas in one parallel loop.
@@ -106,7 +119,14 @@ void ChipExecutor::Impl::run_layer(ref::ValueStore& store, const LayerRun& l, in
       for (int64_t p = 0; p < positions; ++p) r.pos.push_back(p);
     } else {
       for (int64_t b = 0; b < batch; ++b) r.samples.push_back(b);
-      for (int64_t p = k; p < positions; p += replicas) r.pos.push_back(p);
+      if (by_columns) {
+        const auto [c0, c1] = program::replica_columns(block_columns, replicas, k);
+        for (int64_t row = 0; row < positions / block_columns; ++row) {
+          for (int64_t c = c0; c < c1; ++c) r.pos.push_back(row * block_columns + c);
+        }
+      } else {
+        for (int64_t p = k; p < positions; p += replicas) r.pos.push_back(p);
+      }
     }
     if (r.samples.empty() || r.pos.empty()) continue;
     const auto npos = static_cast<int64_t>(r.pos.size());
@@ -241,12 +261,13 @@ void ChipExecutor::Impl::run_layer(ref::ValueStore& store, const LayerRun& l, in
     } else if (segmented) {
       segment_layout(s.segments);
     }
-    // Gather, per run of one sample's positions (a replica's positions are equally spaced).
+    // Gather, per run of one sample's equally spaced positions (all of a replica's interleaved positions;
+    // a row's block of a replica that takes column blocks).
     for (int64_t v = 0; v < n;) {
       const int64_t b = r.samples[static_cast<size_t>((item.v0 + v) / npos)];
       const int64_t j = (item.v0 + v) % npos;
-      const int64_t run = std::min(n - v, npos - j);
       const int64_t* p = r.pos.data() + j;
+      const int64_t run = spaced_run(p, std::min(n - v, npos - j));
       const int64_t step = run > 1 ? p[1] - p[0] : 1;
       if (segmented && x8 != nullptr) {  // the run's vectors from v in each segment
         gather_segments(xv8, s.byte_segments, x8, padded8, b, v, p[0], step, p, run);
@@ -269,9 +290,9 @@ void ChipExecutor::Impl::run_layer(ref::ValueStore& store, const LayerRun& l, in
     for (int64_t v = 0; v < n;) {
       const int64_t b = r.samples[static_cast<size_t>((item.v0 + v) / npos)];
       const int64_t j = (item.v0 + v) % npos;
-      const int64_t run = std::min(n - v, npos - j);
       const int64_t* p = r.pos.data() + j;
-      if (conv) {  // a replica's positions are equally spaced
+      const int64_t run = spaced_run(p, std::min(n - v, npos - j));
+      if (conv) {
         const int64_t step = run > 1 ? p[1] - p[0] : 1;
         vectors_to_planes(yv + v * cols, run, cols, od + b * cols * positions + p[0], positions, step);
       } else {

@@ -12,6 +12,7 @@
 #include "chip/schema/schema.h"
 #include "core/error.h"
 #include "program/evaluations.h"
+#include "program/replicas.h"
 #include "sim/perf/perf_impl.h"
 #include "sim/perf/slices.h"
 
@@ -281,7 +282,7 @@ Group PerfSimulator::Impl::mvm_group(int32_t c, size_t s, int64_t step, int64_t 
     if (recurrent && rr != step % R) continue;
     const double vectors =
         recurrent ? 1.0 / chunks
-                  : static_cast<double>(rr < L.vectors_per_inference ? (L.vectors_per_inference - rr + R - 1) / R : 0) / share;
+                  : static_cast<double>(program::replica_vectors(L, R, rr)) / share;
     const int64_t bits = std::clamp<int64_t>(L.quant.input_bits > 0 ? L.quant.input_bits : cores.input.bits, 1, kMaxInputBits);
     auto [it, fresh] = per_xbar.try_emplace(x, blank());
     Task& k = it->second;
