@@ -181,7 +181,7 @@ RUNS = load_experiments()
 # YAML; `*` walks every entry of a list). Each is scaled by ½ and 2 in the sensitivity tables.
 ASSUMPTIONS = {
     "cluster-512": [
-        ("clock (281 MHz, fitted)", ["clock_mhz"]),
+        ("clock (312 MHz, fitted)", ["clock_mhz"]),
         ("IMA energy per MVM (13.4 nJ)", ["cores.read_modes.analog.e_mvm_pj"]),
         ("RISC-V throughput (8 ops/cycle)", ["cores.digital.risc-v.clock_mhz"]),
         ("RISC-V energy per op (1 pJ)", ["cores.digital.risc-v.e_op_pj"]),
@@ -202,7 +202,7 @@ ASSUMPTIONS = {
                                                   "memories.weight_buffer.e_write_pj_per_byte"]),
         ("row write time (5 ns)", ["cores.programming.t_write_ns"]),
         ("row write energy (2 pJ)", ["cores.programming.e_write_pj"]),
-        ("static power (9.71 mW per CIMU, fitted)", ["cores.static_power_mw"]),
+        ("static power (9.05 mW per CIMU, fitted)", ["cores.static_power_mw"]),
     ],
     "hermes": [
         ("LDPU throughput (8 ops/cycle)", ["cores.digital.ldpu.clock_mhz"]),

@@ -195,11 +195,11 @@ TEST(Route, FeaturesSlicedFromAFusedProjectionComeFromTheirColumns) {
   ValueId x = b.input("x", {1, 4, 64});
   const ValueId qkv = b.node("qkv", OpKind::MatMul, {x, b.constant("w", test::weights({64, 768}, 1))});
   std::vector<ValueId> outs;
+  auto named = [](std::string s, int64_t k) { return s.append(std::to_string(k)); };  // (GCC 12's -Wrestrict on "a" + s)
   for (int64_t k = 0; k < 3; ++k) {
     SliceAttrs part{.starts = {0, 0, 256 * k}, .ends = {1, 4, 256 * (k + 1)}, .steps = {1, 1, 1}};
-    const ValueId v = b.node("part" + std::to_string(k), OpKind::Slice, {qkv}, part);
-    outs.push_back(
-        b.node("mm" + std::to_string(k), OpKind::MatMul, {v, b.constant("w" + std::to_string(k), test::weights({256, 16}, 2))}));
+    const ValueId v = b.node(named("part", k), OpKind::Slice, {qkv}, part);
+    outs.push_back(b.node(named("mm", k), OpKind::MatMul, {v, b.constant(named("w", k), test::weights({256, 16}, 2))}));
   }
   SliceAttrs first_tokens{.starts = {0, 0, 0}, .ends = {1, 2, 768}, .steps = {1, 1, 1}};
   const ValueId head = b.node("head", OpKind::Slice, {qkv}, first_tokens);
@@ -275,8 +275,8 @@ TEST(Route, ConvReplicasReadTheirColumnsAndTheHaloFromTheirNeighbours) {
   const auto bytes = bytes_by_value(p);
   const double column = 8 * 32;  // one column of relu1's output: 8 rows × 32 channels, a byte each
   EXPECT_NEAR(bytes.at("relu1_out"), 14 * column, 1e-6);
-  EXPECT_NEAR(bytes.at("x"), 14 * 8 * 16, 1e-6);  // the host sends each conv1 replica the columns it reads
-  EXPECT_NEAR(bytes.at("relu2_out"), 8 * column, 1e-6);  // and gets each column once
+  EXPECT_NEAR(bytes.at("x"), 14 * 8 * 16, 1e-6);          // the host sends each conv1 replica the columns it reads
+  EXPECT_NEAR(bytes.at("relu2_out"), 8 * column, 1e-6);   // and gets each column once
   std::map<std::pair<int32_t, int32_t>, double> between;  // (producer replica, consumer replica) → bytes
   for (const auto& t : p.transfers) {
     if (t.value != "relu1_out") continue;

@@ -356,7 +356,7 @@ def test_cluster512_resnet18_at_the_papers_cluster_counts(tmp_path):
     to the 3,303 images/s (within 2 % here); predicted: the speed-up from on-chip residuals (1.9×: the HBM path
     becomes the bottleneck when residuals go through it) within 25 %, TOPS within 25 % of 20.2 (the paper
     counts 6.12 Gop per image, torchvision's ResNet-18 at 256×256 has 4.74), and the speed-up from replication
-    1.14×, 29 % under the paper's 1.6× (its unreplicated mapping is unknown; docs/presets/cluster-512.md).
+    1.11×, 31 % under the paper's 1.6× (its unreplicated mapping is unknown; docs/presets/cluster-512.md).
     Stages that buffer without bound run ahead of the bottleneck and take the links it needs: slower.
     bench/perf_figures.py tables these."""
     import torch
@@ -380,7 +380,7 @@ def test_cluster512_resnet18_at_the_papers_cluster_counts(tmp_path):
     tops = 2 * j["macs_per_inference"] * images_per_s * 1e-12
     assert images_per_s == pytest.approx(3303, rel=0.02)
     assert tops == pytest.approx(20.2, rel=0.25)
-    assert run[261, "off-chip"]["makespan_s"] / run[322, "off-chip"]["makespan_s"] == pytest.approx(1.14, rel=0.05)
+    assert run[261, "off-chip"]["makespan_s"] / run[322, "off-chip"]["makespan_s"] == pytest.approx(1.11, rel=0.05)
     assert run[322, "off-chip"]["makespan_s"] / j["makespan_s"] == pytest.approx(1.9, rel=0.25)
     assert j["stage_buffers"] == 2
     prog = tmp_path / "p322on-chip.json"
@@ -522,7 +522,8 @@ def test_hermes_workload_figures_as_documented(tmp_path):
     assert row("ResNet-9 energy per step") == pytest.approx(1.35, rel=0.05)
     assert row("ResNet-9 energy per input vector through every layer once") == pytest.approx(1.98, rel=0.05)
     step_on_chip, _ = (float(x) for x in row("(ResNet-9, activations core to core").split(" / "))
-    assert step_on_chip == pytest.approx(0.523, rel=0.05)  # one four-phase MVM (520 ns)
+    # Above one four-phase MVM (520 ns; 0.523 until its conv replicas read their halo columns over the mesh)
+    assert step_on_chip == pytest.approx(0.569, rel=0.05)
     assert row("LSTM H=512 (1.21M weights): time step") == pytest.approx(1.43, rel=0.25)
     assert row("LSTM H=512 (1.21M weights): time step") == pytest.approx(1.74, rel=0.05)
     assert row("LSTM H=256: energy per step") == pytest.approx(0.379, rel=0.05)

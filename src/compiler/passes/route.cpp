@@ -311,9 +311,10 @@ class Route final : public Pass {
     // Transfers from one source with the same pieces carry the same data: one multicast.
     std::map<Key, Carried> carries;
     // Replicas of a layer other than a 2-D conv take every R-th inference in turn, so a producer replica's
-    // output spreads over the consumer's replicas, except between pieces that follow the same layer's replicas
-    // (a replica and the ops on its cores); a 2-D conv's replicas exchange the columns their windows read. Network copies (data-parallel) keep their inferences: a copy's pieces exchange
-    // data only with the same copy's, each pair carrying that copy's share.
+    // output spreads over the consumer's replicas, except between pieces that follow the same layer's
+    // replicas (a replica and the ops on its cores); a 2-D conv's replicas exchange the columns their
+    // windows read. Network copies (data-parallel) keep their inferences: a copy's pieces exchange data
+    // only with the same copy's, each pair carrying that copy's share.
     const int64_t copies = network_copies(p.layers, ctx.schedule_kind);
     // A per-core digital op on the cores of one replicated layer (an input's normalisation ahead of its MVMs,
     // a fused op) works on that layer's replicas' inferences: each replica's cores hold its share, as under
@@ -342,8 +343,9 @@ class Route final : public Pass {
       const int64_t conv_cols = copies == 1 && out_cols > 0 ? program::replica_block_columns(L) : 0;
       const auto layer_node = conv_cols > 0 ? static_cast<size_t>(ctx.layer_node[static_cast<size_t>(layer)]) : 0;
       const std::optional<program::RowWindow> reach =
-          conv_cols > 0 && node < layer_node ? window_geometry(ctx.graph, ctx.graph.node(static_cast<int32_t>(layer_node)), 1).second
-                                             : std::nullopt;
+          conv_cols > 0 && node < layer_node
+              ? window_geometry(ctx.graph, ctx.graph.node(static_cast<int32_t>(layer_node)), 1).second
+              : std::nullopt;
       Dist d;
       for (const auto& [replica, cores] : by_replica) {
         if (conv_cols > 0) {
@@ -600,10 +602,10 @@ class Route final : public Pass {
       if (seen[{t.core, t.row_begin, t.row_end, t.replica}]) continue;
       seen[{t.core, t.row_begin, t.row_end, t.replica}] = true;
       if (t.row_begin < x_rows) {
-        const Piece q = own_columns(Piece{core_ep(t.core), static_cast<double>(t.row_begin) / static_cast<double>(x_rows),
-                                          static_cast<double>(std::min(t.row_end, x_rows)) / static_cast<double>(x_rows), share,
-                                          t.replica, group},
-                                    t.replica);
+        const Piece q = own_columns(
+            Piece{core_ep(t.core), static_cast<double>(t.row_begin) / static_cast<double>(x_rows),
+                  static_cast<double>(std::min(t.row_end, x_rows)) / static_cast<double>(x_rows), share, t.replica, group},
+            t.replica);
         need_vectors.push_back(q);
         need.push_back(read_columns(q));
       }

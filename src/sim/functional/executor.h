@@ -7,10 +7,11 @@
 // the unit's width_bits; fp32 on the host or without converters), column splits concatenated, the
 // bias added digitally in fp32. Replica k of a layer computes its vectors as program/replicas.h splits
 // them (a 2-D conv: a block of every output row's columns; other layers: the vectors whose index within
-// the inference is ≡ k (mod replicas); one-vector layers and data-parallel schedules: the sample index). Every other graph node runs through the fp32
-// reference kernels, its output rounded to the fixed-point format of the digital unit computing it
-// where the Program gives one (digital_ops.h). Comparator chips: binarised layers get their bias as
-// column thresholds; offset-binary inputs (input_offset.h) move −offset·Σ W into the bias.
+// the inference is ≡ k (mod replicas); one-vector layers and data-parallel schedules: the sample
+// index). Every other graph node runs through the fp32 reference kernels, its output rounded to the
+// fixed-point format of the digital unit computing it where the Program gives one (digital_ops.h).
+// Comparator chips: binarised layers get their bias as column thresholds; offset-binary inputs
+// (input_offset.h) move −offset·Σ W into the bias.
 //
 // Determinism: each tile's MVM noise is keyed by a vector index that is a function of the global
 // sample index (run()'s sample_offset + position in the batch), so the outputs are bit-identical

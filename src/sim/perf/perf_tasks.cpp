@@ -280,9 +280,7 @@ Group PerfSimulator::Impl::mvm_group(int32_t c, size_t s, int64_t step, int64_t 
     // take turns; step t + 1 still waits for step t).
     const bool recurrent = steps > 1 && program::is_recurrent(L.kind);
     if (recurrent && rr != step % R) continue;
-    const double vectors =
-        recurrent ? 1.0 / chunks
-                  : static_cast<double>(program::replica_vectors(L, R, rr)) / share;
+    const double vectors = recurrent ? 1.0 / chunks : static_cast<double>(program::replica_vectors(L, R, rr)) / share;
     const int64_t bits = std::clamp<int64_t>(L.quant.input_bits > 0 ? L.quant.input_bits : cores.input.bits, 1, kMaxInputBits);
     auto [it, fresh] = per_xbar.try_emplace(x, blank());
     Task& k = it->second;
