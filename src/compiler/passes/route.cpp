@@ -382,9 +382,12 @@ class Route final : public Pass {
       });
     };
     auto move = [&](const Dist& from, const Dist& to, double bytes, const std::string& value, TransferKind kind) {
+      std::vector<char> held(to.size());
+      for (size_t k = 0; k < to.size(); ++k) held[k] = held_there(from, to[k]) ? 1 : 0;
       for (const Piece& a : from) {
-        for (const Piece& b : to) {
-          if (a.ep == b.ep || held_there(from, b)) continue;
+        for (size_t k = 0; k < to.size(); ++k) {
+          const Piece& b = to[k];
+          if (a.ep == b.ep || held[k]) continue;
           const double lo = std::max(a.lo, b.lo), hi = std::min(a.hi, b.hi);
           if (hi - lo <= 0) continue;
           const double c0 = std::max(a.c0, b.c0), c1 = std::min(a.c1, b.c1);  // the columns both have
