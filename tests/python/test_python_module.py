@@ -223,6 +223,47 @@ def test_torch_module_compiles_in_memory(tmp_path, hermes):
         aimc.compile(net, hermes)
 
 
+def test_conv_replicas_compute_what_one_copy_computes():
+    """A 2-D conv's replicas take blocks of every output row's columns (program/replicas.h). On cluster-512
+    (ideal cells: no noise) the replicated network's outputs equal the unreplicated one's bit for bit, through
+    strided, dilated, grouped, asymmetric and W-strided convs, a residual add and a max-pool on the replicas'
+    cores, where a replica's columns and their windows' halo are gathered across row boundaries."""
+    torch = pytest.importorskip("torch")
+    nn = torch.nn
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.c1 = nn.Conv2d(3, 16, 5, stride=2, padding=2)
+            self.c2 = nn.Conv2d(16, 16, 3, padding=2, dilation=2)
+            self.c3 = nn.Conv2d(16, 32, 3, padding=1, groups=4)
+            self.c4 = nn.Conv2d(32, 32, (3, 1), stride=(1, 2), padding=(1, 0))
+            self.pool = nn.MaxPool2d(3, 2, 1)
+            self.fc = nn.Linear(64, 10)
+
+        def forward(self, x):
+            a = torch.relu(self.c1(x))
+            b = torch.relu(self.c2(a)) + a
+            c = torch.relu(self.c3(b))
+            return self.fc(torch.cat([self.c4(c).mean((2, 3)), self.pool(c).mean((2, 3))], 1))
+
+    torch.manual_seed(0)
+    net = Net().eval()
+    x = np.random.default_rng(0).random((3, 3, 48, 48), dtype=np.float32)
+    example = torch.zeros(1, 3, 48, 48)
+    outputs, replicas = {}, {}
+    for mode in ("auto", "none"):
+        program = aimc.compile(net, "cluster-512", example=example, replicate=mode, calibration_data=x)
+        replicas[mode] = [layer["replicas"] for layer in program.to_dict()["layers"]]
+        outputs[mode] = aimc.run(program, "cluster-512", x, seed=1)
+    # conv1..4 each replicated; at most one replica per output column (24, 24, 24, 12 columns)
+    assert all(1 < r <= w for r, w in zip(replicas["auto"][:4], (24, 24, 24, 12))), replicas["auto"]
+    assert np.array_equal(outputs["auto"], outputs["none"])
+    with torch.no_grad():
+        ref = net(torch.from_numpy(x)).numpy()
+    assert np.corrcoef(outputs["auto"].ravel(), ref.ravel())[0, 1] > 0.99
+
+
 def test_program_save_and_load(tmp_path, hermes, lenet):
     path = tmp_path / "lenet.program.json"
     lenet.save(str(path))
