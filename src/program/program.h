@@ -10,11 +10,13 @@
 // names are for people and error messages.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "chip/chip_spec.h"
@@ -71,6 +73,10 @@ struct RowWindow {
   int64_t stride = 1;
   int64_t pad = 0;  // at the start
   bool operator==(const RowWindow&) const = default;
+  // The input rows [begin, end) that output rows [first, end_out) read, clipped to the input (empty: begin ≥ end).
+  std::pair<int64_t, int64_t> reads(int64_t first, int64_t end_out) const {
+    return {std::max<int64_t>(0, first * stride - pad), std::min(input_rows, (end_out - 1) * stride - pad + kernel)};
+  }
 };
 
 // Precisions and scales of one analog layer (pass `quantize`).

@@ -150,8 +150,7 @@ Dist read_by(const Dist& out, const std::optional<program::RowWindow>& w, int64_
     }
     const auto [x0, x1] = columns_of(p, out_cols);
     if (x1 <= x0) continue;
-    const int64_t in0 = std::max<int64_t>(0, x0 * w->stride - w->pad);
-    const int64_t in1 = std::min(w->input_rows, (x1 - 1) * w->stride - w->pad + w->kernel);
+    const auto [in0, in1] = w->reads(x0, x1);
     if (in1 <= in0) continue;
     p.c0 = static_cast<double>(in0) / static_cast<double>(w->input_rows);
     p.c1 = static_cast<double>(in1) / static_cast<double>(w->input_rows);

@@ -51,8 +51,8 @@ double halo_slices(int64_t output_rows, const program::RowWindow& w, int64_t sli
   double halo = 0;
   for (int64_t k = 0; k + 1 < slices; ++k) {
     const int64_t last_out = ((k + 1) * output_rows + slices - 1) / slices - 1;
-    const int64_t need = std::min(w.input_rows - 1, last_out * w.stride - w.pad + w.kernel - 1);  // last input row read
-    int64_t j = k;  // the producer's slice that holds it
+    const int64_t need = w.reads(last_out, last_out + 1).second - 1;  // last input row read
+    int64_t j = k;                                                    // the producer's slice that holds it
     while (j + 1 < slices && first_row(j + 1) <= need) ++j;
     if (j <= k) continue;
     const double part = static_cast<double>(need + 1 - first_row(j)) / static_cast<double>(first_row(j + 1) - first_row(j));
