@@ -44,8 +44,10 @@ void run_compile(const CompileArgs& a) {
     for (const compiler::PassInfo& p : compiler::registered_passes()) {
       fmt::print("{:<18} {}\n", p.name, p.summary);
       for (const compiler::PassOption& o : p.options) {
+        const std::string range = o.range();
         fmt::print("  {}={} ({}) {}\n", o.name, o.default_value,
-                   o.type == "enum" ? fmt::format("{}", fmt::join(o.choices, "|")) : o.type, o.help);
+                   o.type == "enum" ? fmt::format("{}", fmt::join(o.choices, "|")) : o.type + (range.empty() ? "" : ", " + range),
+                   o.help);
       }
     }
     return;

@@ -39,6 +39,14 @@ bool parse_real(const std::string& s, double& out) {
 }
 }  // namespace
 
+std::string PassOption::range() const {
+  constexpr int64_t kLow = std::numeric_limits<int64_t>::min(), kHigh = std::numeric_limits<int64_t>::max();
+  if (min != kLow && max != kHigh) return fmt::format("from {} to {}", min, max);
+  if (min != kLow) return fmt::format("{} or more", min);
+  if (max != kHigh) return fmt::format("{} or less", max);
+  return "";
+}
+
 PassOption Pass::find_option(const std::string& key) const {
   const std::vector<PassOption> all = options();
   for (const PassOption& o : all) {
@@ -59,8 +67,9 @@ void Pass::set_option(const std::string& key, const std::string& value) {
   }
   int64_t i = 0;
   double r = 0;
-  if (o.type == "int" && !parse_int(value, i)) {
-    throw Error(fmt::format("{}{{{}={}}}: expected an integer", name(), key, value), where);
+  if (o.type == "int" && (!parse_int(value, i) || i < o.min || i > o.max)) {
+    const std::string range = o.range();
+    throw Error(fmt::format("{}{{{}={}}}: expected an integer{}", name(), key, value, range.empty() ? "" : ", " + range), where);
   }
   if (o.type == "real" && !parse_real(value, r)) {
     throw Error(fmt::format("{}{{{}={}}}: expected a number", name(), key, value), where);

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <string>
@@ -23,7 +24,10 @@ struct PassOption {
   std::string type;  // "int", "enum", "bool", "real"
   std::string default_value;
   std::string help;
-  std::vector<std::string> choices;  // enum only
+  std::vector<std::string> choices;                   // enum only
+  int64_t min = std::numeric_limits<int64_t>::min();  // int only: the range a value must lie in
+  int64_t max = std::numeric_limits<int64_t>::max();
+  std::string range() const;  // "from 1 to 16", "1 or more", "" (any)
 };
 
 class Pass {

@@ -44,7 +44,15 @@ TEST(Pipeline, DiagnosticsNameThePassAndTheChoices) {
   EXPECT_EQ(test::error_of([] { compiler::parse_pipeline("schedule{kind=systolic}"); }),
             "pipeline: schedule{kind=systolic}: expected one of layer, pipelined, data-parallel");
   EXPECT_EQ(test::error_of([] { compiler::parse_pipeline("replicate{budget=lots}"); }),
-            "pipeline: replicate{budget=lots}: expected an integer");
+            "pipeline: replicate{budget=lots}: expected an integer, -1 or more");
+  // Integer options out of their range (they were taken silently: a max-replicas of -3 meant no replicas).
+  EXPECT_EQ(test::error_of([] { compiler::parse_pipeline("replicate{max-replicas=-3}"); }),
+            "pipeline: replicate{max-replicas=-3}: expected an integer, 1 or more");
+  EXPECT_EQ(test::error_of([] { compiler::parse_pipeline("quantize{weight-bits=40}"); }),
+            "pipeline: quantize{weight-bits=40}: expected an integer, from 0 to 32");
+  EXPECT_EQ(test::error_of([] { compiler::parse_pipeline("quantize{samples=0}"); }),
+            "pipeline: quantize{samples=0}: expected an integer, 1 or more");
+  EXPECT_NO_THROW(compiler::parse_pipeline("replicate{budget=-1,total=322,max-replicas=1},place{window=0}"));
   EXPECT_EQ(test::error_of([] { compiler::parse_pipeline("place{colour=red}"); }),
             "pipeline: pass 'place' has no option 'colour' (options: reload, refine, window)");
   EXPECT_EQ(test::error_of([] { compiler::parse_pipeline("quantize{granularity=per-layer"); }),

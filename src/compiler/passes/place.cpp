@@ -154,7 +154,7 @@ class Place final : public Pass {
              "swap",
              "swap: pairwise swaps lowering hop-weighted traffic; none: locality order only",
              {"swap", "none"}},
-            {"window", "int", "48", "swap partners per crossbar: the next N slots in locality order", {}}};
+            {"window", "int", "48", "swap partners per crossbar: the next N slots in locality order", {}, 0}};
   }
 
   void run(CompileContext& ctx) override {

@@ -231,15 +231,16 @@ class Quantize final : public Pass {
              "auto",
              "auto: run a calibration batch through the digital reference; none: no input steps",
              {"auto", "none"}},
-            {"samples", "int", "4", "calibration samples when no calibration data is given", {}},
+            {"samples", "int", "4", "calibration samples when no calibration data is given", {}, 1},
             {"part",
              "int",
              "0",
              "calibration samples run through the reference at once (0: as many as keep their activations "
              "within 32 MB); the results do not depend on it",
-             {}},
-            {"weight-bits", "int", "0", "weight precision (0: the chip's)", {}},
-            {"input-bits", "int", "0", "input precision (0: the chip's)", {}}};
+             {},
+             0},
+            {"weight-bits", "int", "0", "weight precision (0: the chip's)", {}, 0, 32},
+            {"input-bits", "int", "0", "input precision (0: the chip's)", {}, 0, 32}};
   }
 
   void run(CompileContext& ctx) override {

@@ -33,14 +33,15 @@ class Replicate final : public Pass {
   }
   std::vector<PassOption> options() const override {
     return {{"mode", "enum", "auto", "auto | none", {"auto", "none"}},
-            {"budget", "int", "-1", "most extra crossbars to spend (-1: every free one)", {}},
+            {"budget", "int", "-1", "most extra crossbars to spend (-1: every free one)", {}, -1},
             {"total",
              "int",
              "-1",
              "most crossbars in all, replicas included (-1: no cap; a published mapping's "
              "core count, e.g. Bruschi 2023's 261 / 322 clusters)",
-             {}},
-            {"max-replicas", "int", "1024", "most copies of one layer", {}}};
+             {},
+             -1},
+            {"max-replicas", "int", "1024", "most copies of one layer", {}, 1}};
   }
 
   void run(CompileContext& ctx) override {
