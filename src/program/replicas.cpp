@@ -30,4 +30,20 @@ int64_t replica_vectors(const Layer& l, int64_t replicas, int64_t k) {
   return k < l.vectors_per_inference ? (l.vectors_per_inference - k + replicas - 1) / replicas : 0;
 }
 
+std::vector<int64_t> replica_positions(const Layer& l, int64_t positions, int64_t replicas, int64_t k) {
+  replicas = std::max<int64_t>(1, replicas);
+  std::vector<int64_t> pos;
+  if (k < 0 || k >= replicas) return pos;
+  const int64_t columns = replica_block_columns(l);
+  if (columns > 0 && positions % columns == 0) {
+    const auto [b, e] = replica_columns(columns, replicas, k);
+    for (int64_t row = 0; row < positions / columns; ++row) {
+      for (int64_t c = b; c < e; ++c) pos.push_back(row * columns + c);
+    }
+    return pos;
+  }
+  for (int64_t p = k; p < positions; p += replicas) pos.push_back(p);
+  return pos;
+}
+
 }  // namespace aimc::program

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <utility>
+#include <vector>
 
 #include "program/program.h"
 
@@ -25,5 +26,9 @@ std::pair<int64_t, int64_t> replica_columns(int64_t columns, int64_t replicas, i
 int64_t replica_limit(const Layer& l);
 // Input vectors per inference replica k of R computes.
 int64_t replica_vectors(const Layer& l, int64_t replicas, int64_t k);
+// The positions (vector indices within one inference, 0 … positions − 1, ascending) replica k of R computes:
+// a 2-D conv's column blocks in every row (where `positions` holds whole rows of its columns), else every
+// R-th position.
+std::vector<int64_t> replica_positions(const Layer& l, int64_t positions, int64_t replicas, int64_t k);
 
 }  // namespace aimc::program

@@ -2,7 +2,8 @@
 // output row's columns, other layers' every R-th vector.
 #include <gtest/gtest.h>
 
-#include <numeric>
+#include <algorithm>
+#include <vector>
 
 #include "program/replicas.h"
 
@@ -52,6 +53,29 @@ TEST(Replicas, EveryVectorHasOneReplica) {
       int64_t sum = 0;
       for (int64_t k = 0; k < replicas; ++k) sum += program::replica_vectors(l, replicas, k);
       EXPECT_EQ(sum, l.vectors_per_inference) << replicas;
+    }
+  }
+}
+
+// The positions the functional simulator gives each replica: a conv's column blocks row by row, another
+// layer's every R-th vector; each position to exactly one replica.
+TEST(Replicas, PositionsFollowTheSplit) {
+  const program::Layer l = conv(3, 5);
+  EXPECT_EQ(program::replica_positions(l, 15, 2, 0), (std::vector<int64_t>{0, 1, 5, 6, 10, 11}));
+  EXPECT_EQ(program::replica_positions(l, 15, 2, 1), (std::vector<int64_t>{2, 3, 4, 7, 8, 9, 12, 13, 14}));
+  program::Layer tokens;
+  tokens.kind = program::LayerKind::Gemm;
+  tokens.vectors_per_inference = 7;
+  EXPECT_EQ(program::replica_positions(tokens, 7, 3, 1), (std::vector<int64_t>{1, 4}));
+  for (const program::Layer& layer : {conv(7, 9), conv(4, 1), tokens}) {
+    for (int64_t replicas = 1; replicas <= 9; ++replicas) {
+      std::vector<int64_t> seen(static_cast<size_t>(layer.vectors_per_inference), 0);
+      for (int64_t k = 0; k < replicas; ++k) {
+        const std::vector<int64_t> pos = program::replica_positions(layer, layer.vectors_per_inference, replicas, k);
+        EXPECT_EQ(static_cast<int64_t>(pos.size()), program::replica_vectors(layer, replicas, k));
+        for (int64_t p : pos) ++seen[static_cast<size_t>(p)];
+      }
+      EXPECT_TRUE(std::all_of(seen.begin(), seen.end(), [](int64_t n) { return n == 1; })) << replicas;
     }
   }
 }

@@ -93,9 +93,6 @@ void ChipExecutor::Impl::run_layer(ref::ValueStore& store, const LayerRun& l, in
     inner = positions / outer;
   }
   const auto replicas = static_cast<int64_t>(l.blocks.size());
-  // A 2-D conv's replicas take a block of every output row's columns (program/replicas.h).
-  const int64_t block_columns = conv ? program::replica_block_columns(layer) : 0;
-  const bool by_columns = !l.by_sample && block_columns > 0 && positions % block_columns == 0;
 
   // Work items: per replica, runs of its vectors cut at global vector indices that are multiples
   // of kItemVectors (so no GEMM chunk straddles two items), all replicas in one parallel loop.
@@ -119,14 +116,8 @@ void ChipExecutor::Impl::run_layer(ref::ValueStore& store, const LayerRun& l, in
       for (int64_t p = 0; p < positions; ++p) r.pos.push_back(p);
     } else {
       for (int64_t b = 0; b < batch; ++b) r.samples.push_back(b);
-      if (by_columns) {
-        const auto [c0, c1] = program::replica_columns(block_columns, replicas, k);
-        for (int64_t row = 0; row < positions / block_columns; ++row) {
-          for (int64_t c = c0; c < c1; ++c) r.pos.push_back(row * block_columns + c);
-        }
-      } else {
-        for (int64_t p = k; p < positions; p += replicas) r.pos.push_back(p);
-      }
+      // A 2-D conv's replica takes a block of every output row's columns (program/replicas.h).
+      r.pos = program::replica_positions(layer, positions, replicas, k);
     }
     if (r.samples.empty() || r.pos.empty()) continue;
     const auto npos = static_cast<int64_t>(r.pos.size());
