@@ -348,6 +348,21 @@ def test_workload_density_uses_the_chips_area(tmp_path):
     assert v["area_mm2"] is None and v["tops_per_mm2"] is None
 
 
+def test_data_parallel_bottleneck_is_busy_per_inference_of_the_chip(tmp_path):
+    """Under the data-parallel schedule each network copy serves its share of the inferences: the busiest
+    resource's busy time per inference (of the chip's) times the inferences/s is a utilisation, at most 1
+    (it gave a copy's crossbar its busy time per inference it serves: 10 copies of LeNet on hermes showed a
+    utilisation of 9)."""
+    prog = tmp_path / "dp.json"
+    r = run_aimc("compile", "--model", ROOT / "models" / "mnist_lenet.onnx", "--chip", "hermes", "--schedule",
+                 "data-parallel", "-o", prog)
+    assert r.returncode == 0, r.stderr
+    for images in (8, 64):
+        j, _ = perf_json(tmp_path, "--program", prog, "--chip", "hermes", "--images", images)
+        utilisation = j["inferences_per_s"] * j["bottleneck"]["resource_busy_s"]
+        assert 0.5 < utilisation <= 1 + 1e-9, (images, utilisation)
+
+
 def test_cluster512_resnet18_at_the_papers_cluster_counts(tmp_path):
     """Bruschi 2023's ResNet-18 (256×256, batch 16) mapped at its own cluster counts (261 before replication,
     322 after: chips.md 4.2), streamed in row slices as its systolic dataflow (perf's default slicing: 8 row

@@ -239,13 +239,26 @@ PerfStats PerfSimulator::Impl::stats() const {
       st.host_link_busy_ns_per_inference =
           std::max(occ[static_cast<size_t>(r_link + noc.host_link_in())], occ[static_cast<size_t>(r_link + noc.host_link_out())]);
     }
-    const auto it = std::max_element(occ.begin(), occ.end());
+    // The busiest resource per inference, the inferences spread over the network's copies (data-parallel):
+    // a copy's own crossbars and units serve 1/copies of them, a resource every copy uses (the host, its
+    // link, a chip-level unit, a shared link) every one.
+    std::vector<double> load(static_cast<size_t>(n_res), 0.0);
+    for (int32_t c = 0; c < copies; ++c) {
+      for (const auto& g : templ[static_cast<size_t>(c)]) {
+        for (int32_t id : g.tasks) {
+          const Task& k = tasks[static_cast<size_t>(id)];
+          for (int32_t r : k.res) load[static_cast<size_t>(r)] += k.occ_ns * per_inference(k) / static_cast<double>(copies);
+        }
+      }
+    }
+    const auto it = std::max_element(load.begin(), load.end());
     st.bottleneck_resource_ns = *it;
-    st.bottleneck_resource = resource_name(static_cast<int32_t>(it - occ.begin()));
-    // The steady-state estimate can overshoot when completions bunch (interleaved recurrent inputs):
-    // keep it between the whole run's average and the busiest resource's bound (copies in parallel).
+    st.bottleneck_resource = resource_name(static_cast<int32_t>(it - load.begin()));
+    // The steady-state estimate can overshoot when completions bunch (interleaved recurrent inputs, the
+    // first rounds over data-parallel copies): keep it between the whole run's average and the busiest
+    // resource's bound.
     if (st.bottleneck_resource_ns > 0) {
-      st.inferences_per_s = std::min(st.inferences_per_s, static_cast<double>(copies) / (st.bottleneck_resource_ns * 1e-9));
+      st.inferences_per_s = std::min(st.inferences_per_s, 1.0 / (st.bottleneck_resource_ns * 1e-9));
     }
     st.inferences_per_s = std::max(st.inferences_per_s, static_cast<double>(opt.images) / (makespan * 1e-9));
     st.tops = 2.0 * st.macs_per_inference * st.inferences_per_s * 1e-12;
