@@ -169,6 +169,12 @@ void drop_columns(Dist& d) {
   }
 }
 
+// Ops that move elements between axes or reshape them: a piece's fractions of the input are not the same
+// fractions of the output.
+bool moves_axes(OpKind op) {
+  return op == OpKind::Reshape || op == OpKind::Transpose || op == OpKind::Gather || op == OpKind::Expand;
+}
+
 // Whether node n's output keeps its input's columns (both [N, C, H, W] with the same W, and n neither
 // moves nor reshapes the axes); a windowed op maps them by its window instead.
 bool keeps_columns(const Graph& g, const Node& n, ValueId in) {
@@ -176,16 +182,7 @@ bool keeps_columns(const Graph& g, const Node& n, ValueId in) {
   if (in == kNoValue || out == kNoValue) return false;
   const Shape& a = g.value(in).shape;
   const Shape& b = g.value(out).shape;
-  if (a.size() != 4 || b.size() != 4 || a[3] != b[3]) return false;
-  switch (n.op) {
-    case OpKind::Reshape:
-    case OpKind::Transpose:
-    case OpKind::Gather:
-    case OpKind::Expand:
-      return false;
-    default:
-      return true;
-  }
+  return a.size() == 4 && b.size() == 4 && a[3] == b[3] && !moves_axes(n.op);
 }
 
 // The axis along which a value's piece fractions run (−1: unknown): a conv's channels (axis 1), a matrix
@@ -205,16 +202,9 @@ int32_t fraction_axis(const Graph& g, const Node& n, const std::vector<int32_t>&
   if (in == kNoValue) return -1;
   const int32_t axis = axis_of[static_cast<size_t>(in)];
   const Shape& from = g.value(in).shape;
-  switch (n.op) {
-    case OpKind::Reshape:  // a flatten of [N, C, ...] into [N, C·...] keeps the channel-major order
-      return axis == 1 && rank == 2 && from.size() >= 2 && g.value(out).shape[0] == from[0] ? 1 : -1;
-    case OpKind::Transpose:
-    case OpKind::Gather:
-    case OpKind::Expand:
-      return -1;
-    default:
-      return static_cast<size_t>(rank) == from.size() ? axis : -1;
-  }
+  if (n.op == OpKind::Reshape)  // a flatten of [N, C, ...] into [N, C·...] keeps the channel-major order
+    return axis == 1 && rank == 2 && from.size() >= 2 && g.value(out).shape[0] == from[0] ? 1 : -1;
+  return !moves_axes(n.op) && static_cast<size_t>(rank) == from.size() ? axis : -1;
 }
 
 // A Split's or Slice's outputs where they cut the axis the input's piece fractions run along: each the
@@ -592,7 +582,11 @@ class Route final : public Pass {
     // The columns replica r's window reads (all of them where the window is not known).
     auto read_columns = [&](const Piece& q) {
       if (block_cols <= 0) return q;
-      if (!col_window) return Piece{q.ep, q.lo, q.hi, q.share, q.replica, q.group};
+      if (!col_window) {
+        Piece all = q;
+        all.c0 = 0, all.c1 = 1;
+        return all;
+      }
       const Dist d = read_by({q}, col_window, block_cols);
       return d.empty() ? q : d.front();
     };

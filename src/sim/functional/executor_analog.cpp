@@ -100,6 +100,7 @@ void ChipExecutor::Impl::run_layer(ref::ValueStore& store, const LayerRun& l, in
   struct Replica {
     std::vector<int64_t> samples;  // batch positions of the samples the replica sees
     std::vector<int64_t> pos;      // positions within a sample
+    std::vector<int64_t> run_end;  // per index into pos: the end of the equally spaced run it lies in
     uint64_t first = 0;            // global vector index of its first vector
   };
   struct Item {
@@ -121,6 +122,14 @@ void ChipExecutor::Impl::run_layer(ref::ValueStore& store, const LayerRun& l, in
     }
     if (r.samples.empty() || r.pos.empty()) continue;
     const auto npos = static_cast<int64_t>(r.pos.size());
+    // Runs of equally spaced positions (all of a replica's interleaved positions; a row's block of a
+    // replica that takes column blocks): the gathers and scatters go run by run.
+    r.run_end.resize(static_cast<size_t>(npos));
+    for (int64_t j = 0; j < npos;) {
+      const int64_t e = j + spaced_run(r.pos.data() + j, npos - j);
+      std::fill(r.run_end.begin() + j, r.run_end.begin() + e, e);
+      j = e;
+    }
     // Vector indices are contiguous per replica in global sample order.
     const int64_t first_sample = sample_offset + r.samples[0];
     r.first = static_cast<uint64_t>(l.by_sample ? first_sample / replicas : first_sample) * static_cast<uint64_t>(npos);
@@ -252,13 +261,12 @@ void ChipExecutor::Impl::run_layer(ref::ValueStore& store, const LayerRun& l, in
     } else if (segmented) {
       segment_layout(s.segments);
     }
-    // Gather, per run of one sample's equally spaced positions (all of a replica's interleaved positions;
-    // a row's block of a replica that takes column blocks).
+    // Gather, per run of one sample's equally spaced positions.
     for (int64_t v = 0; v < n;) {
       const int64_t b = r.samples[static_cast<size_t>((item.v0 + v) / npos)];
       const int64_t j = (item.v0 + v) % npos;
       const int64_t* p = r.pos.data() + j;
-      const int64_t run = spaced_run(p, std::min(n - v, npos - j));
+      const int64_t run = std::min(n - v, r.run_end[static_cast<size_t>(j)] - j);
       const int64_t step = run > 1 ? p[1] - p[0] : 1;
       if (segmented && x8 != nullptr) {  // the run's vectors from v in each segment
         gather_segments(xv8, s.byte_segments, x8, padded8, b, v, p[0], step, p, run);
@@ -282,7 +290,7 @@ void ChipExecutor::Impl::run_layer(ref::ValueStore& store, const LayerRun& l, in
       const int64_t b = r.samples[static_cast<size_t>((item.v0 + v) / npos)];
       const int64_t j = (item.v0 + v) % npos;
       const int64_t* p = r.pos.data() + j;
-      const int64_t run = spaced_run(p, std::min(n - v, npos - j));
+      const int64_t run = std::min(n - v, r.run_end[static_cast<size_t>(j)] - j);
       if (conv) {
         const int64_t step = run > 1 ? p[1] - p[0] : 1;
         vectors_to_planes(yv + v * cols, run, cols, od + b * cols * positions + p[0], positions, step);

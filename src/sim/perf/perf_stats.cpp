@@ -217,12 +217,21 @@ PerfStats PerfSimulator::Impl::stats() const {
     }
   }
   {
-    // The busiest resource over a whole inference (a link may serve several stages).
-    std::vector<double> occ(static_cast<size_t>(n_res), 0.0);
-    for (const auto& g : templ[0]) {
-      for (int32_t id : g.tasks) {
-        const Task& k = tasks[static_cast<size_t>(id)];
-        for (int32_t r : k.res) occ[static_cast<size_t>(r)] += k.occ_ns * per_inference(k);
+    // Each resource's occupancy over a whole inference (a link may serve several stages): `occ`, copy 0's
+    // (an inference on it); `load`, per inference of the chip's, the inferences spread over the network's
+    // copies (data-parallel): a copy's own crossbars and units serve 1/copies of them, a resource every
+    // copy uses (the host, its link, a chip-level unit, a shared link) every one.
+    std::vector<double> occ(static_cast<size_t>(n_res), 0.0), load = occ;
+    for (int32_t c = 0; c < copies; ++c) {
+      for (const auto& g : templ[static_cast<size_t>(c)]) {
+        for (int32_t id : g.tasks) {
+          const Task& k = tasks[static_cast<size_t>(id)];
+          for (int32_t r : k.res) {
+            const double busy = k.occ_ns * per_inference(k);
+            if (c == 0) occ[static_cast<size_t>(r)] += busy;
+            load[static_cast<size_t>(r)] += busy / static_cast<double>(copies);
+          }
+        }
       }
     }
     st.host_busy_ns_per_inference = occ[static_cast<size_t>(r_host)];
@@ -238,18 +247,6 @@ PerfStats PerfSimulator::Impl::stats() const {
     if (noc.host_link_in() >= 0) {
       st.host_link_busy_ns_per_inference =
           std::max(occ[static_cast<size_t>(r_link + noc.host_link_in())], occ[static_cast<size_t>(r_link + noc.host_link_out())]);
-    }
-    // The busiest resource per inference, the inferences spread over the network's copies (data-parallel):
-    // a copy's own crossbars and units serve 1/copies of them, a resource every copy uses (the host, its
-    // link, a chip-level unit, a shared link) every one.
-    std::vector<double> load(static_cast<size_t>(n_res), 0.0);
-    for (int32_t c = 0; c < copies; ++c) {
-      for (const auto& g : templ[static_cast<size_t>(c)]) {
-        for (int32_t id : g.tasks) {
-          const Task& k = tasks[static_cast<size_t>(id)];
-          for (int32_t r : k.res) load[static_cast<size_t>(r)] += k.occ_ns * per_inference(k) / static_cast<double>(copies);
-        }
-      }
     }
     const auto it = std::max_element(load.begin(), load.end());
     st.bottleneck_resource_ns = *it;
