@@ -36,6 +36,21 @@ nlohmann::ordered_json actions_json(const ActionCounts& a) {
           {"write_pulses", a.write_pulses},
           {"verify_reads", a.verify_reads}};
 }
+
+// How the throughput was timed (PerfStats::throughput_basis), for the text report.
+std::string throughput_basis_text(const PerfStats& s) {
+  switch (s.throughput_basis) {
+    case ThroughputBasis::Periodic:
+      return fmt::format("the steady state: the completions repeat, {} every {:.4g} us", s.throughput_period,
+                         1e6 * static_cast<double>(s.throughput_period) / s.inferences_per_s);
+    case ThroughputBasis::AfterWarmUp:
+      return "the completions after the warm-up, which do not repeat yet: an estimate (run more images for a steady "
+             "state)";
+    case ThroughputBasis::Run:
+      break;
+  }
+  return "the whole run, too short for a steady state (run more images than two batches or rounds over the copies)";
+}
 }  // namespace
 
 nlohmann::ordered_json perf_json(const PerfStats& s) {
@@ -58,6 +73,8 @@ nlohmann::ordered_json perf_json(const PerfStats& s) {
   j["critical_path_s"] = s.critical_path_ns * 1e-9;
   j["makespan_s"] = s.makespan_ns * 1e-9;
   j["inferences_per_s"] = s.inferences_per_s;
+  j["throughput_basis"] = std::string(perf::basis_name(s.throughput_basis));
+  j["throughput_period"] = s.throughput_period;
   j["array_bound_inferences_per_s"] = s.array_bound_inferences_per_s;
   j["macs_per_inference"] = s.macs_per_inference;
   j["tops"] = s.tops;
@@ -224,6 +241,7 @@ std::string perf_text(const PerfStats& s, size_t top) {
   line(fmt::format("  throughput       {:.5g} inferences/s, {:.4g} TOPS (2 x {:.4g} MMAC per inference){}", s.inferences_per_s,
                    s.tops, s.macs_per_inference * 1e-6,
                    s.tops_per_mm2 ? fmt::format(", {:.4g} GOPS/mm2 on {:.4g} mm2", *s.tops_per_mm2 * 1e3, *s.area_mm2) : ""));
+  line(fmt::format("  timed as         {}", throughput_basis_text(s)));
   if (s.array_bound_inferences_per_s > 0) {
     line(fmt::format("  array bound      {:.5g} inferences/s with every crossbar used doing MVMs all the time ({:.3g}% reached)",
                      s.array_bound_inferences_per_s, 100 * s.inferences_per_s / s.array_bound_inferences_per_s));

@@ -170,7 +170,13 @@ ResultDoc perf_doc() {
            "mean latency under the run's load, released at once: each inference from its release to its result"},
           {"critical_path_s", "s", "the critical path of one inference"},
           {"makespan_s", "s", "the whole run, first input to last output"},
-          {"inferences_per_s", "1/s", "steady-state throughput"},
+          {"inferences_per_s", "1/s", "steady-state throughput, timed as throughput_basis says"},
+          {"throughput_basis", "text",
+           "periodic: the completions repeat every throughput_period inferences between the fill and the drain, the "
+           "throughput being that many over a repeat's time; "
+           "after-warm-up: they do not repeat yet, timed from the first batch's or round's end (an estimate); run: "
+           "the run is too short (fewer than two batches or rounds over the copies), its inferences over its time"},
+          {"throughput_period", "count", "inferences per repeat of the completions (0 unless periodic)"},
           {"array_bound_inferences_per_s", "1/s",
            "the crossbars' bound: crossbars used / their summed MVM time per inference (all busy, no waits or reloads)"},
           {"macs_per_inference", "MAC", "multiply-accumulates per inference"},

@@ -41,6 +41,7 @@
 #include "program/program.h"
 #include "sim/perf/actions.h"
 #include "sim/perf/energy_table.h"
+#include "sim/perf/steady_state.h"
 
 namespace aimc::perf {
 
@@ -149,7 +150,12 @@ struct PerfStats {
   // with one gather and no halo).
   double critical_path_ns = 0;
   std::vector<PathStep> critical_path;  // the inference alone, stage by stage (sums to latency_ns)
-  double inferences_per_s = 0;          // steady state (after the first batch) when images ≥ 2·batch
+  // The steady state's throughput, timed as `throughput_basis` says (steady_state.h): a period of its
+  // completions, else those after the warm-up, else the whole run; kept between the run's average and the
+  // busiest resource's bound.
+  double inferences_per_s = 0;
+  ThroughputBasis throughput_basis = ThroughputBasis::Run;
+  int64_t throughput_period = 0;  // inferences per repeat of the completions (Periodic), else 0
   // The crossbars' bound: the Program's MVMs spread evenly over the crossbars it uses, each doing MVMs
   // all the time (no waits, transfers or reprogramming): crossbars used / their summed MVM time per
   // inference (0 without MVMs). No schedule or balancing of these MVMs on these crossbars exceeds it.

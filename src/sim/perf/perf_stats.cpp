@@ -7,6 +7,7 @@
 #include "chip/peak.h"
 #include "sim/perf/perf_impl.h"
 #include "sim/perf/slices.h"
+#include "sim/perf/steady_state.h"
 
 namespace aimc::perf {
 namespace {
@@ -153,17 +154,14 @@ PerfStats PerfSimulator::Impl::stats() const {
   st.mean_latency_ns = sum / static_cast<double>(opt.images);
   std::vector<double> sorted = done;
   std::sort(sorted.begin(), sorted.end());
-  // The completions a steady state is timed after: the first batch where batches run in turn, and the
-  // first round over the network's copies where they run data-parallel (those finish together: with fewer
-  // images than two rounds there is no steady state to time, only the run).
+  // The warm-up: the first batch where batches run in turn, the first round over the network's copies where
+  // they run data-parallel (those finish together).
   int64_t warm = sequential_batches ? batch : 1;
   if (data_parallel) warm = std::max<int64_t>(warm, copies);
-  if (opt.images >= 2 * warm && sorted.back() > sorted[static_cast<size_t>(warm - 1)]) {
-    st.inferences_per_s =
-        static_cast<double>(opt.images - warm) / ((sorted.back() - sorted[static_cast<size_t>(warm - 1)]) * 1e-9);
-  } else {
-    st.inferences_per_s = static_cast<double>(opt.images) / (makespan * 1e-9);
-  }
+  const SteadyRate steady = steady_rate(sorted, warm, makespan);
+  st.inferences_per_s = steady.inferences_per_ns * 1e9;
+  st.throughput_basis = steady.basis;
+  st.throughput_period = steady.period;
   // Critical path of one inference, a bound below its latency: per stage, Σ over copy 0's groups of the
   // slowest task alone (with slices: one slice's), chained below through the stages' per-slice
   // services and halos.
@@ -251,13 +249,17 @@ PerfStats PerfSimulator::Impl::stats() const {
     const auto it = std::max_element(load.begin(), load.end());
     st.bottleneck_resource_ns = *it;
     st.bottleneck_resource = resource_name(static_cast<int32_t>(it - load.begin()));
-    // The steady-state estimate can overshoot when completions bunch (interleaved recurrent inputs, the
-    // first rounds over data-parallel copies): keep it between the whole run's average and the busiest
-    // resource's bound.
+    // An estimate that is not a whole number of periods can overshoot where completions bunch: keep it
+    // between the whole run's average and the busiest resource's bound.
     if (st.bottleneck_resource_ns > 0) {
       st.inferences_per_s = std::min(st.inferences_per_s, 1.0 / (st.bottleneck_resource_ns * 1e-9));
     }
-    st.inferences_per_s = std::max(st.inferences_per_s, static_cast<double>(opt.images) / (makespan * 1e-9));
+    const double run_average = static_cast<double>(opt.images) / (makespan * 1e-9);
+    if (st.inferences_per_s < run_average) {
+      st.inferences_per_s = run_average;
+      st.throughput_basis = ThroughputBasis::Run;
+      st.throughput_period = 0;
+    }
     st.tops = 2.0 * st.macs_per_inference * st.inferences_per_s * 1e-12;
     if (mvm_ns > 0) st.efficiency = efficiency(chip, *mode, prog, st, mvm_ns, copies * used);
   }
