@@ -53,12 +53,12 @@ TEST(SteadyState, BurstsAreTimedOverWholeRepeats) {
 
 TEST(SteadyState, DataParallelRoundsAreNotTakenForAPeriod) {
   // Four copies finish a round 1 ns apart, every 100 ns: 4 inferences per 100 ns. A round's evenly spaced
-  // completions must not pass for a period of 1 (1 per ns), nor two rounds for one of 4 from the
-  // first round's end (the warm-up).
+  // completions must not pass for a period of 1 (1 per ns). Two rounds are timed from the first one's end
+  // (the warm-up); a period needs more.
   const auto done = from_gaps(50, repeat({1, 1, 1, 97}, 4));
   const std::vector<double> two_rounds(done.begin(), done.begin() + 8);
   const auto r2 = steady_rate(two_rounds, 4, two_rounds.back());
-  EXPECT_EQ(r2.basis, ThroughputBasis::Periodic);
+  EXPECT_EQ(r2.basis, ThroughputBasis::AfterWarmUp);
   EXPECT_DOUBLE_EQ(r2.inferences_per_ns, 4.0 / 100);
   const std::vector<double> five_rounds(done.begin(), done.begin() + 17);
   const auto r5 = steady_rate(five_rounds, 4, five_rounds.back());
@@ -70,6 +70,15 @@ TEST(SteadyState, DataParallelRoundsAreNotTakenForAPeriod) {
   EXPECT_EQ(r1.basis, ThroughputBasis::Run);
   EXPECT_EQ(r1.period, 0);
   EXPECT_DOUBLE_EQ(r1.inferences_per_ns, 6.0 / 200);
+}
+
+TEST(SteadyState, ThreeCompletionsAreAPeriodOnlyWhenTheirGapsAgree) {
+  const auto even = steady_rate({0, 100, 200.5}, 1, 200.5);
+  EXPECT_EQ(even.basis, ThroughputBasis::Periodic);
+  EXPECT_DOUBLE_EQ(even.inferences_per_ns, 1 / 100.5);
+  const auto uneven = steady_rate({0, 100, 250}, 1, 250);
+  EXPECT_EQ(uneven.basis, ThroughputBasis::AfterWarmUp);
+  EXPECT_DOUBLE_EQ(uneven.inferences_per_ns, 2.0 / 250);
 }
 
 TEST(SteadyState, ARunThatDoesNotRepeatIsTimedAfterItsWarmUp) {

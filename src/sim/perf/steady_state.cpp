@@ -19,7 +19,8 @@ struct Period {
 // completions, done[i + p] − done[i], lasts the same in a steady state, wherever it starts: a window that
 // lasts within `tolerance` of their median is steady, and p is a period when the longest run of steady
 // windows holds half of the windows at least (the fill's and the drain's windows are the others) and
-// spans two periods of completions. Its duration: the median of that run's windows.
+// more than two periods of completions (three completions, two gaps alike, for a period of one). Its
+// duration: the median of that run's windows.
 Period period_of(const std::vector<double>& done, int64_t unit, double tolerance) {
   const auto n = static_cast<int64_t>(done.size());
   const int64_t first = std::max<int64_t>(0, n - kLookedAt);
@@ -37,7 +38,7 @@ Period period_of(const std::vector<double>& done, int64_t unit, double tolerance
       run = std::abs(window[i] - median) <= tolerance * median ? run + 1 : 0;
       if (run > best) best = run, best_end = i + 1;
     }
-    if (best >= static_cast<size_t>(p) && 2 * best >= window.size()) {
+    if (best > static_cast<size_t>(p) && 2 * best >= window.size()) {
       // The run's median window: the steady duration, whatever the run's first windows still carry of the fill.
       sorted.assign(window.begin() + static_cast<std::ptrdiff_t>(best_end - best),
                     window.begin() + static_cast<std::ptrdiff_t>(best_end));
