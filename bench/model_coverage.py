@@ -17,8 +17,8 @@ Results accumulate in OUT/coverage.json (default build/coverage), so runs over p
 --rerun-perf PRESET reruns only the perf cells of docs/coverage.md's rows whose eval ran on PRESET (the
 model exported again, `aimc perf` as above) and writes them into the page, after a change to the simulator
 or the preset that moves no other cell. --rerun-mapping PRESET compiles every row that compiled on PRESET
-again and, where pass `pack` chose a 2-D packing (what its busy-layer and replication-aware choices move),
-reruns that row's PRESET cell and its eval and perf cells if they ran on PRESET.
+again and, where pass `pack` chose a 2-D packing (what its busy-layer and replication-aware choices move) or
+the crossbars it takes moved, reruns that row's PRESET cell and its eval and perf cells if they ran on PRESET.
 AIMC_BIN names the aimc binary (default build/aimc; a copy keeps a long run apart from rebuilds).
 """
 
@@ -296,8 +296,8 @@ def rerun_perf(preset, out):
 def rerun_mapping(preset, out):
     """After a compiler change that moves only some mappings: every row of docs/coverage.md that compiled on
     `preset` is compiled again; where pass `pack` chose a 2-D packing (what its busy-layer and replication-aware
-    choices can move), its `preset` cell, and its eval and perf cells when they ran on `preset`, are rerun and
-    written back. A row packed block-diagonally keeps its cells (they would come out the same)."""
+    choices can move) or the crossbars it takes moved, its `preset` cell, and its eval and perf cells when they
+    ran on `preset`, are rerun and written back. Another row keeps its cells (they would come out the same)."""
     doc = ROOT / "docs" / "coverage.md"
     lines = doc.read_text().split("\n")
     head = next(line for line in lines if line.startswith("| model |")).split(" | ")
@@ -314,7 +314,8 @@ def rerun_mapping(preset, out):
             compiled, _ = compile_cell(name, path, preset, out)
             program = out / f"{name}.{preset}.program.json"
             stats = json.loads(program.read_text())["statistics"]
-            moved = stats.get("pack", {}).get("rect-packed", 0) == 1  # a 2-D packing: what the change can move
+            # A 2-D packing (what pack's choices move without changing the count), or crossbars that moved.
+            moved = stats.get("pack", {}).get("rect-packed", 0) == 1 or cell(compiled) != cols[col]
             if moved:
                 before = list(cols)
                 cols[col] = cell(compiled)
