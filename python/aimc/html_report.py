@@ -279,13 +279,21 @@ def stage_buffers(r):
     return f"{n} per stage" + (" (as a bound on each stage's throughput)" if analytic else "")
 
 
+def timed_as(r):
+    """How a run's throughput was timed (docs/perf-sim.md: throughput_basis); blank for results written before."""
+    basis = r.get("throughput_basis")
+    if basis == "periodic":
+        return f"steady state (repeats every {r['throughput_period']})"
+    return {"after-warm-up": "estimate (no repeat yet)", "run": "whole run (too short)"}.get(basis, "")
+
+
 def perf_section(perfs):
     parts = ["<h2>Performance</h2>"]
     rows = [[label, r["chip"], r["model"], r["schedule"], slices(r), stage_buffers(r), fmt(1e6 * r["latency_s"]),
-             fmt(r["inferences_per_s"]), fmt(r["tops"]), fmt(r["tops_per_w"]), fmt(1e6 * r["energy_per_inference_j"]),
+             fmt(r["inferences_per_s"]), timed_as(r), fmt(r["tops"]), fmt(r["tops_per_w"]), fmt(1e6 * r["energy_per_inference_j"]),
              fmt(r["area_mm2"]), r["bottleneck"]["layer"]] for label, r in perfs]
     parts.append(table(["run", "chip", "model", "schedule", "slices per inference", "stage buffers", "latency (µs)",
-                        "inferences/s", "TOPS", "TOPS/W", "µJ/inference", "area (mm²)", "bottleneck"], rows))
+                        "inferences/s", "timed as", "TOPS", "TOPS/W", "µJ/inference", "area (mm²)", "bottleneck"], rows))
     warned = [(label, w) for label, r in perfs for w in r.get("warnings", [])]
     if warned:
         parts.append("<p>Warnings of the simulation:</p><ul>" +

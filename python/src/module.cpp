@@ -317,6 +317,9 @@ void bind_experiments(py::module_& m) {
           "text", [](const perf::PerfStats& s, size_t top) { return report::perf_text(s, top); }, py::arg("top") = 12)
       .def_property_readonly("latency_s", [](const perf::PerfStats& s) { return s.latency_ns * 1e-9; })
       .def_readonly("inferences_per_s", &perf::PerfStats::inferences_per_s)
+      .def_property_readonly("throughput_basis",
+                             [](const perf::PerfStats& s) { return std::string(perf::basis_name(s.throughput_basis)); })
+      .def_readonly("throughput_period", &perf::PerfStats::throughput_period)
       .def_readonly("tops", &perf::PerfStats::tops)
       .def_readonly("tops_per_w", &perf::PerfStats::tops_per_w)
       .def_readonly("energy_per_inference_j", &perf::PerfStats::energy_per_inference_j)

@@ -125,6 +125,7 @@ def test_evaluate_and_perf_give_the_clis_json(tmp_path, hermes, lenet):
     assert mine_e == cli_e
     assert mine_p == cli_p
     assert p.tops_per_w == pytest.approx(cli_p["tops_per_w"]) and p.latency_s == pytest.approx(cli_p["latency_s"])
+    assert (p.throughput_basis, p.throughput_period) == (cli_p["throughput_basis"], cli_p["throughput_period"])
 
 
 def test_perf_streams_in_slices_by_default(tmp_path, hermes, lenet):

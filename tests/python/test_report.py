@@ -90,6 +90,15 @@ def test_report_renders_in_a_browser(results):
     assert "slices per inference" in text and "8, whole from /fc1/Gemm" in text
     # Each perf run's stage buffers, and the simulation's warnings: the small L1s held more than they have.
     assert "stage buffers" in text and "2 per stage" in text and "unbounded" in text
+    # How each run's throughput was timed, as its JSON says (4 images of LeNet: a period on one chip or another,
+    # or the run).
+    assert "timed as" in text
+    for f in files:
+        j = json.loads(f.read_text())
+        if j["result"] == "perf":
+            want = {"periodic": f"steady state (repeats every {j['throughput_period']})",
+                    "after-warm-up": "estimate (no repeat yet)", "run": "whole run (too short)"}[j["throughput_basis"]]
+            assert want in text, (f, want)
     assert "Warnings of the simulation" in text and re.search(r"small-l1: core \d+ held up to \d+ bytes", text)
 
 
