@@ -112,28 +112,49 @@ void PerfSimulator::Impl::run_analytic() {
   // slice starts from there. Returns when the last one leaves.
   std::vector<std::vector<double>> free_stage(static_cast<size_t>(copies), std::vector<double>(static_cast<size_t>(n_stages)));
   std::vector<double> traced_begin(static_cast<size_t>(n_stages), 0.0);  // inference 0's item followed (GroupTrace)
-  // A resource several stages use (a shared link, the host's) serves all of them: per inference, the
-  // busiest resource's occupancy over the stages [a, b), averaged over the copies the inferences go
-  // round. Inferences enter stage a no closer together than that, so the flow cannot outrun the
-  // resource (one inference alone is not held: its stages' times already hold its own load).
+  // A resource several stages use (a shared link, the host's) serves all of them, so inferences enter stage a
+  // no closer together than its occupancy per inference over the stages [a, b): the flow cannot outrun the
+  // resource (one inference alone is not held: its stages' times already hold its own load). Data-parallel
+  // copies each pace their own inferences by their own resources' occupancy (the copies start together), and
+  // the chip's inferences, whichever copy takes them, by the resources several copies share (the host, its
+  // link, a shared link), their occupancy per inference of the chip.
+  struct Pace {
+    std::vector<double> own;  // per copy, between the inferences it takes
+    double shared = 0;        // between any two inferences
+  };
   const auto pace_of = [&](int32_t a, int32_t b) {
+    Pace pace{std::vector<double>(static_cast<size_t>(copies), 0.0), 0.0};
     std::vector<double> total(static_cast<size_t>(n_res), 0.0);
+    std::vector<int32_t> users(static_cast<size_t>(n_res), 0);
     for (int32_t c = 0; c < copies; ++c) {
+      std::vector<double> mine(static_cast<size_t>(n_res), 0.0);
       for (int32_t s = a; s < b; ++s) {
         const auto passes = static_cast<double>(items_per_inference_at(static_cast<size_t>(s)));
         for (const auto& [r, l] : stage_load[static_cast<size_t>(c)][static_cast<size_t>(s)])
-          total[static_cast<size_t>(r)] += l * passes / static_cast<double>(copies);
+          mine[static_cast<size_t>(r)] += l * passes;
+      }
+      for (int32_t r = 0; r < n_res; ++r) {
+        const double m = mine[static_cast<size_t>(r)];
+        if (m <= 0) continue;
+        pace.own[static_cast<size_t>(c)] = std::max(pace.own[static_cast<size_t>(c)], m);
+        total[static_cast<size_t>(r)] += m / static_cast<double>(copies);
+        ++users[static_cast<size_t>(r)];
       }
     }
-    return *std::max_element(total.begin(), total.end());
+    for (int32_t r = 0; r < n_res; ++r) {
+      if (users[static_cast<size_t>(r)] > 1) pace.shared = std::max(pace.shared, total[static_cast<size_t>(r)]);
+    }
+    return pace;
   };
-  std::map<std::pair<int32_t, int32_t>, double> paces;  // per run of stages: a batched schedule flows each batch through it
+  std::map<std::pair<int32_t, int32_t>, Pace> paces;  // per run of stages: a batched schedule flows each batch through it
   const auto flow = [&](int64_t first, int64_t n, int32_t a, int32_t b, double t0) {
     for (auto& f : free_stage) std::fill(f.begin(), f.end(), t0);
-    auto [known, fresh] = paces.try_emplace({a, b}, 0.0);
+    auto [known, fresh] = paces.try_emplace({a, b});
     if (fresh) known->second = pace_of(a, b);
-    const double pace = known->second;
-    double paced = t0;                                      // when the next inference may enter stage a
+    const Pace& pace = known->second;
+    // When the next inference may enter stage a: on each copy, and on the chip.
+    std::vector<double> paced_own(static_cast<size_t>(copies), t0);
+    double paced = t0;
     std::vector<double> t(static_cast<size_t>(n), t0);      // when each item left the stage before
     std::vector<double> began(static_cast<size_t>(n), t0);  // and when it entered that stage
     std::vector<char> on(static_cast<size_t>(n));           // going: its inference streams, or it is the last slice
@@ -182,8 +203,12 @@ void PerfSimulator::Impl::run_analytic() {
         const auto c = static_cast<size_t>(it.copy);
         const bool first_here = sliced[su] != 0 ? it.chunk == 0 : last_slice(it);  // its inference's first item here
         const bool leads = s == a && first_here;
-        const double begin = std::max({enter[static_cast<size_t>(i)], free_stage[c][su], leads ? paced : t0});
-        if (leads) paced = begin + pace;
+        const double begin =
+            std::max({enter[static_cast<size_t>(i)], free_stage[c][su], leads ? std::max(paced, paced_own[c]) : t0});
+        if (leads) {
+          paced = begin + pace.shared;
+          paced_own[c] = begin + pace.own[c];
+        }
         began[static_cast<size_t>(i)] = begin;
         if (s == a && it.start < 0) it.start = begin;
         if (it.inference == 0 && first_here) traced_begin[su] = begin;
