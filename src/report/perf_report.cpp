@@ -44,12 +44,14 @@ std::string throughput_basis_text(const PerfStats& s) {
       return fmt::format("the steady state: the completions repeat, {} every {:.4g} us", s.throughput_period,
                          1e6 * static_cast<double>(s.throughput_period) / s.inferences_per_s);
     case ThroughputBasis::AfterWarmUp:
-      return "the completions after the warm-up, which do not repeat yet: an estimate (run more images for a steady "
-             "state)";
+      return fmt::format(
+          "the completions after the first {}, which do not repeat yet: an estimate (run more images for a steady state)",
+          s.throughput_warm_up);
     case ThroughputBasis::Run:
       break;
   }
-  return "the whole run, too short for a steady state (run more images than two batches or rounds over the copies)";
+  // A period needs more than two repeats of at least a warm-up each (steady_state.h).
+  return fmt::format("the whole run, too short for a steady state (run {} images or more)", 2 * s.throughput_warm_up + 1);
 }
 }  // namespace
 
@@ -75,6 +77,7 @@ nlohmann::ordered_json perf_json(const PerfStats& s) {
   j["inferences_per_s"] = s.inferences_per_s;
   j["throughput_basis"] = std::string(perf::basis_name(s.throughput_basis));
   j["throughput_period"] = s.throughput_period;
+  j["throughput_warm_up"] = s.throughput_warm_up;
   j["array_bound_inferences_per_s"] = s.array_bound_inferences_per_s;
   j["macs_per_inference"] = s.macs_per_inference;
   j["tops"] = s.tops;

@@ -177,6 +177,9 @@ ResultDoc perf_doc() {
            "after-warm-up: they do not repeat yet, timed from the first batch's or round's end (an estimate); run: "
            "the run is too short (fewer than two batches or rounds over the copies), its inferences over its time"},
           {"throughput_period", "count", "inferences per repeat of the completions (0 unless periodic)"},
+          {"throughput_warm_up", "count",
+           "the warm-up's inferences (a batch, a round over data-parallel copies, or 1): a period is a whole number of "
+           "them, and more than two periods give a steady state"},
           {"array_bound_inferences_per_s", "1/s",
            "the crossbars' bound: crossbars used / their summed MVM time per inference (all busy, no waits or reloads)"},
           {"macs_per_inference", "MAC", "multiply-accumulates per inference"},

@@ -382,8 +382,9 @@ def test_data_parallel_steady_state_does_not_depend_on_the_images_run(tmp_path):
         bound = copies / j["bottleneck"]["service_s"]
     assert max(rates) / min(rates) - 1 < 1e-6, rates
     assert abs(rates[0] / bound - 1) < 0.01, (rates, bound)
-    j, _ = perf_json(tmp_path, "--program", prog, "--chip", "hermes", "--images", copies + 3)
-    assert j["throughput_basis"] == "run" and j["throughput_period"] == 0
+    j, text = perf_json(tmp_path, "--program", prog, "--chip", "hermes", "--images", copies + 3)
+    assert j["throughput_basis"] == "run" and j["throughput_period"] == 0 and j["throughput_warm_up"] == copies
+    assert f"too short for a steady state (run {2 * copies + 1} images or more)" in text
     assert j["inferences_per_s"] == pytest.approx((copies + 3) / j["makespan_s"], rel=1e-9)
 
 

@@ -162,6 +162,7 @@ PerfStats PerfSimulator::Impl::stats() const {
   st.inferences_per_s = steady.inferences_per_ns * 1e9;
   st.throughput_basis = steady.basis;
   st.throughput_period = steady.period;
+  st.throughput_warm_up = warm;
   // Critical path of one inference, a bound below its latency: per stage, Σ over copy 0's groups of the
   // slowest task alone (with slices: one slice's), chained below through the stages' per-slice
   // services and halos.
