@@ -155,8 +155,8 @@ struct PerfStats {
   // busiest resource's bound.
   double inferences_per_s = 0;
   ThroughputBasis throughput_basis = ThroughputBasis::Run;
-  int64_t throughput_period = 0;     // inferences per repeat of the completions (Periodic), else 0
-  int64_t throughput_warm_up = 1;    // the warm-up's inferences: a batch, a round over data-parallel copies, or 1
+  int64_t throughput_period = 0;   // inferences per repeat of the completions (Periodic), else 0
+  int64_t throughput_warm_up = 1;  // the warm-up's inferences: a batch, a round over data-parallel copies, or 1
   // The crossbars' bound: the Program's MVMs spread evenly over the crossbars it uses, each doing MVMs
   // all the time (no waits, transfers or reprogramming): crossbars used / their summed MVM time per
   // inference (0 without MVMs). No schedule or balancing of these MVMs on these crossbars exceeds it.
