@@ -245,6 +245,10 @@ std::string perf_text(const PerfStats& s, size_t top) {
                    s.tops, s.macs_per_inference * 1e-6,
                    s.tops_per_mm2 ? fmt::format(", {:.4g} GOPS/mm2 on {:.4g} mm2", *s.tops_per_mm2 * 1e3, *s.area_mm2) : ""));
   line(fmt::format("  timed as         {}", throughput_basis_text(s)));
+  if (s.makespan_ns > 0) {
+    line(fmt::format("  over the run     {:.5g} inferences/s: {} in {:.4g} us, the fill and the drain included",
+                     1e9 * static_cast<double>(s.images) / s.makespan_ns, s.images, s.makespan_ns * 1e-3));
+  }
   if (s.array_bound_inferences_per_s > 0) {
     line(fmt::format("  array bound      {:.5g} inferences/s with every crossbar used doing MVMs all the time ({:.3g}% reached)",
                      s.array_bound_inferences_per_s, 100 * s.inferences_per_s / s.array_bound_inferences_per_s));

@@ -5,6 +5,7 @@ Needs $AIMC_BIN (skipped otherwise).
 """
 
 import json
+import re
 import sys
 
 import pytest
@@ -385,6 +386,10 @@ def test_data_parallel_steady_state_does_not_depend_on_the_images_run(tmp_path):
     j, text = perf_json(tmp_path, "--program", prog, "--chip", "hermes", "--images", copies + 3)
     assert j["throughput_basis"] == "run" and j["throughput_period"] == 0 and j["throughput_warm_up"] == copies
     assert f"too short for a steady state (run {2 * copies + 1} images or more)" in text
+    # The text gives the run's own figure beside it (what a paper timing its batch measures).
+    over = re.search(r"over the run +([0-9.e+]+) inferences/s: (\d+) in ", text)
+    assert int(over.group(2)) == copies + 3
+    assert float(over.group(1)) == pytest.approx((copies + 3) / j["makespan_s"], rel=1e-4)
     assert j["inferences_per_s"] == pytest.approx((copies + 3) / j["makespan_s"], rel=1e-9)
 
 
