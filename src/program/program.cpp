@@ -403,6 +403,23 @@ Schedule read_schedule(const Reader& s, const Program& p) {
   Schedule schedule;
   schedule.kind = s.named("kind", kScheduleKinds);
   schedule.network_replicas = s.i64("network_replicas");
+  // Data-parallel copies each hold one replica of every layer (inference i runs on copy i mod copies); any
+  // other schedule runs one network.
+  if (schedule.kind != ScheduleKind::DataParallel) {
+    if (schedule.network_replicas != 1)
+      s.fail("network_replicas", "expected 1: only a data-parallel schedule copies the network");
+  } else if (schedule.network_replicas < 1) {
+    s.fail("network_replicas", "expected 1 or more");
+  } else {
+    for (const Layer& l : p.layers) {
+      if (l.replicas != schedule.network_replicas) {
+        s.fail("network_replicas",
+               fmt::format("expected every layer's replicas, but layer {} ({}) has {}: a data-parallel copy holds one "
+                           "replica of every layer",
+                           l.id, l.name, l.replicas));
+      }
+    }
+  }
   for (size_t i = 0; i < s.array("stages").size(); ++i) {
     Reader r = s.item("stages", i);
     Stage st;

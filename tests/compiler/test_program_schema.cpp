@@ -1,6 +1,7 @@
 // The Program file's schema (src/program/program_schema.h): every key the writer emits is listed, the
 // reader refuses a key that is not (naming it and the keys that fit there), and docs/program.md holds
 // the generated table.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -107,6 +108,31 @@ TEST(ProgramSchema, RowWindowsAreRecordedAndChecked) {
   program::Json old = j;  // a Program from before row windows were recorded: read, no halo
   old["layers"][0].erase("row_window");
   EXPECT_FALSE(program::program_from_json(old, "p.json").layers[0].row_window);
+}
+
+TEST(ProgramSchema, NetworkCopiesAgreeWithTheSchedule) {
+  // A hand-edited count of data-parallel copies ran silently: LeNet's 10 copies on hermes set to 1000 gave a
+  // latency 3.4 times too long, set to 0 or -1 one copy over tiles of ten.
+  const program::Program dp =
+      test::compile(test::tiny_cnn(), test::preset("cluster-512"), compiler::default_pipeline("data-parallel", "auto"));
+  ASSERT_GT(dp.schedule.network_replicas, 1);
+  const program::Json j = program::to_json(dp);
+  EXPECT_EQ(program::to_json(program::program_from_json(j, "p.json")), j);
+  const auto error_with = [&](int64_t copies) {
+    program::Json bad = j;
+    bad["schedule"]["network_replicas"] = copies;
+    return test::error_of([&] { program::program_from_json(bad, "p.json"); });
+  };
+  EXPECT_EQ(error_with(0), "p.json: schedule.network_replicas: expected 1 or more");
+  EXPECT_EQ(error_with(dp.schedule.network_replicas + 1),
+            fmt::format("p.json: schedule.network_replicas: expected every layer's replicas, but layer 0 ({}) has {}: a "
+                        "data-parallel copy holds one replica of every layer",
+                        dp.layers[0].name, dp.schedule.network_replicas));
+  const program::Program piped = test::compile(test::tiny_cnn(), test::preset("hermes"));
+  program::Json two = program::to_json(piped);
+  two["schedule"]["network_replicas"] = 2;
+  EXPECT_EQ(test::error_of([&] { program::program_from_json(two, "p.json"); }),
+            "p.json: schedule.network_replicas: expected 1: only a data-parallel schedule copies the network");
 }
 
 TEST(ProgramSchema, DocsHoldTheGeneratedTable) {
