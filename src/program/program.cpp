@@ -292,7 +292,10 @@ Layer read_layer(const Reader& r, size_t i) {
     r.fail("rows", "rows, cols, groups, group_rows and group_cols are inconsistent");
   }
   l.vectors_per_inference = r.i64("vectors_per_inference");
+  if (l.vectors_per_inference < 1) r.fail("vectors_per_inference", "expected 1 or more");
   read_rows(r, l.output_rows, l.row_window);
+  if (l.output_rows > l.vectors_per_inference)
+    r.fail("output_rows", "expected at most vectors_per_inference (an output row holds one vector or more)");
   l.columns_per_weight = r.i64("columns_per_weight");
   l.replicas = r.i64("replicas");
   if (l.replicas < 1) r.fail("replicas", "expected at least 1");
@@ -352,6 +355,7 @@ DigitalOp read_digital_op(const Reader& r) {
   d.unit_index = r.i32("unit_index");
   d.cores = r.ids("cores");
   d.ops_per_inference = r.i64("ops_per_inference");
+  if (d.ops_per_inference < 0) r.fail("ops_per_inference", "expected 0 or more");
   if (r.has("frac_bits")) {
     d.frac_bits = r.i32("frac_bits");
     if (d.unit_index < 0) r.fail("frac_bits", "a fixed-point format needs a digital unit");
@@ -371,6 +375,7 @@ Transfer read_transfer(const Reader& r, size_t stages, size_t transfers) {
   t.value = r.str("value");
   t.kind = r.named("kind", kTransferKinds);
   t.hops = r.i64("hops");
+  if (t.hops < 0) r.fail("hops", "expected 0 or more");
   if (r.has("stage")) {  // optional: Programs written before the field have none
     t.stage = r.i32("stage");
     t.at = r.named("at", kTransferAts);
@@ -433,7 +438,23 @@ Schedule read_schedule(const Reader& s, const Program& p) {
         r.fail("digital_ops_before_mvms", "expected 0 up to the number of the stage's digital_ops");
     }
     st.mvms_per_inference = r.real("mvms_per_inference");
+    if (!(st.mvms_per_inference >= 0) || !std::isfinite(st.mvms_per_inference))
+      r.fail("mvms_per_inference", "expected a non-negative number");
     schedule.stages.push_back(st);
+  }
+  // Every layer runs in one stage: a layer in none would be left out of the timing and the energy.
+  std::vector<int32_t> stage_of(p.layers.size(), -1);
+  for (const Stage& st : schedule.stages) {
+    for (int32_t l : st.layers) {
+      if (stage_of[static_cast<size_t>(l)] >= 0) {
+        s.fail("stages", fmt::format("layer {} ({}) is in stages {} and {}; expected one", l,
+                                     p.layers[static_cast<size_t>(l)].name, stage_of[static_cast<size_t>(l)], st.id));
+      }
+      stage_of[static_cast<size_t>(l)] = st.id;
+    }
+  }
+  for (size_t l = 0; l < p.layers.size(); ++l) {
+    if (stage_of[l] < 0) s.fail("stages", fmt::format("layer {} ({}) is in no stage; expected one", l, p.layers[l].name));
   }
   for (size_t i = 0; i < s.array("segments").size(); ++i) {
     Reader r = s.item("segments", i);
@@ -442,7 +463,9 @@ Schedule read_schedule(const Reader& s, const Program& p) {
     sg.layers = r.ids_below("layers", p.layers.size(), "layer");
     sg.tiles = r.ids_below("tiles", p.tiles.size(), "tile");
     sg.cells_written = r.i64("cells_written");
+    if (sg.cells_written < 0) r.fail("cells_written", "expected 0 or more");
     sg.write_operations = r.i64("write_operations");
+    if (sg.write_operations < 0) r.fail("write_operations", "expected 0 or more");
     schedule.segments.push_back(sg);
   }
   return schedule;

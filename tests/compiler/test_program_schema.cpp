@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <functional>
 #include <set>
 #include <sstream>
 
@@ -133,6 +134,36 @@ TEST(ProgramSchema, NetworkCopiesAgreeWithTheSchedule) {
   two["schedule"]["network_replicas"] = 2;
   EXPECT_EQ(test::error_of([&] { program::program_from_json(two, "p.json"); }),
             "p.json: schedule.network_replicas: expected 1: only a data-parallel schedule copies the network");
+}
+
+TEST(ProgramSchema, CountsAndStagesAreChecked) {
+  // Each was read silently and moved the figures (a layer with no stage left out of the timing and the energy,
+  // a negative vector count subtracted MACs).
+  const program::Program p = test::compile(test::tiny_cnn(), test::preset("hermes"));
+  const program::Json j = program::to_json(p);
+  const auto error_with = [&](const std::function<void(program::Json&)>& edit) {
+    program::Json bad = j;
+    edit(bad);
+    return test::error_of([&] { program::program_from_json(bad, "p.json"); });
+  };
+  EXPECT_EQ(error_with([](program::Json& b) { b["layers"][0]["vectors_per_inference"] = 0; }),
+            "p.json: layers[0].vectors_per_inference: expected 1 or more");
+  EXPECT_EQ(error_with([](program::Json& b) {
+              b["layers"][0]["output_rows"] = b["layers"][0]["vectors_per_inference"].get<int64_t>() + 1;
+            }),
+            "p.json: layers[0].output_rows: expected at most vectors_per_inference (an output row holds one vector or more)");
+  EXPECT_EQ(error_with([](program::Json& b) { b["digital_ops"][0]["ops_per_inference"] = -5; }),
+            "p.json: digital_ops[0].ops_per_inference: expected 0 or more");
+  EXPECT_EQ(error_with([](program::Json& b) { b["transfers"][0]["hops"] = -1; }),
+            "p.json: transfers[0].hops: expected 0 or more");
+  EXPECT_EQ(error_with([](program::Json& b) { b["schedule"]["stages"][0]["mvms_per_inference"] = -5; }),
+            "p.json: schedule.stages[0].mvms_per_inference: expected a non-negative number");
+  EXPECT_EQ(error_with([](program::Json& b) { b["schedule"]["segments"][0]["write_operations"] = -1; }),
+            "p.json: schedule.segments[0].write_operations: expected 0 or more");
+  EXPECT_EQ(error_with([](program::Json& b) { b["schedule"]["stages"][0]["layers"] = program::Json::array(); }),
+            fmt::format("p.json: schedule.stages: layer 0 ({}) is in no stage; expected one", p.layers[0].name));
+  EXPECT_EQ(error_with([](program::Json& b) { b["schedule"]["stages"][1]["layers"].push_back(0); }),
+            fmt::format("p.json: schedule.stages: layer 0 ({}) is in stages 0 and 1; expected one", p.layers[0].name));
 }
 
 TEST(ProgramSchema, DocsHoldTheGeneratedTable) {
