@@ -10,6 +10,13 @@ namespace {
 // search's work on long runs).
 constexpr int64_t kLookedAt = 8192;
 
+// The median of `v` (its upper one for an even count); reorders v.
+double median_of(std::vector<double>& v) {
+  const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
+  std::nth_element(v.begin(), mid, v.end());
+  return *mid;
+}
+
 struct Period {
   int64_t inferences = 0;  // 0: none
   double ns = 0;           // its duration
@@ -29,9 +36,7 @@ Period period_of(const std::vector<double>& done, int64_t unit, double tolerance
     window.clear();
     for (int64_t i = first; i + p < n; ++i) window.push_back(done[static_cast<size_t>(i + p)] - done[static_cast<size_t>(i)]);
     sorted = window;
-    auto mid = sorted.begin() + static_cast<std::ptrdiff_t>(sorted.size() / 2);
-    std::nth_element(sorted.begin(), mid, sorted.end());
-    const double median = *mid;
+    const double median = median_of(sorted);
     if (!(median > 0)) continue;
     size_t best = 0, best_end = 0, run = 0;
     for (size_t i = 0; i < window.size(); ++i) {
@@ -42,9 +47,7 @@ Period period_of(const std::vector<double>& done, int64_t unit, double tolerance
       // The run's median window: the steady duration, whatever the run's first windows still carry of the fill.
       sorted.assign(window.begin() + static_cast<std::ptrdiff_t>(best_end - best),
                     window.begin() + static_cast<std::ptrdiff_t>(best_end));
-      mid = sorted.begin() + static_cast<std::ptrdiff_t>(sorted.size() / 2);
-      std::nth_element(sorted.begin(), mid, sorted.end());
-      return {p, *mid};
+      return {p, median_of(sorted)};
     }
   }
   return {};
