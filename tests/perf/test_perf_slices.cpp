@@ -151,6 +151,31 @@ TEST(Slices, AChainStreamsThenGathersForTheClassifier) {
   }
 }
 
+TEST(Slices, StagesThatShareACrossbarTakeItInTurn) {
+  // The chain's two convs on one crossbar (2-D packing): their slices cannot run at once, so an inference takes
+  // the crossbar's 128 MVMs before the classifier's one. The closed form's stages would overlap (73 MVM times,
+  // as on two crossbars): it holds the inference until the crossbar has done its work, a barrier on the path.
+  const auto chip = test::preset("hermes");
+  const double t = chip::mvm_latency_ns(chip, chip.cores.read_modes.front(), 8);
+  Builder b;
+  conv(b, 8, 0);
+  conv(b, 8, 0);
+  b.layer(128, 128, 1, 2);
+  const PerfStats event = simulate(chip, b.p, one_image(false, 0));
+  const PerfStats closed = simulate(chip, b.p, one_image(true, 0));
+  EXPECT_EQ(event.chunks, 8);
+  EXPECT_NEAR(event.latency_ns, 129 * t, 1e-6);
+  EXPECT_NEAR(closed.latency_ns, 128 * t, 1e-6);  // a bound: the crossbar's work, without the classifier after it
+  EXPECT_NEAR(path_sum(closed), closed.latency_ns, 1e-6);
+  EXPECT_GT(closed.critical_path.back().barrier_ns, 0);
+  PerfOptions o;
+  o.images = 16;
+  for (const bool analytic : {false, true}) {
+    o.analytic = analytic;
+    EXPECT_NEAR(simulate(chip, b.p, o).inferences_per_s, 1e9 / (128 * t), 1e-6 * 1e9 / (128 * t)) << analytic;
+  }
+}
+
 // A 3x3 conv's window (stride 1, pad 1 unless given) over `in` input rows.
 program::RowWindow window3(int64_t in, int64_t stride = 1, int64_t pad = 1) {
   return program::RowWindow{.input_rows = in, .kernel = 3, .stride = stride, .pad = pad};

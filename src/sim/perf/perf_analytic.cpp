@@ -273,6 +273,29 @@ void PerfSimulator::Impl::run_analytic() {
     g.end += begin;
     for (int32_t id : templ[0][static_cast<size_t>(g.group)].tasks) trace_start[static_cast<size_t>(id)] = g.release;
   }
+  // An inference cannot finish before each resource has done its work for it. Where stages share a resource
+  // (a crossbar that two layers' blocks share, 2-D packing), their own times leave that out: the stages'
+  // slices would use it at once. The last item waits for it; on inference 0's path the wait is the last stage's.
+  const Pace whole = pace_of(0, n_stages);
+  std::vector<double> first_start(static_cast<size_t>(opt.images), 1e300), last_done(first_start.size(), -1);
+  std::vector<int64_t> last_item(first_start.size(), -1);
+  for (size_t i = 0; i < items.size(); ++i) {
+    const Item& it = items[i];
+    const auto k = static_cast<size_t>(it.inference);
+    if (it.start >= 0) first_start[k] = std::min(first_start[k], it.start);
+    if (it.done > last_done[k]) last_done[k] = it.done, last_item[k] = static_cast<int64_t>(i);
+  }
+  for (size_t k = 0; k < first_start.size(); ++k) {
+    if (last_item[k] < 0 || first_start[k] >= 1e300) continue;
+    Item& last = items[static_cast<size_t>(last_item[k])];
+    const double floor = first_start[k] + whole.own[static_cast<size_t>(last.copy)];
+    if (last.done >= floor) continue;
+    last.done = floor;
+    makespan = std::max(makespan, floor);
+    if (k == 0 && !trace.empty() && trace.back().end < floor) {
+      trace.push_back(GroupTrace{.group = trace.back().group, .stage = trace.back().stage, .release = floor, .end = floor});
+    }
+  }
   events = 0;
   wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
