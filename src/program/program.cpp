@@ -218,6 +218,7 @@ std::string endpoint_text(const Endpoint& e) {
 Quantization read_quant(const Reader& q, int64_t cols) {
   Quantization quant;
   quant.input_bits = q.i64("input_bits");
+  if (quant.input_bits < 0 || quant.input_bits > 32) q.fail("input_bits", "expected 0 (the chip's) to 32");
   quant.input_signed = q.boolean("input_signed");
   quant.input_step = static_cast<float>(q.real("input_step"));
   quant.input_offset = q.has("input_offset") ? static_cast<float>(q.real("input_offset")) : 0.0f;
@@ -226,11 +227,14 @@ Quantization read_quant(const Reader& q, int64_t cols) {
   for (const Json& s : q.array("weight_scale")) {
     if (!s.is_number()) q.fail("weight_scale", "expected a list of numbers");
     quant.weight_scale.push_back(s.get<float>());
+    if (!(quant.weight_scale.back() >= 0) || !std::isfinite(quant.weight_scale.back()))
+      q.fail("weight_scale", "expected numbers ≥ 0");
   }
   if (quant.weight_scale.size() != 1 && static_cast<int64_t>(quant.weight_scale.size()) != cols) {
     q.fail("weight_scale", "expected 1 entry or one per column");
   }
   quant.adc_bits = q.i64("adc_bits");
+  if (quant.adc_bits < 0 || quant.adc_bits > 32) q.fail("adc_bits", "expected 0 to 32");
   quant.source = q.str("source");
   quant.weight_error_rms = q.has("weight_error_rms") ? static_cast<float>(q.real("weight_error_rms")) : 0.0f;
   if (q.has("activity")) {
@@ -297,6 +301,7 @@ Layer read_layer(const Reader& r, size_t i) {
   if (l.output_rows > l.vectors_per_inference)
     r.fail("output_rows", "expected at most vectors_per_inference (an output row holds one vector or more)");
   l.columns_per_weight = r.i64("columns_per_weight");
+  if (l.columns_per_weight < 1) r.fail("columns_per_weight", "expected 1 or more");
   l.replicas = r.i64("replicas");
   if (l.replicas < 1) r.fail("replicas", "expected at least 1");
   l.has_bias = r.boolean("has_bias");
@@ -315,6 +320,7 @@ Tile read_tile(const Reader& r, size_t i, const Program& p) {
   if (t.layer < 0 || t.layer >= static_cast<int32_t>(p.layers.size())) r.fail("layer", "no such layer");
   const Layer& l = p.layers[static_cast<size_t>(t.layer)];
   t.group = r.i32("group");
+  if (t.group < 0 || t.group >= l.groups) r.fail("group", fmt::format("expected 0 to {} (the layer's groups - 1)", l.groups - 1));
   auto rows = r.ints("rows"), cols = r.ints("cols"), off = r.ints("offset");
   if (rows.size() != 2 || rows[0] < 0 || rows[0] >= rows[1] || rows[1] > l.rows)
     r.fail("rows", "expected [begin, end) inside the layer");
@@ -429,6 +435,7 @@ Schedule read_schedule(const Reader& s, const Program& p) {
     Reader r = s.item("stages", i);
     Stage st;
     st.id = r.i32("id");
+    if (st.id != static_cast<int32_t>(i)) r.fail("id", fmt::format("expected {}", i));
     st.layers = r.ids_below("layers", p.layers.size(), "layer");
     st.cores = r.ids("cores");
     st.digital_ops = r.ids_below("digital_ops", p.digital_ops.size(), "digital op");
@@ -460,6 +467,7 @@ Schedule read_schedule(const Reader& s, const Program& p) {
     Reader r = s.item("segments", i);
     Segment sg;
     sg.id = r.i32("id");
+    if (sg.id != static_cast<int32_t>(i)) r.fail("id", fmt::format("expected {}", i));
     sg.layers = r.ids_below("layers", p.layers.size(), "layer");
     sg.tiles = r.ids_below("tiles", p.tiles.size(), "tile");
     sg.cells_written = r.i64("cells_written");
@@ -740,6 +748,13 @@ Program program_from_json(const Json& j, const std::string& origin) {
   for (size_t i = 0; i < transfers; ++i) p.transfers.push_back(read_transfer(top.item("transfers", i), stages, transfers));
   check_multicast_groups(p, top);
   p.schedule = read_schedule(top.child("schedule"), p);
+  for (size_t i = 0; i < p.tiles.size(); ++i) {
+    const int32_t sg = p.tiles[i].segment;
+    if (sg < 0 || sg >= static_cast<int32_t>(p.schedule.segments.size()))
+      top.item("tiles", i)
+          .fail("segment", fmt::format("expected 0 to {} (the schedule's segments - 1)",
+                                       static_cast<int64_t>(p.schedule.segments.size()) - 1));
+  }
   for (const Json& w : top.array("warnings")) p.warnings.push_back(w.is_string() ? w.get<std::string>() : w.dump());
   if (top.has("calibration")) p.calibration = top.str("calibration");
   if (top.has("statistics")) {  // {pass: {name: count}}, free keys (statistics.* in the schema)

@@ -162,6 +162,19 @@ TEST(ProgramSchema, CountsAndStagesAreChecked) {
             "p.json: schedule.segments[0].write_operations: expected 0 or more");
   EXPECT_EQ(error_with([](program::Json& b) { b["schedule"]["stages"][0]["layers"] = program::Json::array(); }),
             fmt::format("p.json: schedule.stages: layer 0 ({}) is in no stage; expected one", p.layers[0].name));
+  // columns_per_weight 0 crashed perf (a division by zero).
+  EXPECT_EQ(error_with([](program::Json& b) { b["layers"][0]["columns_per_weight"] = 0; }),
+            "p.json: layers[0].columns_per_weight: expected 1 or more");
+  EXPECT_EQ(error_with([](program::Json& b) { b["layers"][0]["quant"]["input_bits"] = 40; }),
+            "p.json: layers[0].quant.input_bits: expected 0 (the chip's) to 32");
+  EXPECT_EQ(error_with([](program::Json& b) { b["layers"][0]["quant"]["weight_scale"] = {-1.0}; }),
+            "p.json: layers[0].quant.weight_scale: expected numbers ≥ 0");
+  EXPECT_EQ(error_with([](program::Json& b) { b["tiles"][0]["group"] = 7; }),
+            "p.json: tiles[0].group: expected 0 to 0 (the layer's groups - 1)");
+  EXPECT_EQ(error_with([](program::Json& b) { b["tiles"][0]["segment"] = 99; }),
+            "p.json: tiles[0].segment: expected 0 to 0 (the schedule's segments - 1)");
+  EXPECT_EQ(error_with([](program::Json& b) { b["schedule"]["stages"][0]["id"] = 5; }),
+            "p.json: schedule.stages[0].id: expected 0");
   EXPECT_EQ(error_with([](program::Json& b) { b["schedule"]["stages"][1]["layers"].push_back(0); }),
             fmt::format("p.json: schedule.stages: layer 0 ({}) is in stages 0 and 1; expected one", p.layers[0].name));
 }
