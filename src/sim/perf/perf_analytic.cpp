@@ -127,12 +127,7 @@ void PerfSimulator::Impl::run_analytic() {
     std::vector<double> total(static_cast<size_t>(n_res), 0.0);
     std::vector<int32_t> users(static_cast<size_t>(n_res), 0);
     for (int32_t c = 0; c < copies; ++c) {
-      std::vector<double> mine(static_cast<size_t>(n_res), 0.0);
-      for (int32_t s = a; s < b; ++s) {
-        const auto passes = static_cast<double>(items_per_inference_at(static_cast<size_t>(s)));
-        for (const auto& [r, l] : stage_load[static_cast<size_t>(c)][static_cast<size_t>(s)])
-          mine[static_cast<size_t>(r)] += l * passes;
-      }
+      const std::vector<double> mine = occupancy_per_inference(c, a, b);
       for (int32_t r = 0; r < n_res; ++r) {
         const double m = mine[static_cast<size_t>(r)];
         if (m <= 0) continue;

@@ -190,6 +190,9 @@ struct PerfSimulator::Impl {
   void build_copy(int32_t copy, const StageTransfers& xfers);
   // Items one inference is at stage s: its slices where it streams, 1 where it runs whole.
   int64_t items_per_inference_at(size_t s) const { return sliced[s] != 0 ? opt.chunks : 1; }
+  // Per resource, its busy time for one inference on network copy `copy` in stages [first, end): every task
+  // of the copy's template there, once per item the inference is at its stage.
+  std::vector<double> occupancy_per_inference(int32_t copy, int32_t first, int32_t end) const;
   // The slices one item at stage s counts for: 1, or an inference's chunks where it runs whole.
   int64_t slices_per_item_at(size_t s) const { return opt.chunks / items_per_inference_at(s); }
   // The producer's slices stage s's halo reads whole: they wait in its buffers beside the slice that reads them.

@@ -116,6 +116,19 @@ std::vector<PathStep> PerfSimulator::Impl::critical_path() const {
   return steps;
 }
 
+std::vector<double> PerfSimulator::Impl::occupancy_per_inference(int32_t copy, int32_t first, int32_t end) const {
+  std::vector<double> occ(static_cast<size_t>(n_res), 0.0);
+  for (const auto& g : templ[static_cast<size_t>(copy)]) {
+    if (g.stage < first || g.stage >= end) continue;
+    const auto items = static_cast<double>(items_per_inference_at(static_cast<size_t>(g.stage)));
+    for (int32_t id : g.tasks) {
+      const Task& k = tasks[static_cast<size_t>(id)];
+      for (int32_t r : k.res) occ[static_cast<size_t>(r)] += k.occ_ns * items;
+    }
+  }
+  return occ;
+}
+
 PerfStats PerfSimulator::Impl::stats() const {
   PerfStats st;
   st.chip = chip.name;
@@ -188,7 +201,6 @@ PerfStats PerfSimulator::Impl::stats() const {
     if (d.layer < 0 && (d.op == "Conv" || d.op == "MatMul" || d.op == "Gemm"))
       st.macs_per_inference += static_cast<double>(d.ops_per_inference) / 2.0;
   }
-  st.tops = 2.0 * st.macs_per_inference * st.inferences_per_s * 1e-12;
   // Actions, per core and per layer (stage).
   const size_t n_stages = prog.schedule.stages.size();
   st.actions.resize(static_cast<size_t>(host_class + 1), noc.class_names().size());
@@ -220,18 +232,12 @@ PerfStats PerfSimulator::Impl::stats() const {
     // (an inference on it); `load`, per inference of the chip's, the inferences spread over the network's
     // copies (data-parallel): a copy's own crossbars and units serve 1/copies of them, a resource every
     // copy uses (the host, its link, a chip-level unit, a shared link) every one.
-    std::vector<double> occ(static_cast<size_t>(n_res), 0.0), load = occ;
+    const auto n_stages_i = static_cast<int32_t>(n_stages);
+    const std::vector<double> occ = occupancy_per_inference(0, 0, n_stages_i);
+    std::vector<double> load(occ.size(), 0.0);
     for (int32_t c = 0; c < copies; ++c) {
-      for (const auto& g : templ[static_cast<size_t>(c)]) {
-        for (int32_t id : g.tasks) {
-          const Task& k = tasks[static_cast<size_t>(id)];
-          for (int32_t r : k.res) {
-            const double busy = k.occ_ns * per_inference(k);
-            if (c == 0) occ[static_cast<size_t>(r)] += busy;
-            load[static_cast<size_t>(r)] += busy / static_cast<double>(copies);
-          }
-        }
-      }
+      const std::vector<double> mine = c == 0 ? occ : occupancy_per_inference(c, 0, n_stages_i);
+      for (size_t r = 0; r < load.size(); ++r) load[r] += mine[r] / static_cast<double>(copies);
     }
     st.host_busy_ns_per_inference = occ[static_cast<size_t>(r_host)];
     // The crossbars' bound: resources [0, r_dig) are the crossbars; copy 0's template uses its own, and
