@@ -154,7 +154,8 @@ TEST(Slices, AChainStreamsThenGathersForTheClassifier) {
 TEST(Slices, StagesThatShareACrossbarTakeItInTurn) {
   // The chain's two convs on one crossbar (2-D packing): their slices cannot run at once, so an inference takes
   // the crossbar's 128 MVMs before the classifier's one. The closed form's stages would overlap (73 MVM times,
-  // as on two crossbars): it holds the inference until the crossbar has done its work, a barrier on the path.
+  // as on two crossbars): it stretches the crossbar's window, from the first conv taking the inference in to
+  // the second letting it go, to the crossbar's work, and the classifier still follows (a barrier on the path).
   const auto chip = test::preset("hermes");
   const double t = chip::mvm_latency_ns(chip, chip.cores.read_modes.front(), 8);
   Builder b;
@@ -165,7 +166,7 @@ TEST(Slices, StagesThatShareACrossbarTakeItInTurn) {
   const PerfStats closed = simulate(chip, b.p, one_image(true, 0));
   EXPECT_EQ(event.chunks, 8);
   EXPECT_NEAR(event.latency_ns, 129 * t, 1e-6);
-  EXPECT_NEAR(closed.latency_ns, 128 * t, 1e-6);  // a bound: the crossbar's work, without the classifier after it
+  EXPECT_NEAR(closed.latency_ns, 129 * t, 1e-6);  // 128 before 2026-12-07: the crossbar's work, without the classifier
   EXPECT_NEAR(path_sum(closed), closed.latency_ns, 1e-6);
   EXPECT_GT(closed.critical_path.back().barrier_ns, 0);
   PerfOptions o;

@@ -31,7 +31,7 @@ namespace aimc::perf {
 void PerfSimulator::Impl::run_analytic() {
   const auto t0 = std::chrono::steady_clock::now();
   reset_run();
-  std::vector<double> occ(static_cast<size_t>(n_res), 0.0);
+  GroupScratch occ(n_res);
   const auto n_stages = static_cast<int32_t>(prog.schedule.stages.size());
   std::vector<std::vector<double>> group_t(static_cast<size_t>(copies));  // per copy and group: its time alone
   // Per copy and stage: the item's occupancy of each resource (its time: stage_time, from setup).
@@ -80,28 +80,40 @@ void PerfSimulator::Impl::run_analytic() {
   const auto n_items = static_cast<int64_t>(items.size());
   // Per copy and stage: the busiest resource's occupancy per item (the stage's service time). With bounded
   // stage buffers an item holds room in stage s from the group where it takes it (buffer_at: the end
-  // transfers of the stage before) to the one where it takes room in the next, so at most `room` items
-  // in that span: by Little's law the stage passes no more than room / that span's time (the span
-  // alone, without the waits for room that lengthen it in a loaded run). A recurrent stage whose
-  // sequences would interleave over its replicas is held to that.
+  // transfers of the stage before) to the one where it takes room in the next, the span alone (without the
+  // waits for room that lengthen it in a loaded run). With `room` items of room an item enters no sooner
+  // than the one `room` items before it there let its room go (a window: the first `room` come in at once,
+  // then one per span / room, Little's law); a room that is not a whole number of items bounds the stage to
+  // room / span instead. A recurrent stage whose sequences would interleave over its replicas is held to that.
   std::vector<std::vector<double>> service(static_cast<size_t>(copies), std::vector<double>(static_cast<size_t>(n_stages), 0));
+  std::vector<std::vector<std::pair<int64_t, double>>> window(  // per copy and stage: (room, span); room 0: none
+      static_cast<size_t>(copies), std::vector<std::pair<int64_t, double>>(static_cast<size_t>(n_stages), {0, 0.0}));
   for (int32_t c = 0; c < copies; ++c) {
     const auto& at = buffer_at[static_cast<size_t>(c)];
     const auto& gt = group_t[static_cast<size_t>(c)];
+    const auto& groups = templ[static_cast<size_t>(c)];
     for (int32_t s = 0; s < n_stages; ++s) {
       const auto su = static_cast<size_t>(s);
       double& m = service[static_cast<size_t>(c)][su];
       for (const auto& rl : stage_load[static_cast<size_t>(c)][su]) m = std::max(m, rl.second);
       if (buffers <= 0 || su >= at.size()) continue;
       const size_t from = static_cast<size_t>(at[su]), to = su + 1 < at.size() ? static_cast<size_t>(at[su + 1]) : gt.size();
+      // Where the room binds, an item enters as the one `room` before it leaves: its input's transfers (the span's
+      // first group) start just after that one's output transfers, and queue behind them where they share a link.
       double held = 0;
       for (size_t g = from; g < std::min(to, gt.size()); ++g) held += gt[g];
+      if (from < to && to < gt.size())
+        held += std::max(gt[from], group_time(groups[from].tasks, nullptr, occ, &groups[to].tasks)) - gt[from];
       // A slice waits, holding its room, until the producer's slices its halo reads whole have come too:
       // they hold that room beside it for as long as the flow takes to bring them; the span's items have
       // the rest.
       const double room =
           static_cast<double>(buffer_room[su] - whole_halo_slices(su)) / static_cast<double>(slices_per_item_at(su));
-      m = std::max(m, held / room);
+      if (room >= 1 && room == std::floor(room)) {
+        window[static_cast<size_t>(c)][su] = {static_cast<int64_t>(room), held};
+      } else {
+        m = std::max(m, held / room);
+      }
     }
   }
   // Items [first, first + n) released together at t0 through stages [a, b), a tandem of stages: an
@@ -112,6 +124,12 @@ void PerfSimulator::Impl::run_analytic() {
   // slice starts from there. Returns when the last one leaves.
   std::vector<std::vector<double>> free_stage(static_cast<size_t>(copies), std::vector<double>(static_cast<size_t>(n_stages)));
   std::vector<double> traced_begin(static_cast<size_t>(n_stages), 0.0);  // inference 0's item followed (GroupTrace)
+  // Per inference and stage: when its first item entered the stage and its last one left it.
+  const auto at_stage = [&](const Item& it, int32_t s) {
+    return static_cast<size_t>(it.inference) * static_cast<size_t>(n_stages) + static_cast<size_t>(s);
+  };
+  std::vector<double> entered(static_cast<size_t>(opt.images) * static_cast<size_t>(n_stages), 1e300);
+  std::vector<double> left(entered.size(), -1);
   // A resource several stages use (a shared link, the host's) serves all of them, so inferences enter stage a
   // no closer together than its occupancy per inference over the stages [a, b): the flow cannot outrun the
   // resource (one inference alone is not held: its stages' times already hold its own load). Data-parallel
@@ -155,8 +173,10 @@ void PerfSimulator::Impl::run_analytic() {
     std::vector<char> on(static_cast<size_t>(n));           // going: its inference streams, or it is the last slice
     for (int64_t i = 0; i < n; ++i)
       on[static_cast<size_t>(i)] = sliced[static_cast<size_t>(a)] != 0 || last_slice(items[static_cast<size_t>(first + i)]);
+    std::vector<std::vector<double>> entries(static_cast<size_t>(copies));  // per copy: the stage's entries so far
     for (int32_t s = a; s < b; ++s) {
       const auto su = static_cast<size_t>(s);
+      for (auto& e : entries) e.clear();
       const bool gathers = s > a && sliced[su] == 0 && sliced[su - 1] != 0;
       const bool scatters = s > a && sliced[su] != 0 && sliced[su - 1] == 0;
       if (gathers || scatters) {
@@ -198,8 +218,12 @@ void PerfSimulator::Impl::run_analytic() {
         const auto c = static_cast<size_t>(it.copy);
         const bool first_here = sliced[su] != 0 ? it.chunk == 0 : last_slice(it);  // its inference's first item here
         const bool leads = s == a && first_here;
-        const double begin =
-            std::max({enter[static_cast<size_t>(i)], free_stage[c][su], leads ? std::max(paced, paced_own[c]) : t0});
+        double begin = std::max({enter[static_cast<size_t>(i)], free_stage[c][su], leads ? std::max(paced, paced_own[c]) : t0});
+        const auto [room, hold] = window[c][su];
+        auto& entered_here = entries[c];
+        if (room > 0 && static_cast<int64_t>(entered_here.size()) >= room)
+          begin = std::max(begin, entered_here[entered_here.size() - static_cast<size_t>(room)] + hold);
+        entered_here.push_back(begin);
         if (leads) {
           paced = begin + pace.shared;
           paced_own[c] = begin + pace.own[c];
@@ -211,6 +235,8 @@ void PerfSimulator::Impl::run_analytic() {
         const double done = begin + stage_time[c][su];
         stage_span[su] += done - enter[static_cast<size_t>(i)];
         t[static_cast<size_t>(i)] = done;
+        entered[at_stage(it, s)] = std::min(entered[at_stage(it, s)], begin);
+        left[at_stage(it, s)] = std::max(left[at_stage(it, s)], done);
       }
     }
     double end = t0;
@@ -269,26 +295,78 @@ void PerfSimulator::Impl::run_analytic() {
     for (int32_t id : templ[0][static_cast<size_t>(g.group)].tasks) trace_start[static_cast<size_t>(id)] = g.release;
   }
   // An inference cannot finish before each resource has done its work for it. Where stages share a resource
-  // (a crossbar that two layers' blocks share, 2-D packing), their own times leave that out: the stages'
-  // slices would use it at once. The last item waits for it; on inference 0's path the wait is the last stage's.
-  const Pace whole = pace_of(0, n_stages);
-  std::vector<double> first_start(static_cast<size_t>(opt.images), 1e300), last_done(first_start.size(), -1);
-  std::vector<int64_t> last_item(first_start.size(), -1);
-  for (size_t i = 0; i < items.size(); ++i) {
-    const Item& it = items[i];
-    const auto k = static_cast<size_t>(it.inference);
-    if (it.start >= 0) first_start[k] = std::min(first_start[k], it.start);
-    if (it.done > last_done[k]) last_done[k] = it.done, last_item[k] = static_cast<int64_t>(i);
+  // (a crossbar that two layers' blocks share, 2-D packing; a link), their own times leave that out: the
+  // stages' slices would use it at once. The resource's work for the inference begins no sooner than the
+  // first of those stages takes the inference in, and lasts its whole occupancy per inference; what came
+  // after the last of them follows it. So each shared resource's window, from the first of its stages
+  // taking the inference in to the last letting it go, is stretched to that occupancy where it is shorter,
+  // and the stretch delays everything after the window, later windows included (taken in the order they
+  // close; a window that closes inside a stretched one was delayed by it). The last item waits for the
+  // total; on inference 0's path the wait is the last stage's.
+  struct Span {
+    int32_t first = -1, last = -1;  // the stages of a copy that use the resource
+    double occupancy = 0;           // per inference
+  };
+  std::vector<std::vector<Span>> spans(static_cast<size_t>(copies));
+  for (int32_t c = 0; c < copies; ++c) {
+    const std::vector<double> occ_c = occupancy_per_inference(c, 0, n_stages);
+    std::vector<Span> sp(static_cast<size_t>(n_res));
+    std::vector<int32_t> stages_using(static_cast<size_t>(n_res), 0);
+    for (int32_t s = 0; s < n_stages; ++s) {
+      for (const auto& rl : stage_load[static_cast<size_t>(c)][static_cast<size_t>(s)]) {
+        Span& x = sp[static_cast<size_t>(rl.first)];
+        if (x.first < 0) x.first = s;
+        x.last = s;
+        x.occupancy = occ_c[static_cast<size_t>(rl.first)];
+        ++stages_using[static_cast<size_t>(rl.first)];
+      }
+    }
+    // A resource one stage uses alone needs no stretch: the stage passes the inference's items no faster
+    // than its busiest resource serves them.
+    for (int32_t r = 0; r < n_res; ++r) {
+      if (stages_using[static_cast<size_t>(r)] > 1) spans[static_cast<size_t>(c)].push_back(sp[static_cast<size_t>(r)]);
+    }
   }
-  for (size_t k = 0; k < first_start.size(); ++k) {
-    if (last_item[k] < 0 || first_start[k] >= 1e300) continue;
+  std::vector<int64_t> last_item(static_cast<size_t>(opt.images), -1);
+  for (size_t i = 0; i < items.size(); ++i) {
+    const auto k = static_cast<size_t>(items[i].inference);
+    if (last_item[k] < 0 || items[i].done > items[static_cast<size_t>(last_item[k])].done) last_item[k] = static_cast<int64_t>(i);
+  }
+  struct Window {
+    double in, out, occupancy;
+  };
+  std::vector<Window> windows;
+  std::vector<std::pair<double, double>> stretches;  // (where, by how much), in the order the windows close
+  for (size_t k = 0; k < last_item.size(); ++k) {
+    if (last_item[k] < 0) continue;
     Item& last = items[static_cast<size_t>(last_item[k])];
-    const double floor = first_start[k] + whole.own[static_cast<size_t>(last.copy)];
-    if (last.done >= floor) continue;
-    last.done = floor;
-    makespan = std::max(makespan, floor);
-    if (k == 0 && !trace.empty() && trace.back().end < floor) {
-      trace.push_back(GroupTrace{.group = trace.back().group, .stage = trace.back().stage, .release = floor, .end = floor});
+    windows.clear();
+    for (const Span& x : spans[static_cast<size_t>(last.copy)]) {
+      double in = 1e300, out = -1;
+      for (int32_t s = x.first; s <= x.last; ++s) {
+        in = std::min(in, entered[at_stage(last, s)]);
+        out = std::max(out, left[at_stage(last, s)]);
+      }
+      if (in < 1e300 && out >= in && x.occupancy > out - in) windows.push_back({in, out, x.occupancy});
+    }
+    if (windows.empty()) continue;
+    std::sort(windows.begin(), windows.end(), [](const Window& a, const Window& b) { return a.out < b.out; });
+    stretches.clear();
+    double total = 0;
+    for (const Window& w : windows) {
+      double before_in = 0;
+      for (const auto& [where, by] : stretches) before_in += where <= w.in ? by : 0.0;
+      const double need = w.occupancy - ((w.out + total) - (w.in + before_in));
+      if (need <= 0) continue;
+      stretches.emplace_back(w.out, need);
+      total += need;
+    }
+    if (total <= 0) continue;
+    last.done += total;
+    makespan = std::max(makespan, last.done);
+    if (k == 0 && !trace.empty() && trace.back().end < last.done) {
+      trace.push_back(
+          GroupTrace{.group = trace.back().group, .stage = trace.back().stage, .release = last.done, .end = last.done});
     }
   }
   events = 0;

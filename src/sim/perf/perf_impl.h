@@ -208,9 +208,25 @@ struct PerfSimulator::Impl {
   void setup_stage_times();  // stage_time (and ahead_time): one item's time through each stage alone (Σ group_time)
   // Per segment: fetch each core's weights from the host, then write them (all of a core's arrays held).
   void build_programming();
-  // A list of tasks run together, alone on the chip: the longer of its longest task alone and its
-  // busiest resource's summed occupancy; `longest` gets that task. `occ`: n_res zeros, left so.
-  double group_time(const std::vector<int32_t>& ids, int32_t* longest, std::vector<double>& occ) const;
+  // Per resource, for group_time: its tasks' summed occupancy, the earliest any reaches it and the least time
+  // any needs after holding it (n_res each, left as they were found).
+  struct GroupScratch {
+    explicit GroupScratch(int32_t n_res)
+        : load(static_cast<size_t>(n_res), 0.0),
+          reach(static_cast<size_t>(n_res), kNever),
+          after(static_cast<size_t>(n_res), kNever),
+          ahead_load(static_cast<size_t>(n_res), 0.0),
+          ahead_reach(static_cast<size_t>(n_res), kNever) {}
+    static constexpr double kNever = 1e300;
+    std::vector<double> load, reach, after, ahead_load, ahead_reach;
+  };
+  // A list of tasks run together, alone on the chip: the longest of its longest task alone and, per
+  // resource, the earliest a task reaches it, their summed occupancy, and the least time a task still needs
+  // once it let the resource go (its route's later latencies: the tasks take a link one after another and
+  // the last still crosses the rest); `longest` gets the longest task. `ahead`: tasks started at the same
+  // instant just before them (served first where they reach a resource no later).
+  double group_time(const std::vector<int32_t>& ids, int32_t* longest, GroupScratch& scratch,
+                    const std::vector<int32_t>* ahead = nullptr) const;
   void start_tasks(const std::vector<int32_t>& ids, double now, int64_t owner, int32_t& outstanding);
   // A task of `owner` starts; `work`: an MVM or digital op (a slice's rows start coming out).
   void note_start(int64_t owner, double start, bool work);

@@ -396,7 +396,7 @@ void PerfSimulator::Impl::setup_segments_and_barriers() {
 }
 
 void PerfSimulator::Impl::setup_stage_times() {
-  std::vector<double> occ(static_cast<size_t>(n_res), 0.0);
+  GroupScratch occ(n_res);
   stage_time.assign(static_cast<size_t>(copies), std::vector<double>(prog.schedule.stages.size(), 0.0));
   ahead_time = stage_time;
   for (int32_t c = 0; c < copies; ++c) {
@@ -458,26 +458,66 @@ void PerfSimulator::Impl::setup_buffers(const StageTransfers& xfers) {
   buffer_wait.assign(static_cast<size_t>(copies), std::vector<std::deque<std::pair<int64_t, int32_t>>>(n));
 }
 
-double PerfSimulator::Impl::group_time(const std::vector<int32_t>& ids, int32_t* longest, std::vector<double>& occ) const {
+double PerfSimulator::Impl::group_time(const std::vector<int32_t>& ids, int32_t* longest, GroupScratch& scratch,
+                                       const std::vector<int32_t>* ahead) const {
   const auto alone_ns = [](const Task& k) {
     if (!k.transfer) return k.lat_ns;
     double t = k.lead_ns + k.occ_ns;
     for (double h : k.hop_ns) t += h;
     return t;
   };
-  double alone = 0, load = 0;
+  double alone = 0;
   for (int32_t id : ids) {
     const Task& k = tasks[static_cast<size_t>(id)];
-    if (alone_ns(k) >= alone) {
-      alone = alone_ns(k);
+    const double a = alone_ns(k);
+    if (a >= alone) {
+      alone = a;
       if (longest != nullptr) *longest = id;
     }
-    for (int32_t r : k.res) load = std::max(load, occ[static_cast<size_t>(r)] += k.occ_ns);
+    // A transfer reaches hop h's link after its lead and the hops before, holds it for its occupancy and
+    // then still crosses the links after (their latencies; its occupancy is paid once, at the last hop). A
+    // unit's task holds its resources from its start for its occupancy and ends after its latency.
+    double reach = k.transfer ? k.lead_ns : 0.0;
+    for (size_t h = 0; h < k.res.size(); ++h) {
+      const auto r = static_cast<size_t>(k.res[h]);
+      double after = k.lat_ns - k.occ_ns;
+      if (k.transfer) {
+        after = 0;
+        for (size_t j = h; j < k.hop_ns.size(); ++j) after += k.hop_ns[j];
+      }
+      scratch.load[r] += k.occ_ns;
+      scratch.reach[r] = std::min(scratch.reach[r], reach);
+      scratch.after[r] = std::min(scratch.after[r], after);
+      if (k.transfer && h < k.hop_ns.size()) reach += k.hop_ns[h];
+    }
   }
+  if (ahead != nullptr) {
+    for (int32_t id : *ahead) {
+      const Task& k = tasks[static_cast<size_t>(id)];
+      double reach = k.transfer ? k.lead_ns : 0.0;
+      for (size_t h = 0; h < k.res.size(); ++h) {
+        const auto r = static_cast<size_t>(k.res[h]);
+        if (reach <= scratch.reach[r] && scratch.reach[r] < GroupScratch::kNever) {
+          scratch.ahead_load[r] += k.occ_ns;
+          scratch.ahead_reach[r] = std::min(scratch.ahead_reach[r], reach);
+        }
+        if (k.transfer && h < k.hop_ns.size()) reach += k.hop_ns[h];
+      }
+    }
+  }
+  double queued = 0;
   for (int32_t id : ids) {
-    for (int32_t r : tasks[static_cast<size_t>(id)].res) occ[static_cast<size_t>(r)] = 0;
+    for (int32_t res : tasks[static_cast<size_t>(id)].res) {
+      const auto r = static_cast<size_t>(res);
+      if (scratch.reach[r] < GroupScratch::kNever) {
+        queued = std::max(queued, std::min(scratch.reach[r], scratch.ahead_reach[r]) + scratch.ahead_load[r] + scratch.load[r] +
+                                      scratch.after[r]);
+      }
+      scratch.load[r] = scratch.ahead_load[r] = 0;
+      scratch.reach[r] = scratch.after[r] = scratch.ahead_reach[r] = GroupScratch::kNever;
+    }
   }
-  return std::max(alone, load);
+  return std::max(alone, queued);
 }
 
 // Per segment: fetch each core's weights from the host, then write them (all of a core's arrays held).
