@@ -36,6 +36,16 @@ TEST(PerfAnalytic, TwoStagePipelineIsExact) {
   EXPECT_NEAR(s.critical_path[1].analog_ns, 300 * t, 1e-6);
 }
 
+// Stage s's layer (on core s) gets `bytes` of its input from the host as the stage starts.
+void input_from_host(Builder& b, int32_t s, int64_t bytes) {
+  program::Transfer t{{EndpointKind::Host, 0},           {EndpointKind::Core, s},
+                      static_cast<double>(bytes),        program::input_from_host(b.p.layers[static_cast<size_t>(s)].name),
+                      program::TransferKind::Activation, 1};
+  t.stage = s;
+  t.at = program::TransferAt::Start;
+  b.p.transfers.push_back(t);
+}
+
 // Two stages whose inputs both come over the host link: each stage alone keeps the link busy half the
 // time an inference needs of it, so the link, not any one stage, bounds the flow. The analytic model paces
 // the inferences by the link's occupancy over both stages, as the event simulation's queue for it does
@@ -46,17 +56,7 @@ TEST(PerfAnalytic, ALinkTheStagesShareBoundsTheThroughput) {
   b.layer(128, 128, 1, 0);
   b.layer(128, 128, 1, 1);
   const int64_t bytes = 42'900;  // 10 us on the 4.29 GB/s link: far above a one-vector MVM
-  for (int32_t s = 0; s < 2; ++s) {
-    program::Transfer t{{EndpointKind::Host, 0},
-                        {EndpointKind::Core, s},
-                        bytes,
-                        program::input_from_host(b.p.layers[static_cast<size_t>(s)].name),
-                        program::TransferKind::Activation,
-                        1};
-    t.stage = s;
-    t.at = program::TransferAt::Start;
-    b.p.transfers.push_back(t);
-  }
+  for (int32_t s = 0; s < 2; ++s) input_from_host(b, s, bytes);
   PerfOptions o;
   o.images = 50;
   o.chunks = 1;
@@ -77,14 +77,7 @@ TEST(PerfAnalytic, TransfersQueueForALinkAndTheLastStillCrossesIt) {
   Builder b;
   b.layer(128, 128, 1, 0);
   const int64_t bytes = 4'290;  // 1 us each on the 4.29 GB/s link
-  for (int32_t i = 0; i < 8; ++i) {
-    program::Transfer t{{EndpointKind::Host, 0},           {EndpointKind::Core, 0},
-                        static_cast<double>(bytes),        program::input_from_host(b.p.layers[0].name),
-                        program::TransferKind::Activation, 1};
-    t.stage = 0;
-    t.at = program::TransferAt::Start;
-    b.p.transfers.push_back(t);
-  }
+  for (int32_t i = 0; i < 8; ++i) input_from_host(b, 0, bytes);
   PerfOptions o;
   o.images = 1;
   o.chunks = 1;
