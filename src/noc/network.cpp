@@ -269,7 +269,9 @@ std::vector<int32_t> Network::route(const Endpoint& a, const Endpoint& b) const 
       break;
     }
   }
-  if (m_offchip >= 0 && (a.kind == EndpointKind::Host || b.kind == EndpointKind::Host)) path.push_back(m_offchip);
+  // Data from off chip crosses the off-chip link before the chip's links, data to it after them.
+  if (m_offchip >= 0 && a.kind == EndpointKind::Host && b.kind != EndpointKind::Host) path.insert(path.begin(), m_offchip);
+  if (m_offchip >= 0 && b.kind == EndpointKind::Host && a.kind != EndpointKind::Host) path.push_back(m_offchip);
   if (m_host_in >= 0 && a.kind == EndpointKind::Host && b.kind != EndpointKind::Host) path.insert(path.begin(), m_host_in);
   if (m_host_out >= 0 && b.kind == EndpointKind::Host && a.kind != EndpointKind::Host) path.push_back(m_host_out);
   return path;

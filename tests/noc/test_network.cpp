@@ -41,6 +41,23 @@ TEST(Network, TreeRoutes) {
   EXPECT_EQ(noc.route({EndpointKind::Core, 7}, {EndpointKind::Host, 0}).size(), 5u);
 }
 
+// A route lists its links in the order the data crosses them (the simulator takes them hop by hop): from
+// off chip the off-chip link comes first, to off chip last (until 2026-12-07 it came last both ways).
+TEST(Network, RoutesCrossTheOffChipLinkInTheDataFlowsOrder) {
+  for (const char* name : {"cluster-512", "verma-cimu", "hermes"}) {
+    const Network noc(preset(name));
+    const std::vector<int32_t> in = noc.route({EndpointKind::Host, 0}, {EndpointKind::Core, 5});
+    const std::vector<int32_t> out = noc.route({EndpointKind::Core, 5}, {EndpointKind::Host, 0});
+    ASSERT_GE(in.size(), 2u) << name;
+    ASSERT_GE(out.size(), 2u) << name;
+    const int32_t into_chip = noc.offchip_link() >= 0 ? noc.offchip_link() : noc.host_link_in();
+    const int32_t off_chip = noc.offchip_link() >= 0 ? noc.offchip_link() : noc.host_link_out();
+    EXPECT_EQ(in.front(), into_chip) << name;
+    EXPECT_EQ(out.back(), off_chip) << name;
+    EXPECT_EQ(std::count(in.begin(), in.end(), into_chip), 1) << name;
+  }
+}
+
 // Every preset, and hermes with each other topology: for every ordered pair of endpoints (cores,
 // chip-level units, the host), placement's distance is the simulator's route length.
 TEST(Network, HopsAreRouteLengthsForEveryEndpointPair) {
