@@ -402,8 +402,9 @@ def test_cluster512_resnet18_at_the_papers_cluster_counts(tmp_path):
     becomes the bottleneck when residuals go through it) within 25 %, TOPS within 25 % of 20.2 (the paper
     counts 6.12 Gop per image, torchvision's ResNet-18 at 256×256 has 4.74), and the speed-up from replication
     1.11×, 31 % under the paper's 1.6× (its unreplicated mapping is unknown; docs/presets/cluster-512.md).
-    Stages that buffer without bound run ahead of the bottleneck and take the links it needs: slower.
-    bench/perf_figures.py tables these."""
+    Stages that buffer without bound change little here: the images come in through the HBM link, which paces
+    them (until 2026-12-07 routes from off chip took the tree's links before the HBM link, and stages that ran
+    ahead held the links the bottleneck needs: 16 % slower). bench/perf_figures.py tables these."""
     import torch
     import torchvision
 
@@ -432,7 +433,7 @@ def test_cluster512_resnet18_at_the_papers_cluster_counts(tmp_path):
     unbounded, _ = perf_json(tmp_path, "--program", prog, "--chip", "cluster-512", "--images", 16, "--stage-buffers",
                              "unbounded")
     assert unbounded["stage_buffers"] is None
-    assert unbounded["makespan_s"] > 1.05 * j["makespan_s"]
+    assert unbounded["makespan_s"] == pytest.approx(j["makespan_s"], rel=0.01)
 
 
 def test_garofalo_mobilenetv2_on_34_crossbars(tmp_path):
