@@ -251,7 +251,7 @@ Quantization read_quant(const Reader& q, int64_t cols) {
     if (a.has("empty_plane_fraction")) act.empty_plane_fraction = fraction("empty_plane_fraction");
     if (a.has("mean_output_fraction")) act.mean_output_fraction = fraction("mean_output_fraction");
     act.samples = a.i64("samples");
-    if (act.samples < 1) a.fail("samples", "expected at least 1");
+    if (act.samples < 1) a.fail("samples", "expected 1 or more");
     quant.activity = act;
   }
   return quant;
@@ -303,7 +303,7 @@ Layer read_layer(const Reader& r, size_t i) {
   l.columns_per_weight = r.i64("columns_per_weight");
   if (l.columns_per_weight < 1) r.fail("columns_per_weight", "expected 1 or more");
   l.replicas = r.i64("replicas");
-  if (l.replicas < 1) r.fail("replicas", "expected at least 1");
+  if (l.replicas < 1) r.fail("replicas", "expected 1 or more");
   l.has_bias = r.boolean("has_bias");
   l.input_value = r.str("input");
   l.output_value = r.str("output");
