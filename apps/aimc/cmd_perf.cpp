@@ -98,7 +98,7 @@ void add_perf(CLI::App& app) {
          fmt::format("items (slices, or inferences where they run whole) whose input each pipeline stage holds at once, "
                      "besides the slices a halo reads whole; an "
                      "item that finished a stage waits until the next has room (backpressure): N (default {}: double "
-                     "buffering) or unbounded; the analytic model takes it as a bound on each stage's throughput",
+                     "buffering) or unbounded; the analytic model admits items into each stage as that window",
                      perf::kDefaultStageBuffers))
       ->type_name("unbounded|N");
   sub->add_option("--schedule", args->schedule, "with --model: layer | pipelined | data-parallel (default pipelined)");

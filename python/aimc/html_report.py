@@ -276,7 +276,7 @@ def stage_buffers(r):
     if n is None:
         return "unbounded"
     analytic = r.get("simulator", {}).get("kind") == "analytic"
-    return f"{n} per stage" + (" (as a bound on each stage's throughput)" if analytic else "")
+    return f"{n} per stage" + (" (admitting items as a window)" if analytic else "")
 
 
 def timed_as(r):

@@ -237,9 +237,11 @@ std::string perf_text(const PerfStats& s, size_t top) {
     line(fmt::format("  stage buffers    {}{}; the most held: {:.3g} inferences' input ({:.4g} kB) at {}", room,
                      s.stage_buffers > 0 ? " (backpressure)" : "", most.buffer_peak, most.buffer_peak_bytes * 1e-3, most.name));
   } else if (!s.layers.empty()) {
-    line(fmt::format(
-        "  stage buffers    {}{}", room,
-        s.stage_buffers > 0 ? " (a bound on each stage: room / the time an item holds it; the fill is not traced)" : ""));
+    line(fmt::format("  stage buffers    {}{}", room,
+                     s.stage_buffers > 0 ? fmt::format(" (a window: an item enters a stage once the one {} before it has "
+                                                       "let its room go; no other wait for room is traced)",
+                                                       s.stage_buffers)
+                                         : ""));
   }
   line(fmt::format("  throughput       {:.5g} inferences/s, {:.4g} TOPS (2 x {:.4g} MMAC per inference){}", s.inferences_per_s,
                    s.tops, s.macs_per_inference * 1e-6,

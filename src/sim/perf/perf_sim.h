@@ -59,7 +59,8 @@ struct PerfOptions {
   // finished a stage waits, holding its own room, until the next stage has room (backpressure). Absent:
   // kDefaultStageBuffers; 0: unbounded. Raised where a stage needs more to go on (a whole inference where
   // the slices gather or stream again, every slice its halo reads). The analytic model
-  // takes it as a bound on each stage's throughput (room / the time an item holds its room). Pipelined
+  // admits items into each stage as a window (an item enters as the one `room` items before it lets its room
+  // go, the span where an item holds it timed alone; perf_analytic.cpp). Pipelined
   // and data-parallel schedules only (a batched schedule holds its batch between stages).
   std::optional<int64_t> stage_buffers;
 };
