@@ -302,8 +302,8 @@ def test_stage_buffers_hold_the_next_inference_back(tmp_path):
     (backpressure: an item that finished a stage waits, holding its own room, until the next has room) or
     lifts the bound. ResNet-20 on hermes in 8 slices keeps its throughput with 2 and loses it with 1; the
     text and JSON say the room and where the most input waited; bad values are refused in one line. The
-    analytic model bounds each stage at room / the time an item holds it (Little's law): within 10 % of the
-    event simulation's throughput at every room, its fill not traced."""
+    analytic model admits items into each stage as a window (an item enters once the one `room` before it let
+    its room go): within 10 % of the event simulation's throughput at every room."""
     prog = tmp_path / "p.json"
     r = run_aimc("compile", "--model", ROOT / "models" / "resnet20_cifar10.onnx", "--chip", "hermes", "-o", prog)
     assert r.returncode == 0, r.stderr
@@ -330,7 +330,7 @@ def test_stage_buffers_hold_the_next_inference_back(tmp_path):
         assert analytic[room]["inferences_per_s"] == pytest.approx(runs[room]["inferences_per_s"], rel=0.10), room
         assert analytic[room]["layers"][0]["buffer_peak_inferences"] is None
         each = {"1": "1 item each", "2": "2 items each"}.get(room)
-        assert ("stage buffers    unbounded" if room == "unbounded" else f"stage buffers    {each} (a bound") in text
+        assert ("stage buffers    unbounded" if room == "unbounded" else f"stage buffers    {each} (a window") in text
     assert analytic["2"]["stage_buffers"] == 2 and analytic["unbounded"]["stage_buffers"] is None
     assert analytic["1"]["inferences_per_s"] < 0.95 * analytic["2"]["inferences_per_s"]
 
