@@ -3,7 +3,8 @@
 // Every task executes once per item that passes its group (and each programming task once per
 // reload job), exactly as in the event loop, so action counts, busy times and energy are the same
 // numbers. Time, per item (an inference, or one of its slices where it streams in slices, slices.h):
-//   a group's time         max(its longest task alone, its busiest resource's summed occupancy)
+//   a group's time         max(its longest task alone, per resource: the earliest a task reaches it + their
+//                          summed occupancy + the least latency a task still crosses after it)
 //   a stage's latency      Σ its groups' times; its service: its busiest resource's occupancy per item
 //   a run of stages        a tandem of stages: items released together enter stage s when they left
 //                          s − 1 and s served the item before them (for its service time), and stay
@@ -15,10 +16,11 @@
 // Items' start and end times come out of that, so stats() derives throughput, latency, the critical
 // path and the per-stage spans from them as for a simulated run. A resource several stages share
 // paces the inferences into the run (no closer than its occupancy per inference over all of them), so
-// the throughput never passes its bound; bounded stage buffers cap each stage at room / the time an
-// item holds its room. What it leaves out: when, within those bounds, stages sharing a resource delay
-// each other or wait for room, and the bunching of recurrent steps — bench/analytic_vs_event.py
-// measures the difference.
+// the throughput never passes its bound; bounded stage buffers admit items into each stage as a window
+// (an item enters once the one `room` before it let its room go, its input queueing behind that one's
+// output where they share a link); a resource several of an inference's stages use stretches their window
+// to its work. What it leaves out: other waits of stages that share a resource, or for room, and the
+// bunching of recurrent steps — bench/analytic_vs_event.py measures the difference.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
