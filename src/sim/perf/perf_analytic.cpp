@@ -88,8 +88,12 @@ void PerfSimulator::Impl::run_analytic() {
   // then one per span / room, Little's law); a room that is not a whole number of items bounds the stage to
   // room / span instead. A recurrent stage whose sequences would interleave over its replicas is held to that.
   std::vector<std::vector<double>> service(static_cast<size_t>(copies), std::vector<double>(static_cast<size_t>(n_stages), 0));
-  std::vector<std::vector<std::pair<int64_t, double>>> window(  // per copy and stage: (room, span); room 0: none
-      static_cast<size_t>(copies), std::vector<std::pair<int64_t, double>>(static_cast<size_t>(n_stages), {0, 0.0}));
+  struct Admission {
+    int64_t room = 0;  // items; 0: the stage admits any
+    double span = 0;   // the time an item holds its room
+  };
+  std::vector<std::vector<Admission>> admission(static_cast<size_t>(copies),
+                                                std::vector<Admission>(static_cast<size_t>(n_stages)));
   for (int32_t c = 0; c < copies; ++c) {
     const auto& at = buffer_at[static_cast<size_t>(c)];
     const auto& gt = group_t[static_cast<size_t>(c)];
@@ -104,15 +108,14 @@ void PerfSimulator::Impl::run_analytic() {
       // first group) start just after that one's output transfers, and queue behind them where they share a link.
       double held = 0;
       for (size_t g = from; g < std::min(to, gt.size()); ++g) held += gt[g];
-      if (from < to && to < gt.size())
-        held += std::max(gt[from], group_time(groups[from].tasks, nullptr, occ, &groups[to].tasks)) - gt[from];
+      if (from < to && to < gt.size()) held += group_time(groups[from].tasks, nullptr, occ, &groups[to].tasks) - gt[from];
       // A slice waits, holding its room, until the producer's slices its halo reads whole have come too:
       // they hold that room beside it for as long as the flow takes to bring them; the span's items have
       // the rest.
       const double room =
           static_cast<double>(buffer_room[su] - whole_halo_slices(su)) / static_cast<double>(slices_per_item_at(su));
       if (room >= 1 && room == std::floor(room)) {
-        window[static_cast<size_t>(c)][su] = {static_cast<int64_t>(room), held};
+        admission[static_cast<size_t>(c)][su] = {.room = static_cast<int64_t>(room), .span = held};
       } else {
         m = std::max(m, held / room);
       }
@@ -221,10 +224,10 @@ void PerfSimulator::Impl::run_analytic() {
         const bool first_here = sliced[su] != 0 ? it.chunk == 0 : last_slice(it);  // its inference's first item here
         const bool leads = s == a && first_here;
         double begin = std::max({enter[static_cast<size_t>(i)], free_stage[c][su], leads ? std::max(paced, paced_own[c]) : t0});
-        const auto [room, hold] = window[c][su];
+        const Admission& adm = admission[c][su];
         auto& entered_here = entries[c];
-        if (room > 0 && static_cast<int64_t>(entered_here.size()) >= room)
-          begin = std::max(begin, entered_here[entered_here.size() - static_cast<size_t>(room)] + hold);
+        if (adm.room > 0 && static_cast<int64_t>(entered_here.size()) >= adm.room)
+          begin = std::max(begin, entered_here[entered_here.size() - static_cast<size_t>(adm.room)] + adm.span);
         entered_here.push_back(begin);
         if (leads) {
           paced = begin + pace.shared;
@@ -319,14 +322,15 @@ void PerfSimulator::Impl::run_analytic() {
         Span& x = sp[static_cast<size_t>(rl.first)];
         if (x.first < 0) x.first = s;
         x.last = s;
-        x.occupancy = occ_c[static_cast<size_t>(rl.first)];
         ++stages_using[static_cast<size_t>(rl.first)];
       }
     }
     // A resource one stage uses alone needs no stretch: the stage passes the inference's items no faster
     // than its busiest resource serves them.
     for (int32_t r = 0; r < n_res; ++r) {
-      if (stages_using[static_cast<size_t>(r)] > 1) spans[static_cast<size_t>(c)].push_back(sp[static_cast<size_t>(r)]);
+      if (stages_using[static_cast<size_t>(r)] < 2) continue;
+      sp[static_cast<size_t>(r)].occupancy = occ_c[static_cast<size_t>(r)];
+      spans[static_cast<size_t>(c)].push_back(sp[static_cast<size_t>(r)]);
     }
   }
   std::vector<int64_t> last_item(static_cast<size_t>(opt.images), -1);

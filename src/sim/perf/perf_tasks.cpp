@@ -466,6 +466,22 @@ double PerfSimulator::Impl::group_time(const std::vector<int32_t>& ids, int32_t*
     for (double h : k.hop_ns) t += h;
     return t;
   };
+  // A transfer reaches hop h's link after its lead and the hops before, holds it for its occupancy and
+  // then still crosses the links after (their latencies; its occupancy is paid once, at the last hop). A
+  // unit's task holds its resources from its start for its occupancy and ends after its latency.
+  // f(resource, when the task reaches it, the least time it still needs once it let it go).
+  const auto each_hold = [](const Task& k, const auto& f) {
+    double reach = k.transfer ? k.lead_ns : 0.0;
+    for (size_t h = 0; h < k.res.size(); ++h) {
+      double after = k.lat_ns - k.occ_ns;
+      if (k.transfer) {
+        after = 0;
+        for (size_t j = h; j < k.hop_ns.size(); ++j) after += k.hop_ns[j];
+      }
+      f(static_cast<size_t>(k.res[h]), reach, after);
+      if (k.transfer && h < k.hop_ns.size()) reach += k.hop_ns[h];
+    }
+  };
   double alone = 0;
   for (int32_t id : ids) {
     const Task& k = tasks[static_cast<size_t>(id)];
@@ -474,35 +490,20 @@ double PerfSimulator::Impl::group_time(const std::vector<int32_t>& ids, int32_t*
       alone = a;
       if (longest != nullptr) *longest = id;
     }
-    // A transfer reaches hop h's link after its lead and the hops before, holds it for its occupancy and
-    // then still crosses the links after (their latencies; its occupancy is paid once, at the last hop). A
-    // unit's task holds its resources from its start for its occupancy and ends after its latency.
-    double reach = k.transfer ? k.lead_ns : 0.0;
-    for (size_t h = 0; h < k.res.size(); ++h) {
-      const auto r = static_cast<size_t>(k.res[h]);
-      double after = k.lat_ns - k.occ_ns;
-      if (k.transfer) {
-        after = 0;
-        for (size_t j = h; j < k.hop_ns.size(); ++j) after += k.hop_ns[j];
-      }
+    each_hold(k, [&](size_t r, double reach, double after) {
       scratch.load[r] += k.occ_ns;
       scratch.reach[r] = std::min(scratch.reach[r], reach);
       scratch.after[r] = std::min(scratch.after[r], after);
-      if (k.transfer && h < k.hop_ns.size()) reach += k.hop_ns[h];
-    }
+    });
   }
   if (ahead != nullptr) {
     for (int32_t id : *ahead) {
       const Task& k = tasks[static_cast<size_t>(id)];
-      double reach = k.transfer ? k.lead_ns : 0.0;
-      for (size_t h = 0; h < k.res.size(); ++h) {
-        const auto r = static_cast<size_t>(k.res[h]);
-        if (reach <= scratch.reach[r] && scratch.reach[r] < GroupScratch::kNever) {
-          scratch.ahead_load[r] += k.occ_ns;
-          scratch.ahead_reach[r] = std::min(scratch.ahead_reach[r], reach);
-        }
-        if (k.transfer && h < k.hop_ns.size()) reach += k.hop_ns[h];
-      }
+      each_hold(k, [&](size_t r, double reach, double) {
+        if (reach > scratch.reach[r] || scratch.reach[r] >= GroupScratch::kNever) return;
+        scratch.ahead_load[r] += k.occ_ns;
+        scratch.ahead_reach[r] = std::min(scratch.ahead_reach[r], reach);
+      });
     }
   }
   double queued = 0;
