@@ -15,7 +15,8 @@ images with both simulators. It reports, per run:
   - a negative or NaN figure, a warning, a compile error other than the one-line "needs N crossbars";
   - analytic / event throughput outside [1 / tolerance, tolerance] (the analytic model leaves out waits
     for room: docs/perf-sim.md, "The analytic model").
-A network the chip cannot hold is skipped. Prints the runs compiled and one line per finding.
+A network the chip cannot hold is skipped. Prints the runs compiled, one line per finding, and how closely
+the analytic model's throughput and single-image latency agree with the event simulation's over the runs.
 """
 
 import argparse
@@ -52,7 +53,7 @@ SMALL_CHIPS = {
 }
 
 
-def findings(program, chip, images, tolerance):
+def findings(program, chip, images, tolerance, agreement=None):
     ev = aimc.perf(program, chip, images=images).to_dict()
     again = aimc.perf(program, chip, images=images).to_dict()
     an = aimc.perf(program, chip, images=images, simulator="analytic").to_dict()
@@ -76,6 +77,8 @@ def findings(program, chip, images, tolerance):
         if isinstance(v, float) and (math.isnan(v) or v < 0):
             out.append(f"{k} = {v}")
     ratio = an["inferences_per_s"] / ev["inferences_per_s"]
+    if agreement is not None:  # analytic / event: throughput, latency
+        agreement.append((ratio, an["latency_s"] / ev["latency_s"]))
     if not 1 / tolerance < ratio < tolerance:
         out.append(f"analytic / event throughput {ratio:.3f}")
     return out
@@ -92,6 +95,7 @@ def main():
         (folder / f"{name}.yaml").write_text(text)
         chips.append(str(folder / f"{name}.yaml"))
     compiled = reported = 0
+    agreement = []
     for seed in range(*args.seeds):
         net, x = random_network(seed, batch=4)
         chip = chips[seed % len(chips)]
@@ -108,13 +112,17 @@ def main():
         compiled += 1
         images = random.Random(seed).choice([1, 3, 8])
         try:
-            found = findings(program, chip, images, args.tolerance)
+            found = findings(program, chip, images, args.tolerance, agreement)
         except Exception:  # noqa: BLE001
             found = ["perf raised: " + traceback.format_exc().strip().splitlines()[-1]]
         if found:
             reported += 1
             print(f"{where}, {images} images: " + "; ".join(found), flush=True)
     print(f"{compiled} runs compiled, {reported} with findings")
+    for i, what in enumerate(("throughput", "single-image latency")):
+        r = [a[i] for a in agreement]
+        print(f"analytic / event {what}: within 1 % on {sum(abs(v - 1) <= 0.01 for v in r)} of {len(r)} runs, "
+              f"beyond 10 % on {sum(abs(v - 1) > 0.1 for v in r)}")
 
 
 if __name__ == "__main__":
