@@ -362,6 +362,32 @@ TEST(PerfSim, AStagesRoomAdmitsABurstAsAWindow) {
   EXPECT_LT(a.makespan_ns, e.makespan_ns + span / 4);
 }
 
+// A crossbar two stages share serves the oldest inference waiting for it, as a pipelined program orders a
+// core's layers per inference: L0 (100 MVMs) and L1 (10) share core 0's crossbar, L2 (100) follows on core 1,
+// four inferences released at once into unbounded buffers. Each inference's L1 goes before the next one's L0,
+// so L2 runs beside core 0: L2(k) ends at 110 (k + 1) + 100 MVM times, 540 for the fourth. Served first come
+// first served (until 2026-12-07), core 0 did every L0 before any L1, and L2 ran after it: 810. The analytic
+// model paces the inferences by core 0's 110 MVM times each: the same 540.
+TEST(PerfSim, ASharedCrossbarServesTheOldestInferenceFirst) {
+  const auto chip = preset("hermes");
+  ASSERT_EQ(chip.cores.arrays, 1);
+  Builder b;
+  b.layer(64, 64, 100, 0);
+  b.layer(64, 64, 10, 0);
+  b.layer(64, 64, 100, 1);
+  const auto run = [&](bool analytic) {
+    PerfOptions o;
+    o.images = 4;
+    o.chunks = 1;
+    o.stage_buffers = 0;
+    o.analytic = analytic;
+    return simulate(chip, b.p, o);
+  };
+  const double t = chip::mvm_latency_ns(chip, chip.cores.read_modes.front(), 8);
+  EXPECT_NEAR(run(false).makespan_ns, 540 * t, 1e-6);
+  EXPECT_NEAR(run(true).makespan_ns, 540 * t, 1e-6);
+}
+
 // What the buffers held is checked against the cores' memories: stage 1's 1000-byte inputs pile up on
 // core 1 without a bound (stage 0 serves three times faster), past its 2000-byte L1, and a warning says
 // so; with room for one or two items they stay within it.

@@ -61,8 +61,19 @@ struct Event {
   int64_t owner;  // ≥ 0: item; < 0: programming job −owner−1
   int32_t task;
   int32_t hop;  // transfer: the head reaches link `hop`; −1: the task completes; −2: a halo timer of item
-                // `owner` at stage `task`; −3: item `owner` found room in a stage's buffer and enters group `task`
+                // `owner` at stage `task`; −3: item `owner` found room in a stage's buffer and enters group `task`;
+                // −4: resource `task` is free for the next task waiting for it
   bool operator>(const Event& o) const { return t != o.t ? t > o.t : seq > o.seq; }
+};
+
+// A task waiting for its resource (a crossbar, a digital unit, the host): served oldest item first (the
+// lowest item index: the earliest inference, its earliest slice), a programming job before any item.
+struct Waiter {
+  int64_t rank;  // the item's index, −1 for a programming job
+  int64_t seq;
+  int64_t owner;
+  int32_t task;
+  bool operator>(const Waiter& o) const { return rank != o.rank ? rank > o.rank : seq > o.seq; }
 };
 
 // A task group of inference 0 as it ran (its slice 0 where it streams, the slice that goes on where it runs whole
@@ -107,6 +118,10 @@ struct PerfSimulator::Impl {
   // Resources.
   int32_t r_dig = 0, r_chip = 0, r_host = 0, r_link = 0, n_res = 0;
   std::vector<double> free_at, busy;
+  // Per resource taken whole by a task (not a link: transfers take links as their head arrives, first come
+  // first served): the tasks waiting for it, and whether a −4 event will hand it on.
+  std::vector<std::priority_queue<detail::Waiter, std::vector<detail::Waiter>, std::greater<>>> waiting;
+  std::vector<char> hand_on_pending;
   // Templates.
   std::vector<Task> tasks;
   std::vector<std::vector<Group>> templ;          // per network copy
@@ -228,6 +243,10 @@ struct PerfSimulator::Impl {
   double group_time(const std::vector<int32_t>& ids, int32_t* longest, GroupScratch& scratch,
                     const std::vector<int32_t>* ahead = nullptr) const;
   void start_tasks(const std::vector<int32_t>& ids, double now, int64_t owner, int32_t& outstanding);
+  // Task `id` of `owner` takes its resources from `start` (they are free then) and completes after its latency.
+  void begin_task(int32_t id, double start, int64_t owner);
+  // Resource `r` let its task go at `now`: the oldest item's task waiting for it takes it.
+  void hand_on(int32_t r, double now);
   // A task of `owner` starts; `work`: an MVM or digital op (a slice's rows start coming out).
   void note_start(int64_t owner, double start, bool work);
   // A transfer's head reaches link `hop` of its route at `now`: it waits for the link, holds it for

@@ -1,4 +1,4 @@
-// run(): the event loop — resources served first come first served, transfers hop by hop.
+// run(): the event loop — a resource serves the oldest item waiting for it, transfers take links hop by hop.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -19,13 +19,44 @@ void PerfSimulator::Impl::start_tasks(const std::vector<int32_t>& ids, double no
       queue.push(Event{now + k.lead_ns, seq++, owner, id, 0});
       continue;
     }
-    double start = now;
+    if (k.res.size() == 1) {
+      // Busy, or others wait for it: this task waits too, and the oldest item's goes first when it is free.
+      const auto r = static_cast<size_t>(k.res[0]);
+      if (free_at[r] > now || !waiting[r].empty()) {
+        waiting[r].push(detail::Waiter{owner >= 0 ? owner : -1, seq++, owner, id});
+        if (hand_on_pending[r] == 0) {
+          queue.push(Event{std::max(now, free_at[r]), seq++, 0, k.res[0], -4});
+          hand_on_pending[r] = 1;
+        }
+        continue;
+      }
+    }
+    double start = now;  // several resources (a core's arrays, written together): taken together once all are free
     for (int32_t r : k.res) start = std::max(start, free_at[static_cast<size_t>(r)]);
-    for (int32_t r : k.res) free_at[static_cast<size_t>(r)] = start + k.occ_ns, busy[static_cast<size_t>(r)] += k.occ_ns;
-    note_start(owner, start, true);
-    if (owner == traced) trace_start[static_cast<size_t>(id)] = start;
-    queue.push(Event{start + k.lat_ns, seq++, owner, id, -1});
+    begin_task(id, start, owner);
   }
+}
+
+void PerfSimulator::Impl::begin_task(int32_t id, double start, int64_t owner) {
+  const Task& k = tasks[static_cast<size_t>(id)];
+  for (int32_t r : k.res) free_at[static_cast<size_t>(r)] = start + k.occ_ns, busy[static_cast<size_t>(r)] += k.occ_ns;
+  note_start(owner, start, true);
+  if (owner == traced) trace_start[static_cast<size_t>(id)] = start;
+  queue.push(Event{start + k.lat_ns, seq++, owner, id, -1});
+}
+
+void PerfSimulator::Impl::hand_on(int32_t r, double now) {
+  const auto ru = static_cast<size_t>(r);
+  hand_on_pending[ru] = 0;
+  if (waiting[ru].empty()) return;
+  if (free_at[ru] <= now) {
+    const detail::Waiter w = waiting[ru].top();
+    waiting[ru].pop();
+    begin_task(w.task, now, w.owner);
+    if (waiting[ru].empty()) return;
+  }
+  queue.push(Event{free_at[ru], seq++, 0, r, -4});
+  hand_on_pending[ru] = 1;
 }
 
 void PerfSimulator::Impl::note_start(int64_t owner, double start, bool work) {
@@ -354,6 +385,8 @@ void PerfSimulator::Impl::launch_batch(int64_t b, double now) {
 
 void PerfSimulator::Impl::reset_run() {
   free_at.assign(static_cast<size_t>(n_res), 0.0);
+  waiting.assign(static_cast<size_t>(n_res), {});
+  hand_on_pending.assign(static_cast<size_t>(n_res), 0);
   trace.clear();
   trace_start.assign(tasks.size(), 0.0);
   busy.assign(static_cast<size_t>(n_res), 0.0);
@@ -403,6 +436,8 @@ void PerfSimulator::Impl::run() {
       halo_release(items[static_cast<size_t>(e.owner)].inference, e.task, e.t);
     } else if (e.hop == -3) {  // room in a stage's buffer (give_buffer)
       enter(e.owner, e.task, e.t);
+    } else if (e.hop == -4) {
+      hand_on(e.task, e.t);
     } else if (e.owner >= 0) {
       Item& it = items[static_cast<size_t>(e.owner)];
       if (--it.outstanding == 0) {
