@@ -12,6 +12,7 @@
 #include <memory>
 #include <queue>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "noc/network.h"
@@ -66,14 +67,10 @@ struct Event {
   bool operator>(const Event& o) const { return t != o.t ? t > o.t : seq > o.seq; }
 };
 
-// A task waiting for its resource (a crossbar, a digital unit, the host): served oldest item first (the
-// lowest item index: the earliest inference, its earliest slice), a programming job before any item.
+// A task waiting for a resource it takes whole (a crossbar, a digital unit, the host).
 struct Waiter {
-  int64_t rank;  // the item's index, −1 for a programming job
-  int64_t seq;
   int64_t owner;
   int32_t task;
-  bool operator>(const Waiter& o) const { return rank != o.rank ? rank > o.rank : seq > o.seq; }
 };
 
 // A task group of inference 0 as it ran (its slice 0 where it streams, the slice that goes on where it runs whole
@@ -118,10 +115,18 @@ struct PerfSimulator::Impl {
   // Resources.
   int32_t r_dig = 0, r_chip = 0, r_host = 0, r_link = 0, n_res = 0;
   std::vector<double> free_at, busy;
-  // Per resource taken whole by a task (not a link: transfers take links as their head arrives, first come
-  // first served): the tasks waiting for it, and whether a −4 event will hand it on.
-  std::vector<std::priority_queue<detail::Waiter, std::vector<detail::Waiter>, std::greater<>>> waiting;
+  // Per resource a task takes whole (not a link: transfers take links as their head arrives): the tasks
+  // waiting for it, served first come first served, and whether a −4 event will hand it on. A stage (of a
+  // network copy) issues its items' tasks on a resource one at a time, in order: while one of them waits,
+  // the later ones wait behind it and join the resource's queue as it starts. (A stage whose whole batch
+  // arrived at once would otherwise queue every item ahead of the later stages that share the resource.)
+  std::vector<std::deque<detail::Waiter>> waiting;
   std::vector<char> hand_on_pending;
+  struct StageQueue {
+    bool queued = false;                // one of its tasks is in the resource's queue
+    std::deque<detail::Waiter> behind;  // its later ones
+  };
+  std::unordered_map<int64_t, StageQueue> stage_queues;  // per resource, copy and stage (stage_queue())
   // Templates.
   std::vector<Task> tasks;
   std::vector<std::vector<Group>> templ;          // per network copy
@@ -245,7 +250,11 @@ struct PerfSimulator::Impl {
   void start_tasks(const std::vector<int32_t>& ids, double now, int64_t owner, int32_t& outstanding);
   // Task `id` of `owner` takes its resources from `start` (they are free then) and completes after its latency.
   void begin_task(int32_t id, double start, int64_t owner);
-  // Resource `r` let its task go at `now`: the oldest item's task waiting for it takes it.
+  // Task w.task of w.owner waits for resource `r` (busy at `now`, or others wait), behind its stage's earlier ones.
+  void wait_for(int32_t r, detail::Waiter w, double now);
+  // The queue of the stage of w's task (its copy's) at resource `r`; nullptr for a programming job's task.
+  StageQueue* stage_queue(int32_t r, const detail::Waiter& w);
+  // Resource `r` let its task go at `now`: the first task waiting for it takes it.
   void hand_on(int32_t r, double now);
   // A task of `owner` starts; `work`: an MVM or digital op (a slice's rows start coming out).
   void note_start(int64_t owner, double start, bool work);

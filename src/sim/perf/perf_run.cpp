@@ -1,4 +1,4 @@
-// run(): the event loop — a resource serves the oldest item waiting for it, transfers take links hop by hop.
+// run(): the event loop — resources served first come first served (a stage's tasks one at a time), transfers hop by hop.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -20,14 +20,9 @@ void PerfSimulator::Impl::start_tasks(const std::vector<int32_t>& ids, double no
       continue;
     }
     if (k.res.size() == 1) {
-      // Busy, or others wait for it: this task waits too, and the oldest item's goes first when it is free.
       const auto r = static_cast<size_t>(k.res[0]);
       if (free_at[r] > now || !waiting[r].empty()) {
-        waiting[r].push(detail::Waiter{owner >= 0 ? owner : -1, seq++, owner, id});
-        if (hand_on_pending[r] == 0) {
-          queue.push(Event{std::max(now, free_at[r]), seq++, 0, k.res[0], -4});
-          hand_on_pending[r] = 1;
-        }
+        wait_for(k.res[0], detail::Waiter{owner, id}, now);
         continue;
       }
     }
@@ -45,14 +40,45 @@ void PerfSimulator::Impl::begin_task(int32_t id, double start, int64_t owner) {
   queue.push(Event{start + k.lat_ns, seq++, owner, id, -1});
 }
 
+PerfSimulator::Impl::StageQueue* PerfSimulator::Impl::stage_queue(int32_t r, const detail::Waiter& w) {
+  const int32_t s = tasks[static_cast<size_t>(w.task)].stage;
+  if (w.owner < 0 || s < 0) return nullptr;
+  const auto n_stages = static_cast<int64_t>(prog.schedule.stages.size());
+  const int64_t copy = items[static_cast<size_t>(w.owner)].copy;
+  return &stage_queues[(static_cast<int64_t>(r) * copies + copy) * n_stages + s];
+}
+
+void PerfSimulator::Impl::wait_for(int32_t r, detail::Waiter w, double now) {
+  const auto ru = static_cast<size_t>(r);
+  if (StageQueue* q = stage_queue(r, w)) {
+    if (q->queued) {
+      q->behind.push_back(w);
+      return;
+    }
+    q->queued = true;
+  }
+  waiting[ru].push_back(w);
+  if (hand_on_pending[ru] == 0) {
+    queue.push(Event{std::max(now, free_at[ru]), seq++, 0, r, -4});
+    hand_on_pending[ru] = 1;
+  }
+}
+
 void PerfSimulator::Impl::hand_on(int32_t r, double now) {
   const auto ru = static_cast<size_t>(r);
   hand_on_pending[ru] = 0;
   if (waiting[ru].empty()) return;
   if (free_at[ru] <= now) {
-    const detail::Waiter w = waiting[ru].top();
-    waiting[ru].pop();
+    const detail::Waiter w = waiting[ru].front();
+    waiting[ru].pop_front();
     begin_task(w.task, now, w.owner);
+    if (StageQueue* q = stage_queue(r, w)) {
+      q->queued = !q->behind.empty();
+      if (q->queued) {
+        waiting[ru].push_back(q->behind.front());  // the stage's next task joins the queue now
+        q->behind.pop_front();
+      }
+    }
     if (waiting[ru].empty()) return;
   }
   queue.push(Event{free_at[ru], seq++, 0, r, -4});
@@ -387,6 +413,7 @@ void PerfSimulator::Impl::reset_run() {
   free_at.assign(static_cast<size_t>(n_res), 0.0);
   waiting.assign(static_cast<size_t>(n_res), {});
   hand_on_pending.assign(static_cast<size_t>(n_res), 0);
+  stage_queues.clear();
   trace.clear();
   trace_start.assign(tasks.size(), 0.0);
   busy.assign(static_cast<size_t>(n_res), 0.0);

@@ -2,11 +2,11 @@
 //
 // Resources (dense integer ids, STYLE P6): one MVM engine per crossbar (core × array), one per
 // digital unit class on each core, one per chip-level unit, the host, and every network link
-// (noc::Network). A crossbar, digital unit or the host serves the oldest item waiting for it (the
-// lowest inference, then slice; a programming job first), as a pipelined program orders a core's layers
-// per inference, and holds it for the task's occupancy; a transfer takes the links of its route one
-// after another as its head reaches them (virtual cut-through, first come first served), holding each
-// for bytes / the slowest link's bandwidth. Events are processed in time order.
+// (noc::Network). A resource serves its tasks first come, first served, and holds it for the task's
+// occupancy; a stage issues its items' tasks on a crossbar, digital unit or the host one at a time (its
+// later ones join the queue as the one before starts). A transfer takes the links of its route one
+// after another as its head reaches them (virtual cut-through), holding each for bytes / the slowest
+// link's bandwidth. Events are processed in time order.
 //
 // One inference (or each of its `chunks` slices, slices.h, where it streams in slices) walks the
 // schedule's stages in order; a stage is a chain of task groups, each starting when the previous one has finished:
