@@ -1,12 +1,15 @@
 """Seeded stress run of the performance simulators' invariants on networks and chips beyond the tests'.
 
     PYTHONPATH=build/python /usr/bin/python3 bench/stress_perf.py [--seeds FIRST LAST] [--tolerance 1.5]
+                                                                   [--chips presets|topologies]
 
 Each seed builds one random network (tests/python/test_random_networks.py's generator: convs of every
 kernel, stride, group and dilation, depthwise convs, residual adds, concats, pools, linear heads, 1-D convs),
-compiles it on one of the presets or a small chip derived from one (seed mod 7) with one of seven compile
-pipelines (the default; every packing scope; replication on and off; residuals off chip; activations held on
-the host; layer, pipelined and data-parallel schedules: seed div 7 mod 7), and runs `aimc.perf` on 1, 3 or 8
+compiles it on one of the presets or a small chip derived from one (seed mod 7; with --chips topologies, one of
+three small chips on a bus, a crossbar network and a multicast mesh with 1 to 3 crossbars per core: seed mod 3)
+with one of seven compile pipelines (the default; every packing scope; replication on and off; residuals off
+chip; activations held on the host; layer, pipelined and data-parallel schedules: seed div the chips' count,
+mod 7), and runs `aimc.perf` on 1, 3 or 8
 images with both simulators. It reports, per run:
   - a latency below the critical path (a bound below it), or a throughput above the crossbars' bound;
   - two event runs that differ (the simulation is deterministic);
@@ -52,6 +55,18 @@ SMALL_CHIPS = {
     "small-verma": "base: verma-cimu\nname: small-verma\ncores:\n  rows: 96\n  cols: 32\n",
 }
 
+# Every network topology the chip schema has besides the presets' mesh and tree, and cores with several crossbars.
+TOPOLOGY_CHIPS = {
+    "small-bus": "base: hermes\nname: small-bus\ncores:\n  count: 8\n  arrangement: [2, 4]\n  rows: 64\n  cols: 48\n"
+                 "noc:\n  topology: bus\n  link_bytes_per_cycle: 8\n  hop_latency_cycles: 2\n  e_bit_hop_pj: 0.05\n",
+    "small-xbar2": "base: hermes\nname: small-xbar2\ncores:\n  count: 4\n  arrangement: [2, 2]\n  arrays: 2\n  rows: 64\n"
+                   "  cols: 48\nnoc:\n  topology: crossbar\n  link_bytes_per_cycle: 4\n  hop_latency_cycles: 1\n"
+                   "  multicast: true\n",
+    "small-mesh-mc3": "base: verma-cimu\nname: small-mesh-mc3\ncores:\n  count: 6\n  arrangement: [2, 3]\n  arrays: 3\n"
+                      "  rows: 64\n  cols: 32\nnoc:\n  topology: mesh\n  link_bytes_per_cycle: 2\n  hop_latency_cycles: 3\n"
+                      "  multicast: true\n",
+}
+
 
 def findings(program, chip, images, tolerance, agreement=None):
     ev = aimc.perf(program, chip, images=images).to_dict()
@@ -88,10 +103,12 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", nargs=2, type=int, default=[0, 400], metavar=("FIRST", "LAST"))
     ap.add_argument("--tolerance", type=float, default=1.5, help="analytic / event throughput ratio reported beyond")
+    ap.add_argument("--chips", choices=["presets", "topologies"], default="presets",
+                    help="the presets and small chips derived from them, or small chips on every other topology")
     args = ap.parse_args()
     folder = Path(tempfile.mkdtemp())
-    chips = ["hermes", "cluster-512", "verma-cimu", "garofalo-cluster"]
-    for name, text in SMALL_CHIPS.items():
+    chips = ["hermes", "cluster-512", "verma-cimu", "garofalo-cluster"] if args.chips == "presets" else []
+    for name, text in (SMALL_CHIPS if args.chips == "presets" else TOPOLOGY_CHIPS).items():
         (folder / f"{name}.yaml").write_text(text)
         chips.append(str(folder / f"{name}.yaml"))
     compiled = reported = 0
