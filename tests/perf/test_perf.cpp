@@ -293,6 +293,33 @@ TEST(PerfSim, InputsAndOutputsCrossTheHostLink) {
   EXPECT_DOUBLE_EQ(s.critical_path.front().network_ns + s.critical_path.front().memory_ns, 0.0);
 }
 
+// A stage that takes the host link twice per slice (its input at its start, a value read back after its MVMs),
+// in 8 slices: every slice's input crosses the link before the first slice's read-back comes (the link's
+// latency lies between), so the slices then leave one read-back apart, not the link's whole occupancy per
+// slice apart. The critical path spaced them by that whole occupancy and lay above the latency (a random
+// network with its activations on the host, `bench/stress_perf.py` seed 28 with unbounded stage buffers: 4.13
+// against 4.00 µs); now it spaces them by one group's busiest resource, and the link's occupancy bounds the
+// stage as a whole: from slice 0's input on, every slice's two transfers, then what follows the last.
+TEST(PerfSim, TheCriticalPathStaysBelowTheLatencyWhenAStageTakesALinkTwice) {
+  const auto chip = hermes_host_link();
+  Builder b = one_layer_from_and_to_the_host(8, 1600, 64);  // 1 MVM per slice; 200 bytes (100 ns) in per slice
+  b.p.transfers.push_back(
+      {{EndpointKind::Host, 0}, {EndpointKind::Core, 0}, 1600.0, "L0:residual", program::TransferKind::Activation, 1});
+  b.p.transfers[0].stage = b.p.transfers[1].stage = b.p.transfers[2].stage = 0;
+  b.p.transfers[0].at = program::TransferAt::Start;
+  b.p.transfers[1].at = program::TransferAt::End;
+  b.p.transfers[2].at = program::TransferAt::AfterMvm;
+  PerfOptions o;
+  o.images = 1;
+  o.chunks = 8;
+  o.stage_buffers = 0;
+  const PerfStats s = simulate(chip, b.p, o);
+  const double hop = static_cast<double>(*chip.noc.hop_latency_cycles) * 1e3 / chip.clock_mhz;
+  const double out = hop + 100 + 8 / 2.0;  // one slice's output to the host
+  EXPECT_GE(s.latency_ns, s.critical_path_ns);
+  EXPECT_NEAR(s.critical_path_ns, 8 * (100 + 100) + out, 1e-6);
+}
+
 // Stage buffers (backpressure): an item holds room in its stage's buffer from its input's sending until
 // its own output goes on (here, one stage: until it is done). With room for one, the next inference starts
 // only then; with room for two (the default) its input and MVMs overlap the one before's output, as

@@ -241,6 +241,12 @@ TEST(Slices, ChainedHalosInClosedForm) {
   // simulation gives.)
   EXPECT_DOUBLE_EQ(sliced_chain_ns(lat, svc, {0, 0.5}, both, 2, {6, 10}), 31);
   EXPECT_DOUBLE_EQ(sliced_chain_ns(lat, svc, {0, 0.5}, both, 2, {10, 10}), 35);
+  // A stage's span bounds its last slice from slice 0's input: 4 slices 2 apart leave by 10 + 3 x 2 = 16, or by
+  // 30 where a resource the stage uses in two groups needs that from the first slice's input on (here 0; 5 when
+  // it comes from a stage before of latency 5).
+  EXPECT_DOUBLE_EQ(sliced_chain_ns({10}, {2}, {0}, {1}, 4), 16);
+  EXPECT_DOUBLE_EQ(sliced_chain_ns({10}, {2}, {0}, {1}, 4, {}, {30}), 30);
+  EXPECT_DOUBLE_EQ(sliced_chain_ns({5, 10}, {1, 2}, {0, 0}, {1, 1}, 4, {}, {0, 30}), 35);
 }
 
 // A (16 x 16) → B (16 x 16, a 3x3 stride-1 window on A's rows) → a classifier, each alone on its core.

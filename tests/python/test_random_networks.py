@@ -228,8 +228,8 @@ def test_latency_stays_above_the_critical_path_when_replicas_hold_uneven_shares(
 
 def test_stress_run_reports_what_breaks_an_invariant(monkeypatch):
     """bench/stress_perf.py (the seeded run over the presets that found the faults above): a sound run gives no
-    finding; a latency below the critical path, energy parts that miss the total or unequal dynamic energies
-    are reported."""
+    finding; a latency below the critical path (with the default and with unbounded stage buffers), energy parts
+    that miss the total or unequal dynamic energies are reported."""
     import sys
     from pathlib import Path
 
@@ -256,3 +256,4 @@ def test_stress_run_reports_what_breaks_an_invariant(monkeypatch):
     monkeypatch.setattr(stress_perf.aimc, "perf", lambda *a, **k: Broken(real(*a, **k), k.get("simulator") == "analytic"))
     found = " ".join(stress_perf.findings(program, "hermes", 3, tolerance=1e9))
     assert "below the critical path" in found and "energy parts" in found and "dynamic energy" in found
+    assert "unbounded stage buffers: latency" in found

@@ -182,18 +182,52 @@ PerfStats PerfSimulator::Impl::stats() const {
   // A stage's groups ahead of its MVMs (with digital ops ahead of them) are a stage of their own in the chain:
   // those ops use the units the stage's later ops use again, so a slice's ops ahead may run while the slice
   // before is in the MVMs, and one stage's service would hold the next slice back too long.
+  // Per part of a stage (its groups ahead of the MVMs, the rest): the least time between two slices leaving it, its
+  // busiest resource's occupancy within one group (a resource it uses in two groups, with time between them, serves
+  // one slice's first use while the slice before is past it: the stage's whole occupancy would space the slices too
+  // far), and the least time from its first slice's input to its last leaving: per resource, the part's time alone
+  // before its first use, every slice's occupancy, and its time alone after the last use.
   std::vector<double> stage_latency(prog.schedule.stages.size(), 0.0), ahead_latency = stage_latency;
-  std::vector<std::vector<double>> part_occ(2 * prog.schedule.stages.size());  // per stage: (ahead, the rest) per resource
-  for (const auto& g : templ[0]) {
-    double m = 0;
-    auto& occ = part_occ[2 * static_cast<size_t>(g.stage) + (g.ahead ? 0 : 1)];
-    if (occ.empty()) occ.assign(static_cast<size_t>(n_res), 0.0);
-    for (int32_t k : g.tasks) {
-      m = std::max(m, tasks[static_cast<size_t>(k)].lat_ns);
-      for (int32_t r : tasks[static_cast<size_t>(k)].res) occ[static_cast<size_t>(r)] += tasks[static_cast<size_t>(k)].occ_ns;
+  std::vector<double> part_spacing(2 * prog.schedule.stages.size(), 0.0), part_span(part_spacing.size(), 0.0);
+  {
+    std::vector<std::vector<int32_t>> part_groups(part_spacing.size());
+    for (size_t g = 0; g < templ[0].size(); ++g)
+      part_groups[2 * static_cast<size_t>(templ[0][g].stage) + (templ[0][g].ahead ? 0 : 1)].push_back(static_cast<int32_t>(g));
+    std::vector<double> occ(static_cast<size_t>(n_res)), total(occ.size()), before(occ.size()), after(occ.size());
+    for (size_t part = 0; part < part_groups.size(); ++part) {
+      std::fill(total.begin(), total.end(), 0.0);
+      std::fill(before.begin(), before.end(), -1.0);  // −1: not used yet
+      double elapsed = 0;
+      for (int32_t g : part_groups[part]) {
+        const auto& ids = templ[0][static_cast<size_t>(g)].tasks;
+        double m = 0;
+        for (int32_t k : ids) {
+          m = std::max(m, tasks[static_cast<size_t>(k)].lat_ns);
+          for (int32_t r : tasks[static_cast<size_t>(k)].res) occ[static_cast<size_t>(r)] = 0;
+        }
+        for (int32_t k : ids) {
+          for (int32_t r : tasks[static_cast<size_t>(k)].res) occ[static_cast<size_t>(r)] += tasks[static_cast<size_t>(k)].occ_ns;
+        }
+        for (int32_t k : ids) {
+          for (int32_t r : tasks[static_cast<size_t>(k)].res) {
+            const auto ru = static_cast<size_t>(r);
+            part_spacing[part] = std::max(part_spacing[part], occ[ru]);
+            if (before[ru] < 0) before[ru] = elapsed;
+            total[ru] += occ[ru], occ[ru] = 0;  // counted once per group
+            after[ru] = elapsed + m;            // until the part's end: its time alone less this
+          }
+        }
+        elapsed += m;
+      }
+      const auto stage = part / 2;
+      stage_latency[stage] += elapsed;
+      if (part % 2 == 0) ahead_latency[stage] = elapsed;
+      for (size_t r = 0; r < total.size(); ++r) {
+        if (before[r] >= 0)
+          part_span[part] =
+              std::max(part_span[part], before[r] + static_cast<double>(opt.chunks) * total[r] + (elapsed - after[r]));
+      }
     }
-    stage_latency[static_cast<size_t>(g.stage)] += m;
-    if (g.ahead) ahead_latency[static_cast<size_t>(g.stage)] += m;
   }
   // MACs.
   for (const auto& L : prog.layers) st.macs_per_inference += layer_macs(L);
@@ -277,7 +311,6 @@ PerfStats PerfSimulator::Impl::stats() const {
     st.area_mm2 = area->mm2;
     st.tops_per_mm2 = st.tops / area->mm2;
   }
-  std::vector<double> slice_service(n_stages, 0.0);  // the busiest resource's occupancy per slice
   for (size_t s = 0; s < n_stages; ++s) {
     const auto& stg = prog.schedule.stages[s];
     LayerStats ls;
@@ -292,7 +325,6 @@ PerfStats PerfSimulator::Impl::stats() const {
     ls.mvms_per_inference = ls.actions.array_mvms() / static_cast<double>(opt.images);
     ls.energy = table->price(ls.actions);
     if (!stage_res_occ[s].empty()) ls.service_ns = *std::max_element(stage_res_occ[s].begin(), stage_res_occ[s].end());
-    slice_service[s] = ls.service_ns / static_cast<double>(opt.chunks);
     ls.time_ns = stage_span[s] / static_cast<double>(opt.images * opt.chunks) * static_cast<double>(opt.chunks);
     for (const auto& peak : buffered_peak) ls.buffer_peak = std::max(ls.buffer_peak, static_cast<double>(peak[s]));
     ls.buffer_peak /= static_cast<double>(opt.chunks);
@@ -307,11 +339,8 @@ PerfStats PerfSimulator::Impl::stats() const {
     st.layers.push_back(std::move(ls));
   }
   {
-    std::vector<double> latency, service, first, halos;
+    std::vector<double> latency, service, first, halos, span;
     std::vector<char> streams;
-    const auto busiest = [](const std::vector<double>& occ) {
-      return occ.empty() ? 0.0 : *std::max_element(occ.begin(), occ.end());
-    };
     // Per stage: when it can begin its next slice's work (the halo's clock), the least busy resource of its
     // first group that works on an item (its MVMs, or digital ops), after the ops ahead: where the simulation
     // notes a slice's start.
@@ -329,16 +358,17 @@ PerfStats PerfSimulator::Impl::stats() const {
     const auto opens_or_service = [&](size_t s) { return opens[s] >= 0 ? opens[s] : service.back(); };
     for (size_t s = 0; s < n_stages; ++s) {
       if (ahead_latency[s] > 0) {
-        latency.push_back(ahead_latency[s]), service.push_back(busiest(part_occ[2 * s])), halos.push_back(halo[s]);
-        first.push_back(service.back()), streams.push_back(sliced[s]);
-        latency.push_back(stage_latency[s] - ahead_latency[s]), service.push_back(busiest(part_occ[2 * s + 1]));
+        latency.push_back(ahead_latency[s]), service.push_back(part_spacing[2 * s]), halos.push_back(halo[s]);
+        first.push_back(service.back()), streams.push_back(sliced[s]), span.push_back(part_span[2 * s]);
+        latency.push_back(stage_latency[s] - ahead_latency[s]), service.push_back(part_spacing[2 * s + 1]);
         first.push_back(opens_or_service(s)), halos.push_back(0.0), streams.push_back(sliced[s]);
+        span.push_back(part_span[2 * s + 1]);
       } else {
-        latency.push_back(stage_latency[s]), service.push_back(slice_service[s]), halos.push_back(halo[s]);
-        first.push_back(opens_or_service(s)), streams.push_back(sliced[s]);
+        latency.push_back(stage_latency[s]), service.push_back(part_spacing[2 * s + 1]), halos.push_back(halo[s]);
+        first.push_back(opens_or_service(s)), streams.push_back(sliced[s]), span.push_back(part_span[2 * s + 1]);
       }
     }
-    st.critical_path_ns = sliced_chain_ns(latency, service, halos, streams, opt.chunks, first);
+    st.critical_path_ns = sliced_chain_ns(latency, service, halos, streams, opt.chunks, first, span);
   }
   const int32_t arrays = static_cast<int32_t>(chip.cores.arrays);
   for (int32_t c = 0; c < chip.cores.count; ++c) {

@@ -80,7 +80,8 @@ std::vector<double> stage_halos(const program::Program& program, int64_t slices)
 }
 
 double sliced_chain_ns(const std::vector<double>& latency, const std::vector<double>& service, const std::vector<double>& halo,
-                       const std::vector<char>& sliced, int64_t slices, const std::vector<double>& first) {
+                       const std::vector<char>& sliced, int64_t slices, const std::vector<double>& first,
+                       const std::vector<double>& span) {
   const auto K = static_cast<size_t>(std::max<int64_t>(slices, 1));
   std::vector<double> began(K, 0.0), left(K, 0.0);  // each slice at the stage before: entered, left
   bool whole = false;                               // the stage before ran the inference whole
@@ -98,16 +99,19 @@ double sliced_chain_ns(const std::vector<double>& latency, const std::vector<dou
     const double opens = s < first.size() ? std::min(first[s], service[s]) : service[s];
     std::vector<double> b(K), done(K);
     double free = 0, free_first = 0;  // the stage's busiest and least busy resources, after slice k − 1
+    double first_in = 0;              // slice 0's inputs there
     for (size_t k = 0; k < K; ++k) {
       double in = 0;
       for (size_t j = k; j <= std::min(K - 1, k + reads); ++j) in = std::max(in, left[j]);
       if (part > 0 && s > 0 && k + reads + 1 < K) in = std::max(in, began[k + reads + 1] + part * latency[s - 1]);
+      if (k == 0) first_in = in;
       const double ready = std::max(in, free);
       b[k] = std::max(in, free_first);
       free = ready + service[s];
       free_first = b[k] + opens;
       done[k] = ready + latency[s];
     }
+    if (s < span.size()) done[K - 1] = std::max(done[K - 1], first_in + span[s]);
     began = std::move(b);
     left = std::move(done);
     whole = false;

@@ -56,18 +56,22 @@ double halo_slices(int64_t output_rows, const program::RowWindow& window, int64_
 std::vector<double> stage_halos(const program::Program& program, int64_t slices);
 
 // One inference's time through a chain of stages, uncontended, in `slices` slices: slice k enters a
-// sliced stage s once it has left stage s − 1, the producer has made the rows its halo reads (halo[s]:
+// sliced stage s once it has left stage s − 1 and the producer has made the rows its halo reads (halo[s]:
 // the slices it reads whole have left s − 1, and the one it reads a share h of began there h · latency
-// earlier: its rows come out evenly), and stage s has served slice k − 1 for `service[s]`; it stays
-// `latency[s]`. A slice begins at a stage (the halo's clock) as soon as its inputs are there and the
+// earlier: its rows come out evenly); it stays `latency[s]`, and leaves no sooner than `service[s]` after
+// slice k − 1 (the busiest resource's occupancy within one of the stage's task groups: the slices take
+// that group's resource in turn). `span[s]` (optional): the least time from slice 0's inputs being there
+// to the last slice leaving (a resource the stage uses in several groups takes every slice's work there
+// in turn). A slice begins at a stage (the halo's clock) as soon as its inputs are there and the
 // stage's least busy resource has served the slice before: `first[s]` (default: `service`), so a stage
 // whose replicas hold uneven shares starts the next slice's rows before its busiest one is free, as the
 // simulation does. A stage that runs whole (`sliced[s]` 0) takes the inference once every slice has left
 // the stage before, for `latency[s]`; the next sliced stage starts every slice then. With one gather
 // and no halo this is Σ latency + (slices − 1) · the largest service before the gather, when every
-// latency is at least its service.
+// latency is at least its service and no span binds.
 double sliced_chain_ns(const std::vector<double>& latency, const std::vector<double>& service, const std::vector<double>& halo,
-                       const std::vector<char>& sliced, int64_t slices, const std::vector<double>& first = {});
+                       const std::vector<char>& sliced, int64_t slices, const std::vector<double>& first = {},
+                       const std::vector<double>& span = {});
 
 // `requested` slices, or auto_slices when it is 0; throws Error (field chunks) when it is negative.
 int64_t resolve_slices(const program::Program& program, int64_t requested);
