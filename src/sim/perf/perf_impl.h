@@ -12,7 +12,6 @@
 #include <memory>
 #include <queue>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "noc/network.h"
@@ -63,14 +62,8 @@ struct Event {
   int32_t task;
   int32_t hop;  // transfer: the head reaches link `hop`; −1: the task completes; −2: a halo timer of item
                 // `owner` at stage `task`; −3: item `owner` found room in a stage's buffer and enters group `task`;
-                // −4: resource `task` is free for the next task waiting for it
+                // −4: the next task of stage line `task` joins its resource's queue (join_line)
   bool operator>(const Event& o) const { return t != o.t ? t > o.t : seq > o.seq; }
-};
-
-// A task waiting for a resource it takes whole (a crossbar, a digital unit, the host).
-struct Waiter {
-  int64_t owner;
-  int32_t task;
 };
 
 // A task group of inference 0 as it ran (its slice 0 where it streams, the slice that goes on where it runs whole
@@ -115,18 +108,18 @@ struct PerfSimulator::Impl {
   // Resources.
   int32_t r_dig = 0, r_chip = 0, r_host = 0, r_link = 0, n_res = 0;
   std::vector<double> free_at, busy;
-  // Per resource a task takes whole (not a link: transfers take links as their head arrives): the tasks
-  // waiting for it, served first come first served, and whether a −4 event will hand it on. A stage (of a
-  // network copy) issues its items' tasks on a resource one at a time, in order: while one of them waits,
-  // the later ones wait behind it and join the resource's queue as it starts. (A stage whose whole batch
-  // arrived at once would otherwise queue every item ahead of the later stages that share the resource.)
-  std::vector<std::deque<detail::Waiter>> waiting;
-  std::vector<char> hand_on_pending;
-  struct StageQueue {
-    bool queued = false;                // one of its tasks is in the resource's queue
-    std::deque<detail::Waiter> behind;  // its later ones
+  // A resource serves first come, first served: a task takes it at max(release, its free time). A stage (of a
+  // network copy) issues its items' tasks on a crossbar, digital unit or the host one at a time, in order: a
+  // task whose stage's task before has not started yet waits behind it and joins the resource's queue as it
+  // starts (a stage whose whole batch arrived at once would otherwise queue every item ahead of the later
+  // stages that share the resource). One line per (resource, stage, copy) a task holds alone (line_of per
+  // task, −1: a transfer, a programming write, a task on several resources).
+  struct StageLine {
+    double started = -1;                             // when the line's last task to join took the resource
+    std::deque<std::pair<int64_t, int32_t>> behind;  // (owner, task) waiting for it to start
   };
-  std::unordered_map<int64_t, StageQueue> stage_queues;  // per resource, copy and stage (stage_queue())
+  std::vector<int32_t> line_of;
+  std::vector<StageLine> lines;
   // Templates.
   std::vector<Task> tasks;
   std::vector<std::vector<Group>> templ;          // per network copy
@@ -205,6 +198,7 @@ struct PerfSimulator::Impl {
   // made); after the MVMs; after the digital ops (at its end).
   using StageTransfers = std::vector<std::array<std::vector<int32_t>, 4>>;
   void setup_resources();
+  void setup_stage_lines();  // line_of, lines
   StageTransfers transfers_by_stage();
   bool in_copy(const program::Endpoint& e, int32_t copy) const;  // data-parallel: the endpoint serves this copy
   void build_copy(int32_t copy, const StageTransfers& xfers);
@@ -250,12 +244,8 @@ struct PerfSimulator::Impl {
   void start_tasks(const std::vector<int32_t>& ids, double now, int64_t owner, int32_t& outstanding);
   // Task `id` of `owner` takes its resources from `start` (they are free then) and completes after its latency.
   void begin_task(int32_t id, double start, int64_t owner);
-  // Task w.task of w.owner waits for resource `r` (busy at `now`, or others wait), behind its stage's earlier ones.
-  void wait_for(int32_t r, detail::Waiter w, double now);
-  // The queue of the stage of w's task (its copy's) at resource `r`; nullptr for a programming job's task.
-  StageQueue* stage_queue(int32_t r, const detail::Waiter& w);
-  // Resource `r` let its task go at `now`: the first task waiting for it takes it.
-  void hand_on(int32_t r, double now);
+  // The first task waiting behind stage line `q` joins its resource's queue at `now`.
+  void join_line(int32_t q, double now);
   // A task of `owner` starts; `work`: an MVM or digital op (a slice's rows start coming out).
   void note_start(int64_t owner, double start, bool work);
   // A transfer's head reaches link `hop` of its route at `now`: it waits for the link, holds it for

@@ -19,12 +19,16 @@ void PerfSimulator::Impl::start_tasks(const std::vector<int32_t>& ids, double no
       queue.push(Event{now + k.lead_ns, seq++, owner, id, 0});
       continue;
     }
-    if (k.res.size() == 1) {
-      const auto r = static_cast<size_t>(k.res[0]);
-      if (free_at[r] > now || !waiting[r].empty()) {
-        wait_for(k.res[0], detail::Waiter{owner, id}, now);
+    if (const int32_t q = line_of[static_cast<size_t>(id)]; q >= 0 && owner >= 0) {
+      StageLine& line = lines[static_cast<size_t>(q)];
+      if (!line.behind.empty() || now < line.started) {  // the stage's task before has not started yet
+        line.behind.emplace_back(owner, id);
+        if (line.behind.size() == 1) queue.push(Event{line.started, seq++, 0, q, -4});
         continue;
       }
+      line.started = std::max(now, free_at[static_cast<size_t>(k.res[0])]);
+      begin_task(id, line.started, owner);
+      continue;
     }
     double start = now;  // several resources (a core's arrays, written together): taken together once all are free
     for (int32_t r : k.res) start = std::max(start, free_at[static_cast<size_t>(r)]);
@@ -40,49 +44,13 @@ void PerfSimulator::Impl::begin_task(int32_t id, double start, int64_t owner) {
   queue.push(Event{start + k.lat_ns, seq++, owner, id, -1});
 }
 
-PerfSimulator::Impl::StageQueue* PerfSimulator::Impl::stage_queue(int32_t r, const detail::Waiter& w) {
-  const int32_t s = tasks[static_cast<size_t>(w.task)].stage;
-  if (w.owner < 0 || s < 0) return nullptr;
-  const auto n_stages = static_cast<int64_t>(prog.schedule.stages.size());
-  const int64_t copy = items[static_cast<size_t>(w.owner)].copy;
-  return &stage_queues[(static_cast<int64_t>(r) * copies + copy) * n_stages + s];
-}
-
-void PerfSimulator::Impl::wait_for(int32_t r, detail::Waiter w, double now) {
-  const auto ru = static_cast<size_t>(r);
-  if (StageQueue* q = stage_queue(r, w)) {
-    if (q->queued) {
-      q->behind.push_back(w);
-      return;
-    }
-    q->queued = true;
-  }
-  waiting[ru].push_back(w);
-  if (hand_on_pending[ru] == 0) {
-    queue.push(Event{std::max(now, free_at[ru]), seq++, 0, r, -4});
-    hand_on_pending[ru] = 1;
-  }
-}
-
-void PerfSimulator::Impl::hand_on(int32_t r, double now) {
-  const auto ru = static_cast<size_t>(r);
-  hand_on_pending[ru] = 0;
-  if (waiting[ru].empty()) return;
-  if (free_at[ru] <= now) {
-    const detail::Waiter w = waiting[ru].front();
-    waiting[ru].pop_front();
-    begin_task(w.task, now, w.owner);
-    if (StageQueue* q = stage_queue(r, w)) {
-      q->queued = !q->behind.empty();
-      if (q->queued) {
-        waiting[ru].push_back(q->behind.front());  // the stage's next task joins the queue now
-        q->behind.pop_front();
-      }
-    }
-    if (waiting[ru].empty()) return;
-  }
-  queue.push(Event{free_at[ru], seq++, 0, r, -4});
-  hand_on_pending[ru] = 1;
+void PerfSimulator::Impl::join_line(int32_t q, double now) {
+  StageLine& line = lines[static_cast<size_t>(q)];
+  const auto [owner, id] = line.behind.front();
+  line.behind.pop_front();
+  line.started = std::max(now, free_at[static_cast<size_t>(tasks[static_cast<size_t>(id)].res[0])]);
+  begin_task(id, line.started, owner);
+  if (!line.behind.empty()) queue.push(Event{line.started, seq++, 0, q, -4});
 }
 
 void PerfSimulator::Impl::note_start(int64_t owner, double start, bool work) {
@@ -411,9 +379,7 @@ void PerfSimulator::Impl::launch_batch(int64_t b, double now) {
 
 void PerfSimulator::Impl::reset_run() {
   free_at.assign(static_cast<size_t>(n_res), 0.0);
-  waiting.assign(static_cast<size_t>(n_res), {});
-  hand_on_pending.assign(static_cast<size_t>(n_res), 0);
-  stage_queues.clear();
+  lines.assign(lines.size(), StageLine{});
   trace.clear();
   trace_start.assign(tasks.size(), 0.0);
   busy.assign(static_cast<size_t>(n_res), 0.0);
@@ -463,8 +429,8 @@ void PerfSimulator::Impl::run() {
       halo_release(items[static_cast<size_t>(e.owner)].inference, e.task, e.t);
     } else if (e.hop == -3) {  // room in a stage's buffer (give_buffer)
       enter(e.owner, e.task, e.t);
-    } else if (e.hop == -4) {
-      hand_on(e.task, e.t);
+    } else if (e.hop == -4) {  // a stage's task joins a resource's queue (join_line)
+      join_line(e.task, e.t);
     } else if (e.owner >= 0) {
       Item& it = items[static_cast<size_t>(e.owner)];
       if (--it.outstanding == 0) {

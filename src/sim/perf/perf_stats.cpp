@@ -214,7 +214,7 @@ PerfStats PerfSimulator::Impl::stats() const {
             part_spacing[part] = std::max(part_spacing[part], occ[ru]);
             if (before[ru] < 0) before[ru] = elapsed;
             total[ru] += occ[ru], occ[ru] = 0;  // counted once per group
-            after[ru] = elapsed + m;            // until the part's end: its time alone less this
+            after[ru] = elapsed + m;            // the end of the last group using it
           }
         }
         elapsed += m;

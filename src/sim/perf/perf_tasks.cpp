@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <tuple>
 #include <unordered_map>
 
 #include "chip/mvm_actions.h"
@@ -118,11 +119,28 @@ void PerfSimulator::Impl::setup() {
   stage_first.assign(static_cast<size_t>(copies), {});
   buffer_at.assign(static_cast<size_t>(copies), {});
   for (int32_t c = 0; c < copies; ++c) build_copy(c, xfers);
+  setup_stage_lines();
   setup_segments_and_barriers();
   setup_stage_times();
   setup_buffers(xfers);
   batch = opt.batch > 0 ? std::min(opt.batch, opt.images) : opt.images;
   if (sched.reloads()) build_programming();
+}
+
+void PerfSimulator::Impl::setup_stage_lines() {
+  line_of.assign(tasks.size(), -1);
+  std::map<std::tuple<int32_t, int32_t, int32_t>, int32_t> ids;  // (resource, copy, stage) → line
+  for (int32_t c = 0; c < copies; ++c) {
+    for (const Group& g : templ[static_cast<size_t>(c)]) {
+      for (int32_t id : g.tasks) {
+        const Task& k = tasks[static_cast<size_t>(id)];
+        if (k.transfer || k.res.size() != 1 || k.stage < 0 || line_of[static_cast<size_t>(id)] >= 0) continue;
+        const auto [it, fresh] = ids.try_emplace({k.res[0], c, k.stage}, static_cast<int32_t>(ids.size()));
+        line_of[static_cast<size_t>(id)] = it->second;
+      }
+    }
+  }
+  lines.assign(ids.size(), StageLine{});
 }
 
 void PerfSimulator::Impl::setup_resources() {
