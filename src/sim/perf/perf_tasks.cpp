@@ -135,8 +135,8 @@ void PerfSimulator::Impl::setup_stage_lines() {
       for (int32_t id : g.tasks) {
         const Task& k = tasks[static_cast<size_t>(id)];
         if (k.transfer || k.res.size() != 1 || k.stage < 0 || line_of[static_cast<size_t>(id)] >= 0) continue;
-        const auto [it, fresh] = ids.try_emplace({k.res[0], c, k.stage}, static_cast<int32_t>(ids.size()));
-        line_of[static_cast<size_t>(id)] = it->second;
+        line_of[static_cast<size_t>(id)] =
+            ids.try_emplace({k.res[0], c, k.stage}, static_cast<int32_t>(ids.size())).first->second;
       }
     }
   }
