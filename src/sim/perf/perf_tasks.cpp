@@ -119,12 +119,12 @@ void PerfSimulator::Impl::setup() {
   stage_first.assign(static_cast<size_t>(copies), {});
   buffer_at.assign(static_cast<size_t>(copies), {});
   for (int32_t c = 0; c < copies; ++c) build_copy(c, xfers);
-  setup_stage_lines();
   setup_segments_and_barriers();
   setup_stage_times();
   setup_buffers(xfers);
   batch = opt.batch > 0 ? std::min(opt.batch, opt.images) : opt.images;
   if (sched.reloads()) build_programming();
+  setup_stage_lines();  // every task made (the programming jobs' too)
 }
 
 void PerfSimulator::Impl::setup_stage_lines() {
