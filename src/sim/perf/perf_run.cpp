@@ -19,7 +19,7 @@ void PerfSimulator::Impl::start_tasks(const std::vector<int32_t>& ids, double no
       queue.push(Event{now + k.lead_ns, seq++, owner, id, 0});
       continue;
     }
-    if (const int32_t q = line_of[static_cast<size_t>(id)]; q >= 0 && owner >= 0) {
+    if (const int32_t q = line_of[static_cast<size_t>(id)]; q >= 0) {  // an item's task (a job's have none)
       StageLine& line = lines[static_cast<size_t>(q)];
       if (!line.behind.empty() || now < line.started) {  // the stage's task before has not started yet
         line.behind.emplace_back(owner, id);

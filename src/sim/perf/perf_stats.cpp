@@ -193,28 +193,27 @@ PerfStats PerfSimulator::Impl::stats() const {
     std::vector<std::vector<int32_t>> part_groups(part_spacing.size());
     for (size_t g = 0; g < templ[0].size(); ++g)
       part_groups[2 * static_cast<size_t>(templ[0][g].stage) + (templ[0][g].ahead ? 0 : 1)].push_back(static_cast<int32_t>(g));
-    std::vector<double> occ(static_cast<size_t>(n_res)), total(occ.size()), before(occ.size()), after(occ.size());
+    std::vector<double> occ(static_cast<size_t>(n_res)), total(occ.size()), before(occ.size(), -1.0), after(occ.size());
+    std::vector<int32_t> seen(occ.size(), -1);  // per resource: the last group counted
+    std::vector<size_t> used;                   // the part's resources, each once (their entries are reset after the part)
     for (size_t part = 0; part < part_groups.size(); ++part) {
-      std::fill(total.begin(), total.end(), 0.0);
-      std::fill(before.begin(), before.end(), -1.0);  // −1: not used yet
       double elapsed = 0;
       for (int32_t g : part_groups[part]) {
         const auto& ids = templ[0][static_cast<size_t>(g)].tasks;
         double m = 0;
         for (int32_t k : ids) {
           m = std::max(m, tasks[static_cast<size_t>(k)].lat_ns);
-          for (int32_t r : tasks[static_cast<size_t>(k)].res) occ[static_cast<size_t>(r)] = 0;
-        }
-        for (int32_t k : ids) {
           for (int32_t r : tasks[static_cast<size_t>(k)].res) occ[static_cast<size_t>(r)] += tasks[static_cast<size_t>(k)].occ_ns;
         }
         for (int32_t k : ids) {
           for (int32_t r : tasks[static_cast<size_t>(k)].res) {
             const auto ru = static_cast<size_t>(r);
+            if (seen[ru] == g) continue;
+            seen[ru] = g;
             part_spacing[part] = std::max(part_spacing[part], occ[ru]);
-            if (before[ru] < 0) before[ru] = elapsed;
-            total[ru] += occ[ru], occ[ru] = 0;  // counted once per group
-            after[ru] = elapsed + m;            // the end of the last group using it
+            if (before[ru] < 0) before[ru] = elapsed, used.push_back(ru);
+            total[ru] += occ[ru], occ[ru] = 0;
+            after[ru] = elapsed + m;  // the end of the last group using it
           }
         }
         elapsed += m;
@@ -222,11 +221,12 @@ PerfStats PerfSimulator::Impl::stats() const {
       const auto stage = part / 2;
       stage_latency[stage] += elapsed;
       if (part % 2 == 0) ahead_latency[stage] = elapsed;
-      for (size_t r = 0; r < total.size(); ++r) {
-        if (before[r] >= 0)
-          part_span[part] =
-              std::max(part_span[part], before[r] + static_cast<double>(opt.chunks) * total[r] + (elapsed - after[r]));
+      for (size_t r : used) {
+        part_span[part] =
+            std::max(part_span[part], before[r] + static_cast<double>(opt.chunks) * total[r] + (elapsed - after[r]));
+        total[r] = 0, before[r] = -1;
       }
+      used.clear();
     }
   }
   // MACs.
