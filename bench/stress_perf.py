@@ -18,7 +18,10 @@ images with both simulators. It reports, per run:
     that do not sum to the total;
   - a negative or NaN figure, a warning, a compile error other than the one-line "needs N crossbars";
   - analytic / event throughput outside [1 / tolerance, tolerance] (the analytic model leaves out waits
-    for room: docs/perf-sim.md, "The analytic model").
+    for room: docs/perf-sim.md, "The analytic model");
+  - on the chip slowed 2x (every clock and rate halved, every time doubled) and on the chip with every energy
+    and power doubled (tests/python/chip_scaling.py), with either simulator: a figure that does not scale as
+    its unit says (times exactly 2x, rates 0.5x, dynamic energy 1x; energies 2x, times 1x).
 A network the chip cannot hold is skipped. Prints the runs compiled, one line per finding, and how closely
 the analytic model's throughput and single-image latency agree with the event simulation's over the runs.
 """
@@ -38,6 +41,7 @@ sys.path.insert(0, str(ROOT / "tests" / "python"))
 import aimc  # noqa: E402
 from test_random_networks import PIPELINES as TEST_PIPELINES  # noqa: E402
 from test_random_networks import random_network  # noqa: E402
+from chip_scaling import scaled, scaling_findings  # noqa: E402
 
 PIPELINES = TEST_PIPELINES + [
     "fold-batchnorm,quantize,lower-to-crossbar,partition,pack,replicate{mode=auto},place,assign-digital,"
@@ -96,6 +100,14 @@ def findings(program, chip, images, tolerance, agreement=None):
     for k, v in ev.items():
         if isinstance(v, float) and (math.isnan(v) or v < 0):
             out.append(f"{k} = {v}")
+    chip_spec = chip if isinstance(chip, aimc.Chip) else (
+        aimc.Chip.load(chip) if str(chip).endswith(".yaml") else aimc.Chip.preset(chip))
+    for how, factors in (("slowed 2x", {"time": 2.0}), ("with 2x the energies", {"energy": 2.0})):
+        other = scaled(chip_spec, **factors)
+        for what, base, kw in (("event", ev, {}), ("analytic", an, {"simulator": "analytic"})):
+            broken = scaling_findings(base, aimc.perf(program, other, images=images, **kw).to_dict(), **factors)
+            if broken:
+                out.append(f"{what} on the chip {how}: {len(broken)} figures break the scaling, e.g. " + "; ".join(broken[:3]))
     ratio = an["inferences_per_s"] / ev["inferences_per_s"]
     if agreement is not None:  # analytic / event: throughput, latency
         agreement.append((ratio, an["latency_s"] / ev["latency_s"]))
