@@ -11,8 +11,8 @@ with one of seven compile pipelines (the default; every packing scope; replicati
 chip; activations held on the host; layer, pipelined and data-parallel schedules: seed div the chips' count,
 mod 7), and runs `aimc.perf` on 1, 3 or 8
 images with both simulators. It reports, per run:
-  - a latency below the critical path (a bound below it; also with unbounded stage buffers), or a throughput
-    above the crossbars' bound;
+  - a latency below the critical path (a bound below it; also with unbounded stage buffers), a throughput
+    above the crossbars' bound, or a run that ends sooner with one more image (either simulator);
   - two event runs that differ (the simulation is deterministic);
   - dynamic energy that differs between the simulators (they count the same actions), or energy parts
     that do not sum to the total;
@@ -87,6 +87,12 @@ def findings(program, chip, images, tolerance, agreement=None):
     if unbounded["latency_s"] < unbounded["critical_path_s"] * (1 - 1e-9):
         out.append(f"unbounded stage buffers: latency {unbounded['latency_s']:.6g} s below the critical path "
                    f"{unbounded['critical_path_s']:.6g} s")
+    if images > 1:
+        for what, kw in (("event", {}), ("analytic", {"simulator": "analytic"})):
+            fewer = aimc.perf(program, chip, images=images - 1, **kw).to_dict()["makespan_s"]
+            more = ev["makespan_s"] if not kw else an["makespan_s"]
+            if more < fewer * (1 - 1e-9):
+                out.append(f"{what}: {images} images end at {more:.6g} s, before {images - 1} images ({fewer:.6g} s)")
     if ev["inferences_per_s"] > ev["array_bound_inferences_per_s"] * (1 + 1e-9):
         out.append("throughput above the crossbars' bound")
     e, ea = ev["dynamic_energy_per_inference_j"], an["dynamic_energy_per_inference_j"]

@@ -229,7 +229,8 @@ def test_latency_stays_above_the_critical_path_when_replicas_hold_uneven_shares(
 def test_stress_run_reports_what_breaks_an_invariant(monkeypatch):
     """bench/stress_perf.py (the seeded run over the presets that found the faults above): a sound run gives no
     finding; a latency below the critical path (with the default and with unbounded stage buffers), energy parts
-    that miss the total or unequal dynamic energies are reported."""
+    that miss the total, unequal dynamic energies, a run that ends sooner with more images and an energy that
+    does not scale with the chip's are reported."""
     import sys
     from pathlib import Path
 
@@ -243,17 +244,21 @@ def test_stress_run_reports_what_breaks_an_invariant(monkeypatch):
     real = aimc.perf
 
     class Broken:
-        def __init__(self, result, analytic):
+        def __init__(self, result, analytic, images):
             self.d = result.to_dict()
             self.d["latency_s"] = 0.5 * self.d["critical_path_s"]
             self.d["energy_per_inference_by_component_j"]["adc"] += 1e-3
+            self.d["makespan_s"] /= images  # more images, sooner done
             if analytic:
                 self.d["dynamic_energy_per_inference_j"] *= 2
 
         def to_dict(self):
             return self.d
 
-    monkeypatch.setattr(stress_perf.aimc, "perf", lambda *a, **k: Broken(real(*a, **k), k.get("simulator") == "analytic"))
+    monkeypatch.setattr(stress_perf.aimc, "perf",
+                        lambda *a, **k: Broken(real(*a, **k), k.get("simulator") == "analytic", k["images"]))
     found = " ".join(stress_perf.findings(program, "hermes", 3, tolerance=1e9))
     assert "below the critical path" in found and "energy parts" in found and "dynamic energy" in found
     assert "unbounded stage buffers: latency" in found
+    assert "event: 3 images end at" in found and "analytic: 3 images end at" in found
+    assert "on the chip with 2x the energies" in found  # the adc energy added on each chip does not double
