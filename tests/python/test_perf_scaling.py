@@ -19,11 +19,30 @@ import stress_perf  # noqa: E402
 from chip_scaling import scaled, scaling_findings  # noqa: E402
 from test_random_networks import random_network  # noqa: E402
 
-CHIPS = ["hermes", "cluster-512", "verma-cimu", "garofalo-cluster", *stress_perf.SMALL_CHIPS, *stress_perf.TOPOLOGY_CHIPS]
+# Beside the stress run's chips: MVM times in cycles and digital units on clocks of their own (no preset has
+# both), and a chip that reloads weights one small crossbar at a time.
+OWN_CLOCKS = """base: hermes
+name: own-clocks
+cores:
+  count: 16
+  arrangement: [4, 4]
+  rows: 128
+  cols: 96
+  read_modes:
+    one-phase: {t_mvm_ns: null, t_mvm_cycles: 140}
+    four-phase: {t_mvm_ns: null, t_mvm_cycles: 530}
+  digital:
+    ldpu: {clock_mhz: 400}
+digital:
+  gdpu: {clock_mhz: 700}
+"""
+EXTRA_CHIPS = {"own-clocks": OWN_CLOCKS}
+CHIPS = ["hermes", "cluster-512", "verma-cimu", "garofalo-cluster", "zhang-bnn-sram", *stress_perf.SMALL_CHIPS,
+         *stress_perf.TOPOLOGY_CHIPS, *EXTRA_CHIPS]
 
 
 def chip_of(name, tmp_path):
-    text = stress_perf.SMALL_CHIPS.get(name) or stress_perf.TOPOLOGY_CHIPS.get(name)
+    text = stress_perf.SMALL_CHIPS.get(name) or stress_perf.TOPOLOGY_CHIPS.get(name) or EXTRA_CHIPS.get(name)
     if text is None:
         return aimc.Chip.preset(name)
     path = tmp_path / f"{name}.yaml"
@@ -32,7 +51,7 @@ def chip_of(name, tmp_path):
 
 
 # (seed, chip, pipeline): every chip, every pipeline of the stress run; seeds whose network fits.
-CASES = [(seed, CHIPS[seed % len(CHIPS)], seed % len(stress_perf.PIPELINES)) for seed in range(40)]
+CASES = [(seed, CHIPS[seed % len(CHIPS)], seed % len(stress_perf.PIPELINES)) for seed in range(48)]
 
 
 @pytest.mark.parametrize("seed,chip_name,pipeline", CASES)
