@@ -19,9 +19,10 @@ images with both simulators. It reports, per run:
   - a negative or NaN figure, a warning, a compile error other than the one-line "needs N crossbars";
   - analytic / event throughput outside [1 / tolerance, tolerance] (the analytic model leaves out waits
     for room: docs/perf-sim.md, "The analytic model");
-  - on the chip slowed 2x (every clock and rate halved, every time doubled) and on the chip with every energy
-    and power doubled (tests/python/chip_scaling.py), with either simulator: a figure that does not scale as
-    its unit says (times exactly 2x, rates 0.5x, dynamic energy 1x; energies 2x, times 1x).
+  - the network compiled on the chip slowed 2x (every clock and rate halved, every time doubled) and on the chip
+    with every energy and power doubled (tests/python/chip_scaling.py): another mapping, or a figure of either
+    simulator that does not scale as its unit says (times exactly 2x, rates 0.5x, dynamic energy 1x; energies
+    2x, times 1x).
 A network the chip cannot hold is skipped. Prints the runs compiled, one line per finding, and how closely
 the analytic model's throughput and single-image latency agree with the event simulation's over the runs.
 """
@@ -73,7 +74,14 @@ TOPOLOGY_CHIPS = {
 }
 
 
-def findings(program, chip, images, tolerance, agreement=None):
+def mapping(program):
+    """A Program's compile report without the hash of the chip it was compiled for."""
+    return {k: v for k, v in program.to_dict().items() if k != "chip_sha256"}
+
+
+def findings(program, chip, images, tolerance, agreement=None, compile_on=None):
+    """`compile_on(chip)`: the network compiled on another chip (a Program runs on the chip it was compiled for),
+    for the scaling relations; None skips them."""
     ev = aimc.perf(program, chip, images=images).to_dict()
     again = aimc.perf(program, chip, images=images).to_dict()
     an = aimc.perf(program, chip, images=images, simulator="analytic").to_dict()
@@ -108,10 +116,13 @@ def findings(program, chip, images, tolerance, agreement=None):
             out.append(f"{k} = {v}")
     chip_spec = chip if isinstance(chip, aimc.Chip) else (
         aimc.Chip.load(chip) if str(chip).endswith(".yaml") else aimc.Chip.preset(chip))
-    for how, factors in (("slowed 2x", {"time": 2.0}), ("with 2x the energies", {"energy": 2.0})):
+    for how, factors in (("slowed 2x", {"time": 2.0}), ("with 2x the energies", {"energy": 2.0})) if compile_on else ():
         other = scaled(chip_spec, **factors)
+        again = compile_on(other)
+        if mapping(again) != mapping(program):
+            out.append(f"compiled on the chip {how}: another mapping")
         for what, base, kw in (("event", ev, {}), ("analytic", an, {"simulator": "analytic"})):
-            broken = scaling_findings(base, aimc.perf(program, other, images=images, **kw).to_dict(), **factors)
+            broken = scaling_findings(base, aimc.perf(again, other, images=images, **kw).to_dict(), **factors)
             if broken:
                 out.append(f"{what} on the chip {how}: {len(broken)} figures break the scaling, e.g. " + "; ".join(broken[:3]))
     ratio = an["inferences_per_s"] / ev["inferences_per_s"]
@@ -152,7 +163,8 @@ def main():
         compiled += 1
         images = random.Random(seed).choice([1, 3, 8])
         try:
-            found = findings(program, chip, images, args.tolerance, agreement)
+            found = findings(program, chip, images, args.tolerance, agreement,
+                             compile_on=lambda c: aimc.compile(net, c, example=x[:1], calibration_data=x.numpy(), **kw))
         except Exception:  # noqa: BLE001
             found = ["perf raised: " + traceback.format_exc().strip().splitlines()[-1]]
         if found:

@@ -34,6 +34,13 @@ namespace {
 
 using Loaded = std::shared_ptr<const experiment::LoadedProgram>;
 
+// A Program runs on the chip it was compiled for, as the CLI's --program does (program::check_chip): on another
+// chip its tiles, units and memories name parts that chip may not have, or has with other parameters.
+const experiment::LoadedProgram& for_chip(const Loaded& program, const chip::ChipSpec& chip) {
+  program::check_chip(program->program, chip, "program");
+  return *program;
+}
+
 // A Python progress callback progress(done, total, label), called with the GIL from the core's
 // thread. It holds the callable by pointer (copies of the std::function touch no reference count
 // without the GIL); the caller's object outlives the call.
@@ -234,6 +241,7 @@ void bind_experiments(py::module_& m) {
          int64_t limit, const std::vector<double>& drift_times, int64_t repeats, uint64_t seed, int threads, int64_t batch,
          const std::string& read_mode, const std::string& drift_compensation, const std::string& compensation_readout,
          bool allow_quantize, bool adc_saturation, const std::string& gemm_precision, const py::object& progress) {
+        for_chip(program, chip);
         experiment::EvalOptions o = eval_options(drift_times, repeats, seed, threads, batch, read_mode, drift_compensation,
                                                  compensation_readout, allow_quantize, adc_saturation, gemm_precision);
         Dataset dataset;
@@ -282,6 +290,7 @@ void bind_experiments(py::module_& m) {
       [](const Loaded& program, const chip::ChipSpec& chip, const py::object& x, std::optional<double> t_s, uint64_t seed,
          int threads, const std::string& read_mode, const std::string& gemm_precision) {
         const functional::GemmPrecision precision = experiment::parse_gemm_precision(gemm_precision);
+        for_chip(program, chip);
         // One array, or a list of them for a model of several inputs (in the graph's input order).
         std::vector<Tensor> inputs;
         if (py::isinstance<py::list>(x) || py::isinstance<py::tuple>(x)) {
@@ -341,6 +350,7 @@ void bind_experiments(py::module_& m) {
         if (program.has_value() == peak) {
           throw Error("give a Program or peak=True (the synthetic workload), not both", ErrorContext{.field = "program"});
         }
+        if (program) for_chip(*program, chip);
         py::gil_scoped_release release;
         if (peak) return experiment::simulate_performance({.peak = true, .peak_bits = peak_bits}, chip, {}, o);
         return experiment::simulate_performance((*program)->program, chip, o);

@@ -791,7 +791,8 @@ void check_chip(const Program& p, const chip::ChipSpec& chip, const std::string&
   const std::string h = chip_sha256(chip);
   if (h != p.chip_sha256 && p.chip_name == chip.name) {
     throw Error(fmt::format("the program was compiled for another description of chip '{}' (sha256 {}, this one {}): its "
-                            "file or aimc's preset changed since; compile the model again for this chip",
+                            "parameters differ (an edited file, a preset changed since, overrides); compile the model again "
+                            "for this chip",
                             p.chip_name, p.chip_sha256.substr(0, 12), h.substr(0, 12)),
                 ErrorContext{.file = origin, .field = "chip"});
   }

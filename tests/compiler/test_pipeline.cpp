@@ -142,10 +142,12 @@ TEST(Program, JsonRoundTripAndFieldErrors) {
   // The same chip's name with another description (an edited file, a preset changed since): compile again.
   chip::ChipSpec edited = test::preset("hermes");
   edited.clock_mhz *= 2;
-  EXPECT_EQ(test::error_of([&] { program::check_chip(p, edited, "p.json"); }),
-            fmt::format("p.json: chip: the program was compiled for another description of chip 'hermes' (sha256 {}, this one "
-                        "{}): its file or aimc's preset changed since; compile the model again for this chip",
-                        p.chip_sha256.substr(0, 12), program::chip_sha256(edited).substr(0, 12)));
+  EXPECT_EQ(
+      test::error_of([&] { program::check_chip(p, edited, "p.json"); }),
+      fmt::format(
+          "p.json: chip: the program was compiled for another description of chip 'hermes' (sha256 {}, this one "
+          "{}): its parameters differ (an edited file, a preset changed since, overrides); compile the model again for this chip",
+          p.chip_sha256.substr(0, 12), program::chip_sha256(edited).substr(0, 12)));
 }
 
 // Graph ops ahead of the network's first layer (an input's normalisation: (x − mean) / std) join stage 0 ahead

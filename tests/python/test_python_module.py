@@ -94,6 +94,22 @@ def test_compile_from_a_path_bytes_and_report(hermes, lenet):
         aimc.compile(3.5, hermes)
 
 
+def test_a_program_runs_only_on_the_chip_it_was_compiled_for(hermes, lenet):
+    """As the CLI's --program: another chip's cores, units and memories are not the ones the mapping names (a
+    hermes Program on cluster-512 crashed perf and ran silently on `run` until 2026-12-07), and a chip with other
+    parameters (with_overrides) needs the model compiled again."""
+    x, y = mnist_arrays(2)
+    six = hermes.with_overrides({"cores.adc.bits": 6})
+    for chip, says in (("cluster-512", r"compiled for chip 'hermes' \(sha256 \w+\), not for 'cluster-512'"),
+                       (six, "compiled for another description of chip 'hermes'")):
+        for call in (lambda: aimc.perf(lenet, chip, images=2), lambda: aimc.run(lenet, chip, x),
+                     lambda: aimc.evaluate(lenet, chip, x, y, drift_times=["1s"])):
+            with pytest.raises(aimc.Error, match="^program: chip: the program was " + says):
+                call()
+    again = aimc.compile(LENET, six, calibration_data=MNIST)
+    assert aimc.perf(again, six, images=2).inferences_per_s > 0 and aimc.run(again, six, x).shape == (2, 10)
+
+
 def test_calibration_samples_as_arrays_equal_the_dataset_spec(hermes, lenet):
     x, _ = mnist_arrays(64)
     on_arrays = aimc.compile(LENET, hermes, calibration_data=x).to_dict()
