@@ -291,6 +291,7 @@ void bind_experiments(py::module_& m) {
          int threads, const std::string& read_mode, const std::string& gemm_precision) {
         const functional::GemmPrecision precision = experiment::parse_gemm_precision(gemm_precision);
         for_chip(program, chip);
+        if (threads < 1) throw Error(fmt::format("must be ≥ 1, got {}", threads), ErrorContext{.field = "threads"});
         // One array, or a list of them for a model of several inputs (in the graph's input order).
         std::vector<Tensor> inputs;
         if (py::isinstance<py::list>(x) || py::isinstance<py::tuple>(x)) {

@@ -23,6 +23,11 @@ program::Program program_to_time(const PerfSource& source, const chip::ChipSpec&
                 ErrorContext{.field = "model"});
   }
   if (source.peak) {
+    if (source.peak_bits < 0 || source.peak_bits > chip.cores.input.bits) {
+      throw Error(fmt::format("{}: expected 0 (the input encoder's {} bits) or 1 to {}", source.peak_bits, chip.cores.input.bits,
+                              chip.cores.input.bits),
+                  ErrorContext{.field = "peak_bits"});
+    }
     return perf::peak_program(chip, source.peak_bits > 0 ? source.peak_bits : chip.cores.input.bits, 64);
   }
   if (!source.program.empty()) return load_checked_program(source.program, chip, settings);

@@ -204,6 +204,9 @@ def test_option_bounds(tmp_path):
                  ("perf", "--peak", "--chip", "hermes", "--images", 2 ** 40),
                  ("perf", "--peak", "--chip", "hermes", "--chunks", 10 ** 6),
                  ("perf", "--peak", "--chip", "hermes", "--images", 2 ** 24, "--chunks", 2),
+                 ("perf", "--peak", "--chip", "hermes", "--host-gops", "nan"),  # passed CLI11's range, ran as 0
+                 ("perf", "--peak", "--chip", "hermes", "--peak-bits", 9),  # more than the encoder's 8: ran as 8
+                 ("perf", "--peak", "--chip", "hermes", "--peak-bits", -1),
                  ("eval", "--model", MODEL, "--chip", "hermes", "--data", f"mnist:{MNIST_1K}", "--repeats", 10 ** 9)]:
         r = run_aimc(*args, timeout=20)
         assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, (args, r.stderr)

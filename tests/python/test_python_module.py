@@ -110,6 +110,26 @@ def test_a_program_runs_only_on_the_chip_it_was_compiled_for(hermes, lenet):
     assert aimc.perf(again, six, images=2).inferences_per_s > 0 and aimc.run(again, six, x).shape == (2, 10)
 
 
+def test_option_values_no_run_can_mean_are_errors(hermes, lenet):
+    """The checks the CLI's parser makes, made where every front door passes (a negative batch ran as "all", a
+    NaN or negative host throughput and a peak precision above the encoder's ran as another value, a NaN input
+    became some input code, 0 threads all of the machine's)."""
+    for kw, says in ((dict(batch=-1), "batch: -1: expected 0"), (dict(host_gops=float("nan")), "host_gops: nan"),
+                     (dict(host_gops=-1.0), "host_gops: -1"), (dict(host_gops=float("inf")), "host_gops: inf")):
+        with pytest.raises(aimc.Error, match="^" + says):
+            aimc.perf(lenet, hermes, images=2, **kw)
+    assert aimc.perf(lenet, hermes, images=2, host_gops=0.0).inferences_per_s > 0  # 0: the host's ops take no time
+    for bits in (-1, 9):
+        with pytest.raises(aimc.Error, match=rf"^peak_bits: {bits}: expected 0 \(the input encoder's 8 bits\) or 1 to 8"):
+            aimc.perf(None, hermes, peak=True, peak_bits=bits)
+    x, _ = mnist_arrays(2)
+    with pytest.raises(aimc.Error, match="^threads: must be ≥ 1, got 0"):
+        aimc.run(lenet, hermes, x, threads=0)
+    x[1, 0, 3, 3] = np.nan
+    with pytest.raises(aimc.Error, match=r"^input '\w+': holds 1 NaN or infinite value\(s\); expected finite numbers"):
+        aimc.run(lenet, hermes, x)
+
+
 def test_calibration_samples_as_arrays_equal_the_dataset_spec(hermes, lenet):
     x, _ = mnist_arrays(64)
     on_arrays = aimc.compile(LENET, hermes, calibration_data=x).to_dict()

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <map>
 #include <string>
@@ -113,6 +114,11 @@ int64_t ChipExecutor::Impl::validate(const std::vector<Tensor>& inputs) const {
     const int64_t b = t.shape()[static_cast<size_t>(v.batch_axis)];
     if (b < 1) throw Error("has an empty batch", where);
     if (batch >= 0 && b != batch) throw Error("inputs differ in batch size", where);
+    if (t.dtype() == DType::f32) {  // the chip's input encoders take numbers: a NaN would become some code
+      const auto x = t.span<float>();
+      const auto bad = std::count_if(x.begin(), x.end(), [](float e) { return !std::isfinite(e); });
+      if (bad > 0) throw Error(fmt::format("holds {} NaN or infinite value(s); expected finite numbers", bad), where);
+    }
     batch = b;
   }
   return batch >= 0 ? batch : graph.import_batch;
