@@ -130,6 +130,18 @@ def test_option_values_no_run_can_mean_are_errors(hermes, lenet):
         aimc.run(lenet, hermes, x)
 
 
+def test_the_rounded_weights_warning_lists_the_largest_errors():
+    """One line, not a table: ResNet-20 (fp32 weights) on cluster-512's 4-bit cells lists its five largest
+    rounding errors and points at the Program for the rest (a ResNet-50 listed all 54 on every perf run)."""
+    program = aimc.compile(str(ROOT / "models" / "resnet20_cifar10.onnx"), "cluster-512")
+    (warning,) = [w for w in program.warnings if "fp32 weights" in w]
+    n = int(warning.split(" layer(s)")[0])
+    listed = warning.split("largest first: ")[1].split(", and ")[0].split(", ")
+    assert n > 5 and len(listed) == 5 and f"and {n - 5} more: the Program's layers[].quant.weight_error_rms" in warning
+    errors = [float(item.rsplit("(", 1)[1].rstrip("%)")) for item in listed]
+    assert errors == sorted(errors, reverse=True)
+
+
 def test_calibration_samples_as_arrays_equal_the_dataset_spec(hermes, lenet):
     x, _ = mnist_arrays(64)
     on_arrays = aimc.compile(LENET, hermes, calibration_data=x).to_dict()

@@ -256,7 +256,7 @@ class Quantize final : public Pass {
     const int64_t w_bits = chip_weight_bits(core);
     std::vector<int32_t> nodes;
     std::vector<ValueId> calibrate;
-    std::vector<std::string> quantized;  // layers whose fp32 weights the compiler rounds to the chip's grid
+    std::vector<std::pair<float, std::string>> quantized;  // layers whose fp32 weights the compiler rounds to the chip's grid
     int64_t from_fq = 0;
     const bool unsigned_rows = core.input.sign == chip::InputSign::Unsigned;
     const auto readers = value_readers(g);
@@ -281,7 +281,7 @@ class Quantize final : public Pass {
         const Tensor m = layer_matrix(g, *layer, static_cast<int32_t>(i));
         q.weight_scale = weight_scales(m, q.weight_bits, per_channel(core));
         q.weight_error_rms = grid_error(m, q.weight_bits, q.weight_scale);
-        if (q.weight_error_rms > 0) quantized.push_back(fmt::format("{} ({:.1f}%)", n.name, 100 * q.weight_error_rms));
+        if (q.weight_error_rms > 0) quantized.emplace_back(q.weight_error_rms, n.name);
       }
       // Inputs: a per-tensor FakeQuant right before the layer (through reshapes, e.g. a Flatten)
       // fixes the input step.
@@ -305,13 +305,22 @@ class Quantize final : public Pass {
       nodes.push_back(static_cast<int32_t>(i));
     }
     if (!quantized.empty()) {
+      // The largest errors (a line, not a table: every layer's is in the Program's layers[].quant.weight_error_rms).
+      constexpr size_t kListed = 5;
+      if (quantized.size() > kListed)
+        std::stable_sort(quantized.begin(), quantized.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+      std::vector<std::string> listed;
+      for (size_t k = 0; k < std::min(kListed, quantized.size()); ++k)
+        listed.push_back(fmt::format("{} ({:.1f}%)", quantized[k].second, 100 * quantized[k].first));
+      if (quantized.size() > kListed)
+        listed.push_back(fmt::format("and {} more: the Program's layers[].quant.weight_error_rms", quantized.size() - kListed));
       ctx.program.warnings.push_back(fmt::format(
           "{} layer(s) have fp32 weights that the chip stores at {} ({}): the compiler rounds them (rms error / max|W| "
-          "per layer: {}). Export the model quantisation-aware (QDQ FakeQuant weights, or binarised weights) for "
+          "per layer{}: {}). Export the model quantisation-aware (QDQ FakeQuant weights, or binarised weights) for "
           "accuracy; an evaluation refuses this without `allow_quantize`",
           quantized.size(), w_bits == 1 ? "1 bit (binary)" : fmt::format("{} bits", w_bits),
           core.weights.scheme == chip::WeightScheme::Binary ? "cores.weights.scheme: binary" : "cores.weights.bits",
-          fmt::join(quantized, ", ")));
+          quantized.size() > kListed ? ", largest first" : "", fmt::join(listed, ", ")));
     }
     if (option("calibration") == "auto" && !calibrate.empty()) {
       ctx.program.calibration = ctx.calibration.inputs.empty()
