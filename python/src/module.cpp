@@ -34,6 +34,14 @@ namespace {
 
 using Loaded = std::shared_ptr<const experiment::LoadedProgram>;
 
+// `limit` as the CLI's --limit takes it (load_dataset reads 0 as no sample and any negative value as all).
+int64_t checked_limit(int64_t limit) {
+  if (limit < -1 || limit == 0) {
+    throw Error(fmt::format("{}: expected -1 (every sample) or a whole number ≥ 1", limit), ErrorContext{.field = "limit"});
+  }
+  return limit;
+}
+
 // A Program runs on the chip it was compiled for, as the CLI's --program does (program::check_chip): on another
 // chip its tiles, units and memories name parts that chip may not have, or has with other parameters.
 const experiment::LoadedProgram& for_chip(const Loaded& program, const chip::ChipSpec& chip) {
@@ -251,7 +259,7 @@ void bind_experiments(py::module_& m) {
             throw Error("labels come with the dataset spec; give labels with numpy inputs", ErrorContext{.field = "labels"});
           spec = py::str(data);
           py::gil_scoped_release release;
-          dataset = load_dataset(spec, limit);
+          dataset = load_dataset(spec, checked_limit(limit));
         } else {
           dataset = to_dataset(py::array::ensure(data), labels);
           spec = dataset.path;
@@ -274,7 +282,7 @@ void bind_experiments(py::module_& m) {
         Dataset d;
         {
           py::gil_scoped_release release;
-          d = load_dataset(spec, limit);
+          d = load_dataset(spec, checked_limit(limit));
         }
         py::dict out;
         out["kind"] = d.kind;

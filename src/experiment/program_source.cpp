@@ -35,6 +35,12 @@ void check_calibration_batch(const Graph& graph, const Tensor& batch) {
     }
   }
   if (batch.numel() == 0) throw Error(fmt::format("no samples in {}; expected at least one", shape_str(batch.shape())), where);
+  if (in.batch_axis <= 0) check_finite_samples(batch, batch.dim(0), where);  // else: token ids, integers
+}
+
+// An array of samples was given (an empty one too: refused, not taken for "no samples given").
+bool calibration_batch_given(const CompileSettings& s) {
+  return s.calibration_batch.rank() > 0 || s.calibration_batch.numel() > 0;
 }
 
 int64_t batch_of(const Graph& graph, const Tensor& batch) {
@@ -45,7 +51,8 @@ int64_t batch_of(const Graph& graph, const Tensor& batch) {
 
 std::vector<Tensor> calibration_inputs(const Graph& graph, const std::string& spec, int64_t samples) {
   if (samples < 1) {
-    throw Error(fmt::format("must be ≥ 1, got {}", samples), ErrorContext{.field = "calibration_samples"});
+    throw Error(fmt::format("{}: expected a whole number ≥ 1 (or 0: synthetic inputs, no data read)", samples),
+                ErrorContext{.field = "calibration_samples"});
   }
   Dataset data;
   try {
@@ -77,14 +84,14 @@ LoadedProgram compile_model(Graph imported, const std::string& model_path, const
   opt.replicate = s.replicate;
   opt.model_path = model_path;
   opt.seed = s.seed;
-  if (s.calibration_batch.numel() > 0) {
+  if (calibration_batch_given(s)) {
     if (!s.calibration_data.empty()) {
       throw Error("give calibration samples or a calibration dataset, not both", ErrorContext{.field = "calibration_data"});
     }
     check_calibration_batch(out.imported, s.calibration_batch);
     opt.calibration.inputs = {s.calibration_batch};
     opt.calibration.source = fmt::format("{} given samples", batch_of(out.imported, s.calibration_batch));
-  } else if (!s.calibration_data.empty() && s.calibration_samples > 0) {
+  } else if (!s.calibration_data.empty() && s.calibration_samples != 0) {  // 0: synthetic inputs; < 0 refused
     opt.calibration.inputs = calibration_inputs(out.imported, s.calibration_data, s.calibration_samples);
     opt.calibration.source =
         fmt::format("{}, first {} samples", s.calibration_data, batch_of(out.imported, opt.calibration.inputs.at(0)));
@@ -98,7 +105,7 @@ LoadedProgram compile_model(Graph imported, const std::string& model_path, const
 }
 
 program::Program load_checked_program(const std::string& path, const chip::ChipSpec& chip, const CompileSettings& s) {
-  if (!s.calibration_data.empty() || s.calibration_batch.numel() > 0) {
+  if (!s.calibration_data.empty() || calibration_batch_given(s)) {
     throw Error(fmt::format("a compiled Program keeps the calibration it was compiled with ({}); calibrate when "
                             "compiling (`calibration_data`) or use the model (`model`)",
                             path),

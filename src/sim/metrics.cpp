@@ -68,14 +68,16 @@ void check_classifier_data(const Graph& graph, const Dataset& data, const std::s
                   ErrorContext{.file = spec});
     }
   }
-  if (data.inputs.dtype() == DType::f32) {
-    const int64_t per = data.size() > 0 ? data.inputs.numel() / data.size() : 0;
-    const float* x = data.inputs.data<float>();
-    for (int64_t i = 0; i < data.inputs.numel(); ++i) {
-      if (!std::isfinite(x[i])) {
-        throw Error(fmt::format("sample {} holds a non-finite value ({}); expected finite inputs", i / per, x[i]),
-                    ErrorContext{.file = spec});
-      }
+  check_finite_samples(data.inputs, data.size(), ErrorContext{.file = spec});
+}
+
+void check_finite_samples(const Tensor& inputs, int64_t samples, const ErrorContext& where) {
+  if (inputs.dtype() != DType::f32 || samples < 1) return;
+  const int64_t per = inputs.numel() / samples;
+  const float* x = inputs.data<float>();
+  for (int64_t i = 0; i < inputs.numel(); ++i) {
+    if (!std::isfinite(x[i])) {
+      throw Error(fmt::format("sample {} holds a non-finite value ({}); expected finite inputs", i / per, x[i]), where);
     }
   }
 }

@@ -47,6 +47,9 @@ using BatchDone = std::function<void(int64_t samples_done)>;
 // Checks that `inputs` are [N, ...] samples of `graph`'s first input (its dtype, the dims after the
 // batch); throws Error("<what> ... do not match the model input ...", where) otherwise.
 void check_input_samples(const Graph& graph, const Tensor& inputs, const std::string& what, const ErrorContext& where);
+// Checks that f32 `inputs` of `samples` samples, batch first, are all finite (a NaN would be scored as some
+// class, or set a calibration range); throws Error("sample i holds a non-finite value ...", where).
+void check_finite_samples(const Tensor& inputs, int64_t samples, const ErrorContext& where);
 // Checks that `data` (from `spec`) fits a one-input classifier `graph` ([N, ...] samples of the input's
 // shape and dtype, labels present, not empty); throws a one-line Error naming `spec` otherwise.
 void check_classifier_data(const Graph& graph, const Dataset& data, const std::string& spec);

@@ -113,7 +113,7 @@ def test_a_program_runs_only_on_the_chip_it_was_compiled_for(hermes, lenet):
 def test_option_values_no_run_can_mean_are_errors(hermes, lenet):
     """The checks the CLI's parser makes, made where every front door passes (a negative batch ran as "all", a
     NaN or negative host throughput and a peak precision above the encoder's ran as another value, a NaN input
-    became some input code, 0 threads all of the machine's)."""
+    became some input code, 0 threads all of the machine's; until 2026-12-07)."""
     for kw, says in ((dict(batch=-1), "batch: -1: expected 0"), (dict(host_gops=float("nan")), "host_gops: nan"),
                      (dict(host_gops=-1.0), "host_gops: -1"), (dict(host_gops=float("inf")), "host_gops: inf")):
         with pytest.raises(aimc.Error, match="^" + says):
@@ -128,6 +128,18 @@ def test_option_values_no_run_can_mean_are_errors(hermes, lenet):
     x[1, 0, 3, 3] = np.nan
     with pytest.raises(aimc.Error, match=r"^input '\w+': holds 1 NaN or infinite value\(s\); expected finite numbers"):
         aimc.run(lenet, hermes, x)
+    # Calibration: NaN samples set no range, an empty array is not "no samples given" (they compiled with NaN
+    # ranges, and on synthetic inputs), and a negative count of a dataset's samples is not synthetic inputs (0 is).
+    with pytest.raises(aimc.Error, match=r"^calibration_data: sample 1 holds a non-finite value \(nan\)"):
+        aimc.compile(LENET, hermes, calibration_data=x)
+    with pytest.raises(aimc.Error, match=r"^calibration_data: no samples in \[0, 1, 28, 28\]"):
+        aimc.compile(LENET, hermes, calibration_data=x[:0])
+    with pytest.raises(aimc.Error, match=r"^calibration_samples: -1: expected a whole number ≥ 1 \(or 0: synthetic"):
+        aimc.compile(LENET, hermes, calibration_data=MNIST, calibration_samples=-1)
+    assert "synthetic" in aimc.compile(LENET, hermes, calibration_data=MNIST, calibration_samples=0).to_dict()["calibration"]
+    for limit in (0, -5):  # 0 read as "the dataset has no labels", -5 as every sample
+        with pytest.raises(aimc.Error, match=f"^limit: {limit}: expected -1"):
+            aimc.evaluate(lenet, hermes, MNIST, limit=limit, drift_times=["1s"])
 
 
 def test_the_rounded_weights_warning_lists_the_largest_errors():
