@@ -261,6 +261,7 @@ void bind_experiments(py::module_& m) {
           py::gil_scoped_release release;
           dataset = load_dataset(spec, checked_limit(limit));
         } else {
+          if (limit != -1) throw Error("applies to a dataset spec; slice numpy inputs instead", ErrorContext{.field = "limit"});
           dataset = to_dataset(py::array::ensure(data), labels);
           spec = dataset.path;
         }

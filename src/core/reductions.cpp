@@ -43,4 +43,9 @@ __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4"))) vo
   hi = *std::max_element(lane_hi, lane_hi + kLanes);
 }
 
+int64_t first_non_finite(const float* x, int64_t n) {
+  const float* bad = std::find_if(x, x + n, [](float e) { return !std::isfinite(e); });
+  return bad == x + n ? -1 : bad - x;
+}
+
 }  // namespace aimc

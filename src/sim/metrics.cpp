@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "core/reductions.h"
 
 namespace aimc {
 
@@ -73,12 +74,11 @@ void check_classifier_data(const Graph& graph, const Dataset& data, const std::s
 
 void check_finite_samples(const Tensor& inputs, int64_t samples, const ErrorContext& where) {
   if (inputs.dtype() != DType::f32 || samples < 1) return;
-  const int64_t per = inputs.numel() / samples;
   const float* x = inputs.data<float>();
-  for (int64_t i = 0; i < inputs.numel(); ++i) {
-    if (!std::isfinite(x[i])) {
-      throw Error(fmt::format("sample {} holds a non-finite value ({}); expected finite inputs", i / per, x[i]), where);
-    }
+  if (const int64_t i = first_non_finite(x, inputs.numel()); i >= 0) {
+    throw Error(
+        fmt::format("sample {} holds a non-finite value ({}); expected finite inputs", i / (inputs.numel() / samples), x[i]),
+        where);
   }
 }
 

@@ -1,4 +1,4 @@
-// max_abs and extend_hull (core/reductions.h): the vectorised lanes against the serial loops, for
+// max_abs, extend_hull and first_non_finite (core/reductions.h): the vectorised lanes against the serial loops, for
 // every length around the 16 lanes (the tail included), with NaNs skipped as std::max skips them.
 #include <gtest/gtest.h>
 
@@ -32,6 +32,20 @@ TEST(Reductions, EqualTheSerialLoopsAtEveryLength) {
     EXPECT_EQ(lo, want_lo) << n;
     EXPECT_EQ(hi, want_hi) << n;
   }
+}
+
+TEST(Reductions, FirstNonFiniteFindsTheFirstNanOrInfinity) {
+  std::vector<float> x(37, 1.5f);
+  EXPECT_EQ(first_non_finite(x.data(), 37), -1);
+  EXPECT_EQ(first_non_finite(x.data(), 0), -1);
+  x[30] = std::numeric_limits<float>::infinity();
+  x[31] = std::numeric_limits<float>::quiet_NaN();
+  EXPECT_EQ(first_non_finite(x.data(), 37), 30);
+  EXPECT_EQ(first_non_finite(x.data() + 31, 6), 0);
+  x[2] = -std::numeric_limits<float>::infinity();
+  EXPECT_EQ(first_non_finite(x.data(), 37), 2);
+  x[2] = std::numeric_limits<float>::max();  // large, but a number
+  EXPECT_EQ(first_non_finite(x.data(), 37), 30);
 }
 
 }  // namespace

@@ -126,7 +126,7 @@ def test_option_values_no_run_can_mean_are_errors(hermes, lenet):
     with pytest.raises(aimc.Error, match="^threads: must be ≥ 1, got 0"):
         aimc.run(lenet, hermes, x, threads=0)
     x[1, 0, 3, 3] = np.nan
-    with pytest.raises(aimc.Error, match=r"^input '\w+': holds 1 NaN or infinite value\(s\); expected finite numbers"):
+    with pytest.raises(aimc.Error, match=r"^input '\w+': holds a non-finite value \(nan\) in sample 1; expected finite"):
         aimc.run(lenet, hermes, x)
     # Calibration: NaN samples set no range, an empty array is not "no samples given" (they compiled with NaN
     # ranges, and on synthetic inputs), and a negative count of a dataset's samples is not synthetic inputs (0 is).
@@ -140,6 +140,8 @@ def test_option_values_no_run_can_mean_are_errors(hermes, lenet):
     for limit in (0, -5):  # 0 read as "the dataset has no labels", -5 as every sample
         with pytest.raises(aimc.Error, match=f"^limit: {limit}: expected -1"):
             aimc.evaluate(lenet, hermes, MNIST, limit=limit, drift_times=["1s"])
+    with pytest.raises(aimc.Error, match="^limit: applies to a dataset spec"):  # was ignored
+        aimc.evaluate(lenet, hermes, x[:1], np.array([7]), limit=1, drift_times=["1s"])
 
 
 def test_the_rounded_weights_warning_lists_the_largest_errors():

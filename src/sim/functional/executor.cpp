@@ -8,12 +8,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cmath>
 #include <cstring>
 #include <map>
 #include <string>
 
 #include "core/error.h"
+#include "core/reductions.h"
 #include "core/threads.h"
 #include "reference/batch_parts.h"
 #include "reference/plan.h"
@@ -115,9 +115,11 @@ int64_t ChipExecutor::Impl::validate(const std::vector<Tensor>& inputs) const {
     if (b < 1) throw Error("has an empty batch", where);
     if (batch >= 0 && b != batch) throw Error("inputs differ in batch size", where);
     if (t.dtype() == DType::f32) {  // the chip's input encoders take numbers: a NaN would become some code
-      const auto x = t.span<float>();
-      const auto bad = std::count_if(x.begin(), x.end(), [](float e) { return !std::isfinite(e); });
-      if (bad > 0) throw Error(fmt::format("holds {} NaN or infinite value(s); expected finite numbers", bad), where);
+      const float* x = t.data<float>();
+      if (const int64_t i = first_non_finite(x, t.numel()); i >= 0) {
+        const std::string sample = v.batch_axis == 0 ? fmt::format(" in sample {}", i / (t.numel() / b)) : "";
+        throw Error(fmt::format("holds a non-finite value ({}){}; expected finite inputs", x[i], sample), where);
+      }
     }
     batch = b;
   }
