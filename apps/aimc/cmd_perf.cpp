@@ -13,6 +13,7 @@
 #include "presets.h"
 #include "progress.h"
 #include "report/perf_report.h"
+#include "sim/perf/slices.h"
 
 namespace aimc::cli {
 
@@ -86,11 +87,12 @@ void add_perf(CLI::App& app) {
   sub->add_option("--images", args->images, "inferences streamed (default 16)")->check(CLI::Range(int64_t{1}, int64_t{1} << 24));
   sub->add_option("--batch", args->batch, "inferences per batch for layer schedules and reloads (default: all)")
       ->check(CLI::Range(int64_t{0}, int64_t{1} << 24));
-  sub->add_option_function<std::string>("--chunks",
-                                        word_or_count("--chunks", "auto", 4096, [args](int64_t k) { args->chunks = k; }),
-                                        "slices each inference streams through the pipeline in: auto (default: the finest "
-                                        "whole-row slicing of the network's feature maps, 1 where it cannot stream) or 1 to "
-                                        "4096 (1: whole-inference tasks)")
+  sub->add_option_function<std::string>(
+         "--chunks", word_or_count("--chunks", "auto", perf::kMaxSlices, [args](int64_t k) { args->chunks = k; }),
+         fmt::format("slices each inference streams through the pipeline in: auto (default: the "
+                     "finest whole-row slicing of the network's feature maps, 1 where it cannot "
+                     "stream) or 1 to {} (1: whole-inference tasks)",
+                     perf::kMaxSlices))
       ->type_name("auto|K");
   sub->add_option_function<std::string>(
          "--stage-buffers",

@@ -18,6 +18,7 @@
 #include "core/sha256.h"
 #include "core/suggest.h"
 #include "experiment/evaluate.h"
+#include "sim/perf/slices.h"
 
 namespace aimc::sweep {
 
@@ -128,7 +129,7 @@ void set_option(FixedOptions& f, const std::string& section, const std::string& 
   } else if (section == "perf") {
     if (key == "images") f.images = integer(v, 1, kBig);
     else if (key == "batch") f.perf_batch = integer(v, 0, kBig);
-    else if (key == "chunks") f.chunks = integer(v, 1, 4096, "auto");                     // 0: auto (sim/perf/slices.h)
+    else if (key == "chunks") f.chunks = integer(v, 1, perf::kMaxSlices, "auto");         // 0: auto (sim/perf/slices.h)
     else if (key == "stage_buffers") f.stage_buffers = integer(v, 1, kBig, "unbounded");  // 0: unbounded
     else if (key == "read_mode") f.perf_read_mode = scalar(v, "a read mode name");
     else if (key == "host_gops") f.host_gops = real(v, 0, 1e9);

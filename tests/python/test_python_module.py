@@ -115,7 +115,8 @@ def test_option_values_no_run_can_mean_are_errors(hermes, lenet):
     NaN or negative host throughput and a peak precision above the encoder's ran as another value, a NaN input
     became some input code, 0 threads all of the machine's; until 2026-12-07)."""
     for kw, says in ((dict(batch=-1), "batch: -1: expected 0"), (dict(host_gops=float("nan")), "host_gops: nan"),
-                     (dict(host_gops=-1.0), "host_gops: -1"), (dict(host_gops=float("inf")), "host_gops: inf")):
+                     (dict(host_gops=-1.0), "host_gops: -1"), (dict(host_gops=float("inf")), "host_gops: inf"),
+                     (dict(chunks=4097), "chunks: 4097: expected 0 \\(auto\\) or a whole number 1 to 4096")):
         with pytest.raises(aimc.Error, match="^" + says):
             aimc.perf(lenet, hermes, images=2, **kw)
     assert aimc.perf(lenet, hermes, images=2, host_gops=0.0).inferences_per_s > 0  # 0: the host's ops take no time

@@ -152,8 +152,10 @@ void PerfSimulator::Impl::setup_resources() {
   // The front doors (CLI, Python, sweeps) all reach here: a value no run can mean is refused, never read as another.
   if (opt.batch < 0)
     throw Error(fmt::format("{}: expected 0 (all) or a whole number", opt.batch), ErrorContext{.field = "batch"});
-  if (opt.chunks < 0)
-    throw Error(fmt::format("{}: expected 0 (auto) or a whole number", opt.chunks), ErrorContext{.field = "chunks"});
+  if (opt.chunks < 0 || opt.chunks > kMaxSlices) {
+    throw Error(fmt::format("{}: expected 0 (auto) or a whole number 1 to {}", opt.chunks, kMaxSlices),
+                ErrorContext{.field = "chunks"});
+  }
   if (opt.host_gops && !(std::isfinite(*opt.host_gops) && *opt.host_gops >= 0)) {
     throw Error(fmt::format("{}: expected a number ≥ 0 (Gop/s; 0: the host's ops take no time)", *opt.host_gops),
                 ErrorContext{.field = "host_gops"});

@@ -22,6 +22,8 @@ namespace aimc::perf {
 
 // The most slices `auto` picks: each slice is a simulated item (images × slices items per run).
 inline constexpr int64_t kMaxAutoSlices = 32;
+// The most a run may ask for (--chunks, a sweep's perf.chunks, Python's chunks).
+inline constexpr int64_t kMaxSlices = 4096;
 
 // Per stage, whether it streams in `slices` slices (else it runs the inference whole): every
 // non-recurrent layer of it has at least `slices` output rows (a conv with output_rows known) and input
