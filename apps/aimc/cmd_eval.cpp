@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "core/error.h"
 #include "core/text_file.h"
+#include "core/threads.h"
 #include "data/dataset.h"
 #include "experiment/evaluate.h"
 #include "experiment/program_source.h"
@@ -109,11 +110,11 @@ void add_eval(CLI::App& app) {
   sub->add_option("--data", args->data, "mnist:DIR | cifar10:DIR | npy:X.npy,Y.npy (docs/user-guide-data.md)")->required();
   sub->add_option("--drift-times", args->drift_times, "times since programming, e.g. 1s,1h,1d,1y (default)");
   sub->add_option("--repeats", args->repeats, "independent programming draws K (mean ± std), default 1")
-      ->check(CLI::Range(int64_t{1}, int64_t{100000}));
+      ->check(CLI::Range(int64_t{1}, experiment::kMaxRepeats));
   sub->add_option("--seed", args->seed, "seed; repeat r uses seed + r");
   sub->add_option("--limit", args->limit, "evaluate only the first N samples")->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
   sub->add_option("--batch", args->batch, "batch size")->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
-  sub->add_option("--threads", args->threads, "threads")->check(CLI::Range(1, 1024));
+  sub->add_option("--threads", args->threads, "threads")->check(CLI::Range(1, kMaxThreads));
   sub->add_option("--read-mode", args->read_mode, "a cores.read_modes name (default: the chip's first)");
   sub->add_option("--gdc", args->gdc, "drift compensation: chip (as the chip says), on, column, off");
   sub->add_option("--gdc-readout", args->gdc_readout,

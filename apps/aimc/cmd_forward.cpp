@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "core/error.h"
+#include "core/threads.h"
 #include "data/npy.h"
 #include "onnx/importer.h"
 #include "reference/executor.h"
@@ -63,7 +64,7 @@ void add_forward(CLI::App& app) {
   sub->add_option("-o,--output", args->output, "write the first output here (.npy)");
   sub->add_option("--all-outputs", args->all_outputs, "write every output as DIR/out<i>.npy");
   add_force_flag(sub, args->force);
-  sub->add_option("--threads", args->threads, "threads")->check(CLI::Range(1, 1024));
+  sub->add_option("--threads", args->threads, "threads")->check(CLI::Range(1, kMaxThreads));
   sub->callback([args] { run_forward(*args); });
 }
 

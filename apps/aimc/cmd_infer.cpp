@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "core/error.h"
 #include "core/text_file.h"
+#include "core/threads.h"
 #include "data/dataset.h"
 #include "onnx/importer.h"
 #include "reference/executor.h"
@@ -96,7 +97,7 @@ void add_infer(CLI::App& app) {
       ->required();
   sub->add_option("--limit", args->limit, "evaluate only the first N samples")->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
   sub->add_option("--batch", args->batch, "batch size")->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
-  sub->add_option("--threads", args->threads, "threads")->check(CLI::Range(1, 1024));
+  sub->add_option("--threads", args->threads, "threads")->check(CLI::Range(1, kMaxThreads));
   sub->add_option("--json", args->json, "also write the result as JSON to this file");
   add_force_flag(sub, args->force);
   sub->callback([args] { run_infer(*args); });

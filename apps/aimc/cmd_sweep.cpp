@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "core/input_file.h"
 #include "core/text_file.h"
+#include "core/threads.h"
 #include "presets.h"
 #include "progress.h"
 #ifdef AIMC_HAVE_MPI
@@ -120,7 +121,7 @@ void add_sweep(CLI::App& app) {
                   "inferences/s)");
   sub->add_flag("--dry-run", args->dry_run, "list the points without running them");
   sub->add_option("--threads", args->threads, "threads for each point's evaluation (per rank under mpirun)")
-      ->check(CLI::Range(1, 1024));
+      ->check(CLI::Range(1, kMaxThreads));
   add_quiet_flag(sub, args->quiet);
   sub->callback([args] { run(*args); });
 }

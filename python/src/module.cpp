@@ -15,6 +15,7 @@
 #include "core/error.h"
 #include "core/input_file.h"
 #include "core/text_file.h"
+#include "core/threads.h"
 #include "experiment/evaluate.h"
 #include "experiment/performance.h"
 #include "experiment/program_source.h"
@@ -119,7 +120,6 @@ experiment::EvalOptions eval_options(const std::vector<double>& drift_times, int
   o.allow_quantize = allow_quantize;
   o.adc_saturation = adc_saturation;
   o.gemm_precision = experiment::parse_gemm_precision(gemm_precision);
-  if (threads < 1) throw Error(fmt::format("must be ≥ 1, got {}", threads), ErrorContext{.field = "threads"});
   if (batch < 1) throw Error(fmt::format("must be ≥ 1, got {}", batch), ErrorContext{.field = "batch"});
   return o;
 }
@@ -300,7 +300,7 @@ void bind_experiments(py::module_& m) {
          int threads, const std::string& read_mode, const std::string& gemm_precision) {
         const functional::GemmPrecision precision = experiment::parse_gemm_precision(gemm_precision);
         for_chip(program, chip);
-        if (threads < 1) throw Error(fmt::format("must be ≥ 1, got {}", threads), ErrorContext{.field = "threads"});
+        check_thread_count(threads);
         // One array, or a list of them for a model of several inputs (in the graph's input order).
         std::vector<Tensor> inputs;
         if (py::isinstance<py::list>(x) || py::isinstance<py::tuple>(x)) {

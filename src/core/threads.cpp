@@ -1,5 +1,6 @@
 #include "core/threads.h"
 
+#include <fmt/format.h>
 #include <omp.h>
 
 #include <cctype>
@@ -7,7 +8,15 @@
 #include <string>
 #include <thread>
 
+#include "core/error.h"
+
 namespace aimc {
+
+void check_thread_count(int threads) {
+  if (threads < 1 || threads > kMaxThreads) {
+    throw Error(fmt::format("{}: expected a whole number 1 to {}", threads, kMaxThreads), ErrorContext{.field = "threads"});
+  }
+}
 
 int hardware_threads() {
   unsigned n = std::thread::hardware_concurrency();

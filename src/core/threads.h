@@ -8,6 +8,11 @@
 
 namespace aimc {
 
+// The most threads a run may ask for (--threads, Python's threads, a sweep's).
+inline constexpr int kMaxThreads = 1024;
+// Throws Error (field "threads") unless 1 ≤ threads ≤ kMaxThreads.
+void check_thread_count(int threads);
+
 class ThreadScope {
  public:
   explicit ThreadScope(int threads);  // threads <= 0: all hardware threads

@@ -138,7 +138,10 @@ int64_t evaluation_batches(int64_t samples, const EvalOptions& o) {
 
 EvalResult evaluate(const LoadedProgram& loaded, const chip::ChipSpec& chip, const Dataset& data, const std::string& data_spec,
                     const EvalOptions& o) {
-  if (o.repeats < 1) throw Error(fmt::format("must be ≥ 1, got {}", o.repeats), ErrorContext{.field = "repeats"});
+  if (o.repeats < 1 || o.repeats > kMaxRepeats) {
+    throw Error(fmt::format("{}: expected a whole number 1 to {}", o.repeats, kMaxRepeats), ErrorContext{.field = "repeats"});
+  }
+  check_thread_count(o.threads);
   if (o.drift_times.empty()) throw Error("no drift times given", ErrorContext{.field = "drift_times"});
   if (!o.allow_quantize) require_chip_precision(loaded.program, chip);
   const bool lm = data.kind == "tokens";

@@ -17,6 +17,9 @@
 
 namespace aimc::experiment {
 
+// The most programming draws an evaluation may ask for (--repeats, Python's repeats, a sweep's eval.repeats).
+inline constexpr int64_t kMaxRepeats = 100000;
+
 struct EvalOptions {
   std::vector<double> drift_times{1.0, 3600.0, 86400.0, 365 * 86400.0};  // seconds since programming
   int64_t repeats = 1;

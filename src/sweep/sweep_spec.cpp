@@ -114,7 +114,7 @@ void set_option(FixedOptions& f, const std::string& section, const std::string& 
       } catch (const Error& e) {
         v.fail(e.message());
       }
-    } else if (key == "repeats") f.repeats = integer(v, 1, 100000);
+    } else if (key == "repeats") f.repeats = integer(v, 1, experiment::kMaxRepeats);
     else if (key == "seed") f.seed = static_cast<uint64_t>(integer(v, 0, std::numeric_limits<int64_t>::max()));
     else if (key == "batch") f.eval_batch = integer(v, 1, int64_t{1} << 20);
     else if (key == "read_mode") f.eval_read_mode = scalar(v, "a read mode name");

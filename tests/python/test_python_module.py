@@ -124,8 +124,11 @@ def test_option_values_no_run_can_mean_are_errors(hermes, lenet):
         with pytest.raises(aimc.Error, match=rf"^peak_bits: {bits}: expected 0 \(the input encoder's 8 bits\) or 1 to 8"):
             aimc.perf(None, hermes, peak=True, peak_bits=bits)
     x, _ = mnist_arrays(2)
-    with pytest.raises(aimc.Error, match="^threads: must be ≥ 1, got 0"):
-        aimc.run(lenet, hermes, x, threads=0)
+    for threads in (0, 1025):
+        with pytest.raises(aimc.Error, match=f"^threads: {threads}: expected a whole number 1 to 1024"):
+            aimc.run(lenet, hermes, x, threads=threads)
+    with pytest.raises(aimc.Error, match="^repeats: 2147483648: expected a whole number 1 to 100000"):  # ran for ever
+        aimc.evaluate(lenet, hermes, x, np.array([7, 2]), drift_times=["1s"], repeats=2 ** 31)
     x[1, 0, 3, 3] = np.nan
     with pytest.raises(aimc.Error, match=r"^input '\w+': holds a non-finite value \(nan\) in sample 1; expected finite"):
         aimc.run(lenet, hermes, x)
