@@ -4,7 +4,9 @@ same dynamic energy (static energy, power × time, k times as large); with every
 large, every energy k times as large and every time the same. A figure that breaks either holds a time or an
 energy the chip does not state (a constant in the code, a unit mixed up between cycles and ns), which no test
 of a single chip sees. With k = 2 every scaled quantity is exact in binary floating point, so the relations
-hold to the last bits. Shared by tests/python/test_perf.py and bench/stress_perf.py."""
+hold to the last bits. A Program runs on the chip it was compiled for, so the network is compiled on the scaled
+chip too (the compiler reads no absolute time or energy: the same mapping). Shared by
+tests/python/test_perf_scaling.py and bench/stress_perf.py."""
 
 # Keys of the chip schema (docs/chip-yaml.md) that hold a time, a rate (per unit of time), an energy or a power.
 # Quantities per cycle (link bytes per cycle, latencies in cycles) follow the clocks.

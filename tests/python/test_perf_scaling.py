@@ -20,8 +20,8 @@ import stress_perf  # noqa: E402
 from chip_scaling import scaled, scaling_findings  # noqa: E402
 from test_random_networks import random_network  # noqa: E402
 
-# Beside the stress run's chips: MVM times in cycles and digital units on clocks of their own (no preset has
-# both), and a chip that reloads weights one small crossbar at a time.
+# Beside the stress run's chips: zhang-bnn-sram (MVM times in cycles, its one crossbar reloaded) and a chip
+# whose MVM times are in cycles and whose digital units run on clocks of their own (no preset's are).
 OWN_CLOCKS = """base: hermes
 name: own-clocks
 cores:
@@ -51,7 +51,7 @@ def chip_of(name, tmp_path):
     return aimc.Chip.load(str(path))
 
 
-# (seed, chip, pipeline): every chip, every pipeline of the stress run; seeds whose network fits.
+# (seed, chip, pipeline): every chip, every pipeline of the stress run (a network the chip cannot hold is skipped).
 CASES = [(seed, CHIPS[seed % len(CHIPS)], seed % len(stress_perf.PIPELINES)) for seed in range(48)]
 
 
