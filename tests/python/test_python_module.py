@@ -120,6 +120,8 @@ def test_option_values_no_run_can_mean_are_errors(hermes, lenet):
         with pytest.raises(aimc.Error, match="^" + says):
             aimc.perf(lenet, hermes, images=2, **kw)
     assert aimc.perf(lenet, hermes, images=2, host_gops=0.0).inferences_per_s > 0  # 0: the host's ops take no time
+    with pytest.raises(aimc.Error, match=r"^chip: the run's time or energy is not finite \(its busiest resource: host\)"):
+        aimc.perf(lenet, hermes, images=2, host_gops=1e-308)  # gave an infinite latency and a NaN share
     for bits in (-1, 9):
         with pytest.raises(aimc.Error, match=rf"^peak_bits: {bits}: expected 0 \(the input encoder's 8 bits\) or 1 to 8"):
             aimc.perf(None, hermes, peak=True, peak_bits=bits)

@@ -2,10 +2,14 @@
 // perf_run.cpp and perf_stats.cpp around perf_impl.h.
 #include "sim/perf/perf_sim.h"
 
+#include <fmt/format.h>
+
 #include <chrono>
+#include <cmath>
 
 #include "chip/peak.h"
 #include "chip/weights_spec.h"
+#include "core/error.h"
 #include "sim/perf/perf_impl.h"
 
 namespace aimc::perf {
@@ -49,6 +53,15 @@ PerfStats simulate(const chip::ChipSpec& chip, const Program& program, const Per
     st.events += a.events;
     st.wall_s += a.wall_s;
     st.events_per_s = st.wall_s > 0 ? static_cast<double>(st.events) / st.wall_s : 0;
+  }
+  // A rate too small to time (a clock, host.gops or a link's bandwidth near 0) overflows the run's time: refused,
+  // never an infinite latency or a NaN share in a result.
+  if (!std::isfinite(st.makespan_ns) || !std::isfinite(st.latency_ns) || !std::isfinite(st.energy_per_inference_j)) {
+    throw Error(fmt::format("the run's time or energy is not finite (its busiest resource: {}): a rate of the chip or of "
+                            "the options (a clock_mhz, host.gops or host_gops, a link's bandwidth, ops_per_cycle) is too "
+                            "small to time",
+                            st.bottleneck_resource.empty() ? "none" : st.bottleneck_resource),
+                ErrorContext{.field = "chip"});
   }
   return st;
 }
