@@ -226,6 +226,27 @@ def test_latency_stays_above_the_critical_path_when_replicas_hold_uneven_shares(
             assert perf["latency_s"] >= perf["critical_path_s"] * (1 - 1e-9), (chunks, images)
 
 
+@pytest.mark.parametrize("seed", range(14))
+def test_one_more_image_never_ends_the_run_sooner(seed):
+    """An inference added to a run can only add work and contention: the makespan with n + 1 images is never below
+    the one with n, in either simulator (bench/stress_perf.py checks it over thousands of seeds)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    import stress_perf
+
+    chip = ["hermes", "cluster-512", "verma-cimu", "garofalo-cluster"][seed % 4]
+    pipeline = stress_perf.PIPELINES[seed % len(stress_perf.PIPELINES)]
+    net, x = random_network(seed, batch=4)
+    program = compile_or_skip_unfit(net, chip, x, pipeline)
+    if program is None:
+        pytest.skip("the network does not fit")
+    for simulator in ("event", "analytic"):
+        ends = [aimc.perf(program, chip, images=n, simulator=simulator).to_dict()["makespan_s"] for n in range(1, 6)]
+        assert all(b >= a * (1 - 1e-9) for a, b in zip(ends, ends[1:])), (simulator, ends)
+
+
 def test_stress_run_reports_what_breaks_an_invariant(monkeypatch):
     """bench/stress_perf.py (the seeded run over the presets that found the faults above): a sound run gives no
     finding; a latency below the critical path (with the default and with unbounded stage buffers), energy parts
