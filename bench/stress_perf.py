@@ -118,11 +118,11 @@ def findings(program, chip, images, tolerance, agreement=None, compile_on=None):
         aimc.Chip.load(chip) if str(chip).endswith(".yaml") else aimc.Chip.preset(chip))
     for how, factors in (("slowed 2x", {"time": 2.0}), ("with 2x the energies", {"energy": 2.0})) if compile_on else ():
         other = scaled(chip_spec, **factors)
-        again = compile_on(other)
-        if mapping(again) != mapping(program):
+        recompiled = compile_on(other)
+        if mapping(recompiled) != mapping(program):
             out.append(f"compiled on the chip {how}: another mapping")
         for what, base, kw in (("event", ev, {}), ("analytic", an, {"simulator": "analytic"})):
-            broken = scaling_findings(base, aimc.perf(again, other, images=images, **kw).to_dict(), **factors)
+            broken = scaling_findings(base, aimc.perf(recompiled, other, images=images, **kw).to_dict(), **factors)
             if broken:
                 out.append(f"{what} on the chip {how}: {len(broken)} figures break the scaling, e.g. " + "; ".join(broken[:3]))
     ratio = an["inferences_per_s"] / ev["inferences_per_s"]
