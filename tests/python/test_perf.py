@@ -712,3 +712,26 @@ def test_the_cross_paper_chip_takes_garofalos_fitted_ima_energy():
     garofalo, cross = analog("garofalo-cluster"), analog(ROOT / "bench" / "chips" / "cluster-512-garofalo.yaml")
     assert cross["e_mvm_pj"] == garofalo["e_mvm_pj"]
     assert cross["energy_split"] == garofalo["energy_split"]
+
+
+@pytest.mark.parametrize("chip,model,data", [
+    ("hermes", "models/mnist_lenet.onnx", "mnist:data/mnist-test-1k"),
+    ("verma-cimu", "models/cnn4b_cifar10.onnx", "cifar10:data/cifar10-test-500"),  # bit-serial planes
+    ("cluster-512", "models/resnet20_cifar10.onnx", "cifar10:data/cifar10-test-500"),  # replicated, job model
+    ("hermes", "models/vit_mnist.onnx", "mnist:data/mnist-test-1k"),  # attention on the host
+])
+def test_the_functional_and_performance_simulators_count_the_same_conversions(tmp_path, chip, model, data):
+    """Two code paths read the same Program: the functional simulator converts each column it computes (`eval
+    --adc-saturation` counts them), the performance simulator prices the conversions it schedules. Per inference
+    they must agree exactly (a replica, a row block or a bit-plane counted twice or left out by either shows)."""
+    program = tmp_path / "p.json"
+    r = run_aimc("compile", "--model", ROOT / model, "--chip", chip, "--calibration-data", data.replace(":", f":{ROOT}/"),
+                 "--allow-quantize", "-o", program)
+    assert r.returncode == 0, r.stderr
+    e = tmp_path / "eval.json"
+    r = run_aimc("eval", "--program", program, "--chip", chip, "--data", data.replace(":", f":{ROOT}/"), "--limit", 4,
+                 "--drift-times", "1s", "--adc-saturation", "--allow-quantize", "--json", e)
+    assert r.returncode == 0, r.stderr
+    per_sample = sum(layer["conversions"] for layer in json.loads(e.read_text())["chip"][0]["adc_saturation"]) / 4
+    j, _ = perf_json(tmp_path, "--program", program, "--chip", chip, "--images", 1)
+    assert per_sample > 0 and j["total_actions"]["adc_conversions"] == per_sample
