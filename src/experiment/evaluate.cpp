@@ -143,6 +143,7 @@ EvalResult evaluate(const LoadedProgram& loaded, const chip::ChipSpec& chip, con
   }
   check_thread_count(o.threads);
   if (o.drift_times.empty()) throw Error("no drift times given", ErrorContext{.field = "drift_times"});
+  program::check_fits(loaded.program, chip, loaded.model_path.empty() ? "program" : loaded.model_path);
   if (!o.allow_quantize) require_chip_precision(loaded.program, chip);
   const bool lm = data.kind == "tokens";
   LanguageModelLayout layout;

@@ -37,6 +37,7 @@ program::Program program_to_time(const PerfSource& source, const chip::ChipSpec&
 
 perf::PerfStats simulate_performance(const program::Program& program, const chip::ChipSpec& chip,
                                      const perf::PerfOptions& options) {
+  program::check_fits(program, chip, "program");  // a chip of other geometry would index parts it has not
   perf::PerfOptions resolved = options;
   resolved.chunks = perf::resolve_slices(program, options.chunks);
   check_options(resolved);

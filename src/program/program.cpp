@@ -803,6 +803,44 @@ void check_chip(const Program& p, const chip::ChipSpec& chip, const std::string&
   }
 }
 
+void check_fits(const Program& p, const chip::ChipSpec& chip, const std::string& origin) {
+  const auto fail = [&](const std::string& what) {
+    throw Error(fmt::format("the program does not fit chip '{}': {}; compile the model for this chip", chip.name, what),
+                ErrorContext{.file = origin, .field = "chip"});
+  };
+  const auto& c = chip.cores;
+  if (p.crossbar_rows != c.rows || p.crossbar_cols != c.cols) {
+    fail(fmt::format("its crossbars are {}x{}, the chip's {}x{}", p.crossbar_rows, p.crossbar_cols, c.rows, c.cols));
+  }
+  const auto core_ok = [&](int64_t core) { return core >= 0 && core < c.count; };
+  for (const Tile& t : p.tiles) {
+    if (!core_ok(t.core) || !core_ok(t.reduce_core) || t.array < 0 || t.array >= c.arrays) {
+      fail(fmt::format("tile {} is on core {}, array {}; the chip has {} cores of {} arrays", t.id, t.core, t.array, c.count,
+                       c.arrays));
+    }
+  }
+  for (const DigitalOp& d : p.digital_ops) {
+    if (d.scope == Scope::Host || d.unit_index < 0) continue;  // the host, the converters, layout
+    const auto& units = d.scope == Scope::Core ? c.digital : chip.digital;
+    if (static_cast<size_t>(d.unit_index) >= units.size() || units[static_cast<size_t>(d.unit_index)].name != d.unit) {
+      fail(fmt::format("op '{}' runs on unit '{}', which the chip has not {}", d.node, d.unit,
+                       d.scope == Scope::Core ? "in its cores" : "beside its cores"));
+    }
+    for (int32_t core : d.cores) {
+      if (!core_ok(core)) fail(fmt::format("op '{}' runs on core {}; the chip has {} cores", d.node, core, c.count));
+    }
+  }
+  for (const Transfer& t : p.transfers) {
+    for (const Endpoint& e : {t.from, t.to}) {
+      const bool ok = e.kind == EndpointKind::Host || (e.kind == EndpointKind::Core && core_ok(e.index)) ||
+                      (e.kind == EndpointKind::Unit && e.index >= 0 && static_cast<size_t>(e.index) < chip.digital.size());
+      if (!ok)
+        fail(fmt::format("a transfer of '{}' ends at {} {}, which the chip has not", t.value,
+                         e.kind == EndpointKind::Core ? "core" : "chip unit", e.index));
+    }
+  }
+}
+
 void check_model(const Program& p, const std::string& model_path) {
   const std::string h = sha256_file(model_path);
   if (h != p.model_sha256) {

@@ -274,6 +274,10 @@ std::string to_text(const Program& p);
 
 // Throws Error when `chip` is not the chip the Program was compiled for.
 void check_chip(const Program& p, const chip::ChipSpec& chip, const std::string& origin);
+// Throws Error when the Program names a part `chip` does not have: its crossbars' size, a tile's core or
+// array, a digital op's unit or cores, a transfer's end. Weaker than check_chip: a chip that differs only in
+// parameters the mapping does not read (noise, timing, energy) passes, for what-if runs of one Program.
+void check_fits(const Program& p, const chip::ChipSpec& chip, const std::string& origin);
 // Throws Error when the model file's hash differs from the Program's.
 void check_model(const Program& p, const std::string& model_path);
 

@@ -148,6 +148,19 @@ TEST(Program, JsonRoundTripAndFieldErrors) {
           "p.json: chip: the program was compiled for another description of chip 'hermes' (sha256 {}, this one "
           "{}): its parameters differ (an edited file, a preset changed since, overrides); compile the model again for this chip",
           p.chip_sha256.substr(0, 12), program::chip_sha256(edited).substr(0, 12)));
+  // What the library's experiments check (what-if runs of one Program): the parts the mapping names exist.
+  EXPECT_NO_THROW(program::check_fits(p, edited, "p.json"));  // another clock: the same parts
+  EXPECT_NE(test::error_of([&] { program::check_fits(p, test::preset("cluster-512"), "p.json"); }).find("runs on unit 'ldpu'"),
+            std::string::npos);  // was a vector range error in perf
+  chip::ChipSpec fewer = test::preset("hermes");
+  fewer.cores.count = 1;
+  const std::string why = test::error_of([&] { program::check_fits(p, fewer, "p.json"); });
+  EXPECT_TRUE(why.starts_with("p.json: chip: the program does not fit chip 'hermes': tile ")) << why;  // was a segfault
+  chip::ChipSpec smaller = test::preset("hermes");
+  smaller.cores.rows = 128;
+  EXPECT_EQ(test::error_of([&] { program::check_fits(p, smaller, "p.json"); }),
+            "p.json: chip: the program does not fit chip 'hermes': its crossbars are 256x256, the chip's 128x256; compile "
+            "the model for this chip");
 }
 
 // Graph ops ahead of the network's first layer (an input's normalisation: (x − mean) / std) join stage 0 ahead
