@@ -823,8 +823,8 @@ void check_fits(const Program& p, const chip::ChipSpec& chip, const std::string&
     if (d.scope == Scope::Host || d.unit_index < 0) continue;  // the host, the converters, layout
     const auto& units = d.scope == Scope::Core ? c.digital : chip.digital;
     if (static_cast<size_t>(d.unit_index) >= units.size() || units[static_cast<size_t>(d.unit_index)].name != d.unit) {
-      fail(fmt::format("op '{}' runs on unit '{}', which the chip has not {}", d.node, d.unit,
-                       d.scope == Scope::Core ? "in its cores" : "beside its cores"));
+      fail(fmt::format("op '{}' runs on unit '{}', which {}", d.node, d.unit,
+                       d.scope == Scope::Core ? "the chip's cores do not have" : "the chip does not have beside its cores"));
     }
     for (int32_t core : d.cores) {
       if (!core_ok(core)) fail(fmt::format("op '{}' runs on core {}; the chip has {} cores", d.node, core, c.count));
@@ -835,7 +835,7 @@ void check_fits(const Program& p, const chip::ChipSpec& chip, const std::string&
       const bool ok = e.kind == EndpointKind::Host || (e.kind == EndpointKind::Core && core_ok(e.index)) ||
                       (e.kind == EndpointKind::Unit && e.index >= 0 && static_cast<size_t>(e.index) < chip.digital.size());
       if (!ok)
-        fail(fmt::format("a transfer of '{}' ends at {} {}, which the chip has not", t.value,
+        fail(fmt::format("a transfer of '{}' ends at {} {}, which the chip does not have", t.value,
                          e.kind == EndpointKind::Core ? "core" : "chip unit", e.index));
     }
   }
