@@ -8,14 +8,6 @@
 namespace aimc::experiment {
 
 namespace {
-void check_options(const perf::PerfOptions& options) {
-  if (options.images > kMaxSimulatedItems / std::max<int64_t>(options.chunks, 1)) {
-    throw Error(fmt::format("{} images x {} chunks is more than the {} items one simulation tracks", options.images,
-                            options.chunks, kMaxSimulatedItems),
-                ErrorContext{.field = "chunks"});
-  }
-}
-
 program::Program program_to_time(const PerfSource& source, const chip::ChipSpec& chip, const CompileSettings& settings) {
   const int sources = (source.peak ? 1 : 0) + (source.model.empty() ? 0 : 1) + (source.program.empty() ? 0 : 1);
   if (sources != 1) {
@@ -40,13 +32,13 @@ perf::PerfStats simulate_performance(const program::Program& program, const chip
   program::check_fits(program, chip, "program");  // a chip of other geometry would index parts it has not
   perf::PerfOptions resolved = options;
   resolved.chunks = perf::resolve_slices(program, options.chunks);
-  check_options(resolved);
+  perf::check_options(resolved);
   return perf::simulate(chip, program, resolved);
 }
 
 perf::PerfStats simulate_performance(const PerfSource& source, const chip::ChipSpec& chip, const CompileSettings& settings,
                                      const perf::PerfOptions& options, std::vector<std::string>* warnings) {
-  check_options(options);                                 // before any compile
+  perf::check_options(options);                           // before any compile
   program::schedule_kind_from_string(settings.schedule);  // checked even when a Program file fixes it
   const program::Program program = program_to_time(source, chip, settings);
   if (warnings) *warnings = program.warnings;

@@ -20,9 +20,6 @@ struct PerfSource {
   int64_t peak_bits = 0;  // its input bits (0: the chip's encoder's)
 };
 
-// Upper bound of images × chunks, the items one simulation tracks.
-inline constexpr int64_t kMaxSimulatedItems = int64_t{1} << 24;
-
 // `program` timed on `chip`. Throws Error naming the option (images, chunks, read_mode) when the
 // options are out of range.
 perf::PerfStats simulate_performance(const program::Program& program, const chip::ChipSpec& chip,

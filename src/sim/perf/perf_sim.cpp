@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -11,6 +12,7 @@
 #include "chip/weights_spec.h"
 #include "core/error.h"
 #include "sim/perf/perf_impl.h"
+#include "sim/perf/slices.h"
 
 namespace aimc::perf {
 
@@ -26,6 +28,33 @@ void PerfSimulator::run() {
   else m->run();
 }
 PerfStats PerfSimulator::stats() const { return m->stats(); }
+
+void check_options(const PerfOptions& opt) {
+  if (opt.images < 1) throw Error("must be at least 1", ErrorContext{.field = "images"});
+  if (opt.batch < 0)
+    throw Error(fmt::format("{}: expected 0 (all) or a whole number", opt.batch), ErrorContext{.field = "batch"});
+  if (opt.chunks < 0 || opt.chunks > kMaxSlices) {
+    throw Error(fmt::format("{}: expected 0 (auto) or a whole number 1 to {}", opt.chunks, kMaxSlices),
+                ErrorContext{.field = "chunks"});
+  }
+  if (opt.images > kMaxSimulatedItems / std::max<int64_t>(opt.chunks, 1)) {
+    throw Error(fmt::format("{} images x {} chunks is more than the {} items one simulation tracks", opt.images, opt.chunks,
+                            kMaxSimulatedItems),
+                ErrorContext{.field = "chunks"});
+  }
+  if (opt.host_gops && !(std::isfinite(*opt.host_gops) && *opt.host_gops >= 0)) {
+    throw Error(fmt::format("{}: expected a number ≥ 0 (Gop/s; 0: the host's ops take no time)", *opt.host_gops),
+                ErrorContext{.field = "host_gops"});
+  }
+  if (opt.stage_buffers && *opt.stage_buffers < 0) {
+    throw Error(fmt::format("{}: expected 0 (unbounded) or a whole number", *opt.stage_buffers),
+                ErrorContext{.field = "stage_buffers"});
+  }
+  if (opt.verify_iterations && *opt.verify_iterations < 1) {
+    throw Error(fmt::format("{}: expected a whole number ≥ 1", *opt.verify_iterations),
+                ErrorContext{.field = "verify_iterations"});
+  }
+}
 
 PerfStats simulate(const chip::ChipSpec& chip, const Program& program, const PerfOptions& options) {
   const auto t0 = std::chrono::steady_clock::now();

@@ -227,6 +227,13 @@ class PerfSimulator {
 // One call: setup, run, stats.
 PerfStats simulate(const chip::ChipSpec& chip, const program::Program& program, const PerfOptions& options);
 
+// Upper bound of images × chunks, the items one simulation tracks.
+inline constexpr int64_t kMaxSimulatedItems = int64_t{1} << 24;
+// Throws Error naming the option when a value no run can mean is given (images < 1, a negative batch, chunks
+// beyond kMaxSlices, a NaN or negative host throughput, ...): the one check every front door (CLI, Python,
+// sweeps) reaches, before any compile and again when the simulator is set up.
+void check_options(const PerfOptions& options);
+
 // A synthetic Program that keeps every crossbar of the chip busy: one full-size layer with one
 // replica per crossbar and `mvms_per_crossbar` vectors each, at `input_bits` and the chip's peak
 // weight precision; no digital ops, no transfers.

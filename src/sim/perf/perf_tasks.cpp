@@ -148,26 +148,7 @@ void PerfSimulator::Impl::setup_resources() {
   mode = opt.read_mode.empty() ? &cores.read_modes.front() : chip::find_named(cores.read_modes, opt.read_mode);
   if (mode == nullptr)
     throw Error(fmt::format("chip '{}' has no read mode '{}'", chip.name, opt.read_mode), ErrorContext{.field = "read_mode"});
-  if (opt.images < 1) throw Error("must be at least 1", ErrorContext{.field = "images"});
-  // The front doors (CLI, Python, sweeps) all reach here: a value no run can mean is refused, never read as another.
-  if (opt.batch < 0)
-    throw Error(fmt::format("{}: expected 0 (all) or a whole number", opt.batch), ErrorContext{.field = "batch"});
-  if (opt.chunks < 0 || opt.chunks > kMaxSlices) {
-    throw Error(fmt::format("{}: expected 0 (auto) or a whole number 1 to {}", opt.chunks, kMaxSlices),
-                ErrorContext{.field = "chunks"});
-  }
-  if (opt.host_gops && !(std::isfinite(*opt.host_gops) && *opt.host_gops >= 0)) {
-    throw Error(fmt::format("{}: expected a number ≥ 0 (Gop/s; 0: the host's ops take no time)", *opt.host_gops),
-                ErrorContext{.field = "host_gops"});
-  }
-  if (opt.stage_buffers && *opt.stage_buffers < 0) {
-    throw Error(fmt::format("{}: expected 0 (unbounded) or a whole number", *opt.stage_buffers),
-                ErrorContext{.field = "stage_buffers"});
-  }
-  if (opt.verify_iterations && *opt.verify_iterations < 1) {
-    throw Error(fmt::format("{}: expected a whole number ≥ 1", *opt.verify_iterations),
-                ErrorContext{.field = "verify_iterations"});
-  }
+  check_options(opt);
   // Digital unit classes: per-core units, chip units, the host.
   std::vector<std::optional<double>> unit_e;
   for (const auto& u : cores.digital) unit_names.push_back("core." + u.name), unit_e.push_back(u.e_op_pj);
