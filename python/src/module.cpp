@@ -120,7 +120,6 @@ experiment::EvalOptions eval_options(const std::vector<double>& drift_times, int
   o.allow_quantize = allow_quantize;
   o.adc_saturation = adc_saturation;
   o.gemm_precision = experiment::parse_gemm_precision(gemm_precision);
-  if (batch < 1) throw Error(fmt::format("must be ≥ 1, got {}", batch), ErrorContext{.field = "batch"});
   return o;
 }
 
