@@ -1,5 +1,6 @@
-// max_abs, extend_hull and first_non_finite (core/reductions.h): the vectorised lanes against the serial loops, for
-// every length around the 16 lanes (the tail included), with NaNs skipped as std::max skips them.
+// core/reductions.h: max_abs and extend_hull's vectorised lanes against the serial loops, for every length around
+// the 16 lanes (the tail included), with NaNs skipped as std::max skips them; first_non_finite on placed NaNs and
+// infinities.
 #include <gtest/gtest.h>
 
 #include <algorithm>
