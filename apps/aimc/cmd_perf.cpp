@@ -89,9 +89,10 @@ void add_perf(CLI::App& app) {
       ->check(CLI::Range(int64_t{0}, int64_t{1} << 24));
   sub->add_option_function<std::string>(
          "--chunks", word_or_count("--chunks", "auto", perf::kMaxSlices, [args](int64_t k) { args->chunks = k; }),
-         fmt::format("slices each inference streams through the pipeline in: auto (default: the "
-                     "finest whole-row slicing of the network's feature maps, 1 where it cannot "
-                     "stream) or 1 to {} (1: whole-inference tasks)",
+         fmt::format("slices each inference streams through the pipeline in: auto (default: of 1, 2, 4, ... "
+                     "up to the finest whole-row slicing of the network's feature maps, the one with which the "
+                     "analytic model ends the run soonest; 1 where it cannot stream) or 1 to {} (1: "
+                     "whole-inference tasks)",
                      perf::kMaxSlices))
       ->type_name("auto|K");
   sub->add_option_function<std::string>(

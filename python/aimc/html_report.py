@@ -264,10 +264,12 @@ def eval_section(evals):
 def slices(r):
     """How a perf run streamed each inference (docs/perf-sim.md, Slices)."""
     k, gather, resume = r.get("chunks", 1), r.get("slices_gather"), r.get("slices_resume") or []
+    tried = r.get("chunks_candidates") or []
+    chosen = f" (auto: the soonest run of {', '.join(str(c) for c in tried)})" if len(tried) > 1 else ""
     if k <= 1:
-        return "1 (whole)"
+        return "1 (whole)" + chosen
     again = f", in slices again from {resume[0]}" + (f" (and {len(resume) - 1} more)" if len(resume) > 1 else "") if resume else ""
-    return f"{k}, whole from {gather}{again}" if gather else str(k)
+    return (f"{k}, whole from {gather}{again}" if gather else str(k)) + chosen
 
 
 def stage_buffers(r):

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
-#include "sim/perf/slices.h"
 
 namespace aimc::experiment {
 
@@ -30,10 +29,8 @@ program::Program program_to_time(const PerfSource& source, const chip::ChipSpec&
 perf::PerfStats simulate_performance(const program::Program& program, const chip::ChipSpec& chip,
                                      const perf::PerfOptions& options) {
   program::check_fits(program, chip, "program");  // a chip of other geometry would index parts it has not
-  perf::PerfOptions resolved = options;
-  resolved.chunks = perf::resolve_slices(program, options.chunks);
-  perf::check_options(resolved);
-  return perf::simulate(chip, program, resolved);
+  perf::check_options(options);
+  return perf::simulate(chip, program, options);
 }
 
 perf::PerfStats simulate_performance(const PerfSource& source, const chip::ChipSpec& chip, const CompileSettings& settings,

@@ -66,6 +66,7 @@ nlohmann::ordered_json perf_json(const PerfStats& s) {
   j["images"] = s.images;
   j["batch"] = s.batch;
   j["chunks"] = s.chunks;
+  j["chunks_candidates"] = s.chunks_candidates;
   j["stage_buffers"] = s.stage_buffers > 0 ? nlohmann::ordered_json(s.stage_buffers) : nlohmann::ordered_json(nullptr);
   j["slices_gather"] = s.slices_gather.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(s.slices_gather);
   j["slices_resume"] = s.slices_resume;
@@ -224,7 +225,11 @@ std::string perf_text(const PerfStats& s, size_t top) {
                         : s.slices_resume.size() == 1
                             ? fmt::format(", in slices again from {}", s.slices_resume.front())
                             : fmt::format(", in slices again {} times from {}", s.slices_resume.size(), s.slices_resume.front()));
-  line(fmt::format("{} on {} ({} schedule{}, read mode {}, {} images, batch {}{})", s.model, s.chip, s.schedule, slices,
+  // Auto's choice among several slicings: which it weighed.
+  const std::string chosen = s.chunks_candidates.size() > 1
+                                 ? fmt::format(" (auto: the soonest run of {} slices)", fmt::join(s.chunks_candidates, ", "))
+                                 : "";
+  line(fmt::format("{} on {} ({} schedule{}{}, read mode {}, {} images, batch {}{})", s.model, s.chip, s.schedule, slices, chosen,
                    s.read_mode, s.images, s.batch, s.segments > 1 ? fmt::format(", {} reload segments", s.segments) : ""));
   line(fmt::format("  latency          {:.4g} us (critical path {:.4g} us, mean under load {:.4g} us)", s.latency_ns * 1e-3,
                    s.critical_path_ns * 1e-3, s.mean_latency_ns * 1e-3));

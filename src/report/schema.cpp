@@ -157,6 +157,9 @@ ResultDoc perf_doc() {
           {"images", "count", "inferences in the run"},
           {"batch", "count", "inferences per batch"},
           {"chunks", "count", "slices each inference streams through the pipeline in (1: whole-inference tasks)"},
+          {"chunks_candidates", "count",
+           "`chunks` auto: the slicings it chose among (the one with which the analytic model ends the run soonest); "
+           "empty when chunks was given"},
           {"stage_buffers", "count",
            "items (slices, or inferences where they run whole) whose input each stage holds at once, besides the "
            "producer slices a halo reads whole; null: unbounded"},

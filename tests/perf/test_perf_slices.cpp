@@ -45,10 +45,10 @@ TEST(Slices, AutoIsTheFewestOutputRowsBeforeTheClassifier) {
   EXPECT_EQ(gather_stage(b.p, 8), 2);
   EXPECT_EQ(gather_stage(b.p, 16), 1);  // 8 rows cannot be cut in 16
   EXPECT_EQ(gather_stage(b.p, 1), 3);   // whole inferences never gather
-  EXPECT_EQ(resolve_slices(b.p, 0), 8);
-  EXPECT_EQ(resolve_slices(b.p, 3), 3);
-  EXPECT_THROW(resolve_slices(b.p, -1), Error);
+  EXPECT_EQ(auto_slice_candidates(b.p), (std::vector<int64_t>{1, 2, 4, 8}));
   PerfOptions o;
+  o.chunks = 3;
+  EXPECT_EQ(choose_slices(test::preset("hermes"), b.p, o), 3);  // given, not chosen
   o.chunks = -2;
   EXPECT_THROW(simulate(test::preset("hermes"), b.p, o), Error);
 }
@@ -67,6 +67,10 @@ TEST(Slices, AutoTakesEveryConvThatStreams) {
   conv(big, 100, 0);
   big.layer(128, 10, 1, 1);
   EXPECT_EQ(auto_slices(big.p), kMaxAutoSlices);
+  EXPECT_EQ(auto_slice_candidates(big.p), (std::vector<int64_t>{1, 2, 4, 8, 16, 32}));
+  Builder rows6;
+  conv(rows6, 6, 0);
+  EXPECT_EQ(auto_slice_candidates(rows6.p), (std::vector<int64_t>{1, 2, 4, 6}));
 }
 
 TEST(Slices, AutoIsOneWhereTheInferenceCannotStreamByRows) {
@@ -75,6 +79,7 @@ TEST(Slices, AutoIsOneWhereTheInferenceCannotStreamByRows) {
     b.layer(128, 10, 1, 0);
     b.layer(10, 10, 1, 1);
     EXPECT_EQ(auto_slices(b.p), 1);
+    EXPECT_EQ(auto_slice_candidates(b.p), std::vector<int64_t>{1});
     conv(b, 8, 2);  // a conv after them streams
     EXPECT_EQ(auto_slices(b.p), 8);
     EXPECT_EQ(sliced_stages(b.p, 8), (std::vector<char>{0, 0, 1}));
@@ -151,6 +156,61 @@ TEST(Slices, AChainStreamsThenGathersForTheClassifier) {
   }
 }
 
+// A 1-D conv of 32 output rows, one MVM each, fed from the host: HERMES's host link has 0.5 µs of latency.
+// Each slice's input crosses it, and the stage's two buffer places hold a slice each from its sending on,
+// so 32 slices arrive two per link latency, slower than its MVMs take them. Auto takes the slicing with
+// which the closed form ends the run soonest: fewer slices than the finest, and the event simulation's
+// run then ends well before the finest's.
+TEST(Slices, AutoTakesTheSlicingThatEndsTheRunSoonest) {
+  const auto chip = test::preset("hermes");
+  Builder b;
+  const int32_t l = b.layer(128, 128, 32, 0);
+  auto& L = b.p.layers[static_cast<size_t>(l)];
+  L.kind = program::LayerKind::Conv;
+  L.output_rows = 32;
+  L.input_value = "x";
+  b.p.transfers.push_back({{EndpointKind::Host, 0}, {EndpointKind::Core, 0}, 32 * 128.0, "x", program::TransferKind::Input, 1});
+  b.p.transfers.push_back(
+      {{EndpointKind::Core, 0}, {EndpointKind::Host, 0}, 32 * 128.0, L.output_value, program::TransferKind::Output, 1});
+  ASSERT_EQ(auto_slices(b.p), 32);
+  PerfOptions o;
+  o.images = 16;
+  const int64_t k = choose_slices(chip, b.p, o);
+  EXPECT_LT(k, 32);
+  o.analytic = true;
+  double soonest = 1e300;
+  for (const int64_t c : auto_slice_candidates(b.p)) {
+    o.chunks = c;
+    soonest = std::min(soonest, simulate(chip, b.p, o).makespan_ns);
+  }
+  o.chunks = k;
+  const PerfStats closed_k = simulate(chip, b.p, o);
+  EXPECT_EQ(closed_k.makespan_ns, soonest);  // the closed form's fastest
+  o.chunks = 0;                              // an analytic run with auto is the closed form's run of its pick
+  const PerfStats closed_auto = simulate(chip, b.p, o);
+  EXPECT_EQ(closed_auto.chunks, k);
+  EXPECT_EQ(closed_auto.makespan_ns, closed_k.makespan_ns);
+  EXPECT_EQ(closed_auto.latency_ns, closed_k.latency_ns);
+  EXPECT_EQ(closed_auto.energy_per_inference_j, closed_k.energy_per_inference_j);
+  o.analytic = false;
+  const PerfStats chosen = simulate(chip, b.p, o);
+  EXPECT_EQ(chosen.chunks, k);
+  EXPECT_EQ(chosen.chunks_candidates, auto_slice_candidates(b.p));
+  o.chunks = k;
+  const PerfStats given = simulate(chip, b.p, o);  // the same run as the slicing given by hand
+  EXPECT_EQ(given.makespan_ns, chosen.makespan_ns);
+  EXPECT_EQ(given.latency_ns, chosen.latency_ns);
+  EXPECT_EQ(given.inferences_per_s, chosen.inferences_per_s);
+  o.chunks = 32;
+  const PerfStats finest = simulate(chip, b.p, o);
+  EXPECT_TRUE(finest.chunks_candidates.empty());
+  EXPECT_LT(chosen.makespan_ns, 0.8 * finest.makespan_ns);
+  // One image alone down a chain of convs without transfers: slices shorten its latency, so auto takes the finest.
+  o.images = 1;
+  o.chunks = 0;
+  EXPECT_EQ(simulate(chip, chain().p, o).chunks, 8);
+}
+
 TEST(Slices, StagesThatShareACrossbarTakeItInTurn) {
   // The chain's two convs on one crossbar (2-D packing): their slices cannot run at once, so an inference takes
   // the crossbar's 128 MVMs before the classifier's one. The closed form's stages would overlap (73 MVM times,
@@ -162,8 +222,8 @@ TEST(Slices, StagesThatShareACrossbarTakeItInTurn) {
   conv(b, 8, 0);
   conv(b, 8, 0);
   b.layer(128, 128, 1, 2);
-  const PerfStats event = simulate(chip, b.p, one_image(false, 0));
-  const PerfStats closed = simulate(chip, b.p, one_image(true, 0));
+  const PerfStats event = simulate(chip, b.p, one_image(false, 8));  // auto takes 1: slices gain nothing here
+  const PerfStats closed = simulate(chip, b.p, one_image(true, 8));
   EXPECT_EQ(event.chunks, 8);
   EXPECT_NEAR(event.latency_ns, 129 * t, 1e-6);
   EXPECT_NEAR(closed.latency_ns, 129 * t, 1e-6);  // 128 before 2026-12-07: the crossbar's work, without the classifier

@@ -262,7 +262,7 @@ def test_slices_resume_after_a_squeeze_and_excitation(tmp_path):
     the convolutions after it stream in slices again (the text and JSON say from where). Its latency alone
     is below the whole-inference tasks' one, with the same energy and throughput, where the first stage's
     buffers take in its inputs ahead (unbounded: with two slices of room, hermes's 0.5 µs host link paces
-    the inputs of so small a network)."""
+    the inputs of so small a network, which is why auto takes fewer slices than its 16 rows allow)."""
     torch = pytest.importorskip("torch")
     nn = torch.nn
 
@@ -286,7 +286,13 @@ def test_slices_resume_after_a_squeeze_and_excitation(tmp_path):
     assert r.returncode == 0, r.stderr
     sliced, out = perf_json(tmp_path, "--program", prog, "--chip", "hermes", "--images", 4)
     whole, _ = perf_json(tmp_path, "--program", prog, "--chip", "hermes", "--images", 4, "--chunks", 1)
-    assert sliced["chunks"] == 16
+    finest, _ = perf_json(tmp_path, "--program", prog, "--chip", "hermes", "--images", 4, "--chunks", 16)
+    # Auto weighed 1 to 16 slices (16 rows): each slice's input pays the host link's 0.5 µs, so the finest
+    # ends the run later than the slicing it took, which beats the whole-inference tasks too.
+    assert sliced["chunks_candidates"] == [1, 2, 4, 8, 16] and 1 < sliced["chunks"] < 16
+    assert f"(auto: the soonest run of 1, 2, 4, 8, 16 slices)" in out.splitlines()[0]
+    assert sliced["makespan_s"] < min(finest["makespan_s"], whole["makespan_s"])
+    assert finest["chunks_candidates"] == [] and finest["slices_resume"] == sliced["slices_resume"]
     assert sliced["slices_gather"] is not None and len(sliced["slices_resume"]) == 1
     assert f"in slices again from {sliced['slices_resume'][0]}" in out.splitlines()[0]
     assert whole["slices_resume"] == []

@@ -197,14 +197,18 @@ def test_evaluate_and_perf_give_the_clis_json(tmp_path, hermes, lenet):
 
 
 def test_perf_streams_in_slices_by_default(tmp_path, hermes, lenet):
-    """perf(chunks="auto"), the default as on the CLI: slices of whole rows of the smallest conv output before
-    the classifier, which gathers them; chunks=1 runs whole-inference tasks, for the same energy."""
+    """perf(chunks="auto"), the default as on the CLI: of 1, 2, 4 … up to slices of whole rows of the smallest
+    conv output before the classifier (which gathers them), the slicing with which the closed-form model ends
+    the run soonest; chunks=1 runs whole-inference tasks, for the same energy."""
     lenet.save(str(tmp_path / "p.json"))
     rows = [layer["output_rows"] for layer in json.loads((tmp_path / "p.json").read_text())["layers"]
             if layer["kind"] == "conv"]
     assert rows == [24, 8]
     auto, whole = aimc.perf(lenet, hermes, images=4).to_dict(), aimc.perf(lenet, hermes, images=4, chunks=1).to_dict()
-    assert auto["chunks"] == min(rows) > 1 and auto["slices_gather"] is not None
+    assert auto["chunks_candidates"] == [1, 2, 4, 8] and auto["slices_gather"] is not None
+    closed = {k: aimc.perf(lenet, hermes, images=4, chunks=k, simulator="analytic").to_dict()["makespan_s"]
+              for k in auto["chunks_candidates"]}
+    assert auto["chunks"] == min(closed, key=closed.get) > 1
     assert (whole["chunks"], whole["slices_gather"]) == (1, None)
     assert auto["latency_s"] < whole["latency_s"]
     assert auto["energy_per_inference_j"] == pytest.approx(whole["energy_per_inference_j"], rel=1e-9)

@@ -86,8 +86,9 @@ def test_report_renders_in_a_browser(results):
     # What the plots show: both runs' accuracy curves and both chips' bars.
     for label in labels:
         assert label in text
-    # How each perf run streamed its inferences: LeNet in 8 row slices, whole from its first Gemm.
+    # How each perf run streamed its inferences: LeNet in 8 row slices, whole from its first Gemm, where auto took 8.
     assert "slices per inference" in text and "8, whole from /fc1/Gemm" in text
+    assert "(auto: the soonest run of 1, 2, 4, 8)" in text  # the slicings auto weighed
     # Each perf run's stage buffers, and the simulation's warnings: the small L1s held more than they have.
     assert "stage buffers" in text and "2 per stage" in text and "unbounded" in text
     # How each run's throughput was timed, as its JSON says (4 images of LeNet: a period on one chip or another,

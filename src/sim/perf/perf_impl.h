@@ -132,6 +132,7 @@ struct PerfSimulator::Impl {
   std::vector<int32_t> copy_of_core;  // data-parallel: the network copy each core serves (−1: none)
   int64_t batch = 1;
   bool sequential_batches = false;
+  std::vector<int64_t> chunks_candidates;  // auto: the slicings choose_slices chose among (empty: chunks given)
   std::vector<char> sliced;   // per stage: it streams the inference in slices (slices.h), else runs it whole
   std::vector<char> resumes;  // per stage: a later stage streams in slices again
   std::vector<double> halo;   // per stage: the producer's slices past its own a slice reads (slices.h)

@@ -56,19 +56,69 @@ void check_options(const PerfOptions& opt) {
   }
 }
 
+namespace {
+
+// Auto's choice (choose_slices), with the closed-form run of the slicing chosen when it ran one.
+struct SliceChoice {
+  int64_t chunks = 1;
+  std::optional<PerfStats> closed_form;
+};
+
+SliceChoice choose(const chip::ChipSpec& chip, const Program& program, const PerfOptions& options) {
+  const std::vector<int64_t> candidates = auto_slice_candidates(program);
+  SliceChoice best{.chunks = candidates.front()};
+  if (candidates.size() == 1) return best;
+  for (const int64_t k : candidates) {
+    if (k > 1 && options.images > kMaxSimulatedItems / k) break;
+    PerfOptions o = options;
+    o.chunks = k;
+    o.analytic = true;
+    PerfSimulator sim(chip, program, o);
+    sim.setup();
+    sim.run();
+    PerfStats s = sim.stats();
+    if (!std::isfinite(s.makespan_ns)) continue;  // simulate() refuses it if the chosen slicing is no better
+    const auto& b = best.closed_form;
+    if (!b || s.makespan_ns < b->makespan_ns || (s.makespan_ns == b->makespan_ns && s.latency_ns < b->latency_ns)) {
+      best.chunks = k;
+      best.closed_form = std::move(s);
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+int64_t choose_slices(const chip::ChipSpec& chip, const Program& program, const PerfOptions& options) {
+  return options.chunks != 0 ? options.chunks : choose(chip, program, options).chunks;
+}
+
 PerfStats simulate(const chip::ChipSpec& chip, const Program& program, const PerfOptions& options) {
   const auto t0 = std::chrono::steady_clock::now();
-  PerfSimulator sim(chip, program, options);
-  sim.setup();
-  sim.run();
-  PerfStats st = sim.stats();
+  PerfOptions resolved = options;
+  std::optional<PerfStats> chosen;  // auto's closed-form run of the slicing it took: the run, when it is analytic
+  if (options.chunks == 0) {
+    SliceChoice c = choose(chip, program, options);
+    resolved.chunks = c.chunks;
+    if (options.analytic) chosen = std::move(c.closed_form);
+  }
+  PerfStats st;
+  if (chosen) {
+    st = std::move(*chosen);
+  } else {
+    PerfSimulator sim(chip, program, resolved);
+    sim.setup();
+    sim.run();
+    st = sim.stats();
+  }
+  if (options.chunks == 0) st.chunks_candidates = auto_slice_candidates(program);
   st.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();  // setup included
   // The latency is that of one inference on an idle chip (under load, inferences released together
   // queue behind each other: mean_latency_ns). The analytic model's first inference is already alone
   // when nothing holds it for its batch (no barriers).
   const bool batched = program.schedule.kind == ScheduleKind::LayerByLayer || program.schedule.reloads();
   if (options.images > 1 && (!options.analytic || batched)) {
-    PerfOptions one = options;
+    PerfOptions one = resolved;  // the run's slicing, not auto's choice for one image
     one.images = 1;
     one.batch = 1;
     const auto t1 = std::chrono::steady_clock::now();

@@ -50,7 +50,7 @@ struct PerfOptions {
   int64_t images = 16;                       // inferences streamed
   int64_t batch = 0;                         // inferences per batch (layer schedule, reloads); 0: all
   int64_t chunks = 0;                        // slices per inference that flow through the stages separately
-                                             // (slices.h); 0: auto_slices
+                                             // (slices.h); 0: auto (choose_slices)
   std::string read_mode;                     // empty: the chip's first read mode
   std::optional<int64_t> verify_iterations;  // program-and-verify iterations (absent: max_iterations)
   std::optional<double> host_gops;           // overrides the chip's host.gops (Gop/s); 0: host ops take no time
@@ -137,6 +137,7 @@ struct PerfStats {
   std::string simulator = "event";                          // "event" | "analytic" (PerfOptions::analytic)
   std::vector<int64_t> arrangement;                         // the chip's core grid (cores.arrangement), for floor plans
   int64_t images = 0, batch = 0, chunks = 1, segments = 1;  // chunks: the slices used (auto resolved)
+  std::vector<int64_t> chunks_candidates;                   // auto: the slicings it chose among (choose_slices); else empty
   // The room each stage's buffers had (PerfOptions::stage_buffers; 0: unbounded, or a batched schedule).
   int64_t stage_buffers = 0;
   std::string slices_gather;  // the first stage (its layers) where the slices gather and the inference runs whole ("" : none)
@@ -226,6 +227,14 @@ class PerfSimulator {
 
 // One call: setup, run, stats.
 PerfStats simulate(const chip::ChipSpec& chip, const program::Program& program, const PerfOptions& options);
+
+// The slices `chunks` = 0 (auto) streams each inference in: of auto_slice_candidates (slices.h: 1, 2, 4, … up to
+// the finest whole-row slicing), the one with which the analytic model (PerfOptions::analytic) finishes the
+// run's images soonest, then the one with the shortest latency, then the fewest. Finer slices shorten a
+// pipeline's fill, but each slice pays its transfers' latency and takes a place in the stage buffers: a small
+// 1-D network on HERMES, whose FPGA link has 0.5 µs of latency, ran 7× slower in its 32 slices than whole
+// (docs/perf-sim.md). `options.chunks` when it is not 0.
+int64_t choose_slices(const chip::ChipSpec& chip, const program::Program& program, const PerfOptions& options);
 
 // Upper bound of images × chunks, the items one simulation tracks.
 inline constexpr int64_t kMaxSimulatedItems = int64_t{1} << 24;

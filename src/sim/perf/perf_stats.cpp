@@ -140,6 +140,7 @@ PerfStats PerfSimulator::Impl::stats() const {
   st.images = opt.images;
   st.batch = batch;
   st.chunks = opt.chunks;
+  st.chunks_candidates = chunks_candidates;
   st.stage_buffers = buffers;
   const auto gather = static_cast<size_t>(gather_stage(prog, opt.chunks));
   if (gather < sliced.size()) st.slices_gather = stage_name(static_cast<int32_t>(gather));

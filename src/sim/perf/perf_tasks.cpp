@@ -98,7 +98,10 @@ Task PerfSimulator::Impl::blank() const {
 }
 
 void PerfSimulator::Impl::setup() {
-  opt.chunks = resolve_slices(prog, opt.chunks);
+  if (opt.chunks == 0) {
+    chunks_candidates = auto_slice_candidates(prog);
+    opt.chunks = choose_slices(chip, prog, opt);
+  }
   sliced = sliced_stages(prog, opt.chunks);
   resumes.assign(sliced.size(), 0);
   for (size_t s = sliced.size(); s-- > 1;) resumes[s - 1] = static_cast<char>(resumes[s] != 0 || sliced[s] != 0);

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "core/error.h"
 
 namespace aimc::perf {
 
@@ -43,6 +42,14 @@ int64_t auto_slices(const program::Program& program) {
     }
   }
   return std::clamp<int64_t>(rows, 1, kMaxAutoSlices);
+}
+
+std::vector<int64_t> auto_slice_candidates(const program::Program& program) {
+  const int64_t finest = auto_slices(program);
+  std::vector<int64_t> k;
+  for (int64_t c = 1; c < finest; c *= 2) k.push_back(c);
+  k.push_back(finest);
+  return k;
 }
 
 double halo_slices(int64_t output_rows, const program::RowWindow& w, int64_t slices) {
@@ -117,11 +124,6 @@ double sliced_chain_ns(const std::vector<double>& latency, const std::vector<dou
     whole = false;
   }
   return *std::max_element(left.begin(), left.end());
-}
-
-int64_t resolve_slices(const program::Program& program, int64_t requested) {
-  if (requested < 0) throw Error("must be 0 (auto) or more", ErrorContext{.field = "chunks"});
-  return requested > 0 ? requested : auto_slices(program);
 }
 
 }  // namespace aimc::perf

@@ -44,6 +44,10 @@ int32_t gather_stage(const program::Program& program, int64_t slices);
 // such conv.
 int64_t auto_slices(const program::Program& program);
 
+// The slicings `auto` chooses among (choose_slices, perf_sim.h): 1, 2, 4, … below auto_slices, and
+// auto_slices itself; {1} where the inference cannot stream.
+std::vector<int64_t> auto_slice_candidates(const program::Program& program);
+
 // How much of its producer's output beyond its own slice k a slice of a windowed op reads, at most
 // over k, in producer slices: the slices it reads whole past its own plus the share of rows it reads
 // of the next one. 0 when an output slice's window stays inside the producer's slice k (1×1, a 3×3
@@ -74,8 +78,5 @@ std::vector<double> stage_halos(const program::Program& program, int64_t slices)
 double sliced_chain_ns(const std::vector<double>& latency, const std::vector<double>& service, const std::vector<double>& halo,
                        const std::vector<char>& sliced, int64_t slices, const std::vector<double>& first = {},
                        const std::vector<double>& span = {});
-
-// `requested` slices, or auto_slices when it is 0; throws Error (field chunks) when it is negative.
-int64_t resolve_slices(const program::Program& program, int64_t requested);
 
 }  // namespace aimc::perf
