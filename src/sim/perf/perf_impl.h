@@ -133,9 +133,9 @@ struct PerfSimulator::Impl {
   int64_t batch = 1;
   bool sequential_batches = false;
   std::vector<int64_t> chunks_candidates;  // auto: the slicings choose_slices chose among (empty: chunks given)
-  std::vector<char> sliced;   // per stage: it streams the inference in slices (slices.h), else runs it whole
-  std::vector<char> resumes;  // per stage: a later stage streams in slices again
-  std::vector<double> halo;   // per stage: the producer's slices past its own a slice reads (slices.h)
+  std::vector<char> sliced;                // per stage: it streams the inference in slices (slices.h), else runs it whole
+  std::vector<char> resumes;               // per stage: a later stage streams in slices again
+  std::vector<double> halo;                // per stage: the producer's slices past its own a slice reads (slices.h)
   bool any_halo = false;
   std::vector<std::vector<double>> stage_time;  // per copy and stage: one item's time through it alone
   // Per copy and stage: the part of stage_time before its MVMs where it has digital ops ahead of them (Group::ahead);
