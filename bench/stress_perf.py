@@ -19,6 +19,9 @@ images with both simulators. It reports, per run:
   - a negative or NaN figure, a warning, a compile error other than the one-line "needs N crossbars";
   - analytic / event throughput outside [1 / tolerance, tolerance] (the analytic model leaves out waits
     for room: docs/perf-sim.md, "The analytic model");
+  - (a statistic, not a finding) where `--chunks auto` weighed several slicings, the event run's time against
+    each of them given by hand: how often auto's pick (the analytic model's soonest) is the event
+    simulation's soonest, and its time against the finest slicing's (auto's pick until 2026-12-07);
   - the network compiled on the chip slowed 2x (every clock and rate halved, every time doubled) and on the chip
     with every energy and power doubled (tests/python/chip_scaling.py): another mapping, or a figure of either
     simulator that does not scale as its unit says (times exactly 2x, rates 0.5x, dynamic energy 1x; energies
@@ -79,10 +82,15 @@ def mapping(program):
     return {k: v for k, v in program.to_dict().items() if k != "chip_sha256"}
 
 
-def findings(program, chip, images, tolerance, agreement=None, compile_on=None):
+def findings(program, chip, images, tolerance, agreement=None, compile_on=None, slicing=None):
     """`compile_on(chip)`: the network compiled on another chip (a Program runs on the chip it was compiled for),
-    for the scaling relations; None skips them."""
+    for the scaling relations; None skips them. `slicing` collects, where auto weighed several slicings, the
+    event run's time over the soonest of them run by hand and over the finest's."""
     ev = aimc.perf(program, chip, images=images).to_dict()
+    if slicing is not None and len(ev["chunks_candidates"]) > 1:
+        by_hand = {k: aimc.perf(program, chip, images=images, chunks=k).to_dict()["makespan_s"]
+                   for k in ev["chunks_candidates"]}
+        slicing.append((ev["makespan_s"] / min(by_hand.values()), ev["makespan_s"] / by_hand[max(by_hand)]))
     again = aimc.perf(program, chip, images=images).to_dict()
     an = aimc.perf(program, chip, images=images, simulator="analytic").to_dict()
     ev.pop("simulator"), again.pop("simulator")
@@ -146,7 +154,7 @@ def main():
         (folder / f"{name}.yaml").write_text(text)
         chips.append(str(folder / f"{name}.yaml"))
     compiled = reported = 0
-    agreement = []
+    agreement, slicing = [], []
     for seed in range(*args.seeds):
         net, x = random_network(seed, batch=4)
         chip = chips[seed % len(chips)]
@@ -164,7 +172,8 @@ def main():
         images = random.Random(seed).choice([1, 3, 8])
         try:
             found = findings(program, chip, images, args.tolerance, agreement,
-                             compile_on=lambda c: aimc.compile(net, c, example=x[:1], calibration_data=x.numpy(), **kw))
+                             compile_on=lambda c: aimc.compile(net, c, example=x[:1], calibration_data=x.numpy(), **kw),
+                             slicing=slicing)
         except Exception:  # noqa: BLE001
             found = ["perf raised: " + traceback.format_exc().strip().splitlines()[-1]]
         if found:
@@ -175,6 +184,13 @@ def main():
         r = [a[i] for a in agreement]
         print(f"analytic / event {what}: within 1 % on {sum(abs(v - 1) <= 0.01 for v in r)} of {len(r)} runs, "
               f"beyond 10 % on {sum(abs(v - 1) > 0.1 for v in r)}")
+    if slicing:
+        best, finest = [a[0] for a in slicing], [a[1] for a in slicing]
+        print(f"--chunks auto, where it weighed several slicings ({len(slicing)} runs), against each of them run by hand in "
+              f"the event simulation: the soonest on {sum(v <= 1 + 1e-9 for v in best)}, within 5 % of it on "
+              f"{sum(v <= 1.05 for v in best)}, at most {max(best):.3f}x its time; against the finest: sooner on "
+              f"{sum(v < 1 - 1e-9 for v in finest)} (down to {min(finest):.3f}x), later on "
+              f"{sum(v > 1 + 1e-9 for v in finest)} (up to {max(finest):.3f}x)")
 
 
 if __name__ == "__main__":
