@@ -350,6 +350,32 @@ TEST(Slices, AHaloDelaysEachSliceUntilItsProducerMadeTheRowsItReads) {
   }
 }
 
+// The chain's conv B reads a quarter of A's next slice (2 slices of 4 rows, a 3x3 window), and A's input comes
+// from the host over HERMES's FPGA link (0.5 µs of latency): A's slice 1 starts its MVMs when its input is there
+// and A's crossbar has done slice 0's, and B's slice 0 waits a quarter of A's time alone after that. The
+// closed form counts from the same instant (before 2026-12-07 it counted from A's slice 1 entering, before its
+// input had crossed the link, and B did not wait).
+TEST(Slices, AHaloCountsFromTheProducersFirstWorkNotItsInputsArrival) {
+  const auto chip = test::preset("hermes");
+  const double t = chip::mvm_latency_ns(chip, chip.cores.read_modes.front(), 8);
+  Builder b = chain();
+  b.p.layers[1].row_window = window3(8);
+  b.p.layers[0].input_value = "x";
+  b.p.transfers.push_back({{EndpointKind::Host, 0}, {EndpointKind::Core, 0}, 64 * 128.0, "x", program::TransferKind::Input, 1});
+  double latency[2] = {0, 0};
+  for (const bool analytic : {false, true}) {
+    SCOPED_TRACE(analytic ? "analytic" : "event");
+    const PerfStats s = simulate(chip, b.p, one_image(analytic, 2));
+    ASSERT_EQ(s.critical_path.size(), 3u);
+    const double a = s.critical_path[0].time_ns;  // A's time alone per slice: its input over the link, 32 MVMs
+    EXPECT_GT(a, 32 * t + 500);
+    // A's slice 1 starts its MVMs as slice 0 leaves A (the crossbar's), and B's slice 0 waits a quarter of a.
+    EXPECT_NEAR(s.critical_path[1].barrier_ns, a / 4, 1e-6);
+    latency[analytic ? 1 : 0] = s.latency_ns;
+  }
+  EXPECT_NEAR(latency[1], latency[0], 1e-6);
+}
+
 // A squeeze-and-excitation between two streaming parts: conv A (8 x 8) → SE S (1 vector) → conv B
 // (8 x 8) → conv B2 (8 x 8) → classifier C, each alone on its core. In 8 slices: A ends at 64 t, S
 // takes the inference whole until 65 t, B streams again from there (ends 129 t), B2 one slice behind

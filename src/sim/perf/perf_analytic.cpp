@@ -213,7 +213,7 @@ void PerfSimulator::Impl::run_analytic() {
           double& e = enter[static_cast<size_t>(i)];
           for (int64_t j = i + 1; j < std::min(end, i + 1 + whole); ++j) e = std::max(e, t[static_cast<size_t>(j)]);
           if (const int64_t p = i + whole + 1; part > 0 && p < end)
-            e = std::max(e, began[static_cast<size_t>(p)] + ahead_time[static_cast<size_t>(it.copy)][su - 1] +
+            e = std::max(e, began[static_cast<size_t>(p)] + lead_time[static_cast<size_t>(it.copy)][su - 1] +
                                 part * rows_time(it.copy, su - 1));
         }
       }

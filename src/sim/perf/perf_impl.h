@@ -141,6 +141,10 @@ struct PerfSimulator::Impl {
   // Per copy and stage: the part of stage_time before its MVMs where it has digital ops ahead of them (Group::ahead);
   // its output rows come out over the rest (the halo's timing).
   std::vector<std::vector<double>> ahead_time;
+  // Per copy and stage: the part of stage_time before its first MVM or digital op that is not ahead of the MVMs
+  // (its transfers in, its digital ops ahead): when alone, a slice's rows start coming out this long after it
+  // entered the stage (the event simulation's halo clock starts there; the analytic model's adds it).
+  std::vector<std::vector<double>> lead_time;
   // The time alone over which stage s's output rows come out for network copy c: after its ops ahead (the halo's timing).
   double rows_time(int32_t c, size_t s) const {
     return stage_time[static_cast<size_t>(c)][s] - ahead_time[static_cast<size_t>(c)][s];

@@ -420,12 +420,19 @@ void PerfSimulator::Impl::setup_stage_times() {
   GroupScratch occ(n_res);
   stage_time.assign(static_cast<size_t>(copies), std::vector<double>(prog.schedule.stages.size(), 0.0));
   ahead_time = stage_time;
+  lead_time = stage_time;
   for (int32_t c = 0; c < copies; ++c) {
+    std::vector<char> working(prog.schedule.stages.size(), 0);  // a group of the stage started its rows' work
     for (const Group& g : templ[static_cast<size_t>(c)]) {
       if (g.tasks.empty()) continue;
       const double t = group_time(g.tasks, nullptr, occ);
-      stage_time[static_cast<size_t>(c)][static_cast<size_t>(g.stage)] += t;
-      if (g.ahead) ahead_time[static_cast<size_t>(c)][static_cast<size_t>(g.stage)] += t;
+      const auto s = static_cast<size_t>(g.stage);
+      stage_time[static_cast<size_t>(c)][s] += t;
+      if (g.ahead) ahead_time[static_cast<size_t>(c)][s] += t;
+      const bool work = !g.ahead && std::any_of(g.tasks.begin(), g.tasks.end(),
+                                                [&](int32_t k) { return !tasks[static_cast<size_t>(k)].transfer; });
+      working[s] = static_cast<char>(working[s] != 0 || work);
+      if (working[s] == 0) lead_time[static_cast<size_t>(c)][s] += t;
     }
   }
 }
