@@ -1,6 +1,7 @@
 #include "report/perf_report.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 
