@@ -45,9 +45,8 @@ int64_t checked_limit(int64_t limit) {
 
 // A Program runs on the chip it was compiled for, as the CLI's --program does (program::check_chip): on another
 // chip its tiles, units and memories name parts that chip may not have, or has with other parameters.
-const experiment::LoadedProgram& for_chip(const Loaded& program, const chip::ChipSpec& chip) {
+void check_compiled_for(const Loaded& program, const chip::ChipSpec& chip) {
   program::check_chip(program->program, chip, "program");
-  return *program;
 }
 
 // A Python progress callback progress(done, total, label), called with the GIL from the core's
@@ -248,7 +247,7 @@ void bind_experiments(py::module_& m) {
          int64_t limit, const std::vector<double>& drift_times, int64_t repeats, uint64_t seed, int threads, int64_t batch,
          const std::string& read_mode, const std::string& drift_compensation, const std::string& compensation_readout,
          bool allow_quantize, bool adc_saturation, const std::string& gemm_precision, const py::object& progress) {
-        for_chip(program, chip);
+        check_compiled_for(program, chip);
         experiment::EvalOptions o = eval_options(drift_times, repeats, seed, threads, batch, read_mode, drift_compensation,
                                                  compensation_readout, allow_quantize, adc_saturation, gemm_precision);
         Dataset dataset;
@@ -298,7 +297,7 @@ void bind_experiments(py::module_& m) {
       [](const Loaded& program, const chip::ChipSpec& chip, const py::object& x, std::optional<double> t_s, uint64_t seed,
          int threads, const std::string& read_mode, const std::string& gemm_precision) {
         const functional::GemmPrecision precision = experiment::parse_gemm_precision(gemm_precision);
-        for_chip(program, chip);
+        check_compiled_for(program, chip);
         check_thread_count(threads);
         // One array, or a list of them for a model of several inputs (in the graph's input order).
         std::vector<Tensor> inputs;
@@ -359,7 +358,7 @@ void bind_experiments(py::module_& m) {
         if (program.has_value() == peak) {
           throw Error("give a Program or peak=True (the synthetic workload), not both", ErrorContext{.field = "program"});
         }
-        if (program) for_chip(*program, chip);
+        if (program) check_compiled_for(*program, chip);
         py::gil_scoped_release release;
         if (peak) return experiment::simulate_performance({.peak = true, .peak_bits = peak_bits}, chip, {}, o);
         return experiment::simulate_performance((*program)->program, chip, o);

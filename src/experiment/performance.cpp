@@ -29,8 +29,7 @@ program::Program program_to_time(const PerfSource& source, const chip::ChipSpec&
 perf::PerfStats simulate_performance(const program::Program& program, const chip::ChipSpec& chip,
                                      const perf::PerfOptions& options) {
   program::check_fits(program, chip, "program");  // a chip of other geometry would index parts it has not
-  perf::check_options(options);
-  return perf::simulate(chip, program, options);
+  return perf::simulate(chip, program, options);  // its setup checks the options (perf::check_options)
 }
 
 perf::PerfStats simulate_performance(const PerfSource& source, const chip::ChipSpec& chip, const CompileSettings& settings,
