@@ -88,7 +88,7 @@ TEST(PerfAnalytic, TransfersQueueForALinkAndTheLastStillCrossesIt) {
   EXPECT_NEAR(a.latency_ns, e.latency_ns, 1e-6);
 }
 
-// A compiled network timed both ways: identical actions and energy, figures within 5 %.
+// A compiled network timed both ways: identical actions, energy and busy times, figures within 5 %.
 void expect_close(const chip::ChipSpec& chip, const program::Program& p, const PerfOptions& o) {
   const PerfStats e = simulate(chip, p, o), a = analytic(chip, p, o);
   EXPECT_EQ(e.actions.array_mvms(), a.actions.array_mvms());
@@ -96,6 +96,17 @@ void expect_close(const chip::ChipSpec& chip, const program::Program& p, const P
   for (size_t l = 0; l < e.layers.size(); ++l) {
     EXPECT_DOUBLE_EQ(e.layers[l].energy.total_pj(), a.layers[l].energy.total_pj()) << e.layers[l].name;
     EXPECT_DOUBLE_EQ(e.layers[l].service_ns, a.layers[l].service_ns) << e.layers[l].name;
+  }
+  // Busy times come from the same executions, so they agree to the last bit, links in the same order.
+  ASSERT_EQ(e.cores.size(), a.cores.size());
+  for (size_t c = 0; c < e.cores.size(); ++c) {
+    EXPECT_EQ(e.cores[c].crossbar_busy_ns, a.cores[c].crossbar_busy_ns) << "core " << c;
+    EXPECT_EQ(e.cores[c].digital_busy_ns, a.cores[c].digital_busy_ns) << "core " << c;
+  }
+  ASSERT_EQ(e.links.size(), a.links.size());
+  for (size_t l = 0; l < e.links.size(); ++l) {
+    EXPECT_EQ(e.links[l].name, a.links[l].name);
+    EXPECT_EQ(e.links[l].busy_ns, a.links[l].busy_ns) << e.links[l].name;
   }
   EXPECT_NEAR(a.inferences_per_s / e.inferences_per_s, 1.0, 0.05);
   EXPECT_NEAR(a.latency_ns / e.latency_ns, 1.0, 0.05);

@@ -68,14 +68,17 @@ void PerfSimulator::Impl::run_analytic() {
   // Every item passes every group of its copy once where its inference streams in slices, and only
   // its inference's last slice where it runs whole (slices.h).
   const auto last_slice = [&](const Item& it) { return it.chunk == opt.chunks - 1; };
-  for (const Item& it : items) {
-    const auto& groups = templ[static_cast<size_t>(it.copy)];
-    for (const Group& g : groups) {
-      if (sliced[static_cast<size_t>(g.stage)] == 0 && !last_slice(it)) continue;
-      for (int32_t id : g.tasks) {
-        Task& k = tasks[static_cast<size_t>(id)];
-        ++k.executions;
-        for (int32_t r : k.res) busy[static_cast<size_t>(r)] += k.occ_ns;
+  {
+    std::vector<int64_t> copy_items(static_cast<size_t>(copies), 0), copy_last(static_cast<size_t>(copies), 0);
+    for (const Item& it : items) {
+      ++copy_items[static_cast<size_t>(it.copy)];
+      if (last_slice(it)) ++copy_last[static_cast<size_t>(it.copy)];
+    }
+    for (int32_t c = 0; c < copies; ++c) {
+      for (const Group& g : templ[static_cast<size_t>(c)]) {
+        const int64_t n =
+            sliced[static_cast<size_t>(g.stage)] != 0 ? copy_items[static_cast<size_t>(c)] : copy_last[static_cast<size_t>(c)];
+        for (int32_t id : g.tasks) tasks[static_cast<size_t>(id)].executions += n;
       }
     }
   }
@@ -277,11 +280,7 @@ void PerfSimulator::Impl::run_analytic() {
           for (const auto& ids : job.groups) {
             if (ids.empty()) continue;
             t += group_time(ids, nullptr, occ);
-            for (int32_t id : ids) {
-              Task& k = tasks[static_cast<size_t>(id)];
-              ++k.executions;
-              for (int32_t r : k.res) busy[static_cast<size_t>(r)] += k.occ_ns;
-            }
+            for (int32_t id : ids) ++tasks[static_cast<size_t>(id)].executions;
           }
           programming_ns += t;
           now += t;

@@ -107,7 +107,7 @@ struct PerfSimulator::Impl {
   int32_t n_core_units = 0, n_chip_units = 0, host_class = 0;
   // Resources.
   int32_t r_dig = 0, r_chip = 0, r_host = 0, r_link = 0, n_res = 0;
-  std::vector<double> free_at, busy;
+  std::vector<double> free_at;
   // A resource serves first come, first served: a task takes it at max(release, its free time). A stage (of a
   // network copy) issues its items' tasks on a crossbar, digital unit or the host one at a time, in order: a
   // task whose stage's task before has not started yet waits behind it and joins the resource's queue as it
@@ -303,6 +303,9 @@ struct PerfSimulator::Impl {
   std::string resource_name(int32_t r) const;
   std::string stage_name(int32_t s) const;  // its layers' names joined by '+', or "stage N"
   PerfStats stats() const;
+  // Per resource, its busy time over the run: every task's executions × its occupancy of each resource it holds
+  // (one product per task, so both simulators give the same sums, in no time).
+  std::vector<double> busy_per_resource() const;
   std::vector<PathStep> critical_path() const;
 };
 

@@ -38,7 +38,7 @@ void PerfSimulator::Impl::start_tasks(const std::vector<int32_t>& ids, double no
 
 void PerfSimulator::Impl::begin_task(int32_t id, double start, int64_t owner) {
   const Task& k = tasks[static_cast<size_t>(id)];
-  for (int32_t r : k.res) free_at[static_cast<size_t>(r)] = start + k.occ_ns, busy[static_cast<size_t>(r)] += k.occ_ns;
+  for (int32_t r : k.res) free_at[static_cast<size_t>(r)] = start + k.occ_ns;
   note_start(owner, start, true);
   if (owner == traced) trace_start[static_cast<size_t>(id)] = start;
   queue.push(Event{start + k.lat_ns, seq++, owner, id, -1});
@@ -80,7 +80,6 @@ void PerfSimulator::Impl::hop(const Event& e) {
   const auto r = static_cast<size_t>(k.res[h]);
   const double start = std::max(e.t, free_at[r]);
   free_at[r] = start + k.occ_ns;
-  busy[r] += k.occ_ns;
   if (h == 0) note_start(e.owner, start, false);
   if (h == 0 && e.owner == traced) trace_start[static_cast<size_t>(e.task)] = start;
   if (h + 1 < k.res.size()) {
@@ -382,7 +381,6 @@ void PerfSimulator::Impl::reset_run() {
   lines.assign(lines.size(), StageLine{});
   trace.clear();
   trace_start.assign(tasks.size(), 0.0);
-  busy.assign(static_cast<size_t>(n_res), 0.0);
   stage_span.assign(prog.schedule.stages.size(), 0.0);
   for (Task& k : tasks) k.executions = 0;
   for (auto& b : buffered) std::fill(b.begin(), b.end(), 0);

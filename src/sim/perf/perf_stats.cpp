@@ -129,6 +129,16 @@ std::vector<double> PerfSimulator::Impl::occupancy_per_inference(int32_t copy, i
   return occ;
 }
 
+std::vector<double> PerfSimulator::Impl::busy_per_resource() const {
+  std::vector<double> busy(static_cast<size_t>(n_res), 0.0);
+  for (const Task& k : tasks) {
+    if (k.executions == 0) continue;
+    const double t = static_cast<double>(k.executions) * k.occ_ns;
+    for (int32_t r : k.res) busy[static_cast<size_t>(r)] += t;
+  }
+  return busy;
+}
+
 PerfStats PerfSimulator::Impl::stats() const {
   PerfStats st;
   st.chip = chip.name;
@@ -371,6 +381,7 @@ PerfStats PerfSimulator::Impl::stats() const {
     }
     st.critical_path_ns = sliced_chain_ns(latency, service, halos, streams, opt.chunks, first, span);
   }
+  const std::vector<double> busy = busy_per_resource();
   const int32_t arrays = static_cast<int32_t>(chip.cores.arrays);
   for (int32_t c = 0; c < chip.cores.count; ++c) {
     CoreStats cs;
@@ -392,7 +403,9 @@ PerfStats PerfSimulator::Impl::stats() const {
     st.link_class_util = std::max(st.link_class_util, makespan > 0 ? b / makespan : 0);
     st.links.push_back(std::move(ls));
   }
-  std::sort(st.links.begin(), st.links.end(), [](const LinkStats& a, const LinkStats& b) { return a.busy_ns > b.busy_ns; });
+  // Busiest first; links as busy as each other in the network's order.
+  std::stable_sort(st.links.begin(), st.links.end(),
+                   [](const LinkStats& a, const LinkStats& b) { return a.busy_ns > b.busy_ns; });
   st.energy = table->price(st.actions);
   const double dynamic_pj = st.energy.total_pj();
   st.energy.pj["static"] = table->static_power_w() * makespan * 1e3;  // W · ns = nJ → pJ
