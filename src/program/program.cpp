@@ -161,7 +161,7 @@ class Reader {
         while (i + 1 < m_path.size() && m_path[i + 1] != ']') ++i;
       }
     }
-    const std::vector<std::string> allowed = allowed_keys(normalized);
+    const std::vector<std::string>& allowed = allowed_keys(normalized);
     for (const auto& [key, value] : m_j.items()) {
       if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
         fail(key, fmt::format("unknown key; expected one of: {}", fmt::join(allowed, ", ")));

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <map>
 #include <set>
 
 namespace aimc::program {
@@ -128,23 +129,30 @@ const std::vector<ProgramKeyDoc>& program_keys() {
   return keys;
 }
 
-std::vector<std::string> allowed_keys(const std::string& path) {
-  std::set<std::string> out;
-  for (const ProgramKeyDoc& k : program_keys()) {
-    std::string p = k.path;
-    if (p.ends_with(".*")) p.resize(p.size() - 2);
-    // "layers[].quant.input_bits": "layers" is a key of "", "quant" of "layers[]", "input_bits" of "layers[].quant".
-    std::string parent;
-    for (size_t start = 0; start <= p.size();) {
-      const size_t end = std::min(p.find('.', start), p.size());
-      std::string segment = p.substr(start, end - start);
-      std::string key = segment.ends_with("[]") ? segment.substr(0, segment.size() - 2) : segment;
-      if (parent == path) out.insert(key);
-      parent = parent.empty() ? segment : parent + "." + segment;
-      start = end + 1;
+const std::vector<std::string>& allowed_keys(const std::string& path) {
+  // Every parent's keys, gathered once: a Program's reader asks for each object it reads (thousands of tiles).
+  static const std::map<std::string, std::vector<std::string>> by_parent = [] {
+    std::map<std::string, std::set<std::string>> keys;
+    for (const ProgramKeyDoc& k : program_keys()) {
+      std::string p = k.path;
+      if (p.ends_with(".*")) p.resize(p.size() - 2);
+      // "layers[].quant.input_bits": "layers" is a key of "", "quant" of "layers[]", "input_bits" of "layers[].quant".
+      std::string parent;
+      for (size_t start = 0; start <= p.size();) {
+        const size_t end = std::min(p.find('.', start), p.size());
+        std::string segment = p.substr(start, end - start);
+        keys[parent].insert(segment.ends_with("[]") ? segment.substr(0, segment.size() - 2) : segment);
+        parent = parent.empty() ? segment : parent + "." + segment;
+        start = end + 1;
+      }
     }
-  }
-  return {out.begin(), out.end()};
+    std::map<std::string, std::vector<std::string>> out;
+    for (const auto& [parent, set] : keys) out.emplace(parent, std::vector<std::string>(set.begin(), set.end()));
+    return out;
+  }();
+  static const std::vector<std::string> none;
+  const auto it = by_parent.find(path);
+  return it == by_parent.end() ? none : it->second;
 }
 
 std::string program_schema_markdown() {

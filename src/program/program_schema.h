@@ -19,7 +19,7 @@ const std::vector<ProgramKeyDoc>& program_keys();
 
 // The keys an object at `path` may hold ("" the file itself; list indices as "[]"): the last segment
 // of each listed path directly below it. Empty when nothing is listed below `path`.
-std::vector<std::string> allowed_keys(const std::string& path);
+const std::vector<std::string>& allowed_keys(const std::string& path);
 
 // The schema as Markdown (a table of path, type, meaning).
 std::string program_schema_markdown();
