@@ -1,5 +1,5 @@
-// Element-wise ONNX ops: binary arithmetic with broadcasting, activations, Clip, and the activations
-// ONNX defines by formula (HardSigmoid, HardSwish, Softplus, Mish), lowered to those.
+// Element-wise ONNX ops: binary arithmetic with broadcasting, activations, Clip, and the ops lowered to
+// those: the activations ONNX defines by formula (HardSigmoid, HardSwish, Softplus, Mish), PRelu, Max, Min.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -107,6 +107,54 @@ void mish(Context& ctx) {  // x * tanh(softplus(x))
   ctx.emit(OpKind::Mul, {x, ctx.emit_internal(OpKind::Tanh, {softplus_of(ctx, x, false)}, Attrs{}, "tanh")});
 }
 
+// PRelu: x where x ≥ 0, else slope · x. One slope for every element (nn.PReLU()) is a LeakyRelu; a slope
+// per channel (nn.PReLU(C), shaped to broadcast) selects Where(x < 0, x · slope, x): the same products.
+void prelu(Context& ctx) {
+  ctx.expect_attrs({});
+  const ValueId x = ctx.input(0);
+  const Shape x_shape = ctx.input_value(0).shape;  // a copy: emitting nodes may move values
+  const Shape s_shape = ctx.input_value(1).shape;
+  if (s_shape.size() > x_shape.size())
+    ctx.fail(fmt::format("slope {} has more axes than the input {}", shape_str(s_shape), shape_str(x_shape)));
+  for (size_t i = 0; i < s_shape.size(); ++i) {
+    const int64_t s = s_shape[s_shape.size() - 1 - i], d = x_shape[x_shape.size() - 1 - i];
+    if (s != 1 && s != d)
+      ctx.fail(fmt::format("slope {} does not broadcast to the input {}", shape_str(s_shape), shape_str(x_shape)));
+  }
+  if (ctx.input_is_constant(1)) {
+    const Tensor& slope = ctx.constant_input(1, "slope");
+    bool uniform = slope.numel() > 0;
+    for (int64_t i = 1; i < slope.numel() && uniform; ++i) uniform = slope.as_double(i) == slope.as_double(0);
+    if (uniform) {
+      ctx.emit(OpKind::LeakyRelu, {x}, ScalarAttrs{.alpha = static_cast<float>(slope.as_double(0))});
+      return;
+    }
+  }
+  const ValueId negative = ctx.emit_internal(OpKind::Less, {x, scalar_constant(ctx, "zero", 0.0f)}, Attrs{}, "negative");
+  const ValueId scaled = ctx.emit_internal(OpKind::Mul, {x, ctx.input(1)}, Attrs{}, "slope_x");
+  ctx.emit(OpKind::Where, {negative, scaled, x});
+}
+
+// Max and Min of any number of inputs (broadcast), pairwise: Where(a > b, a, b) and Where(a < b, a, b).
+void extremum(Context& ctx, OpKind compare) {
+  ctx.expect_attrs({});
+  if (ctx.num_inputs() == 0) ctx.fail("needs at least one input");
+  ValueId acc = ctx.input(0);
+  if (ctx.num_inputs() == 1) {
+    ctx.alias_output(0, acc);
+    return;
+  }
+  for (size_t i = 1; i < ctx.num_inputs(); ++i) {
+    const ValueId b = ctx.input(i);
+    const ValueId pick = ctx.emit_internal(compare, {acc, b}, Attrs{}, fmt::format("pick{}", i));
+    if (i + 1 == ctx.num_inputs()) {
+      ctx.emit(OpKind::Where, {pick, acc, b});
+      return;
+    }
+    acc = ctx.emit_internal(OpKind::Where, {pick, acc, b}, Attrs{}, fmt::format("extremum{}", i));
+  }
+}
+
 // Where(cond, x, y) on a computed condition (a padding mask); constant ones are folded.
 void where(Context& ctx) {
   ctx.expect_attrs({});
@@ -143,6 +191,9 @@ void register_elementwise_converters(ConverterTable& t) {
   t["HardSwish"] = hard_swish;
   t["Softplus"] = softplus;
   t["Mish"] = mish;
+  t["PRelu"] = prelu;
+  t["Max"] = [](Context& ctx) { extremum(ctx, OpKind::Greater); };
+  t["Min"] = [](Context& ctx) { extremum(ctx, OpKind::Less); };
 }
 
 }  // namespace aimc::onnx_import

@@ -275,6 +275,34 @@ void softmax(Context& ctx) {
   ctx.emit(OpKind::Reshape, {s}, ReshapeAttrs{shape});
 }
 
+// log(softmax(x)) along `axis`, as x − max − log Σ exp(x − max): no exp overflows, and no log of an underflowed
+// probability (torch computes it so).
+ValueId log_softmax_of(Context& ctx, ValueId x, int64_t axis, bool as_output) {
+  const ReduceAttrs along{.axes = {axis}, .keepdims = true};
+  const ValueId m = ctx.emit_internal(OpKind::ReduceMax, {x}, along, "max");
+  const ValueId d = ctx.emit_internal(OpKind::Sub, {x, m}, Attrs{}, "minus_max");
+  const ValueId e = ctx.emit_internal(OpKind::Exp, {d}, Attrs{}, "exp");
+  const ValueId l = ctx.emit_internal(OpKind::Log, {ctx.emit_internal(OpKind::ReduceSum, {e}, along, "sum")}, Attrs{}, "log_sum");
+  if (as_output) return ctx.emit(OpKind::Sub, {d, l}).front();
+  return ctx.emit_internal(OpKind::Sub, {d, l}, Attrs{}, "log_softmax");
+}
+
+void log_softmax(Context& ctx) {
+  ctx.expect_attrs({"axis"});
+  const Shape shape = ctx.input_value(0).shape;  // a copy: emitting nodes may move values
+  auto rank = static_cast<int64_t>(shape.size());
+  int64_t axis = axis_arg(ctx, ctx.attr_int("axis", ctx.opset() >= 13 ? -1 : 1), rank);
+  if (ctx.opset() >= 13 || axis == rank - 1) {
+    log_softmax_of(ctx, ctx.input(0), axis, true);
+    return;
+  }
+  // Before opset 13, LogSoftmax works on the input coerced to 2-D at `axis`.
+  Shape flat(shape.begin(), shape.begin() + axis);
+  flat.push_back(numel(Shape(shape.begin() + axis, shape.end())));
+  ValueId f = ctx.emit_internal(OpKind::Reshape, {ctx.input(0)}, ReshapeAttrs{flat}, "coerce2d");
+  ctx.emit(OpKind::Reshape, {log_softmax_of(ctx, f, axis, false)}, ReshapeAttrs{shape});
+}
+
 void pool(Context& ctx, OpKind op) {
   if (op == OpKind::MaxPool) {
     ctx.expect_attrs({"kernel_shape", "strides", "dilations", "pads", "auto_pad", "ceil_mode", "storage_order"});
@@ -472,6 +500,7 @@ void register_nn_converters(ConverterTable& t) {
   t["BatchNormalization"] = batch_norm;
   t["LayerNormalization"] = layer_norm;
   t["Softmax"] = softmax;
+  t["LogSoftmax"] = log_softmax;
   t["InstanceNormalization"] = instance_norm;
   t["MaxPool"] = [](Context& ctx) { pool(ctx, OpKind::MaxPool); };
   t["AveragePool"] = [](Context& ctx) { pool(ctx, OpKind::AveragePool); };

@@ -133,9 +133,111 @@ void resize(Context& ctx) {
   ctx.emit(OpKind::Resize, {ctx.input(0)}, a);
 }
 
+// The slice [start, end) with `step` of `x` along axis d (every other axis whole).
+ValueId slice_along(Context& ctx, ValueId x, const Shape& shape, size_t d, int64_t start, int64_t end, int64_t step,
+                    const std::string& suffix) {
+  SliceAttrs a;
+  a.starts.assign(shape.size(), 0);
+  a.ends = shape;
+  a.steps.assign(shape.size(), 1);
+  a.starts[d] = start, a.ends[d] = end, a.steps[d] = step;
+  return ctx.emit_internal(OpKind::Slice, {x}, a, suffix);
+}
+
+// Pad in mode reflect (numpy's: the edge element is not repeated) or edge, lowered to slices of the input
+// concatenated before and after it, one axis at a time.
+void pad_from_input(Context& ctx, const std::string& mode, const std::vector<int64_t>& pads) {
+  Shape shape = ctx.input_value(0).shape;  // a copy: emitting nodes may move values
+  const int batch_axis = ctx.input_value(0).batch_axis;
+  const size_t r = shape.size();
+  size_t last = r;  // the last axis padded
+  for (size_t d = 0; d < r; ++d) {
+    const int64_t p = pads[d], q = pads[d + r];
+    if (p < 0 || q < 0) ctx.fail(fmt::format("negative pads (cropping) in mode '{}' are not supported", mode));
+    if (p == 0 && q == 0) continue;
+    if (static_cast<int>(d) == batch_axis) ctx.fail_batch(fmt::format("pads the batch axis {}", d));
+    const int64_t n = shape[d];
+    if (mode == "reflect" && (p >= n || q >= n))
+      ctx.fail(fmt::format("reflect pads {} and {} along axis {} need more elements than that ({} has {})", p, q, d,
+                           shape_str(shape), n));
+    if (n == 0) ctx.fail(fmt::format("{} padding of an empty axis {}", mode, d));
+    last = d;
+  }
+  if (last == r) {
+    ctx.alias_output(0, ctx.input(0));
+    return;
+  }
+  ValueId x = ctx.input(0);
+  for (size_t d = 0; d <= last; ++d) {
+    const int64_t p = pads[d], q = pads[d + r], n = shape[d];
+    if (p == 0 && q == 0) continue;
+    std::vector<ValueId> parts;
+    const std::string axis = std::to_string(d);
+    if (mode == "reflect") {
+      if (p > 0) parts.push_back(slice_along(ctx, x, shape, d, p, 0, -1, "before" + axis));
+      parts.push_back(x);
+      if (q > 0) parts.push_back(slice_along(ctx, x, shape, d, n - 2, n - 2 - q, -1, "after" + axis));
+    } else {  // edge
+      if (p > 0) parts.insert(parts.end(), static_cast<size_t>(p), slice_along(ctx, x, shape, d, 0, 1, 1, "first" + axis));
+      parts.push_back(x);
+      if (q > 0) parts.insert(parts.end(), static_cast<size_t>(q), slice_along(ctx, x, shape, d, n - 1, n, 1, "last" + axis));
+    }
+    const AxisAttrs along{static_cast<int64_t>(d)};
+    if (d == last) {
+      ctx.emit(OpKind::Concat, parts, along);
+      return;
+    }
+    x = ctx.emit_internal(OpKind::Concat, parts, along, "padded" + axis);
+    shape[d] = n + p + q;
+  }
+}
+
 void pad(Context& ctx) {
   ctx.expect_attrs({"mode", "pads", "value"});
-  ctx.emit(OpKind::Pad, {ctx.input(0)}, pad_attrs(ctx, ctx.input_value(0).shape.size()));
+  const std::string mode = ctx.attr_string("mode", "constant");
+  PadAttrs a = pad_attrs(ctx, ctx.input_value(0).shape.size());
+  if (mode == "constant") {
+    ctx.emit(OpKind::Pad, {ctx.input(0)}, std::move(a));
+    return;
+  }
+  if (mode != "reflect" && mode != "edge")
+    ctx.fail(fmt::format("pad mode '{}' is not supported; expected constant, reflect or edge", mode));
+  pad_from_input(ctx, mode, a.pads);
+}
+
+// DepthToSpace (mode DCR, or CRD: torch's PixelShuffle) and SpaceToDepth on [N, C, H, W], lowered to the
+// Reshape, Transpose and Reshape their definitions are written in.
+void depth_space(Context& ctx, bool to_space) {
+  ctx.expect_attrs({"blocksize", "mode"});
+  const Shape x = ctx.input_value(0).shape;  // a copy: emitting nodes may move values
+  if (x.size() != 4) ctx.fail(fmt::format("input {} is not [N, C, H, W]", shape_str(x)));
+  const int batch_axis = ctx.input_value(0).batch_axis;
+  if (batch_axis > 0) ctx.fail_batch(fmt::format("the batch is axis {}, not the first of [N, C, H, W]", batch_axis));
+  const int64_t b = ctx.attr_int("blocksize", 0);
+  if (b < 1 || b > (int64_t{1} << 16)) ctx.fail(fmt::format("blocksize {}: expected a whole number ≥ 1", b));
+  const int64_t n = x[0], c = x[1], h = x[2], w = x[3];
+  Shape split, out;
+  std::vector<int64_t> perm;
+  if (to_space) {
+    if (c % (b * b) != 0) ctx.fail(fmt::format("{} channels are not a multiple of blocksize² = {}", c, b * b));
+    const std::string mode = ctx.attr_string("mode", "DCR");
+    if (mode == "DCR") {
+      split = {n, b, b, c / (b * b), h, w}, perm = {0, 3, 4, 1, 5, 2};
+    } else if (mode == "CRD") {
+      split = {n, c / (b * b), b, b, h, w}, perm = {0, 1, 4, 2, 5, 3};
+    } else {
+      ctx.fail(fmt::format("mode '{}' is not supported; expected DCR or CRD", mode));
+    }
+    out = {n, c / (b * b), h * b, w * b};
+  } else {
+    if (ctx.attr("mode")) ctx.fail("SpaceToDepth has no mode attribute");
+    if (h % b != 0 || w % b != 0) ctx.fail(fmt::format("{}x{} is not a multiple of blocksize {}", h, w, b));
+    split = {n, c, h / b, b, w / b, b}, perm = {0, 3, 5, 1, 2, 4};
+    out = {n, c * b * b, h / b, w / b};
+  }
+  const ValueId s = ctx.emit_internal(OpKind::Reshape, {ctx.input(0)}, ReshapeAttrs{split}, "blocks");
+  const ValueId t = ctx.emit_internal(OpKind::Transpose, {s}, TransposeAttrs{perm}, "moved");
+  ctx.emit(OpKind::Reshape, {t}, ReshapeAttrs{out});
 }
 
 void gather(Context& ctx) {
@@ -193,6 +295,8 @@ void register_shape_converters(ConverterTable& t) {
   t["Split"] = split;
   t["Slice"] = slice;
   t["Pad"] = pad;
+  t["DepthToSpace"] = [](Context& ctx) { depth_space(ctx, true); };
+  t["SpaceToDepth"] = [](Context& ctx) { depth_space(ctx, false); };
   t["Resize"] = resize;
   t["Gather"] = gather;
   t["Cast"] = cast;

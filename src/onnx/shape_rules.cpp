@@ -162,8 +162,6 @@ SplitAttrs split_attrs(const Context& ctx, const Shape& in) {
 }
 
 PadAttrs pad_attrs(const Context& ctx, size_t rank) {
-  std::string mode = ctx.attr_string("mode", "constant");
-  if (mode != "constant") ctx.fail(fmt::format("pad mode '{}' is not supported (constant only)", mode));
   PadAttrs a;
   if (ctx.opset() < 11) {
     a.pads = ctx.attr_ints("pads").value_or(std::vector<int64_t>{});

@@ -72,6 +72,12 @@ class ModelBuilder {
     a->set_type(onnx::AttributeProto::INTS);
     for (auto x : v) a->add_ints(x);
   }
+  static void attr_s(onnx::NodeProto* n, const std::string& name, const std::string& v) {
+    auto* a = n->add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::STRING);
+    a->set_s(v);
+  }
   std::string bytes() const { return m_model.SerializeAsString(); }
   onnx::ModelProto& model() { return m_model; }
 

@@ -313,4 +313,64 @@ TEST(Importer, SoftmaxBeforeOpset13CoercesTo2d) {
   EXPECT_EQ(g.node(2).attr<ReshapeAttrs>().shape, (Shape{1, 2, 3}));
 }
 
+TEST(Importer, PReluWithOneSlopeIsALeakyRelu) {
+  ModelBuilder m;
+  m.input("x", {-1, 4}).output("y");
+  m.init_f("slope", {1}, {0.25f});
+  m.node("PRelu", {"x", "slope"}, {"y"});
+  Graph g = import(m);
+  ASSERT_EQ(g.num_nodes(), 1u);
+  EXPECT_EQ(g.node(0).op, OpKind::LeakyRelu);
+  EXPECT_EQ(g.node(0).attr<ScalarAttrs>().alpha, 0.25f);
+}
+
+TEST(Importer, PReluSlopeThatDoesNotBroadcastIsNamed) {
+  ModelBuilder m;
+  m.input("x", {-1, 4, 3, 3}).output("y");
+  m.init_f("slope", {5}, {0.1f, 0.2f, 0.3f, 0.4f, 0.5f});
+  m.node("PRelu", {"x", "slope"}, {"y"}, "act");
+  expect_error([&] { import(m, "m.onnx"); },
+               {"m.onnx", "node 'act' (PRelu)", "slope [5] does not broadcast to the input [1, 4, 3, 3]"});
+}
+
+// Pad in mode reflect or edge: slices concatenated around the input; what cannot be is refused by name.
+TEST(Importer, ReflectAndEdgePadsBecomeSlicesAndRefuseWhatTheyCannotPad) {
+  const auto pad_model = [](const std::string& mode, std::vector<int64_t> pads) {
+    ModelBuilder m;
+    m.input("x", {-1, 2, 3}).output("y");
+    m.init_i64("pads", {6}, std::move(pads));
+    auto* n = m.node("Pad", {"x", "pads"}, {"y"}, "pad");
+    ModelBuilder::attr_s(n, "mode", mode);
+    return m;
+  };
+  Graph g = import(pad_model("reflect", {0, 0, 2, 0, 0, 1}));
+  EXPECT_EQ(g.value(g.outputs[0]).shape, (Shape{1, 2, 6}));
+  EXPECT_EQ(g.node(g.num_nodes() - 1).op, OpKind::Concat);
+  const Graph edge = import(pad_model("edge", {0, 1, 3, 0, 0, 0}));
+  EXPECT_EQ(edge.value(edge.outputs[0]).shape, (Shape{1, 3, 6}));
+  expect_error(
+      [&] {
+        import(pad_model("reflect", {0, 0, 3, 0, 0, 0}));
+      },
+      {"node 'pad' (Pad)", "reflect pads 3 and 0 along axis 2"});
+  expect_error([&] { import(pad_model("edge", {0, 0, -1, 0, 0, 0})); }, {"negative pads", "'edge'"});
+  expect_error([&] { import(pad_model("reflect", {1, 0, 0, 1, 0, 0})); }, {"node 'pad' (Pad)", "batch axis"});
+  expect_error([&] { import(pad_model("wrap", {0, 0, 1, 0, 0, 1})); }, {"pad mode 'wrap' is not supported", "reflect or edge"});
+}
+
+TEST(Importer, DepthToSpaceRefusesChannelsThatAreNotWholeBlocks) {
+  ModelBuilder m;
+  m.input("x", {-1, 6, 2, 2}).output("y");
+  auto* n = m.node("DepthToSpace", {"x"}, {"y"}, "d2s");
+  ModelBuilder::attr_i(n, "blocksize", 2);
+  expect_error([&] { import(m); }, {"node 'd2s' (DepthToSpace)", "6 channels are not a multiple of blocksize² = 4"});
+  ModelBuilder crd;
+  crd.input("x", {-1, 8, 2, 3}).output("y");
+  auto* c = crd.node("DepthToSpace", {"x"}, {"y"});
+  ModelBuilder::attr_i(c, "blocksize", 2);
+  ModelBuilder::attr_s(c, "mode", "CRD");
+  const Graph shuffled = import(crd);
+  EXPECT_EQ(shuffled.value(shuffled.outputs[0]).shape, (Shape{1, 2, 4, 6}));
+}
+
 }  // namespace aimc

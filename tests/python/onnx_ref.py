@@ -60,7 +60,7 @@ def _elementwise(fn):
 
 _ELEMENTWISE = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Pow": np.power,
                 "Relu": lambda x: np.maximum(x, 0), "Sigmoid": lambda x: 1 / (1 + np.exp(-x)), "Tanh": np.tanh,
-                "Sign": np.sign, "Sqrt": np.sqrt, "Erf": erf, "Identity": lambda x: x}
+                "Sign": np.sign, "Sqrt": np.sqrt, "Erf": erf, "Identity": lambda x: x, "Neg": np.negative}
 for _name, _fn in _ELEMENTWISE.items():
     OPS[_name] = _elementwise(_fn)
 for _name, _fn in {"Equal": np.equal, "Less": np.less, "Greater": np.greater, "Where": np.where}.items():
@@ -118,6 +118,25 @@ def _div(args, attrs, opset, n_out):
 def _leaky_relu(args, attrs, opset, n_out):
     x = args[0]
     return np.where(x >= 0, x, x * attrs.get("alpha", 0.01)).astype(x.dtype)
+
+
+@op("PRelu")
+def _prelu(args, attrs, opset, n_out):
+    x, slope = args
+    return np.where(x < 0, x * slope, x).astype(x.dtype)
+
+
+def _pairwise(fn):
+    def run(args, attrs, opset, n_out):
+        out = args[0]
+        for a in args[1:]:
+            out = fn(out, a)
+        return out.astype(args[0].dtype)
+    return run
+
+
+OPS["Max"] = _pairwise(np.maximum)
+OPS["Min"] = _pairwise(np.minimum)
 
 
 @op("Clip")
@@ -256,11 +275,34 @@ def _split(args, attrs, opset, n_out):
 @op("Pad")
 def _pad(args, attrs, opset, n_out):
     x, pads = args[0], [int(p) for p in args[1]]
-    if attrs.get("mode", b"constant") != b"constant" or min(pads) < 0:
-        raise NotImplementedError("Pad: only non-negative constant padding")
-    value = args[2] if len(args) > 2 and args[2] is not None else 0
+    mode = attrs.get("mode", b"constant").decode()
+    if min(pads) < 0:
+        raise NotImplementedError("Pad: only non-negative padding")
     n = x.ndim
-    return np.pad(x, [(pads[i], pads[i + n]) for i in range(n)], constant_values=value)
+    widths = [(pads[i], pads[i + n]) for i in range(n)]
+    if mode == "constant":
+        value = args[2] if len(args) > 2 and args[2] is not None else 0
+        return np.pad(x, widths, constant_values=value)
+    return np.pad(x, widths, mode={"reflect": "reflect", "edge": "edge"}[mode])
+
+
+@op("DepthToSpace")
+def _depth_to_space(args, attrs, opset, n_out):
+    x, b = args[0], attrs["blocksize"]
+    n, c, h, w = x.shape
+    if attrs.get("mode", b"DCR") == b"DCR":
+        t = x.reshape(n, b, b, c // (b * b), h, w).transpose(0, 3, 4, 1, 5, 2)
+    else:
+        t = x.reshape(n, c // (b * b), b, b, h, w).transpose(0, 1, 4, 2, 5, 3)
+    return t.reshape(n, c // (b * b), h * b, w * b)
+
+
+@op("SpaceToDepth")
+def _space_to_depth(args, attrs, opset, n_out):
+    x, b = args[0], attrs["blocksize"]
+    n, c, h, w = x.shape
+    t = x.reshape(n, c, h // b, b, w // b, b).transpose(0, 3, 5, 1, 2, 4)
+    return t.reshape(n, c * b * b, h // b, w // b)
 
 
 @op("Resize")
@@ -480,6 +522,18 @@ def _topk(args, attrs, opset, n_out):
     order = np.argsort(key, axis=axis, kind="stable")  # ties: the lower index first
     idx = np.take(order, np.arange(k), axis=axis).astype(np.int64)
     return [np.take_along_axis(x, idx, axis=axis), idx]
+
+
+@op("LogSoftmax")
+def _log_softmax(args, attrs, opset, n_out):
+    x = args[0]
+    if opset < 13:  # coerced to 2-D at axis (default 1)
+        axis = attrs.get("axis", 1) % x.ndim
+        flat = x.reshape(int(np.prod(x.shape[:axis])), -1)
+        return _log_softmax([flat], {"axis": -1}, 13, 1).reshape(x.shape)
+    xd = x.astype(np.float64)
+    d = xd - xd.max(axis=attrs.get("axis", -1), keepdims=True)
+    return (d - np.log(np.exp(d).sum(axis=attrs.get("axis", -1), keepdims=True))).astype(x.dtype)
 
 
 @op("Softmax")

@@ -531,6 +531,27 @@ def mish():
     return nn.Mish(), [randn(2, 3, 4, 4) * 3]
 
 
+@case(opset=13)
+def prelu_per_channel():
+    """nn.PReLU(C) after a conv: one slope per channel, shaped [C, 1, 1] to broadcast."""
+    m = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.PReLU(4))
+    with torch.no_grad():
+        m[1].weight.copy_(torch.tensor([0.25, -0.5, 0.0, 2.0]))
+    return m, [randn(2, 3, 5, 5)]
+
+
+@case(opset=13)
+def prelu_shared():
+    """nn.PReLU() with one slope for every element, after a Linear."""
+    return nn.Sequential(nn.Linear(6, 5), nn.PReLU()), [randn(2, 6)]
+
+
+@case(opset=13)
+def max_min_elementwise():
+    """torch.maximum and torch.minimum with broadcasting (ONNX Max and Min)."""
+    return Fn(lambda x: torch.minimum(torch.maximum(x, x.mean(1, keepdim=True)), x[:, :1] + 0.5)), [randn(2, 3, 4)]
+
+
 # ---------------------------------------------------------------- normalisation
 @case(opset=13)
 def instancenorm2d():
@@ -695,6 +716,18 @@ def softmax_dim1_opset11():
 
 
 @case(opset=13)
+def log_softmax_dim1():
+    """nn.LogSoftmax, a classifier's last layer for NLLLoss; large logits, whose probabilities underflow."""
+    return nn.LogSoftmax(dim=1), [randn(2, 10) * 40]
+
+
+@case(opset=11)
+def log_softmax_dim1_opset11():
+    """Opset 11 LogSoftmax, like Softmax, flattens from its axis on: torch wraps it in Transposes."""
+    return nn.LogSoftmax(dim=1), [randn(2, 4, 3, 3) * 3]
+
+
+@case(opset=13)
 def identity_dropout():
     """nn.Identity and eval-mode nn.Dropout vanish in the export: only Gemm, Relu, Gemm remain."""
     return nn.Sequential(nn.Linear(8, 8), nn.Identity(), nn.Dropout(0.5), nn.ReLU(), nn.Linear(8, 4)), [randn(2, 8)]
@@ -721,6 +754,30 @@ def slice_ranges():
 @case(opset=13)
 def pad_zero():
     return Fn(lambda x: F.pad(x, (1, 2, 0, 1))), [randn(2, 3, 4, 4)]
+
+
+@case(opset=13)
+def pad_reflect():
+    """nn.ReflectionPad2d with asymmetric pads (ONNX Pad, mode reflect), then a conv."""
+    return nn.Sequential(nn.ReflectionPad2d((1, 2, 0, 3)), nn.Conv2d(3, 4, 3)), [randn(2, 3, 5, 6)]
+
+
+@case(opset=13)
+def pad_edge():
+    """nn.ReplicationPad1d (ONNX Pad, mode edge)."""
+    return nn.Sequential(nn.ReplicationPad1d((2, 1)), nn.Conv1d(3, 4, 3)), [randn(2, 3, 7)]
+
+
+@case(opset=13)
+def conv_reflect_padding():
+    """Conv2d(padding_mode="reflect"): the exporter puts a reflect Pad before a conv without pads."""
+    return nn.Conv2d(3, 4, 3, padding=1, padding_mode="reflect"), [randn(2, 3, 6, 6)]
+
+
+@case(opset=13)
+def pixel_shuffle():
+    """nn.PixelShuffle, super-resolution's upsampler: ONNX DepthToSpace in mode CRD."""
+    return nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.PixelShuffle(2)), [randn(2, 3, 4, 5)]
 
 
 @case(opset=13)
@@ -973,7 +1030,37 @@ def onnx_mask_mod_scatter():
     return Fn(lambda x: x * mask + float(x.shape[2] % 3)), [randn(2, 3, 4)], model
 
 
-HELPER_CASES = {f.__name__: f for f in (onnx_conv_asym_pads, onnx_identity_dropout, onnx_mask_mod_scatter)}
+def _space_to_depth(x, b):
+    """ONNX SpaceToDepth, written from the operator's definition."""
+    n, c, h, w = x.shape
+    return x.reshape(n, c, h // b, b, w // b, b).permute(0, 3, 5, 1, 2, 4).reshape(n, c * b * b, h // b, w // b)
+
+
+def _depth_to_space_dcr(x, b):
+    """ONNX DepthToSpace in mode DCR, written from the operator's definition."""
+    n, c, h, w = x.shape
+    return x.reshape(n, b, b, c // (b * b), h, w).permute(0, 3, 4, 1, 5, 2).reshape(n, c // (b * b), h * b, w * b)
+
+
+def onnx_depth_space_dcr():
+    """SpaceToDepth (blocksize 2), a scale per channel (so the channels' order matters), DepthToSpace in its
+    default mode DCR (torch emits neither form), then Max of three inputs (y, 0.5 y, −y: |y|) and a Min of one."""
+    scale = torch.arange(1, 13, dtype=torch.float32).reshape(12, 1, 1)
+    nodes = [helper.make_node("SpaceToDepth", ["input"], ["deep"], name="s2d", blocksize=2),
+             helper.make_node("Mul", ["deep", "scale"], ["scaled"], name="scale_channels"),
+             helper.make_node("DepthToSpace", ["scaled"], ["wide"], name="d2s", blocksize=2),
+             helper.make_node("Mul", ["wide", "half"], ["halved"], name="halve"),
+             helper.make_node("Neg", ["wide"], ["neg"], name="neg"),
+             helper.make_node("Max", ["wide", "halved", "neg"], ["abs"], name="max3"),
+             helper.make_node("Min", ["abs"], ["output"], name="min1")]
+    model = _helper_model(nodes, [_vi("input", ["batch", 3, 4, 6])], [_vi("output", ["batch", 3, 4, 6])],
+                          [numpy_helper.from_array(scale.numpy(), "scale"),
+                           numpy_helper.from_array(np.array(0.5, np.float32), "half")], 13)
+    return Fn(lambda x: _depth_to_space_dcr(_space_to_depth(x, 2) * scale, 2).abs()), [randn(2, 3, 4, 6)], model
+
+
+HELPER_CASES = {f.__name__: f for f in (onnx_conv_asym_pads, onnx_identity_dropout, onnx_mask_mod_scatter,
+                                        onnx_depth_space_dcr)}
 
 
 # ---------------------------------------------------------------- generation

@@ -20,7 +20,7 @@ REQUIRED_OPS = {
     "Pow", "Sqrt", "Identity", "Dropout", "Constant", "Shape", "Gather", "Slice", "Cast", "Range", "Pad",
     "ConstantOfShape", "LSTM", "GRU", "ReduceL1", "ReduceL2", "QuantizeLinear", "DequantizeLinear", "HardSigmoid", "HardSwish", "Softplus",
     "InstanceNormalization", "ConvTranspose", "Resize", "ReduceMax", "ReduceMin", "ArgMax", "ArgMin", "TopK", "Einsum",
-    "Expand", "Where", "Equal", "Trilu",
+    "Expand", "Where", "Equal", "Trilu", "PRelu", "Max", "Min", "LogSoftmax", "DepthToSpace", "SpaceToDepth",
 }
 NAMES = list(op_models.CASES) + list(op_models.HELPER_CASES)
 
