@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdint>
 #include <map>
 #include <numeric>
 #include <set>
@@ -296,12 +297,28 @@ class Place final : public Pass {
     const int64_t capacity = static_cast<int64_t>(slots.size());
     const auto adj = traffic(ctx, inst);
     const int64_t window = std::max<int64_t>(1, int_option("window"));
+    // The swaps below ask for the hops between two cores millions of times: from a table where the chip's
+    // cores fit one (up to 2048 cores: 8 MB; fewer than 4096 hops), else from the network.
+    const auto n_cores = static_cast<size_t>(ctx.chip.cores.count);
+    std::vector<uint16_t> hop_table;
+    if (n_cores <= 2048) {
+      hop_table.resize(n_cores * n_cores);
+      for (size_t a = 0; a < n_cores; ++a) {
+        for (size_t b = 0; b < n_cores; ++b) {
+          hop_table[a * n_cores + b] = static_cast<uint16_t>(topo.hops(static_cast<int32_t>(a), static_cast<int32_t>(b)));
+        }
+      }
+    }
+    const auto hops = [&](int32_t a, int32_t b) {
+      if (hop_table.empty()) return static_cast<double>(topo.hops(a, b));
+      return static_cast<double>(hop_table[static_cast<size_t>(a) * n_cores + static_cast<size_t>(b)]);
+    };
     auto cost_of = [&](size_t k) {
       double c = 0;
       const int32_t core = slots[static_cast<size_t>(slot_of[k])].first;
       for (const auto& [j, w] : adj[k]) {
         if (seg[k] != seg[static_cast<size_t>(j)]) continue;  // other segment
-        c += w * static_cast<double>(topo.hops(core, slots[static_cast<size_t>(slot_of[static_cast<size_t>(j)])].first));
+        c += w * hops(core, slots[static_cast<size_t>(slot_of[static_cast<size_t>(j)])].first);
       }
       return c;
     };
