@@ -144,6 +144,18 @@ ValueId slice_along(Context& ctx, ValueId x, const Shape& shape, size_t d, int64
   return ctx.emit_internal(OpKind::Slice, {x}, a, suffix);
 }
 
+// `copies` copies of `x` along axis d (x one element thick there), from O(log copies) concatenations of
+// doublings: appended to `parts`.
+void append_copies(Context& ctx, ValueId x, size_t d, int64_t copies, const std::string& suffix, std::vector<ValueId>& parts) {
+  ValueId block = x;
+  for (int64_t c = copies, k = 0; c > 0; c >>= 1, ++k) {
+    if ((c & 1) != 0) parts.push_back(block);
+    if (c > 1)
+      block = ctx.emit_internal(OpKind::Concat, {block, block}, AxisAttrs{static_cast<int64_t>(d)},
+                                fmt::format("{}x{}", suffix, int64_t{2} << k));
+  }
+}
+
 // Pad in mode reflect (numpy's: the edge element is not repeated) or edge, lowered to slices of the input
 // concatenated before and after it, one axis at a time.
 void pad_from_input(Context& ctx, const std::string& mode, const std::vector<int64_t>& pads) {
@@ -154,6 +166,8 @@ void pad_from_input(Context& ctx, const std::string& mode, const std::vector<int
   for (size_t d = 0; d < r; ++d) {
     const int64_t p = pads[d], q = pads[d + r];
     if (p < 0 || q < 0) ctx.fail(fmt::format("negative pads (cropping) in mode '{}' are not supported", mode));
+    constexpr int64_t kMaxPad = int64_t{1} << 24;
+    if (p > kMaxPad || q > kMaxPad) ctx.fail(fmt::format("pads {} and {} along axis {}: expected at most {}", p, q, d, kMaxPad));
     if (p == 0 && q == 0) continue;
     if (static_cast<int>(d) == batch_axis) ctx.fail_batch(fmt::format("pads the batch axis {}", d));
     const int64_t n = shape[d];
@@ -178,9 +192,9 @@ void pad_from_input(Context& ctx, const std::string& mode, const std::vector<int
       parts.push_back(x);
       if (q > 0) parts.push_back(slice_along(ctx, x, shape, d, n - 2, n - 2 - q, -1, "after" + axis));
     } else {  // edge
-      if (p > 0) parts.insert(parts.end(), static_cast<size_t>(p), slice_along(ctx, x, shape, d, 0, 1, 1, "first" + axis));
+      if (p > 0) append_copies(ctx, slice_along(ctx, x, shape, d, 0, 1, 1, "first" + axis), d, p, "first" + axis, parts);
       parts.push_back(x);
-      if (q > 0) parts.insert(parts.end(), static_cast<size_t>(q), slice_along(ctx, x, shape, d, n - 1, n, 1, "last" + axis));
+      if (q > 0) append_copies(ctx, slice_along(ctx, x, shape, d, n - 1, n, 1, "last" + axis), d, q, "last" + axis, parts);
     }
     const AxisAttrs along{static_cast<int64_t>(d)};
     if (d == last) {

@@ -136,10 +136,11 @@ std::string node_display_name(const onnx::NodeProto& n, int index) {
   return fmt::format("{}_{}", n.op_type(), index);
 }
 
-// Every runtime value (at the import batch) fits a tensor this machine can hold: an absurd static
-// shape (a batch of 2^40) is an error naming the value here, before any kernel is planned for it.
+// Every runtime value (at the import batch) fits in half of this machine's memory (an op holds its input and
+// its output at once): an absurd static shape (a batch of 2^40, a pad of 10^9) is an error naming the value
+// here, before any kernel is planned for it or the system kills the process for its memory.
 void check_value_sizes(const Graph& g, const std::string& file) {
-  const size_t limit = tensor_byte_limit();
+  const size_t limit = tensor_byte_limit() / 2;
   for (const Value& v : g.values()) {
     if (v.is_constant()) continue;
     Shape dims = v.shape;
@@ -149,7 +150,7 @@ void check_value_sizes(const Graph& g, const std::string& file) {
     ErrorContext where{.file = file};
     if (v.producer >= 0) where.node = g.nodes()[static_cast<size_t>(v.producer)].name;
     throw Error(fmt::format("value '{}' has shape {} at the import batch ({} elements of {}); expected at most {} bytes "
-                            "(this machine's memory)",
+                            "(half of this machine's memory)",
                             v.name, shape_str(v.shape), n ? std::to_string(*n) : std::string("more than 2^63"),
                             dtype_name(v.dtype), limit),
                 where);

@@ -764,8 +764,8 @@ def pad_reflect():
 
 @case(opset=13)
 def pad_edge():
-    """nn.ReplicationPad1d (ONNX Pad, mode edge)."""
-    return nn.Sequential(nn.ReplicationPad1d((2, 1)), nn.Conv1d(3, 4, 3)), [randn(2, 3, 7)]
+    """nn.ReplicationPad1d (ONNX Pad, mode edge): 5 copies of the first element (built by doubling), 1 of the last."""
+    return nn.Sequential(nn.ReplicationPad1d((5, 1)), nn.Conv1d(3, 4, 3)), [randn(2, 3, 7)]
 
 
 @case(opset=13)

@@ -71,6 +71,14 @@ def cases(tmp_path):
         (save(tmp_path / "extra_output.onnx",
               [h.make_node("Softmax", ["x"], ["s", "extra"]), h.make_node("Relu", ["extra"], ["y"])]),
          ["(Relu)", "input 'extra' is not produced by any earlier node"]),
+        # Found by hand (2026-12-07): a pad of 10^9 passed the import's check (24 GB, under this machine's memory)
+        # and `aimc forward` was killed for its memory; an edge pad that large hung building its copies.
+        (save(tmp_path / "huge_constant_pad.onnx", [h.make_node("Pad", ["x", "p"], ["y"])],
+              [numpy_helper.from_array(np.array([0, 0, 0, 10**9, 0, 0, 0, 1], np.int64), "p")]),
+         ["value 'y' has shape [1, 1, 8, 1000000009]", "half of this machine's memory"]),
+        (save(tmp_path / "huge_edge_pad.onnx", [h.make_node("Pad", ["x", "p"], ["y"], mode="edge")],
+              [numpy_helper.from_array(np.array([0, 0, 0, 10**9, 0, 0, 0, 1], np.int64), "p")]),
+         ["(Pad)", "pads 1000000000 and 1 along axis 3: expected at most 16777216"]),
         # Found by fuzz_onnx's structure-aware mutator: an op without its inputs (a protobuf CHECK surfaced as an
         # internal error).
         (save(tmp_path / "clip_without_inputs.onnx", [h.make_node("Clip", [], ["c"]), h.make_node("Add", ["x", "c"], ["y"])]),
