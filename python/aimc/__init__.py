@@ -85,10 +85,15 @@ def _torch_onnx_bytes(module, example, opset):
     buffer = io.BytesIO()
     was_training = module.training
     module.eval()
+    # One example tensor, or a tuple of them for a module of several inputs: each with its batch first, dynamic.
+    names = [f"input{i}" for i in range(len(example))] if isinstance(example, (list, tuple)) else ["input"]
+    if isinstance(example, list):
+        example = tuple(example)
+    axes = {name: {0: "batch"} for name in names}
     try:
         with torch.no_grad():
-            torch.onnx.export(module, example, buffer, opset_version=opset, input_names=["input"],
-                              output_names=["output"], dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})
+            torch.onnx.export(module, example, buffer, opset_version=opset, input_names=names,
+                              output_names=["output"], dynamic_axes={**axes, "output": {0: "batch"}})
     finally:
         module.train(was_training)
     return buffer.getvalue()
@@ -97,12 +102,15 @@ def _torch_onnx_bytes(module, example, opset):
 def compile(model, chip, *, example=None, opset=13, pipeline="", schedule="pipelined", replicate="auto",
             calibration_data="", calibration_samples=64, seed=0, allow_quantize=False, progress=None):
     """Maps a network onto a chip. `model` is an ONNX path, ONNX bytes, or a torch.nn.Module (with `example`,
-    an input tensor; exported in memory at `opset`). `calibration_data` is a dataset spec (its first
-    `calibration_samples`) or an array of samples (all of them, in the model input's layout: the batch at its batch
-    axis, as `run` takes them); other options as `aimc compile`'s flags.
+    an input tensor, or a tuple of them for a module of several inputs; exported in memory at `opset`).
+    `calibration_data` is a dataset spec (its first `calibration_samples`) or an array of samples (all of them, in
+    the model input's layout: the batch at its batch axis, as `run` takes them; a list of arrays, one per input in
+    the model's order, for a model of several inputs); other options as `aimc compile`'s flags.
     `progress`: True for a bar, or a callable progress(done, total, label) called before each pass."""
     chip = _chip(chip)
-    if not isinstance(calibration_data, str):
+    if isinstance(calibration_data, (list, tuple)):
+        calibration_data = [_numpy(v) for v in calibration_data]
+    elif not isinstance(calibration_data, str):
         calibration_data = _numpy(calibration_data)
     options = dict(pipeline=pipeline, schedule=schedule, replicate=replicate, calibration_data=calibration_data,
                    calibration_samples=calibration_samples, seed=seed, allow_quantize=allow_quantize,

@@ -91,8 +91,13 @@ experiment::CompileSettings compile_settings(const std::string& pipeline, const 
   }
   if (py::isinstance<py::str>(calibration_data)) {
     s.calibration_data = py::str(calibration_data);
+  } else if (py::isinstance<py::list>(calibration_data) || py::isinstance<py::tuple>(calibration_data)) {
+    for (const py::handle item : calibration_data) {  // one array per model input
+      s.calibration_batch.push_back(
+          to_tensor(py::array::ensure(item), fmt::format("calibration_data[{}]", s.calibration_batch.size()).c_str()));
+    }
   } else if (!calibration_data.is_none()) {
-    s.calibration_batch = to_tensor(py::array::ensure(calibration_data), "calibration_data");
+    s.calibration_batch = {to_tensor(py::array::ensure(calibration_data), "calibration_data")};
   }
   s.pipeline = pipeline;
   s.schedule = schedule;

@@ -13,19 +13,22 @@
 namespace aimc::experiment {
 
 namespace {
-// Given calibration samples: a batch of the model's one input in its layout (the batch at its batch
-// axis, as the chip runs it), its dtype and other dims.
-void check_calibration_batch(const Graph& graph, const Tensor& batch) {
+// Given calibration samples: one array per model input, in its order, each in its input's layout (the batch at
+// its batch axis, as the chip runs it), of its dtype and other dims, all of the same number of samples.
+void check_calibration_batch(const Graph& graph, const std::vector<Tensor>& batches) {
   const ErrorContext where{.field = "calibration_data"};
-  if (graph.inputs.size() != 1) {
-    throw Error(fmt::format("calibration samples feed a model of one input; this one has {}", graph.inputs.size()), where);
+  if (batches.size() != graph.inputs.size()) {
+    throw Error(fmt::format("{} array(s) of samples for a model of {} input(s); expected one per input, in the model's "
+                            "input order",
+                            batches.size(), graph.inputs.size()),
+                where);
   }
-  const Value& in = graph.value(graph.inputs[0]);
-  if (in.batch_axis <= 0) {
-    check_input_samples(graph, batch, "samples", where);
-  } else {
+  int64_t samples = -1;
+  for (size_t i = 0; i < batches.size(); ++i) {
+    const Tensor& batch = batches[i];
+    const Value& in = graph.value(graph.inputs[i]);
+    const auto b = static_cast<size_t>(std::max(in.batch_axis, 0));
     Shape want = in.shape, got = batch.shape();
-    const auto b = static_cast<size_t>(in.batch_axis);
     if (got.size() == want.size()) want[b] = got[b];
     if (got != want || batch.dtype() != in.dtype) {
       if (got.size() == want.size()) want[b] = -1;
@@ -33,15 +36,20 @@ void check_calibration_batch(const Graph& graph, const Tensor& batch) {
                               dtype_name(batch.dtype()), shape_str(got), in.name, dtype_name(in.dtype), shape_str(want), b),
                   where);
     }
+    if (batch.numel() == 0) throw Error(fmt::format("no samples in {}; expected at least one", shape_str(got)), where);
+    if (samples >= 0 && got[b] != samples) {
+      throw Error(fmt::format("the array for input '{}' holds {} samples, the first input's {}; expected as many for "
+                              "every input",
+                              in.name, got[b], samples),
+                  where);
+    }
+    samples = got[b];
+    if (in.batch_axis <= 0) check_finite_samples(batch, got[b], where);  // else: token ids, integers
   }
-  if (batch.numel() == 0) throw Error(fmt::format("no samples in {}; expected at least one", shape_str(batch.shape())), where);
-  if (in.batch_axis <= 0) check_finite_samples(batch, batch.dim(0), where);  // else: token ids, integers
 }
 
-// An array of samples was given (an empty one too: refused, not taken for "no samples given").
-bool calibration_batch_given(const CompileSettings& s) {
-  return s.calibration_batch.rank() > 0 || s.calibration_batch.numel() > 0;
-}
+// Arrays of samples were given (an empty one too: refused, not taken for "no samples given").
+bool calibration_batch_given(const CompileSettings& s) { return !s.calibration_batch.empty(); }
 
 int64_t batch_of(const Graph& graph, const Tensor& batch) {
   const int axis = graph.value(graph.inputs[0]).batch_axis;
@@ -89,8 +97,8 @@ LoadedProgram compile_model(Graph imported, const std::string& model_path, const
       throw Error("give calibration samples or a calibration dataset, not both", ErrorContext{.field = "calibration_data"});
     }
     check_calibration_batch(out.imported, s.calibration_batch);
-    opt.calibration.inputs = {s.calibration_batch};
-    opt.calibration.source = fmt::format("{} given samples", batch_of(out.imported, s.calibration_batch));
+    opt.calibration.inputs = s.calibration_batch;
+    opt.calibration.source = fmt::format("{} given samples", batch_of(out.imported, s.calibration_batch.front()));
   } else if (!s.calibration_data.empty() && s.calibration_samples != 0) {  // 0: synthetic inputs; < 0 refused
     opt.calibration.inputs = calibration_inputs(out.imported, s.calibration_data, s.calibration_samples);
     opt.calibration.source =

@@ -20,11 +20,12 @@ struct CompileSettings {
   std::string pipeline;  // empty: the default pipeline of schedule and replicate
   std::string schedule = "pipelined";
   std::string replicate = "auto";
-  uint64_t seed = 0;                 // seed of synthetic calibration inputs
-  std::string calibration_data;      // dataset spec of real calibration samples; empty: synthetic inputs
-  int64_t calibration_samples = 64;  // the first N samples of calibration_data (0: synthetic inputs)
-  Tensor calibration_batch;          // or these samples (the model's first input, batch first); e.g. from Python
-  bool allow_quantize = false;       // let weights be quantised to a chip's precision without QDQ scales
+  uint64_t seed = 0;                      // seed of synthetic calibration inputs
+  std::string calibration_data;           // dataset spec of real calibration samples; empty: synthetic inputs
+  int64_t calibration_samples = 64;       // the first N samples of calibration_data (0: synthetic inputs)
+  std::vector<Tensor> calibration_batch;  // or these samples: one array per model input, in its order (the batch
+                                          // at the input's batch axis); e.g. from Python
+  bool allow_quantize = false;            // let weights be quantised to a chip's precision without QDQ scales
   bool print_ir_after_all = false;
   std::function<void(const std::string& pass, size_t done, size_t count)> on_pass;  // progress (CompileOptions)
 };

@@ -172,6 +172,36 @@ def test_calibration_samples_as_arrays_equal_the_dataset_spec(hermes, lenet):
         aimc.compile(LENET, hermes, calibration_data=x[:, 0])
 
 
+def test_a_model_of_two_inputs_calibrates_on_an_array_per_input(hermes):
+    """A torch module of two inputs (a tuple example) calibrates on one array per input, in its input order: each
+    layer's input range follows its own input's samples (it compiled on synthetic inputs only, before 2026-12-07)."""
+    torch = pytest.importorskip("torch")
+
+    class TwoInputs(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b = torch.nn.Linear(8, 16), torch.nn.Linear(4, 16)
+
+        def forward(self, x, y):
+            return torch.relu(self.a(x) + self.b(y))
+
+    torch.manual_seed(0)
+    net = TwoInputs().eval()
+    x, y = torch.rand(6, 8), torch.rand(6, 4) * 10
+    once = aimc.compile(net, hermes, example=(x, y), calibration_data=[x, y]).to_dict()
+    thrice = aimc.compile(net, hermes, example=(x, y), calibration_data=(3 * x, 3 * y)).to_dict()
+    assert once["calibration"] == "6 given samples"
+    highs = [layer["input_range"][1] for layer in once["layers"]]
+    assert highs == pytest.approx([float(x.max()), float(y.max())], rel=1e-6)
+    assert [layer["input_range"][1] for layer in thrice["layers"]] == pytest.approx([3 * h for h in highs], rel=1e-6)
+    with pytest.raises(aimc.Error, match=r"^calibration_data: 1 array\(s\) of samples for a model of 2 input\(s\)"):
+        aimc.compile(net, hermes, example=(x, y), calibration_data=x)
+    with pytest.raises(aimc.Error, match=r"^calibration_data: the array for input 'input1' holds 4 samples, the first"):
+        aimc.compile(net, hermes, example=(x, y), calibration_data=[x, y[:4]])
+    out = aimc.run(aimc.compile(net, hermes, example=(x, y), calibration_data=[x, y]), hermes, [x, y])
+    assert out.shape == (6, 16)
+
+
 def test_evaluate_and_perf_give_the_clis_json(tmp_path, hermes, lenet):
     r = aimc.evaluate(lenet, hermes, MNIST, limit=32, drift_times=["1s", "1d"], repeats=2, threads=2)
     assert r.metric == "accuracy" and len(r.times_s) == 2 and r.times_s[1] == 86400
