@@ -107,7 +107,10 @@ void add_eval(CLI::App& app) {
   sub->add_option("--model", args->model, "ONNX model (compiled with the default pipeline)");
   sub->add_option("--program", args->program, "compiled Program (JSON) from `aimc compile -o`");
   sub->add_option("--chip", args->chip, "preset name or chip .yaml file")->required();
-  sub->add_option("--data", args->data, "mnist:DIR | cifar10:DIR | npy:X.npy,Y.npy (docs/user-guide-data.md)")->required();
+  sub->add_option("--data", args->data,
+                  "mnist:DIR | cifar10:DIR | npy:X.npy,Y.npy | npy:X.npy (no labels: any model, the output error against the "
+                  "digital reference) (docs/user-guide-data.md)")
+      ->required();
   sub->add_option("--drift-times", args->drift_times, "times since programming, e.g. 1s,1h,1d,1y (default)");
   sub->add_option("--repeats", args->repeats, "independent programming draws K (mean ± std), default 1")
       ->check(CLI::Range(int64_t{1}, experiment::kMaxRepeats));

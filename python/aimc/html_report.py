@@ -98,10 +98,19 @@ def part_colour(name):
     return plt.get_cmap("tab10")(i) if i < 10 else plt.get_cmap("Dark2")((i - 10) % 8)
 
 
+# Per eval metric: its name in prose, and the scale and unit it is shown in.
+METRICS = {"accuracy": ("accuracy", 100, " (%)"), "perplexity": ("perplexity", 1, ""),
+           "output_error": ("output error", 100, " (%)")}
+
+
+def metric_display(metric):
+    return METRICS.get(metric, (metric, 1, ""))
+
+
 def accuracy_plot(evals):
     fig, ax = plt.subplots(figsize=(7, 3.6))
     metric = evals[0][1]["metric"]
-    scale = 100 if metric == "accuracy" else 1
+    name, scale, unit = metric_display(metric)
     for (label, r), c in zip(evals, colours(len(evals))):
         t = [p["t_s"] for p in r["chip"]]
         mean = [scale * p[f"{metric}_mean"] for p in r["chip"]]
@@ -110,8 +119,8 @@ def accuracy_plot(evals):
         ax.axhline(scale * r["digital"][metric], color=c, linestyle="--", linewidth=1, label=f"{label}: digital")
     ax.set_xscale("log")
     ax.set_xlabel("time since programming (s)")
-    ax.set_ylabel("accuracy (%)" if metric == "accuracy" else metric)
-    ax.set_title(f"{metric} over time since programming (mean ± std over programming draws)")
+    ax.set_ylabel(f"{name}{unit}")
+    ax.set_title(f"{name} over time since programming (mean ± std over programming draws)")
     ax.legend(fontsize=7, loc="best")
     return svg(fig)
 
@@ -235,20 +244,20 @@ def figure(svg_text, caption):
 
 
 def eval_section(evals):
-    parts = [f"<h2>{evals[0][1]['metric'].capitalize()} over time since programming</h2>"]
-    parts.append(figure(accuracy_plot(evals), "Each run's chip accuracy at each time since programming (markers: "
+    m = evals[0][1]["metric"]
+    name, scale, unit = metric_display(m)
+    parts = [f"<h2>{esc(name.capitalize())} over time since programming</h2>"]
+    parts.append(figure(accuracy_plot(evals), f"Each run's chip {esc(name)} at each time since programming (markers: "
                                               "mean, bars: ± one standard deviation over programming draws); "
                                               "dashed: the digital fp32 reference."))
     rows = []
-    m = evals[0][1]["metric"]
-    scale, unit = (100, " (%)") if m == "accuracy" else (1, "")
     for label, r in evals:
         precision = r.get("gemm_precision", "fp32")
         chip = r["chip_name"] if precision == "fp32" else f"{r['chip_name']} ({precision} GEMM: approximate)"
         for p in r["chip"]:
             rows.append([label, chip, human_time(p["t_s"]), fmt(scale * p[f"{m}_mean"]),
                          fmt(scale * p[f"{m}_std"]), p["repeats"], fmt(scale * r["digital"][m]), r["samples"], r["seed"]])
-    parts.append(table(["run", "chip", "t", f"{m} mean{unit}", "std", "draws", f"digital{unit}", "samples", "seed"],
+    parts.append(table(["run", "chip", "t", f"{name} mean{unit}", "std", "draws", f"digital{unit}", "samples", "seed"],
                        rows))
     for label, r in evals:
         prov = [["model", r["model"]], ["data", r["data"]], ["calibration", r["calibration"]],
@@ -442,7 +451,7 @@ def build_html(results):
                    [[l, r["result"], r.get("chip_name", r.get("chip", "")), r.get("model", ""),
                      r.get("aimc_version", "")] for l, r in results])
     body = [f"<h1>aimc report</h1><p>{len(results)} result(s), made {esc(stamp)}.</p>", inputs]
-    for metric in sorted({r["metric"] for _, r in by_kind["eval"]}):  # accuracy and perplexity apart
+    for metric in sorted({r["metric"] for _, r in by_kind["eval"]}):  # accuracy, perplexity, output error apart
         body.append(eval_section([(l, r) for l, r in by_kind["eval"] if r["metric"] == metric]))
     if by_kind["perf"]:
         body.append(perf_section(by_kind["perf"]))

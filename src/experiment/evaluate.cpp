@@ -147,9 +147,12 @@ EvalResult evaluate(const LoadedProgram& loaded, const chip::ChipSpec& chip, con
   program::check_fits(loaded.program, chip, loaded.model_path.empty() ? "program" : loaded.model_path);
   if (!o.allow_quantize) require_chip_precision(loaded.program, chip);
   const bool lm = data.kind == "tokens";
+  const bool unlabelled = !lm && !data.has_labels();  // any model: its outputs against the reference's
   LanguageModelLayout layout;
   if (lm) {
     layout = check_language_model_data(loaded.imported, data, data_spec);
+  } else if (unlabelled) {
+    check_unlabelled_data(loaded.imported, data, data_spec);
   } else {
     check_classifier_data(loaded.imported, data, data_spec);
   }
@@ -158,20 +161,31 @@ EvalResult evaluate(const LoadedProgram& loaded, const chip::ChipSpec& chip, con
                 ErrorContext{.field = "program"});
   }
   EvalResult res;
-  res.metric = lm ? "perplexity" : "accuracy";
+  res.metric = lm ? "perplexity" : unlabelled ? "output_error" : "accuracy";
   res.samples = data.size();
   for (const program::Layer& l : loaded.program.layers) res.replicated_layers += l.replicas > 1 ? 1 : 0;
-  // One number per pass over the data: accuracy, or for language models the mean nats per token.
+  // One number per pass over the data: accuracy, for language models the mean nats per token, without labels the
+  // outputs' relative error against the reference's (collected on the reference's pass, which scores 0).
+  std::vector<Tensor> reference_outputs;
   auto score = [&](const SampleForward& forward, const std::string& label) -> double {
     const BatchDone done = [&](int64_t) {
       if (o.on_batch) o.on_batch(label);
     };
     if (lm) return evaluate_language_model(forward, data, o.batch, layout, done).nats_per_token();
+    if (unlabelled && reference_outputs.empty()) {
+      reference_outputs = collect_outputs(forward, data, o.batch, done);
+      OutputError none;
+      for (const Tensor& y : reference_outputs) {
+        for (const float v : y.span<float>()) none.squared_reference += static_cast<double>(v) * static_cast<double>(v);
+      }
+      return none.relative();  // 0; an Error if the reference is all zero
+    }
+    if (unlabelled) return compare_outputs(forward, data, o.batch, reference_outputs, done).relative();
     return evaluate_classifier(forward, data, o.batch, done).accuracy();
   };
 
   auto t0 = std::chrono::steady_clock::now();
-  {  // the reference's buffers are freed before the chip is programmed
+  {  // the reference's buffers are freed before the chip is programmed (its outputs kept where they are compared)
     ReferenceExecutor reference(loaded.imported, ReferenceOptions{.threads = o.threads});
     const double digital = score([&](const Tensor& x, int64_t) { return reference.run({x}).at(0); }, "digital");
     res.digital = lm ? std::exp(digital) : digital;

@@ -76,7 +76,7 @@ std::vector<Tensor> calibration_inputs(const Graph& graph, const std::string& sp
     const LanguageModelLayout layout = check_language_model_data(graph, data, spec);
     return {language_model_batch(data.inputs, layout.input_batch_axis)};
   }
-  check_classifier_data(graph, data, spec);
+  check_unlabelled_data(graph, data, spec);  // calibration reads the samples only: labels need not be there
   return {data.inputs};
 }
 

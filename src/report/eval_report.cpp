@@ -109,7 +109,11 @@ std::string eval_text(const experiment::EvalResult& r) {
           : fmt::format(", {} GEMM: an approximation, not bit-identical to fp32", r.gemm_precision));
   o += fmt::format("data       {} ({} samples)\n", r.data, r.samples);
   o += fmt::format("calibrated {}\n", r.calibration.empty() ? "(fake-quant scales)" : r.calibration);
-  o += fmt::format("digital    {} {}\n", r.metric, show(r.digital));
+  if (r.metric == "output_error") {
+    o += "digital    the reference: the chip's output error is ‖chip − reference‖ / ‖reference‖ over its first output\n";
+  } else {
+    o += fmt::format("digital    {} {}\n", r.metric, show(r.digital));
+  }
   for (const experiment::EvalPoint& p : r.chip) {
     const Saturation sat = saturation(p);
     std::string adc;

@@ -88,20 +88,27 @@ ResultDoc compile_doc() {
 ResultDoc eval_doc() {
   return {
       "eval",
-      "Accuracy (or perplexity) of the digital reference and of the chip over time since programming "
-      "(`aimc eval --json/--csv`). `<metric>` below is `accuracy` (a fraction) or `perplexity`.",
+      "Accuracy (or perplexity, or output error) of the digital reference and of the chip over time since programming "
+      "(`aimc eval --json/--csv`). `<metric>` below is `accuracy` (a fraction), `perplexity` or `output_error`.",
       with_common({
           {"model", "text", "the ONNX model"},
           {"data", "text", "the dataset spec"},
           {"samples", "count", "samples evaluated"},
-          {"metric", "text", "accuracy (fraction of samples classified right) or perplexity (per token)"},
+          {"metric", "text",
+           "accuracy (fraction of samples classified right), perplexity (per token), or output_error (data without "
+           "labels: ‖chip − reference‖₂ / ‖reference‖₂ over every element of the model's first output, the fp32 "
+           "reference's on the same samples)"},
           {"digital.accuracy", "fraction", "the fp32 reference's accuracy"},
+          {"digital.output_error", "fraction", "0: the reference the chip's outputs are compared with"},
           {"digital.perplexity", "-", "the fp32 reference's perplexity per token"},
           {"digital.bits_per_token", "bits", "log2 of its perplexity (language models)"},
           {"chip[].t_s", "s", "time since programming"},
           {"chip[].accuracy_mean", "fraction", "mean over the programming draws"},
           {"chip[].accuracy_std", "fraction", "sample standard deviation over the draws (0 for one)"},
           {"chip[].accuracy", "fraction", "each draw's accuracy"},
+          {"chip[].output_error_mean", "fraction",
+           "mean output error over the draws (output_error_std, output_error: as "
+           "for accuracy)"},
           {"chip[].perplexity_mean", "-", "mean perplexity over the draws"},
           {"chip[].perplexity_std", "-", "its sample standard deviation"},
           {"chip[].perplexity", "-", "each draw's perplexity"},

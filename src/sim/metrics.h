@@ -21,6 +21,13 @@ struct ClassificationResult {
   double accuracy() const { return samples > 0 ? static_cast<double>(correct) / static_cast<double>(samples) : 0.0; }
 };
 
+// Any model, without labels: its outputs against the fp32 reference's on the same samples, over every element of
+// the first output: the relative RMS error ‖chip − reference‖₂ / ‖reference‖₂ (0 for the reference itself).
+struct OutputError {
+  double squared_error = 0, squared_reference = 0;
+  double relative() const;  // Error when the reference's outputs are all zero (a relative error is undefined)
+};
+
 // Language models: the sum of −log softmax(target) over every predicted token, in nats.
 struct NllResult {
   int64_t tokens = 0;
@@ -64,6 +71,14 @@ ClassificationResult evaluate_classifier(const SampleForward& forward, const Dat
 // Token windows [N, T] with targets [N, T] (the tokens one step later) through a language model.
 NllResult evaluate_language_model(const SampleForward& forward, const Dataset& data, int64_t batch,
                                   const LanguageModelLayout& layout, const BatchDone& done = {});
+// Checks that unlabelled `data` (from `spec`) fits a one-input model ([N, ...] samples of its input, not empty, finite);
+// throws a one-line Error naming `spec` otherwise.
+void check_unlabelled_data(const Graph& graph, const Dataset& data, const std::string& spec);
+// The model's first output on every batch of at most `batch` samples (f32; the reference an OutputError compares with).
+std::vector<Tensor> collect_outputs(const SampleForward& forward, const Dataset& data, int64_t batch, const BatchDone& done = {});
+// The outputs of `forward` on the same batches against `reference` (from collect_outputs).
+OutputError compare_outputs(const SampleForward& forward, const Dataset& data, int64_t batch,
+                            const std::vector<Tensor>& reference, const BatchDone& done = {});
 // Windows [N, T] → the model's layout (a transpose to [T, N] for a batch axis of 1).
 Tensor language_model_batch(const Tensor& windows, int batch_axis);
 

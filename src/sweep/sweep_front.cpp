@@ -54,9 +54,10 @@ std::vector<Objective> parse_objectives(const std::string& text) {
 
 std::vector<Objective> default_objectives(const report::Table& table) {
   std::vector<Objective> out;
-  // The chip's accuracy (or perplexity) at the longest drift time: the last mean column written.
+  // The chip's accuracy (or perplexity, or output error) at the longest drift time: the last mean column written.
   for (auto it = table.columns.rbegin(); it != table.columns.rend(); ++it) {
-    if (it->rfind("eval.accuracy_mean@", 0) == 0 || it->rfind("eval.perplexity_mean@", 0) == 0) {
+    if (it->rfind("eval.accuracy_mean@", 0) == 0 || it->rfind("eval.perplexity_mean@", 0) == 0 ||
+        it->rfind("eval.output_error_mean@", 0) == 0) {
       out.push_back({*it, it->rfind("eval.accuracy", 0) == 0});
       break;
     }

@@ -134,6 +134,47 @@ def test_eval_language_model_reports_perplexity(tmp_path):
     assert "perplexity" in r.stdout
 
 
+def test_eval_without_labels_reports_the_output_error_against_the_reference(tmp_path):
+    """Data without labels (npy:X.npy) evaluates any model: the chip's first output against the fp32 reference's,
+    ‖chip − reference‖ / ‖reference‖, equal to the same computed here from aimc forward and the Python module's run
+    of the same Program (at seed 0, t = 1 s); its report plots it. A reference that is all zero is refused."""
+    np = pytest.importorskip("numpy")
+    aimc = pytest.importorskip("aimc")
+    x = np.random.default_rng(3).random((5, 1, 28, 28), dtype=np.float32)
+    np.save(tmp_path / "x.npy", x)
+    out, program = tmp_path / "e.json", tmp_path / "p.json"
+    assert run_aimc("compile", "--model", LENET, "--chip", "hermes", "--calibration-data", f"npy:{tmp_path / 'x.npy'}",
+                    "-o", program).returncode == 0
+    r = run_aimc("eval", "--program", program, "--chip", "hermes", "--data", f"npy:{tmp_path / 'x.npy'}",
+                 "--drift-times", "1s,1y", "--json", out)
+    assert r.returncode == 0, r.stderr
+    j = json.loads(out.read_text())
+    assert j["metric"] == "output_error" and j["digital"] == {"output_error": 0.0} and j["samples"] == 5
+    assert "output error" in r.stdout and "chip t=1s" in r.stdout
+    ref = tmp_path / "ref.npy"
+    assert run_aimc("forward", "--model", LENET, "--input", tmp_path / "x.npy", "-o", ref).returncode == 0
+    reference = np.load(ref).astype(np.float64)
+    chip = aimc.run(str(program), "hermes", x, t="1s", seed=0).astype(np.float64)
+    want = np.sqrt(((chip - reference) ** 2).sum() / (reference ** 2).sum())
+    assert j["chip"][0]["output_error_mean"] == pytest.approx(want, rel=1e-9)
+    assert 0 < j["chip"][0]["output_error_mean"] < j["chip"][1]["output_error_mean"]  # drift: worse after a year
+    html = tmp_path / "r.html"
+    assert run_aimc("report", out, "-o", html).returncode == 0
+    assert "Output error over time since programming" in html.read_text()
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper, numpy_helper
+    nodes = [helper.make_node("Conv", ["x", "w"], ["c"]), helper.make_node("Mul", ["c", "zero"], ["y"])]
+    inits = [numpy_helper.from_array(np.ones((2, 1, 3, 3), np.float32), "w"),
+             numpy_helper.from_array(np.array(0, np.float32), "zero")]
+    graph = helper.make_graph(nodes, "zero", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 1, 6, 6])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], inits)
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), str(tmp_path / "zero.onnx"))
+    np.save(tmp_path / "z.npy", x[:2, :, :6, :6])
+    r = run_aimc("eval", "--model", tmp_path / "zero.onnx", "--chip", "hermes", "--data", f"npy:{tmp_path / 'z.npy'}",
+                 "--drift-times", "1s")
+    one_line_error(r, "the reference's outputs are all zero on these samples")
+
+
 def test_eval_counts_adc_saturation_per_layer(tmp_path):
     # The BNN's hidden layers drive every row with ±1: on hermes's ADC range (aihwkit's out_bound 12) most
     # of their columns saturate, on a derived chip with a 50× wider range almost none do. The counts are
