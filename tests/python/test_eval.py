@@ -137,7 +137,8 @@ def test_eval_language_model_reports_perplexity(tmp_path):
 def test_eval_without_labels_reports_the_output_error_against_the_reference(tmp_path):
     """Data without labels (npy:X.npy) evaluates any model: the chip's first output against the fp32 reference's,
     ‖chip − reference‖ / ‖reference‖, equal to the same computed here from aimc forward and the Python module's run
-    of the same Program (at seed 0, t = 1 s); its report plots it. A reference that is all zero is refused."""
+    of the same Program (at seed 0, t = 1 s, all samples in one batch on one thread); its report plots it. A reference
+    that is all zero is refused."""
     np = pytest.importorskip("numpy")
     aimc = pytest.importorskip("aimc")
     x = np.random.default_rng(3).random((5, 1, 28, 28), dtype=np.float32)
@@ -146,7 +147,7 @@ def test_eval_without_labels_reports_the_output_error_against_the_reference(tmp_
     assert run_aimc("compile", "--model", LENET, "--chip", "hermes", "--calibration-data", f"npy:{tmp_path / 'x.npy'}",
                     "-o", program).returncode == 0
     r = run_aimc("eval", "--program", program, "--chip", "hermes", "--data", f"npy:{tmp_path / 'x.npy'}",
-                 "--drift-times", "1s,1y", "--json", out)
+                 "--drift-times", "1s,1y", "--batch", 2, "--threads", 2, "--json", out)  # 3 batches, 2 threads
     assert r.returncode == 0, r.stderr
     j = json.loads(out.read_text())
     assert j["metric"] == "output_error" and j["digital"] == {"output_error": 0.0} and j["samples"] == 5
