@@ -144,7 +144,8 @@ def evaluate(program, chip, data, labels=None, *, limit=-1, drift_times=("1s", "
     """Accuracy (or perplexity) of the digital reference and of the chip at each time since programming,
     over `repeats` programming draws (draw r uses seed + r). `data` is a dataset spec ("mnist:DIR", ...) or
     an array of inputs with `labels`; without labels (an array alone, or "npy:X.npy"), any model: the output
-    error ‖chip − reference‖ / ‖reference‖ of its first output against the digital reference's. `adc_saturation`: count the ADC conversions at their end codes per layer
+    error ‖chip − reference‖ / ‖reference‖ of its first output against the digital reference's.
+    `adc_saturation`: count the ADC conversions at their end codes per layer
     (`to_dict()["chip"][i]["adc_saturation"]`; about 8 % slower). `gemm_precision`: "fp32" (exact), "bf16"
     (the analog tiles' GEMM on bfloat16 operands: faster, conductances rounded to 8 significant bits) or "int8"
     (each column's conductances on an 8-bit grid, exact integer sums: fastest); neither is bit-identical to
