@@ -258,21 +258,9 @@ void instance_norm(Context& ctx) {
   ctx.emit(OpKind::Add, {scaled, ctx.add_constant("bias", bias.reshaped(per_channel))});
 }
 
-void softmax(Context& ctx) {
-  ctx.expect_attrs({"axis"});
-  const Shape shape = ctx.input_value(0).shape;  // a copy: emitting nodes may move values
-  auto rank = static_cast<int64_t>(shape.size());
-  int64_t axis = axis_arg(ctx, ctx.attr_int("axis", ctx.opset() >= 13 ? -1 : 1), rank);
-  if (ctx.opset() >= 13 || axis == rank - 1) {
-    ctx.emit(OpKind::Softmax, {ctx.input(0)}, AxisAttrs{axis});
-    return;
-  }
-  // Before opset 13, Softmax works on the input coerced to 2-D at `axis`.
-  Shape flat(shape.begin(), shape.begin() + axis);
-  flat.push_back(numel(Shape(shape.begin() + axis, shape.end())));
-  ValueId f = ctx.emit_internal(OpKind::Reshape, {ctx.input(0)}, ReshapeAttrs{flat}, "coerce2d");
-  ValueId s = ctx.emit_internal(OpKind::Softmax, {f}, AxisAttrs{axis}, "softmax");
-  ctx.emit(OpKind::Reshape, {s}, ReshapeAttrs{shape});
+ValueId softmax_of(Context& ctx, ValueId x, int64_t axis, bool as_output) {
+  if (as_output) return ctx.emit(OpKind::Softmax, {x}, AxisAttrs{axis}).front();
+  return ctx.emit_internal(OpKind::Softmax, {x}, AxisAttrs{axis}, "softmax");
 }
 
 // log(softmax(x)) along `axis`, as x − max − log Σ exp(x − max): no exp overflows, and no log of an underflowed
@@ -287,20 +275,21 @@ ValueId log_softmax_of(Context& ctx, ValueId x, int64_t axis, bool as_output) {
   return ctx.emit_internal(OpKind::Sub, {d, l}, Attrs{}, "log_softmax");
 }
 
-void log_softmax(Context& ctx) {
+// Softmax and LogSoftmax: `of(ctx, x, axis, as_output)` emits one along `axis`. Before opset 13 both work on the
+// input coerced to 2-D at `axis` (default 1).
+void softmax_family(Context& ctx, ValueId (*of)(Context&, ValueId, int64_t, bool)) {
   ctx.expect_attrs({"axis"});
   const Shape shape = ctx.input_value(0).shape;  // a copy: emitting nodes may move values
   auto rank = static_cast<int64_t>(shape.size());
   int64_t axis = axis_arg(ctx, ctx.attr_int("axis", ctx.opset() >= 13 ? -1 : 1), rank);
   if (ctx.opset() >= 13 || axis == rank - 1) {
-    log_softmax_of(ctx, ctx.input(0), axis, true);
+    of(ctx, ctx.input(0), axis, true);
     return;
   }
-  // Before opset 13, LogSoftmax works on the input coerced to 2-D at `axis`.
   Shape flat(shape.begin(), shape.begin() + axis);
   flat.push_back(numel(Shape(shape.begin() + axis, shape.end())));
   ValueId f = ctx.emit_internal(OpKind::Reshape, {ctx.input(0)}, ReshapeAttrs{flat}, "coerce2d");
-  ctx.emit(OpKind::Reshape, {log_softmax_of(ctx, f, axis, false)}, ReshapeAttrs{shape});
+  ctx.emit(OpKind::Reshape, {of(ctx, f, axis, false)}, ReshapeAttrs{shape});
 }
 
 void pool(Context& ctx, OpKind op) {
@@ -499,8 +488,8 @@ void register_nn_converters(ConverterTable& t) {
   t["MatMul"] = matmul;
   t["BatchNormalization"] = batch_norm;
   t["LayerNormalization"] = layer_norm;
-  t["Softmax"] = softmax;
-  t["LogSoftmax"] = log_softmax;
+  t["Softmax"] = [](Context& ctx) { softmax_family(ctx, softmax_of); };
+  t["LogSoftmax"] = [](Context& ctx) { softmax_family(ctx, log_softmax_of); };
   t["InstanceNormalization"] = instance_norm;
   t["MaxPool"] = [](Context& ctx) { pool(ctx, OpKind::MaxPool); };
   t["AveragePool"] = [](Context& ctx) { pool(ctx, OpKind::AveragePool); };

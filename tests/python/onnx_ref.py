@@ -524,27 +524,30 @@ def _topk(args, attrs, opset, n_out):
     return [np.take_along_axis(x, idx, axis=axis), idx]
 
 
-@op("LogSoftmax")
-def _log_softmax(args, attrs, opset, n_out):
-    x = args[0]
-    if opset < 13:  # coerced to 2-D at axis (default 1)
-        axis = attrs.get("axis", 1) % x.ndim
-        flat = x.reshape(int(np.prod(x.shape[:axis])), -1)
-        return _log_softmax([flat], {"axis": -1}, 13, 1).reshape(x.shape)
-    xd = x.astype(np.float64)
-    d = xd - xd.max(axis=attrs.get("axis", -1), keepdims=True)
-    return (d - np.log(np.exp(d).sum(axis=attrs.get("axis", -1), keepdims=True))).astype(x.dtype)
+def _softmax_family(along):
+    """Softmax and LogSoftmax: `along(x, axis)`; before opset 13 on the input coerced to 2-D at axis (default 1)."""
+    def run(args, attrs, opset, n_out):
+        x = args[0]
+        if opset < 13:
+            axis = attrs.get("axis", 1) % x.ndim
+            flat = x.reshape(int(np.prod(x.shape[:axis])), -1)
+            return run([flat], {"axis": -1}, 13, 1).reshape(x.shape)
+        return along(x, attrs.get("axis", -1)).astype(x.dtype)
+    return run
 
 
-@op("Softmax")
-def _softmax(args, attrs, opset, n_out):
-    x = args[0]
-    if opset < 13:  # coerced to 2-D at axis (default 1)
-        axis = attrs.get("axis", 1) % x.ndim
-        flat = x.reshape(int(np.prod(x.shape[:axis])), -1)
-        return _softmax([flat], {"axis": -1}, 13, 1).reshape(x.shape)
-    e = np.exp(x - x.max(axis=attrs.get("axis", -1), keepdims=True))
-    return (e / e.sum(axis=attrs.get("axis", -1), keepdims=True)).astype(x.dtype)
+def _softmax_along(x, axis):
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _log_softmax_along(x, axis):
+    d = x.astype(np.float64) - x.astype(np.float64).max(axis=axis, keepdims=True)
+    return d - np.log(np.exp(d).sum(axis=axis, keepdims=True))
+
+
+OPS["Softmax"] = _softmax_family(_softmax_along)
+OPS["LogSoftmax"] = _softmax_family(_log_softmax_along)
 
 
 @op("BatchNormalization")
