@@ -1,5 +1,6 @@
 // Element-wise ONNX ops: binary arithmetic with broadcasting, activations, Clip, and the ops lowered to
-// those: the activations ONNX defines by formula (HardSigmoid, HardSwish, Softplus, Mish), PRelu, Max, Min.
+// those: the activations ONNX defines by formula (HardSigmoid, HardSwish, Softplus, Mish, Elu, Selu, Celu,
+// ThresholdedRelu), PRelu, Max, Min, and the comparisons LessOrEqual, GreaterOrEqual and Not.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -155,6 +156,62 @@ void extremum(Context& ctx, OpKind compare) {
   }
 }
 
+// Elu, Selu and Celu: x where x > 0, else `alpha` · (exp(x / `inner`) − 1), all times `scale` (Selu's γ).
+// (Celu's max(0, x) + min(0, α (exp(x/α) − 1)) is the same: each side of 0 keeps one term.)
+void exponential_linear(Context& ctx, float alpha, float inner, float scale) {
+  const ValueId x = ctx.input(0);
+  const ValueId positive = ctx.emit_internal(OpKind::Greater, {x, scalar_constant(ctx, "zero", 0.0f)}, Attrs{}, "positive");
+  ValueId e = x;
+  if (inner != 1.0f) e = ctx.emit_internal(OpKind::Div, {x, scalar_constant(ctx, "inner", inner)}, Attrs{}, "x_over_alpha");
+  e = ctx.emit_internal(OpKind::Exp, {e}, Attrs{}, "exp");
+  e = ctx.emit_internal(OpKind::Sub, {e, scalar_constant(ctx, "one", 1.0f)}, Attrs{}, "exp_minus_one");
+  e = ctx.emit_internal(OpKind::Mul, {e, scalar_constant(ctx, "alpha", alpha)}, Attrs{}, "negative_side");
+  if (scale == 1.0f) {
+    ctx.emit(OpKind::Where, {positive, x, e});
+    return;
+  }
+  const ValueId w = ctx.emit_internal(OpKind::Where, {positive, x, e}, Attrs{}, "elu");
+  ctx.emit(OpKind::Mul, {w, scalar_constant(ctx, "gamma", scale)});
+}
+
+void elu(Context& ctx) {
+  ctx.expect_attrs({"alpha"});
+  exponential_linear(ctx, ctx.attr_float("alpha", 1.0f), 1.0f, 1.0f);
+}
+
+void selu(Context& ctx) {  // ONNX's defaults: α and γ of Klambauer et al. (2017), to float precision
+  ctx.expect_attrs({"alpha", "gamma"});
+  exponential_linear(ctx, ctx.attr_float("alpha", 1.67326319217681884765625f), 1.0f,
+                     ctx.attr_float("gamma", 1.05070102214813232421875f));
+}
+
+void celu(Context& ctx) {
+  ctx.expect_attrs({"alpha"});
+  const float alpha = ctx.attr_float("alpha", 1.0f);
+  if (!(alpha != 0.0f)) ctx.fail("alpha is 0; expected a nonzero number (it divides x)");
+  exponential_linear(ctx, alpha, alpha, 1.0f);
+}
+
+void thresholded_relu(Context& ctx) {  // x where x > alpha, else 0
+  ctx.expect_attrs({"alpha"});
+  const ValueId x = ctx.input(0);
+  const ValueId above =
+      ctx.emit_internal(OpKind::Greater, {x, scalar_constant(ctx, "alpha", ctx.attr_float("alpha", 1.0f))}, Attrs{}, "above");
+  ctx.emit(OpKind::Where, {above, x, scalar_constant(ctx, "zero", 0.0f)});
+}
+
+// A bool (u8 0/1) that is 1 where `cond` is 0: Where(cond, false, true).
+void negate(Context& ctx, ValueId cond) {
+  ctx.emit(OpKind::Where,
+           {cond, ctx.add_constant("false", Tensor::scalar<uint8_t>(0)), ctx.add_constant("true", Tensor::scalar<uint8_t>(1))});
+}
+
+// a <= b is not a > b; a >= b is not a < b.
+void or_equal(Context& ctx, OpKind strict_opposite) {
+  ctx.expect_attrs({});
+  negate(ctx, ctx.emit_internal(strict_opposite, {ctx.input(0), ctx.input(1)}, Attrs{}, "opposite"));
+}
+
 // Where(cond, x, y) on a computed condition (a padding mask); constant ones are folded.
 void where(Context& ctx) {
   ctx.expect_attrs({});
@@ -192,6 +249,16 @@ void register_elementwise_converters(ConverterTable& t) {
   t["Softplus"] = softplus;
   t["Mish"] = mish;
   t["PRelu"] = prelu;
+  t["Elu"] = elu;
+  t["Selu"] = selu;
+  t["Celu"] = celu;
+  t["ThresholdedRelu"] = thresholded_relu;
+  t["LessOrEqual"] = [](Context& ctx) { or_equal(ctx, OpKind::Greater); };
+  t["GreaterOrEqual"] = [](Context& ctx) { or_equal(ctx, OpKind::Less); };
+  t["Not"] = [](Context& ctx) {
+    ctx.expect_attrs({});
+    negate(ctx, ctx.input(0));
+  };
   t["Max"] = [](Context& ctx) { extremum(ctx, OpKind::Greater); };
   t["Min"] = [](Context& ctx) { extremum(ctx, OpKind::Less); };
 }

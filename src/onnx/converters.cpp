@@ -40,13 +40,6 @@ const ConverterTable& converter_table() {
 const std::map<std::string, std::string>& workarounds() {
   static const std::map<std::string, std::string> m = {
       {"RNN", "export the recurrent layer as nn.GRU or nn.LSTM (ONNX GRU, LSTM) or unroll it into Linear and Tanh"},
-      {"Elu", "write it as torch.where(x > 0, x, alpha * (torch.exp(x) - 1)) (Greater, Where, Exp)"},
-      {"Selu", "write it as scale * torch.where(x > 0, x, alpha * (torch.exp(x) - 1)) (Greater, Where, Exp)"},
-      {"Celu", "write it as torch.clamp(x, min=0) + torch.clamp(alpha * (torch.exp(x / alpha) - 1), max=0)"},
-      {"ThresholdedRelu", "write it as torch.where(x > alpha, x, 0) (Greater, Where)"},
-      {"LessOrEqual", "aimc compares with Equal, Less and Greater: write a <= b as torch.where(a > b, 0, 1) on a bool"},
-      {"GreaterOrEqual", "aimc compares with Equal, Less and Greater: write a >= b as torch.where(a < b, 0, 1)"},
-      {"Not", "select with torch.where(mask, b, a) instead of negating the mask"},
       {"LpNormalization", "write it as x / torch.sqrt((x * x).sum(dim, keepdim=True)) (ReduceSum, Sqrt, Div)"},
       {"Upsample", "export at opset 11 or later, where torch emits Resize"},
       {"Loop", "aimc runs static graphs: unroll the loop in the model, or export a fixed number of steps"},

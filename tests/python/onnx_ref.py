@@ -139,6 +139,22 @@ OPS["Max"] = _pairwise(np.maximum)
 OPS["Min"] = _pairwise(np.minimum)
 
 
+def _exp_linear(x, alpha, inner=1.0, scale=1.0):
+    xd = x.astype(np.float64)
+    return (scale * np.where(xd > 0, xd, alpha * (np.exp(xd / inner) - 1))).astype(x.dtype)
+
+
+OPS["Elu"] = lambda args, attrs, opset, n_out: _exp_linear(args[0], attrs.get("alpha", 1.0))
+OPS["Selu"] = lambda args, attrs, opset, n_out: _exp_linear(args[0], attrs.get("alpha", 1.6732632423543772),
+                                                            scale=attrs.get("gamma", 1.0507009873554805))
+OPS["Celu"] = lambda args, attrs, opset, n_out: _exp_linear(args[0], attrs.get("alpha", 1.0), inner=attrs.get("alpha", 1.0))
+OPS["ThresholdedRelu"] = lambda args, attrs, opset, n_out: np.where(args[0] > attrs.get("alpha", 1.0), args[0],
+                                                                    0).astype(args[0].dtype)
+OPS["LessOrEqual"] = lambda args, attrs, opset, n_out: np.less_equal(*args)
+OPS["GreaterOrEqual"] = lambda args, attrs, opset, n_out: np.greater_equal(*args)
+OPS["Not"] = lambda args, attrs, opset, n_out: np.logical_not(args[0])
+
+
 @op("Clip")
 def _clip(args, attrs, opset, n_out):
     x = args[0]

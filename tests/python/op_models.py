@@ -547,6 +547,28 @@ def prelu_shared():
 
 
 @case(opset=13)
+def elu():
+    return nn.ELU(alpha=0.5), [randn(2, 3, 4, 4) * 3]
+
+
+@case(opset=13)
+def selu():
+    return nn.SELU(), [randn(2, 3, 4, 4) * 3]
+
+
+@case(opset=13)
+def celu():
+    return nn.CELU(alpha=2.0), [randn(2, 3, 4, 4) * 3]
+
+
+@case(opset=13)
+def compare_or_equal_not():
+    """x <= a, x >= b and not(x > c) in masks (ONNX LessOrEqual, GreaterOrEqual, Not), each selecting with Where."""
+    return Fn(lambda x: torch.where(x <= 0.25, x, 2 * x) + torch.where(x >= -0.5, x, torch.zeros_like(x))
+              + torch.where(~(x > 1.0), x, x * x)), [randn(2, 3, 5)]
+
+
+@case(opset=13)
 def max_min_elementwise():
     """torch.maximum and torch.minimum with broadcasting (ONNX Max and Min)."""
     return Fn(lambda x: torch.minimum(torch.maximum(x, x.mean(1, keepdim=True)), x[:, :1] + 0.5)), [randn(2, 3, 4)]
@@ -1059,8 +1081,15 @@ def onnx_depth_space_dcr():
     return Fn(lambda x: _depth_to_space_dcr(_space_to_depth(x, 2) * scale, 2).abs()), [randn(2, 3, 4, 6)], model
 
 
+def onnx_thresholded_relu():
+    """ThresholdedRelu (alpha 0.5), which torch never emits: x where x > 0.5, else 0."""
+    node = helper.make_node("ThresholdedRelu", ["input"], ["output"], name="thresholded", alpha=0.5)
+    model = _helper_model([node], [_vi("input", ["batch", 3, 4])], [_vi("output", ["batch", 3, 4])], [], 13)
+    return Fn(lambda x: torch.where(x > 0.5, x, torch.zeros_like(x))), [randn(2, 3, 4)], model
+
+
 HELPER_CASES = {f.__name__: f for f in (onnx_conv_asym_pads, onnx_identity_dropout, onnx_mask_mod_scatter,
-                                        onnx_depth_space_dcr)}
+                                        onnx_depth_space_dcr, onnx_thresholded_relu)}
 
 
 # ---------------------------------------------------------------- generation
@@ -1212,10 +1241,11 @@ def unknown_op(rng):
 
 @bad_case
 def unsupported_op_with_workaround(rng):
-    """Elu (named elu_node), which aimc lacks but can express: the message says how (torch.where, exp)."""
-    elu = helper.make_node("Elu", ["input"], ["output"], name="elu_node")
-    model = _helper_model([elu], [_vi("input", [2, 3])], [_vi("output", [2, 3])], [], 13)
-    return model, [rng.standard_normal((2, 3)).astype(np.float32)], [["Elu"], ["elu_node"], ["torch.where"], ["exp"]]
+    """LpNormalization (named lp_node), which aimc lacks but can express: the message says how (sqrt, sum)."""
+    lp = helper.make_node("LpNormalization", ["input"], ["output"], name="lp_node")
+    model = _helper_model([lp], [_vi("input", [2, 3])], [_vi("output", [2, 3])], [], 13)
+    return model, [rng.standard_normal((2, 3)).astype(np.float32)], [["LpNormalization"], ["lp_node"], ["torch.sqrt"],
+                                                                      ["sum"]]
 
 
 @bad_case
