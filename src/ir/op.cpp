@@ -29,6 +29,9 @@ constexpr std::array<std::string_view, kOpKindCount> kNames = {
     "Neg",
     "Abs",
     "Reciprocal",
+    "Floor",
+    "Ceil",
+    "Round",
     "BatchNormalization",
     "LayerNormalization",
     "Softmax",
@@ -70,6 +73,6 @@ std::optional<OpKind> op_from_name(std::string_view name) {
 }
 
 bool is_elementwise_binary(OpKind op) { return op >= OpKind::Add && op <= OpKind::Pow; }
-bool is_elementwise_unary(OpKind op) { return op >= OpKind::Relu && op <= OpKind::Reciprocal; }
+bool is_elementwise_unary(OpKind op) { return op >= OpKind::Relu && op <= OpKind::Round; }
 
 }  // namespace aimc

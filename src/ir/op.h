@@ -34,6 +34,9 @@ enum class OpKind : uint8_t {
   Neg,
   Abs,
   Reciprocal,
+  Floor,
+  Ceil,
+  Round,  // to the nearest integer, halves to even (ONNX Round, torch.round)
   // Normalisation.
   BatchNormalization,  // inference form: X, scale, B, mean, var
   LayerNormalization,  // X, scale, optional B; normalises over axes [axis, rank)

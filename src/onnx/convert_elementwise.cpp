@@ -239,7 +239,10 @@ void register_elementwise_converters(ConverterTable& t) {
                           {"Log", OpKind::Log},
                           {"Neg", OpKind::Neg},
                           {"Abs", OpKind::Abs},
-                          {"Reciprocal", OpKind::Reciprocal}}) {
+                          {"Reciprocal", OpKind::Reciprocal},
+                          {"Floor", OpKind::Floor},
+                          {"Ceil", OpKind::Ceil},
+                          {"Round", OpKind::Round}}) {
     t[name] = [op = op](Context& ctx) { unary(ctx, op); };
   }
   t["Clip"] = clip;

@@ -54,7 +54,7 @@ void broadcast_apply(const BroadcastPlan& p, const T* a, const T* b, U* out, F f
   });
 }
 
-// y[i] = op(x[i]) for a float unary op (Relu ... Reciprocal); x may equal y.
+// y[i] = op(x[i]) for a float unary op (Relu ... Round); x may equal y.
 void apply_unary(OpKind op, const ScalarAttrs& attrs, const float* x, float* y, int64_t n);
 
 inline float sigmoid(float x) {

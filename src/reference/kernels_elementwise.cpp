@@ -1,5 +1,5 @@
 // Element-wise binary ops with numpy broadcasting (Add Sub Mul Div Pow; f32 and integer types)
-// and unary ops (Relu ... Reciprocal; Neg Abs Sign Relu also on integers).
+// and unary ops (Relu ... Round; Neg Abs Sign Relu also on integers).
 //
 // Blocked (oneDNN) inputs are processed in their layout when every operand has the same layout
 // and the op maps the zero padding to zero; the output keeps that layout. An input no later
@@ -103,6 +103,12 @@ void apply_unary(OpKind op, const ScalarAttrs& a, const float* x, float* y, int6
       return map_floats(x, y, n, [](float v) { return std::fabs(v); });
     case OpKind::Reciprocal:
       return map_floats(x, y, n, [](float v) { return 1.0f / v; });
+    case OpKind::Floor:
+      return map_floats(x, y, n, [](float v) { return std::floor(v); });
+    case OpKind::Ceil:
+      return map_floats(x, y, n, [](float v) { return std::ceil(v); });
+    case OpKind::Round:  // the default rounding mode: to nearest, halves to even
+      return map_floats(x, y, n, [](float v) { return std::nearbyint(v); });
     default:
       break;
   }

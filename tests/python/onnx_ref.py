@@ -60,7 +60,8 @@ def _elementwise(fn):
 
 _ELEMENTWISE = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Pow": np.power,
                 "Relu": lambda x: np.maximum(x, 0), "Sigmoid": lambda x: 1 / (1 + np.exp(-x)), "Tanh": np.tanh,
-                "Sign": np.sign, "Sqrt": np.sqrt, "Erf": erf, "Identity": lambda x: x, "Neg": np.negative}
+                "Sign": np.sign, "Sqrt": np.sqrt, "Erf": erf, "Identity": lambda x: x, "Neg": np.negative,
+                "Floor": np.floor, "Ceil": np.ceil, "Round": np.round}  # np.round: halves to even, as ONNX
 for _name, _fn in _ELEMENTWISE.items():
     OPS[_name] = _elementwise(_fn)
 for _name, _fn in {"Equal": np.equal, "Less": np.less, "Greater": np.greater, "Where": np.where}.items():

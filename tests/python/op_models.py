@@ -569,6 +569,13 @@ def compare_or_equal_not():
 
 
 @case(opset=13)
+def floor_ceil_round():
+    """Floor, Ceil and Round (halves to even, as torch.round) on inputs with exact halves (multiples of 1/4, doubled)."""
+    return Fn(lambda x: torch.floor(x * 3) + torch.ceil(x * 3) * 0.5 + torch.round(x * 2) * 0.25), \
+        [torch.round(randn(2, 3, 8) * 8) / 4]
+
+
+@case(opset=13)
 def max_min_elementwise():
     """torch.maximum and torch.minimum with broadcasting (ONNX Max and Min)."""
     return Fn(lambda x: torch.minimum(torch.maximum(x, x.mean(1, keepdim=True)), x[:, :1] + 0.5)), [randn(2, 3, 4)]

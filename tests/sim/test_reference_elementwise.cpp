@@ -139,6 +139,18 @@ INSTANTIATE_TEST_SUITE_P(
                       UnaryCase{OpKind::Reciprocal, {}, [](double v) { return 1 / v; }, 0.5f, 4}),
     [](const auto& info) { return std::string(op_name(info.param.op)); });
 
+// Floor and Ceil on both signs; Round to the nearest, halves to even (ONNX Round, torch.round, numpy's round).
+TEST(Unary, FloorCeilAndRoundHalvesToEven) {
+  GraphBuilder gb;
+  ValueId x = gb.input("x", {1, 8}, 0, DType::f32);
+  for (OpKind op : {OpKind::Floor, OpKind::Ceil, OpKind::Round}) gb.output(gb.node(op, {x}));
+  auto res = run_graph(gb.finish(), {Tensor::from<float>({0.5f, 1.5f, 2.5f, -0.5f, -1.5f, -2.7f, 2.49f, 3.0f}, {1, 8})});
+  const auto values = [](const Tensor& t) { return std::vector<float>(t.span<float>().begin(), t.span<float>().end()); };
+  EXPECT_EQ(values(res[0]), (std::vector<float>{0, 1, 2, -1, -2, -3, 2, 3}));
+  EXPECT_EQ(values(res[1]), (std::vector<float>{1, 2, 3, 0, -1, -2, 3, 3}));
+  EXPECT_EQ(values(res[2]), (std::vector<float>{0, 2, 2, 0, -2, -3, 2, 3}));
+}
+
 TEST(Unary, IntegerNegAbsSignRelu) {
   GraphBuilder gb;
   ValueId x = gb.input("x", {1, 4}, 0, DType::i64);
