@@ -70,6 +70,13 @@ struct TopKAttrs {
   bool largest = true;  // else the k smallest; ties: the lower index first
 };
 
+// ONNX CumSum: running sums along `axis`; `exclusive`: each element's sum leaves it out; `reverse`: from the end.
+struct CumSumAttrs {
+  int64_t axis = 0;  // non-negative after import
+  bool exclusive = false;
+  bool reverse = false;
+};
+
 struct ReshapeAttrs {
   Shape shape;  // output shape at the import batch size
 };
@@ -125,7 +132,7 @@ struct FakeQuantAttrs {
 };
 
 using Attrs = std::variant<std::monostate, ConvAttrs, PoolAttrs, GemmAttrs, ScalarAttrs, NormAttrs, AxisAttrs, SplitAttrs,
-                           ReduceAttrs, ReshapeAttrs, TransposeAttrs, SliceAttrs, PadAttrs, ResizeAttrs, TopKAttrs,
+                           ReduceAttrs, ReshapeAttrs, TransposeAttrs, SliceAttrs, PadAttrs, ResizeAttrs, TopKAttrs, CumSumAttrs,
                            RecurrentAttrs, CastAttrs, ExpandAttrs, FakeQuantAttrs>;
 
 }  // namespace aimc

@@ -52,6 +52,9 @@ struct AttrPrinter {
                        fmt::join(a.scales, ","), shape_str(a.sizes));
   }
   std::string operator()(const TopKAttrs& a) const { return fmt::format("axis={} k={} largest={}", a.axis, a.k, a.largest); }
+  std::string operator()(const CumSumAttrs& a) const {
+    return fmt::format("axis={} exclusive={} reverse={}", a.axis, a.exclusive, a.reverse);
+  }
   std::string operator()(const RecurrentAttrs& a) const { return fmt::format("hidden_size={}", a.hidden_size); }
   std::string operator()(const CastAttrs& a) const { return fmt::format("to={}", dtype_name(a.to)); }
   std::string operator()(const FakeQuantAttrs& a) const {

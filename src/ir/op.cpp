@@ -45,6 +45,7 @@ constexpr std::array<std::string_view, kOpKindCount> kNames = {
     "ArgMax",
     "ArgMin",
     "TopK",
+    "CumSum",
     "Reshape",
     "Transpose",
     "Concat",

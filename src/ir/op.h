@@ -51,7 +51,8 @@ enum class OpKind : uint8_t {
   ReduceMin,
   ArgMax,  // int64 index of the maximum along one axis (ReduceAttrs: one axis)
   ArgMin,
-  TopK,  // the k largest (or smallest) along an axis, sorted: values and int64 indices
+  TopK,    // the k largest (or smallest) along an axis, sorted: values and int64 indices
+  CumSum,  // running sums along an axis (CumSumAttrs)
   // Data movement.
   Reshape,  // to attrs.shape (fully resolved; no 0/-1)
   Transpose,

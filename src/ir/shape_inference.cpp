@@ -302,6 +302,17 @@ void infer_topk(Graph& g, const Node& n) {
   if (n.outputs.size() > 1) set_out(g, n, 1, DType::i64, out, x.batch_axis);
 }
 
+void infer_cumsum(Graph& g, const Node& n) {
+  const Value& x = in(g, n, 0);
+  if (x.dtype != DType::f32 && x.dtype != DType::i64 && x.dtype != DType::i32) {
+    fail(n, fmt::format("sums {} values; expected f32, i32 or i64", dtype_name(x.dtype)));
+  }
+  const auto& a = n.attr<CumSumAttrs>();
+  if (a.axis < 0 || a.axis >= static_cast<int64_t>(x.shape.size())) fail(n, "axis out of range");
+  if (a.axis == x.batch_axis) fail_batch(n, "sums along the batch axis");
+  set_out(g, n, 0, x.dtype, x.shape, x.batch_axis);
+}
+
 void infer_reshape(Graph& g, const Node& n) {
   const Value& x = in(g, n, 0);
   const Shape& s = n.attr<ReshapeAttrs>().shape;
@@ -579,6 +590,8 @@ void infer_node(Graph& g, const Node& n) {
       return infer_reduce(g, n);
     case OpKind::TopK:
       return infer_topk(g, n);
+    case OpKind::CumSum:
+      return infer_cumsum(g, n);
     case OpKind::Reshape:
       return infer_reshape(g, n);
     case OpKind::Transpose:

@@ -369,6 +369,18 @@ void topk(Context& ctx) {
   ctx.emit(OpKind::TopK, {ctx.input(0)}, TopKAttrs{.axis = axis, .k = k[0], .largest = ctx.attr_int("largest", 1) != 0}, 2);
 }
 
+// CumSum: the axis is a constant input (a scalar or one value).
+void cumsum(Context& ctx) {
+  ctx.expect_attrs({"exclusive", "reverse"});
+  const auto rank = static_cast<int64_t>(ctx.input_value(0).shape.size());
+  const std::vector<int64_t> axis = ctx.constant_ints(1, "CumSum axis");
+  if (axis.size() != 1) ctx.fail(fmt::format("axis {}: expected one value", shape_str(axis)));
+  ctx.emit(OpKind::CumSum, {ctx.input(0)},
+           CumSumAttrs{.axis = axis_arg(ctx, axis[0], rank),
+                       .exclusive = ctx.attr_int("exclusive", 0) != 0,
+                       .reverse = ctx.attr_int("reverse", 0) != 0});
+}
+
 // Direction d of an input whose axis 0 holds the directions (W, R, B, initial_h, initial_c): a
 // constant slice, or a Slice node for a runtime initial state. kNoValue stays kNoValue.
 ValueId direction_slice(Context& ctx, ValueId v, int64_t d, const std::string& suffix) {
@@ -504,6 +516,7 @@ void register_nn_converters(ConverterTable& t) {
   t["ArgMax"] = [](Context& ctx) { arg_reduce(ctx, OpKind::ArgMax); };
   t["ArgMin"] = [](Context& ctx) { arg_reduce(ctx, OpKind::ArgMin); };
   t["TopK"] = topk;
+  t["CumSum"] = cumsum;
   t["LSTM"] = [](Context& ctx) { recurrent(ctx, OpKind::LSTM); };
   t["GRU"] = [](Context& ctx) { recurrent(ctx, OpKind::GRU); };
 }

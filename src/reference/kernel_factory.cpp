@@ -32,6 +32,7 @@ std::unique_ptr<Kernel> make_kernel(const KernelSpec& spec) {
     case OpKind::ArgMax:
     case OpKind::ArgMin:
     case OpKind::TopK:
+    case OpKind::CumSum:
       return make_reduce_kernel(spec);
     case OpKind::Reshape:
     case OpKind::Transpose:

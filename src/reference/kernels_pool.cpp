@@ -255,11 +255,62 @@ class TopKKernel final : public Kernel {
   TopKAttrs m_attrs;
 };
 
+// CumSum: running sums along the axis, in the element type, in order (from the end with reverse; exclusive: each
+// output leaves its own element out), as torch.cumsum and numpy's cumsum add.
+class CumSumKernel final : public Kernel {
+ public:
+  explicit CumSumKernel(const KernelSpec& spec) : m_attrs(spec.attr<CumSumAttrs>()) {}
+
+  void run(RunContext& ctx) override {
+    const Tensor& x = ctx.in(0);
+    Tensor& y = ctx.new_output(0);
+    switch (x.dtype()) {
+      case DType::f32:
+        return sums(x.data<float>(), y.data<float>(), x.shape());
+      case DType::i64:
+        return sums(x.data<int64_t>(), y.data<int64_t>(), x.shape());
+      case DType::i32:
+        return sums(x.data<int32_t>(), y.data<int32_t>(), x.shape());
+      default:
+        throw InternalError(fmt::format("CumSum of {}", dtype_name(x.dtype())));
+    }
+  }
+
+ private:
+  template <class T>
+  void sums(const T* x, T* y, const Shape& xs) const {
+    const auto axis = static_cast<size_t>(m_attrs.axis);
+    const int64_t n = xs[axis];
+    int64_t outer = 1, inner = 1;
+    for (size_t i = 0; i < axis; ++i) outer *= xs[i];
+    for (size_t i = axis + 1; i < xs.size(); ++i) inner *= xs[i];
+    for (int64_t b = 0; b < outer; ++b) {
+      for (int64_t i = 0; i < inner; ++i) {
+        const int64_t base = b * n * inner + i;
+        T acc{};
+        for (int64_t j = 0; j < n; ++j) {
+          const int64_t at = base + (m_attrs.reverse ? n - 1 - j : j) * inner;
+          if (m_attrs.exclusive) {
+            y[at] = acc;
+            acc = static_cast<T>(acc + x[at]);
+          } else {
+            acc = static_cast<T>(acc + x[at]);
+            y[at] = acc;
+          }
+        }
+      }
+    }
+  }
+
+  CumSumAttrs m_attrs;
+};
+
 }  // namespace
 
 std::unique_ptr<Kernel> make_pool_kernel(const KernelSpec& spec) { return std::make_unique<PoolKernel>(spec); }
 std::unique_ptr<Kernel> make_reduce_kernel(const KernelSpec& spec) {
   if (spec.node->op == OpKind::TopK) return std::make_unique<TopKKernel>(spec);
+  if (spec.node->op == OpKind::CumSum) return std::make_unique<CumSumKernel>(spec);
   return std::make_unique<ReduceKernel>(spec);
 }
 

@@ -384,4 +384,17 @@ TEST(Importer, CeluRefusesAnAlphaOfZero) {
   expect_error([&] { import(m); }, {"node 'celu' (Celu)", "alpha is 0; expected a nonzero number"});
 }
 
+TEST(Importer, CumSumAlongTheBatchAxisIsRefused) {
+  ModelBuilder m;
+  m.input("x", {-1, 4}).output("y");
+  m.init_i64("axis", {}, {0});
+  m.node("CumSum", {"x", "axis"}, {"y"}, "running");
+  expect_error([&] { import(m); }, {"node 'running' (CumSum)", "batch axis"});
+  ModelBuilder two;
+  two.input("x", {-1, 4}).output("y");
+  two.init_i64("axis", {2}, {1, 1});
+  two.node("CumSum", {"x", "axis"}, {"y"}, "running");
+  expect_error([&] { import(two); }, {"axis [1, 1]: expected one value"});
+}
+
 }  // namespace aimc

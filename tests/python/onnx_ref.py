@@ -156,6 +156,16 @@ OPS["GreaterOrEqual"] = lambda args, attrs, opset, n_out: np.greater_equal(*args
 OPS["Not"] = lambda args, attrs, opset, n_out: np.logical_not(args[0])
 
 
+@op("CumSum")
+def _cumsum(args, attrs, opset, n_out):
+    x, axis = args[0], int(np.asarray(args[1]).reshape(-1)[0])
+    y = np.flip(x, axis) if attrs.get("reverse", 0) else x
+    sums = np.cumsum(y, axis=axis, dtype=x.dtype)
+    if attrs.get("exclusive", 0):
+        sums = sums - y
+    return np.flip(sums, axis) if attrs.get("reverse", 0) else sums
+
+
 @op("Clip")
 def _clip(args, attrs, opset, n_out):
     x = args[0]

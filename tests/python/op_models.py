@@ -400,6 +400,37 @@ def bert_tiny():
     return TinyBert(), [tokens, (torch.arange(8) >= 4).long().expand(3, 8).contiguous()]
 
 
+class RobertaPositions(nn.Module):
+    """RoBERTa's position ids: a running count of the non-padding tokens (CumSum of an int mask), offset by the
+    padding id, then token + position embeddings and a classifier on the mean."""
+
+    def __init__(self, vocab=30, dim=8, length=8, pad=1):
+        super().__init__()
+        self.pad = pad
+        self.tok = nn.Embedding(vocab, dim)
+        self.pos = nn.Embedding(length + pad + 1, dim)
+        self.cls = nn.Linear(dim, 3)
+
+    def forward(self, tokens):
+        mask = tokens.ne(self.pad).int()
+        positions = (torch.cumsum(mask, dim=1).type_as(mask) * mask).long() + self.pad
+        return self.cls((self.tok(tokens) + self.pos(positions)).mean(1))
+
+
+@case(opset=13)
+def roberta_position_ids():
+    tokens = torch.randint(2, 30, (3, 8))
+    tokens[1, 5:] = 1
+    tokens[2, 2:] = 1
+    return RobertaPositions(), [tokens]
+
+
+@case(opset=13)
+def cumsum_float():
+    """torch.cumsum of floats along the last axis, and reversed (a flip, CumSum, flip)."""
+    return Fn(lambda x: torch.cumsum(x, dim=-1) + torch.cumsum(x.flip(1), dim=1).flip(1)), [randn(2, 5, 6)]
+
+
 class TinyGPT(nn.Module):
     """A GPT-2-style decoder: token and position embeddings, pre-norm layers with a causal mask built by
     torch.triu at run time, tanh-GELU MLPs, a final LayerNorm and a head tied to the token embedding."""
@@ -1088,6 +1119,14 @@ def onnx_depth_space_dcr():
     return Fn(lambda x: _depth_to_space_dcr(_space_to_depth(x, 2) * scale, 2).abs()), [randn(2, 3, 4, 6)], model
 
 
+def onnx_cumsum_exclusive_reverse():
+    """CumSum with exclusive=1 and reverse=1 (torch never emits them): each element gets the sum of those after it."""
+    axis = numpy_helper.from_array(np.array(-1, np.int64), "axis")
+    node = helper.make_node("CumSum", ["input", "axis"], ["output"], name="suffix_sums", exclusive=1, reverse=1)
+    model = _helper_model([node], [_vi("input", ["batch", 3, 5])], [_vi("output", ["batch", 3, 5])], [axis], 13)
+    return Fn(lambda x: torch.cumsum(x.flip(-1), dim=-1).flip(-1) - x), [randn(2, 3, 5)], model
+
+
 def onnx_thresholded_relu():
     """ThresholdedRelu (alpha 0.5), which torch never emits: x where x > 0.5, else 0."""
     node = helper.make_node("ThresholdedRelu", ["input"], ["output"], name="thresholded", alpha=0.5)
@@ -1096,7 +1135,7 @@ def onnx_thresholded_relu():
 
 
 HELPER_CASES = {f.__name__: f for f in (onnx_conv_asym_pads, onnx_identity_dropout, onnx_mask_mod_scatter,
-                                        onnx_depth_space_dcr, onnx_thresholded_relu)}
+                                        onnx_depth_space_dcr, onnx_thresholded_relu, onnx_cumsum_exclusive_reverse)}
 
 
 # ---------------------------------------------------------------- generation

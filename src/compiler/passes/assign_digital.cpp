@@ -76,6 +76,8 @@ Need classify(const Graph& g, const Node& n) {
       const int64_t depth = static_cast<int64_t>(std::ceil(std::log2(static_cast<double>(a.k) + 1.0)));
       return {{ChipOp::MaxPool}, false, per_inference_numel(g, n.inputs[0]) * std::max<int64_t>(depth, 1)};
     }
+    case OpKind::CumSum:
+      return {{ChipOp::ElementwiseAdd}, false, out};  // one addition per element
     case OpKind::Equal:
     case OpKind::Less:
     case OpKind::Greater:
