@@ -427,6 +427,34 @@ bool try_fold(Context& ctx) {
     Shape out_shape = broadcast_shape(ctx, t.shape(), target);
     Broadcaster b(out_shape, t.shape());
     ctx.constant_output(0, remap(t, foldable(ctx, out_shape), b));
+  } else if (op == "ReduceProd") {  // of constants only: torch's std and var export their element count so
+    const Tensor& t = c(ctx, 0);
+    const auto rank = static_cast<int64_t>(t.rank());
+    std::vector<int64_t> axes = ctx.attr_ints("axes").value_or(std::vector<int64_t>{});
+    if (axes.empty()) {
+      for (int64_t d = 0; d < rank; ++d) axes.push_back(d);
+    }
+    std::vector<char> reduced(static_cast<size_t>(rank), 0);
+    for (int64_t& a : axes) reduced[static_cast<size_t>(axis_arg(ctx, a, rank))] = 1;
+    const bool keep = ctx.attr_int("keepdims", 1) != 0;
+    Shape kept, out_shape;
+    for (int64_t d = 0; d < rank; ++d) {
+      const bool r = reduced[static_cast<size_t>(d)] != 0;
+      kept.push_back(r ? 1 : t.dim(d));
+      if (!r || keep) out_shape.push_back(r ? 1 : t.dim(d));
+    }
+    Tensor out(t.dtype(), foldable(ctx, out_shape));
+    std::vector<double> product(static_cast<size_t>(out.numel()), 1.0);
+    const auto ist = strides_of(t.shape()), kst = strides_of(kept);
+    std::vector<int64_t> idx(static_cast<size_t>(rank));
+    for (int64_t i = 0; i < t.numel(); ++i) {
+      unravel(i, ist, idx);
+      int64_t o = 0;
+      for (size_t d = 0; d < idx.size(); ++d) o += (reduced[d] != 0 ? 0 : idx[d]) * kst[d];
+      product[static_cast<size_t>(o)] *= t.as_double(i);
+    }
+    for (int64_t i = 0; i < out.numel(); ++i) set_from_double(out, i, product[static_cast<size_t>(i)]);
+    ctx.constant_output(0, out);
   } else if (op == "Where") {
     const Tensor &cond = c(ctx, 0), &x = c(ctx, 1), &y = c(ctx, 2);
     Shape s = broadcast_shape(ctx, broadcast_shape(ctx, cond.shape(), x.shape()), y.shape());

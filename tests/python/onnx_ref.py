@@ -518,6 +518,7 @@ OPS["ReduceMax"], OPS["ReduceMin"] = _reduce_by(np.max), _reduce_by(np.min)
 OPS["ReduceL1"] = _reduce_by(lambda x, **kw: np.abs(x).sum(**kw))
 OPS["ReduceL2"] = _reduce_by(lambda x, **kw: np.sqrt((x * x).sum(**kw)))
 OPS["ReduceSumSquare"] = _reduce_by(lambda x, **kw: (x * x).sum(**kw))
+OPS["ReduceProd"] = _reduce_by(np.prod)
 
 
 @op("ReduceSum")

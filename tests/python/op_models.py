@@ -426,6 +426,14 @@ def roberta_position_ids():
 
 
 @case(opset=13)
+def std_var():
+    """Tensor.std and Tensor.var over the spatial axes (an AdaIN-style normaliser): torch exports the element count
+    as ReduceProd of the shape, which aimc folds."""
+    return Fn(lambda x: (x - x.mean((2, 3), keepdim=True)) / (x.std((2, 3), keepdim=True) + 1e-3)
+              + x.var((2, 3), keepdim=True)), [randn(2, 3, 4, 5)]
+
+
+@case(opset=13)
 def cumsum_float():
     """torch.cumsum of floats along the last axis, and reversed (a flip, CumSum, flip)."""
     return Fn(lambda x: torch.cumsum(x, dim=-1) + torch.cumsum(x.flip(1), dim=1).flip(1)), [randn(2, 5, 6)]

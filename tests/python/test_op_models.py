@@ -21,7 +21,7 @@ REQUIRED_OPS = {
     "ConstantOfShape", "LSTM", "GRU", "ReduceL1", "ReduceL2", "QuantizeLinear", "DequantizeLinear", "HardSigmoid", "HardSwish", "Softplus",
     "InstanceNormalization", "ConvTranspose", "Resize", "ReduceMax", "ReduceMin", "ArgMax", "ArgMin", "TopK", "Einsum",
     "Expand", "Where", "Equal", "Trilu", "PRelu", "Max", "Min", "LogSoftmax", "DepthToSpace", "SpaceToDepth",
-    "Elu", "Selu", "Celu", "ThresholdedRelu", "LessOrEqual", "GreaterOrEqual", "Not", "Floor", "Ceil", "Round", "CumSum",
+    "Elu", "Selu", "Celu", "ThresholdedRelu", "LessOrEqual", "GreaterOrEqual", "Not", "Floor", "Ceil", "Round", "CumSum", "ReduceProd",
 }
 NAMES = list(op_models.CASES) + list(op_models.HELPER_CASES)
 
