@@ -1,6 +1,6 @@
 // Element-wise ONNX ops: binary arithmetic with broadcasting, activations, Clip, and the ops lowered to
 // those: the activations ONNX defines by formula (HardSigmoid, HardSwish, Softplus, Mish, Elu, Selu, Celu,
-// ThresholdedRelu), PRelu, Max, Min, and the comparisons LessOrEqual, GreaterOrEqual and Not.
+// ThresholdedRelu), PRelu, Max, Min, the comparisons LessOrEqual and GreaterOrEqual, and Not, And, Or, Xor.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -206,6 +206,21 @@ void negate(Context& ctx, ValueId cond) {
            {cond, ctx.add_constant("false", Tensor::scalar<uint8_t>(0)), ctx.add_constant("true", Tensor::scalar<uint8_t>(1))});
 }
 
+// And, Or and Xor of two bools (u8 0/1, broadcast), as selections: a ? b : false, a ? true : b, a ? not b : b.
+void logical(Context& ctx, const std::string& op) {
+  ctx.expect_attrs({});
+  const ValueId a = ctx.input(0), b = ctx.input(1);
+  const ValueId no = ctx.add_constant("false", Tensor::scalar<uint8_t>(0)),
+                yes = ctx.add_constant("true", Tensor::scalar<uint8_t>(1));
+  if (op == "And") {
+    ctx.emit(OpKind::Where, {a, b, no});
+  } else if (op == "Or") {
+    ctx.emit(OpKind::Where, {a, yes, b});
+  } else {
+    ctx.emit(OpKind::Where, {a, ctx.emit_internal(OpKind::Where, {b, no, yes}, Attrs{}, "not_b"), b});
+  }
+}
+
 // a <= b is not a > b; a >= b is not a < b.
 void or_equal(Context& ctx, OpKind strict_opposite) {
   ctx.expect_attrs({});
@@ -258,6 +273,7 @@ void register_elementwise_converters(ConverterTable& t) {
   t["ThresholdedRelu"] = thresholded_relu;
   t["LessOrEqual"] = [](Context& ctx) { or_equal(ctx, OpKind::Greater); };
   t["GreaterOrEqual"] = [](Context& ctx) { or_equal(ctx, OpKind::Less); };
+  for (const char* op : {"And", "Or", "Xor"}) t[op] = [op = std::string(op)](Context& ctx) { logical(ctx, op); };
   t["Not"] = [](Context& ctx) {
     ctx.expect_attrs({});
     negate(ctx, ctx.input(0));

@@ -154,6 +154,9 @@ OPS["ThresholdedRelu"] = lambda args, attrs, opset, n_out: np.where(args[0] > at
 OPS["LessOrEqual"] = lambda args, attrs, opset, n_out: np.less_equal(*args)
 OPS["GreaterOrEqual"] = lambda args, attrs, opset, n_out: np.greater_equal(*args)
 OPS["Not"] = lambda args, attrs, opset, n_out: np.logical_not(args[0])
+OPS["And"] = lambda args, attrs, opset, n_out: np.logical_and(*args)
+OPS["Or"] = lambda args, attrs, opset, n_out: np.logical_or(*args)
+OPS["Xor"] = lambda args, attrs, opset, n_out: np.logical_xor(*args)
 
 
 @op("CumSum")

@@ -615,6 +615,13 @@ def floor_ceil_round():
 
 
 @case(opset=13)
+def logical_masks():
+    """Masks combined with &, | and ^ (ONNX And, Or, Xor), and nn.Hardshrink, which torch exports with an Or."""
+    shrink = nn.Hardshrink(0.3)
+    return Fn(lambda x: torch.where(((x > 0) & (x < 1)) | ((x < -1) ^ (x < -2)), x, -x) + shrink(x)), [randn(2, 3, 6)]
+
+
+@case(opset=13)
 def max_min_elementwise():
     """torch.maximum and torch.minimum with broadcasting (ONNX Max and Min)."""
     return Fn(lambda x: torch.minimum(torch.maximum(x, x.mean(1, keepdim=True)), x[:, :1] + 0.5)), [randn(2, 3, 4)]

@@ -22,6 +22,7 @@ REQUIRED_OPS = {
     "InstanceNormalization", "ConvTranspose", "Resize", "ReduceMax", "ReduceMin", "ArgMax", "ArgMin", "TopK", "Einsum",
     "Expand", "Where", "Equal", "Trilu", "PRelu", "Max", "Min", "LogSoftmax", "DepthToSpace", "SpaceToDepth",
     "Elu", "Selu", "Celu", "ThresholdedRelu", "LessOrEqual", "GreaterOrEqual", "Not", "Floor", "Ceil", "Round", "CumSum", "ReduceProd",
+    "And", "Or", "Xor",
 }
 NAMES = list(op_models.CASES) + list(op_models.HELPER_CASES)
 
