@@ -200,31 +200,32 @@ void thresholded_relu(Context& ctx) {  // x where x > alpha, else 0
   ctx.emit(OpKind::Where, {above, x, scalar_constant(ctx, "zero", 0.0f)});
 }
 
-// A bool (u8 0/1) that is 1 where `cond` is 0: Where(cond, false, true).
-void negate(Context& ctx, ValueId cond) {
-  ctx.emit(OpKind::Where,
-           {cond, ctx.add_constant("false", Tensor::scalar<uint8_t>(0)), ctx.add_constant("true", Tensor::scalar<uint8_t>(1))});
+ValueId bool_constant(Context& ctx, bool v) { return ctx.add_constant(v ? "true" : "false", Tensor::scalar<uint8_t>(v ? 1 : 0)); }
+
+// A bool (u8 0/1) that is 1 where `cond` is 0: Where(cond, false, true); the node's output, or a helper's.
+ValueId negate(Context& ctx, ValueId cond, bool as_output) {
+  const std::vector<ValueId> in = {cond, bool_constant(ctx, false), bool_constant(ctx, true)};
+  if (as_output) return ctx.emit(OpKind::Where, in).front();
+  return ctx.emit_internal(OpKind::Where, in, Attrs{}, "not");
 }
 
 // And, Or and Xor of two bools (u8 0/1, broadcast), as selections: a ? b : false, a ? true : b, a ? not b : b.
 void logical(Context& ctx, const std::string& op) {
   ctx.expect_attrs({});
   const ValueId a = ctx.input(0), b = ctx.input(1);
-  const ValueId no = ctx.add_constant("false", Tensor::scalar<uint8_t>(0)),
-                yes = ctx.add_constant("true", Tensor::scalar<uint8_t>(1));
   if (op == "And") {
-    ctx.emit(OpKind::Where, {a, b, no});
+    ctx.emit(OpKind::Where, {a, b, bool_constant(ctx, false)});
   } else if (op == "Or") {
-    ctx.emit(OpKind::Where, {a, yes, b});
+    ctx.emit(OpKind::Where, {a, bool_constant(ctx, true), b});
   } else {
-    ctx.emit(OpKind::Where, {a, ctx.emit_internal(OpKind::Where, {b, no, yes}, Attrs{}, "not_b"), b});
+    ctx.emit(OpKind::Where, {a, negate(ctx, b, false), b});
   }
 }
 
 // a <= b is not a > b; a >= b is not a < b.
 void or_equal(Context& ctx, OpKind strict_opposite) {
   ctx.expect_attrs({});
-  negate(ctx, ctx.emit_internal(strict_opposite, {ctx.input(0), ctx.input(1)}, Attrs{}, "opposite"));
+  negate(ctx, ctx.emit_internal(strict_opposite, {ctx.input(0), ctx.input(1)}, Attrs{}, "opposite"), true);
 }
 
 // Where(cond, x, y) on a computed condition (a padding mask); constant ones are folded.
@@ -276,7 +277,7 @@ void register_elementwise_converters(ConverterTable& t) {
   for (const char* op : {"And", "Or", "Xor"}) t[op] = [op = std::string(op)](Context& ctx) { logical(ctx, op); };
   t["Not"] = [](Context& ctx) {
     ctx.expect_attrs({});
-    negate(ctx, ctx.input(0));
+    negate(ctx, ctx.input(0), true);
   };
   t["Max"] = [](Context& ctx) { extremum(ctx, OpKind::Greater); };
   t["Min"] = [](Context& ctx) { extremum(ctx, OpKind::Less); };
