@@ -52,6 +52,16 @@ std::optional<int64_t> checked_numel(const Shape& shape) {
   return n;
 }
 
+AroundAxis around_axis(const Shape& shape, size_t axis) {
+  AroundAxis a;
+  for (size_t d = 0; d < shape.size(); ++d) {
+    if (d < axis) a.outer *= shape[d];
+    if (d == axis) a.extent = shape[d];
+    if (d > axis) a.inner *= shape[d];
+  }
+  return a;
+}
+
 int64_t numel(const Shape& shape) {
   const std::optional<int64_t> n = checked_numel(shape);
   if (!n) throw Error(fmt::format("shape {} has more elements than 64 bits count", shape_str(shape)));

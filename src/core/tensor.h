@@ -51,6 +51,13 @@ int64_t numel(const Shape& shape);  // throws Error when the count overflows 64 
 // The element count, or nullopt when it overflows 64 bits (dimensions assumed ≥ 0).
 std::optional<int64_t> checked_numel(const Shape& shape);
 
+// A shape seen as [outer, extent, inner] around one axis: the elements before it, its length, and those after it
+// (a kernel working along an axis walks outer × inner rows of `extent` elements, `inner` apart).
+struct AroundAxis {
+  int64_t outer = 1, extent = 1, inner = 1;
+};
+AroundAxis around_axis(const Shape& shape, size_t axis);
+
 // The largest tensor (bytes) aimc allocates: by default this machine's physical memory. A shape beyond
 // it (a model's folded constant, an absurd batch), or whose element count overflows, is an Error
 // naming the shape instead of an allocation failure. Settable (tests, fuzzers).

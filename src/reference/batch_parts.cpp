@@ -8,30 +8,10 @@
 
 namespace aimc::ref {
 
-namespace {
-
-// The tensor as [outer, extent at axis, inner] in elements.
-struct Split3 {
-  int64_t outer = 1, extent = 1, inner = 1;
-};
-
-Split3 split3(const Shape& s, int axis) {
-  Split3 p;
-  for (int d = 0; d < static_cast<int>(s.size()); ++d) {
-    const int64_t e = s[static_cast<size_t>(d)];
-    if (d < axis) p.outer *= e;
-    if (d == axis) p.extent = e;
-    if (d > axis) p.inner *= e;
-  }
-  return p;
-}
-
-}  // namespace
-
 Tensor batch_slice(const Tensor& t, int axis, int64_t begin, int64_t end) {
   AIMC_ASSERT(axis >= 0 && axis < t.rank() && begin >= 0 && begin <= end && end <= t.dim(axis), "batch_slice range");
   if (axis == 0) return t.slice_outer(begin, end);
-  const Split3 p = split3(t.shape(), axis);
+  const AroundAxis p = around_axis(t.shape(), static_cast<size_t>(axis));
   Shape shape = t.shape();
   shape[static_cast<size_t>(axis)] = end - begin;
   Tensor out(t.dtype(), shape);
@@ -51,7 +31,7 @@ Tensor batch_join(const std::vector<Tensor>& parts, int axis) {
   for (const Tensor& p : parts) total += p.dim(axis);
   shape[static_cast<size_t>(axis)] = total;
   Tensor out(parts[0].dtype(), shape);
-  const Split3 whole = split3(shape, axis);
+  const AroundAxis whole = around_axis(shape, static_cast<size_t>(axis));
   const size_t es = dtype_size(out.dtype());
   int64_t at = 0;
   for (const Tensor& p : parts) {

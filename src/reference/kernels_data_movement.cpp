@@ -110,10 +110,8 @@ class ConcatSplitKernel final : public Kernel {
     const auto ax = static_cast<size_t>(m_axis);
     const Shape& whole = m_concat ? ctx.out_shape(0) : ctx.in_shape(0);
     const size_t esize = dtype_size(m_concat ? ctx.in_dtype(0) : ctx.spec().output_value(0).dtype);
-    int64_t outer = 1, inner = 1;
-    for (size_t i = 0; i < ax; ++i) outer *= whole[i];
-    for (size_t i = ax + 1; i < whole.size(); ++i) inner *= whole[i];
-    const size_t row = static_cast<size_t>(whole[ax] * inner) * esize;
+    const auto [outer, extent, inner] = around_axis(whole, ax);
+    const size_t row = static_cast<size_t>(extent * inner) * esize;
     std::byte* big = m_concat ? ctx.new_output(0).raw() : const_cast<std::byte*>(ctx.in(0).raw());
     const size_t parts = m_concat ? ctx.spec().inputs.size() : ctx.spec().outputs.size();
     size_t offset = 0;
@@ -302,10 +300,8 @@ class ResizeKernel final : public Kernel {
       next[d] = ys[d];
       Tensor out = ctx.temp(cur.dtype(), next);
       const Taps taps = axis_taps(cur.shape()[d], ys[d], m_attrs.scales[d]);
-      int64_t outer = 1, inner = 1;
-      for (size_t i = 0; i < d; ++i) outer *= next[i];
-      for (size_t i = d + 1; i < next.size(); ++i) inner *= next[i];
-      const int64_t in_len = cur.shape()[d], out_len = ys[d];
+      const auto [outer, out_len, inner] = around_axis(next, d);  // next[d] is ys[d]
+      const int64_t in_len = cur.shape()[d];
       if (linear) {
         const float* x = cur.data<float>();
         float* y = out.data<float>();

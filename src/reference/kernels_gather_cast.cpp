@@ -25,7 +25,7 @@ class GatherKernel final : public Kernel {
     const int64_t rank = static_cast<int64_t>(ds.size());
     const auto ax = static_cast<size_t>(m_axis < 0 ? m_axis + rank : m_axis);
     std::vector<int64_t> idx = ctx.in(1).to_int64_vector();
-    const int64_t len = ds[ax];
+    const auto [outer, len, inner] = around_axis(ds, ax);
     for (int64_t& i : idx) {
       if (i < -len || i >= len) {
         throw ctx.error(fmt::format("index {} is out of range [{}, {}) for axis {} of '{}' {}", i, -len, len, ax,
@@ -33,9 +33,6 @@ class GatherKernel final : public Kernel {
       }
       if (i < 0) i += len;
     }
-    int64_t outer = 1, inner = 1;
-    for (size_t i = 0; i < ax; ++i) outer *= ds[i];
-    for (size_t i = ax + 1; i < ds.size(); ++i) inner *= ds[i];
     const size_t row = static_cast<size_t>(inner) * dtype_size(data.dtype());
     const std::byte* src = data.raw();
     std::byte* dst = ctx.new_output(0).raw();

@@ -102,11 +102,7 @@ class SoftmaxKernel final : public Kernel {
   void run(RunContext& ctx) override {
     const Tensor& x = ctx.in(0);
     const Shape& s = x.shape();
-    const auto ax = static_cast<size_t>(m_axis);
-    int64_t outer = 1, inner = 1;
-    for (size_t i = 0; i < ax; ++i) outer *= s[i];
-    for (size_t i = ax + 1; i < s.size(); ++i) inner *= s[i];
-    const int64_t len = s[ax];
+    const auto [outer, len, inner] = around_axis(s, static_cast<size_t>(m_axis));
     const float* xp = x.data<float>();
     float* yp = ctx.new_output(0).data<float>();
     parallel_static(outer * inner, x.numel(), int64_t{1} << 15, [&](int64_t oi) {

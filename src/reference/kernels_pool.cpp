@@ -223,11 +223,8 @@ class TopKKernel final : public Kernel {
   void run(RunContext& ctx) override {
     const Tensor& x = ctx.in(0);
     const Shape& xs = x.shape();
-    const auto axis = static_cast<size_t>(m_attrs.axis);
-    const int64_t n = xs[axis], k = m_attrs.k;
-    int64_t outer = 1, inner = 1;
-    for (size_t i = 0; i < axis; ++i) outer *= xs[i];
-    for (size_t i = axis + 1; i < xs.size(); ++i) inner *= xs[i];
+    const auto [outer, n, inner] = around_axis(xs, static_cast<size_t>(m_attrs.axis));
+    const int64_t k = m_attrs.k;
     const float* xp = x.data<float>();
     float* values = ctx.new_output(0).data<float>();
     int64_t* indices = ctx.has_output(1) ? ctx.new_output(1).data<int64_t>() : nullptr;
@@ -279,11 +276,7 @@ class CumSumKernel final : public Kernel {
  private:
   template <class T>
   void sums(const T* x, T* y, const Shape& xs) const {
-    const auto axis = static_cast<size_t>(m_attrs.axis);
-    const int64_t n = xs[axis];
-    int64_t outer = 1, inner = 1;
-    for (size_t i = 0; i < axis; ++i) outer *= xs[i];
-    for (size_t i = axis + 1; i < xs.size(); ++i) inner *= xs[i];
+    const auto [outer, n, inner] = around_axis(xs, static_cast<size_t>(m_attrs.axis));
     for (int64_t b = 0; b < outer; ++b) {
       for (int64_t i = 0; i < inner; ++i) {
         const int64_t base = b * n * inner + i;

@@ -112,4 +112,18 @@ TEST(Tensor, AdoptSharesTheOwnersBytesAndKeepsThemAlive) {
   EXPECT_EQ(Tensor::adopt(DType::u8, {0}, nullptr).numel(), 0);
 }
 
+TEST(Tensor, AroundAxisSplitsAShapeIntoOuterExtentInner) {
+  const auto check = [](const Shape& s, size_t axis, int64_t outer, int64_t extent, int64_t inner) {
+    const AroundAxis a = around_axis(s, axis);
+    EXPECT_EQ(a.outer, outer);
+    EXPECT_EQ(a.extent, extent);
+    EXPECT_EQ(a.inner, inner);
+    EXPECT_EQ(a.outer * a.extent * a.inner, numel(s));
+  };
+  check({2, 3, 4}, 0, 1, 2, 12);
+  check({2, 3, 4}, 1, 2, 3, 4);
+  check({2, 3, 4}, 2, 6, 4, 1);
+  check({5}, 0, 1, 5, 1);
+}
+
 }  // namespace aimc
