@@ -166,21 +166,17 @@ EvalResult evaluate(const LoadedProgram& loaded, const chip::ChipSpec& chip, con
   for (const program::Layer& l : loaded.program.layers) res.replicated_layers += l.replicas > 1 ? 1 : 0;
   // One number per pass over the data: accuracy, for language models the mean nats per token, without labels the
   // outputs' relative error against the reference's (collected on the reference's pass, which scores 0).
-  std::vector<Tensor> reference_outputs;
+  ReferenceOutputs reference_outputs;
   auto score = [&](const SampleForward& forward, const std::string& label) -> double {
     const BatchDone done = [&](int64_t) {
       if (o.on_batch) o.on_batch(label);
     };
     if (lm) return evaluate_language_model(forward, data, o.batch, layout, done).nats_per_token();
-    if (unlabelled && reference_outputs.empty()) {
-      reference_outputs = collect_outputs(forward, data, o.batch, done);
-      OutputError none;
-      for (const Tensor& y : reference_outputs) {
-        for (const float v : y.span<float>()) none.squared_reference += static_cast<double>(v) * static_cast<double>(v);
-      }
-      return none.relative();  // 0; an Error if the reference is all zero
+    if (unlabelled && reference_outputs.batches.empty()) {
+      reference_outputs = collect_reference_outputs(forward, data, o.batch, done);
+      return 0.0;  // the reference against itself
     }
-    if (unlabelled) return compare_outputs(forward, data, o.batch, reference_outputs, done).relative();
+    if (unlabelled) return output_error(forward, data, o.batch, reference_outputs, done);
     return evaluate_classifier(forward, data, o.batch, done).accuracy();
   };
 

@@ -125,14 +125,6 @@ ClassificationResult evaluate_classifier(const SampleForward& forward, const Dat
   return r;
 }
 
-double OutputError::relative() const {
-  if (!(squared_reference > 0)) {
-    throw Error("the reference's outputs are all zero on these samples: a relative output error is undefined",
-                ErrorContext{.field = "data"});
-  }
-  return std::sqrt(squared_error / squared_reference);
-}
-
 void check_unlabelled_data(const Graph& graph, const Dataset& data, const std::string& spec) {
   if (graph.inputs.size() != 1) {
     throw Error(fmt::format("the model needs one input, this one has {}", graph.inputs.size()), ErrorContext{.field = "model"});
@@ -142,9 +134,10 @@ void check_unlabelled_data(const Graph& graph, const Dataset& data, const std::s
   check_finite_samples(data.inputs, data.size(), ErrorContext{.file = spec});
 }
 
-std::vector<Tensor> collect_outputs(const SampleForward& forward, const Dataset& data, int64_t batch, const BatchDone& done) {
-  AIMC_ASSERT(batch > 0, "collect_outputs: batch must be positive");
-  std::vector<Tensor> out;
+ReferenceOutputs collect_reference_outputs(const SampleForward& forward, const Dataset& data, int64_t batch,
+                                           const BatchDone& done) {
+  AIMC_ASSERT(batch > 0, "collect_reference_outputs: batch must be positive");
+  ReferenceOutputs ref;
   for (int64_t begin = 0; begin < data.size(); begin += batch) {
     const int64_t end = std::min(begin + batch, data.size());
     Tensor y = forward(data.inputs.slice_outer(begin, end), begin);
@@ -153,32 +146,36 @@ std::vector<Tensor> collect_outputs(const SampleForward& forward, const Dataset&
                               shape_str(y.shape())),
                   ErrorContext{.field = "model"});
     }
-    out.push_back(std::move(y));
+    for (const float v : y.span<float>()) ref.squared_norm += static_cast<double>(v) * static_cast<double>(v);
+    ref.batches.push_back(std::move(y));
     if (done) done(end);
   }
-  return out;
+  if (!(ref.squared_norm > 0)) {
+    throw Error("the reference's outputs are all zero on these samples: a relative output error is undefined",
+                ErrorContext{.field = "data"});
+  }
+  return ref;
 }
 
-OutputError compare_outputs(const SampleForward& forward, const Dataset& data, int64_t batch,
-                            const std::vector<Tensor>& reference, const BatchDone& done) {
-  AIMC_ASSERT(batch > 0, "compare_outputs: batch must be positive");
-  OutputError e;
+double output_error(const SampleForward& forward, const Dataset& data, int64_t batch, const ReferenceOutputs& reference,
+                    const BatchDone& done) {
+  AIMC_ASSERT(batch > 0, "output_error: batch must be positive");
+  double squared_error = 0;
   size_t k = 0;
   for (int64_t begin = 0; begin < data.size(); begin += batch, ++k) {
     const int64_t end = std::min(begin + batch, data.size());
     const Tensor y = forward(data.inputs.slice_outer(begin, end), begin);
-    AIMC_ASSERT(k < reference.size() && y.shape() == reference[k].shape() && y.dtype() == DType::f32,
-                "compare_outputs: the outputs do not match the reference's batches");
+    AIMC_ASSERT(k < reference.batches.size() && y.shape() == reference.batches[k].shape() && y.dtype() == DType::f32,
+                "output_error: the outputs do not match the reference's batches");
     const float* a = y.data<float>();
-    const float* r = reference[k].data<float>();
+    const float* r = reference.batches[k].data<float>();
     for (int64_t i = 0; i < y.numel(); ++i) {
       const double d = static_cast<double>(a[i]) - static_cast<double>(r[i]);
-      e.squared_error += d * d;
-      e.squared_reference += static_cast<double>(r[i]) * static_cast<double>(r[i]);
+      squared_error += d * d;
     }
     if (done) done(end);
   }
-  return e;
+  return std::sqrt(squared_error / reference.squared_norm);
 }
 
 Tensor language_model_batch(const Tensor& windows, int batch_axis) {

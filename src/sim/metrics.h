@@ -21,11 +21,11 @@ struct ClassificationResult {
   double accuracy() const { return samples > 0 ? static_cast<double>(correct) / static_cast<double>(samples) : 0.0; }
 };
 
-// Any model, without labels: its outputs against the fp32 reference's on the same samples, over every element of
-// the first output: the relative RMS error ‖chip − reference‖₂ / ‖reference‖₂ (0 for the reference itself).
-struct OutputError {
-  double squared_error = 0, squared_reference = 0;
-  double relative() const;  // Error when the reference's outputs are all zero (a relative error is undefined)
+// Any model, without labels: the fp32 reference's first output on every batch, and its squared norm, which the
+// output error ‖chip − reference‖₂ / ‖reference‖₂ divides by (over every element of the first output).
+struct ReferenceOutputs {
+  std::vector<Tensor> batches;
+  double squared_norm = 0;
 };
 
 // Language models: the sum of −log softmax(target) over every predicted token, in nats.
@@ -74,11 +74,13 @@ NllResult evaluate_language_model(const SampleForward& forward, const Dataset& d
 // Checks that unlabelled `data` (from `spec`) fits a one-input model ([N, ...] samples of its input, not empty, finite);
 // throws a one-line Error naming `spec` otherwise.
 void check_unlabelled_data(const Graph& graph, const Dataset& data, const std::string& spec);
-// The model's first output on every batch of at most `batch` samples (f32; the reference an OutputError compares with).
-std::vector<Tensor> collect_outputs(const SampleForward& forward, const Dataset& data, int64_t batch, const BatchDone& done = {});
-// The outputs of `forward` on the same batches against `reference` (from collect_outputs).
-OutputError compare_outputs(const SampleForward& forward, const Dataset& data, int64_t batch,
-                            const std::vector<Tensor>& reference, const BatchDone& done = {});
+// The reference's first output on every batch of at most `batch` samples (f32). Error when it is all zero (a
+// relative error is undefined).
+ReferenceOutputs collect_reference_outputs(const SampleForward& forward, const Dataset& data, int64_t batch,
+                                           const BatchDone& done = {});
+// The output error of `forward` on the same batches: ‖forward − reference‖₂ / ‖reference‖₂.
+double output_error(const SampleForward& forward, const Dataset& data, int64_t batch, const ReferenceOutputs& reference,
+                    const BatchDone& done = {});
 // Windows [N, T] → the model's layout (a transpose to [T, N] for a batch axis of 1).
 Tensor language_model_batch(const Tensor& windows, int batch_axis);
 
