@@ -376,11 +376,7 @@ TEST(Importer, DepthToSpaceRefusesChannelsThatAreNotWholeBlocks) {
 TEST(Importer, CeluRefusesAnAlphaOfZero) {
   ModelBuilder m;
   m.input("x", {-1, 4}).output("y");
-  auto* n = m.node("Celu", {"x"}, {"y"}, "celu");
-  auto* a = n->add_attribute();
-  a->set_name("alpha");
-  a->set_type(onnx::AttributeProto::FLOAT);
-  a->set_f(0.0f);
+  ModelBuilder::attr_f(m.node("Celu", {"x"}, {"y"}, "celu"), "alpha", 0.0f);
   expect_error([&] { import(m); }, {"node 'celu' (Celu)", "alpha is 0; expected a nonzero number"});
 }
 

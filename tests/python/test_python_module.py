@@ -188,7 +188,8 @@ def test_a_model_of_two_inputs_calibrates_on_an_array_per_input(hermes):
     torch.manual_seed(0)
     net = TwoInputs().eval()
     x, y = torch.rand(6, 8), torch.rand(6, 4) * 10
-    once = aimc.compile(net, hermes, example=(x, y), calibration_data=[x, y]).to_dict()
+    program = aimc.compile(net, hermes, example=(x, y), calibration_data=[x, y])
+    once = program.to_dict()
     thrice = aimc.compile(net, hermes, example=(x, y), calibration_data=(3 * x, 3 * y)).to_dict()
     assert once["calibration"] == "6 given samples"
     highs = [layer["input_range"][1] for layer in once["layers"]]
@@ -198,7 +199,7 @@ def test_a_model_of_two_inputs_calibrates_on_an_array_per_input(hermes):
         aimc.compile(net, hermes, example=(x, y), calibration_data=x)
     with pytest.raises(aimc.Error, match=r"^calibration_data: the array for input 'input1' holds 4 samples, the first"):
         aimc.compile(net, hermes, example=(x, y), calibration_data=[x, y[:4]])
-    out = aimc.run(aimc.compile(net, hermes, example=(x, y), calibration_data=[x, y]), hermes, [x, y])
+    out = aimc.run(program, hermes, [x, y])
     assert out.shape == (6, 16)
 
 
