@@ -64,7 +64,9 @@ _ELEMENTWISE = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Pow": np
                 "Floor": np.floor, "Ceil": np.ceil, "Round": np.round}  # np.round: halves to even, as ONNX
 for _name, _fn in _ELEMENTWISE.items():
     OPS[_name] = _elementwise(_fn)
-for _name, _fn in {"Equal": np.equal, "Less": np.less, "Greater": np.greater, "Where": np.where}.items():
+for _name, _fn in {"Equal": np.equal, "Less": np.less, "Greater": np.greater, "Where": np.where,
+                   "LessOrEqual": np.less_equal, "GreaterOrEqual": np.greater_equal, "Not": np.logical_not,
+                   "And": np.logical_and, "Or": np.logical_or, "Xor": np.logical_xor}.items():
     OPS[_name] = lambda args, attrs, opset, n_out, fn=_fn: fn(*args)
 
 
@@ -151,12 +153,6 @@ OPS["Selu"] = lambda args, attrs, opset, n_out: _exp_linear(args[0], attrs.get("
 OPS["Celu"] = lambda args, attrs, opset, n_out: _exp_linear(args[0], attrs.get("alpha", 1.0), inner=attrs.get("alpha", 1.0))
 OPS["ThresholdedRelu"] = lambda args, attrs, opset, n_out: np.where(args[0] > attrs.get("alpha", 1.0), args[0],
                                                                     0).astype(args[0].dtype)
-OPS["LessOrEqual"] = lambda args, attrs, opset, n_out: np.less_equal(*args)
-OPS["GreaterOrEqual"] = lambda args, attrs, opset, n_out: np.greater_equal(*args)
-OPS["Not"] = lambda args, attrs, opset, n_out: np.logical_not(args[0])
-OPS["And"] = lambda args, attrs, opset, n_out: np.logical_and(*args)
-OPS["Or"] = lambda args, attrs, opset, n_out: np.logical_or(*args)
-OPS["Xor"] = lambda args, attrs, opset, n_out: np.logical_xor(*args)
 
 
 @op("CumSum")
@@ -313,7 +309,9 @@ def _pad(args, attrs, opset, n_out):
     if mode == "constant":
         value = args[2] if len(args) > 2 and args[2] is not None else 0
         return np.pad(x, widths, constant_values=value)
-    return np.pad(x, widths, mode={"reflect": "reflect", "edge": "edge"}[mode])
+    if mode not in ("reflect", "edge"):
+        raise NotImplementedError(f"Pad: mode {mode}")
+    return np.pad(x, widths, mode=mode)
 
 
 @op("DepthToSpace")
