@@ -110,7 +110,8 @@ class ConcatSplitKernel final : public Kernel {
     const auto ax = static_cast<size_t>(m_axis);
     const Shape& whole = m_concat ? ctx.out_shape(0) : ctx.in_shape(0);
     const size_t esize = dtype_size(m_concat ? ctx.in_dtype(0) : ctx.spec().output_value(0).dtype);
-    const auto [outer, extent, inner] = around_axis(whole, ax);
+    const AroundAxis around = around_axis(whole, ax);
+    const int64_t outer = around.outer, extent = around.extent, inner = around.inner;
     const size_t row = static_cast<size_t>(extent * inner) * esize;
     std::byte* big = m_concat ? ctx.new_output(0).raw() : const_cast<std::byte*>(ctx.in(0).raw());
     const size_t parts = m_concat ? ctx.spec().inputs.size() : ctx.spec().outputs.size();
@@ -300,7 +301,8 @@ class ResizeKernel final : public Kernel {
       next[d] = ys[d];
       Tensor out = ctx.temp(cur.dtype(), next);
       const Taps taps = axis_taps(cur.shape()[d], ys[d], m_attrs.scales[d]);
-      const auto [outer, out_len, inner] = around_axis(next, d);  // next[d] is ys[d]
+      const AroundAxis around = around_axis(next, d);  // next[d] is ys[d]
+      const int64_t outer = around.outer, out_len = around.extent, inner = around.inner;
       const int64_t in_len = cur.shape()[d];
       if (linear) {
         const float* x = cur.data<float>();

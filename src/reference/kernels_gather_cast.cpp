@@ -25,7 +25,8 @@ class GatherKernel final : public Kernel {
     const int64_t rank = static_cast<int64_t>(ds.size());
     const auto ax = static_cast<size_t>(m_axis < 0 ? m_axis + rank : m_axis);
     std::vector<int64_t> idx = ctx.in(1).to_int64_vector();
-    const auto [outer, len, inner] = around_axis(ds, ax);
+    const AroundAxis around = around_axis(ds, ax);
+    const int64_t outer = around.outer, len = around.extent, inner = around.inner;
     for (int64_t& i : idx) {
       if (i < -len || i >= len) {
         throw ctx.error(fmt::format("index {} is out of range [{}, {}) for axis {} of '{}' {}", i, -len, len, ax,

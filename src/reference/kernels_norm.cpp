@@ -102,7 +102,8 @@ class SoftmaxKernel final : public Kernel {
   void run(RunContext& ctx) override {
     const Tensor& x = ctx.in(0);
     const Shape& s = x.shape();
-    const auto [outer, len, inner] = around_axis(s, static_cast<size_t>(m_axis));
+    const AroundAxis around = around_axis(s, static_cast<size_t>(m_axis));
+    const int64_t outer = around.outer, len = around.extent, inner = around.inner;
     const float* xp = x.data<float>();
     float* yp = ctx.new_output(0).data<float>();
     parallel_static(outer * inner, x.numel(), int64_t{1} << 15, [&](int64_t oi) {

@@ -223,7 +223,8 @@ class TopKKernel final : public Kernel {
   void run(RunContext& ctx) override {
     const Tensor& x = ctx.in(0);
     const Shape& xs = x.shape();
-    const auto [outer, n, inner] = around_axis(xs, static_cast<size_t>(m_attrs.axis));
+    const AroundAxis around = around_axis(xs, static_cast<size_t>(m_attrs.axis));
+    const int64_t outer = around.outer, n = around.extent, inner = around.inner;
     const int64_t k = m_attrs.k;
     const float* xp = x.data<float>();
     float* values = ctx.new_output(0).data<float>();
@@ -276,7 +277,8 @@ class CumSumKernel final : public Kernel {
  private:
   template <class T>
   void sums(const T* x, T* y, const Shape& xs) const {
-    const auto [outer, n, inner] = around_axis(xs, static_cast<size_t>(m_attrs.axis));
+    const AroundAxis around = around_axis(xs, static_cast<size_t>(m_attrs.axis));
+    const int64_t outer = around.outer, n = around.extent, inner = around.inner;
     for (int64_t b = 0; b < outer; ++b) {
       for (int64_t i = 0; i < inner; ++i) {
         const int64_t base = b * n * inner + i;
