@@ -39,6 +39,11 @@ nlohmann::ordered_json actions_json(const ActionCounts& a) {
 }
 
 // How the throughput was timed (PerfStats::throughput_basis), for the text report.
+// A core's busy time summed over its `units` crossbars (digital units), as their mean share of the run.
+double busy_fraction(double busy_ns, int32_t units, double makespan_ns) {
+  return makespan_ns > 0 ? busy_ns / (std::max<int32_t>(units, 1) * makespan_ns) : 0;
+}
+
 std::string throughput_basis_text(const PerfStats& s) {
   switch (s.throughput_basis) {
     case ThroughputBasis::Periodic:
@@ -159,8 +164,8 @@ nlohmann::ordered_json perf_json(const PerfStats& s) {
   for (const auto& c : s.cores) {
     if (c.crossbar_busy_ns == 0 && c.digital_busy_ns == 0 && c.actions.array_mvms() == 0) continue;
     cores.push_back({{"core", c.core},
-                     {"crossbar_busy_fraction", s.makespan_ns > 0 ? c.crossbar_busy_ns / s.makespan_ns : 0},
-                     {"digital_busy_fraction", s.makespan_ns > 0 ? c.digital_busy_ns / s.makespan_ns : 0},
+                     {"crossbar_busy_fraction", busy_fraction(c.crossbar_busy_ns, c.crossbars, s.makespan_ns)},
+                     {"digital_busy_fraction", busy_fraction(c.digital_busy_ns, c.digital_units, s.makespan_ns)},
                      {"total_crossbar_busy_s", c.crossbar_busy_ns * 1e-9},
                      {"total_digital_busy_s", c.digital_busy_ns * 1e-9},
                      {"buffer_peak_bytes", measured(c.buffer_peak_bytes)},
@@ -349,12 +354,13 @@ std::string perf_text(const PerfStats& s, size_t top) {
   std::vector<const CoreStats*> cs;
   for (const auto& c : s.cores) cs.push_back(&c);
   std::stable_sort(cs.begin(), cs.end(), [](auto* a, auto* b) { return a->crossbar_busy_ns > b->crossbar_busy_ns; });
-  line(fmt::format("  {:>5} {:>10} {:>10} {:>12}", "core", "xbar busy", "dig busy", "energy uJ"));
+  // Busy: the mean over the core's crossbars (its digital units), so a core whose every array works all the time is 100%.
+  line(fmt::format("  {:>5} {:>10} {:>10} {:>12}", "core", "xbar busy", "dig busy", "uJ per inf."));
   for (size_t i = 0; i < cs.size() && (top == 0 || i < top); ++i) {
     const auto& c = *cs[i];
     if (c.crossbar_busy_ns == 0 && c.digital_busy_ns == 0) break;
-    line(fmt::format("  {:>5} {:>9.1f}% {:>9.1f}% {:>12.4g}", c.core, 100 * c.crossbar_busy_ns / s.makespan_ns,
-                     100 * c.digital_busy_ns / s.makespan_ns, c.energy.total_pj() * 1e-6));
+    line(fmt::format("  {:>5} {:>9.1f}% {:>9.1f}% {:>12.4g}", c.core, 100 * busy_fraction(c.crossbar_busy_ns, c.crossbars, s.makespan_ns),
+                     100 * busy_fraction(c.digital_busy_ns, c.digital_units, s.makespan_ns), c.energy.total_pj() * 1e-6 / n));
   }
   for (size_t i = 0; i < s.links.size() && i < 3; ++i) {
     line(fmt::format("  link {:<20} {:.1f}% busy, {:.4g} bytes", s.links[i].name, 100 * s.links[i].busy_ns / s.makespan_ns,

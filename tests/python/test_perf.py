@@ -741,3 +741,19 @@ def test_the_functional_and_performance_simulators_count_the_same_conversions(tm
     per_sample = sum(layer["conversions"] for layer in json.loads(e.read_text())["chip"][0]["adc_saturation"]) / 4
     j, _ = perf_json(tmp_path, "--program", program, "--chip", chip, "--images", 1)
     assert per_sample > 0 and j["total_actions"]["adc_conversions"] == per_sample
+
+
+def test_core_busy_fractions_are_means_over_a_cores_arrays(tmp_path):
+    # A core of four crossbars all busy is 100 % busy, not 400 %: the JSON's fractions (and the text's
+    # columns, and the HTML floor plan drawn from them) are the mean over the core's arrays.
+    chip = tmp_path / "four-arrays.yaml"
+    chip.write_text("base: hermes\nname: hermes-four-arrays\ncores:\n  count: 16\n  arrangement: [4, 4]\n  arrays: 4\n")
+    j, text = perf_json(tmp_path, "--model", ROOT / "models" / "resnet20_cifar10.onnx", "--chip", chip, "--images", 16)
+    busiest = max(j["cores"], key=lambda c: c["total_crossbar_busy_s"])
+    assert busiest["total_crossbar_busy_s"] > 1.5 * j["makespan_s"], "a core's arrays work in parallel"
+    for c in j["cores"]:
+        assert c["crossbar_busy_fraction"] == pytest.approx(c["total_crossbar_busy_s"] / (4 * j["makespan_s"]), rel=1e-9)
+        assert 0 <= c["crossbar_busy_fraction"] <= 1 + 1e-12 and 0 <= c["digital_busy_fraction"] <= 1 + 1e-12
+    rows = re.findall(r"^\s+\d+\s+([\d.]+)%\s+([\d.]+)%", text, re.M)
+    assert rows and all(float(x) <= 100.05 and float(d) <= 100.05 for x, d in rows)
+    assert max(float(x) for x, _ in rows) == pytest.approx(100 * busiest["crossbar_busy_fraction"], abs=0.06)

@@ -107,7 +107,9 @@ struct PathStep {
 struct CoreStats {
   int32_t core = 0;
   double crossbar_busy_ns = 0;  // summed over the core's arrays
-  double digital_busy_ns = 0;
+  double digital_busy_ns = 0;   // summed over the core's digital units
+  int32_t crossbars = 1;        // the core's arrays, and its digital units: what a busy fraction's mean is over
+  int32_t digital_units = 1;
   double buffer_peak_bytes = 0;  // the most input of its stages its buffers held at once (event simulation)
   ActionCounts actions;
   EnergyBreakdown energy;

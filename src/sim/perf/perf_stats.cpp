@@ -386,6 +386,8 @@ PerfStats PerfSimulator::Impl::stats() const {
   for (int32_t c = 0; c < chip.cores.count; ++c) {
     CoreStats cs;
     cs.core = c;
+    cs.crossbars = std::max<int32_t>(arrays, 1);
+    cs.digital_units = std::max<int32_t>(n_core_units, 1);
     for (int32_t a = 0; a < arrays; ++a) cs.crossbar_busy_ns += busy[static_cast<size_t>(xbar(c, a))];
     for (int32_t u = 0; u < n_core_units; ++u) cs.digital_busy_ns += busy[static_cast<size_t>(r_dig + c * n_core_units + u)];
     cs.buffer_peak_bytes = core_buffered_peak[static_cast<size_t>(c)];
