@@ -359,7 +359,8 @@ std::string perf_text(const PerfStats& s, size_t top) {
   for (size_t i = 0; i < cs.size() && (top == 0 || i < top); ++i) {
     const auto& c = *cs[i];
     if (c.crossbar_busy_ns == 0 && c.digital_busy_ns == 0) break;
-    line(fmt::format("  {:>5} {:>9.1f}% {:>9.1f}% {:>12.4g}", c.core, 100 * busy_fraction(c.crossbar_busy_ns, c.crossbars, s.makespan_ns),
+    line(fmt::format("  {:>5} {:>9.1f}% {:>9.1f}% {:>12.4g}", c.core,
+                     100 * busy_fraction(c.crossbar_busy_ns, c.crossbars, s.makespan_ns),
                      100 * busy_fraction(c.digital_busy_ns, c.digital_units, s.makespan_ns), c.energy.total_pj() * 1e-6 / n));
   }
   for (size_t i = 0; i < s.links.size() && i < 3; ++i) {
