@@ -30,53 +30,70 @@ TEST(TileExact, IdealWithoutConvertersIsTheGemm) {
   }
 }
 
-// Integer weights and inputs through the bit-sliced tile against the integer MVM.
-void check_bpbs(int64_t rows, double full_scale, bool sparse) {
-  const chip::CoreSpec core = test::charge_core(rows, full_scale);
-  Tile tile(core, TileContext{.seed = 3}, TileOptions{.input_bits = 4, .weight_bits = 4, .weight_step = 1.0f});
+// Integer weights and inputs through the bit-sliced tile against the integer MVM: bx-bit two's-complement
+// inputs and bw-bit weights, codes drawn over their whole range, an adc_bits ADC.
+void check_bpbs(int64_t rows, double full_scale, bool sparse, int64_t bx = 4, int64_t bw = 4, int64_t adc_bits = 8) {
   const int64_t cols = 64, batch = 33;
+  chip::CoreSpec core = test::charge_core(rows, full_scale);
+  core.cols = std::max(core.cols, cols * bw);  // a bw-bit weight takes bw columns
+  core.adc.bits = adc_bits;
+  core.input.bits = std::max(core.input.bits, bx);
+  core.weights.bits = std::max<int64_t>(core.weights.bits.value_or(0), bw);
+  Tile tile(core, TileContext{.seed = 3}, TileOptions{.input_bits = bx, .weight_bits = bw, .weight_step = 1.0f});
+  const int64_t x_half = int64_t{1} << (bx - 1), w_half = int64_t{1} << (bw - 1);
+  const double code_max = static_cast<double>((int64_t{1} << adc_bits) - 1);
   Tensor w(DType::f32, {rows, cols}), x(DType::f32, {batch, rows});
   Rng rng(7, 0, RngPurpose::test);
-  for (int64_t i = 0; i < w.numel(); ++i) w.data<float>()[i] = static_cast<float>(static_cast<int>(rng.bits(i) % 16) - 8);
+  for (int64_t i = 0; i < w.numel(); ++i) {
+    w.data<float>()[i] = static_cast<float>(static_cast<int64_t>(rng.bits(i) % static_cast<uint64_t>(2 * w_half)) - w_half);
+  }
   for (int64_t i = 0; i < x.numel(); ++i) {
     const bool zero = sparse && rng.bits(1000000 + i) % 8 != 0;
-    x.data<float>()[i] = zero ? 0.0f : static_cast<float>(static_cast<int>(rng.bits(2000000 + i) % 16) - 8);
+    const auto code = static_cast<int64_t>(rng.bits(2000000 + i) % static_cast<uint64_t>(2 * x_half)) - x_half;
+    x.data<float>()[i] = zero ? 0.0f : static_cast<float>(code);
   }
   tile.program(w);
-  tile.calibrate(1.0f);
+  tile.calibrate(1.0f);  // input step 1: the codes are the values
   const float fs = tile.scaling().adc_full_scale.at(0);
   EXPECT_EQ(fs, static_cast<float>(std::max<double>(full_scale, double(rows))));
-  const float lsb = fs / 255.0f;
+  const float lsb = fs / static_cast<float>(code_max);
   const Tensor y = tile.mvm(x);
   bool all_exact = true;
   for (int64_t b = 0; b < batch; ++b) {
     for (int64_t c = 0; c < cols; ++c) {
       double exact = 0, adc = 0;
-      for (int64_t i = 0; i < 4; ++i) {
-        for (int64_t j = 0; j < 4; ++j) {
+      for (int64_t i = 0; i < bx; ++i) {
+        for (int64_t j = 0; j < bw; ++j) {
           int64_t level = 0;
           for (int64_t r = 0; r < rows; ++r) {
             const auto xi = static_cast<uint64_t>(static_cast<int64_t>(x.data<float>()[b * rows + r]));
             const auto wj = static_cast<uint64_t>(static_cast<int64_t>(w.data<float>()[r * cols + c]));
             level += ((xi >> i) & 1) & ((wj >> j) & 1);
           }
-          const double weight = (i == 3 ? -8.0 : double(1 << i)) * (j == 3 ? -8.0 : double(1 << j));
-          const float code = device::round_even(device::clampf(static_cast<float>(level) / lsb, 0.0f, 255.0f));
+          const double weight = (i == bx - 1 ? -1.0 : 1.0) * std::ldexp(1.0, static_cast<int>(i)) * (j == bw - 1 ? -1.0 : 1.0) *
+                                std::ldexp(1.0, static_cast<int>(j));
+          const float code =
+              device::round_even(device::clampf(static_cast<float>(level) / lsb, 0.0f, static_cast<float>(code_max)));
           exact += weight * double(level);
           adc += weight * double(code) * lsb;
         }
       }
       const float got = y.data<float>()[b * cols + c];
-      EXPECT_EQ(got, static_cast<float>(adc)) << b << "," << c;
+      EXPECT_NEAR(got, static_cast<float>(adc), 1e-6 * std::fabs(adc)) << b << "," << c;
       all_exact = all_exact && got == static_cast<float>(exact);
     }
   }
-  EXPECT_EQ(all_exact, rows <= 255);
+  EXPECT_EQ(all_exact, rows <= code_max && lsb == 1.0f);
 }
 
 TEST(TileExact, BpbsIsTheIntegerMvmWhenLevelsFitTheAdc) { check_bpbs(255, 255, false); }
 TEST(TileExact, BpbsRoundsAsTheAdcWhenLevelsExceedIt) { check_bpbs(1152, 255, false); }
 TEST(TileExact, BpbsRoundsEvenForSparseInputsOnATallColumn) { check_bpbs(1152, 255, true); }
+// Wide codes: a bit-plane pair's weight 2^(i+j) times an ADC code passes 2^31 (the shift-and-add
+// multiplied them in 32 bits until 2026-12-07: a random network on such a chip was off by 100 %).
+TEST(TileExact, BpbsTwelveBitCodesIsTheIntegerMvmThroughASixteenBitAdc) { check_bpbs(255, 65535, false, 12, 12, 16); }
+TEST(TileExact, BpbsTwelveBitCodesRoundAsASixteenBitAdcOnATallColumn) { check_bpbs(1152, 1152, false, 12, 12, 16); }
+TEST(TileExact, BpbsSixteenBitCodesAreTheIntegerMvmThroughASixteenBitAdc) { check_bpbs(1152, 65535, true, 16, 16, 16); }
 
 TEST(TileExact, BinarySramComparatorIsTheSignOfTheIntegerSum) {
   const chip::CoreSpec core = test::preset_core("zhang-bnn-sram");

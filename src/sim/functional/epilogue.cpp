@@ -352,7 +352,8 @@ AIMC_CLONES void weighted_code_sums(const float* code, const int32_t* w, int64_t
   for (int64_t i = 0; i < planes; ++i) {
     const float* __restrict ci = code + i * phys;
     const int32_t* __restrict wi = w + i * phys;
-    for (int64_t p = 0; p < phys; ++p) acc[p] += static_cast<int64_t>(wi[p] * static_cast<int32_t>(ci[p]));
+    // In 64 bits: a plane's weight reaches 2^30 (16-bit inputs and weights) and a 16-bit ADC's code 2^16.
+    for (int64_t p = 0; p < phys; ++p) acc[p] += static_cast<int64_t>(wi[p]) * static_cast<int64_t>(ci[p]);
   }
 }
 

@@ -58,7 +58,7 @@ void scale_columns(const ColumnEpilogue& ep, int64_t n, float* out);
 int64_t count_saturated(const float* codes, int64_t n, float lo, float hi, const uint8_t* also = nullptr);
 // Bit-serial conversions: v[k] = (counts[k] + sd·z[k]) / lsb (without z: counts[k] / lsb).
 void levels_over_lsb(const uint32_t* counts, const float* z, float sd, float lsb, size_t n, float* v);
-// t[p] = Σ_i w[i·phys + p]·code[i·phys + p] for p < phys (codes: integers as floats; |w·code| < 2^31).
+// t[p] = Σ_i w[i·phys + p]·code[i·phys + p] for p < phys (codes: integers as floats, |code| < 2^31), in 64 bits.
 void weighted_code_sums(const float* code, const int32_t* w, int64_t planes, int64_t phys, int64_t* t);
 // In place: neg[i] = max(−pos[i], 0), pos[i] = max(pos[i], 0) (+0 for zeros and −0), and returns
 // true, when some pos[i] has its sign bit set; else leaves pos as it is (all ≥ +0) and returns false.
