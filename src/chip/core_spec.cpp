@@ -54,8 +54,14 @@ void check_read_modes(const CoreSpec& c, const Site& site) {
   if (serial && !c.adc.t_conversion_ns) {
     site.child("adc").fail_key("t_conversion_ns", "missing; bit-serial inputs take their time per bit-plane from it");
   }
+  const bool analog = technology_of(c).traits.differential();
   for (const ReadModeSpec& m : c.read_modes) {
     const Site at = modes.child(m.name);
+    if (analog && m.phases != 1 && m.phases != 4) {
+      at.fail_key("phases", fmt::format("{} phases; an analog read mode has 1 (signed inputs in one step) or 4 (one per "
+                                        "sign quadrant of input and weight)",
+                                        m.phases));
+    }
     if (serial) {
       if (m.t_mvm_ns || m.t_mvm_cycles) {
         at.fail_key(m.t_mvm_ns ? "t_mvm_ns" : "t_mvm_cycles",
@@ -130,6 +136,7 @@ const Schema<CoreSpec>& core_schema() {
               "`weights.devices_per_polarity` 1 or 2 and `g_max_us` ≤ 10.35 per device",
               check_technology)
           .rule(
+              "analog cells (pcm, rram, ideal): a read mode has 1 phase or 4; "
               "bit-serial inputs: read modes give `e_bit_phase_pj` and no latency, and `adc.t_conversion_ns` is "
               "given; pwm/dac inputs: read modes give `t_mvm_ns` or `t_mvm_cycles` and `e_mvm_pj`; a PWM mode's "
               "`t_mvm_ns` holds its pulses; a `job` only with pwm/dac inputs; not both `energy_split` and `adc.e_conversion_pj`; "

@@ -38,14 +38,14 @@ TEST(Base, OverridesOnlyTheGivenKeys) {
 TEST(Base, MergesNamedEntriesAndRemovesWithNull) {
   const ChipSpec d = derive(
       "base: hermes\nname: h\ncores:\n  read_modes:\n    one-phase: {t_mvm_ns: 266}\n"
-      "    four-phase: null\n    two-phase: {phases: 2, t_mvm_ns: 266, e_mvm_pj: 30000, "
+      "    four-phase: null\n    slow-four-phase: {phases: 4, t_mvm_ns: 1064, e_mvm_pj: 60000, "
       "out_noise_rel_std: 0.01}\n");
   ASSERT_EQ(d.cores.read_modes.size(), 2u);
   EXPECT_EQ(d.cores.read_modes[0].name, "one-phase");
   EXPECT_DOUBLE_EQ(*d.cores.read_modes[0].t_mvm_ns, 266);
   EXPECT_DOUBLE_EQ(*d.cores.read_modes[0].e_mvm_pj, 13437.5);  // merged, not replaced
-  EXPECT_EQ(d.cores.read_modes[1].name, "two-phase");
-  EXPECT_EQ(d.cores.read_modes[1].phases, 2);
+  EXPECT_EQ(d.cores.read_modes[1].name, "slow-four-phase");
+  EXPECT_EQ(d.cores.read_modes[1].phases, 4);
 }
 
 TEST(Base, NewNamedEntryNeedsAllItsKeys) {
