@@ -278,12 +278,14 @@ std::string perf_text(const PerfStats& s, size_t top) {
                    s.energy_per_inference_j > 0 ? 1.0 / s.energy_per_inference_j : 0));
   if (!s.activity_source.empty()) {
     const double di = s.data_independent_energy_per_inference_j;
-    line(
-        fmt::format("  data-dependent   row drives priced by the input activity measured on {}{}; every drive{} in full: "
-                    "{:.4g} uJ per inference ({:+.1f}%)",
-                    s.activity_source, s.actions.skipped_conversions > 0 ? ", all-zero bit-planes skipped" : "",
-                    s.actions.skipped_conversions > 0 ? " and plane" : "", di * 1e6,
-                    s.energy_per_inference_j > 0 ? (di / s.energy_per_inference_j - 1) * 100 : 0.0));
+    line(fmt::format("  data-dependent   row drives priced by the input activity measured on {}{}; every drive{} in full: "
+                     "{:.4g} uJ per inference ({:+.1f}%)",
+                     s.activity_source, s.actions.skipped_conversions > 0 ? ", all-zero bit-planes skipped" : "",
+                     s.actions.skipped_conversions > 0 ? " and plane" : "", di * 1e6,
+                     s.energy_per_inference_j > 0 ? (di / s.energy_per_inference_j - 1) * 100 : 0.0) +
+         (di == s.energy_per_inference_j ? "; equal: no share of this read mode's MVM energy scales with the rows driven "
+                                           "(cores.read_modes energy_split, docs/perf-sim.md)"
+                                         : ""));
   }
   if (s.programming_ns > 0) line(fmt::format("  reprogramming    {:.4g} us over the run", s.programming_ns * 1e-3));
   line(fmt::format("  bottleneck       stage {} ({}), {:.4g} us per inference; busiest resource {} ({:.4g} us per inference)",
