@@ -102,7 +102,8 @@ const Schema<CoreSpec>& core_schema() {
           .required("rows", &CoreSpec::rows, IntCodec{1, 65536}, "crossbar rows (inputs of one MVM)")
           .required("cols", &CoreSpec::cols, IntCodec{1, 65536},
                     "crossbar columns of cells (a unit cell per weight, or a bit cell per weight bit)")
-          .defaulted("arrays", &CoreSpec::arrays, IntCodec{1, 1024}, int64_t{1}, "crossbars per core computing concurrently")
+          .defaulted("arrays", &CoreSpec::arrays, IntCodec{1, 1024}, int64_t{1},
+                     "crossbars per core computing concurrently (a read mode's e_mvm_pj or e_bit_phase_pj is for all of them)")
           .optional("area_mm2", &CoreSpec::area_mm2, RealCodec{0, 1e4, true},
                     "area of one core with its converters and local digital units (mm²)")
           .optional("array_area_mm2", &CoreSpec::array_area_mm2, RealCodec{0, 1e4, true},

@@ -43,19 +43,22 @@ const Schema<EnergySplitSpec>& energy_split_schema() {
 
 const Schema<ReadModeSpec>& read_mode_schema() {
   static const Schema<ReadModeSpec> s =
-      Schema<ReadModeSpec>("read_modes.<name>",
-                           "One way a core performs an MVM, with its latency, energy and noise. With pwm or dac "
-                           "inputs: t = t_mvm_ns (or t_mvm_cycles / clock), e = e_mvm_pj. With bit-serial "
-                           "inputs: t = phases · input_bits · adc.columns_per_adc · adc.t_conversion_ns and "
-                           "e = phases · input_bits · e_bit_phase_pj. Energies are per core and MVM.")
+      Schema<ReadModeSpec>(
+          "read_modes.<name>",
+          "One way a core performs an MVM, with its latency, energy and noise. With pwm or dac "
+          "inputs: t = t_mvm_ns (or t_mvm_cycles / clock), e = e_mvm_pj. With bit-serial "
+          "inputs: t = phases · input_bits · adc.columns_per_adc · adc.t_conversion_ns and "
+          "e = phases · input_bits · e_bit_phase_pj. Energies are per core and MVM, the core's arrays all evaluating: "
+          "a sweep of `arrays` at a fixed energy spreads it over more arrays.")
           .required("phases", &ReadModeSpec::phases, IntCodec{1, 64}, "sequential array evaluations per MVM")
           .optional("t_mvm_ns", &ReadModeSpec::t_mvm_ns, RealCodec{0, 1e9, true}, "pwm/dac inputs: latency of one MVM (ns)")
           .optional("t_mvm_cycles", &ReadModeSpec::t_mvm_cycles, IntCodec{1, 1000000000},
                     "pwm/dac inputs: latency of one MVM in chip clock cycles (instead of t_mvm_ns)")
           .optional("e_mvm_pj", &ReadModeSpec::e_mvm_pj, RealCodec{0, 1e12, true},
-                    "pwm/dac inputs: energy of one MVM on one core (pJ)")
+                    "pwm/dac inputs: energy of one MVM on one core, all its `arrays` at once (pJ; one array pays 1/arrays of it)")
           .optional("e_bit_phase_pj", &ReadModeSpec::e_bit_phase_pj, RealCodec{0, 1e12, true},
-                    "bit-serial inputs: energy of one bit-plane evaluation on one core (pJ)")
+                    "bit-serial inputs: energy of one bit-plane evaluation on one core, all its `arrays` at once (pJ; one array "
+                    "pays 1/arrays of it)")
           .required("out_noise_rel_std", &ReadModeSpec::out_noise_rel_std, RealCodec{0, 1},
                     "σ of the Gaussian MVM output error, relative to the output full scale")
           .optional("measured_mvm_error_rel_std", &ReadModeSpec::measured_mvm_error_rel_std, RealCodec{0, 1},
