@@ -6,7 +6,8 @@
 Each seed builds one random network (tests/python/test_random_networks.py's generator: convs of every
 kernel, stride, group and dilation, depthwise convs, residual adds, concats, pools, linear heads, 1-D convs),
 compiles it on one of the presets or a small chip derived from one (seed mod 7; with --chips topologies, one of
-three small chips on a bus, a crossbar network and a multicast mesh with 1 to 3 crossbars per core: seed mod 3)
+three small chips on a bus, a crossbar network and a multicast mesh with 1 to 3 crossbars per core: seed mod 3;
+with --chips random, the seed's chip of tests/python/random_chips.py)
 with one of seven compile pipelines (the default; every packing scope; replication on and off; residuals off
 chip; activations held on the host; layer, pipelined and data-parallel schedules: seed div the chips' count,
 mod 7), and runs `aimc.perf` on 1, 3 or 8
@@ -46,6 +47,7 @@ import aimc  # noqa: E402
 from test_random_networks import PIPELINES as TEST_PIPELINES  # noqa: E402
 from test_random_networks import random_network  # noqa: E402
 from chip_scaling import scaled, scaling_findings  # noqa: E402
+from random_chips import random_exact_chip  # noqa: E402
 
 PIPELINES = TEST_PIPELINES + [
     "fold-batchnorm,quantize,lower-to-crossbar,partition,pack,replicate{mode=auto},place,assign-digital,"
@@ -145,21 +147,27 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", nargs=2, type=int, default=[0, 400], metavar=("FIRST", "LAST"))
     ap.add_argument("--tolerance", type=float, default=1.5, help="analytic / event throughput ratio reported beyond")
-    ap.add_argument("--chips", choices=["presets", "topologies"], default="presets",
-                    help="the presets and small chips derived from them, or small chips on every other topology")
+    ap.add_argument("--chips", choices=["presets", "topologies", "random"], default="presets",
+                    help="the presets and small chips derived from them, small chips on every other topology, or a "
+                         "random chip per seed (tests/python/random_chips.py)")
     args = ap.parse_args()
     folder = Path(tempfile.mkdtemp())
     chips = ["hermes", "cluster-512", "verma-cimu", "garofalo-cluster"] if args.chips == "presets" else []
-    for name, text in (SMALL_CHIPS if args.chips == "presets" else TOPOLOGY_CHIPS).items():
+    for name, text in {"presets": SMALL_CHIPS, "topologies": TOPOLOGY_CHIPS, "random": {}}[args.chips].items():
         (folder / f"{name}.yaml").write_text(text)
         chips.append(str(folder / f"{name}.yaml"))
     compiled = reported = 0
     agreement, slicing = [], []
     for seed in range(*args.seeds):
         net, x = random_network(seed, batch=4)
-        chip = chips[seed % len(chips)]
-        pipeline = PIPELINES[(seed // len(chips)) % len(PIPELINES)]
-        where = f"seed {seed}, {Path(chip).stem}, pipeline {(seed // len(chips)) % len(PIPELINES)}"
+        if args.chips == "random":
+            chip = str(folder / f"random-{seed}.yaml")
+            Path(chip).write_text(random_exact_chip(seed)[0])
+        else:
+            chip = chips[seed % len(chips)]
+        n_chips = max(len(chips), 1)
+        pipeline = PIPELINES[(seed // n_chips) % len(PIPELINES)]
+        where = f"seed {seed}, {Path(chip).stem}, pipeline {(seed // n_chips) % len(PIPELINES)}"
         try:
             kw = {"pipeline": pipeline} if pipeline else {}
             program = aimc.compile(net, chip, example=x[:1], calibration_data=x.numpy(), **kw)

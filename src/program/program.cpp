@@ -387,6 +387,10 @@ Transfer read_transfer(const Reader& r, size_t stages, size_t transfers) {
     t.at = r.named("at", kTransferAts);
     if (t.stage < 0 || t.stage >= static_cast<int32_t>(stages)) r.fail("stage", "no such stage");
   }
+  if (r.has("copy")) {
+    t.copy = r.i32("copy");
+    if (t.copy < -1) r.fail("copy", "expected -1 or a network copy (0 or more)");
+  }
   if (r.has("multicast")) {
     t.multicast = r.i32("multicast");
     if (t.multicast < -1 || t.multicast >= static_cast<int32_t>(transfers)) {
@@ -691,6 +695,7 @@ Json to_json(const Program& p) {
                   {"hops", t.hops}});
     if (t.stage >= 0) tr.back()["stage"] = t.stage, tr.back()["at"] = to_string(t.at);
     if (t.multicast >= 0) tr.back()["multicast"] = t.multicast;
+    if (t.copy >= 0) tr.back()["copy"] = t.copy;
   }
   j["transfers"] = tr;
   Json stages = Json::array(), segments = Json::array();
@@ -748,6 +753,15 @@ Program program_from_json(const Json& j, const std::string& origin) {
   for (size_t i = 0; i < transfers; ++i) p.transfers.push_back(read_transfer(top.item("transfers", i), stages, transfers));
   check_multicast_groups(p, top);
   p.schedule = read_schedule(top.child("schedule"), p);
+  for (size_t i = 0; i < p.transfers.size(); ++i) {
+    if (p.transfers[i].copy >= (p.schedule.kind == ScheduleKind::DataParallel ? p.schedule.network_replicas : 0)) {
+      top.item("transfers", i)
+          .fail("copy",
+                p.schedule.kind == ScheduleKind::DataParallel
+                    ? fmt::format("expected -1 to {} (the schedule's network_replicas - 1)", p.schedule.network_replicas - 1)
+                    : std::string("expected -1: only a data-parallel schedule has network copies"));
+    }
+  }
   for (size_t i = 0; i < p.tiles.size(); ++i) {
     const int32_t sg = p.tiles[i].segment;
     if (sg < 0 || sg >= static_cast<int32_t>(p.schedule.segments.size()))
@@ -878,10 +892,10 @@ std::string to_text(const Program& p) {
                       d.frac_bits ? fmt::format(" frac={}", *d.frac_bits) : "");
   }
   for (const Transfer& t : p.transfers) {
-    os << fmt::format("  transfer {} -> {} {:.6g} B {} {} hops={}{}{}\n", endpoint_text(t.from), endpoint_text(t.to),
-                      t.bytes_per_inference, to_string(t.kind), t.value, t.hops,
-                      t.stage >= 0 ? fmt::format(" stage S{} {}", t.stage, to_string(t.at)) : "",
-                      t.multicast >= 0 ? fmt::format(" multicast={}", t.multicast) : "");
+    os << fmt::format(
+        "  transfer {} -> {} {:.6g} B {} {} hops={}{}{}{}\n", endpoint_text(t.from), endpoint_text(t.to), t.bytes_per_inference,
+        to_string(t.kind), t.value, t.hops, t.stage >= 0 ? fmt::format(" stage S{} {}", t.stage, to_string(t.at)) : "",
+        t.multicast >= 0 ? fmt::format(" multicast={}", t.multicast) : "", t.copy >= 0 ? fmt::format(" copy={}", t.copy) : "");
   }
   for (const Stage& s : p.schedule.stages) {
     os << fmt::format("  stage S{} layers {} cores {} digital {}{} mvms={:.6g}\n", s.id, fmt::join(s.layers, ","),

@@ -207,6 +207,10 @@ struct Transfer {
   // Transfers with one id carry the same data from one source to several destinations (pass `route`
   // on a chip with noc.multicast): the network copies it where their routes part. −1: its own.
   int32_t multicast = -1;
+  // A data-parallel Program: the network copy whose inferences it carries (pass `route`), so that copies whose
+  // tiles share a core (a core of several crossbars) keep their own transfers. −1: every copy's (a Program from
+  // before the field: the simulator splits it among the copies at both ends), or not data-parallel.
+  int32_t copy = -1;
 };
 
 struct Stage {

@@ -109,6 +109,8 @@ const std::vector<ProgramKeyDoc>& program_keys() {
       {"transfers[].at", "text",
        "when in the stage: start, before-mvm (made by its digital ops ahead of the MVMs), after-mvm, end"},
       {"transfers[].multicast", "integer", "its multicast group (-1: none; optional)"},
+      {"transfers[].copy", "integer",
+       "data-parallel: the network copy whose inferences it carries (-1: every copy's, or not data-parallel; optional)"},
       {"schedule.kind", "text", "layer, pipelined or data-parallel"},
       {"schedule.network_replicas", "integer",
        "data-parallel copies of the network, each holding one replica of every layer; 1 for other schedules"},

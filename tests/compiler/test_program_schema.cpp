@@ -134,6 +134,23 @@ TEST(ProgramSchema, NetworkCopiesAgreeWithTheSchedule) {
   two["schedule"]["network_replicas"] = 2;
   EXPECT_EQ(test::error_of([&] { program::program_from_json(two, "p.json"); }),
             "p.json: schedule.network_replicas: expected 1: only a data-parallel schedule copies the network");
+  // Each data-parallel transfer names its network copy (route); the reader checks it against the schedule.
+  std::set<int32_t> copies;
+  for (const program::Transfer& t : dp.transfers) {
+    ASSERT_GE(t.copy, 0) << t.value;
+    copies.insert(t.copy);
+  }
+  EXPECT_EQ(static_cast<int64_t>(copies.size()), dp.schedule.network_replicas);
+  for (const program::Transfer& t : piped.transfers) EXPECT_EQ(t.copy, -1) << t.value;
+  program::Json far = j;
+  far["transfers"][0]["copy"] = dp.schedule.network_replicas;
+  EXPECT_EQ(test::error_of([&] { program::program_from_json(far, "p.json"); }),
+            fmt::format("p.json: transfers[0].copy: expected -1 to {} (the schedule's network_replicas - 1)",
+                        dp.schedule.network_replicas - 1));
+  program::Json stray = program::to_json(piped);
+  stray["transfers"][0]["copy"] = 0;
+  EXPECT_EQ(test::error_of([&] { program::program_from_json(stray, "p.json"); }),
+            "p.json: transfers[0].copy: expected -1: only a data-parallel schedule has network copies");
 }
 
 TEST(ProgramSchema, CountsAndStagesAreChecked) {

@@ -292,7 +292,9 @@ class Route final : public Pass {
     std::vector<std::vector<int32_t>> tiles_of(p.layers.size());
     for (const Tile& t : p.tiles) tiles_of[static_cast<size_t>(t.layer)].push_back(t.id);
 
-    using Key = std::tuple<Endpoint, Endpoint, std::string, TransferKind>;
+    // The last: a data-parallel transfer's network copy (−1 otherwise), so that copies whose tiles share a core
+    // keep their own transfers (Transfer::copy).
+    using Key = std::tuple<Endpoint, Endpoint, std::string, TransferKind, int32_t>;
     // (lo, hi, columns c0, c1, producer share, replica, consumer share, replica)
     using Carried = std::vector<std::tuple<double, double, double, double, double, int32_t, double, int32_t>>;
     std::map<Key, double> acc;
@@ -370,6 +372,12 @@ class Route final : public Pass {
         return a.ep == b.ep && a.lo <= b.lo && a.hi >= b.hi && a.c0 <= b.c0 && a.c1 >= b.c1 && a.share >= 1 && a.group < 0;
       });
     };
+    // A data-parallel piece of one copy's carries share 1/copies and the copy as its replica (a tile's partial
+    // sums, whose bytes are that share already: the tile's replica); the host's, all of them.
+    auto copy_of = [&](const Piece& a, const Piece& b, TransferKind kind) {
+      if (a.share < 1 || kind == TransferKind::PartialSum) return static_cast<int32_t>(a.replica % copies);
+      return b.share < 1 ? static_cast<int32_t>(b.replica % copies) : -1;
+    };
     auto move = [&](const Dist& from, const Dist& to, double bytes, const std::string& value, TransferKind kind) {
       std::vector<char> held(to.size());
       for (size_t k = 0; k < to.size(); ++k) held[k] = held_there(from, to[k]) ? 1 : 0;
@@ -384,8 +392,9 @@ class Route final : public Pass {
           // One copy's, or one layer's replicas': the same inferences on both sides.
           const bool paired = (copies > 1 && a.share < 1 && b.share < 1) || (a.group >= 0 && a.group == b.group);
           if (paired && a.replica != b.replica) continue;
-          acc[{a.ep, b.ep, value, kind}] += bytes * (hi - lo) * (c1 - c0) * (paired ? a.share : a.share * b.share);
-          carries[{a.ep, b.ep, value, kind}].emplace_back(lo, hi, c0, c1, a.share, a.replica, b.share, b.replica);
+          const Key key{a.ep, b.ep, value, kind, copies > 1 ? copy_of(a, b, kind) : -1};
+          acc[key] += bytes * (hi - lo) * (c1 - c0) * (paired ? a.share : a.share * b.share);
+          carries[key].emplace_back(lo, hi, c0, c1, a.share, a.replica, b.share, b.replica);
         }
       }
     };
@@ -515,8 +524,9 @@ class Route final : public Pass {
       // bytes), on a grid of 1/65536 B so that transfers of the same data carry equal bytes.
       const double v = std::round(b * 65536.0) / 65536.0;
       if (v <= 0) continue;
-      const auto& [from, to, value, kind] = key;
+      const auto& [from, to, value, kind, copy] = key;
       Transfer t{from, to, v, value, kind, topo.hops(from, to)};
+      t.copy = copy;
       total += v;
       hop_bytes += v * static_cast<double>(t.hops);
       if (from.kind == EndpointKind::Host || to.kind == EndpointKind::Host) off_chip += v;
@@ -622,8 +632,8 @@ class Route final : public Pass {
       const double vectors = block_cols > 0 ? static_cast<double>(program::replica_vectors(l, l.replicas, t.replica))
                                             : static_cast<double>(l.vectors_per_inference) * share;
       const double b = vectors * static_cast<double>(t.cols()) * psum_bytes;
-      move(Dist{Piece{core_ep(t.core), 0, 1, 1}}, Dist{Piece{core_ep(t.reduce_core), 0, 1, 1}}, b, l.name + ":psum",
-           TransferKind::PartialSum);
+      move(Dist{Piece{core_ep(t.core), 0, 1, 1, t.replica}}, Dist{Piece{core_ep(t.reduce_core), 0, 1, 1, t.replica}}, b,
+           l.name + ":psum", TransferKind::PartialSum);
     }
     // Outputs: at the reducing cores, a column fraction each; a recurrent layer's at its gate unit.
     Dist out;

@@ -129,7 +129,9 @@ struct PerfSimulator::Impl {
   std::vector<ProgramJob> program_templ;          // per segment (reloads)
   int32_t copies = 1;
   bool data_parallel = false;
-  std::vector<int32_t> copy_of_core;  // data-parallel: the network copy each core serves (−1: none)
+  // Data-parallel: the network copies each core's tiles serve (several on a core of several crossbars;
+  // none: a core without tiles, which serves every copy).
+  std::vector<std::vector<int32_t>> copies_of_core;
   int64_t batch = 1;
   bool sequential_batches = false;
   std::vector<int64_t> chunks_candidates;  // auto: the slicings choose_slices chose among (empty: chunks given)
@@ -154,12 +156,16 @@ struct PerfSimulator::Impl {
   // before's transfers at its end, which send it there; stage 0: its first group, the network's input
   // sent into room it holds) and gives back the room of the stage before; an inference's slices merge
   // where it runs whole and split where it streams again.
-  std::vector<std::vector<int32_t>> buffer_at;                             // per copy and stage
-  int64_t buffers = 0;                                                     // the items' room per stage in this run (0: unbounded)
-  std::vector<int64_t> buffer_room;                                        // per stage, in slices (INT64_MAX: unbounded)
-  std::vector<std::vector<std::pair<int32_t, double>>> buffer_core_bytes;  // per stage: (core, those bytes on it)
-  std::vector<double> core_buffered, core_buffered_peak;                   // per core: input bytes held (at most)
-  std::vector<std::vector<int64_t>> buffered, buffered_peak;               // per copy and stage
+  std::vector<std::vector<int32_t>> buffer_at;  // per copy and stage
+  int64_t buffers = 0;                          // the items' room per stage in this run (0: unbounded)
+  std::vector<int64_t> buffer_room;             // per stage, in slices (INT64_MAX: unbounded)
+  struct CoreBytes {
+    int32_t core = 0, copy = -1;  // copy: the network copy whose inferences they are (data-parallel), else −1
+    double bytes = 0;             // per inference of that copy
+  };
+  std::vector<std::vector<CoreBytes>> buffer_core_bytes;                          // per stage: the bytes its cores receive
+  std::vector<double> core_buffered, core_buffered_peak;                          // per core: input bytes held (at most)
+  std::vector<std::vector<int64_t>> buffered, buffered_peak;                      // per copy and stage
   std::vector<std::vector<std::deque<std::pair<int64_t, int32_t>>>> buffer_wait;  // per copy and stage: (item, group)
   int64_t overfilled = 0;  // times a full buffer was overfilled to break a deadlock (a warning)
   std::vector<std::string> warnings;
@@ -206,6 +212,13 @@ struct PerfSimulator::Impl {
   void setup_stage_lines();  // line_of, lines
   StageTransfers transfers_by_stage();
   bool in_copy(const program::Endpoint& e, int32_t copy) const;  // data-parallel: the endpoint serves this copy
+  // Transfer t's bytes per inference of network copy `copy`, over its bytes_per_inference (the average over
+  // the chip's inferences): 1 outside data-parallel; data-parallel, `copies` for its own copy's (Transfer::copy)
+  // and 0 for another's, 1 for one that serves every inference (copy −1: an op whose cores serve every copy).
+  // A Program from before the field (no transfer names a copy): `copies` split evenly among the copies both its
+  // ends serve.
+  double copy_factor(const program::Transfer& t, int32_t copy) const;
+  bool copies_unnamed = false;  // data-parallel, and no transfer names its copy (a Program from before the field)
   void build_copy(int32_t copy, const StageTransfers& xfers);
   // Items one inference is at stage s: its slices where it streams, 1 where it runs whole.
   int64_t items_per_inference_at(size_t s) const { return sliced[s] != 0 ? opt.chunks : 1; }

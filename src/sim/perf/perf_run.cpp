@@ -271,12 +271,11 @@ void PerfSimulator::Impl::give_buffer(int32_t copy, int32_t s, int64_t units, do
 
 void PerfSimulator::Impl::hold_core_bytes(int32_t copy, int32_t s, int64_t units) {
   const double share = static_cast<double>(units) / static_cast<double>(opt.chunks);
-  for (const auto& [core, bytes] : buffer_core_bytes[static_cast<size_t>(s)]) {
-    if (data_parallel && copy_of_core[static_cast<size_t>(core)] >= 0 && copy_of_core[static_cast<size_t>(core)] != copy)
-      continue;
-    double& held = core_buffered[static_cast<size_t>(core)];
-    held += share * bytes;
-    core_buffered_peak[static_cast<size_t>(core)] = std::max(core_buffered_peak[static_cast<size_t>(core)], held);
+  for (const CoreBytes& cb : buffer_core_bytes[static_cast<size_t>(s)]) {
+    if (data_parallel && cb.copy != copy) continue;
+    double& held = core_buffered[static_cast<size_t>(cb.core)];
+    held += share * cb.bytes;
+    core_buffered_peak[static_cast<size_t>(cb.core)] = std::max(core_buffered_peak[static_cast<size_t>(cb.core)], held);
   }
 }
 

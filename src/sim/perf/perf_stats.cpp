@@ -340,7 +340,7 @@ PerfStats PerfSimulator::Impl::stats() const {
     for (const auto& peak : buffered_peak) ls.buffer_peak = std::max(ls.buffer_peak, static_cast<double>(peak[s]));
     ls.buffer_peak /= static_cast<double>(opt.chunks);
     double stage_bytes = 0;  // per inference, on all its cores (a data-parallel core's are every copy's)
-    for (const auto& cb : buffer_core_bytes[s]) stage_bytes += cb.second;
+    for (const auto& cb : buffer_core_bytes[s]) stage_bytes += cb.bytes;
     ls.buffer_peak_bytes = ls.buffer_peak * stage_bytes / static_cast<double>(data_parallel ? copies : 1);
     if (ls.service_ns > st.bottleneck_service_ns) {
       st.bottleneck_service_ns = ls.service_ns;

@@ -113,10 +113,16 @@ void PerfSimulator::Impl::setup() {
   data_parallel = sched.kind == ScheduleKind::DataParallel;
   copies = data_parallel ? static_cast<int32_t>(std::max<int64_t>(1, sched.network_replicas)) : 1;
   // Network copy of each core (data-parallel): the replica of the tiles it holds.
-  copy_of_core.assign(static_cast<size_t>(chip.cores.count), -1);
+  copies_of_core.assign(static_cast<size_t>(chip.cores.count), {});
   if (data_parallel) {
-    for (const auto& t : prog.tiles) copy_of_core[static_cast<size_t>(t.core)] = t.replica % copies;
+    for (const auto& t : prog.tiles) {
+      auto& on = copies_of_core[static_cast<size_t>(t.core)];
+      const int32_t c = t.replica % copies;
+      if (std::find(on.begin(), on.end(), c) == on.end()) on.push_back(c);
+    }
   }
+  copies_unnamed = data_parallel && copies > 1 &&
+                   std::none_of(prog.transfers.begin(), prog.transfers.end(), [](const auto& t) { return t.copy >= 0; });
   const StageTransfers xfers = transfers_by_stage();
   templ.assign(static_cast<size_t>(copies), {});
   stage_first.assign(static_cast<size_t>(copies), {});
@@ -219,8 +225,28 @@ PerfSimulator::Impl::StageTransfers PerfSimulator::Impl::transfers_by_stage() {
 }
 
 bool PerfSimulator::Impl::in_copy(const program::Endpoint& e, int32_t copy) const {
-  return !data_parallel || e.kind != EndpointKind::Core || copy_of_core[static_cast<size_t>(e.index)] < 0 ||
-         copy_of_core[static_cast<size_t>(e.index)] == copy;
+  if (!data_parallel || e.kind != EndpointKind::Core) return true;
+  const auto& on = copies_of_core[static_cast<size_t>(e.index)];
+  return on.empty() || std::find(on.begin(), on.end(), copy) != on.end();
+}
+
+double PerfSimulator::Impl::copy_factor(const program::Transfer& t, int32_t copy) const {
+  if (!data_parallel) return 1.0;
+  if (!copies_unnamed) return t.copy < 0 ? 1.0 : (t.copy == copy ? static_cast<double>(copies) : 0.0);
+  if (!in_copy(t.from, copy) || !in_copy(t.to, copy)) return 0.0;
+  // The copies both ends serve: an end that is not a core with tiles serves every copy.
+  const auto served = [&](const program::Endpoint& e) -> const std::vector<int32_t>* {
+    if (e.kind != EndpointKind::Core || copies_of_core[static_cast<size_t>(e.index)].empty()) return nullptr;
+    return &copies_of_core[static_cast<size_t>(e.index)];
+  };
+  const std::vector<int32_t>*a = served(t.from), *b = served(t.to);
+  int64_t both = copies;
+  if (a && b) {
+    both = std::count_if(a->begin(), a->end(), [&](int32_t c) { return std::find(b->begin(), b->end(), c) != b->end(); });
+  } else if (a || b) {
+    both = static_cast<int64_t>((a ? a : b)->size());
+  }
+  return static_cast<double>(copies) / static_cast<double>(std::max<int64_t>(both, 1));
 }
 
 void PerfSimulator::Impl::build_copy(int32_t c, const StageTransfers& xfers) {
@@ -266,8 +292,9 @@ void PerfSimulator::Impl::add_transfer_group(int32_t c, size_t s, const std::vec
   std::map<int32_t, std::vector<int32_t>> carried;  // per multicast group: the links it takes
   for (int32_t i : ids) {
     const auto& t = prog.transfers[static_cast<size_t>(i)];
-    if (!in_copy(t.from, c) || !in_copy(t.to, c)) continue;
-    const double bytes = static_cast<double>(t.bytes_per_inference) * (data_parallel ? copies : 1) / share;
+    const double factor = copy_factor(t, c);
+    if (factor <= 0) continue;
+    const double bytes = static_cast<double>(t.bytes_per_inference) * factor / share;
     std::vector<int32_t>* links = t.multicast >= 0 ? &carried[t.multicast] : nullptr;
     if (int32_t k = add_transfer(t, bytes, g.stage, links); k >= 0) g.tasks.push_back(k);
   }
@@ -441,21 +468,27 @@ void PerfSimulator::Impl::setup_buffers(const StageTransfers& xfers) {
   const size_t n = prog.schedule.stages.size();
   // The bytes a stage's cores receive per inference: the stage before's transfers at its end and its own
   // at its start that go to a core.
-  // (A data-parallel Program's transfers carry every copy's bytes averaged over the copies: a core
-  // receives copies × that for each inference of its own copy.)
+  // (A data-parallel Program's transfers of one copy carry its bytes averaged over the copies: copy_factor.)
   buffer_core_bytes.assign(n, {});
   for (size_t s = 0; s < n; ++s) {
-    std::map<int32_t, double> on_core;
+    std::map<std::pair<int32_t, int32_t>, double> on_core;  // (core, copy) → bytes
     const auto add = [&](const std::vector<int32_t>& ids) {
       for (int32_t id : ids) {
         const auto& t = prog.transfers[static_cast<size_t>(id)];
         if (t.to.kind != EndpointKind::Core) continue;
-        on_core[t.to.index] += static_cast<double>(t.bytes_per_inference) * (data_parallel ? copies : 1);
+        const auto b = static_cast<double>(t.bytes_per_inference);
+        if (!data_parallel) {
+          on_core[{t.to.index, -1}] += b;
+          continue;
+        }
+        for (int32_t c = 0; c < copies; ++c) {
+          if (const double factor = copy_factor(t, c); factor > 0) on_core[{t.to.index, c}] += b * factor;
+        }
       }
     };
     add(xfers[s][0]);
     if (s > 0) add(xfers[s - 1][3]);
-    buffer_core_bytes[s].assign(on_core.begin(), on_core.end());
+    for (const auto& [key, bytes] : on_core) buffer_core_bytes[s].push_back(CoreBytes{key.first, key.second, bytes});
   }
   buffer_room.assign(n, std::numeric_limits<int64_t>::max());
   const bool asked = opt.stage_buffers.value_or(0) > 0;
