@@ -460,6 +460,32 @@ TEST(PerfSim, AChipWithOffChipMemoryHasNoHostLink) {
   EXPECT_NEAR(hermes.links()[static_cast<size_t>(hermes.host_link_in())].bytes_per_ns, preset("hermes").host.link_gbps, 1e-12);
 }
 
+// A route holds each of its links while its slowest one passes the data, so a fast mesh link on the way to
+// the 2 GB/s host link is busy as long as the host link; it still carried only the bytes sent (it reported
+// its busy time × its own bandwidth, 4x the bytes at hermes's 8 GB/s mesh, until 2026-12-07).
+TEST(PerfSim, LinksReportTheBytesTheyCarried) {
+  const auto chip = hermes_host_link();
+  Builder b = one_layer_from_and_to_the_host(1, 4000, 100);
+  PerfOptions o;
+  o.images = 3;
+  const PerfStats s = simulate(chip, b.p, o);
+  const noc::Network net(chip);
+  const auto route = net.route({EndpointKind::Host, 0}, {EndpointKind::Core, 0});
+  ASSERT_GE(route.size(), 2u);
+  double host_busy = 0;
+  for (const LinkStats& l : s.links) {
+    if (l.name == "host.in") host_busy = l.busy_ns;
+  }
+  for (int32_t r : route) {
+    const std::string& name = net.links()[static_cast<size_t>(r)].name;
+    const auto it = std::find_if(s.links.begin(), s.links.end(), [&](const LinkStats& l) { return l.name == name; });
+    ASSERT_NE(it, s.links.end()) << name;
+    EXPECT_NEAR(it->bytes, 3 * 4000.0, 1e-6) << name;
+    EXPECT_NEAR(it->busy_ns, host_busy, 1e-6) << name;  // held at the host link's pace
+  }
+  EXPECT_NEAR(host_busy, 3 * 4000.0 / 2.0, 1e-6);
+}
+
 // A multicast from core 0 to cores 1 and 2 of a mesh row: the second copy leaves the first at core 1
 // (after its hop) and takes only the 1 → 2 link; each link carries the bytes once.
 TEST(PerfSim, MulticastCrossesEachLinkOnce) {

@@ -28,6 +28,7 @@ struct Task {
   bool transfer = false;       // res is a route: links taken hop by hop (virtual cut-through)
   std::vector<double> hop_ns;  // transfer: latency of each link
   double lead_ns = 0;          // transfer: a multicast branch starts where it leaves the routes before it
+  double bytes = 0;            // transfer: the bytes each of its links carries per execution
   ActionCounts actions;        // per execution
   int64_t executions = 0;
 };

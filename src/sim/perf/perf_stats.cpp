@@ -395,13 +395,20 @@ PerfStats PerfSimulator::Impl::stats() const {
     cs.energy = table->price(cs.actions);
     st.cores.push_back(std::move(cs));
   }
+  // The bytes each link carried (not its busy time × its bandwidth: a route holds every link of it while the
+  // slowest passes the data).
+  std::vector<double> link_bytes(noc.links().size(), 0.0);
+  for (const Task& k : tasks) {
+    if (!k.transfer || k.executions == 0) continue;
+    for (int32_t r : k.res) link_bytes[static_cast<size_t>(r - r_link)] += static_cast<double>(k.executions) * k.bytes;
+  }
   for (size_t l = 0; l < noc.links().size(); ++l) {
     const double b = busy[static_cast<size_t>(r_link) + l];
     if (b <= 0) continue;
     LinkStats ls;
     ls.name = noc.links()[l].name;
     ls.busy_ns = b;
-    ls.bytes = b * noc.links()[l].bytes_per_ns;
+    ls.bytes = link_bytes[l];
     st.link_class_util = std::max(st.link_class_util, makespan > 0 ? b / makespan : 0);
     st.links.push_back(std::move(ls));
   }

@@ -69,8 +69,9 @@ int32_t PerfSimulator::Impl::add_transfer(const program::Transfer& t, double byt
     k.hop_ns.push_back(link.latency_ns);
     if (link.cls >= 0) k.actions.bit_hops[static_cast<size_t>(link.cls)] += 8.0 * bytes;
   }
-  k.occ_ns = bw > 0 ? bytes / bw : 0;
+  k.occ_ns = bw > 0 ? bytes / bw : 0;  // every link held while the route's slowest one passes the data
   k.lat_ns = lat + k.occ_ns;
+  k.bytes = bytes;
   k.transfer = !k.res.empty();  // a branch with no links of its own arrives with the copy it shares
   if (t.from.kind == EndpointKind::Core) {
     if (!branch) k.actions.buffer_read_bytes += bytes;  // the source reads the data once
