@@ -208,8 +208,10 @@ struct Transfer {
   // on a chip with noc.multicast): the network copies it where their routes part. −1: its own.
   int32_t multicast = -1;
   // A data-parallel Program: the network copy whose inferences it carries (pass `route`), so that copies whose
-  // tiles share a core (a core of several crossbars) keep their own transfers. −1: every copy's (a Program from
-  // before the field: the simulator splits it among the copies at both ends), or not data-parallel.
+  // tiles share a core (a core of several crossbars) keep their own transfers. −1: not data-parallel, or a
+  // transfer every inference makes (between the host and an op whose cores serve every copy). A data-parallel
+  // Program from before the field names no copy: the simulators split each transfer among the copies both its
+  // ends serve.
   int32_t copy = -1;
 };
 

@@ -38,12 +38,12 @@ nlohmann::ordered_json actions_json(const ActionCounts& a) {
           {"verify_reads", a.verify_reads}};
 }
 
-// How the throughput was timed (PerfStats::throughput_basis), for the text report.
 // A core's busy time summed over its `units` crossbars (digital units), as their mean share of the run.
 double busy_fraction(double busy_ns, int32_t units, double makespan_ns) {
   return makespan_ns > 0 ? busy_ns / (std::max<int32_t>(units, 1) * makespan_ns) : 0;
 }
 
+// How the throughput was timed (PerfStats::throughput_basis), for the text report.
 std::string throughput_basis_text(const PerfStats& s) {
   switch (s.throughput_basis) {
     case ThroughputBasis::Periodic:
