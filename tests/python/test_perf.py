@@ -790,8 +790,9 @@ def test_data_parallel_copies_sharing_a_core_keep_their_own_transfers(tmp_path):
     for t in shared["tiles"]:
         cores.setdefault(t["core"], set()).add(t["replica"])
     assert any(len(c) > 1 for c in cores.values()), "copies share cores"
-    named = {t["copy"] for t in shared["transfers"] if "copy" in t}
-    assert named == set(range(shared["schedule"]["network_replicas"]))
+    # Every transfer is one copy's: a digital op on a shared core works for each copy whose tiles it holds.
+    assert all("copy" in t for t in shared["transfers"])
+    assert {t["copy"] for t in shared["transfers"]} == set(range(shared["schedule"]["network_replicas"]))
     one, many = figures["hermes"]["event"], figures[three]["event"]
     assert many["host"]["link_bytes_per_inference"] == pytest.approx(one["host"]["link_bytes_per_inference"], rel=1e-6)
     for f in figures.values():

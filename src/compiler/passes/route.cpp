@@ -323,8 +323,14 @@ class Route final : public Pass {
         if (copies == 1) {  // each core holds one replica of the same layer
           if (here.size() != 1 || (layer >= 0 && here.begin()->first != layer)) return at(op);
           layer = here.begin()->first;
+          by_replica[here.begin()->second].push_back(c);
+          continue;
         }
-        by_replica[copies > 1 ? static_cast<int32_t>(here.begin()->second % copies) : here.begin()->second].push_back(c);
+        // Data-parallel: a core serves every copy whose tiles it holds (several on a core of several crossbars).
+        for (const auto& held : here) {
+          auto& cores = by_replica[static_cast<int32_t>(held.second % copies)];
+          if (cores.empty() || cores.back() != c) cores.push_back(c);
+        }
       }
       const int64_t replicas = copies > 1 ? copies : p.layers[static_cast<size_t>(layer)].replicas;
       if (replicas <= 1 || static_cast<int64_t>(by_replica.size()) != replicas) return at(op);
