@@ -356,11 +356,16 @@ void arg_reduce(Context& ctx, OpKind op) {
 }
 
 void topk(Context& ctx) {
-  ctx.expect_attrs({"axis", "largest", "sorted"});
+  // Before opset 10, K is an attribute (and the largest, sorted); from 10 the second input; from 11 `largest`.
+  if (ctx.opset() < 10) {
+    ctx.expect_attrs({"axis", "k"});
+  } else {
+    ctx.expect_attrs({"axis", "largest", "sorted"});
+  }
   const Shape& x = ctx.input_value(0).shape;
   auto rank = static_cast<int64_t>(x.size());
   const int64_t axis = axis_arg(ctx, ctx.attr_int("axis", -1), rank);
-  const std::vector<int64_t> k = ctx.constant_ints(1, "TopK K");
+  const std::vector<int64_t> k = ctx.opset() < 10 ? std::vector<int64_t>{ctx.attr_int("k", -1)} : ctx.constant_ints(1, "TopK K");
   if (k.size() != 1 || k[0] < 0 || k[0] > x[static_cast<size_t>(axis)]) {
     ctx.fail(fmt::format("K {} for an axis of {}: expected one value in 0..{}", shape_str(k), x[static_cast<size_t>(axis)],
                          x[static_cast<size_t>(axis)]));

@@ -80,17 +80,71 @@ E enum_attr(const Context& ctx, const char* attr, const char* fallback, const st
   ctx.fail(fmt::format("{} '{}' is not supported; expected one of {}", attr, v, fmt::join(choices, ", ")));
 }
 
-// Resize (opsets 11-17): nearest or linear, the coordinate transforms torch and common exporters emit;
-// scales or sizes must be constants (they are folded at import). The batch axis keeps its size.
-void resize(Context& ctx) {
-  ctx.expect_attrs(
-      {"mode", "coordinate_transformation_mode", "nearest_mode", "cubic_coeff_a", "exclude_outside", "extrapolation_value"});
+ResizeAttrs::Mode resize_mode(Context& ctx) {
+  return enum_attr<ResizeAttrs::Mode>(ctx, "mode", "nearest",
+                                      {{"nearest", ResizeAttrs::Mode::Nearest}, {"linear", ResizeAttrs::Mode::Linear}});
+}
+
+// Emits Resize `a` of input 0, its scales or sizes from the constant inputs `scales_at` and `sizes_at` (−1: none;
+// an empty tensor counts as absent); exactly one of them. The batch axis keeps its size.
+void emit_resize(Context& ctx, ResizeAttrs a, int scales_at, int sizes_at) {
   const Shape x = ctx.input_value(0).shape;  // copies: emitting nodes may move values
   const int batch_axis = ctx.input_value(0).batch_axis;
   const size_t r = x.size();
+  const auto given = [&](int at, const char* what) {
+    return at >= 0 && ctx.has_input(static_cast<size_t>(at)) && ctx.constant_input(static_cast<size_t>(at), what).numel() > 0;
+  };
+  const bool has_scales = given(scales_at, "Resize scales"), has_sizes = given(sizes_at, "Resize sizes");
+  if (has_scales == has_sizes) ctx.fail(sizes_at < 0 ? "expected constant scales" : "expected exactly one of scales and sizes");
+  if (has_scales) {
+    const Tensor& s = ctx.constant_input(static_cast<size_t>(scales_at), "Resize scales");
+    if (s.numel() != static_cast<int64_t>(r)) ctx.fail(fmt::format("{} scales for a rank-{} input", s.numel(), r));
+    for (int64_t i = 0; i < s.numel(); ++i) {
+      const double v = s.as_double(i);
+      if (!(v > 0) || !std::isfinite(v) || v > 1e6) ctx.fail(fmt::format("scale {} of axis {} is not a positive number", v, i));
+      a.scales.push_back(v);
+    }
+  } else {
+    a.sizes = ctx.constant_ints(static_cast<size_t>(sizes_at), "Resize sizes");
+    if (a.sizes.size() != r) ctx.fail(fmt::format("{} sizes for a rank-{} input", a.sizes.size(), r));
+    for (size_t i = 0; i < r; ++i) {
+      if (a.sizes[i] < 1 || a.sizes[i] > (int64_t{1} << 24))
+        ctx.fail(fmt::format("size {} of axis {} is out of range", a.sizes[i], i));
+      a.scales.push_back(x[i] > 0 ? static_cast<double>(a.sizes[i]) / static_cast<double>(x[i]) : 1.0);
+    }
+  }
+  if (batch_axis >= 0) {
+    const auto b = static_cast<size_t>(batch_axis);
+    if (a.scales[b] != 1.0) ctx.fail_batch(fmt::format("resizes the batch axis {} (scale {})", b, a.scales[b]));
+    if (!a.sizes.empty()) a.sizes[b] = x[b];  // at any batch size: kept as it comes
+  }
+  ctx.emit(OpKind::Resize, {ctx.input(0)}, a);
+}
+
+// Resize-10 and Upsample-9 (X, scales; mode nearest or linear): coordinates asymmetric, x_in = x_out / scale,
+// and nearest takes the sample at or below it (floor), as the later Resize's modes "asymmetric" and "floor".
+// torch's bilinear (half-pixel) and align_corners interpolations have no exact form at these opsets: torch
+// warns at export that the file's results may differ from its own, and aimc computes the file's.
+void resize_before_opset_11(Context& ctx) {
+  ctx.expect_attrs({"mode"});
   ResizeAttrs a;
-  a.mode = enum_attr<ResizeAttrs::Mode>(ctx, "mode", "nearest",
-                                        {{"nearest", ResizeAttrs::Mode::Nearest}, {"linear", ResizeAttrs::Mode::Linear}});
+  a.mode = resize_mode(ctx);
+  a.coordinates = ResizeAttrs::Coordinates::Asymmetric;
+  a.nearest = ResizeAttrs::Nearest::Floor;
+  emit_resize(ctx, a, 1, -1);
+}
+
+// Resize (opsets 11-17): nearest or linear, the coordinate transforms torch and common exporters emit;
+// scales or sizes must be constants (they are folded at import).
+void resize(Context& ctx) {
+  if (ctx.opset() < 11) {
+    resize_before_opset_11(ctx);
+    return;
+  }
+  ctx.expect_attrs(
+      {"mode", "coordinate_transformation_mode", "nearest_mode", "cubic_coeff_a", "exclude_outside", "extrapolation_value"});
+  ResizeAttrs a;
+  a.mode = resize_mode(ctx);
   using C = ResizeAttrs::Coordinates;
   a.coordinates = enum_attr<C>(ctx, "coordinate_transformation_mode", "half_pixel",
                                {{"half_pixel", C::HalfPixel},
@@ -105,32 +159,13 @@ void resize(Context& ctx) {
                             {"ceil", N::Ceil}});
   if (ctx.attr_int("exclude_outside", 0) != 0) ctx.fail("exclude_outside=1 is not supported");
   // Inputs: X, roi (only for tf_crop_and_resize), scales, sizes.
-  const bool has_scales = ctx.has_input(2) && ctx.constant_input(2, "Resize scales").numel() > 0;
-  const bool has_sizes = ctx.has_input(3) && ctx.constant_input(3, "Resize sizes").numel() > 0;
-  if (has_scales == has_sizes) ctx.fail("expected exactly one of scales and sizes");
-  if (has_scales) {
-    const Tensor& s = ctx.constant_input(2, "Resize scales");
-    if (s.numel() != static_cast<int64_t>(r)) ctx.fail(fmt::format("{} scales for a rank-{} input", s.numel(), r));
-    for (int64_t i = 0; i < s.numel(); ++i) {
-      const double v = s.as_double(i);
-      if (!(v > 0) || !std::isfinite(v) || v > 1e6) ctx.fail(fmt::format("scale {} of axis {} is not a positive number", v, i));
-      a.scales.push_back(v);
-    }
-  } else {
-    a.sizes = ctx.constant_ints(3, "Resize sizes");
-    if (a.sizes.size() != r) ctx.fail(fmt::format("{} sizes for a rank-{} input", a.sizes.size(), r));
-    for (size_t i = 0; i < r; ++i) {
-      if (a.sizes[i] < 1 || a.sizes[i] > (int64_t{1} << 24))
-        ctx.fail(fmt::format("size {} of axis {} is out of range", a.sizes[i], i));
-      a.scales.push_back(x[i] > 0 ? static_cast<double>(a.sizes[i]) / static_cast<double>(x[i]) : 1.0);
-    }
-  }
-  if (batch_axis >= 0) {
-    const auto b = static_cast<size_t>(batch_axis);
-    if (a.scales[b] != 1.0) ctx.fail_batch(fmt::format("resizes the batch axis {} (scale {})", b, a.scales[b]));
-    if (!a.sizes.empty()) a.sizes[b] = x[b];  // at any batch size: kept as it comes
-  }
-  ctx.emit(OpKind::Resize, {ctx.input(0)}, a);
+  emit_resize(ctx, a, 2, 3);
+}
+
+// Upsample (opset 9; deprecated at 10 for Resize): as Resize-10.
+void upsample(Context& ctx) {
+  if (ctx.opset() >= 10) ctx.fail("Upsample is deprecated from opset 10: expected Resize");
+  resize_before_opset_11(ctx);
 }
 
 // The slice [start, end) with `step` of `x` along axis d (every other axis whole).
@@ -312,6 +347,7 @@ void register_shape_converters(ConverterTable& t) {
   t["DepthToSpace"] = [](Context& ctx) { depth_space(ctx, true); };
   t["SpaceToDepth"] = [](Context& ctx) { depth_space(ctx, false); };
   t["Resize"] = resize;
+  t["Upsample"] = upsample;
   t["Gather"] = gather;
   t["Cast"] = cast;
   t["Expand"] = expand;

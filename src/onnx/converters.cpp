@@ -41,7 +41,6 @@ const std::map<std::string, std::string>& workarounds() {
   static const std::map<std::string, std::string> m = {
       {"RNN", "export the recurrent layer as nn.GRU or nn.LSTM (ONNX GRU, LSTM) or unroll it into Linear and Tanh"},
       {"LpNormalization", "write it as x / torch.sqrt((x * x).sum(dim, keepdim=True)) (ReduceSum, Sqrt, Div)"},
-      {"Upsample", "export at opset 11 or later, where torch emits Resize"},
       {"Loop", "aimc runs static graphs: unroll the loop in the model, or export a fixed number of steps"},
       {"If", "aimc runs static graphs: export one branch (e.g. with the condition fixed at export time)"},
       {"NonZero", "data-dependent shapes are not supported: use a mask and torch.where instead of indexing"},

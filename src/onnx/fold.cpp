@@ -356,6 +356,26 @@ bool try_fold(Context& ctx) {
     Tensor out(s.dtype(), {n});
     for (int64_t i = 0; i < n; ++i) set_from_double(out, i, start + static_cast<double>(i) * delta);
     ctx.constant_output(0, out);
+  } else if (op == "NonZero") {
+    // The indices of the non-zero elements, [rank, count] in row-major order (torch before opset 11 exports
+    // arange over a static size this way).
+    const Tensor& x = c(ctx, 0);
+    const Shape& shape = x.shape();
+    std::vector<int64_t> at;
+    for (int64_t i = 0; i < x.numel(); ++i) {
+      if (x.as_double(i) != 0) at.push_back(i);
+    }
+    const auto n = static_cast<int64_t>(at.size());
+    const auto rank = static_cast<int64_t>(shape.size());
+    Tensor out(DType::i64, {rank, n});
+    for (int64_t k = 0; k < n; ++k) {
+      int64_t rest = at[static_cast<size_t>(k)];
+      for (int64_t d = rank - 1; d >= 0; --d) {
+        out.data<int64_t>()[d * n + k] = rest % shape[static_cast<size_t>(d)];
+        rest /= shape[static_cast<size_t>(d)];
+      }
+    }
+    ctx.constant_output(0, out);
   } else if (op == "Cast") {
     bool to_bool = ctx.attr_int("to", 0) == onnx::TensorProto::BOOL;
     ctx.constant_output(0, cast_to(c(ctx, 0), cast_target(ctx), to_bool));

@@ -20,7 +20,7 @@ namespace aimc {
 namespace {
 using namespace onnx_import;
 
-constexpr int64_t kMinOpset = 11;
+constexpr int64_t kMinOpset = 9;
 constexpr int64_t kMaxOpset = 17;
 
 int64_t default_opset(const onnx::ModelProto& m, const std::string& file) {

@@ -20,7 +20,7 @@ struct ImportOptions {
   int64_t fold_budget = int64_t{1} << 27;
 };
 
-// Reads an ONNX file (opsets 11-17, as PyTorch exports), maps it to canonical ops, folds
+// Reads an ONNX file (opsets 9-17, as PyTorch exports), maps it to canonical ops, folds
 // constant sub-graphs (Shape/Gather/Concat chains, Constant, Identity, Dropout...), and infers
 // shapes. Throws Error naming the file and the node on anything unsupported or inconsistent.
 Graph import_onnx(const std::string& path, const ImportOptions& options = {});

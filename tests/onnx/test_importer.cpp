@@ -1,3 +1,4 @@
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -86,10 +87,12 @@ TEST(Importer, GemmInnerDimensionMismatch) {
 }
 
 TEST(Importer, OpsetOutOfRange) {
-  ModelBuilder m(9);
-  m.input("x", {1, 4}).output("y");
-  m.node("Relu", {"x"}, {"y"});
-  expect_error([&] { import(m); }, {"opset 9 is not supported"});
+  for (const int opset : {8, 18}) {
+    ModelBuilder m(opset);
+    m.input("x", {1, 4}).output("y");
+    m.node("Relu", {"x"}, {"y"});
+    expect_error([&] { import(m); }, {fmt::format("opset {} is not supported (aimc reads opsets 9-17)", opset)});
+  }
 }
 
 TEST(Importer, MissingExternalDataFile) {
@@ -123,6 +126,36 @@ TEST(Importer, ExternalDataIsRead) {
   Graph g = import(m, (dir / "m.onnx").string());
   const Tensor& c = *g.value(*g.find_value("w")).constant;
   EXPECT_EQ(c.data<float>()[3], 4.0f);
+}
+
+// NonZero of a constant folds (torch before opset 11 exports arange over a static size as NonZero of ones):
+// [rank, count] indices in row-major order. Of a value computed at run time it is a one-line error.
+TEST(Importer, NonZeroOfAConstantFolds) {
+  ModelBuilder m(10);
+  m.input("x", {1, 3}).output("y");
+  m.init_f("mask", {2, 3}, {0, 1, 0, 2, 0, -1});
+  m.node("NonZero", {"mask"}, {"idx"});
+  ModelBuilder::attr_i(m.node("Cast", {"idx"}, {"fidx"}), "to", onnx::TensorProto::FLOAT);
+  m.node("Reshape", {"fidx", "shape"}, {"flat"});
+  m.init_i64("shape", {2}, {1, 6});
+  m.node("Slice", {"flat", "s0", "s1", "ax"}, {"part"});
+  m.init_i64("s0", {1}, {0});
+  m.init_i64("s1", {1}, {3});
+  m.init_i64("ax", {1}, {1});
+  m.node("Add", {"x", "part"}, {"y"});
+  const Graph g = import(m);
+  ASSERT_EQ(g.num_nodes(), 1u);  // everything but the Add folds
+  EXPECT_EQ(g.node(0).op, OpKind::Add);
+  const Tensor& c = *g.value(g.node(0).inputs[1]).constant;
+  // Non-zeros at (0, 1), (1, 0), (1, 2): rows [0, 1, 1], columns [1, 0, 2]; the first three values are the rows.
+  ASSERT_EQ(c.numel(), 3);
+  EXPECT_EQ(c.data<float>()[0], 0.0f);
+  EXPECT_EQ(c.data<float>()[1], 1.0f);
+  EXPECT_EQ(c.data<float>()[2], 1.0f);
+  ModelBuilder r(10);
+  r.input("x", {1, 3}).output("y");
+  r.node("NonZero", {"x"}, {"y"}, "nz");
+  expect_error([&] { import(r); }, {"node 'nz' (NonZero)", "data-dependent shapes are not supported"});
 }
 
 TEST(Importer, ShapeChainFoldsToReshape) {

@@ -4,7 +4,7 @@ test_reference_models.py.
 
     outputs = onnx_ref.run(onnx.load("conv_basic.onnx"), [np.load("conv_basic.in0.npy")])
 
-Covers exactly the ops and attribute forms the fixtures use (default domain, opsets 11-17): auto_pad
+Covers exactly the ops and attribute forms the fixtures use (default domain, opsets 9-17): auto_pad
 NOTSET, LSTM and GRU with layout 0, no activations/clip overrides. Anything else raises
 NotImplementedError naming the node.
 """
@@ -170,6 +170,8 @@ def _clip(args, attrs, opset, n_out):
     x = args[0]
     lo = args[1] if len(args) > 1 and args[1] is not None else None
     hi = args[2] if len(args) > 2 and args[2] is not None else None
+    if opset < 11:  # attributes min and max
+        lo, hi = attrs.get("min"), attrs.get("max")
     if lo is not None:
         x = np.maximum(x, lo)
     if hi is not None:
@@ -245,9 +247,13 @@ def _gather(args, attrs, opset, n_out):
 
 @op("Slice")
 def _slice(args, attrs, opset, n_out):
-    x, starts, ends = args[:3]
-    axes = args[3] if len(args) > 3 and args[3] is not None else range(len(starts))
-    steps = args[4] if len(args) > 4 and args[4] is not None else [1] * len(starts)
+    if opset < 10:  # attributes starts, ends, axes
+        x, starts, ends = args[0], attrs["starts"], attrs["ends"]
+        axes, steps = attrs.get("axes", range(len(starts))), [1] * len(starts)
+    else:
+        x, starts, ends = args[:3]
+        axes = args[3] if len(args) > 3 and args[3] is not None else range(len(starts))
+        steps = args[4] if len(args) > 4 and args[4] is not None else [1] * len(starts)
     index = [slice(None)] * x.ndim
     for s, e, a, st in zip(starts, ends, axes, steps):
         index[int(a)] = slice(int(s), int(e), int(st))  # Python slicing clamps exactly as ONNX Slice does
@@ -300,14 +306,14 @@ def _split(args, attrs, opset, n_out):
 
 @op("Pad")
 def _pad(args, attrs, opset, n_out):
-    x, pads = args[0], [int(p) for p in args[1]]
+    x, pads = args[0], [int(p) for p in (attrs["pads"] if opset < 11 else args[1])]
     mode = attrs.get("mode", b"constant").decode()
     if min(pads) < 0:
         raise NotImplementedError("Pad: only non-negative padding")
     n = x.ndim
     widths = [(pads[i], pads[i + n]) for i in range(n)]
     if mode == "constant":
-        value = args[2] if len(args) > 2 and args[2] is not None else 0
+        value = attrs.get("value", 0.0) if opset < 11 else (args[2] if len(args) > 2 and args[2] is not None else 0)
         return np.pad(x, widths, constant_values=value)
     if mode not in ("reflect", "edge"):
         raise NotImplementedError(f"Pad: mode {mode}")
@@ -333,11 +339,15 @@ def _space_to_depth(args, attrs, opset, n_out):
     return t.reshape(n, c * b * b, h // b, w // b)
 
 
-@op("Resize")
+@op("Resize", "Upsample")
 def _resize(args, attrs, opset, n_out):
     """ONNX Resize (nearest, linear) by its definition: per output index the source coordinate of each axis,
     then the nearest element or the multilinear blend of the 2^rank corners around it (not axis by axis)."""
     x = args[0]
+    if opset < 11:  # Resize-10 and Upsample-9: (X, scales), asymmetric coordinates, nearest rounding down
+        args = [x, None, args[1], None]
+        attrs = {"mode": attrs.get("mode", b"nearest"), "coordinate_transformation_mode": b"asymmetric",
+                 "nearest_mode": b"floor"}
     scales = args[2] if len(args) > 2 and args[2] is not None and args[2].size else None
     sizes = args[3] if len(args) > 3 and args[3] is not None and args[3].size else None
     mode = attrs.get("mode", b"nearest").decode()
@@ -543,9 +553,14 @@ def _arg_by(fn):
 OPS["ArgMax"], OPS["ArgMin"] = _arg_by(np.argmax), _arg_by(np.argmin)
 
 
+@op("NonZero")
+def _nonzero(args, attrs, opset, n_out):
+    return np.array(np.nonzero(args[0]), dtype=np.int64).reshape(args[0].ndim, -1)
+
+
 @op("TopK")
 def _topk(args, attrs, opset, n_out):
-    x, k = args[0], int(args[1].reshape(-1)[0])
+    x, k = args[0], int(attrs["k"] if opset < 10 else args[1].reshape(-1)[0])
     axis = attrs.get("axis", -1)
     key = -x if attrs.get("largest", 1) else x
     order = np.argsort(key, axis=axis, kind="stable")  # ties: the lower index first

@@ -183,6 +183,33 @@ def upsample_linear_1d():
     return nn.Upsample(scale_factor=2.5, mode="linear", align_corners=False), [randn(3, 2, 6)]
 
 
+# Opsets 9 and 10, as torch exports at them (torch 1.12's default was 13, older ones' 9): Upsample (opset 9)
+# and Resize-10 take their scales as the second input, with asymmetric coordinates and nearest rounding down;
+# Clip, Pad and Slice carry attributes where later opsets take inputs, TopK its k.
+@case(opset=9)
+def upsample_nearest_opset9():
+    return nn.Upsample(scale_factor=2, mode="nearest"), [randn(2, 3, 4, 5)]
+
+
+@case(opset=10)
+def upsample_nearest_opset10():
+    return nn.Upsample(scale_factor=3, mode="nearest"), [randn(2, 2, 3, 4)]
+
+
+@case(opset=9)
+def clip_pad_slice_opset9():
+    """ReLU6 and Hardtanh (Clip's min and max attributes), F.pad (Pad's pads attribute), x[..., 1:-1] (Slice's
+    attributes) and torch.topk (TopK's k attribute)."""
+    return Fn(lambda x: (torch.topk(F.pad(F.relu6(x * 4) + F.hardtanh(x, -0.5, 0.8), (1, 2, 0, 1))[:, 1:3, :, 1:-1],
+                                    2, dim=-1).values)), [randn(2, 4, 3, 5)]
+
+
+@case(opset=10)
+def slice_steps_topk_opset10():
+    """Slice with steps as inputs (opset 10) and TopK with k as an input."""
+    return Fn(lambda x: torch.topk(x[:, :, ::2, 1::2], 2, dim=-1).values), [randn(2, 3, 7, 8)]
+
+
 # ---------------------------------------------------------------- max/min reductions, arg, top-k
 @case(opset=13)
 def reduce_max_min():
@@ -815,6 +842,12 @@ def arange_positional():
     return Fn(lambda x: x + 0.1 * torch.arange(x.size(1), dtype=torch.float32)[None, :, None]), [randn(2, 5, 3)]
 
 
+@case(opset=10)
+def arange_positional_opset10():
+    """The same at opset 10, which has no Range: torch exports arange as NonZero of a constant of ones, folded."""
+    return Fn(lambda x: x + 0.1 * torch.arange(x.size(1), dtype=torch.float32)[None, :, None]), [randn(2, 5, 3)]
+
+
 @case(opset=13)
 def slice_strided():
     """x[:, :, ::2, ::2]: Slice with steps."""
@@ -1044,6 +1077,12 @@ def resnet8_cifar():
 @case(opset=13)
 def mnist_lenet():
     """models/mnist_lenet architecture, random weights."""
+    return LeNet(), [torch.rand(2, 1, 28, 28)]
+
+
+@case(opset=9)
+def mnist_lenet_opset9():
+    """The same at opset 9 (MaxPool without ceil_mode, Gemm, Reshape)."""
     return LeNet(), [torch.rand(2, 1, 28, 28)]
 
 

@@ -52,3 +52,45 @@ def test_bad_model_fails_cleanly(op_fixtures, name, tmp_path):
     assert len(lines) == 1, f"expected one stderr line, got {len(lines)}: {proc.stderr!r}"
     for group in entry["stderr_must_contain"]:
         assert any(word.lower() in lines[0].lower() for word in group), f"{lines[0]!r} names none of {group}"
+
+
+@pytest.mark.parametrize("opset, op_type", [(9, "Upsample"), (10, "Resize")])
+@pytest.mark.parametrize("mode", ["linear", "nearest"])
+def test_resize_before_opset_11_follows_the_onnx_definition(tmp_path, opset, op_type, mode):
+    """Upsample (opset 9) and Resize-10 take (X, scales) and map output x to input x / scale (asymmetric), nearest
+    rounding down. torch's bilinear (half-pixel) has no exact form there: torch warns at export that the file may
+    differ from it, so linear is checked against the numpy reference of the ONNX definition (onnx_ref.py), not torch.
+    Upsample in a file of opset 10 or later (deprecated there) is refused in one line."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    import onnx_ref
+
+    x = np.random.default_rng(opset).standard_normal((2, 3, 4, 5)).astype(np.float32)
+    scales = numpy_helper.from_array(np.array([1, 1, 2.5, 3], np.float32), "scales")
+
+    def model(op, at):
+        node = helper.make_node(op, ["x", "scales"], ["y"], mode=mode)
+        graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 3, 4, 5])],
+                                  [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], [scales])
+        m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", at)])
+        m.ir_version = 7
+        return m
+
+    m = model(op_type, opset)
+    path, xin = tmp_path / "m.onnx", tmp_path / "x.npy"
+    onnx.save(m, str(path))
+    np.save(xin, x)
+    proc = run_aimc("forward", "--model", path, "--input", xin, "-o", tmp_path / "y.npy")
+    assert proc.returncode == 0, proc.stderr
+    got, want = np.load(tmp_path / "y.npy"), onnx_ref.run(m, [x])[0]
+    assert got.shape == want.shape == (2, 3, 10, 15)
+    assert np.abs(got - want).max() <= 1e-6 * max(1.0, float(np.abs(want).max()))
+    if mode == "nearest":  # output row i is input row floor(i / 2.5), column j input column floor(j / 3)
+        rows, cols = [0, 0, 0, 1, 1, 2, 2, 2, 3, 3], [j // 3 for j in range(15)]
+        assert np.array_equal(got, x[:, :, rows][:, :, :, cols])
+    stale = tmp_path / "stale.onnx"
+    onnx.save(model("Upsample", 10), str(stale))
+    r = run_aimc("forward", "--model", stale, "--input", xin, "-o", tmp_path / "z.npy")
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
+    assert "Upsample is deprecated from opset 10: expected Resize" in r.stderr

@@ -22,7 +22,7 @@ REQUIRED_OPS = {
     "InstanceNormalization", "ConvTranspose", "Resize", "ReduceMax", "ReduceMin", "ArgMax", "ArgMin", "TopK", "Einsum",
     "Expand", "Where", "Equal", "Trilu", "PRelu", "Max", "Min", "LogSoftmax", "DepthToSpace", "SpaceToDepth",
     "Elu", "Selu", "Celu", "ThresholdedRelu", "LessOrEqual", "GreaterOrEqual", "Not", "Floor", "Ceil", "Round", "CumSum", "ReduceProd",
-    "And", "Or", "Xor",
+    "And", "Or", "Xor", "Upsample", "NonZero",
 }
 NAMES = list(op_models.CASES) + list(op_models.HELPER_CASES)
 
@@ -50,6 +50,6 @@ def test_coverage(op_fixtures):
     _, manifest = op_fixtures
     ops = {op for c in manifest["cases"] for op in c["ops"]}
     assert REQUIRED_OPS <= ops, f"not covered: {sorted(REQUIRED_OPS - ops)}"
-    assert {11, 13, 17} <= {c["opset"] for c in manifest["cases"]}
+    assert {9, 10, 11, 13, 17} <= {c["opset"] for c in manifest["cases"]}
     assert {c["name"] for c in manifest["cases"]} == set(NAMES)
     assert {b["name"] for b in manifest["bad"]} == set(op_models.BAD_CASES)
