@@ -85,10 +85,17 @@ struct TransposeAttrs {
   std::vector<int64_t> perm;
 };
 
-// One entry per input dim (steps may be negative); ends are clamped to the dim at import.
+// One entry per input dim (steps may be negative); starts and ends are clamped to the dim at import, and a
+// step's magnitude to at most the dim's (a longer step takes one element all the same).
 struct SliceAttrs {
   std::vector<int64_t> starts, ends, steps;
 };
+
+// The elements a slice [start, end) by `step` takes (0 when none), without overflow for any step.
+inline int64_t slice_length(int64_t start, int64_t end, int64_t step) {
+  if (step > 0) return end > start ? (end - start - 1) / step + 1 : 0;
+  return start > end ? 1 - (start - end - 1) / step : 0;  // (start − end − 1) / step ≤ 0
+}
 
 struct PadAttrs {
   std::vector<int64_t> pads;  // begin for every dim, then end (may be negative: crop)

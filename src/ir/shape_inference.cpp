@@ -422,8 +422,7 @@ void infer_slice(Graph& g, const Node& n) {
   for (size_t i = 0; i < r; ++i) {
     int64_t st = a.steps[i];
     if (st == 0) fail(n, "slice step 0");
-    int64_t len = st > 0 ? (a.ends[i] - a.starts[i] + st - 1) / st : (a.starts[i] - a.ends[i] - st - 1) / -st;
-    out[i] = std::max<int64_t>(0, len);
+    out[i] = slice_length(a.starts[i], a.ends[i], st);
     if (static_cast<int>(i) == x.batch_axis && (a.starts[i] != 0 || st != 1 || a.ends[i] < x.shape[i])) {
       fail_batch(n, "slices the batch axis");
     }

@@ -44,9 +44,7 @@ Tensor slice(const Tensor& t, const SliceAttrs& a) {
   size_t r = static_cast<size_t>(t.rank());
   Shape out_shape(r);
   for (size_t d = 0; d < r; ++d) {
-    int64_t st = a.steps[d];
-    int64_t len = st > 0 ? (a.ends[d] - a.starts[d] + st - 1) / st : (a.starts[d] - a.ends[d] - st - 1) / -st;
-    out_shape[d] = std::max<int64_t>(0, len);
+    out_shape[d] = slice_length(a.starts[d], a.ends[d], a.steps[d]);
   }
   auto ost = strides_of(out_shape), ist = strides_of(t.shape());
   std::vector<int64_t> idx(r);

@@ -125,6 +125,7 @@ SliceAttrs slice_attrs(const Context& ctx, const Shape& in) {
     auto ax = static_cast<size_t>(axis_arg(ctx, axes[k], static_cast<int64_t>(r)));
     int64_t dim = in[ax], step = steps[k];
     if (step == 0) ctx.fail("slice step is 0");
+    step = std::clamp<int64_t>(step, -std::max<int64_t>(dim, 1), std::max<int64_t>(dim, 1));  // no longer than the dim
     int64_t st = starts[k], en = ends[k];
     if (st < 0) st = st < std::numeric_limits<int64_t>::min() + dim ? 0 : st + dim;
     if (en < 0) en = en < std::numeric_limits<int64_t>::min() + dim ? -1 : en + dim;

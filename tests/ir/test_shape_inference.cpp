@@ -248,3 +248,22 @@ TEST(Graph, RemoveDeadNodes) {
 }
 
 }  // namespace aimc
+
+// slice_length against counting, and at the ends of int64 (a fuzzed model's axis of 2^63 − 1 overflowed the
+// old (end − start + step − 1) / step).
+TEST(SliceLength, CountsTheElementsWithoutOverflow) {
+  for (int64_t start = -1; start <= 6; ++start) {
+    for (int64_t end = -1; end <= 6; ++end) {
+      for (int64_t step : {-7, -3, -2, -1, 1, 2, 3, 7}) {
+        int64_t n = 0;
+        for (int64_t i = start; step > 0 ? i < end : i > end; i += step) ++n;
+        EXPECT_EQ(aimc::slice_length(start, end, step), n) << start << " " << end << " " << step;
+      }
+    }
+  }
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max(), kMin = std::numeric_limits<int64_t>::min();
+  EXPECT_EQ(aimc::slice_length(0, kMax, 1), kMax);
+  EXPECT_EQ(aimc::slice_length(0, kMax, kMax), 1);
+  EXPECT_EQ(aimc::slice_length(kMax - 1, -1, kMin), 1);
+  EXPECT_EQ(aimc::slice_length(kMax - 1, -1, -1), kMax);
+}
