@@ -262,12 +262,23 @@ Tensor binary(const Context& ctx, const Tensor& a, const Tensor& b, const std::s
   return out;
 }
 
-Tensor unary(const Tensor& a, UnaryOp op) {
+// Integer tensors stay exact: Floor and Ceil keep them, and a result int64 cannot hold (Neg or Abs of −2^63, a
+// large Exp) is an error, as in `binary`.
+Tensor unary(const Context& ctx, const Tensor& a, UnaryOp op) {
   Tensor out(op == UnaryOp::Not ? DType::u8 : a.dtype(), a.shape());
   for (int64_t i = 0; i < a.numel(); ++i) {
     const double r = apply(op, a.as_double(i));
     if (a.dtype() == DType::i64 && op != UnaryOp::Not) {
-      out.data<int64_t>()[i] = op == UnaryOp::Neg ? -a.data<int64_t>()[i] : static_cast<int64_t>(r);
+      const int64_t x = a.data<int64_t>()[i];
+      if (op == UnaryOp::Floor || op == UnaryOp::Ceil) {
+        out.data<int64_t>()[i] = x;
+      } else if (op == UnaryOp::Neg && x != std::numeric_limits<int64_t>::min()) {
+        out.data<int64_t>()[i] = -x;
+      } else if (op != UnaryOp::Neg && r >= -0x1p63 && r < 0x1p63) {
+        out.data<int64_t>()[i] = static_cast<int64_t>(r);
+      } else {
+        ctx.fail(fmt::format("the integer result for {} does not fit 64 bits", x));
+      }
     } else {
       set_from_double(out, i, r);
     }
@@ -530,7 +541,7 @@ bool try_fold(Context& ctx) {
     }
     ctx.constant_output(0, binary(ctx, c(ctx, 0), c(ctx, 1), op, *b));
   } else if (const std::optional<UnaryOp> u = unary_op(op)) {
-    ctx.constant_output(0, unary(c(ctx, 0), *u));
+    ctx.constant_output(0, unary(ctx, c(ctx, 0), *u));
   } else {
     return false;  // e.g. Conv on constants: left to the executor's constant evaluation
   }

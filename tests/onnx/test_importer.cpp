@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
 
 #include "model_builder.h"
 #include "onnx/importer.h"
@@ -156,6 +157,27 @@ TEST(Importer, NonZeroOfAConstantFolds) {
   r.input("x", {1, 3}).output("y");
   r.node("NonZero", {"x"}, {"y"}, "nz");
   expect_error([&] { import(r); }, {"node 'nz' (NonZero)", "data-dependent shapes are not supported"});
+}
+
+// Folding an integer unary op stays exact: Ceil and Floor keep an int64 (converting through double overflowed
+// for 2^63 - 1: undefined behaviour a fuzzed model found), and Neg or Abs of -2^63 is a one-line error.
+TEST(Importer, IntegerUnaryFoldsStayExact) {
+  for (const char* op : {"Ceil", "Floor", "Neg", "Abs"}) {
+    ModelBuilder m;
+    m.input("x", {1, 4}).output("y");
+    const bool lowest = std::string(op) == "Neg" || std::string(op) == "Abs";
+    m.init_i64("c", {1}, {lowest ? std::numeric_limits<int64_t>::min() : std::numeric_limits<int64_t>::max()});
+    m.node(op, {"c"}, {"folded"}, "u");
+    m.node("Relu", {"x"}, {"y"});
+    if (lowest) {
+      expect_error([&] { import(m); }, {"node 'u'", "does not fit 64 bits"});
+    } else {
+      const Graph g = import(m);
+      const auto v = g.find_value("folded");
+      ASSERT_TRUE(v && g.value(*v).constant) << op;
+      EXPECT_EQ(g.value(*v).constant->data<int64_t>()[0], std::numeric_limits<int64_t>::max()) << op;
+    }
+  }
 }
 
 TEST(Importer, ShapeChainFoldsToReshape) {
