@@ -204,6 +204,8 @@ Graph build(const std::shared_ptr<const onnx::ModelProto>& model_ptr, const std:
       if (!n.domain().empty() && n.domain() != "ai.onnx") {
         ctx.fail(fmt::format("op '{}' of domain '{}' is not supported", n.op_type(), n.domain()));
       }
+      // Every ONNX op has an output (the converters emit into the node's first).
+      if (n.output_size() == 0) ctx.fail("the node has no outputs; expected at least one");
       if (try_fold(ctx)) continue;
       const Converter* convert = find_converter(n.op_type());
       if (!convert) ctx.fail(unsupported_op_message(n.op_type()));

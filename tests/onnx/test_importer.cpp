@@ -180,6 +180,15 @@ TEST(Importer, IntegerUnaryFoldsStayExact) {
   }
 }
 
+// A node without outputs is malformed ONNX; Softmax's converter read its missing first output (UBSan, fuzzing).
+TEST(Importer, NodeWithoutOutputsIsAnError) {
+  ModelBuilder m(13);
+  m.input("x", {1, 4}).output("y");
+  m.node("Softmax", {"x"}, {}, "s");
+  m.node("Relu", {"x"}, {"y"});
+  expect_error([&] { import(m); }, {"node 's' (Softmax)", "no outputs"});
+}
+
 TEST(Importer, ShapeChainFoldsToReshape) {
   // y = reshape(x, [x.shape[0], -1]) as PyTorch exports x.view(x.size(0), -1).
   ModelBuilder m;
