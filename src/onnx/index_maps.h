@@ -9,9 +9,12 @@
 
 namespace aimc::onnx_import {
 
+// Row-major strides. In unsigned (wrapping) arithmetic: a tensor with an axis of 0 may have others whose product
+// passes int64, and no element of it is ever addressed; one with elements has strides below its size.
 inline std::vector<int64_t> strides_of(const Shape& s) {
   std::vector<int64_t> st(s.size(), 1);
-  for (size_t i = s.size(); i-- > 1;) st[i - 1] = st[i] * s[i];
+  for (size_t i = s.size(); i-- > 1;)
+    st[i - 1] = static_cast<int64_t>(static_cast<uint64_t>(st[i]) * static_cast<uint64_t>(s[i]));
   return st;
 }
 
