@@ -93,7 +93,11 @@ std::vector<int64_t> transpose_perm(const Context& ctx, size_t rank) {
     for (size_t i = rank; i-- > 0;) perm.push_back(static_cast<int64_t>(i));
   }
   if (perm.size() != rank) ctx.fail(fmt::format("perm {} does not match rank {}", shape_str(perm), rank));
-  for (int64_t& p : perm) p = axis_arg(ctx, p, static_cast<int64_t>(rank));
+  std::vector<char> seen(rank, 0);
+  for (int64_t& p : perm) {
+    p = axis_arg(ctx, p, static_cast<int64_t>(rank));
+    if (seen[static_cast<size_t>(p)]++ != 0) ctx.fail(fmt::format("perm {} names axis {} twice", shape_str(perm), p));
+  }
   return perm;
 }
 

@@ -189,6 +189,18 @@ TEST(Importer, NodeWithoutOutputsIsAnError) {
   expect_error([&] { import(m); }, {"node 's' (Softmax)", "no outputs"});
 }
 
+// A Transpose's perm must name each axis once: [1, 1] read past a folded constant (ASan, fuzzing).
+TEST(Importer, TransposePermNamingAnAxisTwiceIsAnError) {
+  for (const bool constant : {false, true}) {
+    ModelBuilder m;
+    m.input("x", {1, 4}).output("y");
+    m.init_f("c", {2, 3}, std::vector<float>(6, 1.f));
+    ModelBuilder::attr_ints(m.node("Transpose", {constant ? "c" : "x"}, {"t"}, "tr"), "perm", {1, 1});
+    m.node("Relu", {"x"}, {"y"});
+    expect_error([&] { import(m); }, {"node 'tr' (Transpose)", "names axis 1 twice"});
+  }
+}
+
 TEST(Importer, ShapeChainFoldsToReshape) {
   // y = reshape(x, [x.shape[0], -1]) as PyTorch exports x.view(x.size(0), -1).
   ModelBuilder m;
