@@ -414,6 +414,12 @@ bool try_fold(Context& ctx) {
     for (size_t i = 0; i < ctx.num_inputs(); ++i) {
       const Tensor& t = c(ctx, i);
       if (t.dtype() != first.dtype() || t.rank() != first.rank()) ctx.fail("Concat inputs differ in type or rank");
+      for (int64_t d = 0; d < first.rank(); ++d) {
+        if (d != axis && t.dim(d) != first.dim(d)) {
+          ctx.fail(
+              fmt::format("Concat inputs {} and {} differ off axis {}", shape_str(first.shape()), shape_str(t.shape()), axis));
+        }
+      }
       int64_t& len = out_shape[static_cast<size_t>(axis)];
       if (__builtin_add_overflow(len, t.dim(axis), &len)) ctx.fail("Concat: the concatenated length exceeds 2^63");
     }

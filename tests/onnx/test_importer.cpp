@@ -201,6 +201,17 @@ TEST(Importer, TransposePermNamingAnAxisTwiceIsAnError) {
   }
 }
 
+// Folded Concat inputs must agree off the axis: [1, 3] and [3, 1] along 0 read past the second (ASan, fuzzing).
+TEST(Importer, FoldedConcatOfMismatchedShapesIsAnError) {
+  ModelBuilder m;
+  m.input("x", {1, 4}).output("y");
+  m.init_f("a", {1, 3}, {1, 2, 3});
+  m.init_f("b", {3, 1}, {4, 5, 6});
+  ModelBuilder::attr_i(m.node("Concat", {"a", "b"}, {"ab"}, "cat"), "axis", 0);
+  m.node("Relu", {"x"}, {"y"});
+  expect_error([&] { import(m); }, {"node 'cat' (Concat)", "differ off axis 0"});
+}
+
 TEST(Importer, ShapeChainFoldsToReshape) {
   // y = reshape(x, [x.shape[0], -1]) as PyTorch exports x.view(x.size(0), -1).
   ModelBuilder m;
