@@ -113,7 +113,7 @@ void PerfSimulator::Impl::setup() {
   if (sched.stages.empty()) throw Error("the Program has no stages", ErrorContext{.field = "schedule.stages"});
   data_parallel = sched.kind == ScheduleKind::DataParallel;
   copies = data_parallel ? static_cast<int32_t>(std::max<int64_t>(1, sched.network_replicas)) : 1;
-  // Network copy of each core (data-parallel): the replica of the tiles it holds.
+  // Network copies of each core (data-parallel): the replicas of the tiles it holds.
   copies_of_core.assign(static_cast<size_t>(chip.cores.count), {});
   if (data_parallel) {
     for (const auto& t : prog.tiles) {
