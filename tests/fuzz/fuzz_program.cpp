@@ -8,7 +8,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const aimc::chip::PresetLibrary presets({AIMC_SOURCE_DIR "/presets"});
-  const std::string path = aimc::fuzz::write_input(data, size, ".program.json");
+  const std::string path = aimc::fuzz::write_input(data, size, "input.program.json");
   aimc::fuzz::expect_clean([&] {
     const aimc::program::Program p = aimc::program::load_program(path);
     bool known = false;

@@ -8,8 +8,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <filesystem>
 #include <fstream>
 #include <string>
+#include <system_error>
 
 #include "core/error.h"
 #include "core/tensor.h"
@@ -28,9 +30,33 @@ void expect_clean(F&& f) {
   }
 }
 
-// A file holding the input, for the readers that take paths (one per process, rewritten each run).
-inline std::string write_input(const uint8_t* data, size_t size, const std::string& suffix) {
-  const std::string path = "/tmp/aimc-fuzz-" + std::to_string(::getpid()) + suffix;
+// This process's scratch directory, for the readers that take paths; removed when the process exits
+// (libFuzzer ends a campaign with exit(), so thousands of runs leave nothing behind in /tmp).
+class ScratchDir {
+ public:
+  ScratchDir() : path_(std::filesystem::temp_directory_path() / ("aimc-fuzz-" + std::to_string(::getpid()))) {
+    std::filesystem::create_directories(path_);
+  }
+  ~ScratchDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+inline const std::filesystem::path& scratch_dir() {
+  static const ScratchDir dir;
+  return dir.path();
+}
+
+// A file of the scratch directory holding the input (rewritten each run).
+inline std::string write_input(const uint8_t* data, size_t size, const std::string& name) {
+  const std::string path = (scratch_dir() / name).string();
   std::ofstream(path, std::ios::binary | std::ios::trunc)
       .write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
   return path;
