@@ -12,6 +12,7 @@ Errors are `aimc.Error`, with the one-line message the CLI prints (file, field o
 """
 
 import io
+import math
 import os
 import sys
 import time
@@ -27,14 +28,19 @@ from . import _aimc
 __all__ = ["Chip", "Program", "EvalResult", "PerfResult", "Error", "compile", "evaluate", "run", "perf", "report",
            "load_dataset", "parse_time", "sweep_results"]
 
-def parse_time(t):
+def parse_time(t, name="drift_times"):
     """Seconds from a number (seconds) or a string such as "1s", "10m", "1h", "1d", "1w", "1y" (read as
-    `aimc eval --drift-times` reads it)."""
+    `aimc eval --drift-times` reads it); errors name the keyword `name`."""
+    if isinstance(t, bool):
+        raise Error(f"{name}: {t!r} is not a time; expected seconds ≥ 0 or a string such as '1d'")
     if isinstance(t, (int, float)):
+        if not math.isfinite(t) or t < 0:
+            raise Error(f"{name}: {t!r} is not a time ≥ 0 (e.g. 1s, 1h, 1d, 1y, 3600)")
         return float(t)
-    times = _aimc.parse_drift_times(str(t))
+    times = _aimc.parse_drift_times(str(t), name)
     if len(times) != 1:
-        raise Error(f"drift_times: '{t}' is {len(times)} times; expected one per list entry")
+        raise Error(f"{name}: '{t}' is {len(times)} times; expected one" +
+                    (" per list entry" if name == "drift_times" else ""))
     return times[0]
 
 
@@ -169,7 +175,7 @@ def run(program, chip, x, *, t=None, seed=0, threads=1, read_mode="", gemm_preci
     single array when the model has one)."""
     chip = _chip(chip)
     x = [_numpy(v) for v in x] if isinstance(x, (list, tuple)) else _numpy(x)
-    outputs = _aimc.run(_program(program, chip), chip, x, t=None if t is None else parse_time(t), seed=seed,
+    outputs = _aimc.run(_program(program, chip), chip, x, t=None if t is None else parse_time(t, "t"), seed=seed,
                         threads=threads, read_mode=read_mode, gemm_precision=gemm_precision)
     return outputs[0] if len(outputs) == 1 else outputs
 

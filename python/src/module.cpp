@@ -193,8 +193,8 @@ void bind_program(py::module_& m) {
       py::arg("model"), py::arg("chip"), py::arg("pipeline") = "", py::arg("schedule") = "pipelined",
       py::arg("replicate") = "auto", py::arg("calibration_data") = "", py::arg("calibration_samples") = 64, py::arg("seed") = 0,
       py::arg("allow_quantize") = false, py::arg("progress") = py::none());
-  m.def("parse_drift_times", &experiment::parse_drift_times, py::arg("text"),
-        "\"1s,1h,1d,1y\" → seconds, as `aimc eval --drift-times` reads them.");
+  m.def("parse_drift_times", &experiment::parse_drift_times, py::arg("text"), py::arg("field") = "drift_times",
+        "\"1s,1h,1d,1y\" → seconds, as `aimc eval --drift-times` reads them; errors name `field`.");
   m.def(
       "sweep_results",
       [](const std::string& db, const std::string& objectives) {

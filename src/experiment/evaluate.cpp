@@ -42,8 +42,8 @@ functional::GemmPrecision parse_gemm_precision(const std::string& s) {
               ErrorContext{.field = "gemm_precision"});
 }
 
-std::vector<double> parse_drift_times(const std::string& text) {
-  const ErrorContext where{.field = "drift_times"};
+std::vector<double> parse_drift_times(const std::string& text, const std::string& field) {
+  const ErrorContext where{.field = field};
   std::vector<double> times;
   std::size_t start = 0;
   while (start <= text.size()) {
@@ -53,33 +53,23 @@ std::vector<double> parse_drift_times(const std::string& text) {
     item.erase(0, item.find_first_not_of(" \t"));
     item.erase(item.find_last_not_of(" \t") + 1);
     if (item.empty()) throw Error(fmt::format("'{}' has an empty time; expected e.g. 1s,1h,1d,1y", text), where);
+    // The unit: the item's trailing letters (none: seconds).
+    std::size_t unit_at = item.size();
+    while (unit_at > 0 && std::isalpha(static_cast<unsigned char>(item[unit_at - 1]))) --unit_at;
+    const std::string unit_name = item.substr(unit_at);
+    std::string number = item.substr(0, unit_at);
+    number.erase(number.find_last_not_of(" \t") + 1);
     double unit = 1;
-    std::string number = item;
-    const char last = item.back();
-    if (std::isalpha(static_cast<unsigned char>(last))) {
-      number = item.substr(0, item.size() - 1);
-      switch (last) {
-        case 's':
-          unit = 1;
-          break;
-        case 'm':
-          unit = 60;
-          break;
-        case 'h':
-          unit = 3600;
-          break;
-        case 'd':
-          unit = 86400;
-          break;
-        case 'w':
-          unit = 7 * 86400.0;
-          break;
-        case 'y':
-          unit = 365 * 86400.0;
-          break;
-        default:
-          throw Error(fmt::format("'{}': unknown unit '{}' (s, m, h, d, w, y)", item, last), where);
+    if (!unit_name.empty()) {
+      static const std::pair<const char*, double> kUnits[] = {{"s", 1},     {"m", 60},          {"h", 3600},
+                                                              {"d", 86400}, {"w", 7 * 86400.0}, {"y", 365 * 86400.0}};
+      const auto* found = std::find_if(std::begin(kUnits), std::end(kUnits), [&](const auto& u) { return unit_name == u.first; });
+      if (found == std::end(kUnits)) {
+        throw Error(
+            fmt::format("'{}': unknown unit '{}'; expected one of s, m, h, d, w, y (e.g. 1s, 1h, 1d, 1y, 3600)", item, unit_name),
+            where);
       }
+      unit = found->second;
     }
     char* rest = nullptr;
     const double v = number.empty() ? NAN : std::strtod(number.c_str(), &rest);

@@ -88,8 +88,9 @@ std::optional<chip::CompensationReadout> parse_compensation_readout(const std::s
 // fp32 | bf16 | int8; throws Error naming gemm_precision.
 functional::GemmPrecision parse_gemm_precision(const std::string& text);
 
-// "1s,1h,1d,1y" → seconds (units s, m, h, d, w, y = 365 d; a bare number is seconds).
-std::vector<double> parse_drift_times(const std::string& text);
+// "1s,1h,1d,1y" → seconds (units s, m, h, d, w, y = 365 d; a bare number is seconds). Errors name `field`
+// (the option or key the text came from).
+std::vector<double> parse_drift_times(const std::string& text, const std::string& field = "drift_times");
 std::string format_time(double t_s);
 
 }  // namespace aimc::experiment

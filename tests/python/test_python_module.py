@@ -150,6 +150,27 @@ def test_option_values_no_run_can_mean_are_errors(hermes, lenet):
         aimc.evaluate(lenet, hermes, x[:1], np.array([7]), limit=1, drift_times=["1s"])
 
 
+
+def test_times_are_checked_and_named_by_their_keyword(hermes, lenet):
+    """A negative or NaN number of seconds reached the chip model, whose error named no keyword; a unit of several
+    letters was named by its last one ('1 fortnight': unit 't'); run's `t` was called drift_times (until
+    2026-12-08)."""
+    assert aimc.parse_time("1 h") == aimc.parse_time("1h") == aimc.parse_time(3600) == 3600.0
+    assert aimc.parse_time(np.float32(1.5)) == 1.5 and aimc.parse_time("2w") == 14 * 86400.0
+    x, _ = mnist_arrays(2)
+    for t in (-1, float("nan"), float("inf"), True):
+        with pytest.raises(aimc.Error, match=r"^t: .* not a time"):
+            aimc.run(lenet, hermes, x, t=t)
+        with pytest.raises(aimc.Error, match=r"^drift_times: .* not a time"):
+            aimc.evaluate(lenet, hermes, x, np.array([7, 2]), drift_times=[1, t])
+    with pytest.raises(aimc.Error, match=r"^t: '1 fortnight': unknown unit 'fortnight'; expected one of s, m, h, d, w, y"):
+        aimc.run(lenet, hermes, x, t="1 fortnight")
+    with pytest.raises(aimc.Error, match=r"^t: '1s,1d' is 2 times; expected one$"):
+        aimc.run(lenet, hermes, x, t="1s,1d")
+    with pytest.raises(aimc.Error, match=r"^drift_times: '10min': unknown unit 'min'"):
+        aimc.evaluate(lenet, hermes, x, np.array([7, 2]), drift_times=["1s", "10min"])
+    assert np.array_equal(aimc.run(lenet, hermes, x, t="1d", seed=2), aimc.run(lenet, hermes, x, t=86400, seed=2))
+
 def test_the_rounded_weights_warning_lists_the_largest_errors():
     """One line, not a table: ResNet-20 (fp32 weights) on cluster-512's 4-bit cells lists its five largest
     rounding errors and points at the Program for the rest (a ResNet-50 listed all 54 on every perf run)."""
