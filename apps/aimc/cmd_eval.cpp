@@ -86,7 +86,9 @@ void run_eval(const EvalArgs& a) {
   cs.on_pass = compile_progress(compiling);
   const experiment::LoadedProgram loaded = experiment::load_or_compile({.model = a.model, .program = a.program}, chip, cs);
   compiling.finish();
-  if (!a.allow_quantize) experiment::require_chip_precision(loaded.program, chip);  // one line, before any warning
+  // One line, before any warning:
+  experiment::require_model(loaded, "an evaluation");
+  if (!a.allow_quantize) experiment::require_chip_precision(loaded.program, chip);
   print_warnings(loaded.program.warnings);
 
   Progress progress("eval", !a.quiet);

@@ -303,6 +303,7 @@ void bind_experiments(py::module_& m) {
          int threads, const std::string& read_mode, const std::string& gemm_precision) {
         const functional::GemmPrecision precision = experiment::parse_gemm_precision(gemm_precision);
         check_compiled_for(program, chip);
+        experiment::require_model(*program, "a run");
         check_thread_count(threads);
         // One array, or a list of them for a model of several inputs (in the graph's input order).
         std::vector<Tensor> inputs;

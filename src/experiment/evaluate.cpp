@@ -134,6 +134,7 @@ EvalResult evaluate(const LoadedProgram& loaded, const chip::ChipSpec& chip, con
   check_thread_count(o.threads);
   if (o.batch < 1) throw Error(fmt::format("must be ≥ 1, got {}", o.batch), ErrorContext{.field = "batch"});
   if (o.drift_times.empty()) throw Error("no drift times given", ErrorContext{.field = "drift_times"});
+  require_model(loaded, "an evaluation");
   program::check_fits(loaded.program, chip, loaded.model_path.empty() ? "program" : loaded.model_path);
   if (!o.allow_quantize) require_chip_precision(loaded.program, chip);
   const bool lm = data.kind == "tokens";

@@ -124,6 +124,14 @@ program::Program load_checked_program(const std::string& path, const chip::ChipS
   return p;
 }
 
+void require_model(const LoadedProgram& loaded, const std::string& what) {
+  if (loaded.has_model) return;
+  throw Error(fmt::format("records no model file (it was compiled from ONNX bytes or a torch module), and {} needs the "
+                          "network's weights; compile it from a model file to keep it reusable",
+                          what),
+              ErrorContext{.file = loaded.program_path, .field = "program"});
+}
+
 LoadedProgram load_or_compile(const ProgramSource& source, const chip::ChipSpec& chip, const CompileSettings& s) {
   if (source.model.empty() == source.program.empty()) {
     throw Error("give exactly one of a model and a compiled Program (`program`)", ErrorContext{.field = "model"});
@@ -131,7 +139,12 @@ LoadedProgram load_or_compile(const ProgramSource& source, const chip::ChipSpec&
   LoadedProgram out;
   if (!source.program.empty()) {
     out.program = load_checked_program(source.program, chip, s);
+    out.program_path = source.program;
     out.model_path = out.program.model_path;
+    if (out.model_path.empty()) {  // compiled from bytes or a torch module: nothing to read or check
+      out.has_model = false;
+      return out;
+    }
     if (!std::filesystem::exists(out.model_path)) {
       const auto beside = std::filesystem::path(source.program).parent_path() / out.model_path;
       if (std::filesystem::exists(beside)) out.model_path = beside.string();

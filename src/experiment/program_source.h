@@ -37,15 +37,22 @@ struct ProgramSource {
 
 struct LoadedProgram {
   program::Program program;
-  Graph imported;          // the model as imported
-  Graph prepared;          // the model with the Program's graph rewrites (what the executor runs)
-  std::string model_path;  // the model file actually read
+  Graph imported;            // the model as imported
+  Graph prepared;            // the model with the Program's graph rewrites (what the executor runs)
+  std::string model_path;    // the model file actually read
+  std::string program_path;  // the Program file it was loaded from (empty: compiled here)
+  bool has_model = true;     // false: a Program file that records no model (compiled from bytes or a torch
+                             // module): the graphs are empty, enough for perf, not for running the network
 };
 
 // Exactly one of source.model and source.program. A Program is checked against `chip` and its
 // model file's hash (the model is looked up beside the Program when its recorded path is absent).
+// A Program that records no model file loads without a model (has_model false).
 // Throws Error (file, field) on any mismatch; a Program file with calibration settings is an error.
 LoadedProgram load_or_compile(const ProgramSource& source, const chip::ChipSpec& chip, const CompileSettings& settings);
+
+// Throws Error when `loaded` has no model (see has_model): running the network (`what`) needs its weights.
+void require_model(const LoadedProgram& loaded, const std::string& what);
 
 // `imported` (a model as imported: from a file, or from bytes with an empty `model_path`) compiled
 // onto `chip`. The Program records `model_path` and its hash when the path is given.

@@ -3,6 +3,7 @@ evaluate on a spec or on arrays, run one batch, perf — each result's to_dict()
 errors as aimc.Error with the library's one-line message, the GIL released while the core works."""
 import gzip
 import json
+import re
 import os
 import threading
 import time
@@ -346,6 +347,36 @@ def test_torch_module_compiles_in_memory(tmp_path, hermes):
     assert 0 < np.abs(chip_out - ref).max() < 0.25 * np.abs(ref).max()
     with pytest.raises(aimc.Error, match="example"):
         aimc.compile(net, hermes)
+
+
+def test_a_saved_program_of_a_torch_module_times_but_does_not_run(tmp_path, hermes):
+    """Its Program file records no model: loading it read the Program's folder as the model ("/tmp/x/: is a
+    folder"), from Python and for `aimc eval --program` (until 2026-12-08). It loads, times as it did in memory,
+    and a run or an evaluation says why it cannot."""
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 64), torch.nn.ReLU(), torch.nn.Linear(64, 10))
+    path = tmp_path / "net.program.json"
+    aimc.compile(net, hermes, example=torch.zeros(1, 1, 28, 28)).save(str(path))
+    loaded = aimc.Program.load(str(path), hermes)
+    assert loaded.model_path == "" and loaded.to_dict()["layers"]
+    in_memory = aimc.compile(net, hermes, example=torch.zeros(1, 1, 28, 28))
+    timed = [aimc.perf(p, hermes, images=2).to_dict() for p in (loaded, in_memory)]
+    for t in timed:
+        t.pop("simulator")  # its wall time
+    assert timed[0] == timed[1]
+    assert aimc.perf(str(path), hermes, images=2).inferences_per_s > 0
+    says = r"records no model file \(it was compiled from ONNX bytes or a torch module\), and {} needs"
+    x, y = mnist_arrays(2)
+    with pytest.raises(aimc.Error, match=says.format("a run")):
+        aimc.run(loaded, hermes, x)
+    with pytest.raises(aimc.Error, match=says.format("an evaluation")):
+        aimc.evaluate(str(path), hermes, x, y, drift_times=[1])
+    r = run_aimc("eval", "--program", path, "--chip", "hermes", "--data", MNIST, "--limit", 4)
+    assert r.returncode == 2 and re.fullmatch(r"aimc: error: .*net\.program\.json.*" + says.format("an evaluation") +
+                                               r".*\n", r.stderr), r.stderr
+    r = run_aimc("perf", "--program", path, "--chip", "hermes", "--images", 2)
+    assert r.returncode == 0, r.stderr
 
 
 def test_conv_replicas_compute_what_one_copy_computes():
