@@ -28,6 +28,9 @@ using chip::Site;
 
 constexpr uint64_t kMaxSweepFileBytes = uint64_t{1} << 24;
 constexpr int64_t kMaxGrid = int64_t{1} << 62;
+// The points one sweep runs (a grid's, or a random mode's samples): each is held in memory with its key
+// while the sweep runs, and a million points of a second each are 12 days of one machine.
+constexpr int64_t kMaxPoints = int64_t{1} << 20;
 
 const std::vector<std::string> kTopKeys = {"chips",       "models", "axes",    "zip",  "mode", "samples",
                                            "sample_seed", "run",    "compile", "eval", "perf"};
@@ -363,7 +366,7 @@ SweepSpec parse_sweep(const std::string& yaml, const std::string& label, const c
   spec.random = m == "random";
   if (spec.random) {
     if (!root.child("samples").node().IsDefined()) root.fail_key("samples", "mode random needs samples: N");
-    spec.samples = integer(root.child("samples"), 1, int64_t{1} << 24);
+    spec.samples = integer(root.child("samples"), 1, kMaxPoints);
     if (root.child("sample_seed").node().IsDefined()) {
       spec.sample_seed = static_cast<uint64_t>(integer(root.child("sample_seed"), 0, std::numeric_limits<int64_t>::max()));
     }
@@ -387,7 +390,13 @@ SweepSpec parse_sweep(const std::string& yaml, const std::string& label, const c
       }
     }
   }
-  if (!grid_size(spec)) root.fail_key("axes", "the grid has more than 2^62 points");
+  const std::optional<int64_t> points = grid_size(spec);
+  if (!points) root.fail_key("axes", "the grid has more than 2^62 points; draw a sample of it (mode: random, samples: N)");
+  if (!spec.random && *points > kMaxPoints) {
+    root.fail_key("axes", fmt::format("the grid has {} points, more than a sweep runs ({}); draw a sample of it (mode: random, "
+                                      "samples: N) or split it into several sweeps",
+                                      *points, kMaxPoints));
+  }
   check_chip_axes(root, spec, presets);
   compute_hashes(spec);
   return spec;

@@ -102,6 +102,27 @@ TEST(SweepSpec, OptionAxesAndFixedOptions) {
   EXPECT_EQ(parse(kHead + "axes:\n  perf.stage_buffers: [1, 2, unbounded]\n").axes[0].target, AxisTarget::Perf);
 }
 
+// Values 0..n-1 (from 1 with `first`) as a flow list.
+std::string numbers(int n, int first = 0) {
+  std::string out = "[";
+  for (int i = 0; i < n; ++i) out += (i > 0 ? ", " : "") + std::to_string(first + i);
+  return out + "]";
+}
+
+TEST(SweepSpec, AGridBeyondTheRunnablePointsIsRefusedAndCanBeSampled) {
+  // 1025 × 1024 points: enumerating a grid of 4e9 ran out of memory (std::bad_alloc, until 2026-12-08).
+  const std::string axes = "axes:\n  seed: " + numbers(1025) + "\n  perf.images: " + numbers(1024, 1) + "\n";
+  EXPECT_THAT(error_of(kHead + axes),
+              ::testing::HasSubstr("s.yaml:4: axes: the grid has 1049600 points, more than a sweep runs (1048576); draw a "
+                                   "sample of it (mode: random, samples: N)"));
+  EXPECT_EQ(enumerate_points(parse(kHead + axes + "mode: random\nsamples: 5\n")).size(), 5U);
+  EXPECT_THAT(error_of(kHead + axes + "mode: random\nsamples: 1048577\n"),
+              ::testing::HasSubstr("samples: expected an integer in [1, 1048576]"));
+  // At the limit: a grid of 1024 × 1024 points is a sweep.
+  EXPECT_EQ(grid_size(parse(kHead + "axes:\n  seed: " + numbers(1024) + "\n  perf.images: " + numbers(1024, 1) + "\n")),
+            int64_t{1} << 20);
+}
+
 TEST(SweepSpec, MistakesNameTheFileTheLineAndTheKey) {
   using ::testing::HasSubstr;
   EXPECT_THAT(error_of(kHead + "axis:\n  seed: [1]\n"), HasSubstr("s.yaml:3: axis: unknown key 'axis' (did you mean 'axes'?)"));
