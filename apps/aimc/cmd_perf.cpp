@@ -13,6 +13,7 @@
 #include "presets.h"
 #include "progress.h"
 #include "report/perf_report.h"
+#include "sim/perf/perf_sim.h"
 #include "sim/perf/slices.h"
 
 namespace aimc::cli {
@@ -66,10 +67,19 @@ void run_perf(const PerfArgs& a) {
   opt.read_mode = a.read_mode;
   opt.host_gops = a.host_gops;
   opt.analytic = a.simulator == "analytic";
+  std::optional<Progress> simulating;  // from the event simulation's first finished item on (its ETA)
+  opt.on_progress = [&](int64_t done, int64_t total) {
+    if (!simulating) {
+      compiling.finish();
+      simulating.emplace("perf", !a.quiet);
+    }
+    simulating->update(done, total, "items simulated");
+  };
   std::vector<std::string> warnings;
   const perf::PerfStats stats = experiment::simulate_performance(
       {.model = a.model, .program = a.program, .peak = a.peak, .peak_bits = a.peak_bits}, chip, cs, opt, &warnings);
   compiling.finish();
+  if (simulating) simulating->finish();
   warnings.insert(warnings.end(), stats.warnings.begin(), stats.warnings.end());
   print_warnings(warnings);
   fmt::print("{}", report::perf_text(stats, static_cast<size_t>(a.top)));
@@ -84,7 +94,8 @@ void add_perf(CLI::App& app) {
   sub->add_option("--model", args->model, "ONNX model (compiled on the fly with the default pipeline)");
   sub->add_option("--program", args->program, "a compiled Program (JSON from aimc compile -o)");
   sub->add_option("--chip", args->chip, "preset name or chip .yaml file");
-  sub->add_option("--images", args->images, "inferences streamed (default 16)")->check(CLI::Range(int64_t{1}, int64_t{1} << 24));
+  sub->add_option("--images", args->images, "inferences streamed (default 16)")
+      ->check(CLI::Range(int64_t{1}, perf::kMaxSimulatedItems));
   sub->add_option("--batch", args->batch, "inferences per batch for layer schedules and reloads (default: all)")
       ->check(CLI::Range(int64_t{0}, int64_t{1} << 24));
   sub->add_option_function<std::string>(

@@ -181,13 +181,14 @@ def run(program, chip, x, *, t=None, seed=0, threads=1, read_mode="", gemm_preci
 
 
 def perf(program, chip, *, images=16, batch=0, chunks="auto", read_mode="", host_gops=None, peak=False, peak_bits=0,
-         stage_buffers=None, simulator="event"):
+         stage_buffers=None, simulator="event", progress=None):
     """Latency, throughput, energy and utilisation (`program` None with peak=True: the synthetic workload that
     keeps every crossbar busy). `chunks`: the slices each inference streams through the pipeline in, "auto"
     (as `aimc perf --chunks`) or a whole number. `stage_buffers`: the items whose input each stage holds at
     once (as `aimc perf --stage-buffers`): None (the default, 2), "unbounded" or a whole number. `simulator`:
     "event" (the discrete-event simulation) or "analytic" (the closed-form model: the same energy,
-    docs/perf-sim.md), as `aimc perf --simulator`."""
+    docs/perf-sim.md), as `aimc perf --simulator`. `progress`: as for `evaluate`, over the event simulation's
+    items (inferences, or their slices)."""
     if simulator not in ("event", "analytic"):
         raise ValueError(f"simulator: expected \"event\" or \"analytic\", not {simulator!r}")
     chip = _chip(chip)
@@ -203,7 +204,7 @@ def perf(program, chip, *, images=16, batch=0, chunks="auto", read_mode="", host
         raise ValueError(f"stage_buffers: expected None, \"unbounded\" or a whole number of at least 1, not {stage_buffers!r}")
     return _aimc.perf(prog, chip, images=images, batch=batch, chunks=chunks, read_mode=read_mode,
                       host_gops=host_gops, peak=peak, peak_bits=peak_bits, stage_buffers=stage_buffers,
-                      analytic=simulator == "analytic")
+                      analytic=simulator == "analytic", progress=_progress(progress, "perf"))
 
 
 def sweep_results(db, objectives=None):

@@ -352,9 +352,11 @@ void bind_experiments(py::module_& m) {
       "perf",
       [](const std::optional<Loaded>& program, const chip::ChipSpec& chip, int64_t images, int64_t batch, int64_t chunks,
          const std::string& read_mode, std::optional<double> host_gops, bool peak, int64_t peak_bits,
-         std::optional<int64_t> stage_buffers, bool analytic) {
+         std::optional<int64_t> stage_buffers, bool analytic, const py::object& progress) {
         perf::PerfOptions o;
         o.analytic = analytic;
+        if (auto p = progress_of(progress))
+          o.on_progress = [p](int64_t done, int64_t total) { p(done, total, "items simulated"); };
         o.images = images;
         o.batch = batch;
         o.chunks = chunks;
@@ -371,7 +373,7 @@ void bind_experiments(py::module_& m) {
       },
       py::arg("program"), py::arg("chip"), py::arg("images") = 16, py::arg("batch") = 0, py::arg("chunks") = 0,
       py::arg("read_mode") = "", py::arg("host_gops") = std::nullopt, py::arg("peak") = false, py::arg("peak_bits") = 0,
-      py::arg("stage_buffers") = std::nullopt, py::arg("analytic") = false);
+      py::arg("stage_buffers") = std::nullopt, py::arg("analytic") = false, py::arg("progress") = py::none());
 }
 
 }  // namespace

@@ -18,6 +18,7 @@
 #include "core/sha256.h"
 #include "core/suggest.h"
 #include "experiment/evaluate.h"
+#include "sim/perf/perf_sim.h"
 #include "sim/perf/slices.h"
 
 namespace aimc::sweep {
@@ -130,7 +131,7 @@ void set_option(FixedOptions& f, const std::string& section, const std::string& 
       }
     }
   } else if (section == "perf") {
-    if (key == "images") f.images = integer(v, 1, kBig);
+    if (key == "images") f.images = integer(v, 1, perf::kMaxSimulatedItems);
     else if (key == "batch") f.perf_batch = integer(v, 0, kBig);
     else if (key == "chunks") f.chunks = integer(v, 1, perf::kMaxSlices, "auto");         // 0: auto (sim/perf/slices.h)
     else if (key == "stage_buffers") f.stage_buffers = integer(v, 1, kBig, "unbounded");  // 0: unbounded

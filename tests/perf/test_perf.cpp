@@ -744,5 +744,52 @@ TEST(PerfSim, BoundsOnACompiledNetwork) {
   }
 }
 
+// The event simulation reports its progress as its items finish: in order, about a thousand times a run at
+// most, ending at the total; the analytic model and the runs beside the main one (auto's slicings, the
+// single-inference latency) do not call it.
+TEST(PerfSim, ProgressCountsTheMainRunsItems) {
+  const auto chip = preset("hermes");
+  Builder b;
+  b.layer(256, 256, 4, 0);
+  b.layer(256, 64, 4, 1);
+  b.transfer(0, 1, 256, "a");
+  for (const int64_t chunks : {1, 4}) {
+    PerfOptions o;
+    o.images = 3000;
+    o.chunks = chunks;
+    std::vector<std::pair<int64_t, int64_t>> seen;
+    o.on_progress = [&](int64_t done, int64_t total) { seen.emplace_back(done, total); };
+    const PerfStats s = simulate(chip, b.p, o);
+    ASSERT_FALSE(seen.empty());
+    EXPECT_EQ(seen.back(), std::make_pair(3000 * chunks, 3000 * chunks));
+    EXPECT_LE(seen.size(), 1001U);
+    for (size_t k = 1; k < seen.size(); ++k) EXPECT_GT(seen[k].first, seen[k - 1].first);
+    o.on_progress = nullptr;
+    EXPECT_EQ(simulate(chip, b.p, o).makespan_ns, s.makespan_ns);  // watching does not change the run
+    o.analytic = true;
+    o.on_progress = [&](int64_t, int64_t) { ADD_FAILURE() << "the analytic model reports no progress"; };
+    simulate(chip, b.p, o);
+  }
+}
+
+// A run beyond the items one simulation tracks is one line naming the option (2^24 items took 5 to 16 GB).
+TEST(PerfSim, RunsBeyondTheTrackedItemsAreRefused) {
+  const auto chip = preset("hermes");
+  Builder b;
+  b.layer(256, 256, 4, 0);
+  PerfOptions o;
+  o.images = kMaxSimulatedItems + 1;
+  EXPECT_EQ(test::error_of([&] { simulate(chip, b.p, o); }),
+            fmt::format("images: {}: more than the {} inferences one simulation tracks (its steady-state throughput is "
+                        "timed after a few pipeline depths of them)",
+                        kMaxSimulatedItems + 1, kMaxSimulatedItems));
+  o.images = kMaxSimulatedItems / 4 + 1;
+  o.chunks = 4;
+  EXPECT_EQ(test::error_of([&] { simulate(chip, b.p, o); }),
+            fmt::format("chunks: {} images x 4 slices is more than the {} items one simulation tracks; time fewer images "
+                        "or slices",
+                        kMaxSimulatedItems / 4 + 1, kMaxSimulatedItems));
+}
+
 }  // namespace
 }  // namespace aimc::perf

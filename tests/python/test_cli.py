@@ -243,3 +243,11 @@ def test_progress_lines_on_a_log_and_quiet(tmp_path):
     q = subprocess.run([str(a) for a in args + ["--quiet"]], capture_output=True, text=True, env=env, timeout=300)
     assert q.returncode == 0 and "aimc: eval" not in q.stderr and "aimc: compile" not in q.stderr, q.stderr
     assert q.stdout == r.stdout.replace(r.stdout.splitlines()[-1], q.stdout.splitlines()[-1])  # speeds differ only
+    # perf: the event simulation's items (it showed none until 2026-12-08)
+    perf = [aimc_bin(), "perf", "--model", str(ROOT / "models" / "mnist_lenet.onnx"), "--chip", "hermes", "--images", 50,
+            "--chunks", 1]
+    r = subprocess.run([str(a) for a in perf], capture_output=True, text=True, env=env, timeout=300)
+    lines = [line for line in r.stderr.splitlines() if line.startswith("aimc: perf: ")]
+    assert r.returncode == 0 and len(lines) == 50 and lines[-1] == "aimc: perf: 100% (items simulated)", r.stderr
+    q = subprocess.run([str(a) for a in perf + ["--quiet"]], capture_output=True, text=True, env=env, timeout=300)
+    assert q.returncode == 0 and "aimc: perf" not in q.stderr, q.stderr

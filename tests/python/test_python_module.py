@@ -452,6 +452,14 @@ def test_progress_callbacks_and_interruption(hermes, lenet):
         aimc.evaluate(lenet, hermes, MNIST, limit=100, batch=32, drift_times=[1, 10], progress=stop)
     with pytest.raises(aimc.Error, match="progress"):
         aimc.evaluate(lenet, hermes, MNIST, limit=32, drift_times=[1], progress="yes")
+    # perf: per item of the event simulation (inferences in 1 slice here), the last call at the total
+    items = []
+    plain = aimc.perf(lenet, hermes, images=40, chunks=1).to_dict()
+    watched = aimc.perf(lenet, hermes, images=40, chunks=1, progress=lambda *a: items.append(a)).to_dict()
+    assert items == [(k, 40, "items simulated") for k in range(1, 41)]
+    assert plain.pop("simulator")["events"] == watched.pop("simulator")["events"] and plain == watched
+    with pytest.raises(Stop, match="enough"):
+        aimc.perf(lenet, hermes, images=40, chunks=1, progress=stop)
 
 
 def test_numpy_inputs_are_checked(hermes, lenet):

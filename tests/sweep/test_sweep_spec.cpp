@@ -135,7 +135,7 @@ TEST(SweepSpec, MistakesNameTheFileTheLineAndTheKey) {
   EXPECT_THAT(error_of(kHead + "axes:\n  eval.repeat: [1]\n"),
               HasSubstr("'repeat' is not an option an axis can vary (did you mean 'repeats'?)"));
   EXPECT_THAT(error_of(kHead + "axes:\n  perf.images: [0]\n"),
-              HasSubstr("axes.perf.images[0]: expected an integer in [1, 16777216], got '0'"));
+              HasSubstr("axes.perf.images[0]: expected an integer in [1, 4194304], got '0'"));
   EXPECT_THAT(error_of(kHead + "axes:\n  eval.drift_times: ['1 fortnight']\n"), HasSubstr("axes.eval.drift_times[0]"));
   EXPECT_THAT(error_of(kHead + "perf: {chunks: many}\n"),
               HasSubstr("perf.chunks: expected auto or an integer in [1, 4096], got 'many'"));

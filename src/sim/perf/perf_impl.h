@@ -190,6 +190,7 @@ struct PerfSimulator::Impl {
   };
   std::vector<SliceArrivals> arrivals_at;
   int64_t traced = 0;               // the item whose groups are traced (inference 0's)
+  int64_t finished = 0;             // items done (for PerfOptions::on_progress)
   std::vector<GroupTrace> trace;    // the traced item's groups, in order
   std::vector<double> trace_start;  // per task: when item 0's execution of it took its resource
 

@@ -311,6 +311,10 @@ bool PerfSimulator::Impl::break_buffer_deadlock(double now) {
 
 void PerfSimulator::Impl::finish(Item& it, double now) {
   it.done = now;
+  if (opt.on_progress) {
+    const auto total = static_cast<int64_t>(items.size());
+    if (++finished == total || finished % std::max<int64_t>(total / 1000, 1) == 0) opt.on_progress(finished, total);
+  }
   if (it.buffer >= 0 && it.held > 0) give_buffer(it.copy, it.buffer, it.held, now);
   it.buffer = -1;
   it.held = 0;
@@ -392,8 +396,10 @@ void PerfSimulator::Impl::reset_run() {
   overfilled = 0;
   items.clear();
   slices_in.assign(static_cast<size_t>(opt.images), 0);
-  arrivals_at.assign(static_cast<size_t>(opt.images) * prog.schedule.stages.size(), SliceArrivals{});
+  arrivals_at.assign(any_halo ? static_cast<size_t>(opt.images) * prog.schedule.stages.size() : 0,
+                     SliceArrivals{});  // read by halos only
   traced = 0;
+  finished = 0;
   for (int64_t inf = 0; inf < opt.images; ++inf) {
     for (int64_t c = 0; c < opt.chunks; ++c) {
       Item it;

@@ -37,9 +37,16 @@ void check_options(const PerfOptions& opt) {
     throw Error(fmt::format("{}: expected 0 (auto) or a whole number 1 to {}", opt.chunks, kMaxSlices),
                 ErrorContext{.field = "chunks"});
   }
-  if (opt.images > kMaxSimulatedItems / std::max<int64_t>(opt.chunks, 1)) {
-    throw Error(fmt::format("{} images x {} chunks is more than the {} items one simulation tracks", opt.images, opt.chunks,
-                            kMaxSimulatedItems),
+  if (opt.images > kMaxSimulatedItems) {
+    throw Error(fmt::format("{}: more than the {} inferences one simulation tracks (its steady-state throughput is timed "
+                            "after a few pipeline depths of them)",
+                            opt.images, kMaxSimulatedItems),
+                ErrorContext{.field = "images"});
+  }
+  if (opt.chunks > 1 && opt.images > kMaxSimulatedItems / opt.chunks) {
+    throw Error(fmt::format("{} images x {} slices is more than the {} items one simulation tracks; time fewer images or "
+                            "slices",
+                            opt.images, opt.chunks, kMaxSimulatedItems),
                 ErrorContext{.field = "chunks"});
   }
   if (opt.host_gops && !(std::isfinite(*opt.host_gops) && *opt.host_gops >= 0)) {
@@ -73,6 +80,7 @@ SliceChoice choose(const chip::ChipSpec& chip, const Program& program, const Per
     PerfOptions o = options;
     o.chunks = k;
     o.analytic = true;
+    o.on_progress = nullptr;
     PerfSimulator sim(chip, program, o);
     sim.setup();
     sim.run();
@@ -121,6 +129,7 @@ PerfStats simulate(const chip::ChipSpec& chip, const Program& program, const Per
     PerfOptions one = resolved;  // the run's slicing, not auto's choice for one image
     one.images = 1;
     one.batch = 1;
+    one.on_progress = nullptr;
     const auto t1 = std::chrono::steady_clock::now();
     PerfSimulator alone(chip, program, one);
     alone.setup();
