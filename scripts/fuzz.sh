@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (tests/fuzz: ONNX importer, chip YAML, Program JSON, dataset readers) with
+# Builds the libFuzzer targets (tests/fuzz: ONNX importer, chip YAML, Program JSON, dataset readers, sweep files) with
 # clang, ASan and UBSan into build-fuzz, then runs each for SECONDS (default 30) from its committed seeds.
 # Fails on any finding (crash, sanitizer report, non-aimc::Error exception, input slower than 10 s);
 # the input that caused it is kept as build-fuzz/finding-<target>-*. A longer campaign: scripts/fuzz.sh 3600.
@@ -21,7 +21,7 @@ if [ "$UNIT" = 1 ]; then
 else
   cmake --build build-fuzz --target fuzzers -j "${JOBS:-$(nproc)}"
 fi
-for target in onnx chip_yaml program datasets; do
+for target in onnx chip_yaml program datasets sweep; do
   corpus=$(mktemp -d)  # what the run finds goes here; the committed seeds are only read
   echo "fuzz_$target: ${SECONDS_EACH} s"
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \

@@ -91,14 +91,28 @@ def dataset_seeds(out):
     (out / "tokens").write_bytes(b"\x04" + b"the cat sat on the mat. the dog ate the log.\n" * 3)
 
 
+def sweep_seeds(out):
+    for p in sorted((ROOT / "examples" / "sweeps").glob("*.yaml")):
+        shutil.copy(p, out / p.name)
+    (out / "zip-random.yaml").write_text(
+        "chips: [hermes, verma-cimu]\nmodels: [{model: models/mnist_lenet.onnx, data: \"mnist:data/mnist-test-1k\", limit: 8}]\n"
+        "axes:\n  cores.adc.bits: [4, 6, 8]\n  cores.adc.full_scale: [1, 2, 4]\n  seed: [1, 2]\n"
+        "  compile.replicate: [auto, none]\n  perf.stage_buffers: [unbounded, 2]\n  eval.drift_times: [\"1s,1d\", \"1y\"]\n"
+        "zip: [[cores.adc.bits, cores.adc.full_scale]]\nmode: random\nsamples: 5\nsample_seed: 3\nrun: [eval, perf]\n"
+        "eval: {repeats: 2, batch: 4}\nperf: {images: 2, chunks: auto, simulator: analytic}\n")
+
+
 def main():
-    for target in ("onnx", "chip_yaml", "program", "datasets"):
-        shutil.rmtree(SEEDS / target, ignore_errors=True)
-        (SEEDS / target).mkdir(parents=True)
+    for target in ("onnx", "chip_yaml", "program", "datasets", "sweep"):
+        (SEEDS / target).mkdir(parents=True, exist_ok=True)
+        for p in (SEEDS / target).iterdir():  # the inputs of past findings stay
+            if not p.name.startswith("regression-"):
+                p.unlink()
     model = onnx_seeds(SEEDS / "onnx")
     chip_seeds(SEEDS / "chip_yaml")
     program_seeds(SEEDS / "program", model)
     dataset_seeds(SEEDS / "datasets")
+    sweep_seeds(SEEDS / "sweep")
 
 
 if __name__ == "__main__":
