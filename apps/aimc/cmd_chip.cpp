@@ -10,6 +10,7 @@
 #include "chip/summary.h"
 #include "commands.h"
 #include "core/error.h"
+#include "core/json_text.h"
 #include "core/text_file.h"
 #include "presets.h"
 
@@ -44,7 +45,7 @@ void run_show(const ShowArgs& a) {
   const chip::ChipSpec c = chip::load_chip(a.chip, preset_library());
   // With `--json -` or `--yaml -`, stdout carries only that document.
   if (a.json != "-" && a.yaml != "-") fmt::print("{}", chip::chip_summary_text(c));
-  if (!a.json.empty()) write_text_file(a.json, chip::chip_summary_json(c).dump(2) + "\n");
+  if (!a.json.empty()) write_text_file(a.json, json_text(chip::chip_summary_json(c), 2) + "\n");
   if (!a.yaml.empty()) write_text_file(a.yaml, chip::resolved_yaml(c));
 }
 

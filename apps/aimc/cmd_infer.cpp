@@ -6,6 +6,7 @@
 
 #include "commands.h"
 #include "core/error.h"
+#include "core/json_text.h"
 #include "core/text_file.h"
 #include "core/threads.h"
 #include "data/dataset.h"
@@ -80,7 +81,7 @@ void run_infer(const InferArgs& a) {
     j["seconds"] = seconds;
     j["batch"] = a.batch;
     j["threads"] = a.threads;
-    write_text_file(a.json, j.dump(2) + "\n");
+    write_text_file(a.json, json_text(j, 2) + "\n");
   }
 }
 }  // namespace

@@ -3,6 +3,7 @@
 
 #include "commands.h"
 #include "core/error.h"
+#include "core/json_text.h"
 #include "data/dataset.h"
 #include "progress.h"
 #include "report/table.h"
@@ -81,7 +82,7 @@ void add_result_flags(CLI::App* sub, ResultFiles& files, const std::string& what
 }
 
 void write_results(const ResultFiles& files, const nlohmann::ordered_json& json, const report::Table& table) {
-  if (!files.json.empty()) write_text_file(files.json, json.dump(2) + "\n");
+  if (!files.json.empty()) write_text_file(files.json, json_text(json, 2) + "\n");
   if (!files.csv.empty()) write_text_file(files.csv, report::to_csv(table));
 }
 

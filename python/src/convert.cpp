@@ -5,10 +5,11 @@
 #include <cstring>
 
 #include "core/error.h"
+#include "core/json_text.h"
 
 namespace aimc::python {
 
-py::object to_python(const nlohmann::ordered_json& json) { return py::module_::import("json").attr("loads")(json.dump()); }
+py::object to_python(const nlohmann::ordered_json& json) { return py::module_::import("json").attr("loads")(json_text(json)); }
 
 py::list to_rows(const report::Table& table) {
   py::list rows;

@@ -24,6 +24,7 @@ constexpr std::size_t kMaxBaseDepth = 16;
 using Chain = std::vector<std::string>;
 
 YAML::Node parse_yaml(const std::string& text, const std::string& label) {
+  require_utf8(text, label);
   try {
     return YAML::Load(text);
   } catch (const YAML::ParserException& e) {

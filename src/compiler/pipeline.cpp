@@ -9,6 +9,7 @@
 #include "chip/resolved.h"
 #include "compiler/passes/common.h"
 #include "core/error.h"
+#include "core/json_text.h"
 #include "core/sha256.h"
 #include "program/weights.h"
 
@@ -142,7 +143,7 @@ Program compile(const Graph& graph, const chip::ChipSpec& chip, const CompileOpt
   Program& prog = ctx.program;
   prog.chip_name = chip.name;
   prog.chip_resolved = chip::resolved_json(chip);
-  prog.chip_sha256 = sha256_hex(prog.chip_resolved.dump());
+  prog.chip_sha256 = sha256_hex(json_text(prog.chip_resolved));
   prog.crossbar_rows = chip.cores.rows;
   prog.crossbar_cols = chip.cores.cols;
   prog.crossbars_available = ctx.crossbars();

@@ -5,6 +5,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -46,6 +47,37 @@ MappedFile::MappedFile(const std::string& path, std::string_view expected) {
 
 MappedFile::~MappedFile() {
   if (m_data) ::munmap(m_data, m_size);
+}
+
+size_t utf8_prefix(std::string_view text) {
+  const auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
+  for (size_t i = 0; i < text.size();) {
+    const unsigned char b = byte(i);
+    size_t len = 0;
+    unsigned char lo = 0x80, hi = 0xBF;  // the allowed range of the second byte
+    if (b < 0x80) len = 1;
+    else if (b >= 0xC2 && b <= 0xDF) len = 2;
+    else if (b >= 0xE0 && b <= 0xEF) len = 3, lo = b == 0xE0 ? 0xA0 : 0x80, hi = b == 0xED ? 0x9F : 0xBF;
+    else if (b >= 0xF0 && b <= 0xF4) len = 4, lo = b == 0xF0 ? 0x90 : 0x80, hi = b == 0xF4 ? 0x8F : 0xBF;
+    bool valid = len > 0 && i + len <= text.size();
+    for (size_t k = 1; valid && k < len; ++k) {
+      const unsigned char c = byte(i + k);
+      valid = c >= (k == 1 ? lo : 0x80) && c <= (k == 1 ? hi : 0xBF);
+    }
+    if (!valid) return i;
+    i += len;
+  }
+  return text.size();
+}
+
+void require_utf8(std::string_view text, const std::string& label) {
+  const size_t at = utf8_prefix(text);
+  if (at == text.size()) return;
+  const std::string_view before = text.substr(0, at);
+  const size_t line_start = before.rfind('\n') == std::string_view::npos ? 0 : before.rfind('\n') + 1;
+  throw Error(fmt::format("byte 0x{:02X} at column {} starts no UTF-8 character; save the file as UTF-8 text",
+                          static_cast<unsigned char>(text[at]), at - line_start + 1),
+              ErrorContext{.file = fmt::format("{}:{}", label, std::count(before.begin(), before.end(), '\n') + 1)});
 }
 
 std::string read_whole_file(const std::string& path, uint64_t max_bytes, std::string_view expected) {

@@ -29,4 +29,13 @@ class MappedFile {
 // The whole file (checked as above), refused when larger than `max_bytes`.
 std::string read_whole_file(const std::string& path, uint64_t max_bytes, std::string_view expected = "a file");
 
+// The length of `text`'s longest prefix that is valid UTF-8 (RFC 3629: no overlong forms, surrogates or
+// code points past U+10FFFF): text.size() when all of it is.
+size_t utf8_prefix(std::string_view text);
+
+// Throws Error naming `label` and the line and column (1-based, in bytes) of the first byte that does not
+// start a UTF-8 character (utf8_prefix). The YAML a user writes (chips, sweeps) is checked before it is
+// parsed: its strings reach JSON, which is UTF-8.
+void require_utf8(std::string_view text, const std::string& label);
+
 }  // namespace aimc

@@ -9,6 +9,7 @@
 
 #include "chip/resolved.h"
 #include "core/error.h"
+#include "core/json_text.h"
 #include "core/threads.h"
 #include "reference/executor.h"
 #include "sim/functional/executor.h"
@@ -244,7 +245,7 @@ EvalResult evaluate(const LoadedProgram& loaded, const chip::ChipSpec& chip, con
   res.threads = o.threads;
   res.wait_policy = openmp_wait_policy();
   res.malloc_huge_pages = malloc_huge_pages();
-  res.resolved_chip = nlohmann::ordered_json::parse(chip::resolved_json(chip).dump());
+  res.resolved_chip = nlohmann::ordered_json::parse(json_text(chip::resolved_json(chip)));
   return res;
 }
 

@@ -157,6 +157,27 @@ void check_value_sizes(const Graph& g, const std::string& file) {
   }
 }
 
+// ONNX's strings are UTF-8, and the names go to results and Programs (JSON, UTF-8), where a Program's
+// layers must be found again by name: a name of other bytes is refused rather than rewritten.
+void check_names_are_utf8(const onnx::GraphProto& gp, const std::string& file) {
+  const auto check = [&](const std::string& name, const char* what, const std::string& node) {
+    const size_t at = utf8_prefix(name);
+    if (at == name.size()) return;
+    throw Error(fmt::format("{} '{}\\x{:02X}...' is not UTF-8 text (byte {} of its name); ONNX names are UTF-8", what,
+                            name.substr(0, at), static_cast<unsigned char>(name[at]), at + 1),
+                ErrorContext{.file = file, .node = node});
+  };
+  check(gp.name(), "the graph's name", "");
+  for (const auto& t : gp.initializer()) check(t.name(), "initializer", "");
+  for (const auto& v : gp.input()) check(v.name(), "graph input", "");
+  for (const auto& v : gp.output()) check(v.name(), "graph output", "");
+  for (const auto& n : gp.node()) {
+    check(n.name(), "node", "");
+    for (const auto& v : n.input()) check(v, "input", n.name());
+    for (const auto& v : n.output()) check(v, "output", n.name());
+  }
+}
+
 Graph build(const std::shared_ptr<const onnx::ModelProto>& model_ptr, const std::string& file, const std::string& model_dir,
             const ImportOptions& opt) {
   const onnx::ModelProto& model = *model_ptr;
@@ -166,6 +187,7 @@ Graph build(const std::shared_ptr<const onnx::ModelProto>& model_ptr, const std:
                 ErrorContext{.file = file});
   }
   const onnx::GraphProto& gp = model.graph();
+  check_names_are_utf8(gp, file);
   Graph g;
   g.name = gp.name();
   g.import_batch = opt.batch;

@@ -14,6 +14,7 @@
 #include "chip/resolved.h"
 #include "core/error.h"
 #include "core/input_file.h"
+#include "core/json_text.h"
 #include "core/sha256.h"
 #include "core/text_file.h"
 #include "program/program_schema.h"
@@ -601,7 +602,7 @@ int64_t Program::crossbars_used() const {
   return static_cast<int64_t>(s.size());
 }
 
-std::string chip_sha256(const chip::ChipSpec& chip) { return sha256_hex(chip::resolved_json(chip).dump()); }
+std::string chip_sha256(const chip::ChipSpec& chip) { return sha256_hex(json_text(chip::resolved_json(chip))); }
 
 Json to_json(const Program& p) {
   Json j;
@@ -769,7 +770,7 @@ Program program_from_json(const Json& j, const std::string& origin) {
           .fail("segment", fmt::format("expected 0 to {} (the schedule's segments - 1)",
                                        static_cast<int64_t>(p.schedule.segments.size()) - 1));
   }
-  for (const Json& w : top.array("warnings")) p.warnings.push_back(w.is_string() ? w.get<std::string>() : w.dump());
+  for (const Json& w : top.array("warnings")) p.warnings.push_back(w.is_string() ? w.get<std::string>() : json_text(w));
   if (top.has("calibration")) p.calibration = top.str("calibration");
   if (top.has("statistics")) {  // {pass: {name: count}}, free keys (statistics.* in the schema)
     const Json& stats = top.at("statistics");
@@ -786,7 +787,7 @@ Program program_from_json(const Json& j, const std::string& origin) {
   return p;
 }
 
-void save_program(const Program& p, const std::string& path) { write_text_file(path, to_json(p).dump(1) + "\n"); }
+void save_program(const Program& p, const std::string& path) { write_text_file(path, json_text(to_json(p), 1) + "\n"); }
 
 Program load_program(const std::string& path) {
   require_regular_file(path, "a Program .json file (aimc compile -o)");

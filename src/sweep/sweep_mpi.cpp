@@ -11,6 +11,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "core/json_text.h"
 #include "sweep/sweep_store.h"
 
 namespace aimc::sweep {
@@ -28,9 +29,13 @@ std::string to_message(const PointRecord& r) {
     else if (const auto* i = std::get_if<int64_t>(&cell)) cols.push_back({name, *i});
     else cols.push_back({name, std::get<double>(cell)});
   }
-  return nlohmann::json{{"key", r.key},       {"index", r.index}, {"status", r.status},     {"message", r.message},
-                        {"wall_s", r.wall_s}, {"columns", cols},  {"result", r.result_json}}
-      .dump();
+  return json_text(nlohmann::json{{"key", r.key},
+                                  {"index", r.index},
+                                  {"status", r.status},
+                                  {"message", r.message},
+                                  {"wall_s", r.wall_s},
+                                  {"columns", cols},
+                                  {"result", r.result_json}});
 }
 
 PointRecord from_message(const std::string& text) {

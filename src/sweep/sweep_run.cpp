@@ -10,6 +10,7 @@
 #include "chip/overrides.h"
 #include "core/error.h"
 #include "core/input_file.h"
+#include "core/json_text.h"
 #include "core/text_file.h"
 #include "experiment/evaluate.h"
 #include "experiment/performance.h"
@@ -175,7 +176,7 @@ PointRecord run_point(const SweepSpec& spec, const SweepPoint& point, PointConte
     rec.message = e.what();
     result["error"] = rec.message;
   }
-  rec.result_json = result.dump();
+  rec.result_json = json_text(result);
   rec.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return rec;
 }

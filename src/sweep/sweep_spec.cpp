@@ -15,6 +15,7 @@
 #include "chip/schema/site.h"
 #include "core/error.h"
 #include "core/input_file.h"
+#include "core/json_text.h"
 #include "core/sha256.h"
 #include "core/suggest.h"
 #include "experiment/evaluate.h"
@@ -318,7 +319,7 @@ void compute_hashes(SweepSpec& spec) {
   nlohmann::json names = nlohmann::json::array();
   for (const Axis& a : spec.axes) names.push_back(a.name);
   fixed["axes"] = names;
-  spec.fixed_hash = sha256_hex(fixed.dump());
+  spec.fixed_hash = sha256_hex(json_text(fixed));
   nlohmann::json all = fixed;
   all["chips"] = spec.chips;
   nlohmann::json models = nlohmann::json::array();
@@ -329,12 +330,13 @@ void compute_hashes(SweepSpec& spec) {
   all["values"] = values;
   all["zip"] = spec.zip;
   all["mode"] = {{"random", spec.random}, {"samples", spec.samples}, {"sample_seed", spec.sample_seed}};
-  spec.hash = sha256_hex(all.dump());
+  spec.hash = sha256_hex(json_text(all));
 }
 
 }  // namespace
 
 SweepSpec parse_sweep(const std::string& yaml, const std::string& label, const chip::PresetLibrary& presets) {
+  require_utf8(yaml, label);
   YAML::Node doc;
   try {
     doc = YAML::Load(yaml);
@@ -469,7 +471,7 @@ std::vector<SweepPoint> enumerate_points(const SweepSpec& spec) {
     key["limit"] = m.limit;
     for (size_t a = 0; a < spec.axes.size(); ++a)
       key["axes"][spec.axes[a].name] = spec.axes[a].values[static_cast<size_t>(p.values[a])];
-    p.key = key.dump();
+    p.key = json_text(key);
     points.push_back(std::move(p));
   }
   return points;

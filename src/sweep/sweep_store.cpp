@@ -10,6 +10,7 @@
 
 #include "aimc/version.h"
 #include "core/error.h"
+#include "core/json_text.h"
 
 namespace aimc::sweep {
 
@@ -132,7 +133,7 @@ void SweepStore::attach(const SweepSpec& spec, bool extend) {
     set_meta("fixed_sha256", spec.fixed_hash);
     nlohmann::json axes = nlohmann::json::array();
     for (const Axis& a : spec.axes) axes.push_back(a.name);
-    set_meta("axes", axes.dump());
+    set_meta("axes", json_text(axes));
     set_meta("sweep_file", spec.file);
     set_meta("aimc_version", kVersion);
     set_meta("created", now_utc());

@@ -189,6 +189,29 @@ TEST(Importer, NodeWithoutOutputsIsAnError) {
   expect_error([&] { import(m); }, {"node 's' (Softmax)", "no outputs"});
 }
 
+// Names that are not UTF-8 (ONNX's strings are): results and Programs are JSON, and a Program's layers are
+// found again by name, so they are refused (a Latin-1 node name ended as an internal error when a result was
+// written, until 2026-12-08).
+TEST(Importer, NamesThatAreNotUtf8AreRefused) {
+  {
+    ModelBuilder m(13);
+    m.input("x", {1, 4}).output("y");
+    m.node("Relu", {"x"}, {"y"}, "caf\xE9");
+    expect_error([&] { import(m); }, {"node 'caf\\xE9...' is not UTF-8 text (byte 4 of its name); ONNX names are UTF-8"});
+  }
+  {
+    ModelBuilder m(13);
+    m.input("x", {1, 4}).output("y");
+    m.node("Relu", {"x"}, {"r\xC3"}, "r");
+    m.node("Relu", {"r\xC3"}, {"y"}, "s");
+    expect_error([&] { import(m); }, {"node 'r'", "output 'r\\xC3...' is not UTF-8 text (byte 2 of its name)"});
+  }
+  ModelBuilder m(13);
+  m.input("x", {1, 4}).output("y");
+  m.node("Relu", {"x"}, {"y"}, "caf\xC3\xA9");  // UTF-8 é
+  EXPECT_EQ(import(m).nodes().front().name, "caf\xC3\xA9");
+}
+
 // A Transpose's perm must name each axis once: [1, 1] read past a folded constant (ASan, fuzzing).
 TEST(Importer, TransposePermNamingAnAxisTwiceIsAnError) {
   for (const bool constant : {false, true}) {
