@@ -33,12 +33,12 @@ TEST(InputFile, Utf8PrefixStopsAtTheFirstIllFormedSequence) {
   EXPECT_EQ(utf8_prefix(""), 0U);
   EXPECT_EQ(utf8_prefix("plain ascii\n"), 12U);
   EXPECT_EQ(utf8_prefix("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80 \xF4\x8F\xBF\xBF"), 19U);  // é € 😀 U+10FFFF
-  EXPECT_EQ(utf8_prefix("caf\xE9"), 3U);                                                        // Latin-1 é
-  EXPECT_EQ(utf8_prefix("a\x80"), 1U);                                                          // a lone continuation
-  EXPECT_EQ(utf8_prefix("a\xC0\x80"), 1U);                                                      // overlong NUL
-  EXPECT_EQ(utf8_prefix("a\xE0\x9F\xBF"), 1U);                                                  // overlong, 3 bytes
-  EXPECT_EQ(utf8_prefix("a\xED\xA0\x80"), 1U);                                                  // a surrogate
-  EXPECT_EQ(utf8_prefix("a\xF4\x90\x80\x80"), 1U);                                              // past U+10FFFF
+  EXPECT_EQ(utf8_prefix("caf\xE9"), 3U);                                                      // Latin-1 é
+  EXPECT_EQ(utf8_prefix("a\x80"), 1U);                                                        // a lone continuation
+  EXPECT_EQ(utf8_prefix("a\xC0\x80"), 1U);                                                    // overlong NUL
+  EXPECT_EQ(utf8_prefix("a\xE0\x9F\xBF"), 1U);                                                // overlong, 3 bytes
+  EXPECT_EQ(utf8_prefix("a\xED\xA0\x80"), 1U);                                                // a surrogate
+  EXPECT_EQ(utf8_prefix("a\xF4\x90\x80\x80"), 1U);                                            // past U+10FFFF
   EXPECT_EQ(utf8_prefix("a\xF5\x80\x80\x80"), 1U);
   EXPECT_EQ(utf8_prefix("ab\xE2\x82"), 2U);  // cut short by the end
   EXPECT_EQ(error_of([] { require_utf8("a: 1\nname: caf\xE9\n", "c.yaml"); }),
