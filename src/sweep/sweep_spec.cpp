@@ -46,15 +46,26 @@ const std::vector<std::string> kCompileAxes = {"pipeline", "schedule", "replicat
 const std::vector<std::string> kEvalAxes = {"drift_times", "repeats", "read_mode", "gdc"};
 const std::vector<std::string> kPerfAxes = {"images", "batch", "chunks", "stage_buffers", "read_mode", "host_gops", "simulator"};
 
+// The keys of map `site` in order, each a plain name given once and, where `allowed` is given, one of them
+// (a list or a map as a key, a key twice or an unknown key is refused at its line).
+std::vector<std::string> map_keys(const Site& site, const std::vector<std::string>* allowed, std::string_view expected) {
+  std::vector<std::string> keys;
+  for (auto it = site.node().begin(); it != site.node().end(); ++it) {
+    if (!it->first.IsScalar()) site.fail(fmt::format("a key that is not a plain name; expected {}", expected));
+    const std::string& key = it->first.Scalar();
+    const Site at = site.child_at(key, it->first);  // the key's own line
+    if (std::find(keys.begin(), keys.end(), key) != keys.end()) at.fail("duplicate key");
+    if (allowed && std::find(allowed->begin(), allowed->end(), key) == allowed->end()) {
+      at.fail(fmt::format("unknown key '{}'{}; expected one of {}", key, did_you_mean(key, *allowed), join_names(*allowed)));
+    }
+    keys.push_back(key);
+  }
+  return keys;
+}
+
 void check_keys(const Site& site, const std::vector<std::string>& allowed) {
   if (!site.node().IsMap()) site.fail(fmt::format("expected a map with keys {}", join_names(allowed)));
-  for (auto it = site.node().begin(); it != site.node().end(); ++it) {
-    const std::string key = it->first.as<std::string>();
-    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-      site.child_at(key, it->first)  // the key's own line
-          .fail(fmt::format("unknown key '{}'{}; expected one of {}", key, did_you_mean(key, allowed), join_names(allowed)));
-    }
-  }
+  map_keys(site, &allowed, "keys " + join_names(allowed));
 }
 
 // A value as YAML text that reads back as the same value (chip overrides and apply_axis parse it again):
@@ -151,8 +162,7 @@ void parse_section(const Site& root, const std::string& section, const std::vect
   if (!s.node().IsDefined() || s.node().IsNull()) return;
   check_keys(s, keys);
   for (auto it = s.node().begin(); it != s.node().end(); ++it) {
-    const std::string key = it->first.as<std::string>();
-    set_option(f, section, key, s.child_at(key, it->second));
+    set_option(f, section, it->first.Scalar(), s.child_at(it->first.Scalar(), it->second));  // plain names (check_keys)
   }
 }
 
@@ -357,8 +367,9 @@ SweepSpec parse_sweep(const std::string& yaml, const std::string& label, const c
   const Site axes = root.child("axes");
   if (axes.node().IsDefined() && !axes.node().IsNull()) {
     if (!axes.node().IsMap()) axes.fail("expected a map of axis name -> list of values");
+    map_keys(axes, nullptr, "axis names");
     for (auto it = axes.node().begin(); it != axes.node().end(); ++it) {
-      const std::string name = it->first.as<std::string>();
+      const std::string& name = it->first.Scalar();
       spec.axes.push_back(make_axis(name, axes.child_at(name, it->second)));
     }
   }

@@ -154,6 +154,12 @@ TEST(SweepSpec, MistakesNameTheFileTheLineAndTheKey) {
   EXPECT_THAT(error_of("chips: [nochip]\nmodels: [m.onnx]\n"), HasSubstr("nochip"));
   EXPECT_THAT(error_of("models: [m.onnx]\n"), HasSubstr("chips: required"));
   EXPECT_THAT(error_of("chips: [hermes]\nmodels: [m.onnx]\naxes: {seed: [1]\n"), HasSubstr("s.yaml:4: not valid YAML"));
+  // A map as a key was an internal error (yaml-cpp's "bad conversion": fuzzing); a key twice ran both axes.
+  EXPECT_EQ(error_of("chips: [hermes]\nmodels: [{model: m.onnx, limit }: 8]\n"),
+            "s.yaml:2: models[0]: a key that is not a plain name; expected keys model, data, limit");
+  EXPECT_EQ(error_of(kHead + "axes:\n  seed: [1]\n  seed: [2]\n"), "s.yaml:5: axes.seed: duplicate key");
+  EXPECT_EQ(error_of(kHead + "chips: [hermes]\n"), "s.yaml:3: chips: duplicate key");
+  EXPECT_EQ(error_of(kHead + "axes:\n  [seed]: [1]\n"), "s.yaml:4: axes: a key that is not a plain name; expected axis names");
   // Latin-1 text: its strings reached the points' JSON keys, an internal error (fuzzing, until 2026-12-08)
   EXPECT_EQ(error_of("chips: [hermes]\nmodels: [caf\xE9.onnx]\n"),
             "s.yaml:2: byte 0xE9 at column 13 starts no UTF-8 character; save the file as UTF-8 text");
