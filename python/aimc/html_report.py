@@ -465,6 +465,24 @@ def build_html(results):
             f"<style>{CSS}</style></head><body>\n" + "\n".join(body) + f"\n{CHECK}\n</body></html>\n")
 
 
+def build_checked_html(loaded, items):
+    """build_html, where a result whose keys do not hold what the schema says (a file edited by hand, or
+    written by another program) is one line naming it rather than a traceback."""
+    try:
+        return build_html(loaded)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, ZeroDivisionError) as error:
+        culprit, kind = "a result", "result"
+        for (label, data), item in zip(loaded, items):
+            try:
+                build_html([(label, data)])
+            except (KeyError, TypeError, ValueError, AttributeError, IndexError, ZeroDivisionError) as e:
+                culprit, kind, error = (os.fspath(item) if isinstance(item, (str, os.PathLike)) else label), data["result"], e
+                break
+        raise ReportError(f"{culprit}: its keys do not hold what aimc's result schema says "
+                          f"({type(error).__name__}: {error}); expected a {kind} result as aimc writes it "
+                          "(docs/results.md)") from None
+
+
 def write_report(results, path, labels=None, force=False, inputs=()):
     """Writes the report atomically (a temporary file renamed into place). An existing file is replaced
     only with force; an input is never overwritten."""
@@ -480,7 +498,7 @@ def write_report(results, path, labels=None, force=False, inputs=()):
     loaded = [load_result(item, labels[i] if i < len(labels) else None) for i, item in enumerate(results)]
     if not loaded:
         raise ReportError("no results; expected one or more result JSON files")
-    text = build_html(loaded)
+    text = build_checked_html(loaded, results)
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".aimc-report-", dir=folder)
     try:

@@ -117,6 +117,13 @@ def test_report_refuses_bad_inputs_and_keeps_existing_files(results, tmp_path):
     other.write_text(json.dumps({"accuracy": 1}))
     r = run_aimc("report", other, "-o", tmp_path / "y.html")
     assert r.returncode == 2 and "expected the JSON of aimc compile, eval, perf" in r.stderr
+    # A result edited by hand: the right header, a key of the wrong kind (a traceback until 2026-12-08)
+    edited = tmp_path / "edited.json"
+    edited.write_text(json.dumps({**json.loads(files[3].read_text()), "layers": None}))
+    r = run_aimc("report", files[0], edited, "-o", tmp_path / "y.html")
+    assert r.returncode == 2 and r.stderr.startswith(f"aimc: error: {edited}: its keys do not hold what aimc's result "
+                                                     "schema says (TypeError: ") and len(r.stderr.splitlines()) == 1, r.stderr
+    assert r.stderr.strip().endswith("expected a perf result as aimc writes it (docs/results.md)")
     r = run_aimc("report", files[0], "-o", files[0], force=True)
     assert r.returncode == 2 and "also an input" in r.stderr
     assert json.loads(files[0].read_text())["result"] == "eval"
