@@ -53,7 +53,7 @@ std::string existing_db(const SweepArgs& a, const char* option) {
 void run(const SweepArgs& a) {
   if (a.best) {
     const std::string db = existing_db(a, "--best");
-    const sweep::SweepStore store(db);
+    const sweep::SweepStore store(db, sweep::SweepStore::Access::Read);
     const report::Table table = store.table();
     const std::vector<sweep::Objective> obj =
         a.objectives.empty() ? sweep::default_objectives(table) : sweep::parse_objectives(a.objectives);
@@ -67,7 +67,7 @@ void run(const SweepArgs& a) {
   }
   if (!a.export_format.empty()) {
     if (a.export_format != "csv") throw Error("expected csv", ErrorContext{.field = "--export"});
-    const sweep::SweepStore store(existing_db(a, "--export"));
+    const sweep::SweepStore store(existing_db(a, "--export"), sweep::SweepStore::Access::Read);
     fmt::print("{}", sweep::export_csv(store));
     return;
   }

@@ -199,7 +199,7 @@ void bind_program(py::module_& m) {
       "sweep_results",
       [](const std::string& db, const std::string& objectives) {
         require_regular_file(db, "a sweep database (.db)");
-        const sweep::SweepStore store(db);
+        const sweep::SweepStore store(db, sweep::SweepStore::Access::Read);
         const report::Table table = store.table();
         const std::vector<sweep::Objective> obj =
             objectives.empty() ? sweep::default_objectives(table) : sweep::parse_objectives(objectives);

@@ -78,23 +78,50 @@ class Statement {
 
 }  // namespace
 
-SweepStore::SweepStore(const std::string& path) : m_path(path) {
-  if (sqlite3_open_v2(path.c_str(), &m_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
+SweepStore::SweepStore(const std::string& path, Access access) : m_path(path) {
+  const int flags = access == Access::Read ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  if (sqlite3_open_v2(path.c_str(), &m_db, flags, nullptr) != SQLITE_OK) {
     const std::string why = m_db != nullptr ? sqlite3_errmsg(m_db) : "out of memory";
     sqlite3_close(m_db);
     throw Error(fmt::format("cannot open the sweep database: {}", why), ErrorContext{.file = path});
   }
   sqlite3_busy_timeout(m_db, 10000);
   try {
-    // A file that is not a database fails on its first read.
-    exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
-    exec(
-        "CREATE TABLE IF NOT EXISTS points (point_key TEXT PRIMARY KEY, point_index INTEGER NOT NULL, status TEXT NOT NULL, "
-        "message TEXT, wall_s REAL, finished_at TEXT, result_json TEXT)");
-    const std::string schema = meta("schema");
-    if (schema.empty()) set_meta("schema", kSchema);
-    else if (schema != kSchema)
+    // A file that is not a database fails on its first read. Another program's tables (no aimc schema in a
+    // meta table) are neither read as a sweep's nor joined by aimc's.
+    std::vector<std::string> tables;
+    for (Statement st(m_db, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name", m_path); st.step();) {
+      tables.push_back(st.text(0));
+    }
+    const bool has_meta = std::find(tables.begin(), tables.end(), "meta") != tables.end();
+    std::string schema;
+    if (has_meta) {
+      try {
+        schema = meta("schema");
+      } catch (const Error&) {  // a table named meta of another layout
+      }
+    }
+    if (schema.empty() && (access == Access::Read || !tables.empty())) {
+      std::string names;
+      for (size_t i = 0; i < tables.size() && i < 5; ++i) names += fmt::format("{}{}", i > 0 ? ", " : "", tables[i]);
+      throw Error(fmt::format("not an aimc sweep database ({}); expected {}",
+                              tables.empty() ? "it has no tables" : "its tables: " + names + (tables.size() > 5 ? ", ..." : ""),
+                              access == Access::Read ? "one that aimc sweep wrote"
+                                                     : "one that aimc sweep wrote, or a new file (nothing was changed)"),
+                  ErrorContext{.file = path});
+    }
+    if (!schema.empty() && schema != kSchema) {
       throw Error(fmt::format("not an aimc sweep database ({}); expected {}", schema, kSchema), ErrorContext{.file = path});
+    }
+    if (access == Access::Read || !schema.empty()) return;
+    // A new database: its tables and schema in one transaction (a kill between them left tables with no schema).
+    exec("BEGIN IMMEDIATE");
+    exec("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+    exec(
+        "CREATE TABLE points (point_key TEXT PRIMARY KEY, point_index INTEGER NOT NULL, status TEXT NOT NULL, "
+        "message TEXT, wall_s REAL, finished_at TEXT, result_json TEXT)");
+    set_meta("schema", kSchema);
+    exec("COMMIT");
   } catch (...) {
     sqlite3_close(m_db);
     throw;

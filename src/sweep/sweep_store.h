@@ -31,8 +31,13 @@ struct PointRecord {
 
 class SweepStore {
  public:
-  // Opens `path` (created when absent). Throws Error naming the file when it is not a database.
-  explicit SweepStore(const std::string& path);
+  enum class Access {
+    Write,  // a sweep's: created when absent; an existing file must be an aimc sweep database or empty
+    Read,   // --best, --export, reports: an existing aimc sweep database, opened read-only (never changed)
+  };
+  // Opens `path`. Throws Error naming the file when it is not an aimc sweep database (or, to write, a new
+  // or empty file): another program's SQLite database is neither read as one nor given aimc's tables.
+  explicit SweepStore(const std::string& path, Access access = Access::Write);
   ~SweepStore();
   SweepStore(const SweepStore&) = delete;
   SweepStore& operator=(const SweepStore&) = delete;

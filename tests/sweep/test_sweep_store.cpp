@@ -2,6 +2,7 @@
 // (another is refused, a changed one extended only when asked), and its table in sweep order.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <filesystem>
 #include <fstream>
@@ -92,6 +93,57 @@ TEST(SweepStore, AFileThatIsNotADatabaseIsRefused) {
   std::ofstream(path) << "chips: [hermes]\nthis is a sweep file, not a database\n";
   EXPECT_THROW(SweepStore{path}, Error);
   std::filesystem::remove(path);
+}
+
+// Another program's SQLite database is neither read as a sweep's nor given aimc's tables: --export on one
+// added them and printed an empty table (until 2026-12-08). Readers open read-only and change nothing.
+TEST(SweepStore, OnlyItsOwnDatabasesAreReadOrWritten) {
+  const std::string foreign = temp_db("store_foreign"), empty = temp_db("store_empty"), db = temp_db("store_ours");
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(foreign.c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "CREATE TABLE t (a); CREATE TABLE meta (k, v)", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(other);
+  std::ofstream(empty).close();
+  const auto error = [](const std::string& path, SweepStore::Access a) {
+    try {
+      SweepStore store(path, a);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  for (const auto access : {SweepStore::Access::Read, SweepStore::Access::Write}) {
+    EXPECT_EQ(error(foreign, access),
+              foreign + ": not an aimc sweep database (its tables: meta, t); expected one that aimc sweep wrote" +
+                  (access == SweepStore::Access::Write ? ", or a new file (nothing was changed)" : ""));
+  }
+  sqlite3_open(foreign.c_str(), &other);  // its tables as they were
+  int tables = 0;
+  sqlite3_exec(
+      other, "SELECT name FROM sqlite_master",
+      [](void* n, int, char**, char**) {
+        ++*static_cast<int*>(n);
+        return 0;
+      },
+      &tables, nullptr);
+  sqlite3_close(other);
+  EXPECT_EQ(tables, 2);
+  EXPECT_EQ(error(empty, SweepStore::Access::Read),
+            empty + ": not an aimc sweep database (it has no tables); expected one that aimc sweep wrote");
+  EXPECT_EQ(std::filesystem::file_size(empty), 0U);                  // read-only: not even made a database
+  EXPECT_EQ(error(empty, SweepStore::Access::Write), "(no error)");  // an empty file is a new database
+  EXPECT_EQ(error(empty, SweepStore::Access::Read), "(no error)");
+  {
+    SweepStore w(db);
+    w.attach(spec_with("[4, 6]"), false);
+    w.write(record(enumerate_points(spec_with("[4, 6]"))[0], 1.0));
+  }
+  const SweepStore r(db, SweepStore::Access::Read);
+  EXPECT_EQ(r.finished_count(), 1);
+  EXPECT_THROW(SweepStore(db, SweepStore::Access::Read).write(record(enumerate_points(spec_with("[4, 6]"))[1], 2.0)), Error);
+  std::filesystem::remove(foreign);
+  std::filesystem::remove(empty);
+  std::filesystem::remove(db);
 }
 
 }  // namespace
