@@ -94,9 +94,10 @@ void run(const SweepArgs& a) {
       return;
     }
     sweep::check_database_path(spec, db);
+    sweep::PointContext context(spec, preset_library(), a.threads);
+    sweep::check_sweep_inputs(spec, context);  // before the database is made: a sweep that cannot start leaves none
     sweep::SweepStore store(db);
     store.attach(spec, a.extend);
-    sweep::PointContext context(spec, preset_library(), a.threads);
     s = sweep::run_sweep(spec, store, context, on_point);
   }
   progress.finish();

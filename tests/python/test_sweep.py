@@ -187,6 +187,18 @@ def test_missing_inputs_and_export_mistakes(tmp_path):
     spec.write_text("chips: [hermes]\nmodels: [nowhere.onnx]\n")
     r = run_aimc("sweep", spec)
     assert r.returncode == 2 and "nowhere.onnx" in r.stderr and len(r.stderr.splitlines()) == 1
+    assert not (tmp_path / "s.db").exists()  # a sweep that cannot start makes no database (it made an empty one)
+    other = tmp_path / "other.db"  # another program's SQLite database: refused, and left as it was
+    with sqlite3.connect(other) as c:
+        c.execute("CREATE TABLE t (a)")
+    before = other.read_bytes()
+    spec.write_text(f"chips: [hermes]\nmodels: [{MODEL}]\n")
+    for args in (("sweep", spec, "--db", other), ("sweep", "--export", "csv", "--db", other), ("sweep", "--best", "--db", other),
+                 ("report", other, "-o", tmp_path / "r.html")):
+        r = run_aimc(*args)
+        assert r.returncode == 2 and f"{other}: not an aimc sweep database (its tables: t)" in r.stderr, (args, r.stderr)
+    assert other.read_bytes() == before
+    spec.write_text("chips: [hermes]\nmodels: [nowhere.onnx]\n")
     r = run_aimc("sweep", "--export", "csv", "--db", tmp_path / "none.db")
     assert r.returncode == 2 and "none.db" in r.stderr
     r = run_aimc("sweep", "--export", "csv", "--db", spec)
