@@ -39,7 +39,9 @@ const std::vector<std::string>& library_options() {
                                                    "allow_quantize",
                                                    "force",
                                                    "drift_compensation",
-                                                   "compensation_readout"};
+                                                   "compensation_readout",
+                                                   "vectors",
+                                                   "matrices"};
   return options;
 }
 

@@ -65,6 +65,12 @@ MvmErrorStats measure_mvm_error(const chip::ChipSpec& chip, const MvmErrorOption
   const int64_t w_code = weight_code_max(core, weight_bits);
   if (w_code > 0) topt.weight_step = 1.0f;  // integer weights: one LSB is 1
   const int64_t rows = core.rows, cols = weight_columns(core, weight_bits);
+  if (o.vectors > kMaxMvmErrorOutputs / o.matrices / cols) {
+    throw Error(fmt::format("{} matrices x {} vectors x {} columns is {} outputs, more than the {} one measurement keeps "
+                            "(its 99th percentile needs each); use fewer matrices or vectors",
+                            o.matrices, o.vectors, cols, o.matrices * o.vectors * cols, kMaxMvmErrorOutputs),
+                ErrorContext{.field = "vectors"});
+  }
 
   std::vector<float> errors;
   errors.reserve(static_cast<size_t>(o.matrices * o.vectors * cols));
@@ -85,24 +91,34 @@ MvmErrorStats measure_mvm_error(const chip::ChipSpec& chip, const MvmErrorOption
     const int64_t c_lo = tile.encoder().code_min(), c_hi = tile.encoder().code_max();
     const float step = 1.0f / static_cast<float>(std::max(c_hi, -c_lo));
     tile.calibrate(step);
-    Tensor x(DType::f32, {o.vectors, rows});
-    float* xd = x.data<float>();
+    // The vectors go through in blocks (x, the exact outputs and y of one block at a time: a million vectors
+    // of 1152 rows held 20 GB at once); the noise of vector v is drawn at index v whatever the block.
     const double span = static_cast<double>(c_hi - c_lo + 1);
-    for (int64_t i = 0; i < o.vectors * rows; ++i) {
-      const double u = input_rng.uniform(static_cast<uint64_t>(m * o.vectors * rows + i));
-      const int64_t code = std::min(c_hi, c_lo + static_cast<int64_t>(u * span));
-      xd[i] = static_cast<float>(code) * step;
-    }
-    std::vector<double> exact(static_cast<size_t>(o.vectors * cols), 0.0);
-    double y_max = 0;
-    for (int64_t v = 0; v < o.vectors; ++v) {
-      for (int64_t r = 0; r < rows; ++r) {
-        const double xv = xd[v * rows + r];
-        if (xv == 0) continue;
-        for (int64_t c = 0; c < cols; ++c) exact[static_cast<size_t>(v * cols + c)] += xv * wd[r * cols + c];
+    const auto block_of = [&](int64_t v0, int64_t n, Tensor& x, std::vector<double>& exact) {
+      x = Tensor(DType::f32, {n, rows});
+      float* xd = x.data<float>();
+      for (int64_t i = 0; i < n * rows; ++i) {
+        const double u = input_rng.uniform(static_cast<uint64_t>(m * o.vectors * rows + v0 * rows + i));
+        const int64_t code = std::min(c_hi, c_lo + static_cast<int64_t>(u * span));
+        xd[i] = static_cast<float>(code) * step;
       }
+      exact.assign(static_cast<size_t>(n * cols), 0.0);
+      for (int64_t v = 0; v < n; ++v) {
+        for (int64_t r = 0; r < rows; ++r) {
+          const double xv = xd[v * rows + r];
+          if (xv == 0) continue;
+          for (int64_t c = 0; c < cols; ++c) exact[static_cast<size_t>(v * cols + c)] += xv * wd[r * cols + c];
+        }
+      }
+    };
+    const int64_t block = std::min<int64_t>(o.vectors, kMvmErrorBlock);
+    Tensor x;
+    std::vector<double> exact;
+    double y_max = 0;
+    for (int64_t v0 = 0; v0 < o.vectors; v0 += block) {  // the largest exact output first (it sets the ADC's range)
+      block_of(v0, std::min(block, o.vectors - v0), x, exact);
+      for (double e : exact) y_max = std::max(y_max, std::fabs(e));
     }
-    for (double e : exact) y_max = std::max(y_max, std::fabs(e));
     if (y_max == 0) y_max = 1;
     // Differential cells: the ADC's gain set so its full scale is the largest exact output, as a
     // measurement calibrates the columns to the range under test (HERMES-Core trims each column's
@@ -117,14 +133,18 @@ MvmErrorStats measure_mvm_error(const chip::ChipSpec& chip, const MvmErrorOption
       tile.set_scaling(std::move(sc));
     }
     tile.set_time(o.t_s);  // after the scaling: a drift compensation reads through this ADC range
-    const Tensor y = tile.mvm(x, 0);
-    const float* yd = y.data<float>();
-    for (int64_t i = 0; i < o.vectors * cols; ++i) {
-      const double ref = exact[static_cast<size_t>(i)];
-      const double d = static_cast<double>(yd[i]) - ref;
-      errors.push_back(static_cast<float>(d / y_max));
-      err2 += d * d;
-      ref2 += ref * ref;
+    for (int64_t v0 = 0; v0 < o.vectors; v0 += block) {
+      const int64_t n = std::min(block, o.vectors - v0);
+      if (o.vectors > block) block_of(v0, n, x, exact);  // one block: still the one above
+      const Tensor y = tile.mvm(x, static_cast<uint64_t>(v0));
+      const float* yd = y.data<float>();
+      for (int64_t i = 0; i < n * cols; ++i) {
+        const double ref = exact[static_cast<size_t>(i)];
+        const double d = static_cast<double>(yd[i]) - ref;
+        errors.push_back(static_cast<float>(d / y_max));
+        err2 += d * d;
+        ref2 += ref * ref;
+      }
     }
   }
   MvmErrorStats s;

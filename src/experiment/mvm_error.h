@@ -42,6 +42,11 @@ struct MvmErrorStats {
   int64_t outputs = 0;  // M · N · cols
 };
 
+// The outputs one measurement keeps (matrices × vectors × columns: its 99th percentile needs each, 4 bytes
+// apiece), and the vectors it sends through a tile at once.
+inline constexpr int64_t kMaxMvmErrorOutputs = int64_t{1} << 27;
+inline constexpr int64_t kMvmErrorBlock = 4096;
+
 // The measurement on `chip` exactly as configured.
 MvmErrorStats measure_mvm_error(const chip::ChipSpec& chip, const MvmErrorOptions& options);
 

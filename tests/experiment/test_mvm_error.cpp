@@ -6,6 +6,7 @@
 
 #include "chip/devices/ideal.h"
 #include "chip/loader.h"
+#include "core/error.h"
 #include "experiment/mvm_error.h"
 
 namespace aimc::experiment {
@@ -32,6 +33,28 @@ TEST(MvmError, IdealDevicesGiveTheAdcsRoundingError) {
   EXPECT_NEAR(s.sigma, closed, 0.03 * closed);
   EXPECT_NEAR(s.mean, 0.0, 0.05 * closed);
   EXPECT_EQ(s.outputs, 2 * 256 * 256);
+}
+
+// The vectors go through a tile in blocks of kMvmErrorBlock (a million vectors of 1152 rows held 20 GB at
+// once, until 2026-12-08); a vector's noise is drawn at its index, so blocks give the bits one batch gives
+// (TileDeterminism.ThreadsAndBatchSplitsGiveIdenticalBits). Beyond the outputs it keeps: one line.
+TEST(MvmError, BlocksOfVectorsCoverEveryVectorAndTheOutputsAreBounded) {
+  const chip::ChipSpec c = preset("hermes");
+  const MvmErrorOptions o{.read_mode = "four-phase", .matrices = 1, .vectors = kMvmErrorBlock + 37, .t_s = 3600, .seed = 5};
+  const MvmErrorStats blocks = measure_mvm_error(c, o);
+  EXPECT_EQ(blocks.outputs, (kMvmErrorBlock + 37) * 256);
+  MvmErrorOptions one = o;
+  one.vectors = kMvmErrorBlock;
+  EXPECT_NEAR(blocks.sigma, measure_mvm_error(c, one).sigma, 0.05 * blocks.sigma);  // 37 vectors more, same statistics
+  EXPECT_EQ(measure_mvm_error(c, o).sigma, blocks.sigma);
+  try {
+    measure_mvm_error(c, MvmErrorOptions{.matrices = 2, .vectors = kMaxMvmErrorOutputs / 256});
+    FAIL() << "a measurement beyond the outputs it keeps ran";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(),
+                 "vectors: 2 matrices x 524288 vectors x 256 columns is 268435456 outputs, more than the 134217728 "
+                 "one measurement keeps (its 99th percentile needs each); use fewer matrices or vectors");
+  }
 }
 
 // Independent Gaussian output noise adds in quadrature: the fitted σ_out makes the total the target.

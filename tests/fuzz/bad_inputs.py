@@ -195,6 +195,36 @@ def output_case(rng, d):
     return cmd, [m, existing]
 
 
+def report_case(results):
+    """A result JSON of each kind (eval, perf, compile) with its leaves hand-edited, through `aimc report`."""
+    def make(rng, d):
+        r = d / "r.json"
+        doc = json.loads(rng.choice(results).read_text())
+        r.write_text(json.dumps(mutate_tree(rng, doc, rng.randint(1, 3))))
+        return ["report", r, "-o", d / "r.html"], [r]
+    return make
+
+
+def database_case(rng, d):
+    """Sweep databases that are not aimc's: another program's SQLite, truncated, flipped or random bytes."""
+    import sqlite3
+
+    db = d / "s.db"
+    kind = rng.choice(["foreign", "truncated", "flipped", "random"])
+    if kind == "foreign":
+        with sqlite3.connect(db) as c:
+            c.execute(f"CREATE TABLE {rng.choice(['t', 'meta', 'points'])} (a, b)")
+    else:
+        with sqlite3.connect(db) as c:  # an aimc-like database to damage
+            c.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            c.execute("INSERT INTO meta VALUES ('schema', 'aimc-sweep-1')")
+            c.execute("CREATE TABLE points (point_key TEXT PRIMARY KEY, point_index INTEGER NOT NULL, status TEXT)")
+        db.write_bytes({"truncated": truncate, "flipped": bit_flips, "random": random_bytes}[kind](rng, db.read_bytes()))
+    cmd = rng.choice([["sweep", "--export", "csv", "--db", db], ["sweep", "--best", "--db", db],
+                      ["report", db, "-o", d / "r.html"]])
+    return cmd, [db]
+
+
 def sweep_case(rng, d):
     base = {"chips": ["hermes"], "models": [{"model": str(MODEL), "data": f"mnist:{MNIST}", "limit": 4}],
             "axes": {"cores.adc.bits": [4, 8], "seed": [1]}, "run": ["perf"]}
@@ -235,6 +265,12 @@ def classes(binary, out):
     if not program.exists():
         subprocess.run([str(binary), "compile", "--model", str(MODEL), "--chip", "hermes", "-o", str(program), "--quiet"],
                        check=True, capture_output=True)
+    results = [out / f"{kind}.json" for kind in ("eval", "perf", "compile")]
+    for r, args in zip(results, (["eval", "--data", f"mnist:{MNIST}", "--limit", "8", "--drift-times", "1s,1d"],
+                                 ["perf", "--images", "2"], ["compile"])):
+        if not r.exists():
+            subprocess.run([str(binary), args[0], "--model", str(MODEL), "--chip", "hermes", *args[1:], "--json", str(r),
+                            "--quiet"], check=True, capture_output=True)
     return {
         "onnx truncated": onnx_case("truncate"),
         "onnx bit flips": onnx_case("bitflip"),
@@ -246,6 +282,8 @@ def classes(binary, out):
         "option abuse": option_case,
         "outputs aimed at inputs or existing files": output_case,
         "sweep files": sweep_case,
+        "result json hand edits (report)": report_case(results),
+        "sweep databases not aimc's": database_case,
     }
 
 
