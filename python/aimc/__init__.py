@@ -100,6 +100,9 @@ def _torch_onnx_bytes(module, example, opset):
         with torch.no_grad():
             torch.onnx.export(module, example, buffer, opset_version=opset, input_names=names,
                               output_names=["output"], dynamic_axes={**axes, "output": {0: "batch"}})
+    except Exception as e:  # torch's reason, as aimc's one-line error (the exception stays chained)
+        reason = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        raise Error(f"model: torch could not export the {type(module).__name__} to ONNX at opset {opset}: {reason}") from e
     finally:
         module.train(was_training)
     return buffer.getvalue()

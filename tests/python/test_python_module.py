@@ -347,6 +347,16 @@ def test_torch_module_compiles_in_memory(tmp_path, hermes):
     assert 0 < np.abs(chip_out - ref).max() < 0.25 * np.abs(ref).max()
     with pytest.raises(aimc.Error, match="example"):
         aimc.compile(net, hermes)
+    # torch's export failures are aimc.Error too, with torch's reason (its own exception types until 2026-12-08)
+    with pytest.raises(aimc.Error, match=r"^model: torch could not export the Sequential to ONNX at opset 13: .*shapes"):
+        aimc.compile(net, hermes, example=torch.zeros(1, 1, 20, 20))  # 400 features into a Linear of 784
+
+    class Spectrum(torch.nn.Module):
+        def forward(self, x):
+            return torch.fft.rfft(x).abs()
+
+    with pytest.raises(aimc.Error, match=r"^model: torch could not export the Spectrum to ONNX at opset 13: .*fft_rfft"):
+        aimc.compile(Spectrum(), hermes, example=torch.zeros(1, 8))
 
 
 def test_a_saved_program_of_a_torch_module_times_but_does_not_run(tmp_path, hermes):
