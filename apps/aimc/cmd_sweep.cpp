@@ -101,8 +101,9 @@ void run(const SweepArgs& a) {
     s = sweep::run_sweep(spec, store, context, on_point);
   }
   progress.finish();
-  fmt::print("{}: {} points: {} already in {}, {} run{} ({} could not run: see the status and message columns)\n", a.spec,
-             s.points, s.already_done, db, s.ran, s.ranks > 1 ? fmt::format(" on {} worker ranks", s.ranks) : "", s.failed);
+  fmt::print("{}: {} points: {} already in {}, {} run{}{} ({} could not run: see the status and message columns)\n", a.spec,
+             s.points, s.already_done, db, s.ran, s.ranks > 1 ? fmt::format(" on {} worker ranks", s.ranks) : "",
+             s.by_others > 0 ? fmt::format(", {} by another process on the database meanwhile", s.by_others) : "", s.failed);
 }
 
 }  // namespace

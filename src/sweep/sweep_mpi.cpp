@@ -86,9 +86,12 @@ SweepSummary schedule(const SweepSpec& spec, SweepStore& store, int size,
     const std::string msg = receive(MPI_ANY_SOURCE, MPI_ANY_TAG, st);
     if (st.MPI_TAG == kResult) {
       const PointRecord rec = from_message(msg);
-      store.write(rec);
-      ++sum.ran;
-      if (rec.status != "ok") ++sum.failed;
+      if (store.write(rec)) {
+        ++sum.ran;
+        if (rec.status != "ok") ++sum.failed;
+      } else {
+        ++sum.by_others;  // another process on this database finished it first
+      }
       ++finished;  // a record's index is its point's position in `points`
       if (on_point)
         on_point({.done = finished, .total = sum.points, .label = point_label(spec, points[static_cast<size_t>(rec.index)])});

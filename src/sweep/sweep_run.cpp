@@ -216,10 +216,19 @@ SweepSummary run_sweep(const SweepSpec& spec, SweepStore& store, PointContext& c
   int64_t finished = sum.already_done;
   for (const SweepPoint& p : points) {
     if (done.count(p.key) > 0) continue;
-    const PointRecord rec = run_point(spec, p, context);
-    store.write(rec);
-    ++sum.ran;
-    if (rec.status != "ok") ++sum.failed;
+    // Another process on the same database (a sweep started twice) may have finished it since: each skips the
+    // other's points, and a point both computed is recorded once.
+    if (store.has(p.key)) {
+      ++sum.by_others;
+    } else {
+      const PointRecord rec = run_point(spec, p, context);
+      if (store.write(rec)) {
+        ++sum.ran;
+        if (rec.status != "ok") ++sum.failed;
+      } else {
+        ++sum.by_others;
+      }
+    }
     if (on_point) on_point({.done = ++finished, .total = sum.points, .label = point_label(spec, p)});
   }
   return sum;

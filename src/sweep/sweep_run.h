@@ -45,7 +45,8 @@ struct SweepProgress {
 
 struct SweepSummary {
   int64_t points = 0, already_done = 0, ran = 0, failed = 0;
-  int ranks = 1;  // processes that computed points (MPI: the workers)
+  int64_t by_others = 0;  // finished meanwhile by another process on the same database
+  int ranks = 1;          // processes that computed points (MPI: the workers)
 };
 
 // The sweep's own inputs, checked before any point runs: a missing model or dataset is the sweep

@@ -114,14 +114,19 @@ SweepStore::SweepStore(const std::string& path, Access access) : m_path(path) {
       throw Error(fmt::format("not an aimc sweep database ({}); expected {}", schema, kSchema), ErrorContext{.file = path});
     }
     if (access == Access::Read || !schema.empty()) return;
-    // A new database: its tables and schema in one transaction (a kill between them left tables with no schema).
+    // A new database: its tables and schema in one transaction (a kill between them left tables with no schema);
+    // another aimc sweep starting on it at the same moment may have made them since the check above.
     exec("BEGIN IMMEDIATE");
-    exec("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+    exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
     exec(
-        "CREATE TABLE points (point_key TEXT PRIMARY KEY, point_index INTEGER NOT NULL, status TEXT NOT NULL, "
+        "CREATE TABLE IF NOT EXISTS points (point_key TEXT PRIMARY KEY, point_index INTEGER NOT NULL, status TEXT NOT NULL, "
         "message TEXT, wall_s REAL, finished_at TEXT, result_json TEXT)");
-    set_meta("schema", kSchema);
+    exec(fmt::format("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', '{}')", kSchema));
     exec("COMMIT");
+    if (meta("schema") != kSchema) {
+      throw Error(fmt::format("not an aimc sweep database ({}); expected {}", meta("schema"), kSchema),
+                  ErrorContext{.file = path});
+    }
   } catch (...) {
     sqlite3_close(m_db);
     throw;
@@ -216,9 +221,19 @@ std::vector<std::string> SweepStore::point_columns() const {
   return cols;
 }
 
-void SweepStore::write(const PointRecord& r) {
+bool SweepStore::has(const std::string& key) const {
+  Statement st(m_db, "SELECT 1 FROM points WHERE point_key = ?", m_path);
+  st.bind(1, key);
+  return st.step();
+}
+
+bool SweepStore::write(const PointRecord& r) {
   exec("BEGIN IMMEDIATE");
   try {
+    if (has(r.key)) {  // written meanwhile by another process on this database
+      exec("ROLLBACK");
+      return false;
+    }
     const std::vector<std::string> have = point_columns();
     for (const auto& [name, value] : r.columns) {
       if (std::find(have.begin(), have.end(), name) == have.end()) exec("ALTER TABLE points ADD COLUMN " + quoted(name));
@@ -241,6 +256,7 @@ void SweepStore::write(const PointRecord& r) {
     for (const auto& col : r.columns) st.bind(i++, col.second);
     st.step();
     exec("COMMIT");
+    return true;
   } catch (...) {
     exec("ROLLBACK");
     throw;

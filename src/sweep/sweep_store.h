@@ -50,8 +50,11 @@ class SweepStore {
   int64_t finished_count() const;
   // The columns that say which point a row is: chip, model, data and the sweep's axes.
   std::vector<std::string> parameter_columns() const;
-  // One point, in one transaction; columns the table lacks are added first.
-  void write(const PointRecord& record);
+  // Whether the point is in the database (written by this process or another on the same file).
+  bool has(const std::string& key) const;
+  // One point, in one transaction; columns the table lacks are added first. False, with nothing written, when
+  // the point is already there (another process on this database finished it first): a point is written once.
+  bool write(const PointRecord& record);
   // Every point (parameters, status, metrics; not the result JSON), in sweep order.
   report::Table table() const;
   // The result JSON of every point, in sweep order.

@@ -6,6 +6,7 @@ Needs $AIMC_BIN (skipped otherwise).
 
 import csv
 import os
+import re
 import shutil
 import io
 import signal
@@ -240,6 +241,22 @@ def test_mpi_gives_the_single_process_database(tmp_path):
     assert "24 run on 2 worker ranks" in r.stdout, "aimc was built without MPI: " + r.stdout
     one, mpi = results(tmp_path / "one.db"), results(tmp_path / "mpi.db")
     assert len(one) == 24 and one == mpi
+
+
+def test_a_sweep_started_twice_on_one_database_shares_its_points(tmp_path):
+    """The second process failed at once ("table meta already exists"), or, started a moment later, on the first
+    point the other had written (until 2026-12-08). Now each skips what the other finished, and the database is
+    the single process's."""
+    spec = spec_24(tmp_path)
+    r = run_aimc("sweep", spec, "--db", tmp_path / "one.db", "--quiet", timeout=600)
+    assert r.returncode == 0, r.stderr
+    cmd = [str(aimc_bin()), "sweep", str(spec), "--db", str(tmp_path / "two.db"), "--quiet"]
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=600) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    ran = [int(re.search(r"(\d+) run", out).group(1)) for out, _ in outs]
+    assert sum(ran) == 24, outs  # each point computed and recorded once, by one of them
+    assert results(tmp_path / "two.db") == results(tmp_path / "one.db")
 
 
 def ranks_of(parent):

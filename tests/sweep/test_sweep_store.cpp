@@ -58,7 +58,9 @@ TEST(SweepStore, KeepsEveryWrittenPointAcrossReopening) {
   EXPECT_EQ(std::get<int64_t>(t.rows[0][0]), 0);  // sweep order, not write order
   EXPECT_THAT(export_csv(store), ::testing::HasSubstr("point_index,status,message,wall_s,finished_at,cores.adc.bits,perf.tops"));
   // A point is written once: a second write of the same key is refused and leaves the store as it was.
-  EXPECT_THROW(store.write(record(pts[0], 9)), Error);
+  EXPECT_TRUE(store.has(pts[0].key));
+  EXPECT_FALSE(store.has(pts[1].key));
+  EXPECT_FALSE(store.write(record(pts[0], 9)));
   EXPECT_EQ(store.finished_count(), 2);
   std::filesystem::remove(db);
 }
