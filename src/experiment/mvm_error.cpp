@@ -65,7 +65,7 @@ MvmErrorStats measure_mvm_error(const chip::ChipSpec& chip, const MvmErrorOption
   const int64_t w_code = weight_code_max(core, weight_bits);
   if (w_code > 0) topt.weight_step = 1.0f;  // integer weights: one LSB is 1
   const int64_t rows = core.rows, cols = weight_columns(core, weight_bits);
-  if (o.vectors > kMaxMvmErrorOutputs / o.matrices / cols) {
+  if (o.vectors > kMaxMvmErrorOutputs / o.matrices / std::max<int64_t>(cols, 1)) {
     throw Error(fmt::format("{} matrices x {} vectors x {} columns is {} outputs, more than the {} one measurement keeps "
                             "(its 99th percentile needs each); use fewer matrices or vectors",
                             o.matrices, o.vectors, cols, o.matrices * o.vectors * cols, kMaxMvmErrorOutputs),
