@@ -19,12 +19,29 @@ import sys
 import tempfile
 
 import matplotlib
+import matplotlib.ticker
+from matplotlib.figure import Figure
 
-matplotlib.use("svg")
-import matplotlib.pyplot as plt  # noqa: E402
-import matplotlib.ticker  # noqa: E402
+# The plots' style, applied only while a report is drawn (rc_context): the figures are matplotlib Figures of
+# their own, not pyplot's, so drawing a report leaves the caller's backend and settings (a notebook's inline
+# plots) as they were. text.parse_math off: names are the user's (a chip, model, layer or label with `$` was
+# parsed as mathtext and failed the report).
+STYLE = {"svg.fonttype": "none", "font.size": 9, "axes.spines.top": False, "axes.spines.right": False,
+         "text.parse_math": False}
 
-plt.rcParams.update({"svg.fonttype": "none", "font.size": 9, "axes.spines.top": False, "axes.spines.right": False})
+
+def subplots(*grid, figsize, **kw):
+    fig = Figure(figsize=figsize)
+    return fig, fig.subplots(*grid, **kw)
+
+
+def log_scale(ax, which):
+    """Axis `which` ("x" or "y") of `ax` logarithmic, its ticks labelled as plain numbers (1, 10, 100, 1e+05):
+    the default labels are mathtext, which STYLE turns off."""
+    getattr(ax, f"set_{which}scale")("log")
+    axis = getattr(ax, f"{which}axis")
+    axis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    axis.set_minor_formatter(matplotlib.ticker.NullFormatter())
 
 KINDS = ("compile", "eval", "perf", "characterize", "sweep")
 LATENCY_KINDS = ("analog", "digital", "network", "memory", "host", "waiting", "barrier")
@@ -78,13 +95,12 @@ def load_result(item, label=None):
 def svg(fig):
     buf = io.StringIO()
     fig.savefig(buf, format="svg", bbox_inches="tight")
-    plt.close(fig)
     text = buf.getvalue()
     return text[text.index("<svg"):]
 
 
 def colours(n):
-    cmap = plt.get_cmap("tab10")
+    cmap = matplotlib.colormaps["tab10"]
     return [cmap(i % 10) for i in range(n)]
 
 
@@ -95,7 +111,7 @@ PARTS = ("crossbar", "adc", "dac", "digital", "buffers", "noc", "offchip", "memo
 
 def part_colour(name):
     i = PARTS.index(name) if name in PARTS else len(PARTS) + sum(map(ord, name))
-    return plt.get_cmap("tab10")(i) if i < 10 else plt.get_cmap("Dark2")((i - 10) % 8)
+    return matplotlib.colormaps["tab10"](i) if i < 10 else matplotlib.colormaps["Dark2"]((i - 10) % 8)
 
 
 # Per eval metric: its name in prose, and the scale and unit it is shown in.
@@ -108,7 +124,7 @@ def metric_display(metric):
 
 
 def accuracy_plot(evals):
-    fig, ax = plt.subplots(figsize=(7, 3.6))
+    fig, ax = subplots(figsize=(7, 3.6))
     metric = evals[0][1]["metric"]
     name, scale, unit = metric_display(metric)
     for (label, r), c in zip(evals, colours(len(evals))):
@@ -117,7 +133,7 @@ def accuracy_plot(evals):
         std = [scale * p[f"{metric}_std"] for p in r["chip"]]
         ax.errorbar(t, mean, yerr=std, marker="o", capsize=3, color=c, label=f"{label}: {r['chip_name']}")
         ax.axhline(scale * r["digital"][metric], color=c, linestyle="--", linewidth=1, label=f"{label}: digital")
-    ax.set_xscale("log")
+    log_scale(ax, "x")
     ax.set_xlabel("time since programming (s)")
     ax.set_ylabel(f"{name}{unit}")
     ax.set_title(f"{name} over time since programming (mean ± std over programming draws)")
@@ -128,7 +144,7 @@ def accuracy_plot(evals):
 def stacked_bars(title, xlabel, bars, unit_scale, unit):
     """bars: [(bar label, {part: value})] drawn as horizontal stacked bars."""
     parts = sorted({p for _, d in bars for p in d}, key=lambda p: -sum(d.get(p, 0) for _, d in bars))
-    fig, ax = plt.subplots(figsize=(7, max(1.6, 0.6 + 0.35 * len(bars))))
+    fig, ax = subplots(figsize=(7, max(1.6, 0.6 + 0.35 * len(bars))))
     left = [0.0] * len(bars)
     for part in parts:
         c = part_colour(part)
@@ -150,7 +166,7 @@ EFFICIENCY_STEPS = (("global_mapping", "crossbars used\n(global mapping)"), ("lo
 def peak_cascade(perfs):
     """TOPS from the chip's peak down to the run's, one factor of its `efficiency` at a time, one line per run
     (log scale: each factor is a step of its own size)."""
-    fig, ax = plt.subplots(figsize=(7, 3.2))
+    fig, ax = subplots(figsize=(7, 3.2))
     # The digital MACs' step only where a run has some.
     steps = [(k, n) for k, n in EFFICIENCY_STEPS if k != "digital_macs" or any(r["efficiency"][k] > 1 + 1e-9 for _, r in perfs)]
     labels = ["peak"] + [name for _, name in steps]
@@ -162,10 +178,8 @@ def peak_cascade(perfs):
         ax.plot(range(len(tops)), tops, marker="o", color=c, label=label)
         for i, (key, _) in enumerate(steps, start=1):
             ax.annotate(f"×{e[key]:.2g}", (i, tops[i]), textcoords="offset points", xytext=(4, 4), fontsize=7, color=c)
-    ax.set_yscale("log")
+    log_scale(ax, "y")
     ax.yaxis.set_major_locator(matplotlib.ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
-    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
-    ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_xticks(range(len(labels)), labels, fontsize=7)
     ax.set_ylabel("TOPS")
     ax.set_title("where the peak goes (the last point is the run's TOPS)")
@@ -193,7 +207,7 @@ def floor_plan(title, arrangement, value_of_core, text_of_core, cbar_label, vmax
     for core, v in value_of_core.items():
         if 0 <= core < rows * cols:
             grid[core // cols][core % cols] = v
-    fig, ax = plt.subplots(figsize=(min(9, 1.2 + 0.32 * cols), min(9, 1.0 + 0.32 * rows)))
+    fig, ax = subplots(figsize=(min(9, 1.2 + 0.32 * cols), min(9, 1.0 + 0.32 * rows)))
     im = ax.imshow(grid, cmap="viridis", vmin=0, vmax=vmax, aspect="equal")
     if cols <= 32 and rows <= 32:
         for core, t in text_of_core.items():
@@ -407,7 +421,7 @@ def sweep_section(label, s):
     for i in range(len(goals)):
         for j in range(i + 1, len(goals)):
             (cx, mx), (cy, my) = goals[j], goals[i]
-            fig, ax = plt.subplots(figsize=(5.5, 3.8))
+            fig, ax = subplots(figsize=(5.5, 3.8))
             xs = [p[cx] for p in points if isinstance(p.get(cx), (int, float)) and isinstance(p.get(cy), (int, float))]
             ys = [p[cy] for p in points if isinstance(p.get(cx), (int, float)) and isinstance(p.get(cy), (int, float))]
             ax.scatter(xs, ys, s=14, color="0.65", label="points")
@@ -415,7 +429,7 @@ def sweep_section(label, s):
             if fr:
                 ax.scatter([x for x, _ in fr], [y for _, y in fr], s=24, color="C3", label="Pareto front", zorder=3)
             if xs and min(xs) > 0 and max(xs) / min(xs) > 100:
-                ax.set_xscale("log")
+                log_scale(ax, "x")
             ax.set_xlabel(f"{short(cx)} ({'higher' if mx else 'lower'} is better)")
             ax.set_ylabel(short(cy))
             ax.legend(fontsize=8)
@@ -424,7 +438,7 @@ def sweep_section(label, s):
         values = sorted({p.get(axis) for p in points}, key=lambda v: (isinstance(v, str), v))
         if len(values) < 2:
             continue
-        fig, axes = plt.subplots(1, len(goals), figsize=(3.2 * len(goals), 2.8), squeeze=False)
+        fig, axes = subplots(1, len(goals), figsize=(3.2 * len(goals), 2.8), squeeze=False)
         for k, (c, _) in enumerate(goals):
             means = []
             for v in values:
@@ -469,12 +483,14 @@ def build_checked_html(loaded, items):
     """build_html, where a result whose keys do not hold what the schema says (a file edited by hand, or
     written by another program) is one line naming it rather than a traceback."""
     try:
-        return build_html(loaded)
+        with matplotlib.rc_context(STYLE):
+            return build_html(loaded)
     except (KeyError, TypeError, ValueError, AttributeError, IndexError, ZeroDivisionError) as error:
         culprit, kind = "a result", "result"
         for (label, data), item in zip(loaded, items):
             try:
-                build_html([(label, data)])
+                with matplotlib.rc_context(STYLE):
+                    build_html([(label, data)])
             except (KeyError, TypeError, ValueError, AttributeError, IndexError, ZeroDivisionError) as e:
                 culprit, kind, error = (os.fspath(item) if isinstance(item, (str, os.PathLike)) else label), data["result"], e
                 break

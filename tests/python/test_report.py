@@ -142,6 +142,22 @@ def test_python_report_takes_result_objects(tmp_path):
         aimc.report([result], tmp_path / "r.html")
 
 
+def test_a_report_leaves_the_callers_matplotlib_alone_and_takes_any_name(tmp_path):
+    """It switched the process to matplotlib's svg backend and changed its rcParams (a notebook's inline plots
+    after aimc.report), and a name with `$` was parsed as mathtext and failed the report (until 2026-12-08)."""
+    aimc = pytest.importorskip("aimc")
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    backend, params = matplotlib.get_backend(), dict(matplotlib.rcParams)
+    chip = aimc.Chip.preset("hermes").with_overrides({"name": "r$\\frac$"})
+    program = aimc.compile(str(LENET), chip)
+    result = aimc.evaluate(program, chip, MNIST, limit=8, drift_times=["1s", "1d"])
+    text = open(aimc.report([result, aimc.perf(program, chip, images=2)], tmp_path / "r.html", labels=["x$^$", "y$"])).read()
+    assert "r$\\frac$" in text and "x$^$" in text and ">10<" in text  # the name as given; log ticks as numbers
+    assert matplotlib.get_backend() == backend and dict(matplotlib.rcParams) == params and not plt.get_fignums()
+
+
 def test_accuracy_perplexity_and_characterize_results_share_a_report(results, tmp_path):
     d, files, _ = results
     acc = json.loads(files[0].read_text())
