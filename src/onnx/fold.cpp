@@ -369,20 +369,17 @@ bool try_fold(Context& ctx) {
     // The indices of the non-zero elements, [rank, count] in row-major order (torch before opset 11 exports
     // arange over a static size this way).
     const Tensor& x = c(ctx, 0);
-    const Shape& shape = x.shape();
     std::vector<int64_t> at;
     for (int64_t i = 0; i < x.numel(); ++i) {
       if (x.as_double(i) != 0) at.push_back(i);
     }
     const auto n = static_cast<int64_t>(at.size());
-    const auto rank = static_cast<int64_t>(shape.size());
-    Tensor out(DType::i64, {rank, n});
+    const auto st = strides_of(x.shape());
+    std::vector<int64_t> idx(st.size());
+    Tensor out(DType::i64, {x.rank(), n});
     for (int64_t k = 0; k < n; ++k) {
-      int64_t rest = at[static_cast<size_t>(k)];
-      for (int64_t d = rank - 1; d >= 0; --d) {
-        out.data<int64_t>()[d * n + k] = rest % shape[static_cast<size_t>(d)];
-        rest /= shape[static_cast<size_t>(d)];
-      }
+      unravel(at[static_cast<size_t>(k)], st, idx);
+      for (size_t d = 0; d < idx.size(); ++d) out.data<int64_t>()[static_cast<int64_t>(d) * n + k] = idx[d];
     }
     ctx.constant_output(0, out);
   } else if (op == "Cast") {
