@@ -207,7 +207,6 @@ void check_sweep_inputs(const SweepSpec& spec, PointContext& context) {
 
 SweepSummary run_sweep(const SweepSpec& spec, SweepStore& store, PointContext& context,
                        const std::function<void(const SweepProgress&)>& on_point) {
-  check_sweep_inputs(spec, context);
   const std::vector<SweepPoint> points = enumerate_points(spec);
   const std::set<std::string> done = store.finished_keys();
   SweepSummary sum;

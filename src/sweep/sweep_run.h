@@ -49,15 +49,16 @@ struct SweepSummary {
   int ranks = 1;          // processes that computed points (MPI: the workers)
 };
 
-// The sweep's own inputs, checked before any point runs: a missing model or dataset is the sweep
-// file's mistake (Error), not a point's.
+// The sweep's own inputs, checked before the database is made and any point runs: a missing model or
+// dataset is the sweep file's mistake (Error), not a point's.
 void check_sweep_inputs(const SweepSpec& spec, PointContext& context);
 
 // The database a sweep writes must not be one of its inputs (the sweep file, a chip file, a model, a
 // dataset file): Error naming both, before the database is opened.
 void check_database_path(const SweepSpec& spec, const std::string& db);
 
-// Runs every point `store` lacks, in order, writing each as it finishes.
+// Runs every point `store` lacks, in order, writing each as it finishes. Pre: check_sweep_inputs passed (the
+// callers check before they make the database).
 SweepSummary run_sweep(const SweepSpec& spec, SweepStore& store, PointContext& context,
                        const std::function<void(const SweepProgress&)>& on_point = {});
 
