@@ -46,9 +46,9 @@ const std::vector<std::string> kCompileAxes = {"pipeline", "schedule", "replicat
 const std::vector<std::string> kEvalAxes = {"drift_times", "repeats", "read_mode", "gdc"};
 const std::vector<std::string> kPerfAxes = {"images", "batch", "chunks", "stage_buffers", "read_mode", "host_gops", "simulator"};
 
-// The keys of map `site` in order, each a plain name given once and, where `allowed` is given, one of them
-// (a list or a map as a key, a key twice or an unknown key is refused at its line).
-std::vector<std::string> map_keys(const Site& site, const std::vector<std::string>* allowed, std::string_view expected) {
+// Each key of map `site` a plain name given once and, where `allowed` is given, one of them (a list or a map as
+// a key, a key twice or an unknown key is refused at its line).
+void check_map_keys(const Site& site, const std::vector<std::string>* allowed, std::string_view expected) {
   std::vector<std::string> keys;
   for (auto it = site.node().begin(); it != site.node().end(); ++it) {
     if (!it->first.IsScalar()) site.fail(fmt::format("a key that is not a plain name; expected {}", expected));
@@ -60,12 +60,11 @@ std::vector<std::string> map_keys(const Site& site, const std::vector<std::strin
     }
     keys.push_back(key);
   }
-  return keys;
 }
 
 void check_keys(const Site& site, const std::vector<std::string>& allowed) {
   if (!site.node().IsMap()) site.fail(fmt::format("expected a map with keys {}", join_names(allowed)));
-  map_keys(site, &allowed, "keys " + join_names(allowed));
+  check_map_keys(site, &allowed, "keys " + join_names(allowed));
 }
 
 // A value as YAML text that reads back as the same value (chip overrides and apply_axis parse it again):
@@ -367,7 +366,7 @@ SweepSpec parse_sweep(const std::string& yaml, const std::string& label, const c
   const Site axes = root.child("axes");
   if (axes.node().IsDefined() && !axes.node().IsNull()) {
     if (!axes.node().IsMap()) axes.fail("expected a map of axis name -> list of values");
-    map_keys(axes, nullptr, "axis names");
+    check_map_keys(axes, nullptr, "axis names");
     for (auto it = axes.node().begin(); it != axes.node().end(); ++it) {
       const std::string& name = it->first.Scalar();
       spec.axes.push_back(make_axis(name, axes.child_at(name, it->second)));

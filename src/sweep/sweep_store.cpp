@@ -123,9 +123,8 @@ SweepStore::SweepStore(const std::string& path, Access access) : m_path(path) {
         "message TEXT, wall_s REAL, finished_at TEXT, result_json TEXT)");
     exec(fmt::format("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', '{}')", kSchema));
     exec("COMMIT");
-    if (meta("schema") != kSchema) {
-      throw Error(fmt::format("not an aimc sweep database ({}); expected {}", meta("schema"), kSchema),
-                  ErrorContext{.file = path});
+    if (const std::string now = meta("schema"); now != kSchema) {
+      throw Error(fmt::format("not an aimc sweep database ({}); expected {}", now, kSchema), ErrorContext{.file = path});
     }
   } catch (...) {
     sqlite3_close(m_db);
